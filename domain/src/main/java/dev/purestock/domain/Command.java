@@ -1,0 +1,135 @@
+package dev.purestock.domain;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a caller asks of the inventory. Commands are plain values: they carry every id and fact the
+ * decision needs, and the time is stamped by whoever sequences them.
+ *
+ * <p>Construction refuses only what cannot name anything: a null field, or an id outside its range (see
+ * {@link Limits}). Everything else, a zero quantity included, is a legal question that
+ * {@link Inventory#decide} answers, with a {@link Event.Rejected} when the answer is no.
+ */
+public sealed interface Command {
+
+    /**
+     * Lists {@code sku} for sale, or changes its per-customer limit. {@code perCustomerLimit} is the most
+     * units one customer may hold of the sku at once; {@code 0} means no limit. Listing again only changes
+     * the limit; customers already above a lowered limit keep what they have.
+     */
+    record ListProduct(long sku, long perCustomerLimit) implements Command {
+        public ListProduct {
+            Limits.sku(sku);
+        }
+    }
+
+    /**
+     * Receives {@code quantity} units of {@code sku} at {@code warehouse}. {@code movementId} identifies the
+     * receipt: receiving with the same id again changes nothing.
+     */
+    record ReceiveStock(long movementId, long sku, int warehouse, long quantity) implements Command {
+        public ReceiveStock {
+            Limits.id("movement id", movementId);
+            Limits.sku(sku);
+            Limits.warehouse(warehouse);
+        }
+    }
+
+    /**
+     * Writes off {@code quantity} available units of {@code sku} at {@code warehouse} (damaged, lost,
+     * counted short). {@code movementId} identifies the write-off: repeating it changes nothing.
+     */
+    record WriteOffStock(long movementId, long sku, int warehouse, long quantity) implements Command {
+        public WriteOffStock {
+            Limits.id("movement id", movementId);
+            Limits.sku(sku);
+            Limits.warehouse(warehouse);
+        }
+    }
+
+    /** Buys {@code quantity} units of {@code sku} from {@code warehouse} for {@code customer}. */
+    record Purchase(long orderId, long customer, long sku, int warehouse, long quantity) implements Command {
+        public Purchase {
+            Limits.id("order id", orderId);
+            Limits.customer(customer);
+            Limits.sku(sku);
+            Limits.warehouse(warehouse);
+        }
+
+        /** The purchase as the single line it is. */
+        public Line line() {
+            return new Line(sku, warehouse, quantity);
+        }
+    }
+
+    /** Buys every line for {@code customer}, or nothing if any line cannot be bought. */
+    record PlaceOrder(long orderId, long customer, List<Line> lines) implements Command {
+        public PlaceOrder {
+            Limits.id("order id", orderId);
+            Limits.customer(customer);
+            lines = List.copyOf(Objects.requireNonNull(lines, "lines"));
+        }
+    }
+
+    /** Cancels a purchase (or a confirmed reservation): its units go back to stock. */
+    record CancelPurchase(long orderId) implements Command {
+        public CancelPurchase {
+            Limits.id("order id", orderId);
+        }
+    }
+
+    /**
+     * Holds every line for {@code customer} until {@code expiresAt} (same clock as the sequencing time), or
+     * nothing if any line cannot be held. Held units count against per-customer limits.
+     */
+    record Reserve(long orderId, long customer, List<Line> lines, long expiresAt) implements Command {
+        public Reserve {
+            Limits.id("order id", orderId);
+            Limits.customer(customer);
+            lines = List.copyOf(Objects.requireNonNull(lines, "lines"));
+        }
+    }
+
+    /** Turns a live reservation into a purchase. */
+    record ConfirmReservation(long orderId) implements Command {
+        public ConfirmReservation {
+            Limits.id("order id", orderId);
+        }
+    }
+
+    /** Gives up a live reservation: its units go back to stock. */
+    record ReleaseReservation(long orderId) implements Command {
+        public ReleaseReservation {
+            Limits.id("order id", orderId);
+        }
+    }
+
+    /**
+     * Expires reservations whose expiry is at or before the command's time, oldest first, at most
+     * {@link Limits#MAX_EXPIRIES_PER_COMMAND} of them. The engine sequences these as time passes.
+     */
+    record ExpireReservations() implements Command {
+    }
+
+    /**
+     * Several commands decided in order, each seeing what the previous ones did. An {@link Mode#ATOMIC}
+     * batch applies all of them or, if any is rejected, none; an {@link Mode#INDEPENDENT} batch applies
+     * each that succeeds. Batches may nest up to {@link Limits#MAX_BATCH_DEPTH} deep and hold at most
+     * {@link Limits#MAX_BATCH_COMMANDS} commands in all.
+     */
+    record Batch(Mode mode, List<Command> commands) implements Command {
+        public Batch {
+            Objects.requireNonNull(mode, "mode");
+            commands = List.copyOf(Objects.requireNonNull(commands, "commands"));
+        }
+
+        /** How a batch treats a rejected member. */
+        public enum Mode {
+            /** All or nothing. */
+            ATOMIC,
+            /** Each on its own. */
+            INDEPENDENT
+        }
+    }
+}

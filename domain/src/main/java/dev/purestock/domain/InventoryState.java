@@ -1,0 +1,44 @@
+package dev.purestock.domain;
+
+/**
+ * The port through which {@link Inventory#decide} reads state. It answers point questions only, so an
+ * implementation can hold millions of skus and orders in whatever maps suit it.
+ */
+public interface InventoryState {
+    /** What {@link #available} answers for a sku that never received stock at a warehouse. */
+    long NO_POSITION = -1;
+    /** What {@link #movement} answers for an id never applied. Fingerprints are never this value. */
+    long NO_MOVEMENT = 0;
+
+    /** The listed product, or {@code null} when {@code sku} is not listed. */
+    Product product(long sku);
+
+    /** Units of {@code sku} available at {@code warehouse}, or {@link #NO_POSITION}. */
+    long available(long sku, int warehouse);
+
+    /** Units of {@code sku} that {@code customer} holds through live purchases and reservations. */
+    long customerUnits(long customer, long sku);
+
+    /** The order or reservation with that id, or {@code null}. */
+    Order order(long orderId);
+
+    /** The fingerprint of the stock movement with that id, or {@link #NO_MOVEMENT}. */
+    long movement(long movementId);
+
+    /**
+     * Visits live reservations whose expiry is at or before {@code now}, ordered by expiry and then by
+     * order id, until the visitor returns {@code false}.
+     */
+    void forEachDue(long now, DueVisitor visitor);
+
+    /** Receives due reservations from {@link #forEachDue}. */
+    @FunctionalInterface
+    interface DueVisitor {
+        /**
+         * Called for each due reservation.
+         *
+         * @return {@code true} to go on, {@code false} to stop
+         */
+        boolean onDue(long orderId, long expiresAt);
+    }
+}

@@ -1,0 +1,46 @@
+package dev.purestock.domain;
+
+import java.util.function.Consumer;
+
+/**
+ * A whole inventory state that can also be walked: what the engine keeps, what {@link StateDigest}
+ * hashes and what a snapshot writes. Visiting order is unspecified.
+ */
+public interface InventoryStore extends MutableInventory {
+
+    /** Visits every listed product, in no particular order. */
+    void forEachProduct(Consumer<Product> visitor);
+
+    /** Visits every stock position, in no particular order. */
+    void forEachPosition(PositionVisitor visitor);
+
+    /** Visits every non-zero customer count, in no particular order. */
+    void forEachCustomerUnits(CustomerUnitsVisitor visitor);
+
+    /** Visits every order, in no particular order. */
+    void forEachOrder(Consumer<Order> visitor);
+
+    /** Visits every applied stock movement, in no particular order. */
+    void forEachMovement(MovementVisitor visitor);
+
+    /** Receives stock positions. */
+    @FunctionalInterface
+    interface PositionVisitor {
+        /** One position. */
+        void onPosition(long sku, int warehouse, long available);
+    }
+
+    /** Receives customer counts. */
+    @FunctionalInterface
+    interface CustomerUnitsVisitor {
+        /** One count. */
+        void onCustomerUnits(long customer, long sku, long units);
+    }
+
+    /** Receives stock movements. */
+    @FunctionalInterface
+    interface MovementVisitor {
+        /** One movement. */
+        void onMovement(long movementId, long fingerprint);
+    }
+}

@@ -1,0 +1,56 @@
+package dev.purestock.domain;
+
+/**
+ * The bounds of the domain's identifiers and quantities.
+ *
+ * <p>Identifiers outside their range cannot name anything and are refused when a command is constructed.
+ * Quantities outside their range are legal to ask for and are rejected by {@link Inventory#decide} with
+ * {@link Reason#INVALID_QUANTITY} or {@link Reason#QUANTITY_OVERFLOW}; the bounds keep every sum the domain
+ * computes far from {@code Long.MAX_VALUE}.
+ */
+public final class Limits {
+    /** Skus are numbered {@code 0 .. MAX_SKU}. */
+    public static final long MAX_SKU = (1L << 32) - 1;
+    /** Warehouses are numbered {@code 0 .. MAX_WAREHOUSE}. */
+    public static final int MAX_WAREHOUSE = (1 << 16) - 1;
+    /** Customers are numbered {@code 0 .. MAX_CUSTOMER}. */
+    public static final long MAX_CUSTOMER = (1L << 32) - 1;
+    /** The most units one line, receipt, write-off or limit may name. */
+    public static final long MAX_QUANTITY = 1_000_000_000_000L;
+    /** The most units a stock position, or a customer's count for one sku, may hold. */
+    public static final long MAX_STOCK = 1_000_000_000_000_000L;
+    /** The most lines an order or reservation may have. */
+    public static final int MAX_LINES = 64;
+    /** The most commands a batch may hold, counting those in nested batches. */
+    public static final int MAX_BATCH_COMMANDS = 1024;
+    /** The deepest a batch may nest: a batch inside a batch has depth 2. */
+    public static final int MAX_BATCH_DEPTH = 4;
+    /** The most reservations one {@link Command.ExpireReservations} expires; the rest wait for the next one. */
+    public static final int MAX_EXPIRIES_PER_COMMAND = 1024;
+
+    private Limits() {
+    }
+
+    static long sku(long sku) {
+        return inRange("sku", sku, MAX_SKU);
+    }
+
+    static int warehouse(int warehouse) {
+        return (int) inRange("warehouse", warehouse, MAX_WAREHOUSE);
+    }
+
+    static long customer(long customer) {
+        return inRange("customer", customer, MAX_CUSTOMER);
+    }
+
+    static long id(String what, long id) {
+        return inRange(what, id, Long.MAX_VALUE);
+    }
+
+    private static long inRange(String what, long value, long max) {
+        if (value < 0 || value > max) {
+            throw new IllegalArgumentException(what + " " + value + " is outside 0.." + max);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,118 @@
+package dev.purestock.domain;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * The reference {@link InventoryStore}: plain JDK maps, written for clarity rather than speed. Tests
+ * use it as the model that faster stores are compared against (by {@link StateDigest}). Not thread-safe.
+ */
+public final class MapInventoryStore implements InventoryStore {
+    private final Map<Long, Product> products = new HashMap<>();
+    private final Map<StateKeys.Position, Long> positions = new HashMap<>();
+    private final Map<StateKeys.CustomerSku, Long> customerUnits = new HashMap<>();
+    private final Map<Long, Order> orders = new HashMap<>();
+    private final Map<Long, Long> movements = new HashMap<>();
+    private final TreeSet<StateKeys.Due> due = new TreeSet<>();
+
+    @Override
+    public Product product(long sku) {
+        return products.get(sku);
+    }
+
+    @Override
+    public long available(long sku, int warehouse) {
+        return positions.getOrDefault(new StateKeys.Position(sku, warehouse), NO_POSITION);
+    }
+
+    @Override
+    public long customerUnits(long customer, long sku) {
+        return customerUnits.getOrDefault(new StateKeys.CustomerSku(customer, sku), 0L);
+    }
+
+    @Override
+    public Order order(long orderId) {
+        return orders.get(orderId);
+    }
+
+    @Override
+    public long movement(long movementId) {
+        return movements.getOrDefault(movementId, NO_MOVEMENT);
+    }
+
+    @Override
+    public void forEachDue(long now, DueVisitor visitor) {
+        for (StateKeys.Due d : due) {
+            if (d.expiresAt() > now || !visitor.onDue(d.orderId(), d.expiresAt())) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void putProduct(Product product) {
+        products.put(product.sku(), product);
+    }
+
+    @Override
+    public void putAvailable(long sku, int warehouse, long available) {
+        positions.put(new StateKeys.Position(sku, warehouse), available);
+    }
+
+    @Override
+    public void putCustomerUnits(long customer, long sku, long units) {
+        StateKeys.CustomerSku key = new StateKeys.CustomerSku(customer, sku);
+        if (units == 0) {
+            customerUnits.remove(key);
+        } else {
+            customerUnits.put(key, units);
+        }
+    }
+
+    @Override
+    public void putOrder(Order order) {
+        orders.put(order.orderId(), order);
+    }
+
+    @Override
+    public void putMovement(long movementId, long fingerprint) {
+        movements.put(movementId, fingerprint);
+    }
+
+    @Override
+    public void scheduleExpiry(long orderId, long expiresAt) {
+        due.add(new StateKeys.Due(expiresAt, orderId));
+    }
+
+    @Override
+    public void unscheduleExpiry(long orderId, long expiresAt) {
+        due.remove(new StateKeys.Due(expiresAt, orderId));
+    }
+
+    @Override
+    public void forEachProduct(Consumer<Product> visitor) {
+        products.values().forEach(visitor);
+    }
+
+    @Override
+    public void forEachPosition(PositionVisitor visitor) {
+        positions.forEach((key, available) -> visitor.onPosition(key.sku(), key.warehouse(), available));
+    }
+
+    @Override
+    public void forEachCustomerUnits(CustomerUnitsVisitor visitor) {
+        customerUnits.forEach((key, units) -> visitor.onCustomerUnits(key.customer(), key.sku(), units));
+    }
+
+    @Override
+    public void forEachOrder(Consumer<Order> visitor) {
+        orders.values().forEach(visitor);
+    }
+
+    @Override
+    public void forEachMovement(MovementVisitor visitor) {
+        movements.forEach(visitor::onMovement);
+    }
+}

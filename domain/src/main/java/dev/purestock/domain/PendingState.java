@@ -1,0 +1,116 @@
+package dev.purestock.domain;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * A scratch layer over a state that {@link Inventory#decide} evolves while it decides a batch or an
+ * expiry, so that each member sees what the earlier ones did. It lives for one decision and is thrown
+ * away; the state beneath is never written.
+ */
+final class PendingState implements MutableInventory {
+    private final InventoryState base;
+    private final Map<Long, Product> products = new HashMap<>();
+    private final Map<StateKeys.Position, Long> positions = new HashMap<>();
+    private final Map<StateKeys.CustomerSku, Long> customerUnits = new HashMap<>();
+    private final Map<Long, Order> orders = new HashMap<>();
+    private final Map<Long, Long> movements = new HashMap<>();
+    private final TreeSet<StateKeys.Due> scheduled = new TreeSet<>();
+
+    PendingState(InventoryState base) {
+        this.base = base;
+    }
+
+    @Override
+    public Product product(long sku) {
+        Product product = products.get(sku);
+        return product != null ? product : base.product(sku);
+    }
+
+    @Override
+    public long available(long sku, int warehouse) {
+        Long available = positions.get(new StateKeys.Position(sku, warehouse));
+        return available != null ? available : base.available(sku, warehouse);
+    }
+
+    @Override
+    public long customerUnits(long customer, long sku) {
+        Long units = customerUnits.get(new StateKeys.CustomerSku(customer, sku));
+        return units != null ? units : base.customerUnits(customer, sku);
+    }
+
+    @Override
+    public Order order(long orderId) {
+        Order order = orders.get(orderId);
+        return order != null ? order : base.order(orderId);
+    }
+
+    @Override
+    public long movement(long movementId) {
+        Long fingerprint = movements.get(movementId);
+        return fingerprint != null ? fingerprint : base.movement(movementId);
+    }
+
+    @Override
+    public void forEachDue(long now, DueVisitor visitor) {
+        TreeSet<StateKeys.Due> due = new TreeSet<>();
+        List<StateKeys.Due> fromBase = new ArrayList<>();
+        base.forEachDue(now, (orderId, expiresAt) -> {
+            fromBase.add(new StateKeys.Due(expiresAt, orderId));
+            return fromBase.size() <= Limits.MAX_EXPIRIES_PER_COMMAND + orders.size();
+        });
+        for (StateKeys.Due d : fromBase) {
+            if (order(d.orderId()).status() == OrderStatus.RESERVED) {
+                due.add(d);
+            }
+        }
+        for (StateKeys.Due d : scheduled) {
+            if (d.expiresAt() <= now && order(d.orderId()).status() == OrderStatus.RESERVED) {
+                due.add(d);
+            }
+        }
+        for (StateKeys.Due d : due) {
+            if (!visitor.onDue(d.orderId(), d.expiresAt())) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void putProduct(Product product) {
+        products.put(product.sku(), product);
+    }
+
+    @Override
+    public void putAvailable(long sku, int warehouse, long available) {
+        positions.put(new StateKeys.Position(sku, warehouse), available);
+    }
+
+    @Override
+    public void putCustomerUnits(long customer, long sku, long units) {
+        customerUnits.put(new StateKeys.CustomerSku(customer, sku), units);
+    }
+
+    @Override
+    public void putOrder(Order order) {
+        orders.put(order.orderId(), order);
+    }
+
+    @Override
+    public void putMovement(long movementId, long fingerprint) {
+        movements.put(movementId, fingerprint);
+    }
+
+    @Override
+    public void scheduleExpiry(long orderId, long expiresAt) {
+        scheduled.add(new StateKeys.Due(expiresAt, orderId));
+    }
+
+    @Override
+    public void unscheduleExpiry(long orderId, long expiresAt) {
+        scheduled.remove(new StateKeys.Due(expiresAt, orderId));
+    }
+}

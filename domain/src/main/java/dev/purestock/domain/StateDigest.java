@@ -1,0 +1,71 @@
+package dev.purestock.domain;
+
+import java.util.List;
+
+/**
+ * A deterministic 64-bit digest of a whole {@link InventoryStore}: equal states give equal digests on
+ * any implementation, in any process, whatever order its maps iterate in.
+ *
+ * <p>Every entry (a product, a position, a non-zero customer count, an order, a movement) is hashed on its
+ * own, from its fields in a fixed order with a tag for its kind, through a strong 64-bit mixer; the
+ * entry hashes are then added up. Addition commutes, so visiting order cannot change the result, and the
+ * per-entry mixing makes accidental cancellation as unlikely as any other 64-bit collision. The due index
+ * is left out: it is derived from the orders. The digest is a checksum for comparing states, not a
+ * cryptographic hash.
+ */
+public final class StateDigest {
+    private static final long PRODUCT = 0x50524F44L;
+    private static final long POSITION = 0x504F5349L;
+    private static final long CUSTOMER = 0x43555354L;
+    private static final long ORDER = 0x4F524452L;
+    private static final long MOVEMENT = 0x4D4F5645L;
+
+    private StateDigest() {
+    }
+
+    /** The digest of {@code store}. */
+    public static long of(InventoryStore store) {
+        long[] sum = {0};
+        store.forEachProduct(p -> sum[0] += hash(PRODUCT, p.sku(), p.perCustomerLimit()));
+        store.forEachPosition((sku, warehouse, available) -> sum[0] += hash(POSITION, sku, warehouse, available));
+        store.forEachCustomerUnits((customer, sku, units) -> sum[0] += hash(CUSTOMER, customer, sku, units));
+        store.forEachOrder(order -> sum[0] += hash(order));
+        store.forEachMovement((id, fingerprint) -> sum[0] += hash(MOVEMENT, id, fingerprint));
+        return mix64(sum[0]);
+    }
+
+    /** {@code digest} as the 16 hex digits that tools print. */
+    public static String format(long digest) {
+        return String.format("%016x", digest);
+    }
+
+    private static long hash(Order order) {
+        long h = step(step(step(step(step(ORDER, order.orderId()), order.customer()), order.status().code()),
+                order.expiresAt()), order.fingerprint());
+        List<Line> lines = order.lines();
+        for (int i = 0; i < lines.size(); i++) {
+            Line line = lines.get(i);
+            h = step(step(step(h, line.sku()), line.warehouse()), line.quantity());
+        }
+        return mix64(h);
+    }
+
+    private static long hash(long tag, long a, long b) {
+        return mix64(step(step(tag, a), b));
+    }
+
+    private static long hash(long tag, long a, long b, long c) {
+        return mix64(step(step(step(tag, a), b), c));
+    }
+
+    private static long step(long h, long value) {
+        return mix64(h * 31 + value) ^ Long.rotateLeft(h, 17);
+    }
+
+    /** The murmur3 / SplitMix64 finaliser: a bijective 64-bit mixer with full avalanche. */
+    static long mix64(long z) {
+        z = (z ^ (z >>> 33)) * 0xFF51AFD7ED558CCDL;
+        z = (z ^ (z >>> 33)) * 0xC4CEB93FE1A85EC9L;
+        return z ^ (z >>> 33);
+    }
+}
