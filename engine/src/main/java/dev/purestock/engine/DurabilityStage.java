@@ -1,0 +1,35 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+
+import java.util.List;
+
+/**
+ * A stage-2 handler that makes decided commands durable: the journal, or replication. Stages run in
+ * parallel on their own threads; a caller is answered only after every stage has seen its command.
+ *
+ * <p>Calls arrive in sequence order, from one thread. A stage should make a record visible per call and
+ * do its expensive I/O (a sync, a network flush) when {@code endOfBatch} is true. Throwing stops the
+ * engine: nothing from the failing call onwards is acknowledged.
+ */
+public interface DurabilityStage extends AutoCloseable {
+
+    /**
+     * One decided command.
+     *
+     * @param sequence   the command's sequence number in its shard, gap-free from the engine's first
+     * @param time       the time the engine stamped when it sequenced the command (epoch milliseconds)
+     * @param command    the command as submitted
+     * @param events     what the domain decided
+     * @param endOfBatch whether this is the last command available right now
+     * @throws Exception when the command could not be made durable
+     */
+    void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch)
+            throws Exception;
+
+    /** Releases the stage's resources. Called once, after the last {@link #onDecided}. */
+    @Override
+    default void close() throws Exception {
+    }
+}
