@@ -158,7 +158,7 @@ public final class PurestockEngine implements AutoCloseable {
         if (!intake.enter()) {
             RuntimeException refusal = intake.refusal();
             futures.forEach(f -> f.completeExceptionally(refusal));
-            return futures;
+            return Collections.unmodifiableList(futures);
         }
         try {
             int i = 0;
