@@ -2,8 +2,10 @@ package dev.purestock.benchmarks;
 
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
+import dev.purestock.domain.Inventory;
 import dev.purestock.domain.Limits;
 import dev.purestock.engine.OutcomeCallback;
+import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.WaitStrategyKind;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -34,8 +36,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Compare with {@link RawDisruptorBenchmark} (the same ring with no-op handlers: the ceiling) and
  * {@link LockBasedBaselineBenchmark} (a synchronized service behind a blocking queue), run together.
+ * {@link #decisionStageOnly} measures the single writer's own work (decide and apply one purchase on a
+ * {@link PrimitiveInventoryStore}, no ring, one thread): no pipeline can sequence faster than that.
  */
-@State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
@@ -48,27 +51,31 @@ public class EngineBenchmark {
     static final int SKUS = 1024;
     static final int WAREHOUSE = 0;
 
-    /** How the stage threads wait; the raw ring uses the same. */
-    @Param({"BLOCKING", "SLEEPING", "YIELDING"})
-    public WaitStrategyKind waitStrategy;
+    /** A running engine, fresh each iteration, with every sku listed and stocked. */
+    @State(Scope.Benchmark)
+    public static class Running {
+        /** How the stage threads wait; the raw ring uses the same. */
+        @Param({"BLOCKING", "SLEEPING", "YIELDING"})
+        public WaitStrategyKind waitStrategy;
 
-    private PurestockEngine engine;
+        private PurestockEngine engine;
 
-    /** A fresh engine with every sku listed and stocked. */
-    @Setup(Level.Iteration)
-    public void start() {
-        engine = PurestockEngine.builder().ringSize(RING_SIZE).waitStrategy(waitStrategy).build();
-        for (int sku = 0; sku < SKUS; sku++) {
-            engine.submit(new Command.ListProduct(sku, 0));
-            engine.submit(new Command.ReceiveStock(sku + 1, sku, WAREHOUSE, Limits.MAX_QUANTITY));
+        /** Starts the engine and stocks it. */
+        @Setup(Level.Iteration)
+        public void start() {
+            engine = PurestockEngine.builder().ringSize(RING_SIZE).waitStrategy(waitStrategy).build();
+            for (int sku = 0; sku < SKUS; sku++) {
+                engine.submit(new Command.ListProduct(sku, 0));
+                engine.submit(new Command.ReceiveStock(sku + 1, sku, WAREHOUSE, Limits.MAX_QUANTITY));
+            }
+            engine.digest(0).join();
         }
-        engine.digest(0).join();
-    }
 
-    /** Drains and stops the engine. */
-    @TearDown(Level.Iteration)
-    public void stop() {
-        engine.close();
+        /** Drains and stops the engine. */
+        @TearDown(Level.Iteration)
+        public void stop() {
+            engine.close();
+        }
     }
 
     /** One producer thread's order ids and its reusable callback. */
@@ -110,17 +117,52 @@ public class EngineBenchmark {
         }
     }
 
+    /** The decision stage's state alone, fresh each iteration, stocked like the engine's. */
+    @State(Scope.Thread)
+    public static class DecisionStage {
+        private PrimitiveInventoryStore store;
+        private long nextOrder;
+
+        /** A fresh stocked store. */
+        @Setup(Level.Iteration)
+        public void fill() {
+            store = new PrimitiveInventoryStore();
+            for (int sku = 0; sku < SKUS; sku++) {
+                decideAndApply(new Command.ListProduct(sku, 0));
+                decideAndApply(new Command.ReceiveStock(sku + 1, sku, WAREHOUSE, Limits.MAX_QUANTITY));
+            }
+        }
+
+        List<Event> decideAndApply(Command command) {
+            List<Event> events = Inventory.decide(command, System.currentTimeMillis(), store);
+            Inventory.evolveAll(store, events);
+            return events;
+        }
+
+        Command next() {
+            long order = nextOrder++;
+            return new Command.Purchase(order, order & 0xFFFFF, order % SKUS, WAREHOUSE, 1);
+        }
+    }
+
     /** One producer thread. */
     @Benchmark
     @Threads(1)
-    public void oneProducer(Producer producer) {
-        engine.submit(producer.next(), producer);
+    public void oneProducer(Running running, Producer producer) {
+        running.engine.submit(producer.next(), producer);
     }
 
     /** Four producer threads. */
     @Benchmark
     @Threads(4)
-    public void fourProducers(Producer producer) {
-        engine.submit(producer.next(), producer);
+    public void fourProducers(Running running, Producer producer) {
+        running.engine.submit(producer.next(), producer);
+    }
+
+    /** The single writer's work for one purchase, without a ring: the bound on any one shard's rate. */
+    @Benchmark
+    @Threads(1)
+    public List<Event> decisionStageOnly(DecisionStage stage) {
+        return stage.decideAndApply(stage.next());
     }
 }
