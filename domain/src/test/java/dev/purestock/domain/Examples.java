@@ -52,14 +52,15 @@ final class Examples {
     /** The event of {@code order} accepted with {@code changes}. */
     static PurchaseAccepted accepted(Command.PlaceOrder order, LineChange... changes) {
         return new PurchaseAccepted(order.orderId(), order.customer(), List.of(changes),
-                Fingerprint.ofOrder(3, order.orderId(), order.customer(), order.lines(), 0));
+                Fingerprint.ofOrder(Inventory.PURCHASE_KIND, order.orderId(), order.customer(), order.lines(), 0));
     }
 
     /** The event of {@code reservation} accepted with {@code changes}. */
     static StockReserved reserved(Command.Reserve reservation, LineChange... changes) {
+        long fingerprint = Fingerprint.ofOrder(Inventory.RESERVE_KIND, reservation.orderId(), reservation.customer(),
+                reservation.lines(), reservation.expiresAt());
         return new StockReserved(reservation.orderId(), reservation.customer(), List.of(changes),
-                reservation.expiresAt(), Fingerprint.ofOrder(4, reservation.orderId(), reservation.customer(),
-                reservation.lines(), reservation.expiresAt()));
+                reservation.expiresAt(), fingerprint);
     }
 
     static LineChange change(long sku, int warehouse, long quantity, long available, long customerUnits) {

@@ -34,6 +34,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class InventoryPropertiesTest {
     private static final int TRIES = 1000;
+    private static final int RECEIVED = 0;
+    private static final int WRITTEN_OFF = 1;
+    private static final int TAKEN = 2;
+    private static final int RETURNED = 3;
 
     @Provide
     Arbitrary<List<Timed>> histories() {
@@ -84,21 +88,21 @@ class InventoryPropertiesTest {
         run(history, (input, before, events, store) -> {
             for (Event event : events) {
                 switch (event) {
-                    case StockReceived e -> entry(ledger, e.sku(), e.warehouse())[0] += e.quantity();
-                    case StockWrittenOff e -> entry(ledger, e.sku(), e.warehouse())[1] += e.quantity();
-                    case PurchaseAccepted e -> e.lines().forEach(l -> entry(ledger, l.sku(), l.warehouse())[2] += l.quantity());
-                    case StockReserved e -> e.lines().forEach(l -> entry(ledger, l.sku(), l.warehouse())[2] += l.quantity());
-                    case PurchaseCancelled e -> e.lines().forEach(l -> entry(ledger, l.sku(), l.warehouse())[3] += l.quantity());
-                    case ReservationReleased e -> e.lines().forEach(l -> entry(ledger, l.sku(), l.warehouse())[3] += l.quantity());
-                    case ReservationExpired e -> e.lines().forEach(l -> entry(ledger, l.sku(), l.warehouse())[3] += l.quantity());
+                    case StockReceived e -> entry(ledger, e.sku(), e.warehouse())[RECEIVED] += e.quantity();
+                    case StockWrittenOff e -> entry(ledger, e.sku(), e.warehouse())[WRITTEN_OFF] += e.quantity();
+                    case PurchaseAccepted e -> book(ledger, e.lines(), TAKEN);
+                    case StockReserved e -> book(ledger, e.lines(), TAKEN);
+                    case PurchaseCancelled e -> book(ledger, e.lines(), RETURNED);
+                    case ReservationReleased e -> book(ledger, e.lines(), RETURNED);
+                    case ReservationExpired e -> book(ledger, e.lines(), RETURNED);
                     default -> { }
                 }
             }
             ledger.forEach((position, units) -> {
-                long received = units[0];
-                long writtenOff = units[1];
-                long taken = units[2];
-                long returned = units[3];
+                long received = units[RECEIVED];
+                long writtenOff = units[WRITTEN_OFF];
+                long taken = units[TAKEN];
+                long returned = units[RETURNED];
                 assertTrue(taken <= received - writtenOff + returned, () -> "position " + position
                         + " sold " + taken + " of " + received + " received, " + writtenOff + " written off, "
                         + returned + " returned, after " + input);
@@ -110,6 +114,12 @@ class InventoryPropertiesTest {
                     assertTrue(ledger.containsKey(List.of(sku, (long) warehouse)),
                             () -> "position " + sku + "/" + warehouse + " appeared without a receipt"));
         });
+    }
+
+    private static void book(Map<List<Long>, long[]> ledger, List<LineChange> lines, int column) {
+        for (LineChange line : lines) {
+            entry(ledger, line.sku(), line.warehouse())[column] += line.quantity();
+        }
     }
 
     private static long[] entry(Map<List<Long>, long[]> ledger, long sku, int warehouse) {
