@@ -68,7 +68,7 @@ public sealed interface Command {
         public PlaceOrder {
             Limits.id("order id", orderId);
             Limits.customer(customer);
-            lines = List.copyOf(Objects.requireNonNull(lines, "lines"));
+            lines = Limits.noNulls("lines", lines);
         }
     }
 
@@ -87,7 +87,7 @@ public sealed interface Command {
         public Reserve {
             Limits.id("order id", orderId);
             Limits.customer(customer);
-            lines = List.copyOf(Objects.requireNonNull(lines, "lines"));
+            lines = Limits.noNulls("lines", lines);
         }
     }
 
@@ -121,7 +121,7 @@ public sealed interface Command {
     record Batch(Mode mode, List<Command> commands) implements Command {
         public Batch {
             Objects.requireNonNull(mode, "mode");
-            commands = List.copyOf(Objects.requireNonNull(commands, "commands"));
+            commands = Limits.noNulls("commands", commands);
         }
 
         /** How a batch treats a rejected member. */

@@ -38,8 +38,8 @@ import java.util.List;
  */
 public final class Inventory {
     private static final long NO_REF = -1;
-    private static final int PURCHASE_KIND = 3;
-    private static final int RESERVE_KIND = 4;
+    static final int PURCHASE_KIND = 3;
+    static final int RESERVE_KIND = 4;
 
     private Inventory() {
     }

@@ -1,5 +1,8 @@
 package dev.purestock.domain;
 
+import java.util.List;
+import java.util.Objects;
+
 /**
  * The bounds of the domain's identifiers and quantities.
  *
@@ -45,6 +48,17 @@ public final class Limits {
 
     static long id(String what, long id) {
         return inRange(what, id, Long.MAX_VALUE);
+    }
+
+    /** An unmodifiable copy of {@code list}, refusing a null list or a null element with a message naming it. */
+    static <T> List<T> noNulls(String what, List<T> list) {
+        Objects.requireNonNull(list, what);
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i) == null) {
+                throw new NullPointerException(what + "[" + i + "] is null");
+            }
+        }
+        return List.copyOf(list);
     }
 
     private static long inRange(String what, long value, long max) {

@@ -1,0 +1,187 @@
+package dev.purestock.benchmarks;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.Inventory;
+import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.MapInventoryStore;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The pure domain on one thread: {@link Inventory#decide} then {@link Inventory#evolveAll} into a store, for
+ * purchase-heavy flash-sale traffic over {@link #skus} skus at two warehouses each. One operation is one
+ * command.
+ *
+ * <p>The commands are generated once per trial from a fixed seed: one- or two-unit purchases by customers
+ * drawn from a large pool, spread evenly over all skus, except that one purchase in ten goes to one of
+ * {@value #HOT_SKUS} hot skus, which sell out within the first moments and are then rejected as out of stock;
+ * half of the hot purchases come from a small pool of repeat buyers who also meet the per-customer limit
+ * that every tenth sku (every hot one among them) has. One command in a hundred is a receipt. Every
+ * iteration starts from a freshly stocked store, so each purchase is decided against a new order id; if an
+ * iteration outruns the pre-generated commands it starts them again and says so, because repeats are
+ * answered as already applied.
+ *
+ * <p>{@link #storeKind} picks the {@link InventoryStore} implementation; add a name to {@link StoreKind} and
+ * to the {@code @Param} list to benchmark another store against the same traffic.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class DomainBenchmark {
+    private static final int WAREHOUSES = 2;
+    private static final long STOCK_PER_POSITION = 24;
+    private static final long RESTOCK = 8;
+    private static final long PER_CUSTOMER_LIMIT = 2;
+    private static final long LARGE_CUSTOMER_POOL = 10_000_000;
+    private static final long REPEAT_BUYERS = 2_000;
+    private static final int HOT_SKUS = 100;
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    /** Which store the domain reads and writes; see {@link StoreKind}. */
+    @Param({"map"})
+    public String storeKind;
+
+    /** How many skus the traffic spreads over. */
+    @Param({"100000"})
+    public int skus;
+
+    /** How many commands are generated before the run. */
+    @Param({"4000000"})
+    public int commands;
+
+    private Command[] traffic;
+    private InventoryStore store;
+    private int next;
+    private long now;
+    private long rejected;
+    private long decided;
+    private boolean wrapped;
+    private long allocatedAfterSetup;
+
+    /** The stores the benchmark knows by name. */
+    enum StoreKind {
+        /** The domain's reference store on JDK maps. */
+        MAP(MapInventoryStore::new);
+
+        private final Supplier<InventoryStore> factory;
+
+        StoreKind(Supplier<InventoryStore> factory) {
+            this.factory = factory;
+        }
+
+        static InventoryStore create(String name) {
+            return valueOf(name.toUpperCase(Locale.ROOT)).factory.get();
+        }
+    }
+
+    /** Generates the traffic once per trial. */
+    @Setup(Level.Trial)
+    public void generateTraffic() {
+        SplittableRandom random = new SplittableRandom(20_261_126L);
+        traffic = new Command[commands];
+        long movementId = skus * (long) WAREHOUSES;
+        for (int i = 0; i < commands; i++) {
+            boolean hot = random.nextInt(10) == 0;
+            long sku = hot ? random.nextInt(HOT_SKUS) * 10L : random.nextLong(skus);
+            int warehouse = random.nextInt(WAREHOUSES);
+            if (i % 100 == 99) {
+                traffic[i] = new Command.ReceiveStock(++movementId, random.nextLong(skus), warehouse, RESTOCK);
+            } else {
+                long customer = hot && random.nextBoolean()
+                        ? random.nextLong(REPEAT_BUYERS)
+                        : REPEAT_BUYERS + random.nextLong(LARGE_CUSTOMER_POOL);
+                long quantity = 1 + random.nextInt(2);
+                traffic[i] = new Command.Purchase(i, customer, sku, warehouse, quantity);
+            }
+        }
+    }
+
+    /** Lists and stocks every sku in a fresh store, so every iteration decides the same traffic afresh. */
+    @Setup(Level.Iteration)
+    public void stockStore() {
+        store = StoreKind.create(storeKind);
+        long movementId = 0;
+        for (long sku = 0; sku < skus; sku++) {
+            apply(new Command.ListProduct(sku, sku % 10 == 0 ? PER_CUSTOMER_LIMIT : 0));
+            for (int warehouse = 0; warehouse < WAREHOUSES; warehouse++) {
+                apply(new Command.ReceiveStock(++movementId, sku, warehouse, STOCK_PER_POSITION));
+            }
+        }
+        next = 0;
+        now = 1;
+        rejected = 0;
+        decided = 0;
+        wrapped = false;
+        allocatedAfterSetup = THREADS.getCurrentThreadAllocatedBytes();
+    }
+
+    /**
+     * Reports the share of rejected commands, the bytes this thread allocated per command after the
+     * iteration's setup (JMH's {@code gc.alloc.rate.norm} also counts the restocking of the store in
+     * {@link #stockStore}), and whether the traffic had to be reused.
+     */
+    @TearDown(Level.Iteration)
+    public void reportMix() {
+        long allocated = THREADS.getCurrentThreadAllocatedBytes() - allocatedAfterSetup;
+        System.out.printf("%n[%s] %,d commands decided, %.1f%% rejected, %.0f B/command after setup%s%n",
+                storeKind, decided, 100.0 * rejected / Math.max(decided, 1), (double) allocated / Math.max(decided, 1),
+                wrapped ? "; the traffic ran out and was reused (repeats answered as already applied)" : "");
+    }
+
+    /** Decides one command and applies its events: what the engine's decision stage does per command. */
+    @Benchmark
+    public int decideAndEvolve() {
+        List<Event> events = Inventory.decide(nextCommand(true), now++, store);
+        Inventory.evolveAll(store, events);
+        decided++;
+        if (events.get(0) instanceof Event.Rejection) {
+            rejected++;
+        }
+        return events.size();
+    }
+
+    /**
+     * Decides one command and applies nothing: the rules and their reads alone, the baseline that
+     * {@link #decideAndEvolve} is compared with. The store stays as stocked, so no sku runs out.
+     */
+    @Benchmark
+    public int decideOnly() {
+        List<Event> events = Inventory.decide(nextCommand(false), now++, store);
+        decided++;
+        if (events.get(0) instanceof Event.Rejection) {
+            rejected++;
+        }
+        return events.size();
+    }
+
+    /** The next command; running out of traffic matters only when the events are applied. */
+    private Command nextCommand(boolean applying) {
+        Command command = traffic[next];
+        if (++next == traffic.length) {
+            next = 0;
+            wrapped |= applying;
+        }
+        return command;
+    }
+
+    private void apply(Command command) {
+        Inventory.evolveAll(store, Inventory.decide(command, 0, store));
+    }
+}

@@ -1,0 +1,37 @@
+package dev.purestock.domain;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static dev.purestock.domain.testing.Scenario.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The example in docs/domain.md, so that the document cannot drift from the code. */
+class DocumentedExampleTest {
+
+    @Test
+    void theExampleInTheDomainDocumentBehavesAsItSays() {
+        InventoryStore store = new MapInventoryStore();
+        long now = 1_000;
+        for (Command c : List.of(new Command.ListProduct(7, 2), new Command.ReceiveStock(1, 7, 0, 3))) {
+            Inventory.evolveAll(store, Inventory.decide(c, now, store));
+        }
+        Command buy = new Command.Purchase(42, 1001, 7, 0, 2);
+        List<Event> events = Inventory.decide(buy, now, store);
+        assertEquals(List.of(new Event.PurchaseAccepted(42, 1001, List.of(new LineChange(7, 0, 2, 1, 2)),
+                Fingerprint.ofPurchase((Command.Purchase) buy))), events);
+        Inventory.evolveAll(store, events);
+
+        assertEquals(List.of(new Event.AlreadyApplied(42)), Inventory.decide(buy, now, store));
+        assertEquals(List.of(new Event.Rejected(Reason.LIMIT_EXCEEDED, 43)),
+                Inventory.decide(new Command.Purchase(43, 1001, 7, 0, 1), now, store));
+    }
+
+    @Test
+    void theTestExampleInTheDomainDocumentPasses() {
+        given(new Command.ListProduct(7, 2), new Command.ReceiveStock(1, 7, 0, 3))
+                .when(new Command.Purchase(42, 1001, 7, 0, 3))
+                .thenRejected(Reason.LIMIT_EXCEEDED);
+    }
+}

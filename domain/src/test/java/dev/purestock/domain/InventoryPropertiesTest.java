@@ -1,0 +1,300 @@
+package dev.purestock.domain;
+
+import dev.purestock.domain.Command.Batch;
+import dev.purestock.domain.Command.ExpireReservations;
+import dev.purestock.domain.Event.PurchaseAccepted;
+import dev.purestock.domain.Event.PurchaseCancelled;
+import dev.purestock.domain.Event.Rejection;
+import dev.purestock.domain.Event.ReservationExpired;
+import dev.purestock.domain.Event.ReservationReleased;
+import dev.purestock.domain.Event.StockReceived;
+import dev.purestock.domain.Event.StockReserved;
+import dev.purestock.domain.Event.StockWrittenOff;
+import dev.purestock.domain.testing.InventoryArbitraries;
+import dev.purestock.domain.testing.Recording;
+import dev.purestock.domain.testing.Timed;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The invariants of the inventory, checked over generated histories (see {@link InventoryArbitraries}):
+ * small universes, colliding ids, repeats, nested batches and jumps in time.
+ */
+class InventoryPropertiesTest {
+    private static final int TRIES = 1000;
+    private static final int RECEIVED = 0;
+    private static final int WRITTEN_OFF = 1;
+    private static final int TAKEN = 2;
+    private static final int RETURNED = 3;
+
+    @Provide
+    Arbitrary<List<Timed>> histories() {
+        return InventoryArbitraries.histories();
+    }
+
+    @Provide
+    Arbitrary<List<Timed>> longHistories() {
+        return InventoryArbitraries.histories(400);
+    }
+
+    /** One step of a history: the digest before, the events, and the store after they were applied. */
+    private interface StepCheck {
+        void check(Timed input, long digestBefore, List<Event> events, InventoryStore after);
+    }
+
+    private static void run(List<Timed> history, StepCheck check) {
+        MapInventoryStore store = new MapInventoryStore();
+        for (Timed timed : history) {
+            long before = StateDigest.of(store);
+            List<Event> events = Inventory.decide(timed.command(), timed.now(), store);
+            Inventory.evolveAll(store, events);
+            check.check(timed, before, events, store);
+        }
+    }
+
+    @Property(tries = TRIES)
+    void availableStockNeverGoesBelowZero(@ForAll("histories") List<Timed> history) {
+        run(history, (input, before, events, store) -> store.forEachPosition((sku, warehouse, available) ->
+                assertTrue(available >= 0, () -> "sku " + sku + " at " + warehouse + " has " + available
+                        + " after " + input)));
+    }
+
+    @Property(tries = TRIES)
+    void acceptedUnitsNeverExceedWhatWasReceivedMinusWrittenOffPlusReturned(
+            @ForAll("histories") List<Timed> history) {
+        checkLedger(history);
+    }
+
+    @Property(tries = 100)
+    void theLedgerHoldsOverLongHistoriesToo(@ForAll("longHistories") List<Timed> history) {
+        checkLedger(history);
+    }
+
+    /** Per position: units in (received, returned) and out (written off, taken), from the events alone. */
+    private static void checkLedger(List<Timed> history) {
+        Map<List<Long>, long[]> ledger = new HashMap<>();
+        run(history, (input, before, events, store) -> {
+            for (Event event : events) {
+                switch (event) {
+                    case StockReceived e -> entry(ledger, e.sku(), e.warehouse())[RECEIVED] += e.quantity();
+                    case StockWrittenOff e -> entry(ledger, e.sku(), e.warehouse())[WRITTEN_OFF] += e.quantity();
+                    case PurchaseAccepted e -> book(ledger, e.lines(), TAKEN);
+                    case StockReserved e -> book(ledger, e.lines(), TAKEN);
+                    case PurchaseCancelled e -> book(ledger, e.lines(), RETURNED);
+                    case ReservationReleased e -> book(ledger, e.lines(), RETURNED);
+                    case ReservationExpired e -> book(ledger, e.lines(), RETURNED);
+                    default -> { }
+                }
+            }
+            ledger.forEach((position, units) -> {
+                long received = units[RECEIVED];
+                long writtenOff = units[WRITTEN_OFF];
+                long taken = units[TAKEN];
+                long returned = units[RETURNED];
+                assertTrue(taken <= received - writtenOff + returned, () -> "position " + position
+                        + " sold " + taken + " of " + received + " received, " + writtenOff + " written off, "
+                        + returned + " returned, after " + input);
+                assertEquals(received - writtenOff - taken + returned,
+                        store.available(position.get(0), position.get(1).intValue()),
+                        () -> "available at " + position + " after " + input);
+            });
+            store.forEachPosition((sku, warehouse, available) ->
+                    assertTrue(ledger.containsKey(List.of(sku, (long) warehouse)),
+                            () -> "position " + sku + "/" + warehouse + " appeared without a receipt"));
+        });
+    }
+
+    private static void book(Map<List<Long>, long[]> ledger, List<LineChange> lines, int column) {
+        for (LineChange line : lines) {
+            entry(ledger, line.sku(), line.warehouse())[column] += line.quantity();
+        }
+    }
+
+    private static long[] entry(Map<List<Long>, long[]> ledger, long sku, int warehouse) {
+        return ledger.computeIfAbsent(List.of(sku, (long) warehouse), key -> new long[4]);
+    }
+
+    @Property(tries = TRIES)
+    void perCustomerLimitsAreNeverExceeded(@ForAll("histories") List<Timed> history) {
+        Map<Long, Long> limits = new HashMap<>();
+        run(history, (input, before, events, store) -> {
+            for (Event event : events) {
+                List<LineChange> taken = switch (event) {
+                    case Event.ProductListed e -> {
+                        limits.put(e.sku(), e.perCustomerLimit());
+                        yield List.of();
+                    }
+                    case PurchaseAccepted e -> e.lines();
+                    case StockReserved e -> e.lines();
+                    default -> List.of();
+                };
+                for (LineChange line : taken) {
+                    long limit = limits.get(line.sku());
+                    assertTrue(limit == 0 || line.customerUnits() <= limit, () -> "a customer holds "
+                            + line.customerUnits() + " of sku " + line.sku() + " limited to " + limit + " after " + input);
+                }
+            }
+        });
+    }
+
+    @Property(tries = TRIES)
+    void customerCountsAreWhatTheirLiveOrdersHold(@ForAll("histories") List<Timed> history) {
+        InventoryStore store = Recording.of(history).store();
+        Map<List<Long>, Long> held = new HashMap<>();
+        store.forEachOrder(order -> {
+            if (order.status() == OrderStatus.PURCHASED || order.status() == OrderStatus.RESERVED
+                    || order.status() == OrderStatus.CONFIRMED) {
+                order.lines().forEach(line -> held.merge(List.of(order.customer(), line.sku()), line.quantity(), Long::sum));
+            }
+        });
+        Map<List<Long>, Long> counted = new HashMap<>();
+        store.forEachCustomerUnits((customer, sku, units) -> counted.put(List.of(customer, sku), units));
+        assertEquals(held, counted);
+    }
+
+    @Property(tries = TRIES)
+    void theSameCommandsGiveTheSameEventsAndTheSameDigest(@ForAll("histories") List<Timed> history) {
+        Recording first = Recording.of(history);
+        Recording second = Recording.of(history);
+        assertEquals(first.steps(), second.steps());
+        assertEquals(first.digest(), second.digest());
+    }
+
+    @Property(tries = TRIES)
+    void foldingTheEmittedEventsIntoAnEmptyStoreReproducesTheLiveState(@ForAll("histories") List<Timed> history) {
+        Recording live = Recording.of(history);
+        MapInventoryStore replayed = Recording.fold(live.events(), new MapInventoryStore());
+        assertEquals(StateDigest.format(live.digest()), StateDigest.format(StateDigest.of(replayed)));
+    }
+
+    @Property(tries = 100)
+    void foldingReproducesTheLiveStateOverLongHistoriesToo(@ForAll("longHistories") List<Timed> history) {
+        Recording live = Recording.of(history);
+        assertEquals(live.digest(), StateDigest.of(Recording.fold(live.events(), new MapInventoryStore())));
+    }
+
+    @Property(tries = TRIES)
+    void resubmittingACommandRightAfterItChangesNothing(@ForAll("histories") List<Timed> history) {
+        run(history, (input, before, events, store) -> {
+            boolean decidedAsAWhole = !Inventory.anyRejected(events) || isWholeRejection(events);
+            Statistics.label("first outcome").collect(decidedAsAWhole ? "decided as a whole" : "partly rejected");
+            if (!decidedAsAWhole) {
+                return;
+            }
+            long after = StateDigest.of(store);
+            List<Event> again = Inventory.decide(input.command(), input.now(), store);
+            Inventory.evolveAll(store, again);
+            assertEquals(after, StateDigest.of(store), () -> "repeating " + input + " after " + events + " gave " + again);
+            if (events.size() == 1 && (events.get(0) instanceof PurchaseAccepted || events.get(0) instanceof StockReserved
+                    || events.get(0) instanceof StockReceived || events.get(0) instanceof StockWrittenOff)) {
+                assertInstanceOf(Event.AlreadyApplied.class, again.get(0), () -> "repeat of " + input);
+            }
+        });
+    }
+
+    @Property(tries = TRIES)
+    void rejectionsNeverChangeTheState(@ForAll("histories") List<Timed> history) {
+        run(history, (input, before, events, store) -> {
+            if (!events.isEmpty() && events.stream().allMatch(Rejection.class::isInstance)) {
+                assertEquals(before, StateDigest.of(store), () -> input + " was rejected but changed the state");
+            }
+        });
+    }
+
+    @Property(tries = TRIES)
+    void decidingNeverChangesTheState(@ForAll("histories") List<Timed> history) {
+        MapInventoryStore store = new MapInventoryStore();
+        for (Timed timed : history) {
+            long before = StateDigest.of(store);
+            List<Event> events = Inventory.decide(timed.command(), timed.now(), store);
+            assertEquals(before, StateDigest.of(store), () -> "deciding " + timed + " changed the state");
+            Inventory.evolveAll(store, events);
+        }
+    }
+
+    @Property(tries = TRIES)
+    void anAtomicBatchOrAnOrderAppliesAllOrNothing(@ForAll("histories") List<Timed> history) {
+        run(history, (input, before, events, store) -> {
+            switch (input.command()) {
+                case Batch batch when batch.mode() == Batch.Mode.ATOMIC -> {
+                    if (Inventory.anyRejected(events)) {
+                        assertEquals(1, events.size(), () -> "aborted batch " + input + " left " + events);
+                        assertEquals(before, StateDigest.of(store));
+                    }
+                }
+                case Command.PlaceOrder order -> checkWholeOrder(order.lines(), before, events, store);
+                case Command.Reserve reservation -> checkWholeOrder(reservation.lines(), before, events, store);
+                default -> { }
+            }
+        });
+    }
+
+    private static void checkWholeOrder(List<Line> lines, long before, List<Event> events, InventoryStore store) {
+        assertEquals(1, events.size());
+        switch (events.get(0)) {
+            case PurchaseAccepted e -> assertEquals(lines, e.lines().stream().map(LineChange::line).toList());
+            case StockReserved e -> assertEquals(lines, e.lines().stream().map(LineChange::line).toList());
+            case Rejection r -> assertEquals(before, StateDigest.of(store));
+            case Event.AlreadyApplied a -> assertEquals(before, StateDigest.of(store));
+            default -> throw new AssertionError("an order answered " + events);
+        }
+    }
+
+    @Property(tries = TRIES)
+    void noReservationOutlivesAnExpiryTickAfterItsExpiry(@ForAll("histories") List<Timed> history) {
+        run(history, (input, before, events, store) -> {
+            if (input.command() instanceof ExpireReservations && events.size() < Limits.MAX_EXPIRIES_PER_COMMAND) {
+                store.forEachOrder(order -> assertFalse(
+                        order.status() == OrderStatus.RESERVED && order.expiresAt() <= input.now(),
+                        () -> "order " + order + " outlived the tick at " + input.now()));
+            }
+        });
+    }
+
+    @Property(tries = TRIES)
+    void aReservationIsOnlyConfirmedBeforeItsExpiry(@ForAll("histories") List<Timed> history) {
+        run(history, (input, before, events, store) -> {
+            for (Event event : events) {
+                if (event instanceof Event.ReservationConfirmed confirmed) {
+                    long expiresAt = store.order(confirmed.orderId()).expiresAt();
+                    assertTrue(input.now() < expiresAt,
+                            () -> "order " + confirmed.orderId() + " confirmed at " + input.now() + ", expired at " + expiresAt);
+                }
+            }
+        });
+    }
+
+    @Property(tries = TRIES)
+    void everyCommandIsAnsweredExceptAnIdleExpiryTick(@ForAll("histories") List<Timed> history) {
+        run(history, (input, before, events, store) -> {
+            if (events.isEmpty()) {
+                assertTrue(onlyExpiryTicks(input.command()), () -> input + " got no answer");
+                assertEquals(before, StateDigest.of(store));
+            }
+        });
+    }
+
+    private static boolean onlyExpiryTicks(Command command) {
+        return switch (command) {
+            case ExpireReservations e -> true;
+            case Batch b -> b.commands().stream().allMatch(InventoryPropertiesTest::onlyExpiryTicks);
+            default -> false;
+        };
+    }
+
+    private static boolean isWholeRejection(List<Event> events) {
+        return events.size() == 1 && events.get(0) instanceof Rejection;
+    }
+}
