@@ -1,0 +1,40 @@
+package dev.purestock.journal;
+
+import net.openhft.chronicle.bytes.SyncMode;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Opens the Chronicle queues of a journal directory the same way everywhere. */
+final class JournalQueues {
+    /** Daily cycle files; one file holds up to 2^32 records. */
+    static final RollCycle DEFAULT_ROLL_CYCLE = RollCycles.FAST_DAILY;
+    /** How long an appender waits for a header left unfinished by a dead writer before taking over. */
+    private static final long TAKE_OVER_TIMEOUT_MS = 500;
+
+    private JournalQueues() {
+    }
+
+    static SingleChronicleQueue forWriting(Path dir, Durability durability, RollCycle rollCycle) {
+        return SingleChronicleQueueBuilder.binary(dir)
+                .rollCycle(rollCycle)
+                .timeoutMS(TAKE_OVER_TIMEOUT_MS)
+                .syncMode(durability == Durability.SYNC_PER_BATCH ? SyncMode.SYNC : SyncMode.NONE)
+                .build();
+    }
+
+    static SingleChronicleQueue forReading(Path dir) {
+        requireJournal(dir);
+        return SingleChronicleQueueBuilder.binary(dir).readOnly(true).build();
+    }
+
+    static void requireJournal(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new JournalException("journal directory " + dir + " does not exist");
+        }
+    }
+}
