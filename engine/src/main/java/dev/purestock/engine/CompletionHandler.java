@@ -1,0 +1,112 @@
+package dev.purestock.engine;
+
+import com.lmax.disruptor.EventHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Stage 3, after every durability stage has passed the slot: updates the read model, answers the
+ * caller, runs the registered consumers and clears the slot. A slot at or after a shard failure is
+ * answered with that failure instead, so nothing that was not made durable is ever acknowledged.
+ *
+ * <p>Callers' callbacks and consumers are isolated: one that throws is logged and counted, and the
+ * shard goes on.
+ */
+final class CompletionHandler implements EventHandler<CommandSlot> {
+    private static final Logger LOG = LoggerFactory.getLogger(CompletionHandler.class);
+
+    private final int shard;
+    private final ShardHealth health;
+    private final ReadModel.Writer readModel;
+    private final OutcomeConsumer[] consumers;
+    private final AtomicLong isolatedFailures;
+
+    CompletionHandler(int shard, ShardHealth health, ReadModel.Writer readModel, List<OutcomeConsumer> consumers,
+                      AtomicLong isolatedFailures) {
+        this.shard = shard;
+        this.health = health;
+        this.readModel = readModel;
+        this.consumers = consumers.toArray(new OutcomeConsumer[0]);
+        this.isolatedFailures = isolatedFailures;
+    }
+
+    @Override
+    public void onEvent(CommandSlot slot, long ringSequence, boolean endOfBatch) {
+        CommandSlot.Request request = slot.request;
+        CommandSlot.Decision decision = slot.decision;
+        try {
+            switch (request.kind) {
+                case COMMAND -> complete(request, decision, ringSequence);
+                case SNAPSHOT, DIGEST -> completeControl(request.control, decision, ringSequence);
+                case BARRIER -> {
+                    if (request.control != null) {
+                        request.control.complete(ringSequence);
+                    }
+                }
+            }
+        } finally {
+            request.clear();
+            decision.clear();
+        }
+    }
+
+    private void complete(CommandSlot.Request request, CommandSlot.Decision decision, long ringSequence) {
+        if (!decision.sequenced || health.failedAtOrBefore(ringSequence)) {
+            fail(request, health.failure());
+            return;
+        }
+        readModel.apply(decision.sequence, decision.events);
+        Outcome outcome = request.future != null || consumers.length > 0
+                ? new Outcome(shard, decision.sequence, decision.time, decision.events)
+                : null;
+        if (request.callback != null) {
+            try {
+                request.callback.onOutcome(shard, decision.sequence, decision.time, decision.events);
+            } catch (RuntimeException e) {
+                isolated("the callback of command sequence " + decision.sequence, e);
+            }
+        }
+        if (request.future != null) {
+            request.future.complete(outcome);
+        }
+        for (OutcomeConsumer consumer : consumers) {
+            try {
+                consumer.onOutcome(request.command, outcome);
+            } catch (Exception e) {
+                isolated("consumer " + consumer + " on command sequence " + decision.sequence, e);
+            }
+        }
+    }
+
+    private void fail(CommandSlot.Request request, Throwable failure) {
+        if (request.callback != null) {
+            try {
+                request.callback.onFailure(failure);
+            } catch (RuntimeException e) {
+                isolated("a failure callback", e);
+            }
+        }
+        if (request.future != null) {
+            request.future.completeExceptionally(failure);
+        }
+    }
+
+    private void completeControl(CompletableFuture<Long> control, CommandSlot.Decision decision, long ringSequence) {
+        if (health.failedAtOrBefore(ringSequence)) {
+            control.completeExceptionally(health.failure());
+        } else if (decision.controlFailure != null) {
+            control.completeExceptionally(decision.controlFailure);
+        } else {
+            control.complete(decision.controlResult);
+        }
+    }
+
+    private void isolated(String what, Exception e) {
+        long count = isolatedFailures.incrementAndGet();
+        LOG.warn("shard {}: {} threw; isolated, the shard goes on ({} such failures so far)", shard, what, count, e);
+    }
+}

@@ -1,0 +1,115 @@
+package dev.purestock.engine;
+
+import com.lmax.disruptor.EventHandler;
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.Event.Rejected;
+import dev.purestock.domain.Inventory;
+import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.Reason;
+import dev.purestock.domain.StateDigest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * Stage 1: the only writer of a shard's decision state. For each command it assigns the next gap-free
+ * sequence, stamps the time (the clock, but never earlier than the previous command's time), asks the
+ * pure domain to decide, applies the events to the store and leaves them in the slot. It performs no
+ * I/O except the snapshots it is asked for between two commands.
+ *
+ * <p>A {@code decide} that throws changed nothing, so the command is answered with
+ * {@link Reason#INTERNAL_ERROR} and the shard goes on. An {@code evolve} that throws may have left the
+ * store half-changed, so the shard stops (see {@link ShardHealth}).
+ */
+final class DecisionHandler implements EventHandler<CommandSlot> {
+    private static final Logger LOG = LoggerFactory.getLogger(DecisionHandler.class);
+
+    private final int shard;
+    private final ShardHealth health;
+    private final InventoryStore store;
+    private final LongSupplier clock;
+    private final SnapshotWriter snapshotWriter;
+    private final long snapshotEvery;
+    private long nextSequence;
+    private long lastTime;
+
+    DecisionHandler(int shard, ShardHealth health, ShardState initial, LongSupplier clock,
+                    SnapshotWriter snapshotWriter, long snapshotEvery) {
+        this.shard = shard;
+        this.health = health;
+        this.store = initial.store();
+        this.nextSequence = initial.nextSequence();
+        this.lastTime = initial.lastTime();
+        this.clock = clock;
+        this.snapshotWriter = snapshotWriter;
+        this.snapshotEvery = snapshotEvery;
+    }
+
+    @Override
+    public void onEvent(CommandSlot slot, long ringSequence, boolean endOfBatch) {
+        CommandSlot.Decision decision = slot.decision;
+        decision.sequenced = false;
+        if (health.failedAtOrBefore(ringSequence)) {
+            return;
+        }
+        switch (slot.request.kind) {
+            case COMMAND -> decide(slot.request.command, decision, ringSequence);
+            case SNAPSHOT -> snapshot(decision);
+            case DIGEST -> decision.controlResult = StateDigest.of(store);
+            case BARRIER -> {
+            }
+        }
+    }
+
+    private void decide(Command command, CommandSlot.Decision decision, long ringSequence) {
+        long now = Math.max(clock.getAsLong(), lastTime);
+        long sequence = nextSequence;
+        List<Event> events;
+        try {
+            events = Inventory.decide(command, now, store);
+            if (events == null) {
+                throw new IllegalStateException("decide returned no event list");
+            }
+        } catch (RuntimeException e) {
+            LOG.error("shard {}: deciding command sequence {} ({}) failed; it is rejected with {}",
+                    shard, sequence, command, Reason.INTERNAL_ERROR, e);
+            events = List.of(new Rejected(Reason.INTERNAL_ERROR, ShardRouter.ref(command)));
+        }
+        nextSequence = sequence + 1;
+        lastTime = now;
+        decision.sequence = sequence;
+        decision.time = now;
+        decision.events = events;
+        decision.sequenced = true;
+        try {
+            Inventory.evolveAll(store, events);
+        } catch (RuntimeException e) {
+            health.fail(ringSequence, sequence, "applying the events", e);
+            return;
+        }
+        if (snapshotEvery > 0 && nextSequence % snapshotEvery == 0) {
+            periodicSnapshot();
+        }
+    }
+
+    private void snapshot(CommandSlot.Decision decision) {
+        try {
+            snapshotWriter.write(nextSequence - 1, lastTime, store);
+            decision.controlResult = nextSequence - 1;
+        } catch (Exception e) {
+            decision.controlFailure = e;
+        }
+    }
+
+    private void periodicSnapshot() {
+        try {
+            snapshotWriter.write(nextSequence - 1, lastTime, store);
+        } catch (Exception e) {
+            LOG.error("shard {}: the snapshot after command sequence {} could not be written; the shard goes on",
+                    shard, nextSequence - 1, e);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.purestock.engine;
+
+import com.lmax.disruptor.EventHandler;
+
+/**
+ * Stage 2: hands each decided command to a {@link DurabilityStage}. The journal and replication run as
+ * two instances in parallel, each on its own thread.
+ *
+ * <p>The stage must learn where a batch ends so it can group its I/O, but the last slot of a batch may be
+ * a control slot or a slot after a failure, which the stage never sees. So the handler holds each command
+ * back until the next one arrives or the batch ends, and delivers it then with the right
+ * {@code endOfBatch}. The Disruptor publishes this handler's progress only after the whole batch, so no
+ * held command is ever counted as passed before the stage has it.
+ */
+abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
+        permits JournalHandler, ReplicationHandler {
+    private final String role;
+    private final ShardHealth health;
+    private final DurabilityStage stage;
+    private CommandSlot held;
+    private long heldRingSequence;
+
+    DurabilityHandler(String role, ShardHealth health, DurabilityStage stage) {
+        this.role = role;
+        this.health = health;
+        this.stage = stage;
+    }
+
+    @Override
+    public final void onEvent(CommandSlot slot, long ringSequence, boolean endOfBatch) {
+        if (slot.request.kind == CommandSlot.Kind.COMMAND && slot.decision.sequenced
+                && !health.failedAtOrBefore(ringSequence)) {
+            deliverHeld(false);
+            held = slot;
+            heldRingSequence = ringSequence;
+        }
+        if (endOfBatch) {
+            deliverHeld(true);
+        }
+    }
+
+    private void deliverHeld(boolean endOfBatch) {
+        CommandSlot slot = held;
+        if (slot == null) {
+            return;
+        }
+        held = null;
+        if (health.failedAtOrBefore(heldRingSequence)) {
+            return;
+        }
+        CommandSlot.Decision decision = slot.decision;
+        try {
+            stage.onDecided(decision.sequence, decision.time, slot.request.command, decision.events, endOfBatch);
+        } catch (Throwable e) {
+            health.fail(heldRingSequence, decision.sequence, role, e);
+        }
+    }
+
+    /** Closes the stage; called once, after the last slot. */
+    final void closeStage() throws Exception {
+        stage.close();
+    }
+
+    /** What the handler is, for messages. */
+    final String role() {
+        return role;
+    }
+}

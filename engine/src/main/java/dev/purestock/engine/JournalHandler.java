@@ -1,0 +1,8 @@
+package dev.purestock.engine;
+
+/** Stage 2a: makes each decided command durable in the shard's journal. */
+final class JournalHandler extends DurabilityHandler {
+    JournalHandler(int shard, ShardHealth health, DurabilityStage journal) {
+        super("the journal of shard " + shard, health, journal);
+    }
+}

@@ -1,0 +1,187 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.Order;
+import dev.purestock.domain.Product;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
+
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * The engine's {@link InventoryStore}: agrona primitive maps, so reads and writes on the decision thread
+ * neither box nor allocate map entries. Not thread-safe: one thread owns it (the shard's decision thread,
+ * or whoever recovers a journal into it before the engine starts).
+ *
+ * <p>Composite keys are packed into one {@code long}: a stock position is {@code sku << 16 | warehouse}
+ * and a customer's count is {@code customer << 32 | sku}, which is lossless because
+ * {@link dev.purestock.domain.Limits} bounds skus and customers to 32 bits and warehouses to 16 bits.
+ * The due-reservation index is a {@link TreeSet} ordered by expiry and then order id; only reservations
+ * touch it.
+ */
+public final class PrimitiveInventoryStore implements InventoryStore {
+    private static final int DEFAULT_CAPACITY = 1024;
+    private static final float LOAD_FACTOR = 0.65f;
+
+    private final Long2ObjectHashMap<Product> products;
+    private final Long2LongHashMap positions;
+    private final Long2LongHashMap customerUnits;
+    private final Long2ObjectHashMap<Order> orders;
+    private final Long2LongHashMap movements;
+    private final TreeSet<Due> due = new TreeSet<>();
+
+    /** An empty store with a small initial capacity. */
+    public PrimitiveInventoryStore() {
+        this(DEFAULT_CAPACITY);
+    }
+
+    /**
+     * An empty store sized for about {@code expectedEntries} entries per map (the maps grow beyond it).
+     *
+     * @throws IllegalArgumentException when {@code expectedEntries} is not positive
+     */
+    public PrimitiveInventoryStore(int expectedEntries) {
+        if (expectedEntries <= 0) {
+            throw new IllegalArgumentException("expected entries must be positive, was " + expectedEntries);
+        }
+        products = new Long2ObjectHashMap<>(expectedEntries, LOAD_FACTOR);
+        positions = new Long2LongHashMap(expectedEntries, LOAD_FACTOR, NO_POSITION);
+        customerUnits = new Long2LongHashMap(expectedEntries, LOAD_FACTOR, 0);
+        orders = new Long2ObjectHashMap<>(expectedEntries, LOAD_FACTOR);
+        movements = new Long2LongHashMap(expectedEntries, LOAD_FACTOR, NO_MOVEMENT);
+    }
+
+    static long positionKey(long sku, int warehouse) {
+        return sku << 16 | warehouse;
+    }
+
+    static long positionSku(long key) {
+        return key >>> 16;
+    }
+
+    static int positionWarehouse(long key) {
+        return (int) (key & 0xFFFF);
+    }
+
+    private static long customerKey(long customer, long sku) {
+        return customer << 32 | sku;
+    }
+
+    @Override
+    public Product product(long sku) {
+        return products.get(sku);
+    }
+
+    @Override
+    public long available(long sku, int warehouse) {
+        return positions.get(positionKey(sku, warehouse));
+    }
+
+    @Override
+    public long customerUnits(long customer, long sku) {
+        return customerUnits.get(customerKey(customer, sku));
+    }
+
+    @Override
+    public Order order(long orderId) {
+        return orders.get(orderId);
+    }
+
+    @Override
+    public long movement(long movementId) {
+        return movements.get(movementId);
+    }
+
+    @Override
+    public void forEachDue(long now, DueVisitor visitor) {
+        for (Due d : due) {
+            if (d.expiresAt > now || !visitor.onDue(d.orderId, d.expiresAt)) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void putProduct(Product product) {
+        products.put(product.sku(), product);
+    }
+
+    @Override
+    public void putAvailable(long sku, int warehouse, long available) {
+        if (available == NO_POSITION) {
+            throw new IllegalArgumentException("available units of sku " + sku + " at warehouse " + warehouse
+                    + " cannot be " + NO_POSITION + ", the marker for no position");
+        }
+        positions.put(positionKey(sku, warehouse), available);
+    }
+
+    @Override
+    public void putCustomerUnits(long customer, long sku, long units) {
+        long key = customerKey(customer, sku);
+        if (units == 0) {
+            customerUnits.remove(key);
+        } else {
+            customerUnits.put(key, units);
+        }
+    }
+
+    @Override
+    public void putOrder(Order order) {
+        orders.put(order.orderId(), order);
+    }
+
+    @Override
+    public void putMovement(long movementId, long fingerprint) {
+        if (fingerprint == NO_MOVEMENT) {
+            throw new IllegalArgumentException("movement " + movementId + " cannot have fingerprint "
+                    + NO_MOVEMENT + ", the marker for no movement");
+        }
+        movements.put(movementId, fingerprint);
+    }
+
+    @Override
+    public void scheduleExpiry(long orderId, long expiresAt) {
+        due.add(new Due(expiresAt, orderId));
+    }
+
+    @Override
+    public void unscheduleExpiry(long orderId, long expiresAt) {
+        due.remove(new Due(expiresAt, orderId));
+    }
+
+    @Override
+    public void forEachProduct(Consumer<Product> visitor) {
+        products.forEachLong((sku, product) -> visitor.accept(product));
+    }
+
+    @Override
+    public void forEachPosition(PositionVisitor visitor) {
+        positions.forEachLong((key, available) ->
+                visitor.onPosition(positionSku(key), positionWarehouse(key), available));
+    }
+
+    @Override
+    public void forEachCustomerUnits(CustomerUnitsVisitor visitor) {
+        customerUnits.forEachLong((key, units) -> visitor.onCustomerUnits(key >>> 32, key & 0xFFFF_FFFFL, units));
+    }
+
+    @Override
+    public void forEachOrder(Consumer<Order> visitor) {
+        orders.forEachLong((id, order) -> visitor.accept(order));
+    }
+
+    @Override
+    public void forEachMovement(MovementVisitor visitor) {
+        movements.forEachLong(visitor::onMovement);
+    }
+
+    /** A reservation in the due index. */
+    private record Due(long expiresAt, long orderId) implements Comparable<Due> {
+        @Override
+        public int compareTo(Due other) {
+            int byTime = Long.compare(expiresAt, other.expiresAt);
+            return byTime != 0 ? byTime : Long.compare(orderId, other.orderId);
+        }
+    }
+}

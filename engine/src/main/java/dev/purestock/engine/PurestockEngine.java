@@ -1,0 +1,617 @@
+package dev.purestock.engine;
+
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.dsl.ProducerType;
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.Event.Rejected;
+import dev.purestock.domain.Limits;
+import dev.purestock.domain.Reason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
+import java.util.function.LongSupplier;
+
+/**
+ * The purestock engine: many threads submit commands, one thread per shard decides them in one total
+ * order, durability stages make the decisions durable, and only then is each caller answered.
+ *
+ * <pre>{@code
+ * try (PurestockEngine engine = PurestockEngine.builder()
+ *         .shards(1)
+ *         .journal(shard -> journalFor(shard))
+ *         .build()) {                                   // build() returns a started engine
+ *     Outcome outcome = engine.submit(new Command.Purchase(orderId, customer, sku, warehouse, 1)).join();
+ * }
+ * }</pre>
+ *
+ * <p>Ways to submit: {@link #submit(Command)} (a future; waits for ring space),
+ * {@link #submit(Command, OutcomeCallback)} (a callback; waits for ring space; the allocation-free path
+ * for hot callers), {@link #trySubmit} (never waits: reports {@link SubmitResult#RING_FULL} instead) and
+ * {@link #submitAll} (claims ring slots for consecutive commands of a shard at once). Every submitted
+ * command is answered exactly once. Commands are routed to shards by {@link ShardRouter}'s rules.
+ *
+ * <p>Failures: a {@code decide} that throws rejects that command with {@link Reason#INTERNAL_ERROR}. If
+ * applying events or a durability stage fails, the engine stops taking commands: every caller from the
+ * failed command on gets an {@link EngineStoppedException} naming the cause, nothing not made durable is
+ * acknowledged, and later submissions fail fast with the same cause ({@link #failure()}).
+ *
+ * <p>{@link #close()} stops intake, drains and answers everything already submitted, stops the stage
+ * threads and closes the durability stages. It is idempotent.
+ */
+public final class PurestockEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PurestockEngine.class);
+    private static final DurabilityStage NO_STAGE = (sequence, time, command, events, endOfBatch) -> {
+    };
+
+    private final Shard[] shards;
+    private final boolean[] snapshotWriters;
+    private final ShardRouter router;
+    private final ReadModel readModel;
+    private final Intake intake = new Intake();
+    private final AtomicLong isolatedFailures = new AtomicLong();
+    private final StageThreads threads = new StageThreads();
+    private final LongSupplier clock;
+    private final int ringSize;
+    private final Object closeLock = new Object();
+    private boolean closed;
+
+    private PurestockEngine(Builder builder) {
+        this.clock = builder.clock;
+        this.ringSize = builder.ringSize;
+        this.readModel = new ReadModel(builder.shards);
+        this.router = new ShardRouter(builder.shards, readModel);
+        this.shards = new Shard[builder.shards];
+        this.snapshotWriters = new boolean[builder.shards];
+        EngineWiring.Settings settings = new EngineWiring.Settings(builder.ringSize, builder.waitStrategy,
+                builder.producerType, builder.clock, builder.snapshotEvery, List.copyOf(builder.consumers),
+                isolatedFailures, threads);
+        for (int i = 0; i < shards.length; i++) {
+            ShardState initial = Objects.requireNonNull(builder.initialState.apply(i), "initial state of shard " + i);
+            checkBelongs(i, initial);
+            SnapshotWriter snapshotWriter = builder.snapshotWriter.apply(i);
+            if (builder.snapshotEvery > 0 && snapshotWriter == null) {
+                throw new IllegalArgumentException("snapshotEvery(" + builder.snapshotEvery
+                        + ") needs a snapshot writer for shard " + i);
+            }
+            snapshotWriters[i] = snapshotWriter != null;
+            ReadModel.Writer readModelWriter = readModel.writer(i);
+            readModelWriter.seed(initial.store(), initial.nextSequence() - 1);
+            shards[i] = EngineWiring.wire(i, settings, intake, initial,
+                    Objects.requireNonNull(builder.journal.apply(i), "journal of shard " + i),
+                    Objects.requireNonNull(builder.replication.apply(i), "replication of shard " + i),
+                    snapshotWriter, readModelWriter);
+        }
+        for (Shard shard : shards) {
+            shard.disruptor().start();
+        }
+    }
+
+    private void checkBelongs(int shard, ShardState initial) {
+        initial.store().forEachPosition((sku, warehouse, available) -> {
+            if (router.shardOf(warehouse) != shard) {
+                throw new IllegalArgumentException("the initial state of shard " + shard + " holds sku " + sku
+                        + " at warehouse " + warehouse + ", which belongs to shard " + router.shardOf(warehouse));
+            }
+        });
+    }
+
+    /** A builder with the defaults: one shard, a ring of 1024, blocking wait, many producers, no journal. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Submits a command, waiting for ring space if the ring is full.
+     *
+     * @return the outcome, once durable; completed exceptionally with {@link EngineStoppedException} or
+     *     {@link EngineClosedException} when the engine cannot answer
+     */
+    public CompletableFuture<Outcome> submit(Command command) {
+        CompletableFuture<Outcome> future = new CompletableFuture<>();
+        dispatch(command, null, future, true);
+        return future;
+    }
+
+    /**
+     * Submits a command, waiting for ring space if the ring is full, and answers through {@code callback}
+     * (exactly once; {@link OutcomeCallback#onFailure} when the engine is stopped or closed). The engine
+     * allocates nothing for this call: reuse one callback for many submissions.
+     */
+    public void submit(Command command, OutcomeCallback callback) {
+        dispatch(command, Objects.requireNonNull(callback, "callback"), null, true);
+    }
+
+    /**
+     * Submits a command only if its shard's ring has a free slot right now. Never waits and never queues.
+     *
+     * @return {@link SubmitResult#SUBMITTED} when the callback will be called exactly once; otherwise
+     *     why not, and the callback will not be called
+     */
+    public SubmitResult trySubmit(Command command, OutcomeCallback callback) {
+        return dispatch(command, Objects.requireNonNull(callback, "callback"), null, false);
+    }
+
+    /**
+     * Submits several commands, claiming ring slots for each run of consecutive commands of one shard at
+     * once (in chunks of at most the ring size). Commands of one shard are sequenced in list order; each
+     * command is decided on its own (use {@link Command.Batch} for all-or-nothing).
+     *
+     * @return one future per command, in list order
+     */
+    public List<CompletableFuture<Outcome>> submitAll(List<Command> commands) {
+        List<Command> list = List.copyOf(commands);
+        List<CompletableFuture<Outcome>> futures = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            futures.add(new CompletableFuture<>());
+        }
+        if (!intake.enter()) {
+            RuntimeException refusal = intake.refusal();
+            futures.forEach(f -> f.completeExceptionally(refusal));
+            return futures;
+        }
+        try {
+            int i = 0;
+            while (i < list.size()) {
+                int route = router.route(list.get(i));
+                if (route < 0) {
+                    dispatchRouted(route, list.get(i), null, futures.get(i), true);
+                    i++;
+                    continue;
+                }
+                int end = i + 1;
+                while (end < list.size() && end - i < ringSize && router.route(list.get(end)) == route) {
+                    end++;
+                }
+                publishRange(shards[route].ring(), list, futures, i, end);
+                i = end;
+            }
+        } finally {
+            intake.exit();
+        }
+        return Collections.unmodifiableList(futures);
+    }
+
+    /**
+     * Cuts a snapshot of {@code shard} through its ring: the shard's {@link SnapshotWriter} is called on the
+     * decision thread with the state after exactly the commands submitted before this call's slot.
+     *
+     * @return the last sequence the snapshot covers ({@code -1}: none), once every earlier command of the
+     *     shard is durable; exceptionally with the writer's failure (the engine goes on), or when the
+     *     shard has no snapshot writer, or the engine is stopped or closed
+     */
+    public CompletableFuture<Long> snapshot(int shard) {
+        checkShard(shard);
+        if (!snapshotWriters[shard]) {
+            return CompletableFuture.failedFuture(new IllegalStateException("shard " + shard
+                    + " has no snapshot writer; configure one with Builder.snapshotWriter"));
+        }
+        return control(shard, CommandSlot.Kind.SNAPSHOT);
+    }
+
+    /**
+     * The {@link dev.purestock.domain.StateDigest} of {@code shard}'s state after exactly the commands
+     * submitted before this call's slot, computed on the decision thread; for tests and operations.
+     */
+    public CompletableFuture<Long> digest(int shard) {
+        checkShard(shard);
+        return control(shard, CommandSlot.Kind.DIGEST);
+    }
+
+    /** The read model: what other threads may query while the engine runs. */
+    public ReadModel readModel() {
+        return readModel;
+    }
+
+    /** How many shards the engine runs. */
+    public int shards() {
+        return shards.length;
+    }
+
+    /** The shard that owns {@code warehouse}: {@code warehouse % shards()}. */
+    public int shardOf(int warehouse) {
+        if (warehouse < 0 || warehouse > Limits.MAX_WAREHOUSE) {
+            throw new IllegalArgumentException("warehouse " + warehouse + " is outside 0.." + Limits.MAX_WAREHOUSE);
+        }
+        return router.shardOf(warehouse);
+    }
+
+    /** How many times a consumer or a caller's callback threw (each was logged and isolated). */
+    public long consumerFailures() {
+        return isolatedFailures.get();
+    }
+
+    /** Why the engine stopped taking commands, if it did. */
+    public Optional<EngineStoppedException> failure() {
+        return Optional.ofNullable(intake.stopped());
+    }
+
+    /**
+     * Stops intake, answers everything already submitted (a command that was sequenced is completed
+     * through every stage), stops and joins the stage threads and closes the durability stages. Later
+     * submissions fail with {@link EngineClosedException}. Idempotent; a second caller returns once the
+     * first has finished. Waits as long as a durability stage takes to finish its commands.
+     */
+    @Override
+    public void close() {
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            intake.closeAndAwaitPublishers();
+            List<CompletableFuture<Long>> barriers = new ArrayList<>(shards.length);
+            for (Shard shard : shards) {
+                CompletableFuture<Long> barrier = new CompletableFuture<>();
+                RingBuffer<CommandSlot> ring = shard.ring();
+                long sequence = ring.next();
+                try {
+                    ring.get(sequence).request.control(CommandSlot.Kind.BARRIER, barrier);
+                } finally {
+                    ring.publish(sequence);
+                }
+                barriers.add(barrier);
+            }
+            barriers.forEach(CompletableFuture::join);
+            for (Shard shard : shards) {
+                shard.disruptor().halt();
+            }
+            threads.joinAll();
+            for (Shard shard : shards) {
+                for (DurabilityHandler handler : shard.durabilityHandlers()) {
+                    try {
+                        handler.closeStage();
+                    } catch (Exception e) {
+                        LOG.error("closing {} failed", handler.role(), e);
+                    }
+                }
+            }
+        }
+    }
+
+    private SubmitResult dispatch(Command command, OutcomeCallback callback, CompletableFuture<Outcome> future,
+                                  boolean wait) {
+        Objects.requireNonNull(command, "command");
+        if (!intake.enter()) {
+            if (wait) {
+                refuse(callback, future, intake.refusal());
+            }
+            return intake.refusalResult();
+        }
+        try {
+            return dispatchRouted(router.route(command), command, callback, future, wait);
+        } finally {
+            intake.exit();
+        }
+    }
+
+    private SubmitResult dispatchRouted(int route, Command command, OutcomeCallback callback,
+                                        CompletableFuture<Outcome> future, boolean wait) {
+        if (route >= 0) {
+            return publish(shards[route].ring(), command, callback, future, wait)
+                    ? SubmitResult.SUBMITTED : SubmitResult.RING_FULL;
+        }
+        if (route == ShardRouter.ALL) {
+            return broadcast(command, callback, future, wait);
+        }
+        Reason reason = route == ShardRouter.CROSS_SHARD ? Reason.CROSS_SHARD : Reason.ID_REUSED;
+        List<Event> events = List.of(new Rejected(reason, ShardRouter.ref(command)));
+        answer(callback, future, Outcome.NOT_SEQUENCED, Outcome.NOT_SEQUENCED, clock.getAsLong(), events);
+        return SubmitResult.SUBMITTED;
+    }
+
+    private static boolean publish(RingBuffer<CommandSlot> ring, Command command, OutcomeCallback callback,
+                                   CompletableFuture<Outcome> future, boolean wait) {
+        long sequence;
+        if (wait) {
+            sequence = ring.next();
+        } else {
+            try {
+                sequence = ring.tryNext();
+            } catch (InsufficientCapacityException full) {
+                return false;
+            }
+        }
+        try {
+            ring.get(sequence).request.command(command, callback, future);
+        } finally {
+            ring.publish(sequence);
+        }
+        return true;
+    }
+
+    private static void publishRange(RingBuffer<CommandSlot> ring, List<Command> commands,
+                                     List<CompletableFuture<Outcome>> futures, int from, int to) {
+        int count = to - from;
+        long high = ring.next(count);
+        long low = high - count + 1;
+        try {
+            for (int i = 0; i < count; i++) {
+                ring.get(low + i).request.command(commands.get(from + i), null, futures.get(from + i));
+            }
+        } finally {
+            ring.publish(low, high);
+        }
+    }
+
+    private SubmitResult broadcast(Command command, OutcomeCallback callback, CompletableFuture<Outcome> future,
+                                   boolean wait) {
+        Broadcast broadcast = new Broadcast(shards.length, callback, future);
+        if (wait) {
+            for (Shard shard : shards) {
+                publish(shard.ring(), command, broadcast, null, true);
+            }
+            return SubmitResult.SUBMITTED;
+        }
+        long[] claimed = new long[shards.length];
+        for (int i = 0; i < shards.length; i++) {
+            try {
+                claimed[i] = shards[i].ring().tryNext();
+            } catch (InsufficientCapacityException full) {
+                for (int j = 0; j < i; j++) {
+                    RingBuffer<CommandSlot> ring = shards[j].ring();
+                    ring.get(claimed[j]).request.control(CommandSlot.Kind.BARRIER, null);
+                    ring.publish(claimed[j]);
+                }
+                return SubmitResult.RING_FULL;
+            }
+        }
+        for (int i = 0; i < shards.length; i++) {
+            RingBuffer<CommandSlot> ring = shards[i].ring();
+            ring.get(claimed[i]).request.command(command, broadcast, null);
+            ring.publish(claimed[i]);
+        }
+        return SubmitResult.SUBMITTED;
+    }
+
+    private CompletableFuture<Long> control(int shard, CommandSlot.Kind kind) {
+        CompletableFuture<Long> future = new CompletableFuture<>();
+        if (!intake.enter()) {
+            future.completeExceptionally(intake.refusal());
+            return future;
+        }
+        try {
+            RingBuffer<CommandSlot> ring = shards[shard].ring();
+            long sequence = ring.next();
+            try {
+                ring.get(sequence).request.control(kind, future);
+            } finally {
+                ring.publish(sequence);
+            }
+        } finally {
+            intake.exit();
+        }
+        return future;
+    }
+
+    private void checkShard(int shard) {
+        if (shard < 0 || shard >= shards.length) {
+            throw new IllegalArgumentException("shard " + shard + " is outside 0.." + (shards.length - 1));
+        }
+    }
+
+    private static void answer(OutcomeCallback callback, CompletableFuture<Outcome> future, int shard, long sequence,
+                               long time, List<Event> events) {
+        if (callback != null) {
+            callback.onOutcome(shard, sequence, time, events);
+        }
+        if (future != null) {
+            future.complete(new Outcome(shard, sequence, time, events));
+        }
+    }
+
+    private static void refuse(OutcomeCallback callback, CompletableFuture<Outcome> future, RuntimeException cause) {
+        if (callback != null) {
+            callback.onFailure(cause);
+        }
+        if (future != null) {
+            future.completeExceptionally(cause);
+        }
+    }
+
+    /** Collects the answers of a command sent to every shard into one. */
+    private static final class Broadcast implements OutcomeCallback {
+        private final OutcomeCallback callback;
+        private final CompletableFuture<Outcome> future;
+        private final List<List<Event>> perShard;
+        private int pending;
+        private long time = Long.MIN_VALUE;
+        private boolean done;
+
+        Broadcast(int shards, OutcomeCallback callback, CompletableFuture<Outcome> future) {
+            this.callback = callback;
+            this.future = future;
+            this.perShard = new ArrayList<>(Collections.nCopies(shards, List.of()));
+            this.pending = shards;
+        }
+
+        @Override
+        public void onOutcome(int shard, long sequence, long shardTime, List<Event> events) {
+            List<Event> all;
+            synchronized (this) {
+                perShard.set(shard, List.copyOf(events));
+                time = Math.max(time, shardTime);
+                if (--pending > 0 || done) {
+                    return;
+                }
+                done = true;
+                all = new ArrayList<>();
+                perShard.forEach(all::addAll);
+            }
+            answer(callback, future, Outcome.ALL_SHARDS, Outcome.NOT_SEQUENCED, time, all);
+        }
+
+        @Override
+        public void onFailure(Throwable cause) {
+            synchronized (this) {
+                if (done) {
+                    return;
+                }
+                done = true;
+            }
+            if (callback != null) {
+                callback.onFailure(cause);
+            }
+            if (future != null) {
+                future.completeExceptionally(cause);
+            }
+        }
+    }
+
+    /** Creates the stage threads and joins them on close, so a closed engine leaves none behind. */
+    private static final class StageThreads implements ThreadFactory {
+        private final List<Thread> created = new ArrayList<>();
+
+        @Override
+        public synchronized Thread newThread(Runnable stage) {
+            Thread thread = new Thread(stage, "purestock-stage-" + created.size());
+            thread.setDaemon(true);
+            created.add(thread);
+            return thread;
+        }
+
+        void joinAll() {
+            List<Thread> toJoin;
+            synchronized (this) {
+                toJoin = List.copyOf(created);
+            }
+            boolean interrupted = false;
+            for (Thread thread : toJoin) {
+                while (thread.isAlive()) {
+                    try {
+                        thread.join();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Configures and builds an engine. {@link #build()} returns a started engine. Every per-shard factory
+     * is called once per shard, with the shard's index, while building.
+     */
+    public static final class Builder {
+        private int ringSize = 1024;
+        private WaitStrategyKind waitStrategy = WaitStrategyKind.BLOCKING;
+        private ProducerType producerType = ProducerType.MULTI;
+        private int shards = 1;
+        private IntFunction<DurabilityStage> journal = shard -> NO_STAGE;
+        private IntFunction<DurabilityStage> replication = shard -> NO_STAGE;
+        private final List<OutcomeConsumer> consumers = new ArrayList<>();
+        private IntFunction<ShardState> initialState = shard -> ShardState.empty();
+        private IntFunction<SnapshotWriter> snapshotWriter = shard -> null;
+        private long snapshotEvery;
+        private LongSupplier clock = System::currentTimeMillis;
+
+        private Builder() {
+        }
+
+        /** Slots per shard ring: a power of two (default 1024). Bounds the commands in flight per shard. */
+        public Builder ringSize(int size) {
+            if (size < 2 || Integer.bitCount(size) != 1) {
+                throw new IllegalArgumentException("ring size must be a power of two >= 2, was " + size);
+            }
+            this.ringSize = size;
+            return this;
+        }
+
+        /** How stage threads wait (default {@link WaitStrategyKind#BLOCKING}). */
+        public Builder waitStrategy(WaitStrategyKind kind) {
+            this.waitStrategy = Objects.requireNonNull(kind, "wait strategy");
+            return this;
+        }
+
+        /**
+         * {@link ProducerType#MULTI} (default) lets any number of threads submit at once.
+         * {@link ProducerType#SINGLE} is faster but requires that only one thread at a time publishes
+         * (submits, snapshots, digests), with a happens-before edge between handovers.
+         */
+        public Builder producerType(ProducerType type) {
+            this.producerType = Objects.requireNonNull(type, "producer type");
+            return this;
+        }
+
+        /** Number of shards (default 1); warehouse {@code w} belongs to shard {@code w % shards}. */
+        public Builder shards(int count) {
+            if (count < 1 || count > Limits.MAX_WAREHOUSE + 1) {
+                throw new IllegalArgumentException("shards must be between 1 and " + (Limits.MAX_WAREHOUSE + 1)
+                        + ", was " + count);
+            }
+            this.shards = count;
+            return this;
+        }
+
+        /** Each shard's journal (default: none; nothing is durable). Closed by {@link PurestockEngine#close()}. */
+        public Builder journal(IntFunction<DurabilityStage> perShard) {
+            this.journal = Objects.requireNonNull(perShard, "journal");
+            return this;
+        }
+
+        /** Each shard's replication, run in parallel with its journal (default: none). */
+        public Builder replication(IntFunction<DurabilityStage> perShard) {
+            this.replication = Objects.requireNonNull(perShard, "replication");
+            return this;
+        }
+
+        /** Adds a consumer that sees every sequenced command and its outcome (any number, called in order). */
+        public Builder consumer(OutcomeConsumer consumer) {
+            this.consumers.add(Objects.requireNonNull(consumer, "consumer"));
+            return this;
+        }
+
+        /**
+         * Where each shard starts (default: an empty {@link PrimitiveInventoryStore} at sequence 0). Recovery
+         * passes the recovered store and the next sequence. A store may only hold positions of its shard's
+         * warehouses.
+         */
+        public Builder initialState(IntFunction<ShardState> perShard) {
+            this.initialState = Objects.requireNonNull(perShard, "initial state");
+            return this;
+        }
+
+        /** Each shard's snapshot writer (default: none); a factory may return {@code null} for a shard. */
+        public Builder snapshotWriter(IntFunction<SnapshotWriter> perShard) {
+            this.snapshotWriter = Objects.requireNonNull(perShard, "snapshot writer");
+            return this;
+        }
+
+        /**
+         * Writes a snapshot after every {@code commands} commands of a shard (sequences that are a multiple
+         * of it, counted from 0); {@code 0} (default) turns periodic snapshots off. A failed periodic
+         * snapshot is logged and the shard goes on.
+         */
+        public Builder snapshotEvery(long commands) {
+            if (commands < 0) {
+                throw new IllegalArgumentException("snapshotEvery must be >= 0, was " + commands);
+            }
+            this.snapshotEvery = commands;
+            return this;
+        }
+
+        /** The clock the engine stamps commands with (default: {@link System#currentTimeMillis()}). */
+        public Builder clock(LongSupplier epochMillis) {
+            this.clock = Objects.requireNonNull(epochMillis, "clock");
+            return this;
+        }
+
+        /** Builds and starts the engine. */
+        public PurestockEngine build() {
+            return new PurestockEngine(this);
+        }
+    }
+}

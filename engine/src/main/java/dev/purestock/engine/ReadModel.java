@@ -1,0 +1,184 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Event;
+import dev.purestock.domain.Event.AlreadyApplied;
+import dev.purestock.domain.Event.BatchAborted;
+import dev.purestock.domain.Event.ProductListed;
+import dev.purestock.domain.Event.PurchaseAccepted;
+import dev.purestock.domain.Event.PurchaseCancelled;
+import dev.purestock.domain.Event.Rejected;
+import dev.purestock.domain.Event.ReservationConfirmed;
+import dev.purestock.domain.Event.ReservationExpired;
+import dev.purestock.domain.Event.ReservationReleased;
+import dev.purestock.domain.Event.StockReceived;
+import dev.purestock.domain.Event.StockReserved;
+import dev.purestock.domain.Event.StockWrittenOff;
+import dev.purestock.domain.InventoryState;
+import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.LineChange;
+import dev.purestock.domain.OrderStatus;
+import org.agrona.collections.Long2ObjectHashMap;
+
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * What other threads may ask while the engine runs: units available per sku and warehouse, the status
+ * of an order, and how far each shard's answers have got. Safe to query from any thread, without locks.
+ *
+ * <p><b>How it is kept.</b> Each shard's completion stage applies a command's events here just before it
+ * answers the caller, so a caller that has its outcome reads its own write. Each stock position is an
+ * {@link AtomicLong} cell that the shard's completion thread finds through its own primitive map (no
+ * boxing, no allocation per update) and sets with a plain volatile write; readers find cells through a
+ * {@link ConcurrentHashMap}, which gains an entry only when a position first appears. Order statuses live
+ * in a {@link ConcurrentHashMap} keyed by order id: an accepted order costs one boxed key and one map
+ * entry there, the price of a lock-free map readers can share.
+ *
+ * <p><b>How stale it may be.</b> The read model trails the decision state by the commands in flight
+ * between stage 1 and stage 3 of the ring (at most the ring size), and reflects exactly the commands up
+ * to {@link #lastSequence(int)} once that shard is idle. Each value is read atomically, but there is no
+ * snapshot across values: while a multi-line order is being applied a reader may see one line's position
+ * updated and not yet the next. Positions only ever hold a value that the decision state held.
+ */
+public final class ReadModel {
+    private final ConcurrentHashMap<Long, AtomicLong> positions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, OrderEntry> orders = new ConcurrentHashMap<>();
+    private final AtomicLongArray lastSequence;
+    private final OrderEntry[][] entries;
+
+    ReadModel(int shards) {
+        lastSequence = new AtomicLongArray(shards);
+        entries = new OrderEntry[shards][];
+        OrderStatus[] statuses = OrderStatus.values();
+        for (int shard = 0; shard < shards; shard++) {
+            lastSequence.set(shard, -1);
+            entries[shard] = new OrderEntry[statuses.length];
+            for (OrderStatus status : statuses) {
+                entries[shard][status.ordinal()] = new OrderEntry(shard, status);
+            }
+        }
+    }
+
+    /**
+     * Units of {@code sku} available at {@code warehouse} as of the last answered command, or
+     * {@link InventoryState#NO_POSITION} when the position has never received stock.
+     */
+    public long available(long sku, int warehouse) {
+        AtomicLong cell = positions.get(PrimitiveInventoryStore.positionKey(sku, warehouse));
+        return cell == null ? InventoryState.NO_POSITION : cell.get();
+    }
+
+    /** The status of the order as of the last answered command, or {@code null} when no order has that id. */
+    public OrderStatus orderStatus(long orderId) {
+        OrderEntry entry = orders.get(orderId);
+        return entry == null ? null : entry.status;
+    }
+
+    /**
+     * The sequence of the last command {@code shard} answered ({@code -1} before the first one this run,
+     * or the last recovered one). Every value read after this one reflects at least that command.
+     */
+    public long lastSequence(int shard) {
+        return lastSequence.get(shard);
+    }
+
+    /** The shard that holds the order, or {@code -1} when no order has that id. */
+    int orderShard(long orderId) {
+        OrderEntry entry = orders.get(orderId);
+        return entry == null ? -1 : entry.shard;
+    }
+
+    /** The updater for one shard; only that shard's completion thread may use it. */
+    Writer writer(int shard) {
+        return new Writer(shard);
+    }
+
+    /** An order's shard and status; one shared instance per pair, so updates allocate no value. */
+    private record OrderEntry(int shard, OrderStatus status) {
+    }
+
+    /** Applies one shard's events. Single-threaded: the shard's completion thread (or the builder). */
+    final class Writer {
+        private final int shard;
+        private final Long2ObjectHashMap<AtomicLong> cells = new Long2ObjectHashMap<>();
+
+        private Writer(int shard) {
+            this.shard = shard;
+        }
+
+        /** Loads a recovered store: every position and order, and the sequence it ends at. */
+        void seed(InventoryStore store, long lastSequenceIncluded) {
+            store.forEachPosition(this::position);
+            store.forEachOrder(order -> status(order.orderId(), order.status()));
+            lastSequence.set(shard, lastSequenceIncluded);
+        }
+
+        void apply(long sequence, List<Event> events) {
+            for (int i = 0; i < events.size(); i++) {
+                apply(events.get(i));
+            }
+            lastSequence.lazySet(shard, sequence);
+        }
+
+        private void apply(Event event) {
+            switch (event) {
+                case StockReceived e -> position(e.sku(), e.warehouse(), e.available());
+                case StockWrittenOff e -> position(e.sku(), e.warehouse(), e.available());
+                case PurchaseAccepted e -> {
+                    lines(e.lines());
+                    status(e.orderId(), OrderStatus.PURCHASED);
+                }
+                case StockReserved e -> {
+                    lines(e.lines());
+                    status(e.orderId(), OrderStatus.RESERVED);
+                }
+                case ReservationConfirmed e -> status(e.orderId(), OrderStatus.CONFIRMED);
+                case ReservationReleased e -> {
+                    lines(e.lines());
+                    status(e.orderId(), OrderStatus.RELEASED);
+                }
+                case ReservationExpired e -> {
+                    lines(e.lines());
+                    status(e.orderId(), OrderStatus.EXPIRED);
+                }
+                case PurchaseCancelled e -> {
+                    lines(e.lines());
+                    status(e.orderId(), OrderStatus.CANCELLED);
+                }
+                case ProductListed e -> {
+                }
+                case AlreadyApplied e -> {
+                }
+                case Rejected e -> {
+                }
+                case BatchAborted e -> {
+                }
+            }
+        }
+
+        private void lines(List<LineChange> changes) {
+            for (int i = 0; i < changes.size(); i++) {
+                LineChange change = changes.get(i);
+                position(change.sku(), change.warehouse(), change.available());
+            }
+        }
+
+        private void position(long sku, int warehouse, long available) {
+            long key = PrimitiveInventoryStore.positionKey(sku, warehouse);
+            AtomicLong cell = cells.get(key);
+            if (cell == null) {
+                cell = new AtomicLong(available);
+                cells.put(key, cell);
+                positions.put(key, cell);
+            } else {
+                cell.set(available);
+            }
+        }
+
+        private void status(long orderId, OrderStatus status) {
+            orders.put(orderId, entries[shard][status.ordinal()]);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.purestock.engine;
+
+/**
+ * Whether a shard still acknowledges commands. The first failure that may leave the shard's state or
+ * journal inconsistent records the ring position it happened at; every stage then treats that slot and
+ * all later ones as failed (stage 2 skips them, stage 3 answers them with the failure), while the ring
+ * keeps moving so that every caller is answered. Slots before the failure were made durable by every
+ * stage and are acknowledged as usual.
+ */
+final class ShardHealth {
+    private final int shard;
+    private final Intake intake;
+    private volatile long failedAt = Long.MAX_VALUE;
+    private volatile EngineStoppedException failure;
+
+    ShardHealth(int shard, Intake intake) {
+        this.shard = shard;
+        this.intake = intake;
+    }
+
+    /** Whether the slot at {@code ringSequence} comes at or after a failure. */
+    boolean failedAtOrBefore(long ringSequence) {
+        return failedAt <= ringSequence;
+    }
+
+    /** The failure, or {@code null} while healthy. */
+    EngineStoppedException failure() {
+        return failure;
+    }
+
+    /**
+     * Records a failure at a ring position and stops the engine's intake. A failure earlier in the ring
+     * than one already recorded moves the mark back; the first cause recorded is the one reported.
+     *
+     * @param ringSequence    the ring position of the failed slot
+     * @param commandSequence the failed command's sequence, or a negative value when it had none
+     * @param what            what failed, as a phrase ("the journal", "applying the events")
+     */
+    synchronized void fail(long ringSequence, long commandSequence, String what, Throwable cause) {
+        if (ringSequence >= failedAt) {
+            return;
+        }
+        if (failure == null) {
+            String at = commandSequence >= 0 ? " on command sequence " + commandSequence : "";
+            failure = new EngineStoppedException("purestock shard " + shard + " stopped: " + what + " failed" + at
+                    + " (" + cause + "); nothing from there on was acknowledged, later submissions are refused",
+                    cause);
+            intake.stop(failure);
+        }
+        failedAt = ringSequence;
+    }
+}

@@ -1,0 +1,150 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Command.Batch;
+import dev.purestock.domain.Command.CancelPurchase;
+import dev.purestock.domain.Command.ConfirmReservation;
+import dev.purestock.domain.Command.ExpireReservations;
+import dev.purestock.domain.Command.ListProduct;
+import dev.purestock.domain.Command.PlaceOrder;
+import dev.purestock.domain.Command.Purchase;
+import dev.purestock.domain.Command.ReceiveStock;
+import dev.purestock.domain.Command.ReleaseReservation;
+import dev.purestock.domain.Command.Reserve;
+import dev.purestock.domain.Command.WriteOffStock;
+import dev.purestock.domain.Line;
+
+import java.util.List;
+
+/**
+ * Which shard a command goes to. Stock partitions by warehouse: warehouse {@code w} belongs to shard
+ * {@code w % shards}.
+ *
+ * <ul>
+ *   <li>{@code ReceiveStock}, {@code WriteOffStock}, {@code Purchase}: the shard of its warehouse.</li>
+ *   <li>{@code PlaceOrder}, {@code Reserve}: the shard of its lines' warehouses; lines on different shards
+ *       make the command {@link #CROSS_SHARD} (it is answered with
+ *       {@link dev.purestock.domain.Reason#CROSS_SHARD} and never sequenced). An order without lines goes to
+ *       shard 0, whose domain rejects it.</li>
+ *   <li>{@code CancelPurchase}, {@code ConfirmReservation}, {@code ReleaseReservation}: the shard that
+ *       accepted the order, as the {@link ReadModel} records it before the order's caller is answered; an
+ *       order id no shard has accepted goes to shard 0, whose domain answers {@code UNKNOWN_ORDER}.</li>
+ *   <li>A {@code Purchase}, {@code PlaceOrder} or {@code Reserve} whose order id another shard has already
+ *       accepted is {@link #ID_ELSEWHERE} (answered with {@code ID_REUSED}): order ids are unique across
+ *       shards. Two commands with one new id racing to different shards are not caught.</li>
+ *   <li>{@code ListProduct}, {@code ExpireReservations}: {@link #ALL} shards (each shard keeps its own
+ *       products, so a per-customer limit holds per shard).</li>
+ *   <li>{@code Batch}: the one shard all its members route to (members free to go anywhere follow the
+ *       others, an all-free batch goes to shard 0); members on different shards, or a member for all
+ *       shards, make the batch {@link #CROSS_SHARD}.</li>
+ * </ul>
+ * With one shard every command goes to shard 0 and nothing above is checked.
+ */
+final class ShardRouter {
+    /** The command goes to every shard. */
+    static final int ALL = -1;
+    /** The command names warehouses of different shards. */
+    static final int CROSS_SHARD = -2;
+    /** The command's order id belongs to an order another shard accepted. */
+    static final int ID_ELSEWHERE = -3;
+    /** Inside a batch: the member may go to any shard. */
+    private static final int ANY = -4;
+
+    private final int shards;
+    private final ReadModel readModel;
+
+    ShardRouter(int shards, ReadModel readModel) {
+        this.shards = shards;
+        this.readModel = readModel;
+    }
+
+    /** The shard of {@code warehouse}. */
+    int shardOf(int warehouse) {
+        return warehouse % shards;
+    }
+
+    /** The shard of {@code command}, or {@link #ALL}, {@link #CROSS_SHARD} or {@link #ID_ELSEWHERE}. */
+    int route(Command command) {
+        if (shards == 1) {
+            return 0;
+        }
+        int route = routeMember(command);
+        return route == ANY ? 0 : route;
+    }
+
+    private int routeMember(Command command) {
+        return switch (command) {
+            case ReceiveStock c -> shardOf(c.warehouse());
+            case WriteOffStock c -> shardOf(c.warehouse());
+            case Purchase c -> newOrder(c.orderId(), shardOf(c.warehouse()));
+            case PlaceOrder c -> newOrder(c.orderId(), lines(c.lines()));
+            case Reserve c -> newOrder(c.orderId(), lines(c.lines()));
+            case CancelPurchase c -> existingOrder(c.orderId());
+            case ConfirmReservation c -> existingOrder(c.orderId());
+            case ReleaseReservation c -> existingOrder(c.orderId());
+            case ListProduct c -> ALL;
+            case ExpireReservations c -> ALL;
+            case Batch c -> batch(c.commands());
+        };
+    }
+
+    private int lines(List<Line> lines) {
+        int route = ANY;
+        for (int i = 0; i < lines.size(); i++) {
+            route = join(route, shardOf(lines.get(i).warehouse()));
+        }
+        return route;
+    }
+
+    private int newOrder(long orderId, int route) {
+        int holder = readModel.orderShard(orderId);
+        if (holder >= 0 && route >= 0 && holder != route) {
+            return ID_ELSEWHERE;
+        }
+        return route;
+    }
+
+    private int existingOrder(long orderId) {
+        int holder = readModel.orderShard(orderId);
+        return holder >= 0 ? holder : ANY;
+    }
+
+    private int batch(List<Command> commands) {
+        int route = ANY;
+        for (int i = 0; i < commands.size() && route != CROSS_SHARD; i++) {
+            int member = routeMember(commands.get(i));
+            route = member == ALL || member == ID_ELSEWHERE ? CROSS_SHARD : join(route, member);
+        }
+        return route;
+    }
+
+    private static int join(int route, int member) {
+        if (route == ANY) {
+            return member;
+        }
+        if (member == ANY || member == route) {
+            return route;
+        }
+        return CROSS_SHARD;
+    }
+
+    /**
+     * What a rejection of {@code command} refers to, as {@link dev.purestock.domain.Event.Rejected#ref()}
+     * defines it: the order id, the movement id, the sku of a listing, {@code -1} otherwise.
+     */
+    static long ref(Command command) {
+        return switch (command) {
+            case ListProduct c -> c.sku();
+            case ReceiveStock c -> c.movementId();
+            case WriteOffStock c -> c.movementId();
+            case Purchase c -> c.orderId();
+            case PlaceOrder c -> c.orderId();
+            case CancelPurchase c -> c.orderId();
+            case Reserve c -> c.orderId();
+            case ConfirmReservation c -> c.orderId();
+            case ReleaseReservation c -> c.orderId();
+            case ExpireReservations c -> -1;
+            case Batch c -> -1;
+        };
+    }
+}
