@@ -6,8 +6,10 @@ import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /** Opens the Chronicle queues of a journal directory the same way everywhere. */
 final class JournalQueues {
@@ -32,9 +34,25 @@ final class JournalQueues {
         return SingleChronicleQueueBuilder.binary(dir).readOnly(true).build();
     }
 
+    /** Whether {@code dir} holds a journal: at least one cycle file. */
+    static boolean hasJournal(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(SingleChronicleQueue.SUFFIX));
+        } catch (IOException e) {
+            throw new JournalException("cannot list journal directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     static void requireJournal(Path dir) {
         if (!Files.isDirectory(dir)) {
             throw new JournalException("journal directory " + dir + " does not exist");
+        }
+        if (!hasJournal(dir)) {
+            throw new JournalException("directory " + dir + " holds no journal (no " + SingleChronicleQueue.SUFFIX
+                    + " files)");
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.purestock.journal;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +30,8 @@ public final class JournalRecovery {
      * from {@code stores} and sequence {@code 0}.
      */
     public static RecoveredState recover(Path dir, Supplier<? extends InventoryStore> stores, ReplayProgress progress) {
-        if (!Files.isDirectory(dir)) {
-            return new RecoveredState(stores.get(), 0, 0, -1, 0, 0, List.of());
+        if (!JournalQueues.hasJournal(dir)) {
+            return new RecoveredState(stores.get(), 0, Long.MIN_VALUE, -1, 0, 0, List.of());
         }
         try (JournalReader reader = JournalReader.open(dir)) {
             return recover(reader, new SnapshotStore(dir), stores, progress);
@@ -46,7 +45,7 @@ public final class JournalRecovery {
         Optional<SnapshotStore.Loaded> snapshot = snapshots.loadNewest(bounds.lastSequence(), stores, notes);
         InventoryStore store = snapshot.map(SnapshotStore.Loaded::store).orElseGet(stores);
         long start = snapshot.map(s -> s.info().lastSequence() + 1).orElse(0L);
-        long lastTime = snapshot.map(s -> s.info().time()).orElse(0L);
+        long lastTime = snapshot.map(s -> s.info().time()).orElse(Long.MIN_VALUE);
         if (bounds.isEmpty() || start > bounds.lastSequence()) {
             progress.onProgress(0, 0);
             return new RecoveredState(store, start, lastTime, snapshot.map(s -> s.info().lastSequence()).orElse(-1L),
