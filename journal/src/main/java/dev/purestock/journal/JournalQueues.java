@@ -1,6 +1,8 @@
 package dev.purestock.journal;
 
 import net.openhft.chronicle.bytes.SyncMode;
+import net.openhft.chronicle.core.time.SystemTimeProvider;
+import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
@@ -22,8 +24,13 @@ final class JournalQueues {
     }
 
     static SingleChronicleQueue forWriting(Path dir, Durability durability, RollCycle rollCycle) {
+        return forWriting(dir, durability, rollCycle, SystemTimeProvider.INSTANCE);
+    }
+
+    static SingleChronicleQueue forWriting(Path dir, Durability durability, RollCycle rollCycle, TimeProvider clock) {
         return SingleChronicleQueueBuilder.binary(dir)
                 .rollCycle(rollCycle)
+                .timeProvider(clock)
                 .timeoutMS(TAKE_OVER_TIMEOUT_MS)
                 .syncMode(durability == Durability.SYNC_PER_BATCH ? SyncMode.SYNC : SyncMode.NONE)
                 .build();
@@ -31,7 +38,9 @@ final class JournalQueues {
 
     static SingleChronicleQueue forReading(Path dir) {
         requireJournal(dir);
-        return SingleChronicleQueueBuilder.binary(dir).readOnly(true).build();
+        SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir).readOnly(true).build();
+        queue.refreshDirectoryListing();
+        return queue;
     }
 
     /** Whether {@code dir} holds a journal: at least one cycle file. */

@@ -3,6 +3,7 @@ package dev.purestock.journal;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.engine.DurabilityStage;
+import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
@@ -38,6 +39,11 @@ public final class JournalWriter implements DurabilityStage {
     /** A writer with an explicit roll cycle: how often Chronicle starts a new cycle file. */
     public static JournalWriter open(Path dir, Durability durability, RollCycle rollCycle) {
         return new JournalWriter(JournalQueues.forWriting(dir, durability, rollCycle), durability);
+    }
+
+    /** A writer whose cycle files roll by {@code clock}: for tests of multi-cycle journals. */
+    static JournalWriter open(Path dir, Durability durability, RollCycle rollCycle, TimeProvider clock) {
+        return new JournalWriter(JournalQueues.forWriting(dir, durability, rollCycle, clock), durability);
     }
 
     @Override
