@@ -38,11 +38,20 @@ public final class JournalRecovery {
         }
     }
 
+    /** Rebuilds the state of the journal in {@code dir} from its first record, ignoring snapshots. */
+    public static RecoveredState recoverWithoutSnapshots(Path dir, Supplier<? extends InventoryStore> stores,
+                                                         ReplayProgress progress) {
+        try (JournalReader reader = JournalReader.open(dir)) {
+            return recover(reader, null, stores, progress);
+        }
+    }
+
     static RecoveredState recover(JournalReader reader, SnapshotStore snapshots,
                                   Supplier<? extends InventoryStore> stores, ReplayProgress progress) {
         JournalBounds bounds = JournalBounds.of(reader);
         List<String> notes = new ArrayList<>();
-        Optional<SnapshotStore.Loaded> snapshot = snapshots.loadNewest(bounds.lastSequence(), stores, notes);
+        Optional<SnapshotStore.Loaded> snapshot = snapshots == null ? Optional.empty()
+                : snapshots.loadNewest(bounds.lastSequence(), stores, notes);
         InventoryStore store = snapshot.map(SnapshotStore.Loaded::store).orElseGet(stores);
         long start = snapshot.map(s -> s.info().lastSequence() + 1).orElse(0L);
         long lastTime = snapshot.map(s -> s.info().time()).orElse(Long.MIN_VALUE);
