@@ -1,5 +1,6 @@
 package dev.purestock.journal;
 
+import dev.purestock.domain.Event;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
@@ -8,6 +9,7 @@ import net.openhft.chronicle.wire.DocumentContext;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.NavigableSet;
 
 /**
@@ -119,14 +121,7 @@ public final class JournalReader implements AutoCloseable {
     public long read(RecordVisitor visitor) {
         long[] count = {0};
         readRaw((index, raw, length) -> {
-            long sequence = JournalRecordCodec.sequenceOf(raw, 0, length);
-            if (!codec.checksumMatches(raw, 0, length)) {
-                throw corrupt(sequence, index, "fails its checksum");
-            }
-            if (expectedSequence != Long.MIN_VALUE && sequence != expectedSequence) {
-                throw corrupt(sequence, index, "follows sequence " + (expectedSequence - 1)
-                        + ": the journal has a gap or is out of order");
-            }
+            long sequence = check(index, raw, length);
             JournalRecord record;
             try {
                 record = JournalRecordCodec.decode(raw, 0, length);
@@ -138,6 +133,52 @@ public final class JournalReader implements AutoCloseable {
             return visitor.onRecord(index, record);
         });
         return count[0];
+    }
+
+    /** Receives the events of records, for replay. */
+    @FunctionalInterface
+    public interface EventsVisitor {
+        /**
+         * One record's events.
+         *
+         * @return {@code true} to go on, {@code false} to stop
+         */
+        boolean onEvents(long sequence, long time, List<Event> events);
+    }
+
+    /**
+     * Reads checked records from the current position like {@link #read}, decoding only their events.
+     *
+     * @return the number of records visited
+     * @throws JournalCorruptException at a checksum failure, an undecodable record, or a sequence gap
+     */
+    public long readEvents(EventsVisitor visitor) {
+        long[] count = {0};
+        readRaw((index, raw, length) -> {
+            long sequence = check(index, raw, length);
+            List<Event> events;
+            try {
+                events = JournalRecordCodec.decodeEvents(raw, 0, length);
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw corrupt(sequence, index, "does not decode (" + e.getMessage() + ")");
+            }
+            expectedSequence = sequence + 1;
+            count[0]++;
+            return visitor.onEvents(sequence, JournalRecordCodec.timeOf(raw, 0), events);
+        });
+        return count[0];
+    }
+
+    private long check(long index, byte[] raw, int length) {
+        long sequence = JournalRecordCodec.sequenceOf(raw, 0, length);
+        if (!codec.checksumMatches(raw, 0, length)) {
+            throw corrupt(sequence, index, "fails its checksum");
+        }
+        if (expectedSequence != Long.MIN_VALUE && sequence != expectedSequence) {
+            throw corrupt(sequence, index, "follows sequence " + (expectedSequence - 1)
+                    + ": the journal has a gap or is out of order");
+        }
+        return sequence;
     }
 
     /**

@@ -97,14 +97,58 @@ public final class JournalRecordCodec {
         long sequence = reader.int64();
         long time = reader.int64();
         Command command = reader.command(version);
-        Event[] events = new Event[eventCount];
-        for (int i = 0; i < eventCount; i++) {
-            events[i] = reader.event();
+        List<Event> events;
+        if (eventCount == 1) {
+            events = List.of(reader.event());
+        } else {
+            Event[] decoded = new Event[eventCount];
+            for (int i = 0; i < eventCount; i++) {
+                decoded[i] = reader.event();
+            }
+            events = List.of(decoded);
         }
         if (reader.position != reader.limit) {
             throw new IllegalArgumentException((reader.limit - reader.position) + " bytes left after the events");
         }
-        return new JournalRecord(sequence, time, command, Arrays.asList(events), version);
+        return new JournalRecord(sequence, time, command, events, version);
+    }
+
+    /**
+     * Decodes only the events of a record, stepping over its command without building it: what replay
+     * needs. The caller checks the checksum first with {@link #checksumMatches}.
+     *
+     * @throws IllegalArgumentException when the bytes are not a record this version can read
+     */
+    public static List<Event> decodeEvents(byte[] bytes, int offset, int length) {
+        Reader reader = new Reader(bytes, offset, length - CHECKSUM_LENGTH);
+        reader.position = offset + VERSION_OFFSET;
+        int version = reader.uint16();
+        if (version > CURRENT_VERSION) {
+            throw new IllegalArgumentException("schema version " + version
+                    + " is newer than this purestock reads (" + CURRENT_VERSION + "); upgrade purestock");
+        }
+        int eventCount = reader.uint16();
+        reader.position = offset + HEADER_LENGTH;
+        reader.skipCommand(version);
+        List<Event> events;
+        if (eventCount == 1) {
+            events = List.of(reader.event());
+        } else {
+            Event[] decoded = new Event[eventCount];
+            for (int i = 0; i < eventCount; i++) {
+                decoded[i] = reader.event();
+            }
+            events = List.of(decoded);
+        }
+        if (reader.position != reader.limit) {
+            throw new IllegalArgumentException((reader.limit - reader.position) + " bytes left after the events");
+        }
+        return events;
+    }
+
+    /** The time field of a record, read without checking anything. */
+    public static long timeOf(byte[] bytes, int offset) {
+        return (long) LONG.get(bytes, offset + TIME_OFFSET);
     }
 
     // ---- writing ----
@@ -343,6 +387,41 @@ public final class JournalRecordCodec {
             return new Command.Batch(mode, members);
         }
 
+        void skipCommand(int version) {
+            byte tag = int8();
+            switch (tag) {
+                case LIST_PRODUCT -> skip(16);
+                case RECEIVE_STOCK, WRITE_OFF_STOCK -> skip(26);
+                case PURCHASE -> skip(34);
+                case PLACE_ORDER -> {
+                    skip(16);
+                    skip(count(18) * 18L);
+                }
+                case CANCEL_PURCHASE, CONFIRM_RESERVATION, RELEASE_RESERVATION -> skip(8);
+                case RESERVE -> {
+                    skip(24);
+                    skip(count(18) * 18L);
+                }
+                case EXPIRE_RESERVATIONS -> {
+                }
+                case BATCH -> {
+                    if (version > VERSION_WITHOUT_BATCH_MODE) {
+                        skip(1);
+                    }
+                    int members = count(1);
+                    for (int i = 0; i < members; i++) {
+                        skipCommand(version);
+                    }
+                }
+                default -> throw new IllegalArgumentException("unknown command tag " + tag);
+            }
+        }
+
+        private void skip(long bytesToSkip) {
+            need((int) Math.min(bytesToSkip, Integer.MAX_VALUE));
+            position += (int) bytesToSkip;
+        }
+
         Event event() {
             byte tag = int8();
             return switch (tag) {
@@ -379,7 +458,7 @@ public final class JournalRecordCodec {
             for (int i = 0; i < count; i++) {
                 lines[i] = new Line(int64(), uint16(), int64());
             }
-            return Arrays.asList(lines);
+            return List.of(lines);
         }
 
         private List<LineChange> changes() {
@@ -388,7 +467,7 @@ public final class JournalRecordCodec {
             for (int i = 0; i < count; i++) {
                 changes[i] = new LineChange(int64(), uint16(), int64(), int64(), int64());
             }
-            return Arrays.asList(changes);
+            return List.of(changes);
         }
 
         private int count(int minBytesEach) {

@@ -68,10 +68,10 @@ public final class JournalRecovery {
         }
         long total = bounds.lastSequence() - start + 1;
         long[] replayed = {0, 0, lastTime};
-        reader.read((index, record) -> {
-            Inventory.evolveAll(store, record.events());
-            replayed[1] += record.events().size();
-            replayed[2] = record.time();
+        reader.readEvents((sequence, time, events) -> {
+            Inventory.evolveAll(store, events);
+            replayed[1] += events.size();
+            replayed[2] = time;
             if (++replayed[0] % PROGRESS_EVERY == 0) {
                 progress.onProgress(replayed[0], total);
             }

@@ -66,6 +66,18 @@ class JournalRecordCodecTest {
     }
 
     @Test
+    void decodingOnlyTheEventsStepsOverEveryKindOfCommand() {
+        for (Command command : EVERY_COMMAND) {
+            int length = codec.encode(3, 4, command, EVERY_EVENT);
+            byte[] copy = Arrays.copyOf(codec.buffer(), length);
+            assertEquals(EVERY_EVENT, JournalRecordCodec.decodeEvents(copy, 0, length), command.toString());
+            assertEquals(4, JournalRecordCodec.timeOf(copy, 0));
+        }
+        byte[] v0 = versionZeroBatch(new Command.Purchase(41, 1, 7, 3, 1));
+        assertEquals(List.of(new Event.Rejected(Reason.OUT_OF_STOCK, 41)), JournalRecordCodec.decodeEvents(v0, 0, v0.length));
+    }
+
+    @Test
     void everyEventRoundTripsOnItsOwn() {
         for (Event event : EVERY_EVENT) {
             assertEquals(List.of(event), roundTrip(5, 6, new Command.CancelPurchase(1), List.of(event)).events());
