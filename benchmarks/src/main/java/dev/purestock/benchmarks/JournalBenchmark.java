@@ -33,6 +33,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -278,6 +279,6 @@ public class JournalBenchmark {
     @OutputTimeUnit(TimeUnit.MILLISECONDS)
     public InventoryStore snapshotLoad(SnapshotState state) {
         return state.snapshots.loadNewest(Long.MAX_VALUE, () -> new PrimitiveInventoryStore(SNAPSHOT_SKUS),
-                new java.util.ArrayList<>()).orElseThrow().store();
+                new ArrayList<>()).orElseThrow().store();
     }
 }

@@ -20,7 +20,7 @@ import java.util.function.Supplier;
  * visible and is simply not there; its caller was never answered.
  */
 public final class JournalRecovery {
-    private static final long PROGRESS_EVERY = 1 << 16;
+    private static final long PROGRESS_EVERY = 1 << 14;
 
     private JournalRecovery() {
     }

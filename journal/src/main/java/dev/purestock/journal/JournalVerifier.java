@@ -5,6 +5,7 @@ import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -52,7 +53,7 @@ public final class JournalVerifier {
                 startedAt = "empty";
             } else {
                 SnapshotStore.Loaded loaded = new SnapshotStore(dir)
-                        .loadNewest(bounds.lastSequence(), stores, new java.util.ArrayList<>())
+                        .loadNewest(bounds.lastSequence(), stores, new ArrayList<>())
                         .orElseThrow(() -> new JournalCorruptException("journal " + dir + " starts at sequence "
                                 + bounds.firstSequence() + " and no usable snapshot covers the commands before it"));
                 store = loaded.store();
@@ -77,7 +78,7 @@ public final class JournalVerifier {
                     return false;
                 }
                 Inventory.evolveAll(store, record.events());
-                if (++done[0] % (1 << 16) == 0) {
+                if (++done[0] % (1 << 14) == 0) {
                     progress.onProgress(done[0], total);
                 }
                 return true;
