@@ -158,7 +158,7 @@ public final class PurestockEngine implements AutoCloseable {
         if (!intake.enter()) {
             RuntimeException refusal = intake.refusal();
             futures.forEach(f -> f.completeExceptionally(refusal));
-            return futures;
+            return Collections.unmodifiableList(futures);
         }
         try {
             int i = 0;
@@ -591,9 +591,9 @@ public final class PurestockEngine implements AutoCloseable {
         }
 
         /**
-         * Writes a snapshot after every {@code commands} commands of a shard (sequences that are a multiple
-         * of it, counted from 0); {@code 0} (default) turns periodic snapshots off. A failed periodic
-         * snapshot is logged and the shard goes on.
+         * Writes a snapshot after each command whose sequence plus one is a multiple of {@code commands}
+         * (with 1000: after sequences 999, 1999, ...); {@code 0} (default) turns periodic snapshots off. A
+         * failed periodic snapshot is logged and the shard goes on.
          */
         public Builder snapshotEvery(long commands) {
             if (commands < 0) {

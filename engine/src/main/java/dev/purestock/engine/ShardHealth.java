@@ -1,5 +1,8 @@
 package dev.purestock.engine;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * Whether a shard still acknowledges commands. The first failure that may leave the shard's state or
  * journal inconsistent records the ring position it happened at; every stage then treats that slot and
@@ -8,6 +11,8 @@ package dev.purestock.engine;
  * stage and are acknowledged as usual.
  */
 final class ShardHealth {
+    private static final Logger LOG = LoggerFactory.getLogger(ShardHealth.class);
+
     private final int shard;
     private final Intake intake;
     private volatile long failedAt = Long.MAX_VALUE;
@@ -45,6 +50,7 @@ final class ShardHealth {
             failure = new EngineStoppedException("purestock shard " + shard + " stopped: " + what + " failed" + at
                     + " (" + cause + "); nothing from there on was acknowledged, later submissions are refused",
                     cause);
+            LOG.error(failure.getMessage(), cause);
             intake.stop(failure);
         }
         failedAt = ringSequence;

@@ -1,0 +1,168 @@
+package dev.purestock.benchmarks;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.Inventory;
+import dev.purestock.domain.Limits;
+import dev.purestock.engine.OutcomeCallback;
+import dev.purestock.engine.PrimitiveInventoryStore;
+import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.WaitStrategyKind;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.ThreadParams;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * End-to-end in-memory throughput of the engine: producers submit purchases through the allocation-free
+ * callback path, the ring decides, applies, passes the (no-op) journal and replication stages, updates the
+ * read model and answers. Every purchase is accepted (stock is plentiful), so each one creates an order:
+ * the engine's full write path, not the cheap sold-out rejection. A fresh engine per iteration keeps the
+ * growing order book out of the next iteration.
+ *
+ * <p>Compare with {@link RawDisruptorBenchmark} (the same ring with no-op handlers: the ceiling) and
+ * {@link LockBasedBaselineBenchmark} (a synchronized service behind a blocking queue), run together.
+ * {@link #decisionStageOnly} measures the single writer's own work (decide and apply one purchase on a
+ * {@link PrimitiveInventoryStore}, no ring, one thread): no pipeline can sequence faster than that.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class EngineBenchmark {
+    /** Ring slots per shard, shared with the other two benchmarks. */
+    static final int RING_SIZE = 1024;
+    /** Skus purchases spread over. */
+    static final int SKUS = 1024;
+    static final int WAREHOUSE = 0;
+
+    /** A running engine, fresh each iteration, with every sku listed and stocked. */
+    @State(Scope.Benchmark)
+    public static class Running {
+        /** How the stage threads wait; the raw ring uses the same. */
+        @Param({"BLOCKING", "SLEEPING", "YIELDING"})
+        public WaitStrategyKind waitStrategy;
+
+        private PurestockEngine engine;
+
+        /** Starts the engine and stocks it. */
+        @Setup(Level.Iteration)
+        public void start() {
+            engine = PurestockEngine.builder().ringSize(RING_SIZE).waitStrategy(waitStrategy).build();
+            for (int sku = 0; sku < SKUS; sku++) {
+                engine.submit(new Command.ListProduct(sku, 0));
+                engine.submit(new Command.ReceiveStock(sku + 1, sku, WAREHOUSE, Limits.MAX_QUANTITY));
+            }
+            engine.digest(0).join();
+        }
+
+        /** Drains and stops the engine. */
+        @TearDown(Level.Iteration)
+        public void stop() {
+            engine.close();
+        }
+    }
+
+    /** One producer thread's order ids and its reusable callback. */
+    @State(Scope.Thread)
+    public static class Producer implements OutcomeCallback {
+        private long nextOrder;
+        private long rejected;
+        private Throwable failure;
+
+        /** Gives each thread its own range of order ids. */
+        @Setup(Level.Trial)
+        public void ids(ThreadParams thread) {
+            nextOrder = (long) thread.getThreadIndex() << 40;
+        }
+
+        Command next() {
+            long order = nextOrder++;
+            return new Command.Purchase(order, order & 0xFFFFF, order % SKUS, WAREHOUSE, 1);
+        }
+
+        @Override
+        public void onOutcome(int shard, long sequence, long time, List<Event> events) {
+            if (events.getFirst() instanceof Event.Rejection) {
+                rejected++;
+            }
+        }
+
+        @Override
+        public void onFailure(Throwable cause) {
+            failure = cause;
+        }
+
+        /** A benchmark that measured failures or rejections would measure the wrong thing: refuse it. */
+        @TearDown(Level.Trial)
+        public void check() {
+            if (failure != null || rejected != 0) {
+                throw new IllegalStateException("the engine refused purchases (" + rejected + " rejected)", failure);
+            }
+        }
+    }
+
+    /** The decision stage's state alone, fresh each iteration, stocked like the engine's. */
+    @State(Scope.Thread)
+    public static class DecisionStage {
+        private PrimitiveInventoryStore store;
+        private long nextOrder;
+
+        /** A fresh stocked store. */
+        @Setup(Level.Iteration)
+        public void fill() {
+            store = new PrimitiveInventoryStore();
+            for (int sku = 0; sku < SKUS; sku++) {
+                decideAndApply(new Command.ListProduct(sku, 0));
+                decideAndApply(new Command.ReceiveStock(sku + 1, sku, WAREHOUSE, Limits.MAX_QUANTITY));
+            }
+        }
+
+        List<Event> decideAndApply(Command command) {
+            List<Event> events = Inventory.decide(command, System.currentTimeMillis(), store);
+            Inventory.evolveAll(store, events);
+            return events;
+        }
+
+        Command next() {
+            long order = nextOrder++;
+            return new Command.Purchase(order, order & 0xFFFFF, order % SKUS, WAREHOUSE, 1);
+        }
+    }
+
+    /** One producer thread. */
+    @Benchmark
+    @Threads(1)
+    public void oneProducer(Running running, Producer producer) {
+        running.engine.submit(producer.next(), producer);
+    }
+
+    /** Four producer threads. */
+    @Benchmark
+    @Threads(4)
+    public void fourProducers(Running running, Producer producer) {
+        running.engine.submit(producer.next(), producer);
+    }
+
+    /** The single writer's work for one purchase, without a ring: the bound on any one shard's rate. */
+    @Benchmark
+    @Threads(1)
+    public List<Event> decisionStageOnly(DecisionStage stage) {
+        return stage.decideAndApply(stage.next());
+    }
+}

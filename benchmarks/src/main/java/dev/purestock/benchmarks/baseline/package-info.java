@@ -1,0 +1,4 @@
+/**
+ * The naive alternatives the engine is measured against: what a team would write without a ring.
+ */
+package dev.purestock.benchmarks.baseline;

@@ -1,0 +1,56 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static dev.purestock.engine.EngineFixtures.list;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A durability stage learns where a batch ends even when the batch ends with a control slot. */
+class DurabilityBatchingTest {
+
+    @Test
+    void theLastCommandBeforeAControlSlotIsDeliveredAsTheEndOfItsBatch() throws Exception {
+        Map<Long, Boolean> endOfBatchBySequence = new ConcurrentHashMap<>();
+        DurabilityStage recording = (long sequence, long time, Command command, List<Event> events,
+                                     boolean endOfBatch) -> endOfBatchBySequence.put(sequence, endOfBatch);
+        CountDownLatch allPublished = new CountDownLatch(1);
+        AtomicBoolean first = new AtomicBoolean(true);
+        try (PurestockEngine engine = PurestockEngine.builder().journal(s -> recording)
+                .clock(() -> {
+                    if (first.getAndSet(false)) {
+                        try {
+                            allPublished.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    return 1_000;
+                }).build()) {
+            List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                outcomes.add(engine.submit(list(i)));
+            }
+            CompletableFuture<Long> digest = engine.digest(0);
+            allPublished.countDown();
+            digest.join();
+            outcomes.forEach(CompletableFuture::join);
+
+            assertEquals(6, endOfBatchBySequence.size());
+            assertTrue(endOfBatchBySequence.get(5L),
+                    "the digest slot ended the batch, so the command before it closes the stage's batch");
+            long ends = endOfBatchBySequence.values().stream().filter(end -> end).count();
+            assertTrue(ends <= 2, "the decision stage handed over at most two batches: " + endOfBatchBySequence);
+        }
+    }
+}

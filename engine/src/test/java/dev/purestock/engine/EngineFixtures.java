@@ -1,0 +1,90 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Small pieces the engine tests share. */
+final class EngineFixtures {
+    private EngineFixtures() {
+    }
+
+    static Command list(long sku) {
+        return new Command.ListProduct(sku, 0);
+    }
+
+    static Command receive(long movementId, long sku, int warehouse, long quantity) {
+        return new Command.ReceiveStock(movementId, sku, warehouse, quantity);
+    }
+
+    static Command purchase(long orderId, long sku, int warehouse) {
+        return new Command.Purchase(orderId, orderId % 100, sku, warehouse, 1);
+    }
+
+    /** The exception a future failed with, unwrapped. */
+    static Throwable failureOf(CompletableFuture<?> future) {
+        ExecutionException e = assertThrows(ExecutionException.class, future::get);
+        return e.getCause();
+    }
+
+    /**
+     * A durability stage that blocks on its first command until {@link #release()}, and signals when it has
+     * reached that point; afterwards it forwards to {@code next}.
+     */
+    static final class StalledStage implements DurabilityStage {
+        private final DurabilityStage next;
+        private final CountDownLatch reached = new CountDownLatch(1);
+        private final Semaphore permit = new Semaphore(0);
+        private boolean stalled;
+
+        StalledStage(DurabilityStage next) {
+            this.next = next;
+        }
+
+        @Override
+        public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch)
+                throws Exception {
+            if (!stalled) {
+                stalled = true;
+                reached.countDown();
+                permit.acquire();
+            }
+            next.onDecided(sequence, time, command, events, endOfBatch);
+        }
+
+        void awaitStalled() throws InterruptedException {
+            reached.await();
+        }
+
+        void release() {
+            permit.release();
+        }
+
+        @Override
+        public void close() throws Exception {
+            next.close();
+        }
+    }
+
+    /** A callback that completes a future, so tests can use the callback path and still wait. */
+    static final class FutureCallback implements OutcomeCallback {
+        final CompletableFuture<Outcome> future = new CompletableFuture<>();
+
+        @Override
+        public void onOutcome(int shard, long sequence, long time, List<Event> events) {
+            future.complete(new Outcome(shard, sequence, time, events));
+        }
+
+        @Override
+        public void onFailure(Throwable cause) {
+            future.completeExceptionally(cause);
+        }
+    }
+}

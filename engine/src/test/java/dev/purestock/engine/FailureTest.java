@@ -1,0 +1,199 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.Event.Rejected;
+import dev.purestock.domain.Product;
+import dev.purestock.domain.Reason;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static dev.purestock.engine.EngineFixtures.failureOf;
+import static dev.purestock.engine.EngineFixtures.list;
+import static dev.purestock.engine.EngineFixtures.purchase;
+import static dev.purestock.engine.EngineFixtures.receive;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every failure path: what is isolated, what stops the engine, and what callers are told. */
+class FailureTest {
+    private static final long POISONED_SKU = 666;
+
+    /** A store whose reads of one sku throw, so deciding a command about it fails. */
+    private static final class DecideBomb extends DelegatingStore {
+        @Override
+        public Product product(long sku) {
+            if (sku == POISONED_SKU) {
+                throw new IllegalStateException("product lookup failed for sku " + sku);
+            }
+            return super.product(sku);
+        }
+    }
+
+    /** A store whose writes of one sku's stock throw, so applying events about it fails. */
+    private static final class EvolveBomb extends DelegatingStore {
+        @Override
+        public void putAvailable(long sku, int warehouse, long available) {
+            if (sku == POISONED_SKU) {
+                throw new IllegalStateException("position store is corrupt for sku " + sku);
+            }
+            super.putAvailable(sku, warehouse, available);
+        }
+    }
+
+    /** A durability stage that fails on one command sequence. */
+    private record FailingStage(long failAt, DurabilityStage next) implements DurabilityStage {
+        @Override
+        public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch)
+                throws Exception {
+            if (sequence == failAt) {
+                throw new IOException("disk full at sequence " + sequence);
+            }
+            next.onDecided(sequence, time, command, events, endOfBatch);
+        }
+    }
+
+    @Test
+    void aDecideThatThrowsRejectsThatCommandWithInternalErrorAndTheEngineGoesOn() {
+        InMemoryJournal journal = new InMemoryJournal();
+        try (PurestockEngine engine = PurestockEngine.builder().journal(s -> journal)
+                .initialState(s -> new ShardState(new DecideBomb(), 0, Long.MIN_VALUE)).build()) {
+            engine.submit(list(1)).join();
+            Outcome broken = engine.submit(new Command.Purchase(9, 1, POISONED_SKU, 0, 1)).join();
+            Outcome good = engine.submit(receive(1, 1, 0, 5)).join();
+
+            assertEquals(List.of(new Rejected(Reason.INTERNAL_ERROR, 9)), broken.events());
+            assertEquals(Reason.INTERNAL_ERROR, broken.reason().orElseThrow());
+            assertEquals(1, broken.sequence());
+            assertTrue(good.accepted());
+            assertEquals(2, good.sequence());
+            assertEquals(3, journal.size(), "the internal-error rejection is journaled like any decision");
+            assertTrue(engine.failure().isEmpty());
+        }
+    }
+
+    @Test
+    void anEvolveThatThrowsStopsTheEngineAndNothingFromThereOnIsAcknowledged() {
+        InMemoryJournal journal = new InMemoryJournal();
+        PurestockEngine engine = PurestockEngine.builder().journal(s -> journal)
+                .initialState(s -> new ShardState(new EvolveBomb(), 0, Long.MIN_VALUE)).build();
+        try (engine) {
+            engine.submit(list(POISONED_SKU)).join();
+            Outcome before = engine.submit(list(1)).join();
+            CompletableFuture<Outcome> poisoned = engine.submit(receive(1, POISONED_SKU, 0, 5));
+
+            Throwable failure = failureOf(poisoned);
+            assertInstanceOf(EngineStoppedException.class, failure);
+            assertTrue(failure.getMessage().contains("applying the events failed on command sequence 2"),
+                    failure.getMessage());
+            assertInstanceOf(IllegalStateException.class, failure.getCause());
+            assertSame(failure, engine.failure().orElseThrow());
+
+            Throwable later = failureOf(engine.submit(list(2)));
+            assertInstanceOf(EngineStoppedException.class, later);
+            assertSame(failure.getCause(), later.getCause());
+            assertEquals(SubmitResult.STOPPED, engine.trySubmit(list(3), new EngineFixtures.FutureCallback()));
+            assertInstanceOf(EngineStoppedException.class, failureOf(engine.digest(0)));
+            assertEquals(1, before.sequence());
+            assertEquals(2, journal.size(), "the failed command is never journaled");
+        }
+    }
+
+    @Test
+    void aJournalFailureFailsThatCommandAndEveryPendingOneWhileEarlierOnesAreAcknowledged() throws Exception {
+        InMemoryJournal journal = new InMemoryJournal();
+        InMemoryJournal replica = new InMemoryJournal();
+        EngineFixtures.StalledStage stalled = new EngineFixtures.StalledStage(new FailingStage(3, journal));
+        try (PurestockEngine engine = PurestockEngine.builder().ringSize(64).journal(s -> stalled)
+                .replication(s -> replica).build()) {
+            List<CompletableFuture<Outcome>> futures = new ArrayList<>();
+            futures.add(engine.submit(list(1)));
+            stalled.awaitStalled();
+            futures.add(engine.submit(receive(1, 1, 0, 100)));
+            for (int i = 0; i < 20; i++) {
+                futures.add(engine.submit(purchase(i, 1, 0)));
+            }
+            stalled.release();
+
+            for (int i = 0; i < 3; i++) {
+                assertTrue(futures.get(i).join().accepted(), "command " + i + " was journaled before the failure");
+            }
+            for (int i = 3; i < futures.size(); i++) {
+                Throwable failure = failureOf(futures.get(i));
+                assertInstanceOf(EngineStoppedException.class, failure, "command " + i);
+                assertTrue(failure.getMessage().contains("the journal of shard 0 failed on command sequence 3"),
+                        failure.getMessage());
+                assertInstanceOf(IOException.class, failure.getCause());
+            }
+            assertEquals(3, journal.size());
+            assertInstanceOf(EngineStoppedException.class, failureOf(engine.submit(list(5))));
+            assertEquals(2, engine.readModel().lastSequence(0), "the read model saw only acknowledged commands");
+        }
+    }
+
+    @Test
+    void aReplicationFailureStopsTheEngineLikeAJournalFailure() {
+        InMemoryJournal journal = new InMemoryJournal();
+        try (PurestockEngine engine = PurestockEngine.builder().journal(s -> journal)
+                .replication(s -> new FailingStage(1, new InMemoryJournal())).build()) {
+            assertTrue(engine.submit(list(1)).join().accepted());
+            Throwable failure = failureOf(engine.submit(list(2)));
+            assertTrue(failure.getMessage().contains("the replication of shard 0 failed on command sequence 1"),
+                    failure.getMessage());
+            assertInstanceOf(EngineStoppedException.class, failureOf(engine.submit(list(3))));
+        }
+    }
+
+    @Test
+    void aThrowingConsumerOrCallbackIsIsolatedAndTheOthersAndTheCoreGoOn() {
+        List<Long> seen = new CopyOnWriteArrayList<>();
+        OutcomeCallback throwingCallback = new OutcomeCallback() {
+            @Override
+            public void onOutcome(int shard, long sequence, long time, List<Event> events) {
+                throw new IllegalStateException("callback bug");
+            }
+
+            @Override
+            public void onFailure(Throwable cause) {
+                throw new IllegalStateException("callback bug");
+            }
+        };
+        try (PurestockEngine engine = PurestockEngine.builder()
+                .consumer((command, outcome) -> {
+                    throw new IllegalStateException("consumer bug");
+                })
+                .consumer((command, outcome) -> seen.add(outcome.sequence()))
+                .build()) {
+            engine.submit(list(1), throwingCallback);
+            for (int i = 1; i < 5; i++) {
+                assertEquals(i, engine.submit(list(1 + i)).join().sequence());
+            }
+            engine.digest(0).join();
+            assertEquals(List.of(0L, 1L, 2L, 3L, 4L), seen);
+            assertEquals(6, engine.consumerFailures(), "five consumer failures and one callback failure");
+            assertTrue(engine.failure().isEmpty());
+        }
+    }
+
+    @Test
+    void aFailingSnapshotWriterFailsThatSnapshotOnlyAndAMissingWriterIsReported() {
+        try (PurestockEngine engine = PurestockEngine.builder()
+                .snapshotWriter(s -> (lastSequence, time, store) -> {
+                    throw new IOException("snapshot directory is read-only");
+                }).build()) {
+            engine.submit(list(1)).join();
+            assertInstanceOf(IOException.class, failureOf(engine.snapshot(0)));
+            assertEquals(1, engine.submit(list(2)).join().sequence());
+        }
+        try (PurestockEngine engine = PurestockEngine.builder().build()) {
+            assertInstanceOf(IllegalStateException.class, failureOf(engine.snapshot(0)));
+        }
+    }
+}

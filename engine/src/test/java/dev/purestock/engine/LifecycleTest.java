@@ -1,0 +1,155 @@
+package dev.purestock.engine;
+
+import com.lmax.disruptor.BusySpinWaitStrategy;
+import dev.purestock.domain.Command;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static dev.purestock.engine.EngineFixtures.failureOf;
+import static dev.purestock.engine.EngineFixtures.list;
+import static dev.purestock.engine.EngineFixtures.purchase;
+import static dev.purestock.engine.EngineFixtures.receive;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Starting, closing under load, and what a closed engine says. */
+class LifecycleTest {
+    private static final int PRODUCERS = 4;
+
+    @Test
+    void closeUnderLoadAnswersEveryCallerDrainsTheRingAndLeavesNoThreads() throws Exception {
+        Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
+        InMemoryJournal journal = new InMemoryJournal();
+        CountDownLatch loaded = new CountDownLatch(5_000);
+        PurestockEngine engine = PurestockEngine.builder().ringSize(256).journal(s -> journal)
+                .consumer((command, outcome) -> loaded.countDown()).build();
+        engine.submit(list(1)).join();
+        engine.submit(receive(1, 1, 0, 1_000_000)).join();
+
+        List<List<CompletableFuture<Outcome>>> submitted = new ArrayList<>();
+        Thread[] producers = new Thread[PRODUCERS];
+        for (int p = 0; p < PRODUCERS; p++) {
+            List<CompletableFuture<Outcome>> mine = new ArrayList<>();
+            submitted.add(mine);
+            long firstOrder = p * 1_000_000L;
+            producers[p] = Thread.ofPlatform().start(() -> {
+                for (long order = firstOrder; ; order++) {
+                    CompletableFuture<Outcome> future = engine.submit(purchase(order, 1, 0));
+                    mine.add(future);
+                    if (future.isCompletedExceptionally()) {
+                        return;
+                    }
+                }
+            });
+        }
+        loaded.await();
+        engine.close();
+        for (Thread producer : producers) {
+            producer.join();
+        }
+
+        long acknowledged = 0;
+        for (List<CompletableFuture<Outcome>> mine : submitted) {
+            for (int i = 0; i < mine.size(); i++) {
+                CompletableFuture<Outcome> future = mine.get(i);
+                assertTrue(future.isDone(), "every submission is answered by the time close returns");
+                if (i < mine.size() - 1) {
+                    assertTrue(future.join().accepted());
+                    acknowledged++;
+                } else {
+                    assertInstanceOf(EngineClosedException.class, failureOf(future));
+                }
+            }
+        }
+        assertEquals(acknowledged + 2, journal.size(), "everything acknowledged was journaled, nothing more");
+        for (int s = 0; s < journal.size(); s++) {
+            assertEquals(s, journal.entries().get(s).sequence());
+        }
+        assertTrue(journal.closed(), "close closes the journal");
+
+        Set<Thread> leftBehind = new HashSet<>(Thread.getAllStackTraces().keySet());
+        leftBehind.removeAll(before);
+        assertEquals(Set.of(), leftBehind, "threads started by the engine and still alive");
+    }
+
+    @Test
+    void closeIsIdempotentAndEverySubmissionAfterItFailsClearly() {
+        PurestockEngine engine = PurestockEngine.builder().build();
+        assertTrue(engine.submit(list(1)).join().accepted());
+        engine.close();
+        engine.close();
+
+        Throwable failure = failureOf(engine.submit(list(2)));
+        assertInstanceOf(EngineClosedException.class, failure);
+        assertTrue(failure.getMessage().contains("closed"), failure.getMessage());
+        EngineFixtures.FutureCallback callback = new EngineFixtures.FutureCallback();
+        engine.submit(list(3), callback);
+        assertInstanceOf(EngineClosedException.class, failureOf(callback.future));
+        EngineFixtures.FutureCallback notCalled = new EngineFixtures.FutureCallback();
+        assertEquals(SubmitResult.CLOSED, engine.trySubmit(list(4), notCalled));
+        assertTrue(!notCalled.future.isDone());
+        List<CompletableFuture<Outcome>> batch = engine.submitAll(List.of(list(5), list(6)));
+        batch.forEach(f -> assertInstanceOf(EngineClosedException.class, failureOf(f)));
+        assertInstanceOf(EngineClosedException.class, failureOf(engine.digest(0)));
+    }
+
+    @Test
+    void closingFromSeveralThreadsAtOnceClosesOnce() throws Exception {
+        InMemoryJournal journal = new InMemoryJournal();
+        PurestockEngine engine = PurestockEngine.builder().journal(s -> journal).build();
+        engine.submit(list(1)).join();
+        AtomicReference<Throwable> problem = new AtomicReference<>();
+        Thread[] closers = new Thread[3];
+        for (int i = 0; i < closers.length; i++) {
+            closers[i] = Thread.ofPlatform().start(() -> {
+                try {
+                    engine.close();
+                } catch (Throwable t) {
+                    problem.set(t);
+                }
+            });
+        }
+        for (Thread closer : closers) {
+            closer.join();
+        }
+        assertEquals(null, problem.get());
+        assertTrue(journal.closed());
+    }
+
+    @Test
+    void theBuilderRefusesSettingsThatCannotWork() {
+        assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder().ringSize(1000));
+        assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder().shards(0));
+        assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder().snapshotEvery(-1));
+        assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder().snapshotEvery(10).build());
+        PrimitiveInventoryStore misplaced = new PrimitiveInventoryStore();
+        misplaced.putAvailable(1, 1, 5);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder()
+                .shards(2).initialState(s -> new ShardState(misplaced, 0, 0)).build());
+        assertTrue(e.getMessage().contains("warehouse 1, which belongs to shard 1"), e.getMessage());
+    }
+
+    @Test
+    void blockingAndYieldingWaitStrategiesRunTheSamePipeline() {
+        assertInstanceOf(BusySpinWaitStrategy.class, WaitStrategyKind.BUSY_SPIN.create(),
+                "busy-spin is never started in tests: it would burn the shared cores");
+        for (WaitStrategyKind kind : List.of(WaitStrategyKind.BLOCKING, WaitStrategyKind.YIELDING)) {
+            try (PurestockEngine engine = PurestockEngine.builder().waitStrategy(kind).build()) {
+                engine.submit(list(1));
+                engine.submit(receive(1, 1, 0, 1));
+                Outcome outcome = engine.submit(new Command.Purchase(1, 1, 1, 0, 1)).join();
+                assertTrue(outcome.accepted(), kind.name());
+                assertEquals(2, outcome.sequence(), kind.name());
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Event;
+import dev.purestock.domain.Inventory;
+import dev.purestock.domain.InventoryState;
+import dev.purestock.domain.MapInventoryStore;
+import dev.purestock.domain.Order;
+import dev.purestock.domain.OrderStatus;
+import dev.purestock.domain.Product;
+import dev.purestock.domain.StateDigest;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The engine's primitive store behaves exactly like the domain's reference store. */
+class PrimitiveInventoryStoreTest {
+
+    @Provide
+    Arbitrary<List<CommandGenerators.TimedCommand>> runs() {
+        return CommandGenerators.timedSequences();
+    }
+
+    @Property(tries = 300)
+    void decidingAgainstEitherStoreGivesTheSameEventsAndDigest(
+            @ForAll("runs") List<CommandGenerators.TimedCommand> run) {
+        MapInventoryStore reference = new MapInventoryStore();
+        PrimitiveInventoryStore primitive = new PrimitiveInventoryStore(4);
+        long now = 1_000;
+        for (CommandGenerators.TimedCommand timed : run) {
+            now += timed.step();
+            List<Event> expected = Inventory.decide(timed.command(), now, reference);
+            List<Event> actual = Inventory.decide(timed.command(), now, primitive);
+            assertEquals(expected, actual, () -> "events of " + timed.command());
+            Inventory.evolveAll(reference, expected);
+            Inventory.evolveAll(primitive, actual);
+            assertEquals(StateDigest.of(reference), StateDigest.of(primitive), () -> "digest after " + timed.command());
+            assertEquals(due(reference, now + 100), due(primitive, now + 100), "due reservations");
+        }
+    }
+
+    private static List<Long> due(InventoryState state, long now) {
+        List<Long> due = new ArrayList<>();
+        state.forEachDue(now, (orderId, expiresAt) -> {
+            due.add(expiresAt);
+            due.add(orderId);
+            return true;
+        });
+        return due;
+    }
+
+    @Test
+    void extremeKeysArePackedWithoutCollisions() {
+        PrimitiveInventoryStore store = new PrimitiveInventoryStore();
+        long maxSku = (1L << 32) - 1;
+        long maxCustomer = (1L << 32) - 1;
+        store.putAvailable(maxSku, 65_535, 7);
+        store.putAvailable(maxSku, 0, 8);
+        store.putAvailable(0, 65_535, 9);
+        store.putCustomerUnits(maxCustomer, maxSku, 3);
+        store.putCustomerUnits(maxCustomer, 0, 4);
+        store.putCustomerUnits(0, maxSku, 5);
+
+        assertEquals(7, store.available(maxSku, 65_535));
+        assertEquals(8, store.available(maxSku, 0));
+        assertEquals(9, store.available(0, 65_535));
+        assertEquals(InventoryState.NO_POSITION, store.available(1, 1));
+        assertEquals(3, store.customerUnits(maxCustomer, maxSku));
+        assertEquals(4, store.customerUnits(maxCustomer, 0));
+        assertEquals(5, store.customerUnits(0, maxSku));
+
+        MapInventoryStore reference = new MapInventoryStore();
+        reference.putAvailable(maxSku, 65_535, 7);
+        reference.putAvailable(maxSku, 0, 8);
+        reference.putAvailable(0, 65_535, 9);
+        reference.putCustomerUnits(maxCustomer, maxSku, 3);
+        reference.putCustomerUnits(maxCustomer, 0, 4);
+        reference.putCustomerUnits(0, maxSku, 5);
+        assertEquals(StateDigest.of(reference), StateDigest.of(store));
+    }
+
+    @Test
+    void zeroCustomerUnitsAreForgottenAndMissingEntriesReadAsAbsent() {
+        PrimitiveInventoryStore store = new PrimitiveInventoryStore();
+        store.putCustomerUnits(1, 2, 3);
+        store.putCustomerUnits(1, 2, 0);
+        long[] visited = {0};
+        store.forEachCustomerUnits((customer, sku, units) -> visited[0]++);
+        assertEquals(0, visited[0]);
+        assertEquals(0, store.customerUnits(1, 2));
+        assertNull(store.product(5));
+        assertNull(store.order(5));
+        assertEquals(InventoryState.NO_MOVEMENT, store.movement(5));
+        store.putProduct(new Product(5, 2));
+        store.putOrder(new Order(9, 1, OrderStatus.RESERVED, List.of(), 10, 77));
+        assertEquals(new Product(5, 2), store.product(5));
+        assertEquals(77, store.order(9).fingerprint());
+    }
+
+    @Test
+    void sentinelValuesAreRefusedRatherThanStoredAsAbsence() {
+        PrimitiveInventoryStore store = new PrimitiveInventoryStore();
+        assertThrows(IllegalArgumentException.class, () -> store.putAvailable(1, 1, InventoryState.NO_POSITION));
+        assertThrows(IllegalArgumentException.class, () -> store.putMovement(1, InventoryState.NO_MOVEMENT));
+        assertThrows(IllegalArgumentException.class, () -> new PrimitiveInventoryStore(0));
+    }
+}

@@ -1,0 +1,88 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event.PurchaseAccepted;
+import dev.purestock.domain.InventoryState;
+import dev.purestock.domain.OrderStatus;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static dev.purestock.engine.EngineFixtures.list;
+import static dev.purestock.engine.EngineFixtures.receive;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** Readers query while producers buy: they never see more sold than stock, and callers read their writes. */
+class ReadModelTest {
+    private static final long SKU = 9;
+    private static final long STOCK = 1_000;
+    private static final int PRODUCERS = 4;
+    private static final int ATTEMPTS_PER_PRODUCER = 1_000;
+
+    @Test
+    void queriesDuringARunNeverSeeMoreSoldThanStockAndCallersReadTheirOwnWrites() throws Exception {
+        try (PurestockEngine engine = PurestockEngine.builder().build()) {
+            ReadModel readModel = engine.readModel();
+            assertEquals(InventoryState.NO_POSITION, readModel.available(SKU, 0));
+            engine.submit(list(SKU)).join();
+            engine.submit(receive(1, SKU, 0, STOCK)).join();
+
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicReference<String> readerViolation = new AtomicReference<>();
+            AtomicLong reads = new AtomicLong();
+            Thread reader = Thread.ofPlatform().start(() -> {
+                long previous = STOCK;
+                while (running.get()) {
+                    long available = readModel.available(SKU, 0);
+                    long sold = STOCK - available;
+                    if (available < 0 || sold > STOCK || available > previous) {
+                        readerViolation.compareAndSet(null, "read " + available + " after " + previous);
+                    }
+                    previous = available;
+                    reads.incrementAndGet();
+                    Thread.yield();
+                }
+            });
+
+            AtomicLong accepted = new AtomicLong();
+            AtomicReference<String> producerViolation = new AtomicReference<>();
+            Thread[] producers = new Thread[PRODUCERS];
+            for (int p = 0; p < PRODUCERS; p++) {
+                int first = p * ATTEMPTS_PER_PRODUCER;
+                producers[p] = Thread.ofPlatform().start(() -> {
+                    for (int i = first; i < first + ATTEMPTS_PER_PRODUCER; i++) {
+                        Outcome outcome = engine.submit(new Command.Purchase(i, i, SKU, 0, 1)).join();
+                        if (outcome.events().getFirst() instanceof PurchaseAccepted purchase) {
+                            accepted.incrementAndGet();
+                            long afterMine = purchase.lines().getFirst().available();
+                            long seen = readModel.available(SKU, 0);
+                            if (seen > afterMine) {
+                                producerViolation.compareAndSet(null, "order " + i + " left " + afterMine
+                                        + " but the read model then showed " + seen);
+                            }
+                            if (readModel.orderStatus(i) != OrderStatus.PURCHASED) {
+                                producerViolation.compareAndSet(null, "order " + i + " not in the read model");
+                            }
+                        }
+                    }
+                });
+            }
+            for (Thread producer : producers) {
+                producer.join();
+            }
+            running.set(false);
+            reader.join();
+
+            assertNull(readerViolation.get());
+            assertNull(producerViolation.get());
+            assertEquals(STOCK, accepted.get());
+            assertEquals(0, readModel.available(SKU, 0));
+            assertEquals(1 + PRODUCERS * ATTEMPTS_PER_PRODUCER, readModel.lastSequence(0));
+            assertNull(readModel.orderStatus(PRODUCERS * ATTEMPTS_PER_PRODUCER + 1L));
+            assertEquals(true, reads.get() > 0);
+        }
+    }
+}
