@@ -16,6 +16,7 @@ import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournaledEngine;
+import dev.purestock.journal.RetentionPolicy;
 import dev.purestock.journal.SnapshotStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -84,12 +85,20 @@ final class DemoCommand implements Callable<Integer> {
     Durability durability;
 
     @Option(names = "--wait", paramLabel = "STRATEGY", defaultValue = "BLOCKING",
-            description = "Engine wait strategy: BLOCKING, YIELDING or BUSY_SPIN (default: ${DEFAULT-VALUE}).")
+            description = "Engine wait strategy: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     WaitStrategyKind waitStrategy;
 
     @Option(names = "--snapshot-every", paramLabel = "N", defaultValue = "100000",
             description = "Cut a snapshot every N commands, 0 for none (default: ${DEFAULT-VALUE}).")
     long snapshotEvery;
+
+    @Option(names = "--keep-snapshots", paramLabel = "N", defaultValue = "2",
+            description = "Snapshots kept after each new one (default: ${DEFAULT-VALUE}).")
+    int keepSnapshots;
+
+    @Option(names = "--prune-on-start",
+            description = "Before recovering, delete journal cycle files the oldest kept snapshot covers.")
+    boolean pruneOnStart;
 
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -105,7 +114,8 @@ final class DemoCommand implements Callable<Integer> {
         checkArguments();
         PrintWriter err = spec.commandLine().getErr();
         try (JournaledEngine journaled = JournaledEngine.start(dir, durability, snapshotEvery,
-                builder -> builder.waitStrategy(waitStrategy), new ProgressBar(err, "recover"))) {
+                new RetentionPolicy(keepSnapshots, pruneOnStart), builder -> builder.waitStrategy(waitStrategy),
+                new ProgressBar(err, "recover"))) {
             PurestockEngine engine = journaled.engine();
             InventoryStore store = journaled.recovered().store();
             long drop = nextDrop(store);
@@ -170,6 +180,7 @@ final class DemoCommand implements Callable<Integer> {
         require(customers >= 1, "--customers must be at least 1, was " + customers);
         require(limit >= 0 && limit <= Limits.MAX_QUANTITY, "--limit must be between 0 and " + Limits.MAX_QUANTITY
                 + ", was " + limit);
+        require(keepSnapshots >= 1, "--keep-snapshots must be at least 1, was " + keepSnapshots);
         require(snapshotEvery >= 0, "--snapshot-every must be at least 0, was " + snapshotEvery);
     }
 

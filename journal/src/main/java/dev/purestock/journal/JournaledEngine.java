@@ -3,6 +3,8 @@ package dev.purestock.journal;
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.engine.PurestockEngine;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
@@ -27,8 +29,26 @@ public record JournaledEngine(PurestockEngine engine, RecoveredState recovered) 
      */
     public static JournaledEngine start(Path dir, Durability durability, long snapshotEvery,
                                         Consumer<PurestockEngine.Builder> tuning, ReplayProgress progress) {
+        return start(dir, durability, snapshotEvery, RetentionPolicy.KEEP_JOURNAL, tuning, progress);
+    }
+
+    /**
+     * Recovers {@code dir} and starts an engine on it, first pruning as {@code retention} says.
+     *
+     * @throws UncheckedIOException when pruning fails
+     */
+    public static JournaledEngine start(Path dir, Durability durability, long snapshotEvery,
+                                        RetentionPolicy retention, Consumer<PurestockEngine.Builder> tuning,
+                                        ReplayProgress progress) {
+        if (retention.pruneCyclesOnStart() && JournalQueues.hasJournal(dir)) {
+            try {
+                JournalPruner.prune(dir, retention.keepSnapshots());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot prune journal " + dir, e);
+            }
+        }
         RecoveredState recovered = JournalRecovery.recover(dir, PrimitiveInventoryStore::new, progress);
-        SnapshotStore snapshots = new SnapshotStore(dir);
+        SnapshotStore snapshots = new SnapshotStore(dir, retention.keepSnapshots());
         PurestockEngine.Builder builder = PurestockEngine.builder()
                 .shards(1)
                 .initialState(shard -> recovered.toShardState())

@@ -86,6 +86,38 @@ class JournalToolsTest {
 
     @Test
     void pruningDeletesCyclesTheOldestKeptSnapshotCoversAndRecoveryStillWorks() throws Exception {
+        long digest = writeFourCycles();
+
+        JournalPruner.Result result = JournalPruner.prune(dir, 1);
+
+        assertEquals(List.of(29L), result.snapshotsKept().stream().map(SnapshotInfo::lastSequence).toList());
+        assertEquals(3, result.cyclesDeleted().size());
+        assertEquals(30, result.firstSequence());
+        result.cyclesDeleted().forEach(file -> assertFalse(Files.exists(file), file + " deleted"));
+        RecoveredState recovered = JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals(digest, StateDigest.of(recovered.store()));
+        assertEquals(40, recovered.nextSequence());
+        JournalVerifier.Result verified = JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertTrue(verified.matches(), verified.divergence());
+        assertEquals("snapshot@29", verified.startedAt());
+    }
+
+    @Test
+    void aJournaledEngineWithAPruningPolicyPrunesCoveredCyclesBeforeItStarts() throws Exception {
+        long digest = writeFourCycles();
+        try (JournaledEngine journaled = JournaledEngine.start(dir, Durability.PAGE_CACHE, 0,
+                new RetentionPolicy(1, true), builder -> { }, ReplayProgress.NONE)) {
+            assertEquals("snapshot@29", journaled.recovered().recoveredFrom());
+            assertEquals(40, journaled.recovered().nextSequence());
+            assertEquals(digest, journaled.engine().digest(0).join());
+        }
+        try (JournalReader reader = JournalReader.open(dir)) {
+            assertEquals(1, reader.cycleCount());
+        }
+    }
+
+    /** Forty records over four cycle files, with snapshots after the second and third; the live digest. */
+    private long writeFourCycles() throws Exception {
         SetTimeProvider clock = new SetTimeProvider(NOW);
         MapInventoryStore live = new MapInventoryStore();
         SnapshotStore snapshots = new SnapshotStore(dir);
@@ -107,19 +139,7 @@ class JournalToolsTest {
         try (JournalReader reader = JournalReader.open(dir)) {
             assertEquals(4, reader.cycleCount());
         }
-
-        JournalPruner.Result result = JournalPruner.prune(dir, 1);
-
-        assertEquals(List.of(29L), result.snapshotsKept().stream().map(SnapshotInfo::lastSequence).toList());
-        assertEquals(3, result.cyclesDeleted().size());
-        assertEquals(30, result.firstSequence());
-        result.cyclesDeleted().forEach(file -> assertFalse(Files.exists(file), file + " deleted"));
-        RecoveredState recovered = JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
-        assertEquals(StateDigest.of(live), StateDigest.of(recovered.store()));
-        assertEquals(40, recovered.nextSequence());
-        JournalVerifier.Result verified = JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE);
-        assertTrue(verified.matches(), verified.divergence());
-        assertEquals("snapshot@29", verified.startedAt());
+        return StateDigest.of(live);
     }
 
     @Test
