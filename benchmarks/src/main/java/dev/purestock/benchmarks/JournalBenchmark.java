@@ -1,0 +1,284 @@
+package dev.purestock.benchmarks;
+
+import dev.purestock.benchmarks.journal.JournalFixtures;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.InventoryStore;
+import dev.purestock.engine.OutcomeCallback;
+import dev.purestock.engine.PrimitiveInventoryStore;
+import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.ShardState;
+import dev.purestock.journal.Durability;
+import dev.purestock.journal.JournalReader;
+import dev.purestock.journal.JournalRecovery;
+import dev.purestock.journal.JournalWriter;
+import dev.purestock.journal.ReplayProgress;
+import dev.purestock.journal.SnapshotStore;
+import net.openhft.chronicle.bytes.SyncMode;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The journal's cost against its ceilings, measured in the same run:
+ * <ul>
+ *   <li>{@code engineJournaled} (commands/s through a one-shard engine journaling every command) against
+ *   {@code rawAppend} (Chronicle appends of the same record bytes, nothing else), for both
+ *   {@link Durability} settings, with {@code engineWithoutJournal} (the same engine and submit loop, no
+ *   journal stage) to show how much of the gap is the engine's own cost;</li>
+ *   <li>{@code replay} (records/s rebuilt into a store: read, checksum, decode, evolve) against
+ *   {@code rawRead} (Chronicle reads of the same records into a byte array), with {@code readDecoded}
+ *   (read, checksum, decode; no evolve) to show where the time goes;</li>
+ *   <li>{@code snapshotWrite} and {@code snapshotLoad} of a million skus.</li>
+ * </ul>
+ */
+public class JournalBenchmark {
+    /** Commands per measured operation of the append benchmarks. */
+    public static final int BATCH = 1_000;
+    /** Records in the replayed journal. */
+    public static final int REPLAY_RECORDS = 200_000;
+    /** Skus in the snapshot benchmarks. */
+    public static final int SNAPSHOT_SKUS = 1_000_000;
+
+    /** A journaled one-shard engine. */
+    @State(Scope.Benchmark)
+    public static class EngineState {
+        @Param({"PAGE_CACHE", "SYNC_PER_BATCH"})
+        public Durability durability;
+
+        Path dir;
+        PurestockEngine engine;
+        long next;
+
+        @Setup(Level.Trial)
+        public void start() {
+            dir = JournalFixtures.temporaryDirectory("journal-bench-engine");
+            engine = PurestockEngine.builder()
+                    .shards(1)
+                    .initialState(shard -> new ShardState(new PrimitiveInventoryStore(), 0, Long.MIN_VALUE))
+                    .journal(shard -> JournalWriter.open(dir, durability))
+                    .build();
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() {
+            engine.close();
+            JournalFixtures.delete(dir);
+        }
+    }
+
+    /** The same one-shard engine with no journal stage. */
+    @State(Scope.Benchmark)
+    public static class BareEngineState {
+        PurestockEngine engine;
+        long next;
+
+        @Setup(Level.Trial)
+        public void start() {
+            engine = PurestockEngine.builder()
+                    .shards(1)
+                    .initialState(shard -> new ShardState(new PrimitiveInventoryStore(), 0, Long.MIN_VALUE))
+                    .build();
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() {
+            engine.close();
+        }
+    }
+
+    /** A bare Chronicle queue and the same records the engine journals. */
+    @State(Scope.Benchmark)
+    public static class RawAppendState {
+        @Param({"PAGE_CACHE", "SYNC_PER_BATCH"})
+        public Durability durability;
+
+        Path dir;
+        SingleChronicleQueue queue;
+        ExcerptAppender appender;
+        byte[][] records;
+
+        @Setup(Level.Trial)
+        public void open() {
+            dir = JournalFixtures.temporaryDirectory("journal-bench-raw");
+            queue = SingleChronicleQueueBuilder.binary(dir).rollCycle(RollCycles.FAST_DAILY)
+                    .syncMode(durability == Durability.SYNC_PER_BATCH ? SyncMode.SYNC : SyncMode.NONE).build();
+            appender = queue.createAppender();
+            records = JournalFixtures.encodedRecords(BATCH);
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            appender.close();
+            queue.close();
+            JournalFixtures.delete(dir);
+        }
+    }
+
+    /** A journal of {@link #REPLAY_RECORDS} records. */
+    @State(Scope.Benchmark)
+    public static class ReplayState {
+        Path dir;
+        byte[] buffer = new byte[256];
+
+        @Setup(Level.Trial)
+        public void write() {
+            dir = JournalFixtures.temporaryDirectory("journal-bench-replay");
+            JournalFixtures.writeJournal(dir, REPLAY_RECORDS);
+        }
+
+        @TearDown(Level.Trial)
+        public void delete() {
+            JournalFixtures.delete(dir);
+        }
+    }
+
+    /** A million skus, and a snapshot of them to load. */
+    @State(Scope.Benchmark)
+    public static class SnapshotState {
+        Path dir;
+        InventoryStore store;
+        SnapshotStore snapshots;
+        long sequence;
+
+        @Setup(Level.Trial)
+        public void fill() throws Exception {
+            dir = JournalFixtures.temporaryDirectory("journal-bench-snapshot");
+            store = JournalFixtures.storeWithSkus(SNAPSHOT_SKUS);
+            snapshots = new SnapshotStore(dir, 1);
+            snapshots.write(sequence++, 0, store);
+        }
+
+        @TearDown(Level.Trial)
+        public void delete() {
+            JournalFixtures.delete(dir);
+        }
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @OperationsPerInvocation(BATCH)
+    public void engineJournaled(EngineState state) throws InterruptedException {
+        state.next = submitBatch(state.engine, state.next);
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @OperationsPerInvocation(BATCH)
+    public void engineWithoutJournal(BareEngineState state) throws InterruptedException {
+        state.next = submitBatch(state.engine, state.next);
+    }
+
+    /** Submits {@link #BATCH} workload commands from {@code next} on and waits for every answer. */
+    private static long submitBatch(PurestockEngine engine, long next) throws InterruptedException {
+        CountDownLatch answered = new CountDownLatch(BATCH);
+        OutcomeCallback callback = new OutcomeCallback() {
+            @Override
+            public void onOutcome(int shard, long sequence, long time, List<Event> events) {
+                answered.countDown();
+            }
+
+            @Override
+            public void onFailure(Throwable cause) {
+                throw new IllegalStateException(cause);
+            }
+        };
+        for (int i = 0; i < BATCH; i++) {
+            engine.submit(JournalFixtures.command(next + i), callback);
+        }
+        answered.await();
+        return next + BATCH;
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @OperationsPerInvocation(BATCH)
+    public void rawAppend(RawAppendState state) {
+        for (byte[] record : state.records) {
+            try (DocumentContext document = state.appender.writingDocument()) {
+                document.wire().bytes().write(record, 0, record.length);
+            }
+        }
+        if (state.durability == Durability.SYNC_PER_BATCH) {
+            state.appender.sync();
+        }
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @OperationsPerInvocation(REPLAY_RECORDS)
+    public long replay(ReplayState state) {
+        return JournalRecovery.recoverWithoutSnapshots(state.dir, PrimitiveInventoryStore::new, ReplayProgress.NONE)
+                .replayedEvents();
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @OperationsPerInvocation(REPLAY_RECORDS)
+    public long readDecoded(ReplayState state) {
+        try (JournalReader reader = JournalReader.open(state.dir)) {
+            return reader.read((index, record) -> true);
+        }
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @OperationsPerInvocation(REPLAY_RECORDS)
+    public long rawRead(ReplayState state) {
+        long sum = 0;
+        try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(state.dir).readOnly(true).build();
+             ExcerptTailer tailer = queue.createTailer()) {
+            while (true) {
+                try (DocumentContext document = tailer.readingDocument()) {
+                    if (!document.isPresent()) {
+                        return sum;
+                    }
+                    var bytes = document.wire().bytes();
+                    int length = (int) bytes.readRemaining();
+                    bytes.read(state.buffer, 0, length);
+                    sum += state.buffer[length - 1];
+                }
+            }
+        }
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    public void snapshotWrite(SnapshotState state) throws Exception {
+        state.snapshots.write(state.sequence++, 0, state.store);
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    public InventoryStore snapshotLoad(SnapshotState state) {
+        return state.snapshots.loadNewest(Long.MAX_VALUE, () -> new PrimitiveInventoryStore(SNAPSHOT_SKUS),
+                new ArrayList<>()).orElseThrow().store();
+    }
+}

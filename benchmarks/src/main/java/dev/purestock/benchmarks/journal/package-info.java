@@ -1,0 +1,2 @@
+/** Fixtures for {@link dev.purestock.benchmarks.JournalBenchmark}: workloads, journals and states to measure. */
+package dev.purestock.benchmarks.journal;

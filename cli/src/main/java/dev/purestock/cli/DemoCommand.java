@@ -1,0 +1,317 @@
+package dev.purestock.cli;
+
+import dev.purestock.domain.Command.ListProduct;
+import dev.purestock.domain.Command.Purchase;
+import dev.purestock.domain.Command.ReceiveStock;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.InventoryState;
+import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.LineChange;
+import dev.purestock.domain.Limits;
+import dev.purestock.domain.Reason;
+import dev.purestock.domain.StateDigest;
+import dev.purestock.engine.Outcome;
+import dev.purestock.engine.OutcomeCallback;
+import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.WaitStrategyKind;
+import dev.purestock.journal.Durability;
+import dev.purestock.journal.JournaledEngine;
+import dev.purestock.journal.RetentionPolicy;
+import dev.purestock.journal.SnapshotStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * {@code purestock demo}: a flash sale on a journaled engine. Each run is one "drop": it lists the skus,
+ * receives {@code --stock} more units of each under movement ids of its own drop number (so a receipt is
+ * never applied twice, and a re-run has fresh stock to sell), then lets producers race to buy. A run on an
+ * existing directory recovers first and goes on from the last sequence.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Runs a flash sale on a journaled engine: lists --skus products, receives --stock units of "
+                + "each, then --producers threads submit --attempts purchases in total, each of --qty units of a "
+                + "random sku for a random customer. Prints a key=value summary (--json: one JSON object). Run it "
+                + "again on the same directory: it recovers first and continues with a new drop of stock.")
+final class DemoCommand implements Callable<Integer> {
+    private static final int WAREHOUSE = 1;
+    private static final int SETUP_CHUNK = 4_096;
+
+    @Option(names = "--journal", paramLabel = "DIR", defaultValue = "data",
+            description = "Journal directory (default: ./${DEFAULT-VALUE}).")
+    Path dir;
+
+    @Option(names = "--skus", paramLabel = "N", defaultValue = "1000", description = "Products on sale (default: ${DEFAULT-VALUE}).")
+    int skus;
+
+    @Option(names = "--stock", paramLabel = "Q", defaultValue = "50", description = "Units received per sku (default: ${DEFAULT-VALUE}).")
+    long stock;
+
+    @Option(names = "--producers", paramLabel = "P", defaultValue = "2", description = "Submitting threads (default: ${DEFAULT-VALUE}).")
+    int producers;
+
+    @Option(names = "--attempts", paramLabel = "A", defaultValue = "100000", description = "Purchase attempts in total (default: ${DEFAULT-VALUE}).")
+    long attempts;
+
+    @Option(names = "--qty", paramLabel = "UNITS", defaultValue = "1", description = "Units per purchase (default: ${DEFAULT-VALUE}).")
+    long qty;
+
+    @Option(names = "--customers", paramLabel = "N", defaultValue = "100000", description = "Distinct customers (default: ${DEFAULT-VALUE}).")
+    int customers;
+
+    @Option(names = "--limit", paramLabel = "UNITS", defaultValue = "0",
+            description = "Per-customer limit per sku, 0 for none (default: ${DEFAULT-VALUE}).")
+    long limit;
+
+    @Option(names = "--durability", paramLabel = "MODE", defaultValue = "PAGE_CACHE",
+            description = "PAGE_CACHE or SYNC_PER_BATCH (default: ${DEFAULT-VALUE}).")
+    Durability durability;
+
+    @Option(names = "--wait", paramLabel = "STRATEGY", defaultValue = "BLOCKING",
+            description = "Engine wait strategy: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    WaitStrategyKind waitStrategy;
+
+    @Option(names = "--snapshot-every", paramLabel = "N", defaultValue = "100000",
+            description = "Cut a snapshot every N commands, 0 for none (default: ${DEFAULT-VALUE}).")
+    long snapshotEvery;
+
+    @Option(names = "--keep-snapshots", paramLabel = "N", defaultValue = "2",
+            description = "Snapshots kept after each new one (default: ${DEFAULT-VALUE}).")
+    int keepSnapshots;
+
+    @Option(names = "--prune-on-start",
+            description = "Before recovering, delete journal cycle files the oldest kept snapshot covers.")
+    boolean pruneOnStart;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--json", description = "Print the summary as one JSON object.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        checkArguments();
+        PrintWriter err = spec.commandLine().getErr();
+        try (JournaledEngine journaled = JournaledEngine.start(dir, durability, snapshotEvery,
+                new RetentionPolicy(keepSnapshots, pruneOnStart), builder -> builder.waitStrategy(waitStrategy),
+                new ProgressBar(err, "recover"))) {
+            PurestockEngine engine = journaled.engine();
+            InventoryStore store = journaled.recovered().store();
+            long drop = nextDrop(store);
+            long commandsBefore = journaled.recovered().nextSequence();
+            long[] before = stockUp(engine, drop);
+
+            Sale sale = new Sale(skus);
+            long start = System.nanoTime();
+            sell(engine, drop, sale, err);
+            long nanos = Math.max(1, System.nanoTime() - start);
+            long lastSequence = engine.snapshot(0).join();
+            long stateHash = engine.digest(0).join();
+            engine.close();
+
+            long left = 0;
+            long oversold = 0;
+            boolean conserved = true;
+            for (int sku = 1; sku <= skus; sku++) {
+                long available = store.available(sku, WAREHOUSE);
+                long sold = sale.soldBySku.get(sku);
+                left += available;
+                oversold += Math.max(0, sold - before[sku]) + (available < 0 ? 1 : 0);
+                conserved &= available == before[sku] - sold;
+            }
+            Summary summary = new Summary()
+                    .put("journal", dir)
+                    .put("durability", durability)
+                    .put("recovered-from", journaled.recovered().recoveredFrom())
+                    .put("recovered-records", journaled.recovered().replayedRecords())
+                    .put("drop", drop)
+                    .put("skus", skus)
+                    .put("stock-per-sku", stock)
+                    .put("producers", producers)
+                    .put("commands", lastSequence + 1 - commandsBefore)
+                    .put("attempts", attempts)
+                    .put("accepted", sale.accepted.get())
+                    .put("rejected", attempts - sale.accepted.get());
+            sale.rejections().forEach((reason, count) -> summary.put("rejected." + reason, count));
+            summary.put("units-sold", sale.units.get())
+                    .put("units-left", left)
+                    .put("oversold", oversold)
+                    .put("stock-conserved", conserved)
+                    .put("elapsed-ms", nanos / 1_000_000)
+                    .put("throughput", attempts * 1_000_000_000L / nanos)
+                    .put("first-sequence", commandsBefore)
+                    .put("last-sequence", lastSequence)
+                    .put("snapshots", new SnapshotStore(dir).list().size())
+                    .put("state-hash", StateDigest.format(stateHash));
+            summary.print(spec.commandLine().getOut(), json);
+            return oversold == 0 && conserved ? 0 : PurestockCli.FAILED;
+        }
+    }
+
+    private void checkArguments() {
+        require(skus >= 1 && skus <= 10_000_000, "--skus must be between 1 and 10000000, was " + skus);
+        require(stock >= 1 && stock <= Limits.MAX_QUANTITY, "--stock must be between 1 and " + Limits.MAX_QUANTITY
+                + ", was " + stock);
+        require(producers >= 1 && producers <= 256, "--producers must be between 1 and 256, was " + producers);
+        require(attempts >= 0 && attempts < (1L << 40), "--attempts must be between 0 and 2^40, was " + attempts);
+        require(qty >= 1 && qty <= Limits.MAX_QUANTITY, "--qty must be between 1 and " + Limits.MAX_QUANTITY
+                + ", was " + qty);
+        require(customers >= 1, "--customers must be at least 1, was " + customers);
+        require(limit >= 0 && limit <= Limits.MAX_QUANTITY, "--limit must be between 0 and " + Limits.MAX_QUANTITY
+                + ", was " + limit);
+        require(keepSnapshots >= 1, "--keep-snapshots must be at least 1, was " + keepSnapshots);
+        require(snapshotEvery >= 0, "--snapshot-every must be at least 0, was " + snapshotEvery);
+    }
+
+    private void require(boolean condition, String message) {
+        if (!condition) {
+            throw new ParameterException(spec.commandLine(), message);
+        }
+    }
+
+    /** The first drop number whose receipt of sku 1 is not in the state yet. */
+    private static long nextDrop(InventoryState state) {
+        long drop = 1;
+        while (state.movement(movementId(drop, 1)) != InventoryState.NO_MOVEMENT) {
+            drop++;
+        }
+        return drop;
+    }
+
+    private static long movementId(long drop, long sku) {
+        return (drop << 32) | sku;
+    }
+
+    /** Lists every sku and receives this drop's stock; returns the units available per sku afterwards. */
+    private long[] stockUp(PurestockEngine engine, long drop) {
+        long[] available = new long[skus + 1];
+        List<dev.purestock.domain.Command> commands = new ArrayList<>(SETUP_CHUNK);
+        for (int sku = 1; sku <= skus; sku++) {
+            commands.add(new ListProduct(sku, limit));
+            commands.add(new ReceiveStock(movementId(drop, sku), sku, WAREHOUSE, stock));
+            if (commands.size() >= SETUP_CHUNK || sku == skus) {
+                for (CompletableFuture<Outcome> future : engine.submitAll(commands)) {
+                    for (Event event : future.join().events()) {
+                        if (event instanceof Event.StockReceived received) {
+                            available[(int) received.sku()] = received.available();
+                        } else if (event instanceof Event.Rejection rejection) {
+                            throw new IllegalStateException("setting up the sale was refused: " + rejection);
+                        }
+                    }
+                }
+                commands.clear();
+            }
+        }
+        return available;
+    }
+
+    private void sell(PurestockEngine engine, long drop, Sale sale, PrintWriter err) throws InterruptedException {
+        CountDownLatch answered = new CountDownLatch(1);
+        AtomicLong outstanding = new AtomicLong(attempts);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        if (attempts == 0) {
+            answered.countDown();
+        }
+        OutcomeCallback callback = new OutcomeCallback() {
+            @Override
+            public void onOutcome(int shard, long sequence, long time, List<Event> events) {
+                sale.record(events);
+                if (outstanding.decrementAndGet() == 0) {
+                    answered.countDown();
+                }
+            }
+
+            @Override
+            public void onFailure(Throwable cause) {
+                failure.compareAndSet(null, cause);
+                answered.countDown();
+            }
+        };
+        Thread[] threads = new Thread[producers];
+        for (int p = 0; p < producers; p++) {
+            long first = attempts * p / producers;
+            long end = attempts * (p + 1) / producers;
+            SplittableRandom random = new SplittableRandom(seed * 1_000_003 + drop * 7_919 + p);
+            threads[p] = new Thread(() -> {
+                for (long attempt = first; attempt < end && failure.get() == null; attempt++) {
+                    long orderId = (drop << 40) | (attempt + 1);
+                    engine.submit(new Purchase(orderId, 1 + random.nextInt(customers), 1 + random.nextInt(skus),
+                            WAREHOUSE, qty), callback);
+                }
+            }, "demo-producer-" + p);
+            threads[p].start();
+        }
+        long start = System.nanoTime();
+        while (!answered.await(1, TimeUnit.SECONDS)) {
+            long done = attempts - outstanding.get();
+            long seconds = Math.max(1, (System.nanoTime() - start) / 1_000_000_000L);
+            err.println("progress: " + done + "/" + attempts + " answered, " + sale.accepted.get() + " accepted, "
+                    + done / seconds + " commands/s");
+            err.flush();
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("the engine stopped: " + failure.get().getMessage(), failure.get());
+        }
+    }
+
+    /** Counts of the sale, updated from the completion thread. */
+    private static final class Sale {
+        final AtomicLong accepted = new AtomicLong();
+        final AtomicLong units = new AtomicLong();
+        final AtomicLongArray soldBySku;
+        final AtomicLongArray rejectedByReason = new AtomicLongArray(64);
+
+        Sale(int skus) {
+            soldBySku = new AtomicLongArray(skus + 1);
+        }
+
+        void record(List<Event> events) {
+            for (Event event : events) {
+                if (event instanceof Event.PurchaseAccepted purchase) {
+                    accepted.incrementAndGet();
+                    for (LineChange line : purchase.lines()) {
+                        units.addAndGet(line.quantity());
+                        soldBySku.addAndGet((int) line.sku(), line.quantity());
+                    }
+                } else if (event instanceof Event.Rejection rejection) {
+                    rejectedByReason.incrementAndGet(rejection.reason().code());
+                }
+            }
+        }
+
+        Map<Reason, Long> rejections() {
+            Map<Reason, Long> byReason = new EnumMap<>(Reason.class);
+            for (Reason reason : Reason.values()) {
+                long count = rejectedByReason.get(reason.code());
+                if (count > 0) {
+                    byReason.put(reason, count);
+                }
+            }
+            return byReason;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.purestock.cli;
+
+import dev.purestock.journal.JournalPruner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.util.concurrent.Callable;
+
+/** {@code purestock prune}: deletes snapshots and journal cycles recovery no longer needs. */
+@Command(name = "prune", mixinStandardHelpOptions = true,
+        description = "Keeps the newest snapshots and deletes older ones, then deletes every journal cycle file "
+                + "whose records the oldest kept snapshot covers (never the current cycle). Run it while no engine "
+                + "writes to the directory.")
+final class PruneCommand implements Callable<Integer> {
+    @Mixin
+    JournalDirOption journal;
+
+    @Option(names = "--keep-snapshots", paramLabel = "N", defaultValue = "2",
+            description = "Snapshots to keep (at least 1; default: ${DEFAULT-VALUE}).")
+    int keep;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (keep < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--keep-snapshots must be at least 1, was " + keep);
+        }
+        Cli.requireJournal(journal.dir);
+        JournalPruner.Result result = JournalPruner.prune(journal.dir, keep);
+        new Summary()
+                .put("snapshots-kept", result.snapshotsKept().size())
+                .put("cycles-deleted", result.cyclesDeleted().size())
+                .put("first-sequence", result.firstSequence())
+                .print(spec.commandLine().getOut(), false);
+        return 0;
+    }
+}

@@ -1,0 +1,74 @@
+package dev.purestock.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The {@code purestock} command. Exit codes: {@code 0} success, {@code 1} the operation failed (a missing
+ * directory, a corrupt journal, a divergence found by verify), {@code 2} bad arguments. Failures are one
+ * line on standard error, never a stack trace.
+ */
+@Command(name = "purestock", mixinStandardHelpOptions = true, versionProvider = PurestockCli.Version.class,
+        description = "Sells scarce stock without overselling; runs a demo and inspects journals.",
+        subcommands = {DemoCommand.class, ReplayCommand.class, DumpCommand.class, VerifyCommand.class,
+                SnapshotCommand.class, StatsCommand.class, PruneCommand.class, CommandLine.HelpCommand.class})
+public final class PurestockCli {
+    /** Exit code of a failed operation. */
+    public static final int FAILED = 1;
+    /** Exit code of bad arguments. */
+    public static final int USAGE = 2;
+
+    private PurestockCli() {
+    }
+
+    /** Runs the command line and exits with its code. */
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+        PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+        System.exit(run(out, err, args));
+    }
+
+    /** Runs the command line with the given streams; returns the exit code. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new PurestockCli());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setParameterExceptionHandler((e, arguments) -> {
+            CommandLine failed = e.getCommandLine();
+            err.println(failed.getCommandName().equals("purestock") ? "purestock: " + e.getMessage()
+                    : "purestock " + failed.getCommandName() + ": " + e.getMessage()
+                    + " (see `purestock " + failed.getCommandName() + " --help`)");
+            err.flush();
+            return USAGE;
+        });
+        cli.setExecutionExceptionHandler((e, failed, parsed) -> {
+            err.println("purestock " + failed.getCommandName() + ": " + oneLine(e));
+            err.flush();
+            return FAILED;
+        });
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    private static String oneLine(Throwable e) {
+        String message = e.getMessage();
+        if (message == null || message.isBlank()) {
+            message = e.getClass().getSimpleName() + (e.getCause() != null ? ": " + oneLine(e.getCause()) : "");
+        }
+        return message.replace('\n', ' ');
+    }
+
+    /** The version from the jar's manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = PurestockCli.class.getPackage().getImplementationVersion();
+            return new String[]{"purestock " + (version != null ? version : "development build")};
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.purestock.cli;
+
+import dev.purestock.journal.JournalStats;
+import dev.purestock.journal.SnapshotInfo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.time.Instant;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/** {@code purestock stats}: what a journal directory holds. */
+@Command(name = "stats", mixinStandardHelpOptions = true,
+        description = "Reads the whole journal (checking every checksum) and prints records, sequences, times, "
+                + "cycle files, bytes, accepted and rejected commands with rejections by reason, and snapshots.")
+final class StatsCommand implements Callable<Integer> {
+    @Mixin
+    JournalDirOption journal;
+
+    @Option(names = "--json", description = "Print the statistics as one JSON object.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Cli.requireJournal(journal.dir);
+        JournalStats stats = JournalStats.of(journal.dir);
+        Summary summary = new Summary()
+                .put("journal", journal.dir)
+                .put("records", stats.records())
+                .put("events", stats.events())
+                .put("first-sequence", stats.firstSequence())
+                .put("last-sequence", stats.lastSequence())
+                .put("first-time", stats.records() > 0 ? Instant.ofEpochMilli(stats.firstTime()).toString() : "-")
+                .put("last-time", stats.records() > 0 ? Instant.ofEpochMilli(stats.lastTime()).toString() : "-")
+                .put("cycles", stats.cycles())
+                .put("bytes", stats.bytes())
+                .put("accepted", stats.accepted())
+                .put("rejected", stats.rejected());
+        new TreeMap<>(stats.rejections()).forEach((reason, count) -> summary.put("rejected." + reason, count));
+        summary.put("snapshots", stats.snapshots().size());
+        for (SnapshotInfo snapshot : stats.snapshots()) {
+            summary.put("snapshot." + snapshot.lastSequence(), snapshot.file().getFileName() + " " + snapshot.bytes()
+                    + " bytes");
+        }
+        summary.print(spec.commandLine().getOut(), json);
+        return 0;
+    }
+}

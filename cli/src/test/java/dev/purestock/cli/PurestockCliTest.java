@@ -1,0 +1,246 @@
+package dev.purestock.cli;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.RandomAccessFile;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PurestockCliTest {
+    private static final String[] SMALL_SALE = {"--skus", "20", "--stock", "5", "--attempts", "400", "--producers", "2",
+            "--snapshot-every", "150"};
+
+    @TempDir
+    static Path shared;
+    static Path journal;
+    static Map<String, String> firstRun;
+
+    @TempDir
+    Path tmp;
+
+    /** Output of one run of the command line. */
+    record Run(int code, String out, String err) {
+        Map<String, String> values() {
+            return out.lines().filter(line -> line.contains("="))
+                    .collect(Collectors.toMap(line -> line.substring(0, line.indexOf('=')),
+                            line -> line.substring(line.indexOf('=') + 1), (a, b) -> b));
+        }
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = PurestockCli.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    static String[] demo(Path dir, String... more) {
+        String[] args = Stream.concat(Stream.of("demo", "--journal", dir.toString()), Arrays.stream(SMALL_SALE))
+                .toArray(String[]::new);
+        return Stream.concat(Arrays.stream(args), Arrays.stream(more)).toArray(String[]::new);
+    }
+
+    @BeforeAll
+    static void runTheDemoOnce() {
+        journal = shared.resolve("journal");
+        Run demo = run(demo(journal));
+        assertEquals(0, demo.code(), demo.err());
+        firstRun = demo.values();
+    }
+
+    @Test
+    void theDemoSellsExactlyTheStockAndNeverOversells() {
+        assertEquals("400", firstRun.get("attempts"));
+        assertEquals("100", firstRun.get("accepted"));
+        assertEquals("300", firstRun.get("rejected"));
+        assertEquals("300", firstRun.get("rejected.OUT_OF_STOCK"));
+        assertEquals("100", firstRun.get("units-sold"));
+        assertEquals("0", firstRun.get("units-left"));
+        assertEquals("0", firstRun.get("oversold"));
+        assertEquals("true", firstRun.get("stock-conserved"));
+        assertEquals("440", firstRun.get("commands"));
+        assertEquals("empty", firstRun.get("recovered-from"));
+        assertEquals(16, firstRun.get("state-hash").length());
+        assertTrue(firstRun.containsKey("throughput"));
+    }
+
+    @Test
+    void theDemoRunAgainRecoversAndContinuesWithANewDrop() {
+        Path dir = tmp.resolve("again");
+        Map<String, String> first = run(demo(dir)).values();
+        Run again = run(demo(dir, "--json"));
+        assertEquals(0, again.code(), again.err());
+        String json = again.out().trim();
+        assertTrue(json.startsWith("{\"journal\":") && json.endsWith("}"), json);
+        assertTrue(json.contains("\"drop\":2,"), json);
+        assertTrue(json.contains("\"first-sequence\":" + (Long.parseLong(first.get("last-sequence")) + 1) + ","), json);
+        assertTrue(json.contains("\"recovered-from\":\"snapshot@" + first.get("last-sequence") + "\""), json);
+        assertTrue(json.contains("\"accepted\":100,"), json);
+        assertTrue(json.contains("\"oversold\":0,"), json);
+    }
+
+    @Test
+    void replayRebuildsTheLiveStateHashFromSnapshotsOrFromScratch() {
+        Run replay = run("replay", "--journal", journal.toString());
+        assertEquals(0, replay.code(), replay.err());
+        assertEquals(firstRun.get("state-hash"), replay.values().get("state-hash"));
+        assertEquals(String.valueOf(Long.parseLong(firstRun.get("last-sequence")) + 1), replay.values().get("next-sequence"));
+
+        Run full = run("replay", "--journal", journal.toString(), "--full");
+        assertEquals(firstRun.get("state-hash"), full.values().get("state-hash"));
+        assertEquals("empty", full.values().get("recovered-from"));
+        assertEquals("440", full.values().get("records"));
+        assertTrue(full.err().contains("100% 440/440"), full.err());
+    }
+
+    @Test
+    void dumpPrintsOneRecordPerLineAsTextOrJsonLines() {
+        Run text = run("dump", "--journal", journal.toString(), "--from", "2", "--to", "4");
+        assertEquals(0, text.code(), text.err());
+        List<String> lines = text.out().lines().toList();
+        assertEquals(3, lines.size());
+        assertTrue(lines.get(0).startsWith("seq=2 time="), lines.get(0));
+        assertTrue(lines.get(0).contains("command=ListProduct[sku=2, perCustomerLimit=0]"), lines.get(0));
+
+        Run json = run("dump", "--journal", journal.toString(), "--json");
+        List<String> records = json.out().lines().toList();
+        assertEquals(440, records.size());
+        assertTrue(records.get(1).startsWith("{\"seq\":1,"), records.get(1));
+        assertTrue(records.get(1).contains("\"command\":{\"type\":\"ReceiveStock\",\"movementId\":4294967297,"),
+                records.get(1));
+    }
+
+    @Test
+    void verifyStatsSnapshotAndPruneAnswerOnAGoodJournal() throws IOException {
+        Path dir = tmp.resolve("ops");
+        run(demo(dir));
+        Run verify = run("verify", "--journal", dir.toString());
+        assertEquals(0, verify.code(), verify.err());
+        assertEquals("ok", verify.values().get("result"));
+        assertEquals("440", verify.values().get("records-verified"));
+
+        Map<String, String> stats = run("stats", "--journal", dir.toString()).values();
+        assertEquals("440", stats.get("records"));
+        assertEquals("0", stats.get("first-sequence"));
+        assertEquals("439", stats.get("last-sequence"));
+        assertEquals("140", stats.get("accepted"));
+        assertEquals("300", stats.get("rejected"));
+        assertEquals("300", stats.get("rejected.OUT_OF_STOCK"));
+        assertEquals("1", stats.get("cycles"));
+
+        Run snapshot = run("snapshot", "--journal", dir.toString(), "--keep", "3");
+        assertEquals(0, snapshot.code(), snapshot.err());
+        assertEquals("439", snapshot.values().get("last-sequence"));
+
+        Run prune = run("prune", "--journal", dir.toString(), "--keep-snapshots", "1");
+        assertEquals(0, prune.code(), prune.err());
+        assertEquals("1", prune.values().get("snapshots-kept"));
+        assertEquals("0", prune.values().get("cycles-deleted"), "the only cycle is the current one");
+        try (Stream<Path> files = Files.list(dir.resolve("snapshots"))) {
+            assertEquals(2, files.count(), "one snapshot and the manifest");
+        }
+    }
+
+    @Test
+    void aCorruptJournalGivesOneLineNamingTheRecordAndExitOne() throws IOException {
+        Path dir = tmp.resolve("corrupt");
+        run(demo(dir));
+        flipByteOfRecord(dir, 200);
+        for (String command : List.of("verify", "stats", "replay")) {
+            Run run = command.equals("replay") ? run(command, "--journal", dir.toString(), "--full")
+                    : run(command, "--journal", dir.toString());
+            assertEquals(1, run.code(), command);
+            String line = oneLine(run.err());
+            assertTrue(line.startsWith("purestock " + command + ": journal record seq 200 (queue index 0x"), line);
+            assertTrue(line.endsWith("inspect with `purestock dump --journal " + dir + " --from 200 --to 200`"), line);
+        }
+        Run dump = run("dump", "--journal", dir.toString(), "--from", "200", "--to", "200");
+        assertEquals(1, dump.code());
+        assertTrue(dump.out().startsWith("seq=200 index=0x") && dump.out().contains("CORRUPT"), dump.out());
+        assertEquals("purestock dump: 1 record(s) fail their checksum", oneLine(dump.err()));
+    }
+
+    @Test
+    void aMissingDirectoryGivesOneLineAndExitOne() {
+        String missing = tmp.resolve("missing").toString();
+        for (String command : List.of("replay", "dump", "verify", "snapshot", "stats", "prune")) {
+            Run run = run(command, "--journal", missing);
+            assertEquals(1, run.code(), command);
+            assertEquals("purestock " + command + ": journal directory " + missing + " does not exist", oneLine(run.err()));
+        }
+    }
+
+    @Test
+    void badArgumentsGiveOneLineAndExitTwo() {
+        assertUsage(run("demo", "--skus", "0", "--journal", tmp.toString()), "purestock demo: --skus must be between 1");
+        assertUsage(run("demo", "--producers", "many"), "purestock demo: Invalid value for option '--producers'");
+        assertUsage(run("dump"), "purestock dump: Missing required option: '--journal=DIR'");
+        assertUsage(run("dump", "--journal", tmp.toString(), "--from", "5", "--to", "1"), "purestock dump: --to 1 is before --from 5");
+        assertUsage(run("prune", "--journal", tmp.toString(), "--keep-snapshots", "0"), "purestock prune: --keep-snapshots must be at least 1");
+        assertUsage(run("launch"), "purestock: Unmatched argument at index 0: 'launch'");
+    }
+
+    @Test
+    void everySubcommandHasHelp() {
+        for (String command : List.of("demo", "replay", "dump", "verify", "snapshot", "stats", "prune")) {
+            Run help = run(command, "--help");
+            assertEquals(0, help.code(), command);
+            assertTrue(help.out().startsWith("Usage: purestock " + command), help.out());
+        }
+        assertTrue(run("--help").out().contains("demo"));
+    }
+
+    private static void assertUsage(Run run, String start) {
+        assertEquals(PurestockCli.USAGE, run.code(), run.err());
+        String line = oneLine(run.err());
+        assertTrue(line.startsWith(start), line);
+        assertFalse(run.err().contains("\tat "), "no stack trace");
+    }
+
+    private static String oneLine(String text) {
+        List<String> lines = text.lines().filter(line -> !line.isBlank() && !line.contains("[main] WARN")
+                && !line.startsWith("verify [") && !line.startsWith("replay [") && !line.startsWith("\r")).toList();
+        assertEquals(1, lines.size(), text);
+        assertFalse(text.contains("\tat "), "no stack trace: " + text);
+        return lines.get(0);
+    }
+
+    /** Flips a byte inside the record with {@code sequence}: found by its header's version and sequence fields. */
+    private static void flipByteOfRecord(Path dir, long sequence) throws IOException {
+        Path cycle;
+        try (Stream<Path> files = Files.list(dir)) {
+            cycle = files.filter(f -> f.toString().endsWith(".cq4")).findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(cycle);
+        for (int at = 8; at + 8 <= bytes.length; at++) {
+            boolean match = bytes[at - 4] == 1 && bytes[at - 3] == 0;
+            for (int i = 0; i < 8 && match; i++) {
+                match = bytes[at + i] == (byte) (sequence >>> (8 * i));
+            }
+            if (match) {
+                try (RandomAccessFile raf = new RandomAccessFile(cycle.toFile(), "rw")) {
+                    raf.seek(at + 12);
+                    int b = raf.read();
+                    raf.seek(at + 12);
+                    raf.write(b ^ 0x5A);
+                }
+                return;
+            }
+        }
+        throw new AssertionError("record " + sequence + " not found");
+    }
+}

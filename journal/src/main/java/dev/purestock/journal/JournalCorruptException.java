@@ -1,0 +1,14 @@
+package dev.purestock.journal;
+
+/**
+ * A journal or snapshot that cannot be trusted: a checksum failure, a sequence gap, a record that does not
+ * decode. The message names the place and the command that shows it.
+ */
+public final class JournalCorruptException extends JournalException {
+    private static final long serialVersionUID = 1L;
+
+    /** A corruption described by {@code message}. */
+    public JournalCorruptException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,67 @@
+package dev.purestock.journal;
+
+import net.openhft.chronicle.bytes.SyncMode;
+import net.openhft.chronicle.core.time.SystemTimeProvider;
+import net.openhft.chronicle.core.time.TimeProvider;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/** Opens the Chronicle queues of a journal directory the same way everywhere. */
+final class JournalQueues {
+    /** Daily cycle files; one file holds up to 2^32 records. */
+    static final RollCycle DEFAULT_ROLL_CYCLE = RollCycles.FAST_DAILY;
+    /** How long an appender waits for a header left unfinished by a dead writer before taking over. */
+    private static final long TAKE_OVER_TIMEOUT_MS = 500;
+
+    private JournalQueues() {
+    }
+
+    static SingleChronicleQueue forWriting(Path dir, Durability durability, RollCycle rollCycle) {
+        return forWriting(dir, durability, rollCycle, SystemTimeProvider.INSTANCE);
+    }
+
+    static SingleChronicleQueue forWriting(Path dir, Durability durability, RollCycle rollCycle, TimeProvider clock) {
+        return SingleChronicleQueueBuilder.binary(dir)
+                .rollCycle(rollCycle)
+                .timeProvider(clock)
+                .timeoutMS(TAKE_OVER_TIMEOUT_MS)
+                .syncMode(durability == Durability.SYNC_PER_BATCH ? SyncMode.SYNC : SyncMode.NONE)
+                .build();
+    }
+
+    static SingleChronicleQueue forReading(Path dir) {
+        requireJournal(dir);
+        SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir).readOnly(true).build();
+        queue.refreshDirectoryListing();
+        return queue;
+    }
+
+    /** Whether {@code dir} holds a journal: at least one cycle file. */
+    static boolean hasJournal(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(SingleChronicleQueue.SUFFIX));
+        } catch (IOException e) {
+            throw new JournalException("cannot list journal directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    static void requireJournal(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new JournalException("journal directory " + dir + " does not exist");
+        }
+        if (!hasJournal(dir)) {
+            throw new JournalException("directory " + dir + " holds no journal (no " + SingleChronicleQueue.SUFFIX
+                    + " files)");
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.purestock.journal;
+
+/**
+ * The byte layout of one journal record, defined here once. Every number is little-endian; counts are
+ * unsigned where the diagram says so. {@link JournalRecordCodec} is the only code that reads or writes it.
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                 record length L (int32, bytes, CRC included)  |  0
+ *  +-------------------------------+-------------------------------+
+ *  |   schema version (uint16)     |     event count (uint16)      |  4
+ *  +-------------------------------+-------------------------------+
+ *  |                       sequence (int64)                        |  8
+ *  +---------------------------------------------------------------+
+ *  |              time stamped by the engine (int64, ms)           | 16
+ *  +---------------------------------------------------------------+
+ *  |  command: tag (uint8) + its fields, see below                 | 24
+ *  +---------------------------------------------------------------+
+ *  |  events: event count times tag (uint8) + its fields           |
+ *  +---------------------------------------------------------------+
+ *  |        CRC32C of bytes [0, L - 4) (int32)                     | L - 4
+ *  +---------------------------------------------------------------+
+ *
+ *  command tags and fields (id, sku, customer, quantity, time: int64; warehouse: uint16;
+ *  counts: int32; lines: count, then per line sku, warehouse, quantity):
+ *    1 ListProduct        sku, perCustomerLimit
+ *    2 ReceiveStock       movementId, sku, warehouse, quantity
+ *    3 WriteOffStock      movementId, sku, warehouse, quantity
+ *    4 Purchase           orderId, customer, sku, warehouse, quantity
+ *    5 PlaceOrder         orderId, customer, lines
+ *    6 CancelPurchase     orderId
+ *    7 Reserve            orderId, customer, expiresAt, lines
+ *    8 ConfirmReservation orderId
+ *    9 ReleaseReservation orderId
+ *   10 ExpireReservations (no fields)
+ *   11 Batch              mode (uint8: 0 atomic, 1 independent; absent in version 0), count, commands
+ *
+ *  event tags and fields (changes: count, then per change sku, warehouse, quantity, available,
+ *  customerUnits; reason: uint16 code of {@link dev.purestock.domain.Reason}):
+ *    1 ProductListed        sku, perCustomerLimit
+ *    2 StockReceived        movementId, sku, warehouse, quantity, available, fingerprint
+ *    3 StockWrittenOff      movementId, sku, warehouse, quantity, available, fingerprint
+ *    4 PurchaseAccepted     orderId, customer, fingerprint, changes
+ *    5 StockReserved        orderId, customer, expiresAt, fingerprint, changes
+ *    6 ReservationConfirmed orderId
+ *    7 ReservationReleased  orderId, changes
+ *    8 ReservationExpired   orderId, changes
+ *    9 PurchaseCancelled    orderId, changes
+ *   10 AlreadyApplied       id
+ *   11 Rejected             reason, ref
+ *   12 BatchAborted         index (int32), reason, ref
+ * </pre>
+ *
+ * <p>Schema history: version 0 had atomic batches only, so its {@code Batch} carried no mode byte.
+ * Version 1 added the mode. A decoder reads every version up to its own; a newer record is refused.
+ */
+public final class JournalRecordDescriptor {
+    /** The schema version this code writes. */
+    public static final int CURRENT_VERSION = 1;
+    /** The version before independent batches: no batch mode byte. */
+    public static final int VERSION_WITHOUT_BATCH_MODE = 0;
+
+    /** Offset of the record length. */
+    public static final int LENGTH_OFFSET = 0;
+    /** Offset of the schema version. */
+    public static final int VERSION_OFFSET = 4;
+    /** Offset of the event count. */
+    public static final int EVENT_COUNT_OFFSET = 6;
+    /** Offset of the sequence. */
+    public static final int SEQUENCE_OFFSET = 8;
+    /** Offset of the time. */
+    public static final int TIME_OFFSET = 16;
+    /** Offset of the command. */
+    public static final int HEADER_LENGTH = 24;
+    /** Length of the trailing checksum. */
+    public static final int CHECKSUM_LENGTH = 4;
+    /** The smallest possible record: a header, a command tag, and the checksum. */
+    public static final int MIN_LENGTH = HEADER_LENGTH + 1 + CHECKSUM_LENGTH;
+
+    static final byte LIST_PRODUCT = 1;
+    static final byte RECEIVE_STOCK = 2;
+    static final byte WRITE_OFF_STOCK = 3;
+    static final byte PURCHASE = 4;
+    static final byte PLACE_ORDER = 5;
+    static final byte CANCEL_PURCHASE = 6;
+    static final byte RESERVE = 7;
+    static final byte CONFIRM_RESERVATION = 8;
+    static final byte RELEASE_RESERVATION = 9;
+    static final byte EXPIRE_RESERVATIONS = 10;
+    static final byte BATCH = 11;
+
+    static final byte PRODUCT_LISTED = 1;
+    static final byte STOCK_RECEIVED = 2;
+    static final byte STOCK_WRITTEN_OFF = 3;
+    static final byte PURCHASE_ACCEPTED = 4;
+    static final byte STOCK_RESERVED = 5;
+    static final byte RESERVATION_CONFIRMED = 6;
+    static final byte RESERVATION_RELEASED = 7;
+    static final byte RESERVATION_EXPIRED = 8;
+    static final byte PURCHASE_CANCELLED = 9;
+    static final byte ALREADY_APPLIED = 10;
+    static final byte REJECTED = 11;
+    static final byte BATCH_ABORTED = 12;
+
+    static final byte MODE_ATOMIC = 0;
+    static final byte MODE_INDEPENDENT = 1;
+
+    private JournalRecordDescriptor() {
+    }
+}

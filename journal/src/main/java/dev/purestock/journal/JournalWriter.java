@@ -1,0 +1,89 @@
+package dev.purestock.journal;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import dev.purestock.engine.DurabilityStage;
+import net.openhft.chronicle.core.time.TimeProvider;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.wire.DocumentContext;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The journal stage: appends one record per decided command to a Chronicle Queue and, with
+ * {@link Durability#SYNC_PER_BATCH}, syncs the file at the end of each batch. A record is in the queue
+ * (visible to readers, and in the page cache) when {@link #onDecided} returns.
+ *
+ * <p>Called from one thread at a time, as the engine does; the appender is created on first use.
+ */
+public final class JournalWriter implements DurabilityStage {
+    private final SingleChronicleQueue queue;
+    private final Durability durability;
+    private final JournalRecordCodec codec = new JournalRecordCodec();
+    private ExcerptAppender appender;
+    private long lastSequence = Long.MIN_VALUE;
+
+    private JournalWriter(SingleChronicleQueue queue, Durability durability) {
+        this.queue = queue;
+        this.durability = durability;
+    }
+
+    /** A writer appending to the journal in {@code dir} (created when missing). */
+    public static JournalWriter open(Path dir, Durability durability) {
+        return open(dir, durability, JournalQueues.DEFAULT_ROLL_CYCLE);
+    }
+
+    /** A writer with an explicit roll cycle: how often Chronicle starts a new cycle file. */
+    public static JournalWriter open(Path dir, Durability durability, RollCycle rollCycle) {
+        return new JournalWriter(JournalQueues.forWriting(dir, durability, rollCycle), durability);
+    }
+
+    /** A writer whose cycle files roll by {@code clock}: for tests of multi-cycle journals. */
+    static JournalWriter open(Path dir, Durability durability, RollCycle rollCycle, TimeProvider clock) {
+        return new JournalWriter(JournalQueues.forWriting(dir, durability, rollCycle, clock), durability);
+    }
+
+    @Override
+    public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch) {
+        if (lastSequence != Long.MIN_VALUE && sequence != lastSequence + 1) {
+            throw new JournalException("journal expected sequence " + (lastSequence + 1) + " but was given "
+                    + sequence + "; refusing to write a gap");
+        }
+        int length = codec.encode(sequence, time, command, events);
+        ExcerptAppender out = appender();
+        try (DocumentContext document = out.writingDocument()) {
+            document.wire().bytes().write(codec.buffer(), 0, length);
+        }
+        lastSequence = sequence;
+        if (endOfBatch && durability == Durability.SYNC_PER_BATCH) {
+            out.sync();
+        }
+    }
+
+    /** The queue index of the last record this writer appended. */
+    public long lastIndexAppended() {
+        return appender().lastIndexAppended();
+    }
+
+    private ExcerptAppender appender() {
+        if (appender == null) {
+            appender = queue.createAppender();
+            appender.singleThreadedCheckDisabled(true);
+        }
+        return appender;
+    }
+
+    @Override
+    public void close() {
+        if (appender != null) {
+            if (durability == Durability.SYNC_PER_BATCH) {
+                appender.sync();
+            }
+            appender.close();
+        }
+        queue.close();
+    }
+}

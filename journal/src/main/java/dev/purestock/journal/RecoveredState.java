@@ -1,0 +1,34 @@
+package dev.purestock.journal;
+
+import dev.purestock.domain.InventoryStore;
+import dev.purestock.engine.ShardState;
+
+import java.util.List;
+
+/**
+ * What recovery rebuilt: the state, and where the sequence goes on.
+ *
+ * @param store            the state after the last journaled command
+ * @param nextSequence     the sequence the next command gets ({@code 0} for an empty journal)
+ * @param lastTime         the time stamped on the last journaled command ({@link Long#MIN_VALUE} for none)
+ * @param snapshotSequence the last sequence of the snapshot recovery started from, {@code -1} for none
+ * @param replayedRecords  journal records replayed on top of the snapshot
+ * @param replayedEvents   events those records held
+ * @param notes            snapshots skipped and why
+ */
+public record RecoveredState(InventoryStore store, long nextSequence, long lastTime, long snapshotSequence,
+                             long replayedRecords, long replayedEvents, List<String> notes) {
+    public RecoveredState {
+        notes = List.copyOf(notes);
+    }
+
+    /** The state the engine starts the shard from. */
+    public ShardState toShardState() {
+        return new ShardState(store, nextSequence, lastTime);
+    }
+
+    /** Where recovery started, as a person reads it: {@code "empty"} or {@code "snapshot@<sequence>"}. */
+    public String recoveredFrom() {
+        return snapshotSequence < 0 ? "empty" : "snapshot@" + snapshotSequence;
+    }
+}

@@ -1,0 +1,335 @@
+package dev.purestock.journal;
+
+import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.Line;
+import dev.purestock.domain.Order;
+import dev.purestock.domain.OrderStatus;
+import dev.purestock.domain.Product;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * The format of one snapshot file, written and read as a stream through a 1 MiB buffer, so that a state of
+ * millions of skus never needs a second copy in memory. Little-endian throughout:
+ *
+ * <pre>
+ *  header   magic "PSSN" (int32) | format version (int32) | last sequence (int64) | time (int64)
+ *  entries  tag (uint8) + fields, any number, in any order:
+ *             1 product   sku, perCustomerLimit
+ *             2 position  sku, warehouse (uint16), available
+ *             3 customer  customer, sku, units
+ *             4 order     orderId, customer, status code (uint8), expiresAt, fingerprint,
+ *                         line count (int32), lines (sku, warehouse (uint16), quantity)
+ *             5 movement  movementId, fingerprint
+ *  end      tag 0 | entry counts of kinds 1..5 (5 x int64)
+ *  trailer  CRC32C of every byte before it (int32)
+ * </pre>
+ *
+ * The due index is not written: loading schedules the expiry of every order still reserved.
+ */
+final class SnapshotFile {
+    static final int MAGIC = 0x4E535350;
+    static final int FORMAT_VERSION = 1;
+    private static final int BUFFER_BYTES = 1 << 20;
+    private static final byte END = 0;
+    private static final byte PRODUCT = 1;
+    private static final byte POSITION = 2;
+    private static final byte CUSTOMER = 3;
+    private static final byte ORDER = 4;
+    private static final byte MOVEMENT = 5;
+
+    /** What a snapshot's header says. */
+    record Header(long lastSequence, long time) {
+    }
+
+    private SnapshotFile() {
+    }
+
+    /** Writes {@code store} to {@code file} and forces it to the device; returns the file's size. */
+    static long write(Path file, long lastSequence, long time, InventoryStore store) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            Encoder out = new Encoder(channel);
+            out.int32(MAGIC);
+            out.int32(FORMAT_VERSION);
+            out.int64(lastSequence);
+            out.int64(time);
+            long[] counts = new long[6];
+            store.forEachProduct(p -> {
+                out.int8(PRODUCT);
+                out.int64(p.sku());
+                out.int64(p.perCustomerLimit());
+                counts[PRODUCT]++;
+            });
+            store.forEachPosition((sku, warehouse, available) -> {
+                out.int8(POSITION);
+                out.int64(sku);
+                out.uint16(warehouse);
+                out.int64(available);
+                counts[POSITION]++;
+            });
+            store.forEachCustomerUnits((customer, sku, units) -> {
+                out.int8(CUSTOMER);
+                out.int64(customer);
+                out.int64(sku);
+                out.int64(units);
+                counts[CUSTOMER]++;
+            });
+            store.forEachOrder(order -> {
+                out.int8(ORDER);
+                out.int64(order.orderId());
+                out.int64(order.customer());
+                out.int8((byte) order.status().code());
+                out.int64(order.expiresAt());
+                out.int64(order.fingerprint());
+                out.int32(order.lines().size());
+                for (Line line : order.lines()) {
+                    out.int64(line.sku());
+                    out.uint16(line.warehouse());
+                    out.int64(line.quantity());
+                }
+                counts[ORDER]++;
+            });
+            store.forEachMovement((movementId, fingerprint) -> {
+                out.int8(MOVEMENT);
+                out.int64(movementId);
+                out.int64(fingerprint);
+                counts[MOVEMENT]++;
+            });
+            out.int8(END);
+            for (int kind = PRODUCT; kind <= MOVEMENT; kind++) {
+                out.int64(counts[kind]);
+            }
+            long size = out.finish();
+            channel.force(true);
+            return size;
+        }
+    }
+
+    /**
+     * Checks {@code file}'s checksum, then loads it into {@code store}.
+     *
+     * @throws JournalCorruptException when the file is damaged or not a snapshot
+     */
+    static Header load(Path file, InventoryStore store) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            checkChecksum(file, channel);
+            channel.position(0);
+            Decoder in = new Decoder(channel, channel.size() - 4);
+            if (in.int32() != MAGIC) {
+                throw new JournalCorruptException("snapshot " + file + " is not a purestock snapshot");
+            }
+            int version = in.int32();
+            if (version != FORMAT_VERSION) {
+                throw new JournalCorruptException("snapshot " + file + " has format version " + version
+                        + ", this purestock reads " + FORMAT_VERSION);
+            }
+            Header header = new Header(in.int64(), in.int64());
+            long[] counts = new long[6];
+            while (true) {
+                byte tag = in.int8();
+                if (tag == END) {
+                    break;
+                }
+                switch (tag) {
+                    case PRODUCT -> store.putProduct(new Product(in.int64(), in.int64()));
+                    case POSITION -> store.putAvailable(in.int64(), in.uint16(), in.int64());
+                    case CUSTOMER -> store.putCustomerUnits(in.int64(), in.int64(), in.int64());
+                    case ORDER -> {
+                        Order order = readOrder(in);
+                        store.putOrder(order);
+                        if (order.status() == OrderStatus.RESERVED) {
+                            store.scheduleExpiry(order.orderId(), order.expiresAt());
+                        }
+                    }
+                    case MOVEMENT -> store.putMovement(in.int64(), in.int64());
+                    default -> throw new JournalCorruptException("snapshot " + file + " holds unknown entry tag " + tag);
+                }
+                counts[tag]++;
+            }
+            for (int kind = PRODUCT; kind <= MOVEMENT; kind++) {
+                long expected = in.int64();
+                if (expected != counts[kind]) {
+                    throw new JournalCorruptException("snapshot " + file + " lists " + expected + " entries of kind "
+                            + kind + " but holds " + counts[kind]);
+                }
+            }
+            return header;
+        }
+    }
+
+    /** Reads only the header of {@code file}. */
+    static Header header(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            Decoder in = new Decoder(channel, Math.min(channel.size(), 24));
+            in.int32();
+            in.int32();
+            return new Header(in.int64(), in.int64());
+        }
+    }
+
+    private static Order readOrder(Decoder in) {
+        long orderId = in.int64();
+        long customer = in.int64();
+        OrderStatus status = OrderStatus.ofCode(in.int8());
+        long expiresAt = in.int64();
+        long fingerprint = in.int64();
+        int lineCount = in.int32();
+        if (lineCount < 0) {
+            throw new JournalCorruptException("snapshot order " + orderId + " has " + lineCount + " lines");
+        }
+        List<Line> lines = new ArrayList<>(lineCount);
+        for (int i = 0; i < lineCount; i++) {
+            lines.add(new Line(in.int64(), in.uint16(), in.int64()));
+        }
+        return new Order(orderId, customer, status, lines, expiresAt, fingerprint);
+    }
+
+    private static void checkChecksum(Path file, FileChannel channel) throws IOException {
+        long size = channel.size();
+        if (size < 28) {
+            throw new JournalCorruptException("snapshot " + file + " is truncated (" + size + " bytes)");
+        }
+        CRC32C crc = new CRC32C();
+        ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
+        long remaining = size - 4;
+        channel.position(0);
+        while (remaining > 0) {
+            buffer.clear().limit((int) Math.min(buffer.capacity(), remaining));
+            int read = channel.read(buffer);
+            if (read < 0) {
+                break;
+            }
+            buffer.flip();
+            crc.update(buffer);
+            remaining -= read;
+        }
+        ByteBuffer trailer = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+        channel.read(trailer, size - 4);
+        if (trailer.getInt(0) != (int) crc.getValue()) {
+            throw new JournalCorruptException("snapshot " + file + " fails its checksum");
+        }
+    }
+
+    /** Buffered little-endian output with a running CRC32C. */
+    private static final class Encoder {
+        private final FileChannel channel;
+        private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        private final CRC32C crc = new CRC32C();
+        private long written;
+
+        Encoder(FileChannel channel) {
+            this.channel = channel;
+        }
+
+        void int8(byte value) {
+            room(1).put(value);
+        }
+
+        void uint16(int value) {
+            room(2).putShort((short) value);
+        }
+
+        void int32(int value) {
+            room(4).putInt(value);
+        }
+
+        void int64(long value) {
+            room(8).putLong(value);
+        }
+
+        long finish() throws IOException {
+            drain();
+            buffer.putInt((int) crc.getValue());
+            buffer.flip();
+            writeFully();
+            return written;
+        }
+
+        private ByteBuffer room(int bytes) {
+            if (buffer.remaining() < bytes) {
+                try {
+                    drain();
+                } catch (IOException e) {
+                    throw new JournalException("cannot write snapshot: " + e.getMessage(), e);
+                }
+            }
+            return buffer;
+        }
+
+        private void drain() throws IOException {
+            buffer.flip();
+            crc.update(buffer.duplicate());
+            writeFully();
+            buffer.clear();
+        }
+
+        private void writeFully() throws IOException {
+            while (buffer.hasRemaining()) {
+                written += channel.write(buffer);
+            }
+        }
+    }
+
+    /** Buffered little-endian input that refuses to read past {@code limit}. */
+    private static final class Decoder {
+        private final FileChannel channel;
+        private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        private long unread;
+
+        Decoder(FileChannel channel, long limit) {
+            this.channel = channel;
+            this.unread = limit;
+            buffer.limit(0);
+        }
+
+        byte int8() {
+            return need(1).get();
+        }
+
+        int uint16() {
+            return Short.toUnsignedInt(need(2).getShort());
+        }
+
+        int int32() {
+            return need(4).getInt();
+        }
+
+        long int64() {
+            return need(8).getLong();
+        }
+
+        private ByteBuffer need(int bytes) {
+            if (buffer.remaining() < bytes) {
+                buffer.compact();
+                try {
+                    while (buffer.position() < bytes && unread > 0) {
+                        int room = (int) Math.min(buffer.remaining(), unread);
+                        ByteBuffer slice = buffer.slice(buffer.position(), room);
+                        int read = channel.read(slice);
+                        if (read < 0) {
+                            break;
+                        }
+                        buffer.position(buffer.position() + read);
+                        unread -= read;
+                    }
+                } catch (IOException e) {
+                    throw new JournalException("cannot read snapshot: " + e.getMessage(), e);
+                }
+                buffer.flip();
+                if (buffer.remaining() < bytes) {
+                    throw new JournalCorruptException("snapshot ends inside an entry");
+                }
+            }
+            return buffer;
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package dev.purestock.journal;
+
+import dev.purestock.domain.InventoryStore;
+import dev.purestock.engine.SnapshotWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The snapshots of a journal, in {@code DIR/snapshots}: one file per snapshot
+ * ({@code snapshot-<last sequence>.bin}, see {@link SnapshotFile}) and a text {@code manifest} listing the
+ * good ones, oldest first, one per line as {@code <last sequence> <time> <file> <bytes>}. A snapshot is
+ * written to a temporary file, forced to the device and renamed before the manifest (rewritten the same
+ * way) lists it, so the manifest never names a half-written file.
+ *
+ * <p>As a {@link SnapshotWriter} it is what the engine calls on its snapshot policy; after each snapshot it
+ * deletes all but the newest {@code keep}.
+ */
+public final class SnapshotStore implements SnapshotWriter {
+    /** How many snapshots are kept by default: the newest and one to fall back on. */
+    public static final int DEFAULT_KEEP = 2;
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
+    private static final String MANIFEST = "manifest";
+    private static final String HEADER = "# purestock snapshot manifest v1: last-sequence time file bytes";
+
+    private final Path dir;
+    private final int keep;
+
+    /** The snapshots of the journal in {@code journalDir}, keeping {@link #DEFAULT_KEEP}. */
+    public SnapshotStore(Path journalDir) {
+        this(journalDir, DEFAULT_KEEP);
+    }
+
+    /** The snapshots of the journal in {@code journalDir}, keeping the newest {@code keep} (at least 1). */
+    public SnapshotStore(Path journalDir, int keep) {
+        if (keep < 1) {
+            throw new IllegalArgumentException("keep at least one snapshot, got " + keep);
+        }
+        this.dir = journalDir.resolve("snapshots");
+        this.keep = keep;
+    }
+
+    /** A snapshot loaded into a store. */
+    public record Loaded(InventoryStore store, SnapshotInfo info) {
+    }
+
+    @Override
+    public void write(long lastSequence, long time, InventoryStore store) throws IOException {
+        writeSnapshot(lastSequence, time, store);
+    }
+
+    /** Writes a snapshot, lists it in the manifest and prunes beyond {@code keep}; returns what was listed. */
+    public synchronized SnapshotInfo writeSnapshot(long lastSequence, long time, InventoryStore store)
+            throws IOException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve(String.format("snapshot-%020d.bin", lastSequence));
+        Path temporary = dir.resolve(file.getFileName() + ".tmp");
+        long bytes = SnapshotFile.write(temporary, lastSequence, time, store);
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        SnapshotInfo info = new SnapshotInfo(lastSequence, time, file, bytes);
+        List<SnapshotInfo> listed = new ArrayList<>(list());
+        listed.removeIf(s -> s.lastSequence() == lastSequence);
+        listed.add(info);
+        listed.sort(Comparator.comparingLong(SnapshotInfo::lastSequence));
+        writeManifest(listed);
+        prune(keep);
+        LOG.info("snapshot at sequence {} written to {} ({} bytes)", lastSequence, file, bytes);
+        return info;
+    }
+
+    /** The snapshots the manifest lists, oldest first; empty when there is none. */
+    public synchronized List<SnapshotInfo> list() {
+        Path manifest = dir.resolve(MANIFEST);
+        if (!Files.exists(manifest)) {
+            return List.of();
+        }
+        List<SnapshotInfo> listed = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(manifest, StandardCharsets.UTF_8)) {
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                String[] fields = line.trim().split(" ");
+                if (fields.length != 4) {
+                    throw new JournalCorruptException("snapshot manifest " + manifest + " has a bad line: " + line);
+                }
+                listed.add(new SnapshotInfo(Long.parseLong(fields[0]), Long.parseLong(fields[1]),
+                        dir.resolve(fields[2]), Long.parseLong(fields[3])));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read snapshot manifest " + manifest, e);
+        } catch (NumberFormatException e) {
+            throw new JournalCorruptException("snapshot manifest " + manifest + " has a bad number: " + e.getMessage());
+        }
+        return listed;
+    }
+
+    /**
+     * Loads the newest listed snapshot at or below {@code maxSequence} that passes its checks into a store
+     * from {@code stores}, falling back to older ones; each snapshot skipped is reported to {@code skipped}.
+     */
+    public Optional<Loaded> loadNewest(long maxSequence, Supplier<? extends InventoryStore> stores,
+                                       List<String> skipped) {
+        List<SnapshotInfo> listed = list();
+        for (int i = listed.size() - 1; i >= 0; i--) {
+            SnapshotInfo info = listed.get(i);
+            if (info.lastSequence() > maxSequence) {
+                skipped.add("snapshot at sequence " + info.lastSequence() + " is ahead of the journal (last sequence "
+                        + maxSequence + "): its newest commands were never journaled");
+                continue;
+            }
+            InventoryStore store = stores.get();
+            try {
+                SnapshotFile.Header header = SnapshotFile.load(info.file(), store);
+                if (header.lastSequence() != info.lastSequence()) {
+                    throw new JournalCorruptException("snapshot " + info.file() + " says sequence "
+                            + header.lastSequence() + " but the manifest says " + info.lastSequence());
+                }
+                return Optional.of(new Loaded(store, info));
+            } catch (IOException | RuntimeException e) {
+                String reason = "snapshot " + info.file() + " is unusable (" + e.getMessage() + "); falling back";
+                LOG.warn(reason);
+                skipped.add(reason);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Deletes all but the newest {@code keepNewest} snapshots and any file in the snapshot directory that
+     * the manifest does not list.
+     *
+     * @return the snapshots that remain, oldest first
+     */
+    public synchronized List<SnapshotInfo> prune(int keepNewest) throws IOException {
+        List<SnapshotInfo> listed = list();
+        List<SnapshotInfo> kept = listed.subList(Math.max(0, listed.size() - Math.max(1, keepNewest)), listed.size());
+        if (kept.size() < listed.size()) {
+            writeManifest(kept);
+        }
+        if (Files.isDirectory(dir)) {
+            try (var files = Files.list(dir)) {
+                for (Path file : files.toList()) {
+                    String name = file.getFileName().toString();
+                    boolean listedFile = kept.stream().anyMatch(s -> s.file().getFileName().toString().equals(name));
+                    if (name.startsWith("snapshot-") && !listedFile) {
+                        Files.deleteIfExists(file);
+                    }
+                }
+            }
+        }
+        return List.copyOf(kept);
+    }
+
+    private void writeManifest(List<SnapshotInfo> listed) throws IOException {
+        StringBuilder text = new StringBuilder(HEADER).append('\n');
+        for (SnapshotInfo s : listed) {
+            text.append(s.lastSequence()).append(' ').append(s.time()).append(' ')
+                    .append(s.file().getFileName()).append(' ').append(s.bytes()).append('\n');
+        }
+        Path temporary = dir.resolve(MANIFEST + ".tmp");
+        Files.writeString(temporary, text, StandardCharsets.UTF_8);
+        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+        Files.move(temporary, dir.resolve(MANIFEST), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+}

@@ -1,0 +1,168 @@
+package dev.purestock.journal;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Command.Batch;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.Line;
+import dev.purestock.domain.LineChange;
+import dev.purestock.domain.Reason;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class JournalRecordCodecTest {
+    private static final List<Line> LINES = List.of(new Line(7, 1, 2), new Line(8, 65535, 1_000_000_000_000L));
+    private static final List<LineChange> CHANGES = List.of(new LineChange(7, 1, 2, 40, 2),
+            new LineChange(8, 65535, 1, 0, 1));
+
+    static final List<Command> EVERY_COMMAND = List.of(
+            new Command.ListProduct(4_294_967_295L, 2),
+            new Command.ReceiveStock(11, 7, 3, 100),
+            new Command.WriteOffStock(12, 7, 3, -5),
+            new Command.Purchase(Long.MAX_VALUE, 99, 7, 3, 1),
+            new Command.PlaceOrder(21, 99, LINES),
+            new Command.PlaceOrder(22, 99, List.of()),
+            new Command.CancelPurchase(21),
+            new Command.Reserve(31, 98, LINES, 1_700_000_000_000L),
+            new Command.ConfirmReservation(31),
+            new Command.ReleaseReservation(32),
+            new Command.ExpireReservations(),
+            new Batch(Batch.Mode.ATOMIC, List.of(new Command.Purchase(41, 1, 7, 3, 1),
+                    new Batch(Batch.Mode.INDEPENDENT, List.of(new Command.CancelPurchase(41), new Command.ExpireReservations())))),
+            new Batch(Batch.Mode.INDEPENDENT, List.of()));
+
+    static final List<Event> EVERY_EVENT = List.of(
+            new Event.ProductListed(7, 0),
+            new Event.StockReceived(11, 7, 3, 100, 140, -8_000_000_000L),
+            new Event.StockWrittenOff(12, 7, 3, 5, 135, 42),
+            new Event.PurchaseAccepted(21, 99, CHANGES, 77),
+            new Event.StockReserved(31, 98, CHANGES, 1_700_000_000_000L, 78),
+            new Event.ReservationConfirmed(31),
+            new Event.ReservationReleased(32, CHANGES),
+            new Event.ReservationExpired(33, List.of()),
+            new Event.PurchaseCancelled(21, CHANGES),
+            new Event.AlreadyApplied(21),
+            new Event.Rejected(Reason.OUT_OF_STOCK, 21),
+            new Event.BatchAborted(3, Reason.CROSS_SHARD, -1));
+
+    private final JournalRecordCodec codec = new JournalRecordCodec();
+
+    @Test
+    void everyCommandRoundTripsWithEveryEvent() {
+        long sequence = 1_204_331;
+        for (Command command : EVERY_COMMAND) {
+            JournalRecord decoded = roundTrip(sequence, 1_700_000_000_123L, command, EVERY_EVENT);
+            assertEquals(new JournalRecord(sequence, 1_700_000_000_123L, command, EVERY_EVENT,
+                    JournalRecordDescriptor.CURRENT_VERSION), decoded);
+            sequence++;
+        }
+    }
+
+    @Test
+    void decodingOnlyTheEventsStepsOverEveryKindOfCommand() {
+        for (Command command : EVERY_COMMAND) {
+            int length = codec.encode(3, 4, command, EVERY_EVENT);
+            byte[] copy = Arrays.copyOf(codec.buffer(), length);
+            assertEquals(EVERY_EVENT, JournalRecordCodec.decodeEvents(copy, 0, length), command.toString());
+            assertEquals(4, JournalRecordCodec.timeOf(copy, 0));
+        }
+        byte[] v0 = versionZeroBatch(new Command.Purchase(41, 1, 7, 3, 1));
+        assertEquals(List.of(new Event.Rejected(Reason.OUT_OF_STOCK, 41)), JournalRecordCodec.decodeEvents(v0, 0, v0.length));
+    }
+
+    @Test
+    void everyEventRoundTripsOnItsOwn() {
+        for (Event event : EVERY_EVENT) {
+            assertEquals(List.of(event), roundTrip(5, 6, new Command.CancelPurchase(1), List.of(event)).events());
+        }
+    }
+
+    @Test
+    void aCommandWithNoEventsRoundTrips() {
+        assertEquals(List.of(), roundTrip(0, 0, new Command.ExpireReservations(), List.of()).events());
+    }
+
+    @Test
+    void aVersionZeroRecordWithoutBatchModeDecodesAsAnAtomicBatch() {
+        Command member = new Command.Purchase(41, 1, 7, 3, 1);
+        byte[] record = versionZeroBatch(member);
+
+        assertTrue(codec.checksumMatches(record, 0, record.length));
+        JournalRecord decoded = JournalRecordCodec.decode(record, 0, record.length);
+
+        assertEquals(JournalRecordDescriptor.VERSION_WITHOUT_BATCH_MODE, decoded.schemaVersion());
+        assertEquals(new Batch(Batch.Mode.ATOMIC, List.of(member)), decoded.command());
+        assertEquals(List.of(new Event.Rejected(Reason.OUT_OF_STOCK, 41)), decoded.events());
+        assertEquals(9, decoded.sequence());
+    }
+
+    @Test
+    void aRecordOfANewerSchemaIsRefusedByName() {
+        int length = codec.encode(1, 2, new Command.ExpireReservations(), List.of());
+        byte[] record = Arrays.copyOf(codec.buffer(), length);
+        record[JournalRecordDescriptor.VERSION_OFFSET] = 2;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> JournalRecordCodec.decode(record, 0, record.length));
+        assertTrue(e.getMessage().contains("schema version 2"), e.getMessage());
+    }
+
+    @Test
+    void anyFlippedBitFailsTheChecksum() {
+        int length = codec.encode(1, 2, EVERY_COMMAND.get(4), EVERY_EVENT);
+        byte[] record = Arrays.copyOf(codec.buffer(), length);
+        for (int i = 0; i < length; i++) {
+            record[i] ^= 0x10;
+            assertFalse(codec.checksumMatches(record, 0, length), "flip at byte " + i);
+            record[i] ^= 0x10;
+        }
+        assertTrue(codec.checksumMatches(record, 0, length));
+    }
+
+    @Test
+    void aTruncatedRecordIsNotWhole() {
+        int length = codec.encode(1, 2, EVERY_COMMAND.get(4), EVERY_EVENT);
+        assertFalse(codec.checksumMatches(codec.buffer(), 0, length - 7));
+    }
+
+    private JournalRecord roundTrip(long sequence, long time, Command command, List<Event> events) {
+        int length = codec.encode(sequence, time, command, events);
+        byte[] copy = Arrays.copyOf(codec.buffer(), length);
+        assertTrue(codec.checksumMatches(copy, 0, length));
+        return JournalRecordCodec.decode(copy, 0, length);
+    }
+
+    /**
+     * A record as version 0 wrote it, made by hand: the version-1 encoding of a one-member atomic batch
+     * with the mode byte cut out, the version set to 0, and the length and checksum redone.
+     */
+    private byte[] versionZeroBatch(Command member) {
+        int length = codec.encode(9, 10, new Batch(Batch.Mode.ATOMIC, List.of(member)),
+                List.of(new Event.Rejected(Reason.OUT_OF_STOCK, 41)));
+        byte[] v1 = Arrays.copyOf(codec.buffer(), length);
+        int modeAt = JournalRecordDescriptor.HEADER_LENGTH + 1;
+        assertEquals(0, v1[modeAt]);
+        byte[] v0 = new byte[length - 1];
+        System.arraycopy(v1, 0, v0, 0, modeAt);
+        System.arraycopy(v1, modeAt + 1, v0, modeAt, length - modeAt - 1);
+        v0[JournalRecordDescriptor.VERSION_OFFSET] = 0;
+        v0[JournalRecordDescriptor.VERSION_OFFSET + 1] = 0;
+        putIntLe(v0, JournalRecordDescriptor.LENGTH_OFFSET, v0.length);
+        CRC32C crc = new CRC32C();
+        crc.update(v0, 0, v0.length - 4);
+        putIntLe(v0, v0.length - 4, (int) crc.getValue());
+        return v0;
+    }
+
+    private static void putIntLe(byte[] bytes, int at, int value) {
+        for (int i = 0; i < 4; i++) {
+            bytes[at + i] = (byte) (value >>> (8 * i));
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package dev.purestock.journal;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.MapInventoryStore;
+import dev.purestock.domain.Reason;
+import dev.purestock.domain.StateDigest;
+import net.openhft.chronicle.core.time.SetTimeProvider;
+import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class JournalToolsTest {
+    private static final long NOW = 1_700_000_000_000L;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void verifyReDecidesEveryRecordOfADeterministicRun() throws Exception {
+        try (ShardHarness shard = new ShardHarness(dir, Durability.PAGE_CACHE)) {
+            JournalRecoveryTest.run(shard, Workloads.setup(10, 20, 0));
+            JournalRecoveryTest.run(shard, Workloads.mixed(1_000, 10, 7, 1, NOW));
+        }
+        JournalVerifier.Result result = JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertTrue(result.matches(), result.divergence());
+        assertEquals(1_020, result.records());
+        assertEquals("empty", result.startedAt());
+    }
+
+    @Test
+    void verifyNamesTheFirstRecordWhoseEventsTheDomainWouldNotDecide() throws Exception {
+        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE)) {
+            writer.onDecided(0, NOW, new Command.ListProduct(1, 0), List.of(new Event.ProductListed(1, 0)), true);
+            writer.onDecided(1, NOW, new Command.Purchase(5, 1, 1, 1, 1),
+                    List.of(new Event.Rejected(Reason.OUT_OF_STOCK, 5)), true);
+        }
+        JournalVerifier.Result result = JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertFalse(result.matches());
+        assertEquals(1, result.records());
+        assertTrue(result.divergence().startsWith("journal record seq 1 (queue index 0x"), result.divergence());
+        assertTrue(result.divergence().contains("UNKNOWN_WAREHOUSE"), result.divergence());
+    }
+
+    @Test
+    void statsCountRecordsOutcomesAndRejectionsByReason() throws Exception {
+        try (ShardHarness shard = new ShardHarness(dir, Durability.PAGE_CACHE)) {
+            JournalRecoveryTest.run(shard, Workloads.setup(1, 2, 0));
+            shard.submit(new Command.Purchase(1, 1, 1, 1, 2));
+            shard.submit(new Command.Purchase(2, 2, 1, 1, 1));
+            shard.submit(new Command.Purchase(3, 2, 9, 1, 1));
+            shard.snapshot();
+        }
+        JournalStats stats = JournalStats.of(dir);
+        assertEquals(5, stats.records());
+        assertEquals(0, stats.firstSequence());
+        assertEquals(4, stats.lastSequence());
+        assertEquals(3, stats.accepted());
+        assertEquals(2, stats.rejected());
+        assertEquals(1L, stats.rejections().get(Reason.OUT_OF_STOCK));
+        assertEquals(1L, stats.rejections().get(Reason.UNKNOWN_SKU));
+        assertEquals(1, stats.cycles());
+        assertEquals(1, stats.snapshots().size());
+        assertTrue(stats.bytes() > 0);
+    }
+
+    @Test
+    void jsonLinesCarryEveryField() {
+        JournalRecord record = new JournalRecord(3, 4, new Command.Batch(Command.Batch.Mode.ATOMIC,
+                List.of(new Command.CancelPurchase(9))), List.of(new Event.Rejected(Reason.UNKNOWN_ORDER, 9)), 1);
+        assertEquals("{\"seq\":3,\"time\":4,\"index\":\"0x1f\",\"version\":1,\"command\":{\"type\":\"Batch\","
+                + "\"mode\":\"ATOMIC\",\"commands\":[{\"type\":\"CancelPurchase\",\"orderId\":9}]},"
+                + "\"events\":[{\"type\":\"Rejected\",\"reason\":\"UNKNOWN_ORDER\",\"ref\":9}]}",
+                RecordFormat.json(0x1f, record));
+        assertTrue(RecordFormat.text(0x1f, record).startsWith("seq=3 time=4 index=0x1f v=1 command=Batch["));
+    }
+
+    @Test
+    void pruningDeletesCyclesTheOldestKeptSnapshotCoversAndRecoveryStillWorks() throws Exception {
+        long digest = writeFourCycles();
+
+        JournalPruner.Result result = JournalPruner.prune(dir, 1);
+
+        assertEquals(List.of(29L), result.snapshotsKept().stream().map(SnapshotInfo::lastSequence).toList());
+        assertEquals(3, result.cyclesDeleted().size());
+        assertEquals(30, result.firstSequence());
+        result.cyclesDeleted().forEach(file -> assertFalse(Files.exists(file), file + " deleted"));
+        RecoveredState recovered = JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals(digest, StateDigest.of(recovered.store()));
+        assertEquals(40, recovered.nextSequence());
+        JournalVerifier.Result verified = JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertTrue(verified.matches(), verified.divergence());
+        assertEquals("snapshot@29", verified.startedAt());
+    }
+
+    @Test
+    void aJournaledEngineWithAPruningPolicyPrunesCoveredCyclesBeforeItStarts() throws Exception {
+        long digest = writeFourCycles();
+        try (JournaledEngine journaled = JournaledEngine.start(dir, Durability.PAGE_CACHE, 0,
+                new RetentionPolicy(1, true), builder -> { }, ReplayProgress.NONE)) {
+            assertEquals("snapshot@29", journaled.recovered().recoveredFrom());
+            assertEquals(40, journaled.recovered().nextSequence());
+            assertEquals(digest, journaled.engine().digest(0).join());
+        }
+        try (JournalReader reader = JournalReader.open(dir)) {
+            assertEquals(1, reader.cycleCount());
+        }
+    }
+
+    /** Forty records over four cycle files, with snapshots after the second and third; the live digest. */
+    private long writeFourCycles() throws Exception {
+        SetTimeProvider clock = new SetTimeProvider(NOW);
+        MapInventoryStore live = new MapInventoryStore();
+        SnapshotStore snapshots = new SnapshotStore(dir);
+        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE, TestRollCycles.TEST_SECONDLY, clock)) {
+            long sequence = 0;
+            for (int cycle = 0; cycle < 4; cycle++) {
+                for (int i = 0; i < 10; i++, sequence++) {
+                    Event.ProductListed listed = new Event.ProductListed(1 + sequence, cycle);
+                    dev.purestock.domain.Inventory.evolve(live, listed);
+                    writer.onDecided(sequence, NOW + sequence, new Command.ListProduct(listed.sku(), cycle),
+                            List.of(listed), true);
+                }
+                if (cycle == 1 || cycle == 2) {
+                    snapshots.write(sequence - 1, NOW + sequence - 1, live);
+                }
+                clock.advanceMillis(1_000);
+            }
+        }
+        try (JournalReader reader = JournalReader.open(dir)) {
+            assertEquals(4, reader.cycleCount());
+        }
+        return StateDigest.of(live);
+    }
+
+    @Test
+    void aMissingDirectoryIsNamed() {
+        JournalException e = assertThrows(JournalException.class, () -> JournalStats.of(dir.resolve("nope")));
+        assertEquals("journal directory " + dir.resolve("nope") + " does not exist", e.getMessage());
+        JournalException empty = assertThrows(JournalException.class, () -> JournalStats.of(dir));
+        assertTrue(empty.getMessage().contains("holds no journal"));
+    }
+}

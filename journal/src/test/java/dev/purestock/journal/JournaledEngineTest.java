@@ -1,0 +1,88 @@
+package dev.purestock.journal;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.MapInventoryStore;
+import dev.purestock.domain.StateDigest;
+import dev.purestock.engine.Outcome;
+import dev.purestock.engine.PurestockEngine;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Restart equivalence through the real engine: the digest before close equals the digest after recovery. */
+class JournaledEngineTest {
+    private static final long NOW = 1_700_000_000_000L;
+
+    @TempDir
+    Path dir;
+
+    private final AtomicLong clock = new AtomicLong(NOW);
+
+    @Test
+    void aRestartWithoutSnapshotsRecoversTheLiveDigestAndContinuesTheSequence() {
+        long live = runAndClose(0, Workloads.setup(10, 20, 0), Workloads.mixed(1_500, 10, 11, 1, NOW));
+
+        RecoveredState recovered = JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals(live, StateDigest.of(recovered.store()));
+        assertEquals(1_520, recovered.nextSequence());
+        assertEquals("empty", recovered.recoveredFrom());
+
+        try (JournaledEngine again = start(0)) {
+            assertEquals(1_520, again.recovered().nextSequence());
+            Outcome outcome = again.engine().submit(new Command.ExpireReservations()).join();
+            assertEquals(1_520, outcome.sequence());
+        }
+    }
+
+    @Test
+    void aRestartFromSnapshotsEqualsTheLiveStateAndAFullReplay() {
+        long live = runAndClose(200, Workloads.setup(10, 20, 0), Workloads.mixed(1_500, 10, 12, 1, NOW));
+
+        RecoveredState recovered = JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals(live, StateDigest.of(recovered.store()));
+        assertEquals("snapshot@1399", recovered.recoveredFrom(), "every 200 commands: the seventh covers 0..1399");
+        assertEquals(120, recovered.replayedRecords());
+        RecoveredState full = JournalRecovery.recoverWithoutSnapshots(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals(live, StateDigest.of(full.store()));
+        assertEquals(1_520, full.replayedRecords());
+    }
+
+    @Test
+    void aSnapshotOnDemandIsCutThroughTheRingAtTheLastSequence() {
+        try (JournaledEngine journaled = start(0)) {
+            PurestockEngine engine = journaled.engine();
+            submit(engine, Workloads.setup(3, 5, 0));
+            assertEquals(5L, engine.snapshot(0).join());
+        }
+        assertEquals(List.of(5L), new SnapshotStore(dir).list().stream().map(SnapshotInfo::lastSequence).toList());
+        RecoveredState recovered = JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals("snapshot@5", recovered.recoveredFrom());
+        assertEquals(0, recovered.replayedRecords());
+        assertEquals(6, recovered.nextSequence());
+    }
+
+    private long runAndClose(long snapshotEvery, List<Command> setup, List<Command> workload) {
+        try (JournaledEngine journaled = start(snapshotEvery)) {
+            submit(journaled.engine(), setup);
+            submit(journaled.engine(), workload);
+            return journaled.engine().digest(0).join();
+        }
+    }
+
+    private JournaledEngine start(long snapshotEvery) {
+        return JournaledEngine.start(dir, Durability.PAGE_CACHE, snapshotEvery,
+                builder -> builder.clock(clock::incrementAndGet), ReplayProgress.NONE);
+    }
+
+    private static void submit(PurestockEngine engine, List<Command> commands) {
+        for (CompletableFuture<Outcome> outcome : engine.submitAll(commands)) {
+            outcome.join();
+        }
+    }
+}
