@@ -50,6 +50,9 @@ public final class BenchmarkSuite implements Callable<Integer> {
     @Option(names = "--quick", description = "Shortest settings that still warm up: for checking the suite, not for figures.")
     private boolean quick;
 
+    @Option(names = "--short", description = "Fewer, shorter iterations (2 warmup, 3 measured, 1 s each): for a machine lent for minutes.")
+    private boolean brief;
+
     /** Runs the suite from the command line. */
     public static void main(String[] args) {
         System.exit(new CommandLine(new BenchmarkSuite()).execute(args));
@@ -69,10 +72,10 @@ public final class BenchmarkSuite implements Callable<Integer> {
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .include(include)
                 .forks(1)
-                .warmupIterations(quick ? 1 : small ? 3 : 4)
-                .warmupTime(TimeValue.seconds(quick ? 1 : 2))
-                .measurementIterations(quick ? 1 : small ? 4 : 5)
-                .measurementTime(TimeValue.seconds(quick ? 1 : 2))
+                .warmupIterations(quick ? 1 : brief ? 2 : small ? 3 : 4)
+                .warmupTime(TimeValue.seconds(quick || brief ? 1 : 2))
+                .measurementIterations(quick ? 1 : brief ? 3 : small ? 4 : 5)
+                .measurementTime(TimeValue.seconds(quick || brief ? 1 : 2))
                 .param("waitStrategy", wait(small))
                 .addProfiler(GCProfiler.class)
                 .jvmArgsAppend(jvmArgs.toArray(String[]::new))
@@ -80,7 +83,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
                 .result(out.resolve("jmh.json").toString());
         Collection<RunResult> results = new Runner(options.build()).run();
         writeResults(results);
-        writeMachine(cores, small);
+        writeMachine(cores, small, settings(small));
         return 0;
     }
 
@@ -113,7 +116,13 @@ public final class BenchmarkSuite implements Callable<Integer> {
         }
     }
 
-    private void writeMachine(int cores, boolean small) throws IOException {
+    private String settings(boolean small) {
+        String iterations = quick ? "1x1s warmup, 1x1s measured" : brief ? "2x1s warmup, 3x1s measured"
+                : small ? "3x2s warmup, 4x2s measured" : "4x2s warmup, 5x2s measured";
+        return wait(small).toLowerCase(Locale.ROOT) + " wait, " + iterations + ", 1 fork, -prof gc";
+    }
+
+    private void writeMachine(int cores, boolean small, String settings) throws IOException {
         Map<String, String> props = new TreeMap<>();
         props.put("machine", machine);
         props.put("cores", Integer.toString(cores));
@@ -122,8 +131,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
         props.put("jdk", System.getProperty("java.vm.name") + " " + Runtime.version());
         props.put("date", LocalDate.now(ZoneOffset.UTC).toString());
         props.put("wait", wait(small));
-        props.put("settings", small ? "small machine: blocking wait, 3x2s warmup, 4x2s measurement, 1 fork"
-                : "yielding wait, 4x2s warmup, 5x2s measurement, 1 fork");
+        props.put("settings", settings);
         try (PrintStream p = new PrintStream(Files.newOutputStream(out.resolve("machine.properties")), true, "UTF-8")) {
             props.forEach((k, v) -> p.println(k + "=" + v));
         }
