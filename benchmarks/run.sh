@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs the purestock benchmark suite with settings fit for this machine and rewrites docs/benchmarks.md:
+# the JMH suite (GC profiler on) and the open-loop latency harness, then the report and latency plots.
+#
+# Usage: benchmarks/run.sh [--machine NAME] [--quick|--short] [--no-build] [--no-report] [--only jmh|latency]
+#   --machine NAME  names the result directory docs/bench/NAME (default: <hostname>-<cores>core)
+#   --quick         one short iteration each: checks the suite runs, gives no figures worth quoting
+#   --short         fewer, shorter iterations (about 6 minutes in all): for a machine lent for minutes
+#   --no-build      use benchmarks/target/benchmarks.jar as it is
+#   --no-report     leave docs/benchmarks.md alone (e.g. on a machine without java.desktop for the plots)
+# Environment: JAVA_HOME (a JDK or runtime 21+; found like ./purestock does when unset).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+# shellcheck source=../scripts/jdk.sh
+. "$root/scripts/jdk.sh"
+
+cores="$(nproc)"
+machine="$(hostname -s)-${cores}core"
+quick="" brief="" build=1 report=1 only=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --machine) machine="$2"; shift 2 ;;
+    --quick) quick="--quick"; shift ;;
+    --short) brief="--short"; shift ;;
+    --no-build) build=0; shift ;;
+    --no-report) report=0; shift ;;
+    --only) only="$2"; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+JAVA_HOME="$(find_jdk)"
+if [ -z "$JAVA_HOME" ]; then
+  echo "run.sh: needs a JDK 21 or newer; set JAVA_HOME to one" >&2
+  exit 1
+fi
+export JAVA_HOME
+java="$JAVA_HOME/bin/java"
+read -r -a flags <<<"$(purestock_jvm_flags "$root" "$JAVA_HOME")"
+jar="$root/benchmarks/target/benchmarks.jar"
+out="$root/docs/bench/$machine"
+mkdir -p "$out"
+
+if [ "$build" = 1 ]; then
+  ./mvnw -B -q -pl benchmarks -am package -DskipTests
+fi
+
+if [ "$cores" -le 4 ]; then
+  # A shared small machine: sleeping waits (the Disruptor's blocking strategy still spins its downstream
+  # stages, which starves two cores), rates a 2-core box can offer.
+  wait=SLEEPING rates=50000,100000,250000,500000,1000000 heap=6g
+else
+  # Dedicated cores: the engine's stage threads spin, the sender spins, rates go past a million.
+  wait=BUSY_SPIN rates=100000,250000,500000,1000000,2000000,4000000 heap=16g
+fi
+seconds=5 warmup=2
+if [ -n "$quick" ]; then seconds=1 warmup=1; fi
+if [ -n "$brief" ]; then seconds=3 warmup=1; fi
+
+if [ -z "$only" ] || [ "$only" = jmh ]; then
+  "$java" "${flags[@]}" -cp "$jar" dev.purestock.benchmarks.report.BenchmarkSuite \
+    --machine "$machine" --out "$out" $quick $brief 2>&1 | tee "$out/jmh.log"
+fi
+
+if [ -z "$only" ] || [ "$only" = latency ]; then
+  rm -f "$out"/latency-*.hgrm
+  "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -cp "$jar" dev.purestock.benchmarks.latency.LatencyHarness \
+    --wait "$wait" --rates "$rates" --seconds "$seconds" --warmup-seconds "$warmup" --out "$out" 2>&1 \
+    | grep -v '^\[main\] INFO net.openhft' | tee "$out/latency.log"
+fi
+
+if [ "$report" = 1 ]; then
+  "$java" -Djava.awt.headless=true -cp "$jar" dev.purestock.benchmarks.report.BenchmarkReport \
+    --in "$root/docs/bench" --out "$root/docs/benchmarks.md"
+fi

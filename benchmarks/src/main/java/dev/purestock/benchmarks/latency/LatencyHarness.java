@@ -1,0 +1,330 @@
+package dev.purestock.benchmarks.latency;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.StateDigest;
+import dev.purestock.engine.OutcomeCallback;
+import dev.purestock.engine.PrimitiveInventoryStore;
+import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.WaitStrategyKind;
+import dev.purestock.journal.Durability;
+import dev.purestock.journal.JournalRecovery;
+import dev.purestock.journal.JournalVerifier;
+import dev.purestock.journal.JournaledEngine;
+import dev.purestock.journal.RecoveredState;
+import dev.purestock.journal.ReplayProgress;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+
+/**
+ * Offers purchases to a journaled engine at fixed rates, stepping up until the engine saturates, and
+ * reports latency percentiles per rate.
+ *
+ * <p>Open loop: the send time of command {@code i} is scheduled as {@code start + i / rate}, whether or
+ * not the engine has answered earlier commands, and its latency is measured from that scheduled time to
+ * the moment its answer arrives (after the journal wrote it). When the engine or the sender stalls,
+ * every command scheduled during the stall counts the stall: coordinated omission is corrected rather
+ * than hidden.
+ *
+ * <p>After the run the harness checks correctness: no sku sold more than it received, the journal
+ * verifies (every record re-decided by the pure domain gives the journaled events) and the state
+ * recovered from the journal has the live engine's digest. It exits non-zero when a check fails.
+ */
+@CommandLine.Command(name = "latency", mixinStandardHelpOptions = true,
+        description = "Open-loop latency of the journaled engine at stepped offered rates.")
+public final class LatencyHarness implements Callable<Integer> {
+    private static final int WAREHOUSE = 0;
+    private static final int INTENDED_SLOTS = 1 << 21;
+    private static final long SPIN_BELOW_NANOS = 50_000;
+
+    @Option(names = "--rates", split = ",", description = "Offered rates in commands/s, stepped in order (default: ${DEFAULT-VALUE}).",
+            defaultValue = "100000,250000,500000,1000000,2000000")
+    private long[] rates;
+
+    @Option(names = "--seconds", defaultValue = "5", description = "Measured seconds per rate (default: ${DEFAULT-VALUE}).")
+    private double seconds;
+
+    @Option(names = "--warmup-seconds", defaultValue = "2", description = "Unmeasured seconds before each rate (default: ${DEFAULT-VALUE}).")
+    private double warmupSeconds;
+
+    @Option(names = "--skus", defaultValue = "100000", description = "Skus on sale (default: ${DEFAULT-VALUE}).")
+    private int skus;
+
+    @Option(names = "--stock", defaultValue = "1000000", description = "Units received per sku (default: ${DEFAULT-VALUE}).")
+    private long stock;
+
+    @Option(names = "--wait", defaultValue = "BLOCKING", description = "Engine wait strategy: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    private WaitStrategyKind wait;
+
+    @Option(names = "--ring", defaultValue = "65536", description = "Ring size, a power of two up to 2^20 (default: ${DEFAULT-VALUE}).")
+    private int ring;
+
+    @Option(names = "--durability", defaultValue = "PAGE_CACHE", description = "Journal durability: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    private Durability durability;
+
+    @Option(names = "--p99-threshold-us", defaultValue = "1000",
+            description = "A rate is sustainable when the sender kept its schedule and p99 stayed at or under this (default: ${DEFAULT-VALUE} µs).")
+    private double p99ThresholdMicros;
+
+    @Option(names = "--journal", description = "Journal directory (default: a new temporary directory, deleted afterwards).")
+    private Path journal;
+
+    @Option(names = "--out", description = "Directory for latency.tsv and one .hgrm percentile file per rate.")
+    private Path out;
+
+    /** Runs the harness from the command line. */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new LatencyHarness()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (ring > INTENDED_SLOTS / 2 || Integer.bitCount(ring) != 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--ring must be a power of two up to 2^20");
+        }
+        boolean temporary = journal == null;
+        Path dir = temporary ? Files.createTempDirectory("purestock-latency") : journal;
+        try {
+            return run(dir);
+        } finally {
+            if (temporary) {
+                deleteRecursively(dir);
+            }
+        }
+    }
+
+    private int run(Path dir) throws IOException {
+        Recording recording = new Recording(skus);
+        List<RateResult> results = new ArrayList<>();
+        long liveDigest;
+        try (JournaledEngine journaled = JournaledEngine.start(dir, durability, 0,
+                builder -> builder.ringSize(ring).waitStrategy(wait), ReplayProgress.NONE)) {
+            PurestockEngine engine = journaled.engine();
+            stockUp(engine);
+            long nextOrderId = 1;
+            for (long rate : rates) {
+                nextOrderId = offer(engine, recording, rate, warmupSeconds, nextOrderId).nextOrderId();
+                Phase measured = offer(engine, recording, rate, seconds, nextOrderId);
+                nextOrderId = measured.nextOrderId();
+                RateResult result = RateResult.of(rate, measured, p99ThresholdMicros);
+                results.add(result);
+                System.out.println(result.line());
+                if (!result.sustainable()) {
+                    break;
+                }
+            }
+            liveDigest = engine.digest(0).join();
+        }
+        printTable(results);
+        writeOut(results);
+        return checkCorrectness(dir, recording, liveDigest) ? 0 : 1;
+    }
+
+    private void stockUp(PurestockEngine engine) {
+        List<CompletableFuture<?>> pending = new ArrayList<>(skus * 2);
+        for (int sku = 0; sku < skus; sku++) {
+            pending.add(engine.submit(new Command.ListProduct(sku, 0)));
+            pending.add(engine.submit(new Command.ReceiveStock(sku, sku, WAREHOUSE, stock)));
+        }
+        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+    }
+
+    private Phase offer(PurestockEngine engine, Recording recording, long rate, double phaseSeconds, long firstOrderId) {
+        long count = Math.max(1, (long) (rate * phaseSeconds));
+        Histogram histogram = new Histogram(3_600_000_000_000L, 3);
+        recording.begin(histogram);
+        long completedBefore = recording.completed.get();
+        long start = System.nanoTime() + 1_000_000;
+        long maxLag = 0;
+        for (long i = 0; i < count; i++) {
+            long intended = start + (long) (i * 1e9 / rate);
+            long now = waitUntil(intended);
+            maxLag = Math.max(maxLag, now - intended);
+            long orderId = firstOrderId + i;
+            recording.intended[(int) (orderId & (INTENDED_SLOTS - 1))] = intended;
+            int sku = (int) ((orderId * 0x9E3779B97F4A7C15L >>> 1) % skus);
+            engine.submit(new Command.Purchase(orderId, orderId & 0xFFFFF, sku, WAREHOUSE, 1), recording);
+        }
+        long sendNanos = System.nanoTime() - start;
+        while (recording.completed.get() - completedBefore < count) {
+            LockSupport.parkNanos(100_000);
+        }
+        return new Phase(histogram, count, sendNanos, maxLag, firstOrderId + count);
+    }
+
+    private static long waitUntil(long intended) {
+        long now = System.nanoTime();
+        while (now < intended) {
+            if (intended - now > SPIN_BELOW_NANOS) {
+                LockSupport.parkNanos(intended - now - SPIN_BELOW_NANOS);
+            } else {
+                Thread.onSpinWait();
+            }
+            now = System.nanoTime();
+        }
+        return now;
+    }
+
+    private boolean checkCorrectness(Path dir, Recording recording, long liveDigest) {
+        boolean ok = true;
+        long oversold = 0;
+        for (int sku = 0; sku < skus; sku++) {
+            oversold += Math.max(0, recording.acceptedPerSku[sku] - stock);
+        }
+        System.out.printf(Locale.ROOT, "check: accepted=%d rejected=%d oversold-units=%d%n",
+                recording.accepted, recording.rejected, oversold);
+        ok &= oversold == 0;
+        JournalVerifier.Result verified = JournalVerifier.verify(dir, PrimitiveInventoryStore::new, ReplayProgress.NONE);
+        System.out.printf(Locale.ROOT, "check: journal records=%d verified=%s%s%n", verified.records(),
+                verified.matches(), verified.matches() ? "" : " first-divergence=" + verified.divergence());
+        ok &= verified.matches();
+        RecoveredState recovered = JournalRecovery.recover(dir, PrimitiveInventoryStore::new, ReplayProgress.NONE);
+        long recoveredDigest = StateDigest.of(recovered.store());
+        System.out.printf(Locale.ROOT, "check: live state-hash=%s recovered state-hash=%s%n",
+                StateDigest.format(liveDigest), StateDigest.format(recoveredDigest));
+        ok &= liveDigest == recoveredDigest;
+        System.out.println(ok ? "check: PASSED" : "check: FAILED");
+        return ok;
+    }
+
+    private void printTable(List<RateResult> results) {
+        System.out.println();
+        System.out.println(RateResult.HEADER);
+        results.forEach(r -> System.out.println(r.row()));
+        results.stream().filter(RateResult::sustainable).max(Comparator.comparingLong(RateResult::rate))
+                .ifPresentOrElse(
+                        r -> System.out.printf(Locale.ROOT, "sustainable rate: %d commands/s (p99 <= %.0f µs)%n", r.rate(), p99ThresholdMicros),
+                        () -> System.out.printf(Locale.ROOT, "sustainable rate: none of the offered rates (p99 <= %.0f µs)%n", p99ThresholdMicros));
+    }
+
+    private void writeOut(List<RateResult> results) throws IOException {
+        if (out == null) {
+            return;
+        }
+        Files.createDirectories(out);
+        try (PrintStream tsv = new PrintStream(Files.newOutputStream(out.resolve("latency.tsv")), true, "UTF-8")) {
+            tsv.println("# wait=" + wait + " durability=" + durability + " ring=" + ring + " skus=" + skus
+                    + " p99-threshold-us=" + p99ThresholdMicros);
+            tsv.println(RateResult.TSV_HEADER);
+            results.forEach(r -> tsv.println(r.tsv()));
+        }
+        for (RateResult r : results) {
+            try (PrintStream hgrm = new PrintStream(Files.newOutputStream(out.resolve("latency-" + r.rate() + ".hgrm")), true, "UTF-8")) {
+                r.histogram().outputPercentileDistribution(hgrm, 1000.0);
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
+                try {
+                    Files.delete(path);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+
+    /** Answers arrive here, on the engine's completion thread: one writer for every field. */
+    private static final class Recording implements OutcomeCallback {
+        final long[] intended = new long[INTENDED_SLOTS];
+        final long[] acceptedPerSku;
+        final AtomicLong completed = new AtomicLong();
+        long accepted;
+        long rejected;
+        private volatile Histogram histogram;
+
+        Recording(int skus) {
+            acceptedPerSku = new long[skus];
+        }
+
+        void begin(Histogram next) {
+            histogram = next;
+        }
+
+        @Override
+        public void onOutcome(int shard, long sequence, long time, List<Event> events) {
+            long answered = System.nanoTime();
+            long orderId;
+            switch (events.get(0)) {
+                case Event.PurchaseAccepted accepted -> {
+                    orderId = accepted.orderId();
+                    this.accepted++;
+                    acceptedPerSku[(int) accepted.lines().get(0).sku()]++;
+                }
+                case Event.Rejected rejection -> {
+                    orderId = rejection.ref();
+                    rejected++;
+                }
+                default -> throw new IllegalStateException("a purchase was answered with " + events);
+            }
+            histogram.recordValue(Math.max(0, answered - intended[(int) (orderId & (INTENDED_SLOTS - 1))]));
+            completed.lazySet(completed.get() + 1);
+        }
+
+        @Override
+        public void onFailure(Throwable cause) {
+            throw new IllegalStateException("the engine failed during the latency run", cause);
+        }
+    }
+
+    private record Phase(Histogram histogram, long count, long sendNanos, long maxLagNanos, long nextOrderId) {
+    }
+
+    private record RateResult(long rate, Histogram histogram, double achievedRate, double maxLagMicros,
+                              boolean sustainable) {
+        static final String HEADER = String.format(Locale.ROOT, "%12s %12s %10s %10s %10s %10s %10s %10s %12s %s",
+                "offered/s", "achieved/s", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs", "p99.99 µs", "max µs", "max lag µs", "sustainable");
+        static final String TSV_HEADER = "offered_per_s\tachieved_per_s\tp50_us\tp90_us\tp99_us\tp99_9_us\tp99_99_us\tmax_us\tmax_send_lag_us\tsustainable";
+
+        static RateResult of(long rate, Phase phase, double p99ThresholdMicros) {
+            double achieved = phase.count() * 1e9 / Math.max(1, phase.sendNanos());
+            double lagMicros = phase.maxLagNanos() / 1000.0;
+            boolean keptUp = achieved >= rate * 0.98;
+            boolean sustainable = keptUp && micros(phase.histogram(), 99.0) <= p99ThresholdMicros;
+            return new RateResult(rate, phase.histogram(), achieved, lagMicros, sustainable);
+        }
+
+        static double micros(Histogram h, double percentile) {
+            return h.getValueAtPercentile(percentile) / 1000.0;
+        }
+
+        String line() {
+            return String.format(Locale.ROOT, "rate %d/s: p50=%.1fµs p99=%.1fµs p99.99=%.1fµs max=%.1fµs achieved=%.0f/s%s",
+                    rate, micros(histogram, 50), micros(histogram, 99), micros(histogram, 99.99),
+                    histogram.getMaxValue() / 1000.0, achievedRate, sustainable ? "" : " (saturated)");
+        }
+
+        String row() {
+            return String.format(Locale.ROOT, "%12d %12.0f %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f %12.1f %s",
+                    rate, achievedRate, micros(histogram, 50), micros(histogram, 90), micros(histogram, 99),
+                    micros(histogram, 99.9), micros(histogram, 99.99), histogram.getMaxValue() / 1000.0,
+                    maxLagMicros, sustainable ? "yes" : "no");
+        }
+
+        String tsv() {
+            return String.format(Locale.ROOT, "%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%s",
+                    rate, achievedRate, micros(histogram, 50), micros(histogram, 90), micros(histogram, 99),
+                    micros(histogram, 99.9), micros(histogram, 99.99), histogram.getMaxValue() / 1000.0,
+                    maxLagMicros, sustainable);
+        }
+    }
+}

@@ -1,0 +1,218 @@
+package dev.purestock.benchmarks.report;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * Writes {@code docs/benchmarks.md} from the result directories that {@link BenchmarkSuite} and the
+ * latency harness leave under {@code docs/bench/<machine>/}: the machines, each headline figure beside
+ * its ceiling or baseline from the same run as a ratio, the latency tables and plots, and every raw JMH
+ * row. Machines are put side by side; nothing in the file is typed by hand.
+ */
+@CommandLine.Command(name = "report", mixinStandardHelpOptions = true,
+        description = "Writes docs/benchmarks.md from docs/bench/<machine>/ result directories.")
+public final class BenchmarkReport implements Callable<Integer> {
+
+    /** A headline figure: a JMH row, the row it is judged against, and the goal. */
+    private record Figure(String name, String value, String baseline, String goal, double goalRatio) {
+    }
+
+    private static final List<Figure> FIGURES = List.of(
+            new Figure("pure domain: decide + evolve, 1 thread, 100k skus, primitive store",
+                    "DomainBenchmark.decideAndEvolve|store=primitive", null, "≥ 10 M commands/s", 10_000_000),
+            new Figure("engine in memory, 1 producer vs raw Disruptor (same ring and topology, no-op handlers)",
+                    "EngineBenchmark.oneProducer|waitStrategy=$WAIT", "RawDisruptorBenchmark.oneProducer|waitStrategy=$WAIT", "≥ 0.5×", 0.5),
+            new Figure("engine in memory, 4 producers vs raw Disruptor",
+                    "EngineBenchmark.fourProducers|waitStrategy=$WAIT", "RawDisruptorBenchmark.fourProducers|waitStrategy=$WAIT", "≥ 0.5×", 0.5),
+            new Figure("engine in memory, 1 producer vs lock-based service",
+                    "EngineBenchmark.oneProducer|waitStrategy=$WAIT", "LockBasedBaselineBenchmark.oneProducer", "≥ 3×", 3),
+            new Figure("engine in memory, 4 producers vs lock-based service",
+                    "EngineBenchmark.fourProducers|waitStrategy=$WAIT", "LockBasedBaselineBenchmark.fourProducers", "≥ 3×", 3),
+            new Figure("engine journaled (page cache) vs raw Chronicle append of the same bytes",
+                    "JournalBenchmark.engineJournaled|durability=PAGE_CACHE", "JournalBenchmark.rawAppend|durability=PAGE_CACHE", "≥ 0.7×", 0.7),
+            new Figure("engine journaled (synced per batch) vs raw Chronicle append, synced per batch",
+                    "JournalBenchmark.engineJournaled|durability=SYNC_PER_BATCH", "JournalBenchmark.rawAppend|durability=SYNC_PER_BATCH", "≥ 0.7×", 0.7),
+            new Figure("replay (read, checksum, decode, evolve) vs raw Chronicle read",
+                    "JournalBenchmark.replay", "JournalBenchmark.rawRead", "≥ 0.7×", 0.7),
+            new Figure("2 shards, journaled, 4 producers vs 1 shard",
+                    "ShardedBenchmark.fourProducers|journal=chronicle|shards=2", "ShardedBenchmark.fourProducers|journal=chronicle|shards=1", "scales with cores", 0),
+            new Figure("4 shards, journaled, 4 producers vs 1 shard",
+                    "ShardedBenchmark.fourProducers|journal=chronicle|shards=4", "ShardedBenchmark.fourProducers|journal=chronicle|shards=1", "≥ 10 M/s on 16 cores", 0),
+            new Figure("snapshot of a million skus: write", "JournalBenchmark.snapshotWrite", null, "", 0),
+            new Figure("snapshot of a million skus: load", "JournalBenchmark.snapshotLoad", null, "", 0));
+
+    @Option(names = "--in", defaultValue = "docs/bench", description = "Directory holding one result directory per machine.")
+    private Path in;
+
+    @Option(names = "--out", defaultValue = "docs/benchmarks.md", description = "The Markdown file to write.")
+    private Path out;
+
+    /** Writes the report from the command line. */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchmarkReport()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        List<Machine> machines = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(in)) {
+            for (Path dir : dirs.filter(d -> Files.exists(d.resolve("machine.properties"))).sorted().toList()) {
+                machines.add(Machine.load(dir));
+            }
+        }
+        if (machines.isEmpty()) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "no result directories with machine.properties under " + in);
+        }
+        for (Machine machine : machines) {
+            List<Path> hgrm = machine.hgrmFiles();
+            if (!hgrm.isEmpty()) {
+                LatencyPlot.write(hgrm, machine.name + ": " + machine.props.getProperty("cores") + " cores, "
+                        + machine.props.getProperty("cpu") + ", " + machine.latencySettings, machine.dir.resolve("latency.png"));
+            }
+        }
+        Files.writeString(out, render(machines));
+        System.out.println("wrote " + out);
+        return 0;
+    }
+
+    private String render(List<Machine> machines) {
+        StringBuilder md = new StringBuilder();
+        md.append("# purestock benchmarks\n\n");
+        md.append("Written by `benchmarks/run.sh` from the raw results under `docs/bench/<machine>/` (JMH JSON, a flat\n")
+                .append("`results.tsv`, the latency percentiles); rerun the script rather than editing this file. Every ratio\n")
+                .append("compares two figures measured in the same run on the same machine. What the figures mean, what limits\n")
+                .append("them and what they cannot show: [performance.md](performance.md).\n\n");
+        md.append("## Machines\n\n| machine | cores | cpu | JDK | date | JMH settings | latency settings |\n|---|---|---|---|---|---|---|\n");
+        for (Machine m : machines) {
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |%n", m.name, m.props.getProperty("cores"),
+                    m.props.getProperty("cpu"), m.props.getProperty("jdk"), m.props.getProperty("date"),
+                    m.props.getProperty("settings"), m.latencySettings));
+        }
+        md.append("\n## Figures against their ceilings and baselines\n\n");
+        md.append("| figure | machine | value | baseline | ratio | goal | B/op |\n|---|---|---|---|---|---|---|\n");
+        for (Figure figure : FIGURES) {
+            for (Machine m : machines) {
+                Optional<Row> value = m.find(figure.value);
+                if (value.isEmpty()) {
+                    continue;
+                }
+                Optional<Row> baseline = figure.baseline == null ? Optional.empty() : m.find(figure.baseline);
+                String ratio = baseline.map(b -> String.format(Locale.ROOT, "%.2f×", value.get().score / b.score))
+                        .orElse(figure.goalRatio > 1000 ? String.format(Locale.ROOT, "%.2f× goal", value.get().score / figure.goalRatio) : "");
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |%n", figure.name, m.name,
+                        value.get().formatted(), baseline.map(Row::formatted).orElse(""), ratio, figure.goal, value.get().alloc));
+            }
+        }
+        md.append("\n## Open-loop latency, journal on\n\n");
+        md.append("Each command is timed from its *scheduled* send time to its durable answer, so a stall counts for every\n")
+                .append("command scheduled during it (no coordinated omission). Rates step up until the engine saturates. Command:\n")
+                .append("`benchmarks/run.sh` (the `LatencyHarness` step); the checks after the run (nothing oversold, the journal\n")
+                .append("verifies, the recovered state equals the live one) are printed in its log.\n\n");
+        for (Machine m : machines) {
+            if (m.latency.isEmpty()) {
+                continue;
+            }
+            md.append("### ").append(m.name).append("\n\n").append(m.latencySettings).append("\n\n");
+            md.append("| offered/s | achieved/s | p50 µs | p90 µs | p99 µs | p99.9 µs | p99.99 µs | max µs | sustainable |\n|---|---|---|---|---|---|---|---|---|\n");
+            for (String[] r : m.latency) {
+                md.append(String.format(Locale.ROOT, "| %,d | %,.0f | %s | %s | %s | %s | %s | %s | %s |%n", Long.parseLong(r[0]),
+                        Double.parseDouble(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[9].equals("true") ? "yes" : "no"));
+            }
+            md.append("\n![latency percentiles on ").append(m.name).append("](bench/").append(m.dir.getFileName()).append("/latency.png)\n\n");
+        }
+        md.append("## Every JMH result\n\n");
+        for (Machine m : machines) {
+            md.append("### ").append(m.name).append("\n\n| benchmark | params | threads | score | unit | B/op |\n|---|---|---|---|---|---|\n");
+            for (Row r : m.rows) {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s |%n", r.benchmark, r.params, r.threads,
+                        String.format(Locale.ROOT, "%,.1f ± %,.1f", r.score, r.error), r.unit, r.alloc));
+            }
+            md.append("\nRaw: [jmh.json](bench/").append(m.dir.getFileName()).append("/jmh.json)\n\n");
+        }
+        return md.toString();
+    }
+
+    private record Row(String benchmark, String params, int threads, double score, double error, String unit, String alloc) {
+        String formatted() {
+            return String.format(Locale.ROOT, "%,.0f %s", score, unit);
+        }
+
+        boolean matches(String benchmarkName, List<String> wantedParams) {
+            if (!benchmark.equals(benchmarkName)) {
+                return false;
+            }
+            List<String> have = List.of(params.split(","));
+            return have.containsAll(wantedParams);
+        }
+    }
+
+    private static final class Machine {
+        final Path dir;
+        final Properties props = new Properties();
+        final List<Row> rows = new ArrayList<>();
+        final List<String[]> latency = new ArrayList<>();
+        final String name;
+        String latencySettings = "";
+
+        private Machine(Path dir) {
+            this.dir = dir;
+            this.name = dir.getFileName().toString();
+        }
+
+        static Machine load(Path dir) throws IOException {
+            Machine m = new Machine(dir);
+            try (Reader reader = Files.newBufferedReader(dir.resolve("machine.properties"))) {
+                m.props.load(reader);
+            }
+            Path results = dir.resolve("results.tsv");
+            if (Files.exists(results)) {
+                for (String line : Files.readAllLines(results).subList(1, Files.readAllLines(results).size())) {
+                    String[] c = line.split("\t", -1);
+                    m.rows.add(new Row(c[0], c[1], Integer.parseInt(c[2]), Double.parseDouble(c[4]),
+                            Double.parseDouble(c[5]), c[6], c[7]));
+                }
+            }
+            Path latency = dir.resolve("latency.tsv");
+            if (Files.exists(latency)) {
+                for (String line : Files.readAllLines(latency)) {
+                    if (line.startsWith("# ")) {
+                        m.latencySettings = line.substring(2);
+                    } else if (!line.startsWith("offered")) {
+                        m.latency.add(line.split("\t"));
+                    }
+                }
+            }
+            return m;
+        }
+
+        Optional<Row> find(String spec) {
+            String wait = props.getProperty("wait", "BLOCKING");
+            String[] parts = spec.replace("$WAIT", wait).split("\\|");
+            List<String> wanted = List.of(parts).subList(1, parts.length);
+            return rows.stream().filter(r -> r.matches(parts[0], wanted)).findFirst();
+        }
+
+        List<Path> hgrmFiles() throws IOException {
+            try (Stream<Path> files = Files.list(dir)) {
+                return files.filter(f -> f.getFileName().toString().endsWith(".hgrm"))
+                        .sorted((a, b) -> Long.compare(rate(a), rate(b))).toList();
+            }
+        }
+
+        private static long rate(Path hgrm) {
+            return Long.parseLong(hgrm.getFileName().toString().replaceAll("\\D", ""));
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package dev.purestock.benchmarks.report;
+
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/**
+ * Runs every JMH benchmark of purestock with settings that fit the machine, with the GC profiler on, and
+ * writes the raw JMH JSON, a flat {@code results.tsv} and a {@code machine.properties} describing where
+ * it ran. {@link BenchmarkReport} turns one or more such directories into {@code docs/benchmarks.md}.
+ */
+@CommandLine.Command(name = "suite", mixinStandardHelpOptions = true,
+        description = "Runs the JMH suite with settings fit for this machine.")
+public final class BenchmarkSuite implements Callable<Integer> {
+
+    @Option(names = "--out", required = true, description = "Directory for jmh.json, results.tsv and machine.properties.")
+    private Path out;
+
+    @Option(names = "--machine", required = true, description = "A short name for this machine, e.g. dev-2core.")
+    private String machine;
+
+    @Option(names = "--include", defaultValue = "dev\\.purestock\\.benchmarks\\..*",
+            description = "Benchmarks to run, a regular expression (default: all).")
+    private String include;
+
+    @Option(names = "--quick", description = "Shortest settings that still warm up: for checking the suite, not for figures.")
+    private boolean quick;
+
+    @Option(names = "--short", description = "Fewer, shorter iterations (2 warmup, 3 measured, 1 s each): for a machine lent for minutes.")
+    private boolean brief;
+
+    /** Runs the suite from the command line. */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchmarkSuite()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws IOException, RunnerException {
+        Files.createDirectories(out);
+        int cores = Runtime.getRuntime().availableProcessors();
+        boolean small = cores <= 4;
+        List<String> jvmArgs = new ArrayList<>(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(arg -> arg.startsWith("--add-") || arg.startsWith("--enable-native-access")
+                        || arg.startsWith("--sun-misc-unsafe") || arg.startsWith("-Dchronicle"))
+                .toList());
+        jvmArgs.add("-Xms2g");
+        jvmArgs.add("-Xmx" + (small ? "6g" : "16g"));
+        ChainedOptionsBuilder options = new OptionsBuilder()
+                .include(include)
+                .forks(1)
+                .warmupIterations(quick ? 1 : brief ? 2 : small ? 3 : 4)
+                .warmupTime(TimeValue.seconds(quick || brief ? 1 : 2))
+                .measurementIterations(quick ? 1 : brief ? 3 : small ? 4 : 5)
+                .measurementTime(TimeValue.seconds(quick || brief ? 1 : 2))
+                .param("waitStrategy", wait(small))
+                .addProfiler(GCProfiler.class)
+                .jvmArgsAppend(jvmArgs.toArray(String[]::new))
+                .resultFormat(ResultFormatType.JSON)
+                .result(out.resolve("jmh.json").toString());
+        Collection<RunResult> results = new Runner(options.build()).run();
+        writeResults(results);
+        writeMachine(cores, small, settings(small));
+        return 0;
+    }
+
+    private void writeResults(Collection<RunResult> results) throws IOException {
+        try (PrintStream tsv = new PrintStream(Files.newOutputStream(out.resolve("results.tsv")), true, "UTF-8")) {
+            tsv.println("benchmark\tparams\tthreads\tmode\tscore\terror\tunit\talloc_bytes_per_op");
+            for (RunResult run : results) {
+                BenchmarkResult aggregate = run.getAggregatedResult();
+                Result<?> primary = aggregate.getPrimaryResult();
+                String benchmark = run.getParams().getBenchmark().replace("dev.purestock.benchmarks.", "");
+                String params = String.join(",", run.getParams().getParamsKeys().stream()
+                        .map(key -> key + "=" + run.getParams().getParam(key)).toList());
+                Result<?> alloc = aggregate.getSecondaryResults().get("·gc.alloc.rate.norm");
+                if (alloc == null) {
+                    alloc = aggregate.getSecondaryResults().get("gc.alloc.rate.norm");
+                }
+                tsv.printf(Locale.ROOT, "%s\t%s\t%d\t%s\t%.3f\t%.3f\t%s\t%s%n", benchmark, params,
+                        run.getParams().getThreads(), run.getParams().getMode().shortLabel(), primary.getScore(),
+                        primary.getScoreError(), primary.getScoreUnit(),
+                        alloc == null ? "" : String.format(Locale.ROOT, "%.1f", alloc.getScore()));
+                for (Map.Entry<String, Result> secondary : aggregate.getSecondaryResults().entrySet()) {
+                    if (!secondary.getKey().contains("gc.")) {
+                        Result<?> r = secondary.getValue();
+                        tsv.printf(Locale.ROOT, "%s:%s\t%s\t%d\t%s\t%.3f\t%.3f\t%s\t%n", benchmark, secondary.getKey(),
+                                params, run.getParams().getThreads(), run.getParams().getMode().shortLabel(),
+                                r.getScore(), r.getScoreError(), r.getScoreUnit());
+                    }
+                }
+            }
+        }
+    }
+
+    private String settings(boolean small) {
+        String iterations = quick ? "1x1s warmup, 1x1s measured" : brief ? "2x1s warmup, 3x1s measured"
+                : small ? "3x2s warmup, 4x2s measured" : "4x2s warmup, 5x2s measured";
+        return wait(small).toLowerCase(Locale.ROOT) + " wait, " + iterations + ", 1 fork, -prof gc";
+    }
+
+    private void writeMachine(int cores, boolean small, String settings) throws IOException {
+        Map<String, String> props = new TreeMap<>();
+        props.put("machine", machine);
+        props.put("cores", Integer.toString(cores));
+        props.put("cpu", cpuModel());
+        props.put("memory_gib", Long.toString(Runtime.getRuntime().maxMemory() >> 30));
+        props.put("jdk", System.getProperty("java.vm.name") + " " + Runtime.version());
+        props.put("date", LocalDate.now(ZoneOffset.UTC).toString());
+        props.put("wait", wait(small));
+        props.put("settings", settings);
+        try (PrintStream p = new PrintStream(Files.newOutputStream(out.resolve("machine.properties")), true, "UTF-8")) {
+            props.forEach((k, v) -> p.println(k + "=" + v));
+        }
+    }
+
+    /**
+     * Sleeping waits share a small machine best (the Disruptor's blocking strategy spins its downstream
+     * stages); with cores to spare, yielding waits cut the hand-off latency.
+     */
+    private static String wait(boolean small) {
+        return small ? "SLEEPING" : "YIELDING";
+    }
+
+    static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(line -> line.startsWith("model name"))
+                    .map(line -> line.substring(line.indexOf(':') + 1).trim())
+                    .findFirst().orElse(System.getProperty("os.arch"));
+        } catch (IOException e) {
+            return System.getProperty("os.arch");
+        }
+    }
+}
