@@ -5,6 +5,7 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.MapInventoryStore;
+import dev.purestock.engine.PrimitiveInventoryStore;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -55,7 +56,7 @@ public class DomainBenchmark {
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     /** Which store the domain reads and writes; see {@link StoreKind}. */
-    @Param({"map"})
+    @Param({"map", "primitive"})
     public String storeKind;
 
     /** How many skus the traffic spreads over. */
@@ -78,7 +79,9 @@ public class DomainBenchmark {
     /** The stores the benchmark knows by name. */
     enum StoreKind {
         /** The domain's reference store on JDK maps. */
-        MAP(MapInventoryStore::new);
+        MAP(MapInventoryStore::new),
+        /** The engine's store on Agrona's primitive-keyed maps. */
+        PRIMITIVE(PrimitiveInventoryStore::new);
 
         private final Supplier<InventoryStore> factory;
 

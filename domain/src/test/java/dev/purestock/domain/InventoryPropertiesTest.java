@@ -10,43 +10,45 @@ import dev.purestock.domain.Event.ReservationReleased;
 import dev.purestock.domain.Event.StockReceived;
 import dev.purestock.domain.Event.StockReserved;
 import dev.purestock.domain.Event.StockWrittenOff;
-import dev.purestock.domain.testing.InventoryArbitraries;
+import dev.purestock.domain.testing.InventoryGenerators;
 import dev.purestock.domain.testing.Recording;
 import dev.purestock.domain.testing.Timed;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.statistics.Statistics;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
 
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
 
 /**
- * The invariants of the inventory, checked over generated histories (see {@link InventoryArbitraries}):
+ * The invariants of the inventory, checked over generated histories (see {@link InventoryGenerators}):
  * small universes, colliding ids, repeats, nested batches and jumps in time.
  */
 class InventoryPropertiesTest {
     private static final int TRIES = 1000;
+    private static final int LONG_TRIES = 100;
     private static final int RECEIVED = 0;
     private static final int WRITTEN_OFF = 1;
     private static final int TAKEN = 2;
     private static final int RETURNED = 3;
 
-    @Provide
-    Arbitrary<List<Timed>> histories() {
-        return InventoryArbitraries.histories();
+    private static final Gen<List<Timed>> HISTORIES = InventoryGenerators.histories();
+    private static final Gen<List<Timed>> LONG_HISTORIES = InventoryGenerators.histories(400);
+
+    /** Checks {@code property} against {@code tries} generated histories; a failure reports the shrunk history. */
+    private static void forAllHistories(Gen<List<Timed>> histories, int tries, Consumer<List<Timed>> property) {
+        qt().withExamples(tries).forAll(histories).checkAssert(property);
     }
 
-    @Provide
-    Arbitrary<List<Timed>> longHistories() {
-        return InventoryArbitraries.histories(400);
+    private static void forAllHistories(Consumer<List<Timed>> property) {
+        forAllHistories(HISTORIES, TRIES, property);
     }
 
     /** One step of a history: the digest before, the events, and the store after they were applied. */
@@ -64,22 +66,21 @@ class InventoryPropertiesTest {
         }
     }
 
-    @Property(tries = TRIES)
-    void availableStockNeverGoesBelowZero(@ForAll("histories") List<Timed> history) {
-        run(history, (input, before, events, store) -> store.forEachPosition((sku, warehouse, available) ->
-                assertTrue(available >= 0, () -> "sku " + sku + " at " + warehouse + " has " + available
-                        + " after " + input)));
+    @Test
+    void availableStockNeverGoesBelowZero() {
+        forAllHistories(history -> run(history, (input, before, events, store) ->
+                store.forEachPosition((sku, warehouse, available) -> assertTrue(available >= 0,
+                        () -> "sku " + sku + " at " + warehouse + " has " + available + " after " + input))));
     }
 
-    @Property(tries = TRIES)
-    void acceptedUnitsNeverExceedWhatWasReceivedMinusWrittenOffPlusReturned(
-            @ForAll("histories") List<Timed> history) {
-        checkLedger(history);
+    @Test
+    void acceptedUnitsNeverExceedWhatWasReceivedMinusWrittenOffPlusReturned() {
+        forAllHistories(InventoryPropertiesTest::checkLedger);
     }
 
-    @Property(tries = 100)
-    void theLedgerHoldsOverLongHistoriesToo(@ForAll("longHistories") List<Timed> history) {
-        checkLedger(history);
+    @Test
+    void theLedgerHoldsOverLongHistoriesToo() {
+        forAllHistories(LONG_HISTORIES, LONG_TRIES, InventoryPropertiesTest::checkLedger);
     }
 
     /** Per position: units in (received, returned) and out (written off, taken), from the events alone. */
@@ -126,118 +127,135 @@ class InventoryPropertiesTest {
         return ledger.computeIfAbsent(List.of(sku, (long) warehouse), key -> new long[4]);
     }
 
-    @Property(tries = TRIES)
-    void perCustomerLimitsAreNeverExceeded(@ForAll("histories") List<Timed> history) {
-        Map<Long, Long> limits = new HashMap<>();
-        run(history, (input, before, events, store) -> {
-            for (Event event : events) {
-                List<LineChange> taken = switch (event) {
-                    case Event.ProductListed e -> {
-                        limits.put(e.sku(), e.perCustomerLimit());
-                        yield List.of();
-                    }
-                    case PurchaseAccepted e -> e.lines();
-                    case StockReserved e -> e.lines();
-                    default -> List.of();
-                };
-                for (LineChange line : taken) {
-                    long limit = limits.get(line.sku());
-                    assertTrue(limit == 0 || line.customerUnits() <= limit, () -> "a customer holds "
-                            + line.customerUnits() + " of sku " + line.sku() + " limited to " + limit + " after " + input);
-                }
-            }
-        });
-    }
-
-    @Property(tries = TRIES)
-    void customerCountsAreWhatTheirLiveOrdersHold(@ForAll("histories") List<Timed> history) {
-        InventoryStore store = Recording.of(history).store();
-        Map<List<Long>, Long> held = new HashMap<>();
-        store.forEachOrder(order -> {
-            if (order.status() == OrderStatus.PURCHASED || order.status() == OrderStatus.RESERVED
-                    || order.status() == OrderStatus.CONFIRMED) {
-                order.lines().forEach(line -> held.merge(List.of(order.customer(), line.sku()), line.quantity(), Long::sum));
-            }
-        });
-        Map<List<Long>, Long> counted = new HashMap<>();
-        store.forEachCustomerUnits((customer, sku, units) -> counted.put(List.of(customer, sku), units));
-        assertEquals(held, counted);
-    }
-
-    @Property(tries = TRIES)
-    void theSameCommandsGiveTheSameEventsAndTheSameDigest(@ForAll("histories") List<Timed> history) {
-        Recording first = Recording.of(history);
-        Recording second = Recording.of(history);
-        assertEquals(first.steps(), second.steps());
-        assertEquals(first.digest(), second.digest());
-    }
-
-    @Property(tries = TRIES)
-    void foldingTheEmittedEventsIntoAnEmptyStoreReproducesTheLiveState(@ForAll("histories") List<Timed> history) {
-        Recording live = Recording.of(history);
-        MapInventoryStore replayed = Recording.fold(live.events(), new MapInventoryStore());
-        assertEquals(StateDigest.format(live.digest()), StateDigest.format(StateDigest.of(replayed)));
-    }
-
-    @Property(tries = 100)
-    void foldingReproducesTheLiveStateOverLongHistoriesToo(@ForAll("longHistories") List<Timed> history) {
-        Recording live = Recording.of(history);
-        assertEquals(live.digest(), StateDigest.of(Recording.fold(live.events(), new MapInventoryStore())));
-    }
-
-    @Property(tries = TRIES)
-    void resubmittingACommandRightAfterItChangesNothing(@ForAll("histories") List<Timed> history) {
-        run(history, (input, before, events, store) -> {
-            boolean decidedAsAWhole = !Inventory.anyRejected(events) || isWholeRejection(events);
-            Statistics.label("first outcome").collect(decidedAsAWhole ? "decided as a whole" : "partly rejected");
-            if (!decidedAsAWhole) {
-                return;
-            }
-            long after = StateDigest.of(store);
-            List<Event> again = Inventory.decide(input.command(), input.now(), store);
-            Inventory.evolveAll(store, again);
-            assertEquals(after, StateDigest.of(store), () -> "repeating " + input + " after " + events + " gave " + again);
-            if (events.size() == 1 && (events.get(0) instanceof PurchaseAccepted || events.get(0) instanceof StockReserved
-                    || events.get(0) instanceof StockReceived || events.get(0) instanceof StockWrittenOff)) {
-                assertInstanceOf(Event.AlreadyApplied.class, again.get(0), () -> "repeat of " + input);
-            }
-        });
-    }
-
-    @Property(tries = TRIES)
-    void rejectionsNeverChangeTheState(@ForAll("histories") List<Timed> history) {
-        run(history, (input, before, events, store) -> {
-            if (!events.isEmpty() && events.stream().allMatch(Rejection.class::isInstance)) {
-                assertEquals(before, StateDigest.of(store), () -> input + " was rejected but changed the state");
-            }
-        });
-    }
-
-    @Property(tries = TRIES)
-    void decidingNeverChangesTheState(@ForAll("histories") List<Timed> history) {
-        MapInventoryStore store = new MapInventoryStore();
-        for (Timed timed : history) {
-            long before = StateDigest.of(store);
-            List<Event> events = Inventory.decide(timed.command(), timed.now(), store);
-            assertEquals(before, StateDigest.of(store), () -> "deciding " + timed + " changed the state");
-            Inventory.evolveAll(store, events);
-        }
-    }
-
-    @Property(tries = TRIES)
-    void anAtomicBatchOrAnOrderAppliesAllOrNothing(@ForAll("histories") List<Timed> history) {
-        run(history, (input, before, events, store) -> {
-            switch (input.command()) {
-                case Batch batch when batch.mode() == Batch.Mode.ATOMIC -> {
-                    if (Inventory.anyRejected(events)) {
-                        assertEquals(1, events.size(), () -> "aborted batch " + input + " left " + events);
-                        assertEquals(before, StateDigest.of(store));
+    @Test
+    void perCustomerLimitsAreNeverExceeded() {
+        forAllHistories(history -> {
+            Map<Long, Long> limits = new HashMap<>();
+            run(history, (input, before, events, store) -> {
+                for (Event event : events) {
+                    List<LineChange> taken = switch (event) {
+                        case Event.ProductListed e -> {
+                            limits.put(e.sku(), e.perCustomerLimit());
+                            yield List.of();
+                        }
+                        case PurchaseAccepted e -> e.lines();
+                        case StockReserved e -> e.lines();
+                        default -> List.of();
+                    };
+                    for (LineChange line : taken) {
+                        long limit = limits.get(line.sku());
+                        assertTrue(limit == 0 || line.customerUnits() <= limit, () -> "a customer holds "
+                                + line.customerUnits() + " of sku " + line.sku() + " limited to " + limit + " after " + input);
                     }
                 }
-                case Command.PlaceOrder order -> checkWholeOrder(order.lines(), before, events, store);
-                case Command.Reserve reservation -> checkWholeOrder(reservation.lines(), before, events, store);
-                default -> { }
+            });
+        });
+    }
+
+    @Test
+    void customerCountsAreWhatTheirLiveOrdersHold() {
+        forAllHistories(history -> {
+            InventoryStore store = Recording.of(history).store();
+            Map<List<Long>, Long> held = new HashMap<>();
+            store.forEachOrder(order -> {
+                if (order.status() == OrderStatus.PURCHASED || order.status() == OrderStatus.RESERVED
+                        || order.status() == OrderStatus.CONFIRMED) {
+                    order.lines().forEach(line -> held.merge(List.of(order.customer(), line.sku()), line.quantity(), Long::sum));
+                }
+            });
+            Map<List<Long>, Long> counted = new HashMap<>();
+            store.forEachCustomerUnits((customer, sku, units) -> counted.put(List.of(customer, sku), units));
+            assertEquals(held, counted);
+        });
+    }
+
+    @Test
+    void theSameCommandsGiveTheSameEventsAndTheSameDigest() {
+        forAllHistories(history -> {
+            Recording first = Recording.of(history);
+            Recording second = Recording.of(history);
+            assertEquals(first.steps(), second.steps());
+            assertEquals(first.digest(), second.digest());
+        });
+    }
+
+    @Test
+    void foldingTheEmittedEventsIntoAnEmptyStoreReproducesTheLiveState() {
+        forAllHistories(history -> {
+            Recording live = Recording.of(history);
+            MapInventoryStore replayed = Recording.fold(live.events(), new MapInventoryStore());
+            assertEquals(StateDigest.format(live.digest()), StateDigest.format(StateDigest.of(replayed)));
+        });
+    }
+
+    @Test
+    void foldingReproducesTheLiveStateOverLongHistoriesToo() {
+        forAllHistories(LONG_HISTORIES, LONG_TRIES, history -> {
+            Recording live = Recording.of(history);
+            assertEquals(live.digest(), StateDigest.of(Recording.fold(live.events(), new MapInventoryStore())));
+        });
+    }
+
+    @Test
+    void resubmittingACommandRightAfterItChangesNothing() {
+        forAllHistories(history -> {
+            run(history, (input, before, events, store) -> {
+                boolean decidedAsAWhole = !Inventory.anyRejected(events) || isWholeRejection(events);
+                if (!decidedAsAWhole) {
+                    return;
+                }
+                long after = StateDigest.of(store);
+                List<Event> again = Inventory.decide(input.command(), input.now(), store);
+                Inventory.evolveAll(store, again);
+                assertEquals(after, StateDigest.of(store), () -> "repeating " + input + " after " + events + " gave " + again);
+                if (events.size() == 1 && (events.get(0) instanceof PurchaseAccepted || events.get(0) instanceof StockReserved
+                        || events.get(0) instanceof StockReceived || events.get(0) instanceof StockWrittenOff)) {
+                    assertInstanceOf(Event.AlreadyApplied.class, again.get(0), () -> "repeat of " + input);
+                }
+            });
+        });
+    }
+
+    @Test
+    void rejectionsNeverChangeTheState() {
+        forAllHistories(history -> {
+            run(history, (input, before, events, store) -> {
+                if (!events.isEmpty() && events.stream().allMatch(Rejection.class::isInstance)) {
+                    assertEquals(before, StateDigest.of(store), () -> input + " was rejected but changed the state");
+                }
+            });
+        });
+    }
+
+    @Test
+    void decidingNeverChangesTheState() {
+        forAllHistories(history -> {
+            MapInventoryStore store = new MapInventoryStore();
+            for (Timed timed : history) {
+                long before = StateDigest.of(store);
+                List<Event> events = Inventory.decide(timed.command(), timed.now(), store);
+                assertEquals(before, StateDigest.of(store), () -> "deciding " + timed + " changed the state");
+                Inventory.evolveAll(store, events);
             }
+        });
+    }
+
+    @Test
+    void anAtomicBatchOrAnOrderAppliesAllOrNothing() {
+        forAllHistories(history -> {
+            run(history, (input, before, events, store) -> {
+                switch (input.command()) {
+                    case Batch batch when batch.mode() == Batch.Mode.ATOMIC -> {
+                        if (Inventory.anyRejected(events)) {
+                            assertEquals(1, events.size(), () -> "aborted batch " + input + " left " + events);
+                            assertEquals(before, StateDigest.of(store));
+                        }
+                    }
+                    case Command.PlaceOrder order -> checkWholeOrder(order.lines(), before, events, store);
+                    case Command.Reserve reservation -> checkWholeOrder(reservation.lines(), before, events, store);
+                    default -> { }
+                }
+            });
         });
     }
 
@@ -252,37 +270,43 @@ class InventoryPropertiesTest {
         }
     }
 
-    @Property(tries = TRIES)
-    void noReservationOutlivesAnExpiryTickAfterItsExpiry(@ForAll("histories") List<Timed> history) {
-        run(history, (input, before, events, store) -> {
-            if (input.command() instanceof ExpireReservations && events.size() < Limits.MAX_EXPIRIES_PER_COMMAND) {
-                store.forEachOrder(order -> assertFalse(
-                        order.status() == OrderStatus.RESERVED && order.expiresAt() <= input.now(),
-                        () -> "order " + order + " outlived the tick at " + input.now()));
-            }
-        });
-    }
-
-    @Property(tries = TRIES)
-    void aReservationIsOnlyConfirmedBeforeItsExpiry(@ForAll("histories") List<Timed> history) {
-        run(history, (input, before, events, store) -> {
-            for (Event event : events) {
-                if (event instanceof Event.ReservationConfirmed confirmed) {
-                    long expiresAt = store.order(confirmed.orderId()).expiresAt();
-                    assertTrue(input.now() < expiresAt,
-                            () -> "order " + confirmed.orderId() + " confirmed at " + input.now() + ", expired at " + expiresAt);
+    @Test
+    void noReservationOutlivesAnExpiryTickAfterItsExpiry() {
+        forAllHistories(history -> {
+            run(history, (input, before, events, store) -> {
+                if (input.command() instanceof ExpireReservations && events.size() < Limits.MAX_EXPIRIES_PER_COMMAND) {
+                    store.forEachOrder(order -> assertFalse(
+                            order.status() == OrderStatus.RESERVED && order.expiresAt() <= input.now(),
+                            () -> "order " + order + " outlived the tick at " + input.now()));
                 }
-            }
+            });
         });
     }
 
-    @Property(tries = TRIES)
-    void everyCommandIsAnsweredExceptAnIdleExpiryTick(@ForAll("histories") List<Timed> history) {
-        run(history, (input, before, events, store) -> {
-            if (events.isEmpty()) {
-                assertTrue(onlyExpiryTicks(input.command()), () -> input + " got no answer");
-                assertEquals(before, StateDigest.of(store));
-            }
+    @Test
+    void aReservationIsOnlyConfirmedBeforeItsExpiry() {
+        forAllHistories(history -> {
+            run(history, (input, before, events, store) -> {
+                for (Event event : events) {
+                    if (event instanceof Event.ReservationConfirmed confirmed) {
+                        long expiresAt = store.order(confirmed.orderId()).expiresAt();
+                        assertTrue(input.now() < expiresAt,
+                                () -> "order " + confirmed.orderId() + " confirmed at " + input.now() + ", expired at " + expiresAt);
+                    }
+                }
+            });
+        });
+    }
+
+    @Test
+    void everyCommandIsAnsweredExceptAnIdleExpiryTick() {
+        forAllHistories(history -> {
+            run(history, (input, before, events, store) -> {
+                if (events.isEmpty()) {
+                    assertTrue(onlyExpiryTicks(input.command()), () -> input + " got no answer");
+                    assertEquals(before, StateDigest.of(store));
+                }
+            });
         });
     }
 

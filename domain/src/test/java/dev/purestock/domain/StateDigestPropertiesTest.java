@@ -1,12 +1,8 @@
 package dev.purestock.domain;
 
-import dev.purestock.domain.testing.InventoryArbitraries;
+import dev.purestock.domain.testing.InventoryGenerators;
 import dev.purestock.domain.testing.Recording;
-import dev.purestock.domain.testing.Timed;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,27 +11,25 @@ import java.util.Random;
 import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.longs;
 
 class StateDigestPropertiesTest {
 
-    @Property(tries = 300)
-    void anyStateCopiedInShuffledOrderHasTheSameDigest(@ForAll("histories") List<Timed> history,
-                                                         @ForAll Random random) {
-        InventoryStore live = Recording.of(history).store();
-        List<Consumer<MutableInventory>> writes = new ArrayList<>();
-        live.forEachProduct(product -> writes.add(s -> s.putProduct(product)));
-        live.forEachPosition((sku, warehouse, available) -> writes.add(s -> s.putAvailable(sku, warehouse, available)));
-        live.forEachCustomerUnits((customer, sku, units) -> writes.add(s -> s.putCustomerUnits(customer, sku, units)));
-        live.forEachOrder(order -> writes.add(s -> s.putOrder(order)));
-        live.forEachMovement((id, fingerprint) -> writes.add(s -> s.putMovement(id, fingerprint)));
-        Collections.shuffle(writes, random);
-        MapInventoryStore copy = new MapInventoryStore();
-        writes.forEach(write -> write.accept(copy));
-        assertEquals(StateDigest.of(live), StateDigest.of(copy));
-    }
-
-    @Provide
-    Arbitrary<List<Timed>> histories() {
-        return InventoryArbitraries.histories();
+    @Test
+    void anyStateCopiedInShuffledOrderHasTheSameDigest() {
+        qt().withExamples(300).forAll(InventoryGenerators.histories(), longs().all()).checkAssert((history, shuffleSeed) -> {
+            InventoryStore live = Recording.of(history).store();
+            List<Consumer<MutableInventory>> writes = new ArrayList<>();
+            live.forEachProduct(product -> writes.add(s -> s.putProduct(product)));
+            live.forEachPosition((sku, warehouse, available) -> writes.add(s -> s.putAvailable(sku, warehouse, available)));
+            live.forEachCustomerUnits((customer, sku, units) -> writes.add(s -> s.putCustomerUnits(customer, sku, units)));
+            live.forEachOrder(order -> writes.add(s -> s.putOrder(order)));
+            live.forEachMovement((id, fingerprint) -> writes.add(s -> s.putMovement(id, fingerprint)));
+            Collections.shuffle(writes, new Random(shuffleSeed));
+            MapInventoryStore copy = new MapInventoryStore();
+            writes.forEach(write -> write.accept(copy));
+            assertEquals(StateDigest.of(live), StateDigest.of(copy));
+        });
     }
 }

@@ -8,10 +8,6 @@ import dev.purestock.domain.Order;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Product;
 import dev.purestock.domain.StateDigest;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -20,31 +16,28 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.quicktheories.QuickTheory.qt;
 
 /** The engine's primitive store behaves exactly like the domain's reference store. */
 class PrimitiveInventoryStoreTest {
 
-    @Provide
-    Arbitrary<List<CommandGenerators.TimedCommand>> runs() {
-        return CommandGenerators.timedSequences();
-    }
-
-    @Property(tries = 300)
-    void decidingAgainstEitherStoreGivesTheSameEventsAndDigest(
-            @ForAll("runs") List<CommandGenerators.TimedCommand> run) {
-        MapInventoryStore reference = new MapInventoryStore();
-        PrimitiveInventoryStore primitive = new PrimitiveInventoryStore(4);
-        long now = 1_000;
-        for (CommandGenerators.TimedCommand timed : run) {
-            now += timed.step();
-            List<Event> expected = Inventory.decide(timed.command(), now, reference);
-            List<Event> actual = Inventory.decide(timed.command(), now, primitive);
-            assertEquals(expected, actual, () -> "events of " + timed.command());
-            Inventory.evolveAll(reference, expected);
-            Inventory.evolveAll(primitive, actual);
-            assertEquals(StateDigest.of(reference), StateDigest.of(primitive), () -> "digest after " + timed.command());
-            assertEquals(due(reference, now + 100), due(primitive, now + 100), "due reservations");
-        }
+    @Test
+    void decidingAgainstEitherStoreGivesTheSameEventsAndDigest() {
+        qt().withExamples(300).forAll(CommandGenerators.timedSequences()).checkAssert(run -> {
+            MapInventoryStore reference = new MapInventoryStore();
+            PrimitiveInventoryStore primitive = new PrimitiveInventoryStore(4);
+            long now = 1_000;
+            for (CommandGenerators.TimedCommand timed : run) {
+                now += timed.step();
+                List<Event> expected = Inventory.decide(timed.command(), now, reference);
+                List<Event> actual = Inventory.decide(timed.command(), now, primitive);
+                assertEquals(expected, actual, () -> "events of " + timed.command());
+                Inventory.evolveAll(reference, expected);
+                Inventory.evolveAll(primitive, actual);
+                assertEquals(StateDigest.of(reference), StateDigest.of(primitive), () -> "digest after " + timed.command());
+                assertEquals(due(reference, now + 100), due(primitive, now + 100), "due reservations");
+            }
+        });
     }
 
     private static List<Long> due(InventoryState state, long now) {
