@@ -66,7 +66,8 @@ fi
 
 if [ -z "$only" ] || [ "$only" = latency ]; then
   rm -f "$out"/latency-*.hgrm
-  "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -cp "$jar" dev.purestock.benchmarks.latency.LatencyHarness \
+  "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Xlog:gc:file="$out/latency-gc.log" \
+    -cp "$jar" dev.purestock.benchmarks.latency.LatencyHarness \
     --wait "$wait" --rates "$rates" --seconds "$seconds" --warmup-seconds "$warmup" --out "$out" 2>&1 \
     | grep -v '^\[main\] INFO net.openhft' | tee "$out/latency.log"
 fi
