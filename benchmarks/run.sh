@@ -3,11 +3,13 @@
 # the JMH suite (GC profiler on) and the open-loop latency harness, then the report and latency plots.
 #
 # Usage: benchmarks/run.sh [--machine NAME] [--quick|--short] [--no-build] [--no-report] [--only jmh|latency]
+#                         [--include REGEX]
 #   --machine NAME  names the result directory docs/bench/NAME (default: <hostname>-<cores>core)
 #   --quick         one short iteration each: checks the suite runs, gives no figures worth quoting
 #   --short         fewer, shorter iterations (about 6 minutes in all): for a machine lent for minutes
 #   --no-build      use benchmarks/target/benchmarks.jar as it is
 #   --no-report     leave docs/benchmarks.md alone (e.g. on a machine without java.desktop for the plots)
+#   --include REGEX rerun only these JMH benchmarks; their rows replace those of the last full run
 # Environment: JAVA_HOME (a JDK or runtime 21+; found like ./purestock does when unset).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,7 +19,7 @@ cd "$root"
 
 cores="$(nproc)"
 machine="$(hostname -s)-${cores}core"
-quick="" brief="" build=1 report=1 only=""
+quick="" brief="" build=1 report=1 only="" include=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --machine) machine="$2"; shift 2 ;;
@@ -26,7 +28,8 @@ while [ $# -gt 0 ]; do
     --no-build) build=0; shift ;;
     --no-report) report=0; shift ;;
     --only) only="$2"; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --include) include=(--include "$2"); shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -61,7 +64,7 @@ if [ -n "$brief" ]; then seconds=3 warmup=1; fi
 
 if [ -z "$only" ] || [ "$only" = jmh ]; then
   "$java" "${flags[@]}" -cp "$jar" dev.purestock.benchmarks.report.BenchmarkSuite \
-    --machine "$machine" --out "$out" $quick $brief 2>&1 | tee "$out/jmh.log"
+    --machine "$machine" --out "$out" $quick $brief "${include[@]}" 2>&1 | tee "$out/jmh${include[*]:+-partial}.log"
 fi
 
 if [ -z "$only" ] || [ "$only" = latency ]; then

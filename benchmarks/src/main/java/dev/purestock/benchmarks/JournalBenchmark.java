@@ -7,6 +7,7 @@ import dev.purestock.engine.OutcomeCallback;
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.ShardState;
+import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalReader;
 import dev.purestock.journal.JournalRecovery;
@@ -65,6 +66,10 @@ public class JournalBenchmark {
         @Param({"PAGE_CACHE", "SYNC_PER_BATCH"})
         public Durability durability;
 
+        /** How the engine's stage threads wait. */
+        @Param({"BLOCKING"})
+        public WaitStrategyKind waitStrategy;
+
         Path dir;
         PurestockEngine engine;
         long next;
@@ -76,6 +81,7 @@ public class JournalBenchmark {
                     .shards(1)
                     .initialState(shard -> new ShardState(new PrimitiveInventoryStore(), 0, Long.MIN_VALUE))
                     .journal(shard -> JournalWriter.open(dir, durability))
+                    .waitStrategy(waitStrategy)
                     .build();
         }
 
@@ -89,6 +95,10 @@ public class JournalBenchmark {
     /** The same one-shard engine with no journal stage. */
     @State(Scope.Benchmark)
     public static class BareEngineState {
+        /** How the engine's stage threads wait. */
+        @Param({"BLOCKING"})
+        public WaitStrategyKind waitStrategy;
+
         PurestockEngine engine;
         long next;
 
@@ -97,6 +107,7 @@ public class JournalBenchmark {
             engine = PurestockEngine.builder()
                     .shards(1)
                     .initialState(shard -> new ShardState(new PrimitiveInventoryStore(), 0, Long.MIN_VALUE))
+                    .waitStrategy(waitStrategy)
                     .build();
         }
 

@@ -27,11 +27,17 @@ public final class BenchmarkReport implements Callable<Integer> {
 
     /** A headline figure: a JMH row, the row it is judged against, and the goal. */
     private record Figure(String name, String value, String baseline, String goal, double goalRatio) {
+        /** Whether the ratio meets the goal; only for figures whose goal is a ratio. */
+        String verdict(double ratio) {
+            return goalRatio == 0 ? "" : ratio >= goalRatio ? " ✓" : " ✗";
+        }
     }
 
     private static final List<Figure> FIGURES = List.of(
-            new Figure("pure domain: decide + evolve, 1 thread, 100k skus, primitive store",
-                    "DomainBenchmark.decideAndEvolve|store=primitive", null, "≥ 10 M commands/s", 10_000_000),
+            new Figure("pure domain: decide + evolve, 1 thread, 100k skus, the engine's primitive store vs decide alone",
+                    "DomainBenchmark.decideAndEvolve|storeKind=primitive", "DomainBenchmark.decideOnly|storeKind=primitive", "≥ 10 M commands/s", 0),
+            new Figure("pure domain: decide + evolve, the domain's reference map store vs the primitive store",
+                    "DomainBenchmark.decideAndEvolve|storeKind=map", "DomainBenchmark.decideAndEvolve|storeKind=primitive", "", 0),
             new Figure("engine in memory, 1 producer vs raw Disruptor (same ring and topology, no-op handlers)",
                     "EngineBenchmark.oneProducer|waitStrategy=$WAIT", "RawDisruptorBenchmark.oneProducer|waitStrategy=$WAIT", "≥ 0.5×", 0.5),
             new Figure("engine in memory, 4 producers vs raw Disruptor",
@@ -41,9 +47,9 @@ public final class BenchmarkReport implements Callable<Integer> {
             new Figure("engine in memory, 4 producers vs lock-based service",
                     "EngineBenchmark.fourProducers|waitStrategy=$WAIT", "LockBasedBaselineBenchmark.fourProducers", "≥ 3×", 3),
             new Figure("engine journaled (page cache) vs raw Chronicle append of the same bytes",
-                    "JournalBenchmark.engineJournaled|durability=PAGE_CACHE", "JournalBenchmark.rawAppend|durability=PAGE_CACHE", "≥ 0.7×", 0.7),
+                    "JournalBenchmark.engineJournaled|durability=PAGE_CACHE|waitStrategy=$WAIT", "JournalBenchmark.rawAppend|durability=PAGE_CACHE", "≥ 0.7×", 0.7),
             new Figure("engine journaled (synced per batch) vs raw Chronicle append, synced per batch",
-                    "JournalBenchmark.engineJournaled|durability=SYNC_PER_BATCH", "JournalBenchmark.rawAppend|durability=SYNC_PER_BATCH", "≥ 0.7×", 0.7),
+                    "JournalBenchmark.engineJournaled|durability=SYNC_PER_BATCH|waitStrategy=$WAIT", "JournalBenchmark.rawAppend|durability=SYNC_PER_BATCH", "≥ 0.7×", 0.7),
             new Figure("replay (read, checksum, decode, evolve) vs raw Chronicle read",
                     "JournalBenchmark.replay", "JournalBenchmark.rawRead", "≥ 0.7×", 0.7),
             new Figure("2 shards, journaled, 4 producers vs 1 shard",
@@ -94,10 +100,10 @@ public final class BenchmarkReport implements Callable<Integer> {
                 .append("`results.tsv`, the latency percentiles); rerun the script rather than editing this file. Every ratio\n")
                 .append("compares two figures measured in the same run on the same machine. What the figures mean, what limits\n")
                 .append("them and what they cannot show: [performance.md](performance.md).\n\n");
-        md.append("## Machines\n\n| machine | cores | cpu | JDK | date | JMH settings | latency settings |\n|---|---|---|---|---|---|---|\n");
+        md.append("## Machines\n\n| machine | cores | memory | cpu | JDK | date | JMH settings | latency settings |\n|---|---|---|---|---|---|---|---|\n");
         for (Machine m : machines) {
-            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |%n", m.name, m.props.getProperty("cores"),
-                    m.props.getProperty("cpu"), m.props.getProperty("jdk"), m.props.getProperty("date"),
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s GiB | %s | %s | %s | %s | %s |%n", m.name, m.props.getProperty("cores"),
+                    m.props.getProperty("memory_gib"), m.props.getProperty("cpu"), m.props.getProperty("jdk"), m.props.getProperty("date"),
                     m.props.getProperty("settings"), m.latencySettings));
         }
         md.append("\n## Figures against their ceilings and baselines\n\n");
@@ -109,10 +115,11 @@ public final class BenchmarkReport implements Callable<Integer> {
                     continue;
                 }
                 Optional<Row> baseline = figure.baseline == null ? Optional.empty() : m.find(figure.baseline);
-                String ratio = baseline.map(b -> String.format(Locale.ROOT, "%.2f×", value.get().score / b.score))
-                        .orElse(figure.goalRatio > 1000 ? String.format(Locale.ROOT, "%.2f× goal", value.get().score / figure.goalRatio) : "");
-                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |%n", figure.name, m.name,
-                        value.get().formatted(), baseline.map(Row::formatted).orElse(""), ratio, figure.goal, value.get().alloc));
+                String ratio = baseline.map(b -> String.format(Locale.ROOT, "%.2f×", value.get().score / b.score)).orElse("");
+                String verdict = baseline.map(b -> figure.verdict(value.get().score / b.score)).orElse("");
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s%s | %s |%n", figure.name, m.name,
+                        value.get().formatted(), baseline.map(Row::formatted).orElse(""), ratio, figure.goal, verdict,
+                        value.get().alloc));
             }
         }
         md.append("\n## Open-loop latency, journal on\n\n");
@@ -139,7 +146,11 @@ public final class BenchmarkReport implements Callable<Integer> {
                 md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s |%n", r.benchmark, r.params, r.threads,
                         String.format(Locale.ROOT, "%,.1f ± %,.1f", r.score, r.error), r.unit, r.alloc));
             }
-            md.append("\nRaw: [jmh.json](bench/").append(m.dir.getFileName()).append("/jmh.json)\n\n");
+            md.append("\nRaw: [jmh.json](bench/").append(m.dir.getFileName()).append("/jmh.json)");
+            if (Files.exists(m.dir.resolve("jmh-partial.json"))) {
+                md.append(", rerun rows: [jmh-partial.json](bench/").append(m.dir.getFileName()).append("/jmh-partial.json)");
+            }
+            md.append("\n\n");
         }
         return md.toString();
     }
@@ -147,6 +158,11 @@ public final class BenchmarkReport implements Callable<Integer> {
     private record Row(String benchmark, String params, int threads, double score, double error, String unit, String alloc) {
         String formatted() {
             return String.format(Locale.ROOT, "%,.0f %s", score, unit);
+        }
+
+        /** Whether this row's parameters include every parameter of {@code other} (a rerun of it). */
+        boolean hasAllParamsOf(Row other) {
+            return other.params.isEmpty() || List.of(params.split(",")).containsAll(List.of(other.params.split(",")));
         }
 
         boolean matches(String benchmarkName, List<String> wantedParams) {
@@ -176,12 +192,17 @@ public final class BenchmarkReport implements Callable<Integer> {
             try (Reader reader = Files.newBufferedReader(dir.resolve("machine.properties"))) {
                 m.props.load(reader);
             }
-            Path results = dir.resolve("results.tsv");
-            if (Files.exists(results)) {
-                for (String line : Files.readAllLines(results).subList(1, Files.readAllLines(results).size())) {
-                    String[] c = line.split("\t", -1);
-                    m.rows.add(new Row(c[0], c[1], Integer.parseInt(c[2]), Double.parseDouble(c[4]),
-                            Double.parseDouble(c[5]), c[6], c[7]));
+            for (String name : List.of("results.tsv", "results-partial.tsv")) {
+                Path results = dir.resolve(name);
+                if (Files.exists(results)) {
+                    List<String> lines = Files.readAllLines(results);
+                    for (String line : lines.subList(1, lines.size())) {
+                        String[] c = line.split("\t", -1);
+                        Row row = new Row(c[0], c[1], Integer.parseInt(c[2]), Double.parseDouble(c[4]),
+                                Double.parseDouble(c[5]), c[6], c[7]);
+                        m.rows.removeIf(r -> r.benchmark.equals(row.benchmark) && row.hasAllParamsOf(r));
+                        m.rows.add(row);
+                    }
                 }
             }
             Path latency = dir.resolve("latency.tsv");

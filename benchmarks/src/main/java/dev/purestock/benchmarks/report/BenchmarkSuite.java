@@ -36,6 +36,7 @@ import java.util.concurrent.Callable;
 @CommandLine.Command(name = "suite", mixinStandardHelpOptions = true,
         description = "Runs the JMH suite with settings fit for this machine.")
 public final class BenchmarkSuite implements Callable<Integer> {
+    private static final String ALL = "dev\\.purestock\\.benchmarks\\..*";
 
     @Option(names = "--out", required = true, description = "Directory for jmh.json, results.tsv and machine.properties.")
     private Path out;
@@ -43,8 +44,9 @@ public final class BenchmarkSuite implements Callable<Integer> {
     @Option(names = "--machine", required = true, description = "A short name for this machine, e.g. dev-2core.")
     private String machine;
 
-    @Option(names = "--include", defaultValue = "dev\\.purestock\\.benchmarks\\..*",
-            description = "Benchmarks to run, a regular expression (default: all).")
+    @Option(names = "--include", defaultValue = ALL,
+            description = "Benchmarks to run, a regular expression (default: all). A partial run writes results-partial.tsv, "
+                    + "whose rows replace the full run's in the report.")
     private String include;
 
     @Option(names = "--quick", description = "Shortest settings that still warm up: for checking the suite, not for figures.")
@@ -80,15 +82,18 @@ public final class BenchmarkSuite implements Callable<Integer> {
                 .addProfiler(GCProfiler.class)
                 .jvmArgsAppend(jvmArgs.toArray(String[]::new))
                 .resultFormat(ResultFormatType.JSON)
-                .result(out.resolve("jmh.json").toString());
+                .result(out.resolve(partial() ? "jmh-partial.json" : "jmh.json").toString());
         Collection<RunResult> results = new Runner(options.build()).run();
         writeResults(results);
-        writeMachine(cores, small, settings(small));
+        if (!partial()) {
+            writeMachine(cores, small, settings(small));
+        }
         return 0;
     }
 
     private void writeResults(Collection<RunResult> results) throws IOException {
-        try (PrintStream tsv = new PrintStream(Files.newOutputStream(out.resolve("results.tsv")), true, "UTF-8")) {
+        String name = partial() ? "results-partial.tsv" : "results.tsv";
+        try (PrintStream tsv = new PrintStream(Files.newOutputStream(out.resolve(name)), true, "UTF-8")) {
             tsv.println("benchmark\tparams\tthreads\tmode\tscore\terror\tunit\talloc_bytes_per_op");
             for (RunResult run : results) {
                 BenchmarkResult aggregate = run.getAggregatedResult();
@@ -116,6 +121,11 @@ public final class BenchmarkSuite implements Callable<Integer> {
         }
     }
 
+    /** A run of some benchmarks only: its rows replace the same rows of the last full run. */
+    private boolean partial() {
+        return !include.equals(ALL);
+    }
+
     private String settings(boolean small) {
         String iterations = quick ? "1x1s warmup, 1x1s measured" : brief ? "2x1s warmup, 3x1s measured"
                 : small ? "3x2s warmup, 4x2s measured" : "4x2s warmup, 5x2s measured";
@@ -127,7 +137,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
         props.put("machine", machine);
         props.put("cores", Integer.toString(cores));
         props.put("cpu", cpuModel());
-        props.put("memory_gib", Long.toString(Runtime.getRuntime().maxMemory() >> 30));
+        props.put("memory_gib", memoryGib());
         props.put("jdk", System.getProperty("java.vm.name") + " " + Runtime.version());
         props.put("date", LocalDate.now(ZoneOffset.UTC).toString());
         props.put("wait", wait(small));
@@ -143,6 +153,17 @@ public final class BenchmarkSuite implements Callable<Integer> {
      */
     private static String wait(boolean small) {
         return small ? "SLEEPING" : "YIELDING";
+    }
+
+    private static String memoryGib() {
+        try {
+            return Files.readAllLines(Path.of("/proc/meminfo")).stream()
+                    .filter(line -> line.startsWith("MemTotal:"))
+                    .map(line -> Long.toString(Long.parseLong(line.replaceAll("\\D", "")) >> 20))
+                    .findFirst().orElse("unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
     }
 
     static String cpuModel() {
