@@ -1,10 +1,8 @@
 package dev.purestock.benchmarks;
 
 import dev.purestock.domain.Command;
-import dev.purestock.domain.Event;
 import dev.purestock.domain.Limits;
 import dev.purestock.engine.DurabilityStage;
-import dev.purestock.engine.OutcomeCallback;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.Durability;
@@ -30,7 +28,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
@@ -104,11 +101,9 @@ public class ShardedBenchmark {
 
     /** One producer thread: its order ids, the shards it cycles through and a reusable callback. */
     @State(Scope.Thread)
-    public static class Producer implements OutcomeCallback {
+    public static class Producer extends CountingProducer {
         private long nextOrder;
         private int shards;
-        private long rejected;
-        private Throwable failure;
 
         /** Gives each thread its own range of order ids. */
         @Setup(Level.Trial)
@@ -121,26 +116,6 @@ public class ShardedBenchmark {
             long order = nextOrder++;
             return new Command.Purchase(order, order & 0xFFFFF, (order >>> 2) % SKUS_PER_WAREHOUSE,
                     (int) (order % shards), 1);
-        }
-
-        @Override
-        public void onOutcome(int shard, long sequence, long time, List<Event> events) {
-            if (events.getFirst() instanceof Event.Rejection) {
-                rejected++;
-            }
-        }
-
-        @Override
-        public void onFailure(Throwable cause) {
-            failure = cause;
-        }
-
-        /** A run that measured failures or rejections would measure the wrong thing: refuse it. */
-        @TearDown(Level.Trial)
-        public void check() {
-            if (failure != null || rejected != 0) {
-                throw new IllegalStateException("the engine refused purchases (" + rejected + " rejected)", failure);
-            }
         }
     }
 

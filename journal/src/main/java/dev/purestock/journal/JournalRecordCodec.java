@@ -88,29 +88,12 @@ public final class JournalRecordCodec {
     public static JournalRecord decode(byte[] bytes, int offset, int length) {
         Reader reader = new Reader(bytes, offset, length - CHECKSUM_LENGTH);
         reader.position = offset + VERSION_OFFSET;
-        int version = reader.uint16();
-        if (version > CURRENT_VERSION) {
-            throw new IllegalArgumentException("schema version " + version
-                    + " is newer than this purestock reads (" + CURRENT_VERSION + "); upgrade purestock");
-        }
+        int version = readableVersion(reader.uint16());
         int eventCount = reader.uint16();
         long sequence = reader.int64();
         long time = reader.int64();
         Command command = reader.command(version);
-        List<Event> events;
-        if (eventCount == 1) {
-            events = List.of(reader.event());
-        } else {
-            Event[] decoded = new Event[eventCount];
-            for (int i = 0; i < eventCount; i++) {
-                decoded[i] = reader.event();
-            }
-            events = List.of(decoded);
-        }
-        if (reader.position != reader.limit) {
-            throw new IllegalArgumentException((reader.limit - reader.position) + " bytes left after the events");
-        }
-        return new JournalRecord(sequence, time, command, events, version);
+        return new JournalRecord(sequence, time, command, eventsToTheEnd(reader, eventCount), version);
     }
 
     /**
@@ -122,14 +105,23 @@ public final class JournalRecordCodec {
     public static List<Event> decodeEvents(byte[] bytes, int offset, int length) {
         Reader reader = new Reader(bytes, offset, length - CHECKSUM_LENGTH);
         reader.position = offset + VERSION_OFFSET;
-        int version = reader.uint16();
+        int version = readableVersion(reader.uint16());
+        int eventCount = reader.uint16();
+        reader.position = offset + HEADER_LENGTH;
+        reader.skipCommand(version);
+        return eventsToTheEnd(reader, eventCount);
+    }
+
+    private static int readableVersion(int version) {
         if (version > CURRENT_VERSION) {
             throw new IllegalArgumentException("schema version " + version
                     + " is newer than this purestock reads (" + CURRENT_VERSION + "); upgrade purestock");
         }
-        int eventCount = reader.uint16();
-        reader.position = offset + HEADER_LENGTH;
-        reader.skipCommand(version);
+        return version;
+    }
+
+    /** Decodes {@code eventCount} events, which must fill the record up to its checksum. */
+    private static List<Event> eventsToTheEnd(Reader reader, int eventCount) {
         List<Event> events;
         if (eventCount == 1) {
             events = List.of(reader.event());

@@ -107,7 +107,7 @@ public final class BenchmarkReport implements Callable<Integer> {
                     m.props.getProperty("settings"), m.latencySettings));
         }
         md.append("\n## Figures against their ceilings and baselines\n\n");
-        md.append("| figure | machine | value | baseline | ratio | goal | B/op |\n|---|---|---|---|---|---|---|\n");
+        md.append("| figure | value | baseline | ratio | goal | B/op | machine | JDK | date |\n|---|---|---|---|---|---|---|---|---|\n");
         for (Figure figure : FIGURES) {
             for (Machine m : machines) {
                 Optional<Row> value = m.find(figure.value);
@@ -117,9 +117,10 @@ public final class BenchmarkReport implements Callable<Integer> {
                 Optional<Row> baseline = figure.baseline == null ? Optional.empty() : m.find(figure.baseline);
                 String ratio = baseline.map(b -> String.format(Locale.ROOT, "%.2f×", value.get().score / b.score)).orElse("");
                 String verdict = baseline.map(b -> figure.verdict(value.get().score / b.score)).orElse("");
-                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s%s | %s |%n", figure.name, m.name,
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s%s | %s | %s | %s | %s |%n", figure.name,
                         value.get().formatted(), baseline.map(Row::formatted).orElse(""), ratio, figure.goal, verdict,
-                        value.get().alloc));
+                        value.get().alloc, m.name, m.props.getProperty("jdk").replaceAll(".* ", "JDK "),
+                        m.props.getProperty("date")));
             }
         }
         md.append("\n## Open-loop latency, journal on\n\n");
