@@ -17,8 +17,9 @@ import java.util.function.Consumer;
  * <p>Composite keys are packed into one {@code long}: a stock position is {@code sku << 16 | warehouse}
  * and a customer's count is {@code customer << 32 | sku}, which is lossless because
  * {@link dev.purestock.domain.Limits} bounds skus and customers to 32 bits and warehouses to 16 bits.
- * The due-reservation index is a {@link TreeSet} ordered by expiry and then order id; only reservations
- * touch it.
+ * Orders live in primitive columns ({@link OrderColumns}), so a stored order is no object the garbage
+ * collector has to trace or copy. The due-reservation index is a {@link TreeSet} ordered by expiry and
+ * then order id; only reservations touch it.
  */
 public final class PrimitiveInventoryStore implements InventoryStore {
     private static final int DEFAULT_CAPACITY = 1024;
@@ -27,7 +28,7 @@ public final class PrimitiveInventoryStore implements InventoryStore {
     private final Long2ObjectHashMap<Product> products;
     private final Long2LongHashMap positions;
     private final Long2LongHashMap customerUnits;
-    private final Long2ObjectHashMap<Order> orders;
+    private final OrderColumns orders;
     private final Long2LongHashMap movements;
     private final TreeSet<Due> due = new TreeSet<>();
 
@@ -48,7 +49,7 @@ public final class PrimitiveInventoryStore implements InventoryStore {
         products = new Long2ObjectHashMap<>(expectedEntries, LOAD_FACTOR);
         positions = new Long2LongHashMap(expectedEntries, LOAD_FACTOR, NO_POSITION);
         customerUnits = new Long2LongHashMap(expectedEntries, LOAD_FACTOR, 0);
-        orders = new Long2ObjectHashMap<>(expectedEntries, LOAD_FACTOR);
+        orders = new OrderColumns(expectedEntries, LOAD_FACTOR);
         movements = new Long2LongHashMap(expectedEntries, LOAD_FACTOR, NO_MOVEMENT);
     }
 
@@ -128,7 +129,7 @@ public final class PrimitiveInventoryStore implements InventoryStore {
 
     @Override
     public void putOrder(Order order) {
-        orders.put(order.orderId(), order);
+        orders.put(order);
     }
 
     @Override
@@ -168,7 +169,7 @@ public final class PrimitiveInventoryStore implements InventoryStore {
 
     @Override
     public void forEachOrder(Consumer<Order> visitor) {
-        orders.forEachLong((id, order) -> visitor.accept(order));
+        orders.forEach(visitor);
     }
 
     @Override
