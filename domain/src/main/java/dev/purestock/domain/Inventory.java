@@ -471,6 +471,9 @@ public final class Inventory {
             }
             evolveAll(pending, decided);
             events.addAll(decided);
+            if (events.size() > Limits.MAX_EVENTS_PER_COMMAND) {
+                return reject(Reason.BATCH_TOO_LARGE, NO_REF);
+            }
         }
         return List.copyOf(events);
     }

@@ -30,6 +30,12 @@ public final class Limits {
     public static final int MAX_BATCH_DEPTH = 4;
     /** The most reservations one {@link Command.ExpireReservations} expires; the rest wait for the next one. */
     public static final int MAX_EXPIRIES_PER_COMMAND = 1024;
+    /**
+     * The most events one command may produce. Only a batch can come near it (expiries inside a batch
+     * produce up to {@link #MAX_EXPIRIES_PER_COMMAND} events each); a batch that would produce more is
+     * rejected as a whole with {@link Reason#BATCH_TOO_LARGE}, so every decision fits one journal record.
+     */
+    public static final int MAX_EVENTS_PER_COMMAND = 16_384;
 
     private Limits() {
     }

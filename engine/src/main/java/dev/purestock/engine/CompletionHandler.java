@@ -66,7 +66,9 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
         if (request.callback != null) {
             try {
                 request.callback.onOutcome(shard, decision.sequence, decision.time, decision.events);
-            } catch (RuntimeException e) {
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
                 isolated("the callback of command sequence " + decision.sequence, e);
             }
         }
@@ -76,7 +78,9 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
         for (OutcomeConsumer consumer : consumers) {
             try {
                 consumer.onOutcome(request.command, outcome);
-            } catch (Exception e) {
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
                 isolated("consumer " + consumer + " on command sequence " + decision.sequence, e);
             }
         }
@@ -86,7 +90,9 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
         if (request.callback != null) {
             try {
                 request.callback.onFailure(failure);
-            } catch (RuntimeException e) {
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
                 isolated("a failure callback", e);
             }
         }
@@ -105,7 +111,7 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
         }
     }
 
-    private void isolated(String what, Exception e) {
+    private void isolated(String what, Throwable e) {
         long count = isolatedFailures.incrementAndGet();
         LOG.warn("shard {}: {} threw; isolated, the shard goes on ({} such failures so far)", shard, what, count, e);
     }

@@ -11,14 +11,21 @@ import com.lmax.disruptor.EventHandler;
  * back until the next one arrives or the batch ends, and delivers it then with the right
  * {@code endOfBatch}. The Disruptor publishes this handler's progress only after the whole batch, so no
  * held command is ever counted as passed before the stage has it.
+ *
+ * <p>A stage may make a batch durable only at its end (a sync per batch), so when it fails, every command
+ * it took since its last completed batch is treated as failed, not only the one it failed on: none of
+ * them has been acknowledged yet, and none of them may be.
  */
 abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
         permits JournalHandler, ReplicationHandler {
+    private static final long NO_BATCH = -1;
+
     private final String role;
     private final ShardHealth health;
     private final DurabilityStage stage;
     private CommandSlot held;
     private long heldRingSequence;
+    private long batchStartRingSequence = NO_BATCH;
 
     DurabilityHandler(String role, ShardHealth health, DurabilityStage stage) {
         this.role = role;
@@ -49,10 +56,18 @@ abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
             return;
         }
         CommandSlot.Decision decision = slot.decision;
+        if (batchStartRingSequence == NO_BATCH) {
+            batchStartRingSequence = heldRingSequence;
+        }
         try {
             stage.onDecided(decision.sequence, decision.time, slot.request.command, decision.events, endOfBatch);
+            if (endOfBatch) {
+                batchStartRingSequence = NO_BATCH;
+            }
         } catch (Throwable e) {
-            health.fail(heldRingSequence, decision.sequence, role, e);
+            long unfinishedFrom = batchStartRingSequence;
+            batchStartRingSequence = NO_BATCH;
+            health.fail(unfinishedFrom, decision.sequence, role, e);
         }
     }
 

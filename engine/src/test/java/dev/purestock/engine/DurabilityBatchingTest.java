@@ -4,19 +4,27 @@ import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static dev.purestock.engine.EngineFixtures.list;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A durability stage learns where a batch ends even when the batch ends with a control slot. */
+/**
+ * A durability stage learns where a batch ends even when the batch ends with a control slot, and a
+ * stage that fails at the end of a batch (a sync that fails) gets none of that batch acknowledged.
+ */
 class DurabilityBatchingTest {
 
     @Test
@@ -51,6 +59,47 @@ class DurabilityBatchingTest {
                     "the digest slot ended the batch, so the command before it closes the stage's batch");
             long ends = endOfBatchBySequence.values().stream().filter(end -> end).count();
             assertTrue(ends <= 2, "the decision stage handed over at most two batches: " + endOfBatchBySequence);
+        }
+    }
+
+    @Test
+    void aStageThatFailsAtTheEndOfABatchGetsNoCommandOfThatBatchAcknowledged() {
+        AtomicLong durableUpTo = new AtomicLong(-1);
+        DurabilityStage syncedPerBatch = (long sequence, long time, Command command, List<Event> events,
+                                          boolean endOfBatch) -> {
+            if (endOfBatch) {
+                if (sequence == 5) {
+                    throw new IOException("no space left on device");
+                }
+                durableUpTo.set(sequence);
+            }
+        };
+        CountDownLatch allPublished = new CountDownLatch(1);
+        AtomicBoolean first = new AtomicBoolean(true);
+        try (PurestockEngine engine = PurestockEngine.builder().journal(s -> syncedPerBatch)
+                .clock(() -> {
+                    if (first.getAndSet(false)) {
+                        try {
+                            allPublished.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    return 1_000;
+                }).build()) {
+            List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                outcomes.add(engine.submit(list(i)));
+            }
+            allPublished.countDown();
+
+            for (CompletableFuture<Outcome> outcome : outcomes) {
+                CompletionException failed = assertThrows(CompletionException.class, outcome::join,
+                        () -> "acknowledged although its batch was never made durable (durable up to "
+                                + durableUpTo.get() + ")");
+                assertInstanceOf(EngineStoppedException.class, failed.getCause());
+            }
+            assertEquals(-1, durableUpTo.get());
         }
     }
 }

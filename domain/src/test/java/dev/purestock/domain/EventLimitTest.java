@@ -1,0 +1,63 @@
+package dev.purestock.domain;
+
+import dev.purestock.domain.Command.Batch;
+import dev.purestock.domain.Command.ExpireReservations;
+import dev.purestock.domain.Event.Rejected;
+import dev.purestock.domain.Event.ReservationExpired;
+import org.junit.jupiter.api.Test;
+
+import java.util.Collections;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EventLimitTest {
+    private static final long SKU = 7;
+    private static final int WAREHOUSE = 1;
+    private static final long EXPIRY = 100;
+    private static final int BATCHES_OF_EXPIRIES = Limits.MAX_EVENTS_PER_COMMAND / Limits.MAX_EXPIRIES_PER_COMMAND;
+
+    @Test
+    void aBatchThatWouldProduceMoreThanTheMostEventsIsRejectedWholeAndChangesNothing() {
+        MapInventoryStore store = storeWithDueReservations(Limits.MAX_EVENTS_PER_COMMAND + 1);
+        long before = StateDigest.of(store);
+
+        List<Event> events = Inventory.decide(expiries(BATCHES_OF_EXPIRIES + 1), EXPIRY, store);
+
+        assertEquals(List.of(new Rejected(Reason.BATCH_TOO_LARGE, -1)), events);
+        Inventory.evolveAll(store, events);
+        assertEquals(before, StateDigest.of(store));
+    }
+
+    @Test
+    void aBatchThatProducesExactlyTheMostEventsIsDecided() {
+        MapInventoryStore store = storeWithDueReservations(Limits.MAX_EVENTS_PER_COMMAND + 1);
+
+        List<Event> events = Inventory.decide(expiries(BATCHES_OF_EXPIRIES), EXPIRY, store);
+
+        assertEquals(Limits.MAX_EVENTS_PER_COMMAND, events.size());
+        assertTrue(events.stream().allMatch(ReservationExpired.class::isInstance));
+    }
+
+    private static Batch expiries(int count) {
+        return new Batch(Batch.Mode.INDEPENDENT, Collections.nCopies(count, new ExpireReservations()));
+    }
+
+    private static MapInventoryStore storeWithDueReservations(int reservations) {
+        MapInventoryStore store = new MapInventoryStore();
+        apply(store, new Command.ListProduct(SKU, 0), 0);
+        apply(store, new Command.ReceiveStock(1, SKU, WAREHOUSE, reservations), 0);
+        for (int order = 0; order < reservations; order++) {
+            apply(store, new Command.Reserve(order, order, List.of(new Line(SKU, WAREHOUSE, 1)), EXPIRY), 0);
+        }
+        assertEquals(0, store.available(SKU, WAREHOUSE));
+        return store;
+    }
+
+    private static void apply(MapInventoryStore store, Command command, long now) {
+        List<Event> events = Inventory.decide(command, now, store);
+        assertTrue(!Inventory.anyRejected(events), () -> command + " was rejected: " + events);
+        Inventory.evolveAll(store, events);
+    }
+}
