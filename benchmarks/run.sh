@@ -63,7 +63,8 @@ if [ -n "$quick" ]; then seconds=1 warmup=1; fi
 if [ -n "$brief" ]; then seconds=3 warmup=1; fi
 
 if [ -z "$only" ] || [ "$only" = jmh ]; then
-  "$java" "${flags[@]}" -cp "$jar" dev.purestock.benchmarks.report.BenchmarkSuite \
+  commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  "$java" "${flags[@]}" -Dpurestock.commit="$commit" -cp "$jar" dev.purestock.benchmarks.report.BenchmarkSuite \
     --machine "$machine" --out "$out" $quick $brief "${include[@]}" 2>&1 | tee "$out/jmh${include[*]:+-partial}.log"
 fi
 

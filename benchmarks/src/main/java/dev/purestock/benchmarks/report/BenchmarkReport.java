@@ -100,11 +100,11 @@ public final class BenchmarkReport implements Callable<Integer> {
                 .append("`results.tsv`, the latency percentiles); rerun the script rather than editing this file. Every ratio\n")
                 .append("compares two figures measured in the same run on the same machine. What the figures mean, what limits\n")
                 .append("them and what they cannot show: [performance.md](performance.md).\n\n");
-        md.append("## Machines\n\n| machine | cores | memory | cpu | JDK | date | JMH settings | latency settings |\n|---|---|---|---|---|---|---|---|\n");
+        md.append("## Machines\n\n| machine | cores | memory | cpu | JDK | date | code | JMH settings | latency settings |\n|---|---|---|---|---|---|---|---|---|\n");
         for (Machine m : machines) {
-            md.append(String.format(Locale.ROOT, "| %s | %s | %s GiB | %s | %s | %s | %s | %s |%n", m.name, m.props.getProperty("cores"),
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s GiB | %s | %s | %s | %s | %s | %s |%n", m.name, m.props.getProperty("cores"),
                     m.props.getProperty("memory_gib"), m.props.getProperty("cpu"), m.props.getProperty("jdk"), m.props.getProperty("date"),
-                    m.props.getProperty("settings"), m.latencySettings));
+                    m.props.getProperty("code", ""), m.props.getProperty("settings"), m.latencySettings));
         }
         md.append("\n## Figures against their ceilings and baselines\n\n");
         md.append("| figure | value | baseline | ratio | goal | B/op | machine | JDK | date |\n|---|---|---|---|---|---|---|---|---|\n");

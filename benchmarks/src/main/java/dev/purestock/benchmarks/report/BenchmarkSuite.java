@@ -141,6 +141,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
         props.put("jdk", System.getProperty("java.vm.name") + " " + Runtime.version());
         props.put("date", LocalDate.now(ZoneOffset.UTC).toString());
         props.put("wait", wait(small));
+        props.put("code", System.getProperty("purestock.commit", "unknown"));
         props.put("settings", settings);
         try (PrintStream p = new PrintStream(Files.newOutputStream(out.resolve("machine.properties")), true, "UTF-8")) {
             props.forEach((k, v) -> p.println(k + "=" + v));
