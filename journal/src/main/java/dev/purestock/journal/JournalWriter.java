@@ -55,7 +55,14 @@ public final class JournalWriter implements DurabilityStage {
         int length = codec.encode(sequence, time, command, events);
         ExcerptAppender out = appender();
         try (DocumentContext document = out.writingDocument()) {
-            document.wire().bytes().write(codec.buffer(), 0, length);
+            try {
+                document.wire().bytes().write(codec.buffer(), 0, length);
+            } catch (RuntimeException | Error e) {
+                // closing would commit the bytes written so far: a record that fails its checksum and stops
+                // every later recovery; dropping it leaves the journal whole, and the engine stops on the throw
+                document.rollbackOnClose();
+                throw e;
+            }
         }
         lastSequence = sequence;
         if (endOfBatch && durability == Durability.SYNC_PER_BATCH) {
