@@ -70,6 +70,7 @@ public final class SnapshotStore implements SnapshotWriter {
         Path temporary = dir.resolve(file.getFileName() + ".tmp");
         long bytes = SnapshotFile.write(temporary, lastSequence, time, store);
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        forceDirectory();
         SnapshotInfo info = new SnapshotInfo(lastSequence, time, file, bytes);
         List<SnapshotInfo> listed = new ArrayList<>(list());
         listed.removeIf(s -> s.lastSequence() == lastSequence);
@@ -178,5 +179,24 @@ public final class SnapshotStore implements SnapshotWriter {
         }
         Files.move(temporary, dir.resolve(MANIFEST), StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);
+        forceDirectory();
+    }
+
+    /**
+     * Forces the snapshot directory itself to the device, so that a rename just made survives a power loss
+     * (without it the manifest could name a file whose rename was lost).
+     */
+    private void forceDirectory() throws IOException {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(dir, StandardOpenOption.READ);
+        } catch (IOException e) {
+            // Some platforms (Windows) refuse to open a directory; there a rename is made durable by the file
+            // system itself, and nothing more can be done from Java.
+            return;
+        }
+        try (channel) {
+            channel.force(true);
+        }
     }
 }
