@@ -6,17 +6,23 @@ import dev.purestock.engine.PurestockEngine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Starts a one-shard {@link PurestockEngine} on a journal directory: recovers the state first (newest
- * snapshot, then the journal tail), then journals every command to the same directory and writes snapshots
- * there on the engine's policy and on {@link PurestockEngine#snapshot}.
- *
- * @param engine    the started engine; closing it closes the journal
- * @param recovered what recovery found
+ * A one-shard {@link PurestockEngine} on a journal directory: it removes snapshots the journal never reached, recovers the state (newest snapshot, then the journal tail),
+ * then journals every command to the same directory and writes snapshots there on the engine's policy and on
+ * {@link PurestockEngine#snapshot}. Closing it closes the engine and its journal.
  */
-public record JournaledEngine(PurestockEngine engine, RecoveredState recovered) implements AutoCloseable {
+public final class JournaledEngine implements AutoCloseable {
+    private final PurestockEngine engine;
+    private final RecoveredState recovered;
+
+    private JournaledEngine(PurestockEngine engine, RecoveredState recovered) {
+        this.engine = engine;
+        this.recovered = recovered;
+    }
 
     /**
      * Recovers {@code dir} and starts an engine on it.
@@ -35,19 +41,21 @@ public record JournaledEngine(PurestockEngine engine, RecoveredState recovered) 
     /**
      * Recovers {@code dir} and starts an engine on it, first pruning as {@code retention} says.
      *
-     * @throws UncheckedIOException when pruning fails
+     * @throws UncheckedIOException when removing stale snapshots or pruning fails
      */
     public static JournaledEngine start(Path dir, Durability durability, long snapshotEvery,
                                         RetentionPolicy retention, Consumer<PurestockEngine.Builder> tuning,
                                         ReplayProgress progress) {
+        List<String> notes = new ArrayList<>(removeStaleSnapshots(dir));
         if (retention.pruneCyclesOnStart() && JournalQueues.hasJournal(dir)) {
             try {
-                JournalPruner.prune(dir, retention.keepSnapshots());
+                notes.addAll(JournalPruner.prune(dir, retention.keepSnapshots()).notes());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot prune journal " + dir, e);
             }
         }
-        RecoveredState recovered = JournalRecovery.recover(dir, PrimitiveInventoryStore::new, progress);
+        RecoveredState recovered = JournalRecovery.recover(dir, PrimitiveInventoryStore::new, progress)
+                .withEarlierNotes(notes);
         SnapshotStore snapshots = new SnapshotStore(dir, retention.keepSnapshots());
         PurestockEngine.Builder builder = PurestockEngine.builder()
                 .shards(1)
@@ -57,6 +65,24 @@ public record JournaledEngine(PurestockEngine engine, RecoveredState recovered) 
                 .snapshotEvery(snapshotEvery);
         tuning.accept(builder);
         return new JournaledEngine(builder.build(), recovered);
+    }
+
+    private static List<String> removeStaleSnapshots(Path dir) {
+        try {
+            return JournalRecovery.removeSnapshotsAheadOfJournal(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove stale snapshots of journal " + dir, e);
+        }
+    }
+
+    /** The started engine; closing this closes it. */
+    public PurestockEngine engine() {
+        return engine;
+    }
+
+    /** What recovery found, with a note for every snapshot removed or skipped. */
+    public RecoveredState recovered() {
+        return recovered;
     }
 
     @Override

@@ -148,22 +148,72 @@ public final class SnapshotStore implements SnapshotWriter {
      */
     public synchronized List<SnapshotInfo> prune(int keepNewest) throws IOException {
         List<SnapshotInfo> listed = list();
-        List<SnapshotInfo> kept = listed.subList(Math.max(0, listed.size() - Math.max(1, keepNewest)), listed.size());
-        if (kept.size() < listed.size()) {
-            writeManifest(kept);
+        return retain(listed.subList(Math.max(0, listed.size() - Math.max(1, keepNewest)), listed.size()));
+    }
+
+    /**
+     * Removes from the manifest, and deletes, every snapshot above {@code lastJournaled}: the decision stage
+     * cuts a snapshot before the journal stage has written the commands it includes, so after a crash a
+     * snapshot can hold commands that were never journaled nor answered. Left in place, it would be loaded
+     * once the journal has grown past it with other commands at those sequences.
+     *
+     * @param lastJournaled the journal's last sequence, {@code -1} when it holds no record
+     * @return the snapshots removed, oldest first
+     */
+    public synchronized List<SnapshotInfo> removeAbove(long lastJournaled) throws IOException {
+        List<SnapshotInfo> listed = list();
+        List<SnapshotInfo> ahead = listed.stream().filter(s -> s.lastSequence() > lastJournaled).toList();
+        if (!ahead.isEmpty()) {
+            retain(listed.stream().filter(s -> s.lastSequence() <= lastJournaled).toList());
+            for (SnapshotInfo s : ahead) {
+                LOG.warn("snapshot at sequence {} is ahead of the journal (last sequence {}): its newest commands "
+                        + "were never journaled; removed {}", s.lastSequence(), lastJournaled, s.file());
+            }
+        }
+        return ahead;
+    }
+
+    /**
+     * Whether {@code info}'s file passes its checksum and says the sequence the manifest lists, without
+     * loading it; a failure is logged and added to {@code notes}.
+     */
+    boolean isUsable(SnapshotInfo info, List<String> notes) {
+        try {
+            SnapshotFile.Header header = SnapshotFile.check(info.file());
+            if (header.lastSequence() == info.lastSequence()) {
+                return true;
+            }
+            notes.add("snapshot " + info.file() + " says sequence " + header.lastSequence()
+                    + " but the manifest says " + info.lastSequence());
+        } catch (IOException | RuntimeException e) {
+            notes.add("snapshot " + info.file() + " is unusable (" + e.getMessage() + ")");
+        }
+        LOG.warn(notes.get(notes.size() - 1));
+        return false;
+    }
+
+    /**
+     * Keeps exactly {@code kept} in the manifest and deletes every other snapshot file.
+     *
+     * @return {@code kept}, oldest first
+     */
+    synchronized List<SnapshotInfo> retain(List<SnapshotInfo> kept) throws IOException {
+        List<SnapshotInfo> sorted = kept.stream().sorted(Comparator.comparingLong(SnapshotInfo::lastSequence)).toList();
+        if (!sorted.equals(list())) {
+            writeManifest(sorted);
         }
         if (Files.isDirectory(dir)) {
             try (var files = Files.list(dir)) {
                 for (Path file : files.toList()) {
                     String name = file.getFileName().toString();
-                    boolean listedFile = kept.stream().anyMatch(s -> s.file().getFileName().toString().equals(name));
+                    boolean listedFile = sorted.stream().anyMatch(s -> s.file().getFileName().toString().equals(name));
                     if (name.startsWith("snapshot-") && !listedFile) {
                         Files.deleteIfExists(file);
                     }
                 }
             }
         }
-        return List.copyOf(kept);
+        return sorted;
     }
 
     private void writeManifest(List<SnapshotInfo> listed) throws IOException {
