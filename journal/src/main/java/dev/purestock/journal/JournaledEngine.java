@@ -11,17 +11,20 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * A one-shard {@link PurestockEngine} on a journal directory: it removes snapshots the journal never reached, recovers the state (newest snapshot, then the journal tail),
+ * A one-shard {@link PurestockEngine} on a journal directory: it takes the directory's {@link JournalLock},
+ * removes snapshots the journal never reached, recovers the state (newest snapshot, then the journal tail),
  * then journals every command to the same directory and writes snapshots there on the engine's policy and on
- * {@link PurestockEngine#snapshot}. Closing it closes the engine and its journal.
+ * {@link PurestockEngine#snapshot}. Closing it closes the engine and its journal, then releases the lock.
  */
 public final class JournaledEngine implements AutoCloseable {
     private final PurestockEngine engine;
     private final RecoveredState recovered;
+    private final JournalLock lock;
 
-    private JournaledEngine(PurestockEngine engine, RecoveredState recovered) {
+    private JournaledEngine(PurestockEngine engine, RecoveredState recovered, JournalLock lock) {
         this.engine = engine;
         this.recovered = recovered;
+        this.lock = lock;
     }
 
     /**
@@ -32,6 +35,7 @@ public final class JournaledEngine implements AutoCloseable {
      * @param snapshotEvery cut a snapshot every this many commands ({@code 0}: only on demand)
      * @param tuning        further engine settings (ring size, wait strategy, clock)
      * @param progress      hears the replay's progress
+     * @throws JournalException when another process (or another engine in this one) uses {@code dir}
      */
     public static JournaledEngine start(Path dir, Durability durability, long snapshotEvery,
                                         Consumer<PurestockEngine.Builder> tuning, ReplayProgress progress) {
@@ -41,30 +45,37 @@ public final class JournaledEngine implements AutoCloseable {
     /**
      * Recovers {@code dir} and starts an engine on it, first pruning as {@code retention} says.
      *
+     * @throws JournalException     when another process (or another engine in this one) uses {@code dir}
      * @throws UncheckedIOException when removing stale snapshots or pruning fails
      */
     public static JournaledEngine start(Path dir, Durability durability, long snapshotEvery,
                                         RetentionPolicy retention, Consumer<PurestockEngine.Builder> tuning,
                                         ReplayProgress progress) {
-        List<String> notes = new ArrayList<>(removeStaleSnapshots(dir));
-        if (retention.pruneCyclesOnStart() && JournalQueues.hasJournal(dir)) {
-            try {
-                notes.addAll(JournalPruner.prune(dir, retention.keepSnapshots()).notes());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot prune journal " + dir, e);
+        JournalLock lock = JournalLock.acquire(dir);
+        try {
+            List<String> notes = new ArrayList<>(removeStaleSnapshots(dir));
+            if (retention.pruneCyclesOnStart() && JournalQueues.hasJournal(dir)) {
+                try {
+                    notes.addAll(JournalPruner.prune(dir, retention.keepSnapshots()).notes());
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot prune journal " + dir, e);
+                }
             }
+            RecoveredState recovered = JournalRecovery.recover(dir, PrimitiveInventoryStore::new, progress)
+                    .withEarlierNotes(notes);
+            SnapshotStore snapshots = new SnapshotStore(dir, retention.keepSnapshots());
+            PurestockEngine.Builder builder = PurestockEngine.builder()
+                    .shards(1)
+                    .initialState(shard -> recovered.toShardState())
+                    .journal(shard -> JournalWriter.open(dir, durability))
+                    .snapshotWriter(shard -> snapshots)
+                    .snapshotEvery(snapshotEvery);
+            tuning.accept(builder);
+            return new JournaledEngine(builder.build(), recovered, lock);
+        } catch (RuntimeException | Error e) {
+            lock.close();
+            throw e;
         }
-        RecoveredState recovered = JournalRecovery.recover(dir, PrimitiveInventoryStore::new, progress)
-                .withEarlierNotes(notes);
-        SnapshotStore snapshots = new SnapshotStore(dir, retention.keepSnapshots());
-        PurestockEngine.Builder builder = PurestockEngine.builder()
-                .shards(1)
-                .initialState(shard -> recovered.toShardState())
-                .journal(shard -> JournalWriter.open(dir, durability))
-                .snapshotWriter(shard -> snapshots)
-                .snapshotEvery(snapshotEvery);
-        tuning.accept(builder);
-        return new JournaledEngine(builder.build(), recovered);
     }
 
     private static List<String> removeStaleSnapshots(Path dir) {
@@ -87,6 +98,10 @@ public final class JournaledEngine implements AutoCloseable {
 
     @Override
     public void close() {
-        engine.close();
+        try {
+            engine.close();
+        } finally {
+            lock.close();
+        }
     }
 }

@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Restart equivalence through the real engine: the digest before close equals the digest after recovery. */
@@ -109,6 +110,21 @@ class JournaledEngineTest {
             assertNull(recovered.order(100), "never journaled");
             assertNull(recovered.order(101), "never journaled");
             assertEquals(4, recovered.available(1, 1));
+        }
+    }
+
+    @Test
+    void aSecondEngineOnTheSameDirectoryIsRefusedUntilTheFirstCloses() {
+        try (JournaledEngine first = start(0)) {
+            first.engine().submit(new Command.ListProduct(1, 0)).join();
+            JournalException refused = assertThrows(JournalException.class, () -> start(0));
+            assertEquals("journal " + dir + " is in use by another purestock process (lock "
+                    + dir.resolve("purestock.lock") + "); stop it first", refused.getMessage());
+            assertEquals(1, first.engine().submit(new Command.ListProduct(2, 0)).join().sequence(),
+                    "the refused start changed nothing");
+        }
+        try (JournaledEngine again = start(0)) {
+            assertEquals(2, again.recovered().nextSequence());
         }
     }
 
