@@ -11,6 +11,7 @@ import net.openhft.chronicle.wire.DocumentContext;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The journal stage: appends one record per decided command to a Chronicle Queue and, with
@@ -25,6 +26,7 @@ public final class JournalWriter implements DurabilityStage {
     private final JournalRecordCodec codec = new JournalRecordCodec();
     private ExcerptAppender appender;
     private long lastSequence = Long.MIN_VALUE;
+    private final AtomicLong published = new AtomicLong(Long.MIN_VALUE);
 
     private JournalWriter(SingleChronicleQueue queue, Durability durability) {
         this.queue = queue;
@@ -65,9 +67,18 @@ public final class JournalWriter implements DurabilityStage {
             }
         }
         lastSequence = sequence;
+        published.lazySet(sequence);
         if (endOfBatch && durability == Durability.SYNC_PER_BATCH) {
             out.sync();
         }
+    }
+
+    /**
+     * The sequence of the last record this writer appended, {@link Long#MIN_VALUE} before the first; safe to
+     * read from any thread (the snapshot writer reads it to know which snapshots the journal has reached).
+     */
+    public long lastSequenceWritten() {
+        return published.get();
     }
 
     /** The queue index of the last record this writer appended. */

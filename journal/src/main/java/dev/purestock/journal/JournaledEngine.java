@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -63,11 +64,20 @@ public final class JournaledEngine implements AutoCloseable {
             }
             RecoveredState recovered = JournalRecovery.recover(dir, PrimitiveInventoryStore::new, progress)
                     .withEarlierNotes(notes);
-            SnapshotStore snapshots = new SnapshotStore(dir, retention.keepSnapshots());
+            AtomicReference<JournalWriter> writer = new AtomicReference<>();
+            long recoveredEnd = recovered.nextSequence() - 1;
+            SnapshotStore snapshots = new SnapshotStore(dir, retention.keepSnapshots(), () -> {
+                JournalWriter current = writer.get();
+                return Math.max(recoveredEnd, current == null ? Long.MIN_VALUE : current.lastSequenceWritten());
+            });
             PurestockEngine.Builder builder = PurestockEngine.builder()
                     .shards(1)
                     .initialState(shard -> recovered.toShardState())
-                    .journal(shard -> JournalWriter.open(dir, durability))
+                    .journal(shard -> {
+                        JournalWriter opened = JournalWriter.open(dir, durability);
+                        writer.set(opened);
+                        return opened;
+                    })
                     .snapshotWriter(shard -> snapshots)
                     .snapshotEvery(snapshotEvery);
             tuning.accept(builder);

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -27,7 +28,9 @@ import java.util.function.Supplier;
  * way) lists it, so the manifest never names a half-written file.
  *
  * <p>As a {@link SnapshotWriter} it is what the engine calls on its snapshot policy; after each snapshot it
- * deletes all but the newest {@code keep}.
+ * deletes all but the newest {@code keep}, except that it keeps the newest snapshot the journal has reached
+ * while the newest {@code keep} are all ahead of it: the engine cuts a snapshot before its commands are
+ * journaled, and if the process dies meanwhile, that older snapshot is the one recovery can use.
  */
 public final class SnapshotStore implements SnapshotWriter {
     /** How many snapshots are kept by default: the newest and one to fall back on. */
@@ -38,6 +41,7 @@ public final class SnapshotStore implements SnapshotWriter {
 
     private final Path dir;
     private final int keep;
+    private final LongSupplier journaled;
 
     /** The snapshots of the journal in {@code journalDir}, keeping {@link #DEFAULT_KEEP}. */
     public SnapshotStore(Path journalDir) {
@@ -46,11 +50,20 @@ public final class SnapshotStore implements SnapshotWriter {
 
     /** The snapshots of the journal in {@code journalDir}, keeping the newest {@code keep} (at least 1). */
     public SnapshotStore(Path journalDir, int keep) {
+        this(journalDir, keep, () -> Long.MAX_VALUE);
+    }
+
+    /**
+     * The snapshots of the journal in {@code journalDir}, keeping the newest {@code keep} (at least 1) and the
+     * newest at or below {@code journaled} (the journal's last written sequence, read after each snapshot).
+     */
+    public SnapshotStore(Path journalDir, int keep, LongSupplier journaled) {
         if (keep < 1) {
             throw new IllegalArgumentException("keep at least one snapshot, got " + keep);
         }
         this.dir = journalDir.resolve("snapshots");
         this.keep = keep;
+        this.journaled = journaled;
     }
 
     /** A snapshot loaded into a store. */
@@ -62,7 +75,10 @@ public final class SnapshotStore implements SnapshotWriter {
         writeSnapshot(lastSequence, time, store);
     }
 
-    /** Writes a snapshot, lists it in the manifest and prunes beyond {@code keep}; returns what was listed. */
+    /**
+     * Writes a snapshot, lists it in the manifest and deletes beyond {@code keep} (see the class comment);
+     * returns what was listed.
+     */
     public synchronized SnapshotInfo writeSnapshot(long lastSequence, long time, InventoryStore store)
             throws IOException {
         Files.createDirectories(dir);
@@ -77,7 +93,7 @@ public final class SnapshotStore implements SnapshotWriter {
         listed.add(info);
         listed.sort(Comparator.comparingLong(SnapshotInfo::lastSequence));
         writeManifest(listed);
-        prune(keep);
+        retainAfterWrite(listed);
         LOG.info("snapshot at sequence {} written to {} ({} bytes)", lastSequence, file, bytes);
         return info;
     }
@@ -140,15 +156,15 @@ public final class SnapshotStore implements SnapshotWriter {
         return Optional.empty();
     }
 
-    /**
-     * Deletes all but the newest {@code keepNewest} snapshots and any file in the snapshot directory that
-     * the manifest does not list.
-     *
-     * @return the snapshots that remain, oldest first
-     */
-    public synchronized List<SnapshotInfo> prune(int keepNewest) throws IOException {
-        List<SnapshotInfo> listed = list();
-        return retain(listed.subList(Math.max(0, listed.size() - Math.max(1, keepNewest)), listed.size()));
+    private void retainAfterWrite(List<SnapshotInfo> listed) throws IOException {
+        List<SnapshotInfo> kept = new ArrayList<>(listed.subList(Math.max(0, listed.size() - keep), listed.size()));
+        long reached = journaled.getAsLong();
+        if (kept.stream().noneMatch(s -> s.lastSequence() <= reached)) {
+            listed.stream().filter(s -> s.lastSequence() <= reached)
+                    .reduce((older, newer) -> newer)
+                    .ifPresent(kept::add);
+        }
+        retain(kept);
     }
 
     /**
