@@ -116,6 +116,7 @@ final class DemoCommand implements Callable<Integer> {
         try (JournaledEngine journaled = JournaledEngine.start(dir, durability, snapshotEvery,
                 new RetentionPolicy(keepSnapshots, pruneOnStart), builder -> builder.waitStrategy(waitStrategy),
                 new ProgressBar(err, "recover"))) {
+            journaled.recovered().notes().forEach(note -> err.println("note: " + note));
             PurestockEngine engine = journaled.engine();
             InventoryStore store = journaled.recovered().store();
             long drop = nextDrop(store);

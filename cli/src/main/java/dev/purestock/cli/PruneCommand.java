@@ -1,9 +1,11 @@
 package dev.purestock.cli;
 
+import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalPruner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -11,9 +13,10 @@ import java.util.concurrent.Callable;
 
 /** {@code purestock prune}: deletes snapshots and journal cycles recovery no longer needs. */
 @Command(name = "prune", mixinStandardHelpOptions = true,
-        description = "Keeps the newest snapshots and deletes older ones, then deletes every journal cycle file "
-                + "whose records the oldest kept snapshot covers (never the current cycle). Run it while no engine "
-                + "writes to the directory.")
+        description = "Removes snapshots ahead of the journal, keeps the newest snapshots and deletes older ones, "
+                + "then deletes every journal cycle file whose records the oldest kept usable snapshot covers (never "
+                + "the current cycle; nothing without a usable snapshot). Takes the directory's lock: it refuses to "
+                + "run while an engine writes to the directory.")
 final class PruneCommand implements Callable<Integer> {
     @Mixin
     JournalDirOption journal;
@@ -28,16 +31,21 @@ final class PruneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (keep < 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--keep-snapshots must be at least 1, was " + keep);
+            throw new ParameterException(spec.commandLine(), "--keep-snapshots must be at least 1, was " + keep);
         }
         Cli.requireJournal(journal.dir);
-        JournalPruner.Result result = JournalPruner.prune(journal.dir, keep);
-        new Summary()
-                .put("snapshots-kept", result.snapshotsKept().size())
-                .put("cycles-deleted", result.cyclesDeleted().size())
-                .put("first-sequence", result.firstSequence())
-                .print(spec.commandLine().getOut(), false);
-        return 0;
+        JournalLock lock = JournalLock.acquire(journal.dir);
+        try {
+            JournalPruner.Result result = JournalPruner.prune(journal.dir, keep);
+            result.notes().forEach(note -> spec.commandLine().getErr().println("note: " + note));
+            new Summary()
+                    .put("snapshots-kept", result.snapshotsKept().size())
+                    .put("cycles-deleted", result.cyclesDeleted().size())
+                    .put("first-sequence", result.firstSequence())
+                    .print(spec.commandLine().getOut(), false);
+            return 0;
+        } finally {
+            lock.close();
+        }
     }
 }

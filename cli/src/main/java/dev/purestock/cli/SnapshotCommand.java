@@ -1,6 +1,7 @@
 package dev.purestock.cli;
 
 import dev.purestock.engine.PrimitiveInventoryStore;
+import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalRecovery;
 import dev.purestock.journal.RecoveredState;
 import dev.purestock.journal.SnapshotInfo;
@@ -8,22 +9,26 @@ import dev.purestock.journal.SnapshotStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code purestock snapshot}: cuts a snapshot offline. */
 @Command(name = "snapshot", mixinStandardHelpOptions = true,
-        description = "Cuts a snapshot of a journal that no engine is writing: recovers the state (newest snapshot "
-                + "plus tail), writes it as a snapshot at the last sequence and lists it in the manifest. A running "
+        description = "Cuts a snapshot of a journal that no engine is writing (it takes the directory's lock): "
+                + "removes snapshots ahead of the journal, recovers the state (newest snapshot plus tail), writes it as a snapshot at the last sequence and lists it in the manifest. A running "
                 + "engine cuts its own snapshots through its ring (PurestockEngine.snapshot, snapshotEvery).")
 final class SnapshotCommand implements Callable<Integer> {
     @Mixin
     JournalDirOption journal;
 
     @Option(names = "--keep", paramLabel = "N", defaultValue = "2",
-            description = "Snapshots to keep afterwards (default: ${DEFAULT-VALUE}).")
+            description = "Snapshots to keep afterwards (at least 1; default: ${DEFAULT-VALUE}).")
     int keep;
 
     @Spec
@@ -31,19 +36,31 @@ final class SnapshotCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Cli.requireJournal(journal.dir);
-        RecoveredState recovered = JournalRecovery.recover(journal.dir, PrimitiveInventoryStore::new,
-                new ProgressBar(spec.commandLine().getErr(), "replay"));
-        if (recovered.nextSequence() == 0) {
-            throw new IllegalStateException("the journal in " + journal.dir + " holds no command to snapshot");
+        if (keep < 1) {
+            throw new ParameterException(spec.commandLine(), "--keep must be at least 1, was " + keep);
         }
-        SnapshotInfo info = new SnapshotStore(journal.dir, keep)
-                .writeSnapshot(recovered.nextSequence() - 1, recovered.lastTime(), recovered.store());
-        new Summary()
-                .put("snapshot", info.file())
-                .put("last-sequence", info.lastSequence())
-                .put("bytes", info.bytes())
-                .print(spec.commandLine().getOut(), false);
-        return 0;
+        Cli.requireJournal(journal.dir);
+        JournalLock lock = JournalLock.acquire(journal.dir);
+        try {
+            PrintWriter err = spec.commandLine().getErr();
+            List<String> notes = new ArrayList<>(JournalRecovery.removeSnapshotsAheadOfJournal(journal.dir));
+            RecoveredState recovered = JournalRecovery.recover(journal.dir, PrimitiveInventoryStore::new,
+                    new ProgressBar(err, "replay"));
+            notes.addAll(recovered.notes());
+            notes.forEach(note -> err.println("note: " + note));
+            if (recovered.nextSequence() == 0) {
+                throw new IllegalStateException("the journal in " + journal.dir + " holds no command to snapshot");
+            }
+            SnapshotInfo info = new SnapshotStore(journal.dir, keep)
+                    .writeSnapshot(recovered.nextSequence() - 1, recovered.lastTime(), recovered.store());
+            new Summary()
+                    .put("snapshot", info.file())
+                    .put("last-sequence", info.lastSequence())
+                    .put("bytes", info.bytes())
+                    .print(spec.commandLine().getOut(), false);
+            return 0;
+        } finally {
+            lock.close();
+        }
     }
 }

@@ -1,5 +1,11 @@
 package dev.purestock.cli;
 
+import dev.purestock.domain.Command;
+import dev.purestock.domain.MapInventoryStore;
+import dev.purestock.journal.Durability;
+import dev.purestock.journal.JournaledEngine;
+import dev.purestock.journal.ReplayProgress;
+import dev.purestock.journal.SnapshotStore;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -156,6 +162,39 @@ class PurestockCliTest {
     }
 
     @Test
+    void snapshotAndPruneRefuseAJournalAnEngineIsWriting() {
+        Path dir = tmp.resolve("busy");
+        try (JournaledEngine running = JournaledEngine.start(dir, Durability.PAGE_CACHE, 0, builder -> { },
+                ReplayProgress.NONE)) {
+            running.engine().submit(new Command.ListProduct(1, 0)).join();
+            for (String command : List.of("snapshot", "prune")) {
+                Run refused = run(command, "--journal", dir.toString());
+                assertEquals(1, refused.code(), command);
+                assertEquals("purestock " + command + ": journal " + dir + " is in use by another purestock process "
+                        + "(lock " + dir.resolve("purestock.lock") + "); stop it first", oneLine(refused.err()));
+            }
+        }
+        Run snapshot = run("snapshot", "--journal", dir.toString());
+        assertEquals(0, snapshot.code(), snapshot.err());
+        assertEquals("0", snapshot.values().get("last-sequence"));
+    }
+
+    @Test
+    void theDemoReportsASnapshotAheadOfTheJournalThatItRemoves() throws Exception {
+        Path dir = tmp.resolve("stale");
+        Map<String, String> first = run(demo(dir)).values();
+        long ahead = Long.parseLong(first.get("last-sequence")) + 10;
+        new SnapshotStore(dir).write(ahead, 0, new MapInventoryStore());
+
+        Run again = run(demo(dir));
+
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.err().contains("note: removed snapshot at sequence " + ahead + ": it is ahead of the journal"),
+                again.err());
+        assertEquals("snapshot@" + first.get("last-sequence"), again.values().get("recovered-from"));
+    }
+
+    @Test
     void aCorruptJournalGivesOneLineNamingTheRecordAndExitOne() throws IOException {
         Path dir = tmp.resolve("corrupt");
         run(demo(dir));
@@ -191,6 +230,8 @@ class PurestockCliTest {
         assertUsage(run("dump"), "purestock dump: Missing required option: '--journal=DIR'");
         assertUsage(run("dump", "--journal", tmp.toString(), "--from", "5", "--to", "1"), "purestock dump: --to 1 is before --from 5");
         assertUsage(run("prune", "--journal", tmp.toString(), "--keep-snapshots", "0"), "purestock prune: --keep-snapshots must be at least 1");
+        assertUsage(run("snapshot", "--journal", tmp.resolve("missing").toString(), "--keep", "0"),
+                "purestock snapshot: --keep must be at least 1, was 0");
         assertUsage(run("launch"), "purestock: Unmatched argument at index 0: 'launch'");
     }
 

@@ -13,9 +13,12 @@ import java.util.List;
 
 /**
  * Deletes what recovery no longer needs: all but the newest snapshots, and every journal cycle file whose
- * records all lie at or before the oldest snapshot kept (so falling back to that snapshot still works). The
- * current cycle is never deleted. Run it while no engine writes to the directory: from {@code purestock
- * prune}, or before an engine starts.
+ * records all lie at or before the oldest kept snapshot that recovery could use (so falling back to it still
+ * works). Only a snapshot at or below the journal's last sequence that passes its checksum counts: snapshots
+ * ahead of the journal are removed first, and with no usable snapshot no cycle is deleted. When none of the
+ * newest snapshots is usable, the newest usable older one is kept as well. The current cycle is never
+ * deleted. Run it holding the directory's {@link JournalLock}: from {@code purestock prune}, or as a
+ * {@link JournaledEngine} starts.
  */
 public final class JournalPruner {
     private JournalPruner() {
@@ -27,18 +30,37 @@ public final class JournalPruner {
      * @param snapshotsKept   the snapshots that remain, oldest first
      * @param cyclesDeleted   the cycle files deleted
      * @param firstSequence   the first sequence the journal now holds, {@code -1} when empty
+     * @param notes           snapshots removed for being ahead of the journal or found unusable, and why
      */
-    public record Result(List<SnapshotInfo> snapshotsKept, List<Path> cyclesDeleted, long firstSequence) {
+    public record Result(List<SnapshotInfo> snapshotsKept, List<Path> cyclesDeleted, long firstSequence,
+                         List<String> notes) {
         public Result {
             snapshotsKept = List.copyOf(snapshotsKept);
             cyclesDeleted = List.copyOf(cyclesDeleted);
+            notes = List.copyOf(notes);
         }
     }
 
     /** Prunes the journal in {@code dir}, keeping the newest {@code keepSnapshots} snapshots. */
     public static Result prune(Path dir, int keepSnapshots) throws IOException {
         JournalQueues.requireJournal(dir);
-        List<SnapshotInfo> kept = new SnapshotStore(dir).prune(keepSnapshots);
+        List<String> notes = new ArrayList<>(JournalRecovery.removeSnapshotsAheadOfJournal(dir));
+        SnapshotStore snapshots = new SnapshotStore(dir);
+        List<SnapshotInfo> listed = snapshots.list();
+        List<SnapshotInfo> usable = new ArrayList<>();
+        for (SnapshotInfo info : listed) {
+            if (snapshots.isUsable(info, notes)) {
+                usable.add(info);
+            }
+        }
+        List<SnapshotInfo> newest = listed.subList(Math.max(0, listed.size() - Math.max(1, keepSnapshots)),
+                listed.size());
+        List<SnapshotInfo> keep = new ArrayList<>(newest);
+        if (!usable.isEmpty() && newest.stream().noneMatch(usable::contains)) {
+            keep.add(usable.get(usable.size() - 1));
+        }
+        List<SnapshotInfo> kept = snapshots.retain(keep);
+        long covered = kept.stream().filter(usable::contains).mapToLong(SnapshotInfo::lastSequence).min().orElse(-1);
         List<Path> deletable = new ArrayList<>();
         long firstSequence;
         try (SingleChronicleQueue queue = JournalQueues.forReading(dir);
@@ -57,7 +79,6 @@ public final class JournalPruner {
                     }
                 }
             }
-            long covered = kept.isEmpty() ? -1 : kept.get(0).lastSequence();
             int firstKept = 0;
             for (int i = 0; i + 1 < cycles.size(); i++) {
                 long lastInCycle = cycles.get(i + 1)[1] - 1;
@@ -78,6 +99,6 @@ public final class JournalPruner {
                 queue.refreshDirectoryListing();
             }
         }
-        return new Result(kept, deletable, firstSequence);
+        return new Result(kept, deletable, firstSequence, notes);
     }
 }

@@ -3,6 +3,7 @@ package dev.purestock.journal;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +45,29 @@ public final class JournalRecovery {
         try (JournalReader reader = JournalReader.open(dir)) {
             return recover(reader, null, stores, progress);
         }
+    }
+
+    /**
+     * Removes from the manifest, and deletes, every snapshot above the last sequence of the journal in
+     * {@code dir} (see {@link SnapshotStore#removeAbove}). Whatever is about to write to {@code dir} calls it
+     * first, holding the directory's {@link JournalLock}: once new commands are journaled at those sequences,
+     * such a snapshot would be taken for their state.
+     *
+     * @return one note per snapshot removed
+     */
+    public static List<String> removeSnapshotsAheadOfJournal(Path dir) throws IOException {
+        long lastJournaled = -1;
+        if (JournalQueues.hasJournal(dir)) {
+            try (JournalReader reader = JournalReader.open(dir)) {
+                lastJournaled = JournalBounds.of(reader).lastSequence();
+            }
+        }
+        List<String> notes = new ArrayList<>();
+        for (SnapshotInfo removed : new SnapshotStore(dir).removeAbove(lastJournaled)) {
+            notes.add("removed snapshot at sequence " + removed.lastSequence() + ": it is ahead of the journal (last "
+                    + "sequence " + lastJournaled + "), its newest commands were never journaled");
+        }
+        return notes;
     }
 
     static RecoveredState recover(JournalReader reader, SnapshotStore snapshots,

@@ -11,6 +11,7 @@ import net.openhft.chronicle.wire.DocumentContext;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The journal stage: appends one record per decided command to a Chronicle Queue and, with
@@ -25,6 +26,7 @@ public final class JournalWriter implements DurabilityStage {
     private final JournalRecordCodec codec = new JournalRecordCodec();
     private ExcerptAppender appender;
     private long lastSequence = Long.MIN_VALUE;
+    private final AtomicLong published = new AtomicLong(Long.MIN_VALUE);
 
     private JournalWriter(SingleChronicleQueue queue, Durability durability) {
         this.queue = queue;
@@ -55,12 +57,28 @@ public final class JournalWriter implements DurabilityStage {
         int length = codec.encode(sequence, time, command, events);
         ExcerptAppender out = appender();
         try (DocumentContext document = out.writingDocument()) {
-            document.wire().bytes().write(codec.buffer(), 0, length);
+            try {
+                document.wire().bytes().write(codec.buffer(), 0, length);
+            } catch (RuntimeException | Error e) {
+                // closing would commit the bytes written so far: a record that fails its checksum and stops
+                // every later recovery; dropping it leaves the journal whole, and the engine stops on the throw
+                document.rollbackOnClose();
+                throw e;
+            }
         }
         lastSequence = sequence;
+        published.lazySet(sequence);
         if (endOfBatch && durability == Durability.SYNC_PER_BATCH) {
             out.sync();
         }
+    }
+
+    /**
+     * The sequence of the last record this writer appended, {@link Long#MIN_VALUE} before the first; safe to
+     * read from any thread (the snapshot writer reads it to know which snapshots the journal has reached).
+     */
+    public long lastSequenceWritten() {
+        return published.get();
     }
 
     /** The queue index of the last record this writer appended. */

@@ -6,17 +6,27 @@ import dev.purestock.engine.PurestockEngine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
- * Starts a one-shard {@link PurestockEngine} on a journal directory: recovers the state first (newest
- * snapshot, then the journal tail), then journals every command to the same directory and writes snapshots
- * there on the engine's policy and on {@link PurestockEngine#snapshot}.
- *
- * @param engine    the started engine; closing it closes the journal
- * @param recovered what recovery found
+ * A one-shard {@link PurestockEngine} on a journal directory: it takes the directory's {@link JournalLock},
+ * removes snapshots the journal never reached, recovers the state (newest snapshot, then the journal tail),
+ * then journals every command to the same directory and writes snapshots there on the engine's policy and on
+ * {@link PurestockEngine#snapshot}. Closing it closes the engine and its journal, then releases the lock.
  */
-public record JournaledEngine(PurestockEngine engine, RecoveredState recovered) implements AutoCloseable {
+public final class JournaledEngine implements AutoCloseable {
+    private final PurestockEngine engine;
+    private final RecoveredState recovered;
+    private final JournalLock lock;
+
+    private JournaledEngine(PurestockEngine engine, RecoveredState recovered, JournalLock lock) {
+        this.engine = engine;
+        this.recovered = recovered;
+        this.lock = lock;
+    }
 
     /**
      * Recovers {@code dir} and starts an engine on it.
@@ -26,6 +36,7 @@ public record JournaledEngine(PurestockEngine engine, RecoveredState recovered) 
      * @param snapshotEvery cut a snapshot every this many commands ({@code 0}: only on demand)
      * @param tuning        further engine settings (ring size, wait strategy, clock)
      * @param progress      hears the replay's progress
+     * @throws JournalException when another process (or another engine in this one) uses {@code dir}
      */
     public static JournaledEngine start(Path dir, Durability durability, long snapshotEvery,
                                         Consumer<PurestockEngine.Builder> tuning, ReplayProgress progress) {
@@ -35,32 +46,72 @@ public record JournaledEngine(PurestockEngine engine, RecoveredState recovered) 
     /**
      * Recovers {@code dir} and starts an engine on it, first pruning as {@code retention} says.
      *
-     * @throws UncheckedIOException when pruning fails
+     * @throws JournalException     when another process (or another engine in this one) uses {@code dir}
+     * @throws UncheckedIOException when removing stale snapshots or pruning fails
      */
     public static JournaledEngine start(Path dir, Durability durability, long snapshotEvery,
                                         RetentionPolicy retention, Consumer<PurestockEngine.Builder> tuning,
                                         ReplayProgress progress) {
-        if (retention.pruneCyclesOnStart() && JournalQueues.hasJournal(dir)) {
-            try {
-                JournalPruner.prune(dir, retention.keepSnapshots());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot prune journal " + dir, e);
+        JournalLock lock = JournalLock.acquire(dir);
+        try {
+            List<String> notes = new ArrayList<>(removeStaleSnapshots(dir));
+            if (retention.pruneCyclesOnStart() && JournalQueues.hasJournal(dir)) {
+                try {
+                    notes.addAll(JournalPruner.prune(dir, retention.keepSnapshots()).notes());
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot prune journal " + dir, e);
+                }
             }
+            RecoveredState recovered = JournalRecovery.recover(dir, PrimitiveInventoryStore::new, progress)
+                    .withEarlierNotes(notes);
+            AtomicReference<JournalWriter> writer = new AtomicReference<>();
+            long recoveredEnd = recovered.nextSequence() - 1;
+            SnapshotStore snapshots = new SnapshotStore(dir, retention.keepSnapshots(), () -> {
+                JournalWriter current = writer.get();
+                return Math.max(recoveredEnd, current == null ? Long.MIN_VALUE : current.lastSequenceWritten());
+            });
+            PurestockEngine.Builder builder = PurestockEngine.builder()
+                    .shards(1)
+                    .initialState(shard -> recovered.toShardState())
+                    .journal(shard -> {
+                        JournalWriter opened = JournalWriter.open(dir, durability);
+                        writer.set(opened);
+                        return opened;
+                    })
+                    .snapshotWriter(shard -> snapshots)
+                    .snapshotEvery(snapshotEvery);
+            tuning.accept(builder);
+            return new JournaledEngine(builder.build(), recovered, lock);
+        } catch (RuntimeException | Error e) {
+            lock.close();
+            throw e;
         }
-        RecoveredState recovered = JournalRecovery.recover(dir, PrimitiveInventoryStore::new, progress);
-        SnapshotStore snapshots = new SnapshotStore(dir, retention.keepSnapshots());
-        PurestockEngine.Builder builder = PurestockEngine.builder()
-                .shards(1)
-                .initialState(shard -> recovered.toShardState())
-                .journal(shard -> JournalWriter.open(dir, durability))
-                .snapshotWriter(shard -> snapshots)
-                .snapshotEvery(snapshotEvery);
-        tuning.accept(builder);
-        return new JournaledEngine(builder.build(), recovered);
+    }
+
+    private static List<String> removeStaleSnapshots(Path dir) {
+        try {
+            return JournalRecovery.removeSnapshotsAheadOfJournal(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove stale snapshots of journal " + dir, e);
+        }
+    }
+
+    /** The started engine; closing this closes it. */
+    public PurestockEngine engine() {
+        return engine;
+    }
+
+    /** What recovery found, with a note for every snapshot removed or skipped. */
+    public RecoveredState recovered() {
+        return recovered;
     }
 
     @Override
     public void close() {
-        engine.close();
+        try {
+            engine.close();
+        } finally {
+            lock.close();
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.purestock.journal;
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.engine.ShardState;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -14,7 +15,7 @@ import java.util.List;
  * @param snapshotSequence the last sequence of the snapshot recovery started from, {@code -1} for none
  * @param replayedRecords  journal records replayed on top of the snapshot
  * @param replayedEvents   events those records held
- * @param notes            snapshots skipped and why
+ * @param notes            snapshots removed or skipped, and why
  */
 public record RecoveredState(InventoryStore store, long nextSequence, long lastTime, long snapshotSequence,
                              long replayedRecords, long replayedEvents, List<String> notes) {
@@ -25,6 +26,13 @@ public record RecoveredState(InventoryStore store, long nextSequence, long lastT
     /** The state the engine starts the shard from. */
     public ShardState toShardState() {
         return new ShardState(store, nextSequence, lastTime);
+    }
+
+    /** This state with {@code earlier} (what was done to the directory before recovery) ahead of its notes. */
+    RecoveredState withEarlierNotes(List<String> earlier) {
+        List<String> all = new ArrayList<>(earlier);
+        all.addAll(notes);
+        return new RecoveredState(store, nextSequence, lastTime, snapshotSequence, replayedRecords, replayedEvents, all);
     }
 
     /** Where recovery started, as a person reads it: {@code "empty"} or {@code "snapshot@<sequence>"}. */

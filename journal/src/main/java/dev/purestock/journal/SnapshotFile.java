@@ -124,15 +124,7 @@ final class SnapshotFile {
             checkChecksum(file, channel);
             channel.position(0);
             Decoder in = new Decoder(channel, channel.size() - 4);
-            if (in.int32() != MAGIC) {
-                throw new JournalCorruptException("snapshot " + file + " is not a purestock snapshot");
-            }
-            int version = in.int32();
-            if (version != FORMAT_VERSION) {
-                throw new JournalCorruptException("snapshot " + file + " has format version " + version
-                        + ", this purestock reads " + FORMAT_VERSION);
-            }
-            Header header = new Header(in.int64(), in.int64());
+            Header header = readHeader(file, in);
             long[] counts = new long[6];
             while (true) {
                 byte tag = in.int8();
@@ -166,14 +158,30 @@ final class SnapshotFile {
         }
     }
 
-    /** Reads only the header of {@code file}. */
-    static Header header(Path file) throws IOException {
+    /**
+     * Checks {@code file} without loading it: its checksum, magic and format version; returns its header.
+     *
+     * @throws JournalCorruptException when the file is damaged or not a snapshot
+     */
+    static Header check(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            Decoder in = new Decoder(channel, Math.min(channel.size(), 24));
-            in.int32();
-            in.int32();
-            return new Header(in.int64(), in.int64());
+            checkChecksum(file, channel);
+            channel.position(0);
+            Decoder in = new Decoder(channel, 24);
+            return readHeader(file, in);
         }
+    }
+
+    private static Header readHeader(Path file, Decoder in) {
+        if (in.int32() != MAGIC) {
+            throw new JournalCorruptException("snapshot " + file + " is not a purestock snapshot");
+        }
+        int version = in.int32();
+        if (version != FORMAT_VERSION) {
+            throw new JournalCorruptException("snapshot " + file + " has format version " + version
+                    + ", this purestock reads " + FORMAT_VERSION);
+        }
+        return new Header(in.int64(), in.int64());
     }
 
     private static Order readOrder(Decoder in) {

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -27,7 +28,9 @@ import java.util.function.Supplier;
  * way) lists it, so the manifest never names a half-written file.
  *
  * <p>As a {@link SnapshotWriter} it is what the engine calls on its snapshot policy; after each snapshot it
- * deletes all but the newest {@code keep}.
+ * deletes all but the newest {@code keep}, except that it keeps the newest snapshot the journal has reached
+ * while the newest {@code keep} are all ahead of it: the engine cuts a snapshot before its commands are
+ * journaled, and if the process dies meanwhile, that older snapshot is the one recovery can use.
  */
 public final class SnapshotStore implements SnapshotWriter {
     /** How many snapshots are kept by default: the newest and one to fall back on. */
@@ -38,6 +41,7 @@ public final class SnapshotStore implements SnapshotWriter {
 
     private final Path dir;
     private final int keep;
+    private final LongSupplier journaled;
 
     /** The snapshots of the journal in {@code journalDir}, keeping {@link #DEFAULT_KEEP}. */
     public SnapshotStore(Path journalDir) {
@@ -46,11 +50,20 @@ public final class SnapshotStore implements SnapshotWriter {
 
     /** The snapshots of the journal in {@code journalDir}, keeping the newest {@code keep} (at least 1). */
     public SnapshotStore(Path journalDir, int keep) {
+        this(journalDir, keep, () -> Long.MAX_VALUE);
+    }
+
+    /**
+     * The snapshots of the journal in {@code journalDir}, keeping the newest {@code keep} (at least 1) and the
+     * newest at or below {@code journaled} (the journal's last written sequence, read after each snapshot).
+     */
+    public SnapshotStore(Path journalDir, int keep, LongSupplier journaled) {
         if (keep < 1) {
             throw new IllegalArgumentException("keep at least one snapshot, got " + keep);
         }
         this.dir = journalDir.resolve("snapshots");
         this.keep = keep;
+        this.journaled = journaled;
     }
 
     /** A snapshot loaded into a store. */
@@ -62,7 +75,10 @@ public final class SnapshotStore implements SnapshotWriter {
         writeSnapshot(lastSequence, time, store);
     }
 
-    /** Writes a snapshot, lists it in the manifest and prunes beyond {@code keep}; returns what was listed. */
+    /**
+     * Writes a snapshot, lists it in the manifest and deletes beyond {@code keep} (see the class comment);
+     * returns what was listed.
+     */
     public synchronized SnapshotInfo writeSnapshot(long lastSequence, long time, InventoryStore store)
             throws IOException {
         Files.createDirectories(dir);
@@ -70,13 +86,14 @@ public final class SnapshotStore implements SnapshotWriter {
         Path temporary = dir.resolve(file.getFileName() + ".tmp");
         long bytes = SnapshotFile.write(temporary, lastSequence, time, store);
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        forceDirectory();
         SnapshotInfo info = new SnapshotInfo(lastSequence, time, file, bytes);
         List<SnapshotInfo> listed = new ArrayList<>(list());
         listed.removeIf(s -> s.lastSequence() == lastSequence);
         listed.add(info);
         listed.sort(Comparator.comparingLong(SnapshotInfo::lastSequence));
         writeManifest(listed);
-        prune(keep);
+        retainAfterWrite(listed);
         LOG.info("snapshot at sequence {} written to {} ({} bytes)", lastSequence, file, bytes);
         return info;
     }
@@ -139,30 +156,80 @@ public final class SnapshotStore implements SnapshotWriter {
         return Optional.empty();
     }
 
+    private void retainAfterWrite(List<SnapshotInfo> listed) throws IOException {
+        List<SnapshotInfo> kept = new ArrayList<>(listed.subList(Math.max(0, listed.size() - keep), listed.size()));
+        long reached = journaled.getAsLong();
+        if (kept.stream().noneMatch(s -> s.lastSequence() <= reached)) {
+            listed.stream().filter(s -> s.lastSequence() <= reached)
+                    .reduce((older, newer) -> newer)
+                    .ifPresent(kept::add);
+        }
+        retain(kept);
+    }
+
     /**
-     * Deletes all but the newest {@code keepNewest} snapshots and any file in the snapshot directory that
-     * the manifest does not list.
+     * Removes from the manifest, and deletes, every snapshot above {@code lastJournaled}: the decision stage
+     * cuts a snapshot before the journal stage has written the commands it includes, so after a crash a
+     * snapshot can hold commands that were never journaled nor answered. Left in place, it would be loaded
+     * once the journal has grown past it with other commands at those sequences.
      *
-     * @return the snapshots that remain, oldest first
+     * @param lastJournaled the journal's last sequence, {@code -1} when it holds no record
+     * @return the snapshots removed, oldest first
      */
-    public synchronized List<SnapshotInfo> prune(int keepNewest) throws IOException {
+    public synchronized List<SnapshotInfo> removeAbove(long lastJournaled) throws IOException {
         List<SnapshotInfo> listed = list();
-        List<SnapshotInfo> kept = listed.subList(Math.max(0, listed.size() - Math.max(1, keepNewest)), listed.size());
-        if (kept.size() < listed.size()) {
-            writeManifest(kept);
+        List<SnapshotInfo> ahead = listed.stream().filter(s -> s.lastSequence() > lastJournaled).toList();
+        if (!ahead.isEmpty()) {
+            retain(listed.stream().filter(s -> s.lastSequence() <= lastJournaled).toList());
+            for (SnapshotInfo s : ahead) {
+                LOG.warn("snapshot at sequence {} is ahead of the journal (last sequence {}): its newest commands "
+                        + "were never journaled; removed {}", s.lastSequence(), lastJournaled, s.file());
+            }
+        }
+        return ahead;
+    }
+
+    /**
+     * Whether {@code info}'s file passes its checksum and says the sequence the manifest lists, without
+     * loading it; a failure is logged and added to {@code notes}.
+     */
+    boolean isUsable(SnapshotInfo info, List<String> notes) {
+        try {
+            SnapshotFile.Header header = SnapshotFile.check(info.file());
+            if (header.lastSequence() == info.lastSequence()) {
+                return true;
+            }
+            notes.add("snapshot " + info.file() + " says sequence " + header.lastSequence()
+                    + " but the manifest says " + info.lastSequence());
+        } catch (IOException | RuntimeException e) {
+            notes.add("snapshot " + info.file() + " is unusable (" + e.getMessage() + ")");
+        }
+        LOG.warn(notes.get(notes.size() - 1));
+        return false;
+    }
+
+    /**
+     * Keeps exactly {@code kept} in the manifest and deletes every other snapshot file.
+     *
+     * @return {@code kept}, oldest first
+     */
+    synchronized List<SnapshotInfo> retain(List<SnapshotInfo> kept) throws IOException {
+        List<SnapshotInfo> sorted = kept.stream().sorted(Comparator.comparingLong(SnapshotInfo::lastSequence)).toList();
+        if (!sorted.equals(list())) {
+            writeManifest(sorted);
         }
         if (Files.isDirectory(dir)) {
             try (var files = Files.list(dir)) {
                 for (Path file : files.toList()) {
                     String name = file.getFileName().toString();
-                    boolean listedFile = kept.stream().anyMatch(s -> s.file().getFileName().toString().equals(name));
+                    boolean listedFile = sorted.stream().anyMatch(s -> s.file().getFileName().toString().equals(name));
                     if (name.startsWith("snapshot-") && !listedFile) {
                         Files.deleteIfExists(file);
                     }
                 }
             }
         }
-        return List.copyOf(kept);
+        return sorted;
     }
 
     private void writeManifest(List<SnapshotInfo> listed) throws IOException {
@@ -178,5 +245,24 @@ public final class SnapshotStore implements SnapshotWriter {
         }
         Files.move(temporary, dir.resolve(MANIFEST), StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);
+        forceDirectory();
+    }
+
+    /**
+     * Forces the snapshot directory itself to the device, so that a rename just made survives a power loss
+     * (without it the manifest could name a file whose rename was lost).
+     */
+    private void forceDirectory() throws IOException {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(dir, StandardOpenOption.READ);
+        } catch (IOException e) {
+            // Some platforms (Windows) refuse to open a directory; there a rename is made durable by the file
+            // system itself, and nothing more can be done from Java.
+            return;
+        }
+        try (channel) {
+            channel.force(true);
+        }
     }
 }

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -153,6 +154,30 @@ class JournalRecoveryTest {
         try (Stream<Path> files = Files.list(dir.resolve("snapshots"))) {
             assertEquals(3, files.count(), "two snapshots and the manifest");
         }
+    }
+
+    @Test
+    void theNewestSnapshotTheJournalReachedIsKeptWhileNewerOnesAreAheadOfIt() throws Exception {
+        AtomicLong journaled = new AtomicLong(150);
+        SnapshotStore snapshots = new SnapshotStore(dir, 1, journaled::get);
+        MapInventoryStore store = new MapInventoryStore();
+
+        snapshots.write(100, NOW, store);
+        snapshots.write(200, NOW, store);
+        assertEquals(List.of(100L, 200L), sequences(snapshots), "200 is ahead of the journal: 100 stays");
+        journaled.set(250);
+        snapshots.write(300, NOW, store);
+        assertEquals(List.of(200L, 300L), sequences(snapshots));
+        journaled.set(400);
+        snapshots.write(400, NOW, store);
+        assertEquals(List.of(400L), sequences(snapshots));
+        try (Stream<Path> files = Files.list(dir.resolve("snapshots"))) {
+            assertEquals(2, files.count(), "one snapshot and the manifest");
+        }
+    }
+
+    private static List<Long> sequences(SnapshotStore snapshots) {
+        return snapshots.list().stream().map(SnapshotInfo::lastSequence).toList();
     }
 
     @Test

@@ -103,6 +103,58 @@ class JournalToolsTest {
     }
 
     @Test
+    void pruningIgnoresASnapshotAheadOfTheJournalAndRemovesIt() throws Exception {
+        long digest = writeFourCycles();
+        MapInventoryStore ahead = new MapInventoryStore();
+        dev.purestock.domain.Inventory.evolve(ahead, new Event.ProductListed(99, 0));
+        new SnapshotStore(dir).write(50, NOW + 50, ahead);
+
+        JournalPruner.Result result = JournalPruner.prune(dir, 1);
+
+        assertEquals(List.of(29L), result.snapshotsKept().stream().map(SnapshotInfo::lastSequence).toList());
+        assertEquals(List.of(29L), new SnapshotStore(dir).list().stream().map(SnapshotInfo::lastSequence).toList());
+        assertEquals(3, result.cyclesDeleted().size());
+        assertTrue(result.notes().get(0).startsWith("removed snapshot at sequence 50"), result.notes().toString());
+        RecoveredState recovered = JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals("snapshot@29", recovered.recoveredFrom());
+        assertEquals(digest, StateDigest.of(recovered.store()));
+    }
+
+    @Test
+    void pruningKeepsTheCyclesAfterTheNewestUsableSnapshotWhenTheNewestIsDamaged() throws Exception {
+        long digest = writeFourCycles();
+        List<SnapshotInfo> snapshots = new SnapshotStore(dir).list();
+        JournalRecoveryTest.flipByte(snapshots.get(1).file(), snapshots.get(1).bytes() / 2);
+
+        JournalPruner.Result result = JournalPruner.prune(dir, 1);
+
+        assertEquals(List.of(19L, 29L), result.snapshotsKept().stream().map(SnapshotInfo::lastSequence).toList(),
+                "the damaged newest and the newest usable one");
+        assertEquals(2, result.cyclesDeleted().size(), "only the cycles snapshot 19 covers");
+        assertEquals(20, result.firstSequence());
+        assertTrue(result.notes().get(0).contains("fails its checksum"), result.notes().toString());
+        RecoveredState recovered = JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals("snapshot@19", recovered.recoveredFrom());
+        assertEquals(digest, StateDigest.of(recovered.store()));
+    }
+
+    @Test
+    void pruningWithoutAUsableSnapshotDeletesNoCycle() throws Exception {
+        long digest = writeFourCycles();
+        for (SnapshotInfo snapshot : new SnapshotStore(dir).list()) {
+            JournalRecoveryTest.flipByte(snapshot.file(), snapshot.bytes() / 2);
+        }
+
+        JournalPruner.Result result = JournalPruner.prune(dir, 1);
+
+        assertEquals(List.of(), result.cyclesDeleted());
+        assertEquals(0, result.firstSequence());
+        RecoveredState recovered = JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals("empty", recovered.recoveredFrom());
+        assertEquals(digest, StateDigest.of(recovered.store()));
+    }
+
+    @Test
     void aJournaledEngineWithAPruningPolicyPrunesCoveredCyclesBeforeItStarts() throws Exception {
         long digest = writeFourCycles();
         try (JournaledEngine journaled = JournaledEngine.start(dir, Durability.PAGE_CACHE, 0,
@@ -113,6 +165,20 @@ class JournalToolsTest {
         }
         try (JournalReader reader = JournalReader.open(dir)) {
             assertEquals(1, reader.cycleCount());
+        }
+    }
+
+    @Test
+    void aJournaledEngineThatPrunesOnStartNeverTrustsASnapshotAheadOfTheJournal() throws Exception {
+        long digest = writeFourCycles();
+        new SnapshotStore(dir).write(50, NOW + 50, new MapInventoryStore());
+        try (JournaledEngine journaled = JournaledEngine.start(dir, Durability.PAGE_CACHE, 0,
+                new RetentionPolicy(1, true), builder -> { }, ReplayProgress.NONE)) {
+            assertEquals("snapshot@29", journaled.recovered().recoveredFrom());
+            assertEquals(40, journaled.recovered().nextSequence());
+            assertEquals(digest, journaled.engine().digest(0).join());
+            assertTrue(journaled.recovered().notes().get(0).startsWith("removed snapshot at sequence 50"),
+                    journaled.recovered().notes().toString());
         }
     }
 

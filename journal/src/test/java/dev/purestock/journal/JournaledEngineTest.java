@@ -1,6 +1,9 @@
 package dev.purestock.journal;
 
 import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.Inventory;
+import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.MapInventoryStore;
 import dev.purestock.domain.StateDigest;
 import dev.purestock.engine.Outcome;
@@ -14,6 +17,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Restart equivalence through the real engine: the digest before close equals the digest after recovery. */
 class JournaledEngineTest {
@@ -65,6 +73,59 @@ class JournaledEngineTest {
         assertEquals("snapshot@5", recovered.recoveredFrom());
         assertEquals(0, recovered.replayedRecords());
         assertEquals(6, recovered.nextSequence());
+    }
+
+    @Test
+    void aSnapshotAheadOfTheJournalIsRemovedBeforeNewCommandsTakeItsSequences() throws Exception {
+        try (ShardHarness crashed = new ShardHarness(dir, Durability.PAGE_CACHE)) {
+            crashed.submit(new Command.ListProduct(1, 0));
+            crashed.submit(new Command.ReceiveStock(1, 1, 1, 10));
+            for (long orderId : new long[]{100, 101}) {
+                Inventory.evolveAll(crashed.store, Inventory.decide(new Command.Purchase(orderId, 9, 1, 1, 1),
+                        crashed.time, crashed.store));
+            }
+            crashed.snapshots.write(3, crashed.time, crashed.store);
+        }
+
+        try (JournaledEngine second = start(0)) {
+            assertEquals(2, second.recovered().nextSequence());
+            assertEquals("empty", second.recovered().recoveredFrom());
+            assertTrue(second.recovered().notes().get(0).startsWith("removed snapshot at sequence 3: it is ahead of "
+                    + "the journal (last sequence 1)"), second.recovered().notes().toString());
+            for (long orderId = 1; orderId <= 3; orderId++) {
+                Outcome outcome = second.engine().submit(new Command.Purchase(orderId, orderId, 1, 1, 2)).join();
+                assertInstanceOf(Event.PurchaseAccepted.class, outcome.events().get(0));
+            }
+        }
+        assertEquals(List.of(), new SnapshotStore(dir).list());
+
+        try (JournaledEngine third = start(0)) {
+            InventoryStore recovered = third.recovered().store();
+            RecoveredState full = JournalRecovery.recoverWithoutSnapshots(dir, MapInventoryStore::new,
+                    ReplayProgress.NONE);
+            assertEquals(StateDigest.of(full.store()), StateDigest.of(recovered));
+            for (long orderId = 1; orderId <= 3; orderId++) {
+                assertNotNull(recovered.order(orderId), "acknowledged order " + orderId);
+            }
+            assertNull(recovered.order(100), "never journaled");
+            assertNull(recovered.order(101), "never journaled");
+            assertEquals(4, recovered.available(1, 1));
+        }
+    }
+
+    @Test
+    void aSecondEngineOnTheSameDirectoryIsRefusedUntilTheFirstCloses() {
+        try (JournaledEngine first = start(0)) {
+            first.engine().submit(new Command.ListProduct(1, 0)).join();
+            JournalException refused = assertThrows(JournalException.class, () -> start(0));
+            assertEquals("journal " + dir + " is in use by another purestock process (lock "
+                    + dir.resolve("purestock.lock") + "); stop it first", refused.getMessage());
+            assertEquals(1, first.engine().submit(new Command.ListProduct(2, 0)).join().sequence(),
+                    "the refused start changed nothing");
+        }
+        try (JournaledEngine again = start(0)) {
+            assertEquals(2, again.recovered().nextSequence());
+        }
     }
 
     private long runAndClose(long snapshotEvery, List<Command> setup, List<Command> workload) {
