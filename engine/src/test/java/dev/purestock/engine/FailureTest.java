@@ -124,8 +124,8 @@ class FailureTest {
 
             assertTrue(futures.get(0).join().accepted(), "command 0's batch was journaled before the failure");
             int acknowledged = 1;
-            while (acknowledged < 3 && !futures.get(acknowledged).isCompletedExceptionally()
-                    && futures.get(acknowledged).join().accepted()) {
+            while (acknowledged < 3
+                    && futures.get(acknowledged).handle((outcome, failure) -> failure == null && outcome.accepted()).join()) {
                 acknowledged++;
             }
             for (int i = acknowledged; i < 3; i++) {
