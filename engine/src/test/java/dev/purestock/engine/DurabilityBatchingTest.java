@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 import static dev.purestock.engine.EngineFixtures.failureOf;
 import static dev.purestock.engine.EngineFixtures.list;
@@ -32,18 +33,8 @@ class DurabilityBatchingTest {
         DurabilityStage recording = (long sequence, long time, Command command, List<Event> events,
                                      boolean endOfBatch) -> endOfBatchBySequence.put(sequence, endOfBatch);
         CountDownLatch allPublished = new CountDownLatch(1);
-        AtomicBoolean first = new AtomicBoolean(true);
         try (PurestockEngine engine = PurestockEngine.builder().journal(s -> recording)
-                .clock(() -> {
-                    if (first.getAndSet(false)) {
-                        try {
-                            allPublished.await();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }
-                    return 1_000;
-                }).build()) {
+                .clock(firstCallWaitsFor(allPublished)).build()) {
             List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 outcomes.add(engine.submit(list(i)));
@@ -74,18 +65,8 @@ class DurabilityBatchingTest {
             }
         };
         CountDownLatch allPublished = new CountDownLatch(1);
-        AtomicBoolean first = new AtomicBoolean(true);
         try (PurestockEngine engine = PurestockEngine.builder().journal(s -> syncedPerBatch)
-                .clock(() -> {
-                    if (first.getAndSet(false)) {
-                        try {
-                            allPublished.await();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }
-                    return 1_000;
-                }).build()) {
+                .clock(firstCallWaitsFor(allPublished)).build()) {
             List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 outcomes.add(engine.submit(list(i)));
@@ -105,5 +86,23 @@ class DurabilityBatchingTest {
             }
             assertTrue(outcomes.get(5).isCompletedExceptionally(), "the command whose sync failed was acknowledged");
         }
+    }
+
+    /**
+     * A clock whose first reading, taken by the decision stage for the first command, waits for
+     * {@code latch}: every command published meanwhile reaches the stage as one batch.
+     */
+    private static LongSupplier firstCallWaitsFor(CountDownLatch latch) {
+        AtomicBoolean first = new AtomicBoolean(true);
+        return () -> {
+            if (first.getAndSet(false)) {
+                try {
+                    latch.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return 1_000;
+        };
     }
 }
