@@ -34,8 +34,7 @@ final class PruneCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--keep-snapshots must be at least 1, was " + keep);
         }
         Cli.requireJournal(journal.dir);
-        JournalLock lock = JournalLock.acquire(journal.dir);
-        try {
+        try (JournalLock lock = JournalLock.acquire(journal.dir)) {
             JournalPruner.Result result = JournalPruner.prune(journal.dir, keep);
             result.notes().forEach(note -> spec.commandLine().getErr().println("note: " + note));
             new Summary()
@@ -44,8 +43,6 @@ final class PruneCommand implements Callable<Integer> {
                     .put("first-sequence", result.firstSequence())
                     .print(spec.commandLine().getOut(), false);
             return 0;
-        } finally {
-            lock.close();
         }
     }
 }

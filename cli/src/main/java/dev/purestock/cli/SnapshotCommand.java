@@ -40,8 +40,7 @@ final class SnapshotCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--keep must be at least 1, was " + keep);
         }
         Cli.requireJournal(journal.dir);
-        JournalLock lock = JournalLock.acquire(journal.dir);
-        try {
+        try (JournalLock lock = JournalLock.acquire(journal.dir)) {
             PrintWriter err = spec.commandLine().getErr();
             List<String> notes = new ArrayList<>(JournalRecovery.removeSnapshotsAheadOfJournal(journal.dir));
             RecoveredState recovered = JournalRecovery.recover(journal.dir, PrimitiveInventoryStore::new,
@@ -59,8 +58,6 @@ final class SnapshotCommand implements Callable<Integer> {
                     .put("bytes", info.bytes())
                     .print(spec.commandLine().getOut(), false);
             return 0;
-        } finally {
-            lock.close();
         }
     }
 }

@@ -60,11 +60,10 @@ final class OrderColumns {
 
     /** Stores {@code order}, replacing the one with the same id. */
     void put(Order order) {
-        long existing = rowOf.get(order.orderId());
+        long existing = rowOf.putIfAbsent(order.orderId(), rows);
         int row;
         if (existing == NO_ROW) {
             row = newRow();
-            rowOf.put(order.orderId(), row);
             orderId[row] = order.orderId();
             writeLines(row, order.lines());
         } else {
