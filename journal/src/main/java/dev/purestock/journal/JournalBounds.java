@@ -1,7 +1,7 @@
 package dev.purestock.journal;
 
 /**
- * The first and last record of a journal, read from the queue's ends.
+ * The first and last record of a journal, read from the queue's ends as the reader found them at open.
  *
  * @param firstSequence the first record's sequence, {@code -1} when empty
  * @param lastSequence  the last record's sequence, {@code -1} when empty
@@ -22,15 +22,8 @@ record JournalBounds(long firstSequence, long lastSequence, long firstIndex, lon
             first[1] = index;
             return false;
         });
-        long lastIndex = reader.lastIndex();
-        long[] last = {-1};
-        if (first[0] >= 0 && reader.moveToIndex(lastIndex)) {
-            reader.readRaw((index, bytes, length) -> {
-                last[0] = JournalRecordCodec.sequenceOf(bytes, 0, length);
-                return false;
-            });
-        }
         reader.toStart();
-        return new JournalBounds(first[0], last[0], first[1], lastIndex);
+        return first[0] < 0 ? new JournalBounds(-1, -1, -1, -1)
+                : new JournalBounds(first[0], reader.lastSequence(), first[1], reader.lastIndex());
     }
 }

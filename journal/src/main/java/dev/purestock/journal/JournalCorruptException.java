@@ -2,9 +2,10 @@ package dev.purestock.journal;
 
 /**
  * A journal or snapshot that cannot be trusted: a checksum failure, a sequence gap, a record that does not
- * decode. The message names the place and the command that shows it.
+ * decode, a journal that cannot be read to its end ({@link JournalDamagedException}). The message names the
+ * place and the command that shows it.
  */
-public final class JournalCorruptException extends JournalException {
+public class JournalCorruptException extends JournalException {
     private static final long serialVersionUID = 1L;
 
     /** A corruption described by {@code message}. */

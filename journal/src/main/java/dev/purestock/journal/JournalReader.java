@@ -17,21 +17,76 @@ import java.util.NavigableSet;
  * another without a gap. A record that fails either check stops the read with a
  * {@link JournalCorruptException} that names its sequence, its queue index and the command that shows it.
  *
+ * <p><b>Where the journal ends</b> is fixed when the reader opens: the last record Chronicle Queue's index
+ * holds then, which the journal's {@link JournalHighWaterMark high-water mark} (read first) must not pass.
+ * A reader reads up to that end and no further, so it reads a journal that a running engine is appending
+ * to as it was when the reader opened. A read that cannot get that far (a damaged record header, which
+ * Chronicle takes for the end of the data, or a cycle file cut short) stops with a
+ * {@link JournalDamagedException} that names the last readable record and says whether acknowledged
+ * records are behind the damage; it never ends quietly short.
+ *
  * <p>A record that a crashed writer left unfinished is not visible to readers: Chronicle Queue only
- * publishes a record once its header is complete, and the next writer takes the unfinished slot over.
+ * publishes a record once its header is complete, and the next writer takes the unfinished slot over. It was
+ * never acknowledged, so it lies above the high-water mark.
  */
 public final class JournalReader implements AutoCloseable {
+    private static final long UNKNOWN = Long.MAX_VALUE;
+
     private final Path dir;
     private final SingleChronicleQueue queue;
-    private final ExcerptTailer tailer;
     private final JournalRecordCodec codec = new JournalRecordCodec();
+    private final long highWaterMark;
+    private ExcerptTailer tailer;
+    private long endIndex = UNKNOWN;
+    private long endSequence = UNKNOWN;
     private byte[] bytes = new byte[512];
     private long expectedSequence = Long.MIN_VALUE;
+    private long lastReadIndex = -1;
+    private long lastReadSequence = -1;
 
     private JournalReader(Path dir) {
         this.dir = dir;
+        this.highWaterMark = JournalHighWaterMark.read(dir);
         this.queue = JournalQueues.forReading(dir);
-        this.tailer = queue.createTailer();
+        try {
+            this.tailer = queue.createTailer();
+            findEnd();
+        } catch (InternalError e) {
+            queue.close();
+            throw damaged(-1, "a cycle file is cut short (reading it faults)");
+        } catch (RuntimeException | Error e) {
+            queue.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Fixes the end: the last record the queue's index holds now. When the index cannot be read (a cycle file
+     * cut short faults), reads every record in order instead, which finds and names the damage.
+     */
+    private void findEnd() {
+        long index = -1;
+        long sequence = -1;
+        try {
+            long last = queue.lastIndex();
+            long[] end = new long[2];
+            if (last >= 0 && tailer.moveToIndex(last) && peek(end)) {
+                index = end[0];
+                sequence = end[1];
+            }
+        } catch (InternalError | JournalDamagedException e) {
+            tailer.close();
+            tailer = queue.createTailer();
+            readRaw((i, raw, length) -> {
+                check(i, raw, length);
+                return true;
+            });
+            index = lastReadIndex;
+            sequence = lastReadSequence;
+        }
+        endIndex = index;
+        endSequence = sequence;
+        toStart();
     }
 
     /**
@@ -74,16 +129,9 @@ public final class JournalReader implements AutoCloseable {
         expectedSequence = Long.MIN_VALUE;
         RollCycle rollCycle = queue.rollCycle();
         NavigableSet<Long> cycles = queue.listCyclesBetween(queue.firstCycle(), queue.lastCycle());
+        long[] first = new long[2];
         for (Long cycle : cycles.descendingSet()) {
-            if (!tailer.moveToCycle(cycle.intValue())) {
-                continue;
-            }
-            long[] first = new long[2];
-            if (!readRaw((index, raw, length) -> {
-                first[0] = index;
-                first[1] = JournalRecordCodec.sequenceOf(raw, 0, length);
-                return false;
-            }) || first[1] > sequence) {
+            if (!tailer.moveToCycle(cycle.intValue()) || !peek(first) || first[1] > sequence) {
                 continue;
             }
             long index = first[0] + (sequence - first[1]);
@@ -93,15 +141,36 @@ public final class JournalReader implements AutoCloseable {
             boolean present = tailer.moveToIndex(index);
             if (present) {
                 expectedSequence = sequence;
+                lastReadSequence = sequence - 1;
+                lastReadIndex = -1;
             }
             return present;
         }
         return false;
     }
 
+    /** The queue index and sequence of the record at the tailer, left unread; whether there is one. */
+    private boolean peek(long[] indexAndSequence) {
+        try (DocumentContext document = tailer.readingDocument()) {
+            if (!document.isPresent()) {
+                return false;
+            }
+            document.rollbackOnClose();
+            Bytes<?> in = document.wire().bytes();
+            indexAndSequence[0] = document.index();
+            indexAndSequence[1] = in.readRemaining() >= JournalRecordDescriptor.HEADER_LENGTH
+                    ? in.readLong(in.readPosition() + JournalRecordDescriptor.SEQUENCE_OFFSET) : -1;
+            return true;
+        } catch (InternalError e) {
+            throw damaged(tailer.index(), "its cycle file is cut short (reading it faults)");
+        }
+    }
+
     /** Positions the reader at the record with queue index {@code index}; whether it exists. */
     public boolean moveToIndex(long index) {
         expectedSequence = Long.MIN_VALUE;
+        lastReadSequence = -1;
+        lastReadIndex = -1;
         return tailer.moveToIndex(index);
     }
 
@@ -109,6 +178,8 @@ public final class JournalReader implements AutoCloseable {
     public void toStart() {
         tailer.toStart();
         expectedSequence = Long.MIN_VALUE;
+        lastReadSequence = -1;
+        lastReadIndex = -1;
     }
 
     /**
@@ -172,7 +243,11 @@ public final class JournalReader implements AutoCloseable {
     private long check(long index, byte[] raw, int length) {
         long sequence = JournalRecordCodec.sequenceOf(raw, 0, length);
         if (!codec.checksumMatches(raw, 0, length)) {
-            throw corrupt(sequence, index, "fails its checksum");
+            long named = expectedSequence == Long.MIN_VALUE || sequence == expectedSequence ? sequence
+                    : expectedSequence;
+            throw new JournalDamagedException(corrupt(named, index, "fails its checksum (overwritten, or cut short)")
+                    .getMessage() + "; " + behindTheDamage() + "; see `purestock repair --journal " + dir + "`",
+                    lastReadSequence, highWaterMark);
         }
         if (expectedSequence != Long.MIN_VALUE && sequence != expectedSequence) {
             throw corrupt(sequence, index, "follows sequence " + (expectedSequence - 1)
@@ -182,35 +257,104 @@ public final class JournalReader implements AutoCloseable {
     }
 
     /**
-     * Reads raw records from the current position, with no check, until the end or until {@code visitor}
-     * returns {@code false}.
+     * Reads raw records from the current position, with no check of their contents, until the end the
+     * journal had when this reader opened, or until {@code visitor} returns {@code false}.
      *
      * @return whether any record was visited
+     * @throws JournalDamagedException when the records cannot be read up to the journal's end
      */
     public boolean readRaw(RawVisitor visitor) {
         boolean any = false;
         while (true) {
+            long index;
+            int length;
             try (DocumentContext document = tailer.readingDocument()) {
                 if (!document.isPresent()) {
+                    checkReachedEnd(tailer.index());
                     return any;
                 }
-                any = true;
+                index = document.index();
+                if (index > endIndex) {
+                    document.rollbackOnClose();
+                    checkReachedEnd(index);
+                    return any;
+                }
                 Bytes<?> in = document.wire().bytes();
-                int length = (int) in.readRemaining();
+                length = (int) in.readRemaining();
                 if (length > bytes.length) {
                     bytes = Arrays.copyOf(bytes, Math.max(length, bytes.length * 2));
                 }
                 in.read(bytes, 0, length);
-                if (!visitor.onRaw(document.index(), bytes, length)) {
-                    return true;
-                }
+            } catch (InternalError e) {
+                throw damaged(tailer.index(), "its cycle file is cut short (reading it faults)");
+            }
+            any = true;
+            boolean goOn = visitor.onRaw(index, bytes, length);
+            lastReadIndex = index;
+            lastReadSequence = JournalRecordCodec.sequenceOf(bytes, 0, length);
+            if (!goOn) {
+                return true;
+            }
+            if (index == endIndex) {
+                checkReachedEnd(index + 1);
+                return true;
             }
         }
     }
 
-    /** The queue index of the last record, or {@code -1} when the journal is empty. */
+    /**
+     * The read stopped with {@code nextIndex} the next queue index to read: it must be past the end the queue
+     * had at open, and that end must reach the high-water mark.
+     */
+    private void checkReachedEnd(long nextIndex) {
+        if (endIndex == UNKNOWN) {
+            if (highWaterMark != JournalHighWaterMark.NONE && lastReadSequence < highWaterMark) {
+                throw damaged(nextIndex, "its header is damaged or it is missing");
+            }
+            return;
+        }
+        if (nextIndex <= endIndex) {
+            throw damaged(nextIndex, "its header is damaged, yet the journal holds records up to queue index 0x"
+                    + Long.toHexString(endIndex));
+        }
+        if (highWaterMark != JournalHighWaterMark.NONE && endSequence < highWaterMark) {
+            throw damaged(nextIndex, "its header is damaged or it is missing");
+        }
+    }
+
+    private JournalDamagedException damaged(long index, String what) {
+        return new JournalDamagedException("journal " + dir + " cannot be read past seq " + lastReadSequence
+                + ": the record after it (queue index 0x" + Long.toHexString(index) + ") cannot be read, " + what
+                + "; " + behindTheDamage() + ". Nothing was changed; see `purestock repair --journal " + dir + "`",
+                lastReadSequence, highWaterMark);
+    }
+
+    /** What the records behind damage found after {@link #lastReadSequence} were, as the high-water mark tells. */
+    private String behindTheDamage() {
+        if (highWaterMark == JournalHighWaterMark.NONE) {
+            return "this journal keeps no high-water mark, so the records behind the damage may have been acknowledged";
+        }
+        if (lastReadSequence < highWaterMark) {
+            return "the journal acknowledged records up to seq " + highWaterMark + ", so records "
+                    + (lastReadSequence + 1) + ".." + highWaterMark + " are unreachable";
+        }
+        return "the records behind it were never acknowledged (the journal's high-water mark is seq " + highWaterMark
+                + ")";
+    }
+
+    /** The queue index of the last record when this reader opened, or {@code -1} when the journal was empty. */
     public long lastIndex() {
-        return queue.lastIndex();
+        return endIndex;
+    }
+
+    /** The sequence of the last record when this reader opened, or {@code -1} when the journal was empty. */
+    long lastSequence() {
+        return endSequence;
+    }
+
+    /** The journal's high-water mark when this reader opened ({@code -1}: none kept). */
+    public long highWaterMark() {
+        return highWaterMark;
     }
 
     /** The number of cycle files. */

@@ -4,6 +4,7 @@ import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +46,50 @@ public final class JournalRecovery {
         try (JournalReader reader = JournalReader.open(dir)) {
             return recover(reader, null, stores, progress);
         }
+    }
+
+    /**
+     * Prepares the journal in {@code dir} for a writer that holds its {@link JournalLock}, and recovers its
+     * state: removes snapshots the journal never reached, prunes as {@code retention} says, then recovers.
+     *
+     * <p>The rule for a journal that cannot be read to its end ({@link JournalDamagedException}): when every
+     * record behind the damage lies above the journal's high-water mark, none of them was ever acknowledged
+     * (a crash or a power loss took them mid-write), so the journal is cut after its last readable record
+     * ({@link JournalRepair#truncateAfter}, the damaged files kept aside) and recovery goes on, with a note
+     * saying so. When acknowledged records may be behind it, nothing is changed and the exception is thrown:
+     * an operator decides (restore a copy, or {@code purestock repair --truncate}).
+     *
+     * @throws JournalDamagedException when acknowledged records are unreachable
+     * @throws UncheckedIOException    when removing stale snapshots, pruning or cutting fails
+     */
+    public static RecoveredState recoverForWriting(Path dir, RetentionPolicy retention,
+                                                   Supplier<? extends InventoryStore> stores, ReplayProgress progress) {
+        try {
+            return prepareAndRecover(dir, retention, stores, progress);
+        } catch (JournalDamagedException damage) {
+            if (damage.losesAcknowledged()) {
+                throw damage;
+            }
+            List<String> notes = new ArrayList<>();
+            notes.add("cut the journal after seq " + damage.lastReadableSequence() + ", its last readable record: "
+                    + damage.getMessage());
+            notes.addAll(JournalRepair.truncateAfter(dir, damage.lastReadableSequence()));
+            return prepareAndRecover(dir, retention, stores, progress).withEarlierNotes(notes);
+        }
+    }
+
+    private static RecoveredState prepareAndRecover(Path dir, RetentionPolicy retention,
+                                                    Supplier<? extends InventoryStore> stores, ReplayProgress progress) {
+        List<String> notes;
+        try {
+            notes = new ArrayList<>(removeSnapshotsAheadOfJournal(dir));
+            if (retention.pruneCyclesOnStart() && JournalQueues.hasJournal(dir)) {
+                notes.addAll(JournalPruner.prune(dir, retention.keepSnapshots()).notes());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove stale snapshots of, or prune, journal " + dir, e);
+        }
+        return recover(dir, stores, progress).withEarlierNotes(notes);
     }
 
     /**

@@ -16,21 +16,31 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The journal stage: appends one record per decided command to a Chronicle Queue and, with
  * {@link Durability#SYNC_PER_BATCH}, syncs the file at the end of each batch. A record is in the queue
- * (visible to readers, and in the page cache) when {@link #onDecided} returns.
+ * (visible to readers, and in the page cache) when {@link #onDecided} returns. At the end of each batch,
+ * after the records (and the sync), it moves the journal's {@link JournalHighWaterMark} to the batch's last
+ * sequence: no record of the batch is acknowledged before that, so readers know how far the journal must
+ * reach.
  *
  * <p>Called from one thread at a time, as the engine does; the appender is created on first use.
  */
 public final class JournalWriter implements DurabilityStage {
     private final SingleChronicleQueue queue;
+    private final JournalHighWaterMark highWaterMark;
     private final Durability durability;
     private final JournalRecordCodec codec = new JournalRecordCodec();
     private ExcerptAppender appender;
     private long lastSequence = Long.MIN_VALUE;
     private final AtomicLong published = new AtomicLong(Long.MIN_VALUE);
 
-    private JournalWriter(SingleChronicleQueue queue, Durability durability) {
+    private JournalWriter(Path dir, SingleChronicleQueue queue, Durability durability) {
         this.queue = queue;
         this.durability = durability;
+        try {
+            this.highWaterMark = JournalHighWaterMark.open(dir);
+        } catch (RuntimeException e) {
+            queue.close();
+            throw e;
+        }
     }
 
     /** A writer appending to the journal in {@code dir} (created when missing). */
@@ -40,12 +50,12 @@ public final class JournalWriter implements DurabilityStage {
 
     /** A writer with an explicit roll cycle: how often Chronicle starts a new cycle file. */
     public static JournalWriter open(Path dir, Durability durability, RollCycle rollCycle) {
-        return new JournalWriter(JournalQueues.forWriting(dir, durability, rollCycle), durability);
+        return new JournalWriter(dir, JournalQueues.forWriting(dir, durability, rollCycle), durability);
     }
 
     /** A writer whose cycle files roll by {@code clock}: for tests of multi-cycle journals. */
     static JournalWriter open(Path dir, Durability durability, RollCycle rollCycle, TimeProvider clock) {
-        return new JournalWriter(JournalQueues.forWriting(dir, durability, rollCycle, clock), durability);
+        return new JournalWriter(dir, JournalQueues.forWriting(dir, durability, rollCycle, clock), durability);
     }
 
     @Override
@@ -68,8 +78,11 @@ public final class JournalWriter implements DurabilityStage {
         }
         lastSequence = sequence;
         published.lazySet(sequence);
-        if (endOfBatch && durability == Durability.SYNC_PER_BATCH) {
-            out.sync();
+        if (endOfBatch) {
+            if (durability == Durability.SYNC_PER_BATCH) {
+                out.sync();
+            }
+            highWaterMark.set(sequence);
         }
     }
 
@@ -96,12 +109,16 @@ public final class JournalWriter implements DurabilityStage {
 
     @Override
     public void close() {
-        if (appender != null) {
-            if (durability == Durability.SYNC_PER_BATCH) {
-                appender.sync();
+        try {
+            if (appender != null) {
+                if (durability == Durability.SYNC_PER_BATCH) {
+                    appender.sync();
+                }
+                appender.close();
             }
-            appender.close();
+            queue.close();
+        } finally {
+            highWaterMark.close();
         }
-        queue.close();
     }
 }

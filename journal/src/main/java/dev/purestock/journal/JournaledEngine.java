@@ -3,11 +3,8 @@ package dev.purestock.journal;
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.engine.PurestockEngine;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -47,23 +44,18 @@ public final class JournaledEngine implements AutoCloseable {
      * Recovers {@code dir} and starts an engine on it, first pruning as {@code retention} says.
      *
      * @throws JournalException     when another process (or another engine in this one) uses {@code dir}
-     * @throws UncheckedIOException when removing stale snapshots or pruning fails
+     * @throws JournalDamagedException when the journal cannot be read to its end and acknowledged records are
+     *                                 behind the damage (an unreadable tail of unacknowledged records is cut,
+     *                                 see {@link JournalRecovery#recoverForWriting})
+     * @throws UncheckedIOException    when removing stale snapshots, pruning or cutting fails
      */
     public static JournaledEngine start(Path dir, Durability durability, long snapshotEvery,
                                         RetentionPolicy retention, Consumer<PurestockEngine.Builder> tuning,
                                         ReplayProgress progress) {
         JournalLock lock = JournalLock.acquire(dir);
         try {
-            List<String> notes = new ArrayList<>(removeStaleSnapshots(dir));
-            if (retention.pruneCyclesOnStart() && JournalQueues.hasJournal(dir)) {
-                try {
-                    notes.addAll(JournalPruner.prune(dir, retention.keepSnapshots()).notes());
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot prune journal " + dir, e);
-                }
-            }
-            RecoveredState recovered = JournalRecovery.recover(dir, PrimitiveInventoryStore::new, progress)
-                    .withEarlierNotes(notes);
+            RecoveredState recovered = JournalRecovery.recoverForWriting(dir, retention, PrimitiveInventoryStore::new,
+                    progress);
             AtomicReference<JournalWriter> writer = new AtomicReference<>();
             long recoveredEnd = recovered.nextSequence() - 1;
             SnapshotStore snapshots = new SnapshotStore(dir, retention.keepSnapshots(), () -> {
@@ -85,14 +77,6 @@ public final class JournaledEngine implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             lock.close();
             throw e;
-        }
-    }
-
-    private static List<String> removeStaleSnapshots(Path dir) {
-        try {
-            return JournalRecovery.removeSnapshotsAheadOfJournal(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove stale snapshots of journal " + dir, e);
         }
     }
 

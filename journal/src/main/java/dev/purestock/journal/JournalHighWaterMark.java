@@ -1,0 +1,133 @@
+package dev.purestock.journal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Where a journal ends, kept apart from the journal's own files: the sequence of the last record the writer
+ * had written when it let the batch holding it be acknowledged. A reader that cannot read that far (a
+ * damaged record header, a cycle file cut short) knows that acknowledged records are unreachable, however
+ * the damage hides them from Chronicle Queue, which takes the first unreadable header for the end.
+ *
+ * <p>The writer sets the mark at the end of every batch, after the batch's records are in the queue (and,
+ * with {@link Durability#SYNC_PER_BATCH}, synced) and before any of them is acknowledged, so every
+ * acknowledged record is at or below it. Records above it were never acknowledged. The mark is a memory
+ * mapped page: setting it costs two stores, and it reaches the disk with the page cache (forced on close;
+ * the JDK unmaps the page when the buffer is collected).
+ *
+ * <p>Layout of {@code DIR/purestock.hwm} (little-endian): two slots of 16 bytes at offsets 8 and 24, each
+ * a sequence and its bitwise complement, after an 8-byte magic. Marks go to the slots in turn, so a write
+ * torn by a crash spoils at most the slot it was writing and the other still holds the previous mark; the
+ * mark is the larger valid slot.
+ */
+final class JournalHighWaterMark implements AutoCloseable {
+    /** The file's name inside the journal directory. */
+    static final String FILE_NAME = "purestock.hwm";
+    /** No mark: the journal was never written by a writer that keeps one. */
+    static final long NONE = -1;
+
+    private static final long MAGIC = 0x3130304D57485350L; // "PSHWM001"
+    private static final int MAGIC_OFFSET = 0;
+    private static final int SLOT_OFFSET = 8;
+    private static final int SLOT_LENGTH = 16;
+    private static final int FILE_LENGTH = SLOT_OFFSET + 2 * SLOT_LENGTH;
+
+    private final MappedByteBuffer buffer;
+    private int nextSlot;
+
+    private JournalHighWaterMark(MappedByteBuffer buffer) {
+        this.buffer = buffer;
+    }
+
+    /** Opens (creating when missing) the mark of the journal in {@code dir} for writing. */
+    static JournalHighWaterMark open(Path dir) {
+        Path file = dir.resolve(FILE_NAME);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            boolean fresh = channel.size() < FILE_LENGTH;
+            MappedByteBuffer buffer = channel.map(FileChannel.MapMode.READ_WRITE, 0, FILE_LENGTH);
+            buffer.order(ByteOrder.LITTLE_ENDIAN);
+            JournalHighWaterMark mark = new JournalHighWaterMark(buffer);
+            if (fresh || buffer.getLong(MAGIC_OFFSET) != MAGIC) {
+                mark.reset(NONE);
+            }
+            return mark;
+        } catch (IOException e) {
+            throw new JournalException("cannot open the high-water mark " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads the mark of the journal in {@code dir} without changing it.
+     *
+     * @return the marked sequence, {@link #NONE} when there is no mark file
+     * @throws JournalCorruptException when the file exists but neither slot holds a valid mark
+     */
+    static long read(Path dir) {
+        Path file = dir.resolve(FILE_NAME);
+        if (!Files.isRegularFile(file)) {
+            return NONE;
+        }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new JournalException("cannot read the high-water mark " + file + ": " + e.getMessage(), e);
+        }
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        if (bytes.length < FILE_LENGTH || in.getLong(MAGIC_OFFSET) != MAGIC) {
+            throw damaged(file);
+        }
+        long mark = Math.max(slot(in, 0), slot(in, 1));
+        if (mark == Long.MIN_VALUE) {
+            throw damaged(file);
+        }
+        return mark;
+    }
+
+    private static JournalCorruptException damaged(Path file) {
+        return new JournalCorruptException("the high-water mark " + file + " is damaged, so purestock cannot tell "
+                + "whether every acknowledged record is still in the journal; if `purestock verify` reads every "
+                + "record you expect, delete the file and the next start writes a new one");
+    }
+
+    /** The valid sequence in {@code slot}, {@link Long#MIN_VALUE} when the slot is spoilt. */
+    private static long slot(ByteBuffer in, int slot) {
+        int offset = SLOT_OFFSET + slot * SLOT_LENGTH;
+        long sequence = in.getLong(offset);
+        return in.getLong(offset + 8) == ~sequence && sequence >= NONE ? sequence : Long.MIN_VALUE;
+    }
+
+    /** Marks {@code sequence} as the journal's end; called by the one writer, after the records are written. */
+    void set(long sequence) {
+        int offset = SLOT_OFFSET + nextSlot * SLOT_LENGTH;
+        nextSlot ^= 1;
+        buffer.putLong(offset + 8, ~sequence);
+        buffer.putLong(offset, sequence);
+    }
+
+    /**
+     * Sets both slots to {@code sequence}, and forces the page: for a writer that starts a mark or a repair
+     * that lowers it.
+     */
+    void reset(long sequence) {
+        buffer.putLong(MAGIC_OFFSET, MAGIC);
+        for (int slot = 0; slot < 2; slot++) {
+            int offset = SLOT_OFFSET + slot * SLOT_LENGTH;
+            buffer.putLong(offset, sequence);
+            buffer.putLong(offset + 8, ~sequence);
+        }
+        buffer.force();
+    }
+
+    @Override
+    public void close() {
+        buffer.force();
+    }
+}

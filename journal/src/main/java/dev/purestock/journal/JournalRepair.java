@@ -1,0 +1,226 @@
+package dev.purestock.journal;
+
+import net.openhft.chronicle.core.time.TimeProvider;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Finds where a journal stops being trustworthy and cuts it there, keeping every record before the damage
+ * and moving the damaged files aside, never deleting them.
+ *
+ * <p>{@link #diagnose} reads every record with every check (checksum, sequence continuity, decoding, and
+ * reaching the end the journal had, see {@link JournalReader}) and reports the first failure.
+ * {@link #truncateAfter} keeps the records up to a sequence: the cycle file holding that sequence is
+ * rewritten with those records (at the same queue indexes), and that file and every later one are moved to
+ * {@code DIR/damaged-<time>/}. The high-water mark is set to the last record kept.
+ *
+ * <p>The caller holds the directory's {@link JournalLock}: nothing may write to the journal meanwhile.
+ */
+public final class JournalRepair {
+    private static final DateTimeFormatter ASIDE = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS")
+            .withZone(ZoneOffset.UTC);
+    private static final String REWRITE_DIR = "repair.tmp";
+
+    private JournalRepair() {
+    }
+
+    /**
+     * What {@link #diagnose} found.
+     *
+     * @param lastGoodSequence the last record that passed every check ({@code -1}: none)
+     * @param records          records that passed every check
+     * @param highWaterMark    the journal's high-water mark ({@code -1}: none kept)
+     * @param damage           the first failure, empty when the whole journal reads
+     */
+    public record Diagnosis(long lastGoodSequence, long records, long highWaterMark,
+                            Optional<JournalCorruptException> damage) {
+        /** Whether cutting after {@link #lastGoodSequence} drops records that may have been acknowledged. */
+        public boolean losesAcknowledged() {
+            return damage.isPresent() && (highWaterMark == JournalHighWaterMark.NONE
+                    || lastGoodSequence < highWaterMark);
+        }
+    }
+
+    /** Reads the whole journal in {@code dir} with every check and reports the first failure. */
+    public static Diagnosis diagnose(Path dir) {
+        long[] good = {-1, 0};
+        long mark = JournalHighWaterMark.NONE;
+        try (JournalReader reader = JournalReader.open(dir)) {
+            mark = reader.highWaterMark();
+            reader.read((index, record) -> {
+                good[0] = record.sequence();
+                good[1]++;
+                return true;
+            });
+            return new Diagnosis(good[0], good[1], mark, Optional.empty());
+        } catch (JournalDamagedException e) {
+            return new Diagnosis(good[1] > 0 ? good[0] : e.lastReadableSequence(), good[1], e.highWaterMark(),
+                    Optional.of(e));
+        } catch (JournalCorruptException e) {
+            return new Diagnosis(good[0], good[1], mark, Optional.of(e));
+        }
+    }
+
+    /**
+     * Keeps the records of the journal in {@code dir} up to {@code lastKept} and moves what follows aside.
+     *
+     * @return one line per thing done
+     * @throws JournalException when the journal does not hold {@code lastKept}
+     */
+    public static List<String> truncateAfter(Path dir, long lastKept) {
+        try {
+            return cut(dir, lastKept);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot repair journal " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<String> cut(Path dir, long lastKept) throws IOException {
+        List<String> done = new ArrayList<>();
+        Path rewrite = dir.resolve(REWRITE_DIR);
+        deleteTree(rewrite);
+        RollCycle rollCycle;
+        int keptCycle;
+        List<Integer> cycles;
+        long copied;
+        try (SingleChronicleQueue damaged = JournalQueues.forReading(dir)) {
+            rollCycle = damaged.rollCycle();
+            cycles = damaged.listCyclesBetween(damaged.firstCycle(), damaged.lastCycle()).stream()
+                    .map(Long::intValue).toList();
+            keptCycle = cycleHolding(damaged, cycles, lastKept, dir);
+            copied = keptCycle < 0 ? 0 : copyCycle(damaged, keptCycle, lastKept, rewrite, rollCycle);
+        }
+        Path aside = dir.resolve("damaged-" + ASIDE.format(Instant.now()));
+        Files.createDirectories(aside);
+        for (int cycle : cycles) {
+            if (cycle < keptCycle) {
+                continue;
+            }
+            Path file = cycleFile(dir, rollCycle, cycle);
+            if (Files.exists(file)) {
+                Files.move(file, aside.resolve(file.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+                done.add("moved " + file.getFileName() + " to " + aside);
+            }
+        }
+        if (keptCycle >= 0) {
+            Path rewritten = cycleFile(rewrite, rollCycle, keptCycle);
+            Files.move(rewritten, dir.resolve(rewritten.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+            done.add("rewrote " + rewritten.getFileName() + " with its " + copied + " records up to seq " + lastKept);
+        }
+        deleteTree(rewrite);
+        Files.deleteIfExists(dir.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE));
+        try (JournalHighWaterMark mark = JournalHighWaterMark.open(dir)) {
+            mark.reset(lastKept);
+        }
+        forceDirectory(aside);
+        forceDirectory(dir);
+        done.add("the journal now ends at seq " + lastKept);
+        return done;
+    }
+
+    /** The cycle whose records include {@code lastKept}: the last cycle starting at or before it; -1: none. */
+    private static int cycleHolding(SingleChronicleQueue queue, List<Integer> cycles, long lastKept, Path dir) {
+        int holding = -1;
+        try (var tailer = queue.createTailer()) {
+            for (int cycle : cycles) {
+                if (!tailer.moveToCycle(cycle)) {
+                    continue;
+                }
+                try (DocumentContext document = tailer.readingDocument()) {
+                    if (!document.isPresent()) {
+                        continue;
+                    }
+                    var in = document.wire().bytes();
+                    long first = in.readLong(in.readPosition() + JournalRecordDescriptor.SEQUENCE_OFFSET);
+                    if (first > lastKept) {
+                        break;
+                    }
+                    holding = cycle;
+                }
+            }
+        }
+        if (holding < 0 && lastKept >= 0) {
+            throw new JournalException("journal " + dir + " holds no record at or before seq " + lastKept
+                    + "; nothing to keep");
+        }
+        return holding;
+    }
+
+    /** Copies the records of {@code cycle} up to {@code lastKept} into a fresh queue at {@code into}. */
+    private static long copyCycle(SingleChronicleQueue from, int cycle, long lastKept, Path into, RollCycle rollCycle) {
+        long cycleStart = (long) cycle * rollCycle.lengthInMillis();
+        TimeProvider inCycle = () -> cycleStart;
+        long copied = 0;
+        try (SingleChronicleQueue to = SingleChronicleQueueBuilder.binary(into).rollCycle(rollCycle)
+                .timeProvider(inCycle).build();
+             ExcerptAppender appender = to.createAppender();
+             var tailer = from.createTailer()) {
+            if (!tailer.moveToCycle(cycle)) {
+                return 0;
+            }
+            while (true) {
+                try (DocumentContext in = tailer.readingDocument()) {
+                    if (!in.isPresent() || rollCycle.toCycle(in.index()) != cycle) {
+                        break;
+                    }
+                    var bytes = in.wire().bytes();
+                    long sequence = bytes.readLong(bytes.readPosition() + JournalRecordDescriptor.SEQUENCE_OFFSET);
+                    if (sequence > lastKept) {
+                        break;
+                    }
+                    try (DocumentContext out = appender.writingDocument()) {
+                        out.wire().bytes().write(bytes);
+                    }
+                    copied++;
+                    if (sequence == lastKept) {
+                        break;
+                    }
+                }
+            }
+            appender.sync();
+        }
+        return copied;
+    }
+
+    private static Path cycleFile(Path dir, RollCycle rollCycle, int cycle) {
+        String name = DateTimeFormatter.ofPattern(rollCycle.format()).withZone(ZoneOffset.UTC)
+                .format(Instant.ofEpochMilli((long) cycle * rollCycle.lengthInMillis()));
+        return dir.resolve(name + SingleChronicleQueue.SUFFIX);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    private static void forceDirectory(Path dir) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+}

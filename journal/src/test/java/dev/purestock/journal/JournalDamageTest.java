@@ -1,0 +1,163 @@
+package dev.purestock.journal;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.MapInventoryStore;
+import dev.purestock.engine.Outcome;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class JournalDamageTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aHeaderMarkedUnfinishedMidJournalIsNamedByEveryReaderAndTheEngineRefusesToStart() throws IOException {
+        JournalFiles.write(dir, 0, 100);
+        Path cycle = JournalFiles.cycleFile(dir);
+        long header = JournalFiles.headerOffsets(dir).get(50);
+        JournalFiles.writeInt(cycle, header, JournalFiles.readInt(cycle, header) | JournalFiles.NOT_COMPLETE);
+        byte[] damaged = Files.readAllBytes(cycle);
+
+        assertNamesDamageAfter49(assertThrows(JournalDamagedException.class, this::recover));
+        assertNamesDamageAfter49(assertThrows(JournalDamagedException.class,
+                () -> JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE)));
+        assertNamesDamageAfter49(assertThrows(JournalDamagedException.class, () -> JournalStats.of(dir)));
+        assertNamesDamageAfter49(assertThrows(JournalDamagedException.class, () -> JournaledEngine.start(dir,
+                Durability.PAGE_CACHE, 0, builder -> { }, ReplayProgress.NONE)));
+
+        assertTrue(java.util.Arrays.equals(damaged, Files.readAllBytes(cycle)), "nothing was written after the damage");
+    }
+
+    @Test
+    void aZeroedHeaderMidJournalIsDamageNotTheEnd() {
+        JournalFiles.write(dir, 0, 100);
+        JournalFiles.writeInt(JournalFiles.cycleFile(dir), JournalFiles.headerOffsets(dir).get(50), 0);
+
+        assertNamesDamageAfter49(assertThrows(JournalDamagedException.class, this::recover));
+    }
+
+    @Test
+    void aDamagedHeaderOnTheLastAcknowledgedRecordIsCaughtByTheHighWaterMark() {
+        JournalFiles.write(dir, 0, 100);
+        Path cycle = JournalFiles.cycleFile(dir);
+        long header = JournalFiles.headerOffsets(dir).get(99);
+        JournalFiles.writeInt(cycle, header, JournalFiles.readInt(cycle, header) | JournalFiles.NOT_COMPLETE);
+
+        JournalDamagedException damage = assertThrows(JournalDamagedException.class, this::recover);
+        assertEquals(98, damage.lastReadableSequence());
+        assertEquals(99, damage.highWaterMark());
+        assertTrue(damage.losesAcknowledged());
+    }
+
+    @Test
+    void aCycleFileCutShortIsAOneLineErrorNamingTheLastReadableRecord() {
+        JournalFiles.write(dir, 0, 100);
+        JournalFiles.truncate(JournalFiles.cycleFile(dir), JournalFiles.headerOffsets(dir).get(50) + 10);
+
+        for (Runnable reader : List.<Runnable>of(this::recover,
+                () -> JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE),
+                () -> JournalStats.of(dir))) {
+            JournalDamagedException damage = assertThrows(JournalDamagedException.class, reader::run);
+            assertTrue(damage.getMessage().contains("cut short"), damage.getMessage());
+            assertTrue(damage.losesAcknowledged());
+            assertFalse(damage.getMessage().contains("\n"));
+        }
+    }
+
+    @Test
+    void anUnreadableTailOfUnacknowledgedRecordsIsCutOnStartAndTheJournalGoesOn() throws Exception {
+        JournalFiles.write(dir, 0, 100, 89);
+        Path cycle = JournalFiles.cycleFile(dir);
+        long header = JournalFiles.headerOffsets(dir).get(95);
+        JournalFiles.writeInt(cycle, header, 0);
+        JournalDamagedException damage = assertThrows(JournalDamagedException.class, this::recover);
+        assertFalse(damage.losesAcknowledged(), damage.getMessage());
+
+        try (JournaledEngine journaled = JournaledEngine.start(dir, Durability.PAGE_CACHE, 0, builder -> { },
+                ReplayProgress.NONE)) {
+            assertEquals(95, journaled.recovered().nextSequence());
+            assertTrue(journaled.recovered().notes().stream().anyMatch(n -> n.contains("cut the journal after seq 94")),
+                    journaled.recovered().notes().toString());
+            Outcome outcome = journaled.engine().submit(new Command.ListProduct(500, 0)).join();
+            assertEquals(95, outcome.sequence());
+        }
+        RecoveredState after = recover();
+        assertEquals(96, after.nextSequence());
+        assertNotNull(after.store().product(500));
+        assertNull(after.store().product(96), "the record at seq 95 behind the damage is gone from the journal");
+        assertEquals(1, damagedFiles().size(), "the damaged cycle file is kept aside");
+    }
+
+    @Test
+    void repairKeepsEveryRecordBeforeTheDamageAndTheJournalGoesOnWhereItWasCut() throws Exception {
+        JournalFiles.write(dir, 0, 100);
+        JournalFiles.writeInt(JournalFiles.cycleFile(dir), JournalFiles.headerOffsets(dir).get(50), 0);
+
+        JournalRepair.Diagnosis diagnosis = JournalRepair.diagnose(dir);
+        assertEquals(49, diagnosis.lastGoodSequence());
+        assertEquals(50, diagnosis.records());
+        assertTrue(diagnosis.losesAcknowledged());
+
+        JournalRepair.truncateAfter(dir, diagnosis.lastGoodSequence());
+        assertTrue(JournalRepair.diagnose(dir).damage().isEmpty());
+        assertEquals(50, recover().nextSequence());
+        JournalFiles.write(dir, 50, 10);
+        RecoveredState after = recover();
+        assertEquals(60, after.nextSequence());
+        assertEquals(60, after.replayedRecords());
+        assertEquals(1, damagedFiles().size());
+    }
+
+    @Test
+    void aReaderReadsALiveJournalUpToTheEndItHadWhenItOpened() {
+        JournalFiles.write(dir, 0, 100);
+        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE);
+             JournalReader reader = JournalReader.open(dir)) {
+            long[] seen = {0, -1};
+            reader.read((index, record) -> {
+                if (seen[0]++ == 0) {
+                    for (long s = 100; s < 150; s++) {
+                        writer.onDecided(s, 1_000 + s, new Command.ListProduct(s + 1, 1),
+                                List.of(new dev.purestock.domain.Event.ProductListed(s + 1, 1)), true);
+                    }
+                }
+                seen[1] = record.sequence();
+                return true;
+            });
+            assertEquals(100, seen[0]);
+            assertEquals(99, seen[1]);
+        }
+        assertEquals(150, recover().nextSequence());
+    }
+
+    private RecoveredState recover() {
+        return JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
+    }
+
+    private List<Path> damagedFiles() throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(f -> f.getParent().getFileName().toString().startsWith("damaged-")).toList();
+        }
+    }
+
+    private static void assertNamesDamageAfter49(JournalDamagedException damage) {
+        assertEquals(49, damage.lastReadableSequence(), damage.getMessage());
+        assertEquals(99, damage.highWaterMark());
+        assertTrue(damage.losesAcknowledged());
+        assertTrue(damage.getMessage().contains("cannot be read past seq 49"), damage.getMessage());
+        assertTrue(damage.getMessage().contains("records 50..99 are unreachable"), damage.getMessage());
+    }
+}

@@ -1,0 +1,104 @@
+package dev.purestock.journal;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Writes small journals and damages their files the ways disks and crashes do, for tests. */
+final class JournalFiles {
+    /** Chronicle Queue's header bit for a record whose writer has not finished it. */
+    static final int NOT_COMPLETE = 0x8000_0000;
+
+    private JournalFiles() {
+    }
+
+    /**
+     * Journals {@code count} records from {@code from} (record {@code s} lists sku {@code s + 1}), ending a
+     * batch, and so moving the high-water mark, only at {@code lastAcknowledged}, if it is among them.
+     */
+    static void write(Path dir, long from, long count, long lastAcknowledged) {
+        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE)) {
+            for (long s = from; s < from + count; s++) {
+                writer.onDecided(s, 1_000 + s, new Command.ListProduct(s + 1, 1),
+                        List.of(new Event.ProductListed(s + 1, 1)), s == lastAcknowledged);
+            }
+        }
+    }
+
+    /** Journals {@code count} records from {@code from}, each acknowledged. */
+    static void write(Path dir, long from, long count) {
+        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE)) {
+            for (long s = from; s < from + count; s++) {
+                writer.onDecided(s, 1_000 + s, new Command.ListProduct(s + 1, 1),
+                        List.of(new Event.ProductListed(s + 1, 1)), true);
+            }
+        }
+    }
+
+    /** The file offset of each record's 4-byte Chronicle header, in order, in the only cycle file. */
+    static List<Long> headerOffsets(Path dir) {
+        List<Long> offsets = new ArrayList<>();
+        try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir).readOnly(true).build();
+             ExcerptTailer tailer = queue.createTailer()) {
+            while (true) {
+                try (DocumentContext document = tailer.readingDocument()) {
+                    if (!document.isPresent()) {
+                        return offsets;
+                    }
+                    offsets.add(document.wire().bytes().readPosition() - 4);
+                }
+            }
+        }
+    }
+
+    /** The only cycle file of the journal. */
+    static Path cycleFile(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> cycles = files.filter(f -> f.toString().endsWith(SingleChronicleQueue.SUFFIX)).toList();
+            if (cycles.size() != 1) {
+                throw new IllegalStateException("expected one cycle file in " + dir + ", found " + cycles);
+            }
+            return cycles.get(0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static int readInt(Path file, long offset) {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            raf.seek(offset);
+            return Integer.reverseBytes(raf.readInt());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void writeInt(Path file, long offset, int value) {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(offset);
+            raf.writeInt(Integer.reverseBytes(value));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void truncate(Path file, long length) {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(length);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
