@@ -14,7 +14,8 @@ import java.nio.charset.StandardCharsets;
 @Command(name = "purestock", mixinStandardHelpOptions = true, versionProvider = PurestockCli.Version.class,
         description = "Sells scarce stock without overselling; runs a demo and inspects journals.",
         subcommands = {DemoCommand.class, ReplayCommand.class, DumpCommand.class, VerifyCommand.class,
-                SnapshotCommand.class, StatsCommand.class, PruneCommand.class, CommandLine.HelpCommand.class})
+                SnapshotCommand.class, StatsCommand.class, PruneCommand.class, RepairCommand.class,
+                CommandLine.HelpCommand.class})
 public final class PurestockCli {
     /** Exit code of a failed operation. */
     public static final int FAILED = 1;

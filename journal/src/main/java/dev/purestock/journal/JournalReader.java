@@ -54,7 +54,13 @@ public final class JournalReader implements AutoCloseable {
         } catch (InternalError e) {
             queue.close();
             throw damaged(-1, "a cycle file is cut short (reading it faults)");
-        } catch (RuntimeException | Error e) {
+        } catch (JournalException e) {
+            queue.close();
+            throw e;
+        } catch (RuntimeException e) {
+            queue.close();
+            throw damaged(-1, "Chronicle Queue cannot read its files (" + e + ")");
+        } catch (Error e) {
             queue.close();
             throw e;
         }
@@ -74,7 +80,7 @@ public final class JournalReader implements AutoCloseable {
                 index = end[0];
                 sequence = end[1];
             }
-        } catch (InternalError | JournalDamagedException e) {
+        } catch (InternalError | RuntimeException e) {
             tailer.close();
             tailer = queue.createTailer();
             readRaw((i, raw, length) -> {
@@ -163,6 +169,8 @@ public final class JournalReader implements AutoCloseable {
             return true;
         } catch (InternalError e) {
             throw damaged(tailer.index(), "its cycle file is cut short (reading it faults)");
+        } catch (RuntimeException e) {
+            throw damaged(tailer.index(), "Chronicle Queue cannot read it (" + e + ")");
         }
     }
 
@@ -287,6 +295,10 @@ public final class JournalReader implements AutoCloseable {
                 in.read(bytes, 0, length);
             } catch (InternalError e) {
                 throw damaged(tailer.index(), "its cycle file is cut short (reading it faults)");
+            } catch (JournalException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw damaged(tailer.index(), "Chronicle Queue cannot read it (" + e + ")");
             }
             any = true;
             boolean goOn = visitor.onRaw(index, bytes, length);

@@ -128,6 +128,9 @@ public final class JournalRepair {
         }
         deleteTree(rewrite);
         Files.deleteIfExists(dir.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE));
+        try (SingleChronicleQueue relisted = SingleChronicleQueueBuilder.binary(dir).rollCycle(rollCycle).build()) {
+            relisted.refreshDirectoryListing();
+        }
         try (JournalHighWaterMark mark = JournalHighWaterMark.open(dir)) {
             mark.reset(lastKept);
         }
