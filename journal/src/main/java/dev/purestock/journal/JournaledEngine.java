@@ -18,6 +18,10 @@ import java.util.function.Consumer;
  * {@link PurestockEngine#snapshot}. Closing it closes the engine and its journal, then releases the lock.
  */
 public final class JournaledEngine implements AutoCloseable {
+    private static final String RESERVED = "JournaledEngine runs one shard on its journal directory and sets "
+            + "shards, journal, initialState and snapshotWriter itself (a second shard would write its records "
+            + "into the same journal); remove it from the tuning, and run one JournaledEngine per directory for "
+            + "more shards";
     private final PurestockEngine engine;
     private final RecoveredState recovered;
     private final JournalLock lock;
@@ -34,7 +38,10 @@ public final class JournaledEngine implements AutoCloseable {
      * @param dir           the journal directory (created when missing)
      * @param durability    when a record counts as written
      * @param snapshotEvery cut a snapshot every this many commands ({@code 0}: only on demand)
-     * @param tuning        further engine settings (ring size, wait strategy, clock)
+     * @param tuning        further engine settings (ring size, wait strategy, clock, consumers, replication,
+     *                      reservation expiry); applied before the directory is touched. Setting the shards,
+     *                      journal, initial state or snapshot writer, which the journaled engine owns, throws an
+     *                      {@link IllegalArgumentException} naming the setting, and nothing is written
      * @param progress      hears the replay's progress
      * @throws JournalException when another process (or another engine in this one) uses {@code dir}
      */
@@ -46,12 +53,29 @@ public final class JournaledEngine implements AutoCloseable {
     /**
      * Recovers {@code dir} and starts an engine on it, first pruning as {@code retention} says.
      *
-     * @throws JournalException     when another process (or another engine in this one) uses {@code dir}
-     * @throws UncheckedIOException when removing stale snapshots or pruning fails
+     * @throws JournalException         when another process (or another engine in this one) uses {@code dir}
+     * @throws UncheckedIOException     when removing stale snapshots or pruning fails
+     * @throws IllegalArgumentException when {@code tuning} sets what the journaled engine owns (see
+     *                                  {@link #start(Path, Durability, long, Consumer, ReplayProgress)})
      */
     public static JournaledEngine start(Path dir, Durability durability, long snapshotEvery,
                                         RetentionPolicy retention, Consumer<PurestockEngine.Builder> tuning,
                                         ReplayProgress progress) {
+        AtomicReference<RecoveredState> recovered = new AtomicReference<>();
+        AtomicReference<SnapshotStore> snapshots = new AtomicReference<>();
+        AtomicReference<JournalWriter> writer = new AtomicReference<>();
+        PurestockEngine.Builder builder = PurestockEngine.builder()
+                .shards(1)
+                .initialState(shard -> recovered.get().toShardState())
+                .journal(shard -> {
+                    JournalWriter opened = JournalWriter.open(dir, durability);
+                    writer.set(opened);
+                    return opened;
+                })
+                .snapshotWriter(shard -> snapshots.get())
+                .snapshotEvery(snapshotEvery)
+                .reserveStorageSettings(RESERVED);
+        tuning.accept(builder);
         JournalLock lock = JournalLock.acquire(dir);
         try {
             List<String> notes = new ArrayList<>(removeStaleSnapshots(dir));
@@ -62,26 +86,13 @@ public final class JournaledEngine implements AutoCloseable {
                     throw new UncheckedIOException("cannot prune journal " + dir, e);
                 }
             }
-            RecoveredState recovered = JournalRecovery.recover(dir, PrimitiveInventoryStore::new, progress)
-                    .withEarlierNotes(notes);
-            AtomicReference<JournalWriter> writer = new AtomicReference<>();
-            long recoveredEnd = recovered.nextSequence() - 1;
-            SnapshotStore snapshots = new SnapshotStore(dir, retention.keepSnapshots(), () -> {
+            recovered.set(JournalRecovery.recover(dir, PrimitiveInventoryStore::new, progress).withEarlierNotes(notes));
+            long recoveredEnd = recovered.get().nextSequence() - 1;
+            snapshots.set(new SnapshotStore(dir, retention.keepSnapshots(), () -> {
                 JournalWriter current = writer.get();
                 return Math.max(recoveredEnd, current == null ? Long.MIN_VALUE : current.lastSequenceWritten());
-            });
-            PurestockEngine.Builder builder = PurestockEngine.builder()
-                    .shards(1)
-                    .initialState(shard -> recovered.toShardState())
-                    .journal(shard -> {
-                        JournalWriter opened = JournalWriter.open(dir, durability);
-                        writer.set(opened);
-                        return opened;
-                    })
-                    .snapshotWriter(shard -> snapshots)
-                    .snapshotEvery(snapshotEvery);
-            tuning.accept(builder);
-            return new JournaledEngine(builder.build(), recovered, lock);
+            }));
+            return new JournaledEngine(builder.build(), recovered.get(), lock);
         } catch (RuntimeException | Error e) {
             lock.close();
             throw e;
