@@ -35,6 +35,11 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
     }
 
     @Override
+    public void onStart() {
+        Thread.currentThread().setName("purestock-shard-" + shard + "-complete");
+    }
+
+    @Override
     public void onEvent(CommandSlot slot, long ringSequence, boolean endOfBatch) {
         CommandSlot.Request request = slot.request;
         CommandSlot.Decision decision = slot.decision;

@@ -49,6 +49,11 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
     }
 
     @Override
+    public void onStart() {
+        Thread.currentThread().setName("purestock-shard-" + shard + "-decide");
+    }
+
+    @Override
     public void onEvent(CommandSlot slot, long ringSequence, boolean endOfBatch) {
         CommandSlot.Decision decision = slot.decision;
         decision.sequenced = false;

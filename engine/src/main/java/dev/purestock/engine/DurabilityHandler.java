@@ -21,16 +21,23 @@ abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
     private static final long NO_BATCH = -1;
 
     private final String role;
+    private final String threadName;
     private final ShardHealth health;
     private final DurabilityStage stage;
     private CommandSlot held;
     private long heldRingSequence;
     private long batchStartRingSequence = NO_BATCH;
 
-    DurabilityHandler(String role, ShardHealth health, DurabilityStage stage) {
+    DurabilityHandler(String role, String threadName, ShardHealth health, DurabilityStage stage) {
         this.role = role;
+        this.threadName = threadName;
         this.health = health;
         this.stage = stage;
+    }
+
+    @Override
+    public final void onStart() {
+        Thread.currentThread().setName(threadName);
     }
 
     @Override

@@ -11,8 +11,9 @@ import java.util.Optional;
  * What became of a submitted command: where and when it was sequenced and what the domain decided.
  * The engine answers with an outcome only once the events are durable in every durability stage.
  *
- * <p>A command the engine refuses before sequencing it (one spanning shards, see {@link ShardRouter})
- * gets an outcome with {@code shard} and {@code sequence} {@link #NOT_SEQUENCED}. A command sent to
+ * <p>A command the engine refuses before sequencing it (one spanning shards, see {@link ShardRouter}, or one
+ * beyond a shape limit of {@link dev.purestock.domain.Limits}, see {@link PurestockEngine}) gets an outcome
+ * with {@code shard} and {@code sequence} {@link #NOT_SEQUENCED} and a single rejection. A command sent to
  * every shard gets one outcome whose {@code shard} is {@link #ALL_SHARDS}, whose {@code sequence} is
  * {@link #NOT_SEQUENCED} and whose events are those of each shard in shard order.
  *

@@ -11,7 +11,9 @@ import dev.purestock.domain.Reason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -41,6 +43,24 @@ import java.util.function.LongSupplier;
  * {@link #submitAll} (claims ring slots for consecutive commands of a shard at once). Every submitted
  * command is answered exactly once. Commands are routed to shards by {@link ShardRouter}'s rules.
  *
+ * <p>Intake limits: a command that exceeds a shape limit of {@link Limits} (more than
+ * {@link Limits#MAX_LINES} lines in an order or reservation, more than {@link Limits#MAX_BATCH_COMMANDS}
+ * commands in a batch counting nested ones, batches nested deeper than {@link Limits#MAX_BATCH_DEPTH}),
+ * anywhere inside it, is answered at once, on the submitting thread, with an outcome holding one
+ * {@link Rejected} for the domain's reason ({@link Reason#TOO_MANY_LINES}, {@link Reason#BATCH_TOO_LARGE},
+ * {@link Reason#BATCH_TOO_DEEP}) and shard and sequence {@link Outcome#NOT_SEQUENCED}: it is never routed,
+ * sequenced or journaled. The check costs at most {@code MAX_BATCH_COMMANDS} steps whatever the command's size.
+ *
+ * <p>Stage threads: callbacks, consumers, durability stages and snapshot writers run on the engine's stage
+ * threads ({@code purestock-shard-N-decide}, {@code -journal}, {@code -replicate}, {@code -complete}), and only
+ * those threads free ring space. From them, a submission that finds its ring full is refused with an
+ * {@link IllegalStateException} (through the future or {@link OutcomeCallback#onFailure}) instead of waiting
+ * forever, and {@link #close()} throws; a submission that finds room goes through as usual.
+ *
+ * <p>Reservation expiry: unless turned off ({@link Builder#expireReservationsEvery}), a timer offers an
+ * {@link Command.ExpireReservations} every second to each shard holding a live reservation; it is sequenced
+ * and journaled like any command.
+ *
  * <p>Failures: a {@code decide} that throws rejects that command with {@link Reason#INTERNAL_ERROR}. If
  * applying events or a durability stage fails, the engine stops taking commands: every caller from the
  * failed command on gets an {@link EngineStoppedException} naming the cause, nothing not made durable is
@@ -53,6 +73,17 @@ public final class PurestockEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PurestockEngine.class);
     private static final DurabilityStage NO_STAGE = (sequence, time, command, events, endOfBatch) -> {
     };
+    private static final Command EXPIRE_RESERVATIONS = new Command.ExpireReservations();
+    /** Answers of the timer's expiries go nowhere: consumers see them, and a stop is in {@link #failure()}. */
+    private static final OutcomeCallback NO_ANSWER = new OutcomeCallback() {
+        @Override
+        public void onOutcome(int shard, long sequence, long time, List<Event> events) {
+        }
+
+        @Override
+        public void onFailure(Throwable cause) {
+        }
+    };
 
     private final Shard[] shards;
     private final boolean[] snapshotWriters;
@@ -64,6 +95,7 @@ public final class PurestockEngine implements AutoCloseable {
     private final LongSupplier clock;
     private final int ringSize;
     private final Object closeLock = new Object();
+    private final ExpiryTimer expiry;
     private boolean closed;
 
     private PurestockEngine(Builder builder) {
@@ -95,6 +127,28 @@ public final class PurestockEngine implements AutoCloseable {
         for (Shard shard : shards) {
             shard.disruptor().start();
         }
+        expiry = ExpiryTimer.start(builder.expireReservationsEvery, this::expireReservations);
+    }
+
+    /**
+     * One tick of the expiry timer: offers an {@code ExpireReservations} to each shard that holds a live
+     * reservation as far as its read model knows (a shard with none would journal a record that expires
+     * nothing). Never waits: a full ring skips the tick for that shard.
+     */
+    void expireReservations() {
+        for (int i = 0; i < shards.length; i++) {
+            if (readModel.liveReservations(i) == 0) {
+                continue;
+            }
+            if (!intake.enter()) {
+                return;
+            }
+            try {
+                publish(shards[i].ring(), EXPIRE_RESERVATIONS, NO_ANSWER, null, false);
+            } finally {
+                intake.exit();
+            }
+        }
     }
 
     private void checkBelongs(int shard, ShardState initial) {
@@ -115,7 +169,8 @@ public final class PurestockEngine implements AutoCloseable {
      * Submits a command, waiting for ring space if the ring is full.
      *
      * @return the outcome, once durable; completed exceptionally with {@link EngineStoppedException} or
-     *     {@link EngineClosedException} when the engine cannot answer
+     *     {@link EngineClosedException} when the engine cannot answer, or with an {@link IllegalStateException}
+     *     when called on one of the engine's stage threads while the ring is full
      */
     public CompletableFuture<Outcome> submit(Command command) {
         CompletableFuture<Outcome> future = new CompletableFuture<>();
@@ -125,8 +180,9 @@ public final class PurestockEngine implements AutoCloseable {
 
     /**
      * Submits a command, waiting for ring space if the ring is full, and answers through {@code callback}
-     * (exactly once; {@link OutcomeCallback#onFailure} when the engine is stopped or closed). The engine
-     * allocates nothing for this call: reuse one callback for many submissions.
+     * (exactly once; {@link OutcomeCallback#onFailure} when the engine is stopped or closed, or with an
+     * {@link IllegalStateException} when called on one of the engine's stage threads while the ring is full).
+     * The engine allocates nothing for this call: reuse one callback for many submissions.
      */
     public void submit(Command command, OutcomeCallback callback) {
         dispatch(command, Objects.requireNonNull(callback, "callback"), null, true);
@@ -145,12 +201,16 @@ public final class PurestockEngine implements AutoCloseable {
     /**
      * Submits several commands, claiming ring slots for each run of consecutive commands of one shard at
      * once (in chunks of at most the ring size). Commands of one shard are sequenced in list order; each
-     * command is decided on its own (use {@link Command.Batch} for all-or-nothing).
+     * command is decided on its own (use {@link Command.Batch} for all-or-nothing). On one of the engine's
+     * stage threads, the first run of commands that does not fit its ring, and every command after it, fail
+     * with an {@link IllegalStateException}; the commands before it were submitted.
      *
      * @return one future per command, in list order
+     * @throws NullPointerException when {@code commands} or one of its elements is null (naming its index);
+     *     nothing is submitted then
      */
     public List<CompletableFuture<Outcome>> submitAll(List<Command> commands) {
-        List<Command> list = List.copyOf(commands);
+        List<Command> list = nonNullCommands(commands);
         List<CompletableFuture<Outcome>> futures = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {
             futures.add(new CompletableFuture<>());
@@ -163,17 +223,31 @@ public final class PurestockEngine implements AutoCloseable {
         try {
             int i = 0;
             while (i < list.size()) {
-                int route = router.route(list.get(i));
+                Command first = list.get(i);
+                Reason excess = ShapeCheck.excess(first);
+                if (excess != null) {
+                    answerUnsequenced(excess, first, null, futures.get(i));
+                    i++;
+                    continue;
+                }
+                int route = router.route(first);
                 if (route < 0) {
-                    dispatchRouted(route, list.get(i), null, futures.get(i), true);
+                    dispatchRouted(route, first, null, futures.get(i), true);
                     i++;
                     continue;
                 }
                 int end = i + 1;
-                while (end < list.size() && end - i < ringSize && router.route(list.get(end)) == route) {
+                while (end < list.size() && end - i < ringSize && ShapeCheck.excess(list.get(end)) == null
+                        && router.route(list.get(end)) == route) {
                     end++;
                 }
-                publishRange(shards[route].ring(), list, futures, i, end);
+                if (!publishRange(shards[route].ring(), list, futures, i, end)) {
+                    RuntimeException refusal = wouldWaitOnStageThread("submitAll", "shard " + route + "'s ring");
+                    for (int j = i; j < list.size(); j++) {
+                        futures.get(j).completeExceptionally(refusal);
+                    }
+                    break;
+                }
                 i = end;
             }
         } finally {
@@ -182,13 +256,29 @@ public final class PurestockEngine implements AutoCloseable {
         return Collections.unmodifiableList(futures);
     }
 
+    private static List<Command> nonNullCommands(List<Command> commands) {
+        if (commands == null) {
+            throw new NullPointerException("submitAll was given a null list of commands; pass a list (it may be "
+                    + "empty)");
+        }
+        Command[] copy = commands.toArray(new Command[0]);
+        for (int i = 0; i < copy.length; i++) {
+            if (copy[i] == null) {
+                throw new NullPointerException("submitAll was given a null command at index " + i + " of "
+                        + copy.length + "; nothing was submitted");
+            }
+        }
+        return Arrays.asList(copy);
+    }
+
     /**
      * Cuts a snapshot of {@code shard} through its ring: the shard's {@link SnapshotWriter} is called on the
      * decision thread with the state after exactly the commands submitted before this call's slot.
      *
      * @return the last sequence the snapshot covers ({@code -1}: none), once every earlier command of the
      *     shard is durable; exceptionally with the writer's failure (the engine goes on), or when the
-     *     shard has no snapshot writer, or the engine is stopped or closed
+     *     shard has no snapshot writer, or the engine is stopped or closed, or (an
+     *     {@link IllegalStateException}) when called on one of the engine's stage threads while the ring is full
      */
     public CompletableFuture<Long> snapshot(int shard) {
         checkShard(shard);
@@ -241,14 +331,24 @@ public final class PurestockEngine implements AutoCloseable {
      * through every stage), stops and joins the stage threads and closes the durability stages. Later
      * submissions fail with {@link EngineClosedException}. Idempotent; a second caller returns once the
      * first has finished. Waits as long as a durability stage takes to finish its commands.
+     *
+     * @throws IllegalStateException when called on one of the engine's stage threads (from a callback,
+     *     consumer, durability stage or snapshot writer), which close would wait for forever
      */
     @Override
     public void close() {
+        if (onStageThread()) {
+            throw new IllegalStateException("close() was called on " + Thread.currentThread().getName()
+                    + ", one of this engine's stage threads (from a callback, consumer, durability stage or snapshot "
+                    + "writer): close waits for those threads to finish, so it would never return; nothing was "
+                    + "closed. Close the engine from a thread of your own");
+        }
         synchronized (closeLock) {
             if (closed) {
                 return;
             }
             closed = true;
+            expiry.stop();
             intake.closeAndAwaitPublishers();
             List<CompletableFuture<Long>> barriers = new ArrayList<>(shards.length);
             for (Shard shard : shards) {
@@ -289,6 +389,10 @@ public final class PurestockEngine implements AutoCloseable {
             return intake.refusalResult();
         }
         try {
+            Reason excess = ShapeCheck.excess(command);
+            if (excess != null) {
+                return answerUnsequenced(excess, command, callback, future);
+            }
             return dispatchRouted(router.route(command), command, callback, future, wait);
         } finally {
             intake.exit();
@@ -298,22 +402,41 @@ public final class PurestockEngine implements AutoCloseable {
     private SubmitResult dispatchRouted(int route, Command command, OutcomeCallback callback,
                                         CompletableFuture<Outcome> future, boolean wait) {
         if (route >= 0) {
-            return publish(shards[route].ring(), command, callback, future, wait)
-                    ? SubmitResult.SUBMITTED : SubmitResult.RING_FULL;
+            if (publish(shards[route].ring(), command, callback, future, wait)) {
+                return SubmitResult.SUBMITTED;
+            }
+            if (!wait) {
+                return SubmitResult.RING_FULL;
+            }
+            refuse(callback, future, wouldWaitOnStageThread("submit", "shard " + route + "'s ring"));
+            return SubmitResult.SUBMITTED;
         }
         if (route == ShardRouter.ALL) {
             return broadcast(command, callback, future, wait);
         }
-        Reason reason = route == ShardRouter.CROSS_SHARD ? Reason.CROSS_SHARD : Reason.ID_REUSED;
+        return answerUnsequenced(route == ShardRouter.CROSS_SHARD ? Reason.CROSS_SHARD : Reason.ID_REUSED,
+                command, callback, future);
+    }
+
+    /** Answers {@code command} with a rejection for {@code reason} without sequencing it. */
+    private SubmitResult answerUnsequenced(Reason reason, Command command, OutcomeCallback callback,
+                                           CompletableFuture<Outcome> future) {
         List<Event> events = List.of(new Rejected(reason, ShardRouter.ref(command)));
         answer(callback, future, Outcome.NOT_SEQUENCED, Outcome.NOT_SEQUENCED, clock.getAsLong(), events);
         return SubmitResult.SUBMITTED;
     }
 
-    private static boolean publish(RingBuffer<CommandSlot> ring, Command command, OutcomeCallback callback,
-                                   CompletableFuture<Outcome> future, boolean wait) {
+    /**
+     * Claims a slot and publishes {@code command}. A caller that may wait waits for space, except on one of
+     * this engine's stage threads, which only tries: only those threads free ring space.
+     *
+     * @return whether the command was published; {@code false} when the ring was full and the caller may
+     *     not wait (a {@code trySubmit}, or a stage thread)
+     */
+    private boolean publish(RingBuffer<CommandSlot> ring, Command command, OutcomeCallback callback,
+                            CompletableFuture<Outcome> future, boolean wait) {
         long sequence;
-        if (wait) {
+        if (wait && !onStageThread()) {
             sequence = ring.next();
         } else {
             try {
@@ -330,10 +453,25 @@ public final class PurestockEngine implements AutoCloseable {
         return true;
     }
 
-    private static void publishRange(RingBuffer<CommandSlot> ring, List<Command> commands,
-                                     List<CompletableFuture<Outcome>> futures, int from, int to) {
+    /**
+     * Claims slots for {@code commands[from, to)} at once and publishes them.
+     *
+     * @return whether they were published; {@code false} when the ring had no room for them and this is one
+     *     of the engine's stage threads, which may not wait
+     */
+    private boolean publishRange(RingBuffer<CommandSlot> ring, List<Command> commands,
+                                 List<CompletableFuture<Outcome>> futures, int from, int to) {
         int count = to - from;
-        long high = ring.next(count);
+        long high;
+        if (onStageThread()) {
+            try {
+                high = ring.tryNext(count);
+            } catch (InsufficientCapacityException full) {
+                return false;
+            }
+        } else {
+            high = ring.next(count);
+        }
         long low = high - count + 1;
         try {
             for (int i = 0; i < count; i++) {
@@ -342,12 +480,13 @@ public final class PurestockEngine implements AutoCloseable {
         } finally {
             ring.publish(low, high);
         }
+        return true;
     }
 
     private SubmitResult broadcast(Command command, OutcomeCallback callback, CompletableFuture<Outcome> future,
                                    boolean wait) {
         Broadcast broadcast = new Broadcast(shards.length, callback, future);
-        if (wait) {
+        if (wait && !onStageThread()) {
             for (Shard shard : shards) {
                 publish(shard.ring(), command, broadcast, null, true);
             }
@@ -362,6 +501,10 @@ public final class PurestockEngine implements AutoCloseable {
                     RingBuffer<CommandSlot> ring = shards[j].ring();
                     ring.get(claimed[j]).request.control(CommandSlot.Kind.BARRIER, null);
                     ring.publish(claimed[j]);
+                }
+                if (wait) {
+                    refuse(callback, future, wouldWaitOnStageThread("submit", "shard " + i + "'s ring"));
+                    return SubmitResult.SUBMITTED;
                 }
                 return SubmitResult.RING_FULL;
             }
@@ -382,7 +525,18 @@ public final class PurestockEngine implements AutoCloseable {
         }
         try {
             RingBuffer<CommandSlot> ring = shards[shard].ring();
-            long sequence = ring.next();
+            long sequence;
+            if (onStageThread()) {
+                try {
+                    sequence = ring.tryNext();
+                } catch (InsufficientCapacityException full) {
+                    future.completeExceptionally(wouldWaitOnStageThread(kind == CommandSlot.Kind.SNAPSHOT
+                            ? "snapshot" : "digest", "shard " + shard + "'s ring"));
+                    return future;
+                }
+            } else {
+                sequence = ring.next();
+            }
             try {
                 ring.get(sequence).request.control(kind, future);
             } finally {
@@ -392,6 +546,19 @@ public final class PurestockEngine implements AutoCloseable {
             intake.exit();
         }
         return future;
+    }
+
+    /** Whether the calling thread is one of this engine's stage threads, which must never wait for ring space. */
+    private boolean onStageThread() {
+        return Thread.currentThread() instanceof StageThread stage && stage.owner == threads;
+    }
+
+    private static IllegalStateException wouldWaitOnStageThread(String call, String where) {
+        return new IllegalStateException(call + " found " + where + " full on " + Thread.currentThread().getName()
+                + ", one of this engine's stage threads (a callback, consumer, durability stage or snapshot writer "
+                + "runs there): waiting would deadlock the engine, since only its stage threads free ring space, so "
+                + "nothing was submitted. From a stage thread use trySubmit and handle RING_FULL, or hand the "
+                + "command to a thread of your own");
     }
 
     private void checkShard(int shard) {
@@ -468,13 +635,26 @@ public final class PurestockEngine implements AutoCloseable {
         }
     }
 
-    /** Creates the stage threads and joins them on close, so a closed engine leaves none behind. */
+    /** A thread that runs one stage of one of this engine's shards. */
+    private static final class StageThread extends Thread {
+        private final StageThreads owner;
+
+        StageThread(StageThreads owner, Runnable stage, String name) {
+            super(stage, name);
+            this.owner = owner;
+        }
+    }
+
+    /**
+     * Creates the stage threads and joins them on close, so a closed engine leaves none behind. Each stage
+     * names its thread by shard and role when it starts ({@code purestock-shard-0-decide}).
+     */
     private static final class StageThreads implements ThreadFactory {
         private final List<Thread> created = new ArrayList<>();
 
         @Override
         public synchronized Thread newThread(Runnable stage) {
-            Thread thread = new Thread(stage, "purestock-stage-" + created.size());
+            Thread thread = new StageThread(this, stage, "purestock-stage-" + created.size());
             thread.setDaemon(true);
             created.add(thread);
             return thread;
@@ -506,6 +686,9 @@ public final class PurestockEngine implements AutoCloseable {
      * is called once per shard, with the shard's index, while building.
      */
     public static final class Builder {
+        /** The default period of {@link #expireReservationsEvery}: one second. */
+        public static final Duration DEFAULT_EXPIRE_RESERVATIONS_EVERY = Duration.ofSeconds(1);
+
         private int ringSize = 1024;
         private WaitStrategyKind waitStrategy = WaitStrategyKind.BLOCKING;
         private ProducerType producerType = ProducerType.MULTI;
@@ -517,6 +700,8 @@ public final class PurestockEngine implements AutoCloseable {
         private IntFunction<SnapshotWriter> snapshotWriter = shard -> null;
         private long snapshotEvery;
         private LongSupplier clock = System::currentTimeMillis;
+        private Duration expireReservationsEvery = DEFAULT_EXPIRE_RESERVATIONS_EVERY;
+        private String storageReserved;
 
         private Builder() {
         }
@@ -548,6 +733,7 @@ public final class PurestockEngine implements AutoCloseable {
 
         /** Number of shards (default 1); warehouse {@code w} belongs to shard {@code w % shards}. */
         public Builder shards(int count) {
+            checkNotReserved("shards(" + count + ")");
             if (count < 1 || count > Limits.MAX_WAREHOUSE + 1) {
                 throw new IllegalArgumentException("shards must be between 1 and " + (Limits.MAX_WAREHOUSE + 1)
                         + ", was " + count);
@@ -558,6 +744,7 @@ public final class PurestockEngine implements AutoCloseable {
 
         /** Each shard's journal (default: none; nothing is durable). Closed by {@link PurestockEngine#close()}. */
         public Builder journal(IntFunction<DurabilityStage> perShard) {
+            checkNotReserved("journal");
             this.journal = Objects.requireNonNull(perShard, "journal");
             return this;
         }
@@ -580,12 +767,14 @@ public final class PurestockEngine implements AutoCloseable {
          * warehouses.
          */
         public Builder initialState(IntFunction<ShardState> perShard) {
+            checkNotReserved("initialState");
             this.initialState = Objects.requireNonNull(perShard, "initial state");
             return this;
         }
 
         /** Each shard's snapshot writer (default: none); a factory may return {@code null} for a shard. */
         public Builder snapshotWriter(IntFunction<SnapshotWriter> perShard) {
+            checkNotReserved("snapshotWriter");
             this.snapshotWriter = Objects.requireNonNull(perShard, "snapshot writer");
             return this;
         }
@@ -607,6 +796,45 @@ public final class PurestockEngine implements AutoCloseable {
         public Builder clock(LongSupplier epochMillis) {
             this.clock = Objects.requireNonNull(epochMillis, "clock");
             return this;
+        }
+
+        /**
+         * How often the engine expires reservations (default {@link #DEFAULT_EXPIRE_RESERVATIONS_EVERY}, one
+         * second); {@link Duration#ZERO} turns it off. Every period a daemon thread,
+         * {@code purestock-expire-reservations}, offers an {@link Command.ExpireReservations} to each shard that
+         * holds a live reservation, with {@link #trySubmit} semantics: it never waits, and a full ring skips
+         * that shard's tick. The command is sequenced, stamped with {@link #clock} and journaled like any other,
+         * and consumers see it; a shard without live reservations is not sent one. A reservation's units thus
+         * return to stock at most about one period (plus the time to sequence the command) after it expires.
+         */
+        public Builder expireReservationsEvery(Duration period) {
+            Objects.requireNonNull(period, "expireReservationsEvery");
+            if (period.isNegative()) {
+                throw new IllegalArgumentException("expireReservationsEvery must be zero (off) or positive, was "
+                        + period);
+            }
+            this.expireReservationsEvery = period;
+            return this;
+        }
+
+        /**
+         * Reserves the settings that decide what a shard is and where it is kept: {@link #shards},
+         * {@link #journal}, {@link #initialState} and {@link #snapshotWriter}. Afterwards setting any of them
+         * throws an {@link IllegalArgumentException} naming the setting, followed by {@code why}. For code that
+         * builds an engine on storage it owns (a journaled engine on its directory) and lets its caller tune
+         * the rest.
+         *
+         * @param why who owns these settings and what to do instead, for the message
+         */
+        public Builder reserveStorageSettings(String why) {
+            this.storageReserved = Objects.requireNonNull(why, "why");
+            return this;
+        }
+
+        private void checkNotReserved(String setting) {
+            if (storageReserved != null) {
+                throw new IllegalArgumentException(setting + " cannot be set here: " + storageReserved);
+            }
         }
 
         /** Builds and starts the engine. */

@@ -46,10 +46,12 @@ public final class ReadModel {
     private final ConcurrentHashMap<Long, AtomicLong> positions = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, OrderEntry> orders = new ConcurrentHashMap<>();
     private final AtomicLongArray lastSequence;
+    private final AtomicLongArray liveReservations;
     private final OrderEntry[][] entries;
 
     ReadModel(int shards) {
         lastSequence = new AtomicLongArray(shards);
+        liveReservations = new AtomicLongArray(shards);
         entries = new OrderEntry[shards][];
         OrderStatus[] statuses = OrderStatus.values();
         for (int shard = 0; shard < shards; shard++) {
@@ -84,6 +86,14 @@ public final class ReadModel {
         return lastSequence.get(shard);
     }
 
+    /**
+     * How many reservations of {@code shard} are live (reserved, not yet confirmed, released or expired) as
+     * of its last answered command; the expiry timer sends nothing to a shard with none.
+     */
+    long liveReservations(int shard) {
+        return liveReservations.get(shard);
+    }
+
     /** The shard that holds the order, or {@code -1} when no order has that id. */
     int orderShard(long orderId) {
         OrderEntry entry = orders.get(orderId);
@@ -103,6 +113,7 @@ public final class ReadModel {
     final class Writer {
         private final int shard;
         private final Long2ObjectHashMap<AtomicLong> cells = new Long2ObjectHashMap<>();
+        private long live;
 
         private Writer(int shard) {
             this.shard = shard;
@@ -111,7 +122,13 @@ public final class ReadModel {
         /** Loads a recovered store: every position and order, and the sequence it ends at. */
         void seed(InventoryStore store, long lastSequenceIncluded) {
             store.forEachPosition(this::position);
-            store.forEachOrder(order -> status(order.orderId(), order.status()));
+            store.forEachOrder(order -> {
+                status(order.orderId(), order.status());
+                if (order.status() == OrderStatus.RESERVED) {
+                    live++;
+                }
+            });
+            liveReservations.set(shard, live);
             lastSequence.set(shard, lastSequenceIncluded);
         }
 
@@ -133,15 +150,21 @@ public final class ReadModel {
                 case StockReserved e -> {
                     lines(e.lines());
                     status(e.orderId(), OrderStatus.RESERVED);
+                    countLive(1);
                 }
-                case ReservationConfirmed e -> status(e.orderId(), OrderStatus.CONFIRMED);
+                case ReservationConfirmed e -> {
+                    status(e.orderId(), OrderStatus.CONFIRMED);
+                    countLive(-1);
+                }
                 case ReservationReleased e -> {
                     lines(e.lines());
                     status(e.orderId(), OrderStatus.RELEASED);
+                    countLive(-1);
                 }
                 case ReservationExpired e -> {
                     lines(e.lines());
                     status(e.orderId(), OrderStatus.EXPIRED);
+                    countLive(-1);
                 }
                 case PurchaseCancelled e -> {
                     lines(e.lines());
@@ -156,6 +179,11 @@ public final class ReadModel {
                 case BatchAborted e -> {
                 }
             }
+        }
+
+        private void countLive(int change) {
+            live += change;
+            liveReservations.lazySet(shard, live);
         }
 
         private void lines(List<LineChange> changes) {

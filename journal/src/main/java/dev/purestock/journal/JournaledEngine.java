@@ -15,6 +15,10 @@ import java.util.function.Consumer;
  * {@link PurestockEngine#snapshot}. Closing it closes the engine and its journal, then releases the lock.
  */
 public final class JournaledEngine implements AutoCloseable {
+    private static final String RESERVED = "JournaledEngine runs one shard on its journal directory and sets "
+            + "shards, journal, initialState and snapshotWriter itself (a second shard would write its records "
+            + "into the same journal); remove it from the tuning, and run one JournaledEngine per directory for "
+            + "more shards";
     private final PurestockEngine engine;
     private final RecoveredState recovered;
     private final JournalLock lock;
@@ -31,7 +35,10 @@ public final class JournaledEngine implements AutoCloseable {
      * @param dir           the journal directory (created when missing)
      * @param durability    when a record counts as written
      * @param snapshotEvery cut a snapshot every this many commands ({@code 0}: only on demand)
-     * @param tuning        further engine settings (ring size, wait strategy, clock)
+     * @param tuning        further engine settings (ring size, wait strategy, clock, consumers, replication,
+     *                      reservation expiry); applied before the directory is touched. Setting the shards,
+     *                      journal, initial state or snapshot writer, which the journaled engine owns, throws an
+     *                      {@link IllegalArgumentException} naming the setting, and nothing is written
      * @param progress      hears the replay's progress
      * @throws JournalException when another process (or another engine in this one) uses {@code dir}
      */
@@ -43,37 +50,41 @@ public final class JournaledEngine implements AutoCloseable {
     /**
      * Recovers {@code dir} and starts an engine on it, first pruning as {@code retention} says.
      *
-     * @throws JournalException     when another process (or another engine in this one) uses {@code dir}
-     * @throws JournalDamagedException when the journal cannot be read to its end and acknowledged records are
-     *                                 behind the damage (an unreadable tail of unacknowledged records is cut,
-     *                                 see {@link JournalRecovery#recoverForWriting})
-     * @throws UncheckedIOException    when removing stale snapshots, pruning or cutting fails
+     * @throws JournalException         when another process (or another engine in this one) uses {@code dir}
+     * @throws JournalDamagedException  when the journal cannot be read to its end and acknowledged records are
+     *                                  behind the damage (an unreadable tail of unacknowledged records is cut,
+     *                                  see {@link JournalRecovery#recoverForWriting})
+     * @throws UncheckedIOException     when removing stale snapshots, pruning or cutting fails
+     * @throws IllegalArgumentException when {@code tuning} sets what the journaled engine owns (see
+     *                                  {@link #start(Path, Durability, long, Consumer, ReplayProgress)})
      */
     public static JournaledEngine start(Path dir, Durability durability, long snapshotEvery,
                                         RetentionPolicy retention, Consumer<PurestockEngine.Builder> tuning,
                                         ReplayProgress progress) {
+        AtomicReference<RecoveredState> recovered = new AtomicReference<>();
+        AtomicReference<SnapshotStore> snapshots = new AtomicReference<>();
+        AtomicReference<JournalWriter> writer = new AtomicReference<>();
+        PurestockEngine.Builder builder = PurestockEngine.builder()
+                .shards(1)
+                .initialState(shard -> recovered.get().toShardState())
+                .journal(shard -> {
+                    JournalWriter opened = JournalWriter.open(dir, durability);
+                    writer.set(opened);
+                    return opened;
+                })
+                .snapshotWriter(shard -> snapshots.get())
+                .snapshotEvery(snapshotEvery)
+                .reserveStorageSettings(RESERVED);
+        tuning.accept(builder);
         JournalLock lock = JournalLock.acquire(dir);
         try {
-            RecoveredState recovered = JournalRecovery.recoverForWriting(dir, retention, PrimitiveInventoryStore::new,
-                    progress);
-            AtomicReference<JournalWriter> writer = new AtomicReference<>();
-            long recoveredEnd = recovered.nextSequence() - 1;
-            SnapshotStore snapshots = new SnapshotStore(dir, retention.keepSnapshots(), () -> {
+            recovered.set(JournalRecovery.recoverForWriting(dir, retention, PrimitiveInventoryStore::new, progress));
+            long recoveredEnd = recovered.get().nextSequence() - 1;
+            snapshots.set(new SnapshotStore(dir, retention.keepSnapshots(), () -> {
                 JournalWriter current = writer.get();
                 return Math.max(recoveredEnd, current == null ? Long.MIN_VALUE : current.lastSequenceWritten());
-            });
-            PurestockEngine.Builder builder = PurestockEngine.builder()
-                    .shards(1)
-                    .initialState(shard -> recovered.toShardState())
-                    .journal(shard -> {
-                        JournalWriter opened = JournalWriter.open(dir, durability);
-                        writer.set(opened);
-                        return opened;
-                    })
-                    .snapshotWriter(shard -> snapshots)
-                    .snapshotEvery(snapshotEvery);
-            tuning.accept(builder);
-            return new JournaledEngine(builder.build(), recovered, lock);
+            }));
+            return new JournaledEngine(builder.build(), recovered.get(), lock);
         } catch (RuntimeException | Error e) {
             lock.close();
             throw e;

@@ -1,0 +1,129 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.Inventory;
+import dev.purestock.domain.Line;
+import dev.purestock.domain.OrderStatus;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static dev.purestock.engine.EngineFixtures.list;
+import static dev.purestock.engine.EngineFixtures.receive;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The engine expires reservations on a timer: it sequences {@code ExpireReservations} like any command, so
+ * an expired reservation's units come back without anyone submitting one; time comes from the engine's
+ * clock. (The timeout only guards against a hang; the test waits on the outcome a consumer sees.)
+ */
+class ReservationExpiryTest {
+    private static final long START = 1_000;
+    private static final long EXPIRES_AT = 2_000;
+
+    private final AtomicLong clock = new AtomicLong(START);
+
+    @Test
+    void theTimerExpiresAReservationOnceTheClockPassesItsExpiry() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            InMemoryJournal journal = new InMemoryJournal();
+            CountDownLatch expired = new CountDownLatch(1);
+            try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
+                    .expireReservationsEvery(Duration.ofMillis(5)).journal(shard -> journal)
+                    .consumer((command, outcome) -> {
+                        if (command instanceof Command.ExpireReservations
+                                && outcome.events().stream().anyMatch(Event.ReservationExpired.class::isInstance)) {
+                            expired.countDown();
+                        }
+                    }).build()) {
+                engine.submit(list(1)).join();
+                engine.submit(receive(1, 1, 0, 10)).join();
+                assertTrue(engine.submit(reserve(5, 0, 4)).join().accepted());
+                assertEquals(6, engine.readModel().available(1, 0));
+
+                clock.set(EXPIRES_AT);
+                expired.await();
+
+                assertEquals(10, engine.readModel().available(1, 0), "the units came back");
+                assertEquals(OrderStatus.EXPIRED, engine.readModel().orderStatus(5));
+                List<InMemoryJournal.Entry> expiries = journal.entries().stream()
+                        .filter(e -> !e.events().isEmpty() && e.command() instanceof Command.ExpireReservations)
+                        .toList();
+                assertEquals(1, expiries.size(), "journaled like any command");
+                assertEquals(EXPIRES_AT, expiries.get(0).time());
+                assertEquals(5, assertInstanceOf(Event.ReservationExpired.class, expiries.get(0).events().get(0))
+                        .orderId());
+            }
+        });
+    }
+
+    @Test
+    void aTickSendsExpiryOnlyToShardsHoldingALiveReservation() {
+        InMemoryJournal[] journals = {new InMemoryJournal(), new InMemoryJournal()};
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).clock(clock::get)
+                .expireReservationsEvery(Duration.ZERO).journal(shard -> journals[shard]).build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 1, 10)).join();
+            assertEquals(List.of(1, 2), tick(engine, journals), "no live reservation: nothing journaled");
+
+            assertTrue(engine.submit(reserve(5, 1, 3)).join().accepted());
+            assertEquals(List.of(1, 4), tick(engine, journals), "shard 1 holds one: it alone gets an expiry");
+            assertEquals(List.of(), journals[1].entries().get(3).events(), "nothing was due yet");
+
+            clock.set(EXPIRES_AT);
+            assertEquals(List.of(1, 5), tick(engine, journals));
+            assertInstanceOf(Event.ReservationExpired.class, journals[1].entries().get(4).events().get(0));
+            assertEquals(10, engine.readModel().available(1, 1));
+            assertEquals(List.of(1, 5), tick(engine, journals), "none live any more: nothing journaled");
+        }
+    }
+
+    @Test
+    void aRecoveredLiveReservationIsExpiredToo() {
+        PrimitiveInventoryStore store = new PrimitiveInventoryStore();
+        for (Command command : List.of(list(1), receive(1, 1, 0, 10), reserve(5, 0, 4))) {
+            Inventory.evolveAll(store, Inventory.decide(command, START, store));
+        }
+        InMemoryJournal journal = new InMemoryJournal();
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
+                .expireReservationsEvery(Duration.ZERO).journal(shard -> journal)
+                .initialState(shard -> new ShardState(store, 3, START)).build()) {
+            clock.set(EXPIRES_AT);
+            engine.expireReservations();
+            engine.digest(0).join();
+            assertEquals(1, journal.size());
+            assertEquals(3, journal.entries().get(0).sequence());
+            assertInstanceOf(Event.ReservationExpired.class, journal.entries().get(0).events().get(0));
+            assertEquals(10, engine.readModel().available(1, 0));
+        }
+    }
+
+    @Test
+    void theExpiryPeriodDefaultsToASecondAndRefusesANegativeOne() {
+        assertEquals(Duration.ofSeconds(1), PurestockEngine.Builder.DEFAULT_EXPIRE_RESERVATIONS_EVERY);
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> PurestockEngine.builder().expireReservationsEvery(Duration.ofMillis(-1)));
+        assertEquals("expireReservationsEvery must be zero (off) or positive, was PT-0.001S", refused.getMessage());
+    }
+
+    /** Runs one tick of the timer and waits until every shard has answered it; the journals' sizes after. */
+    private static List<Integer> tick(PurestockEngine engine, InMemoryJournal[] journals) {
+        engine.expireReservations();
+        for (int shard = 0; shard < journals.length; shard++) {
+            engine.digest(shard).join();
+        }
+        return List.of(journals[0].size(), journals[1].size());
+    }
+
+    private static Command reserve(long orderId, int warehouse, long quantity) {
+        return new Command.Reserve(orderId, 1, List.of(new Line(1, warehouse, quantity)), EXPIRES_AT);
+    }
+}

@@ -1,0 +1,189 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Event;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+
+import static dev.purestock.engine.EngineFixtures.failureOf;
+import static dev.purestock.engine.EngineFixtures.list;
+import static dev.purestock.engine.EngineFixtures.receive;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Callbacks, consumers, durability stages and snapshot writers run on the engine's stage threads, which
+ * alone free ring space: a call from one of them that would wait for ring space, or {@code close()}, is
+ * refused with an exception instead of hanging the engine. (The timeouts only guard against a hang; the
+ * assertions are on the exceptions.)
+ */
+class StageThreadTest {
+    private static final Duration HANG_GUARD = Duration.ofSeconds(60);
+    private static final int RING = 4;
+    private static final String REFUSAL = ", one of this engine's stage threads (a callback, consumer, durability "
+            + "stage or snapshot writer runs there): waiting would deadlock the engine, since only its stage "
+            + "threads free ring space, so nothing was submitted. From a stage thread use trySubmit and handle "
+            + "RING_FULL, or hand the command to a thread of your own";
+
+    @Test
+    void aCallbackThatWouldWaitForAFullRingIsRefusedAndOneWithRoomGoesThrough() {
+        assertTimeoutPreemptively(HANG_GUARD, this::callbackIntoAFullRing);
+    }
+
+    private void callbackIntoAFullRing() throws Exception {
+        InMemoryJournal[] journals = {new InMemoryJournal(), new InMemoryJournal()};
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).ringSize(RING)
+                .journal(shard -> journals[shard]).snapshotWriter(shard -> (sequence, time, store) -> {
+                })
+                .expireReservationsEvery(Duration.ZERO).build()) {
+            CountDownLatch inCallback = new CountDownLatch(1);
+            CountDownLatch ringFull = new CountDownLatch(1);
+            CompletableFuture<Outcome> broadcast = new CompletableFuture<>();
+            EngineFixtures.FutureCallback routed = new EngineFixtures.FutureCallback();
+            CompletableFuture<List<CompletableFuture<Outcome>>> all = new CompletableFuture<>();
+            CompletableFuture<CompletableFuture<Long>> digest = new CompletableFuture<>();
+            CompletableFuture<CompletableFuture<Long>> snapshot = new CompletableFuture<>();
+            CompletableFuture<CompletableFuture<Outcome>> withRoom = new CompletableFuture<>();
+            OutcomeCallback blocking = new OutcomeCallback() {
+                @Override
+                public void onOutcome(int shard, long sequence, long time, List<Event> events) {
+                    inCallback.countDown();
+                    try {
+                        ringFull.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    engine.submit(list(5)).whenComplete((outcome, failure) -> {
+                        if (failure != null) {
+                            broadcast.completeExceptionally(failure);
+                        } else {
+                            broadcast.complete(outcome);
+                        }
+                    });
+                    engine.submit(receive(20, 1, 0, 1), routed);
+                    all.complete(engine.submitAll(List.of(receive(21, 1, 0, 1), receive(22, 1, 0, 1))));
+                    digest.complete(engine.digest(0));
+                    snapshot.complete(engine.snapshot(0));
+                    withRoom.complete(engine.submit(receive(23, 1, 1, 7)));
+                }
+
+                @Override
+                public void onFailure(Throwable cause) {
+                }
+            };
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 10), blocking);
+            inCallback.await();
+            List<EngineFixtures.FutureCallback> fillers = new ArrayList<>();
+            for (long movement = 10; ; movement++) {
+                EngineFixtures.FutureCallback filler = new EngineFixtures.FutureCallback();
+                if (engine.trySubmit(receive(movement, 1, 0, 1), filler) != SubmitResult.SUBMITTED) {
+                    break;
+                }
+                fillers.add(filler);
+            }
+            assertEquals(RING - 1, fillers.size(), "the blocked callback holds one slot of shard 0's ring");
+            ringFull.countDown();
+
+            String onThread = " on purestock-shard-0-complete";
+            assertRefused("submit found shard 0's ring full" + onThread, failureOf(broadcast));
+            assertRefused("submit found shard 0's ring full" + onThread, failureOf(routed.future));
+            for (CompletableFuture<Outcome> future : all.join()) {
+                assertRefused("submitAll found shard 0's ring full" + onThread, failureOf(future));
+            }
+            assertRefused("digest found shard 0's ring full" + onThread, failureOf(digest.join()));
+            assertRefused("snapshot found shard 0's ring full" + onThread, failureOf(snapshot.join()));
+
+            Outcome other = withRoom.join().join();
+            assertEquals(1, other.shard(), "shard 1's ring had room: submitting from a callback goes through");
+            assertTrue(other.accepted());
+            for (EngineFixtures.FutureCallback filler : fillers) {
+                assertTrue(filler.future.join().accepted());
+            }
+            assertTrue(engine.submit(receive(30, 1, 0, 1)).join().accepted());
+            assertEquals(10 + (RING - 1) + 1, engine.readModel().available(1, 0),
+                    "the refused commands changed nothing");
+            assertTrue(engine.failure().isEmpty());
+            assertEquals(RING + 2, journals[0].size(), "the listing, the blocking receipt, the fillers, the last one");
+            assertEquals(2, journals[1].size(), "the listing and the receipt submitted with room");
+        }
+    }
+
+    @Test
+    void closeFromACallbackIsRefusedAndTheEngineGoesOn() {
+        assertTimeoutPreemptively(HANG_GUARD, () -> {
+            try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build()) {
+                CompletableFuture<Throwable> closing = new CompletableFuture<>();
+                engine.submit(list(1)).thenRun(() -> {
+                    try {
+                        engine.close();
+                        closing.complete(null);
+                    } catch (Throwable e) {
+                        closing.complete(e);
+                    }
+                });
+                IllegalStateException refused = assertInstanceOf(IllegalStateException.class, closing.join());
+                assertEquals("close() was called on purestock-shard-0-complete, one of this engine's stage threads "
+                        + "(from a callback, consumer, durability stage or snapshot writer): close waits for those "
+                        + "threads to finish, so it would never return; nothing was closed. Close the engine from "
+                        + "a thread of your own", refused.getMessage());
+                assertEquals(1, engine.submit(list(2)).join().sequence(), "the engine goes on");
+            }
+        });
+    }
+
+    @Test
+    void aCallbackReactsBySubmittingWhileTheRingHasRoom() {
+        CompletableFuture<CompletableFuture<Outcome>> reaction = new CompletableFuture<>();
+        try (PurestockEngine engine = PurestockEngine.builder().ringSize(RING)
+                .expireReservationsEvery(Duration.ZERO).build()) {
+            engine.submit(list(1), new OutcomeCallback() {
+                @Override
+                public void onOutcome(int shard, long sequence, long time, List<Event> events) {
+                    reaction.complete(engine.submit(receive(1, 1, 0, 5)));
+                }
+
+                @Override
+                public void onFailure(Throwable cause) {
+                    reaction.completeExceptionally(cause);
+                }
+            });
+            Outcome received = reaction.join().join();
+            assertEquals(1, received.sequence());
+            assertEquals(5, engine.readModel().available(1, 0));
+        }
+    }
+
+    @Test
+    void stageThreadsAreNamedByShardAndRole() {
+        Set<String> names = ConcurrentHashMap.newKeySet();
+        DurabilityStage recordName = (sequence, time, command, events, endOfBatch) ->
+                names.add(Thread.currentThread().getName());
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2)
+                .journal(shard -> recordName)
+                .replication(shard -> recordName)
+                .snapshotWriter(shard -> (sequence, time, store) -> names.add(Thread.currentThread().getName()))
+                .consumer((command, outcome) -> names.add(Thread.currentThread().getName()))
+                .build()) {
+            engine.submit(list(1)).join();
+            engine.snapshot(1).join();
+        }
+        assertEquals(Set.of("purestock-shard-0-journal", "purestock-shard-0-replicate", "purestock-shard-0-complete",
+                "purestock-shard-1-journal", "purestock-shard-1-replicate", "purestock-shard-1-complete",
+                "purestock-shard-1-decide"), names);
+    }
+
+    private static void assertRefused(String start, Throwable failure) {
+        IllegalStateException refused = assertInstanceOf(IllegalStateException.class, failure);
+        assertEquals(start + REFUSAL, refused.getMessage());
+    }
+}
