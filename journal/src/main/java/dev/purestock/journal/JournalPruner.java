@@ -46,7 +46,7 @@ public final class JournalPruner {
         JournalQueues.requireJournal(dir);
         List<String> notes = new ArrayList<>(JournalRecovery.removeSnapshotsAheadOfJournal(dir));
         SnapshotStore snapshots = new SnapshotStore(dir);
-        List<SnapshotInfo> listed = snapshots.list();
+        List<SnapshotInfo> listed = snapshots.list(notes);
         List<SnapshotInfo> usable = new ArrayList<>();
         for (SnapshotInfo info : listed) {
             if (snapshots.isUsable(info, notes)) {

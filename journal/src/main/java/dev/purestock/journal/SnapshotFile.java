@@ -34,11 +34,22 @@ import java.util.zip.CRC32C;
  * </pre>
  *
  * The due index is not written: loading schedules the expiry of every order still reserved.
+ *
+ * <p>Loading trusts nothing it reads before checking it: the checksum first, then every count against the
+ * bytes that are left (a damaged line count must not allocate gigabytes), every tag and code against the
+ * known ones, and nothing may follow the entry counts. Any failure is a {@link JournalCorruptException}
+ * that names the file and the byte offset of the entry.
  */
 final class SnapshotFile {
     static final int MAGIC = 0x4E535350;
     static final int FORMAT_VERSION = 1;
     private static final int BUFFER_BYTES = 1 << 20;
+    private static final int HEADER_BYTES = 4 + 4 + 8 + 8;
+    private static final int TRAILER_BYTES = 4;
+    private static final int KINDS = 5;
+    private static final int END_BYTES = 1 + KINDS * 8;
+    private static final int MIN_BYTES = HEADER_BYTES + END_BYTES + TRAILER_BYTES;
+    private static final int LINE_BYTES = 8 + 2 + 8;
     private static final byte END = 0;
     private static final byte PRODUCT = 1;
     private static final byte POSITION = 2;
@@ -123,27 +134,22 @@ final class SnapshotFile {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             checkChecksum(file, channel);
             channel.position(0);
-            Decoder in = new Decoder(channel, channel.size() - 4);
+            Decoder in = new Decoder(file, channel, channel.size() - TRAILER_BYTES);
             Header header = readHeader(file, in);
-            long[] counts = new long[6];
+            long[] counts = new long[KINDS + 1];
             while (true) {
+                long entryAt = in.position();
                 byte tag = in.int8();
                 if (tag == END) {
                     break;
                 }
-                switch (tag) {
-                    case PRODUCT -> store.putProduct(new Product(in.int64(), in.int64()));
-                    case POSITION -> store.putAvailable(in.int64(), in.uint16(), in.int64());
-                    case CUSTOMER -> store.putCustomerUnits(in.int64(), in.int64(), in.int64());
-                    case ORDER -> {
-                        Order order = readOrder(in);
-                        store.putOrder(order);
-                        if (order.status() == OrderStatus.RESERVED) {
-                            store.scheduleExpiry(order.orderId(), order.expiresAt());
-                        }
-                    }
-                    case MOVEMENT -> store.putMovement(in.int64(), in.int64());
-                    default -> throw new JournalCorruptException("snapshot " + file + " holds unknown entry tag " + tag);
+                try {
+                    readEntry(in, tag, store);
+                } catch (JournalCorruptException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    throw in.corrupt(entryAt, "holds an entry of kind " + tag + " that does not decode ("
+                            + e.getMessage() + ")");
                 }
                 counts[tag]++;
             }
@@ -154,7 +160,27 @@ final class SnapshotFile {
                             + kind + " but holds " + counts[kind]);
                 }
             }
+            if (in.remaining() != 0) {
+                throw in.corrupt(in.position(), "holds " + in.remaining() + " bytes after its entry counts");
+            }
             return header;
+        }
+    }
+
+    private static void readEntry(Decoder in, byte tag, InventoryStore store) {
+        switch (tag) {
+            case PRODUCT -> store.putProduct(new Product(in.int64(), in.int64()));
+            case POSITION -> store.putAvailable(in.int64(), in.uint16(), in.int64());
+            case CUSTOMER -> store.putCustomerUnits(in.int64(), in.int64(), in.int64());
+            case ORDER -> {
+                Order order = readOrder(in);
+                store.putOrder(order);
+                if (order.status() == OrderStatus.RESERVED) {
+                    store.scheduleExpiry(order.orderId(), order.expiresAt());
+                }
+            }
+            case MOVEMENT -> store.putMovement(in.int64(), in.int64());
+            default -> throw in.corrupt(in.position() - 1, "holds unknown entry tag " + tag);
         }
     }
 
@@ -167,7 +193,7 @@ final class SnapshotFile {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             checkChecksum(file, channel);
             channel.position(0);
-            Decoder in = new Decoder(channel, 24);
+            Decoder in = new Decoder(file, channel, HEADER_BYTES);
             return readHeader(file, in);
         }
     }
@@ -191,8 +217,9 @@ final class SnapshotFile {
         long expiresAt = in.int64();
         long fingerprint = in.int64();
         int lineCount = in.int32();
-        if (lineCount < 0) {
-            throw new JournalCorruptException("snapshot order " + orderId + " has " + lineCount + " lines");
+        if (lineCount < 0 || lineCount > in.remaining() / LINE_BYTES) {
+            throw in.corrupt(in.position() - 4, "says order " + orderId + " has " + lineCount
+                    + " lines, more than its remaining " + in.remaining() + " bytes can hold");
         }
         List<Line> lines = new ArrayList<>(lineCount);
         for (int i = 0; i < lineCount; i++) {
@@ -203,25 +230,30 @@ final class SnapshotFile {
 
     private static void checkChecksum(Path file, FileChannel channel) throws IOException {
         long size = channel.size();
-        if (size < 28) {
-            throw new JournalCorruptException("snapshot " + file + " is truncated (" + size + " bytes)");
+        if (size < MIN_BYTES) {
+            throw new JournalCorruptException("snapshot " + file + " is truncated (" + size + " bytes, a snapshot has "
+                    + "at least " + MIN_BYTES + ")");
         }
         CRC32C crc = new CRC32C();
         ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
-        long remaining = size - 4;
+        long remaining = size - TRAILER_BYTES;
         channel.position(0);
         while (remaining > 0) {
             buffer.clear().limit((int) Math.min(buffer.capacity(), remaining));
             int read = channel.read(buffer);
             if (read < 0) {
-                break;
+                throw new JournalCorruptException("snapshot " + file + " ended while its checksum was read");
             }
             buffer.flip();
             crc.update(buffer);
             remaining -= read;
         }
-        ByteBuffer trailer = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-        channel.read(trailer, size - 4);
+        ByteBuffer trailer = ByteBuffer.allocate(TRAILER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        while (trailer.hasRemaining()) {
+            if (channel.read(trailer, size - TRAILER_BYTES + trailer.position()) < 0) {
+                throw new JournalCorruptException("snapshot " + file + " ended while its checksum was read");
+            }
+        }
         if (trailer.getInt(0) != (int) crc.getValue()) {
             throw new JournalCorruptException("snapshot " + file + " fails its checksum");
         }
@@ -287,14 +319,18 @@ final class SnapshotFile {
         }
     }
 
-    /** Buffered little-endian input that refuses to read past {@code limit}. */
+    /** Buffered little-endian input that refuses to read past {@code limit} and knows where it is. */
     private static final class Decoder {
+        private final Path file;
         private final FileChannel channel;
         private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        private final long limit;
         private long unread;
 
-        Decoder(FileChannel channel, long limit) {
+        Decoder(Path file, FileChannel channel, long limit) {
+            this.file = file;
             this.channel = channel;
+            this.limit = limit;
             this.unread = limit;
             buffer.limit(0);
         }
@@ -315,8 +351,23 @@ final class SnapshotFile {
             return need(8).getLong();
         }
 
+        /** The offset in the file of the next byte to read. */
+        long position() {
+            return limit - unread - buffer.remaining();
+        }
+
+        /** The bytes left before the limit. */
+        long remaining() {
+            return unread + buffer.remaining();
+        }
+
+        JournalCorruptException corrupt(long at, String what) {
+            return new JournalCorruptException("snapshot " + file + " " + what + " (at byte " + at + ")");
+        }
+
         private ByteBuffer need(int bytes) {
             if (buffer.remaining() < bytes) {
+                long at = position();
                 buffer.compact();
                 try {
                     while (buffer.position() < bytes && unread > 0) {
@@ -330,11 +381,11 @@ final class SnapshotFile {
                         unread -= read;
                     }
                 } catch (IOException e) {
-                    throw new JournalException("cannot read snapshot: " + e.getMessage(), e);
+                    throw new JournalException("cannot read snapshot " + file + ": " + e.getMessage(), e);
                 }
                 buffer.flip();
                 if (buffer.remaining() < bytes) {
-                    throw new JournalCorruptException("snapshot ends inside an entry");
+                    throw corrupt(at, "ends inside an entry");
                 }
             }
             return buffer;

@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -82,7 +83,7 @@ public final class SnapshotStore implements SnapshotWriter {
     public synchronized SnapshotInfo writeSnapshot(long lastSequence, long time, InventoryStore store)
             throws IOException {
         Files.createDirectories(dir);
-        Path file = dir.resolve(String.format("snapshot-%020d.bin", lastSequence));
+        Path file = dir.resolve(fileName(lastSequence));
         Path temporary = dir.resolve(file.getFileName() + ".tmp");
         long bytes = SnapshotFile.write(temporary, lastSequence, time, store);
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -98,40 +99,93 @@ public final class SnapshotStore implements SnapshotWriter {
         return info;
     }
 
-    /** The snapshots the manifest lists, oldest first; empty when there is none. */
-    public synchronized List<SnapshotInfo> list() {
+    /**
+     * The snapshots the manifest lists, oldest first; empty when there is none. A damaged line is logged and
+     * left out (see {@link #list(List)}).
+     */
+    public List<SnapshotInfo> list() {
+        return list(new ArrayList<>());
+    }
+
+    /**
+     * The snapshots the manifest lists, oldest first, each once. A line that does not read as
+     * {@code <last sequence> <time> snapshot-<last sequence, 20 digits>.bin <bytes>} is damaged: it is left
+     * out, logged and described in {@code notes}, and the snapshot it named is not used (the manifest has no
+     * checksum of its own; each field a good line holds is checked against the file before it is loaded).
+     */
+    synchronized List<SnapshotInfo> list(List<String> notes) {
         Path manifest = dir.resolve(MANIFEST);
         if (!Files.exists(manifest)) {
             return List.of();
         }
-        List<SnapshotInfo> listed = new ArrayList<>();
+        String text;
         try {
-            for (String line : Files.readAllLines(manifest, StandardCharsets.UTF_8)) {
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                String[] fields = line.trim().split(" ");
-                if (fields.length != 4) {
-                    throw new JournalCorruptException("snapshot manifest " + manifest + " has a bad line: " + line);
-                }
-                listed.add(new SnapshotInfo(Long.parseLong(fields[0]), Long.parseLong(fields[1]),
-                        dir.resolve(fields[2]), Long.parseLong(fields[3])));
-            }
+            text = new String(Files.readAllBytes(manifest), StandardCharsets.ISO_8859_1);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read snapshot manifest " + manifest, e);
-        } catch (NumberFormatException e) {
-            throw new JournalCorruptException("snapshot manifest " + manifest + " has a bad number: " + e.getMessage());
         }
+        List<SnapshotInfo> listed = new ArrayList<>();
+        List<String> lines = text.lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (i == 0 && line.equals(HEADER)) {
+                continue;
+            }
+            SnapshotInfo info = parse(line);
+            if (info == null) {
+                String note = "snapshot manifest " + manifest + " line " + (i + 1) + " is damaged ("
+                        + printable(line) + "); the snapshot it named is not used";
+                LOG.warn(note);
+                notes.add(note);
+            } else if (!listed.contains(info)) {
+                listed.add(info);
+            }
+        }
+        listed.sort(Comparator.comparingLong(SnapshotInfo::lastSequence));
         return listed;
+    }
+
+    private SnapshotInfo parse(String line) {
+        String[] fields = line.split(" ", -1);
+        if (fields.length != 4) {
+            return null;
+        }
+        try {
+            long lastSequence = Long.parseLong(fields[0]);
+            long time = Long.parseLong(fields[1]);
+            long bytes = Long.parseLong(fields[3]);
+            if (lastSequence < 0 || bytes < 0 || !fields[2].equals(fileName(lastSequence))) {
+                return null;
+            }
+            return new SnapshotInfo(lastSequence, time, dir.resolve(fields[2]), bytes);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String fileName(long lastSequence) {
+        return String.format("snapshot-%020d.bin", lastSequence);
+    }
+
+    private static String printable(String line) {
+        StringBuilder shown = new StringBuilder();
+        for (int i = 0; i < line.length() && i < 120; i++) {
+            char c = line.charAt(i);
+            shown.append(c >= 0x20 && c < 0x7F ? c : '?');
+        }
+        return "\"" + shown + (line.length() > 120 ? "..." : "") + "\"";
     }
 
     /**
      * Loads the newest listed snapshot at or below {@code maxSequence} that passes its checks into a store
-     * from {@code stores}, falling back to older ones; each snapshot skipped is reported to {@code skipped}.
+     * from {@code stores}, falling back to older ones; each snapshot skipped, and each damaged manifest line, is
+     * reported to {@code skipped}. A snapshot passes when its file has the size the manifest lists, passes its
+     * checksum and every check of {@link SnapshotFile#load}, and its header says the sequence and time the
+     * manifest lists.
      */
     public Optional<Loaded> loadNewest(long maxSequence, Supplier<? extends InventoryStore> stores,
                                        List<String> skipped) {
-        List<SnapshotInfo> listed = list();
+        List<SnapshotInfo> listed = list(skipped);
         for (int i = listed.size() - 1; i >= 0; i--) {
             SnapshotInfo info = listed.get(i);
             if (info.lastSequence() > maxSequence) {
@@ -141,19 +195,39 @@ public final class SnapshotStore implements SnapshotWriter {
             }
             InventoryStore store = stores.get();
             try {
-                SnapshotFile.Header header = SnapshotFile.load(info.file(), store);
-                if (header.lastSequence() != info.lastSequence()) {
-                    throw new JournalCorruptException("snapshot " + info.file() + " says sequence "
-                            + header.lastSequence() + " but the manifest says " + info.lastSequence());
-                }
+                requireListedSize(info);
+                requireListed(info, SnapshotFile.load(info.file(), store));
                 return Optional.of(new Loaded(store, info));
             } catch (IOException | RuntimeException e) {
-                String reason = "snapshot " + info.file() + " is unusable (" + e.getMessage() + "); falling back";
+                String reason = "snapshot " + info.file() + " is unusable (" + describe(e) + "); falling back";
                 LOG.warn(reason);
                 skipped.add(reason);
             }
         }
         return Optional.empty();
+    }
+
+    private static void requireListedSize(SnapshotInfo info) throws IOException {
+        long size = Files.size(info.file());
+        if (size != info.bytes()) {
+            throw new JournalCorruptException("snapshot " + info.file() + " is " + size + " bytes but the manifest "
+                    + "lists " + info.bytes());
+        }
+    }
+
+    private static void requireListed(SnapshotInfo info, SnapshotFile.Header header) {
+        if (header.lastSequence() != info.lastSequence() || header.time() != info.time()) {
+            throw new JournalCorruptException("snapshot " + info.file() + " says sequence " + header.lastSequence()
+                    + " time " + header.time() + " but the manifest lists sequence " + info.lastSequence() + " time "
+                    + info.time());
+        }
+    }
+
+    private static String describe(Exception e) {
+        if (e instanceof NoSuchFileException) {
+            return "the file is missing";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private void retainAfterWrite(List<SnapshotInfo> listed) throws IOException {
@@ -195,14 +269,11 @@ public final class SnapshotStore implements SnapshotWriter {
      */
     boolean isUsable(SnapshotInfo info, List<String> notes) {
         try {
-            SnapshotFile.Header header = SnapshotFile.check(info.file());
-            if (header.lastSequence() == info.lastSequence()) {
-                return true;
-            }
-            notes.add("snapshot " + info.file() + " says sequence " + header.lastSequence()
-                    + " but the manifest says " + info.lastSequence());
+            requireListedSize(info);
+            requireListed(info, SnapshotFile.check(info.file()));
+            return true;
         } catch (IOException | RuntimeException e) {
-            notes.add("snapshot " + info.file() + " is unusable (" + e.getMessage() + ")");
+            notes.add("snapshot " + info.file() + " is unusable (" + describe(e) + ")");
         }
         LOG.warn(notes.get(notes.size() - 1));
         return false;

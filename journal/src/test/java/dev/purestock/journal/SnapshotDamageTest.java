@@ -1,0 +1,115 @@
+package dev.purestock.journal;
+
+import dev.purestock.domain.Line;
+import dev.purestock.domain.MapInventoryStore;
+import dev.purestock.domain.Order;
+import dev.purestock.domain.OrderStatus;
+import dev.purestock.domain.Product;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.zip.CRC32C;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Damage the checksum cannot catch (a writer's mistake, a hand-edited manifest) is refused, naming the file. */
+class SnapshotDamageTest {
+    private static final long NOW = 1_700_000_000_000L;
+    /** Header (24 bytes), then an order entry: tag, id, customer, status, expiresAt, fingerprint, line count. */
+    private static final int LINE_COUNT_AT = 24 + 1 + 8 + 8 + 1 + 8 + 8;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aHugeLineCountUnderAValidChecksumIsRefusedWithoutAllocatingIt() throws Exception {
+        MapInventoryStore store = new MapInventoryStore();
+        store.putOrder(new Order(7, 3, OrderStatus.PURCHASED, List.of(new Line(1, 1, 2)), 0, 99));
+        SnapshotInfo info = new SnapshotStore(dir).writeSnapshot(10, NOW, store);
+        byte[] bytes = Files.readAllBytes(info.file());
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(LINE_COUNT_AT, Integer.MAX_VALUE);
+        Files.write(info.file(), reseal(bytes));
+
+        JournalCorruptException refused = assertThrows(JournalCorruptException.class,
+                () -> SnapshotFile.load(info.file(), new MapInventoryStore()));
+        assertEquals("snapshot " + info.file() + " says order 7 has 2147483647 lines, more than its remaining 59 "
+                + "bytes can hold (at byte " + LINE_COUNT_AT + ")", refused.getMessage());
+    }
+
+    @Test
+    void anEntryTheDomainRefusesIsACorruptSnapshotNamingTheFileAndOffset() throws Exception {
+        MapInventoryStore store = new MapInventoryStore();
+        store.putOrder(new Order(7, 3, OrderStatus.PURCHASED, List.of(new Line(1, 1, 2)), 0, 99));
+        SnapshotInfo info = new SnapshotStore(dir).writeSnapshot(10, NOW, store);
+        byte[] bytes = Files.readAllBytes(info.file());
+        bytes[24 + 1 + 8 + 8] = 99;
+        Files.write(info.file(), reseal(bytes));
+
+        JournalCorruptException refused = assertThrows(JournalCorruptException.class,
+                () -> SnapshotFile.load(info.file(), new MapInventoryStore()));
+        assertEquals("snapshot " + info.file() + " holds an entry of kind 4 that does not decode (no order status has "
+                + "code 99) (at byte 24)", refused.getMessage());
+    }
+
+    @Test
+    void aManifestLineWhoseTimeOrSizeDisagreesWithTheFileIsNotLoaded() throws Exception {
+        SnapshotStore snapshots = new SnapshotStore(dir, 3);
+        MapInventoryStore store = new MapInventoryStore();
+        SnapshotInfo older = snapshots.writeSnapshot(5, NOW, store);
+        store.putProduct(new Product(1, 2));
+        SnapshotInfo newer = snapshots.writeSnapshot(9, NOW + 4, store);
+        Path manifest = dir.resolve("snapshots").resolve("manifest");
+        String text = Files.readString(manifest);
+        Files.writeString(manifest, text.replace(newer.lastSequence() + " " + (NOW + 4) + " ",
+                newer.lastSequence() + " " + (NOW + 40) + " "));
+
+        List<String> notes = new ArrayList<>();
+        Optional<SnapshotStore.Loaded> loaded = snapshots.loadNewest(100, MapInventoryStore::new, notes);
+        assertEquals(older, loaded.orElseThrow().info(), "the time recovery would continue from is the file's own");
+        assertEquals(List.of("snapshot " + newer.file() + " is unusable (snapshot " + newer.file() + " says sequence 9 "
+                + "time " + (NOW + 4) + " but the manifest lists sequence 9 time " + (NOW + 40) + "); falling back"), notes);
+
+        Files.writeString(manifest, text.replace(" " + newer.bytes() + "\n", " " + (newer.bytes() + 1) + "\n"));
+        notes.clear();
+        assertEquals(older, snapshots.loadNewest(100, MapInventoryStore::new, notes).orElseThrow().info());
+        assertTrue(notes.get(0).contains("is " + newer.bytes() + " bytes but the manifest lists " + (newer.bytes() + 1)),
+                notes.toString());
+    }
+
+    @Test
+    void aDamagedManifestLineIsSkippedWithANoteAndTheOtherLinesStillServe() throws Exception {
+        SnapshotStore snapshots = new SnapshotStore(dir, 3);
+        MapInventoryStore store = new MapInventoryStore();
+        SnapshotInfo older = snapshots.writeSnapshot(5, NOW, store);
+        snapshots.writeSnapshot(9, NOW + 4, store);
+        Path manifest = dir.resolve("snapshots").resolve("manifest");
+        byte[] bytes = Files.readAllBytes(manifest);
+        String text = new String(bytes, StandardCharsets.US_ASCII);
+        int newerLine = text.lastIndexOf("\n9 ") + 1;
+        bytes[newerLine] = (byte) 0xC3;
+        Files.write(manifest, bytes);
+
+        List<String> notes = new ArrayList<>();
+        Optional<SnapshotStore.Loaded> loaded = snapshots.loadNewest(100, MapInventoryStore::new, notes);
+        assertEquals(older, loaded.orElseThrow().info());
+        assertEquals(List.of("snapshot manifest " + manifest + " line 3 is damaged (\"? " + (NOW + 4)
+                + " snapshot-00000000000000000009.bin 69\"); the snapshot it named is not used"), notes);
+    }
+
+    private static byte[] reseal(byte[] bytes) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, bytes.length - 4);
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(bytes.length - 4, (int) crc.getValue());
+        return bytes;
+    }
+}
