@@ -123,12 +123,21 @@ class StageThreadTest {
         assertTimeoutPreemptively(HANG_GUARD, () -> {
             try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build()) {
                 CompletableFuture<Throwable> closing = new CompletableFuture<>();
-                engine.submit(list(1)).thenRun(() -> {
-                    try {
-                        engine.close();
-                        closing.complete(null);
-                    } catch (Throwable e) {
-                        closing.complete(e);
+                // a callback, not a future's continuation: a continuation may run on this thread instead
+                engine.submit(list(1), new OutcomeCallback() {
+                    @Override
+                    public void onOutcome(int shard, long sequence, long time, List<Event> events) {
+                        try {
+                            engine.close();
+                            closing.complete(null);
+                        } catch (Throwable e) {
+                            closing.complete(e);
+                        }
+                    }
+
+                    @Override
+                    public void onFailure(Throwable cause) {
+                        closing.completeExceptionally(cause);
                     }
                 });
                 IllegalStateException refused = assertInstanceOf(IllegalStateException.class, closing.join());
