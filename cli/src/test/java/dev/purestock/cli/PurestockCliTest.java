@@ -205,7 +205,8 @@ class PurestockCliTest {
             assertEquals(1, run.code(), command);
             String line = oneLine(run.err());
             assertTrue(line.startsWith("purestock " + command + ": journal record seq 200 (queue index 0x"), line);
-            assertTrue(line.endsWith("inspect with `purestock dump --journal " + dir + " --from 200 --to 200`"), line);
+            assertTrue(line.contains("inspect with `purestock dump --journal " + dir + " --from 200 --to 200`"), line);
+            assertTrue(line.endsWith("see `purestock repair --journal " + dir + "`"), line);
         }
         Run dump = run("dump", "--journal", dir.toString(), "--from", "200", "--to", "200");
         assertEquals(1, dump.code());
