@@ -54,8 +54,9 @@ final class DemoCommand implements Callable<Integer> {
     private static final int WAREHOUSE = 1;
     private static final int SETUP_CHUNK = 4_096;
 
-    @Option(names = "--journal", paramLabel = "DIR", defaultValue = "data",
-            description = "Journal directory (default: ./${DEFAULT-VALUE}).")
+    @Option(names = "--journal", paramLabel = "DIR", defaultValue = "data", converter = JournalDirOption.Converter.class,
+            description = "Journal directory: an existing journal, or a missing or empty directory to start one in "
+                    + "(default: ./${DEFAULT-VALUE}).")
     Path dir;
 
     @Option(names = "--skus", paramLabel = "N", defaultValue = "1000", description = "Products on sale (default: ${DEFAULT-VALUE}).")
@@ -112,6 +113,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         checkArguments();
+        Cli.requireJournalOrNew(dir);
         PrintWriter err = spec.commandLine().getErr();
         try (JournaledEngine journaled = JournaledEngine.start(dir, durability, snapshotEvery,
                 new RetentionPolicy(keepSnapshots, pruneOnStart), builder -> builder.waitStrategy(waitStrategy),

@@ -37,18 +37,28 @@ final class DumpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (from != null && from < 0) {
+            throw new ParameterException(spec.commandLine(), "--from must be a sequence, at least 0, was " + from);
+        }
+        if (to != null && to < 0) {
+            throw new ParameterException(spec.commandLine(), "--to must be a sequence, at least 0, was " + to);
+        }
         if (from != null && to != null && to < from) {
             throw new ParameterException(spec.commandLine(), "--to " + to + " is before --from " + from);
         }
-        Cli.requireJournal(journal.dir);
+        if (!Cli.requireJournal(journal.dir)) {
+            if (from != null) {
+                throw noSequence(from);
+            }
+            return 0;
+        }
         PrintWriter out = spec.commandLine().getOut();
         JournalRecordCodec codec = new JournalRecordCodec();
         long last = to != null ? to : Long.MAX_VALUE;
         long[] corrupt = {0};
         try (JournalReader reader = JournalReader.open(journal.dir)) {
             if (from != null && !reader.seek(from)) {
-                throw new IllegalArgumentException("the journal holds no sequence " + from
-                        + "; see `purestock stats --journal " + journal.dir + "`");
+                throw noSequence(from);
             }
             reader.readRaw((index, bytes, length) -> {
                 long sequence = JournalRecordCodec.sequenceOf(bytes, 0, length);
@@ -74,5 +84,10 @@ final class DumpCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    private IllegalArgumentException noSequence(long sequence) {
+        return new IllegalArgumentException("the journal holds no sequence " + sequence
+                + "; see `purestock stats --journal " + journal.dir + "`");
     }
 }

@@ -2,27 +2,42 @@ package dev.purestock.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
 
 /**
  * The {@code purestock} command. Exit codes: {@code 0} success, {@code 1} the operation failed (a missing
- * directory, a corrupt journal, a divergence found by verify), {@code 2} bad arguments. Failures are one
- * line on standard error, never a stack trace.
+ * directory, a corrupt journal, a divergence found by verify), {@code 2} bad arguments (an unknown subcommand
+ * or option, a value out of range). Failures are one line on standard error, on a line of its own even
+ * after a progress bar, never a stack trace.
  */
 @Command(name = "purestock", mixinStandardHelpOptions = true, versionProvider = PurestockCli.Version.class,
         description = "Sells scarce stock without overselling; runs a demo and inspects journals.",
         subcommands = {DemoCommand.class, ReplayCommand.class, DumpCommand.class, VerifyCommand.class,
                 SnapshotCommand.class, StatsCommand.class, PruneCommand.class, RepairCommand.class,
                 CommandLine.HelpCommand.class})
-public final class PurestockCli {
+public final class PurestockCli implements Callable<Integer> {
     /** Exit code of a failed operation. */
     public static final int FAILED = 1;
     /** Exit code of bad arguments. */
     public static final int USAGE = 2;
 
+    @Spec
+    CommandSpec spec;
+
     private PurestockCli() {
+    }
+
+    /** {@code purestock} with no subcommand: a usage error. */
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "name a subcommand; run `purestock --help`");
     }
 
     /** Runs the command line and exits with its code. */
@@ -33,15 +48,23 @@ public final class PurestockCli {
     }
 
     /** Runs the command line with the given streams; returns the exit code. */
-    public static int run(PrintWriter out, PrintWriter err, String... args) {
+    public static int run(PrintWriter out, PrintWriter errors, String... args) {
+        PrintWriter err = new PrintWriter(new StatusLineWriter(errors), true);
         CommandLine cli = new CommandLine(new PurestockCli());
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((e, arguments) -> {
             CommandLine failed = e.getCommandLine();
-            err.println(failed.getCommandName().equals("purestock") ? "purestock: " + e.getMessage()
-                    : "purestock " + failed.getCommandName() + ": " + e.getMessage()
-                    + " (see `purestock " + failed.getCommandName() + " --help`)");
+            if (failed.getParent() != null) {
+                err.println("purestock " + failed.getCommandName() + ": " + e.getMessage()
+                        + " (see `purestock " + failed.getCommandName() + " --help`)");
+            } else if (e instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()
+                    && !unmatched.getUnmatched().getFirst().startsWith("-")) {
+                err.println("purestock: unknown subcommand '" + unmatched.getUnmatched().getFirst()
+                        + "'; run `purestock --help`");
+            } else {
+                err.println("purestock: " + e.getMessage());
+            }
             err.flush();
             return USAGE;
         });

@@ -40,9 +40,12 @@ final class RepairCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Cli.requireJournal(journal.dir);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (!Cli.requireJournal(journal.dir)) {
+            new Summary().put("journal", journal.dir).put("records", 0).put("result", "ok").print(out, json);
+            return 0;
+        }
         try (JournalLock lock = truncate ? JournalLock.acquire(journal.dir) : null) {
             JournalRepair.Diagnosis diagnosis = JournalRepair.diagnose(journal.dir);
             long lost = !diagnosis.losesAcknowledged() ? 0 : diagnosis.highWaterMark() < 0 ? -1

@@ -31,9 +31,10 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Cli.requireJournal(journal.dir);
+        boolean anyCycle = Cli.requireJournal(journal.dir);
         long start = System.nanoTime();
-        RecoveredState recovered = full
+        // a journal with no cycle file yet recovers, with or without snapshots, to the empty state
+        RecoveredState recovered = full && anyCycle
                 ? JournalRecovery.recoverWithoutSnapshots(journal.dir, PrimitiveInventoryStore::new,
                         new ProgressBar(spec.commandLine().getErr(), "replay"))
                 : JournalRecovery.recover(journal.dir, PrimitiveInventoryStore::new,

@@ -1,6 +1,7 @@
 package dev.purestock.cli;
 
 import dev.purestock.journal.JournalStats;
+import dev.purestock.journal.SnapshotStore;
 import dev.purestock.journal.SnapshotInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -9,6 +10,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.time.Instant;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
@@ -28,8 +30,8 @@ final class StatsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Cli.requireJournal(journal.dir);
-        JournalStats stats = JournalStats.of(journal.dir);
+        JournalStats stats = Cli.requireJournal(journal.dir) ? JournalStats.of(journal.dir)
+                : new JournalStats(0, 0, -1, -1, 0, 0, 0, 0, 0, 0, Map.of(), new SnapshotStore(journal.dir).list());
         Summary summary = new Summary()
                 .put("journal", journal.dir)
                 .put("records", stats.records())

@@ -23,9 +23,10 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Cli.requireJournal(journal.dir);
-        JournalVerifier.Result result = JournalVerifier.verify(journal.dir, PrimitiveInventoryStore::new,
-                new ProgressBar(spec.commandLine().getErr(), "verify"));
+        JournalVerifier.Result result = Cli.requireJournal(journal.dir)
+                ? JournalVerifier.verify(journal.dir, PrimitiveInventoryStore::new,
+                        new ProgressBar(spec.commandLine().getErr(), "verify"))
+                : new JournalVerifier.Result(0, "empty", null);
         Summary summary = new Summary()
                 .put("journal", journal.dir)
                 .put("started-at", result.startedAt())

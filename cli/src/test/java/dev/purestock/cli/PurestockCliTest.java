@@ -11,15 +11,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.RandomAccessFile;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,20 +35,8 @@ class PurestockCliTest {
     @TempDir
     Path tmp;
 
-    /** Output of one run of the command line. */
-    record Run(int code, String out, String err) {
-        Map<String, String> values() {
-            return out.lines().filter(line -> line.contains("="))
-                    .collect(Collectors.toMap(line -> line.substring(0, line.indexOf('=')),
-                            line -> line.substring(line.indexOf('=') + 1), (a, b) -> b));
-        }
-    }
-
     static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = PurestockCli.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(code, out.toString(), err.toString());
+        return Run.of(args);
     }
 
     static String[] demo(Path dir, String... more) {
@@ -220,7 +205,29 @@ class PurestockCliTest {
         for (String command : List.of("replay", "dump", "verify", "snapshot", "stats", "prune")) {
             Run run = run(command, "--journal", missing);
             assertEquals(1, run.code(), command);
-            assertEquals("purestock " + command + ": journal directory " + missing + " does not exist", oneLine(run.err()));
+            assertEquals("purestock " + command + ": journal directory " + missing + " does not exist; --journal takes "
+                    + "the directory an engine journals to", run.errorLine());
+        }
+    }
+
+    @Test
+    void anErrorAfterAProgressBarStartsALineOfItsOwn() throws IOException {
+        Path dir = tmp.resolve("long");
+        Run demo = run("demo", "--journal", dir.toString(), "--skus", "20", "--stock", "5", "--attempts", "20000",
+                "--snapshot-every", "0");
+        assertEquals(0, demo.code(), demo.err());
+        long corrupt = 18_000;
+        flipByteOfRecord(dir, corrupt);
+        for (String command : List.of("replay", "verify")) {
+            Run run = command.equals("replay") ? run(command, "--journal", dir.toString(), "--full")
+                    : run(command, "--journal", dir.toString());
+            assertEquals(1, run.code(), command);
+            List<String> lines = run.errLines();
+            assertEquals(2, lines.size(), run.err());
+            assertTrue(lines.get(0).startsWith("\r" + command + " ["), lines.get(0));
+            assertTrue(lines.get(0).endsWith("% 16384/20040"), "the bar stopped where the read did: " + lines.get(0));
+            assertTrue(lines.get(1).startsWith("purestock " + command + ": journal record seq " + corrupt + " "),
+                    lines.get(1));
         }
     }
 
@@ -233,7 +240,30 @@ class PurestockCliTest {
         assertUsage(run("prune", "--journal", tmp.toString(), "--keep-snapshots", "0"), "purestock prune: --keep-snapshots must be at least 1");
         assertUsage(run("snapshot", "--journal", tmp.resolve("missing").toString(), "--keep", "0"),
                 "purestock snapshot: --keep must be at least 1, was 0");
-        assertUsage(run("launch"), "purestock: Unmatched argument at index 0: 'launch'");
+        assertUsage(run("dump", "--journal", tmp.toString(), "--from", "-5"), "purestock dump: --from must be a sequence, at least 0, was -5");
+        assertUsage(run("dump", "--journal", tmp.toString(), "--to", "-1"), "purestock dump: --to must be a sequence, at least 0, was -1");
+        assertUsage(run("dump", "--journal", tmp.toString(), "--from", "x"), "purestock dump: Invalid value for option '--from'");
+        for (String command : List.of("replay", "dump", "verify", "stats", "snapshot", "prune", "demo")) {
+            assertUsage(run(command, "--journal", ""), "purestock " + command + ": Invalid value for option '--journal': "
+                    + "a journal directory is needed, got an empty path");
+        }
+        assertUsage(run("demo", "--customers", "0", "--journal", tmp.toString()), "purestock demo: --customers must be at least 1");
+        assertUsage(run("demo", "--snapshot-every", "-1", "--journal", tmp.toString()), "purestock demo: --snapshot-every must be at least 0");
+        assertUsage(run("demo", "--attempts", "-1", "--journal", tmp.toString()), "purestock demo: --attempts must be between 0");
+    }
+
+    @Test
+    void anUnknownOrMissingSubcommandIsAUsageErrorThatPointsToHelp() {
+        Run unknown = run("launch");
+        assertEquals(PurestockCli.USAGE, unknown.code());
+        assertEquals("", unknown.out());
+        assertEquals("purestock: unknown subcommand 'launch'; run `purestock --help`", unknown.errorLine());
+
+        Run none = run();
+        assertEquals(PurestockCli.USAGE, none.code());
+        assertEquals("purestock: name a subcommand; run `purestock --help`", none.errorLine());
+
+        assertUsage(run("--frobnicate"), "purestock: Unknown option: '--frobnicate'");
     }
 
     @Test

@@ -55,13 +55,23 @@ final class JournalQueues {
         }
     }
 
+    /**
+     * Fails, with one line naming what {@code dir} is instead, unless it holds at least one cycle file: a
+     * missing path, a file, a journal with no record yet (the lock of an engine that never wrote), or a
+     * directory with no journal at all.
+     */
     static void requireJournal(Path dir) {
+        if (Files.isRegularFile(dir)) {
+            throw new JournalException(dir + " is a file, not a journal directory");
+        }
         if (!Files.isDirectory(dir)) {
             throw new JournalException("journal directory " + dir + " does not exist");
         }
         if (!hasJournal(dir)) {
-            throw new JournalException("directory " + dir + " holds no journal (no " + SingleChronicleQueue.SUFFIX
-                    + " files)");
+            throw new JournalException(Files.exists(dir.resolve(JournalLock.FILE_NAME))
+                    ? "journal " + dir + " holds no record yet"
+                    : "directory " + dir + " holds no purestock journal (no " + SingleChronicleQueue.SUFFIX
+                    + " cycle files, no " + JournalLock.FILE_NAME + ")");
         }
     }
 }

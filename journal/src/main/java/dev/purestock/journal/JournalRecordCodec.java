@@ -4,11 +4,13 @@ import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.LineChange;
+import dev.purestock.domain.Limits;
 import dev.purestock.domain.Reason;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,6 +22,11 @@ import static dev.purestock.journal.JournalRecordDescriptor.*;
  * Encodes and decodes journal records in the layout of {@link JournalRecordDescriptor}. An instance keeps a
  * growable buffer and a checksum, so it is reused by one thread and allocates nothing per encoded record
  * once the buffer has grown to the largest record.
+ *
+ * <p>Batches nest, but no code here recurses over them: encoding, decoding and stepping over a command keep
+ * their own stack of open batches, so a record's depth never reaches the Java stack. The encoder writes at
+ * most {@link JournalRecordDescriptor#MAX_COMMAND_DEPTH} levels and {@link JournalRecordDescriptor#MAX_RECORD_LENGTH}
+ * bytes; the decoders read any depth that fits a record, as journals written before those limits may hold.
  */
 public final class JournalRecordCodec {
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -27,8 +34,11 @@ public final class JournalRecordCodec {
     private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final CRC32C crc = new CRC32C();
+    private final Command.Batch[] openBatches = new Command.Batch[MAX_COMMAND_DEPTH];
+    private final int[] nextMembers = new int[MAX_COMMAND_DEPTH];
     private byte[] buffer = new byte[512];
     private int position;
+    private long encodingSequence;
 
     /** The buffer that {@link #encode} wrote into; valid up to the returned length until the next encode. */
     public byte[] buffer() {
@@ -38,11 +48,22 @@ public final class JournalRecordCodec {
     /**
      * Encodes one record in the current schema version into {@link #buffer()}.
      *
+     * <p>The engine stops when its journal stage cannot write a record, so intake must never let through a
+     * command this refuses: the limits here are far above the domain's {@link Limits},
+     * which intake enforces.
+     *
      * @return the record's length in bytes
+     * @throws IllegalArgumentException when the command nests batches deeper than
+     *                                  {@link JournalRecordDescriptor#MAX_COMMAND_DEPTH}, the record would take more
+     *                                  than {@link JournalRecordDescriptor#MAX_RECORD_LENGTH} bytes, or there are
+     *                                  more than 65535 events; nothing is written then
      */
     public int encode(long sequence, long time, Command command, List<Event> events) {
+        encodingSequence = sequence;
         if (events.size() > 0xFFFF) {
-            throw new IllegalArgumentException("a record holds at most 65535 events, got " + events.size());
+            throw new IllegalArgumentException("journal record seq " + sequence + " would hold " + events.size()
+                    + " events, more than the 65535 a record holds; the domain caps a decision at "
+                    + Limits.MAX_EVENTS_PER_COMMAND + " events");
         }
         position = HEADER_LENGTH;
         putShort(VERSION_OFFSET, CURRENT_VERSION);
@@ -145,48 +166,73 @@ public final class JournalRecordCodec {
 
     // ---- writing ----
 
+    /** Writes a command, keeping the batches it is inside on {@link #openBatches} rather than on the Java stack. */
     private void writeCommand(Command command) {
-        switch (command) {
-            case Command.ListProduct c -> {
-                tag(LIST_PRODUCT);
-                int64(c.sku());
-                int64(c.perCustomerLimit());
-            }
-            case Command.ReceiveStock c -> movement(RECEIVE_STOCK, c.movementId(), c.sku(), c.warehouse(), c.quantity());
-            case Command.WriteOffStock c -> movement(WRITE_OFF_STOCK, c.movementId(), c.sku(), c.warehouse(), c.quantity());
-            case Command.Purchase c -> {
-                tag(PURCHASE);
-                int64(c.orderId());
-                int64(c.customer());
-                int64(c.sku());
-                uint16(c.warehouse());
-                int64(c.quantity());
-            }
-            case Command.PlaceOrder c -> {
-                tag(PLACE_ORDER);
-                int64(c.orderId());
-                int64(c.customer());
-                lines(c.lines());
-            }
-            case Command.CancelPurchase c -> orderOnly(CANCEL_PURCHASE, c.orderId());
-            case Command.Reserve c -> {
-                tag(RESERVE);
-                int64(c.orderId());
-                int64(c.customer());
-                int64(c.expiresAt());
-                lines(c.lines());
-            }
-            case Command.ConfirmReservation c -> orderOnly(CONFIRM_RESERVATION, c.orderId());
-            case Command.ReleaseReservation c -> orderOnly(RELEASE_RESERVATION, c.orderId());
-            case Command.ExpireReservations c -> tag(EXPIRE_RESERVATIONS);
-            case Command.Batch c -> {
-                tag(BATCH);
-                tag(c.mode() == Command.Batch.Mode.ATOMIC ? MODE_ATOMIC : MODE_INDEPENDENT);
-                int32(c.commands().size());
-                for (int i = 0; i < c.commands().size(); i++) {
-                    writeCommand(c.commands().get(i));
+        int depth = 0;
+        try {
+            Command next = command;
+            while (next != null) {
+                switch (next) {
+                    case Command.ListProduct c -> {
+                        tag(LIST_PRODUCT);
+                        int64(c.sku());
+                        int64(c.perCustomerLimit());
+                    }
+                    case Command.ReceiveStock c -> movement(RECEIVE_STOCK, c.movementId(), c.sku(), c.warehouse(), c.quantity());
+                    case Command.WriteOffStock c -> movement(WRITE_OFF_STOCK, c.movementId(), c.sku(), c.warehouse(), c.quantity());
+                    case Command.Purchase c -> {
+                        tag(PURCHASE);
+                        int64(c.orderId());
+                        int64(c.customer());
+                        int64(c.sku());
+                        uint16(c.warehouse());
+                        int64(c.quantity());
+                    }
+                    case Command.PlaceOrder c -> {
+                        tag(PLACE_ORDER);
+                        int64(c.orderId());
+                        int64(c.customer());
+                        lines(c.lines());
+                    }
+                    case Command.CancelPurchase c -> orderOnly(CANCEL_PURCHASE, c.orderId());
+                    case Command.Reserve c -> {
+                        tag(RESERVE);
+                        int64(c.orderId());
+                        int64(c.customer());
+                        int64(c.expiresAt());
+                        lines(c.lines());
+                    }
+                    case Command.ConfirmReservation c -> orderOnly(CONFIRM_RESERVATION, c.orderId());
+                    case Command.ReleaseReservation c -> orderOnly(RELEASE_RESERVATION, c.orderId());
+                    case Command.ExpireReservations c -> tag(EXPIRE_RESERVATIONS);
+                    case Command.Batch c -> {
+                        if (depth == MAX_COMMAND_DEPTH) {
+                            throw new IllegalArgumentException("journal record seq " + encodingSequence
+                                    + " would nest batches more than " + MAX_COMMAND_DEPTH + " deep, deeper than a record "
+                                    + "carries; nest batches at most " + Limits.MAX_BATCH_DEPTH
+                                    + " deep, as the domain allows");
+                        }
+                        tag(BATCH);
+                        tag(c.mode() == Command.Batch.Mode.ATOMIC ? MODE_ATOMIC : MODE_INDEPENDENT);
+                        int32(c.commands().size());
+                        openBatches[depth] = c;
+                        nextMembers[depth] = 0;
+                        depth++;
+                    }
+                }
+                next = null;
+                while (next == null && depth > 0) {
+                    List<Command> members = openBatches[depth - 1].commands();
+                    int member = nextMembers[depth - 1]++;
+                    if (member < members.size()) {
+                        next = members.get(member);
+                    } else {
+                        openBatches[--depth] = null;
+                    }
                 }
             }
+        } finally {
+            Arrays.fill(openBatches, 0, depth, null);
         }
     }
 
@@ -309,6 +355,11 @@ public final class JournalRecordCodec {
     }
 
     private void ensure(int bytes) {
+        if ((long) position + bytes > MAX_RECORD_LENGTH) {
+            throw new IllegalArgumentException("journal record seq " + encodingSequence + " would take more than "
+                    + MAX_RECORD_LENGTH + " bytes, the most a record takes (Chronicle Queue's largest message); "
+                    + "split the command into smaller ones");
+        }
         if (position + bytes > buffer.length) {
             buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, position + bytes));
         }
@@ -328,6 +379,19 @@ public final class JournalRecordCodec {
 
     // ---- reading ----
 
+    /** A batch whose members are being decoded. */
+    private static final class OpenBatch {
+        final Command.Batch.Mode mode;
+        final int count;
+        final List<Command> members;
+
+        OpenBatch(Command.Batch.Mode mode, int count) {
+            this.mode = mode;
+            this.count = count;
+            this.members = new ArrayList<>(Math.min(count, 64));
+        }
+    }
+
     private static final class Reader {
         private final byte[] bytes;
         private final int limit;
@@ -338,8 +402,39 @@ public final class JournalRecordCodec {
             this.limit = offset + length;
         }
 
+        /** Reads a command, keeping the batches it is inside on a stack of its own rather than the Java stack. */
         Command command(int version) {
-            byte tag = int8();
+            ArrayDeque<OpenBatch> open = new ArrayDeque<>();
+            while (true) {
+                byte tag = int8();
+                Command done;
+                if (tag == BATCH) {
+                    Command.Batch.Mode mode = batchMode(version);
+                    int count = count(1);
+                    if (count > 0) {
+                        open.push(new OpenBatch(mode, count));
+                        continue;
+                    }
+                    done = new Command.Batch(mode, List.of());
+                } else {
+                    done = leaf(tag);
+                }
+                while (true) {
+                    OpenBatch parent = open.peek();
+                    if (parent == null) {
+                        return done;
+                    }
+                    parent.members.add(done);
+                    if (parent.members.size() < parent.count) {
+                        break;
+                    }
+                    open.pop();
+                    done = new Command.Batch(parent.mode, parent.members);
+                }
+            }
+        }
+
+        private Command leaf(byte tag) {
             return switch (tag) {
                 case LIST_PRODUCT -> new Command.ListProduct(int64(), int64());
                 case RECEIVE_STOCK -> new Command.ReceiveStock(int64(), int64(), uint16(), int64());
@@ -356,56 +451,51 @@ public final class JournalRecordCodec {
                 case CONFIRM_RESERVATION -> new Command.ConfirmReservation(int64());
                 case RELEASE_RESERVATION -> new Command.ReleaseReservation(int64());
                 case EXPIRE_RESERVATIONS -> new Command.ExpireReservations();
-                case BATCH -> batch(version);
                 default -> throw new IllegalArgumentException("unknown command tag " + tag);
             };
         }
 
-        private Command.Batch batch(int version) {
-            Command.Batch.Mode mode = Command.Batch.Mode.ATOMIC;
-            if (version > VERSION_WITHOUT_BATCH_MODE) {
-                byte code = int8();
-                mode = switch (code) {
-                    case MODE_ATOMIC -> Command.Batch.Mode.ATOMIC;
-                    case MODE_INDEPENDENT -> Command.Batch.Mode.INDEPENDENT;
-                    default -> throw new IllegalArgumentException("unknown batch mode " + code);
-                };
+        private Command.Batch.Mode batchMode(int version) {
+            if (version == VERSION_WITHOUT_BATCH_MODE) {
+                return Command.Batch.Mode.ATOMIC;
             }
-            int count = count(1);
-            List<Command> members = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-                members.add(command(version));
-            }
-            return new Command.Batch(mode, members);
+            byte code = int8();
+            return switch (code) {
+                case MODE_ATOMIC -> Command.Batch.Mode.ATOMIC;
+                case MODE_INDEPENDENT -> Command.Batch.Mode.INDEPENDENT;
+                default -> throw new IllegalArgumentException("unknown batch mode " + code);
+            };
         }
 
+        /** Steps over a command: a count of commands still to step over replaces recursion into batches. */
         void skipCommand(int version) {
-            byte tag = int8();
-            switch (tag) {
-                case LIST_PRODUCT -> skip(16);
-                case RECEIVE_STOCK, WRITE_OFF_STOCK -> skip(26);
-                case PURCHASE -> skip(34);
-                case PLACE_ORDER -> {
-                    skip(16);
-                    skip(count(18) * 18L);
-                }
-                case CANCEL_PURCHASE, CONFIRM_RESERVATION, RELEASE_RESERVATION -> skip(8);
-                case RESERVE -> {
-                    skip(24);
-                    skip(count(18) * 18L);
-                }
-                case EXPIRE_RESERVATIONS -> {
-                }
-                case BATCH -> {
-                    if (version > VERSION_WITHOUT_BATCH_MODE) {
-                        skip(1);
+            long remaining = 1;
+            while (remaining > 0) {
+                remaining--;
+                byte tag = int8();
+                switch (tag) {
+                    case LIST_PRODUCT -> skip(16);
+                    case RECEIVE_STOCK, WRITE_OFF_STOCK -> skip(26);
+                    case PURCHASE -> skip(34);
+                    case PLACE_ORDER -> {
+                        skip(16);
+                        skip(count(18) * 18L);
                     }
-                    int members = count(1);
-                    for (int i = 0; i < members; i++) {
-                        skipCommand(version);
+                    case CANCEL_PURCHASE, CONFIRM_RESERVATION, RELEASE_RESERVATION -> skip(8);
+                    case RESERVE -> {
+                        skip(24);
+                        skip(count(18) * 18L);
                     }
+                    case EXPIRE_RESERVATIONS -> {
+                    }
+                    case BATCH -> {
+                        if (version > VERSION_WITHOUT_BATCH_MODE) {
+                            skip(1);
+                        }
+                        remaining += count(1);
+                    }
+                    default -> throw new IllegalArgumentException("unknown command tag " + tag);
                 }
-                default -> throw new IllegalArgumentException("unknown command tag " + tag);
             }
         }
 

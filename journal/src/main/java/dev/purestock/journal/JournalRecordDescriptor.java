@@ -53,6 +53,11 @@ package dev.purestock.journal;
  *   12 BatchAborted         index (int32), reason, ref
  * </pre>
  *
+ * <p>Limits of what the encoder writes: batches nested at most {@link #MAX_COMMAND_DEPTH} deep (a batch inside
+ * a batch has depth 2) and records of at most {@link #MAX_RECORD_LENGTH} bytes. Both are far above what the
+ * domain's {@link dev.purestock.domain.Limits} let through intake. Decoders hold no depth limit: journals
+ * written before the encoder had one may hold batches thousands deep, and they still read.
+ *
  * <p>Schema history: version 0 had atomic batches only, so its {@code Batch} carried no mode byte.
  * Version 1 added the mode. A decoder reads every version up to its own; a newer record is refused.
  */
@@ -78,6 +83,18 @@ public final class JournalRecordDescriptor {
     public static final int CHECKSUM_LENGTH = 4;
     /** The smallest possible record: a header, a command tag, and the checksum. */
     public static final int MIN_LENGTH = HEADER_LENGTH + 1 + CHECKSUM_LENGTH;
+    /**
+     * The deepest the encoder nests batches in one record. Sixteen times the domain's
+     * {@link dev.purestock.domain.Limits#MAX_BATCH_DEPTH}, and low enough that the JDK's recursive record
+     * methods ({@code toString}, {@code equals}, {@code hashCode}) on such a command fit a small thread stack.
+     */
+    public static final int MAX_COMMAND_DEPTH = 64;
+    /**
+     * The most bytes the encoder writes as one record: the largest message Chronicle Queue takes with its
+     * default 64 MiB block (a quarter of the block). An atomic batch of {@code Limits.MAX_BATCH_COMMANDS} orders
+     * of {@code Limits.MAX_LINES} lines each, with its events, takes about a fifth of it.
+     */
+    public static final int MAX_RECORD_LENGTH = 16 << 20;
 
     static final byte LIST_PRODUCT = 1;
     static final byte RECEIVE_STOCK = 2;

@@ -2,11 +2,17 @@ package dev.purestock.journal;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
+import java.util.ArrayDeque;
 import java.util.List;
 
 /**
  * Formats journal records for people and tools: one line of text, or one line of JSON. Commands and
- * events are written by their record components, so a new type formats without changes here.
+ * events are written by their record components, so a new type formats without changes here. The text
+ * form of a command or event reads as its record's {@code toString}.
+ *
+ * <p>Formatting keeps its own stack of what is left to write instead of recursing, so a record whose batches
+ * nest thousands deep (older journals may hold one) formats like any other; a record's own {@code toString}
+ * recurses and would overflow the Java stack on it.
  */
 public final class RecordFormat {
     private RecordFormat() {
@@ -14,8 +20,16 @@ public final class RecordFormat {
 
     /** One line: {@code seq=... time=... index=0x... command=... events=[...]}. */
     public static String text(long queueIndex, JournalRecord record) {
-        return "seq=" + record.sequence() + " time=" + record.time() + " index=0x" + Long.toHexString(queueIndex)
-                + " v=" + record.schemaVersion() + " command=" + record.command() + " events=" + record.events();
+        StringBuilder out = new StringBuilder(256);
+        out.append("seq=").append(record.sequence())
+                .append(" time=").append(record.time())
+                .append(" index=0x").append(Long.toHexString(queueIndex))
+                .append(" v=").append(record.schemaVersion())
+                .append(" command=");
+        write(out, record.command(), Style.TEXT);
+        out.append(" events=");
+        write(out, record.events(), Style.TEXT);
+        return out.toString();
     }
 
     /** One JSON object on one line. */
@@ -26,43 +40,73 @@ public final class RecordFormat {
                 .append(",\"index\":\"0x").append(Long.toHexString(queueIndex)).append('"')
                 .append(",\"version\":").append(record.schemaVersion())
                 .append(",\"command\":");
-        value(out, record.command());
+        write(out, record.command(), Style.JSON);
         out.append(",\"events\":");
-        value(out, record.events());
+        write(out, record.events(), Style.JSON);
         return out.append('}').toString();
     }
 
-    private static void value(StringBuilder out, Object value) {
-        switch (value) {
-            case null -> out.append("null");
-            case Number n -> out.append(n);
-            case Boolean b -> out.append(b);
-            case Enum<?> e -> out.append('"').append(e.name()).append('"');
-            case List<?> list -> {
-                out.append('[');
-                for (int i = 0; i < list.size(); i++) {
-                    if (i > 0) {
-                        out.append(',');
+    /** How records, lists and plain values are spelled. */
+    private enum Style {
+        TEXT, JSON
+    }
+
+    /** Text to append as it is, queued among the values still to format. */
+    private record Literal(String text) {
+    }
+
+    private static final Literal NULL = new Literal("null");
+
+    /** Appends {@code root} with a work stack of literals and values: nesting never grows the Java stack. */
+    private static void write(StringBuilder out, Object root, Style style) {
+        ArrayDeque<Object> pending = new ArrayDeque<>();
+        pending.push(orNull(root));
+        while (!pending.isEmpty()) {
+            Object item = pending.pop();
+            switch (item) {
+                case Literal literal -> out.append(literal.text());
+                case List<?> list -> {
+                    out.append('[');
+                    pending.push(new Literal("]"));
+                    for (int i = list.size() - 1; i >= 0; i--) {
+                        pending.push(orNull(list.get(i)));
+                        if (i > 0) {
+                            pending.push(new Literal(style == Style.JSON ? "," : ", "));
+                        }
                     }
-                    value(out, list.get(i));
                 }
-                out.append(']');
+                case Record value -> {
+                    RecordComponent[] components = value.getClass().getRecordComponents();
+                    String type = value.getClass().getSimpleName();
+                    out.append(style == Style.JSON ? "{\"type\":\"" + type + "\"" : type + "[");
+                    pending.push(new Literal(style == Style.JSON ? "}" : "]"));
+                    for (int i = components.length - 1; i >= 0; i--) {
+                        pending.push(orNull(component(value, components[i])));
+                        String name = components[i].getName();
+                        pending.push(new Literal(style == Style.JSON ? ",\"" + name + "\":"
+                                : (i > 0 ? ", " : "") + name + "="));
+                    }
+                }
+                case Number number -> out.append(number);
+                case Boolean bool -> out.append(bool);
+                case Enum<?> constant -> out.append(style == Style.JSON ? "\"" + constant.name() + "\"" : constant.name());
+                default -> out.append(style == Style.JSON
+                        ? "\"" + item.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\""
+                        : item.toString());
             }
-            case Record r -> record(out, r);
-            default -> out.append('"').append(value.toString().replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
         }
     }
 
-    private static void record(StringBuilder out, Record r) {
-        out.append("{\"type\":\"").append(r.getClass().getSimpleName()).append('"');
-        for (RecordComponent component : r.getClass().getRecordComponents()) {
-            out.append(",\"").append(component.getName()).append("\":");
-            try {
-                value(out, component.getAccessor().invoke(r));
-            } catch (IllegalAccessException | InvocationTargetException e) {
-                throw new IllegalStateException("cannot read " + component.getName() + " of " + r, e);
-            }
+    private static Object orNull(Object value) {
+        return value == null ? NULL : value;
+    }
+
+    private static Object component(Record value, RecordComponent component) {
+        try {
+            return component.getAccessor().invoke(value);
+        } catch (IllegalAccessException | InvocationTargetException e) {
+            throw new IllegalStateException("cannot read " + component.getName() + " of a "
+                    + value.getClass().getSimpleName(), e);
         }
-        out.append('}');
     }
 }

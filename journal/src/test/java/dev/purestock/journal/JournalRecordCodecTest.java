@@ -5,6 +5,7 @@ import dev.purestock.domain.Command.Batch;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.LineChange;
+import dev.purestock.domain.Limits;
 import dev.purestock.domain.Reason;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +15,7 @@ import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -126,6 +128,82 @@ class JournalRecordCodecTest {
     }
 
     @Test
+    void aBatchNestedFarDeeperThanTheEncoderWritesDecodesAndIsSteppedOverWithoutRecursion() {
+        int depth = 200_000;
+        List<Event> events = List.of(new Event.Rejected(Reason.BATCH_TOO_DEEP, 0));
+        byte[] record = nestedRecord(codec, 7, 8, depth, Batch.Mode.INDEPENDENT, events);
+        assertTrue(codec.checksumMatches(record, 0, record.length));
+
+        JournalRecord decoded = JournalRecordCodec.decode(record, 0, record.length);
+
+        assertEquals(events, decoded.events());
+        Command command = decoded.command();
+        for (int level = 0; level < depth; level++) {
+            Batch batch = assertInstanceOf(Batch.class, command, "level " + level);
+            assertEquals(Batch.Mode.INDEPENDENT, batch.mode());
+            assertEquals(1, batch.commands().size());
+            command = batch.commands().getFirst();
+        }
+        assertEquals(new Command.ExpireReservations(), command);
+        assertEquals(events, JournalRecordCodec.decodeEvents(record, 0, record.length));
+    }
+
+    @Test
+    void theEncoderNestsBatchesUpToItsLimitAndRefusesDeeperOnesByName() {
+        Command deepest = nested(JournalRecordDescriptor.MAX_COMMAND_DEPTH);
+        List<Event> events = List.of(new Event.Rejected(Reason.BATCH_TOO_DEEP, 0));
+        assertEquals(JournalRecordDescriptor.MAX_COMMAND_DEPTH, depthOf(roundTrip(1, 2, deepest, events).command()));
+
+        for (int depth : new int[]{JournalRecordDescriptor.MAX_COMMAND_DEPTH + 1, 10_000, 100_000}) {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> codec.encode(3, 4, nested(depth), events));
+            assertEquals("journal record seq 3 would nest batches more than " + JournalRecordDescriptor.MAX_COMMAND_DEPTH
+                    + " deep, deeper than a record carries; nest batches at most " + Limits.MAX_BATCH_DEPTH
+                    + " deep, as the domain allows", refused.getMessage());
+        }
+        assertEquals(EVERY_COMMAND.get(11), roundTrip(5, 6, EVERY_COMMAND.get(11), EVERY_EVENT).command(),
+                "the codec encodes on after a refusal");
+    }
+
+    @Test
+    void theEncoderRefusesARecordLargerThanChronicleQueueTakes() {
+        int purchases = JournalRecordDescriptor.MAX_RECORD_LENGTH / 35 + 1;
+        Command[] members = new Command[purchases];
+        for (int i = 0; i < purchases; i++) {
+            members[i] = new Command.Purchase(i + 1, 1, 1, 1, 1);
+        }
+        Batch tooLarge = new Batch(Batch.Mode.INDEPENDENT, List.of(members));
+
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> codec.encode(9, 10, tooLarge, List.of(new Event.Rejected(Reason.BATCH_TOO_LARGE, 0))));
+
+        assertEquals("journal record seq 9 would take more than " + JournalRecordDescriptor.MAX_RECORD_LENGTH
+                + " bytes, the most a record takes (Chronicle Queue's largest message); split the command into smaller "
+                + "ones", refused.getMessage());
+        assertTrue(codec.buffer().length <= JournalRecordDescriptor.MAX_RECORD_LENGTH, "the buffer stopped growing");
+        assertEquals(EVERY_EVENT, roundTrip(11, 12, EVERY_COMMAND.get(4), EVERY_EVENT).events());
+    }
+
+    @Test
+    void theEncodersLimitsAreFarAboveWhatTheDomainAllows() {
+        assertTrue(JournalRecordDescriptor.MAX_COMMAND_DEPTH >= 16 * Limits.MAX_BATCH_DEPTH);
+        Line[] lines = new Line[Limits.MAX_LINES];
+        LineChange[] changes = new LineChange[Limits.MAX_LINES];
+        for (int i = 0; i < Limits.MAX_LINES; i++) {
+            lines[i] = new Line(i + 1, 1, 1);
+            changes[i] = new LineChange(i + 1, 1, 1, 0, 1);
+        }
+        Command[] orders = new Command[Limits.MAX_BATCH_COMMANDS];
+        Event[] accepted = new Event[Limits.MAX_BATCH_COMMANDS];
+        for (int i = 0; i < orders.length; i++) {
+            orders[i] = new Command.PlaceOrder(i + 1, i + 1, List.of(lines));
+            accepted[i] = new Event.PurchaseAccepted(i + 1, i + 1, List.of(changes), i);
+        }
+        int length = codec.encode(1, 2, new Batch(Batch.Mode.ATOMIC, List.of(orders)), List.of(accepted));
+        assertTrue(length * 4L < JournalRecordDescriptor.MAX_RECORD_LENGTH, length + " bytes");
+    }
+
+    @Test
     void aTruncatedRecordIsNotWhole() {
         int length = codec.encode(1, 2, EVERY_COMMAND.get(4), EVERY_EVENT);
         assertFalse(codec.checksumMatches(codec.buffer(), 0, length - 7));
@@ -158,6 +236,47 @@ class JournalRecordCodecTest {
         crc.update(v0, 0, v0.length - 4);
         putIntLe(v0, v0.length - 4, (int) crc.getValue());
         return v0;
+    }
+
+    /** {@code depth} batches, each holding the next, around an {@code ExpireReservations}. */
+    static Command nested(int depth) {
+        Command command = new Command.ExpireReservations();
+        for (int i = 0; i < depth; i++) {
+            command = new Batch(Batch.Mode.ATOMIC, List.of(command));
+        }
+        return command;
+    }
+
+    private static int depthOf(Command command) {
+        int depth = 0;
+        while (command instanceof Batch batch) {
+            depth++;
+            command = batch.commands().getFirst();
+        }
+        return depth;
+    }
+
+    /**
+     * A record of {@code depth} nested one-member batches, made by hand as an encoder with no depth limit wrote
+     * it: the encoding of one such batch with its batch header repeated {@code depth} times, and the length and
+     * checksum redone.
+     */
+    static byte[] nestedRecord(JournalRecordCodec codec, long sequence, long time, int depth, Batch.Mode mode,
+                               List<Event> events) {
+        int length = codec.encode(sequence, time, new Batch(mode, List.of(new Command.ExpireReservations())), events);
+        byte[] one = Arrays.copyOf(codec.buffer(), length);
+        int header = JournalRecordDescriptor.HEADER_LENGTH;
+        int batchHeader = 1 + 1 + 4;
+        assertEquals(JournalRecordDescriptor.BATCH, one[header]);
+        byte[] deep = new byte[length + (depth - 1) * batchHeader];
+        System.arraycopy(one, 0, deep, 0, header);
+        for (int i = 0; i < depth; i++) {
+            System.arraycopy(one, header, deep, header + i * batchHeader, batchHeader);
+        }
+        System.arraycopy(one, header + batchHeader, deep, header + depth * batchHeader, length - header - batchHeader);
+        putIntLe(deep, JournalRecordDescriptor.LENGTH_OFFSET, deep.length);
+        putIntLe(deep, deep.length - JournalRecordDescriptor.CHECKSUM_LENGTH, codec.checksum(deep, 0, deep.length));
+        return deep;
     }
 
     private static void putIntLe(byte[] bytes, int at, int value) {

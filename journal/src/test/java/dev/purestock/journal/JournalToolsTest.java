@@ -213,6 +213,13 @@ class JournalToolsTest {
         JournalException e = assertThrows(JournalException.class, () -> JournalStats.of(dir.resolve("nope")));
         assertEquals("journal directory " + dir.resolve("nope") + " does not exist", e.getMessage());
         JournalException empty = assertThrows(JournalException.class, () -> JournalStats.of(dir));
-        assertTrue(empty.getMessage().contains("holds no journal"));
+        assertEquals("directory " + dir + " holds no purestock journal (no .cq4 cycle files, no purestock.lock)",
+                empty.getMessage());
+        JournalLock.acquire(dir).close();
+        JournalException noRecord = assertThrows(JournalException.class, () -> JournalStats.of(dir));
+        assertEquals("journal " + dir + " holds no record yet", noRecord.getMessage());
+        Path file = dir.resolve(JournalLock.FILE_NAME);
+        JournalException notADirectory = assertThrows(JournalException.class, () -> JournalStats.of(file));
+        assertEquals(file + " is a file, not a journal directory", notADirectory.getMessage());
     }
 }
