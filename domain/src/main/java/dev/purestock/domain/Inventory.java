@@ -457,6 +457,7 @@ public final class Inventory {
     private static List<Event> decideMembers(Batch c, long now, InventoryState state) {
         PendingState pending = new PendingState(state);
         List<Event> events = new ArrayList<>();
+        int lineChanges = 0;
         List<Command> members = c.commands();
         for (int i = 0; i < members.size(); i++) {
             Command member = members.get(i);
@@ -471,11 +472,34 @@ public final class Inventory {
             }
             evolveAll(pending, decided);
             events.addAll(decided);
-            if (events.size() > Limits.MAX_EVENTS_PER_COMMAND) {
+            lineChanges += lineChanges(decided);
+            if (events.size() > Limits.MAX_EVENTS_PER_COMMAND || lineChanges > Limits.MAX_LINE_CHANGES_PER_COMMAND) {
                 return reject(Reason.BATCH_TOO_LARGE, NO_REF);
             }
         }
         return List.copyOf(events);
+    }
+
+    /** How many line changes {@code events} carry. */
+    private static int lineChanges(List<Event> events) {
+        int changes = 0;
+        for (int i = 0; i < events.size(); i++) {
+            changes += switch (events.get(i)) {
+                case PurchaseAccepted e -> e.lines().size();
+                case StockReserved e -> e.lines().size();
+                case ReservationReleased e -> e.lines().size();
+                case ReservationExpired e -> e.lines().size();
+                case PurchaseCancelled e -> e.lines().size();
+                case ProductListed e -> 0;
+                case StockReceived e -> 0;
+                case StockWrittenOff e -> 0;
+                case ReservationConfirmed e -> 0;
+                case AlreadyApplied e -> 0;
+                case Rejected e -> 0;
+                case BatchAborted e -> 0;
+            };
+        }
+        return changes;
     }
 
     private static Rejection firstRejection(List<Event> events) {

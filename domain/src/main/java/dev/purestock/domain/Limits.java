@@ -36,6 +36,14 @@ public final class Limits {
      * rejected as a whole with {@link Reason#BATCH_TOO_LARGE}, so every decision fits one journal record.
      */
     public static final int MAX_EVENTS_PER_COMMAND = 16_384;
+    /**
+     * The most line changes (the per-line stock changes that purchases, reservations, releases, expiries and
+     * cancels carry) one command may produce: as many as the largest batch of orders can, a batch of
+     * {@link #MAX_BATCH_COMMANDS} orders of {@link #MAX_LINES} lines. Expiries of many-line reservations
+     * inside a batch could otherwise make a decision of tens of megabytes; a batch that would produce more is
+     * rejected as a whole with {@link Reason#BATCH_TOO_LARGE}, so every decision fits one journal record.
+     */
+    public static final int MAX_LINE_CHANGES_PER_COMMAND = MAX_BATCH_COMMANDS * MAX_LINES;
 
     private Limits() {
     }

@@ -40,6 +40,44 @@ class EventLimitTest {
         assertTrue(events.stream().allMatch(ReservationExpired.class::isInstance));
     }
 
+    @Test
+    void aBatchThatWouldProduceMoreThanTheMostLineChangesIsRejectedWholeAndChangesNothing() {
+        MapInventoryStore store = storeWithDueManyLineReservations(Limits.MAX_EXPIRIES_PER_COMMAND + 1);
+        long before = StateDigest.of(store);
+
+        List<Event> events = Inventory.decide(expiries(2), EXPIRY, store);
+
+        assertEquals(List.of(new Rejected(Reason.BATCH_TOO_LARGE, -1)), events);
+        Inventory.evolveAll(store, events);
+        assertEquals(before, StateDigest.of(store));
+    }
+
+    @Test
+    void aBatchThatProducesExactlyTheMostLineChangesIsDecided() {
+        MapInventoryStore store = storeWithDueManyLineReservations(Limits.MAX_EXPIRIES_PER_COMMAND + 1);
+
+        List<Event> events = Inventory.decide(expiries(1), EXPIRY, store);
+
+        assertEquals(Limits.MAX_EXPIRIES_PER_COMMAND, events.size());
+        assertEquals(Limits.MAX_LINE_CHANGES_PER_COMMAND, events.stream()
+                .mapToInt(e -> ((ReservationExpired) e).lines().size()).sum());
+    }
+
+    /** Due reservations of {@link Limits#MAX_LINES} lines each, one unit of skus 1..64 at the warehouse. */
+    private static MapInventoryStore storeWithDueManyLineReservations(int reservations) {
+        MapInventoryStore store = new MapInventoryStore();
+        List<Line> lines = new java.util.ArrayList<>();
+        for (long sku = 1; sku <= Limits.MAX_LINES; sku++) {
+            apply(store, new Command.ListProduct(sku, 0), 0);
+            apply(store, new Command.ReceiveStock(sku, sku, WAREHOUSE, reservations), 0);
+            lines.add(new Line(sku, WAREHOUSE, 1));
+        }
+        for (int order = 0; order < reservations; order++) {
+            apply(store, new Command.Reserve(order, order, lines, EXPIRY), 0);
+        }
+        return store;
+    }
+
     private static Batch expiries(int count) {
         return new Batch(Batch.Mode.INDEPENDENT, Collections.nCopies(count, new ExpireReservations()));
     }
