@@ -33,7 +33,11 @@ final class PruneCommand implements Callable<Integer> {
         if (keep < 1) {
             throw new ParameterException(spec.commandLine(), "--keep-snapshots must be at least 1, was " + keep);
         }
-        Cli.requireJournal(journal.dir);
+        if (!Cli.requireJournal(journal.dir)) {
+            new Summary().put("snapshots-kept", 0).put("cycles-deleted", 0).put("first-sequence", -1)
+                    .print(spec.commandLine().getOut(), false);
+            return 0;
+        }
         try (JournalLock lock = JournalLock.acquire(journal.dir)) {
             JournalPruner.Result result = JournalPruner.prune(journal.dir, keep);
             result.notes().forEach(note -> spec.commandLine().getErr().println("note: " + note));
