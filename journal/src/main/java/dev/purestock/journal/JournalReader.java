@@ -57,7 +57,7 @@ public final class JournalReader implements AutoCloseable {
         } catch (JournalException e) {
             queue.close();
             throw e;
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             queue.close();
             throw damaged(-1, "Chronicle Queue cannot read its files (" + e + ")");
         } catch (Error e) {
@@ -80,7 +80,7 @@ public final class JournalReader implements AutoCloseable {
                 index = end[0];
                 sequence = end[1];
             }
-        } catch (InternalError | RuntimeException e) {
+        } catch (InternalError | Exception e) {
             tailer.close();
             tailer = queue.createTailer();
             readRaw((i, raw, length) -> {
@@ -169,7 +169,7 @@ public final class JournalReader implements AutoCloseable {
             return true;
         } catch (InternalError e) {
             throw damaged(tailer.index(), "its cycle file is cut short (reading it faults)");
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw damaged(tailer.index(), "Chronicle Queue cannot read it (" + e + ")");
         }
     }
@@ -297,7 +297,7 @@ public final class JournalReader implements AutoCloseable {
                 throw damaged(tailer.index(), "its cycle file is cut short (reading it faults)");
             } catch (JournalException e) {
                 throw e;
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 throw damaged(tailer.index(), "Chronicle Queue cannot read it (" + e + ")");
             }
             any = true;

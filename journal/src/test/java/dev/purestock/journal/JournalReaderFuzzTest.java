@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * <p>Reproducible: a failure names its seed and case; rerun with {@code -Dpurestock.fuzz.seed=SEED}.
  */
 class JournalReaderFuzzTest {
-    private static final int CASES = Integer.getInteger("purestock.fuzz.cases", 2_000);
+    private static final int CASES = Integer.getInteger("purestock.fuzz.cases", 3_000);
     private static final long NOW = 1_700_000_000_000L;
 
     @TempDir
