@@ -38,7 +38,7 @@ class LiveJournalTest {
             });
             for (String[] command : new String[][]{{"verify"}, {"replay", "--full"}, {"stats"}, {"dump"}}) {
                 long before = acknowledged.get();
-                PurestockCliTest.Run run = run(concat(command, "--journal", dir.toString()));
+                Run run = run(concat(command, "--journal", dir.toString()));
                 assertEquals(0, run.code(), String.join(" ", command) + ": " + run.err());
                 assertFalse(run.err().contains("negative"), run.err());
                 long records = switch (command[0]) {

@@ -34,32 +34,32 @@ class RepairCommandTest {
         }
         zeroHeaderOfRecord(30);
 
-        PurestockCliTest.Run verify = run("verify", "--journal", dir.toString());
+        Run verify = run("verify", "--journal", dir.toString());
         assertEquals(1, verify.code());
         assertTrue(verify.err().contains("cannot be read past seq 29"), verify.err());
         assertTrue(verify.err().contains("records 30..39 are unreachable"), verify.err());
 
-        PurestockCliTest.Run diagnose = run("repair", "--journal", dir.toString());
+        Run diagnose = run("repair", "--journal", dir.toString());
         assertEquals(1, diagnose.code(), diagnose.err());
         assertEquals("29", diagnose.values().get("last-good-sequence"));
         assertEquals("39", diagnose.values().get("high-water-mark"));
         assertEquals("10", diagnose.values().get("acknowledged-behind-damage"));
 
-        PurestockCliTest.Run refused = run("repair", "--journal", dir.toString(), "--truncate");
+        Run refused = run("repair", "--journal", dir.toString(), "--truncate");
         assertEquals(1, refused.code());
         assertTrue(refused.err().contains("--accept-loss"), refused.err());
         assertEquals(1, verify("verify").code(), "a refused repair changes nothing");
 
-        PurestockCliTest.Run cut = run("repair", "--journal", dir.toString(), "--truncate", "--accept-loss");
+        Run cut = run("repair", "--journal", dir.toString(), "--truncate", "--accept-loss");
         assertEquals(0, cut.code(), cut.err());
         assertEquals("truncated", cut.values().get("result"));
-        PurestockCliTest.Run after = verify("verify");
+        Run after = verify("verify");
         assertEquals(0, after.code(), after.err());
         assertEquals("30", after.values().get("records-verified"));
         assertEquals("ok", run("repair", "--journal", dir.toString()).values().get("result"));
     }
 
-    private PurestockCliTest.Run verify(String command) {
+    private Run verify(String command) {
         return run(command, "--journal", dir.toString());
     }
 

@@ -122,14 +122,14 @@ class SnapshotAndPruneKillTest {
             assertNothingLost(dir, expected, where);
             if (random.nextBoolean()) {
                 String next = random.nextBoolean() ? "snapshot" : "prune";
-                PurestockCliTest.Run completed = PurestockCliTest.run(next, "--journal", dir.toString());
+                Run completed = PurestockCliTest.run(next, "--journal", dir.toString());
                 assertEquals(0, completed.code(), next + " completes " + where + ": " + completed.err());
                 cyclesDeleted += Long.parseLong(completed.values().getOrDefault("cycles-deleted", "0"));
                 assertNothingLost(dir, expected, "after " + next + " completed " + where);
             }
         }
         for (String command : List.of("snapshot", "prune")) {
-            PurestockCliTest.Run completed = PurestockCliTest.run(command, "--journal", dir.toString());
+            Run completed = PurestockCliTest.run(command, "--journal", dir.toString());
             assertEquals(0, completed.code(), command + " completes at the end: " + completed.err());
         }
         System.out.println("kills mid-way " + killedMidway + " of " + KILLS + "; whole runs took " + wholeRun
@@ -155,7 +155,7 @@ class SnapshotAndPruneKillTest {
         assertEquals(expected.nextSequence(), recovered.nextSequence(), "next sequence " + where);
         assertEquals(expected.digest(), StateDigest.of(recovered.store()), "state " + where);
 
-        PurestockCliTest.Run verify = PurestockCliTest.run("verify", "--journal", dir.toString());
+        Run verify = PurestockCliTest.run("verify", "--journal", dir.toString());
         assertEquals(0, verify.code(), "verify " + where + ": " + verify.err());
         assertEquals("ok", verify.values().get("result"), "verify " + where);
     }
