@@ -109,6 +109,9 @@ public final class JournalRepair {
             keptCycle = cycleHolding(damaged, cycles, lastKept, dir);
             copied = keptCycle < 0 ? 0 : copyCycle(damaged, keptCycle, lastKept, rewrite, rollCycle);
         }
+        // Crash-safe order: the damaged original is linked aside before the rewritten file replaces it in one
+        // rename, later cycles move aside one by one, and the mark moves last. Killed at any point, the
+        // directory is either as it was or cut as far as it got, and running the repair again finishes it.
         Path aside = dir.resolve("damaged-" + ASIDE.format(Instant.now()));
         Files.createDirectories(aside);
         for (int cycle : cycles) {
@@ -116,16 +119,23 @@ public final class JournalRepair {
                 continue;
             }
             Path file = cycleFile(dir, rollCycle, cycle);
-            if (Files.exists(file)) {
+            if (!Files.exists(file)) {
+                continue;
+            }
+            if (cycle == keptCycle) {
+                Path rewritten = cycleFile(rewrite, rollCycle, keptCycle);
+                force(rewritten);
+                Files.createLink(aside.resolve(file.getFileName()), file);
+                Files.move(rewritten, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                done.add("rewrote " + file.getFileName() + " with its " + copied + " records up to seq " + lastKept
+                        + "; the damaged original is in " + aside);
+            } else {
                 Files.move(file, aside.resolve(file.getFileName()), StandardCopyOption.ATOMIC_MOVE);
                 done.add("moved " + file.getFileName() + " to " + aside);
             }
         }
-        if (keptCycle >= 0) {
-            Path rewritten = cycleFile(rewrite, rollCycle, keptCycle);
-            Files.move(rewritten, dir.resolve(rewritten.getFileName()), StandardCopyOption.ATOMIC_MOVE);
-            done.add("rewrote " + rewritten.getFileName() + " with its " + copied + " records up to seq " + lastKept);
-        }
+        forceDirectory(aside);
+        forceDirectory(dir);
         deleteTree(rewrite);
         Files.deleteIfExists(dir.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE));
         try (SingleChronicleQueue relisted = SingleChronicleQueueBuilder.binary(dir).rollCycle(rollCycle).build()) {
@@ -134,8 +144,6 @@ public final class JournalRepair {
         try (JournalHighWaterMark mark = JournalHighWaterMark.open(dir)) {
             mark.reset(lastKept);
         }
-        forceDirectory(aside);
-        forceDirectory(dir);
         done.add("the journal now ends at seq " + lastKept);
         return done;
     }
@@ -218,6 +226,12 @@ public final class JournalRepair {
             for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(path);
             }
+        }
+    }
+
+    private static void force(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.force(true);
         }
     }
 

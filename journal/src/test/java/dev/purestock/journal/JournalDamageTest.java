@@ -122,6 +122,24 @@ class JournalDamageTest {
     }
 
     @Test
+    void aRepairStoppedBeforeItMovedTheMarkIsFinishedByRunningItAgain() {
+        JournalFiles.write(dir, 0, 100);
+        JournalFiles.writeInt(JournalFiles.cycleFile(dir), JournalFiles.headerOffsets(dir).get(50), 0);
+        JournalRepair.truncateAfter(dir, 49);
+        try (JournalHighWaterMark mark = JournalHighWaterMark.open(dir)) {
+            mark.reset(99);
+        }
+
+        JournalRepair.Diagnosis interrupted = JournalRepair.diagnose(dir);
+        assertEquals(49, interrupted.lastGoodSequence());
+        assertTrue(interrupted.losesAcknowledged(), "the old mark still says 50..99 were acknowledged");
+        JournalRepair.truncateAfter(dir, interrupted.lastGoodSequence());
+
+        assertTrue(JournalRepair.diagnose(dir).damage().isEmpty());
+        assertEquals(50, recover().replayedRecords());
+    }
+
+    @Test
     void aReaderReadsALiveJournalUpToTheEndItHadWhenItOpened() {
         JournalFiles.write(dir, 0, 100);
         try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE);
