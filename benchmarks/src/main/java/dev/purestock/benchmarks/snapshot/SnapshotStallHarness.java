@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -50,7 +51,8 @@ import java.util.stream.Stream;
  * The same two gaps are measured over an equal stretch before each snapshot, with no snapshot, as the
  * baseline: what the machine's scheduling, the wait strategy and the collector give on their own.
  *
- * <p>At 50,000 purchases a second, one command arrives every 20 µs, so a gap far beyond that is a stall,
+ * <p>A snapshot's window closes once it is complete and every command sent before then is answered, so the
+ * answer gap includes the backlog's catching up. At 50,000 purchases a second, one command arrives every 20 µs, so a gap far beyond that is a stall,
  * not an idle decision stage. The harness writes {@code snapshot-stall.tsv} under {@code --out}.
  */
 @CommandLine.Command(name = "snapshot-stall", mixinStandardHelpOptions = true,
@@ -124,7 +126,7 @@ public final class SnapshotStallHarness implements Callable<Integer> {
             fill(engine, answers);
             System.out.printf(Locale.ROOT, "filled %,d skus in %.1f s; the clock is called on thread %s%n", skus,
                     (System.nanoTime() - filling) / 1e9, clock.thread());
-            Sender sender = new Sender(engine, answers, rate);
+            Sender sender = new Sender(engine, answers, rate, 2L * skus);
             sender.sendFor(warmupSeconds, () -> false);
             for (int k = 0; k < snapshots; k++) {
                 Instant baselineFrom = Instant.now();
@@ -134,12 +136,13 @@ public final class SnapshotStallHarness implements Callable<Integer> {
                 window(clock, answers, 2 * k + 1);
                 long requested = System.nanoTime();
                 CompletableFuture<Long> snapshot = engine.snapshot(0);
-                long[] done = {0};
+                long[] done = {0, 0};
                 sender.sendFor(Double.MAX_VALUE, () -> {
                     if (done[0] == 0 && snapshot.isDone()) {
                         done[0] = System.nanoTime();
+                        done[1] = sender.sent();
                     }
-                    return done[0] != 0 && System.nanoTime() - done[0] >= SETTLE_NANOS;
+                    return done[0] != 0 && answers.answered() >= done[1] && System.nanoTime() - done[0] >= SETTLE_NANOS;
                 });
                 window(clock, answers, -1);
                 long covered = snapshot.join();
@@ -271,6 +274,7 @@ public final class SnapshotStallHarness implements Callable<Integer> {
         private volatile int window = -1;
         private volatile Throwable failure;
         private volatile long rejected;
+        private final AtomicLong answered = new AtomicLong();
         private long last;
 
         Answers(int windows) {
@@ -292,6 +296,7 @@ public final class SnapshotStallHarness implements Callable<Integer> {
             if (events.getFirst() instanceof Event.Rejection) {
                 rejected++;
             }
+            answered.setRelease(answered.getPlain() + 1);
         }
 
         @Override
@@ -307,6 +312,11 @@ public final class SnapshotStallHarness implements Callable<Integer> {
             return rejected;
         }
 
+        /** Purchases answered so far (the fill's commands included). */
+        long answered() {
+            return answered.getAcquire();
+        }
+
         double longestGapMillis(int w) {
             return longestGap.getAcquire(w) / 1e6;
         }
@@ -319,8 +329,10 @@ public final class SnapshotStallHarness implements Callable<Integer> {
         private final long intervalNanos;
         private long nextOrderId = 1;
         private long nextSend;
+        private long sent;
 
-        Sender(PurestockEngine engine, Answers answers, long rate) {
+        Sender(PurestockEngine engine, Answers answers, long rate, long sentBefore) {
+            this.sent = sentBefore;
             this.engine = engine;
             this.answers = answers;
             this.intervalNanos = Math.max(1, 1_000_000_000L / rate);
@@ -339,7 +351,13 @@ public final class SnapshotStallHarness implements Callable<Integer> {
                 int sku = (int) ((orderId * 0x9E3779B97F4A7C15L >>> 1) % skus);
                 engine.submit(new Command.Purchase(orderId, orderId & 0xFFFFF, sku, WAREHOUSE, 1), answers);
                 nextSend += intervalNanos;
+                sent++;
             }
+        }
+
+        /** Commands submitted so far, the fill's included: the count {@link Answers#answered} reaches. */
+        long sent() {
+            return sent;
         }
 
         private static void waitUntil(long intended) {
