@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs the purestock benchmark suite with settings fit for this machine and rewrites docs/benchmarks.md:
-# the JMH suite (GC profiler on) and the open-loop latency harness, then the report and latency plots.
+# the JMH suite (GC profiler on: B/op of every row), the open-loop latency harness with the journal on and
+# then with periodic snapshots on too (each step with its GC pauses), the snapshot stall harness (the
+# decision stage's longest gap while a snapshot of a million skus is cut), then the report and plots.
 #
-# Usage: benchmarks/run.sh [--machine NAME] [--quick|--short] [--no-build] [--no-report] [--only jmh|latency]
-#                         [--include REGEX]
+# Usage: benchmarks/run.sh [--machine NAME] [--quick|--short] [--no-build] [--no-report]
+#                         [--only jmh|latency|snapshot] [--include REGEX]
 #   --machine NAME  names the result directory docs/bench/NAME (default: <hostname>-<cores>core)
 #   --quick         one short iteration each: checks the suite runs, gives no figures worth quoting
 #   --short         fewer, shorter iterations (about 6 minutes in all): for a machine lent for minutes
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
     --no-report) report=0; shift ;;
     --only) only="$2"; shift 2 ;;
     --include) include=(--include "$2"); shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -54,13 +56,15 @@ if [ "$cores" -le 4 ]; then
   # A shared small machine: sleeping waits (the Disruptor's blocking strategy still spins its downstream
   # stages, which starves two cores), rates a 2-core box can offer.
   wait=SLEEPING rates=50000,100000,250000,500000,1000000 heap=6g
+  snapshot_rates=50000,100000 snapshot_every=100000 stall_rate=50000
 else
   # Dedicated cores: the engine's stage threads spin, the sender spins, rates go past a million.
   wait=BUSY_SPIN rates=100000,250000,500000,1000000,2000000,4000000 heap=16g
+  snapshot_rates=100000,250000,500000,1000000 snapshot_every=1000000 stall_rate=200000
 fi
-seconds=5 warmup=2
-if [ -n "$quick" ]; then seconds=1 warmup=1; fi
-if [ -n "$brief" ]; then seconds=3 warmup=1; fi
+seconds=5 warmup=2 snapshots=5
+if [ -n "$quick" ]; then seconds=1 warmup=1 snapshots=2; fi
+if [ -n "$brief" ]; then seconds=3 warmup=1 snapshots=3; fi
 
 if [ -z "$only" ] || [ "$only" = jmh ]; then
   commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -74,6 +78,18 @@ if [ -z "$only" ] || [ "$only" = latency ]; then
     -cp "$jar" dev.purestock.benchmarks.latency.LatencyHarness \
     --wait "$wait" --rates "$rates" --seconds "$seconds" --warmup-seconds "$warmup" --out "$out" 2>&1 \
     | grep -v '^\[main\] INFO net.openhft' | tee "$out/latency.log"
+  # The same harness with periodic snapshots on: what they cost the tails at the rates that matter.
+  "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Xlog:gc:file="$out/latency-snapshots-gc.log" \
+    -cp "$jar" dev.purestock.benchmarks.latency.LatencyHarness --name latency-snapshots --snapshot-every "$snapshot_every" \
+    --wait "$wait" --rates "$snapshot_rates" --seconds "$seconds" --warmup-seconds "$warmup" --out "$out" 2>&1 \
+    | grep -v '^\[main\] INFO net.openhft' | tee "$out/latency-snapshots.log"
+fi
+
+if [ -z "$only" ] || [ "$only" = snapshot ]; then
+  "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Xlog:gc:file="$out/snapshot-stall-gc.log" \
+    -cp "$jar" dev.purestock.benchmarks.snapshot.SnapshotStallHarness \
+    --skus 1000000 --rate "$stall_rate" --snapshots "$snapshots" --warmup-seconds "$warmup" --wait "$wait" --out "$out" 2>&1 \
+    | grep -v '^\[main\] INFO net.openhft' | tee "$out/snapshot-stall.log"
 fi
 
 if [ "$report" = 1 ]; then

@@ -4,6 +4,7 @@ import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.Limits;
+import dev.purestock.engine.Outcome;
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.WaitStrategyKind;
@@ -24,11 +25,12 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.ThreadParams;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * End-to-end in-memory throughput of the engine: producers submit purchases through the allocation-free
- * callback path, the ring decides, applies, passes the (no-op) journal and replication stages, updates the
+ * callback path ({@link #oneProducerFuture}: through the future-returning one), the ring decides, applies, passes the (no-op) journal and replication stages, updates the
  * read model and answers. Every purchase is accepted (stock is plentiful), so each one creates an order:
  * the engine's full write path, not the cheap sold-out rejection. A fresh engine per iteration keeps the
  * growing order book out of the next iteration.
@@ -134,6 +136,16 @@ public class EngineBenchmark {
     @Threads(4)
     public void fourProducers(Running running, Producer producer) {
         running.engine.submit(producer.next(), producer);
+    }
+
+    /**
+     * One producer thread submitting through the future-returning API: the callback path plus a
+     * {@link CompletableFuture} and an {@link Outcome} per command, what a caller that wants a future pays.
+     */
+    @Benchmark
+    @Threads(1)
+    public CompletableFuture<Outcome> oneProducerFuture(Running running, Producer producer) {
+        return running.engine.submit(producer.next());
     }
 
     /** The single writer's work for one purchase, without a ring: the bound on any one shard's rate. */

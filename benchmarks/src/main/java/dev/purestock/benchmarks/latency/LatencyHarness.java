@@ -22,6 +22,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -42,6 +43,11 @@ import java.util.stream.Stream;
  * the moment its answer arrives (after the journal wrote it). When the engine or the sender stalls,
  * every command scheduled during the stall counts the stall: coordinated omission is corrected rather
  * than hidden.
+ *
+ * <p>{@code --snapshot-every N} has the engine cut a snapshot of its state every {@code N} commands while it
+ * runs (on whichever thread the engine cuts them), so the tables show what periodic snapshots cost the
+ * tails. Each step also reports the collector's stop-the-world pauses that started while it was measured
+ * (their count and the longest, from JFR; see {@link GcPauses}).
  *
  * <p>After the run the harness checks correctness: no sku sold more than it received, the journal
  * verifies (every record re-decided by the pure domain gives the journaled events) and the state
@@ -88,8 +94,16 @@ public final class LatencyHarness implements Callable<Integer> {
     @Option(names = "--journal", description = "Journal directory (default: a new temporary directory, deleted afterwards).")
     private Path journal;
 
-    @Option(names = "--out", description = "Directory for latency.tsv and one .hgrm percentile file per rate.")
+    @Option(names = "--out", description = "Directory for NAME.tsv and one NAME-RATE.hgrm percentile file per rate.")
     private Path out;
+
+    @Option(names = "--name", defaultValue = "latency",
+            description = "Base name of the files written under --out (default: ${DEFAULT-VALUE}).")
+    private String name;
+
+    @Option(names = "--snapshot-every", defaultValue = "0",
+            description = "Cut a snapshot every this many commands while the rates run; 0: none (default: ${DEFAULT-VALUE}).")
+    private long snapshotEvery;
 
     /** Runs the harness from the command line. */
     public static void main(String[] args) {
@@ -100,6 +114,9 @@ public final class LatencyHarness implements Callable<Integer> {
     public Integer call() throws Exception {
         if (ring > INTENDED_SLOTS / 2 || Integer.bitCount(ring) != 1) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--ring must be a power of two up to 2^20");
+        }
+        if (snapshotEvery < 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--snapshot-every must be 0 or more");
         }
         boolean temporary = journal == null;
         Path dir = temporary ? Files.createTempDirectory("purestock-latency") : journal;
@@ -116,7 +133,8 @@ public final class LatencyHarness implements Callable<Integer> {
         Recording recording = new Recording(skus);
         List<RateResult> results = new ArrayList<>();
         long liveDigest;
-        try (JournaledEngine journaled = JournaledEngine.start(dir, durability, 0,
+        try (GcPauses gc = GcPauses.start();
+             JournaledEngine journaled = JournaledEngine.start(dir, durability, snapshotEvery,
                 builder -> builder.ringSize(ring).waitStrategy(wait), ReplayProgress.NONE)) {
             PurestockEngine engine = journaled.engine();
             stockUp(engine);
@@ -133,6 +151,8 @@ public final class LatencyHarness implements Callable<Integer> {
                 }
             }
             liveDigest = engine.digest(0).join();
+            gc.stop();
+            results.replaceAll(result -> result.withGc(gc.between(result.from(), result.to())));
         }
         printTable(results);
         writeOut(results);
@@ -152,6 +172,7 @@ public final class LatencyHarness implements Callable<Integer> {
         long count = Math.max(1, (long) (rate * phaseSeconds));
         Histogram histogram = new Histogram(3_600_000_000_000L, 3);
         recording.begin(histogram);
+        Instant from = Instant.now();
         long completedBefore = recording.completed.get();
         long start = System.nanoTime() + 1_000_000;
         long maxLag = 0;
@@ -168,7 +189,7 @@ public final class LatencyHarness implements Callable<Integer> {
         while (recording.completed.get() - completedBefore < count) {
             LockSupport.parkNanos(100_000);
         }
-        return new Phase(histogram, count, sendNanos, maxLag, firstOrderId + count);
+        return new Phase(histogram, count, sendNanos, maxLag, firstOrderId + count, from, Instant.now());
     }
 
     private static long waitUntil(long intended) {
@@ -210,6 +231,7 @@ public final class LatencyHarness implements Callable<Integer> {
 
     private void printTable(List<RateResult> results) {
         System.out.println();
+        System.out.println(settings());
         System.out.println(RateResult.HEADER);
         results.forEach(r -> System.out.println(r.row()));
         results.stream().filter(RateResult::sustainable).max(Comparator.comparingLong(RateResult::rate))
@@ -223,17 +245,21 @@ public final class LatencyHarness implements Callable<Integer> {
             return;
         }
         Files.createDirectories(out);
-        try (PrintStream tsv = new PrintStream(Files.newOutputStream(out.resolve("latency.tsv")), true, "UTF-8")) {
-            tsv.println("# wait=" + wait + " durability=" + durability + " ring=" + ring + " skus=" + skus
-                    + " p99-threshold-us=" + p99ThresholdMicros);
+        try (PrintStream tsv = new PrintStream(Files.newOutputStream(out.resolve(name + ".tsv")), true, "UTF-8")) {
+            tsv.println("# " + settings());
             tsv.println(RateResult.TSV_HEADER);
             results.forEach(r -> tsv.println(r.tsv()));
         }
         for (RateResult r : results) {
-            try (PrintStream hgrm = new PrintStream(Files.newOutputStream(out.resolve("latency-" + r.rate() + ".hgrm")), true, "UTF-8")) {
+            try (PrintStream hgrm = new PrintStream(Files.newOutputStream(out.resolve(name + "-" + r.rate() + ".hgrm")), true, "UTF-8")) {
                 r.histogram().outputPercentileDistribution(hgrm, 1000.0);
             }
         }
+    }
+
+    private String settings() {
+        return "wait=" + wait + " durability=" + durability + " ring=" + ring + " skus=" + skus
+                + " snapshot-every=" + snapshotEvery + " p99-threshold-us=" + p99ThresholdMicros;
     }
 
     private static void deleteRecursively(Path dir) throws IOException {
@@ -291,21 +317,30 @@ public final class LatencyHarness implements Callable<Integer> {
         }
     }
 
-    private record Phase(Histogram histogram, long count, long sendNanos, long maxLagNanos, long nextOrderId) {
+    /** One phase of offered commands, and the wall-clock window from its first send to its last answer. */
+    private record Phase(Histogram histogram, long count, long sendNanos, long maxLagNanos, long nextOrderId,
+                         Instant from, Instant to) {
     }
 
     private record RateResult(long rate, Histogram histogram, double achievedRate, double maxLagMicros,
-                              boolean keptUp, boolean sustainable) {
-        static final String HEADER = String.format(Locale.ROOT, "%12s %12s %10s %10s %10s %10s %10s %10s %12s %s",
-                "offered/s", "achieved/s", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs", "p99.99 µs", "max µs", "max lag µs", "sustainable");
-        static final String TSV_HEADER = "offered_per_s\tachieved_per_s\tp50_us\tp90_us\tp99_us\tp99_9_us\tp99_99_us\tmax_us\tmax_send_lag_us\tsustainable";
+                              boolean keptUp, boolean sustainable, Instant from, Instant to, GcPauses.Summary gc) {
+        static final String HEADER = String.format(Locale.ROOT, "%12s %12s %10s %10s %10s %10s %10s %10s %12s %11s %9s %s",
+                "offered/s", "achieved/s", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs", "p99.99 µs", "max µs", "max lag µs",
+                "sustainable", "GC pauses", "longest GC pause ms");
+        static final String TSV_HEADER = "offered_per_s\tachieved_per_s\tp50_us\tp90_us\tp99_us\tp99_9_us\tp99_99_us\tmax_us"
+                + "\tmax_send_lag_us\tsustainable\tgc_pauses\tgc_longest_pause_ms\tgc_pause_total_ms";
 
         static RateResult of(long rate, Phase phase, double p99ThresholdMicros) {
             double achieved = phase.count() * 1e9 / Math.max(1, phase.sendNanos());
             double lagMicros = phase.maxLagNanos() / 1000.0;
             boolean keptUp = achieved >= rate * 0.98;
             boolean sustainable = keptUp && micros(phase.histogram(), 99.0) <= p99ThresholdMicros;
-            return new RateResult(rate, phase.histogram(), achieved, lagMicros, keptUp, sustainable);
+            return new RateResult(rate, phase.histogram(), achieved, lagMicros, keptUp, sustainable, phase.from(),
+                    phase.to(), GcPauses.Summary.UNKNOWN);
+        }
+
+        RateResult withGc(GcPauses.Summary pauses) {
+            return new RateResult(rate, histogram, achievedRate, maxLagMicros, keptUp, sustainable, from, to, pauses);
         }
 
         static double micros(Histogram h, double percentile) {
@@ -320,17 +355,18 @@ public final class LatencyHarness implements Callable<Integer> {
         }
 
         String row() {
-            return String.format(Locale.ROOT, "%12d %12.0f %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f %12.1f %s",
+            return String.format(Locale.ROOT, "%12d %12.0f %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f %12.1f %11s %9s %s",
                     rate, achievedRate, micros(histogram, 50), micros(histogram, 90), micros(histogram, 99),
                     micros(histogram, 99.9), micros(histogram, 99.99), histogram.getMaxValue() / 1000.0,
-                    maxLagMicros, sustainable ? "yes" : "no");
+                    maxLagMicros, sustainable ? "yes" : "no", gc.known() ? Integer.toString(gc.count()) : "?",
+                    gc.known() ? String.format(Locale.ROOT, "%.3f", gc.longestMillis()) : "?");
         }
 
         String tsv() {
-            return String.format(Locale.ROOT, "%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%s",
+            return String.format(Locale.ROOT, "%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t%s",
                     rate, achievedRate, micros(histogram, 50), micros(histogram, 90), micros(histogram, 99),
                     micros(histogram, 99.9), micros(histogram, 99.99), histogram.getMaxValue() / 1000.0,
-                    maxLagMicros, sustainable);
+                    maxLagMicros, sustainable, gc.tsv());
         }
     }
 }

@@ -13,13 +13,16 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Writes {@code docs/benchmarks.md} from the result directories that {@link BenchmarkSuite} and the
- * latency harness leave under {@code docs/bench/<machine>/}: the machines, each headline figure beside
- * its ceiling or baseline from the same run as a ratio, the latency tables and plots, and every raw JMH
- * row. Machines are put side by side; nothing in the file is typed by hand.
+ * Writes {@code docs/benchmarks.md} from the result directories that {@link BenchmarkSuite}, the latency
+ * harness and the snapshot stall harness leave under {@code docs/bench/<machine>/}: the machines, each
+ * headline figure beside its ceiling or baseline from the same run as a ratio (with both B/op), the
+ * allocation per command of each path against its goal, the decision stage's stall during a snapshot,
+ * the latency tables (journal on, then with periodic snapshots on; each step with its GC pauses) and
+ * plots, and every raw JMH row. Machines are put side by side; nothing in the file is typed by hand.
  */
 @CommandLine.Command(name = "report", mixinStandardHelpOptions = true,
         description = "Writes docs/benchmarks.md from docs/bench/<machine>/ result directories.")
@@ -59,6 +62,32 @@ public final class BenchmarkReport implements Callable<Integer> {
             new Figure("snapshot of a million skus: write", "JournalBenchmark.snapshotWrite", null, "", 0),
             new Figure("snapshot of a million skus: load", "JournalBenchmark.snapshotLoad", null, "", 0));
 
+    /** A path through the engine (or a ceiling or baseline) and what it may allocate per command. */
+    private record AllocPath(String name, String row, String goal, double goalBytes) {
+        /** Whether {@code bytes} meets the goal; only for paths with a goal in bytes. */
+        String verdict(double bytes) {
+            return goalBytes < 0 ? "" : bytes <= goalBytes ? " ✓" : " ✗";
+        }
+    }
+
+    private static final List<AllocPath> ALLOC_PATHS = List.of(
+            new AllocPath("raw Disruptor, no-op handlers (the ceiling)", "RawDisruptorBenchmark.oneProducer|waitStrategy=$WAIT", "", -1),
+            new AllocPath("engine in memory, callback submit, 1 producer", "EngineBenchmark.oneProducer|waitStrategy=$WAIT", "≤ 64 B", 64),
+            new AllocPath("engine in memory, callback submit, 4 producers", "EngineBenchmark.fourProducers|waitStrategy=$WAIT", "≤ 64 B", 64),
+            new AllocPath("engine in memory, future submit, 1 producer", "EngineBenchmark.oneProducerFuture|waitStrategy=$WAIT", "", -1),
+            new AllocPath("engine journaled (page cache), callback submit, relisting workload", "JournalBenchmark.engineJournaled|durability=PAGE_CACHE|waitStrategy=$WAIT", "≤ 64 B", 64),
+            new AllocPath("engine journaled (synced per batch), callback submit, relisting workload", "JournalBenchmark.engineJournaled|durability=SYNC_PER_BATCH|waitStrategy=$WAIT", "≤ 64 B", 64),
+            new AllocPath("engine without journal, callback submit, relisting workload", "JournalBenchmark.engineWithoutJournal|waitStrategy=$WAIT", "≤ 64 B", 64),
+            new AllocPath("decision stage alone (decide + apply, no ring)", "EngineBenchmark.decisionStageOnly", "≤ 16 B", 16),
+            new AllocPath("pure domain: decide + evolve, primitive store (JMH's figure includes restocking in setup)", "DomainBenchmark.decideAndEvolve|storeKind=primitive", "≤ 16 B", 16),
+            new AllocPath("lock-based service, 1 producer (the naive baseline)", "LockBasedBaselineBenchmark.oneProducer", "", -1),
+            new AllocPath("raw Chronicle append of the same bytes (page cache)", "JournalBenchmark.rawAppend|durability=PAGE_CACHE", "", -1),
+            new AllocPath("replay: read, checksum, decode, evolve (per record)", "JournalBenchmark.replay", "", -1),
+            new AllocPath("raw Chronicle read (per record)", "JournalBenchmark.rawRead", "", -1));
+
+    /** The longest stall of the decision stage a snapshot may cause. */
+    private static final double SNAPSHOT_STALL_GOAL_MILLIS = 1.0;
+
     @Option(names = "--in", defaultValue = "docs/bench", description = "Directory holding one result directory per machine.")
     private Path in;
 
@@ -82,10 +111,12 @@ public final class BenchmarkReport implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this), "no result directories with machine.properties under " + in);
         }
         for (Machine machine : machines) {
-            List<Path> hgrm = machine.hgrmFiles();
-            if (!hgrm.isEmpty()) {
-                LatencyPlot.write(hgrm, machine.name + ": " + machine.props.getProperty("cores") + " cores, "
-                        + machine.props.getProperty("cpu") + ", " + machine.latencySettings, machine.dir.resolve("latency.png"));
+            for (LatencyRun run : machine.latencyRuns) {
+                List<Path> hgrm = machine.hgrmFiles(run.name);
+                if (!hgrm.isEmpty()) {
+                    LatencyPlot.write(hgrm, machine.name + ": " + machine.props.getProperty("cores") + " cores, "
+                            + machine.props.getProperty("cpu") + ", " + run.settings, machine.dir.resolve(run.name + ".png"));
+                }
             }
         }
         Files.writeString(out, render(machines));
@@ -104,10 +135,10 @@ public final class BenchmarkReport implements Callable<Integer> {
         for (Machine m : machines) {
             md.append(String.format(Locale.ROOT, "| %s | %s | %s GiB | %s | %s | %s | %s | %s | %s |%n", m.name, m.props.getProperty("cores"),
                     m.props.getProperty("memory_gib"), m.props.getProperty("cpu"), m.props.getProperty("jdk"), m.props.getProperty("date"),
-                    m.props.getProperty("code", ""), m.props.getProperty("settings"), m.latencySettings));
+                    m.props.getProperty("code", ""), m.props.getProperty("settings"), m.latencySettings()));
         }
         md.append("\n## Figures against their ceilings and baselines\n\n");
-        md.append("| figure | value | baseline | ratio | goal | B/op | machine | JDK | date |\n|---|---|---|---|---|---|---|---|---|\n");
+        md.append("| figure | value | baseline | ratio | goal | B/op | baseline B/op | machine | JDK | date |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (Figure figure : FIGURES) {
             for (Machine m : machines) {
                 Optional<Row> value = m.find(figure.value);
@@ -117,28 +148,39 @@ public final class BenchmarkReport implements Callable<Integer> {
                 Optional<Row> baseline = figure.baseline == null ? Optional.empty() : m.find(figure.baseline);
                 String ratio = baseline.map(b -> String.format(Locale.ROOT, "%.2f×", value.get().score / b.score)).orElse("");
                 String verdict = baseline.map(b -> figure.verdict(value.get().score / b.score)).orElse("");
-                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s%s | %s | %s | %s | %s |%n", figure.name,
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s%s | %s | %s | %s | %s | %s |%n", figure.name,
                         value.get().formatted(), baseline.map(Row::formatted).orElse(""), ratio, figure.goal, verdict,
-                        value.get().alloc, m.name, m.props.getProperty("jdk").replaceAll(".* ", "JDK "),
-                        m.props.getProperty("date")));
+                        value.get().alloc, baseline.map(Row::alloc).orElse(""), m.name,
+                        m.props.getProperty("jdk").replaceAll(".* ", "JDK "), m.props.getProperty("date")));
             }
         }
+        renderAllocation(md, machines);
+        renderSnapshotStall(md, machines);
         md.append("\n## Open-loop latency, journal on\n\n");
         md.append("Each command is timed from its *scheduled* send time to its durable answer, so a stall counts for every\n")
                 .append("command scheduled during it (no coordinated omission). Rates step up until the engine saturates. Command:\n")
                 .append("`benchmarks/run.sh` (the `LatencyHarness` step); the checks after the run (nothing oversold, the journal\n")
                 .append("verifies, the recovered state equals the live one) are printed in its log.\n\n");
+        md.append("The GC columns count the collector's stop-the-world pauses that started while the step was measured\n")
+                .append("(JFR's `jdk.GCPhasePause` events; empty for runs from before they were recorded). A second table per\n")
+                .append("machine, where measured, runs the same harness with periodic snapshots on (`--snapshot-every`).\n\n");
         for (Machine m : machines) {
-            if (m.latency.isEmpty()) {
+            if (m.latencyRuns.isEmpty()) {
                 continue;
             }
-            md.append("### ").append(m.name).append("\n\n").append(m.latencySettings).append("\n\n");
-            md.append("| offered/s | achieved/s | p50 µs | p90 µs | p99 µs | p99.9 µs | p99.99 µs | max µs | sustainable |\n|---|---|---|---|---|---|---|---|---|\n");
-            for (String[] r : m.latency) {
-                md.append(String.format(Locale.ROOT, "| %,d | %,.0f | %s | %s | %s | %s | %s | %s | %s |%n", Long.parseLong(r[0]),
-                        Double.parseDouble(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[9].equals("true") ? "yes" : "no"));
+            md.append("### ").append(m.name).append("\n\n");
+            for (LatencyRun run : m.latencyRuns) {
+                md.append(run.title()).append(run.settings).append("\n\n");
+                md.append("| offered/s | achieved/s | p50 µs | p90 µs | p99 µs | p99.9 µs | p99.99 µs | max µs | sustainable "
+                        + "| GC pauses | longest GC pause ms |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+                for (String[] r : run.rows) {
+                    md.append(String.format(Locale.ROOT, "| %,d | %,.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                            Long.parseLong(r[0]), Double.parseDouble(r[1]), r[2], r[3], r[4], r[5], r[6], r[7],
+                            r[9].equals("true") ? "yes" : "no", cell(r, 10), cell(r, 11)));
+                }
+                md.append("\n![latency percentiles on ").append(m.name).append(run.name.equals(LatencyRun.PLAIN) ? "" : ", snapshots on")
+                        .append("](bench/").append(m.dir.getFileName()).append('/').append(run.name).append(".png)\n\n");
             }
-            md.append("\n![latency percentiles on ").append(m.name).append("](bench/").append(m.dir.getFileName()).append("/latency.png)\n\n");
         }
         md.append("## Every JMH result\n\n");
         for (Machine m : machines) {
@@ -154,6 +196,111 @@ public final class BenchmarkReport implements Callable<Integer> {
             md.append("\n\n");
         }
         return md.toString();
+    }
+
+    private static String cell(String[] row, int index) {
+        return index < row.length ? row[index] : "";
+    }
+
+    private void renderAllocation(StringBuilder md, List<Machine> machines) {
+        md.append("\n## Allocation per command on each path\n\n");
+        md.append("JMH's `gc.alloc.rate.norm`: bytes allocated by every thread of the JVM (the engine's stage threads\n")
+                .append("included) per benchmark operation, one operation being one command or record. The goals are the\n")
+                .append("garbage-free path's: ≤ 64 B per command end to end, ≤ 16 B for decide + evolve.\n\n");
+        md.append("| path | benchmark | throughput | B/op | goal | machine |\n|---|---|---|---|---|---|\n");
+        for (AllocPath path : ALLOC_PATHS) {
+            for (Machine m : machines) {
+                Optional<Row> row = m.find(path.row);
+                if (row.isEmpty()) {
+                    continue;
+                }
+                String verdict = row.get().alloc.isEmpty() ? "" : path.verdict(Double.parseDouble(row.get().alloc));
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s%s | %s |%n", path.name, row.get().benchmark,
+                        row.get().formatted(), row.get().alloc, path.goal, verdict, m.name));
+            }
+        }
+    }
+
+    private void renderSnapshotStall(StringBuilder md, List<Machine> machines) {
+        if (machines.stream().allMatch(m -> m.snapshotStall.isEmpty())) {
+            return;
+        }
+        md.append("\n## The decision stage during a snapshot\n\n");
+        md.append("`SnapshotStallHarness` fills a journaled engine with the skus through the submit API, then offers\n")
+                .append("purchases at a fixed rate while it asks for snapshots, one after each stretch without one. The\n")
+                .append("decision stage's gap is the longest time between two commands being stamped (the engine calls its\n")
+                .append("clock once per command on the decision thread); the answer gap is the longest time between two\n")
+                .append("answers; the baseline is the same over the stretch before the snapshot. A GC pause stops every\n")
+                .append("thread and shows as a gap too: the pause columns say whether one fell in the window.\n\n");
+        md.append("| figure | value | without a snapshot | goal | machine |\n|---|---|---|---|---|\n");
+        for (Machine m : machines) {
+            if (m.snapshotStall.isEmpty()) {
+                continue;
+            }
+            double worst = m.snapshotStall.stream().mapToDouble(r -> Double.parseDouble(r[3])).max().orElse(0);
+            double baseline = m.snapshotStall.stream().mapToDouble(r -> Double.parseDouble(r[5])).max().orElse(0);
+            double answers = m.snapshotStall.stream().mapToDouble(r -> Double.parseDouble(r[4])).max().orElse(0);
+            double answersBaseline = m.snapshotStall.stream().mapToDouble(r -> Double.parseDouble(r[6])).max().orElse(0);
+            double duration = m.snapshotStall.stream().mapToDouble(r -> Double.parseDouble(r[2])).max().orElse(0);
+            String skus = m.snapshotStallSettings.replaceAll(".*skus=(\\d+).*", "$1");
+            String of = skus.matches("\\d+") ? String.format(Locale.ROOT, "%,d skus", Long.parseLong(skus)) : "the skus";
+            md.append(String.format(Locale.ROOT, "| decision stage's longest stall during a snapshot of %s | %.3f ms | %.3f ms | ≤ %.0f ms%s | %s |%n",
+                    of, worst, baseline, SNAPSHOT_STALL_GOAL_MILLIS, worst <= SNAPSHOT_STALL_GOAL_MILLIS ? " ✓" : " ✗", m.name));
+            md.append(String.format(Locale.ROOT, "| longest gap between answers during a snapshot of %s | %.3f ms | %.3f ms |  | %s |%n",
+                    of, answers, answersBaseline, m.name));
+            md.append(String.format(Locale.ROOT, "| snapshot of %s, request to completion (longest) | %.3f ms |  |  | %s |%n",
+                    of, duration, m.name));
+        }
+        for (Machine m : machines) {
+            if (m.snapshotStall.isEmpty()) {
+                continue;
+            }
+            md.append("\n### ").append(m.name).append("\n\n").append(m.snapshotStallSettings).append("\n\n");
+            md.append("| snapshot | duration ms | decision gap ms | answer gap ms | GC pauses | longest GC pause ms "
+                    + "| baseline decision gap ms | baseline answer gap ms | baseline GC pauses | baseline longest GC pause ms |\n"
+                    + "|---|---|---|---|---|---|---|---|---|---|\n");
+            for (String[] r : m.snapshotStall) {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", r[0], r[2], r[3], r[4],
+                        cell(r, 7), cell(r, 8), r[5], r[6], cell(r, 10), cell(r, 11)));
+            }
+        }
+        md.append("\n");
+    }
+
+    /** One run of the latency harness on one machine: its file name, settings and rows. */
+    private static final class LatencyRun {
+        static final String PLAIN = "latency";
+        static final String SNAPSHOTS = "latency-snapshots";
+        final String name;
+        final String settings;
+        final List<String[]> rows;
+
+        LatencyRun(String name, String settings, List<String[]> rows) {
+            this.name = name;
+            this.settings = settings;
+            this.rows = rows;
+        }
+
+        String title() {
+            return name.equals(PLAIN) ? "Journal on: " : "Journal and periodic snapshots on: ";
+        }
+
+        static Optional<LatencyRun> load(Path dir, String name) throws IOException {
+            Path tsv = dir.resolve(name + ".tsv");
+            if (!Files.exists(tsv)) {
+                return Optional.empty();
+            }
+            String settings = "";
+            List<String[]> rows = new ArrayList<>();
+            for (String line : Files.readAllLines(tsv)) {
+                if (line.startsWith("# ")) {
+                    settings = line.substring(2);
+                } else if (!line.startsWith("offered")) {
+                    rows.add(line.split("\t", -1));
+                }
+            }
+            return Optional.of(new LatencyRun(name, settings, rows));
+        }
     }
 
     private record Row(String benchmark, String params, int threads, double score, double error, String unit, String alloc) {
@@ -179,9 +326,10 @@ public final class BenchmarkReport implements Callable<Integer> {
         final Path dir;
         final Properties props = new Properties();
         final List<Row> rows = new ArrayList<>();
-        final List<String[]> latency = new ArrayList<>();
+        final List<LatencyRun> latencyRuns = new ArrayList<>();
+        final List<String[]> snapshotStall = new ArrayList<>();
         final String name;
-        String latencySettings = "";
+        String snapshotStallSettings = "";
 
         private Machine(Path dir) {
             this.dir = dir;
@@ -206,17 +354,25 @@ public final class BenchmarkReport implements Callable<Integer> {
                     }
                 }
             }
-            Path latency = dir.resolve("latency.tsv");
-            if (Files.exists(latency)) {
-                for (String line : Files.readAllLines(latency)) {
+            for (String run : List.of(LatencyRun.PLAIN, LatencyRun.SNAPSHOTS)) {
+                LatencyRun.load(dir, run).ifPresent(m.latencyRuns::add);
+            }
+            Path stall = dir.resolve("snapshot-stall.tsv");
+            if (Files.exists(stall)) {
+                for (String line : Files.readAllLines(stall)) {
                     if (line.startsWith("# ")) {
-                        m.latencySettings = line.substring(2);
-                    } else if (!line.startsWith("offered")) {
-                        m.latency.add(line.split("\t"));
+                        m.snapshotStallSettings = line.substring(2);
+                    } else if (!line.startsWith("snapshot")) {
+                        m.snapshotStall.add(line.split("\t", -1));
                     }
                 }
             }
             return m;
+        }
+
+        /** The settings of the plain latency run, for the machines table. */
+        String latencySettings() {
+            return latencyRuns.stream().filter(r -> r.name.equals(LatencyRun.PLAIN)).map(r -> r.settings).findFirst().orElse("");
         }
 
         Optional<Row> find(String spec) {
@@ -226,9 +382,10 @@ public final class BenchmarkReport implements Callable<Integer> {
             return rows.stream().filter(r -> r.matches(parts[0], wanted)).findFirst();
         }
 
-        List<Path> hgrmFiles() throws IOException {
+        List<Path> hgrmFiles(String run) throws IOException {
+            String pattern = Pattern.quote(run) + "-\\d+\\.hgrm";
             try (Stream<Path> files = Files.list(dir)) {
-                return files.filter(f -> f.getFileName().toString().endsWith(".hgrm"))
+                return files.filter(f -> f.getFileName().toString().matches(pattern))
                         .sorted((a, b) -> Long.compare(rate(a), rate(b))).toList();
             }
         }

@@ -32,7 +32,7 @@ final class LatencyPlot {
     }
 
     /**
-     * Reads the {@code latency-<rate>.hgrm} files of one machine's run and writes a PNG.
+     * Reads the {@code <name>-<rate>.hgrm} files of one machine's run and writes a PNG.
      *
      * @param hgrmFiles the percentile distributions, as HdrHistogram prints them (values in µs)
      * @param title     the chart's title (machine and settings)
@@ -41,7 +41,7 @@ final class LatencyPlot {
     static void write(List<Path> hgrmFiles, String title, Path png) throws IOException {
         XYSeriesCollection dataset = new XYSeriesCollection();
         for (Path file : hgrmFiles) {
-            String name = file.getFileName().toString().replace("latency-", "").replace(".hgrm", "");
+            String name = file.getFileName().toString().replaceAll(".*-|\\.hgrm$", "");
             XYSeries series = new XYSeries(String.format(Locale.ROOT, "%,d commands/s", Long.parseLong(name)));
             for (String line : Files.readAllLines(file)) {
                 String[] cells = line.trim().split("\\s+");
