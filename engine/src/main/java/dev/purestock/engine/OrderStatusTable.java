@@ -7,7 +7,7 @@ import java.util.Arrays;
 /**
  * One shard's order statuses for the {@link ReadModel}: order id to a one-byte status code, with one writer
  * thread and any number of lock-free readers. No boxed key and no node per order: a slot is a {@code long}
- * key and a {@code byte} code, about 17 bytes per order in all.
+ * key and a {@code byte} code, about 19 bytes per order in all.
  *
  * <p><b>Layout.</b> Extendible hashing, as in {@link OrderIndex}: the top bits of an id's hash pick a
  * directory entry naming a segment, an open-addressing table of fixed size probed linearly from the hash's

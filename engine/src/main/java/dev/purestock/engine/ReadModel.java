@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * in one {@link OrderStatusTable} per shard, written only by that shard's completion thread: a primitive
  * table of {@code long} ids and {@code byte} status codes that grows a segment at a time and that readers
  * probe without locks (its documentation says why a reader never sees a torn, misplaced or half-moved
- * entry). An accepted order costs about 17 bytes there and no object. A status query probes each shard's
+ * entry). An accepted order costs about 19 bytes there and no object. A status query probes each shard's
  * table in shard order; order ids are unique across shards (see {@link ShardRouter}), except when two
  * commands with one new id race to different shards, where the lowest shard's order is the one answered.
  *
