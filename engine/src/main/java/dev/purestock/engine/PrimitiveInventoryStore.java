@@ -17,8 +17,10 @@ import java.util.function.Consumer;
  * <p>Composite keys are packed into one {@code long}: a stock position is {@code sku << 16 | warehouse}
  * and a customer's count is {@code customer << 32 | sku}, which is lossless because
  * {@link dev.purestock.domain.Limits} bounds skus and customers to 32 bits and warehouses to 16 bits.
- * Orders live in primitive columns ({@link OrderColumns}), so a stored order is no object the garbage
- * collector has to trace or copy. The due-reservation index is a {@link TreeSet} ordered by expiry and
+ * Orders live in primitive columns grown in chunks ({@link OrderColumns}), so a stored order is no object
+ * the garbage collector has to trace, and the book grows without copying what it holds. The three-figure
+ * constructor sizes every map for the expected state, so a sale within those figures never resizes a
+ * table on the decision thread. The due-reservation index is a {@link TreeSet} ordered by expiry and
  * then order id; only reservations touch it.
  */
 public final class PrimitiveInventoryStore implements InventoryStore {
@@ -43,14 +45,39 @@ public final class PrimitiveInventoryStore implements InventoryStore {
      * @throws IllegalArgumentException when {@code expectedEntries} is not positive
      */
     public PrimitiveInventoryStore(int expectedEntries) {
-        if (expectedEntries <= 0) {
-            throw new IllegalArgumentException("expected entries must be positive, was " + expectedEntries);
+        this(expectedEntries, expectedEntries, expectedEntries);
+    }
+
+    /**
+     * An empty store sized so that the expected state fits without any table resizing or any order-book
+     * growth while it fills: {@code expectedPositions} stock positions (sku and warehouse pairs; products
+     * and stock movements are sized to the same number), {@code expectedOrders} orders and reservations,
+     * and {@code expectedCustomerCounts} non-zero counts of a customer's units of a sku. Beyond these
+     * figures everything still grows: the order book by chunks and index segments, the other maps by
+     * doubling.
+     *
+     * @throws IllegalArgumentException when an expected figure is not positive
+     */
+    public PrimitiveInventoryStore(int expectedPositions, int expectedOrders, int expectedCustomerCounts) {
+        requirePositive(expectedPositions, "expected positions");
+        requirePositive(expectedOrders, "expected orders");
+        requirePositive(expectedCustomerCounts, "expected customer counts");
+        products = new Long2ObjectHashMap<>(tableCapacity(expectedPositions), LOAD_FACTOR);
+        positions = new Long2LongHashMap(tableCapacity(expectedPositions), LOAD_FACTOR, NO_POSITION);
+        customerUnits = new Long2LongHashMap(tableCapacity(expectedCustomerCounts), LOAD_FACTOR, 0);
+        orders = new OrderColumns(expectedOrders);
+        movements = new Long2LongHashMap(tableCapacity(expectedPositions), LOAD_FACTOR, NO_MOVEMENT);
+    }
+
+    private static void requirePositive(int expected, String what) {
+        if (expected <= 0) {
+            throw new IllegalArgumentException(what + " must be positive, was " + expected);
         }
-        products = new Long2ObjectHashMap<>(expectedEntries, LOAD_FACTOR);
-        positions = new Long2LongHashMap(expectedEntries, LOAD_FACTOR, NO_POSITION);
-        customerUnits = new Long2LongHashMap(expectedEntries, LOAD_FACTOR, 0);
-        orders = new OrderColumns(expectedEntries, LOAD_FACTOR);
-        movements = new Long2LongHashMap(expectedEntries, LOAD_FACTOR, NO_MOVEMENT);
+    }
+
+    /** The capacity an agrona map needs to hold {@code entries} without resizing at {@link #LOAD_FACTOR}. */
+    private static int tableCapacity(int entries) {
+        return (int) Math.min(1 << 30, (long) Math.ceil(entries / (double) LOAD_FACTOR) + 1);
     }
 
     static long positionKey(long sku, int warehouse) {
