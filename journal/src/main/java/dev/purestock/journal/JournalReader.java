@@ -133,26 +133,38 @@ public final class JournalReader implements AutoCloseable {
      */
     public boolean seek(long sequence) {
         expectedSequence = Long.MIN_VALUE;
-        RollCycle rollCycle = queue.rollCycle();
-        NavigableSet<Long> cycles = queue.listCyclesBetween(queue.firstCycle(), queue.lastCycle());
-        long[] first = new long[2];
-        for (Long cycle : cycles.descendingSet()) {
-            if (!tailer.moveToCycle(cycle.intValue()) || !peek(first) || first[1] > sequence) {
-                continue;
+        lastReadSequence = -1;
+        lastReadIndex = -1;
+        try {
+            RollCycle rollCycle = queue.rollCycle();
+            NavigableSet<Long> cycles = queue.listCyclesBetween(queue.firstCycle(), queue.lastCycle());
+            long[] first = new long[2];
+            for (Long cycle : cycles.descendingSet()) {
+                if (!tailer.moveToCycle(cycle.intValue()) || !peek(first) || first[1] > sequence) {
+                    continue;
+                }
+                long index = first[0] + (sequence - first[1]);
+                if (rollCycle.toCycle(index) != cycle.intValue()) {
+                    return false;
+                }
+                boolean present = tailer.moveToIndex(index);
+                if (present) {
+                    expectedSequence = sequence;
+                    lastReadSequence = sequence - 1;
+                }
+                return present;
             }
-            long index = first[0] + (sequence - first[1]);
-            if (rollCycle.toCycle(index) != cycle.intValue()) {
-                return false;
-            }
-            boolean present = tailer.moveToIndex(index);
-            if (present) {
-                expectedSequence = sequence;
-                lastReadSequence = sequence - 1;
-                lastReadIndex = -1;
-            }
-            return present;
+            return false;
+        } catch (JournalException e) {
+            throw e;
+        } catch (InternalError | Exception e) {
+            throw unindexed("seq " + sequence, e);
         }
-        return false;
+    }
+
+    /** Chronicle Queue could not position the reader: its index (or the file under it) is damaged. */
+    private JournalDamagedException unindexed(String target, Throwable cause) {
+        return damaged(tailer.index(), "Chronicle Queue cannot find " + target + " in its index (" + cause + ")");
     }
 
     /** The queue index and sequence of the record at the tailer, left unread; whether there is one. */
@@ -179,12 +191,20 @@ public final class JournalReader implements AutoCloseable {
         expectedSequence = Long.MIN_VALUE;
         lastReadSequence = -1;
         lastReadIndex = -1;
-        return tailer.moveToIndex(index);
+        try {
+            return tailer.moveToIndex(index);
+        } catch (InternalError | Exception e) {
+            throw unindexed("queue index 0x" + Long.toHexString(index), e);
+        }
     }
 
     /** Positions the reader at the first record. */
     public void toStart() {
-        tailer.toStart();
+        try {
+            tailer.toStart();
+        } catch (InternalError | Exception e) {
+            throw unindexed("the first record", e);
+        }
         expectedSequence = Long.MIN_VALUE;
         lastReadSequence = -1;
         lastReadIndex = -1;
