@@ -59,7 +59,7 @@ public final class JournalReader implements AutoCloseable {
             throw e;
         } catch (Exception e) {
             queue.close();
-            throw damaged(-1, "Chronicle Queue cannot read its files (" + e + ")");
+            throw damaged(-1, "Chronicle Queue cannot read its files (" + brief(e) + ")");
         } catch (Error e) {
             queue.close();
             throw e;
@@ -158,13 +158,53 @@ public final class JournalReader implements AutoCloseable {
         } catch (JournalException e) {
             throw e;
         } catch (InternalError | Exception e) {
+            return seekByReading(sequence);
+        }
+    }
+
+    /**
+     * Positions the reader at {@code sequence} by reading every record from the start: what {@link #seek} does
+     * when Chronicle Queue's index is damaged but the records under it may still read.
+     */
+    private boolean seekByReading(long sequence) {
+        try {
+            tailer.close();
+            tailer = queue.createTailer();
+            while (true) {
+                try (DocumentContext document = tailer.readingDocument()) {
+                    if (!document.isPresent()) {
+                        return false;
+                    }
+                    Bytes<?> in = document.wire().bytes();
+                    long found = in.readRemaining() >= JournalRecordDescriptor.HEADER_LENGTH
+                            ? in.readLong(in.readPosition() + JournalRecordDescriptor.SEQUENCE_OFFSET) : -1;
+                    if (found >= sequence) {
+                        document.rollbackOnClose();
+                        if (found == sequence) {
+                            expectedSequence = sequence;
+                            lastReadSequence = sequence - 1;
+                        }
+                        return found == sequence;
+                    }
+                }
+            }
+        } catch (InternalError | Exception e) {
             throw unindexed("seq " + sequence, e);
         }
     }
 
+    /** A Chronicle Queue failure in one short line: its type and the first line of its message. */
+    private static String brief(Throwable e) {
+        String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("").strip();
+        if (message.length() > 120) {
+            message = message.substring(0, 120) + "...";
+        }
+        return e.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
+    }
+
     /** Chronicle Queue could not position the reader: its index (or the file under it) is damaged. */
     private JournalDamagedException unindexed(String target, Throwable cause) {
-        return damaged(tailer.index(), "Chronicle Queue cannot find " + target + " in its index (" + cause + ")");
+        return damaged(tailer.index(), "Chronicle Queue cannot find " + target + " in its index (" + brief(cause) + ")");
     }
 
     /** The queue index and sequence of the record at the tailer, left unread; whether there is one. */
@@ -182,7 +222,7 @@ public final class JournalReader implements AutoCloseable {
         } catch (InternalError e) {
             throw damaged(tailer.index(), "its cycle file is cut short (reading it faults)");
         } catch (Exception e) {
-            throw damaged(tailer.index(), "Chronicle Queue cannot read it (" + e + ")");
+            throw damaged(tailer.index(), "Chronicle Queue cannot read it (" + brief(e) + ")");
         }
     }
 
@@ -318,7 +358,7 @@ public final class JournalReader implements AutoCloseable {
             } catch (JournalException e) {
                 throw e;
             } catch (Exception e) {
-                throw damaged(tailer.index(), "Chronicle Queue cannot read it (" + e + ")");
+                throw damaged(tailer.index(), "Chronicle Queue cannot read it (" + brief(e) + ")");
             }
             any = true;
             boolean goOn = visitor.onRaw(index, bytes, length);
@@ -328,6 +368,10 @@ public final class JournalReader implements AutoCloseable {
                 return true;
             }
             if (index == endIndex) {
+                if (lastReadSequence != endSequence) {
+                    throw damaged(index, "Chronicle Queue's index disagrees with the records (it holds seq "
+                            + lastReadSequence + " where the index's last record holds seq " + endSequence + ")");
+                }
                 checkReachedEnd(index + 1);
                 return true;
             }

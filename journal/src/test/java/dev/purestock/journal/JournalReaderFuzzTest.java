@@ -61,7 +61,7 @@ class JournalReaderFuzzTest {
                 damage = damage(file, random, headers, dataEnd);
             }
             try {
-                refused += check(written, n % 25 == 0) ? 0 : 1;
+                refused += check(written, n % 5 == 0) ? 0 : 1;
             } catch (AssertionError | RuntimeException e) {
                 throw new AssertionError("case " + n + " of seed " + seed + " (" + damage + "): " + e, e);
             }
@@ -142,7 +142,14 @@ class JournalReaderFuzzTest {
             }
             return false;
         }
-        assertEquals(written, read, "a journal read without refusal must hold every record as written");
+        if (!written.equals(read)) {
+            int first = 0;
+            while (first < Math.min(written.size(), read.size()) && written.get(first).equals(read.get(first))) {
+                first++;
+            }
+            throw new AssertionError("read without refusal " + read.size() + " of the " + written.size()
+                    + " records written, differing from record " + first + " on");
+        }
         if (recoverToo) {
             assertEquals(written.size(), JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE)
                     .replayedRecords());
