@@ -2,6 +2,7 @@ package dev.purestock.engine;
 
 import dev.purestock.domain.Line;
 import dev.purestock.domain.Order;
+import dev.purestock.domain.OrderLines;
 import dev.purestock.domain.OrderStatus;
 import org.agrona.collections.Long2LongHashMap;
 
@@ -78,6 +79,44 @@ final class OrderColumns {
         fingerprint[row] = order.fingerprint();
     }
 
+    /**
+     * Stores an order from its fields, replacing the one with the same id: {@link #put(Order)} without the
+     * record. {@code orderLines} is read only during the call.
+     */
+    void put(long id, long orderCustomer, OrderStatus orderStatus, OrderLines orderLines, long orderExpiresAt,
+             long orderFingerprint) {
+        long existing = rowOf.putIfAbsent(id, rows);
+        int row;
+        if (existing == NO_ROW) {
+            row = newRow();
+            orderId[row] = id;
+            writeLines(row, orderLines);
+        } else {
+            row = (int) existing;
+            if (!sameLines(row, orderLines)) {
+                writeLines(row, orderLines);
+            }
+        }
+        customer[row] = orderCustomer;
+        status[row] = (byte) orderStatus.code();
+        expiresAt[row] = orderExpiresAt;
+        fingerprint[row] = orderFingerprint;
+    }
+
+    /**
+     * Changes the status of a stored order in place.
+     *
+     * @return whether an order with that id was stored
+     */
+    boolean putStatus(long id, OrderStatus orderStatus) {
+        long row = rowOf.get(id);
+        if (row == NO_ROW) {
+            return false;
+        }
+        status[(int) row] = (byte) orderStatus.code();
+        return true;
+    }
+
     /** Visits every order, in the order they were first stored. */
     void forEach(Consumer<Order> visitor) {
         for (int row = 0; row < rows; row++) {
@@ -142,6 +181,42 @@ final class OrderColumns {
         firstLine[row] = lines;
         lineCount[row] = (byte) count;
         lines += count;
+    }
+
+    private void writeLines(int row, OrderLines orderLines) {
+        int count = orderLines.count();
+        if (count > Byte.MAX_VALUE) {
+            throw new IllegalArgumentException("order " + orderId[row] + " has " + count + " lines; the store holds at most "
+                    + Byte.MAX_VALUE);
+        }
+        if (lines + count > lineSku.length) {
+            int capacity = grownCapacity(Math.max(lineSku.length, lines + count));
+            lineSku = Arrays.copyOf(lineSku, capacity);
+            lineWarehouse = Arrays.copyOf(lineWarehouse, capacity);
+            lineQuantity = Arrays.copyOf(lineQuantity, capacity);
+        }
+        for (int i = 0; i < count; i++) {
+            lineSku[lines + i] = orderLines.sku(i);
+            lineWarehouse[lines + i] = orderLines.warehouse(i);
+            lineQuantity[lines + i] = orderLines.quantity(i);
+        }
+        firstLine[row] = lines;
+        lineCount[row] = (byte) count;
+        lines += count;
+    }
+
+    private boolean sameLines(int row, OrderLines orderLines) {
+        int first = firstLine[row];
+        if (lineCount[row] != orderLines.count()) {
+            return false;
+        }
+        for (int i = 0; i < orderLines.count(); i++) {
+            if (lineSku[first + i] != orderLines.sku(i) || lineWarehouse[first + i] != orderLines.warehouse(i)
+                    || lineQuantity[first + i] != orderLines.quantity(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean sameLines(int row, List<Line> orderLines) {
