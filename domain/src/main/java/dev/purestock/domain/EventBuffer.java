@@ -9,10 +9,12 @@ import java.util.List;
  * EventBuffer)} applies them from here, and whoever wants the records builds them with {@link #toEvents()}.
  * Pure data: no clock, no I/O, no thread.
  *
- * <p>Events and line changes are kept in fixed-size chunks of primitive arrays. The buffer grows one chunk at
- * a time, never copying what it holds, and allocates nothing once its chunks are there: a buffer cleared and
- * refilled with decisions no larger than before creates no garbage. {@link #clear()} keeps the first few
- * chunks and lets go of the rest, so one huge batch does not pin its memory in a buffer for good.
+ * <p>Events and line changes are kept in chunks of primitive arrays, each chunk twice the size of the one before
+ * (1, 2, 4, ... entries), so a one-event decision takes two small arrays and a batch of thousands a few more. The
+ * buffer grows one chunk at a time, never copying what it holds, and allocates nothing once its chunks are there:
+ * a buffer cleared and refilled with decisions no larger than before creates no garbage. {@link #clear()} keeps
+ * the chunks that hold the first 255 entries and lets go of the rest, so one huge batch does not pin its memory
+ * in a buffer for good.
  *
  * <p>Not thread-safe: one thread writes it; others may read it once the writer has handed it over with a
  * happens-before edge (as the engine's ring does), and nobody writes it while they read.
@@ -45,14 +47,13 @@ public final class EventBuffer implements EventSink, DecidedEvents {
     private static final int CUSTOMER_UNITS = 4;
     private static final int LINE_STRIDE = 5;
 
-    private static final int CHUNK_SHIFT = 4;
-    private static final int CHUNK = 1 << CHUNK_SHIFT;
-    private static final int CHUNK_MASK = CHUNK - 1;
-    /** Chunks {@link #clear()} keeps: enough for {@link Limits#MAX_LINES} lines and as many events. */
-    private static final int RETAINED_CHUNKS = Limits.MAX_LINES / CHUNK;
+    /** Chunk {@code c} holds {@code 2^c} entries, so a buffer of {@code n} entries has about {@code log2(n)} chunks. */
+    private static final int FIRST_CHUNKS = 4;
+    /** Chunks {@link #clear()} keeps: {@code 0 .. 7}, room for 255 entries, well above {@link Limits#MAX_LINES}. */
+    private static final int RETAINED_CHUNKS = 8;
 
-    private long[][] eventChunks = new long[RETAINED_CHUNKS][];
-    private long[][] lineChunks = new long[RETAINED_CHUNKS][];
+    private long[][] eventChunks = new long[FIRST_CHUNKS][];
+    private long[][] lineChunks = new long[FIRST_CHUNKS][];
     private int events;
     private int lines;
     /** The event the next {@link #lineChange} belongs to, or {@code -1} when the last event takes no lines. */
@@ -153,15 +154,14 @@ public final class EventBuffer implements EventSink, DecidedEvents {
         }
         int line = lines;
         long[] chunk = lineChunk(line);
-        int base = (line & CHUNK_MASK) * LINE_STRIDE;
+        int base = offset(line) * LINE_STRIDE;
         chunk[base + SKU] = sku;
         chunk[base + WAREHOUSE] = warehouse;
         chunk[base + QUANTITY] = quantity;
         chunk[base + AVAILABLE] = available;
         chunk[base + CUSTOMER_UNITS] = customerUnits;
         lines = line + 1;
-        long[] event = eventChunks[openEvent >>> CHUNK_SHIFT];
-        event[(openEvent & CHUNK_MASK) * EVENT_STRIDE + LINE_COUNT]++;
+        eventChunks[chunk(openEvent)][offset(openEvent) * EVENT_STRIDE + LINE_COUNT]++;
     }
 
     @Override
@@ -187,7 +187,7 @@ public final class EventBuffer implements EventSink, DecidedEvents {
     private int open(int kind, boolean takesLines) {
         int at = events;
         long[] chunk = eventChunk(at);
-        int base = (at & CHUNK_MASK) * EVENT_STRIDE;
+        int base = offset(at) * EVENT_STRIDE;
         chunk[base + KIND] = kind;
         chunk[base + FIRST_LINE] = lines;
         chunk[base + LINE_COUNT] = 0;
@@ -197,31 +197,41 @@ public final class EventBuffer implements EventSink, DecidedEvents {
     }
 
     private void set(int event, int field, long value) {
-        eventChunks[event >>> CHUNK_SHIFT][(event & CHUNK_MASK) * EVENT_STRIDE + FIELDS + field] = value;
+        eventChunks[chunk(event)][offset(event) * EVENT_STRIDE + FIELDS + field] = value;
+    }
+
+    /** The chunk that holds entry {@code index}: chunk {@code c} holds entries {@code 2^c - 1 .. 2^(c+1) - 2}. */
+    private static int chunk(int index) {
+        return 31 - Integer.numberOfLeadingZeros(index + 1);
+    }
+
+    /** Where entry {@code index} sits in its chunk. */
+    private static int offset(int index) {
+        return index + 1 - Integer.highestOneBit(index + 1);
     }
 
     private long[] eventChunk(int event) {
-        int index = event >>> CHUNK_SHIFT;
-        if (index == eventChunks.length) {
-            eventChunks = Arrays.copyOf(eventChunks, index * 2);
+        int c = chunk(event);
+        if (c == eventChunks.length) {
+            eventChunks = Arrays.copyOf(eventChunks, c * 2);
         }
-        long[] chunk = eventChunks[index];
+        long[] chunk = eventChunks[c];
         if (chunk == null) {
-            chunk = new long[CHUNK * EVENT_STRIDE];
-            eventChunks[index] = chunk;
+            chunk = new long[(1 << c) * EVENT_STRIDE];
+            eventChunks[c] = chunk;
         }
         return chunk;
     }
 
     private long[] lineChunk(int line) {
-        int index = line >>> CHUNK_SHIFT;
-        if (index == lineChunks.length) {
-            lineChunks = Arrays.copyOf(lineChunks, index * 2);
+        int c = chunk(line);
+        if (c == lineChunks.length) {
+            lineChunks = Arrays.copyOf(lineChunks, c * 2);
         }
-        long[] chunk = lineChunks[index];
+        long[] chunk = lineChunks[c];
         if (chunk == null) {
-            chunk = new long[CHUNK * LINE_STRIDE];
-            lineChunks[index] = chunk;
+            chunk = new long[(1 << c) * LINE_STRIDE];
+            lineChunks[c] = chunk;
         }
         return chunk;
     }
@@ -331,22 +341,22 @@ public final class EventBuffer implements EventSink, DecidedEvents {
 
     /** The kind code of {@code event}. */
     int kind(int event) {
-        return (int) eventChunks[check(event) >>> CHUNK_SHIFT][(event & CHUNK_MASK) * EVENT_STRIDE + KIND];
+        return (int) eventChunks[chunk(check(event))][offset(event) * EVENT_STRIDE + KIND];
     }
 
     /** Field {@code field} of {@code event}, numbered in the order of the event's record. */
     long field(int event, int field) {
-        return eventChunks[check(event) >>> CHUNK_SHIFT][(event & CHUNK_MASK) * EVENT_STRIDE + FIELDS + field];
+        return eventChunks[chunk(check(event))][offset(event) * EVENT_STRIDE + FIELDS + field];
     }
 
     /** The first line change of {@code event}. */
     int firstLine(int event) {
-        return (int) eventChunks[check(event) >>> CHUNK_SHIFT][(event & CHUNK_MASK) * EVENT_STRIDE + FIRST_LINE];
+        return (int) eventChunks[chunk(check(event))][offset(event) * EVENT_STRIDE + FIRST_LINE];
     }
 
     /** How many line changes {@code event} carries. */
     int lineCount(int event) {
-        return (int) eventChunks[check(event) >>> CHUNK_SHIFT][(event & CHUNK_MASK) * EVENT_STRIDE + LINE_COUNT];
+        return (int) eventChunks[chunk(check(event))][offset(event) * EVENT_STRIDE + LINE_COUNT];
     }
 
     /** The lines of {@code event} as order lines: one reused view, valid until the next call. */
@@ -360,7 +370,7 @@ public final class EventBuffer implements EventSink, DecidedEvents {
         if (line < 0 || line >= lines) {
             throw new IndexOutOfBoundsException("line change " + line + " of " + lines);
         }
-        return lineChunks[line >>> CHUNK_SHIFT][(line & CHUNK_MASK) * LINE_STRIDE + field];
+        return lineChunks[chunk(line)][offset(line) * LINE_STRIDE + field];
     }
 
     private int check(int event) {
