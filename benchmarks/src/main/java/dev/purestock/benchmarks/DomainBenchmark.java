@@ -55,7 +55,7 @@ public class DomainBenchmark {
     private static final long REPEAT_BUYERS = 2_000;
     private static final int HOT_SKUS = 100;
     /** Entries per map of the {@code presized} store: more than the generated traffic can create. */
-    private static final int PRESIZED_ENTRIES = 4_000_000;
+    private static final int PRESIZED_ENTRIES = 8_000_000;
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 

@@ -4,6 +4,7 @@ import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.dsl.ProducerType;
 import dev.purestock.domain.Command;
+import dev.purestock.domain.DecidedEvents;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.Event.Rejected;
 import dev.purestock.domain.Limits;
@@ -72,7 +73,15 @@ import java.util.function.LongSupplier;
  */
 public final class PurestockEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PurestockEngine.class);
-    private static final DurabilityStage NO_STAGE = (sequence, time, command, events, endOfBatch) -> {
+    /** The stage of a journal or replication left unconfigured: it reads nothing, so it builds no record either. */
+    private static final DurabilityStage NO_STAGE = new DurabilityStage() {
+        @Override
+        public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch) {
+        }
+
+        @Override
+        public void onDecided(long sequence, long time, Command command, DecidedEvents events, boolean endOfBatch) {
+        }
     };
     private static final Command EXPIRE_RESERVATIONS = new Command.ExpireReservations();
     /** Answers of the timer's expiries go nowhere: consumers see them, and a stop is in {@link #failure()}. */
