@@ -1,23 +1,22 @@
 package dev.purestock.benchmarks;
 
-import dev.purestock.domain.Event;
-import dev.purestock.engine.OutcomeCallback;
+import dev.purestock.engine.OutcomeView;
+import dev.purestock.engine.OutcomeViewCallback;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.TearDown;
 
-import java.util.List;
-
 /**
- * A benchmark producer thread's reusable callback: it counts rejections and keeps the first failure, and
- * at the end of the trial refuses a run that measured refused purchases instead of accepted ones.
+ * A benchmark producer thread's reusable callback on the engine's garbage-free answer path (it reads the
+ * {@link OutcomeView} and builds no event record): it counts rejections and keeps the first failure, and at
+ * the end of the trial refuses a run that measured refused purchases instead of accepted ones.
  */
-public abstract class CountingProducer implements OutcomeCallback {
+public abstract class CountingProducer implements OutcomeViewCallback {
     private long rejected;
     private Throwable failure;
 
     @Override
-    public void onOutcome(int shard, long sequence, long time, List<Event> events) {
-        if (events.getFirst() instanceof Event.Rejection) {
+    public void onOutcome(OutcomeView outcome) {
+        if (!outcome.accepted()) {
             rejected++;
         }
     }

@@ -2,6 +2,7 @@ package dev.purestock.benchmarks;
 
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
+import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.MapInventoryStore;
@@ -25,9 +26,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The pure domain on one thread: {@link Inventory#decide} then {@link Inventory#evolveAll} into a store, for
- * purchase-heavy flash-sale traffic over {@link #skus} skus at two warehouses each. One operation is one
- * command.
+ * The pure domain on one thread: {@link Inventory#decide} into a reused {@link EventBuffer}, then
+ * {@link Inventory#evolveAll} from it into a store, as the engine's decision stage does, for purchase-heavy
+ * flash-sale traffic over {@link #skus} skus at two warehouses each; {@link #decideAndEvolveRecords} does the
+ * same through the event records. One operation is one command.
  *
  * <p>The commands are generated once per trial from a fixed seed: one- or two-unit purchases by customers
  * drawn from a large pool, spread evenly over all skus, except that one purchase in ten goes to one of
@@ -52,10 +54,12 @@ public class DomainBenchmark {
     private static final long LARGE_CUSTOMER_POOL = 10_000_000;
     private static final long REPEAT_BUYERS = 2_000;
     private static final int HOT_SKUS = 100;
+    /** Entries per map of the {@code presized} store: more than the generated traffic can create. */
+    private static final int PRESIZED_ENTRIES = 8_000_000;
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-    /** Which store the domain reads and writes; see {@link StoreKind}. */
+    /** Which store the domain reads and writes; see {@link StoreKind} ({@code -p storeKind=presized} for the third). */
     @Param({"map", "primitive"})
     public String storeKind;
 
@@ -69,6 +73,7 @@ public class DomainBenchmark {
 
     private Command[] traffic;
     private InventoryStore store;
+    private final EventBuffer events = new EventBuffer();
     private int next;
     private long now;
     private long rejected;
@@ -81,7 +86,13 @@ public class DomainBenchmark {
         /** The domain's reference store on JDK maps. */
         MAP(MapInventoryStore::new),
         /** The engine's store on Agrona's primitive-keyed maps. */
-        PRIMITIVE(PrimitiveInventoryStore::new);
+        PRIMITIVE(PrimitiveInventoryStore::new),
+        /**
+         * The engine's store sized ahead for {@value DomainBenchmark#PRESIZED_ENTRIES} entries per map, more than an
+         * iteration's traffic creates, so nothing grows while commands are decided: what is left of the
+         * allocation after setup is what deciding and applying themselves allocate.
+         */
+        PRESIZED(() -> new PrimitiveInventoryStore(PRESIZED_ENTRIES));
 
         private final Supplier<InventoryStore> factory;
 
@@ -148,27 +159,41 @@ public class DomainBenchmark {
                 wrapped ? "; the traffic ran out and was reused (repeats answered as already applied)" : "");
     }
 
-    /** Decides one command and applies its events: what the engine's decision stage does per command. */
+    /** Decides one command into a reused buffer and applies its events from there: what the engine's decision stage does per command. */
     @Benchmark
     public int decideAndEvolve() {
-        List<Event> events = Inventory.decide(nextCommand(true), now++, store);
+        events.clear();
+        Inventory.decide(nextCommand(true), now++, store, events);
         Inventory.evolveAll(store, events);
         decided++;
-        if (events.get(0) instanceof Event.Rejection) {
+        if (events.firstRejection() >= 0) {
             rejected++;
         }
         return events.size();
     }
 
+    /** {@link #decideAndEvolve} through the event records: the readable form, for comparison. */
+    @Benchmark
+    public int decideAndEvolveRecords() {
+        List<Event> decidedEvents = Inventory.decide(nextCommand(true), now++, store);
+        Inventory.evolveAll(store, decidedEvents);
+        decided++;
+        if (decidedEvents.get(0) instanceof Event.Rejection) {
+            rejected++;
+        }
+        return decidedEvents.size();
+    }
+
     /**
-     * Decides one command and applies nothing: the rules and their reads alone, the baseline that
-     * {@link #decideAndEvolve} is compared with. The store stays as stocked, so no sku runs out.
+     * Decides one command into a reused buffer and applies nothing: the rules and their reads alone, the
+     * baseline that {@link #decideAndEvolve} is compared with. The store stays as stocked, so no sku runs out.
      */
     @Benchmark
     public int decideOnly() {
-        List<Event> events = Inventory.decide(nextCommand(false), now++, store);
+        events.clear();
+        Inventory.decide(nextCommand(false), now++, store, events);
         decided++;
-        if (events.get(0) instanceof Event.Rejection) {
+        if (events.firstRejection() >= 0) {
             rejected++;
         }
         return events.size();

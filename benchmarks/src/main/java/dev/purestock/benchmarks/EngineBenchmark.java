@@ -1,7 +1,7 @@
 package dev.purestock.benchmarks;
 
 import dev.purestock.domain.Command;
-import dev.purestock.domain.Event;
+import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.Limits;
 import dev.purestock.engine.Outcome;
@@ -24,13 +24,13 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.ThreadParams;
 
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * End-to-end in-memory throughput of the engine: producers submit purchases through the allocation-free
- * callback path ({@link #oneProducerFuture}: through the future-returning one), the ring decides, applies, passes the (no-op) journal and replication stages, updates the
+ * End-to-end in-memory throughput of the engine: producers submit purchases through the garbage-free
+ * callback path ({@link dev.purestock.engine.OutcomeViewCallback}; {@link #oneProducerFuture}: through the
+ * future-returning one), the ring decides, applies, passes the (no-op) journal and replication stages, updates the
  * read model and answers. Every purchase is accepted (stock is plentiful), so each one creates an order:
  * the engine's full write path, not the cheap sold-out rejection. A fresh engine per iteration keeps the
  * growing order book out of the next iteration.
@@ -99,6 +99,7 @@ public class EngineBenchmark {
     /** The decision stage's state alone, fresh each iteration, stocked like the engine's. */
     @State(Scope.Thread)
     public static class DecisionStage {
+        private final EventBuffer events = new EventBuffer();
         private PrimitiveInventoryStore store;
         private long nextOrder;
 
@@ -112,10 +113,11 @@ public class EngineBenchmark {
             }
         }
 
-        List<Event> decideAndApply(Command command) {
-            List<Event> events = Inventory.decide(command, System.currentTimeMillis(), store);
+        int decideAndApply(Command command) {
+            events.clear();
+            Inventory.decide(command, System.currentTimeMillis(), store, events);
             Inventory.evolveAll(store, events);
-            return events;
+            return events.size();
         }
 
         Command next() {
@@ -151,7 +153,7 @@ public class EngineBenchmark {
     /** The single writer's work for one purchase, without a ring: the bound on any one shard's rate. */
     @Benchmark
     @Threads(1)
-    public List<Event> decisionStageOnly(DecisionStage stage) {
+    public int decisionStageOnly(DecisionStage stage) {
         return stage.decideAndApply(stage.next());
     }
 }

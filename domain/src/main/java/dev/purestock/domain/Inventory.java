@@ -25,16 +25,20 @@ import dev.purestock.domain.Event.StockReceived;
 import dev.purestock.domain.Event.StockReserved;
 import dev.purestock.domain.Event.StockWrittenOff;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The inventory decider: {@link #decide} holds every rule, {@link #evolve} applies what was decided.
  *
- * <p>{@code decide} reads state through {@link InventoryState} and returns events; it changes nothing,
+ * <p>{@code decide} reads state through {@link InventoryState} and writes events; it changes nothing,
  * reads no clock and performs no I/O, so the same commands in the same order against the same state give
  * the same events. {@code evolve} sets the values an event carries and contains no rules. Folding the
  * events of a run into an empty store reproduces the run's state.
+ *
+ * <p>Two forms of the same decision: {@link #decide(Command, long, InventoryState, EventBuffer)} writes the
+ * events into a caller's reusable {@link EventBuffer} and allocates nothing for a purchase, and
+ * {@link #evolveAll(MutableInventory, EventBuffer)} applies them from there; {@link #decide(Command, long,
+ * InventoryState)} returns them as {@link Event} records, the readable form, built from the same buffer.
  */
 public final class Inventory {
     private static final long NO_REF = -1;
@@ -52,19 +56,30 @@ public final class Inventory {
      *     those of its members in order
      */
     public static List<Event> decide(Command command, long now, InventoryState state) {
-        return switch (command) {
-            case ListProduct c -> listProduct(c);
-            case ReceiveStock c -> receive(c, state);
-            case WriteOffStock c -> writeOff(c, state);
-            case Purchase c -> purchase(c, state);
-            case PlaceOrder c -> placeOrder(c, state);
-            case CancelPurchase c -> cancel(c, state);
-            case Reserve c -> reserve(c, now, state);
-            case ConfirmReservation c -> confirm(c, now, state);
-            case ReleaseReservation c -> release(c, state);
-            case ExpireReservations c -> expire(now, state);
-            case Batch c -> batch(c, now, state);
-        };
+        EventBuffer out = new EventBuffer();
+        decide(command, now, state, out);
+        return out.toEvents();
+    }
+
+    /**
+     * Decides {@code command} at time {@code now} against {@code state}, appending the events to {@code out}:
+     * the same events, in the same order, as {@link #decide(Command, long, InventoryState)} returns. If this
+     * throws, {@code out} may hold part of a decision: clear it.
+     */
+    public static void decide(Command command, long now, InventoryState state, EventBuffer out) {
+        switch (command) {
+            case ListProduct c -> listProduct(c, out);
+            case ReceiveStock c -> receive(c, state, out);
+            case WriteOffStock c -> writeOff(c, state, out);
+            case Purchase c -> purchase(c, state, out);
+            case PlaceOrder c -> placeOrder(c, state, out);
+            case CancelPurchase c -> cancel(c, state, out);
+            case Reserve c -> reserve(c, now, state, out);
+            case ConfirmReservation c -> confirm(c, now, state, out);
+            case ReleaseReservation c -> release(c, state, out);
+            case ExpireReservations c -> expire(now, state, out);
+            case Batch c -> batch(c, now, state, out);
+        }
     }
 
     /** Whether {@code events} hold a rejection, that is, whether some part of the command was refused. */
@@ -106,7 +121,7 @@ public final class Inventory {
             case PurchaseCancelled e -> {
                 Order order = store.order(e.orderId());
                 setLines(store, order.customer(), e.lines());
-                store.putOrder(order.withStatus(OrderStatus.CANCELLED));
+                store.putOrderStatus(e.orderId(), OrderStatus.CANCELLED);
             }
             case AlreadyApplied e -> {
             }
@@ -124,12 +139,71 @@ public final class Inventory {
         }
     }
 
+    /**
+     * Applies every event of {@code events} in order, reading them where they are: the same changes as
+     * {@link #evolveAll(MutableInventory, List)} on their records, with no record built.
+     */
+    public static void evolveAll(MutableInventory store, EventBuffer events) {
+        evolveFrom(store, events, 0);
+    }
+
+    /** Applies the events of {@code events} from index {@code from} on. */
+    private static void evolveFrom(MutableInventory store, EventBuffer events, int from) {
+        for (int i = from; i < events.size(); i++) {
+            evolve(store, events, i);
+        }
+    }
+
+    private static void evolve(MutableInventory store, EventBuffer events, int i) {
+        switch (events.kind(i)) {
+            case EventBuffer.PRODUCT_LISTED -> store.putProduct(new Product(events.field(i, 0), events.field(i, 1)));
+            case EventBuffer.STOCK_RECEIVED, EventBuffer.STOCK_WRITTEN_OFF -> {
+                store.putAvailable(events.field(i, 1), (int) events.field(i, 2), events.field(i, 4));
+                store.putMovement(events.field(i, 0), events.field(i, 5));
+            }
+            case EventBuffer.PURCHASE_ACCEPTED -> {
+                long customer = events.field(i, 1);
+                setLines(store, customer, events, i);
+                store.putOrder(events.field(i, 0), customer, OrderStatus.PURCHASED, events.orderLines(i), 0,
+                        events.field(i, 2));
+            }
+            case EventBuffer.STOCK_RESERVED -> {
+                long orderId = events.field(i, 0);
+                long customer = events.field(i, 1);
+                long expiresAt = events.field(i, 2);
+                setLines(store, customer, events, i);
+                store.putOrder(orderId, customer, OrderStatus.RESERVED, events.orderLines(i), expiresAt,
+                        events.field(i, 3));
+                store.scheduleExpiry(orderId, expiresAt);
+            }
+            case EventBuffer.RESERVATION_CONFIRMED -> endReservation(store, OrderStatus.CONFIRMED, events, i);
+            case EventBuffer.RESERVATION_RELEASED -> endReservation(store, OrderStatus.RELEASED, events, i);
+            case EventBuffer.RESERVATION_EXPIRED -> endReservation(store, OrderStatus.EXPIRED, events, i);
+            case EventBuffer.PURCHASE_CANCELLED -> {
+                long orderId = events.field(i, 0);
+                setLines(store, store.order(orderId).customer(), events, i);
+                store.putOrderStatus(orderId, OrderStatus.CANCELLED);
+            }
+            case EventBuffer.ALREADY_APPLIED, EventBuffer.REJECTED, EventBuffer.BATCH_ABORTED -> {
+            }
+            default -> throw new IllegalStateException("event " + i + " has unknown kind " + events.kind(i));
+        }
+    }
+
     private static void endReservation(MutableInventory store, long orderId, OrderStatus status,
                                        List<LineChange> changes) {
         Order order = store.order(orderId);
         setLines(store, order.customer(), changes);
         store.unscheduleExpiry(orderId, order.expiresAt());
-        store.putOrder(order.withStatus(status));
+        store.putOrderStatus(orderId, status);
+    }
+
+    private static void endReservation(MutableInventory store, OrderStatus status, EventBuffer events, int i) {
+        long orderId = events.field(i, 0);
+        Order order = store.order(orderId);
+        setLines(store, order.customer(), events, i);
+        store.unscheduleExpiry(orderId, order.expiresAt());
+        store.putOrderStatus(orderId, status);
     }
 
     private static void setLines(MutableInventory store, long customer, List<LineChange> changes) {
@@ -137,6 +211,16 @@ public final class Inventory {
             LineChange change = changes.get(i);
             store.putAvailable(change.sku(), change.warehouse(), change.available());
             store.putCustomerUnits(customer, change.sku(), change.customerUnits());
+        }
+    }
+
+    private static void setLines(MutableInventory store, long customer, EventBuffer events, int event) {
+        int first = events.firstLine(event);
+        int end = first + events.lineCount(event);
+        for (int line = first; line < end; line++) {
+            long sku = events.lineSku(line);
+            store.putAvailable(sku, events.lineWarehouse(line), events.lineAvailable(line));
+            store.putCustomerUnits(customer, sku, events.lineCustomerUnits(line));
         }
     }
 
@@ -153,58 +237,69 @@ public final class Inventory {
 
     // ---- stock ----
 
-    private static List<Event> listProduct(ListProduct c) {
+    private static void listProduct(ListProduct c, EventBuffer out) {
         if (c.perCustomerLimit() < 0 || c.perCustomerLimit() > Limits.MAX_QUANTITY) {
-            return reject(Reason.INVALID_LIMIT, c.sku());
+            out.rejected(Reason.INVALID_LIMIT, c.sku());
+            return;
         }
-        return List.of(new ProductListed(c.sku(), c.perCustomerLimit()));
+        out.productListed(c.sku(), c.perCustomerLimit());
     }
 
-    private static List<Event> receive(ReceiveStock c, InventoryState state) {
+    private static void receive(ReceiveStock c, InventoryState state, EventBuffer out) {
         long fingerprint = Fingerprint.of(c);
-        List<Event> repeat = repeatedMovement(c.movementId(), fingerprint, state);
-        if (repeat != null) {
-            return repeat;
+        if (repeatedMovement(c.movementId(), fingerprint, state, out)) {
+            return;
         }
         Reason invalid = checkStockMovement(c.sku(), c.quantity(), state);
         if (invalid != null) {
-            return reject(invalid, c.movementId());
+            out.rejected(invalid, c.movementId());
+            return;
         }
         long available = Math.max(state.available(c.sku(), c.warehouse()), 0);
         if (available > Limits.MAX_STOCK - c.quantity()) {
-            return reject(Reason.QUANTITY_OVERFLOW, c.movementId());
+            out.rejected(Reason.QUANTITY_OVERFLOW, c.movementId());
+            return;
         }
-        return List.of(new StockReceived(c.movementId(), c.sku(), c.warehouse(), c.quantity(),
-                available + c.quantity(), fingerprint));
+        out.stockReceived(c.movementId(), c.sku(), c.warehouse(), c.quantity(), available + c.quantity(),
+                fingerprint);
     }
 
-    private static List<Event> writeOff(WriteOffStock c, InventoryState state) {
+    private static void writeOff(WriteOffStock c, InventoryState state, EventBuffer out) {
         long fingerprint = Fingerprint.of(c);
-        List<Event> repeat = repeatedMovement(c.movementId(), fingerprint, state);
-        if (repeat != null) {
-            return repeat;
+        if (repeatedMovement(c.movementId(), fingerprint, state, out)) {
+            return;
         }
         Reason invalid = checkStockMovement(c.sku(), c.quantity(), state);
         if (invalid != null) {
-            return reject(invalid, c.movementId());
+            out.rejected(invalid, c.movementId());
+            return;
         }
         long available = state.available(c.sku(), c.warehouse());
         if (available == InventoryState.NO_POSITION) {
-            return reject(Reason.UNKNOWN_WAREHOUSE, c.movementId());
+            out.rejected(Reason.UNKNOWN_WAREHOUSE, c.movementId());
+            return;
         }
         if (available < c.quantity()) {
-            return reject(Reason.OUT_OF_STOCK, c.movementId());
+            out.rejected(Reason.OUT_OF_STOCK, c.movementId());
+            return;
         }
-        return List.of(new StockWrittenOff(c.movementId(), c.sku(), c.warehouse(), c.quantity(),
-                available - c.quantity(), fingerprint));
+        out.stockWrittenOff(c.movementId(), c.sku(), c.warehouse(), c.quantity(), available - c.quantity(),
+                fingerprint);
     }
 
-    private static List<Event> repeatedMovement(long movementId, long fingerprint, InventoryState state) {
+    /** Answers a movement id seen before (repeat or reuse) and says so; {@code false} for a new id. */
+    private static boolean repeatedMovement(long movementId, long fingerprint, InventoryState state,
+                                            EventBuffer out) {
         long seen = state.movement(movementId);
         if (seen == InventoryState.NO_MOVEMENT) {
-            return null;
+            return false;
         }
-        return seen == fingerprint ? List.of(new AlreadyApplied(movementId)) : reject(Reason.ID_REUSED, movementId);
+        if (seen == fingerprint) {
+            out.alreadyApplied(movementId);
+        } else {
+            out.rejected(Reason.ID_REUSED, movementId);
+        }
+        return true;
     }
 
     private static Reason checkStockMovement(long sku, long quantity, InventoryState state) {
@@ -216,11 +311,10 @@ public final class Inventory {
 
     // ---- buying and holding ----
 
-    private static List<Event> purchase(Purchase c, InventoryState state) {
+    private static void purchase(Purchase c, InventoryState state, EventBuffer out) {
         long fingerprint = Fingerprint.ofPurchase(c);
-        List<Event> repeat = repeatedOrder(c.orderId(), fingerprint, state);
-        if (repeat != null) {
-            return repeat;
+        if (repeatedOrder(c.orderId(), fingerprint, state, out)) {
+            return;
         }
         Product product = state.product(c.sku());
         Reason reason = null;
@@ -239,64 +333,71 @@ public final class Inventory {
             reason = checkCustomer(product, units, c.quantity());
         }
         if (reason != null) {
-            return reject(reason, c.orderId());
+            out.rejected(reason, c.orderId());
+            return;
         }
-        LineChange change = new LineChange(c.sku(), c.warehouse(), c.quantity(), available - c.quantity(),
-                units + c.quantity());
-        return List.of(new PurchaseAccepted(c.orderId(), c.customer(), List.of(change), fingerprint));
+        out.purchaseAccepted(c.orderId(), c.customer(), fingerprint);
+        out.lineChange(c.sku(), c.warehouse(), c.quantity(), available - c.quantity(), units + c.quantity());
     }
 
-    private static List<Event> placeOrder(PlaceOrder c, InventoryState state) {
+    private static void placeOrder(PlaceOrder c, InventoryState state, EventBuffer out) {
         long fingerprint = Fingerprint.ofOrder(PURCHASE_KIND, c.orderId(), c.customer(), c.lines(), 0);
-        List<Event> repeat = repeatedOrder(c.orderId(), fingerprint, state);
-        if (repeat != null) {
-            return repeat;
+        if (repeatedOrder(c.orderId(), fingerprint, state, out)) {
+            return;
         }
-        LineChange[] changes = new LineChange[c.lines().size()];
-        Reason reason = takeLines(c.customer(), c.lines(), state, changes);
-        if (reason != null) {
-            return reject(reason, c.orderId());
-        }
-        return List.of(new PurchaseAccepted(c.orderId(), c.customer(), List.of(changes), fingerprint));
+        long mark = out.mark();
+        out.purchaseAccepted(c.orderId(), c.customer(), fingerprint);
+        takeLines(c.orderId(), c.customer(), c.lines(), state, out, mark);
     }
 
-    private static List<Event> reserve(Reserve c, long now, InventoryState state) {
+    private static void reserve(Reserve c, long now, InventoryState state, EventBuffer out) {
         long fingerprint = Fingerprint.ofOrder(RESERVE_KIND, c.orderId(), c.customer(), c.lines(), c.expiresAt());
-        List<Event> repeat = repeatedOrder(c.orderId(), fingerprint, state);
-        if (repeat != null) {
-            return repeat;
+        if (repeatedOrder(c.orderId(), fingerprint, state, out)) {
+            return;
         }
         if (c.expiresAt() <= now) {
-            return reject(Reason.INVALID_EXPIRY, c.orderId());
+            out.rejected(Reason.INVALID_EXPIRY, c.orderId());
+            return;
         }
-        LineChange[] changes = new LineChange[c.lines().size()];
-        Reason reason = takeLines(c.customer(), c.lines(), state, changes);
-        if (reason != null) {
-            return reject(reason, c.orderId());
-        }
-        return List.of(new StockReserved(c.orderId(), c.customer(), List.of(changes), c.expiresAt(), fingerprint));
+        long mark = out.mark();
+        out.stockReserved(c.orderId(), c.customer(), c.expiresAt(), fingerprint);
+        takeLines(c.orderId(), c.customer(), c.lines(), state, out, mark);
     }
 
-    /** Checks every line and fills {@code changes}; returns the first reason a line fails, or null. */
-    private static Reason takeLines(long customer, List<Line> lines, InventoryState state, LineChange[] changes) {
+    /**
+     * Checks every line and writes its change after the event just opened at {@code mark}; on the first line
+     * that fails, takes the event back and writes the rejection instead.
+     */
+    private static void takeLines(long orderId, long customer, List<Line> lines, InventoryState state,
+                                  EventBuffer out, long mark) {
+        Reason reason = checkLines(customer, lines, state, out);
+        if (reason != null) {
+            out.resetTo(mark);
+            out.rejected(reason, orderId);
+        }
+    }
+
+    /** Checks every line and writes its change; returns the first reason a line fails, or null. */
+    private static Reason checkLines(long customer, List<Line> lines, InventoryState state, EventBuffer out) {
         if (lines.isEmpty()) {
             return Reason.EMPTY_ORDER;
         }
         if (lines.size() > Limits.MAX_LINES) {
             return Reason.TOO_MANY_LINES;
         }
+        int first = out.lineCount();
         for (int i = 0; i < lines.size(); i++) {
             Line line = lines.get(i);
             if (!validQuantity(line.quantity())) {
                 return Reason.INVALID_QUANTITY;
             }
             long unitsBefore = 0;
-            for (int j = 0; j < i; j++) {
-                if (changes[j].sku() == line.sku()) {
-                    if (changes[j].warehouse() == line.warehouse()) {
+            for (int j = first; j < first + i; j++) {
+                if (out.lineSku(j) == line.sku()) {
+                    if (out.lineWarehouse(j) == line.warehouse()) {
                         return Reason.DUPLICATE_LINE;
                     }
-                    unitsBefore = changes[j].customerUnits();
+                    unitsBefore = out.lineCustomerUnits(j);
                 }
             }
             Product product = state.product(line.sku());
@@ -315,8 +416,8 @@ public final class Inventory {
             if (reason != null) {
                 return reason;
             }
-            changes[i] = new LineChange(line.sku(), line.warehouse(), line.quantity(),
-                    available - line.quantity(), units + line.quantity());
+            out.lineChange(line.sku(), line.warehouse(), line.quantity(), available - line.quantity(),
+                    units + line.quantity());
         }
         return null;
     }
@@ -331,57 +432,76 @@ public final class Inventory {
         return null;
     }
 
-    private static List<Event> repeatedOrder(long orderId, long fingerprint, InventoryState state) {
+    /** Answers an order id seen before (repeat or reuse) and says so; {@code false} for a new id. */
+    private static boolean repeatedOrder(long orderId, long fingerprint, InventoryState state, EventBuffer out) {
         Order order = state.order(orderId);
         if (order == null) {
-            return null;
+            return false;
         }
-        return order.fingerprint() == fingerprint ? List.of(new AlreadyApplied(orderId)) : reject(Reason.ID_REUSED, orderId);
+        if (order.fingerprint() == fingerprint) {
+            out.alreadyApplied(orderId);
+        } else {
+            out.rejected(Reason.ID_REUSED, orderId);
+        }
+        return true;
     }
 
-    private static List<Event> cancel(CancelPurchase c, InventoryState state) {
+    private static void cancel(CancelPurchase c, InventoryState state, EventBuffer out) {
         Order order = state.order(c.orderId());
         if (order == null) {
-            return reject(Reason.UNKNOWN_ORDER, c.orderId());
+            out.rejected(Reason.UNKNOWN_ORDER, c.orderId());
+            return;
         }
-        return switch (order.status()) {
-            case PURCHASED, CONFIRMED -> List.of(new PurchaseCancelled(c.orderId(), giveBack(order, state)));
-            case CANCELLED -> reject(Reason.ALREADY_CANCELLED, c.orderId());
-            case RESERVED, RELEASED, EXPIRED -> reject(Reason.NOT_CANCELLABLE, c.orderId());
-        };
+        switch (order.status()) {
+            case PURCHASED, CONFIRMED -> {
+                out.purchaseCancelled(c.orderId());
+                giveBack(order, state, out);
+            }
+            case CANCELLED -> out.rejected(Reason.ALREADY_CANCELLED, c.orderId());
+            case RESERVED, RELEASED, EXPIRED -> out.rejected(Reason.NOT_CANCELLABLE, c.orderId());
+        }
     }
 
-    private static List<Event> confirm(ConfirmReservation c, long now, InventoryState state) {
+    private static void confirm(ConfirmReservation c, long now, InventoryState state, EventBuffer out) {
         Order order = state.order(c.orderId());
         if (order == null) {
-            return reject(Reason.UNKNOWN_ORDER, c.orderId());
+            out.rejected(Reason.UNKNOWN_ORDER, c.orderId());
+            return;
         }
-        return switch (order.status()) {
-            case RESERVED -> now >= order.expiresAt()
-                    ? reject(Reason.EXPIRED, c.orderId())
-                    : List.of(new ReservationConfirmed(c.orderId()));
-            case EXPIRED -> reject(Reason.EXPIRED, c.orderId());
-            case RELEASED -> reject(Reason.ALREADY_RELEASED, c.orderId());
-            case CONFIRMED -> reject(Reason.ALREADY_CONFIRMED, c.orderId());
-            case PURCHASED, CANCELLED -> reject(Reason.NOT_A_RESERVATION, c.orderId());
-        };
+        switch (order.status()) {
+            case RESERVED -> {
+                if (now >= order.expiresAt()) {
+                    out.rejected(Reason.EXPIRED, c.orderId());
+                } else {
+                    out.reservationConfirmed(c.orderId());
+                }
+            }
+            case EXPIRED -> out.rejected(Reason.EXPIRED, c.orderId());
+            case RELEASED -> out.rejected(Reason.ALREADY_RELEASED, c.orderId());
+            case CONFIRMED -> out.rejected(Reason.ALREADY_CONFIRMED, c.orderId());
+            case PURCHASED, CANCELLED -> out.rejected(Reason.NOT_A_RESERVATION, c.orderId());
+        }
     }
 
-    private static List<Event> release(ReleaseReservation c, InventoryState state) {
+    private static void release(ReleaseReservation c, InventoryState state, EventBuffer out) {
         Order order = state.order(c.orderId());
         if (order == null) {
-            return reject(Reason.UNKNOWN_ORDER, c.orderId());
+            out.rejected(Reason.UNKNOWN_ORDER, c.orderId());
+            return;
         }
-        return switch (order.status()) {
-            case RESERVED -> List.of(new ReservationReleased(c.orderId(), giveBack(order, state)));
-            case EXPIRED -> reject(Reason.EXPIRED, c.orderId());
-            case RELEASED -> reject(Reason.ALREADY_RELEASED, c.orderId());
-            case CONFIRMED -> reject(Reason.ALREADY_CONFIRMED, c.orderId());
-            case PURCHASED, CANCELLED -> reject(Reason.NOT_A_RESERVATION, c.orderId());
-        };
+        switch (order.status()) {
+            case RESERVED -> {
+                out.reservationReleased(c.orderId());
+                giveBack(order, state, out);
+            }
+            case EXPIRED -> out.rejected(Reason.EXPIRED, c.orderId());
+            case RELEASED -> out.rejected(Reason.ALREADY_RELEASED, c.orderId());
+            case CONFIRMED -> out.rejected(Reason.ALREADY_CONFIRMED, c.orderId());
+            case PURCHASED, CANCELLED -> out.rejected(Reason.NOT_A_RESERVATION, c.orderId());
+        }
     }
 
-    private static List<Event> expire(long now, InventoryState state) {
+    private static void expire(long now, InventoryState state, EventBuffer out) {
         long[] due = new long[Limits.MAX_EXPIRIES_PER_COMMAND];
         int[] count = {0};
         state.forEachDue(now, (orderId, expiresAt) -> {
@@ -389,48 +509,47 @@ public final class Inventory {
             return count[0] < due.length;
         });
         if (count[0] == 0) {
-            return List.of();
+            return;
         }
         PendingState pending = new PendingState(state);
-        List<Event> events = new ArrayList<>(count[0]);
         for (int i = 0; i < count[0]; i++) {
             Order order = pending.order(due[i]);
-            Event expired = new ReservationExpired(order.orderId(), giveBack(order, pending));
-            evolve(pending, expired);
-            events.add(expired);
+            int at = out.size();
+            out.reservationExpired(order.orderId());
+            giveBack(order, pending, out);
+            evolve(pending, out, at);
         }
-        return List.copyOf(events);
     }
 
-    /** The changes that return an order's units to stock and take them off its customer. */
-    private static List<LineChange> giveBack(Order order, InventoryState state) {
+    /** Writes the changes that return an order's units to stock and take them off its customer. */
+    private static void giveBack(Order order, InventoryState state, EventBuffer out) {
         List<Line> lines = order.lines();
-        LineChange[] changes = new LineChange[lines.size()];
-        for (int i = 0; i < changes.length; i++) {
+        int first = out.lineCount();
+        for (int i = 0; i < lines.size(); i++) {
             Line line = lines.get(i);
             long units = -1;
-            for (int j = 0; j < i; j++) {
-                if (changes[j].sku() == line.sku()) {
-                    units = changes[j].customerUnits();
+            for (int j = first; j < first + i; j++) {
+                if (out.lineSku(j) == line.sku()) {
+                    units = out.lineCustomerUnits(j);
                 }
             }
             if (units < 0) {
                 units = state.customerUnits(order.customer(), line.sku());
             }
-            changes[i] = new LineChange(line.sku(), line.warehouse(), line.quantity(),
+            out.lineChange(line.sku(), line.warehouse(), line.quantity(),
                     state.available(line.sku(), line.warehouse()) + line.quantity(), units - line.quantity());
         }
-        return List.of(changes);
     }
 
     // ---- batches ----
 
-    private static List<Event> batch(Batch c, long now, InventoryState state) {
+    private static void batch(Batch c, long now, InventoryState state, EventBuffer out) {
         Reason invalid = checkBatchShape(c, 1, new int[1]);
         if (invalid != null) {
-            return reject(invalid, NO_REF);
+            out.rejected(invalid, NO_REF);
+            return;
         }
-        return decideMembers(c, now, state);
+        decideMembers(c, now, state, out);
     }
 
     private static Reason checkBatchShape(Batch batch, int depth, int[] total) {
@@ -454,77 +573,48 @@ public final class Inventory {
         return null;
     }
 
-    private static List<Event> decideMembers(Batch c, long now, InventoryState state) {
+    /**
+     * Decides a batch's members in order, each against the state the earlier ones left, writing their events
+     * after {@code out}'s current end. An atomic batch whose member is rejected takes every event of the batch
+     * back and writes one {@link BatchAborted}; a batch whose events outgrow a decision's limits takes them
+     * back and writes one {@link Rejected}.
+     */
+    private static void decideMembers(Batch c, long now, InventoryState state, EventBuffer out) {
         PendingState pending = new PendingState(state);
-        List<Event> events = new ArrayList<>();
-        int lineChanges = 0;
+        long start = out.mark();
         List<Command> members = c.commands();
         for (int i = 0; i < members.size(); i++) {
             Command member = members.get(i);
-            List<Event> decided = member instanceof Batch nested
-                    ? decideMembers(nested, now, pending)
-                    : decide(member, now, pending);
+            long memberStart = out.mark();
+            if (member instanceof Batch nested) {
+                decideMembers(nested, now, pending, out);
+            } else {
+                decide(member, now, pending, out);
+            }
+            int firstOfMember = EventBuffer.firstEventSince(memberStart);
             if (c.mode() == Batch.Mode.ATOMIC) {
-                Rejection rejection = firstRejection(decided);
-                if (rejection != null) {
-                    return List.of(new BatchAborted(i, rejection.reason(), ref(rejection)));
+                int rejection = out.firstRejectionFrom(firstOfMember);
+                if (rejection >= 0) {
+                    Reason reason = out.rejectionReason(rejection);
+                    long ref = out.rejectionRef(rejection);
+                    out.resetTo(start);
+                    out.batchAborted(i, reason, ref);
+                    return;
                 }
             }
-            evolveAll(pending, decided);
-            events.addAll(decided);
-            lineChanges += lineChanges(decided);
-            if (events.size() > Limits.MAX_EVENTS_PER_COMMAND || lineChanges > Limits.MAX_LINE_CHANGES_PER_COMMAND) {
-                return reject(Reason.BATCH_TOO_LARGE, NO_REF);
+            evolveFrom(pending, out, firstOfMember);
+            if (out.eventsSince(start) > Limits.MAX_EVENTS_PER_COMMAND
+                    || out.linesSince(start) > Limits.MAX_LINE_CHANGES_PER_COMMAND) {
+                out.resetTo(start);
+                out.rejected(Reason.BATCH_TOO_LARGE, NO_REF);
+                return;
             }
         }
-        return List.copyOf(events);
-    }
-
-    /** How many line changes {@code events} carry. */
-    private static int lineChanges(List<Event> events) {
-        int changes = 0;
-        for (int i = 0; i < events.size(); i++) {
-            changes += switch (events.get(i)) {
-                case PurchaseAccepted e -> e.lines().size();
-                case StockReserved e -> e.lines().size();
-                case ReservationReleased e -> e.lines().size();
-                case ReservationExpired e -> e.lines().size();
-                case PurchaseCancelled e -> e.lines().size();
-                case ProductListed e -> 0;
-                case StockReceived e -> 0;
-                case StockWrittenOff e -> 0;
-                case ReservationConfirmed e -> 0;
-                case AlreadyApplied e -> 0;
-                case Rejected e -> 0;
-                case BatchAborted e -> 0;
-            };
-        }
-        return changes;
-    }
-
-    private static Rejection firstRejection(List<Event> events) {
-        for (int i = 0; i < events.size(); i++) {
-            if (events.get(i) instanceof Rejection rejection) {
-                return rejection;
-            }
-        }
-        return null;
-    }
-
-    private static long ref(Rejection rejection) {
-        return switch (rejection) {
-            case Rejected r -> r.ref();
-            case BatchAborted b -> b.ref();
-        };
     }
 
     // ---- helpers ----
 
     private static boolean validQuantity(long quantity) {
         return quantity > 0 && quantity <= Limits.MAX_QUANTITY;
-    }
-
-    private static List<Event> reject(Reason reason, long ref) {
-        return List.of(new Rejected(reason, ref));
     }
 }

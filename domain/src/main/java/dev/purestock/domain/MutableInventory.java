@@ -1,5 +1,7 @@
 package dev.purestock.domain;
 
+import java.util.List;
+
 /**
  * The mutable side of the state port: what {@link Inventory#evolve} writes through. Implementations hold
  * no rules; they store what they are told.
@@ -17,6 +19,34 @@ public interface MutableInventory extends InventoryState {
 
     /** Stores an order or reservation, replacing any with the same id. */
     void putOrder(Order order);
+
+    /**
+     * Stores an order or reservation from its fields, replacing any with the same id: the row-level form of
+     * {@link #putOrder(Order)}, which builds no record where the store keeps orders in columns. {@code lines} is
+     * valid only during the call. The default builds the record.
+     */
+    default void putOrder(long orderId, long customer, OrderStatus status, OrderLines lines, long expiresAt,
+                          long fingerprint) {
+        Line[] copied = new Line[lines.count()];
+        for (int i = 0; i < copied.length; i++) {
+            copied[i] = new Line(lines.sku(i), lines.warehouse(i), lines.quantity(i));
+        }
+        putOrder(new Order(orderId, customer, status, List.of(copied), expiresAt, fingerprint));
+    }
+
+    /**
+     * Changes the status of a stored order, leaving the rest of it as it is. The default reads the order and
+     * stores it again.
+     *
+     * @throws IllegalStateException when no order has that id
+     */
+    default void putOrderStatus(long orderId, OrderStatus status) {
+        Order order = order(orderId);
+        if (order == null) {
+            throw new IllegalStateException("order " + orderId + " is not stored; its status cannot become " + status);
+        }
+        putOrder(order.withStatus(status));
+    }
 
     /** Records that a stock movement was applied, with its fingerprint. */
     void putMovement(long movementId, long fingerprint);

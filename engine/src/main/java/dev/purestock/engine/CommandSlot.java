@@ -1,15 +1,15 @@
 package dev.purestock.engine;
 
 import dev.purestock.domain.Command;
-import dev.purestock.domain.Event;
+import dev.purestock.domain.EventBuffer;
 
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * One preallocated, reused ring slot. What the submitter writes ({@link Request}) and what the stages
  * write ({@link Decision}) live in separate parts, so no stage overwrites its input. The completion stage
- * clears both parts, so a slot keeps no command, callback or event alive once answered.
+ * clears both parts, so a slot keeps no command or callback alive once answered; its event buffer stays, empty,
+ * for the next command.
  */
 final class CommandSlot {
     final Request request = new Request();
@@ -31,11 +31,11 @@ final class CommandSlot {
     static final class Request {
         Kind kind;
         Command command;
-        OutcomeCallback callback;
+        OutcomeViewCallback callback;
         CompletableFuture<Outcome> future;
         CompletableFuture<Long> control;
 
-        void command(Command newCommand, OutcomeCallback newCallback, CompletableFuture<Outcome> newFuture) {
+        void command(Command newCommand, OutcomeViewCallback newCallback, CompletableFuture<Outcome> newFuture) {
             kind = Kind.COMMAND;
             command = newCommand;
             callback = newCallback;
@@ -65,7 +65,11 @@ final class CommandSlot {
         boolean sequenced;
         long sequence;
         long time;
-        List<Event> events;
+        /**
+         * The events decided for the command, in primitive form; preallocated with the slot and reused, so
+         * deciding, journaling and answering a command builds no event record unless someone asks for one.
+         */
+        final EventBuffer events = new EventBuffer();
         /** The answer of a control slot: the last sequence a snapshot covers, or a digest. */
         long controlResult;
         /** Why a control slot failed, or {@code null}. */
@@ -73,7 +77,7 @@ final class CommandSlot {
 
         void clear() {
             sequenced = false;
-            events = null;
+            events.clear();
             controlFailure = null;
         }
     }

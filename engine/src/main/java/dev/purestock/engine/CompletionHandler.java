@@ -10,7 +10,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Stage 3, after every durability stage has passed the slot: updates the read model, answers the
- * caller, runs the registered consumers and clears the slot. A slot at or after a shard failure is
+ * caller, runs the registered consumers and clears the slot. Events stay in the slot's buffer: a
+ * {@link OutcomeViewCallback} reads them through a reused {@link OutcomeView}, and records are built (once per
+ * command) only for an {@link OutcomeCallback}, a future or a consumer. A slot at or after a shard failure is
  * answered with that failure instead, so nothing that was not made durable is ever acknowledged.
  *
  * <p>Callers' callbacks and consumers are isolated: one that throws is logged and counted, and the
@@ -24,6 +26,8 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
     private final ReadModel.Writer readModel;
     private final OutcomeConsumer[] consumers;
     private final AtomicLong isolatedFailures;
+    /** The one view every callback of this shard is handed, pointed at each outcome in turn. */
+    private final OutcomeView view = new OutcomeView();
 
     CompletionHandler(int shard, ShardHealth health, ReadModel.Writer readModel, List<OutcomeConsumer> consumers,
                       AtomicLong isolatedFailures) {
@@ -65,18 +69,29 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
             return;
         }
         readModel.apply(decision.sequence, decision.events);
-        Outcome outcome = request.future != null || consumers.length > 0
-                ? new Outcome(shard, decision.sequence, decision.time, decision.events)
-                : null;
+        view.wrap(shard, decision.sequence, decision.time, decision.events);
+        try {
+            answer(request, decision);
+        } finally {
+            view.release();
+        }
+    }
+
+    /** Answers through the view; the records are built once, and only if a callback, future or consumer asks. */
+    private void answer(CommandSlot.Request request, CommandSlot.Decision decision) {
         if (request.callback != null) {
             try {
-                request.callback.onOutcome(shard, decision.sequence, decision.time, decision.events);
+                request.callback.onOutcome(view);
             } catch (VirtualMachineError e) {
                 throw e;
             } catch (Throwable e) {
                 isolated("the callback of command sequence " + decision.sequence, e);
             }
         }
+        if (request.future == null && consumers.length == 0) {
+            return;
+        }
+        Outcome outcome = view.toOutcome();
         if (request.future != null) {
             request.future.complete(outcome);
         }

@@ -2,8 +2,7 @@ package dev.purestock.engine;
 
 import com.lmax.disruptor.EventHandler;
 import dev.purestock.domain.Command;
-import dev.purestock.domain.Event;
-import dev.purestock.domain.Event.Rejected;
+import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.Reason;
@@ -11,13 +10,13 @@ import dev.purestock.domain.StateDigest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
  * Stage 1: the only writer of a shard's decision state. For each command it assigns the next gap-free
  * sequence, stamps the time (the clock, but never earlier than the previous command's time), asks the
- * pure domain to decide, applies the events to the store and leaves them in the slot. It performs no
+ * pure domain to decide into the slot's preallocated {@link EventBuffer}, and applies the events to the store
+ * from there, leaving them in the slot for the stages after it; it builds no event record. It performs no
  * I/O except the snapshots it is asked for between two commands.
  *
  * <p>A {@code decide} that throws changed nothing, so the command is answered with
@@ -72,22 +71,20 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
     private void decide(Command command, CommandSlot.Decision decision, long ringSequence) {
         long now = Math.max(clock.getAsLong(), lastTime);
         long sequence = nextSequence;
-        List<Event> events;
+        EventBuffer events = decision.events;
+        events.clear();
         try {
-            events = Inventory.decide(command, now, store);
-            if (events == null) {
-                throw new IllegalStateException("decide returned no event list");
-            }
+            Inventory.decide(command, now, store, events);
         } catch (RuntimeException e) {
             LOG.error("shard {}: deciding command sequence {} ({}) failed; it is rejected with {}",
                     shard, sequence, command, Reason.INTERNAL_ERROR, e);
-            events = List.of(new Rejected(Reason.INTERNAL_ERROR, ShardRouter.ref(command)));
+            events.clear();
+            events.rejected(Reason.INTERNAL_ERROR, ShardRouter.ref(command));
         }
         nextSequence = sequence + 1;
         lastTime = now;
         decision.sequence = sequence;
         decision.time = now;
-        decision.events = events;
         decision.sequenced = true;
         try {
             Inventory.evolveAll(store, events);

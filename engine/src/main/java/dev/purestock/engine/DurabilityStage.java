@@ -1,6 +1,7 @@
 package dev.purestock.engine;
 
 import dev.purestock.domain.Command;
+import dev.purestock.domain.DecidedEvents;
 import dev.purestock.domain.Event;
 
 import java.util.List;
@@ -27,6 +28,19 @@ public interface DurabilityStage extends AutoCloseable {
      */
     void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch)
             throws Exception;
+
+    /**
+     * One decided command, its events read where the decision stage wrote them: what the engine calls. A
+     * stage that can read the events in primitive form (a journal encoding them to bytes) overrides this and
+     * builds no record; the default builds the records and calls
+     * {@link #onDecided(long, long, Command, List, boolean)}.
+     *
+     * @param events what the domain decided; valid only during the call, and only to be read
+     */
+    default void onDecided(long sequence, long time, Command command, DecidedEvents events, boolean endOfBatch)
+            throws Exception {
+        onDecided(sequence, time, command, events.toEvents(), endOfBatch);
+    }
 
     /** Releases the stage's resources. Called once, after the last {@link #onDecided}. */
     @Override

@@ -2,6 +2,7 @@ package dev.purestock.engine;
 
 import dev.purestock.domain.Line;
 import dev.purestock.domain.Order;
+import dev.purestock.domain.OrderLines;
 import dev.purestock.domain.OrderStatus;
 
 import java.util.Arrays;
@@ -43,6 +44,7 @@ final class OrderColumns {
     private long[][] lineSku = new long[0][];
     private int[][] lineWarehouse = new int[0][];
     private long[][] lineQuantity = new long[0][];
+    private final RecordLines recordLines = new RecordLines();
     private int rows;
     private int lines;
 
@@ -79,27 +81,51 @@ final class OrderColumns {
 
     /** Stores {@code order}, replacing the one with the same id. */
     void put(Order order) {
+        put(order.orderId(), order.customer(), order.status(), recordLines.of(order.lines()), order.expiresAt(),
+                order.fingerprint());
+    }
+
+    /**
+     * Stores an order from its fields, replacing the one with the same id: {@link #put(Order)} without the
+     * record. {@code orderLines} is read only during the call.
+     */
+    void put(long id, long orderCustomer, OrderStatus orderStatus, OrderLines orderLines, long orderExpiresAt,
+             long orderFingerprint) {
         if (rows == Integer.MAX_VALUE - 1) {
             throw new IllegalStateException("the order book is full at " + rows + " orders");
         }
-        int existing = rowOf.putIfAbsent(order.orderId(), rows);
+        int existing = rowOf.putIfAbsent(id, rows);
         int row;
         if (existing == OrderIndex.NO_ROW) {
             row = newRow();
-            orderId[row >>> chunkShift][row & chunkMask] = order.orderId();
-            writeLines(row, order.lines());
+            orderId[row >>> chunkShift][row & chunkMask] = id;
+            writeLines(row, orderLines);
         } else {
             row = existing;
-            if (!sameLines(row, order.lines())) {
-                writeLines(row, order.lines());
+            if (!sameLines(row, orderLines)) {
+                writeLines(row, orderLines);
             }
         }
         int chunk = row >>> chunkShift;
         int at = row & chunkMask;
-        customer[chunk][at] = order.customer();
-        status[chunk][at] = (byte) order.status().code();
-        expiresAt[chunk][at] = order.expiresAt();
-        fingerprint[chunk][at] = order.fingerprint();
+        customer[chunk][at] = orderCustomer;
+        status[chunk][at] = (byte) orderStatus.code();
+        expiresAt[chunk][at] = orderExpiresAt;
+        fingerprint[chunk][at] = orderFingerprint;
+    }
+
+    /**
+     * Changes the status of a stored order in place.
+     *
+     * @return whether an order with that id was stored
+     */
+    boolean putStatus(long id, OrderStatus orderStatus) {
+        int row = rowOf.get(id);
+        if (row == OrderIndex.NO_ROW) {
+            return false;
+        }
+        status[row >>> chunkShift][row & chunkMask] = (byte) orderStatus.code();
+        return true;
     }
 
     /** Visits every order, in the order they were first stored. */
@@ -181,8 +207,8 @@ final class OrderColumns {
         lineQuantity[chunk] = new long[size];
     }
 
-    private void writeLines(int row, List<Line> orderLines) {
-        int count = orderLines.size();
+    private void writeLines(int row, OrderLines orderLines) {
+        int count = orderLines.count();
         int chunk = row >>> chunkShift;
         int at = row & chunkMask;
         if (count > Byte.MAX_VALUE) {
@@ -198,30 +224,29 @@ final class OrderColumns {
             if (lineChunk == lineSku.length || lineSku[lineChunk] == null) {
                 addLineChunk(lineChunk);
             }
-            Line line = orderLines.get(i);
             int lineAt = index & chunkMask;
-            lineSku[lineChunk][lineAt] = line.sku();
-            lineWarehouse[lineChunk][lineAt] = line.warehouse();
-            lineQuantity[lineChunk][lineAt] = line.quantity();
+            lineSku[lineChunk][lineAt] = orderLines.sku(i);
+            lineWarehouse[lineChunk][lineAt] = orderLines.warehouse(i);
+            lineQuantity[lineChunk][lineAt] = orderLines.quantity(i);
         }
         firstLine[chunk][at] = lines;
         lineCount[chunk][at] = (byte) count;
         lines += count;
     }
 
-    private boolean sameLines(int row, List<Line> orderLines) {
+    private boolean sameLines(int row, OrderLines orderLines) {
         int chunk = row >>> chunkShift;
         int at = row & chunkMask;
         int first = firstLine[chunk][at];
-        if (lineCount[chunk][at] != orderLines.size()) {
+        if (lineCount[chunk][at] != orderLines.count()) {
             return false;
         }
-        for (int i = 0; i < orderLines.size(); i++) {
-            Line line = orderLines.get(i);
+        for (int i = 0; i < orderLines.count(); i++) {
             int lineChunk = (first + i) >>> chunkShift;
             int lineAt = (first + i) & chunkMask;
-            if (lineSku[lineChunk][lineAt] != line.sku() || lineWarehouse[lineChunk][lineAt] != line.warehouse()
-                    || lineQuantity[lineChunk][lineAt] != line.quantity()) {
+            if (lineSku[lineChunk][lineAt] != orderLines.sku(i)
+                    || lineWarehouse[lineChunk][lineAt] != orderLines.warehouse(i)
+                    || lineQuantity[lineChunk][lineAt] != orderLines.quantity(i)) {
                 return false;
             }
         }
@@ -239,5 +264,35 @@ final class OrderColumns {
             byCode[s.code()] = s;
         }
         return byCode;
+    }
+
+    /** A record's lines seen as {@link OrderLines}, reused for every {@link #put(Order)}. */
+    private static final class RecordLines implements OrderLines {
+        private List<Line> lines;
+
+        RecordLines of(List<Line> orderLines) {
+            this.lines = orderLines;
+            return this;
+        }
+
+        @Override
+        public int count() {
+            return lines.size();
+        }
+
+        @Override
+        public long sku(int i) {
+            return lines.get(i).sku();
+        }
+
+        @Override
+        public int warehouse(int i) {
+            return lines.get(i).warehouse();
+        }
+
+        @Override
+        public long quantity(int i) {
+            return lines.get(i).quantity();
+        }
     }
 }

@@ -5,14 +5,16 @@ import dev.purestock.domain.Event;
 import java.util.List;
 
 /**
- * Receives the answer to one submitted command, exactly once: either {@link #onOutcome} or
- * {@link #onFailure}. Called on the shard's completion thread (or on the submitting thread when the
- * engine answers without sequencing), so it must be quick and must not block.
+ * Receives the answer to one submitted command, exactly once, with the events as records: either
+ * {@link #onOutcome(int, long, long, List)} or {@link #onFailure}. Called on the shard's completion thread (or
+ * on the submitting thread when the engine answers without sequencing), so it must be quick and must not
+ * block.
  *
- * <p>This is the engine's allocation-free answer path: the fields arrive as arguments, no
- * {@link Outcome} or future is created, and one callback object may be reused for every submission.
+ * <p>No {@link Outcome} or future is created, and one callback object may be reused for every submission,
+ * but the event records are built for each answer. Where that matters, implement
+ * {@link OutcomeViewCallback} instead: it reads the same answer from a reused view and allocates nothing.
  */
-public interface OutcomeCallback {
+public interface OutcomeCallback extends OutcomeViewCallback {
 
     /**
      * The command was sequenced and its events are durable.
@@ -25,9 +27,9 @@ public interface OutcomeCallback {
      */
     void onOutcome(int shard, long sequence, long time, List<Event> events);
 
-    /**
-     * The engine could not answer: it stopped on a failure ({@link EngineStoppedException}) or was closed
-     * ({@link EngineClosedException}) before the command was sequenced.
-     */
-    void onFailure(Throwable cause);
+    /** Builds the event records and calls {@link #onOutcome(int, long, long, List)}. */
+    @Override
+    default void onOutcome(OutcomeView outcome) {
+        onOutcome(outcome.shard(), outcome.sequence(), outcome.time(), outcome.events());
+    }
 }

@@ -2,6 +2,8 @@ package dev.purestock.engine;
 
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.Order;
+import dev.purestock.domain.OrderLines;
+import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Product;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -157,6 +159,19 @@ public final class PrimitiveInventoryStore implements InventoryStore {
     @Override
     public void putOrder(Order order) {
         orders.put(order);
+    }
+
+    @Override
+    public void putOrder(long orderId, long customer, OrderStatus status, OrderLines lines, long expiresAt,
+                         long fingerprint) {
+        orders.put(orderId, customer, status, lines, expiresAt, fingerprint);
+    }
+
+    @Override
+    public void putOrderStatus(long orderId, OrderStatus status) {
+        if (!orders.putStatus(orderId, status)) {
+            throw new IllegalStateException("order " + orderId + " is not stored; its status cannot become " + status);
+        }
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.dsl.ProducerType;
 import dev.purestock.domain.Command;
+import dev.purestock.domain.DecidedEvents;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.Event.Rejected;
 import dev.purestock.domain.Limits;
@@ -38,7 +39,8 @@ import java.util.function.LongSupplier;
  * }</pre>
  *
  * <p>Ways to submit: {@link #submit(Command)} (a future; waits for ring space),
- * {@link #submit(Command, OutcomeCallback)} (a callback; waits for ring space; the allocation-free path
+ * {@link #submit(Command, OutcomeViewCallback)} (a callback; waits for ring space; with an
+ * {@link OutcomeViewCallback} the garbage-free path
  * for hot callers), {@link #trySubmit} (never waits: reports {@link SubmitResult#RING_FULL} instead) and
  * {@link #submitAll} (claims ring slots for consecutive commands of a shard at once). Every submitted
  * command is answered exactly once. Commands are routed to shards by {@link ShardRouter}'s rules.
@@ -71,13 +73,21 @@ import java.util.function.LongSupplier;
  */
 public final class PurestockEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PurestockEngine.class);
-    private static final DurabilityStage NO_STAGE = (sequence, time, command, events, endOfBatch) -> {
+    /** The stage of a journal or replication left unconfigured: it reads nothing, so it builds no record either. */
+    private static final DurabilityStage NO_STAGE = new DurabilityStage() {
+        @Override
+        public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch) {
+        }
+
+        @Override
+        public void onDecided(long sequence, long time, Command command, DecidedEvents events, boolean endOfBatch) {
+        }
     };
     private static final Command EXPIRE_RESERVATIONS = new Command.ExpireReservations();
     /** Answers of the timer's expiries go nowhere: consumers see them, and a stop is in {@link #failure()}. */
-    private static final OutcomeCallback NO_ANSWER = new OutcomeCallback() {
+    private static final OutcomeViewCallback NO_ANSWER = new OutcomeViewCallback() {
         @Override
-        public void onOutcome(int shard, long sequence, long time, List<Event> events) {
+        public void onOutcome(OutcomeView outcome) {
         }
 
         @Override
@@ -180,11 +190,13 @@ public final class PurestockEngine implements AutoCloseable {
 
     /**
      * Submits a command, waiting for ring space if the ring is full, and answers through {@code callback}
-     * (exactly once; {@link OutcomeCallback#onFailure} when the engine is stopped or closed, or with an
+     * (exactly once; {@link OutcomeViewCallback#onFailure} when the engine is stopped or closed, or with an
      * {@link IllegalStateException} when called on one of the engine's stage threads while the ring is full).
-     * The engine allocates nothing for this call: reuse one callback for many submissions.
+     * With an {@link OutcomeViewCallback} that reads only the view, the engine allocates nothing for this
+     * call once warm (the command record is the caller's); an {@link OutcomeCallback} gets the event records,
+     * built for it. Reuse one callback for many submissions.
      */
-    public void submit(Command command, OutcomeCallback callback) {
+    public void submit(Command command, OutcomeViewCallback callback) {
         dispatch(command, Objects.requireNonNull(callback, "callback"), null, true);
     }
 
@@ -194,7 +206,7 @@ public final class PurestockEngine implements AutoCloseable {
      * @return {@link SubmitResult#SUBMITTED} when the callback will be called exactly once; otherwise
      *     why not, and the callback will not be called
      */
-    public SubmitResult trySubmit(Command command, OutcomeCallback callback) {
+    public SubmitResult trySubmit(Command command, OutcomeViewCallback callback) {
         return dispatch(command, Objects.requireNonNull(callback, "callback"), null, false);
     }
 
@@ -379,7 +391,7 @@ public final class PurestockEngine implements AutoCloseable {
         }
     }
 
-    private SubmitResult dispatch(Command command, OutcomeCallback callback, CompletableFuture<Outcome> future,
+    private SubmitResult dispatch(Command command, OutcomeViewCallback callback, CompletableFuture<Outcome> future,
                                   boolean wait) {
         Objects.requireNonNull(command, "command");
         if (!intake.enter()) {
@@ -399,7 +411,7 @@ public final class PurestockEngine implements AutoCloseable {
         }
     }
 
-    private SubmitResult dispatchRouted(int route, Command command, OutcomeCallback callback,
+    private SubmitResult dispatchRouted(int route, Command command, OutcomeViewCallback callback,
                                         CompletableFuture<Outcome> future, boolean wait) {
         if (route >= 0) {
             if (publish(shards[route].ring(), command, callback, future, wait)) {
@@ -419,7 +431,7 @@ public final class PurestockEngine implements AutoCloseable {
     }
 
     /** Answers {@code command} with a rejection for {@code reason} without sequencing it. */
-    private SubmitResult answerUnsequenced(Reason reason, Command command, OutcomeCallback callback,
+    private SubmitResult answerUnsequenced(Reason reason, Command command, OutcomeViewCallback callback,
                                            CompletableFuture<Outcome> future) {
         List<Event> events = List.of(new Rejected(reason, ShardRouter.ref(command)));
         answer(callback, future, Outcome.NOT_SEQUENCED, Outcome.NOT_SEQUENCED, clock.getAsLong(), events);
@@ -433,7 +445,7 @@ public final class PurestockEngine implements AutoCloseable {
      * @return whether the command was published; {@code false} when the ring was full and the caller may
      *     not wait (a {@code trySubmit}, or a stage thread)
      */
-    private boolean publish(RingBuffer<CommandSlot> ring, Command command, OutcomeCallback callback,
+    private boolean publish(RingBuffer<CommandSlot> ring, Command command, OutcomeViewCallback callback,
                             CompletableFuture<Outcome> future, boolean wait) {
         long sequence;
         if (wait && !onStageThread()) {
@@ -483,7 +495,7 @@ public final class PurestockEngine implements AutoCloseable {
         return true;
     }
 
-    private SubmitResult broadcast(Command command, OutcomeCallback callback, CompletableFuture<Outcome> future,
+    private SubmitResult broadcast(Command command, OutcomeViewCallback callback, CompletableFuture<Outcome> future,
                                    boolean wait) {
         Broadcast broadcast = new Broadcast(shards.length, callback, future);
         if (wait && !onStageThread()) {
@@ -567,17 +579,19 @@ public final class PurestockEngine implements AutoCloseable {
         }
     }
 
-    private static void answer(OutcomeCallback callback, CompletableFuture<Outcome> future, int shard, long sequence,
-                               long time, List<Event> events) {
-        if (callback != null) {
-            callback.onOutcome(shard, sequence, time, events);
+    private static void answer(OutcomeViewCallback callback, CompletableFuture<Outcome> future, int shard,
+                               long sequence, long time, List<Event> events) {
+        if (callback instanceof OutcomeCallback recordCallback) {
+            recordCallback.onOutcome(shard, sequence, time, events);
+        } else if (callback != null) {
+            callback.onOutcome(OutcomeView.of(shard, sequence, time, events));
         }
         if (future != null) {
             future.complete(new Outcome(shard, sequence, time, events));
         }
     }
 
-    private static void refuse(OutcomeCallback callback, CompletableFuture<Outcome> future, RuntimeException cause) {
+    private static void refuse(OutcomeViewCallback callback, CompletableFuture<Outcome> future, RuntimeException cause) {
         if (callback != null) {
             callback.onFailure(cause);
         }
@@ -588,14 +602,14 @@ public final class PurestockEngine implements AutoCloseable {
 
     /** Collects the answers of a command sent to every shard into one. */
     private static final class Broadcast implements OutcomeCallback {
-        private final OutcomeCallback callback;
+        private final OutcomeViewCallback callback;
         private final CompletableFuture<Outcome> future;
         private final List<List<Event>> perShard;
         private int pending;
         private long time = Long.MIN_VALUE;
         private boolean done;
 
-        Broadcast(int shards, OutcomeCallback callback, CompletableFuture<Outcome> future) {
+        Broadcast(int shards, OutcomeViewCallback callback, CompletableFuture<Outcome> future) {
             this.callback = callback;
             this.future = future;
             this.perShard = new ArrayList<>(Collections.nCopies(shards, List.of()));

@@ -1,5 +1,6 @@
 package dev.purestock.engine;
 
+import dev.purestock.domain.DecidedEvents;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.Event.AlreadyApplied;
 import dev.purestock.domain.Event.BatchAborted;
@@ -13,10 +14,12 @@ import dev.purestock.domain.Event.ReservationReleased;
 import dev.purestock.domain.Event.StockReceived;
 import dev.purestock.domain.Event.StockReserved;
 import dev.purestock.domain.Event.StockWrittenOff;
+import dev.purestock.domain.EventSink;
 import dev.purestock.domain.InventoryState;
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.LineChange;
 import dev.purestock.domain.OrderStatus;
+import dev.purestock.domain.Reason;
 import org.agrona.collections.Long2ObjectHashMap;
 
 import java.util.List;
@@ -127,6 +130,7 @@ public final class ReadModel {
     final class Writer {
         private final int shard;
         private final Long2ObjectHashMap<AtomicLong> cells = new Long2ObjectHashMap<>();
+        private final EventSink applier = new Applier();
         private long live;
 
         private Writer(int shard) {
@@ -144,6 +148,12 @@ public final class ReadModel {
             });
             liveReservations.set(shard, live);
             lastSequence.set(shard, lastSequenceIncluded);
+        }
+
+        /** Applies one command's events, read where the decision stage left them; allocates nothing. */
+        void apply(long sequence, DecidedEvents events) {
+            events.writeTo(applier);
+            lastSequence.lazySet(shard, sequence);
         }
 
         void apply(long sequence, List<Event> events) {
@@ -221,6 +231,76 @@ public final class ReadModel {
 
         private void status(long orderId, OrderStatus status) {
             orders[shard].put(orderId, (byte) status.code());
+        }
+
+        /** {@link #apply(Event)} for events in primitive form: the same updates, call for call. */
+        private final class Applier implements EventSink {
+            @Override
+            public void productListed(long sku, long perCustomerLimit) {
+            }
+
+            @Override
+            public void stockReceived(long movementId, long sku, int warehouse, long quantity, long available,
+                                      long fingerprint) {
+                position(sku, warehouse, available);
+            }
+
+            @Override
+            public void stockWrittenOff(long movementId, long sku, int warehouse, long quantity, long available,
+                                        long fingerprint) {
+                position(sku, warehouse, available);
+            }
+
+            @Override
+            public void purchaseAccepted(long orderId, long customer, long fingerprint) {
+                status(orderId, OrderStatus.PURCHASED);
+            }
+
+            @Override
+            public void stockReserved(long orderId, long customer, long expiresAt, long fingerprint) {
+                status(orderId, OrderStatus.RESERVED);
+                countLive(1);
+            }
+
+            @Override
+            public void reservationConfirmed(long orderId) {
+                status(orderId, OrderStatus.CONFIRMED);
+                countLive(-1);
+            }
+
+            @Override
+            public void reservationReleased(long orderId) {
+                status(orderId, OrderStatus.RELEASED);
+                countLive(-1);
+            }
+
+            @Override
+            public void reservationExpired(long orderId) {
+                status(orderId, OrderStatus.EXPIRED);
+                countLive(-1);
+            }
+
+            @Override
+            public void purchaseCancelled(long orderId) {
+                status(orderId, OrderStatus.CANCELLED);
+            }
+
+            @Override
+            public void lineChange(long sku, int warehouse, long quantity, long available, long customerUnits) {
+                position(sku, warehouse, available);
+            }
+
+            @Override
+            public void alreadyApplied(long id) {
+            }
+
+            @Override
+            public void rejected(Reason reason, long ref) {
+            }
+
+            @Override
+            public void batchAborted(int index, Reason reason, long ref) {
+            }
         }
     }
 }

@@ -2,6 +2,8 @@ package dev.purestock.engine;
 
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.Order;
+import dev.purestock.domain.OrderLines;
+import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Product;
 
 import java.util.function.Consumer;
@@ -58,6 +60,17 @@ class DelegatingStore implements InventoryStore {
     @Override
     public void putOrder(Order order) {
         target.putOrder(order);
+    }
+
+    @Override
+    public void putOrder(long orderId, long customer, OrderStatus status, OrderLines lines, long expiresAt,
+                         long fingerprint) {
+        target.putOrder(orderId, customer, status, lines, expiresAt, fingerprint);
+    }
+
+    @Override
+    public void putOrderStatus(long orderId, OrderStatus status) {
+        target.putOrderStatus(orderId, status);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.purestock.engine;
 
 import dev.purestock.domain.Event;
+import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryState;
 import dev.purestock.domain.MapInventoryStore;
@@ -38,6 +39,34 @@ class PrimitiveInventoryStoreTest {
                 assertEquals(due(reference, now + 100), due(primitive, now + 100), "due reservations");
             }
         });
+    }
+
+    @Test
+    void applyingFromAReusedEventBufferGivesTheStateThatApplyingRecordsGivesTheReference() {
+        qt().withExamples(300).forAll(CommandGenerators.timedSequences()).checkAssert(run -> {
+            MapInventoryStore reference = new MapInventoryStore();
+            PrimitiveInventoryStore primitive = new PrimitiveInventoryStore(4);
+            EventBuffer buffer = new EventBuffer();
+            long now = 1_000;
+            for (CommandGenerators.TimedCommand timed : run) {
+                now += timed.step();
+                List<Event> expected = Inventory.decide(timed.command(), now, reference);
+                buffer.clear();
+                Inventory.decide(timed.command(), now, primitive, buffer);
+                assertEquals(expected, buffer.toEvents(), () -> "events of " + timed.command());
+                Inventory.evolveAll(reference, expected);
+                Inventory.evolveAll(primitive, buffer);
+                assertEquals(StateDigest.of(reference), StateDigest.of(primitive), () -> "digest after " + timed.command());
+                assertEquals(due(reference, now + 100), due(primitive, now + 100), "due reservations");
+            }
+        });
+    }
+
+    @Test
+    void changingTheStatusOfAnOrderNeverStoredIsRefused() {
+        PrimitiveInventoryStore store = new PrimitiveInventoryStore();
+        assertThrows(IllegalStateException.class, () -> store.putOrderStatus(5, OrderStatus.CANCELLED));
+        assertNull(store.order(5));
     }
 
     private static List<Long> due(InventoryState state, long now) {

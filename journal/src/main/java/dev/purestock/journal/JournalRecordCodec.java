@@ -1,7 +1,9 @@
 package dev.purestock.journal;
 
 import dev.purestock.domain.Command;
+import dev.purestock.domain.DecidedEvents;
 import dev.purestock.domain.Event;
+import dev.purestock.domain.EventSink;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.LineChange;
 import dev.purestock.domain.Limits;
@@ -39,6 +41,7 @@ public final class JournalRecordCodec {
     private byte[] buffer = new byte[512];
     private int position;
     private long encodingSequence;
+    private final EventEncoder eventEncoder = new EventEncoder();
 
     /** The buffer that {@link #encode} wrote into; valid up to the returned length until the next encode. */
     public byte[] buffer() {
@@ -59,21 +62,42 @@ public final class JournalRecordCodec {
      *                                  more than 65535 events; nothing is written then
      */
     public int encode(long sequence, long time, Command command, List<Event> events) {
+        begin(sequence, time, command, events.size());
+        for (int i = 0; i < events.size(); i++) {
+            eventEncoder.write(events.get(i));
+        }
+        return finish();
+    }
+
+    /**
+     * Encodes one record from events in primitive form, as the engine's decision stage leaves them: the same
+     * bytes that {@link #encode(long, long, Command, List)} writes for their records, with no record built.
+     *
+     * @return the record's length in bytes
+     * @throws IllegalArgumentException as {@link #encode(long, long, Command, List)} does
+     */
+    public int encode(long sequence, long time, Command command, DecidedEvents events) {
+        begin(sequence, time, command, events.size());
+        events.writeTo(eventEncoder);
+        return finish();
+    }
+
+    private void begin(long sequence, long time, Command command, int eventCount) {
         encodingSequence = sequence;
-        if (events.size() > 0xFFFF) {
-            throw new IllegalArgumentException("journal record seq " + sequence + " would hold " + events.size()
+        if (eventCount > 0xFFFF) {
+            throw new IllegalArgumentException("journal record seq " + sequence + " would hold " + eventCount
                     + " events, more than the 65535 a record holds; the domain caps a decision at "
                     + Limits.MAX_EVENTS_PER_COMMAND + " events");
         }
         position = HEADER_LENGTH;
         putShort(VERSION_OFFSET, CURRENT_VERSION);
-        putShort(EVENT_COUNT_OFFSET, events.size());
+        putShort(EVENT_COUNT_OFFSET, eventCount);
         putLong(SEQUENCE_OFFSET, sequence);
         putLong(TIME_OFFSET, time);
         writeCommand(command);
-        for (int i = 0; i < events.size(); i++) {
-            writeEvent(events.get(i));
-        }
+    }
+
+    private int finish() {
         int length = position + CHECKSUM_LENGTH;
         ensure(CHECKSUM_LENGTH);
         putInt(LENGTH_OFFSET, length);
@@ -236,63 +260,134 @@ public final class JournalRecordCodec {
         }
     }
 
-    private void writeEvent(Event event) {
-        switch (event) {
-            case Event.ProductListed e -> {
-                tag(PRODUCT_LISTED);
-                int64(e.sku());
-                int64(e.perCustomerLimit());
+    /**
+     * Writes events in the layout of {@link JournalRecordDescriptor}, whichever form they come in: records
+     * through {@link EventSink#write(Event)}, a buffer through {@link DecidedEvents#writeTo}. An event with line
+     * changes writes its count as zero and counts up in place as each change follows.
+     */
+    private final class EventEncoder implements EventSink {
+        private int countAt = -1;
+
+        @Override
+        public void productListed(long sku, long perCustomerLimit) {
+            event(PRODUCT_LISTED);
+            int64(sku);
+            int64(perCustomerLimit);
+        }
+
+        @Override
+        public void stockReceived(long movementId, long sku, int warehouse, long quantity, long available,
+                                  long fingerprint) {
+            event(STOCK_RECEIVED);
+            stockMovement(movementId, sku, warehouse, quantity, available, fingerprint);
+        }
+
+        @Override
+        public void stockWrittenOff(long movementId, long sku, int warehouse, long quantity, long available,
+                                    long fingerprint) {
+            event(STOCK_WRITTEN_OFF);
+            stockMovement(movementId, sku, warehouse, quantity, available, fingerprint);
+        }
+
+        private void stockMovement(long movementId, long sku, int warehouse, long quantity, long available,
+                                   long fingerprint) {
+            int64(movementId);
+            int64(sku);
+            uint16(warehouse);
+            int64(quantity);
+            int64(available);
+            int64(fingerprint);
+        }
+
+        @Override
+        public void purchaseAccepted(long orderId, long customer, long fingerprint) {
+            event(PURCHASE_ACCEPTED);
+            int64(orderId);
+            int64(customer);
+            int64(fingerprint);
+            openChanges();
+        }
+
+        @Override
+        public void stockReserved(long orderId, long customer, long expiresAt, long fingerprint) {
+            event(STOCK_RESERVED);
+            int64(orderId);
+            int64(customer);
+            int64(expiresAt);
+            int64(fingerprint);
+            openChanges();
+        }
+
+        @Override
+        public void reservationConfirmed(long orderId) {
+            event(RESERVATION_CONFIRMED);
+            int64(orderId);
+        }
+
+        @Override
+        public void reservationReleased(long orderId) {
+            event(RESERVATION_RELEASED);
+            int64(orderId);
+            openChanges();
+        }
+
+        @Override
+        public void reservationExpired(long orderId) {
+            event(RESERVATION_EXPIRED);
+            int64(orderId);
+            openChanges();
+        }
+
+        @Override
+        public void purchaseCancelled(long orderId) {
+            event(PURCHASE_CANCELLED);
+            int64(orderId);
+            openChanges();
+        }
+
+        @Override
+        public void lineChange(long sku, int warehouse, long quantity, long available, long customerUnits) {
+            if (countAt < 0) {
+                throw new IllegalStateException("journal record seq " + encodingSequence
+                        + ": a line change must follow an event that carries lines");
             }
-            case Event.StockReceived e -> {
-                movement(STOCK_RECEIVED, e.movementId(), e.sku(), e.warehouse(), e.quantity());
-                int64(e.available());
-                int64(e.fingerprint());
-            }
-            case Event.StockWrittenOff e -> {
-                movement(STOCK_WRITTEN_OFF, e.movementId(), e.sku(), e.warehouse(), e.quantity());
-                int64(e.available());
-                int64(e.fingerprint());
-            }
-            case Event.PurchaseAccepted e -> {
-                tag(PURCHASE_ACCEPTED);
-                int64(e.orderId());
-                int64(e.customer());
-                int64(e.fingerprint());
-                changes(e.lines());
-            }
-            case Event.StockReserved e -> {
-                tag(STOCK_RESERVED);
-                int64(e.orderId());
-                int64(e.customer());
-                int64(e.expiresAt());
-                int64(e.fingerprint());
-                changes(e.lines());
-            }
-            case Event.ReservationConfirmed e -> orderOnly(RESERVATION_CONFIRMED, e.orderId());
-            case Event.ReservationReleased e -> {
-                orderOnly(RESERVATION_RELEASED, e.orderId());
-                changes(e.lines());
-            }
-            case Event.ReservationExpired e -> {
-                orderOnly(RESERVATION_EXPIRED, e.orderId());
-                changes(e.lines());
-            }
-            case Event.PurchaseCancelled e -> {
-                orderOnly(PURCHASE_CANCELLED, e.orderId());
-                changes(e.lines());
-            }
-            case Event.AlreadyApplied e -> orderOnly(ALREADY_APPLIED, e.id());
-            case Event.Rejected e -> {
-                tag(REJECTED);
-                uint16(e.reason().code());
-                int64(e.ref());
-            }
-            case Event.BatchAborted e -> {
-                tag(BATCH_ABORTED);
-                int32(e.index());
-                uint16(e.reason().code());
-                int64(e.ref());
-            }
+            int64(sku);
+            uint16(warehouse);
+            int64(quantity);
+            int64(available);
+            int64(customerUnits);
+            putInt(countAt, (int) INT.get(buffer, countAt) + 1);
+        }
+
+        @Override
+        public void alreadyApplied(long id) {
+            event(ALREADY_APPLIED);
+            int64(id);
+        }
+
+        @Override
+        public void rejected(Reason reason, long ref) {
+            event(REJECTED);
+            uint16(reason.code());
+            int64(ref);
+        }
+
+        @Override
+        public void batchAborted(int index, Reason reason, long ref) {
+            event(BATCH_ABORTED);
+            int32(index);
+            uint16(reason.code());
+            int64(ref);
+        }
+
+        private void event(byte eventTag) {
+            countAt = -1;
+            tag(eventTag);
+        }
+
+        private void openChanges() {
+            countAt = position;
+            int32(0);
         }
     }
 
@@ -316,18 +411,6 @@ public final class JournalRecordCodec {
             int64(line.sku());
             uint16(line.warehouse());
             int64(line.quantity());
-        }
-    }
-
-    private void changes(List<LineChange> changes) {
-        int32(changes.size());
-        for (int i = 0; i < changes.size(); i++) {
-            LineChange change = changes.get(i);
-            int64(change.sku());
-            uint16(change.warehouse());
-            int64(change.quantity());
-            int64(change.available());
-            int64(change.customerUnits());
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.purestock.journal;
 
 import dev.purestock.domain.Command;
+import dev.purestock.domain.DecidedEvents;
 import dev.purestock.domain.Event;
 import dev.purestock.engine.DurabilityStage;
 import net.openhft.chronicle.core.time.TimeProvider;
@@ -60,11 +61,26 @@ public final class JournalWriter implements DurabilityStage {
 
     @Override
     public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch) {
+        checkNoGap(sequence);
+        append(sequence, codec.encode(sequence, time, command, events), endOfBatch);
+    }
+
+    /** Encodes the events where the engine's decision stage left them: the same bytes, no record built. */
+    @Override
+    public void onDecided(long sequence, long time, Command command, DecidedEvents events, boolean endOfBatch) {
+        checkNoGap(sequence);
+        append(sequence, codec.encode(sequence, time, command, events), endOfBatch);
+    }
+
+    private void checkNoGap(long sequence) {
         if (lastSequence != Long.MIN_VALUE && sequence != lastSequence + 1) {
             throw new JournalException("journal expected sequence " + (lastSequence + 1) + " but was given "
                     + sequence + "; refusing to write a gap");
         }
-        int length = codec.encode(sequence, time, command, events);
+    }
+
+    /** Appends the record the codec holds, {@code length} bytes. */
+    private void append(long sequence, int length, boolean endOfBatch) {
         ExcerptAppender out = appender();
         try (DocumentContext document = out.writingDocument()) {
             try {

@@ -3,21 +3,28 @@ package dev.purestock.journal;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Command.Batch;
 import dev.purestock.domain.Event;
+import dev.purestock.domain.EventBuffer;
+import dev.purestock.domain.Inventory;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.LineChange;
 import dev.purestock.domain.Limits;
+import dev.purestock.domain.MapInventoryStore;
 import dev.purestock.domain.Reason;
+import dev.purestock.domain.testing.InventoryGenerators;
+import dev.purestock.domain.testing.Timed;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
 
 class JournalRecordCodecTest {
     private static final List<Line> LINES = List.of(new Line(7, 1, 2), new Line(8, 65535, 1_000_000_000_000L));
@@ -77,6 +84,39 @@ class JournalRecordCodecTest {
         }
         byte[] v0 = versionZeroBatch(new Command.Purchase(41, 1, 7, 3, 1));
         assertEquals(List.of(new Event.Rejected(Reason.OUT_OF_STOCK, 41)), JournalRecordCodec.decodeEvents(v0, 0, v0.length));
+    }
+
+    @Test
+    void everyEventEncodesFromABufferToTheBytesOfItsRecord() {
+        EventBuffer buffer = new EventBuffer();
+        buffer.writeAll(EVERY_EVENT);
+        JournalRecordCodec fromRecords = new JournalRecordCodec();
+        for (Command command : EVERY_COMMAND) {
+            int length = fromRecords.encode(9, 10, command, EVERY_EVENT);
+            assertEquals(length, codec.encode(9, 10, command, buffer));
+            assertArrayEquals(Arrays.copyOf(fromRecords.buffer(), length), Arrays.copyOf(codec.buffer(), length),
+                    command.toString());
+        }
+    }
+
+    @Test
+    void generatedDecisionsEncodeFromTheirBufferToTheBytesOfTheirRecords() {
+        JournalRecordCodec fromRecords = new JournalRecordCodec();
+        qt().withExamples(500).forAll(InventoryGenerators.histories()).checkAssert(history -> {
+            MapInventoryStore store = new MapInventoryStore();
+            EventBuffer buffer = new EventBuffer();
+            long sequence = 0;
+            for (Timed timed : history) {
+                buffer.clear();
+                Inventory.decide(timed.command(), timed.now(), store, buffer);
+                int length = fromRecords.encode(sequence, timed.now(), timed.command(), buffer.toEvents());
+                assertEquals(length, codec.encode(sequence, timed.now(), timed.command(), buffer), timed::toString);
+                assertArrayEquals(Arrays.copyOf(fromRecords.buffer(), length), Arrays.copyOf(codec.buffer(), length),
+                        timed::toString);
+                Inventory.evolveAll(store, buffer);
+                sequence++;
+            }
+        });
     }
 
     @Test

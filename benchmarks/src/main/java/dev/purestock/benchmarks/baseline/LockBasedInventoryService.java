@@ -2,6 +2,7 @@ package dev.purestock.benchmarks.baseline;
 
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
+import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.MapInventoryStore;
 
@@ -13,7 +14,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The service a team would write without the engine: callers put requests on a bounded
  * {@link ArrayBlockingQueue}, one worker thread takes them and runs the same pure {@code decide} and
- * {@code evolve} over a map store guarded by a lock, and each caller gets a {@link CompletableFuture}.
+ * {@code evolve} over a map store guarded by a lock (deciding into one reused buffer, as the engine's decision
+ * stage does, and building the records once for the answer), and each caller gets a {@link CompletableFuture}.
  * It decides exactly what the engine decides (one total order), with no journal, read model or stages.
  */
 public final class LockBasedInventoryService implements AutoCloseable {
@@ -21,6 +23,7 @@ public final class LockBasedInventoryService implements AutoCloseable {
 
     private final BlockingQueue<Request> queue;
     private final MapInventoryStore store = new MapInventoryStore();
+    private final EventBuffer events = new EventBuffer();
     private final Thread worker;
     private final LongClock clock;
 
@@ -59,9 +62,10 @@ public final class LockBasedInventoryService implements AutoCloseable {
     }
 
     private synchronized List<Event> decide(Command command) {
-        List<Event> events = Inventory.decide(command, clock.now(), store);
+        events.clear();
+        Inventory.decide(command, clock.now(), store, events);
         Inventory.evolveAll(store, events);
-        return events;
+        return events.toEvents();
     }
 
     /** Lets the worker finish what is queued, then stops it. */

@@ -1,0 +1,519 @@
+package dev.purestock.domain;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A reusable, growable output for one decision: {@link Inventory#decide(Command, long, InventoryState, EventBuffer)}
+ * writes its events here as primitive fields instead of returning records, {@link Inventory#evolveAll(MutableInventory,
+ * EventBuffer)} applies them from here, and whoever wants the records builds them with {@link #toEvents()}.
+ * Pure data: no clock, no I/O, no thread.
+ *
+ * <p>Events and line changes are kept in chunks of primitive arrays, each chunk twice the size of the one before
+ * (1, 2, 4, ... entries), so a one-event decision takes two small arrays and a batch of thousands a few more. The
+ * buffer grows one chunk at a time, never copying what it holds, and allocates nothing once its chunks are there:
+ * a buffer cleared and refilled with decisions no larger than before creates no garbage. {@link #clear()} keeps
+ * the chunks that hold the first 255 entries and lets go of the rest, so one huge batch does not pin its memory
+ * in a buffer for good.
+ *
+ * <p>Not thread-safe: one thread writes it; others may read it once the writer has handed it over with a
+ * happens-before edge (as the engine's ring does), and nobody writes it while they read.
+ */
+public final class EventBuffer implements EventSink, DecidedEvents {
+    static final int PRODUCT_LISTED = 1;
+    static final int STOCK_RECEIVED = 2;
+    static final int STOCK_WRITTEN_OFF = 3;
+    static final int PURCHASE_ACCEPTED = 4;
+    static final int STOCK_RESERVED = 5;
+    static final int RESERVATION_CONFIRMED = 6;
+    static final int RESERVATION_RELEASED = 7;
+    static final int RESERVATION_EXPIRED = 8;
+    static final int PURCHASE_CANCELLED = 9;
+    static final int ALREADY_APPLIED = 10;
+    static final int REJECTED = 11;
+    static final int BATCH_ABORTED = 12;
+
+    /** Per event: its kind, its first line, its line count, then up to six fields in record order. */
+    private static final int KIND = 0;
+    private static final int FIRST_LINE = 1;
+    private static final int LINE_COUNT = 2;
+    private static final int FIELDS = 3;
+    private static final int EVENT_STRIDE = 9;
+    /** Per line change: sku, warehouse, quantity, available, customer units. */
+    private static final int SKU = 0;
+    private static final int WAREHOUSE = 1;
+    private static final int QUANTITY = 2;
+    private static final int AVAILABLE = 3;
+    private static final int CUSTOMER_UNITS = 4;
+    private static final int LINE_STRIDE = 5;
+
+    /** Chunk {@code c} holds {@code 2^c} entries, so a buffer of {@code n} entries has about {@code log2(n)} chunks. */
+    private static final int FIRST_CHUNKS = 4;
+    /** Chunks {@link #clear()} keeps: {@code 0 .. 7}, room for 255 entries, well above {@link Limits#MAX_LINES}. */
+    private static final int RETAINED_CHUNKS = 8;
+
+    private long[][] eventChunks = new long[FIRST_CHUNKS][];
+    private long[][] lineChunks = new long[FIRST_CHUNKS][];
+    private int events;
+    private int lines;
+    /** The event the next {@link #lineChange} belongs to, or {@code -1} when the last event takes no lines. */
+    private int openEvent = -1;
+    private final Lines orderLines = new Lines();
+
+    /** An empty buffer; it allocates its first chunks when first written. */
+    public EventBuffer() {
+    }
+
+    /** Empties the buffer, keeping its first chunks for the next decision. */
+    public void clear() {
+        events = 0;
+        lines = 0;
+        openEvent = -1;
+        if (eventChunks.length > RETAINED_CHUNKS) {
+            eventChunks = Arrays.copyOf(eventChunks, RETAINED_CHUNKS);
+        }
+        if (lineChunks.length > RETAINED_CHUNKS) {
+            lineChunks = Arrays.copyOf(lineChunks, RETAINED_CHUNKS);
+        }
+    }
+
+    // ---- writing ----
+
+    @Override
+    public void productListed(long sku, long perCustomerLimit) {
+        int at = open(PRODUCT_LISTED, false);
+        set(at, 0, sku);
+        set(at, 1, perCustomerLimit);
+    }
+
+    @Override
+    public void stockReceived(long movementId, long sku, int warehouse, long quantity, long available,
+                              long fingerprint) {
+        movement(STOCK_RECEIVED, movementId, sku, warehouse, quantity, available, fingerprint);
+    }
+
+    @Override
+    public void stockWrittenOff(long movementId, long sku, int warehouse, long quantity, long available,
+                                long fingerprint) {
+        movement(STOCK_WRITTEN_OFF, movementId, sku, warehouse, quantity, available, fingerprint);
+    }
+
+    private void movement(int kind, long movementId, long sku, int warehouse, long quantity, long available,
+                          long fingerprint) {
+        int at = open(kind, false);
+        set(at, 0, movementId);
+        set(at, 1, sku);
+        set(at, 2, warehouse);
+        set(at, 3, quantity);
+        set(at, 4, available);
+        set(at, 5, fingerprint);
+    }
+
+    @Override
+    public void purchaseAccepted(long orderId, long customer, long fingerprint) {
+        int at = open(PURCHASE_ACCEPTED, true);
+        set(at, 0, orderId);
+        set(at, 1, customer);
+        set(at, 2, fingerprint);
+    }
+
+    @Override
+    public void stockReserved(long orderId, long customer, long expiresAt, long fingerprint) {
+        int at = open(STOCK_RESERVED, true);
+        set(at, 0, orderId);
+        set(at, 1, customer);
+        set(at, 2, expiresAt);
+        set(at, 3, fingerprint);
+    }
+
+    @Override
+    public void reservationConfirmed(long orderId) {
+        set(open(RESERVATION_CONFIRMED, false), 0, orderId);
+    }
+
+    @Override
+    public void reservationReleased(long orderId) {
+        set(open(RESERVATION_RELEASED, true), 0, orderId);
+    }
+
+    @Override
+    public void reservationExpired(long orderId) {
+        set(open(RESERVATION_EXPIRED, true), 0, orderId);
+    }
+
+    @Override
+    public void purchaseCancelled(long orderId) {
+        set(open(PURCHASE_CANCELLED, true), 0, orderId);
+    }
+
+    @Override
+    public void lineChange(long sku, int warehouse, long quantity, long available, long customerUnits) {
+        if (openEvent < 0) {
+            throw new IllegalStateException("a line change must follow an event that carries lines; the last of the "
+                    + events + " events carries none");
+        }
+        int line = lines;
+        long[] chunk = lineChunk(line);
+        int base = offset(line) * LINE_STRIDE;
+        chunk[base + SKU] = sku;
+        chunk[base + WAREHOUSE] = warehouse;
+        chunk[base + QUANTITY] = quantity;
+        chunk[base + AVAILABLE] = available;
+        chunk[base + CUSTOMER_UNITS] = customerUnits;
+        lines = line + 1;
+        eventChunks[chunk(openEvent)][offset(openEvent) * EVENT_STRIDE + LINE_COUNT]++;
+    }
+
+    @Override
+    public void alreadyApplied(long id) {
+        set(open(ALREADY_APPLIED, false), 0, id);
+    }
+
+    @Override
+    public void rejected(Reason reason, long ref) {
+        int at = open(REJECTED, false);
+        set(at, 0, reason.code());
+        set(at, 1, ref);
+    }
+
+    @Override
+    public void batchAborted(int index, Reason reason, long ref) {
+        int at = open(BATCH_ABORTED, false);
+        set(at, 0, index);
+        set(at, 1, reason.code());
+        set(at, 2, ref);
+    }
+
+    private int open(int kind, boolean takesLines) {
+        int at = events;
+        long[] chunk = eventChunk(at);
+        int base = offset(at) * EVENT_STRIDE;
+        chunk[base + KIND] = kind;
+        chunk[base + FIRST_LINE] = lines;
+        chunk[base + LINE_COUNT] = 0;
+        events = at + 1;
+        openEvent = takesLines ? at : -1;
+        return at;
+    }
+
+    private void set(int event, int field, long value) {
+        eventChunks[chunk(event)][offset(event) * EVENT_STRIDE + FIELDS + field] = value;
+    }
+
+    /** The chunk that holds entry {@code index}: chunk {@code c} holds entries {@code 2^c - 1 .. 2^(c+1) - 2}. */
+    private static int chunk(int index) {
+        return 31 - Integer.numberOfLeadingZeros(index + 1);
+    }
+
+    /** Where entry {@code index} sits in its chunk. */
+    private static int offset(int index) {
+        return index + 1 - Integer.highestOneBit(index + 1);
+    }
+
+    private long[] eventChunk(int event) {
+        int c = chunk(event);
+        if (c == eventChunks.length) {
+            eventChunks = Arrays.copyOf(eventChunks, c * 2);
+        }
+        long[] chunk = eventChunks[c];
+        if (chunk == null) {
+            chunk = new long[(1 << c) * EVENT_STRIDE];
+            eventChunks[c] = chunk;
+        }
+        return chunk;
+    }
+
+    private long[] lineChunk(int line) {
+        int c = chunk(line);
+        if (c == lineChunks.length) {
+            lineChunks = Arrays.copyOf(lineChunks, c * 2);
+        }
+        long[] chunk = lineChunks[c];
+        if (chunk == null) {
+            chunk = new long[(1 << c) * LINE_STRIDE];
+            lineChunks[c] = chunk;
+        }
+        return chunk;
+    }
+
+    /** Where the buffer stands now, for {@link #resetTo}: the event and line counts in one value. */
+    long mark() {
+        return (long) events << 32 | lines;
+    }
+
+    /** Drops every event and line written since {@code mark}. */
+    void resetTo(long mark) {
+        events = (int) (mark >>> 32);
+        lines = (int) mark;
+        openEvent = -1;
+    }
+
+    /** How many events were written since {@code mark}. */
+    int eventsSince(long mark) {
+        return events - (int) (mark >>> 32);
+    }
+
+    /** How many line changes were written since {@code mark}. */
+    int linesSince(long mark) {
+        return lines - (int) mark;
+    }
+
+    /** The index of the first event written since {@code mark}. */
+    static int firstEventSince(long mark) {
+        return (int) (mark >>> 32);
+    }
+
+    // ---- reading ----
+
+    @Override
+    public int size() {
+        return events;
+    }
+
+    @Override
+    public int firstRejection() {
+        return firstRejectionFrom(0);
+    }
+
+    /** The index of the first rejection at or after {@code from}, or {@code -1}. */
+    int firstRejectionFrom(int from) {
+        for (int i = from; i < events; i++) {
+            int kind = kind(i);
+            if (kind == REJECTED || kind == BATCH_ABORTED) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public Reason rejectionReason(int event) {
+        return switch (kind(event)) {
+            case REJECTED -> Reason.ofCode((int) field(event, 0));
+            case BATCH_ABORTED -> Reason.ofCode((int) field(event, 1));
+            default -> throw notARejection(event);
+        };
+    }
+
+    @Override
+    public long rejectionRef(int event) {
+        return switch (kind(event)) {
+            case REJECTED -> field(event, 1);
+            case BATCH_ABORTED -> field(event, 2);
+            default -> throw notARejection(event);
+        };
+    }
+
+    private IllegalArgumentException notARejection(int event) {
+        return new IllegalArgumentException("event " + event + " is a " + event(event).getClass().getSimpleName()
+                + ", not a rejection");
+    }
+
+    @Override
+    public int lineCount() {
+        return lines;
+    }
+
+    @Override
+    public long lineSku(int line) {
+        return line(line, SKU);
+    }
+
+    @Override
+    public int lineWarehouse(int line) {
+        return (int) line(line, WAREHOUSE);
+    }
+
+    @Override
+    public long lineQuantity(int line) {
+        return line(line, QUANTITY);
+    }
+
+    @Override
+    public long lineAvailable(int line) {
+        return line(line, AVAILABLE);
+    }
+
+    @Override
+    public long lineCustomerUnits(int line) {
+        return line(line, CUSTOMER_UNITS);
+    }
+
+    /** The kind code of {@code event}. */
+    int kind(int event) {
+        return (int) eventChunks[chunk(check(event))][offset(event) * EVENT_STRIDE + KIND];
+    }
+
+    /** Field {@code field} of {@code event}, numbered in the order of the event's record. */
+    long field(int event, int field) {
+        return eventChunks[chunk(check(event))][offset(event) * EVENT_STRIDE + FIELDS + field];
+    }
+
+    /** The first line change of {@code event}. */
+    int firstLine(int event) {
+        return (int) eventChunks[chunk(check(event))][offset(event) * EVENT_STRIDE + FIRST_LINE];
+    }
+
+    /** How many line changes {@code event} carries. */
+    int lineCount(int event) {
+        return (int) eventChunks[chunk(check(event))][offset(event) * EVENT_STRIDE + LINE_COUNT];
+    }
+
+    /** The lines of {@code event} as order lines: one reused view, valid until the next call. */
+    OrderLines orderLines(int event) {
+        orderLines.first = firstLine(event);
+        orderLines.count = lineCount(event);
+        return orderLines;
+    }
+
+    private long line(int line, int field) {
+        if (line < 0 || line >= lines) {
+            throw new IndexOutOfBoundsException("line change " + line + " of " + lines);
+        }
+        return lineChunks[chunk(line)][offset(line) * LINE_STRIDE + field];
+    }
+
+    private int check(int event) {
+        if (event < 0 || event >= events) {
+            throw new IndexOutOfBoundsException("event " + event + " of " + events);
+        }
+        return event;
+    }
+
+    @Override
+    public void writeTo(EventSink sink) {
+        for (int i = 0; i < events; i++) {
+            writeEvent(i, sink);
+        }
+    }
+
+    private void writeEvent(int event, EventSink sink) {
+        switch (kind(event)) {
+            case PRODUCT_LISTED -> sink.productListed(field(event, 0), field(event, 1));
+            case STOCK_RECEIVED -> sink.stockReceived(field(event, 0), field(event, 1), (int) field(event, 2),
+                    field(event, 3), field(event, 4), field(event, 5));
+            case STOCK_WRITTEN_OFF -> sink.stockWrittenOff(field(event, 0), field(event, 1), (int) field(event, 2),
+                    field(event, 3), field(event, 4), field(event, 5));
+            case PURCHASE_ACCEPTED -> {
+                sink.purchaseAccepted(field(event, 0), field(event, 1), field(event, 2));
+                writeLines(event, sink);
+            }
+            case STOCK_RESERVED -> {
+                sink.stockReserved(field(event, 0), field(event, 1), field(event, 2), field(event, 3));
+                writeLines(event, sink);
+            }
+            case RESERVATION_CONFIRMED -> sink.reservationConfirmed(field(event, 0));
+            case RESERVATION_RELEASED -> {
+                sink.reservationReleased(field(event, 0));
+                writeLines(event, sink);
+            }
+            case RESERVATION_EXPIRED -> {
+                sink.reservationExpired(field(event, 0));
+                writeLines(event, sink);
+            }
+            case PURCHASE_CANCELLED -> {
+                sink.purchaseCancelled(field(event, 0));
+                writeLines(event, sink);
+            }
+            case ALREADY_APPLIED -> sink.alreadyApplied(field(event, 0));
+            case REJECTED -> sink.rejected(Reason.ofCode((int) field(event, 0)), field(event, 1));
+            case BATCH_ABORTED -> sink.batchAborted((int) field(event, 0), Reason.ofCode((int) field(event, 1)),
+                    field(event, 2));
+            default -> throw new IllegalStateException("event " + event + " has unknown kind " + kind(event));
+        }
+    }
+
+    private void writeLines(int event, EventSink sink) {
+        int first = firstLine(event);
+        int end = first + lineCount(event);
+        for (int line = first; line < end; line++) {
+            sink.lineChange(lineSku(line), lineWarehouse(line), lineQuantity(line), lineAvailable(line),
+                    lineCustomerUnits(line));
+        }
+    }
+
+    @Override
+    public Event event(int event) {
+        return switch (kind(event)) {
+            case PRODUCT_LISTED -> new Event.ProductListed(field(event, 0), field(event, 1));
+            case STOCK_RECEIVED -> new Event.StockReceived(field(event, 0), field(event, 1), (int) field(event, 2),
+                    field(event, 3), field(event, 4), field(event, 5));
+            case STOCK_WRITTEN_OFF -> new Event.StockWrittenOff(field(event, 0), field(event, 1),
+                    (int) field(event, 2), field(event, 3), field(event, 4), field(event, 5));
+            case PURCHASE_ACCEPTED -> new Event.PurchaseAccepted(field(event, 0), field(event, 1), changes(event),
+                    field(event, 2));
+            case STOCK_RESERVED -> new Event.StockReserved(field(event, 0), field(event, 1), changes(event),
+                    field(event, 2), field(event, 3));
+            case RESERVATION_CONFIRMED -> new Event.ReservationConfirmed(field(event, 0));
+            case RESERVATION_RELEASED -> new Event.ReservationReleased(field(event, 0), changes(event));
+            case RESERVATION_EXPIRED -> new Event.ReservationExpired(field(event, 0), changes(event));
+            case PURCHASE_CANCELLED -> new Event.PurchaseCancelled(field(event, 0), changes(event));
+            case ALREADY_APPLIED -> new Event.AlreadyApplied(field(event, 0));
+            case REJECTED -> new Event.Rejected(Reason.ofCode((int) field(event, 0)), field(event, 1));
+            case BATCH_ABORTED -> new Event.BatchAborted((int) field(event, 0), Reason.ofCode((int) field(event, 1)),
+                    field(event, 2));
+            default -> throw new IllegalStateException("event " + event + " has unknown kind " + kind(event));
+        };
+    }
+
+    private List<LineChange> changes(int event) {
+        int first = firstLine(event);
+        LineChange[] changes = new LineChange[lineCount(event)];
+        for (int i = 0; i < changes.length; i++) {
+            int line = first + i;
+            changes[i] = new LineChange(lineSku(line), lineWarehouse(line), lineQuantity(line), lineAvailable(line),
+                    lineCustomerUnits(line));
+        }
+        return List.of(changes);
+    }
+
+    @Override
+    public List<Event> toEvents() {
+        if (events == 1) {
+            return List.of(event(0));
+        }
+        Event[] built = new Event[events];
+        for (int i = 0; i < events; i++) {
+            built[i] = event(i);
+        }
+        return List.of(built);
+    }
+
+    @Override
+    public String toString() {
+        return toEvents().toString();
+    }
+
+    /** The lines of one event, viewed as order lines. */
+    private final class Lines implements OrderLines {
+        private int first;
+        private int count;
+
+        @Override
+        public int count() {
+            return count;
+        }
+
+        @Override
+        public long sku(int i) {
+            return lineSku(first + inRange(i));
+        }
+
+        @Override
+        public int warehouse(int i) {
+            return lineWarehouse(first + inRange(i));
+        }
+
+        @Override
+        public long quantity(int i) {
+            return lineQuantity(first + inRange(i));
+        }
+
+        private int inRange(int i) {
+            if (i < 0 || i >= count) {
+                throw new IndexOutOfBoundsException("line " + i + " of " + count);
+            }
+            return i;
+        }
+    }
+}

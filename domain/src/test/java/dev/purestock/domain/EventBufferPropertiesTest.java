@@ -1,0 +1,109 @@
+package dev.purestock.domain;
+
+import dev.purestock.domain.testing.InventoryGenerators;
+import dev.purestock.domain.testing.Timed;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.quicktheories.QuickTheory.qt;
+
+/**
+ * The two forms of a decision agree: deciding into one reused {@link EventBuffer} and applying from it gives,
+ * command after command, the events and the states that the record form gives, over generated histories.
+ */
+class EventBufferPropertiesTest {
+    private static final int TRIES = 1000;
+
+    @Test
+    void decidingIntoAReusedBufferGivesTheSameEventsAndStatesAsTheRecordForm() {
+        qt().withExamples(TRIES).forAll(InventoryGenerators.histories()).checkAssert(history -> {
+            MapInventoryStore byRecords = new MapInventoryStore();
+            MapInventoryStore byBuffer = new MapInventoryStore();
+            EventBuffer buffer = new EventBuffer();
+            for (Timed timed : history) {
+                List<Event> events = Inventory.decide(timed.command(), timed.now(), byRecords);
+                Inventory.evolveAll(byRecords, events);
+                buffer.clear();
+                Inventory.decide(timed.command(), timed.now(), byBuffer, buffer);
+                assertEquals(events, buffer.toEvents(), () -> "events of " + timed);
+                Inventory.evolveAll(byBuffer, buffer);
+                assertEquals(StateDigest.of(byRecords), StateDigest.of(byBuffer), () -> "state after " + timed);
+            }
+        });
+    }
+
+    @Test
+    void aBufferAnswersRejectionsAndLinesAsItsRecordsDo() {
+        qt().withExamples(TRIES).forAll(InventoryGenerators.histories()).checkAssert(history -> {
+            MapInventoryStore store = new MapInventoryStore();
+            EventBuffer buffer = new EventBuffer();
+            for (Timed timed : history) {
+                buffer.clear();
+                Inventory.decide(timed.command(), timed.now(), store, buffer);
+                List<Event> events = buffer.toEvents();
+                assertEquals(firstRejection(events), buffer.firstRejection(), () -> "first rejection of " + timed);
+                if (buffer.firstRejection() >= 0) {
+                    Event.Rejection rejection = (Event.Rejection) events.get(buffer.firstRejection());
+                    assertEquals(rejection.reason(), buffer.rejectionReason(buffer.firstRejection()));
+                }
+                assertEquals(lineChanges(events), lines(buffer), () -> "line changes of " + timed);
+                for (int i = 0; i < events.size(); i++) {
+                    assertEquals(events.get(i), buffer.event(i));
+                }
+                Inventory.evolveAll(store, buffer);
+            }
+        });
+    }
+
+    @Test
+    void replayingABufferOrWritingItsRecordsIntoAnotherGivesTheSameEvents() {
+        qt().withExamples(TRIES).forAll(InventoryGenerators.histories()).checkAssert(history -> {
+            MapInventoryStore store = new MapInventoryStore();
+            EventBuffer buffer = new EventBuffer();
+            EventBuffer replayed = new EventBuffer();
+            EventBuffer written = new EventBuffer();
+            for (Timed timed : history) {
+                buffer.clear();
+                replayed.clear();
+                written.clear();
+                Inventory.decide(timed.command(), timed.now(), store, buffer);
+                buffer.writeTo(replayed);
+                written.writeAll(buffer.toEvents());
+                assertEquals(buffer.toEvents(), replayed.toEvents());
+                assertEquals(buffer.toEvents(), written.toEvents());
+                Inventory.evolveAll(store, buffer);
+            }
+        });
+    }
+
+    private static int firstRejection(List<Event> events) {
+        for (int i = 0; i < events.size(); i++) {
+            if (events.get(i) instanceof Event.Rejection) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static List<LineChange> lineChanges(List<Event> events) {
+        return events.stream().flatMap(event -> switch (event) {
+            case Event.PurchaseAccepted e -> e.lines().stream();
+            case Event.StockReserved e -> e.lines().stream();
+            case Event.ReservationReleased e -> e.lines().stream();
+            case Event.ReservationExpired e -> e.lines().stream();
+            case Event.PurchaseCancelled e -> e.lines().stream();
+            default -> java.util.stream.Stream.<LineChange>empty();
+        }).toList();
+    }
+
+    private static List<LineChange> lines(DecidedEvents events) {
+        LineChange[] lines = new LineChange[events.lineCount()];
+        for (int i = 0; i < lines.length; i++) {
+            lines[i] = new LineChange(events.lineSku(i), events.lineWarehouse(i), events.lineQuantity(i),
+                    events.lineAvailable(i), events.lineCustomerUnits(i));
+        }
+        return List.of(lines);
+    }
+}

@@ -1,0 +1,128 @@
+package dev.purestock.domain;
+
+import dev.purestock.domain.Command.Batch;
+import dev.purestock.domain.Command.ListProduct;
+import dev.purestock.domain.Command.PlaceOrder;
+import dev.purestock.domain.Command.Purchase;
+import dev.purestock.domain.Command.ReceiveStock;
+import dev.purestock.domain.Event.BatchAborted;
+import dev.purestock.domain.Event.PurchaseAccepted;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The event buffer at its chunk boundaries, across reuse, and where it refuses a malformed write. */
+class EventBufferTest {
+    private static final int SKUS = 70;
+
+    /** A store with {@link #SKUS} skus listed, each with 100 units at warehouse 0. */
+    private static MapInventoryStore stocked() {
+        MapInventoryStore store = new MapInventoryStore();
+        for (long sku = 0; sku < SKUS; sku++) {
+            Inventory.evolveAll(store, Inventory.decide(new ListProduct(sku, 0), 0, store));
+            Inventory.evolveAll(store, Inventory.decide(new ReceiveStock(sku + 1, sku, 0, 100), 0, store));
+        }
+        return store;
+    }
+
+    private static List<Line> lines(int count) {
+        List<Line> lines = new ArrayList<>();
+        for (int sku = 0; sku < count; sku++) {
+            lines.add(new Line(sku, 0, 1));
+        }
+        return lines;
+    }
+
+    @Test
+    void anOrderOfTheMostLinesCrossesLineChunksIntact() {
+        MapInventoryStore store = stocked();
+        EventBuffer buffer = new EventBuffer();
+        Inventory.decide(new PlaceOrder(1, 7, lines(Limits.MAX_LINES)), 1, store, buffer);
+
+        assertEquals(1, buffer.size());
+        assertEquals(Limits.MAX_LINES, buffer.lineCount());
+        PurchaseAccepted accepted = assertInstanceOf(PurchaseAccepted.class, buffer.event(0));
+        for (int i = 0; i < Limits.MAX_LINES; i++) {
+            assertEquals(new LineChange(i, 0, 1, 99, 1), accepted.lines().get(i));
+            assertEquals(i, buffer.lineSku(i));
+        }
+    }
+
+    @Test
+    void aBatchOfManyEventsCrossesEventChunksAndMatchesTheRecordForm() {
+        MapInventoryStore store = stocked();
+        List<Command> members = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            members.add(new Purchase(1_000 + i, i % 5, i % SKUS, 0, 1));
+        }
+        Batch batch = new Batch(Batch.Mode.INDEPENDENT, members);
+        EventBuffer buffer = new EventBuffer();
+        Inventory.decide(batch, 1, store, buffer);
+
+        assertEquals(200, buffer.size());
+        assertEquals(200, buffer.lineCount());
+        assertEquals(Inventory.decide(batch, 1, store), buffer.toEvents());
+    }
+
+    @Test
+    void aRejectedMemberTakesBackEveryEventOfItsAtomicBatchAcrossChunks() {
+        MapInventoryStore store = stocked();
+        List<Command> members = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            members.add(new PlaceOrder(1_000 + i, 1, lines(3)));
+        }
+        members.add(new Purchase(2_000, 1, 0, 0, 1_000));
+        EventBuffer buffer = new EventBuffer();
+        buffer.alreadyApplied(42);
+        Inventory.decide(new Batch(Batch.Mode.ATOMIC, members), 1, store, buffer);
+
+        assertEquals(List.of(new Event.AlreadyApplied(42), new BatchAborted(40, Reason.OUT_OF_STOCK, 2_000)),
+                buffer.toEvents());
+        assertEquals(0, buffer.lineCount());
+        assertEquals(1, buffer.firstRejection());
+    }
+
+    @Test
+    void aClearedBufferIsReusedForTheNextDecisionWithNothingLeftOver() {
+        MapInventoryStore store = stocked();
+        EventBuffer buffer = new EventBuffer();
+        List<Command> members = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            members.add(new Purchase(1_000 + i, 1, i % SKUS, 0, 1));
+        }
+        Inventory.decide(new Batch(Batch.Mode.INDEPENDENT, members), 1, store, buffer);
+        buffer.clear();
+
+        assertTrue(buffer.isEmpty());
+        assertEquals(0, buffer.lineCount());
+        assertEquals(-1, buffer.firstRejection());
+        Purchase purchase = new Purchase(5, 2, 3, 0, 2);
+        Inventory.decide(purchase, 1, store, buffer);
+        assertEquals(Inventory.decide(purchase, 1, store), buffer.toEvents());
+        assertEquals(List.of(new LineChange(3, 0, 2, 98, 2)),
+                assertInstanceOf(PurchaseAccepted.class, buffer.event(0)).lines());
+    }
+
+    @Test
+    void aLineChangeWithoutAnEventThatCarriesLinesIsRefused() {
+        EventBuffer buffer = new EventBuffer();
+        assertThrows(IllegalStateException.class, () -> buffer.lineChange(1, 0, 1, 1, 1));
+        buffer.reservationConfirmed(3);
+        assertThrows(IllegalStateException.class, () -> buffer.lineChange(1, 0, 1, 1, 1));
+    }
+
+    @Test
+    void readingPastTheEndOrARejectionOfAnAcceptedEventIsRefused() {
+        EventBuffer buffer = new EventBuffer();
+        buffer.reservationConfirmed(3);
+        assertThrows(IndexOutOfBoundsException.class, () -> buffer.event(1));
+        assertThrows(IndexOutOfBoundsException.class, () -> buffer.lineSku(0));
+        assertThrows(IllegalArgumentException.class, () -> buffer.rejectionReason(0));
+    }
+}
