@@ -17,7 +17,8 @@ import java.util.function.LongSupplier;
  * sequence, stamps the time (the clock, but never earlier than the previous command's time), asks the
  * pure domain to decide into the slot's preallocated {@link EventBuffer}, and applies the events to the store
  * from there, leaving them in the slot for the stages after it; it builds no event record. It performs no
- * I/O except the snapshots it is asked for between two commands.
+ * I/O: for a snapshot it only marks the sequence the snapshot covers, and the snapshot stage
+ * ({@link SnapshotHandler}) cuts it from its own copy of the state.
  *
  * <p>A {@code decide} that throws changed nothing, so the command is answered with
  * {@link Reason#INTERNAL_ERROR} and the shard goes on. An {@code evolve} that throws may have left the
@@ -30,21 +31,16 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
     private final ShardHealth health;
     private final InventoryStore store;
     private final LongSupplier clock;
-    private final SnapshotWriter snapshotWriter;
-    private final long snapshotEvery;
     private long nextSequence;
     private long lastTime;
 
-    DecisionHandler(int shard, ShardHealth health, ShardState initial, LongSupplier clock,
-                    SnapshotWriter snapshotWriter, long snapshotEvery) {
+    DecisionHandler(int shard, ShardHealth health, ShardState initial, LongSupplier clock) {
         this.shard = shard;
         this.health = health;
         this.store = initial.store();
         this.nextSequence = initial.nextSequence();
         this.lastTime = initial.lastTime();
         this.clock = clock;
-        this.snapshotWriter = snapshotWriter;
-        this.snapshotEvery = snapshotEvery;
     }
 
     @Override
@@ -61,7 +57,7 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
         }
         switch (slot.request.kind) {
             case COMMAND -> decide(slot.request.command, decision, ringSequence);
-            case SNAPSHOT -> snapshot(decision);
+            case SNAPSHOT -> decision.controlResult = nextSequence - 1;
             case DIGEST -> decision.controlResult = StateDigest.of(store);
             case BARRIER -> {
             }
@@ -90,28 +86,6 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
             Inventory.evolveAll(store, events);
         } catch (RuntimeException e) {
             health.fail(ringSequence, sequence, "applying the events", e);
-            return;
-        }
-        if (snapshotEvery > 0 && nextSequence % snapshotEvery == 0) {
-            periodicSnapshot();
-        }
-    }
-
-    private void snapshot(CommandSlot.Decision decision) {
-        try {
-            snapshotWriter.write(nextSequence - 1, lastTime, store);
-            decision.controlResult = nextSequence - 1;
-        } catch (Exception e) {
-            decision.controlFailure = e;
-        }
-    }
-
-    private void periodicSnapshot() {
-        try {
-            snapshotWriter.write(nextSequence - 1, lastTime, store);
-        } catch (Exception e) {
-            LOG.error("shard {}: the snapshot after command sequence {} could not be written; the shard goes on",
-                    shard, nextSequence - 1, e);
         }
     }
 }

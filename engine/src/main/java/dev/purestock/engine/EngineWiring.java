@@ -1,10 +1,13 @@
 package dev.purestock.engine;
 
+import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.EventHandlerGroup;
 import com.lmax.disruptor.dsl.ProducerType;
 import dev.purestock.domain.Command;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,9 +18,14 @@ import java.util.function.LongSupplier;
  *
  * <pre>
  *  submitters ──▶ ring ──▶ 1 DecisionHandler ──▶ 2a JournalHandler     ──▶ 3 CompletionHandler
- *                          (decide + apply)      2b ReplicationHandler      (read model, answer,
- *                                                   (in parallel)            consumers, clear)
+ *                          (decide + apply,      2b ReplicationHandler      (read model, answer,
+ *                           mark snapshots)      2c SnapshotHandler         consumers, clear)
+ *                                                   (in parallel)
  * </pre>
+ *
+ * Only the configured stage-2 handlers are wired: no journal, no replication or no snapshot writer means no
+ * such stage and no thread for it. Each stage runs on its own thread ({@code purestock-shard-N-<role>}); the
+ * snapshot stage adds a writer thread ({@code -snapshot}) that sleeps between snapshots.
  */
 final class EngineWiring {
     private EngineWiring() {
@@ -29,7 +37,10 @@ final class EngineWiring {
                     ThreadFactory threads) {
     }
 
-    /** Builds (without starting) the ring of shard {@code index}. */
+    /**
+     * Builds (without starting) the ring of shard {@code index}; {@code journal}, {@code replication} and
+     * {@code snapshotWriter} are {@code null} when not configured, and then not wired.
+     */
     static Shard wire(int index, Settings settings, Intake intake, ShardState initial, DurabilityStage journal,
                       DurabilityStage replication, SnapshotWriter snapshotWriter, ReadModel.Writer readModel) {
         ShardHealth health = new ShardHealth(index, intake);
@@ -37,18 +48,34 @@ final class EngineWiring {
                 settings.producerType(), settings.waitStrategy().create());
         disruptor.setDefaultExceptionHandler(new StopShardOnException(health));
 
-        DecisionHandler decision = new DecisionHandler(index, health, initial, settings.clock(), snapshotWriter,
-                settings.snapshotEvery());
-        JournalHandler journaling = new JournalHandler(index, health, journal);
-        ReplicationHandler replicating = new ReplicationHandler(index, health, replication);
+        DecisionHandler decision = new DecisionHandler(index, health, initial, settings.clock());
+        List<DurabilityHandler> durability = new ArrayList<>(2);
+        if (journal != null) {
+            durability.add(new JournalHandler(index, health, journal));
+        }
+        if (replication != null) {
+            durability.add(new ReplicationHandler(index, health, replication));
+        }
+        List<EventHandler<CommandSlot>> parallel = new ArrayList<>(durability);
+        if (snapshotWriter != null) {
+            parallel.add(new SnapshotHandler(index, health, initial, snapshotWriter, settings.snapshotEvery(),
+                    settings.threads()));
+        }
         CompletionHandler completion = new CompletionHandler(index, health, readModel, settings.consumers(),
                 settings.isolatedFailures());
 
-        disruptor.handleEventsWith(decision)             // 1: sequence, decide, apply
-                .then(journaling, replicating)           // 2: make durable, in parallel
-                .then(completion);                       // 3: read model, answer, consumers, clear
+        EventHandlerGroup<CommandSlot> stages = disruptor.handleEventsWith(decision); // 1: sequence, decide, apply
+        if (!parallel.isEmpty()) {
+            stages = stages.then(stageArray(parallel));    // 2: journal, replicate, snapshot, in parallel
+        }
+        stages.then(completion);                           // 3: read model, answer, consumers, clear
 
-        return new Shard(index, disruptor, disruptor.getRingBuffer(), health, List.of(journaling, replicating));
+        return new Shard(index, disruptor, disruptor.getRingBuffer(), health, List.copyOf(durability));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static EventHandler<CommandSlot>[] stageArray(List<EventHandler<CommandSlot>> stages) {
+        return stages.toArray(new EventHandler[0]);
     }
 
     /**

@@ -54,8 +54,11 @@ import java.util.function.LongSupplier;
  * sequenced or journaled. The check costs at most {@code MAX_BATCH_COMMANDS} steps whatever the command's size.
  *
  * <p>Stage threads: callbacks, consumers, durability stages and snapshot writers run on the engine's stage
- * threads ({@code purestock-shard-N-decide}, {@code -journal}, {@code -replicate}, {@code -complete}), and only
- * those threads free ring space. From them, a submission that finds its ring full is refused with an
+ * threads ({@code purestock-shard-N-decide}, {@code -journal}, {@code -replicate}, {@code -apply},
+ * {@code -snapshot}, {@code -complete}), and only those threads free ring space. A stage that is not configured
+ * has no thread: {@code -journal} runs only with a {@link Builder#journal}, {@code -replicate} only with a
+ * {@link Builder#replication}, and {@code -apply} and {@code -snapshot} only with a
+ * {@link Builder#snapshotWriter}. From them, a submission that finds its ring full is refused with an
  * {@link IllegalStateException} (through the future or {@link OutcomeCallback#onFailure}) instead of waiting
  * forever, and {@link #close()} throws; a submission that finds room goes through as usual.
  *
@@ -73,16 +76,6 @@ import java.util.function.LongSupplier;
  */
 public final class PurestockEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PurestockEngine.class);
-    /** The stage of a journal or replication left unconfigured: it reads nothing, so it builds no record either. */
-    private static final DurabilityStage NO_STAGE = new DurabilityStage() {
-        @Override
-        public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch) {
-        }
-
-        @Override
-        public void onDecided(long sequence, long time, Command command, DecidedEvents events, boolean endOfBatch) {
-        }
-    };
     private static final Command EXPIRE_RESERVATIONS = new Command.ExpireReservations();
     /** Answers of the timer's expiries go nowhere: consumers see them, and a stop is in {@link #failure()}. */
     private static final OutcomeViewCallback NO_ANSWER = new OutcomeViewCallback() {
@@ -130,8 +123,10 @@ public final class PurestockEngine implements AutoCloseable {
             ReadModel.Writer readModelWriter = readModel.writer(i);
             readModelWriter.seed(initial.store(), initial.nextSequence() - 1);
             shards[i] = EngineWiring.wire(i, settings, intake, initial,
-                    Objects.requireNonNull(builder.journal.apply(i), "journal of shard " + i),
-                    Objects.requireNonNull(builder.replication.apply(i), "replication of shard " + i),
+                    builder.journal == null ? null
+                            : Objects.requireNonNull(builder.journal.apply(i), "journal of shard " + i),
+                    builder.replication == null ? null
+                            : Objects.requireNonNull(builder.replication.apply(i), "replication of shard " + i),
                     snapshotWriter, readModelWriter);
         }
         for (Shard shard : shards) {
@@ -284,8 +279,10 @@ public final class PurestockEngine implements AutoCloseable {
     }
 
     /**
-     * Cuts a snapshot of {@code shard} through its ring: the shard's {@link SnapshotWriter} is called on the
-     * decision thread with the state after exactly the commands submitted before this call's slot.
+     * Cuts a snapshot of {@code shard} through its ring: the decision stage marks the state after exactly the
+     * commands submitted before this call's slot, and the shard's {@link SnapshotWriter} is called with that
+     * state on the shard's snapshot thread ({@code purestock-shard-N-snapshot}), from the snapshot stage's copy,
+     * while the shard goes on deciding.
      *
      * @return the last sequence the snapshot covers ({@code -1}: none), once every earlier command of the
      *     shard is durable; exceptionally with the writer's failure (the engine goes on), or when the
@@ -298,7 +295,9 @@ public final class PurestockEngine implements AutoCloseable {
             return CompletableFuture.failedFuture(new IllegalStateException("shard " + shard
                     + " has no snapshot writer; configure one with Builder.snapshotWriter"));
         }
-        return control(shard, CommandSlot.Kind.SNAPSHOT);
+        SnapshotRequest request = new SnapshotRequest();
+        control(shard, CommandSlot.Kind.SNAPSHOT, request);
+        return request.result();
     }
 
     /**
@@ -307,7 +306,7 @@ public final class PurestockEngine implements AutoCloseable {
      */
     public CompletableFuture<Long> digest(int shard) {
         checkShard(shard);
-        return control(shard, CommandSlot.Kind.DIGEST);
+        return control(shard, CommandSlot.Kind.DIGEST, new CompletableFuture<>());
     }
 
     /** The read model: what other threads may query while the engine runs. */
@@ -529,8 +528,7 @@ public final class PurestockEngine implements AutoCloseable {
         return SubmitResult.SUBMITTED;
     }
 
-    private CompletableFuture<Long> control(int shard, CommandSlot.Kind kind) {
-        CompletableFuture<Long> future = new CompletableFuture<>();
+    private CompletableFuture<Long> control(int shard, CommandSlot.Kind kind, CompletableFuture<Long> future) {
         if (!intake.enter()) {
             future.completeExceptionally(intake.refusal());
             return future;
@@ -558,6 +556,11 @@ public final class PurestockEngine implements AutoCloseable {
             intake.exit();
         }
         return future;
+    }
+
+    /** The names of this engine's stage threads that are alive, for tests of what runs. */
+    List<String> liveStageThreads() {
+        return threads.liveNames();
     }
 
     /** Whether the calling thread is one of this engine's stage threads, which must never wait for ring space. */
@@ -674,6 +677,11 @@ public final class PurestockEngine implements AutoCloseable {
             return thread;
         }
 
+        /** The names of the stage threads still alive, in the order they were created. */
+        synchronized List<String> liveNames() {
+            return created.stream().filter(Thread::isAlive).map(Thread::getName).toList();
+        }
+
         void joinAll() {
             List<Thread> toJoin;
             synchronized (this) {
@@ -707,8 +715,8 @@ public final class PurestockEngine implements AutoCloseable {
         private WaitStrategyKind waitStrategy = WaitStrategyKind.BLOCKING;
         private ProducerType producerType = ProducerType.MULTI;
         private int shards = 1;
-        private IntFunction<DurabilityStage> journal = shard -> NO_STAGE;
-        private IntFunction<DurabilityStage> replication = shard -> NO_STAGE;
+        private IntFunction<DurabilityStage> journal;
+        private IntFunction<DurabilityStage> replication;
         private final List<OutcomeConsumer> consumers = new ArrayList<>();
         private IntFunction<ShardState> initialState = shard -> ShardState.empty();
         private IntFunction<SnapshotWriter> snapshotWriter = shard -> null;
@@ -756,14 +764,17 @@ public final class PurestockEngine implements AutoCloseable {
             return this;
         }
 
-        /** Each shard's journal (default: none; nothing is durable). Closed by {@link PurestockEngine#close()}. */
+        /**
+         * Each shard's journal (default: none; nothing is durable, and no journal stage is wired). Closed by
+         * {@link PurestockEngine#close()}.
+         */
         public Builder journal(IntFunction<DurabilityStage> perShard) {
             checkNotReserved("journal");
             this.journal = Objects.requireNonNull(perShard, "journal");
             return this;
         }
 
-        /** Each shard's replication, run in parallel with its journal (default: none). */
+        /** Each shard's replication, run in parallel with its journal (default: none, and no replication stage). */
         public Builder replication(IntFunction<DurabilityStage> perShard) {
             this.replication = Objects.requireNonNull(perShard, "replication");
             return this;
@@ -786,7 +797,14 @@ public final class PurestockEngine implements AutoCloseable {
             return this;
         }
 
-        /** Each shard's snapshot writer (default: none); a factory may return {@code null} for a shard. */
+        /**
+         * Each shard's snapshot writer (default: none); a factory may return {@code null} for a shard. A shard
+         * with a writer gets the snapshot stage, which keeps a second copy of the shard's state (as much memory
+         * again) up to date on its own thread ({@code purestock-shard-N-apply}) and writes snapshots from it on
+         * another ({@code purestock-shard-N-snapshot}), so that the decision thread never stops for one. One
+         * snapshot is written at a time: a snapshot asked for while the previous one is still being written
+         * waits for it, and holds up the answers behind it meanwhile.
+         */
         public Builder snapshotWriter(IntFunction<SnapshotWriter> perShard) {
             checkNotReserved("snapshotWriter");
             this.snapshotWriter = Objects.requireNonNull(perShard, "snapshot writer");
@@ -796,7 +814,9 @@ public final class PurestockEngine implements AutoCloseable {
         /**
          * Writes a snapshot after each command whose sequence plus one is a multiple of {@code commands}
          * (with 1000: after sequences 999, 1999, ...); {@code 0} (default) turns periodic snapshots off. A
-         * failed periodic snapshot is logged and the shard goes on.
+         * failed periodic snapshot is logged and the shard goes on. Snapshots are written on the snapshot
+         * thread (see {@link #snapshotWriter}) while the shard goes on, so a period should be longer than a
+         * snapshot takes to write.
          */
         public Builder snapshotEvery(long commands) {
             if (commands < 0) {

@@ -3,9 +3,11 @@ package dev.purestock.engine;
 import dev.purestock.domain.InventoryStore;
 
 /**
- * Writes a consistent copy of a shard's state. The engine calls it from the decision thread between two
- * commands, so {@code store} holds exactly the effects of every command up to {@code lastSequence} and
- * does not change during the call; the ring waits meanwhile.
+ * Writes a consistent copy of a shard's state. The engine calls it on the shard's snapshot thread
+ * ({@code purestock-shard-N-snapshot}) with the snapshot stage's copy of the state, so {@code store} holds
+ * exactly the effects of every command up to {@code lastSequence} and does not change during the call, while
+ * the decision thread goes on deciding later commands. Calls for one shard come one at a time, in sequence
+ * order. A snapshot may be written before the journal has written every command it covers, or after.
  */
 @FunctionalInterface
 public interface SnapshotWriter {
@@ -15,7 +17,7 @@ public interface SnapshotWriter {
      *
      * @param lastSequence the sequence of the last command the state includes ({@code -1}: none)
      * @param time         the time stamped on that command
-     * @param store        the shard's state; read it, never keep or change it
+     * @param store        the state after {@code lastSequence}; read it during the call, never keep or change it
      * @throws Exception when the snapshot could not be written; the engine reports it to the requester
      *                   and goes on
      */

@@ -188,7 +188,42 @@ class StageThreadTest {
         }
         assertEquals(Set.of("purestock-shard-0-journal", "purestock-shard-0-replicate", "purestock-shard-0-complete",
                 "purestock-shard-1-journal", "purestock-shard-1-replicate", "purestock-shard-1-complete",
-                "purestock-shard-1-decide"), names);
+                "purestock-shard-1-snapshot"), names);
+    }
+
+    @Test
+    void onlyConfiguredStagesHaveThreads() {
+        DurabilityStage none = (sequence, time, command, events, endOfBatch) -> {
+        };
+        SnapshotWriter discard = (sequence, time, store) -> {
+        };
+        assertEquals(List.of("purestock-shard-0-decide", "purestock-shard-0-complete"),
+                liveStageThreads(PurestockEngine.builder()));
+        assertEquals(List.of("purestock-shard-0-decide", "purestock-shard-0-journal", "purestock-shard-0-complete"),
+                liveStageThreads(PurestockEngine.builder().journal(shard -> none)));
+        assertEquals(List.of("purestock-shard-0-decide", "purestock-shard-0-journal", "purestock-shard-0-replicate",
+                        "purestock-shard-0-complete"),
+                liveStageThreads(PurestockEngine.builder().journal(shard -> none).replication(shard -> none)));
+        assertEquals(List.of("purestock-shard-0-decide", "purestock-shard-0-journal", "purestock-shard-0-apply",
+                        "purestock-shard-0-complete", "purestock-shard-0-snapshot",
+                        "purestock-shard-1-decide", "purestock-shard-1-journal", "purestock-shard-1-complete"),
+                liveStageThreads(PurestockEngine.builder().shards(2).journal(shard -> none)
+                        .snapshotWriter(shard -> shard == 0 ? discard : null)));
+    }
+
+    /** The stage threads alive in a started engine (sorted by shard, then in creation order), and none after close. */
+    private static List<String> liveStageThreads(PurestockEngine.Builder builder) {
+        PurestockEngine engine = builder.expireReservationsEvery(Duration.ZERO).build();
+        List<String> live;
+        try {
+            engine.submit(list(1)).join();
+            live = engine.liveStageThreads().stream()
+                    .sorted(java.util.Comparator.comparing((String name) -> name.substring(0, 17))).toList();
+        } finally {
+            engine.close();
+        }
+        assertEquals(List.of(), engine.liveStageThreads(), "a closed engine leaves no stage thread behind");
+        return live;
     }
 
     private static void assertRefused(String start, Throwable failure) {

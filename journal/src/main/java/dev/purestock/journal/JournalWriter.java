@@ -22,9 +22,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * sequence: no record of the batch is acknowledged before that, so readers know how far the journal must
  * reach.
  *
- * <p>Called from one thread at a time, as the engine does; the appender is created on first use.
+ * <p>Called from one thread at a time, as the engine does; the appender is created on first use. From open
+ * to close a {@link JournalPretoucher} runs beside it on a thread of its own
+ * ({@code purestock-shard-N-pretouch}, or {@code purestock-journal-pretouch} when opened without a shard),
+ * touching the pages ahead of the last record so that the page faults of the cycle files happen there, not
+ * on the journal thread.
  */
 public final class JournalWriter implements DurabilityStage {
+    private static final String UNSHARDED_PRETOUCH_THREAD = "purestock-journal-pretouch";
     private final SingleChronicleQueue queue;
     private final JournalHighWaterMark highWaterMark;
     private final Durability durability;
@@ -32,8 +37,9 @@ public final class JournalWriter implements DurabilityStage {
     private ExcerptAppender appender;
     private long lastSequence = Long.MIN_VALUE;
     private final AtomicLong published = new AtomicLong(Long.MIN_VALUE);
+    private final JournalPretoucher pretoucher;
 
-    private JournalWriter(Path dir, SingleChronicleQueue queue, Durability durability) {
+    private JournalWriter(Path dir, SingleChronicleQueue queue, Durability durability, String pretouchThread) {
         this.queue = queue;
         this.durability = durability;
         try {
@@ -42,6 +48,7 @@ public final class JournalWriter implements DurabilityStage {
             queue.close();
             throw e;
         }
+        this.pretoucher = JournalPretoucher.start(queue, pretouchThread);
     }
 
     /** A writer appending to the journal in {@code dir} (created when missing). */
@@ -49,14 +56,22 @@ public final class JournalWriter implements DurabilityStage {
         return open(dir, durability, JournalQueues.DEFAULT_ROLL_CYCLE);
     }
 
+    /** A writer for shard {@code shard}'s journal in {@code dir}: its pretouch thread is named by the shard. */
+    public static JournalWriter open(Path dir, Durability durability, int shard) {
+        return new JournalWriter(dir, JournalQueues.forWriting(dir, durability, JournalQueues.DEFAULT_ROLL_CYCLE),
+                durability, "purestock-shard-" + shard + "-pretouch");
+    }
+
     /** A writer with an explicit roll cycle: how often Chronicle starts a new cycle file. */
     public static JournalWriter open(Path dir, Durability durability, RollCycle rollCycle) {
-        return new JournalWriter(dir, JournalQueues.forWriting(dir, durability, rollCycle), durability);
+        return new JournalWriter(dir, JournalQueues.forWriting(dir, durability, rollCycle), durability,
+                UNSHARDED_PRETOUCH_THREAD);
     }
 
     /** A writer whose cycle files roll by {@code clock}: for tests of multi-cycle journals. */
     static JournalWriter open(Path dir, Durability durability, RollCycle rollCycle, TimeProvider clock) {
-        return new JournalWriter(dir, JournalQueues.forWriting(dir, durability, rollCycle, clock), durability);
+        return new JournalWriter(dir, JournalQueues.forWriting(dir, durability, rollCycle, clock), durability,
+                UNSHARDED_PRETOUCH_THREAD);
     }
 
     @Override
@@ -82,9 +97,10 @@ public final class JournalWriter implements DurabilityStage {
     /** Appends the record the codec holds, {@code length} bytes. */
     private void append(long sequence, int length, boolean endOfBatch) {
         ExcerptAppender out = appender();
+        long end;
         try (DocumentContext document = out.writingDocument()) {
             try {
-                document.wire().bytes().write(codec.buffer(), 0, length);
+                end = document.wire().bytes().write(codec.buffer(), 0, length).writePosition();
             } catch (RuntimeException | Error e) {
                 // closing would commit the bytes written so far: a record that fails its checksum and stops
                 // every later recovery; dropping it leaves the journal whole, and the engine stops on the throw
@@ -94,6 +110,7 @@ public final class JournalWriter implements DurabilityStage {
         }
         lastSequence = sequence;
         published.lazySet(sequence);
+        pretoucher.onAppended(out.cycle(), end);
         if (endOfBatch) {
             if (durability == Durability.SYNC_PER_BATCH) {
                 out.sync();
@@ -108,6 +125,11 @@ public final class JournalWriter implements DurabilityStage {
      */
     public long lastSequenceWritten() {
         return published.get();
+    }
+
+    /** The pretoucher running beside this writer. */
+    JournalPretoucher pretoucher() {
+        return pretoucher;
     }
 
     /** The queue index of the last record this writer appended. */
@@ -126,6 +148,7 @@ public final class JournalWriter implements DurabilityStage {
     @Override
     public void close() {
         try {
+            pretoucher.close();
             if (appender != null) {
                 if (durability == Durability.SYNC_PER_BATCH) {
                     appender.sync();

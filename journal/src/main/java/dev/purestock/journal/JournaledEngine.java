@@ -68,7 +68,7 @@ public final class JournaledEngine implements AutoCloseable {
                 .shards(1)
                 .initialState(shard -> recovered.get().toShardState())
                 .journal(shard -> {
-                    JournalWriter opened = JournalWriter.open(dir, durability);
+                    JournalWriter opened = JournalWriter.open(dir, durability, shard);
                     writer.set(opened);
                     return opened;
                 })

@@ -30,8 +30,9 @@ import java.util.function.Supplier;
  *
  * <p>As a {@link SnapshotWriter} it is what the engine calls on its snapshot policy; after each snapshot it
  * deletes all but the newest {@code keep}, except that it keeps the newest snapshot the journal has reached
- * while the newest {@code keep} are all ahead of it: the engine cuts a snapshot before its commands are
- * journaled, and if the process dies meanwhile, that older snapshot is the one recovery can use.
+ * while the newest {@code keep} are all ahead of it: the engine's snapshot stage runs in parallel with the
+ * journal, so a snapshot may be written before its commands are journaled, and if the process dies
+ * meanwhile, that older snapshot is the one recovery can use.
  */
 public final class SnapshotStore implements SnapshotWriter {
     /** How many snapshots are kept by default: the newest and one to fall back on. */
@@ -242,9 +243,10 @@ public final class SnapshotStore implements SnapshotWriter {
     }
 
     /**
-     * Removes from the manifest, and deletes, every snapshot above {@code lastJournaled}: the decision stage
-     * cuts a snapshot before the journal stage has written the commands it includes, so after a crash a
-     * snapshot can hold commands that were never journaled nor answered. Left in place, it would be loaded
+     * Removes from the manifest, and deletes, every snapshot above {@code lastJournaled}: the snapshot stage
+     * runs in parallel with the journal stage and may write a snapshot before the journal has written the
+     * commands it includes, so after a crash a snapshot can hold commands that were never journaled nor
+     * answered. Left in place, it would be loaded
      * once the journal has grown past it with other commands at those sequences.
      *
      * @param lastJournaled the journal's last sequence, {@code -1} when it holds no record

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -127,6 +128,35 @@ class JournaledEngineTest {
         try (JournaledEngine again = start(0)) {
             assertEquals(2, again.recovered().nextSequence());
         }
+    }
+
+    @Test
+    void snapshotsCutWhileSeveralThreadsSubmitRecoverToTheLiveState() throws Exception {
+        long live;
+        long lastSnapshot;
+        try (JournaledEngine journaled = start(250)) {
+            PurestockEngine engine = journaled.engine();
+            submit(engine, Workloads.setup(10, 400, 0));
+            List<Thread> producers = new ArrayList<>();
+            for (int p = 0; p < 3; p++) {
+                List<Command> workload = Workloads.mixed(700, 10, 100 + p, 1 + p * 10_000L, NOW);
+                Thread producer = new Thread(() -> submit(engine, workload), "producer-" + p);
+                producers.add(producer);
+                producer.start();
+            }
+            long requested = engine.snapshot(0).join();
+            for (Thread producer : producers) {
+                producer.join();
+            }
+            lastSnapshot = engine.snapshot(0).join();
+            assertTrue(requested <= lastSnapshot);
+            live = engine.digest(0).join();
+        }
+        RecoveredState recovered = JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals("snapshot@" + lastSnapshot, recovered.recoveredFrom());
+        assertEquals(live, StateDigest.of(recovered.store()));
+        RecoveredState full = JournalRecovery.recoverWithoutSnapshots(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals(live, StateDigest.of(full.store()));
     }
 
     private long runAndClose(long snapshotEvery, List<Command> setup, List<Command> workload) {

@@ -1,0 +1,299 @@
+package dev.purestock.engine;
+
+import com.lmax.disruptor.EventHandler;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.EventBuffer;
+import dev.purestock.domain.Inventory;
+import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.OrderStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * Stage 2c, in parallel with the journal and wired only when the shard has a {@link SnapshotWriter}: the
+ * state-application stage. It applies every decided command's events to a second copy of the shard's state
+ * with {@link Inventory#evolve}, and cuts snapshots from that copy, so the decision thread never stops for
+ * one: the decision stage only marks where a snapshot belongs (the sequence of the last command before a
+ * {@link CommandSlot.Kind#SNAPSHOT} slot, or every {@code snapshotEvery} commands).
+ *
+ * <p>At a mark the copy holds exactly the commands up to the marked sequence. The stage hands it to its
+ * writer thread ({@code purestock-shard-N-snapshot}), which calls the {@link SnapshotWriter}; while the
+ * writer reads the copy, this stage keeps the events of later commands aside, in order, and applies them
+ * once the write is done. So neither the decision stage nor the completion stage waits for a snapshot. Only a
+ * mark that arrives while the previous snapshot is still being written waits for it (one write at a time):
+ * snapshots asked for faster than they can be written hold this stage back, and with it the answers.
+ *
+ * <p>What it costs: a second copy of the state (as much memory as the decision state), two threads (this
+ * stage's and the writer's, which sleeps between snapshots), and while a snapshot is written, the events of
+ * the commands decided meanwhile (rate times write time) stay referenced until they are applied.
+ *
+ * <p>If applying events to the copy fails, the copy can no longer be trusted: the shard goes on (its decision
+ * state is unaffected), and every later snapshot fails with that cause.
+ */
+final class SnapshotHandler implements EventHandler<CommandSlot> {
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotHandler.class);
+
+    private final int shard;
+    private final ShardHealth health;
+    private final SnapshotWriter snapshotWriter;
+    private final long snapshotEvery;
+    private final ThreadFactory threads;
+    private final InventoryStore copy;
+    /** Events of commands decided while the writer reads the copy, in sequence order. */
+    private final List<List<Event>> keptAside = new ArrayList<>();
+    private final Object lock = new Object();
+    /** Whether the writer thread owns the copy; only this stage sets it, only the writer clears it. */
+    private volatile boolean writing;
+    /** The write handed to the writer thread; guarded by {@link #lock}. */
+    private Write pending;
+    /** Whether the writer thread should end; guarded by {@link #lock}. */
+    private boolean stopping;
+    private long lastSequence;
+    private long lastTime;
+    private Throwable broken;
+    private Thread writer;
+
+    SnapshotHandler(int shard, ShardHealth health, ShardState initial, SnapshotWriter snapshotWriter,
+                    long snapshotEvery, ThreadFactory threads) {
+        this.shard = shard;
+        this.health = health;
+        this.snapshotWriter = snapshotWriter;
+        this.snapshotEvery = snapshotEvery;
+        this.threads = threads;
+        this.copy = copyOf(initial.store());
+        this.lastSequence = initial.nextSequence() - 1;
+        this.lastTime = initial.lastTime();
+    }
+
+    /** A snapshot to write: the copy's state after {@code lastSequence}, for {@code request} or periodic. */
+    private record Write(long lastSequence, long time, SnapshotRequest request) {
+    }
+
+    @Override
+    public void onStart() {
+        Thread.currentThread().setName("purestock-shard-" + shard + "-apply");
+        writer = threads.newThread(this::writeSnapshots);
+        writer.setName("purestock-shard-" + shard + "-snapshot");
+        writer.start();
+    }
+
+    @Override
+    public void onEvent(CommandSlot slot, long ringSequence, boolean endOfBatch) {
+        if (health.failedAtOrBefore(ringSequence)) {
+            return;
+        }
+        CommandSlot.Decision decision = slot.decision;
+        switch (slot.request.kind) {
+            case COMMAND -> {
+                if (decision.sequenced) {
+                    onDecided(decision.sequence, decision.time, decision.events);
+                }
+            }
+            case SNAPSHOT -> mark((SnapshotRequest) slot.request.control, decision.controlResult);
+            case DIGEST, BARRIER -> {
+            }
+        }
+    }
+
+    private void onDecided(long sequence, long time, EventBuffer events) {
+        if (writing) {
+            keepAside(events);
+        } else {
+            applyKeptAside();
+            apply(events);
+        }
+        lastSequence = sequence;
+        lastTime = time;
+        if (snapshotEvery > 0 && (sequence + 1) % snapshotEvery == 0) {
+            mark(null, sequence);
+        }
+    }
+
+    /**
+     * Applies one command's events to the copy, from the slot's buffer. A failure marks the copy broken, and
+     * later snapshots fail with it.
+     */
+    private void apply(EventBuffer events) {
+        if (broken != null) {
+            return;
+        }
+        try {
+            Inventory.evolveAll(copy, events);
+        } catch (RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    /** Applies one command's events kept aside while a snapshot was written. */
+    private void apply(List<Event> events) {
+        if (broken != null) {
+            return;
+        }
+        try {
+            Inventory.evolveAll(copy, events);
+        } catch (RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    /** Marks the copy broken: later snapshots fail with {@code e}. */
+    private void fail(RuntimeException e) {
+        broken = e;
+        LOG.error("shard {}: applying the events of command sequence {} to the snapshot copy failed; the shard "
+                + "goes on, but its snapshots fail until it is restarted", shard, lastSequence + 1, e);
+    }
+
+    /**
+     * Keeps one command's events until the writer is done with the copy, as records: the slot's buffer is
+     * reused once the slot is answered. Only commands decided while a snapshot is being written pay this.
+     */
+    private void keepAside(EventBuffer events) {
+        keptAside.add(events.toEvents());
+    }
+
+    private void applyKeptAside() {
+        for (int i = 0; i < keptAside.size(); i++) {
+            apply(keptAside.get(i));
+        }
+        keptAside.clear();
+    }
+
+    /**
+     * A snapshot belongs after {@code markedSequence}: waits for a write still in progress, brings the copy
+     * up to the mark and hands it to the writer thread.
+     */
+    private void mark(SnapshotRequest request, long markedSequence) {
+        awaitWriter();
+        applyKeptAside();
+        if (markedSequence != lastSequence) {
+            fail(request, new IllegalStateException("shard " + shard + ": the snapshot copy is at sequence "
+                    + lastSequence + " but the snapshot was marked after " + markedSequence + "; no snapshot "
+                    + "was written (an engine defect)"));
+            return;
+        }
+        if (broken != null) {
+            fail(request, new IllegalStateException("shard " + shard + ": the snapshot copy stopped being updated "
+                    + "when applying events failed; no snapshot is written until the shard is restarted", broken));
+            return;
+        }
+        synchronized (lock) {
+            writing = true;
+            pending = new Write(lastSequence, lastTime, request);
+            lock.notifyAll();
+        }
+    }
+
+    private void fail(SnapshotRequest request, Exception cause) {
+        if (request != null) {
+            request.failedToWrite(cause);
+        } else {
+            LOG.error("shard {}: the periodic snapshot after command sequence {} was not written; the shard goes on",
+                    shard, lastSequence, cause);
+        }
+    }
+
+    private void awaitWriter() {
+        if (!writing) {
+            return;
+        }
+        boolean interrupted = false;
+        synchronized (lock) {
+            while (writing) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The writer thread: writes each handed-over snapshot, until the stage shuts down. */
+    private void writeSnapshots() {
+        while (true) {
+            Write write;
+            synchronized (lock) {
+                while (pending == null && !stopping) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        // only shutdown ends the writer; an interrupt alone does not
+                    }
+                }
+                if (pending == null) {
+                    return;
+                }
+                write = pending;
+                pending = null;
+            }
+            try {
+                write(write);
+            } finally {
+                synchronized (lock) {
+                    writing = false;
+                    lock.notifyAll();
+                }
+            }
+        }
+    }
+
+    private void write(Write write) {
+        try {
+            snapshotWriter.write(write.lastSequence(), write.time(), copy);
+            if (write.request() != null) {
+                write.request().written(write.lastSequence());
+            }
+        } catch (Exception e) {
+            if (write.request() != null) {
+                write.request().failedToWrite(e);
+            } else {
+                LOG.error("shard {}: the snapshot after command sequence {} could not be written; the shard goes on",
+                        shard, write.lastSequence(), e);
+            }
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
+            if (write.request() != null) {
+                write.request().failedToWrite(e);
+            }
+            LOG.error("shard {}: writing the snapshot after command sequence {} failed; the shard goes on",
+                    shard, write.lastSequence(), e);
+        }
+    }
+
+    /** Lets a write in progress finish, then ends the writer thread. */
+    @Override
+    public void onShutdown() {
+        awaitWriter();
+        synchronized (lock) {
+            stopping = true;
+            lock.notifyAll();
+        }
+    }
+
+    /**
+     * A copy of {@code source} in a store of the engine's own, through the store port only, the way a snapshot
+     * is loaded: the due index follows from the reservations.
+     */
+    static InventoryStore copyOf(InventoryStore source) {
+        PrimitiveInventoryStore copy = new PrimitiveInventoryStore();
+        source.forEachProduct(copy::putProduct);
+        source.forEachPosition(copy::putAvailable);
+        source.forEachCustomerUnits(copy::putCustomerUnits);
+        source.forEachOrder(order -> {
+            copy.putOrder(order);
+            if (order.status() == OrderStatus.RESERVED) {
+                copy.scheduleExpiry(order.orderId(), order.expiresAt());
+            }
+        });
+        source.forEachMovement(copy::putMovement);
+        return copy;
+    }
+}

@@ -1,0 +1,192 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.Line;
+import dev.purestock.domain.StateDigest;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static dev.purestock.engine.EngineFixtures.failureOf;
+import static dev.purestock.engine.EngineFixtures.list;
+import static dev.purestock.engine.EngineFixtures.receive;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Snapshots cut by the snapshot stage from its own copy of the state, while the decision stage goes on. */
+class SnapshotStageTest {
+    private static final int PRODUCERS = 4;
+    private static final int COMMANDS_PER_PRODUCER = 600;
+    private static final int SKUS = 12;
+
+    /** What a snapshot writer was given: the sequence, the time, and a copy of the state it read. */
+    private record Taken(long lastSequence, long time, long digest, InventoryStore state) {
+    }
+
+    @Test
+    void snapshotsCutWhileCommandsFlowEqualSnapshotsOfAQuiescedEngineAndRecoverToTheLiveState() throws Exception {
+        InMemoryJournal journal = new InMemoryJournal();
+        List<Taken> taken = new CopyOnWriteArrayList<>();
+        List<Long> requested = new ArrayList<>();
+        long liveDigest;
+        long lastSequence;
+        try (PurestockEngine engine = PurestockEngine.builder().journal(s -> journal).snapshotEvery(97)
+                .expireReservationsEvery(java.time.Duration.ZERO)
+                .snapshotWriter(s -> (sequence, time, store) ->
+                        taken.add(new Taken(sequence, time, StateDigest.of(store), SnapshotHandler.copyOf(store))))
+                .build()) {
+            for (long sku = 1; sku <= SKUS; sku++) {
+                engine.submit(list(sku)).join();
+                engine.submit(receive(sku, sku, 0, 150)).join();
+            }
+            CyclicBarrier halfway = new CyclicBarrier(PRODUCERS + 1);
+            List<Thread> producers = new ArrayList<>();
+            List<CompletableFuture<?>> outcomes = new CopyOnWriteArrayList<>();
+            for (int p = 0; p < PRODUCERS; p++) {
+                int producer = p;
+                Thread thread = new Thread(() -> produce(engine, producer, halfway, outcomes), "producer-" + p);
+                producers.add(thread);
+                thread.start();
+            }
+            halfway.await();
+            for (int i = 0; i < 3; i++) {
+                requested.add(engine.snapshot(0).join());
+            }
+            for (Thread thread : producers) {
+                thread.join();
+            }
+            CompletableFuture.allOf(outcomes.toArray(new CompletableFuture[0])).join();
+            requested.add(engine.snapshot(0).join());
+            liveDigest = engine.digest(0).join();
+            lastSequence = journal.entries().getLast().sequence();
+        }
+
+        long firstHalves = 2L * SKUS + (long) PRODUCERS * COMMANDS_PER_PRODUCER / 2;
+        assertTrue(requested.getFirst() >= firstHalves - 1, "a snapshot asked for halfway covers every command "
+                + "submitted before it: " + requested);
+        assertEquals(lastSequence, requested.getLast());
+        assertTrue(taken.stream().map(Taken::lastSequence).toList().containsAll(requested));
+        assertTrue(taken.stream().anyMatch(t -> (t.lastSequence() + 1) % 97 == 0), "periodic snapshots were cut");
+        assertEquals(taken.stream().map(Taken::lastSequence).sorted().toList(),
+                taken.stream().map(Taken::lastSequence).toList(), "snapshots are written in sequence order");
+
+        assertEquals(digestsOfAQuiescedEngine(journal.entries(), taken), taken.stream().map(Taken::digest).toList());
+
+        Taken last = taken.stream().filter(t -> t.lastSequence() == requested.get(1)).findFirst().orElseThrow();
+        assertEquals(liveDigest, recoveredDigest(last, journal.entries()),
+                "the snapshot plus the journal's tail recovers the live state");
+    }
+
+    private static void produce(PurestockEngine engine, int producer, CyclicBarrier halfway,
+                                List<CompletableFuture<?>> outcomes) {
+        Random random = new Random(producer);
+        try {
+            for (int i = 0; i < COMMANDS_PER_PRODUCER; i++) {
+                if (i == COMMANDS_PER_PRODUCER / 2) {
+                    halfway.await();
+                }
+                long orderId = producer * 1_000_000L + i;
+                long sku = 1 + random.nextInt(SKUS);
+                Command command = switch (random.nextInt(4)) {
+                    case 0 -> new Command.Reserve(orderId, producer, List.of(new Line(sku, 0, 1 + random.nextInt(2))),
+                            Long.MAX_VALUE);
+                    case 1 -> new Command.CancelPurchase(Math.max(0, orderId - 1 - random.nextInt(5)));
+                    default -> new Command.Purchase(orderId, random.nextInt(50), sku, 0, 1 + random.nextInt(3));
+                };
+                outcomes.add(engine.submit(command));
+            }
+        } catch (Exception | Error e) {
+            halfway.reset();
+            throw new AssertionError("producer " + producer + " failed", e);
+        }
+    }
+
+    /** Replays the journal one command at a time into a fresh engine, cutting a snapshot at each taken sequence. */
+    private static List<Long> digestsOfAQuiescedEngine(List<InMemoryJournal.Entry> entries, List<Taken> taken) {
+        List<Long> digests = new ArrayList<>();
+        AtomicLong clock = new AtomicLong();
+        List<Long> quiesced = new CopyOnWriteArrayList<>();
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
+                .expireReservationsEvery(java.time.Duration.ZERO)
+                .snapshotWriter(s -> (sequence, time, store) -> quiesced.add(StateDigest.of(store))).build()) {
+            int next = 0;
+            for (Taken snapshot : taken.stream().sorted(Comparator.comparingLong(Taken::lastSequence)).toList()) {
+                while (next < entries.size() && entries.get(next).sequence() <= snapshot.lastSequence()) {
+                    clock.set(entries.get(next).time());
+                    engine.submit(entries.get(next).command()).join();
+                    next++;
+                }
+                assertEquals(snapshot.lastSequence(), engine.snapshot(0).join());
+                digests.add(quiesced.getLast());
+            }
+        }
+        return digests;
+    }
+
+    private static long recoveredDigest(Taken snapshot, List<InMemoryJournal.Entry> entries) {
+        AtomicLong clock = new AtomicLong();
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
+                .expireReservationsEvery(java.time.Duration.ZERO)
+                .initialState(s -> new ShardState(snapshot.state(), snapshot.lastSequence() + 1, snapshot.time()))
+                .build()) {
+            for (InMemoryJournal.Entry entry : entries) {
+                if (entry.sequence() > snapshot.lastSequence()) {
+                    clock.set(entry.time());
+                    assertEquals(entry.events(), engine.submit(entry.command()).join().events());
+                }
+            }
+            return engine.digest(0).join();
+        }
+    }
+
+    @Test
+    void aFailingPeriodicSnapshotIsLoggedAndTheShardGoesOn() {
+        AtomicInteger attempts = new AtomicInteger();
+        List<Long> written = new CopyOnWriteArrayList<>();
+        try (PurestockEngine engine = PurestockEngine.builder().snapshotEvery(2)
+                .snapshotWriter(s -> (sequence, time, store) -> {
+                    if (attempts.incrementAndGet() % 2 == 1) {
+                        throw new IOException("disk full");
+                    }
+                    written.add(sequence);
+                }).build()) {
+            for (int i = 0; i < 8; i++) {
+                assertEquals(i, engine.submit(list(i)).join().sequence());
+            }
+            assertInstanceOf(IOException.class, failureOf(engine.snapshot(0)));
+            assertEquals(8, engine.submit(list(8)).join().sequence());
+            assertTrue(engine.failure().isEmpty());
+        }
+        assertEquals(List.of(3L, 7L), written, "every other periodic snapshot failed, the rest were written");
+        assertEquals(5, attempts.get());
+    }
+
+    @Test
+    void theCopyStartsFromTheInitialState() {
+        PrimitiveInventoryStore initial = new PrimitiveInventoryStore();
+        dev.purestock.domain.Inventory.evolveAll(initial,
+                dev.purestock.domain.Inventory.decide(list(1), 1, initial));
+        dev.purestock.domain.Inventory.evolveAll(initial,
+                dev.purestock.domain.Inventory.decide(receive(1, 1, 0, 5), 2, initial));
+        dev.purestock.domain.Inventory.evolveAll(initial, dev.purestock.domain.Inventory.decide(
+                new Command.Reserve(9, 1, List.of(new Line(1, 0, 2)), 100), 3, initial));
+        InventoryStore copy = SnapshotHandler.copyOf(initial);
+        assertEquals(StateDigest.of(initial), StateDigest.of(copy));
+        List<Long> due = new ArrayList<>();
+        copy.forEachDue(100, (orderId, expiresAt) -> due.add(orderId));
+        assertEquals(List.of(9L), due, "a reservation's expiry is scheduled in the copy");
+        assertFalse(initial == copy);
+    }
+}

@@ -1,0 +1,156 @@
+package dev.purestock.journal;
+
+import net.openhft.chronicle.bytes.MappedBytes;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Takes the page faults of the journal's cycle files off the journal thread. A cycle file is a sparse,
+ * memory-mapped file: the first write to each page of it faults (the kernel allocates and zeroes the page,
+ * and the file system its block), and the next chunk of the file is mapped when the writer first reaches it.
+ * This pretoucher runs on its own thread, {@code purestock-shard-N-pretouch}, and every
+ * {@link #PERIOD_MILLIS} ms touches the pages from the writer's position to {@link #AHEAD_BYTES} beyond it, in
+ * the same mapping the writer uses, so the writer finds them present.
+ *
+ * <p>A touch is an atomic compare-and-set of an int from 0 to 0 at the start of a page: it writes only where
+ * the file holds 0 and leaves 0 there, so it never changes what the file says, even racing the writer.
+ *
+ * <p>Chronicle Queue's own {@code Pretoucher} (which also creates the next cycle file early) is an
+ * Enterprise feature; this is the open-source part of it that is safe without one.
+ */
+final class JournalPretoucher implements AutoCloseable {
+    /** How far beyond the writer's position the pages are kept touched. */
+    static final long AHEAD_BYTES = 4L << 20;
+    /** How often the pretoucher catches up with the writer. */
+    static final long PERIOD_MILLIS = 10;
+    private static final long PAGE_BYTES = 4096;
+    private static final int NO_CYCLE = Integer.MIN_VALUE;
+    private static final Logger LOG = LoggerFactory.getLogger(JournalPretoucher.class);
+
+    private final SingleChronicleQueue queue;
+    private final Thread thread;
+    /** The cycle the writer writes to; set by the writer before the first position in it. */
+    private volatile int writerCycle = NO_CYCLE;
+    /** The end of the writer's last record, in the file of {@link #writerCycle}. */
+    private final AtomicLong writerPosition = new AtomicLong();
+    /** How far the pretoucher has touched in the file of {@link #touchedCycle}; read by tests. */
+    private final AtomicLong touchedTo = new AtomicLong();
+    private volatile int touchedCycle = NO_CYCLE;
+    private volatile boolean stopped;
+    private SingleChronicleQueueStore store;
+    private MappedBytes bytes;
+
+    private JournalPretoucher(SingleChronicleQueue queue, String threadName) {
+        this.queue = queue;
+        this.thread = new Thread(this::run, threadName);
+        this.thread.setDaemon(true);
+    }
+
+    /** Starts a pretoucher of {@code queue}'s cycle files on a thread named {@code threadName}. */
+    static JournalPretoucher start(SingleChronicleQueue queue, String threadName) {
+        JournalPretoucher pretoucher = new JournalPretoucher(queue, threadName);
+        pretoucher.thread.start();
+        return pretoucher;
+    }
+
+    /** The writer appended a record ending at {@code position} in the file of {@code cycle}; cheap, never blocks. */
+    void onAppended(int cycle, long position) {
+        if (cycle != writerCycle) {
+            writerCycle = cycle;
+        }
+        writerPosition.lazySet(position);
+    }
+
+    /**
+     * Waits until the pages from the writer's last record to {@link #AHEAD_BYTES} beyond it are touched; for
+     * tests, with a writer that has appended and then pauses.
+     */
+    synchronized void awaitAhead() throws InterruptedException {
+        while (writerCycle == NO_CYCLE || touchedCycle != writerCycle
+                || touchedTo.get() < writerPosition.get() + AHEAD_BYTES) {
+            wait();
+        }
+    }
+
+    private synchronized void roundDone() {
+        notifyAll();
+    }
+
+    private void run() {
+        try {
+            while (!stopped) {
+                try {
+                    touchAhead();
+                    roundDone();
+                } catch (RuntimeException e) {
+                    LOG.warn("pretouching the journal failed; the journal goes on, its thread takes its own page "
+                            + "faults", e);
+                    release();
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(PERIOD_MILLIS));
+            }
+        } finally {
+            release();
+        }
+    }
+
+    private void touchAhead() {
+        int cycle = writerCycle;
+        long position = writerPosition.get();
+        if (cycle == NO_CYCLE || cycle != writerCycle) {
+            return;
+        }
+        if (cycle != touchedCycle || bytes == null) {
+            release();
+            store = queue.storeForCycle(cycle, queue.epoch(), false, null);
+            if (store == null) {
+                return;
+            }
+            bytes = store.bytes();
+            touchedTo.set(0);
+            touchedCycle = cycle;
+        }
+        long from = Math.max(touchedTo.get(), (position / PAGE_BYTES + 1) * PAGE_BYTES);
+        long to = position + AHEAD_BYTES;
+        for (long page = from; page < to && !stopped; page += PAGE_BYTES) {
+            bytes.compareAndSwapInt(page, 0, 0);
+            touchedTo.lazySet(page + PAGE_BYTES);
+        }
+    }
+
+    private void release() {
+        if (bytes != null) {
+            bytes.releaseLast();
+            bytes = null;
+        }
+        if (store != null) {
+            queue.closeStore(store);
+            store = null;
+        }
+        touchedCycle = NO_CYCLE;
+    }
+
+    /** Stops the pretoucher and waits for its thread; call before closing the queue. */
+    @Override
+    public void close() {
+        stopped = true;
+        LockSupport.unpark(thread);
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
