@@ -1,5 +1,6 @@
 package dev.purestock.benchmarks.latency;
 
+import dev.purestock.benchmarks.BenchmarkFiles;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.StateDigest;
@@ -19,7 +20,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -31,7 +31,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 
 /**
  * Offers purchases to a journaled engine at fixed rates, stepping up until the engine saturates, and
@@ -124,7 +123,7 @@ public final class LatencyHarness implements Callable<Integer> {
             return run(dir);
         } finally {
             if (temporary) {
-                deleteRecursively(dir);
+                BenchmarkFiles.deleteRecursively(dir);
             }
         }
     }
@@ -260,18 +259,6 @@ public final class LatencyHarness implements Callable<Integer> {
     private String settings() {
         return "wait=" + wait + " durability=" + durability + " ring=" + ring + " skus=" + skus
                 + " snapshot-every=" + snapshotEvery + " p99-threshold-us=" + p99ThresholdMicros;
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.delete(path);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
     }
 
     /** Answers arrive here, on the engine's completion thread: one writer for every field. */

@@ -1,5 +1,6 @@
 package dev.purestock.benchmarks.snapshot;
 
+import dev.purestock.benchmarks.BenchmarkFiles;
 import dev.purestock.benchmarks.latency.GcPauses;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
@@ -15,7 +16,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -31,7 +31,6 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
-import java.util.stream.Stream;
 
 /**
  * How long a snapshot of a large state stops the single writer: fills a journaled engine with
@@ -109,7 +108,7 @@ public final class SnapshotStallHarness implements Callable<Integer> {
             return run(dir);
         } finally {
             if (temporary) {
-                deleteRecursively(dir);
+                BenchmarkFiles.deleteRecursively(dir);
             }
         }
     }
@@ -211,18 +210,6 @@ public final class SnapshotStallHarness implements Callable<Integer> {
             tsv.println("# " + settings());
             tsv.println(Result.TSV_HEADER);
             results.forEach(r -> tsv.println(r.tsv()));
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.delete(path);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
         }
     }
 
