@@ -746,7 +746,9 @@ public final class PurestockEngine implements AutoCloseable {
         /**
          * {@link ProducerType#MULTI} (default) lets any number of threads submit at once.
          * {@link ProducerType#SINGLE} is faster but requires that only one thread at a time publishes
-         * (submits, snapshots, digests), with a happens-before edge between handovers.
+         * (submits, snapshots, digests), with a happens-before edge between handovers. The reservation
+         * expiry timer publishes from a thread of its own, so {@code SINGLE} needs it turned off
+         * ({@code expireReservationsEvery(Duration.ZERO)}); {@link #build()} refuses the two together.
          */
         public Builder producerType(ProducerType type) {
             this.producerType = Objects.requireNonNull(type, "producer type");
@@ -873,6 +875,12 @@ public final class PurestockEngine implements AutoCloseable {
 
         /** Builds and starts the engine. */
         public PurestockEngine build() {
+            if (producerType == ProducerType.SINGLE && !expireReservationsEvery.isZero()) {
+                throw new IllegalArgumentException("producerType(SINGLE) lets one thread publish, but the reservation "
+                        + "expiry timer publishes from a thread of its own every " + expireReservationsEvery
+                        + "; turn it off with expireReservationsEvery(Duration.ZERO) and submit ExpireReservations "
+                        + "from the producing thread, or keep producerType(MULTI)");
+            }
             return new PurestockEngine(this);
         }
     }

@@ -26,8 +26,10 @@ import java.util.List;
  *
  * <p>The check costs O(1) for a command that is not a batch and at most {@code MAX_BATCH_COMMANDS + 1}
  * member visits for a batch, whatever its size; it recurses at most {@code MAX_BATCH_DEPTH + 1} levels and
- * stops at the first excess, in the domain's order (depth on entering a batch, then the running count of
- * members, then each member's lines). It allocates nothing.
+ * stops at the first excess it meets walking the batch in order (depth on entering a batch, then the running
+ * count of members, then each member's lines). That order is not quite the domain's, which checks a whole
+ * batch's depth and count before any member's lines, so a batch with several excesses may be refused with
+ * another of its reasons than the domain would give; nothing is sequenced either way. It allocates nothing.
  */
 final class ShapeCheck {
     private static final int TOO_DEEP = -1;

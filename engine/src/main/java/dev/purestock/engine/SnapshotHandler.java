@@ -257,9 +257,9 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
                 LOG.error("shard {}: the snapshot after command sequence {} could not be written; the shard goes on",
                         shard, write.lastSequence(), e);
             }
-        } catch (VirtualMachineError e) {
-            throw e;
         } catch (Throwable e) {
+            // an Error too (an OutOfMemoryError from a large write): the writer only read the copy, so the stage
+            // goes on; a writer thread that died instead would leave every later mark waiting for it for ever
             if (write.request() != null) {
                 write.request().failedToWrite(e);
             }

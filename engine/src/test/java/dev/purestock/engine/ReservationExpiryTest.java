@@ -126,4 +126,15 @@ class ReservationExpiryTest {
     private static Command reserve(long orderId, int warehouse, long quantity) {
         return new Command.Reserve(orderId, 1, List.of(new Line(1, warehouse, quantity)), EXPIRES_AT);
     }
+
+    @Test
+    void aSingleProducerRingRefusesTheTimerThatWouldPublishBesideIt() {
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> PurestockEngine.builder().producerType(com.lmax.disruptor.dsl.ProducerType.SINGLE).build());
+        assertTrue(refused.getMessage().contains("expireReservationsEvery(Duration.ZERO)"), refused.getMessage());
+        try (PurestockEngine engine = PurestockEngine.builder().producerType(com.lmax.disruptor.dsl.ProducerType.SINGLE)
+                .expireReservationsEvery(Duration.ZERO).build()) {
+            assertEquals(0, engine.submit(list(1)).join().sequence());
+        }
+    }
 }

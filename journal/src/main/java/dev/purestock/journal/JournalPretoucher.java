@@ -62,7 +62,12 @@ final class JournalPretoucher implements AutoCloseable {
     /** The writer appended a record ending at {@code position} in the file of {@code cycle}; cheap, never blocks. */
     void onAppended(int cycle, long position) {
         if (cycle != writerCycle) {
+            // the pretoucher reads the cycle, the position, then the cycle again: hide the cycle while the
+            // position still belongs to the old one, so it never pairs the new cycle with the old position
+            writerCycle = NO_CYCLE;
+            writerPosition.set(position);
             writerCycle = cycle;
+            return;
         }
         writerPosition.lazySet(position);
     }

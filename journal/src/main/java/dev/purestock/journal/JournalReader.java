@@ -67,32 +67,54 @@ public final class JournalReader implements AutoCloseable {
     }
 
     /**
-     * Fixes the end: the last record the queue's index holds now. When the index cannot be read (a cycle file
-     * cut short faults), reads every record in order instead, which finds and names the damage.
+     * Fixes the end: the last record the queue's index holds now, if it reads whole (its checksum matches).
+     * When the index cannot be read (a cycle file cut short faults), or its last record cannot be reached or
+     * does not read whole, reads every record in order instead, which finds and names the damage.
      */
     private void findEnd() {
-        long index = -1;
-        long sequence = -1;
+        long[] end = {-1, -1};
+        boolean found;
         try {
             long last = queue.lastIndex();
-            long[] end = new long[2];
-            if (last >= 0 && tailer.moveToIndex(last) && peek(end)) {
-                index = end[0];
-                sequence = end[1];
-            }
+            found = last < 0 || tailer.moveToIndex(last) && lastReadsWhole(end);
         } catch (InternalError | Exception e) {
+            found = false;
+        }
+        if (!found) {
             tailer.close();
             tailer = queue.createTailer();
             readRaw((i, raw, length) -> {
                 check(i, raw, length);
                 return true;
             });
-            index = lastReadIndex;
-            sequence = lastReadSequence;
+            end[0] = lastReadIndex;
+            end[1] = lastReadSequence;
         }
-        endIndex = index;
-        endSequence = sequence;
+        endIndex = end[0];
+        endSequence = end[1];
         toStart();
+    }
+
+    /** Whether the record at the tailer is there and passes its checksum; if so, its index and sequence. */
+    private boolean lastReadsWhole(long[] indexAndSequence) {
+        try (DocumentContext document = tailer.readingDocument()) {
+            if (!document.isPresent()) {
+                return false;
+            }
+            document.rollbackOnClose();
+            Bytes<?> in = document.wire().bytes();
+            int length = (int) in.readRemaining();
+            if (length > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(length, bytes.length * 2));
+            }
+            in.read(bytes, 0, length);
+            if (!codec.checksumMatches(bytes, 0, length)) {
+                return false;
+            }
+            indexAndSequence[0] = document.index();
+            indexAndSequence[1] = JournalRecordCodec.sequenceOf(bytes, 0, length);
+            return true;
+        }
     }
 
     /**

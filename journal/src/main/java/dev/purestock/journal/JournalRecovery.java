@@ -80,16 +80,19 @@ public final class JournalRecovery {
 
     private static RecoveredState prepareAndRecover(Path dir, RetentionPolicy retention,
                                                     Supplier<? extends InventoryStore> stores, ReplayProgress progress) {
+        // recovery reads, with every check, to the end before anything is deleted: snapshots above that end
+        // (it loads none of them) go only once the journal is known to end there
+        RecoveredState recovered = recover(dir, stores, progress);
         List<String> notes;
         try {
-            notes = new ArrayList<>(removeSnapshotsAheadOfJournal(dir));
+            notes = new ArrayList<>(removeSnapshotsAbove(dir, recovered.nextSequence() - 1));
             if (retention.pruneCyclesOnStart() && JournalQueues.hasJournal(dir)) {
                 notes.addAll(JournalPruner.prune(dir, retention.keepSnapshots()).notes());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove stale snapshots of, or prune, journal " + dir, e);
         }
-        return recover(dir, stores, progress).withEarlierNotes(notes);
+        return recovered.withEarlierNotes(notes);
     }
 
     /**
@@ -107,6 +110,10 @@ public final class JournalRecovery {
                 lastJournaled = JournalBounds.of(reader).lastSequence();
             }
         }
+        return removeSnapshotsAbove(dir, lastJournaled);
+    }
+
+    private static List<String> removeSnapshotsAbove(Path dir, long lastJournaled) throws IOException {
         List<String> notes = new ArrayList<>();
         for (SnapshotInfo removed : new SnapshotStore(dir).removeAbove(lastJournaled)) {
             notes.add("removed snapshot at sequence " + removed.lastSequence() + ": it is ahead of the journal (last "

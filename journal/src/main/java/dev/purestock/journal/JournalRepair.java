@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -107,14 +108,23 @@ public final class JournalRepair {
             cycles = damaged.listCyclesBetween(damaged.firstCycle(), damaged.lastCycle()).stream()
                     .map(Long::intValue).toList();
             keptCycle = cycleHolding(damaged, cycles, lastKept, dir);
-            copied = keptCycle < 0 ? 0 : copyCycle(damaged, keptCycle, lastKept, rewrite, rollCycle);
+            long[] copy = keptCycle < 0 ? new long[]{0, -1} : copyCycle(damaged, keptCycle, lastKept, rewrite, rollCycle);
+            if (keptCycle >= 0 && copy[1] != lastKept) {
+                throw new JournalException("journal " + dir + " cannot be cut after seq " + lastKept + ": its cycle file "
+                        + "reads in order only up to seq " + copy[1] + "; run `purestock repair --journal " + dir
+                        + "` to find the first damage and cut there");
+            }
+            copied = copy[0];
         }
-        // Crash-safe order: the damaged original is linked aside before the rewritten file replaces it in one
-        // rename, later cycles move aside one by one, and the mark moves last. Killed at any point, the
-        // directory is either as it was or cut as far as it got, and running the repair again finishes it.
+        // Crash-safe order: later cycles move aside newest first, then the damaged original of the kept cycle is
+        // linked aside and the rewritten file replaces it in one rename, and the mark moves last. Killed at any
+        // point, the directory is a prefix of the journal that still holds the damage, or the cut journal with
+        // the old mark, and running the repair again finishes it.
         Path aside = dir.resolve("damaged-" + ASIDE.format(Instant.now()));
         Files.createDirectories(aside);
-        for (int cycle : cycles) {
+        List<Integer> newestFirst = new ArrayList<>(cycles);
+        Collections.reverse(newestFirst);
+        for (int cycle : newestFirst) {
             if (cycle < keptCycle) {
                 continue;
             }
@@ -176,17 +186,22 @@ public final class JournalRepair {
         return holding;
     }
 
-    /** Copies the records of {@code cycle} up to {@code lastKept} into a fresh queue at {@code into}. */
-    private static long copyCycle(SingleChronicleQueue from, int cycle, long lastKept, Path into, RollCycle rollCycle) {
+    /**
+     * Copies the records of {@code cycle} up to {@code lastKept} into a fresh queue at {@code into}.
+     *
+     * @return how many it copied and the sequence of the last one ({@code -1}: none)
+     */
+    private static long[] copyCycle(SingleChronicleQueue from, int cycle, long lastKept, Path into, RollCycle rollCycle) {
         long cycleStart = (long) cycle * rollCycle.lengthInMillis();
         TimeProvider inCycle = () -> cycleStart;
         long copied = 0;
+        long lastCopied = -1;
         try (SingleChronicleQueue to = SingleChronicleQueueBuilder.binary(into).rollCycle(rollCycle)
                 .timeProvider(inCycle).build();
              ExcerptAppender appender = to.createAppender();
              var tailer = from.createTailer()) {
             if (!tailer.moveToCycle(cycle)) {
-                return 0;
+                return new long[]{0, -1};
             }
             while (true) {
                 try (DocumentContext in = tailer.readingDocument()) {
@@ -202,6 +217,7 @@ public final class JournalRepair {
                         out.wire().bytes().write(bytes);
                     }
                     copied++;
+                    lastCopied = sequence;
                     if (sequence == lastKept) {
                         break;
                     }
@@ -209,7 +225,7 @@ public final class JournalRepair {
             }
             appender.sync();
         }
-        return copied;
+        return new long[]{copied, lastCopied};
     }
 
     private static Path cycleFile(Path dir, RollCycle rollCycle, int cycle) {

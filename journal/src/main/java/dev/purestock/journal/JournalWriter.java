@@ -109,18 +109,23 @@ public final class JournalWriter implements DurabilityStage {
             }
         }
         lastSequence = sequence;
-        published.lazySet(sequence);
+        if (durability != Durability.SYNC_PER_BATCH) {
+            published.lazySet(sequence);
+        }
         pretoucher.onAppended(out.cycle(), end);
         if (endOfBatch) {
             if (durability == Durability.SYNC_PER_BATCH) {
                 out.sync();
+                // only now has the journal reached it: snapshot retention must not count on an unsynced record
+                published.lazySet(sequence);
             }
             highWaterMark.set(sequence);
         }
     }
 
     /**
-     * The sequence of the last record this writer appended, {@link Long#MIN_VALUE} before the first; safe to
+     * The sequence of the last record this writer appended (with {@link Durability#SYNC_PER_BATCH}: the last one
+     * synced), {@link Long#MIN_VALUE} before the first; safe to
      * read from any thread (the snapshot writer reads it to know which snapshots the journal has reached).
      */
     public long lastSequenceWritten() {
