@@ -98,7 +98,7 @@ final class DemoCommand implements Callable<Integer> {
     int keepSnapshots;
 
     @Option(names = "--prune-on-start",
-            description = "Before recovering, delete journal cycle files the oldest kept snapshot covers.")
+            description = "After recovering, before journaling, delete journal cycle files the oldest kept snapshot covers.")
     boolean pruneOnStart;
 
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
