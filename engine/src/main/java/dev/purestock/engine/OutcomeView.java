@@ -15,14 +15,16 @@ import java.util.List;
  * allocates nothing; {@link #events()} and {@link #toOutcome()} build records when a caller wants them.
  *
  * <p><b>Valid only during the callback.</b> The engine reuses one view for every command of a shard and
- * points it at the next outcome as soon as the callback returns; outside the call every method throws an
- * {@link IllegalStateException}. Copy what you need to keep.
+ * points it at the next outcome as soon as the callback returns; outside the call, or on another thread than
+ * the one that called the callback, every method throws an {@link IllegalStateException}. Copy what you need
+ * to keep.
  */
 public final class OutcomeView {
     private int shard;
     private long sequence;
     private long time;
     private DecidedEvents events;
+    private Thread owner;
     private List<Event> records;
     private int firstRejection;
 
@@ -41,6 +43,7 @@ public final class OutcomeView {
 
     /** Points this view at one outcome; valid until {@link #release()}. */
     void wrap(int newShard, long newSequence, long newTime, DecidedEvents newEvents) {
+        owner = Thread.currentThread();
         shard = newShard;
         sequence = newSequence;
         time = newTime;
@@ -53,10 +56,13 @@ public final class OutcomeView {
     void release() {
         events = null;
         records = null;
+        owner = null;
     }
 
     private DecidedEvents decided() {
-        if (events == null) {
+        // the thread check also refuses another thread that reads the view while the engine has lent it to the
+        // next command's callback: the view is the engine's, and only the callback's own thread may read it
+        if (events == null || owner != Thread.currentThread()) {
             throw new IllegalStateException("an OutcomeView is valid only during the onOutcome call it was passed "
                     + "to; copy what you need (toOutcome()) before returning");
         }
