@@ -24,13 +24,10 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.ThreadParams;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
-import java.util.stream.Stream;
 
 /**
  * Throughput of an engine split into 1, 2 or 4 shards by warehouse, each shard its own ring, single
@@ -88,15 +85,7 @@ public class ShardedBenchmark {
     @TearDown(Level.Iteration)
     public void stop() throws IOException {
         engine.close();
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.delete(path);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
+        BenchmarkFiles.deleteRecursively(dir);
     }
 
     /** One producer thread: its order ids, the shards it cycles through and a reusable callback. */

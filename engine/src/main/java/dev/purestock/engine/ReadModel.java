@@ -2,22 +2,9 @@ package dev.purestock.engine;
 
 import dev.purestock.domain.DecidedEvents;
 import dev.purestock.domain.Event;
-import dev.purestock.domain.Event.AlreadyApplied;
-import dev.purestock.domain.Event.BatchAborted;
-import dev.purestock.domain.Event.ProductListed;
-import dev.purestock.domain.Event.PurchaseAccepted;
-import dev.purestock.domain.Event.PurchaseCancelled;
-import dev.purestock.domain.Event.Rejected;
-import dev.purestock.domain.Event.ReservationConfirmed;
-import dev.purestock.domain.Event.ReservationExpired;
-import dev.purestock.domain.Event.ReservationReleased;
-import dev.purestock.domain.Event.StockReceived;
-import dev.purestock.domain.Event.StockReserved;
-import dev.purestock.domain.Event.StockWrittenOff;
 import dev.purestock.domain.EventSink;
 import dev.purestock.domain.InventoryState;
 import dev.purestock.domain.InventoryStore;
-import dev.purestock.domain.LineChange;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Reason;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -156,65 +143,17 @@ public final class ReadModel {
             lastSequence.lazySet(shard, sequence);
         }
 
+        /** Applies one command's events given as records, through the same updates as the primitive form. */
         void apply(long sequence, List<Event> events) {
             for (int i = 0; i < events.size(); i++) {
-                apply(events.get(i));
+                applier.write(events.get(i));
             }
             lastSequence.lazySet(shard, sequence);
-        }
-
-        private void apply(Event event) {
-            switch (event) {
-                case StockReceived e -> position(e.sku(), e.warehouse(), e.available());
-                case StockWrittenOff e -> position(e.sku(), e.warehouse(), e.available());
-                case PurchaseAccepted e -> {
-                    lines(e.lines());
-                    status(e.orderId(), OrderStatus.PURCHASED);
-                }
-                case StockReserved e -> {
-                    lines(e.lines());
-                    status(e.orderId(), OrderStatus.RESERVED);
-                    countLive(1);
-                }
-                case ReservationConfirmed e -> {
-                    status(e.orderId(), OrderStatus.CONFIRMED);
-                    countLive(-1);
-                }
-                case ReservationReleased e -> {
-                    lines(e.lines());
-                    status(e.orderId(), OrderStatus.RELEASED);
-                    countLive(-1);
-                }
-                case ReservationExpired e -> {
-                    lines(e.lines());
-                    status(e.orderId(), OrderStatus.EXPIRED);
-                    countLive(-1);
-                }
-                case PurchaseCancelled e -> {
-                    lines(e.lines());
-                    status(e.orderId(), OrderStatus.CANCELLED);
-                }
-                case ProductListed e -> {
-                }
-                case AlreadyApplied e -> {
-                }
-                case Rejected e -> {
-                }
-                case BatchAborted e -> {
-                }
-            }
         }
 
         private void countLive(int change) {
             live += change;
             liveReservations.lazySet(shard, live);
-        }
-
-        private void lines(List<LineChange> changes) {
-            for (int i = 0; i < changes.size(); i++) {
-                LineChange change = changes.get(i);
-                position(change.sku(), change.warehouse(), change.available());
-            }
         }
 
         private void position(long sku, int warehouse, long available) {
@@ -233,7 +172,7 @@ public final class ReadModel {
             orders[shard].put(orderId, (byte) status.code());
         }
 
-        /** {@link #apply(Event)} for events in primitive form: the same updates, call for call. */
+        /** The read model's updates for each event, in the primitive form decisions are written in. */
         private final class Applier implements EventSink {
             @Override
             public void productListed(long sku, long perCustomerLimit) {
