@@ -169,12 +169,14 @@ public final class JournalReader implements AutoCloseable {
                 if (rollCycle.toCycle(index) != cycle.intValue()) {
                     return false;
                 }
-                boolean present = tailer.moveToIndex(index);
-                if (present) {
-                    expectedSequence = sequence;
-                    lastReadSequence = sequence - 1;
+                long[] found = new long[2];
+                if (!tailer.moveToIndex(index) || !lastReadsWhole(found) || found[1] != sequence) {
+                    // the index led nowhere whole, or to another record: it is damaged; the records may not be
+                    return seekByReading(sequence);
                 }
-                return present;
+                expectedSequence = sequence;
+                lastReadSequence = sequence - 1;
+                return true;
             }
             return false;
         } catch (JournalException e) {
