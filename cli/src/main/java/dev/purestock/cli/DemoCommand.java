@@ -19,6 +19,7 @@ import dev.purestock.journal.JournaledEngine;
 import dev.purestock.journal.RetentionPolicy;
 import dev.purestock.journal.SnapshotStore;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -104,8 +105,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--json", description = "Print the summary as one JSON object.")
-    boolean json;
+    @Mixin
+    JsonOption output;
 
     @Spec
     CommandSpec spec;
@@ -167,7 +168,7 @@ final class DemoCommand implements Callable<Integer> {
                     .put("last-sequence", lastSequence)
                     .put("snapshots", new SnapshotStore(dir).list().size())
                     .put("state-hash", StateDigest.format(stateHash));
-            summary.print(spec.commandLine().getOut(), json);
+            summary.print(spec.commandLine().getOut(), output.json);
             return oversold == 0 && conserved ? 0 : PurestockCli.FAILED;
         }
     }

@@ -64,8 +64,9 @@ final class DumpCommand implements Callable<Integer> {
                 long sequence = JournalRecordCodec.sequenceOf(bytes, 0, length);
                 if (!codec.checksumMatches(bytes, 0, length)) {
                     corrupt[0]++;
-                    out.println((json ? "{\"corrupt\":true,\"seq\":" + sequence + ",\"index\":\"0x" + Long.toHexString(index)
-                            + "\",\"hex\":\"" + HexFormat.of().formatHex(bytes, 0, length) + "\"}"
+                    out.println((json ? new Summary().put("corrupt", true).put("seq", sequence)
+                            .put("index", "0x" + Long.toHexString(index))
+                            .put("hex", HexFormat.of().formatHex(bytes, 0, length)).json()
                             : "seq=" + sequence + " index=0x" + Long.toHexString(index) + " CORRUPT (fails its checksum) "
                             + "length=" + length + " hex=" + HexFormat.of().formatHex(bytes, 0, length)));
                     return sequence < last;

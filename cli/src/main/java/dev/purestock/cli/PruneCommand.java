@@ -21,6 +21,9 @@ final class PruneCommand implements Callable<Integer> {
     @Mixin
     JournalDirOption journal;
 
+    @Mixin
+    JsonOption output;
+
     @Option(names = "--keep-snapshots", paramLabel = "N", defaultValue = "2",
             description = "Snapshots to keep (at least 1; default: ${DEFAULT-VALUE}).")
     int keep;
@@ -35,7 +38,7 @@ final class PruneCommand implements Callable<Integer> {
         }
         if (!Cli.requireJournal(journal.dir)) {
             new Summary().put("snapshots-kept", 0).put("cycles-deleted", 0).put("first-sequence", -1)
-                    .print(spec.commandLine().getOut(), false);
+                    .print(spec.commandLine().getOut(), output.json);
             return 0;
         }
         try (JournalLock lock = JournalLock.acquire(journal.dir)) {
@@ -45,7 +48,7 @@ final class PruneCommand implements Callable<Integer> {
                     .put("snapshots-kept", result.snapshotsKept().size())
                     .put("cycles-deleted", result.cyclesDeleted().size())
                     .put("first-sequence", result.firstSequence())
-                    .print(spec.commandLine().getOut(), false);
+                    .print(spec.commandLine().getOut(), output.json);
             return 0;
         }
     }

@@ -32,8 +32,8 @@ final class RepairCommand implements Callable<Integer> {
             + "behind the damage (restore them from a copy or a standby instead, if you can).")
     boolean acceptLoss;
 
-    @Option(names = "--json", description = "Print the summary as one JSON object.")
-    boolean json;
+    @Mixin
+    JsonOption output;
 
     @Spec
     CommandSpec spec;
@@ -43,7 +43,7 @@ final class RepairCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (!Cli.requireJournal(journal.dir)) {
-            new Summary().put("journal", journal.dir).put("records", 0).put("result", "ok").print(out, json);
+            new Summary().put("journal", journal.dir).put("records", 0).put("result", "ok").print(out, output.json);
             return 0;
         }
         try (JournalLock lock = truncate ? JournalLock.acquire(journal.dir) : null) {
@@ -58,17 +58,17 @@ final class RepairCommand implements Callable<Integer> {
                     .put("damage", diagnosis.damage().map(JournalCorruptException::getMessage).orElse("none"))
                     .put("acknowledged-behind-damage", lost < 0 ? "unknown" : lost);
             if (diagnosis.damage().isEmpty()) {
-                summary.put("result", "ok").print(out, json);
+                summary.put("result", "ok").print(out, output.json);
                 return 0;
             }
             if (!truncate) {
-                summary.put("result", "damaged").print(out, json);
+                summary.put("result", "damaged").print(out, output.json);
                 err.println("purestock repair: the journal is damaged; `purestock repair --journal " + journal.dir
                         + " --truncate` keeps the " + diagnosis.records() + " good records and moves the rest aside");
                 return PurestockCli.FAILED;
             }
             if (diagnosis.losesAcknowledged() && !acceptLoss) {
-                summary.put("result", "refused").print(out, json);
+                summary.put("result", "refused").print(out, output.json);
                 err.println("purestock repair: cutting after seq " + diagnosis.lastGoodSequence() + " would drop "
                         + (lost < 0 ? "records that may have been" : lost + " records that were")
                         + " acknowledged; restore the journal from a copy or a standby, or add --accept-loss");
@@ -76,7 +76,7 @@ final class RepairCommand implements Callable<Integer> {
             }
             List<String> done = JournalRepair.truncateAfter(journal.dir, diagnosis.lastGoodSequence());
             done.forEach(line -> err.println("note: " + line));
-            summary.put("result", "truncated").print(out, json);
+            summary.put("result", "truncated").print(out, output.json);
             return 0;
         }
     }

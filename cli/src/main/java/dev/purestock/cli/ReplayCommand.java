@@ -23,8 +23,8 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--full", description = "Ignore snapshots and replay the whole journal.")
     boolean full;
 
-    @Option(names = "--json", description = "Print the summary as one JSON object.")
-    boolean json;
+    @Mixin
+    JsonOption output;
 
     @Spec
     CommandSpec spec;
@@ -51,7 +51,7 @@ final class ReplayCommand implements Callable<Integer> {
                 .put("events-per-second", recovered.replayedEvents() * 1_000_000_000L / nanos)
                 .put("next-sequence", recovered.nextSequence())
                 .put("state-hash", StateDigest.format(StateDigest.of(recovered.store())))
-                .print(spec.commandLine().getOut(), json);
+                .print(spec.commandLine().getOut(), output.json);
         return 0;
     }
 }

@@ -27,6 +27,9 @@ final class SnapshotCommand implements Callable<Integer> {
     @Mixin
     JournalDirOption journal;
 
+    @Mixin
+    JsonOption output;
+
     @Option(names = "--keep", paramLabel = "N", defaultValue = "2",
             description = "Snapshots to keep afterwards (at least 1; default: ${DEFAULT-VALUE}).")
     int keep;
@@ -56,7 +59,7 @@ final class SnapshotCommand implements Callable<Integer> {
                     .put("snapshot", info.file())
                     .put("last-sequence", info.lastSequence())
                     .put("bytes", info.bytes())
-                    .print(spec.commandLine().getOut(), false);
+                    .print(spec.commandLine().getOut(), output.json);
             return 0;
         }
     }

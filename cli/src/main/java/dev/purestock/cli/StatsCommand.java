@@ -22,8 +22,8 @@ final class StatsCommand implements Callable<Integer> {
     @Mixin
     JournalDirOption journal;
 
-    @Option(names = "--json", description = "Print the statistics as one JSON object.")
-    boolean json;
+    @Mixin
+    JsonOption output;
 
     @Spec
     CommandSpec spec;
@@ -50,7 +50,7 @@ final class StatsCommand implements Callable<Integer> {
             summary.put("snapshot." + snapshot.lastSequence(), snapshot.file().getFileName() + " " + snapshot.bytes()
                     + " bytes");
         }
-        summary.print(spec.commandLine().getOut(), json);
+        summary.print(spec.commandLine().getOut(), output.json);
         return 0;
     }
 }

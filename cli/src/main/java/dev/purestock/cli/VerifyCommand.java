@@ -18,6 +18,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Mixin
     JournalDirOption journal;
 
+    @Mixin
+    JsonOption output;
+
     @Spec
     CommandSpec spec;
 
@@ -32,7 +35,10 @@ final class VerifyCommand implements Callable<Integer> {
                 .put("started-at", result.startedAt())
                 .put("records-verified", result.records())
                 .put("result", result.matches() ? "ok" : "diverged");
-        summary.print(spec.commandLine().getOut(), false);
+        if (!result.matches() && output.json) {
+            summary.put("divergence", result.divergence());
+        }
+        summary.print(spec.commandLine().getOut(), output.json);
         if (!result.matches()) {
             spec.commandLine().getErr().println("purestock verify: " + result.divergence());
             return PurestockCli.FAILED;
