@@ -2,8 +2,10 @@ package dev.purestock.engine;
 
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.EventHandlerGroup;
+import com.lmax.disruptor.dsl.EventProcessorFactory;
 import com.lmax.disruptor.dsl.ProducerType;
 import dev.purestock.domain.Command;
 
@@ -44,9 +46,11 @@ final class EngineWiring {
     static Shard wire(int index, Settings settings, Intake intake, ShardState initial, DurabilityStage journal,
                       DurabilityStage replication, SnapshotWriter snapshotWriter, ReadModel.Writer readModel) {
         ShardHealth health = new ShardHealth(index, intake);
+        WaitStrategy waitStrategy = settings.waitStrategy().create();
         Disruptor<CommandSlot> disruptor = new Disruptor<>(CommandSlot::new, settings.ringSize(), settings.threads(),
-                settings.producerType(), settings.waitStrategy().create());
-        disruptor.setDefaultExceptionHandler(new StopShardOnException(health));
+                settings.producerType(), waitStrategy);
+        StopShardOnException stopShard = new StopShardOnException(health);
+        disruptor.setDefaultExceptionHandler(stopShard);
 
         DecisionHandler decision = new DecisionHandler(index, health, initial, settings.clock());
         List<DurabilityHandler> durability = new ArrayList<>(2);
@@ -64,18 +68,24 @@ final class EngineWiring {
         CompletionHandler completion = new CompletionHandler(index, health, readModel, settings.consumers(),
                 settings.isolatedFailures());
 
+        // the decision stage reads from the ring through the Disruptor's barrier; the stages after it wait only
+        // for the stages before them (DependentStageBarrier)
         EventHandlerGroup<CommandSlot> stages = disruptor.handleEventsWith(decision); // 1: sequence, decide, apply
         if (!parallel.isEmpty()) {
-            stages = stages.then(stageArray(parallel));    // 2: journal, replicate, snapshot, in parallel
+            stages = stages.then(dependent(parallel, waitStrategy, stopShard)); // 2: journal, replicate, snapshot
         }
-        stages.then(completion);                           // 3: read model, answer, consumers, clear
+        stages.then(dependent(List.of(completion), waitStrategy, stopShard)); // 3: read model, answer, consumers
 
         return new Shard(index, disruptor, disruptor.getRingBuffer(), health, List.copyOf(durability));
     }
 
     @SuppressWarnings("unchecked")
-    private static EventHandler<CommandSlot>[] stageArray(List<EventHandler<CommandSlot>> stages) {
-        return stages.toArray(new EventHandler[0]);
+    private static EventProcessorFactory<CommandSlot>[] dependent(List<? extends EventHandler<CommandSlot>> stages,
+                                                                  WaitStrategy waitStrategy,
+                                                                  ExceptionHandler<CommandSlot> exceptions) {
+        return stages.stream()
+                .map(stage -> DependentStageBarrier.stage(waitStrategy, stage, exceptions))
+                .toArray(EventProcessorFactory[]::new);
     }
 
     /**
