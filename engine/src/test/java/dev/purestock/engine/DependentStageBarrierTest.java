@@ -1,0 +1,132 @@
+package dev.purestock.engine;
+
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.WaitStrategy;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import com.lmax.disruptor.util.DaemonThreadFactory;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A stage behind {@link DependentStageBarrier} sees every slot, in order, only after the stage before it has
+ * passed it, with many producers racing to publish; and it stops when the ring is halted.
+ */
+class DependentStageBarrierTest {
+    private static final int PRODUCERS = 4;
+    private static final int PER_PRODUCER = 50_000;
+
+    /** A slot: what the producer wrote, and what the first stage stamped. */
+    static final class Slot {
+        long payload;
+        long stampedBy = -1;
+    }
+
+    @Test
+    void theSecondStageSeesEverySlotAfterTheFirstStageStampedIt() throws Exception {
+        WaitStrategy wait = new BlockingWaitStrategy();
+        Disruptor<Slot> disruptor = new Disruptor<>(Slot::new, 1024, DaemonThreadFactory.INSTANCE, ProducerType.MULTI,
+                wait);
+        AtomicReference<String> wrong = new AtomicReference<>();
+        AtomicLong seen = new AtomicLong();
+        CountDownLatch done = new CountDownLatch(1);
+        long total = (long) PRODUCERS * PER_PRODUCER;
+        EventHandler<Slot> stamp = (slot, sequence, endOfBatch) -> slot.stampedBy = sequence;
+        EventHandler<Slot> check = new EventHandler<>() {
+            private long expected;
+
+            @Override
+            public void onEvent(Slot slot, long sequence, boolean endOfBatch) {
+                if (sequence != expected++ || slot.stampedBy != sequence || slot.payload < 0) {
+                    wrong.compareAndSet(null, "slot " + sequence + " stamped by " + slot.stampedBy + ", expected "
+                            + (expected - 1));
+                }
+                if (seen.incrementAndGet() == total) {
+                    done.countDown();
+                }
+            }
+        };
+        disruptor.handleEventsWith(stamp).then(DependentStageBarrier.stage(wait, check, failOnException(wrong)));
+        RingBuffer<Slot> ring = disruptor.start();
+
+        List<Thread> producers = new ArrayList<>();
+        for (int p = 0; p < PRODUCERS; p++) {
+            long base = (long) p * PER_PRODUCER;
+            Thread producer = new Thread(() -> {
+                for (int i = 0; i < PER_PRODUCER; i++) {
+                    long value = base + i;
+                    ring.publishEvent((slot, sequence) -> {
+                        slot.payload = value;
+                        slot.stampedBy = -1;
+                    });
+                }
+            });
+            producers.add(producer);
+            producer.start();
+        }
+        for (Thread producer : producers) {
+            producer.join();
+        }
+        assertTrue(done.await(60, TimeUnit.SECONDS), "the second stage saw " + seen.get() + " of " + total);
+        assertNull(wrong.get());
+        disruptor.halt();
+        assertEquals(total, seen.get(), "nothing more after the halt");
+    }
+
+    @Test
+    void aHaltWakesAStageWaitingBehindAnIdleStage() throws Exception {
+        WaitStrategy wait = new BlockingWaitStrategy();
+        Disruptor<Slot> disruptor = new Disruptor<>(Slot::new, 64, DaemonThreadFactory.INSTANCE, ProducerType.MULTI,
+                wait);
+        CountDownLatch stopped = new CountDownLatch(1);
+        EventHandler<Slot> idle = (slot, sequence, endOfBatch) -> {
+        };
+        EventHandler<Slot> waiting = new EventHandler<>() {
+            @Override
+            public void onEvent(Slot slot, long sequence, boolean endOfBatch) {
+            }
+
+            @Override
+            public void onShutdown() {
+                stopped.countDown();
+            }
+        };
+        disruptor.handleEventsWith(idle).then(DependentStageBarrier.stage(wait, waiting,
+                failOnException(new AtomicReference<>())));
+        disruptor.start();
+        disruptor.halt();
+        assertTrue(stopped.await(30, TimeUnit.SECONDS), "the waiting stage stopped on the halt");
+    }
+
+    private static ExceptionHandler<Slot> failOnException(AtomicReference<String> wrong) {
+        return new ExceptionHandler<>() {
+            @Override
+            public void handleEventException(Throwable ex, long sequence, Slot event) {
+                wrong.compareAndSet(null, "stage threw on " + sequence + ": " + ex);
+            }
+
+            @Override
+            public void handleOnStartException(Throwable ex) {
+                wrong.compareAndSet(null, "start: " + ex);
+            }
+
+            @Override
+            public void handleOnShutdownException(Throwable ex) {
+                wrong.compareAndSet(null, "shutdown: " + ex);
+            }
+        };
+    }
+}
