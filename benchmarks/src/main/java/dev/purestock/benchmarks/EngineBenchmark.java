@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * End-to-end in-memory throughput of the engine: producers submit purchases through the garbage-free
  * callback path ({@link dev.purestock.engine.OutcomeViewCallback}; {@link #oneProducerFuture}: through the
- * future-returning one), the ring decides, applies, passes the (no-op) journal and replication stages, updates the
+ * future-returning one; {@link #oneProducerFields}: as fields, with no command record), the ring decides, applies, passes the (no-op) journal and replication stages, updates the
  * read model and answers. Every purchase is accepted (stock is plentiful), so each one creates an order:
  * the engine's full write path, not the cheap sold-out rejection. A fresh engine per iteration keeps the
  * growing order book out of the next iteration.
@@ -38,7 +38,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Compare with {@link RawDisruptorBenchmark} (the same ring with no-op handlers: the ceiling) and
  * {@link LockBasedBaselineBenchmark} (a synchronized service behind a blocking queue), run together.
  * {@link #decisionStageOnly} measures the single writer's own work (decide and apply one purchase on a
- * {@link PrimitiveInventoryStore}, no ring, one thread): no pipeline can sequence faster than that.
+ * {@link PrimitiveInventoryStore}, no ring, one thread): no pipeline can sequence faster than that;
+ * {@link #decisionStageOnlyFields} the same from the purchase's fields.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -94,6 +95,12 @@ public class EngineBenchmark {
             long order = nextOrder++;
             return new Command.Purchase(order, order & 0xFFFFF, order % SKUS, WAREHOUSE, 1);
         }
+
+        /** Submits the purchase {@link #next()} would build, as its fields: no record. */
+        void submitNextAsFields(PurestockEngine engine) {
+            long order = nextOrder++;
+            engine.submitPurchase(order, order & 0xFFFFF, order % SKUS, WAREHOUSE, 1, this);
+        }
     }
 
     /** The decision stage's state alone, fresh each iteration, stocked like the engine's. */
@@ -124,6 +131,16 @@ public class EngineBenchmark {
             long order = nextOrder++;
             return new Command.Purchase(order, order & 0xFFFFF, order % SKUS, WAREHOUSE, 1);
         }
+
+        /** Decides and applies the purchase {@link #next()} would build, from its fields, as the engine does for one submitted as fields. */
+        int decideAndApplyNextFields() {
+            long order = nextOrder++;
+            events.clear();
+            Inventory.decidePurchase(order, order & 0xFFFFF, order % SKUS, WAREHOUSE, 1, System.currentTimeMillis(),
+                    store, events);
+            Inventory.evolveAll(store, events);
+            return events.size();
+        }
     }
 
     /** One producer thread. */
@@ -131,6 +148,16 @@ public class EngineBenchmark {
     @Threads(1)
     public void oneProducer(Running running, Producer producer) {
         running.engine.submit(producer.next(), producer);
+    }
+
+    /**
+     * {@link #oneProducer} submitting each purchase as its fields ({@link PurestockEngine#submitPurchase}): no
+     * command record, the engine's garbage-free submit path end to end.
+     */
+    @Benchmark
+    @Threads(1)
+    public void oneProducerFields(Running running, Producer producer) {
+        producer.submitNextAsFields(running.engine);
     }
 
     /** Four producer threads. */
@@ -155,5 +182,12 @@ public class EngineBenchmark {
     @Threads(1)
     public int decisionStageOnly(DecisionStage stage) {
         return stage.decideAndApply(stage.next());
+    }
+
+    /** {@link #decisionStageOnly} for a purchase given as its fields, as {@link #oneProducerFields} submits it. */
+    @Benchmark
+    @Threads(1)
+    public int decisionStageOnlyFields(DecisionStage stage) {
+        return stage.decideAndApplyNextFields();
     }
 }

@@ -1,9 +1,13 @@
 package dev.purestock.benchmarks;
 
 import dev.purestock.benchmarks.journal.JournalFixtures;
+import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.Limits;
 import dev.purestock.engine.OutcomeCallback;
+import dev.purestock.engine.OutcomeView;
+import dev.purestock.engine.OutcomeViewCallback;
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.ShardState;
@@ -38,6 +42,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The journal's cost against its ceilings, measured in the same run:
@@ -46,6 +51,9 @@ import java.util.concurrent.TimeUnit;
  *   {@code rawAppend} (Chronicle appends of the same record bytes, nothing else), for both
  *   {@link Durability} settings, with {@code engineWithoutJournal} (the same engine and submit loop, no
  *   journal stage) to show how much of the gap is the engine's own cost;</li>
+ *   <li>{@code engineJournaledPurchases} and {@code engineJournaledPurchaseFields} (purchases/s through a
+ *   journaled engine, page cache, answered through a view callback), the same purchases submitted as records
+ *   and as fields: what the command record costs on the way;</li>
  *   <li>{@code replay} (records/s rebuilt into a store: read, checksum, decode, evolve) against
  *   {@code rawRead} (Chronicle reads of the same records into a byte array), with {@code readDecoded}
  *   (read, checksum, decode; no evolve) to show where the time goes;</li>
@@ -57,6 +65,8 @@ public class JournalBenchmark {
     public static final int BATCH = 1_000;
     /** Records in the replayed journal. */
     public static final int REPLAY_RECORDS = 200_000;
+    /** Skus the purchase workload spreads over. */
+    public static final int PURCHASE_SKUS = 1_024;
     /** Skus in the snapshot benchmarks. */
     public static final int SNAPSHOT_SKUS = 1_000_000;
 
@@ -114,6 +124,43 @@ public class JournalBenchmark {
         @TearDown(Level.Trial)
         public void stop() {
             engine.close();
+        }
+    }
+
+    /**
+     * A journaled one-shard engine (page cache) with {@link #PURCHASE_SKUS} skus listed and stocked without end,
+     * for the purchase workload: every purchase is accepted and journaled with its order.
+     */
+    @State(Scope.Benchmark)
+    public static class PurchaseEngineState {
+        /** How the engine's stage threads wait. */
+        @Param({"BLOCKING"})
+        public WaitStrategyKind waitStrategy;
+
+        Path dir;
+        PurestockEngine engine;
+        long next;
+
+        @Setup(Level.Trial)
+        public void start() {
+            dir = JournalFixtures.temporaryDirectory("journal-bench-purchases");
+            engine = PurestockEngine.builder()
+                    .shards(1)
+                    .initialState(shard -> new ShardState(new PrimitiveInventoryStore(), 0, Long.MIN_VALUE))
+                    .journal(shard -> JournalWriter.open(dir, Durability.PAGE_CACHE))
+                    .waitStrategy(waitStrategy)
+                    .build();
+            for (int sku = 0; sku < PURCHASE_SKUS; sku++) {
+                engine.submit(new Command.ListProduct(sku, 0));
+                engine.submit(new Command.ReceiveStock(sku + 1, sku, 0, Limits.MAX_QUANTITY));
+            }
+            engine.digest(0).join();
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() {
+            engine.close();
+            JournalFixtures.delete(dir);
         }
     }
 
@@ -199,6 +246,67 @@ public class JournalBenchmark {
     @OperationsPerInvocation(BATCH)
     public void engineWithoutJournal(BareEngineState state) throws InterruptedException {
         state.next = submitBatch(state.engine, state.next);
+    }
+
+    /**
+     * {@link #BATCH} purchases through the journaled engine, each submitted as a {@code Purchase} record and
+     * answered through a view callback: the record path, to compare with {@link #engineJournaledPurchaseFields}.
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @OperationsPerInvocation(BATCH)
+    public void engineJournaledPurchases(PurchaseEngineState state) throws InterruptedException {
+        state.next = submitPurchases(state.engine, state.next, false);
+    }
+
+    /**
+     * {@link #engineJournaledPurchases} submitting each purchase as its fields
+     * ({@link PurestockEngine#submitPurchase}): no command record from producer to journal to answer.
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @OperationsPerInvocation(BATCH)
+    public void engineJournaledPurchaseFields(PurchaseEngineState state) throws InterruptedException {
+        state.next = submitPurchases(state.engine, state.next, true);
+    }
+
+    /** Submits {@link #BATCH} purchases from order {@code next} on, as records or as fields, and waits for every answer. */
+    private static long submitPurchases(PurestockEngine engine, long next, boolean asFields)
+            throws InterruptedException {
+        CountDownLatch answered = new CountDownLatch(BATCH);
+        AtomicReference<Object> refused = new AtomicReference<>();
+        OutcomeViewCallback callback = new OutcomeViewCallback() {
+            @Override
+            public void onOutcome(OutcomeView outcome) {
+                if (!outcome.accepted()) {
+                    refused.compareAndSet(null, outcome.reason());
+                }
+                answered.countDown();
+            }
+
+            @Override
+            public void onFailure(Throwable cause) {
+                refused.compareAndSet(null, cause);
+                answered.countDown();
+            }
+        };
+        for (long order = next; order < next + BATCH; order++) {
+            long customer = order & 0xFFFFF;
+            long sku = order % PURCHASE_SKUS;
+            if (asFields) {
+                engine.submitPurchase(order, customer, sku, 0, 1, callback);
+            } else {
+                engine.submit(new Command.Purchase(order, customer, sku, 0, 1), callback);
+            }
+        }
+        answered.await();
+        if (refused.get() != null) {
+            throw new IllegalStateException("the benchmark measures accepted purchases, but one was refused: "
+                    + refused.get());
+        }
+        return next + BATCH;
     }
 
     /** Submits {@link #BATCH} workload commands from {@code next} on and waits for every answer. */

@@ -51,10 +51,7 @@ public sealed interface Command {
     /** Buys {@code quantity} units of {@code sku} from {@code warehouse} for {@code customer}. */
     record Purchase(long orderId, long customer, long sku, int warehouse, long quantity) implements Command {
         public Purchase {
-            Limits.id("order id", orderId);
-            Limits.customer(customer);
-            Limits.sku(sku);
-            Limits.warehouse(warehouse);
+            Limits.checkPurchase(orderId, customer, sku, warehouse);
         }
 
         /** The purchase as the single line it is. */

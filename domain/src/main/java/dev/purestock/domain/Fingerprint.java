@@ -31,8 +31,13 @@ final class Fingerprint {
     }
 
     static long ofPurchase(Command.Purchase c) {
-        long h = mix(mix(mix(start(3), c.orderId()), c.customer()), 0);
-        return finish(mix(mix(mix(h, c.sku()), c.warehouse()), c.quantity()));
+        return ofPurchase(c.orderId(), c.customer(), c.sku(), c.warehouse(), c.quantity());
+    }
+
+    /** The fingerprint of a purchase given as its fields: the same as of its record. */
+    static long ofPurchase(long orderId, long customer, long sku, int warehouse, long quantity) {
+        long h = mix(mix(mix(start(3), orderId), customer), 0);
+        return finish(mix(mix(mix(h, sku), warehouse), quantity));
     }
 
     private static long start(int kind) {

@@ -39,6 +39,12 @@ import java.util.List;
  * events into a caller's reusable {@link EventBuffer} and allocates nothing for a purchase, and
  * {@link #evolveAll(MutableInventory, EventBuffer)} applies them from there; {@link #decide(Command, long,
  * InventoryState)} returns them as {@link Event} records, the readable form, built from the same buffer.
+ *
+ * <p>The fixed-shape commands that carry only numbers also have a door that takes their fields instead of
+ * their record: {@link #decidePurchase}, {@link #decideCancelPurchase}, {@link #decideConfirmReservation} and
+ * {@link #decideReleaseReservation}. They hold the rules; {@code decide} calls them with the record's fields,
+ * so the two doors cannot disagree. With a buffer and a store sized ahead, deciding and applying a purchase
+ * that way allocates nothing at all, the command included.
  */
 public final class Inventory {
     private static final long NO_REF = -1;
@@ -71,12 +77,13 @@ public final class Inventory {
             case ListProduct c -> listProduct(c, out);
             case ReceiveStock c -> receive(c, state, out);
             case WriteOffStock c -> writeOff(c, state, out);
-            case Purchase c -> purchase(c, state, out);
+            case Purchase c -> decidePurchase(c.orderId(), c.customer(), c.sku(), c.warehouse(), c.quantity(), now,
+                    state, out);
             case PlaceOrder c -> placeOrder(c, state, out);
-            case CancelPurchase c -> cancel(c, state, out);
+            case CancelPurchase c -> decideCancelPurchase(c.orderId(), now, state, out);
             case Reserve c -> reserve(c, now, state, out);
-            case ConfirmReservation c -> confirm(c, now, state, out);
-            case ReleaseReservation c -> release(c, state, out);
+            case ConfirmReservation c -> decideConfirmReservation(c.orderId(), now, state, out);
+            case ReleaseReservation c -> decideReleaseReservation(c.orderId(), now, state, out);
             case ExpireReservations c -> expire(now, state, out);
             case Batch c -> batch(c, now, state, out);
         }
@@ -311,33 +318,43 @@ public final class Inventory {
 
     // ---- buying and holding ----
 
-    private static void purchase(Purchase c, InventoryState state, EventBuffer out) {
-        long fingerprint = Fingerprint.ofPurchase(c);
-        if (repeatedOrder(c.orderId(), fingerprint, state, out)) {
+    /**
+     * Decides a {@link Purchase} given as its fields at time {@code now} against {@code state}, appending the
+     * events to {@code out}: the events {@link #decide(Command, long, InventoryState, EventBuffer)} writes for
+     * {@code new Purchase(orderId, customer, sku, warehouse, quantity)}, with no record built.
+     *
+     * @throws IllegalArgumentException when an identifier is outside its range, as the record's constructor
+     *                                  refuses it (see {@link Limits#checkPurchase}); nothing is written then
+     */
+    public static void decidePurchase(long orderId, long customer, long sku, int warehouse, long quantity, long now,
+                                      InventoryState state, EventBuffer out) {
+        Limits.checkPurchase(orderId, customer, sku, warehouse);
+        long fingerprint = Fingerprint.ofPurchase(orderId, customer, sku, warehouse, quantity);
+        if (repeatedOrder(orderId, fingerprint, state, out)) {
             return;
         }
-        Product product = state.product(c.sku());
+        Product product = state.product(sku);
         Reason reason = null;
         long available = 0;
         long units = 0;
-        if (!validQuantity(c.quantity())) {
+        if (!validQuantity(quantity)) {
             reason = Reason.INVALID_QUANTITY;
         } else if (product == null) {
             reason = Reason.UNKNOWN_SKU;
-        } else if ((available = state.available(c.sku(), c.warehouse())) == InventoryState.NO_POSITION) {
+        } else if ((available = state.available(sku, warehouse)) == InventoryState.NO_POSITION) {
             reason = Reason.UNKNOWN_WAREHOUSE;
-        } else if (available < c.quantity()) {
+        } else if (available < quantity) {
             reason = Reason.OUT_OF_STOCK;
         } else {
-            units = state.customerUnits(c.customer(), c.sku());
-            reason = checkCustomer(product, units, c.quantity());
+            units = state.customerUnits(customer, sku);
+            reason = checkCustomer(product, units, quantity);
         }
         if (reason != null) {
-            out.rejected(reason, c.orderId());
+            out.rejected(reason, orderId);
             return;
         }
-        out.purchaseAccepted(c.orderId(), c.customer(), fingerprint);
-        out.lineChange(c.sku(), c.warehouse(), c.quantity(), available - c.quantity(), units + c.quantity());
+        out.purchaseAccepted(orderId, customer, fingerprint);
+        out.lineChange(sku, warehouse, quantity, available - quantity, units + quantity);
     }
 
     private static void placeOrder(PlaceOrder c, InventoryState state, EventBuffer out) {
@@ -446,58 +463,79 @@ public final class Inventory {
         return true;
     }
 
-    private static void cancel(CancelPurchase c, InventoryState state, EventBuffer out) {
-        Order order = state.order(c.orderId());
+    /**
+     * Decides a {@link CancelPurchase} of {@code orderId} at time {@code now}: the events {@code decide} writes
+     * for {@code new CancelPurchase(orderId)}, with no record built.
+     *
+     * @throws IllegalArgumentException when {@code orderId} is negative, as the record refuses it
+     */
+    public static void decideCancelPurchase(long orderId, long now, InventoryState state, EventBuffer out) {
+        Limits.checkOrderId(orderId);
+        Order order = state.order(orderId);
         if (order == null) {
-            out.rejected(Reason.UNKNOWN_ORDER, c.orderId());
+            out.rejected(Reason.UNKNOWN_ORDER, orderId);
             return;
         }
         switch (order.status()) {
             case PURCHASED, CONFIRMED -> {
-                out.purchaseCancelled(c.orderId());
+                out.purchaseCancelled(orderId);
                 giveBack(order, state, out);
             }
-            case CANCELLED -> out.rejected(Reason.ALREADY_CANCELLED, c.orderId());
-            case RESERVED, RELEASED, EXPIRED -> out.rejected(Reason.NOT_CANCELLABLE, c.orderId());
+            case CANCELLED -> out.rejected(Reason.ALREADY_CANCELLED, orderId);
+            case RESERVED, RELEASED, EXPIRED -> out.rejected(Reason.NOT_CANCELLABLE, orderId);
         }
     }
 
-    private static void confirm(ConfirmReservation c, long now, InventoryState state, EventBuffer out) {
-        Order order = state.order(c.orderId());
+    /**
+     * Decides a {@link ConfirmReservation} of {@code orderId} at time {@code now}: the events {@code decide}
+     * writes for {@code new ConfirmReservation(orderId)}, with no record built.
+     *
+     * @throws IllegalArgumentException when {@code orderId} is negative, as the record refuses it
+     */
+    public static void decideConfirmReservation(long orderId, long now, InventoryState state, EventBuffer out) {
+        Limits.checkOrderId(orderId);
+        Order order = state.order(orderId);
         if (order == null) {
-            out.rejected(Reason.UNKNOWN_ORDER, c.orderId());
+            out.rejected(Reason.UNKNOWN_ORDER, orderId);
             return;
         }
         switch (order.status()) {
             case RESERVED -> {
                 if (now >= order.expiresAt()) {
-                    out.rejected(Reason.EXPIRED, c.orderId());
+                    out.rejected(Reason.EXPIRED, orderId);
                 } else {
-                    out.reservationConfirmed(c.orderId());
+                    out.reservationConfirmed(orderId);
                 }
             }
-            case EXPIRED -> out.rejected(Reason.EXPIRED, c.orderId());
-            case RELEASED -> out.rejected(Reason.ALREADY_RELEASED, c.orderId());
-            case CONFIRMED -> out.rejected(Reason.ALREADY_CONFIRMED, c.orderId());
-            case PURCHASED, CANCELLED -> out.rejected(Reason.NOT_A_RESERVATION, c.orderId());
+            case EXPIRED -> out.rejected(Reason.EXPIRED, orderId);
+            case RELEASED -> out.rejected(Reason.ALREADY_RELEASED, orderId);
+            case CONFIRMED -> out.rejected(Reason.ALREADY_CONFIRMED, orderId);
+            case PURCHASED, CANCELLED -> out.rejected(Reason.NOT_A_RESERVATION, orderId);
         }
     }
 
-    private static void release(ReleaseReservation c, InventoryState state, EventBuffer out) {
-        Order order = state.order(c.orderId());
+    /**
+     * Decides a {@link ReleaseReservation} of {@code orderId} at time {@code now}: the events {@code decide}
+     * writes for {@code new ReleaseReservation(orderId)}, with no record built.
+     *
+     * @throws IllegalArgumentException when {@code orderId} is negative, as the record refuses it
+     */
+    public static void decideReleaseReservation(long orderId, long now, InventoryState state, EventBuffer out) {
+        Limits.checkOrderId(orderId);
+        Order order = state.order(orderId);
         if (order == null) {
-            out.rejected(Reason.UNKNOWN_ORDER, c.orderId());
+            out.rejected(Reason.UNKNOWN_ORDER, orderId);
             return;
         }
         switch (order.status()) {
             case RESERVED -> {
-                out.reservationReleased(c.orderId());
+                out.reservationReleased(orderId);
                 giveBack(order, state, out);
             }
-            case EXPIRED -> out.rejected(Reason.EXPIRED, c.orderId());
-            case RELEASED -> out.rejected(Reason.ALREADY_RELEASED, c.orderId());
-            case CONFIRMED -> out.rejected(Reason.ALREADY_CONFIRMED, c.orderId());
-            case PURCHASED, CANCELLED -> out.rejected(Reason.NOT_A_RESERVATION, c.orderId());
+            case EXPIRED -> out.rejected(Reason.EXPIRED, orderId);
+            case RELEASED -> out.rejected(Reason.ALREADY_RELEASED, orderId);
+            case CONFIRMED -> out.rejected(Reason.ALREADY_CONFIRMED, orderId);
+            case PURCHASED, CANCELLED -> out.rejected(Reason.NOT_A_RESERVATION, orderId);
         }
     }
 

@@ -48,6 +48,29 @@ public final class Limits {
     private Limits() {
     }
 
+    /**
+     * Checks the identifiers of a purchase, as {@link Command.Purchase}'s constructor does: for code that handles
+     * a purchase as its fields, without building the record.
+     *
+     * @throws IllegalArgumentException naming the first identifier outside its range, with the message the
+     *                                  record's constructor gives
+     */
+    public static void checkPurchase(long orderId, long customer, long sku, int warehouse) {
+        id("order id", orderId);
+        customer(customer);
+        sku(sku);
+        warehouse(warehouse);
+    }
+
+    /**
+     * Checks an order id, as the constructor of every command naming an order does.
+     *
+     * @throws IllegalArgumentException when {@code orderId} is negative, with the message the records give
+     */
+    public static void checkOrderId(long orderId) {
+        id("order id", orderId);
+    }
+
     static long sku(long sku) {
         return inRange("sku", sku, MAX_SKU);
     }

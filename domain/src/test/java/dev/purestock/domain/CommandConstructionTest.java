@@ -64,6 +64,26 @@ class CommandConstructionTest {
     }
 
     @Test
+    void theFieldsDoorsRefuseWhatTheRecordsRefuseWithTheSameMessageAndWriteNothing() {
+        MapInventoryStore state = new MapInventoryStore();
+        EventBuffer out = new EventBuffer();
+        refused("sku " + (Limits.MAX_SKU + 1) + " is outside 0.." + Limits.MAX_SKU,
+                () -> Inventory.decidePurchase(1, ALICE, Limits.MAX_SKU + 1, WAREHOUSE, 1, 0, state, out));
+        refused("warehouse 65536 is outside 0.." + Limits.MAX_WAREHOUSE,
+                () -> Inventory.decidePurchase(1, ALICE, SKU, Limits.MAX_WAREHOUSE + 1, 1, 0, state, out));
+        refused("customer -1 is outside 0.." + Limits.MAX_CUSTOMER,
+                () -> Inventory.decidePurchase(1, -1, SKU, WAREHOUSE, 1, 0, state, out));
+        refused("order id -1 is outside 0.." + Long.MAX_VALUE,
+                () -> Inventory.decidePurchase(-1, ALICE, SKU, WAREHOUSE, 1, 0, state, out));
+        refused("order id -1 is outside 0.." + Long.MAX_VALUE, () -> Inventory.decideCancelPurchase(-1, 0, state, out));
+        refused("order id -1 is outside 0.." + Long.MAX_VALUE,
+                () -> Inventory.decideConfirmReservation(-1, 0, state, out));
+        refused("order id -1 is outside 0.." + Long.MAX_VALUE,
+                () -> Inventory.decideReleaseReservation(-1, 0, state, out));
+        assertEquals(0, out.size());
+    }
+
+    @Test
     void nullListsAreRefusedByName() {
         refused("lines", () -> new Command.PlaceOrder(1, ALICE, null));
         refused("lines", () -> new Command.Reserve(1, ALICE, null, 10));

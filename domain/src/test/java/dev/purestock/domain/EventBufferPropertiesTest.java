@@ -10,8 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.quicktheories.QuickTheory.qt;
 
 /**
- * The two forms of a decision agree: deciding into one reused {@link EventBuffer} and applying from it gives,
- * command after command, the events and the states that the record form gives, over generated histories.
+ * The forms of a decision agree: deciding into one reused {@link EventBuffer} and applying from it gives,
+ * command after command, the events and the states that the record form gives, over generated histories; and
+ * deciding a fixed-shape command from its fields gives the events of its record.
  */
 class EventBufferPropertiesTest {
     private static final int TRIES = 1000;
@@ -30,6 +31,24 @@ class EventBufferPropertiesTest {
                 assertEquals(events, buffer.toEvents(), () -> "events of " + timed);
                 Inventory.evolveAll(byBuffer, buffer);
                 assertEquals(StateDigest.of(byRecords), StateDigest.of(byBuffer), () -> "state after " + timed);
+            }
+        });
+    }
+
+    @Test
+    void decidingAFixedShapeCommandFromItsFieldsGivesTheEventsOfItsRecord() {
+        qt().withExamples(TRIES).forAll(InventoryGenerators.histories()).checkAssert(history -> {
+            MapInventoryStore store = new MapInventoryStore();
+            EventBuffer byRecord = new EventBuffer();
+            EventBuffer byFields = new EventBuffer();
+            for (Timed timed : history) {
+                byRecord.clear();
+                byFields.clear();
+                Inventory.decide(timed.command(), timed.now(), store, byRecord);
+                if (decideFromFields(timed, store, byFields)) {
+                    assertEquals(byRecord.toEvents(), byFields.toEvents(), () -> "events of " + timed);
+                }
+                Inventory.evolveAll(store, byRecord);
             }
         });
     }
@@ -76,6 +95,22 @@ class EventBufferPropertiesTest {
                 Inventory.evolveAll(store, buffer);
             }
         });
+    }
+
+    /** Decides {@code timed} through its fields door, when it has one, and says whether it had. */
+    private static boolean decideFromFields(Timed timed, InventoryState state, EventBuffer out) {
+        long now = timed.now();
+        switch (timed.command()) {
+            case Command.Purchase c -> Inventory.decidePurchase(c.orderId(), c.customer(), c.sku(), c.warehouse(),
+                    c.quantity(), now, state, out);
+            case Command.CancelPurchase c -> Inventory.decideCancelPurchase(c.orderId(), now, state, out);
+            case Command.ConfirmReservation c -> Inventory.decideConfirmReservation(c.orderId(), now, state, out);
+            case Command.ReleaseReservation c -> Inventory.decideReleaseReservation(c.orderId(), now, state, out);
+            default -> {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int firstRejection(List<Event> events) {

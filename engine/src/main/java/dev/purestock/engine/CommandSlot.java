@@ -9,7 +9,8 @@ import java.util.concurrent.CompletableFuture;
  * One preallocated, reused ring slot. What the submitter writes ({@link Request}) and what the stages
  * write ({@link Decision}) live in separate parts, so no stage overwrites its input. The completion stage
  * clears both parts, so a slot keeps no command or callback alive once answered; its event buffer stays, empty,
- * for the next command.
+ * for the next command. A command is held as its record or, for the fixed-shape commands submitted through the
+ * garbage-free submit methods, as its fields ({@link Request}).
  */
 final class CommandSlot {
     final Request request = new Request();
@@ -27,24 +28,58 @@ final class CommandSlot {
         BARRIER
     }
 
-    /** Written by the submitting thread before the slot is published; read-only for the stages. */
-    static final class Request {
+    /**
+     * Written by the submitting thread before the slot is published; read-only for the stages. A command is
+     * held either as its record ({@link SubmittedCommand.Form#RECORD}, in {@link #command}) or as the fields of
+     * a fixed-shape command, written by the garbage-free submit methods with no record built; the durability
+     * stages read it through its {@link SubmittedCommand} face.
+     */
+    static final class Request implements SubmittedCommand {
         Kind kind;
+        /** How the command is held: as {@link #command}, or as the fields below. */
+        Form form = Form.RECORD;
+        /** The command, when held as a record; {@code null} when held as fields. */
         Command command;
+        long orderId;
+        long customer;
+        long sku;
+        int warehouse;
+        long quantity;
         OutcomeViewCallback callback;
         CompletableFuture<Outcome> future;
         CompletableFuture<Long> control;
 
         void command(Command newCommand, OutcomeViewCallback newCallback, CompletableFuture<Outcome> newFuture) {
             kind = Kind.COMMAND;
+            form = Form.RECORD;
             command = newCommand;
             callback = newCallback;
             future = newFuture;
             control = null;
         }
 
+        /**
+         * Holds a command as its fields; {@code customer}, {@code sku}, {@code warehouse} and {@code quantity}
+         * count only for a {@link Form#PURCHASE}.
+         */
+        void fields(Form newForm, long newOrderId, long newCustomer, long newSku, int newWarehouse, long newQuantity,
+                    OutcomeViewCallback newCallback) {
+            kind = Kind.COMMAND;
+            form = newForm;
+            command = null;
+            orderId = newOrderId;
+            customer = newCustomer;
+            sku = newSku;
+            warehouse = newWarehouse;
+            quantity = newQuantity;
+            callback = newCallback;
+            future = null;
+            control = null;
+        }
+
         void control(Kind newKind, CompletableFuture<Long> newControl) {
             kind = newKind;
+            form = Form.RECORD;
             command = null;
             callback = null;
             future = null;
@@ -52,10 +87,70 @@ final class CommandSlot {
         }
 
         void clear() {
+            form = Form.RECORD;
             command = null;
             callback = null;
             future = null;
             control = null;
+        }
+
+        @Override
+        public Form form() {
+            return form;
+        }
+
+        @Override
+        public long orderId() {
+            if (form == Form.RECORD) {
+                throw notCarried("an order id");
+            }
+            return orderId;
+        }
+
+        @Override
+        public long customer() {
+            checkPurchase("a customer");
+            return customer;
+        }
+
+        @Override
+        public long sku() {
+            checkPurchase("a sku");
+            return sku;
+        }
+
+        @Override
+        public int warehouse() {
+            checkPurchase("a warehouse");
+            return warehouse;
+        }
+
+        @Override
+        public long quantity() {
+            checkPurchase("a quantity");
+            return quantity;
+        }
+
+        @Override
+        public Command toCommand() {
+            return switch (form) {
+                case RECORD -> command;
+                case PURCHASE -> new Command.Purchase(orderId, customer, sku, warehouse, quantity);
+                case CANCEL_PURCHASE -> new Command.CancelPurchase(orderId);
+                case CONFIRM_RESERVATION -> new Command.ConfirmReservation(orderId);
+                case RELEASE_RESERVATION -> new Command.ReleaseReservation(orderId);
+            };
+        }
+
+        private void checkPurchase(String field) {
+            if (form != Form.PURCHASE) {
+                throw notCarried(field);
+            }
+        }
+
+        private IllegalStateException notCarried(String field) {
+            return new IllegalStateException("a command submitted as " + form + " carries no field for "
+                    + field + (form == Form.RECORD ? "; read the record, toCommand()" : "; check form() first"));
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.purestock.engine;
 
 import com.lmax.disruptor.EventHandler;
+import dev.purestock.domain.Command;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,7 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Stage 3, after every durability stage has passed the slot: updates the read model, answers the
  * caller, runs the registered consumers and clears the slot. Events stay in the slot's buffer: a
  * {@link OutcomeViewCallback} reads them through a reused {@link OutcomeView}, and records are built (once per
- * command) only for an {@link OutcomeCallback}, a future or a consumer. A slot at or after a shard failure is
+ * command) only for an {@link OutcomeCallback}, a future or a consumer; so is the command's record for the
+ * consumers when it was submitted as fields. A slot at or after a shard failure is
  * answered with that failure instead, so nothing that was not made durable is ever acknowledged.
  *
  * <p>Callers' callbacks and consumers are isolated: one that throws is logged and counted, and the
@@ -95,9 +97,10 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
         if (request.future != null) {
             request.future.complete(outcome);
         }
+        Command command = consumers.length == 0 ? null : request.toCommand();
         for (OutcomeConsumer consumer : consumers) {
             try {
-                consumer.onOutcome(request.command, outcome);
+                consumer.onOutcome(command, outcome);
             } catch (VirtualMachineError e) {
                 throw e;
             } catch (Throwable e) {

@@ -16,7 +16,9 @@ import java.util.function.LongSupplier;
  * Stage 1: the only writer of a shard's decision state. For each command it assigns the next gap-free
  * sequence, stamps the time (the clock, but never earlier than the previous command's time), asks the
  * pure domain to decide into the slot's preallocated {@link EventBuffer}, and applies the events to the store
- * from there, leaving them in the slot for the stages after it; it builds no event record. It performs no
+ * from there, leaving them in the slot for the stages after it; it builds no event record. A command held as
+ * its fields goes through the domain's field door ({@link Inventory#decidePurchase} and the like), so none is
+ * built for it either. It performs no
  * I/O: for a snapshot it only marks the sequence the snapshot covers, and the snapshot stage
  * ({@link SnapshotHandler}) cuts it from its own copy of the state.
  *
@@ -56,7 +58,7 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
             return;
         }
         switch (slot.request.kind) {
-            case COMMAND -> decide(slot.request.command, decision, ringSequence);
+            case COMMAND -> decide(slot.request, decision, ringSequence);
             case SNAPSHOT -> decision.controlResult = nextSequence - 1;
             case DIGEST -> decision.controlResult = StateDigest.of(store);
             case BARRIER -> {
@@ -64,14 +66,15 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
         }
     }
 
-    private void decide(Command command, CommandSlot.Decision decision, long ringSequence) {
+    private void decide(CommandSlot.Request request, CommandSlot.Decision decision, long ringSequence) {
         long now = Math.max(clock.getAsLong(), lastTime);
         long sequence = nextSequence;
         EventBuffer events = decision.events;
         events.clear();
         try {
-            Inventory.decide(command, now, store, events);
+            decide(request, now, events);
         } catch (RuntimeException e) {
+            Command command = request.toCommand();
             LOG.error("shard {}: deciding command sequence {} ({}) failed; it is rejected with {}",
                     shard, sequence, command, Reason.INTERNAL_ERROR, e);
             events.clear();
@@ -86,6 +89,18 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
             Inventory.evolveAll(store, events);
         } catch (RuntimeException e) {
             health.fail(ringSequence, sequence, "applying the events", e);
+        }
+    }
+
+    /** Asks the domain through the door that fits how the command is held: its record, or its fields. */
+    private void decide(CommandSlot.Request request, long now, EventBuffer events) {
+        switch (request.form) {
+            case RECORD -> Inventory.decide(request.command, now, store, events);
+            case PURCHASE -> Inventory.decidePurchase(request.orderId, request.customer, request.sku,
+                    request.warehouse, request.quantity, now, store, events);
+            case CANCEL_PURCHASE -> Inventory.decideCancelPurchase(request.orderId, now, store, events);
+            case CONFIRM_RESERVATION -> Inventory.decideConfirmReservation(request.orderId, now, store, events);
+            case RELEASE_RESERVATION -> Inventory.decideReleaseReservation(request.orderId, now, store, events);
         }
     }
 }

@@ -67,7 +67,7 @@ abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
             batchStartRingSequence = heldRingSequence;
         }
         try {
-            stage.onDecided(decision.sequence, decision.time, slot.request.command, decision.events, endOfBatch);
+            stage.onDecided(decision.sequence, decision.time, slot.request, decision.events, endOfBatch);
             if (endOfBatch) {
                 batchStartRingSequence = NO_BATCH;
             }

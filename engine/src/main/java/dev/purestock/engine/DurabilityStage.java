@@ -30,16 +30,19 @@ public interface DurabilityStage extends AutoCloseable {
             throws Exception;
 
     /**
-     * One decided command, its events read where the decision stage wrote them: what the engine calls. A
-     * stage that can read the events in primitive form (a journal encoding them to bytes) overrides this and
-     * builds no record; the default builds the records and calls
-     * {@link #onDecided(long, long, Command, List, boolean)}.
+     * One decided command, read where the engine holds it: what the engine calls. The command arrives as a
+     * {@link SubmittedCommand} view of its slot (its record, or the fields a garbage-free submit method wrote
+     * there) and the events as the decision stage wrote them. A stage that can read both in primitive form (a
+     * journal encoding them to bytes) overrides this and builds no record; the default builds the command's and
+     * the events' records and calls {@link #onDecided(long, long, Command, List, boolean)}, the simple form to
+     * implement.
      *
-     * @param events what the domain decided; valid only during the call, and only to be read
+     * @param command the command as submitted; valid only during the call, and only to be read
+     * @param events  what the domain decided; valid only during the call, and only to be read
      */
-    default void onDecided(long sequence, long time, Command command, DecidedEvents events, boolean endOfBatch)
-            throws Exception {
-        onDecided(sequence, time, command, events.toEvents(), endOfBatch);
+    default void onDecided(long sequence, long time, SubmittedCommand command, DecidedEvents events,
+                           boolean endOfBatch) throws Exception {
+        onDecided(sequence, time, command.toCommand(), events.toEvents(), endOfBatch);
     }
 
     /** Releases the stage's resources. Called once, after the last {@link #onDecided}. */

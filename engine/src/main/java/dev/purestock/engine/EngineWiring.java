@@ -96,7 +96,7 @@ final class EngineWiring {
         @Override
         public void handleEventException(Throwable ex, long ringSequence, CommandSlot slot) {
             long commandSequence = slot.decision.sequenced ? slot.decision.sequence : -1;
-            Command command = slot.request.command;
+            Command command = slot.request.kind == CommandSlot.Kind.COMMAND ? slot.request.toCommand() : null;
             health.fail(ringSequence, commandSequence,
                     "a pipeline stage" + (command == null ? "" : " handling " + command), ex);
         }

@@ -40,10 +40,19 @@ import java.util.function.LongSupplier;
  *
  * <p>Ways to submit: {@link #submit(Command)} (a future; waits for ring space),
  * {@link #submit(Command, OutcomeViewCallback)} (a callback; waits for ring space; with an
- * {@link OutcomeViewCallback} the garbage-free path
+ * {@link OutcomeViewCallback} the garbage-free answer path
  * for hot callers), {@link #trySubmit} (never waits: reports {@link SubmitResult#RING_FULL} instead) and
  * {@link #submitAll} (claims ring slots for consecutive commands of a shard at once). Every submitted
  * command is answered exactly once. Commands are routed to shards by {@link ShardRouter}'s rules.
+ *
+ * <p>Submitting without garbage: the hot fixed-shape commands can be submitted as their fields, which the
+ * engine writes into the ring slot instead of taking a record: {@link #submitPurchase},
+ * {@link #submitCancelPurchase}, {@link #submitConfirmReservation}, {@link #submitReleaseReservation} and
+ * their {@code trySubmit...} forms. With an {@link OutcomeViewCallback} that reads only the view, such a
+ * call allocates nothing once warm, end to end (decide, journal, answer). They are routed, checked, sequenced,
+ * journaled and answered exactly as the equivalent record; an id outside its range throws the
+ * {@link IllegalArgumentException} the record's constructor throws, on the calling thread, before anything
+ * is submitted.
  *
  * <p>Intake limits: a command that exceeds a shape limit of {@link Limits} (more than
  * {@link Limits#MAX_LINES} lines in an order or reservation, more than {@link Limits#MAX_BATCH_COMMANDS}
@@ -77,6 +86,8 @@ import java.util.function.LongSupplier;
 public final class PurestockEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PurestockEngine.class);
     private static final Command EXPIRE_RESERVATIONS = new Command.ExpireReservations();
+    /** What {@link #claim} returns when it got no slot (ring sequences start at 0). */
+    private static final long NO_SLOT = -1;
     /** Answers of the timer's expiries go nowhere: consumers see them, and a stop is in {@link #failure()}. */
     private static final OutcomeViewCallback NO_ANSWER = new OutcomeViewCallback() {
         @Override
@@ -203,6 +214,95 @@ public final class PurestockEngine implements AutoCloseable {
      */
     public SubmitResult trySubmit(Command command, OutcomeViewCallback callback) {
         return dispatch(command, Objects.requireNonNull(callback, "callback"), null, false);
+    }
+
+    /**
+     * Submits {@code new Command.Purchase(orderId, customer, sku, warehouse, quantity)} without building it:
+     * the fields are written into the ring slot, decided through {@link dev.purestock.domain.Inventory#decidePurchase}
+     * and journaled as the same record, so with an {@link OutcomeViewCallback} that reads only the view the
+     * call allocates nothing once warm, the command included. Otherwise it behaves as
+     * {@link #submit(Command, OutcomeViewCallback)} with that record: it waits for ring space, is routed to the
+     * shard of {@code warehouse} (answered with {@link Reason#ID_REUSED} when another shard holds the order
+     * id), and answers through {@code callback} exactly once. Consumers, futures and non-view durability stages
+     * get the record, built for them.
+     *
+     * @throws IllegalArgumentException when an id is outside its range, with the message the record's
+     *                                  constructor gives ({@link Limits#checkPurchase}); nothing is submitted
+     *                                  and the callback is not called
+     */
+    public void submitPurchase(long orderId, long customer, long sku, int warehouse, long quantity,
+                               OutcomeViewCallback callback) {
+        Limits.checkPurchase(orderId, customer, sku, warehouse);
+        dispatchFields(SubmittedCommand.Form.PURCHASE, orderId, customer, sku, warehouse, quantity, callback, true);
+    }
+
+    /**
+     * {@link #submitPurchase} that never waits: {@link #trySubmit} for the purchase's fields.
+     *
+     * @return {@link SubmitResult#SUBMITTED} when the callback will be called exactly once; otherwise why not,
+     *     and the callback will not be called
+     * @throws IllegalArgumentException as {@link #submitPurchase} does
+     */
+    public SubmitResult trySubmitPurchase(long orderId, long customer, long sku, int warehouse, long quantity,
+                                          OutcomeViewCallback callback) {
+        Limits.checkPurchase(orderId, customer, sku, warehouse);
+        return dispatchFields(SubmittedCommand.Form.PURCHASE, orderId, customer, sku, warehouse, quantity, callback,
+                false);
+    }
+
+    /**
+     * Submits {@code new Command.CancelPurchase(orderId)} without building it, as {@link #submitPurchase} does
+     * a purchase: routed to the shard that accepted the order, as the record is.
+     *
+     * @throws IllegalArgumentException when {@code orderId} is negative, as the record refuses it
+     */
+    public void submitCancelPurchase(long orderId, OutcomeViewCallback callback) {
+        submitOrder(SubmittedCommand.Form.CANCEL_PURCHASE, orderId, callback);
+    }
+
+    /** {@link #submitCancelPurchase} that never waits; see {@link #trySubmitPurchase}. */
+    public SubmitResult trySubmitCancelPurchase(long orderId, OutcomeViewCallback callback) {
+        return trySubmitOrder(SubmittedCommand.Form.CANCEL_PURCHASE, orderId, callback);
+    }
+
+    /**
+     * Submits {@code new Command.ConfirmReservation(orderId)} without building it, as {@link #submitPurchase}
+     * does a purchase: routed to the shard that holds the reservation, as the record is.
+     *
+     * @throws IllegalArgumentException when {@code orderId} is negative, as the record refuses it
+     */
+    public void submitConfirmReservation(long orderId, OutcomeViewCallback callback) {
+        submitOrder(SubmittedCommand.Form.CONFIRM_RESERVATION, orderId, callback);
+    }
+
+    /** {@link #submitConfirmReservation} that never waits; see {@link #trySubmitPurchase}. */
+    public SubmitResult trySubmitConfirmReservation(long orderId, OutcomeViewCallback callback) {
+        return trySubmitOrder(SubmittedCommand.Form.CONFIRM_RESERVATION, orderId, callback);
+    }
+
+    /**
+     * Submits {@code new Command.ReleaseReservation(orderId)} without building it, as {@link #submitPurchase}
+     * does a purchase: routed to the shard that holds the reservation, as the record is.
+     *
+     * @throws IllegalArgumentException when {@code orderId} is negative, as the record refuses it
+     */
+    public void submitReleaseReservation(long orderId, OutcomeViewCallback callback) {
+        submitOrder(SubmittedCommand.Form.RELEASE_RESERVATION, orderId, callback);
+    }
+
+    /** {@link #submitReleaseReservation} that never waits; see {@link #trySubmitPurchase}. */
+    public SubmitResult trySubmitReleaseReservation(long orderId, OutcomeViewCallback callback) {
+        return trySubmitOrder(SubmittedCommand.Form.RELEASE_RESERVATION, orderId, callback);
+    }
+
+    private void submitOrder(SubmittedCommand.Form form, long orderId, OutcomeViewCallback callback) {
+        Limits.checkOrderId(orderId);
+        dispatchFields(form, orderId, 0, 0, 0, 0, callback, true);
+    }
+
+    private SubmitResult trySubmitOrder(SubmittedCommand.Form form, long orderId, OutcomeViewCallback callback) {
+        Limits.checkOrderId(orderId);
+        return dispatchFields(form, orderId, 0, 0, 0, 0, callback, false);
     }
 
     /**
@@ -432,9 +532,65 @@ public final class PurestockEngine implements AutoCloseable {
     /** Answers {@code command} with a rejection for {@code reason} without sequencing it. */
     private SubmitResult answerUnsequenced(Reason reason, Command command, OutcomeViewCallback callback,
                                            CompletableFuture<Outcome> future) {
-        List<Event> events = List.of(new Rejected(reason, ShardRouter.ref(command)));
+        return answerUnsequenced(reason, ShardRouter.ref(command), callback, future);
+    }
+
+    /** Answers a command that {@code ref} refers to with a rejection for {@code reason} without sequencing it. */
+    private SubmitResult answerUnsequenced(Reason reason, long ref, OutcomeViewCallback callback,
+                                           CompletableFuture<Outcome> future) {
+        List<Event> events = List.of(new Rejected(reason, ref));
         answer(callback, future, Outcome.NOT_SEQUENCED, Outcome.NOT_SEQUENCED, clock.getAsLong(), events);
         return SubmitResult.SUBMITTED;
+    }
+
+    /**
+     * Submits a fixed-shape command as its fields, whose ids the caller has checked: the same gate, routing and
+     * backpressure as {@link #dispatch}, with no record built. Such a command has no shape limit to exceed and
+     * goes to one shard (or is refused as {@link ShardRouter#ID_ELSEWHERE}).
+     */
+    private SubmitResult dispatchFields(SubmittedCommand.Form form, long orderId, long customer, long sku,
+                                        int warehouse, long quantity, OutcomeViewCallback callback, boolean wait) {
+        Objects.requireNonNull(callback, "callback");
+        if (!intake.enter()) {
+            if (wait) {
+                refuse(callback, null, intake.refusal());
+            }
+            return intake.refusalResult();
+        }
+        try {
+            int route = form == SubmittedCommand.Form.PURCHASE
+                    ? router.routePurchase(orderId, warehouse) : router.routeOrder(orderId);
+            if (route == ShardRouter.ID_ELSEWHERE) {
+                return answerUnsequenced(Reason.ID_REUSED, orderId, callback, null);
+            }
+            RingBuffer<CommandSlot> ring = shards[route].ring();
+            long sequence = claim(ring, wait);
+            if (sequence == NO_SLOT) {
+                if (!wait) {
+                    return SubmitResult.RING_FULL;
+                }
+                refuse(callback, null, wouldWaitOnStageThread(submitMethod(form), "shard " + route + "'s ring"));
+                return SubmitResult.SUBMITTED;
+            }
+            try {
+                ring.get(sequence).request.fields(form, orderId, customer, sku, warehouse, quantity, callback);
+            } finally {
+                ring.publish(sequence);
+            }
+            return SubmitResult.SUBMITTED;
+        } finally {
+            intake.exit();
+        }
+    }
+
+    private static String submitMethod(SubmittedCommand.Form form) {
+        return switch (form) {
+            case RECORD -> "submit";
+            case PURCHASE -> "submitPurchase";
+            case CANCEL_PURCHASE -> "submitCancelPurchase";
+            case CONFIRM_RESERVATION -> "submitConfirmReservation";
+            case RELEASE_RESERVATION -> "submitReleaseReservation";
+        };
     }
 
     /**
@@ -446,15 +602,9 @@ public final class PurestockEngine implements AutoCloseable {
      */
     private boolean publish(RingBuffer<CommandSlot> ring, Command command, OutcomeViewCallback callback,
                             CompletableFuture<Outcome> future, boolean wait) {
-        long sequence;
-        if (wait && !onStageThread()) {
-            sequence = ring.next();
-        } else {
-            try {
-                sequence = ring.tryNext();
-            } catch (InsufficientCapacityException full) {
-                return false;
-            }
+        long sequence = claim(ring, wait);
+        if (sequence == NO_SLOT) {
+            return false;
         }
         try {
             ring.get(sequence).request.command(command, callback, future);
@@ -462,6 +612,23 @@ public final class PurestockEngine implements AutoCloseable {
             ring.publish(sequence);
         }
         return true;
+    }
+
+    /**
+     * Claims one slot of {@code ring}. A caller that may wait waits for space, except on one of this engine's
+     * stage threads, which only tries: only those threads free ring space.
+     *
+     * @return the slot's sequence, or {@link #NO_SLOT} when the ring was full and the caller may not wait
+     */
+    private long claim(RingBuffer<CommandSlot> ring, boolean wait) {
+        if (wait && !onStageThread()) {
+            return ring.next();
+        }
+        try {
+            return ring.tryNext();
+        } catch (InsufficientCapacityException full) {
+            return NO_SLOT;
+        }
     }
 
     /**

@@ -30,6 +30,10 @@ import java.util.List;
  * count of members, then each member's lines). That order is not quite the domain's, which checks a whole
  * batch's depth and count before any member's lines, so a batch with several excesses may be refused with
  * another of its reasons than the domain would give; nothing is sequenced either way. It allocates nothing.
+ *
+ * <p>The commands that can also be submitted as fields (purchase, cancel, confirm, release) have a fixed shape
+ * and no limit here to exceed, so that path skips this check; their ids are checked as their records' are
+ * ({@link Limits#checkPurchase}, {@link Limits#checkOrderId}).
  */
 final class ShapeCheck {
     private static final int TOO_DEEP = -1;

@@ -38,7 +38,8 @@ import java.util.List;
  *       others, an all-free batch goes to shard 0); members on different shards, or a member for all
  *       shards, make the batch {@link #CROSS_SHARD}.</li>
  * </ul>
- * With one shard every command goes to shard 0 and nothing above is checked.
+ * With one shard every command goes to shard 0 and nothing above is checked. Commands submitted as fields
+ * (the garbage-free submit methods) follow the same rules: {@link #routePurchase} and {@link #routeOrder}.
  */
 final class ShardRouter {
     /** The command goes to every shard. */
@@ -69,6 +70,30 @@ final class ShardRouter {
             return 0;
         }
         int route = routeMember(command);
+        return route == ANY ? 0 : route;
+    }
+
+    /**
+     * The shard of a purchase given as its fields: what {@link #route} gives its record (the shard of
+     * {@code warehouse}, or {@link #ID_ELSEWHERE}), with no record built.
+     */
+    int routePurchase(long orderId, int warehouse) {
+        if (shards == 1) {
+            return 0;
+        }
+        return newOrder(orderId, shardOf(warehouse));
+    }
+
+    /**
+     * The shard of a command that names only an existing order ({@code CancelPurchase},
+     * {@code ConfirmReservation}, {@code ReleaseReservation}) given as its order id: what {@link #route} gives
+     * its record, with no record built.
+     */
+    int routeOrder(long orderId) {
+        if (shards == 1) {
+            return 0;
+        }
+        int route = existingOrder(orderId);
         return route == ANY ? 0 : route;
     }
 

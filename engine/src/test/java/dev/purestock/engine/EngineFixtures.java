@@ -73,6 +73,24 @@ final class EngineFixtures {
         }
     }
 
+    /**
+     * A view callback (the garbage-free answer path) that copies the outcome into a future, so tests can read the
+     * view and still wait.
+     */
+    static final class ViewCallback implements OutcomeViewCallback {
+        final CompletableFuture<Outcome> future = new CompletableFuture<>();
+
+        @Override
+        public void onOutcome(OutcomeView outcome) {
+            future.complete(outcome.toOutcome());
+        }
+
+        @Override
+        public void onFailure(Throwable cause) {
+            future.completeExceptionally(cause);
+        }
+    }
+
     /** A callback that completes a future, so tests can use the callback path and still wait. */
     static final class FutureCallback implements OutcomeCallback {
         final CompletableFuture<Outcome> future = new CompletableFuture<>();

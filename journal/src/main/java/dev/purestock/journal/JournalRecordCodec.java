@@ -8,6 +8,7 @@ import dev.purestock.domain.Line;
 import dev.purestock.domain.LineChange;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.Reason;
+import dev.purestock.engine.SubmittedCommand;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -62,7 +63,8 @@ public final class JournalRecordCodec {
      *                                  more than 65535 events; nothing is written then
      */
     public int encode(long sequence, long time, Command command, List<Event> events) {
-        begin(sequence, time, command, events.size());
+        begin(sequence, time, events.size());
+        writeCommand(command);
         for (int i = 0; i < events.size(); i++) {
             eventEncoder.write(events.get(i));
         }
@@ -77,12 +79,35 @@ public final class JournalRecordCodec {
      * @throws IllegalArgumentException as {@link #encode(long, long, Command, List)} does
      */
     public int encode(long sequence, long time, Command command, DecidedEvents events) {
-        begin(sequence, time, command, events.size());
+        begin(sequence, time, events.size());
+        writeCommand(command);
         events.writeTo(eventEncoder);
         return finish();
     }
 
-    private void begin(long sequence, long time, Command command, int eventCount) {
+    /**
+     * Encodes one record from the command and events where the engine holds them: a command submitted as its
+     * fields is written from them, in the bytes its record would take, so the record reads back as that record
+     * (a {@code Purchase}, a {@code CancelPurchase}, ...) and neither it nor an event record is built.
+     *
+     * @return the record's length in bytes
+     * @throws IllegalArgumentException as {@link #encode(long, long, Command, List)} does
+     */
+    public int encode(long sequence, long time, SubmittedCommand command, DecidedEvents events) {
+        begin(sequence, time, events.size());
+        switch (command.form()) {
+            case RECORD -> writeCommand(command.toCommand());
+            case PURCHASE -> purchase(command.orderId(), command.customer(), command.sku(), command.warehouse(),
+                    command.quantity());
+            case CANCEL_PURCHASE -> orderOnly(CANCEL_PURCHASE, command.orderId());
+            case CONFIRM_RESERVATION -> orderOnly(CONFIRM_RESERVATION, command.orderId());
+            case RELEASE_RESERVATION -> orderOnly(RELEASE_RESERVATION, command.orderId());
+        }
+        events.writeTo(eventEncoder);
+        return finish();
+    }
+
+    private void begin(long sequence, long time, int eventCount) {
         encodingSequence = sequence;
         if (eventCount > 0xFFFF) {
             throw new IllegalArgumentException("journal record seq " + sequence + " would hold " + eventCount
@@ -94,7 +119,6 @@ public final class JournalRecordCodec {
         putShort(EVENT_COUNT_OFFSET, eventCount);
         putLong(SEQUENCE_OFFSET, sequence);
         putLong(TIME_OFFSET, time);
-        writeCommand(command);
     }
 
     private int finish() {
@@ -204,14 +228,7 @@ public final class JournalRecordCodec {
                     }
                     case Command.ReceiveStock c -> movement(RECEIVE_STOCK, c.movementId(), c.sku(), c.warehouse(), c.quantity());
                     case Command.WriteOffStock c -> movement(WRITE_OFF_STOCK, c.movementId(), c.sku(), c.warehouse(), c.quantity());
-                    case Command.Purchase c -> {
-                        tag(PURCHASE);
-                        int64(c.orderId());
-                        int64(c.customer());
-                        int64(c.sku());
-                        uint16(c.warehouse());
-                        int64(c.quantity());
-                    }
+                    case Command.Purchase c -> purchase(c.orderId(), c.customer(), c.sku(), c.warehouse(), c.quantity());
                     case Command.PlaceOrder c -> {
                         tag(PLACE_ORDER);
                         int64(c.orderId());
@@ -394,6 +411,15 @@ public final class JournalRecordCodec {
     private void movement(byte tag, long movementId, long sku, int warehouse, long quantity) {
         tag(tag);
         int64(movementId);
+        int64(sku);
+        uint16(warehouse);
+        int64(quantity);
+    }
+
+    private void purchase(long orderId, long customer, long sku, int warehouse, long quantity) {
+        tag(PURCHASE);
+        int64(orderId);
+        int64(customer);
         int64(sku);
         uint16(warehouse);
         int64(quantity);

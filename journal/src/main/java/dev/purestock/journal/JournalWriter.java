@@ -4,6 +4,7 @@ import dev.purestock.domain.Command;
 import dev.purestock.domain.DecidedEvents;
 import dev.purestock.domain.Event;
 import dev.purestock.engine.DurabilityStage;
+import dev.purestock.engine.SubmittedCommand;
 import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.RollCycle;
@@ -80,9 +81,13 @@ public final class JournalWriter implements DurabilityStage {
         append(sequence, codec.encode(sequence, time, command, events), endOfBatch);
     }
 
-    /** Encodes the events where the engine's decision stage left them: the same bytes, no record built. */
+    /**
+     * Encodes the command and events where the engine holds them (a command submitted as fields from its
+     * fields): the same bytes as from the records, none built.
+     */
     @Override
-    public void onDecided(long sequence, long time, Command command, DecidedEvents events, boolean endOfBatch) {
+    public void onDecided(long sequence, long time, SubmittedCommand command, DecidedEvents events,
+                          boolean endOfBatch) {
         checkNoGap(sequence);
         append(sequence, codec.encode(sequence, time, command, events), endOfBatch);
     }
