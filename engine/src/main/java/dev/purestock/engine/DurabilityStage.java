@@ -42,6 +42,17 @@ public interface DurabilityStage extends AutoCloseable {
         onDecided(sequence, time, command, events.toEvents(), endOfBatch);
     }
 
+    /**
+     * The batch ended without its last command reaching this stage: a failure elsewhere in the shard (another
+     * stage) stopped the shard at or before that command, after this stage had received earlier commands of the
+     * batch with {@code endOfBatch} false. Those before the failure are acknowledged, so a stage that makes its
+     * work durable at the end of a batch does so here. Not called after the stage itself threw.
+     *
+     * @throws Exception when the commands could not be made durable; none of the batch is then acknowledged
+     */
+    default void onEndOfBatch() throws Exception {
+    }
+
     /** Releases the stage's resources. Called once, after the last {@link #onDecided}. */
     @Override
     default void close() throws Exception {

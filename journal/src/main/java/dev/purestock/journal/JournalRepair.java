@@ -170,8 +170,7 @@ public final class JournalRepair {
                     if (!document.isPresent()) {
                         continue;
                     }
-                    var in = document.wire().bytes();
-                    long first = in.readLong(in.readPosition() + JournalRecordDescriptor.SEQUENCE_OFFSET);
+                    long first = JournalReader.firstSequenceOf(document.wire().bytes());
                     if (first > lastKept) {
                         break;
                     }
@@ -187,15 +186,20 @@ public final class JournalRepair {
     }
 
     /**
-     * Copies the records of {@code cycle} up to {@code lastKept} into a fresh queue at {@code into}.
+     * Copies the records of {@code cycle} up to {@code lastKept} into a fresh queue at {@code into}, each document
+     * at the queue index it had. A batch document that holds {@code lastKept} and later records is copied as
+     * the document of its records up to {@code lastKept} (a record document when that is one record).
      *
-     * @return how many it copied and the sequence of the last one ({@code -1}: none)
+     * @return how many records it copied and the sequence of the last one ({@code -1}: none)
      */
     private static long[] copyCycle(SingleChronicleQueue from, int cycle, long lastKept, Path into, RollCycle rollCycle) {
         long cycleStart = (long) cycle * rollCycle.lengthInMillis();
         TimeProvider inCycle = () -> cycleStart;
         long copied = 0;
         long lastCopied = -1;
+        byte[] bytes = new byte[512];
+        JournalDocumentCodec.Decoder document = new JournalDocumentCodec.Decoder();
+        JournalDocumentCodec.Encoder prefix = new JournalDocumentCodec.Encoder();
         try (SingleChronicleQueue to = SingleChronicleQueueBuilder.binary(into).rollCycle(rollCycle)
                 .timeProvider(inCycle).build();
              ExcerptAppender appender = to.createAppender();
@@ -203,23 +207,39 @@ public final class JournalRepair {
             if (!tailer.moveToCycle(cycle)) {
                 return new long[]{0, -1};
             }
-            while (true) {
+            boolean reachedLastKept = false;
+            while (!reachedLastKept) {
                 try (DocumentContext in = tailer.readingDocument()) {
                     if (!in.isPresent() || rollCycle.toCycle(in.index()) != cycle) {
                         break;
                     }
-                    var bytes = in.wire().bytes();
-                    long sequence = bytes.readLong(bytes.readPosition() + JournalRecordDescriptor.SEQUENCE_OFFSET);
-                    if (sequence > lastKept) {
+                    var content = in.wire().bytes();
+                    int length = (int) content.readRemaining();
+                    if (length > bytes.length) {
+                        bytes = new byte[Math.max(length, bytes.length * 2)];
+                    }
+                    content.read(bytes, 0, length);
+                    document.wrap(bytes, length);
+                    prefix.clear();
+                    while (document.next()) {
+                        long sequence = JournalRecordCodec.sequenceOf(bytes, document.offset(), document.length());
+                        if (sequence > lastKept) {
+                            break;
+                        }
+                        prefix.add(bytes, document.offset(), document.length(), sequence);
+                        copied++;
+                        lastCopied = sequence;
+                        if (sequence == lastKept) {
+                            reachedLastKept = true;
+                            break;
+                        }
+                    }
+                    if (prefix.isEmpty()) {
                         break;
                     }
+                    int offset = prefix.finish();
                     try (DocumentContext out = appender.writingDocument()) {
-                        out.wire().bytes().write(bytes);
-                    }
-                    copied++;
-                    lastCopied = sequence;
-                    if (sequence == lastKept) {
-                        break;
+                        out.wire().bytes().write(prefix.buffer(), offset, prefix.end() - offset);
                     }
                 }
             }
