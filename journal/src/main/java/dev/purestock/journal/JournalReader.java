@@ -107,8 +107,9 @@ public final class JournalReader implements AutoCloseable {
     }
 
     /**
-     * Whether the document at the tailer is there and every record in it passes its checksum, its framing
-     * whole; if so, its index and the sequence of its last record.
+     * Whether the document at the tailer is there and its last record passes its checksum (the records before it
+     * in a batch document need only frame, each by its length: a damaged one is found, and named, when it is
+     * read); if so, its index and the sequence of its last record.
      */
     private boolean lastReadsWhole(long[] indexAndSequence) {
         try (DocumentContext chronicle = tailer.readingDocument()) {
@@ -121,18 +122,15 @@ public final class JournalReader implements AutoCloseable {
             if (kind != JournalDocumentCodec.Kind.RECORD && kind != JournalDocumentCodec.Kind.BATCH) {
                 return false;
             }
-            long last = -1;
+            boolean any = false;
             while (document.next()) {
-                if (!codec.checksumMatches(bytes, document.offset(), document.length())) {
-                    return false;
-                }
-                last = JournalRecordCodec.sequenceOf(bytes, document.offset(), document.length());
+                any = true;
             }
-            if (last < 0) {
+            if (!any || !codec.checksumMatches(bytes, document.offset(), document.length())) {
                 return false;
             }
             indexAndSequence[0] = chronicle.index();
-            indexAndSequence[1] = last;
+            indexAndSequence[1] = JournalRecordCodec.sequenceOf(bytes, document.offset(), document.length());
             return true;
         } finally {
             inDocument = false;
