@@ -187,10 +187,13 @@ public final class JournalReader implements AutoCloseable {
      * {@code sequence} is at most {@code sequence - first} documents past a cycle's first), then steps through
      * that document to it.
      *
-     * @return whether the journal holds that sequence
+     * @return whether the journal holds that sequence, within the end it had when this reader opened
      */
     public boolean seek(long sequence) {
         forgetPosition();
+        if (sequence > endSequence) {
+            return false;
+        }
         try {
             RollCycle rollCycle = queue.rollCycle();
             NavigableSet<Long> cycles = queue.listCyclesBetween(queue.firstCycle(), queue.lastCycle());
@@ -251,7 +254,7 @@ public final class JournalReader implements AutoCloseable {
      */
     private boolean stopAt(long sequence) {
         try (DocumentContext chronicle = tailer.readingDocument()) {
-            if (!chronicle.isPresent()) {
+            if (!chronicle.isPresent() || chronicle.index() > endIndex) {
                 return false;
             }
             int length = copy(chronicle.wire().bytes());
@@ -294,6 +297,10 @@ public final class JournalReader implements AutoCloseable {
             while (true) {
                 try (DocumentContext chronicle = tailer.readingDocument()) {
                     if (!chronicle.isPresent()) {
+                        return false;
+                    }
+                    if (chronicle.index() > endIndex) {
+                        chronicle.rollbackOnClose();
                         return false;
                     }
                     int length = copy(chronicle.wire().bytes());

@@ -68,7 +68,7 @@ package dev.purestock.journal;
  *
  * <pre>
  *  +---------------------------------------------------------------+
- *  |    document kind: {@link #BATCH_DOCUMENT_KIND} (int32, negative)        |  0
+ *  |        document kind 0xBA7CD0C5 (int32, negative)             |  0
  *  +-------------------------------+-------------------------------+
  *  |  document format (uint16)     |     reserved, 0 (uint16)      |  4
  *  +-------------------------------+-------------------------------+

@@ -32,7 +32,15 @@ import java.util.stream.Stream;
  * reaching the end the journal had, see {@link JournalReader}) and reports the first failure.
  * {@link #truncateAfter} keeps the records up to a sequence: the cycle file holding that sequence is
  * rewritten with those records (at the same queue indexes), and that file and every later one are moved to
- * {@code DIR/damaged-<time>/}. The high-water mark is set to the last record kept.
+ * {@code DIR/damaged-<time>/}. A batch document that holds the sequence and later records is rewritten as the
+ * document of its records up to the sequence, so a cut keeps every record before it whatever document it
+ * shares; the rewrite is part of the cycle file that replaces the original in one rename. The high-water mark
+ * is set to the last record kept.
+ *
+ * <p>What a cut inside a batch document means for acknowledgement: the records of a batch are acknowledged
+ * only after the whole batch is appended and the mark moved past it, so a record the mark does not cover was
+ * never acknowledged, whichever document it is in; cutting after the last good record loses only records after
+ * it, and {@link Diagnosis#losesAcknowledged} says whether the mark covers any of those.
  *
  * <p>The caller holds the directory's {@link JournalLock}: nothing may write to the journal meanwhile.
  */

@@ -141,6 +141,17 @@ class BatchDocumentTest {
     }
 
     @Test
+    void aSeekStaysWithinTheEndTheJournalHadWhenTheReaderOpened() {
+        JournalFiles.writeBatches(dir, 0, 50, 10, JournalWriter.DEFAULT_DOCUMENT_BYTES, 49);
+        try (JournalReader reader = JournalReader.open(dir)) {
+            JournalFiles.writeBatches(dir, 50, 50, 10, JournalWriter.DEFAULT_DOCUMENT_BYTES, 99);
+            assertFalse(reader.seek(75), "appended after the reader opened");
+            assertTrue(reader.seek(45));
+            assertEquals(5, reader.read((index, record) -> true), "45..49, and no further");
+        }
+    }
+
+    @Test
     void recoveryStartsFromASnapshotInsideABatchDocument() throws Exception {
         MapInventoryStore live = new MapInventoryStore();
         try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE)) {
