@@ -109,6 +109,15 @@ class BatchDocumentTest {
     }
 
     @Test
+    void aDocumentLimitIsRefusedOutsideWhatChronicleTakes() {
+        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE)) {
+            assertThrows(IllegalArgumentException.class, () -> writer.documentBytes(-1));
+            assertThrows(IllegalArgumentException.class,
+                    () -> writer.documentBytes(JournalRecordDescriptor.MAX_RECORD_LENGTH + 1));
+        }
+    }
+
+    @Test
     void aBatchIsVisibleOnlyOnceItEnds() {
         try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE)) {
             listProducts(writer, 0, 3, true);
