@@ -48,14 +48,19 @@ import java.util.concurrent.atomic.AtomicReference;
  * The journal's cost against its ceilings, measured in the same run:
  * <ul>
  *   <li>{@code engineJournaled} (commands/s through a one-shard engine journaling every command) against
- *   {@code rawAppend} (Chronicle appends of the same record bytes, nothing else), for both
+ *   {@code rawAppend} (Chronicle appends of the same record bytes, one document each, nothing else), for both
  *   {@link Durability} settings, with {@code engineWithoutJournal} (the same engine and submit loop, no
  *   journal stage) to show how much of the gap is the engine's own cost;</li>
  *   <li>{@code engineJournaledPurchases} and {@code engineJournaledPurchaseFields} (purchases/s through a
  *   journaled engine, page cache, answered through a view callback), the same purchases submitted as records
  *   and as fields: what the command record costs on the way;</li>
+ *   <li>{@code writer}: the journal stage alone ({@link JournalWriter#onDecided}, encoding and appending, a batch
+ *   of {@link #BATCH} commands per operation). Both it and {@code engineJournaled} run with the writer's
+ *   document limit at its default ({@code documentBytes=65536}: the records of a batch share documents) and at
+ *   {@code 0} (one document per record, as before batch documents);</li>
  *   <li>{@code replay} (records/s rebuilt into a store: read, checksum, decode, evolve) against
- *   {@code rawRead} (Chronicle reads of the same records into a byte array), with {@code readDecoded}
+ *   {@code rawRead} (Chronicle reads of the documents holding the same records into a byte array, counted per
+ *   record), with {@code readDecoded}
  *   (read, checksum, decode; no evolve) to show where the time goes;</li>
  *   <li>{@code snapshotWrite} and {@code snapshotLoad} of a million skus.</li>
  * </ul>
@@ -80,6 +85,10 @@ public class JournalBenchmark {
         @Param({"BLOCKING"})
         public WaitStrategyKind waitStrategy;
 
+        /** The journal writer's document limit ({@link JournalWriter#documentBytes}). */
+        @Param({"65536", "0"})
+        public int documentBytes;
+
         Path dir;
         PurestockEngine engine;
         long next;
@@ -90,7 +99,7 @@ public class JournalBenchmark {
             engine = PurestockEngine.builder()
                     .shards(1)
                     .initialState(shard -> new ShardState(new PrimitiveInventoryStore(), 0, Long.MIN_VALUE))
-                    .journal(shard -> JournalWriter.open(dir, durability))
+                    .journal(shard -> JournalWriter.open(dir, durability).documentBytes(documentBytes))
                     .waitStrategy(waitStrategy)
                     .build();
         }
@@ -192,11 +201,46 @@ public class JournalBenchmark {
         }
     }
 
+    /** The journal writer alone, and the workload's decided commands to feed it. */
+    @State(Scope.Benchmark)
+    public static class WriterState {
+        @Param({"PAGE_CACHE", "SYNC_PER_BATCH"})
+        public Durability durability;
+
+        /** The writer's document limit ({@link JournalWriter#documentBytes}). */
+        @Param({"65536", "0"})
+        public int documentBytes;
+
+        Path dir;
+        JournalWriter writer;
+        Command[] commands;
+        List<List<Event>> events;
+        long next;
+
+        @Setup(Level.Trial)
+        public void open() {
+            dir = JournalFixtures.temporaryDirectory("journal-bench-writer");
+            writer = JournalWriter.open(dir, durability).documentBytes(documentBytes);
+            commands = new Command[BATCH];
+            events = new ArrayList<>(BATCH);
+            for (int i = 0; i < BATCH; i++) {
+                commands[i] = JournalFixtures.command(i);
+                events.add(JournalFixtures.events(i));
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            writer.close();
+            JournalFixtures.delete(dir);
+        }
+    }
+
     /** A journal of {@link #REPLAY_RECORDS} records. */
     @State(Scope.Benchmark)
     public static class ReplayState {
         Path dir;
-        byte[] buffer = new byte[256];
+        byte[] buffer = new byte[2 * JournalWriter.DEFAULT_DOCUMENT_BYTES];
 
         @Setup(Level.Trial)
         public void write() {
@@ -343,6 +387,18 @@ public class JournalBenchmark {
         if (state.durability == Durability.SYNC_PER_BATCH) {
             state.appender.sync();
         }
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @OperationsPerInvocation(BATCH)
+    public void writer(WriterState state) {
+        long next = state.next;
+        for (int i = 0; i < BATCH; i++) {
+            state.writer.onDecided(next + i, next + i, state.commands[i], state.events.get(i), i == BATCH - 1);
+        }
+        state.next = next + BATCH;
     }
 
     @Benchmark

@@ -60,21 +60,21 @@ final class DumpCommand implements Callable<Integer> {
             if (from != null && !reader.seek(from)) {
                 throw noSequence(from);
             }
-            reader.readRaw((index, bytes, length) -> {
-                long sequence = JournalRecordCodec.sequenceOf(bytes, 0, length);
-                if (!codec.checksumMatches(bytes, 0, length)) {
+            reader.readRaw((index, bytes, offset, length) -> {
+                long sequence = JournalRecordCodec.sequenceOf(bytes, offset, length);
+                if (!codec.checksumMatches(bytes, offset, length)) {
                     corrupt[0]++;
+                    String hex = HexFormat.of().formatHex(bytes, offset, offset + length);
                     out.println((json ? new Summary().put("corrupt", true).put("seq", sequence)
-                            .put("index", "0x" + Long.toHexString(index))
-                            .put("hex", HexFormat.of().formatHex(bytes, 0, length)).json()
+                            .put("index", "0x" + Long.toHexString(index)).put("hex", hex).json()
                             : "seq=" + sequence + " index=0x" + Long.toHexString(index) + " CORRUPT (fails its checksum) "
-                            + "length=" + length + " hex=" + HexFormat.of().formatHex(bytes, 0, length)));
+                            + "length=" + length + " hex=" + hex));
                     return sequence < last;
                 }
                 if (sequence > last) {
                     return false;
                 }
-                JournalRecord record = JournalRecordCodec.decode(bytes, 0, length);
+                JournalRecord record = JournalRecordCodec.decode(bytes, offset, length);
                 out.println(json ? RecordFormat.json(index, record) : RecordFormat.text(index, record));
                 return sequence < last;
             });

@@ -55,11 +55,11 @@ abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
 
     private void deliverHeld(boolean endOfBatch) {
         CommandSlot slot = held;
-        if (slot == null) {
-            return;
-        }
         held = null;
-        if (health.failedAtOrBefore(heldRingSequence)) {
+        if (slot == null || health.failedAtOrBefore(heldRingSequence)) {
+            if (endOfBatch) {
+                endBatchWithoutItsLastCommand();
+            }
             return;
         }
         CommandSlot.Decision decision = slot.decision;
@@ -75,6 +75,23 @@ abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
             long unfinishedFrom = batchStartRingSequence;
             batchStartRingSequence = NO_BATCH;
             health.fail(unfinishedFrom, decision.sequence, role, e);
+        }
+    }
+
+    /**
+     * A failure elsewhere moved the shard's stop to or before the command this handler held back: the stage
+     * still learns that the batch ended, since the commands it received before the failure are acknowledged.
+     */
+    private void endBatchWithoutItsLastCommand() {
+        if (batchStartRingSequence == NO_BATCH) {
+            return;
+        }
+        long unfinishedFrom = batchStartRingSequence;
+        batchStartRingSequence = NO_BATCH;
+        try {
+            stage.onEndOfBatch();
+        } catch (Throwable e) {
+            health.fail(unfinishedFrom, -1, role, e);
         }
     }
 

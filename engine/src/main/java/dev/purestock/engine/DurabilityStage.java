@@ -10,9 +10,10 @@ import java.util.List;
  * A stage-2 handler that makes decided commands durable: the journal, or replication. Stages run in
  * parallel on their own threads; a caller is answered only after every stage has seen its command.
  *
- * <p>Calls arrive in sequence order, from one thread. A stage should make a record visible per call and
- * do its expensive I/O (a sync, a network flush) when {@code endOfBatch} is true. Throwing stops the
- * engine: nothing from the failing call onwards is acknowledged.
+ * <p>Calls arrive in sequence order, from one thread. A stage may make each command durable per call or
+ * gather the batch's commands, but it must have made every command of a batch durable when the call with
+ * {@code endOfBatch} true returns, and it does its expensive I/O (a sync, a network flush) then. Throwing
+ * stops the engine: nothing from the failing call's batch onwards is acknowledged.
  */
 public interface DurabilityStage extends AutoCloseable {
 
@@ -43,6 +44,17 @@ public interface DurabilityStage extends AutoCloseable {
     default void onDecided(long sequence, long time, SubmittedCommand command, DecidedEvents events,
                            boolean endOfBatch) throws Exception {
         onDecided(sequence, time, command.toCommand(), events.toEvents(), endOfBatch);
+    }
+
+    /**
+     * The batch ended without its last command reaching this stage: a failure elsewhere in the shard (another
+     * stage) stopped the shard at or before that command, after this stage had received earlier commands of the
+     * batch with {@code endOfBatch} false. Those before the failure are acknowledged, so a stage that makes its
+     * work durable at the end of a batch does so here. Not called after the stage itself threw.
+     *
+     * @throws Exception when the commands could not be made durable; none of the batch is then acknowledged
+     */
+    default void onEndOfBatch() throws Exception {
     }
 
     /** Releases the stage's resources. Called once, after the last {@link #onDecided}. */

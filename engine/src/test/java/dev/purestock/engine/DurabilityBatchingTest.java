@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A durability stage learns where a batch ends even when the batch ends with a control slot, and a
+ * A durability stage learns where a batch ends even when the batch ends with a control slot or a failure
+ * elsewhere overtakes the command it holds back, and a
  * stage that fails at the end of a batch (a sync that fails) gets none of that batch acknowledged.
  */
 class DurabilityBatchingTest {
@@ -86,6 +87,42 @@ class DurabilityBatchingTest {
             }
             assertTrue(outcomes.get(5).isCompletedExceptionally(), "the command whose sync failed was acknowledged");
         }
+    }
+
+    @Test
+    void aStageWhoseHeldCommandAFailureElsewhereOvertookStillLearnsThatItsBatchEnded() {
+        List<String> calls = new ArrayList<>();
+        DurabilityStage recording = new DurabilityStage() {
+            @Override
+            public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch) {
+                calls.add(sequence + (endOfBatch ? " end" : ""));
+            }
+
+            @Override
+            public void onEndOfBatch() {
+                calls.add("end without its last command");
+            }
+        };
+        ShardHealth health = new ShardHealth(0, new Intake());
+        JournalHandler journal = new JournalHandler(0, health, recording);
+        journal.onEvent(commandSlot(0), 0, false);
+        journal.onEvent(commandSlot(1), 1, false);
+        journal.onEvent(commandSlot(2), 2, false);
+        // another stage of the shard fails at ring slot 2, which the journal stage holds back: 0 and 1 will be
+        // acknowledged, and the journal stage must end its batch for them although 2 never reaches it
+        health.fail(2, 2, "the replication of shard 0", new IOException("standby gone"));
+        journal.onEvent(commandSlot(3), 3, true);
+
+        assertEquals(List.of("0", "1", "end without its last command"), calls);
+    }
+
+    private static CommandSlot commandSlot(long sequence) {
+        CommandSlot slot = new CommandSlot();
+        slot.request.command(new Command.ExpireReservations(), null, null);
+        slot.decision.sequenced = true;
+        slot.decision.sequence = sequence;
+        slot.decision.time = 1_000;
+        return slot;
     }
 
     /**

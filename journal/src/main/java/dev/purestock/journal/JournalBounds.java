@@ -17,8 +17,8 @@ record JournalBounds(long firstSequence, long lastSequence, long firstIndex, lon
     static JournalBounds of(JournalReader reader) {
         long[] first = {-1, -1};
         reader.toStart();
-        reader.readRaw((index, bytes, length) -> {
-            first[0] = JournalRecordCodec.sequenceOf(bytes, 0, length);
+        reader.readRaw((index, bytes, offset, length) -> {
+            first[0] = JournalRecordCodec.sequenceOf(bytes, offset, length);
             first[1] = index;
             return false;
         });

@@ -71,9 +71,7 @@ public final class JournalPruner {
                 if (tailer.moveToCycle(cycle.intValue())) {
                     try (DocumentContext document = tailer.readingDocument()) {
                         if (document.isPresent()) {
-                            byte[] header = new byte[JournalRecordDescriptor.HEADER_LENGTH];
-                            document.wire().bytes().read(header);
-                            cycles.add(new long[]{cycle, JournalRecordCodec.sequenceOf(header, 0, header.length)});
+                            cycles.add(new long[]{cycle, JournalReader.firstSequenceOf(document.wire().bytes())});
                             files.add(tailer.currentFile());
                         }
                     }

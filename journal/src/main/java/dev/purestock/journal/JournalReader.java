@@ -28,6 +28,11 @@ import java.util.NavigableSet;
  * <p>A record that a crashed writer left unfinished is not visible to readers: Chronicle Queue only
  * publishes a record once its header is complete, and the next writer takes the unfinished slot over. It was
  * never acknowledged, so it lies above the high-water mark.
+ *
+ * <p>Records come one by one whatever document holds them: a record document, or a batch document of several
+ * (see {@link JournalRecordDescriptor}); the queue index a visitor gets is that of the document, shared by the
+ * records of a batch document. A damaged record in a batch document stops the read after the records before
+ * it, as a damaged record document does.
  */
 public final class JournalReader implements AutoCloseable {
     private static final long UNKNOWN = Long.MAX_VALUE;
@@ -40,6 +45,12 @@ public final class JournalReader implements AutoCloseable {
     private long endIndex = UNKNOWN;
     private long endSequence = UNKNOWN;
     private byte[] bytes = new byte[512];
+    private final JournalDocumentCodec.Decoder document = new JournalDocumentCodec.Decoder();
+    /** The queue index of the document {@link #document} holds; its chunks not yet given are still to read. */
+    private long documentIndex = -1;
+    private boolean inDocument;
+    /** The decoder's current chunk is still to give: a seek stopped on it. */
+    private boolean pending;
     private long expectedSequence = Long.MIN_VALUE;
     private long lastReadIndex = -1;
     private long lastReadSequence = -1;
@@ -83,8 +94,8 @@ public final class JournalReader implements AutoCloseable {
         if (!found) {
             tailer.close();
             tailer = queue.createTailer();
-            readRaw((i, raw, length) -> {
-                check(i, raw, length);
+            readRaw((i, raw, offset, length) -> {
+                check(i, raw, offset, length);
                 return true;
             });
             end[0] = lastReadIndex;
@@ -95,26 +106,45 @@ public final class JournalReader implements AutoCloseable {
         toStart();
     }
 
-    /** Whether the record at the tailer is there and passes its checksum; if so, its index and sequence. */
+    /**
+     * Whether the document at the tailer is there and its last record passes its checksum (the records before it
+     * in a batch document need only frame, each by its length: a damaged one is found, and named, when it is
+     * read); if so, its index and the sequence of its last record.
+     */
     private boolean lastReadsWhole(long[] indexAndSequence) {
-        try (DocumentContext document = tailer.readingDocument()) {
-            if (!document.isPresent()) {
+        try (DocumentContext chronicle = tailer.readingDocument()) {
+            if (!chronicle.isPresent()) {
                 return false;
             }
-            document.rollbackOnClose();
-            Bytes<?> in = document.wire().bytes();
-            int length = (int) in.readRemaining();
-            if (length > bytes.length) {
-                bytes = Arrays.copyOf(bytes, Math.max(length, bytes.length * 2));
-            }
-            in.read(bytes, 0, length);
-            if (!codec.checksumMatches(bytes, 0, length)) {
+            chronicle.rollbackOnClose();
+            int length = copy(chronicle.wire().bytes());
+            JournalDocumentCodec.Kind kind = document.wrap(bytes, length);
+            if (kind != JournalDocumentCodec.Kind.RECORD && kind != JournalDocumentCodec.Kind.BATCH) {
                 return false;
             }
-            indexAndSequence[0] = document.index();
-            indexAndSequence[1] = JournalRecordCodec.sequenceOf(bytes, 0, length);
+            boolean any = false;
+            while (document.next()) {
+                any = true;
+            }
+            if (!any || !codec.checksumMatches(bytes, document.offset(), document.length())) {
+                return false;
+            }
+            indexAndSequence[0] = chronicle.index();
+            indexAndSequence[1] = JournalRecordCodec.sequenceOf(bytes, document.offset(), document.length());
             return true;
+        } finally {
+            inDocument = false;
         }
+    }
+
+    /** Copies the document {@code in} holds into {@link #bytes}; its length. */
+    private int copy(Bytes<?> in) {
+        int length = (int) in.readRemaining();
+        if (length > bytes.length) {
+            bytes = Arrays.copyOf(bytes, Math.max(length, bytes.length * 2));
+        }
+        in.read(bytes, 0, length);
+        return length;
     }
 
     /**
@@ -141,22 +171,29 @@ public final class JournalReader implements AutoCloseable {
     @FunctionalInterface
     public interface RawVisitor {
         /**
-         * One record's bytes, valid during the call only.
+         * One record's bytes, {@code bytes[offset, offset + length)}, valid during the call only. Where a batch
+         * document's framing is damaged, the bytes from the damage to the end of the document come undivided,
+         * in place of the records they held: they fail the record checksum.
          *
+         * @param queueIndex the queue index of the document holding the record
          * @return {@code true} to go on, {@code false} to stop
          */
-        boolean onRaw(long queueIndex, byte[] bytes, int length);
+        boolean onRaw(long queueIndex, byte[] bytes, int offset, int length);
     }
 
     /**
-     * Positions the reader so that the next record read is the one with {@code sequence}.
+     * Positions the reader so that the next record read is the one with {@code sequence}: finds the document
+     * holding it through Chronicle Queue's index (a document holds at least one record, so the one holding
+     * {@code sequence} is at most {@code sequence - first} documents past a cycle's first), then steps through
+     * that document to it.
      *
-     * @return whether the journal holds that sequence
+     * @return whether the journal holds that sequence, within the end it had when this reader opened
      */
     public boolean seek(long sequence) {
-        expectedSequence = Long.MIN_VALUE;
-        lastReadSequence = -1;
-        lastReadIndex = -1;
+        forgetPosition();
+        if (sequence > endSequence) {
+            return false;
+        }
         try {
             RollCycle rollCycle = queue.rollCycle();
             NavigableSet<Long> cycles = queue.listCyclesBetween(queue.firstCycle(), queue.lastCycle());
@@ -165,17 +202,11 @@ public final class JournalReader implements AutoCloseable {
                 if (!tailer.moveToCycle(cycle.intValue()) || !peek(first) || first[1] > sequence) {
                     continue;
                 }
-                long index = first[0] + (sequence - first[1]);
-                if (rollCycle.toCycle(index) != cycle.intValue()) {
-                    return false;
-                }
-                long[] found = new long[2];
-                if (!tailer.moveToIndex(index) || !lastReadsWhole(found) || found[1] != sequence) {
+                long holding = documentHolding(sequence, first[0], first[1], cycle.intValue(), rollCycle);
+                if (!tailer.moveToIndex(holding) || !stopAt(sequence)) {
                     // the index led nowhere whole, or to another record: it is damaged; the records may not be
                     return seekByReading(sequence);
                 }
-                expectedSequence = sequence;
-                lastReadSequence = sequence - 1;
                 return true;
             }
             return false;
@@ -187,31 +218,111 @@ public final class JournalReader implements AutoCloseable {
     }
 
     /**
+     * The queue index of the last document of {@code cycle} whose first record is at or before {@code sequence}:
+     * a binary search between the cycle's first document and the furthest one that can hold {@code sequence},
+     * which it tries first (in a journal of record documents, it is the one).
+     */
+    private long documentHolding(long sequence, long firstIndex, long firstSequence, int cycle, RollCycle rollCycle) {
+        long high = firstIndex + (sequence - firstSequence);
+        if (high < firstIndex || rollCycle.toCycle(high) != cycle) {
+            high = rollCycle.toIndex(cycle, rollCycle.maxMessagesPerCycle() - 1);
+        }
+        if (startsAtOrBefore(high, sequence)) {
+            return high;
+        }
+        long low = firstIndex;
+        while (high - low > 1) {
+            long middle = low + (high - low) / 2;
+            if (startsAtOrBefore(middle, sequence)) {
+                low = middle;
+            } else {
+                high = middle;
+            }
+        }
+        return low;
+    }
+
+    /** Whether there is a document at {@code index} whose first record is at or before {@code sequence}. */
+    private boolean startsAtOrBefore(long index, long sequence) {
+        long[] found = new long[2];
+        return tailer.moveToIndex(index) && peek(found) && found[1] >= 0 && found[1] <= sequence;
+    }
+
+    /**
+     * Reads the document at the tailer and stops on its record {@code sequence}, if that record passes its
+     * checksum; otherwise leaves the reader with no position.
+     */
+    private boolean stopAt(long sequence) {
+        try (DocumentContext chronicle = tailer.readingDocument()) {
+            if (!chronicle.isPresent() || chronicle.index() > endIndex) {
+                return false;
+            }
+            int length = copy(chronicle.wire().bytes());
+            JournalDocumentCodec.Kind kind = document.wrap(bytes, length);
+            if (kind == JournalDocumentCodec.Kind.RECORD || kind == JournalDocumentCodec.Kind.BATCH) {
+                while (document.next()) {
+                    if (JournalRecordCodec.sequenceOf(bytes, document.offset(), document.length()) == sequence) {
+                        if (!codec.checksumMatches(bytes, document.offset(), document.length())) {
+                            break;
+                        }
+                        stopOnChunk(chronicle.index(), sequence);
+                        return true;
+                    }
+                }
+            }
+            chronicle.rollbackOnClose();
+            return false;
+        }
+    }
+
+    /** The reader gives the decoder's current chunk next, as the record {@code sequence}. */
+    private void stopOnChunk(long index, long sequence) {
+        documentIndex = index;
+        inDocument = true;
+        pending = true;
+        expectedSequence = sequence;
+        lastReadSequence = sequence - 1;
+    }
+
+    /**
      * Positions the reader at {@code sequence} by reading every record from the start: what {@link #seek} does
-     * when Chronicle Queue's index is damaged but the records under it may still read.
+     * when Chronicle Queue's index is damaged but the records under it may still read. It stops on the first
+     * record whose sequence, unchecked, is at or past {@code sequence}.
      */
     private boolean seekByReading(long sequence) {
+        forgetPosition();
         try {
             tailer.close();
             tailer = queue.createTailer();
             while (true) {
-                try (DocumentContext document = tailer.readingDocument()) {
-                    if (!document.isPresent()) {
+                try (DocumentContext chronicle = tailer.readingDocument()) {
+                    if (!chronicle.isPresent()) {
                         return false;
                     }
-                    Bytes<?> in = document.wire().bytes();
-                    long found = in.readRemaining() >= JournalRecordDescriptor.HEADER_LENGTH
-                            ? in.readLong(in.readPosition() + JournalRecordDescriptor.SEQUENCE_OFFSET) : -1;
-                    if (found >= sequence) {
-                        document.rollbackOnClose();
-                        if (found == sequence) {
-                            expectedSequence = sequence;
-                            lastReadSequence = sequence - 1;
+                    if (chronicle.index() > endIndex) {
+                        chronicle.rollbackOnClose();
+                        return false;
+                    }
+                    int length = copy(chronicle.wire().bytes());
+                    JournalDocumentCodec.Kind kind = document.wrap(bytes, length);
+                    if (kind == JournalDocumentCodec.Kind.NEWER_FORMAT) {
+                        throw newerFormat(chronicle.index());
+                    }
+                    while (document.next()) {
+                        long found = JournalRecordCodec.sequenceOf(bytes, document.offset(), document.length());
+                        if (found >= sequence) {
+                            if (found != sequence) {
+                                chronicle.rollbackOnClose();
+                                return false;
+                            }
+                            stopOnChunk(chronicle.index(), sequence);
+                            return true;
                         }
-                        return found == sequence;
                     }
                 }
             }
+        } catch (JournalException e) {
+            throw e;
         } catch (InternalError | Exception e) {
             throw unindexed("seq " + sequence, e);
         }
@@ -231,17 +342,18 @@ public final class JournalReader implements AutoCloseable {
         return damaged(tailer.index(), "Chronicle Queue cannot find " + target + " in its index (" + brief(cause) + ")");
     }
 
-    /** The queue index and sequence of the record at the tailer, left unread; whether there is one. */
+    /**
+     * The queue index of the document at the tailer and the sequence of its first record, unchecked, left
+     * unread; whether there is one.
+     */
     private boolean peek(long[] indexAndSequence) {
-        try (DocumentContext document = tailer.readingDocument()) {
-            if (!document.isPresent()) {
+        try (DocumentContext chronicle = tailer.readingDocument()) {
+            if (!chronicle.isPresent()) {
                 return false;
             }
-            document.rollbackOnClose();
-            Bytes<?> in = document.wire().bytes();
-            indexAndSequence[0] = document.index();
-            indexAndSequence[1] = in.readRemaining() >= JournalRecordDescriptor.HEADER_LENGTH
-                    ? in.readLong(in.readPosition() + JournalRecordDescriptor.SEQUENCE_OFFSET) : -1;
+            chronicle.rollbackOnClose();
+            indexAndSequence[0] = chronicle.index();
+            indexAndSequence[1] = firstSequenceOf(chronicle.wire().bytes());
             return true;
         } catch (InternalError e) {
             throw damaged(tailer.index(), "its cycle file is cut short (reading it faults)");
@@ -252,9 +364,7 @@ public final class JournalReader implements AutoCloseable {
 
     /** Positions the reader at the record with queue index {@code index}; whether it exists. */
     public boolean moveToIndex(long index) {
-        expectedSequence = Long.MIN_VALUE;
-        lastReadSequence = -1;
-        lastReadIndex = -1;
+        forgetPosition();
         try {
             return tailer.moveToIndex(index);
         } catch (InternalError | Exception e) {
@@ -269,9 +379,24 @@ public final class JournalReader implements AutoCloseable {
         } catch (InternalError | Exception e) {
             throw unindexed("the first record", e);
         }
+        forgetPosition();
+    }
+
+    /** Forgets where the reader was: the next record read is the first at the tailer, unchecked for continuity. */
+    private void forgetPosition() {
         expectedSequence = Long.MIN_VALUE;
         lastReadSequence = -1;
         lastReadIndex = -1;
+        inDocument = false;
+        pending = false;
+    }
+
+    /** The sequence of the first record of the document {@code in} holds, unchecked; {@code -1}: too short. */
+    static long firstSequenceOf(Bytes<?> in) {
+        byte[] start = new byte[JournalDocumentCodec.FIRST_SEQUENCE_BYTES];
+        int length = (int) Math.min(start.length, in.readRemaining());
+        in.read(start, 0, length);
+        return JournalDocumentCodec.firstSequenceOf(start, length);
     }
 
     /**
@@ -283,11 +408,11 @@ public final class JournalReader implements AutoCloseable {
      */
     public long read(RecordVisitor visitor) {
         long[] count = {0};
-        readRaw((index, raw, length) -> {
-            long sequence = check(index, raw, length);
+        readRaw((index, raw, offset, length) -> {
+            long sequence = check(index, raw, offset, length);
             JournalRecord record;
             try {
-                record = JournalRecordCodec.decode(raw, 0, length);
+                record = JournalRecordCodec.decode(raw, offset, length);
             } catch (IllegalArgumentException | NullPointerException e) {
                 throw corrupt(sequence, index, "does not decode (" + e.getMessage() + ")");
             }
@@ -317,24 +442,24 @@ public final class JournalReader implements AutoCloseable {
      */
     public long readEvents(EventsVisitor visitor) {
         long[] count = {0};
-        readRaw((index, raw, length) -> {
-            long sequence = check(index, raw, length);
+        readRaw((index, raw, offset, length) -> {
+            long sequence = check(index, raw, offset, length);
             List<Event> events;
             try {
-                events = JournalRecordCodec.decodeEvents(raw, 0, length);
+                events = JournalRecordCodec.decodeEvents(raw, offset, length);
             } catch (IllegalArgumentException | NullPointerException e) {
                 throw corrupt(sequence, index, "does not decode (" + e.getMessage() + ")");
             }
             expectedSequence = sequence + 1;
             count[0]++;
-            return visitor.onEvents(sequence, JournalRecordCodec.timeOf(raw, 0), events);
+            return visitor.onEvents(sequence, JournalRecordCodec.timeOf(raw, offset), events);
         });
         return count[0];
     }
 
-    private long check(long index, byte[] raw, int length) {
-        long sequence = JournalRecordCodec.sequenceOf(raw, 0, length);
-        if (!codec.checksumMatches(raw, 0, length)) {
+    private long check(long index, byte[] raw, int offset, int length) {
+        long sequence = JournalRecordCodec.sequenceOf(raw, offset, length);
+        if (!codec.checksumMatches(raw, offset, length)) {
             long named = expectedSequence == Long.MIN_VALUE || sequence == expectedSequence ? sequence
                     : expectedSequence;
             throw new JournalDamagedException(corrupt(named, index, "fails its checksum (overwritten, or cut short)")
@@ -354,52 +479,79 @@ public final class JournalReader implements AutoCloseable {
      *
      * @return whether any record was visited
      * @throws JournalDamagedException when the records cannot be read up to the journal's end
+     * @throws JournalCorruptException at a batch document in a format newer than this code reads
      */
     public boolean readRaw(RawVisitor visitor) {
         boolean any = false;
         while (true) {
-            long index;
-            int length;
-            try (DocumentContext document = tailer.readingDocument()) {
-                if (!document.isPresent()) {
-                    checkReachedEnd(tailer.index());
+            if (!pending && !(inDocument && document.next())) {
+                if (inDocument && documentIndex == endIndex) {
+                    inDocument = false;
+                    if (lastReadSequence != endSequence) {
+                        throw damaged(documentIndex, "Chronicle Queue's index disagrees with the records (it "
+                                + "holds seq " + lastReadSequence + " where the index's last document ends with seq "
+                                + endSequence + ")");
+                    }
+                    checkReachedEnd(documentIndex + 1);
                     return any;
                 }
-                index = document.index();
-                if (index > endIndex) {
-                    document.rollbackOnClose();
-                    checkReachedEnd(index);
+                if (!nextDocument()) {
                     return any;
                 }
-                Bytes<?> in = document.wire().bytes();
-                length = (int) in.readRemaining();
-                if (length > bytes.length) {
-                    bytes = Arrays.copyOf(bytes, Math.max(length, bytes.length * 2));
-                }
-                in.read(bytes, 0, length);
-            } catch (InternalError e) {
-                throw damaged(tailer.index(), "its cycle file is cut short (reading it faults)");
-            } catch (JournalException e) {
-                throw e;
-            } catch (Exception e) {
-                throw damaged(tailer.index(), "Chronicle Queue cannot read it (" + brief(e) + ")");
+                continue;
             }
+            pending = false;
             any = true;
-            boolean goOn = visitor.onRaw(index, bytes, length);
-            lastReadIndex = index;
-            lastReadSequence = JournalRecordCodec.sequenceOf(bytes, 0, length);
+            int offset = document.offset();
+            int length = document.length();
+            boolean goOn = visitor.onRaw(documentIndex, bytes, offset, length);
+            lastReadIndex = documentIndex;
+            lastReadSequence = JournalRecordCodec.sequenceOf(bytes, offset, length);
             if (!goOn) {
                 return true;
             }
-            if (index == endIndex) {
-                if (lastReadSequence != endSequence) {
-                    throw damaged(index, "Chronicle Queue's index disagrees with the records (it holds seq "
-                            + lastReadSequence + " where the index's last record holds seq " + endSequence + ")");
-                }
-                checkReachedEnd(index + 1);
-                return true;
-            }
         }
+    }
+
+    /**
+     * Reads the next document into {@link #bytes} and starts on it; {@code false} at the end the journal had at
+     * open, which it checks was reached.
+     */
+    private boolean nextDocument() {
+        inDocument = false;
+        long index;
+        int length;
+        try (DocumentContext chronicle = tailer.readingDocument()) {
+            if (!chronicle.isPresent()) {
+                checkReachedEnd(tailer.index());
+                return false;
+            }
+            index = chronicle.index();
+            if (index > endIndex) {
+                chronicle.rollbackOnClose();
+                checkReachedEnd(index);
+                return false;
+            }
+            length = copy(chronicle.wire().bytes());
+        } catch (InternalError e) {
+            throw damaged(tailer.index(), "its cycle file is cut short (reading it faults)");
+        } catch (JournalException e) {
+            throw e;
+        } catch (Exception e) {
+            throw damaged(tailer.index(), "Chronicle Queue cannot read it (" + brief(e) + ")");
+        }
+        if (document.wrap(bytes, length) == JournalDocumentCodec.Kind.NEWER_FORMAT) {
+            throw newerFormat(index);
+        }
+        documentIndex = index;
+        inDocument = true;
+        return true;
+    }
+
+    private JournalCorruptException newerFormat(long index) {
+        return new JournalCorruptException("journal document at queue index 0x" + Long.toHexString(index) + " in "
+                + dir + " is a batch document of format " + document.format() + ", newer than this purestock reads ("
+                + JournalRecordDescriptor.CURRENT_DOCUMENT_FORMAT + "); upgrade purestock");
     }
 
     /**

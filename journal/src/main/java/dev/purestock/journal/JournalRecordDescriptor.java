@@ -60,12 +60,51 @@ package dev.purestock.journal;
  *
  * <p>Schema history: version 0 had atomic batches only, so its {@code Batch} carried no mode byte.
  * Version 1 added the mode. A decoder reads every version up to its own; a newer record is refused.
+ *
+ * <p><b>Documents.</b> Records are stored in Chronicle Queue documents, in one of two forms. A <i>record
+ * document</i> holds exactly one record, as above; it is all that purestock wrote before batch documents, and
+ * it is still what it writes for an engine batch of one command. A <i>batch document</i> holds several
+ * consecutive records of one engine batch behind a header of its own:
+ *
+ * <pre>
+ *  +---------------------------------------------------------------+
+ *  |        document kind 0xBA7CD0C5 (int32, negative)             |  0
+ *  +-------------------------------+-------------------------------+
+ *  |  document format (uint16)     |     reserved, 0 (uint16)      |  4
+ *  +-------------------------------+-------------------------------+
+ *  |                  record count N (int32, at least 2)           |  8
+ *  +---------------------------------------------------------------+
+ *  |        CRC32C of bytes [0, 12) (int32)                        | 12
+ *  +---------------------------------------------------------------+
+ *  |  N records, each laid out as above (its length first), with   | 16
+ *  |  consecutive sequences, filling the document to its end       |
+ *  +---------------------------------------------------------------+
+ * </pre>
+ *
+ * <p>A record document starts with its record's length, a positive number; a batch document starts with the
+ * negative {@link #BATCH_DOCUMENT_KIND}, so the first four bytes tell them apart. The header has a checksum of
+ * its own, so a damaged count or format is recognised as damage, and each record keeps its own, so a reader
+ * that meets a damaged record in a batch document still reads the records before it. Document format history:
+ * format 1 is the first. A reader refuses a newer format by name.
  */
 public final class JournalRecordDescriptor {
     /** The schema version this code writes. */
     public static final int CURRENT_VERSION = 1;
     /** The version before independent batches: no batch mode byte. */
     public static final int VERSION_WITHOUT_BATCH_MODE = 0;
+
+    /** The first int32 of a batch document: negative, so never the length a record document starts with. */
+    public static final int BATCH_DOCUMENT_KIND = 0xBA7C_D0C5;
+    /** The batch document format this code writes. */
+    public static final int CURRENT_DOCUMENT_FORMAT = 1;
+    /** Offset of the document format in a batch document. */
+    public static final int DOCUMENT_FORMAT_OFFSET = 4;
+    /** Offset of the record count in a batch document. */
+    public static final int DOCUMENT_COUNT_OFFSET = 8;
+    /** Offset of the header's checksum in a batch document. */
+    public static final int DOCUMENT_CHECKSUM_OFFSET = 12;
+    /** Length of a batch document's header: its first record starts here. */
+    public static final int DOCUMENT_HEADER_LENGTH = 16;
 
     /** Offset of the record length. */
     public static final int LENGTH_OFFSET = 0;

@@ -32,7 +32,15 @@ import java.util.stream.Stream;
  * reaching the end the journal had, see {@link JournalReader}) and reports the first failure.
  * {@link #truncateAfter} keeps the records up to a sequence: the cycle file holding that sequence is
  * rewritten with those records (at the same queue indexes), and that file and every later one are moved to
- * {@code DIR/damaged-<time>/}. The high-water mark is set to the last record kept.
+ * {@code DIR/damaged-<time>/}. A batch document that holds the sequence and later records is rewritten as the
+ * document of its records up to the sequence, so a cut keeps every record before it whatever document it
+ * shares; the rewrite is part of the cycle file that replaces the original in one rename. The high-water mark
+ * is set to the last record kept.
+ *
+ * <p>What a cut inside a batch document means for acknowledgement: the records of a batch are acknowledged
+ * only after the whole batch is appended and the mark moved past it, so a record the mark does not cover was
+ * never acknowledged, whichever document it is in; cutting after the last good record loses only records after
+ * it, and {@link Diagnosis#losesAcknowledged} says whether the mark covers any of those.
  *
  * <p>The caller holds the directory's {@link JournalLock}: nothing may write to the journal meanwhile.
  */
@@ -170,8 +178,7 @@ public final class JournalRepair {
                     if (!document.isPresent()) {
                         continue;
                     }
-                    var in = document.wire().bytes();
-                    long first = in.readLong(in.readPosition() + JournalRecordDescriptor.SEQUENCE_OFFSET);
+                    long first = JournalReader.firstSequenceOf(document.wire().bytes());
                     if (first > lastKept) {
                         break;
                     }
@@ -187,15 +194,20 @@ public final class JournalRepair {
     }
 
     /**
-     * Copies the records of {@code cycle} up to {@code lastKept} into a fresh queue at {@code into}.
+     * Copies the records of {@code cycle} up to {@code lastKept} into a fresh queue at {@code into}, each document
+     * at the queue index it had. A batch document that holds {@code lastKept} and later records is copied as
+     * the document of its records up to {@code lastKept} (a record document when that is one record).
      *
-     * @return how many it copied and the sequence of the last one ({@code -1}: none)
+     * @return how many records it copied and the sequence of the last one ({@code -1}: none)
      */
     private static long[] copyCycle(SingleChronicleQueue from, int cycle, long lastKept, Path into, RollCycle rollCycle) {
         long cycleStart = (long) cycle * rollCycle.lengthInMillis();
         TimeProvider inCycle = () -> cycleStart;
         long copied = 0;
         long lastCopied = -1;
+        byte[] bytes = new byte[512];
+        JournalDocumentCodec.Decoder document = new JournalDocumentCodec.Decoder();
+        JournalDocumentCodec.Encoder prefix = new JournalDocumentCodec.Encoder();
         try (SingleChronicleQueue to = SingleChronicleQueueBuilder.binary(into).rollCycle(rollCycle)
                 .timeProvider(inCycle).build();
              ExcerptAppender appender = to.createAppender();
@@ -203,23 +215,39 @@ public final class JournalRepair {
             if (!tailer.moveToCycle(cycle)) {
                 return new long[]{0, -1};
             }
-            while (true) {
+            boolean reachedLastKept = false;
+            while (!reachedLastKept) {
                 try (DocumentContext in = tailer.readingDocument()) {
                     if (!in.isPresent() || rollCycle.toCycle(in.index()) != cycle) {
                         break;
                     }
-                    var bytes = in.wire().bytes();
-                    long sequence = bytes.readLong(bytes.readPosition() + JournalRecordDescriptor.SEQUENCE_OFFSET);
-                    if (sequence > lastKept) {
+                    var content = in.wire().bytes();
+                    int length = (int) content.readRemaining();
+                    if (length > bytes.length) {
+                        bytes = new byte[Math.max(length, bytes.length * 2)];
+                    }
+                    content.read(bytes, 0, length);
+                    document.wrap(bytes, length);
+                    prefix.clear();
+                    while (document.next()) {
+                        long sequence = JournalRecordCodec.sequenceOf(bytes, document.offset(), document.length());
+                        if (sequence > lastKept) {
+                            break;
+                        }
+                        prefix.add(bytes, document.offset(), document.length(), sequence);
+                        copied++;
+                        lastCopied = sequence;
+                        if (sequence == lastKept) {
+                            reachedLastKept = true;
+                            break;
+                        }
+                    }
+                    if (prefix.isEmpty()) {
                         break;
                     }
+                    int offset = prefix.finish();
                     try (DocumentContext out = appender.writingDocument()) {
-                        out.wire().bytes().write(bytes);
-                    }
-                    copied++;
-                    lastCopied = sequence;
-                    if (sequence == lastKept) {
-                        break;
+                        out.wire().bytes().write(prefix.buffer(), offset, prefix.end() - offset);
                     }
                 }
             }

@@ -20,16 +20,20 @@ import java.util.stream.Stream;
 final class JournalFiles {
     /** Chronicle Queue's header bit for a record whose writer has not finished it. */
     static final int NOT_COMPLETE = 0x8000_0000;
+    /** The bits of a Chronicle Queue header that hold the length of its document. */
+    static final int LENGTH_MASK = 0x3FFF_FFFF;
 
     private JournalFiles() {
     }
 
     /**
      * Journals {@code count} records from {@code from} (record {@code s} lists sku {@code s + 1}), ending a
-     * batch, and so moving the high-water mark, only at {@code lastAcknowledged}, if it is among them.
+     * batch, and so moving the high-water mark, only at {@code lastAcknowledged}, if it is among them. Each
+     * record is a document of its own, as before batch documents, so that tests can damage one record's header.
      */
     static void write(Path dir, long from, long count, long lastAcknowledged) {
-        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE)) {
+        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE)
+                .documentBytes(JournalWriter.ONE_RECORD_PER_DOCUMENT)) {
             for (long s = from; s < from + count; s++) {
                 writer.onDecided(s, 1_000 + s, new Command.ListProduct(s + 1, 1),
                         List.of(new Event.ProductListed(s + 1, 1)), s == lastAcknowledged);
@@ -47,7 +51,22 @@ final class JournalFiles {
         }
     }
 
-    /** The file offset of each record's 4-byte Chronicle header, in order, in the only cycle file. */
+    /**
+     * Journals {@code count} records from {@code from} in engine batches of {@code batch} commands (the last may
+     * be shorter), each batch one batch document when it fits {@code documentBytes}, moving the high-water mark
+     * at the end of each batch up to {@code lastAcknowledged}; the batches after it are written but never end.
+     */
+    static void writeBatches(Path dir, long from, long count, int batch, int documentBytes, long lastAcknowledged) {
+        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE).documentBytes(documentBytes)) {
+            for (long s = from; s < from + count; s++) {
+                boolean endOfBatch = (s - from) % batch == batch - 1 || s == from + count - 1;
+                writer.onDecided(s, 1_000 + s, new Command.ListProduct(s + 1, 1),
+                        List.of(new Event.ProductListed(s + 1, 1)), endOfBatch && s <= lastAcknowledged);
+            }
+        }
+    }
+
+    /** The file offset of each document's 4-byte Chronicle header, in order, in the only cycle file. */
     static List<Long> headerOffsets(Path dir) {
         List<Long> offsets = new ArrayList<>();
         try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir).readOnly(true).build();

@@ -27,18 +27,29 @@ final class ShardHarness implements AutoCloseable {
     }
 
     ShardHarness(Path dir, Durability durability, RecoveredState recovered) {
+        this(dir, durability, recovered, JournalWriter.DEFAULT_DOCUMENT_BYTES);
+    }
+
+    /** A shard whose journal writes documents of at most {@code documentBytes}. */
+    ShardHarness(Path dir, Durability durability, RecoveredState recovered, int documentBytes) {
         this.store = recovered.store();
         this.nextSequence = recovered.nextSequence();
         this.time = Math.max(recovered.lastTime(), 1_700_000_000_000L);
-        this.writer = JournalWriter.open(dir, durability);
+        this.writer = JournalWriter.open(dir, durability).documentBytes(documentBytes);
         this.snapshots = new SnapshotStore(dir);
     }
 
+    /** Decides, applies and journals {@code command} as an engine batch of its own. */
     List<Event> submit(Command command) throws Exception {
+        return submit(command, true);
+    }
+
+    /** Decides, applies and journals {@code command}, ending the engine's batch with it when {@code endOfBatch}. */
+    List<Event> submit(Command command, boolean endOfBatch) throws Exception {
         time += 1;
         List<Event> events = Inventory.decide(command, time, store);
         Inventory.evolveAll(store, events);
-        writer.onDecided(nextSequence++, time, command, events, true);
+        writer.onDecided(nextSequence++, time, command, events, endOfBatch);
         return events;
     }
 
