@@ -212,7 +212,7 @@ class FieldsJournalTest {
     private static List<byte[]> rawRecords(Path dir) {
         List<byte[]> records = new ArrayList<>();
         try (JournalReader reader = JournalReader.open(dir)) {
-            reader.readRaw((index, bytes, length) -> records.add(Arrays.copyOf(bytes, length)));
+            reader.readRaw((index, bytes, offset, length) -> records.add(Arrays.copyOfRange(bytes, offset, offset + length)));
         }
         return records;
     }
