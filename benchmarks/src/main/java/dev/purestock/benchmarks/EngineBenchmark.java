@@ -115,8 +115,9 @@ public class EngineBenchmark {
 
         int decideAndApply(Command command) {
             events.clear();
-            Inventory.decide(command, System.currentTimeMillis(), store, events);
-            Inventory.evolveAll(store, events);
+            long now = System.currentTimeMillis();
+            Inventory.decide(command, now, store, events);
+            Inventory.evolveAll(store, now, events);
             return events.size();
         }
 

@@ -160,7 +160,7 @@ class DeepBatchTest {
 
     private static List<Event> decideAndApply(Command command, MapInventoryStore state) {
         List<Event> events = Inventory.decide(command, TIME, state);
-        Inventory.evolveAll(state, events);
+        Inventory.evolveAll(state, TIME, events);
         return events;
     }
 

@@ -31,9 +31,21 @@ public final class Limits {
     /** The most reservations one {@link Command.ExpireReservations} expires; the rest wait for the next one. */
     public static final int MAX_EXPIRIES_PER_COMMAND = 1024;
     /**
-     * The most events one command may produce. Only a batch can come near it (expiries inside a batch
-     * produce up to {@link #MAX_EXPIRIES_PER_COMMAND} events each); a batch that would produce more is
-     * rejected as a whole with {@link Reason#BATCH_TOO_LARGE}, so every decision fits one journal record.
+     * The most orders one {@link Command.ExpireReservations} forgets; the rest wait for the next one. It bounds
+     * the decision thread's stall: forgetting this many orders in the engine's store takes well under a
+     * millisecond (measured in docs/performance.md, "Order retention").
+     */
+    public static final int MAX_FORGOTTEN_PER_COMMAND = 4096;
+    /**
+     * How long after its last change an order is remembered when {@link Command.ExpireReservations#ExpireReservations()}
+     * names no window: 24 hours, in the units of the sequencing clock (milliseconds on the engine's clock).
+     */
+    public static final long DEFAULT_RETAIN_ORDERS_FOR = 24L * 60 * 60 * 1000;
+    /**
+     * The most events one command may produce. Only a batch can come near it (a time command inside a batch
+     * produces up to {@link #MAX_EXPIRIES_PER_COMMAND} plus {@link #MAX_FORGOTTEN_PER_COMMAND} events); a batch
+     * that would produce more is rejected as a whole with {@link Reason#BATCH_TOO_LARGE}, so every decision fits
+     * one journal record.
      */
     public static final int MAX_EVENTS_PER_COMMAND = 16_384;
     /**

@@ -62,9 +62,10 @@ import java.util.function.LongSupplier;
  * {@link IllegalStateException} (through the future or {@link OutcomeCallback#onFailure}) instead of waiting
  * forever, and {@link #close()} throws; a submission that finds room goes through as usual.
  *
- * <p>Reservation expiry: unless turned off ({@link Builder#expireReservationsEvery}), a timer offers an
- * {@link Command.ExpireReservations} every second to each shard holding a live reservation; it is sequenced
- * and journaled like any command.
+ * <p>Reservation expiry and order retention: unless turned off ({@link Builder#expireReservationsEvery}), a
+ * timer offers an {@link Command.ExpireReservations} every second to each shard holding a live reservation or
+ * an order that may be forgotten; it carries the retention window ({@link Builder#retainOrdersFor}, default
+ * 24 hours) and is sequenced and journaled like any command.
  *
  * <p>Failures: a {@code decide} that throws rejects that command with {@link Reason#INTERNAL_ERROR}. If
  * applying events or a durability stage fails, the engine stops taking commands: every caller from the
@@ -76,7 +77,6 @@ import java.util.function.LongSupplier;
  */
 public final class PurestockEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PurestockEngine.class);
-    private static final Command EXPIRE_RESERVATIONS = new Command.ExpireReservations();
     /** Answers of the timer's expiries go nowhere: consumers see them, and a stop is in {@link #failure()}. */
     private static final OutcomeViewCallback NO_ANSWER = new OutcomeViewCallback() {
         @Override
@@ -99,11 +99,13 @@ public final class PurestockEngine implements AutoCloseable {
     private final int ringSize;
     private final Object closeLock = new Object();
     private final ExpiryTimer expiry;
+    private final Command.ExpireReservations timeCommand;
     private boolean closed;
 
     private PurestockEngine(Builder builder) {
         this.clock = builder.clock;
         this.ringSize = builder.ringSize;
+        this.timeCommand = new Command.ExpireReservations(builder.retainOrdersForMillis());
         this.readModel = new ReadModel(builder.shards);
         this.router = new ShardRouter(builder.shards, readModel);
         this.shards = new Shard[builder.shards];
@@ -136,24 +138,32 @@ public final class PurestockEngine implements AutoCloseable {
     }
 
     /**
-     * One tick of the expiry timer: offers an {@code ExpireReservations} to each shard that holds a live
-     * reservation as far as its read model knows (a shard with none would journal a record that expires
-     * nothing). Never waits: a full ring skips the tick for that shard.
+     * One tick of the expiry timer: offers the time command ({@code ExpireReservations} with the retention
+     * window) to each shard that holds a live reservation or an order that may be forgotten, as far as its read
+     * model knows (a shard with neither would journal a record that does nothing). Never waits: a full ring
+     * skips the tick for that shard.
+     *
+     * @return whether a shard's last time command forgot as many orders as one may, so that more may be due
+     *     now and the timer should tick again soon
      */
-    void expireReservations() {
+    boolean expireReservations() {
+        boolean backlog = false;
         for (int i = 0; i < shards.length; i++) {
-            if (readModel.liveReservations(i) == 0) {
+            if (readModel.liveReservations(i) == 0 && readModel.forgettableOrders(i) == 0) {
                 continue;
             }
             if (!intake.enter()) {
-                return;
+                return false;
             }
             try {
-                publish(shards[i].ring(), EXPIRE_RESERVATIONS, NO_ANSWER, null, false);
+                backlog |= readModel.forgotAll(i);
+                readModel.clearForgotAll(i);
+                publish(shards[i].ring(), timeCommand, NO_ANSWER, null, false);
             } finally {
                 intake.exit();
             }
         }
+        return backlog;
     }
 
     private void checkBelongs(int shard, ShardState initial) {
@@ -710,6 +720,8 @@ public final class PurestockEngine implements AutoCloseable {
     public static final class Builder {
         /** The default period of {@link #expireReservationsEvery}: one second. */
         public static final Duration DEFAULT_EXPIRE_RESERVATIONS_EVERY = Duration.ofSeconds(1);
+        /** The default of {@link #retainOrdersFor}: 24 hours ({@link Limits#DEFAULT_RETAIN_ORDERS_FOR}). */
+        public static final Duration DEFAULT_RETAIN_ORDERS_FOR = Duration.ofMillis(Limits.DEFAULT_RETAIN_ORDERS_FOR);
 
         private int ringSize = 1024;
         private WaitStrategyKind waitStrategy = WaitStrategyKind.BLOCKING;
@@ -724,6 +736,7 @@ public final class PurestockEngine implements AutoCloseable {
         private LongSupplier clock = System::currentTimeMillis;
         private Duration expireReservationsEvery = DEFAULT_EXPIRE_RESERVATIONS_EVERY;
         private String storageReserved;
+        private Duration retainOrdersFor = DEFAULT_RETAIN_ORDERS_FOR;
 
         private Builder() {
         }
@@ -870,6 +883,35 @@ public final class PurestockEngine implements AutoCloseable {
         private void checkNotReserved(String setting) {
             if (storageReserved != null) {
                 throw new IllegalArgumentException(setting + " cannot be set here: " + storageReserved);
+            }
+        }
+
+        /**
+         * How long after its last change (accepted, cancelled, confirmed, released, expired) an order or
+         * reservation is remembered (default {@link #DEFAULT_RETAIN_ORDERS_FOR}, 24 hours; at least one
+         * millisecond, the clock's unit; a window beyond about 292 million years is taken as
+         * {@link Long#MAX_VALUE} milliseconds, which never forgets). A live reservation is never forgotten.
+         * After the window, the next time command the timer sends (see {@link #expireReservationsEvery})
+         * forgets it: a cancel, confirm or release of it is then {@code UNKNOWN_ORDER}, and a repeat of the
+         * command that created it is decided afresh as a new order, so retries must arrive within the window.
+         * The window travels in every time command, so the journal records it and a replay decides the same.
+         * Memory for orders stays bounded by the order rate times the window.
+         */
+        public Builder retainOrdersFor(Duration window) {
+            Objects.requireNonNull(window, "retainOrdersFor");
+            if (window.isNegative() || window.compareTo(Duration.ofMillis(1)) < 0) {
+                throw new IllegalArgumentException("retainOrdersFor must be at least one millisecond, the unit of the "
+                        + "engine's clock, was " + window);
+            }
+            this.retainOrdersFor = window;
+            return this;
+        }
+
+        private long retainOrdersForMillis() {
+            try {
+                return retainOrdersFor.toMillis();
+            } catch (ArithmeticException beyondLong) {
+                return Long.MAX_VALUE;
             }
         }
 

@@ -5,12 +5,14 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.EventSink;
 import dev.purestock.domain.InventoryState;
 import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.Limits;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Reason;
 import org.agrona.collections.Long2ObjectHashMap;
 
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -26,8 +28,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * in one {@link OrderStatusTable} per shard, written only by that shard's completion thread: a primitive
  * table of {@code long} ids and {@code byte} status codes that grows a segment at a time and that readers
  * probe without locks (its documentation says why a reader never sees a torn, misplaced or half-moved
- * entry). An accepted order costs about 19 bytes there and no object. A status query probes each shard's
- * table in shard order; order ids are unique across shards (see {@link ShardRouter}), except when two
+ * entry). An accepted order costs about 19 bytes there and no object. A forgotten order (an
+ * {@link Event.OrderForgotten}) leaves its shard's table, whose slot the next orders reuse; a query for it
+ * answers {@code null}, as for an id never seen. A status query probes each shard's table in shard order; order ids are unique across shards (see {@link ShardRouter}), except when two
  * commands with one new id race to different shards, where the lowest shard's order is the one answered.
  *
  * <p><b>How stale it may be.</b> The read model trails the decision state by the commands in flight
@@ -43,10 +46,14 @@ public final class ReadModel {
     private final OrderStatusTable[] orders;
     private final AtomicLongArray lastSequence;
     private final AtomicLongArray liveReservations;
+    private final AtomicLongArray forgettable;
+    private final AtomicIntegerArray forgotAll;
 
     ReadModel(int shards) {
         lastSequence = new AtomicLongArray(shards);
         liveReservations = new AtomicLongArray(shards);
+        forgettable = new AtomicLongArray(shards);
+        forgotAll = new AtomicIntegerArray(shards);
         orders = new OrderStatusTable[shards];
         for (int shard = 0; shard < shards; shard++) {
             lastSequence.set(shard, -1);
@@ -71,7 +78,10 @@ public final class ReadModel {
         return cell == null ? InventoryState.NO_POSITION : cell.get();
     }
 
-    /** The status of the order as of the last answered command, or {@code null} when no order has that id. */
+    /**
+     * The status of the order as of the last answered command, or {@code null} when no order has that id (none
+     * was accepted, or it was forgotten).
+     */
     public OrderStatus orderStatus(long orderId) {
         for (OrderStatusTable shardOrders : orders) {
             byte code = shardOrders.status(orderId);
@@ -98,6 +108,28 @@ public final class ReadModel {
         return liveReservations.get(shard);
     }
 
+    /**
+     * How many orders of {@code shard} are remembered but not live reservations, as of its last answered
+     * command: the orders a time command may forget once their window has passed. The expiry timer keeps
+     * ticking a shard while it has any.
+     */
+    long forgettableOrders(int shard) {
+        return forgettable.get(shard);
+    }
+
+    /**
+     * Whether the last command of {@code shard} that forgot orders, since the last {@link #clearForgotAll},
+     * forgot {@link Limits#MAX_FORGOTTEN_PER_COMMAND} of them: more may be due at once.
+     */
+    boolean forgotAll(int shard) {
+        return forgotAll.get(shard) != 0;
+    }
+
+    /** Forgets what {@link #forgotAll} says, before the expiry timer sends {@code shard} another tick. */
+    void clearForgotAll(int shard) {
+        forgotAll.set(shard, 0);
+    }
+
     /** The shard that holds the order, or {@code -1} when no order has that id. */
     int orderShard(long orderId) {
         for (int shard = 0; shard < orders.length; shard++) {
@@ -119,6 +151,8 @@ public final class ReadModel {
         private final Long2ObjectHashMap<AtomicLong> cells = new Long2ObjectHashMap<>();
         private final EventSink applier = new Applier();
         private long live;
+        private long remembered;
+        private int forgottenThisCommand;
 
         private Writer(int shard) {
             this.shard = shard;
@@ -131,22 +165,34 @@ public final class ReadModel {
                 status(order.orderId(), order.status());
                 if (order.status() == OrderStatus.RESERVED) {
                     live++;
+                } else {
+                    remembered++;
                 }
             });
             liveReservations.set(shard, live);
+            forgettable.set(shard, remembered);
             lastSequence.set(shard, lastSequenceIncluded);
         }
 
         /** Applies one command's events, read where the decision stage left them; allocates nothing. */
         void apply(long sequence, DecidedEvents events) {
+            forgottenThisCommand = 0;
             events.writeTo(applier);
-            lastSequence.lazySet(shard, sequence);
+            finish(sequence);
         }
 
         /** Applies one command's events given as records, through the same updates as the primitive form. */
         void apply(long sequence, List<Event> events) {
+            forgottenThisCommand = 0;
             for (int i = 0; i < events.size(); i++) {
                 applier.write(events.get(i));
+            }
+            finish(sequence);
+        }
+
+        private void finish(long sequence) {
+            if (forgottenThisCommand >= Limits.MAX_FORGOTTEN_PER_COMMAND) {
+                forgotAll.set(shard, 1);
             }
             lastSequence.lazySet(shard, sequence);
         }
@@ -154,6 +200,11 @@ public final class ReadModel {
         private void countLive(int change) {
             live += change;
             liveReservations.lazySet(shard, live);
+        }
+
+        private void countRemembered(int change) {
+            remembered += change;
+            forgettable.lazySet(shard, remembered);
         }
 
         private void position(long sku, int warehouse, long available) {
@@ -193,6 +244,7 @@ public final class ReadModel {
             @Override
             public void purchaseAccepted(long orderId, long customer, long fingerprint) {
                 status(orderId, OrderStatus.PURCHASED);
+                countRemembered(1);
             }
 
             @Override
@@ -205,18 +257,21 @@ public final class ReadModel {
             public void reservationConfirmed(long orderId) {
                 status(orderId, OrderStatus.CONFIRMED);
                 countLive(-1);
+                countRemembered(1);
             }
 
             @Override
             public void reservationReleased(long orderId) {
                 status(orderId, OrderStatus.RELEASED);
                 countLive(-1);
+                countRemembered(1);
             }
 
             @Override
             public void reservationExpired(long orderId) {
                 status(orderId, OrderStatus.EXPIRED);
                 countLive(-1);
+                countRemembered(1);
             }
 
             @Override
@@ -227,6 +282,13 @@ public final class ReadModel {
             @Override
             public void lineChange(long sku, int warehouse, long quantity, long available, long customerUnits) {
                 position(sku, warehouse, available);
+            }
+
+            @Override
+            public void orderForgotten(long orderId) {
+                orders[shard].remove(orderId);
+                countRemembered(-1);
+                forgottenThisCommand++;
             }
 
             @Override

@@ -37,7 +37,7 @@ final class ShardHarness implements AutoCloseable {
     List<Event> submit(Command command) throws Exception {
         time += 1;
         List<Event> events = Inventory.decide(command, time, store);
-        Inventory.evolveAll(store, events);
+        Inventory.evolveAll(store, time, events);
         writer.onDecided(nextSequence++, time, command, events, true);
         return events;
     }
