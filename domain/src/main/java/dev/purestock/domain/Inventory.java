@@ -26,6 +26,7 @@ import dev.purestock.domain.Event.StockReceived;
 import dev.purestock.domain.Event.StockReserved;
 import dev.purestock.domain.Event.StockWrittenOff;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -524,18 +525,14 @@ public final class Inventory {
     }
 
     private static void expire(long now, InventoryState state, EventBuffer out) {
-        long[] due = new long[Limits.MAX_EXPIRIES_PER_COMMAND];
-        int[] count = {0};
-        state.forEachDue(now, (orderId, expiresAt) -> {
-            due[count[0]++] = orderId;
-            return count[0] < due.length;
-        });
-        if (count[0] == 0) {
+        DueOrders due = new DueOrders();
+        state.forEachDue(now, due);
+        if (due.count == 0) {
             return;
         }
         PendingState pending = new PendingState(state);
-        for (int i = 0; i < count[0]; i++) {
-            Order order = pending.order(due[i]);
+        for (int i = 0; i < due.count; i++) {
+            Order order = pending.order(due.orderIds[i]);
             int at = out.size();
             out.reservationExpired(order.orderId());
             giveBack(order, pending, out);
@@ -582,6 +579,25 @@ public final class Inventory {
             }
             out.lineChange(line.sku(), line.warehouse(), line.quantity(),
                     state.available(line.sku(), line.warehouse()) + line.quantity(), units - line.quantity());
+        }
+    }
+
+    /**
+     * Collects up to {@link Limits#MAX_EXPIRIES_PER_COMMAND} due reservations, growing its array only as they
+     * come, so a time command with nothing due allocates next to nothing.
+     */
+    private static final class DueOrders implements InventoryState.DueVisitor {
+        private long[] orderIds = new long[0];
+        private int count;
+
+        @Override
+        public boolean onDue(long orderId, long expiresAt) {
+            if (count == orderIds.length) {
+                orderIds = Arrays.copyOf(orderIds, Math.min(Math.max(16, count * 2),
+                        Limits.MAX_EXPIRIES_PER_COMMAND));
+            }
+            orderIds[count++] = orderId;
+            return count < Limits.MAX_EXPIRIES_PER_COMMAND;
         }
     }
 

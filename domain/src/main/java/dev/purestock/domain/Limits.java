@@ -31,11 +31,13 @@ public final class Limits {
     /** The most reservations one {@link Command.ExpireReservations} expires; the rest wait for the next one. */
     public static final int MAX_EXPIRIES_PER_COMMAND = 1024;
     /**
-     * The most orders one {@link Command.ExpireReservations} forgets; the rest wait for the next one. It bounds
-     * the decision thread's stall: forgetting this many orders in the engine's store takes well under a
-     * millisecond (measured in docs/performance.md, "Order retention").
+     * The most orders one {@link Command.ExpireReservations} forgets; the rest wait for the next one. Small on
+     * purpose: deciding and applying it in the engine's store stalls the decision thread for some tens of
+     * microseconds, and its events fit the room an {@link EventBuffer} keeps between decisions, so forgetting
+     * allocates nothing. The engine sends the next time command within a millisecond while a shard's last one
+     * forgot this many (engine/README.md, "Order retention", has the figures).
      */
-    public static final int MAX_FORGOTTEN_PER_COMMAND = 4096;
+    public static final int MAX_FORGOTTEN_PER_COMMAND = 255;
     /**
      * How long after its last change an order is remembered when {@link Command.ExpireReservations#ExpireReservations()}
      * names no window: 24 hours, in the units of the sequencing clock (milliseconds on the engine's clock).

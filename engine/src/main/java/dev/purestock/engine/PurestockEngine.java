@@ -77,16 +77,6 @@ import java.util.function.LongSupplier;
  */
 public final class PurestockEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PurestockEngine.class);
-    /** Answers of the timer's expiries go nowhere: consumers see them, and a stop is in {@link #failure()}. */
-    private static final OutcomeViewCallback NO_ANSWER = new OutcomeViewCallback() {
-        @Override
-        public void onOutcome(OutcomeView outcome) {
-        }
-
-        @Override
-        public void onFailure(Throwable cause) {
-        }
-    };
 
     private final Shard[] shards;
     private final boolean[] snapshotWriters;
@@ -100,12 +90,14 @@ public final class PurestockEngine implements AutoCloseable {
     private final Object closeLock = new Object();
     private final ExpiryTimer expiry;
     private final Command.ExpireReservations timeCommand;
+    private final ExpiryTimer.Answer[] tickAnswers;
     private boolean closed;
 
     private PurestockEngine(Builder builder) {
         this.clock = builder.clock;
         this.ringSize = builder.ringSize;
         this.timeCommand = new Command.ExpireReservations(builder.retainOrdersForMillis());
+        this.tickAnswers = ExpiryTimer.answers(builder.shards);
         this.readModel = new ReadModel(builder.shards);
         this.router = new ShardRouter(builder.shards, readModel);
         this.shards = new Shard[builder.shards];
@@ -137,33 +129,42 @@ public final class PurestockEngine implements AutoCloseable {
         expiry = ExpiryTimer.start(builder.expireReservationsEvery, this::expireReservations);
     }
 
-    /**
-     * One tick of the expiry timer: offers the time command ({@code ExpireReservations} with the retention
-     * window) to each shard that holds a live reservation or an order that may be forgotten, as far as its read
-     * model knows (a shard with neither would journal a record that does nothing). Never waits: a full ring
-     * skips the tick for that shard.
-     *
-     * @return whether a shard's last time command forgot as many orders as one may, so that more may be due
-     *     now and the timer should tick again soon
-     */
+    /** A regular run of the expiry timer, as {@link #expireReservations(boolean)} with {@code true}. */
     boolean expireReservations() {
-        boolean backlog = false;
+        return expireReservations(true);
+    }
+
+    /**
+     * One run of the expiry timer: offers the time command ({@code ExpireReservations} with the retention
+     * window) to each shard whose last one left a backlog, and on a regular run also to each shard that holds a
+     * live reservation or an order that may be forgotten, as far as its read model knows (a shard with neither
+     * would journal a record that does nothing). A shard whose last time command is unanswered gets none.
+     * Never waits: a full ring skips the run for that shard.
+     *
+     * @return whether a shard has a backlog or an unanswered time command, so that the timer runs again soon
+     */
+    boolean expireReservations(boolean regular) {
+        boolean soon = false;
         for (int i = 0; i < shards.length; i++) {
-            if (readModel.liveReservations(i) == 0 && readModel.forgettableOrders(i) == 0) {
-                continue;
+            ExpiryTimer.Answer answer = tickAnswers[i];
+            boolean due = answer.full() || regular
+                    && (readModel.liveReservations(i) > 0 || readModel.forgettableOrders(i) > 0);
+            if (due && answer.trySend()) {
+                if (!intake.enter()) {
+                    answer.notSent();
+                    return false;
+                }
+                try {
+                    if (!publish(shards[i].ring(), timeCommand, answer, null, false)) {
+                        answer.notSent();
+                    }
+                } finally {
+                    intake.exit();
+                }
             }
-            if (!intake.enter()) {
-                return false;
-            }
-            try {
-                backlog |= readModel.forgotAll(i);
-                readModel.clearForgotAll(i);
-                publish(shards[i].ring(), timeCommand, NO_ANSWER, null, false);
-            } finally {
-                intake.exit();
-            }
+            soon |= answer.backlog();
         }
-        return backlog;
+        return soon;
     }
 
     private void checkBelongs(int shard, ShardState initial) {

@@ -5,14 +5,12 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.EventSink;
 import dev.purestock.domain.InventoryState;
 import dev.purestock.domain.InventoryStore;
-import dev.purestock.domain.Limits;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Reason;
 import org.agrona.collections.Long2ObjectHashMap;
 
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -47,13 +45,11 @@ public final class ReadModel {
     private final AtomicLongArray lastSequence;
     private final AtomicLongArray liveReservations;
     private final AtomicLongArray forgettable;
-    private final AtomicIntegerArray forgotAll;
 
     ReadModel(int shards) {
         lastSequence = new AtomicLongArray(shards);
         liveReservations = new AtomicLongArray(shards);
         forgettable = new AtomicLongArray(shards);
-        forgotAll = new AtomicIntegerArray(shards);
         orders = new OrderStatusTable[shards];
         for (int shard = 0; shard < shards; shard++) {
             lastSequence.set(shard, -1);
@@ -117,19 +113,6 @@ public final class ReadModel {
         return forgettable.get(shard);
     }
 
-    /**
-     * Whether the last command of {@code shard} that forgot orders, since the last {@link #clearForgotAll},
-     * forgot {@link Limits#MAX_FORGOTTEN_PER_COMMAND} of them: more may be due at once.
-     */
-    boolean forgotAll(int shard) {
-        return forgotAll.get(shard) != 0;
-    }
-
-    /** Forgets what {@link #forgotAll} says, before the expiry timer sends {@code shard} another tick. */
-    void clearForgotAll(int shard) {
-        forgotAll.set(shard, 0);
-    }
-
     /** The shard that holds the order, or {@code -1} when no order has that id. */
     int orderShard(long orderId) {
         for (int shard = 0; shard < orders.length; shard++) {
@@ -152,7 +135,6 @@ public final class ReadModel {
         private final EventSink applier = new Applier();
         private long live;
         private long remembered;
-        private int forgottenThisCommand;
 
         private Writer(int shard) {
             this.shard = shard;
@@ -176,23 +158,14 @@ public final class ReadModel {
 
         /** Applies one command's events, read where the decision stage left them; allocates nothing. */
         void apply(long sequence, DecidedEvents events) {
-            forgottenThisCommand = 0;
             events.writeTo(applier);
-            finish(sequence);
+            lastSequence.lazySet(shard, sequence);
         }
 
         /** Applies one command's events given as records, through the same updates as the primitive form. */
         void apply(long sequence, List<Event> events) {
-            forgottenThisCommand = 0;
             for (int i = 0; i < events.size(); i++) {
                 applier.write(events.get(i));
-            }
-            finish(sequence);
-        }
-
-        private void finish(long sequence) {
-            if (forgottenThisCommand >= Limits.MAX_FORGOTTEN_PER_COMMAND) {
-                forgotAll.set(shard, 1);
             }
             lastSequence.lazySet(shard, sequence);
         }
@@ -288,7 +261,6 @@ public final class ReadModel {
             public void orderForgotten(long orderId) {
                 orders[shard].remove(orderId);
                 countRemembered(-1);
-                forgottenThisCommand++;
             }
 
             @Override

@@ -72,7 +72,7 @@ class OrderRetentionTest {
     }
 
     @Test
-    void aTickThatForgotAsManyAsOneMayAsksForTheNextSoon() {
+    void aTimeCommandThatForgotAsManyAsOneMayIsFollowedByAnotherOnTheNextBacklogRun() {
         int orders = Limits.MAX_FORGOTTEN_PER_COMMAND + 3;
         try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
                 .expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(WINDOW)).build()) {
@@ -86,25 +86,52 @@ class OrderRetentionTest {
             assertEquals(orders, engine.readModel().forgettableOrders(0));
             clock.set(START + WINDOW + 1);
 
-            assertFalse(engine.expireReservations(), "no tick has forgotten anything yet");
+            engine.expireReservations(true);
             answeredSoFar(engine);
             assertEquals(3, engine.readModel().forgettableOrders(0));
-            assertTrue(engine.readModel().forgotAll(0));
-
-            assertTrue(engine.expireReservations(), "the last tick forgot the most it may: tick again soon");
+            assertTrue(engine.expireReservations(false), "it forgot the most it may: a backlog run sends another");
             answeredSoFar(engine);
-            assertEquals(0, engine.readModel().forgettableOrders(0));
-            assertFalse(engine.readModel().forgotAll(0));
-            assertFalse(engine.expireReservations(), "nothing remembered: no tick, no backlog");
+            assertEquals(0, engine.readModel().forgettableOrders(0), "the backlog run forgot the rest");
+            assertFalse(engine.expireReservations(false), "no backlog: a backlog run sends nothing");
+            assertFalse(engine.expireReservations(true), "nothing remembered: even a regular run sends nothing");
         }
     }
 
     @Test
-    void theTimerWaitsThePeriodOrABriefPauseWhileABacklogDrains() {
+    void theTimerWaitsForTheNextRegularRunOrABriefPauseWhileABacklogDrains() {
         long second = Duration.ofSeconds(1).toNanos();
         assertEquals(second, ExpiryTimer.nextDelayNanos(second, false));
         assertEquals(ExpiryTimer.BACKLOG_PAUSE.toNanos(), ExpiryTimer.nextDelayNanos(second, true));
-        assertEquals(1_000, ExpiryTimer.nextDelayNanos(1_000, true), "never later than the period");
+        assertEquals(1_000, ExpiryTimer.nextDelayNanos(1_000, true), "never later than the next regular run");
+        assertEquals(0, ExpiryTimer.nextDelayNanos(-5, false), "a late regular run goes at once");
+    }
+
+    @Test
+    void aShardWhoseTimeCommandIsUnansweredGetsNoOtherAndAFullAnswerLeavesABacklog() {
+        ExpiryTimer.Answer answer = ExpiryTimer.answers(1)[0];
+        assertFalse(answer.backlog());
+        assertTrue(answer.trySend());
+        assertFalse(answer.trySend(), "one time command in flight at a time");
+        assertTrue(answer.backlog(), "in flight: look again soon");
+        answer.onOutcome(OutcomeView.of(0, 5, 6, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND)));
+        assertTrue(answer.full());
+        assertTrue(answer.trySend());
+        answer.notSent();
+        assertTrue(answer.full(), "a command that was not sent leaves the backlog as it was");
+        assertTrue(answer.trySend());
+        answer.onOutcome(OutcomeView.of(0, 6, 7, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND - 1)));
+        assertFalse(answer.backlog());
+        assertTrue(answer.trySend());
+        answer.onFailure(new EngineClosedException("closed"));
+        assertFalse(answer.backlog());
+    }
+
+    private static List<Event> forgotten(int count) {
+        List<Event> events = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            events.add(new Event.OrderForgotten(i));
+        }
+        return events;
     }
 
     @Test
