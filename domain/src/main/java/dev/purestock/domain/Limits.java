@@ -39,8 +39,9 @@ public final class Limits {
      */
     public static final int MAX_FORGOTTEN_PER_COMMAND = 255;
     /**
-     * How long after its last change an order is remembered when {@link Command.ExpireReservations#ExpireReservations()}
-     * names no window: 24 hours, in the units of the sequencing clock (milliseconds on the engine's clock).
+     * How long after its last change an order is remembered when the time command names no window
+     * ({@link Command.ExpireReservations#ExpireReservations()}): 24 hours, in the units of the sequencing clock
+     * (milliseconds on the engine's clock).
      */
     public static final long DEFAULT_RETAIN_ORDERS_FOR = 24L * 60 * 60 * 1000;
     /**

@@ -180,7 +180,8 @@ class InventoryPropertiesTest {
     private static void hold(Map<List<Long>, Long> held, Order order) {
         if (order.status() == OrderStatus.PURCHASED || order.status() == OrderStatus.RESERVED
                 || order.status() == OrderStatus.CONFIRMED) {
-            order.lines().forEach(line -> held.merge(List.of(order.customer(), line.sku()), line.quantity(), Long::sum));
+            order.lines().forEach(line ->
+                    held.merge(List.of(order.customer(), line.sku()), line.quantity(), Long::sum));
         }
     }
 

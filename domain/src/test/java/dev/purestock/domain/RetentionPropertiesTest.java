@@ -50,7 +50,8 @@ class RetentionPropertiesTest {
                     for (int i = cut; i < history.size(); i++) {
                         Timed timed = history.get(i);
                         List<Event> decided = Inventory.decide(timed.command(), timed.now(), atCut);
-                        assertEquals(live.steps().get(i).events(), decided, "step " + i + " re-decided after a copy at " + cut);
+                        assertEquals(live.steps().get(i).events(), decided,
+                                "step " + i + " re-decided after a copy at " + cut);
                         Inventory.evolveAll(atCut, timed.now(), decided);
                     }
                 });
@@ -65,7 +66,8 @@ class RetentionPropertiesTest {
                 Inventory.evolveAll(store, timed.now(), events);
                 for (Event event : events) {
                     if (event instanceof Event.OrderForgotten forgotten && !recreatedIn(events, forgotten.orderId())) {
-                        assertNull(store.order(forgotten.orderId()), () -> "order " + forgotten.orderId() + " after " + timed);
+                        assertNull(store.order(forgotten.orderId()),
+                                () -> "order " + forgotten.orderId() + " after " + timed);
                         store.forEachByLastChange((orderId, changedAt) -> {
                             assertTrue(orderId != forgotten.orderId(), () -> "order " + orderId + " still in line");
                             return true;

@@ -849,13 +849,16 @@ public final class PurestockEngine implements AutoCloseable {
         }
 
         /**
-         * How often the engine expires reservations (default {@link #DEFAULT_EXPIRE_RESERVATIONS_EVERY}, one
-         * second); {@link Duration#ZERO} turns it off. Every period a daemon thread,
-         * {@code purestock-expire-reservations}, offers an {@link Command.ExpireReservations} to each shard that
-         * holds a live reservation, with {@link #trySubmit} semantics: it never waits, and a full ring skips
-         * that shard's tick. The command is sequenced, stamped with {@link #clock} and journaled like any other,
-         * and consumers see it; a shard without live reservations is not sent one. A reservation's units thus
-         * return to stock at most about one period (plus the time to sequence the command) after it expires.
+         * How often the engine expires reservations and forgets orders (default
+         * {@link #DEFAULT_EXPIRE_RESERVATIONS_EVERY}, one second); {@link Duration#ZERO} turns it off. Every
+         * period a daemon thread, {@code purestock-expire-reservations}, offers an
+         * {@link Command.ExpireReservations} carrying {@link #retainOrdersFor} to each shard that holds a live
+         * reservation or an order it may forget, with {@link #trySubmit} semantics: it never waits, and a full
+         * ring skips that shard's tick. The command is sequenced, stamped with {@link #clock} and journaled like
+         * any other, and consumers see it; a shard with neither is not sent one. A shard whose last one forgot
+         * {@link Limits#MAX_FORGOTTEN_PER_COMMAND} orders gets the next within about a millisecond. A
+         * reservation's units thus return to stock at most about one period (plus the time to sequence the
+         * command) after it expires.
          */
         public Builder expireReservationsEvery(Duration period) {
             Objects.requireNonNull(period, "expireReservationsEvery");
@@ -900,7 +903,7 @@ public final class PurestockEngine implements AutoCloseable {
          */
         public Builder retainOrdersFor(Duration window) {
             Objects.requireNonNull(window, "retainOrdersFor");
-            if (window.isNegative() || window.compareTo(Duration.ofMillis(1)) < 0) {
+            if (window.compareTo(Duration.ofMillis(1)) < 0) {
                 throw new IllegalArgumentException("retainOrdersFor must be at least one millisecond, the unit of the "
                         + "engine's clock, was " + window);
             }

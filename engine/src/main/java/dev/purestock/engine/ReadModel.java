@@ -28,8 +28,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * probe without locks (its documentation says why a reader never sees a torn, misplaced or half-moved
  * entry). An accepted order costs about 19 bytes there and no object. A forgotten order (an
  * {@link Event.OrderForgotten}) leaves its shard's table, whose slot the next orders reuse; a query for it
- * answers {@code null}, as for an id never seen. A status query probes each shard's table in shard order; order ids are unique across shards (see {@link ShardRouter}), except when two
- * commands with one new id race to different shards, where the lowest shard's order is the one answered.
+ * answers {@code null}, as for an id never seen. A status query probes each shard's table in shard order;
+ * order ids are unique across shards (see {@link ShardRouter}), except when two commands with one new id race
+ * to different shards, where the lowest shard's order is the one answered.
  *
  * <p><b>How stale it may be.</b> The read model trails the decision state by the commands in flight
  * between stage 1 and stage 3 of the ring (at most the ring size), and reflects exactly the commands up

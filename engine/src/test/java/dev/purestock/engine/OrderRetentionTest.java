@@ -141,8 +141,9 @@ class OrderRetentionTest {
                 () -> PurestockEngine.builder().retainOrdersFor(Duration.ZERO));
         assertEquals("retainOrdersFor must be at least one millisecond, the unit of the engine's clock, was PT0S",
                 zero.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder().retainOrdersFor(Duration.ofNanos(999_999)));
-        assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder().retainOrdersFor(Duration.ofMillis(-1)));
+        PurestockEngine.Builder builder = PurestockEngine.builder();
+        assertThrows(IllegalArgumentException.class, () -> builder.retainOrdersFor(Duration.ofNanos(999_999)));
+        assertThrows(IllegalArgumentException.class, () -> builder.retainOrdersFor(Duration.ofMillis(-1)));
     }
 
     @Test
