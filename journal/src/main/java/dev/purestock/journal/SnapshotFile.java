@@ -43,7 +43,9 @@ import java.util.zip.CRC32C;
  * <p>Format history: format 1 had no last changes. A format-1 snapshot still loads: every order in it that is
  * not a live reservation is taken to have changed at the snapshot's time, in the order the file lists them.
  * That is no earlier than its real last change, so such an order is remembered at least its whole window;
- * only the orders of that snapshot are remembered longer than a full replay of the journal would keep them.
+ * only the orders of that snapshot are remembered longer than a full replay of the journal would keep them,
+ * so after a restart from one, a replay of the whole journal forgets them at other commands than the live run
+ * did (docs/journal.md, "Snapshots").
  *
  * <p>Loading trusts nothing it reads before checking it: the checksum first, then every count against the
  * bytes that are left (a damaged line count must not allocate gigabytes), every tag and code against the
