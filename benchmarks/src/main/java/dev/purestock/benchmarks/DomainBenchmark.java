@@ -163,8 +163,9 @@ public class DomainBenchmark {
     @Benchmark
     public int decideAndEvolve() {
         events.clear();
-        Inventory.decide(nextCommand(true), now++, store, events);
-        Inventory.evolveAll(store, events);
+        long time = now++;
+        Inventory.decide(nextCommand(true), time, store, events);
+        Inventory.evolveAll(store, time, events);
         decided++;
         if (events.firstRejection() >= 0) {
             rejected++;
@@ -175,8 +176,9 @@ public class DomainBenchmark {
     /** {@link #decideAndEvolve} through the event records: the readable form, for comparison. */
     @Benchmark
     public int decideAndEvolveRecords() {
-        List<Event> decidedEvents = Inventory.decide(nextCommand(true), now++, store);
-        Inventory.evolveAll(store, decidedEvents);
+        long time = now++;
+        List<Event> decidedEvents = Inventory.decide(nextCommand(true), time, store);
+        Inventory.evolveAll(store, time, decidedEvents);
         decided++;
         if (decidedEvents.get(0) instanceof Event.Rejection) {
             rejected++;
@@ -210,6 +212,6 @@ public class DomainBenchmark {
     }
 
     private void apply(Command command) {
-        Inventory.evolveAll(store, Inventory.decide(command, 0, store));
+        Inventory.evolveAll(store, 0, Inventory.decide(command, 0, store));
     }
 }

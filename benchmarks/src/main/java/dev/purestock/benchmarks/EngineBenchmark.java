@@ -122,8 +122,9 @@ public class EngineBenchmark {
 
         int decideAndApply(Command command) {
             events.clear();
-            Inventory.decide(command, System.currentTimeMillis(), store, events);
-            Inventory.evolveAll(store, events);
+            long now = System.currentTimeMillis();
+            Inventory.decide(command, now, store, events);
+            Inventory.evolveAll(store, now, events);
             return events.size();
         }
 
@@ -136,9 +137,9 @@ public class EngineBenchmark {
         int decideAndApplyNextFields() {
             long order = nextOrder++;
             events.clear();
-            Inventory.decidePurchase(order, order & 0xFFFFF, order % SKUS, WAREHOUSE, 1, System.currentTimeMillis(),
-                    store, events);
-            Inventory.evolveAll(store, events);
+            long now = System.currentTimeMillis();
+            Inventory.decidePurchase(order, order & 0xFFFFF, order % SKUS, WAREHOUSE, 1, now, store, events);
+            Inventory.evolveAll(store, now, events);
             return events.size();
         }
     }

@@ -69,8 +69,9 @@ class DeepBatchTest {
         List<String> lines = text.out().lines().toList();
         assertEquals(3, lines.size());
         assertTrue(lines.get(1).startsWith("seq=1 time=" + (TIME + 1) + " index=0x"), lines.get(1));
-        assertTrue(lines.get(1).endsWith(" v=1 command=" + "Batch[mode=ATOMIC, commands=[".repeat(DEPTH)
-                + "ExpireReservations[]" + "]]".repeat(DEPTH) + " events=" + rejected), lines.get(1));
+        assertTrue(lines.get(1).endsWith(" v=" + JournalRecordDescriptor.CURRENT_VERSION + " command="
+                + "Batch[mode=ATOMIC, commands=[".repeat(DEPTH) + "ExpireReservations[retainOrdersFor=86400000]"
+                + "]]".repeat(DEPTH) + " events=" + rejected), lines.get(1));
 
         Run json = Run.of("dump", "--journal", dir.toString(), "--json");
         assertEquals(0, json.code(), json.err());
@@ -160,7 +161,7 @@ class DeepBatchTest {
 
     private static List<Event> decideAndApply(Command command, MapInventoryStore state) {
         List<Event> events = Inventory.decide(command, TIME, state);
-        Inventory.evolveAll(state, events);
+        Inventory.evolveAll(state, TIME, events);
         return events;
     }
 

@@ -3,6 +3,7 @@ package dev.purestock.cli;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.MapInventoryStore;
 import dev.purestock.journal.Durability;
+import dev.purestock.journal.JournalRecordDescriptor;
 import dev.purestock.journal.JournaledEngine;
 import dev.purestock.journal.ReplayProgress;
 import dev.purestock.journal.SnapshotStore;
@@ -299,7 +300,7 @@ class PurestockCliTest {
         }
         byte[] bytes = Files.readAllBytes(cycle);
         for (int at = 8; at + 8 <= bytes.length; at++) {
-            boolean match = bytes[at - 4] == 1 && bytes[at - 3] == 0;
+            boolean match = bytes[at - 4] == JournalRecordDescriptor.CURRENT_VERSION && bytes[at - 3] == 0;
             for (int i = 0; i < 8 && match; i++) {
                 match = bytes[at + i] == (byte) (sequence >>> (8 * i));
             }

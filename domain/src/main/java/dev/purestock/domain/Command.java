@@ -103,10 +103,30 @@ public sealed interface Command {
     }
 
     /**
-     * Expires reservations whose expiry is at or before the command's time, oldest first, at most
-     * {@link Limits#MAX_EXPIRIES_PER_COMMAND} of them. The engine sequences these as time passes.
+     * The time command, which the engine sequences as time passes. It forgets the orders whose last change is
+     * more than {@code retainOrdersFor} before the command's time, in the order of their last changes, at most
+     * {@link Limits#MAX_FORGOTTEN_PER_COMMAND} of them (a live reservation is never forgotten); then it expires
+     * the reservations whose expiry is at or before the command's time, oldest first, at most
+     * {@link Limits#MAX_EXPIRIES_PER_COMMAND} of them.
+     *
+     * <p>{@code retainOrdersFor} is the retention window, in the units of the sequencing clock (milliseconds on
+     * the engine's): at least {@code 1}; {@link Long#MAX_VALUE} never forgets. It travels in the command so that
+     * the journal records the window each decision used, and a replay or a verification decides the same.
+     *
+     * @param retainOrdersFor how long after its last change an order is remembered
      */
-    record ExpireReservations() implements Command {
+    record ExpireReservations(long retainOrdersFor) implements Command {
+        public ExpireReservations {
+            if (retainOrdersFor <= 0) {
+                throw new IllegalArgumentException("retainOrdersFor must be at least 1 (clock units; Long.MAX_VALUE "
+                        + "never forgets), was " + retainOrdersFor);
+            }
+        }
+
+        /** The time command with the default window, {@link Limits#DEFAULT_RETAIN_ORDERS_FOR} (24 hours). */
+        public ExpireReservations() {
+            this(Limits.DEFAULT_RETAIN_ORDERS_FOR);
+        }
     }
 
     /**

@@ -14,7 +14,10 @@ public interface DecidedEvents {
     /** How many events the decision holds. */
     int size();
 
-    /** Whether the decision holds no event (an {@link Command.ExpireReservations} with nothing due). */
+    /**
+     * Whether the decision holds no event (an {@link Command.ExpireReservations} with nothing to forget or
+     * expire).
+     */
     default boolean isEmpty() {
         return size() == 0;
     }

@@ -71,6 +71,13 @@ public sealed interface Event {
     }
 
     /**
+     * An order or reservation was forgotten: its retention window passed since its last change. Its id names
+     * nothing any more; the units its customer holds are unchanged.
+     */
+    record OrderForgotten(long orderId) implements Event {
+    }
+
+    /**
      * The same command (same id, same payload) was applied before; nothing changed. The original outcome
      * stands: the order's current status is in the state, under {@code id}.
      */

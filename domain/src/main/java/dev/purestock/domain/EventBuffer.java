@@ -32,6 +32,7 @@ public final class EventBuffer implements EventSink, DecidedEvents {
     static final int ALREADY_APPLIED = 10;
     static final int REJECTED = 11;
     static final int BATCH_ABORTED = 12;
+    static final int ORDER_FORGOTTEN = 13;
 
     /** Per event: its kind, its first line, its line count, then up to six fields in record order. */
     private static final int KIND = 0;
@@ -162,6 +163,11 @@ public final class EventBuffer implements EventSink, DecidedEvents {
         chunk[base + CUSTOMER_UNITS] = customerUnits;
         lines = line + 1;
         eventChunks[chunk(openEvent)][offset(openEvent) * EVENT_STRIDE + LINE_COUNT]++;
+    }
+
+    @Override
+    public void orderForgotten(long orderId) {
+        set(open(ORDER_FORGOTTEN, false), 0, orderId);
     }
 
     @Override
@@ -415,6 +421,7 @@ public final class EventBuffer implements EventSink, DecidedEvents {
                 sink.purchaseCancelled(field(event, 0));
                 writeLines(event, sink);
             }
+            case ORDER_FORGOTTEN -> sink.orderForgotten(field(event, 0));
             case ALREADY_APPLIED -> sink.alreadyApplied(field(event, 0));
             case REJECTED -> sink.rejected(Reason.ofCode((int) field(event, 0)), field(event, 1));
             case BATCH_ABORTED -> sink.batchAborted((int) field(event, 0), Reason.ofCode((int) field(event, 1)),
@@ -448,6 +455,7 @@ public final class EventBuffer implements EventSink, DecidedEvents {
             case RESERVATION_RELEASED -> new Event.ReservationReleased(field(event, 0), changes(event));
             case RESERVATION_EXPIRED -> new Event.ReservationExpired(field(event, 0), changes(event));
             case PURCHASE_CANCELLED -> new Event.PurchaseCancelled(field(event, 0), changes(event));
+            case ORDER_FORGOTTEN -> new Event.OrderForgotten(field(event, 0));
             case ALREADY_APPLIED -> new Event.AlreadyApplied(field(event, 0));
             case REJECTED -> new Event.Rejected(Reason.ofCode((int) field(event, 0)), field(event, 1));
             case BATCH_ABORTED -> new Event.BatchAborted((int) field(event, 0), Reason.ofCode((int) field(event, 1)),

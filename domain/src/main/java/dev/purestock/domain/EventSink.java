@@ -46,6 +46,9 @@ public interface EventSink {
     /** One {@link LineChange} of the event opened last. */
     void lineChange(long sku, int warehouse, long quantity, long available, long customerUnits);
 
+    /** {@link Event.OrderForgotten}. */
+    void orderForgotten(long orderId);
+
     /** {@link Event.AlreadyApplied}. */
     void alreadyApplied(long id);
 
@@ -84,6 +87,7 @@ public interface EventSink {
                 purchaseCancelled(e.orderId());
                 lineChanges(e.lines());
             }
+            case Event.OrderForgotten e -> orderForgotten(e.orderId());
             case Event.AlreadyApplied e -> alreadyApplied(e.id());
             case Event.Rejected e -> rejected(e.reason(), e.ref());
             case Event.BatchAborted e -> batchAborted(e.index(), e.reason(), e.ref());

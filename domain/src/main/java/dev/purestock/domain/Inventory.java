@@ -13,6 +13,7 @@ import dev.purestock.domain.Command.Reserve;
 import dev.purestock.domain.Command.WriteOffStock;
 import dev.purestock.domain.Event.AlreadyApplied;
 import dev.purestock.domain.Event.BatchAborted;
+import dev.purestock.domain.Event.OrderForgotten;
 import dev.purestock.domain.Event.ProductListed;
 import dev.purestock.domain.Event.PurchaseAccepted;
 import dev.purestock.domain.Event.PurchaseCancelled;
@@ -25,6 +26,7 @@ import dev.purestock.domain.Event.StockReceived;
 import dev.purestock.domain.Event.StockReserved;
 import dev.purestock.domain.Event.StockWrittenOff;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -32,12 +34,14 @@ import java.util.List;
  *
  * <p>{@code decide} reads state through {@link InventoryState} and writes events; it changes nothing,
  * reads no clock and performs no I/O, so the same commands in the same order against the same state give
- * the same events. {@code evolve} sets the values an event carries and contains no rules. Folding the
- * events of a run into an empty store reproduces the run's state.
+ * the same events. {@code evolve} sets the values an event carries and contains no rules. It takes the time
+ * the command was decided at, as the journal records it: an order's last change is kept with that time, which
+ * is what its retention window counts from. Folding the events of a run, each command's at its time, into an
+ * empty store reproduces the run's state.
  *
  * <p>Two forms of the same decision: {@link #decide(Command, long, InventoryState, EventBuffer)} writes the
  * events into a caller's reusable {@link EventBuffer} and allocates nothing for a purchase, and
- * {@link #evolveAll(MutableInventory, EventBuffer)} applies them from there; {@link #decide(Command, long,
+ * {@link #evolveAll(MutableInventory, long, EventBuffer)} applies them from there; {@link #decide(Command, long,
  * InventoryState)} returns them as {@link Event} records, the readable form, built from the same buffer.
  *
  * <p>The fixed-shape commands that carry only numbers also have a door that takes their fields instead of
@@ -57,7 +61,8 @@ public final class Inventory {
     /**
      * Decides {@code command} at time {@code now} against {@code state}.
      *
-     * @return the events, never empty except for an {@link ExpireReservations} with nothing due; a
+     * @return the events, never empty except for an {@link ExpireReservations} with nothing to forget or
+     *     expire; a
      *     rejection is a single {@link Rejection}, except inside an independent batch, whose events are
      *     those of its members in order
      */
@@ -84,7 +89,10 @@ public final class Inventory {
             case Reserve c -> reserve(c, now, state, out);
             case ConfirmReservation c -> decideConfirmReservation(c.orderId(), now, state, out);
             case ReleaseReservation c -> decideReleaseReservation(c.orderId(), now, state, out);
-            case ExpireReservations c -> expire(now, state, out);
+            case ExpireReservations c -> {
+                forget(c.retainOrdersFor(), now, state, out);
+                expire(now, state, out);
+            }
             case Batch c -> batch(c, now, state, out);
         }
     }
@@ -99,8 +107,11 @@ public final class Inventory {
         return false;
     }
 
-    /** Applies one event to {@code store}. Rejections and repeats change nothing. */
-    public static void evolve(MutableInventory store, Event event) {
+    /**
+     * Applies one event, of a command decided at {@code time}, to {@code store}. Rejections and repeats change
+     * nothing.
+     */
+    public static void evolve(MutableInventory store, long time, Event event) {
         switch (event) {
             case ProductListed e -> store.putProduct(new Product(e.sku(), e.perCustomerLimit()));
             case StockReceived e -> {
@@ -115,6 +126,7 @@ public final class Inventory {
                 setLines(store, e.customer(), e.lines());
                 store.putOrder(new Order(e.orderId(), e.customer(), OrderStatus.PURCHASED, lines(e.lines()), 0,
                         e.fingerprint()));
+                store.putLastChange(e.orderId(), time);
             }
             case StockReserved e -> {
                 setLines(store, e.customer(), e.lines());
@@ -122,14 +134,17 @@ public final class Inventory {
                         e.expiresAt(), e.fingerprint()));
                 store.scheduleExpiry(e.orderId(), e.expiresAt());
             }
-            case ReservationConfirmed e -> endReservation(store, e.orderId(), OrderStatus.CONFIRMED, List.of());
-            case ReservationReleased e -> endReservation(store, e.orderId(), OrderStatus.RELEASED, e.lines());
-            case ReservationExpired e -> endReservation(store, e.orderId(), OrderStatus.EXPIRED, e.lines());
+            case ReservationConfirmed e ->
+                    endReservation(store, time, e.orderId(), OrderStatus.CONFIRMED, List.of());
+            case ReservationReleased e -> endReservation(store, time, e.orderId(), OrderStatus.RELEASED, e.lines());
+            case ReservationExpired e -> endReservation(store, time, e.orderId(), OrderStatus.EXPIRED, e.lines());
             case PurchaseCancelled e -> {
                 Order order = store.order(e.orderId());
                 setLines(store, order.customer(), e.lines());
                 store.putOrderStatus(e.orderId(), OrderStatus.CANCELLED);
+                store.putLastChange(e.orderId(), time);
             }
+            case OrderForgotten e -> store.forgetOrder(e.orderId());
             case AlreadyApplied e -> {
             }
             case Rejected e -> {
@@ -139,29 +154,30 @@ public final class Inventory {
         }
     }
 
-    /** Applies events in order. */
-    public static void evolveAll(MutableInventory store, List<Event> events) {
+    /** Applies the events of one command decided at {@code time}, in order. */
+    public static void evolveAll(MutableInventory store, long time, List<Event> events) {
         for (int i = 0; i < events.size(); i++) {
-            evolve(store, events.get(i));
+            evolve(store, time, events.get(i));
         }
     }
 
     /**
-     * Applies every event of {@code events} in order, reading them where they are: the same changes as
-     * {@link #evolveAll(MutableInventory, List)} on their records, with no record built.
+     * Applies every event of {@code events}, one command's decided at {@code time}, in order, reading them where
+     * they are: the same changes as {@link #evolveAll(MutableInventory, long, List)} on their records, with no
+     * record built.
      */
-    public static void evolveAll(MutableInventory store, EventBuffer events) {
-        evolveFrom(store, events, 0);
+    public static void evolveAll(MutableInventory store, long time, EventBuffer events) {
+        evolveFrom(store, time, events, 0);
     }
 
     /** Applies the events of {@code events} from index {@code from} on. */
-    private static void evolveFrom(MutableInventory store, EventBuffer events, int from) {
+    private static void evolveFrom(MutableInventory store, long time, EventBuffer events, int from) {
         for (int i = from; i < events.size(); i++) {
-            evolve(store, events, i);
+            evolve(store, time, events, i);
         }
     }
 
-    private static void evolve(MutableInventory store, EventBuffer events, int i) {
+    private static void evolve(MutableInventory store, long time, EventBuffer events, int i) {
         switch (events.kind(i)) {
             case EventBuffer.PRODUCT_LISTED -> store.putProduct(new Product(events.field(i, 0), events.field(i, 1)));
             case EventBuffer.STOCK_RECEIVED, EventBuffer.STOCK_WRITTEN_OFF -> {
@@ -170,9 +186,11 @@ public final class Inventory {
             }
             case EventBuffer.PURCHASE_ACCEPTED -> {
                 long customer = events.field(i, 1);
+                long orderId = events.field(i, 0);
                 setLines(store, customer, events, i);
-                store.putOrder(events.field(i, 0), customer, OrderStatus.PURCHASED, events.orderLines(i), 0,
+                store.putOrder(orderId, customer, OrderStatus.PURCHASED, events.orderLines(i), 0,
                         events.field(i, 2));
+                store.putLastChange(orderId, time);
             }
             case EventBuffer.STOCK_RESERVED -> {
                 long orderId = events.field(i, 0);
@@ -183,34 +201,39 @@ public final class Inventory {
                         events.field(i, 3));
                 store.scheduleExpiry(orderId, expiresAt);
             }
-            case EventBuffer.RESERVATION_CONFIRMED -> endReservation(store, OrderStatus.CONFIRMED, events, i);
-            case EventBuffer.RESERVATION_RELEASED -> endReservation(store, OrderStatus.RELEASED, events, i);
-            case EventBuffer.RESERVATION_EXPIRED -> endReservation(store, OrderStatus.EXPIRED, events, i);
+            case EventBuffer.RESERVATION_CONFIRMED -> endReservation(store, time, OrderStatus.CONFIRMED, events, i);
+            case EventBuffer.RESERVATION_RELEASED -> endReservation(store, time, OrderStatus.RELEASED, events, i);
+            case EventBuffer.RESERVATION_EXPIRED -> endReservation(store, time, OrderStatus.EXPIRED, events, i);
             case EventBuffer.PURCHASE_CANCELLED -> {
                 long orderId = events.field(i, 0);
                 setLines(store, store.order(orderId).customer(), events, i);
                 store.putOrderStatus(orderId, OrderStatus.CANCELLED);
+                store.putLastChange(orderId, time);
             }
+            case EventBuffer.ORDER_FORGOTTEN -> store.forgetOrder(events.field(i, 0));
             case EventBuffer.ALREADY_APPLIED, EventBuffer.REJECTED, EventBuffer.BATCH_ABORTED -> {
             }
             default -> throw new IllegalStateException("event " + i + " has unknown kind " + events.kind(i));
         }
     }
 
-    private static void endReservation(MutableInventory store, long orderId, OrderStatus status,
+    private static void endReservation(MutableInventory store, long time, long orderId, OrderStatus status,
                                        List<LineChange> changes) {
         Order order = store.order(orderId);
         setLines(store, order.customer(), changes);
         store.unscheduleExpiry(orderId, order.expiresAt());
         store.putOrderStatus(orderId, status);
+        store.putLastChange(orderId, time);
     }
 
-    private static void endReservation(MutableInventory store, OrderStatus status, EventBuffer events, int i) {
+    private static void endReservation(MutableInventory store, long time, OrderStatus status, EventBuffer events,
+                                       int i) {
         long orderId = events.field(i, 0);
         Order order = store.order(orderId);
         setLines(store, order.customer(), events, i);
         store.unscheduleExpiry(orderId, order.expiresAt());
         store.putOrderStatus(orderId, status);
+        store.putLastChange(orderId, time);
     }
 
     private static void setLines(MutableInventory store, long customer, List<LineChange> changes) {
@@ -540,23 +563,41 @@ public final class Inventory {
     }
 
     private static void expire(long now, InventoryState state, EventBuffer out) {
-        long[] due = new long[Limits.MAX_EXPIRIES_PER_COMMAND];
-        int[] count = {0};
-        state.forEachDue(now, (orderId, expiresAt) -> {
-            due[count[0]++] = orderId;
-            return count[0] < due.length;
-        });
-        if (count[0] == 0) {
+        DueOrders due = new DueOrders();
+        state.forEachDue(now, due);
+        if (due.count == 0) {
             return;
         }
         PendingState pending = new PendingState(state);
-        for (int i = 0; i < count[0]; i++) {
-            Order order = pending.order(due[i]);
+        for (int i = 0; i < due.count; i++) {
+            Order order = pending.order(due.orderIds[i]);
             int at = out.size();
             out.reservationExpired(order.orderId());
             giveBack(order, pending, out);
-            evolve(pending, out, at);
+            evolve(pending, now, out, at);
         }
+    }
+
+    /**
+     * Forgets, in the order of their last changes, the orders whose last change came more than
+     * {@code retainOrdersFor} before {@code now}, at most {@link Limits#MAX_FORGOTTEN_PER_COMMAND} of them. It
+     * stops at the first order still inside its window, so with a clock that never goes back (the engine's) the
+     * oldest go first. Live reservations are not in that order: they are never forgotten. A window of
+     * {@link Long#MAX_VALUE} forgets nothing.
+     */
+    private static void forget(long retainOrdersFor, long now, InventoryState state, EventBuffer out) {
+        if (retainOrdersFor == Long.MAX_VALUE) {
+            return;
+        }
+        long changedBefore = now < Long.MIN_VALUE + retainOrdersFor ? Long.MIN_VALUE : now - retainOrdersFor;
+        int[] count = {0};
+        state.forEachByLastChange((orderId, changedAt) -> {
+            if (changedAt >= changedBefore) {
+                return false;
+            }
+            out.orderForgotten(orderId);
+            return ++count[0] < Limits.MAX_FORGOTTEN_PER_COMMAND;
+        });
     }
 
     /** Writes the changes that return an order's units to stock and take them off its customer. */
@@ -576,6 +617,25 @@ public final class Inventory {
             }
             out.lineChange(line.sku(), line.warehouse(), line.quantity(),
                     state.available(line.sku(), line.warehouse()) + line.quantity(), units - line.quantity());
+        }
+    }
+
+    /**
+     * Collects up to {@link Limits#MAX_EXPIRIES_PER_COMMAND} due reservations, growing its array only as they
+     * come, so a time command with nothing due allocates next to nothing.
+     */
+    private static final class DueOrders implements InventoryState.DueVisitor {
+        private long[] orderIds = new long[0];
+        private int count;
+
+        @Override
+        public boolean onDue(long orderId, long expiresAt) {
+            if (count == orderIds.length) {
+                orderIds = Arrays.copyOf(orderIds, Math.min(Math.max(16, count * 2),
+                        Limits.MAX_EXPIRIES_PER_COMMAND));
+            }
+            orderIds[count++] = orderId;
+            return count < Limits.MAX_EXPIRIES_PER_COMMAND;
         }
     }
 
@@ -640,7 +700,7 @@ public final class Inventory {
                     return;
                 }
             }
-            evolveFrom(pending, out, firstOfMember);
+            evolveFrom(pending, now, out, firstOfMember);
             if (out.eventsSince(start) > Limits.MAX_EVENTS_PER_COMMAND
                     || out.linesSince(start) > Limits.MAX_LINE_CHANGES_PER_COMMAND) {
                 out.resetTo(start);

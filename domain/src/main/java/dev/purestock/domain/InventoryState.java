@@ -31,6 +31,27 @@ public interface InventoryState {
      */
     void forEachDue(long now, DueVisitor visitor);
 
+    /**
+     * Visits the orders that forgetting may take, in the order of their last changes (oldest first), each with
+     * the time of its last change, until the visitor returns {@code false}: every stored order except live
+     * reservations (reserved, not yet confirmed, released or expired), which are never forgotten. An order's
+     * last change is the latest event that created or changed it ({@link Event.PurchaseAccepted},
+     * {@link Event.ReservationConfirmed}, {@link Event.ReservationReleased}, {@link Event.ReservationExpired},
+     * {@link Event.PurchaseCancelled}); a change moves it to the end.
+     */
+    void forEachByLastChange(LastChangeVisitor visitor);
+
+    /** Receives orders from {@link #forEachByLastChange}. */
+    @FunctionalInterface
+    interface LastChangeVisitor {
+        /**
+         * Called for each order, in the order of last changes.
+         *
+         * @return {@code true} to go on, {@code false} to stop
+         */
+        boolean onOrder(long orderId, long changedAt);
+    }
+
     /** Receives due reservations from {@link #forEachDue}. */
     @FunctionalInterface
     interface DueVisitor {

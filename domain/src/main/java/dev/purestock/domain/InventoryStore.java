@@ -4,7 +4,9 @@ import java.util.function.Consumer;
 
 /**
  * A whole inventory state that can also be walked: what the engine keeps, what {@link StateDigest}
- * hashes and what a snapshot writes. Visiting order is unspecified.
+ * hashes and what a snapshot writes. Visiting order is unspecified, except for the order of last changes
+ * ({@link #forEachByLastChange}), which is state in itself: a copy replays it in its order, after the orders,
+ * through {@link #putLastChange}.
  */
 public interface InventoryStore extends MutableInventory {
 

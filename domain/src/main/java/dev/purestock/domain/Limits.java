@@ -31,9 +31,24 @@ public final class Limits {
     /** The most reservations one {@link Command.ExpireReservations} expires; the rest wait for the next one. */
     public static final int MAX_EXPIRIES_PER_COMMAND = 1024;
     /**
-     * The most events one command may produce. Only a batch can come near it (expiries inside a batch
-     * produce up to {@link #MAX_EXPIRIES_PER_COMMAND} events each); a batch that would produce more is
-     * rejected as a whole with {@link Reason#BATCH_TOO_LARGE}, so every decision fits one journal record.
+     * The most orders one {@link Command.ExpireReservations} forgets; the rest wait for the next one. Small on
+     * purpose: deciding and applying it in the engine's store stalls the decision thread for some tens of
+     * microseconds, and its events fit the room an {@link EventBuffer} keeps between decisions, so forgetting
+     * allocates nothing. The engine sends the next time command within a millisecond while a shard's last one
+     * forgot this many (engine/README.md, "Order retention", has the figures).
+     */
+    public static final int MAX_FORGOTTEN_PER_COMMAND = 255;
+    /**
+     * How long after its last change an order is remembered when the time command names no window
+     * ({@link Command.ExpireReservations#ExpireReservations()}): 24 hours, in the units of the sequencing clock
+     * (milliseconds on the engine's clock).
+     */
+    public static final long DEFAULT_RETAIN_ORDERS_FOR = 24L * 60 * 60 * 1000;
+    /**
+     * The most events one command may produce. Only a batch can come near it (a time command inside a batch
+     * produces up to {@link #MAX_EXPIRIES_PER_COMMAND} plus {@link #MAX_FORGOTTEN_PER_COMMAND} events); a batch
+     * that would produce more is rejected as a whole with {@link Reason#BATCH_TOO_LARGE}, so every decision fits
+     * one journal record.
      */
     public static final int MAX_EVENTS_PER_COMMAND = 16_384;
     /**

@@ -1,6 +1,7 @@
 package dev.purestock.domain;
 
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -14,6 +15,8 @@ public final class MapInventoryStore implements InventoryStore {
     private final Map<StateKeys.Position, Long> positions = new HashMap<>();
     private final Map<StateKeys.CustomerSku, Long> customerUnits = new HashMap<>();
     private final Map<Long, Order> orders = new HashMap<>();
+    /** Order id to the time of its last change, in the order of last changes (insertion order). */
+    private final LinkedHashMap<Long, Long> lastChanges = new LinkedHashMap<>();
     private final Map<Long, Long> movements = new HashMap<>();
     private final TreeSet<StateKeys.Due> due = new TreeSet<>();
 
@@ -52,6 +55,15 @@ public final class MapInventoryStore implements InventoryStore {
     }
 
     @Override
+    public void forEachByLastChange(LastChangeVisitor visitor) {
+        for (Map.Entry<Long, Long> entry : lastChanges.entrySet()) {
+            if (!visitor.onOrder(entry.getKey(), entry.getValue())) {
+                return;
+            }
+        }
+    }
+
+    @Override
     public void putProduct(Product product) {
         products.put(product.sku(), product);
     }
@@ -74,6 +86,26 @@ public final class MapInventoryStore implements InventoryStore {
     @Override
     public void putOrder(Order order) {
         orders.put(order.orderId(), order);
+    }
+
+    @Override
+    public void putLastChange(long orderId, long changedAt) {
+        requireOrder(orderId, "its last change cannot be recorded");
+        lastChanges.remove(orderId);
+        lastChanges.put(orderId, changedAt);
+    }
+
+    @Override
+    public void forgetOrder(long orderId) {
+        requireOrder(orderId, "it cannot be forgotten");
+        orders.remove(orderId);
+        lastChanges.remove(orderId);
+    }
+
+    private void requireOrder(long orderId, String consequence) {
+        if (!orders.containsKey(orderId)) {
+            throw new IllegalStateException("order " + orderId + " is not stored; " + consequence);
+        }
     }
 
     @Override

@@ -48,6 +48,23 @@ public interface MutableInventory extends InventoryState {
         putOrder(order.withStatus(status));
     }
 
+    /**
+     * Records that the stored order {@code orderId} changed at {@code changedAt}: it moves to the end of the
+     * order of last changes that {@link #forEachByLastChange} visits, with that time. Only orders that are not
+     * live reservations are recorded; a reservation is recorded when it ends.
+     *
+     * @throws IllegalStateException when no order has that id
+     */
+    void putLastChange(long orderId, long changedAt);
+
+    /**
+     * Forgets the stored order {@code orderId}: its id, its lines and its place in the order of last changes.
+     * Afterwards {@link #order} answers {@code null} for the id, as for one never stored.
+     *
+     * @throws IllegalStateException when no order has that id
+     */
+    void forgetOrder(long orderId);
+
     /** Records that a stock movement was applied, with its fingerprint. */
     void putMovement(long movementId, long fingerprint);
 

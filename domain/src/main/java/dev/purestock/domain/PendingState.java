@@ -2,8 +2,11 @@ package dev.purestock.domain;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -17,6 +20,12 @@ final class PendingState implements MutableInventory {
     private final Map<StateKeys.Position, Long> positions = new HashMap<>();
     private final Map<StateKeys.CustomerSku, Long> customerUnits = new HashMap<>();
     private final Map<Long, Order> orders = new HashMap<>();
+    /** Orders of the base forgotten here; {@link #orders} holds any stored again since. */
+    private final Set<Long> forgotten = new HashSet<>();
+    /** Last changes recorded here, in their order; they come after every last change of the base. */
+    private final LinkedHashMap<Long, Long> lastChanges = new LinkedHashMap<>();
+    /** Orders whose place in the base's order of last changes no longer holds: changed or forgotten here. */
+    private final Set<Long> leftBaseOrder = new HashSet<>();
     private final Map<Long, Long> movements = new HashMap<>();
     private final TreeSet<StateKeys.Due> scheduled = new TreeSet<>();
 
@@ -45,7 +54,10 @@ final class PendingState implements MutableInventory {
     @Override
     public Order order(long orderId) {
         Order order = orders.get(orderId);
-        return order != null ? order : base.order(orderId);
+        if (order != null || forgotten.contains(orderId)) {
+            return order;
+        }
+        return base.order(orderId);
     }
 
     @Override
@@ -63,17 +75,42 @@ final class PendingState implements MutableInventory {
             return fromBase.size() <= Limits.MAX_EXPIRIES_PER_COMMAND + orders.size();
         });
         for (StateKeys.Due d : fromBase) {
-            if (order(d.orderId()).status() == OrderStatus.RESERVED) {
+            if (live(d.orderId())) {
                 due.add(d);
             }
         }
         for (StateKeys.Due d : scheduled) {
-            if (d.expiresAt() <= now && order(d.orderId()).status() == OrderStatus.RESERVED) {
+            if (d.expiresAt() <= now && live(d.orderId())) {
                 due.add(d);
             }
         }
         for (StateKeys.Due d : due) {
             if (!visitor.onDue(d.orderId(), d.expiresAt())) {
+                return;
+            }
+        }
+    }
+
+    private boolean live(long orderId) {
+        Order order = order(orderId);
+        return order != null && order.status() == OrderStatus.RESERVED;
+    }
+
+    @Override
+    public void forEachByLastChange(LastChangeVisitor visitor) {
+        boolean[] goOn = {true};
+        base.forEachByLastChange((orderId, changedAt) -> {
+            if (leftBaseOrder.contains(orderId)) {
+                return true;
+            }
+            goOn[0] = visitor.onOrder(orderId, changedAt);
+            return goOn[0];
+        });
+        if (!goOn[0]) {
+            return;
+        }
+        for (Map.Entry<Long, Long> entry : lastChanges.entrySet()) {
+            if (!visitor.onOrder(entry.getKey(), entry.getValue())) {
                 return;
             }
         }
@@ -97,6 +134,29 @@ final class PendingState implements MutableInventory {
     @Override
     public void putOrder(Order order) {
         orders.put(order.orderId(), order);
+    }
+
+    @Override
+    public void putLastChange(long orderId, long changedAt) {
+        requireOrder(orderId);
+        lastChanges.remove(orderId);
+        lastChanges.put(orderId, changedAt);
+        leftBaseOrder.add(orderId);
+    }
+
+    @Override
+    public void forgetOrder(long orderId) {
+        requireOrder(orderId);
+        orders.remove(orderId);
+        forgotten.add(orderId);
+        lastChanges.remove(orderId);
+        leftBaseOrder.add(orderId);
+    }
+
+    private void requireOrder(long orderId) {
+        if (order(orderId) == null) {
+            throw new IllegalStateException("order " + orderId + " is not stored");
+        }
     }
 
     @Override

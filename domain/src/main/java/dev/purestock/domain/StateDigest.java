@@ -9,8 +9,11 @@ import java.util.List;
  * <p>Every entry (a product, a position, a non-zero customer count, an order, a movement) is hashed on its
  * own, from its fields in a fixed order with a tag for its kind, through a strong 64-bit mixer; the
  * entry hashes are then added up. Addition commutes, so visiting order cannot change the result, and the
- * per-entry mixing makes accidental cancellation as unlikely as any other 64-bit collision. The due index
- * is left out: it is derived from the orders. The digest is a checksum for comparing states, not a
+ * per-entry mixing makes accidental cancellation as unlikely as any other 64-bit collision. The order of
+ * last changes ({@link InventoryState#forEachByLastChange}), which decides what is forgotten next, is hashed
+ * as one more entry: a chain over its orders in that order, each order id with the time of its last change,
+ * so two states that would forget different orders next differ. The due index is left out: it is derived
+ * from the orders. The digest is a checksum for comparing states, not a
  * cryptographic hash.
  */
 public final class StateDigest {
@@ -19,6 +22,7 @@ public final class StateDigest {
     private static final long CUSTOMER = 0x43555354L;
     private static final long ORDER = 0x4F524452L;
     private static final long MOVEMENT = 0x4D4F5645L;
+    private static final long LAST_CHANGES = 0x4C415354L;
 
     private StateDigest() {
     }
@@ -31,6 +35,15 @@ public final class StateDigest {
         store.forEachCustomerUnits((customer, sku, units) -> sum[0] += hash(CUSTOMER, customer, sku, units));
         store.forEachOrder(order -> sum[0] += hash(order));
         store.forEachMovement((id, fingerprint) -> sum[0] += hash(MOVEMENT, id, fingerprint));
+        long[] chain = {LAST_CHANGES, 0};
+        store.forEachByLastChange((orderId, changedAt) -> {
+            chain[0] = step(step(chain[0], orderId), changedAt);
+            chain[1]++;
+            return true;
+        });
+        if (chain[1] > 0) {
+            sum[0] += mix64(step(chain[0], chain[1]));
+        }
         return mix64(sum[0]);
     }
 

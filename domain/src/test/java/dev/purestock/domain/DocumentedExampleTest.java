@@ -15,13 +15,13 @@ class DocumentedExampleTest {
         InventoryStore store = new MapInventoryStore();
         long now = 1_000;
         for (Command c : List.of(new Command.ListProduct(7, 2), new Command.ReceiveStock(1, 7, 0, 3))) {
-            Inventory.evolveAll(store, Inventory.decide(c, now, store));
+            Inventory.evolveAll(store, now, Inventory.decide(c, now, store));
         }
         Command buy = new Command.Purchase(42, 1001, 7, 0, 2);
         List<Event> events = Inventory.decide(buy, now, store);
         assertEquals(List.of(new Event.PurchaseAccepted(42, 1001, List.of(new LineChange(7, 0, 2, 1, 2)),
                 Fingerprint.ofPurchase((Command.Purchase) buy))), events);
-        Inventory.evolveAll(store, events);
+        Inventory.evolveAll(store, now, events);
 
         assertEquals(List.of(new Event.AlreadyApplied(42)), Inventory.decide(buy, now, store));
         assertEquals(List.of(new Event.Rejected(Reason.LIMIT_EXCEEDED, 43)),

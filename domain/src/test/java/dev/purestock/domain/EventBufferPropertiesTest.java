@@ -25,11 +25,11 @@ class EventBufferPropertiesTest {
             EventBuffer buffer = new EventBuffer();
             for (Timed timed : history) {
                 List<Event> events = Inventory.decide(timed.command(), timed.now(), byRecords);
-                Inventory.evolveAll(byRecords, events);
+                Inventory.evolveAll(byRecords, timed.now(), events);
                 buffer.clear();
                 Inventory.decide(timed.command(), timed.now(), byBuffer, buffer);
                 assertEquals(events, buffer.toEvents(), () -> "events of " + timed);
-                Inventory.evolveAll(byBuffer, buffer);
+                Inventory.evolveAll(byBuffer, timed.now(), buffer);
                 assertEquals(StateDigest.of(byRecords), StateDigest.of(byBuffer), () -> "state after " + timed);
             }
         });
@@ -48,7 +48,7 @@ class EventBufferPropertiesTest {
                 if (decideFromFields(timed, store, byFields)) {
                     assertEquals(byRecord.toEvents(), byFields.toEvents(), () -> "events of " + timed);
                 }
-                Inventory.evolveAll(store, byRecord);
+                Inventory.evolveAll(store, timed.now(), byRecord);
             }
         });
     }
@@ -71,7 +71,7 @@ class EventBufferPropertiesTest {
                 for (int i = 0; i < events.size(); i++) {
                     assertEquals(events.get(i), buffer.event(i));
                 }
-                Inventory.evolveAll(store, buffer);
+                Inventory.evolveAll(store, timed.now(), buffer);
             }
         });
     }
@@ -92,7 +92,7 @@ class EventBufferPropertiesTest {
                 written.writeAll(buffer.toEvents());
                 assertEquals(buffer.toEvents(), replayed.toEvents());
                 assertEquals(buffer.toEvents(), written.toEvents());
-                Inventory.evolveAll(store, buffer);
+                Inventory.evolveAll(store, timed.now(), buffer);
             }
         });
     }

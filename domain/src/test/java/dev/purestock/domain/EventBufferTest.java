@@ -25,8 +25,8 @@ class EventBufferTest {
     private static MapInventoryStore stocked() {
         MapInventoryStore store = new MapInventoryStore();
         for (long sku = 0; sku < SKUS; sku++) {
-            Inventory.evolveAll(store, Inventory.decide(new ListProduct(sku, 0), 0, store));
-            Inventory.evolveAll(store, Inventory.decide(new ReceiveStock(sku + 1, sku, 0, 100), 0, store));
+            Inventory.evolveAll(store, 0, Inventory.decide(new ListProduct(sku, 0), 0, store));
+            Inventory.evolveAll(store, 0, Inventory.decide(new ReceiveStock(sku + 1, sku, 0, 100), 0, store));
         }
         return store;
     }

@@ -26,7 +26,7 @@ class EventLimitTest {
         List<Event> events = Inventory.decide(expiries(BATCHES_OF_EXPIRIES + 1), EXPIRY, store);
 
         assertEquals(List.of(new Rejected(Reason.BATCH_TOO_LARGE, -1)), events);
-        Inventory.evolveAll(store, events);
+        Inventory.evolveAll(store, EXPIRY, events);
         assertEquals(before, StateDigest.of(store));
     }
 
@@ -48,7 +48,7 @@ class EventLimitTest {
         List<Event> events = Inventory.decide(expiries(2), EXPIRY, store);
 
         assertEquals(List.of(new Rejected(Reason.BATCH_TOO_LARGE, -1)), events);
-        Inventory.evolveAll(store, events);
+        Inventory.evolveAll(store, EXPIRY, events);
         assertEquals(before, StateDigest.of(store));
     }
 
@@ -96,6 +96,6 @@ class EventLimitTest {
     private static void apply(MapInventoryStore store, Command command, long now) {
         List<Event> events = Inventory.decide(command, now, store);
         assertTrue(!Inventory.anyRejected(events), () -> command + " was rejected: " + events);
-        Inventory.evolveAll(store, events);
+        Inventory.evolveAll(store, now, events);
     }
 }

@@ -86,7 +86,7 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
         decision.time = now;
         decision.sequenced = true;
         try {
-            Inventory.evolveAll(store, events);
+            Inventory.evolveAll(store, now, events);
         } catch (RuntimeException e) {
             health.fail(ringSequence, sequence, "applying the events", e);
         }

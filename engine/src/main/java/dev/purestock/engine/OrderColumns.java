@@ -1,5 +1,6 @@
 package dev.purestock.engine;
 
+import dev.purestock.domain.InventoryState;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.Order;
 import dev.purestock.domain.OrderLines;
@@ -11,25 +12,44 @@ import java.util.function.Consumer;
 
 /**
  * The order book of a {@link PrimitiveInventoryStore}, kept in primitive columns: one row per order
- * (id, customer, status, expiry, fingerprint) and its lines in a shared pool, with an {@link OrderIndex} from
- * order id to row. An order once stored is no object at all, so the garbage collector neither traces the
- * book nor copies it however large it grows; measured on the latency harness, the objects an accepted order
- * used to leave behind were what young collections spent their pauses copying.
+ * (id, customer, status, expiry, fingerprint, the time of its last change and its place in the order of last
+ * changes) and its lines in a shared pool, with an {@link OrderIndex} from order id to row. An order once
+ * stored is no object at all, so the garbage collector neither traces the book nor copies it however large it
+ * grows; measured on the latency harness, the objects an accepted order used to leave behind were what young
+ * collections spent their pauses copying.
  *
  * <p>Columns grow in chunks of {@code 1 << chunkShift} rows (64 Ki by default), row {@code r} living at
  * index {@code r & mask} of chunk {@code r >> chunkShift}; the line pool grows the same way. A new chunk is
  * allocated when the last one is full and nothing already stored is ever copied, so storing an order costs
  * the same at the ten-millionth as at the first (only the small arrays of chunk references double).
  *
+ * <p><b>Forgetting and reuse.</b> {@link #remove} takes an order's id out of the index and puts its row on a
+ * free list and its run of lines on a free list for runs of that length; a new order takes a free row before
+ * a new one, and a free run of its length (or a longer one, split, the rest going back) before new pool lines.
+ * So rows grow only past the most orders ever held at once, and while orders are stored and forgotten at the
+ * same rate (with the same mix of line counts) the book allocates nothing: no chunk, no index segment. The
+ * free lists are threaded through the columns themselves (a free row's {@code next}, a free run's first
+ * warehouse cell), so they cost nothing either.
+ *
+ * <p><b>The order of last changes</b> ({@link InventoryState#forEachByLastChange}) is a doubly linked list
+ * through the rows' {@code prev} and {@code next} columns: {@link #touch} moves a row to its tail in constant
+ * time, {@link #remove} unlinks it. A row that is not in the list (a live reservation) has {@code prev}
+ * {@link #UNLISTED}.
+ *
  * <p>{@link Order} records are built when asked for: the domain reads an order only to recognise a repeat
  * or to cancel, confirm, release or expire it, and a new purchase's lookup finds no row and builds
- * nothing. Storing an order again (a status change) rewrites its row in place; new lines for a stored order
- * are appended to the pool, and the old ones stay unused. Not thread-safe.
+ * nothing. Storing an order again (a status change) rewrites its row in place. Not thread-safe.
  */
 final class OrderColumns {
     /** Rows (and pooled lines) per chunk, as a power of two: 64 Ki. */
     static final int DEFAULT_CHUNK_SHIFT = 16;
     private static final OrderStatus[] STATUS_BY_CODE = statusByCode();
+    /** No row: the end of a list. */
+    private static final int NONE = -1;
+    /** The {@code prev} of a row that is not in the order of last changes. */
+    private static final int UNLISTED = -2;
+    /** The status code of a free row; order statuses are {@code 1..127}. */
+    private static final byte FREE = 0;
 
     private final int chunkShift;
     private final int chunkMask;
@@ -38,15 +58,28 @@ final class OrderColumns {
     private long[][] customer = new long[0][];
     private long[][] expiresAt = new long[0][];
     private long[][] fingerprint = new long[0][];
+    private long[][] changedAt = new long[0][];
     private byte[][] status = new byte[0][];
     private int[][] firstLine = new int[0][];
     private byte[][] lineCount = new byte[0][];
+    private int[][] prev = new int[0][];
+    private int[][] next = new int[0][];
     private long[][] lineSku = new long[0][];
     private int[][] lineWarehouse = new int[0][];
     private long[][] lineQuantity = new long[0][];
     private final RecordLines recordLines = new RecordLines();
+    /** The first free run of each length, linked through the runs' first warehouse cells; {@link #NONE} if none. */
+    private final int[] freeRuns = new int[Byte.MAX_VALUE + 1];
+    /** Bit {@code n} set: {@link #freeRuns}{@code [n]} holds a run (two words for lengths 0..127). */
+    private final long[] freeRunLengths = new long[2];
+    /** Rows ever used (the high-water mark); free rows below it are on {@link #freeRows}. */
     private int rows;
+    /** Pool lines ever used; free runs below it are on {@link #freeRuns}. */
     private int lines;
+    private int stored;
+    private int freeRows = NONE;
+    private int head = NONE;
+    private int tail = NONE;
 
     /** A book for about {@code expectedOrders} orders (it grows beyond), in chunks of 64 Ki rows. */
     OrderColumns(int expectedOrders) {
@@ -66,6 +99,7 @@ final class OrderColumns {
         this.chunkShift = chunkShift;
         this.chunkMask = (1 << chunkShift) - 1;
         rowOf = new OrderIndex(expectedOrders, segmentShift);
+        Arrays.fill(freeRuns, NONE);
         int presizedChunks = expectedOrders > (1 << chunkShift) ? (int) ((expectedOrders - 1L) >> chunkShift) + 1 : 0;
         for (int chunk = 0; chunk < presizedChunks; chunk++) {
             addRowChunk(chunk);
@@ -87,22 +121,32 @@ final class OrderColumns {
 
     /**
      * Stores an order from its fields, replacing the one with the same id: {@link #put(Order)} without the
-     * record. {@code orderLines} is read only during the call.
+     * record. {@code orderLines} is read only during the call. A new order is not in the order of last changes
+     * until {@link #touch}ed; a replaced one keeps its place.
      */
     void put(long id, long orderCustomer, OrderStatus orderStatus, OrderLines orderLines, long orderExpiresAt,
              long orderFingerprint) {
-        if (rows == Integer.MAX_VALUE - 1) {
-            throw new IllegalStateException("the order book is full at " + rows + " orders");
+        int candidate = freeRows != NONE ? freeRows : rows;
+        if (candidate == Integer.MAX_VALUE - 1) {
+            throw new IllegalStateException("the order book is full at " + stored + " orders");
         }
-        int existing = rowOf.putIfAbsent(id, rows);
+        int existing = rowOf.putIfAbsent(id, candidate);
         int row;
         if (existing == OrderIndex.NO_ROW) {
-            row = newRow();
-            orderId[row >>> chunkShift][row & chunkMask] = id;
+            row = takeRow();
+            int chunk = row >>> chunkShift;
+            int at = row & chunkMask;
+            orderId[chunk][at] = id;
+            prev[chunk][at] = UNLISTED;
+            next[chunk][at] = NONE;
+            changedAt[chunk][at] = 0;
+            lineCount[chunk][at] = 0;
             writeLines(row, orderLines);
+            stored++;
         } else {
             row = existing;
             if (!sameLines(row, orderLines)) {
+                freeLines(row);
                 writeLines(row, orderLines);
             }
         }
@@ -128,16 +172,121 @@ final class OrderColumns {
         return true;
     }
 
-    /** Visits every order, in the order they were first stored. */
+    /**
+     * Records that the order changed at {@code time}: it moves to the tail of the order of last changes.
+     *
+     * @return whether an order with that id was stored
+     */
+    boolean touch(long id, long time) {
+        int row = rowOf.get(id);
+        if (row == OrderIndex.NO_ROW) {
+            return false;
+        }
+        unlink(row);
+        int chunk = row >>> chunkShift;
+        int at = row & chunkMask;
+        changedAt[chunk][at] = time;
+        prev[chunk][at] = tail;
+        next[chunk][at] = NONE;
+        if (tail == NONE) {
+            head = row;
+        } else {
+            next[tail >>> chunkShift][tail & chunkMask] = row;
+        }
+        tail = row;
+        return true;
+    }
+
+    /**
+     * Forgets the order: its id leaves the index, its row and its lines go on the free lists for new orders.
+     *
+     * @return whether an order with that id was stored
+     */
+    boolean remove(long id) {
+        int row = rowOf.remove(id);
+        if (row == OrderIndex.NO_ROW) {
+            return false;
+        }
+        unlink(row);
+        freeLines(row);
+        int chunk = row >>> chunkShift;
+        int at = row & chunkMask;
+        status[chunk][at] = FREE;
+        next[chunk][at] = freeRows;
+        freeRows = row;
+        stored--;
+        return true;
+    }
+
+    /** Visits the orders in the order of their last changes, oldest first, until the visitor says stop. */
+    void forEachByLastChange(InventoryState.LastChangeVisitor visitor) {
+        for (int row = head; row != NONE; row = next[row >>> chunkShift][row & chunkMask]) {
+            int chunk = row >>> chunkShift;
+            int at = row & chunkMask;
+            if (!visitor.onOrder(orderId[chunk][at], changedAt[chunk][at])) {
+                return;
+            }
+        }
+    }
+
+    /** Visits every order, in the order of their rows. */
     void forEach(Consumer<Order> visitor) {
         for (int row = 0; row < rows; row++) {
-            visitor.accept(build(row));
+            if (status[row >>> chunkShift][row & chunkMask] != FREE) {
+                visitor.accept(build(row));
+            }
         }
     }
 
     /** How many orders are stored. */
     int size() {
+        return stored;
+    }
+
+    /** How many rows were ever used: the most orders held at once. */
+    int rowsUsed() {
         return rows;
+    }
+
+    /** How many pool lines were ever used. */
+    int linesUsed() {
+        return lines;
+    }
+
+    /** How many row chunks are allocated. */
+    int rowChunks() {
+        int count = 0;
+        while (count < orderId.length && orderId[count] != null) {
+            count++;
+        }
+        return count;
+    }
+
+    /** How many segments the id index holds. */
+    int indexSegments() {
+        return rowOf.segments();
+    }
+
+    private void unlink(int row) {
+        int chunk = row >>> chunkShift;
+        int at = row & chunkMask;
+        int before = prev[chunk][at];
+        if (before == UNLISTED) {
+            return;
+        }
+        int after = next[chunk][at];
+        if (before == NONE) {
+            head = after;
+        } else {
+            next[before >>> chunkShift][before & chunkMask] = after;
+        }
+        if (after == NONE) {
+            tail = before;
+        } else {
+            prev[after >>> chunkShift][after & chunkMask] = before;
+        }
+        prev[chunk][at] = UNLISTED;
+        next[chunk][at] = NONE;
     }
 
     private Order build(int row) {
@@ -165,7 +314,13 @@ final class OrderColumns {
         return new Line(lineSku[chunk][at], lineWarehouse[chunk][at], lineQuantity[chunk][at]);
     }
 
-    private int newRow() {
+    /** A free row if there is one, else the next new row (allocating its chunk when it starts one). */
+    private int takeRow() {
+        if (freeRows != NONE) {
+            int row = freeRows;
+            freeRows = next[row >>> chunkShift][row & chunkMask];
+            return row;
+        }
         int chunk = rows >>> chunkShift;
         if (chunk == orderId.length || orderId[chunk] == null) {
             addRowChunk(chunk);
@@ -181,17 +336,23 @@ final class OrderColumns {
             customer = Arrays.copyOf(customer, references);
             expiresAt = Arrays.copyOf(expiresAt, references);
             fingerprint = Arrays.copyOf(fingerprint, references);
+            changedAt = Arrays.copyOf(changedAt, references);
             status = Arrays.copyOf(status, references);
             firstLine = Arrays.copyOf(firstLine, references);
             lineCount = Arrays.copyOf(lineCount, references);
+            prev = Arrays.copyOf(prev, references);
+            next = Arrays.copyOf(next, references);
         }
         orderId[chunk] = new long[size];
         customer[chunk] = new long[size];
         expiresAt[chunk] = new long[size];
         fingerprint[chunk] = new long[size];
+        changedAt[chunk] = new long[size];
         status[chunk] = new byte[size];
         firstLine[chunk] = new int[size];
         lineCount[chunk] = new byte[size];
+        prev[chunk] = new int[size];
+        next[chunk] = new int[size];
     }
 
     private void addLineChunk(int chunk) {
@@ -215,23 +376,87 @@ final class OrderColumns {
             throw new IllegalArgumentException("order " + orderId[chunk][at] + " has " + count
                     + " lines; the store holds at most " + Byte.MAX_VALUE);
         }
-        if (lines > Integer.MAX_VALUE - 1 - count) {
-            throw new IllegalStateException("the order book's line pool is full at " + lines + " lines");
-        }
+        int first = takeRun(count);
         for (int i = 0; i < count; i++) {
-            int index = lines + i;
+            int index = first + i;
             int lineChunk = index >>> chunkShift;
-            if (lineChunk == lineSku.length || lineSku[lineChunk] == null) {
-                addLineChunk(lineChunk);
-            }
             int lineAt = index & chunkMask;
             lineSku[lineChunk][lineAt] = orderLines.sku(i);
             lineWarehouse[lineChunk][lineAt] = orderLines.warehouse(i);
             lineQuantity[lineChunk][lineAt] = orderLines.quantity(i);
         }
-        firstLine[chunk][at] = lines;
+        firstLine[chunk][at] = first;
         lineCount[chunk][at] = (byte) count;
+    }
+
+    /**
+     * The first line of a run of {@code count} pool lines for a new order: a free run of that length, else the
+     * shortest longer free run (its tail goes back as a shorter free run), else new lines at the pool's end.
+     */
+    private int takeRun(int count) {
+        if (count == 0) {
+            return 0;
+        }
+        int length = shortestFreeRunFrom(count);
+        if (length > 0) {
+            int first = popRun(length);
+            if (length > count) {
+                pushRun(first + count, length - count);
+            }
+            return first;
+        }
+        if (lines > Integer.MAX_VALUE - 1 - count) {
+            throw new IllegalStateException("the order book's line pool is full at " + lines + " lines");
+        }
+        int first = lines;
+        for (int index = first; index < first + count; index++) {
+            int lineChunk = index >>> chunkShift;
+            if (lineChunk == lineSku.length || lineSku[lineChunk] == null) {
+                addLineChunk(lineChunk);
+            }
+        }
         lines += count;
+        return first;
+    }
+
+    /** The shortest length {@code >= count} that has a free run, or {@code 0} when none has. */
+    private int shortestFreeRunFrom(int count) {
+        for (int word = count >>> 6; word < freeRunLengths.length; word++) {
+            long bits = freeRunLengths[word];
+            if (word == count >>> 6) {
+                bits &= -1L << (count & 63);
+            }
+            if (bits != 0) {
+                return word << 6 | Long.numberOfTrailingZeros(bits);
+            }
+        }
+        return 0;
+    }
+
+    private int popRun(int length) {
+        int first = freeRuns[length];
+        int following = lineWarehouse[first >>> chunkShift][first & chunkMask];
+        freeRuns[length] = following;
+        if (following == NONE) {
+            freeRunLengths[length >>> 6] &= ~(1L << (length & 63));
+        }
+        return first;
+    }
+
+    private void pushRun(int first, int length) {
+        lineWarehouse[first >>> chunkShift][first & chunkMask] = freeRuns[length];
+        freeRuns[length] = first;
+        freeRunLengths[length >>> 6] |= 1L << (length & 63);
+    }
+
+    private void freeLines(int row) {
+        int chunk = row >>> chunkShift;
+        int at = row & chunkMask;
+        int count = lineCount[chunk][at];
+        if (count > 0) {
+            pushRun(firstLine[chunk][at], count);
+        }
+        lineCount[chunk][at] = 0;
     }
 
     private boolean sameLines(int row, OrderLines orderLines) {
@@ -253,7 +478,7 @@ final class OrderColumns {
         return true;
     }
 
-    /** The next length of an array of chunk references: doubled, at least 4 (a 64 Ki-row chunk is 2.5 MiB). */
+    /** The next length of an array of chunk references: doubled, at least 4 (a 64 Ki-row chunk is 3.5 MiB). */
     private static int grownCapacity(int current) {
         return Math.max(4, current * 2);
     }

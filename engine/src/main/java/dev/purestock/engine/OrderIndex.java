@@ -15,7 +15,16 @@ package dev.purestock.engine;
  * about 33 bytes per order in all.
  *
  * <p>A capacity hint creates enough segments up front that the expected number of orders never splits one,
- * so a sized index allocates nothing while it fills. Not thread-safe: the decision thread owns it.
+ * so a sized index allocates nothing while it fills.
+ *
+ * <p>{@link #remove} deletes by backward shift: the entries after the removed one in its probe run move back
+ * into the gap wherever their own probe allows it, so no tombstone is left and a lookup still stops at the
+ * first empty slot. Segments never merge, and a segment splits only when its own live entries reach the split
+ * load: an index that churns (ids added and removed at the same rate) keeps the segments its largest size
+ * needed and allocates nothing, except that a segment which sat close to its split load may still split once
+ * as new ids land unevenly (likely only with tiny segments; a segment of 8,192 slots varies by about 1 % of its
+ * load). An index sized for its live ids (a capacity hint) starts at half load and never splits under churn.
+ * Not thread-safe: the decision thread owns it.
  */
 final class OrderIndex {
     /** What {@link #get} and {@link #putIfAbsent} answer for an id with no row. */
@@ -101,6 +110,40 @@ final class OrderIndex {
             }
             split(segment);
         }
+    }
+
+    /**
+     * Removes {@code orderId}.
+     *
+     * @return the row it had, or {@link #NO_ROW} when it had none
+     */
+    int remove(long orderId) {
+        long hash = mix(orderId);
+        Segment segment = directory[directoryIndex(hash, globalDepth)];
+        long[] entries = segment.entries;
+        int mask = segmentSlots - 1;
+        int slot = (int) hash & mask;
+        while (entries[2 * slot] != orderId || entries[2 * slot + 1] == 0) {
+            if (entries[2 * slot + 1] == 0) {
+                return NO_ROW;
+            }
+            slot = (slot + 1) & mask;
+        }
+        int row = (int) entries[2 * slot + 1] - 1;
+        int gap = slot;
+        for (int next = (gap + 1) & mask; entries[2 * next + 1] != 0; next = (next + 1) & mask) {
+            int home = (int) mix(entries[2 * next]) & mask;
+            if (((next - home) & mask) >= ((next - gap) & mask)) {
+                entries[2 * gap] = entries[2 * next];
+                entries[2 * gap + 1] = entries[2 * next + 1];
+                gap = next;
+            }
+        }
+        entries[2 * gap] = 0;
+        entries[2 * gap + 1] = 0;
+        segment.size--;
+        size--;
+        return row;
     }
 
     /** How many ids have a row. */

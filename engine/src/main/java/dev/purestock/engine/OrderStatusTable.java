@@ -11,41 +11,67 @@ import java.util.Arrays;
  *
  * <p><b>Layout.</b> Extendible hashing, as in {@link OrderIndex}: the top bits of an id's hash pick a
  * directory entry naming a segment, an open-addressing table of fixed size probed linearly from the hash's
- * low bits. Code {@code 0} marks an empty slot, so valid codes are {@code 1..127}. Nothing is ever removed.
+ * low bits. Code {@code 0} marks an empty slot and code {@code -1} a tombstone (a removed entry), so valid
+ * codes are {@code 1..127}.
  *
- * <p><b>Why readers are safe.</b> The writer changes the table in only three ways.
+ * <p><b>Removal.</b> A forgotten order's slot becomes a tombstone: its code is set to {@code -1} and nothing
+ * moves, because moving entries back (as {@link OrderIndex} does) would let a reader probing past the gap
+ * miss an entry that moved behind it. Probes go on past tombstones; an insert takes the first tombstone on its
+ * probe, so a table whose orders are added and removed at the same rate reuses its slots. When a segment's
+ * entries and tombstones together reach {@link #SPLIT_LOAD} of its slots it is rebuilt: split in two when its
+ * live entries alone fill most of that (at least {@link #SPLIT_LIVE_SHARE} of it), otherwise compacted in
+ * place without its tombstones, which allocates nothing. So the table grows only when its live entries do.
+ *
+ * <p><b>Why readers are safe.</b> The writer changes the table in only these ways.
  * <ol>
- *   <li><i>Insert</i> into an empty slot: the key is written plainly, then the code with a release store.
- *       A reader loads a slot's code with an acquire load and reads the key only when the code is non-zero,
- *       so it sees either an empty slot (the order is not there yet) or the whole entry. Inserting never
- *       moves another entry, so a probe in progress is never led astray.</li>
+ *   <li><i>Insert</i> into an empty slot or a tombstone: the key is written with a release store, then the
+ *       code with a release store. A reader loads a slot's code with an acquire load and, when it is a status
+ *       code, the key with an acquire load and then the code again; it takes the code only when both loads
+ *       agree. So it never pairs the key of a new entry with the code of the slot's former, removed entry:
+ *       having seen the new key, its second load sees at least the tombstone written before that key.
+ *       Inserting never moves another entry, so a probe in progress is never led astray.</li>
  *   <li><i>Update</i> of a stored order's code: one release store to that byte. A byte is never torn, and
  *       reads of one location never go back in time (coherence), so a reader sees codes in the order the
  *       writer wrote them.</li>
- *   <li><i>Split</i> of a full segment (the only time entries move): the writer fills a new segment with the
- *       entries whose next hash bit is 1 and publishes it in the directory with release stores (doubling the
- *       directory first, into a new array published through a volatile field, when needed); only then does it
- *       rebuild the old segment in place with the remaining entries, inside a seqlock: the segment's
- *       version is made odd before the rebuild and even after. A reader reads the version (acquire), probes,
- *       issues an acquire fence and reads the version again; if the version was odd or changed, or the
- *       segment no longer covers the id's hash prefix (it split after the reader found it in the directory),
- *       the reader starts again from the directory, which by then names the new segment. A moved entry is
- *       therefore always found in one of the two segments, with a code it had at the time.</li>
+ *   <li><i>Removal</i>: one release store of the tombstone code. An order that stays stored never has its
+ *       slot taken or moved by a removal, and no empty slot ever appears inside a probe run, so a reader
+ *       looking for a stored order always reaches it.</li>
+ *   <li><i>Rebuild</i> of a full segment (the only time entries move). To split, the writer fills a new
+ *       segment with the live entries whose next hash bit is 1 and publishes it in the directory with release
+ *       stores (doubling the directory first, into a new array published through a volatile field, when
+ *       needed); then, for a split as for a compaction, it rebuilds the old segment in place with the
+ *       remaining live entries, inside a seqlock: the segment's version is made odd before the rebuild and
+ *       even after. A reader reads the version (acquire), probes, issues an acquire fence and reads the version
+ *       again; if the version was odd or changed, or the segment no longer covers the id's hash prefix (it
+ *       split after the reader found it in the directory), the reader starts again from the directory, which
+ *       by then names the new segment. A moved entry is therefore always found, with a code it had at the
+ *       time.</li>
  * </ol>
- * Readers allocate nothing and take no lock; they only retry while a split of the very segment they probe
- * is in progress, which rewrites one segment (8,192 slots by default) and never the whole table.
+ * Readers allocate nothing and take no lock; they only retry while a rebuild of the very segment they probe
+ * is in progress, which rewrites one segment (8,192 slots by default) and never the whole table. A reader
+ * asking for an order being removed at that moment gets its last status or "absent", either of which is
+ * true of some moment of the call.
  */
 final class OrderStatusTable {
-    /** The code {@link #status} answers for an id that has none. */
+    /** The code {@link #status} answers for an id that has none; also the code of an empty slot. */
     static final byte ABSENT = 0;
+    /** The code of a removed entry's slot. */
+    private static final byte TOMBSTONE = -1;
+    /**
+     * The share of a segment's rebuild threshold that its live entries must fill for it to split rather than
+     * be compacted in place: compacting then frees room for at least the other 15 % of inserts.
+     */
+    static final float SPLIT_LIVE_SHARE = 0.85f;
     /** Slots per segment, as a power of two: 8,192 slots, 72 KiB. */
     static final int DEFAULT_SEGMENT_SHIFT = 13;
     private static final float SPLIT_LOAD = OrderIndex.SPLIT_LOAD;
     private static final VarHandle CODE = MethodHandles.arrayElementVarHandle(byte[].class);
+    private static final VarHandle KEY = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle ENTRY = MethodHandles.arrayElementVarHandle(Segment[].class);
 
     private final int segmentSlots;
     private final int splitAt;
+    private final int splitLive;
     private final long[] scratchKeys;
     private final byte[] scratchCodes;
     private volatile Segment[] directory;
@@ -63,6 +89,7 @@ final class OrderStatusTable {
         }
         segmentSlots = 1 << segmentShift;
         splitAt = (int) (segmentSlots * SPLIT_LOAD);
+        splitLive = (int) (splitAt * SPLIT_LIVE_SHARE);
         scratchKeys = new long[segmentSlots];
         scratchCodes = new byte[segmentSlots];
         globalDepth = OrderIndex.depthFor(expectedOrders, segmentSlots);
@@ -86,19 +113,21 @@ final class OrderStatusTable {
                 int segmentDepth = segment.depth;
                 int prefix = segment.prefix;
                 byte found = ABSENT;
+                boolean torn = false;
                 int slot = (int) hash & mask;
                 for (int probes = 0; probes < segmentSlots; probes++, slot = (slot + 1) & mask) {
                     byte code = (byte) CODE.getAcquire(segment.codes, slot);
                     if (code == ABSENT) {
                         break;
                     }
-                    if (segment.keys[slot] == orderId) {
+                    if (code != TOMBSTONE && (long) KEY.getAcquire(segment.keys, slot) == orderId) {
+                        torn = (byte) CODE.getAcquire(segment.codes, slot) != code;
                         found = code;
                         break;
                     }
                 }
                 VarHandle.acquireFence();
-                if (segment.version == version && OrderIndex.directoryIndex(hash, segmentDepth) == prefix) {
+                if (!torn && segment.version == version && OrderIndex.directoryIndex(hash, segmentDepth) == prefix) {
                     return found;
                 }
             }
@@ -120,20 +149,68 @@ final class OrderStatusTable {
         while (true) {
             Segment segment = directory[OrderIndex.directoryIndex(hash, globalDepth)];
             int slot = (int) hash & mask;
+            int tombstone = -1;
             for (; segment.codes[slot] != ABSENT; slot = (slot + 1) & mask) {
-                if (segment.keys[slot] == orderId) {
+                if (segment.codes[slot] == TOMBSTONE) {
+                    if (tombstone < 0) {
+                        tombstone = slot;
+                    }
+                } else if (segment.keys[slot] == orderId) {
                     CODE.setRelease(segment.codes, slot, code);
                     return;
                 }
             }
-            if (segment.size < splitAt) {
-                segment.keys[slot] = orderId;
+            if (tombstone >= 0) {
+                KEY.setRelease(segment.keys, tombstone, orderId);
+                CODE.setRelease(segment.codes, tombstone, code);
+                segment.tombstones--;
+                segment.size++;
+                return;
+            }
+            if (segment.size + segment.tombstones < splitAt) {
+                KEY.setRelease(segment.keys, slot, orderId);
                 CODE.setRelease(segment.codes, slot, code);
                 segment.size++;
                 return;
             }
-            split(segment);
+            if (segment.size >= splitLive) {
+                split(segment);
+            } else {
+                compact(segment);
+            }
         }
+    }
+
+    /**
+     * Removes {@code orderId}, leaving a tombstone in its slot. Only the table's writer thread may call this.
+     *
+     * @return whether it was stored
+     */
+    boolean remove(long orderId) {
+        long hash = OrderIndex.mix(orderId);
+        int mask = segmentSlots - 1;
+        Segment segment = directory[OrderIndex.directoryIndex(hash, globalDepth)];
+        for (int slot = (int) hash & mask; segment.codes[slot] != ABSENT; slot = (slot + 1) & mask) {
+            if (segment.codes[slot] != TOMBSTONE && segment.keys[slot] == orderId) {
+                CODE.setRelease(segment.codes, slot, TOMBSTONE);
+                segment.size--;
+                segment.tombstones++;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** How many segments the table holds, for tests of its growth. */
+    int segments() {
+        Segment[] current = directory;
+        int count = 0;
+        for (int i = 0; i < current.length; i++) {
+            if (i == 0 || current[i] != current[i - 1]) {
+                count++;
+            }
+        }
+        return count;
     }
 
     private void split(Segment segment) {
@@ -156,7 +233,7 @@ final class OrderStatusTable {
         int kept = 0;
         for (int slot = 0; slot < segmentSlots; slot++) {
             byte code = segment.codes[slot];
-            if (code != ABSENT) {
+            if (code > ABSENT) {
                 long key = segment.keys[slot];
                 long hash = OrderIndex.mix(key);
                 if (OrderIndex.splitBit(hash, oldDepth) == 1) {
@@ -173,13 +250,35 @@ final class OrderStatusTable {
         for (int i = first + span / 2; i < first + span; i++) {
             ENTRY.setRelease(current, i, upper);
         }
+        rebuild(segment, kept, oldDepth + 1, segment.prefix << 1);
+    }
 
+    /** Rebuilds a segment in place with its live entries only: its tombstones go, nothing is allocated. */
+    private void compact(Segment segment) {
+        int kept = 0;
+        for (int slot = 0; slot < segmentSlots; slot++) {
+            byte code = segment.codes[slot];
+            if (code > ABSENT) {
+                scratchKeys[kept] = segment.keys[slot];
+                scratchCodes[kept] = code;
+                kept++;
+            }
+        }
+        rebuild(segment, kept, segment.depth, segment.prefix);
+    }
+
+    /**
+     * Refills {@code segment} with the first {@code kept} scratch entries, as the segment of {@code depth} and
+     * {@code prefix}, inside its seqlock: readers that overlap start again.
+     */
+    private void rebuild(Segment segment, int kept, int depth, int prefix) {
         segment.version++;
         VarHandle.releaseFence();
         Arrays.fill(segment.codes, ABSENT);
         segment.size = 0;
-        segment.depth = oldDepth + 1;
-        segment.prefix = segment.prefix << 1;
+        segment.tombstones = 0;
+        segment.depth = depth;
+        segment.prefix = prefix;
         for (int i = 0; i < kept; i++) {
             long hash = OrderIndex.mix(scratchKeys[i]);
             segment.insertFresh(scratchKeys[i], scratchCodes[i], (int) hash & (segmentSlots - 1));
@@ -189,7 +288,8 @@ final class OrderStatusTable {
 
     /**
      * One open-addressing segment. {@code depth} and {@code prefix} say which hashes it holds: those whose
-     * top {@code depth} bits are {@code prefix}. {@code version} is the seqlock of a split.
+     * top {@code depth} bits are {@code prefix}. {@code version} is the seqlock of a rebuild. {@code size}
+     * counts live entries, {@code tombstones} removed ones.
      */
     private static final class Segment {
         final long[] keys;
@@ -198,6 +298,7 @@ final class OrderStatusTable {
         int depth;
         int prefix;
         int size;
+        int tombstones;
 
         Segment(int slots, int depth, int prefix) {
             keys = new long[slots];

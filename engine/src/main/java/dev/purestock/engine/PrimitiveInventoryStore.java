@@ -20,13 +20,14 @@ import java.util.function.Consumer;
  * and a customer's count is {@code customer << 32 | sku}, which is lossless because
  * {@link dev.purestock.domain.Limits} bounds skus and customers to 32 bits and warehouses to 16 bits.
  * Orders live in primitive columns grown in chunks ({@link OrderColumns}), so a stored order is no object
- * the garbage collector has to trace, and the book grows without copying what it holds. The three-figure
- * constructor sizes every map for the expected state, so a sale within those figures never resizes a
- * table on the decision thread. The due-reservation index is a {@link TreeSet} ordered by expiry and
- * then order id; only reservations touch it.
+ * the garbage collector has to trace, and the book grows without copying what it holds. A forgotten order's
+ * row, lines and index slot are reused by the next orders, so a book whose orders are created and forgotten
+ * at the same rate allocates nothing. The order of last changes, which says what is forgotten next, is a
+ * list threaded through the order rows. A {@link StoreCapacity} sizes every map for the expected state, so a
+ * sale within those figures never resizes a table on the decision thread. The due-reservation index is a
+ * {@link TreeSet} ordered by expiry and then order id; only reservations touch it.
  */
 public final class PrimitiveInventoryStore implements InventoryStore {
-    private static final int DEFAULT_CAPACITY = 1024;
     private static final float LOAD_FACTOR = 0.65f;
 
     private final Long2ObjectHashMap<Product> products;
@@ -36,9 +37,9 @@ public final class PrimitiveInventoryStore implements InventoryStore {
     private final Long2LongHashMap movements;
     private final TreeSet<Due> due = new TreeSet<>();
 
-    /** An empty store with a small initial capacity. */
+    /** An empty store with a small initial capacity ({@link StoreCapacity#DEFAULT}). */
     public PrimitiveInventoryStore() {
-        this(DEFAULT_CAPACITY);
+        this(StoreCapacity.DEFAULT);
     }
 
     /**
@@ -50,11 +51,17 @@ public final class PrimitiveInventoryStore implements InventoryStore {
         this(expectedEntries, expectedEntries, expectedEntries);
     }
 
+    /** An empty store sized for {@code capacity} (see {@link StoreCapacity}); it grows beyond. */
+    public PrimitiveInventoryStore(StoreCapacity capacity) {
+        this(capacity.positions(), capacity.orders(), capacity.customerCounts());
+    }
+
     /**
      * An empty store sized so that the expected state fits without any table resizing or any order-book
      * growth while it fills: {@code expectedPositions} stock positions (sku and warehouse pairs; products
-     * and stock movements are sized to the same number), {@code expectedOrders} orders and reservations,
-     * and {@code expectedCustomerCounts} non-zero counts of a customer's units of a sku. Beyond these
+     * and stock movements are sized to the same number), {@code expectedOrders} orders and reservations
+     * remembered at once (within the retention window), and {@code expectedCustomerCounts} non-zero counts of
+     * a customer's units of a sku. Beyond these
      * figures everything still grows: the order book by chunks and index segments, the other maps by
      * doubling.
      *
@@ -133,6 +140,11 @@ public final class PrimitiveInventoryStore implements InventoryStore {
     }
 
     @Override
+    public void forEachByLastChange(LastChangeVisitor visitor) {
+        orders.forEachByLastChange(visitor);
+    }
+
+    @Override
     public void putProduct(Product product) {
         products.put(product.sku(), product);
     }
@@ -172,6 +184,25 @@ public final class PrimitiveInventoryStore implements InventoryStore {
         if (!orders.putStatus(orderId, status)) {
             throw new IllegalStateException("order " + orderId + " is not stored; its status cannot become " + status);
         }
+    }
+
+    @Override
+    public void putLastChange(long orderId, long changedAt) {
+        if (!orders.touch(orderId, changedAt)) {
+            throw new IllegalStateException("order " + orderId + " is not stored; its last change cannot be recorded");
+        }
+    }
+
+    @Override
+    public void forgetOrder(long orderId) {
+        if (!orders.remove(orderId)) {
+            throw new IllegalStateException("order " + orderId + " is not stored; it cannot be forgotten");
+        }
+    }
+
+    /** The order book, for tests of its growth. */
+    OrderColumns orderBook() {
+        return orders;
     }
 
     @Override

@@ -71,9 +71,10 @@ import java.util.function.LongSupplier;
  * {@link IllegalStateException} (through the future or {@link OutcomeCallback#onFailure}) instead of waiting
  * forever, and {@link #close()} throws; a submission that finds room goes through as usual.
  *
- * <p>Reservation expiry: unless turned off ({@link Builder#expireReservationsEvery}), a timer offers an
- * {@link Command.ExpireReservations} every second to each shard holding a live reservation; it is sequenced
- * and journaled like any command.
+ * <p>Reservation expiry and order retention: unless turned off ({@link Builder#expireReservationsEvery}), a
+ * timer offers an {@link Command.ExpireReservations} every second to each shard holding a live reservation or
+ * an order that may be forgotten; it carries the retention window ({@link Builder#retainOrdersFor}, default
+ * 24 hours) and is sequenced and journaled like any command.
  *
  * <p>Failures: a {@code decide} that throws rejects that command with {@link Reason#INTERNAL_ERROR}. If
  * applying events or a durability stage fails, the engine stops taking commands: every caller from the
@@ -85,19 +86,8 @@ import java.util.function.LongSupplier;
  */
 public final class PurestockEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PurestockEngine.class);
-    private static final Command EXPIRE_RESERVATIONS = new Command.ExpireReservations();
     /** What {@link #claim} returns when it got no slot (ring sequences start at 0). */
     private static final long NO_SLOT = -1;
-    /** Answers of the timer's expiries go nowhere: consumers see them, and a stop is in {@link #failure()}. */
-    private static final OutcomeViewCallback NO_ANSWER = new OutcomeViewCallback() {
-        @Override
-        public void onOutcome(OutcomeView outcome) {
-        }
-
-        @Override
-        public void onFailure(Throwable cause) {
-        }
-    };
 
     private final Shard[] shards;
     private final boolean[] snapshotWriters;
@@ -110,11 +100,15 @@ public final class PurestockEngine implements AutoCloseable {
     private final int ringSize;
     private final Object closeLock = new Object();
     private final ExpiryTimer expiry;
+    private final Command.ExpireReservations timeCommand;
+    private final ExpiryTimer.Answer[] tickAnswers;
     private boolean closed;
 
     private PurestockEngine(Builder builder) {
         this.clock = builder.clock;
         this.ringSize = builder.ringSize;
+        this.timeCommand = new Command.ExpireReservations(builder.retainOrdersForMillis());
+        this.tickAnswers = ExpiryTimer.answers(builder.shards);
         this.readModel = new ReadModel(builder.shards);
         this.router = new ShardRouter(builder.shards, readModel);
         this.shards = new Shard[builder.shards];
@@ -146,25 +140,42 @@ public final class PurestockEngine implements AutoCloseable {
         expiry = ExpiryTimer.start(builder.expireReservationsEvery, this::expireReservations);
     }
 
+    /** A regular run of the expiry timer, as {@link #expireReservations(boolean)} with {@code true}. */
+    boolean expireReservations() {
+        return expireReservations(true);
+    }
+
     /**
-     * One tick of the expiry timer: offers an {@code ExpireReservations} to each shard that holds a live
-     * reservation as far as its read model knows (a shard with none would journal a record that expires
-     * nothing). Never waits: a full ring skips the tick for that shard.
+     * One run of the expiry timer: offers the time command ({@code ExpireReservations} with the retention
+     * window) to each shard whose last one left a backlog, and on a regular run also to each shard that holds a
+     * live reservation or an order that may be forgotten, as far as its read model knows (a shard with neither
+     * would journal a record that does nothing). A shard whose last time command is unanswered gets none.
+     * Never waits: a full ring skips the run for that shard.
+     *
+     * @return whether a shard has a backlog or an unanswered time command, so that the timer runs again soon
      */
-    void expireReservations() {
+    boolean expireReservations(boolean regular) {
+        boolean soon = false;
         for (int i = 0; i < shards.length; i++) {
-            if (readModel.liveReservations(i) == 0) {
-                continue;
+            ExpiryTimer.Answer answer = tickAnswers[i];
+            boolean due = answer.full() || regular
+                    && (readModel.liveReservations(i) > 0 || readModel.forgettableOrders(i) > 0);
+            if (due && answer.trySend()) {
+                if (!intake.enter()) {
+                    answer.notSent();
+                    return false;
+                }
+                try {
+                    if (!publish(shards[i].ring(), timeCommand, answer, null, false)) {
+                        answer.notSent();
+                    }
+                } finally {
+                    intake.exit();
+                }
             }
-            if (!intake.enter()) {
-                return;
-            }
-            try {
-                publish(shards[i].ring(), EXPIRE_RESERVATIONS, NO_ANSWER, null, false);
-            } finally {
-                intake.exit();
-            }
+            soon |= answer.backlog();
         }
+        return soon;
     }
 
     private void checkBelongs(int shard, ShardState initial) {
@@ -877,6 +888,8 @@ public final class PurestockEngine implements AutoCloseable {
     public static final class Builder {
         /** The default period of {@link #expireReservationsEvery}: one second. */
         public static final Duration DEFAULT_EXPIRE_RESERVATIONS_EVERY = Duration.ofSeconds(1);
+        /** The default of {@link #retainOrdersFor}: 24 hours ({@link Limits#DEFAULT_RETAIN_ORDERS_FOR}). */
+        public static final Duration DEFAULT_RETAIN_ORDERS_FOR = Duration.ofMillis(Limits.DEFAULT_RETAIN_ORDERS_FOR);
 
         private int ringSize = 1024;
         private WaitStrategyKind waitStrategy = WaitStrategyKind.BLOCKING;
@@ -891,6 +904,7 @@ public final class PurestockEngine implements AutoCloseable {
         private LongSupplier clock = System::currentTimeMillis;
         private Duration expireReservationsEvery = DEFAULT_EXPIRE_RESERVATIONS_EVERY;
         private String storageReserved;
+        private Duration retainOrdersFor = DEFAULT_RETAIN_ORDERS_FOR;
 
         private Builder() {
         }
@@ -1002,13 +1016,16 @@ public final class PurestockEngine implements AutoCloseable {
         }
 
         /**
-         * How often the engine expires reservations (default {@link #DEFAULT_EXPIRE_RESERVATIONS_EVERY}, one
-         * second); {@link Duration#ZERO} turns it off. Every period a daemon thread,
-         * {@code purestock-expire-reservations}, offers an {@link Command.ExpireReservations} to each shard that
-         * holds a live reservation, with {@link #trySubmit} semantics: it never waits, and a full ring skips
-         * that shard's tick. The command is sequenced, stamped with {@link #clock} and journaled like any other,
-         * and consumers see it; a shard without live reservations is not sent one. A reservation's units thus
-         * return to stock at most about one period (plus the time to sequence the command) after it expires.
+         * How often the engine expires reservations and forgets orders (default
+         * {@link #DEFAULT_EXPIRE_RESERVATIONS_EVERY}, one second); {@link Duration#ZERO} turns it off. Every
+         * period a daemon thread, {@code purestock-expire-reservations}, offers an
+         * {@link Command.ExpireReservations} carrying {@link #retainOrdersFor} to each shard that holds a live
+         * reservation or an order it may forget, with {@link #trySubmit} semantics: it never waits, and a full
+         * ring skips that shard's tick. The command is sequenced, stamped with {@link #clock} and journaled like
+         * any other, and consumers see it; a shard with neither is not sent one. A shard whose last one forgot
+         * {@link Limits#MAX_FORGOTTEN_PER_COMMAND} orders gets the next within about a millisecond. A
+         * reservation's units thus return to stock at most about one period (plus the time to sequence the
+         * command) after it expires.
          */
         public Builder expireReservationsEvery(Duration period) {
             Objects.requireNonNull(period, "expireReservationsEvery");
@@ -1037,6 +1054,35 @@ public final class PurestockEngine implements AutoCloseable {
         private void checkNotReserved(String setting) {
             if (storageReserved != null) {
                 throw new IllegalArgumentException(setting + " cannot be set here: " + storageReserved);
+            }
+        }
+
+        /**
+         * How long after its last change (accepted, cancelled, confirmed, released, expired) an order or
+         * reservation is remembered (default {@link #DEFAULT_RETAIN_ORDERS_FOR}, 24 hours; at least one
+         * millisecond, the clock's unit; a window beyond about 292 million years is taken as
+         * {@link Long#MAX_VALUE} milliseconds, which never forgets). A live reservation is never forgotten.
+         * After the window, the next time command the timer sends (see {@link #expireReservationsEvery})
+         * forgets it: a cancel, confirm or release of it is then {@code UNKNOWN_ORDER}, and a repeat of the
+         * command that created it is decided afresh as a new order, so retries must arrive within the window.
+         * The window travels in every time command, so the journal records it and a replay decides the same.
+         * Memory for orders stays bounded by the order rate times the window.
+         */
+        public Builder retainOrdersFor(Duration window) {
+            Objects.requireNonNull(window, "retainOrdersFor");
+            if (window.compareTo(Duration.ofMillis(1)) < 0) {
+                throw new IllegalArgumentException("retainOrdersFor must be at least one millisecond, the unit of the "
+                        + "engine's clock, was " + window);
+            }
+            this.retainOrdersFor = window;
+            return this;
+        }
+
+        private long retainOrdersForMillis() {
+            try {
+                return retainOrdersFor.toMillis();
+            } catch (ArithmeticException beyondLong) {
+                return Long.MAX_VALUE;
             }
         }
 

@@ -26,9 +26,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * in one {@link OrderStatusTable} per shard, written only by that shard's completion thread: a primitive
  * table of {@code long} ids and {@code byte} status codes that grows a segment at a time and that readers
  * probe without locks (its documentation says why a reader never sees a torn, misplaced or half-moved
- * entry). An accepted order costs about 19 bytes there and no object. A status query probes each shard's
- * table in shard order; order ids are unique across shards (see {@link ShardRouter}), except when two
- * commands with one new id race to different shards, where the lowest shard's order is the one answered.
+ * entry). An accepted order costs about 19 bytes there and no object. A forgotten order (an
+ * {@link Event.OrderForgotten}) leaves its shard's table, whose slot the next orders reuse; a query for it
+ * answers {@code null}, as for an id never seen. A status query probes each shard's table in shard order;
+ * order ids are unique across shards (see {@link ShardRouter}), except when two commands with one new id race
+ * to different shards, where the lowest shard's order is the one answered.
  *
  * <p><b>How stale it may be.</b> The read model trails the decision state by the commands in flight
  * between stage 1 and stage 3 of the ring (at most the ring size), and reflects exactly the commands up
@@ -43,10 +45,12 @@ public final class ReadModel {
     private final OrderStatusTable[] orders;
     private final AtomicLongArray lastSequence;
     private final AtomicLongArray liveReservations;
+    private final AtomicLongArray forgettable;
 
     ReadModel(int shards) {
         lastSequence = new AtomicLongArray(shards);
         liveReservations = new AtomicLongArray(shards);
+        forgettable = new AtomicLongArray(shards);
         orders = new OrderStatusTable[shards];
         for (int shard = 0; shard < shards; shard++) {
             lastSequence.set(shard, -1);
@@ -71,7 +75,10 @@ public final class ReadModel {
         return cell == null ? InventoryState.NO_POSITION : cell.get();
     }
 
-    /** The status of the order as of the last answered command, or {@code null} when no order has that id. */
+    /**
+     * The status of the order as of the last answered command, or {@code null} when no order has that id (none
+     * was accepted, or it was forgotten).
+     */
     public OrderStatus orderStatus(long orderId) {
         for (OrderStatusTable shardOrders : orders) {
             byte code = shardOrders.status(orderId);
@@ -98,6 +105,15 @@ public final class ReadModel {
         return liveReservations.get(shard);
     }
 
+    /**
+     * How many orders of {@code shard} are remembered but not live reservations, as of its last answered
+     * command: the orders a time command may forget once their window has passed. The expiry timer keeps
+     * ticking a shard while it has any.
+     */
+    long forgettableOrders(int shard) {
+        return forgettable.get(shard);
+    }
+
     /** The shard that holds the order, or {@code -1} when no order has that id. */
     int orderShard(long orderId) {
         for (int shard = 0; shard < orders.length; shard++) {
@@ -119,6 +135,7 @@ public final class ReadModel {
         private final Long2ObjectHashMap<AtomicLong> cells = new Long2ObjectHashMap<>();
         private final EventSink applier = new Applier();
         private long live;
+        private long remembered;
 
         private Writer(int shard) {
             this.shard = shard;
@@ -131,9 +148,12 @@ public final class ReadModel {
                 status(order.orderId(), order.status());
                 if (order.status() == OrderStatus.RESERVED) {
                     live++;
+                } else {
+                    remembered++;
                 }
             });
             liveReservations.set(shard, live);
+            forgettable.set(shard, remembered);
             lastSequence.set(shard, lastSequenceIncluded);
         }
 
@@ -154,6 +174,11 @@ public final class ReadModel {
         private void countLive(int change) {
             live += change;
             liveReservations.lazySet(shard, live);
+        }
+
+        private void countRemembered(int change) {
+            remembered += change;
+            forgettable.lazySet(shard, remembered);
         }
 
         private void position(long sku, int warehouse, long available) {
@@ -193,6 +218,7 @@ public final class ReadModel {
             @Override
             public void purchaseAccepted(long orderId, long customer, long fingerprint) {
                 status(orderId, OrderStatus.PURCHASED);
+                countRemembered(1);
             }
 
             @Override
@@ -205,18 +231,21 @@ public final class ReadModel {
             public void reservationConfirmed(long orderId) {
                 status(orderId, OrderStatus.CONFIRMED);
                 countLive(-1);
+                countRemembered(1);
             }
 
             @Override
             public void reservationReleased(long orderId) {
                 status(orderId, OrderStatus.RELEASED);
                 countLive(-1);
+                countRemembered(1);
             }
 
             @Override
             public void reservationExpired(long orderId) {
                 status(orderId, OrderStatus.EXPIRED);
                 countLive(-1);
+                countRemembered(1);
             }
 
             @Override
@@ -227,6 +256,12 @@ public final class ReadModel {
             @Override
             public void lineChange(long sku, int warehouse, long quantity, long available, long customerUnits) {
                 position(sku, warehouse, available);
+            }
+
+            @Override
+            public void orderForgotten(long orderId) {
+                orders[shard].remove(orderId);
+                countRemembered(-1);
             }
 
             @Override

@@ -43,8 +43,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private final long snapshotEvery;
     private final ThreadFactory threads;
     private final InventoryStore copy;
-    /** Events of commands decided while the writer reads the copy, in sequence order. */
-    private final List<List<Event>> keptAside = new ArrayList<>();
+    /** Commands decided while the writer reads the copy, with their times and events, in sequence order. */
+    private final List<Decided> keptAside = new ArrayList<>();
     private final Object lock = new Object();
     /** Whether the writer thread owns the copy; only this stage sets it, only the writer clears it. */
     private volatile boolean writing;
@@ -67,6 +67,10 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
         this.copy = copyOf(initial.store());
         this.lastSequence = initial.nextSequence() - 1;
         this.lastTime = initial.lastTime();
+    }
+
+    /** One command's time and events, kept aside while a snapshot is written. */
+    private record Decided(long time, List<Event> events) {
     }
 
     /** A snapshot to write: the copy's state after {@code lastSequence}, for {@code request} or periodic. */
@@ -101,10 +105,10 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
 
     private void onDecided(long sequence, long time, EventBuffer events) {
         if (writing) {
-            keepAside(events);
+            keepAside(time, events);
         } else {
             applyKeptAside();
-            apply(events);
+            apply(time, events);
         }
         lastSequence = sequence;
         lastTime = time;
@@ -117,24 +121,24 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
      * Applies one command's events to the copy, from the slot's buffer. A failure marks the copy broken, and
      * later snapshots fail with it.
      */
-    private void apply(EventBuffer events) {
+    private void apply(long time, EventBuffer events) {
         if (broken != null) {
             return;
         }
         try {
-            Inventory.evolveAll(copy, events);
+            Inventory.evolveAll(copy, time, events);
         } catch (RuntimeException e) {
             fail(e);
         }
     }
 
     /** Applies one command's events kept aside while a snapshot was written. */
-    private void apply(List<Event> events) {
+    private void apply(Decided decided) {
         if (broken != null) {
             return;
         }
         try {
-            Inventory.evolveAll(copy, events);
+            Inventory.evolveAll(copy, decided.time(), decided.events());
         } catch (RuntimeException e) {
             fail(e);
         }
@@ -151,8 +155,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
      * Keeps one command's events until the writer is done with the copy, as records: the slot's buffer is
      * reused once the slot is answered. Only commands decided while a snapshot is being written pay this.
      */
-    private void keepAside(EventBuffer events) {
-        keptAside.add(events.toEvents());
+    private void keepAside(long time, EventBuffer events) {
+        keptAside.add(new Decided(time, events.toEvents()));
     }
 
     private void applyKeptAside() {
@@ -280,7 +284,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
 
     /**
      * A copy of {@code source} in a store of the engine's own, through the store port only, the way a snapshot
-     * is loaded: the due index follows from the reservations.
+     * is loaded: the due index follows from the reservations, and the order of last changes is copied in its
+     * order.
      */
     static InventoryStore copyOf(InventoryStore source) {
         PrimitiveInventoryStore copy = new PrimitiveInventoryStore();
@@ -294,6 +299,10 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
             }
         });
         source.forEachMovement(copy::putMovement);
+        source.forEachByLastChange((orderId, changedAt) -> {
+            copy.putLastChange(orderId, changedAt);
+            return true;
+        });
         return copy;
     }
 }

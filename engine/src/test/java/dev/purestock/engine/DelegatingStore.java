@@ -89,6 +89,21 @@ class DelegatingStore implements InventoryStore {
     }
 
     @Override
+    public void forEachByLastChange(LastChangeVisitor visitor) {
+        target.forEachByLastChange(visitor);
+    }
+
+    @Override
+    public void putLastChange(long orderId, long changedAt) {
+        target.putLastChange(orderId, changedAt);
+    }
+
+    @Override
+    public void forgetOrder(long orderId) {
+        target.forgetOrder(orderId);
+    }
+
+    @Override
     public void forEachProduct(Consumer<Product> visitor) {
         target.forEachProduct(visitor);
     }

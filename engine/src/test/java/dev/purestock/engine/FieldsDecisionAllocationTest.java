@@ -53,7 +53,7 @@ class FieldsDecisionAllocationTest {
         for (long order = from; order < to; order++) {
             events.clear();
             Inventory.decidePurchase(order, order & 0xFFFF, order % SKUS, 0, 1, order, store, events);
-            Inventory.evolveAll(store, events);
+            Inventory.evolveAll(store, order, events);
             if (events.firstRejection() < 0) {
                 accepted++;
             }
@@ -64,6 +64,6 @@ class FieldsDecisionAllocationTest {
     private static void apply(PrimitiveInventoryStore store, EventBuffer events, Command command) {
         events.clear();
         Inventory.decide(command, 0, store, events);
-        Inventory.evolveAll(store, events);
+        Inventory.evolveAll(store, 0, events);
     }
 }

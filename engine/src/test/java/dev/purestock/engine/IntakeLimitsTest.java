@@ -8,6 +8,7 @@ import dev.purestock.domain.Line;
 import dev.purestock.domain.Reason;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -105,7 +106,8 @@ class IntakeLimitsTest {
     @Test
     void theLargestShapesWithinTheLimitsAreSequencedAndJournaled() {
         InMemoryJournal journal = new InMemoryJournal();
-        try (PurestockEngine engine = PurestockEngine.builder().journal(shard -> journal).build()) {
+        try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO)
+                .journal(shard -> journal).build()) {
             for (long sku = 0; sku < Limits.MAX_LINES; sku++) {
                 engine.submit(list(sku)).join();
                 engine.submit(receive(sku + 1, sku, 0, 10_000)).join();

@@ -5,13 +5,18 @@ import dev.purestock.domain.Order;
 import dev.purestock.domain.OrderStatus;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
@@ -133,6 +138,159 @@ class OrderColumnsTest {
                     columns.forEach(order -> visited.add(order.orderId()));
                     assertEquals(firstStored, visited);
                 });
+    }
+
+    @Test
+    void aRemovedOrderIsGoneAndItsRowAndLinesGoToTheNextOrder() {
+        OrderColumns columns = new OrderColumns(4);
+        Order first = new Order(1, 9, OrderStatus.PURCHASED, List.of(new Line(3, 1, 2), new Line(4, 1, 1)), 0, 5);
+        columns.put(first);
+        columns.touch(1, 100);
+
+        assertTrue(columns.remove(1));
+        assertNull(columns.get(1));
+        assertFalse(columns.remove(1), "removed already");
+        assertFalse(columns.touch(1, 200));
+        assertEquals(0, columns.size());
+        List<Order> visited = new ArrayList<>();
+        columns.forEach(visited::add);
+        assertEquals(List.of(), visited);
+        assertEquals(List.of(), lastChanges(columns));
+
+        Order second = new Order(2, 8, OrderStatus.CANCELLED, List.of(new Line(5, 2, 7)), 0, 6);
+        columns.put(second);
+        assertEquals(second, columns.get(2));
+        assertEquals(1, columns.rowsUsed(), "the freed row was reused");
+        assertEquals(2, columns.linesUsed(), "the freed run of two lines gave the one line its room");
+        Order third = new Order(3, 8, OrderStatus.PURCHASED, List.of(new Line(6, 2, 1)), 0, 7);
+        columns.put(third);
+        assertEquals(2, columns.linesUsed(), "the rest of the split run took the next one-line order");
+        assertEquals(List.of(second, third), visitAll(columns));
+    }
+
+    @Test
+    void theOrderOfLastChangesAgreesWithAnInsertionOrderedMap() {
+        qt().withExamples(200)
+                .forAll(lists().of(integers().between(-60, 60)).ofSizeBetween(1, 1_500), longs().all())
+                .checkAssert((operations, salt) -> {
+                    OrderColumns columns = new OrderColumns(1, 2, 2);
+                    LinkedHashMap<Long, Long> reference = new LinkedHashMap<>();
+                    Map<Long, Order> stored = new HashMap<>();
+                    for (int i = 0; i < operations.size(); i++) {
+                        int operation = operations.get(i);
+                        long id = Math.abs(operation) * 0x9E3779B97F4A7C15L + salt;
+                        if (operation < 0) {
+                            assertEquals(stored.remove(id) != null, columns.remove(id));
+                            reference.remove(id);
+                        } else if (!stored.containsKey(id)) {
+                            Order order = new Order(id, i, OrderStatus.PURCHASED, lines(i, operation % 4), 0, i);
+                            columns.put(order);
+                            stored.put(id, order);
+                            if (operation % 3 != 0) {
+                                columns.touch(id, i);
+                                reference.put(id, (long) i);
+                            }
+                        } else {
+                            columns.touch(id, i);
+                            reference.remove(id);
+                            reference.put(id, (long) i);
+                        }
+                    }
+                    List<String> expected = new ArrayList<>();
+                    reference.forEach((id, time) -> expected.add(id + "@" + time));
+                    assertEquals(expected, lastChanges(columns));
+                    for (Map.Entry<Long, Order> entry : stored.entrySet()) {
+                        assertEquals(entry.getValue(), columns.get(entry.getKey()));
+                    }
+                    assertEquals(stored.size(), columns.size());
+                });
+    }
+
+    /**
+     * The flash-sale shape: one-line orders created and forgotten at the same rate, millions of them, over
+     * chunks of 16 rows, so that rows, lines and index slots are reused across every chunk boundary. The book
+     * never holds more rows or lines than the most orders it held at once, and allocates no chunk or segment
+     * once that many were there. (The index has segments of the default size: tiny ones split by chance as
+     * ids come and go, see {@link OrderIndex}.)
+     */
+    @Test
+    void millionsOfOrdersCreatedAndForgottenAtTheSameRateReuseTheirRowsAndLines() {
+        int live = 37;
+        OrderColumns columns = new OrderColumns(1, 4, OrderIndex.DEFAULT_SEGMENT_SHIFT);
+        ArrayDeque<Order> window = new ArrayDeque<>();
+        int chunks = -1;
+        int segments = -1;
+        for (int i = 0; i < 2_000_000; i++) {
+            Order order = new Order(i * 0x9E3779B97F4A7C15L, i, OrderStatus.PURCHASED,
+                    List.of(new Line(i, i % 9, i % 11 + 1L)), 0, i);
+            columns.put(order);
+            columns.touch(order.orderId(), i);
+            window.addLast(order);
+            if (window.size() > live) {
+                assertTrue(columns.remove(window.removeFirst().orderId()));
+            }
+            if (i == 10 * live) {
+                chunks = columns.rowChunks();
+                segments = columns.indexSegments();
+            }
+            if (i % 250_000 == 0 || i == 1_999_999) {
+                for (Order kept : window) {
+                    assertEquals(kept, columns.get(kept.orderId()), "order " + kept.orderId() + " at step " + i);
+                }
+                assertEquals(window.stream().map(o -> o.orderId() + "@" + o.customer()).toList(), lastChanges(columns));
+            }
+        }
+        assertEquals(live, columns.size());
+        assertEquals(live + 1, columns.rowsUsed(), "rows: the most orders held at once");
+        assertEquals(live + 1, columns.linesUsed(), "lines: the most lines held at once");
+        assertEquals(chunks, columns.rowChunks(), "no row chunk after the first orders");
+        assertEquals(segments, columns.indexSegments(), "no index segment after the first orders");
+    }
+
+    /**
+     * Orders of one to three lines churning: freed runs are reused whole or split, so the line pool never
+     * grows past the most lines that can be live at once.
+     */
+    @Test
+    void ordersOfMixedLineCountsChurningKeepTheLinePoolBounded() {
+        int live = 300;
+        OrderColumns columns = new OrderColumns(1, 6, 6);
+        SplittableRandom random = new SplittableRandom(5);
+        ArrayDeque<Order> window = new ArrayDeque<>();
+        for (int i = 0; i < 1_000_000; i++) {
+            Order order = new Order(i, i, OrderStatus.CANCELLED, lines(i, 1 + random.nextInt(3)), 0, i);
+            columns.put(order);
+            window.addLast(order);
+            if (window.size() > live) {
+                assertTrue(columns.remove(window.removeFirst().orderId()));
+            }
+        }
+        for (Order kept : window) {
+            assertEquals(kept, columns.get(kept.orderId()));
+        }
+        assertEquals(live + 1, columns.rowsUsed());
+        assertTrue(columns.linesUsed() <= 3 * (live + 1), "line pool of " + columns.linesUsed()
+                + " lines for at most " + 3 * (live + 1) + " live ones");
+    }
+
+    private static List<Line> lines(int seed, int count) {
+        List<Line> lines = new ArrayList<>();
+        for (int l = 0; l < count; l++) {
+            lines.add(new Line(seed + l, l, 1 + l));
+        }
+        return lines;
+    }
+
+    private static List<Order> visitAll(OrderColumns columns) {
+        List<Order> visited = new ArrayList<>();
+        columns.forEach(visited::add);
+        return visited;
+    }
+
+    private static List<String> lastChanges(OrderColumns columns) {
+        List<String> visited = new ArrayList<>();
+        columns.forEachByLastChange((orderId, changedAt) -> visited.add(orderId + "@" + changedAt));
+        return visited;
     }
 
     private static Order orderAtRow(int row) {

@@ -2,6 +2,8 @@ package dev.purestock.engine;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -9,13 +11,15 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Readers query while the single writer inserts and updates through hundreds of segment splits: a reader only
- * ever sees a code the order really had, never another order's, never one older than a code it saw before.
+ * Readers query while the single writer inserts, updates and removes through hundreds of segment splits and
+ * compactions: a reader only ever sees a code the order really had, never another order's, never one older
+ * than a code it saw before, and never "absent" for an order stored for the whole of its query.
  */
 class OrderStatusTableTest {
     private static final int ORDERS = 200_000;
@@ -77,6 +81,109 @@ class OrderStatusTableTest {
         for (long reads : readsWhileWriting) {
             assertTrue(reads > 0, "every reader queried while the writer wrote");
         }
+    }
+
+    /**
+     * The writer stores orders in sequence, updates each twice, and removes each a fixed lag after storing
+     * it, so slots are tombstoned, reused and compacted all along. Before removing an order it announces that
+     * the order may be gone; a reader that asked for an order stored before its query began and not announced
+     * as removing until after the query must find it, with one of its own codes.
+     */
+    @Test
+    void concurrentReadersNeverMissAStoredOrderWhileOthersAreRemovedAroundIt() throws Exception {
+        int orders = 400_000;
+        int removeLag = 1_500;
+        OrderStatusTable table = new OrderStatusTable(1, 6);
+        AtomicLong stored = new AtomicLong();
+        AtomicLong removing = new AtomicLong();
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicReference<String> violation = new AtomicReference<>();
+        CountDownLatch readersStarted = new CountDownLatch(READERS);
+        long[] checked = new long[READERS];
+        Thread[] readers = new Thread[READERS];
+        for (int r = 0; r < READERS; r++) {
+            int reader = r;
+            readers[r] = Thread.ofPlatform().start(() -> {
+                int[] seenStep = new int[orders];
+                SplittableRandom random = new SplittableRandom(reader + 100);
+                readersStarted.countDown();
+                while (writing.get()) {
+                    long storedBefore = stored.get();
+                    int order = (int) Math.max(0, storedBefore - 1 - random.nextInt(removeLag + 200));
+                    if (order >= storedBefore) {
+                        continue;
+                    }
+                    byte code = table.status(id(order));
+                    if (order >= removing.get()) {
+                        if (code == OrderStatusTable.ABSENT) {
+                            violation.compareAndSet(null, "order " + order + " was stored throughout but read absent");
+                        } else {
+                            check(order, code, seenStep, violation);
+                        }
+                        checked[reader]++;
+                    }
+                }
+            });
+        }
+
+        readersStarted.await();
+        for (int i = 0; i < orders; i++) {
+            table.put(id(i), code(i, 0));
+            stored.set(i + 1);
+            if (i >= 200) {
+                table.put(id(i - 200), code(i - 200, 1));
+            }
+            if (i >= 700) {
+                table.put(id(i - 700), code(i - 700, 2));
+            }
+            if (i >= removeLag) {
+                removing.set(i - removeLag + 1);
+                assertTrue(table.remove(id(i - removeLag)));
+            }
+        }
+        writing.set(false);
+        for (Thread reader : readers) {
+            reader.join();
+        }
+
+        assertNull(violation.get());
+        for (int order = 0; order < orders - removeLag; order++) {
+            assertEquals(OrderStatusTable.ABSENT, table.status(id(order)), "removed order " + order);
+        }
+        for (int order = orders - removeLag; order < orders; order++) {
+            assertTrue(table.status(id(order)) != OrderStatusTable.ABSENT, "stored order " + order);
+        }
+        for (long count : checked) {
+            assertTrue(count > 0, "every reader checked stored orders while the writer wrote");
+        }
+    }
+
+    @Test
+    void churningAgreesWithAPlainMapAndKeepsTheSegmentsItsLiveOrdersNeed() {
+        OrderStatusTable table = new OrderStatusTable(1, 5);
+        Map<Long, Byte> reference = new HashMap<>();
+        SplittableRandom random = new SplittableRandom(3);
+        int segmentsAtFullLoad = -1;
+        for (int step = 0; step < 2_000_000; step++) {
+            long id = random.nextInt(4_000) * 0x9E3779B97F4A7C15L;
+            if (random.nextInt(2) == 0) {
+                byte code = (byte) (1 + random.nextInt(6));
+                table.put(id, code);
+                reference.put(id, code);
+            } else {
+                assertEquals(reference.remove(id) != null, table.remove(id));
+            }
+            if (step == 200_000) {
+                segmentsAtFullLoad = table.segments();
+            }
+        }
+        for (int key = 0; key < 4_000; key++) {
+            long id = key * 0x9E3779B97F4A7C15L;
+            assertEquals((byte) reference.getOrDefault(id, OrderStatusTable.ABSENT), table.status(id), "id " + key);
+        }
+        assertFalse(table.remove(4_001 * 0x9E3779B97F4A7C15L));
+        assertTrue(table.segments() <= 2 * segmentsAtFullLoad,
+                table.segments() + " segments, " + segmentsAtFullLoad + " once about 2,000 orders were stored");
     }
 
     @Test

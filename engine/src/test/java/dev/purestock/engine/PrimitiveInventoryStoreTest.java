@@ -33,8 +33,8 @@ class PrimitiveInventoryStoreTest {
                 List<Event> expected = Inventory.decide(timed.command(), now, reference);
                 List<Event> actual = Inventory.decide(timed.command(), now, primitive);
                 assertEquals(expected, actual, () -> "events of " + timed.command());
-                Inventory.evolveAll(reference, expected);
-                Inventory.evolveAll(primitive, actual);
+                Inventory.evolveAll(reference, now, expected);
+                Inventory.evolveAll(primitive, now, actual);
                 assertEquals(StateDigest.of(reference), StateDigest.of(primitive), () -> "digest after " + timed.command());
                 assertEquals(due(reference, now + 100), due(primitive, now + 100), "due reservations");
             }
@@ -54,8 +54,8 @@ class PrimitiveInventoryStoreTest {
                 buffer.clear();
                 Inventory.decide(timed.command(), now, primitive, buffer);
                 assertEquals(expected, buffer.toEvents(), () -> "events of " + timed.command());
-                Inventory.evolveAll(reference, expected);
-                Inventory.evolveAll(primitive, buffer);
+                Inventory.evolveAll(reference, now, expected);
+                Inventory.evolveAll(primitive, now, buffer);
                 assertEquals(StateDigest.of(reference), StateDigest.of(primitive), () -> "digest after " + timed.command());
                 assertEquals(due(reference, now + 100), due(primitive, now + 100), "due reservations");
             }

@@ -6,6 +6,7 @@ import dev.purestock.domain.InventoryState;
 import dev.purestock.domain.OrderStatus;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -24,7 +25,7 @@ class ReadModelTest {
 
     @Test
     void queriesDuringARunNeverSeeMoreSoldThanStockAndCallersReadTheirOwnWrites() throws Exception {
-        try (PurestockEngine engine = PurestockEngine.builder().build()) {
+        try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build()) {
             ReadModel readModel = engine.readModel();
             assertEquals(InventoryState.NO_POSITION, readModel.available(SKU, 0));
             engine.submit(list(SKU)).join();

@@ -28,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReservationExpiryTest {
     private static final long START = 1_000;
     private static final long EXPIRES_AT = 2_000;
+    private static final long RETAIN = 500;
 
     private final AtomicLong clock = new AtomicLong(START);
 
@@ -66,23 +67,31 @@ class ReservationExpiryTest {
     }
 
     @Test
-    void aTickSendsExpiryOnlyToShardsHoldingALiveReservation() {
+    void aTickGoesOnlyToShardsHoldingALiveReservationOrAnOrderToForget() {
         InMemoryJournal[] journals = {new InMemoryJournal(), new InMemoryJournal()};
         try (PurestockEngine engine = PurestockEngine.builder().shards(2).clock(clock::get)
-                .expireReservationsEvery(Duration.ZERO).journal(shard -> journals[shard]).build()) {
+                .expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(RETAIN))
+                .journal(shard -> journals[shard]).build()) {
             engine.submit(list(1)).join();
             engine.submit(receive(1, 1, 1, 10)).join();
-            assertEquals(List.of(1, 2), tick(engine, journals), "no live reservation: nothing journaled");
+            assertEquals(List.of(1, 2), tick(engine, journals), "no live reservation, no order: nothing journaled");
 
             assertTrue(engine.submit(reserve(5, 1, 3)).join().accepted());
-            assertEquals(List.of(1, 4), tick(engine, journals), "shard 1 holds one: it alone gets an expiry");
+            assertEquals(List.of(1, 4), tick(engine, journals), "shard 1 holds one: it alone gets a tick");
             assertEquals(List.of(), journals[1].entries().get(3).events(), "nothing was due yet");
+            assertEquals(new Command.ExpireReservations(RETAIN), journals[1].entries().get(3).command(),
+                    "the tick carries the retention window");
 
             clock.set(EXPIRES_AT);
             assertEquals(List.of(1, 5), tick(engine, journals));
             assertInstanceOf(Event.ReservationExpired.class, journals[1].entries().get(4).events().get(0));
             assertEquals(10, engine.readModel().available(1, 1));
-            assertEquals(List.of(1, 5), tick(engine, journals), "none live any more: nothing journaled");
+            assertEquals(List.of(1, 6), tick(engine, journals), "the expired reservation is remembered: a tick");
+
+            clock.set(EXPIRES_AT + RETAIN + 1);
+            assertEquals(List.of(1, 7), tick(engine, journals));
+            assertEquals(List.of(new Event.OrderForgotten(5)), journals[1].entries().get(6).events());
+            assertEquals(List.of(1, 7), tick(engine, journals), "nothing live, nothing remembered: nothing journaled");
         }
     }
 
@@ -90,7 +99,7 @@ class ReservationExpiryTest {
     void aRecoveredLiveReservationIsExpiredToo() {
         PrimitiveInventoryStore store = new PrimitiveInventoryStore();
         for (Command command : List.of(list(1), receive(1, 1, 0, 10), reserve(5, 0, 4))) {
-            Inventory.evolveAll(store, Inventory.decide(command, START, store));
+            Inventory.evolveAll(store, START, Inventory.decide(command, START, store));
         }
         InMemoryJournal journal = new InMemoryJournal();
         try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)

@@ -30,8 +30,8 @@ class SequencingTest {
     void aRecoveredShardContinuesItsSequenceAndTimeAndControlSlotsConsumeNoSequence() {
         PrimitiveInventoryStore recovered = new PrimitiveInventoryStore();
         List<Event> history = new ArrayList<>(Inventory.decide(list(1), 4_000, recovered));
-        Inventory.evolveAll(recovered, history);
-        Inventory.evolveAll(recovered, Inventory.decide(receive(1, 1, 0, 10), 4_500, recovered));
+        Inventory.evolveAll(recovered, 4_000, history);
+        Inventory.evolveAll(recovered, 4_500, Inventory.decide(receive(1, 1, 0, 10), 4_500, recovered));
         long recoveredDigest = StateDigest.of(recovered);
 
         AtomicLong clock = new AtomicLong(3_000);

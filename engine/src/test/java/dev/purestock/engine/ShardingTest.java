@@ -13,6 +13,7 @@ import dev.purestock.domain.Reason;
 import dev.purestock.domain.StateDigest;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,6 +37,7 @@ class ShardingTest {
     void eachWarehouseSellsExactlyItsStockOnItsOwnShard() throws Exception {
         InMemoryJournal[] journals = new InMemoryJournal[SHARDS];
         try (PurestockEngine engine = PurestockEngine.builder().shards(SHARDS).ringSize(256)
+                .expireReservationsEvery(Duration.ZERO)
                 .journal(shard -> journals[shard] = new InMemoryJournal()).build()) {
             Outcome listed = engine.submit(new Command.ListProduct(SKU, 0)).join();
             assertEquals(Outcome.ALL_SHARDS, listed.shard());
@@ -94,7 +96,7 @@ class ShardingTest {
                     assertEquals(s, entry.sequence(), "gap-free sequences in shard " + shard);
                     List<Event> events = Inventory.decide(entry.command(), entry.time(), reference);
                     assertEquals(events, entry.events());
-                    Inventory.evolveAll(reference, events);
+                    Inventory.evolveAll(reference, entry.time(), events);
                 }
                 assertEquals(1 + 2 + PRODUCERS * ATTEMPTS_PER_PRODUCER / SHARDS, entries.size());
                 assertEquals(StateDigest.of(reference), engine.digest(shard).join());

@@ -176,14 +176,23 @@ class SnapshotStageTest {
     @Test
     void theCopyStartsFromTheInitialState() {
         PrimitiveInventoryStore initial = new PrimitiveInventoryStore();
-        dev.purestock.domain.Inventory.evolveAll(initial,
+        dev.purestock.domain.Inventory.evolveAll(initial, 1,
                 dev.purestock.domain.Inventory.decide(list(1), 1, initial));
-        dev.purestock.domain.Inventory.evolveAll(initial,
+        dev.purestock.domain.Inventory.evolveAll(initial, 2,
                 dev.purestock.domain.Inventory.decide(receive(1, 1, 0, 5), 2, initial));
-        dev.purestock.domain.Inventory.evolveAll(initial, dev.purestock.domain.Inventory.decide(
+        dev.purestock.domain.Inventory.evolveAll(initial, 3, dev.purestock.domain.Inventory.decide(
                 new Command.Reserve(9, 1, List.of(new Line(1, 0, 2)), 100), 3, initial));
+        for (long order = 10; order < 13; order++) {
+            dev.purestock.domain.Inventory.evolveAll(initial, order, dev.purestock.domain.Inventory.decide(
+                    new Command.Purchase(order, 2, 1, 0, 1), order, initial));
+        }
+        dev.purestock.domain.Inventory.evolveAll(initial, 20, dev.purestock.domain.Inventory.decide(
+                new Command.CancelPurchase(10), 20, initial));
         InventoryStore copy = SnapshotHandler.copyOf(initial);
         assertEquals(StateDigest.of(initial), StateDigest.of(copy));
+        List<Long> lastChanges = new ArrayList<>();
+        copy.forEachByLastChange((orderId, changedAt) -> lastChanges.add(orderId));
+        assertEquals(List.of(11L, 12L, 10L), lastChanges, "the order of last changes is copied in its order");
         List<Long> due = new ArrayList<>();
         copy.forEachDue(100, (orderId, expiresAt) -> due.add(orderId));
         assertEquals(List.of(9L), due, "a reservation's expiry is scheduled in the copy");

@@ -245,7 +245,10 @@ public final class JournalRecordCodec {
                     }
                     case Command.ConfirmReservation c -> orderOnly(CONFIRM_RESERVATION, c.orderId());
                     case Command.ReleaseReservation c -> orderOnly(RELEASE_RESERVATION, c.orderId());
-                    case Command.ExpireReservations c -> tag(EXPIRE_RESERVATIONS);
+                    case Command.ExpireReservations c -> {
+                        tag(EXPIRE_RESERVATIONS);
+                        int64(c.retainOrdersFor());
+                    }
                     case Command.Batch c -> {
                         if (depth == MAX_COMMAND_DEPTH) {
                             throw new IllegalArgumentException("journal record seq " + encodingSequence
@@ -374,6 +377,12 @@ public final class JournalRecordCodec {
             int64(available);
             int64(customerUnits);
             putInt(countAt, (int) INT.get(buffer, countAt) + 1);
+        }
+
+        @Override
+        public void orderForgotten(long orderId) {
+            event(ORDER_FORGOTTEN);
+            int64(orderId);
         }
 
         @Override
@@ -526,7 +535,7 @@ public final class JournalRecordCodec {
                     }
                     done = new Command.Batch(mode, List.of());
                 } else {
-                    done = leaf(tag);
+                    done = leaf(tag, version);
                 }
                 while (true) {
                     OpenBatch parent = open.peek();
@@ -543,7 +552,7 @@ public final class JournalRecordCodec {
             }
         }
 
-        private Command leaf(byte tag) {
+        private Command leaf(byte tag, int version) {
             return switch (tag) {
                 case LIST_PRODUCT -> new Command.ListProduct(int64(), int64());
                 case RECEIVE_STOCK -> new Command.ReceiveStock(int64(), int64(), uint16(), int64());
@@ -559,7 +568,8 @@ public final class JournalRecordCodec {
                 }
                 case CONFIRM_RESERVATION -> new Command.ConfirmReservation(int64());
                 case RELEASE_RESERVATION -> new Command.ReleaseReservation(int64());
-                case EXPIRE_RESERVATIONS -> new Command.ExpireReservations();
+                case EXPIRE_RESERVATIONS -> new Command.ExpireReservations(
+                        version < VERSION_WITH_ORDER_RETENTION ? RETAIN_BEFORE_ORDER_RETENTION : int64());
                 default -> throw new IllegalArgumentException("unknown command tag " + tag);
             };
         }
@@ -596,6 +606,9 @@ public final class JournalRecordCodec {
                         skip(count(18) * 18L);
                     }
                     case EXPIRE_RESERVATIONS -> {
+                        if (version >= VERSION_WITH_ORDER_RETENTION) {
+                            skip(8);
+                        }
                     }
                     case BATCH -> {
                         if (version > VERSION_WITHOUT_BATCH_MODE) {
@@ -636,6 +649,7 @@ public final class JournalRecordCodec {
                 case RESERVATION_RELEASED -> new Event.ReservationReleased(int64(), changes());
                 case RESERVATION_EXPIRED -> new Event.ReservationExpired(int64(), changes());
                 case PURCHASE_CANCELLED -> new Event.PurchaseCancelled(int64(), changes());
+                case ORDER_FORGOTTEN -> new Event.OrderForgotten(int64());
                 case ALREADY_APPLIED -> new Event.AlreadyApplied(int64());
                 case REJECTED -> new Event.Rejected(Reason.ofCode(uint16()), int64());
                 case BATCH_ABORTED -> new Event.BatchAborted(int32(), Reason.ofCode(uint16()), int64());

@@ -34,7 +34,7 @@ package dev.purestock.journal;
  *    7 Reserve            orderId, customer, expiresAt, lines
  *    8 ConfirmReservation orderId
  *    9 ReleaseReservation orderId
- *   10 ExpireReservations (no fields)
+ *   10 ExpireReservations retainOrdersFor (absent before version 2)
  *   11 Batch              mode (uint8: 0 atomic, 1 independent; absent in version 0), count, commands
  *
  *  event tags and fields (changes: count, then per change sku, warehouse, quantity, available,
@@ -51,6 +51,7 @@ package dev.purestock.journal;
  *   10 AlreadyApplied       id
  *   11 Rejected             reason, ref
  *   12 BatchAborted         index (int32), reason, ref
+ *   13 OrderForgotten       orderId (version 2 on)
  * </pre>
  *
  * <p>Limits of what the encoder writes: batches nested at most {@link #MAX_COMMAND_DEPTH} deep (a batch inside
@@ -59,7 +60,11 @@ package dev.purestock.journal;
  * written before the encoder had one may hold batches thousands deep, and they still read.
  *
  * <p>Schema history: version 0 had atomic batches only, so its {@code Batch} carried no mode byte.
- * Version 1 added the mode. A decoder reads every version up to its own; a newer record is refused.
+ * Version 1 added the mode. Version 2 added order retention: {@code ExpireReservations} carries its retention
+ * window, and the {@code OrderForgotten} event. An {@code ExpireReservations} of an older record, written before
+ * orders were ever forgotten, decodes with a window of {@link Long#MAX_VALUE}, which forgets nothing, so
+ * re-deciding it gives what was journaled. A decoder reads every version up to its own; a newer record is
+ * refused.
  *
  * <p><b>Documents.</b> Records are stored in Chronicle Queue documents, in one of two forms. A <i>record
  * document</i> holds exactly one record, as above; it is all that purestock wrote before batch documents, and
@@ -89,9 +94,13 @@ package dev.purestock.journal;
  */
 public final class JournalRecordDescriptor {
     /** The schema version this code writes. */
-    public static final int CURRENT_VERSION = 1;
+    public static final int CURRENT_VERSION = 2;
     /** The version before independent batches: no batch mode byte. */
     public static final int VERSION_WITHOUT_BATCH_MODE = 0;
+    /** The first version whose {@code ExpireReservations} carries a retention window. */
+    public static final int VERSION_WITH_ORDER_RETENTION = 2;
+    /** The window an {@code ExpireReservations} of an older version decodes with: never forget. */
+    static final long RETAIN_BEFORE_ORDER_RETENTION = Long.MAX_VALUE;
 
     /** The first int32 of a batch document: negative, so never the length a record document starts with. */
     public static final int BATCH_DOCUMENT_KIND = 0xBA7C_D0C5;
@@ -159,6 +168,7 @@ public final class JournalRecordDescriptor {
     static final byte ALREADY_APPLIED = 10;
     static final byte REJECTED = 11;
     static final byte BATCH_ABORTED = 12;
+    static final byte ORDER_FORGOTTEN = 13;
 
     static final byte MODE_ATOMIC = 0;
     static final byte MODE_INDEPENDENT = 1;

@@ -14,8 +14,8 @@ import java.util.function.Supplier;
 /**
  * Rebuilds a shard's state from its journal directory: the newest snapshot that passes its checks and that
  * the journal reaches, then every later journal record. Records are replayed by folding their journaled
- * events with {@link Inventory#evolve}; the journal holds what was decided, so replay needs no decisions
- * and gives exactly the live state (use {@link JournalVerifier} to re-decide and compare).
+ * events with {@link Inventory#evolve} at the record's time; the journal holds what was decided, so replay
+ * needs no decisions and gives exactly the live state (use {@link JournalVerifier} to re-decide and compare).
  *
  * <p>A checksum failure, an undecodable record or a sequence gap stops recovery with a
  * {@link JournalCorruptException} naming the record. A record a crashed writer left unfinished is not
@@ -145,7 +145,7 @@ public final class JournalRecovery {
         long total = bounds.lastSequence() - start + 1;
         long[] replayed = {0, 0, lastTime};
         reader.readEvents((sequence, time, events) -> {
-            Inventory.evolveAll(store, events);
+            Inventory.evolveAll(store, time, events);
             replayed[1] += events.size();
             replayed[2] = time;
             if (++replayed[0] % PROGRESS_EVERY == 0) {

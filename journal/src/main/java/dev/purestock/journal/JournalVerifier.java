@@ -77,7 +77,7 @@ public final class JournalVerifier {
                             + RecordFormat.text(index, record);
                     return false;
                 }
-                Inventory.evolveAll(store, record.events());
+                Inventory.evolveAll(store, record.time(), record.events());
                 if (++done[0] % (1 << 14) == 0) {
                     progress.onProgress(done[0], total);
                 }

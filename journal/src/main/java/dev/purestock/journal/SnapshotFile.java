@@ -22,18 +22,30 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  *  header   magic "PSSN" (int32) | format version (int32) | last sequence (int64) | time (int64)
- *  entries  tag (uint8) + fields, any number, in any order:
- *             1 product   sku, perCustomerLimit
- *             2 position  sku, warehouse (uint16), available
- *             3 customer  customer, sku, units
- *             4 order     orderId, customer, status code (uint8), expiresAt, fingerprint,
- *                         line count (int32), lines (sku, warehouse (uint16), quantity)
- *             5 movement  movementId, fingerprint
- *  end      tag 0 | entry counts of kinds 1..5 (5 x int64)
+ *  entries  tag (uint8) + fields, any number, in any order, except that last changes come after every
+ *           order and in their own order:
+ *             1 product      sku, perCustomerLimit
+ *             2 position     sku, warehouse (uint16), available
+ *             3 customer     customer, sku, units
+ *             4 order        orderId, customer, status code (uint8), expiresAt, fingerprint,
+ *                            line count (int32), lines (sku, warehouse (uint16), quantity)
+ *             5 movement     movementId, fingerprint
+ *             6 last change  orderId, changedAt (format 2 on)
+ *  end      tag 0 | entry counts of kinds 1..6 (6 x int64; format 1: kinds 1..5)
  *  trailer  CRC32C of every byte before it (int32)
  * </pre>
  *
- * The due index is not written: loading schedules the expiry of every order still reserved.
+ * The due index is not written: loading schedules the expiry of every order still reserved. The last changes
+ * are the order of last changes ({@link InventoryStore#forEachByLastChange}), oldest first: one per order that
+ * is not a live reservation, which says what the time command forgets next, so a snapshot and the journal
+ * after it forget exactly what a replay of the whole journal would. Loading appends them in the order read.
+ *
+ * <p>Format history: format 1 had no last changes. A format-1 snapshot still loads: every order in it that is
+ * not a live reservation is taken to have changed at the snapshot's time, in the order the file lists them.
+ * That is no earlier than its real last change, so such an order is remembered at least its whole window;
+ * only the orders of that snapshot are remembered longer than a full replay of the journal would keep them,
+ * so after a restart from one, a replay of the whole journal forgets them at other commands than the live run
+ * did (docs/journal.md, "Snapshots").
  *
  * <p>Loading trusts nothing it reads before checking it: the checksum first, then every count against the
  * bytes that are left (a damaged line count must not allocate gigabytes), every tag and code against the
@@ -42,13 +54,16 @@ import java.util.zip.CRC32C;
  */
 final class SnapshotFile {
     static final int MAGIC = 0x4E535350;
-    static final int FORMAT_VERSION = 1;
+    static final int FORMAT_VERSION = 2;
+    /** The format before the order of last changes was written. */
+    static final int FORMAT_WITHOUT_LAST_CHANGES = 1;
     private static final int BUFFER_BYTES = 1 << 20;
     private static final int HEADER_BYTES = 4 + 4 + 8 + 8;
     private static final int TRAILER_BYTES = 4;
-    private static final int KINDS = 5;
-    private static final int END_BYTES = 1 + KINDS * 8;
-    private static final int MIN_BYTES = HEADER_BYTES + END_BYTES + TRAILER_BYTES;
+    private static final int KINDS = 6;
+    private static final int KINDS_WITHOUT_LAST_CHANGES = 5;
+    /** The smallest file of any format: a header, an end of format 1 and the trailer. */
+    private static final int MIN_BYTES = HEADER_BYTES + 1 + KINDS_WITHOUT_LAST_CHANGES * 8 + TRAILER_BYTES;
     private static final int LINE_BYTES = 8 + 2 + 8;
     private static final byte END = 0;
     private static final byte PRODUCT = 1;
@@ -56,9 +71,10 @@ final class SnapshotFile {
     private static final byte CUSTOMER = 3;
     private static final byte ORDER = 4;
     private static final byte MOVEMENT = 5;
+    private static final byte LAST_CHANGE = 6;
 
     /** What a snapshot's header says. */
-    record Header(long lastSequence, long time) {
+    record Header(long lastSequence, long time, int format) {
     }
 
     private SnapshotFile() {
@@ -73,7 +89,7 @@ final class SnapshotFile {
             out.int32(FORMAT_VERSION);
             out.int64(lastSequence);
             out.int64(time);
-            long[] counts = new long[6];
+            long[] counts = new long[KINDS + 1];
             store.forEachProduct(p -> {
                 out.int8(PRODUCT);
                 out.int64(p.sku());
@@ -115,8 +131,15 @@ final class SnapshotFile {
                 out.int64(fingerprint);
                 counts[MOVEMENT]++;
             });
+            store.forEachByLastChange((orderId, changedAt) -> {
+                out.int8(LAST_CHANGE);
+                out.int64(orderId);
+                out.int64(changedAt);
+                counts[LAST_CHANGE]++;
+                return true;
+            });
             out.int8(END);
-            for (int kind = PRODUCT; kind <= MOVEMENT; kind++) {
+            for (int kind = PRODUCT; kind <= LAST_CHANGE; kind++) {
                 out.int64(counts[kind]);
             }
             long size = out.finish();
@@ -136,6 +159,7 @@ final class SnapshotFile {
             channel.position(0);
             Decoder in = new Decoder(file, channel, channel.size() - TRAILER_BYTES);
             Header header = readHeader(file, in);
+            int kinds = header.format() == FORMAT_WITHOUT_LAST_CHANGES ? KINDS_WITHOUT_LAST_CHANGES : KINDS;
             long[] counts = new long[KINDS + 1];
             while (true) {
                 long entryAt = in.position();
@@ -143,8 +167,11 @@ final class SnapshotFile {
                 if (tag == END) {
                     break;
                 }
+                if (tag < PRODUCT || tag > kinds) {
+                    throw in.corrupt(entryAt, "holds unknown entry tag " + tag);
+                }
                 try {
-                    readEntry(in, tag, store);
+                    readEntry(in, tag, store, header);
                 } catch (JournalCorruptException e) {
                     throw e;
                 } catch (RuntimeException e) {
@@ -153,7 +180,7 @@ final class SnapshotFile {
                 }
                 counts[tag]++;
             }
-            for (int kind = PRODUCT; kind <= MOVEMENT; kind++) {
+            for (int kind = PRODUCT; kind <= kinds; kind++) {
                 long expected = in.int64();
                 if (expected != counts[kind]) {
                     throw new JournalCorruptException("snapshot " + file + " lists " + expected + " entries of kind "
@@ -167,7 +194,7 @@ final class SnapshotFile {
         }
     }
 
-    private static void readEntry(Decoder in, byte tag, InventoryStore store) {
+    private static void readEntry(Decoder in, byte tag, InventoryStore store, Header header) {
         switch (tag) {
             case PRODUCT -> store.putProduct(new Product(in.int64(), in.int64()));
             case POSITION -> store.putAvailable(in.int64(), in.uint16(), in.int64());
@@ -177,9 +204,21 @@ final class SnapshotFile {
                 store.putOrder(order);
                 if (order.status() == OrderStatus.RESERVED) {
                     store.scheduleExpiry(order.orderId(), order.expiresAt());
+                } else if (header.format() == FORMAT_WITHOUT_LAST_CHANGES) {
+                    store.putLastChange(order.orderId(), header.time());
                 }
             }
             case MOVEMENT -> store.putMovement(in.int64(), in.int64());
+            case LAST_CHANGE -> {
+                long orderId = in.int64();
+                long changedAt = in.int64();
+                Order order = store.order(orderId);
+                if (order == null || order.status() == OrderStatus.RESERVED) {
+                    throw in.corrupt(in.position() - 17, "lists a last change of order " + orderId + ", which "
+                            + (order == null ? "no earlier entry holds" : "is a live reservation"));
+                }
+                store.putLastChange(orderId, changedAt);
+            }
             default -> throw in.corrupt(in.position() - 1, "holds unknown entry tag " + tag);
         }
     }
@@ -203,11 +242,11 @@ final class SnapshotFile {
             throw new JournalCorruptException("snapshot " + file + " is not a purestock snapshot");
         }
         int version = in.int32();
-        if (version != FORMAT_VERSION) {
+        if (version != FORMAT_VERSION && version != FORMAT_WITHOUT_LAST_CHANGES) {
             throw new JournalCorruptException("snapshot " + file + " has format version " + version
-                    + ", this purestock reads " + FORMAT_VERSION);
+                    + ", this purestock reads " + FORMAT_WITHOUT_LAST_CHANGES + " and " + FORMAT_VERSION);
         }
-        return new Header(in.int64(), in.int64());
+        return new Header(in.int64(), in.int64(), version);
     }
 
     private static Order readOrder(Decoder in) {

@@ -166,7 +166,7 @@ class BatchDocumentTest {
         try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE)) {
             for (long s = 0; s < 200; s++) {
                 Event.ProductListed listed = new Event.ProductListed(1 + s % 50, s % 7);
-                Inventory.evolve(live, listed);
+                Inventory.evolve(live, NOW + s, listed);
                 writer.onDecided(s, NOW + s, new Command.ListProduct(listed.sku(), listed.perCustomerLimit()),
                         List.of(listed), s % 25 == 24);
                 if (s == 112) {

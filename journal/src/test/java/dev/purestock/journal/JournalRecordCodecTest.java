@@ -45,7 +45,9 @@ class JournalRecordCodecTest {
             new Command.ExpireReservations(),
             new Batch(Batch.Mode.ATOMIC, List.of(new Command.Purchase(41, 1, 7, 3, 1),
                     new Batch(Batch.Mode.INDEPENDENT, List.of(new Command.CancelPurchase(41), new Command.ExpireReservations())))),
-            new Batch(Batch.Mode.INDEPENDENT, List.of()));
+            new Batch(Batch.Mode.INDEPENDENT, List.of()),
+            new Command.ExpireReservations(60_000),
+            new Command.ExpireReservations(Long.MAX_VALUE));
 
     static final List<Event> EVERY_EVENT = List.of(
             new Event.ProductListed(7, 0),
@@ -59,7 +61,8 @@ class JournalRecordCodecTest {
             new Event.PurchaseCancelled(21, CHANGES),
             new Event.AlreadyApplied(21),
             new Event.Rejected(Reason.OUT_OF_STOCK, 21),
-            new Event.BatchAborted(3, Reason.CROSS_SHARD, -1));
+            new Event.BatchAborted(3, Reason.CROSS_SHARD, -1),
+            new Event.OrderForgotten(Long.MAX_VALUE));
 
     private final JournalRecordCodec codec = new JournalRecordCodec();
 
@@ -113,7 +116,7 @@ class JournalRecordCodecTest {
                 assertEquals(length, codec.encode(sequence, timed.now(), timed.command(), buffer), timed::toString);
                 assertArrayEquals(Arrays.copyOf(fromRecords.buffer(), length), Arrays.copyOf(codec.buffer(), length),
                         timed::toString);
-                Inventory.evolveAll(store, buffer);
+                Inventory.evolveAll(store, timed.now(), buffer);
                 sequence++;
             }
         });
@@ -146,13 +149,32 @@ class JournalRecordCodecTest {
     }
 
     @Test
+    void aVersionOneTimeCommandWithoutAWindowDecodesAsOneThatNeverForgets() {
+        Command.ExpireReservations tick = new Command.ExpireReservations(60_000);
+        int length = codec.encode(9, 10, new Batch(Batch.Mode.INDEPENDENT, List.of(tick, tick)),
+                List.of(new Event.ReservationExpired(5, CHANGES)));
+        byte[] v2 = Arrays.copyOf(codec.buffer(), length);
+        int firstWindowAt = JournalRecordDescriptor.HEADER_LENGTH + 1 + 1 + 4 + 1;
+        byte[] v1 = withoutBytes(v2, 1, firstWindowAt, firstWindowAt + 8 + 1);
+
+        assertTrue(codec.checksumMatches(v1, 0, v1.length));
+        JournalRecord decoded = JournalRecordCodec.decode(v1, 0, v1.length);
+        Command.ExpireReservations never = new Command.ExpireReservations(Long.MAX_VALUE);
+        assertEquals(1, decoded.schemaVersion());
+        assertEquals(new Batch(Batch.Mode.INDEPENDENT, List.of(never, never)), decoded.command());
+        assertEquals(List.of(new Event.ReservationExpired(5, CHANGES)), decoded.events());
+        assertEquals(decoded.events(), JournalRecordCodec.decodeEvents(v1, 0, v1.length));
+    }
+
+    @Test
     void aRecordOfANewerSchemaIsRefusedByName() {
         int length = codec.encode(1, 2, new Command.ExpireReservations(), List.of());
         byte[] record = Arrays.copyOf(codec.buffer(), length);
-        record[JournalRecordDescriptor.VERSION_OFFSET] = 2;
+        record[JournalRecordDescriptor.VERSION_OFFSET] = (byte) (JournalRecordDescriptor.CURRENT_VERSION + 1);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> JournalRecordCodec.decode(record, 0, record.length));
-        assertTrue(e.getMessage().contains("schema version 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("schema version " + (JournalRecordDescriptor.CURRENT_VERSION + 1)),
+                e.getMessage());
     }
 
     @Test
@@ -276,6 +298,29 @@ class JournalRecordCodecTest {
         crc.update(v0, 0, v0.length - 4);
         putIntLe(v0, v0.length - 4, (int) crc.getValue());
         return v0;
+    }
+
+    /**
+     * {@code record} as an encoder of {@code version} wrote it: the 8 bytes at each of {@code fieldsAt} (the
+     * fields that version lacks, offsets in the current record, ascending) taken out, length and CRC redone.
+     */
+    private static byte[] withoutBytes(byte[] record, int version, int... fieldsAt) {
+        byte[] older = new byte[record.length - 8 * fieldsAt.length];
+        int from = 0;
+        int to = 0;
+        for (int at : fieldsAt) {
+            System.arraycopy(record, from, older, to, at - from);
+            to += at - from;
+            from = at + 8;
+        }
+        System.arraycopy(record, from, older, to, record.length - from);
+        older[JournalRecordDescriptor.VERSION_OFFSET] = (byte) version;
+        older[JournalRecordDescriptor.VERSION_OFFSET + 1] = 0;
+        putIntLe(older, JournalRecordDescriptor.LENGTH_OFFSET, older.length);
+        CRC32C crc = new CRC32C();
+        crc.update(older, 0, older.length - 4);
+        putIntLe(older, older.length - 4, (int) crc.getValue());
+        return older;
     }
 
     /** {@code depth} batches, each holding the next, around an {@code ExpireReservations}. */

@@ -239,7 +239,7 @@ class JournalRecoveryTest {
             for (int s = 0; s < count; s++) {
                 Event.ProductListed listed = new Event.ProductListed(1 + s % 1_000, s % 7);
                 List<Event> events = List.of(listed);
-                dev.purestock.domain.Inventory.evolve(live, listed);
+                dev.purestock.domain.Inventory.evolve(live, NOW + s, listed);
                 writer.onDecided(s, NOW + s, new Command.ListProduct(listed.sku(), listed.perCustomerLimit()), events,
                         s % 64 == 63);
             }

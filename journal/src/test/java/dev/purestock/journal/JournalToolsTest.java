@@ -106,7 +106,7 @@ class JournalToolsTest {
     void pruningIgnoresASnapshotAheadOfTheJournalAndRemovesIt() throws Exception {
         long digest = writeFourCycles();
         MapInventoryStore ahead = new MapInventoryStore();
-        dev.purestock.domain.Inventory.evolve(ahead, new Event.ProductListed(99, 0));
+        dev.purestock.domain.Inventory.evolve(ahead, NOW + 50, new Event.ProductListed(99, 0));
         new SnapshotStore(dir).write(50, NOW + 50, ahead);
 
         JournalPruner.Result result = JournalPruner.prune(dir, 1);
@@ -192,7 +192,7 @@ class JournalToolsTest {
             for (int cycle = 0; cycle < 4; cycle++) {
                 for (int i = 0; i < 10; i++, sequence++) {
                     Event.ProductListed listed = new Event.ProductListed(1 + sequence, cycle);
-                    dev.purestock.domain.Inventory.evolve(live, listed);
+                    dev.purestock.domain.Inventory.evolve(live, NOW + sequence, listed);
                     writer.onDecided(sequence, NOW + sequence, new Command.ListProduct(listed.sku(), cycle),
                             List.of(listed), true);
                 }

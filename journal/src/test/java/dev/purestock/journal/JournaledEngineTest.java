@@ -83,8 +83,8 @@ class JournaledEngineTest {
             crashed.submit(new Command.ListProduct(1, 0));
             crashed.submit(new Command.ReceiveStock(1, 1, 1, 10));
             for (long orderId : new long[]{100, 101}) {
-                Inventory.evolveAll(crashed.store, Inventory.decide(new Command.Purchase(orderId, 9, 1, 1, 1),
-                        crashed.time, crashed.store));
+                Inventory.evolveAll(crashed.store, crashed.time, Inventory.decide(
+                        new Command.Purchase(orderId, 9, 1, 1, 1), crashed.time, crashed.store));
             }
             crashed.snapshots.write(3, crashed.time, crashed.store);
         }

@@ -29,7 +29,8 @@ class RecordFormatTest {
         assertEquals("{\"seq\":3,\"time\":4,\"index\":\"0x1\",\"version\":1,\"command\":{\"type\":\"Batch\","
                 + "\"mode\":\"ATOMIC\",\"commands\":[{\"type\":\"Purchase\",\"orderId\":41,\"customer\":1,\"sku\":7,"
                 + "\"warehouse\":3,\"quantity\":1},{\"type\":\"Batch\",\"mode\":\"INDEPENDENT\",\"commands\":["
-                + "{\"type\":\"CancelPurchase\",\"orderId\":41},{\"type\":\"ExpireReservations\"}]}]},"
+                + "{\"type\":\"CancelPurchase\",\"orderId\":41},{\"type\":\"ExpireReservations\","
+                + "\"retainOrdersFor\":86400000}]}]},"
                 + "\"events\":[{\"type\":\"PurchaseAccepted\",\"orderId\":41,\"customer\":1,\"lines\":[{\"type\":"
                 + "\"LineChange\",\"sku\":7,\"warehouse\":3,\"quantity\":1,\"available\":9,\"customerUnits\":1}],"
                 + "\"fingerprint\":5},{\"type\":\"BatchAborted\",\"index\":1,\"reason\":\"OUT_OF_STOCK\",\"ref\":41}]}",
@@ -44,12 +45,12 @@ class RecordFormatTest {
 
         String text = RecordFormat.text(3, record);
         assertEquals("seq=8 time=9 index=0x3 v=1 command=" + "Batch[mode=ATOMIC, commands=[".repeat(depth)
-                + "ExpireReservations[]" + "]]".repeat(depth) + " events=[Rejected[reason=BATCH_TOO_DEEP, ref=0]]", text);
+                + "ExpireReservations[retainOrdersFor=86400000]" + "]]".repeat(depth) + " events=[Rejected[reason=BATCH_TOO_DEEP, ref=0]]", text);
 
         String json = RecordFormat.json(3, record);
         assertEquals("{\"seq\":8,\"time\":9,\"index\":\"0x3\",\"version\":1,\"command\":"
                 + "{\"type\":\"Batch\",\"mode\":\"ATOMIC\",\"commands\":[".repeat(depth)
-                + "{\"type\":\"ExpireReservations\"}" + "]}".repeat(depth)
+                + "{\"type\":\"ExpireReservations\",\"retainOrdersFor\":86400000}" + "]}".repeat(depth)
                 + ",\"events\":[{\"type\":\"Rejected\",\"reason\":\"BATCH_TOO_DEEP\",\"ref\":0}]}", json);
         assertTrue(json.length() > 40 * depth);
     }

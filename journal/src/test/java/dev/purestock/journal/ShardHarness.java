@@ -48,7 +48,7 @@ final class ShardHarness implements AutoCloseable {
     List<Event> submit(Command command, boolean endOfBatch) throws Exception {
         time += 1;
         List<Event> events = Inventory.decide(command, time, store);
-        Inventory.evolveAll(store, events);
+        Inventory.evolveAll(store, time, events);
         writer.onDecided(nextSequence++, time, command, events, endOfBatch);
         return events;
     }

@@ -63,8 +63,9 @@ public final class LockBasedInventoryService implements AutoCloseable {
 
     private synchronized List<Event> decide(Command command) {
         events.clear();
-        Inventory.decide(command, clock.now(), store, events);
-        Inventory.evolveAll(store, events);
+        long now = clock.now();
+        Inventory.decide(command, now, store, events);
+        Inventory.evolveAll(store, now, events);
         return events.toEvents();
     }
 

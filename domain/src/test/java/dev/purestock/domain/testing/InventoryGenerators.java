@@ -21,8 +21,9 @@ import static org.quicktheories.generators.SourceDSL.longs;
  * than to look like real traffic: a handful of skus, warehouses and customers so that lines collide, ids drawn
  * mostly from a small range so that they are reused, tiny stock so that it runs out, quantities that are
  * sometimes zero, negative or past {@link Limits#MAX_QUANTITY}, repeats of earlier commands, nested and
- * sometimes too-deep batches, cancels, confirmations and releases that follow the orders they name, and
- * time that stands still, creeps, or jumps past every expiry. Every generator shrinks: a failing history is
+ * sometimes too-deep batches, cancels, confirmations and releases that follow the orders they name, time
+ * that stands still, creeps, or jumps past every expiry, and time commands whose retention window is often
+ * short enough that orders are forgotten and their ids come back as new. Every generator shrinks: a failing history is
  * reported cut down to the commands that still make it fail, one timed command per line.
  */
 public final class InventoryGenerators {
@@ -110,7 +111,17 @@ public final class InventoryGenerators {
                 Pair.of(5, reservations()),
                 Pair.of(1, confirmations()),
                 Pair.of(1, releases()),
-                Pair.of(2, Generate.constant(new Command.ExpireReservations()))));
+                Pair.of(2, timeCommands())));
+    }
+
+    /**
+     * Time commands: half with the default window, which no generated history outlives, and half with a window
+     * of 1 to 60, which the time steps of a history pass often.
+     */
+    public static Gen<Command> timeCommands() {
+        return frequency(List.of(
+                Pair.of(1, Generate.constant(new Command.ExpireReservations())),
+                Pair.of(1, longs().between(1, 60).map(Command.ExpireReservations::new))));
     }
 
     /** Batches of the given nesting depth or less, of up to four members. */

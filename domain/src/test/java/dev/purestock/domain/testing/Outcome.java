@@ -14,6 +14,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -40,7 +41,7 @@ public final class Outcome {
     static Outcome of(InventoryStore store, long now, Command command) {
         long before = StateDigest.of(store);
         List<Event> events = Inventory.decide(command, now, store);
-        Inventory.evolveAll(store, events);
+        Inventory.evolveAll(store, now, events);
         return new Outcome(store, now, command, events, before);
     }
 
@@ -99,6 +100,12 @@ public final class Outcome {
         Order order = store.order(orderId);
         assertNotNull(order, () -> "order " + orderId + " is unknown");
         assertEquals(status, order.status(), () -> "status of order " + orderId);
+        return this;
+    }
+
+    /** No order has the id {@code orderId}: it was never accepted, or it was forgotten. */
+    public Outcome thenNoOrder(long orderId) {
+        assertNull(store.order(orderId), () -> "order " + orderId + " is still known");
         return this;
     }
 

@@ -40,30 +40,32 @@ public final class Recording {
         List<Step> steps = new ArrayList<>(commands.size());
         for (Timed timed : commands) {
             List<Event> events = Inventory.decide(timed.command(), timed.now(), store);
-            Inventory.evolveAll(store, events);
+            Inventory.evolveAll(store, timed.now(), events);
             steps.add(new Step(timed, events, StateDigest.of(store)));
         }
         return new Recording(store, steps);
     }
 
-    /** Folds {@code events} in order into {@code store} and returns it. */
-    public static <S extends InventoryStore> S fold(List<Event> events, S store) {
-        Inventory.evolveAll(store, events);
+    /**
+     * Folds the events of every step, each at its command's time, in order into {@code store} and returns it:
+     * a replay of what a journal of this run would hold.
+     */
+    public <S extends InventoryStore> S foldInto(S store) {
+        return foldInto(store, 0, steps.size());
+    }
+
+    /** Folds the events of steps {@code from} (inclusive) to {@code to} (exclusive) into {@code store}. */
+    public <S extends InventoryStore> S foldInto(S store, int from, int to) {
+        for (int i = from; i < to; i++) {
+            Step step = steps.get(i);
+            Inventory.evolveAll(store, step.input().now(), step.events());
+        }
         return store;
     }
 
     /** The steps, one per command, in order. */
     public List<Step> steps() {
         return steps;
-    }
-
-    /** The events of every step, in order: what a journal of this run would hold. */
-    public List<Event> events() {
-        List<Event> all = new ArrayList<>();
-        for (Step step : steps) {
-            all.addAll(step.events());
-        }
-        return all;
     }
 
     /** The store after the last command. */

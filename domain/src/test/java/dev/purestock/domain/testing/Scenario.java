@@ -40,10 +40,10 @@ public final class Scenario {
         return new Scenario(stores.get(), 0).andGiven(history);
     }
 
-    /** A scenario on an empty {@link MapInventoryStore} into which {@code history} is folded. */
+    /** A scenario on an empty {@link MapInventoryStore} into which {@code history} is folded, at time 0. */
     public static Scenario given(Event... history) {
         Scenario scenario = new Scenario(new MapInventoryStore(), 0);
-        Inventory.evolveAll(scenario.store, List.of(history));
+        Inventory.evolveAll(scenario.store, 0, List.of(history));
         return scenario;
     }
 
@@ -63,7 +63,7 @@ public final class Scenario {
             if (Inventory.anyRejected(events)) {
                 fail("the history of this example does not hold: " + command + " at " + now + " gave " + events);
             }
-            Inventory.evolveAll(store, events);
+            Inventory.evolveAll(store, now, events);
         }
         return this;
     }

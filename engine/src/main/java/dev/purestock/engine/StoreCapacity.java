@@ -1,0 +1,33 @@
+package dev.purestock.engine;
+
+/**
+ * How much state a {@link PrimitiveInventoryStore} is sized for up front, so that a sale within these figures
+ * never resizes a table or splits an index segment on the decision thread. Every figure is a hint: the store
+ * grows beyond it, at the price of a resize (the agrona maps) or a chunk or segment (the order book).
+ *
+ * <p>Orders count the orders and reservations remembered at once: with order retention (see
+ * {@code PurestockEngine.Builder#retainOrdersFor}) that is about the order rate times the window, plus the
+ * live reservations, not every order ever taken. A forgotten order's room is reused, so a book sized for its
+ * window stops growing once it has been full.
+ *
+ * @param positions      stock positions (sku and warehouse pairs); products and stock movements are sized to
+ *                       the same number
+ * @param orders         orders and reservations remembered at once
+ * @param customerCounts non-zero counts of one customer's units of one sku
+ */
+public record StoreCapacity(int positions, int orders, int customerCounts) {
+    /** What {@code new PrimitiveInventoryStore()} is sized for: 1,024 of each. */
+    public static final StoreCapacity DEFAULT = new StoreCapacity(1024, 1024, 1024);
+
+    public StoreCapacity {
+        requirePositive(positions, "positions");
+        requirePositive(orders, "orders");
+        requirePositive(customerCounts, "customer counts");
+    }
+
+    private static void requirePositive(int expected, String what) {
+        if (expected <= 0) {
+            throw new IllegalArgumentException("expected " + what + " must be positive, was " + expected);
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.Limits;
+import dev.purestock.domain.OrderStatus;
+import dev.purestock.domain.Reason;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static dev.purestock.engine.EngineFixtures.list;
+import static dev.purestock.engine.EngineFixtures.receive;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The engine forgets orders a retention window after their last change: its timer sends the time command
+ * with the window to shards that remember orders, the read model forgets them too, and a tick that forgot as
+ * many as one may is followed by another soon. (The timeout only guards against a hang.)
+ */
+class OrderRetentionTest {
+    private static final long START = 1_000_000;
+    private static final long WINDOW = 60_000;
+
+    private final AtomicLong clock = new AtomicLong(START);
+
+    @Test
+    void theTimerForgetsAnOrderOnceItsWindowHasPassedAndEveryViewSaysItIsUnknown() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            InMemoryJournal journal = new InMemoryJournal();
+            CountDownLatch forgotten = new CountDownLatch(1);
+            try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
+                    .expireReservationsEvery(Duration.ofMillis(5)).retainOrdersFor(Duration.ofMillis(WINDOW))
+                    .journal(shard -> journal)
+                    .consumer((command, outcome) -> {
+                        if (outcome.events().contains(new Event.OrderForgotten(42))) {
+                            forgotten.countDown();
+                        }
+                    }).build()) {
+                engine.submit(list(1)).join();
+                engine.submit(receive(1, 1, 0, 10)).join();
+                Command.Purchase buy = new Command.Purchase(42, 7, 1, 0, 2);
+                assertTrue(engine.submit(buy).join().accepted());
+                assertEquals(OrderStatus.PURCHASED, engine.readModel().orderStatus(42));
+
+                clock.set(START + WINDOW + 1);
+                forgotten.await();
+
+                assertNull(engine.readModel().orderStatus(42), "the read model forgot it too");
+                assertEquals(Reason.UNKNOWN_ORDER, engine.submit(new Command.CancelPurchase(42)).join()
+                        .reason().orElseThrow());
+                Outcome again = engine.submit(buy).join();
+                assertInstanceOf(Event.PurchaseAccepted.class, again.events().get(0), "decided afresh");
+                assertEquals(6, engine.readModel().available(1, 0));
+                assertTrue(journal.entries().stream().anyMatch(entry ->
+                                entry.command().equals(new Command.ExpireReservations(WINDOW))
+                                        && entry.events().contains(new Event.OrderForgotten(42))),
+                        "the forgetting is journaled with its window");
+            }
+        });
+    }
+
+    @Test
+    void aTimeCommandThatForgotAsManyAsOneMayIsFollowedByAnotherOnTheNextBacklogRun() {
+        int orders = Limits.MAX_FORGOTTEN_PER_COMMAND + 3;
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
+                .expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(WINDOW)).build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, orders)).join();
+            List<Command> purchases = new ArrayList<>();
+            for (int i = 0; i < orders; i++) {
+                purchases.add(new Command.Purchase(i, i % 100, 1, 0, 1));
+            }
+            engine.submitAll(purchases).forEach(CompletableFuture::join);
+            assertEquals(orders, engine.readModel().forgettableOrders(0));
+            clock.set(START + WINDOW + 1);
+
+            engine.expireReservations(true);
+            answeredSoFar(engine);
+            assertEquals(3, engine.readModel().forgettableOrders(0));
+            assertTrue(engine.expireReservations(false), "it forgot the most it may: a backlog run sends another");
+            answeredSoFar(engine);
+            assertEquals(0, engine.readModel().forgettableOrders(0), "the backlog run forgot the rest");
+            assertFalse(engine.expireReservations(false), "no backlog: a backlog run sends nothing");
+            assertFalse(engine.expireReservations(true), "nothing remembered: even a regular run sends nothing");
+        }
+    }
+
+    @Test
+    void theTimerWaitsForTheNextRegularRunOrABriefPauseWhileABacklogDrains() {
+        long second = Duration.ofSeconds(1).toNanos();
+        assertEquals(second, ExpiryTimer.nextDelayNanos(second, false));
+        assertEquals(ExpiryTimer.BACKLOG_PAUSE.toNanos(), ExpiryTimer.nextDelayNanos(second, true));
+        assertEquals(1_000, ExpiryTimer.nextDelayNanos(1_000, true), "never later than the next regular run");
+        assertEquals(0, ExpiryTimer.nextDelayNanos(-5, false), "a late regular run goes at once");
+    }
+
+    @Test
+    void aShardWhoseTimeCommandIsUnansweredGetsNoOtherAndAFullAnswerLeavesABacklog() {
+        ExpiryTimer.Answer answer = ExpiryTimer.answers(1)[0];
+        assertFalse(answer.backlog());
+        assertTrue(answer.trySend());
+        assertFalse(answer.trySend(), "one time command in flight at a time");
+        assertTrue(answer.backlog(), "in flight: look again soon");
+        answer.onOutcome(OutcomeView.of(0, 5, 6, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND)));
+        assertTrue(answer.full());
+        assertTrue(answer.trySend());
+        answer.notSent();
+        assertTrue(answer.full(), "a command that was not sent leaves the backlog as it was");
+        assertTrue(answer.trySend());
+        answer.onOutcome(OutcomeView.of(0, 6, 7, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND - 1)));
+        assertFalse(answer.backlog());
+        assertTrue(answer.trySend());
+        answer.onFailure(new EngineClosedException("closed"));
+        assertFalse(answer.backlog());
+    }
+
+    private static List<Event> forgotten(int count) {
+        List<Event> events = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            events.add(new Event.OrderForgotten(i));
+        }
+        return events;
+    }
+
+    @Test
+    void theWindowDefaultsToADayAndIsAtLeastAMillisecond() {
+        assertEquals(Duration.ofHours(24), PurestockEngine.Builder.DEFAULT_RETAIN_ORDERS_FOR);
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
+                () -> PurestockEngine.builder().retainOrdersFor(Duration.ZERO));
+        assertEquals("retainOrdersFor must be at least one millisecond, the unit of the engine's clock, was PT0S",
+                zero.getMessage());
+        PurestockEngine.Builder builder = PurestockEngine.builder();
+        assertThrows(IllegalArgumentException.class, () -> builder.retainOrdersFor(Duration.ofNanos(999_999)));
+        assertThrows(IllegalArgumentException.class, () -> builder.retainOrdersFor(Duration.ofMillis(-1)));
+    }
+
+    @Test
+    void aWindowBeyondWhatMillisecondsHoldNeverForgets() {
+        InMemoryJournal journal = new InMemoryJournal();
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO)
+                .retainOrdersFor(Duration.ofSeconds(Long.MAX_VALUE)).journal(shard -> journal).build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 10)).join();
+            engine.submit(new Command.Purchase(1, 1, 1, 0, 1)).join();
+            clock.set(Long.MAX_VALUE);
+            engine.expireReservations();
+            answeredSoFar(engine);
+            assertEquals(new Command.ExpireReservations(Long.MAX_VALUE), journal.entries().get(3).command());
+            assertEquals(List.of(), journal.entries().get(3).events());
+            assertEquals(OrderStatus.PURCHASED, engine.readModel().orderStatus(1));
+        }
+    }
+
+    /** Waits until the shard has answered everything submitted before: a command's answer comes after them. */
+    private static void answeredSoFar(PurestockEngine engine) {
+        engine.submit(new Command.ListProduct(999, 0)).join();
+    }
+}

@@ -1,0 +1,207 @@
+package dev.purestock.journal;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.Inventory;
+import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.Line;
+import dev.purestock.domain.MapInventoryStore;
+import dev.purestock.domain.OrderStatus;
+import dev.purestock.domain.StateDigest;
+import dev.purestock.engine.Outcome;
+import dev.purestock.engine.PrimitiveInventoryStore;
+import dev.purestock.engine.PurestockEngine;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32C;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Forgetting orders is journaled truth: a journal holding {@code OrderForgotten} replays and verifies, a
+ * snapshot carries the order of last changes so that a restart from it forgets what a full replay would, and
+ * a snapshot written before that order existed (format 1) still loads.
+ */
+class OrderRetentionJournalTest {
+    private static final long NOW = 1_700_000_000_000L;
+    private static final long WINDOW = 1_000;
+
+    @TempDir
+    Path dir;
+
+    private final AtomicLong clock = new AtomicLong(NOW);
+
+    @Test
+    void aJournalThatForgetsReplaysAndVerifiesAndARestartFromASnapshotForgetsTheSameOrders() {
+        long live;
+        try (JournaledEngine journaled = start()) {
+            PurestockEngine engine = journaled.engine();
+            engine.submit(new Command.ListProduct(1, 0)).join();
+            engine.submit(new Command.ReceiveStock(1, 1, 0, 1_000)).join();
+            for (long order = 1; order <= 30; order++) {
+                clock.addAndGet(10);
+                engine.submit(new Command.Purchase(order, order % 4, 1, 0, 1)).join();
+            }
+            engine.submit(new Command.CancelPurchase(3)).join();
+            clock.set(NOW + 150 + WINDOW);
+            Outcome tick = engine.submit(new Command.ExpireReservations(WINDOW)).join();
+            assertEquals(List.of(new Event.OrderForgotten(1), new Event.OrderForgotten(2),
+                    new Event.OrderForgotten(4)), tick.events().subList(0, 3), "oldest last change first");
+            engine.snapshot(0).join();
+            live = engine.digest(0).join();
+        }
+
+        RecoveredState fromSnapshot = JournalRecovery.recover(dir, PrimitiveInventoryStore::new, ReplayProgress.NONE);
+        RecoveredState full = JournalRecovery.recoverWithoutSnapshots(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertTrue(fromSnapshot.recoveredFrom().startsWith("snapshot@"), fromSnapshot.recoveredFrom());
+        assertEquals(StateDigest.format(live), StateDigest.format(StateDigest.of(fromSnapshot.store())));
+        assertEquals(StateDigest.format(live), StateDigest.format(StateDigest.of(full.store())));
+        assertNull(full.store().order(1));
+        assertEquals(lastChanges(full.store()), lastChanges(fromSnapshot.store()));
+
+        clock.set(NOW + 400 + WINDOW);
+        List<Event> afterRestart;
+        try (JournaledEngine again = start()) {
+            assertEquals(OrderStatus.CANCELLED, again.engine().readModel().orderStatus(3));
+            assertNull(again.engine().readModel().orderStatus(4), "forgotten before the restart");
+            afterRestart = again.engine().submit(new Command.ExpireReservations(WINDOW)).join().events();
+            assertNull(again.engine().readModel().orderStatus(3), "forgotten now");
+        }
+        List<Event> fromFullReplay = Inventory.decide(new Command.ExpireReservations(WINDOW), NOW + 400 + WINDOW,
+                full.store());
+        assertEquals(fromFullReplay, afterRestart, "the restart from a snapshot forgets what a full replay would");
+        assertEquals(17, fromFullReplay.size(), "orders 15 to 30, then 3");
+        assertEquals(new Event.OrderForgotten(3), fromFullReplay.get(16));
+        InventoryStore replayed = JournalRecovery.recoverWithoutSnapshots(dir, MapInventoryStore::new,
+                ReplayProgress.NONE).store();
+        assertNull(replayed.order(25));
+        assertEquals("", lastChanges(replayed));
+
+        JournalVerifier.Result verified = JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertTrue(verified.matches(), verified.divergence());
+        assertEquals(35, verified.records());
+    }
+
+    @Test
+    void aSnapshotCarriesTheOrderOfLastChangesWithTheirTimes() throws Exception {
+        MapInventoryStore store = new MapInventoryStore();
+        decide(store, NOW, new Command.ListProduct(1, 0), new Command.ReceiveStock(1, 1, 0, 10));
+        decide(store, NOW + 1, new Command.Purchase(7, 1, 1, 0, 1), new Command.Purchase(8, 1, 1, 0, 1));
+        decide(store, NOW + 2, new Command.Reserve(9, 2, List.of(new Line(1, 0, 1)), NOW + 99));
+        decide(store, NOW + 3, new Command.CancelPurchase(7));
+        SnapshotInfo info = new SnapshotStore(dir).writeSnapshot(6, NOW + 3, store);
+
+        PrimitiveInventoryStore loaded = new PrimitiveInventoryStore();
+        SnapshotFile.load(info.file(), loaded);
+
+        assertEquals("8@" + (NOW + 1) + " 7@" + (NOW + 3) + " ", lastChanges(loaded));
+        assertEquals(StateDigest.of(store), StateDigest.of(loaded));
+        assertEquals(Inventory.decide(new Command.ExpireReservations(1), NOW + 3, store),
+                Inventory.decide(new Command.ExpireReservations(1), NOW + 3, loaded));
+    }
+
+    @Test
+    void aFormatOneSnapshotLoadsWithItsOrdersChangedAtTheSnapshotsTimeInTheOrderItListsThem() throws Exception {
+        Path file = dir.resolve("format-1.bin");
+        Files.write(file, formatOne(NOW + 500,
+                order(12, OrderStatus.CANCELLED), order(10, OrderStatus.RESERVED), order(11, OrderStatus.PURCHASED)));
+
+        MapInventoryStore loaded = new MapInventoryStore();
+        SnapshotFile.Header header = SnapshotFile.load(file, loaded);
+
+        assertEquals(SnapshotFile.FORMAT_WITHOUT_LAST_CHANGES, header.format());
+        assertEquals("12@" + (NOW + 500) + " 11@" + (NOW + 500) + " ", lastChanges(loaded));
+        List<Long> due = new ArrayList<>();
+        loaded.forEachDue(Long.MAX_VALUE, (orderId, expiresAt) -> due.add(orderId));
+        assertEquals(List.of(10L), due, "the live reservation is due, and not in line to be forgotten");
+        assertEquals(List.of(), Inventory.decide(new Command.ExpireReservations(WINDOW), NOW + 500 + WINDOW, loaded)
+                .stream().filter(Event.OrderForgotten.class::isInstance).toList());
+        assertEquals(List.of(new Event.OrderForgotten(12), new Event.OrderForgotten(11)),
+                Inventory.decide(new Command.ExpireReservations(WINDOW), NOW + 501 + WINDOW, loaded)
+                        .stream().filter(Event.OrderForgotten.class::isInstance).toList());
+    }
+
+    @Test
+    void aLastChangeOfAnOrderTheSnapshotDoesNotHoldIsRefused() throws Exception {
+        MapInventoryStore store = new MapInventoryStore();
+        decide(store, NOW, new Command.ListProduct(1, 0), new Command.ReceiveStock(1, 1, 0, 10),
+                new Command.Purchase(7, 1, 1, 0, 1));
+        SnapshotInfo info = new SnapshotStore(dir).writeSnapshot(2, NOW, store);
+        byte[] bytes = Files.readAllBytes(info.file());
+        int lastChangeAt = bytes.length - 4 - (1 + 6 * 8) - (1 + 8 + 8);
+        assertEquals(6, bytes[lastChangeAt], "the last entry is the one last change");
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putLong(lastChangeAt + 1, 70);
+        Files.write(info.file(), reseal(bytes));
+
+        JournalCorruptException refused = assertThrows(JournalCorruptException.class,
+                () -> SnapshotFile.load(info.file(), new MapInventoryStore()));
+        assertEquals("snapshot " + info.file() + " lists a last change of order 70, which no earlier entry holds (at "
+                + "byte " + lastChangeAt + ")", refused.getMessage());
+    }
+
+    private JournaledEngine start() {
+        return JournaledEngine.start(dir, Durability.PAGE_CACHE, 0,
+                builder -> builder.clock(clock::get).expireReservationsEvery(Duration.ZERO),
+                ReplayProgress.NONE);
+    }
+
+    private static void decide(MapInventoryStore store, long now, Command... commands) {
+        for (Command command : commands) {
+            List<Event> events = Inventory.decide(command, now, store);
+            assertTrue(!Inventory.anyRejected(events), events::toString);
+            Inventory.evolveAll(store, now, events);
+        }
+    }
+
+    private static String lastChanges(InventoryStore store) {
+        StringBuilder out = new StringBuilder();
+        store.forEachByLastChange((orderId, changedAt) -> {
+            out.append(orderId).append('@').append(changedAt).append(' ');
+            return true;
+        });
+        return out.toString();
+    }
+
+    /** An order entry of a snapshot: one line of one unit of sku 1 at warehouse 0. */
+    private static byte[] order(long orderId, OrderStatus status) {
+        ByteBuffer entry = ByteBuffer.allocate(1 + 8 + 8 + 1 + 8 + 8 + 4 + 18).order(ByteOrder.LITTLE_ENDIAN);
+        entry.put((byte) 4).putLong(orderId).putLong(3).put((byte) status.code()).putLong(NOW + 1_000)
+                .putLong(orderId * 31).putInt(1).putLong(1).putShort((short) 0).putLong(1);
+        return entry.array();
+    }
+
+    /** A snapshot file as format 1 wrote it: header, the order entries, an end of five counts, the CRC. */
+    private static byte[] formatOne(long time, byte[]... orders) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuffer header = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        header.putInt(SnapshotFile.MAGIC).putInt(1).putLong(9).putLong(time);
+        out.writeBytes(header.array());
+        for (byte[] order : orders) {
+            out.writeBytes(order);
+        }
+        ByteBuffer end = ByteBuffer.allocate(1 + 5 * 8 + 4).order(ByteOrder.LITTLE_ENDIAN);
+        end.put((byte) 0).putLong(0).putLong(0).putLong(0).putLong(orders.length).putLong(0);
+        out.writeBytes(end.array());
+        return reseal(out.toByteArray());
+    }
+
+    private static byte[] reseal(byte[] bytes) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, bytes.length - 4);
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(bytes.length - 4, (int) crc.getValue());
+        return bytes;
+    }
+}
