@@ -35,7 +35,7 @@ final class EngineWiring {
 
     /** The settings every shard shares. */
     record Settings(int ringSize, WaitStrategyKind waitStrategy, ProducerType producerType, LongSupplier clock,
-                    long snapshotEvery, List<OutcomeConsumer> consumers, AtomicLong isolatedFailures,
+                    long snapshotEvery, StoreCapacity storeCapacity, List<OutcomeConsumer> consumers, AtomicLong isolatedFailures,
                     ThreadFactory threads) {
     }
 
@@ -62,8 +62,8 @@ final class EngineWiring {
         }
         List<EventHandler<CommandSlot>> parallel = new ArrayList<>(durability);
         if (snapshotWriter != null) {
-            parallel.add(new SnapshotHandler(index, health, initial, snapshotWriter, settings.snapshotEvery(),
-                    settings.threads()));
+            parallel.add(new SnapshotHandler(index, health, initial, settings.storeCapacity(), snapshotWriter,
+                    settings.snapshotEvery(), settings.threads()));
         }
         CompletionHandler completion = new CompletionHandler(index, health, readModel, settings.consumers(),
                 settings.isolatedFailures());

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -15,9 +16,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Runs the engine's time command on one daemon thread, {@code purestock-expire-reservations}, until stopped.
  * Every period it makes a <i>regular</i> run, which offers the command to every shard with something to
  * expire or forget. A time command forgets at most {@link Limits#MAX_FORGOTTEN_PER_COMMAND} orders, so when a
- * shard's last one came back that full (see {@link Answer}), more may be due at once: the timer then runs again
- * after {@link #BACKLOG_PAUSE} instead of the whole period, offering the command only to such shards, until
- * their backlog is gone; the regular runs keep their period meanwhile. Runs only offer commands to the rings
+ * shard's last one came back that full (see {@link Answer}), more may be due at once: the answer wakes the timer,
+ * which runs at once, offering the command only to such shards, until their backlog is gone (so forgetting keeps
+ * pace with an order rate of hundreds of thousands a second, one time command in flight per shard); a run that
+ * finds a command still in flight tries again after {@link #BACKLOG_PAUSE}. The regular runs keep their period
+ * meanwhile. Runs only offer commands to the rings
  * ({@code trySubmit}); they never wait, so a full ring skips that run for that shard. Until commands held for
  * later exist, this is how {@code ExpireReservations} is sequenced as time passes.
  */
@@ -43,6 +46,9 @@ final class ExpiryTimer {
     private final Duration period;
     private final long periodNanos;
     private final Tick tick;
+    private final Object scheduling = new Object();
+    /** The next run, while one is scheduled and not started; guarded by {@code scheduling}. */
+    private ScheduledFuture<?> next;
     private long nextRegularAt;
 
     private ExpiryTimer(ScheduledExecutorService executor, Duration period, Tick tick) {
@@ -52,8 +58,11 @@ final class ExpiryTimer {
         this.tick = tick;
     }
 
-    /** A timer making a regular run every {@code period}, or one that does nothing when the period is zero. */
-    static ExpiryTimer start(Duration period, Tick tick) {
+    /**
+     * A timer making a regular run every {@code period}, or one that does nothing when the period is zero; a full
+     * answer in {@code answers} wakes it.
+     */
+    static ExpiryTimer start(Duration period, Tick tick, Answer[] answers) {
         if (period.isZero()) {
             return new ExpiryTimer(null, period, tick);
         }
@@ -64,6 +73,9 @@ final class ExpiryTimer {
         });
         ExpiryTimer timer = new ExpiryTimer(executor, period, tick);
         timer.nextRegularAt = System.nanoTime() + timer.periodNanos;
+        for (Answer answer : answers) {
+            answer.wake = timer::wake;
+        }
         timer.scheduleNext(timer.periodNanos);
         return timer;
     }
@@ -78,10 +90,28 @@ final class ExpiryTimer {
     }
 
     private void scheduleNext(long delayNanos) {
-        try {
-            executor.schedule(this::run, delayNanos, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException stopped) {
-            // stop() shut the executor down between runs: no more runs
+        synchronized (scheduling) {
+            try {
+                next = executor.schedule(this::run, delayNanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException stopped) {
+                // stop() shut the executor down between runs: no more runs
+            }
+        }
+    }
+
+    /**
+     * A shard's time command came back full: runs now instead of when scheduled. A run that has started already
+     * sees the backlog and schedules the next one itself.
+     */
+    private void wake() {
+        synchronized (scheduling) {
+            if (next != null && next.cancel(false)) {
+                try {
+                    next = executor.schedule(this::run, 0, TimeUnit.NANOSECONDS);
+                } catch (RejectedExecutionException stopped) {
+                    // stopped meanwhile
+                }
+            }
         }
     }
 
@@ -144,6 +174,9 @@ final class ExpiryTimer {
 
         private final AtomicInteger state = new AtomicInteger(ANSWERED);
         private int beforeSend;
+        /** Wakes the timer when an answer leaves a backlog; set once, before the first command is sent. */
+        private volatile Runnable wake = () -> {
+        };
 
         /** Whether the last command left a backlog, or is still in flight. */
         boolean backlog() {
@@ -173,7 +206,12 @@ final class ExpiryTimer {
 
         @Override
         public void onOutcome(OutcomeView outcome) {
-            state.set(outcome.eventCount() >= Limits.MAX_FORGOTTEN_PER_COMMAND ? ANSWERED_FULL : ANSWERED);
+            if (outcome.eventCount() >= Limits.MAX_FORGOTTEN_PER_COMMAND) {
+                state.set(ANSWERED_FULL);
+                wake.run();
+            } else {
+                state.set(ANSWERED);
+            }
         }
 
         @Override

@@ -109,15 +109,17 @@ public final class PurestockEngine implements AutoCloseable {
         this.ringSize = builder.ringSize;
         this.timeCommand = new Command.ExpireReservations(builder.retainOrdersForMillis());
         this.tickAnswers = ExpiryTimer.answers(builder.shards);
-        this.readModel = new ReadModel(builder.shards);
+        this.readModel = new ReadModel(builder.shards, builder.storeCapacity.orders());
         this.router = new ShardRouter(builder.shards, readModel);
         this.shards = new Shard[builder.shards];
         this.snapshotWriters = new boolean[builder.shards];
         EngineWiring.Settings settings = new EngineWiring.Settings(builder.ringSize, builder.waitStrategy,
-                builder.producerType, builder.clock, builder.snapshotEvery, List.copyOf(builder.consumers),
+                builder.producerType, builder.clock, builder.snapshotEvery, builder.storeCapacity,
+                List.copyOf(builder.consumers),
                 isolatedFailures, threads);
         for (int i = 0; i < shards.length; i++) {
-            ShardState initial = Objects.requireNonNull(builder.initialState.apply(i), "initial state of shard " + i);
+            ShardState initial = builder.initialState == null ? ShardState.empty(builder.storeCapacity)
+                    : Objects.requireNonNull(builder.initialState.apply(i), "initial state of shard " + i);
             checkBelongs(i, initial);
             SnapshotWriter snapshotWriter = builder.snapshotWriter.apply(i);
             if (builder.snapshotEvery > 0 && snapshotWriter == null) {
@@ -137,7 +139,7 @@ public final class PurestockEngine implements AutoCloseable {
         for (Shard shard : shards) {
             shard.disruptor().start();
         }
-        expiry = ExpiryTimer.start(builder.expireReservationsEvery, this::expireReservations);
+        expiry = ExpiryTimer.start(builder.expireReservationsEvery, this::expireReservations, tickAnswers);
     }
 
     /** A regular run of the expiry timer, as {@link #expireReservations(boolean)} with {@code true}. */
@@ -898,13 +900,14 @@ public final class PurestockEngine implements AutoCloseable {
         private IntFunction<DurabilityStage> journal;
         private IntFunction<DurabilityStage> replication;
         private final List<OutcomeConsumer> consumers = new ArrayList<>();
-        private IntFunction<ShardState> initialState = shard -> ShardState.empty();
+        private IntFunction<ShardState> initialState;
         private IntFunction<SnapshotWriter> snapshotWriter = shard -> null;
         private long snapshotEvery;
         private LongSupplier clock = System::currentTimeMillis;
         private Duration expireReservationsEvery = DEFAULT_EXPIRE_RESERVATIONS_EVERY;
         private String storageReserved;
         private Duration retainOrdersFor = DEFAULT_RETAIN_ORDERS_FOR;
+        private StoreCapacity storeCapacity = StoreCapacity.DEFAULT;
 
         private Builder() {
         }
@@ -1076,6 +1079,27 @@ public final class PurestockEngine implements AutoCloseable {
             }
             this.retainOrdersFor = window;
             return this;
+        }
+
+        /**
+         * How much state each shard is sized for up front (default {@link StoreCapacity#DEFAULT}): the decision
+         * store of a shard that starts empty (without {@link #initialState}), the snapshot stage's copy of the
+         * state, and the read model's order statuses. Within these figures nothing is resized while commands
+         * flow; beyond them each structure grows a chunk or a table at a time. With {@link #retainOrdersFor} the
+         * orders held at once stay near the order rate times the window, so a capacity sized for that window is
+         * reached once and then reused.
+         */
+        public Builder storeCapacity(StoreCapacity capacity) {
+            this.storeCapacity = Objects.requireNonNull(capacity, "store capacity");
+            return this;
+        }
+
+        /**
+         * The capacity set by {@link #storeCapacity} so far: for code that builds a shard's initial state itself
+         * (a journaled engine recovering into stores of this size).
+         */
+        public StoreCapacity storeCapacity() {
+            return storeCapacity;
         }
 
         private long retainOrdersForMillis() {

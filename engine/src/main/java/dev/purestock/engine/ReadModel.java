@@ -48,13 +48,18 @@ public final class ReadModel {
     private final AtomicLongArray forgettable;
 
     ReadModel(int shards) {
+        this(shards, 1);
+    }
+
+    /** A read model whose order-status tables are sized ahead for {@code expectedOrders} orders per shard. */
+    ReadModel(int shards, int expectedOrders) {
         lastSequence = new AtomicLongArray(shards);
         liveReservations = new AtomicLongArray(shards);
         forgettable = new AtomicLongArray(shards);
         orders = new OrderStatusTable[shards];
         for (int shard = 0; shard < shards; shard++) {
             lastSequence.set(shard, -1);
-            orders[shard] = new OrderStatusTable();
+            orders[shard] = new OrderStatusTable(expectedOrders, OrderStatusTable.DEFAULT_SEGMENT_SHIFT);
         }
     }
 

@@ -25,6 +25,11 @@ public record ShardState(InventoryStore store, long nextSequence, long lastTime)
 
     /** An empty {@link PrimitiveInventoryStore} at sequence {@code 0}. */
     public static ShardState empty() {
-        return new ShardState(new PrimitiveInventoryStore(), 0, Long.MIN_VALUE);
+        return empty(StoreCapacity.DEFAULT);
+    }
+
+    /** A shard with no history yet, its store sized ahead for {@code capacity}. */
+    public static ShardState empty(StoreCapacity capacity) {
+        return new ShardState(new PrimitiveInventoryStore(capacity), 0, Long.MIN_VALUE);
     }
 }

@@ -57,14 +57,14 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private Throwable broken;
     private Thread writer;
 
-    SnapshotHandler(int shard, ShardHealth health, ShardState initial, SnapshotWriter snapshotWriter,
-                    long snapshotEvery, ThreadFactory threads) {
+    SnapshotHandler(int shard, ShardHealth health, ShardState initial, StoreCapacity capacity,
+                    SnapshotWriter snapshotWriter, long snapshotEvery, ThreadFactory threads) {
         this.shard = shard;
         this.health = health;
         this.snapshotWriter = snapshotWriter;
         this.snapshotEvery = snapshotEvery;
         this.threads = threads;
-        this.copy = copyOf(initial.store());
+        this.copy = copyOf(initial.store(), capacity);
         this.lastSequence = initial.nextSequence() - 1;
         this.lastTime = initial.lastTime();
     }
@@ -287,8 +287,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
      * is loaded: the due index follows from the reservations, and the order of last changes is copied in its
      * order.
      */
-    static InventoryStore copyOf(InventoryStore source) {
-        PrimitiveInventoryStore copy = new PrimitiveInventoryStore();
+    static InventoryStore copyOf(InventoryStore source, StoreCapacity capacity) {
+        PrimitiveInventoryStore copy = new PrimitiveInventoryStore(capacity);
         source.forEachProduct(copy::putProduct);
         source.forEachPosition(copy::putAvailable);
         source.forEachCustomerUnits(copy::putCustomerUnits);

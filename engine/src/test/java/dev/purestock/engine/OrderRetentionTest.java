@@ -98,6 +98,33 @@ class OrderRetentionTest {
     }
 
     @Test
+    void aFullAnswerWakesTheTimerSoABacklogDrainsWithoutWaitingForTheNextPeriod() {
+        int orders = 5 * Limits.MAX_FORGOTTEN_PER_COMMAND + 3;
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            CountDownLatch allForgotten = new CountDownLatch(orders);
+            // a period far longer than the test: only the wake-ups can send the time commands after the first
+            try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
+                    .expireReservationsEvery(Duration.ofHours(1)).retainOrdersFor(Duration.ofMillis(WINDOW))
+                    .consumer((command, outcome) -> outcome.events().stream()
+                            .filter(Event.OrderForgotten.class::isInstance).forEach(event -> allForgotten.countDown()))
+                    .build()) {
+                engine.submit(list(1)).join();
+                engine.submit(receive(1, 1, 0, orders)).join();
+                List<Command> purchases = new ArrayList<>();
+                for (int i = 0; i < orders; i++) {
+                    purchases.add(new Command.Purchase(i, i % 100, 1, 0, 1));
+                }
+                engine.submitAll(purchases).forEach(CompletableFuture::join);
+                clock.set(START + WINDOW + 1);
+
+                engine.expireReservations(true);
+                allForgotten.await();
+                assertEquals(0, engine.readModel().forgettableOrders(0), "six time commands forgot them all");
+            }
+        });
+    }
+
+    @Test
     void theTimerWaitsForTheNextRegularRunOrABriefPauseWhileABacklogDrains() {
         long second = Duration.ofSeconds(1).toNanos();
         assertEquals(second, ExpiryTimer.nextDelayNanos(second, false));

@@ -45,7 +45,7 @@ class SnapshotStageTest {
         try (PurestockEngine engine = PurestockEngine.builder().journal(s -> journal).snapshotEvery(97)
                 .expireReservationsEvery(java.time.Duration.ZERO)
                 .snapshotWriter(s -> (sequence, time, store) ->
-                        taken.add(new Taken(sequence, time, StateDigest.of(store), SnapshotHandler.copyOf(store))))
+                        taken.add(new Taken(sequence, time, StateDigest.of(store), SnapshotHandler.copyOf(store, StoreCapacity.DEFAULT))))
                 .build()) {
             for (long sku = 1; sku <= SKUS; sku++) {
                 engine.submit(list(sku)).join();
@@ -188,7 +188,7 @@ class SnapshotStageTest {
         }
         dev.purestock.domain.Inventory.evolveAll(initial, 20, dev.purestock.domain.Inventory.decide(
                 new Command.CancelPurchase(10), 20, initial));
-        InventoryStore copy = SnapshotHandler.copyOf(initial);
+        InventoryStore copy = SnapshotHandler.copyOf(initial, StoreCapacity.DEFAULT);
         assertEquals(StateDigest.of(initial), StateDigest.of(copy));
         List<Long> lastChanges = new ArrayList<>();
         copy.forEachByLastChange((orderId, changedAt) -> lastChanges.add(orderId));

@@ -2,6 +2,7 @@ package dev.purestock.journal;
 
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.StoreCapacity;
 
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -36,7 +37,9 @@ public final class JournaledEngine implements AutoCloseable {
      * @param durability    when a record counts as written
      * @param snapshotEvery cut a snapshot every this many commands ({@code 0}: only on demand)
      * @param tuning        further engine settings (ring size, wait strategy, clock, consumers, replication,
-     *                      reservation expiry); applied before the directory is touched. Setting the shards,
+     *                      reservation expiry, order retention, store capacity: the recovered state is loaded
+     *                      into stores of {@link PurestockEngine.Builder#storeCapacity}); applied before the
+     *                      directory is touched. Setting the shards,
      *                      journal, initial state or snapshot writer, which the journaled engine owns, throws an
      *                      {@link IllegalArgumentException} naming the setting, and nothing is written
      * @param progress      hears the replay's progress
@@ -78,7 +81,9 @@ public final class JournaledEngine implements AutoCloseable {
         tuning.accept(builder);
         JournalLock lock = JournalLock.acquire(dir);
         try {
-            recovered.set(JournalRecovery.recoverForWriting(dir, retention, PrimitiveInventoryStore::new, progress));
+            StoreCapacity capacity = builder.storeCapacity();
+            recovered.set(JournalRecovery.recoverForWriting(dir, retention,
+                    () -> new PrimitiveInventoryStore(capacity), progress));
             long recoveredEnd = recovered.get().nextSequence() - 1;
             snapshots.set(new SnapshotStore(dir, retention.keepSnapshots(), () -> {
                 JournalWriter current = writer.get();
