@@ -11,6 +11,7 @@ import dev.purestock.engine.OutcomeViewCallback;
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.ShardState;
+import dev.purestock.engine.StoreCapacity;
 import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalReader;
@@ -38,6 +39,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -72,6 +74,10 @@ public class JournalBenchmark {
     public static final int REPLAY_RECORDS = 200_000;
     /** Skus the purchase workload spreads over. */
     public static final int PURCHASE_SKUS = 1_024;
+    /** Orders a second the steady-state rows size their state for, times the window: above any rate seen here. */
+    static final int STEADY_ORDERS_PER_SECOND = 3_000_000;
+    /** Customers of the purchase workload (order ids modulo 2^20), with room: each buys one sku. */
+    static final int CUSTOMERS = 1 << 21;
     /** Skus in the snapshot benchmarks. */
     public static final int SNAPSHOT_SKUS = 1_000_000;
 
@@ -146,6 +152,15 @@ public class JournalBenchmark {
         @Param({"BLOCKING"})
         public WaitStrategyKind waitStrategy;
 
+        /**
+         * How long the engine remembers an order: {@code forever} (the store grows by every order, as an engine
+         * without retention does), or a window in seconds with the state sized ahead for it
+         * ({@link PurestockEngine.Builder#storeCapacity}), so that once the window is full every new order reuses
+         * a forgotten one's room: the steady state of a long sale.
+         */
+        @Param({"forever", "1"})
+        public String retainSeconds;
+
         Path dir;
         PurestockEngine engine;
         long next;
@@ -153,12 +168,16 @@ public class JournalBenchmark {
         @Setup(Level.Trial)
         public void start() {
             dir = JournalFixtures.temporaryDirectory("journal-bench-purchases");
-            engine = PurestockEngine.builder()
+            PurestockEngine.Builder builder = PurestockEngine.builder()
                     .shards(1)
-                    .initialState(shard -> new ShardState(new PrimitiveInventoryStore(), 0, Long.MIN_VALUE))
                     .journal(shard -> JournalWriter.open(dir, Durability.PAGE_CACHE))
-                    .waitStrategy(waitStrategy)
-                    .build();
+                    .waitStrategy(waitStrategy);
+            if (!retainSeconds.equals("forever")) {
+                builder.retainOrdersFor(Duration.ofSeconds(Long.parseLong(retainSeconds)))
+                        .storeCapacity(new StoreCapacity(2 * PURCHASE_SKUS, STEADY_ORDERS_PER_SECOND
+                                * Integer.parseInt(retainSeconds), CUSTOMERS));
+            }
+            engine = builder.build();
             for (int sku = 0; sku < PURCHASE_SKUS; sku++) {
                 engine.submit(new Command.ListProduct(sku, 0));
                 engine.submit(new Command.ReceiveStock(sku + 1, sku, 0, Limits.MAX_QUANTITY));

@@ -5,29 +5,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs the engine's time command on one daemon thread, {@code purestock-expire-reservations}, until stopped.
  * Every period it makes a <i>regular</i> run, which offers the command to every shard with something to
  * expire or forget. A time command forgets at most {@link Limits#MAX_FORGOTTEN_PER_COMMAND} orders, so when a
  * shard's last one came back that full (see {@link Answer}), more may be due at once: the answer wakes the timer,
- * which runs at once, offering the command only to such shards, until their backlog is gone (so forgetting keeps
- * pace with an order rate of hundreds of thousands a second, one time command in flight per shard); a run that
- * finds a command still in flight tries again after {@link #BACKLOG_PAUSE}. The regular runs keep their period
- * meanwhile. Runs only offer commands to the rings
- * ({@code trySubmit}); they never wait, so a full ring skips that run for that shard. Until commands held for
- * later exist, this is how {@code ExpireReservations} is sequenced as time passes.
+ * which runs at once, offering the command only to such shards, until their backlog is gone (one time command in
+ * flight per shard, so a backlog drains at 255 orders per trip through the ring); a run that finds a command
+ * still in flight looks again after {@link #BACKLOG_PAUSE}. The regular runs keep their period meanwhile.
+ *
+ * <p>A run waits for ring space like any submitter (the timer thread is not a stage thread): under a flash
+ * sale's load the ring is full nearly all the time, and a run that only tried would almost never get a time
+ * command in, so nothing would expire and nothing would be forgotten while the sale lasts. The thread parks
+ * between runs and allocates nothing per run. Until commands held for later exist, this is how
+ * {@code ExpireReservations} is sequenced as time passes.
  */
 final class ExpiryTimer {
     private static final Logger LOG = LoggerFactory.getLogger(ExpiryTimer.class);
     static final String THREAD_NAME = "purestock-expire-reservations";
-    /** The pause before the next run while a shard has a backlog to forget or expire (or less, to a regular run). */
+    /** The pause before the next run while a shard's time command is in flight (or less, to a regular run). */
     static final Duration BACKLOG_PAUSE = Duration.ofMillis(1);
 
     /** One run of the timer. */
@@ -42,17 +42,14 @@ final class ExpiryTimer {
         boolean run(boolean regular);
     }
 
-    private final ScheduledExecutorService executor;
     private final Duration period;
     private final long periodNanos;
     private final Tick tick;
-    private final Object scheduling = new Object();
-    /** The next run, while one is scheduled and not started; guarded by {@code scheduling}. */
-    private ScheduledFuture<?> next;
-    private long nextRegularAt;
+    private final AtomicBoolean woken = new AtomicBoolean();
+    private volatile boolean stopped;
+    private Thread thread;
 
-    private ExpiryTimer(ScheduledExecutorService executor, Duration period, Tick tick) {
-        this.executor = executor;
+    private ExpiryTimer(Duration period, Tick tick) {
         this.period = period;
         this.periodNanos = period.toNanos();
         this.tick = tick;
@@ -63,20 +60,16 @@ final class ExpiryTimer {
      * answer in {@code answers} wakes it.
      */
     static ExpiryTimer start(Duration period, Tick tick, Answer[] answers) {
+        ExpiryTimer timer = new ExpiryTimer(period, tick);
         if (period.isZero()) {
-            return new ExpiryTimer(null, period, tick);
+            return timer;
         }
-        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, THREAD_NAME);
-            thread.setDaemon(true);
-            return thread;
-        });
-        ExpiryTimer timer = new ExpiryTimer(executor, period, tick);
-        timer.nextRegularAt = System.nanoTime() + timer.periodNanos;
         for (Answer answer : answers) {
             answer.wake = timer::wake;
         }
-        timer.scheduleNext(timer.periodNanos);
+        timer.thread = new Thread(timer::loop, THREAD_NAME);
+        timer.thread.setDaemon(true);
+        timer.thread.start();
         return timer;
     }
 
@@ -89,45 +82,37 @@ final class ExpiryTimer {
         return answers;
     }
 
-    private void scheduleNext(long delayNanos) {
-        synchronized (scheduling) {
-            try {
-                next = executor.schedule(this::run, delayNanos, TimeUnit.NANOSECONDS);
-            } catch (RejectedExecutionException stopped) {
-                // stop() shut the executor down between runs: no more runs
-            }
-        }
-    }
-
-    /**
-     * A shard's time command came back full: runs now instead of when scheduled. A run that has started already
-     * sees the backlog and schedules the next one itself.
-     */
-    private void wake() {
-        synchronized (scheduling) {
-            if (next != null && next.cancel(false)) {
-                try {
-                    next = executor.schedule(this::run, 0, TimeUnit.NANOSECONDS);
-                } catch (RejectedExecutionException stopped) {
-                    // stopped meanwhile
-                }
-            }
-        }
-    }
-
-    private void run() {
-        long now = System.nanoTime();
-        boolean regular = now - nextRegularAt >= 0;
-        if (regular) {
-            nextRegularAt = now + periodNanos;
-        }
+    private void loop() {
+        long nextRegularAt = System.nanoTime() + periodNanos;
         boolean backlog = false;
-        try {
-            backlog = tick.run(regular);
-        } catch (RuntimeException e) {
-            LOG.error("the time command run failed; the timer goes on and runs again in {}", period, e);
+        while (!stopped) {
+            long delay = nextDelayNanos(nextRegularAt - System.nanoTime(), backlog);
+            if (delay > 0 && !woken.get()) {
+                LockSupport.parkNanos(this, delay);
+            }
+            if (stopped) {
+                return;
+            }
+            // cleared before the run: a wake that arrives during it makes the next one go at once
+            woken.set(false);
+            long now = System.nanoTime();
+            boolean regular = now - nextRegularAt >= 0;
+            if (regular) {
+                nextRegularAt = now + periodNanos;
+            }
+            try {
+                backlog = tick.run(regular);
+            } catch (RuntimeException e) {
+                LOG.error("the time command run failed; the timer goes on and runs again in {}", period, e);
+                backlog = false;
+            }
         }
-        scheduleNext(nextDelayNanos(nextRegularAt - now, backlog));
+    }
+
+    /** A shard's time command came back full: the next run goes now instead of when due. */
+    private void wake() {
+        woken.set(true);
+        LockSupport.unpark(thread);
     }
 
     /**
@@ -139,18 +124,18 @@ final class ExpiryTimer {
         return backlog ? Math.min(untilRegular, BACKLOG_PAUSE.toNanos()) : untilRegular;
     }
 
-    /** Stops the timer and waits for a run in progress (runs never wait, so this is short). */
+    /** Stops the timer and waits for a run in progress (a run waits for ring space at most, which stages free). */
     void stop() {
-        if (executor == null) {
+        if (thread == null) {
             return;
         }
-        executor.shutdownNow();
+        stopped = true;
+        LockSupport.unpark(thread);
         boolean interrupted = false;
         while (true) {
             try {
-                if (executor.awaitTermination(1, TimeUnit.SECONDS)) {
-                    break;
-                }
+                thread.join();
+                break;
             } catch (InterruptedException e) {
                 interrupted = true;
             }
@@ -161,62 +146,68 @@ final class ExpiryTimer {
     }
 
     /**
-     * What became of one shard's last time command: the callback it is sent with. A command is in flight from
-     * {@link #trySend} until its answer; an answer holding at least {@link Limits#MAX_FORGOTTEN_PER_COMMAND}
-     * events (it forgot the most one may, or expired at least as many) leaves a backlog, which the next run
-     * answers with another command. One command at a time: a shard whose last command is still in flight is
-     * sent none. Written by the timer thread and the shard's completion thread.
+     * What became of one shard's time commands: the callback they are sent with. A regular run sends one only
+     * when none is in flight ({@link #trySend}). An answer holding at least
+     * {@link Limits#MAX_FORGOTTEN_PER_COMMAND} events (it forgot the most one may, or expired at least as many)
+     * leaves a backlog, and then up to {@link #MAX_IN_FLIGHT} commands may be in flight at once
+     * ({@link #backlogRoom}): a command waits behind a ring's worth of others, so one at a time would forget
+     * at most 255 orders per trip through a full ring, fewer than a sale at full rate takes in meanwhile.
+     * Written by the timer thread and the shard's completion thread.
      */
     static final class Answer implements OutcomeViewCallback {
-        private static final int ANSWERED = 0;
-        private static final int IN_FLIGHT = 1;
-        private static final int ANSWERED_FULL = 2;
+        /** Time commands a shard with a backlog may have in flight at once. */
+        static final int MAX_IN_FLIGHT = 8;
 
-        private final AtomicInteger state = new AtomicInteger(ANSWERED);
-        private int beforeSend;
+        private final AtomicInteger inFlight = new AtomicInteger();
+        private volatile boolean full;
         /** Wakes the timer when an answer leaves a backlog; set once, before the first command is sent. */
         private volatile Runnable wake = () -> {
         };
 
-        /** Whether the last command left a backlog, or is still in flight. */
+        /** Whether the last answer left a backlog, or a command is still in flight. */
         boolean backlog() {
-            return state.get() != ANSWERED;
+            return full || inFlight.get() > 0;
         }
 
-        /** Whether the last command's answer left a backlog for the next command to take on. */
+        /** Whether the last answer left a backlog for more commands to take on. */
         boolean full() {
-            return state.get() == ANSWERED_FULL;
+            return full;
         }
 
-        /** Marks a command in flight, unless one is; only the timer thread calls this. */
+        /** Marks one command in flight if none is (a regular run's); only the timer thread calls this. */
         boolean trySend() {
-            int current = state.get();
-            if (current == IN_FLIGHT) {
-                return false;
-            }
-            beforeSend = current;
-            state.set(IN_FLIGHT);
-            return true;
+            return inFlight.compareAndSet(0, 1);
         }
 
-        /** The command marked in flight was not sent after all (its ring was full, or intake closed). */
+        /** How many more commands a backlog may have in flight now: marks them in flight. */
+        int takeBacklogRoom() {
+            if (!full) {
+                return 0;
+            }
+            int room = Math.max(0, MAX_IN_FLIGHT - inFlight.get());
+            inFlight.addAndGet(room);
+            return room;
+        }
+
+        /** A command marked in flight was not sent after all (its ring was full, or intake closed). */
         void notSent() {
-            state.set(beforeSend);
+            inFlight.decrementAndGet();
         }
 
         @Override
         public void onOutcome(OutcomeView outcome) {
-            if (outcome.eventCount() >= Limits.MAX_FORGOTTEN_PER_COMMAND) {
-                state.set(ANSWERED_FULL);
+            boolean backlogLeft = outcome.eventCount() >= Limits.MAX_FORGOTTEN_PER_COMMAND;
+            full = backlogLeft;
+            inFlight.decrementAndGet();
+            if (backlogLeft) {
                 wake.run();
-            } else {
-                state.set(ANSWERED);
             }
         }
 
         @Override
         public void onFailure(Throwable cause) {
-            state.set(ANSWERED);
+            full = false;
+            inFlight.decrementAndGet();
         }
     }
 }

@@ -149,10 +149,11 @@ public final class PurestockEngine implements AutoCloseable {
 
     /**
      * One run of the expiry timer: offers the time command ({@code ExpireReservations} with the retention
-     * window) to each shard whose last one left a backlog, and on a regular run also to each shard that holds a
+     * window) to each shard whose last one left a backlog (as many as {@link ExpiryTimer.Answer#takeBacklogRoom}
+     * allows), and on a regular run also to each shard that holds a
      * live reservation or an order that may be forgotten, as far as its read model knows (a shard with neither
-     * would journal a record that does nothing). A shard whose last time command is unanswered gets none.
-     * Never waits: a full ring skips the run for that shard.
+     * would journal a record that does nothing), unless one is unanswered.
+     * Waits for ring space, as a submitter does (see {@link ExpiryTimer}); a call from a stage thread only tries.
      *
      * @return whether a shard has a backlog or an unanswered time command, so that the timer runs again soon
      */
@@ -160,15 +161,20 @@ public final class PurestockEngine implements AutoCloseable {
         boolean soon = false;
         for (int i = 0; i < shards.length; i++) {
             ExpiryTimer.Answer answer = tickAnswers[i];
-            boolean due = answer.full() || regular
-                    && (readModel.liveReservations(i) > 0 || readModel.forgettableOrders(i) > 0);
-            if (due && answer.trySend()) {
+            int sends = answer.takeBacklogRoom();
+            if (sends == 0 && regular && (readModel.liveReservations(i) > 0 || readModel.forgettableOrders(i) > 0)
+                    && answer.trySend()) {
+                sends = 1;
+            }
+            for (int sent = 0; sent < sends; sent++) {
                 if (!intake.enter()) {
-                    answer.notSent();
+                    for (int unsent = sent; unsent < sends; unsent++) {
+                        answer.notSent();
+                    }
                     return false;
                 }
                 try {
-                    if (!publish(shards[i].ring(), timeCommand, answer, null, false)) {
+                    if (!publish(shards[i].ring(), timeCommand, answer, null, true)) {
                         answer.notSent();
                     }
                 } finally {

@@ -137,17 +137,24 @@ class OrderRetentionTest {
     void aShardWhoseTimeCommandIsUnansweredGetsNoOtherAndAFullAnswerLeavesABacklog() {
         ExpiryTimer.Answer answer = ExpiryTimer.answers(1)[0];
         assertFalse(answer.backlog());
+        assertEquals(0, answer.takeBacklogRoom(), "no backlog, no room");
         assertTrue(answer.trySend());
-        assertFalse(answer.trySend(), "one time command in flight at a time");
+        assertFalse(answer.trySend(), "a regular run sends one time command at a time");
         assertTrue(answer.backlog(), "in flight: look again soon");
         answer.onOutcome(OutcomeView.of(0, 5, 6, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND)));
         assertTrue(answer.full());
-        assertTrue(answer.trySend());
+        assertEquals(ExpiryTimer.Answer.MAX_IN_FLIGHT, answer.takeBacklogRoom(), "a backlog fills the pipeline");
+        assertEquals(0, answer.takeBacklogRoom(), "and no more while they are in flight");
         answer.notSent();
-        assertTrue(answer.full(), "a command that was not sent leaves the backlog as it was");
-        assertTrue(answer.trySend());
-        answer.onOutcome(OutcomeView.of(0, 6, 7, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND - 1)));
-        assertFalse(answer.backlog());
+        assertEquals(1, answer.takeBacklogRoom(), "a command that was not sent frees its place");
+        for (int i = 0; i < ExpiryTimer.Answer.MAX_IN_FLIGHT - 1; i++) {
+            answer.onOutcome(OutcomeView.of(0, 6 + i, 7, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND)));
+        }
+        assertEquals(ExpiryTimer.Answer.MAX_IN_FLIGHT - 1, answer.takeBacklogRoom(), "each full answer makes room");
+        for (int i = 0; i < ExpiryTimer.Answer.MAX_IN_FLIGHT; i++) {
+            answer.onOutcome(OutcomeView.of(0, 20 + i, 7, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND - 1)));
+        }
+        assertFalse(answer.backlog(), "the last answers were not full: the backlog is gone");
         assertTrue(answer.trySend());
         answer.onFailure(new EngineClosedException("closed"));
         assertFalse(answer.backlog());
