@@ -13,6 +13,8 @@ import com.lmax.disruptor.TimeoutException;
 import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.dsl.EventProcessorFactory;
 
+import java.util.concurrent.locks.LockSupport;
+
 /**
  * The barrier of a stage that runs after another stage: it waits until every stage before it has passed a
  * slot, and no longer.
@@ -22,20 +24,37 @@ import com.lmax.disruptor.dsl.EventProcessorFactory;
  * the pipeline (its issue #469). A slot a stage before this one has passed was published, or that stage could
  * not have passed it, so behind the decision stage the question answers itself: this barrier skips it. The
  * decision stage, which reads straight from the ring, keeps the Disruptor's barrier.
+ *
+ * <p>How it waits: with the ring's own wait strategy ({@link #stage}), or, for the engine's
+ * {@link WaitStrategyKind#BLOCKING} kind, parked until a {@link StageSignal} says a stage before it finished a
+ * batch ({@link #blocking}): the Disruptor's blocking strategy would spin here.
  */
 final class DependentStageBarrier implements SequenceBarrier {
+    /** Spins before a blocking barrier parks: a batch that is about to end costs no wake-up. */
+    private static final int SPINS_BEFORE_PARKING = 100;
+    /** The longest a blocking barrier parks before it looks again, signal or not: a safety net only. */
+    private static final long PARK_NANOS = 1_000_000;
+
+    /** The ring's wait strategy; {@code null} for a blocking barrier, which parks on {@link #signal}'s word. */
     private final WaitStrategy waitStrategy;
+    private final StageSignal signal;
     private final Sequence cursor;
     private final Sequence dependents;
     private volatile boolean alerted;
+    private volatile Thread parkedThread;
 
-    private DependentStageBarrier(WaitStrategy waitStrategy, RingBuffer<?> ring, Sequence[] upstream) {
+    private DependentStageBarrier(WaitStrategy waitStrategy, StageSignal signal, RingBuffer<?> ring,
+                                  Sequence[] upstream) {
         if (upstream.length == 0) {
             throw new IllegalArgumentException("a dependent stage needs a stage before it");
         }
         this.waitStrategy = waitStrategy;
+        this.signal = signal;
         this.cursor = new CursorView(ring);
         this.dependents = upstream.length == 1 ? upstream[0] : new FixedSequenceGroup(upstream);
+        if (signal != null) {
+            signal.register(this);
+        }
     }
 
     /**
@@ -45,18 +64,59 @@ final class DependentStageBarrier implements SequenceBarrier {
      */
     static <T> EventProcessorFactory<T> stage(WaitStrategy waitStrategy, EventHandler<? super T> handler,
                                               ExceptionHandler<? super T> exceptions) {
-        return (ring, upstream) -> {
-            BatchEventProcessor<T> processor = new BatchEventProcessorBuilder()
-                    .build(ring, new DependentStageBarrier(waitStrategy, ring, upstream), handler);
-            processor.setExceptionHandler(exceptions);
-            return processor;
-        };
+        return (ring, upstream) -> processor(ring, new DependentStageBarrier(waitStrategy, null, ring, upstream),
+                handler, exceptions);
+    }
+
+    /**
+     * Builds {@code handler}'s processor behind the stages whose sequences the Disruptor passes in, parked while
+     * it has nothing to do until {@code signal} wakes it; the stages before it must signal (see
+     * {@link StageSignal#signalling}). What {@code handler} throws goes to {@code exceptions}.
+     */
+    static <T> EventProcessorFactory<T> blocking(StageSignal signal, EventHandler<? super T> handler,
+                                                 ExceptionHandler<? super T> exceptions) {
+        return (ring, upstream) -> processor(ring, new DependentStageBarrier(null, signal, ring, upstream), handler,
+                exceptions);
+    }
+
+    private static <T> BatchEventProcessor<T> processor(RingBuffer<T> ring, SequenceBarrier barrier,
+                                                        EventHandler<? super T> handler,
+                                                        ExceptionHandler<? super T> exceptions) {
+        BatchEventProcessor<T> processor = new BatchEventProcessorBuilder().build(ring, barrier, handler);
+        processor.setExceptionHandler(exceptions);
+        return processor;
     }
 
     @Override
     public long waitFor(long sequence) throws AlertException, InterruptedException, TimeoutException {
         checkAlert();
-        return waitStrategy.waitFor(sequence, cursor, dependents, this);
+        if (waitStrategy != null) {
+            return waitStrategy.waitFor(sequence, cursor, dependents, this);
+        }
+        long available;
+        int spins = 0;
+        while ((available = dependents.get()) < sequence) {
+            checkAlert();
+            if (spins < SPINS_BEFORE_PARKING) {
+                spins++;
+                Thread.onSpinWait();
+                continue;
+            }
+            // say we park, then look once more: a signal after this line sees us, one before it set the sequence
+            parkedThread = Thread.currentThread();
+            if ((available = dependents.get()) >= sequence || alerted) {
+                parkedThread = null;
+                continue;
+            }
+            LockSupport.parkNanos(this, PARK_NANOS);
+            parkedThread = null;
+        }
+        return available;
+    }
+
+    /** The thread parked (or about to park) in {@link #waitFor}, or {@code null}; read by {@link StageSignal}. */
+    Thread parkedThread() {
+        return parkedThread;
     }
 
     @Override
@@ -72,7 +132,13 @@ final class DependentStageBarrier implements SequenceBarrier {
     @Override
     public void alert() {
         alerted = true;
-        waitStrategy.signalAllWhenBlocking();
+        if (waitStrategy != null) {
+            waitStrategy.signalAllWhenBlocking();
+        }
+        Thread parked = parkedThread;
+        if (parked != null) {
+            LockSupport.unpark(parked);
+        }
     }
 
     @Override

@@ -9,9 +9,12 @@ import com.lmax.disruptor.YieldingWaitStrategy;
 /** How the engine's stage threads wait for work: the trade between latency and CPU use. */
 public enum WaitStrategyKind {
     /**
-     * Parks on a lock and condition until the ring has work; downstream stages briefly spin while an
-     * upstream stage finishes a slot. Uses little CPU when idle: the default, and the right choice for a
-     * machine shared with other processes.
+     * Every stage parks when it has nothing to do: the decision stage on a lock and condition until producers
+     * publish, each later stage until a stage before it signals the end of a batch (the Disruptor's own
+     * blocking strategy would spin there, a core per stage while the ring has work). Uses little CPU when idle
+     * and never spins for long: the default, and the right choice for a machine shared with other processes
+     * or with fewer cores than the engine has threads; each stage that was parked costs a wake-up (tens of
+     * microseconds) when work arrives.
      */
     BLOCKING,
     /**
@@ -26,7 +29,11 @@ public enum WaitStrategyKind {
     /** Spins without pause: the lowest latency, one fully used core per stage thread. Dedicated cores only. */
     BUSY_SPIN;
 
-    /** A new Disruptor wait strategy of this kind (for rings that should wait like the engine's). */
+    /**
+     * A new Disruptor wait strategy of this kind (for rings that should wait like the engine's). For
+     * {@link #BLOCKING} it is the Disruptor's blocking strategy, which parks a ring's first stage only; the engine
+     * parks its later stages itself.
+     */
     public WaitStrategy create() {
         return switch (this) {
             case BLOCKING -> new BlockingWaitStrategy();

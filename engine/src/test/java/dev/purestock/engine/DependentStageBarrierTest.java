@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A stage behind {@link DependentStageBarrier} sees every slot, in order, only after the stage before it has
- * passed it, with many producers racing to publish; and it stops when the ring is halted.
+ * passed it, with many producers racing to publish; and it stops when the ring is halted: waiting with the
+ * ring's strategy, and parked between the signals of a {@link StageSignal}.
  */
 class DependentStageBarrierTest {
     private static final int PRODUCERS = 4;
@@ -37,6 +38,15 @@ class DependentStageBarrierTest {
 
     @Test
     void theSecondStageSeesEverySlotAfterTheFirstStageStampedIt() throws Exception {
+        everySlotIsSeenAfterItsStamp(false);
+    }
+
+    @Test
+    void aParkedSecondStageIsWokenForEverySlotTheFirstStageStamped() throws Exception {
+        everySlotIsSeenAfterItsStamp(true);
+    }
+
+    private static void everySlotIsSeenAfterItsStamp(boolean parked) throws Exception {
         WaitStrategy wait = new BlockingWaitStrategy();
         Disruptor<Slot> disruptor = new Disruptor<>(Slot::new, 1024, DaemonThreadFactory.INSTANCE, ProducerType.MULTI,
                 wait);
@@ -59,7 +69,13 @@ class DependentStageBarrierTest {
                 }
             }
         };
-        disruptor.handleEventsWith(stamp).then(DependentStageBarrier.stage(wait, check, failOnException(wrong)));
+        if (parked) {
+            StageSignal signal = new StageSignal();
+            disruptor.handleEventsWith(signal.signalling(stamp))
+                    .then(DependentStageBarrier.blocking(signal, check, failOnException(wrong)));
+        } else {
+            disruptor.handleEventsWith(stamp).then(DependentStageBarrier.stage(wait, check, failOnException(wrong)));
+        }
         RingBuffer<Slot> ring = disruptor.start();
 
         List<Thread> producers = new ArrayList<>();
@@ -88,6 +104,15 @@ class DependentStageBarrierTest {
 
     @Test
     void aHaltWakesAStageWaitingBehindAnIdleStage() throws Exception {
+        aHaltWakes(false);
+    }
+
+    @Test
+    void aHaltWakesAParkedStageBehindAnIdleStage() throws Exception {
+        aHaltWakes(true);
+    }
+
+    private static void aHaltWakes(boolean parked) throws Exception {
         WaitStrategy wait = new BlockingWaitStrategy();
         Disruptor<Slot> disruptor = new Disruptor<>(Slot::new, 64, DaemonThreadFactory.INSTANCE, ProducerType.MULTI,
                 wait);
@@ -104,8 +129,14 @@ class DependentStageBarrierTest {
                 stopped.countDown();
             }
         };
-        disruptor.handleEventsWith(idle).then(DependentStageBarrier.stage(wait, waiting,
-                failOnException(new AtomicReference<>())));
+        if (parked) {
+            StageSignal signal = new StageSignal();
+            disruptor.handleEventsWith(signal.signalling(idle)).then(DependentStageBarrier.blocking(signal, waiting,
+                    failOnException(new AtomicReference<>())));
+        } else {
+            disruptor.handleEventsWith(idle).then(DependentStageBarrier.stage(wait, waiting,
+                    failOnException(new AtomicReference<>())));
+        }
         disruptor.start();
         disruptor.halt();
         assertTrue(stopped.await(30, TimeUnit.SECONDS), "the waiting stage stopped on the halt");

@@ -7,6 +7,7 @@ import dev.purestock.engine.OutcomeView;
 import dev.purestock.engine.OutcomeViewCallback;
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.StoreCapacity;
 import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalRecovery;
@@ -22,6 +23,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -56,6 +58,8 @@ import java.util.concurrent.locks.LockSupport;
         description = "Open-loop latency of the journaled engine at stepped offered rates.")
 public final class LatencyHarness implements Callable<Integer> {
     private static final int WAREHOUSE = 0;
+    /** The most entries the harness sizes a table for ahead; beyond it the state grows as it must. */
+    private static final long MAX_PRESIZED = 1L << 24;
     private static final int INTENDED_SLOTS = 1 << 21;
     private static final long SPIN_BELOW_NANOS = 50_000;
     /** With few cores a spinning sender takes a core the engine needs: it yields instead. */
@@ -100,6 +104,12 @@ public final class LatencyHarness implements Callable<Integer> {
             description = "Base name of the files written under --out (default: ${DEFAULT-VALUE}).")
     private String name;
 
+    @Option(names = "--retain-seconds", defaultValue = "5",
+            description = "How long the engine remembers an order after its last change (its retention window), in "
+                    + "seconds; the state is sized ahead for the orders of that window at the highest rate and for "
+                    + "every customer count of the run, so that a steady rate never grows it (default: ${DEFAULT-VALUE}).")
+    private long retainSeconds;
+
     @Option(names = "--snapshot-every", defaultValue = "0",
             description = "Cut a snapshot every this many commands while the rates run; 0: none (default: ${DEFAULT-VALUE}).")
     private long snapshotEvery;
@@ -113,6 +123,9 @@ public final class LatencyHarness implements Callable<Integer> {
     public Integer call() throws Exception {
         if (ring > INTENDED_SLOTS / 2 || Integer.bitCount(ring) != 1) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--ring must be a power of two up to 2^20");
+        }
+        if (retainSeconds < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--retain-seconds must be at least 1");
         }
         if (snapshotEvery < 0) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--snapshot-every must be 0 or more");
@@ -134,7 +147,9 @@ public final class LatencyHarness implements Callable<Integer> {
         long liveDigest;
         try (GcPauses gc = GcPauses.start();
              JournaledEngine journaled = JournaledEngine.start(dir, durability, snapshotEvery,
-                builder -> builder.ringSize(ring).waitStrategy(wait), ReplayProgress.NONE)) {
+                builder -> builder.ringSize(ring).waitStrategy(wait)
+                        .retainOrdersFor(Duration.ofSeconds(retainSeconds)).storeCapacity(capacity()),
+                ReplayProgress.NONE)) {
             PurestockEngine engine = journaled.engine();
             stockUp(engine);
             long nextOrderId = 1;
@@ -156,6 +171,22 @@ public final class LatencyHarness implements Callable<Integer> {
         printTable(results);
         writeOut(results);
         return checkCorrectness(dir, recording, liveDigest) ? 0 : 1;
+    }
+
+    /**
+     * The state the run needs, sized ahead: the orders of one retention window (plus the timer's period) at the
+     * highest rate, and a customer count for every purchase of the run (each buys a random sku).
+     */
+    private StoreCapacity capacity() {
+        long highest = 0;
+        long purchases = 0;
+        for (long rate : rates) {
+            highest = Math.max(highest, rate);
+            purchases += (long) (rate * (seconds + warmupSeconds));
+        }
+        long orders = highest * (retainSeconds + 2);
+        return new StoreCapacity(2 * skus, (int) Math.min(orders, MAX_PRESIZED),
+                (int) Math.min(purchases, MAX_PRESIZED));
     }
 
     private void stockUp(PurestockEngine engine) {
@@ -258,7 +289,8 @@ public final class LatencyHarness implements Callable<Integer> {
 
     private String settings() {
         return "wait=" + wait + " durability=" + durability + " ring=" + ring + " skus=" + skus
-                + " snapshot-every=" + snapshotEvery + " p99-threshold-us=" + p99ThresholdMicros;
+                + " retain-seconds=" + retainSeconds + " snapshot-every=" + snapshotEvery
+                + " p99-threshold-us=" + p99ThresholdMicros;
     }
 
     /**

@@ -1,0 +1,97 @@
+package dev.purestock.engine;
+
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.Sequence;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Wakes a shard's parked downstream stages when a stage before them finishes a batch: what lets a stage behind
+ * the decision stage block instead of spinning (see {@link DependentStageBarrier#blocking}).
+ *
+ * <p>The Disruptor's blocking strategy parks only the first stage, which producers wake as they publish; a
+ * stage after it spins on the stages before it, a core per stage thread while the ring has work. On a machine
+ * with fewer cores than the engine has threads that spinning takes the cores the stages need, and the tails
+ * become the scheduler's time slices. Here each stage before another sets its sequence itself at the end of a
+ * batch ({@link EventHandler#setSequenceCallback}) and then unparks every waiter that said it was about to park.
+ * A waiter says so, then reads the sequences once more before it parks, so a batch that ends between the two is
+ * never missed: either the waiter sees it, or the signal sees the waiter.
+ */
+final class StageSignal {
+    private final List<DependentStageBarrier> waiters = new ArrayList<>();
+    private DependentStageBarrier[] parked = new DependentStageBarrier[0];
+
+    /** Registers a barrier whose thread this signal wakes; only while the shard is wired, before it starts. */
+    synchronized void register(DependentStageBarrier barrier) {
+        waiters.add(barrier);
+        parked = waiters.toArray(DependentStageBarrier[]::new);
+    }
+
+    /** A stage has moved its sequence: wakes each waiter that is parked or about to park. */
+    void progress() {
+        for (DependentStageBarrier waiter : parked) {
+            Thread thread = waiter.parkedThread();
+            if (thread != null) {
+                LockSupport.unpark(thread);
+            }
+        }
+    }
+
+    /** {@code stage}, which also publishes its progress at the end of each batch and then signals. */
+    <T> EventHandler<T> signalling(EventHandler<T> stage) {
+        return new Signalling<>(stage, this);
+    }
+
+    /** A stage that sets its sequence at the end of each batch and wakes the stages waiting on it. */
+    private static final class Signalling<T> implements EventHandler<T> {
+        private final EventHandler<T> stage;
+        private final StageSignal signal;
+        private Sequence sequence;
+
+        Signalling(EventHandler<T> stage, StageSignal signal) {
+            this.stage = stage;
+            this.signal = signal;
+        }
+
+        @Override
+        public void onEvent(T slot, long ringSequence, boolean endOfBatch) throws Exception {
+            stage.onEvent(slot, ringSequence, endOfBatch);
+            if (endOfBatch) {
+                if (sequence != null) {
+                    // the processor sets the same value once the batch returns; setting it first lets the signal
+                    // reach a waiter that already sees the progress it is woken for
+                    sequence.set(ringSequence);
+                }
+                signal.progress();
+            }
+        }
+
+        @Override
+        public void setSequenceCallback(Sequence sequenceCallback) {
+            this.sequence = sequenceCallback;
+            stage.setSequenceCallback(sequenceCallback);
+        }
+
+        @Override
+        public void onBatchStart(long batchSize, long queueDepth) {
+            stage.onBatchStart(batchSize, queueDepth);
+        }
+
+        @Override
+        public void onStart() {
+            stage.onStart();
+        }
+
+        @Override
+        public void onShutdown() {
+            stage.onShutdown();
+        }
+
+        @Override
+        public void onTimeout(long ringSequence) throws Exception {
+            stage.onTimeout(ringSequence);
+        }
+    }
+}
