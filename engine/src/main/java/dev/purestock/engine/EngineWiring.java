@@ -70,21 +70,30 @@ final class EngineWiring {
 
         // the decision stage reads from the ring through the Disruptor's barrier; the stages after it wait only
         // for the stages before them (DependentStageBarrier)
-        EventHandlerGroup<CommandSlot> stages = disruptor.handleEventsWith(decision); // 1: sequence, decide, apply
+        // with the blocking kind every stage parks when it has nothing to do: stages before others signal them
+        StageSignal signal = settings.waitStrategy() == WaitStrategyKind.BLOCKING ? new StageSignal() : null;
+        EventHandlerGroup<CommandSlot> stages = disruptor.handleEventsWith(signalling(signal, decision)); // 1: decide
         if (!parallel.isEmpty()) {
-            stages = stages.then(dependent(parallel, waitStrategy, stopShard)); // 2: journal, replicate, snapshot
+            List<EventHandler<CommandSlot>> signalling = parallel.stream().map(stage -> signalling(signal, stage))
+                    .toList();
+            stages = stages.then(dependent(signalling, waitStrategy, signal, stopShard)); // 2: journal, replicate, snapshot
         }
-        stages.then(dependent(List.of(completion), waitStrategy, stopShard)); // 3: read model, answer, consumers
+        stages.then(dependent(List.of(completion), waitStrategy, signal, stopShard)); // 3: read model, answer, consumers
 
         return new Shard(index, disruptor, disruptor.getRingBuffer(), health, List.copyOf(durability));
     }
 
+    private static EventHandler<CommandSlot> signalling(StageSignal signal, EventHandler<CommandSlot> stage) {
+        return signal == null ? stage : signal.signalling(stage);
+    }
+
     @SuppressWarnings("unchecked")
     private static EventProcessorFactory<CommandSlot>[] dependent(List<? extends EventHandler<CommandSlot>> stages,
-                                                                  WaitStrategy waitStrategy,
+                                                                  WaitStrategy waitStrategy, StageSignal signal,
                                                                   ExceptionHandler<CommandSlot> exceptions) {
         return stages.stream()
-                .map(stage -> DependentStageBarrier.stage(waitStrategy, stage, exceptions))
+                .map(stage -> signal == null ? DependentStageBarrier.stage(waitStrategy, stage, exceptions)
+                        : DependentStageBarrier.blocking(signal, stage, exceptions))
                 .toArray(EventProcessorFactory[]::new);
     }
 

@@ -104,10 +104,13 @@ public final class LatencyHarness implements Callable<Integer> {
             description = "Base name of the files written under --out (default: ${DEFAULT-VALUE}).")
     private String name;
 
-    @Option(names = "--retain-seconds", defaultValue = "5",
+    @Option(names = "--retain-seconds", defaultValue = "3600",
             description = "How long the engine remembers an order after its last change (its retention window), in "
-                    + "seconds; the state is sized ahead for the orders of that window at the highest rate and for "
-                    + "every customer count of the run, so that a steady rate never grows it (default: ${DEFAULT-VALUE}).")
+                    + "seconds; the state is sized ahead for the orders of that window at the highest rate (or of the "
+                    + "whole run, if fewer) and for every customer count of the run, so that no offered rate grows it. "
+                    + "A window shorter than the run has orders forgotten while it runs; the final check then compares "
+                    + "the live state with the journal's only if no order was forgotten after the last purchase "
+                    + "(default: ${DEFAULT-VALUE}).")
     private long retainSeconds;
 
     @Option(names = "--snapshot-every", defaultValue = "0",
@@ -184,7 +187,7 @@ public final class LatencyHarness implements Callable<Integer> {
             highest = Math.max(highest, rate);
             purchases += (long) (rate * (seconds + warmupSeconds));
         }
-        long orders = highest * (retainSeconds + 2);
+        long orders = Math.min(purchases, highest * (retainSeconds + 2));
         return new StoreCapacity(2 * skus, (int) Math.min(orders, MAX_PRESIZED),
                 (int) Math.min(purchases, MAX_PRESIZED));
     }
