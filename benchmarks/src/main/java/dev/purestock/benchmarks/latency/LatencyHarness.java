@@ -59,7 +59,7 @@ import java.util.concurrent.locks.LockSupport;
 public final class LatencyHarness implements Callable<Integer> {
     private static final int WAREHOUSE = 0;
     /** The most entries the harness sizes a table for ahead; beyond it the state grows as it must. */
-    private static final long MAX_PRESIZED = 1L << 24;
+    private static final long MAX_PRESIZED = 1L << 22;
     private static final int INTENDED_SLOTS = 1 << 21;
     private static final long SPIN_BELOW_NANOS = 50_000;
     /** With few cores a spinning sender takes a core the engine needs: it yields instead. */
