@@ -75,19 +75,19 @@ fi
 
 if [ -z "$only" ] || [ "$only" = latency ]; then
   rm -f "$out"/latency-*.hgrm
-  "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Xlog:gc:file="$out/latency-gc.log" \
+  "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Xlog:gc:file="$out/latency-gc.log"::filecount=0 \
     -cp "$jar" dev.purestock.benchmarks.latency.LatencyHarness \
     --wait "$wait" --rates "$rates" --seconds "$seconds" --warmup-seconds "$warmup" --out "$out" 2>&1 \
     | grep -v '^\[main\] INFO net.openhft' | tee "$out/latency.log"
   # The same harness with periodic snapshots on: what they cost the tails at the rates that matter.
-  "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Xlog:gc:file="$out/latency-snapshots-gc.log" \
+  "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Xlog:gc:file="$out/latency-snapshots-gc.log"::filecount=0 \
     -cp "$jar" dev.purestock.benchmarks.latency.LatencyHarness --name latency-snapshots --snapshot-every "$snapshot_every" \
     --wait "$wait" --rates "$snapshot_rates" --seconds "$seconds" --warmup-seconds "$warmup" --out "$out" 2>&1 \
     | grep -v '^\[main\] INFO net.openhft' | tee "$out/latency-snapshots.log"
 fi
 
 if [ -z "$only" ] || [ "$only" = snapshot ]; then
-  "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Xlog:gc:file="$out/snapshot-stall-gc.log" \
+  "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Xlog:gc:file="$out/snapshot-stall-gc.log"::filecount=0 \
     -cp "$jar" dev.purestock.benchmarks.snapshot.SnapshotStallHarness \
     --skus 1000000 --rate "$stall_rate" --snapshots "$snapshots" --warmup-seconds "$warmup" --wait "$wait" --out "$out" 2>&1 \
     | grep -v '^\[main\] INFO net.openhft' | tee "$out/snapshot-stall.log"
