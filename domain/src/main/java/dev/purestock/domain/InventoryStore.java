@@ -25,6 +25,31 @@ public interface InventoryStore extends MutableInventory {
     /** Visits every applied stock movement, in no particular order. */
     void forEachMovement(MovementVisitor visitor);
 
+    /**
+     * Copies this whole state into {@code target} (an empty store) through the store port only, the way a
+     * snapshot is loaded: every entry, the due index rebuilt from the live reservations, and the order of last
+     * changes in its order, so the copy forgets and expires exactly as this store would.
+     *
+     * @return {@code target}
+     */
+    default <S extends MutableInventory> S copyInto(S target) {
+        forEachProduct(target::putProduct);
+        forEachPosition(target::putAvailable);
+        forEachCustomerUnits(target::putCustomerUnits);
+        forEachOrder(order -> {
+            target.putOrder(order);
+            if (order.status() == OrderStatus.RESERVED) {
+                target.scheduleExpiry(order.orderId(), order.expiresAt());
+            }
+        });
+        forEachMovement(target::putMovement);
+        forEachByLastChange((orderId, changedAt) -> {
+            target.putLastChange(orderId, changedAt);
+            return true;
+        });
+        return target;
+    }
+
     /** Receives stock positions. */
     @FunctionalInterface
     interface PositionVisitor {

@@ -109,21 +109,6 @@ class RetentionPropertiesTest {
      * port, the due index rebuilt from the reservations, and the order of last changes copied in its order.
      */
     static MapInventoryStore copyThroughThePort(InventoryStore source) {
-        MapInventoryStore copy = new MapInventoryStore();
-        source.forEachProduct(copy::putProduct);
-        source.forEachPosition(copy::putAvailable);
-        source.forEachCustomerUnits(copy::putCustomerUnits);
-        source.forEachOrder(order -> {
-            copy.putOrder(order);
-            if (order.status() == OrderStatus.RESERVED) {
-                copy.scheduleExpiry(order.orderId(), order.expiresAt());
-            }
-        });
-        source.forEachMovement(copy::putMovement);
-        source.forEachByLastChange((orderId, changedAt) -> {
-            copy.putLastChange(orderId, changedAt);
-            return true;
-        });
-        return copy;
+        return source.copyInto(new MapInventoryStore());
     }
 }

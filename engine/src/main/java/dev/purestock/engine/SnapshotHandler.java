@@ -288,21 +288,6 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
      * order.
      */
     static InventoryStore copyOf(InventoryStore source, StoreCapacity capacity) {
-        PrimitiveInventoryStore copy = new PrimitiveInventoryStore(capacity);
-        source.forEachProduct(copy::putProduct);
-        source.forEachPosition(copy::putAvailable);
-        source.forEachCustomerUnits(copy::putCustomerUnits);
-        source.forEachOrder(order -> {
-            copy.putOrder(order);
-            if (order.status() == OrderStatus.RESERVED) {
-                copy.scheduleExpiry(order.orderId(), order.expiresAt());
-            }
-        });
-        source.forEachMovement(copy::putMovement);
-        source.forEachByLastChange((orderId, changedAt) -> {
-            copy.putLastChange(orderId, changedAt);
-            return true;
-        });
-        return copy;
+        return source.copyInto(new PrimitiveInventoryStore(capacity));
     }
 }

@@ -76,13 +76,7 @@ class OrderRetentionTest {
         int orders = Limits.MAX_FORGOTTEN_PER_COMMAND + 3;
         try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
                 .expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(WINDOW)).build()) {
-            engine.submit(list(1)).join();
-            engine.submit(receive(1, 1, 0, orders)).join();
-            List<Command> purchases = new ArrayList<>();
-            for (int i = 0; i < orders; i++) {
-                purchases.add(new Command.Purchase(i, i % 100, 1, 0, 1));
-            }
-            engine.submitAll(purchases).forEach(CompletableFuture::join);
+            sellOneUnitEach(engine, orders);
             assertEquals(orders, engine.readModel().forgettableOrders(0));
             clock.set(START + WINDOW + 1);
 
@@ -108,13 +102,7 @@ class OrderRetentionTest {
                     .consumer((command, outcome) -> outcome.events().stream()
                             .filter(Event.OrderForgotten.class::isInstance).forEach(event -> allForgotten.countDown()))
                     .build()) {
-                engine.submit(list(1)).join();
-                engine.submit(receive(1, 1, 0, orders)).join();
-                List<Command> purchases = new ArrayList<>();
-                for (int i = 0; i < orders; i++) {
-                    purchases.add(new Command.Purchase(i, i % 100, 1, 0, 1));
-                }
-                engine.submitAll(purchases).forEach(CompletableFuture::join);
+                sellOneUnitEach(engine, orders);
                 clock.set(START + WINDOW + 1);
 
                 engine.expireReservations(true);
@@ -122,6 +110,17 @@ class OrderRetentionTest {
                 assertEquals(0, engine.readModel().forgettableOrders(0), "six time commands forgot them all");
             }
         });
+    }
+
+    /** Lists sku 1 with {@code orders} units and sells them, one to each of orders {@code 0..orders-1}. */
+    private static void sellOneUnitEach(PurestockEngine engine, int orders) {
+        engine.submit(list(1)).join();
+        engine.submit(receive(1, 1, 0, orders)).join();
+        List<Command> purchases = new ArrayList<>();
+        for (int i = 0; i < orders; i++) {
+            purchases.add(new Command.Purchase(i, i % 100, 1, 0, 1));
+        }
+        engine.submitAll(purchases).forEach(CompletableFuture::join);
     }
 
     @Test
