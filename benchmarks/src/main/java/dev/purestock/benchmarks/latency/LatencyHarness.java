@@ -113,6 +113,11 @@ public final class LatencyHarness implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     private long retainSeconds;
 
+    @Option(names = "--settle-heap", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "After filling the state and before the first rate, run one full collection, so that the "
+                    + "state sized ahead is tenured before anything is measured (default: ${DEFAULT-VALUE}).")
+    private boolean settleHeap;
+
     @Option(names = "--snapshot-every", defaultValue = "0",
             description = "Cut a snapshot every this many commands while the rates run; 0: none (default: ${DEFAULT-VALUE}).")
     private long snapshotEvery;
@@ -155,6 +160,11 @@ public final class LatencyHarness implements Callable<Integer> {
                 ReplayProgress.NONE)) {
             PurestockEngine engine = journaled.engine();
             stockUp(engine);
+            if (settleHeap) {
+                // the state sized ahead was born young; tenure it now, as a service would once after its start,
+                // rather than have every young pause of the first steps copy it through the survivor spaces
+                System.gc();
+            }
             long nextOrderId = 1;
             for (long rate : rates) {
                 nextOrderId = offer(engine, recording, rate, warmupSeconds, nextOrderId).nextOrderId();
@@ -292,7 +302,7 @@ public final class LatencyHarness implements Callable<Integer> {
 
     private String settings() {
         return "wait=" + wait + " durability=" + durability + " ring=" + ring + " skus=" + skus
-                + " retain-seconds=" + retainSeconds + " snapshot-every=" + snapshotEvery
+                + " retain-seconds=" + retainSeconds + " settle-heap=" + settleHeap + " snapshot-every=" + snapshotEvery
                 + " p99-threshold-us=" + p99ThresholdMicros;
     }
 
