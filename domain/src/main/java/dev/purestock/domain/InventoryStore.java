@@ -26,6 +26,15 @@ public interface InventoryStore extends MutableInventory {
     void forEachMovement(MovementVisitor visitor);
 
     /**
+     * Visits every order as its fields, in no particular order: what a snapshot writes, without an {@link Order}
+     * record per order where the store keeps orders as fields. The default builds the records and reads them.
+     */
+    default void forEachOrderFields(OrderVisitor visitor) {
+        forEachOrder(order -> visitor.onOrder(order.orderId(), order.customer(), order.status(),
+                new ListedLines(order.lines()), order.expiresAt(), order.fingerprint()));
+    }
+
+    /**
      * Copies this whole state into {@code target} (an empty store) through the store port only, the way a
      * snapshot is loaded: every entry, the due index rebuilt from the live reservations, and the order of last
      * changes in its order, so the copy forgets and expires exactly as this store would.
@@ -36,10 +45,10 @@ public interface InventoryStore extends MutableInventory {
         forEachProduct(target::putProduct);
         forEachPosition(target::putAvailable);
         forEachCustomerUnits(target::putCustomerUnits);
-        forEachOrder(order -> {
-            target.putOrder(order);
-            if (order.status() == OrderStatus.RESERVED) {
-                target.scheduleExpiry(order.orderId(), order.expiresAt());
+        forEachOrderFields((orderId, customer, status, lines, expiresAt, fingerprint) -> {
+            target.putOrder(orderId, customer, status, lines, expiresAt, fingerprint);
+            if (status == OrderStatus.RESERVED) {
+                target.scheduleExpiry(orderId, expiresAt);
             }
         });
         forEachMovement(target::putMovement);
@@ -62,6 +71,15 @@ public interface InventoryStore extends MutableInventory {
     interface CustomerUnitsVisitor {
         /** One count. */
         void onCustomerUnits(long customer, long sku, long units);
+    }
+
+    /** Receives orders as fields, in the argument order of {@link MutableInventory#putOrder(long, long,
+     * OrderStatus, OrderLines, long, long)}. */
+    @FunctionalInterface
+    interface OrderVisitor {
+        /** One order; {@code lines} is valid only during the call. */
+        void onOrder(long orderId, long customer, OrderStatus status, OrderLines lines, long expiresAt,
+                     long fingerprint);
     }
 
     /** Receives stock movements. */

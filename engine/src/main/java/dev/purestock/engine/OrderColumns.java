@@ -3,6 +3,7 @@ package dev.purestock.engine;
 import dev.purestock.domain.InventoryState;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.Order;
+import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.OrderLines;
 import dev.purestock.domain.OrderStatus;
 
@@ -234,6 +235,25 @@ final class OrderColumns {
         for (int row = 0; row < rows; row++) {
             if (status[row >>> chunkShift][row & chunkMask] != FREE) {
                 visitor.accept(build(row));
+            }
+        }
+    }
+
+    /**
+     * Visits every order as its fields, in the order of their rows, its lines read in place through one reused
+     * view: no record per order.
+     */
+    void forEachFields(InventoryStore.OrderVisitor visitor) {
+        RowLines view = new RowLines();
+        for (int row = 0; row < rows; row++) {
+            int chunk = row >>> chunkShift;
+            int at = row & chunkMask;
+            byte code = status[chunk][at];
+            if (code != FREE) {
+                view.first = firstLine[chunk][at];
+                view.count = lineCount[chunk][at];
+                visitor.onOrder(orderId[chunk][at], customer[chunk][at], STATUS_BY_CODE[code], view,
+                        expiresAt[chunk][at], fingerprint[chunk][at]);
             }
         }
     }
@@ -489,6 +509,35 @@ final class OrderColumns {
             byCode[s.code()] = s;
         }
         return byCode;
+    }
+
+    /** A row's run of pool lines seen as {@link OrderLines}, in place. */
+    private final class RowLines implements OrderLines {
+        private int first;
+        private int count;
+
+        @Override
+        public int count() {
+            return count;
+        }
+
+        @Override
+        public long sku(int i) {
+            int index = first + i;
+            return lineSku[index >>> chunkShift][index & chunkMask];
+        }
+
+        @Override
+        public int warehouse(int i) {
+            int index = first + i;
+            return lineWarehouse[index >>> chunkShift][index & chunkMask];
+        }
+
+        @Override
+        public long quantity(int i) {
+            int index = first + i;
+            return lineQuantity[index >>> chunkShift][index & chunkMask];
+        }
     }
 
     /** A record's lines seen as {@link OrderLines}, reused for every {@link #put(Order)}. */

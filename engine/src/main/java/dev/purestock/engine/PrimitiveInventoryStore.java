@@ -245,6 +245,12 @@ public final class PrimitiveInventoryStore implements InventoryStore {
         orders.forEach(visitor);
     }
 
+    /** Reads the order columns in place: no record per order. */
+    @Override
+    public void forEachOrderFields(OrderVisitor visitor) {
+        orders.forEachFields(visitor);
+    }
+
     @Override
     public void forEachMovement(MovementVisitor visitor) {
         movements.forEachLong(visitor::onMovement);

@@ -4,6 +4,8 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryState;
+import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.Line;
 import dev.purestock.domain.MapInventoryStore;
 import dev.purestock.domain.Order;
 import dev.purestock.domain.OrderStatus;
@@ -12,7 +14,9 @@ import dev.purestock.domain.StateDigest;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -60,6 +64,41 @@ class PrimitiveInventoryStoreTest {
                 assertEquals(due(reference, now + 100), due(primitive, now + 100), "due reservations");
             }
         });
+    }
+
+    @Test
+    void visitingOrdersAsFieldsSeesWhatTheRecordsHoldInEitherStore() {
+        qt().withExamples(200).forAll(CommandGenerators.timedSequences()).checkAssert(run -> {
+            MapInventoryStore reference = new MapInventoryStore();
+            PrimitiveInventoryStore primitive = new PrimitiveInventoryStore(4);
+            long now = 1_000;
+            for (CommandGenerators.TimedCommand timed : run) {
+                now += timed.step();
+                List<Event> events = Inventory.decide(timed.command(), now, reference);
+                Inventory.evolveAll(reference, now, events);
+                Inventory.evolveAll(primitive, now, events);
+            }
+            assertEquals(ordersAsRecords(reference), ordersAsFields(reference), "the reference store's default");
+            assertEquals(ordersAsRecords(reference), ordersAsFields(primitive), "the columns read in place");
+        });
+    }
+
+    private static Set<Order> ordersAsRecords(InventoryStore store) {
+        Set<Order> orders = new HashSet<>();
+        store.forEachOrder(orders::add);
+        return orders;
+    }
+
+    private static Set<Order> ordersAsFields(InventoryStore store) {
+        Set<Order> orders = new HashSet<>();
+        store.forEachOrderFields((orderId, customer, status, lines, expiresAt, fingerprint) -> {
+            List<Line> copied = new ArrayList<>();
+            for (int i = 0; i < lines.count(); i++) {
+                copied.add(new Line(lines.sku(i), lines.warehouse(i), lines.quantity(i)));
+            }
+            orders.add(new Order(orderId, customer, status, copied, expiresAt, fingerprint));
+        });
+        return orders;
     }
 
     @Test

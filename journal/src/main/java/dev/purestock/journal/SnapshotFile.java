@@ -110,18 +110,18 @@ final class SnapshotFile {
                 out.int64(units);
                 counts[CUSTOMER]++;
             });
-            store.forEachOrder(order -> {
+            store.forEachOrderFields((orderId, customer, status, lines, expiresAt, fingerprint) -> {
                 out.int8(ORDER);
-                out.int64(order.orderId());
-                out.int64(order.customer());
-                out.int8((byte) order.status().code());
-                out.int64(order.expiresAt());
-                out.int64(order.fingerprint());
-                out.int32(order.lines().size());
-                for (Line line : order.lines()) {
-                    out.int64(line.sku());
-                    out.uint16(line.warehouse());
-                    out.int64(line.quantity());
+                out.int64(orderId);
+                out.int64(customer);
+                out.int8((byte) status.code());
+                out.int64(expiresAt);
+                out.int64(fingerprint);
+                out.int32(lines.count());
+                for (int i = 0; i < lines.count(); i++) {
+                    out.int64(lines.sku(i));
+                    out.uint16(lines.warehouse(i));
+                    out.int64(lines.quantity(i));
                 }
                 counts[ORDER]++;
             });
