@@ -12,6 +12,29 @@ public final class BenchmarkFiles {
     private BenchmarkFiles() {
     }
 
+    /** What a harness runs in its journal directory. */
+    @FunctionalInterface
+    public interface InDirectory {
+        /** Runs in {@code dir}; returns the exit code. */
+        int run(Path dir) throws IOException;
+    }
+
+    /**
+     * Runs {@code harness} in {@code journal}, or, when it is {@code null}, in a new temporary directory named
+     * after {@code prefix} that is deleted afterwards.
+     */
+    public static int inJournal(Path journal, String prefix, InDirectory harness) throws IOException {
+        if (journal != null) {
+            return harness.run(journal);
+        }
+        Path dir = Files.createTempDirectory(prefix);
+        try {
+            return harness.run(dir);
+        } finally {
+            deleteRecursively(dir);
+        }
+    }
+
     /** Deletes {@code dir} and everything below it: a harness's temporary journal once it is done. */
     public static void deleteRecursively(Path dir) throws IOException {
         try (Stream<Path> paths = Files.walk(dir)) {

@@ -30,8 +30,9 @@ public interface InventoryStore extends MutableInventory {
      * record per order where the store keeps orders as fields. The default builds the records and reads them.
      */
     default void forEachOrderFields(OrderVisitor visitor) {
+        ListedLines lines = new ListedLines();
         forEachOrder(order -> visitor.onOrder(order.orderId(), order.customer(), order.status(),
-                new ListedLines(order.lines()), order.expiresAt(), order.fingerprint()));
+                lines.of(order.lines()), order.expiresAt(), order.fingerprint()));
     }
 
     /**

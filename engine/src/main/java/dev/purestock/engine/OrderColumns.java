@@ -4,6 +4,7 @@ import dev.purestock.domain.InventoryState;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.Order;
 import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.ListedLines;
 import dev.purestock.domain.OrderLines;
 import dev.purestock.domain.OrderStatus;
 
@@ -68,7 +69,8 @@ final class OrderColumns {
     private long[][] lineSku = new long[0][];
     private int[][] lineWarehouse = new int[0][];
     private long[][] lineQuantity = new long[0][];
-    private final RecordLines recordLines = new RecordLines();
+    /** A record's lines seen as {@link OrderLines}, reused for every {@link #put(Order)}. */
+    private final ListedLines recordLines = new ListedLines();
     /** The first free run of each length, linked through the runs' first warehouse cells; {@link #NONE} if none. */
     private final int[] freeRuns = new int[Byte.MAX_VALUE + 1];
     /** Bit {@code n} set: {@link #freeRuns}{@code [n]} holds a run (two words for lengths 0..127). */
@@ -537,36 +539,6 @@ final class OrderColumns {
         public long quantity(int i) {
             int index = first + i;
             return lineQuantity[index >>> chunkShift][index & chunkMask];
-        }
-    }
-
-    /** A record's lines seen as {@link OrderLines}, reused for every {@link #put(Order)}. */
-    private static final class RecordLines implements OrderLines {
-        private List<Line> lines;
-
-        RecordLines of(List<Line> orderLines) {
-            this.lines = orderLines;
-            return this;
-        }
-
-        @Override
-        public int count() {
-            return lines.size();
-        }
-
-        @Override
-        public long sku(int i) {
-            return lines.get(i).sku();
-        }
-
-        @Override
-        public int warehouse(int i) {
-            return lines.get(i).warehouse();
-        }
-
-        @Override
-        public long quantity(int i) {
-            return lines.get(i).quantity();
         }
     }
 }

@@ -234,21 +234,22 @@ public final class ReadModel {
 
             @Override
             public void reservationConfirmed(long orderId) {
-                status(orderId, OrderStatus.CONFIRMED);
-                countLive(-1);
-                countRemembered(1);
+                endReservation(orderId, OrderStatus.CONFIRMED);
             }
 
             @Override
             public void reservationReleased(long orderId) {
-                status(orderId, OrderStatus.RELEASED);
-                countLive(-1);
-                countRemembered(1);
+                endReservation(orderId, OrderStatus.RELEASED);
             }
 
             @Override
             public void reservationExpired(long orderId) {
-                status(orderId, OrderStatus.EXPIRED);
+                endReservation(orderId, OrderStatus.EXPIRED);
+            }
+
+            /** A reservation ended: no longer live, and remembered as any finished order until forgotten. */
+            private void endReservation(long orderId, OrderStatus status) {
+                status(orderId, status);
                 countLive(-1);
                 countRemembered(1);
             }

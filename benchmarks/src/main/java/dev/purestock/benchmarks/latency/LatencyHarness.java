@@ -138,15 +138,7 @@ public final class LatencyHarness implements Callable<Integer> {
         if (snapshotEvery < 0) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--snapshot-every must be 0 or more");
         }
-        boolean temporary = journal == null;
-        Path dir = temporary ? Files.createTempDirectory("purestock-latency") : journal;
-        try {
-            return run(dir);
-        } finally {
-            if (temporary) {
-                BenchmarkFiles.deleteRecursively(dir);
-            }
-        }
+        return BenchmarkFiles.inJournal(journal, "purestock-latency", this::run);
     }
 
     private int run(Path dir) throws IOException {

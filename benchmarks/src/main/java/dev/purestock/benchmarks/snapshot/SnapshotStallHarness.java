@@ -102,15 +102,7 @@ public final class SnapshotStallHarness implements Callable<Integer> {
         if (skus < 1 || rate < 1 || snapshots < 1) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--skus, --rate and --snapshots must be positive");
         }
-        boolean temporary = journal == null;
-        Path dir = temporary ? Files.createTempDirectory("purestock-snapshot-stall") : journal;
-        try {
-            return run(dir);
-        } finally {
-            if (temporary) {
-                BenchmarkFiles.deleteRecursively(dir);
-            }
-        }
+        return BenchmarkFiles.inJournal(journal, "purestock-snapshot-stall", this::run);
     }
 
     private int run(Path dir) throws IOException {
