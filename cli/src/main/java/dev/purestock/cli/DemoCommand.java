@@ -9,7 +9,9 @@ import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.LineChange;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.Reason;
+import dev.purestock.domain.RejectionReason;
 import dev.purestock.domain.StateDigest;
+import dev.purestock.engine.EngineRefusal;
 import dev.purestock.engine.Outcome;
 import dev.purestock.engine.OutcomeCallback;
 import dev.purestock.engine.PurestockEngine;
@@ -28,7 +30,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -307,15 +309,21 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
 
-        Map<Reason, Long> rejections() {
-            Map<Reason, Long> byReason = new EnumMap<>(Reason.class);
-            for (Reason reason : Reason.values()) {
+        /** Rejections by reason, the domain's and the engine's, in the order of their codes. */
+        Map<RejectionReason, Long> rejections() {
+            Map<RejectionReason, Long> byReason = new LinkedHashMap<>();
+            count(Reason.values(), byReason);
+            count(EngineRefusal.values(), byReason);
+            return byReason;
+        }
+
+        private void count(RejectionReason[] reasons, Map<RejectionReason, Long> byReason) {
+            for (RejectionReason reason : reasons) {
                 long count = rejectedByReason.get(reason.code());
                 if (count > 0) {
                     byReason.put(reason, count);
                 }
             }
-            return byReason;
         }
     }
 }

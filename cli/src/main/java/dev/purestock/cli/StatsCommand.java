@@ -1,5 +1,6 @@
 package dev.purestock.cli;
 
+import dev.purestock.domain.RejectionReason;
 import dev.purestock.journal.JournalStats;
 import dev.purestock.journal.SnapshotStore;
 import dev.purestock.journal.SnapshotInfo;
@@ -10,8 +11,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /** {@code purestock stats}: what a journal directory holds. */
@@ -44,7 +45,9 @@ final class StatsCommand implements Callable<Integer> {
                 .put("bytes", stats.bytes())
                 .put("accepted", stats.accepted())
                 .put("rejected", stats.rejected());
-        new TreeMap<>(stats.rejections()).forEach((reason, count) -> summary.put("rejected." + reason, count));
+        stats.rejections().entrySet().stream()
+                .sorted(Map.Entry.comparingByKey(Comparator.comparingInt(RejectionReason::code)))
+                .forEach(rejection -> summary.put("rejected." + rejection.getKey().name(), rejection.getValue()));
         summary.put("snapshots", stats.snapshots().size());
         for (SnapshotInfo snapshot : stats.snapshots()) {
             summary.put("snapshot." + snapshot.lastSequence(), snapshot.file().getFileName() + " " + snapshot.bytes()

@@ -14,6 +14,28 @@ import java.util.Objects;
 public sealed interface Command {
 
     /**
+     * What a rejection of this command refers to, the {@link Event.Rejected#ref()} of every rejection of it:
+     * the order id of an order command, the movement id of a stock movement, the sku of a listing, and
+     * {@code -1} for the time command and a batch (a batch's member's rejection is in its
+     * {@link Event.BatchAborted}).
+     */
+    default long ref() {
+        return switch (this) {
+            case ListProduct c -> c.sku();
+            case ReceiveStock c -> c.movementId();
+            case WriteOffStock c -> c.movementId();
+            case Purchase c -> c.orderId();
+            case PlaceOrder c -> c.orderId();
+            case CancelPurchase c -> c.orderId();
+            case Reserve c -> c.orderId();
+            case ConfirmReservation c -> c.orderId();
+            case ReleaseReservation c -> c.orderId();
+            case ExpireReservations c -> -1;
+            case Batch c -> -1;
+        };
+    }
+
+    /**
      * Lists {@code sku} for sale, or changes its per-customer limit. {@code perCustomerLimit} is the most
      * units one customer may hold of the sku at once; {@code 0} means no limit. Listing again only changes
      * the limit; customers already above a lowered limit keep what they have.

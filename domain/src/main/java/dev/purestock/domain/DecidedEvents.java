@@ -26,11 +26,12 @@ public interface DecidedEvents {
     int firstRejection();
 
     /**
-     * The reason of the rejection at {@code event}.
+     * The reason of the rejection at {@code event}: a {@link Reason} of the domain's, or the reason of whoever
+     * refused the command outside it (see {@link RejectionReason}).
      *
      * @throws IllegalArgumentException when that event is no rejection
      */
-    Reason rejectionReason(int event);
+    RejectionReason rejectionReason(int event);
 
     /**
      * What the rejection at {@code event} refers to ({@link Event.Rejected#ref()}, {@link Event.BatchAborted#ref()}).

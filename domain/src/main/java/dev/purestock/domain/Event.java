@@ -11,8 +11,11 @@ public sealed interface Event {
 
     /** An event that changed nothing and says why. */
     sealed interface Rejection extends Event {
-        /** Why the command was rejected. */
-        Reason reason();
+        /** Why the command was rejected: its {@link RejectionReason#code()} and {@link RejectionReason#description()}. */
+        RejectionReason reason();
+
+        /** What the rejected command was about, as {@link Rejected#ref()} says. */
+        long ref();
     }
 
     /** A sku was listed, or its per-customer limit changed. */
@@ -85,10 +88,12 @@ public sealed interface Event {
     }
 
     /**
-     * The command was rejected; nothing changed. {@code ref} names what the command was about: the order
-     * id, the movement id, or the sku for {@link Command.ListProduct}; {@code -1} for a batch.
+     * The command was rejected; nothing changed. {@code ref} names what the command was about,
+     * {@link Command#ref()}: the order id, the movement id, or the sku for {@link Command.ListProduct};
+     * {@code -1} for a batch. The domain rejects with a {@link Reason}; whoever runs it may reject a command
+     * itself, before or instead of deciding it, with a reason of its own (see {@link RejectionReason}).
      */
-    record Rejected(Reason reason, long ref) implements Rejection {
+    record Rejected(RejectionReason reason, long ref) implements Rejection {
         public Rejected {
             Objects.requireNonNull(reason, "reason");
         }

@@ -60,6 +60,13 @@ public final class EventBuffer implements EventSink, DecidedEvents {
     /** The event the next {@link #lineChange} belongs to, or {@code -1} when the last event takes no lines. */
     private int openEvent = -1;
     private final Lines orderLines = new Lines();
+    /**
+     * The reasons from outside the domain that {@link #rejected} was given since the last {@link #clear()}: an
+     * event keeps only its reason's code, and these turn such a code back into its reason. Rare (a refusal of
+     * whoever runs the domain), so a short list searched by code.
+     */
+    private RejectionReason[] outsideReasons;
+    private int outsideReasonCount;
 
     /** An empty buffer; it allocates its first chunks when first written. */
     public EventBuffer() {
@@ -70,6 +77,10 @@ public final class EventBuffer implements EventSink, DecidedEvents {
         events = 0;
         lines = 0;
         openEvent = -1;
+        if (outsideReasonCount > 0) {
+            Arrays.fill(outsideReasons, 0, outsideReasonCount, null);
+            outsideReasonCount = 0;
+        }
         if (eventChunks.length > RETAINED_CHUNKS) {
             eventChunks = Arrays.copyOf(eventChunks, RETAINED_CHUNKS);
         }
@@ -175,11 +186,59 @@ public final class EventBuffer implements EventSink, DecidedEvents {
         set(open(ALREADY_APPLIED, false), 0, id);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException when {@code reason} is not a {@link Reason} but has the code of one
+     */
     @Override
-    public void rejected(Reason reason, long ref) {
+    public void rejected(RejectionReason reason, long ref) {
+        if (!(reason instanceof Reason)) {
+            rememberOutside(reason);
+        }
         int at = open(REJECTED, false);
         set(at, 0, reason.code());
         set(at, 1, ref);
+    }
+
+    private void rememberOutside(RejectionReason reason) {
+        Reason domain = Reason.findByCode(reason.code());
+        if (domain != null) {
+            throw new IllegalArgumentException("rejection reason " + reason.name() + " has code " + reason.code()
+                    + ", which is the domain's " + domain.name() + "; a reason from outside the domain needs a code "
+                    + "no Reason has");
+        }
+        if (outsideReason(reason.code()) != null) {
+            return;
+        }
+        if (outsideReasons == null) {
+            outsideReasons = new RejectionReason[2];
+        } else if (outsideReasonCount == outsideReasons.length) {
+            outsideReasons = Arrays.copyOf(outsideReasons, outsideReasonCount * 2);
+        }
+        outsideReasons[outsideReasonCount++] = reason;
+    }
+
+    private RejectionReason outsideReason(int code) {
+        for (int i = 0; i < outsideReasonCount; i++) {
+            if (outsideReasons[i].code() == code) {
+                return outsideReasons[i];
+            }
+        }
+        return null;
+    }
+
+    /** The reason a {@link #REJECTED} event's code stands for. */
+    private RejectionReason reasonOf(int code) {
+        Reason domain = Reason.findByCode(code);
+        if (domain != null) {
+            return domain;
+        }
+        RejectionReason outside = outsideReason(code);
+        if (outside == null) {
+            throw new IllegalStateException("no rejection reason has code " + code);
+        }
+        return outside;
     }
 
     @Override
@@ -293,9 +352,9 @@ public final class EventBuffer implements EventSink, DecidedEvents {
     }
 
     @Override
-    public Reason rejectionReason(int event) {
+    public RejectionReason rejectionReason(int event) {
         return switch (kind(event)) {
-            case REJECTED -> Reason.ofCode((int) field(event, 0));
+            case REJECTED -> reasonOf((int) field(event, 0));
             case BATCH_ABORTED -> Reason.ofCode((int) field(event, 1));
             default -> throw notARejection(event);
         };
@@ -423,7 +482,7 @@ public final class EventBuffer implements EventSink, DecidedEvents {
             }
             case ORDER_FORGOTTEN -> sink.orderForgotten(field(event, 0));
             case ALREADY_APPLIED -> sink.alreadyApplied(field(event, 0));
-            case REJECTED -> sink.rejected(Reason.ofCode((int) field(event, 0)), field(event, 1));
+            case REJECTED -> sink.rejected(reasonOf((int) field(event, 0)), field(event, 1));
             case BATCH_ABORTED -> sink.batchAborted((int) field(event, 0), Reason.ofCode((int) field(event, 1)),
                     field(event, 2));
             default -> throw new IllegalStateException("event " + event + " has unknown kind " + kind(event));
@@ -457,7 +516,7 @@ public final class EventBuffer implements EventSink, DecidedEvents {
             case PURCHASE_CANCELLED -> new Event.PurchaseCancelled(field(event, 0), changes(event));
             case ORDER_FORGOTTEN -> new Event.OrderForgotten(field(event, 0));
             case ALREADY_APPLIED -> new Event.AlreadyApplied(field(event, 0));
-            case REJECTED -> new Event.Rejected(Reason.ofCode((int) field(event, 0)), field(event, 1));
+            case REJECTED -> new Event.Rejected(reasonOf((int) field(event, 0)), field(event, 1));
             case BATCH_ABORTED -> new Event.BatchAborted((int) field(event, 0), Reason.ofCode((int) field(event, 1)),
                     field(event, 2));
             default -> throw new IllegalStateException("event " + event + " has unknown kind " + kind(event));

@@ -52,8 +52,8 @@ public interface EventSink {
     /** {@link Event.AlreadyApplied}. */
     void alreadyApplied(long id);
 
-    /** {@link Event.Rejected}. */
-    void rejected(Reason reason, long ref);
+    /** {@link Event.Rejected}: a {@link Reason} of the domain's, or a reason from outside it. */
+    void rejected(RejectionReason reason, long ref);
 
     /** {@link Event.BatchAborted}. */
     void batchAborted(int index, Reason reason, long ref);

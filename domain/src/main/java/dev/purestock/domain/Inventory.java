@@ -51,7 +51,6 @@ import java.util.List;
  * that way allocates nothing at all, the command included.
  */
 public final class Inventory {
-    private static final long NO_REF = -1;
     static final int PURCHASE_KIND = 3;
     static final int RESERVE_KIND = 4;
 
@@ -99,12 +98,20 @@ public final class Inventory {
 
     /** Whether {@code events} hold a rejection, that is, whether some part of the command was refused. */
     public static boolean anyRejected(List<Event> events) {
+        return firstRejection(events) >= 0;
+    }
+
+    /**
+     * The index of the first {@link Rejection} among {@code events}, or {@code -1} when nothing was refused: what
+     * {@link DecidedEvents#firstRejection()} says of the same events in primitive form.
+     */
+    public static int firstRejection(List<Event> events) {
         for (int i = 0; i < events.size(); i++) {
             if (events.get(i) instanceof Rejection) {
-                return true;
+                return i;
             }
         }
-        return false;
+        return -1;
     }
 
     /**
@@ -269,7 +276,7 @@ public final class Inventory {
 
     private static void listProduct(ListProduct c, EventBuffer out) {
         if (c.perCustomerLimit() < 0 || c.perCustomerLimit() > Limits.MAX_QUANTITY) {
-            out.rejected(Reason.INVALID_LIMIT, c.sku());
+            out.rejected(Reason.INVALID_LIMIT, c.ref());
             return;
         }
         out.productListed(c.sku(), c.perCustomerLimit());
@@ -282,12 +289,12 @@ public final class Inventory {
         }
         Reason invalid = checkStockMovement(c.sku(), c.quantity(), state);
         if (invalid != null) {
-            out.rejected(invalid, c.movementId());
+            out.rejected(invalid, c.ref());
             return;
         }
         long available = Math.max(state.available(c.sku(), c.warehouse()), 0);
         if (available > Limits.MAX_STOCK - c.quantity()) {
-            out.rejected(Reason.QUANTITY_OVERFLOW, c.movementId());
+            out.rejected(Reason.QUANTITY_OVERFLOW, c.ref());
             return;
         }
         out.stockReceived(c.movementId(), c.sku(), c.warehouse(), c.quantity(), available + c.quantity(),
@@ -301,16 +308,16 @@ public final class Inventory {
         }
         Reason invalid = checkStockMovement(c.sku(), c.quantity(), state);
         if (invalid != null) {
-            out.rejected(invalid, c.movementId());
+            out.rejected(invalid, c.ref());
             return;
         }
         long available = state.available(c.sku(), c.warehouse());
         if (available == InventoryState.NO_POSITION) {
-            out.rejected(Reason.UNKNOWN_WAREHOUSE, c.movementId());
+            out.rejected(Reason.UNKNOWN_WAREHOUSE, c.ref());
             return;
         }
         if (available < c.quantity()) {
-            out.rejected(Reason.OUT_OF_STOCK, c.movementId());
+            out.rejected(Reason.OUT_OF_STOCK, c.ref());
             return;
         }
         out.stockWrittenOff(c.movementId(), c.sku(), c.warehouse(), c.quantity(), available - c.quantity(),
@@ -396,7 +403,7 @@ public final class Inventory {
             return;
         }
         if (c.expiresAt() <= now) {
-            out.rejected(Reason.INVALID_EXPIRY, c.orderId());
+            out.rejected(Reason.INVALID_EXPIRY, c.ref());
             return;
         }
         long mark = out.mark();
@@ -644,7 +651,7 @@ public final class Inventory {
     private static void batch(Batch c, long now, InventoryState state, EventBuffer out) {
         Reason invalid = checkBatchShape(c, 1, new int[1]);
         if (invalid != null) {
-            out.rejected(invalid, NO_REF);
+            out.rejected(invalid, c.ref());
             return;
         }
         decideMembers(c, now, state, out);
@@ -693,7 +700,8 @@ public final class Inventory {
             if (c.mode() == Batch.Mode.ATOMIC) {
                 int rejection = out.firstRejectionFrom(firstOfMember);
                 if (rejection >= 0) {
-                    Reason reason = out.rejectionReason(rejection);
+                    // the domain rejects only with its own reasons, so a member's is a Reason
+                    Reason reason = (Reason) out.rejectionReason(rejection);
                     long ref = out.rejectionRef(rejection);
                     out.resetTo(start);
                     out.batchAborted(i, reason, ref);
@@ -704,7 +712,7 @@ public final class Inventory {
             if (out.eventsSince(start) > Limits.MAX_EVENTS_PER_COMMAND
                     || out.linesSince(start) > Limits.MAX_LINE_CHANGES_PER_COMMAND) {
                 out.resetTo(start);
-                out.rejected(Reason.BATCH_TOO_LARGE, NO_REF);
+                out.rejected(Reason.BATCH_TOO_LARGE, c.ref());
                 return;
             }
         }

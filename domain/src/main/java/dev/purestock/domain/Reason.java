@@ -1,10 +1,14 @@
 package dev.purestock.domain;
 
 /**
- * Why a command was rejected. Each reason has a stable numeric {@link #code()} that journals and wire
- * formats store; never reuse or renumber a code.
+ * Why the domain rejected a command: every reason {@link Inventory#decide} gives. Each reason has a stable
+ * numeric {@link #code()} that journals and wire formats store; never reuse or renumber a code.
+ *
+ * <p>Codes 23 and 24 are taken by reasons that are not the domain's (deciding failed; the command could not be
+ * routed): whoever runs the domain refuses with them, and journals hold them (see {@link RejectionReason}). A new
+ * reason takes the next code after 24.
  */
-public enum Reason {
+public enum Reason implements RejectionReason {
     /** The sku was never listed with {@link Command.ListProduct}. */
     UNKNOWN_SKU(1, "the sku is not listed"),
     /** The sku has never received stock at that warehouse. */
@@ -52,11 +56,7 @@ public enum Reason {
     BATCH_TOO_LARGE(21, "a batch may hold at most " + Limits.MAX_BATCH_COMMANDS + " commands in all and produce at most "
             + Limits.MAX_EVENTS_PER_COMMAND + " events and " + Limits.MAX_LINE_CHANGES_PER_COMMAND + " line changes"),
     /** Batches nest deeper than {@link Limits#MAX_BATCH_DEPTH}. */
-    BATCH_TOO_DEEP(22, "batches may nest at most " + Limits.MAX_BATCH_DEPTH + " deep"),
-    /** Deciding the command failed unexpectedly; nothing changed. Set by the engine, never by the domain. */
-    INTERNAL_ERROR(23, "deciding the command failed unexpectedly; nothing changed"),
-    /** The command names warehouses that belong to different shards. Set by the engine, never by the domain. */
-    CROSS_SHARD(24, "the command spans warehouses of different shards");
+    BATCH_TOO_DEEP(22, "batches may nest at most " + Limits.MAX_BATCH_DEPTH + " deep");
 
     private static final Reason[] BY_CODE = new Reason[32];
 
@@ -75,11 +75,13 @@ public enum Reason {
     }
 
     /** The stable numeric code of this reason. */
+    @Override
     public int code() {
         return code;
     }
 
     /** A sentence a person can read. */
+    @Override
     public String description() {
         return description;
     }
@@ -90,10 +92,15 @@ public enum Reason {
      * @throws IllegalArgumentException when no reason has that code
      */
     public static Reason ofCode(int code) {
-        Reason reason = code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+        Reason reason = findByCode(code);
         if (reason == null) {
-            throw new IllegalArgumentException("no rejection reason has code " + code);
+            throw new IllegalArgumentException("no rejection reason of the domain has code " + code);
         }
         return reason;
+    }
+
+    /** The reason with that code, or {@code null} when the domain has none (a reason from outside it). */
+    public static Reason findByCode(int code) {
+        return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
     }
 }

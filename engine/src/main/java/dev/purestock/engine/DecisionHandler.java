@@ -5,7 +5,6 @@ import dev.purestock.domain.Command;
 import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
-import dev.purestock.domain.Reason;
 import dev.purestock.domain.StateDigest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +22,7 @@ import java.util.function.LongSupplier;
  * ({@link SnapshotHandler}) cuts it from its own copy of the state.
  *
  * <p>A {@code decide} that throws changed nothing, so the command is answered with
- * {@link Reason#INTERNAL_ERROR} and the shard goes on. An {@code evolve} that throws may have left the
+ * {@link EngineRefusal#INTERNAL_ERROR} and the shard goes on. An {@code evolve} that throws may have left the
  * store half-changed, so the shard stops (see {@link ShardHealth}).
  */
 final class DecisionHandler implements EventHandler<CommandSlot> {
@@ -76,9 +75,9 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
         } catch (RuntimeException e) {
             Command command = request.toCommand();
             LOG.error("shard {}: deciding command sequence {} ({}) failed; it is rejected with {}",
-                    shard, sequence, command, Reason.INTERNAL_ERROR, e);
+                    shard, sequence, command, EngineRefusal.INTERNAL_ERROR, e);
             events.clear();
-            events.rejected(Reason.INTERNAL_ERROR, ShardRouter.ref(command));
+            events.rejected(EngineRefusal.INTERNAL_ERROR, command.ref());
         }
         nextSequence = sequence + 1;
         lastTime = now;

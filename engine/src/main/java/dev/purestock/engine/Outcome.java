@@ -2,7 +2,9 @@ package dev.purestock.engine;
 
 import dev.purestock.domain.Event;
 import dev.purestock.domain.Event.Rejection;
+import dev.purestock.domain.Inventory;
 import dev.purestock.domain.Reason;
+import dev.purestock.domain.RejectionReason;
 
 import java.util.List;
 import java.util.Optional;
@@ -10,6 +12,12 @@ import java.util.Optional;
 /**
  * What became of a submitted command: where and when it was sequenced and what the domain decided.
  * The engine answers with an outcome only once the events are durable in every durability stage.
+ *
+ * <p>Accepted or not, and why: {@link #accepted()}; if not, {@link #reason()} gives the reason's
+ * {@link RejectionReason#code() code} and {@link RejectionReason#description() description}, whether the domain
+ * rejected the command (a {@link Reason}) or the engine refused it (an {@link EngineRefusal}: deciding it
+ * threw, or it spans shards), and {@link #rejectionRef()} what the rejection refers to. {@link OutcomeView}
+ * answers the same questions with the same methods, allocating nothing.
  *
  * <p>A command the engine refuses before sequencing it (one spanning shards, see {@link ShardRouter}, or one
  * beyond a shape limit of {@link dev.purestock.domain.Limits}, see {@link PurestockEngine}) gets an outcome
@@ -32,28 +40,33 @@ public record Outcome(int shard, long sequence, long time, List<Event> events) {
         events = List.copyOf(events);
     }
 
-    /** Whether nothing was refused: no event is a {@link Rejection}. */
+    /**
+     * Whether nothing was refused, by the domain or by the engine: no event is a {@link Rejection}. The same
+     * test as {@link OutcomeView#accepted()}: {@link Inventory#firstRejection} of the events is {@code -1}.
+     */
     public boolean accepted() {
-        for (int i = 0; i < events.size(); i++) {
-            if (events.get(i) instanceof Rejection) {
-                return false;
-            }
-        }
-        return true;
+        return Inventory.firstRejection(events) < 0;
     }
 
     /** The first rejection among the events, if any. */
     public Optional<Rejection> rejection() {
-        for (int i = 0; i < events.size(); i++) {
-            if (events.get(i) instanceof Rejection rejection) {
-                return Optional.of(rejection);
-            }
-        }
-        return Optional.empty();
+        int first = Inventory.firstRejection(events);
+        return first < 0 ? Optional.empty() : Optional.of((Rejection) events.get(first));
     }
 
-    /** The reason of the first rejection, if any. */
-    public Optional<Reason> reason() {
+    /**
+     * Why the command was not accepted, if it was not: the reason of the first rejection, a domain
+     * {@link Reason} or an {@link EngineRefusal}; its {@code code()} and {@code description()} say which.
+     */
+    public Optional<RejectionReason> reason() {
         return rejection().map(Rejection::reason);
+    }
+
+    /**
+     * What the first rejection refers to (the order id, the movement id, the sku of a listing, {@code -1} for
+     * a batch; see {@link dev.purestock.domain.Command#ref()}), or {@code -1} when the command was accepted.
+     */
+    public long rejectionRef() {
+        return rejection().map(Rejection::ref).orElse(-1L);
     }
 }

@@ -5,6 +5,7 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.EventSink;
 import dev.purestock.domain.Reason;
+import dev.purestock.domain.RejectionReason;
 
 import java.util.List;
 
@@ -87,21 +88,28 @@ public final class OutcomeView {
         return time;
     }
 
-    /** Whether nothing was refused: no event is a rejection. */
+    /**
+     * Whether nothing was refused, by the domain or by the engine: no event is a rejection
+     * ({@link DecidedEvents#firstRejection()} is {@code -1}), as {@link Outcome#accepted()} says.
+     */
     public boolean accepted() {
         decided();
         return firstRejection < 0;
     }
 
-    /** The reason of the first rejection, or {@code null} when the command was accepted. */
-    public Reason reason() {
+    /**
+     * Why the command was not accepted: the reason of the first rejection, a domain {@link Reason} or an
+     * {@link EngineRefusal}, whose {@code code()} and {@code description()} say which; {@code null} when the
+     * command was accepted. As {@link Outcome#reason()}, without the {@code Optional}.
+     */
+    public RejectionReason reason() {
         DecidedEvents decided = decided();
         return firstRejection < 0 ? null : decided.rejectionReason(firstRejection);
     }
 
     /**
      * What the first rejection refers to (the order id, the movement id, the sku of a listing, {@code -1} for
-     * a batch; see {@link Event.Rejected#ref()}), or {@code -1} when the command was accepted.
+     * a batch; see {@link dev.purestock.domain.Command#ref()}), or {@code -1} when the command was accepted.
      */
     public long rejectionRef() {
         DecidedEvents decided = decided();

@@ -9,6 +9,7 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.Event.Rejected;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.Reason;
+import dev.purestock.domain.RejectionReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,7 +77,7 @@ import java.util.function.LongSupplier;
  * an order that may be forgotten; it carries the retention window ({@link Builder#retainOrdersFor}, default
  * 24 hours) and is sequenced and journaled like any command.
  *
- * <p>Failures: a {@code decide} that throws rejects that command with {@link Reason#INTERNAL_ERROR}. If
+ * <p>Failures: a {@code decide} that throws rejects that command with {@link EngineRefusal#INTERNAL_ERROR}. If
  * applying events or a durability stage fails, the engine stops taking commands: every caller from the
  * failed command on gets an {@link EngineStoppedException} naming the cause, nothing not made durable is
  * acknowledged, and later submissions fail fast with the same cause ({@link #failure()}).
@@ -544,18 +545,18 @@ public final class PurestockEngine implements AutoCloseable {
         if (route == ShardRouter.ALL) {
             return broadcast(command, callback, future, wait);
         }
-        return answerUnsequenced(route == ShardRouter.CROSS_SHARD ? Reason.CROSS_SHARD : Reason.ID_REUSED,
+        return answerUnsequenced(route == ShardRouter.CROSS_SHARD ? EngineRefusal.CROSS_SHARD : Reason.ID_REUSED,
                 command, callback, future);
     }
 
     /** Answers {@code command} with a rejection for {@code reason} without sequencing it. */
-    private SubmitResult answerUnsequenced(Reason reason, Command command, OutcomeViewCallback callback,
+    private SubmitResult answerUnsequenced(RejectionReason reason, Command command, OutcomeViewCallback callback,
                                            CompletableFuture<Outcome> future) {
-        return answerUnsequenced(reason, ShardRouter.ref(command), callback, future);
+        return answerUnsequenced(reason, command.ref(), callback, future);
     }
 
     /** Answers a command that {@code ref} refers to with a rejection for {@code reason} without sequencing it. */
-    private SubmitResult answerUnsequenced(Reason reason, long ref, OutcomeViewCallback callback,
+    private SubmitResult answerUnsequenced(RejectionReason reason, long ref, OutcomeViewCallback callback,
                                            CompletableFuture<Outcome> future) {
         List<Event> events = List.of(new Rejected(reason, ref));
         answer(callback, future, Outcome.NOT_SEQUENCED, Outcome.NOT_SEQUENCED, clock.getAsLong(), events);

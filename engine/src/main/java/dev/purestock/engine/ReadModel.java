@@ -7,6 +7,7 @@ import dev.purestock.domain.InventoryState;
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Reason;
+import dev.purestock.domain.RejectionReason;
 import org.agrona.collections.Long2ObjectHashMap;
 
 import java.util.List;
@@ -275,7 +276,7 @@ public final class ReadModel {
             }
 
             @Override
-            public void rejected(Reason reason, long ref) {
+            public void rejected(RejectionReason reason, long ref) {
             }
 
             @Override

@@ -24,7 +24,7 @@ import java.util.List;
  *   <li>{@code ReceiveStock}, {@code WriteOffStock}, {@code Purchase}: the shard of its warehouse.</li>
  *   <li>{@code PlaceOrder}, {@code Reserve}: the shard of its lines' warehouses; lines on different shards
  *       make the command {@link #CROSS_SHARD} (it is answered with
- *       {@link dev.purestock.domain.Reason#CROSS_SHARD} and never sequenced). An order without lines goes to
+ *       {@link EngineRefusal#CROSS_SHARD} and never sequenced). An order without lines goes to
  *       shard 0, whose domain rejects it.</li>
  *   <li>{@code CancelPurchase}, {@code ConfirmReservation}, {@code ReleaseReservation}: the shard that
  *       accepted the order, as the {@link ReadModel} records it before the order's caller is answered; an
@@ -151,25 +151,5 @@ final class ShardRouter {
             return route;
         }
         return CROSS_SHARD;
-    }
-
-    /**
-     * What a rejection of {@code command} refers to, as {@link dev.purestock.domain.Event.Rejected#ref()}
-     * defines it: the order id, the movement id, the sku of a listing, {@code -1} otherwise.
-     */
-    static long ref(Command command) {
-        return switch (command) {
-            case ListProduct c -> c.sku();
-            case ReceiveStock c -> c.movementId();
-            case WriteOffStock c -> c.movementId();
-            case Purchase c -> c.orderId();
-            case PlaceOrder c -> c.orderId();
-            case CancelPurchase c -> c.orderId();
-            case Reserve c -> c.orderId();
-            case ConfirmReservation c -> c.orderId();
-            case ReleaseReservation c -> c.orderId();
-            case ExpireReservations c -> -1;
-            case Batch c -> -1;
-        };
     }
 }

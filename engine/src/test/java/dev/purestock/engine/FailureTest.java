@@ -5,6 +5,7 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.Event.Rejected;
 import dev.purestock.domain.Product;
 import dev.purestock.domain.Reason;
+import dev.purestock.domain.RejectionReason;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -18,6 +19,7 @@ import static dev.purestock.engine.EngineFixtures.list;
 import static dev.purestock.engine.EngineFixtures.purchase;
 import static dev.purestock.engine.EngineFixtures.receive;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -69,13 +71,41 @@ class FailureTest {
             Outcome broken = engine.submit(new Command.Purchase(9, 1, POISONED_SKU, 0, 1)).join();
             Outcome good = engine.submit(receive(1, 1, 0, 5)).join();
 
-            assertEquals(List.of(new Rejected(Reason.INTERNAL_ERROR, 9)), broken.events());
-            assertEquals(Reason.INTERNAL_ERROR, broken.reason().orElseThrow());
+            assertEquals(List.of(new Rejected(EngineRefusal.INTERNAL_ERROR, 9)), broken.events());
+            assertFalse(broken.accepted());
+            assertEquals(EngineRefusal.INTERNAL_ERROR, broken.reason().orElseThrow());
+            assertEquals(23, broken.reason().orElseThrow().code());
+            assertEquals(9, broken.rejectionRef());
+            assertEquals(List.of(new Rejected(EngineRefusal.INTERNAL_ERROR, 9)), journal.entries().get(1).events());
             assertEquals(1, broken.sequence());
             assertTrue(good.accepted());
             assertEquals(2, good.sequence());
             assertEquals(3, journal.size(), "the internal-error rejection is journaled like any decision");
             assertTrue(engine.failure().isEmpty());
+        }
+    }
+
+    @Test
+    void aViewReadsAnInternalErrorAsItReadsADomainRejection() {
+        try (PurestockEngine engine = PurestockEngine.builder()
+                .initialState(s -> new ShardState(new DecideBomb(), 0, Long.MIN_VALUE)).build()) {
+            engine.submit(list(1)).join();
+            CompletableFuture<String> seen = new CompletableFuture<>();
+            engine.submitPurchase(9, 1, POISONED_SKU, 0, 1, new OutcomeViewCallback() {
+                @Override
+                public void onOutcome(OutcomeView outcome) {
+                    RejectionReason reason = outcome.reason();
+                    seen.complete(outcome.accepted() + " " + reason.code() + " " + reason.description() + " "
+                            + (reason instanceof EngineRefusal) + " " + outcome.rejectionRef());
+                }
+
+                @Override
+                public void onFailure(Throwable cause) {
+                    seen.completeExceptionally(cause);
+                }
+            });
+
+            assertEquals("false 23 deciding the command failed unexpectedly; nothing changed true 9", seen.join());
         }
     }
 

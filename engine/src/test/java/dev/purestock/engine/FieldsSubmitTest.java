@@ -7,6 +7,7 @@ import dev.purestock.domain.Limits;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.LineChange;
 import dev.purestock.domain.Reason;
+import dev.purestock.domain.RejectionReason;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -74,7 +75,7 @@ class FieldsSubmitTest {
         assertEquals(byRecords.journal, byFields.journal, "a fields command is journaled as its record");
         assertEquals(byRecords.consumed, byFields.consumed, "consumers see the command's record");
         assertEquals(byRecords.digest, byFields.digest);
-        List<Reason> reasons = byFields.outcomes.stream().map(o -> o.reason().orElse(null)).toList();
+        List<RejectionReason> reasons = byFields.outcomes.stream().map(o -> o.reason().orElse(null)).toList();
         assertEquals(Arrays.asList(null, null, null, null, Reason.ID_REUSED, Reason.LIMIT_EXCEEDED,
                 Reason.OUT_OF_STOCK, Reason.INVALID_QUANTITY, Reason.UNKNOWN_SKU, Reason.UNKNOWN_WAREHOUSE, null,
                 Reason.ALREADY_CANCELLED, Reason.UNKNOWN_ORDER, null, null, Reason.NOT_CANCELLABLE, null,

@@ -5,6 +5,7 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.Reason;
+import dev.purestock.domain.RejectionReason;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ class OutcomeViewTest {
     private static final int WAREHOUSE = 0;
 
     /** What a view said during its call, copied out. */
-    private record Seen(int shard, long sequence, boolean accepted, Reason reason, long ref, int events,
+    private record Seen(int shard, long sequence, boolean accepted, RejectionReason reason, long ref, int events,
                         List<long[]> lines, Outcome outcome) {
     }
 
@@ -109,6 +110,27 @@ class OutcomeViewTest {
             assertEquals(Reason.OUT_OF_STOCK, seen.reason());
             assertEquals(101, seen.ref());
             assertEquals(List.of(new Event.BatchAborted(1, Reason.OUT_OF_STOCK, 101)), seen.outcome().events());
+        }
+    }
+
+    @Test
+    void aCommandTheEngineRefusesReadsLikeADomainRejection() {
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).build()) {
+            engine.submit(list(SKU)).join();
+            engine.submit(receive(1, SKU, 0, 5)).join();
+            engine.submit(receive(2, SKU, 1, 5)).join();
+            Seen seen = submit(engine, new Command.PlaceOrder(100, 5, List.of(new Line(SKU, 0, 1), new Line(SKU, 1, 1))));
+
+            assertFalse(seen.accepted());
+            assertEquals(EngineRefusal.CROSS_SHARD, seen.reason());
+            assertEquals(24, seen.reason().code());
+            assertEquals(EngineRefusal.CROSS_SHARD.description(), seen.reason().description());
+            assertEquals(100, seen.ref());
+            assertEquals(Outcome.NOT_SEQUENCED, seen.sequence());
+            assertEquals(new Outcome(Outcome.NOT_SEQUENCED, Outcome.NOT_SEQUENCED, seen.outcome().time(),
+                    List.of(new Event.Rejected(EngineRefusal.CROSS_SHARD, 100))), seen.outcome());
+            assertEquals(seen.reason(), seen.outcome().reason().orElseThrow());
+            assertEquals(seen.ref(), seen.outcome().rejectionRef());
         }
     }
 

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 import static dev.purestock.engine.EngineFixtures.receive;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -117,7 +118,12 @@ class ShardingTest {
 
             Outcome crossOrder = engine.submit(new Command.PlaceOrder(70, 1,
                     List.of(new Line(SKU, 0, 1), new Line(SKU, 1, 1)))).join();
-            assertEquals(List.of(new Rejected(Reason.CROSS_SHARD, 70)), crossOrder.events());
+            assertEquals(List.of(new Rejected(EngineRefusal.CROSS_SHARD, 70)), crossOrder.events());
+            assertFalse(crossOrder.accepted());
+            assertEquals(24, crossOrder.reason().orElseThrow().code());
+            assertEquals("the command spans warehouses of different shards",
+                    crossOrder.reason().orElseThrow().description());
+            assertEquals(70, crossOrder.rejectionRef());
             assertEquals(Outcome.NOT_SEQUENCED, crossOrder.sequence());
             Outcome sameShardOrder = engine.submit(new Command.PlaceOrder(71, 1,
                     List.of(new Line(SKU, 1, 1), new Line(SKU, 5, 1)))).join();
@@ -125,7 +131,7 @@ class ShardingTest {
             assertEquals(1, sameShardOrder.shard());
             Outcome crossBatch = engine.submit(new Command.Batch(Command.Batch.Mode.ATOMIC, List.of(
                     new Command.Purchase(72, 1, SKU, 2, 1), new Command.Purchase(73, 1, SKU, 3, 1)))).join();
-            assertEquals(List.of(new Rejected(Reason.CROSS_SHARD, -1)), crossBatch.events());
+            assertEquals(List.of(new Rejected(EngineRefusal.CROSS_SHARD, -1)), crossBatch.events());
 
             Outcome bought = engine.submit(new Command.Purchase(80, 1, SKU, 3, 2)).join();
             assertEquals(3, bought.shard());
@@ -142,7 +148,7 @@ class ShardingTest {
             assertEquals(0, unknown.shard());
             Outcome batchOnOneShard = engine.submit(new Command.Batch(Command.Batch.Mode.ATOMIC, List.of(
                     new Command.Purchase(81, 1, SKU, 6, 1), new Command.CancelPurchase(71)))).join();
-            assertEquals(Reason.CROSS_SHARD, batchOnOneShard.reason().orElseThrow(),
+            assertEquals(EngineRefusal.CROSS_SHARD, batchOnOneShard.reason().orElseThrow(),
                     "order 71 lives on shard 1, warehouse 6 on shard 2");
             Outcome batchFollowingItsOrder = engine.submit(new Command.Batch(Command.Batch.Mode.ATOMIC, List.of(
                     new Command.Purchase(82, 1, SKU, 5, 1), new Command.CancelPurchase(71)))).join();

@@ -8,6 +8,8 @@ import dev.purestock.domain.Line;
 import dev.purestock.domain.LineChange;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.Reason;
+import dev.purestock.domain.RejectionReason;
+import dev.purestock.engine.EngineRefusal;
 import dev.purestock.engine.SubmittedCommand;
 
 import java.lang.invoke.MethodHandles;
@@ -392,7 +394,7 @@ public final class JournalRecordCodec {
         }
 
         @Override
-        public void rejected(Reason reason, long ref) {
+        public void rejected(RejectionReason reason, long ref) {
             event(REJECTED);
             uint16(reason.code());
             int64(ref);
@@ -651,10 +653,27 @@ public final class JournalRecordCodec {
                 case PURCHASE_CANCELLED -> new Event.PurchaseCancelled(int64(), changes());
                 case ORDER_FORGOTTEN -> new Event.OrderForgotten(int64());
                 case ALREADY_APPLIED -> new Event.AlreadyApplied(int64());
-                case REJECTED -> new Event.Rejected(Reason.ofCode(uint16()), int64());
+                case REJECTED -> new Event.Rejected(rejectionReason(uint16()), int64());
                 case BATCH_ABORTED -> new Event.BatchAborted(int32(), Reason.ofCode(uint16()), int64());
                 default -> throw new IllegalArgumentException("unknown event tag " + tag);
             };
+        }
+
+        /**
+         * The reason a Rejected event's code stands for: a domain {@link Reason}, or an {@link EngineRefusal} (the
+         * engine journals {@link EngineRefusal#INTERNAL_ERROR} when deciding a command threw; the domain's enum held
+         * it, with the same code, before the engine's own reasons left it).
+         */
+        private static RejectionReason rejectionReason(int code) {
+            Reason reason = Reason.findByCode(code);
+            if (reason != null) {
+                return reason;
+            }
+            EngineRefusal refusal = EngineRefusal.findByCode(code);
+            if (refusal == null) {
+                throw new IllegalArgumentException("no rejection reason has code " + code);
+            }
+            return refusal;
         }
 
         private List<Line> lines() {

@@ -38,7 +38,8 @@ package dev.purestock.journal;
  *   11 Batch              mode (uint8: 0 atomic, 1 independent; absent in version 0), count, commands
  *
  *  event tags and fields (changes: count, then per change sku, warehouse, quantity, available,
- *  customerUnits; reason: uint16 code of {@link dev.purestock.domain.Reason}):
+ *  customerUnits; reason: uint16 code of a {@link dev.purestock.domain.Reason} or, in a Rejected alone,
+ *  of an {@link dev.purestock.engine.EngineRefusal}: 23 when deciding the command threw):
  *    1 ProductListed        sku, perCustomerLimit
  *    2 StockReceived        movementId, sku, warehouse, quantity, available, fingerprint
  *    3 StockWrittenOff      movementId, sku, warehouse, quantity, available, fingerprint

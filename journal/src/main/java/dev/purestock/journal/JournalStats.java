@@ -2,12 +2,12 @@ package dev.purestock.journal;
 
 import dev.purestock.domain.Event;
 import dev.purestock.domain.Inventory;
-import dev.purestock.domain.Reason;
+import dev.purestock.domain.RejectionReason;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -25,12 +25,13 @@ import java.util.stream.Stream;
  * @param bytes          bytes the cycle files take on disk
  * @param accepted       commands with no rejection among their events
  * @param rejected       commands with at least one rejection
- * @param rejections     rejection events by reason
+ * @param rejections     rejection events by reason: the domain's {@link dev.purestock.domain.Reason}s and the
+ *                       engine's {@link dev.purestock.engine.EngineRefusal}s
  * @param snapshots      snapshots the manifest lists, oldest first
  */
 public record JournalStats(long records, long events, long firstSequence, long lastSequence, long firstTime,
                            long lastTime, int cycles, long bytes, long accepted, long rejected,
-                           Map<Reason, Long> rejections, List<SnapshotInfo> snapshots) {
+                           Map<RejectionReason, Long> rejections, List<SnapshotInfo> snapshots) {
     public JournalStats {
         rejections = Map.copyOf(rejections);
         snapshots = List.copyOf(snapshots);
@@ -40,7 +41,7 @@ public record JournalStats(long records, long events, long firstSequence, long l
     public static JournalStats of(Path dir) {
         try (JournalReader reader = JournalReader.open(dir)) {
             long[] n = {0, 0, -1, -1, 0, 0, 0, 0};
-            Map<Reason, Long> rejections = new EnumMap<>(Reason.class);
+            Map<RejectionReason, Long> rejections = new HashMap<>();
             reader.read((index, record) -> {
                 if (n[0]++ == 0) {
                     n[2] = record.sequence();

@@ -3,6 +3,7 @@ package dev.purestock.journal;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
+import dev.purestock.engine.EngineRefusal;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +15,10 @@ import java.util.function.Supplier;
  * events: a proof that the run was deterministic and a guard when the domain code changes. It starts from
  * the empty state when the journal starts at sequence 0, and otherwise (the older cycles were pruned) from
  * the newest usable snapshot the journal reaches. Checksums and sequence continuity are checked on the way.
+ *
+ * <p>A command whose {@code decide} threw was journaled as the engine answered it, a single
+ * {@code Rejected(INTERNAL_ERROR)} ({@link EngineRefusal#INTERNAL_ERROR}); re-deciding it agrees when
+ * {@code decide} throws again, and diverges when it now decides (the domain changed for that input).
  */
 public final class JournalVerifier {
     private JournalVerifier() {
@@ -70,11 +75,19 @@ public final class JournalVerifier {
             long[] done = {0};
             String[] divergence = {null};
             reader.read((index, record) -> {
-                List<Event> decided = Inventory.decide(record.command(), record.time(), store);
+                RuntimeException failure = null;
+                List<Event> decided;
+                try {
+                    decided = Inventory.decide(record.command(), record.time(), store);
+                } catch (RuntimeException e) {
+                    failure = e;
+                    decided = List.of(new Event.Rejected(EngineRefusal.INTERNAL_ERROR, record.command().ref()));
+                }
                 if (!decided.equals(record.events())) {
                     divergence[0] = "journal record seq " + record.sequence() + " (queue index 0x"
-                            + Long.toHexString(index) + ") diverges: it decides to " + decided + " but was journaled as "
-                            + RecordFormat.text(index, record);
+                            + Long.toHexString(index) + ") diverges: "
+                            + (failure == null ? "it decides to " + decided : "deciding it throws " + failure)
+                            + " but was journaled as " + RecordFormat.text(index, record);
                     return false;
                 }
                 Inventory.evolveAll(store, record.time(), record.events());

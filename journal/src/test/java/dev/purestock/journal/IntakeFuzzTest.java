@@ -7,6 +7,7 @@ import dev.purestock.domain.Limits;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.MapInventoryStore;
 import dev.purestock.domain.Reason;
+import dev.purestock.domain.RejectionReason;
 import dev.purestock.engine.Outcome;
 import dev.purestock.engine.OutcomeCallback;
 import dev.purestock.engine.PurestockEngine;
@@ -144,7 +145,7 @@ class IntakeFuzzTest {
         final AtomicInteger calls = new AtomicInteger();
         volatile boolean submitted = true;
         volatile long sequence = Long.MIN_VALUE;
-        volatile Reason reason;
+        volatile RejectionReason reason;
         volatile Throwable failure;
         private final Semaphore answered;
 

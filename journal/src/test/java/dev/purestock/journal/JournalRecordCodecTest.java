@@ -12,8 +12,11 @@ import dev.purestock.domain.MapInventoryStore;
 import dev.purestock.domain.Reason;
 import dev.purestock.domain.testing.InventoryGenerators;
 import dev.purestock.domain.testing.Timed;
+import dev.purestock.engine.EngineRefusal;
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
@@ -61,7 +64,8 @@ class JournalRecordCodecTest {
             new Event.PurchaseCancelled(21, CHANGES),
             new Event.AlreadyApplied(21),
             new Event.Rejected(Reason.OUT_OF_STOCK, 21),
-            new Event.BatchAborted(3, Reason.CROSS_SHARD, -1),
+            new Event.BatchAborted(3, Reason.BATCH_TOO_DEEP, -1),
+            new Event.Rejected(EngineRefusal.INTERNAL_ERROR, 22),
             new Event.OrderForgotten(Long.MAX_VALUE));
 
     private final JournalRecordCodec codec = new JournalRecordCodec();
@@ -146,6 +150,40 @@ class JournalRecordCodecTest {
         assertEquals(new Batch(Batch.Mode.ATOMIC, List.of(member)), decoded.command());
         assertEquals(List.of(new Event.Rejected(Reason.OUT_OF_STOCK, 41)), decoded.events());
         assertEquals(9, decoded.sequence());
+    }
+
+    @Test
+    void aRecordJournaledWhenDecideThrewReadsAsTheEnginesRefusalAndIsStillWrittenInTheSameBytes() {
+        // written by hand, field by field, as the engine has journaled a command whose decide threw since the
+        // domain's enum held INTERNAL_ERROR: a CancelPurchase and one Rejected event with reason code 23
+        int length = JournalRecordDescriptor.HEADER_LENGTH + 1 + 8 + 1 + 2 + 8 + JournalRecordDescriptor.CHECKSUM_LENGTH;
+        ByteBuffer bytes = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.putInt(JournalRecordDescriptor.LENGTH_OFFSET, length)
+                .putShort(JournalRecordDescriptor.VERSION_OFFSET, (short) 2)
+                .putShort(JournalRecordDescriptor.EVENT_COUNT_OFFSET, (short) 1)
+                .putLong(JournalRecordDescriptor.SEQUENCE_OFFSET, 41)
+                .putLong(JournalRecordDescriptor.TIME_OFFSET, 1_700_000_000_000L);
+        bytes.position(JournalRecordDescriptor.HEADER_LENGTH);
+        bytes.put((byte) 6).putLong(9).put((byte) 11).putShort((short) 23).putLong(9);
+        byte[] record = bytes.array();
+        putIntLe(record, length - JournalRecordDescriptor.CHECKSUM_LENGTH, codec.checksum(record, 0, length));
+
+        assertTrue(codec.checksumMatches(record, 0, length));
+        List<Event> refused = List.of(new Event.Rejected(EngineRefusal.INTERNAL_ERROR, 9));
+        assertEquals(new JournalRecord(41, 1_700_000_000_000L, new Command.CancelPurchase(9), refused, 2),
+                JournalRecordCodec.decode(record, 0, length));
+        assertEquals(refused, JournalRecordCodec.decodeEvents(record, 0, length));
+        assertEquals(length, codec.encode(41, 1_700_000_000_000L, new Command.CancelPurchase(9), refused));
+        assertArrayEquals(record, Arrays.copyOf(codec.buffer(), length));
+    }
+
+    @Test
+    void aRejectionCodeNoReasonHasIsRefusedByName() {
+        int length = codec.encode(1, 2, new Command.CancelPurchase(9), List.of(new Event.Rejected(Reason.OUT_OF_STOCK, 9)));
+        byte[] record = Arrays.copyOf(codec.buffer(), length);
+        record[length - JournalRecordDescriptor.CHECKSUM_LENGTH - 8 - 2] = 99;
+        assertEquals("no rejection reason has code 99", assertThrows(IllegalArgumentException.class,
+                () -> JournalRecordCodec.decode(record, 0, record.length)).getMessage());
     }
 
     @Test
