@@ -2,17 +2,22 @@ package dev.purestock.journal;
 
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
+import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.MapInventoryStore;
 import dev.purestock.domain.Reason;
 import dev.purestock.domain.StateDigest;
+import dev.purestock.engine.EngineRefusal;
 import net.openhft.chronicle.core.time.SetTimeProvider;
 import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -49,6 +54,61 @@ class JournalToolsTest {
         assertEquals(1, result.records());
         assertTrue(result.divergence().startsWith("journal record seq 1 (queue index 0x"), result.divergence());
         assertTrue(result.divergence().contains("UNKNOWN_WAREHOUSE"), result.divergence());
+    }
+
+    /** A store whose lookups of {@code poisonedSku} throw, so deciding a command about it fails, as a domain bug would. */
+    private static InventoryStore failingToDecide(long poisonedSku) {
+        MapInventoryStore store = new MapInventoryStore();
+        return (InventoryStore) Proxy.newProxyInstance(InventoryStore.class.getClassLoader(),
+                new Class<?>[]{InventoryStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("product") && args[0].equals(poisonedSku)) {
+                        throw new IllegalStateException("product lookup failed for sku " + poisonedSku);
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
+    void aRecordWhoseDecideThrewVerifiesWhileDecidingItThrowsAgainAndDivergesOnceItDecides() throws Exception {
+        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE)) {
+            writer.onDecided(0, NOW, new Command.ListProduct(1, 0), List.of(new Event.ProductListed(1, 0)), true);
+            writer.onDecided(1, NOW, new Command.Purchase(5, 1, 666, 1, 1),
+                    List.of(new Event.Rejected(EngineRefusal.INTERNAL_ERROR, 5)), true);
+            writer.onDecided(2, NOW, new Command.ListProduct(2, 0), List.of(new Event.ProductListed(2, 0)), true);
+        }
+
+        JournalVerifier.Result failingAgain = JournalVerifier.verify(dir, () -> failingToDecide(666),
+                ReplayProgress.NONE);
+        assertTrue(failingAgain.matches(), failingAgain.divergence());
+        assertEquals(3, failingAgain.records());
+
+        JournalVerifier.Result decidingNow = JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertFalse(decidingNow.matches());
+        assertEquals(1, decidingNow.records());
+        assertTrue(decidingNow.divergence().contains("it decides to [Rejected[reason=UNKNOWN_SKU, ref=5]] but was "
+                + "journaled as seq=1"), decidingNow.divergence());
+        assertTrue(decidingNow.divergence().contains("events=[Rejected[reason=INTERNAL_ERROR, ref=5]]"),
+                decidingNow.divergence());
+
+        JournalStats stats = JournalStats.of(dir);
+        assertEquals(1, stats.rejected());
+        assertEquals(Map.of(EngineRefusal.INTERNAL_ERROR, 1L), stats.rejections());
+    }
+
+    @Test
+    void verifyNamesARecordWhoseDecideNowThrows() throws Exception {
+        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE)) {
+            writer.onDecided(0, NOW, new Command.Purchase(5, 1, 666, 1, 1),
+                    List.of(new Event.Rejected(Reason.UNKNOWN_SKU, 5)), true);
+        }
+        JournalVerifier.Result result = JournalVerifier.verify(dir, () -> failingToDecide(666), ReplayProgress.NONE);
+        assertFalse(result.matches());
+        assertTrue(result.divergence().contains("diverges: deciding it throws java.lang.IllegalStateException: "
+                + "product lookup failed for sku 666 but was journaled as seq=0"), result.divergence());
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.purestock.benchmarks.BenchmarkFiles;
 import dev.purestock.benchmarks.latency.GcPauses;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
+import dev.purestock.domain.Inventory;
 import dev.purestock.domain.Limits;
 import dev.purestock.engine.OutcomeCallback;
 import dev.purestock.engine.PurestockEngine;
@@ -272,7 +273,7 @@ public final class SnapshotStallHarness implements Callable<Integer> {
                 longestGap.setRelease(w, now - last);
             }
             last = now;
-            if (events.getFirst() instanceof Event.Rejection) {
+            if (Inventory.anyRejected(events)) {
                 rejected++;
             }
             answered.setRelease(answered.getPlain() + 1);
