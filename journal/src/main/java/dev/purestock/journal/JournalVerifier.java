@@ -73,8 +73,8 @@ public final class JournalVerifier {
                 List<Event> decided = Inventory.decide(record.command(), record.time(), store);
                 if (!decided.equals(record.events())) {
                     divergence[0] = "journal record seq " + record.sequence() + " (queue index 0x"
-                            + Long.toHexString(index) + ") diverges: it decides to " + decided + " but was journaled as "
-                            + RecordFormat.text(index, record);
+                            + Long.toHexString(index) + ") diverges: it decides to " + decided
+                            + " but was journaled as " + RecordFormat.text(index, record);
                     return false;
                 }
                 Inventory.evolveAll(store, record.time(), record.events());
