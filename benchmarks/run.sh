@@ -49,7 +49,7 @@ out="$root/docs/bench/$machine"
 mkdir -p "$out"
 
 if [ "$build" = 1 ]; then
-  ./mvnw -B -q -pl benchmarks -am package -DskipTests
+  ./mvnw -B -q -pl benchmarks -am package -DskipTests -Dmaven.javadoc.skip -Dcheckstyle.skip
 fi
 
 if [ "$cores" -le 4 ]; then

@@ -57,27 +57,34 @@ final class DemoCommand implements Callable<Integer> {
     private static final int WAREHOUSE = 1;
     private static final int SETUP_CHUNK = 4_096;
 
-    @Option(names = "--journal", paramLabel = "DIR", defaultValue = "data", converter = JournalDirOption.Converter.class,
+    @Option(names = "--journal", paramLabel = "DIR", defaultValue = "data",
+            converter = JournalDirOption.Converter.class,
             description = "Journal directory: an existing journal, or a missing or empty directory to start one in "
                     + "(default: ./${DEFAULT-VALUE}).")
     Path dir;
 
-    @Option(names = "--skus", paramLabel = "N", defaultValue = "1000", description = "Products on sale (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--skus", paramLabel = "N", defaultValue = "1000",
+            description = "Products on sale (default: ${DEFAULT-VALUE}).")
     int skus;
 
-    @Option(names = "--stock", paramLabel = "Q", defaultValue = "50", description = "Units received per sku (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--stock", paramLabel = "Q", defaultValue = "50",
+            description = "Units received per sku (default: ${DEFAULT-VALUE}).")
     long stock;
 
-    @Option(names = "--producers", paramLabel = "P", defaultValue = "2", description = "Submitting threads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--producers", paramLabel = "P", defaultValue = "2",
+            description = "Submitting threads (default: ${DEFAULT-VALUE}).")
     int producers;
 
-    @Option(names = "--attempts", paramLabel = "A", defaultValue = "100000", description = "Purchase attempts in total (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--attempts", paramLabel = "A", defaultValue = "100000",
+            description = "Purchase attempts in total (default: ${DEFAULT-VALUE}).")
     long attempts;
 
-    @Option(names = "--qty", paramLabel = "UNITS", defaultValue = "1", description = "Units per purchase (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--qty", paramLabel = "UNITS", defaultValue = "1",
+            description = "Units per purchase (default: ${DEFAULT-VALUE}).")
     long qty;
 
-    @Option(names = "--customers", paramLabel = "N", defaultValue = "100000", description = "Distinct customers (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--customers", paramLabel = "N", defaultValue = "100000",
+            description = "Distinct customers (default: ${DEFAULT-VALUE}).")
     int customers;
 
     @Option(names = "--limit", paramLabel = "UNITS", defaultValue = "0",
@@ -89,7 +96,8 @@ final class DemoCommand implements Callable<Integer> {
     Durability durability;
 
     @Option(names = "--wait", paramLabel = "STRATEGY", defaultValue = "SLEEPING",
-            description = "Engine wait strategy: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, the fastest on a machine with fewer cores than the engine has threads).")
+            description = "Engine wait strategy: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, the fastest on a "
+                    + "machine with fewer cores than the engine has threads).")
     WaitStrategyKind waitStrategy;
 
     @Option(names = "--snapshot-every", paramLabel = "N", defaultValue = "100000",
@@ -101,7 +109,8 @@ final class DemoCommand implements Callable<Integer> {
     int keepSnapshots;
 
     @Option(names = "--prune-on-start",
-            description = "After recovering, before journaling, delete journal cycle files the oldest kept snapshot covers.")
+            description = "After recovering, before journaling, delete journal cycle files the oldest kept snapshot "
+                    + "covers.")
     boolean pruneOnStart;
 
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")

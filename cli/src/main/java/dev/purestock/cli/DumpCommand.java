@@ -67,8 +67,8 @@ final class DumpCommand implements Callable<Integer> {
                     String hex = HexFormat.of().formatHex(bytes, offset, offset + length);
                     out.println((json ? new Summary().put("corrupt", true).put("seq", sequence)
                             .put("index", "0x" + Long.toHexString(index)).put("hex", hex).json()
-                            : "seq=" + sequence + " index=0x" + Long.toHexString(index) + " CORRUPT (fails its checksum) "
-                            + "length=" + length + " hex=" + hex));
+                            : "seq=" + sequence + " index=0x" + Long.toHexString(index)
+                            + " CORRUPT (fails its checksum) length=" + length + " hex=" + hex));
                     return sequence < last;
                 }
                 if (sequence > last) {

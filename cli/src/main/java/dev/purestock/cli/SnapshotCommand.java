@@ -21,7 +21,8 @@ import java.util.concurrent.Callable;
 /** {@code purestock snapshot}: cuts a snapshot offline. */
 @Command(name = "snapshot", mixinStandardHelpOptions = true,
         description = "Cuts a snapshot of a journal that no engine is writing (it takes the directory's lock): "
-                + "removes snapshots ahead of the journal, recovers the state (newest snapshot plus tail), writes it as a snapshot at the last sequence and lists it in the manifest. A running "
+                + "removes snapshots ahead of the journal, recovers the state (newest snapshot plus tail), writes it "
+                + "as a snapshot at the last sequence and lists it in the manifest. A running "
                 + "engine cuts its own snapshots through its ring (PurestockEngine.snapshot, snapshotEvery).")
 final class SnapshotCommand implements Callable<Integer> {
     @Mixin

@@ -6,7 +6,6 @@ import dev.purestock.journal.SnapshotStore;
 import dev.purestock.journal.SnapshotInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 

@@ -5,9 +5,9 @@ import java.util.List;
 
 /**
  * A reusable, growable output for one decision: {@link Inventory#decide(Command, long, InventoryState, EventBuffer)}
- * writes its events here as primitive fields instead of returning records, {@link Inventory#evolveAll(MutableInventory,
- * EventBuffer)} applies them from here, and whoever wants the records builds them with {@link #toEvents()}.
- * Pure data: no clock, no I/O, no thread.
+ * writes its events here as primitive fields instead of returning records,
+ * {@link Inventory#evolveAll(MutableInventory, long, EventBuffer)} applies them from here, and whoever wants the
+ * records builds them with {@link #toEvents()}. Pure data: no clock, no I/O, no thread.
  *
  * <p>Events and line changes are kept in chunks of primitive arrays, each chunk twice the size of the one before
  * (1, 2, 4, ... entries), so a one-event decision takes two small arrays and a batch of thousands a few more. The

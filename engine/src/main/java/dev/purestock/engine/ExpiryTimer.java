@@ -150,7 +150,7 @@ final class ExpiryTimer {
      * when none is in flight ({@link #trySend}). An answer holding at least
      * {@link Limits#MAX_FORGOTTEN_PER_COMMAND} events (it forgot the most one may, or expired at least as many)
      * leaves a backlog, and then up to {@link #MAX_IN_FLIGHT} commands may be in flight at once
-     * ({@link #backlogRoom}): a command waits behind a ring's worth of others, so one at a time would forget
+     * ({@link #takeBacklogRoom}): a command waits behind a ring's worth of others, so one at a time would forget
      * at most 255 orders per trip through a full ring, fewer than a sale at full rate takes in meanwhile.
      * Written by the timer thread and the shard's completion thread.
      */

@@ -19,7 +19,10 @@ public interface SubmittedCommand {
     enum Form {
         /** A {@link Command} record of any kind: read it with {@link #toCommand()}, which builds nothing. */
         RECORD,
-        /** A {@link Command.Purchase}: {@link #orderId}, {@link #customer}, {@link #sku}, {@link #warehouse}, {@link #quantity}. */
+        /**
+         * A {@link Command.Purchase}: {@link #orderId}, {@link #customer}, {@link #sku}, {@link #warehouse},
+         * {@link #quantity}.
+         */
         PURCHASE,
         /** A {@link Command.CancelPurchase}: {@link #orderId}. */
         CANCEL_PURCHASE,

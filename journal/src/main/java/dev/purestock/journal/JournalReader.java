@@ -339,7 +339,8 @@ public final class JournalReader implements AutoCloseable {
 
     /** Chronicle Queue could not position the reader: its index (or the file under it) is damaged. */
     private JournalDamagedException unindexed(String target, Throwable cause) {
-        return damaged(tailer.index(), "Chronicle Queue cannot find " + target + " in its index (" + brief(cause) + ")");
+        return damaged(tailer.index(),
+                "Chronicle Queue cannot find " + target + " in its index (" + brief(cause) + ")");
     }
 
     /**

@@ -228,9 +228,12 @@ public final class JournalRecordCodec {
                         int64(c.sku());
                         int64(c.perCustomerLimit());
                     }
-                    case Command.ReceiveStock c -> movement(RECEIVE_STOCK, c.movementId(), c.sku(), c.warehouse(), c.quantity());
-                    case Command.WriteOffStock c -> movement(WRITE_OFF_STOCK, c.movementId(), c.sku(), c.warehouse(), c.quantity());
-                    case Command.Purchase c -> purchase(c.orderId(), c.customer(), c.sku(), c.warehouse(), c.quantity());
+                    case Command.ReceiveStock c ->
+                            movement(RECEIVE_STOCK, c.movementId(), c.sku(), c.warehouse(), c.quantity());
+                    case Command.WriteOffStock c ->
+                            movement(WRITE_OFF_STOCK, c.movementId(), c.sku(), c.warehouse(), c.quantity());
+                    case Command.Purchase c ->
+                            purchase(c.orderId(), c.customer(), c.sku(), c.warehouse(), c.quantity());
                     case Command.PlaceOrder c -> {
                         tag(PLACE_ORDER);
                         int64(c.orderId());
@@ -254,9 +257,9 @@ public final class JournalRecordCodec {
                     case Command.Batch c -> {
                         if (depth == MAX_COMMAND_DEPTH) {
                             throw new IllegalArgumentException("journal record seq " + encodingSequence
-                                    + " would nest batches more than " + MAX_COMMAND_DEPTH + " deep, deeper than a record "
-                                    + "carries; nest batches at most " + Limits.MAX_BATCH_DEPTH
-                                    + " deep, as the domain allows");
+                                    + " would nest batches more than " + MAX_COMMAND_DEPTH
+                                    + " deep, deeper than a record carries; nest batches at most "
+                                    + Limits.MAX_BATCH_DEPTH + " deep, as the domain allows");
                         }
                         tag(BATCH);
                         tag(c.mode() == Command.Batch.Mode.ATOMIC ? MODE_ATOMIC : MODE_INDEPENDENT);
@@ -633,7 +636,8 @@ public final class JournalRecordCodec {
             return switch (tag) {
                 case PRODUCT_LISTED -> new Event.ProductListed(int64(), int64());
                 case STOCK_RECEIVED -> new Event.StockReceived(int64(), int64(), uint16(), int64(), int64(), int64());
-                case STOCK_WRITTEN_OFF -> new Event.StockWrittenOff(int64(), int64(), uint16(), int64(), int64(), int64());
+                case STOCK_WRITTEN_OFF ->
+                        new Event.StockWrittenOff(int64(), int64(), uint16(), int64(), int64(), int64());
                 case PURCHASE_ACCEPTED -> {
                     long orderId = int64();
                     long customer = int64();

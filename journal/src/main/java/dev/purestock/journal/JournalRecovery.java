@@ -79,7 +79,8 @@ public final class JournalRecovery {
     }
 
     private static RecoveredState prepareAndRecover(Path dir, RetentionPolicy retention,
-                                                    Supplier<? extends InventoryStore> stores, ReplayProgress progress) {
+                                                    Supplier<? extends InventoryStore> stores,
+                                                    ReplayProgress progress) {
         // recovery reads, with every check, to the end before anything is deleted: snapshots above that end
         // (it loads none of them) go only once the journal is known to end there
         RecoveredState recovered = recover(dir, stores, progress);
@@ -137,8 +138,8 @@ public final class JournalRecovery {
                     0, 0, notes);
         }
         if (!reader.seek(start)) {
-            throw new JournalCorruptException("journal " + reader.dir() + " starts at sequence " + bounds.firstSequence()
-                    + " but recovery needs sequence " + start + (snapshot.isEmpty()
+            throw new JournalCorruptException("journal " + reader.dir() + " starts at sequence "
+                    + bounds.firstSequence() + " but recovery needs sequence " + start + (snapshot.isEmpty()
                     ? " (no usable snapshot covers the commands before it)" : "") + "; run `purestock stats --journal "
                     + reader.dir() + "`");
         }

@@ -116,11 +116,13 @@ public final class JournalRepair {
             cycles = damaged.listCyclesBetween(damaged.firstCycle(), damaged.lastCycle()).stream()
                     .map(Long::intValue).toList();
             keptCycle = cycleHolding(damaged, cycles, lastKept, dir);
-            long[] copy = keptCycle < 0 ? new long[]{0, -1} : copyCycle(damaged, keptCycle, lastKept, rewrite, rollCycle);
+            long[] copy = keptCycle < 0
+                    ? new long[]{0, -1}
+                    : copyCycle(damaged, keptCycle, lastKept, rewrite, rollCycle);
             if (keptCycle >= 0 && copy[1] != lastKept) {
-                throw new JournalException("journal " + dir + " cannot be cut after seq " + lastKept + ": its cycle file "
-                        + "reads in order only up to seq " + copy[1] + "; run `purestock repair --journal " + dir
-                        + "` to find the first damage and cut there");
+                throw new JournalException("journal " + dir + " cannot be cut after seq " + lastKept
+                        + ": its cycle file reads in order only up to seq " + copy[1]
+                        + "; run `purestock repair --journal " + dir + "` to find the first damage and cut there");
             }
             copied = copy[0];
         }
@@ -200,7 +202,8 @@ public final class JournalRepair {
      *
      * @return how many records it copied and the sequence of the last one ({@code -1}: none)
      */
-    private static long[] copyCycle(SingleChronicleQueue from, int cycle, long lastKept, Path into, RollCycle rollCycle) {
+    private static long[] copyCycle(SingleChronicleQueue from, int cycle, long lastKept, Path into,
+                                    RollCycle rollCycle) {
         long cycleStart = (long) cycle * rollCycle.lengthInMillis();
         TimeProvider inCycle = () -> cycleStart;
         long copied = 0;

@@ -89,7 +89,8 @@ public final class RecordFormat {
                 }
                 case Number number -> out.append(number);
                 case Boolean bool -> out.append(bool);
-                case Enum<?> constant -> out.append(style == Style.JSON ? "\"" + constant.name() + "\"" : constant.name());
+                case Enum<?> constant ->
+                        out.append(style == Style.JSON ? "\"" + constant.name() + "\"" : constant.name());
                 default -> out.append(style == Style.JSON
                         ? "\"" + item.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\""
                         : item.toString());

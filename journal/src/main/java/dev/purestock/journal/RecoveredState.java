@@ -32,7 +32,8 @@ public record RecoveredState(InventoryStore store, long nextSequence, long lastT
     RecoveredState withEarlierNotes(List<String> earlier) {
         List<String> all = new ArrayList<>(earlier);
         all.addAll(notes);
-        return new RecoveredState(store, nextSequence, lastTime, snapshotSequence, replayedRecords, replayedEvents, all);
+        return new RecoveredState(store, nextSequence, lastTime, snapshotSequence, replayedRecords, replayedEvents,
+                all);
     }
 
     /** Where recovery started, as a person reads it: {@code "empty"} or {@code "snapshot@<sequence>"}. */

@@ -109,10 +109,10 @@ public final class BenchmarkSuite implements Callable<Integer> {
                         run.getParams().getThreads(), run.getParams().getMode().shortLabel(), primary.getScore(),
                         primary.getScoreError(), primary.getScoreUnit(),
                         alloc == null ? "" : String.format(Locale.ROOT, "%.1f", alloc.getScore()));
-                for (Map.Entry<String, Result> secondary : aggregate.getSecondaryResults().entrySet()) {
-                    if (!secondary.getKey().contains("gc.")) {
-                        Result<?> r = secondary.getValue();
-                        tsv.printf(Locale.ROOT, "%s:%s\t%s\t%d\t%s\t%.3f\t%.3f\t%s\t%n", benchmark, secondary.getKey(),
+                for (String key : aggregate.getSecondaryResults().keySet()) {
+                    if (!key.contains("gc.")) {
+                        Result<?> r = aggregate.getSecondaryResults().get(key);
+                        tsv.printf(Locale.ROOT, "%s:%s\t%s\t%d\t%s\t%.3f\t%.3f\t%s\t%n", benchmark, key,
                                 params, run.getParams().getThreads(), run.getParams().getMode().shortLabel(),
                                 r.getScore(), r.getScoreError(), r.getScoreUnit());
                     }
