@@ -11,7 +11,10 @@ public sealed interface Event {
 
     /** An event that changed nothing and says why. */
     sealed interface Rejection extends Event {
-        /** Why the command was rejected: its {@link RejectionReason#code()} and {@link RejectionReason#description()}. */
+        /**
+         * Why the command was rejected: its {@link RejectionReason#code()} and
+         * {@link RejectionReason#description()}.
+         */
         RejectionReason reason();
 
         /** What the rejected command was about, as {@link Rejected#ref()} says. */

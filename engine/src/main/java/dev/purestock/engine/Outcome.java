@@ -28,7 +28,8 @@ import java.util.Optional;
  * @param shard    the shard that sequenced the command
  * @param sequence the command's sequence number in that shard
  * @param time     the time stamped when it was sequenced (epoch milliseconds)
- * @param events   what the domain decided, or the engine's refusal; a rejection is among them when something was refused
+ * @param events   what the domain decided, or the engine's refusal; a rejection is among them when something was
+ *                 refused
  */
 public record Outcome(int shard, long sequence, long time, List<Event> events) {
     /** The shard and sequence of a command answered without being sequenced. */
