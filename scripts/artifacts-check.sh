@@ -8,7 +8,7 @@ set -euo pipefail
 status=0
 fail() { echo "artifacts check: $*" >&2; status=1; }
 
-for module in domain engine journal cli; do
+for module in domain engine journal cli micrometer; do
   jar="$(ls "$module"/target/purestock-"$module"-*.jar 2>/dev/null \
     | grep -v -e '-sources.jar$' -e '-javadoc.jar$' -e '-tests.jar$' | head -n 1 || true)"
   if [ -z "$jar" ]; then
@@ -59,7 +59,7 @@ while read -r id desc url lic scm dev; do
   [ "$scm" = 1 ] || fail "$id has no <scm><connection>"
   [ "$dev" = 1 ] || fail "$id names no developers"
 done <<< "$summary"
-for module in parent bom domain engine journal cli; do
+for module in parent bom domain engine journal cli micrometer; do
   grep -q "^purestock-$module " <<< "$summary" || fail "no effective pom for purestock-$module"
 done
 

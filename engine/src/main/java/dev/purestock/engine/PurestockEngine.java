@@ -103,6 +103,7 @@ public final class PurestockEngine implements AutoCloseable {
     private final ExpiryTimer expiry;
     private final Command.ExpireReservations timeCommand;
     private final ExpiryTimer.Answer[] tickAnswers;
+    private final EngineMetrics metrics;
     private boolean closed;
 
     private PurestockEngine(Builder builder) {
@@ -137,6 +138,7 @@ public final class PurestockEngine implements AutoCloseable {
                             : Objects.requireNonNull(builder.replication.apply(i), "replication of shard " + i),
                     snapshotWriter, readModelWriter);
         }
+        metrics = new EngineMetrics(Arrays.stream(shards).map(Shard::metrics).toList(), isolatedFailures);
         for (Shard shard : shards) {
             shard.disruptor().start();
         }
@@ -452,6 +454,11 @@ public final class PurestockEngine implements AutoCloseable {
         return isolatedFailures.get();
     }
 
+    /** What the engine has done and where its shards' pipelines stand: a live view (see {@link EngineMetrics}). */
+    public EngineMetrics metrics() {
+        return metrics;
+    }
+
     /** Why the engine stopped taking commands, if it did. */
     public Optional<EngineStoppedException> failure() {
         return Optional.ofNullable(intake.stopped());
@@ -558,6 +565,7 @@ public final class PurestockEngine implements AutoCloseable {
     /** Answers a command that {@code ref} refers to with a rejection for {@code reason} without sequencing it. */
     private SubmitResult answerUnsequenced(RejectionReason reason, long ref, OutcomeViewCallback callback,
                                            CompletableFuture<Outcome> future) {
+        metrics.rejectedUnsequenced(reason.code());
         List<Event> events = List.of(new Rejected(reason, ref));
         answer(callback, future, Outcome.NOT_SEQUENCED, Outcome.NOT_SEQUENCED, clock.getAsLong(), events);
         return SubmitResult.SUBMITTED;
