@@ -17,7 +17,8 @@ final class MetricsSummary {
     }
 
     static void put(Summary summary, EngineMetrics metrics) {
-        metrics.rejectedUnsequencedByReason().forEach((reason, count) -> summary.put("metrics.refused." + reason, count));
+        metrics.rejectedUnsequencedByReason()
+                .forEach((reason, count) -> summary.put("metrics.refused." + reason, count));
         summary.put("metrics.callback-failures", metrics.callbackFailures());
         for (ShardMetrics shard : metrics.allShards()) {
             String prefix = "metrics.shard." + shard.shard() + ".";

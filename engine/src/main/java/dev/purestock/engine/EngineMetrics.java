@@ -72,7 +72,10 @@ public final class EngineMetrics {
         return Collections.unmodifiableMap(byReason);
     }
 
-    /** Callbacks and consumers that threw and were isolated, in all shards ({@link PurestockEngine#consumerFailures()}). */
+    /**
+     * Callbacks and consumers that threw and were isolated, in all shards
+     * ({@link PurestockEngine#consumerFailures()}).
+     */
     public long callbackFailures() {
         return callbackFailures.get();
     }

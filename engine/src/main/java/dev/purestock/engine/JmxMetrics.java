@@ -60,8 +60,8 @@ public final class JmxMetrics implements AutoCloseable {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(name, "name");
         if (!NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("the engine's JMX name must be 1 to 64 letters, digits, '_', '.' or '-', "
-                    + "was \"" + name + "\"");
+            throw new IllegalArgumentException("the engine's JMX name must be 1 to 64 letters, digits, '_', '.' "
+                    + "or '-', was \"" + name + "\"");
         }
         List<ObjectName> registered = new ArrayList<>(metrics.shards() + 1);
         try {

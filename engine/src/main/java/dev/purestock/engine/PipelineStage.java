@@ -11,7 +11,10 @@ public enum PipelineStage {
     JOURNAL,
     /** Hands each decided command to the shard's replication ({@link PurestockEngine.Builder#replication}). */
     REPLICATION,
-    /** Applies each decided command to the snapshot copy of the state ({@link PurestockEngine.Builder#snapshotWriter}). */
+    /**
+     * Applies each decided command to the snapshot copy of the state
+     * ({@link PurestockEngine.Builder#snapshotWriter}).
+     */
     SNAPSHOT,
     /** Updates the read model and answers the caller, once every stage before it has passed the command. */
     COMPLETION

@@ -4,7 +4,6 @@ import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.Event.Rejected;
 import dev.purestock.domain.Product;
-import dev.purestock.domain.Reason;
 import dev.purestock.domain.RejectionReason;
 import org.junit.jupiter.api.Test;
 
