@@ -111,12 +111,16 @@ public final class PurestockAutoConfiguration {
         }
     }
 
+    /**
+     * Only with Spring Boot's health support on the class path. The class condition guards the class: the
+     * method's conditions, whose classes live in that support, are read only once it holds.
+     */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(HealthIndicator.class)
-    @ConditionalOnEnabledHealthIndicator("purestock")
     static class HealthConfiguration {
 
         @Bean
+        @ConditionalOnEnabledHealthIndicator("purestock")
         @ConditionalOnMissingBean(name = "purestockHealthIndicator")
         PurestockHealthIndicator purestockHealthIndicator(PurestockEngine purestockEngine) {
             return new PurestockHealthIndicator(purestockEngine);
