@@ -35,8 +35,10 @@ import java.util.function.Consumer;
  *   <li>with Spring Boot's health support on the class path, a {@link PurestockHealthIndicator}
  *       ({@code management.health.purestock.enabled=false} turns it off).</li>
  * </ul>
- * Each bean backs off when the application defines its own of that type. An optional {@link ReplayProgress} bean
- * hears the recovery's progress. {@code purestock.enabled=false} turns the whole configuration off.
+ * Each bean backs off when the application defines its own of that type: with an engine of the application's own
+ * (an in-memory one in tests) no journaled engine is started, no journal directory is needed, and the read model
+ * and health indicator follow that engine. An optional {@link ReplayProgress} bean hears the recovery's progress.
+ * {@code purestock.enabled=false} turns the whole configuration off.
  */
 @AutoConfiguration
 @ConditionalOnBooleanProperty(name = "purestock.enabled", matchIfMissing = true)
@@ -48,12 +50,19 @@ public final class PurestockAutoConfiguration {
     public PurestockAutoConfiguration() {
     }
 
+    /** Started unless the application has a journaled engine, or an engine of its own (an in-memory one). */
     @Bean(destroyMethod = "close")
-    @ConditionalOnMissingBean
+    @ConditionalOnMissingBean({JournaledEngine.class, PurestockEngine.class})
     JournaledEngine purestockJournaledEngine(PurestockProperties properties,
                                              ObjectProvider<PurestockEngineCustomizer> customizers,
                                              ObjectProvider<ReplayProgress> progress) {
         PurestockProperties.Journal journal = properties.getJournal();
+        if (journal.getDirectory() == null) {
+            throw new InvalidConfigurationPropertyValueException("purestock.journal.directory", null,
+                    "purestock needs a journal directory: set purestock.journal.directory to where the engine "
+                            + "keeps its journal and snapshots (created when missing; recovered from on every "
+                            + "start), or purestock.enabled=false to run without the engine");
+        }
         JournaledEngine started = JournaledEngine.start(journal.getDirectory(), journal.getDurability(),
                 properties.getSnapshots().getEvery(),
                 new RetentionPolicy(properties.getSnapshots().getKeep(), journal.isPruneCyclesOnStart()),

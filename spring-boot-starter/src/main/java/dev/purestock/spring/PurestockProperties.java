@@ -11,9 +11,8 @@ import java.time.Duration;
 
 /**
  * The settings of the journaled engine the starter starts, under {@code purestock.*}. Every default is the
- * engine's own; only {@code purestock.journal.directory} must be set. Binding checks what the engine would refuse
- * later (a missing directory, a negative snapshot period), so a bad setting stops the application at startup
- * with the property's name.
+ * engine's own; only {@code purestock.journal.directory} must be set. A setting the engine would refuse stops the
+ * application at startup with the property's name.
  */
 @ConfigurationProperties(prefix = "purestock")
 public class PurestockProperties implements Validator {
@@ -120,22 +119,14 @@ public class PurestockProperties implements Validator {
     }
 
     /**
-     * Rejects what the engine cannot start with and the types do not rule out: no journal directory (unless the
-     * engine is off), a negative snapshot period, fewer than one kept snapshot. The engine's own settings (ring
-     * size, periods, capacities) are checked by the engine as it starts, and reported with the property's name.
+     * Rejects what the types do not rule out and the journaled engine would refuse: a negative snapshot period,
+     * fewer than one kept snapshot. The journal directory is checked when the starter starts an engine (an
+     * application with an engine of its own needs none), and the engine's own settings (ring size, periods,
+     * capacities) by the engine as it starts; both are reported with the property's name.
      */
     @Override
     public void validate(Object target, Errors errors) {
         PurestockProperties properties = (PurestockProperties) target;
-        if (!properties.enabled) {
-            return;
-        }
-        if (properties.journal.directory == null) {
-            errors.rejectValue("journal.directory", "required", "purestock needs a journal directory: set "
-                    + "purestock.journal.directory to where the engine keeps its journal and snapshots (created "
-                    + "when missing; recovered from on every start), or purestock.enabled=false to run without "
-                    + "the engine");
-        }
         if (properties.snapshots.every < 0) {
             errors.rejectValue("snapshots.every", "negative", "must be 0 (snapshots only on demand) or a positive "
                     + "number of commands, was " + properties.snapshots.every);

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.health.registry.HealthContributorRegistry;
@@ -60,8 +61,7 @@ class PurestockApplicationTest {
 
     @Test
     void withoutAJournalDirectoryTheApplicationFailsToStartSayingWhatToSet(CapturedOutput output) {
-        assertThatThrownBy(this::start).hasRootCauseInstanceOf(
-                org.springframework.boot.context.properties.bind.validation.BindValidationException.class);
+        assertThatThrownBy(this::start).hasRootCauseInstanceOf(InvalidConfigurationPropertyValueException.class);
         assertThat(output).contains("APPLICATION FAILED TO START").contains("purestock.journal.directory")
                 .contains("purestock needs a journal directory");
     }

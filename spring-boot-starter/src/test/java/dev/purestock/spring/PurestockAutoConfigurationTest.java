@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.context.properties.bind.validation.BindValidationException;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
@@ -149,7 +148,8 @@ class PurestockAutoConfigurationTest {
                 .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
                 .run(context -> {
                     assertThat(context).hasFailed();
-                    assertThat(context.getStartupFailure()).rootCause().isInstanceOf(BindValidationException.class)
+                    assertThat(context.getStartupFailure()).rootCause()
+                            .isInstanceOf(InvalidConfigurationPropertyValueException.class)
                             .hasMessageContaining("purestock.journal.directory")
                             .hasMessageContaining("purestock needs a journal directory");
                 });
@@ -226,6 +226,21 @@ class PurestockAutoConfigurationTest {
             assertThat(context.getBean(PurestockEngine.class)).isSameAs(own.engine());
             assertThat(context.getBean(ReadModel.class)).isSameAs(own.engine().readModel());
         });
+    }
+
+    @Test
+    void anEngineOfTheApplicationsOwnNeedsNoJournalAndTheReadModelAndHealthFollowIt() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                .withBean(PurestockEngine.class, () -> PurestockEngine.builder().build())
+                .run(context -> {
+                    assertThat(context).hasNotFailed().doesNotHaveBean(JournaledEngine.class);
+                    PurestockEngine inMemory = context.getBean(PurestockEngine.class);
+                    assertThat(context.getBean(ReadModel.class)).isSameAs(inMemory.readModel());
+                    stockAndBuy(inMemory, 10, 1);
+                    assertThat(context.getBean(PurestockHealthIndicator.class).health().getDetails())
+                            .containsEntry("shards", Map.of("0", Map.of("lastSequence", 2L)));
+                });
     }
 
     @Test
