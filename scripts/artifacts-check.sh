@@ -3,7 +3,7 @@
 # path (Automatic-Module-Name) and has a sources jar beside it. Run after the build, from the repository root.
 set -euo pipefail
 status=0
-for module in domain engine journal cli; do
+for module in domain engine journal cli micrometer; do
   jar="$(ls "$module"/target/purestock-"$module"-*.jar 2>/dev/null | grep -v -e '-sources.jar$' -e '-tests.jar$' | head -n 1 || true)"
   if [ -z "$jar" ]; then
     echo "artifacts check: no jar built in $module/target" >&2; status=1; continue

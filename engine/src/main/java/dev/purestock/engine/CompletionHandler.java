@@ -28,11 +28,13 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
     private final ReadModel.Writer readModel;
     private final OutcomeConsumer[] consumers;
     private final AtomicLong isolatedFailures;
+    private final ShardCounters.Completion counters;
     /** The one view every callback of this shard is handed, pointed at each outcome in turn. */
     private final OutcomeView view = new OutcomeView();
 
     CompletionHandler(int shard, ShardHealth health, ReadModel.Writer readModel, List<OutcomeConsumer> consumers,
-                      AtomicLong isolatedFailures) {
+                      AtomicLong isolatedFailures, ShardCounters.Completion counters) {
+        this.counters = counters;
         this.shard = shard;
         this.health = health;
         this.readModel = readModel;
@@ -135,6 +137,7 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
     }
 
     private void isolated(String what, Throwable e) {
+        counters.callbackFailures.increment();
         long count = isolatedFailures.incrementAndGet();
         LOG.warn("shard {}: {} threw; isolated, the shard goes on ({} such failures so far)", shard, what, count, e);
     }

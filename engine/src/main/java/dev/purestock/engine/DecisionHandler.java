@@ -33,11 +33,15 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
     private final ShardHealth health;
     private final InventoryStore store;
     private final LongSupplier clock;
+    private final ShardCounters.Decision counters;
     private long nextSequence;
     private long lastTime;
+    private long batchSize;
 
-    DecisionHandler(int shard, ShardHealth health, ShardState initial, LongSupplier clock) {
+    DecisionHandler(int shard, ShardHealth health, ShardState initial, LongSupplier clock,
+                    ShardCounters.Decision counters) {
         this.shard = shard;
+        this.counters = counters;
         this.health = health;
         this.store = initial.store();
         this.nextSequence = initial.nextSequence();
@@ -52,6 +56,11 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
 
     @Override
     public void onEvent(CommandSlot slot, long ringSequence, boolean endOfBatch) {
+        batchSize++;
+        if (endOfBatch) {
+            counters.batchSizes.record(batchSize);
+            batchSize = 0;
+        }
         CommandSlot.Decision decision = slot.decision;
         decision.sequenced = false;
         if (health.failedAtOrBefore(ringSequence)) {
@@ -85,11 +94,23 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
         decision.sequence = sequence;
         decision.time = now;
         decision.sequenced = true;
+        count(events);
         try {
             Inventory.evolveAll(store, now, events);
         } catch (RuntimeException e) {
             health.fail(ringSequence, sequence, "applying the events", e);
         }
+    }
+
+    /** Counts the command as sequenced, and as accepted or rejected for the reason of its first rejection. */
+    private void count(EventBuffer events) {
+        int rejection = events.firstRejection();
+        if (rejection < 0) {
+            counters.accepted.increment();
+        } else {
+            counters.rejected(events.rejectionReason(rejection).code());
+        }
+        counters.sequenced.increment();
     }
 
     /** Asks the domain through the door that fits how the command is held: its record, or its fields. */

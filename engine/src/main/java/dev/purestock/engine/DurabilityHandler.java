@@ -24,11 +24,16 @@ abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
     private final String threadName;
     private final ShardHealth health;
     private final DurabilityStage stage;
+    private final ShardCounters.Durability times;
     private CommandSlot held;
     private long heldRingSequence;
     private long batchStartRingSequence = NO_BATCH;
+    /** When the call before the next one returned, or the batch began: the next call's start (nanoTime). */
+    private long lastMark;
 
-    DurabilityHandler(String role, String threadName, ShardHealth health, DurabilityStage stage) {
+    DurabilityHandler(String role, String threadName, ShardHealth health, DurabilityStage stage,
+                      ShardCounters.Durability times) {
+        this.times = times;
         this.role = role;
         this.threadName = threadName;
         this.health = health;
@@ -65,9 +70,11 @@ abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
         CommandSlot.Decision decision = slot.decision;
         if (batchStartRingSequence == NO_BATCH) {
             batchStartRingSequence = heldRingSequence;
+            lastMark = System.nanoTime();
         }
         try {
             stage.onDecided(decision.sequence, decision.time, slot.request, decision.events, endOfBatch);
+            timed(endOfBatch);
             if (endOfBatch) {
                 batchStartRingSequence = NO_BATCH;
             }
@@ -90,9 +97,20 @@ abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
         batchStartRingSequence = NO_BATCH;
         try {
             stage.onEndOfBatch();
+            timed(true);
         } catch (Throwable e) {
             health.fail(unfinishedFrom, -1, role, e);
         }
+    }
+
+    /**
+     * Records how long the call that just returned took: the calls of a batch follow each other, so one clock
+     * read per call times each of them.
+     */
+    private void timed(boolean endOfBatch) {
+        long now = System.nanoTime();
+        (endOfBatch ? times.sync : times.append).record(now - lastMark);
+        lastMark = now;
     }
 
     /** Closes the stage; called once, after the last slot. */

@@ -1,7 +1,9 @@
 package dev.purestock.engine;
 
 import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.EventProcessor;
 import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.EventHandlerGroup;
@@ -10,7 +12,10 @@ import com.lmax.disruptor.dsl.ProducerType;
 import dev.purestock.domain.Command;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -46,41 +51,60 @@ final class EngineWiring {
     static Shard wire(int index, Settings settings, Intake intake, ShardState initial, DurabilityStage journal,
                       DurabilityStage replication, SnapshotWriter snapshotWriter, ReadModel.Writer readModel) {
         ShardHealth health = new ShardHealth(index, intake);
+        ShardCounters counters = new ShardCounters(settings.ringSize());
+        Map<PipelineStage, ShardCounters.Durability> durabilityTimes = new EnumMap<>(PipelineStage.class);
         WaitStrategy waitStrategy = settings.waitStrategy().create();
         Disruptor<CommandSlot> disruptor = new Disruptor<>(CommandSlot::new, settings.ringSize(), settings.threads(),
                 settings.producerType(), waitStrategy);
         StopShardOnException stopShard = new StopShardOnException(health);
         disruptor.setDefaultExceptionHandler(stopShard);
 
-        DecisionHandler decision = new DecisionHandler(index, health, initial, settings.clock());
+        DecisionHandler decision = new DecisionHandler(index, health, initial, settings.clock(), counters.decision);
         List<DurabilityHandler> durability = new ArrayList<>(2);
+        Map<EventHandler<CommandSlot>, PipelineStage> parallel = new LinkedHashMap<>();
         if (journal != null) {
-            durability.add(new JournalHandler(index, health, journal));
+            ShardCounters.Durability times = new ShardCounters.Durability();
+            JournalHandler handler = new JournalHandler(index, health, journal, times);
+            durabilityTimes.put(PipelineStage.JOURNAL, times);
+            durability.add(handler);
+            parallel.put(handler, PipelineStage.JOURNAL);
         }
         if (replication != null) {
-            durability.add(new ReplicationHandler(index, health, replication));
+            ShardCounters.Durability times = new ShardCounters.Durability();
+            ReplicationHandler handler = new ReplicationHandler(index, health, replication, times);
+            durabilityTimes.put(PipelineStage.REPLICATION, times);
+            durability.add(handler);
+            parallel.put(handler, PipelineStage.REPLICATION);
         }
-        List<EventHandler<CommandSlot>> parallel = new ArrayList<>(durability);
         if (snapshotWriter != null) {
-            parallel.add(new SnapshotHandler(index, health, initial, settings.storeCapacity(), snapshotWriter,
-                    settings.snapshotEvery(), settings.threads()));
+            parallel.put(new SnapshotHandler(index, health, initial, settings.storeCapacity(), snapshotWriter,
+                    settings.snapshotEvery(), settings.threads(), counters.snapshots), PipelineStage.SNAPSHOT);
         }
         CompletionHandler completion = new CompletionHandler(index, health, readModel, settings.consumers(),
-                settings.isolatedFailures());
+                settings.isolatedFailures(), counters.completion);
+        Map<PipelineStage, EventProcessor> processors = new EnumMap<>(PipelineStage.class);
 
         // the decision stage reads from the ring through the Disruptor's barrier; the stages after it wait only
         // for the stages before them (DependentStageBarrier)
         // with the blocking kind every stage parks when it has nothing to do: stages before others signal them
         StageSignal signal = settings.waitStrategy() == WaitStrategyKind.BLOCKING ? new StageSignal() : null;
-        EventHandlerGroup<CommandSlot> stages = disruptor.handleEventsWith(signalling(signal, decision)); // 1: decide
+        EventHandler<CommandSlot> deciding = signalling(signal, decision);
+        EventHandlerGroup<CommandSlot> stages = disruptor.handleEventsWith(deciding); // 1: decide
         if (!parallel.isEmpty()) {
-            List<EventHandler<CommandSlot>> signalling = parallel.stream().map(stage -> signalling(signal, stage))
-                    .toList();
-            stages = stages.then(dependent(signalling, waitStrategy, signal, stopShard)); // 2: journal, replicate, snapshot
+            Map<EventHandler<CommandSlot>, PipelineStage> signalled = new LinkedHashMap<>();
+            parallel.forEach((stage, role) -> signalled.put(signalling(signal, stage), role));
+            stages = stages.then(dependent(signalled, waitStrategy, signal, stopShard, processors)); // 2: journal, replicate, snapshot
         }
-        stages.then(dependent(List.of(completion), waitStrategy, signal, stopShard)); // 3: read model, answer, consumers
+        stages.then(dependent(Map.of(completion, PipelineStage.COMPLETION), waitStrategy, signal, stopShard,
+                processors)); // 3: read model, answer, consumers
 
-        return new Shard(index, disruptor, disruptor.getRingBuffer(), health, List.copyOf(durability));
+        RingBuffer<CommandSlot> ring = disruptor.getRingBuffer();
+        Map<PipelineStage, LongSupplier> passed = new EnumMap<>(PipelineStage.class);
+        passed.put(PipelineStage.DECISION, () -> disruptor.getSequenceValueFor(deciding));
+        processors.forEach((stage, processor) -> passed.put(stage, processor.getSequence()::get));
+        ShardMetrics metrics = new ShardMetrics(index, counters, settings.ringSize(), ring::remainingCapacity,
+                ring::getCursor, passed, durabilityTimes, health, intake);
+        return new Shard(index, disruptor, ring, health, List.copyOf(durability), metrics);
     }
 
     private static EventHandler<CommandSlot> signalling(StageSignal signal, EventHandler<CommandSlot> stage) {
@@ -88,13 +112,30 @@ final class EngineWiring {
     }
 
     @SuppressWarnings("unchecked")
-    private static EventProcessorFactory<CommandSlot>[] dependent(List<? extends EventHandler<CommandSlot>> stages,
+    private static EventProcessorFactory<CommandSlot>[] dependent(Map<EventHandler<CommandSlot>, PipelineStage> stages,
                                                                   WaitStrategy waitStrategy, StageSignal signal,
-                                                                  ExceptionHandler<CommandSlot> exceptions) {
-        return stages.stream()
-                .map(stage -> signal == null ? DependentStageBarrier.stage(waitStrategy, stage, exceptions)
-                        : DependentStageBarrier.blocking(signal, stage, exceptions))
+                                                                  ExceptionHandler<CommandSlot> exceptions,
+                                                                  Map<PipelineStage, EventProcessor> processors) {
+        return stages.entrySet().stream()
+                .map(entry -> {
+                    EventHandler<CommandSlot> stage = entry.getKey();
+                    EventProcessorFactory<CommandSlot> factory = signal == null
+                            ? DependentStageBarrier.stage(waitStrategy, stage, exceptions)
+                            : DependentStageBarrier.blocking(signal, stage, exceptions);
+                    return kept(factory, entry.getValue(), processors);
+                })
                 .toArray(EventProcessorFactory[]::new);
+    }
+
+    /** {@code factory}, keeping the processor it builds under {@code stage}, whose progress the metrics read. */
+    private static EventProcessorFactory<CommandSlot> kept(EventProcessorFactory<CommandSlot> factory,
+                                                           PipelineStage stage,
+                                                           Map<PipelineStage, EventProcessor> processors) {
+        return (ring, upstream) -> {
+            EventProcessor processor = factory.createEventProcessor(ring, upstream);
+            processors.put(stage, processor);
+            return processor;
+        };
     }
 
     /**

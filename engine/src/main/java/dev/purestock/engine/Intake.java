@@ -50,6 +50,11 @@ final class Intake {
         }
     }
 
+    /** Whether the engine was closed. */
+    boolean closed() {
+        return closed;
+    }
+
     EngineStoppedException stopped() {
         return stopped;
     }

@@ -102,6 +102,7 @@ public final class PurestockEngine implements AutoCloseable {
     private final ExpiryTimer expiry;
     private final Command.ExpireReservations timeCommand;
     private final ExpiryTimer.Answer[] tickAnswers;
+    private final EngineMetrics metrics;
     private boolean closed;
 
     private PurestockEngine(Builder builder) {
@@ -136,6 +137,7 @@ public final class PurestockEngine implements AutoCloseable {
                             : Objects.requireNonNull(builder.replication.apply(i), "replication of shard " + i),
                     snapshotWriter, readModelWriter);
         }
+        metrics = new EngineMetrics(Arrays.stream(shards).map(Shard::metrics).toList(), isolatedFailures);
         for (Shard shard : shards) {
             shard.disruptor().start();
         }
@@ -451,6 +453,11 @@ public final class PurestockEngine implements AutoCloseable {
         return isolatedFailures.get();
     }
 
+    /** What the engine has done and where its shards' pipelines stand: a live view (see {@link EngineMetrics}). */
+    public EngineMetrics metrics() {
+        return metrics;
+    }
+
     /** Why the engine stopped taking commands, if it did. */
     public Optional<EngineStoppedException> failure() {
         return Optional.ofNullable(intake.stopped());
@@ -557,6 +564,7 @@ public final class PurestockEngine implements AutoCloseable {
     /** Answers a command that {@code ref} refers to with a rejection for {@code reason} without sequencing it. */
     private SubmitResult answerUnsequenced(Reason reason, long ref, OutcomeViewCallback callback,
                                            CompletableFuture<Outcome> future) {
+        metrics.rejectedUnsequenced(reason.code());
         List<Event> events = List.of(new Rejected(reason, ref));
         answer(callback, future, Outcome.NOT_SEQUENCED, Outcome.NOT_SEQUENCED, clock.getAsLong(), events);
         return SubmitResult.SUBMITTED;

@@ -42,6 +42,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private final SnapshotWriter snapshotWriter;
     private final long snapshotEvery;
     private final ThreadFactory threads;
+    private final ShardCounters.Snapshots counters;
     private final InventoryStore copy;
     /** Commands decided while the writer reads the copy, with their times and events, in sequence order. */
     private final List<Decided> keptAside = new ArrayList<>();
@@ -58,8 +59,10 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private Thread writer;
 
     SnapshotHandler(int shard, ShardHealth health, ShardState initial, StoreCapacity capacity,
-                    SnapshotWriter snapshotWriter, long snapshotEvery, ThreadFactory threads) {
+                    SnapshotWriter snapshotWriter, long snapshotEvery, ThreadFactory threads,
+                    ShardCounters.Snapshots counters) {
         this.shard = shard;
+        this.counters = counters;
         this.health = health;
         this.snapshotWriter = snapshotWriter;
         this.snapshotEvery = snapshotEvery;
@@ -192,6 +195,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     }
 
     private void fail(SnapshotRequest request, Exception cause) {
+        counters.failed.incrementAndGet();
         if (request != null) {
             request.failedToWrite(cause);
         } else {
@@ -250,11 +254,15 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
 
     private void write(Write write) {
         try {
+            long start = System.nanoTime();
             snapshotWriter.write(write.lastSequence(), write.time(), copy);
+            counters.duration.record(System.nanoTime() - start);
+            counters.written.increment();
             if (write.request() != null) {
                 write.request().written(write.lastSequence());
             }
         } catch (Exception e) {
+            counters.failed.incrementAndGet();
             if (write.request() != null) {
                 write.request().failedToWrite(e);
             } else {
@@ -264,6 +272,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
         } catch (Throwable e) {
             // an Error too (an OutOfMemoryError from a large write): the writer only read the copy, so the stage
             // goes on; a writer thread that died instead would leave every later mark waiting for it for ever
+            counters.failed.incrementAndGet();
             if (write.request() != null) {
                 write.request().failedToWrite(e);
             }

@@ -104,7 +104,7 @@ class DurabilityBatchingTest {
             }
         };
         ShardHealth health = new ShardHealth(0, new Intake());
-        JournalHandler journal = new JournalHandler(0, health, recording);
+        JournalHandler journal = new JournalHandler(0, health, recording, new ShardCounters.Durability());
         journal.onEvent(commandSlot(0), 0, false);
         journal.onEvent(commandSlot(1), 1, false);
         journal.onEvent(commandSlot(2), 2, false);

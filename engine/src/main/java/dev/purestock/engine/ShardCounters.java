@@ -1,0 +1,74 @@
+package dev.purestock.engine;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Where one shard's stages count what they do, read through {@link ShardMetrics}. Each group is written by one
+ * stage thread only (the decision stage's by the decision thread, each durability stage's by its own thread, and
+ * so on), with release stores and wait-free recorders: no lock, no contention between stages, nothing allocated
+ * per command.
+ */
+final class ShardCounters {
+    /** The longest latency a distribution tells apart: one hour, in nanoseconds; longer ones count as one hour. */
+    static final long HIGHEST_NANOS = TimeUnit.HOURS.toNanos(1);
+
+    final Decision decision;
+    final Completion completion = new Completion();
+    final Snapshots snapshots = new Snapshots();
+
+    ShardCounters(int ringSize) {
+        this.decision = new Decision(ringSize);
+    }
+
+    /** The decision stage's counts: written by the decision thread only. */
+    static final class Decision {
+        /** Room for every rejection reason code (codes are small and stable; see {@code Reason#code}). */
+        static final int REASON_CODES = 64;
+        private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(long[].class);
+
+        final ReleasedCounter sequenced = new ReleasedCounter();
+        final ReleasedCounter accepted = new ReleasedCounter();
+        private final long[] rejected = new long[REASON_CODES];
+        /** How many slots each batch of the decision stage held. */
+        final ValueRecorder batchSizes;
+
+        Decision(int ringSize) {
+            this.batchSizes = new ValueRecorder(ringSize);
+        }
+
+        /** Counts one command rejected for the reason with {@code code}. */
+        void rejected(int code) {
+            ELEMENT.setRelease(rejected, code, rejected[code] + 1);
+        }
+
+        /** The commands rejected so far for the reason with {@code code}. */
+        long rejectedFor(int code) {
+            return (long) ELEMENT.getAcquire(rejected, code);
+        }
+    }
+
+    /** One durability stage's timings: written by that stage's thread only. */
+    static final class Durability {
+        /** Each command's hand-over to the stage, except the last of a batch (nanoseconds). */
+        final ValueRecorder append = new ValueRecorder(HIGHEST_NANOS);
+        /** The last call of each batch, which makes the whole batch durable (nanoseconds). */
+        final ValueRecorder sync = new ValueRecorder(HIGHEST_NANOS);
+    }
+
+    /** The snapshot stage's counts: written by its writer thread, except failures, which its stage thread may count. */
+    static final class Snapshots {
+        final ReleasedCounter written = new ReleasedCounter();
+        final AtomicLong failed = new AtomicLong();
+        /** How long each snapshot written took the {@link SnapshotWriter} (nanoseconds). */
+        final ValueRecorder duration = new ValueRecorder(HIGHEST_NANOS);
+    }
+
+    /** The completion stage's counts: written by the completion thread only. */
+    static final class Completion {
+        /** Callbacks and consumers that threw, and were isolated. */
+        final ReleasedCounter callbackFailures = new ReleasedCounter();
+    }
+}

@@ -1,0 +1,217 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Reason;
+
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.LongSupplier;
+
+/**
+ * What one shard has done since the engine started, and where its pipeline stands now: a live view, read from
+ * any thread at any time (also after {@link PurestockEngine#close()}, when it stops changing). Each getter reads
+ * the current value; the stage threads write them without locks and without allocating, so reading costs the
+ * engine nothing. Counts are since this engine started, not since the journal began (a recovered engine starts
+ * from zero). The engine's README says how to read each figure.
+ *
+ * <p>Ring positions (the capacity, backlog and lags) count slots: commands, and the few control slots
+ * (snapshots, digests, the closing barrier) that pass the ring like commands.
+ */
+public final class ShardMetrics {
+    /** Whether a shard takes commands. */
+    public enum Health {
+        /** It takes and acknowledges commands. */
+        RUNNING,
+        /** A failure stopped it (see {@link #failureMessage()}): it acknowledges nothing more. */
+        STOPPED,
+        /** The engine was closed. */
+        CLOSED
+    }
+
+    private final int shard;
+    private final ShardCounters counters;
+    private final int ringSize;
+    private final LongSupplier remainingCapacity;
+    private final LongSupplier published;
+    private final Map<PipelineStage, LongSupplier> passed;
+    private final Map<PipelineStage, ShardCounters.Durability> durability;
+    private final Set<PipelineStage> stages;
+    private final ShardHealth health;
+    private final Intake intake;
+
+    /**
+     * @param published the last ring position published to the shard
+     * @param passed    for each wired stage, the last ring position it has passed
+     */
+    ShardMetrics(int shard, ShardCounters counters, int ringSize, LongSupplier remainingCapacity,
+                 LongSupplier published, Map<PipelineStage, LongSupplier> passed,
+                 Map<PipelineStage, ShardCounters.Durability> durability, ShardHealth health, Intake intake) {
+        this.shard = shard;
+        this.counters = counters;
+        this.ringSize = ringSize;
+        this.remainingCapacity = remainingCapacity;
+        this.published = published;
+        this.passed = new EnumMap<>(passed);
+        this.durability = new EnumMap<>(durability);
+        this.stages = Collections.unmodifiableSet(EnumSet.copyOf(passed.keySet()));
+        this.health = health;
+        this.intake = intake;
+    }
+
+    /** The shard's index. */
+    public int shard() {
+        return shard;
+    }
+
+    /** Commands the decision stage has sequenced (given a sequence number); every one is accepted or rejected. */
+    public long commandsSequenced() {
+        return counters.decision.sequenced.get();
+    }
+
+    /** Sequenced commands answered without a rejection. */
+    public long commandsAccepted() {
+        return counters.decision.accepted.get();
+    }
+
+    /** Sequenced commands answered with a rejection (counted once, by the reason of their first rejection). */
+    public long commandsRejected() {
+        long total = 0;
+        for (Reason reason : Reason.values()) {
+            total += rejected(reason);
+        }
+        return total;
+    }
+
+    /** Sequenced commands whose first rejection was for {@code reason}. */
+    public long rejected(Reason reason) {
+        return counters.decision.rejectedFor(reason.code());
+    }
+
+    /** {@link #rejected(Reason)} for every reason that occurred, in the reasons' order. */
+    public Map<Reason, Long> rejectedByReason() {
+        Map<Reason, Long> byReason = new EnumMap<>(Reason.class);
+        for (Reason reason : Reason.values()) {
+            long count = rejected(reason);
+            if (count > 0) {
+                byReason.put(reason, count);
+            }
+        }
+        return Collections.unmodifiableMap(byReason);
+    }
+
+    /** The slots of the shard's ring ({@code Builder.ringSize}). */
+    public int ringSize() {
+        return ringSize;
+    }
+
+    /**
+     * The free slots of the ring right now: how many more commands may be submitted before a submitter waits (or
+     * a {@code trySubmit} is refused with {@link SubmitResult#RING_FULL}).
+     */
+    public long ringRemainingCapacity() {
+        return remainingCapacity.getAsLong();
+    }
+
+    /** The stages wired in this shard: always {@link PipelineStage#DECISION} and {@link PipelineStage#COMPLETION}. */
+    public Set<PipelineStage> stages() {
+        return stages;
+    }
+
+    /**
+     * How far {@code stage} is behind, in slots. For {@link PipelineStage#DECISION}: the slots submitted that it
+     * has not decided yet (the queue in front of the pipeline). For every later stage: the slots the decision
+     * stage has passed that this stage has not passed yet. A stage that stays far behind while its lag grows is
+     * the one that limits the shard; the completion stage's lag includes the lag of the stages before it.
+     *
+     * @throws IllegalArgumentException when the stage is not wired in this shard (see {@link #stages()})
+     */
+    public long lag(PipelineStage stage) {
+        LongSupplier stagePassed = passed.get(stage);
+        if (stagePassed == null) {
+            throw new IllegalArgumentException("shard " + shard + " has no " + stage + " stage; it has " + stages);
+        }
+        LongSupplier decided = passed.get(PipelineStage.DECISION);
+        // the position behind is read first: the one ahead can only have moved further since
+        long behind = stagePassed.getAsLong();
+        long ahead = stage == PipelineStage.DECISION ? published.getAsLong() : decided.getAsLong();
+        return Math.max(0, ahead - behind);
+    }
+
+    /** How many slots each batch of the decision stage held: large batches mean the stage is catching up. */
+    public Percentiles batchSizes() {
+        return counters.decision.batchSizes.read();
+    }
+
+    /**
+     * How long a durability stage ({@link PipelineStage#JOURNAL} or {@link PipelineStage#REPLICATION}) took to
+     * take each command but the last of a batch, in nanoseconds: the append, without waiting for the disk.
+     *
+     * @throws IllegalArgumentException when {@code stage} is not a durability stage wired in this shard
+     */
+    public Percentiles appendLatency(PipelineStage stage) {
+        return durability(stage).append.read();
+    }
+
+    /**
+     * How long a durability stage took for the last command of each batch, in nanoseconds: its append and the
+     * work that makes the whole batch durable (a journal's sync or flush). This is the latency a batch's callers
+     * wait for the disk.
+     *
+     * @throws IllegalArgumentException when {@code stage} is not a durability stage wired in this shard
+     */
+    public Percentiles syncLatency(PipelineStage stage) {
+        return durability(stage).sync.read();
+    }
+
+    private ShardCounters.Durability durability(PipelineStage stage) {
+        ShardCounters.Durability times = durability.get(stage);
+        if (times == null) {
+            throw new IllegalArgumentException("shard " + shard + " has no " + stage + " durability stage; it has "
+                    + durability.keySet());
+        }
+        return times;
+    }
+
+    /** Snapshots the shard's {@link SnapshotWriter} wrote (periodic and asked for). */
+    public long snapshotsWritten() {
+        return counters.snapshots.written.get();
+    }
+
+    /** Snapshots that were not written: the writer threw, or the snapshot copy could not be trusted. */
+    public long snapshotsFailed() {
+        return counters.snapshots.failed.get();
+    }
+
+    /** How long each snapshot written took its writer, in nanoseconds. */
+    public Percentiles snapshotDuration() {
+        return counters.snapshots.duration.read();
+    }
+
+    /** Callbacks and consumers of this shard that threw and were isolated (logged; the shard went on). */
+    public long callbackFailures() {
+        return counters.completion.callbackFailures.get();
+    }
+
+    /** Whether the shard takes commands. */
+    public Health health() {
+        if (health.failure() != null) {
+            return Health.STOPPED;
+        }
+        return intake.closed() ? Health.CLOSED : Health.RUNNING;
+    }
+
+    /** Why the shard stopped, when it did. */
+    public Optional<String> failureMessage() {
+        EngineStoppedException failure = health.failure();
+        return failure == null ? Optional.empty() : Optional.of(failure.getMessage());
+    }
+
+    @Override
+    public String toString() {
+        return "ShardMetrics[shard=" + shard + ", sequenced=" + commandsSequenced() + ", accepted=" + commandsAccepted()
+                + ", rejected=" + commandsRejected() + ", health=" + health() + "]";
+    }
+}

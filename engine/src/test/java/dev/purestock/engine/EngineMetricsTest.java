@@ -1,0 +1,170 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Line;
+import dev.purestock.domain.Limits;
+import dev.purestock.domain.Reason;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.LongStream;
+
+import static dev.purestock.engine.EngineFixtures.list;
+import static dev.purestock.engine.EngineFixtures.purchase;
+import static dev.purestock.engine.EngineFixtures.receive;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What {@link EngineMetrics} reports for commands a real engine decided, journaled, snapshotted and answered. */
+class EngineMetricsTest {
+
+    @Test
+    void countsSequencedAcceptedAndRejectedCommandsByReasonPerShard() {
+        InMemoryJournal[] journals = {new InMemoryJournal(), new InMemoryJournal()};
+        EngineMetrics metrics;
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).journal(shard -> journals[shard])
+                .expireReservationsEvery(Duration.ZERO).build()) {
+            metrics = engine.metrics();
+            join(engine, list(1), receive(1, 1, 0, 3));                       // shard 0: 2 accepted
+            join(engine, LongStream.rangeClosed(1, 5).mapToObj(order -> purchase(order, 1, 0)).toList()); // 3 + 2 OUT_OF_STOCK
+            join(engine, List.of(purchase(6, 2, 0)));                          // UNKNOWN_SKU
+            join(engine, List.of(purchase(7, 1, 1)));                          // shard 1: no stock there
+            List<Line> tooMany = new ArrayList<>();
+            for (int line = 0; line <= Limits.MAX_LINES; line++) {
+                tooMany.add(new Line(line + 1, 0, 1));
+            }
+            Outcome refused = engine.submit(new Command.PlaceOrder(8, 1, tooMany)).join();
+            assertEquals(Outcome.NOT_SEQUENCED, refused.sequence(), "refused before any shard sequenced it");
+
+            ShardMetrics shard0 = metrics.shard(0);
+            assertEquals(8, shard0.commandsSequenced());
+            assertEquals(5, shard0.commandsAccepted());
+            assertEquals(3, shard0.commandsRejected());
+            assertEquals(Map.of(Reason.OUT_OF_STOCK, 2L, Reason.UNKNOWN_SKU, 1L), shard0.rejectedByReason());
+            assertEquals(2, shard0.rejected(Reason.OUT_OF_STOCK));
+            assertEquals(0, shard0.rejected(Reason.LIMIT_EXCEEDED));
+            ShardMetrics shard1 = metrics.shard(1);
+            assertEquals(2, shard1.commandsSequenced(), "the listing goes to every shard, and the purchase");
+            assertEquals(1, shard1.commandsAccepted());
+            assertEquals(Map.of(Reason.UNKNOWN_WAREHOUSE, 1L), shard1.rejectedByReason());
+            assertEquals(Map.of(Reason.TOO_MANY_LINES, 1L), metrics.rejectedUnsequencedByReason());
+            assertEquals(1, metrics.rejectedUnsequenced(Reason.TOO_MANY_LINES));
+            assertEquals(ShardMetrics.Health.RUNNING, shard0.health());
+            assertEquals(EnumSet.of(PipelineStage.DECISION, PipelineStage.JOURNAL, PipelineStage.COMPLETION),
+                    shard0.stages());
+        }
+        // closed: every stage has passed every slot, the ring is empty, and the figures stay readable
+        for (ShardMetrics shard : metrics.allShards()) {
+            assertEquals(ShardMetrics.Health.CLOSED, shard.health());
+            assertEquals(shard.ringSize(), shard.ringRemainingCapacity());
+            for (PipelineStage stage : shard.stages()) {
+                assertEquals(0, shard.lag(stage), stage + " of shard " + shard.shard());
+            }
+            Percentiles append = shard.appendLatency(PipelineStage.JOURNAL);
+            Percentiles sync = shard.syncLatency(PipelineStage.JOURNAL);
+            assertEquals(shard.commandsSequenced(), append.count() + sync.count(),
+                    "each journaled command was timed once: as an append, or as the end of its batch");
+            assertTrue(sync.count() >= 1 && sync.min() <= sync.p50() && sync.p50() <= sync.p99()
+                    && sync.p99() <= sync.max(), sync.toString());
+            Percentiles batches = shard.batchSizes();
+            assertTrue(batches.count() >= 1 && batches.max() <= shard.ringSize(), batches.toString());
+        }
+        assertEquals(journals[0].size(), metrics.shard(0).commandsSequenced());
+    }
+
+    @Test
+    void countsSnapshotsWrittenAndFailedAndTheirDuration() {
+        List<Long> written = new ArrayList<>();
+        boolean[] failNext = {false};
+        SnapshotWriter writer = (lastSequence, time, store) -> {
+            if (failNext[0]) {
+                throw new IOException("disk full");
+            }
+            written.add(lastSequence);
+        };
+        try (PurestockEngine engine = PurestockEngine.builder().snapshotWriter(shard -> writer).build()) {
+            join(engine, list(1), receive(1, 1, 0, 3));
+            engine.snapshot(0).join();
+            failNext[0] = true;
+            assertThrows(Exception.class, () -> engine.snapshot(0).join());
+
+            ShardMetrics shard = engine.metrics().shard(0);
+            assertEquals(1, shard.snapshotsWritten());
+            assertEquals(1, shard.snapshotsFailed());
+            assertEquals(1, shard.snapshotDuration().count());
+            assertEquals(List.of(1L), written);
+            assertTrue(shard.stages().contains(PipelineStage.SNAPSHOT));
+            assertThrows(IllegalArgumentException.class, () -> shard.appendLatency(PipelineStage.JOURNAL),
+                    "no journal is wired");
+            assertThrows(IllegalArgumentException.class, () -> shard.lag(PipelineStage.REPLICATION));
+        }
+    }
+
+    @Test
+    void countsIsolatedCallbackFailuresPerShard() {
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).build()) {
+            OutcomeViewCallback throwing = new OutcomeViewCallback() {
+                @Override
+                public void onOutcome(OutcomeView outcome) {
+                    throw new IllegalStateException("a caller's bug");
+                }
+
+                @Override
+                public void onFailure(Throwable cause) {
+                }
+            };
+            engine.submit(receive(1, 1, 0, 1), throwing);                 // warehouse 0: shard 0
+            engine.submit(receive(2, 1, 0, 1), throwing);
+            // a shard answers in order: once a later command of it is answered, the failures were counted
+            engine.submit(receive(3, 1, 0, 1)).join();
+
+            assertEquals(2, engine.metrics().shard(0).callbackFailures());
+            assertEquals(0, engine.metrics().shard(1).callbackFailures());
+            assertEquals(2, engine.metrics().callbackFailures());
+            assertEquals(2, engine.consumerFailures());
+        }
+    }
+
+    @Test
+    void aFailedJournalShowsTheShardStoppedWithItsCause() {
+        DurabilityStage failing = (sequence, time, command, events, endOfBatch) -> {
+            throw new IOException("disk full at sequence " + sequence);
+        };
+        try (PurestockEngine engine = PurestockEngine.builder().journal(shard -> failing).build()) {
+            CompletableFuture<Outcome> answer = engine.submit(list(1));
+            assertTrue(EngineFixtures.failureOf(answer) instanceof EngineStoppedException);
+
+            ShardMetrics shard = engine.metrics().shard(0);
+            assertEquals(ShardMetrics.Health.STOPPED, shard.health());
+            assertTrue(shard.failureMessage().orElseThrow().contains("disk full at sequence 0"),
+                    shard.failureMessage().toString());
+            assertEquals(1, shard.commandsSequenced(), "decided, though never acknowledged");
+            assertEquals(0, shard.syncLatency(PipelineStage.JOURNAL).count(), "a call that threw is not timed");
+        }
+    }
+
+    @Test
+    void anUnknownShardIsRefusedWithTheRangeThereIs() {
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).build()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> engine.metrics().shard(2));
+            assertTrue(e.getMessage().contains("0..1"), e.getMessage());
+        }
+    }
+
+    private static void join(PurestockEngine engine, Command... commands) {
+        join(engine, List.of(commands));
+    }
+
+    private static void join(PurestockEngine engine, List<Command> commands) {
+        for (CompletableFuture<Outcome> answer : engine.submitAll(commands)) {
+            answer.join();
+        }
+    }
+}

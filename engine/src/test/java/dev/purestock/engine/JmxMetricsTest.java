@@ -1,0 +1,90 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Reason;
+import org.junit.jupiter.api.Test;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
+import javax.management.openmbean.TabularData;
+import java.lang.management.ManagementFactory;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static dev.purestock.engine.EngineFixtures.list;
+import static dev.purestock.engine.EngineFixtures.purchase;
+import static dev.purestock.engine.EngineFixtures.receive;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The engine's MBeans on the platform MBean server, read by object name as a JMX client reads them. */
+class JmxMetricsTest {
+    private static final MBeanServer SERVER = ManagementFactory.getPlatformMBeanServer();
+
+    @Test
+    void eachShardIsAnMBeanWhoseAttributesAreTheShardsMetrics() throws Exception {
+        InMemoryJournal journal = new InMemoryJournal();
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).journal(shard -> journal).build();
+             JmxMetrics jmx = JmxMetrics.register(engine, "jmx-test")) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 1)).join();
+            engine.submit(purchase(1, 1, 0)).join();
+            engine.submit(purchase(2, 1, 0)).join();
+
+            ObjectName shard0 = new ObjectName("dev.purestock:type=Engine,name=jmx-test,shard=0");
+            assertEquals(List.of(new ObjectName("dev.purestock:type=Engine,name=jmx-test"), shard0,
+                    new ObjectName("dev.purestock:type=Engine,name=jmx-test,shard=1")), jmx.names());
+            assertEquals(0, SERVER.getAttribute(shard0, "Shard"));
+            assertEquals("RUNNING", SERVER.getAttribute(shard0, "Health"));
+            assertEquals("", SERVER.getAttribute(shard0, "FailureMessage"));
+            assertEquals(4L, SERVER.getAttribute(shard0, "CommandsSequenced"));
+            assertEquals(3L, SERVER.getAttribute(shard0, "CommandsAccepted"));
+            assertEquals(1L, SERVER.getAttribute(shard0, "CommandsRejected"));
+            assertEquals(Map.of(Reason.OUT_OF_STOCK.name(), 1L),
+                    map((TabularData) SERVER.getAttribute(shard0, "RejectedByReason")));
+            assertEquals(1024, SERVER.getAttribute(shard0, "RingSize"));
+            assertEquals(-1L, SERVER.getAttribute(shard0, "SnapshotLag"), "no snapshot stage");
+            assertEquals(-1L, SERVER.getAttribute(shard0, "ReplicationLag"), "no replication stage");
+            long timed = (Long) SERVER.getAttribute(shard0, "JournalAppendCount")
+                    + (Long) SERVER.getAttribute(shard0, "JournalSyncCount");
+            assertEquals(4L, timed, "every journaled command timed once");
+            assertTrue((Long) SERVER.getAttribute(shard0, "JournalSyncMaxNanos") > 0);
+            assertEquals(1L, SERVER.getAttribute(new ObjectName("dev.purestock:type=Engine,name=jmx-test,shard=1"),
+                    "CommandsSequenced"), "the listing reaches every shard");
+            assertEquals(2, SERVER.getAttribute(jmx.names().get(0), "Shards"));
+            assertEquals(0L, SERVER.getAttribute(jmx.names().get(0), "CallbackFailures"));
+
+            jmx.close();
+            assertFalse(SERVER.isRegistered(shard0), "closing the registration unregisters the MBeans");
+            assertFalse(SERVER.isRegistered(jmx.names().get(0)));
+        }
+    }
+
+    @Test
+    void twoEnginesOfOneJvmNeedNamesOfTheirOwn() {
+        try (PurestockEngine first = PurestockEngine.builder().build();
+             PurestockEngine second = PurestockEngine.builder().build();
+             JmxMetrics registered = JmxMetrics.register(first, "orders")) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> JmxMetrics.register(second, "orders"));
+            assertTrue(e.getMessage().contains("give each engine a name of its own"), e.getMessage());
+            try (JmxMetrics other = JmxMetrics.register(second, "payments")) {
+                assertTrue(SERVER.isRegistered(JmxMetrics.shardName("payments", 0)));
+                assertTrue(SERVER.isRegistered(JmxMetrics.shardName("orders", 0)), "the first engine's stay");
+            }
+            assertThrows(IllegalArgumentException.class, () -> JmxMetrics.register(second, "has space"));
+        }
+    }
+
+    private static Map<String, Long> map(TabularData table) {
+        Map<String, Long> map = new HashMap<>();
+        for (Object row : table.values()) {
+            CompositeData entry = (CompositeData) row;
+            map.put((String) entry.get("key"), (Long) entry.get("value"));
+        }
+        return map;
+    }
+}

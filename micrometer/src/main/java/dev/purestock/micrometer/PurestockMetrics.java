@@ -1,0 +1,184 @@
+package dev.purestock.micrometer;
+
+import dev.purestock.domain.Reason;
+import dev.purestock.engine.EngineMetrics;
+import dev.purestock.engine.Percentiles;
+import dev.purestock.engine.PipelineStage;
+import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.ShardMetrics;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.TimeGauge;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Binds a purestock engine's {@link EngineMetrics} to a Micrometer {@link MeterRegistry}: counters, gauges and
+ * timers tagged {@code shard} (and {@code reason}, {@code stage}, {@code quantile} where they apply), read from
+ * the engine's live view whenever the registry publishes, so binding costs the engine nothing per command.
+ *
+ * <pre>{@code
+ * new PurestockMetrics(engine, Tags.of("engine", "orders")).bindTo(registry);
+ * }</pre>
+ *
+ * <p>The meters (Prometheus names in brackets; see this module's README for how to read them):
+ * <ul>
+ *   <li>{@code purestock.commands.sequenced}, {@code .accepted} and {@code .rejected} (with {@code reason}):
+ *       counters per shard [{@code purestock_commands_sequenced_total}, ...]; {@code purestock.commands.refused}
+ *       (with {@code reason}): rejected before any shard sequenced them, no {@code shard} tag.</li>
+ *   <li>{@code purestock.ring.remaining} and {@code purestock.ring.size}: gauges, in slots.</li>
+ *   <li>{@code purestock.stage.lag} (with {@code stage}): gauge, slots a stage is behind the decision stage; for
+ *       {@code stage=decision}, the slots waiting to be decided.</li>
+ *   <li>{@code purestock.decision.batches}: counter of the decision stage's batches;
+ *       {@code purestock.decision.batch.size} (with {@code quantile} 0.5, 0.9, 0.99, 0.999, 1.0): gauge, in
+ *       slots.</li>
+ *   <li>{@code purestock.durability.append} and {@code purestock.durability.sync} (with {@code stage} journal or
+ *       replication): function timers (count and total time [{@code _seconds_count}, {@code _seconds_sum}]) and
+ *       time gauges {@code ...percentile} (with {@code quantile}) and {@code ...max}.</li>
+ *   <li>{@code purestock.snapshots.written}, {@code purestock.snapshots.failed}: counters;
+ *       {@code purestock.snapshot.duration}: function timer, with {@code ...percentile} and {@code ...max}.</li>
+ *   <li>{@code purestock.callbacks.failed}: counter of isolated callback and consumer failures.</li>
+ *   <li>{@code purestock.shard.running}: gauge, 1 while the shard takes commands, 0 once stopped or closed.</li>
+ * </ul>
+ * Distributions cover everything since the engine started: rate the counts and totals over a window for recent
+ * figures (the mean latency over the last minute is the rate of {@code _sum} over the rate of {@code _count});
+ * the percentile gauges are since start.
+ */
+public final class PurestockMetrics implements MeterBinder {
+    private static final double[] QUANTILES = {0.5, 0.9, 0.99, 0.999};
+    private static final String SYNC_DESCRIPTION = "the last call of each batch to a durability stage: its append "
+            + "and what makes the whole batch durable (a journal's sync)";
+    private static final String APPEND_DESCRIPTION = "each call to a durability stage but the last of a batch: "
+            + "the append, without waiting for the disk";
+
+    private final EngineMetrics metrics;
+    private final Tags tags;
+
+    /** Binds {@code engine}'s metrics with no extra tags. */
+    public PurestockMetrics(PurestockEngine engine) {
+        this(engine, Tags.empty());
+    }
+
+    /**
+     * Binds {@code engine}'s metrics, each meter with {@code tags} too: give each engine of a service a tag of
+     * its own ({@code Tags.of("engine", "orders")}) when it runs several.
+     */
+    public PurestockMetrics(PurestockEngine engine, Iterable<Tag> tags) {
+        this(Objects.requireNonNull(engine, "engine").metrics(), tags);
+    }
+
+    /** Binds {@code metrics}, each meter with {@code tags} too. */
+    public PurestockMetrics(EngineMetrics metrics, Iterable<Tag> tags) {
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        for (Reason reason : Reason.values()) {
+            FunctionCounter.builder("purestock.commands.refused", metrics, m -> m.rejectedUnsequenced(reason))
+                    .description("commands rejected before any shard sequenced them (beyond a shape limit, "
+                            + "an id another shard holds, across shards)")
+                    .tags(tags).tag("reason", tagValue(reason)).register(registry);
+        }
+        for (ShardMetrics shard : metrics.allShards()) {
+            bindShard(registry, shard, tags.and("shard", Integer.toString(shard.shard())));
+        }
+    }
+
+    private static void bindShard(MeterRegistry registry, ShardMetrics shard, Tags tags) {
+        counter(registry, "purestock.commands.sequenced", "commands the shard sequenced", shard, tags,
+                ShardMetrics::commandsSequenced);
+        counter(registry, "purestock.commands.accepted", "sequenced commands answered without a rejection", shard,
+                tags, ShardMetrics::commandsAccepted);
+        for (Reason reason : Reason.values()) {
+            counter(registry, "purestock.commands.rejected", "sequenced commands rejected, by their first reason",
+                    shard, tags.and("reason", tagValue(reason)), s -> s.rejected(reason));
+        }
+        Gauge.builder("purestock.ring.remaining", shard, ShardMetrics::ringRemainingCapacity)
+                .description("free slots of the shard's ring").baseUnit("slots").tags(tags).register(registry);
+        Gauge.builder("purestock.ring.size", shard, ShardMetrics::ringSize)
+                .description("slots of the shard's ring").baseUnit("slots").tags(tags).register(registry);
+        for (PipelineStage stage : shard.stages()) {
+            Gauge.builder("purestock.stage.lag", shard, s -> s.lag(stage))
+                    .description("slots a stage is behind the decision stage; for the decision stage, the slots "
+                            + "waiting to be decided")
+                    .baseUnit("slots").tags(tags).tag("stage", tagValue(stage)).register(registry);
+        }
+        counter(registry, "purestock.decision.batches", "batches the decision stage took", shard, tags,
+                s -> s.batchSizes().count());
+        for (double quantile : QUANTILES) {
+            Gauge.builder("purestock.decision.batch.size", shard, s -> at(s.batchSizes(), quantile))
+                    .description("slots per batch of the decision stage, since start").baseUnit("slots").tags(tags)
+                    .tag("quantile", Double.toString(quantile)).register(registry);
+        }
+        Gauge.builder("purestock.decision.batch.size", shard, s -> s.batchSizes().max())
+                .description("slots per batch of the decision stage, since start").baseUnit("slots").tags(tags)
+                .tag("quantile", "1.0").register(registry);
+        for (PipelineStage stage : shard.stages()) {
+            if (stage == PipelineStage.JOURNAL || stage == PipelineStage.REPLICATION) {
+                Tags staged = tags.and("stage", tagValue(stage));
+                timer(registry, "purestock.durability.append", APPEND_DESCRIPTION, shard, staged,
+                        s -> s.appendLatency(stage));
+                timer(registry, "purestock.durability.sync", SYNC_DESCRIPTION, shard, staged,
+                        s -> s.syncLatency(stage));
+            }
+        }
+        if (shard.stages().contains(PipelineStage.SNAPSHOT)) {
+            counter(registry, "purestock.snapshots.written", "snapshots written", shard, tags,
+                    ShardMetrics::snapshotsWritten);
+            counter(registry, "purestock.snapshots.failed", "snapshots not written", shard, tags,
+                    ShardMetrics::snapshotsFailed);
+            timer(registry, "purestock.snapshot.duration", "how long a snapshot took to write", shard, tags,
+                    ShardMetrics::snapshotDuration);
+        }
+        counter(registry, "purestock.callbacks.failed", "callbacks and consumers that threw and were isolated",
+                shard, tags, ShardMetrics::callbackFailures);
+        Gauge.builder("purestock.shard.running", shard, s -> s.health() == ShardMetrics.Health.RUNNING ? 1 : 0)
+                .description("1 while the shard takes commands, 0 once a failure stopped it or the engine closed")
+                .tags(tags).register(registry);
+    }
+
+    private static void counter(MeterRegistry registry, String name, String description, ShardMetrics shard,
+                                Tags tags, ToDoubleFunction<ShardMetrics> count) {
+        FunctionCounter.builder(name, shard, count).description(description).tags(tags).register(registry);
+    }
+
+    /** A distribution of nanoseconds: its count and total as a function timer, its percentiles and max as gauges. */
+    private static void timer(MeterRegistry registry, String name, String description, ShardMetrics shard, Tags tags,
+                              Function<ShardMetrics, Percentiles> read) {
+        FunctionTimer.builder(name, shard, s -> read.apply(s).count(), s -> read.apply(s).sum(), TimeUnit.NANOSECONDS)
+                .description(description + ", since start").tags(tags).register(registry);
+        for (double quantile : QUANTILES) {
+            TimeGauge.builder(name + ".percentile", shard, TimeUnit.NANOSECONDS, s -> at(read.apply(s), quantile))
+                    .description(description + ", since start").tags(tags)
+                    .tag("quantile", Double.toString(quantile)).register(registry);
+        }
+        TimeGauge.builder(name + ".max", shard, TimeUnit.NANOSECONDS, s -> read.apply(s).max())
+                .description(description + ": the longest since start").tags(tags).register(registry);
+    }
+
+    private static double at(Percentiles distribution, double quantile) {
+        if (quantile == 0.5) {
+            return distribution.p50();
+        } else if (quantile == 0.9) {
+            return distribution.p90();
+        } else if (quantile == 0.99) {
+            return distribution.p99();
+        }
+        return distribution.p999();
+    }
+
+    private static String tagValue(Enum<?> value) {
+        return value.name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,102 @@
+package dev.purestock.micrometer;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Line;
+import dev.purestock.domain.Limits;
+import dev.purestock.engine.InMemoryJournal;
+import dev.purestock.engine.Outcome;
+import dev.purestock.engine.OutcomeView;
+import dev.purestock.engine.OutcomeViewCallback;
+import dev.purestock.engine.PurestockEngine;
+import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The binder on a real {@link SimpleMeterRegistry}, over a real engine that decided, journaled and answered. */
+class PurestockMetricsTest {
+
+    @Test
+    void theMetersShowExactlyWhatTheEngineDecided() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        InMemoryJournal[] journals = {new InMemoryJournal(), new InMemoryJournal()};
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).journal(shard -> journals[shard])
+                .snapshotWriter(shard -> (lastSequence, time, store) -> { })
+                .expireReservationsEvery(Duration.ZERO).build()) {
+            new PurestockMetrics(engine, Tags.of("engine", "orders")).bindTo(registry);
+
+            engine.submit(new Command.ListProduct(1, 0)).join();                 // both shards
+            engine.submit(new Command.ReceiveStock(1, 1, 0, 2)).join();          // shard 0
+            for (long order = 1; order <= 5; order++) {
+                engine.submit(new Command.Purchase(order, order, 1, 0, 1)).join(); // 2 accepted, 3 OUT_OF_STOCK
+            }
+            engine.submit(new Command.Purchase(6, 1, 1, 1, 1)).join();           // shard 1: UNKNOWN_WAREHOUSE
+            List<Line> tooMany = new ArrayList<>();
+            for (int line = 0; line <= Limits.MAX_LINES; line++) {
+                tooMany.add(new Line(line + 1, 0, 1));
+            }
+            assertEquals(Outcome.NOT_SEQUENCED, engine.submit(new Command.PlaceOrder(7, 1, tooMany)).join().sequence());
+            engine.submit(new Command.ReceiveStock(2, 1, 0, 1), new OutcomeViewCallback() {
+                @Override
+                public void onOutcome(OutcomeView outcome) {
+                    throw new IllegalStateException("a caller's bug");
+                }
+
+                @Override
+                public void onFailure(Throwable cause) {
+                }
+            });
+            engine.snapshot(0).join();                                            // after the callback's command
+
+            assertEquals(8, count(registry, "purestock.commands.sequenced", "shard", "0"));
+            assertEquals(5, count(registry, "purestock.commands.accepted", "shard", "0"));
+            assertEquals(3, count(registry, "purestock.commands.rejected", "shard", "0", "reason", "out_of_stock"));
+            assertEquals(0, count(registry, "purestock.commands.rejected", "shard", "0", "reason", "unknown_sku"));
+            assertEquals(2, count(registry, "purestock.commands.sequenced", "shard", "1"));
+            assertEquals(1, count(registry, "purestock.commands.rejected", "shard", "1",
+                    "reason", "unknown_warehouse"));
+            assertEquals(1, registry.get("purestock.commands.refused").tags("engine", "orders", "reason",
+                    "too_many_lines").functionCounter().count());
+            assertEquals(1, count(registry, "purestock.callbacks.failed", "shard", "0"));
+            assertEquals(1, count(registry, "purestock.snapshots.written", "shard", "0"));
+            assertEquals(0, count(registry, "purestock.snapshots.failed", "shard", "0"));
+            assertEquals(1024, registry.get("purestock.ring.size").tags("shard", "0").gauge().value());
+            assertEquals(1, registry.get("purestock.shard.running").tags("shard", "1").gauge().value());
+            assertEquals(1, registry.get("purestock.snapshot.duration").tags("shard", "0").functionTimer().count());
+
+            FunctionTimer append = registry.get("purestock.durability.append").tags("shard", "0", "stage", "journal")
+                    .functionTimer();
+            FunctionTimer sync = registry.get("purestock.durability.sync").tags("shard", "0", "stage", "journal")
+                    .functionTimer();
+            assertEquals(8, append.count() + sync.count(), "each journaled command timed once");
+            assertTrue(sync.totalTime(TimeUnit.NANOSECONDS) > 0);
+            double p99 = registry.get("purestock.durability.sync.percentile")
+                    .tags("shard", "0", "stage", "journal", "quantile", "0.99").timeGauge().value(TimeUnit.NANOSECONDS);
+            double max = registry.get("purestock.durability.sync.max").tags("shard", "0", "stage", "journal")
+                    .timeGauge().value(TimeUnit.NANOSECONDS);
+            assertTrue(p99 > 0 && p99 <= max, p99 + " <= " + max);
+            assertTrue(registry.get("purestock.decision.batches").tags("shard", "0").functionCounter().count() >= 1);
+            assertNull(registry.find("purestock.stage.lag").tags("stage", "replication").gauge(),
+                    "no replication is wired, so no lag of it is published");
+            assertTrue(registry.find("purestock.stage.lag").tags("shard", "0", "stage", "journal").gauge() != null);
+        }
+        assertEquals(0, registry.get("purestock.shard.running").tags("shard", "0").gauge().value(), "closed");
+        for (String stage : List.of("decision", "journal", "snapshot", "completion")) {
+            assertEquals(0, registry.get("purestock.stage.lag").tags("shard", "0", "stage", stage).gauge().value(),
+                    "a closed engine has passed every slot through " + stage);
+        }
+    }
+
+    private static double count(SimpleMeterRegistry registry, String name, String... tags) {
+        return registry.get(name).tags("engine", "orders").tags(tags).functionCounter().count();
+    }
+}
