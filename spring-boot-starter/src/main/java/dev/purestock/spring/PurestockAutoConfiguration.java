@@ -35,6 +35,7 @@ import java.util.function.Consumer;
  *   <li>with Spring Boot's health support on the class path, a {@link PurestockHealthIndicator}
  *       ({@code management.health.purestock.enabled=false} turns it off).</li>
  * </ul>
+ * The engine's Micrometer meters come from {@link PurestockMetricsAutoConfiguration}.
  * Each bean backs off when the application defines its own of that type: with an engine of the application's own
  * (an in-memory one in tests) no journaled engine is started, no journal directory is needed, and the read model
  * and health indicator follow that engine. An optional {@link ReplayProgress} bean hears the recovery's progress.

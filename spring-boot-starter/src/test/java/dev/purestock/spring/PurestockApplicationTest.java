@@ -4,6 +4,7 @@ import dev.purestock.domain.Command;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.ReadModel;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,17 +36,24 @@ class PurestockApplicationTest {
     static class Shop {
     }
 
+    /** Starts the application with {@code properties}, and the expiry timer off: the test counts commands. */
     private ConfigurableApplicationContext start(String... properties) {
-        return new SpringApplicationBuilder(Shop.class).properties(properties).run();
+        return new SpringApplicationBuilder(Shop.class).properties("purestock.expire-reservations-every=0")
+                .properties(properties).run();
     }
 
     @Test
-    void anApplicationGetsTheEngineAndItsHealthFromTheStarterAlone() {
+    void anApplicationGetsTheEngineItsHealthAndItsMetricsFromTheStarterAlone() {
         try (ConfigurableApplicationContext context = start("purestock.journal.directory=" + journal)) {
             PurestockEngine engine = context.getBean(PurestockEngine.class);
             engine.submit(new Command.ListProduct(7, 2)).join();
             engine.submit(new Command.ReceiveStock(1, 7, 0, 5)).join();
             assertThat(engine.submit(new Command.Purchase(42, 9, 7, 0, 2)).join().accepted()).isTrue();
+
+            MeterRegistry meters = context.getBean(MeterRegistry.class);
+            assertThat(meters.get("purestock.commands.accepted").tag("shard", "0").functionCounter().count())
+                    .isEqualTo(3);
+            assertThat(meters.get("purestock.shard.running").tag("shard", "0").gauge().value()).isEqualTo(1);
 
             HealthContributorRegistry registry = context.getBean(HealthContributorRegistry.class);
             assertThat(registry.getContributor("purestock")).isInstanceOf(PurestockHealthIndicator.class);

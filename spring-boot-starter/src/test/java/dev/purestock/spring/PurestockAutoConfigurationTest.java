@@ -44,10 +44,14 @@ class PurestockAutoConfigurationTest {
     @TempDir
     Path journal;
 
+    /**
+     * The starter on the test's journal, with the expiry timer off: its ticks are commands too, and the tests count
+     * sequences.
+     */
     private ApplicationContextRunner runner() {
         return new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
-                .withPropertyValues("purestock.journal.directory=" + journal);
+                .withPropertyValues("purestock.journal.directory=" + journal, "purestock.expire-reservations-every=0");
     }
 
     /** Lists the product, receives {@code units} and buys one with order {@code orderId}; returns the purchase. */
@@ -106,7 +110,9 @@ class PurestockAutoConfigurationTest {
 
     @Test
     void propertiesBindWithTheEnginesDefaults() {
-        runner().run(context -> {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                .withPropertyValues("purestock.journal.directory=" + journal).run(context -> {
             PurestockProperties properties = context.getBean(PurestockProperties.class);
             assertThat(properties.getJournal().getDirectory()).isEqualTo(journal);
             assertThat(properties.getJournal().getDurability()).isEqualTo(Durability.PAGE_CACHE);
@@ -232,27 +238,40 @@ class PurestockAutoConfigurationTest {
     void anEngineOfTheApplicationsOwnNeedsNoJournalAndTheReadModelAndHealthFollowIt() {
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
-                .withBean(PurestockEngine.class, () -> PurestockEngine.builder().build())
+                .withBean(PurestockEngine.class,
+                        () -> PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build())
                 .run(context -> {
                     assertThat(context).hasNotFailed().doesNotHaveBean(JournaledEngine.class);
                     PurestockEngine inMemory = context.getBean(PurestockEngine.class);
                     assertThat(context.getBean(ReadModel.class)).isSameAs(inMemory.readModel());
                     stockAndBuy(inMemory, 10, 1);
-                    assertThat(context.getBean(PurestockHealthIndicator.class).health().getDetails())
-                            .containsEntry("shards", Map.of("0", Map.of("lastSequence", 2L)));
+                    assertThat(shardDetails(context.getBean(PurestockHealthIndicator.class).health(), "0"))
+                            .containsEntry("lastSequence", 2L);
                 });
     }
 
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> shardDetails(Health health, String shard) {
+        return ((Map<String, Map<String, Object>>) health.getDetails().get("shards")).get(shard);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Long> stageLags(Health health) {
+        return (Map<String, Long>) shardDetails(health, "0").get("lag");
+    }
+
     @Test
-    void healthIsUpWithEachShardsLastSequence() {
+    void healthIsUpWithEachShardsStatusSequenceRingAndLags() {
         runner().run(context -> {
             stockAndBuy(context.getBean(PurestockEngine.class), 10, 1);
 
             Health health = context.getBean(PurestockHealthIndicator.class).health();
 
             assertThat(health.getStatus()).isEqualTo(Status.UP);
-            assertThat(health.getDetails()).containsEntry("shards", Map.of("0", Map.of("lastSequence", 2L)))
-                    .containsEntry("consumerFailures", 0L).doesNotContainKey("failure");
+            assertThat(health.getDetails()).containsOnlyKeys("shards");
+            assertThat(shardDetails(health, "0")).containsEntry("status", "running")
+                    .containsEntry("lastSequence", 2L).containsKey("ringRemaining").doesNotContainKey("failure");
+            assertThat(stageLags(health)).containsOnlyKeys("journal", "snapshot", "completion");
         });
     }
 
@@ -276,8 +295,23 @@ class PurestockAutoConfigurationTest {
                     assertThat((String) health.getDetails().get("failure"))
                             .contains("purestock shard 0 stopped").contains("sequence 3")
                             .contains("replica lost the link");
-                    assertThat(health.getDetails()).containsEntry("shards", Map.of("0", Map.of("lastSequence", 2L)));
+                    assertThat(shardDetails(health, "0")).containsEntry("status", "stopped")
+                            .containsEntry("failure", health.getDetails().get("failure"))
+                            .containsEntry("lastSequence", 2L);
+                    assertThat(stageLags(health)).containsKey("replication");
                 });
+    }
+
+    @Test
+    void healthIsOutOfServiceOnceTheEngineIsClosed() {
+        runner().run(context -> {
+            context.getBean(JournaledEngine.class).close();
+
+            Health health = context.getBean(PurestockHealthIndicator.class).health();
+
+            assertThat(health.getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
+            assertThat(shardDetails(health, "0")).containsEntry("status", "closed");
+        });
     }
 
     @Test
