@@ -3,14 +3,18 @@
 # path (Automatic-Module-Name) and has a sources jar beside it. Run after the build, from the repository root.
 set -euo pipefail
 status=0
-for module in domain engine journal cli micrometer; do
+for module in domain engine journal cli micrometer spring-boot-starter; do
+  case "$module" in
+    spring-boot-starter) expected=dev.purestock.spring ;;
+    *) expected="dev.purestock.$module" ;;
+  esac
   jar="$(ls "$module"/target/purestock-"$module"-*.jar 2>/dev/null | grep -v -e '-sources.jar$' -e '-tests.jar$' | head -n 1 || true)"
   if [ -z "$jar" ]; then
     echo "artifacts check: no jar built in $module/target" >&2; status=1; continue
   fi
   name="$(unzip -p "$jar" META-INF/MANIFEST.MF | tr -d '\r' | sed -n 's/^Automatic-Module-Name: //p')"
-  if [ "$name" != "dev.purestock.$module" ]; then
-    echo "artifacts check: $jar names its module '${name}', expected dev.purestock.$module" >&2; status=1
+  if [ "$name" != "$expected" ]; then
+    echo "artifacts check: $jar names its module '${name}', expected $expected" >&2; status=1
   fi
   if ! ls "${jar%.jar}"-sources.jar >/dev/null 2>&1; then
     echo "artifacts check: no sources jar beside $jar" >&2; status=1
