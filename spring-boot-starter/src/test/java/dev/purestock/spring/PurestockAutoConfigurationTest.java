@@ -18,7 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -133,18 +135,29 @@ class PurestockAutoConfigurationTest {
 
     @Test
     void relaxedNamesAndValuesBind() {
-        runner().withPropertyValues("purestock.ring-size=4096", "purestock.wait-strategy=busy-spin",
-                        "purestock.journal.durability=sync-per-batch", "purestock.retain-orders-for=2h",
-                        "purestock.expire-reservations-every=0", "purestock.store-capacity.orders=100000")
+        MapConfigurationPropertySource source = new MapConfigurationPropertySource(Map.of(
+                "purestock.ring-size", "4096", "purestock.wait-strategy", "busy-spin",
+                "purestock.journal.durability", "sync-per-batch", "purestock.retain-orders-for", "2h",
+                "purestock.expire-reservations-every", "0", "purestock.store-capacity.orders", "100000"));
+
+        PurestockProperties properties = new Binder(source).bind("purestock", PurestockProperties.class).get();
+
+        assertThat(properties.getRingSize()).isEqualTo(4096);
+        assertThat(properties.getWaitStrategy()).isEqualTo(WaitStrategyKind.BUSY_SPIN);
+        assertThat(properties.getJournal().getDurability()).isEqualTo(Durability.SYNC_PER_BATCH);
+        assertThat(properties.getRetainOrdersFor()).isEqualTo(Duration.ofHours(2));
+        assertThat(properties.getExpireReservationsEvery()).isZero();
+        assertThat(properties.getStoreCapacity().getOrders()).isEqualTo(100_000);
+    }
+
+    @Test
+    void theEngineRunsWithThePropertiesSettings() {
+        runner().withPropertyValues("purestock.ring-size=4096", "purestock.store-capacity.orders=100000",
+                        "purestock.journal.durability=sync-per-batch")
                 .run(context -> {
-                    assertThat(context).hasNotFailed();
-                    PurestockProperties properties = context.getBean(PurestockProperties.class);
-                    assertThat(properties.getRingSize()).isEqualTo(4096);
-                    assertThat(properties.getWaitStrategy()).isEqualTo(WaitStrategyKind.BUSY_SPIN);
-                    assertThat(properties.getJournal().getDurability()).isEqualTo(Durability.SYNC_PER_BATCH);
-                    assertThat(properties.getRetainOrdersFor()).isEqualTo(Duration.ofHours(2));
-                    assertThat(properties.getExpireReservationsEvery()).isZero();
-                    assertThat(properties.getStoreCapacity().getOrders()).isEqualTo(100_000);
+                    PurestockEngine engine = context.getBean(PurestockEngine.class);
+                    assertThat(engine.metrics().shard(0).ringSize()).isEqualTo(4096);
+                    assertThat(stockAndBuy(engine, 10, 1).accepted()).isTrue();
                 });
     }
 
@@ -193,14 +206,17 @@ class PurestockAutoConfigurationTest {
     @Test
     void customizersTuneTheEngineAfterTheProperties() {
         CompletableFuture<Command> seen = new CompletableFuture<>();
-        runner().withBean("seeingPurchases", PurestockEngineCustomizer.class,
-                        () -> builder -> builder.consumer((command, outcome) -> {
+        runner().withPropertyValues("purestock.ring-size=4096")
+                .withBean("seeingPurchases", PurestockEngineCustomizer.class,
+                        () -> builder -> builder.ringSize(64).consumer((command, outcome) -> {
                             if (command instanceof Command.Purchase) {
                                 seen.complete(command);
                             }
                         }))
                 .run(context -> {
-                    stockAndBuy(context.getBean(PurestockEngine.class), 10, 5);
+                    PurestockEngine engine = context.getBean(PurestockEngine.class);
+                    assertThat(engine.metrics().shard(0).ringSize()).isEqualTo(64);
+                    stockAndBuy(engine, 10, 5);
                     assertThat(seen.join()).isEqualTo(new Command.Purchase(5, 1, SKU, WAREHOUSE, 1));
                 });
     }
