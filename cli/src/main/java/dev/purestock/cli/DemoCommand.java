@@ -105,6 +105,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--metrics",
+            description = "Also print the engine's metrics after the run (metrics.* keys: per shard, commands by "
+                    + "outcome, ring, stage lags, batch sizes, journal append and sync latency, snapshots).")
+    boolean metrics;
+
     @Mixin
     JsonOption output;
 
@@ -168,6 +173,9 @@ final class DemoCommand implements Callable<Integer> {
                     .put("last-sequence", lastSequence)
                     .put("snapshots", new SnapshotStore(dir).list().size())
                     .put("state-hash", StateDigest.format(stateHash));
+            if (metrics) {
+                MetricsSummary.put(summary, engine.metrics());
+            }
             summary.print(spec.commandLine().getOut(), output.json);
             return oversold == 0 && conserved ? 0 : PurestockCli.FAILED;
         }

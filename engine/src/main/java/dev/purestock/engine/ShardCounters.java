@@ -14,6 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ShardCounters {
     /** The longest latency a distribution tells apart: one hour, in nanoseconds; longer ones count as one hour. */
     static final long HIGHEST_NANOS = TimeUnit.HOURS.toNanos(1);
+    /** Latencies are kept to within 1%: each latency distribution holds four histograms of about 37 KB. */
+    static final int LATENCY_DIGITS = 2;
+    /** Batch sizes are kept exactly up to 2047 slots, and to within 0.1% beyond. */
+    static final int BATCH_DIGITS = 3;
 
     final Decision decision;
     final Completion completion = new Completion();
@@ -36,7 +40,7 @@ final class ShardCounters {
         final ValueRecorder batchSizes;
 
         Decision(int ringSize) {
-            this.batchSizes = new ValueRecorder(ringSize);
+            this.batchSizes = new ValueRecorder(ringSize, BATCH_DIGITS);
         }
 
         /** Counts one command rejected for the reason with {@code code}. */
@@ -53,9 +57,9 @@ final class ShardCounters {
     /** One durability stage's timings: written by that stage's thread only. */
     static final class Durability {
         /** Each command's hand-over to the stage, except the last of a batch (nanoseconds). */
-        final ValueRecorder append = new ValueRecorder(HIGHEST_NANOS);
+        final ValueRecorder append = new ValueRecorder(HIGHEST_NANOS, LATENCY_DIGITS);
         /** The last call of each batch, which makes the whole batch durable (nanoseconds). */
-        final ValueRecorder sync = new ValueRecorder(HIGHEST_NANOS);
+        final ValueRecorder sync = new ValueRecorder(HIGHEST_NANOS, LATENCY_DIGITS);
     }
 
     /** The snapshot stage's counts: written by its writer thread, except failures, which its stage thread may count. */
@@ -63,7 +67,7 @@ final class ShardCounters {
         final ReleasedCounter written = new ReleasedCounter();
         final AtomicLong failed = new AtomicLong();
         /** How long each snapshot written took the {@link SnapshotWriter} (nanoseconds). */
-        final ValueRecorder duration = new ValueRecorder(HIGHEST_NANOS);
+        final ValueRecorder duration = new ValueRecorder(HIGHEST_NANOS, LATENCY_DIGITS);
     }
 
     /** The completion stage's counts: written by the completion thread only. */
