@@ -79,8 +79,8 @@ public final class ShardMetrics {
     /** Sequenced commands answered with a rejection (counted once, by the reason of their first rejection). */
     public long commandsRejected() {
         long total = 0;
-        for (Reason reason : Reason.values()) {
-            total += rejected(reason);
+        for (int code = 0; code < ShardCounters.Decision.REASON_CODES; code++) {
+            total += counters.decision.rejectedFor(code);
         }
         return total;
     }
