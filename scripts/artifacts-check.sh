@@ -8,15 +8,19 @@ set -euo pipefail
 status=0
 fail() { echo "artifacts check: $*" >&2; status=1; }
 
-for module in domain engine journal cli micrometer; do
+for module in domain engine journal cli micrometer spring-boot-starter; do
+  case "$module" in
+    spring-boot-starter) expected=dev.purestock.spring ;;
+    *) expected="dev.purestock.$module" ;;
+  esac
   jar="$(ls "$module"/target/purestock-"$module"-*.jar 2>/dev/null \
     | grep -v -e '-sources.jar$' -e '-javadoc.jar$' -e '-tests.jar$' | head -n 1 || true)"
   if [ -z "$jar" ]; then
     fail "no jar built in $module/target"; continue
   fi
   name="$(unzip -p "$jar" META-INF/MANIFEST.MF | tr -d '\r' | sed -n 's/^Automatic-Module-Name: //p')"
-  if [ "$name" != "dev.purestock.$module" ]; then
-    fail "$jar names its module '${name}', expected dev.purestock.$module"
+  if [ "$name" != "$expected" ]; then
+    fail "$jar names its module '${name}', expected $expected"
   fi
   for kind in sources javadoc; do
     ls "${jar%.jar}-$kind.jar" >/dev/null 2>&1 || fail "no $kind jar beside $jar"
@@ -59,7 +63,7 @@ while read -r id desc url lic scm dev; do
   [ "$scm" = 1 ] || fail "$id has no <scm><connection>"
   [ "$dev" = 1 ] || fail "$id names no developers"
 done <<< "$summary"
-for module in parent bom domain engine journal cli micrometer; do
+for module in parent bom domain engine journal cli micrometer spring-boot-starter; do
   grep -q "^purestock-$module " <<< "$summary" || fail "no effective pom for purestock-$module"
 done
 

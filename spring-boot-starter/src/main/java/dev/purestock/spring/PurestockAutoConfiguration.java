@@ -1,0 +1,139 @@
+package dev.purestock.spring;
+
+import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.ReadModel;
+import dev.purestock.engine.StoreCapacity;
+import dev.purestock.journal.JournaledEngine;
+import dev.purestock.journal.RecoveredState;
+import dev.purestock.journal.ReplayProgress;
+import dev.purestock.journal.RetentionPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Starts a {@link JournaledEngine} on {@code purestock.journal.directory} with the settings of
+ * {@link PurestockProperties} and every {@link PurestockEngineCustomizer}, and exposes:
+ * <ul>
+ *   <li>the {@link JournaledEngine} (closed with the context: intake stops, everything submitted is answered,
+ *       the journal is closed and its directory lock released);</li>
+ *   <li>its {@link PurestockEngine}, to submit commands to;</li>
+ *   <li>its {@link ReadModel}, to query stock and order statuses from any thread;</li>
+ *   <li>with Spring Boot's health support on the class path, a {@link PurestockHealthIndicator}
+ *       ({@code management.health.purestock.enabled=false} turns it off).</li>
+ * </ul>
+ * The engine's Micrometer meters come from {@link PurestockMetricsAutoConfiguration}.
+ * Each bean backs off when the application defines its own of that type: with an engine of the application's own
+ * (an in-memory one in tests) no journaled engine is started, no journal directory is needed, and the read model
+ * and health indicator follow that engine. An optional {@link ReplayProgress} bean hears the recovery's progress.
+ * {@code purestock.enabled=false} turns the whole configuration off.
+ */
+@AutoConfiguration
+@ConditionalOnBooleanProperty(name = "purestock.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(PurestockProperties.class)
+public final class PurestockAutoConfiguration {
+    private static final Logger LOG = LoggerFactory.getLogger(PurestockAutoConfiguration.class);
+
+    /** Created by Spring Boot's auto-configuration. */
+    public PurestockAutoConfiguration() {
+    }
+
+    /** Started unless the application has a journaled engine, or an engine of its own (an in-memory one). */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean({JournaledEngine.class, PurestockEngine.class})
+    JournaledEngine purestockJournaledEngine(PurestockProperties properties,
+                                             ObjectProvider<PurestockEngineCustomizer> customizers,
+                                             ObjectProvider<ReplayProgress> progress) {
+        PurestockProperties.Journal journal = properties.getJournal();
+        if (journal.getDirectory() == null) {
+            throw new InvalidConfigurationPropertyValueException("purestock.journal.directory", null,
+                    "purestock needs a journal directory: set purestock.journal.directory to where the engine "
+                            + "keeps its journal and snapshots (created when missing; recovered from on every "
+                            + "start), or purestock.enabled=false to run without the engine");
+        }
+        JournaledEngine started = JournaledEngine.start(journal.getDirectory(), journal.getDurability(),
+                properties.getSnapshots().getEvery(),
+                new RetentionPolicy(properties.getSnapshots().getKeep(), journal.isPruneCyclesOnStart()),
+                tuning(properties, customizers.orderedStream().toList()),
+                progress.getIfAvailable(() -> ReplayProgress.NONE));
+        RecoveredState recovered = started.recovered();
+        LOG.info("purestock engine started on journal {}: recovered from {}, {} records replayed, next sequence {}",
+                journal.getDirectory(), recovered.recoveredFrom(), recovered.replayedRecords(),
+                recovered.nextSequence());
+        recovered.notes().forEach(note -> LOG.warn("purestock recovery: {}", note));
+        return started;
+    }
+
+    /** The engine the journaled engine runs; the journaled engine closes it. */
+    @Bean(destroyMethod = "")
+    @ConditionalOnMissingBean
+    PurestockEngine purestockEngine(JournaledEngine journaledEngine) {
+        return journaledEngine.engine();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ReadModel purestockReadModel(PurestockEngine purestockEngine) {
+        return purestockEngine.readModel();
+    }
+
+    /**
+     * The properties' engine settings, then the customizers. A value the engine refuses stops the start with the
+     * property's name and the engine's reason, before the journal directory is touched.
+     */
+    static Consumer<PurestockEngine.Builder> tuning(PurestockProperties properties,
+                                                    List<PurestockEngineCustomizer> customizers) {
+        return builder -> {
+            set("purestock.ring-size", properties.getRingSize(), () -> builder.ringSize(properties.getRingSize()));
+            set("purestock.wait-strategy", properties.getWaitStrategy(),
+                    () -> builder.waitStrategy(properties.getWaitStrategy()));
+            set("purestock.expire-reservations-every", properties.getExpireReservationsEvery(),
+                    () -> builder.expireReservationsEvery(properties.getExpireReservationsEvery()));
+            set("purestock.retain-orders-for", properties.getRetainOrdersFor(),
+                    () -> builder.retainOrdersFor(properties.getRetainOrdersFor()));
+            PurestockProperties.StoreCapacity capacity = properties.getStoreCapacity();
+            set("purestock.store-capacity", "positions=" + capacity.getPositions() + ", orders="
+                            + capacity.getOrders() + ", customer-counts=" + capacity.getCustomerCounts(),
+                    () -> builder.storeCapacity(new StoreCapacity(capacity.getPositions(), capacity.getOrders(),
+                            capacity.getCustomerCounts())));
+            customizers.forEach(customizer -> customizer.customize(builder));
+        };
+    }
+
+    private static void set(String property, Object value, Runnable setting) {
+        try {
+            setting.run();
+        } catch (IllegalArgumentException | NullPointerException refused) {
+            throw new InvalidConfigurationPropertyValueException(property, value, refused.getMessage());
+        }
+    }
+
+    /**
+     * Only with Spring Boot's health support on the class path. The class condition guards the class: the
+     * method's conditions, whose classes live in that support, are read only once it holds.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(HealthIndicator.class)
+    static class HealthConfiguration {
+
+        @Bean
+        @ConditionalOnEnabledHealthIndicator("purestock")
+        @ConditionalOnMissingBean(name = "purestockHealthIndicator")
+        PurestockHealthIndicator purestockHealthIndicator(PurestockEngine purestockEngine) {
+            return new PurestockHealthIndicator(purestockEngine);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.purestock.spring;
+
+import dev.purestock.engine.EngineStoppedException;
+import dev.purestock.engine.PipelineStage;
+import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.ShardMetrics;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The engine's health, as the {@code purestock} health contributor: {@code UP} while every shard takes commands,
+ * {@code DOWN} once a shard has stopped (a journal or replication stage failed, or applying events did), with
+ * the engine's message saying which shard stopped, on which command and why; {@code OUT_OF_SERVICE} once the
+ * engine is closed. A stopped engine acknowledges nothing more until it is restarted from its journal (see the
+ * engine's README, "Failures").
+ *
+ * <p>Details: {@code failure} when down, and per shard under {@code shards}: {@code status} ({@code running},
+ * {@code stopped}, {@code closed}), {@code failure} when that shard stopped, {@code lastSequence} (the last
+ * command it answered), {@code ringRemaining} (free ring slots; 0: submitters wait) and {@code lag} (slots each
+ * stage after the decision stage is behind it, e.g. {@code journal}, {@code replication}).
+ */
+public final class PurestockHealthIndicator implements HealthIndicator {
+    private final PurestockEngine engine;
+
+    /** Reports the health of {@code engine}. */
+    public PurestockHealthIndicator(PurestockEngine engine) {
+        this.engine = Objects.requireNonNull(engine, "engine");
+    }
+
+    @Override
+    public Health health() {
+        Map<String, Object> shards = new LinkedHashMap<>();
+        boolean closed = false;
+        for (ShardMetrics shard : engine.metrics().allShards()) {
+            shards.put(Integer.toString(shard.shard()), details(shard));
+            closed |= shard.health() == ShardMetrics.Health.CLOSED;
+        }
+        Optional<EngineStoppedException> failure = engine.failure();
+        Health.Builder health;
+        if (failure.isPresent()) {
+            health = Health.down().withDetail("failure", failure.get().getMessage());
+        } else if (closed) {
+            health = Health.outOfService();
+        } else {
+            health = Health.up();
+        }
+        return health.withDetail("shards", shards).build();
+    }
+
+    private Map<String, Object> details(ShardMetrics shard) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("status", shard.health().name().toLowerCase(Locale.ROOT));
+        shard.failureMessage().ifPresent(message -> details.put("failure", message));
+        details.put("lastSequence", engine.readModel().lastSequence(shard.shard()));
+        details.put("ringRemaining", shard.ringRemainingCapacity());
+        Map<String, Long> lag = new LinkedHashMap<>();
+        for (PipelineStage stage : shard.stages()) {
+            if (stage != PipelineStage.DECISION) {
+                lag.put(stage.name().toLowerCase(Locale.ROOT), shard.lag(stage));
+            }
+        }
+        details.put("lag", lag);
+        return details;
+    }
+}

@@ -1,0 +1,370 @@
+package dev.purestock.spring;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.OrderStatus;
+import dev.purestock.engine.DurabilityStage;
+import dev.purestock.engine.EngineStoppedException;
+import dev.purestock.engine.Outcome;
+import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.ReadModel;
+import dev.purestock.engine.StoreCapacity;
+import dev.purestock.engine.WaitStrategyKind;
+import dev.purestock.journal.Durability;
+import dev.purestock.journal.JournaledEngine;
+import dev.purestock.journal.ReplayProgress;
+import dev.purestock.journal.SnapshotStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class PurestockAutoConfigurationTest {
+    private static final long SKU = 7;
+    private static final int WAREHOUSE = 0;
+
+    @TempDir
+    Path journal;
+
+    /**
+     * The starter on the test's journal, with the expiry timer off: its ticks are commands too, and the tests count
+     * sequences.
+     */
+    private ApplicationContextRunner runner() {
+        return new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                .withPropertyValues("purestock.journal.directory=" + journal, "purestock.expire-reservations-every=0");
+    }
+
+    /** Lists the product, receives {@code units} and buys one with order {@code orderId}; returns the purchase. */
+    private static Outcome stockAndBuy(PurestockEngine engine, long units, long orderId) {
+        assertThat(engine.submit(new Command.ListProduct(SKU, 0)).join().accepted()).isTrue();
+        assertThat(engine.submit(new Command.ReceiveStock(100, SKU, WAREHOUSE, units)).join().accepted()).isTrue();
+        return engine.submit(new Command.Purchase(orderId, 1, SKU, WAREHOUSE, 1)).join();
+    }
+
+    @Test
+    void startsAJournaledEngineFromPropertiesWhosePurchasesTheReadModelBeanShows() {
+        runner().run(context -> {
+            assertThat(context).hasSingleBean(JournaledEngine.class).hasSingleBean(PurestockEngine.class)
+                    .hasSingleBean(ReadModel.class).hasSingleBean(PurestockHealthIndicator.class);
+            PurestockEngine engine = context.getBean(PurestockEngine.class);
+            assertThat(engine).isSameAs(context.getBean(JournaledEngine.class).engine());
+
+            Outcome purchase = stockAndBuy(engine, 10, 1);
+
+            assertThat(purchase.accepted()).isTrue();
+            ReadModel readModel = context.getBean(ReadModel.class);
+            assertThat(readModel.available(SKU, WAREHOUSE)).isEqualTo(9);
+            assertThat(readModel.orderStatus(1)).isEqualTo(OrderStatus.PURCHASED);
+        });
+    }
+
+    @Test
+    void aRestartedContextRecoversTheStateFromTheJournal() {
+        runner().run(context -> assertThat(stockAndBuy(context.getBean(PurestockEngine.class), 10, 1).accepted())
+                .isTrue());
+
+        runner().run(context -> {
+            assertThat(context.getBean(JournaledEngine.class).recovered().nextSequence()).isEqualTo(3);
+            ReadModel readModel = context.getBean(ReadModel.class);
+            assertThat(readModel.available(SKU, WAREHOUSE)).isEqualTo(9);
+            assertThat(readModel.orderStatus(1)).isEqualTo(OrderStatus.PURCHASED);
+            Outcome again = context.getBean(PurestockEngine.class)
+                    .submit(new Command.Purchase(1, 1, SKU, WAREHOUSE, 1)).join();
+            assertThat(again.events()).singleElement().isInstanceOf(Event.AlreadyApplied.class);
+            assertThat(readModel.available(SKU, WAREHOUSE)).isEqualTo(9);
+        });
+    }
+
+    @Test
+    void theSnapshotPeriodPropertyReachesTheEngine() {
+        runner().withPropertyValues("purestock.snapshots.every=3")
+                .run(context -> assertThat(stockAndBuy(context.getBean(PurestockEngine.class), 10, 1).accepted())
+                        .isTrue());
+
+        runner().run(context -> {
+            JournaledEngine restarted = context.getBean(JournaledEngine.class);
+            assertThat(restarted.recovered().recoveredFrom()).isEqualTo("snapshot@2");
+            assertThat(restarted.recovered().replayedRecords()).isZero();
+        });
+    }
+
+    @Test
+    void propertiesBindWithTheEnginesDefaults() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                .withPropertyValues("purestock.journal.directory=" + journal).run(context -> {
+            PurestockProperties properties = context.getBean(PurestockProperties.class);
+            assertThat(properties.getJournal().getDirectory()).isEqualTo(journal);
+            assertThat(properties.getJournal().getDurability()).isEqualTo(Durability.PAGE_CACHE);
+            assertThat(properties.getRingSize()).isEqualTo(1024);
+            assertThat(properties.getWaitStrategy()).isEqualTo(WaitStrategyKind.BLOCKING);
+            assertThat(properties.getExpireReservationsEvery())
+                    .isEqualTo(PurestockEngine.Builder.DEFAULT_EXPIRE_RESERVATIONS_EVERY);
+            assertThat(properties.getRetainOrdersFor()).isEqualTo(PurestockEngine.Builder.DEFAULT_RETAIN_ORDERS_FOR);
+            assertThat(properties.getSnapshots().getEvery()).isZero();
+            assertThat(properties.getSnapshots().getKeep()).isEqualTo(SnapshotStore.DEFAULT_KEEP);
+            assertThat(properties.getJournal().isPruneCyclesOnStart()).isFalse();
+            StoreCapacity capacity = StoreCapacity.DEFAULT;
+            assertThat(properties.getStoreCapacity().getPositions()).isEqualTo(capacity.positions());
+            assertThat(properties.getStoreCapacity().getOrders()).isEqualTo(capacity.orders());
+            assertThat(properties.getStoreCapacity().getCustomerCounts()).isEqualTo(capacity.customerCounts());
+        });
+    }
+
+    @Test
+    void relaxedNamesAndValuesBind() {
+        MapConfigurationPropertySource source = new MapConfigurationPropertySource(Map.of(
+                "purestock.ring-size", "4096", "purestock.wait-strategy", "busy-spin",
+                "purestock.journal.durability", "sync-per-batch", "purestock.retain-orders-for", "2h",
+                "purestock.expire-reservations-every", "0", "purestock.store-capacity.orders", "100000"));
+
+        PurestockProperties properties = new Binder(source).bind("purestock", PurestockProperties.class).get();
+
+        assertThat(properties.getRingSize()).isEqualTo(4096);
+        assertThat(properties.getWaitStrategy()).isEqualTo(WaitStrategyKind.BUSY_SPIN);
+        assertThat(properties.getJournal().getDurability()).isEqualTo(Durability.SYNC_PER_BATCH);
+        assertThat(properties.getRetainOrdersFor()).isEqualTo(Duration.ofHours(2));
+        assertThat(properties.getExpireReservationsEvery()).isZero();
+        assertThat(properties.getStoreCapacity().getOrders()).isEqualTo(100_000);
+    }
+
+    @Test
+    void theEngineRunsWithThePropertiesSettings() {
+        runner().withPropertyValues("purestock.ring-size=4096", "purestock.store-capacity.orders=100000",
+                        "purestock.journal.durability=sync-per-batch")
+                .run(context -> {
+                    PurestockEngine engine = context.getBean(PurestockEngine.class);
+                    assertThat(engine.metrics().shard(0).ringSize()).isEqualTo(4096);
+                    assertThat(stockAndBuy(engine, 10, 1).accepted()).isTrue();
+                });
+    }
+
+    @Test
+    void aMissingJournalDirectoryStopsStartupNamingTheProperty() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(context.getStartupFailure()).rootCause()
+                            .isInstanceOf(InvalidConfigurationPropertyValueException.class)
+                            .hasMessageContaining("purestock.journal.directory")
+                            .hasMessageContaining("purestock needs a journal directory");
+                });
+    }
+
+    @Test
+    void aValueTheEngineRefusesStopsStartupNamingThePropertyBeforeTheJournalIsTouched() {
+        Path untouched = journal.resolve("never-created");
+        runner().withPropertyValues("purestock.journal.directory=" + untouched, "purestock.ring-size=1000")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(context.getStartupFailure()).rootCause()
+                            .isInstanceOf(InvalidConfigurationPropertyValueException.class)
+                            .hasMessageContaining("purestock.ring-size").hasMessageContaining("1000")
+                            .hasMessageContaining("power of two");
+                });
+        runner().withPropertyValues("purestock.journal.directory=" + untouched, "purestock.store-capacity.orders=0")
+                .run(context -> assertThat(context.getStartupFailure()).rootCause()
+                        .hasMessageContaining("purestock.store-capacity").hasMessageContaining("orders"));
+        runner().withPropertyValues("purestock.snapshots.every=-1")
+                .run(context -> assertThat(context.getStartupFailure()).rootCause()
+                        .hasMessageContaining("purestock.snapshots.every"));
+        assertThat(untouched).doesNotExist();
+    }
+
+    @Test
+    void turnedOffItStartsNothingAndNeedsNoDirectory() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                .withPropertyValues("purestock.enabled=false")
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(JournaledEngine.class)
+                        .doesNotHaveBean(PurestockEngine.class).doesNotHaveBean(PurestockHealthIndicator.class));
+    }
+
+    @Test
+    void customizersTuneTheEngineAfterTheProperties() {
+        CompletableFuture<Command> seen = new CompletableFuture<>();
+        runner().withPropertyValues("purestock.ring-size=4096")
+                .withBean("seeingPurchases", PurestockEngineCustomizer.class,
+                        () -> builder -> builder.ringSize(64).consumer((command, outcome) -> {
+                            if (command instanceof Command.Purchase) {
+                                seen.complete(command);
+                            }
+                        }))
+                .run(context -> {
+                    PurestockEngine engine = context.getBean(PurestockEngine.class);
+                    assertThat(engine.metrics().shard(0).ringSize()).isEqualTo(64);
+                    stockAndBuy(engine, 10, 5);
+                    assertThat(seen.join()).isEqualTo(new Command.Purchase(5, 1, SKU, WAREHOUSE, 1));
+                });
+    }
+
+    @Test
+    void aCustomizerSettingWhatTheJournaledEngineOwnsStopsStartup() {
+        runner().withBean(PurestockEngineCustomizer.class, () -> builder -> builder.shards(2))
+                .run(context -> assertThat(context.getStartupFailure()).rootCause()
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shards(2)"));
+    }
+
+    @Test
+    void aReplayProgressBeanHearsTheRecovery() {
+        runner().run(context -> stockAndBuy(context.getBean(PurestockEngine.class), 10, 1));
+        CompletableFuture<Long> replayed = new CompletableFuture<>();
+        runner().withBean(ReplayProgress.class, () -> (done, total) -> {
+                    if (done == total) {
+                        replayed.complete(done);
+                    }
+                })
+                .run(context -> assertThat(replayed.join()).isEqualTo(3));
+    }
+
+    @Test
+    void theApplicationsOwnBeansWin() {
+        runner().withUserConfiguration(OwnEngine.class).run(context -> {
+            assertThat(context).hasSingleBean(JournaledEngine.class);
+            JournaledEngine own = context.getBean(JournaledEngine.class);
+            assertThat(context.getBean(PurestockEngine.class)).isSameAs(own.engine());
+            assertThat(context.getBean(ReadModel.class)).isSameAs(own.engine().readModel());
+        });
+    }
+
+    @Test
+    void anEngineOfTheApplicationsOwnNeedsNoJournalAndTheReadModelAndHealthFollowIt() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                .withBean(PurestockEngine.class,
+                        () -> PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build())
+                .run(context -> {
+                    assertThat(context).hasNotFailed().doesNotHaveBean(JournaledEngine.class);
+                    PurestockEngine inMemory = context.getBean(PurestockEngine.class);
+                    assertThat(context.getBean(ReadModel.class)).isSameAs(inMemory.readModel());
+                    stockAndBuy(inMemory, 10, 1);
+                    assertThat(shardDetails(context.getBean(PurestockHealthIndicator.class).health(), "0"))
+                            .containsEntry("lastSequence", 2L);
+                });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> shardDetails(Health health, String shard) {
+        return ((Map<String, Map<String, Object>>) health.getDetails().get("shards")).get(shard);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Long> stageLags(Health health) {
+        return (Map<String, Long>) shardDetails(health, "0").get("lag");
+    }
+
+    @Test
+    void healthIsUpWithEachShardsStatusSequenceRingAndLags() {
+        runner().run(context -> {
+            stockAndBuy(context.getBean(PurestockEngine.class), 10, 1);
+
+            Health health = context.getBean(PurestockHealthIndicator.class).health();
+
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            assertThat(health.getDetails()).containsOnlyKeys("shards");
+            assertThat(shardDetails(health, "0")).containsEntry("status", "running")
+                    .containsEntry("lastSequence", 2L).containsKey("ringRemaining").doesNotContainKey("failure");
+            assertThat(stageLags(health)).containsOnlyKeys("journal", "snapshot", "completion");
+        });
+    }
+
+    @Test
+    void healthGoesDownWithTheFailureOnceAShardHasStopped() {
+        long poisoned = 13;
+        runner().withBean(PurestockEngineCustomizer.class,
+                        () -> builder -> builder.replication(shard -> new ReplicationFailingOn(poisoned)))
+                .run(context -> {
+                    PurestockEngine engine = context.getBean(PurestockEngine.class);
+                    assertThat(stockAndBuy(engine, 10, 1).accepted()).isTrue();
+                    PurestockHealthIndicator indicator = context.getBean(PurestockHealthIndicator.class);
+                    assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+
+                    assertThatThrownBy(() -> engine.submit(new Command.Purchase(poisoned, 1, SKU, WAREHOUSE, 1))
+                            .join()).isInstanceOf(CompletionException.class)
+                            .hasCauseInstanceOf(EngineStoppedException.class);
+
+                    Health health = indicator.health();
+                    assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+                    assertThat((String) health.getDetails().get("failure"))
+                            .contains("purestock shard 0 stopped").contains("sequence 3")
+                            .contains("replica lost the link");
+                    assertThat(shardDetails(health, "0")).containsEntry("status", "stopped")
+                            .containsEntry("failure", health.getDetails().get("failure"))
+                            .containsEntry("lastSequence", 2L);
+                    assertThat(stageLags(health)).containsKey("replication");
+                });
+    }
+
+    @Test
+    void healthIsOutOfServiceOnceTheEngineIsClosed() {
+        runner().run(context -> {
+            context.getBean(JournaledEngine.class).close();
+
+            Health health = context.getBean(PurestockHealthIndicator.class).health();
+
+            assertThat(health.getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
+            assertThat(shardDetails(health, "0")).containsEntry("status", "closed");
+        });
+    }
+
+    @Test
+    void withoutSpringBootsHealthSupportThereIsNoIndicatorAndTheEngineRuns() {
+        runner().withClassLoader(new FilteredClassLoader("org.springframework.boot.health"))
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(PurestockEngine.class)
+                            .doesNotHaveBean(PurestockHealthIndicator.class);
+                    assertThat(stockAndBuy(context.getBean(PurestockEngine.class), 10, 1).accepted()).isTrue();
+                });
+    }
+
+    @Test
+    void theHealthIndicatorCanBeTurnedOff() {
+        runner().withPropertyValues("management.health.purestock.enabled=false")
+                .run(context -> assertThat(context).hasSingleBean(PurestockEngine.class)
+                        .doesNotHaveBean(PurestockHealthIndicator.class));
+    }
+
+    /** A replication stage whose standby link breaks on one order: a real stage failure in the engine. */
+    private record ReplicationFailingOn(long orderId) implements DurabilityStage {
+        @Override
+        public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch)
+                throws Exception {
+            if (command instanceof Command.Purchase purchase && purchase.orderId() == orderId) {
+                throw new IOException("replica lost the link");
+            }
+        }
+    }
+
+    /** An application that starts its own journaled engine, on a directory of its choice. */
+    @Configuration(proxyBeanMethods = false)
+    static class OwnEngine {
+        @Bean(destroyMethod = "close")
+        JournaledEngine ownEngine(@Value("${purestock.journal.directory}") Path dir) {
+            return JournaledEngine.start(dir.resolve("own"), Durability.PAGE_CACHE, 0, builder -> {
+            }, ReplayProgress.NONE);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.purestock.spring;
+
+import dev.purestock.domain.Command;
+import dev.purestock.engine.PurestockEngine;
+import dev.purestock.micrometer.PurestockMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PurestockMetricsAutoConfigurationTest {
+    @TempDir
+    Path journal;
+
+    private ApplicationContextRunner withSpringBootsMetrics() {
+        return new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class,
+                        PurestockMetricsAutoConfiguration.class, MetricsAutoConfiguration.class,
+                        CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class))
+                .withPropertyValues("purestock.journal.directory=" + journal, "purestock.expire-reservations-every=0");
+    }
+
+    private static void buyOneAndMissOne(PurestockEngine engine) {
+        engine.submit(new Command.ListProduct(7, 0)).join();
+        engine.submit(new Command.ReceiveStock(1, 7, 0, 1)).join();
+        engine.submit(new Command.Purchase(1, 1, 7, 0, 1)).join();
+        engine.submit(new Command.Purchase(2, 1, 7, 0, 1)).join();
+    }
+
+    @Test
+    void theEnginesMetersAppearInSpringBootsRegistry() {
+        withSpringBootsMetrics().run(context -> {
+            assertThat(context).hasSingleBean(PurestockMetrics.class);
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+            assertThat(registry).isInstanceOf(SimpleMeterRegistry.class);
+
+            buyOneAndMissOne(context.getBean(PurestockEngine.class));
+
+            assertThat(registry.get("purestock.commands.sequenced").tag("shard", "0").functionCounter().count())
+                    .isEqualTo(4);
+            assertThat(registry.get("purestock.commands.rejected").tags("shard", "0", "reason", "out_of_stock")
+                    .functionCounter().count()).isEqualTo(1);
+            assertThat(registry.get("purestock.ring.size").tag("shard", "0").gauge().value()).isEqualTo(1024);
+            assertThat(registry.get("purestock.durability.sync").tags("shard", "0", "stage", "journal")
+                    .functionTimer().count()).isPositive();
+        });
+    }
+
+    @Test
+    void theApplicationsOwnBinderWins() {
+        withSpringBootsMetrics().withUserConfiguration(OwnBinder.class).run(context -> {
+            assertThat(context).hasSingleBean(PurestockMetrics.class).hasBean("ordersMetrics");
+            buyOneAndMissOne(context.getBean(PurestockEngine.class));
+            assertThat(context.getBean(MeterRegistry.class).get("purestock.commands.accepted")
+                    .tags("shard", "0", "engine", "orders").functionCounter().count()).isEqualTo(3);
+        });
+    }
+
+    @Test
+    void withoutAMeterRegistryThereIsNoBinder() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class,
+                        PurestockMetricsAutoConfiguration.class))
+                .withPropertyValues("purestock.journal.directory=" + journal)
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(PurestockEngine.class)
+                        .doesNotHaveBean(PurestockMetrics.class));
+    }
+
+    @Test
+    void withoutPurestockMicrometerTheEngineRunsUnmeasured() {
+        withSpringBootsMetrics().withClassLoader(new FilteredClassLoader(PurestockMetrics.class))
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(MeterRegistry.class)
+                            .doesNotHaveBean(PurestockMetrics.class);
+                    buyOneAndMissOne(context.getBean(PurestockEngine.class));
+                    assertThat(context.getBean(MeterRegistry.class).find("purestock.commands.sequenced").meter())
+                            .isNull();
+                });
+    }
+
+    @Test
+    void withTheEngineTurnedOffThereIsNoBinder() {
+        withSpringBootsMetrics().withPropertyValues("purestock.enabled=false")
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(MeterRegistry.class)
+                        .doesNotHaveBean(PurestockMetrics.class));
+    }
+
+    /** An application that tags its engine's meters itself. */
+    @Configuration(proxyBeanMethods = false)
+    static class OwnBinder {
+        @Bean
+        PurestockMetrics ordersMetrics(PurestockEngine engine) {
+            return new PurestockMetrics(engine, Tags.of("engine", "orders"));
+        }
+    }
+}
