@@ -34,7 +34,7 @@ final class EngineWiring {
     }
 
     /** The settings every shard shares. */
-    record Settings(int ringSize, WaitStrategyKind waitStrategy, ProducerType producerType, LongSupplier clock,
+    record Settings(int ringSize, WaitStrategyKind waitStrategy, ProducerMode producerMode, LongSupplier clock,
                     long snapshotEvery, StoreCapacity storeCapacity, List<OutcomeConsumer> consumers, AtomicLong isolatedFailures,
                     ThreadFactory threads) {
     }
@@ -48,7 +48,7 @@ final class EngineWiring {
         ShardHealth health = new ShardHealth(index, intake);
         WaitStrategy waitStrategy = settings.waitStrategy().create();
         Disruptor<CommandSlot> disruptor = new Disruptor<>(CommandSlot::new, settings.ringSize(), settings.threads(),
-                settings.producerType(), waitStrategy);
+                settings.producerMode() == ProducerMode.SINGLE ? ProducerType.SINGLE : ProducerType.MULTI, waitStrategy);
         StopShardOnException stopShard = new StopShardOnException(health);
         disruptor.setDefaultExceptionHandler(stopShard);
 

@@ -2,7 +2,6 @@ package dev.purestock.engine;
 
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.dsl.ProducerType;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.DecidedEvents;
 import dev.purestock.domain.Event;
@@ -114,7 +113,7 @@ public final class PurestockEngine implements AutoCloseable {
         this.shards = new Shard[builder.shards];
         this.snapshotWriters = new boolean[builder.shards];
         EngineWiring.Settings settings = new EngineWiring.Settings(builder.ringSize, builder.waitStrategy,
-                builder.producerType, builder.clock, builder.snapshotEvery, builder.storeCapacity,
+                builder.producerMode, builder.clock, builder.snapshotEvery, builder.storeCapacity,
                 List.copyOf(builder.consumers),
                 isolatedFailures, threads);
         for (int i = 0; i < shards.length; i++) {
@@ -901,7 +900,7 @@ public final class PurestockEngine implements AutoCloseable {
 
         private int ringSize = 1024;
         private WaitStrategyKind waitStrategy = WaitStrategyKind.BLOCKING;
-        private ProducerType producerType = ProducerType.MULTI;
+        private ProducerMode producerMode = ProducerMode.MULTI;
         private int shards = 1;
         private IntFunction<DurabilityStage> journal;
         private IntFunction<DurabilityStage> replication;
@@ -934,14 +933,14 @@ public final class PurestockEngine implements AutoCloseable {
         }
 
         /**
-         * {@link ProducerType#MULTI} (default) lets any number of threads submit at once.
-         * {@link ProducerType#SINGLE} is faster but requires that only one thread at a time publishes
-         * (submits, snapshots, digests), with a happens-before edge between handovers. The reservation
-         * expiry timer publishes from a thread of its own, so {@code SINGLE} needs it turned off
+         * How many threads may publish at once: {@link ProducerMode#MULTI} (default) lets any number of threads
+         * submit at once; {@link ProducerMode#SINGLE} is faster but is safe only when one thread ever publishes
+         * (submits, snapshots, digests, closes), or one at a time with a happens-before edge between handovers.
+         * The reservation expiry timer publishes from a thread of its own, so {@code SINGLE} needs it turned off
          * ({@code expireReservationsEvery(Duration.ZERO)}); {@link #build()} refuses the two together.
          */
-        public Builder producerType(ProducerType type) {
-            this.producerType = Objects.requireNonNull(type, "producer type");
+        public Builder producerMode(ProducerMode mode) {
+            this.producerMode = Objects.requireNonNull(mode, "producer mode");
             return this;
         }
 
@@ -1118,11 +1117,11 @@ public final class PurestockEngine implements AutoCloseable {
 
         /** Builds and starts the engine. */
         public PurestockEngine build() {
-            if (producerType == ProducerType.SINGLE && !expireReservationsEvery.isZero()) {
-                throw new IllegalArgumentException("producerType(SINGLE) lets one thread publish, but the reservation "
+            if (producerMode == ProducerMode.SINGLE && !expireReservationsEvery.isZero()) {
+                throw new IllegalArgumentException("producerMode(SINGLE) lets one thread publish, but the reservation "
                         + "expiry timer publishes from a thread of its own every " + expireReservationsEvery
                         + "; turn it off with expireReservationsEvery(Duration.ZERO) and submit ExpireReservations "
-                        + "from the producing thread, or keep producerType(MULTI)");
+                        + "from the producing thread, or keep producerMode(MULTI)");
             }
             return new PurestockEngine(this);
         }
