@@ -1,6 +1,7 @@
 package dev.purestock.engine;
 
 import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.RingBuffer;
 import dev.purestock.domain.Command;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Callers' callbacks and consumers are isolated: one that throws is logged and counted, and the
  * shard goes on.
+ *
+ * <p>Each slot is answered exactly once, by this stage or, when a {@code close(timeout)} ran out of time, by the
+ * closing thread ({@link #abandon}): this stage claims each slot before it answers it (one uncontended
+ * compare-and-set), and the closing thread takes every slot not yet claimed at once.
  */
 final class CompletionHandler implements EventHandler<CommandSlot> {
     private static final Logger LOG = LoggerFactory.getLogger(CompletionHandler.class);
@@ -30,6 +35,10 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
     private final AtomicLong isolatedFailures;
     /** The one view every callback of this shard is handed, pointed at each outcome in turn. */
     private final OutcomeView view = new OutcomeView();
+    /** The last ring sequence this stage claimed to answer; {@link Long#MAX_VALUE} once a close took the rest. */
+    private final AtomicLong claimed = new AtomicLong(-1);
+    /** The last ring sequence this stage has finished answering (a release store per slot, no fence). */
+    private final AtomicLong answered = new AtomicLong(-1);
 
     CompletionHandler(int shard, ShardHealth health, ReadModel.Writer readModel, List<OutcomeConsumer> consumers,
                       AtomicLong isolatedFailures) {
@@ -47,6 +56,9 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
 
     @Override
     public void onEvent(CommandSlot slot, long ringSequence, boolean endOfBatch) {
+        if (!claimed.compareAndSet(ringSequence - 1, ringSequence)) {
+            return; // a close whose time ran out answered this slot and every later one; it reads them as they are
+        }
         CommandSlot.Request request = slot.request;
         CommandSlot.Decision decision = slot.decision;
         try {
@@ -62,7 +74,13 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
         } finally {
             request.clear();
             decision.clear();
+            answered.setRelease(ringSequence);
         }
+    }
+
+    /** Whether this stage has finished answering every slot up to {@code ringSequence}. */
+    boolean answeredThrough(long ringSequence) {
+        return answered.get() >= ringSequence;
     }
 
     private void complete(CommandSlot.Request request, CommandSlot.Decision decision, long ringSequence) {
@@ -122,6 +140,27 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
         if (request.future != null) {
             request.future.completeExceptionally(failure);
         }
+    }
+
+    /**
+     * For a close whose time ran out, once no publisher is left: answers every slot of {@code ring} this stage
+     * has not claimed yet with {@code cause} (on the calling thread), and makes the stages skip them.
+     *
+     * @return how many slots were answered here
+     */
+    long abandon(RingBuffer<CommandSlot> ring, RuntimeException cause) {
+        long through = ring.getCursor();
+        long claimedThrough = claimed.getAndSet(Long.MAX_VALUE);
+        health.abandonFrom(claimedThrough + 1);
+        for (long ringSequence = claimedThrough + 1; ringSequence <= through; ringSequence++) {
+            CommandSlot.Request request = ring.get(ringSequence).request;
+            if (request.kind == CommandSlot.Kind.COMMAND) {
+                fail(request, cause);
+            } else if (request.control != null) {
+                request.control.completeExceptionally(cause);
+            }
+        }
+        return Math.max(0, through - claimedThrough);
     }
 
     private void completeControl(CompletableFuture<Long> control, CommandSlot.Decision decision, long ringSequence) {

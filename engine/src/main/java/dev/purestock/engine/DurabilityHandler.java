@@ -1,6 +1,8 @@
 package dev.purestock.engine;
 
 import com.lmax.disruptor.EventHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Stage 2: hands each decided command to a {@link DurabilityStage}. The journal and replication run as
@@ -18,6 +20,7 @@ import com.lmax.disruptor.EventHandler;
  */
 abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
         permits JournalHandler, ReplicationHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(DurabilityHandler.class);
     private static final long NO_BATCH = -1;
 
     private final String role;
@@ -95,9 +98,18 @@ abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
         }
     }
 
-    /** Closes the stage; called once, after the last slot. */
-    final void closeStage() throws Exception {
-        stage.close();
+    /**
+     * Closes the stage on its own thread, once, when the thread stops after the last slot it will see: after a
+     * drain, or, when a close ran out of time while this stage was busy (blocked in I/O), when it comes back, so
+     * that no other thread closes a stage while it is still writing.
+     */
+    @Override
+    public final void onShutdown() {
+        try {
+            stage.close();
+        } catch (Exception e) {
+            LOG.error("closing {} failed", role, e);
+        }
     }
 
     /** What the handler is, for messages. */

@@ -80,7 +80,7 @@ final class EngineWiring {
         }
         stages.then(dependent(List.of(completion), waitStrategy, signal, stopShard)); // 3: read model, answer, consumers
 
-        return new Shard(index, disruptor, disruptor.getRingBuffer(), health, List.copyOf(durability));
+        return new Shard(index, disruptor, disruptor.getRingBuffer(), health, completion);
     }
 
     private static EventHandler<CommandSlot> signalling(StageSignal signal, EventHandler<CommandSlot> stage) {

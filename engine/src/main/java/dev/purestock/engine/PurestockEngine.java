@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 /**
@@ -81,12 +82,19 @@ import java.util.function.LongSupplier;
  * acknowledged, and later submissions fail fast with the same cause ({@link #failure()}).
  *
  * <p>{@link #close()} stops intake, drains and answers everything already submitted, stops the stage
- * threads and closes the durability stages. It is idempotent.
+ * threads and closes the durability stages. It is idempotent. {@link #close(Duration)} waits for the drain at
+ * most a given time, and then answers whatever is still pending with an {@link EngineClosedException}.
  */
 public final class PurestockEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PurestockEngine.class);
     /** What {@link #claim} returns when it got no slot (ring sequences start at 0). */
     private static final long NO_SLOT = -1;
+    /** What {@link #claim} returns when a close whose time ran out made it stop waiting for ring space. */
+    private static final long ABANDONED = -2;
+    /** How long a publisher waiting for ring space parks between tries (as the Disruptor's own wait does). */
+    private static final long WAIT_FOR_SPACE_NANOS = 1;
+    /** How often {@link #close(Duration)} looks whether the stages have drained. */
+    private static final long DRAIN_POLL_NANOS = 100_000;
 
     private final Shard[] shards;
     private final boolean[] snapshotWriters;
@@ -99,6 +107,7 @@ public final class PurestockEngine implements AutoCloseable {
     private final int ringSize;
     private final Object closeLock = new Object();
     private final ExpiryTimer expiry;
+    private boolean drained;
     private final Command.ExpireReservations timeCommand;
     private final ExpiryTimer.Answer[] tickAnswers;
     private boolean closed;
@@ -366,8 +375,10 @@ public final class PurestockEngine implements AutoCloseable {
                         && router.route(list.get(end)) == route) {
                     end++;
                 }
-                if (!publishRange(shards[route].ring(), list, futures, i, end)) {
-                    RuntimeException refusal = wouldWaitOnStageThread("submitAll", "shard " + route + "'s ring");
+                long published = publishRange(shards[route].ring(), list, futures, i, end);
+                if (published < 0) {
+                    RuntimeException refusal = published == ABANDONED ? intake.abandonedRefusal()
+                            : wouldWaitOnStageThread("submitAll", "shard " + route + "'s ring");
                     for (int j = i; j < list.size(); j++) {
                         futures.get(j).completeExceptionally(refusal);
                     }
@@ -459,26 +470,91 @@ public final class PurestockEngine implements AutoCloseable {
      * Stops intake, answers everything already submitted (a command that was sequenced is completed
      * through every stage), stops and joins the stage threads and closes the durability stages. Later
      * submissions fail with {@link EngineClosedException}. Idempotent; a second caller returns once the
-     * first has finished. Waits as long as a durability stage takes to finish its commands.
+     * first has finished. Waits as long as a durability stage takes to finish its commands; {@link #close(Duration)}
+     * waits a bounded time.
      *
      * @throws IllegalStateException when called on one of the engine's stage threads (from a callback,
      *     consumer, durability stage or snapshot writer), which close would wait for forever
      */
     @Override
     public void close() {
+        closeWithin(null);
+    }
+
+    /**
+     * Closes as {@link #close()} does, but waits at most {@code timeout} for what was already submitted to be
+     * answered: for a service that must stop within a deadline even when a durability stage hangs (a disk that
+     * stopped answering).
+     *
+     * <p>Intake stops at once. If every submitted command is answered within {@code timeout}, the stage threads
+     * stop, the durability stages are closed and this returns {@code true}, as {@link #close()} would. Otherwise
+     * every caller not yet answered, including one still waiting for ring space, is answered now, on this
+     * thread, with an {@link EngineClosedException} saying the drain timed out; snapshot and digest futures fail
+     * with it too. Each caller is answered exactly once, and nothing is acknowledged that was not made durable:
+     * the engine stops deciding and journaling at the first unanswered command. A command failed this way may
+     * still have reached the journal (the stage that held it was busy with it), as with any answer lost to a
+     * crash: after a restart, resubmit it, and its order id makes a repeat idempotent. The stages are then told
+     * to stop, and this returns {@code false} without waiting for them: a stage still busy (blocked in its I/O or
+     * in a callback) stops, and a durability stage is closed on its own thread, when that call returns; stage
+     * threads are daemons.
+     *
+     * <p>A close after the first returns what the first returned, once it has finished.
+     *
+     * @param timeout how long to wait for the drain; {@link Duration#ZERO} answers what is pending at once
+     * @return whether everything submitted was answered in time (drained)
+     * @throws IllegalArgumentException when {@code timeout} is negative
+     * @throws IllegalStateException    when called on one of the engine's stage threads, as {@link #close()}
+     */
+    public boolean close(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("close timeout must be zero or positive, was " + timeout);
+        }
+        return closeWithin(timeout);
+    }
+
+    /** Closes, waiting for the drain as long as it takes ({@code timeout} null) or at most {@code timeout}. */
+    private boolean closeWithin(Duration timeout) {
         if (onStageThread()) {
-            throw new IllegalStateException("close() was called on " + Thread.currentThread().getName()
+            throw new IllegalStateException((timeout == null ? "close()" : "close(" + timeout + ")")
+                    + " was called on " + Thread.currentThread().getName()
                     + ", one of this engine's stage threads (from a callback, consumer, durability stage or snapshot "
                     + "writer): close waits for those threads to finish, so it would never return; nothing was "
                     + "closed. Close the engine from a thread of your own");
         }
         synchronized (closeLock) {
             if (closed) {
-                return;
+                return drained;
             }
             closed = true;
+            boolean bounded = timeout != null;
+            long deadline = bounded ? System.nanoTime() + saturatedNanos(timeout) : 0;
+            intake.close();
+            boolean inTime = intake.awaitPublishers(bounded, deadline) && drainWithin(bounded, deadline);
+            if (!inTime) {
+                abandon(timeout);
+            }
             expiry.stop();
-            intake.closeAndAwaitPublishers();
+            for (Shard shard : shards) {
+                shard.disruptor().halt();
+            }
+            if (inTime) {
+                threads.joinAll(); // each durability stage closes itself as its thread stops
+            }
+            drained = inTime;
+            return inTime;
+        }
+    }
+
+    /**
+     * Waits until every slot published so far is answered: without a bound, behind a barrier slot per shard; with
+     * one, by watching each shard's completion stage finish answering up to the ring's cursor (a barrier would need
+     * a free slot, and the ring may be full behind a stage that hangs).
+     *
+     * @return whether they were, before {@code deadline} when {@code bounded}
+     */
+    private boolean drainWithin(boolean bounded, long deadline) {
+        if (!bounded) {
             List<CompletableFuture<Long>> barriers = new ArrayList<>(shards.length);
             for (Shard shard : shards) {
                 CompletableFuture<Long> barrier = new CompletableFuture<>();
@@ -492,19 +568,47 @@ public final class PurestockEngine implements AutoCloseable {
                 barriers.add(barrier);
             }
             barriers.forEach(CompletableFuture::join);
-            for (Shard shard : shards) {
-                shard.disruptor().halt();
-            }
-            threads.joinAll();
-            for (Shard shard : shards) {
-                for (DurabilityHandler handler : shard.durabilityHandlers()) {
-                    try {
-                        handler.closeStage();
-                    } catch (Exception e) {
-                        LOG.error("closing {} failed", handler.role(), e);
-                    }
+            return true;
+        }
+        for (Shard shard : shards) {
+            RingBuffer<CommandSlot> ring = shard.ring();
+            long published = ring.getCursor(); // every publisher has left the gate: all of it is published
+            while (!shard.completion().answeredThrough(published)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
                 }
+                LockSupport.parkNanos(Math.min(left, DRAIN_POLL_NANOS));
             }
+        }
+        return true;
+    }
+
+    /**
+     * The drain ran out of time: publishers still waiting for ring space give up, and once none is left, every
+     * slot a completion stage has not claimed is answered here with an {@link EngineClosedException}.
+     */
+    private void abandon(Duration timeout) {
+        intake.abandon();
+        intake.awaitPublishers(false, 0); // none waits for anything now: each publishes what it claimed and leaves
+        for (Shard shard : shards) {
+            EngineClosedException cause = new EngineClosedException("close(" + timeout + ") timed out before shard "
+                    + shard.index() + " answered this command: the engine was closed without it being acknowledged "
+                    + "(it may still have reached the journal; after a restart, resubmit it: its order id makes a "
+                    + "repeat idempotent)");
+            long answered = shard.completion().abandon(shard.ring(), cause);
+            if (answered > 0) {
+                LOG.warn("close({}) timed out: shard {} had {} slots not yet answered; they were failed", timeout,
+                        shard.index(), answered);
+            }
+        }
+    }
+
+    private static long saturatedNanos(Duration timeout) {
+        try {
+            return timeout.toNanos();
+        } catch (ArithmeticException beyondLong) {
+            return Long.MAX_VALUE / 2;
         }
     }
 
@@ -583,6 +687,10 @@ public final class PurestockEngine implements AutoCloseable {
             }
             RingBuffer<CommandSlot> ring = shards[route].ring();
             long sequence = claim(ring, wait);
+            if (sequence == ABANDONED) {
+                refuse(callback, null, intake.abandonedRefusal());
+                return SubmitResult.SUBMITTED;
+            }
             if (sequence == NO_SLOT) {
                 if (!wait) {
                     return SubmitResult.RING_FULL;
@@ -615,12 +723,17 @@ public final class PurestockEngine implements AutoCloseable {
      * Claims a slot and publishes {@code command}. A caller that may wait waits for space, except on one of
      * this engine's stage threads, which only tries: only those threads free ring space.
      *
-     * @return whether the command was published; {@code false} when the ring was full and the caller may
-     *     not wait (a {@code trySubmit}, or a stage thread)
+     * @return whether the command was published or answered; {@code false} when the ring was full and the caller
+     *     may not wait (a {@code trySubmit}, or a stage thread). A caller whose wait a timed-out close ended is
+     *     refused here ({@link Intake#abandonedRefusal()}).
      */
     private boolean publish(RingBuffer<CommandSlot> ring, Command command, OutcomeViewCallback callback,
                             CompletableFuture<Outcome> future, boolean wait) {
         long sequence = claim(ring, wait);
+        if (sequence == ABANDONED) {
+            refuse(callback, future, intake.abandonedRefusal());
+            return true;
+        }
         if (sequence == NO_SLOT) {
             return false;
         }
@@ -636,11 +749,12 @@ public final class PurestockEngine implements AutoCloseable {
      * Claims one slot of {@code ring}. A caller that may wait waits for space, except on one of this engine's
      * stage threads, which only tries: only those threads free ring space.
      *
-     * @return the slot's sequence, or {@link #NO_SLOT} when the ring was full and the caller may not wait
+     * @return the slot's sequence, or {@link #NO_SLOT} when the ring was full and the caller may not wait, or
+     *     {@link #ABANDONED} when a timed-out close ended the wait
      */
     private long claim(RingBuffer<CommandSlot> ring, boolean wait) {
         if (wait && !onStageThread()) {
-            return ring.next();
+            return awaitSlots(ring, 1);
         }
         try {
             return ring.tryNext();
@@ -650,23 +764,47 @@ public final class PurestockEngine implements AutoCloseable {
     }
 
     /**
+     * Claims {@code count} consecutive slots, waiting for space as the Disruptor's {@code next(count)} does (parking
+     * between tries), except that a close whose time ran out ends the wait: the stages it waits for may never free
+     * the space.
+     *
+     * @return the highest claimed sequence, or {@link #ABANDONED}
+     */
+    private long awaitSlots(RingBuffer<CommandSlot> ring, int count) {
+        while (true) {
+            try {
+                return ring.tryNext(count);
+            } catch (InsufficientCapacityException full) {
+                if (intake.abandoned()) {
+                    return ABANDONED;
+                }
+                LockSupport.parkNanos(WAIT_FOR_SPACE_NANOS);
+            }
+        }
+    }
+
+    /**
      * Claims slots for {@code commands[from, to)} at once and publishes them.
      *
-     * @return whether they were published; {@code false} when the ring had no room for them and this is one
-     *     of the engine's stage threads, which may not wait
+     * @return the highest sequence published, or {@link #NO_SLOT} when the ring had no room for them and this is
+     *     one of the engine's stage threads, which may not wait, or {@link #ABANDONED} when a timed-out close
+     *     ended the wait
      */
-    private boolean publishRange(RingBuffer<CommandSlot> ring, List<Command> commands,
-                                 List<CompletableFuture<Outcome>> futures, int from, int to) {
+    private long publishRange(RingBuffer<CommandSlot> ring, List<Command> commands,
+                              List<CompletableFuture<Outcome>> futures, int from, int to) {
         int count = to - from;
         long high;
         if (onStageThread()) {
             try {
                 high = ring.tryNext(count);
             } catch (InsufficientCapacityException full) {
-                return false;
+                return NO_SLOT;
             }
         } else {
-            high = ring.next(count);
+            high = awaitSlots(ring, count);
+            if (high == ABANDONED) {
+                return ABANDONED;
+            }
         }
         long low = high - count + 1;
         try {
@@ -676,7 +814,7 @@ public final class PurestockEngine implements AutoCloseable {
         } finally {
             ring.publish(low, high);
         }
-        return true;
+        return high;
     }
 
     private SubmitResult broadcast(Command command, OutcomeViewCallback callback, CompletableFuture<Outcome> future,
@@ -730,7 +868,11 @@ public final class PurestockEngine implements AutoCloseable {
                     return future;
                 }
             } else {
-                sequence = ring.next();
+                sequence = awaitSlots(ring, 1);
+                if (sequence == ABANDONED) {
+                    future.completeExceptionally(intake.abandonedRefusal());
+                    return future;
+                }
             }
             try {
                 ring.get(sequence).request.control(kind, future);
@@ -741,6 +883,11 @@ public final class PurestockEngine implements AutoCloseable {
             intake.exit();
         }
         return future;
+    }
+
+    /** Waits until every stage thread has ended, for tests of what a close that timed out leaves behind. */
+    void awaitStageThreads() {
+        threads.joinAll();
     }
 
     /** The names of this engine's stage threads that are alive, for tests of what runs. */
