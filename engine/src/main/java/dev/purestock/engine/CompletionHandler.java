@@ -33,6 +33,7 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
     private final ReadModel.Writer readModel;
     private final OutcomeConsumer[] consumers;
     private final AtomicLong isolatedFailures;
+    private final CallerAnswers answers;
     /** The one view every callback of this shard is handed, pointed at each outcome in turn. */
     private final OutcomeView view = new OutcomeView();
     /** The last ring sequence this stage claimed to answer; {@link Long#MAX_VALUE} once a close took the rest. */
@@ -41,12 +42,13 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
     private final AtomicLong answered = new AtomicLong(-1);
 
     CompletionHandler(int shard, ShardHealth health, ReadModel.Writer readModel, List<OutcomeConsumer> consumers,
-                      AtomicLong isolatedFailures) {
+                      AtomicLong isolatedFailures, CallerAnswers answers) {
         this.shard = shard;
         this.health = health;
         this.readModel = readModel;
         this.consumers = consumers.toArray(new OutcomeConsumer[0]);
         this.isolatedFailures = isolatedFailures;
+        this.answers = answers;
     }
 
     @Override
@@ -97,23 +99,34 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
         }
     }
 
-    /** Answers through the view; the records are built once, and only if a callback, future or consumer asks. */
+    /**
+     * Answers through the view; the records are built once, and only if a callback handed to the callback
+     * executor, a future or a consumer asks.
+     */
     private void answer(CommandSlot.Request request, CommandSlot.Decision decision) {
+        Outcome outcome = null;
         if (request.callback != null) {
-            try {
-                request.callback.onOutcome(view);
-            } catch (VirtualMachineError e) {
-                throw e;
-            } catch (Throwable e) {
-                isolated("the callback of command sequence " + decision.sequence, e);
+            if (answers.inPlace(request.callback)) {
+                try {
+                    request.callback.onOutcome(view);
+                } catch (VirtualMachineError e) {
+                    throw e;
+                } catch (Throwable e) {
+                    isolated("the callback of command sequence " + decision.sequence, e);
+                }
+            } else {
+                outcome = view.toOutcome();
+                answers.handOff(request.callback, outcome);
             }
         }
         if (request.future == null && consumers.length == 0) {
             return;
         }
-        Outcome outcome = view.toOutcome();
+        if (outcome == null) {
+            outcome = view.toOutcome();
+        }
         if (request.future != null) {
-            request.future.complete(outcome);
+            answers.complete(request.future, outcome);
         }
         Command command = consumers.length == 0 ? null : request.toCommand();
         for (OutcomeConsumer consumer : consumers) {
@@ -128,18 +141,7 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
     }
 
     private void fail(CommandSlot.Request request, Throwable failure) {
-        if (request.callback != null) {
-            try {
-                request.callback.onFailure(failure);
-            } catch (VirtualMachineError e) {
-                throw e;
-            } catch (Throwable e) {
-                isolated("a failure callback", e);
-            }
-        }
-        if (request.future != null) {
-            request.future.completeExceptionally(failure);
-        }
+        answers.failure(request.callback, request.future, failure, true);
     }
 
     /**

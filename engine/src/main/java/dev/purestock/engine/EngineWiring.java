@@ -36,7 +36,7 @@ final class EngineWiring {
     /** The settings every shard shares. */
     record Settings(int ringSize, WaitStrategyKind waitStrategy, ProducerMode producerMode, LongSupplier clock,
                     long snapshotEvery, StoreCapacity storeCapacity, List<OutcomeConsumer> consumers, AtomicLong isolatedFailures,
-                    ThreadFactory threads) {
+                    CallerAnswers answers, ThreadFactory threads) {
     }
 
     /**
@@ -66,7 +66,7 @@ final class EngineWiring {
                     settings.snapshotEvery(), settings.threads()));
         }
         CompletionHandler completion = new CompletionHandler(index, health, readModel, settings.consumers(),
-                settings.isolatedFailures());
+                settings.isolatedFailures(), settings.answers());
 
         // the decision stage reads from the ring through the Disruptor's barrier; the stages after it wait only
         // for the stages before them (DependentStageBarrier)

@@ -154,7 +154,7 @@ final class ExpiryTimer {
      * at most 255 orders per trip through a full ring, fewer than a sale at full rate takes in meanwhile.
      * Written by the timer thread and the shard's completion thread.
      */
-    static final class Answer implements OutcomeViewCallback {
+    static final class Answer implements CallerAnswers.Internal {
         /** Time commands a shard with a backlog may have in flight at once. */
         static final int MAX_IN_FLIGHT = 8;
 

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
@@ -62,6 +63,11 @@ import java.util.function.LongSupplier;
  * {@link Reason#BATCH_TOO_DEEP}) and shard and sequence {@link Outcome#NOT_SEQUENCED}: it is never routed,
  * sequenced or journaled. The check costs at most {@code MAX_BATCH_COMMANDS} steps whatever the command's size.
  *
+ * <p>Which thread answers: a sequenced command's callback runs, and its future completes (with the future's
+ * non-async continuations), on its shard's completion thread ({@code purestock-shard-N-complete}); an answer
+ * given without sequencing runs on the submitting thread. With {@link Builder#callbackExecutor} every answer to a
+ * caller runs on that executor instead.
+ *
  * <p>Stage threads: callbacks, consumers, durability stages and snapshot writers run on the engine's stage
  * threads ({@code purestock-shard-N-decide}, {@code -journal}, {@code -replicate}, {@code -apply},
  * {@code -snapshot}, {@code -complete}), and only those threads free ring space. A stage that is not configured
@@ -102,6 +108,7 @@ public final class PurestockEngine implements AutoCloseable {
     private final ReadModel readModel;
     private final Intake intake = new Intake();
     private final AtomicLong isolatedFailures = new AtomicLong();
+    private final CallerAnswers answers;
     private final StageThreads threads = new StageThreads();
     private final LongSupplier clock;
     private final int ringSize;
@@ -114,6 +121,7 @@ public final class PurestockEngine implements AutoCloseable {
 
     private PurestockEngine(Builder builder) {
         this.clock = builder.clock;
+        this.answers = new CallerAnswers(builder.callbackExecutor, isolatedFailures);
         this.ringSize = builder.ringSize;
         this.timeCommand = new Command.ExpireReservations(builder.retainOrdersForMillis());
         this.tickAnswers = ExpiryTimer.answers(builder.shards);
@@ -124,7 +132,7 @@ public final class PurestockEngine implements AutoCloseable {
         EngineWiring.Settings settings = new EngineWiring.Settings(builder.ringSize, builder.waitStrategy,
                 builder.producerMode, builder.clock, builder.snapshotEvery, builder.storeCapacity,
                 List.copyOf(builder.consumers),
-                isolatedFailures, threads);
+                isolatedFailures, answers, threads);
         for (int i = 0; i < shards.length; i++) {
             ShardState initial = builder.initialState == null ? ShardState.empty(builder.storeCapacity)
                     : Objects.requireNonNull(builder.initialState.apply(i), "initial state of shard " + i);
@@ -351,7 +359,7 @@ public final class PurestockEngine implements AutoCloseable {
         }
         if (!intake.enter()) {
             RuntimeException refusal = intake.refusal();
-            futures.forEach(f -> f.completeExceptionally(refusal));
+            futures.forEach(f -> refuse(null, f, refusal));
             return Collections.unmodifiableList(futures);
         }
         try {
@@ -380,7 +388,7 @@ public final class PurestockEngine implements AutoCloseable {
                     RuntimeException refusal = published == ABANDONED ? intake.abandonedRefusal()
                             : wouldWaitOnStageThread("submitAll", "shard " + route + "'s ring");
                     for (int j = i; j < list.size(); j++) {
-                        futures.get(j).completeExceptionally(refusal);
+                        refuse(null, futures.get(j), refusal);
                     }
                     break;
                 }
@@ -914,29 +922,22 @@ public final class PurestockEngine implements AutoCloseable {
         }
     }
 
-    private static void answer(OutcomeViewCallback callback, CompletableFuture<Outcome> future, int shard,
-                               long sequence, long time, List<Event> events) {
-        if (callback instanceof OutcomeCallback recordCallback) {
-            recordCallback.onOutcome(shard, sequence, time, events);
-        } else if (callback != null) {
-            callback.onOutcome(OutcomeView.of(shard, sequence, time, events));
-        }
-        if (future != null) {
-            future.complete(new Outcome(shard, sequence, time, events));
-        }
+    /** Answers a caller with an outcome the engine holds as records: in place, or on the callback executor. */
+    private void answer(OutcomeViewCallback callback, CompletableFuture<Outcome> future, int shard,
+                        long sequence, long time, List<Event> events) {
+        answers.outcome(callback, future, new Outcome(shard, sequence, time, events));
     }
 
-    private static void refuse(OutcomeViewCallback callback, CompletableFuture<Outcome> future, RuntimeException cause) {
-        if (callback != null) {
-            callback.onFailure(cause);
-        }
-        if (future != null) {
-            future.completeExceptionally(cause);
-        }
+    /** Fails a caller that was never sequenced: in place (a callback that throws, throws here), or on the executor. */
+    private void refuse(OutcomeViewCallback callback, CompletableFuture<Outcome> future, Throwable cause) {
+        answers.failure(callback, future, cause, false);
     }
 
-    /** Collects the answers of a command sent to every shard into one. */
-    private static final class Broadcast implements OutcomeCallback {
+    /**
+     * Collects the answers of a command sent to every shard into one; one of the engine's own callbacks, called in
+     * place, which answers the caller (on the callback executor, if one is set) once every shard has answered.
+     */
+    private final class Broadcast implements OutcomeCallback, CallerAnswers.Internal {
         private final OutcomeViewCallback callback;
         private final CompletableFuture<Outcome> future;
         private final List<List<Event>> perShard;
@@ -975,12 +976,7 @@ public final class PurestockEngine implements AutoCloseable {
                 }
                 done = true;
             }
-            if (callback != null) {
-                callback.onFailure(cause);
-            }
-            if (future != null) {
-                future.completeExceptionally(cause);
-            }
+            refuse(callback, future, cause);
         }
     }
 
@@ -1056,6 +1052,7 @@ public final class PurestockEngine implements AutoCloseable {
         private IntFunction<SnapshotWriter> snapshotWriter = shard -> null;
         private long snapshotEvery;
         private LongSupplier clock = System::currentTimeMillis;
+        private Executor callbackExecutor;
         private Duration expireReservationsEvery = DEFAULT_EXPIRE_RESERVATIONS_EVERY;
         private String storageReserved;
         private Duration retainOrdersFor = DEFAULT_RETAIN_ORDERS_FOR;
@@ -1161,6 +1158,35 @@ public final class PurestockEngine implements AutoCloseable {
                 throw new IllegalArgumentException("snapshotEvery must be >= 0, was " + commands);
             }
             this.snapshotEvery = commands;
+            return this;
+        }
+
+        /**
+         * Where callers' callbacks run and futures complete (default: none, on the engine's threads).
+         *
+         * <p>Without an executor, an answer runs on the thread that has it: a sequenced command's on its shard's
+         * completion thread ({@code purestock-shard-N-complete}), which answers the shard's commands one after
+         * another, so a slow callback holds up every answer behind it and, once the ring is full, every
+         * submitter; an answer given without sequencing (a shape limit, a cross-shard order, a refusal) on the
+         * submitting thread. A future completes there too, so its non-async continuations ({@code thenApply},
+         * {@code thenAccept}, ...) run on that thread; the {@code ...Async} forms run on the pool they name.
+         *
+         * <p>With an executor, every answer to a caller is handed to it instead: {@link OutcomeCallback}s and
+         * {@link OutcomeViewCallback}s are called, failures included, and futures completed (so their non-async
+         * continuations run) on the executor's threads, never on a stage thread or the submitting thread. The
+         * engine cannot lend an {@link OutcomeViewCallback} its reused view across threads, so it copies the
+         * outcome first ({@link OutcomeView#toOutcome()}) and calls the callback on the executor with a view of
+         * that copy, valid during that call: a view callback works unchanged, but the garbage-free answer path
+         * then allocates the copy and the task per command. Keep it garbage-free by leaving the executor unset
+         * and keeping callbacks quick. A callback that throws on the executor is logged and counted in
+         * {@link PurestockEngine#consumerFailures()}, as on a stage thread; an executor that refuses a task
+         * (shut down, saturated) has the answer run on the thread that has it instead, so no caller goes
+         * unanswered. Answers are handed over in the order a shard completes them; whether they run in that
+         * order is up to the executor. Consumers ({@link #consumer}) and durability stages stay on the stage
+         * threads.
+         */
+        public Builder callbackExecutor(Executor executor) {
+            this.callbackExecutor = Objects.requireNonNull(executor, "callback executor");
             return this;
         }
 
