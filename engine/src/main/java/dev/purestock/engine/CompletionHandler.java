@@ -53,7 +53,7 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
 
     @Override
     public void onStart() {
-        Thread.currentThread().setName("purestock-shard-" + shard + "-complete");
+        StageThreads.begin(shard, StageRole.COMPLETE);
     }
 
     @Override

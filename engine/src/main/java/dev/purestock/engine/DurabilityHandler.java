@@ -24,23 +24,25 @@ abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
     private static final long NO_BATCH = -1;
 
     private final String role;
-    private final String threadName;
+    private final int shard;
+    private final StageRole stageRole;
     private final ShardHealth health;
     private final DurabilityStage stage;
     private CommandSlot held;
     private long heldRingSequence;
     private long batchStartRingSequence = NO_BATCH;
 
-    DurabilityHandler(String role, String threadName, ShardHealth health, DurabilityStage stage) {
+    DurabilityHandler(String role, int shard, StageRole stageRole, ShardHealth health, DurabilityStage stage) {
         this.role = role;
-        this.threadName = threadName;
+        this.shard = shard;
+        this.stageRole = stageRole;
         this.health = health;
         this.stage = stage;
     }
 
     @Override
     public final void onStart() {
-        Thread.currentThread().setName(threadName);
+        StageThreads.begin(shard, stageRole);
     }
 
     @Override

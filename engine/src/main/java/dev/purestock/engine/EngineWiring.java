@@ -11,7 +11,6 @@ import dev.purestock.domain.Command;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -36,7 +35,7 @@ final class EngineWiring {
     /** The settings every shard shares. */
     record Settings(int ringSize, WaitStrategyKind waitStrategy, ProducerMode producerMode, LongSupplier clock,
                     long snapshotEvery, StoreCapacity storeCapacity, List<OutcomeConsumer> consumers, AtomicLong isolatedFailures,
-                    CallerAnswers answers, ThreadFactory threads) {
+                    CallerAnswers answers, StageThreads threads) {
     }
 
     /**
@@ -65,6 +64,7 @@ final class EngineWiring {
             parallel.add(new SnapshotHandler(index, health, initial, settings.storeCapacity(), snapshotWriter,
                     settings.snapshotEvery(), settings.threads()));
         }
+        settings.threads().expect(2 + durability.size() + (snapshotWriter == null ? 0 : 2)); // decide, complete
         CompletionHandler completion = new CompletionHandler(index, health, readModel, settings.consumers(),
                 settings.isolatedFailures(), settings.answers());
 

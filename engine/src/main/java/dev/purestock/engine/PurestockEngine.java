@@ -20,7 +20,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 import java.util.concurrent.locks.LockSupport;
@@ -109,19 +108,20 @@ public final class PurestockEngine implements AutoCloseable {
     private final Intake intake = new Intake();
     private final AtomicLong isolatedFailures = new AtomicLong();
     private final CallerAnswers answers;
-    private final StageThreads threads = new StageThreads();
+    private final StageThreads threads;
     private final LongSupplier clock;
     private final int ringSize;
     private final Object closeLock = new Object();
     private final ExpiryTimer expiry;
-    private boolean drained;
     private final Command.ExpireReservations timeCommand;
     private final ExpiryTimer.Answer[] tickAnswers;
     private boolean closed;
+    private boolean drained;
 
     private PurestockEngine(Builder builder) {
         this.clock = builder.clock;
         this.answers = new CallerAnswers(builder.callbackExecutor, isolatedFailures);
+        this.threads = new StageThreads(builder.stageThreadListener);
         this.ringSize = builder.ringSize;
         this.timeCommand = new Command.ExpireReservations(builder.retainOrdersForMillis());
         this.tickAnswers = ExpiryTimer.answers(builder.shards);
@@ -155,7 +155,12 @@ public final class PurestockEngine implements AutoCloseable {
         for (Shard shard : shards) {
             shard.disruptor().start();
         }
-        expiry = ExpiryTimer.start(builder.expireReservationsEvery, this::expireReservations, tickAnswers);
+        expiry = ExpiryTimer.start(builder.expireReservationsEvery, this::expireReservations, tickAnswers, threads);
+        IllegalStateException listenerFailure = threads.awaitStarted();
+        if (listenerFailure != null) {
+            close();
+            throw listenerFailure;
+        }
     }
 
     /** A regular run of the expiry timer, as {@link #expireReservations(boolean)} with {@code true}. */
@@ -905,7 +910,7 @@ public final class PurestockEngine implements AutoCloseable {
 
     /** Whether the calling thread is one of this engine's stage threads, which must never wait for ring space. */
     private boolean onStageThread() {
-        return Thread.currentThread() instanceof StageThread stage && stage.owner == threads;
+        return threads.isCurrent();
     }
 
     private static IllegalStateException wouldWaitOnStageThread(String call, String where) {
@@ -980,57 +985,6 @@ public final class PurestockEngine implements AutoCloseable {
         }
     }
 
-    /** A thread that runs one stage of one of this engine's shards. */
-    private static final class StageThread extends Thread {
-        private final StageThreads owner;
-
-        StageThread(StageThreads owner, Runnable stage, String name) {
-            super(stage, name);
-            this.owner = owner;
-        }
-    }
-
-    /**
-     * Creates the stage threads and joins them on close, so a closed engine leaves none behind. Each stage
-     * names its thread by shard and role when it starts ({@code purestock-shard-0-decide}).
-     */
-    private static final class StageThreads implements ThreadFactory {
-        private final List<Thread> created = new ArrayList<>();
-
-        @Override
-        public synchronized Thread newThread(Runnable stage) {
-            Thread thread = new StageThread(this, stage, "purestock-stage-" + created.size());
-            thread.setDaemon(true);
-            created.add(thread);
-            return thread;
-        }
-
-        /** The names of the stage threads still alive, in the order they were created. */
-        synchronized List<String> liveNames() {
-            return created.stream().filter(Thread::isAlive).map(Thread::getName).toList();
-        }
-
-        void joinAll() {
-            List<Thread> toJoin;
-            synchronized (this) {
-                toJoin = List.copyOf(created);
-            }
-            boolean interrupted = false;
-            for (Thread thread : toJoin) {
-                while (thread.isAlive()) {
-                    try {
-                        thread.join();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     /**
      * Configures and builds an engine. {@link #build()} returns a started engine. Every per-shard factory
      * is called once per shard, with the shard's index, while building.
@@ -1053,6 +1007,7 @@ public final class PurestockEngine implements AutoCloseable {
         private long snapshotEvery;
         private LongSupplier clock = System::currentTimeMillis;
         private Executor callbackExecutor;
+        private StageThreadListener stageThreadListener;
         private Duration expireReservationsEvery = DEFAULT_EXPIRE_RESERVATIONS_EVERY;
         private String storageReserved;
         private Duration retainOrdersFor = DEFAULT_RETAIN_ORDERS_FOR;
@@ -1190,6 +1145,20 @@ public final class PurestockEngine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Called on each of the engine's threads when it starts, before it runs its stage (default: none): with the
+         * shard it serves and its {@link StageRole}, for a service that pins stage threads to cores or raises
+         * their priority. It runs once per stage thread of every shard (only the stages configured have threads)
+         * and once for the expiry timer's thread ({@link StageThreadListener#ALL_SHARDS},
+         * {@link StageRole#EXPIRE_RESERVATIONS}), several at once; {@link #build()} returns once every call has
+         * returned. If a call throws, {@code build()} closes the engine it started and throws an
+         * {@link IllegalStateException} naming the thread, caused by the listener's exception.
+         */
+        public Builder onStageThreadStart(StageThreadListener listener) {
+            this.stageThreadListener = Objects.requireNonNull(listener, "stage thread listener");
+            return this;
+        }
+
         /** The clock the engine stamps commands with (default: {@link System#currentTimeMillis()}). */
         public Builder clock(LongSupplier epochMillis) {
             this.clock = Objects.requireNonNull(epochMillis, "clock");
@@ -1288,7 +1257,12 @@ public final class PurestockEngine implements AutoCloseable {
             }
         }
 
-        /** Builds and starts the engine. */
+        /**
+         * Builds and starts the engine: returns once every stage thread has started (and the
+         * {@link #onStageThreadStart} listener, if any, has returned on each).
+         *
+         * @throws IllegalStateException when the stage thread listener threw; the engine was closed
+         */
         public PurestockEngine build() {
             if (producerMode == ProducerMode.SINGLE && !expireReservationsEvery.isZero()) {
                 throw new IllegalArgumentException("producerMode(SINGLE) lets one thread publish, but the reservation "

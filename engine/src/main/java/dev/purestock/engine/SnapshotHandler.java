@@ -79,9 +79,9 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
 
     @Override
     public void onStart() {
-        Thread.currentThread().setName("purestock-shard-" + shard + "-apply");
+        StageThreads.begin(shard, StageRole.APPLY);
         writer = threads.newThread(this::writeSnapshots);
-        writer.setName("purestock-shard-" + shard + "-snapshot");
+        writer.setName(StageRole.SNAPSHOT.threadName(shard));
         writer.start();
     }
 
@@ -221,6 +221,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
 
     /** The writer thread: writes each handed-over snapshot, until the stage shuts down. */
     private void writeSnapshots() {
+        StageThreads.begin(shard, StageRole.SNAPSHOT);
         while (true) {
             Write write;
             synchronized (lock) {
