@@ -1,6 +1,5 @@
 package dev.purestock.engine;
 
-import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.DecidedEvents;
@@ -21,8 +20,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntFunction;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 
 /**
@@ -92,12 +91,6 @@ import java.util.function.LongSupplier;
  */
 public final class PurestockEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PurestockEngine.class);
-    /** What {@link #claim} returns when it got no slot (ring sequences start at 0). */
-    private static final long NO_SLOT = -1;
-    /** What {@link #claim} returns when a close whose time ran out made it stop waiting for ring space. */
-    private static final long ABANDONED = -2;
-    /** How long a publisher waiting for ring space parks between tries (as the Disruptor's own wait does). */
-    private static final long WAIT_FOR_SPACE_NANOS = 1;
     /** How often {@link #close(Duration)} looks whether the stages have drained. */
     private static final long DRAIN_POLL_NANOS = 100_000;
 
@@ -109,6 +102,9 @@ public final class PurestockEngine implements AutoCloseable {
     private final AtomicLong isolatedFailures = new AtomicLong();
     private final CallerAnswers answers;
     private final StageThreads threads;
+    private final RingPublisher publisher;
+    /** Each shard's ring, by shard: what {@link RingPublisher#allShards} publishes to. */
+    private final RingBuffer<CommandSlot>[] rings;
     private final LongSupplier clock;
     private final int ringSize;
     private final Object closeLock = new Object();
@@ -122,6 +118,7 @@ public final class PurestockEngine implements AutoCloseable {
         this.clock = builder.clock;
         this.answers = new CallerAnswers(builder.callbackExecutor, isolatedFailures);
         this.threads = new StageThreads(builder.stageThreadListener);
+        this.publisher = new RingPublisher(intake, threads);
         this.ringSize = builder.ringSize;
         this.timeCommand = new Command.ExpireReservations(builder.retainOrdersForMillis());
         this.tickAnswers = ExpiryTimer.answers(builder.shards);
@@ -152,9 +149,13 @@ public final class PurestockEngine implements AutoCloseable {
                             : Objects.requireNonNull(builder.replication.apply(i), "replication of shard " + i),
                     snapshotWriter, readModelWriter);
         }
+        @SuppressWarnings("unchecked")
+        RingBuffer<CommandSlot>[] byShard = new RingBuffer[shards.length];
         for (Shard shard : shards) {
+            byShard[shard.index()] = shard.ring();
             shard.disruptor().start();
         }
+        this.rings = byShard;
         expiry = ExpiryTimer.start(builder.expireReservationsEvery, this::expireReservations, tickAnswers, threads);
         IllegalStateException listenerFailure = threads.awaitStarted();
         if (listenerFailure != null) {
@@ -357,43 +358,44 @@ public final class PurestockEngine implements AutoCloseable {
      *     nothing is submitted then
      */
     public List<CompletableFuture<Outcome>> submitAll(List<Command> commands) {
-        List<Command> list = nonNullCommands(commands);
-        List<CompletableFuture<Outcome>> futures = new ArrayList<>(list.size());
-        for (int i = 0; i < list.size(); i++) {
-            futures.add(new CompletableFuture<>());
+        Command[] list = nonNullCommands(commands);
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Outcome>[] futures = new CompletableFuture[list.length];
+        for (int i = 0; i < list.length; i++) {
+            futures[i] = new CompletableFuture<>();
         }
         if (!intake.enter()) {
             RuntimeException refusal = intake.refusal();
-            futures.forEach(f -> refuse(null, f, refusal));
-            return Collections.unmodifiableList(futures);
+            Arrays.stream(futures).forEach(f -> refuse(null, f, refusal));
+            return List.of(futures);
         }
         try {
             int i = 0;
-            while (i < list.size()) {
-                Command first = list.get(i);
+            while (i < list.length) {
+                Command first = list[i];
                 Reason excess = ShapeCheck.excess(first);
                 if (excess != null) {
-                    answerUnsequenced(excess, first, null, futures.get(i));
+                    answerUnsequenced(excess, first, null, futures[i]);
                     i++;
                     continue;
                 }
                 int route = router.route(first);
                 if (route < 0) {
-                    dispatchRouted(route, first, null, futures.get(i), true);
+                    dispatchRouted(route, first, null, futures[i], true);
                     i++;
                     continue;
                 }
                 int end = i + 1;
-                while (end < list.size() && end - i < ringSize && ShapeCheck.excess(list.get(end)) == null
-                        && router.route(list.get(end)) == route) {
+                while (end < list.length && end - i < ringSize && ShapeCheck.excess(list[end]) == null
+                        && router.route(list[end]) == route) {
                     end++;
                 }
-                long published = publishRange(shards[route].ring(), list, futures, i, end);
-                if (published < 0) {
-                    RuntimeException refusal = published == ABANDONED ? intake.abandonedRefusal()
+                RingPublisher.Result published = publisher.range(shards[route].ring(), list, futures, i, end - i);
+                if (published != RingPublisher.Result.PUBLISHED) {
+                    RuntimeException refusal = published == RingPublisher.Result.ABANDONED ? intake.abandonedRefusal()
                             : wouldWaitOnStageThread("submitAll", "shard " + route + "'s ring");
-                    for (int j = i; j < list.size(); j++) {
-                        refuse(null, futures.get(j), refusal);
+                    for (int j = i; j < list.length; j++) {
+                        refuse(null, futures[j], refusal);
                     }
                     break;
                 }
@@ -402,10 +404,10 @@ public final class PurestockEngine implements AutoCloseable {
         } finally {
             intake.exit();
         }
-        return Collections.unmodifiableList(futures);
+        return List.of(futures);
     }
 
-    private static List<Command> nonNullCommands(List<Command> commands) {
+    private static Command[] nonNullCommands(List<Command> commands) {
         if (commands == null) {
             throw new NullPointerException("submitAll was given a null list of commands; pass a list (it may be "
                     + "empty)");
@@ -417,7 +419,7 @@ public final class PurestockEngine implements AutoCloseable {
                         + copy.length + "; nothing was submitted");
             }
         }
-        return Arrays.asList(copy);
+        return copy;
     }
 
     /**
@@ -571,13 +573,7 @@ public final class PurestockEngine implements AutoCloseable {
             List<CompletableFuture<Long>> barriers = new ArrayList<>(shards.length);
             for (Shard shard : shards) {
                 CompletableFuture<Long> barrier = new CompletableFuture<>();
-                RingBuffer<CommandSlot> ring = shard.ring();
-                long sequence = ring.next();
-                try {
-                    ring.get(sequence).request.control(CommandSlot.Kind.BARRIER, barrier);
-                } finally {
-                    ring.publish(sequence);
-                }
+                publisher.control(shard.ring(), CommandSlot.Kind.BARRIER, barrier); // waits: not abandoned, no bound
                 barriers.add(barrier);
             }
             barriers.forEach(CompletableFuture::join);
@@ -698,23 +694,17 @@ public final class PurestockEngine implements AutoCloseable {
             if (route == ShardRouter.ID_ELSEWHERE) {
                 return answerUnsequenced(Reason.ID_REUSED, orderId, callback, null);
             }
-            RingBuffer<CommandSlot> ring = shards[route].ring();
-            long sequence = claim(ring, wait);
-            if (sequence == ABANDONED) {
-                refuse(callback, null, intake.abandonedRefusal());
-                return SubmitResult.SUBMITTED;
-            }
-            if (sequence == NO_SLOT) {
-                if (!wait) {
-                    return SubmitResult.RING_FULL;
+            switch (publisher.fields(shards[route].ring(), form, orderId, customer, sku, warehouse, quantity, callback,
+                    wait)) {
+                case PUBLISHED -> {
                 }
-                refuse(callback, null, wouldWaitOnStageThread(submitMethod(form), "shard " + route + "'s ring"));
-                return SubmitResult.SUBMITTED;
-            }
-            try {
-                ring.get(sequence).request.fields(form, orderId, customer, sku, warehouse, quantity, callback);
-            } finally {
-                ring.publish(sequence);
+                case ABANDONED -> refuse(callback, null, intake.abandonedRefusal());
+                case RING_FULL -> {
+                    if (!wait) {
+                        return SubmitResult.RING_FULL;
+                    }
+                    refuse(callback, null, wouldWaitOnStageThread(submitMethod(form), "shard " + route + "'s ring"));
+                }
             }
             return SubmitResult.SUBMITTED;
         } finally {
@@ -733,8 +723,7 @@ public final class PurestockEngine implements AutoCloseable {
     }
 
     /**
-     * Claims a slot and publishes {@code command}. A caller that may wait waits for space, except on one of
-     * this engine's stage threads, which only tries: only those threads free ring space.
+     * Publishes {@code command} (see {@link RingPublisher#command}).
      *
      * @return whether the command was published or answered; {@code false} when the ring was full and the caller
      *     may not wait (a {@code trySubmit}, or a stage thread). A caller whose wait a timed-out close ended is
@@ -742,92 +731,14 @@ public final class PurestockEngine implements AutoCloseable {
      */
     private boolean publish(RingBuffer<CommandSlot> ring, Command command, OutcomeViewCallback callback,
                             CompletableFuture<Outcome> future, boolean wait) {
-        long sequence = claim(ring, wait);
-        if (sequence == ABANDONED) {
-            refuse(callback, future, intake.abandonedRefusal());
-            return true;
-        }
-        if (sequence == NO_SLOT) {
-            return false;
-        }
-        try {
-            ring.get(sequence).request.command(command, callback, future);
-        } finally {
-            ring.publish(sequence);
-        }
-        return true;
-    }
-
-    /**
-     * Claims one slot of {@code ring}. A caller that may wait waits for space, except on one of this engine's
-     * stage threads, which only tries: only those threads free ring space.
-     *
-     * @return the slot's sequence, or {@link #NO_SLOT} when the ring was full and the caller may not wait, or
-     *     {@link #ABANDONED} when a timed-out close ended the wait
-     */
-    private long claim(RingBuffer<CommandSlot> ring, boolean wait) {
-        if (wait && !onStageThread()) {
-            return awaitSlots(ring, 1);
-        }
-        try {
-            return ring.tryNext();
-        } catch (InsufficientCapacityException full) {
-            return NO_SLOT;
-        }
-    }
-
-    /**
-     * Claims {@code count} consecutive slots, waiting for space as the Disruptor's {@code next(count)} does (parking
-     * between tries), except that a close whose time ran out ends the wait: the stages it waits for may never free
-     * the space.
-     *
-     * @return the highest claimed sequence, or {@link #ABANDONED}
-     */
-    private long awaitSlots(RingBuffer<CommandSlot> ring, int count) {
-        while (true) {
-            try {
-                return ring.tryNext(count);
-            } catch (InsufficientCapacityException full) {
-                if (intake.abandoned()) {
-                    return ABANDONED;
-                }
-                LockSupport.parkNanos(WAIT_FOR_SPACE_NANOS);
+        return switch (publisher.command(ring, command, callback, future, wait)) {
+            case PUBLISHED -> true;
+            case RING_FULL -> false;
+            case ABANDONED -> {
+                refuse(callback, future, intake.abandonedRefusal());
+                yield true;
             }
-        }
-    }
-
-    /**
-     * Claims slots for {@code commands[from, to)} at once and publishes them.
-     *
-     * @return the highest sequence published, or {@link #NO_SLOT} when the ring had no room for them and this is
-     *     one of the engine's stage threads, which may not wait, or {@link #ABANDONED} when a timed-out close
-     *     ended the wait
-     */
-    private long publishRange(RingBuffer<CommandSlot> ring, List<Command> commands,
-                              List<CompletableFuture<Outcome>> futures, int from, int to) {
-        int count = to - from;
-        long high;
-        if (onStageThread()) {
-            try {
-                high = ring.tryNext(count);
-            } catch (InsufficientCapacityException full) {
-                return NO_SLOT;
-            }
-        } else {
-            high = awaitSlots(ring, count);
-            if (high == ABANDONED) {
-                return ABANDONED;
-            }
-        }
-        long low = high - count + 1;
-        try {
-            for (int i = 0; i < count; i++) {
-                ring.get(low + i).request.command(commands.get(from + i), null, futures.get(from + i));
-            }
-        } finally {
-            ring.publish(low, high);
-        }
-        return high;
+        };
     }
 
     private SubmitResult broadcast(Command command, OutcomeViewCallback callback, CompletableFuture<Outcome> future,
@@ -839,29 +750,15 @@ public final class PurestockEngine implements AutoCloseable {
             }
             return SubmitResult.SUBMITTED;
         }
-        long[] claimed = new long[shards.length];
-        for (int i = 0; i < shards.length; i++) {
-            try {
-                claimed[i] = shards[i].ring().tryNext();
-            } catch (InsufficientCapacityException full) {
-                for (int j = 0; j < i; j++) {
-                    RingBuffer<CommandSlot> ring = shards[j].ring();
-                    ring.get(claimed[j]).request.control(CommandSlot.Kind.BARRIER, null);
-                    ring.publish(claimed[j]);
-                }
-                if (wait) {
-                    refuse(callback, future, wouldWaitOnStageThread("submit", "shard " + i + "'s ring"));
-                    return SubmitResult.SUBMITTED;
-                }
-                return SubmitResult.RING_FULL;
-            }
+        int full = publisher.allShards(rings, command, broadcast);
+        if (full < 0) {
+            return SubmitResult.SUBMITTED;
         }
-        for (int i = 0; i < shards.length; i++) {
-            RingBuffer<CommandSlot> ring = shards[i].ring();
-            ring.get(claimed[i]).request.command(command, broadcast, null);
-            ring.publish(claimed[i]);
+        if (wait) {
+            refuse(callback, future, wouldWaitOnStageThread("submit", "shard " + full + "'s ring"));
+            return SubmitResult.SUBMITTED;
         }
-        return SubmitResult.SUBMITTED;
+        return SubmitResult.RING_FULL;
     }
 
     private CompletableFuture<Long> control(int shard, CommandSlot.Kind kind, CompletableFuture<Long> future) {
@@ -870,27 +767,12 @@ public final class PurestockEngine implements AutoCloseable {
             return future;
         }
         try {
-            RingBuffer<CommandSlot> ring = shards[shard].ring();
-            long sequence;
-            if (onStageThread()) {
-                try {
-                    sequence = ring.tryNext();
-                } catch (InsufficientCapacityException full) {
-                    future.completeExceptionally(wouldWaitOnStageThread(kind == CommandSlot.Kind.SNAPSHOT
-                            ? "snapshot" : "digest", "shard " + shard + "'s ring"));
-                    return future;
+            switch (publisher.control(shards[shard].ring(), kind, future)) {
+                case PUBLISHED -> {
                 }
-            } else {
-                sequence = awaitSlots(ring, 1);
-                if (sequence == ABANDONED) {
-                    future.completeExceptionally(intake.abandonedRefusal());
-                    return future;
-                }
-            }
-            try {
-                ring.get(sequence).request.control(kind, future);
-            } finally {
-                ring.publish(sequence);
+                case RING_FULL -> future.completeExceptionally(wouldWaitOnStageThread(kind == CommandSlot.Kind.SNAPSHOT
+                        ? "snapshot" : "digest", "shard " + shard + "'s ring"));
+                case ABANDONED -> future.completeExceptionally(intake.abandonedRefusal());
             }
         } finally {
             intake.exit();
