@@ -7,20 +7,16 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.Event.Rejected;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.Reason;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 
@@ -90,9 +86,6 @@ import java.util.function.LongSupplier;
  * most a given time, and then answers whatever is still pending with an {@link EngineClosedException}.
  */
 public final class PurestockEngine implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(PurestockEngine.class);
-    /** How often {@link #close(Duration)} looks whether the stages have drained. */
-    private static final long DRAIN_POLL_NANOS = 100_000;
 
     private final Shard[] shards;
     private final boolean[] snapshotWriters;
@@ -107,12 +100,10 @@ public final class PurestockEngine implements AutoCloseable {
     private final RingBuffer<CommandSlot>[] rings;
     private final LongSupplier clock;
     private final int ringSize;
-    private final Object closeLock = new Object();
     private final ExpiryTimer expiry;
     private final Command.ExpireReservations timeCommand;
     private final ExpiryTimer.Answer[] tickAnswers;
-    private boolean closed;
-    private boolean drained;
+    private final EngineShutdown shutdown;
 
     private PurestockEngine(Builder builder) {
         this.clock = builder.clock;
@@ -157,6 +148,7 @@ public final class PurestockEngine implements AutoCloseable {
         }
         this.rings = byShard;
         expiry = ExpiryTimer.start(builder.expireReservationsEvery, this::expireReservations, tickAnswers, threads);
+        shutdown = new EngineShutdown(shards, intake, publisher, expiry, threads);
         IllegalStateException listenerFailure = threads.awaitStarted();
         if (listenerFailure != null) {
             close();
@@ -537,88 +529,7 @@ public final class PurestockEngine implements AutoCloseable {
                     + "writer): close waits for those threads to finish, so it would never return; nothing was "
                     + "closed. Close the engine from a thread of your own");
         }
-        synchronized (closeLock) {
-            if (closed) {
-                return drained;
-            }
-            closed = true;
-            boolean bounded = timeout != null;
-            long deadline = bounded ? System.nanoTime() + saturatedNanos(timeout) : 0;
-            intake.close();
-            boolean inTime = intake.awaitPublishers(bounded, deadline) && drainWithin(bounded, deadline);
-            if (!inTime) {
-                abandon(timeout);
-            }
-            expiry.stop();
-            for (Shard shard : shards) {
-                shard.disruptor().halt();
-            }
-            if (inTime) {
-                threads.joinAll(); // each durability stage closes itself as its thread stops
-            }
-            drained = inTime;
-            return inTime;
-        }
-    }
-
-    /**
-     * Waits until every slot published so far is answered: without a bound, behind a barrier slot per shard; with
-     * one, by watching each shard's completion stage finish answering up to the ring's cursor (a barrier would need
-     * a free slot, and the ring may be full behind a stage that hangs).
-     *
-     * @return whether they were, before {@code deadline} when {@code bounded}
-     */
-    private boolean drainWithin(boolean bounded, long deadline) {
-        if (!bounded) {
-            List<CompletableFuture<Long>> barriers = new ArrayList<>(shards.length);
-            for (Shard shard : shards) {
-                CompletableFuture<Long> barrier = new CompletableFuture<>();
-                publisher.control(shard.ring(), CommandSlot.Kind.BARRIER, barrier); // waits: not abandoned, no bound
-                barriers.add(barrier);
-            }
-            barriers.forEach(CompletableFuture::join);
-            return true;
-        }
-        for (Shard shard : shards) {
-            RingBuffer<CommandSlot> ring = shard.ring();
-            long published = ring.getCursor(); // every publisher has left the gate: all of it is published
-            while (!shard.completion().answeredThrough(published)) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                LockSupport.parkNanos(Math.min(left, DRAIN_POLL_NANOS));
-            }
-        }
-        return true;
-    }
-
-    /**
-     * The drain ran out of time: publishers still waiting for ring space give up, and once none is left, every
-     * slot a completion stage has not claimed is answered here with an {@link EngineClosedException}.
-     */
-    private void abandon(Duration timeout) {
-        intake.abandon();
-        intake.awaitPublishers(false, 0); // none waits for anything now: each publishes what it claimed and leaves
-        for (Shard shard : shards) {
-            EngineClosedException cause = new EngineClosedException("close(" + timeout + ") timed out before shard "
-                    + shard.index() + " answered this command: the engine was closed without it being acknowledged "
-                    + "(it may still have reached the journal; after a restart, resubmit it: its order id makes a "
-                    + "repeat idempotent)");
-            long answered = shard.completion().abandon(shard.ring(), cause);
-            if (answered > 0) {
-                LOG.warn("close({}) timed out: shard {} had {} slots not yet answered; they were failed", timeout,
-                        shard.index(), answered);
-            }
-        }
-    }
-
-    private static long saturatedNanos(Duration timeout) {
-        try {
-            return timeout.toNanos();
-        } catch (ArithmeticException beyondLong) {
-            return Long.MAX_VALUE / 2;
-        }
+        return shutdown.close(timeout);
     }
 
     private SubmitResult dispatch(Command command, OutcomeViewCallback callback, CompletableFuture<Outcome> future,
@@ -743,7 +654,7 @@ public final class PurestockEngine implements AutoCloseable {
 
     private SubmitResult broadcast(Command command, OutcomeViewCallback callback, CompletableFuture<Outcome> future,
                                    boolean wait) {
-        Broadcast broadcast = new Broadcast(shards.length, callback, future);
+        Broadcast broadcast = new Broadcast(shards.length, callback, future, answers);
         if (wait && !onStageThread()) {
             for (Shard shard : shards) {
                 publish(shard.ring(), command, broadcast, null, true);
@@ -818,53 +729,6 @@ public final class PurestockEngine implements AutoCloseable {
     /** Fails a caller that was never sequenced: in place (a callback that throws, throws here), or on the executor. */
     private void refuse(OutcomeViewCallback callback, CompletableFuture<Outcome> future, Throwable cause) {
         answers.failure(callback, future, cause, false);
-    }
-
-    /**
-     * Collects the answers of a command sent to every shard into one; one of the engine's own callbacks, called in
-     * place, which answers the caller (on the callback executor, if one is set) once every shard has answered.
-     */
-    private final class Broadcast implements OutcomeCallback, CallerAnswers.Internal {
-        private final OutcomeViewCallback callback;
-        private final CompletableFuture<Outcome> future;
-        private final List<List<Event>> perShard;
-        private int pending;
-        private long time = Long.MIN_VALUE;
-        private boolean done;
-
-        Broadcast(int shards, OutcomeViewCallback callback, CompletableFuture<Outcome> future) {
-            this.callback = callback;
-            this.future = future;
-            this.perShard = new ArrayList<>(Collections.nCopies(shards, List.of()));
-            this.pending = shards;
-        }
-
-        @Override
-        public void onOutcome(int shard, long sequence, long shardTime, List<Event> events) {
-            List<Event> all;
-            synchronized (this) {
-                perShard.set(shard, List.copyOf(events));
-                time = Math.max(time, shardTime);
-                if (--pending > 0 || done) {
-                    return;
-                }
-                done = true;
-                all = new ArrayList<>();
-                perShard.forEach(all::addAll);
-            }
-            answer(callback, future, Outcome.ALL_SHARDS, Outcome.NOT_SEQUENCED, time, all);
-        }
-
-        @Override
-        public void onFailure(Throwable cause) {
-            synchronized (this) {
-                if (done) {
-                    return;
-                }
-                done = true;
-            }
-            refuse(callback, future, cause);
-        }
     }
 
     /**
