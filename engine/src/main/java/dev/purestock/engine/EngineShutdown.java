@@ -38,12 +38,16 @@ final class EngineShutdown {
 
     /**
      * Closes, waiting for the drain as long as it takes ({@code timeout} null) or at most {@code timeout}; a later
-     * call returns what the first returned, once it has finished. Never called on a stage thread.
+     * call returns what the first returned, once it has finished, and one without a bound after a drain that
+     * timed out first waits for the stage threads to stop. Never called on a stage thread.
      *
      * @return whether everything submitted was answered by the stages (drained)
      */
     synchronized boolean close(Duration timeout) {
         if (closed) {
+            if (timeout == null && !drained) {
+                threads.joinAll(); // the stages a timed-out drain left busy come back, close their stages and stop
+            }
             return drained;
         }
         closed = true;

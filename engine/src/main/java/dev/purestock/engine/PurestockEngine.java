@@ -478,7 +478,8 @@ public final class PurestockEngine implements AutoCloseable {
      * through every stage), stops and joins the stage threads and closes the durability stages. Later
      * submissions fail with {@link EngineClosedException}. Idempotent; a second caller returns once the
      * first has finished. Waits as long as a durability stage takes to finish its commands; {@link #close(Duration)}
-     * waits a bounded time.
+     * waits a bounded time. After a {@code close(timeout)} that timed out, this waits until the stage threads it
+     * left busy have stopped and closed their stages: once it returns, nothing of the engine runs.
      *
      * @throws IllegalStateException when called on one of the engine's stage threads (from a callback,
      *     consumer, durability stage or snapshot writer), which close would wait for forever
@@ -493,8 +494,9 @@ public final class PurestockEngine implements AutoCloseable {
      * answered: for a service that must stop within a deadline even when a durability stage hangs (a disk that
      * stopped answering).
      *
-     * <p>Intake stops at once. If every submitted command is answered within {@code timeout}, the stage threads
-     * stop, the durability stages are closed and this returns {@code true}, as {@link #close()} would. Otherwise
+     * <p>Intake stops at once. If the stages finish with every submitted command (answered, consumers run) within
+     * {@code timeout}, the stage threads stop, the durability stages are closed and this returns {@code true}, as
+     * {@link #close()} would. Otherwise
      * every caller not yet answered, including one still waiting for ring space, is answered now, on this
      * thread, with an {@link EngineClosedException} saying the drain timed out; snapshot and digest futures fail
      * with it too. Each caller is answered exactly once, and nothing is acknowledged that was not made durable:
@@ -505,10 +507,11 @@ public final class PurestockEngine implements AutoCloseable {
      * in a callback) stops, and a durability stage is closed on its own thread, when that call returns; stage
      * threads are daemons.
      *
-     * <p>A close after the first returns what the first returned, once it has finished.
+     * <p>A close after the first returns what the first returned, once it has finished; {@link #close()} after one
+     * that timed out also waits for the stage threads to stop.
      *
      * @param timeout how long to wait for the drain; {@link Duration#ZERO} answers what is pending at once
-     * @return whether everything submitted was answered in time (drained)
+     * @return whether the stages finished with everything submitted in time (drained)
      * @throws IllegalArgumentException when {@code timeout} is negative
      * @throws IllegalStateException    when called on one of the engine's stage threads, as {@link #close()}
      */
@@ -689,11 +692,6 @@ public final class PurestockEngine implements AutoCloseable {
             intake.exit();
         }
         return future;
-    }
-
-    /** Waits until every stage thread has ended, for tests of what a close that timed out leaves behind. */
-    void awaitStageThreads() {
-        threads.joinAll();
     }
 
     /** The names of this engine's stage threads that are alive, for tests of what runs. */

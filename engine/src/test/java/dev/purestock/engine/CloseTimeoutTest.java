@@ -93,16 +93,17 @@ class CloseTimeoutTest {
         assertTrue(engine.liveStageThreads().stream().anyMatch(name -> name.endsWith("-journal")),
                 "the hanging stage's thread is left to come back by itself");
 
+        assertFalse(engine.close(Duration.ofSeconds(1)), "a second bounded close returns what the first did");
+
+        CompletableFuture<Void> unboundedClose = CompletableFuture.runAsync(engine::close);
         hanging.release.countDown();
-        hanging.closed.await(); // the journal is closed on its own thread, once its call returned
-        engine.awaitStageThreads();
+        unboundedClose.join(); // close() after a timed-out close waits for the stages it left busy
+        assertEquals(0, hanging.closed.getCount(), "the journal was closed, on its own thread, once its call returned");
         assertEquals(List.of(), engine.liveStageThreads());
         assertEquals(0, third.outcomes.get(), "a caller answered by the close is never answered again");
         assertEquals(1, third.failures.get());
         assertEquals(1, hanging.journal.size(), "only the command the journal held when it hung reached it; no "
                 + "later one was handed to it");
-        assertFalse(engine.close(Duration.ofSeconds(1)), "a second close returns what the first did");
-        engine.close();
         assertInstanceOf(EngineClosedException.class, failureOf(engine.submit(list(4))));
     }
 
