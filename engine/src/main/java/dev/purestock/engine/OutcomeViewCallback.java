@@ -28,7 +28,10 @@ public interface OutcomeViewCallback {
 
     /**
      * The engine could not answer: it stopped on a failure ({@link EngineStoppedException}) or was closed
-     * ({@link EngineClosedException}) before the command was sequenced.
+     * ({@link EngineClosedException}) before the command was sequenced, or a
+     * {@link PurestockEngine#close(java.time.Duration) close(timeout)} ran out of time before the command was
+     * answered ({@link EngineClosedException}; the command was not acknowledged, though it may have reached the
+     * journal). Either way, nothing was acknowledged.
      */
     void onFailure(Throwable cause);
 }
