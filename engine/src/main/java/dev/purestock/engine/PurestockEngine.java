@@ -882,7 +882,9 @@ public final class PurestockEngine implements AutoCloseable {
          * (shut down, saturated) has the answer run on the thread that has it instead, so no caller goes
          * unanswered. Answers are handed over in the order a shard completes them; whether they run in that
          * order is up to the executor. Consumers ({@link #consumer}) and durability stages stay on the stage
-         * threads.
+         * threads. The engine never shuts the executor down, and {@link PurestockEngine#close()} waits for the
+         * stages, not for it: answers handed over may still be running when close returns, so shut the executor
+         * down (and await it) after closing the engine.
          */
         public Builder callbackExecutor(Executor executor) {
             this.callbackExecutor = Objects.requireNonNull(executor, "callback executor");
