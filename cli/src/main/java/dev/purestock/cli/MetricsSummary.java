@@ -2,7 +2,7 @@ package dev.purestock.cli;
 
 import dev.purestock.engine.EngineMetrics;
 import dev.purestock.engine.Percentiles;
-import dev.purestock.engine.PipelineStage;
+import dev.purestock.engine.StageRole;
 import dev.purestock.engine.ShardMetrics;
 
 import java.util.Locale;
@@ -29,7 +29,7 @@ final class MetricsSummary {
             shard.rejectedByReason().forEach((reason, count) -> summary.put(prefix + "rejected." + reason, count));
             summary.put(prefix + "ring-size", shard.ringSize())
                     .put(prefix + "ring-remaining", shard.ringRemainingCapacity());
-            for (PipelineStage stage : shard.stages()) {
+            for (StageRole stage : shard.stages()) {
                 summary.put(prefix + "lag." + name(stage), shard.lag(stage));
             }
             Percentiles batches = shard.batchSizes();
@@ -37,13 +37,13 @@ final class MetricsSummary {
                     .put(prefix + "batch-size.p50", batches.p50())
                     .put(prefix + "batch-size.p99", batches.p99())
                     .put(prefix + "batch-size.max", batches.max());
-            for (PipelineStage stage : shard.stages()) {
-                if (stage == PipelineStage.JOURNAL || stage == PipelineStage.REPLICATION) {
+            for (StageRole stage : shard.stages()) {
+                if (stage == StageRole.JOURNAL || stage == StageRole.REPLICATE) {
                     latency(summary, prefix + name(stage) + "-append", shard.appendLatency(stage));
                     latency(summary, prefix + name(stage) + "-sync", shard.syncLatency(stage));
                 }
             }
-            if (shard.stages().contains(PipelineStage.SNAPSHOT)) {
+            if (shard.stages().contains(StageRole.APPLY)) {
                 summary.put(prefix + "snapshots-written", shard.snapshotsWritten())
                         .put(prefix + "snapshots-failed", shard.snapshotsFailed());
                 latency(summary, prefix + "snapshot-duration", shard.snapshotDuration());
@@ -62,7 +62,7 @@ final class MetricsSummary {
                 .put(prefix + ".max-ns", latency.max());
     }
 
-    private static String name(PipelineStage stage) {
+    private static String name(StageRole stage) {
         return stage.name().toLowerCase(Locale.ROOT);
     }
 }

@@ -39,7 +39,7 @@ class DemoMetricsTest {
         assertTrue(demo.get(shard + "journal-sync.max-ns").getAsLong() > 0);
         assertEquals(1, demo.get(shard + "snapshots-written").getAsLong(), "the snapshot the demo ends with");
         assertEquals("CLOSED", demo.get(shard + "health").getAsString());
-        for (String stage : List.of("decision", "journal", "snapshot", "completion")) {
+        for (String stage : List.of("decide", "journal", "apply", "complete")) {
             assertEquals(0, demo.get(shard + "lag." + stage).getAsLong(), "closed: " + stage + " passed every slot");
         }
         assertEquals(demo.get(shard + "ring-size").getAsLong(), demo.get(shard + "ring-remaining").getAsLong());

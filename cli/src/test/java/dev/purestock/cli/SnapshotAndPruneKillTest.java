@@ -8,13 +8,13 @@ import dev.purestock.engine.Outcome;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalRecovery;
+import dev.purestock.journal.JournalRollCycle;
 import dev.purestock.journal.JournalWriter;
 import dev.purestock.journal.JournaledEngine;
 import dev.purestock.journal.RecoveredState;
 import dev.purestock.journal.ReplayProgress;
 import dev.purestock.journal.SnapshotInfo;
 import dev.purestock.journal.SnapshotStore;
-import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,7 +63,7 @@ class SnapshotAndPruneKillTest {
     void killingSnapshotOrPruneAtAnyPointLosesNothing() throws Exception {
         Path dir = tmp.resolve("journal");
         SplittableRandom random = new SplittableRandom(Long.getLong("purestock.killTest.seed", 20_261_128L));
-        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE, TestRollCycles.TEST_SECONDLY)) {
+        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE, JournalRollCycle.TEST_SECONDLY)) {
             for (int sku = 1; sku <= SKUS; sku++) {
                 writer.onDecided(sku - 1, clock.incrementAndGet(), new Command.ListProduct(sku, 0),
                         List.of(new Event.ProductListed(sku, 0)), true);

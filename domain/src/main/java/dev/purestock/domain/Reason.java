@@ -54,7 +54,8 @@ public enum Reason implements RejectionReason {
      * {@link Limits#MAX_EVENTS_PER_COMMAND} events or {@link Limits#MAX_LINE_CHANGES_PER_COMMAND} line changes.
      */
     BATCH_TOO_LARGE(21, "a batch may hold at most " + Limits.MAX_BATCH_COMMANDS
-            + " commands in all and produce at most " + Limits.MAX_EVENTS_PER_COMMAND + " events and " + Limits.MAX_LINE_CHANGES_PER_COMMAND + " line changes"),
+            + " commands in all and produce at most " + Limits.MAX_EVENTS_PER_COMMAND + " events and "
+            + Limits.MAX_LINE_CHANGES_PER_COMMAND + " line changes"),
     /** Batches nest deeper than {@link Limits#MAX_BATCH_DEPTH}. */
     BATCH_TOO_DEEP(22, "batches may nest at most " + Limits.MAX_BATCH_DEPTH + " deep");
 

@@ -1,6 +1,7 @@
 package dev.purestock.engine;
 
 import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.RingBuffer;
 import dev.purestock.domain.Command;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Callers' callbacks and consumers are isolated: one that throws is logged and counted, and the
  * shard goes on.
+ *
+ * <p>Each slot is answered exactly once, by this stage or, when a {@code close(timeout)} ran out of time, by the
+ * closing thread ({@link #abandon}): this stage claims each slot before it answers it (one uncontended
+ * compare-and-set), and the closing thread takes every slot not yet claimed at once.
  */
 final class CompletionHandler implements EventHandler<CommandSlot> {
     private static final Logger LOG = LoggerFactory.getLogger(CompletionHandler.class);
@@ -29,26 +34,35 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
     private final OutcomeConsumer[] consumers;
     private final AtomicLong isolatedFailures;
     private final ShardCounters.Completion counters;
+    private final CallerAnswers answers;
     /** The one view every callback of this shard is handed, pointed at each outcome in turn. */
     private final OutcomeView view = new OutcomeView();
+    /** The last ring sequence this stage claimed to answer; {@link Long#MAX_VALUE} once a close took the rest. */
+    private final AtomicLong claimed = new AtomicLong(-1);
+    /** The last ring sequence this stage has finished answering (a release store per slot, no fence). */
+    private final AtomicLong answered = new AtomicLong(-1);
 
     CompletionHandler(int shard, ShardHealth health, ReadModel.Writer readModel, List<OutcomeConsumer> consumers,
-                      AtomicLong isolatedFailures, ShardCounters.Completion counters) {
+                      AtomicLong isolatedFailures, CallerAnswers answers, ShardCounters.Completion counters) {
         this.counters = counters;
         this.shard = shard;
         this.health = health;
         this.readModel = readModel;
         this.consumers = consumers.toArray(new OutcomeConsumer[0]);
         this.isolatedFailures = isolatedFailures;
+        this.answers = answers;
     }
 
     @Override
     public void onStart() {
-        Thread.currentThread().setName("purestock-shard-" + shard + "-complete");
+        StageThreads.begin(shard, StageRole.COMPLETE);
     }
 
     @Override
     public void onEvent(CommandSlot slot, long ringSequence, boolean endOfBatch) {
+        if (!claimed.compareAndSet(ringSequence - 1, ringSequence)) {
+            return; // a close whose time ran out answered this slot and every later one; it reads them as they are
+        }
         CommandSlot.Request request = slot.request;
         CommandSlot.Decision decision = slot.decision;
         try {
@@ -64,7 +78,13 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
         } finally {
             request.clear();
             decision.clear();
+            answered.setRelease(ringSequence);
         }
+    }
+
+    /** Whether this stage has finished answering every slot up to {@code ringSequence}. */
+    boolean answeredThrough(long ringSequence) {
+        return answered.get() >= ringSequence;
     }
 
     private void complete(CommandSlot.Request request, CommandSlot.Decision decision, long ringSequence) {
@@ -81,23 +101,34 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
         }
     }
 
-    /** Answers through the view; the records are built once, and only if a callback, future or consumer asks. */
+    /**
+     * Answers through the view; the records are built once, and only if a callback handed to the callback
+     * executor, a future or a consumer asks.
+     */
     private void answer(CommandSlot.Request request, CommandSlot.Decision decision) {
+        Outcome outcome = null;
         if (request.callback != null) {
-            try {
-                request.callback.onOutcome(view);
-            } catch (VirtualMachineError e) {
-                throw e;
-            } catch (Throwable e) {
-                isolated("the callback of command sequence " + decision.sequence, e);
+            if (answers.inPlace(request.callback)) {
+                try {
+                    request.callback.onOutcome(view);
+                } catch (VirtualMachineError e) {
+                    throw e;
+                } catch (Throwable e) {
+                    isolated("the callback of command sequence " + decision.sequence, e);
+                }
+            } else {
+                outcome = view.toOutcome();
+                answers.handOff(request.callback, outcome);
             }
         }
         if (request.future == null && consumers.length == 0) {
             return;
         }
-        Outcome outcome = view.toOutcome();
+        if (outcome == null) {
+            outcome = view.toOutcome();
+        }
         if (request.future != null) {
-            request.future.complete(outcome);
+            answers.complete(request.future, outcome);
         }
         Command command = consumers.length == 0 ? null : request.toCommand();
         for (OutcomeConsumer consumer : consumers) {
@@ -112,18 +143,28 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
     }
 
     private void fail(CommandSlot.Request request, Throwable failure) {
-        if (request.callback != null) {
-            try {
-                request.callback.onFailure(failure);
-            } catch (VirtualMachineError e) {
-                throw e;
-            } catch (Throwable e) {
-                isolated("a failure callback", e);
+        answers.failure(request.callback, request.future, failure, true);
+    }
+
+    /**
+     * For a close whose time ran out, once no publisher is left: answers every slot of {@code ring} this stage
+     * has not claimed yet with {@code cause} (on the calling thread), and makes the stages skip them.
+     *
+     * @return how many slots were answered here
+     */
+    long abandon(RingBuffer<CommandSlot> ring, RuntimeException cause) {
+        long through = ring.getCursor();
+        long claimedThrough = claimed.getAndSet(Long.MAX_VALUE);
+        health.abandonFrom(claimedThrough + 1);
+        for (long ringSequence = claimedThrough + 1; ringSequence <= through; ringSequence++) {
+            CommandSlot.Request request = ring.get(ringSequence).request;
+            if (request.kind == CommandSlot.Kind.COMMAND) {
+                fail(request, cause);
+            } else if (request.control != null) {
+                request.control.completeExceptionally(cause);
             }
         }
-        if (request.future != null) {
-            request.future.completeExceptionally(failure);
-        }
+        return Math.max(0, through - claimedThrough);
     }
 
     private void completeControl(CompletableFuture<Long> control, CommandSlot.Decision decision, long ringSequence) {

@@ -50,7 +50,7 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
 
     @Override
     public void onStart() {
-        Thread.currentThread().setName("purestock-shard-" + shard + "-decide");
+        StageThreads.begin(shard, StageRole.DECIDE);
     }
 
     @Override

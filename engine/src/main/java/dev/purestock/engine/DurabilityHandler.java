@@ -1,6 +1,8 @@
 package dev.purestock.engine;
 
 import com.lmax.disruptor.EventHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Stage 2: hands each decided command to a {@link DurabilityStage}. The journal and replication run as
@@ -18,10 +20,12 @@ import com.lmax.disruptor.EventHandler;
  */
 abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
         permits JournalHandler, ReplicationHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(DurabilityHandler.class);
     private static final long NO_BATCH = -1;
 
     private final String role;
-    private final String threadName;
+    private final int shard;
+    private final StageRole stageRole;
     private final ShardHealth health;
     private final DurabilityStage stage;
     private final ShardCounters.Durability times;
@@ -31,18 +35,19 @@ abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
     /** When the call before the next one returned, or the batch began: the next call's start (nanoTime). */
     private long lastMark;
 
-    DurabilityHandler(String role, String threadName, ShardHealth health, DurabilityStage stage,
+    DurabilityHandler(String role, int shard, StageRole stageRole, ShardHealth health, DurabilityStage stage,
                       ShardCounters.Durability times) {
         this.times = times;
         this.role = role;
-        this.threadName = threadName;
+        this.shard = shard;
+        this.stageRole = stageRole;
         this.health = health;
         this.stage = stage;
     }
 
     @Override
     public final void onStart() {
-        Thread.currentThread().setName(threadName);
+        StageThreads.begin(shard, stageRole);
     }
 
     @Override
@@ -113,9 +118,18 @@ abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
         lastMark = now;
     }
 
-    /** Closes the stage; called once, after the last slot. */
-    final void closeStage() throws Exception {
-        stage.close();
+    /**
+     * Closes the stage on its own thread, once, when the thread stops after the last slot it will see: after a
+     * drain, or, when a close ran out of time while this stage was busy (blocked in I/O), when it comes back, so
+     * that no other thread closes a stage while it is still writing.
+     */
+    @Override
+    public final void onShutdown() {
+        try {
+            stage.close();
+        } catch (Exception e) {
+            LOG.error("closing {} failed", role, e);
+        }
     }
 
     /** What the handler is, for messages. */

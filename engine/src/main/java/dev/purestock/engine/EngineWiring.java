@@ -16,7 +16,6 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -39,9 +38,9 @@ final class EngineWiring {
     }
 
     /** The settings every shard shares. */
-    record Settings(int ringSize, WaitStrategyKind waitStrategy, ProducerType producerType, LongSupplier clock,
-                    long snapshotEvery, StoreCapacity storeCapacity, List<OutcomeConsumer> consumers, AtomicLong isolatedFailures,
-                    ThreadFactory threads) {
+    record Settings(int ringSize, WaitStrategyKind waitStrategy, ProducerMode producerMode, LongSupplier clock,
+                    long snapshotEvery, StoreCapacity storeCapacity, List<OutcomeConsumer> consumers,
+                    AtomicLong isolatedFailures, CallerAnswers answers, StageThreads threads) {
     }
 
     /**
@@ -52,37 +51,40 @@ final class EngineWiring {
                       DurabilityStage replication, SnapshotWriter snapshotWriter, ReadModel.Writer readModel) {
         ShardHealth health = new ShardHealth(index, intake);
         ShardCounters counters = new ShardCounters(settings.ringSize());
-        Map<PipelineStage, ShardCounters.Durability> durabilityTimes = new EnumMap<>(PipelineStage.class);
+        Map<StageRole, ShardCounters.Durability> durabilityTimes = new EnumMap<>(StageRole.class);
         WaitStrategy waitStrategy = settings.waitStrategy().create();
+        ProducerType producers = settings.producerMode() == ProducerMode.SINGLE ? ProducerType.SINGLE
+                : ProducerType.MULTI;
         Disruptor<CommandSlot> disruptor = new Disruptor<>(CommandSlot::new, settings.ringSize(), settings.threads(),
-                settings.producerType(), waitStrategy);
+                producers, waitStrategy);
         StopShardOnException stopShard = new StopShardOnException(health);
         disruptor.setDefaultExceptionHandler(stopShard);
 
         DecisionHandler decision = new DecisionHandler(index, health, initial, settings.clock(), counters.decision);
         List<DurabilityHandler> durability = new ArrayList<>(2);
-        Map<EventHandler<CommandSlot>, PipelineStage> parallel = new LinkedHashMap<>();
+        Map<EventHandler<CommandSlot>, StageRole> parallel = new LinkedHashMap<>();
         if (journal != null) {
             ShardCounters.Durability times = new ShardCounters.Durability();
             JournalHandler handler = new JournalHandler(index, health, journal, times);
-            durabilityTimes.put(PipelineStage.JOURNAL, times);
+            durabilityTimes.put(StageRole.JOURNAL, times);
             durability.add(handler);
-            parallel.put(handler, PipelineStage.JOURNAL);
+            parallel.put(handler, StageRole.JOURNAL);
         }
         if (replication != null) {
             ShardCounters.Durability times = new ShardCounters.Durability();
             ReplicationHandler handler = new ReplicationHandler(index, health, replication, times);
-            durabilityTimes.put(PipelineStage.REPLICATION, times);
+            durabilityTimes.put(StageRole.REPLICATE, times);
             durability.add(handler);
-            parallel.put(handler, PipelineStage.REPLICATION);
+            parallel.put(handler, StageRole.REPLICATE);
         }
         if (snapshotWriter != null) {
             parallel.put(new SnapshotHandler(index, health, initial, settings.storeCapacity(), snapshotWriter,
-                    settings.snapshotEvery(), settings.threads(), counters.snapshots), PipelineStage.SNAPSHOT);
+                    settings.snapshotEvery(), settings.threads(), counters.snapshots), StageRole.APPLY);
         }
+        settings.threads().expect(2 + durability.size() + (snapshotWriter == null ? 0 : 2)); // decide, complete
         CompletionHandler completion = new CompletionHandler(index, health, readModel, settings.consumers(),
-                settings.isolatedFailures(), counters.completion);
-        Map<PipelineStage, EventProcessor> processors = new EnumMap<>(PipelineStage.class);
+                settings.isolatedFailures(), settings.answers(), counters.completion);
+        Map<StageRole, EventProcessor> processors = new EnumMap<>(StageRole.class);
 
         // the decision stage reads from the ring through the Disruptor's barrier; the stages after it wait only
         // for the stages before them (DependentStageBarrier)
@@ -91,20 +93,21 @@ final class EngineWiring {
         EventHandler<CommandSlot> deciding = signalling(signal, decision);
         EventHandlerGroup<CommandSlot> stages = disruptor.handleEventsWith(deciding); // 1: decide
         if (!parallel.isEmpty()) {
-            Map<EventHandler<CommandSlot>, PipelineStage> signalled = new LinkedHashMap<>();
+            Map<EventHandler<CommandSlot>, StageRole> signalled = new LinkedHashMap<>();
             parallel.forEach((stage, role) -> signalled.put(signalling(signal, stage), role));
-            stages = stages.then(dependent(signalled, waitStrategy, signal, stopShard, processors)); // 2: journal, replicate, snapshot
+            // 2: journal, replicate, apply (the snapshot stage), in parallel
+            stages = stages.then(dependent(signalled, waitStrategy, signal, stopShard, processors));
         }
-        stages.then(dependent(Map.of(completion, PipelineStage.COMPLETION), waitStrategy, signal, stopShard,
+        stages.then(dependent(Map.of(completion, StageRole.COMPLETE), waitStrategy, signal, stopShard,
                 processors)); // 3: read model, answer, consumers
 
         RingBuffer<CommandSlot> ring = disruptor.getRingBuffer();
-        Map<PipelineStage, LongSupplier> passed = new EnumMap<>(PipelineStage.class);
-        passed.put(PipelineStage.DECISION, () -> disruptor.getSequenceValueFor(deciding));
+        Map<StageRole, LongSupplier> passed = new EnumMap<>(StageRole.class);
+        passed.put(StageRole.DECIDE, () -> disruptor.getSequenceValueFor(deciding));
         processors.forEach((stage, processor) -> passed.put(stage, processor.getSequence()::get));
         ShardMetrics metrics = new ShardMetrics(index, counters, settings.ringSize(), ring::remainingCapacity,
                 ring::getCursor, passed, durabilityTimes, health, intake);
-        return new Shard(index, disruptor, ring, health, List.copyOf(durability), metrics);
+        return new Shard(index, disruptor, ring, health, completion, metrics);
     }
 
     private static EventHandler<CommandSlot> signalling(StageSignal signal, EventHandler<CommandSlot> stage) {
@@ -112,10 +115,10 @@ final class EngineWiring {
     }
 
     @SuppressWarnings("unchecked")
-    private static EventProcessorFactory<CommandSlot>[] dependent(Map<EventHandler<CommandSlot>, PipelineStage> stages,
+    private static EventProcessorFactory<CommandSlot>[] dependent(Map<EventHandler<CommandSlot>, StageRole> stages,
                                                                   WaitStrategy waitStrategy, StageSignal signal,
                                                                   ExceptionHandler<CommandSlot> exceptions,
-                                                                  Map<PipelineStage, EventProcessor> processors) {
+                                                                  Map<StageRole, EventProcessor> processors) {
         return stages.entrySet().stream()
                 .map(entry -> {
                     EventHandler<CommandSlot> stage = entry.getKey();
@@ -129,8 +132,8 @@ final class EngineWiring {
 
     /** {@code factory}, keeping the processor it builds under {@code stage}, whose progress the metrics read. */
     private static EventProcessorFactory<CommandSlot> kept(EventProcessorFactory<CommandSlot> factory,
-                                                           PipelineStage stage,
-                                                           Map<PipelineStage, EventProcessor> processors) {
+                                                           StageRole stage,
+                                                           Map<StageRole, EventProcessor> processors) {
         return (ring, upstream) -> {
             EventProcessor processor = factory.createEventProcessor(ring, upstream);
             processors.put(stage, processor);

@@ -48,6 +48,8 @@ final class ExpiryTimer {
     private final AtomicBoolean woken = new AtomicBoolean();
     private volatile boolean stopped;
     private Thread thread;
+    /** Told when the timer's thread starts; set before it starts. */
+    private StageThreads threads;
 
     private ExpiryTimer(Duration period, Tick tick) {
         this.period = period;
@@ -59,11 +61,13 @@ final class ExpiryTimer {
      * A timer making a regular run every {@code period}, or one that does nothing when the period is zero; a full
      * answer in {@code answers} wakes it.
      */
-    static ExpiryTimer start(Duration period, Tick tick, Answer[] answers) {
+    static ExpiryTimer start(Duration period, Tick tick, Answer[] answers, StageThreads threads) {
         ExpiryTimer timer = new ExpiryTimer(period, tick);
         if (period.isZero()) {
             return timer;
         }
+        timer.threads = threads;
+        threads.expect(1);
         for (Answer answer : answers) {
             answer.wake = timer::wake;
         }
@@ -83,6 +87,7 @@ final class ExpiryTimer {
     }
 
     private void loop() {
+        threads.started(StageThreadListener.ALL_SHARDS, StageRole.EXPIRE_RESERVATIONS);
         long nextRegularAt = System.nanoTime() + periodNanos;
         boolean backlog = false;
         while (!stopped) {
@@ -154,7 +159,7 @@ final class ExpiryTimer {
      * at most 255 orders per trip through a full ring, fewer than a sale at full rate takes in meanwhile.
      * Written by the timer thread and the shard's completion thread.
      */
-    static final class Answer implements OutcomeViewCallback {
+    static final class Answer implements CallerAnswers.Internal {
         /** Time commands a shard with a backlog may have in flight at once. */
         static final int MAX_IN_FLIGHT = 8;
 

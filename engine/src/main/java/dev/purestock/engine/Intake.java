@@ -4,12 +4,14 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The gate every publication passes: it refuses new work once the engine is closed or stopped, and lets
- * {@link #closeAndAwaitPublishers} wait until no thread is still between the check and its publication,
- * so that close can put its barrier behind every slot ever published.
+ * {@link #awaitPublishers} wait until no thread is still between the check and its publication,
+ * so that close can put its barrier behind every slot ever published. A close whose time ran out
+ * {@link #abandon()}s the publishers still waiting for ring space: they give up, and their callers are refused.
  */
 final class Intake {
     private final AtomicLong publishing = new AtomicLong();
     private volatile boolean closed;
+    private volatile boolean abandoned;
     private volatile EngineStoppedException stopped;
 
     /**
@@ -39,6 +41,12 @@ final class Intake {
         return new EngineClosedException("the purestock engine is closed and takes no more commands");
     }
 
+    /** Why a publisher that waited for ring space gave up: a close ran out of time ({@link #abandon()}). */
+    RuntimeException abandonedRefusal() {
+        return new EngineClosedException("the purestock engine was closed while this submission waited for ring "
+                + "space, and its close timed out before space came free; nothing was submitted");
+    }
+
     /** The result {@link PurestockEngine#trySubmit} reports for a refusal. */
     SubmitResult refusalResult() {
         return stopped != null ? SubmitResult.STOPPED : SubmitResult.CLOSED;
@@ -59,11 +67,37 @@ final class Intake {
         return stopped;
     }
 
-    /** Refuses new work and waits until every thread inside the gate has published. */
-    void closeAndAwaitPublishers() {
+    /** Refuses new work from now on; threads already inside the gate go on (see {@link #awaitPublishers}). */
+    void close() {
         closed = true;
+    }
+
+    /**
+     * Waits until every thread inside the gate has published (or given up), at most until {@code deadline}
+     * ({@link System#nanoTime()}) when {@code bounded}.
+     *
+     * @return whether the gate is empty
+     */
+    boolean awaitPublishers(boolean bounded, long deadline) {
         while (publishing.get() != 0) {
+            if (bounded && deadline - System.nanoTime() <= 0) {
+                return false;
+            }
             Thread.yield();
         }
+        return true;
+    }
+
+    /**
+     * Makes every publisher waiting for ring space give up ({@link #abandoned()}), for a close whose time ran out:
+     * the stages may never free the space they wait for.
+     */
+    void abandon() {
+        abandoned = true;
+    }
+
+    /** Whether a publisher waiting for ring space must give up and refuse its caller with {@link #refusal()}. */
+    boolean abandoned() {
+        return abandoned;
     }
 }

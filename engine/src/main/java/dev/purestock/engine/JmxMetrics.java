@@ -203,30 +203,30 @@ public final class JmxMetrics implements AutoCloseable {
 
         @Override
         public long getDecisionBacklog() {
-            return metrics.lag(PipelineStage.DECISION);
+            return metrics.lag(StageRole.DECIDE);
         }
 
         @Override
         public long getJournalLag() {
-            return lag(PipelineStage.JOURNAL);
+            return lag(StageRole.JOURNAL);
         }
 
         @Override
         public long getReplicationLag() {
-            return lag(PipelineStage.REPLICATION);
+            return lag(StageRole.REPLICATE);
         }
 
         @Override
         public long getSnapshotLag() {
-            return lag(PipelineStage.SNAPSHOT);
+            return lag(StageRole.APPLY);
         }
 
         @Override
         public long getCompletionLag() {
-            return metrics.lag(PipelineStage.COMPLETION);
+            return metrics.lag(StageRole.COMPLETE);
         }
 
-        private long lag(PipelineStage stage) {
+        private long lag(StageRole stage) {
             return metrics.stages().contains(stage) ? metrics.lag(stage) : -1;
         }
 
@@ -252,74 +252,74 @@ public final class JmxMetrics implements AutoCloseable {
 
         @Override
         public long getJournalAppendCount() {
-            return append(PipelineStage.JOURNAL).count();
+            return append(StageRole.JOURNAL).count();
         }
 
         @Override
         public long getJournalAppendP50Nanos() {
-            return append(PipelineStage.JOURNAL).p50();
+            return append(StageRole.JOURNAL).p50();
         }
 
         @Override
         public long getJournalAppendP99Nanos() {
-            return append(PipelineStage.JOURNAL).p99();
+            return append(StageRole.JOURNAL).p99();
         }
 
         @Override
         public long getJournalAppendP999Nanos() {
-            return append(PipelineStage.JOURNAL).p999();
+            return append(StageRole.JOURNAL).p999();
         }
 
         @Override
         public long getJournalAppendMaxNanos() {
-            return append(PipelineStage.JOURNAL).max();
+            return append(StageRole.JOURNAL).max();
         }
 
         @Override
         public long getJournalSyncCount() {
-            return sync(PipelineStage.JOURNAL).count();
+            return sync(StageRole.JOURNAL).count();
         }
 
         @Override
         public long getJournalSyncP50Nanos() {
-            return sync(PipelineStage.JOURNAL).p50();
+            return sync(StageRole.JOURNAL).p50();
         }
 
         @Override
         public long getJournalSyncP99Nanos() {
-            return sync(PipelineStage.JOURNAL).p99();
+            return sync(StageRole.JOURNAL).p99();
         }
 
         @Override
         public long getJournalSyncP999Nanos() {
-            return sync(PipelineStage.JOURNAL).p999();
+            return sync(StageRole.JOURNAL).p999();
         }
 
         @Override
         public long getJournalSyncMaxNanos() {
-            return sync(PipelineStage.JOURNAL).max();
+            return sync(StageRole.JOURNAL).max();
         }
 
         @Override
         public long getReplicationSyncCount() {
-            return sync(PipelineStage.REPLICATION).count();
+            return sync(StageRole.REPLICATE).count();
         }
 
         @Override
         public long getReplicationSyncP99Nanos() {
-            return sync(PipelineStage.REPLICATION).p99();
+            return sync(StageRole.REPLICATE).p99();
         }
 
         @Override
         public long getReplicationSyncMaxNanos() {
-            return sync(PipelineStage.REPLICATION).max();
+            return sync(StageRole.REPLICATE).max();
         }
 
-        private Percentiles append(PipelineStage stage) {
+        private Percentiles append(StageRole stage) {
             return metrics.stages().contains(stage) ? metrics.appendLatency(stage) : Percentiles.EMPTY;
         }
 
-        private Percentiles sync(PipelineStage stage) {
+        private Percentiles sync(StageRole stage) {
             return metrics.stages().contains(stage) ? metrics.syncLatency(stage) : Percentiles.EMPTY;
         }
 

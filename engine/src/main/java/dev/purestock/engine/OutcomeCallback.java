@@ -8,7 +8,7 @@ import java.util.List;
  * Receives the answer to one submitted command, exactly once, with the events as records: either
  * {@link #onOutcome(int, long, long, List)} or {@link #onFailure}. Called on the shard's completion thread (or
  * on the submitting thread when the engine answers without sequencing), so it must be quick and must not
- * block.
+ * block; or, with {@link PurestockEngine.Builder#callbackExecutor}, on that executor.
  *
  * <p>No {@link Outcome} or future is created, and one callback object may be reused for every submission,
  * but the event records are built for each answer. Where that matters, implement

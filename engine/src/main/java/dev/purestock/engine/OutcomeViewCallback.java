@@ -2,8 +2,14 @@ package dev.purestock.engine;
 
 /**
  * Receives the answer to one submitted command, exactly once: either {@link #onOutcome} or
- * {@link #onFailure}. Called on the shard's completion thread (or on the submitting thread when the
- * engine answers without sequencing), so it must be quick and must not block.
+ * {@link #onFailure}.
+ *
+ * <p>Which thread calls it: by default the shard's completion thread, {@code purestock-shard-N-complete}
+ * (or the submitting thread when the engine answers without sequencing, or the closing thread for a
+ * {@link PurestockEngine#close(java.time.Duration)} that timed out). That thread answers every command of the
+ * shard in turn, so the callback must be quick and must not block. With
+ * {@link PurestockEngine.Builder#callbackExecutor} it is called on that executor instead, with a view of a copy
+ * of the outcome (valid during that call); the answer then allocates that copy.
  *
  * <p>This is the engine's garbage-free answer path: the outcome arrives as an {@link OutcomeView}, a
  * flyweight over the events where the decision stage wrote them, reused for every command of the shard.
@@ -22,7 +28,10 @@ public interface OutcomeViewCallback {
 
     /**
      * The engine could not answer: it stopped on a failure ({@link EngineStoppedException}) or was closed
-     * ({@link EngineClosedException}) before the command was sequenced.
+     * ({@link EngineClosedException}) before the command was sequenced, or a
+     * {@link PurestockEngine#close(java.time.Duration) close(timeout)} ran out of time before the command was
+     * answered ({@link EngineClosedException}; the command was not acknowledged, though it may have reached the
+     * journal). Either way, nothing was acknowledged.
      */
     void onFailure(Throwable cause);
 }

@@ -1,27 +1,21 @@
 package dev.purestock.engine;
 
-import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.dsl.ProducerType;
 import dev.purestock.domain.Command;
-import dev.purestock.domain.DecidedEvents;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.Event.Rejected;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.Reason;
 import dev.purestock.domain.RejectionReason;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
@@ -63,6 +57,11 @@ import java.util.function.LongSupplier;
  * {@link Reason#BATCH_TOO_DEEP}) and shard and sequence {@link Outcome#NOT_SEQUENCED}: it is never routed,
  * sequenced or journaled. The check costs at most {@code MAX_BATCH_COMMANDS} steps whatever the command's size.
  *
+ * <p>Which thread answers: a sequenced command's callback runs, and its future completes (with the future's
+ * non-async continuations), on its shard's completion thread ({@code purestock-shard-N-complete}); an answer
+ * given without sequencing runs on the submitting thread. With {@link Builder#callbackExecutor} every answer to a
+ * caller runs on that executor instead.
+ *
  * <p>Stage threads: callbacks, consumers, durability stages and snapshot writers run on the engine's stage
  * threads ({@code purestock-shard-N-decide}, {@code -journal}, {@code -replicate}, {@code -apply},
  * {@code -snapshot}, {@code -complete}), and only those threads free ring space. A stage that is not configured
@@ -83,12 +82,10 @@ import java.util.function.LongSupplier;
  * acknowledged, and later submissions fail fast with the same cause ({@link #failure()}).
  *
  * <p>{@link #close()} stops intake, drains and answers everything already submitted, stops the stage
- * threads and closes the durability stages. It is idempotent.
+ * threads and closes the durability stages. It is idempotent. {@link #close(Duration)} waits for the drain at
+ * most a given time, and then answers whatever is still pending with an {@link EngineClosedException}.
  */
 public final class PurestockEngine implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(PurestockEngine.class);
-    /** What {@link #claim} returns when it got no slot (ring sequences start at 0). */
-    private static final long NO_SLOT = -1;
 
     private final Shard[] shards;
     private final boolean[] snapshotWriters;
@@ -96,18 +93,24 @@ public final class PurestockEngine implements AutoCloseable {
     private final ReadModel readModel;
     private final Intake intake = new Intake();
     private final AtomicLong isolatedFailures = new AtomicLong();
-    private final StageThreads threads = new StageThreads();
+    private final CallerAnswers answers;
+    private final StageThreads threads;
+    private final RingPublisher publisher;
+    /** Each shard's ring, by shard: what {@link RingPublisher#allShards} publishes to. */
+    private final RingBuffer<CommandSlot>[] rings;
     private final LongSupplier clock;
     private final int ringSize;
-    private final Object closeLock = new Object();
     private final ExpiryTimer expiry;
     private final Command.ExpireReservations timeCommand;
     private final ExpiryTimer.Answer[] tickAnswers;
     private final EngineMetrics metrics;
-    private boolean closed;
+    private final EngineShutdown shutdown;
 
     private PurestockEngine(Builder builder) {
         this.clock = builder.clock;
+        this.answers = new CallerAnswers(builder.callbackExecutor, isolatedFailures);
+        this.threads = new StageThreads(builder.stageThreadListener);
+        this.publisher = new RingPublisher(intake, threads);
         this.ringSize = builder.ringSize;
         this.timeCommand = new Command.ExpireReservations(builder.retainOrdersForMillis());
         this.tickAnswers = ExpiryTimer.answers(builder.shards);
@@ -116,9 +119,9 @@ public final class PurestockEngine implements AutoCloseable {
         this.shards = new Shard[builder.shards];
         this.snapshotWriters = new boolean[builder.shards];
         EngineWiring.Settings settings = new EngineWiring.Settings(builder.ringSize, builder.waitStrategy,
-                builder.producerType, builder.clock, builder.snapshotEvery, builder.storeCapacity,
+                builder.producerMode, builder.clock, builder.snapshotEvery, builder.storeCapacity,
                 List.copyOf(builder.consumers),
-                isolatedFailures, threads);
+                isolatedFailures, answers, threads);
         for (int i = 0; i < shards.length; i++) {
             ShardState initial = builder.initialState == null ? ShardState.empty(builder.storeCapacity)
                     : Objects.requireNonNull(builder.initialState.apply(i), "initial state of shard " + i);
@@ -139,10 +142,20 @@ public final class PurestockEngine implements AutoCloseable {
                     snapshotWriter, readModelWriter);
         }
         metrics = new EngineMetrics(Arrays.stream(shards).map(Shard::metrics).toList(), isolatedFailures);
+        @SuppressWarnings("unchecked")
+        RingBuffer<CommandSlot>[] byShard = (RingBuffer<CommandSlot>[]) new RingBuffer<?>[shards.length];
         for (Shard shard : shards) {
+            byShard[shard.index()] = shard.ring();
             shard.disruptor().start();
         }
-        expiry = ExpiryTimer.start(builder.expireReservationsEvery, this::expireReservations, tickAnswers);
+        this.rings = byShard;
+        expiry = ExpiryTimer.start(builder.expireReservationsEvery, this::expireReservations, tickAnswers, threads);
+        shutdown = new EngineShutdown(shards, intake, publisher, expiry, threads);
+        IllegalStateException listenerFailure = threads.awaitStarted();
+        if (listenerFailure != null) {
+            close();
+            throw listenerFailure;
+        }
     }
 
     /** A regular run of the expiry timer, as {@link #expireReservations(boolean)} with {@code true}. */
@@ -339,41 +352,44 @@ public final class PurestockEngine implements AutoCloseable {
      *     nothing is submitted then
      */
     public List<CompletableFuture<Outcome>> submitAll(List<Command> commands) {
-        List<Command> list = nonNullCommands(commands);
-        List<CompletableFuture<Outcome>> futures = new ArrayList<>(list.size());
-        for (int i = 0; i < list.size(); i++) {
-            futures.add(new CompletableFuture<>());
+        Command[] list = nonNullCommands(commands);
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Outcome>[] futures = (CompletableFuture<Outcome>[]) new CompletableFuture<?>[list.length];
+        for (int i = 0; i < list.length; i++) {
+            futures[i] = new CompletableFuture<>();
         }
         if (!intake.enter()) {
             RuntimeException refusal = intake.refusal();
-            futures.forEach(f -> f.completeExceptionally(refusal));
-            return Collections.unmodifiableList(futures);
+            Arrays.stream(futures).forEach(f -> refuse(null, f, refusal));
+            return List.of(futures);
         }
         try {
             int i = 0;
-            while (i < list.size()) {
-                Command first = list.get(i);
+            while (i < list.length) {
+                Command first = list[i];
                 Reason excess = ShapeCheck.excess(first);
                 if (excess != null) {
-                    answerUnsequenced(excess, first, null, futures.get(i));
+                    answerUnsequenced(excess, first, null, futures[i]);
                     i++;
                     continue;
                 }
                 int route = router.route(first);
                 if (route < 0) {
-                    dispatchRouted(route, first, null, futures.get(i), true);
+                    dispatchRouted(route, first, null, futures[i], true);
                     i++;
                     continue;
                 }
                 int end = i + 1;
-                while (end < list.size() && end - i < ringSize && ShapeCheck.excess(list.get(end)) == null
-                        && router.route(list.get(end)) == route) {
+                while (end < list.length && end - i < ringSize && ShapeCheck.excess(list[end]) == null
+                        && router.route(list[end]) == route) {
                     end++;
                 }
-                if (!publishRange(shards[route].ring(), list, futures, i, end)) {
-                    RuntimeException refusal = wouldWaitOnStageThread("submitAll", "shard " + route + "'s ring");
-                    for (int j = i; j < list.size(); j++) {
-                        futures.get(j).completeExceptionally(refusal);
+                RingPublisher.Result published = publisher.range(shards[route].ring(), list, futures, i, end - i);
+                if (published != RingPublisher.Result.PUBLISHED) {
+                    RuntimeException refusal = published == RingPublisher.Result.ABANDONED ? intake.abandonedRefusal()
+                            : wouldWaitOnStageThread("submitAll", "shard " + route + "'s ring");
+                    for (int j = i; j < list.length; j++) {
+                        refuse(null, futures[j], refusal);
                     }
                     break;
                 }
@@ -382,10 +398,10 @@ public final class PurestockEngine implements AutoCloseable {
         } finally {
             intake.exit();
         }
-        return Collections.unmodifiableList(futures);
+        return List.of(futures);
     }
 
-    private static List<Command> nonNullCommands(List<Command> commands) {
+    private static Command[] nonNullCommands(List<Command> commands) {
         if (commands == null) {
             throw new NullPointerException("submitAll was given a null list of commands; pass a list (it may be "
                     + "empty)");
@@ -397,7 +413,7 @@ public final class PurestockEngine implements AutoCloseable {
                         + copy.length + "; nothing was submitted");
             }
         }
-        return Arrays.asList(copy);
+        return copy;
     }
 
     /**
@@ -468,53 +484,62 @@ public final class PurestockEngine implements AutoCloseable {
      * Stops intake, answers everything already submitted (a command that was sequenced is completed
      * through every stage), stops and joins the stage threads and closes the durability stages. Later
      * submissions fail with {@link EngineClosedException}. Idempotent; a second caller returns once the
-     * first has finished. Waits as long as a durability stage takes to finish its commands.
+     * first has finished. Waits as long as a durability stage takes to finish its commands; {@link #close(Duration)}
+     * waits a bounded time. After a {@code close(timeout)} that timed out, this waits until the stage threads it
+     * left busy have stopped and closed their stages: once it returns, nothing of the engine runs.
      *
      * @throws IllegalStateException when called on one of the engine's stage threads (from a callback,
      *     consumer, durability stage or snapshot writer), which close would wait for forever
      */
     @Override
     public void close() {
+        closeWithin(null);
+    }
+
+    /**
+     * Closes as {@link #close()} does, but waits at most {@code timeout} for what was already submitted to be
+     * answered: for a service that must stop within a deadline even when a durability stage hangs (a disk that
+     * stopped answering).
+     *
+     * <p>Intake stops at once. If the stages finish with every submitted command (answered, consumers run) within
+     * {@code timeout}, the stage threads stop, the durability stages are closed and this returns {@code true}, as
+     * {@link #close()} would. Otherwise
+     * every caller not yet answered, including one still waiting for ring space, is answered now, on this
+     * thread, with an {@link EngineClosedException} saying the drain timed out; snapshot and digest futures fail
+     * with it too. Each caller is answered exactly once, and nothing is acknowledged that was not made durable:
+     * the engine stops deciding and journaling at the first unanswered command. A command failed this way may
+     * still have reached the journal (the stage that held it was busy with it), as with any answer lost to a
+     * crash: after a restart, resubmit it, and its order id makes a repeat idempotent. The stages are then told
+     * to stop, and this returns {@code false} without waiting for them: a stage still busy (blocked in its I/O or
+     * in a callback) stops, and a durability stage is closed on its own thread, when that call returns; stage
+     * threads are daemons.
+     *
+     * <p>A close after the first returns what the first returned, once it has finished; {@link #close()} after one
+     * that timed out also waits for the stage threads to stop.
+     *
+     * @param timeout how long to wait for the drain; {@link Duration#ZERO} answers what is pending at once
+     * @return whether the stages finished with everything submitted in time (drained)
+     * @throws IllegalArgumentException when {@code timeout} is negative
+     * @throws IllegalStateException    when called on one of the engine's stage threads, as {@link #close()}
+     */
+    public boolean close(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("close timeout must be zero or positive, was " + timeout);
+        }
+        return closeWithin(timeout);
+    }
+
+    /** Closes, waiting for the drain as long as it takes ({@code timeout} null) or at most {@code timeout}. */
+    private boolean closeWithin(Duration timeout) {
         if (onStageThread()) {
-            throw new IllegalStateException("close() was called on " + Thread.currentThread().getName()
+            throw new IllegalStateException((timeout == null ? "close()" : "close(" + timeout + ")")
+                    + " was called on " + Thread.currentThread().getName()
                     + ", one of this engine's stage threads (from a callback, consumer, durability stage or snapshot "
                     + "writer): close waits for those threads to finish, so it would never return; nothing was "
                     + "closed. Close the engine from a thread of your own");
         }
-        synchronized (closeLock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            expiry.stop();
-            intake.closeAndAwaitPublishers();
-            List<CompletableFuture<Long>> barriers = new ArrayList<>(shards.length);
-            for (Shard shard : shards) {
-                CompletableFuture<Long> barrier = new CompletableFuture<>();
-                RingBuffer<CommandSlot> ring = shard.ring();
-                long sequence = ring.next();
-                try {
-                    ring.get(sequence).request.control(CommandSlot.Kind.BARRIER, barrier);
-                } finally {
-                    ring.publish(sequence);
-                }
-                barriers.add(barrier);
-            }
-            barriers.forEach(CompletableFuture::join);
-            for (Shard shard : shards) {
-                shard.disruptor().halt();
-            }
-            threads.joinAll();
-            for (Shard shard : shards) {
-                for (DurabilityHandler handler : shard.durabilityHandlers()) {
-                    try {
-                        handler.closeStage();
-                    } catch (Exception e) {
-                        LOG.error("closing {} failed", handler.role(), e);
-                    }
-                }
-            }
-        }
+        return shutdown.close(timeout);
     }
 
     private SubmitResult dispatch(Command command, OutcomeViewCallback callback, CompletableFuture<Outcome> future,
@@ -591,19 +616,17 @@ public final class PurestockEngine implements AutoCloseable {
             if (route == ShardRouter.ID_ELSEWHERE) {
                 return answerUnsequenced(Reason.ID_REUSED, orderId, callback, null);
             }
-            RingBuffer<CommandSlot> ring = shards[route].ring();
-            long sequence = claim(ring, wait);
-            if (sequence == NO_SLOT) {
-                if (!wait) {
-                    return SubmitResult.RING_FULL;
+            switch (publisher.fields(shards[route].ring(), form, orderId, customer, sku, warehouse, quantity, callback,
+                    wait)) {
+                case PUBLISHED -> {
                 }
-                refuse(callback, null, wouldWaitOnStageThread(submitMethod(form), "shard " + route + "'s ring"));
-                return SubmitResult.SUBMITTED;
-            }
-            try {
-                ring.get(sequence).request.fields(form, orderId, customer, sku, warehouse, quantity, callback);
-            } finally {
-                ring.publish(sequence);
+                case ABANDONED -> refuse(callback, null, intake.abandonedRefusal());
+                case RING_FULL -> {
+                    if (!wait) {
+                        return SubmitResult.RING_FULL;
+                    }
+                    refuse(callback, null, wouldWaitOnStageThread(submitMethod(form), "shard " + route + "'s ring"));
+                }
             }
             return SubmitResult.SUBMITTED;
         } finally {
@@ -622,105 +645,42 @@ public final class PurestockEngine implements AutoCloseable {
     }
 
     /**
-     * Claims a slot and publishes {@code command}. A caller that may wait waits for space, except on one of
-     * this engine's stage threads, which only tries: only those threads free ring space.
+     * Publishes {@code command} (see {@link RingPublisher#command}).
      *
-     * @return whether the command was published; {@code false} when the ring was full and the caller may
-     *     not wait (a {@code trySubmit}, or a stage thread)
+     * @return whether the command was published or answered; {@code false} when the ring was full and the caller
+     *     may not wait (a {@code trySubmit}, or a stage thread). A caller whose wait a timed-out close ended is
+     *     refused here ({@link Intake#abandonedRefusal()}).
      */
     private boolean publish(RingBuffer<CommandSlot> ring, Command command, OutcomeViewCallback callback,
                             CompletableFuture<Outcome> future, boolean wait) {
-        long sequence = claim(ring, wait);
-        if (sequence == NO_SLOT) {
-            return false;
-        }
-        try {
-            ring.get(sequence).request.command(command, callback, future);
-        } finally {
-            ring.publish(sequence);
-        }
-        return true;
-    }
-
-    /**
-     * Claims one slot of {@code ring}. A caller that may wait waits for space, except on one of this engine's
-     * stage threads, which only tries: only those threads free ring space.
-     *
-     * @return the slot's sequence, or {@link #NO_SLOT} when the ring was full and the caller may not wait
-     */
-    private long claim(RingBuffer<CommandSlot> ring, boolean wait) {
-        if (wait && !onStageThread()) {
-            return ring.next();
-        }
-        try {
-            return ring.tryNext();
-        } catch (InsufficientCapacityException full) {
-            return NO_SLOT;
-        }
-    }
-
-    /**
-     * Claims slots for {@code commands[from, to)} at once and publishes them.
-     *
-     * @return whether they were published; {@code false} when the ring had no room for them and this is one
-     *     of the engine's stage threads, which may not wait
-     */
-    private boolean publishRange(RingBuffer<CommandSlot> ring, List<Command> commands,
-                                 List<CompletableFuture<Outcome>> futures, int from, int to) {
-        int count = to - from;
-        long high;
-        if (onStageThread()) {
-            try {
-                high = ring.tryNext(count);
-            } catch (InsufficientCapacityException full) {
-                return false;
+        return switch (publisher.command(ring, command, callback, future, wait)) {
+            case PUBLISHED -> true;
+            case RING_FULL -> false;
+            case ABANDONED -> {
+                refuse(callback, future, intake.abandonedRefusal());
+                yield true;
             }
-        } else {
-            high = ring.next(count);
-        }
-        long low = high - count + 1;
-        try {
-            for (int i = 0; i < count; i++) {
-                ring.get(low + i).request.command(commands.get(from + i), null, futures.get(from + i));
-            }
-        } finally {
-            ring.publish(low, high);
-        }
-        return true;
+        };
     }
 
     private SubmitResult broadcast(Command command, OutcomeViewCallback callback, CompletableFuture<Outcome> future,
                                    boolean wait) {
-        Broadcast broadcast = new Broadcast(shards.length, callback, future);
+        Broadcast broadcast = new Broadcast(shards.length, callback, future, answers);
         if (wait && !onStageThread()) {
             for (Shard shard : shards) {
                 publish(shard.ring(), command, broadcast, null, true);
             }
             return SubmitResult.SUBMITTED;
         }
-        long[] claimed = new long[shards.length];
-        for (int i = 0; i < shards.length; i++) {
-            try {
-                claimed[i] = shards[i].ring().tryNext();
-            } catch (InsufficientCapacityException full) {
-                for (int j = 0; j < i; j++) {
-                    RingBuffer<CommandSlot> ring = shards[j].ring();
-                    ring.get(claimed[j]).request.control(CommandSlot.Kind.BARRIER, null);
-                    ring.publish(claimed[j]);
-                }
-                if (wait) {
-                    refuse(callback, future, wouldWaitOnStageThread("submit", "shard " + i + "'s ring"));
-                    return SubmitResult.SUBMITTED;
-                }
-                return SubmitResult.RING_FULL;
-            }
+        int full = publisher.allShards(rings, command, broadcast);
+        if (full < 0) {
+            return SubmitResult.SUBMITTED;
         }
-        for (int i = 0; i < shards.length; i++) {
-            RingBuffer<CommandSlot> ring = shards[i].ring();
-            ring.get(claimed[i]).request.command(command, broadcast, null);
-            ring.publish(claimed[i]);
+        if (wait) {
+            refuse(callback, future, wouldWaitOnStageThread("submit", "shard " + full + "'s ring"));
+            return SubmitResult.SUBMITTED;
         }
-        return SubmitResult.SUBMITTED;
+        return SubmitResult.RING_FULL;
     }
 
     private CompletableFuture<Long> control(int shard, CommandSlot.Kind kind, CompletableFuture<Long> future) {
@@ -729,23 +689,12 @@ public final class PurestockEngine implements AutoCloseable {
             return future;
         }
         try {
-            RingBuffer<CommandSlot> ring = shards[shard].ring();
-            long sequence;
-            if (onStageThread()) {
-                try {
-                    sequence = ring.tryNext();
-                } catch (InsufficientCapacityException full) {
-                    future.completeExceptionally(wouldWaitOnStageThread(kind == CommandSlot.Kind.SNAPSHOT
-                            ? "snapshot" : "digest", "shard " + shard + "'s ring"));
-                    return future;
+            switch (publisher.control(shards[shard].ring(), kind, future)) {
+                case PUBLISHED -> {
                 }
-            } else {
-                sequence = ring.next();
-            }
-            try {
-                ring.get(sequence).request.control(kind, future);
-            } finally {
-                ring.publish(sequence);
+                case RING_FULL -> future.completeExceptionally(wouldWaitOnStageThread(kind == CommandSlot.Kind.SNAPSHOT
+                        ? "snapshot" : "digest", "shard " + shard + "'s ring"));
+                case ABANDONED -> future.completeExceptionally(intake.abandonedRefusal());
             }
         } finally {
             intake.exit();
@@ -760,7 +709,7 @@ public final class PurestockEngine implements AutoCloseable {
 
     /** Whether the calling thread is one of this engine's stage threads, which must never wait for ring space. */
     private boolean onStageThread() {
-        return Thread.currentThread() instanceof StageThread stage && stage.owner == threads;
+        return threads.isCurrent();
     }
 
     private static IllegalStateException wouldWaitOnStageThread(String call, String where) {
@@ -777,125 +726,15 @@ public final class PurestockEngine implements AutoCloseable {
         }
     }
 
-    private static void answer(OutcomeViewCallback callback, CompletableFuture<Outcome> future, int shard,
-                               long sequence, long time, List<Event> events) {
-        if (callback instanceof OutcomeCallback recordCallback) {
-            recordCallback.onOutcome(shard, sequence, time, events);
-        } else if (callback != null) {
-            callback.onOutcome(OutcomeView.of(shard, sequence, time, events));
-        }
-        if (future != null) {
-            future.complete(new Outcome(shard, sequence, time, events));
-        }
+    /** Answers a caller with an outcome the engine holds as records: in place, or on the callback executor. */
+    private void answer(OutcomeViewCallback callback, CompletableFuture<Outcome> future, int shard,
+                        long sequence, long time, List<Event> events) {
+        answers.outcome(callback, future, new Outcome(shard, sequence, time, events));
     }
 
-    private static void refuse(OutcomeViewCallback callback, CompletableFuture<Outcome> future, RuntimeException cause) {
-        if (callback != null) {
-            callback.onFailure(cause);
-        }
-        if (future != null) {
-            future.completeExceptionally(cause);
-        }
-    }
-
-    /** Collects the answers of a command sent to every shard into one. */
-    private static final class Broadcast implements OutcomeCallback {
-        private final OutcomeViewCallback callback;
-        private final CompletableFuture<Outcome> future;
-        private final List<List<Event>> perShard;
-        private int pending;
-        private long time = Long.MIN_VALUE;
-        private boolean done;
-
-        Broadcast(int shards, OutcomeViewCallback callback, CompletableFuture<Outcome> future) {
-            this.callback = callback;
-            this.future = future;
-            this.perShard = new ArrayList<>(Collections.nCopies(shards, List.of()));
-            this.pending = shards;
-        }
-
-        @Override
-        public void onOutcome(int shard, long sequence, long shardTime, List<Event> events) {
-            List<Event> all;
-            synchronized (this) {
-                perShard.set(shard, List.copyOf(events));
-                time = Math.max(time, shardTime);
-                if (--pending > 0 || done) {
-                    return;
-                }
-                done = true;
-                all = new ArrayList<>();
-                perShard.forEach(all::addAll);
-            }
-            answer(callback, future, Outcome.ALL_SHARDS, Outcome.NOT_SEQUENCED, time, all);
-        }
-
-        @Override
-        public void onFailure(Throwable cause) {
-            synchronized (this) {
-                if (done) {
-                    return;
-                }
-                done = true;
-            }
-            if (callback != null) {
-                callback.onFailure(cause);
-            }
-            if (future != null) {
-                future.completeExceptionally(cause);
-            }
-        }
-    }
-
-    /** A thread that runs one stage of one of this engine's shards. */
-    private static final class StageThread extends Thread {
-        private final StageThreads owner;
-
-        StageThread(StageThreads owner, Runnable stage, String name) {
-            super(stage, name);
-            this.owner = owner;
-        }
-    }
-
-    /**
-     * Creates the stage threads and joins them on close, so a closed engine leaves none behind. Each stage
-     * names its thread by shard and role when it starts ({@code purestock-shard-0-decide}).
-     */
-    private static final class StageThreads implements ThreadFactory {
-        private final List<Thread> created = new ArrayList<>();
-
-        @Override
-        public synchronized Thread newThread(Runnable stage) {
-            Thread thread = new StageThread(this, stage, "purestock-stage-" + created.size());
-            thread.setDaemon(true);
-            created.add(thread);
-            return thread;
-        }
-
-        /** The names of the stage threads still alive, in the order they were created. */
-        synchronized List<String> liveNames() {
-            return created.stream().filter(Thread::isAlive).map(Thread::getName).toList();
-        }
-
-        void joinAll() {
-            List<Thread> toJoin;
-            synchronized (this) {
-                toJoin = List.copyOf(created);
-            }
-            boolean interrupted = false;
-            for (Thread thread : toJoin) {
-                while (thread.isAlive()) {
-                    try {
-                        thread.join();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    /** Fails a caller that was never sequenced: in place (a callback that throws, throws here), or on the executor. */
+    private void refuse(OutcomeViewCallback callback, CompletableFuture<Outcome> future, Throwable cause) {
+        answers.failure(callback, future, cause, false);
     }
 
     /**
@@ -910,7 +749,7 @@ public final class PurestockEngine implements AutoCloseable {
 
         private int ringSize = 1024;
         private WaitStrategyKind waitStrategy = WaitStrategyKind.BLOCKING;
-        private ProducerType producerType = ProducerType.MULTI;
+        private ProducerMode producerMode = ProducerMode.MULTI;
         private int shards = 1;
         private IntFunction<DurabilityStage> journal;
         private IntFunction<DurabilityStage> replication;
@@ -919,6 +758,8 @@ public final class PurestockEngine implements AutoCloseable {
         private IntFunction<SnapshotWriter> snapshotWriter = shard -> null;
         private long snapshotEvery;
         private LongSupplier clock = System::currentTimeMillis;
+        private Executor callbackExecutor;
+        private StageThreadListener stageThreadListener;
         private Duration expireReservationsEvery = DEFAULT_EXPIRE_RESERVATIONS_EVERY;
         private String storageReserved;
         private Duration retainOrdersFor = DEFAULT_RETAIN_ORDERS_FOR;
@@ -943,14 +784,14 @@ public final class PurestockEngine implements AutoCloseable {
         }
 
         /**
-         * {@link ProducerType#MULTI} (default) lets any number of threads submit at once.
-         * {@link ProducerType#SINGLE} is faster but requires that only one thread at a time publishes
-         * (submits, snapshots, digests), with a happens-before edge between handovers. The reservation
-         * expiry timer publishes from a thread of its own, so {@code SINGLE} needs it turned off
+         * How many threads may publish at once: {@link ProducerMode#MULTI} (default) lets any number of threads
+         * submit at once; {@link ProducerMode#SINGLE} is faster but is safe only when one thread ever publishes
+         * (submits, snapshots, digests, closes), or one at a time with a happens-before edge between handovers.
+         * The reservation expiry timer publishes from a thread of its own, so {@code SINGLE} needs it turned off
          * ({@code expireReservationsEvery(Duration.ZERO)}); {@link #build()} refuses the two together.
          */
-        public Builder producerType(ProducerType type) {
-            this.producerType = Objects.requireNonNull(type, "producer type");
+        public Builder producerMode(ProducerMode mode) {
+            this.producerMode = Objects.requireNonNull(mode, "producer mode");
             return this;
         }
 
@@ -1024,6 +865,51 @@ public final class PurestockEngine implements AutoCloseable {
                 throw new IllegalArgumentException("snapshotEvery must be >= 0, was " + commands);
             }
             this.snapshotEvery = commands;
+            return this;
+        }
+
+        /**
+         * Where callers' callbacks run and futures complete (default: none, on the engine's threads).
+         *
+         * <p>Without an executor, an answer runs on the thread that has it: a sequenced command's on its shard's
+         * completion thread ({@code purestock-shard-N-complete}), which answers the shard's commands one after
+         * another, so a slow callback holds up every answer behind it and, once the ring is full, every
+         * submitter; an answer given without sequencing (a shape limit, a cross-shard order, a refusal) on the
+         * submitting thread. A future completes there too, so its non-async continuations ({@code thenApply},
+         * {@code thenAccept}, ...) run on that thread; the {@code ...Async} forms run on the pool they name.
+         *
+         * <p>With an executor, every answer to a caller is handed to it instead: {@link OutcomeCallback}s and
+         * {@link OutcomeViewCallback}s are called, failures included, and futures completed (so their non-async
+         * continuations run) on the executor's threads, never on a stage thread or the submitting thread. The
+         * engine cannot lend an {@link OutcomeViewCallback} its reused view across threads, so it copies the
+         * outcome first ({@link OutcomeView#toOutcome()}) and calls the callback on the executor with a view of
+         * that copy, valid during that call: a view callback works unchanged, but the garbage-free answer path
+         * then allocates the copy and the task per command. Keep it garbage-free by leaving the executor unset
+         * and keeping callbacks quick. A callback that throws on the executor is logged and counted in
+         * {@link PurestockEngine#consumerFailures()}, as on a stage thread; an executor that refuses a task
+         * (shut down, saturated) has the answer run on the thread that has it instead, so no caller goes
+         * unanswered. Answers are handed over in the order a shard completes them; whether they run in that
+         * order is up to the executor. Consumers ({@link #consumer}) and durability stages stay on the stage
+         * threads. The engine never shuts the executor down, and {@link PurestockEngine#close()} waits for the
+         * stages, not for it: answers handed over may still be running when close returns, so shut the executor
+         * down (and await it) after closing the engine.
+         */
+        public Builder callbackExecutor(Executor executor) {
+            this.callbackExecutor = Objects.requireNonNull(executor, "callback executor");
+            return this;
+        }
+
+        /**
+         * Called on each of the engine's threads when it starts, before it runs its stage (default: none): with the
+         * shard it serves and its {@link StageRole}, for a service that pins stage threads to cores or raises
+         * their priority. It runs once per stage thread of every shard (only the stages configured have threads)
+         * and once for the expiry timer's thread ({@link StageThreadListener#ALL_SHARDS},
+         * {@link StageRole#EXPIRE_RESERVATIONS}), several at once; {@link #build()} returns once every call has
+         * returned. If a call throws, {@code build()} closes the engine it started and throws an
+         * {@link IllegalStateException} naming the thread, caused by the listener's exception.
+         */
+        public Builder onStageThreadStart(StageThreadListener listener) {
+            this.stageThreadListener = Objects.requireNonNull(listener, "stage thread listener");
             return this;
         }
 
@@ -1125,13 +1011,18 @@ public final class PurestockEngine implements AutoCloseable {
             }
         }
 
-        /** Builds and starts the engine. */
+        /**
+         * Builds and starts the engine: returns once every stage thread has started (and the
+         * {@link #onStageThreadStart} listener, if any, has returned on each).
+         *
+         * @throws IllegalStateException when the stage thread listener threw; the engine was closed
+         */
         public PurestockEngine build() {
-            if (producerType == ProducerType.SINGLE && !expireReservationsEvery.isZero()) {
-                throw new IllegalArgumentException("producerType(SINGLE) lets one thread publish, but the reservation "
+            if (producerMode == ProducerMode.SINGLE && !expireReservationsEvery.isZero()) {
+                throw new IllegalArgumentException("producerMode(SINGLE) lets one thread publish, but the reservation "
                         + "expiry timer publishes from a thread of its own every " + expireReservationsEvery
                         + "; turn it off with expireReservationsEvery(Duration.ZERO) and submit ExpireReservations "
-                        + "from the producing thread, or keep producerType(MULTI)");
+                        + "from the producing thread, or keep producerMode(MULTI)");
             }
             return new PurestockEngine(this);
         }

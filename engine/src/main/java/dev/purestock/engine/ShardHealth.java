@@ -34,6 +34,17 @@ final class ShardHealth {
     }
 
     /**
+     * A close that timed out answered every slot from {@code ringSequence} on itself: the stages skip them as
+     * they skip slots after a failure (nothing more is decided or handed to a durability stage), but no failure
+     * is recorded and intake is not stopped (it is closed).
+     */
+    synchronized void abandonFrom(long ringSequence) {
+        if (ringSequence < failedAt) {
+            failedAt = ringSequence;
+        }
+    }
+
+    /**
      * Records a failure at a ring position and stops the engine's intake. A failure earlier in the ring
      * than one already recorded moves the mark back; the first cause recorded is the one reported.
      *

@@ -36,9 +36,9 @@ public final class ShardMetrics {
     private final int ringSize;
     private final LongSupplier remainingCapacity;
     private final LongSupplier published;
-    private final Map<PipelineStage, LongSupplier> passed;
-    private final Map<PipelineStage, ShardCounters.Durability> durability;
-    private final Set<PipelineStage> stages;
+    private final Map<StageRole, LongSupplier> passed;
+    private final Map<StageRole, ShardCounters.Durability> durability;
+    private final Set<StageRole> stages;
     private final ShardHealth health;
     private final Intake intake;
 
@@ -47,8 +47,8 @@ public final class ShardMetrics {
      * @param passed    for each wired stage, the last ring position it has passed
      */
     ShardMetrics(int shard, ShardCounters counters, int ringSize, LongSupplier remainingCapacity,
-                 LongSupplier published, Map<PipelineStage, LongSupplier> passed,
-                 Map<PipelineStage, ShardCounters.Durability> durability, ShardHealth health, Intake intake) {
+                 LongSupplier published, Map<StageRole, LongSupplier> passed,
+                 Map<StageRole, ShardCounters.Durability> durability, ShardHealth health, Intake intake) {
         this.shard = shard;
         this.counters = counters;
         this.ringSize = ringSize;
@@ -115,28 +115,28 @@ public final class ShardMetrics {
         return remainingCapacity.getAsLong();
     }
 
-    /** The stages wired in this shard: always {@link PipelineStage#DECISION} and {@link PipelineStage#COMPLETION}. */
-    public Set<PipelineStage> stages() {
+    /** The stages wired in this shard: always {@link StageRole#DECIDE} and {@link StageRole#COMPLETE}. */
+    public Set<StageRole> stages() {
         return stages;
     }
 
     /**
-     * How far {@code stage} is behind, in slots. For {@link PipelineStage#DECISION}: the slots submitted that it
+     * How far {@code stage} is behind, in slots. For {@link StageRole#DECIDE}: the slots submitted that it
      * has not decided yet (the queue in front of the pipeline). For every later stage: the slots the decision
      * stage has passed that this stage has not passed yet. A stage that stays far behind while its lag grows is
      * the one that limits the shard; the completion stage's lag includes the lag of the stages before it.
      *
      * @throws IllegalArgumentException when the stage is not wired in this shard (see {@link #stages()})
      */
-    public long lag(PipelineStage stage) {
+    public long lag(StageRole stage) {
         LongSupplier stagePassed = passed.get(stage);
         if (stagePassed == null) {
             throw new IllegalArgumentException("shard " + shard + " has no " + stage + " stage; it has " + stages);
         }
-        LongSupplier decided = passed.get(PipelineStage.DECISION);
+        LongSupplier decided = passed.get(StageRole.DECIDE);
         // the position behind is read first: the one ahead can only have moved further since
         long behind = stagePassed.getAsLong();
-        long ahead = stage == PipelineStage.DECISION ? published.getAsLong() : decided.getAsLong();
+        long ahead = stage == StageRole.DECIDE ? published.getAsLong() : decided.getAsLong();
         return Math.max(0, ahead - behind);
     }
 
@@ -146,12 +146,12 @@ public final class ShardMetrics {
     }
 
     /**
-     * How long a durability stage ({@link PipelineStage#JOURNAL} or {@link PipelineStage#REPLICATION}) took to
+     * How long a durability stage ({@link StageRole#JOURNAL} or {@link StageRole#REPLICATE}) took to
      * take each command but the last of a batch, in nanoseconds: the append, without waiting for the disk.
      *
      * @throws IllegalArgumentException when {@code stage} is not a durability stage wired in this shard
      */
-    public Percentiles appendLatency(PipelineStage stage) {
+    public Percentiles appendLatency(StageRole stage) {
         return durability(stage).append.read();
     }
 
@@ -162,11 +162,11 @@ public final class ShardMetrics {
      *
      * @throws IllegalArgumentException when {@code stage} is not a durability stage wired in this shard
      */
-    public Percentiles syncLatency(PipelineStage stage) {
+    public Percentiles syncLatency(StageRole stage) {
         return durability(stage).sync.read();
     }
 
-    private ShardCounters.Durability durability(PipelineStage stage) {
+    private ShardCounters.Durability durability(StageRole stage) {
         ShardCounters.Durability times = durability.get(stage);
         if (times == null) {
             throw new IllegalArgumentException("shard " + shard + " has no " + stage + " durability stage; it has "

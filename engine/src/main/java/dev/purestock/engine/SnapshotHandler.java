@@ -5,7 +5,6 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
-import dev.purestock.domain.OrderStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,9 +81,9 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
 
     @Override
     public void onStart() {
-        Thread.currentThread().setName("purestock-shard-" + shard + "-apply");
+        StageThreads.begin(shard, StageRole.APPLY);
         writer = threads.newThread(this::writeSnapshots);
-        writer.setName("purestock-shard-" + shard + "-snapshot");
+        writer.setName(StageRole.SNAPSHOT.threadName(shard));
         writer.start();
     }
 
@@ -225,6 +224,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
 
     /** The writer thread: writes each handed-over snapshot, until the stage shuts down. */
     private void writeSnapshots() {
+        StageThreads.begin(shard, StageRole.SNAPSHOT);
         while (true) {
             Write write;
             synchronized (lock) {

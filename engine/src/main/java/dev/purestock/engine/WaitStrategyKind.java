@@ -30,11 +30,11 @@ public enum WaitStrategyKind {
     BUSY_SPIN;
 
     /**
-     * A new Disruptor wait strategy of this kind (for rings that should wait like the engine's). For
-     * {@link #BLOCKING} it is the Disruptor's blocking strategy, which parks a ring's first stage only; the engine
-     * parks its later stages itself.
+     * A new Disruptor wait strategy of this kind, for the engine's rings (not public: the Disruptor is the
+     * engine's implementation, not its API). For {@link #BLOCKING} it is the Disruptor's blocking strategy,
+     * which parks a ring's first stage only; the engine parks its later stages itself.
      */
-    public WaitStrategy create() {
+    WaitStrategy create() {
         return switch (this) {
             case BLOCKING -> new BlockingWaitStrategy();
             case SLEEPING -> new SleepingWaitStrategy();

@@ -57,18 +57,18 @@ class EngineMetricsTest {
             assertEquals(Map.of(Reason.TOO_MANY_LINES, 1L), metrics.rejectedUnsequencedByReason());
             assertEquals(1, metrics.rejectedUnsequenced(Reason.TOO_MANY_LINES));
             assertEquals(ShardMetrics.Health.RUNNING, shard0.health());
-            assertEquals(EnumSet.of(PipelineStage.DECISION, PipelineStage.JOURNAL, PipelineStage.COMPLETION),
+            assertEquals(EnumSet.of(StageRole.DECIDE, StageRole.JOURNAL, StageRole.COMPLETE),
                     shard0.stages());
         }
         // closed: every stage has passed every slot, the ring is empty, and the figures stay readable
         for (ShardMetrics shard : metrics.allShards()) {
             assertEquals(ShardMetrics.Health.CLOSED, shard.health());
             assertEquals(shard.ringSize(), shard.ringRemainingCapacity());
-            for (PipelineStage stage : shard.stages()) {
+            for (StageRole stage : shard.stages()) {
                 assertEquals(0, shard.lag(stage), stage + " of shard " + shard.shard());
             }
-            Percentiles append = shard.appendLatency(PipelineStage.JOURNAL);
-            Percentiles sync = shard.syncLatency(PipelineStage.JOURNAL);
+            Percentiles append = shard.appendLatency(StageRole.JOURNAL);
+            Percentiles sync = shard.syncLatency(StageRole.JOURNAL);
             assertEquals(shard.commandsSequenced(), append.count() + sync.count(),
                     "each journaled command was timed once: as an append, or as the end of its batch");
             assertTrue(sync.count() >= 1 && sync.min() <= sync.p50() && sync.p50() <= sync.p99()
@@ -100,10 +100,10 @@ class EngineMetricsTest {
             assertEquals(1, shard.snapshotsFailed());
             assertEquals(1, shard.snapshotDuration().count());
             assertEquals(List.of(1L), written);
-            assertTrue(shard.stages().contains(PipelineStage.SNAPSHOT));
-            assertThrows(IllegalArgumentException.class, () -> shard.appendLatency(PipelineStage.JOURNAL),
+            assertTrue(shard.stages().contains(StageRole.APPLY));
+            assertThrows(IllegalArgumentException.class, () -> shard.appendLatency(StageRole.JOURNAL),
                     "no journal is wired");
-            assertThrows(IllegalArgumentException.class, () -> shard.lag(PipelineStage.REPLICATION));
+            assertThrows(IllegalArgumentException.class, () -> shard.lag(StageRole.REPLICATE));
         }
     }
 
@@ -146,7 +146,7 @@ class EngineMetricsTest {
             assertTrue(shard.failureMessage().orElseThrow().contains("disk full at sequence 0"),
                     shard.failureMessage().toString());
             assertEquals(1, shard.commandsSequenced(), "decided, though never acknowledged");
-            assertEquals(0, shard.syncLatency(PipelineStage.JOURNAL).count(), "a call that threw is not timed");
+            assertEquals(0, shard.syncLatency(StageRole.JOURNAL).count(), "a call that threw is not timed");
         }
     }
 

@@ -139,9 +139,9 @@ class ReservationExpiryTest {
     @Test
     void aSingleProducerRingRefusesTheTimerThatWouldPublishBesideIt() {
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-                () -> PurestockEngine.builder().producerType(com.lmax.disruptor.dsl.ProducerType.SINGLE).build());
+                () -> PurestockEngine.builder().producerMode(ProducerMode.SINGLE).build());
         assertTrue(refused.getMessage().contains("expireReservationsEvery(Duration.ZERO)"), refused.getMessage());
-        try (PurestockEngine engine = PurestockEngine.builder().producerType(com.lmax.disruptor.dsl.ProducerType.SINGLE)
+        try (PurestockEngine engine = PurestockEngine.builder().producerMode(ProducerMode.SINGLE)
                 .expireReservationsEvery(Duration.ZERO).build()) {
             assertEquals(0, engine.submit(list(1)).join().sequence());
         }

@@ -205,20 +205,26 @@ class StageThreadTest {
                         "purestock-shard-0-complete"),
                 liveStageThreads(PurestockEngine.builder().journal(shard -> none).replication(shard -> none)));
         assertEquals(List.of("purestock-shard-0-decide", "purestock-shard-0-journal", "purestock-shard-0-apply",
-                        "purestock-shard-0-complete", "purestock-shard-0-snapshot",
+                        "purestock-shard-0-snapshot", "purestock-shard-0-complete",
                         "purestock-shard-1-decide", "purestock-shard-1-journal", "purestock-shard-1-complete"),
                 liveStageThreads(PurestockEngine.builder().shards(2).journal(shard -> none)
                         .snapshotWriter(shard -> shard == 0 ? discard : null)));
     }
 
-    /** The stage threads alive in a started engine (sorted by shard, then in creation order), and none after close. */
+    /**
+     * The stage threads alive in a started engine, sorted by shard, then in pipeline order ({@link StageRole}'s:
+     * the snapshot writer's thread is started by the apply stage's, so its creation order varies), and none after
+     * close.
+     */
     private static List<String> liveStageThreads(PurestockEngine.Builder builder) {
         PurestockEngine engine = builder.expireReservationsEvery(Duration.ZERO).build();
         List<String> live;
         try {
             engine.submit(list(1)).join();
             live = engine.liveStageThreads().stream()
-                    .sorted(java.util.Comparator.comparing((String name) -> name.substring(0, 17))).toList();
+                    .sorted(java.util.Comparator.comparing((String name) -> name.substring(0, 17))
+                            .thenComparing(name -> StageRole.valueOf(name.substring(18).toUpperCase(
+                                    java.util.Locale.ROOT)))).toList();
         } finally {
             engine.close();
         }

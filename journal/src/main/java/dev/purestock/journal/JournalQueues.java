@@ -4,7 +4,6 @@ import net.openhft.chronicle.bytes.SyncMode;
 import net.openhft.chronicle.core.time.SystemTimeProvider;
 import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.RollCycle;
-import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 
@@ -16,7 +15,7 @@ import java.util.stream.Stream;
 /** Opens the Chronicle queues of a journal directory the same way everywhere. */
 final class JournalQueues {
     /** Daily cycle files; one file holds up to 2^32 records. */
-    static final RollCycle DEFAULT_ROLL_CYCLE = RollCycles.FAST_DAILY;
+    static final RollCycle DEFAULT_ROLL_CYCLE = JournalRollCycle.DAILY.chronicle();
     /** How long an appender waits for a header left unfinished by a dead writer before taking over. */
     private static final long TAKE_OVER_TIMEOUT_MS = 500;
 

@@ -86,7 +86,7 @@ public final class JournalWriter implements DurabilityStage {
 
     /** A writer appending to the journal in {@code dir} (created when missing). */
     public static JournalWriter open(Path dir, Durability durability) {
-        return open(dir, durability, JournalQueues.DEFAULT_ROLL_CYCLE);
+        return open(dir, durability, JournalRollCycle.DAILY);
     }
 
     /** A writer for shard {@code shard}'s journal in {@code dir}: its pretouch thread is named by the shard. */
@@ -95,9 +95,12 @@ public final class JournalWriter implements DurabilityStage {
                 durability, "purestock-shard-" + shard + "-pretouch");
     }
 
-    /** A writer with an explicit roll cycle: how often Chronicle starts a new cycle file. */
-    public static JournalWriter open(Path dir, Durability durability, RollCycle rollCycle) {
-        return new JournalWriter(dir, JournalQueues.forWriting(dir, durability, rollCycle), durability,
+    /**
+     * A writer with an explicit roll cycle: how often a new cycle file starts, for a journal created here (an
+     * existing journal keeps the cycle it was created with).
+     */
+    public static JournalWriter open(Path dir, Durability durability, JournalRollCycle rollCycle) {
+        return new JournalWriter(dir, JournalQueues.forWriting(dir, durability, rollCycle.chronicle()), durability,
                 UNSHARDED_PRETOUCH_THREAD);
     }
 

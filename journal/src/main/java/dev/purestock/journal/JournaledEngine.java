@@ -6,6 +6,7 @@ import dev.purestock.engine.StoreCapacity;
 
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -106,6 +107,10 @@ public final class JournaledEngine implements AutoCloseable {
         return recovered;
     }
 
+    /**
+     * Closes the engine ({@link PurestockEngine#close()}: its journal and snapshot writer too), then releases the
+     * lock.
+     */
     @Override
     public void close() {
         try {
@@ -113,5 +118,21 @@ public final class JournaledEngine implements AutoCloseable {
         } finally {
             lock.close();
         }
+    }
+
+    /**
+     * Closes the engine waiting at most {@code timeout} for the drain ({@link PurestockEngine#close(Duration)}), and
+     * releases the lock if it drained. If it did not, the journal may still be writing (its stage was blocked when
+     * time ran out), so the directory stays locked: until {@link #close()}, which waits for the journal to stop, or
+     * until the process exits, which releases the lock with it.
+     *
+     * @return whether the engine drained in time, and the lock was released
+     */
+    public boolean close(Duration timeout) {
+        if (!engine.close(timeout)) {
+            return false;
+        }
+        lock.close();
+        return true;
     }
 }

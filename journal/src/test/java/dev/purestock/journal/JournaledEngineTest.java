@@ -16,9 +16,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -127,6 +129,39 @@ class JournaledEngineTest {
         }
         try (JournaledEngine again = start(0)) {
             assertEquals(2, again.recovered().nextSequence());
+        }
+    }
+
+    @Test
+    void aBoundedCloseReleasesTheLockOnlyOnceNothingOfTheEngineRuns() throws Exception {
+        try (JournaledEngine drained = start(0)) {
+            drained.engine().submit(new Command.ListProduct(1, 0)).join();
+            assertTrue(drained.close(Duration.ofMinutes(5)));
+            start(0).close(); // the lock was released
+        }
+
+        CountDownLatch release = new CountDownLatch(1);
+        JournaledEngine stuck = JournaledEngine.start(dir, Durability.PAGE_CACHE, 0,
+                builder -> builder.clock(clock::incrementAndGet).expireReservationsEvery(Duration.ZERO)
+                        .consumer((command, outcome) -> awaitQuietly(release)), // holds up the completion stage
+                ReplayProgress.NONE);
+        CompletableFuture<Outcome> pending = stuck.engine().submit(new Command.ListProduct(2, 0));
+        assertFalse(stuck.close(Duration.ofMillis(50)), "the consumer holds the answer back: no drain in time");
+        assertTrue(pending.isDone(), "its caller was answered, by the close or the stage");
+        assertThrows(JournalException.class, () -> start(0), "the directory stays locked while a stage may run");
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(stuck::close);
+        release.countDown();
+        closing.join();
+        try (JournaledEngine again = start(0)) {
+            assertEquals(2, again.recovered().nextSequence(), "both commands were journaled before the close");
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

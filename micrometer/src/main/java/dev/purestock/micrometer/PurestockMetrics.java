@@ -3,7 +3,7 @@ package dev.purestock.micrometer;
 import dev.purestock.domain.Reason;
 import dev.purestock.engine.EngineMetrics;
 import dev.purestock.engine.Percentiles;
-import dev.purestock.engine.PipelineStage;
+import dev.purestock.engine.StageRole;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.ShardMetrics;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -108,7 +108,7 @@ public final class PurestockMetrics implements MeterBinder {
                 .description("free slots of the shard's ring").baseUnit("slots").tags(tags).register(registry);
         Gauge.builder("purestock.ring.size", shard, ShardMetrics::ringSize)
                 .description("slots of the shard's ring").baseUnit("slots").tags(tags).register(registry);
-        for (PipelineStage stage : shard.stages()) {
+        for (StageRole stage : shard.stages()) {
             Gauge.builder("purestock.stage.lag", shard, s -> s.lag(stage))
                     .description("slots a stage is behind the decision stage; for the decision stage, the slots "
                             + "waiting to be decided")
@@ -124,8 +124,8 @@ public final class PurestockMetrics implements MeterBinder {
         Gauge.builder("purestock.decision.batch.size", shard, s -> s.batchSizes().max())
                 .description("slots per batch of the decision stage, since start").baseUnit("slots").tags(tags)
                 .tag("quantile", "1.0").register(registry);
-        for (PipelineStage stage : shard.stages()) {
-            if (stage == PipelineStage.JOURNAL || stage == PipelineStage.REPLICATION) {
+        for (StageRole stage : shard.stages()) {
+            if (stage == StageRole.JOURNAL || stage == StageRole.REPLICATE) {
                 Tags staged = tags.and("stage", tagValue(stage));
                 timer(registry, "purestock.durability.append", APPEND_DESCRIPTION, shard, staged,
                         s -> s.appendLatency(stage));
@@ -133,7 +133,7 @@ public final class PurestockMetrics implements MeterBinder {
                         s -> s.syncLatency(stage));
             }
         }
-        if (shard.stages().contains(PipelineStage.SNAPSHOT)) {
+        if (shard.stages().contains(StageRole.APPLY)) {
             counter(registry, "purestock.snapshots.written", "snapshots written", shard, tags,
                     ShardMetrics::snapshotsWritten);
             counter(registry, "purestock.snapshots.failed", "snapshots not written", shard, tags,

@@ -85,12 +85,12 @@ class PurestockMetricsTest {
                     .timeGauge().value(TimeUnit.NANOSECONDS);
             assertTrue(p99 > 0 && p99 <= max, p99 + " <= " + max);
             assertTrue(registry.get("purestock.decision.batches").tags("shard", "0").functionCounter().count() >= 1);
-            assertNull(registry.find("purestock.stage.lag").tags("stage", "replication").gauge(),
+            assertNull(registry.find("purestock.stage.lag").tags("stage", "replicate").gauge(),
                     "no replication is wired, so no lag of it is published");
             assertTrue(registry.find("purestock.stage.lag").tags("shard", "0", "stage", "journal").gauge() != null);
         }
         assertEquals(0, registry.get("purestock.shard.running").tags("shard", "0").gauge().value(), "closed");
-        for (String stage : List.of("decision", "journal", "snapshot", "completion")) {
+        for (String stage : List.of("decide", "journal", "apply", "complete")) {
             assertEquals(0, registry.get("purestock.stage.lag").tags("shard", "0", "stage", stage).gauge().value(),
                     "a closed engine has passed every slot through " + stage);
         }

@@ -1,7 +1,7 @@
 package dev.purestock.spring;
 
 import dev.purestock.engine.EngineStoppedException;
-import dev.purestock.engine.PipelineStage;
+import dev.purestock.engine.StageRole;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.ShardMetrics;
 import org.springframework.boot.health.contributor.Health;
@@ -60,8 +60,8 @@ public final class PurestockHealthIndicator implements HealthIndicator {
         details.put("lastSequence", engine.readModel().lastSequence(shard.shard()));
         details.put("ringRemaining", shard.ringRemainingCapacity());
         Map<String, Long> lag = new LinkedHashMap<>();
-        for (PipelineStage stage : shard.stages()) {
-            if (stage != PipelineStage.DECISION) {
+        for (StageRole stage : shard.stages()) {
+            if (stage != StageRole.DECIDE) {
                 lag.put(stage.name().toLowerCase(Locale.ROOT), shard.lag(stage));
             }
         }

@@ -287,7 +287,7 @@ class PurestockAutoConfigurationTest {
             assertThat(health.getDetails()).containsOnlyKeys("shards");
             assertThat(shardDetails(health, "0")).containsEntry("status", "running")
                     .containsEntry("lastSequence", 2L).containsKey("ringRemaining").doesNotContainKey("failure");
-            assertThat(stageLags(health)).containsOnlyKeys("journal", "snapshot", "completion");
+            assertThat(stageLags(health)).containsOnlyKeys("journal", "apply", "complete");
         });
     }
 
@@ -314,7 +314,7 @@ class PurestockAutoConfigurationTest {
                     assertThat(shardDetails(health, "0")).containsEntry("status", "stopped")
                             .containsEntry("failure", health.getDetails().get("failure"))
                             .containsEntry("lastSequence", 2L);
-                    assertThat(stageLags(health)).containsKey("replication");
+                    assertThat(stageLags(health)).containsKey("replicate");
                 });
     }
 

@@ -1,0 +1,142 @@
+package dev.purestock.engine;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Hands callers their answers: callbacks and futures of submissions. Without a
+ * {@link PurestockEngine.Builder#callbackExecutor} they run on the thread that has the answer (a shard's
+ * {@code -complete} thread, the submitting thread for an answer given without sequencing, the closing thread
+ * for a close that timed out). With one, every answer to a caller runs on it instead: an {@link OutcomeCallback}
+ * and a future get the records, and an {@link OutcomeViewCallback} gets a view over a copy of the outcome, made
+ * on the executor's thread (the shard's reused view is lent only for the call on the completion thread). The
+ * engine's own callbacks ({@link Internal}) always run in place. A callback that throws is logged and counted,
+ * wherever it runs; an executor that refuses a task has it run in place instead, so no caller goes unanswered.
+ */
+final class CallerAnswers {
+    private static final Logger LOG = LoggerFactory.getLogger(CallerAnswers.class);
+
+    /** A callback of the engine's own (the expiry timer's, a broadcast's): answered in place, never handed off. */
+    interface Internal extends OutcomeViewCallback {
+    }
+
+    private final Executor executor;
+    private final AtomicLong isolatedFailures;
+
+    /** {@code executor} may be {@code null}: answers run in place. */
+    CallerAnswers(Executor executor, AtomicLong isolatedFailures) {
+        this.executor = executor;
+        this.isolatedFailures = isolatedFailures;
+    }
+
+    /** Whether {@code callback} is called on the thread that has the answer (so it may be handed the shard's view). */
+    boolean inPlace(OutcomeViewCallback callback) {
+        return executor == null || callback instanceof Internal;
+    }
+
+    /** Answers {@code callback} with {@code outcome} on the executor ({@link #inPlace} is false for it). */
+    void handOff(OutcomeViewCallback callback, Outcome outcome) {
+        execute(() -> {
+            try {
+                deliver(callback, outcome);
+            } catch (Throwable e) {
+                isolated("the callback of command sequence " + outcome.sequence() + " (shard " + outcome.shard()
+                        + ")", e);
+            }
+        });
+    }
+
+    /** Answers with {@code outcome}, records in hand: in place or on the executor. */
+    void outcome(OutcomeViewCallback callback, CompletableFuture<Outcome> future, Outcome outcome) {
+        if (callback != null) {
+            if (inPlace(callback)) {
+                deliver(callback, outcome);
+            } else {
+                handOff(callback, outcome);
+            }
+        }
+        if (future != null) {
+            complete(future, outcome);
+        }
+    }
+
+    /** Completes {@code future}: in place, or on the executor so that its continuations run there. */
+    void complete(CompletableFuture<Outcome> future, Outcome outcome) {
+        if (executor == null) {
+            future.complete(outcome);
+        } else {
+            execute(() -> future.complete(outcome));
+        }
+    }
+
+    /**
+     * Fails {@code callback} and {@code future} with {@code cause}; a callback that throws is isolated when
+     * {@code isolate} (the stages and the closing thread) and otherwise throws to the caller in place.
+     */
+    void failure(OutcomeViewCallback callback, CompletableFuture<Outcome> future, Throwable cause, boolean isolate) {
+        if (callback != null) {
+            if (inPlace(callback)) {
+                if (isolate) {
+                    try {
+                        callback.onFailure(cause);
+                    } catch (VirtualMachineError e) {
+                        throw e;
+                    } catch (Throwable e) {
+                        isolated("a failure callback", e);
+                    }
+                } else {
+                    callback.onFailure(cause);
+                }
+            } else {
+                execute(() -> {
+                    try {
+                        callback.onFailure(cause);
+                    } catch (Throwable e) {
+                        isolated("a failure callback", e);
+                    }
+                });
+            }
+        }
+        if (future != null) {
+            if (executor == null) {
+                future.completeExceptionally(cause);
+            } else {
+                execute(() -> future.completeExceptionally(cause));
+            }
+        }
+    }
+
+    /** Counts and logs a caller's callback or a consumer that threw. */
+    void isolated(String what, Throwable e) {
+        long count = isolatedFailures.incrementAndGet();
+        LOG.warn("{} threw; isolated, the engine goes on ({} such failures so far)", what, count, e);
+    }
+
+    private static void deliver(OutcomeViewCallback callback, Outcome outcome) {
+        if (callback instanceof OutcomeCallback records) {
+            records.onOutcome(outcome.shard(), outcome.sequence(), outcome.time(), outcome.events());
+            return;
+        }
+        OutcomeView view = OutcomeView.of(outcome.shard(), outcome.sequence(), outcome.time(), outcome.events());
+        try {
+            callback.onOutcome(view);
+        } finally {
+            view.release();
+        }
+    }
+
+    private void execute(Runnable answer) {
+        try {
+            executor.execute(answer);
+        } catch (RejectedExecutionException refused) {
+            LOG.warn("the callback executor refused an answer ({}); it runs on {} instead", refused.toString(),
+                    Thread.currentThread().getName());
+            answer.run();
+        }
+    }
+}

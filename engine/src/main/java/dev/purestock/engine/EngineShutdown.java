@@ -1,0 +1,131 @@
+package dev.purestock.engine;
+
+import com.lmax.disruptor.RingBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Closes an engine, once: stops intake, drains what was submitted (as long as it takes, or until a deadline),
+ * answers what a drain that ran out of time left, and stops the stage threads. See
+ * {@link PurestockEngine#close()} and {@link PurestockEngine#close(Duration)} for what callers are promised.
+ */
+final class EngineShutdown {
+    private static final Logger LOG = LoggerFactory.getLogger(EngineShutdown.class);
+    /** How often a bounded drain looks whether the stages have answered everything. */
+    private static final long DRAIN_POLL_NANOS = 100_000;
+
+    private final Shard[] shards;
+    private final Intake intake;
+    private final RingPublisher publisher;
+    private final ExpiryTimer expiry;
+    private final StageThreads threads;
+    private boolean closed;
+    private boolean drained;
+
+    EngineShutdown(Shard[] shards, Intake intake, RingPublisher publisher, ExpiryTimer expiry, StageThreads threads) {
+        this.shards = shards;
+        this.intake = intake;
+        this.publisher = publisher;
+        this.expiry = expiry;
+        this.threads = threads;
+    }
+
+    /**
+     * Closes, waiting for the drain as long as it takes ({@code timeout} null) or at most {@code timeout}; a later
+     * call returns what the first returned, once it has finished, and one without a bound after a drain that
+     * timed out first waits for the stage threads to stop. Never called on a stage thread.
+     *
+     * @return whether everything submitted was answered by the stages (drained)
+     */
+    synchronized boolean close(Duration timeout) {
+        if (closed) {
+            if (timeout == null && !drained) {
+                threads.joinAll(); // the stages a timed-out drain left busy come back, close their stages and stop
+            }
+            return drained;
+        }
+        closed = true;
+        boolean bounded = timeout != null;
+        long deadline = bounded ? System.nanoTime() + saturatedNanos(timeout) : 0;
+        intake.close();
+        boolean inTime = intake.awaitPublishers(bounded, deadline) && drainWithin(bounded, deadline);
+        if (!inTime) {
+            abandon(timeout);
+        }
+        expiry.stop();
+        for (Shard shard : shards) {
+            shard.disruptor().halt();
+        }
+        if (inTime) {
+            threads.joinAll(); // each durability stage closes itself as its thread stops
+        }
+        drained = inTime;
+        return inTime;
+    }
+
+    /**
+     * Waits until every slot published so far is answered: without a bound, behind a barrier slot per shard; with
+     * one, by watching each shard's completion stage finish answering up to the ring's cursor (a barrier would need
+     * a free slot, and the ring may be full behind a stage that hangs).
+     *
+     * @return whether they were, before {@code deadline} when {@code bounded}
+     */
+    private boolean drainWithin(boolean bounded, long deadline) {
+        if (!bounded) {
+            List<CompletableFuture<Long>> barriers = new ArrayList<>(shards.length);
+            for (Shard shard : shards) {
+                CompletableFuture<Long> barrier = new CompletableFuture<>();
+                publisher.control(shard.ring(), CommandSlot.Kind.BARRIER, barrier); // waits: not abandoned, no bound
+                barriers.add(barrier);
+            }
+            barriers.forEach(CompletableFuture::join);
+            return true;
+        }
+        for (Shard shard : shards) {
+            RingBuffer<CommandSlot> ring = shard.ring();
+            long published = ring.getCursor(); // every publisher has left the gate: all of it is published
+            while (!shard.completion().answeredThrough(published)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                LockSupport.parkNanos(Math.min(left, DRAIN_POLL_NANOS));
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The drain ran out of time: publishers still waiting for ring space give up, and once none is left, every
+     * slot a completion stage has not claimed is answered here with an {@link EngineClosedException}.
+     */
+    private void abandon(Duration timeout) {
+        intake.abandon();
+        intake.awaitPublishers(false, 0); // none waits for anything now: each publishes what it claimed and leaves
+        for (Shard shard : shards) {
+            EngineClosedException cause = new EngineClosedException("close(" + timeout + ") timed out before shard "
+                    + shard.index() + " answered this command: the engine was closed without it being acknowledged "
+                    + "(it may still have reached the journal; after a restart, resubmit it: its order id makes a "
+                    + "repeat idempotent)");
+            long answered = shard.completion().abandon(shard.ring(), cause);
+            if (answered > 0) {
+                LOG.warn("close({}) timed out: shard {} had {} slots not yet answered; they were failed", timeout,
+                        shard.index(), answered);
+            }
+        }
+    }
+
+    private static long saturatedNanos(Duration timeout) {
+        try {
+            return timeout.toNanos();
+        } catch (ArithmeticException beyondLong) {
+            return Long.MAX_VALUE / 2;
+        }
+    }
+}

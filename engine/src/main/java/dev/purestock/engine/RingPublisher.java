@@ -1,0 +1,190 @@
+package dev.purestock.engine;
+
+import com.lmax.disruptor.EventTranslatorThreeArg;
+import com.lmax.disruptor.EventTranslatorTwoArg;
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import dev.purestock.domain.Command;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Claims ring slots and publishes into them: the one place that writes the engine's rings. Callers pass the
+ * intake gate ({@link Intake#enter()}) first; this class decides only how to get a slot and what goes in it.
+ *
+ * <p>How a publisher waits: one that may wait for ring space does, parking between tries as the Disruptor's own
+ * {@code next()} does, except on one of the engine's stage threads, which only tries (only those threads free
+ * ring space), and except once a close that ran out of time {@linkplain Intake#abandon() abandons} waiting
+ * publishers: the stages they wait for may never free the space. So every wait is a loop over
+ * {@code tryPublishEvent}, never the Disruptor's {@code next()}, which cannot be told to give up.
+ *
+ * <p>What goes into a slot is written by the Disruptor's event translators: static, stateless instances that take
+ * their arguments, so publishing allocates nothing. Two writes claim slots by hand instead, each saying why:
+ * {@link #fields} (six primitive fields, which no translator takes without boxing) and {@link #allShards} (one
+ * slot in every ring, or none).
+ */
+final class RingPublisher {
+    /** How a publication went. */
+    enum Result {
+        /** The slot (or slots) were published. */
+        PUBLISHED,
+        /** The ring was full, and the caller may not wait (a {@code trySubmit}, or a stage thread). */
+        RING_FULL,
+        /** A close that ran out of time ended the wait: nothing was published. */
+        ABANDONED
+    }
+
+    /** How long a publisher waiting for ring space parks between tries (as the Disruptor's own wait does). */
+    private static final long WAIT_FOR_SPACE_NANOS = 1;
+
+    private static final EventTranslatorThreeArg<CommandSlot, Command, OutcomeViewCallback, CompletableFuture<Outcome>>
+            COMMAND = (slot, sequence, command, callback, future) -> slot.request.command(command, callback, future);
+    private static final EventTranslatorTwoArg<CommandSlot, Command, CompletableFuture<Outcome>> COMMAND_WITH_FUTURE =
+            (slot, sequence, command, future) -> slot.request.command(command, null, future);
+    private static final EventTranslatorTwoArg<CommandSlot, CommandSlot.Kind, CompletableFuture<Long>> CONTROL =
+            (slot, sequence, kind, control) -> slot.request.control(kind, control);
+
+    private final Intake intake;
+    private final StageThreads threads;
+
+    RingPublisher(Intake intake, StageThreads threads) {
+        this.intake = intake;
+        this.threads = threads;
+    }
+
+    /** Whether a caller that asked to wait for ring space may: not on a stage thread. */
+    private boolean mayWait(boolean wait) {
+        return wait && !threads.isCurrent();
+    }
+
+    /** Publishes a command held as its record, answered through {@code callback} and {@code future}. */
+    Result command(RingBuffer<CommandSlot> ring, Command command, OutcomeViewCallback callback,
+                   CompletableFuture<Outcome> future, boolean wait) {
+        if (ring.tryPublishEvent(COMMAND, command, callback, future)) {
+            return Result.PUBLISHED;
+        }
+        if (!mayWait(wait)) {
+            return Result.RING_FULL;
+        }
+        while (!ring.tryPublishEvent(COMMAND, command, callback, future)) {
+            if (!awaitSpace()) {
+                return Result.ABANDONED;
+            }
+        }
+        return Result.PUBLISHED;
+    }
+
+    /**
+     * Publishes {@code commands[from, from + count)} in consecutive slots, each answered through its future.
+     * Waits (unless on a stage thread) until the ring has room for all of them at once.
+     */
+    Result range(RingBuffer<CommandSlot> ring, Command[] commands, CompletableFuture<Outcome>[] futures, int from,
+                 int count) {
+        if (ring.tryPublishEvents(COMMAND_WITH_FUTURE, from, count, commands, futures)) {
+            return Result.PUBLISHED;
+        }
+        if (!mayWait(true)) {
+            return Result.RING_FULL;
+        }
+        while (!ring.tryPublishEvents(COMMAND_WITH_FUTURE, from, count, commands, futures)) {
+            if (!awaitSpace()) {
+                return Result.ABANDONED;
+            }
+        }
+        return Result.PUBLISHED;
+    }
+
+    /**
+     * Publishes a fixed-shape command as its fields. Claimed by hand: a translator would take the six primitive
+     * fields as objects (boxing each long on the garbage-free path), or as a varargs array.
+     */
+    Result fields(RingBuffer<CommandSlot> ring, SubmittedCommand.Form form, long orderId, long customer, long sku,
+                  int warehouse, long quantity, OutcomeViewCallback callback, boolean wait) {
+        long sequence = claim(ring, wait);
+        if (sequence < 0) {
+            return sequence == NO_SLOT ? Result.RING_FULL : Result.ABANDONED;
+        }
+        try {
+            ring.get(sequence).request.fields(form, orderId, customer, sku, warehouse, quantity, callback);
+        } finally {
+            ring.publish(sequence);
+        }
+        return Result.PUBLISHED;
+    }
+
+    /** Publishes a control slot (a snapshot, a digest, a barrier) whose answer completes {@code control}. */
+    Result control(RingBuffer<CommandSlot> ring, CommandSlot.Kind kind, CompletableFuture<Long> control) {
+        if (ring.tryPublishEvent(CONTROL, kind, control)) {
+            return Result.PUBLISHED;
+        }
+        if (!mayWait(true)) {
+            return Result.RING_FULL;
+        }
+        while (!ring.tryPublishEvent(CONTROL, kind, control)) {
+            if (!awaitSpace()) {
+                return Result.ABANDONED;
+            }
+        }
+        return Result.PUBLISHED;
+    }
+
+    /**
+     * Publishes {@code command} in every ring, or in none, answered through {@code callback} (which collects the
+     * shards' answers): for a caller that may not wait (a {@code trySubmit}, a stage thread). Claimed by hand: a
+     * translator publishes in one ring, and this takes one slot of each before writing any, and fills the slots
+     * it took with barriers when a later ring is full.
+     *
+     * @return {@code -1} when published everywhere, else the first shard whose ring was full
+     */
+    int allShards(RingBuffer<CommandSlot>[] rings, Command command, OutcomeViewCallback callback) {
+        long[] claimed = new long[rings.length];
+        for (int i = 0; i < rings.length; i++) {
+            try {
+                claimed[i] = rings[i].tryNext();
+            } catch (InsufficientCapacityException full) {
+                for (int j = 0; j < i; j++) {
+                    rings[j].get(claimed[j]).request.control(CommandSlot.Kind.BARRIER, null);
+                    rings[j].publish(claimed[j]);
+                }
+                return i;
+            }
+        }
+        for (int i = 0; i < rings.length; i++) {
+            rings[i].get(claimed[i]).request.command(command, callback, null);
+            rings[i].publish(claimed[i]);
+        }
+        return -1;
+    }
+
+    /** What {@link #claim} returns when the ring was full and the caller may not wait. */
+    private static final long NO_SLOT = -1;
+    /** What {@link #claim} returns when a close that ran out of time ended the wait. */
+    private static final long ABANDONED_SLOT = -2;
+
+    /** Claims one slot by hand, waiting as the class says; {@link #NO_SLOT} or {@link #ABANDONED_SLOT} if none. */
+    private long claim(RingBuffer<CommandSlot> ring, boolean wait) {
+        boolean mayWait = mayWait(wait);
+        while (true) {
+            try {
+                return ring.tryNext();
+            } catch (InsufficientCapacityException full) {
+                if (!mayWait) {
+                    return NO_SLOT;
+                }
+                if (!awaitSpace()) {
+                    return ABANDONED_SLOT;
+                }
+            }
+        }
+    }
+
+    /** Parks briefly before the next try for ring space; {@code false} when a close abandoned waiting publishers. */
+    private boolean awaitSpace() {
+        if (intake.abandoned()) {
+            return false;
+        }
+        LockSupport.parkNanos(WAIT_FOR_SPACE_NANOS);
+        return true;
+    }
+}

@@ -1,0 +1,142 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.purestock.engine.EngineFixtures.failureOf;
+import static dev.purestock.engine.EngineFixtures.list;
+import static dev.purestock.engine.EngineFixtures.receive;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link PurestockEngine#close(Duration)}: a drain that finishes in time closes as {@code close()} does; one
+ * that does not answers every pending caller exactly once with an {@link EngineClosedException}, acknowledges
+ * nothing, and leaves the stage that hung to close itself when it comes back. A journal that blocks on a latch
+ * the test holds makes the drain time out whatever the machine's speed.
+ */
+class CloseTimeoutTest {
+
+    /** A journal that blocks on its first command until released, and counts down when it is closed. */
+    private static final class HangingJournal implements DurabilityStage {
+        final InMemoryJournal journal = new InMemoryJournal();
+        final CountDownLatch reached = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final CountDownLatch closed = new CountDownLatch(1);
+
+        @Override
+        public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch)
+                throws Exception {
+            reached.countDown();
+            release.await();
+            journal.onDecided(sequence, time, command, events, endOfBatch);
+        }
+
+        @Override
+        public void close() {
+            closed.countDown();
+        }
+    }
+
+    /** Counts how it was answered. */
+    private static final class CountingCallback implements OutcomeViewCallback {
+        final AtomicInteger outcomes = new AtomicInteger();
+        final AtomicInteger failures = new AtomicInteger();
+        volatile Throwable failure;
+
+        @Override
+        public void onOutcome(OutcomeView outcome) {
+            outcomes.incrementAndGet();
+        }
+
+        @Override
+        public void onFailure(Throwable cause) {
+            failure = cause;
+            failures.incrementAndGet();
+        }
+    }
+
+    @Test
+    void aDrainThatTimesOutAnswersEveryPendingCallerOnceAndAcknowledgesNothing() throws Exception {
+        HangingJournal hanging = new HangingJournal();
+        PurestockEngine engine = PurestockEngine.builder().ringSize(4).journal(shard -> hanging)
+                .expireReservationsEvery(Duration.ZERO).build();
+        CompletableFuture<Outcome> first = engine.submit(list(1));
+        hanging.reached.await();
+        CompletableFuture<Outcome> second = engine.submit(receive(1, 1, 0, 5));
+        CountingCallback third = new CountingCallback();
+        engine.submit(list(2), third);
+        CompletableFuture<Long> digest = engine.digest(0);
+        // the ring (4 slots) is full now: a fifth submitter waits for space the hanging journal never frees
+        CompletableFuture<CompletableFuture<Outcome>> fifth = CompletableFuture.supplyAsync(() -> engine.submit(list(3)));
+
+        assertFalse(engine.close(Duration.ofMillis(50)), "the journal hangs: the drain cannot finish");
+
+        for (CompletableFuture<?> pending : List.of(first, second, digest, fifth.join())) {
+            assertInstanceOf(EngineClosedException.class, failureOf(pending));
+        }
+        assertTrue(failureOf(first).getMessage().startsWith("close(PT0.05S) timed out before shard 0 answered this "
+                + "command"), failureOf(first).getMessage());
+        assertEquals(1, third.failures.get());
+        assertInstanceOf(EngineClosedException.class, third.failure);
+        assertEquals(0, hanging.journal.size(), "nothing reached the journal while it hung");
+        assertTrue(engine.liveStageThreads().stream().anyMatch(name -> name.endsWith("-journal")),
+                "the hanging stage's thread is left to come back by itself");
+
+        assertFalse(engine.close(Duration.ofSeconds(1)), "a second bounded close returns what the first did");
+
+        CompletableFuture<Void> unboundedClose = CompletableFuture.runAsync(engine::close);
+        hanging.release.countDown();
+        unboundedClose.join(); // close() after a timed-out close waits for the stages it left busy
+        assertEquals(0, hanging.closed.getCount(), "the journal was closed, on its own thread, once its call returned");
+        assertEquals(List.of(), engine.liveStageThreads());
+        assertEquals(0, third.outcomes.get(), "a caller answered by the close is never answered again");
+        assertEquals(1, third.failures.get());
+        assertEquals(1, hanging.journal.size(), "only the command the journal held when it hung reached it; no "
+                + "later one was handed to it");
+        assertInstanceOf(EngineClosedException.class, failureOf(engine.submit(list(4))));
+    }
+
+    @Test
+    void aDrainThatFinishesInTimeClosesAsCloseDoes() throws Exception {
+        HangingJournal hanging = new HangingJournal();
+        PurestockEngine engine = PurestockEngine.builder().journal(shard -> hanging)
+                .expireReservationsEvery(Duration.ZERO).build();
+        CompletableFuture<Outcome> first = engine.submit(list(1));
+        CompletableFuture<Outcome> second = engine.submit(receive(1, 1, 0, 5));
+        hanging.reached.await();
+        CompletableFuture<Boolean> closing = CompletableFuture.supplyAsync(() -> engine.close(Duration.ofMinutes(5)));
+        hanging.release.countDown();
+
+        assertTrue(closing.join(), "the journal came back long before the timeout");
+        assertEquals(0, first.join().sequence());
+        assertEquals(1, second.join().sequence());
+        assertEquals(2, hanging.journal.size());
+        assertEquals(0, hanging.closed.getCount(), "closed before close returned");
+        assertEquals(List.of(), engine.liveStageThreads());
+        assertTrue(engine.close(Duration.ZERO));
+    }
+
+    @Test
+    void anEngineWithNothingPendingDrains() {
+        PurestockEngine unused = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build();
+        assertTrue(unused.close(Duration.ZERO), "nothing was ever submitted, so nothing is pending even at once");
+        assertEquals(List.of(), unused.liveStageThreads());
+
+        PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build();
+        assertEquals(0, engine.submit(list(1)).join().sequence());
+        assertThrows(IllegalArgumentException.class, () -> engine.close(Duration.ofSeconds(-1)));
+        assertTrue(engine.close(Duration.ofMinutes(5)));
+        assertEquals(List.of(), engine.liveStageThreads());
+    }
+}
