@@ -50,7 +50,7 @@ summary="$(awk '
   /^  <\/project>/ { print id, desc, url, lic, scm, dev; in_project = 0; next }
   !in_project { next }
   /^    <artifactId>/ { id = $0; gsub(/.*<artifactId>|<\/artifactId>.*/, "", id) }
-  /^    <description>.+<\/description>/ { desc = 1 }
+  /^    <description>[^<[:space:]]/ { desc = 1 }
   /^    <url>https?:\/\/.+<\/url>/ { url = 1 }
   /^        <name>Apache-2.0<\/name>/ { lic = 1 }
   /^      <connection>scm:git:.+<\/connection>/ { scm = 1 }
