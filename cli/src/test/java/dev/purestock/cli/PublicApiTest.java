@@ -5,6 +5,7 @@ import com.lmax.disruptor.WaitStrategy;
 import dev.purestock.domain.Inventory;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.journal.JournaledEngine;
+import dev.purestock.micrometer.PurestockMetrics;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -31,6 +32,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
@@ -55,7 +57,10 @@ class PublicApiTest {
             "domain", Inventory.class,
             "engine", PurestockEngine.class,
             "journal", JournaledEngine.class,
-            "cli", PurestockCli.class);
+            "cli", PurestockCli.class,
+            "micrometer", PurestockMetrics.class);
+    /** The page that lists the public API, from the cli module's directory (where the tests run). */
+    private static final Path API_PAGE = Path.of("..", "docs", "api.md");
 
     @Test
     void noPublicSignatureOfALibraryModuleNamesAThirdPartyType() {
@@ -72,6 +77,28 @@ class PublicApiTest {
         }
         assertEquals(List.of(), leaks, "public signatures name types of com.lmax, net.openhft or org.agrona; "
                 + "wrap them in a purestock type or make the member package-private:\n" + String.join("\n", leaks));
+    }
+
+    @Test
+    void theApiPageListsEveryPublicType() throws IOException {
+        String page = Files.readString(API_PAGE);
+        Set<String> unlisted = new TreeSet<>();
+        for (Class<?> known : MODULES.values()) {
+            for (Class<?> type : classesOf(known)) {
+                String nested = type.getName().substring(type.getPackageName().length() + 1).replace('$', '.');
+                // a nested type may be named from any enclosing type down: Command.Batch.Mode, Batch.Mode or Mode
+                Stream<String> names = Stream.iterate(nested, name -> name.indexOf('.') >= 0,
+                        name -> name.substring(name.indexOf('.') + 1));
+                boolean listed = Stream.concat(names, Stream.of(type.getSimpleName())).anyMatch(name ->
+                        page.contains("`" + name + "`") || page.contains("`" + name + ".")
+                                || page.contains("`" + name + "("));
+                if (exported(type) && !listed) {
+                    unlisted.add(type.getName());
+                }
+            }
+        }
+        assertEquals(Set.of(), unlisted, "docs/api.md does not name these public types; add a line for each (in "
+                + "backticks) in the same change that makes them public");
     }
 
     @Test
