@@ -94,7 +94,12 @@ final class OrderColumns {
      * with the chunks for the expected orders allocated now.
      */
     OrderColumns(int expectedOrders) {
-        this(expectedOrders, chunkShiftFor(expectedOrders), OrderIndex.DEFAULT_SEGMENT_SHIFT);
+        this(expectedOrders, expectedOrders);
+    }
+
+    /** {@link #OrderColumns(int)} with a line pool for {@code expectedLines} lines, summed over the orders. */
+    OrderColumns(int expectedOrders, int expectedLines) {
+        this(expectedOrders, expectedLines, chunkShiftFor(expectedOrders), OrderIndex.DEFAULT_SEGMENT_SHIFT);
     }
 
     /**
@@ -104,6 +109,14 @@ final class OrderColumns {
      * chunk on the thread that stores the orders.
      */
     OrderColumns(int expectedOrders, int chunkShift, int segmentShift) {
+        this(expectedOrders, expectedOrders, chunkShift, segmentShift);
+    }
+
+    /**
+     * {@link #OrderColumns(int, int, int)} with the chunks of the line pool allocated for {@code expectedLines}
+     * lines, summed over the orders, instead of one per order.
+     */
+    OrderColumns(int expectedOrders, int expectedLines, int chunkShift, int segmentShift) {
         if (chunkShift < 1 || chunkShift > 24) {
             throw new IllegalArgumentException("chunk shift must be within 1..24, was " + chunkShift);
         }
@@ -111,9 +124,10 @@ final class OrderColumns {
         this.chunkMask = (1 << chunkShift) - 1;
         rowOf = new OrderIndex(expectedOrders, segmentShift);
         Arrays.fill(freeRuns, NONE);
-        int presizedChunks = (int) ((Math.max(1, expectedOrders) - 1L) >> chunkShift) + 1;
-        for (int chunk = 0; chunk < presizedChunks; chunk++) {
+        for (int chunk = 0; chunk < chunksFor(expectedOrders); chunk++) {
             addRowChunk(chunk);
+        }
+        for (int chunk = 0; chunk < chunksFor(expectedLines); chunk++) {
             addLineChunk(chunk);
         }
     }
@@ -125,6 +139,11 @@ final class OrderColumns {
     static int chunkShiftFor(int expectedOrders) {
         int shift = 32 - Integer.numberOfLeadingZeros(Math.max(0, expectedOrders - 1));
         return Math.max(MIN_CHUNK_SHIFT, Math.min(DEFAULT_CHUNK_SHIFT, shift));
+    }
+
+    /** The chunks that hold {@code entries} rows or lines: at least one. */
+    private int chunksFor(int entries) {
+        return (int) ((Math.max(1, entries) - 1L) >> chunkShift) + 1;
     }
 
     /** The order with that id, built from its row, or {@code null}. */

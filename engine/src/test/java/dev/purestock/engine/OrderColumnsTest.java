@@ -126,6 +126,20 @@ class OrderColumnsTest {
     }
 
     @Test
+    void aLinePoolSizedForSeveralLinesAnOrderTakesThemWithoutAddingAChunk() {
+        int orders = 5_000;
+        OrderColumns columns = new OrderColumns(orders, 3 * orders);
+        int lineChunks = columns.lineChunks();
+        for (int i = 0; i < orders; i++) {
+            columns.put(new Order(i + 1, i, OrderStatus.PURCHASED,
+                    List.of(new Line(1, 0, 1), new Line(2, 0, 1), new Line(3, 0, 1)), 0, i));
+        }
+        assertEquals(3 * orders, columns.linesUsed());
+        assertEquals(lineChunks, columns.lineChunks(), "no line chunk added for lines within the capacity");
+        assertEquals(new Line(3, 0, 1), columns.get(orders).lines().get(2));
+    }
+
+    @Test
     void aLinedOrderMayStraddleTwoChunksOfTheLinePool() {
         OrderColumns columns = new OrderColumns(2, 2, 2);
         Order first = new Order(1, 1, OrderStatus.PURCHASED, List.of(new Line(1, 0, 1), new Line(2, 0, 1),
