@@ -76,6 +76,11 @@ public class JournalBenchmark {
     public static final int PURCHASE_SKUS = 1_024;
     /** Orders a second the steady-state rows size their state for, times the window: above any rate seen here. */
     static final int STEADY_ORDERS_PER_SECOND = 3_000_000;
+    /**
+     * The most orders a long window's state is sized for ({@code -p retainSeconds=86400}, the default 24 hours):
+     * more than a run of a few dozen seconds takes, so nothing is forgotten and the state fills its capacity.
+     */
+    static final int LONG_WINDOW_ORDERS = 8_000_000;
     /** Customers of the purchase workload (order ids modulo 2^20), with room: each buys one sku. */
     static final int CUSTOMERS = 1 << 21;
     /** Skus in the snapshot benchmarks. */
@@ -156,7 +161,9 @@ public class JournalBenchmark {
          * How long the engine remembers an order: {@code forever} (the store grows by every order, as an engine
          * without retention does), or a window in seconds with the state sized ahead for it
          * ({@link PurestockEngine.Builder#storeCapacity}), so that once the window is full every new order reuses
-         * a forgotten one's room: the steady state of a long sale.
+         * a forgotten one's room: the steady state of a long sale. A window longer than a run
+         * ({@code -p retainSeconds=86400}, the default window) forgets nothing, and its state is sized for
+         * {@link #LONG_WINDOW_ORDERS} at most: orders accumulate within the capacity given.
          */
         @Param({"forever", "1"})
         public String retainSeconds;
@@ -174,8 +181,8 @@ public class JournalBenchmark {
                     .waitStrategy(waitStrategy);
             if (!retainSeconds.equals("forever")) {
                 builder.retainOrdersFor(Duration.ofSeconds(Long.parseLong(retainSeconds)))
-                        .storeCapacity(new StoreCapacity(2 * PURCHASE_SKUS, STEADY_ORDERS_PER_SECOND
-                                * Integer.parseInt(retainSeconds), CUSTOMERS));
+                        .storeCapacity(new StoreCapacity(2 * PURCHASE_SKUS, (int) Math.min(LONG_WINDOW_ORDERS,
+                                (long) STEADY_ORDERS_PER_SECOND * Long.parseLong(retainSeconds)), CUSTOMERS));
             }
             engine = builder.build();
             for (int sku = 0; sku < PURCHASE_SKUS; sku++) {

@@ -72,6 +72,27 @@ public final class EventBuffer implements EventSink, DecidedEvents {
     public EventBuffer() {
     }
 
+    /**
+     * Allocates now the chunks that {@code eventCount} events with {@code lineCount} line changes in all take, so
+     * that filling the buffer up to that much allocates nothing: for a buffer made ahead of the thread that fills
+     * it (the engine's ring slots, filled first on its decision thread). At most 255 of each are kept across
+     * {@link #clear()}, as for chunks grown by writing.
+     *
+     * @throws IllegalArgumentException when a count is negative
+     */
+    public void reserve(int eventCount, int lineCount) {
+        if (eventCount < 0 || lineCount < 0) {
+            throw new IllegalArgumentException("cannot reserve " + eventCount + " events and " + lineCount
+                    + " line changes");
+        }
+        for (int event = 0; event < eventCount; event = (event + 1) * 2 - 1) {
+            eventChunk(event);
+        }
+        for (int line = 0; line < lineCount; line = (line + 1) * 2 - 1) {
+            lineChunk(line);
+        }
+    }
+
     /** Empties the buffer, keeping its first chunks for the next decision. */
     public void clear() {
         events = 0;

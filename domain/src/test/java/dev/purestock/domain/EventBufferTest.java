@@ -39,6 +39,41 @@ class EventBufferTest {
         return lines;
     }
 
+    /** Writes {@code events} accepted purchases of {@code linesEach} line changes each. */
+    private static void fill(EventBuffer buffer, int events, int linesEach) {
+        for (int event = 0; event < events; event++) {
+            buffer.purchaseAccepted(event, 7, 99);
+            for (int line = 0; line < linesEach; line++) {
+                buffer.lineChange(line, 0, 1, 10, 1);
+            }
+        }
+    }
+
+    @Test
+    void aReservedBufferIsFilledUpToItsReservationWithoutAllocating() {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        fill(new EventBuffer(), 5, 3);
+        EventBuffer reserved = new EventBuffer();
+        reserved.reserve(5, 15);
+        EventBuffer unreserved = new EventBuffer();
+
+        long before = threads.getCurrentThreadAllocatedBytes();
+        fill(reserved, 5, 3);
+        long reservedBytes = threads.getCurrentThreadAllocatedBytes() - before;
+        before = threads.getCurrentThreadAllocatedBytes();
+        fill(unreserved, 5, 3);
+        long unreservedBytes = threads.getCurrentThreadAllocatedBytes() - before;
+
+        assertTrue(reservedBytes < 16, reservedBytes + " bytes allocated filling a buffer within its reservation");
+        assertTrue(unreservedBytes >= 16, "a buffer not reserved allocates its chunks as it fills");
+        assertEquals(5, reserved.size());
+        assertEquals(15, reserved.lineCount());
+        assertEquals(new LineChange(2, 0, 1, 10, 1),
+                assertInstanceOf(PurchaseAccepted.class, reserved.event(4)).lines().get(2));
+        assertThrows(IllegalArgumentException.class, () -> reserved.reserve(-1, 0));
+    }
+
     @Test
     void anOrderOfTheMostLinesCrossesLineChunksIntact() {
         MapInventoryStore store = stocked();

@@ -162,13 +162,20 @@ final class CommandSlot {
         long time;
         /**
          * The events decided for the command, in primitive form; preallocated with the slot and reused, so
-         * deciding, journaling and answering a command builds no event record unless someone asks for one.
+         * deciding, journaling and answering a command builds no event record unless someone asks for one. Room
+         * for a one-line command's event is allocated here, with the ring, so that the decision thread's first
+         * lap of the ring allocates nothing either.
          */
-        final EventBuffer events = new EventBuffer();
+        final EventBuffer events = reserved(new EventBuffer());
         /** The answer of a control slot: the last sequence a snapshot covers, or a digest. */
         long controlResult;
         /** Why a control slot failed, or {@code null}. */
         Exception controlFailure;
+
+        private static EventBuffer reserved(EventBuffer buffer) {
+            buffer.reserve(1, 1);
+            return buffer;
+        }
 
         void clear() {
             sequenced = false;

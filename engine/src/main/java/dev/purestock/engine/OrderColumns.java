@@ -20,10 +20,13 @@ import java.util.function.Consumer;
  * grows; measured on the latency harness, the objects an accepted order used to leave behind were what young
  * collections spent their pauses copying.
  *
- * <p>Columns grow in chunks of {@code 1 << chunkShift} rows (64 Ki by default), row {@code r} living at
- * index {@code r & mask} of chunk {@code r >> chunkShift}; the line pool grows the same way. A new chunk is
- * allocated when the last one is full and nothing already stored is ever copied, so storing an order costs
- * the same at the ten-millionth as at the first (only the small arrays of chunk references double).
+ * <p>Columns grow in chunks of {@code 1 << chunkShift} rows, row {@code r} living at index {@code r & mask}
+ * of chunk {@code r >> chunkShift}; the line pool grows the same way. A new chunk is allocated when the last
+ * one is full and nothing already stored is ever copied, so storing an order costs the same at the
+ * ten-millionth as at the first (only the small arrays of chunk references double). The chunks the expected
+ * orders need are allocated when the book is made, so a book filled up to its expected size allocates nothing;
+ * a book expecting fewer orders than a full chunk (64 Ki rows) gets smaller chunks (the expected number
+ * rounded up to a power of two, at least 1 Ki), so that sizing it costs memory in proportion to its size.
  *
  * <p><b>Forgetting and reuse.</b> {@link #remove} takes an order's id out of the index and puts its row on a
  * free list and its run of lines on a free list for runs of that length; a new order takes a free row before
@@ -43,8 +46,10 @@ import java.util.function.Consumer;
  * nothing. Storing an order again (a status change) rewrites its row in place. Not thread-safe.
  */
 final class OrderColumns {
-    /** Rows (and pooled lines) per chunk, as a power of two: 64 Ki. */
+    /** Rows (and pooled lines) per chunk, as a power of two, of a book that expects 64 Ki orders or more. */
     static final int DEFAULT_CHUNK_SHIFT = 16;
+    /** The smallest chunk {@link #chunkShiftFor} picks: 1 Ki rows, about 74 KiB with its pool lines. */
+    static final int MIN_CHUNK_SHIFT = 10;
     private static final OrderStatus[] STATUS_BY_CODE = statusByCode();
     /** No row: the end of a list. */
     private static final int NONE = -1;
@@ -84,18 +89,34 @@ final class OrderColumns {
     private int head = NONE;
     private int tail = NONE;
 
-    /** A book for about {@code expectedOrders} orders (it grows beyond), in chunks of 64 Ki rows. */
+    /**
+     * A book for about {@code expectedOrders} orders (it grows beyond), in chunks of {@link #chunkShiftFor} rows,
+     * with the chunks for the expected orders allocated now.
+     */
     OrderColumns(int expectedOrders) {
-        this(expectedOrders, DEFAULT_CHUNK_SHIFT, OrderIndex.DEFAULT_SEGMENT_SHIFT);
+        this(expectedOrders, expectedOrders);
+    }
+
+    /** {@link #OrderColumns(int)} with a line pool for {@code expectedLines} lines, summed over the orders. */
+    OrderColumns(int expectedOrders, int expectedLines) {
+        this(expectedOrders, expectedLines, chunkShiftFor(expectedOrders), OrderIndex.DEFAULT_SEGMENT_SHIFT);
     }
 
     /**
      * A book for about {@code expectedOrders} orders with chunks of {@code 1 << chunkShift} rows and index
-     * segments of {@code 1 << segmentShift} slots. Chunks for the expected orders are allocated up front
-     * only when {@code expectedOrders} exceeds one chunk; a smaller book allocates its first chunk with its
-     * first order.
+     * segments of {@code 1 << segmentShift} slots. The chunks (rows and pool lines) that {@code expectedOrders}
+     * one-line orders need, at least one, are allocated now: filling the book up to that many allocates no
+     * chunk on the thread that stores the orders.
      */
     OrderColumns(int expectedOrders, int chunkShift, int segmentShift) {
+        this(expectedOrders, expectedOrders, chunkShift, segmentShift);
+    }
+
+    /**
+     * {@link #OrderColumns(int, int, int)} with the chunks of the line pool allocated for {@code expectedLines}
+     * lines, summed over the orders, instead of one per order.
+     */
+    OrderColumns(int expectedOrders, int expectedLines, int chunkShift, int segmentShift) {
         if (chunkShift < 1 || chunkShift > 24) {
             throw new IllegalArgumentException("chunk shift must be within 1..24, was " + chunkShift);
         }
@@ -103,11 +124,26 @@ final class OrderColumns {
         this.chunkMask = (1 << chunkShift) - 1;
         rowOf = new OrderIndex(expectedOrders, segmentShift);
         Arrays.fill(freeRuns, NONE);
-        int presizedChunks = expectedOrders > (1 << chunkShift) ? (int) ((expectedOrders - 1L) >> chunkShift) + 1 : 0;
-        for (int chunk = 0; chunk < presizedChunks; chunk++) {
+        for (int chunk = 0; chunk < chunksFor(expectedOrders); chunk++) {
             addRowChunk(chunk);
+        }
+        for (int chunk = 0; chunk < chunksFor(expectedLines); chunk++) {
             addLineChunk(chunk);
         }
+    }
+
+    /**
+     * The chunk size for a book of {@code expectedOrders}: the expected number rounded up to a power of two,
+     * within {@link #MIN_CHUNK_SHIFT} and {@link #DEFAULT_CHUNK_SHIFT}.
+     */
+    static int chunkShiftFor(int expectedOrders) {
+        int shift = 32 - Integer.numberOfLeadingZeros(Math.max(0, expectedOrders - 1));
+        return Math.max(MIN_CHUNK_SHIFT, Math.min(DEFAULT_CHUNK_SHIFT, shift));
+    }
+
+    /** The chunks that hold {@code entries} rows or lines: at least one. */
+    private int chunksFor(int entries) {
+        return (int) ((Math.max(1, entries) - 1L) >> chunkShift) + 1;
     }
 
     /** The order with that id, built from its row, or {@code null}. */
@@ -279,6 +315,15 @@ final class OrderColumns {
     int rowChunks() {
         int count = 0;
         while (count < orderId.length && orderId[count] != null) {
+            count++;
+        }
+        return count;
+    }
+
+    /** How many chunks of the line pool are allocated. */
+    int lineChunks() {
+        int count = 0;
+        while (count < lineSku.length && lineSku[count] != null) {
             count++;
         }
         return count;

@@ -53,28 +53,35 @@ public final class PrimitiveInventoryStore implements InventoryStore {
 
     /** An empty store sized for {@code capacity} (see {@link StoreCapacity}); it grows beyond. */
     public PrimitiveInventoryStore(StoreCapacity capacity) {
-        this(capacity.positions(), capacity.orders(), capacity.customerCounts());
+        this(capacity.positions(), capacity.orders(), capacity.customerCounts(), capacity.orderLines());
     }
 
     /**
      * An empty store sized so that the expected state fits without any table resizing or any order-book
      * growth while it fills: {@code expectedPositions} stock positions (sku and warehouse pairs; products
      * and stock movements are sized to the same number), {@code expectedOrders} orders and reservations
-     * remembered at once (within the retention window), and {@code expectedCustomerCounts} non-zero counts of
-     * a customer's units of a sku. Beyond these
+     * remembered at once (within the retention window), of one line each, and {@code expectedCustomerCounts}
+     * non-zero counts of a customer's units of a sku ({@link StoreCapacity} also sizes the lines of orders
+     * with several). Beyond these
      * figures everything still grows: the order book by chunks and index segments, the other maps by
      * doubling.
      *
      * @throws IllegalArgumentException when an expected figure is not positive
      */
     public PrimitiveInventoryStore(int expectedPositions, int expectedOrders, int expectedCustomerCounts) {
+        this(expectedPositions, expectedOrders, expectedCustomerCounts, expectedOrders);
+    }
+
+    private PrimitiveInventoryStore(int expectedPositions, int expectedOrders, int expectedCustomerCounts,
+                                    int expectedOrderLines) {
         requirePositive(expectedPositions, "expected positions");
         requirePositive(expectedOrders, "expected orders");
         requirePositive(expectedCustomerCounts, "expected customer counts");
+        requirePositive(expectedOrderLines, "expected order lines");
         products = new Long2ObjectHashMap<>(tableCapacity(expectedPositions), LOAD_FACTOR);
         positions = new Long2LongHashMap(tableCapacity(expectedPositions), LOAD_FACTOR, NO_POSITION);
         customerUnits = new Long2LongHashMap(tableCapacity(expectedCustomerCounts), LOAD_FACTOR, 0);
-        orders = new OrderColumns(expectedOrders);
+        orders = new OrderColumns(expectedOrders, expectedOrderLines);
         movements = new Long2LongHashMap(tableCapacity(expectedPositions), LOAD_FACTOR, NO_MOVEMENT);
     }
 

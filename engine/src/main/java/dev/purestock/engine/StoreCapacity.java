@@ -10,12 +10,17 @@ package dev.purestock.engine;
  * live reservations, not every order ever taken. A forgotten order's room is reused, so a book sized for its
  * window stops growing once it has been full.
  *
+ * <p>Order lines count the lines of those orders, summed: as many as {@code orders} when each order has one
+ * line (a {@code Purchase}, and what the three-figure constructor assumes), more for orders of several lines
+ * ({@code PlaceOrder}, {@code Reserve}), whose lines would otherwise grow the order book's line pool.
+ *
  * @param positions      stock positions (sku and warehouse pairs); products and stock movements are sized to
  *                       the same number
  * @param orders         orders and reservations remembered at once
  * @param customerCounts non-zero counts of one customer's units of one sku
+ * @param orderLines     lines of the orders remembered at once, summed over them
  */
-public record StoreCapacity(int positions, int orders, int customerCounts) {
+public record StoreCapacity(int positions, int orders, int customerCounts, int orderLines) {
     /** What {@code new PrimitiveInventoryStore()} is sized for: 1,024 of each. */
     public static final StoreCapacity DEFAULT = new StoreCapacity(1024, 1024, 1024);
 
@@ -23,6 +28,12 @@ public record StoreCapacity(int positions, int orders, int customerCounts) {
         requirePositive(positions, "positions");
         requirePositive(orders, "orders");
         requirePositive(customerCounts, "customer counts");
+        requirePositive(orderLines, "order lines");
+    }
+
+    /** A capacity for orders of one line each: {@code orderLines} is {@code orders}. */
+    public StoreCapacity(int positions, int orders, int customerCounts) {
+        this(positions, orders, customerCounts, orders);
     }
 
     private static void requirePositive(int expected, String what) {

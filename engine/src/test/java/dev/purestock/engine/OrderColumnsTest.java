@@ -76,7 +76,7 @@ class OrderColumnsTest {
 
     @Test
     void ordersEitherSideOfTheFirstChunkBoundariesComeBackIntact() {
-        OrderColumns columns = new OrderColumns(1_024);
+        OrderColumns columns = new OrderColumns(1_024, OrderColumns.DEFAULT_CHUNK_SHIFT, OrderIndex.DEFAULT_SEGMENT_SHIFT);
         int chunk = 1 << OrderColumns.DEFAULT_CHUNK_SHIFT;
         int total = 2 * chunk + 3;
         for (int row = 0; row < total; row++) {
@@ -90,6 +90,53 @@ class OrderColumnsTest {
         int[] visited = {0};
         columns.forEach(order -> assertEquals(orderAtRow(visited[0]++), order));
         assertEquals(total, visited[0]);
+    }
+
+    @Test
+    void aBookGetsChunksOfItsExpectedSizeUpToAFullChunk() {
+        assertEquals(OrderColumns.MIN_CHUNK_SHIFT, OrderColumns.chunkShiftFor(1));
+        assertEquals(OrderColumns.MIN_CHUNK_SHIFT, OrderColumns.chunkShiftFor(1_024));
+        assertEquals(11, OrderColumns.chunkShiftFor(1_025));
+        assertEquals(15, OrderColumns.chunkShiftFor(20_000));
+        assertEquals(OrderColumns.DEFAULT_CHUNK_SHIFT, OrderColumns.chunkShiftFor(65_536));
+        assertEquals(OrderColumns.DEFAULT_CHUNK_SHIFT, OrderColumns.chunkShiftFor(65_537));
+        assertEquals(OrderColumns.DEFAULT_CHUNK_SHIFT, OrderColumns.chunkShiftFor(Integer.MAX_VALUE));
+    }
+
+    /**
+     * A book sized for fewer orders than a full chunk used to allocate its first chunk with its first order, on the
+     * thread that stores it; every chunk the expected orders need now exists when the book is made.
+     */
+    @Test
+    void aBookTakesItsExpectedOrdersWithoutAddingAChunk() {
+        for (int expected : new int[] {1, 1_000, 20_000, 65_536, 100_000}) {
+            OrderColumns columns = new OrderColumns(expected);
+            int rowChunks = columns.rowChunks();
+            int lineChunks = columns.lineChunks();
+            assertTrue(rowChunks >= 1 && lineChunks >= 1, "chunks allocated up front for " + expected);
+            int indexSegments = columns.indexSegments();
+            for (int row = 0; row < expected; row++) {
+                columns.put(orderAtRow(row));
+            }
+            assertEquals(rowChunks, columns.rowChunks(), "no row chunk added while " + expected + " orders were stored");
+            assertEquals(lineChunks, columns.lineChunks(), "no line chunk added for " + expected + " one-line orders");
+            assertEquals(indexSegments, columns.indexSegments(), "no index segment split for " + expected + " orders");
+            assertEquals(expected, columns.linesUsed());
+        }
+    }
+
+    @Test
+    void aLinePoolSizedForSeveralLinesAnOrderTakesThemWithoutAddingAChunk() {
+        int orders = 5_000;
+        OrderColumns columns = new OrderColumns(orders, 3 * orders);
+        int lineChunks = columns.lineChunks();
+        for (int i = 0; i < orders; i++) {
+            columns.put(new Order(i + 1, i, OrderStatus.PURCHASED,
+                    List.of(new Line(1, 0, 1), new Line(2, 0, 1), new Line(3, 0, 1)), 0, i));
+        }
+        assertEquals(3 * orders, columns.linesUsed());
+        assertEquals(lineChunks, columns.lineChunks(), "no line chunk added for lines within the capacity");
+        assertEquals(new Line(3, 0, 1), columns.get(orders).lines().get(2));
     }
 
     @Test

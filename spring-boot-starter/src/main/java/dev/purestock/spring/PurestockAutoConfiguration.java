@@ -105,10 +105,12 @@ public final class PurestockAutoConfiguration {
             set("purestock.retain-orders-for", properties.getRetainOrdersFor(),
                     () -> builder.retainOrdersFor(properties.getRetainOrdersFor()));
             PurestockProperties.StoreCapacity capacity = properties.getStoreCapacity();
+            int orderLines = capacity.getOrderLines() == null ? capacity.getOrders() : capacity.getOrderLines();
             set("purestock.store-capacity", "positions=" + capacity.getPositions() + ", orders="
-                            + capacity.getOrders() + ", customer-counts=" + capacity.getCustomerCounts(),
+                            + capacity.getOrders() + ", customer-counts=" + capacity.getCustomerCounts()
+                            + ", order-lines=" + orderLines,
                     () -> builder.storeCapacity(new StoreCapacity(capacity.getPositions(), capacity.getOrders(),
-                            capacity.getCustomerCounts())));
+                            capacity.getCustomerCounts(), orderLines)));
             customizers.forEach(customizer -> customizer.customize(builder));
         };
     }

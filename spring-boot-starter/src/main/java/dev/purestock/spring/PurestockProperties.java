@@ -233,6 +233,9 @@ public class PurestockProperties implements Validator {
         /** Non-zero counts of one customer's units of one sku. */
         private int customerCounts = 1024;
 
+        /** Lines of the orders remembered at once, summed over them; unset: one per order. */
+        private Integer orderLines;
+
         /** Stock positions ({@code purestock.store-capacity.positions}, default 1024). */
         public int getPositions() {
             return positions;
@@ -261,6 +264,19 @@ public class PurestockProperties implements Validator {
         /** Sets {@code purestock.store-capacity.customer-counts}. */
         public void setCustomerCounts(int customerCounts) {
             this.customerCounts = customerCounts;
+        }
+
+        /**
+         * Order lines ({@code purestock.store-capacity.order-lines}), summed over the orders remembered at once;
+         * {@code null} (the default) sizes one line per order.
+         */
+        public Integer getOrderLines() {
+            return orderLines;
+        }
+
+        /** Sets {@code purestock.store-capacity.order-lines}. */
+        public void setOrderLines(Integer orderLines) {
+            this.orderLines = orderLines;
         }
     }
 }

@@ -28,6 +28,7 @@ class ConfigurationMetadataTest {
                 .contains("\"name\": \"purestock.journal.durability\"")
                 .contains("\"name\": \"purestock.snapshots.every\"")
                 .contains("\"name\": \"purestock.store-capacity.customer-counts\"")
+                .contains("\"name\": \"purestock.store-capacity.order-lines\"")
                 .contains("\"defaultValue\": \"page-cache\"")
                 .contains("\"defaultValue\": \"24h\"")
                 .contains("\"defaultValue\": \"blocking\"")

@@ -130,6 +130,7 @@ class PurestockAutoConfigurationTest {
             assertThat(properties.getStoreCapacity().getPositions()).isEqualTo(capacity.positions());
             assertThat(properties.getStoreCapacity().getOrders()).isEqualTo(capacity.orders());
             assertThat(properties.getStoreCapacity().getCustomerCounts()).isEqualTo(capacity.customerCounts());
+            assertThat(properties.getStoreCapacity().getOrderLines()).as("one line per order").isNull();
         });
     }
 
@@ -138,7 +139,8 @@ class PurestockAutoConfigurationTest {
         MapConfigurationPropertySource source = new MapConfigurationPropertySource(Map.of(
                 "purestock.ring-size", "4096", "purestock.wait-strategy", "busy-spin",
                 "purestock.journal.durability", "sync-per-batch", "purestock.retain-orders-for", "2h",
-                "purestock.expire-reservations-every", "0", "purestock.store-capacity.orders", "100000"));
+                "purestock.expire-reservations-every", "0", "purestock.store-capacity.orders", "100000",
+                "purestock.store-capacity.order-lines", "300000"));
 
         PurestockProperties properties = new Binder(source).bind("purestock", PurestockProperties.class).get();
 
@@ -148,6 +150,7 @@ class PurestockAutoConfigurationTest {
         assertThat(properties.getRetainOrdersFor()).isEqualTo(Duration.ofHours(2));
         assertThat(properties.getExpireReservationsEvery()).isZero();
         assertThat(properties.getStoreCapacity().getOrders()).isEqualTo(100_000);
+        assertThat(properties.getStoreCapacity().getOrderLines()).isEqualTo(300_000);
     }
 
     @Test
