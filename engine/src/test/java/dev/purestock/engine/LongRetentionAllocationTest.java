@@ -102,8 +102,9 @@ class LongRetentionAllocationTest {
             readModel = new ReadModel(1, capacity.orders());
             decision = new DecisionHandler(0, health, state, () -> time, counters.decision);
             journal = new JournalHandler(0, health, stage, new ShardCounters.Durability());
-            completion = new CompletionHandler(0, health, readModel.writer(0), List.of(), new AtomicLong(),
-                    counters.completion);
+            AtomicLong isolated = new AtomicLong();
+            completion = new CompletionHandler(0, health, readModel.writer(0), List.of(), isolated,
+                    new CallerAnswers(null, isolated), counters.completion);
             for (int i = 0; i < RING; i++) {
                 slots[i] = new CommandSlot();
             }
