@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -243,12 +244,12 @@ public final class JournaledEngine implements AutoCloseable {
             AtomicReferenceArray<RecoveredState> recovered = new AtomicReferenceArray<>(shards);
             AtomicReferenceArray<SnapshotStore> snapshots = new AtomicReferenceArray<>(shards);
             AtomicReferenceArray<JournalWriter> writers = new AtomicReferenceArray<>(shards);
-            JournalLayout[] layout = new JournalLayout[1];
+            AtomicReference<JournalLayout> layout = new AtomicReference<>();
             PurestockEngine.Builder builder = PurestockEngine.builder()
                     .shards(shards)
                     .initialState(shard -> recovered.get(shard).toShardState())
                     .journal(shard -> {
-                        JournalWriter opened = JournalWriter.open(layout[0].shardDir(shard), durability, shard);
+                        JournalWriter opened = JournalWriter.open(layout.get().shardDir(shard), durability, shard);
                         writers.set(shard, opened);
                         return opened;
                     })
@@ -259,20 +260,21 @@ public final class JournaledEngine implements AutoCloseable {
             List<JournalLock> locks = new ArrayList<>(shards + 1);
             locks.add(JournalLock.acquire(dir));
             try {
-                layout[0] = JournalLayout.create(dir, shards);
-                if (layout[0].isSharded()) {
-                    for (Path shardDir : layout[0].shardDirs()) {
+                JournalLayout created = JournalLayout.create(dir, shards);
+                layout.set(created);
+                if (created.isSharded()) {
+                    for (Path shardDir : created.shardDirs()) {
                         locks.add(JournalLock.acquire(shardDir));
                     }
                 }
                 StoreCapacity capacity = builder.storeCapacity();
-                List<RecoveredState> states = recoverAll(layout[0], retention,
+                List<RecoveredState> states = recoverAll(created, retention,
                         () -> new PrimitiveInventoryStore(capacity), progress);
                 for (int shard = 0; shard < shards; shard++) {
                     recovered.set(shard, states.get(shard));
                     long recoveredEnd = states.get(shard).nextSequence() - 1;
                     int index = shard;
-                    snapshots.set(shard, new SnapshotStore(layout[0].shardDir(shard), retention.keepSnapshots(),
+                    snapshots.set(shard, new SnapshotStore(created.shardDir(shard), retention.keepSnapshots(),
                             () -> {
                                 JournalWriter current = writers.get(index);
                                 return Math.max(recoveredEnd,
@@ -280,7 +282,7 @@ public final class JournaledEngine implements AutoCloseable {
                             }));
                 }
                 PurestockEngine engine = build(builder, writers);
-                return new JournaledEngine(engine, layout[0], states, locks);
+                return new JournaledEngine(engine, created, states, locks);
             } catch (RuntimeException | Error e) {
                 try {
                     release(locks);
