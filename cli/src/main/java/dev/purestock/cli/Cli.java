@@ -4,8 +4,14 @@ import dev.purestock.journal.JournalException;
 import dev.purestock.journal.JournalLock;
 
 import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Properties;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -17,6 +23,10 @@ final class Cli {
     private static final String CYCLE_SUFFIX = ".cq4";
     /** The suffix of Chronicle Queue's own metadata files. */
     private static final String METADATA_SUFFIX = ".cq4t";
+    /** The file in which a sharded journal directory records its shard count. */
+    static final String SHARDS_FILE = "purestock-shards.properties";
+    private static final String SHARD_PREFIX = "shard-";
+    private static final Pattern SHARD_NAME = Pattern.compile(SHARD_PREFIX + "(0|[1-9][0-9]{0,8})");
     private static final String WHAT_TO_DO = "; --journal takes the directory an engine journals to";
 
     private Cli() {
@@ -80,14 +90,130 @@ final class Cli {
     }
 
     /**
+     * For the subcommands that read a sharded journal: fails with one line unless shard {@code index}'s
+     * directory is a journal directory; a shard with no record yet may also be an empty directory.
+     *
+     * @return whether it holds cycle files to read
+     */
+    static boolean requireShard(Path dir, int index, Path shardDir) {
+        JournalPath path = inspect(shardDir);
+        return switch (path) {
+            case MISSING -> throw missingShard(dir, index, shardDir);
+            case FILE -> throw new JournalException("shard " + index + " of journal " + dir + ", " + shardDir
+                    + ", is a file, not a journal directory");
+            case OTHER_DIRECTORY -> throw new JournalException("shard " + index + " of journal " + dir + ", "
+                    + shardDir + ", holds no purestock journal (no " + CYCLE_SUFFIX + " cycle files, no "
+                    + JournalLock.FILE_NAME + ")");
+            case EMPTY_DIRECTORY, EMPTY_JOURNAL -> false;
+            case JOURNAL -> true;
+        };
+    }
+
+    /**
      * For the subcommands that write a journal: fails with the same line as {@link #requireJournal} when
      * {@code dir} is a file or a directory holding other files; a missing or empty directory becomes a new
      * journal.
      */
     static void requireJournalOrNew(Path dir) {
+        if (layout(dir).sharded()) {
+            return;
+        }
         JournalPath path = inspect(dir);
         if (path == JournalPath.FILE || path == JournalPath.OTHER_DIRECTORY) {
             throw notAJournal(dir, path);
+        }
+    }
+
+    /**
+     * How {@code dir} is laid out: sharded when it holds {@value #SHARDS_FILE}, whose shard directories must
+     * all be there; otherwise one shard, and then no shard directory may be there.
+     *
+     * @throws JournalException when a shard directory is missing, one is there that the count does not name,
+     *                          or shard directories are there without the file that counts them
+     */
+    static Layout layout(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return Layout.FLAT;
+        }
+        Path file = dir.resolve(SHARDS_FILE);
+        List<String> shardDirs = shardDirs(dir);
+        if (!Files.exists(file)) {
+            if (!shardDirs.isEmpty()) {
+                throw new JournalException("directory " + dir + " holds shard directories (" + String.join(", ",
+                        shardDirs) + ") but no " + SHARDS_FILE + ", where a sharded journal records its shard "
+                        + "count; restore it (a line `shards=N`), or read one shard as a journal of its own with "
+                        + "`--journal " + dir.resolve(shardDirs.getFirst()) + "`");
+            }
+            return Layout.FLAT;
+        }
+        int shards = shardCount(file);
+        for (int i = 0; i < shards; i++) {
+            if (!Files.exists(dir.resolve(SHARD_PREFIX + i))) {
+                throw missingShard(dir, i, dir.resolve(SHARD_PREFIX + i));
+            }
+        }
+        for (String name : shardDirs) {
+            if (Integer.parseInt(name.substring(SHARD_PREFIX.length())) >= shards) {
+                throw new JournalException("journal directory " + dir + " holds " + shards + " shards (" + SHARDS_FILE
+                        + ") yet also " + dir.resolve(name) + ", which no shard count names; move it out");
+            }
+        }
+        return new Layout(dir, shards);
+    }
+
+    /** The names of {@code dir}'s shard directories ({@code shard-N}), in shard order. */
+    private static List<String> shardDirs(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(Files::isDirectory).map(file -> file.getFileName().toString())
+                    .filter(name -> SHARD_NAME.matcher(name).matches())
+                    .sorted(Comparator.comparingInt(name -> Integer.parseInt(name.substring(SHARD_PREFIX.length()))))
+                    .toList();
+        } catch (IOException e) {
+            throw new JournalException("cannot list journal directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int shardCount(Path file) {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        } catch (IOException e) {
+            throw new JournalException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        String value = properties.getProperty("shards", "").strip();
+        try {
+            int shards = Integer.parseInt(value);
+            if (shards >= 2) {
+                return shards;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with what the file holds
+        }
+        throw new JournalException(file + " does not say how many shards the journal holds (a line `shards=N`, N at "
+                + "least 2), it says `shards=" + value + "`");
+    }
+
+    private static JournalException missingShard(Path dir, int index, Path shardDir) {
+        return new JournalException("journal directory " + dir + " holds shards (" + SHARDS_FILE + ") but shard "
+                + index + "'s directory " + shardDir + " is missing; restore it from a copy (each shard directory is a "
+                + "journal of its own, which `--journal` reads alone)");
+    }
+
+    /**
+     * The shards of a journal directory.
+     *
+     * @param dir    the journal directory
+     * @param shards how many it holds; {@code 1}: not sharded, the records are in {@code dir} itself
+     */
+    record Layout(Path dir, int shards) {
+        static final Layout FLAT = new Layout(null, 1);
+
+        boolean sharded() {
+            return shards > 1;
+        }
+
+        Path shardDir(int shard) {
+            return dir.resolve(SHARD_PREFIX + shard);
         }
     }
 
