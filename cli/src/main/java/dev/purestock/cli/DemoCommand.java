@@ -132,9 +132,13 @@ final class DemoCommand implements Callable<Integer> {
         checkArguments();
         Cli.requireJournalOrNew(dir);
         PrintWriter err = spec.commandLine().getErr();
-        try (JournaledEngine journaled = JournaledEngine.start(dir, durability, snapshotEvery,
-                new RetentionPolicy(keepSnapshots, pruneOnStart), builder -> builder.waitStrategy(waitStrategy),
-                new ProgressBar(err, "recover"))) {
+        try (JournaledEngine journaled = JournaledEngine.builder(dir)
+                .durability(durability)
+                .snapshotEvery(snapshotEvery)
+                .retention(new RetentionPolicy(keepSnapshots, pruneOnStart))
+                .engine(builder -> builder.waitStrategy(waitStrategy))
+                .progress(new ProgressBar(err, "recover"))
+                .start()) {
             journaled.recovered().notes().forEach(note -> err.println("note: " + note));
             PurestockEngine engine = journaled.engine();
             InventoryStore store = journaled.recovered().store();

@@ -18,7 +18,6 @@ import dev.purestock.journal.JournalRecordCodec;
 import dev.purestock.journal.JournalRecordDescriptor;
 import dev.purestock.journal.JournalWriter;
 import dev.purestock.journal.JournaledEngine;
-import dev.purestock.journal.ReplayProgress;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
@@ -119,8 +118,7 @@ class DeepBatchTest {
         Batch largest = new Batch(Batch.Mode.ATOMIC, orders);
         long digest;
         long sequence;
-        try (JournaledEngine journaled = JournaledEngine.start(dir, Durability.PAGE_CACHE, 0, builder -> { },
-                ReplayProgress.NONE)) {
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
             PurestockEngine engine = journaled.engine();
             for (int sku = 1; sku <= Limits.MAX_LINES; sku++) {
                 engine.submit(new Command.ListProduct(sku, 0)).join();

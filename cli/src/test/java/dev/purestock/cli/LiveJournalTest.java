@@ -1,9 +1,7 @@
 package dev.purestock.cli;
 
 import dev.purestock.domain.Command;
-import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournaledEngine;
-import dev.purestock.journal.ReplayProgress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,8 +23,7 @@ class LiveJournalTest {
     void verifyReplayStatsAndDumpReadAJournalAnEngineIsWritingAsItWasWhenTheyOpened() {
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicLong acknowledged = new AtomicLong();
-        try (JournaledEngine journaled = JournaledEngine.start(dir, Durability.PAGE_CACHE, 0, builder -> { },
-                ReplayProgress.NONE)) {
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
             for (long sku = 1; sku <= 3_000; sku++) {
                 journaled.engine().submit(new Command.ListProduct(sku, 0)).join();
             }

@@ -2,10 +2,8 @@ package dev.purestock.cli;
 
 import dev.purestock.domain.Command;
 import dev.purestock.domain.MapInventoryStore;
-import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalRecordDescriptor;
 import dev.purestock.journal.JournaledEngine;
-import dev.purestock.journal.ReplayProgress;
 import dev.purestock.journal.SnapshotStore;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -150,8 +148,7 @@ class PurestockCliTest {
     @Test
     void snapshotAndPruneRefuseAJournalAnEngineIsWriting() {
         Path dir = tmp.resolve("busy");
-        try (JournaledEngine running = JournaledEngine.start(dir, Durability.PAGE_CACHE, 0, builder -> { },
-                ReplayProgress.NONE)) {
+        try (JournaledEngine running = JournaledEngine.builder(dir).start()) {
             running.engine().submit(new Command.ListProduct(1, 0)).join();
             for (String command : List.of("snapshot", "prune")) {
                 Run refused = run(command, "--journal", dir.toString());

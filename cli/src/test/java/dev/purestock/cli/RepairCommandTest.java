@@ -1,9 +1,7 @@
 package dev.purestock.cli;
 
 import dev.purestock.domain.Command;
-import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournaledEngine;
-import dev.purestock.journal.ReplayProgress;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
@@ -26,8 +24,7 @@ class RepairCommandTest {
 
     @Test
     void aDamagedHeaderIsReportedByVerifyAndRepairAndCutOnlyWithConsent() throws Exception {
-        try (JournaledEngine journaled = JournaledEngine.start(dir, Durability.PAGE_CACHE, 0, builder -> { },
-                ReplayProgress.NONE)) {
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
             for (long sku = 1; sku <= 40; sku++) {
                 journaled.engine().submit(new Command.ListProduct(sku, 0)).join();
             }

@@ -161,8 +161,7 @@ class SnapshotAndPruneKillTest {
     }
 
     private JournaledEngine start(Path dir) {
-        return JournaledEngine.start(dir, Durability.PAGE_CACHE, 0, builder -> builder.clock(clock::incrementAndGet),
-                ReplayProgress.NONE);
+        return JournaledEngine.builder(dir).engine(builder -> builder.clock(clock::incrementAndGet)).start();
     }
 
     /** Submits {@code purchases} purchases and waits for them; returns the last one's sequence. */

@@ -7,94 +7,54 @@ import dev.purestock.engine.StoreCapacity;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * A one-shard {@link PurestockEngine} on a journal directory: it takes the directory's {@link JournalLock},
- * removes snapshots the journal never reached, recovers the state (newest snapshot, then the journal tail),
- * then journals every command to the same directory and writes snapshots there on the engine's policy and on
- * {@link PurestockEngine#snapshot}. Closing it closes the engine and its journal, then releases the lock.
+ * A {@link PurestockEngine} on a journal directory, built with {@link #builder(Path)}: it takes the directory's
+ * {@link JournalLock}, removes snapshots the journal never reached, recovers the state (newest snapshot, then the
+ * journal tail), then journals every command to the directory and writes snapshots there on the engine's policy
+ * and on {@link PurestockEngine#snapshot}. Closing it closes the engine and its journals, then releases the locks.
+ *
+ * <p><b>Shards.</b> With one shard (the default) the directory is one journal, as purestock always wrote it. With
+ * {@link Builder#shards N} shards it is a sharded directory ({@link JournalLayout}): the shard count recorded in
+ * {@code purestock-shards.properties} when the directory is created, and shard {@code i}'s journal, high-water
+ * mark, snapshots and lock in {@code DIR/shard-i}, exactly as a one-shard directory holds them. The engine then
+ * holds {@code DIR/purestock.lock} and every shard's lock, and recovers the shards in parallel, one thread each
+ * ({@code purestock-shard-N-recovery}). A directory opened with another shard count than it records is a
+ * {@link JournalException} naming both counts: resharding is not supported.
  */
 public final class JournaledEngine implements AutoCloseable {
-    private static final String RESERVED = "JournaledEngine runs one shard on its journal directory and sets "
-            + "shards, journal, initialState and snapshotWriter itself (a second shard would write its records "
-            + "into the same journal); remove it from the tuning, and run one JournaledEngine per directory for "
-            + "more shards";
+    private static final String RESERVED = "JournaledEngine sets shards, journal, initialState and snapshotWriter "
+            + "itself, one of each per shard directory of its journal; remove it from the tuning, and set the shard "
+            + "count with JournaledEngine.builder(dir).shards(n)";
     private final PurestockEngine engine;
-    private final RecoveredState recovered;
-    private final JournalLock lock;
+    private final JournalLayout layout;
+    private final List<RecoveredState> recovered;
+    /** The directory's lock first, then each shard directory's own (none for a one-shard directory). */
+    private final List<JournalLock> locks;
 
-    private JournaledEngine(PurestockEngine engine, RecoveredState recovered, JournalLock lock) {
+    private JournaledEngine(PurestockEngine engine, JournalLayout layout, List<RecoveredState> recovered,
+                            List<JournalLock> locks) {
         this.engine = engine;
-        this.recovered = recovered;
-        this.lock = lock;
+        this.layout = layout;
+        this.recovered = List.copyOf(recovered);
+        this.locks = List.copyOf(locks);
     }
 
     /**
-     * Recovers {@code dir} and starts an engine on it.
-     *
-     * @param dir           the journal directory (created when missing)
-     * @param durability    when a record counts as written
-     * @param snapshotEvery cut a snapshot every this many commands ({@code 0}: only on demand)
-     * @param tuning        further engine settings (ring size, wait strategy, clock, consumers, replication,
-     *                      reservation expiry, order retention, store capacity: the recovered state is loaded
-     *                      into stores of {@link PurestockEngine.Builder#storeCapacity}); applied before the
-     *                      directory is touched. Setting the shards,
-     *                      journal, initial state or snapshot writer, which the journaled engine owns, throws an
-     *                      {@link IllegalArgumentException} naming the setting, and nothing is written
-     * @param progress      hears the replay's progress
-     * @throws JournalException when another process (or another engine in this one) uses {@code dir}
+     * A builder for a journaled engine on {@code dir} (created when missing) with the defaults: one shard,
+     * {@link Durability#PAGE_CACHE}, snapshots only on demand, {@link RetentionPolicy#KEEP_JOURNAL}, the engine's
+     * own defaults for everything else, and no progress report.
      */
-    public static JournaledEngine start(Path dir, Durability durability, long snapshotEvery,
-                                        Consumer<PurestockEngine.Builder> tuning, ReplayProgress progress) {
-        return start(dir, durability, snapshotEvery, RetentionPolicy.KEEP_JOURNAL, tuning, progress);
-    }
-
-    /**
-     * Recovers {@code dir} and starts an engine on it, first pruning as {@code retention} says.
-     *
-     * @throws JournalException         when another process (or another engine in this one) uses {@code dir}
-     * @throws JournalDamagedException  when the journal cannot be read to its end and acknowledged records are
-     *                                  behind the damage (an unreadable tail of unacknowledged records is cut,
-     *                                  see {@link JournalRecovery#recoverForWriting})
-     * @throws UncheckedIOException     when removing stale snapshots, pruning or cutting fails
-     * @throws IllegalArgumentException when {@code tuning} sets what the journaled engine owns (see
-     *                                  {@link #start(Path, Durability, long, Consumer, ReplayProgress)})
-     */
-    public static JournaledEngine start(Path dir, Durability durability, long snapshotEvery,
-                                        RetentionPolicy retention, Consumer<PurestockEngine.Builder> tuning,
-                                        ReplayProgress progress) {
-        AtomicReference<RecoveredState> recovered = new AtomicReference<>();
-        AtomicReference<SnapshotStore> snapshots = new AtomicReference<>();
-        AtomicReference<JournalWriter> writer = new AtomicReference<>();
-        PurestockEngine.Builder builder = PurestockEngine.builder()
-                .shards(1)
-                .initialState(shard -> recovered.get().toShardState())
-                .journal(shard -> {
-                    JournalWriter opened = JournalWriter.open(dir, durability, shard);
-                    writer.set(opened);
-                    return opened;
-                })
-                .snapshotWriter(shard -> snapshots.get())
-                .snapshotEvery(snapshotEvery)
-                .reserveStorageSettings(RESERVED);
-        tuning.accept(builder);
-        JournalLock lock = JournalLock.acquire(dir);
-        try {
-            StoreCapacity capacity = builder.storeCapacity();
-            recovered.set(JournalRecovery.recoverForWriting(dir, retention,
-                    () -> new PrimitiveInventoryStore(capacity), progress));
-            long recoveredEnd = recovered.get().nextSequence() - 1;
-            snapshots.set(new SnapshotStore(dir, retention.keepSnapshots(), () -> {
-                JournalWriter current = writer.get();
-                return Math.max(recoveredEnd, current == null ? Long.MIN_VALUE : current.lastSequenceWritten());
-            }));
-            return new JournaledEngine(builder.build(), recovered.get(), lock);
-        } catch (RuntimeException | Error e) {
-            lock.close();
-            throw e;
-        }
+    public static Builder builder(Path dir) {
+        return new Builder(dir);
     }
 
     /** The started engine; closing this closes it. */
@@ -102,37 +62,393 @@ public final class JournaledEngine implements AutoCloseable {
         return engine;
     }
 
-    /** What recovery found, with a note for every snapshot removed or skipped. */
-    public RecoveredState recovered() {
-        return recovered;
+    /** The layout of the journal directory: its shard count and each shard's directory. */
+    public JournalLayout layout() {
+        return layout;
     }
 
     /**
-     * Closes the engine ({@link PurestockEngine#close()}: its journal and snapshot writer too), then releases the
-     * lock.
+     * What recovery found for shard 0, with a note for every snapshot removed or skipped: the whole state of a
+     * one-shard engine. With several shards see {@link #recovered(int)}.
+     */
+    public RecoveredState recovered() {
+        return recovered(0);
+    }
+
+    /**
+     * What recovery found for shard {@code shard}, from its own journal: its state, its next sequence (each shard
+     * numbers its commands itself), and a note for every snapshot removed or skipped.
+     *
+     * @throws IndexOutOfBoundsException when the engine has no such shard
+     */
+    public RecoveredState recovered(int shard) {
+        if (shard < 0 || shard >= recovered.size()) {
+            throw new IndexOutOfBoundsException("shard " + shard + " of a journaled engine with " + recovered.size()
+                    + " shard" + (recovered.size() == 1 ? "" : "s"));
+        }
+        return recovered.get(shard);
+    }
+
+    /**
+     * Closes the engine ({@link PurestockEngine#close()}: its journals and snapshot writers too), then releases the
+     * locks.
      */
     @Override
     public void close() {
         try {
             engine.close();
         } finally {
-            lock.close();
+            release(locks);
         }
     }
 
     /**
      * Closes the engine waiting at most {@code timeout} for the drain ({@link PurestockEngine#close(Duration)}), and
-     * releases the lock if it drained. If it did not, the journal may still be writing (its stage was blocked when
-     * time ran out), so the directory stays locked: until {@link #close()}, which waits for the journal to stop, or
-     * until the process exits, which releases the lock with it.
+     * releases the locks if it drained. If it did not, a journal may still be writing (its stage was blocked when
+     * time ran out), so the directory stays locked: until {@link #close()}, which waits for the journals to stop, or
+     * until the process exits, which releases the locks with it.
      *
-     * @return whether the engine drained in time, and the lock was released
+     * @return whether the engine drained in time, and the locks were released
      */
     public boolean close(Duration timeout) {
         if (!engine.close(timeout)) {
             return false;
         }
-        lock.close();
+        release(locks);
         return true;
+    }
+
+    /** Releases {@code locks} newest first; the first failure is thrown once every lock was tried. */
+    private static void release(List<JournalLock> locks) {
+        RuntimeException failure = null;
+        for (int i = locks.size() - 1; i >= 0; i--) {
+            try {
+                locks.get(i).close();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /**
+     * The settings of a journaled engine: what it owns (the directory, its shard count, durability, snapshots,
+     * retention, recovery's progress report) here, everything else of the engine through {@link #engine}.
+     */
+    public static final class Builder {
+        private final Path dir;
+        private int shards = 1;
+        private Durability durability = Durability.PAGE_CACHE;
+        private long snapshotEvery;
+        private RetentionPolicy retention = RetentionPolicy.KEEP_JOURNAL;
+        private Consumer<PurestockEngine.Builder> tuning = engine -> { };
+        private ReplayProgress progress = ReplayProgress.NONE;
+
+        private Builder(Path dir) {
+            this.dir = Objects.requireNonNull(dir, "journal directory");
+        }
+
+        /**
+         * How many shards the engine runs (default 1); warehouse {@code w} belongs to shard {@code w % shards}.
+         * One shard keeps the directory a one-shard journal; two or more make it a sharded directory (see
+         * {@link JournalLayout}). A directory keeps the count it was created with: starting it with another is a
+         * {@link JournalException} naming both counts.
+         *
+         * @throws IllegalArgumentException when {@code count} is below 1 (an upper bound, the engine's, is checked
+         *                                  by {@link #start()})
+         */
+        public Builder shards(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("a journaled engine runs at least one shard, got " + count);
+            }
+            this.shards = count;
+            return this;
+        }
+
+        /** When a record counts as written (default {@link Durability#PAGE_CACHE}), for every shard's journal. */
+        public Builder durability(Durability durability) {
+            this.durability = Objects.requireNonNull(durability, "durability");
+            return this;
+        }
+
+        /**
+         * Cut a snapshot of each shard every this many of its commands ({@code 0}, the default: only on demand);
+         * see {@link PurestockEngine.Builder#snapshotEvery}.
+         *
+         * @throws IllegalArgumentException when {@code commands} is negative
+         */
+        public Builder snapshotEvery(long commands) {
+            if (commands < 0) {
+                throw new IllegalArgumentException("snapshotEvery must be >= 0, was " + commands);
+            }
+            this.snapshotEvery = commands;
+            return this;
+        }
+
+        /**
+         * What each shard keeps (default {@link RetentionPolicy#KEEP_JOURNAL}): snapshots kept after each new one,
+         * and whether covered cycle files are pruned when the engine starts, before its journals open.
+         */
+        public Builder retention(RetentionPolicy retention) {
+            this.retention = Objects.requireNonNull(retention, "retention");
+            return this;
+        }
+
+        /**
+         * The rest of the engine's settings (ring size, wait strategy, clock, consumers, replication, reservation
+         * expiry, order retention, store capacity: the recovered state is loaded into stores of
+         * {@link PurestockEngine.Builder#storeCapacity}), applied by {@link #start()} after this builder's own
+         * settings (so a {@code snapshotEvery} set here wins) and before the directory is touched. Setting the
+         * shards, journal, initial state or snapshot writer, which the journaled engine owns, throws an
+         * {@link IllegalArgumentException} naming the setting from {@link #start()}, and nothing is written; the
+         * shard count is set with {@link #shards}.
+         */
+        public Builder engine(Consumer<PurestockEngine.Builder> tuning) {
+            this.tuning = Objects.requireNonNull(tuning, "engine tuning");
+            return this;
+        }
+
+        /**
+         * Hears the recovery's progress (default: nothing). With several shards, recovered in parallel, it hears
+         * their sum: records replayed by every shard so far out of the records every shard will apply, from the
+         * recovery threads one call at a time, first once every shard knows its count, and once at the end, when
+         * every shard has recovered.
+         */
+        public Builder progress(ReplayProgress progress) {
+            this.progress = Objects.requireNonNull(progress, "progress");
+            return this;
+        }
+
+        /**
+         * Recovers the directory and starts the engine on it, first pruning each shard as the retention policy
+         * says.
+         *
+         * @throws JournalException         when another process (or another engine in this one) uses the directory
+         *                                  or one of its shards, or the directory records another shard count
+         * @throws JournalDamagedException  when a shard's journal cannot be read to its end and acknowledged records
+         *                                  are behind the damage (an unreadable tail of unacknowledged records is
+         *                                  cut, see {@link JournalRecovery#recoverForWriting}); with several shards
+         *                                  the message starts with the shard
+         * @throws UncheckedIOException     when removing stale snapshots, pruning or cutting fails
+         * @throws IllegalArgumentException when the {@link #engine} tuning sets what the journaled engine owns, or
+         *                                  the engine refuses a setting; nothing is written then
+         */
+        public JournaledEngine start() {
+            AtomicReferenceArray<RecoveredState> recovered = new AtomicReferenceArray<>(shards);
+            AtomicReferenceArray<SnapshotStore> snapshots = new AtomicReferenceArray<>(shards);
+            AtomicReferenceArray<JournalWriter> writers = new AtomicReferenceArray<>(shards);
+            JournalLayout[] layout = new JournalLayout[1];
+            PurestockEngine.Builder builder = PurestockEngine.builder()
+                    .shards(shards)
+                    .initialState(shard -> recovered.get(shard).toShardState())
+                    .journal(shard -> {
+                        JournalWriter opened = JournalWriter.open(layout[0].shardDir(shard), durability, shard);
+                        writers.set(shard, opened);
+                        return opened;
+                    })
+                    .snapshotWriter(snapshots::get)
+                    .snapshotEvery(snapshotEvery)
+                    .reserveStorageSettings(RESERVED);
+            tuning.accept(builder);
+            List<JournalLock> locks = new ArrayList<>(shards + 1);
+            locks.add(JournalLock.acquire(dir));
+            try {
+                layout[0] = JournalLayout.create(dir, shards);
+                if (layout[0].isSharded()) {
+                    for (Path shardDir : layout[0].shardDirs()) {
+                        locks.add(JournalLock.acquire(shardDir));
+                    }
+                }
+                StoreCapacity capacity = builder.storeCapacity();
+                List<RecoveredState> states = recoverAll(layout[0], retention,
+                        () -> new PrimitiveInventoryStore(capacity), progress);
+                for (int shard = 0; shard < shards; shard++) {
+                    recovered.set(shard, states.get(shard));
+                    long recoveredEnd = states.get(shard).nextSequence() - 1;
+                    int index = shard;
+                    snapshots.set(shard, new SnapshotStore(layout[0].shardDir(shard), retention.keepSnapshots(),
+                            () -> {
+                                JournalWriter current = writers.get(index);
+                                return Math.max(recoveredEnd,
+                                        current == null ? Long.MIN_VALUE : current.lastSequenceWritten());
+                            }));
+                }
+                PurestockEngine engine = build(builder, writers);
+                return new JournaledEngine(engine, layout[0], states, locks);
+            } catch (RuntimeException | Error e) {
+                try {
+                    release(locks);
+                } catch (RuntimeException notReleased) {
+                    e.addSuppressed(notReleased);
+                }
+                throw e;
+            }
+        }
+
+        /** Builds the engine; if that fails, closes the journals it opened before failing. */
+        private static PurestockEngine build(PurestockEngine.Builder builder,
+                                             AtomicReferenceArray<JournalWriter> writers) {
+            try {
+                return builder.build();
+            } catch (RuntimeException | Error e) {
+                for (int shard = 0; shard < writers.length(); shard++) {
+                    JournalWriter opened = writers.get(shard);
+                    if (opened != null) {
+                        try {
+                            opened.close();
+                        } catch (RuntimeException notClosed) {
+                            e.addSuppressed(notClosed);
+                        }
+                    }
+                }
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Recovers every shard of {@code layout} for writing: a one-shard directory on this thread, several shards in
+     * parallel, one thread each, waiting for all of them. A shard's failure is thrown once every shard has stopped,
+     * naming the shard; the lowest failing shard's, with the others suppressed.
+     */
+    private static List<RecoveredState> recoverAll(JournalLayout layout, RetentionPolicy retention,
+                                                   Supplier<PrimitiveInventoryStore> stores,
+                                                   ReplayProgress progress) {
+        int shards = layout.shards();
+        CombinedProgress combined = new CombinedProgress(shards, progress);
+        if (shards == 1) {
+            RecoveredState state = JournalRecovery.recoverForWriting(layout.shardDir(0), retention, stores,
+                    combined.shard(0));
+            combined.finished();
+            return List.of(state);
+        }
+        List<FutureTask<RecoveredState>> tasks = new ArrayList<>(shards);
+        for (int shard = 0; shard < shards; shard++) {
+            int index = shard;
+            FutureTask<RecoveredState> task = new FutureTask<>(() -> {
+                RecoveredState state = JournalRecovery.recoverForWriting(layout.shardDir(index), retention, stores,
+                        combined.shard(index));
+                combined.finished();
+                return state;
+            });
+            tasks.add(task);
+            Thread thread = new Thread(task, "purestock-shard-" + shard + "-recovery");
+            thread.setDaemon(true);
+            thread.start();
+        }
+        List<RecoveredState> states = new ArrayList<>(shards);
+        Throwable failure = null;
+        boolean interrupted = false;
+        for (int shard = 0; shard < shards; shard++) {
+            while (true) {
+                try {
+                    states.add(tasks.get(shard).get());
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable named = inShard(e.getCause(), shard, layout);
+                    if (failure == null) {
+                        failure = named;
+                    } else {
+                        failure.addSuppressed(named);
+                    }
+                    states.add(null);
+                    break;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure instanceof Error error) {
+            throw error;
+        }
+        if (failure != null) {
+            throw (RuntimeException) failure;
+        }
+        return states;
+    }
+
+    /**
+     * {@code cause}, of the same kind, with a message that starts with the shard it failed in; an {@link Error} as
+     * it is.
+     */
+    private static Throwable inShard(Throwable cause, int shard, JournalLayout layout) {
+        String prefix = "shard " + shard + " of " + layout.shards() + " (" + layout.shardDir(shard) + "): ";
+        RuntimeException named;
+        if (cause instanceof JournalDamagedException damaged) {
+            named = new JournalDamagedException(prefix + damaged.getMessage(), damaged.lastReadableSequence(),
+                    damaged.highWaterMark());
+            named.initCause(damaged);
+        } else if (cause instanceof JournalCorruptException corrupt) {
+            named = new JournalCorruptException(prefix + corrupt.getMessage());
+            named.initCause(corrupt);
+        } else if (cause instanceof UncheckedIOException io) {
+            named = new UncheckedIOException(prefix + io.getMessage(), io.getCause());
+        } else if (cause instanceof Error error) {
+            return error;
+        } else {
+            named = new JournalException(prefix + "recovery failed: " + cause.getMessage(), cause);
+        }
+        return named;
+    }
+
+    /**
+     * The progress of every shard's recovery as one: the sum of what each shard replayed out of the sum of what each
+     * will apply, reported once every shard knows its count, and once at the end.
+     */
+    private static final class CombinedProgress {
+        private final ReplayProgress target;
+        private final long[] done;
+        private final long[] total;
+        private final boolean[] counted;
+        private int shardsCounted;
+        private int shardsFinished;
+
+        CombinedProgress(int shards, ReplayProgress target) {
+            this.target = target;
+            this.done = new long[shards];
+            this.total = new long[shards];
+            this.counted = new boolean[shards];
+        }
+
+        ReplayProgress shard(int shard) {
+            return (replayed, records) -> onProgress(shard, replayed, records);
+        }
+
+        private synchronized void onProgress(int shard, long replayed, long records) {
+            done[shard] = replayed;
+            total[shard] = records;
+            if (!counted[shard]) {
+                counted[shard] = true;
+                shardsCounted++;
+            }
+            long sumDone = sum(done);
+            long sumTotal = sum(total);
+            if (shardsCounted == done.length && sumDone < sumTotal) {
+                target.onProgress(sumDone, sumTotal);
+            }
+        }
+
+        synchronized void finished() {
+            if (++shardsFinished == done.length) {
+                target.onProgress(sum(done), sum(total));
+            }
+        }
+
+        private static long sum(long[] values) {
+            long sum = 0;
+            for (long value : values) {
+                sum += value;
+            }
+            return sum;
+        }
     }
 }

@@ -343,8 +343,7 @@ class BatchDocumentTest {
         Path cycle = JournalFiles.cycleFile(dir);
         JournalRecoveryTest.flipByte(cycle, JournalRecoveryTest.offsetOfSequence(cycle, 90) + 26);
 
-        try (JournaledEngine journaled = JournaledEngine.start(dir, Durability.PAGE_CACHE, 0, builder -> { },
-                ReplayProgress.NONE)) {
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
             assertEquals(90, journaled.recovered().nextSequence());
             assertTrue(journaled.recovered().notes().stream().anyMatch(n -> n.contains("cut the journal after seq 89")),
                     journaled.recovered().notes().toString());

@@ -34,8 +34,8 @@ public final class CrashChild {
         Path dir = Path.of(args[0]);
         long run = Long.parseLong(args[1]);
         try (FileOutputStream acks = new FileOutputStream(args[2], true);
-             JournaledEngine journaled = JournaledEngine.start(dir, Durability.PAGE_CACHE, 700, b -> b.ringSize(256),
-                     ReplayProgress.NONE)) {
+             JournaledEngine journaled = JournaledEngine.builder(dir).snapshotEvery(700)
+                     .engine(b -> b.ringSize(256)).start()) {
             PurestockEngine engine = journaled.engine();
             for (int sku = 1; sku <= SKUS; sku++) {
                 engine.submit(new Command.ListProduct(sku, LIMIT)).join();

@@ -204,9 +204,9 @@ class FieldsJournalTest {
     }
 
     private static JournaledEngine start(Path dir, AtomicLong clock) {
-        return JournaledEngine.start(dir, Durability.PAGE_CACHE, 0,
-                builder -> builder.clock(clock::incrementAndGet).expireReservationsEvery(Duration.ZERO),
-                ReplayProgress.NONE);
+        return JournaledEngine.builder(dir)
+                .engine(builder -> builder.clock(clock::incrementAndGet).expireReservationsEvery(Duration.ZERO))
+                .start();
     }
 
     private static List<byte[]> rawRecords(Path dir) {

@@ -71,12 +71,12 @@ class IntakeFuzzTest {
         AtomicLong sequenced = new AtomicLong();
         List<Answer> answers = Collections.synchronizedList(new ArrayList<>());
         Semaphore answered = new Semaphore(0);
-        try (JournaledEngine journaled = JournaledEngine.start(dir, Durability.PAGE_CACHE, 0, b -> b
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).engine(b -> b
                 .ringSize(64)
                 .waitStrategy(WaitStrategyKind.BLOCKING)
                 .clock(() -> clock.addAndGet(1))
                 .expireReservationsEvery(Duration.ofMillis(2))
-                .consumer((command, outcome) -> sequenced.incrementAndGet()), ReplayProgress.NONE)) {
+                .consumer((command, outcome) -> sequenced.incrementAndGet())).start()) {
             PurestockEngine engine = journaled.engine();
             List<Command> setup = new ArrayList<>();
             for (long sku = 0; sku < LISTED_SKUS; sku++) {

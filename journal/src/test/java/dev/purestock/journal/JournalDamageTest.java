@@ -35,8 +35,8 @@ class JournalDamageTest {
         assertNamesDamageAfter49(assertThrows(JournalDamagedException.class,
                 () -> JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE)));
         assertNamesDamageAfter49(assertThrows(JournalDamagedException.class, () -> JournalStats.of(dir)));
-        assertNamesDamageAfter49(assertThrows(JournalDamagedException.class, () -> JournaledEngine.start(dir,
-                Durability.PAGE_CACHE, 0, builder -> { }, ReplayProgress.NONE)));
+        assertNamesDamageAfter49(assertThrows(JournalDamagedException.class, () -> JournaledEngine.builder(dir)
+                .start()));
 
         assertTrue(java.util.Arrays.equals(damaged, Files.readAllBytes(cycle)), "nothing was written after the damage");
     }
@@ -86,8 +86,7 @@ class JournalDamageTest {
         JournalDamagedException damage = assertThrows(JournalDamagedException.class, this::recover);
         assertFalse(damage.losesAcknowledged(), damage.getMessage());
 
-        try (JournaledEngine journaled = JournaledEngine.start(dir, Durability.PAGE_CACHE, 0, builder -> { },
-                ReplayProgress.NONE)) {
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
             assertEquals(95, journaled.recovered().nextSequence());
             assertTrue(journaled.recovered().notes().stream().anyMatch(n -> n.contains("cut the journal after seq 94")),
                     journaled.recovered().notes().toString());

@@ -217,8 +217,8 @@ class JournalToolsTest {
     @Test
     void aJournaledEngineWithAPruningPolicyPrunesCoveredCyclesBeforeItStarts() throws Exception {
         long digest = writeFourCycles();
-        try (JournaledEngine journaled = JournaledEngine.start(dir, Durability.PAGE_CACHE, 0,
-                new RetentionPolicy(1, true), builder -> { }, ReplayProgress.NONE)) {
+        try (JournaledEngine journaled = JournaledEngine.builder(dir)
+                .retention(new RetentionPolicy(1, true)).start()) {
             assertEquals("snapshot@29", journaled.recovered().recoveredFrom());
             assertEquals(40, journaled.recovered().nextSequence());
             assertEquals(digest, journaled.engine().digest(0).join());
@@ -232,8 +232,8 @@ class JournalToolsTest {
     void aJournaledEngineThatPrunesOnStartNeverTrustsASnapshotAheadOfTheJournal() throws Exception {
         long digest = writeFourCycles();
         new SnapshotStore(dir).write(50, NOW + 50, new MapInventoryStore());
-        try (JournaledEngine journaled = JournaledEngine.start(dir, Durability.PAGE_CACHE, 0,
-                new RetentionPolicy(1, true), builder -> { }, ReplayProgress.NONE)) {
+        try (JournaledEngine journaled = JournaledEngine.builder(dir)
+                .retention(new RetentionPolicy(1, true)).start()) {
             assertEquals("snapshot@29", journaled.recovered().recoveredFrom());
             assertEquals(40, journaled.recovered().nextSequence());
             assertEquals(digest, journaled.engine().digest(0).join());

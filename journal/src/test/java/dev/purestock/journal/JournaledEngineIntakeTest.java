@@ -49,12 +49,12 @@ class JournaledEngineIntakeTest {
                 "snapshotWriter", b -> b.snapshotWriter(shard -> null));
         for (Map.Entry<String, Consumer<PurestockEngine.Builder>> setting : owned.entrySet()) {
             IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-                    () -> JournaledEngine.start(fresh, Durability.PAGE_CACHE, 0, setting.getValue(),
-                            ReplayProgress.NONE), setting.getKey());
-            assertEquals(setting.getKey() + " cannot be set here: JournaledEngine runs one shard on its journal "
-                    + "directory and sets shards, journal, initialState and snapshotWriter itself (a second shard "
-                    + "would write its records into the same journal); remove it from the tuning, and run one "
-                    + "JournaledEngine per directory for more shards", refused.getMessage());
+                    () -> JournaledEngine.builder(fresh).shards(2).engine(setting.getValue()).start(),
+                    setting.getKey());
+            assertEquals(setting.getKey() + " cannot be set here: JournaledEngine sets shards, journal, initialState "
+                    + "and snapshotWriter itself, one of each per shard directory of its journal; remove it from the "
+                    + "tuning, and set the shard count with JournaledEngine.builder(dir).shards(n)",
+                    refused.getMessage());
         }
         assertFalse(Files.exists(fresh), "a refused start creates nothing");
 
@@ -63,8 +63,8 @@ class JournaledEngineIntakeTest {
             journaled.engine().submit(new Command.ListProduct(1, 0)).join();
         }
         Map<String, Long> before = files(used);
-        assertThrows(IllegalArgumentException.class, () -> JournaledEngine.start(used, Durability.PAGE_CACHE, 0,
-                b -> b.shards(2), ReplayProgress.NONE));
+        assertThrows(IllegalArgumentException.class, () -> JournaledEngine.builder(used)
+                .engine(b -> b.shards(2)).start());
         assertEquals(before, files(used), "a refused start changes nothing in an existing journal");
         try (JournaledEngine again = start(used)) {
             assertEquals(1, again.recovered().nextSequence());
@@ -122,7 +122,7 @@ class JournaledEngineIntakeTest {
     }
 
     private static JournaledEngine start(Path dir) {
-        return JournaledEngine.start(dir, Durability.PAGE_CACHE, 0, b -> { }, ReplayProgress.NONE);
+        return JournaledEngine.builder(dir).start();
     }
 
     private static List<Line> lines(int count) {

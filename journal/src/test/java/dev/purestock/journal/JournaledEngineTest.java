@@ -141,10 +141,10 @@ class JournaledEngineTest {
         }
 
         CountDownLatch release = new CountDownLatch(1);
-        JournaledEngine stuck = JournaledEngine.start(dir, Durability.PAGE_CACHE, 0,
-                builder -> builder.clock(clock::incrementAndGet).expireReservationsEvery(Duration.ZERO)
-                        .consumer((command, outcome) -> awaitQuietly(release)), // holds up the completion stage
-                ReplayProgress.NONE);
+        JournaledEngine stuck = JournaledEngine.builder(dir)
+                .engine(builder -> builder.clock(clock::incrementAndGet).expireReservationsEvery(Duration.ZERO)
+                        .consumer((command, outcome) -> awaitQuietly(release))) // holds up the completion stage
+                .start();
         CompletableFuture<Outcome> pending = stuck.engine().submit(new Command.ListProduct(2, 0));
         assertFalse(stuck.close(Duration.ofMillis(50)), "the consumer holds the answer back: no drain in time");
         assertTrue(pending.isDone(), "its caller was answered, by the close or the stage");
@@ -203,10 +203,10 @@ class JournaledEngineTest {
     }
 
     private JournaledEngine start(long snapshotEvery) {
-        return JournaledEngine.start(dir, Durability.PAGE_CACHE, snapshotEvery,
+        return JournaledEngine.builder(dir).snapshotEvery(snapshotEvery)
                 // no expiry ticks: the tests count the records their own commands make
-                builder -> builder.clock(clock::incrementAndGet).expireReservationsEvery(Duration.ZERO),
-                ReplayProgress.NONE);
+                .engine(builder -> builder.clock(clock::incrementAndGet).expireReservationsEvery(Duration.ZERO))
+                .start();
     }
 
     private static void submit(PurestockEngine engine, List<Command> commands) {

@@ -153,9 +153,9 @@ class OrderRetentionJournalTest {
     }
 
     private JournaledEngine start() {
-        return JournaledEngine.start(dir, Durability.PAGE_CACHE, 0,
-                builder -> builder.clock(clock::get).expireReservationsEvery(Duration.ZERO),
-                ReplayProgress.NONE);
+        return JournaledEngine.builder(dir)
+                .engine(builder -> builder.clock(clock::get).expireReservationsEvery(Duration.ZERO))
+                .start();
     }
 
     private static void decide(MapInventoryStore store, long now, Command... commands) {

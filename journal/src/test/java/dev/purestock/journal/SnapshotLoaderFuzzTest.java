@@ -69,8 +69,8 @@ class SnapshotLoaderFuzzTest {
     @Test
     void everyDamagedSnapshotLoadsExactlyOrIsRefusedAndRecoveryStillReachesTheSameState() throws Exception {
         AtomicLong clock = new AtomicLong(NOW);
-        try (JournaledEngine journaled = JournaledEngine.start(dir, Durability.PAGE_CACHE, 0,
-                new RetentionPolicy(4, false), builder -> builder.clock(clock::incrementAndGet), ReplayProgress.NONE)) {
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).retention(new RetentionPolicy(4, false))
+                .engine(builder -> builder.clock(clock::incrementAndGet)).start()) {
             PurestockEngine engine = journaled.engine();
             submit(engine, Workloads.setup(25, 40, 0));
             engine.snapshot(0).join();

@@ -64,16 +64,22 @@ public final class PurestockAutoConfiguration {
                             + "keeps its journal and snapshots (created when missing; recovered from on every "
                             + "start), or purestock.enabled=false to run without the engine");
         }
-        JournaledEngine started = JournaledEngine.start(journal.getDirectory(), journal.getDurability(),
-                properties.getSnapshots().getEvery(),
-                new RetentionPolicy(properties.getSnapshots().getKeep(), journal.isPruneCyclesOnStart()),
-                tuning(properties, customizers.orderedStream().toList()),
-                progress.getIfAvailable(() -> ReplayProgress.NONE));
-        RecoveredState recovered = started.recovered();
-        LOG.info("purestock engine started on journal {}: recovered from {}, {} records replayed, next sequence {}",
-                journal.getDirectory(), recovered.recoveredFrom(), recovered.replayedRecords(),
-                recovered.nextSequence());
-        recovered.notes().forEach(note -> LOG.warn("purestock recovery: {}", note));
+        JournaledEngine.Builder builder = JournaledEngine.builder(journal.getDirectory());
+        set("purestock.shards", properties.getShards(), () -> builder.shards(properties.getShards()));
+        JournaledEngine started = builder
+                .durability(journal.getDurability())
+                .snapshotEvery(properties.getSnapshots().getEvery())
+                .retention(new RetentionPolicy(properties.getSnapshots().getKeep(), journal.isPruneCyclesOnStart()))
+                .engine(tuning(properties, customizers.orderedStream().toList()))
+                .progress(progress.getIfAvailable(() -> ReplayProgress.NONE))
+                .start();
+        for (int shard = 0; shard < started.layout().shards(); shard++) {
+            RecoveredState recovered = started.recovered(shard);
+            LOG.info("purestock engine started on journal {}, shard {} of {}: recovered from {}, {} records replayed, "
+                            + "next sequence {}", journal.getDirectory(), shard, started.layout().shards(),
+                    recovered.recoveredFrom(), recovered.replayedRecords(), recovered.nextSequence());
+            recovered.notes().forEach(note -> LOG.warn("purestock recovery: {}", note));
+        }
         return started;
     }
 

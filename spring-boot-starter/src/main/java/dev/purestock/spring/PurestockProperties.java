@@ -21,6 +21,13 @@ public class PurestockProperties implements Validator {
     private boolean enabled = true;
 
     /**
+     * How many shards the engine runs: warehouse w belongs to shard w % shards. 1 keeps the journal directory a
+     * one-shard journal; 2 or more make it a sharded one (a journal per shard in shard-0, shard-1, ...). A
+     * directory keeps the count it was created with: starting it with another fails (resharding is not supported).
+     */
+    private int shards = 1;
+
+    /**
      * Slots per shard ring: a power of two. Bounds the commands in flight; a submitter waits (or trySubmit
      * reports RING_FULL) when the ring is full.
      */
@@ -55,6 +62,16 @@ public class PurestockProperties implements Validator {
     /** Sets {@code purestock.enabled}. */
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
+    }
+
+    /** How many shards the engine runs ({@code purestock.shards}, default 1). */
+    public int getShards() {
+        return shards;
+    }
+
+    /** Sets {@code purestock.shards}. */
+    public void setShards(int shards) {
+        this.shards = shards;
     }
 
     /** Slots per shard ring ({@code purestock.ring-size}, default 1024). */
@@ -119,14 +136,18 @@ public class PurestockProperties implements Validator {
     }
 
     /**
-     * Rejects what the types do not rule out and the journaled engine would refuse: a negative snapshot period,
-     * fewer than one kept snapshot. The journal directory is checked when the starter starts an engine (an
-     * application with an engine of its own needs none), and the engine's own settings (ring size, periods,
-     * capacities) by the engine as it starts; both are reported with the property's name.
+     * Rejects what the types do not rule out and the journaled engine would refuse: fewer than one shard, a
+     * negative snapshot period, fewer than one kept snapshot. The journal directory is checked when the starter
+     * starts an engine (an application with an engine of its own needs none), and the engine's own settings (ring
+     * size, periods, capacities) by the engine as it starts; both are reported with the property's name.
      */
     @Override
     public void validate(Object target, Errors errors) {
         PurestockProperties properties = (PurestockProperties) target;
+        if (properties.shards < 1) {
+            errors.rejectValue("shards", "tooFew", "an engine runs at least one shard, was "
+                    + properties.shards);
+        }
         if (properties.snapshots.every < 0) {
             errors.rejectValue("snapshots.every", "negative", "must be 0 (snapshots only on demand) or a positive "
                     + "number of commands, was " + properties.snapshots.every);

@@ -98,6 +98,36 @@ class PurestockAutoConfigurationTest {
     }
 
     @Test
+    void aShardedEngineRecoversEveryShardOnRestartAndKeepsItsShardCount() {
+        runner().withPropertyValues("purestock.shards=2").run(context -> {
+            PurestockEngine engine = context.getBean(PurestockEngine.class);
+            assertThat(engine.shards()).isEqualTo(2);
+            assertThat(engine.submit(new Command.ListProduct(SKU, 0)).join().accepted()).isTrue();
+            for (int warehouse = 0; warehouse < 2; warehouse++) {
+                assertThat(engine.submit(new Command.ReceiveStock(100 + warehouse, SKU, warehouse, 10)).join()
+                        .accepted()).isTrue();
+                assertThat(engine.submit(new Command.Purchase(1 + warehouse, 1, SKU, warehouse, 1 + warehouse))
+                        .join().accepted()).isTrue();
+            }
+        });
+        assertThat(journal.resolve("purestock-shards.properties")).content().contains("shards=2");
+
+        runner().withPropertyValues("purestock.shards=2").run(context -> {
+            JournaledEngine restarted = context.getBean(JournaledEngine.class);
+            assertThat(restarted.layout().shards()).isEqualTo(2);
+            assertThat(restarted.recovered(0).store().available(SKU, 0)).isEqualTo(9);
+            assertThat(restarted.recovered(1).store().available(SKU, 1)).isEqualTo(8);
+            ReadModel readModel = context.getBean(ReadModel.class);
+            assertThat(readModel.available(SKU, 0)).isEqualTo(9);
+            assertThat(readModel.available(SKU, 1)).isEqualTo(8);
+            assertThat(readModel.orderStatus(2)).isEqualTo(OrderStatus.PURCHASED);
+        });
+
+        runner().run(context -> assertThat(context.getStartupFailure()).rootCause()
+                .hasMessageContaining("holds 2 shards").hasMessageContaining("built with 1 shard"));
+    }
+
+    @Test
     void theSnapshotPeriodPropertyReachesTheEngine() {
         runner().withPropertyValues("purestock.snapshots.every=3")
                 .run(context -> assertThat(stockAndBuy(context.getBean(PurestockEngine.class), 10, 1).accepted())
@@ -118,6 +148,7 @@ class PurestockAutoConfigurationTest {
             PurestockProperties properties = context.getBean(PurestockProperties.class);
             assertThat(properties.getJournal().getDirectory()).isEqualTo(journal);
             assertThat(properties.getJournal().getDurability()).isEqualTo(Durability.PAGE_CACHE);
+            assertThat(properties.getShards()).isEqualTo(1);
             assertThat(properties.getRingSize()).isEqualTo(1024);
             assertThat(properties.getWaitStrategy()).isEqualTo(WaitStrategyKind.BLOCKING);
             assertThat(properties.getExpireReservationsEvery())
@@ -191,6 +222,9 @@ class PurestockAutoConfigurationTest {
         runner().withPropertyValues("purestock.snapshots.every=-1")
                 .run(context -> assertThat(context.getStartupFailure()).rootCause()
                         .hasMessageContaining("purestock.snapshots.every"));
+        runner().withPropertyValues("purestock.journal.directory=" + untouched, "purestock.shards=0")
+                .run(context -> assertThat(context.getStartupFailure()).rootCause()
+                        .hasMessageContaining("purestock.shards"));
         assertThat(untouched).doesNotExist();
     }
 
@@ -363,8 +397,7 @@ class PurestockAutoConfigurationTest {
     static class OwnEngine {
         @Bean(destroyMethod = "close")
         JournaledEngine ownEngine(@Value("${purestock.journal.directory}") Path dir) {
-            return JournaledEngine.start(dir.resolve("own"), Durability.PAGE_CACHE, 0, builder -> {
-            }, ReplayProgress.NONE);
+            return JournaledEngine.builder(dir.resolve("own")).start();
         }
     }
 }

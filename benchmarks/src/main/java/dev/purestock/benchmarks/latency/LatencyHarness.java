@@ -146,10 +146,12 @@ public final class LatencyHarness implements Callable<Integer> {
         List<RateResult> results = new ArrayList<>();
         long liveDigest;
         try (GcPauses gc = GcPauses.start();
-             JournaledEngine journaled = JournaledEngine.start(dir, durability, snapshotEvery,
-                builder -> builder.ringSize(ring).waitStrategy(wait)
-                        .retainOrdersFor(Duration.ofSeconds(retainSeconds)).storeCapacity(capacity()),
-                ReplayProgress.NONE)) {
+             JournaledEngine journaled = JournaledEngine.builder(dir)
+                .durability(durability)
+                .snapshotEvery(snapshotEvery)
+                .engine(builder -> builder.ringSize(ring).waitStrategy(wait)
+                        .retainOrdersFor(Duration.ofSeconds(retainSeconds)).storeCapacity(capacity()))
+                .start()) {
             PurestockEngine engine = journaled.engine();
             stockUp(engine);
             if (settleHeap) {

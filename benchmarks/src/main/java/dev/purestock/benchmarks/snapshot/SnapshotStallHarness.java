@@ -11,7 +11,6 @@ import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournaledEngine;
-import dev.purestock.journal.ReplayProgress;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -111,8 +110,8 @@ public final class SnapshotStallHarness implements Callable<Integer> {
         Answers answers = new Answers(2 * snapshots);
         List<Result> results = new ArrayList<>();
         try (GcPauses gc = GcPauses.start();
-             JournaledEngine journaled = JournaledEngine.start(dir, durability, 0,
-                     builder -> builder.ringSize(ring).waitStrategy(wait).clock(clock), ReplayProgress.NONE)) {
+             JournaledEngine journaled = JournaledEngine.builder(dir).durability(durability)
+                     .engine(builder -> builder.ringSize(ring).waitStrategy(wait).clock(clock)).start()) {
             PurestockEngine engine = journaled.engine();
             long filling = System.nanoTime();
             fill(engine, answers);

@@ -1,0 +1,236 @@
+package dev.purestock.journal;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * How a journal directory is laid out: one shard, or several. A one-shard journal is the directory itself (its
+ * cycle files, {@code purestock.lock}, high-water mark and snapshots directly in it), as every purestock journal
+ * was before shards. A sharded journal records its shard count once, when it is created, in
+ * {@code DIR/purestock-shards.properties} ({@code shards=N}, N at least 2, never rewritten), and holds each
+ * shard as a complete one-shard journal directory of its own, {@code DIR/shard-0} to {@code DIR/shard-(N-1)};
+ * {@code DIR/purestock.lock} is then the lock of the whole engine and each shard directory has its own.
+ * A record's shard is the directory it is in; warehouse {@code w} belongs to shard {@code w % N}.
+ *
+ * <p>The shard count of a directory never changes: opening it with another count is a {@link JournalException}
+ * naming both counts. Resharding is not supported; replay the journal into a new directory instead.
+ */
+public final class JournalLayout {
+    /** The file, directly in a sharded journal directory, that records its shard count. */
+    public static final String SHARDS_FILE = "purestock-shards.properties";
+    /** The property of {@link #SHARDS_FILE} holding the shard count. */
+    public static final String SHARDS_PROPERTY = "shards";
+    private static final String SHARD_DIR_PREFIX = "shard-";
+    private static final String COMMENT = "purestock sharded journal: shard-0 .. shard-(shards-1) each hold the "
+            + "journal of one engine shard; written once when the directory was created, never rewritten";
+
+    private final Path dir;
+    private final int shards;
+
+    private JournalLayout(Path dir, int shards) {
+        this.dir = dir;
+        this.shards = shards;
+    }
+
+    /**
+     * The layout of the journal directory {@code dir} as it is: sharded when it holds {@link #SHARDS_FILE},
+     * otherwise one shard (also for a directory that holds nothing yet, or does not exist). Reads, never writes.
+     *
+     * @throws JournalException when the shards file cannot be read or does not hold a shard count of at least 2
+     */
+    public static JournalLayout of(Path dir) {
+        Path file = dir.resolve(SHARDS_FILE);
+        if (!Files.exists(file)) {
+            return new JournalLayout(dir, 1);
+        }
+        return new JournalLayout(dir, readShards(file));
+    }
+
+    /**
+     * The layout of {@code dir} for a writer that runs {@code shards} shards on it, creating it when the directory
+     * holds no journal yet: with two or more shards, writes {@link #SHARDS_FILE} (to a temporary file, forced to
+     * the device, then renamed) and creates the shard directories; with one, writes nothing (today's flat layout).
+     * Call it holding the directory's {@link JournalLock}, so that two writers never create it at once.
+     *
+     * @param dir    the journal directory (created when missing)
+     * @param shards the shard count the writer runs, at least 1
+     * @throws JournalException         when {@code dir} records another shard count, or holds a one-shard journal
+     *                                  and {@code shards} is 2 or more: the message names both counts; resharding
+     *                                  is not supported
+     * @throws IllegalArgumentException when {@code shards} is below 1
+     */
+    public static JournalLayout create(Path dir, int shards) {
+        if (shards < 1) {
+            throw new IllegalArgumentException("a journal has at least one shard, got " + shards);
+        }
+        JournalLayout existing = of(dir);
+        if (existing.isSharded()) {
+            existing.requireShards(shards);
+            existing.createShardDirs();
+            return existing;
+        }
+        if (shards == 1) {
+            if (Files.isDirectory(dir.resolve(SHARD_DIR_PREFIX + 0))) {
+                throw new JournalException("journal directory " + dir + " holds shard directories (" + SHARD_DIR_PREFIX
+                        + "0, ...) but no " + SHARDS_FILE + " saying how many; restore the file from a copy of the "
+                        + "directory (" + SHARDS_PROPERTY + "=N) before starting an engine on it");
+            }
+            return existing;
+        }
+        if (holdsOneShardJournal(dir)) {
+            throw new JournalException(mismatch(dir, "holds a one-shard journal (no " + SHARDS_FILE + ")", shards)
+                    + "; start it with shards(1), or give the engine a new directory");
+        }
+        writeShards(dir, shards);
+        JournalLayout created = new JournalLayout(dir, shards);
+        created.createShardDirs();
+        return created;
+    }
+
+    /**
+     * Fails unless this directory holds {@code expected} shards.
+     *
+     * @throws JournalException naming both counts when it holds another number of shards
+     */
+    public void requireShards(int expected) {
+        if (expected == shards) {
+            return;
+        }
+        if (!isSharded()) {
+            throw new JournalException(mismatch(dir, "holds a one-shard journal (no " + SHARDS_FILE + ")", expected)
+                    + "; start it with shards(1)");
+        }
+        throw new JournalException(mismatch(dir, "holds " + shards + " shards (" + SHARDS_FILE + ")", expected)
+                + "; start it with shards(" + shards + ")");
+    }
+
+    /** The journal directory. */
+    public Path dir() {
+        return dir;
+    }
+
+    /** How many shards the directory holds: 1 for a one-shard (flat) journal. */
+    public int shards() {
+        return shards;
+    }
+
+    /** Whether the directory is sharded (holds {@link #SHARDS_FILE} and the {@code shard-N} directories). */
+    public boolean isSharded() {
+        return shards > 1;
+    }
+
+    /**
+     * The one-shard journal directory of shard {@code shard}: {@code DIR/shard-N} when sharded, {@code DIR} itself
+     * when not.
+     *
+     * @throws IndexOutOfBoundsException when {@code shard} is not below {@link #shards()}
+     */
+    public Path shardDir(int shard) {
+        if (shard < 0 || shard >= shards) {
+            throw new IndexOutOfBoundsException("shard " + shard + " of a journal with " + shards + " shard"
+                    + (shards == 1 ? "" : "s") + " (" + dir + ")");
+        }
+        return isSharded() ? dir.resolve(SHARD_DIR_PREFIX + shard) : dir;
+    }
+
+    /** Every shard's journal directory, shard 0 first. */
+    public List<Path> shardDirs() {
+        List<Path> dirs = new ArrayList<>(shards);
+        for (int shard = 0; shard < shards; shard++) {
+            dirs.add(shardDir(shard));
+        }
+        return List.copyOf(dirs);
+    }
+
+    @Override
+    public String toString() {
+        return dir + (isSharded() ? " (" + shards + " shards)" : " (one shard)");
+    }
+
+    private static String mismatch(Path dir, String holds, int opened) {
+        return "journal directory " + dir + " " + holds + "; this engine was built with " + opened + " shard"
+                + (opened == 1 ? "" : "s") + ": resharding is not supported";
+    }
+
+    /** Whether {@code dir} holds something of a one-shard journal: cycle files, a high-water mark, snapshots. */
+    private static boolean holdsOneShardJournal(Path dir) {
+        return JournalQueues.hasJournal(dir) || Files.exists(dir.resolve(JournalHighWaterMark.FILE_NAME))
+                || Files.exists(dir.resolve("snapshots"));
+    }
+
+    private static int readShards(Path file) {
+        Properties properties = new Properties();
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(in);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new JournalException("cannot read the shard count of journal " + file.getParent() + " from " + file
+                    + ": " + e.getMessage(), e);
+        }
+        String value = properties.getProperty(SHARDS_PROPERTY);
+        try {
+            int shards = Integer.parseInt(value == null ? "" : value.trim());
+            if (shards >= 2) {
+                return shards;
+            }
+        } catch (NumberFormatException notANumber) {
+            // reported below with the value found
+        }
+        throw new JournalException(file + " must hold " + SHARDS_PROPERTY + "=N with N at least 2 (the shard count of "
+                + "journal " + file.getParent() + "), holds " + (value == null ? "no " + SHARDS_PROPERTY : "'"
+                + value + "'") + "; restore it from a copy of the directory");
+    }
+
+    private static void writeShards(Path dir, int shards) {
+        Path file = dir.resolve(SHARDS_FILE);
+        Path temp = dir.resolve(SHARDS_FILE + ".tmp");
+        try {
+            Files.createDirectories(dir);
+            try (Writer out = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
+                out.write("# " + COMMENT + System.lineSeparator());
+                out.write(SHARDS_PROPERTY + "=" + shards + System.lineSeparator());
+            }
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            try {
+                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            forceDirectory(dir);
+        } catch (IOException e) {
+            throw new JournalException("cannot record the shard count of journal " + dir + " in " + file + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void forceDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException notSupported) {
+            // some platforms cannot open a directory to force it; the file itself was forced before the rename
+        }
+    }
+
+    private void createShardDirs() {
+        for (Path shardDir : shardDirs()) {
+            try {
+                Files.createDirectories(shardDir);
+            } catch (IOException e) {
+                throw new JournalException("cannot create shard directory " + shardDir + " of journal " + dir + ": "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+}
