@@ -1,16 +1,14 @@
 package dev.purestock.cli;
 
 import dev.purestock.journal.JournalException;
+import dev.purestock.journal.JournalLayout;
 import dev.purestock.journal.JournalLock;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Properties;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -23,8 +21,7 @@ final class Cli {
     private static final String CYCLE_SUFFIX = ".cq4";
     /** The suffix of Chronicle Queue's own metadata files. */
     private static final String METADATA_SUFFIX = ".cq4t";
-    /** The file in which a sharded journal directory records its shard count. */
-    static final String SHARDS_FILE = "purestock-shards.properties";
+    /** How {@link JournalLayout} names a shard's directory; the layout itself names the ones its count holds. */
     private static final String SHARD_PREFIX = "shard-";
     private static final Pattern SHARD_NAME = Pattern.compile(SHARD_PREFIX + "(0|[1-9][0-9]{0,8})");
     private static final String WHAT_TO_DO = "; --journal takes the directory an engine journals to";
@@ -115,7 +112,7 @@ final class Cli {
      * journal.
      */
     static void requireJournalOrNew(Path dir) {
-        if (layout(dir).sharded()) {
+        if (layout(dir).isSharded()) {
             return;
         }
         JournalPath path = inspect(dir);
@@ -125,40 +122,42 @@ final class Cli {
     }
 
     /**
-     * How {@code dir} is laid out: sharded when it holds {@value #SHARDS_FILE}, whose shard directories must
-     * all be there; otherwise one shard, and then no shard directory may be there.
+     * How {@code dir} is laid out ({@link JournalLayout#of}), checked: a sharded directory must hold every shard
+     * directory its count names and no other; a one-shard directory no shard directory.
      *
      * @throws JournalException when a shard directory is missing, one is there that the count does not name,
-     *                          or shard directories are there without the file that counts them
+     *                          shard directories are there without the file that counts them, or that file does
+     *                          not hold a count
      */
-    static Layout layout(Path dir) {
+    static JournalLayout layout(Path dir) {
         if (!Files.isDirectory(dir)) {
-            return Layout.FLAT;
+            return JournalLayout.of(dir);
         }
-        Path file = dir.resolve(SHARDS_FILE);
+        JournalLayout layout = JournalLayout.of(dir);
         List<String> shardDirs = shardDirs(dir);
-        if (!Files.exists(file)) {
+        if (!layout.isSharded()) {
             if (!shardDirs.isEmpty()) {
                 throw new JournalException("directory " + dir + " holds shard directories (" + String.join(", ",
-                        shardDirs) + ") but no " + SHARDS_FILE + ", where a sharded journal records its shard "
-                        + "count; restore it (a line `shards=N`), or read one shard as a journal of its own with "
-                        + "`--journal " + dir.resolve(shardDirs.getFirst()) + "`");
+                        shardDirs) + ") but no " + JournalLayout.SHARDS_FILE + ", where a sharded journal records "
+                        + "its shard count; restore it (a line `" + JournalLayout.SHARDS_PROPERTY + "=N`), or read "
+                        + "one shard as a journal of its own with `--journal " + dir.resolve(shardDirs.getFirst())
+                        + "`");
             }
-            return Layout.FLAT;
+            return layout;
         }
-        int shards = shardCount(file);
-        for (int i = 0; i < shards; i++) {
-            if (!Files.exists(dir.resolve(SHARD_PREFIX + i))) {
-                throw missingShard(dir, i, dir.resolve(SHARD_PREFIX + i));
+        for (int i = 0; i < layout.shards(); i++) {
+            if (!Files.exists(layout.shardDir(i))) {
+                throw missingShard(dir, i, layout.shardDir(i));
             }
         }
         for (String name : shardDirs) {
-            if (Integer.parseInt(name.substring(SHARD_PREFIX.length())) >= shards) {
-                throw new JournalException("journal directory " + dir + " holds " + shards + " shards (" + SHARDS_FILE
-                        + ") yet also " + dir.resolve(name) + ", which no shard count names; move it out");
+            if (Integer.parseInt(name.substring(SHARD_PREFIX.length())) >= layout.shards()) {
+                throw new JournalException("journal directory " + dir + " holds " + layout.shards() + " shards ("
+                        + JournalLayout.SHARDS_FILE + ") yet also " + dir.resolve(name) + ", which no shard count "
+                        + "names; move it out");
             }
         }
-        return new Layout(dir, shards);
+        return layout;
     }
 
     /** The names of {@code dir}'s shard directories ({@code shard-N}), in shard order. */
@@ -173,48 +172,10 @@ final class Cli {
         }
     }
 
-    private static int shardCount(Path file) {
-        Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            properties.load(reader);
-        } catch (IOException e) {
-            throw new JournalException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-        String value = properties.getProperty("shards", "").strip();
-        try {
-            int shards = Integer.parseInt(value);
-            if (shards >= 2) {
-                return shards;
-            }
-        } catch (NumberFormatException e) {
-            // reported below, with what the file holds
-        }
-        throw new JournalException(file + " does not say how many shards the journal holds (a line `shards=N`, N at "
-                + "least 2), it says `shards=" + value + "`");
-    }
-
     private static JournalException missingShard(Path dir, int index, Path shardDir) {
-        return new JournalException("journal directory " + dir + " holds shards (" + SHARDS_FILE + ") but shard "
-                + index + "'s directory " + shardDir + " is missing; restore it from a copy (each shard directory is a "
-                + "journal of its own, which `--journal` reads alone)");
-    }
-
-    /**
-     * The shards of a journal directory.
-     *
-     * @param dir    the journal directory
-     * @param shards how many it holds; {@code 1}: not sharded, the records are in {@code dir} itself
-     */
-    record Layout(Path dir, int shards) {
-        static final Layout FLAT = new Layout(null, 1);
-
-        boolean sharded() {
-            return shards > 1;
-        }
-
-        Path shardDir(int shard) {
-            return dir.resolve(SHARD_PREFIX + shard);
-        }
+        return new JournalException("journal directory " + dir + " holds shards (" + JournalLayout.SHARDS_FILE
+                + ") but shard " + index + "'s directory " + shardDir + " is missing; restore it from a copy (each "
+                + "shard directory is a journal of its own, which `--journal` reads alone)");
     }
 
     private static JournalException notAJournal(Path dir, JournalPath path) {

@@ -1,6 +1,7 @@
 package dev.purestock.cli;
 
 import dev.purestock.journal.JournalException;
+import dev.purestock.journal.JournalLayout;
 import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.ReplayProgress;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The journal a subcommand works on, as {@code --journal} and {@code --shard} name it: a one-shard directory
  * (the records directly in it), or the shards of a sharded one ({@code DIR/shard-N}, each a one-shard journal;
- * see {@link Cli#layout}). A one-shard directory is shard 0 of one, and is reported exactly as before sharding
+ * see {@link JournalLayout}). A one-shard directory is shard 0 of one, and is reported exactly as before sharding
  * existed; a sharded one is reported per shard, with totals.
  */
 final class JournalTarget {
@@ -63,13 +64,13 @@ final class JournalTarget {
             throw new ParameterException(spec.commandLine(), "--shard must be a shard number, at least 0, was "
                     + shard);
         }
-        Cli.Layout layout = Cli.layout(dir);
+        JournalLayout layout = Cli.layout(dir);
         if (shard != null && shard >= layout.shards()) {
             throw new ParameterException(spec.commandLine(), "--shard " + shard + " is out of range: journal " + dir
-                    + (layout.sharded() ? " holds " + layout.shards() + " shards (0.." + (layout.shards() - 1) + ")"
+                    + (layout.isSharded() ? " holds " + layout.shards() + " shards (0.." + (layout.shards() - 1) + ")"
                     : " holds one shard (0)"));
         }
-        if (!layout.sharded()) {
+        if (!layout.isSharded()) {
             return new JournalTarget(dir, 1, false, List.of(new Shard(0, dir, Cli.requireJournal(dir))));
         }
         List<Shard> selected = new ArrayList<>();

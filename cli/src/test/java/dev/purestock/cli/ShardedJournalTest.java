@@ -8,10 +8,10 @@ import dev.purestock.domain.StateDigest;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.Durability;
+import dev.purestock.journal.JournalLayout;
 import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalWriter;
 import dev.purestock.journal.JournaledEngine;
-import dev.purestock.journal.ReplayProgress;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,9 +60,9 @@ class ShardedJournalTest {
         for (int shard = 0; shard < 2; shard++) {
             AtomicLong clock = new AtomicLong(TIME + shard);
             int warehouse = shard + 2;
-            try (JournaledEngine journaled = JournaledEngine.start(sale.resolve("shard-" + shard),
-                    Durability.PAGE_CACHE, 0, builder -> builder.waitStrategy(WaitStrategyKind.BLOCKING)
-                            .clock(() -> clock.getAndAdd(2)), ReplayProgress.NONE)) {
+            try (JournaledEngine journaled = JournaledEngine.builder(sale.resolve("shard-" + shard))
+                    .engine(builder -> builder.waitStrategy(WaitStrategyKind.BLOCKING).clock(() -> clock.getAndAdd(2)))
+                    .start()) {
                 PurestockEngine engine = journaled.engine();
                 engine.submit(new Command.ListProduct(1, 0)).join();
                 engine.submit(new Command.ReceiveStock(100 + shard, 1, warehouse, 3)).join();
@@ -327,7 +327,7 @@ class ShardedJournalTest {
     @Test
     void aShardWithNoRecordYetIsAnEmptyShard() throws IOException {
         Path dir = copyOfTheSale();
-        Files.writeString(dir.resolve(Cli.SHARDS_FILE), "shards=3\n");
+        Files.writeString(dir.resolve(JournalLayout.SHARDS_FILE), "shards=3\n");
         JournalLock.acquire(dir.resolve("shard-2")).close();
 
         JsonObject replay = json("replay", "--journal", dir.toString(), "--json");
@@ -366,28 +366,28 @@ class ShardedJournalTest {
             Run run = Run.of(command, "--journal", lacking.toString());
             assertEquals(PurestockCli.FAILED, run.code(), command);
             assertEquals("purestock " + command + ": journal directory " + lacking + " holds shards ("
-                    + Cli.SHARDS_FILE + ") but shard 1's directory " + lacking.resolve("shard-1") + " is missing; "
+                    + JournalLayout.SHARDS_FILE + ") but shard 1's directory " + lacking.resolve("shard-1") + " is missing; "
                     + "restore it from a copy (each shard directory is a journal of its own, which `--journal` reads "
                     + "alone)", run.errorLine(), command);
         }
 
         Path uncounted = copyOfTheSale();
-        Files.delete(uncounted.resolve(Cli.SHARDS_FILE));
+        Files.delete(uncounted.resolve(JournalLayout.SHARDS_FILE));
         for (String command : List.of("replay", "dump", "demo")) {
             Run run = Run.of(command, "--journal", uncounted.toString());
             assertEquals(PurestockCli.FAILED, run.code(), command);
             assertEquals("purestock " + command + ": directory " + uncounted + " holds shard directories (shard-0, "
-                    + "shard-1) but no " + Cli.SHARDS_FILE + ", where a sharded journal records its shard count; "
+                    + "shard-1) but no " + JournalLayout.SHARDS_FILE + ", where a sharded journal records its shard count; "
                     + "restore it (a line `shards=N`), or read one shard as a journal of its own with `--journal "
                     + uncounted.resolve("shard-0") + "`", run.errorLine(), command);
         }
 
         Path extra = copyOfTheSale();
-        Files.writeString(extra.resolve(Cli.SHARDS_FILE), "shards=2\n");
+        Files.writeString(extra.resolve(JournalLayout.SHARDS_FILE), "shards=2\n");
         Files.createDirectory(extra.resolve("shard-2"));
         Run run = Run.of("stats", "--journal", extra.toString());
         assertEquals(PurestockCli.FAILED, run.code());
-        assertEquals("purestock stats: journal directory " + extra + " holds 2 shards (" + Cli.SHARDS_FILE
+        assertEquals("purestock stats: journal directory " + extra + " holds 2 shards (" + JournalLayout.SHARDS_FILE
                 + ") yet also " + extra.resolve("shard-2") + ", which no shard count names; move it out",
                 run.errorLine());
     }
@@ -401,7 +401,7 @@ class ShardedJournalTest {
 
     private static void writeShardCount(Path dir, int shards) throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve(Cli.SHARDS_FILE), "# the shard count of this journal directory\nshards="
+        Files.writeString(dir.resolve(JournalLayout.SHARDS_FILE), "# the shard count of this journal directory\nshards="
                 + shards + "\n");
     }
 
