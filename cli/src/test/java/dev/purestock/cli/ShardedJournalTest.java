@@ -392,6 +392,57 @@ class ShardedJournalTest {
                 run.errorLine());
     }
 
+    @Test
+    void theDemoRunsAShardedEngineThatEverySubcommandReads() throws IOException {
+        Path dir = tmp.resolve("demo");
+        String[] sale = {"demo", "--journal", dir.toString(), "--shards", "2", "--skus", "20", "--stock", "5",
+                "--attempts", "400", "--snapshot-every", "150", "--json"};
+        JsonObject demo = json(sale);
+        assertEquals(2, demo.get("shard-count").getAsInt());
+        assertEquals(100, demo.get("accepted").getAsLong(), "20 skus of 5 units sell out across the shards");
+        assertEquals(0, demo.get("oversold").getAsLong());
+        assertTrue(demo.get("stock-conserved").getAsBoolean());
+        assertEquals(460, demo.get("commands").getAsLong(), "each shard lists the 20 skus; 20 receipts, 400 purchases");
+        assertTrue(Files.isRegularFile(dir.resolve(JournalLayout.SHARDS_FILE)));
+        JsonArray shards = demo.getAsJsonArray("shards");
+        assertEquals(2, shards.size());
+        long commands = 0;
+        for (int shard = 0; shard < 2; shard++) {
+            JsonObject one = shards.get(shard).getAsJsonObject();
+            assertEquals(shard, one.get("shard").getAsInt());
+            assertTrue(one.get("commands").getAsLong() > 20, "both shards sell: " + one);
+            commands += one.get("commands").getAsLong();
+        }
+        assertEquals(460, commands);
+
+        JsonObject replay = json("replay", "--journal", dir.toString(), "--full", "--json");
+        for (int shard = 0; shard < 2; shard++) {
+            assertEquals(shards.get(shard).getAsJsonObject().get("state-hash").getAsString(),
+                    replay.getAsJsonArray("shards").get(shard).getAsJsonObject().get("state-hash").getAsString());
+        }
+        assertEquals("ok", json("verify", "--journal", dir.toString(), "--json").get("result").getAsString());
+        long records = json("stats", "--journal", dir.toString(), "--json").get("records").getAsLong();
+        assertTrue(records >= 460, "records " + records);
+        assertEquals(records, Run.of("dump", "--journal", dir.toString()).out().lines().count());
+
+        for (String count : List.of("3", "1")) {
+            Run other = Run.of("demo", "--journal", dir.toString(), "--shards", count);
+            assertEquals(PurestockCli.FAILED, other.code(), count);
+            assertEquals("purestock demo: journal directory " + dir + " holds 2 shards (" + JournalLayout.SHARDS_FILE
+                    + "); this demo was run with --shards " + count + ": resharding is not supported; run it with "
+                    + "--shards 2, or give it a new directory", other.errorLine());
+        }
+        JsonObject again = json(sale);
+        assertEquals(2, again.get("drop").getAsLong(), "the second run recovers both shards and goes on");
+        assertEquals(100, again.get("accepted").getAsLong());
+
+        Path flat = tmp.resolve("flat-demo");
+        json("demo", "--journal", flat.toString(), "--skus", "2", "--attempts", "10", "--json");
+        Run sharded = Run.of("demo", "--journal", flat.toString(), "--shards", "2");
+        assertEquals(PurestockCli.FAILED, sharded.code());
+        assertTrue(sharded.errorLine().contains("holds a one-shard journal"), sharded.err());
+    }
+
     private static JsonObject json(String... args) {
         Run run = Run.of(args);
         assertEquals(0, run.code(), String.join(" ", args) + ": " + run.err());
