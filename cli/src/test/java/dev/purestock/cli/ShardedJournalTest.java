@@ -359,6 +359,40 @@ class ShardedJournalTest {
     }
 
     @Test
+    void repairNamesTheDamagedShardAndCutsItOnlyWithConsent() throws Exception {
+        Path dir = copyOfTheSale();
+        RepairCommandTest.zeroHeaderOfRecord(dir.resolve("shard-1"), 5);
+
+        Run verify = Run.of("verify", "--journal", dir.toString());
+        assertEquals(PurestockCli.FAILED, verify.code());
+        assertTrue(verify.errorLine().startsWith("purestock verify: shard 1: journal " + dir.resolve("shard-1")
+                + " cannot be read past seq 4"), verify.err());
+
+        Run diagnose = Run.of("repair", "--journal", dir.toString());
+        assertEquals(PurestockCli.FAILED, diagnose.code());
+        Map<String, String> values = diagnose.values();
+        assertEquals("ok", values.get("shard.0.result"));
+        assertEquals("damaged", values.get("shard.1.result"));
+        assertEquals("4", values.get("shard.1.last-good-sequence"));
+        assertEquals("3", values.get("shard.1.acknowledged-behind-damage"));
+        assertEquals("damaged", values.get("result"));
+        assertTrue(diagnose.errorLine().startsWith("purestock repair: shard 1 is damaged; "), diagnose.err());
+
+        Run refused = Run.of("repair", "--journal", dir.toString(), "--truncate");
+        assertEquals(PurestockCli.FAILED, refused.code());
+        assertEquals("refused", refused.values().get("result"));
+        assertTrue(refused.errorLine().endsWith("or add --accept-loss; no shard was cut"), refused.err());
+        assertEquals(PurestockCli.FAILED, Run.of("verify", "--journal", dir.toString()).code(), "nothing was cut");
+
+        Run cut = Run.of("repair", "--journal", dir.toString(), "--truncate", "--accept-loss", "--json");
+        assertEquals(0, cut.code(), cut.err());
+        assertEquals("truncated", cut.json().get("result").getAsString());
+        JsonObject after = json("verify", "--journal", dir.toString(), "--json");
+        assertEquals(RECORDS[0] + 5, after.get("records-verified").getAsLong());
+        assertEquals("ok", after.get("result").getAsString());
+    }
+
+    @Test
     void aMissingShardDirectoryOrAMissingShardCountIsNamed() throws IOException {
         Path lacking = copyOfTheSale();
         moveAside(lacking.resolve("shard-1"));
