@@ -121,7 +121,7 @@ final class JournalTarget {
             Shard shard = shards.getFirst();
             try {
                 return List.of(task.run(shard, progress.of(0)));
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 throw sharded ? inShard(shard, e) : e;
             }
         }

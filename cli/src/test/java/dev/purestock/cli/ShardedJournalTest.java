@@ -224,6 +224,33 @@ class ShardedJournalTest {
     }
 
     @Test
+    void aCorruptRecordIsDumpedInItsShardsPlaceAfterTheRecordBeforeIt() throws IOException {
+        Path dir = copyOfTheSale();
+        PurestockCliTest.flipByteOfRecord(dir.resolve("shard-1"), 3);
+        Run dump = Run.of("dump", "--journal", dir.toString(), "--json");
+        assertEquals(PurestockCli.FAILED, dump.code());
+        assertEquals("purestock dump: 1 record(s) fail their checksum", dump.errorLine());
+        List<JsonObject> records = dump.jsonLines();
+        assertEquals(RECORDS[0] + RECORDS[1], records.size(), "the merge goes on past it");
+        int at = -1;
+        for (int i = 0; i < records.size(); i++) {
+            if (records.get(i).has("corrupt")) {
+                at = i;
+            }
+        }
+        JsonObject corrupt = records.get(at);
+        assertEquals(1, corrupt.get("shard").getAsInt());
+        assertEquals(3, corrupt.get("seq").getAsLong());
+        JsonObject before = records.get(at - 1);
+        assertEquals(1, before.get("shard").getAsInt(), "the record before it in its shard comes just before");
+        assertEquals(2, before.get("seq").getAsLong());
+
+        Run text = Run.of("dump", "--journal", dir.toString(), "--shard", "1", "--from", "3", "--to", "3");
+        assertEquals(PurestockCli.FAILED, text.code());
+        assertTrue(text.out().startsWith("shard=1 seq=3 index=0x") && text.out().contains(" CORRUPT "), text.out());
+    }
+
+    @Test
     void dumpOfOneShardTakesItsSequences() {
         Run dump = Run.of("dump", "--journal", sale.toString(), "--shard", "1", "--from", "2", "--to", "3", "--json");
         assertEquals(0, dump.code(), dump.err());
