@@ -1,11 +1,15 @@
 package dev.purestock.cli;
 
 import dev.purestock.journal.JournalException;
+import dev.purestock.journal.JournalLayout;
 import dev.purestock.journal.JournalLock;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -17,6 +21,9 @@ final class Cli {
     private static final String CYCLE_SUFFIX = ".cq4";
     /** The suffix of Chronicle Queue's own metadata files. */
     private static final String METADATA_SUFFIX = ".cq4t";
+    /** How {@link JournalLayout} names a shard's directory; the layout itself names the ones its count holds. */
+    private static final String SHARD_PREFIX = "shard-";
+    private static final Pattern SHARD_NAME = Pattern.compile(SHARD_PREFIX + "(0|[1-9][0-9]{0,8})");
     private static final String WHAT_TO_DO = "; --journal takes the directory an engine journals to";
 
     private Cli() {
@@ -80,15 +87,95 @@ final class Cli {
     }
 
     /**
+     * For the subcommands that read a sharded journal: fails with one line unless shard {@code index}'s
+     * directory is a journal directory; a shard with no record yet may also be an empty directory.
+     *
+     * @return whether it holds cycle files to read
+     */
+    static boolean requireShard(Path dir, int index, Path shardDir) {
+        JournalPath path = inspect(shardDir);
+        return switch (path) {
+            case MISSING -> throw missingShard(dir, index, shardDir);
+            case FILE -> throw new JournalException("shard " + index + " of journal " + dir + ", " + shardDir
+                    + ", is a file, not a journal directory");
+            case OTHER_DIRECTORY -> throw new JournalException("shard " + index + " of journal " + dir + ", "
+                    + shardDir + ", holds no purestock journal (no " + CYCLE_SUFFIX + " cycle files, no "
+                    + JournalLock.FILE_NAME + ")");
+            case EMPTY_DIRECTORY, EMPTY_JOURNAL -> false;
+            case JOURNAL -> true;
+        };
+    }
+
+    /**
      * For the subcommands that write a journal: fails with the same line as {@link #requireJournal} when
      * {@code dir} is a file or a directory holding other files; a missing or empty directory becomes a new
      * journal.
      */
     static void requireJournalOrNew(Path dir) {
+        if (layout(dir).isSharded()) {
+            return;
+        }
         JournalPath path = inspect(dir);
         if (path == JournalPath.FILE || path == JournalPath.OTHER_DIRECTORY) {
             throw notAJournal(dir, path);
         }
+    }
+
+    /**
+     * How {@code dir} is laid out ({@link JournalLayout#of}), checked: a sharded directory must hold every shard
+     * directory its count names and no other; a one-shard directory no shard directory.
+     *
+     * @throws JournalException when a shard directory is missing, one is there that the count does not name,
+     *                          shard directories are there without the file that counts them, or that file does
+     *                          not hold a count
+     */
+    static JournalLayout layout(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return JournalLayout.of(dir);
+        }
+        JournalLayout layout = JournalLayout.of(dir);
+        List<String> shardDirs = shardDirs(dir);
+        if (!layout.isSharded()) {
+            if (!shardDirs.isEmpty()) {
+                throw new JournalException("directory " + dir + " holds shard directories (" + String.join(", ",
+                        shardDirs) + ") but no " + JournalLayout.SHARDS_FILE + ", where a sharded journal records "
+                        + "its shard count; restore it (a line `" + JournalLayout.SHARDS_PROPERTY + "=N`), or read "
+                        + "one shard as a journal of its own with `--journal " + dir.resolve(shardDirs.getFirst())
+                        + "`");
+            }
+            return layout;
+        }
+        for (int i = 0; i < layout.shards(); i++) {
+            if (!Files.exists(layout.shardDir(i))) {
+                throw missingShard(dir, i, layout.shardDir(i));
+            }
+        }
+        for (String name : shardDirs) {
+            if (Integer.parseInt(name.substring(SHARD_PREFIX.length())) >= layout.shards()) {
+                throw new JournalException("journal directory " + dir + " holds " + layout.shards() + " shards ("
+                        + JournalLayout.SHARDS_FILE + ") yet also " + dir.resolve(name) + ", which no shard count "
+                        + "names; move it out");
+            }
+        }
+        return layout;
+    }
+
+    /** The names of {@code dir}'s shard directories ({@code shard-N}), in shard order. */
+    private static List<String> shardDirs(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(Files::isDirectory).map(file -> file.getFileName().toString())
+                    .filter(name -> SHARD_NAME.matcher(name).matches())
+                    .sorted(Comparator.comparingInt(name -> Integer.parseInt(name.substring(SHARD_PREFIX.length()))))
+                    .toList();
+        } catch (IOException e) {
+            throw new JournalException("cannot list journal directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static JournalException missingShard(Path dir, int index, Path shardDir) {
+        return new JournalException("journal directory " + dir + " holds shards (" + JournalLayout.SHARDS_FILE
+                + ") but shard " + index + "'s directory " + shardDir + " is missing; restore it from a copy (each "
+                + "shard directory is a journal of its own, which `--journal` reads alone)");
     }
 
     private static JournalException notAJournal(Path dir, JournalPath path) {

@@ -5,7 +5,6 @@ import dev.purestock.domain.Command.Purchase;
 import dev.purestock.domain.Command.ReceiveStock;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.InventoryState;
-import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.LineChange;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.Reason;
@@ -17,7 +16,10 @@ import dev.purestock.engine.OutcomeCallback;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.Durability;
+import dev.purestock.journal.JournalException;
+import dev.purestock.journal.JournalLayout;
 import dev.purestock.journal.JournaledEngine;
+import dev.purestock.journal.RecoveredState;
 import dev.purestock.journal.RetentionPolicy;
 import dev.purestock.journal.SnapshotStore;
 import picocli.CommandLine.Command;
@@ -54,14 +56,20 @@ import java.util.concurrent.atomic.AtomicReference;
                 + "random sku for a random customer. Prints a key=value summary (--json: one JSON object). Run it "
                 + "again on the same directory: it recovers first and continues with a new drop of stock.")
 final class DemoCommand implements Callable<Integer> {
-    private static final int WAREHOUSE = 1;
     private static final int SETUP_CHUNK = 4_096;
+    /** Each shard runs threads of its own: more than this helps no demo machine. */
+    private static final int MAX_SHARDS = 64;
 
     @Option(names = "--journal", paramLabel = "DIR", defaultValue = "data",
             converter = JournalDirOption.Converter.class,
             description = "Journal directory: an existing journal, or a missing or empty directory to start one in "
                     + "(default: ./${DEFAULT-VALUE}).")
     Path dir;
+
+    @Option(names = "--shards", paramLabel = "N", defaultValue = "1",
+            description = "Engine shards (default: ${DEFAULT-VALUE}); the skus' stock spreads over warehouses 1..N, "
+                    + "warehouse w on shard w % N. A directory keeps the count it was created with.")
+    int shards;
 
     @Option(names = "--skus", paramLabel = "N", defaultValue = "1000",
             description = "Products on sale (default: ${DEFAULT-VALUE}).")
@@ -131,49 +139,77 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         checkArguments();
         Cli.requireJournalOrNew(dir);
+        requireSameShardCount();
         PrintWriter err = spec.commandLine().getErr();
         try (JournaledEngine journaled = JournaledEngine.builder(dir)
+                .shards(shards)
                 .durability(durability)
                 .snapshotEvery(snapshotEvery)
                 .retention(new RetentionPolicy(keepSnapshots, pruneOnStart))
                 .engine(builder -> builder.waitStrategy(waitStrategy))
                 .progress(new ProgressBar(err, "recover"))
                 .start()) {
-            journaled.recovered().notes().forEach(note -> err.println("note: " + note));
+            for (int shard = 0; shard < shards; shard++) {
+                String prefix = shards > 1 ? "shard " + shard + ": " : "";
+                journaled.recovered(shard).notes().forEach(note -> err.println("note: " + prefix + note));
+            }
             PurestockEngine engine = journaled.engine();
-            InventoryStore store = journaled.recovered().store();
-            long drop = nextDrop(store);
-            long commandsBefore = journaled.recovered().nextSequence();
+            long drop = nextDrop(journaled.recovered(shardOf(1)).store());
             long[] before = stockUp(engine, drop);
 
             Sale sale = new Sale(skus);
             long start = System.nanoTime();
             sell(engine, drop, sale, err);
             long nanos = Math.max(1, System.nanoTime() - start);
-            long lastSequence = engine.snapshot(0).join();
-            long stateHash = engine.digest(0).join();
+            long[] lastSequence = new long[shards];
+            long[] stateHash = new long[shards];
+            for (int shard = 0; shard < shards; shard++) {
+                lastSequence[shard] = engine.snapshot(shard).join();
+                stateHash[shard] = engine.digest(shard).join();
+            }
             engine.close();
 
             long left = 0;
             long oversold = 0;
             boolean conserved = true;
             for (int sku = 1; sku <= skus; sku++) {
-                long available = store.available(sku, WAREHOUSE);
+                long available = journaled.recovered(shardOf(sku)).store().available(sku, warehouseOf(sku));
                 long sold = sale.soldBySku.get(sku);
                 left += available;
                 oversold += Math.max(0, sold - before[sku]) + (available < 0 ? 1 : 0);
                 conserved &= available == before[sku] - sold;
             }
-            Summary summary = new Summary()
-                    .put("journal", dir)
-                    .put("durability", durability)
-                    .put("recovered-from", journaled.recovered().recoveredFrom())
-                    .put("recovered-records", journaled.recovered().replayedRecords())
-                    .put("drop", drop)
+            long commands = 0;
+            long recoveredRecords = 0;
+            List<Summary> perShard = new ArrayList<>();
+            for (int shard = 0; shard < shards; shard++) {
+                RecoveredState recovered = journaled.recovered(shard);
+                commands += lastSequence[shard] + 1 - recovered.nextSequence();
+                recoveredRecords += recovered.replayedRecords();
+                perShard.add(new Summary()
+                        .put("shard", shard)
+                        .put("recovered-from", recovered.recoveredFrom())
+                        .put("recovered-records", recovered.replayedRecords())
+                        .put("commands", lastSequence[shard] + 1 - recovered.nextSequence())
+                        .put("first-sequence", recovered.nextSequence())
+                        .put("last-sequence", lastSequence[shard])
+                        .put("snapshots", new SnapshotStore(journaled.layout().shardDir(shard)).list().size())
+                        .put("state-hash", StateDigest.format(stateHash[shard])));
+            }
+            Summary summary = new Summary().put("journal", dir);
+            if (shards > 1) {
+                summary.put("shard-count", shards).put("durability", durability).putShards(perShard)
+                        .put("recovered-records", recoveredRecords);
+            } else {
+                summary.put("durability", durability)
+                        .put("recovered-from", journaled.recovered().recoveredFrom())
+                        .put("recovered-records", recoveredRecords);
+            }
+            summary.put("drop", drop)
                     .put("skus", skus)
                     .put("stock-per-sku", stock)
                     .put("producers", producers)
-                    .put("commands", lastSequence + 1 - commandsBefore)
+                    .put("commands", commands)
                     .put("attempts", attempts)
                     .put("accepted", sale.accepted.get())
                     .put("rejected", attempts - sale.accepted.get());
@@ -183,11 +219,13 @@ final class DemoCommand implements Callable<Integer> {
                     .put("oversold", oversold)
                     .put("stock-conserved", conserved)
                     .put("elapsed-ms", nanos / 1_000_000)
-                    .put("throughput", attempts * 1_000_000_000L / nanos)
-                    .put("first-sequence", commandsBefore)
-                    .put("last-sequence", lastSequence)
-                    .put("snapshots", new SnapshotStore(dir).list().size())
-                    .put("state-hash", StateDigest.format(stateHash));
+                    .put("throughput", attempts * 1_000_000_000L / nanos);
+            if (shards == 1) {
+                summary.put("first-sequence", journaled.recovered().nextSequence())
+                        .put("last-sequence", lastSequence[0])
+                        .put("snapshots", new SnapshotStore(dir).list().size())
+                        .put("state-hash", StateDigest.format(stateHash[0]));
+            }
             if (metrics) {
                 MetricsSummary.put(summary, engine.metrics());
             }
@@ -196,7 +234,37 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Fails when the directory already holds a journal of another shard count than {@code --shards}, in the
+     * demo's own words (the engine would refuse it too): resharding is not supported.
+     */
+    private void requireSameShardCount() {
+        JournalLayout layout = JournalLayout.of(dir);
+        if (layout.isSharded() && layout.shards() != shards) {
+            throw new JournalException("journal directory " + dir + " holds " + layout.shards() + " shards ("
+                    + JournalLayout.SHARDS_FILE + "); this demo was run with --shards " + shards + ": resharding is "
+                    + "not supported; run it with --shards " + layout.shards() + ", or give it a new directory");
+        }
+        if (!layout.isSharded() && shards > 1 && Cli.inspect(dir) == Cli.JournalPath.JOURNAL) {
+            throw new JournalException("journal directory " + dir + " holds a one-shard journal (no "
+                    + JournalLayout.SHARDS_FILE + "); this demo was run with --shards " + shards + ": resharding is "
+                    + "not supported; run it with --shards 1 (the default), or give it a new directory");
+        }
+    }
+
+    /** The warehouse that stocks {@code sku}: the skus spread over warehouses 1..N, one shard's each. */
+    private int warehouseOf(long sku) {
+        return 1 + (int) (sku % shards);
+    }
+
+    /** The shard that holds {@code sku}'s stock. */
+    private int shardOf(long sku) {
+        return warehouseOf(sku) % shards;
+    }
+
     private void checkArguments() {
+        require(shards >= 1 && shards <= MAX_SHARDS, "--shards must be between 1 and " + MAX_SHARDS + ", was "
+                + shards);
         require(skus >= 1 && skus <= 10_000_000, "--skus must be between 1 and 10000000, was " + skus);
         require(stock >= 1 && stock <= Limits.MAX_QUANTITY, "--stock must be between 1 and " + Limits.MAX_QUANTITY
                 + ", was " + stock);
@@ -236,7 +304,7 @@ final class DemoCommand implements Callable<Integer> {
         List<dev.purestock.domain.Command> commands = new ArrayList<>(SETUP_CHUNK);
         for (int sku = 1; sku <= skus; sku++) {
             commands.add(new ListProduct(sku, limit));
-            commands.add(new ReceiveStock(movementId(drop, sku), sku, WAREHOUSE, stock));
+            commands.add(new ReceiveStock(movementId(drop, sku), sku, warehouseOf(sku), stock));
             if (commands.size() >= SETUP_CHUNK || sku == skus) {
                 for (CompletableFuture<Outcome> future : engine.submitAll(commands)) {
                     for (Event event : future.join().events()) {
@@ -283,8 +351,9 @@ final class DemoCommand implements Callable<Integer> {
             threads[p] = new Thread(() -> {
                 for (long attempt = first; attempt < end && failure.get() == null; attempt++) {
                     long orderId = (drop << 40) | (attempt + 1);
-                    engine.submit(new Purchase(orderId, 1 + random.nextInt(customers), 1 + random.nextInt(skus),
-                            WAREHOUSE, qty), callback);
+                    long customer = 1 + random.nextInt(customers);
+                    int sku = 1 + random.nextInt(skus);
+                    engine.submit(new Purchase(orderId, customer, sku, warehouseOf(sku), qty), callback);
                 }
             }, "demo-producer-" + p);
             threads[p].start();

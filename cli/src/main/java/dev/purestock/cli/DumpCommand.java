@@ -1,5 +1,6 @@
 package dev.purestock.cli;
 
+import dev.purestock.journal.JournalException;
 import dev.purestock.journal.JournalReader;
 import dev.purestock.journal.JournalRecord;
 import dev.purestock.journal.JournalRecordCodec;
@@ -12,16 +13,30 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.PriorityQueue;
 import java.util.concurrent.Callable;
 
 /** {@code purestock dump}: prints journal records, one per line. */
 @Command(name = "dump", mixinStandardHelpOptions = true,
-        description = "Prints journal records, one per line (JSON Lines with --json). A record that fails its "
-                + "checksum is printed as CORRUPT with its bytes in hex, and the exit code is 1.")
+        description = {"Prints journal records, one per line (JSON Lines with --json). A record that fails its "
+                + "checksum is printed as CORRUPT with its bytes in hex, and the exit code is 1.",
+                "A sharded journal prints every shard's records merged by time (then by shard, then by sequence), "
+                        + "each with its shard; --shard N prints one shard's, and --from and --to, which are "
+                        + "sequences of one shard, need it."})
 final class DumpCommand implements Callable<Integer> {
+    /** Orders the records of several shards: by time, then shard, then sequence. */
+    private static final Comparator<Head> MERGED = Comparator.comparingLong(Head::time)
+            .thenComparingInt(Head::shard).thenComparingLong(Head::sequence);
+
     @Mixin
     JournalDirOption journal;
+
+    @Mixin
+    ShardOption shard;
 
     @Option(names = "--from", paramLabel = "SEQ", description = "First sequence to print (default: the first).")
     Long from;
@@ -35,6 +50,9 @@ final class DumpCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    private final JournalRecordCodec codec = new JournalRecordCodec();
+    private long corrupt;
+
     @Override
     public Integer call() {
         if (from != null && from < 0) {
@@ -46,49 +64,156 @@ final class DumpCommand implements Callable<Integer> {
         if (from != null && to != null && to < from) {
             throw new ParameterException(spec.commandLine(), "--to " + to + " is before --from " + from);
         }
-        if (!Cli.requireJournal(journal.dir)) {
-            if (from != null) {
-                throw noSequence(from);
-            }
-            return 0;
+        JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
+        if (target.shards().size() > 1 && (from != null || to != null)) {
+            throw new ParameterException(spec.commandLine(), "--from and --to are sequences of one shard, and journal "
+                    + journal.dir + " holds " + target.shardCount() + " shards: name one with --shard N (0.."
+                    + (target.shardCount() - 1) + ")");
         }
         PrintWriter out = spec.commandLine().getOut();
-        JournalRecordCodec codec = new JournalRecordCodec();
-        long last = to != null ? to : Long.MAX_VALUE;
-        long[] corrupt = {0};
-        try (JournalReader reader = JournalReader.open(journal.dir)) {
-            if (from != null && !reader.seek(from)) {
-                throw noSequence(from);
-            }
-            reader.readRaw((index, bytes, offset, length) -> {
-                long sequence = JournalRecordCodec.sequenceOf(bytes, offset, length);
-                if (!codec.checksumMatches(bytes, offset, length)) {
-                    corrupt[0]++;
-                    String hex = HexFormat.of().formatHex(bytes, offset, offset + length);
-                    out.println((json ? new Summary().put("corrupt", true).put("seq", sequence)
-                            .put("index", "0x" + Long.toHexString(index)).put("hex", hex).json()
-                            : "seq=" + sequence + " index=0x" + Long.toHexString(index)
-                            + " CORRUPT (fails its checksum) length=" + length + " hex=" + hex));
-                    return sequence < last;
-                }
-                if (sequence > last) {
-                    return false;
-                }
-                JournalRecord record = JournalRecordCodec.decode(bytes, offset, length);
-                out.println(json ? RecordFormat.json(index, record) : RecordFormat.text(index, record));
-                return sequence < last;
-            });
+        if (target.shards().size() == 1) {
+            dumpOne(target.only(), target.sharded(), out);
+        } else {
+            dumpMerged(target.shards(), out);
         }
         out.flush();
-        if (corrupt[0] > 0) {
-            spec.commandLine().getErr().println("purestock dump: " + corrupt[0] + " record(s) fail their checksum");
+        if (corrupt > 0) {
+            spec.commandLine().getErr().println("purestock dump: " + corrupt + " record(s) fail their checksum");
             return 1;
         }
         return 0;
     }
 
-    private IllegalArgumentException noSequence(long sequence) {
-        return new IllegalArgumentException("the journal holds no sequence " + sequence
-                + "; see `purestock stats --journal " + journal.dir + "`");
+    /** Prints one shard's records from {@code --from} to {@code --to}; each names its shard when {@code sharded}. */
+    private void dumpOne(JournalTarget.Shard one, boolean sharded, PrintWriter out) {
+        int label = sharded ? one.index() : -1;
+        if (!one.hasCycles()) {
+            if (from != null) {
+                throw noSequence(from, label);
+            }
+            return;
+        }
+        long last = to != null ? to : Long.MAX_VALUE;
+        try (JournalReader reader = JournalReader.open(one.dir())) {
+            if (from != null && !reader.seek(from)) {
+                throw noSequence(from, label);
+            }
+            reader.readRaw((index, bytes, offset, length) -> {
+                long sequence = JournalRecordCodec.sequenceOf(bytes, offset, length);
+                if (!codec.checksumMatches(bytes, offset, length)) {
+                    out.println(corruptLine(label, sequence, index, bytes, offset, length));
+                    return sequence < last;
+                }
+                if (sequence > last) {
+                    return false;
+                }
+                out.println(line(label, index, JournalRecordCodec.decode(bytes, offset, length)));
+                return sequence < last;
+            });
+        }
+    }
+
+    /**
+     * Prints the records of {@code shards} merged by time, each with its shard: one reader per shard and a heap of
+     * each shard's next record, so that memory stays the same however long the journals are. A shard's records
+     * keep their order; a record that fails its checksum, whose time cannot be trusted, comes right after the
+     * record before it in its shard.
+     */
+    private void dumpMerged(List<JournalTarget.Shard> shards, PrintWriter out) {
+        List<Cursor> cursors = new ArrayList<>();
+        try {
+            PriorityQueue<Head> heads = new PriorityQueue<>(shards.size(), MERGED);
+            for (JournalTarget.Shard one : shards) {
+                if (one.hasCycles()) {
+                    Cursor cursor = new Cursor(one.index(), open(one));
+                    cursors.add(cursor);
+                    cursor.next(heads);
+                }
+            }
+            while (!heads.isEmpty()) {
+                Head head = heads.poll();
+                out.println(head.line());
+                head.cursor().next(heads);
+            }
+        } finally {
+            cursors.forEach(cursor -> cursor.reader.close());
+        }
+    }
+
+    private static JournalReader open(JournalTarget.Shard one) {
+        try {
+            return JournalReader.open(one.dir());
+        } catch (RuntimeException e) {
+            throw inShard(one.index(), e);
+        }
+    }
+
+    private String line(int shardLabel, long index, JournalRecord record) {
+        if (shardLabel < 0) {
+            return json ? RecordFormat.json(index, record) : RecordFormat.text(index, record);
+        }
+        return json ? "{\"shard\":" + shardLabel + "," + RecordFormat.json(index, record).substring(1)
+                : "shard=" + shardLabel + " " + RecordFormat.text(index, record);
+    }
+
+    private String corruptLine(int shardLabel, long sequence, long index, byte[] bytes, int offset, int length) {
+        corrupt++;
+        String hex = HexFormat.of().formatHex(bytes, offset, offset + length);
+        if (json) {
+            Summary summary = new Summary();
+            if (shardLabel >= 0) {
+                summary.put("shard", shardLabel);
+            }
+            return summary.put("corrupt", true).put("seq", sequence).put("index", "0x" + Long.toHexString(index))
+                    .put("hex", hex).json();
+        }
+        return (shardLabel >= 0 ? "shard=" + shardLabel + " " : "") + "seq=" + sequence + " index=0x"
+                + Long.toHexString(index) + " CORRUPT (fails its checksum) length=" + length + " hex=" + hex;
+    }
+
+    private IllegalArgumentException noSequence(long sequence, int shardLabel) {
+        return new IllegalArgumentException((shardLabel < 0 ? "the journal" : "shard " + shardLabel + " of the journal")
+                + " holds no sequence " + sequence + "; see `purestock stats --journal " + journal.dir
+                + (shardLabel < 0 ? "" : " --shard " + shardLabel) + "`");
+    }
+
+    private static JournalException inShard(int shard, RuntimeException e) {
+        return new JournalException("shard " + shard + ": " + e.getMessage(), e);
+    }
+
+    /** The next record of one shard, printed, waiting in the heap for its turn. */
+    private record Head(int shard, long time, long sequence, String line, Cursor cursor) {
+    }
+
+    /** Reads one shard's records one at a time. */
+    private final class Cursor {
+        private final int shard;
+        private final JournalReader reader;
+        private long lastTime = Long.MIN_VALUE;
+
+        Cursor(int shard, JournalReader reader) {
+            this.shard = shard;
+            this.reader = reader;
+        }
+
+        /** Reads the shard's next record into {@code heads}, if there is one. */
+        void next(PriorityQueue<Head> heads) {
+            try {
+                reader.readRaw((index, bytes, offset, length) -> {
+                    long sequence = JournalRecordCodec.sequenceOf(bytes, offset, length);
+                    if (!codec.checksumMatches(bytes, offset, length)) {
+                        heads.add(new Head(shard, lastTime, sequence,
+                                corruptLine(shard, sequence, index, bytes, offset, length), this));
+                    } else {
+                        JournalRecord record = JournalRecordCodec.decode(bytes, offset, length);
+                        lastTime = record.time();
+                        heads.add(new Head(shard, lastTime, sequence, line(shard, index, record), this));
+                    }
+                    return false;
+                });
+            } catch (RuntimeException e) {
+                throw inShard(shard, e);
+            }
+        }
     }
 }

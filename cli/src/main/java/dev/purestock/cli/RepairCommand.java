@@ -1,7 +1,6 @@
 package dev.purestock.cli;
 
 import dev.purestock.journal.JournalCorruptException;
-import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalRepair;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -10,20 +9,29 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code purestock repair}: finds where a journal stops being readable and, when told to, cuts it there. */
 @Command(name = "repair", mixinStandardHelpOptions = true,
         description = {"Reads the whole journal with every check and reports the first damage: the last good "
                 + "record, the high-water mark (every acknowledged record is at or below it) and how many "
-                + "acknowledged records lie behind the damage. Exits 1 when it finds damage.",
+                + "acknowledged records lie behind the damage. Exits 1 when it finds damage. A sharded journal "
+                + "is read shard by shard (or the one --shard names), each reported on its own.",
                 "With --truncate (the journal's lock is taken: no engine may be running) it keeps every record "
                         + "up to the last good one, moves the damaged cycle files to DIR/damaged-<time>/ and sets "
-                        + "the high-water mark there. Cutting acknowledged records needs --accept-loss as well."})
+                        + "the high-water mark there; in every damaged shard, and in none when one of them would "
+                        + "lose acknowledged records. Cutting acknowledged records needs --accept-loss as well."})
 final class RepairCommand implements Callable<Integer> {
+    private static final JournalRepair.Diagnosis EMPTY = new JournalRepair.Diagnosis(-1, 0, -1, Optional.empty());
+
     @Mixin
     JournalDirOption journal;
+
+    @Mixin
+    ShardOption shard;
 
     @Option(names = "--truncate", description = "Cut the journal after its last good record.")
     boolean truncate;
@@ -39,45 +47,125 @@ final class RepairCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (!Cli.requireJournal(journal.dir)) {
+        JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
+        if (!target.sharded() && !target.only().hasCycles()) {
             new Summary().put("journal", journal.dir).put("records", 0).put("result", "ok").print(out, output.json);
             return 0;
         }
-        try (JournalLock lock = truncate ? JournalLock.acquire(journal.dir) : null) {
-            JournalRepair.Diagnosis diagnosis = JournalRepair.diagnose(journal.dir);
-            long lost = !diagnosis.losesAcknowledged() ? 0 : diagnosis.highWaterMark() < 0 ? -1
-                    : diagnosis.highWaterMark() - diagnosis.lastGoodSequence();
-            Summary summary = new Summary()
-                    .put("journal", journal.dir)
-                    .put("records", diagnosis.records())
-                    .put("last-good-sequence", diagnosis.lastGoodSequence())
-                    .put("high-water-mark", diagnosis.highWaterMark())
-                    .put("damage", diagnosis.damage().map(JournalCorruptException::getMessage).orElse("none"))
-                    .put("acknowledged-behind-damage", lost < 0 ? "unknown" : lost);
-            if (diagnosis.damage().isEmpty()) {
-                summary.put("result", "ok").print(out, output.json);
-                return 0;
+        try (JournalTarget.Locks locks = truncate ? target.lock() : null) {
+            List<JournalRepair.Diagnosis> diagnoses = target.each(err, "repair",
+                    (one, progress) -> one.hasCycles() ? JournalRepair.diagnose(one.dir()) : EMPTY);
+            if (!target.sharded()) {
+                return repairOne(diagnoses.getFirst(), out, err);
             }
-            if (!truncate) {
-                summary.put("result", "damaged").print(out, output.json);
-                err.println("purestock repair: the journal is damaged; `purestock repair --journal " + journal.dir
-                        + " --truncate` keeps the " + diagnosis.records() + " good records and moves the rest aside");
-                return PurestockCli.FAILED;
-            }
-            if (diagnosis.losesAcknowledged() && !acceptLoss) {
-                summary.put("result", "refused").print(out, output.json);
-                err.println("purestock repair: cutting after seq " + diagnosis.lastGoodSequence() + " would drop "
-                        + (lost < 0 ? "records that may have been" : lost + " records that were")
-                        + " acknowledged; restore the journal from a copy or a standby, or add --accept-loss");
-                return PurestockCli.FAILED;
-            }
-            List<String> done = JournalRepair.truncateAfter(journal.dir, diagnosis.lastGoodSequence());
-            done.forEach(line -> err.println("note: " + line));
-            summary.put("result", "truncated").print(out, output.json);
+            return repairShards(target, diagnoses, out, err);
+        }
+    }
+
+    private int repairOne(JournalRepair.Diagnosis diagnosis, PrintWriter out, PrintWriter err) {
+        Summary summary = describe(new Summary().put("journal", journal.dir), diagnosis);
+        if (diagnosis.damage().isEmpty()) {
+            summary.put("result", "ok").print(out, output.json);
             return 0;
         }
+        if (!truncate) {
+            summary.put("result", "damaged").print(out, output.json);
+            err.println("purestock repair: the journal is damaged; `purestock repair --journal " + journal.dir
+                    + " --truncate` keeps the " + diagnosis.records() + " good records and moves the rest aside");
+            return PurestockCli.FAILED;
+        }
+        if (diagnosis.losesAcknowledged() && !acceptLoss) {
+            summary.put("result", "refused").print(out, output.json);
+            err.println("purestock repair: " + refusal(diagnosis));
+            return PurestockCli.FAILED;
+        }
+        List<String> done = JournalRepair.truncateAfter(journal.dir, diagnosis.lastGoodSequence());
+        done.forEach(line -> err.println("note: " + line));
+        summary.put("result", "truncated").print(out, output.json);
+        return 0;
+    }
+
+    /**
+     * Reports every shard and, with {@code --truncate}, cuts every damaged one; when one of them would lose
+     * acknowledged records without {@code --accept-loss}, it cuts none.
+     */
+    private int repairShards(JournalTarget target, List<JournalRepair.Diagnosis> diagnoses, PrintWriter out,
+                             PrintWriter err) {
+        List<Integer> damaged = new ArrayList<>();
+        boolean refused = false;
+        long records = 0;
+        for (int i = 0; i < diagnoses.size(); i++) {
+            JournalRepair.Diagnosis diagnosis = diagnoses.get(i);
+            records += diagnosis.records();
+            if (diagnosis.damage().isPresent()) {
+                damaged.add(i);
+                refused |= truncate && diagnosis.losesAcknowledged() && !acceptLoss;
+            }
+        }
+        boolean cut = truncate && !refused && !damaged.isEmpty();
+        List<Summary> perShard = new ArrayList<>();
+        for (int i = 0; i < diagnoses.size(); i++) {
+            JournalRepair.Diagnosis diagnosis = diagnoses.get(i);
+            JournalTarget.Shard one = target.shards().get(i);
+            String result = "ok";
+            if (diagnosis.damage().isPresent()) {
+                result = cut ? "truncated" : truncate && diagnosis.losesAcknowledged() && !acceptLoss ? "refused"
+                        : "damaged";
+            }
+            if (cut && diagnosis.damage().isPresent()) {
+                JournalRepair.truncateAfter(one.dir(), diagnosis.lastGoodSequence())
+                        .forEach(line -> err.println("note: shard " + one.index() + ": " + line));
+            }
+            perShard.add(describe(new Summary().put("shard", one.index()), diagnosis).put("result", result));
+        }
+        String result = damaged.isEmpty() ? "ok" : cut ? "truncated" : refused ? "refused" : "damaged";
+        new Summary()
+                .put("journal", journal.dir)
+                .put("shard-count", target.shardCount())
+                .putShards(perShard)
+                .put("records", records)
+                .put("result", result)
+                .print(out, output.json);
+        if (damaged.isEmpty() || cut) {
+            return 0;
+        }
+        for (int i : damaged) {
+            JournalRepair.Diagnosis diagnosis = diagnoses.get(i);
+            int index = target.shards().get(i).index();
+            if (!truncate) {
+                err.println("purestock repair: shard " + index + " is damaged; `purestock repair --journal "
+                        + journal.dir + " --truncate` keeps its " + diagnosis.records()
+                        + " good records and moves the rest aside");
+            } else if (diagnosis.losesAcknowledged() && !acceptLoss) {
+                err.println("purestock repair: shard " + index + ": " + refusal(diagnosis) + "; no shard was cut");
+            }
+        }
+        return PurestockCli.FAILED;
+    }
+
+    private static Summary describe(Summary summary, JournalRepair.Diagnosis diagnosis) {
+        long lost = lost(diagnosis);
+        return summary
+                .put("records", diagnosis.records())
+                .put("last-good-sequence", diagnosis.lastGoodSequence())
+                .put("high-water-mark", diagnosis.highWaterMark())
+                .put("damage", diagnosis.damage().map(JournalCorruptException::getMessage).orElse("none"))
+                .put("acknowledged-behind-damage", lost < 0 ? "unknown" : lost);
+    }
+
+    /** Acknowledged records behind the damage; {@code -1}: unknown, the journal keeps no high-water mark. */
+    private static long lost(JournalRepair.Diagnosis diagnosis) {
+        return !diagnosis.losesAcknowledged() ? 0 : diagnosis.highWaterMark() < 0 ? -1
+                : diagnosis.highWaterMark() - diagnosis.lastGoodSequence();
+    }
+
+    private static String refusal(JournalRepair.Diagnosis diagnosis) {
+        long lost = lost(diagnosis);
+        return "cutting after seq " + diagnosis.lastGoodSequence() + " would drop "
+                + (lost < 0 ? "records that may have been" : lost + " records that were")
+                + " acknowledged; restore the journal from a copy or a standby, or add --accept-loss";
     }
 }

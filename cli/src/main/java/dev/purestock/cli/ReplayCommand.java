@@ -10,15 +10,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code purestock replay}: rebuilds the state as a restart would and prints its digest. */
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = "Rebuilds the state from the newest good snapshot and the journal tail, as a restart does, "
-                + "and prints the replay rate and the state-hash (equal to the live run's).")
+                + "and prints the replay rate and the state-hash (equal to the live run's). A sharded journal is "
+                + "rebuilt shard by shard, in parallel: a state-hash per shard, totals for the rest.")
 final class ReplayCommand implements Callable<Integer> {
     @Mixin
     JournalDirOption journal;
+
+    @Mixin
+    ShardOption shard;
 
     @Option(names = "--full", description = "Ignore snapshots and replay the whole journal.")
     boolean full;
@@ -30,28 +37,57 @@ final class ReplayCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() {
-        boolean anyCycle = Cli.requireJournal(journal.dir);
+    public Integer call() throws Exception {
+        JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
+        PrintWriter err = spec.commandLine().getErr();
         long start = System.nanoTime();
-        // a journal with no cycle file yet recovers, with or without snapshots, to the empty state
-        RecoveredState recovered = full && anyCycle
-                ? JournalRecovery.recoverWithoutSnapshots(journal.dir, PrimitiveInventoryStore::new,
-                        new ProgressBar(spec.commandLine().getErr(), "replay"))
-                : JournalRecovery.recover(journal.dir, PrimitiveInventoryStore::new,
-                        new ProgressBar(spec.commandLine().getErr(), "replay"));
+        List<Replayed> shards = target.each(err, "replay", (one, progress) -> {
+            // a journal with no cycle file yet recovers, with or without snapshots, to the empty state
+            RecoveredState recovered = full && one.hasCycles()
+                    ? JournalRecovery.recoverWithoutSnapshots(one.dir(), PrimitiveInventoryStore::new, progress)
+                    : JournalRecovery.recover(one.dir(), PrimitiveInventoryStore::new, progress);
+            return new Replayed(one.index(), recovered.recoveredFrom(), recovered.replayedRecords(),
+                    recovered.replayedEvents(), recovered.nextSequence(), StateDigest.of(recovered.store()),
+                    recovered.notes());
+        });
         long nanos = Math.max(1, System.nanoTime() - start);
-        recovered.notes().forEach(note -> spec.commandLine().getErr().println("note: " + note));
-        new Summary()
-                .put("journal", journal.dir)
-                .put("recovered-from", recovered.recoveredFrom())
-                .put("records", recovered.replayedRecords())
-                .put("events", recovered.replayedEvents())
+        long records = 0;
+        long events = 0;
+        List<Summary> perShard = new ArrayList<>();
+        for (Replayed replayed : shards) {
+            replayed.notes().forEach(note -> err.println("note: " + (target.sharded() ? "shard " + replayed.shard()
+                    + ": " : "") + note));
+            records += replayed.records();
+            events += replayed.events();
+            perShard.add(new Summary()
+                    .put("shard", replayed.shard())
+                    .put("recovered-from", replayed.recoveredFrom())
+                    .put("records", replayed.records())
+                    .put("events", replayed.events())
+                    .put("next-sequence", replayed.nextSequence())
+                    .put("state-hash", StateDigest.format(replayed.digest())));
+        }
+        Summary summary = new Summary().put("journal", journal.dir);
+        if (target.sharded()) {
+            summary.put("shard-count", target.shardCount()).putShards(perShard);
+        } else {
+            summary.put("recovered-from", shards.getFirst().recoveredFrom());
+        }
+        summary.put("records", records)
+                .put("events", events)
                 .put("elapsed-ms", nanos / 1_000_000)
-                .put("records-per-second", recovered.replayedRecords() * 1_000_000_000L / nanos)
-                .put("events-per-second", recovered.replayedEvents() * 1_000_000_000L / nanos)
-                .put("next-sequence", recovered.nextSequence())
-                .put("state-hash", StateDigest.format(StateDigest.of(recovered.store())))
-                .print(spec.commandLine().getOut(), output.json);
+                .put("records-per-second", records * 1_000_000_000L / nanos)
+                .put("events-per-second", events * 1_000_000_000L / nanos);
+        if (!target.sharded()) {
+            summary.put("next-sequence", shards.getFirst().nextSequence())
+                    .put("state-hash", StateDigest.format(shards.getFirst().digest()));
+        }
+        summary.print(spec.commandLine().getOut(), output.json);
         return 0;
+    }
+
+    /** What replaying one shard rebuilt, without the state itself, which is let go once digested. */
+    private record Replayed(int shard, String recoveredFrom, long records, long events, long nextSequence,
+                            long digest, List<String> notes) {
     }
 }

@@ -1,7 +1,6 @@
 package dev.purestock.cli;
 
 import dev.purestock.engine.PrimitiveInventoryStore;
-import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalRecovery;
 import dev.purestock.journal.RecoveredState;
 import dev.purestock.journal.SnapshotInfo;
@@ -22,11 +21,15 @@ import java.util.concurrent.Callable;
 @Command(name = "snapshot", mixinStandardHelpOptions = true,
         description = "Cuts a snapshot of a journal that no engine is writing (it takes the directory's lock): "
                 + "removes snapshots ahead of the journal, recovers the state (newest snapshot plus tail), writes it "
-                + "as a snapshot at the last sequence and lists it in the manifest. A running "
+                + "as a snapshot at the last sequence and lists it in the manifest; in every shard of a sharded "
+                + "journal that holds a command (or the one --shard names). A running "
                 + "engine cuts its own snapshots through its ring (PurestockEngine.snapshot, snapshotEvery).")
 final class SnapshotCommand implements Callable<Integer> {
     @Mixin
     JournalDirOption journal;
+
+    @Mixin
+    ShardOption shard;
 
     @Mixin
     JsonOption output;
@@ -43,25 +46,52 @@ final class SnapshotCommand implements Callable<Integer> {
         if (keep < 1) {
             throw new ParameterException(spec.commandLine(), "--keep must be at least 1, was " + keep);
         }
-        Cli.requireJournal(journal.dir);
-        try (JournalLock lock = JournalLock.acquire(journal.dir)) {
-            PrintWriter err = spec.commandLine().getErr();
-            List<String> notes = new ArrayList<>(JournalRecovery.removeSnapshotsAheadOfJournal(journal.dir));
-            RecoveredState recovered = JournalRecovery.recover(journal.dir, PrimitiveInventoryStore::new,
-                    new ProgressBar(err, "replay"));
-            notes.addAll(recovered.notes());
-            notes.forEach(note -> err.println("note: " + note));
-            if (recovered.nextSequence() == 0) {
-                throw new IllegalStateException("the journal in " + journal.dir + " holds no command to snapshot");
+        JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
+        PrintWriter err = spec.commandLine().getErr();
+        try (JournalTarget.Locks locks = target.lock()) {
+            List<Cut> cuts = target.each(err, "replay", (one, progress) -> {
+                List<String> notes = new ArrayList<>(JournalRecovery.removeSnapshotsAheadOfJournal(one.dir()));
+                RecoveredState recovered = JournalRecovery.recover(one.dir(), PrimitiveInventoryStore::new, progress);
+                notes.addAll(recovered.notes());
+                SnapshotInfo info = recovered.nextSequence() == 0 ? null : new SnapshotStore(one.dir(), keep)
+                        .writeSnapshot(recovered.nextSequence() - 1, recovered.lastTime(), recovered.store());
+                return new Cut(one.index(), notes, info);
+            });
+            cuts.forEach(cut -> cut.notes().forEach(note -> err.println("note: "
+                    + (target.sharded() ? "shard " + cut.shard() + ": " : "") + note)));
+            if (cuts.stream().allMatch(cut -> cut.info() == null)) {
+                throw new IllegalStateException((target.sharded() && target.shards().size() == 1
+                        ? "shard " + target.only().index() + " of the journal" : "the journal") + " in " + journal.dir
+                        + " holds no command to snapshot");
             }
-            SnapshotInfo info = new SnapshotStore(journal.dir, keep)
-                    .writeSnapshot(recovered.nextSequence() - 1, recovered.lastTime(), recovered.store());
+            if (!target.sharded()) {
+                SnapshotInfo info = cuts.getFirst().info();
+                new Summary()
+                        .put("snapshot", info.file())
+                        .put("last-sequence", info.lastSequence())
+                        .put("bytes", info.bytes())
+                        .print(spec.commandLine().getOut(), output.json);
+                return 0;
+            }
+            List<Summary> perShard = new ArrayList<>();
+            for (Cut cut : cuts) {
+                perShard.add(new Summary()
+                        .put("shard", cut.shard())
+                        .put("snapshot", cut.info() == null ? "none" : cut.info().file())
+                        .put("last-sequence", cut.info() == null ? -1 : cut.info().lastSequence())
+                        .put("bytes", cut.info() == null ? 0 : cut.info().bytes()));
+            }
             new Summary()
-                    .put("snapshot", info.file())
-                    .put("last-sequence", info.lastSequence())
-                    .put("bytes", info.bytes())
+                    .put("journal", journal.dir)
+                    .put("shard-count", target.shardCount())
+                    .putShards(perShard)
+                    .put("snapshots-written", cuts.stream().filter(cut -> cut.info() != null).count())
                     .print(spec.commandLine().getOut(), output.json);
             return 0;
         }
+    }
+
+    /** What snapshotting one shard did: the snapshot written ({@code null}: it holds no command) and notes. */
+    private record Cut(int shard, List<String> notes, SnapshotInfo info) {
     }
 }

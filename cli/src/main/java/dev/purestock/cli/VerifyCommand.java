@@ -7,16 +7,22 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code purestock verify}: re-decides every journaled command and compares. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = "Re-decides every journaled command with the pure domain, from the empty state (or from the "
                 + "newest snapshot when older cycles were pruned), compares with the journaled events and checks "
-                + "every checksum and sequence. Exit 0 only if everything matches.")
+                + "every checksum and sequence; every shard of a sharded journal, in parallel. Exit 0 only if "
+                + "everything matches.")
 final class VerifyCommand implements Callable<Integer> {
     @Mixin
     JournalDirOption journal;
+
+    @Mixin
+    ShardOption shard;
 
     @Mixin
     JsonOption output;
@@ -25,24 +31,46 @@ final class VerifyCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() {
-        JournalVerifier.Result result = Cli.requireJournal(journal.dir)
-                ? JournalVerifier.verify(journal.dir, PrimitiveInventoryStore::new,
-                        new ProgressBar(spec.commandLine().getErr(), "verify"))
-                : new JournalVerifier.Result(0, "empty", null);
-        Summary summary = new Summary()
-                .put("journal", journal.dir)
-                .put("started-at", result.startedAt())
-                .put("records-verified", result.records())
-                .put("result", result.matches() ? "ok" : "diverged");
-        if (!result.matches() && output.json) {
-            summary.put("divergence", result.divergence());
+    public Integer call() throws Exception {
+        JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
+        List<JournalVerifier.Result> results = target.each(spec.commandLine().getErr(), "verify",
+                (one, progress) -> one.hasCycles()
+                        ? JournalVerifier.verify(one.dir(), PrimitiveInventoryStore::new, progress)
+                        : new JournalVerifier.Result(0, "empty", null));
+        Summary summary = new Summary().put("journal", journal.dir);
+        long records = 0;
+        boolean matches = true;
+        List<Summary> perShard = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
+            JournalVerifier.Result result = results.get(i);
+            records += result.records();
+            matches &= result.matches();
+            Summary one = new Summary()
+                    .put("shard", target.shards().get(i).index())
+                    .put("started-at", result.startedAt())
+                    .put("records-verified", result.records())
+                    .put("result", result.matches() ? "ok" : "diverged");
+            if (!result.matches() && output.json) {
+                one.put("divergence", result.divergence());
+            }
+            perShard.add(one);
+        }
+        if (target.sharded()) {
+            summary.put("shard-count", target.shardCount()).putShards(perShard);
+        } else {
+            summary.put("started-at", results.getFirst().startedAt());
+        }
+        summary.put("records-verified", records).put("result", matches ? "ok" : "diverged");
+        if (!target.sharded() && !matches && output.json) {
+            summary.put("divergence", results.getFirst().divergence());
         }
         summary.print(spec.commandLine().getOut(), output.json);
-        if (!result.matches()) {
-            spec.commandLine().getErr().println("purestock verify: " + result.divergence());
-            return PurestockCli.FAILED;
+        for (int i = 0; i < results.size(); i++) {
+            if (!results.get(i).matches()) {
+                spec.commandLine().getErr().println("purestock verify: " + (target.sharded() ? "shard "
+                        + target.shards().get(i).index() + ": " : "") + results.get(i).divergence());
+            }
         }
-        return 0;
+        return matches ? 0 : PurestockCli.FAILED;
     }
 }

@@ -290,7 +290,7 @@ class PurestockCliTest {
     }
 
     /** Flips a byte inside the record with {@code sequence}: found by its header's version and sequence fields. */
-    private static void flipByteOfRecord(Path dir, long sequence) throws IOException {
+    static void flipByteOfRecord(Path dir, long sequence) throws IOException {
         Path cycle;
         try (Stream<Path> files = Files.list(dir)) {
             cycle = files.filter(f -> f.toString().endsWith(".cq4")).findFirst().orElseThrow();

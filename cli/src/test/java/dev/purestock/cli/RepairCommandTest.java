@@ -29,7 +29,7 @@ class RepairCommandTest {
                 journaled.engine().submit(new Command.ListProduct(sku, 0)).join();
             }
         }
-        zeroHeaderOfRecord(30);
+        zeroHeaderOfRecord(dir, 30);
 
         Run verify = run("verify", "--journal", dir.toString());
         assertEquals(1, verify.code());
@@ -60,7 +60,8 @@ class RepairCommandTest {
         return run(command, "--journal", dir.toString());
     }
 
-    private void zeroHeaderOfRecord(int record) throws Exception {
+    /** Zeroes the header of the {@code record}th document of the journal in {@code dir}. */
+    static void zeroHeaderOfRecord(Path dir, int record) throws Exception {
         long offset = -1;
         try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir).readOnly(true).build();
              ExcerptTailer tailer = queue.createTailer()) {

@@ -1,0 +1,229 @@
+package dev.purestock.cli;
+
+import dev.purestock.journal.JournalException;
+import dev.purestock.journal.JournalLayout;
+import dev.purestock.journal.JournalLock;
+import dev.purestock.journal.ReplayProgress;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The journal a subcommand works on, as {@code --journal} and {@code --shard} name it: a one-shard directory
+ * (the records directly in it), or the shards of a sharded one ({@code DIR/shard-N}, each a one-shard journal;
+ * see {@link JournalLayout}). A one-shard directory is shard 0 of one, and is reported exactly as before sharding
+ * existed; a sharded one is reported per shard, with totals.
+ */
+final class JournalTarget {
+    private final Path dir;
+    private final int shardCount;
+    private final boolean sharded;
+    private final List<Shard> shards;
+
+    /**
+     * One shard of the journal.
+     *
+     * @param index     its number
+     * @param dir       its directory: the journal directory itself when it is not sharded
+     * @param hasCycles whether it holds cycle files; without, it holds no record and is not opened
+     */
+    record Shard(int index, Path dir, boolean hasCycles) {
+    }
+
+    /** The work a subcommand does on one shard. */
+    @FunctionalInterface
+    interface ShardTask<T> {
+        T run(Shard shard, ReplayProgress progress) throws Exception;
+    }
+
+    private JournalTarget(Path dir, int shardCount, boolean sharded, List<Shard> shards) {
+        this.dir = dir;
+        this.shardCount = shardCount;
+        this.sharded = sharded;
+        this.shards = List.copyOf(shards);
+    }
+
+    /**
+     * Judges {@code dir} as {@link Cli#requireJournal} does, and each shard of a sharded one alike.
+     *
+     * @param shard the one shard to work on ({@code --shard}), {@code null} for all
+     * @throws ParameterException when {@code shard} is negative or not one of the directory's shards
+     * @throws JournalException   when {@code dir} is not a journal, or a sharded one lacks a shard
+     */
+    static JournalTarget open(Path dir, Integer shard, CommandSpec spec) {
+        if (shard != null && shard < 0) {
+            throw new ParameterException(spec.commandLine(), "--shard must be a shard number, at least 0, was "
+                    + shard);
+        }
+        JournalLayout layout = Cli.layout(dir);
+        if (shard != null && shard >= layout.shards()) {
+            throw new ParameterException(spec.commandLine(), "--shard " + shard + " is out of range: journal " + dir
+                    + (layout.isSharded() ? " holds " + layout.shards() + " shards (0.." + (layout.shards() - 1) + ")"
+                    : " holds one shard (0)"));
+        }
+        if (!layout.isSharded()) {
+            return new JournalTarget(dir, 1, false, List.of(new Shard(0, dir, Cli.requireJournal(dir))));
+        }
+        List<Shard> selected = new ArrayList<>();
+        for (int i = 0; i < layout.shards(); i++) {
+            if (shard == null || shard == i) {
+                selected.add(new Shard(i, layout.shardDir(i), Cli.requireShard(dir, i, layout.shardDir(i))));
+            }
+        }
+        return new JournalTarget(dir, layout.shards(), true, selected);
+    }
+
+    /** The directory {@code --journal} names. */
+    Path dir() {
+        return dir;
+    }
+
+    /** Whether the directory is sharded; when not, every report looks as it did before sharding. */
+    boolean sharded() {
+        return sharded;
+    }
+
+    /** How many shards the directory holds ({@code 1} when it is not sharded). */
+    int shardCount() {
+        return shardCount;
+    }
+
+    /** The shards to work on, in order: every one, or the one {@code --shard} names. */
+    List<Shard> shards() {
+        return shards;
+    }
+
+    /** The one shard to work on; only when the directory is not sharded or {@code --shard} named one. */
+    Shard only() {
+        if (shards.size() != 1) {
+            throw new IllegalStateException("more than one shard: " + shards);
+        }
+        return shards.getFirst();
+    }
+
+    /**
+     * Runs {@code task} on every shard, in parallel, behind one progress bar for them all; the results in shard
+     * order. A failure is rethrown once every shard is done, the first in shard order, its message starting
+     * with the shard ({@code shard 1: ...}) when the directory is sharded.
+     */
+    <T> List<T> each(PrintWriter err, String label, ShardTask<T> task) throws Exception {
+        ShardProgress progress = new ShardProgress(new ProgressBar(err, label), shards);
+        if (shards.size() == 1) {
+            Shard shard = shards.getFirst();
+            try {
+                return List.of(task.run(shard, progress.of(0)));
+            } catch (Exception e) {
+                throw sharded ? inShard(shard, e) : e;
+            }
+        }
+        AtomicInteger threads = new AtomicInteger();
+        int parallelism = Math.min(shards.size(), Math.max(1, Runtime.getRuntime().availableProcessors()));
+        List<Future<T>> futures = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(parallelism,
+                work -> new Thread(work, "purestock-" + label + "-" + threads.getAndIncrement()))) {
+            for (int i = 0; i < shards.size(); i++) {
+                Shard shard = shards.get(i);
+                ReplayProgress heard = progress.of(i);
+                futures.add(pool.submit(() -> task.run(shard, heard)));
+            }
+        }
+        List<T> results = new ArrayList<>();
+        for (int i = 0; i < futures.size(); i++) {
+            try {
+                results.add(futures.get(i).get());
+            } catch (ExecutionException e) {
+                throw inShard(shards.get(i), e.getCause());
+            }
+        }
+        return results;
+    }
+
+    /**
+     * Takes the lock of the whole directory and, when it is sharded, the lock of every shard as well, as an
+     * engine would: the writing subcommands hold them while they change anything.
+     *
+     * @throws JournalException when an engine or another command holds one; the locks taken are released
+     */
+    Locks lock() {
+        List<JournalLock> taken = new ArrayList<>();
+        try {
+            taken.add(JournalLock.acquire(dir));
+            if (sharded) {
+                for (Shard shard : shards) {
+                    taken.add(JournalLock.acquire(shard.dir()));
+                }
+            }
+            return new Locks(taken);
+        } catch (RuntimeException e) {
+            new Locks(taken).close();
+            throw e;
+        }
+    }
+
+    /** The locks {@link #lock} took; closing releases them, the whole directory's last. */
+    record Locks(List<JournalLock> locks) implements AutoCloseable {
+        @Override
+        public void close() {
+            for (JournalLock lock : locks.reversed()) {
+                lock.close();
+            }
+        }
+    }
+
+    private static JournalException inShard(Shard shard, Throwable cause) {
+        String message = cause.getMessage() == null || cause.getMessage().isBlank()
+                ? cause.getClass().getSimpleName() : cause.getMessage();
+        return new JournalException("shard " + shard.index() + ": " + message, cause);
+    }
+
+    /** One progress bar for the shards read at once: it shows their sum once each has said how much it has. */
+    private static final class ShardProgress {
+        private final ReplayProgress bar;
+        private final long[] done;
+        private final long[] total;
+        private final boolean[] heard;
+        private int unheard;
+
+        ShardProgress(ReplayProgress bar, List<Shard> shards) {
+            this.bar = bar;
+            this.done = new long[shards.size()];
+            this.total = new long[shards.size()];
+            this.heard = new boolean[shards.size()];
+            for (int i = 0; i < shards.size(); i++) {
+                heard[i] = !shards.get(i).hasCycles();
+                unheard += heard[i] ? 0 : 1;
+            }
+        }
+
+        ReplayProgress of(int position) {
+            return (doneHere, totalHere) -> onProgress(position, doneHere, totalHere);
+        }
+
+        private synchronized void onProgress(int position, long doneHere, long totalHere) {
+            done[position] = doneHere;
+            total[position] = totalHere;
+            if (!heard[position]) {
+                heard[position] = true;
+                unheard--;
+            }
+            if (unheard == 0) {
+                long allDone = 0;
+                long all = 0;
+                for (int i = 0; i < done.length; i++) {
+                    allDone += done[i];
+                    all += total[i];
+                }
+                bar.onProgress(allDone, all);
+            }
+        }
+    }
+}
