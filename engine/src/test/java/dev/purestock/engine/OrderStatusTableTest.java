@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -99,7 +100,7 @@ class OrderStatusTableTest {
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicReference<String> violation = new AtomicReference<>();
         CountDownLatch readersStarted = new CountDownLatch(READERS);
-        long[] checked = new long[READERS];
+        AtomicLongArray checked = new AtomicLongArray(READERS);
         Thread[] readers = new Thread[READERS];
         for (int r = 0; r < READERS; r++) {
             int reader = r;
@@ -120,7 +121,7 @@ class OrderStatusTableTest {
                         } else {
                             check(order, code, seenStep, violation);
                         }
-                        checked[reader]++;
+                        checked.incrementAndGet(reader);
                     }
                 }
             });
@@ -140,6 +141,9 @@ class OrderStatusTableTest {
                 removing.set(i - removeLag + 1);
                 assertTrue(table.remove(id(i - removeLag)));
             }
+            if (i % 50_000 == 49_999) {
+                awaitACheckByEveryReader(checked);
+            }
         }
         writing.set(false);
         for (Thread reader : readers) {
@@ -153,8 +157,22 @@ class OrderStatusTableTest {
         for (int order = orders - removeLag; order < orders; order++) {
             assertTrue(table.status(id(order)) != OrderStatusTable.ABSENT, "stored order " + order);
         }
-        for (long count : checked) {
-            assertTrue(count > 0, "every reader checked stored orders while the writer wrote");
+    }
+
+    /**
+     * Holds the writer until every reader has checked one more stored order, so the readers' checks overlap the
+     * writes however the machine schedules the threads (a loaded machine may otherwise run the writer to its end
+     * before a reader runs at all, and the test would check nothing).
+     */
+    private static void awaitACheckByEveryReader(AtomicLongArray checked) {
+        long[] before = new long[checked.length()];
+        for (int r = 0; r < before.length; r++) {
+            before[r] = checked.get(r);
+        }
+        for (int r = 0; r < before.length; r++) {
+            while (checked.get(r) == before[r]) {
+                Thread.yield();
+            }
         }
     }
 
