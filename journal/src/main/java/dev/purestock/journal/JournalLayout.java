@@ -77,6 +77,7 @@ public final class JournalLayout {
         JournalLayout existing = of(dir);
         if (existing.isSharded()) {
             existing.requireShards(shards);
+            existing.requireNoLostShard();
             existing.createShardDirs();
             return existing;
         }
@@ -220,6 +221,27 @@ public final class JournalLayout {
             channel.force(true);
         } catch (IOException notSupported) {
             // some platforms cannot open a directory to force it; the file itself was forced before the rename
+        }
+    }
+
+    /**
+     * Refuses a sharded directory where a shard directory is missing while another holds a journal: that shard
+     * may have held acknowledged commands, and starting it empty would lose them quietly. Missing shard
+     * directories beside empty ones are a creation that stopped half-way (the count file is written first), and
+     * are created.
+     */
+    private void requireNoLostShard() {
+        List<Path> missing = shardDirs().stream().filter(shardDir -> !Files.isDirectory(shardDir)).toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        List<Path> holding = shardDirs().stream().filter(Files::isDirectory)
+                .filter(JournalLayout::holdsOneShardJournal).toList();
+        if (!holding.isEmpty()) {
+            throw new JournalException("journal directory " + dir + " records " + shards + " shards but "
+                    + missing.stream().map(shardDir -> shardDir.getFileName().toString()).toList()
+                    + " is missing while " + holding.size() + " other shard(s) hold journals: starting the missing "
+                    + "shard empty could lose the commands it acknowledged; restore it from a copy of the directory");
         }
     }
 

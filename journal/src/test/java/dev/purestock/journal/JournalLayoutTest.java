@@ -55,6 +55,32 @@ class JournalLayoutTest {
     }
 
     @Test
+    void aCreationThatStoppedBeforeItsShardDirectoriesIsFinishedOnTheNextStart() throws IOException {
+        Path dir = root.resolve("half-made");
+        JournalLayout.create(dir, 2);
+        Files.delete(dir.resolve("shard-1"));
+        Files.delete(dir.resolve("shard-0"));
+
+        JournalLayout finished = JournalLayout.create(dir, 2);
+        for (Path shardDir : finished.shardDirs()) {
+            assertTrue(Files.isDirectory(shardDir), shardDir + " exists");
+        }
+    }
+
+    @Test
+    void aMissingShardBesideOneThatHoldsAJournalIsRefusedAndNotStartedEmpty() throws IOException {
+        Path dir = root.resolve("lost");
+        JournalLayout.create(dir, 2);
+        Files.createDirectories(dir.resolve("shard-0").resolve("snapshots"));
+        Files.delete(dir.resolve("shard-1"));
+
+        JournalException refused = assertThrows(JournalException.class, () -> JournalLayout.create(dir, 2));
+        assertTrue(refused.getMessage().contains("[shard-1] is missing while 1 other shard(s) hold journals"),
+                refused.getMessage());
+        assertFalse(Files.exists(dir.resolve("shard-1")), "the missing shard was not made up");
+    }
+
+    @Test
     void aShardedDirectoryOpenedWithAnotherCountIsAnErrorNamingBothCounts() {
         Path dir = root.resolve("four");
         JournalLayout.create(dir, 4);
