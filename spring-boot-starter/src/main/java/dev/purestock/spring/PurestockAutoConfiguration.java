@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -21,6 +22,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -51,12 +53,15 @@ public final class PurestockAutoConfiguration {
     public PurestockAutoConfiguration() {
     }
 
-    /** Started unless the application has a journaled engine, or an engine of its own (an in-memory one). */
+    /**
+     * Started unless the application has a journaled engine, or an engine of its own (an in-memory one); closed
+     * with the context within {@code purestock.shutdown-timeout}.
+     */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean({JournaledEngine.class, PurestockEngine.class})
-    JournaledEngine purestockJournaledEngine(PurestockProperties properties,
-                                             ObjectProvider<PurestockEngineCustomizer> customizers,
-                                             ObjectProvider<ReplayProgress> progress) {
+    StartedEngine purestockStartedEngine(PurestockProperties properties,
+                                         ObjectProvider<PurestockEngineCustomizer> customizers,
+                                         ObjectProvider<ReplayProgress> progress) {
         PurestockProperties.Journal journal = properties.getJournal();
         if (journal.getDirectory() == null) {
             throw new InvalidConfigurationPropertyValueException("purestock.journal.directory", null,
@@ -80,7 +85,14 @@ public final class PurestockAutoConfiguration {
                     recovered.recoveredFrom(), recovered.replayedRecords(), recovered.nextSequence());
             recovered.notes().forEach(note -> LOG.warn("purestock recovery: {}", note));
         }
-        return started;
+        return new StartedEngine(started, properties.getShutdownTimeout());
+    }
+
+    /** The journaled engine this configuration started; {@link StartedEngine} closes it. */
+    @Bean(destroyMethod = "")
+    @ConditionalOnBean(StartedEngine.class)
+    JournaledEngine purestockJournaledEngine(StartedEngine started) {
+        return started.engine;
     }
 
     /** The engine the journaled engine runs; the journaled engine closes it. */
@@ -94,6 +106,33 @@ public final class PurestockAutoConfiguration {
     @ConditionalOnMissingBean
     ReadModel purestockReadModel(PurestockEngine purestockEngine) {
         return purestockEngine.readModel();
+    }
+
+    /**
+     * The journaled engine the starter started, and how long closing the context may wait for it to drain. A
+     * drain that does not finish in time answers the callers still waiting with an {@code EngineClosedException}
+     * and keeps the journal directory locked until the process exits (its journal may still be writing); see
+     * {@link JournaledEngine#close(Duration)}.
+     */
+    static final class StartedEngine implements AutoCloseable {
+        private final JournaledEngine engine;
+        private final Duration shutdownTimeout;
+
+        StartedEngine(JournaledEngine engine, Duration shutdownTimeout) {
+            this.engine = engine;
+            this.shutdownTimeout = shutdownTimeout;
+        }
+
+        @Override
+        public void close() {
+            if (shutdownTimeout == null) {
+                engine.close();
+            } else if (!engine.close(shutdownTimeout)) {
+                LOG.warn("purestock engine did not drain within purestock.shutdown-timeout ({}): the callers still "
+                        + "waiting were answered with EngineClosedException, and the journal directory stays locked "
+                        + "until the process exits", shutdownTimeout);
+            }
+        }
     }
 
     /**

@@ -50,6 +50,13 @@ public class PurestockProperties implements Validator {
      */
     private Duration retainOrdersFor = Duration.ofHours(24);
 
+    /**
+     * How long closing the application context waits for the engine to answer everything submitted; a drain that
+     * takes longer fails the callers still waiting with EngineClosedException and leaves the journal directory
+     * locked until the process exits. Unset: wait as long as the journal takes.
+     */
+    private Duration shutdownTimeout = Duration.ofSeconds(30);
+
     private final Journal journal = new Journal();
     private final Snapshots snapshots = new Snapshots();
     private final StoreCapacity storeCapacity = new StoreCapacity();
@@ -114,6 +121,16 @@ public class PurestockProperties implements Validator {
         this.retainOrdersFor = retainOrdersFor;
     }
 
+    /** How long closing the context waits for the engine to drain; {@code null}: as long as it takes. */
+    public Duration getShutdownTimeout() {
+        return shutdownTimeout;
+    }
+
+    /** Sets {@link #getShutdownTimeout()}. */
+    public void setShutdownTimeout(Duration shutdownTimeout) {
+        this.shutdownTimeout = shutdownTimeout;
+    }
+
     /** The journal settings ({@code purestock.journal.*}). */
     public Journal getJournal() {
         return journal;
@@ -147,6 +164,11 @@ public class PurestockProperties implements Validator {
         if (properties.shards < 1) {
             errors.rejectValue("shards", "tooFew", "an engine runs at least one shard, was "
                     + properties.shards);
+        }
+        if (properties.shutdownTimeout != null
+                && (properties.shutdownTimeout.isNegative() || properties.shutdownTimeout.isZero())) {
+            errors.rejectValue("shutdownTimeout", "notPositive", "must be a positive duration, or unset to wait as "
+                    + "long as the drain takes, was " + properties.shutdownTimeout);
         }
         if (properties.snapshots.every < 0) {
             errors.rejectValue("snapshots.every", "negative", "must be 0 (snapshots only on demand) or a positive "

@@ -4,6 +4,7 @@ import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.engine.DurabilityStage;
+import dev.purestock.engine.EngineClosedException;
 import dev.purestock.engine.EngineStoppedException;
 import dev.purestock.engine.Outcome;
 import dev.purestock.engine.PurestockEngine;
@@ -15,6 +16,7 @@ import dev.purestock.journal.JournaledEngine;
 import dev.purestock.journal.ReplayProgress;
 import dev.purestock.journal.SnapshotStore;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -35,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -356,6 +359,41 @@ class PurestockAutoConfigurationTest {
     }
 
     @Test
+    @Timeout(120) // guards the build against a close that would never return; no speed is asserted
+    void closingTheContextWaitsNoLongerThanTheShutdownTimeoutForAStuckStage() throws Exception {
+        CountDownLatch stuck = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        long stuckOrder = 7;
+        CompletableFuture<Outcome>[] waiting = new CompletableFuture[1];
+        try {
+            runner().withPropertyValues("purestock.shutdown-timeout=200ms")
+                    .withBean(PurestockEngineCustomizer.class,
+                            () -> builder -> builder.replication(shard -> new ReplicationStuckOn(stuckOrder, stuck,
+                                    release)))
+                    .run(context -> {
+                        PurestockEngine engine = context.getBean(PurestockEngine.class);
+                        assertThat(stockAndBuy(engine, 10, 1).accepted()).isTrue();
+                        waiting[0] = engine.submit(new Command.Purchase(stuckOrder, 1, SKU, WAREHOUSE, 1));
+                        stuck.await();
+
+                        context.close();
+
+                        assertThatThrownBy(waiting[0]::join).isInstanceOf(CompletionException.class)
+                                .hasCauseInstanceOf(EngineClosedException.class);
+                    });
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void aShutdownTimeoutThatIsNotPositiveStopsTheStart() {
+        runner().withPropertyValues("purestock.shutdown-timeout=0s")
+                .run(context -> assertThat(context.getStartupFailure()).rootCause()
+                        .hasMessageContaining("shutdown").hasMessageContaining("must be a positive duration"));
+    }
+
+    @Test
     void healthIsOutOfServiceOnceTheEngineIsClosed() {
         runner().run(context -> {
             context.getBean(JournaledEngine.class).close();
@@ -382,6 +420,19 @@ class PurestockAutoConfigurationTest {
         runner().withPropertyValues("management.health.purestock.enabled=false")
                 .run(context -> assertThat(context).hasSingleBean(PurestockEngine.class)
                         .doesNotHaveBean(PurestockHealthIndicator.class));
+    }
+
+    /** A replication stage that blocks on one order until released: a standby that stopped answering. */
+    private record ReplicationStuckOn(long orderId, CountDownLatch stuck, CountDownLatch release)
+            implements DurabilityStage {
+        @Override
+        public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch)
+                throws Exception {
+            if (command instanceof Command.Purchase purchase && purchase.orderId() == orderId) {
+                stuck.countDown();
+                release.await();
+            }
+        }
     }
 
     /** A replication stage whose standby link breaks on one order: a real stage failure in the engine. */
