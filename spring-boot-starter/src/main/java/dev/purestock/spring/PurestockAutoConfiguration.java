@@ -125,9 +125,7 @@ public final class PurestockAutoConfiguration {
 
         @Override
         public void close() {
-            if (shutdownTimeout == null) {
-                engine.close();
-            } else if (!engine.close(shutdownTimeout)) {
+            if (!engine.close(shutdownTimeout)) {
                 LOG.warn("purestock engine did not drain within purestock.shutdown-timeout ({}): the callers still "
                         + "waiting were answered with EngineClosedException, and the journal directory stays locked "
                         + "until the process exits", shutdownTimeout);

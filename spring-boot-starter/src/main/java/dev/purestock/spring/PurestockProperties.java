@@ -53,7 +53,7 @@ public class PurestockProperties implements Validator {
     /**
      * How long closing the application context waits for the engine to answer everything submitted; a drain that
      * takes longer fails the callers still waiting with EngineClosedException and leaves the journal directory
-     * locked until the process exits. Unset: wait as long as the journal takes.
+     * locked until the process exits. Must be positive.
      */
     private Duration shutdownTimeout = Duration.ofSeconds(30);
 
@@ -121,7 +121,7 @@ public class PurestockProperties implements Validator {
         this.retainOrdersFor = retainOrdersFor;
     }
 
-    /** How long closing the context waits for the engine to drain; {@code null}: as long as it takes. */
+    /** How long closing the context waits for the engine to drain. */
     public Duration getShutdownTimeout() {
         return shutdownTimeout;
     }
@@ -165,10 +165,10 @@ public class PurestockProperties implements Validator {
             errors.rejectValue("shards", "tooFew", "an engine runs at least one shard, was "
                     + properties.shards);
         }
-        if (properties.shutdownTimeout != null
-                && (properties.shutdownTimeout.isNegative() || properties.shutdownTimeout.isZero())) {
-            errors.rejectValue("shutdownTimeout", "notPositive", "must be a positive duration, or unset to wait as "
-                    + "long as the drain takes, was " + properties.shutdownTimeout);
+        if (properties.shutdownTimeout == null || properties.shutdownTimeout.isNegative()
+                || properties.shutdownTimeout.isZero()) {
+            errors.rejectValue("shutdownTimeout", "notPositive", "must be a positive duration, was "
+                    + properties.shutdownTimeout);
         }
         if (properties.snapshots.every < 0) {
             errors.rejectValue("snapshots.every", "negative", "must be 0 (snapshots only on demand) or a positive "

@@ -387,6 +387,15 @@ class PurestockAutoConfigurationTest {
     }
 
     @Test
+    void theShutdownTimeoutIsThirtySecondsUnlessSet() {
+        runner().run(context -> assertThat(context.getBean(PurestockProperties.class).getShutdownTimeout())
+                .isEqualTo(Duration.ofSeconds(30)));
+        runner().withPropertyValues("purestock.shutdown-timeout=5m")
+                .run(context -> assertThat(context.getBean(PurestockProperties.class).getShutdownTimeout())
+                        .isEqualTo(Duration.ofMinutes(5)));
+    }
+
+    @Test
     void aShutdownTimeoutThatIsNotPositiveStopsTheStart() {
         runner().withPropertyValues("purestock.shutdown-timeout=0s")
                 .run(context -> assertThat(context.getStartupFailure()).rootCause()
