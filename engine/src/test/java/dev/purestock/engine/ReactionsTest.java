@@ -8,6 +8,7 @@ import dev.purestock.domain.Reason;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -127,7 +128,7 @@ class ReactionsTest {
                 .build()) {
             engine.submit(list(1)).join();
             engine.submit(receive(1, 1, 0, orders)).join();
-            List<CompletableFuture<Outcome>> reserves = new java.util.ArrayList<>();
+            List<CompletableFuture<Outcome>> reserves = new ArrayList<>();
             for (long order = 1; order <= orders; order++) {
                 reserves.add(engine.submit(reserve(order, order, 1)));
             }
