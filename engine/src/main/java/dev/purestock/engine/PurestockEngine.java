@@ -71,6 +71,10 @@ import java.util.function.LongSupplier;
  * {@link IllegalStateException} (through the future or {@link OutcomeCallback#onFailure}) instead of waiting
  * forever, and {@link #close()} throws; a submission that finds room goes through as usual.
  *
+ * <p>Reactions: {@link Builder#reaction} registers rules that turn outcomes into follow-up commands, run on a thread
+ * of their own ({@code purestock-reactions}) and submitted like any other command; recovery never runs them. See
+ * {@link Reactions} and {@link Retry}.
+ *
  * <p>Reservation expiry and order retention: unless turned off ({@link Builder#expireReservationsEvery}), a
  * timer offers an {@link Command.ExpireReservations} every second to each shard holding a live reservation or
  * an order that may be forgotten; it carries the retention window ({@link Builder#retainOrdersFor}, default

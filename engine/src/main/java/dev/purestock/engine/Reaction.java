@@ -21,7 +21,8 @@ import java.util.concurrent.CompletionStage;
  * ({@link Reactions#failures()}); the engine and the other reactions go on.
  *
  * <pre>{@code
- * .reaction((command, outcome) -> command instanceof Command.Reserve r && outcome.accepted()
+ * .reaction((command, outcome) -> command instanceof Command.Reserve r
+ *         && outcome.events().stream().anyMatch(Event.StockReserved.class::isInstance)   // not a repeat
  *         ? payments.charge(r.orderId()).thenApply(paid -> List.of(paid
  *                 ? new Command.ConfirmReservation(r.orderId())
  *                 : new Command.ReleaseReservation(r.orderId())))

@@ -165,7 +165,8 @@ public final class Reactions {
      * shard's completion stage (a caller is answered just before the reactions are handed its outcome), every outcome
      * queued was reacted to, every reaction's stage completed, and every follow-up submitted was answered and its own
      * outcome reacted to, so no follow-up is on its way. Commands submitted meanwhile by others extend the wait. Call
-     * it before closing the engine to let the follow-ups of what was submitted get in.
+     * it before closing the engine to let the follow-ups of what was submitted get in. Never call it from a reaction:
+     * it would wait for itself until {@code timeout}.
      *
      * @return whether that happened within {@code timeout}
      * @throws InterruptedException when the waiting thread is interrupted
