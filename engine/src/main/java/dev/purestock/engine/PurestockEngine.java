@@ -71,6 +71,10 @@ import java.util.function.LongSupplier;
  * {@link IllegalStateException} (through the future or {@link OutcomeCallback#onFailure}) instead of waiting
  * forever, and {@link #close()} throws; a submission that finds room goes through as usual.
  *
+ * <p>Reactions: {@link Builder#reaction} registers rules that turn outcomes into follow-up commands, run on a thread
+ * of their own ({@code purestock-reactions}) and submitted like any other command; recovery never runs them. See
+ * {@link Reactions} and {@link Retry}.
+ *
  * <p>Reservation expiry and order retention: unless turned off ({@link Builder#expireReservationsEvery}), a
  * timer offers an {@link Command.ExpireReservations} every second to each shard holding a live reservation or
  * an order that may be forgotten; it carries the retention window ({@link Builder#retainOrdersFor}, default
@@ -105,6 +109,7 @@ public final class PurestockEngine implements AutoCloseable {
     private final ExpiryTimer.Answer[] tickAnswers;
     private final EngineMetrics metrics;
     private final EngineShutdown shutdown;
+    private final Reactions reactions;
 
     private PurestockEngine(Builder builder) {
         this.clock = builder.clock;
@@ -118,9 +123,14 @@ public final class PurestockEngine implements AutoCloseable {
         this.router = new ShardRouter(builder.shards, readModel);
         this.shards = new Shard[builder.shards];
         this.snapshotWriters = new boolean[builder.shards];
+        this.reactions = new Reactions(builder.reactions, builder.reactionQueue);
+        List<OutcomeConsumer> consumers = new ArrayList<>(builder.consumers);
+        if (reactions.active()) {
+            consumers.add(reactions.consumer());
+        }
         EngineWiring.Settings settings = new EngineWiring.Settings(builder.ringSize, builder.waitStrategy,
                 builder.producerMode, builder.clock, builder.snapshotEvery, builder.storeCapacity,
-                List.copyOf(builder.consumers),
+                List.copyOf(consumers),
                 isolatedFailures, answers, threads);
         for (int i = 0; i < shards.length; i++) {
             ShardState initial = builder.initialState == null ? ShardState.empty(builder.storeCapacity)
@@ -151,6 +161,9 @@ public final class PurestockEngine implements AutoCloseable {
         this.rings = byShard;
         expiry = ExpiryTimer.start(builder.expireReservationsEvery, this::expireReservations, tickAnswers, threads);
         shutdown = new EngineShutdown(shards, intake, publisher, expiry, threads);
+        if (reactions.active()) {
+            reactions.start(this, shards);
+        }
         IllegalStateException listenerFailure = threads.awaitStarted();
         if (listenerFailure != null) {
             close();
@@ -470,6 +483,11 @@ public final class PurestockEngine implements AutoCloseable {
         return isolatedFailures.get();
     }
 
+    /** The reactions registered with {@link Builder#reaction}: what they have done, and a wait for them to finish. */
+    public Reactions reactions() {
+        return reactions;
+    }
+
     /** What the engine has done and where its shards' pipelines stand: a live view (see {@link EngineMetrics}). */
     public EngineMetrics metrics() {
         return metrics;
@@ -539,7 +557,11 @@ public final class PurestockEngine implements AutoCloseable {
                     + "writer): close waits for those threads to finish, so it would never return; nothing was "
                     + "closed. Close the engine from a thread of your own");
         }
-        return shutdown.close(timeout);
+        try {
+            return shutdown.close(timeout);
+        } finally {
+            reactions.stop(timeout);
+        }
     }
 
     private SubmitResult dispatch(Command command, OutcomeViewCallback callback, CompletableFuture<Outcome> future,
@@ -747,6 +769,9 @@ public final class PurestockEngine implements AutoCloseable {
         /** The default of {@link #retainOrdersFor}: 24 hours ({@link Limits#DEFAULT_RETAIN_ORDERS_FOR}). */
         public static final Duration DEFAULT_RETAIN_ORDERS_FOR = Duration.ofMillis(Limits.DEFAULT_RETAIN_ORDERS_FOR);
 
+        /** The default capacity of {@link #reactionQueue}: 65,536 outcomes. */
+        public static final int DEFAULT_REACTION_QUEUE = 65_536;
+
         private int ringSize = 1024;
         private WaitStrategyKind waitStrategy = WaitStrategyKind.BLOCKING;
         private ProducerMode producerMode = ProducerMode.MULTI;
@@ -754,6 +779,8 @@ public final class PurestockEngine implements AutoCloseable {
         private IntFunction<DurabilityStage> journal;
         private IntFunction<DurabilityStage> replication;
         private final List<OutcomeConsumer> consumers = new ArrayList<>();
+        private final List<Reaction> reactions = new ArrayList<>();
+        private int reactionQueue = DEFAULT_REACTION_QUEUE;
         private IntFunction<ShardState> initialState;
         private IntFunction<SnapshotWriter> snapshotWriter = shard -> null;
         private long snapshotEvery;
@@ -825,6 +852,30 @@ public final class PurestockEngine implements AutoCloseable {
         /** Adds a consumer that sees every sequenced command and its outcome (any number, called in order). */
         public Builder consumer(OutcomeConsumer consumer) {
             this.consumers.add(Objects.requireNonNull(consumer, "consumer"));
+            return this;
+        }
+
+        /**
+         * Adds a reaction: follow-up commands for decided commands, run on the reaction thread
+         * ({@code purestock-reactions}) and submitted through {@link PurestockEngine#submit(Command)}, so they are
+         * sequenced, journaled and replayed like any other (any number, run in order on each outcome). Recovery never
+         * runs reactions. See {@link Reactions} for the queue, close, crashes and failures.
+         */
+        public Builder reaction(Reaction reaction) {
+            this.reactions.add(Objects.requireNonNull(reaction, "reaction"));
+            return this;
+        }
+
+        /**
+         * How many outcomes may wait for the reaction thread (default {@link #DEFAULT_REACTION_QUEUE}); beyond it an
+         * outcome's reactions do not run, counted in {@link Reactions#dropped()} and logged, since the completion stage
+         * never waits for them.
+         */
+        public Builder reactionQueue(int capacity) {
+            if (capacity < 1) {
+                throw new IllegalArgumentException("reactionQueue must be at least 1, was " + capacity);
+            }
+            this.reactionQueue = capacity;
             return this;
         }
 

@@ -1,0 +1,349 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Command;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The engine's {@link Reaction}s at work, and what they have done ({@link PurestockEngine#reactions()}).
+ *
+ * <p><b>Where they run.</b> Each shard's completion stage ({@code purestock-shard-N-complete}), after answering a
+ * sequenced command, hands the command and its outcome to a bounded queue (capacity
+ * {@link PurestockEngine.Builder#reactionQueue}) and goes on; one thread, {@code purestock-reactions}, takes them in
+ * order, runs every reaction on each, and submits the follow-ups with {@link PurestockEngine#submit(Command)}. That
+ * thread is not a stage thread: it waits for ring space like any producer, so a full ring slows the reactions down
+ * (honest backpressure) and never deadlocks a stage. Follow-ups are commands like any other, and their outcomes
+ * come back to the reactions (chains are allowed, with the same rules; a reaction must itself stop a chain).
+ *
+ * <p><b>A full queue.</b> The completion stage never waits for this queue (it would hold every answer and, while
+ * the reaction thread waits for ring space, deadlock the engine). When the queue is full the outcome's reactions
+ * do not run: that is counted ({@link #dropped()}) and logged as a warning naming the command (at the first drop
+ * and each time the count reaches a power of two), never silent. Size the queue for the longest burst the
+ * reactions must absorb, and keep reactions quick (return a stage for slow work); a follow-up lost this way is
+ * recovered as after a crash (below). A reservation left without its follow-up still expires.
+ *
+ * <p><b>Replay and crashes.</b> Reactions see live outcomes only: recovery applies journaled events to the state
+ * and calls no consumer or reaction, so a command already in the journal never fires its reactions again (its
+ * follow-ups, if they were submitted, are in the journal too). The consequence: a follow-up that had not been
+ * submitted when the process stopped (its reaction queued, running, or waiting on the outside world) is lost
+ * unless the service derives it again from the recovered state on start (docs/reactions.md, "After a crash").
+ * On {@link PurestockEngine#close()} the engine stops taking commands first, so follow-ups not yet submitted are
+ * refused ({@link #followUpsFailed()}) and queued outcomes are {@link #dropped()}: call {@link #awaitIdle} before
+ * closing to let them finish.
+ *
+ * <p><b>Failures.</b> A reaction that throws or returns a failed stage is logged and counted ({@link #failures()});
+ * a follow-up the engine refuses to take (closed, stopped) is logged and counted ({@link #followUpsFailed()}). A
+ * follow-up the domain rejects is an outcome like any other: it reaches the reactions.
+ */
+public final class Reactions {
+    private static final Logger LOG = LoggerFactory.getLogger(Reactions.class);
+    private static final String THREAD_NAME = "purestock-reactions";
+    /** How often {@link #awaitIdle} looks whether the completion stages have reached the ring's cursor. */
+    private static final long COMPLETION_POLL_NANOS = 100_000;
+
+    private final Reaction[] reactions;
+    private final int capacity;
+    /** Reactions to run and follow-ups to submit, in order; {@link #queuedOutcomes} bounds the outcomes in it. */
+    private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+    private final AtomicInteger queuedOutcomes = new AtomicInteger();
+    /**
+     * Work not finished: outcomes queued or being reacted to, reaction stages not completed, follow-ups submitted
+     * whose outcome has not reached the queue yet. Zero only when nothing more will follow without new commands.
+     */
+    private final AtomicLong pending = new AtomicLong();
+    /** Follow-ups submitted and not yet seen by the completion stage, by identity, with how many times. */
+    private final Map<Command, Integer> inFlight = new IdentityHashMap<>();
+    private final AtomicLong reacted = new AtomicLong();
+    private final AtomicLong followUps = new AtomicLong();
+    private final AtomicLong followUpsFailed = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final Object idle = new Object();
+    private final Runnable stop = () -> { };
+    private volatile boolean stopping;
+    private PurestockEngine engine;
+    private Shard[] shards = new Shard[0];
+    private Thread thread;
+
+    Reactions(List<Reaction> reactions, int capacity) {
+        this.reactions = reactions.toArray(new Reaction[0]);
+        this.capacity = capacity;
+    }
+
+    /** Whether any reaction is registered (otherwise nothing is queued and no thread runs). */
+    boolean active() {
+        return reactions.length > 0;
+    }
+
+    /** The consumer the completion stages hand outcomes to. */
+    OutcomeConsumer consumer() {
+        return this::offer;
+    }
+
+    /** Starts the reaction thread, submitting follow-ups to {@code target}, whose shards are {@code shards}. */
+    void start(PurestockEngine target, Shard[] targetShards) {
+        this.engine = target;
+        this.shards = targetShards.clone();
+        thread = new Thread(this::run, THREAD_NAME);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Stops the reaction thread once the engine is closed: what is queued is dropped or refused, as counted. Waits
+     * for the thread at most {@code timeout} ({@code null}: as long as it takes), unless called on it.
+     */
+    void stop(Duration timeout) {
+        if (thread == null || stopping) {
+            return;
+        }
+        stopping = true;
+        tasks.add(stop);
+        if (Thread.currentThread() == thread) {
+            return;
+        }
+        try {
+            if (timeout == null) {
+                thread.join();
+            } else {
+                thread.join(Math.max(1, timeout.toMillis()));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** How many outcomes can wait for the reaction thread before the next is dropped. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** How many outcomes wait for the reaction thread now. */
+    public int queued() {
+        return queuedOutcomes.get();
+    }
+
+    /** How many outcomes the reactions have run on. */
+    public long reacted() {
+        return reacted.get();
+    }
+
+    /** How many follow-up commands were submitted to the engine. */
+    public long followUpsSubmitted() {
+        return followUps.get();
+    }
+
+    /** How many follow-ups the engine did not take (closed, stopped, refused): each was logged. */
+    public long followUpsFailed() {
+        return followUpsFailed.get();
+    }
+
+    /** How many times a reaction threw or its stage failed (each was logged and isolated). */
+    public long failures() {
+        return failures.get();
+    }
+
+    /** How many outcomes' reactions did not run: the queue was full, or the engine was closing (each logged). */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /**
+     * Waits until the reactions have nothing left to do: every command published before this call has passed its
+     * shard's completion stage (a caller is answered just before the reactions are handed its outcome), every outcome
+     * queued was reacted to, every reaction's stage completed, and every follow-up submitted was answered and its own
+     * outcome reacted to, so no follow-up is on its way. Commands submitted meanwhile by others extend the wait. Call
+     * it before closing the engine to let the follow-ups of what was submitted get in. Never call it from a reaction:
+     * it would wait for itself until {@code timeout}.
+     *
+     * @return whether that happened within {@code timeout}
+     * @throws InterruptedException when the waiting thread is interrupted
+     */
+    public boolean awaitIdle(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Shard shard : shards) {
+            long published = shard.ring().getCursor();
+            while (!shard.completion().answeredThrough(published)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException("awaitIdle was interrupted");
+                }
+                LockSupport.parkNanos(Math.min(left, COMPLETION_POLL_NANOS));
+            }
+        }
+        synchronized (idle) {
+            while (pending.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                idle.wait(Math.max(1, left / 1_000_000));
+            }
+        }
+        return true;
+    }
+
+    /** On a completion thread: queues the reactions to one outcome, never waiting. */
+    private void offer(Command command, Outcome outcome) {
+        boolean followUp = takeInFlight(command);
+        if (stopping || queuedOutcomes.incrementAndGet() > capacity) {
+            if (!stopping) {
+                queuedOutcomes.decrementAndGet();
+            }
+            drop(command, outcome, stopping ? "the engine is closing" : "the reaction queue is full (capacity "
+                    + capacity + ")");
+            if (followUp) {
+                done();
+            }
+            return;
+        }
+        if (!followUp) {
+            pending.incrementAndGet();
+        }
+        tasks.add(() -> react(command, outcome));
+    }
+
+    private void run() {
+        try {
+            while (true) {
+                Runnable task = tasks.take();
+                if (task == stop) {
+                    return;
+                }
+                task.run();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** On the reaction thread: runs every reaction on one outcome. */
+    private void react(Command command, Outcome outcome) {
+        queuedOutcomes.decrementAndGet();
+        if (stopping) {
+            drop(command, outcome, "the engine is closing");
+            done();
+            return;
+        }
+        reacted.incrementAndGet();
+        for (Reaction reaction : reactions) {
+            pending.incrementAndGet();
+            CompletionStage<List<Command>> stage;
+            try {
+                stage = reaction.react(command, outcome);
+                if (stage == null) {
+                    throw new NullPointerException("the reaction returned null; return Reaction.none() for no "
+                            + "follow-up");
+                }
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
+                failed(reaction, command, outcome, e);
+                done();
+                continue;
+            }
+            stage.whenComplete((commands, failure) -> {
+                if (failure != null) {
+                    failed(reaction, command, outcome, failure);
+                    done();
+                } else {
+                    tasks.add(() -> submit(reaction, command, outcome, commands));
+                }
+            });
+        }
+        done();
+    }
+
+    /** On the reaction thread: submits one reaction's follow-ups, waiting for ring space as a producer does. */
+    private void submit(Reaction reaction, Command cause, Outcome outcome, List<Command> commands) {
+        if (commands != null) {
+            for (Command followUp : commands) {
+                if (followUp == null) {
+                    failed(reaction, cause, outcome, new NullPointerException("a follow-up command is null"));
+                    continue;
+                }
+                pending.incrementAndGet();
+                putInFlight(followUp);
+                followUps.incrementAndGet();
+                CompletableFuture<Outcome> answer = engine.submit(followUp);
+                answer.whenComplete((result, failure) -> {
+                    if (failure != null) {
+                        followUpsFailed.incrementAndGet();
+                        LOG.warn("follow-up {} of command {} (shard {}, sequence {}) was not taken: {}", followUp,
+                                cause, outcome.shard(), outcome.sequence(), failure.toString());
+                    }
+                    if ((failure != null || result.shard() == Outcome.NOT_SEQUENCED) && takeInFlight(followUp)) {
+                        done(); // never sequenced: no outcome of it will reach the queue
+                    }
+                });
+            }
+        } else {
+            failed(reaction, cause, outcome, new NullPointerException("the reaction's stage completed with null; "
+                    + "complete it with List.of() for no follow-up"));
+        }
+        done();
+    }
+
+    private void putInFlight(Command command) {
+        synchronized (inFlight) {
+            inFlight.merge(command, 1, Integer::sum);
+        }
+    }
+
+    /** Whether {@code command} is a follow-up on its way, which it then no longer is. */
+    private boolean takeInFlight(Command command) {
+        synchronized (inFlight) {
+            if (inFlight.isEmpty()) {
+                return false;
+            }
+            Integer count = inFlight.get(command);
+            if (count == null) {
+                return false;
+            }
+            if (count == 1) {
+                inFlight.remove(command);
+            } else {
+                inFlight.put(command, count - 1);
+            }
+            return true;
+        }
+    }
+
+    private void done() {
+        if (pending.decrementAndGet() == 0) {
+            synchronized (idle) {
+                idle.notifyAll();
+            }
+        }
+    }
+
+    private void failed(Reaction reaction, Command command, Outcome outcome, Throwable failure) {
+        failures.incrementAndGet();
+        LOG.warn("reaction {} failed on command {} (shard {}, sequence {}); it was isolated, nothing was submitted "
+                + "for it", reaction, command, outcome.shard(), outcome.sequence(), failure);
+    }
+
+    private void drop(Command command, Outcome outcome, String why) {
+        long count = dropped.incrementAndGet();
+        if (Long.bitCount(count) == 1) {
+            LOG.warn("the reactions to command {} (shard {}, sequence {}) did not run: {}; {} dropped so far. A "
+                    + "follow-up lost so must be derived again from the state (see docs/reactions.md)", command,
+                    outcome.shard(), outcome.sequence(), why, count);
+        }
+    }
+}

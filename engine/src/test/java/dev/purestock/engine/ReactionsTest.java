@@ -1,0 +1,231 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.Line;
+import dev.purestock.domain.OrderStatus;
+import dev.purestock.domain.Reason;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.purestock.engine.EngineFixtures.list;
+import static dev.purestock.engine.EngineFixtures.receive;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Reactions turn outcomes into follow-up commands, submitted through the engine like any other command: journaled,
+ * seen by consumers and by the reactions again, and never run on a stage thread.
+ */
+class ReactionsTest {
+    private static final Duration IDLE = Duration.ofSeconds(30);
+    private static final long EXPIRES_AT = Long.MAX_VALUE / 2;
+
+    private static Command.Reserve reserve(long orderId, long customer, long quantity) {
+        return new Command.Reserve(orderId, customer, List.of(new Line(1, 0, quantity)), EXPIRES_AT);
+    }
+
+    private static PurestockEngine.Builder engine(InMemoryJournal journal) {
+        return PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).journal(shard -> journal);
+    }
+
+    private static boolean reserved(Outcome outcome) {
+        return outcome.events().stream().anyMatch(Event.StockReserved.class::isInstance);
+    }
+
+    @Test
+    void aFollowUpIsSubmittedJournaledAndSeenByConsumers() throws Exception {
+        InMemoryJournal journal = new InMemoryJournal();
+        Map<Long, Integer> consumed = new ConcurrentHashMap<>();
+        try (PurestockEngine engine = engine(journal)
+                .consumer((command, outcome) -> {
+                    if (command instanceof Command.ReleaseReservation release && outcome.accepted()) {
+                        consumed.merge(release.orderId(), 1, Integer::sum);
+                    }
+                })
+                .reaction((command, outcome) -> command instanceof Command.Reserve r && reserved(outcome)
+                        && r.customer() % 2 == 1
+                        ? Reaction.followUps(new Command.ReleaseReservation(r.orderId())) : Reaction.none())
+                .build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 100)).join();
+            for (long order = 1; order <= 10; order++) {
+                assertTrue(engine.submit(reserve(order, order, 5)).join().accepted());
+            }
+            assertTrue(engine.reactions().awaitIdle(IDLE));
+
+            for (long order = 1; order <= 10; order++) {
+                assertEquals(order % 2 == 1 ? OrderStatus.RELEASED : OrderStatus.RESERVED,
+                        engine.readModel().orderStatus(order), "order " + order);
+            }
+            assertEquals(75, engine.readModel().available(1, 0), "five releases gave their 5 units back");
+            assertEquals(5, engine.reactions().followUpsSubmitted());
+            assertEquals(Map.of(1L, 1, 3L, 1, 5L, 1, 7L, 1, 9L, 1), consumed);
+            assertEquals(5, journal.entries().stream()
+                    .filter(e -> e.command() instanceof Command.ReleaseReservation).count(), "journaled");
+            assertEquals(12 + 5, engine.reactions().reacted(), "every sequenced command, follow-ups included");
+        }
+    }
+
+    @Test
+    void followUpsOfFollowUpsFormAChain() throws Exception {
+        try (PurestockEngine engine = engine(new InMemoryJournal())
+                .reaction((command, outcome) -> command instanceof Command.Reserve r && reserved(outcome)
+                        ? Reaction.followUps(new Command.ConfirmReservation(r.orderId())) : Reaction.none())
+                .reaction((command, outcome) -> command instanceof Command.ConfirmReservation c && outcome.accepted()
+                        ? Reaction.followUps(new Command.CancelPurchase(c.orderId())) : Reaction.none())
+                .build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 10)).join();
+            assertTrue(engine.submit(reserve(7, 1, 4)).join().accepted());
+            assertTrue(engine.reactions().awaitIdle(IDLE));
+
+            assertEquals(OrderStatus.CANCELLED, engine.readModel().orderStatus(7));
+            assertEquals(10, engine.readModel().available(1, 0));
+            assertEquals(2, engine.reactions().followUpsSubmitted());
+        }
+    }
+
+    @Test
+    void aFailingReactionIsIsolatedAndCounted() throws Exception {
+        try (PurestockEngine engine = engine(new InMemoryJournal())
+                .reaction((command, outcome) -> {
+                    throw new IllegalStateException("broken reaction");
+                })
+                .reaction((command, outcome) -> CompletableFuture.failedFuture(new IllegalStateException("late")))
+                .reaction((command, outcome) -> command instanceof Command.Reserve r && reserved(outcome)
+                        ? Reaction.followUps(new Command.ReleaseReservation(r.orderId())) : Reaction.none())
+                .build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 10)).join();
+            assertTrue(engine.submit(reserve(7, 1, 4)).join().accepted());
+            assertTrue(engine.reactions().awaitIdle(IDLE));
+
+            assertEquals(OrderStatus.RELEASED, engine.readModel().orderStatus(7), "the third reaction still ran");
+            assertEquals(2 * 4, engine.reactions().failures(), "two failures on each of four outcomes");
+            assertEquals(0, engine.consumerFailures(), "the engine's consumers were not disturbed");
+        }
+    }
+
+    @Test
+    void reactionsRunOffTheStageThreadsSoAFullRingNeverDeadlocks() throws Exception {
+        int orders = 2_000;
+        Map<String, Boolean> threads = new ConcurrentHashMap<>();
+        try (PurestockEngine engine = engine(new InMemoryJournal()).ringSize(4)
+                .reaction((command, outcome) -> {
+                    threads.put(Thread.currentThread().getName(), true);
+                    return command instanceof Command.Reserve r && reserved(outcome)
+                            ? Reaction.followUps(new Command.ReleaseReservation(r.orderId())) : Reaction.none();
+                })
+                .build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, orders)).join();
+            List<CompletableFuture<Outcome>> reserves = new ArrayList<>();
+            for (long order = 1; order <= orders; order++) {
+                reserves.add(engine.submit(reserve(order, order, 1)));
+            }
+            reserves.forEach(f -> assertTrue(f.join().accepted()));
+            assertTrue(engine.reactions().awaitIdle(IDLE));
+
+            assertEquals(orders, engine.reactions().followUpsSubmitted());
+            for (long order = 1; order <= orders; order++) {
+                assertEquals(OrderStatus.RELEASED, engine.readModel().orderStatus(order));
+            }
+            assertEquals(orders, engine.readModel().available(1, 0));
+            assertEquals(Map.of("purestock-reactions", true), threads);
+            assertEquals(0, engine.reactions().dropped());
+        }
+    }
+
+    @Test
+    void aFullQueueDropsTheReactionsItCannotHoldAndCountsThem() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger seen = new AtomicInteger();
+        try (PurestockEngine engine = engine(new InMemoryJournal()).reactionQueue(1)
+                .reaction((command, outcome) -> {
+                    if (seen.incrementAndGet() == 1) {
+                        entered.countDown();
+                        release.await();
+                    }
+                    return Reaction.none();
+                })
+                .build()) {
+            engine.submit(list(1)).join();
+            entered.await();
+            for (long movement = 1; movement <= 3; movement++) {
+                engine.submit(receive(movement, 1, 0, 1)).join();
+            }
+            long deadline = System.nanoTime() + IDLE.toNanos();
+            while (engine.reactions().queued() + engine.reactions().dropped() < 3 && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // the completion stage offers each outcome just after answering it
+            }
+            assertEquals(1, engine.reactions().queued());
+            assertEquals(2, engine.reactions().dropped(), "the queue held one; the other two were dropped");
+
+            release.countDown();
+            assertTrue(engine.reactions().awaitIdle(IDLE));
+            assertEquals(2, engine.reactions().reacted());
+            assertEquals(2, seen.get());
+        }
+    }
+
+    @Test
+    void aFollowUpTheDomainRejectsIsAnOutcomeNotAFailure() throws Exception {
+        Map<Long, Reason> rejected = new ConcurrentHashMap<>();
+        try (PurestockEngine engine = engine(new InMemoryJournal())
+                .reaction((command, outcome) -> command instanceof Command.Reserve r && reserved(outcome)
+                        ? Reaction.followUps(new Command.ReleaseReservation(r.orderId()),
+                        new Command.ReleaseReservation(r.orderId()))
+                        : Reaction.none())
+                .reaction((command, outcome) -> {
+                    if (command instanceof Command.ReleaseReservation r && !outcome.accepted()) {
+                        rejected.put(r.orderId(), (Reason) outcome.reason().orElseThrow());
+                    }
+                    return Reaction.none();
+                })
+                .build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 10)).join();
+            assertTrue(engine.submit(reserve(7, 1, 4)).join().accepted());
+            assertTrue(engine.reactions().awaitIdle(IDLE));
+
+            assertEquals(Map.of(7L, Reason.ALREADY_RELEASED), rejected);
+            assertEquals(10, engine.readModel().available(1, 0), "released once");
+            assertEquals(0, engine.reactions().failures());
+        }
+    }
+
+    @Test
+    void onCloseFollowUpsNotYetSubmittedAreRefusedAndCounted() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CompletableFuture<List<Command>> payment = new CompletableFuture<>();
+        PurestockEngine engine = engine(new InMemoryJournal())
+                .reaction((command, outcome) -> {
+                    if (command instanceof Command.Reserve r && reserved(outcome)) {
+                        entered.countDown();
+                        return payment;
+                    }
+                    return Reaction.none();
+                })
+                .build();
+        engine.submit(list(1)).join();
+        engine.submit(receive(1, 1, 0, 10)).join();
+        assertTrue(engine.submit(reserve(7, 1, 4)).join().accepted());
+        entered.await();
+        assertEquals(false, engine.reactions().awaitIdle(Duration.ZERO), "a payment is on its way");
+        engine.close();
+        payment.complete(List.of(new Command.ReleaseReservation(7)));
+
+        assertEquals(OrderStatus.RESERVED, engine.readModel().orderStatus(7), "the follow-up came too late");
+        assertEquals(0, engine.reactions().followUpsSubmitted());
+    }
+}

@@ -1,0 +1,178 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.Reason;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.purestock.engine.EngineFixtures.failureOf;
+import static dev.purestock.engine.EngineFixtures.list;
+import static dev.purestock.engine.EngineFixtures.receive;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Retry is a policy around submitting: bounded attempts with backoff, never retrying an accepted outcome or a closed
+ * engine, and idempotent through the order id, so a retried purchase never applies twice. Delays are zero here: the
+ * tests check what is retried, not when.
+ */
+class RetryTest {
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+
+    @AfterEach
+    void stopScheduler() {
+        scheduler.shutdownNow();
+    }
+
+    private Retry retry(int attempts) {
+        return Retry.withBackoff(attempts, Duration.ZERO, Duration.ZERO, 0, scheduler, new SplittableRandom(1));
+    }
+
+    private static PurestockEngine engineWithStock(long units) {
+        PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build();
+        engine.submit(list(1)).join();
+        engine.submit(receive(1, 1, 0, units)).join();
+        return engine;
+    }
+
+    @Test
+    void aPurchaseRetriedAfterItsAnswerWasLostIsAppliedOnce() {
+        Command purchase = new Command.Purchase(42, 7, 1, 0, 3);
+        AtomicInteger attempts = new AtomicInteger();
+        try (PurestockEngine engine = engineWithStock(10)) {
+            Outcome outcome = retry(3).submit(() -> {
+                CompletableFuture<Outcome> submitted = engine.submit(purchase);
+                return attempts.incrementAndGet() == 1
+                        ? submitted.thenCompose(applied -> CompletableFuture.failedFuture(new TimeoutException(
+                                "the answer was lost on the way back")))
+                        : submitted;
+            }, o -> false, TimeoutException.class::isInstance).join();
+
+            assertEquals(2, attempts.get());
+            assertEquals(List.of(new Event.AlreadyApplied(42)), outcome.events(), "the retry found it applied");
+            assertTrue(outcome.accepted());
+            assertEquals(7, engine.readModel().available(1, 0), "3 units taken once");
+        }
+    }
+
+    @Test
+    void anAcceptedOutcomeIsNeverRetried() {
+        AtomicInteger attempts = new AtomicInteger();
+        try (PurestockEngine engine = engineWithStock(10)) {
+            Outcome outcome = retry(5).submit(() -> {
+                attempts.incrementAndGet();
+                return engine.submit(new Command.Purchase(1, 7, 1, 0, 1));
+            }, o -> true, t -> true).join();
+
+            assertTrue(outcome.accepted());
+            assertEquals(1, attempts.get());
+        }
+    }
+
+    @Test
+    void aRetriableOutcomeIsRetriedUpToTheAttemptsThenReturned() {
+        AtomicInteger attempts = new AtomicInteger();
+        try (PurestockEngine engine = engineWithStock(1)) {
+            Outcome outcome = retry(4).submit(() -> {
+                attempts.incrementAndGet();
+                return engine.submit(new Command.Purchase(1, 7, 1, 0, 2));
+            }, o -> o.reason().orElseThrow() == Reason.OUT_OF_STOCK, t -> false).join();
+
+            assertEquals(4, attempts.get());
+            assertEquals(Reason.OUT_OF_STOCK, outcome.reason().orElseThrow());
+            assertEquals(1, engine.readModel().available(1, 0));
+        }
+    }
+
+    @Test
+    void aRetriedOutcomeMayBeAcceptedOnceTheStateChanged() {
+        AtomicInteger attempts = new AtomicInteger();
+        try (PurestockEngine engine = engineWithStock(1)) {
+            Outcome outcome = retry(3).submit(() -> {
+                if (attempts.incrementAndGet() == 2) {
+                    engine.submit(receive(2, 1, 0, 5)).join();
+                }
+                return engine.submit(new Command.Purchase(1, 7, 1, 0, 2));
+            }, o -> o.reason().orElseThrow() == Reason.OUT_OF_STOCK, t -> false).join();
+
+            assertEquals(2, attempts.get(), "a rejection records nothing: the retry was decided afresh");
+            assertTrue(outcome.accepted());
+            assertEquals(4, engine.readModel().available(1, 0));
+        }
+    }
+
+    @Test
+    void aMomentaryRefusalIsRetriedButAClosedEngineIsNot() {
+        AtomicInteger attempts = new AtomicInteger();
+        PurestockEngine engine = engineWithStock(10);
+        Outcome outcome = retry(3).submit(() -> attempts.incrementAndGet() == 1
+                ? CompletableFuture.failedFuture(new IllegalStateException("submit found shard 0's ring full"))
+                : engine.submit(new Command.Purchase(1, 7, 1, 0, 1))).join();
+        assertTrue(outcome.accepted());
+        assertEquals(2, attempts.get());
+
+        engine.close();
+        attempts.set(0);
+        CompletableFuture<Outcome> closed = retry(3).submit(() -> {
+            attempts.incrementAndGet();
+            return engine.submit(new Command.Purchase(2, 7, 1, 0, 1));
+        }, o -> true, t -> true);
+        assertInstanceOf(EngineClosedException.class, failureOf(closed));
+        assertEquals(1, attempts.get());
+    }
+
+    @Test
+    void theLastFailureIsReturnedWhenTheAttemptsRunOut() {
+        AtomicInteger attempts = new AtomicInteger();
+        CompletableFuture<String> result = retry(3).call(() -> {
+            attempts.incrementAndGet();
+            return CompletableFuture.failedFuture(new TimeoutException("attempt " + attempts.get()));
+        }, r -> false, TimeoutException.class::isInstance);
+
+        assertEquals("attempt 3", assertInstanceOf(TimeoutException.class, failureOf(result)).getMessage());
+        assertEquals(3, attempts.get());
+    }
+
+    @Test
+    void theBackoffDoublesUpToTheMaximumAndJitterOnlyShortensIt() {
+        Retry retry = Retry.withBackoff(10, Duration.ofMillis(10), Duration.ofMillis(75), 0.5, scheduler,
+                new SplittableRandom(7));
+        assertEquals(List.of(10L, 20L, 40L, 75L, 75L),
+                List.of(1, 2, 3, 4, 5).stream().map(n -> retry.backoff(n).toMillis()).toList());
+        for (int n = 1; n <= 5; n++) {
+            long backoff = retry.backoff(n).toNanos();
+            long delay = retry.delay(n);
+            assertTrue(delay <= backoff && delay >= backoff / 2, "retry " + n + ": " + delay + " of " + backoff);
+        }
+        assertThrows(IllegalArgumentException.class, () -> Retry.withBackoff(0, Duration.ZERO, Duration.ZERO, 0));
+        assertThrows(IllegalArgumentException.class,
+                () -> Retry.withBackoff(2, Duration.ofSeconds(2), Duration.ofSeconds(1), 0));
+        assertThrows(IllegalArgumentException.class, () -> Retry.withBackoff(2, Duration.ZERO, Duration.ZERO, 1.5));
+    }
+
+    @Test
+    void closingAPolicyAnswersTheCallsWaitingForARetry() {
+        AtomicInteger attempts = new AtomicInteger();
+        Retry retry = Retry.withBackoff(3, Duration.ofHours(1), Duration.ofHours(1), 0);
+        CompletableFuture<String> result = retry.call(() -> {
+            attempts.incrementAndGet();
+            return CompletableFuture.failedFuture(new TimeoutException());
+        }, r -> false, TimeoutException.class::isInstance);
+        retry.close();
+
+        assertInstanceOf(IllegalStateException.class, failureOf(result));
+        assertEquals(1, attempts.get());
+    }
+}
