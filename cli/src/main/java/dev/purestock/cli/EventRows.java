@@ -13,9 +13,9 @@ import java.util.List;
 /**
  * A journal record's events as flat rows, one fixed set of columns for every kind of event, a cell empty
  * ({@code null}) where an event has no such field: what {@code export} writes and {@code query --order} lists.
- * An event about several lines (an order's accepted, reserved, released, expired or cancelled lines, or the
- * lines of a rejected multi-line order) gives one row per line, numbered in {@code line}; every other event one
- * row. A rejection's row carries what the rejected command asked for (order, customer, sku, warehouse,
+ * An event about an order's lines (accepted, reserved, released, expired or cancelled, or the rejection of a
+ * purchase, an order or a reservation) gives one row per line, numbered from 0 in {@code line}; every other event
+ * one row, {@code line} empty. A rejection's row carries what the rejected command asked for (order, customer, sku, warehouse,
  * quantity), taken from the command, so that rejections count per sku.
  */
 final class EventRows {
@@ -174,16 +174,8 @@ final class EventRows {
         return row;
     }
 
-    /** One row per line a rejected order asked for; one row, with no line, when it asked for one line only. */
+    /** One row per line a rejected order asked for. */
     private static void lines(Object[] base, List<Line> lines, Sink sink) {
-        if (lines.size() == 1) {
-            Line line = lines.getFirst();
-            base[SKU] = line.sku();
-            base[WAREHOUSE] = line.warehouse();
-            base[QUANTITY] = line.quantity();
-            sink.row(base);
-            return;
-        }
         if (lines.isEmpty()) {
             sink.row(base);
             return;
