@@ -13,10 +13,10 @@ import java.util.List;
 /**
  * A journal record's events as flat rows, one fixed set of columns for every kind of event, a cell empty
  * ({@code null}) where an event has no such field: what {@code export} writes and {@code query --order} lists.
- * An event about an order's lines (accepted, reserved, released, expired or cancelled, or the rejection of a
- * purchase, an order or a reservation) gives one row per line, numbered from 0 in {@code line}; every other event
- * one row, {@code line} empty. A rejection's row carries what the rejected command asked for (order, customer, sku, warehouse,
- * quantity), taken from the command, so that rejections count per sku.
+ * An event about an order's lines (accepted, reserved, released, expired or cancelled, or the rejection of
+ * a purchase, an order or a reservation) gives one row per line, numbered from 0 in {@code line}; every other
+ * event one row, {@code line} empty. A rejection's row carries what the rejected command asked for (order,
+ * customer, sku, warehouse, quantity), taken from the command, so that rejections count per sku.
  */
 final class EventRows {
     /** The columns, in order; docs/cli.md describes each. */

@@ -162,13 +162,15 @@ class HistoryCommandsTest {
             String cut = json("replay", "--journal", cutAt(until).toString(), "--full", "--json")
                     .get("state-hash").getAsString();
             // at the record's own time, a moment after it, and as an ISO-8601 instant
-            for (String time : List.of(String.valueOf(record.time()), String.valueOf(record.time() + STEP - 1),
-                    Instant.ofEpochMilli(record.time()).toString())) {
-                JsonObject bounded = json("replay", "--journal", sale.toString(), "--until-time", time, "--json");
+            Map<String, Long> times = Map.of(String.valueOf(record.time()), record.time(),
+                    String.valueOf(record.time() + STEP - 1), record.time() + STEP - 1,
+                    Instant.ofEpochMilli(record.time()).toString(), record.time());
+            for (var time : times.entrySet()) {
+                JsonObject bounded = json("replay", "--journal", sale.toString(), "--until-time", time.getKey(),
+                        "--json");
                 assertEquals(cut, bounded.get("state-hash").getAsString(), "until-time " + time);
                 assertEquals(until + 1, bounded.get("next-sequence").getAsLong());
-                assertEquals(Instant.ofEpochMilli(Long.parseLong(String.valueOf(
-                        new TimeConverter().convert(time)))).toString(), bounded.get("until-time").getAsString());
+                assertEquals(Instant.ofEpochMilli(time.getValue()).toString(), bounded.get("until-time").getAsString());
             }
         }
         JsonObject before = json("replay", "--journal", sale.toString(), "--until-time", String.valueOf(TIME - 1),
@@ -298,8 +300,9 @@ class HistoryCommandsTest {
         assertEquals(expectedRows(records.subList(5, 21)), objects.size());
         assertEquals(5, objects.getFirst().get("seq").getAsLong());
         assertEquals(20, objects.getLast().get("seq").getAsLong());
-        assertTrue(objects.getFirst().get("reason").isJsonNull() || objects.getFirst().has("reason"));
-        assertEquals(HEADER.split(",").length, objects.getFirst().size());
+        for (JsonObject object : objects) {
+            assertEquals(List.of(HEADER.split(",")), List.copyOf(object.keySet()), "every column, in order");
+        }
 
         Path file = tmp.resolve("out.csv");
         Run toFile = Run.of("export", "--journal", sale.toString(), "--format", "csv", "--output", file.toString(),
