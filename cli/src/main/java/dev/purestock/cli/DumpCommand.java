@@ -107,7 +107,7 @@ final class DumpCommand implements Callable<Integer> {
 
     /** Prints the records of {@code shards} merged by time ({@link MergedShards}), each with its shard. */
     private void dumpMerged(List<JournalTarget.Shard> shards, PrintWriter out) {
-        MergedShards.read(shards, (shardIndex, index, bytes, offset, length) -> {
+        MergedShards.read(shards, true, (shardIndex, index, bytes, offset, length) -> {
             long sequence = JournalRecordCodec.sequenceOf(bytes, offset, length);
             if (!codec.checksumMatches(bytes, offset, length)) {
                 return new MergedShards.Item<>(Long.MIN_VALUE, sequence,

@@ -34,6 +34,8 @@ import java.util.concurrent.Callable;
                         + "The journal must read clean: a record failing its checks stops the export (exit 1)."})
 final class ExportCommand implements Callable<Integer> {
     private static final long PROGRESS_EVERY = 1 << 14;
+    /** How often an export to standard output checks that the reader is still there. */
+    private static final long CHECK_EVERY = 1 << 10;
 
     @Mixin
     JournalDirOption journal;
@@ -145,12 +147,11 @@ final class ExportCommand implements Callable<Integer> {
         if (target.shards().size() == 1) {
             exportOne(target.only(), rows);
         } else {
-            MergedShards.read(target.shards(), MergedShards.checked(journal.dir), record -> {
+            MergedShards.read(target.shards(), true, MergedShards.checked(journal.dir), record -> {
                 if (until != null && record.record().time() > until) {
                     return false;
                 }
-                write(record.shard(), record.record(), rows);
-                return true;
+                return write(record.shard(), record.record(), rows);
             });
         }
         bar.onProgress(records, records);
@@ -173,13 +174,13 @@ final class ExportCommand implements Callable<Integer> {
                 if (record.sequence() > last || until != null && record.time() > until) {
                     return false;
                 }
-                write(one.index(), record, rows);
-                return record.sequence() < last;
+                return write(one.index(), record, rows) && record.sequence() < last;
             });
         }
     }
 
-    private void write(int shardIndex, JournalRecord record, RowWriter rows) {
+    /** Writes {@code record}'s rows; whether to go on: not once standard output is closed ({@code | head}). */
+    private boolean write(int shardIndex, JournalRecord record, RowWriter rows) {
         if (since == null || record.time() >= since) {
             EventRows.rows(shardIndex, record, rows);
             events += record.events().size();
@@ -187,6 +188,7 @@ final class ExportCommand implements Callable<Integer> {
         if (++records % PROGRESS_EVERY == 0) {
             bar.onProgress(records, Math.max(records, total));
         }
+        return records % CHECK_EVERY != 0 || !rows.closed();
     }
 
     /** How many records the export reads at most, for the progress bar. */

@@ -85,14 +85,17 @@ final class MergedShards {
         };
     }
 
-    /** Reads every record of {@code shards} that hold cycle files, merged, into {@code sink}. */
-    static <T> void read(List<JournalTarget.Shard> shards, Decoder<T> decoder, Sink<T> sink) {
+    /**
+     * Reads every record of {@code shards} that hold cycle files, merged, into {@code sink}; a failure's message
+     * starts with its shard when {@code sharded}.
+     */
+    static <T> void read(List<JournalTarget.Shard> shards, boolean sharded, Decoder<T> decoder, Sink<T> sink) {
         List<Cursor<T>> cursors = new ArrayList<>();
         try {
             PriorityQueue<Head<T>> heads = new PriorityQueue<>(Math.max(1, shards.size()), MERGED::compare);
             for (JournalTarget.Shard one : shards) {
                 if (one.hasCycles()) {
-                    Cursor<T> cursor = new Cursor<>(one.index(), open(one), decoder);
+                    Cursor<T> cursor = new Cursor<>(one.index(), open(one, sharded), decoder, sharded);
                     cursors.add(cursor);
                     cursor.next(heads);
                 }
@@ -109,11 +112,11 @@ final class MergedShards {
         }
     }
 
-    private static JournalReader open(JournalTarget.Shard one) {
+    private static JournalReader open(JournalTarget.Shard one, boolean sharded) {
         try {
             return JournalReader.open(one.dir());
         } catch (RuntimeException e) {
-            throw inShard(one.index(), e);
+            throw sharded ? inShard(one.index(), e) : e;
         }
     }
 
@@ -131,12 +134,14 @@ final class MergedShards {
         private final int shard;
         private final JournalReader reader;
         private final Decoder<T> decoder;
+        private final boolean sharded;
         private long lastTime = Long.MIN_VALUE;
 
-        Cursor(int shard, JournalReader reader, Decoder<T> decoder) {
+        Cursor(int shard, JournalReader reader, Decoder<T> decoder, boolean sharded) {
             this.shard = shard;
             this.reader = reader;
             this.decoder = decoder;
+            this.sharded = sharded;
         }
 
         /** Reads the shard's next record into {@code heads}, if there is one. */
@@ -151,7 +156,7 @@ final class MergedShards {
                     return false;
                 });
             } catch (RuntimeException e) {
-                throw inShard(shard, e);
+                throw sharded ? inShard(shard, e) : e;
             }
         }
     }

@@ -193,7 +193,7 @@ final class QueryCommand implements Callable<Integer> {
      */
     private List<Summary> history(JournalTarget target) {
         List<Summary> history = new ArrayList<>();
-        MergedShards.read(target.shards(), MergedShards.checked(journal.dir), item -> {
+        MergedShards.read(target.shards(), target.sharded(), MergedShards.checked(journal.dir), item -> {
             JournalRecord record = item.record();
             if (record.sequence() > until.sequence() || record.time() > until.time()) {
                 return false;

@@ -3,6 +3,7 @@ package dev.purestock.cli;
 import com.google.gson.stream.JsonWriter;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.util.List;
@@ -63,6 +64,14 @@ abstract sealed class RowWriter implements EventRows.Sink {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the export: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Whether the output is gone: standard output, a {@link PrintWriter} that keeps its errors, closed by
+     * its reader ({@code export ... | head}); flushes it to find out.
+     */
+    final boolean closed() {
+        return out instanceof PrintWriter printed && printed.checkError();
     }
 
     void start() {
