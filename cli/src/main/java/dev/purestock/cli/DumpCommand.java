@@ -1,6 +1,5 @@
 package dev.purestock.cli;
 
-import dev.purestock.journal.JournalException;
 import dev.purestock.journal.JournalReader;
 import dev.purestock.journal.JournalRecord;
 import dev.purestock.journal.JournalRecordCodec;
@@ -13,11 +12,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 
 import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.concurrent.Callable;
 
 /** {@code purestock dump}: prints journal records, one per line. */
@@ -28,10 +24,6 @@ import java.util.concurrent.Callable;
                         + "each with its shard; --shard N prints one shard's, and --from and --to, which are "
                         + "sequences of one shard, need it."})
 final class DumpCommand implements Callable<Integer> {
-    /** Orders the records of several shards: by time, then shard, then sequence. */
-    private static final Comparator<Head> MERGED = Comparator.comparingLong(Head::time)
-            .thenComparingInt(Head::shard).thenComparingLong(Head::sequence);
-
     @Mixin
     JournalDirOption journal;
 
@@ -113,39 +105,20 @@ final class DumpCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * Prints the records of {@code shards} merged by time, each with its shard: one reader per shard and a heap of
-     * each shard's next record, so that memory stays the same however long the journals are. A shard's records
-     * keep their order; a record that fails its checksum, whose time cannot be trusted, comes right after the
-     * record before it in its shard.
-     */
+    /** Prints the records of {@code shards} merged by time ({@link MergedShards}), each with its shard. */
     private void dumpMerged(List<JournalTarget.Shard> shards, PrintWriter out) {
-        List<Cursor> cursors = new ArrayList<>();
-        try {
-            PriorityQueue<Head> heads = new PriorityQueue<>(shards.size(), MERGED);
-            for (JournalTarget.Shard one : shards) {
-                if (one.hasCycles()) {
-                    Cursor cursor = new Cursor(one.index(), open(one));
-                    cursors.add(cursor);
-                    cursor.next(heads);
-                }
+        MergedShards.read(shards, true, (shardIndex, index, bytes, offset, length) -> {
+            long sequence = JournalRecordCodec.sequenceOf(bytes, offset, length);
+            if (!codec.checksumMatches(bytes, offset, length)) {
+                return new MergedShards.Item<>(Long.MIN_VALUE, sequence,
+                        corruptLine(shardIndex, sequence, index, bytes, offset, length));
             }
-            while (!heads.isEmpty()) {
-                Head head = heads.poll();
-                out.println(head.line());
-                head.cursor().next(heads);
-            }
-        } finally {
-            cursors.forEach(cursor -> cursor.reader.close());
-        }
-    }
-
-    private static JournalReader open(JournalTarget.Shard one) {
-        try {
-            return JournalReader.open(one.dir());
-        } catch (RuntimeException e) {
-            throw inShard(one.index(), e);
-        }
+            JournalRecord record = JournalRecordCodec.decode(bytes, offset, length);
+            return new MergedShards.Item<>(record.time(), sequence, line(shardIndex, index, record));
+        }, line -> {
+            out.println(line);
+            return true;
+        });
     }
 
     private String line(int shardLabel, long index, JournalRecord record) {
@@ -175,45 +148,5 @@ final class DumpCommand implements Callable<Integer> {
         return new IllegalArgumentException((shardLabel < 0 ? "the journal" : "shard " + shardLabel + " of the journal")
                 + " holds no sequence " + sequence + "; see `purestock stats --journal " + journal.dir
                 + (shardLabel < 0 ? "" : " --shard " + shardLabel) + "`");
-    }
-
-    private static JournalException inShard(int shard, RuntimeException e) {
-        return new JournalException("shard " + shard + ": " + e.getMessage(), e);
-    }
-
-    /** The next record of one shard, printed, waiting in the heap for its turn. */
-    private record Head(int shard, long time, long sequence, String line, Cursor cursor) {
-    }
-
-    /** Reads one shard's records one at a time. */
-    private final class Cursor {
-        private final int shard;
-        private final JournalReader reader;
-        private long lastTime = Long.MIN_VALUE;
-
-        Cursor(int shard, JournalReader reader) {
-            this.shard = shard;
-            this.reader = reader;
-        }
-
-        /** Reads the shard's next record into {@code heads}, if there is one. */
-        void next(PriorityQueue<Head> heads) {
-            try {
-                reader.readRaw((index, bytes, offset, length) -> {
-                    long sequence = JournalRecordCodec.sequenceOf(bytes, offset, length);
-                    if (!codec.checksumMatches(bytes, offset, length)) {
-                        heads.add(new Head(shard, lastTime, sequence,
-                                corruptLine(shard, sequence, index, bytes, offset, length), this));
-                    } else {
-                        JournalRecord record = JournalRecordCodec.decode(bytes, offset, length);
-                        lastTime = record.time();
-                        heads.add(new Head(shard, lastTime, sequence, line(shard, index, record), this));
-                    }
-                    return false;
-                });
-            } catch (RuntimeException e) {
-                throw inShard(shard, e);
-            }
-        }
     }
 }

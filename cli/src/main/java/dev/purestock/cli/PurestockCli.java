@@ -21,6 +21,7 @@ import java.util.concurrent.Callable;
         description = "Sells scarce stock without overselling; runs a demo and inspects journals.",
         subcommands = {DemoCommand.class, ReplayCommand.class, DumpCommand.class, VerifyCommand.class,
                 SnapshotCommand.class, StatsCommand.class, PruneCommand.class, RepairCommand.class,
+                QueryCommand.class, ExportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class PurestockCli implements Callable<Integer> {
     /** Exit code of a failed operation. */

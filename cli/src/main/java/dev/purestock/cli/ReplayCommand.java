@@ -19,7 +19,9 @@ import java.util.concurrent.Callable;
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = "Rebuilds the state from the newest good snapshot and the journal tail, as a restart does, "
                 + "and prints the replay rate and the state-hash (equal to the live run's). A sharded journal is "
-                + "rebuilt shard by shard, in parallel: a state-hash per shard, totals for the rest.")
+                + "rebuilt shard by shard, in parallel: a state-hash per shard, totals for the rest. --until-seq or "
+                + "--until-time rebuild the state as it was then, from the newest snapshot at or before that point "
+                + "(or from empty).")
 final class ReplayCommand implements Callable<Integer> {
     @Mixin
     JournalDirOption journal;
@@ -31,6 +33,9 @@ final class ReplayCommand implements Callable<Integer> {
     boolean full;
 
     @Mixin
+    PointInTimeOption until;
+
+    @Mixin
     JsonOption output;
 
     @Spec
@@ -39,11 +44,15 @@ final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
+        until.check(target, spec);
         PrintWriter err = spec.commandLine().getErr();
         long start = System.nanoTime();
         List<Replayed> shards = target.each(err, "replay", (one, progress) -> {
             // a journal with no cycle file yet recovers, with or without snapshots, to the empty state
-            RecoveredState recovered = full && one.hasCycles()
+            RecoveredState recovered = until.bounded()
+                    ? JournalRecovery.recoverUntil(one.dir(), until.sequence(), until.time(), !full,
+                    PrimitiveInventoryStore::new, progress)
+                    : full && one.hasCycles()
                     ? JournalRecovery.recoverWithoutSnapshots(one.dir(), PrimitiveInventoryStore::new, progress)
                     : JournalRecovery.recover(one.dir(), PrimitiveInventoryStore::new, progress);
             return new Replayed(one.index(), recovered.recoveredFrom(), recovered.replayedRecords(),
@@ -67,7 +76,7 @@ final class ReplayCommand implements Callable<Integer> {
                     .put("next-sequence", replayed.nextSequence())
                     .put("state-hash", StateDigest.format(replayed.digest())));
         }
-        Summary summary = new Summary().put("journal", journal.dir);
+        Summary summary = until.describe(new Summary().put("journal", journal.dir));
         if (target.sharded()) {
             summary.put("shard-count", target.shardCount()).putShards(perShard);
         } else {

@@ -28,6 +28,11 @@ final class Summary {
         return this;
     }
 
+    /** The value put under {@code key}, {@code null} for none. */
+    Object get(String key) {
+        return values.get(key);
+    }
+
     /**
      * Adds the results of each shard, in the order given, under {@code "shards"}.
      *
@@ -39,7 +44,16 @@ final class Summary {
                 throw new IllegalArgumentException("a shard's summary starts with its shard number: " + shard.values);
             }
         }
-        values.put("shards", new PerShard(List.copyOf(shards)));
+        values.put("shards", new Nested(List.copyOf(shards), SHARD));
+        return this;
+    }
+
+    /**
+     * Adds a list of items under {@code name}: in JSON an array of objects; as lines {@code name.I.key=value}, the
+     * items numbered from 0.
+     */
+    Summary putList(String name, List<Summary> items) {
+        values.put(name, new Nested(List.copyOf(items), null));
         return this;
     }
 
@@ -48,12 +62,14 @@ final class Summary {
             out.println(json());
         } else {
             values.forEach((key, value) -> {
-                if (value instanceof PerShard perShard) {
-                    for (Summary shard : perShard.shards()) {
-                        String prefix = SHARD + "." + shard.values.get(SHARD) + ".";
-                        shard.values.forEach((shardKey, shardValue) -> {
-                            if (!shardKey.equals(SHARD)) {
-                                out.println(prefix + shardKey + "=" + shardValue);
+                if (value instanceof Nested nested) {
+                    for (int i = 0; i < nested.items().size(); i++) {
+                        Summary item = nested.items().get(i);
+                        String label = nested.label();
+                        String prefix = (label != null ? label + "." + item.values.get(label) : key + "." + i) + ".";
+                        item.values.forEach((itemKey, itemValue) -> {
+                            if (!itemKey.equals(label)) {
+                                out.println(prefix + itemKey + "=" + itemValue);
                             }
                         });
                     }
@@ -85,10 +101,10 @@ final class Summary {
                 case null -> writer.nullValue();
                 case Number number -> writer.value(number);
                 case Boolean flag -> writer.value(flag);
-                case PerShard perShard -> {
+                case Nested nested -> {
                     writer.beginArray();
-                    for (Summary shard : perShard.shards()) {
-                        shard.write(writer);
+                    for (Summary item : nested.items()) {
+                        item.write(writer);
                     }
                     writer.endArray();
                 }
@@ -98,7 +114,10 @@ final class Summary {
         writer.endObject();
     }
 
-    /** The summaries of the shards, one each. */
-    private record PerShard(List<Summary> shards) {
+    /**
+     * A list of summaries: the shards' (each labelled by its {@code "shard"} value in lines) or any other
+     * ({@code label} {@code null}: numbered in lines).
+     */
+    private record Nested(List<Summary> items, String label) {
     }
 }

@@ -601,7 +601,7 @@ public final class JournalReader implements AutoCloseable {
     }
 
     /** The sequence of the last record when this reader opened, or {@code -1} when the journal was empty. */
-    long lastSequence() {
+    public long lastSequence() {
         return endSequence;
     }
 

@@ -49,6 +49,32 @@ public final class JournalRecovery {
     }
 
     /**
+     * Rebuilds the state of the journal in {@code dir} as it was at a point in time: after every record whose
+     * sequence is at most {@code untilSequence} and whose time is at most {@code untilTime}, and before any other
+     * (the engine never stamps a time below its previous one, so both bounds cut the journal in one place). It
+     * starts from the newest good snapshot at or before that point, or from the empty state when there is none
+     * (or when {@code useSnapshots} is {@code false}); the journal is only read. {@link Long#MAX_VALUE} for both
+     * bounds gives what {@link #recover} gives.
+     *
+     * @throws JournalCorruptException when the journal no longer holds the records between the snapshot used
+     *                                 (or the start) and the point, or a record on the way fails its checks
+     */
+    public static RecoveredState recoverUntil(Path dir, long untilSequence, long untilTime, boolean useSnapshots,
+                                              Supplier<? extends InventoryStore> stores, ReplayProgress progress) {
+        if (!JournalQueues.hasJournal(dir)) {
+            return new RecoveredState(stores.get(), 0, Long.MIN_VALUE, -1, 0, 0, List.of());
+        }
+        try (JournalReader reader = JournalReader.open(dir)) {
+            JournalBounds bounds = JournalBounds.of(reader);
+            List<String> notes = new ArrayList<>();
+            long last = Math.min(bounds.lastSequence(), untilSequence);
+            Optional<SnapshotStore.Loaded> snapshot = useSnapshots
+                    ? new SnapshotStore(dir).loadNewestUntil(last, untilTime, stores, notes) : Optional.empty();
+            return replay(reader, bounds, snapshot, stores, progress, notes, untilSequence, untilTime);
+        }
+    }
+
+    /**
      * Prepares the journal in {@code dir} for a writer that holds its {@link JournalLock}, and recovers its
      * state: removes snapshots the journal never reached, prunes as {@code retention} says, then recovers.
      *
@@ -129,10 +155,18 @@ public final class JournalRecovery {
         List<String> notes = new ArrayList<>();
         Optional<SnapshotStore.Loaded> snapshot = snapshots == null ? Optional.empty()
                 : snapshots.loadNewest(bounds.lastSequence(), stores, notes);
+        return replay(reader, bounds, snapshot, stores, progress, notes, Long.MAX_VALUE, Long.MAX_VALUE);
+    }
+
+    private static RecoveredState replay(JournalReader reader, JournalBounds bounds,
+                                         Optional<SnapshotStore.Loaded> snapshot,
+                                         Supplier<? extends InventoryStore> stores, ReplayProgress progress,
+                                         List<String> notes, long untilSequence, long untilTime) {
         InventoryStore store = snapshot.map(SnapshotStore.Loaded::store).orElseGet(stores);
         long start = snapshot.map(s -> s.info().lastSequence() + 1).orElse(0L);
         long lastTime = snapshot.map(s -> s.info().time()).orElse(Long.MIN_VALUE);
-        if (bounds.isEmpty() || start > bounds.lastSequence()) {
+        long end = Math.min(bounds.lastSequence(), untilSequence);
+        if (bounds.isEmpty() || start > end) {
             progress.onProgress(0, 0);
             return new RecoveredState(store, start, lastTime, snapshot.map(s -> s.info().lastSequence()).orElse(-1L),
                     0, 0, notes);
@@ -143,9 +177,12 @@ public final class JournalRecovery {
                     ? " (no usable snapshot covers the commands before it)" : "") + "; run `purestock stats --journal "
                     + reader.dir() + "`");
         }
-        long total = bounds.lastSequence() - start + 1;
+        long total = end - start + 1;
         long[] replayed = {0, 0, lastTime};
         reader.readEvents((sequence, time, events) -> {
+            if (sequence > untilSequence || time > untilTime) {
+                return false;
+            }
             Inventory.evolveAll(store, time, events);
             replayed[1] += events.size();
             replayed[2] = time;
@@ -154,7 +191,8 @@ public final class JournalRecovery {
             }
             return true;
         });
-        progress.onProgress(replayed[0], total);
+        // a time bound may stop the replay before the records counted: the bar ends where the replay did
+        progress.onProgress(replayed[0], untilTime != Long.MAX_VALUE && replayed[0] < total ? replayed[0] : total);
         return new RecoveredState(store, start + replayed[0], replayed[2],
                 snapshot.map(s -> s.info().lastSequence()).orElse(-1L), replayed[0], replayed[1], notes);
     }

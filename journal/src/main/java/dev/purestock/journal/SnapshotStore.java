@@ -186,9 +186,28 @@ public final class SnapshotStore implements SnapshotWriter {
      */
     public Optional<Loaded> loadNewest(long maxSequence, Supplier<? extends InventoryStore> stores,
                                        List<String> skipped) {
+        return loadNewest(maxSequence, Long.MAX_VALUE, false, stores, skipped);
+    }
+
+    /**
+     * Loads the newest listed snapshot that passes its checks and holds no command after a point in time: its
+     * last sequence at or below {@code maxSequence} and its time at or below {@code maxTime}, falling back to
+     * older ones as {@link #loadNewest(long, Supplier, List)} does. Snapshots after the point are passed over
+     * without a note: they are not wrong, only later than the state asked for.
+     */
+    Optional<Loaded> loadNewestUntil(long maxSequence, long maxTime, Supplier<? extends InventoryStore> stores,
+                                     List<String> skipped) {
+        return loadNewest(maxSequence, maxTime, true, stores, skipped);
+    }
+
+    private Optional<Loaded> loadNewest(long maxSequence, long maxTime, boolean bounded,
+                                        Supplier<? extends InventoryStore> stores, List<String> skipped) {
         List<SnapshotInfo> listed = list(skipped);
         for (int i = listed.size() - 1; i >= 0; i--) {
             SnapshotInfo info = listed.get(i);
+            if (bounded && (info.lastSequence() > maxSequence || info.time() > maxTime)) {
+                continue;
+            }
             if (info.lastSequence() > maxSequence) {
                 skipped.add("snapshot at sequence " + info.lastSequence() + " is ahead of the journal (last sequence "
                         + maxSequence + "): its newest commands were never journaled");

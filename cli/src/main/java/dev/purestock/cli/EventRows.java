@@ -1,0 +1,223 @@
+package dev.purestock.cli;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.Line;
+import dev.purestock.domain.LineChange;
+import dev.purestock.domain.RejectionReason;
+import dev.purestock.journal.JournalRecord;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A journal record's events as flat rows, one fixed set of columns for every kind of event, a cell empty
+ * ({@code null}) where an event has no such field: what {@code export} writes and {@code query --order} lists.
+ * An event about an order's lines (accepted, reserved, released, expired or cancelled, or the rejection of
+ * a purchase, an order or a reservation) gives one row per line, numbered from 0 in {@code line}; every other
+ * event one row, {@code line} empty. A rejection's row carries what the rejected command asked for (order,
+ * customer, sku, warehouse, quantity), taken from the command, so that rejections count per sku.
+ */
+final class EventRows {
+    /** The columns, in order; docs/cli.md describes each. */
+    static final List<String> COLUMNS = List.of("shard", "seq", "time", "time_ms", "command", "event",
+            "event_index", "line", "order_id", "customer", "sku", "warehouse", "quantity", "available_after",
+            "customer_units_after", "expires_at", "movement_id", "per_customer_limit", "reason_code", "reason",
+            "ref");
+
+    private static final int SHARD = 0;
+    private static final int SEQ = 1;
+    private static final int TIME = 2;
+    private static final int TIME_MS = 3;
+    private static final int COMMAND = 4;
+    private static final int EVENT = 5;
+    private static final int EVENT_INDEX = 6;
+    private static final int LINE = 7;
+    /** The column of the order id, which {@code query --order} matches. */
+    static final int ORDER_ID = 8;
+    private static final int CUSTOMER = 9;
+    private static final int SKU = 10;
+    private static final int WAREHOUSE = 11;
+    private static final int QUANTITY = 12;
+    private static final int AVAILABLE_AFTER = 13;
+    private static final int CUSTOMER_UNITS_AFTER = 14;
+    private static final int EXPIRES_AT = 15;
+    private static final int MOVEMENT_ID = 16;
+    private static final int PER_CUSTOMER_LIMIT = 17;
+    private static final int REASON_CODE = 18;
+    private static final int REASON = 19;
+    private static final int REF = 20;
+
+    private EventRows() {
+    }
+
+    /** Receives rows. */
+    @FunctionalInterface
+    interface Sink {
+        /** One row: a value per {@link #COLUMNS column}, {@code null} for an empty cell; the array is the sink's. */
+        void row(Object[] values);
+    }
+
+    /** Hands each row of {@code record}'s events, in order, to {@code sink}. */
+    static void rows(int shard, JournalRecord record, Sink sink) {
+        List<Event> events = record.events();
+        for (int i = 0; i < events.size(); i++) {
+            Object[] base = new Object[COLUMNS.size()];
+            base[SHARD] = shard;
+            base[SEQ] = record.sequence();
+            base[TIME] = Instant.ofEpochMilli(record.time()).toString();
+            base[TIME_MS] = record.time();
+            base[COMMAND] = record.command().getClass().getSimpleName();
+            base[EVENT_INDEX] = i;
+            Event event = events.get(i);
+            base[EVENT] = event.getClass().getSimpleName();
+            event(record.command(), event, base, sink);
+        }
+    }
+
+    private static void event(Command command, Event event, Object[] base, Sink sink) {
+        switch (event) {
+            case Event.ProductListed e -> {
+                base[SKU] = e.sku();
+                base[PER_CUSTOMER_LIMIT] = e.perCustomerLimit();
+                sink.row(base);
+            }
+            case Event.StockReceived e -> sink.row(movement(base, e.movementId(), e.sku(), e.warehouse(),
+                    e.quantity(), e.available()));
+            case Event.StockWrittenOff e -> sink.row(movement(base, e.movementId(), e.sku(), e.warehouse(),
+                    e.quantity(), e.available()));
+            case Event.PurchaseAccepted e -> changes(order(base, e.orderId(), e.customer()), e.lines(), sink);
+            case Event.StockReserved e -> {
+                base[EXPIRES_AT] = e.expiresAt();
+                changes(order(base, e.orderId(), e.customer()), e.lines(), sink);
+            }
+            case Event.ReservationConfirmed e -> sink.row(order(base, e.orderId(), null));
+            case Event.ReservationReleased e -> changes(order(base, e.orderId(), null), e.lines(), sink);
+            case Event.ReservationExpired e -> changes(order(base, e.orderId(), null), e.lines(), sink);
+            case Event.PurchaseCancelled e -> changes(order(base, e.orderId(), null), e.lines(), sink);
+            case Event.OrderForgotten e -> sink.row(order(base, e.orderId(), null));
+            case Event.AlreadyApplied e -> {
+                base[REF] = e.id();
+                Command subject = subject(command, e.id(), -1);
+                if (subject != null && isOrderCommand(subject)) {
+                    base[ORDER_ID] = e.id();
+                }
+                sink.row(base);
+            }
+            case Event.Rejected e -> rejection(base, e.reason(), e.ref(), subject(command, e.ref(), -1), sink);
+            case Event.BatchAborted e -> rejection(base, e.reason(), e.ref(), subject(command, e.ref(), e.index()),
+                    sink);
+        }
+    }
+
+    private static Object[] order(Object[] row, long orderId, Long customer) {
+        row[ORDER_ID] = orderId;
+        row[CUSTOMER] = customer;
+        return row;
+    }
+
+    private static void changes(Object[] base, List<LineChange> lines, Sink sink) {
+        if (lines.isEmpty()) {
+            sink.row(base);
+            return;
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            LineChange change = lines.get(i);
+            Object[] row = base.clone();
+            row[LINE] = i;
+            row[SKU] = change.sku();
+            row[WAREHOUSE] = change.warehouse();
+            row[QUANTITY] = change.quantity();
+            row[AVAILABLE_AFTER] = change.available();
+            row[CUSTOMER_UNITS_AFTER] = change.customerUnits();
+            sink.row(row);
+        }
+    }
+
+    private static void rejection(Object[] base, RejectionReason reason, long ref, Command subject, Sink sink) {
+        base[REASON_CODE] = reason.code();
+        base[REASON] = reason.name();
+        base[REF] = ref;
+        switch (subject) {
+            case Command.Purchase c -> {
+                order(base, c.orderId(), c.customer());
+                lines(base, List.of(c.line()), sink);
+            }
+            case Command.PlaceOrder c -> lines(order(base, c.orderId(), c.customer()), c.lines(), sink);
+            case Command.Reserve c -> {
+                base[EXPIRES_AT] = c.expiresAt();
+                lines(order(base, c.orderId(), c.customer()), c.lines(), sink);
+            }
+            case Command.CancelPurchase c -> sink.row(order(base, c.orderId(), null));
+            case Command.ConfirmReservation c -> sink.row(order(base, c.orderId(), null));
+            case Command.ReleaseReservation c -> sink.row(order(base, c.orderId(), null));
+            case Command.ReceiveStock c -> sink.row(movement(base, c.movementId(), c.sku(), c.warehouse(),
+                    c.quantity(), null));
+            case Command.WriteOffStock c -> sink.row(movement(base, c.movementId(), c.sku(), c.warehouse(),
+                    c.quantity(), null));
+            case Command.ListProduct c -> {
+                base[SKU] = c.sku();
+                base[PER_CUSTOMER_LIMIT] = c.perCustomerLimit();
+                sink.row(base);
+            }
+            case null, default -> sink.row(base);
+        }
+    }
+
+    private static Object[] movement(Object[] row, long movementId, long sku, int warehouse, long quantity,
+                                     Long available) {
+        row[MOVEMENT_ID] = movementId;
+        row[SKU] = sku;
+        row[WAREHOUSE] = warehouse;
+        row[QUANTITY] = quantity;
+        row[AVAILABLE_AFTER] = available;
+        return row;
+    }
+
+    /** One row per line a rejected order asked for. */
+    private static void lines(Object[] base, List<Line> lines, Sink sink) {
+        if (lines.isEmpty()) {
+            sink.row(base);
+            return;
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            Line line = lines.get(i);
+            Object[] row = base.clone();
+            row[LINE] = i;
+            row[SKU] = line.sku();
+            row[WAREHOUSE] = line.warehouse();
+            row[QUANTITY] = line.quantity();
+            sink.row(row);
+        }
+    }
+
+    /**
+     * The command an event about {@code ref} is about: the record's command itself, or in a batch the member at
+     * {@code index} ({@code -1}: unknown), else the first member, at any depth, whose {@link Command#ref()} is
+     * {@code ref}; {@code null} when none is.
+     */
+    private static Command subject(Command command, long ref, int index) {
+        if (!(command instanceof Command.Batch batch)) {
+            return command.ref() == ref ? command : null;
+        }
+        if (index >= 0 && index < batch.commands().size()) {
+            Command member = subject(batch.commands().get(index), ref, -1);
+            if (member != null) {
+                return member;
+            }
+        }
+        for (Command member : batch.commands()) {
+            Command found = subject(member, ref, -1);
+            if (found != null) {
+                return found;
+            }
+        }
+        return null;
+    }
+
+    private static boolean isOrderCommand(Command command) {
+        return command instanceof Command.Purchase || command instanceof Command.PlaceOrder
+                || command instanceof Command.Reserve || command instanceof Command.CancelPurchase
+                || command instanceof Command.ConfirmReservation || command instanceof Command.ReleaseReservation;
+    }
+}

@@ -1,0 +1,218 @@
+package dev.purestock.cli;
+
+import dev.purestock.domain.InventoryState;
+import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.Line;
+import dev.purestock.domain.Order;
+import dev.purestock.domain.OrderStatus;
+import dev.purestock.domain.Product;
+import dev.purestock.engine.PrimitiveInventoryStore;
+import dev.purestock.journal.JournalRecord;
+import dev.purestock.journal.JournalRecovery;
+import dev.purestock.journal.RecoveredState;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/** {@code purestock query}: answers questions about the state a journal rebuilds, now or at a point in time. */
+@Command(name = "query", mixinStandardHelpOptions = true,
+        description = {"Rebuilds the state as replay does (now, or at --until-seq / --until-time) and answers one "
+                + "question about it: --sku S, the stock of a sku per warehouse (--warehouse W for one) and its "
+                + "per-customer limit; or --order ID, an order's status and its history, every event that touched "
+                + "it with its sequence and time (found by reading the journal through, one record at a time).",
+                "A sharded journal is asked shard by shard: a sku's warehouses are spread over the shards, and an "
+                        + "order's history merged by time."})
+final class QueryCommand implements Callable<Integer> {
+    @Mixin
+    JournalDirOption journal;
+
+    @Mixin
+    ShardOption shard;
+
+    @Mixin
+    PointInTimeOption until;
+
+    @Option(names = "--sku", paramLabel = "SKU", description = "The sku whose stock to print.")
+    Long sku;
+
+    @Option(names = "--warehouse", paramLabel = "W", description = "With --sku: only this warehouse.")
+    Integer warehouse;
+
+    @Option(names = "--order", paramLabel = "ID", description = "The order whose status and history to print.")
+    Long order;
+
+    @Mixin
+    JsonOption output;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if ((sku == null) == (order == null)) {
+            throw new ParameterException(spec.commandLine(), "name one question: --sku S or --order ID");
+        }
+        if (warehouse != null && sku == null) {
+            throw new ParameterException(spec.commandLine(), "--warehouse goes with --sku");
+        }
+        JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
+        until.check(target, spec);
+        PrintWriter err = spec.commandLine().getErr();
+        List<Answer> answers = target.each(err, "query", (one, progress) -> {
+            RecoveredState state = JournalRecovery.recoverUntil(one.dir(), until.sequence(), until.time(), true,
+                    PrimitiveInventoryStore::new, progress);
+            state.notes().forEach(note -> err.println("note: " + (target.sharded() ? "shard " + one.index() + ": "
+                    : "") + note));
+            return answer(one.index(), state);
+        });
+        Summary summary = until.describe(new Summary().put("journal", journal.dir));
+        if (sku != null) {
+            stock(summary, answers, target.sharded());
+        } else {
+            order(summary, answers, target);
+        }
+        summary.print(spec.commandLine().getOut(), output.json);
+        return 0;
+    }
+
+    /** What one shard's state says, kept small: the state itself is let go. */
+    private record Answer(int shard, String recoveredFrom, long nextSequence, Product product,
+                          TreeMap<Integer, Long> positions, Order order) {
+    }
+
+    private Answer answer(int shardIndex, RecoveredState state) {
+        InventoryStore store = state.store();
+        TreeMap<Integer, Long> positions = new TreeMap<>();
+        Product product = null;
+        Order found = null;
+        if (sku != null) {
+            product = store.product(sku);
+            if (warehouse != null) {
+                long available = store.available(sku, warehouse);
+                if (available != InventoryState.NO_POSITION) {
+                    positions.put(warehouse, available);
+                }
+            } else {
+                store.forEachPosition((positionSku, positionWarehouse, available) -> {
+                    if (positionSku == sku) {
+                        positions.put(positionWarehouse, available);
+                    }
+                });
+            }
+        } else {
+            found = store.order(order);
+        }
+        return new Answer(shardIndex, state.recoveredFrom(), state.nextSequence(), product, positions, found);
+    }
+
+    private void stock(Summary summary, List<Answer> answers, boolean sharded) {
+        Product product = answers.stream().map(Answer::product).filter(p -> p != null).findFirst().orElse(null);
+        summary.put("sku", sku).put("listed", product != null)
+                .put("per-customer-limit", product != null ? product.perCustomerLimit() : null);
+        List<Summary> warehouses = new ArrayList<>();
+        long total = 0;
+        for (Answer answer : answers) {
+            for (var position : answer.positions().entrySet()) {
+                Summary one = new Summary().put("warehouse", position.getKey());
+                if (sharded) {
+                    one.put("shard", answer.shard());
+                }
+                warehouses.add(one.put("available", position.getValue()));
+                total += position.getValue();
+            }
+        }
+        warehouses.sort((a, b) -> Integer.compare((Integer) a.get("warehouse"), (Integer) b.get("warehouse")));
+        summary.put("available", total).putList("warehouses", warehouses);
+        putRecovered(summary, answers, sharded);
+    }
+
+    private void order(Summary summary, List<Answer> answers, JournalTarget target) {
+        Answer holding = answers.stream().filter(a -> a.order() != null).findFirst().orElse(null);
+        List<Summary> history = history(target);
+        String status;
+        if (holding != null) {
+            status = holding.order().status().name();
+        } else if (!history.isEmpty() && "OrderForgotten".equals(history.getLast().get("event"))) {
+            status = "FORGOTTEN";
+        } else if (!history.isEmpty() && history.stream().allMatch(event -> event.get("reason") != null)) {
+            status = "REJECTED";
+        } else {
+            status = "UNKNOWN";
+        }
+        summary.put("order", order).put("status", status);
+        if (holding != null) {
+            Order held = holding.order();
+            if (target.sharded()) {
+                summary.put("shard", holding.shard());
+            }
+            summary.put("customer", held.customer()).put("lines", lines(held.lines()));
+            if (held.status() == OrderStatus.RESERVED) {
+                summary.put("expires-at", Instant.ofEpochMilli(held.expiresAt()).toString());
+            }
+        }
+        summary.put("events", history.size()).putList("history", history);
+        putRecovered(summary, answers, target.sharded());
+    }
+
+    private static String lines(List<Line> lines) {
+        StringBuilder text = new StringBuilder();
+        for (Line line : lines) {
+            text.append(text.isEmpty() ? "" : " ").append(line.quantity()).append("x").append(line.sku()).append("@")
+                    .append(line.warehouse());
+        }
+        return text.toString();
+    }
+
+    private static void putRecovered(Summary summary, List<Answer> answers, boolean sharded) {
+        if (sharded) {
+            List<Summary> shards = new ArrayList<>();
+            for (Answer answer : answers) {
+                shards.add(new Summary().put("shard", answer.shard()).put("recovered-from", answer.recoveredFrom())
+                        .put("next-sequence", answer.nextSequence()));
+            }
+            summary.putShards(shards);
+        } else {
+            summary.put("recovered-from", answers.getFirst().recoveredFrom())
+                    .put("next-sequence", answers.getFirst().nextSequence());
+        }
+    }
+
+    /**
+     * Every event row ({@link EventRows}) of the order, up to the point in time, in time order over the shards:
+     * the journal is read through once, one record at a time, keeping only the order's rows.
+     */
+    private List<Summary> history(JournalTarget target) {
+        List<Summary> history = new ArrayList<>();
+        MergedShards.read(target.shards(), target.sharded(), MergedShards.checked(journal.dir), item -> {
+            JournalRecord record = item.record();
+            if (record.sequence() > until.sequence() || record.time() > until.time()) {
+                return false;
+            }
+            EventRows.rows(item.shard(), record, row -> {
+                if (row[EventRows.ORDER_ID] instanceof Long id && id == order.longValue()) {
+                    Summary event = new Summary();
+                    for (int i = 0; i < row.length; i++) {
+                        String column = EventRows.COLUMNS.get(i);
+                        if (row[i] != null && (target.sharded() || !column.equals("shard"))
+                                && !column.equals("order_id")) {
+                            event.put(column.replace('_', '-'), row[i]);
+                        }
+                    }
+                    history.add(event);
+                }
+            });
+            return true;
+        });
+        return history;
+    }
+}
