@@ -46,6 +46,19 @@ public final class RecordFormat {
         return out.append('}').toString();
     }
 
+    /**
+     * One command, event or list of them as JSON, exactly as {@link #json(long, JournalRecord)} writes the
+     * {@code command} and {@code events} of a record: a record as an object whose {@code "type"} is its simple
+     * name followed by its components in order, an enum constant as its name.
+     *
+     * @param value a command, an event, a list of them, or {@code null}
+     */
+    public static String json(Object value) {
+        StringBuilder out = new StringBuilder(128);
+        write(out, value, Style.JSON);
+        return out.toString();
+    }
+
     /** How records, lists and plain values are spelled. */
     private enum Style {
         TEXT, JSON
