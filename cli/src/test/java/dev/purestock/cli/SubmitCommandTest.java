@@ -168,7 +168,8 @@ class SubmitCommandTest {
                 "{\"type\":\"ReceiveStock\",\"movementId\":1,\"sku\":1,\"warehouse\":2,\"quantity\":5}",
                 "{\"type\":\"ReceiveStock\",\"movementId\":2,\"sku\":1,\"warehouse\":3,\"quantity\":5}",
                 "{\"type\":\"Purchase\",\"orderId\":1,\"customer\":5,\"sku\":1,\"warehouse\":3,\"quantity\":2}");
-        Run run = Run.of("submit", "--journal", journal.toString(), "--shards", "2", write("s.jsonl", commands));
+        Run run = Run.of("submit", "--journal", journal.toString(), "--shards", "2", "--time", TIME,
+                write("s.jsonl", commands));
         assertEquals(0, run.code(), run.err());
         List<JsonObject> outcomes = run.jsonLines();
         assertEquals(List.of("shard", "seq", "time", "command", "events"), List.copyOf(outcomes.get(1).keySet()));
@@ -177,10 +178,19 @@ class SubmitCommandTest {
         assertEquals(1, outcomes.get(3).get("shard").getAsInt());
         assertEquals("PurchaseAccepted", type(outcomes.get(3), 0));
 
-        Run again = Run.of("submit", "--journal", journal.toString(), write("t.jsonl", commands.subList(3, 4)));
+        Run again = Run.of("submit", "--journal", journal.toString(), "--time", TIME,
+                write("t.jsonl", commands.subList(3, 4)));
         assertEquals(0, again.code(), again.err());
         assertEquals("AlreadyApplied", type(again.jsonLines().getFirst(), 0), "order 1 again: " + again.out());
         assertEquals(1, again.jsonLines().getFirst().get("shard").getAsInt());
+
+        Path copy = tmp.resolve("sharded-copy");
+        Path dumped = tmp.resolve("sharded-dump.jsonl");
+        Files.writeString(dumped, Run.of("dump", "--journal", journal.toString(), "--json").out());
+        Run resubmitted = Run.of("submit", "--journal", copy.toString(), "--shards", "2", "--time", TIME,
+                dumped.toString());
+        assertEquals(0, resubmitted.code(), resubmitted.err());
+        assertEquals(shardHashes(journal), shardHashes(copy), "a sharded dump rebuilds each shard's state");
 
         Run reshard = Run.of("submit", "--journal", journal.toString(), "--shards", "3",
                 write("u.jsonl", commands.subList(3, 4)));
@@ -211,6 +221,11 @@ class SubmitCommandTest {
         assertEquals(PurestockCli.FAILED, missing.code());
         assertTrue(missing.errorLine().contains("no such file"), missing.err());
         assertFalse(Files.exists(journal), "nothing created");
+    }
+
+    private static List<String> shardHashes(Path journal) {
+        JsonArray shards = Run.of("replay", "--journal", journal.toString(), "--json").json().getAsJsonArray("shards");
+        return shards.asList().stream().map(shard -> shard.getAsJsonObject().get("state-hash").getAsString()).toList();
     }
 
     private String write(String name, List<String> lines) throws IOException {
