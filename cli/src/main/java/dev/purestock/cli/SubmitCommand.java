@@ -144,6 +144,9 @@ final class SubmitCommand implements Callable<Integer> {
         long number = 0;
         for (String line = lines.readLine(); line != null; line = lines.readLine()) {
             number++;
+            if (number == 1 && line.startsWith("\uFEFF")) {
+                line = line.substring(1);
+            }
             if (line.isBlank()) {
                 continue;
             }

@@ -147,11 +147,11 @@ class SubmitCommandTest {
     }
 
     @Test
-    void readsStandardInput() {
+    void readsStandardInputWithAByteOrderMarkAndCrLf() {
         Path journal = tmp.resolve("stdin");
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        byte[] input = String.join("\n", COMMANDS.subList(0, 3)).getBytes(StandardCharsets.UTF_8);
+        byte[] input = ("\uFEFF" + String.join("\r\n", COMMANDS.subList(0, 3))).getBytes(StandardCharsets.UTF_8);
         int code = PurestockCli.run(new ByteArrayInputStream(input), new PrintWriter(out), new PrintWriter(err),
                 "submit", "--journal", journal.toString(), "-");
         assertEquals(0, code, err.toString());
