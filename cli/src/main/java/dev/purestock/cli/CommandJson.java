@@ -16,8 +16,8 @@ import dev.purestock.journal.RecordFormat;
 
 import java.io.IOException;
 import java.io.StringReader;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.InvocationTargetException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
@@ -51,6 +51,23 @@ final class CommandJson {
     private static final TypeAdapter<JsonElement> TREE = new Gson().getAdapter(JsonElement.class);
     private static final String TYPE = "type";
     private static final Map<String, Class<?>> COMMANDS = commandTypes();
+    /** Each record type's components and canonical constructor, looked up once: reflection is slow to ask. */
+    private static final ClassValue<Shape> SHAPES = new ClassValue<>() {
+        @Override
+        protected Shape computeValue(Class<?> type) {
+            RecordComponent[] components = type.getRecordComponents();
+            Class<?>[] types = new Class<?>[components.length];
+            for (int i = 0; i < components.length; i++) {
+                types[i] = components[i].getType();
+            }
+            try {
+                return new Shape(components, MethodHandles.publicLookup().unreflectConstructor(
+                        type.getDeclaredConstructor(types)).asSpreader(Object[].class, types.length));
+            } catch (NoSuchMethodException | IllegalAccessException e) {
+                throw new IllegalStateException("a record without its canonical constructor: " + type, e);
+            }
+        }
+    };
 
     private CommandJson() {
     }
@@ -115,15 +132,14 @@ final class CommandJson {
     /** Reads a record of {@code expected} (a command or a line) from {@code object}, naming it {@code where}. */
     private static Record read(JsonObject object, Class<?> expected, String where) {
         Class<?> type = typeOf(object, expected, where);
-        RecordComponent[] components = type.getRecordComponents();
+        Shape shape = SHAPES.get(type);
+        RecordComponent[] components = shape.components();
         Map<String, JsonElement> fields = new LinkedHashMap<>();
         object.entrySet().forEach(entry -> fields.put(entry.getKey(), entry.getValue()));
         fields.remove(TYPE);
         Object[] values = new Object[components.length];
-        Class<?>[] types = new Class<?>[components.length];
         for (int i = 0; i < components.length; i++) {
             String name = components[i].getName();
-            types[i] = components[i].getType();
             if (!fields.containsKey(name)) {
                 throw new IllegalArgumentException(where + " (" + type.getSimpleName() + ") lacks field \"" + name
                         + "\"; " + type.getSimpleName() + " has " + names(components));
@@ -135,13 +151,10 @@ final class CommandJson {
                     + fields.keySet().iterator().next() + "\"; " + type.getSimpleName() + " has " + names(components));
         }
         try {
-            Constructor<?> constructor = type.getDeclaredConstructor(types);
-            return (Record) constructor.newInstance(values);
-        } catch (InvocationTargetException e) {
-            Throwable cause = e.getCause();
-            throw new IllegalArgumentException(where + " (" + type.getSimpleName() + "): " + cause.getMessage(),
-                    cause);
-        } catch (ReflectiveOperationException e) {
+            return (Record) shape.constructor().invoke(values);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new IllegalArgumentException(where + " (" + type.getSimpleName() + "): " + e.getMessage(), e);
+        } catch (Throwable e) {
             throw new IllegalStateException("cannot construct a " + type.getSimpleName(), e);
         }
     }
@@ -264,6 +277,10 @@ final class CommandJson {
             names.add(((Enum<?>) constant).name());
         }
         return names;
+    }
+
+    /** A record type's components, in order, and its canonical constructor. */
+    private record Shape(RecordComponent[] components, MethodHandle constructor) {
     }
 
     private static Map<String, Class<?>> commandTypes() {
