@@ -90,7 +90,15 @@ class CommandJsonTest {
                 + "\"commands\":[{\"type\":\"Nope\"}]}]}", "command.commands[0].commands[0]: unknown command type");
         refuses("{\"seq\":1,\"command\":7}", "the record's \"command\" must be a command object, got 7");
         refuses("{\"seq\":1,\"extra\":1,\"command\":{}}", "unknown field \"extra\" in a record");
+        String open = "{\"type\":\"Batch\",\"mode\":\"ATOMIC\",\"commands\":[";
+        refuses(open.repeat(200) + "]}".repeat(200), "not JSON: Nesting limit");
+        assertEquals(5, depth(CommandJson.parse(open.repeat(5) + "]}".repeat(5))), "deeper than the domain allows");
         refuses("{\"corrupt\":true,\"seq\":3,\"index\":\"0x1\",\"hex\":\"00\"}", "a corrupt record");
+    }
+
+    private static int depth(Command command) {
+        return command instanceof Batch batch ? 1 + (batch.commands().isEmpty() ? 0 : depth(batch.commands().getFirst()))
+                : 0;
     }
 
     private static void refuses(String line, String message) {
