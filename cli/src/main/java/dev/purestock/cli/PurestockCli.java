@@ -7,6 +7,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
@@ -22,6 +23,7 @@ import java.util.concurrent.Callable;
         subcommands = {DemoCommand.class, ReplayCommand.class, DumpCommand.class, VerifyCommand.class,
                 SnapshotCommand.class, StatsCommand.class, PruneCommand.class, RepairCommand.class,
                 QueryCommand.class, ExportCommand.class,
+                SubmitCommand.class,
                 CommandLine.HelpCommand.class})
 public final class PurestockCli implements Callable<Integer> {
     /** Exit code of a failed operation. */
@@ -32,7 +34,11 @@ public final class PurestockCli implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    private PurestockCli() {
+    /** Standard input, as the subcommands that read it ({@code submit -}) see it. */
+    final InputStream in;
+
+    private PurestockCli(InputStream in) {
+        this.in = in;
     }
 
     /** {@code purestock} with no subcommand: a usage error. */
@@ -50,8 +56,13 @@ public final class PurestockCli implements Callable<Integer> {
 
     /** Runs the command line with the given streams; returns the exit code. */
     public static int run(PrintWriter out, PrintWriter errors, String... args) {
+        return run(System.in, out, errors, args);
+    }
+
+    /** Runs the command line with the given streams, standard input included; returns the exit code. */
+    static int run(InputStream in, PrintWriter out, PrintWriter errors, String... args) {
         PrintWriter err = new PrintWriter(new StatusLineWriter(errors), true);
-        CommandLine cli = new CommandLine(new PurestockCli());
+        CommandLine cli = new CommandLine(new PurestockCli(in));
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((e, arguments) -> {

@@ -1,6 +1,7 @@
 package dev.purestock.journal;
 
-import java.lang.reflect.InvocationTargetException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -46,6 +47,19 @@ public final class RecordFormat {
         return out.append('}').toString();
     }
 
+    /**
+     * One command, event or list of them as JSON, exactly as {@link #json(long, JournalRecord)} writes the
+     * {@code command} and {@code events} of a record: a record as an object whose {@code "type"} is its simple
+     * name followed by its components in order, an enum constant as its name.
+     *
+     * @param value a command, an event, a list of them, or {@code null}
+     */
+    public static String json(Object value) {
+        StringBuilder out = new StringBuilder(128);
+        write(out, value, Style.JSON);
+        return out.toString();
+    }
+
     /** How records, lists and plain values are spelled. */
     private enum Style {
         TEXT, JSON
@@ -76,13 +90,13 @@ public final class RecordFormat {
                     }
                 }
                 case Record value -> {
-                    RecordComponent[] components = value.getClass().getRecordComponents();
+                    Component[] components = COMPONENTS.get(value.getClass());
                     String type = value.getClass().getSimpleName();
                     out.append(style == Style.JSON ? "{\"type\":\"" + type + "\"" : type + "[");
                     pending.push(new Literal(style == Style.JSON ? "}" : "]"));
                     for (int i = components.length - 1; i >= 0; i--) {
-                        pending.push(orNull(component(value, components[i])));
-                        String name = components[i].getName();
+                        pending.push(orNull(components[i].of(value)));
+                        String name = components[i].name();
                         pending.push(new Literal(style == Style.JSON ? ",\"" + name + "\":"
                                 : (i > 0 ? ", " : "") + name + "="));
                     }
@@ -102,12 +116,33 @@ public final class RecordFormat {
         return value == null ? NULL : value;
     }
 
-    private static Object component(Record value, RecordComponent component) {
-        try {
-            return component.getAccessor().invoke(value);
-        } catch (IllegalAccessException | InvocationTargetException e) {
-            throw new IllegalStateException("cannot read " + component.getName() + " of a "
-                    + value.getClass().getSimpleName(), e);
+    /** A record component's name and accessor. */
+    private record Component(String name, MethodHandle accessor) {
+        Object of(Record value) {
+            try {
+                return accessor.invoke(value);
+            } catch (Throwable e) {
+                throw new IllegalStateException("cannot read " + name + " of a " + value.getClass().getSimpleName(), e);
+            }
         }
     }
+
+    /** Each record type's components, looked up once: reflection is slow to ask, once per value. */
+    private static final ClassValue<Component[]> COMPONENTS = new ClassValue<>() {
+        @Override
+        protected Component[] computeValue(Class<?> type) {
+            RecordComponent[] components = type.getRecordComponents();
+            Component[] found = new Component[components.length];
+            for (int i = 0; i < components.length; i++) {
+                try {
+                    found[i] = new Component(components[i].getName(),
+                            MethodHandles.publicLookup().unreflect(components[i].getAccessor()));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException("cannot read " + components[i].getName() + " of a "
+                            + type.getSimpleName(), e);
+                }
+            }
+            return found;
+        }
+    };
 }

@@ -38,6 +38,19 @@ class RecordFormatTest {
     }
 
     @Test
+    void aCommandOrEventsAloneFormatAsInTheRecord() {
+        List<Event> events = List.of(new Event.BatchAborted(1, Reason.OUT_OF_STOCK, 41));
+        for (Command command : JournalRecordCodecTest.EVERY_COMMAND) {
+            String json = RecordFormat.json(1, new JournalRecord(3, 4, command, events, 1));
+            assertEquals(json.substring(json.indexOf(",\"command\":") + 11, json.indexOf(",\"events\":")),
+                    RecordFormat.json(command));
+            assertEquals(json.substring(json.indexOf(",\"events\":") + 10, json.length() - 1),
+                    RecordFormat.json(events));
+        }
+        assertEquals("null", RecordFormat.json(null));
+    }
+
+    @Test
     void aRecordNestingBatchesFarDeeperThanTheStackFormatsAsTextAndJson() {
         int depth = 100_000;
         List<Event> events = List.of(new Event.Rejected(Reason.BATCH_TOO_DEEP, 0));

@@ -1,0 +1,108 @@
+package dev.purestock.cli;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Command.Batch;
+import dev.purestock.domain.Line;
+import dev.purestock.domain.Limits;
+import dev.purestock.journal.JournalRecord;
+import dev.purestock.journal.RecordFormat;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@link CommandJson}: writes as {@code dump --json} does, reads it back, refuses anything else by name. */
+class CommandJsonTest {
+    private static final List<Line> LINES = List.of(new Line(1, 2, 3), new Line(Limits.MAX_SKU, 0, 0));
+    private static final List<Command> EVERY_KIND = List.of(
+            new Command.ListProduct(1, 4),
+            new Command.ReceiveStock(Long.MAX_VALUE, 2, Limits.MAX_WAREHOUSE, 10),
+            new Command.WriteOffStock(3, 2, 1, 1),
+            new Command.Purchase(7, Limits.MAX_CUSTOMER, 1, 1, 2),
+            new Command.PlaceOrder(8, 3, LINES),
+            new Command.CancelPurchase(7),
+            new Command.Reserve(9, 3, LINES, Long.MIN_VALUE),
+            new Command.ConfirmReservation(9),
+            new Command.ReleaseReservation(9),
+            new Command.ExpireReservations(Long.MAX_VALUE),
+            new Batch(Batch.Mode.ATOMIC, List.of(new Command.CancelPurchase(1),
+                    new Batch(Batch.Mode.INDEPENDENT, List.of(new Command.ConfirmReservation(2))),
+                    new Batch(Batch.Mode.INDEPENDENT, List.of()))));
+
+    @Test
+    void everyKindOfCommandReadsBackAsWritten() {
+        Set<String> kinds = EVERY_KIND.stream().map(c -> c.getClass().getSimpleName()).collect(Collectors.toSet());
+        assertEquals(Arrays.stream(Command.class.getPermittedSubclasses()).map(Class::getSimpleName)
+                .collect(Collectors.toSet()), kinds, "every command type is covered");
+        for (Command command : EVERY_KIND) {
+            String json = CommandJson.write(command);
+            assertEquals(command, CommandJson.parse(json), json);
+            JournalRecord record = new JournalRecord(5, 6, command, List.of(), 1);
+            String dumped = RecordFormat.json(0x1f, record);
+            assertTrue(dumped.contains(",\"command\":" + json + ",\"events\":"), "dump --json writes it so: " + dumped);
+            assertEquals(command, CommandJson.parse(dumped), "a whole dump --json record: " + dumped);
+            assertEquals(command, CommandJson.parse("{\"shard\":1," + dumped.substring(1)), "a sharded one");
+        }
+    }
+
+    @Test
+    void readsFieldsInAnyOrderAndLinesWithoutTheirType() {
+        assertEquals(new Command.PlaceOrder(8, 3, List.of(new Line(1, 2, 3))), CommandJson.parse(
+                " {\"lines\":[{\"quantity\":3,\"warehouse\":2,\"sku\":1}],\"customer\":3,\"orderId\":8,"
+                        + "\"type\":\"PlaceOrder\"} "));
+        assertEquals(new Command.CancelPurchase(10), CommandJson.parse("{\"type\":\"CancelPurchase\",\"orderId\":1e1}"));
+    }
+
+    @Test
+    void refusesWhatIsNotACommandSayingWhat() {
+        refuses("", "not JSON");
+        refuses("{\"type\":\"CancelPurchase\",orderId:1}", "not JSON");
+        refuses("{\"type\":\"CancelPurchase\",\"orderId\":1} {}", "not one JSON value");
+        refuses("42", "expected a JSON object");
+        refuses("{\"orderId\":1}", "command lacks \"type\"");
+        refuses("{\"type\":7}", "command.type must be a string");
+        refuses("{\"type\":\"Refund\"}", "command: unknown command type \"Refund\"; expected one of [ListProduct,");
+        refuses("{\"type\":\"CancelPurchase\"}", "command (CancelPurchase) lacks field \"orderId\"");
+        refuses("{\"type\":\"CancelPurchase\",\"orderId\":1,\"note\":\"x\"}",
+                "command (CancelPurchase) has unknown field \"note\"");
+        refuses("{\"type\":\"CancelPurchase\",\"orderId\":\"1\"}", "command.orderId must be a whole number, got the "
+                + "string \"1\"");
+        refuses("{\"type\":\"CancelPurchase\",\"orderId\":1.5}", "command.orderId must be a whole number from");
+        refuses("{\"type\":\"CancelPurchase\",\"orderId\":9223372036854775808}", "command.orderId must be a whole");
+        refuses("{\"type\":\"CancelPurchase\",\"orderId\":-1}", "command (CancelPurchase): order id");
+        refuses("{\"type\":\"ListProduct\",\"sku\":4294967296,\"perCustomerLimit\":0}", "command (ListProduct): sku");
+        refuses("{\"type\":\"Purchase\",\"orderId\":1,\"customer\":1,\"sku\":1,\"warehouse\":4294967296,"
+                + "\"quantity\":1}", "command.warehouse is out of range: 4294967296");
+        refuses("{\"type\":\"PlaceOrder\",\"orderId\":1,\"customer\":1,\"lines\":{}}", "command.lines must be an array");
+        refuses("{\"type\":\"PlaceOrder\",\"orderId\":1,\"customer\":1,\"lines\":[{\"type\":\"Purchase\"}]}",
+                "command.lines[0] is a line");
+        refuses("{\"type\":\"PlaceOrder\",\"orderId\":1,\"customer\":1,\"lines\":[null]}",
+                "command.lines[0] must be an object, got null");
+        refuses("{\"type\":\"Batch\",\"mode\":\"SOMETIMES\",\"commands\":[]}",
+                "command.mode must be one of [ATOMIC, INDEPENDENT], got \"SOMETIMES\"");
+        refuses("{\"type\":\"Batch\",\"mode\":\"ATOMIC\",\"commands\":[{\"type\":\"Batch\",\"mode\":\"ATOMIC\","
+                + "\"commands\":[{\"type\":\"Nope\"}]}]}", "command.commands[0].commands[0]: unknown command type");
+        refuses("{\"seq\":1,\"command\":7}", "the record's \"command\" must be a command object, got 7");
+        refuses("{\"seq\":1,\"extra\":1,\"command\":{}}", "unknown field \"extra\" in a record");
+        String open = "{\"type\":\"Batch\",\"mode\":\"ATOMIC\",\"commands\":[";
+        refuses(open.repeat(200) + "]}".repeat(200), "not JSON: Nesting limit");
+        assertEquals(5, depth(CommandJson.parse(open.repeat(5) + "]}".repeat(5))), "deeper than the domain allows");
+        refuses("{\"corrupt\":true,\"seq\":3,\"index\":\"0x1\",\"hex\":\"00\"}", "a corrupt record");
+    }
+
+    private static int depth(Command command) {
+        return command instanceof Batch batch ? 1 + (batch.commands().isEmpty() ? 0 : depth(batch.commands().getFirst()))
+                : 0;
+    }
+
+    private static void refuses(String line, String message) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CommandJson.parse(line));
+        assertTrue(e.getMessage().startsWith(message), line + " => " + e.getMessage());
+    }
+}
