@@ -69,10 +69,17 @@ public final class JournaledEngine implements AutoCloseable {
     }
 
     /**
-     * What recovery found for shard 0, with a note for every snapshot removed or skipped: the whole state of a
-     * one-shard engine. With several shards see {@link #recovered(int)}.
+     * What recovery found for a one-shard engine, with a note for every snapshot removed or skipped: its whole
+     * state.
+     *
+     * @throws IllegalStateException on a sharded engine, whose state is its shards' together: ask each shard with
+     *     {@link #recovered(int)} (answering with shard 0's alone would look like the whole state)
      */
     public RecoveredState recovered() {
+        if (layout.isSharded()) {
+            throw new IllegalStateException("this engine runs " + layout.shards() + " shards on " + layout.dir()
+                    + ", each recovered from its own journal: ask each with recovered(shard)");
+        }
         return recovered(0);
     }
 
