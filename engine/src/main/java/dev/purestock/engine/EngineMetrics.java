@@ -1,13 +1,17 @@
 package dev.purestock.engine;
 
 import dev.purestock.domain.Reason;
+import dev.purestock.domain.RejectionReason;
 
 import java.util.Collections;
-import java.util.EnumMap;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.ToLongFunction;
+import java.util.stream.Stream;
 
 /**
  * What an engine has done since it started and where its shards stand: {@link #shard(int)} for each shard's
@@ -18,6 +22,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * figure means.
  */
 public final class EngineMetrics {
+    private static final List<RejectionReason> REASONS = Stream.<RejectionReason>concat(Stream.of(Reason.values()),
+            Stream.of(EngineRefusal.values())).sorted(Comparator.comparingInt(RejectionReason::code)).toList();
     private final List<ShardMetrics> shards;
     private final AtomicLong callbackFailures;
     private final AtomicLongArray rejectedUnsequenced = new AtomicLongArray(ShardCounters.Decision.REASON_CODES);
@@ -56,17 +62,30 @@ public final class EngineMetrics {
      * {@link Reason#BATCH_TOO_DEEP}), an order id another shard holds ({@link Reason#ID_REUSED}), a command
      * across shards. They were never journaled, so no shard counts them.
      */
-    public long rejectedUnsequenced(Reason reason) {
+    public long rejectedUnsequenced(RejectionReason reason) {
         return rejectedUnsequenced.get(reason.code());
     }
 
-    /** {@link #rejectedUnsequenced(Reason)} for every reason that occurred, in the reasons' order. */
-    public Map<Reason, Long> rejectedUnsequencedByReason() {
-        Map<Reason, Long> byReason = new EnumMap<>(Reason.class);
-        for (Reason reason : Reason.values()) {
-            long count = rejectedUnsequenced(reason);
-            if (count > 0) {
-                byReason.put(reason, count);
+    /** {@link #rejectedUnsequenced(RejectionReason)} for every reason that occurred, by code. */
+    public Map<RejectionReason, Long> rejectedUnsequencedByReason() {
+        return byReason(this::rejectedUnsequenced);
+    }
+
+    /**
+     * Every reason a rejection the engine answers may carry, by code: the domain's {@link Reason}s and the
+     * engine's {@link EngineRefusal}s. What a metrics binder counts per reason.
+     */
+    public static List<RejectionReason> reasons() {
+        return REASONS;
+    }
+
+    /** The reasons that occurred, with their counts, by code. */
+    static Map<RejectionReason, Long> byReason(ToLongFunction<RejectionReason> count) {
+        Map<RejectionReason, Long> byReason = new LinkedHashMap<>();
+        for (RejectionReason reason : REASONS) {
+            long n = count.applyAsLong(reason);
+            if (n > 0) {
+                byReason.put(reason, n);
             }
         }
         return Collections.unmodifiableMap(byReason);

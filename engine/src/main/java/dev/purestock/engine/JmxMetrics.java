@@ -1,13 +1,7 @@
 package dev.purestock.engine;
 
-import dev.purestock.domain.Reason;
+import dev.purestock.domain.RejectionReason;
 
-import javax.management.InstanceAlreadyExistsException;
-import javax.management.InstanceNotFoundException;
-import javax.management.JMException;
-import javax.management.MBeanServer;
-import javax.management.MalformedObjectNameException;
-import javax.management.ObjectName;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,6 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import javax.management.InstanceAlreadyExistsException;
+import javax.management.InstanceNotFoundException;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.MalformedObjectNameException;
+import javax.management.ObjectName;
 
 /**
  * Publishes an engine's {@link EngineMetrics} as JMX MBeans, for a service without Micrometer (JConsole, VisualVM,
@@ -132,7 +132,7 @@ public final class JmxMetrics implements AutoCloseable {
         }
     }
 
-    private static Map<String, Long> byName(Map<Reason, Long> byReason) {
+    private static Map<String, Long> byName(Map<RejectionReason, Long> byReason) {
         Map<String, Long> byName = new LinkedHashMap<>();
         byReason.forEach((reason, count) -> byName.put(reason.name(), count));
         return byName;

@@ -1,6 +1,6 @@
 package dev.purestock.engine;
 
-import dev.purestock.domain.Reason;
+import dev.purestock.domain.RejectionReason;
 
 import java.util.Collections;
 import java.util.EnumMap;
@@ -86,20 +86,13 @@ public final class ShardMetrics {
     }
 
     /** Sequenced commands whose first rejection was for {@code reason}. */
-    public long rejected(Reason reason) {
+    public long rejected(RejectionReason reason) {
         return counters.decision.rejectedFor(reason.code());
     }
 
-    /** {@link #rejected(Reason)} for every reason that occurred, in the reasons' order. */
-    public Map<Reason, Long> rejectedByReason() {
-        Map<Reason, Long> byReason = new EnumMap<>(Reason.class);
-        for (Reason reason : Reason.values()) {
-            long count = rejected(reason);
-            if (count > 0) {
-                byReason.put(reason, count);
-            }
-        }
-        return Collections.unmodifiableMap(byReason);
+    /** {@link #rejected(RejectionReason)} for every reason that occurred, by code. */
+    public Map<RejectionReason, Long> rejectedByReason() {
+        return EngineMetrics.byReason(this::rejected);
     }
 
     /** The slots of the shard's ring ({@code Builder.ringSize}). */

@@ -4,6 +4,7 @@ import dev.purestock.domain.Command;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.Reason;
+import dev.purestock.domain.RejectionReason;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.LongStream;
@@ -24,6 +26,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What {@link EngineMetrics} reports for commands a real engine decided, journaled, snapshotted and answered. */
 class EngineMetricsTest {
+
+    @Test
+    void everyReasonAnOutcomeMayCarryIsCountedTheDomainsAndTheEnginesByCode() {
+        List<Integer> codes = EngineMetrics.reasons().stream().map(RejectionReason::code).toList();
+        assertEquals(Reason.values().length + EngineRefusal.values().length, codes.size());
+        assertEquals(codes.stream().sorted().toList(), codes);
+        assertTrue(EngineMetrics.reasons().containsAll(List.of(EngineRefusal.values())));
+        assertTrue(EngineMetrics.reasons().containsAll(List.of(Reason.values())));
+    }
 
     @Test
     void countsSequencedAcceptedAndRejectedCommandsByReasonPerShard() {
@@ -42,6 +53,9 @@ class EngineMetricsTest {
             }
             Outcome refused = engine.submit(new Command.PlaceOrder(8, 1, tooMany)).join();
             assertEquals(Outcome.NOT_SEQUENCED, refused.sequence(), "refused before any shard sequenced it");
+            Outcome across = engine.submit(new Command.PlaceOrder(9, 1, List.of(new Line(1, 0, 1), new Line(1, 1, 1))))
+                    .join();
+            assertEquals(Optional.of(EngineRefusal.CROSS_SHARD), across.reason(), "warehouses 0 and 1 are two shards");
 
             ShardMetrics shard0 = metrics.shard(0);
             assertEquals(8, shard0.commandsSequenced());
@@ -54,8 +68,10 @@ class EngineMetricsTest {
             assertEquals(2, shard1.commandsSequenced(), "the listing goes to every shard, and the purchase");
             assertEquals(1, shard1.commandsAccepted());
             assertEquals(Map.of(Reason.UNKNOWN_WAREHOUSE, 1L), shard1.rejectedByReason());
-            assertEquals(Map.of(Reason.TOO_MANY_LINES, 1L), metrics.rejectedUnsequencedByReason());
+            assertEquals(Map.of(Reason.TOO_MANY_LINES, 1L, EngineRefusal.CROSS_SHARD, 1L),
+                    metrics.rejectedUnsequencedByReason());
             assertEquals(1, metrics.rejectedUnsequenced(Reason.TOO_MANY_LINES));
+            assertEquals(1, metrics.rejectedUnsequenced(EngineRefusal.CROSS_SHARD));
             assertEquals(ShardMetrics.Health.RUNNING, shard0.health());
             assertEquals(EnumSet.of(StageRole.DECIDE, StageRole.JOURNAL, StageRole.COMPLETE),
                     shard0.stages());

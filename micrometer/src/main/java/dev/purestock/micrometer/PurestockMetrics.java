@@ -1,6 +1,6 @@
 package dev.purestock.micrometer;
 
-import dev.purestock.domain.Reason;
+import dev.purestock.domain.RejectionReason;
 import dev.purestock.engine.EngineMetrics;
 import dev.purestock.engine.Percentiles;
 import dev.purestock.engine.StageRole;
@@ -84,7 +84,7 @@ public final class PurestockMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        for (Reason reason : Reason.values()) {
+        for (RejectionReason reason : EngineMetrics.reasons()) {
             FunctionCounter.builder("purestock.commands.refused", metrics, m -> m.rejectedUnsequenced(reason))
                     .description("commands rejected before any shard sequenced them (beyond a shape limit, "
                             + "an id another shard holds, across shards)")
@@ -100,7 +100,7 @@ public final class PurestockMetrics implements MeterBinder {
                 ShardMetrics::commandsSequenced);
         counter(registry, "purestock.commands.accepted", "sequenced commands answered without a rejection", shard,
                 tags, ShardMetrics::commandsAccepted);
-        for (Reason reason : Reason.values()) {
+        for (RejectionReason reason : EngineMetrics.reasons()) {
             counter(registry, "purestock.commands.rejected", "sequenced commands rejected, by their first reason",
                     shard, tags.and("reason", tagValue(reason)), s -> s.rejected(reason));
         }
@@ -180,5 +180,9 @@ public final class PurestockMetrics implements MeterBinder {
 
     private static String tagValue(Enum<?> value) {
         return value.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static String tagValue(RejectionReason reason) {
+        return reason.name().toLowerCase(Locale.ROOT);
     }
 }
