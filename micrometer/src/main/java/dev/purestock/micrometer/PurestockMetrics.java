@@ -5,6 +5,7 @@ import dev.purestock.engine.EngineMetrics;
 import dev.purestock.engine.Percentiles;
 import dev.purestock.engine.StageRole;
 import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.Reactions;
 import dev.purestock.engine.ShardMetrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
@@ -36,18 +37,22 @@ import java.util.function.ToDoubleFunction;
  *       counters per shard [{@code purestock_commands_sequenced_total}, ...]; {@code purestock.commands.refused}
  *       (with {@code reason}): rejected before any shard sequenced them, no {@code shard} tag.</li>
  *   <li>{@code purestock.ring.remaining} and {@code purestock.ring.size}: gauges, in slots.</li>
- *   <li>{@code purestock.stage.lag} (with {@code stage}): gauge, slots a stage is behind the decision stage; for
- *       {@code stage=decision}, the slots waiting to be decided.</li>
+ *   <li>{@code purestock.stage.lag} (with {@code stage}, a {@code StageRole}: {@code decide}, {@code journal},
+ *       {@code replicate}, {@code apply}, {@code complete}): gauge, slots a stage is behind the decision stage;
+ *       for {@code stage=decide}, the slots waiting to be decided.</li>
  *   <li>{@code purestock.decision.batches}: counter of the decision stage's batches;
  *       {@code purestock.decision.batch.size} (with {@code quantile} 0.5, 0.9, 0.99, 0.999, 1.0): gauge, in
  *       slots.</li>
  *   <li>{@code purestock.durability.append} and {@code purestock.durability.sync} (with {@code stage} journal or
- *       replication): function timers (count and total time [{@code _seconds_count}, {@code _seconds_sum}]) and
+ *       replicate): function timers (count and total time [{@code _seconds_count}, {@code _seconds_sum}]) and
  *       time gauges {@code ...percentile} (with {@code quantile}) and {@code ...max}.</li>
  *   <li>{@code purestock.snapshots.written}, {@code purestock.snapshots.failed}: counters;
  *       {@code purestock.snapshot.duration}: function timer, with {@code ...percentile} and {@code ...max}.</li>
  *   <li>{@code purestock.callbacks.failed}: counter of isolated callback and consumer failures.</li>
  *   <li>{@code purestock.shard.running}: gauge, 1 while the shard takes commands, 0 once stopped or closed.</li>
+ *   <li>Bound from an engine: {@code purestock.reactions.reacted}, {@code .followups.submitted},
+ *       {@code .followups.failed}, {@code .failures} and {@code .dropped}: counters of the engine's
+ *       {@code Reactions}; {@code purestock.reactions.queued}: gauge, outcomes waiting for their reactions.</li>
  * </ul>
  * Distributions cover everything since the engine started: rate the counts and totals over a window for recent
  * figures (the mean latency over the last minute is the rate of {@code _sum} over the rate of {@code _count});
@@ -61,6 +66,7 @@ public final class PurestockMetrics implements MeterBinder {
             + "the append, without waiting for the disk";
 
     private final EngineMetrics metrics;
+    private final Reactions reactions;
     private final Tags tags;
 
     /** Binds {@code engine}'s metrics with no extra tags. */
@@ -73,12 +79,17 @@ public final class PurestockMetrics implements MeterBinder {
      * its own ({@code Tags.of("engine", "orders")}) when it runs several.
      */
     public PurestockMetrics(PurestockEngine engine, Iterable<Tag> tags) {
-        this(Objects.requireNonNull(engine, "engine").metrics(), tags);
+        this(Objects.requireNonNull(engine, "engine").metrics(), engine.reactions(), tags);
     }
 
-    /** Binds {@code metrics}, each meter with {@code tags} too. */
+    /** Binds {@code metrics}, each meter with {@code tags} too (no reaction meters: they need the engine). */
     public PurestockMetrics(EngineMetrics metrics, Iterable<Tag> tags) {
+        this(metrics, null, tags);
+    }
+
+    private PurestockMetrics(EngineMetrics metrics, Reactions reactions, Iterable<Tag> tags) {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.reactions = reactions;
         this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
     }
 
@@ -93,6 +104,29 @@ public final class PurestockMetrics implements MeterBinder {
         for (ShardMetrics shard : metrics.allShards()) {
             bindShard(registry, shard, tags.and("shard", Integer.toString(shard.shard())));
         }
+        if (reactions != null) {
+            bindReactions(registry);
+        }
+    }
+
+    private void bindReactions(MeterRegistry registry) {
+        reactionCounter(registry, "purestock.reactions.reacted", "outcomes the reactions ran for",
+                Reactions::reacted);
+        reactionCounter(registry, "purestock.reactions.followups.submitted", "follow-up commands submitted",
+                Reactions::followUpsSubmitted);
+        reactionCounter(registry, "purestock.reactions.followups.failed",
+                "follow-up commands the engine refused (closed or stopped)", Reactions::followUpsFailed);
+        reactionCounter(registry, "purestock.reactions.failures", "reactions that threw or failed",
+                Reactions::failures);
+        reactionCounter(registry, "purestock.reactions.dropped",
+                "outcomes whose reactions did not run because the reaction queue was full", Reactions::dropped);
+        Gauge.builder("purestock.reactions.queued", reactions, Reactions::queued)
+                .description("outcomes waiting for their reactions").tags(tags).register(registry);
+    }
+
+    private void reactionCounter(MeterRegistry registry, String name, String description,
+                                 ToDoubleFunction<Reactions> count) {
+        FunctionCounter.builder(name, reactions, count).description(description).tags(tags).register(registry);
     }
 
     private static void bindShard(MeterRegistry registry, ShardMetrics shard, Tags tags) {

@@ -8,6 +8,7 @@ import dev.purestock.engine.Outcome;
 import dev.purestock.engine.OutcomeView;
 import dev.purestock.engine.OutcomeViewCallback;
 import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.Reaction;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -93,6 +94,28 @@ class PurestockMetricsTest {
         for (String stage : List.of("decide", "journal", "apply", "complete")) {
             assertEquals(0, registry.get("purestock.stage.lag").tags("shard", "0", "stage", stage).gauge().value(),
                     "a closed engine has passed every slot through " + stage);
+        }
+    }
+
+    @Test
+    void anEnginesReactionsAreCountedAndAnEngineRefusalHasItsOwnReason() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).expireReservationsEvery(Duration.ZERO)
+                .reaction((command, outcome) -> command instanceof Command.Purchase purchase && !outcome.accepted()
+                        ? Reaction.followUps(new Command.ListProduct(purchase.sku(), 0)) : Reaction.none())
+                .build()) {
+            new PurestockMetrics(engine).bindTo(registry);
+            engine.submit(new Command.Purchase(1, 1, 5, 0, 1)).join();           // UNKNOWN_SKU: its reaction lists 5
+            engine.submit(new Command.PlaceOrder(2, 1, List.of(new Line(5, 0, 1), new Line(5, 1, 1)))).join();
+            assertTrue(engine.reactions().awaitIdle(Duration.ofMinutes(1)));
+
+            assertEquals(1, registry.get("purestock.reactions.followups.submitted").functionCounter().count());
+            assertEquals(0, registry.get("purestock.reactions.failures").functionCounter().count());
+            assertEquals(0, registry.get("purestock.reactions.queued").gauge().value());
+            assertEquals(1, registry.get("purestock.commands.refused").tags("reason", "cross_shard")
+                    .functionCounter().count(), "warehouses 0 and 1 are on two shards");
+            assertEquals(0, registry.get("purestock.commands.rejected").tags("shard", "0", "reason", "internal_error")
+                    .functionCounter().count());
         }
     }
 
