@@ -91,6 +91,12 @@ import java.util.function.LongSupplier;
  */
 public final class PurestockEngine implements AutoCloseable {
 
+    /**
+     * Set while a submitting thread answers its own caller in place (a refusal before sequencing), which it may do
+     * inside the intake gate: a close from that callback would wait for the gate to empty, that is for itself.
+     */
+    private static final ThreadLocal<Boolean> ANSWERING_IN_PLACE = new ThreadLocal<>();
+
     private final Shard[] shards;
     private final boolean[] snapshotWriters;
     private final ShardRouter router;
@@ -507,7 +513,9 @@ public final class PurestockEngine implements AutoCloseable {
      * left busy have stopped and closed their stages: once it returns, nothing of the engine runs.
      *
      * @throws IllegalStateException when called on one of the engine's stage threads (from a callback,
-     *     consumer, durability stage or snapshot writer), which close would wait for forever
+     *     consumer, durability stage or snapshot writer), which close would wait for forever, or from a callback
+     *     the engine runs on the submitting thread (a command refused before sequencing), whose submission close
+     *     would wait for; nothing is closed then
      */
     @Override
     public void close() {
@@ -556,6 +564,13 @@ public final class PurestockEngine implements AutoCloseable {
                     + ", one of this engine's stage threads (from a callback, consumer, durability stage or snapshot "
                     + "writer): close waits for those threads to finish, so it would never return; nothing was "
                     + "closed. Close the engine from a thread of your own");
+        }
+        if (ANSWERING_IN_PLACE.get() != null) {
+            throw new IllegalStateException((timeout == null ? "close()" : "close(" + timeout + ")")
+                    + " was called from a callback the engine ran on the submitting thread (a command refused before "
+                    + "a shard sequenced it), while that submission is still under way: close waits for every "
+                    + "submission to finish, so it would never return; nothing was closed. Close the engine from a "
+                    + "thread of your own");
         }
         try {
             return shutdown.close(timeout);
@@ -751,12 +766,22 @@ public final class PurestockEngine implements AutoCloseable {
     /** Answers a caller with an outcome the engine holds as records: in place, or on the callback executor. */
     private void answer(OutcomeViewCallback callback, CompletableFuture<Outcome> future, int shard,
                         long sequence, long time, List<Event> events) {
-        answers.outcome(callback, future, new Outcome(shard, sequence, time, events));
+        ANSWERING_IN_PLACE.set(Boolean.TRUE);
+        try {
+            answers.outcome(callback, future, new Outcome(shard, sequence, time, events));
+        } finally {
+            ANSWERING_IN_PLACE.remove();
+        }
     }
 
     /** Fails a caller that was never sequenced: in place (a callback that throws, throws here), or on the executor. */
     private void refuse(OutcomeViewCallback callback, CompletableFuture<Outcome> future, Throwable cause) {
-        answers.failure(callback, future, cause, false);
+        ANSWERING_IN_PLACE.set(Boolean.TRUE);
+        try {
+            answers.failure(callback, future, cause, false);
+        } finally {
+            ANSWERING_IN_PLACE.remove();
+        }
     }
 
     /**

@@ -106,22 +106,33 @@ public final class Reactions {
      * for the thread at most {@code timeout} ({@code null}: as long as it takes), unless called on it.
      */
     void stop(Duration timeout) {
-        if (thread == null || stopping) {
+        if (thread == null) {
             return;
         }
-        stopping = true;
-        tasks.add(stop);
+        if (!stopping) {
+            stopping = true;
+            tasks.add(stop);
+        }
         if (Thread.currentThread() == thread) {
             return;
         }
+        // joins again on a later close: a bounded close may have left the thread busy in a reaction
         try {
             if (timeout == null) {
                 thread.join();
             } else {
-                thread.join(Math.max(1, timeout.toMillis()));
+                thread.join(Math.max(1, saturatedMillis(timeout)));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private static long saturatedMillis(Duration timeout) {
+        try {
+            return timeout.toMillis();
+        } catch (ArithmeticException beyondLong) {
+            return Long.MAX_VALUE;
         }
     }
 
@@ -172,7 +183,8 @@ public final class Reactions {
      * @throws InterruptedException when the waiting thread is interrupted
      */
     public boolean awaitIdle(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = System.nanoTime() + Math.min(saturatedMillis(timeout), Long.MAX_VALUE / 4_000_000)
+                * 1_000_000;
         for (Shard shard : shards) {
             long published = shard.ring().getCursor();
             while (!shard.completion().answeredThrough(published)) {
@@ -223,6 +235,11 @@ public final class Reactions {
             while (true) {
                 Runnable task = tasks.take();
                 if (task == stop) {
+                    // what was queued behind the stop (a reaction's stage that completed as the engine closed) still
+                    // runs: a reaction is dropped and a follow-up refused by the closed engine, each counted
+                    for (Runnable late = tasks.poll(); late != null; late = tasks.poll()) {
+                        late.run();
+                    }
                     return;
                 }
                 task.run();

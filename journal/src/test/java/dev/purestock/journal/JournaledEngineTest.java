@@ -133,6 +133,25 @@ class JournaledEngineTest {
     }
 
     @Test
+    void aCloseRefusedOnAStageThreadLeavesTheDirectoryLocked() {
+        try (JournaledEngine journaled = start(0)) {
+            CompletableFuture<Throwable> refusal = new CompletableFuture<>();
+            journaled.engine().submit(new Command.ListProduct(1, 0)).thenRun(() -> {
+                try {
+                    journaled.close(); // on the completion stage's thread: refused, nothing closed
+                    refusal.complete(null);
+                } catch (RuntimeException e) {
+                    refusal.complete(e);
+                }
+            });
+            assertInstanceOf(IllegalStateException.class, refusal.join());
+            assertThrows(JournalException.class, () -> start(0), "the engine still runs, so the lock is still held");
+            assertEquals(1, journaled.engine().submit(new Command.ListProduct(2, 0)).join().sequence());
+        }
+        start(0).close();
+    }
+
+    @Test
     void aBoundedCloseReleasesTheLockOnlyOnceNothingOfTheEngineRuns() throws Exception {
         try (JournaledEngine drained = start(0)) {
             drained.engine().submit(new Command.ListProduct(1, 0)).join();

@@ -1,0 +1,58 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Limits;
+import dev.purestock.domain.Line;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Closing from where the engine answers a caller is refused, never a wait for itself; closing always returns. */
+class CloseFromCallbacksTest {
+
+    @Test
+    void aCloseFromACallbackAnsweredOnTheSubmittingThreadIsRefusedInsteadOfWaitingForItself() {
+        List<Line> lines = new ArrayList<>();
+        for (int line = 0; line <= Limits.MAX_LINES; line++) {
+            lines.add(new Line(line + 1, 0, 1));
+        }
+        CompletableFuture<Throwable> refusal = new CompletableFuture<>();
+        try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build()) {
+            engine.submit(new Command.PlaceOrder(1, 1, lines), new OutcomeViewCallback() {
+                @Override
+                public void onOutcome(OutcomeView outcome) {
+                    try {
+                        engine.close(Duration.ofMillis(100)); // refused before sequencing: answered right here
+                        refusal.complete(null);
+                    } catch (RuntimeException e) {
+                        refusal.complete(e);
+                    }
+                }
+
+                @Override
+                public void onFailure(Throwable cause) {
+                    refusal.complete(cause);
+                }
+            });
+            Throwable refused = refusal.join();
+            assertInstanceOf(IllegalStateException.class, refused);
+            assertTrue(refused.getMessage().contains("the submitting thread"), refused.getMessage());
+            assertEquals(0, engine.submit(new Command.ListProduct(1, 0)).join().sequence(), "nothing was closed");
+        }
+    }
+
+    @Test
+    void aCloseWithATimeoutBeyondAnyClockReturnsWithReactionsRegistered() {
+        PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO)
+                .reaction((command, outcome) -> Reaction.none()).build();
+        engine.submit(new Command.ListProduct(1, 0)).join();
+        assertTrue(engine.close(Duration.ofSeconds(Long.MAX_VALUE)));
+    }
+}
