@@ -16,6 +16,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@link PurestockEngine#close()} and {@link PurestockEngine#close(Duration)} for what callers are promised.
  */
 final class EngineShutdown {
+    /** How long past the timeout a bounded close waits for halted stage threads to stop. */
+    static final long STOP_GRACE_NANOS = 1_000_000_000L;
     private static final Logger LOG = LoggerFactory.getLogger(EngineShutdown.class);
     /** How often a bounded drain looks whether the stages have answered everything. */
     private static final long DRAIN_POLL_NANOS = 100_000;
@@ -63,7 +65,16 @@ final class EngineShutdown {
             shard.disruptor().halt();
         }
         if (inTime) {
-            threads.joinAll(); // each durability stage closes itself as its thread stops
+            // each durability stage closes itself as its thread stops, and the snapshot stage waits for a snapshot
+            // being written: with a bound, a stage that takes longer (a hung disk) leaves the close unfinished, so a
+            // journaled engine keeps its directory locked and a later close() waits for it
+            if (bounded) {
+                // halted stages wake and stop within microseconds, yet not in no time: they get a second beyond
+                // the timeout, so that close(Duration.ZERO) on an idle engine still drains
+                inTime = threads.joinUntil(Math.max(deadline, System.nanoTime() + STOP_GRACE_NANOS));
+            } else {
+                threads.joinAll();
+            }
         }
         drained = inTime;
         return inTime;

@@ -544,7 +544,9 @@ public final class PurestockEngine implements AutoCloseable {
      * that timed out also waits for the stage threads to stop.
      *
      * @param timeout how long to wait for the drain; {@link Duration#ZERO} answers what is pending at once
-     * @return whether the stages finished with everything submitted in time (drained)
+     * @return whether the stages finished with everything submitted, and stopped, in time (drained); {@code false}
+     *     also when everything was answered but a stage did not stop within a second after the timeout (a snapshot
+     *     still being written, a durability stage still closing): a later {@link #close()} waits for it
      * @throws IllegalArgumentException when {@code timeout} is negative
      * @throws IllegalStateException    when called on one of the engine's stage threads, as {@link #close()}
      */

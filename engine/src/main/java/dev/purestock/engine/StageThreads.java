@@ -1,5 +1,6 @@
 package dev.purestock.engine;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadFactory;
@@ -109,6 +110,33 @@ final class StageThreads implements ThreadFactory {
     /** The names of the stage threads still alive, in the order they were created. */
     synchronized List<String> liveNames() {
         return created.stream().filter(Thread::isAlive).map(Thread::getName).toList();
+    }
+
+    /**
+     * Joins every stage thread, giving up at {@code deadline} ({@link System#nanoTime()}).
+     *
+     * @return whether every one has stopped
+     */
+    boolean joinUntil(long deadline) {
+        List<Thread> toJoin;
+        synchronized (this) {
+            toJoin = List.copyOf(created);
+        }
+        for (Thread thread : toJoin) {
+            while (thread.isAlive()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    thread.join(Duration.ofNanos(left));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return !thread.isAlive() && toJoin.stream().noneMatch(Thread::isAlive);
+                }
+            }
+        }
+        return true;
     }
 
     /** Waits until every stage thread has ended. */

@@ -9,8 +9,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,6 +48,27 @@ class CloseFromCallbacksTest {
             assertTrue(refused.getMessage().contains("the submitting thread"), refused.getMessage());
             assertEquals(0, engine.submit(new Command.ListProduct(1, 0)).join().sequence(), "nothing was closed");
         }
+    }
+
+    @Test
+    void aBoundedCloseReturnsWithinItsTimeWhileASnapshotWriteHangsAndALaterCloseWaitsForIt() throws Exception {
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO)
+                .snapshotWriter(shard -> (sequence, time, store) -> {
+                    writing.countDown();
+                    release.await(); // a disk that stopped answering
+                })
+                .build();
+        engine.submit(new Command.ListProduct(1, 0)).join();
+        CompletableFuture<Long> snapshot = engine.snapshot(0);
+        writing.await();
+
+        assertFalse(engine.close(Duration.ofMillis(100)), "answered everything, but the snapshot stage still runs");
+
+        release.countDown();
+        engine.close(); // waits for the snapshot stage to stop
+        assertEquals(0, snapshot.join(), "the snapshot covers the one command");
     }
 
     @Test
