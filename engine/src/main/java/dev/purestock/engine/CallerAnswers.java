@@ -5,7 +5,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -133,7 +132,8 @@ final class CallerAnswers {
     private void execute(Runnable answer) {
         try {
             executor.execute(answer);
-        } catch (RejectedExecutionException refused) {
+        } catch (RuntimeException refused) {
+            // RejectedExecutionException, or an executor that breaks its contract: the caller is answered anyway
             LOG.warn("the callback executor refused an answer ({}); it runs on {} instead", refused.toString(),
                     Thread.currentThread().getName());
             answer.run();

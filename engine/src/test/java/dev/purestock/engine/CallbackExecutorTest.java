@@ -159,6 +159,20 @@ class CallbackExecutorTest {
         }
     }
 
+    @Test
+    void anExecutorThatBreaksItsContractLeavesNoCallerUnanswered() {
+        try (PurestockEngine engine = PurestockEngine.builder()
+                .callbackExecutor(task -> {
+                    throw new IllegalStateException("a pool that throws what it should not");
+                })
+                .expireReservationsEvery(Duration.ZERO).build()) {
+            Recording view = new Recording();
+            engine.submit(list(1), view);
+            assertEquals("purestock-shard-0-complete", view.thread.join(), "answered in place instead");
+            assertEquals(1, engine.submit(list(2)).join().sequence(), "the shard went on");
+        }
+    }
+
     private static void awaitQuietly(CountDownLatch latch) {
         try {
             latch.await();
