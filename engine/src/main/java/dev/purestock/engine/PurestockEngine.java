@@ -574,10 +574,12 @@ public final class PurestockEngine implements AutoCloseable {
                     + "submission to finish, so it would never return; nothing was closed. Close the engine from a "
                     + "thread of your own");
         }
+        long start = System.nanoTime();
         try {
             return shutdown.close(timeout);
         } finally {
-            reactions.stop(timeout);
+            // the reaction thread gets what is left of the timeout, not a second one
+            reactions.stop(timeout == null ? null : timeout.minusNanos(System.nanoTime() - start));
         }
     }
 

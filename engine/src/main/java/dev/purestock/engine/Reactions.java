@@ -121,7 +121,7 @@ public final class Reactions {
             if (timeout == null) {
                 thread.join();
             } else {
-                thread.join(Math.max(1, saturatedMillis(timeout)));
+                thread.join(Math.max(1, saturatedMillis(timeout))); // at least a moment, even when none is left
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
