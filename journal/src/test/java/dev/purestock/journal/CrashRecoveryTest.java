@@ -6,11 +6,8 @@ import dev.purestock.engine.PrimitiveInventoryStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Kills a journaled engine in a child JVM with SIGKILL, again and again, at a random number of
@@ -43,9 +39,10 @@ class CrashRecoveryTest {
             Path acks = tmp.resolve("acks-" + run);
             Files.createFile(acks);
             int killAfter = 1 + random.nextInt(run % 4 == 0 ? 3_000 : 300);
-            Process child = start(dir, run, acks);
+            Process child = ChildJvm.start(CrashChild.class, dir.resolveSibling("child-" + run + ".log"), dir.toString(),
+                    Integer.toString(run), acks.toString());
             try {
-                awaitAcks(child, acks, killAfter);
+                ChildJvm.awaitAcks(child, acks, killAfter, WAIT_NANOS);
             } finally {
                 child.destroyForcibly();
                 child.waitFor(30, TimeUnit.SECONDS);
@@ -79,52 +76,5 @@ class CrashRecoveryTest {
             assertEquals(CrashChild.STOCK, available + sold.getOrDefault(sku, 0L),
                     "run " + run + ": sku " + sku + " sold " + sold.get(sku) + " with " + available + " left");
         }
-    }
-
-    private static Process start(Path dir, int run, Path acks) throws IOException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String argument : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (argument.startsWith("--") || argument.startsWith("-Dchronicle")) {
-                command.add(argument);
-            }
-        }
-        command.add("-Xmx256m");
-        command.add("-XX:TieredStopAtLevel=1");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(CrashChild.class.getName());
-        command.add(dir.toString());
-        command.add(Integer.toString(run));
-        command.add(acks.toString());
-        return new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolveSibling("child-" + run + ".log").toFile())
-                .start();
-    }
-
-    /** Waits, polling the side file's size, until it holds {@code count} acknowledgements. */
-    private static void awaitAcks(Process child, Path acks, int count) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + WAIT_NANOS;
-        while (countLines(acks) < count) {
-            if (!child.isAlive()) {
-                fail("the child exited with " + child.exitValue() + " before " + count + " acknowledgements");
-            }
-            if (System.nanoTime() > deadline) {
-                fail("the child acknowledged fewer than " + count + " purchases in time");
-            }
-            TimeUnit.MILLISECONDS.sleep(1);
-        }
-    }
-
-    private static long countLines(Path file) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
-        long lines = 0;
-        for (byte b : bytes) {
-            if (b == '\n') {
-                lines++;
-            }
-        }
-        return lines;
     }
 }
