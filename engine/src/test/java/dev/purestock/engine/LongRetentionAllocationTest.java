@@ -1,8 +1,6 @@
 package dev.purestock.engine;
 
 import dev.purestock.domain.Command;
-import dev.purestock.domain.DecidedEvents;
-import dev.purestock.domain.Event;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.OrderStatus;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,22 +42,6 @@ class LongRetentionAllocationTest {
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-    /** A journal stage that reads the view it is handed, and keeps nothing. */
-    private static final class ReadingStage implements DurabilityStage {
-        long lines;
-
-        @Override
-        public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch) {
-            throw new AssertionError("the engine hands the view");
-        }
-
-        @Override
-        public void onDecided(long sequence, long time, SubmittedCommand command, DecidedEvents events,
-                              boolean endOfBatch) {
-            lines += events.lineCount();
-        }
-    }
-
     /** The caller's reused callback: reads the view, counts, keeps nothing. */
     private static final class CountingCallback implements OutcomeViewCallback {
         long accepted;
@@ -86,7 +68,7 @@ class LongRetentionAllocationTest {
         final ReadModel readModel;
         final ShardCounters counters = new ShardCounters(1024);
         final ShardHealth health = new ShardHealth(0, new Intake());
-        final ReadingStage stage = new ReadingStage();
+        final ViewReadingStage stage = new ViewReadingStage();
         final CountingCallback callback = new CountingCallback();
         final DecisionHandler decision;
         final JournalHandler journal;

@@ -1,12 +1,9 @@
 package dev.purestock.engine;
 
 import dev.purestock.domain.Command;
-import dev.purestock.domain.DecidedEvents;
-import dev.purestock.domain.Event;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,22 +24,6 @@ class MetricsAllocationTest {
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-    /** A journal stage that reads the view it is handed, and keeps nothing. */
-    private static final class ReadingStage implements DurabilityStage {
-        long lines;
-
-        @Override
-        public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch) {
-            throw new AssertionError("the engine hands the view");
-        }
-
-        @Override
-        public void onDecided(long sequence, long time, SubmittedCommand command, DecidedEvents events,
-                              boolean endOfBatch) {
-            lines += events.lineCount();
-        }
-    }
-
     private final ShardCounters counters = new ShardCounters(1024);
     private final ShardCounters.Durability journalTimes = new ShardCounters.Durability();
     private final ShardHealth health = new ShardHealth(0, new Intake());
@@ -59,7 +40,7 @@ class MetricsAllocationTest {
         int orders = WARMUP + MEASURED;
         ShardState state = ShardState.empty(new StoreCapacity(SKUS, orders, orders));
         DecisionHandler decision = new DecisionHandler(0, health, state, () -> time, counters.decision);
-        ReadingStage stage = new ReadingStage();
+        ViewReadingStage stage = new ViewReadingStage();
         JournalHandler journal = new JournalHandler(0, health, stage, journalTimes);
         for (int sku = 0; sku < SKUS; sku++) {
             run(decision, journal, new Command.ListProduct(sku, 0), true);
