@@ -15,9 +15,9 @@ public sealed interface Command {
 
     /**
      * What a rejection of this command refers to, the {@link Event.Rejected#ref()} of every rejection of it:
-     * the order id of an order command, the movement id of a stock movement, the sku of a listing, and
-     * {@code -1} for the time command and a batch (a batch's member's rejection is in its
-     * {@link Event.BatchAborted}).
+     * the order id of an order command, the movement id of a stock movement, the sku of a listing, the hold id
+     * of a hold or its cancel, and {@code -1} for the time command and a batch (a batch's member's rejection is
+     * in its {@link Event.BatchAborted}).
      */
     default long ref() {
         return switch (this) {
@@ -32,6 +32,8 @@ public sealed interface Command {
             case ReleaseReservation c -> c.orderId();
             case ExpireReservations c -> -1;
             case Batch c -> -1;
+            case Hold c -> c.holdId();
+            case CancelHold c -> c.holdId();
         };
     }
 
@@ -127,9 +129,14 @@ public sealed interface Command {
     /**
      * The time command, which the engine sequences as time passes. It forgets the orders whose last change is
      * more than {@code retainOrdersFor} before the command's time, in the order of their last changes, at most
-     * {@link Limits#MAX_FORGOTTEN_PER_COMMAND} of them (a live reservation is never forgotten); then it expires
-     * the reservations whose expiry is at or before the command's time, oldest first, at most
-     * {@link Limits#MAX_EXPIRIES_PER_COMMAND} of them.
+     * {@link Limits#MAX_FORGOTTEN_PER_COMMAND} of them (a live reservation is never forgotten). Then it goes
+     * through what has fallen due at or before the command's time, oldest first: the reservations whose expiry
+     * has come, which expire (at most {@link Limits#MAX_EXPIRIES_PER_COMMAND} of them), and the commands held for
+     * that time ({@link Hold}), each decided as the member of an independent batch would be, after an
+     * {@link Event.HoldReleased}, and as at its own time: a held confirmation of a reservation that expires later
+     * is in time even when the time command comes after the expiry. At most {@link Limits#MAX_RELEASED_PER_COMMAND}
+     * held commands are decided per time command. A reservation and a held command due at the same time: the
+     * reservation expires first, since it was held until then and no longer.
      *
      * <p>{@code retainOrdersFor} is the retention window, in the units of the sequencing clock (milliseconds on
      * the engine's): at least {@code 1}; {@link Long#MAX_VALUE} never forgets. It travels in the command so that
@@ -148,6 +155,35 @@ public sealed interface Command {
         /** The time command with the default window, {@link Limits#DEFAULT_RETAIN_ORDERS_FOR} (24 hours). */
         public ExpireReservations() {
             this(Limits.DEFAULT_RETAIN_ORDERS_FOR);
+        }
+    }
+
+    /**
+     * Holds {@code command} until {@code at}, on the sequencing clock: the first time command at or after
+     * {@code at} decides it ({@link ExpireReservations}), as a part of the journaled time command, so a replay
+     * reproduces it exactly. Until then {@link CancelHold} with the same {@code holdId} takes it back. Holding
+     * again with the id of a command still held changes nothing when it is the same hold (same time, same
+     * command) and is rejected with {@link Reason#ID_REUSED} otherwise; once the held command was decided or
+     * cancelled, the id is free again. A hold, a cancel of one and the time command cannot be held
+     * ({@link Reason#NOT_HOLDABLE}), nor can a batch that is not well formed (its own reason). A time at or before
+     * the hold's own time is allowed: the command is due at once.
+     *
+     * @param holdId  the id that names the hold, for {@link CancelHold}
+     * @param at      when the command is due, in the units of the sequencing clock (epoch milliseconds on the
+     *                engine's)
+     * @param command the command to decide then
+     */
+    record Hold(long holdId, long at, Command command) implements Command {
+        public Hold {
+            Limits.id("hold id", holdId);
+            Objects.requireNonNull(command, "command");
+        }
+    }
+
+    /** Takes back the command held under {@code holdId} before it is due; {@link Reason#UNKNOWN_HOLD} if none is. */
+    record CancelHold(long holdId) implements Command {
+        public CancelHold {
+            Limits.id("hold id", holdId);
         }
     }
 

@@ -83,6 +83,24 @@ public sealed interface Event {
     record OrderForgotten(long orderId) implements Event {
     }
 
+    /** {@code command} is held until {@code at} under {@code holdId} ({@link Command.Hold}). */
+    record CommandHeld(long holdId, long at, Command command) implements Event {
+        public CommandHeld {
+            Objects.requireNonNull(command, "command");
+        }
+    }
+
+    /**
+     * The time command decided the command held under {@code holdId}: the events that follow, up to the next
+     * {@code HoldReleased} or {@link ReservationExpired} or the end, are its decision.
+     */
+    record HoldReleased(long holdId) implements Event {
+    }
+
+    /** The command held under {@code holdId} was taken back ({@link Command.CancelHold}); it will not be decided. */
+    record HoldCancelled(long holdId) implements Event {
+    }
+
     /**
      * The same command (same id, same payload) was applied before; nothing changed. The original outcome
      * stands: the order's current status is in the state, under {@code id}.

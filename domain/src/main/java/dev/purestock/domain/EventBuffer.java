@@ -2,6 +2,7 @@ package dev.purestock.domain;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A reusable, growable output for one decision: {@link Inventory#decide(Command, long, InventoryState, EventBuffer)}
@@ -33,6 +34,9 @@ public final class EventBuffer implements EventSink, DecidedEvents {
     static final int REJECTED = 11;
     static final int BATCH_ABORTED = 12;
     static final int ORDER_FORGOTTEN = 13;
+    static final int COMMAND_HELD = 14;
+    static final int HOLD_RELEASED = 15;
+    static final int HOLD_CANCELLED = 16;
 
     /** Per event: its kind, its first line, its line count, then up to six fields in record order. */
     private static final int KIND = 0;
@@ -67,6 +71,12 @@ public final class EventBuffer implements EventSink, DecidedEvents {
      */
     private RejectionReason[] outsideReasons;
     private int outsideReasonCount;
+    /**
+     * The commands of the {@link Event.CommandHeld} events written since the last {@link #clear()}, which such an
+     * event names by index: a hold carries a whole command, which has no primitive form. Rare, like a hold.
+     */
+    private Command[] heldCommands;
+    private int heldCommandCount;
 
     /** An empty buffer; it allocates its first chunks when first written. */
     public EventBuffer() {
@@ -101,6 +111,10 @@ public final class EventBuffer implements EventSink, DecidedEvents {
         if (outsideReasonCount > 0) {
             Arrays.fill(outsideReasons, 0, outsideReasonCount, null);
             outsideReasonCount = 0;
+        }
+        if (heldCommandCount > 0) {
+            Arrays.fill(heldCommands, 0, heldCommandCount, null);
+            heldCommandCount = 0;
         }
         if (eventChunks.length > RETAINED_CHUNKS) {
             eventChunks = Arrays.copyOf(eventChunks, RETAINED_CHUNKS);
@@ -200,6 +214,39 @@ public final class EventBuffer implements EventSink, DecidedEvents {
     @Override
     public void orderForgotten(long orderId) {
         set(open(ORDER_FORGOTTEN, false), 0, orderId);
+    }
+
+    @Override
+    public void commandHeld(long holdId, long at, Command command) {
+        Objects.requireNonNull(command, "command");
+        if (heldCommands == null) {
+            heldCommands = new Command[2];
+        } else if (heldCommandCount == heldCommands.length) {
+            heldCommands = Arrays.copyOf(heldCommands, heldCommandCount * 2);
+        }
+        heldCommands[heldCommandCount] = command;
+        int event = open(COMMAND_HELD, false);
+        set(event, 0, holdId);
+        set(event, 1, at);
+        set(event, 2, heldCommandCount++);
+    }
+
+    @Override
+    public void holdReleased(long holdId) {
+        set(open(HOLD_RELEASED, false), 0, holdId);
+    }
+
+    @Override
+    public void holdCancelled(long holdId) {
+        set(open(HOLD_CANCELLED, false), 0, holdId);
+    }
+
+    /** The command a {@link #COMMAND_HELD} event holds. */
+    Command heldCommand(int event) {
+        if (kind(event) != COMMAND_HELD) {
+            throw new IllegalArgumentException("event " + event + " is no CommandHeld");
+        }
+        return heldCommands[(int) field(event, 2)];
     }
 
     @Override
@@ -502,6 +549,9 @@ public final class EventBuffer implements EventSink, DecidedEvents {
                 writeLines(event, sink);
             }
             case ORDER_FORGOTTEN -> sink.orderForgotten(field(event, 0));
+            case COMMAND_HELD -> sink.commandHeld(field(event, 0), field(event, 1), heldCommand(event));
+            case HOLD_RELEASED -> sink.holdReleased(field(event, 0));
+            case HOLD_CANCELLED -> sink.holdCancelled(field(event, 0));
             case ALREADY_APPLIED -> sink.alreadyApplied(field(event, 0));
             case REJECTED -> sink.rejected(reasonOf((int) field(event, 0)), field(event, 1));
             case BATCH_ABORTED -> sink.batchAborted((int) field(event, 0), Reason.ofCode((int) field(event, 1)),
@@ -536,6 +586,9 @@ public final class EventBuffer implements EventSink, DecidedEvents {
             case RESERVATION_EXPIRED -> new Event.ReservationExpired(field(event, 0), changes(event));
             case PURCHASE_CANCELLED -> new Event.PurchaseCancelled(field(event, 0), changes(event));
             case ORDER_FORGOTTEN -> new Event.OrderForgotten(field(event, 0));
+            case COMMAND_HELD -> new Event.CommandHeld(field(event, 0), field(event, 1), heldCommand(event));
+            case HOLD_RELEASED -> new Event.HoldReleased(field(event, 0));
+            case HOLD_CANCELLED -> new Event.HoldCancelled(field(event, 0));
             case ALREADY_APPLIED -> new Event.AlreadyApplied(field(event, 0));
             case REJECTED -> new Event.Rejected(reasonOf((int) field(event, 0)), field(event, 1));
             case BATCH_ABORTED -> new Event.BatchAborted((int) field(event, 0), Reason.ofCode((int) field(event, 1)),

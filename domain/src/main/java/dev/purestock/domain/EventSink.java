@@ -49,6 +49,15 @@ public interface EventSink {
     /** {@link Event.OrderForgotten}. */
     void orderForgotten(long orderId);
 
+    /** {@link Event.CommandHeld}. */
+    void commandHeld(long holdId, long at, Command command);
+
+    /** {@link Event.HoldReleased}. */
+    void holdReleased(long holdId);
+
+    /** {@link Event.HoldCancelled}. */
+    void holdCancelled(long holdId);
+
     /** {@link Event.AlreadyApplied}. */
     void alreadyApplied(long id);
 
@@ -88,6 +97,9 @@ public interface EventSink {
                 lineChanges(e.lines());
             }
             case Event.OrderForgotten e -> orderForgotten(e.orderId());
+            case Event.CommandHeld e -> commandHeld(e.holdId(), e.at(), e.command());
+            case Event.HoldReleased e -> holdReleased(e.holdId());
+            case Event.HoldCancelled e -> holdCancelled(e.holdId());
             case Event.AlreadyApplied e -> alreadyApplied(e.id());
             case Event.Rejected e -> rejected(e.reason(), e.ref());
             case Event.BatchAborted e -> batchAborted(e.index(), e.reason(), e.ref());

@@ -1,9 +1,11 @@
 package dev.purestock.domain;
 
 import dev.purestock.domain.Command.Batch;
+import dev.purestock.domain.Command.CancelHold;
 import dev.purestock.domain.Command.CancelPurchase;
 import dev.purestock.domain.Command.ConfirmReservation;
 import dev.purestock.domain.Command.ExpireReservations;
+import dev.purestock.domain.Command.Hold;
 import dev.purestock.domain.Command.ListProduct;
 import dev.purestock.domain.Command.PlaceOrder;
 import dev.purestock.domain.Command.Purchase;
@@ -13,6 +15,9 @@ import dev.purestock.domain.Command.Reserve;
 import dev.purestock.domain.Command.WriteOffStock;
 import dev.purestock.domain.Event.AlreadyApplied;
 import dev.purestock.domain.Event.BatchAborted;
+import dev.purestock.domain.Event.CommandHeld;
+import dev.purestock.domain.Event.HoldCancelled;
+import dev.purestock.domain.Event.HoldReleased;
 import dev.purestock.domain.Event.OrderForgotten;
 import dev.purestock.domain.Event.ProductListed;
 import dev.purestock.domain.Event.PurchaseAccepted;
@@ -90,9 +95,11 @@ public final class Inventory {
             case ReleaseReservation c -> decideReleaseReservation(c.orderId(), now, state, out);
             case ExpireReservations c -> {
                 forget(c.retainOrdersFor(), now, state, out);
-                expire(now, state, out);
+                releaseDue(now, state, out);
             }
             case Batch c -> batch(c, now, state, out);
+            case Hold c -> hold(c, state, out);
+            case CancelHold c -> cancelHold(c, state, out);
         }
     }
 
@@ -152,6 +159,9 @@ public final class Inventory {
                 store.putLastChange(e.orderId(), time);
             }
             case OrderForgotten e -> store.forgetOrder(e.orderId());
+            case CommandHeld e -> store.putHeld(new HeldCommand(e.holdId(), e.at(), e.command()));
+            case HoldReleased e -> store.removeHeld(e.holdId());
+            case HoldCancelled e -> store.removeHeld(e.holdId());
             case AlreadyApplied e -> {
             }
             case Rejected e -> {
@@ -218,6 +228,9 @@ public final class Inventory {
                 store.putLastChange(orderId, time);
             }
             case EventBuffer.ORDER_FORGOTTEN -> store.forgetOrder(events.field(i, 0));
+            case EventBuffer.COMMAND_HELD -> store.putHeld(new HeldCommand(events.field(i, 0), events.field(i, 1),
+                    events.heldCommand(i)));
+            case EventBuffer.HOLD_RELEASED, EventBuffer.HOLD_CANCELLED -> store.removeHeld(events.field(i, 0));
             case EventBuffer.ALREADY_APPLIED, EventBuffer.REJECTED, EventBuffer.BATCH_ABORTED -> {
             }
             default -> throw new IllegalStateException("event " + i + " has unknown kind " + events.kind(i));
@@ -569,19 +582,114 @@ public final class Inventory {
         }
     }
 
-    private static void expire(long now, InventoryState state, EventBuffer out) {
+    /**
+     * Expires the due reservations and decides the due held commands, merged in the order they fell due (a
+     * reservation before a held command due at the same time), each against the state the earlier ones left.
+     */
+    private static void releaseDue(long now, InventoryState state, EventBuffer out) {
         DueOrders due = new DueOrders();
         state.forEachDue(now, due);
-        if (due.count == 0) {
+        DueHolds holds = new DueHolds();
+        state.forEachHeldDue(now, holds);
+        if (due.count == 0 && holds.count == 0) {
             return;
         }
+        // a list cut at its limit may leave out what fell due after its last entry: go no further than that
+        long expiriesSeenUntil = due.count == Limits.MAX_EXPIRIES_PER_COMMAND ? due.expiresAt[due.count - 1]
+                : Long.MAX_VALUE;
+        long holdsSeenUntil = holds.count == Limits.MAX_RELEASED_PER_COMMAND ? holds.held[holds.count - 1].at()
+                : Long.MAX_VALUE;
         PendingState pending = new PendingState(state);
-        for (int i = 0; i < due.count; i++) {
-            Order order = pending.order(due.orderIds[i]);
-            int at = out.size();
-            out.reservationExpired(order.orderId());
-            giveBack(order, pending, out);
-            evolve(pending, now, out, at);
+        int expiry = 0;
+        int hold = 0;
+        while (expiry < due.count || hold < holds.count) {
+            boolean expireNext = hold == holds.count
+                    || expiry < due.count && due.expiresAt[expiry] <= holds.held[hold].at();
+            if (expireNext ? due.expiresAt[expiry] > holdsSeenUntil : holds.held[hold].at() > expiriesSeenUntil) {
+                return;
+            }
+            if (expireNext) {
+                Order order = pending.order(due.orderIds[expiry++]);
+                if (order == null || order.status() != OrderStatus.RESERVED) {
+                    continue; // a held command due before it ended the reservation
+                }
+                int at = out.size();
+                out.reservationExpired(order.orderId());
+                giveBack(order, pending, out);
+                evolve(pending, now, out, at);
+            } else if (!release(holds.held[hold++], now, pending, out)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Decides one due held command, as at its time: a {@link Event.HoldReleased} and the command's events,
+     * applied to {@code pending}. A command whose events would take the time command past a decision's limits is
+     * left held for the next one, and nothing after it is decided now.
+     *
+     * @return whether the command was decided
+     */
+    private static boolean release(HeldCommand held, long now, PendingState pending, EventBuffer out) {
+        long start = out.mark();
+        out.holdReleased(held.holdId());
+        // decided as at its own time, which the merge order keeps the state true to
+        decide(held.command(), held.at(), pending, out);
+        if (out.size() > Limits.MAX_EVENTS_PER_COMMAND || out.lineCount() > Limits.MAX_LINE_CHANGES_PER_COMMAND) {
+            out.resetTo(start);
+            return false;
+        }
+        evolveFrom(pending, now, out, EventBuffer.firstEventSince(start));
+        return true;
+    }
+
+    /** Decides a {@link Hold}: holds the command, or says why not. */
+    private static void hold(Hold c, InventoryState state, EventBuffer out) {
+        Reason unholdable = holdable(c.command());
+        if (unholdable != null) {
+            out.rejected(unholdable, c.holdId());
+            return;
+        }
+        HeldCommand held = state.held(c.holdId());
+        if (held == null) {
+            out.commandHeld(c.holdId(), c.at(), c.command());
+        } else if (held.at() == c.at() && held.command().equals(c.command())) {
+            out.alreadyApplied(c.holdId());
+        } else {
+            out.rejected(Reason.ID_REUSED, c.holdId());
+        }
+    }
+
+    /** Why {@code command} cannot be held, or {@code null} when it can. */
+    private static Reason holdable(Command command) {
+        return switch (command) {
+            case Hold c -> Reason.NOT_HOLDABLE;
+            case CancelHold c -> Reason.NOT_HOLDABLE;
+            case ExpireReservations c -> Reason.NOT_HOLDABLE;
+            case Batch c -> {
+                Reason shape = checkBatchShape(c, 1, new int[1]);
+                yield shape != null ? shape : holdableMembers(c);
+            }
+            default -> null;
+        };
+    }
+
+    private static Reason holdableMembers(Batch batch) {
+        for (Command member : batch.commands()) {
+            Reason reason = holdable(member);
+            if (reason != null) {
+                return reason;
+            }
+        }
+        return null;
+    }
+
+    /** Decides a {@link CancelHold}. */
+    private static void cancelHold(CancelHold c, InventoryState state, EventBuffer out) {
+        if (state.held(c.holdId()) == null) {
+            out.rejected(Reason.UNKNOWN_HOLD, c.holdId());
+        } else {
+            out.holdCancelled(c.holdId());
         }
     }
 
@@ -633,16 +741,34 @@ public final class Inventory {
      */
     private static final class DueOrders implements InventoryState.DueVisitor {
         private long[] orderIds = new long[0];
+        private long[] expiresAt = new long[0];
         private int count;
 
         @Override
-        public boolean onDue(long orderId, long expiresAt) {
+        public boolean onDue(long orderId, long expiry) {
             if (count == orderIds.length) {
-                orderIds = Arrays.copyOf(orderIds, Math.min(Math.max(16, count * 2),
-                        Limits.MAX_EXPIRIES_PER_COMMAND));
+                int size = Math.min(Math.max(16, count * 2), Limits.MAX_EXPIRIES_PER_COMMAND);
+                orderIds = Arrays.copyOf(orderIds, size);
+                expiresAt = Arrays.copyOf(expiresAt, size);
             }
+            expiresAt[count] = expiry;
             orderIds[count++] = orderId;
             return count < Limits.MAX_EXPIRIES_PER_COMMAND;
+        }
+    }
+
+    /** Collects up to {@link Limits#MAX_RELEASED_PER_COMMAND} due held commands, in the order they fell due. */
+    private static final class DueHolds implements InventoryState.HeldVisitor {
+        private HeldCommand[] held = new HeldCommand[0];
+        private int count;
+
+        @Override
+        public boolean onHeld(HeldCommand command) {
+            if (count == held.length) {
+                held = Arrays.copyOf(held, Math.min(Math.max(4, count * 2), Limits.MAX_RELEASED_PER_COMMAND));
+            }
+            held[count++] = command;
+            return count < Limits.MAX_RELEASED_PER_COMMAND;
         }
     }
 

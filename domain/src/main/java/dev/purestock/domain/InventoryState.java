@@ -41,6 +41,26 @@ public interface InventoryState {
      */
     void forEachByLastChange(LastChangeVisitor visitor);
 
+    /** The command held under {@code holdId} ({@link Command.Hold}), or {@code null} when none is. */
+    HeldCommand held(long holdId);
+
+    /**
+     * Visits the held commands due at or before {@code now}, ordered by their time and then by hold id, until the
+     * visitor returns {@code false}.
+     */
+    void forEachHeldDue(long now, HeldVisitor visitor);
+
+    /** Receives held commands from {@link #forEachHeldDue}. */
+    @FunctionalInterface
+    interface HeldVisitor {
+        /**
+         * Called for each due held command.
+         *
+         * @return {@code true} to go on, {@code false} to stop
+         */
+        boolean onHeld(HeldCommand held);
+    }
+
     /** Receives orders from {@link #forEachByLastChange}. */
     @FunctionalInterface
     interface LastChangeVisitor {

@@ -25,6 +25,9 @@ public interface InventoryStore extends MutableInventory {
     /** Visits every applied stock movement, in no particular order. */
     void forEachMovement(MovementVisitor visitor);
 
+    /** Visits every command held for later, by its time and then its hold id. */
+    void forEachHeld(Consumer<HeldCommand> visitor);
+
     /**
      * Visits every order as its fields, in no particular order: what a snapshot writes, without an {@link Order}
      * record per order where the store keeps orders as fields. The default builds the records and reads them.
@@ -37,8 +40,9 @@ public interface InventoryStore extends MutableInventory {
 
     /**
      * Copies this whole state into {@code target} (an empty store) through the store port only, the way a
-     * snapshot is loaded: every entry, the due index rebuilt from the live reservations, and the order of last
-     * changes in its order, so the copy forgets and expires exactly as this store would.
+     * snapshot is loaded: every entry (held commands included), the due index rebuilt from the live
+     * reservations, and the order of last changes in its order, so the copy forgets and expires exactly as this
+     * store would.
      *
      * @return {@code target}
      */
@@ -53,6 +57,7 @@ public interface InventoryStore extends MutableInventory {
             }
         });
         forEachMovement(target::putMovement);
+        forEachHeld(target::putHeld);
         forEachByLastChange((orderId, changedAt) -> {
             target.putLastChange(orderId, changedAt);
             return true;

@@ -39,6 +39,11 @@ public final class Limits {
      */
     public static final int MAX_FORGOTTEN_PER_COMMAND = 255;
     /**
+     * The most held commands one time command decides ({@link Command.ExpireReservations}); the rest wait for the
+     * next one, which the engine sends at once while any are due.
+     */
+    public static final int MAX_RELEASED_PER_COMMAND = 255;
+    /**
      * How long after its last change an order is remembered when the time command names no window
      * ({@link Command.ExpireReservations#ExpireReservations()}): 24 hours, in the units of the sequencing clock
      * (milliseconds on the engine's clock).

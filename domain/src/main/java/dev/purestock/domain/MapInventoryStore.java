@@ -19,6 +19,7 @@ public final class MapInventoryStore implements InventoryStore {
     private final LinkedHashMap<Long, Long> lastChanges = new LinkedHashMap<>();
     private final Map<Long, Long> movements = new HashMap<>();
     private final TreeSet<StateKeys.Due> due = new TreeSet<>();
+    private final HeldCommands held = new HeldCommands();
 
     @Override
     public Product product(long sku) {
@@ -121,6 +122,31 @@ public final class MapInventoryStore implements InventoryStore {
     @Override
     public void unscheduleExpiry(long orderId, long expiresAt) {
         due.remove(new StateKeys.Due(expiresAt, orderId));
+    }
+
+    @Override
+    public HeldCommand held(long holdId) {
+        return held.get(holdId);
+    }
+
+    @Override
+    public void forEachHeldDue(long now, HeldVisitor visitor) {
+        held.forEachDue(now, visitor);
+    }
+
+    @Override
+    public void putHeld(HeldCommand command) {
+        held.put(command);
+    }
+
+    @Override
+    public void removeHeld(long holdId) {
+        held.removeExisting(holdId);
+    }
+
+    @Override
+    public void forEachHeld(Consumer<HeldCommand> visitor) {
+        held.forEach(visitor);
     }
 
     @Override

@@ -73,4 +73,14 @@ public interface MutableInventory extends InventoryState {
 
     /** Removes a reservation from the due index. */
     void unscheduleExpiry(long orderId, long expiresAt);
+
+    /** Holds a command for later, replacing any held under the same id. */
+    void putHeld(HeldCommand held);
+
+    /**
+     * Stops holding the command held under {@code holdId}: it was decided, or cancelled.
+     *
+     * @throws IllegalStateException when none is held under that id
+     */
+    void removeHeld(long holdId);
 }

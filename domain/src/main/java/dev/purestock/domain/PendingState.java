@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -28,6 +29,8 @@ final class PendingState implements MutableInventory {
     private final Set<Long> leftBaseOrder = new HashSet<>();
     private final Map<Long, Long> movements = new HashMap<>();
     private final TreeSet<StateKeys.Due> scheduled = new TreeSet<>();
+    /** Commands held here; a {@code null} value is a hold of the base removed here. */
+    private final Map<Long, HeldCommand> held = new HashMap<>();
 
     PendingState(InventoryState base) {
         this.base = base;
@@ -114,6 +117,49 @@ final class PendingState implements MutableInventory {
                 return;
             }
         }
+    }
+
+    @Override
+    public HeldCommand held(long holdId) {
+        if (held.containsKey(holdId)) {
+            return held.get(holdId);
+        }
+        return base.held(holdId);
+    }
+
+    @Override
+    public void forEachHeldDue(long now, HeldVisitor visitor) {
+        TreeMap<StateKeys.Due, HeldCommand> due = new TreeMap<>();
+        int[] seen = {0};
+        base.forEachHeldDue(now, command -> {
+            if (!held.containsKey(command.holdId())) {
+                due.put(new StateKeys.Due(command.at(), command.holdId()), command);
+            }
+            return ++seen[0] <= Limits.MAX_RELEASED_PER_COMMAND + held.size();
+        });
+        for (HeldCommand command : held.values()) {
+            if (command != null && command.at() <= now) {
+                due.put(new StateKeys.Due(command.at(), command.holdId()), command);
+            }
+        }
+        for (HeldCommand command : due.values()) {
+            if (!visitor.onHeld(command)) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void putHeld(HeldCommand command) {
+        held.put(command.holdId(), command);
+    }
+
+    @Override
+    public void removeHeld(long holdId) {
+        if (held(holdId) == null) {
+            throw new IllegalStateException("no command is held under hold id " + holdId);
+        }
+        held.put(holdId, null);
     }
 
     @Override

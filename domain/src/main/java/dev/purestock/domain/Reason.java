@@ -57,7 +57,14 @@ public enum Reason implements RejectionReason {
             + " commands in all and produce at most " + Limits.MAX_EVENTS_PER_COMMAND + " events and "
             + Limits.MAX_LINE_CHANGES_PER_COMMAND + " line changes"),
     /** Batches nest deeper than {@link Limits#MAX_BATCH_DEPTH}. */
-    BATCH_TOO_DEEP(22, "batches may nest at most " + Limits.MAX_BATCH_DEPTH + " deep");
+    BATCH_TOO_DEEP(22, "batches may nest at most " + Limits.MAX_BATCH_DEPTH + " deep"),
+    /** {@link Command.CancelHold} named no held command: never held, already decided, or already cancelled. */
+    UNKNOWN_HOLD(25, "no command is held under that hold id"),
+    /**
+     * {@link Command.Hold} of a command that cannot be held: a hold, a cancel of one or the time command, alone or
+     * inside a batch.
+     */
+    NOT_HOLDABLE(26, "holds, cancels of holds and the time command cannot be held");
 
     private static final Reason[] BY_CODE = new Reason[32];
 

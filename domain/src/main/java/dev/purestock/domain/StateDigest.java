@@ -12,7 +12,8 @@ import java.util.List;
  * per-entry mixing makes accidental cancellation as unlikely as any other 64-bit collision. The order of
  * last changes ({@link InventoryState#forEachByLastChange}), which decides what is forgotten next, is hashed
  * as one more entry: a chain over its orders in that order, each order id with the time of its last change,
- * so two states that would forget different orders next differ. The due index is left out: it is derived
+ * so two states that would forget different orders next differ. Each command held for later is an entry of
+ * its own. The due index is left out: it is derived
  * from the orders. The digest is a checksum for comparing states, not a
  * cryptographic hash.
  */
@@ -23,6 +24,7 @@ public final class StateDigest {
     private static final long ORDER = 0x4F524452L;
     private static final long MOVEMENT = 0x4D4F5645L;
     private static final long LAST_CHANGES = 0x4C415354L;
+    private static final long HELD = 0x48454C44L;
 
     private StateDigest() {
     }
@@ -35,6 +37,7 @@ public final class StateDigest {
         store.forEachCustomerUnits((customer, sku, units) -> sum[0] += hash(CUSTOMER, customer, sku, units));
         store.forEachOrder(order -> sum[0] += hash(order));
         store.forEachMovement((id, fingerprint) -> sum[0] += hash(MOVEMENT, id, fingerprint));
+        store.forEachHeld(held -> sum[0] += hash(held));
         long[] chain = {LAST_CHANGES, 0};
         store.forEachByLastChange((orderId, changedAt) -> {
             chain[0] = step(step(chain[0], orderId), changedAt);
@@ -61,6 +64,19 @@ public final class StateDigest {
             h = step(step(step(h, line.sku()), line.warehouse()), line.quantity());
         }
         return mix64(h);
+    }
+
+    /**
+     * A held command's entry: its id, its time and its command, the command through its record's text (the
+     * record's components in order, an enum by name), which is the same in every process.
+     */
+    private static long hash(HeldCommand held) {
+        long h = step(step(HELD, held.holdId()), held.at());
+        String command = held.command().toString();
+        for (int i = 0; i < command.length(); i++) {
+            h = step(h, command.charAt(i));
+        }
+        return mix64(step(h, command.length()));
     }
 
     private static long hash(long tag, long a, long b) {

@@ -31,7 +31,9 @@ class ReasonTest {
         assertEquals(9, Reason.ID_REUSED.code());
         assertEquals(14, Reason.EXPIRED.code());
         assertEquals(22, Reason.BATCH_TOO_DEEP.code());
-        assertEquals(22, Reason.values().length);
+        assertEquals(25, Reason.UNKNOWN_HOLD.code());
+        assertEquals(26, Reason.NOT_HOLDABLE.code());
+        assertEquals(24, Reason.values().length);
     }
 
     @Test

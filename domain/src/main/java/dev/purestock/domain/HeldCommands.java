@@ -1,0 +1,74 @@
+package dev.purestock.domain;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * The commands a store holds for later, by id and in the order they fall due (their time, then their id): the
+ * part of an {@link InventoryStore} that every implementation keeps the same way, since holds are few next to
+ * orders and each carries a whole command. Not thread-safe.
+ */
+public final class HeldCommands {
+    private final Map<Long, HeldCommand> byId = new HashMap<>();
+    private final TreeMap<StateKeys.Due, HeldCommand> byDue = new TreeMap<>();
+
+    /** An empty set of held commands. */
+    public HeldCommands() {
+    }
+
+    /** The held command with that id, or {@code null}. */
+    public HeldCommand get(long holdId) {
+        return byId.get(holdId);
+    }
+
+    /** How many commands are held. */
+    public int size() {
+        return byId.size();
+    }
+
+    /** Holds {@code held}, replacing any held command with the same id. */
+    public void put(HeldCommand held) {
+        remove(held.holdId());
+        byId.put(held.holdId(), held);
+        byDue.put(new StateKeys.Due(held.at(), held.holdId()), held);
+    }
+
+    /** Stops holding the command with that id, if one is held. */
+    public void remove(long holdId) {
+        HeldCommand held = byId.remove(holdId);
+        if (held != null) {
+            byDue.remove(new StateKeys.Due(held.at(), holdId));
+        }
+    }
+
+    /**
+     * Removes the held command with that id, which must be there: what {@link MutableInventory#removeHeld} does.
+     *
+     * @throws IllegalStateException when none is held under that id
+     */
+    public void removeExisting(long holdId) {
+        if (!byId.containsKey(holdId)) {
+            throw new IllegalStateException("no command is held under hold id " + holdId);
+        }
+        remove(holdId);
+    }
+
+    /**
+     * Visits the held commands due at or before {@code now}, by time and then id, until the visitor returns
+     * {@code false}.
+     */
+    public void forEachDue(long now, InventoryState.HeldVisitor visitor) {
+        for (HeldCommand held : byDue.values()) {
+            if (held.at() > now || !visitor.onHeld(held)) {
+                return;
+            }
+        }
+    }
+
+    /** Visits every held command, by time and then id. */
+    public void forEach(Consumer<HeldCommand> visitor) {
+        byDue.values().forEach(visitor);
+    }
+}
