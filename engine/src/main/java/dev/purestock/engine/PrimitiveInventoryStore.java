@@ -1,5 +1,7 @@
 package dev.purestock.engine;
 
+import dev.purestock.domain.HeldCommand;
+import dev.purestock.domain.HeldCommands;
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.Order;
 import dev.purestock.domain.OrderLines;
@@ -36,6 +38,8 @@ public final class PrimitiveInventoryStore implements InventoryStore {
     private final OrderColumns orders;
     private final Long2LongHashMap movements;
     private final TreeSet<Due> due = new TreeSet<>();
+    /** Commands held for later: few next to orders, kept as the domain keeps them. */
+    private final HeldCommands held = new HeldCommands();
 
     /** An empty store with a small initial capacity ({@link StoreCapacity#DEFAULT}). */
     public PrimitiveInventoryStore() {
@@ -261,6 +265,31 @@ public final class PrimitiveInventoryStore implements InventoryStore {
     @Override
     public void forEachMovement(MovementVisitor visitor) {
         movements.forEachLong(visitor::onMovement);
+    }
+
+    @Override
+    public HeldCommand held(long holdId) {
+        return held.get(holdId);
+    }
+
+    @Override
+    public void forEachHeldDue(long now, HeldVisitor visitor) {
+        held.forEachDue(now, visitor);
+    }
+
+    @Override
+    public void putHeld(HeldCommand command) {
+        held.put(command);
+    }
+
+    @Override
+    public void removeHeld(long holdId) {
+        held.removeExisting(holdId);
+    }
+
+    @Override
+    public void forEachHeld(Consumer<HeldCommand> visitor) {
+        held.forEach(visitor);
     }
 
     /** A reservation in the due index. */

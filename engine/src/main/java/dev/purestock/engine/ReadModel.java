@@ -1,8 +1,10 @@
 package dev.purestock.engine;
 
+import dev.purestock.domain.Command;
 import dev.purestock.domain.DecidedEvents;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.EventSink;
+import dev.purestock.domain.HeldCommand;
 import dev.purestock.domain.InventoryState;
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.OrderStatus;
@@ -10,6 +12,7 @@ import dev.purestock.domain.Reason;
 import dev.purestock.domain.RejectionReason;
 import org.agrona.collections.Long2ObjectHashMap;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,6 +50,8 @@ public final class ReadModel {
     private final AtomicLongArray lastSequence;
     private final AtomicLongArray liveReservations;
     private final AtomicLongArray forgettable;
+    /** The commands held for later, by hold id, with the shard that holds each. */
+    private final ConcurrentHashMap<Long, Held> held = new ConcurrentHashMap<>();
 
     ReadModel(int shards) {
         this(shards, 1);
@@ -120,6 +125,32 @@ public final class ReadModel {
         return forgettable.get(shard);
     }
 
+    /**
+     * The command held for later under {@code holdId} ({@link dev.purestock.domain.Command.Hold}) as of the
+     * last answered commands, or {@code null} when none is (never held, or already decided or cancelled).
+     */
+    public HeldCommand heldCommand(long holdId) {
+        Held entry = held.get(holdId);
+        return entry == null ? null : entry.command();
+    }
+
+    /** Every command held for later, as of the last answered commands, by the time it is due and then its id. */
+    public List<HeldCommand> heldCommands() {
+        return held.values().stream().map(Held::command)
+                .sorted(Comparator.comparingLong(HeldCommand::at).thenComparingLong(HeldCommand::holdId))
+                .toList();
+    }
+
+    /** The shard that holds the command held under {@code holdId}, or {@code -1} when none is. */
+    int holdShard(long holdId) {
+        Held entry = held.get(holdId);
+        return entry == null ? -1 : entry.shard();
+    }
+
+    /** A held command and the shard that holds it. */
+    private record Held(int shard, HeldCommand command) {
+    }
+
     /** The shard that holds the order, or {@code -1} when no order has that id. */
     int orderShard(long orderId) {
         for (int shard = 0; shard < orders.length; shard++) {
@@ -158,6 +189,7 @@ public final class ReadModel {
                     remembered++;
                 }
             });
+            store.forEachHeld(command -> held.put(command.holdId(), new Held(shard, command)));
             liveReservations.set(shard, live);
             forgettable.set(shard, remembered);
             lastSequence.set(shard, lastSequenceIncluded);
@@ -269,6 +301,21 @@ public final class ReadModel {
             public void orderForgotten(long orderId) {
                 orders[shard].remove(orderId);
                 countRemembered(-1);
+            }
+
+            @Override
+            public void commandHeld(long holdId, long at, Command command) {
+                held.put(holdId, new Held(shard, new HeldCommand(holdId, at, command)));
+            }
+
+            @Override
+            public void holdReleased(long holdId) {
+                held.remove(holdId);
+            }
+
+            @Override
+            public void holdCancelled(long holdId) {
+                held.remove(holdId);
             }
 
             @Override

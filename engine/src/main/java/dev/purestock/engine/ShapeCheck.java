@@ -2,9 +2,11 @@ package dev.purestock.engine;
 
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Command.Batch;
+import dev.purestock.domain.Command.CancelHold;
 import dev.purestock.domain.Command.CancelPurchase;
 import dev.purestock.domain.Command.ConfirmReservation;
 import dev.purestock.domain.Command.ExpireReservations;
+import dev.purestock.domain.Command.Hold;
 import dev.purestock.domain.Command.ListProduct;
 import dev.purestock.domain.Command.PlaceOrder;
 import dev.purestock.domain.Command.Purchase;
@@ -31,6 +33,9 @@ import java.util.List;
  * batch's depth and count before any member's lines, so a batch with several excesses may be refused with
  * another of its reasons than the domain would give; nothing is sequenced either way. It allocates nothing.
  *
+ * <p>A {@code Hold} is checked as the command it holds; a hold of a hold is refused here
+ * ({@link Reason#NOT_HOLDABLE}, as the domain would), so holds never nest and the walk stays shallow.
+ *
  * <p>The commands that can also be submitted as fields (purchase, cancel, confirm, release) have a fixed shape
  * and no limit here to exceed, so that path skips this check; their ids are checked as their records' are
  * ({@link Limits#checkPurchase}, {@link Limits#checkOrderId}).
@@ -39,6 +44,7 @@ final class ShapeCheck {
     private static final int TOO_DEEP = -1;
     private static final int TOO_LARGE = -2;
     private static final int TOO_MANY_LINES = -3;
+    private static final int NOT_HOLDABLE = -4;
 
     private ShapeCheck() {
     }
@@ -57,6 +63,8 @@ final class ShapeCheck {
             case ConfirmReservation c -> null;
             case ReleaseReservation c -> null;
             case ExpireReservations c -> null;
+            case CancelHold c -> null;
+            case Hold c -> c.command() instanceof Hold ? Reason.NOT_HOLDABLE : excess(c.command());
         };
     }
 
@@ -72,6 +80,12 @@ final class ShapeCheck {
                 return TOO_LARGE;
             }
             Command member = members.get(i);
+            if (member instanceof Hold hold) {
+                if (hold.command() instanceof Hold) {
+                    return NOT_HOLDABLE;
+                }
+                member = hold.command();
+            }
             if (member instanceof Batch nested) {
                 count = walk(nested, depth + 1, count);
                 if (count < 0) {
@@ -99,6 +113,7 @@ final class ShapeCheck {
             case TOO_DEEP -> Reason.BATCH_TOO_DEEP;
             case TOO_LARGE -> Reason.BATCH_TOO_LARGE;
             case TOO_MANY_LINES -> Reason.TOO_MANY_LINES;
+            case NOT_HOLDABLE -> Reason.NOT_HOLDABLE;
             default -> null;
         };
     }

@@ -2,9 +2,11 @@ package dev.purestock.engine;
 
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Command.Batch;
+import dev.purestock.domain.Command.CancelHold;
 import dev.purestock.domain.Command.CancelPurchase;
 import dev.purestock.domain.Command.ConfirmReservation;
 import dev.purestock.domain.Command.ExpireReservations;
+import dev.purestock.domain.Command.Hold;
 import dev.purestock.domain.Command.ListProduct;
 import dev.purestock.domain.Command.PlaceOrder;
 import dev.purestock.domain.Command.Purchase;
@@ -34,6 +36,10 @@ import java.util.List;
  *       shards. Two commands with one new id racing to different shards are not caught.</li>
  *   <li>{@code ListProduct}, {@code ExpireReservations}: {@link #ALL} shards (each shard keeps its own
  *       products, so a per-customer limit holds per shard).</li>
+ *   <li>{@code Hold}: the shard of the command it holds; a hold of a command for all shards is
+ *       {@link #CROSS_SHARD}, and one whose hold id another shard holds is {@link #ID_ELSEWHERE}.
+ *       {@code CancelHold}: the shard that holds the command, as the {@link ReadModel} records it; an id no shard
+ *       holds goes to shard 0, whose domain answers {@code UNKNOWN_HOLD}.</li>
  *   <li>{@code Batch}: the one shard all its members route to (members free to go anywhere follow the
  *       others, an all-free batch goes to shard 0); members on different shards, or a member for all
  *       shards, make the batch {@link #CROSS_SHARD}.</li>
@@ -110,7 +116,28 @@ final class ShardRouter {
             case ListProduct c -> ALL;
             case ExpireReservations c -> ALL;
             case Batch c -> batch(c.commands());
+            case Hold c -> hold(c);
+            case CancelHold c -> {
+                int holder = readModel.holdShard(c.holdId());
+                yield holder >= 0 ? holder : ANY;
+            }
         };
+    }
+
+    /**
+     * A hold goes where its command would; a command for all shards cannot be held by one and makes the hold
+     * {@link #CROSS_SHARD}. A hold id held on another shard makes it {@link #ID_ELSEWHERE}.
+     */
+    private int hold(Hold hold) {
+        int route = routeMember(hold.command());
+        if (route == ALL) {
+            return CROSS_SHARD;
+        }
+        int holder = readModel.holdShard(hold.holdId());
+        if (holder >= 0 && route >= 0 && holder != route) {
+            return ID_ELSEWHERE;
+        }
+        return route;
     }
 
     private int lines(List<Line> lines) {

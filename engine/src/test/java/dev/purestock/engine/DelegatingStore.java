@@ -1,5 +1,6 @@
 package dev.purestock.engine;
 
+import dev.purestock.domain.HeldCommand;
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.Order;
 import dev.purestock.domain.OrderLines;
@@ -126,5 +127,30 @@ class DelegatingStore implements InventoryStore {
     @Override
     public void forEachMovement(MovementVisitor visitor) {
         target.forEachMovement(visitor);
+    }
+
+    @Override
+    public HeldCommand held(long holdId) {
+        return target.held(holdId);
+    }
+
+    @Override
+    public void forEachHeldDue(long now, HeldVisitor visitor) {
+        target.forEachHeldDue(now, visitor);
+    }
+
+    @Override
+    public void putHeld(HeldCommand held) {
+        target.putHeld(held);
+    }
+
+    @Override
+    public void removeHeld(long holdId) {
+        target.removeHeld(holdId);
+    }
+
+    @Override
+    public void forEachHeld(Consumer<HeldCommand> visitor) {
+        target.forEachHeld(visitor);
     }
 }
