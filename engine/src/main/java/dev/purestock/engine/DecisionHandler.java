@@ -5,6 +5,7 @@ import dev.purestock.domain.Command;
 import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.NextDue;
 import dev.purestock.domain.StateDigest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,9 +37,11 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
     private long nextSequence;
     private long lastTime;
     private long batchSize;
+    private final DueTimes dueTimes;
+    private final NextDue nextDue = new NextDue();
 
     DecisionHandler(int shard, ShardHealth health, ShardState initial, LongSupplier clock,
-                    ShardCounters.Decision counters) {
+                    ShardCounters.Decision counters, DueTimes dueTimes) {
         this.shard = shard;
         this.counters = counters;
         this.health = health;
@@ -46,6 +49,8 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
         this.nextSequence = initial.nextSequence();
         this.lastTime = initial.lastTime();
         this.clock = clock;
+        this.dueTimes = dueTimes;
+        dueTimes.recomputed(shard, nextDue.of(store));
     }
 
     @Override
@@ -98,6 +103,25 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
             Inventory.evolveAll(store, now, events);
         } catch (RuntimeException e) {
             health.fail(ringSequence, sequence, "applying the events", e);
+            return;
+        }
+        if (request.form == SubmittedCommand.Form.RECORD) {
+            noteDueTimes(request.command, events);
+        }
+    }
+
+    /**
+     * Tells the timer when this shard next has something due: from the whole state after a time command, else
+     * from what the command scheduled. The commands held as fields schedule nothing.
+     */
+    private void noteDueTimes(Command command, EventBuffer events) {
+        if (command instanceof Command.ExpireReservations) {
+            dueTimes.recomputed(shard, nextDue.of(store));
+        } else {
+            long at = NextDue.scheduledBy(events);
+            if (at != NextDue.NEVER) {
+                dueTimes.scheduled(shard, at);
+            }
         }
     }
 

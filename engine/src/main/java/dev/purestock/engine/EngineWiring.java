@@ -40,7 +40,7 @@ final class EngineWiring {
     /** The settings every shard shares. */
     record Settings(int ringSize, WaitStrategyKind waitStrategy, ProducerMode producerMode, LongSupplier clock,
                     long snapshotEvery, StoreCapacity storeCapacity, List<OutcomeConsumer> consumers,
-                    AtomicLong isolatedFailures, CallerAnswers answers, StageThreads threads) {
+                    AtomicLong isolatedFailures, CallerAnswers answers, StageThreads threads, DueTimes dueTimes) {
     }
 
     /**
@@ -60,7 +60,8 @@ final class EngineWiring {
         StopShardOnException stopShard = new StopShardOnException(health);
         disruptor.setDefaultExceptionHandler(stopShard);
 
-        DecisionHandler decision = new DecisionHandler(index, health, initial, settings.clock(), counters.decision);
+        DecisionHandler decision = new DecisionHandler(index, health, initial, settings.clock(), counters.decision,
+                settings.dueTimes());
         List<DurabilityHandler> durability = new ArrayList<>(2);
         Map<EventHandler<CommandSlot>, StageRole> parallel = new LinkedHashMap<>();
         if (journal != null) {

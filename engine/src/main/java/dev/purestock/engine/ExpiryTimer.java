@@ -1,28 +1,35 @@
 package dev.purestock.engine;
 
 import dev.purestock.domain.Limits;
+import dev.purestock.domain.NextDue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 
 /**
  * Runs the engine's time command on one daemon thread, {@code purestock-expire-reservations}, until stopped.
- * Every period it makes a <i>regular</i> run, which offers the command to every shard with something to
- * expire or forget. A time command forgets at most {@link Limits#MAX_FORGOTTEN_PER_COMMAND} orders, so when a
- * shard's last one came back that full (see {@link Answer}), more may be due at once: the answer wakes the timer,
- * which runs at once, offering the command only to such shards, until their backlog is gone (one time command in
- * flight per shard, so a backlog drains at 255 orders per trip through the ring); a run that finds a command
- * still in flight looks again after {@link #BACKLOG_PAUSE}. The regular runs keep their period meanwhile.
+ * It sends the command to a shard exactly when something there falls due (a reservation's expiry, a command held
+ * for later), as each shard's decision stage reports it in {@link DueTimes} on the engine's clock: the timer parks
+ * until the earliest such time and is woken when an earlier one appears. Every period it also makes a
+ * <i>regular</i> run, which offers the command to every shard with orders that may be forgotten (a retention
+ * window counts from each order's last change, so forgetting is not scheduled to the millisecond). A time command
+ * forgets at most {@link Limits#MAX_FORGOTTEN_PER_COMMAND} orders, so when a shard's last one came back that full
+ * (see {@link Answer}), more may be due at once: the answer wakes the timer, which runs at once, offering the
+ * command only to such shards, until their backlog is gone; a run that finds a command still in flight looks again
+ * after {@link #BACKLOG_PAUSE}. Every answer wakes the timer, which then sees the shard's next due time. The
+ * regular runs keep their period meanwhile, and the timer looks at the clock at least once a period, so a clock
+ * that jumps (a test's) is seen within one.
  *
  * <p>A run waits for ring space like any submitter (the timer thread is not a stage thread): under a flash
  * sale's load the ring is full nearly all the time, and a run that only tried would almost never get a time
  * command in, so nothing would expire and nothing would be forgotten while the sale lasts. The thread parks
- * between runs and allocates nothing per run. Until commands held for later exist, this is how
- * {@code ExpireReservations} is sequenced as time passes.
+ * between runs and allocates nothing per run.
  */
 final class ExpiryTimer {
     private static final Logger LOG = LoggerFactory.getLogger(ExpiryTimer.class);
@@ -51,18 +58,27 @@ final class ExpiryTimer {
     /** Told when the timer's thread starts; set before it starts. */
     private StageThreads threads;
 
-    private ExpiryTimer(Duration period, Tick tick) {
+    private final DueTimes dueTimes;
+    private final LongSupplier clock;
+    private final Answer[] answers;
+
+    private ExpiryTimer(Duration period, Tick tick, DueTimes dueTimes, LongSupplier clock, Answer[] answers) {
         this.period = period;
         this.periodNanos = period.toNanos();
         this.tick = tick;
+        this.dueTimes = dueTimes;
+        this.clock = clock;
+        this.answers = answers;
     }
 
     /**
-     * A timer making a regular run every {@code period}, or one that does nothing when the period is zero; a full
-     * answer in {@code answers} wakes it.
+     * A timer making a regular run every {@code period} and a run whenever a shard's entry in {@code dueTimes} comes
+     * due on {@code clock}, or one that does nothing when the period is zero; every answer in {@code answers}
+     * wakes it, and so does an entry of {@code dueTimes} that comes down.
      */
-    static ExpiryTimer start(Duration period, Tick tick, Answer[] answers, StageThreads threads) {
-        ExpiryTimer timer = new ExpiryTimer(period, tick);
+    static ExpiryTimer start(Duration period, Tick tick, Answer[] answers, DueTimes dueTimes, LongSupplier clock,
+                             StageThreads threads) {
+        ExpiryTimer timer = new ExpiryTimer(period, tick, dueTimes, clock, answers);
         if (period.isZero()) {
             return timer;
         }
@@ -71,6 +87,7 @@ final class ExpiryTimer {
         for (Answer answer : answers) {
             answer.wake = timer::wake;
         }
+        dueTimes.onEarlier(timer::wake);
         timer.thread = new Thread(timer::loop, THREAD_NAME);
         timer.thread.setDaemon(true);
         timer.thread.start();
@@ -91,7 +108,7 @@ final class ExpiryTimer {
         long nextRegularAt = System.nanoTime() + periodNanos;
         boolean backlog = false;
         while (!stopped) {
-            long delay = nextDelayNanos(nextRegularAt - System.nanoTime(), backlog);
+            long delay = Math.min(nextDelayNanos(nextRegularAt - System.nanoTime(), backlog), untilDueNanos());
             if (delay > 0 && !woken.get()) {
                 LockSupport.parkNanos(this, delay);
             }
@@ -114,7 +131,30 @@ final class ExpiryTimer {
         }
     }
 
-    /** A shard's time command came back full: the next run goes now instead of when due. */
+    /**
+     * How long until the earliest due time of a shard with no time command in flight (one in flight will be
+     * answered, and the answer wakes the timer), in nanoseconds: {@code 0} when one is due now,
+     * {@link Long#MAX_VALUE} when none is due within a period.
+     */
+    private long untilDueNanos() {
+        long earliest = NextDue.NEVER;
+        for (int shard = 0; shard < answers.length; shard++) {
+            if (!answers[shard].inFlight()) {
+                earliest = Math.min(earliest, dueTimes.dueAt(shard));
+            }
+        }
+        if (earliest == NextDue.NEVER) {
+            return Long.MAX_VALUE;
+        }
+        long now = clock.getAsLong();
+        if (earliest <= now) {
+            return 0;
+        }
+        long untilMillis = earliest - now;
+        return untilMillis >= period.toMillis() ? Long.MAX_VALUE : TimeUnit.MILLISECONDS.toNanos(untilMillis);
+    }
+
+    /** An answer came back, or a shard has something due earlier: the next run goes now. */
     private void wake() {
         woken.set(true);
         LockSupport.unpark(thread);
@@ -165,9 +205,14 @@ final class ExpiryTimer {
 
         private final AtomicInteger inFlight = new AtomicInteger();
         private volatile boolean full;
-        /** Wakes the timer when an answer leaves a backlog; set once, before the first command is sent. */
+        /** Wakes the timer when an answer comes; set once, before the first command is sent. */
         private volatile Runnable wake = () -> {
         };
+
+        /** Whether a time command of the shard is unanswered. */
+        boolean inFlight() {
+            return inFlight.get() > 0;
+        }
 
         /** Whether the last answer left a backlog, or a command is still in flight. */
         boolean backlog() {
@@ -201,18 +246,16 @@ final class ExpiryTimer {
 
         @Override
         public void onOutcome(OutcomeView outcome) {
-            boolean backlogLeft = outcome.eventCount() >= Limits.MAX_FORGOTTEN_PER_COMMAND;
-            full = backlogLeft;
+            full = outcome.eventCount() >= Limits.MAX_FORGOTTEN_PER_COMMAND;
             inFlight.decrementAndGet();
-            if (backlogLeft) {
-                wake.run();
-            }
+            wake.run();
         }
 
         @Override
         public void onFailure(Throwable cause) {
             full = false;
             inFlight.decrementAndGet();
+            wake.run();
         }
     }
 }

@@ -75,10 +75,14 @@ import java.util.function.LongSupplier;
  * of their own ({@code purestock-reactions}) and submitted like any other command; recovery never runs them. See
  * {@link Reactions} and {@link Retry}.
  *
- * <p>Reservation expiry and order retention: unless turned off ({@link Builder#expireReservationsEvery}), a
- * timer offers an {@link Command.ExpireReservations} every second to each shard holding a live reservation or
- * an order that may be forgotten; it carries the retention window ({@link Builder#retainOrdersFor}, default
- * 24 hours) and is sequenced and journaled like any command.
+ * <p>Time: reservation expiry, commands held for later, order retention. Unless turned off
+ * ({@link Builder#expireReservationsEvery}), a timer sends the time command, {@link Command.ExpireReservations},
+ * to a shard at the moment something there falls due on the engine's {@link Builder#clock}: a reservation's
+ * expiry, or a command held for later ({@link #submitAt}, {@link Command.Hold}), which the time command then
+ * decides. Every second it also offers one to each shard holding an order that may be forgotten; the command
+ * carries the retention window ({@link Builder#retainOrdersFor}, default 24 hours). It is sequenced and journaled
+ * like any command, so a replay reproduces every expiry and every held command exactly as it happened. The clock
+ * is an input: a test gives the engine its own and, with the timer off, submits the time command itself.
  *
  * <p>Failures: a {@code decide} that throws rejects that command with {@link EngineRefusal#INTERNAL_ERROR}. If
  * applying events or a durability stage fails, the engine stops taking commands: every caller from the
@@ -113,6 +117,8 @@ public final class PurestockEngine implements AutoCloseable {
     private final ExpiryTimer expiry;
     private final Command.ExpireReservations timeCommand;
     private final ExpiryTimer.Answer[] tickAnswers;
+    /** When each shard next has something due, kept by its decision stage for the timer. */
+    private final DueTimes dueTimes;
     private final EngineMetrics metrics;
     private final EngineShutdown shutdown;
     private final Reactions reactions;
@@ -125,6 +131,7 @@ public final class PurestockEngine implements AutoCloseable {
         this.ringSize = builder.ringSize;
         this.timeCommand = new Command.ExpireReservations(builder.retainOrdersForMillis());
         this.tickAnswers = ExpiryTimer.answers(builder.shards);
+        this.dueTimes = new DueTimes(builder.shards);
         this.readModel = new ReadModel(builder.shards, builder.storeCapacity.orders());
         this.router = new ShardRouter(builder.shards, readModel);
         this.shards = new Shard[builder.shards];
@@ -137,7 +144,7 @@ public final class PurestockEngine implements AutoCloseable {
         EngineWiring.Settings settings = new EngineWiring.Settings(builder.ringSize, builder.waitStrategy,
                 builder.producerMode, builder.clock, builder.snapshotEvery, builder.storeCapacity,
                 List.copyOf(consumers),
-                isolatedFailures, answers, threads);
+                isolatedFailures, answers, threads, dueTimes);
         for (int i = 0; i < shards.length; i++) {
             ShardState initial = builder.initialState == null ? ShardState.empty(builder.storeCapacity)
                     : Objects.requireNonNull(builder.initialState.apply(i), "initial state of shard " + i);
@@ -165,7 +172,8 @@ public final class PurestockEngine implements AutoCloseable {
             shard.disruptor().start();
         }
         this.rings = byShard;
-        expiry = ExpiryTimer.start(builder.expireReservationsEvery, this::expireReservations, tickAnswers, threads);
+        expiry = ExpiryTimer.start(builder.expireReservationsEvery, this::expireReservations, tickAnswers, dueTimes,
+                clock, threads);
         shutdown = new EngineShutdown(shards, intake, publisher, expiry, threads);
         if (reactions.active()) {
             reactions.start(this, shards);
@@ -185,9 +193,10 @@ public final class PurestockEngine implements AutoCloseable {
     /**
      * One run of the expiry timer: offers the time command ({@code ExpireReservations} with the retention
      * window) to each shard whose last one left a backlog (as many as {@link ExpiryTimer.Answer#takeBacklogRoom}
-     * allows), and on a regular run also to each shard that holds a
-     * live reservation or an order that may be forgotten, as far as its read model knows (a shard with neither
-     * would journal a record that does nothing), unless one is unanswered.
+     * allows), to each shard that has something due now on the engine's clock (a reservation to expire, a held
+     * command: {@link DueTimes}), and on a regular run also to each shard that holds an order that may be forgotten,
+     * as far as its read model knows (a shard with nothing to do would journal a record that does nothing), unless
+     * one is unanswered.
      * Waits for ring space, as a submitter does (see {@link ExpiryTimer}); a call from a stage thread only tries.
      *
      * @return whether a shard has a backlog or an unanswered time command, so that the timer runs again soon
@@ -197,8 +206,8 @@ public final class PurestockEngine implements AutoCloseable {
         for (int i = 0; i < shards.length; i++) {
             ExpiryTimer.Answer answer = tickAnswers[i];
             int sends = answer.takeBacklogRoom();
-            if (sends == 0 && regular && (readModel.liveReservations(i) > 0 || readModel.forgettableOrders(i) > 0)
-                    && answer.trySend()) {
+            boolean due = dueTimes.dueAt(i) <= clock.getAsLong();
+            if (sends == 0 && (due || regular && readModel.forgettableOrders(i) > 0) && answer.trySend()) {
                 sends = 1;
             }
             for (int sent = 0; sent < sends; sent++) {
@@ -246,6 +255,34 @@ public final class PurestockEngine implements AutoCloseable {
         CompletableFuture<Outcome> future = new CompletableFuture<>();
         dispatch(command, null, future, true);
         return future;
+    }
+
+    /**
+     * Holds {@code command} until {@code at} on the engine's clock (epoch milliseconds by default): submits
+     * {@code new Command.Hold(holdId, at, command)}. The outcome answered now is the hold's
+     * ({@link dev.purestock.domain.Event.CommandHeld}, or a rejection); the held command is decided when its time
+     * comes, inside the time command the engine then sequences (after an
+     * {@link dev.purestock.domain.Event.HoldReleased}), where outcome consumers and reactions see it. Until then
+     * {@link #cancelHold} takes it back and {@link ReadModel#heldCommand} shows it. Replay reproduces both the hold
+     * and its decision.
+     *
+     * @param holdId  names the hold: unique among the commands held at one time
+     * @param at      when the command is due, on the engine's clock
+     * @param command the command to decide then; not a hold, a cancel of one or the time command
+     * @return the outcome of the hold, as {@link #submit(Command)} returns it
+     */
+    public CompletableFuture<Outcome> submitAt(long holdId, long at, Command command) {
+        return submit(new Command.Hold(holdId, at, command));
+    }
+
+    /**
+     * Takes back the command held under {@code holdId} before it is due: submits
+     * {@code new Command.CancelHold(holdId)}, answered with {@link dev.purestock.domain.Event.HoldCancelled}, or
+     * rejected with {@link dev.purestock.domain.Reason#UNKNOWN_HOLD} when nothing is held under that id (never
+     * held, already decided, or already cancelled).
+     */
+    public CompletableFuture<Outcome> cancelHold(long holdId) {
+        return submit(new Command.CancelHold(holdId));
     }
 
     /**
@@ -1000,16 +1037,17 @@ public final class PurestockEngine implements AutoCloseable {
         }
 
         /**
-         * How often the engine expires reservations and forgets orders (default
-         * {@link #DEFAULT_EXPIRE_RESERVATIONS_EVERY}, one second); {@link Duration#ZERO} turns it off. Every
-         * period a daemon thread, {@code purestock-expire-reservations}, offers an
-         * {@link Command.ExpireReservations} carrying {@link #retainOrdersFor} to each shard that holds a live
-         * reservation or an order it may forget, with {@link #trySubmit} semantics: it never waits, and a full
-         * ring skips that shard's tick. The command is sequenced, stamped with {@link #clock} and journaled like
-         * any other, and consumers see it; a shard with neither is not sent one. A shard whose last one forgot
-         * {@link Limits#MAX_FORGOTTEN_PER_COMMAND} orders gets the next within about a millisecond. A
-         * reservation's units thus return to stock at most about one period (plus the time to sequence the
-         * command) after it expires.
+         * The period of the engine's time command (default {@link #DEFAULT_EXPIRE_RESERVATIONS_EVERY}, one
+         * second); {@link Duration#ZERO} turns the timer off. A daemon thread, {@code purestock-expire-reservations},
+         * sends an {@link Command.ExpireReservations} carrying {@link #retainOrdersFor} to a shard as soon as
+         * something there falls due on {@link #clock} (a reservation expires, a held command's time comes), and
+         * every period to each shard holding an order it may forget. It waits for ring space like a submitter. The
+         * command is sequenced, stamped with {@link #clock} and journaled like any other, and consumers see it; a
+         * shard with nothing to do is not sent one. A shard whose last one forgot
+         * {@link Limits#MAX_FORGOTTEN_PER_COMMAND} orders, or decided {@link Limits#MAX_RELEASED_PER_COMMAND} held
+         * commands, gets the next within about a millisecond. The timer reads the clock at least once a period, so
+         * a clock that jumps ahead is noticed within one. With the timer off nothing expires and no held command
+         * is decided until a time command is submitted.
          */
         public Builder expireReservationsEvery(Duration period) {
             Objects.requireNonNull(period, "expireReservationsEvery");

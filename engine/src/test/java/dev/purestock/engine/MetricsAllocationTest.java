@@ -39,7 +39,8 @@ class MetricsAllocationTest {
                 "this JVM counts the bytes a thread allocates");
         int orders = WARMUP + MEASURED;
         ShardState state = ShardState.empty(new StoreCapacity(SKUS, orders, orders));
-        DecisionHandler decision = new DecisionHandler(0, health, state, () -> time, counters.decision);
+        DecisionHandler decision = new DecisionHandler(0, health, state, () -> time, counters.decision,
+                new DueTimes(1));
         ViewReadingStage stage = new ViewReadingStage();
         JournalHandler journal = new JournalHandler(0, health, stage, journalTimes);
         for (int sku = 0; sku < SKUS; sku++) {

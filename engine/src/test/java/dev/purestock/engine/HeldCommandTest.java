@@ -1,0 +1,193 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.HeldCommand;
+import dev.purestock.domain.Inventory;
+import dev.purestock.domain.Line;
+import dev.purestock.domain.OrderStatus;
+import dev.purestock.domain.Reason;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static dev.purestock.engine.EngineFixtures.list;
+import static dev.purestock.engine.EngineFixtures.receive;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Commands held for later: the engine keeps them in the state and sends the time command that decides them when
+ * their time comes on its clock, journaled like any command. (The timeouts only guard against a hang; the tests
+ * wait on what a consumer sees.)
+ */
+class HeldCommandTest {
+    private static final long START = 1_000;
+    private static final long AT = 2_000;
+    private static final Command.Purchase PURCHASE = new Command.Purchase(7, 3, 1, 0, 2);
+
+    private final AtomicLong clock = new AtomicLong(START);
+
+    @Test
+    void aHeldCommandIsDecidedOnceItsTimeHasComeAndNotBefore() {
+        InMemoryJournal journal = new InMemoryJournal();
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
+                .expireReservationsEvery(Duration.ZERO).journal(shard -> journal).build()) {
+            stock(engine);
+            Outcome held = engine.submitAt(1, AT, PURCHASE).join();
+            assertEquals(List.of(new Event.CommandHeld(1, AT, PURCHASE)), held.events());
+            assertEquals(new HeldCommand(1, AT, PURCHASE), engine.readModel().heldCommand(1));
+            assertEquals(List.of(new HeldCommand(1, AT, PURCHASE)), engine.readModel().heldCommands());
+
+            clock.set(AT - 1);
+            assertEquals(List.of(), engine.submit(new Command.ExpireReservations()).join().events(), "not yet");
+            assertEquals(10, engine.readModel().available(1, 0));
+
+            clock.set(AT);
+            Outcome due = engine.submit(new Command.ExpireReservations()).join();
+            assertEquals(new Event.HoldReleased(1), due.events().get(0));
+            assertInstanceOf(Event.PurchaseAccepted.class, due.events().get(1));
+            assertEquals(8, engine.readModel().available(1, 0));
+            assertEquals(OrderStatus.PURCHASED, engine.readModel().orderStatus(7));
+            assertNull(engine.readModel().heldCommand(1));
+            assertEquals(List.of(), engine.submit(new Command.ExpireReservations()).join().events(), "only once");
+            assertEquals(AT, journal.entries().get(journal.size() - 2).time());
+        }
+    }
+
+    @Test
+    void theTimerSendsTheTimeCommandWhenTheClockReachesAHold() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            InMemoryJournal journal = new InMemoryJournal();
+            CountDownLatch released = new CountDownLatch(1);
+            try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
+                    .expireReservationsEvery(Duration.ofMillis(5)).journal(shard -> journal)
+                    .consumer((command, outcome) -> {
+                        if (outcome.events().contains(new Event.HoldReleased(1))) {
+                            released.countDown();
+                        }
+                    }).build()) {
+                stock(engine);
+                engine.submitAt(1, AT, PURCHASE).join();
+                clock.set(AT);
+                released.await();
+                assertEquals(8, engine.readModel().available(1, 0));
+                List<InMemoryJournal.Entry> releases = journal.entries().stream()
+                        .filter(e -> e.events().contains(new Event.HoldReleased(1))).toList();
+                assertEquals(1, releases.size());
+                assertEquals(AT, releases.get(0).time());
+                assertInstanceOf(Command.ExpireReservations.class, releases.get(0).command());
+            }
+        });
+    }
+
+    @Test
+    void onTheRealClockHoldsAndExpiriesFireAtTheirTimeNotAtThePeriod() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            CountDownLatch fired = new CountDownLatch(2);
+            InMemoryJournal journal = new InMemoryJournal();
+            // a period of an hour: only the due times can make the timer send anything during the test
+            try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ofHours(1))
+                    .journal(shard -> journal)
+                    .consumer((command, outcome) -> outcome.events().forEach(event -> {
+                        if (event instanceof Event.HoldReleased || event instanceof Event.ReservationExpired) {
+                            fired.countDown();
+                        }
+                    })).build()) {
+                stock(engine);
+                long now = System.currentTimeMillis();
+                engine.submitAt(1, now + 50, PURCHASE).join();
+                assertTrue(engine.submit(new Command.Reserve(9, 4, List.of(new Line(1, 0, 3)), now + 80)).join()
+                        .accepted());
+                fired.await();
+                assertEquals(8, engine.readModel().available(1, 0), "2 bought when due; the 3 reserved came back");
+                assertEquals(OrderStatus.EXPIRED, engine.readModel().orderStatus(9));
+                for (InMemoryJournal.Entry entry : journal.entries()) {
+                    if (entry.events().contains(new Event.HoldReleased(1))) {
+                        assertTrue(entry.time() >= now + 50, "never before its time: " + entry);
+                    }
+                }
+            }
+        });
+    }
+
+    @Test
+    void aRecoveredHoldThatIsAlreadyDueIsDecidedOnStart() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            PrimitiveInventoryStore store = new PrimitiveInventoryStore();
+            for (Command command : List.of(list(1), receive(1, 1, 0, 10), new Command.Hold(1, AT, PURCHASE))) {
+                Inventory.evolveAll(store, START, Inventory.decide(command, START, store));
+            }
+            clock.set(AT + 10);
+            CountDownLatch released = new CountDownLatch(1);
+            try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
+                    .expireReservationsEvery(Duration.ofHours(1))
+                    .initialState(shard -> new ShardState(store, 3, START))
+                    .consumer((command, outcome) -> {
+                        if (outcome.events().contains(new Event.HoldReleased(1))) {
+                            released.countDown();
+                        }
+                    }).build()) {
+                assertEquals(new HeldCommand(1, AT, PURCHASE), engine.readModel().heldCommand(1),
+                        "the read model starts with the recovered hold");
+                released.await();
+                assertEquals(8, engine.readModel().available(1, 0));
+            }
+        });
+    }
+
+    @Test
+    void aHoldIsCancelledOnTheShardThatHoldsIt() {
+        InMemoryJournal[] journals = {new InMemoryJournal(), new InMemoryJournal()};
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).clock(clock::get)
+                .expireReservationsEvery(Duration.ZERO).journal(shard -> journals[shard]).build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 1, 10)).join();
+            Command.Purchase atWarehouseOne = new Command.Purchase(7, 3, 1, 1, 2);
+            assertEquals(1, engine.submitAt(1, AT, atWarehouseOne).join().shard());
+            Outcome cancelled = engine.cancelHold(1).join();
+            assertEquals(1, cancelled.shard());
+            assertEquals(List.of(new Event.HoldCancelled(1)), cancelled.events());
+            assertNull(engine.readModel().heldCommand(1));
+            assertEquals(Reason.UNKNOWN_HOLD, assertInstanceOf(Event.Rejected.class,
+                    engine.cancelHold(1).join().events().get(0)).reason());
+            clock.set(AT);
+            engine.submit(new Command.ExpireReservations()).join();
+            assertEquals(10, engine.readModel().available(1, 1), "a cancelled hold is never decided");
+        }
+    }
+
+    @Test
+    void aShardedEngineRefusesToHoldACommandForEveryShardOrAnIdHeldElsewhere() {
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).clock(clock::get)
+                .expireReservationsEvery(Duration.ZERO).build()) {
+            engine.submit(list(1)).join();
+            assertEquals(EngineRefusal.CROSS_SHARD, assertInstanceOf(Event.Rejected.class,
+                    engine.submitAt(1, AT, list(2)).join().events().get(0)).reason());
+            assertTrue(engine.submitAt(2, AT, new Command.Purchase(7, 3, 1, 0, 2)).join().accepted());
+            assertEquals(Reason.ID_REUSED, assertInstanceOf(Event.Rejected.class,
+                    engine.submitAt(2, AT, new Command.Purchase(8, 3, 1, 1, 2)).join().events().get(0)).reason());
+        }
+    }
+
+    @Test
+    void intakeRefusesAHoldOfAHold() {
+        try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build()) {
+            Outcome refused = engine.submitAt(1, AT, new Command.Hold(2, AT, PURCHASE)).join();
+            assertEquals(Outcome.NOT_SEQUENCED, refused.sequence());
+            assertEquals(Reason.NOT_HOLDABLE, assertInstanceOf(Event.Rejected.class, refused.events().get(0))
+                    .reason());
+        }
+    }
+
+    private static void stock(PurestockEngine engine) {
+        engine.submit(list(1)).join();
+        engine.submit(receive(1, 1, 0, 10)).join();
+    }
+}
