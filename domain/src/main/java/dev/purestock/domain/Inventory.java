@@ -33,6 +33,7 @@ import dev.purestock.domain.Event.StockWrittenOff;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.PriorityQueue;
 
 /**
  * The inventory decider: {@link #decide} holds every rule, {@link #evolve} applies what was decided.
@@ -94,8 +95,9 @@ public final class Inventory {
             case ConfirmReservation c -> decideConfirmReservation(c.orderId(), now, state, out);
             case ReleaseReservation c -> decideReleaseReservation(c.orderId(), now, state, out);
             case ExpireReservations c -> {
+                int forgotten = out.size();
                 forget(c.retainOrdersFor(), now, state, out);
-                releaseDue(now, state, out);
+                releaseDue(now, state, out, forgotten);
             }
             case Batch c -> batch(c, now, state, out);
             case Hold c -> hold(c, state, out);
@@ -584,9 +586,10 @@ public final class Inventory {
 
     /**
      * Expires the due reservations and decides the due held commands, merged in the order they fell due (a
-     * reservation before a held command due at the same time), each against the state the earlier ones left.
+     * reservation before a held command due at the same time), each against the state the earlier ones left, the
+     * orders this time command forgot (its events from {@code forgotten} on) included.
      */
-    private static void releaseDue(long now, InventoryState state, EventBuffer out) {
+    private static void releaseDue(long now, InventoryState state, EventBuffer out, int forgotten) {
         DueOrders due = new DueOrders();
         state.forEachDue(now, due);
         DueHolds holds = new DueHolds();
@@ -600,25 +603,47 @@ public final class Inventory {
         long holdsSeenUntil = holds.count == Limits.MAX_RELEASED_PER_COMMAND ? holds.held[holds.count - 1].at()
                 : Long.MAX_VALUE;
         PendingState pending = new PendingState(state);
+        evolveFrom(pending, now, out, forgotten);
+        // reservations that held commands make here and that are due already: they expire here too
+        PriorityQueue<StateKeys.Due> madeHere = new PriorityQueue<>();
         int expiry = 0;
         int hold = 0;
-        while (expiry < due.count || hold < holds.count) {
-            boolean expireNext = hold == holds.count
-                    || expiry < due.count && due.expiresAt[expiry] <= holds.held[hold].at();
-            if (expireNext ? due.expiresAt[expiry] > holdsSeenUntil : holds.held[hold].at() > expiriesSeenUntil) {
+        int expired = 0;
+        while (true) {
+            long nextExpiry = expiry < due.count ? due.expiresAt[expiry] : Long.MAX_VALUE;
+            long nextMadeHere = madeHere.isEmpty() ? Long.MAX_VALUE : madeHere.peek().expiresAt();
+            long nextHold = hold < holds.count ? holds.held[hold].at() : Long.MAX_VALUE;
+            long earliestExpiry = Math.min(nextExpiry, nextMadeHere);
+            boolean expireNext = earliestExpiry <= nextHold && earliestExpiry != Long.MAX_VALUE;
+            if (!expireNext && hold == holds.count) {
+                return;
+            }
+            if (expireNext ? earliestExpiry > holdsSeenUntil : nextHold > expiriesSeenUntil) {
                 return;
             }
             if (expireNext) {
-                Order order = pending.order(due.orderIds[expiry++]);
+                long orderId = nextMadeHere < nextExpiry ? madeHere.poll().orderId() : due.orderIds[expiry++];
+                Order order = pending.order(orderId);
                 if (order == null || order.status() != OrderStatus.RESERVED) {
                     continue; // a held command due before it ended the reservation
+                }
+                if (expired++ == Limits.MAX_EXPIRIES_PER_COMMAND) {
+                    return;
                 }
                 int at = out.size();
                 out.reservationExpired(order.orderId());
                 giveBack(order, pending, out);
                 evolve(pending, now, out, at);
-            } else if (!release(holds.held[hold++], now, pending, out)) {
-                return;
+            } else {
+                int first = out.size();
+                if (!release(holds.held[hold++], now, pending, out)) {
+                    return;
+                }
+                for (int i = first; i < out.size(); i++) {
+                    if (out.kind(i) == EventBuffer.STOCK_RESERVED && out.field(i, 2) <= now) {
+                        madeHere.add(new StateKeys.Due(out.field(i, 2), out.field(i, 0)));
+                    }
+                }
             }
         }
     }

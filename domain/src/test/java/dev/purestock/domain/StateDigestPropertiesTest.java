@@ -27,6 +27,7 @@ class StateDigestPropertiesTest {
             live.forEachCustomerUnits((customer, sku, units) -> writes.add(s -> s.putCustomerUnits(customer, sku, units)));
             live.forEachOrder(order -> writes.add(s -> s.putOrder(order)));
             live.forEachMovement((id, fingerprint) -> writes.add(s -> s.putMovement(id, fingerprint)));
+            live.forEachHeld(held -> writes.add(s -> s.putHeld(held)));
             Collections.shuffle(writes, new Random(shuffleSeed));
             MapInventoryStore copy = new MapInventoryStore();
             writes.forEach(write -> write.accept(copy));

@@ -111,7 +111,33 @@ public final class InventoryGenerators {
                 Pair.of(5, reservations()),
                 Pair.of(1, confirmations()),
                 Pair.of(1, releases()),
-                Pair.of(2, timeCommands())));
+                Pair.of(2, timeCommands()),
+                Pair.of(2, holds()),
+                Pair.of(1, cancelHolds())));
+    }
+
+    /**
+     * Holds of a purchase, a reservation, a cancel, confirm or release, a time command (not holdable) or a small
+     * batch, due a little before to a while after time 0 ({@link #histories} shifts them to their time), under
+     * hold ids from a range of 6, so that they collide.
+     */
+    public static Gen<Command> holds() {
+        Gen<Command> held = frequency(List.of(
+                Pair.of(4, purchases()),
+                Pair.of(2, reservations()),
+                Pair.of(1, cancels()),
+                Pair.of(1, confirmations()),
+                Pair.of(1, releases()),
+                Pair.of(1, timeCommands()),
+                Pair.of(1, Generate.enumValues(Batch.Mode.class).zip(lists().of(purchases()).ofSizeBetween(0, 3),
+                        Batch::new))));
+        Gen<Long> dueIn = frequency(List.of(Pair.of(1, longs().between(-2, 0)), Pair.of(8, longs().between(1, 20))));
+        return longs().between(0, 5).zip(dueIn, held, Command.Hold::new);
+    }
+
+    /** Cancels of hold ids from the same small range as {@link #holds()}. */
+    public static Gen<Command> cancelHolds() {
+        return longs().between(0, 5).map(Command.CancelHold::new);
     }
 
     /**
@@ -295,11 +321,15 @@ public final class InventoryGenerators {
         return null;
     }
 
-    /** Shifts reservations, in batches too, to expire relative to {@code now}. */
+    /**
+     * Shifts reservations, in batches too, to expire relative to {@code now}, and holds to fall due relative to it
+     * (a held reservation then expires relative to its hold's time).
+     */
     private static Command atTime(Command command, long now) {
         return switch (command) {
             case Command.Reserve r -> new Command.Reserve(r.orderId(), r.customer(), r.lines(), now + r.expiresAt());
             case Batch b -> new Batch(b.mode(), b.commands().stream().map(c -> atTime(c, now)).toList());
+            case Command.Hold h -> new Command.Hold(h.holdId(), now + h.at(), atTime(h.command(), now + h.at()));
             default -> command;
         };
     }
