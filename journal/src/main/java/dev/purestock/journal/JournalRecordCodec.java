@@ -111,6 +111,37 @@ public final class JournalRecordCodec {
         return finish();
     }
 
+    /**
+     * Encodes one command alone, as a record carries it, into {@link #buffer()} from its start: what a snapshot
+     * writes for a held command, so that a command has one encoding wherever it is stored. It reads back with
+     * {@link #decodeCommand} and the current schema version.
+     *
+     * @return the command's length in bytes
+     * @throws IllegalArgumentException as {@link #encode(long, long, Command, List)} does
+     */
+    int encodeCommand(Command command) {
+        encodingSequence = -1;
+        position = 0;
+        writeCommand(command);
+        return position;
+    }
+
+    /**
+     * Decodes a command alone, as {@link #encodeCommand} wrote it in schema {@code version}; it must take exactly
+     * the {@code length} bytes at {@code offset}.
+     *
+     * @throws IllegalArgumentException when the bytes are not one command of that version
+     */
+    static Command decodeCommand(byte[] bytes, int offset, int length, int version) {
+        Reader reader = new Reader(bytes, offset, length);
+        reader.position = offset;
+        Command command = reader.command(readableVersion(version));
+        if (reader.position != reader.limit) {
+            throw new IllegalArgumentException((reader.limit - reader.position) + " bytes left after the command");
+        }
+        return command;
+    }
+
     private void begin(long sequence, long time, int eventCount) {
         encodingSequence = sequence;
         if (eventCount > 0xFFFF) {
