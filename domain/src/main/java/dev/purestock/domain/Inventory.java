@@ -94,8 +94,9 @@ public final class Inventory {
             case ConfirmReservation c -> decideConfirmReservation(c.orderId(), now, state, out);
             case ReleaseReservation c -> decideReleaseReservation(c.orderId(), now, state, out);
             case ExpireReservations c -> {
+                long forgetting = out.mark();
                 forget(c.retainOrdersFor(), now, state, out);
-                releaseDue(now, state, out);
+                releaseDue(now, state, out, forgetting);
             }
             case Batch c -> batch(c, now, state, out);
             case Hold c -> hold(c, state, out);
@@ -584,9 +585,10 @@ public final class Inventory {
 
     /**
      * Expires the due reservations and decides the due held commands, merged in the order they fell due (a
-     * reservation before a held command due at the same time), each against the state the earlier ones left.
+     * reservation before a held command due at the same time), each against the state the earlier ones left,
+     * the orders forgotten since {@code forgetting} already gone.
      */
-    private static void releaseDue(long now, InventoryState state, EventBuffer out) {
+    private static void releaseDue(long now, InventoryState state, EventBuffer out, long forgetting) {
         DueOrders due = new DueOrders();
         state.forEachDue(now, due);
         DueHolds holds = new DueHolds();
@@ -600,6 +602,8 @@ public final class Inventory {
         long holdsSeenUntil = holds.count == Limits.MAX_RELEASED_PER_COMMAND ? holds.held[holds.count - 1].at()
                 : Long.MAX_VALUE;
         PendingState pending = new PendingState(state);
+        // a held command of a forgotten order must not find it
+        evolveFrom(pending, now, out, EventBuffer.firstEventSince(forgetting));
         int expiry = 0;
         int hold = 0;
         while (expiry < due.count || hold < holds.count) {
