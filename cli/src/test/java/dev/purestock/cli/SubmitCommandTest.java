@@ -150,7 +150,7 @@ class SubmitCommandTest {
     }
 
     @Test
-    void heldCommandsExportWithTheirHoldIdAndSoDoTheEventsThatDecideThem() throws IOException {
+    void heldCommandsVerifyAndExportWithTheirHoldIdAndSoDoTheEventsThatDecideThem() throws IOException {
         Path journal = tmp.resolve("held");
         assertEquals(0, Run.of("submit", "--journal", journal.toString(), "--time", TIME,
                 write("in.jsonl", COMMANDS)).code());
@@ -173,6 +173,11 @@ class SubmitCommandTest {
         }
         assertEquals(9, rows.get(4).get("order_id").getAsLong());
         assertEquals(3, rows.get(4).get("quantity").getAsLong());
+
+        Run verify = Run.of("verify", "--journal", journal.toString());
+        assertEquals(0, verify.code(), verify.err());
+        assertTrue(verify.out().contains("result=ok"), "re-deciding the holds, the cancel and the release agrees: "
+                + verify.out());
     }
 
     @Test
