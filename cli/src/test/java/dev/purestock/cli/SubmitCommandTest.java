@@ -174,6 +174,18 @@ class SubmitCommandTest {
         assertEquals(9, rows.get(4).get("order_id").getAsLong());
         assertEquals(3, rows.get(4).get("quantity").getAsLong());
 
+        JsonObject before = Run.of("query", "--journal", journal.toString(), "--held", "--until-seq", "12", "--json")
+                .json();
+        assertEquals(2, before.get("held").getAsLong(), before.toString());
+        JsonObject first = before.getAsJsonArray("holds").get(0).getAsJsonObject();
+        assertEquals(1, first.get("hold-id").getAsLong());
+        assertEquals(Long.parseLong(TIME), first.get("due-ms").getAsLong());
+        assertEquals(Run.parse(COMMANDS.get(11)).getAsJsonObject().get("command").toString(),
+                first.get("command").getAsString(), "the held command as submit reads it");
+        assertEquals(2, before.getAsJsonArray("holds").get(1).getAsJsonObject().get("hold-id").getAsLong());
+        assertEquals(0, Run.of("query", "--journal", journal.toString(), "--held", "--json").json().get("held")
+                .getAsLong(), "one released, one cancelled");
+
         Run verify = Run.of("verify", "--journal", journal.toString());
         assertEquals(0, verify.code(), verify.err());
         assertTrue(verify.out().contains("result=ok"), "re-deciding the holds, the cancel and the release agrees: "
