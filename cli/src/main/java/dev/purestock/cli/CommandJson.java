@@ -39,9 +39,11 @@ import java.util.Set;
  *
  * <p>Reading is strict: a line is one JSON object, either a command or a whole {@code dump --json} record (its
  * {@code "command"} is read, its other fields ignored), and a command's fields are exactly its record's
- * components, each a whole number in range or, for a batch, its mode's name and an array of commands; a
- * {@code "type"} that is not a command, a missing or unknown field, a wrong kind of value and an id out of range
- * (the command's own refusal) are each an {@link IllegalArgumentException} saying what is wrong. The commands are
+ * components, each a whole number in range or, for a batch, its mode's name and an array of commands, for a hold
+ * ({@code {"type":"Hold","holdId":..,"at":..,"command":{...}}}) the command it holds, itself no hold at any
+ * depth (holds do not nest); a {@code "type"} that is not a command, a missing or unknown field, a wrong kind of
+ * value, a hold inside a held command and an id out of range (the command's own refusal) are each an
+ * {@link IllegalArgumentException} saying what is wrong. The commands are
  * read by their record components, as {@link RecordFormat} writes them, so a new command type reads without
  * changes here. A line nests at most as deep as Gson's default nesting limit (255 arrays and objects).
  */
@@ -110,7 +112,7 @@ final class CommandJson {
         if (!object.has(TYPE) && object.has("corrupt")) {
             throw new IllegalArgumentException("a corrupt record (it fails its checksum) holds no command");
         }
-        return (Command) read(object, Command.class, "command");
+        return (Command) read(object, Command.class, "command", false);
     }
 
     /** The command of a {@code dump --json} record line. */
@@ -126,12 +128,19 @@ final class CommandJson {
             throw new IllegalArgumentException("the record's \"command\" must be a command object, got "
                     + describe(command));
         }
-        return (Command) read(object, Command.class, "command");
+        return (Command) read(object, Command.class, "command", false);
     }
 
-    /** Reads a record of {@code expected} (a command or a line) from {@code object}, naming it {@code where}. */
-    private static Record read(JsonObject object, Class<?> expected, String where) {
+    /**
+     * Reads a record of {@code expected} (a command or a line) from {@code object}, naming it {@code where};
+     * {@code held}: it is inside a hold's command, where no hold may be.
+     */
+    private static Record read(JsonObject object, Class<?> expected, String where, boolean held) {
         Class<?> type = typeOf(object, expected, where);
+        if (held && type == Command.Hold.class) {
+            throw new IllegalArgumentException(where + " is a Hold inside a held command; holds do not nest: hold "
+                    + "the command itself");
+        }
         Shape shape = SHAPES.get(type);
         RecordComponent[] components = shape.components();
         Map<String, JsonElement> fields = new LinkedHashMap<>();
@@ -144,7 +153,8 @@ final class CommandJson {
                 throw new IllegalArgumentException(where + " (" + type.getSimpleName() + ") lacks field \"" + name
                         + "\"; " + type.getSimpleName() + " has " + names(components));
             }
-            values[i] = value(fields.remove(name), components[i], where + "." + name);
+            values[i] = value(fields.remove(name), components[i], where + "." + name,
+                    held || type == Command.Hold.class);
         }
         if (!fields.isEmpty()) {
             throw new IllegalArgumentException(where + " (" + type.getSimpleName() + ") has unknown field \""
@@ -185,8 +195,14 @@ final class CommandJson {
         return command;
     }
 
-    private static Object value(JsonElement element, RecordComponent component, String where) {
+    private static Object value(JsonElement element, RecordComponent component, String where, boolean held) {
         Class<?> type = component.getType();
+        if (type == Command.class) {
+            if (!(element instanceof JsonObject object)) {
+                throw new IllegalArgumentException(where + " must be a command object, got " + describe(element));
+            }
+            return read(object, Command.class, where, held);
+        }
         if (type == long.class) {
             return wholeNumber(element, where);
         }
@@ -221,7 +237,7 @@ final class CommandJson {
                 if (!(array.get(i) instanceof JsonObject object)) {
                     throw new IllegalArgumentException(at + " must be an object, got " + describe(array.get(i)));
                 }
-                list.add(read(object, (Class<?>) member, at));
+                list.add(read(object, (Class<?>) member, at, held));
             }
             return list;
         }

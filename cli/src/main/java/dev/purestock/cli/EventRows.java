@@ -17,13 +17,18 @@ import java.util.List;
  * a purchase, an order or a reservation) gives one row per line, numbered from 0 in {@code line}; every other
  * event one row, {@code line} empty. A rejection's row carries what the rejected command asked for (order,
  * customer, sku, warehouse, quantity), taken from the command, so that rejections count per sku.
+ *
+ * <p>Commands held for later: a {@code CommandHeld} row carries the hold's id, when it is due and the held
+ * command's type; {@code HoldCancelled} and {@code HoldReleased} carry the hold's id, and so does every row of the
+ * events that decide a released command (up to the next {@code HoldReleased} or {@code ReservationExpired}), so
+ * that a held command's outcome is found by its hold id.
  */
 final class EventRows {
     /** The columns, in order; docs/cli.md describes each. */
     static final List<String> COLUMNS = List.of("shard", "seq", "time", "time_ms", "command", "event",
             "event_index", "line", "order_id", "customer", "sku", "warehouse", "quantity", "available_after",
             "customer_units_after", "expires_at", "movement_id", "per_customer_limit", "reason_code", "reason",
-            "ref");
+            "ref", "hold_id", "held_until", "held_command");
 
     private static final int SHARD = 0;
     private static final int SEQ = 1;
@@ -47,6 +52,9 @@ final class EventRows {
     private static final int REASON_CODE = 18;
     private static final int REASON = 19;
     private static final int REF = 20;
+    private static final int HOLD_ID = 21;
+    private static final int HELD_UNTIL = 22;
+    private static final int HELD_COMMAND = 23;
 
     private EventRows() {
     }
@@ -61,6 +69,7 @@ final class EventRows {
     /** Hands each row of {@code record}'s events, in order, to {@code sink}. */
     static void rows(int shard, JournalRecord record, Sink sink) {
         List<Event> events = record.events();
+        Long released = null;
         for (int i = 0; i < events.size(); i++) {
             Object[] base = new Object[COLUMNS.size()];
             base[SHARD] = shard;
@@ -71,6 +80,12 @@ final class EventRows {
             base[EVENT_INDEX] = i;
             Event event = events.get(i);
             base[EVENT] = event.getClass().getSimpleName();
+            if (event instanceof Event.HoldReleased e) {
+                released = e.holdId();
+            } else if (event instanceof Event.ReservationExpired) {
+                released = null;
+            }
+            base[HOLD_ID] = released;
             event(record.command(), event, base, sink);
         }
     }
@@ -96,11 +111,19 @@ final class EventRows {
             case Event.ReservationExpired e -> changes(order(base, e.orderId(), null), e.lines(), sink);
             case Event.PurchaseCancelled e -> changes(order(base, e.orderId(), null), e.lines(), sink);
             case Event.OrderForgotten e -> sink.row(order(base, e.orderId(), null));
+            case Event.CommandHeld e -> sink.row(hold(base, e.holdId(), e.at(), e.command()));
+            case Event.HoldReleased e -> sink.row(base);
+            case Event.HoldCancelled e -> {
+                base[HOLD_ID] = e.holdId();
+                sink.row(base);
+            }
             case Event.AlreadyApplied e -> {
                 base[REF] = e.id();
                 Command subject = subject(command, e.id(), -1);
                 if (subject != null && isOrderCommand(subject)) {
                     base[ORDER_ID] = e.id();
+                } else if (subject instanceof Command.Hold c) {
+                    hold(base, c.holdId(), c.at(), c.command());
                 }
                 sink.row(base);
             }
@@ -108,6 +131,13 @@ final class EventRows {
             case Event.BatchAborted e -> rejection(base, e.reason(), e.ref(), subject(command, e.ref(), e.index()),
                     sink);
         }
+    }
+
+    private static Object[] hold(Object[] row, long holdId, long at, Command held) {
+        row[HOLD_ID] = holdId;
+        row[HELD_UNTIL] = at;
+        row[HELD_COMMAND] = held.getClass().getSimpleName();
+        return row;
     }
 
     private static Object[] order(Object[] row, long orderId, Long customer) {
@@ -158,6 +188,11 @@ final class EventRows {
             case Command.ListProduct c -> {
                 base[SKU] = c.sku();
                 base[PER_CUSTOMER_LIMIT] = c.perCustomerLimit();
+                sink.row(base);
+            }
+            case Command.Hold c -> sink.row(hold(base, c.holdId(), c.at(), c.command()));
+            case Command.CancelHold c -> {
+                base[HOLD_ID] = c.holdId();
                 sink.row(base);
             }
             case null, default -> sink.row(base);

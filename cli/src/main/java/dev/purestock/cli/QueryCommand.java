@@ -1,5 +1,6 @@
 package dev.purestock.cli;
 
+import dev.purestock.domain.HeldCommand;
 import dev.purestock.domain.InventoryState;
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.Line;
@@ -29,7 +30,8 @@ import java.util.concurrent.Callable;
         description = {"Rebuilds the state as replay does (now, or at --until-seq / --until-time) and answers one "
                 + "question about it: --sku S, the stock of a sku per warehouse (--warehouse W for one) and its "
                 + "per-customer limit; or --order ID, an order's status and its history, every event that touched "
-                + "it with its sequence and time (found by reading the journal through, one record at a time).",
+                + "it with its sequence and time (found by reading the journal through, one record at a time); or "
+                + "--held, the commands held for later, each with its hold id, when it is due and the command.",
                 "A sharded journal is asked shard by shard: a sku's warehouses are spread over the shards, and an "
                         + "order's history merged by time."})
 final class QueryCommand implements Callable<Integer> {
@@ -51,6 +53,9 @@ final class QueryCommand implements Callable<Integer> {
     @Option(names = "--order", paramLabel = "ID", description = "The order whose status and history to print.")
     Long order;
 
+    @Option(names = "--held", description = "Print the commands held for later, by the time they are due.")
+    boolean held;
+
     @Mixin
     JsonOption output;
 
@@ -59,8 +64,8 @@ final class QueryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if ((sku == null) == (order == null)) {
-            throw new ParameterException(spec.commandLine(), "name one question: --sku S or --order ID");
+        if ((sku != null ? 1 : 0) + (order != null ? 1 : 0) + (held ? 1 : 0) != 1) {
+            throw new ParameterException(spec.commandLine(), "name one question: --sku S, --order ID or --held");
         }
         if (warehouse != null && sku == null) {
             throw new ParameterException(spec.commandLine(), "--warehouse goes with --sku");
@@ -78,6 +83,8 @@ final class QueryCommand implements Callable<Integer> {
         Summary summary = until.describe(new Summary().put("journal", journal.dir));
         if (sku != null) {
             stock(summary, answers, target.sharded());
+        } else if (held) {
+            held(summary, answers, target.sharded());
         } else {
             order(summary, answers, target);
         }
@@ -87,7 +94,7 @@ final class QueryCommand implements Callable<Integer> {
 
     /** What one shard's state says, kept small: the state itself is let go. */
     private record Answer(int shard, String recoveredFrom, long nextSequence, Product product,
-                          TreeMap<Integer, Long> positions, Order order) {
+                          TreeMap<Integer, Long> positions, Order order, List<HeldCommand> held) {
     }
 
     private Answer answer(int shardIndex, RecoveredState state) {
@@ -95,7 +102,10 @@ final class QueryCommand implements Callable<Integer> {
         TreeMap<Integer, Long> positions = new TreeMap<>();
         Product product = null;
         Order found = null;
-        if (sku != null) {
+        List<HeldCommand> holds = new ArrayList<>();
+        if (held) {
+            store.forEachHeld(holds::add);
+        } else if (sku != null) {
             product = store.product(sku);
             if (warehouse != null) {
                 long available = store.available(sku, warehouse);
@@ -112,7 +122,29 @@ final class QueryCommand implements Callable<Integer> {
         } else {
             found = store.order(order);
         }
-        return new Answer(shardIndex, state.recoveredFrom(), state.nextSequence(), product, positions, found);
+        return new Answer(shardIndex, state.recoveredFrom(), state.nextSequence(), product, positions, found,
+                holds);
+    }
+
+    /** The held commands of every shard, by the time they are due, then hold id, then shard. */
+    private void held(Summary summary, List<Answer> answers, boolean sharded) {
+        List<Summary> holds = new ArrayList<>();
+        for (Answer answer : answers) {
+            for (HeldCommand one : answer.held()) {
+                Summary item = new Summary().put("hold-id", one.holdId());
+                if (sharded) {
+                    item.put("shard", answer.shard());
+                }
+                holds.add(item.put("due", Instant.ofEpochMilli(one.at()).toString()).put("due-ms", one.at())
+                        .put("command", CommandJson.write(one.command())));
+            }
+        }
+        holds.sort((a, b) -> {
+            int byTime = Long.compare((Long) a.get("due-ms"), (Long) b.get("due-ms"));
+            return byTime != 0 ? byTime : Long.compare((Long) a.get("hold-id"), (Long) b.get("hold-id"));
+        });
+        summary.put("held", holds.size()).putList("holds", holds);
+        putRecovered(summary, answers, sharded);
     }
 
     private void stock(Summary summary, List<Answer> answers, boolean sharded) {

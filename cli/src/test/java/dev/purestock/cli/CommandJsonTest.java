@@ -33,7 +33,11 @@ class CommandJsonTest {
             new Command.ExpireReservations(Long.MAX_VALUE),
             new Batch(Batch.Mode.ATOMIC, List.of(new Command.CancelPurchase(1),
                     new Batch(Batch.Mode.INDEPENDENT, List.of(new Command.ConfirmReservation(2))),
-                    new Batch(Batch.Mode.INDEPENDENT, List.of()))));
+                    new Batch(Batch.Mode.INDEPENDENT, List.of()))),
+            new Command.Hold(Long.MAX_VALUE, Long.MIN_VALUE, new Command.Purchase(7, 3, 1, 1, 2)),
+            new Command.Hold(1, 1_700_000_000_000L, new Batch(Batch.Mode.ATOMIC, List.of(
+                    new Command.Reserve(9, 3, LINES, 5), new Command.CancelHold(4)))),
+            new Command.CancelHold(4));
 
     @Test
     void everyKindOfCommandReadsBackAsWritten() {
@@ -93,6 +97,24 @@ class CommandJsonTest {
         String open = "{\"type\":\"Batch\",\"mode\":\"ATOMIC\",\"commands\":[";
         refuses(open.repeat(200) + "]}".repeat(200), "not JSON: Nesting limit");
         assertEquals(5, depth(CommandJson.parse(open.repeat(5) + "]}".repeat(5))), "deeper than the domain allows");
+        String hold = "{\"type\":\"Hold\",\"holdId\":1,\"at\":5";
+        refuses(hold + "}", "command (Hold) lacks field \"command\"");
+        refuses(hold + ",\"command\":null}", "command.command must be a command object, got null");
+        refuses(hold + ",\"command\":{\"type\":\"Nope\"}}", "command.command: unknown command type \"Nope\"");
+        refuses(hold + ",\"command\":" + hold + ",\"command\":{\"type\":\"CancelHold\",\"holdId\":1}}}",
+                "command.command is a Hold inside a held command; holds do not nest");
+        refuses(hold + ",\"command\":{\"type\":\"Batch\",\"mode\":\"ATOMIC\",\"commands\":[" + hold
+                + ",\"command\":{\"type\":\"CancelHold\",\"holdId\":1}}]}}",
+                "command.command.commands[0] is a Hold inside a held command");
+        refuses("{\"type\":\"Hold\",\"holdId\":-1,\"at\":5,\"command\":{\"type\":\"CancelHold\",\"holdId\":1}}",
+                "command (Hold): hold id -1 is outside");
+        refuses("{\"type\":\"CancelHold\",\"holdId\":-3}", "command (CancelHold): hold id -3 is outside");
+        assertEquals(new Batch(Batch.Mode.ATOMIC, List.of(new Command.Hold(1, 5, new Command.CancelPurchase(2)),
+                        new Command.Hold(2, 5, new Command.CancelPurchase(3)))),
+                CommandJson.parse("{\"type\":\"Batch\",\"mode\":\"ATOMIC\",\"commands\":[" + hold
+                        + ",\"command\":{\"type\":\"CancelPurchase\",\"orderId\":2}},{\"type\":\"Hold\",\"holdId\":2,\"at\":5,"
+                        + "\"command\":{\"type\":\"CancelPurchase\",\"orderId\":3}}]}"),
+                "holds side by side in a batch are no nesting");
         refuses("{\"corrupt\":true,\"seq\":3,\"index\":\"0x1\",\"hex\":\"00\"}", "a corrupt record");
     }
 

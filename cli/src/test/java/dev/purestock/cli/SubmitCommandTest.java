@@ -30,7 +30,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SubmitCommandTest {
     private static final String TIME = "1700000000000";
     private static final String LINE = "{\"type\":\"Line\",\"sku\":1,\"warehouse\":1,\"quantity\":1}";
-    /** Every kind of command, batches nested two deep; the last purchase asks for more than is left. */
+    /**
+     * Every kind of command, batches nested two deep; a purchase held until the time command, which releases it,
+     * and a held batch taken back; the last purchase asks for more than is left.
+     */
     private static final List<String> COMMANDS = List.of(
             "{\"type\":\"ListProduct\",\"sku\":1,\"perCustomerLimit\":0}",
             "{\"type\":\"ReceiveStock\",\"movementId\":1,\"sku\":1,\"warehouse\":1,\"quantity\":20}",
@@ -48,6 +51,11 @@ class SubmitCommandTest {
                     + "{\"type\":\"Batch\",\"mode\":\"INDEPENDENT\",\"commands\":["
                     + "{\"type\":\"Purchase\",\"orderId\":6,\"customer\":8,\"sku\":1,\"warehouse\":1,\"quantity\":999},"
                     + "{\"type\":\"Purchase\",\"orderId\":7,\"customer\":9,\"sku\":1,\"warehouse\":1,\"quantity\":1}]}]}",
+            "{\"type\":\"Hold\",\"holdId\":1,\"at\":" + TIME + ",\"command\":"
+                    + "{\"type\":\"Purchase\",\"orderId\":9,\"customer\":10,\"sku\":1,\"warehouse\":1,\"quantity\":3}}",
+            "{\"type\":\"Hold\",\"holdId\":2,\"at\":1800000000000,\"command\":{\"type\":\"Batch\",\"mode\":\"ATOMIC\","
+                    + "\"commands\":[{\"type\":\"CancelPurchase\",\"orderId\":2}]}}",
+            "{\"type\":\"CancelHold\",\"holdId\":2}",
             "{\"type\":\"ExpireReservations\",\"retainOrdersFor\":86400000}",
             "{\"type\":\"Purchase\",\"orderId\":8,\"customer\":5,\"sku\":1,\"warehouse\":1,\"quantity\":1000}");
 
@@ -74,6 +82,11 @@ class SubmitCommandTest {
         assertEquals("Rejected", type(outcomes.getLast(), 0), "a rejection is an outcome, not an error");
         assertEquals("BatchAborted", type(outcomes.get(10), 0), "the inner independent batch rejects a member, so "
                 + "the atomic batch around it is aborted: " + outcomes.get(10));
+        assertEquals("CommandHeld", type(outcomes.get(11), 0));
+        assertEquals("HoldCancelled", type(outcomes.get(13), 0));
+        assertEquals("HoldReleased", type(outcomes.get(14), 0), "the time command decides the held purchase");
+        assertEquals("PurchaseAccepted", type(outcomes.get(14), 1));
+        assertEquals(9, outcomes.get(14).getAsJsonArray("events").get(1).getAsJsonObject().get("orderId").getAsLong());
 
         JsonArray dumped = new JsonArray();
         Run.of("dump", "--journal", journal.toString(), "--json").jsonLines().forEach(dumped::add);
@@ -119,6 +132,10 @@ class SubmitCommandTest {
         assertStopsAt("{\"type\":\"ListProduct\",\"sku\":8589934592,\"perCustomerLimit\":0}",
                 "line 3: command (ListProduct): sku");
         assertStopsAt("{\"type\":\"CancelPurchase\"}", "line 3: command (CancelPurchase) lacks field \"orderId\"");
+        assertStopsAt("{\"type\":\"Hold\",\"holdId\":1,\"at\":5}", "line 3: command (Hold) lacks field \"command\"");
+        assertStopsAt("{\"type\":\"Hold\",\"holdId\":1,\"at\":5,\"command\":{\"type\":\"Hold\",\"holdId\":2,\"at\":5,"
+                + "\"command\":{\"type\":\"CancelPurchase\",\"orderId\":1}}}", "line 3: command.command is a Hold inside a "
+                + "held command; holds do not nest");
     }
 
     private void assertStopsAt(String bad, String message) throws IOException {
@@ -130,6 +147,49 @@ class SubmitCommandTest {
         assertEquals(2, run.jsonLines().size(), "the lines before it were answered: " + run.out());
         List<JsonObject> records = Run.of("dump", "--journal", journal.toString(), "--json").jsonLines();
         assertEquals(2, records.size(), "nothing after the bad line: " + records);
+    }
+
+    @Test
+    void heldCommandsVerifyAndExportWithTheirHoldIdAndSoDoTheEventsThatDecideThem() throws IOException {
+        Path journal = tmp.resolve("held");
+        assertEquals(0, Run.of("submit", "--journal", journal.toString(), "--time", TIME,
+                write("in.jsonl", COMMANDS)).code());
+        Run export = Run.of("export", "--journal", journal.toString(), "--format", "jsonl", "--from", "11", "--to", "14");
+        assertEquals(0, export.code(), export.err());
+        List<JsonObject> rows = export.jsonLines();
+
+        assertEquals(List.of("CommandHeld", "CommandHeld", "HoldCancelled", "HoldReleased", "PurchaseAccepted"),
+                rows.stream().map(row -> row.get("event").getAsString()).toList());
+        JsonObject held = rows.getFirst();
+        assertEquals(1, held.get("hold_id").getAsLong());
+        assertEquals(Long.parseLong(TIME), held.get("held_until").getAsLong());
+        assertEquals("Purchase", held.get("held_command").getAsString());
+        assertEquals("Batch", rows.get(1).get("held_command").getAsString());
+        assertEquals(2, rows.get(2).get("hold_id").getAsLong());
+        assertTrue(rows.get(2).get("held_command").isJsonNull());
+        for (JsonObject released : rows.subList(3, 5)) {
+            assertEquals("ExpireReservations", released.get("command").getAsString());
+            assertEquals(1, released.get("hold_id").getAsLong(), "the held purchase's outcome names its hold");
+        }
+        assertEquals(9, rows.get(4).get("order_id").getAsLong());
+        assertEquals(3, rows.get(4).get("quantity").getAsLong());
+
+        JsonObject before = Run.of("query", "--journal", journal.toString(), "--held", "--until-seq", "12", "--json")
+                .json();
+        assertEquals(2, before.get("held").getAsLong(), before.toString());
+        JsonObject first = before.getAsJsonArray("holds").get(0).getAsJsonObject();
+        assertEquals(1, first.get("hold-id").getAsLong());
+        assertEquals(Long.parseLong(TIME), first.get("due-ms").getAsLong());
+        assertEquals(Run.parse(COMMANDS.get(11)).getAsJsonObject().get("command").toString(),
+                first.get("command").getAsString(), "the held command as submit reads it");
+        assertEquals(2, before.getAsJsonArray("holds").get(1).getAsJsonObject().get("hold-id").getAsLong());
+        assertEquals(0, Run.of("query", "--journal", journal.toString(), "--held", "--json").json().get("held")
+                .getAsLong(), "one released, one cancelled");
+
+        Run verify = Run.of("verify", "--journal", journal.toString());
+        assertEquals(0, verify.code(), verify.err());
+        assertTrue(verify.out().contains("result=ok"), "re-deciding the holds, the cancel and the release agrees: "
+                + verify.out());
     }
 
     @Test

@@ -63,6 +63,15 @@ class HoldTest {
     }
 
     @Test
+    void aHeldCommandDueAtTheTimeCommandThatForgetsItsOrderFindsTheOrderGone() {
+        inStock().andGiven(ALICE_BUYS_TWO, new Hold(1, AT, new Command.CancelPurchase(7)))
+                .at(AT + 50).when(new ExpireReservations(1))
+                .then(new Event.OrderForgotten(7), new HoldReleased(1), rejected(Reason.UNKNOWN_ORDER, 7))
+                .thenNoOrder(7)
+                .thenAvailable(SKU, WAREHOUSE, 8);
+    }
+
+    @Test
     void aHeldCommandThatIsRejectedWhenDueIsReleasedAndRejected() {
         Purchase tooMany = new Purchase(7, ALICE, SKU, WAREHOUSE, 11);
         inStock().andGiven(new Hold(1, AT, tooMany))

@@ -28,8 +28,9 @@ import static dev.purestock.journal.JournalRecordDescriptor.*;
  * growable buffer and a checksum, so it is reused by one thread and allocates nothing per encoded record
  * once the buffer has grown to the largest record.
  *
- * <p>Batches nest, but no code here recurses over them: encoding, decoding and stepping over a command keep
- * their own stack of open batches, so a record's depth never reaches the Java stack. The encoder writes at
+ * <p>Commands nest (a batch holds commands, a hold holds one, and so does the event that says a command is
+ * held), but no code here recurses over them: encoding, decoding and stepping over a command keep their own
+ * stack of open batches and holds, so a record's depth never reaches the Java stack. The encoder writes at
  * most {@link JournalRecordDescriptor#MAX_COMMAND_DEPTH} levels and {@link JournalRecordDescriptor#MAX_RECORD_LENGTH}
  * bytes; the decoders read any depth that fits a record, as journals written before those limits may hold.
  */
@@ -39,7 +40,8 @@ public final class JournalRecordCodec {
     private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final CRC32C crc = new CRC32C();
-    private final Command.Batch[] openBatches = new Command.Batch[MAX_COMMAND_DEPTH];
+    /** The batches and holds that {@link #writeCommand} is inside, outermost first. */
+    private final Command[] openCommands = new Command[MAX_COMMAND_DEPTH];
     private final int[] nextMembers = new int[MAX_COMMAND_DEPTH];
     private byte[] buffer = new byte[512];
     private int position;
@@ -109,6 +111,37 @@ public final class JournalRecordCodec {
         return finish();
     }
 
+    /**
+     * Encodes one command alone, as a record carries it, into {@link #buffer()} from its start: what a snapshot
+     * writes for a held command, so that a command has one encoding wherever it is stored. It reads back with
+     * {@link #decodeCommand} and the current schema version.
+     *
+     * @return the command's length in bytes
+     * @throws IllegalArgumentException as {@link #encode(long, long, Command, List)} does
+     */
+    int encodeCommand(Command command) {
+        encodingSequence = -1;
+        position = 0;
+        writeCommand(command);
+        return position;
+    }
+
+    /**
+     * Decodes a command alone, as {@link #encodeCommand} wrote it in schema {@code version}; it must take exactly
+     * the {@code length} bytes at {@code offset}.
+     *
+     * @throws IllegalArgumentException when the bytes are not one command of that version
+     */
+    static Command decodeCommand(byte[] bytes, int offset, int length, int version) {
+        Reader reader = new Reader(bytes, offset, length);
+        reader.position = offset;
+        Command command = reader.command(readableVersion(version));
+        if (reader.position != reader.limit) {
+            throw new IllegalArgumentException((reader.limit - reader.position) + " bytes left after the command");
+        }
+        return command;
+    }
+
     private void begin(long sequence, long time, int eventCount) {
         encodingSequence = sequence;
         if (eventCount > 0xFFFF) {
@@ -164,7 +197,7 @@ public final class JournalRecordCodec {
         long sequence = reader.int64();
         long time = reader.int64();
         Command command = reader.command(version);
-        return new JournalRecord(sequence, time, command, eventsToTheEnd(reader, eventCount), version);
+        return new JournalRecord(sequence, time, command, eventsToTheEnd(reader, eventCount, version), version);
     }
 
     /**
@@ -180,7 +213,7 @@ public final class JournalRecordCodec {
         int eventCount = reader.uint16();
         reader.position = offset + HEADER_LENGTH;
         reader.skipCommand(version);
-        return eventsToTheEnd(reader, eventCount);
+        return eventsToTheEnd(reader, eventCount, version);
     }
 
     private static int readableVersion(int version) {
@@ -192,14 +225,14 @@ public final class JournalRecordCodec {
     }
 
     /** Decodes {@code eventCount} events, which must fill the record up to its checksum. */
-    private static List<Event> eventsToTheEnd(Reader reader, int eventCount) {
+    private static List<Event> eventsToTheEnd(Reader reader, int eventCount, int version) {
         List<Event> events;
         if (eventCount == 1) {
-            events = List.of(reader.event());
+            events = List.of(reader.event(version));
         } else {
             Event[] decoded = new Event[eventCount];
             for (int i = 0; i < eventCount; i++) {
-                decoded[i] = reader.event();
+                decoded[i] = reader.event(version);
             }
             events = List.of(decoded);
         }
@@ -216,7 +249,10 @@ public final class JournalRecordCodec {
 
     // ---- writing ----
 
-    /** Writes a command, keeping the batches it is inside on {@link #openBatches} rather than on the Java stack. */
+    /**
+     * Writes a command, keeping the batches and holds it is inside on {@link #openCommands} rather than on the
+     * Java stack: a batch's members follow it, a hold's command follows its fields.
+     */
     private void writeCommand(Command command) {
         int depth = 0;
         try {
@@ -254,35 +290,60 @@ public final class JournalRecordCodec {
                         tag(EXPIRE_RESERVATIONS);
                         int64(c.retainOrdersFor());
                     }
+                    case Command.CancelHold c -> {
+                        tag(CANCEL_HOLD);
+                        int64(c.holdId());
+                    }
+                    case Command.Hold c -> {
+                        checkDepth(depth, "holds");
+                        tag(HOLD);
+                        int64(c.holdId());
+                        int64(c.at());
+                        open(depth++, c);
+                    }
                     case Command.Batch c -> {
-                        if (depth == MAX_COMMAND_DEPTH) {
-                            throw new IllegalArgumentException("journal record seq " + encodingSequence
-                                    + " would nest batches more than " + MAX_COMMAND_DEPTH
-                                    + " deep, deeper than a record carries; nest batches at most "
-                                    + Limits.MAX_BATCH_DEPTH + " deep, as the domain allows");
-                        }
+                        checkDepth(depth, "batches");
                         tag(BATCH);
                         tag(c.mode() == Command.Batch.Mode.ATOMIC ? MODE_ATOMIC : MODE_INDEPENDENT);
                         int32(c.commands().size());
-                        openBatches[depth] = c;
-                        nextMembers[depth] = 0;
-                        depth++;
+                        open(depth++, c);
                     }
                 }
                 next = null;
                 while (next == null && depth > 0) {
-                    List<Command> members = openBatches[depth - 1].commands();
-                    int member = nextMembers[depth - 1]++;
-                    if (member < members.size()) {
-                        next = members.get(member);
-                    } else {
-                        openBatches[--depth] = null;
+                    next = nextMember(depth - 1);
+                    if (next == null) {
+                        openCommands[--depth] = null;
                     }
                 }
             }
         } finally {
-            Arrays.fill(openBatches, 0, depth, null);
+            Arrays.fill(openCommands, 0, depth, null);
         }
+    }
+
+    private void checkDepth(int depth, String what) {
+        if (depth == MAX_COMMAND_DEPTH) {
+            throw new IllegalArgumentException("journal record seq " + encodingSequence
+                    + " would nest " + what + " more than " + MAX_COMMAND_DEPTH
+                    + " deep, deeper than a record carries; nest batches at most "
+                    + Limits.MAX_BATCH_DEPTH + " deep, as the domain allows");
+        }
+    }
+
+    private void open(int depth, Command container) {
+        openCommands[depth] = container;
+        nextMembers[depth] = 0;
+    }
+
+    /** The next command inside the open batch or hold at {@code depth}, or {@code null} when all were written. */
+    private Command nextMember(int depth) {
+        int member = nextMembers[depth]++;
+        return switch (openCommands[depth]) {
+            case Command.Batch batch -> member < batch.commands().size() ? batch.commands().get(member) : null;
+            case Command.Hold hold -> member == 0 ? hold.command() : null;
+            default -> throw new IllegalStateException("only a batch or a hold holds commands");
+        };
     }
 
     /**
@@ -388,6 +449,26 @@ public final class JournalRecordCodec {
         public void orderForgotten(long orderId) {
             event(ORDER_FORGOTTEN);
             int64(orderId);
+        }
+
+        @Override
+        public void commandHeld(long holdId, long at, Command command) {
+            event(COMMAND_HELD);
+            int64(holdId);
+            int64(at);
+            writeCommand(command);
+        }
+
+        @Override
+        public void holdReleased(long holdId) {
+            event(HOLD_RELEASED);
+            int64(holdId);
+        }
+
+        @Override
+        public void holdCancelled(long holdId) {
+            event(HOLD_CANCELLED);
+            int64(holdId);
         }
 
         @Override
@@ -502,16 +583,37 @@ public final class JournalRecordCodec {
 
     // ---- reading ----
 
-    /** A batch whose members are being decoded. */
-    private static final class OpenBatch {
+    /** A batch whose members, or a hold whose command, is being decoded. */
+    private static final class OpenCommand {
         final Command.Batch.Mode mode;
         final int count;
         final List<Command> members;
+        final long holdId;
+        final long at;
 
-        OpenBatch(Command.Batch.Mode mode, int count) {
+        private OpenCommand(Command.Batch.Mode mode, int count, long holdId, long at) {
             this.mode = mode;
             this.count = count;
             this.members = new ArrayList<>(Math.min(count, 64));
+            this.holdId = holdId;
+            this.at = at;
+        }
+
+        static OpenCommand batch(Command.Batch.Mode mode, int count) {
+            return new OpenCommand(mode, count, 0, 0);
+        }
+
+        static OpenCommand hold(long holdId, long at) {
+            return new OpenCommand(null, 1, holdId, at);
+        }
+
+        /** Whether every member has been decoded. */
+        boolean complete() {
+            return members.size() == count;
+        }
+
+        Command build() {
+            return mode == null ? new Command.Hold(holdId, at, members.getFirst()) : new Command.Batch(mode, members);
         }
     }
 
@@ -525,9 +627,12 @@ public final class JournalRecordCodec {
             this.limit = offset + length;
         }
 
-        /** Reads a command, keeping the batches it is inside on a stack of its own rather than the Java stack. */
+        /**
+         * Reads a command, keeping the batches and holds it is inside on a stack of its own rather than the Java
+         * stack.
+         */
         Command command(int version) {
-            ArrayDeque<OpenBatch> open = new ArrayDeque<>();
+            ArrayDeque<OpenCommand> open = new ArrayDeque<>();
             while (true) {
                 byte tag = int8();
                 Command done;
@@ -535,24 +640,28 @@ public final class JournalRecordCodec {
                     Command.Batch.Mode mode = batchMode(version);
                     int count = count(1);
                     if (count > 0) {
-                        open.push(new OpenBatch(mode, count));
+                        open.push(OpenCommand.batch(mode, count));
                         continue;
                     }
                     done = new Command.Batch(mode, List.of());
+                } else if (tag == HOLD) {
+                    since(VERSION_WITH_HOLDS, version, "command", tag);
+                    open.push(OpenCommand.hold(int64(), int64()));
+                    continue;
                 } else {
                     done = leaf(tag, version);
                 }
                 while (true) {
-                    OpenBatch parent = open.peek();
+                    OpenCommand parent = open.peek();
                     if (parent == null) {
                         return done;
                     }
                     parent.members.add(done);
-                    if (parent.members.size() < parent.count) {
+                    if (!parent.complete()) {
                         break;
                     }
                     open.pop();
-                    done = new Command.Batch(parent.mode, parent.members);
+                    done = parent.build();
                 }
             }
         }
@@ -575,6 +684,10 @@ public final class JournalRecordCodec {
                 case RELEASE_RESERVATION -> new Command.ReleaseReservation(int64());
                 case EXPIRE_RESERVATIONS -> new Command.ExpireReservations(
                         version < VERSION_WITH_ORDER_RETENTION ? RETAIN_BEFORE_ORDER_RETENTION : int64());
+                case CANCEL_HOLD -> {
+                    since(VERSION_WITH_HOLDS, version, "command", tag);
+                    yield new Command.CancelHold(int64());
+                }
                 default -> throw new IllegalArgumentException("unknown command tag " + tag);
             };
         }
@@ -621,8 +734,25 @@ public final class JournalRecordCodec {
                         }
                         remaining += count(1);
                     }
+                    case HOLD -> {
+                        since(VERSION_WITH_HOLDS, version, "command", tag);
+                        skip(16);
+                        remaining++;
+                    }
+                    case CANCEL_HOLD -> {
+                        since(VERSION_WITH_HOLDS, version, "command", tag);
+                        skip(8);
+                    }
                     default -> throw new IllegalArgumentException("unknown command tag " + tag);
                 }
+            }
+        }
+
+        /** Refuses a tag that a record of {@code version} cannot hold: it came with a later version. */
+        private static void since(int firstVersion, int version, String kind, byte tag) {
+            if (version < firstVersion) {
+                throw new IllegalArgumentException(kind + " tag " + tag + " in a record of schema version " + version
+                        + ", which came with version " + firstVersion);
             }
         }
 
@@ -631,7 +761,7 @@ public final class JournalRecordCodec {
             position += (int) bytesToSkip;
         }
 
-        Event event() {
+        Event event(int version) {
             byte tag = int8();
             return switch (tag) {
                 case PRODUCT_LISTED -> new Event.ProductListed(int64(), int64());
@@ -656,6 +786,20 @@ public final class JournalRecordCodec {
                 case RESERVATION_EXPIRED -> new Event.ReservationExpired(int64(), changes());
                 case PURCHASE_CANCELLED -> new Event.PurchaseCancelled(int64(), changes());
                 case ORDER_FORGOTTEN -> new Event.OrderForgotten(int64());
+                case COMMAND_HELD -> {
+                    since(VERSION_WITH_HOLDS, version, "event", tag);
+                    long holdId = int64();
+                    long at = int64();
+                    yield new Event.CommandHeld(holdId, at, command(version));
+                }
+                case HOLD_RELEASED -> {
+                    since(VERSION_WITH_HOLDS, version, "event", tag);
+                    yield new Event.HoldReleased(int64());
+                }
+                case HOLD_CANCELLED -> {
+                    since(VERSION_WITH_HOLDS, version, "event", tag);
+                    yield new Event.HoldCancelled(int64());
+                }
                 case ALREADY_APPLIED -> new Event.AlreadyApplied(int64());
                 case REJECTED -> new Event.Rejected(rejectionReason(uint16()), int64());
                 case BATCH_ABORTED -> new Event.BatchAborted(int32(), Reason.ofCode(uint16()), int64());

@@ -36,6 +36,8 @@ package dev.purestock.journal;
  *    9 ReleaseReservation orderId
  *   10 ExpireReservations retainOrdersFor (absent before version 2)
  *   11 Batch              mode (uint8: 0 atomic, 1 independent; absent in version 0), count, commands
+ *   12 Hold               holdId, at, then the held command (tag and fields) (version 3 on)
+ *   13 CancelHold         holdId (version 3 on)
  *
  *  event tags and fields (changes: count, then per change sku, warehouse, quantity, available,
  *  customerUnits; reason: uint16 code of a {@link dev.purestock.domain.Reason} or, in a Rejected alone,
@@ -53,10 +55,14 @@ package dev.purestock.journal;
  *   11 Rejected             reason, ref
  *   12 BatchAborted         index (int32), reason, ref
  *   13 OrderForgotten       orderId (version 2 on)
+ *   14 CommandHeld          holdId, at, then the held command, as a command is written (version 3 on)
+ *   15 HoldReleased         holdId (version 3 on); the events that decide the held command follow it
+ *   16 HoldCancelled        holdId (version 3 on)
  * </pre>
  *
- * <p>Limits of what the encoder writes: batches nested at most {@link #MAX_COMMAND_DEPTH} deep (a batch inside
- * a batch has depth 2) and records of at most {@link #MAX_RECORD_LENGTH} bytes. Both are far above what the
+ * <p>Limits of what the encoder writes: commands nested at most {@link #MAX_COMMAND_DEPTH} deep (a batch inside
+ * a batch has depth 2, and so has a batch held by a hold; a hold's command nested in a {@code CommandHeld}
+ * event counts from the event) and records of at most {@link #MAX_RECORD_LENGTH} bytes. Both are far above what the
  * domain's {@link dev.purestock.domain.Limits} let through intake. Decoders hold no depth limit: journals
  * written before the encoder had one may hold batches thousands deep, and they still read.
  *
@@ -64,8 +70,10 @@ package dev.purestock.journal;
  * Version 1 added the mode. Version 2 added order retention: {@code ExpireReservations} carries its retention
  * window, and the {@code OrderForgotten} event. An {@code ExpireReservations} of an older record, written before
  * orders were ever forgotten, decodes with a window of {@link Long#MAX_VALUE}, which forgets nothing, so
- * re-deciding it gives what was journaled. A decoder reads every version up to its own; a newer record is
- * refused.
+ * re-deciding it gives what was journaled. Version 3 added commands held for later: the {@code Hold} and
+ * {@code CancelHold} commands and the {@code CommandHeld}, {@code HoldReleased} and {@code HoldCancelled} events;
+ * a record of an older version holding one of their tags is refused as damaged. A decoder reads every version
+ * up to its own; a newer record is refused.
  *
  * <p><b>Documents.</b> Records are stored in Chronicle Queue documents, in one of two forms. A <i>record
  * document</i> holds exactly one record, as above; it is all that purestock wrote before batch documents, and
@@ -95,11 +103,13 @@ package dev.purestock.journal;
  */
 public final class JournalRecordDescriptor {
     /** The schema version this code writes. */
-    public static final int CURRENT_VERSION = 2;
+    public static final int CURRENT_VERSION = 3;
     /** The version before independent batches: no batch mode byte. */
     public static final int VERSION_WITHOUT_BATCH_MODE = 0;
     /** The first version whose {@code ExpireReservations} carries a retention window. */
     public static final int VERSION_WITH_ORDER_RETENTION = 2;
+    /** The first version with commands held for later: the {@code Hold} and {@code CancelHold} tags and theirs. */
+    public static final int VERSION_WITH_HOLDS = 3;
     /** The window an {@code ExpireReservations} of an older version decodes with: never forget. */
     static final long RETAIN_BEFORE_ORDER_RETENTION = Long.MAX_VALUE;
 
@@ -133,7 +143,7 @@ public final class JournalRecordDescriptor {
     /** The smallest possible record: a header, a command tag, and the checksum. */
     public static final int MIN_LENGTH = HEADER_LENGTH + 1 + CHECKSUM_LENGTH;
     /**
-     * The deepest the encoder nests batches in one record. Sixteen times the domain's
+     * The deepest the encoder nests commands (batches and holds) in one record. Sixteen times the domain's
      * {@link dev.purestock.domain.Limits#MAX_BATCH_DEPTH}, and low enough that the JDK's recursive record
      * methods ({@code toString}, {@code equals}, {@code hashCode}) on such a command fit a small thread stack.
      */
@@ -156,6 +166,8 @@ public final class JournalRecordDescriptor {
     static final byte RELEASE_RESERVATION = 9;
     static final byte EXPIRE_RESERVATIONS = 10;
     static final byte BATCH = 11;
+    static final byte HOLD = 12;
+    static final byte CANCEL_HOLD = 13;
 
     static final byte PRODUCT_LISTED = 1;
     static final byte STOCK_RECEIVED = 2;
@@ -170,6 +182,9 @@ public final class JournalRecordDescriptor {
     static final byte REJECTED = 11;
     static final byte BATCH_ABORTED = 12;
     static final byte ORDER_FORGOTTEN = 13;
+    static final byte COMMAND_HELD = 14;
+    static final byte HOLD_RELEASED = 15;
+    static final byte HOLD_CANCELLED = 16;
 
     static final byte MODE_ATOMIC = 0;
     static final byte MODE_INDEPENDENT = 1;

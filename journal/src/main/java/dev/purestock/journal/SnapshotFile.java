@@ -1,5 +1,7 @@
 package dev.purestock.journal;
 
+import dev.purestock.domain.Command;
+import dev.purestock.domain.HeldCommand;
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.Order;
@@ -31,7 +33,9 @@ import java.util.zip.CRC32C;
  *                            line count (int32), lines (sku, warehouse (uint16), quantity)
  *             5 movement     movementId, fingerprint
  *             6 last change  orderId, changedAt (format 2 on)
- *  end      tag 0 | entry counts of kinds 1..6 (6 x int64; format 1: kinds 1..5)
+ *             7 held         holdId, at, schema version (uint16), command length (int32), command: the held
+ *                            command as a journal record of that schema version carries it (format 3 on)
+ *  end      tag 0 | entry counts of kinds 1..7 (7 x int64; format 2: kinds 1..6; format 1: kinds 1..5)
  *  trailer  CRC32C of every byte before it (int32)
  * </pre>
  *
@@ -39,13 +43,17 @@ import java.util.zip.CRC32C;
  * are the order of last changes ({@link InventoryStore#forEachByLastChange}), oldest first: one per order that
  * is not a live reservation, which says what the time command forgets next, so a snapshot and the journal
  * after it forget exactly what a replay of the whole journal would. Loading appends them in the order read.
+ * A held command ({@link HeldCommand}) is written with {@link JournalRecordCodec}'s encoding of a command and
+ * the schema version it wrote, so a command has one encoding wherever it is stored, and a snapshot stays
+ * readable after a later schema changes it.
  *
  * <p>Format history: format 1 had no last changes. A format-1 snapshot still loads: every order in it that is
  * not a live reservation is taken to have changed at the snapshot's time, in the order the file lists them.
  * That is no earlier than its real last change, so such an order is remembered at least its whole window;
  * only the orders of that snapshot are remembered longer than a full replay of the journal would keep them,
  * so after a restart from one, a replay of the whole journal forgets them at other commands than the live run
- * did (docs/journal.md, "Snapshots").
+ * did (docs/journal.md, "Snapshots"). Format 2 had no held commands: a snapshot of format 1 or 2 loads with
+ * none, which is what the state held, since commands were not held before format 3 was written.
  *
  * <p>Loading trusts nothing it reads before checking it: the checksum first, then every count against the
  * bytes that are left (a damaged line count must not allocate gigabytes), every tag and code against the
@@ -54,13 +62,16 @@ import java.util.zip.CRC32C;
  */
 final class SnapshotFile {
     static final int MAGIC = 0x4E535350;
-    static final int FORMAT_VERSION = 2;
+    static final int FORMAT_VERSION = 3;
     /** The format before the order of last changes was written. */
     static final int FORMAT_WITHOUT_LAST_CHANGES = 1;
+    /** The format before held commands were written. */
+    static final int FORMAT_WITHOUT_HELD_COMMANDS = 2;
     private static final int BUFFER_BYTES = 1 << 20;
     private static final int HEADER_BYTES = 4 + 4 + 8 + 8;
     private static final int TRAILER_BYTES = 4;
-    private static final int KINDS = 6;
+    private static final int KINDS = 7;
+    private static final int KINDS_WITHOUT_HELD_COMMANDS = 6;
     private static final int KINDS_WITHOUT_LAST_CHANGES = 5;
     /** The smallest file of any format: a header, an end of format 1 and the trailer. */
     private static final int MIN_BYTES = HEADER_BYTES + 1 + KINDS_WITHOUT_LAST_CHANGES * 8 + TRAILER_BYTES;
@@ -72,6 +83,7 @@ final class SnapshotFile {
     private static final byte ORDER = 4;
     private static final byte MOVEMENT = 5;
     private static final byte LAST_CHANGE = 6;
+    private static final byte HELD = 7;
 
     /** What a snapshot's header says. */
     record Header(long lastSequence, long time, int format) {
@@ -131,6 +143,17 @@ final class SnapshotFile {
                 out.int64(fingerprint);
                 counts[MOVEMENT]++;
             });
+            JournalRecordCodec codec = new JournalRecordCodec();
+            store.forEachHeld(held -> {
+                int length = codec.encodeCommand(held.command());
+                out.int8(HELD);
+                out.int64(held.holdId());
+                out.int64(held.at());
+                out.uint16(JournalRecordDescriptor.CURRENT_VERSION);
+                out.int32(length);
+                out.bytes(codec.buffer(), length);
+                counts[HELD]++;
+            });
             store.forEachByLastChange((orderId, changedAt) -> {
                 out.int8(LAST_CHANGE);
                 out.int64(orderId);
@@ -139,7 +162,7 @@ final class SnapshotFile {
                 return true;
             });
             out.int8(END);
-            for (int kind = PRODUCT; kind <= LAST_CHANGE; kind++) {
+            for (int kind = PRODUCT; kind <= KINDS; kind++) {
                 out.int64(counts[kind]);
             }
             long size = out.finish();
@@ -159,7 +182,11 @@ final class SnapshotFile {
             channel.position(0);
             Decoder in = new Decoder(file, channel, channel.size() - TRAILER_BYTES);
             Header header = readHeader(file, in);
-            int kinds = header.format() == FORMAT_WITHOUT_LAST_CHANGES ? KINDS_WITHOUT_LAST_CHANGES : KINDS;
+            int kinds = switch (header.format()) {
+                case FORMAT_WITHOUT_LAST_CHANGES -> KINDS_WITHOUT_LAST_CHANGES;
+                case FORMAT_WITHOUT_HELD_COMMANDS -> KINDS_WITHOUT_HELD_COMMANDS;
+                default -> KINDS;
+            };
             long[] counts = new long[KINDS + 1];
             while (true) {
                 long entryAt = in.position();
@@ -219,6 +246,7 @@ final class SnapshotFile {
                 }
                 store.putLastChange(orderId, changedAt);
             }
+            case HELD -> store.putHeld(readHeld(in));
             default -> throw in.corrupt(in.position() - 1, "holds unknown entry tag " + tag);
         }
     }
@@ -242,11 +270,25 @@ final class SnapshotFile {
             throw new JournalCorruptException("snapshot " + file + " is not a purestock snapshot");
         }
         int version = in.int32();
-        if (version != FORMAT_VERSION && version != FORMAT_WITHOUT_LAST_CHANGES) {
+        if (version < FORMAT_WITHOUT_LAST_CHANGES || version > FORMAT_VERSION) {
             throw new JournalCorruptException("snapshot " + file + " has format version " + version
-                    + ", this purestock reads " + FORMAT_WITHOUT_LAST_CHANGES + " and " + FORMAT_VERSION);
+                    + ", this purestock reads " + FORMAT_WITHOUT_LAST_CHANGES + " to " + FORMAT_VERSION);
         }
         return new Header(in.int64(), in.int64(), version);
+    }
+
+    private static HeldCommand readHeld(Decoder in) {
+        long holdId = in.int64();
+        long at = in.int64();
+        int version = in.uint16();
+        int length = in.int32();
+        if (length < 1 || length > in.remaining()) {
+            throw in.corrupt(in.position() - 4, "says held command " + holdId + " takes " + length
+                    + " bytes, more than its remaining " + in.remaining() + " bytes hold or none");
+        }
+        byte[] bytes = in.bytes(length);
+        Command command = JournalRecordCodec.decodeCommand(bytes, 0, length, version);
+        return new HeldCommand(holdId, at, command);
     }
 
     private static Order readOrder(Decoder in) {
@@ -325,6 +367,15 @@ final class SnapshotFile {
             room(8).putLong(value);
         }
 
+        void bytes(byte[] source, int length) {
+            int done = 0;
+            while (done < length) {
+                int chunk = Math.min(length - done, BUFFER_BYTES);
+                room(chunk).put(source, done, chunk);
+                done += chunk;
+            }
+        }
+
         long finish() throws IOException {
             drain();
             buffer.putInt((int) crc.getValue());
@@ -388,6 +439,18 @@ final class SnapshotFile {
 
         long int64() {
             return need(8).getLong();
+        }
+
+        /** The next {@code length} bytes, which the caller checked are there. */
+        byte[] bytes(int length) {
+            byte[] bytes = new byte[length];
+            int done = 0;
+            while (done < length) {
+                int chunk = Math.min(length - done, BUFFER_BYTES);
+                need(chunk).get(bytes, done, chunk);
+                done += chunk;
+            }
+            return bytes;
         }
 
         /** The offset in the file of the next byte to read. */

@@ -10,6 +10,7 @@ import dev.purestock.domain.LineChange;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.MapInventoryStore;
 import dev.purestock.domain.Reason;
+import dev.purestock.domain.StateDigest;
 import dev.purestock.domain.testing.InventoryGenerators;
 import dev.purestock.domain.testing.Timed;
 import dev.purestock.engine.EngineRefusal;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
@@ -50,7 +52,13 @@ class JournalRecordCodecTest {
                     new Batch(Batch.Mode.INDEPENDENT, List.of(new Command.CancelPurchase(41), new Command.ExpireReservations())))),
             new Batch(Batch.Mode.INDEPENDENT, List.of()),
             new Command.ExpireReservations(60_000),
-            new Command.ExpireReservations(Long.MAX_VALUE));
+            new Command.ExpireReservations(Long.MAX_VALUE),
+            new Command.Hold(51, 1_700_000_060_000L, new Command.Purchase(52, 99, 7, 3, 1)),
+            new Command.Hold(Long.MAX_VALUE, Long.MIN_VALUE, new Batch(Batch.Mode.ATOMIC, List.of(
+                    new Command.Reserve(53, 98, LINES, 1_700_000_000_000L), new Command.CancelHold(51)))),
+            new Command.CancelHold(51),
+            new Batch(Batch.Mode.INDEPENDENT, List.of(new Command.Hold(54, 9, new Command.ConfirmReservation(53)),
+                    new Command.CancelHold(54), new Command.Purchase(55, 1, 7, 3, 1))));
 
     static final List<Event> EVERY_EVENT = List.of(
             new Event.ProductListed(7, 0),
@@ -66,7 +74,12 @@ class JournalRecordCodecTest {
             new Event.Rejected(Reason.OUT_OF_STOCK, 21),
             new Event.BatchAborted(3, Reason.BATCH_TOO_DEEP, -1),
             new Event.Rejected(EngineRefusal.INTERNAL_ERROR, 22),
-            new Event.OrderForgotten(Long.MAX_VALUE));
+            new Event.OrderForgotten(Long.MAX_VALUE),
+            new Event.CommandHeld(51, 1_700_000_060_000L, new Batch(Batch.Mode.INDEPENDENT,
+                    List.of(new Command.PlaceOrder(56, 99, LINES), new Command.CancelPurchase(56)))),
+            new Event.HoldReleased(51),
+            new Event.PurchaseAccepted(52, 99, CHANGES, 79),
+            new Event.HoldCancelled(Long.MAX_VALUE));
 
     private final JournalRecordCodec codec = new JournalRecordCodec();
 
@@ -127,6 +140,56 @@ class JournalRecordCodecTest {
     }
 
     @Test
+    void generatedHistoriesWithHoldsRoundTripAndTheirDecodedEventsReplayToTheLiveState() {
+        JournalRecordCodec fromRecords = new JournalRecordCodec();
+        qt().withExamples(300).forAll(InventoryGenerators.histories()).checkAssert(generated -> {
+            List<Timed> history = withHolds(generated);
+            MapInventoryStore live = new MapInventoryStore();
+            MapInventoryStore replayed = new MapInventoryStore();
+            EventBuffer buffer = new EventBuffer();
+            long sequence = 0;
+            for (Timed timed : history) {
+                buffer.clear();
+                Inventory.decide(timed.command(), timed.now(), live, buffer);
+                List<Event> events = buffer.toEvents();
+                int length = fromRecords.encode(sequence, timed.now(), timed.command(), events);
+                assertEquals(length, codec.encode(sequence, timed.now(), timed.command(), buffer), timed::toString);
+                byte[] record = Arrays.copyOf(codec.buffer(), length);
+                assertArrayEquals(Arrays.copyOf(fromRecords.buffer(), length), record, timed::toString);
+                assertEquals(new JournalRecord(sequence, timed.now(), timed.command(), events,
+                        JournalRecordDescriptor.CURRENT_VERSION), JournalRecordCodec.decode(record, 0, length));
+                Inventory.evolveAll(live, timed.now(), buffer);
+                Inventory.evolveAll(replayed, timed.now(), JournalRecordCodec.decodeEvents(record, 0, length));
+                sequence++;
+            }
+            assertEquals(StateDigest.of(live), StateDigest.of(replayed), () -> InventoryGenerators.describe(history));
+        });
+    }
+
+    /**
+     * {@code history} with holds: every third command held until a little later (some already due), every
+     * fifth followed by a cancel of the hold before last, and a time command at the end that releases what is due.
+     */
+    private static List<Timed> withHolds(List<Timed> history) {
+        List<Timed> held = new ArrayList<>();
+        long holdId = 0;
+        for (int i = 0; i < history.size(); i++) {
+            Timed timed = history.get(i);
+            if (i % 3 == 2 && !(timed.command() instanceof Command.ExpireReservations)) {
+                held.add(new Timed(timed.now(), new Command.Hold(++holdId, timed.now() + (i % 4 - 1) * 7,
+                        timed.command())));
+            } else {
+                held.add(timed);
+            }
+            if (i % 5 == 4 && holdId > 1) {
+                held.add(new Timed(timed.now(), new Command.CancelHold(holdId - 1)));
+            }
+        }
+        held.add(new Timed(history.getLast().now() + 100, new Command.ExpireReservations()));
+        return held;
+    }
+
+    @Test
     void everyEventRoundTripsOnItsOwn() {
         for (Event event : EVERY_EVENT) {
             assertEquals(List.of(event), roundTrip(5, 6, new Command.CancelPurchase(1), List.of(event)).events());
@@ -174,7 +237,10 @@ class JournalRecordCodecTest {
                 JournalRecordCodec.decode(record, 0, length));
         assertEquals(refused, JournalRecordCodec.decodeEvents(record, 0, length));
         assertEquals(length, codec.encode(41, 1_700_000_000_000L, new Command.CancelPurchase(9), refused));
-        assertArrayEquals(record, Arrays.copyOf(codec.buffer(), length));
+        byte[] current = record.clone();
+        current[JournalRecordDescriptor.VERSION_OFFSET] = (byte) JournalRecordDescriptor.CURRENT_VERSION;
+        putIntLe(current, length - JournalRecordDescriptor.CHECKSUM_LENGTH, codec.checksum(current, 0, length));
+        assertArrayEquals(current, Arrays.copyOf(codec.buffer(), length), "the same bytes but for the version");
     }
 
     @Test
@@ -263,6 +329,136 @@ class JournalRecordCodecTest {
         }
         assertEquals(EVERY_COMMAND.get(11), roundTrip(5, 6, EVERY_COMMAND.get(11), EVERY_EVENT).command(),
                 "the codec encodes on after a refusal");
+    }
+
+    @Test
+    void aHoldNestedFarDeeperThanTheEncoderWritesDecodesAndIsSteppedOverWithoutRecursion() {
+        int depth = 200_000;
+        List<Event> events = List.of(new Event.Rejected(Reason.NOT_HOLDABLE, 1));
+        int length = codec.encode(7, 8, new Command.Hold(1, 5, new Command.CancelHold(2)), events);
+        byte[] record = repeated(Arrays.copyOf(codec.buffer(), length), JournalRecordDescriptor.HEADER_LENGTH,
+                HOLD_HEADER, depth);
+        assertTrue(codec.checksumMatches(record, 0, record.length));
+
+        JournalRecord decoded = JournalRecordCodec.decode(record, 0, record.length);
+
+        assertEquals(events, decoded.events());
+        Command command = decoded.command();
+        for (int level = 0; level < depth; level++) {
+            Command.Hold hold = assertInstanceOf(Command.Hold.class, command, "level " + level);
+            assertEquals(new Command.Hold(1, 5, hold.command()), hold);
+            command = hold.command();
+        }
+        assertEquals(new Command.CancelHold(2), command);
+        assertEquals(events, JournalRecordCodec.decodeEvents(record, 0, record.length));
+    }
+
+    @Test
+    void aCommandHeldEventWhoseCommandNestsFarDeeperThanTheEncoderWritesDecodesWithoutRecursion() {
+        int depth = 200_000;
+        Command inner = new Command.Hold(2, 6, new Command.ExpireReservations());
+        int length = codec.encode(7, 8, new Command.CancelHold(1), List.of(new Event.CommandHeld(1, 5, inner),
+                new Event.HoldCancelled(1)));
+        int innerAt = JournalRecordDescriptor.HEADER_LENGTH + 1 + 8 + 1 + 8 + 8;
+        byte[] record = repeated(Arrays.copyOf(codec.buffer(), length), innerAt, HOLD_HEADER, depth);
+
+        List<Event> events = JournalRecordCodec.decodeEvents(record, 0, record.length);
+
+        assertEquals(2, events.size());
+        assertEquals(new Event.HoldCancelled(1), events.get(1));
+        Command command = assertInstanceOf(Event.CommandHeld.class, events.getFirst()).command();
+        for (int level = 0; level < depth; level++) {
+            command = assertInstanceOf(Command.Hold.class, command, "level " + level).command();
+        }
+        assertEquals(new Command.ExpireReservations(), command);
+    }
+
+    @Test
+    void theEncoderNestsHoldsUpToItsLimitAndRefusesDeeperOnesByName() {
+        Command deepest = new Command.CancelHold(1);
+        for (int i = 0; i < JournalRecordDescriptor.MAX_COMMAND_DEPTH; i++) {
+            deepest = new Command.Hold(i + 1, i, deepest);
+        }
+        List<Event> events = List.of(new Event.Rejected(Reason.NOT_HOLDABLE, 1));
+        assertEquals(deepest, roundTrip(1, 2, deepest, events).command());
+
+        Command tooDeep = new Command.Hold(99, 0, deepest);
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> codec.encode(3, 4, tooDeep, events));
+        assertEquals("journal record seq 3 would nest holds more than " + JournalRecordDescriptor.MAX_COMMAND_DEPTH
+                + " deep, deeper than a record carries; nest batches at most " + Limits.MAX_BATCH_DEPTH
+                + " deep, as the domain allows", refused.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> codec.encode(3, 4, new Command.CancelHold(1), List.of(new Event.CommandHeld(1, 2, tooDeep))));
+        Command held = EVERY_COMMAND.get(16);
+        assertEquals(held, roundTrip(5, 6, held, EVERY_EVENT).command(), "the codec encodes on after a refusal");
+    }
+
+    @Test
+    void aHoldTagInARecordOfAVersionBeforeHoldsIsRefusedByName() {
+        List<Event> none = List.of();
+        String[] expected = {
+                "command tag 12 in a record of schema version 2, which came with version 3",
+                "command tag 13 in a record of schema version 2, which came with version 3",
+                "event tag 14 in a record of schema version 2, which came with version 3",
+                "event tag 15 in a record of schema version 2, which came with version 3",
+                "event tag 16 in a record of schema version 2, which came with version 3"};
+        byte[][] records = {
+                versionTwo(new Command.Hold(1, 2, new Command.CancelPurchase(3)), none),
+                versionTwo(new Command.CancelHold(1), none),
+                versionTwo(new Command.CancelPurchase(3), List.of(new Event.CommandHeld(1, 2, new Command.CancelPurchase(3)))),
+                versionTwo(new Command.CancelPurchase(3), List.of(new Event.HoldReleased(1))),
+                versionTwo(new Command.CancelPurchase(3), List.of(new Event.HoldCancelled(1)))};
+        for (int i = 0; i < records.length; i++) {
+            byte[] record = records[i];
+            assertTrue(codec.checksumMatches(record, 0, record.length));
+            assertEquals(expected[i], assertThrows(IllegalArgumentException.class,
+                    () -> JournalRecordCodec.decode(record, 0, record.length)).getMessage());
+            assertEquals(expected[i], assertThrows(IllegalArgumentException.class,
+                    () -> JournalRecordCodec.decodeEvents(record, 0, record.length)).getMessage());
+        }
+    }
+
+    @Test
+    void aHeldCommandWithAnIdOutsideTheDomainsRangeIsRefusedAsDamage() {
+        int length = codec.encode(1, 2, new Command.Hold(1, 2, new Command.CancelPurchase(3)), List.of());
+        byte[] record = Arrays.copyOf(codec.buffer(), length);
+        putLongLe(record, JournalRecordDescriptor.HEADER_LENGTH + 1, -4);
+        putIntLe(record, length - JournalRecordDescriptor.CHECKSUM_LENGTH, codec.checksum(record, 0, length));
+
+        assertEquals("hold id -4 is outside 0.." + Long.MAX_VALUE, assertThrows(IllegalArgumentException.class,
+                () -> JournalRecordCodec.decode(record, 0, record.length)).getMessage());
+    }
+
+    /** A hold's tag, id and time: what comes before its command. */
+    private static final int HOLD_HEADER = 1 + 8 + 8;
+
+    /** {@code record} with its {@code length} bytes at {@code at} repeated {@code times} times, length and CRC redone. */
+    private byte[] repeated(byte[] record, int at, int length, int times) {
+        byte[] longer = new byte[record.length + (times - 1) * length];
+        System.arraycopy(record, 0, longer, 0, at);
+        for (int i = 0; i < times; i++) {
+            System.arraycopy(record, at, longer, at + i * length, length);
+        }
+        System.arraycopy(record, at + length, longer, at + times * length, record.length - at - length);
+        putIntLe(longer, JournalRecordDescriptor.LENGTH_OFFSET, longer.length);
+        putIntLe(longer, longer.length - JournalRecordDescriptor.CHECKSUM_LENGTH, codec.checksum(longer, 0, longer.length));
+        return longer;
+    }
+
+    /** The record of {@code command} and {@code events} with its version set to 2, checksum redone. */
+    private byte[] versionTwo(Command command, List<Event> events) {
+        int length = codec.encode(1, 2, command, events);
+        byte[] record = Arrays.copyOf(codec.buffer(), length);
+        record[JournalRecordDescriptor.VERSION_OFFSET] = 2;
+        putIntLe(record, length - JournalRecordDescriptor.CHECKSUM_LENGTH, codec.checksum(record, 0, length));
+        return record;
+    }
+
+    private static void putLongLe(byte[] bytes, int at, long value) {
+        for (int i = 0; i < 8; i++) {
+            bytes[at + i] = (byte) (value >>> (8 * i));
+        }
     }
 
     @Test

@@ -141,7 +141,7 @@ class OrderRetentionJournalTest {
                 new Command.Purchase(7, 1, 1, 0, 1));
         SnapshotInfo info = new SnapshotStore(dir).writeSnapshot(2, NOW, store);
         byte[] bytes = Files.readAllBytes(info.file());
-        int lastChangeAt = bytes.length - 4 - (1 + 6 * 8) - (1 + 8 + 8);
+        int lastChangeAt = bytes.length - 4 - (1 + 7 * 8) - (1 + 8 + 8);
         assertEquals(6, bytes[lastChangeAt], "the last entry is the one last change");
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putLong(lastChangeAt + 1, 70);
         Files.write(info.file(), reseal(bytes));

@@ -42,7 +42,7 @@ class SnapshotDamageTest {
 
         JournalCorruptException refused = assertThrows(JournalCorruptException.class,
                 () -> SnapshotFile.load(info.file(), new MapInventoryStore()));
-        assertEquals("snapshot " + info.file() + " says order 7 has 2147483647 lines, more than its remaining 67 "
+        assertEquals("snapshot " + info.file() + " says order 7 has 2147483647 lines, more than its remaining 75 "
                 + "bytes can hold (at byte " + LINE_COUNT_AT + ")", refused.getMessage());
     }
 
@@ -103,7 +103,7 @@ class SnapshotDamageTest {
         Optional<SnapshotStore.Loaded> loaded = snapshots.loadNewest(100, MapInventoryStore::new, notes);
         assertEquals(older, loaded.orElseThrow().info());
         assertEquals(List.of("snapshot manifest " + manifest + " line 3 is damaged (\"? " + (NOW + 4)
-                + " snapshot-00000000000000000009.bin 77\"); the snapshot it named is not used"), notes);
+                + " snapshot-00000000000000000009.bin 85\"); the snapshot it named is not used"), notes);
     }
 
     private static byte[] reseal(byte[] bytes) {
