@@ -8,6 +8,7 @@ import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.MapInventoryStore;
+import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.StateDigest;
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.engine.PurestockEngine;
@@ -22,11 +23,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -36,6 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HeldCommandsJournalTest {
     private static final long NOW = 1_700_000_000_000L;
+    private static final long HOLD_AT = NOW + 10_000;
+    private static final Command.Purchase HELD_PURCHASE = new Command.Purchase(7, 3, 1, 0, 2);
 
     @TempDir
     Path dir;
@@ -199,6 +205,75 @@ class HeldCommandsJournalTest {
         crc.update(bytes, 0, bytes.length - 4);
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(bytes.length - 4, (int) crc.getValue());
         return bytes;
+    }
+
+    @Test
+    void onTheTimerAHoldThatSurvivedARestartFiresOnceAtItsTimeAndReplaysAsItHappened() {
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
+            try (JournaledEngine journaled = start()) {
+                PurestockEngine engine = journaled.engine();
+                engine.submit(new Command.ListProduct(1, 0)).join();
+                engine.submit(new Command.ReceiveStock(1, 1, 0, 10)).join();
+                engine.submitAt(1, HOLD_AT, HELD_PURCHASE).join();
+                engine.submitAt(2, HOLD_AT + 5, new Command.Purchase(8, 4, 1, 0, 1)).join();
+                engine.snapshot(0).join();
+                engine.submitAt(3, HOLD_AT + 10, new Command.Purchase(9, 5, 1, 0, 1)).join();
+                engine.cancelHold(2).join();
+            }
+
+            RecoveredState fromSnapshot = JournalRecovery.recover(dir, PrimitiveInventoryStore::new,
+                    ReplayProgress.NONE);
+            assertTrue(fromSnapshot.recoveredFrom().startsWith("snapshot@"), fromSnapshot.recoveredFrom());
+            assertEquals(new HeldCommand(1, HOLD_AT, HELD_PURCHASE), fromSnapshot.store().held(1));
+            assertNull(fromSnapshot.store().held(2), "cancelled after the snapshot");
+            assertEquals(new HeldCommand(3, HOLD_AT + 10, new Command.Purchase(9, 5, 1, 0, 1)),
+                    fromSnapshot.store().held(3));
+
+            CountDownLatch bothReleased = new CountDownLatch(2);
+            long live;
+            try (JournaledEngine again = startWithTimer(bothReleased)) {
+                PurestockEngine engine = again.engine();
+                assertEquals(new HeldCommand(1, HOLD_AT, HELD_PURCHASE), engine.readModel().heldCommand(1));
+                clock.set(HOLD_AT + 10);
+                bothReleased.await();
+                assertEquals(7, engine.readModel().available(1, 0));
+                assertEquals(OrderStatus.PURCHASED, engine.readModel().orderStatus(7));
+                assertEquals(List.of(), engine.readModel().heldCommands());
+                live = engine.digest(0).join();
+            }
+
+            RecoveredState replayed = JournalRecovery.recoverWithoutSnapshots(dir, MapInventoryStore::new,
+                    ReplayProgress.NONE);
+            assertEquals(StateDigest.format(live), StateDigest.format(StateDigest.of(replayed.store())));
+            List<Long> released = new ArrayList<>();
+            List<Long> releaseTimes = new ArrayList<>();
+            try (JournalReader reader = JournalReader.open(dir)) {
+                reader.read((index, record) -> {
+                    record.events().forEach(event -> {
+                        if (event instanceof Event.HoldReleased r) {
+                            released.add(r.holdId());
+                            releaseTimes.add(record.time());
+                        }
+                    });
+                    return true;
+                });
+            }
+            assertEquals(List.of(1L, 3L), released, "each held command decided once; the cancelled one never");
+            assertTrue(releaseTimes.stream().allMatch(time -> time >= HOLD_AT + 10), releaseTimes.toString());
+
+            JournalVerifier.Result verified = JournalVerifier.verify(dir, MapInventoryStore::new,
+                    ReplayProgress.NONE);
+            assertTrue(verified.matches(), verified.divergence());
+        });
+    }
+
+    /** A journaled engine whose timer runs every 5 ms and that counts each held command it sees decided. */
+    private JournaledEngine startWithTimer(CountDownLatch released) {
+        return JournaledEngine.builder(dir)
+                .engine(builder -> builder.clock(clock::get).expireReservationsEvery(Duration.ofMillis(5))
+                        .consumer((command, outcome) -> outcome.events().stream()
+                                .filter(Event.HoldReleased.class::isInstance).forEach(event -> released.countDown())))
+                .start();
     }
 
     private JournaledEngine start() {
