@@ -1,0 +1,70 @@
+package dev.purestock.replication;
+
+import io.aeron.Aeron;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.BackoffIdleStrategy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Aeron client one side of a pair uses, and the media driver it started, if any. By default an embedded
+ * driver in a directory of its own (under {@code /dev/shm} where there is one, a memory file system Aeron's log
+ * buffers belong on), removed when it starts and when it closes; its conductor, sender and receiver share one
+ * thread ({@link ThreadingMode#SHARED}) that backs off when idle, which suits small machines. With an external
+ * driver directory, the client connects to a driver the user runs.
+ */
+final class AeronTransport implements AutoCloseable {
+    private final MediaDriver driver;
+    private final Aeron aeron;
+
+    private AeronTransport(MediaDriver driver, Aeron aeron) {
+        this.driver = driver;
+        this.aeron = aeron;
+    }
+
+    /**
+     * Connects to the driver in {@code externalDriverDir}, or starts an embedded one when it is {@code null};
+     * {@code name} goes into the embedded driver's directory name.
+     */
+    static AeronTransport start(Path externalDriverDir, String name) {
+        MediaDriver driver = null;
+        String dir;
+        try {
+            if (externalDriverDir == null) {
+                Path base = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm")
+                        : Path.of(System.getProperty("java.io.tmpdir"));
+                dir = base.resolve("purestock-aeron-" + name + "-" + UUID.randomUUID()).toString();
+                driver = MediaDriver.launchEmbedded(new MediaDriver.Context()
+                        .aeronDirectoryName(dir)
+                        .threadingMode(ThreadingMode.SHARED)
+                        .sharedIdleStrategy(new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1),
+                                TimeUnit.MILLISECONDS.toNanos(1)))
+                        .termBufferSparseFile(true)
+                        .dirDeleteOnStart(true)
+                        .dirDeleteOnShutdown(true));
+            } else {
+                dir = externalDriverDir.toString();
+            }
+            Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir));
+            return new AeronTransport(driver, aeron);
+        } catch (RuntimeException e) {
+            CloseHelper.quietClose(driver);
+            throw new ReplicationException("cannot start Aeron" + (externalDriverDir == null ? " (embedded driver)"
+                    : " on the media driver in " + externalDriverDir + "; is it running?") + ": " + e.getMessage(), e);
+        }
+    }
+
+    Aeron aeron() {
+        return aeron;
+    }
+
+    @Override
+    public void close() {
+        CloseHelper.closeAll(aeron, driver);
+    }
+}
