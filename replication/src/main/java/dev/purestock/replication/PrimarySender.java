@@ -71,7 +71,8 @@ final class PrimarySender implements Agent {
     private String dataChannel;
     private long helloId = NONE;
     private long nextToSend = NONE;
-    private UnsafeBuffer staging = new UnsafeBuffer(new byte[0]);
+    /** The message being gathered: a header, then records; as long as the publication's largest message. */
+    private UnsafeBuffer staging = new UnsafeBuffer(new byte[HEADER_LENGTH]);
     private int stagingEnd = HEADER_LENGTH;
     private byte[] carry;
     private int carryLength;
@@ -133,6 +134,11 @@ final class PrimarySender implements Agent {
             refuse("the primary cannot read its journal to catch the standby up: " + e.getMessage());
         } catch (ReplicationException e) {
             refuse(e.getMessage());
+        } catch (RuntimeException e) {
+            // the standby hears nothing more, so it asks again within a second, and sending starts over from its last
+            LOG.error("replication to the standby on {} failed; sending again once it asks", dataChannel, e);
+            dropStandby();
+            return work;
         }
         heartbeat(now);
         return work;
@@ -235,11 +241,6 @@ final class PrimarySender implements Agent {
                     + "message, " + max + " bytes; raise Primary.Builder.termLength";
             throw new ReplicationException(why);
         }
-        if (staging.capacity() < max) {
-            UnsafeBuffer grown = new UnsafeBuffer(new byte[max]);
-            grown.putBytes(0, staging, 0, stagingEnd);
-            staging = grown;
-        }
         return stagingEnd + length <= max;
     }
 
@@ -268,7 +269,7 @@ final class PrimarySender implements Agent {
     }
 
     private void heartbeat(long now) {
-        if (data != null && now - lastHeartbeat >= HEARTBEAT_NANOS) {
+        if (data != null && nextToSend != NONE && now - lastHeartbeat >= HEARTBEAT_NANOS) {
             ReplicationMessageDescriptor.putHeader(small, HEARTBEAT, primary.lastHanded(), helloId);
             if (data.offer(small, 0, HEADER_LENGTH) > 0) {
                 lastHeartbeat = now;
@@ -309,6 +310,7 @@ final class PrimarySender implements Agent {
             CloseHelper.quietClose(data);
             data = aeron.addExclusivePublication(channel + "|term-length=" + termLength, DATA_STREAM);
             dataChannel = channel;
+            staging = new UnsafeBuffer(new byte[data.maxMessageLength()]);
         }
         helloId = id;
         nextToSend = last + 1;

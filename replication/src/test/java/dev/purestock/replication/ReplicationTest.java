@@ -1,0 +1,122 @@
+package dev.purestock.replication;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Inventory;
+import dev.purestock.domain.OrderStatus;
+import dev.purestock.engine.Outcome;
+import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.WaitStrategyKind;
+import dev.purestock.journal.JournaledEngine;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A primary and a standby in this JVM, on loopback. */
+class ReplicationTest {
+    static final Duration WAIT = Duration.ofSeconds(5);
+    static final int SKUS = 5;
+    static final int WAREHOUSE = 1;
+
+    @TempDir
+    Path primaryDir;
+    @TempDir
+    Path standbyDir;
+
+    static JournaledEngine engine(Path dir, Primary primary) {
+        return JournaledEngine.builder(dir)
+                .engine(b -> primary.configure(b.waitStrategy(WaitStrategyKind.BLOCKING).ringSize(1024)))
+                .start();
+    }
+
+    /** Lists {@link #SKUS} products with {@code stock} units each; the last outcome. */
+    static Outcome stock(PurestockEngine engine, long stock) {
+        Outcome last = null;
+        for (int sku = 1; sku <= SKUS; sku++) {
+            engine.submit(new Command.ListProduct(sku, 1_000)).join();
+            last = engine.submit(new Command.ReceiveStock(sku, sku, WAREHOUSE, stock)).join();
+        }
+        return last;
+    }
+
+    /** Submits {@code count} purchases of one unit from order id {@code firstId} on, all at once; the last outcome. */
+    static Outcome purchases(PurestockEngine engine, long firstId, int count) {
+        List<CompletableFuture<Outcome>> futures = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            long id = firstId + i;
+            futures.add(engine.submit(new Command.Purchase(id, id % 97, 1 + id % SKUS, WAREHOUSE, 1)));
+        }
+        Outcome last = null;
+        for (CompletableFuture<Outcome> future : futures) {
+            Outcome outcome = future.join();
+            if (last == null || outcome.sequence() > last.sequence()) {
+                last = outcome;
+            }
+        }
+        return last;
+    }
+
+    static Primary.Builder primary(Path dir, ReplicationMode mode) {
+        return Primary.builder(dir).listen("localhost:0").mode(mode).termLength(1 << 20);
+    }
+
+    @Test
+    void anAsyncStandbyHoldsThePrimarysJournalBytesAndState() throws Exception {
+        try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = engine(primaryDir, primary)) {
+            PurestockEngine engine = journaled.engine();
+            stock(engine, 400);
+            purchases(engine, 1, 300);
+            try (Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start()) {
+                Outcome last = purchases(engine, 1_000, 300);
+                assertTrue(standby.awaitSequence(last.sequence(), WAIT), "the standby caught up");
+                for (int sku = 1; sku <= SKUS; sku++) {
+                    assertEquals(engine.readModel().available(sku, WAREHOUSE), standby.available(sku, WAREHOUSE));
+                }
+                assertEquals(OrderStatus.PURCHASED, standby.orderStatus(1_299));
+                assertEquals(null, standby.orderStatus(99_999));
+                ReplicationStatus status = standby.status();
+                assertEquals(last.sequence(), status.lastSequence());
+                assertEquals(0, status.duplicates());
+                assertEquals(0, status.gaps());
+                assertEquals(ReplicationRole.STANDBY, status.role());
+            }
+            Journals.assertPrefix(primaryDir, standbyDir, 2 * SKUS + 600);
+            assertEquals(ReplicationRole.PRIMARY, primary.status().role());
+        }
+    }
+
+    @Test
+    void aSyncPrimaryAnswersOnlyWhatTheStandbyJournaled() throws Exception {
+        try (Primary primary = primary(primaryDir, ReplicationMode.SYNC).syncTimeout(WAIT).start();
+             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start();
+             JournaledEngine journaled = engine(primaryDir, primary)) {
+            PurestockEngine engine = journaled.engine();
+            stock(engine, 400);
+            List<CompletableFuture<Outcome>> futures = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                futures.add(engine.submit(new Command.Purchase(i + 1, i, 1 + i % SKUS, WAREHOUSE, 1)));
+            }
+            for (CompletableFuture<Outcome> future : futures) {
+                Outcome outcome = future.join();
+                assertTrue(standby.status().peerSequence() >= 0, "the standby has heard from its primary");
+                assertTrue(primary.status().peerSequence() >= outcome.sequence(),
+                        "seq " + outcome.sequence() + " was answered before the standby acknowledged it");
+                assertFalse(Inventory.anyRejected(outcome.events()) && outcome.sequence() < 2 * SKUS);
+            }
+            ReplicationStatus status = primary.status();
+            assertFalse(status.degraded());
+            assertEquals(0, status.degradations());
+            assertEquals(ReplicationMode.SYNC, status.mode());
+        }
+        Journals.assertPrefix(primaryDir, standbyDir, 2 * SKUS + 500);
+    }
+}
