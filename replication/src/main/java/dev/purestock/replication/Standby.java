@@ -156,6 +156,16 @@ public final class Standby implements AutoCloseable {
         receiver.pause(paused);
     }
 
+    /** Pauses receiving once the standby holds {@code sequence}: for tests of a standby stopped mid-catch-up. */
+    void pauseAfter(long sequence) {
+        receiver.pauseAfter(sequence);
+    }
+
+    /** Whether receiving is paused. */
+    boolean paused() {
+        return receiver.paused();
+    }
+
     /** Stops receiving, closes the journal, the transport and the directory's lock. */
     @Override
     public void close() {

@@ -76,6 +76,8 @@ final class StandbyReceiver implements Agent {
     private volatile long behindSince;
     private volatile boolean connected;
     private volatile boolean paused;
+    /** For tests: the receiver pauses itself once it holds this sequence. */
+    private volatile long pauseAfter = Long.MAX_VALUE;
     private volatile String failure;
     private volatile long duplicates;
     private volatile long gaps;
@@ -132,6 +134,9 @@ final class StandbyReceiver implements Agent {
             }
             ackPending = true;
             lastSequence = held;
+            if (held >= pauseAfter) {
+                paused = true;
+            }
             synchronized (progress) {
                 progress.notifyAll();
             }
@@ -334,6 +339,14 @@ final class StandbyReceiver implements Agent {
 
     void pause(boolean pause) {
         this.paused = pause;
+    }
+
+    void pauseAfter(long sequence) {
+        this.pauseAfter = sequence;
+    }
+
+    boolean paused() {
+        return paused;
     }
 
     ReplicationStatus status() {
