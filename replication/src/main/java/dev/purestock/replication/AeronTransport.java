@@ -28,16 +28,17 @@ final class AeronTransport implements AutoCloseable {
     }
 
     /**
-     * Connects to the driver in {@code externalDriverDir}, or starts an embedded one when it is {@code null};
-     * {@code name} goes into the embedded driver's directory name.
+     * Connects to the driver in {@code externalDriverDir}, or starts an embedded one when it is {@code null}, in a
+     * new directory under {@code embeddedBase} ({@code null}: {@code /dev/shm}, or the temporary directory where
+     * there is none) whose name holds {@code name}.
      */
-    static AeronTransport start(Path externalDriverDir, String name) {
+    static AeronTransport start(Path externalDriverDir, Path embeddedBase, String name) {
         MediaDriver driver = null;
         String dir;
         try {
             if (externalDriverDir == null) {
-                Path base = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm")
-                        : Path.of(System.getProperty("java.io.tmpdir"));
+                Path base = embeddedBase != null ? embeddedBase : Files.isDirectory(Path.of("/dev/shm"))
+                        ? Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
                 dir = base.resolve("purestock-aeron-" + name + "-" + UUID.randomUUID()).toString();
                 driver = MediaDriver.launchEmbedded(new MediaDriver.Context()
                         .aeronDirectoryName(dir)

@@ -68,7 +68,7 @@ public final class Primary implements AutoCloseable {
         this.settings = settings;
         this.live = new OneToOneRingBuffer(new UnsafeBuffer(
                 ByteBuffer.allocateDirect(settings.liveBufferBytes + RingBufferDescriptor.TRAILER_LENGTH)));
-        this.transport = AeronTransport.start(settings.externalDriver, "primary");
+        this.transport = AeronTransport.start(settings.externalDriver, settings.driverBase, "primary");
         try {
             this.sender = new PrimarySender(this, transport.aeron(), settings.listen, settings.dir, live,
                     settings.termLength);
@@ -250,6 +250,7 @@ public final class Primary implements AutoCloseable {
         private SyncFallback fallback = SyncFallback.WAIT;
         private Duration syncTimeout = Duration.ofSeconds(5);
         private Path externalDriver;
+        private Path driverBase;
         private int termLength = DEFAULT_TERM_LENGTH;
         private int liveBufferBytes = DEFAULT_LIVE_BUFFER_BYTES;
 
@@ -299,6 +300,12 @@ public final class Primary implements AutoCloseable {
          */
         public Builder externalDriver(Path aeronDir) {
             this.externalDriver = Objects.requireNonNull(aeronDir, "Aeron directory");
+            return this;
+        }
+
+        /** Where the embedded driver makes its directory: for tests, which remove what a killed process left. */
+        Builder driverBase(Path base) {
+            this.driverBase = base;
             return this;
         }
 

@@ -77,7 +77,7 @@ public final class Standby implements AutoCloseable {
             this.state = recovered.store();
             opened = JournalWriter.open(dir, settings.durability);
             this.writer = opened;
-            started = AeronTransport.start(settings.externalDriver, "standby");
+            started = AeronTransport.start(settings.externalDriver, null, "standby");
             this.transport = started;
             Endpoint listen = settings.listen != null ? settings.listen
                     : new Endpoint(Endpoint.localAddressTowards(settings.primary), 0);
