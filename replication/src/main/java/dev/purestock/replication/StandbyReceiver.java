@@ -353,7 +353,8 @@ final class StandbyReceiver implements Agent {
         long last = lastSequence;
         long primary = primarySequence;
         long since = behindSince;
-        return new ReplicationStatus(ReplicationRole.STANDBY, null, connected, last, primary, Math.max(0, primary - last),
+        return new ReplicationStatus(ReplicationRole.STANDBY, null, connected, last, primary,
+                Math.max(0, primary - last),
                 since == 0 ? 0 : Math.max(0, (System.nanoTime() - since) / 1_000), false, 0, duplicates, gaps, failure);
     }
 

@@ -1,6 +1,5 @@
 package dev.purestock.replication;
 
-import dev.purestock.domain.Command;
 import dev.purestock.engine.Outcome;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.journal.JournaledEngine;
