@@ -7,10 +7,14 @@ import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.JournalReader;
 import dev.purestock.journal.JournaledEngine;
 import dev.purestock.replication.Primary;
+import dev.purestock.replication.Standby;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,6 +45,28 @@ class StandbyCommandTest {
         }
         try (JournalReader reader = JournalReader.open(standbyDir)) {
             assertEquals(2, reader.lastSequence());
+        }
+    }
+
+    @Test
+    void aSyncDemoPrimaryLeavesEveryRecordInTheStandbysJournal() throws Exception {
+        int port;
+        try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        try (Standby standby = Standby.builder(standbyDir).primary("127.0.0.1:" + port).start()) {
+            Run run = Run.of("demo", "--journal", primaryDir.toString(), "--replicate", "127.0.0.1:" + port,
+                    "--replication", "SYNC", "--skus", "20", "--attempts", "3000", "--wait", "BLOCKING",
+                    "--snapshot-every", "0");
+
+            assertEquals(0, run.code(), run.err());
+            long last;
+            try (JournalReader reader = JournalReader.open(primaryDir)) {
+                last = reader.lastSequence();
+            }
+            assertTrue(last > 3_000);
+            assertTrue(standby.awaitSequence(last, Duration.ofSeconds(30)));
+            assertEquals(last, standby.lastSequence());
         }
     }
 

@@ -6,7 +6,6 @@ import dev.purestock.journal.JournalException;
 import dev.purestock.journal.JournalReader;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -73,8 +72,8 @@ public final class Primary implements AutoCloseable {
             this.sender = new PrimarySender(this, transport.aeron(), settings.listen, settings.dir, live,
                     settings.termLength);
             this.endpoint = sender.resolvedEndpoint();
-            this.runner = new AgentRunner(new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1),
-                    TimeUnit.MILLISECONDS.toNanos(1)), e -> LOG.error("replication sender failed", e), null, sender);
+            this.runner = new AgentRunner(AeronTransport.idleStrategy(),
+                    e -> LOG.error("replication sender failed", e), null, sender);
             AgentRunner.startOnThread(runner);
         } catch (RuntimeException e) {
             transport.close();
@@ -135,7 +134,7 @@ public final class Primary implements AutoCloseable {
     }
 
     /** Records handed to the sender that did not fit its ring, and went to the standby from the journal. */
-    long dropped() {
+    long droppedCount() {
         return dropped.get();
     }
 
@@ -158,11 +157,14 @@ public final class Primary implements AutoCloseable {
         return lastHanded.get();
     }
 
-    void handed(long sequence, boolean inRing) {
-        if (!inRing) {
-            dropped.incrementAndGet();
-        }
-        lastHanded.lazySet(sequence);
+    /** The stage handed over {@code sequence}: from now on the sender may send it, from the ring or the journal. */
+    void handed(long sequence) {
+        lastHanded.set(sequence);
+    }
+
+    /** The last record handed over did not fit the ring: the sender takes it from the journal. */
+    void dropped() {
+        dropped.incrementAndGet();
     }
 
     long acknowledged() {

@@ -71,6 +71,8 @@ final class PrimarySender implements Agent {
     private String dataChannel;
     private long helloId = NONE;
     private long nextToSend = NONE;
+    /** A hello set {@link #nextToSend}: check, once the engine is attached, that the standby is not ahead. */
+    private boolean helloToCheck;
     /** The message being gathered: a header, then records; as long as the publication's largest message. */
     private UnsafeBuffer staging = new UnsafeBuffer(new byte[HEADER_LENGTH]);
     private int stagingEnd = HEADER_LENGTH;
@@ -122,11 +124,15 @@ final class PrimarySender implements Agent {
             return work;
         }
         connected = data.isConnected();
-        if (nextToSend > primary.lastHanded() + 1) {
-            refuse("the standby's journal ends at seq " + (nextToSend - 1) + ", past this primary's last seq "
-                    + primary.lastHanded() + ": it holds records this primary never decided. Start it from an "
-                    + "empty directory or a copy of this primary's journal");
-            return work + 1;
+        if (helloToCheck) {
+            helloToCheck = false;
+            if (nextToSend > primary.lastHanded() + 1) {
+                refuse("the standby's journal ends at seq " + (nextToSend - 1) + ", past this primary's last seq "
+                        + primary.lastHanded() + ": it holds records this primary never decided (or decided and "
+                        + "lost in a crash, unacknowledged). Start it from an empty directory or a copy of this "
+                        + "primary's journal, or promote it instead of this primary");
+                return work + 1;
+            }
         }
         try {
             work += send(now);
@@ -314,6 +320,7 @@ final class PrimarySender implements Agent {
         }
         helloId = id;
         nextToSend = last + 1;
+        helloToCheck = true;
         stagingEnd = HEADER_LENGTH;
         carry = null;
         readerNext = NONE;

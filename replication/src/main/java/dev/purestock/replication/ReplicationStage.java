@@ -51,8 +51,11 @@ final class ReplicationStage implements DurabilityStage {
         if (view.byteArray() != bytes) {
             view.wrap(bytes);
         }
-        boolean inRing = length <= live.maxMsgLength() && live.write(RECORD_MESSAGE, view, 0, length);
-        primary.handed(sequence, inRing);
+        // handed first: the sender never sees a record in the ring beyond what it knows was handed over
+        primary.handed(sequence);
+        if (length > live.maxMsgLength() || !live.write(RECORD_MESSAGE, view, 0, length)) {
+            primary.dropped();
+        }
         batchLast = sequence;
         batchOpen = true;
         if (endOfBatch) {

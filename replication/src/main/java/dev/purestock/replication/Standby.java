@@ -15,14 +15,12 @@ import dev.purestock.journal.ReplayProgress;
 import dev.purestock.journal.RetentionPolicy;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The standby side of a replicated pair: a process that holds a copy of the primary's journal and state, a few
@@ -83,8 +81,8 @@ public final class Standby implements AutoCloseable {
                     : new Endpoint(Endpoint.localAddressTowards(settings.primary), 0);
             this.receiver = new StandbyReceiver(transport.aeron(), settings.primary, listen, writer, state, stateLock,
                     recovered.nextSequence() - 1);
-            this.runner = new AgentRunner(new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1),
-                    TimeUnit.MILLISECONDS.toNanos(1)), e -> LOG.error("standby receiver failed", e), null, receiver);
+            this.runner = new AgentRunner(AeronTransport.idleStrategy(),
+                    e -> LOG.error("standby receiver failed", e), null, receiver);
             AgentRunner.startOnThread(runner);
         } catch (RuntimeException e) {
             CloseHelper.quietCloseAll(started, opened);

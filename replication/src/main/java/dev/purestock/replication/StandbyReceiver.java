@@ -199,6 +199,7 @@ final class StandbyReceiver implements Agent {
         }
         if (id == helloId) {
             welcomed = true;
+            connected = true;
         }
         if (type == RECORDS) {
             onRecords(buffer, offset + HEADER_LENGTH, length - HEADER_LENGTH);

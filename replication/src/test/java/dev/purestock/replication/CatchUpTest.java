@@ -99,7 +99,7 @@ class CatchUpTest {
                 assertEquals(0, status.gaps(), "no record arrived out of order");
                 assertEquals(0, status.duplicates(), "no record arrived twice");
                 assertTrue(status.lastSequence() >= last, "the engine sequences commands of its own too (expiry)");
-                assertTrue(primary.dropped() > 0, "the live ring overflowed, so the journal filled in live records");
+                assertTrue(primary.droppedCount() > 0, "the live ring overflowed, so the journal filled in live records");
             }
             Journals.assertPrefix(primaryDir, standbyDir, 2 * SKUS + 20_000 + 40_000);
         }
