@@ -119,4 +119,36 @@ class ReplicationTest {
         }
         Journals.assertPrefix(primaryDir, standbyDir, 2 * SKUS + 500);
     }
+
+    @Test
+    void aStandbyFindsItsPrimaryAgainAfterThePrimaryRestarts() throws Exception {
+        String endpoint;
+        long first;
+        try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = engine(primaryDir, primary)) {
+            endpoint = primary.endpoint();
+            stock(journaled.engine(), 1_000);
+            first = purchases(journaled.engine(), 1, 200).sequence();
+        }
+        try (Standby standby = Standby.builder(standbyDir).primary(endpoint).start()) {
+            long second;
+            try (Primary primary = primary(primaryDir, ReplicationMode.SYNC).listen(endpoint).syncTimeout(WAIT)
+                    .start();
+                 JournaledEngine journaled = engine(primaryDir, primary)) {
+                second = purchases(journaled.engine(), 1_000, 200).sequence();
+                assertTrue(standby.awaitSequence(second, WAIT));
+            }
+            try (Primary primary = primary(primaryDir, ReplicationMode.SYNC).listen(endpoint).syncTimeout(WAIT)
+                    .start();
+                 JournaledEngine journaled = engine(primaryDir, primary)) {
+                long third = purchases(journaled.engine(), 2_000, 200).sequence();
+                assertTrue(third > second && second > first);
+                assertTrue(primary.status().peerSequence() >= third, "SYNC: the standby acknowledged it");
+                assertTrue(standby.status().connected());
+                assertEquals(0, standby.status().gaps());
+            }
+        }
+        Journals.assertPrefix(primaryDir, standbyDir, 2 * SKUS + 600);
+        assertEquals(Journals.raw(primaryDir).size(), Journals.raw(standbyDir).size());
+    }
 }
