@@ -133,7 +133,8 @@ public final class JournalWriter implements DurabilityStage {
     @Override
     public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch) {
         checkNoGap(sequence);
-        append(sequence, codec.buffer(), 0, codec.encode(sequence, time, command, events), endOfBatch);
+        int length = codec.encode(sequence, time, command, events);
+        append(sequence, codec.buffer(), 0, length, endOfBatch);
     }
 
     /**
@@ -144,7 +145,8 @@ public final class JournalWriter implements DurabilityStage {
     public void onDecided(long sequence, long time, SubmittedCommand command, DecidedEvents events,
                           boolean endOfBatch) {
         checkNoGap(sequence);
-        append(sequence, codec.buffer(), 0, codec.encode(sequence, time, command, events), endOfBatch);
+        int length = codec.encode(sequence, time, command, events);
+        append(sequence, codec.buffer(), 0, length, endOfBatch);
     }
 
     /**
