@@ -2,6 +2,7 @@ package dev.purestock.replication;
 
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Inventory;
+import dev.purestock.domain.Limits;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.engine.Outcome;
 import dev.purestock.engine.PurestockEngine;
@@ -150,5 +151,29 @@ class ReplicationTest {
         }
         Journals.assertPrefix(primaryDir, standbyDir, 2 * SKUS + 600);
         assertEquals(Journals.raw(primaryDir).size(), Journals.raw(standbyDir).size());
+    }
+
+    /** A record larger than a message of several records, and than a UDP frame: alone in its message, reassembled. */
+    @Test
+    void aRecordOfAFullBatchReachesTheStandbyWhole() throws Exception {
+        try (Primary primary = Primary.builder(primaryDir).listen("localhost:0").start();
+             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start();
+             JournaledEngine journaled = engine(primaryDir, primary)) {
+            PurestockEngine engine = journaled.engine();
+            stock(engine, 10_000);
+            List<Command> purchases = new ArrayList<>();
+            for (int i = 0; i < Limits.MAX_BATCH_COMMANDS; i++) {
+                purchases.add(new Command.Purchase(100 + i, i, 1 + i % SKUS, WAREHOUSE, 1));
+            }
+            Outcome batch = engine.submit(new Command.Batch(Command.Batch.Mode.ATOMIC, purchases)).join();
+            Outcome after = engine.submit(new Command.Purchase(5_000, 1, 1, WAREHOUSE, 1)).join();
+            assertTrue(standby.awaitSequence(after.sequence(), WAIT));
+            assertEquals(OrderStatus.PURCHASED, standby.orderStatus(100 + Limits.MAX_BATCH_COMMANDS - 1));
+            assertFalse(Inventory.anyRejected(batch.events()));
+        }
+        List<byte[]> records = Journals.raw(standbyDir);
+        assertTrue(records.get(records.size() - 2).length > 64 << 10, "the batch's record is "
+                + records.get(records.size() - 2).length + " bytes");
+        Journals.assertPrefix(primaryDir, standbyDir, 2 * SKUS + 2);
     }
 }
