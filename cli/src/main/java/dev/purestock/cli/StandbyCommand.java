@@ -89,7 +89,7 @@ final class StandbyCommand implements Callable<Integer> {
         try (Standby standby = builder.start()) {
             out.println("standby of " + primary + " on " + journal.dir + ", receiving on " + standby.endpoint());
             out.println(standby.status().describe());
-            long every = statusEvery == 0 ? Long.MAX_VALUE : TimeUnit.SECONDS.toNanos(statusEvery);
+            long every = TimeUnit.SECONDS.toNanos(statusEvery);
             long nextStatus = System.nanoTime() + every;
             while (true) {
                 ReplicationStatus status = standby.status();
@@ -100,7 +100,7 @@ final class StandbyCommand implements Callable<Integer> {
                 if (untilSequence != null && standby.awaitSequence(untilSequence, Duration.ofMillis(100))) {
                     break;
                 }
-                if (System.nanoTime() >= nextStatus) {
+                if (statusEvery > 0 && System.nanoTime() - nextStatus >= 0) {
                     out.println(status.describe());
                     nextStatus += every;
                 }

@@ -15,6 +15,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.slf4j.Logger;
@@ -66,6 +67,7 @@ final class PrimarySender implements Agent {
     private final UnsafeBuffer small = new UnsafeBuffer(new byte[4096]);
     private final ControlledMessageHandler liveHandler = this::onLive;
     private final JournalReader.RawVisitor journalVisitor = this::onJournal;
+    private final MessageHandler discard = (type, buffer, index, length) -> { };
 
     private ExclusivePublication data;
     private String dataChannel;
@@ -121,7 +123,8 @@ final class PrimarySender implements Agent {
         long now = System.nanoTime();
         trackLag(now);
         if (data == null || nextToSend == NONE || !primary.attached()) {
-            return work;
+            // no standby to send to: keep the ring fresh; one that says hello later catches up from the journal
+            return work + live.read(discard, 4096);
         }
         connected = data.isConnected();
         if (helloToCheck) {
