@@ -1,5 +1,7 @@
 package dev.purestock.replication;
 
+import java.util.Locale;
+
 /**
  * Where one side of a replicated pair stands, as of the moment it was asked.
  *
@@ -28,9 +30,9 @@ public record ReplicationStatus(ReplicationRole role, ReplicationMode mode, bool
 
     /** The status in one line, as {@code purestock standby} prints it. */
     public String describe() {
-        StringBuilder line = new StringBuilder(role.name().toLowerCase(java.util.Locale.ROOT));
+        StringBuilder line = new StringBuilder(role.name().toLowerCase(Locale.ROOT));
         if (mode != null) {
-            line.append(' ').append(mode.name().toLowerCase(java.util.Locale.ROOT));
+            line.append(' ').append(mode.name().toLowerCase(Locale.ROOT));
         }
         line.append(connected ? " connected" : " disconnected")
                 .append(" last=").append(lastSequence)

@@ -14,6 +14,7 @@ import io.aeron.Subscription;
 import io.aeron.logbuffer.Header;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
+import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -58,7 +59,7 @@ final class StandbyReceiver implements Agent {
     private final UnsafeBuffer small = new UnsafeBuffer(new byte[4096]);
     private final Object progress = new Object();
     private final List<List<Event>> decoded = new ArrayList<>();
-    private final List<Long> times = new ArrayList<>();
+    private final LongArrayList times = new LongArrayList();
     private byte[] records = new byte[64 << 10];
     private final UnsafeBuffer recordsView = new UnsafeBuffer(records);
     /** The last sequence journaled and applied; published as {@link #lastSequence} once its batch has ended. */
@@ -233,7 +234,7 @@ final class StandbyReceiver implements Agent {
                     List<Event> events = JournalRecordCodec.decodeEvents(records, position, recordLength);
                     writer.appendRecord(records, position, recordLength, false);
                     decoded.add(events);
-                    times.add(JournalRecordCodec.timeOf(records, position));
+                    times.addLong(JournalRecordCodec.timeOf(records, position));
                 } catch (IllegalArgumentException | JournalException e) {
                     apply();
                     fail("record seq " + expected + " from the primary cannot be journaled: " + e.getMessage());
@@ -283,7 +284,7 @@ final class StandbyReceiver implements Agent {
         synchronized (stateLock) {
             for (int i = 0; i < decoded.size(); i++) {
                 try {
-                    Inventory.evolveAll(state, times.get(i), decoded.get(i));
+                    Inventory.evolveAll(state, times.getLong(i), decoded.get(i));
                 } catch (RuntimeException e) {
                     fail("applying record seq " + (held + 1) + " failed (" + e + "); its journal holds it, restart "
                             + "the standby to rebuild its state from the journal");
