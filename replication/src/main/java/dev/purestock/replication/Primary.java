@@ -60,6 +60,9 @@ public final class Primary implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private volatile boolean attached;
     private volatile boolean degraded;
+    /** While degraded: the sequence that ends the standby's current catch-up round, and when the round began. */
+    private long roundMark;
+    private long roundStart;
     private volatile boolean closed;
     private volatile Thread waiter;
 
@@ -194,17 +197,29 @@ public final class Primary implements AutoCloseable {
     }
 
     /**
-     * The {@code SYNC} wait at the end of a batch whose last record is {@code sequence}; the batch before it ended at
-     * {@code previousBatchEnd}. Called from the replication stage's thread only.
+     * The {@code SYNC} wait at the end of a batch whose last record is {@code sequence}. Called from the replication
+     * stage's thread only.
+     *
+     * <p>While degraded it does not wait; it watches the standby catch up in rounds instead: a round ends when the
+     * standby acknowledges the last sequence the primary had when the round began. A round that took less than half
+     * the timeout shows the standby keeps up, so the primary goes back to {@code SYNC} (the backlog left is about
+     * what one such round gathers); a longer one starts the next round from the current batch. Requiring the
+     * acknowledgement of the previous batch instead would never hold under steady load, where each batch is
+     * answered before the standby's acknowledgement of the one before it arrives.
      */
-    void awaitAcknowledged(long sequence, long previousBatchEnd) {
+    void awaitAcknowledged(long sequence) {
         if (degraded) {
-            if (acknowledged.get() < previousBatchEnd) {
+            if (acknowledged.get() < roundMark) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (now - roundStart >= settings.syncTimeout.toNanos() / 2) {
+                roundMark = sequence;
+                roundStart = now;
                 return;
             }
             degraded = false;
-            LOG.warn("replication back to SYNC: the standby acknowledged seq {}, every record before this batch",
-                    acknowledged.get());
+            LOG.warn("replication back to SYNC: the standby acknowledged seq {} and keeps up", acknowledged.get());
         }
         if (acknowledged.get() >= sequence) {
             return;
@@ -239,6 +254,8 @@ public final class Primary implements AutoCloseable {
                     + "nothing the standby did not acknowledge was answered as done. Start the standby, then restart");
         }
         degraded = true;
+        roundMark = sequence;
+        roundStart = System.nanoTime();
         long count = degradations.incrementAndGet();
         LOG.warn("replication DEGRADED to ASYNC (degradation {}): {}; callers are answered after the local journal "
                 + "alone until the standby catches up", count, what);

@@ -26,7 +26,6 @@ final class ReplicationStage implements DurabilityStage {
     private final JournalRecordCodec codec = new JournalRecordCodec();
     private final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
     private long batchLast = Primary.NONE;
-    private long previousBatchEnd = -1;
     private boolean batchOpen;
 
     ReplicationStage(Primary primary, OneToOneRingBuffer live, ReplicationMode mode) {
@@ -73,8 +72,7 @@ final class ReplicationStage implements DurabilityStage {
     private void endBatch() {
         batchOpen = false;
         if (mode == ReplicationMode.SYNC) {
-            primary.awaitAcknowledged(batchLast, previousBatchEnd);
+            primary.awaitAcknowledged(batchLast);
         }
-        previousBatchEnd = batchLast;
     }
 }

@@ -13,8 +13,8 @@ public enum SyncFallback {
     /**
      * After the timeout, fall back to {@link ReplicationMode#ASYNC} and say so loudly: a warning in the log, a count
      * in {@link ReplicationStatus#degradations()}, {@link ReplicationStatus#degraded()} true. Callers are answered
-     * after the local journal alone until the standby has caught up (acknowledged every command before the current
-     * batch), when the primary goes back to {@code SYNC} and logs it.
+     * after the local journal alone until the standby has caught up: it acknowledges, within half the timeout, the
+     * last sequence the primary had when it last checked. Then the primary goes back to {@code SYNC} and logs it.
      */
     DEGRADE
 }
