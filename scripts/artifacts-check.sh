@@ -8,7 +8,7 @@ set -euo pipefail
 status=0
 fail() { echo "artifacts check: $*" >&2; status=1; }
 
-for module in domain engine journal cli micrometer spring-boot-starter; do
+for module in domain engine journal cli replication micrometer spring-boot-starter; do
   case "$module" in
     spring-boot-starter) expected=dev.purestock.spring ;;
     *) expected="dev.purestock.$module" ;;
@@ -63,7 +63,7 @@ while read -r id desc url lic scm dev; do
   [ "$scm" = 1 ] || fail "$id has no <scm><connection>"
   [ "$dev" = 1 ] || fail "$id names no developers"
 done <<< "$summary"
-for module in parent bom domain engine journal cli micrometer spring-boot-starter; do
+for module in parent bom domain engine journal cli replication micrometer spring-boot-starter; do
   grep -q "^purestock-$module " <<< "$summary" || fail "no effective pom for purestock-$module"
 done
 

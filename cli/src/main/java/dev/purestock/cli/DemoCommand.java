@@ -22,6 +22,8 @@ import dev.purestock.journal.JournaledEngine;
 import dev.purestock.journal.RecoveredState;
 import dev.purestock.journal.RetentionPolicy;
 import dev.purestock.journal.SnapshotStore;
+import dev.purestock.replication.Primary;
+import dev.purestock.replication.ReplicationMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -121,6 +123,16 @@ final class DemoCommand implements Callable<Integer> {
                     + "covers.")
     boolean pruneOnStart;
 
+    @Option(names = "--replicate", paramLabel = "HOST:PORT",
+            description = "Run as a replication primary: listen on HOST:PORT for a standby (`purestock standby`) and "
+                    + "send it every journal record; one shard only.")
+    String replicate;
+
+    @Option(names = "--replication", paramLabel = "MODE", defaultValue = "ASYNC",
+            description = "With --replicate: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}). SYNC answers a "
+                    + "command once the standby has journaled it too; with no standby, the engine stops after 5 s.")
+    ReplicationMode replication;
+
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -141,12 +153,19 @@ final class DemoCommand implements Callable<Integer> {
         Cli.requireJournalOrNew(dir);
         requireSameShardCount();
         PrintWriter err = spec.commandLine().getErr();
-        try (JournaledEngine journaled = JournaledEngine.builder(dir)
+        try (Primary primary = replicate == null ? null
+                : Primary.builder(dir).listen(replicate).mode(replication).start();
+             JournaledEngine journaled = JournaledEngine.builder(dir)
                 .shards(shards)
                 .durability(durability)
                 .snapshotEvery(snapshotEvery)
                 .retention(new RetentionPolicy(keepSnapshots, pruneOnStart))
-                .engine(builder -> builder.waitStrategy(waitStrategy))
+                .engine(builder -> {
+                    builder.waitStrategy(waitStrategy);
+                    if (primary != null) {
+                        primary.configure(builder);
+                    }
+                })
                 .progress(new ProgressBar(err, "recover"))
                 .start()) {
             for (int shard = 0; shard < shards; shard++) {
@@ -265,6 +284,14 @@ final class DemoCommand implements Callable<Integer> {
     private void checkArguments() {
         require(shards >= 1 && shards <= MAX_SHARDS, "--shards must be between 1 and " + MAX_SHARDS + ", was "
                 + shards);
+        require(replicate == null || shards == 1, "--replicate replicates a one-shard engine; --shards was " + shards);
+        if (replicate != null) {
+            try {
+                Primary.builder(dir).listen(replicate);
+            } catch (IllegalArgumentException e) {
+                require(false, "--replicate: " + e.getMessage());
+            }
+        }
         require(skus >= 1 && skus <= 10_000_000, "--skus must be between 1 and 10000000, was " + skus);
         require(stock >= 1 && stock <= Limits.MAX_QUANTITY, "--stock must be between 1 and " + Limits.MAX_QUANTITY
                 + ", was " + stock);

@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
         subcommands = {DemoCommand.class, ReplayCommand.class, DumpCommand.class, VerifyCommand.class,
                 SnapshotCommand.class, StatsCommand.class, PruneCommand.class, RepairCommand.class,
                 QueryCommand.class, ExportCommand.class,
-                SubmitCommand.class,
+                SubmitCommand.class, StandbyCommand.class,
                 CommandLine.HelpCommand.class})
 public final class PurestockCli implements Callable<Integer> {
     /** Exit code of a failed operation. */

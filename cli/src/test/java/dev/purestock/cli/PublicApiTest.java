@@ -6,6 +6,7 @@ import dev.purestock.domain.Inventory;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.journal.JournaledEngine;
 import dev.purestock.micrometer.PurestockMetrics;
+import dev.purestock.replication.Primary;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -42,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The public API of purestock's library modules (domain, engine, journal, cli) names no type of the libraries
- * it is built on (the Disruptor, Chronicle, Agrona): an embedding service sees purestock's types and the JDK's
+ * it is built on (the Disruptor, Chronicle, Agrona, Aeron): an embedding service sees purestock's types and the JDK's
  * only, so those libraries can change or go without breaking it. Every class file under {@code dev/purestock/}
  * of each module is scanned, so a new class is covered without touching this test; a public or protected type,
  * and every public or protected member of it (methods it inherits included), with every type its signature
@@ -51,14 +52,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PublicApiTest {
     /** The packages no public signature may mention. */
-    private static final List<String> FORBIDDEN = List.of("com.lmax.", "net.openhft.", "org.agrona.");
+    private static final List<String> FORBIDDEN = List.of("com.lmax.", "net.openhft.", "org.agrona.", "io.aeron.");
     /** One known class of each library module: where its classes are found. */
     private static final Map<String, Class<?>> MODULES = Map.of(
             "domain", Inventory.class,
             "engine", PurestockEngine.class,
             "journal", JournaledEngine.class,
             "cli", PurestockCli.class,
-            "micrometer", PurestockMetrics.class);
+            "micrometer", PurestockMetrics.class,
+            "replication", Primary.class);
     /** The page that lists the public API, from the cli module's directory (where the tests run). */
     private static final Path API_PAGE = Path.of("..", "docs", "api.md");
 

@@ -133,7 +133,8 @@ public final class JournalWriter implements DurabilityStage {
     @Override
     public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch) {
         checkNoGap(sequence);
-        append(sequence, codec.encode(sequence, time, command, events), endOfBatch);
+        int length = codec.encode(sequence, time, command, events);
+        append(sequence, codec.buffer(), 0, length, endOfBatch);
     }
 
     /**
@@ -144,7 +145,31 @@ public final class JournalWriter implements DurabilityStage {
     public void onDecided(long sequence, long time, SubmittedCommand command, DecidedEvents events,
                           boolean endOfBatch) {
         checkNoGap(sequence);
-        append(sequence, codec.encode(sequence, time, command, events), endOfBatch);
+        int length = codec.encode(sequence, time, command, events);
+        append(sequence, codec.buffer(), 0, length, endOfBatch);
+    }
+
+    /**
+     * Appends one record already encoded, {@code bytes[offset, offset + length)}, byte for byte: what a standby
+     * does with the records its primary replicates, so that its journal holds the primary's very bytes. The
+     * record joins the batch's document as an encoded one does, and {@code endOfBatch} ends the batch as in
+     * {@link #onDecided(long, long, Command, List, boolean)} (the document appended, synced with
+     * {@link Durability#SYNC_PER_BATCH}, the high-water mark moved).
+     *
+     * @throws JournalCorruptException when the bytes are not a whole record that passes its checksum, or are
+     *                                 longer than {@link JournalRecordDescriptor#MAX_RECORD_LENGTH}; nothing is
+     *                                 appended then
+     * @throws JournalException        when the record does not follow the last one handed to this writer
+     */
+    public void appendRecord(byte[] bytes, int offset, int length, boolean endOfBatch) {
+        if (length > JournalRecordDescriptor.MAX_RECORD_LENGTH || !codec.checksumMatches(bytes, offset, length)) {
+            throw new JournalCorruptException("a record of " + length + " bytes (seq "
+                    + JournalRecordCodec.sequenceOf(bytes, offset, length)
+                    + ") is not whole or fails its checksum; refusing to journal it");
+        }
+        long sequence = JournalRecordCodec.sequenceOf(bytes, offset, length);
+        checkNoGap(sequence);
+        append(sequence, bytes, offset, length, endOfBatch);
     }
 
     /**
@@ -175,15 +200,15 @@ public final class JournalWriter implements DurabilityStage {
         recordOpen = true;
     }
 
-    /** Appends the record the codec holds, {@code length} bytes, to the batch's document. */
-    private void append(long sequence, int length, boolean endOfBatch) {
+    /** Appends the record in {@code bytes[offset, offset + length)} to the batch's document. */
+    private void append(long sequence, byte[] bytes, int offset, int length, boolean endOfBatch) {
         if (!document.isEmpty() && document.lengthWith(length) > documentBytes) {
             appendDocument();
         }
         if (document.isEmpty() && JournalRecordDescriptor.DOCUMENT_HEADER_LENGTH + length > documentBytes) {
-            appendDocument(codec.buffer(), 0, length, sequence);
+            appendDocument(bytes, offset, length, sequence);
         } else {
-            document.add(codec.buffer(), 0, length, sequence);
+            document.add(bytes, offset, length, sequence);
         }
         lastSequence = sequence;
         batchOpen = true;

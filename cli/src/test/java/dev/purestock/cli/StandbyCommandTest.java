@@ -1,0 +1,80 @@
+package dev.purestock.cli;
+
+import dev.purestock.domain.Command;
+import dev.purestock.engine.Outcome;
+import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.WaitStrategyKind;
+import dev.purestock.journal.JournalReader;
+import dev.purestock.journal.JournaledEngine;
+import dev.purestock.replication.Primary;
+import dev.purestock.replication.Standby;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code purestock standby} against a primary in this JVM. */
+class StandbyCommandTest {
+    @TempDir
+    Path primaryDir;
+    @TempDir
+    Path standbyDir;
+
+    @Test
+    void theStandbyCommandCatchesUpWithThePrimaryAndPrintsItsStatus() {
+        try (Primary primary = Primary.builder(primaryDir).listen("localhost:0").termLength(1 << 20).start();
+             JournaledEngine journaled = JournaledEngine.builder(primaryDir)
+                     .engine(b -> primary.configure(b.waitStrategy(WaitStrategyKind.BLOCKING))).start()) {
+            PurestockEngine engine = journaled.engine();
+            engine.submit(new Command.ListProduct(7, 5)).join();
+            engine.submit(new Command.ReceiveStock(1, 7, 1, 50)).join();
+            Outcome last = engine.submit(new Command.Purchase(1, 1, 7, 1, 2)).join();
+
+            Run run = Run.of("standby", "--journal", standbyDir.toString(), "--primary", primary.endpoint(),
+                    "--until-sequence", Long.toString(last.sequence()), "--status-every", "0");
+
+            assertEquals(0, run.code(), run.err());
+            assertTrue(run.out().startsWith("standby of " + primary.endpoint()), run.out());
+            assertTrue(run.out().contains("standby connected last=" + last.sequence()), run.out());
+        }
+        try (JournalReader reader = JournalReader.open(standbyDir)) {
+            assertEquals(2, reader.lastSequence());
+        }
+    }
+
+    @Test
+    void aSyncDemoPrimaryLeavesEveryRecordInTheStandbysJournal() throws Exception {
+        int port;
+        try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        try (Standby standby = Standby.builder(standbyDir).primary("127.0.0.1:" + port).start()) {
+            Run run = Run.of("demo", "--journal", primaryDir.toString(), "--replicate", "127.0.0.1:" + port,
+                    "--replication", "SYNC", "--skus", "20", "--attempts", "3000", "--wait", "BLOCKING",
+                    "--snapshot-every", "0");
+
+            assertEquals(0, run.code(), run.err());
+            long last;
+            try (JournalReader reader = JournalReader.open(primaryDir)) {
+                last = reader.lastSequence();
+            }
+            assertTrue(last > 3_000);
+            assertTrue(standby.awaitSequence(last, Duration.ofSeconds(30)));
+            assertEquals(last, standby.lastSequence());
+        }
+    }
+
+    @Test
+    void aPrimaryThatIsNotHostAndPortIsAUsageError() {
+        Run run = Run.of("standby", "--journal", standbyDir.toString(), "--primary", "nowhere");
+
+        assertEquals(PurestockCli.USAGE, run.code());
+        assertTrue(run.errorLine().contains("HOST:PORT"), run.err());
+    }
+}

@@ -1,0 +1,377 @@
+package dev.purestock.replication;
+
+import dev.purestock.engine.DurabilityStage;
+import dev.purestock.engine.PurestockEngine;
+import dev.purestock.journal.JournalException;
+import dev.purestock.journal.JournalReader;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The primary side of a replicated pair: it listens for a standby on {@link Builder#listen HOST:PORT} and
+ * publishes every journal record of the engine it is {@link #configure configured} into, the same bytes its journal
+ * holds, to that standby over Aeron. A standby that says hello with the last sequence of its own journal gets every
+ * record after it: first from this primary's journal, then live, without a gap or a duplicate at the hand-over.
+ *
+ * <pre>{@code
+ * try (Primary primary = Primary.builder(dir).listen("0.0.0.0:40400").mode(ReplicationMode.SYNC).start();
+ *      JournaledEngine journaled = JournaledEngine.builder(dir).engine(primary::configure).start()) {
+ *     journaled.engine().submit(purchase).join();   // answered once the standby has journaled it
+ * }
+ * }</pre>
+ *
+ * <p><b>Threads.</b> The engine's replication stage ({@code purestock-shard-0-replicate}) encodes each decided
+ * command as the journal does and hands the record to a sender thread ({@code purestock-replicate-sender})
+ * through an in-memory ring ({@link Builder#liveBufferBytes}); the sender offers it to the standby's Aeron
+ * publication, in messages of several records. The ring is best effort: a record that does not fit (the standby
+ * is behind, or catching up) is dropped from it, and the sender reads it from the journal instead, as it does for
+ * a catching-up standby. With {@link ReplicationMode#SYNC}, the stage's end of a batch waits until the standby has
+ * acknowledged the batch's last sequence (see {@link SyncFallback} for when it does not).
+ *
+ * <p>One shard: a sharded engine is refused when it is built. Close the engine first, then this.
+ */
+public final class Primary implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Primary.class);
+    static final long NONE = Long.MIN_VALUE;
+
+    private final Builder settings;
+    private final AeronTransport transport;
+    private final OneToOneRingBuffer live;
+    private final PrimarySender sender;
+    private final AgentRunner runner;
+    private final String endpoint;
+
+    private final AtomicLong lastHanded = new AtomicLong(-1);
+    private final AtomicLong acknowledged = new AtomicLong(-1);
+    private final AtomicLong degradations = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private volatile boolean attached;
+    private volatile boolean degraded;
+    /** While degraded: the sequence that ends the standby's current catch-up round, and when the round began. */
+    private long roundMark;
+    private long roundStart;
+    private volatile boolean closed;
+    private volatile Thread waiter;
+
+    private Primary(Builder settings) {
+        this.settings = settings;
+        this.live = new OneToOneRingBuffer(new UnsafeBuffer(
+                ByteBuffer.allocateDirect(settings.liveBufferBytes + RingBufferDescriptor.TRAILER_LENGTH)));
+        this.transport = AeronTransport.start(settings.externalDriver, settings.driverBase, "primary");
+        try {
+            this.sender = new PrimarySender(this, transport.aeron(), settings.listen, settings.dir, live,
+                    settings.termLength);
+            this.endpoint = sender.resolvedEndpoint();
+            this.runner = new AgentRunner(AeronTransport.idleStrategy(),
+                    e -> LOG.error("replication sender failed", e), null, sender);
+            AgentRunner.startOnThread(runner);
+        } catch (RuntimeException e) {
+            transport.close();
+            throw e;
+        }
+        LOG.info("replication primary of {} listens on {} ({}, {} after {} ms)", settings.dir, endpoint,
+                settings.mode, settings.fallback, settings.syncTimeout.toMillis());
+    }
+
+    /** A builder for the primary of the journal in {@code journalDir}: the directory its engine journals to. */
+    public static Builder builder(Path journalDir) {
+        return new Builder(journalDir);
+    }
+
+    /**
+     * Sets {@code engine}'s replication to this primary: pass it to {@code JournaledEngine.Builder.engine}, or call
+     * it from the tuning given there. The engine must run one shard, on this primary's journal directory.
+     *
+     * @return {@code engine}
+     */
+    public PurestockEngine.Builder configure(PurestockEngine.Builder engine) {
+        return engine.replication(this::attach);
+    }
+
+    /** The replication stage of shard {@code shard}: called by the engine as it is built, after recovery. */
+    private DurabilityStage attach(int shard) {
+        if (shard != 0) {
+            throw new IllegalArgumentException("replication supports a one-shard engine; shard " + shard
+                    + " asked for a replication stage");
+        }
+        if (attached) {
+            throw new IllegalStateException("this primary already replicates an engine; start one per engine");
+        }
+        long last = -1;
+        try (JournalReader reader = JournalReader.open(settings.dir)) {
+            last = reader.lastSequence();
+        } catch (JournalException noJournalYet) {
+            LOG.debug("no journal in {} yet: replication starts at seq 0", settings.dir);
+        }
+        lastHanded.set(last);
+        attached = true;
+        return new ReplicationStage(this, live, settings.mode);
+    }
+
+    /** The {@code host:port} this primary listens on for its standby, with the port resolved. */
+    public String endpoint() {
+        return endpoint;
+    }
+
+    /** Where replication stands now. */
+    public ReplicationStatus status() {
+        long last = lastHanded.get();
+        long acked = acknowledged.get();
+        long since = sender.behindSince();
+        return new ReplicationStatus(ReplicationRole.PRIMARY, settings.mode, sender.connected(), last, acked,
+                Math.max(0, last - acked), since == 0 ? 0 : Math.max(0, (System.nanoTime() - since) / 1_000),
+                degraded, degradations.get(), 0, 0, sender.failure());
+    }
+
+    /** Records handed to the sender that did not fit its ring, and went to the standby from the journal. */
+    long droppedCount() {
+        return dropped.get();
+    }
+
+    /** Stops the sender and the transport. Close the engine first: a waiting {@code SYNC} batch fails. */
+    @Override
+    public void close() {
+        closed = true;
+        Thread waiting = waiter;
+        if (waiting != null) {
+            LockSupport.unpark(waiting);
+        }
+        CloseHelper.closeAll(runner, transport);
+    }
+
+    boolean attached() {
+        return attached;
+    }
+
+    long lastHanded() {
+        return lastHanded.get();
+    }
+
+    /** The stage handed over {@code sequence}: from now on the sender may send it, from the ring or the journal. */
+    void handed(long sequence) {
+        lastHanded.set(sequence);
+    }
+
+    /** The last record handed over did not fit the ring: the sender takes it from the journal. */
+    void dropped() {
+        dropped.incrementAndGet();
+    }
+
+    long acknowledged() {
+        return acknowledged.get();
+    }
+
+    /** The standby said hello from {@code sequence}: it holds that much, and acknowledges from there. */
+    void standbyStartsAt(long sequence) {
+        acknowledged.set(sequence);
+        wake();
+    }
+
+    /** The standby acknowledged journaling every record up to {@code sequence}. */
+    void acknowledge(long sequence) {
+        long current = acknowledged.get();
+        while (sequence > current && !acknowledged.compareAndSet(current, sequence)) {
+            current = acknowledged.get();
+        }
+        wake();
+    }
+
+    private void wake() {
+        Thread waiting = waiter;
+        if (waiting != null) {
+            LockSupport.unpark(waiting);
+        }
+    }
+
+    /**
+     * The {@code SYNC} wait at the end of a batch whose last record is {@code sequence}. Called from the replication
+     * stage's thread only.
+     *
+     * <p>While degraded it does not wait; it watches the standby catch up in rounds instead: a round ends when the
+     * standby acknowledges the last sequence the primary had when the round began. A round that took less than half
+     * the timeout shows the standby keeps up, so the primary goes back to {@code SYNC} (the backlog left is about
+     * what one such round gathers); a longer one starts the next round from the current batch. Requiring the
+     * acknowledgement of the previous batch instead would never hold under steady load, where each batch is
+     * answered before the standby's acknowledgement of the one before it arrives.
+     */
+    void awaitAcknowledged(long sequence) {
+        if (degraded) {
+            if (acknowledged.get() < roundMark) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (now - roundStart >= settings.syncTimeout.toNanos() / 2) {
+                roundMark = sequence;
+                roundStart = now;
+                return;
+            }
+            degraded = false;
+            LOG.warn("replication back to SYNC: the standby acknowledged seq {} and keeps up", acknowledged.get());
+        }
+        if (acknowledged.get() >= sequence) {
+            return;
+        }
+        long timeout = settings.syncTimeout.toNanos();
+        long deadline = System.nanoTime() + timeout;
+        waiter = Thread.currentThread();
+        try {
+            while (acknowledged.get() < sequence) {
+                if (closed) {
+                    throw new ReplicationException("replication was closed while seq " + sequence
+                            + " waited for the standby's acknowledgement");
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    timedOut(sequence);
+                    return;
+                }
+                LockSupport.parkNanos(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(1)));
+            }
+        } finally {
+            waiter = null;
+        }
+    }
+
+    private void timedOut(long sequence) {
+        String what = "the standby did not acknowledge seq " + sequence + " within " + settings.syncTimeout.toMillis()
+                + " ms (it acknowledged up to seq " + acknowledged.get() + "; "
+                + (sender.connected() ? "it is connected" : "none is connected") + ")";
+        if (settings.fallback == SyncFallback.WAIT) {
+            throw new ReplicationException(what + "; SYNC replication with SyncFallback.WAIT stops the engine: "
+                    + "nothing the standby did not acknowledge was answered as done. Start the standby, then restart");
+        }
+        degraded = true;
+        roundMark = sequence;
+        roundStart = System.nanoTime();
+        long count = degradations.incrementAndGet();
+        LOG.warn("replication DEGRADED to ASYNC (degradation {}): {}; callers are answered after the local journal "
+                + "alone until the standby catches up", count, what);
+    }
+
+    /** The settings of a primary; {@link #start()} starts it. */
+    public static final class Builder {
+        private final Path dir;
+        private Endpoint listen = new Endpoint("0.0.0.0", DEFAULT_PORT);
+        private ReplicationMode mode = ReplicationMode.ASYNC;
+        private SyncFallback fallback = SyncFallback.WAIT;
+        private Duration syncTimeout = Duration.ofSeconds(5);
+        private Path externalDriver;
+        private Path driverBase;
+        private int termLength = DEFAULT_TERM_LENGTH;
+        private int liveBufferBytes = DEFAULT_LIVE_BUFFER_BYTES;
+
+        private Builder(Path dir) {
+            this.dir = Objects.requireNonNull(dir, "journal directory");
+        }
+
+        /**
+         * Where to listen for the standby's hello and acknowledgements, {@code HOST:PORT} (UDP; default
+         * {@code 0.0.0.0:}{@value Primary#DEFAULT_PORT}, every interface). Port {@code 0} takes a free one:
+         * {@link Primary#endpoint()} tells which.
+         *
+         * @throws IllegalArgumentException when it is not {@code HOST:PORT}
+         */
+        public Builder listen(String hostPort) {
+            this.listen = Endpoint.parse(hostPort, "the primary's listen address");
+            return this;
+        }
+
+        /** When callers are answered (default {@link ReplicationMode#ASYNC}). */
+        public Builder mode(ReplicationMode mode) {
+            this.mode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /** What {@code SYNC} does when the standby does not acknowledge in time (default {@link SyncFallback#WAIT}). */
+        public Builder fallback(SyncFallback fallback) {
+            this.fallback = Objects.requireNonNull(fallback, "fallback");
+            return this;
+        }
+
+        /**
+         * How long a {@code SYNC} batch waits for the standby before the {@link #fallback} applies (default 5 s).
+         *
+         * @throws IllegalArgumentException when not positive
+         */
+        public Builder syncTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("the SYNC timeout must be positive, was " + timeout);
+            }
+            this.syncTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Use the media driver running in {@code aeronDir} instead of starting an embedded one (the default).
+         */
+        public Builder externalDriver(Path aeronDir) {
+            this.externalDriver = Objects.requireNonNull(aeronDir, "Aeron directory");
+            return this;
+        }
+
+        /** Where the embedded driver makes its directory: for tests, which remove what a killed process left. */
+        Builder driverBase(Path base) {
+            this.driverBase = base;
+            return this;
+        }
+
+        /**
+         * The term length of the publication to the standby (default 16 MiB): a power of two from 64 KiB to 1 GiB.
+         * Aeron keeps three terms per publication, and its largest message is an eighth of a term, so a record
+         * longer than that (2 MiB by default) cannot be replicated.
+         *
+         * @throws IllegalArgumentException when not a power of two in that range
+         */
+        public Builder termLength(int bytes) {
+            if (bytes < 64 << 10 || bytes > 1 << 30 || Integer.bitCount(bytes) != 1) {
+                throw new IllegalArgumentException("the term length must be a power of two from 64 KiB to 1 GiB, was "
+                        + bytes);
+            }
+            this.termLength = bytes;
+            return this;
+        }
+
+        /**
+         * The bytes of the in-memory ring between the replication stage and the sender thread (default 8 MiB): a
+         * power of two of at least 64 KiB. Records that do not fit are sent from the journal instead.
+         *
+         * @throws IllegalArgumentException when not a power of two of at least 64 KiB
+         */
+        public Builder liveBufferBytes(int bytes) {
+            if (bytes < 64 << 10 || Integer.bitCount(bytes) != 1) {
+                throw new IllegalArgumentException("the live buffer must be a power of two of at least 64 KiB, was "
+                        + bytes);
+            }
+            this.liveBufferBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Starts the transport (an embedded media driver unless {@link #externalDriver} is set) and the sender,
+         * which listens for a standby at once; records flow once an engine is built with {@link #configure}.
+         *
+         * @throws ReplicationException when Aeron cannot start or listen
+         */
+        public Primary start() {
+            return new Primary(this);
+        }
+    }
+
+    /** The port a primary listens on unless told otherwise. */
+    public static final int DEFAULT_PORT = 40_400;
+    static final int DEFAULT_TERM_LENGTH = 16 << 20;
+    static final int DEFAULT_LIVE_BUFFER_BYTES = 8 << 20;
+}

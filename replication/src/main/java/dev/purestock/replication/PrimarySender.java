@@ -1,0 +1,378 @@
+package dev.purestock.replication;
+
+import dev.purestock.journal.JournalException;
+import dev.purestock.journal.JournalReader;
+import dev.purestock.journal.JournalRecordCodec;
+import dev.purestock.journal.JournalRecordDescriptor;
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.Header;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+
+import static dev.purestock.replication.ReplicationMessageDescriptor.ACK;
+import static dev.purestock.replication.ReplicationMessageDescriptor.CONTROL_STREAM;
+import static dev.purestock.replication.ReplicationMessageDescriptor.DATA_STREAM;
+import static dev.purestock.replication.ReplicationMessageDescriptor.HEADER_LENGTH;
+import static dev.purestock.replication.ReplicationMessageDescriptor.HEARTBEAT;
+import static dev.purestock.replication.ReplicationMessageDescriptor.HELLO;
+import static dev.purestock.replication.ReplicationMessageDescriptor.ORDER;
+import static dev.purestock.replication.ReplicationMessageDescriptor.RECORDS;
+import static dev.purestock.replication.ReplicationMessageDescriptor.REFUSED;
+
+/**
+ * The primary's sender thread: answers a standby's hello, and sends it every record from the one after its last
+ * sequence on, each exactly once and in order.
+ *
+ * <p><b>The hand-over from catch-up to live.</b> One number says what the standby needs next:
+ * {@code nextToSend}. Every record the engine decides is both in the live ring (unless the ring was full) and,
+ * soon after, in the journal, which the journal stage writes in parallel. On each turn the sender takes from
+ * the live ring while its head is exactly {@code nextToSend} (older entries are dropped: already sent); when the
+ * ring's head is past {@code nextToSend}, or the ring is empty while the stage has handed over records past it,
+ * the record is missing from the ring, and the sender reads it from the journal (reopened when its end is short
+ * of it, since a reader's end is fixed when it opens). Either way it sends {@code nextToSend} and moves it on by
+ * one, so there is no race to settle: whichever source holds the record sends it, and a record is never sent
+ * twice or skipped, whatever the interleaving of the engine, the journal and the standby's requests.
+ */
+final class PrimarySender implements Agent {
+    private static final Logger LOG = LoggerFactory.getLogger(PrimarySender.class);
+    private static final long NONE = Primary.NONE;
+    private static final long HEARTBEAT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final long REOPEN_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** A message of several records is sent once it holds this many bytes. */
+    private static final int SOFT_MESSAGE_BYTES = 64 << 10;
+
+    private final Primary primary;
+    private final Aeron aeron;
+    private final Path dir;
+    private final OneToOneRingBuffer live;
+    private final int termLength;
+    private final Subscription control;
+    private final FragmentAssembler controlAssembler = new FragmentAssembler(this::onControl);
+    private final UnsafeBuffer small = new UnsafeBuffer(new byte[4096]);
+    private final ControlledMessageHandler liveHandler = this::onLive;
+    private final JournalReader.RawVisitor journalVisitor = this::onJournal;
+    private final MessageHandler discard = (type, buffer, index, length) -> { };
+
+    private ExclusivePublication data;
+    private String dataChannel;
+    private long helloId = NONE;
+    private long nextToSend = NONE;
+    /** A hello set {@link #nextToSend}: check, once the engine is attached, that the standby is not ahead. */
+    private boolean helloToCheck;
+    /** The message being gathered: a header, then records; as long as the publication's largest message. */
+    private UnsafeBuffer staging = new UnsafeBuffer(new byte[HEADER_LENGTH]);
+    private int stagingEnd = HEADER_LENGTH;
+    private byte[] carry;
+    private int carryLength;
+    private boolean gapAhead;
+    private JournalReader reader;
+    private long readerNext = NONE;
+    private long lastReopen;
+    private long lastHeartbeat;
+    private volatile long behindSince;
+    private volatile boolean connected;
+    private volatile String failure;
+
+    PrimarySender(Primary primary, Aeron aeron, Endpoint listen, Path dir, OneToOneRingBuffer live, int termLength) {
+        this.primary = primary;
+        this.aeron = aeron;
+        this.dir = dir;
+        this.live = live;
+        this.termLength = termLength;
+        this.control = aeron.addSubscription(listen.channel(""), CONTROL_STREAM);
+    }
+
+    /** The listen address with its port resolved (waits for the driver to bind it). */
+    String resolvedEndpoint() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String resolved;
+        while ((resolved = control.resolvedEndpoint()) == null) {
+            if (System.nanoTime() > deadline) {
+                throw new ReplicationException("the media driver did not bind " + control.channel() + " in 10 s");
+            }
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+        return resolved;
+    }
+
+    @Override
+    public String roleName() {
+        return "purestock-replicate-sender";
+    }
+
+    @Override
+    public int doWork() {
+        int work = control.poll(controlAssembler, 16);
+        long now = System.nanoTime();
+        trackLag(now);
+        if (data == null || nextToSend == NONE || !primary.attached()) {
+            // no standby to send to: keep the ring fresh; one that says hello later catches up from the journal
+            return work + live.read(discard, 4096);
+        }
+        connected = data.isConnected();
+        if (helloToCheck) {
+            helloToCheck = false;
+            if (nextToSend > primary.lastHanded() + 1) {
+                refuse("the standby's journal ends at seq " + (nextToSend - 1) + ", past this primary's last seq "
+                        + primary.lastHanded() + ": it holds records this primary never decided (or decided and "
+                        + "lost in a crash, unacknowledged). Start it from an empty directory or a copy of this "
+                        + "primary's journal, or promote it instead of this primary");
+                return work + 1;
+            }
+        }
+        try {
+            work += send(now);
+        } catch (JournalException e) {
+            refuse("the primary cannot read its journal to catch the standby up: " + e.getMessage());
+        } catch (ReplicationException e) {
+            refuse(e.getMessage());
+        } catch (RuntimeException e) {
+            // the standby hears nothing more, so it asks again within a second, and sending starts over from its last
+            LOG.error("replication to the standby on {} failed; sending again once it asks", dataChannel, e);
+            dropStandby();
+            return work;
+        }
+        heartbeat(now);
+        return work;
+    }
+
+    private int send(long now) {
+        if (!flush()) {
+            return 0;
+        }
+        int work = 0;
+        if (carry != null) {
+            stage(carry, 0, carryLength);
+            carry = null;
+            work++;
+        }
+        long known = primary.lastHanded();
+        gapAhead = false;
+        work += live.controlledRead(liveHandler, 1024);
+        if (stagingEnd < SOFT_MESSAGE_BYTES && (gapAhead || live.size() == 0 && nextToSend <= known)) {
+            work += fromJournal(now);
+        }
+        flush();
+        return work;
+    }
+
+    private ControlledMessageHandler.Action onLive(int type, MutableDirectBuffer buffer, int index, int length) {
+        long sequence = buffer.getLong(index + JournalRecordDescriptor.SEQUENCE_OFFSET, ORDER);
+        if (sequence < nextToSend) {
+            return ControlledMessageHandler.Action.CONTINUE;
+        }
+        if (sequence > nextToSend) {
+            gapAhead = true;
+            return ControlledMessageHandler.Action.ABORT;
+        }
+        if (!fits(length)) {
+            return ControlledMessageHandler.Action.ABORT;
+        }
+        buffer.getBytes(index, staging, stagingEnd, length);
+        stagingEnd += length;
+        nextToSend++;
+        return stagingEnd >= SOFT_MESSAGE_BYTES ? ControlledMessageHandler.Action.BREAK
+                : ControlledMessageHandler.Action.CONTINUE;
+    }
+
+    /** Sends records from the journal, from {@code nextToSend}, reopening it when its end is short of that. */
+    private int fromJournal(long now) {
+        if (reader == null || reader.lastSequence() < nextToSend) {
+            if (now - lastReopen < REOPEN_NANOS) {
+                return 0;
+            }
+            lastReopen = now;
+            closeReader();
+            try {
+                reader = JournalReader.open(dir);
+            } catch (JournalException notYet) {
+                return 0;
+            }
+            readerNext = NONE;
+            if (reader.lastSequence() < nextToSend) {
+                return 0;
+            }
+        }
+        if (readerNext != nextToSend) {
+            if (!reader.seek(nextToSend)) {
+                refuse("the primary's journal " + dir + " no longer holds seq " + nextToSend
+                        + " (its older cycles were pruned?): the standby cannot catch up from its journal. Start the "
+                        + "standby from a copy of the primary's journal directory");
+                return 1;
+            }
+            readerNext = nextToSend;
+        }
+        long before = nextToSend;
+        reader.readRaw(journalVisitor);
+        return (int) (nextToSend - before);
+    }
+
+    private boolean onJournal(long queueIndex, byte[] bytes, int offset, int length) {
+        long sequence = JournalRecordCodec.sequenceOf(bytes, offset, length);
+        if (sequence != nextToSend) {
+            readerNext = NONE;
+            return false;
+        }
+        readerNext = sequence + 1;
+        nextToSend++;
+        if (!fits(length)) {
+            carry = Arrays.copyOfRange(bytes, offset, offset + length);
+            carryLength = length;
+            return false;
+        }
+        staging.putBytes(stagingEnd, bytes, offset, length);
+        stagingEnd += length;
+        return stagingEnd < SOFT_MESSAGE_BYTES;
+    }
+
+    /** Whether a record of {@code length} bytes fits the message being staged; fails one that fits no message. */
+    private boolean fits(int length) {
+        int max = data.maxMessageLength();
+        if (HEADER_LENGTH + length > max) {
+            String why = "a record of " + length + " bytes (seq " + nextToSend + ") is longer than the largest Aeron "
+                    + "message, " + max + " bytes; raise Primary.Builder.termLength";
+            throw new ReplicationException(why);
+        }
+        return stagingEnd + length <= max;
+    }
+
+    private void stage(byte[] bytes, int offset, int length) {
+        staging.putBytes(stagingEnd, bytes, offset, length);
+        stagingEnd += length;
+    }
+
+    /** Offers the staged records, if any; whether nothing is left staged. */
+    private boolean flush() {
+        if (stagingEnd == HEADER_LENGTH) {
+            return true;
+        }
+        ReplicationMessageDescriptor.putHeader(staging, RECORDS, primary.lastHanded(), helloId);
+        long result = data.offer(staging, 0, stagingEnd);
+        if (result > 0) {
+            stagingEnd = HEADER_LENGTH;
+            return true;
+        }
+        if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED) {
+            LOG.warn("the publication to the standby at {} ended ({}); waiting for its next hello", dataChannel,
+                    result == Publication.CLOSED ? "closed" : "max position exceeded");
+            dropStandby();
+        }
+        return false;
+    }
+
+    private void heartbeat(long now) {
+        if (data != null && nextToSend != NONE && now - lastHeartbeat >= HEARTBEAT_NANOS) {
+            ReplicationMessageDescriptor.putHeader(small, HEARTBEAT, primary.lastHanded(), helloId);
+            if (data.offer(small, 0, HEADER_LENGTH) > 0) {
+                lastHeartbeat = now;
+            }
+        }
+    }
+
+    private void trackLag(long now) {
+        if (primary.acknowledged() >= primary.lastHanded()) {
+            behindSince = 0;
+        } else if (behindSince == 0) {
+            behindSince = now;
+        }
+    }
+
+    private void onControl(DirectBuffer buffer, int offset, int length, Header header) {
+        int type = ReplicationMessageDescriptor.type(buffer, offset);
+        long sequence = ReplicationMessageDescriptor.sequence(buffer, offset);
+        long id = ReplicationMessageDescriptor.helloId(buffer, offset);
+        if (type == ACK) {
+            if (id == helloId) {
+                primary.acknowledge(sequence);
+            }
+        } else if (type == HELLO) {
+            onHello(sequence, id, ReplicationMessageDescriptor.text(buffer, offset, length));
+        } else {
+            LOG.warn("ignoring a control message of unknown type {} ({} bytes)", type, length);
+        }
+    }
+
+    /** A standby holds every record up to {@code last} and asks for the rest, on {@code channel}. */
+    private void onHello(long last, long id, String channel) {
+        if (id == helloId && channel.equals(dataChannel)) {
+            lastHeartbeat = 0;
+            return;
+        }
+        if (!channel.equals(dataChannel)) {
+            CloseHelper.quietClose(data);
+            data = aeron.addExclusivePublication(channel + "|term-length=" + termLength, DATA_STREAM);
+            dataChannel = channel;
+            staging = new UnsafeBuffer(new byte[data.maxMessageLength()]);
+        }
+        helloId = id;
+        nextToSend = last + 1;
+        helloToCheck = true;
+        stagingEnd = HEADER_LENGTH;
+        carry = null;
+        readerNext = NONE;
+        failure = null;
+        primary.standbyStartsAt(last);
+        lastHeartbeat = 0;
+        LOG.info("standby on {} holds up to seq {}: sending from seq {} (this primary is at seq {})", channel, last,
+                nextToSend, primary.lastHanded());
+    }
+
+    /** Tells the standby why it is refused, and sends it nothing more until its next hello. */
+    private void refuse(String why) {
+        LOG.error("replication refuses the standby on {}: {}", dataChannel, why);
+        failure = why;
+        int length = ReplicationMessageDescriptor.putText(small, REFUSED, primary.lastHanded(), helloId,
+                why.length() > 1000 ? why.substring(0, 1000) : why);
+        data.offer(small, 0, length);
+        dropStandby();
+    }
+
+    private void dropStandby() {
+        nextToSend = NONE;
+        stagingEnd = HEADER_LENGTH;
+        carry = null;
+        connected = false;
+    }
+
+    boolean connected() {
+        return connected;
+    }
+
+    long behindSince() {
+        return behindSince;
+    }
+
+    String failure() {
+        return failure;
+    }
+
+    private void closeReader() {
+        if (reader != null) {
+            reader.close();
+            reader = null;
+        }
+    }
+
+    @Override
+    public void onClose() {
+        closeReader();
+        CloseHelper.closeAll(data, control);
+    }
+}

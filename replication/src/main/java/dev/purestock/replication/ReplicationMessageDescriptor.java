@@ -1,0 +1,104 @@
+package dev.purestock.replication;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The byte layout of the messages a primary and its standby exchange over Aeron, defined here once. Every
+ * number is little-endian. Each message starts with the same header:
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                     message type (int32)                      |  0
+ *  +---------------------------------------------------------------+
+ *  |                     reserved, 0 (int32)                       |  4
+ *  +---------------------------------------------------------------+
+ *  |  sequence (int64): RECORDS, HEARTBEAT, REFUSED: the primary's |  8
+ *  |  last decided sequence; HELLO, ACK: the standby's last        |
+ *  |  journaled sequence                                           |
+ *  +---------------------------------------------------------------+
+ *  |  hello id (int64): the standby's request this message         | 16
+ *  |  answers (primary to standby) or belongs to (standby to       |
+ *  |  primary)                                                     |
+ *  +---------------------------------------------------------------+
+ *  |  body                                                         | 24
+ *  +---------------------------------------------------------------+
+ *
+ *  primary to standby (the data stream, {@link #DATA_STREAM}):
+ *    1 RECORDS    body: consecutive journal records, each exactly as the journal holds it (its
+ *                 length first, its CRC32C last; see JournalRecordDescriptor), to the message's end
+ *    2 HEARTBEAT  no body
+ *    3 REFUSED    body: why, UTF-8, to the message's end; the standby stops
+ *  standby to primary (the control stream, {@link #CONTROL_STREAM}):
+ *    4 HELLO      body: the Aeron channel the standby receives on, UTF-8, to the message's end;
+ *                 "send me every record after my sequence"
+ *    5 ACK        no body; "my journal holds every record up to my sequence"
+ * </pre>
+ *
+ * <p>A message longer than an Aeron frame is fragmented by Aeron and reassembled by its
+ * {@code FragmentAssembler}; the largest message is the publication's {@code maxMessageLength} (an eighth of its
+ * term length).
+ */
+final class ReplicationMessageDescriptor {
+    /** The Aeron stream id of the records, primary to standby. */
+    static final int DATA_STREAM = 0x5053_0001;
+    /** The Aeron stream id of hellos and acknowledgements, standby to primary. */
+    static final int CONTROL_STREAM = 0x5053_0002;
+
+    static final int TYPE_OFFSET = 0;
+    static final int RESERVED_OFFSET = 4;
+    static final int SEQUENCE_OFFSET = 8;
+    static final int HELLO_ID_OFFSET = 16;
+    static final int HEADER_LENGTH = 24;
+
+    static final int RECORDS = 1;
+    static final int HEARTBEAT = 2;
+    static final int REFUSED = 3;
+    static final int HELLO = 4;
+    static final int ACK = 5;
+
+    static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+
+    private ReplicationMessageDescriptor() {
+    }
+
+    /** Writes a header at the start of {@code buffer}. */
+    static void putHeader(MutableDirectBuffer buffer, int type, long sequence, long helloId) {
+        buffer.putInt(TYPE_OFFSET, type, ORDER);
+        buffer.putInt(RESERVED_OFFSET, 0, ORDER);
+        buffer.putLong(SEQUENCE_OFFSET, sequence, ORDER);
+        buffer.putLong(HELLO_ID_OFFSET, helloId, ORDER);
+    }
+
+    /** Writes a header and a text body; the message's length. */
+    static int putText(MutableDirectBuffer buffer, int type, long sequence, long helloId, String text) {
+        putHeader(buffer, type, sequence, helloId);
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        buffer.putBytes(HEADER_LENGTH, bytes);
+        return HEADER_LENGTH + bytes.length;
+    }
+
+    static int type(DirectBuffer buffer, int offset) {
+        return buffer.getInt(offset + TYPE_OFFSET, ORDER);
+    }
+
+    static long sequence(DirectBuffer buffer, int offset) {
+        return buffer.getLong(offset + SEQUENCE_OFFSET, ORDER);
+    }
+
+    static long helloId(DirectBuffer buffer, int offset) {
+        return buffer.getLong(offset + HELLO_ID_OFFSET, ORDER);
+    }
+
+    /** The text body of a message of {@code length} bytes at {@code offset}. */
+    static String text(DirectBuffer buffer, int offset, int length) {
+        byte[] bytes = new byte[length - HEADER_LENGTH];
+        buffer.getBytes(offset + HEADER_LENGTH, bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

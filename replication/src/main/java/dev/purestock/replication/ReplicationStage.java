@@ -1,0 +1,78 @@
+package dev.purestock.replication;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.DecidedEvents;
+import dev.purestock.domain.Event;
+import dev.purestock.engine.DurabilityStage;
+import dev.purestock.engine.SubmittedCommand;
+import dev.purestock.journal.JournalRecordCodec;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+
+import java.util.List;
+
+/**
+ * Stage 2b of a replicated engine: encodes each decided command with the journal's own codec (so the bytes are
+ * the journal's) and hands the record to the {@link PrimarySender} through the live ring; with
+ * {@link ReplicationMode#SYNC}, the end of each batch waits for the standby's acknowledgement of its last record.
+ * Runs on the engine's replication thread, one call at a time.
+ */
+final class ReplicationStage implements DurabilityStage {
+    static final int RECORD_MESSAGE = 1;
+
+    private final Primary primary;
+    private final OneToOneRingBuffer live;
+    private final ReplicationMode mode;
+    private final JournalRecordCodec codec = new JournalRecordCodec();
+    private final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
+    private long batchLast = Primary.NONE;
+    private boolean batchOpen;
+
+    ReplicationStage(Primary primary, OneToOneRingBuffer live, ReplicationMode mode) {
+        this.primary = primary;
+        this.live = live;
+        this.mode = mode;
+    }
+
+    @Override
+    public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch) {
+        hand(sequence, codec.encode(sequence, time, command, events), endOfBatch);
+    }
+
+    @Override
+    public void onDecided(long sequence, long time, SubmittedCommand command, DecidedEvents events,
+                          boolean endOfBatch) {
+        hand(sequence, codec.encode(sequence, time, command, events), endOfBatch);
+    }
+
+    private void hand(long sequence, int length, boolean endOfBatch) {
+        byte[] bytes = codec.buffer();
+        if (view.byteArray() != bytes) {
+            view.wrap(bytes);
+        }
+        // handed first: the sender never sees a record in the ring beyond what it knows was handed over
+        primary.handed(sequence);
+        if (length > live.maxMsgLength() || !live.write(RECORD_MESSAGE, view, 0, length)) {
+            primary.dropped();
+        }
+        batchLast = sequence;
+        batchOpen = true;
+        if (endOfBatch) {
+            endBatch();
+        }
+    }
+
+    @Override
+    public void onEndOfBatch() {
+        if (batchOpen) {
+            endBatch();
+        }
+    }
+
+    private void endBatch() {
+        batchOpen = false;
+        if (mode == ReplicationMode.SYNC) {
+            primary.awaitAcknowledged(batchLast);
+        }
+    }
+}

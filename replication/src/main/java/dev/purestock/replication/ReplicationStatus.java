@@ -1,0 +1,51 @@
+package dev.purestock.replication;
+
+import java.util.Locale;
+
+/**
+ * Where one side of a replicated pair stands, as of the moment it was asked.
+ *
+ * @param role             which side this is
+ * @param mode             the primary's mode; on a standby, {@code null} (it does not know the primary's)
+ * @param connected        on a primary: a standby has said hello and the records reach it; on a standby: its primary
+ *                         answers
+ * @param lastSequence     on a primary: the last sequence its replication stage saw decided; on a standby: the last
+ *                         sequence in its journal ({@code -1}: none)
+ * @param peerSequence     on a primary: the last sequence the standby acknowledged journaling ({@code -1}: none yet);
+ *                         on a standby: the primary's last decided sequence it last heard of ({@code -1}: none yet)
+ * @param lagRecords       how many records the standby is behind the primary, as this side knows it
+ * @param lagMicros        how long, in microseconds, the standby has been behind without interruption ({@code 0}
+ *                         when it is caught up): time measured on this side's own clock
+ * @param degraded         on a {@link ReplicationMode#SYNC} primary with {@link SyncFallback#DEGRADE}: whether it
+ *                         answers callers without the standby's acknowledgement now; otherwise {@code false}
+ * @param degradations     how many times the primary fell back from {@code SYNC} to {@code ASYNC}
+ * @param duplicates       on a standby: records received that its journal already held, skipped
+ * @param gaps             on a standby: times a record arrived with records missing before it, and the standby
+ *                         asked the primary to send again from its last sequence
+ * @param failure          why this side stopped replicating ({@code null} while it runs)
+ */
+public record ReplicationStatus(ReplicationRole role, ReplicationMode mode, boolean connected, long lastSequence,
+                                long peerSequence, long lagRecords, long lagMicros, boolean degraded,
+                                long degradations, long duplicates, long gaps, String failure) {
+
+    /** The status in one line, as {@code purestock standby} prints it. */
+    public String describe() {
+        StringBuilder line = new StringBuilder(role.name().toLowerCase(Locale.ROOT));
+        if (mode != null) {
+            line.append(' ').append(mode.name().toLowerCase(Locale.ROOT));
+        }
+        line.append(connected ? " connected" : " disconnected")
+                .append(" last=").append(lastSequence)
+                .append(role == ReplicationRole.PRIMARY ? " acked=" : " primary=").append(peerSequence)
+                .append(" lag=").append(lagRecords).append(" records/").append(lagMicros).append(" us");
+        if (role == ReplicationRole.PRIMARY) {
+            line.append(degraded ? " DEGRADED" : "").append(" degradations=").append(degradations);
+        } else {
+            line.append(" duplicates=").append(duplicates).append(" gaps=").append(gaps);
+        }
+        if (failure != null) {
+            line.append(" FAILED: ").append(failure);
+        }
+        return line.toString();
+    }
+}

@@ -1,0 +1,238 @@
+package dev.purestock.replication;
+
+import dev.purestock.domain.InventoryState;
+import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.Order;
+import dev.purestock.domain.OrderStatus;
+import dev.purestock.engine.PrimitiveInventoryStore;
+import dev.purestock.journal.Durability;
+import dev.purestock.journal.JournalLayout;
+import dev.purestock.journal.JournalLock;
+import dev.purestock.journal.JournalRecovery;
+import dev.purestock.journal.JournalWriter;
+import dev.purestock.journal.RecoveredState;
+import dev.purestock.journal.ReplayProgress;
+import dev.purestock.journal.RetentionPolicy;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The standby side of a replicated pair: a process that holds a copy of the primary's journal and state, a few
+ * microseconds behind, and never decides. Started on a journal directory, empty or an older copy of the primary's,
+ * it recovers that journal, tells the primary its last sequence, and then appends every record the primary sends,
+ * the primary's very bytes, to its own journal (so its journal is, record for record and byte for byte, a prefix of
+ * the primary's) and applies each record's events with the domain's {@code evolve} to a state it serves to readers.
+ *
+ * <pre>{@code
+ * try (Standby standby = Standby.builder(dir).primary("primary-host:40400").start()) {
+ *     standby.awaitSequence(42, Duration.ofSeconds(5));
+ *     long units = standby.available(sku, warehouse);
+ * }
+ * }</pre>
+ *
+ * <p><b>What it checks.</b> Each record must pass its checksum and follow the last one in the journal: a record
+ * already held (a duplicate, after the standby asked again) is skipped and counted; a record with records missing
+ * before it, or one that fails its checksum, is dropped, and the standby asks the primary again from its last
+ * sequence (counted in {@link ReplicationStatus#gaps()}). A primary that refuses the standby (its journal runs
+ * ahead of the primary's, or the primary no longer holds the records it needs) stops it: {@link #status()} says
+ * why, and {@link #awaitSequence} throws.
+ *
+ * <p><b>Acknowledgements.</b> After each round of received messages the records are appended to the journal (and
+ * synced, with {@link Durability#SYNC_PER_BATCH}) and the high-water mark moved; only then does the standby
+ * acknowledge the last sequence to the primary, which answers {@link ReplicationMode#SYNC} callers on it.
+ *
+ * <p><b>Threads.</b> One receiver thread ({@code purestock-standby-receive}) does all of it; the read queries are
+ * safe from any thread (they take a lock the receiver holds while it applies a message's records).
+ */
+public final class Standby implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Standby.class);
+
+    private final Path dir;
+    private final JournalLock lock;
+    private final JournalWriter writer;
+    private final InventoryStore state;
+    private final Object stateLock = new Object();
+    private final AeronTransport transport;
+    private final StandbyReceiver receiver;
+    private final AgentRunner runner;
+
+    private Standby(Builder settings) {
+        this.dir = settings.dir;
+        this.lock = JournalLock.acquire(dir);
+        AeronTransport started = null;
+        JournalWriter opened = null;
+        try {
+            JournalLayout.create(dir, 1);
+            RecoveredState recovered = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
+                    PrimitiveInventoryStore::new, ReplayProgress.NONE);
+            recovered.notes().forEach(note -> LOG.info("standby recovery of {}: {}", dir, note));
+            this.state = recovered.store();
+            opened = JournalWriter.open(dir, settings.durability);
+            this.writer = opened;
+            started = AeronTransport.start(settings.externalDriver, null, "standby");
+            this.transport = started;
+            Endpoint listen = settings.listen != null ? settings.listen
+                    : new Endpoint(Endpoint.localAddressTowards(settings.primary), 0);
+            this.receiver = new StandbyReceiver(transport.aeron(), settings.primary, listen, writer, state, stateLock,
+                    recovered.nextSequence() - 1);
+            this.runner = new AgentRunner(AeronTransport.idleStrategy(),
+                    e -> LOG.error("standby receiver failed", e), null, receiver);
+            AgentRunner.startOnThread(runner);
+        } catch (RuntimeException e) {
+            CloseHelper.quietCloseAll(started, opened);
+            lock.close();
+            throw e;
+        }
+        LOG.info("standby of {} on {} starts at seq {}, receiving on {}", settings.primary, dir,
+                receiver.lastSequence(), receiver.endpoint());
+    }
+
+    /** A builder for a standby journaling to {@code journalDir} (created when missing). */
+    public static Builder builder(Path journalDir) {
+        return new Builder(journalDir);
+    }
+
+    /** The journal directory this standby writes. */
+    public Path dir() {
+        return dir;
+    }
+
+    /** The {@code host:port} this standby receives records on, with the port resolved. */
+    public String endpoint() {
+        return receiver.endpoint();
+    }
+
+    /** The sequence of the last record in this standby's journal and state ({@code -1}: none). */
+    public long lastSequence() {
+        return receiver.lastSequence();
+    }
+
+    /**
+     * Units of {@code sku} available at {@code warehouse} as of {@link #lastSequence()}, or
+     * {@link InventoryState#NO_POSITION} when the position never received stock: what the primary's read model
+     * answered for the same commands.
+     */
+    public long available(long sku, int warehouse) {
+        synchronized (stateLock) {
+            return state.available(sku, warehouse);
+        }
+    }
+
+    /** The status of the order as of {@link #lastSequence()}, or {@code null} when no order has that id. */
+    public OrderStatus orderStatus(long orderId) {
+        synchronized (stateLock) {
+            Order order = state.order(orderId);
+            return order == null ? null : order.status();
+        }
+    }
+
+    /**
+     * Waits until this standby holds {@code sequence} (journaled and applied).
+     *
+     * @return whether it did within {@code timeout}
+     * @throws ReplicationException when the standby stopped (its primary refused it, or a record could not be
+     *                              journaled); the message says why
+     * @throws InterruptedException when interrupted while waiting
+     */
+    public boolean awaitSequence(long sequence, Duration timeout) throws InterruptedException {
+        return receiver.awaitSequence(sequence, timeout.toNanos());
+    }
+
+    /** Where this standby stands now: its last sequence, the primary's, and the lag between them. */
+    public ReplicationStatus status() {
+        return receiver.status();
+    }
+
+    /** Stops receiving (or, with {@code false}, goes on): for tests of a standby that stops reading. */
+    void pause(boolean paused) {
+        receiver.pause(paused);
+    }
+
+    /** Pauses receiving once the standby holds {@code sequence}: for tests of a standby stopped mid-catch-up. */
+    void pauseAfter(long sequence) {
+        receiver.pauseAfter(sequence);
+    }
+
+    /** Whether receiving is paused. */
+    boolean paused() {
+        return receiver.paused();
+    }
+
+    /** Stops receiving, closes the journal, the transport and the directory's lock. */
+    @Override
+    public void close() {
+        try {
+            CloseHelper.closeAll(runner, writer, transport);
+        } finally {
+            lock.close();
+        }
+    }
+
+    /** The settings of a standby; {@link #start()} starts it. */
+    public static final class Builder {
+        private final Path dir;
+        private Endpoint primary;
+        private Endpoint listen;
+        private Durability durability = Durability.PAGE_CACHE;
+        private Path externalDriver;
+
+        private Builder(Path dir) {
+            this.dir = Objects.requireNonNull(dir, "journal directory");
+        }
+
+        /**
+         * The primary's {@code HOST:PORT}, where it listens ({@code Primary.Builder.listen}); required.
+         *
+         * @throws IllegalArgumentException when it is not {@code HOST:PORT}
+         */
+        public Builder primary(String hostPort) {
+            this.primary = Endpoint.parse(hostPort, "the primary's address");
+            return this;
+        }
+
+        /**
+         * Where to receive records, {@code HOST:PORT}, an address the primary can reach (default: this machine's
+         * address on the route to the primary, and a free port).
+         *
+         * @throws IllegalArgumentException when it is not {@code HOST:PORT}
+         */
+        public Builder listen(String hostPort) {
+            this.listen = Endpoint.parse(hostPort, "the standby's listen address");
+            return this;
+        }
+
+        /** When a received record counts as written, before it is acknowledged (default {@code PAGE_CACHE}). */
+        public Builder durability(Durability durability) {
+            this.durability = Objects.requireNonNull(durability, "durability");
+            return this;
+        }
+
+        /** Use the media driver running in {@code aeronDir} instead of starting an embedded one (the default). */
+        public Builder externalDriver(Path aeronDir) {
+            this.externalDriver = Objects.requireNonNull(aeronDir, "Aeron directory");
+            return this;
+        }
+
+        /**
+         * Recovers the journal, starts the transport and says hello to the primary; returns at once (the primary
+         * need not be up yet: the standby says hello until it answers).
+         *
+         * @throws IllegalStateException when no {@link #primary} was set
+         * @throws dev.purestock.journal.JournalException when another process uses the directory, or its journal
+         *                                                cannot be recovered
+         * @throws ReplicationException  when Aeron cannot start
+         */
+        public Standby start() {
+            if (primary == null) {
+                throw new IllegalStateException("a standby needs its primary's HOST:PORT: set Standby.Builder.primary");
+            }
+            return new Standby(this);
+        }
+    }
+}

@@ -1,0 +1,367 @@
+package dev.purestock.replication;
+
+import dev.purestock.domain.Event;
+import dev.purestock.domain.Inventory;
+import dev.purestock.domain.InventoryStore;
+import dev.purestock.journal.JournalException;
+import dev.purestock.journal.JournalRecordCodec;
+import dev.purestock.journal.JournalRecordDescriptor;
+import dev.purestock.journal.JournalWriter;
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.Header;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.LongArrayList;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import static dev.purestock.replication.ReplicationMessageDescriptor.ACK;
+import static dev.purestock.replication.ReplicationMessageDescriptor.CONTROL_STREAM;
+import static dev.purestock.replication.ReplicationMessageDescriptor.DATA_STREAM;
+import static dev.purestock.replication.ReplicationMessageDescriptor.HEADER_LENGTH;
+import static dev.purestock.replication.ReplicationMessageDescriptor.HEARTBEAT;
+import static dev.purestock.replication.ReplicationMessageDescriptor.HELLO;
+import static dev.purestock.replication.ReplicationMessageDescriptor.RECORDS;
+import static dev.purestock.replication.ReplicationMessageDescriptor.REFUSED;
+
+/**
+ * The standby's receiver thread: says hello to the primary until it answers (and again whenever it falls silent,
+ * or a record arrives out of order), receives the primary's messages, checks, journals and applies each record,
+ * and acknowledges once per round of messages, after the journal has them.
+ */
+final class StandbyReceiver implements Agent {
+    private static final Logger LOG = LoggerFactory.getLogger(StandbyReceiver.class);
+    private static final long HELLO_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** A primary silent this long (it heartbeats every 20 ms) is asked again, as if new. */
+    private static final long SILENCE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final Endpoint primaryEndpoint;
+    private final JournalWriter writer;
+    private final InventoryStore state;
+    private final Object stateLock;
+    private final Subscription data;
+    private final ExclusivePublication control;
+    private final String replyChannel;
+    private final String endpoint;
+    private final FragmentAssembler assembler = new FragmentAssembler(this::onMessage);
+    private final JournalRecordCodec codec = new JournalRecordCodec();
+    private final UnsafeBuffer small = new UnsafeBuffer(new byte[4096]);
+    private final Object progress = new Object();
+    private final List<List<Event>> decoded = new ArrayList<>();
+    private final LongArrayList times = new LongArrayList();
+    private byte[] records = new byte[64 << 10];
+    private final UnsafeBuffer recordsView = new UnsafeBuffer(records);
+    /** The last sequence journaled and applied; published as {@link #lastSequence} once its batch has ended. */
+    private long held;
+
+    private long helloId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE >>> 1);
+    private boolean welcomed;
+    private boolean askAgain = true;
+    private long lastHello;
+    private long lastHeard;
+    private boolean appended;
+    private boolean ackPending;
+    private volatile long lastSequence;
+    private volatile long primarySequence = -1;
+    private volatile long behindSince;
+    private volatile boolean connected;
+    private volatile boolean paused;
+    /** For tests: the receiver pauses itself once it holds this sequence. */
+    private volatile long pauseAfter = Long.MAX_VALUE;
+    private volatile String failure;
+    private volatile long duplicates;
+    private volatile long gaps;
+
+    StandbyReceiver(Aeron aeron, Endpoint primaryEndpoint, Endpoint listen, JournalWriter writer,
+                    InventoryStore state, Object stateLock, long lastSequence) {
+        this.primaryEndpoint = primaryEndpoint;
+        this.writer = writer;
+        this.state = state;
+        this.stateLock = stateLock;
+        this.lastSequence = lastSequence;
+        this.held = lastSequence;
+        this.data = aeron.addSubscription(listen.channel(""), DATA_STREAM);
+        try {
+            this.endpoint = resolve(data);
+            this.replyChannel = Endpoint.parse(endpoint, "the standby's endpoint").channel("");
+            this.control = aeron.addExclusivePublication(primaryEndpoint.channel(""), CONTROL_STREAM);
+        } catch (RuntimeException e) {
+            data.close();
+            throw e;
+        }
+    }
+
+    private static String resolve(Subscription subscription) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String resolved;
+        while ((resolved = subscription.resolvedEndpoint()) == null) {
+            if (System.nanoTime() > deadline) {
+                throw new ReplicationException("the media driver did not bind " + subscription.channel() + " in 10 s");
+            }
+            Thread.yield();
+        }
+        return resolved;
+    }
+
+    @Override
+    public String roleName() {
+        return "purestock-standby-receive";
+    }
+
+    @Override
+    public int doWork() {
+        if (paused || failure != null) {
+            return 0;
+        }
+        int work = data.poll(assembler, 64);
+        if (appended) {
+            appended = false;
+            try {
+                writer.onEndOfBatch();
+            } catch (RuntimeException e) {
+                fail("the standby's journal " + "cannot be written: " + e.getMessage());
+                return work;
+            }
+            ackPending = true;
+            lastSequence = held;
+            if (held >= pauseAfter) {
+                paused = true;
+            }
+            synchronized (progress) {
+                progress.notifyAll();
+            }
+        }
+        long now = System.nanoTime();
+        if (ackPending) {
+            ReplicationMessageDescriptor.putHeader(small, ACK, lastSequence, helloId);
+            ackPending = control.offer(small, 0, HEADER_LENGTH) < 0;
+        }
+        if (welcomed && now - lastHeard > SILENCE_NANOS) {
+            LOG.warn("primary {} silent for {} ms: asking it again from seq {}", primaryEndpoint,
+                    TimeUnit.NANOSECONDS.toMillis(now - lastHeard), held);
+            welcomed = false;
+            askAgain = true;
+        }
+        connected = welcomed;
+        if ((askAgain || !welcomed) && now - lastHello >= HELLO_EVERY_NANOS) {
+            hello(now);
+            work++;
+        }
+        trackLag(now);
+        return work;
+    }
+
+    private void hello(long now) {
+        if (askAgain) {
+            helloId++;
+            askAgain = false;
+            welcomed = false;
+        }
+        int length = ReplicationMessageDescriptor.putText(small, HELLO, held, helloId, replyChannel);
+        if (control.offer(small, 0, length) > 0) {
+            lastHello = now;
+        }
+    }
+
+    private void trackLag(long now) {
+        if (lastSequence >= primarySequence) {
+            behindSince = 0;
+        } else if (behindSince == 0) {
+            behindSince = now;
+        }
+    }
+
+    private void onMessage(DirectBuffer buffer, int offset, int length, Header header) {
+        int type = ReplicationMessageDescriptor.type(buffer, offset);
+        long sequence = ReplicationMessageDescriptor.sequence(buffer, offset);
+        long id = ReplicationMessageDescriptor.helloId(buffer, offset);
+        if (type == REFUSED) {
+            fail("the primary refused this standby: " + ReplicationMessageDescriptor.text(buffer, offset, length));
+            return;
+        }
+        if (type != RECORDS && type != HEARTBEAT) {
+            LOG.warn("ignoring a message of unknown type {} ({} bytes) from the primary", type, length);
+            return;
+        }
+        lastHeard = System.nanoTime();
+        if (sequence > primarySequence) {
+            primarySequence = sequence;
+        }
+        if (id == helloId) {
+            welcomed = true;
+            connected = true;
+        }
+        if (type == RECORDS) {
+            onRecords(buffer, offset + HEADER_LENGTH, length - HEADER_LENGTH);
+        }
+    }
+
+    /** The records of one message: each checked by {@link #admit}, the admitted ones journaled and applied. */
+    private void onRecords(DirectBuffer buffer, int offset, int length) {
+        if (records.length < length) {
+            records = new byte[Math.max(length, records.length * 2)];
+            recordsView.wrap(records);
+        }
+        buffer.getBytes(offset, records, 0, length);
+        decoded.clear();
+        times.clear();
+        int position = 0;
+        long expected = held + 1;
+        while (position < length) {
+            int recordLength = length - position >= 4
+                    ? recordsView.getInt(position, ByteOrder.LITTLE_ENDIAN) : -1;
+            if (recordLength < JournalRecordDescriptor.MIN_LENGTH || recordLength > length - position) {
+                askAgain("a message from the primary does not frame its records after seq " + (expected - 1));
+                break;
+            }
+            Admission admission = admit(records, position, recordLength, expected);
+            if (admission == Admission.STOP) {
+                break;
+            }
+            if (admission == Admission.KEEP) {
+                try {
+                    List<Event> events = JournalRecordCodec.decodeEvents(records, position, recordLength);
+                    writer.appendRecord(records, position, recordLength, false);
+                    decoded.add(events);
+                    times.addLong(JournalRecordCodec.timeOf(records, position));
+                } catch (IllegalArgumentException | JournalException e) {
+                    apply();
+                    fail("record seq " + expected + " from the primary cannot be journaled: " + e.getMessage());
+                    return;
+                }
+                expected++;
+                appended = true;
+            }
+            position += recordLength;
+        }
+        apply();
+    }
+
+    /** What {@link #admit} decides for one record. */
+    private enum Admission {
+        KEEP, SKIP, STOP
+    }
+
+    /**
+     * Whether the standby keeps the record {@code bytes[offset, offset + length)} when it expects seq
+     * {@code expected}: the one place every received record is checked before it is journaled (a check of the
+     * record's epoch belongs here too). A duplicate is skipped; a gap or a failed checksum drops the rest of the
+     * message and asks the primary again from the last sequence journaled.
+     */
+    private Admission admit(byte[] bytes, int offset, int length, long expected) {
+        if (!codec.checksumMatches(bytes, offset, length)) {
+            askAgain("a record after seq " + (expected - 1) + " fails its checksum in transit");
+            return Admission.STOP;
+        }
+        long sequence = JournalRecordCodec.sequenceOf(bytes, offset, length);
+        if (sequence < expected) {
+            duplicates++;
+            return Admission.SKIP;
+        }
+        if (sequence > expected) {
+            askAgain("seq " + sequence + " arrived where seq " + expected + " was expected");
+            return Admission.STOP;
+        }
+        return Admission.KEEP;
+    }
+
+    /** Applies the events of the records admitted from one message, and publishes the new last sequence. */
+    private void apply() {
+        if (decoded.isEmpty()) {
+            return;
+        }
+        synchronized (stateLock) {
+            for (int i = 0; i < decoded.size(); i++) {
+                try {
+                    Inventory.evolveAll(state, times.getLong(i), decoded.get(i));
+                } catch (RuntimeException e) {
+                    fail("applying record seq " + (held + 1) + " failed (" + e + "); its journal holds it, restart "
+                            + "the standby to rebuild its state from the journal");
+                    break;
+                }
+                held++;
+            }
+        }
+        decoded.clear();
+        times.clear();
+    }
+
+    private void askAgain(String why) {
+        if (!askAgain) {
+            gaps++;
+            LOG.warn("{}: asking the primary again from seq {}", why, held + 1 + decoded.size());
+        }
+        askAgain = true;
+    }
+
+    private void fail(String why) {
+        LOG.error("standby stops: {}", why);
+        failure = why;
+        connected = false;
+        synchronized (progress) {
+            progress.notifyAll();
+        }
+    }
+
+    boolean awaitSequence(long sequence, long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        synchronized (progress) {
+            while (lastSequence < sequence) {
+                if (failure != null) {
+                    throw new ReplicationException("the standby stopped at seq " + lastSequence + ": " + failure);
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(progress, left);
+            }
+            return true;
+        }
+    }
+
+    long lastSequence() {
+        return lastSequence;
+    }
+
+    String endpoint() {
+        return endpoint;
+    }
+
+    void pause(boolean pause) {
+        this.paused = pause;
+    }
+
+    void pauseAfter(long sequence) {
+        this.pauseAfter = sequence;
+    }
+
+    boolean paused() {
+        return paused;
+    }
+
+    ReplicationStatus status() {
+        long last = lastSequence;
+        long primary = primarySequence;
+        long since = behindSince;
+        return new ReplicationStatus(ReplicationRole.STANDBY, null, connected, last, primary,
+                Math.max(0, primary - last),
+                since == 0 ? 0 : Math.max(0, (System.nanoTime() - since) / 1_000), false, 0, duplicates, gaps, failure);
+    }
+
+    @Override
+    public void onClose() {
+        CloseHelper.closeAll(control, data);
+    }
+}

@@ -1,0 +1,179 @@
+package dev.purestock.replication;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Inventory;
+import dev.purestock.domain.Limits;
+import dev.purestock.domain.OrderStatus;
+import dev.purestock.engine.Outcome;
+import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.WaitStrategyKind;
+import dev.purestock.journal.JournaledEngine;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A primary and a standby in this JVM, on loopback. */
+class ReplicationTest {
+    static final Duration WAIT = Duration.ofSeconds(5);
+    static final int SKUS = 5;
+    static final int WAREHOUSE = 1;
+
+    @TempDir
+    Path primaryDir;
+    @TempDir
+    Path standbyDir;
+
+    static JournaledEngine engine(Path dir, Primary primary) {
+        return JournaledEngine.builder(dir)
+                .engine(b -> primary.configure(b.waitStrategy(WaitStrategyKind.BLOCKING).ringSize(1024)))
+                .start();
+    }
+
+    /** Lists {@link #SKUS} products with {@code stock} units each; the last outcome. */
+    static Outcome stock(PurestockEngine engine, long stock) {
+        Outcome last = null;
+        for (int sku = 1; sku <= SKUS; sku++) {
+            engine.submit(new Command.ListProduct(sku, 1_000)).join();
+            last = engine.submit(new Command.ReceiveStock(sku, sku, WAREHOUSE, stock)).join();
+        }
+        return last;
+    }
+
+    /** Submits {@code count} purchases of one unit from order id {@code firstId} on, all at once; the last outcome. */
+    static Outcome purchases(PurestockEngine engine, long firstId, int count) {
+        List<CompletableFuture<Outcome>> futures = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            long id = firstId + i;
+            futures.add(engine.submit(new Command.Purchase(id, id % 97, 1 + id % SKUS, WAREHOUSE, 1)));
+        }
+        Outcome last = null;
+        for (CompletableFuture<Outcome> future : futures) {
+            Outcome outcome = future.join();
+            if (last == null || outcome.sequence() > last.sequence()) {
+                last = outcome;
+            }
+        }
+        return last;
+    }
+
+    static Primary.Builder primary(Path dir, ReplicationMode mode) {
+        return Primary.builder(dir).listen("localhost:0").mode(mode).termLength(1 << 20);
+    }
+
+    @Test
+    void anAsyncStandbyHoldsThePrimarysJournalBytesAndState() throws Exception {
+        try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = engine(primaryDir, primary)) {
+            PurestockEngine engine = journaled.engine();
+            stock(engine, 400);
+            purchases(engine, 1, 300);
+            try (Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start()) {
+                Outcome last = purchases(engine, 1_000, 300);
+                assertTrue(standby.awaitSequence(last.sequence(), WAIT), "the standby caught up");
+                for (int sku = 1; sku <= SKUS; sku++) {
+                    assertEquals(engine.readModel().available(sku, WAREHOUSE), standby.available(sku, WAREHOUSE));
+                }
+                assertEquals(OrderStatus.PURCHASED, standby.orderStatus(1_299));
+                assertEquals(null, standby.orderStatus(99_999));
+                ReplicationStatus status = standby.status();
+                assertEquals(last.sequence(), status.lastSequence());
+                assertEquals(0, status.duplicates());
+                assertEquals(0, status.gaps());
+                assertEquals(ReplicationRole.STANDBY, status.role());
+            }
+            Journals.assertPrefix(primaryDir, standbyDir, 2 * SKUS + 600);
+            assertEquals(ReplicationRole.PRIMARY, primary.status().role());
+        }
+    }
+
+    @Test
+    void aSyncPrimaryAnswersOnlyWhatTheStandbyJournaled() throws Exception {
+        try (Primary primary = primary(primaryDir, ReplicationMode.SYNC).syncTimeout(WAIT).start();
+             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start();
+             JournaledEngine journaled = engine(primaryDir, primary)) {
+            PurestockEngine engine = journaled.engine();
+            stock(engine, 400);
+            List<CompletableFuture<Outcome>> futures = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                futures.add(engine.submit(new Command.Purchase(i + 1, i, 1 + i % SKUS, WAREHOUSE, 1)));
+            }
+            for (CompletableFuture<Outcome> future : futures) {
+                Outcome outcome = future.join();
+                assertTrue(standby.status().peerSequence() >= 0, "the standby has heard from its primary");
+                assertTrue(primary.status().peerSequence() >= outcome.sequence(),
+                        "seq " + outcome.sequence() + " was answered before the standby acknowledged it");
+                assertFalse(Inventory.anyRejected(outcome.events()) && outcome.sequence() < 2 * SKUS);
+            }
+            ReplicationStatus status = primary.status();
+            assertFalse(status.degraded());
+            assertEquals(0, status.degradations());
+            assertEquals(ReplicationMode.SYNC, status.mode());
+        }
+        Journals.assertPrefix(primaryDir, standbyDir, 2 * SKUS + 500);
+    }
+
+    @Test
+    void aStandbyFindsItsPrimaryAgainAfterThePrimaryRestarts() throws Exception {
+        String endpoint;
+        long first;
+        try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = engine(primaryDir, primary)) {
+            endpoint = primary.endpoint();
+            stock(journaled.engine(), 1_000);
+            first = purchases(journaled.engine(), 1, 200).sequence();
+        }
+        try (Standby standby = Standby.builder(standbyDir).primary(endpoint).start()) {
+            long second;
+            try (Primary primary = primary(primaryDir, ReplicationMode.SYNC).listen(endpoint).syncTimeout(WAIT)
+                    .start();
+                 JournaledEngine journaled = engine(primaryDir, primary)) {
+                second = purchases(journaled.engine(), 1_000, 200).sequence();
+                assertTrue(standby.awaitSequence(second, WAIT));
+            }
+            try (Primary primary = primary(primaryDir, ReplicationMode.SYNC).listen(endpoint).syncTimeout(WAIT)
+                    .start();
+                 JournaledEngine journaled = engine(primaryDir, primary)) {
+                long third = purchases(journaled.engine(), 2_000, 200).sequence();
+                assertTrue(third > second && second > first);
+                assertTrue(primary.status().peerSequence() >= third, "SYNC: the standby acknowledged it");
+                assertTrue(standby.status().connected());
+                assertEquals(0, standby.status().gaps());
+            }
+        }
+        Journals.assertPrefix(primaryDir, standbyDir, 2 * SKUS + 600);
+        assertEquals(Journals.raw(primaryDir).size(), Journals.raw(standbyDir).size());
+    }
+
+    /** A record larger than a message of several records, and than a UDP frame: alone in its message, reassembled. */
+    @Test
+    void aRecordOfAFullBatchReachesTheStandbyWhole() throws Exception {
+        try (Primary primary = Primary.builder(primaryDir).listen("localhost:0").start();
+             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start();
+             JournaledEngine journaled = engine(primaryDir, primary)) {
+            PurestockEngine engine = journaled.engine();
+            stock(engine, 10_000);
+            List<Command> purchases = new ArrayList<>();
+            for (int i = 0; i < Limits.MAX_BATCH_COMMANDS; i++) {
+                purchases.add(new Command.Purchase(100 + i, i, 1 + i % SKUS, WAREHOUSE, 1));
+            }
+            Outcome batch = engine.submit(new Command.Batch(Command.Batch.Mode.ATOMIC, purchases)).join();
+            Outcome after = engine.submit(new Command.Purchase(5_000, 1, 1, WAREHOUSE, 1)).join();
+            assertTrue(standby.awaitSequence(after.sequence(), WAIT));
+            assertEquals(OrderStatus.PURCHASED, standby.orderStatus(100 + Limits.MAX_BATCH_COMMANDS - 1));
+            assertFalse(Inventory.anyRejected(batch.events()));
+        }
+        List<byte[]> records = Journals.raw(standbyDir);
+        assertTrue(records.get(records.size() - 2).length > 64 << 10, "the batch's record is "
+                + records.get(records.size() - 2).length + " bytes");
+        Journals.assertPrefix(primaryDir, standbyDir, 2 * SKUS + 2);
+    }
+}
