@@ -166,7 +166,7 @@ public final class JournalRepair {
                 Files.createLink(aside.resolve(file.getFileName()), file);
                 Files.move(rewritten, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 done.add("rewrote " + file.getFileName() + " with its " + copied + " records up to seq " + lastKept
-                        + "; the damaged original is in " + aside);
+                        + "; its original is in " + aside);
             } else {
                 steps.before("move " + file.getFileName());
                 Files.move(file, aside.resolve(file.getFileName()), StandardCopyOption.ATOMIC_MOVE);
