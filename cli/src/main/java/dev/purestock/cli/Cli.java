@@ -1,5 +1,6 @@
 package dev.purestock.cli;
 
+import dev.purestock.journal.JournalEpoch;
 import dev.purestock.journal.JournalException;
 import dev.purestock.journal.JournalLayout;
 import dev.purestock.journal.JournalLock;
@@ -62,7 +63,8 @@ final class Cli {
                     return JournalPath.JOURNAL;
                 }
                 any = true;
-                purestock |= name.equals(JournalLock.FILE_NAME) || name.endsWith(METADATA_SUFFIX);
+                purestock |= name.equals(JournalLock.FILE_NAME) || name.equals(JournalEpoch.FILE_NAME)
+                        || name.endsWith(METADATA_SUFFIX);
             }
         } catch (IOException e) {
             throw new JournalException("cannot list journal directory " + dir + ": " + e.getMessage(), e);

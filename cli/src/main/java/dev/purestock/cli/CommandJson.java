@@ -49,7 +49,8 @@ import java.util.Set;
  */
 final class CommandJson {
     /** The fields of a {@code dump --json} record line besides {@code "command"}. */
-    private static final Set<String> RECORD_FIELDS = Set.of("shard", "seq", "time", "index", "version", "events");
+    private static final Set<String> RECORD_FIELDS = Set.of("shard", "seq", "time", "index", "version", "epoch",
+            "events");
     private static final TypeAdapter<JsonElement> TREE = new Gson().getAdapter(JsonElement.class);
     private static final String TYPE = "type";
     private static final Map<String, Class<?>> COMMANDS = commandTypes();

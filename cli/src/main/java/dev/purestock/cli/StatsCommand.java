@@ -1,6 +1,7 @@
 package dev.purestock.cli;
 
 import dev.purestock.domain.RejectionReason;
+import dev.purestock.journal.JournalEpoch;
 import dev.purestock.journal.JournalStats;
 import dev.purestock.journal.SnapshotStore;
 import dev.purestock.journal.SnapshotInfo;
@@ -20,7 +21,8 @@ import java.util.concurrent.Callable;
 /** {@code purestock stats}: what a journal directory holds. */
 @Command(name = "stats", mixinStandardHelpOptions = true,
         description = "Reads the whole journal (checking every checksum) and prints records, sequences, times, "
-                + "cycle files, bytes, accepted and rejected commands with rejections by reason, and snapshots; "
+                + "epochs (the one the directory records, and its first and last record's), cycle files, bytes, "
+                + "accepted and rejected commands with rejections by reason, and snapshots; "
                 + "for a sharded journal, per shard and in total.")
 final class StatsCommand implements Callable<Integer> {
     @Mixin
@@ -41,7 +43,7 @@ final class StatsCommand implements Callable<Integer> {
         List<JournalStats> all = target.each(spec.commandLine().getErr(), "stats",
                 (one, progress) -> one.hasCycles() ? JournalStats.of(one.dir())
                         : new JournalStats(0, 0, -1, -1, 0, 0, 0, 0, 0, 0, Map.of(),
-                        new SnapshotStore(one.dir()).list()));
+                        new SnapshotStore(one.dir()).list(), JournalEpoch.read(one.dir()), -1, -1));
         Summary summary = new Summary().put("journal", journal.dir);
         if (!target.sharded()) {
             JournalStats stats = all.getFirst();
@@ -103,9 +105,12 @@ final class StatsCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Puts what follows the times: cycles and bytes, the commands by outcome, and the snapshots. */
+    /** Puts what follows the times: epochs, cycles and bytes, the commands by outcome, and the snapshots. */
     private static Summary put(Summary summary, JournalStats stats) {
-        summary.put("cycles", stats.cycles())
+        summary.put("epoch", stats.epoch())
+                .put("first-epoch", stats.firstEpoch())
+                .put("last-epoch", stats.lastEpoch())
+                .put("cycles", stats.cycles())
                 .put("bytes", stats.bytes())
                 .put("accepted", stats.accepted())
                 .put("rejected", stats.rejected());

@@ -1,6 +1,7 @@
 package dev.purestock.cli;
 
 import dev.purestock.engine.PrimitiveInventoryStore;
+import dev.purestock.journal.JournalEpoch;
 import dev.purestock.journal.JournalVerifier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,8 +16,8 @@ import java.util.concurrent.Callable;
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = "Re-decides every journaled command with the pure domain, from the empty state (or from the "
                 + "newest snapshot when older cycles were pruned), compares with the journaled events and checks "
-                + "every checksum and sequence; every shard of a sharded journal, in parallel. Exit 0 only if "
-                + "everything matches.")
+                + "every checksum and sequence, and that epochs never go down; every shard of a sharded journal, in "
+                + "parallel. Exit 0 only if everything matches.")
 final class VerifyCommand implements Callable<Integer> {
     @Mixin
     JournalDirOption journal;
@@ -36,7 +37,7 @@ final class VerifyCommand implements Callable<Integer> {
         List<JournalVerifier.Result> results = target.each(spec.commandLine().getErr(), "verify",
                 (one, progress) -> one.hasCycles()
                         ? JournalVerifier.verify(one.dir(), PrimitiveInventoryStore::new, progress)
-                        : new JournalVerifier.Result(0, "empty", null));
+                        : new JournalVerifier.Result(0, "empty", null, JournalEpoch.read(one.dir())));
         Summary summary = new Summary().put("journal", journal.dir);
         long records = 0;
         boolean matches = true;
@@ -49,6 +50,7 @@ final class VerifyCommand implements Callable<Integer> {
                     .put("shard", target.shards().get(i).index())
                     .put("started-at", result.startedAt())
                     .put("records-verified", result.records())
+                    .put("epoch", result.epoch())
                     .put("result", result.matches() ? "ok" : "diverged");
             if (!result.matches() && output.json) {
                 one.put("divergence", result.divergence());
@@ -58,7 +60,7 @@ final class VerifyCommand implements Callable<Integer> {
         if (target.sharded()) {
             summary.put("shard-count", target.shardCount()).putShards(perShard);
         } else {
-            summary.put("started-at", results.getFirst().startedAt());
+            summary.put("started-at", results.getFirst().startedAt()).put("epoch", results.getFirst().epoch());
         }
         summary.put("records-verified", records).put("result", matches ? "ok" : "diverged");
         if (!target.sharded() && !matches && output.json) {

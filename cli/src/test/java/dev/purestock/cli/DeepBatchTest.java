@@ -68,7 +68,7 @@ class DeepBatchTest {
         List<String> lines = text.out().lines().toList();
         assertEquals(3, lines.size());
         assertTrue(lines.get(1).startsWith("seq=1 time=" + (TIME + 1) + " index=0x"), lines.get(1));
-        assertTrue(lines.get(1).endsWith(" v=" + JournalRecordDescriptor.CURRENT_VERSION + " command="
+        assertTrue(lines.get(1).endsWith(" v=" + JournalRecordDescriptor.CURRENT_VERSION + " epoch=0 command="
                 + "Batch[mode=ATOMIC, commands=[".repeat(DEPTH) + "ExpireReservations[retainOrdersFor=86400000]"
                 + "]]".repeat(DEPTH) + " events=" + rejected), lines.get(1));
 

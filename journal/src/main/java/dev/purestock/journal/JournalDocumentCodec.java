@@ -12,7 +12,7 @@ import static dev.purestock.journal.JournalRecordDescriptor.DOCUMENT_CHECKSUM_OF
 import static dev.purestock.journal.JournalRecordDescriptor.DOCUMENT_COUNT_OFFSET;
 import static dev.purestock.journal.JournalRecordDescriptor.DOCUMENT_FORMAT_OFFSET;
 import static dev.purestock.journal.JournalRecordDescriptor.DOCUMENT_HEADER_LENGTH;
-import static dev.purestock.journal.JournalRecordDescriptor.HEADER_LENGTH;
+import static dev.purestock.journal.JournalRecordDescriptor.HEADER_LENGTH_WITHOUT_EPOCH;
 import static dev.purestock.journal.JournalRecordDescriptor.LENGTH_OFFSET;
 import static dev.purestock.journal.JournalRecordDescriptor.MIN_LENGTH;
 import static dev.purestock.journal.JournalRecordDescriptor.SEQUENCE_OFFSET;
@@ -41,11 +41,11 @@ final class JournalDocumentCodec {
      */
     static long firstSequenceOf(byte[] bytes, int length) {
         int first = isBatch(bytes, length) ? DOCUMENT_HEADER_LENGTH : 0;
-        return length - first >= HEADER_LENGTH ? (long) LONG.get(bytes, first + SEQUENCE_OFFSET) : -1;
+        return length - first >= HEADER_LENGTH_WITHOUT_EPOCH ? (long) LONG.get(bytes, first + SEQUENCE_OFFSET) : -1;
     }
 
     /** How many bytes from a document's start {@link #firstSequenceOf} reads at most. */
-    static final int FIRST_SEQUENCE_BYTES = DOCUMENT_HEADER_LENGTH + HEADER_LENGTH;
+    static final int FIRST_SEQUENCE_BYTES = DOCUMENT_HEADER_LENGTH + HEADER_LENGTH_WITHOUT_EPOCH;
 
     private static int headerChecksum(CRC32C crc, byte[] bytes) {
         crc.reset();

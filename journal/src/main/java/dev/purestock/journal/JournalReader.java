@@ -36,6 +36,8 @@ import java.util.NavigableSet;
  */
 public final class JournalReader implements AutoCloseable {
     private static final long UNKNOWN = Long.MAX_VALUE;
+    /** {@link #lastEpoch()} of an empty journal, or of one whose last record is of a version too new to read. */
+    public static final long NO_EPOCH = -1;
 
     private final Path dir;
     private final SingleChronicleQueue queue;
@@ -44,6 +46,7 @@ public final class JournalReader implements AutoCloseable {
     private ExcerptTailer tailer;
     private long endIndex = UNKNOWN;
     private long endSequence = UNKNOWN;
+    private long endEpoch = NO_EPOCH;
     private byte[] bytes = new byte[512];
     private final JournalDocumentCodec.Decoder document = new JournalDocumentCodec.Decoder();
     /** The queue index of the document {@link #document} holds; its chunks not yet given are still to read. */
@@ -83,7 +86,7 @@ public final class JournalReader implements AutoCloseable {
      * does not read whole, reads every record in order instead, which finds and names the damage.
      */
     private void findEnd() {
-        long[] end = {-1, -1};
+        long[] end = {-1, -1, NO_EPOCH};
         boolean found;
         try {
             long last = queue.lastIndex();
@@ -96,6 +99,7 @@ public final class JournalReader implements AutoCloseable {
             tailer = queue.createTailer();
             readRaw((i, raw, offset, length) -> {
                 check(i, raw, offset, length);
+                end[2] = epochOrNone(raw, offset, length);
                 return true;
             });
             end[0] = lastReadIndex;
@@ -103,13 +107,14 @@ public final class JournalReader implements AutoCloseable {
         }
         endIndex = end[0];
         endSequence = end[1];
+        endEpoch = end[2];
         toStart();
     }
 
     /**
      * Whether the document at the tailer is there and its last record passes its checksum (the records before it
      * in a batch document need only frame, each by its length: a damaged one is found, and named, when it is
-     * read); if so, its index and the sequence of its last record.
+     * read); if so, its index, the sequence of its last record and that record's epoch.
      */
     private boolean lastReadsWhole(long[] indexAndSequence) {
         try (DocumentContext chronicle = tailer.readingDocument()) {
@@ -131,9 +136,18 @@ public final class JournalReader implements AutoCloseable {
             }
             indexAndSequence[0] = chronicle.index();
             indexAndSequence[1] = JournalRecordCodec.sequenceOf(bytes, document.offset(), document.length());
+            indexAndSequence[2] = epochOrNone(bytes, document.offset(), document.length());
             return true;
         } finally {
             inDocument = false;
+        }
+    }
+
+    private static long epochOrNone(byte[] raw, int offset, int length) {
+        try {
+            return JournalRecordCodec.epochOf(raw, offset, length);
+        } catch (IllegalArgumentException unreadable) {
+            return NO_EPOCH;
         }
     }
 
@@ -603,6 +617,14 @@ public final class JournalReader implements AutoCloseable {
     /** The sequence of the last record when this reader opened, or {@code -1} when the journal was empty. */
     public long lastSequence() {
         return endSequence;
+    }
+
+    /**
+     * The epoch of the last record when this reader opened ({@code 0} for a record written before records carried
+     * one); {@link #NO_EPOCH} when the journal was empty or that record is of a version too new to read.
+     */
+    public long lastEpoch() {
+        return endEpoch;
     }
 
     /** The journal's high-water mark when this reader opened ({@code -1}: none kept). */

@@ -46,7 +46,26 @@ public final class JournalRecordCodec {
     private byte[] buffer = new byte[512];
     private int position;
     private long encodingSequence;
+    private long epoch = EPOCH_BEFORE_EPOCHS;
     private final EventEncoder eventEncoder = new EventEncoder();
+
+    /**
+     * Sets the epoch every record encoded from now on carries: the writer sets the epoch its journal directory
+     * records ({@link JournalEpoch}) once, when it opens. A new codec stamps {@link
+     * JournalRecordDescriptor#EPOCH_BEFORE_EPOCHS}.
+     *
+     * @return this codec
+     * @throws IllegalArgumentException when {@code epoch} is negative
+     */
+    public JournalRecordCodec epoch(long epoch) {
+        this.epoch = JournalEpoch.requireValid(epoch);
+        return this;
+    }
+
+    /** The epoch every record encoded from now on carries. */
+    public long epoch() {
+        return epoch;
+    }
 
     /** The buffer that {@link #encode} wrote into; valid up to the returned length until the next encode. */
     public byte[] buffer() {
@@ -154,6 +173,7 @@ public final class JournalRecordCodec {
         putShort(EVENT_COUNT_OFFSET, eventCount);
         putLong(SEQUENCE_OFFSET, sequence);
         putLong(TIME_OFFSET, time);
+        putLong(EPOCH_OFFSET, epoch);
     }
 
     private int finish() {
@@ -180,7 +200,30 @@ public final class JournalRecordCodec {
 
     /** The sequence field of a record, read without checking anything (for naming a bad record). */
     public static long sequenceOf(byte[] bytes, int offset, int length) {
-        return length >= HEADER_LENGTH ? (long) LONG.get(bytes, offset + SEQUENCE_OFFSET) : -1;
+        return length >= HEADER_LENGTH_WITHOUT_EPOCH ? (long) LONG.get(bytes, offset + SEQUENCE_OFFSET) : -1;
+    }
+
+    /**
+     * The epoch of a record, read without decoding the rest: {@link JournalRecordDescriptor#EPOCH_BEFORE_EPOCHS}
+     * for a record of a version before {@link JournalRecordDescriptor#VERSION_WITH_EPOCH}. The caller checks the
+     * checksum first with {@link #checksumMatches}; what replication checks a record it receives by
+     * ({@link JournalEpoch#requireNotStale}).
+     *
+     * @throws IllegalArgumentException when the record is of a version newer than this code reads, or too short
+     *                                  to hold its epoch
+     */
+    public static long epochOf(byte[] bytes, int offset, int length) {
+        if (length < HEADER_LENGTH_WITHOUT_EPOCH) {
+            throw new IllegalArgumentException("a record of " + length + " bytes is too short for its header");
+        }
+        int version = readableVersion(Short.toUnsignedInt((short) SHORT.get(bytes, offset + VERSION_OFFSET)));
+        if (!hasEpoch(version)) {
+            return EPOCH_BEFORE_EPOCHS;
+        }
+        if (length < HEADER_LENGTH + CHECKSUM_LENGTH) {
+            throw new IllegalArgumentException("a record of " + length + " bytes is too short for its epoch");
+        }
+        return (long) LONG.get(bytes, offset + EPOCH_OFFSET);
     }
 
     /**
@@ -196,8 +239,10 @@ public final class JournalRecordCodec {
         int eventCount = reader.uint16();
         long sequence = reader.int64();
         long time = reader.int64();
+        long epoch = hasEpoch(version) ? reader.int64() : EPOCH_BEFORE_EPOCHS;
         Command command = reader.command(version);
-        return new JournalRecord(sequence, time, command, eventsToTheEnd(reader, eventCount, version), version);
+        return new JournalRecord(sequence, time, command, eventsToTheEnd(reader, eventCount, version), version,
+                epoch);
     }
 
     /**
@@ -211,7 +256,7 @@ public final class JournalRecordCodec {
         reader.position = offset + VERSION_OFFSET;
         int version = readableVersion(reader.uint16());
         int eventCount = reader.uint16();
-        reader.position = offset + HEADER_LENGTH;
+        reader.position = offset + commandOffset(version);
         reader.skipCommand(version);
         return eventsToTheEnd(reader, eventCount, version);
     }

@@ -16,7 +16,9 @@ package dev.purestock.journal;
  *  +---------------------------------------------------------------+
  *  |              time stamped by the engine (int64, ms)           | 16
  *  +---------------------------------------------------------------+
- *  |  command: tag (uint8) + its fields, see below                 | 24
+ *  |        epoch (int64; version 4 on, absent before: epoch 0)    | 24
+ *  +---------------------------------------------------------------+
+ *  |  command: tag (uint8) + its fields, see below                 | 32 (24 before version 4)
  *  +---------------------------------------------------------------+
  *  |  events: event count times tag (uint8) + its fields           |
  *  +---------------------------------------------------------------+
@@ -72,7 +74,9 @@ package dev.purestock.journal;
  * orders were ever forgotten, decodes with a window of {@link Long#MAX_VALUE}, which forgets nothing, so
  * re-deciding it gives what was journaled. Version 3 added commands held for later: the {@code Hold} and
  * {@code CancelHold} commands and the {@code CommandHeld}, {@code HoldReleased} and {@code HoldCancelled} events;
- * a record of an older version holding one of their tags is refused as damaged. A decoder reads every version
+ * a record of an older version holding one of their tags is refused as damaged. Version 4 added the epoch (the
+ * term of the primary that wrote the record, see {@link JournalEpoch}) after the time, which moves the command 8
+ * bytes on; a record of an older version has no epoch field and reads as epoch 0. A decoder reads every version
  * up to its own; a newer record is refused.
  *
  * <p><b>Documents.</b> Records are stored in Chronicle Queue documents, in one of two forms. A <i>record
@@ -103,7 +107,11 @@ package dev.purestock.journal;
  */
 public final class JournalRecordDescriptor {
     /** The schema version this code writes. */
-    public static final int CURRENT_VERSION = 3;
+    public static final int CURRENT_VERSION = 4;
+    /** The first version whose header carries an epoch; records of older versions read as epoch 0. */
+    public static final int VERSION_WITH_EPOCH = 4;
+    /** The epoch of a record written before records carried one, and of a journal never promoted. */
+    public static final long EPOCH_BEFORE_EPOCHS = 0;
     /** The version before independent batches: no batch mode byte. */
     public static final int VERSION_WITHOUT_BATCH_MODE = 0;
     /** The first version whose {@code ExpireReservations} carries a retention window. */
@@ -136,12 +144,16 @@ public final class JournalRecordDescriptor {
     public static final int SEQUENCE_OFFSET = 8;
     /** Offset of the time. */
     public static final int TIME_OFFSET = 16;
-    /** Offset of the command. */
-    public static final int HEADER_LENGTH = 24;
+    /** Offset of the epoch, in a record of version {@link #VERSION_WITH_EPOCH} on. */
+    public static final int EPOCH_OFFSET = 24;
+    /** Offset of the command in a record of a version before {@link #VERSION_WITH_EPOCH}: no epoch field. */
+    public static final int HEADER_LENGTH_WITHOUT_EPOCH = 24;
+    /** Offset of the command in a record of the current version: after the epoch. */
+    public static final int HEADER_LENGTH = EPOCH_OFFSET + Long.BYTES;
     /** Length of the trailing checksum. */
     public static final int CHECKSUM_LENGTH = 4;
-    /** The smallest possible record: a header, a command tag, and the checksum. */
-    public static final int MIN_LENGTH = HEADER_LENGTH + 1 + CHECKSUM_LENGTH;
+    /** The smallest possible record of any version: a header without an epoch, a command tag, and the checksum. */
+    public static final int MIN_LENGTH = HEADER_LENGTH_WITHOUT_EPOCH + 1 + CHECKSUM_LENGTH;
     /**
      * The deepest the encoder nests commands (batches and holds) in one record. Sixteen times the domain's
      * {@link dev.purestock.domain.Limits#MAX_BATCH_DEPTH}, and low enough that the JDK's recursive record
@@ -190,5 +202,15 @@ public final class JournalRecordDescriptor {
     static final byte MODE_INDEPENDENT = 1;
 
     private JournalRecordDescriptor() {
+    }
+
+    /** Whether a record of schema {@code version} carries an epoch field. */
+    public static boolean hasEpoch(int version) {
+        return version >= VERSION_WITH_EPOCH;
+    }
+
+    /** Offset of the command in a record of schema {@code version}. */
+    public static int commandOffset(int version) {
+        return hasEpoch(version) ? HEADER_LENGTH : HEADER_LENGTH_WITHOUT_EPOCH;
     }
 }

@@ -97,16 +97,32 @@ public final class JournalRepair {
      */
     public static List<String> truncateAfter(Path dir, long lastKept) {
         try {
-            return cut(dir, lastKept);
+            return cut(dir, lastKept, "damaged", step -> { });
         } catch (IOException e) {
             throw new UncheckedIOException("cannot repair journal " + dir + ": " + e.getMessage(), e);
         }
     }
 
-    private static List<String> cut(Path dir, long lastKept) throws IOException {
+    /**
+     * Where a cut stands: called before each step that changes the directory, so a test can stop the cut there
+     * as a crash would.
+     */
+    @FunctionalInterface
+    interface Steps {
+        void before(String step) throws IOException;
+    }
+
+    /**
+     * Keeps the records up to {@code lastKept} and moves the cycle files after them to {@code DIR/<aside>-<time>/}.
+     *
+     * @return one line per thing done
+     */
+    static List<String> cut(Path dir, long lastKept, String asidePrefix, Steps steps) throws IOException {
         List<String> done = new ArrayList<>();
         Path rewrite = dir.resolve(REWRITE_DIR);
         deleteTree(rewrite);
+        // a cut stopped half-way (killed) may have moved cycle files the queue's listing still names: list afresh
+        relist(dir);
         RollCycle rollCycle;
         int keptCycle;
         List<Integer> cycles;
@@ -130,7 +146,8 @@ public final class JournalRepair {
         // linked aside and the rewritten file replaces it in one rename, and the mark moves last. Killed at any
         // point, the directory is a prefix of the journal that still holds the damage, or the cut journal with
         // the old mark, and running the repair again finishes it.
-        Path aside = dir.resolve("damaged-" + ASIDE.format(Instant.now()));
+        Path aside = dir.resolve(asidePrefix + "-" + ASIDE.format(Instant.now()));
+        steps.before("set aside " + aside.getFileName());
         Files.createDirectories(aside);
         List<Integer> newestFirst = new ArrayList<>(cycles);
         Collections.reverse(newestFirst);
@@ -144,28 +161,45 @@ public final class JournalRepair {
             }
             if (cycle == keptCycle) {
                 Path rewritten = cycleFile(rewrite, rollCycle, keptCycle);
+                steps.before("replace " + file.getFileName());
                 force(rewritten);
                 Files.createLink(aside.resolve(file.getFileName()), file);
                 Files.move(rewritten, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 done.add("rewrote " + file.getFileName() + " with its " + copied + " records up to seq " + lastKept
-                        + "; the damaged original is in " + aside);
+                        + "; its original is in " + aside);
             } else {
+                steps.before("move " + file.getFileName());
                 Files.move(file, aside.resolve(file.getFileName()), StandardCopyOption.ATOMIC_MOVE);
                 done.add("moved " + file.getFileName() + " to " + aside);
             }
         }
         forceDirectory(aside);
         forceDirectory(dir);
+        steps.before("relist the cycles");
         deleteTree(rewrite);
-        Files.deleteIfExists(dir.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE));
-        try (SingleChronicleQueue relisted = SingleChronicleQueueBuilder.binary(dir).rollCycle(rollCycle).build()) {
-            relisted.refreshDirectoryListing();
-        }
+        relist(dir, rollCycle);
+        steps.before("set the high-water mark");
         try (JournalHighWaterMark mark = JournalHighWaterMark.open(dir)) {
             mark.reset(lastKept);
         }
         done.add("the journal now ends at seq " + lastKept);
         return done;
+    }
+
+    /** Rebuilds the queue's listing of its cycle files from the files in {@code dir}. */
+    private static void relist(Path dir) throws IOException {
+        RollCycle rollCycle;
+        try (SingleChronicleQueue queue = JournalQueues.forReading(dir)) {
+            rollCycle = queue.rollCycle();
+        }
+        relist(dir, rollCycle);
+    }
+
+    private static void relist(Path dir, RollCycle rollCycle) throws IOException {
+        Files.deleteIfExists(dir.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE));
+        try (SingleChronicleQueue relisted = SingleChronicleQueueBuilder.binary(dir).rollCycle(rollCycle).build()) {
+            relisted.refreshDirectoryListing();
+        }
     }
 
     /** The cycle whose records include {@code lastKept}: the last cycle starting at or before it; -1: none. */

@@ -28,10 +28,15 @@ import java.util.stream.Stream;
  * @param rejections     rejection events by reason: the domain's {@link dev.purestock.domain.Reason}s and the
  *                       engine's {@link dev.purestock.engine.EngineRefusal}s
  * @param snapshots      snapshots the manifest lists, oldest first
+ * @param epoch          the epoch the directory records ({@link JournalEpoch#read})
+ * @param firstEpoch     the first record's epoch, {@code -1} when empty
+ * @param lastEpoch      the last record's epoch, {@code -1} when empty
  */
 public record JournalStats(long records, long events, long firstSequence, long lastSequence, long firstTime,
                            long lastTime, int cycles, long bytes, long accepted, long rejected,
-                           Map<RejectionReason, Long> rejections, List<SnapshotInfo> snapshots) {
+                           Map<RejectionReason, Long> rejections, List<SnapshotInfo> snapshots, long epoch,
+                           long firstEpoch, long lastEpoch) {
+    /** Copies the map and the list. */
     public JournalStats {
         rejections = Map.copyOf(rejections);
         snapshots = List.copyOf(snapshots);
@@ -39,14 +44,17 @@ public record JournalStats(long records, long events, long firstSequence, long l
 
     /** Reads the statistics of the journal in {@code dir}. */
     public static JournalStats of(Path dir) {
+        long epoch = JournalEpoch.read(dir);
         try (JournalReader reader = JournalReader.open(dir)) {
-            long[] n = {0, 0, -1, -1, 0, 0, 0, 0};
+            long[] n = {0, 0, -1, -1, 0, 0, 0, 0, -1, -1};
             Map<RejectionReason, Long> rejections = new HashMap<>();
             reader.read((index, record) -> {
                 if (n[0]++ == 0) {
                     n[2] = record.sequence();
                     n[4] = record.time();
+                    n[8] = record.epoch();
                 }
+                n[9] = record.epoch();
                 n[3] = record.sequence();
                 n[5] = record.time();
                 n[1] += record.events().size();
@@ -60,7 +68,7 @@ public record JournalStats(long records, long events, long firstSequence, long l
                 return true;
             });
             return new JournalStats(n[0], n[1], n[2], n[3], n[4], n[5], reader.cycleCount(), cycleBytes(dir),
-                    n[6], n[7], rejections, new SnapshotStore(dir).list());
+                    n[6], n[7], rejections, new SnapshotStore(dir).list(), epoch, n[8], n[9]);
         }
     }
 

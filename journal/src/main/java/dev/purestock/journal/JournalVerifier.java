@@ -19,6 +19,10 @@ import java.util.function.Supplier;
  * <p>A command whose {@code decide} threw was journaled as the engine answered it, a single
  * {@code Rejected(INTERNAL_ERROR)} ({@link EngineRefusal#INTERNAL_ERROR}); re-deciding it agrees when
  * {@code decide} throws again, and diverges when it now decides (the domain changed for that input).
+ *
+ * <p>Epochs ({@link JournalEpoch}) are checked on the way too: a record of an older epoch than the record before it
+ * (two primaries wrote one history), or of a newer epoch than the directory records, stops verification with a
+ * {@link JournalCorruptException} naming the record.
  */
 public final class JournalVerifier {
     private JournalVerifier() {
@@ -30,8 +34,14 @@ public final class JournalVerifier {
      * @param records    records re-decided
      * @param startedAt  {@code "empty"} or {@code "snapshot@<sequence>"}
      * @param divergence the first difference, or {@code null} when every record matched
+     * @param epoch      the epoch the directory records ({@link JournalEpoch#read})
      */
-    public record Result(long records, String startedAt, String divergence) {
+    public record Result(long records, String startedAt, String divergence, long epoch) {
+        /** A result for a journal in epoch {@link JournalEpoch#INITIAL}. */
+        public Result(long records, String startedAt, String divergence) {
+            this(records, startedAt, divergence, JournalEpoch.INITIAL);
+        }
+
         /** Whether every record matched. */
         public boolean matches() {
             return divergence == null;
@@ -41,13 +51,15 @@ public final class JournalVerifier {
     /**
      * Verifies the journal in {@code dir}.
      *
-     * @throws JournalCorruptException at a checksum failure or a gap, which are reported by name
+     * @throws JournalCorruptException at a checksum failure, a gap, or an epoch that goes down or passes the one the
+     *                                 directory records, which are reported by name
      */
     public static Result verify(Path dir, Supplier<? extends InventoryStore> stores, ReplayProgress progress) {
+        long recordedEpoch = JournalEpoch.read(dir);
         try (JournalReader reader = JournalReader.open(dir)) {
             JournalBounds bounds = JournalBounds.of(reader);
             if (bounds.isEmpty()) {
-                return new Result(0, "empty", null);
+                return new Result(0, "empty", null, recordedEpoch);
             }
             InventoryStore store;
             long start;
@@ -65,7 +77,7 @@ public final class JournalVerifier {
                 start = loaded.info().lastSequence() + 1;
                 startedAt = "snapshot@" + loaded.info().lastSequence();
                 if (start > bounds.lastSequence()) {
-                    return new Result(0, startedAt, null);
+                    return new Result(0, startedAt, null, recordedEpoch);
                 }
             }
             if (!reader.seek(start)) {
@@ -74,7 +86,9 @@ public final class JournalVerifier {
             long total = bounds.lastSequence() - start + 1;
             long[] done = {0};
             String[] divergence = {null};
+            long[] lastEpoch = {JournalEpoch.INITIAL, -1};
             reader.read((index, record) -> {
+                checkEpoch(dir, index, record, lastEpoch, recordedEpoch);
                 RuntimeException failure = null;
                 List<Event> decided;
                 try {
@@ -97,7 +111,32 @@ public final class JournalVerifier {
                 return true;
             });
             progress.onProgress(done[0], total);
-            return new Result(done[0], startedAt, divergence[0]);
+            return new Result(done[0], startedAt, divergence[0], recordedEpoch);
         }
+    }
+
+    /**
+     * Refuses a record of an older epoch than the one before it, or of a newer epoch than the directory records.
+     *
+     * @param last the epoch and sequence of the record before, the sequence {@code -1} before the first
+     */
+    private static void checkEpoch(Path dir, long index, JournalRecord record, long[] last, long recorded) {
+        String where = "journal record seq " + record.sequence() + " (queue index 0x" + Long.toHexString(index)
+                + ") in " + dir;
+        if (record.epoch() < last[0]) {
+            throw new JournalCorruptException(where + " is of epoch " + record.epoch() + ", older than epoch "
+                    + last[0] + " of seq " + last[1] + " before it: a primary of an older epoch wrote after a newer "
+                    + "one, so the history forked; cut the journal after seq " + last[1] + " with `purestock truncate"
+                    + " --journal " + dir + " --after-seq " + last[1] + " --confirm` only if the records after it "
+                    + "were never acknowledged, or restore it from the current primary");
+        }
+        if (record.epoch() > recorded) {
+            throw new JournalCorruptException(where + " is of epoch " + record.epoch() + ", newer than epoch "
+                    + recorded + " the directory records (" + JournalEpoch.FILE_NAME + "): the file was lost or is "
+                    + "from an older copy; restore it, or start a newer epoch with `purestock promote --journal "
+                    + dir + "`");
+        }
+        last[0] = record.epoch();
+        last[1] = record.sequence();
     }
 }

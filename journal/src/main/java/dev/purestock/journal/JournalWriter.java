@@ -37,6 +37,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * dropped with it (a Chronicle document half written is rolled back, never committed), so the journal holds
  * whole records only, and none of the failed command.
  *
+ * <p><b>Epoch.</b> Every record carries the epoch its directory records when the writer opens
+ * ({@link JournalEpoch}); a promotion records the next one before a writer is opened on the directory.
+ *
  * <p>Called from one thread at a time, as the engine does; the appender is created on first use. From open
  * to close a {@link JournalPretoucher} runs beside it on a thread of its own
  * ({@code purestock-shard-N-pretouch}, or {@code purestock-journal-pretouch} when opened without a shard),
@@ -76,6 +79,7 @@ public final class JournalWriter implements DurabilityStage {
         this.queue = queue;
         this.durability = durability;
         try {
+            codec.epoch(JournalEpoch.read(dir));
             this.highWaterMark = JournalHighWaterMark.open(dir);
         } catch (RuntimeException e) {
             queue.close();
@@ -273,6 +277,14 @@ public final class JournalWriter implements DurabilityStage {
      */
     public long lastSequenceWritten() {
         return published.get();
+    }
+
+    /**
+     * The epoch every record this writer appends carries: the one its directory recorded when it opened
+     * ({@link JournalEpoch}).
+     */
+    public long epoch() {
+        return codec.epoch();
     }
 
     /** The pretoucher running beside this writer. */

@@ -30,6 +30,9 @@ import java.util.function.Supplier;
  * holds {@code DIR/purestock.lock} and every shard's lock, and recovers the shards in parallel, one thread each
  * ({@code purestock-shard-N-recovery}). A directory opened with another shard count than it records is a
  * {@link JournalException} naming both counts: resharding is not supported.
+ *
+ * <p><b>Epoch.</b> Each shard's writer stamps the epoch its directory records ({@link JournalEpoch}) on every record.
+ * A directory whose last record is of a newer epoch than it records is refused: its records would go back in epoch.
  */
 public final class JournaledEngine implements AutoCloseable {
     private static final String RESERVED = "JournaledEngine sets shards, journal, initialState and snapshotWriter "
@@ -239,7 +242,8 @@ public final class JournaledEngine implements AutoCloseable {
          * says.
          *
          * @throws JournalException         when another process (or another engine in this one) uses the directory
-         *                                  or one of its shards, or the directory records another shard count
+         *                                  or one of its shards, or the directory records another shard count, or a
+         *                                  shard's journal ends in a newer epoch than the shard records
          * @throws JournalDamagedException  when a shard's journal cannot be read to its end and acknowledged records
          *                                  are behind the damage (an unreadable tail of unacknowledged records is
          *                                  cut, see {@link JournalRecovery#recoverForWriting}); with several shards
@@ -278,6 +282,9 @@ public final class JournaledEngine implements AutoCloseable {
                 StoreCapacity capacity = builder.storeCapacity();
                 List<RecoveredState> states = recoverAll(created, retention,
                         () -> new PrimitiveInventoryStore(capacity), progress);
+                for (Path shardDir : created.shardDirs()) {
+                    JournalEpoch.requireRecordedCoversJournal(shardDir);
+                }
                 for (int shard = 0; shard < shards; shard++) {
                     recovered.set(shard, states.get(shard));
                     long recoveredEnd = states.get(shard).nextSequence() - 1;

@@ -19,13 +19,14 @@ public final class RecordFormat {
     private RecordFormat() {
     }
 
-    /** One line: {@code seq=... time=... index=0x... command=... events=[...]}. */
+    /** One line: {@code seq=... time=... index=0x... v=... epoch=... command=... events=[...]}. */
     public static String text(long queueIndex, JournalRecord record) {
         StringBuilder out = new StringBuilder(256);
         out.append("seq=").append(record.sequence())
                 .append(" time=").append(record.time())
                 .append(" index=0x").append(Long.toHexString(queueIndex))
                 .append(" v=").append(record.schemaVersion())
+                .append(" epoch=").append(record.epoch())
                 .append(" command=");
         write(out, record.command(), Style.TEXT);
         out.append(" events=");
@@ -40,6 +41,7 @@ public final class RecordFormat {
                 .append(",\"time\":").append(record.time())
                 .append(",\"index\":\"0x").append(Long.toHexString(queueIndex)).append('"')
                 .append(",\"version\":").append(record.schemaVersion())
+                .append(",\"epoch\":").append(record.epoch())
                 .append(",\"command\":");
         write(out, record.command(), Style.JSON);
         out.append(",\"events\":");

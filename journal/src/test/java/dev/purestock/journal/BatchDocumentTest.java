@@ -355,10 +355,16 @@ class BatchDocumentTest {
     @Test
     void aJournalOfEveryDocumentKindBuiltByHandFromTheLayoutReads() {
         JournalRecordCodec codec = new JournalRecordCodec();
-        byte[] versionZero = encode(codec, 0);
+        byte[] current = encode(codec, 0);
+        byte[] versionZero = new byte[current.length - Long.BYTES];
+        System.arraycopy(current, 0, versionZero, 0, JournalRecordDescriptor.EPOCH_OFFSET);
+        System.arraycopy(current, JournalRecordDescriptor.HEADER_LENGTH, versionZero,
+                JournalRecordDescriptor.HEADER_LENGTH_WITHOUT_EPOCH, current.length - JournalRecordDescriptor.HEADER_LENGTH);
         versionZero[JournalRecordDescriptor.VERSION_OFFSET] = JournalRecordDescriptor.VERSION_WITHOUT_BATCH_MODE;
+        putIntLe(versionZero, JournalRecordDescriptor.LENGTH_OFFSET, versionZero.length);
         putIntLe(versionZero, versionZero.length - JournalRecordDescriptor.CHECKSUM_LENGTH,
                 codec.checksum(versionZero, 0, versionZero.length));
+        codec.epoch(3);
         byte[] recordDocument = encode(codec, 1);
         byte[] batch = batchDocument(JournalRecordDescriptor.CURRENT_DOCUMENT_FORMAT, encode(codec, 2),
                 encode(codec, 3), encode(codec, 4));
@@ -370,6 +376,7 @@ class BatchDocumentTest {
         }
         assertEquals(List.of(0L, 1L, 2L, 3L, 4L), records.stream().map(JournalRecord::sequence).toList());
         assertEquals(0, records.get(0).schemaVersion());
+        assertEquals(List.of(0L, 3L, 3L, 3L, 3L), records.stream().map(JournalRecord::epoch).toList());
         assertEquals(new Command.ListProduct(4, 0), records.get(3).command());
     }
 

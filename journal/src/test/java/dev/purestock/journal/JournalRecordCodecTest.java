@@ -30,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.longs;
 
 class JournalRecordCodecTest {
     private static final List<Line> LINES = List.of(new Line(7, 1, 2), new Line(8, 65535, 1_000_000_000_000L));
@@ -219,14 +220,15 @@ class JournalRecordCodecTest {
     void aRecordJournaledWhenDecideThrewReadsAsTheEnginesRefusalAndIsStillWrittenInTheSameBytes() {
         // written by hand, field by field, as the engine has journaled a command whose decide threw since the
         // domain's enum held INTERNAL_ERROR: a CancelPurchase and one Rejected event with reason code 23
-        int length = JournalRecordDescriptor.HEADER_LENGTH + 1 + 8 + 1 + 2 + 8 + JournalRecordDescriptor.CHECKSUM_LENGTH;
+        int length = JournalRecordDescriptor.HEADER_LENGTH_WITHOUT_EPOCH + 1 + 8 + 1 + 2 + 8
+                + JournalRecordDescriptor.CHECKSUM_LENGTH;
         ByteBuffer bytes = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
         bytes.putInt(JournalRecordDescriptor.LENGTH_OFFSET, length)
                 .putShort(JournalRecordDescriptor.VERSION_OFFSET, (short) 2)
                 .putShort(JournalRecordDescriptor.EVENT_COUNT_OFFSET, (short) 1)
                 .putLong(JournalRecordDescriptor.SEQUENCE_OFFSET, 41)
                 .putLong(JournalRecordDescriptor.TIME_OFFSET, 1_700_000_000_000L);
-        bytes.position(JournalRecordDescriptor.HEADER_LENGTH);
+        bytes.position(JournalRecordDescriptor.HEADER_LENGTH_WITHOUT_EPOCH);
         bytes.put((byte) 6).putLong(9).put((byte) 11).putShort((short) 23).putLong(9);
         byte[] record = bytes.array();
         putIntLe(record, length - JournalRecordDescriptor.CHECKSUM_LENGTH, codec.checksum(record, 0, length));
@@ -236,11 +238,10 @@ class JournalRecordCodecTest {
         assertEquals(new JournalRecord(41, 1_700_000_000_000L, new Command.CancelPurchase(9), refused, 2),
                 JournalRecordCodec.decode(record, 0, length));
         assertEquals(refused, JournalRecordCodec.decodeEvents(record, 0, length));
-        assertEquals(length, codec.encode(41, 1_700_000_000_000L, new Command.CancelPurchase(9), refused));
-        byte[] current = record.clone();
-        current[JournalRecordDescriptor.VERSION_OFFSET] = (byte) JournalRecordDescriptor.CURRENT_VERSION;
-        putIntLe(current, length - JournalRecordDescriptor.CHECKSUM_LENGTH, codec.checksum(current, 0, length));
-        assertArrayEquals(current, Arrays.copyOf(codec.buffer(), length), "the same bytes but for the version");
+        int encoded = codec.encode(41, 1_700_000_000_000L, new Command.CancelPurchase(9), refused);
+        assertEquals(length + 8, encoded);
+        assertArrayEquals(record, withoutBytes(Arrays.copyOf(codec.buffer(), encoded), 2,
+                JournalRecordDescriptor.EPOCH_OFFSET));
     }
 
     @Test
@@ -257,9 +258,10 @@ class JournalRecordCodecTest {
         Command.ExpireReservations tick = new Command.ExpireReservations(60_000);
         int length = codec.encode(9, 10, new Batch(Batch.Mode.INDEPENDENT, List.of(tick, tick)),
                 List.of(new Event.ReservationExpired(5, CHANGES)));
-        byte[] v2 = Arrays.copyOf(codec.buffer(), length);
+        byte[] current = Arrays.copyOf(codec.buffer(), length);
         int firstWindowAt = JournalRecordDescriptor.HEADER_LENGTH + 1 + 1 + 4 + 1;
-        byte[] v1 = withoutBytes(v2, 1, firstWindowAt, firstWindowAt + 8 + 1);
+        byte[] v1 = withoutBytes(current, 1, JournalRecordDescriptor.EPOCH_OFFSET, firstWindowAt,
+                firstWindowAt + 8 + 1);
 
         assertTrue(codec.checksumMatches(v1, 0, v1.length));
         JournalRecord decoded = JournalRecordCodec.decode(v1, 0, v1.length);
@@ -268,6 +270,47 @@ class JournalRecordCodecTest {
         assertEquals(new Batch(Batch.Mode.INDEPENDENT, List.of(never, never)), decoded.command());
         assertEquals(List.of(new Event.ReservationExpired(5, CHANGES)), decoded.events());
         assertEquals(decoded.events(), JournalRecordCodec.decodeEvents(v1, 0, v1.length));
+    }
+
+    @Test
+    void theEpochRoundTripsAndIsReadWithoutDecodingTheRest() {
+        qt().forAll(longs().between(0, Long.MAX_VALUE), longs().between(0, 1L << 40)).checkAssert((epoch, sequence) -> {
+            JournalRecordCodec stamped = new JournalRecordCodec().epoch(epoch);
+            Command command = new Command.Purchase(sequence, 3, 4, 5, 1);
+            int length = stamped.encode(sequence, 77, command, EVERY_EVENT);
+            byte[] record = Arrays.copyOf(stamped.buffer(), length);
+
+            assertTrue(stamped.checksumMatches(record, 0, length));
+            assertEquals(new JournalRecord(sequence, 77, command, EVERY_EVENT, JournalRecordDescriptor.CURRENT_VERSION,
+                    epoch), JournalRecordCodec.decode(record, 0, length));
+            assertEquals(epoch, JournalRecordCodec.epochOf(record, 0, length));
+            assertEquals(EVERY_EVENT, JournalRecordCodec.decodeEvents(record, 0, length));
+        });
+    }
+
+    @Test
+    void recordsOfEveryVersionBeforeTheEpochReadAsEpochZero() {
+        byte[] v0 = versionZeroBatch(new Command.Purchase(41, 1, 7, 3, 1));
+        JournalRecordCodec nine = new JournalRecordCodec().epoch(9);
+        byte[] current = Arrays.copyOf(nine.buffer(), nine.encode(9, 10, new Command.ExpireReservations(60_000), List.of()));
+        byte[] v2 = withoutBytes(current, 2, JournalRecordDescriptor.EPOCH_OFFSET);
+        byte[] v1 = withoutBytes(current, 1, JournalRecordDescriptor.EPOCH_OFFSET, JournalRecordDescriptor.HEADER_LENGTH + 1);
+
+        for (byte[] old : List.of(v0, v1, v2)) {
+            assertTrue(codec.checksumMatches(old, 0, old.length));
+            JournalRecord decoded = JournalRecordCodec.decode(old, 0, old.length);
+            assertEquals(JournalEpoch.INITIAL, decoded.epoch(), decoded.toString());
+            assertEquals(JournalEpoch.INITIAL, JournalRecordCodec.epochOf(old, 0, old.length));
+        }
+        assertEquals(new Command.ExpireReservations(Long.MAX_VALUE), JournalRecordCodec.decode(v1, 0, v1.length).command());
+        assertEquals(new Command.ExpireReservations(60_000), JournalRecordCodec.decode(v2, 0, v2.length).command());
+        assertEquals(9, JournalRecordCodec.decode(current, 0, current.length).epoch());
+    }
+
+    @Test
+    void aNegativeEpochIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> codec.epoch(-1));
+        assertEquals(0, codec.epoch());
     }
 
     @Test
@@ -513,14 +556,15 @@ class JournalRecordCodecTest {
     }
 
     /**
-     * A record as version 0 wrote it, made by hand: the version-1 encoding of a one-member atomic batch
-     * with the mode byte cut out, the version set to 0, and the length and checksum redone.
+     * A record as version 0 wrote it, made by hand: the encoding of a one-member atomic batch with the epoch and
+     * the mode byte cut out, the version set to 0, and the length and checksum redone.
      */
     private byte[] versionZeroBatch(Command member) {
         int length = codec.encode(9, 10, new Batch(Batch.Mode.ATOMIC, List.of(member)),
                 List.of(new Event.Rejected(Reason.OUT_OF_STOCK, 41)));
-        byte[] v1 = Arrays.copyOf(codec.buffer(), length);
-        int modeAt = JournalRecordDescriptor.HEADER_LENGTH + 1;
+        byte[] v1 = withoutBytes(Arrays.copyOf(codec.buffer(), length), 1, JournalRecordDescriptor.EPOCH_OFFSET);
+        length = v1.length;
+        int modeAt = JournalRecordDescriptor.HEADER_LENGTH_WITHOUT_EPOCH + 1;
         assertEquals(0, v1[modeAt]);
         byte[] v0 = new byte[length - 1];
         System.arraycopy(v1, 0, v0, 0, modeAt);

@@ -137,11 +137,11 @@ class JournalToolsTest {
     void jsonLinesCarryEveryField() {
         JournalRecord record = new JournalRecord(3, 4, new Command.Batch(Command.Batch.Mode.ATOMIC,
                 List.of(new Command.CancelPurchase(9))), List.of(new Event.Rejected(Reason.UNKNOWN_ORDER, 9)), 1);
-        assertEquals("{\"seq\":3,\"time\":4,\"index\":\"0x1f\",\"version\":1,\"command\":{\"type\":\"Batch\","
+        assertEquals("{\"seq\":3,\"time\":4,\"index\":\"0x1f\",\"version\":1,\"epoch\":0,\"command\":{\"type\":\"Batch\","
                 + "\"mode\":\"ATOMIC\",\"commands\":[{\"type\":\"CancelPurchase\",\"orderId\":9}]},"
                 + "\"events\":[{\"type\":\"Rejected\",\"reason\":\"UNKNOWN_ORDER\",\"ref\":9}]}",
                 RecordFormat.json(0x1f, record));
-        assertTrue(RecordFormat.text(0x1f, record).startsWith("seq=3 time=4 index=0x1f v=1 command=Batch["));
+        assertTrue(RecordFormat.text(0x1f, record).startsWith("seq=3 time=4 index=0x1f v=1 epoch=0 command=Batch["));
     }
 
     @Test

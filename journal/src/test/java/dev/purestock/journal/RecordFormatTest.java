@@ -16,7 +16,7 @@ class RecordFormatTest {
     void theTextOfEveryCommandAndEventReadsAsItsRecord() {
         for (Command command : JournalRecordCodecTest.EVERY_COMMAND) {
             JournalRecord record = new JournalRecord(5, 6, command, JournalRecordCodecTest.EVERY_EVENT, 1);
-            assertEquals("seq=5 time=6 index=0x2a v=1 command=" + command + " events="
+            assertEquals("seq=5 time=6 index=0x2a v=1 epoch=0 command=" + command + " events="
                     + JournalRecordCodecTest.EVERY_EVENT, RecordFormat.text(42, record));
         }
     }
@@ -26,7 +26,7 @@ class RecordFormatTest {
         JournalRecord record = new JournalRecord(3, 4, JournalRecordCodecTest.EVERY_COMMAND.get(11),
                 List.of(new Event.PurchaseAccepted(41, 1, List.of(new LineChange(7, 3, 1, 9, 1)), 5),
                         new Event.BatchAborted(1, Reason.OUT_OF_STOCK, 41)), 1);
-        assertEquals("{\"seq\":3,\"time\":4,\"index\":\"0x1\",\"version\":1,\"command\":{\"type\":\"Batch\","
+        assertEquals("{\"seq\":3,\"time\":4,\"index\":\"0x1\",\"version\":1,\"epoch\":0,\"command\":{\"type\":\"Batch\","
                 + "\"mode\":\"ATOMIC\",\"commands\":[{\"type\":\"Purchase\",\"orderId\":41,\"customer\":1,\"sku\":7,"
                 + "\"warehouse\":3,\"quantity\":1},{\"type\":\"Batch\",\"mode\":\"INDEPENDENT\",\"commands\":["
                 + "{\"type\":\"CancelPurchase\",\"orderId\":41},{\"type\":\"ExpireReservations\","
@@ -57,11 +57,11 @@ class RecordFormatTest {
         JournalRecord record = new JournalRecord(8, 9, JournalRecordCodecTest.nested(depth), events, 1);
 
         String text = RecordFormat.text(3, record);
-        assertEquals("seq=8 time=9 index=0x3 v=1 command=" + "Batch[mode=ATOMIC, commands=[".repeat(depth)
+        assertEquals("seq=8 time=9 index=0x3 v=1 epoch=0 command=" + "Batch[mode=ATOMIC, commands=[".repeat(depth)
                 + "ExpireReservations[retainOrdersFor=86400000]" + "]]".repeat(depth) + " events=[Rejected[reason=BATCH_TOO_DEEP, ref=0]]", text);
 
         String json = RecordFormat.json(3, record);
-        assertEquals("{\"seq\":8,\"time\":9,\"index\":\"0x3\",\"version\":1,\"command\":"
+        assertEquals("{\"seq\":8,\"time\":9,\"index\":\"0x3\",\"version\":1,\"epoch\":0,\"command\":"
                 + "{\"type\":\"Batch\",\"mode\":\"ATOMIC\",\"commands\":[".repeat(depth)
                 + "{\"type\":\"ExpireReservations\",\"retainOrdersFor\":86400000}" + "]}".repeat(depth)
                 + ",\"events\":[{\"type\":\"Rejected\",\"reason\":\"BATCH_TOO_DEEP\",\"ref\":0}]}", json);

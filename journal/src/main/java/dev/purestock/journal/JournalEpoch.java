@@ -1,0 +1,250 @@
+package dev.purestock.journal;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Properties;
+
+/**
+ * The epoch (term) of a journal, and the fencing rules built on it. Every record carries the epoch of the primary
+ * that wrote it ({@link JournalRecord#epoch()}); a journal directory records its current epoch durably in
+ * {@value #FILE_NAME}, and its writer stamps that epoch on every record it appends. A journal starts in epoch
+ * {@value #INITIAL} (and a directory without the file is in epoch {@value #INITIAL}, as every journal written
+ * before epochs is); promoting a standby to primary ({@link #promote}) starts the next epoch, recorded before any
+ * record of it is written. Epochs never go down along a journal: {@code purestock verify} refuses one where they
+ * do, and whoever receives a record checks it with {@link #requireNotStale}, so a primary of an older epoch that
+ * comes back cannot fork the history.
+ *
+ * <p>The epoch is kept per one-shard journal directory: the directory itself for a one-shard journal, each
+ * {@code DIR/shard-N} for a sharded one ({@link JournalLayout}), since each shard is a journal that is written,
+ * replicated, verified and cut on its own. Changing the epoch is writing to the journal: the caller holds the
+ * directory's {@link JournalLock}, as {@code purestock promote} does (a running engine holds it, so promoting a
+ * directory an engine writes to is refused).
+ *
+ * <p>The file is text, {@code epoch=N}, written to a temporary file, forced to the device, renamed over the old one
+ * and the directory forced: a crash leaves the old epoch or the new one, never a torn file.
+ */
+public final class JournalEpoch {
+    /** The file, in a one-shard journal directory, that records its current epoch. */
+    public static final String FILE_NAME = "purestock-epoch.properties";
+    /** The property of {@link #FILE_NAME} that holds the epoch. */
+    public static final String EPOCH_PROPERTY = "epoch";
+    /** The epoch of a journal never promoted, and of every record written before records carried one. */
+    public static final long INITIAL = JournalRecordDescriptor.EPOCH_BEFORE_EPOCHS;
+    private static final String COMMENT = "purestock journal epoch: the term of the primary writing this journal, "
+            + "stamped on every record it appends; raised by promotion, never lowered";
+
+    private JournalEpoch() {
+    }
+
+    /**
+     * What {@link #promote} did.
+     *
+     * @param previousEpoch the epoch the directory recorded before
+     * @param epoch         the epoch it records now, which the next record written to it carries
+     * @param nextSequence  the sequence the next record will have ({@code 0} for an empty journal)
+     */
+    public record Promotion(long previousEpoch, long epoch, long nextSequence) {
+    }
+
+    /**
+     * The epoch the journal in {@code dir} records; {@link #INITIAL} when it records none.
+     *
+     * @throws JournalException when the file exists but does not hold an epoch
+     */
+    public static long read(Path dir) {
+        Path file = dir.resolve(FILE_NAME);
+        if (!Files.exists(file)) {
+            return INITIAL;
+        }
+        Properties properties = new Properties();
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(in);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new JournalException("cannot read the epoch of journal " + dir + " from " + file + ": "
+                    + e.getMessage(), e);
+        }
+        String value = properties.getProperty(EPOCH_PROPERTY);
+        try {
+            long epoch = Long.parseLong(value == null ? "" : value.trim());
+            if (epoch >= 0) {
+                return epoch;
+            }
+        } catch (NumberFormatException notANumber) {
+            // reported below with the value found
+        }
+        throw new JournalException(file + " must hold " + EPOCH_PROPERTY + "=N with N at least 0 (the epoch of "
+                + "journal " + dir + "), holds " + (value == null ? "no " + EPOCH_PROPERTY : "'" + value + "'")
+                + "; restore it from a copy of the directory, or write the epoch of the journal's last record "
+                + "(`purestock stats --journal " + dir + "`)");
+    }
+
+    /**
+     * The highest epoch the journal in {@code dir} has seen: the larger of the one it records and that of its last
+     * record (larger only when the epoch file was lost or restored from an older copy). A new epoch must exceed it.
+     *
+     * @throws JournalException when the epoch file cannot be read, or the journal cannot be read to its end
+     */
+    public static long highest(Path dir) {
+        long recorded = read(dir);
+        if (!JournalQueues.hasJournal(dir)) {
+            return recorded;
+        }
+        try (JournalReader reader = JournalReader.open(dir)) {
+            return Math.max(recorded, reader.lastEpoch());
+        }
+    }
+
+    /**
+     * Starts the next epoch on the journal in {@code dir}: records {@link #highest}{@code  + 1}, durably, before it
+     * returns. The caller holds the directory's {@link JournalLock} and opens its writer afterwards: every record
+     * appended from then on carries the new epoch.
+     *
+     * @throws JournalException when the journal or its epoch cannot be read, or the epoch cannot be recorded
+     */
+    public static Promotion promote(Path dir) {
+        return promote(dir, Math.addExact(highest(dir), 1));
+    }
+
+    /**
+     * Starts epoch {@code epoch} on the journal in {@code dir}, as {@link #promote(Path)} does: for promoting the
+     * shards of a sharded journal to one common epoch, the highest of theirs plus one.
+     *
+     * @throws StaleEpochException when {@code epoch} is not above {@link #highest} of the journal
+     * @throws JournalException    when the journal or its epoch cannot be read, or the epoch cannot be recorded
+     */
+    public static Promotion promote(Path dir, long epoch) {
+        requireValid(epoch);
+        long recorded = read(dir);
+        long highest = recorded;
+        long nextSequence = 0;
+        if (JournalQueues.hasJournal(dir)) {
+            try (JournalReader reader = JournalReader.open(dir)) {
+                highest = Math.max(recorded, reader.lastEpoch());
+                nextSequence = reader.lastSequence() + 1;
+            }
+        }
+        if (epoch <= highest) {
+            throw new StaleEpochException("cannot start epoch " + epoch + " on journal " + dir + ": it has seen epoch "
+                    + highest + " already; a new epoch is above every one before it", epoch, highest);
+        }
+        write(dir, epoch);
+        return new Promotion(recorded, epoch, nextSequence);
+    }
+
+    /**
+     * Records {@code epoch} as the journal's current epoch when it is newer than the recorded one, durably, before
+     * it returns; does nothing when it is the recorded one. What a standby does before it appends the first record
+     * of a newer epoch than its own. The caller holds the directory's {@link JournalLock}.
+     *
+     * @return the epoch the journal records now
+     * @throws StaleEpochException when {@code epoch} is older than the recorded one
+     * @throws JournalException    when the epoch cannot be read or recorded
+     */
+    public static long advanceTo(Path dir, long epoch) {
+        requireValid(epoch);
+        long recorded = read(dir);
+        requireNotStale(epoch, recorded, dir);
+        if (epoch > recorded) {
+            write(dir, epoch);
+        }
+        return epoch;
+    }
+
+    /**
+     * Refuses to write to the journal in {@code dir} when its last record is of a newer epoch than the directory
+     * records (the epoch file was lost, or restored from an older copy): the next records would go back in epoch.
+     *
+     * @throws JournalException naming both epochs
+     */
+    static void requireRecordedCoversJournal(Path dir) {
+        long recorded = read(dir);
+        if (!JournalQueues.hasJournal(dir)) {
+            return;
+        }
+        try (JournalReader reader = JournalReader.open(dir)) {
+            if (reader.lastEpoch() > recorded) {
+                throw new JournalException("journal " + dir + " ends with a record (seq " + reader.lastSequence()
+                        + ") of epoch " + reader.lastEpoch() + " but records epoch " + recorded + " (" + FILE_NAME
+                        + "): new records would go back in epoch; restore the file from a copy of the directory, or "
+                        + "start a newer epoch with `purestock promote --journal " + dir + "`");
+            }
+        }
+    }
+
+    /** Whether something of {@code incoming} epoch is older than {@code current}, and so must be refused. */
+    public static boolean isStale(long incoming, long current) {
+        return incoming < current;
+    }
+
+    /**
+     * Refuses a record of an epoch older than {@code current}, the epoch of the journal receiving it: a primary
+     * of an older epoch is writing, one that was promoted away from and must rejoin as a standby.
+     *
+     * @param incoming the record's epoch ({@link JournalRecordCodec#epochOf})
+     * @param current  the receiving journal's epoch
+     * @param sequence the record's sequence, named in the refusal
+     * @throws StaleEpochException when {@code incoming} is older than {@code current}
+     */
+    public static void requireNotStale(long incoming, long current, long sequence) {
+        if (isStale(incoming, current)) {
+            throw new StaleEpochException("journal record seq " + sequence + " is of epoch " + incoming
+                    + ", older than epoch " + current + " of the journal receiving it: its primary was superseded by "
+                    + "a promotion; refused so the history cannot fork (restart that primary as a standby)",
+                    incoming, current);
+        }
+    }
+
+    private static void requireNotStale(long incoming, long current, Path dir) {
+        if (isStale(incoming, current)) {
+            throw new StaleEpochException("epoch " + incoming + " is older than epoch " + current + " of journal "
+                    + dir + "; an epoch is never lowered", incoming, current);
+        }
+    }
+
+    static long requireValid(long epoch) {
+        if (epoch < 0) {
+            throw new IllegalArgumentException("an epoch is at least 0, was " + epoch);
+        }
+        return epoch;
+    }
+
+    private static void write(Path dir, long epoch) {
+        Path file = dir.resolve(FILE_NAME);
+        Path temp = dir.resolve(FILE_NAME + ".tmp");
+        try {
+            Files.createDirectories(dir);
+            try (Writer out = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
+                out.write("# " + COMMENT + System.lineSeparator());
+                out.write(EPOCH_PROPERTY + "=" + epoch + System.lineSeparator());
+            }
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            try {
+                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            forceDirectory(dir);
+        } catch (IOException e) {
+            throw new JournalException("cannot record epoch " + epoch + " of journal " + dir + " in " + file + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void forceDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException notSupported) {
+            // some platforms cannot open a directory to force it; the file itself was forced before the rename
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.purestock.journal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Cuts the tail of a healthy journal after a given sequence: what an old primary does before it rejoins as a
+ * standby of the new one, dropping the records it wrote that the new primary never received (in {@code SYNC}
+ * replication none of them was acknowledged). Chronicle Queue cannot delete records in place, so the cut is the
+ * one {@link JournalRepair} makes: the records of the cycle file holding the last kept sequence are copied, up to
+ * it, into a fresh queue beside the journal, and that file replaces the original in one rename; the original and
+ * every later cycle file are moved to {@code DIR/truncated-<time>/}, kept, never deleted. The high-water mark is
+ * then set to the last record kept.
+ *
+ * <p><b>Order, and a crash at any point.</b> Snapshots above the cut are removed first (their state includes
+ * records that are about to go); then the later cycle files move aside, newest first; then the rewritten file
+ * replaces the one holding the cut; then the queue's directory listing is rebuilt; the mark moves last. Killed at
+ * any step, the directory holds every record up to the cut, and perhaps some after it; running the same
+ * truncation again finishes it (it reads the directory as it finds it, and a cut already done is done again at no
+ * loss). Until then the journal may read as damaged (its mark above its end): an engine refuses to start on it.
+ *
+ * <p>The caller holds the directory's {@link JournalLock}, as {@code purestock truncate} does: nothing may write
+ * to the journal meanwhile. The epoch ({@link JournalEpoch}) is left as it is: the records the standby receives
+ * afterwards raise it.
+ */
+public final class JournalTruncation {
+    private JournalTruncation() {
+    }
+
+    /**
+     * What {@link #truncateAfter} did.
+     *
+     * @param lastKept         the last sequence kept ({@code -1}: none)
+     * @param recordsDropped   readable records moved aside with the cut ({@code 0}: the journal ended there already)
+     * @param snapshotsDropped the snapshots removed, above the cut, by the sequence each was cut at, oldest first
+     * @param notes            one line per thing done
+     */
+    public record Result(long lastKept, long recordsDropped, List<Long> snapshotsDropped, List<String> notes) {
+        /** Copies the lists. */
+        public Result {
+            snapshotsDropped = List.copyOf(snapshotsDropped);
+            notes = List.copyOf(notes);
+        }
+    }
+
+    /**
+     * Keeps the records of the journal in {@code dir} up to {@code lastKept}, moves the rest aside and removes the
+     * snapshots above it. A journal that already ends at or before {@code lastKept} is left as it is (its snapshots
+     * above it are still removed).
+     *
+     * @param lastKept the last sequence to keep, {@code -1} to keep none (a journal whose cycles were never pruned)
+     * @throws JournalException        when the journal cannot be read up to {@code lastKept} (damaged before it),
+     *                                 or starts after it (its older cycles were pruned)
+     * @throws IllegalArgumentException when {@code lastKept} is below {@code -1}
+     * @throws UncheckedIOException    when a file cannot be moved, written or removed; run it again
+     */
+    public static Result truncateAfter(Path dir, long lastKept) {
+        return truncateAfter(dir, lastKept, step -> { });
+    }
+
+    static Result truncateAfter(Path dir, long lastKept, JournalRepair.Steps steps) {
+        if (lastKept < -1) {
+            throw new IllegalArgumentException("the last sequence to keep is at least -1 (keep none), was " + lastKept);
+        }
+        if (!Files.isDirectory(dir)) {
+            JournalQueues.requireJournal(dir);
+        }
+        JournalRepair.Diagnosis found = JournalQueues.hasJournal(dir) ? JournalRepair.diagnose(dir)
+                : new JournalRepair.Diagnosis(-1, 0, JournalHighWaterMark.NONE, Optional.empty());
+        long first = firstSequence(found);
+        if (found.lastGoodSequence() < lastKept && found.damage().isPresent()) {
+            throw new JournalException("journal " + dir + " reads only up to seq " + found.lastGoodSequence()
+                    + ", before seq " + lastKept + ", the last to keep (" + found.damage().get().getMessage()
+                    + "); repair it first with `purestock repair --journal " + dir + "`");
+        }
+        if (first > 0 && lastKept < first) {
+            throw new JournalException("journal " + dir + " starts at seq " + first + " (its older cycles were pruned);"
+                    + " it cannot be cut after seq " + lastKept + ", before its first record");
+        }
+        try {
+            List<String> notes = new ArrayList<>();
+            steps.before("remove the snapshots above seq " + lastKept);
+            List<Long> dropped = new ArrayList<>();
+            for (SnapshotInfo snapshot : new SnapshotStore(dir).removeAbove(lastKept)) {
+                dropped.add(snapshot.lastSequence());
+                notes.add("removed snapshot at seq " + snapshot.lastSequence() + ", above the cut");
+            }
+            if (found.damage().isEmpty() && found.lastGoodSequence() <= lastKept) {
+                notes.add(found.records() == 0 ? "the journal holds no record: nothing to cut"
+                        : "the journal ends at seq " + found.lastGoodSequence() + ", at or before seq " + lastKept
+                        + ": nothing to cut");
+                return new Result(lastKept, 0, dropped, notes);
+            }
+            notes.addAll(JournalRepair.cut(dir, lastKept, "truncated", steps));
+            return new Result(lastKept, Math.max(0, found.lastGoodSequence() - lastKept), dropped, notes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot truncate journal " + dir + " after seq " + lastKept + ": "
+                    + e.getMessage() + "; run the truncation again", e);
+        }
+    }
+
+    /** The sequence of the journal's first record, {@code -1} when it holds none it can read. */
+    private static long firstSequence(JournalRepair.Diagnosis found) {
+        if (found.records() == 0) {
+            return -1;
+        }
+        return found.lastGoodSequence() - found.records() + 1;
+    }
+}
