@@ -41,7 +41,7 @@ class StandbyCommandTest {
 
             assertEquals(0, run.code(), run.err());
             assertTrue(run.out().startsWith("standby of " + primary.endpoint()), run.out());
-            assertTrue(run.out().contains("standby connected last=" + last.sequence()), run.out());
+            assertTrue(run.out().contains("standby connected epoch=0 last=" + last.sequence()), run.out());
         }
         try (JournalReader reader = JournalReader.open(standbyDir)) {
             assertEquals(2, reader.lastSequence());

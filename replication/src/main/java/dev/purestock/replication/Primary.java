@@ -2,6 +2,7 @@ package dev.purestock.replication;
 
 import dev.purestock.engine.DurabilityStage;
 import dev.purestock.engine.PurestockEngine;
+import dev.purestock.journal.JournalEpoch;
 import dev.purestock.journal.JournalException;
 import dev.purestock.journal.JournalReader;
 import org.agrona.CloseHelper;
@@ -59,6 +60,10 @@ public final class Primary implements AutoCloseable {
     private final AtomicLong degradations = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private volatile boolean attached;
+    /** The epoch of the journal this primary replicates, read when its engine is built. */
+    private volatile long epoch;
+    /** Why this primary may not go on: a standby holds records of a newer epoch ({@code null} while it may). */
+    private volatile String fenced;
     private volatile boolean degraded;
     /** While degraded: the sequence that ends the standby's current catch-up round, and when the round began. */
     private long roundMark;
@@ -117,6 +122,7 @@ public final class Primary implements AutoCloseable {
             LOG.debug("no journal in {} yet: replication starts at seq 0", settings.dir);
         }
         lastHanded.set(last);
+        epoch = JournalEpoch.read(settings.dir);
         attached = true;
         return new ReplicationStage(this, live, settings.mode);
     }
@@ -131,9 +137,10 @@ public final class Primary implements AutoCloseable {
         long last = lastHanded.get();
         long acked = acknowledged.get();
         long since = sender.behindSince();
-        return new ReplicationStatus(ReplicationRole.PRIMARY, settings.mode, sender.connected(), last, acked,
+        String failure = fenced != null ? fenced : sender.failure();
+        return new ReplicationStatus(ReplicationRole.PRIMARY, settings.mode, epoch, sender.connected(), last, acked,
                 Math.max(0, last - acked), since == 0 ? 0 : Math.max(0, (System.nanoTime() - since) / 1_000),
-                degraded, degradations.get(), 0, 0, sender.failure());
+                degraded, degradations.get(), 0, 0, failure);
     }
 
     /** Records handed to the sender that did not fit its ring, and went to the standby from the journal. */
@@ -154,6 +161,32 @@ public final class Primary implements AutoCloseable {
 
     boolean attached() {
         return attached;
+    }
+
+    /** The epoch of the journal this primary replicates (its records carry it). */
+    long epoch() {
+        return epoch;
+    }
+
+    /**
+     * A standby holds records of a newer epoch than this primary's: another primary was promoted since, and this
+     * one must decide nothing more. The replication stage fails its next batch, which stops the engine, so nothing
+     * more is acknowledged; a waiting {@code SYNC} batch fails at once.
+     */
+    void fence(String why) {
+        if (fenced == null) {
+            LOG.error("this primary is fenced and its engine stops: {}", why);
+            fenced = why;
+        }
+        Thread waiting = waiter;
+        if (waiting != null) {
+            LockSupport.unpark(waiting);
+        }
+    }
+
+    /** Why this primary was fenced, or {@code null}. */
+    String fenced() {
+        return fenced;
     }
 
     long lastHanded() {
@@ -229,6 +262,7 @@ public final class Primary implements AutoCloseable {
         waiter = Thread.currentThread();
         try {
             while (acknowledged.get() < sequence) {
+                requireNotFenced(sequence);
                 if (closed) {
                     throw new ReplicationException("replication was closed while seq " + sequence
                             + " waited for the standby's acknowledgement");
@@ -242,6 +276,14 @@ public final class Primary implements AutoCloseable {
             }
         } finally {
             waiter = null;
+        }
+    }
+
+    /** Fails the batch ending at {@code sequence} when this primary was fenced. */
+    void requireNotFenced(long sequence) {
+        String why = fenced;
+        if (why != null) {
+            throw new ReplicationException("seq " + sequence + " is not acknowledged: this primary is fenced: " + why);
         }
     }
 

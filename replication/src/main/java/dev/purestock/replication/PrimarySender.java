@@ -34,6 +34,7 @@ import static dev.purestock.replication.ReplicationMessageDescriptor.HELLO;
 import static dev.purestock.replication.ReplicationMessageDescriptor.ORDER;
 import static dev.purestock.replication.ReplicationMessageDescriptor.RECORDS;
 import static dev.purestock.replication.ReplicationMessageDescriptor.REFUSED;
+import static dev.purestock.replication.ReplicationMessageDescriptor.TRUNCATE;
 
 /**
  * The primary's sender thread: answers a standby's hello, and sends it every record from the one after its last
@@ -72,6 +73,12 @@ final class PrimarySender implements Agent {
     private ExclusivePublication data;
     private String dataChannel;
     private long helloId = NONE;
+    /** The epoch of the last record the standby's hello says its journal holds. */
+    private long standbyEpoch;
+    /** The last sequence the standby is to keep, while a {@code TRUNCATE} waits to go out; else {@code NONE}. */
+    private long truncateTo = NONE;
+    /** Why the standby is refused, while the {@code REFUSED} waits to go out; else {@code null}. */
+    private String refusal;
     private long nextToSend = NONE;
     /** A hello set {@link #nextToSend}: check, once the engine is attached, that the standby is not ahead. */
     private boolean helloToCheck;
@@ -122,13 +129,33 @@ final class PrimarySender implements Agent {
         int work = control.poll(controlAssembler, 16);
         long now = System.nanoTime();
         trackLag(now);
+        if (refusal != null && data != null) {
+            // offered until it goes out: a publication just opened to the standby may not be connected yet
+            if (offerRefusal(refusal)) {
+                refusal = null;
+            }
+            return work + 1;
+        }
         if (data == null || nextToSend == NONE || !primary.attached()) {
             // no standby to send to: keep the ring fresh; one that says hello later catches up from the journal
             return work + live.read(discard, 4096);
         }
         connected = data.isConnected();
+        if (truncateTo != NONE) {
+            // offered until it goes out: a publication just opened to the standby may not be connected yet
+            ReplicationMessageDescriptor.putHeader(small, TRUNCATE, primary.epoch(), truncateTo, helloId);
+            if (data.offer(small, 0, HEADER_LENGTH) > 0) {
+                truncateTo = NONE;
+        refusal = null;
+                dropStandby();
+            }
+            return work + 1;
+        }
         if (helloToCheck) {
             helloToCheck = false;
+            if (!checkEpoch()) {
+                return work + 1;
+            }
             if (nextToSend > primary.lastHanded() + 1) {
                 refuse("the standby's journal ends at seq " + (nextToSend - 1) + ", past this primary's last seq "
                         + primary.lastHanded() + ": it holds records this primary never decided (or decided and "
@@ -263,7 +290,7 @@ final class PrimarySender implements Agent {
         if (stagingEnd == HEADER_LENGTH) {
             return true;
         }
-        ReplicationMessageDescriptor.putHeader(staging, RECORDS, primary.lastHanded(), helloId);
+        ReplicationMessageDescriptor.putHeader(staging, RECORDS, primary.epoch(), primary.lastHanded(), helloId);
         long result = data.offer(staging, 0, stagingEnd);
         if (result > 0) {
             stagingEnd = HEADER_LENGTH;
@@ -279,7 +306,7 @@ final class PrimarySender implements Agent {
 
     private void heartbeat(long now) {
         if (data != null && nextToSend != NONE && now - lastHeartbeat >= HEARTBEAT_NANOS) {
-            ReplicationMessageDescriptor.putHeader(small, HEARTBEAT, primary.lastHanded(), helloId);
+            ReplicationMessageDescriptor.putHeader(small, HEARTBEAT, primary.epoch(), primary.lastHanded(), helloId);
             if (data.offer(small, 0, HEADER_LENGTH) > 0) {
                 lastHeartbeat = now;
             }
@@ -303,14 +330,77 @@ final class PrimarySender implements Agent {
                 primary.acknowledge(sequence);
             }
         } else if (type == HELLO) {
-            onHello(sequence, id, ReplicationMessageDescriptor.text(buffer, offset, length));
+            onHello(sequence, id, ReplicationMessageDescriptor.text(buffer, offset, length),
+                    ReplicationMessageDescriptor.epoch(buffer, offset));
         } else {
             LOG.warn("ignoring a control message of unknown type {} ({} bytes)", type, length);
         }
     }
 
+    /**
+     * Checks the standby's epoch against this primary's: a standby of a newer epoch fences this primary (another
+     * was promoted since); a standby whose journal holds records of an older epoch past the point where this
+     * primary's history moved on to a newer one is told to cut them ({@code TRUNCATE}): an old primary rejoining
+     * as a standby. Whether sending may go on.
+     */
+    private boolean checkEpoch() {
+        long mine = primary.epoch();
+        if (standbyEpoch > mine) {
+            String why = "the standby's journal holds records of epoch " + standbyEpoch + ", newer than this primary's "
+                    + mine + ": another primary was promoted since. Rejoin this one as a standby of the new primary";
+            primary.fence(why);
+            refuse(why);
+            return false;
+        }
+        if (standbyEpoch < mine) {
+            long standbyLast = nextToSend - 1;
+            long keep = lastOfEpochAtMost(standbyEpoch, standbyLast);
+            if (keep < standbyLast) {
+                LOG.warn("standby on {} holds seq {} to {} of epoch {}, which this primary's history (epoch {}) does "
+                        + "not: it is told to cut them", dataChannel, keep + 1, standbyLast, standbyEpoch, mine);
+                truncateTo = keep;
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The last sequence, at most {@code upTo}, whose record in this primary's journal is of epoch {@code epoch} or
+     * older: where a standby whose last record is of {@code epoch} and sequence {@code upTo} shares this primary's
+     * history up to. Epochs never go down along a journal, so a binary search over sequences finds it.
+     */
+    private long lastOfEpochAtMost(long epoch, long upTo) {
+        try (JournalReader search = JournalReader.open(dir)) {
+            long low = -1;
+            long high = Math.min(upTo, search.lastSequence());
+            while (low < high) {
+                long middle = low + (high - low + 1) / 2;
+                if (epochAt(search, middle) <= epoch) {
+                    low = middle;
+                } else {
+                    high = middle - 1;
+                }
+            }
+            return low;
+        }
+    }
+
+    private static long epochAt(JournalReader reader, long sequence) {
+        if (!reader.seek(sequence)) {
+            throw new ReplicationException("the primary's journal no longer holds seq " + sequence + ", where the "
+                    + "standby's history may part from it: start the standby from a copy of this primary's journal");
+        }
+        long[] epoch = {Long.MIN_VALUE};
+        reader.readRaw((index, bytes, offset, length) -> {
+            epoch[0] = JournalRecordCodec.epochOf(bytes, offset, length);
+            return false;
+        });
+        return epoch[0];
+    }
+
     /** A standby holds every record up to {@code last} and asks for the rest, on {@code channel}. */
-    private void onHello(long last, long id, String channel) {
+    private void onHello(long last, long id, String channel, long epoch) {
         if (id == helloId && channel.equals(dataChannel)) {
             lastHeartbeat = 0;
             return;
@@ -322,6 +412,8 @@ final class PrimarySender implements Agent {
             staging = new UnsafeBuffer(new byte[data.maxMessageLength()]);
         }
         helloId = id;
+        standbyEpoch = epoch;
+        truncateTo = NONE;
         nextToSend = last + 1;
         helloToCheck = true;
         stagingEnd = HEADER_LENGTH;
@@ -338,10 +430,16 @@ final class PrimarySender implements Agent {
     private void refuse(String why) {
         LOG.error("replication refuses the standby on {}: {}", dataChannel, why);
         failure = why;
-        int length = ReplicationMessageDescriptor.putText(small, REFUSED, primary.lastHanded(), helloId,
-                why.length() > 1000 ? why.substring(0, 1000) : why);
-        data.offer(small, 0, length);
+        if (!offerRefusal(why)) {
+            refusal = why;
+        }
         dropStandby();
+    }
+
+    private boolean offerRefusal(String why) {
+        int length = ReplicationMessageDescriptor.putText(small, REFUSED, primary.epoch(), primary.lastHanded(),
+                helloId, why.length() > 1000 ? why.substring(0, 1000) : why);
+        return data.offer(small, 0, length) > 0;
     }
 
     private void dropStandby() {

@@ -16,7 +16,9 @@ import java.nio.charset.StandardCharsets;
  *  +---------------------------------------------------------------+
  *  |                     message type (int32)                      |  0
  *  +---------------------------------------------------------------+
- *  |                     reserved, 0 (int32)                       |  4
+ *  |  epoch (int32): RECORDS, HEARTBEAT, REFUSED, TRUNCATE: the      |  4
+ *  |  primary's epoch; HELLO: the epoch of the standby's last        |
+ *  |  journaled record; ACK: 0                                       |
  *  +---------------------------------------------------------------+
  *  |  sequence (int64): RECORDS, HEARTBEAT, REFUSED: the primary's |  8
  *  |  last decided sequence; HELLO, ACK: the standby's last        |
@@ -34,6 +36,9 @@ import java.nio.charset.StandardCharsets;
  *                 length first, its CRC32C last; see JournalRecordDescriptor), to the message's end
  *    2 HEARTBEAT  no body
  *    3 REFUSED    body: why, UTF-8, to the message's end; the standby stops
+ *    6 TRUNCATE   no body; sequence: the last record the standby keeps. Its journal holds records of an
+ *                 older epoch past that, which the primary's history does not: the standby cuts them
+ *                 (they were never acknowledged in SYNC mode) and says hello again
  *  standby to primary (the control stream, {@link #CONTROL_STREAM}):
  *    4 HELLO      body: the Aeron channel the standby receives on, UTF-8, to the message's end;
  *                 "send me every record after my sequence"
@@ -51,7 +56,7 @@ final class ReplicationMessageDescriptor {
     static final int CONTROL_STREAM = 0x5053_0002;
 
     static final int TYPE_OFFSET = 0;
-    static final int RESERVED_OFFSET = 4;
+    static final int EPOCH_OFFSET = 4;
     static final int SEQUENCE_OFFSET = 8;
     static final int HELLO_ID_OFFSET = 16;
     static final int HEADER_LENGTH = 24;
@@ -61,6 +66,7 @@ final class ReplicationMessageDescriptor {
     static final int REFUSED = 3;
     static final int HELLO = 4;
     static final int ACK = 5;
+    static final int TRUNCATE = 6;
 
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
@@ -68,16 +74,20 @@ final class ReplicationMessageDescriptor {
     }
 
     /** Writes a header at the start of {@code buffer}. */
-    static void putHeader(MutableDirectBuffer buffer, int type, long sequence, long helloId) {
+    static void putHeader(MutableDirectBuffer buffer, int type, long epoch, long sequence, long helloId) {
+        if (epoch < 0 || epoch > Integer.MAX_VALUE) {
+            throw new ReplicationException("epoch " + epoch + " does not fit the replication header (0 to "
+                    + Integer.MAX_VALUE + ")");
+        }
         buffer.putInt(TYPE_OFFSET, type, ORDER);
-        buffer.putInt(RESERVED_OFFSET, 0, ORDER);
+        buffer.putInt(EPOCH_OFFSET, (int) epoch, ORDER);
         buffer.putLong(SEQUENCE_OFFSET, sequence, ORDER);
         buffer.putLong(HELLO_ID_OFFSET, helloId, ORDER);
     }
 
     /** Writes a header and a text body; the message's length. */
-    static int putText(MutableDirectBuffer buffer, int type, long sequence, long helloId, String text) {
-        putHeader(buffer, type, sequence, helloId);
+    static int putText(MutableDirectBuffer buffer, int type, long epoch, long sequence, long helloId, String text) {
+        putHeader(buffer, type, epoch, sequence, helloId);
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         buffer.putBytes(HEADER_LENGTH, bytes);
         return HEADER_LENGTH + bytes.length;
@@ -85,6 +95,10 @@ final class ReplicationMessageDescriptor {
 
     static int type(DirectBuffer buffer, int offset) {
         return buffer.getInt(offset + TYPE_OFFSET, ORDER);
+    }
+
+    static long epoch(DirectBuffer buffer, int offset) {
+        return buffer.getInt(offset + EPOCH_OFFSET, ORDER);
     }
 
     static long sequence(DirectBuffer buffer, int offset) {

@@ -15,6 +15,8 @@ import java.util.List;
  * Stage 2b of a replicated engine: encodes each decided command with the journal's own codec (so the bytes are
  * the journal's) and hands the record to the {@link PrimarySender} through the live ring; with
  * {@link ReplicationMode#SYNC}, the end of each batch waits for the standby's acknowledgement of its last record.
+ * Records carry the epoch of the primary's journal, as its journal stage's do; once the primary is fenced (a
+ * standby holds records of a newer epoch), every batch fails, which stops the engine.
  * Runs on the engine's replication thread, one call at a time.
  */
 final class ReplicationStage implements DurabilityStage {
@@ -32,6 +34,7 @@ final class ReplicationStage implements DurabilityStage {
         this.primary = primary;
         this.live = live;
         this.mode = mode;
+        codec.epoch(primary.epoch());
     }
 
     @Override
@@ -71,6 +74,7 @@ final class ReplicationStage implements DurabilityStage {
 
     private void endBatch() {
         batchOpen = false;
+        primary.requireNotFenced(batchLast);
         if (mode == ReplicationMode.SYNC) {
             primary.awaitAcknowledged(batchLast);
         }

@@ -7,6 +7,8 @@ import java.util.Locale;
  *
  * @param role             which side this is
  * @param mode             the primary's mode; on a standby, {@code null} (it does not know the primary's)
+ * @param epoch            on a primary: the epoch of its journal, which its records carry; on a standby: the epoch
+ *                         of the last record in its journal
  * @param connected        on a primary: a standby has said hello and the records reach it; on a standby: its primary
  *                         answers
  * @param lastSequence     on a primary: the last sequence its replication stage saw decided; on a standby: the last
@@ -24,7 +26,8 @@ import java.util.Locale;
  *                         asked the primary to send again from its last sequence
  * @param failure          why this side stopped replicating ({@code null} while it runs)
  */
-public record ReplicationStatus(ReplicationRole role, ReplicationMode mode, boolean connected, long lastSequence,
+public record ReplicationStatus(ReplicationRole role, ReplicationMode mode, long epoch, boolean connected,
+                                long lastSequence,
                                 long peerSequence, long lagRecords, long lagMicros, boolean degraded,
                                 long degradations, long duplicates, long gaps, String failure) {
 
@@ -35,6 +38,7 @@ public record ReplicationStatus(ReplicationRole role, ReplicationMode mode, bool
             line.append(' ').append(mode.name().toLowerCase(Locale.ROOT));
         }
         line.append(connected ? " connected" : " disconnected")
+                .append(" epoch=").append(epoch)
                 .append(" last=").append(lastSequence)
                 .append(role == ReplicationRole.PRIMARY ? " acked=" : " primary=").append(peerSequence)
                 .append(" lag=").append(lagRecords).append(" records/").append(lagMicros).append(" us");

@@ -1,14 +1,17 @@
 package dev.purestock.replication;
 
 import dev.purestock.domain.InventoryState;
-import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.Order;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.journal.Durability;
+import dev.purestock.journal.JournalEpoch;
+import dev.purestock.journal.JournalException;
+import dev.purestock.journal.JournalReader;
 import dev.purestock.journal.JournalLayout;
 import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalRecovery;
+import dev.purestock.journal.JournalTruncation;
 import dev.purestock.journal.JournalWriter;
 import dev.purestock.journal.RecoveredState;
 import dev.purestock.journal.ReplayProgress;
@@ -55,15 +58,18 @@ public final class Standby implements AutoCloseable {
 
     private final Path dir;
     private final JournalLock lock;
-    private final JournalWriter writer;
-    private final InventoryStore state;
+    private final Durability durability;
+    /** The journal writer; replaced when the primary has the standby cut its journal (see {@link #truncateAfter}). */
+    private volatile JournalWriter writer;
     private final Object stateLock = new Object();
+    private volatile boolean closed;
     private final AeronTransport transport;
     private final StandbyReceiver receiver;
     private final AgentRunner runner;
 
     private Standby(Builder settings) {
         this.dir = settings.dir;
+        this.durability = settings.durability;
         this.lock = JournalLock.acquire(dir);
         AeronTransport started = null;
         JournalWriter opened = null;
@@ -72,15 +78,14 @@ public final class Standby implements AutoCloseable {
             RecoveredState recovered = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
                     PrimitiveInventoryStore::new, ReplayProgress.NONE);
             recovered.notes().forEach(note -> LOG.info("standby recovery of {}: {}", dir, note));
-            this.state = recovered.store();
             opened = JournalWriter.open(dir, settings.durability);
             this.writer = opened;
             started = AeronTransport.start(settings.externalDriver, null, "standby");
             this.transport = started;
             Endpoint listen = settings.listen != null ? settings.listen
                     : new Endpoint(Endpoint.localAddressTowards(settings.primary), 0);
-            this.receiver = new StandbyReceiver(transport.aeron(), settings.primary, listen, writer, state, stateLock,
-                    recovered.nextSequence() - 1);
+            this.receiver = new StandbyReceiver(transport.aeron(), settings.primary, listen, dir, writer,
+                    recovered.store(), stateLock, recovered.nextSequence() - 1, lastEpoch(dir), this::truncateAfter);
             this.runner = new AgentRunner(AeronTransport.idleStrategy(),
                     e -> LOG.error("standby receiver failed", e), null, receiver);
             AgentRunner.startOnThread(runner);
@@ -120,14 +125,14 @@ public final class Standby implements AutoCloseable {
      */
     public long available(long sku, int warehouse) {
         synchronized (stateLock) {
-            return state.available(sku, warehouse);
+            return receiver.state().available(sku, warehouse);
         }
     }
 
     /** The status of the order as of {@link #lastSequence()}, or {@code null} when no order has that id. */
     public OrderStatus orderStatus(long orderId) {
         synchronized (stateLock) {
-            Order order = state.order(orderId);
+            Order order = receiver.state().order(orderId);
             return order == null ? null : order.status();
         }
     }
@@ -164,9 +169,67 @@ public final class Standby implements AutoCloseable {
         return receiver.paused();
     }
 
+    /**
+     * Turns this standby's journal into a primary's: stops receiving, closes the journal, starts the next epoch on
+     * it ({@link JournalEpoch#promote}, recorded durably) and lets go of the directory, so that a
+     * {@code JournaledEngine} (with a {@link Primary} of its own, for a standby of it) opens it and accepts commands
+     * from the next sequence, its records of the new epoch. Every record of an older epoch that another primary
+     * sends is refused from then on, here and on any standby that follows the new primary: the old primary, back,
+     * cannot fork the history, and rejoins as a standby of the new one, cutting what it holds past the point where
+     * the histories part. Who decides to promote is not automatic: make sure the old primary is gone (or fenced)
+     * first. This standby is closed afterwards.
+     *
+     * @return the epochs before and after, and the next sequence the promoted journal will write
+     */
+    public JournalEpoch.Promotion promote() {
+        if (closed) {
+            throw new IllegalStateException("this standby is closed; promote its directory with JournalEpoch.promote "
+                    + "or purestock promote");
+        }
+        closed = true;
+        try {
+            CloseHelper.closeAll(runner, writer, transport);
+            JournalEpoch.Promotion promotion = JournalEpoch.promote(dir);
+            LOG.info("standby {} promoted: epoch {} -> {}, next seq {}", dir, promotion.previousEpoch(),
+                    promotion.epoch(), promotion.nextSequence());
+            return promotion;
+        } finally {
+            lock.close();
+        }
+    }
+
+    /** The primary's history parts from this journal's after {@code lastKept}: cut there and start again. */
+    private StandbyReceiver.Reopened truncateAfter(long lastKept) {
+        writer.close();
+        JournalTruncation.Result cut = JournalTruncation.truncateAfter(dir, lastKept);
+        cut.notes().forEach(note -> LOG.info("standby cut of {}: {}", dir, note));
+        RecoveredState recovered = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
+                PrimitiveInventoryStore::new, ReplayProgress.NONE);
+        writer = JournalWriter.open(dir, durability);
+        return new StandbyReceiver.Reopened(writer, recovered.store(), recovered.nextSequence() - 1, lastEpoch(dir));
+    }
+
+    /** The epoch of the last record of the journal in {@code dir}, or the epoch it records when it has none. */
+    private static long lastEpoch(Path dir) {
+        try (JournalReader reader = JournalReader.open(dir)) {
+            return reader.lastSequence() < 0 ? JournalEpoch.read(dir) : reader.lastEpoch();
+        } catch (JournalException noJournal) {
+            return JournalEpoch.read(dir);
+        }
+    }
+
+    /** How many times the primary had this standby cut its journal (an old primary rejoining). */
+    long truncations() {
+        return receiver.truncations();
+    }
+
     /** Stops receiving, closes the journal, the transport and the directory's lock. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             CloseHelper.closeAll(runner, writer, transport);
         } finally {

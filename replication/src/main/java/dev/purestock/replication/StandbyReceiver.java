@@ -3,6 +3,7 @@ package dev.purestock.replication;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
+import dev.purestock.journal.JournalEpoch;
 import dev.purestock.journal.JournalException;
 import dev.purestock.journal.JournalRecordCodec;
 import dev.purestock.journal.JournalRecordDescriptor;
@@ -21,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -34,6 +36,7 @@ import static dev.purestock.replication.ReplicationMessageDescriptor.HEARTBEAT;
 import static dev.purestock.replication.ReplicationMessageDescriptor.HELLO;
 import static dev.purestock.replication.ReplicationMessageDescriptor.RECORDS;
 import static dev.purestock.replication.ReplicationMessageDescriptor.REFUSED;
+import static dev.purestock.replication.ReplicationMessageDescriptor.TRUNCATE;
 
 /**
  * The standby's receiver thread: says hello to the primary until it answers (and again whenever it falls silent,
@@ -47,9 +50,17 @@ final class StandbyReceiver implements Agent {
     private static final long SILENCE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Endpoint primaryEndpoint;
-    private final JournalWriter writer;
-    private final InventoryStore state;
+    private final Path dir;
+    private final Rejoin rejoin;
+    /** The standby's journal writer; replaced when a cut reopens the journal. */
+    private JournalWriter writer;
+    /** The standby's state; replaced, under {@link #stateLock}, when a cut rebuilds it. */
+    private volatile InventoryStore state;
     private final Object stateLock;
+    /** The epoch the standby's directory records ({@link JournalEpoch}); raised before a newer record is kept. */
+    private long recordedEpoch;
+    /** The epoch of the last record in the standby's journal. */
+    private volatile long lastEpoch;
     private final Subscription data;
     private final ExclusivePublication control;
     private final String replyChannel;
@@ -82,13 +93,31 @@ final class StandbyReceiver implements Agent {
     private volatile String failure;
     private volatile long duplicates;
     private volatile long gaps;
+    private volatile long truncations;
 
-    StandbyReceiver(Aeron aeron, Endpoint primaryEndpoint, Endpoint listen, JournalWriter writer,
-                    InventoryStore state, Object stateLock, long lastSequence) {
+    /** How the standby cuts its journal when the primary says so, and starts again from what it kept. */
+    interface Rejoin {
+        /**
+         * Closes the journal writer, cuts the journal after {@code lastKept}, rebuilds the state from what is left
+         * and opens a writer again.
+         */
+        Reopened truncateAfter(long lastKept);
+    }
+
+    /** What a cut leaves: a new writer, the state of the kept journal, its last sequence and last epoch. */
+    record Reopened(JournalWriter writer, InventoryStore state, long lastSequence, long lastEpoch) {
+    }
+
+    StandbyReceiver(Aeron aeron, Endpoint primaryEndpoint, Endpoint listen, Path dir, JournalWriter writer,
+                    InventoryStore state, Object stateLock, long lastSequence, long lastEpoch, Rejoin rejoin) {
         this.primaryEndpoint = primaryEndpoint;
+        this.dir = dir;
+        this.rejoin = rejoin;
         this.writer = writer;
         this.state = state;
         this.stateLock = stateLock;
+        this.recordedEpoch = JournalEpoch.read(dir);
+        this.lastEpoch = lastEpoch;
         this.lastSequence = lastSequence;
         this.held = lastSequence;
         this.data = aeron.addSubscription(listen.channel(""), DATA_STREAM);
@@ -144,7 +173,7 @@ final class StandbyReceiver implements Agent {
         }
         long now = System.nanoTime();
         if (ackPending) {
-            ReplicationMessageDescriptor.putHeader(small, ACK, lastSequence, helloId);
+            ReplicationMessageDescriptor.putHeader(small, ACK, 0, lastSequence, helloId);
             ackPending = control.offer(small, 0, HEADER_LENGTH) < 0;
         }
         if (welcomed && now - lastHeard > SILENCE_NANOS) {
@@ -168,7 +197,7 @@ final class StandbyReceiver implements Agent {
             askAgain = false;
             welcomed = false;
         }
-        int length = ReplicationMessageDescriptor.putText(small, HELLO, held, helloId, replyChannel);
+        int length = ReplicationMessageDescriptor.putText(small, HELLO, lastEpoch, held, helloId, replyChannel);
         if (control.offer(small, 0, length) > 0) {
             lastHello = now;
         }
@@ -190,8 +219,21 @@ final class StandbyReceiver implements Agent {
             fail("the primary refused this standby: " + ReplicationMessageDescriptor.text(buffer, offset, length));
             return;
         }
+        if (type == TRUNCATE) {
+            if (id == helloId) {
+                truncateAfter(sequence);
+            }
+            return;
+        }
         if (type != RECORDS && type != HEARTBEAT) {
             LOG.warn("ignoring a message of unknown type {} ({} bytes) from the primary", type, length);
+            return;
+        }
+        long primaryEpoch = ReplicationMessageDescriptor.epoch(buffer, offset);
+        if (primaryEpoch < lastEpoch) {
+            fail("the primary " + primaryEndpoint + " is of epoch " + primaryEpoch + ", older than the epoch "
+                    + lastEpoch + " of this standby's journal: another primary was promoted since, and this one was "
+                    + "fenced. Follow the new primary");
             return;
         }
         lastHeard = System.nanoTime();
@@ -273,7 +315,43 @@ final class StandbyReceiver implements Agent {
             askAgain("seq " + sequence + " arrived where seq " + expected + " was expected");
             return Admission.STOP;
         }
+        long epoch = JournalRecordCodec.epochOf(bytes, offset, length);
+        if (JournalEpoch.isStale(epoch, lastEpoch)) {
+            fail("record seq " + sequence + " is of epoch " + epoch + ", older than the epoch " + lastEpoch
+                    + " of the record before it: it comes from a fenced primary");
+            return Admission.STOP;
+        }
+        if (epoch > recordedEpoch) {
+            // recorded before a record of the new epoch is kept, so the directory never holds a newer record than
+            // it records (an engine refuses such a journal)
+            recordedEpoch = JournalEpoch.advanceTo(dir, epoch);
+        }
+        lastEpoch = epoch;
         return Admission.KEEP;
+    }
+
+    /** The primary says this standby's journal holds records of an older epoch past {@code lastKept}: cut them. */
+    private void truncateAfter(long lastKept) {
+        apply();
+        try {
+            writer.onEndOfBatch();
+            Reopened reopened;
+            synchronized (stateLock) {
+                reopened = rejoin.truncateAfter(lastKept);
+                state = reopened.state();
+            }
+            writer = reopened.writer();
+            LOG.warn("the primary's history parts from this standby's after seq {}: cut the journal there (it now "
+                    + "ends at seq {}, epoch {}), asking for the rest", lastKept, reopened.lastSequence(),
+                    reopened.lastEpoch());
+            held = reopened.lastSequence();
+            lastSequence = held;
+            lastEpoch = reopened.lastEpoch();
+            truncations++;
+            askAgain = true;
+        } catch (RuntimeException e) {
+            fail("cutting the journal after seq " + lastKept + " failed: " + e.getMessage());
+        }
     }
 
     /** Applies the events of the records admitted from one message, and publishes the new last sequence. */
@@ -335,6 +413,16 @@ final class StandbyReceiver implements Agent {
         return lastSequence;
     }
 
+    /** The standby's state now: read it under the standby's state lock. */
+    InventoryStore state() {
+        return state;
+    }
+
+    /** How many times the primary told this standby to cut its journal. */
+    long truncations() {
+        return truncations;
+    }
+
     String endpoint() {
         return endpoint;
     }
@@ -355,7 +443,7 @@ final class StandbyReceiver implements Agent {
         long last = lastSequence;
         long primary = primarySequence;
         long since = behindSince;
-        return new ReplicationStatus(ReplicationRole.STANDBY, null, connected, last, primary,
+        return new ReplicationStatus(ReplicationRole.STANDBY, null, lastEpoch, connected, last, primary,
                 Math.max(0, primary - last),
                 since == 0 ? 0 : Math.max(0, (System.nanoTime() - since) / 1_000), false, 0, duplicates, gaps, failure);
     }
