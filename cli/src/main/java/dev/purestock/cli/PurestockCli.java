@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
                 SnapshotCommand.class, StatsCommand.class, PruneCommand.class, RepairCommand.class,
                 QueryCommand.class, ExportCommand.class,
                 SubmitCommand.class, StandbyCommand.class,
-                PromoteCommand.class, TruncateCommand.class,
+                PromoteCommand.class, TruncateCommand.class, StatusCommand.class,
                 CommandLine.HelpCommand.class})
 public final class PurestockCli implements Callable<Integer> {
     /** Exit code of a failed operation. */

@@ -69,6 +69,7 @@ final class PrimarySender implements Agent {
     private final ControlledMessageHandler liveHandler = this::onLive;
     private final JournalReader.RawVisitor journalVisitor = this::onJournal;
     private final MessageHandler discard = (type, buffer, index, length) -> { };
+    private final StatusFile statusFile;
 
     private ExclusivePublication data;
     private String dataChannel;
@@ -102,6 +103,7 @@ final class PrimarySender implements Agent {
         this.dir = dir;
         this.live = live;
         this.termLength = termLength;
+        this.statusFile = new StatusFile(dir);
         this.control = aeron.addSubscription(listen.channel(""), CONTROL_STREAM);
     }
 
@@ -129,6 +131,9 @@ final class PrimarySender implements Agent {
         int work = control.poll(controlAssembler, 16);
         long now = System.nanoTime();
         trackLag(now);
+        if (statusFile.due(now)) {
+            statusFile.write(primary.status());
+        }
         if (refusal != null && data != null) {
             // offered until it goes out: a publication just opened to the standby may not be connected yet
             if (offerRefusal(refusal)) {
@@ -470,6 +475,8 @@ final class PrimarySender implements Agent {
 
     @Override
     public void onClose() {
+        connected = false;
+        statusFile.write(primary.status());
         closeReader();
         CloseHelper.closeAll(data, control);
     }

@@ -52,6 +52,7 @@ final class StandbyReceiver implements Agent {
     private final Endpoint primaryEndpoint;
     private final Path dir;
     private final Rejoin rejoin;
+    private final StatusFile statusFile;
     /** The standby's journal writer; replaced when a cut reopens the journal. */
     private JournalWriter writer;
     /** The standby's state; replaced, under {@link #stateLock}, when a cut rebuilds it. */
@@ -113,6 +114,7 @@ final class StandbyReceiver implements Agent {
         this.primaryEndpoint = primaryEndpoint;
         this.dir = dir;
         this.rejoin = rejoin;
+        this.statusFile = new StatusFile(dir);
         this.writer = writer;
         this.state = state;
         this.stateLock = stateLock;
@@ -150,6 +152,9 @@ final class StandbyReceiver implements Agent {
 
     @Override
     public int doWork() {
+        if (statusFile.due(System.nanoTime())) {
+            statusFile.write(status());
+        }
         if (paused || failure != null) {
             return 0;
         }
@@ -387,6 +392,7 @@ final class StandbyReceiver implements Agent {
         LOG.error("standby stops: {}", why);
         failure = why;
         connected = false;
+        statusFile.write(status());
         synchronized (progress) {
             progress.notifyAll();
         }
@@ -450,6 +456,9 @@ final class StandbyReceiver implements Agent {
 
     @Override
     public void onClose() {
+        connected = false;
+        welcomed = false;
+        statusFile.write(status());
         CloseHelper.closeAll(control, data);
     }
 }

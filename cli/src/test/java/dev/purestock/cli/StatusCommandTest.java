@@ -1,0 +1,67 @@
+package dev.purestock.cli;
+
+import com.google.gson.JsonObject;
+import dev.purestock.domain.Command;
+import dev.purestock.engine.Outcome;
+import dev.purestock.engine.WaitStrategyKind;
+import dev.purestock.journal.JournaledEngine;
+import dev.purestock.replication.Primary;
+import dev.purestock.replication.ReplicationMode;
+import dev.purestock.replication.Standby;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code purestock status} on the journals of a primary and its standby, and on one without replication. */
+class StatusCommandTest {
+    @TempDir
+    Path primaryDir;
+    @TempDir
+    Path standbyDir;
+    @TempDir
+    Path plainDir;
+
+    @Test
+    void statusShowsTheRoleEpochLastSequenceAndLagEachSideLastWrote() throws Exception {
+        long last;
+        try (Primary primary = Primary.builder(primaryDir).listen("localhost:0").mode(ReplicationMode.SYNC)
+                .termLength(1 << 20).start();
+             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start();
+             JournaledEngine journaled = JournaledEngine.builder(primaryDir)
+                     .engine(b -> primary.configure(b.waitStrategy(WaitStrategyKind.BLOCKING))).start()) {
+            journaled.engine().submit(new Command.ListProduct(7, 5)).join();
+            Outcome outcome = journaled.engine().submit(new Command.ReceiveStock(1, 7, 1, 50)).join();
+            last = outcome.sequence();
+            assertTrue(standby.awaitSequence(last, Duration.ofSeconds(5)));
+        }
+
+        JsonObject standby = Run.of("status", "--journal", standbyDir.toString(), "--json").json();
+        assertEquals("standby", standby.get("role").getAsString());
+        assertEquals(0, standby.get("epoch").getAsLong());
+        assertEquals(last, standby.get("last-seq").getAsLong());
+        assertEquals(last, standby.get("replicated-last-seq").getAsLong());
+        assertEquals(0, standby.get("lag-records").getAsLong());
+        assertFalse(standby.get("connected").getAsBoolean(), "written as it closed");
+
+        JsonObject primary = Run.of("status", "--journal", primaryDir.toString(), "--json").json();
+        assertEquals("primary", primary.get("role").getAsString());
+        assertEquals("SYNC", primary.get("mode").getAsString());
+        assertEquals(last, primary.get("acked-seq").getAsLong());
+        assertFalse(primary.get("degraded").getAsBoolean());
+        assertFalse(primary.get("stale").getAsBoolean());
+
+        try (JournaledEngine plain = JournaledEngine.builder(plainDir).start()) {
+            plain.engine().submit(new Command.ListProduct(7, 5)).join();
+        }
+        Run none = Run.of("status", "--journal", plainDir.toString());
+        assertEquals(0, none.code(), none.err());
+        assertTrue(none.out().contains("none (no primary or standby has run on this journal)"), none.out());
+        assertTrue(none.out().contains("last-seq"), none.out());
+    }
+}
