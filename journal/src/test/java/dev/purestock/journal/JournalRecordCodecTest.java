@@ -492,10 +492,7 @@ class JournalRecordCodecTest {
     /** The record of {@code command} and {@code events} with its version set to 2, checksum redone. */
     private byte[] versionTwo(Command command, List<Event> events) {
         int length = codec.encode(1, 2, command, events);
-        byte[] record = Arrays.copyOf(codec.buffer(), length);
-        record[JournalRecordDescriptor.VERSION_OFFSET] = 2;
-        putIntLe(record, length - JournalRecordDescriptor.CHECKSUM_LENGTH, codec.checksum(record, 0, length));
-        return record;
+        return withoutBytes(Arrays.copyOf(codec.buffer(), length), 2, JournalRecordDescriptor.EPOCH_OFFSET);
     }
 
     private static void putLongLe(byte[] bytes, int at, long value) {
