@@ -47,48 +47,53 @@ class ConnectionFaultTest {
     }
 
     private void replaceTheStandbyMidStream(ReplicationMode mode) throws Exception {
-        try (Primary primary = primary(primaryDir, mode).fallback(SyncFallback.WAIT).syncTimeout(WAIT).start();
-             JournaledEngine journaled = engine(primaryDir, primary)) {
-            PurestockEngine engine = journaled.engine();
-            Standby first = Standby.builder(standbyDir).primary(primary.endpoint()).start();
-            Producers producers;
-            try (first) {
-                long stocked = stock(engine, 1_000_000).sequence();
-                producers = Producers.start(engine, 4, 1);
-                assertTrue(first.awaitSequence(stocked + 500, WAIT), "the first standby receives the live records");
-            }
-            long dropped = first.lastSequence();
-            Set<Long> answeredAlone = Set.of();
-            if (mode == ReplicationMode.ASYNC) {
-                long from = 1_000_000_000L;
-                purchases(engine, from, 300);
-                answeredAlone = new TreeSet<>();
-                for (long id = from; id < from + 300; id++) {
-                    answeredAlone.add(id);
+        Standby second = null;
+        long dropped;
+        long last;
+        Producers producers;
+        Set<Long> answeredAlone = new TreeSet<>();
+        try (Primary primary = primary(primaryDir, mode).fallback(SyncFallback.WAIT).syncTimeout(WAIT).start()) {
+            // the new standby outlives the engine: a SYNC engine's last batch waits for it
+            try (JournaledEngine journaled = engine(primaryDir, primary)) {
+                PurestockEngine engine = journaled.engine();
+                Standby first = Standby.builder(standbyDir).primary(primary.endpoint()).start();
+                try (first) {
+                    long stocked = stock(engine, 1_000_000).sequence();
+                    producers = Producers.start(engine, 4, 1);
+                    assertTrue(first.awaitSequence(stocked + 500, WAIT), "the first standby receives the live records");
                 }
-            }
-            Standby second = Standby.builder(standbyDir).primary(primary.endpoint()).start();
-            long last;
-            try (second) {
+                dropped = first.lastSequence();
+                if (mode == ReplicationMode.ASYNC) {
+                    long from = 1_000_000_000L;
+                    purchases(engine, from, 300);
+                    for (long id = from; id < from + 300; id++) {
+                        answeredAlone.add(id);
+                    }
+                }
+                second = Standby.builder(standbyDir).primary(primary.endpoint()).start();
                 assertNotEquals(first.endpoint(), second.endpoint(), "the new standby receives on another port");
                 assertTrue(second.lastSequence() >= dropped, "the new standby recovered the first one's journal");
                 assertTrue(second.awaitSequence(dropped + 1_000, WAIT),
                         "the primary took commands after the drop, and the new standby holds them");
                 last = producers.stop();
                 assertTrue(second.awaitSequence(last, WAIT), "the new standby caught up with seq " + last);
-                assertEquals(0, primary.status().degradations());
             }
-            System.out.printf("%s: the first standby dropped at seq %d, the second held seq %d when closed%n", mode,
-                    dropped, second.lastSequence());
-            List<JournalRecord> records = Journals.decoded(standbyDir);
-            Set<Long> onStandby = Journals.acceptedPurchases(records).keySet();
-            Set<Long> missing = new TreeSet<>(producers.accepted());
-            missing.addAll(answeredAlone);
-            missing.removeAll(onStandby);
-            assertEquals(Set.of(), missing, "answered purchases missing from the new standby's journal");
-            Journals.assertNothingOversold(records);
-            Journals.assertStateIsAReplayOfItsJournal(second);
-            Journals.assertPrefix(primaryDir, standbyDir, (int) last + 1);
+            assertEquals(0, primary.status().degradations());
+        } finally {
+            if (second != null) {
+                second.close();
+            }
         }
+        System.out.printf("%s: the first standby dropped at seq %d, the second held seq %d when closed%n", mode,
+                dropped, second.lastSequence());
+        List<JournalRecord> records = Journals.decoded(standbyDir);
+        Set<Long> onStandby = Journals.acceptedPurchases(records).keySet();
+        Set<Long> missing = new TreeSet<>(producers.accepted());
+        missing.addAll(answeredAlone);
+        missing.removeAll(onStandby);
+        assertEquals(Set.of(), missing, "answered purchases missing from the new standby's journal");
+        Journals.assertNothingOversold(records);
+        Journals.assertStateIsAReplayOfItsJournal(second);
+        Journals.assertPrefix(primaryDir, standbyDir, (int) last + 1);
     }
 }
