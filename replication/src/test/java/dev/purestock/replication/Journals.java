@@ -1,12 +1,24 @@
 package dev.purestock.replication;
 
+import dev.purestock.domain.Event;
+import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.LineChange;
+import dev.purestock.domain.StateDigest;
+import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.journal.JournalReader;
 import dev.purestock.journal.JournalRecord;
+import dev.purestock.journal.JournalRecovery;
+import dev.purestock.journal.JournalVerifier;
+import dev.purestock.journal.RecoveredState;
+import dev.purestock.journal.ReplayProgress;
 
+import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,5 +66,82 @@ final class Journals {
         for (int i = 0; i < standbyBytes.size(); i++) {
             assertArrayEquals(primaryBytes.get(i), standbyBytes.get(i), "record " + i + " differs in its bytes");
         }
+    }
+
+    /** The order id of every accepted purchase in {@code records}, with the sequence of its record. */
+    static Map<Long, Long> acceptedPurchases(List<JournalRecord> records) {
+        Map<Long, Long> accepted = new HashMap<>();
+        for (JournalRecord record : records) {
+            for (Event event : record.events()) {
+                if (event instanceof Event.PurchaseAccepted purchase) {
+                    accepted.put(purchase.orderId(), record.sequence());
+                }
+            }
+        }
+        return accepted;
+    }
+
+    /**
+     * Asserts, position by position, that no accepted purchase took units the position had not received: each line's
+     * remaining stock is what was received less what was sold before it, never below zero.
+     */
+    static void assertNothingOversold(List<JournalRecord> records) {
+        Map<String, long[]> receivedAndSold = new HashMap<>();
+        for (JournalRecord record : records) {
+            for (Event event : record.events()) {
+                if (event instanceof Event.StockReceived received) {
+                    receivedAndSold.computeIfAbsent(received.sku() + "@" + received.warehouse(),
+                            k -> new long[2])[0] += received.quantity();
+                } else if (event instanceof Event.PurchaseAccepted purchase) {
+                    for (LineChange line : purchase.lines()) {
+                        long[] position = receivedAndSold.computeIfAbsent(line.sku() + "@" + line.warehouse(),
+                                k -> new long[2]);
+                        position[1] += line.quantity();
+                        assertTrue(position[1] <= position[0], "seq " + record.sequence() + " sells unit " + position[1]
+                                + " of sku " + line.sku() + " at warehouse " + line.warehouse() + ", which received "
+                                + position[0]);
+                        assertEquals(position[0] - position[1], line.available(), "stock left after seq "
+                                + record.sequence());
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Asserts that the state a (closed) standby built record by record as it received them has the digest of a replay
+     * of its journal, and that the journal re-decides to the events it holds ({@code purestock verify}).
+     *
+     * @return the number of records
+     */
+    static long assertStateIsAReplayOfItsJournal(Standby standby) {
+        RecoveredState replayed = JournalRecovery.recoverWithoutSnapshots(standby.dir(), PrimitiveInventoryStore::new,
+                ReplayProgress.NONE);
+        assertEquals(standby.lastSequence() + 1, replayed.nextSequence(), "the standby's state is as of its last record");
+        assertEquals(StateDigest.format(StateDigest.of(replayed.store())), StateDigest.format(liveDigest(standby)),
+                "the standby's state digest");
+        JournalVerifier.Result verified = JournalVerifier.verify(standby.dir(), PrimitiveInventoryStore::new,
+                ReplayProgress.NONE);
+        assertTrue(verified.matches(), verified.divergence());
+        assertEquals(replayed.nextSequence(), verified.records(), "records verified");
+        return verified.records();
+    }
+
+    /**
+     * The digest of the state a standby serves its queries from. The standby offers no digest of its own, so this
+     * reads its one {@link InventoryStore} field; call it once the standby is closed (its receiver has stopped).
+     */
+    static long liveDigest(Standby standby) {
+        for (Field field : Standby.class.getDeclaredFields()) {
+            if (InventoryStore.class.isAssignableFrom(field.getType())) {
+                try {
+                    field.setAccessible(true);
+                    return StateDigest.of((InventoryStore) field.get(standby));
+                } catch (ReflectiveOperationException e) {
+                    throw new AssertionError("cannot read the standby's state", e);
+                }
+            }
+        }
+        throw new AssertionError("Standby has no InventoryStore field to take the digest of");
     }
 }

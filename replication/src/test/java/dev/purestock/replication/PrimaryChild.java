@@ -8,42 +8,50 @@ import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.JournaledEngine;
 
+import java.io.BufferedReader;
+import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The process {@link PrimaryKillTest} kills: a SYNC primary whose four producer threads buy, forever. Each
- * accepted purchase's order id is appended to the side file once the engine answers it, one unbuffered write per
- * acknowledgement, so the file lists exactly what was acknowledged before the kill.
+ * The primary {@link PrimaryKillTest} kills: four producer threads buy scarce stock, forever, each waiting for its
+ * purchase's answer before the next. Writes {@code endpoint HOST:PORT} once it listens and waits for a line on its
+ * standard input (so a test can start it early, and start its standby first); writes {@code stocked} once the
+ * products have their stock, then one line per answered purchase, {@code +ID} when accepted (acknowledged) and
+ * {@code -ID} when rejected, each in one unbuffered write once the engine answered it: what the test reads before the
+ * kill is exactly what was acknowledged.
  *
- * <p>Arguments: journal directory, side file, file to write the listen address to, driver base directory.
+ * <p>Arguments: journal directory, {@code SYNC} or {@code ASYNC}, Aeron base directory, random seed.
  */
-public final class SyncPrimaryChild {
-    static final int SKUS = 20;
-    static final long STOCK = 1_000_000;
+public final class PrimaryChild {
+    static final int SKUS = 8;
+    static final long STOCK = 50;
     static final int WAREHOUSE = 1;
     static final int PRODUCERS = 4;
+    static final long FIRST_ORDER = 10_000_000L;
 
-    private SyncPrimaryChild() {
+    private static final FileOutputStream OUT = new FileOutputStream(FileDescriptor.out);
+
+    private PrimaryChild() {
     }
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
-        Path endpointFile = Path.of(args[2]);
-        try (FileOutputStream acks = new FileOutputStream(args[1], true);
-             Primary primary = Primary.builder(dir).listen("localhost:0").mode(ReplicationMode.SYNC)
-                     .syncTimeout(Duration.ofSeconds(60)).termLength(1 << 20).driverBase(Path.of(args[3])).start()) {
-            Path written = Files.writeString(endpointFile.resolveSibling(endpointFile.getFileName() + ".tmp"),
-                    primary.endpoint());
-            Files.move(written, endpointFile, StandardCopyOption.ATOMIC_MOVE);
+        ReplicationMode mode = ReplicationMode.valueOf(args[1]);
+        long seed = Long.parseLong(args[3]);
+        try (Primary primary = Primary.builder(dir).listen("localhost:0").mode(mode).fallback(SyncFallback.WAIT)
+                .syncTimeout(Duration.ofSeconds(60)).termLength(1 << 20).driverBase(Path.of(args[2])).start()) {
+            say("endpoint " + primary.endpoint());
+            if (new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII)).readLine() == null) {
+                return;
+            }
             try (JournaledEngine journaled = JournaledEngine.builder(dir)
                     .engine(b -> primary.configure(b.waitStrategy(WaitStrategyKind.BLOCKING).ringSize(256))).start()) {
                 PurestockEngine engine = journaled.engine();
@@ -51,10 +59,12 @@ public final class SyncPrimaryChild {
                     engine.submit(new Command.ListProduct(sku, 1_000_000)).join();
                     engine.submit(new Command.ReceiveStock(sku, sku, WAREHOUSE, STOCK)).join();
                 }
+                say("stocked");
                 Thread[] producers = new Thread[PRODUCERS];
                 for (int p = 0; p < producers.length; p++) {
                     int producer = p;
-                    producers[p] = new Thread(() -> produce(engine, acks, producer));
+                    producers[p] = new Thread(() -> produce(engine, producer, new SplittableRandom(seed + producer)),
+                            "producer-" + p);
                     producers[p].start();
                 }
                 for (Thread producer : producers) {
@@ -64,9 +74,8 @@ public final class SyncPrimaryChild {
         }
     }
 
-    private static void produce(PurestockEngine engine, FileOutputStream acks, int producer) {
-        SplittableRandom random = new SplittableRandom(producer);
-        long orderId = (producer + 1) * 10_000_000L;
+    private static void produce(PurestockEngine engine, int producer, SplittableRandom random) {
+        long orderId = FIRST_ORDER * (producer + 1);
         while (true) {
             CountDownLatch answered = new CountDownLatch(1);
             long id = ++orderId;
@@ -74,9 +83,7 @@ public final class SyncPrimaryChild {
                     1 + random.nextInt(2)), new OutcomeCallback() {
                         @Override
                         public void onOutcome(int shard, long sequence, long time, List<Event> events) {
-                            if (!Inventory.anyRejected(events)) {
-                                ack(acks, id);
-                            }
+                            say((Inventory.anyRejected(events) ? "-" : "+") + id);
                             answered.countDown();
                         }
 
@@ -94,13 +101,13 @@ public final class SyncPrimaryChild {
         }
     }
 
-    private static void ack(FileOutputStream acks, long orderId) {
-        byte[] line = (orderId + "\n").getBytes(StandardCharsets.US_ASCII);
-        synchronized (acks) {
+    private static void say(String line) {
+        byte[] bytes = (line + "\n").getBytes(StandardCharsets.US_ASCII);
+        synchronized (OUT) {
             try {
-                acks.write(line);
+                OUT.write(bytes);
             } catch (IOException e) {
-                throw new IllegalStateException("cannot write acknowledgement of order " + orderId, e);
+                throw new IllegalStateException("cannot write \"" + line + "\" to standard output", e);
             }
         }
     }
