@@ -8,13 +8,14 @@
 # report and plots.
 #
 # Usage: benchmarks/run.sh [--machine NAME] [--quick|--short] [--no-build] [--no-report]
-#                         [--only jmh|latency|snapshot|replication] [--include REGEX]
+#                         [--only jmh|latency|snapshot|replication] [--include REGEX] [--rounds N]
 #   --machine NAME  names the result directory docs/bench/NAME (default: <hostname>-<cores>core)
 #   --quick         one short iteration each: checks the suite runs, gives no figures worth quoting
 #   --short         fewer, shorter iterations (about 6 minutes in all): for a machine lent for minutes
 #   --no-build      use benchmarks/target/benchmarks.jar as it is
 #   --no-report     leave docs/benchmarks.md alone (e.g. on a machine without java.desktop for the plots)
 #   --include REGEX rerun only these JMH benchmarks; their rows replace those of the last full run
+#   --rounds N      alternating rounds of the replication part (default 3; 1 with --quick)
 # Environment: JAVA_HOME (a JDK or runtime 21+; found like ./purestock does when unset).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,7 +25,7 @@ cd "$root"
 
 cores="$(nproc)"
 machine="$(hostname -s)-${cores}core"
-quick="" brief="" build=1 report=1 only="" include=()
+quick="" brief="" build=1 report=1 only="" include=() rounds_asked=
 while [ $# -gt 0 ]; do
   case "$1" in
     --machine) machine="$2"; shift 2 ;;
@@ -34,6 +35,7 @@ while [ $# -gt 0 ]; do
     --no-report) report=0; shift ;;
     --only) only="$2"; shift 2 ;;
     --include) include=(--include "$2"); shift 2 ;;
+    --rounds) rounds_asked="$2"; shift 2 ;;
     -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -71,6 +73,7 @@ fi
 seconds=5 warmup=2 snapshots=5 rounds=3 catchup_records=1000000
 if [ -n "$quick" ]; then seconds=1 warmup=1 snapshots=2 rounds=1 catchup_records=100000; fi
 if [ -n "$brief" ]; then seconds=3 warmup=1 snapshots=3; fi
+if [ -n "$rounds_asked" ]; then rounds="$rounds_asked"; fi
 
 if [ -z "$only" ] || [ "$only" = jmh ]; then
   commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
