@@ -2,16 +2,20 @@
 # Runs the purestock benchmark suite with settings fit for this machine and rewrites docs/benchmarks.md:
 # the JMH suite (GC profiler on: B/op of every row), the open-loop latency harness with the journal on and
 # then with periodic snapshots on too (each step with its GC pauses), the snapshot stall harness (the
-# decision stage's longest gap while a snapshot of a million skus is cut), then the report and plots.
+# decision stage's longest gap while a snapshot of a million skus is cut), replication (the journaled engine
+# unreplicated, ASYNC and SYNC in alternating rounds: JMH throughput with B/op, open-loop latency at one rate with
+# the standby's lag, and a new standby's catch-up rate; the standby runs in a second JVM over loopback), then the
+# report and plots.
 #
 # Usage: benchmarks/run.sh [--machine NAME] [--quick|--short] [--no-build] [--no-report]
-#                         [--only jmh|latency|snapshot] [--include REGEX]
+#                         [--only jmh|latency|snapshot|replication] [--include REGEX] [--rounds N]
 #   --machine NAME  names the result directory docs/bench/NAME (default: <hostname>-<cores>core)
 #   --quick         one short iteration each: checks the suite runs, gives no figures worth quoting
 #   --short         fewer, shorter iterations (about 6 minutes in all): for a machine lent for minutes
 #   --no-build      use benchmarks/target/benchmarks.jar as it is
 #   --no-report     leave docs/benchmarks.md alone (e.g. on a machine without java.desktop for the plots)
 #   --include REGEX rerun only these JMH benchmarks; their rows replace those of the last full run
+#   --rounds N      alternating rounds of the replication part (default 3; 1 with --quick)
 # Environment: JAVA_HOME (a JDK or runtime 21+; found like ./purestock does when unset).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +25,7 @@ cd "$root"
 
 cores="$(nproc)"
 machine="$(hostname -s)-${cores}core"
-quick="" brief="" build=1 report=1 only="" include=()
+quick="" brief="" build=1 report=1 only="" include=() rounds_asked=
 while [ $# -gt 0 ]; do
   case "$1" in
     --machine) machine="$2"; shift 2 ;;
@@ -31,7 +35,8 @@ while [ $# -gt 0 ]; do
     --no-report) report=0; shift ;;
     --only) only="$2"; shift 2 ;;
     --include) include=(--include "$2"); shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --rounds) rounds_asked="$2"; shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -58,14 +63,17 @@ if [ "$cores" -le 4 ]; then
   # waits here (BenchmarkSuite), as its earlier runs did.
   wait=BLOCKING rates=50000,100000,250000,500000,1000000 heap=6g
   snapshot_rates=50000,100000 snapshot_every=100000 stall_rate=50000
+  replication_rate=50000
 else
   # Dedicated cores: the engine's stage threads spin, the sender spins, rates go past a million.
   wait=BUSY_SPIN rates=100000,250000,500000,1000000,2000000,4000000 heap=16g
   snapshot_rates=100000,250000,500000,1000000 snapshot_every=1000000 stall_rate=200000
+  replication_rate=100000
 fi
-seconds=5 warmup=2 snapshots=5
-if [ -n "$quick" ]; then seconds=1 warmup=1 snapshots=2; fi
+seconds=5 warmup=2 snapshots=5 rounds=3 catchup_records=1000000
+if [ -n "$quick" ]; then seconds=1 warmup=1 snapshots=2 rounds=1 catchup_records=100000; fi
 if [ -n "$brief" ]; then seconds=3 warmup=1 snapshots=3; fi
+if [ -n "$rounds_asked" ]; then rounds="$rounds_asked"; fi
 
 if [ -z "$only" ] || [ "$only" = jmh ]; then
   commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -91,6 +99,26 @@ if [ -z "$only" ] || [ "$only" = snapshot ]; then
     -cp "$jar" dev.purestock.benchmarks.snapshot.SnapshotStallHarness \
     --skus 1000000 --rate "$stall_rate" --snapshots "$snapshots" --warmup-seconds "$warmup" --wait "$wait" --out "$out" 2>&1 \
     | grep -v '^\[main\] INFO net.openhft' | tee "$out/snapshot-stall.log"
+fi
+
+if [ -z "$only" ] || [ "$only" = replication ]; then
+  # Rounds alternate the three configurations (JMH runs NONE, ASYNC, SYNC in that order in each round), so that a
+  # neighbour's load on a shared machine falls on all three alike; the report takes the median of the rounds.
+  rm -f "$out"/replication-jmh-*.csv "$out"/replication-latency-*
+  for round in $(seq 1 "$rounds"); do
+    "$java" "${flags[@]}" -jar "$jar" 'ReplicationBenchmark' -p waitStrategy="$wait" -f 1 -wi 2 -i 3 -w "${warmup}s" \
+      -r "$((seconds > 2 ? 2 : seconds))s" -prof gc -jvmArgsAppend "${flags[*]} -Xms2g -Xmx$heap" \
+      -rf csv -rff "$out/replication-jmh-$round.csv" 2>&1 | tee "$out/replication-jmh-$round.log"
+    for mode in NONE ASYNC SYNC; do
+      "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -cp "$jar" dev.purestock.benchmarks.latency.LatencyHarness \
+        --name "replication-latency-$mode-$round" --replication "$mode" --wait "$wait" --rates "$replication_rate" \
+        --seconds "$seconds" --warmup-seconds "$warmup" --out "$out" 2>&1 \
+        | grep -v '^\[main\] INFO net.openhft' | tee "$out/replication-latency-$mode-$round.log"
+    done
+  done
+  "$java" "${flags[@]}" -Xms2g -Xmx2g -cp "$jar" dev.purestock.benchmarks.replication.CatchUpHarness \
+    --records "$catchup_records" --rounds "$rounds" --out "$out" 2>&1 \
+    | grep -v '^\[main\] INFO net.openhft' | tee "$out/replication-catchup.log"
 fi
 
 if [ "$report" = 1 ]; then

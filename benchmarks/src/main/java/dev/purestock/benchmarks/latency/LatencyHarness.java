@@ -1,6 +1,8 @@
 package dev.purestock.benchmarks.latency;
 
 import dev.purestock.benchmarks.BenchmarkFiles;
+import dev.purestock.benchmarks.ReplicationBenchmark;
+import dev.purestock.benchmarks.replication.StandbyProcess;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.StateDigest;
 import dev.purestock.engine.OutcomeView;
@@ -15,6 +17,9 @@ import dev.purestock.journal.JournalVerifier;
 import dev.purestock.journal.JournaledEngine;
 import dev.purestock.journal.RecoveredState;
 import dev.purestock.journal.ReplayProgress;
+import dev.purestock.replication.Primary;
+import dev.purestock.replication.ReplicationMode;
+import dev.purestock.replication.ReplicationStatus;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -31,6 +36,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -47,12 +53,16 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>{@code --snapshot-every N} has the engine cut a snapshot of its state every {@code N} commands while it
  * runs (on whichever thread the engine cuts them), so the tables show what periodic snapshots cost the
- * tails. Each step also reports the collector's stop-the-world pauses that started while it was measured
+ * tails. {@code --replication ASYNC} or {@code SYNC} replicates the engine to a standby in a JVM of its own on this
+ * machine, over loopback ({@link StandbyProcess}), and samples the primary's status every
+ * {@value #LAG_SAMPLE_MILLIS} ms while a step is measured: the standby's lag in records and in microseconds (how
+ * long it had been behind without a break), median and largest of the samples. Each step also reports the collector's stop-the-world pauses that started while it was measured
  * (their count and the longest, from JFR; see {@link GcPauses}).
  *
  * <p>After the run the harness checks correctness: no sku sold more than it received, the journal
  * verifies (every record re-decided by the pure domain gives the journaled events) and the state
- * recovered from the journal has the live engine's digest. It exits non-zero when a check fails.
+ * recovered from the journal has the live engine's digest; replicated, the standby acknowledged the last sequence,
+ * its journal verifies and its state has the live engine's digest too. It exits non-zero when a check fails.
  */
 @CommandLine.Command(name = "latency", mixinStandardHelpOptions = true,
         description = "Open-loop latency of the journaled engine at stepped offered rates.")
@@ -64,6 +74,18 @@ public final class LatencyHarness implements Callable<Integer> {
     private static final long SPIN_BELOW_NANOS = 50_000;
     /** With few cores a spinning sender takes a core the engine needs: it yields instead. */
     private static final boolean SENDER_YIELDS = Runtime.getRuntime().availableProcessors() <= 4;
+    private static final long LAG_SAMPLE_MILLIS = 10;
+    private static final long DRAIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    /** Whether and how the engine is replicated to a standby. */
+    enum Replication {
+        /** Not replicated: the journaled engine alone. */
+        NONE,
+        /** {@link ReplicationMode#ASYNC}. */
+        ASYNC,
+        /** {@link ReplicationMode#SYNC}, waiting for the standby (the {@code WAIT} fallback). */
+        SYNC
+    }
 
     @Option(names = "--rates", split = ",", description = "Offered rates in commands/s, stepped in order (default: ${DEFAULT-VALUE}).",
             defaultValue = "100000,250000,500000,1000000,2000000")
@@ -122,6 +144,10 @@ public final class LatencyHarness implements Callable<Integer> {
             description = "Cut a snapshot every this many commands while the rates run; 0: none (default: ${DEFAULT-VALUE}).")
     private long snapshotEvery;
 
+    @Option(names = "--replication", defaultValue = "NONE",
+            description = "Replicate to a standby in a second JVM over loopback: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    private Replication replication;
+
     /** Runs the harness from the command line. */
     public static void main(String[] args) {
         System.exit(new CommandLine(new LatencyHarness()).execute(args));
@@ -145,14 +171,26 @@ public final class LatencyHarness implements Callable<Integer> {
         Recording recording = new Recording(skus);
         List<RateResult> results = new ArrayList<>();
         long liveDigest;
+        Path standbyDir = replication == Replication.NONE ? null : Files.createTempDirectory("purestock-latency-standby");
+        long drainMicros = 0;
+        boolean drained = true;
         try (GcPauses gc = GcPauses.start();
+             Replica replica = standbyDir == null ? null : Replica.start(dir, standbyDir, replication);
              JournaledEngine journaled = JournaledEngine.builder(dir)
                 .durability(durability)
                 .snapshotEvery(snapshotEvery)
-                .engine(builder -> builder.ringSize(ring).waitStrategy(wait)
-                        .retainOrdersFor(Duration.ofSeconds(retainSeconds)).storeCapacity(capacity()))
+                .engine(builder -> {
+                    builder.ringSize(ring).waitStrategy(wait)
+                            .retainOrdersFor(Duration.ofSeconds(retainSeconds)).storeCapacity(capacity());
+                    if (replica != null) {
+                        replica.primary().configure(builder);
+                    }
+                })
                 .start()) {
             PurestockEngine engine = journaled.engine();
+            if (replica != null) {
+                ReplicationBenchmark.awaitConnected(replica.primary());
+            }
             stockUp(engine);
             if (settleHeap) {
                 // the state sized ahead was born young; tenure it now, as a service would once after its start,
@@ -162,9 +200,11 @@ public final class LatencyHarness implements Callable<Integer> {
             long nextOrderId = 1;
             for (long rate : rates) {
                 nextOrderId = offer(engine, recording, rate, warmupSeconds, nextOrderId).nextOrderId();
+                LagSampler lag = replica == null ? null : LagSampler.start(replica.primary());
                 Phase measured = offer(engine, recording, rate, seconds, nextOrderId);
                 nextOrderId = measured.nextOrderId();
-                RateResult result = RateResult.of(rate, measured, p99ThresholdMicros);
+                RateResult result = RateResult.of(rate, measured, p99ThresholdMicros)
+                        .withLag(lag == null ? Lag.NONE : lag.stop());
                 results.add(result);
                 System.out.println(result.line());
                 if (!result.keptUp()) {
@@ -172,12 +212,37 @@ public final class LatencyHarness implements Callable<Integer> {
                 }
             }
             liveDigest = engine.digest(0).join();
+            if (replica != null) {
+                long drainStart = System.nanoTime();
+                drained = replica.awaitAcknowledged();
+                drainMicros = (System.nanoTime() - drainStart) / 1_000;
+                System.out.printf(Locale.ROOT, "check: standby acknowledged the last sequence %s (%d µs after the "
+                        + "last answer): %s%n", drained ? "yes" : "NO", drainMicros, replica.primary().status().describe());
+            }
             gc.stop();
             results.replaceAll(result -> result.withGc(gc.between(result.from(), result.to())));
         }
         printTable(results);
         writeOut(results);
-        return checkCorrectness(dir, recording, liveDigest) ? 0 : 1;
+        boolean ok = checkCorrectness(dir, recording, liveDigest);
+        if (standbyDir != null) {
+            ok &= drained & checkStandby(standbyDir.resolve("journal"), liveDigest);
+            BenchmarkFiles.deleteRecursively(standbyDir);
+        }
+        return ok ? 0 : 1;
+    }
+
+    /** The standby's journal, once its JVM stopped: it verifies, and recovers to the live engine's state. */
+    private static boolean checkStandby(Path standbyJournal, long liveDigest) {
+        JournalVerifier.Result verified = JournalVerifier.verify(standbyJournal, PrimitiveInventoryStore::new,
+                ReplayProgress.NONE);
+        long digest = StateDigest.of(JournalRecovery.recover(standbyJournal, PrimitiveInventoryStore::new,
+                ReplayProgress.NONE).store());
+        System.out.printf(Locale.ROOT, "check: standby journal records=%d verified=%s state-hash=%s%n",
+                verified.records(), verified.matches(), StateDigest.format(digest));
+        boolean ok = verified.matches() && digest == liveDigest;
+        System.out.println(ok ? "check: standby PASSED" : "check: standby FAILED");
+        return ok;
     }
 
     /**
@@ -297,7 +362,8 @@ public final class LatencyHarness implements Callable<Integer> {
     private String settings() {
         return "wait=" + wait + " durability=" + durability + " ring=" + ring + " skus=" + skus
                 + " retain-seconds=" + retainSeconds + " settle-heap=" + settleHeap + " snapshot-every=" + snapshotEvery
-                + " p99-threshold-us=" + p99ThresholdMicros;
+                + " p99-threshold-us=" + p99ThresholdMicros
+                + (replication == Replication.NONE ? "" : " replication=" + replication + " standby=second-jvm");
     }
 
     /**
@@ -355,12 +421,14 @@ public final class LatencyHarness implements Callable<Integer> {
     }
 
     private record RateResult(long rate, Histogram histogram, double achievedRate, double maxLagMicros,
-                              boolean keptUp, boolean sustainable, Instant from, Instant to, GcPauses.Summary gc) {
+                              boolean keptUp, boolean sustainable, Instant from, Instant to, GcPauses.Summary gc,
+                              Lag lag) {
         static final String HEADER = String.format(Locale.ROOT, "%12s %12s %10s %10s %10s %10s %10s %10s %12s %11s %9s %s",
                 "offered/s", "achieved/s", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs", "p99.99 µs", "max µs", "max lag µs",
                 "sustainable", "GC pauses", "longest GC pause ms");
         static final String TSV_HEADER = "offered_per_s\tachieved_per_s\tp50_us\tp90_us\tp99_us\tp99_9_us\tp99_99_us\tmax_us"
-                + "\tmax_send_lag_us\tsustainable\tgc_pauses\tgc_longest_pause_ms\tgc_pause_total_ms";
+                + "\tmax_send_lag_us\tsustainable\tgc_pauses\tgc_longest_pause_ms\tgc_pause_total_ms"
+                + "\tstandby_lag_records_p50\tstandby_lag_records_max\tstandby_lag_us_p50\tstandby_lag_us_max";
 
         static RateResult of(long rate, Phase phase, double p99ThresholdMicros) {
             double achieved = phase.count() * 1e9 / Math.max(1, phase.sendNanos());
@@ -368,11 +436,17 @@ public final class LatencyHarness implements Callable<Integer> {
             boolean keptUp = achieved >= rate * 0.98;
             boolean sustainable = keptUp && micros(phase.histogram(), 99.0) <= p99ThresholdMicros;
             return new RateResult(rate, phase.histogram(), achieved, lagMicros, keptUp, sustainable, phase.from(),
-                    phase.to(), GcPauses.Summary.UNKNOWN);
+                    phase.to(), GcPauses.Summary.UNKNOWN, Lag.NONE);
         }
 
         RateResult withGc(GcPauses.Summary pauses) {
-            return new RateResult(rate, histogram, achievedRate, maxLagMicros, keptUp, sustainable, from, to, pauses);
+            return new RateResult(rate, histogram, achievedRate, maxLagMicros, keptUp, sustainable, from, to, pauses,
+                    lag);
+        }
+
+        RateResult withLag(Lag standbyLag) {
+            return new RateResult(rate, histogram, achievedRate, maxLagMicros, keptUp, sustainable, from, to, gc,
+                    standbyLag);
         }
 
         static double micros(Histogram h, double percentile) {
@@ -380,10 +454,12 @@ public final class LatencyHarness implements Callable<Integer> {
         }
 
         String line() {
-            return String.format(Locale.ROOT, "rate %d/s: p50=%.1fµs p99=%.1fµs p99.99=%.1fµs max=%.1fµs achieved=%.0f/s%s",
-                    rate, micros(histogram, 50), micros(histogram, 99), micros(histogram, 99.99),
+            return String.format(Locale.ROOT, "rate %d/s: p50=%.1fµs p99=%.1fµs p99.9=%.1fµs p99.99=%.1fµs max=%.1fµs achieved=%.0f/s%s%s",
+                    rate, micros(histogram, 50), micros(histogram, 99), micros(histogram, 99.9), micros(histogram, 99.99),
                     histogram.getMaxValue() / 1000.0, achievedRate,
-                    keptUp ? sustainable ? "" : " (p99 over the threshold)" : " (saturated: the offered rate was not kept)");
+                    keptUp ? sustainable ? "" : " (p99 over the threshold)" : " (saturated: the offered rate was not kept)",
+                    lag.known() ? String.format(Locale.ROOT, " standby lag: records p50=%d max=%d, µs p50=%d max=%d",
+                            lag.recordsP50(), lag.recordsMax(), lag.microsP50(), lag.microsMax()) : "");
         }
 
         String row() {
@@ -395,10 +471,107 @@ public final class LatencyHarness implements Callable<Integer> {
         }
 
         String tsv() {
-            return String.format(Locale.ROOT, "%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t%s",
+            return String.format(Locale.ROOT, "%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t%s\t%s",
                     rate, achievedRate, micros(histogram, 50), micros(histogram, 90), micros(histogram, 99),
                     micros(histogram, 99.9), micros(histogram, 99.99), histogram.getMaxValue() / 1000.0,
-                    maxLagMicros, sustainable, gc.tsv());
+                    maxLagMicros, sustainable, gc.tsv(), lag.tsv());
+        }
+    }
+
+    /** The primary and its standby's JVM, for a replicated run; closed after the engine. */
+    private record Replica(Primary primary, StandbyProcess standby) implements AutoCloseable {
+        static Replica start(Path dir, Path standbyDir, Replication replication) {
+            Primary primary = Primary.builder(dir).listen("127.0.0.1:0")
+                    .mode(ReplicationMode.valueOf(replication.name())).start();
+            try {
+                return new Replica(primary, StandbyProcess.start(standbyDir.resolve("journal"), primary.endpoint(), -1,
+                        standbyDir.resolve("standby.log")));
+            } catch (RuntimeException e) {
+                primary.close();
+                throw e;
+            }
+        }
+
+        /** Waits until the standby acknowledged the last sequence the primary handed over; whether it did. */
+        boolean awaitAcknowledged() {
+            long deadline = System.nanoTime() + DRAIN_TIMEOUT_NANOS;
+            while (true) {
+                ReplicationStatus status = primary.status();
+                if (status.peerSequence() >= status.lastSequence()) {
+                    return true;
+                }
+                if (System.nanoTime() > deadline || status.failure() != null) {
+                    return false;
+                }
+                LockSupport.parkNanos(100_000);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                primary.close();
+            } finally {
+                standby.close();
+            }
+        }
+    }
+
+    /**
+     * The standby's lag over a measured step, from the primary's status sampled every {@value #LAG_SAMPLE_MILLIS}
+     * ms: records behind (decided minus acknowledged) and microseconds behind without a break, median and largest.
+     */
+    private record Lag(long recordsP50, long recordsMax, long microsP50, long microsMax) {
+        static final Lag NONE = new Lag(-1, -1, -1, -1);
+
+        boolean known() {
+            return recordsMax >= 0;
+        }
+
+        String tsv() {
+            return known() ? recordsP50 + "\t" + recordsMax + "\t" + microsP50 + "\t" + microsMax : "\t\t\t";
+        }
+    }
+
+    /** Samples a primary's status on a thread of its own until stopped. */
+    private static final class LagSampler implements Runnable {
+        private final Primary primary;
+        private final Histogram records = new Histogram(3);
+        private final Histogram micros = new Histogram(3);
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        private LagSampler(Primary primary) {
+            this.primary = primary;
+            this.thread = new Thread(this, "latency-lag-sampler");
+            thread.setDaemon(true);
+        }
+
+        static LagSampler start(Primary primary) {
+            LagSampler sampler = new LagSampler(primary);
+            sampler.thread.start();
+            return sampler;
+        }
+
+        @Override
+        public void run() {
+            while (running) {
+                ReplicationStatus status = primary.status();
+                records.recordValue(Math.max(0, status.lagRecords()));
+                micros.recordValue(Math.max(0, status.lagMicros()));
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(LAG_SAMPLE_MILLIS));
+            }
+        }
+
+        Lag stop() {
+            running = false;
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new Lag(records.getValueAtPercentile(50), records.getMaxValue(), micros.getValueAtPercentile(50),
+                    micros.getMaxValue());
         }
     }
 }

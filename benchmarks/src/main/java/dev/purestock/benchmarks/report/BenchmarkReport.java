@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * headline figure beside its ceiling or baseline from the same run as a ratio (with both B/op), the
  * allocation per command of each path against its goal, the decision stage's stall during a snapshot,
  * the latency tables (journal on, then with periodic snapshots on; each step with its GC pauses) and
- * plots, and every raw JMH row. Machines are put side by side; nothing in the file is typed by hand.
+ * plots, replication's cost ({@link ReplicationReport}), and every raw JMH row. Machines are put side by side; nothing in the file is typed by hand.
  */
 @CommandLine.Command(name = "report", mixinStandardHelpOptions = true,
         description = "Writes docs/benchmarks.md from docs/bench/<machine>/ result directories.")
@@ -188,6 +188,7 @@ public final class BenchmarkReport implements Callable<Integer> {
                         .append("](bench/").append(m.dir.getFileName()).append('/').append(run.name).append(".png)\n\n");
             }
         }
+        renderReplication(md, machines);
         md.append("## Every JMH result\n\n");
         for (Machine m : machines) {
             md.append("### ").append(m.name).append("\n\n| benchmark | params | threads | score | unit | B/op |\n|---|---|---|---|---|---|\n");
@@ -202,6 +203,23 @@ public final class BenchmarkReport implements Callable<Integer> {
             md.append("\n\n");
         }
         return md.toString();
+    }
+
+    private void renderReplication(StringBuilder md, List<Machine> machines) {
+        if (machines.stream().allMatch(m -> m.replication.isEmpty())) {
+            return;
+        }
+        md.append("## Replication\n\n");
+        md.append("The journaled engine (one shard, page cache) unreplicated (`NONE`), with `ASYNC` and with `SYNC`\n")
+                .append("replication to a standby in a second JVM on the same machine, over loopback: in production the\n")
+                .append("standby is another process (on another host), so its collector, journal and media driver stay out of\n")
+                .append("the primary's JVM and B/op is the primary's own; on one host the two processes share the cores.\n")
+                .append("Command: `benchmarks/run.sh --only replication`, which runs the three configurations in alternating\n")
+                .append("rounds (a neighbour's load falls on all three alike) and a new standby's catch-up; raw files\n")
+                .append("`replication-*` beside the other results. What the figures mean: [replication.md](replication.md#measured).\n\n");
+        for (Machine m : machines) {
+            m.replication.ifPresent(r -> r.render(md, m.name));
+        }
     }
 
     private static String cell(String[] row, int index) {
@@ -334,6 +352,7 @@ public final class BenchmarkReport implements Callable<Integer> {
         final List<Row> rows = new ArrayList<>();
         final List<LatencyRun> latencyRuns = new ArrayList<>();
         final List<String[]> snapshotStall = new ArrayList<>();
+        Optional<ReplicationReport> replication = Optional.empty();
         final String name;
         String snapshotStallSettings = "";
 
@@ -363,6 +382,7 @@ public final class BenchmarkReport implements Callable<Integer> {
             for (String run : List.of(LatencyRun.PLAIN, LatencyRun.SNAPSHOTS)) {
                 LatencyRun.load(dir, run).ifPresent(m.latencyRuns::add);
             }
+            m.replication = ReplicationReport.load(dir);
             Path stall = dir.resolve("snapshot-stall.tsv");
             if (Files.exists(stall)) {
                 for (String line : Files.readAllLines(stall)) {
