@@ -3,6 +3,7 @@ package dev.purestock.replication;
 import dev.purestock.domain.InventoryState;
 import dev.purestock.domain.Order;
 import dev.purestock.domain.OrderStatus;
+import dev.purestock.domain.StateDigest;
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalEpoch;
@@ -134,6 +135,16 @@ public final class Standby implements AutoCloseable {
         synchronized (stateLock) {
             Order order = receiver.state().order(orderId);
             return order == null ? null : order.status();
+        }
+    }
+
+    /**
+     * The {@link StateDigest} of the state this standby serves, as of {@link #lastSequence()}: equal to the digest
+     * of a replay of its journal, and to the primary's at the same sequence.
+     */
+    public long digest() {
+        synchronized (stateLock) {
+            return StateDigest.of(receiver.state());
         }
     }
 
