@@ -134,12 +134,24 @@ class HeldCommandTest {
                             released.countDown();
                         }
                     }).build()) {
-                assertEquals(new HeldCommand(1, AT, PURCHASE), engine.readModel().heldCommand(1),
-                        "the read model starts with the recovered hold");
                 released.await();
                 assertEquals(8, engine.readModel().available(1, 0));
             }
         });
+    }
+
+    @Test
+    void theReadModelStartsWithTheRecoveredHoldsAndRoutesTheirCancels() {
+        PrimitiveInventoryStore store = new PrimitiveInventoryStore();
+        for (Command command : List.of(list(1), receive(1, 1, 0, 10), new Command.Hold(1, AT, PURCHASE))) {
+            Inventory.evolveAll(store, START, Inventory.decide(command, START, store));
+        }
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
+                .expireReservationsEvery(Duration.ZERO)
+                .initialState(shard -> new ShardState(store, 3, START)).build()) {
+            assertEquals(new HeldCommand(1, AT, PURCHASE), engine.readModel().heldCommand(1));
+            assertEquals(List.of(new Event.HoldCancelled(1)), engine.cancelHold(1).join().events());
+        }
     }
 
     @Test

@@ -1,6 +1,11 @@
 package dev.purestock.replication;
 
+import dev.purestock.domain.Command;
+import dev.purestock.domain.StateDigest;
+import dev.purestock.journal.JournalEpoch;
+import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalRecord;
+import dev.purestock.journal.JournaledEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -187,7 +192,25 @@ class PrimaryKillTest {
                 mode, kill, answeredBeforeKill, delayMicros, answered, acknowledged.size(), primaryRecords.size() - 1,
                 standbyRecords.size() - 1, behind.size(), millis(began, stocked), millis(stocked, killedAt),
                 millis(killedAt, System.nanoTime()));
+        // last, since it writes to the standby's journal: the standby, promoted, takes over
+        assertPromotedStandbyTakesOver(standbyDir, closedStandby.digest(), standbyRecords.size());
         return new Killed(kill, acknowledged, behind, standbyRecords.size() - 1);
+    }
+
+    /**
+     * The standby, promoted, takes over: its engine recovers the state the standby held (the digest of a replay of
+     * its journal) and accepts the next command, in the new epoch, at the next sequence.
+     */
+    private static void assertPromotedStandbyTakesOver(Path standbyDir, long standbyDigest, long records) {
+        try (JournalLock lock = JournalLock.acquire(standbyDir)) {
+            assertEquals(1, JournalEpoch.promote(standbyDir).epoch());
+        }
+        try (JournaledEngine promoted = JournaledEngine.builder(standbyDir).start()) {
+            assertEquals(StateDigest.format(standbyDigest), StateDigest.format(promoted.engine().digest(0).join()),
+                    "the promoted engine's state");
+            assertEquals(records, promoted.engine().submit(new Command.ListProduct(999, 0)).join().sequence());
+        }
+        assertEquals(1, Journals.decoded(standbyDir).getLast().epoch());
     }
 
     private static long millis(long from, long to) {
