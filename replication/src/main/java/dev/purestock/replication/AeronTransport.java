@@ -4,6 +4,8 @@ import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import org.agrona.CloseHelper;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
@@ -15,17 +17,23 @@ import java.util.concurrent.TimeUnit;
 /**
  * The Aeron client one side of a pair uses, and the media driver it started, if any. By default an embedded
  * driver in a directory of its own (under {@code /dev/shm} where there is one, a memory file system Aeron's log
- * buffers belong on), removed when it starts and when it closes; its conductor, sender and receiver share one
- * thread ({@link ThreadingMode#SHARED}) that backs off when idle, which suits small machines. With an external
- * driver directory, the client connects to a driver the user runs.
+ * buffers belong on), removed when it starts and when it closes. The embedded driver runs no thread of its own
+ * ({@link ThreadingMode#INVOKER}), and neither does the client's conductor: both do their work in the duty cycle of
+ * the side's one replication thread ({@link #driving}), so a side costs one thread, not three, which matters on a
+ * small machine where the standby shares the primary's cores. With an external driver directory, the client
+ * connects to a driver the user runs, and only its conductor runs on that thread.
  */
 final class AeronTransport implements AutoCloseable {
     private final MediaDriver driver;
     private final Aeron aeron;
+    private final AgentInvoker driverInvoker;
+    private final AgentInvoker conductorInvoker;
 
     private AeronTransport(MediaDriver driver, Aeron aeron) {
         this.driver = driver;
         this.aeron = aeron;
+        this.driverInvoker = driver == null ? null : driver.sharedAgentInvoker();
+        this.conductorInvoker = aeron.conductorAgentInvoker();
     }
 
     /**
@@ -43,15 +51,19 @@ final class AeronTransport implements AutoCloseable {
                 dir = base.resolve("purestock-aeron-" + name + "-" + UUID.randomUUID()).toString();
                 driver = MediaDriver.launchEmbedded(new MediaDriver.Context()
                         .aeronDirectoryName(dir)
-                        .threadingMode(ThreadingMode.SHARED)
-                        .sharedIdleStrategy(idleStrategy())
+                        .threadingMode(ThreadingMode.INVOKER)
                         .termBufferSparseFile(true)
                         .dirDeleteOnStart(true)
                         .dirDeleteOnShutdown(true));
             } else {
                 dir = externalDriverDir.toString();
             }
-            Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir));
+            Aeron.Context client = new Aeron.Context().aeronDirectoryName(dir).useConductorAgentInvoker(true);
+            if (driver != null) {
+                // a client call that waits for the driver's answer runs the driver meanwhile
+                client.driverAgentInvoker(driver.sharedAgentInvoker());
+            }
+            Aeron aeron = Aeron.connect(client);
             return new AeronTransport(driver, aeron);
         } catch (RuntimeException e) {
             CloseHelper.quietClose(driver);
@@ -71,6 +83,37 @@ final class AeronTransport implements AutoCloseable {
 
     Aeron aeron() {
         return aeron;
+    }
+
+    /** Does the driver's and the client conductor's pending work; what {@link #driving} calls each duty cycle. */
+    int invoke() {
+        int work = driverInvoker == null ? 0 : driverInvoker.invoke();
+        return work + conductorInvoker.invoke();
+    }
+
+    /** {@code agent}, with this transport's driver and client conductor run at the start of each of its duty cycles. */
+    Agent driving(Agent agent) {
+        return new Agent() {
+            @Override
+            public void onStart() {
+                agent.onStart();
+            }
+
+            @Override
+            public int doWork() throws Exception {
+                return invoke() + agent.doWork();
+            }
+
+            @Override
+            public void onClose() {
+                agent.onClose();
+            }
+
+            @Override
+            public String roleName() {
+                return agent.roleName();
+            }
+        };
     }
 
     @Override

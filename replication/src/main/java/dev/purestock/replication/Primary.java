@@ -77,11 +77,11 @@ public final class Primary implements AutoCloseable {
                 ByteBuffer.allocateDirect(settings.liveBufferBytes + RingBufferDescriptor.TRAILER_LENGTH)));
         this.transport = AeronTransport.start(settings.externalDriver, settings.driverBase, "primary");
         try {
-            this.sender = new PrimarySender(this, transport.aeron(), settings.listen, settings.dir, live,
+            this.sender = new PrimarySender(this, transport, settings.listen, settings.dir, live,
                     settings.termLength);
             this.endpoint = sender.resolvedEndpoint();
             this.runner = new AgentRunner(AeronTransport.idleStrategy(),
-                    e -> LOG.error("replication sender failed", e), null, sender);
+                    e -> LOG.error("replication sender failed", e), null, transport.driving(sender));
             AgentRunner.startOnThread(runner);
         } catch (RuntimeException e) {
             transport.close();

@@ -60,6 +60,7 @@ final class PrimarySender implements Agent {
 
     private final Primary primary;
     private final Aeron aeron;
+    private final AeronTransport transport;
     private final Path dir;
     private final OneToOneRingBuffer live;
     private final int termLength;
@@ -97,9 +98,11 @@ final class PrimarySender implements Agent {
     private volatile boolean connected;
     private volatile String failure;
 
-    PrimarySender(Primary primary, Aeron aeron, Endpoint listen, Path dir, OneToOneRingBuffer live, int termLength) {
+    PrimarySender(Primary primary, AeronTransport transport, Endpoint listen, Path dir, OneToOneRingBuffer live,
+                  int termLength) {
         this.primary = primary;
-        this.aeron = aeron;
+        this.transport = transport;
+        this.aeron = transport.aeron();
         this.dir = dir;
         this.live = live;
         this.termLength = termLength;
@@ -115,7 +118,7 @@ final class PrimarySender implements Agent {
             if (System.nanoTime() > deadline) {
                 throw new ReplicationException("the media driver did not bind " + control.channel() + " in 10 s");
             }
-            Thread.onSpinWait();
+            transport.invoke();
             Thread.yield();
         }
         return resolved;

@@ -85,10 +85,10 @@ public final class Standby implements AutoCloseable {
             this.transport = started;
             Endpoint listen = settings.listen != null ? settings.listen
                     : new Endpoint(Endpoint.localAddressTowards(settings.primary), 0);
-            this.receiver = new StandbyReceiver(transport.aeron(), settings.primary, listen, dir, writer,
+            this.receiver = new StandbyReceiver(transport, settings.primary, listen, dir, writer,
                     recovered.store(), stateLock, recovered.nextSequence() - 1, lastEpoch(dir), this::truncateAfter);
             this.runner = new AgentRunner(AeronTransport.idleStrategy(),
-                    e -> LOG.error("standby receiver failed", e), null, receiver);
+                    e -> LOG.error("standby receiver failed", e), null, transport.driving(receiver));
             AgentRunner.startOnThread(runner);
         } catch (RuntimeException e) {
             CloseHelper.quietCloseAll(started, opened);

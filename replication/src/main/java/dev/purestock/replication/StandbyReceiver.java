@@ -109,7 +109,7 @@ final class StandbyReceiver implements Agent {
     record Reopened(JournalWriter writer, InventoryStore state, long lastSequence, long lastEpoch) {
     }
 
-    StandbyReceiver(Aeron aeron, Endpoint primaryEndpoint, Endpoint listen, Path dir, JournalWriter writer,
+    StandbyReceiver(AeronTransport transport, Endpoint primaryEndpoint, Endpoint listen, Path dir, JournalWriter writer,
                     InventoryStore state, Object stateLock, long lastSequence, long lastEpoch, Rejoin rejoin) {
         this.primaryEndpoint = primaryEndpoint;
         this.dir = dir;
@@ -122,9 +122,10 @@ final class StandbyReceiver implements Agent {
         this.lastEpoch = lastEpoch;
         this.lastSequence = lastSequence;
         this.held = lastSequence;
+        Aeron aeron = transport.aeron();
         this.data = aeron.addSubscription(listen.channel(""), DATA_STREAM);
         try {
-            this.endpoint = resolve(data);
+            this.endpoint = resolve(data, transport);
             this.replyChannel = Endpoint.parse(endpoint, "the standby's endpoint").channel("");
             this.control = aeron.addExclusivePublication(primaryEndpoint.channel(""), CONTROL_STREAM);
         } catch (RuntimeException e) {
@@ -133,13 +134,14 @@ final class StandbyReceiver implements Agent {
         }
     }
 
-    private static String resolve(Subscription subscription) {
+    private static String resolve(Subscription subscription, AeronTransport transport) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         String resolved;
         while ((resolved = subscription.resolvedEndpoint()) == null) {
             if (System.nanoTime() > deadline) {
                 throw new ReplicationException("the media driver did not bind " + subscription.channel() + " in 10 s");
             }
+            transport.invoke();
             Thread.yield();
         }
         return resolved;
