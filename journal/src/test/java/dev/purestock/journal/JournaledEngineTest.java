@@ -7,6 +7,8 @@ import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.MapInventoryStore;
 import dev.purestock.domain.StateDigest;
 import dev.purestock.engine.Outcome;
+import dev.purestock.engine.OutcomeView;
+import dev.purestock.engine.OutcomeViewCallback;
 import dev.purestock.engine.PurestockEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -136,12 +138,22 @@ class JournaledEngineTest {
     void aCloseRefusedOnAStageThreadLeavesTheDirectoryLocked() {
         try (JournaledEngine journaled = start(0)) {
             CompletableFuture<Throwable> refusal = new CompletableFuture<>();
-            journaled.engine().submit(new Command.ListProduct(1, 0)).thenRun(() -> {
-                try {
-                    journaled.close(); // on the completion stage's thread: refused, nothing closed
-                    refusal.complete(null);
-                } catch (RuntimeException e) {
-                    refusal.complete(e);
+            // a callback, not a continuation of the future: a continuation attached after the answer would run on
+            // this thread, where the close is allowed
+            journaled.engine().submit(new Command.ListProduct(1, 0), new OutcomeViewCallback() {
+                @Override
+                public void onOutcome(OutcomeView outcome) {
+                    try {
+                        journaled.close(); // on the completion stage's thread: refused, nothing closed
+                        refusal.complete(null);
+                    } catch (RuntimeException e) {
+                        refusal.complete(e);
+                    }
+                }
+
+                @Override
+                public void onFailure(Throwable cause) {
+                    refusal.complete(cause);
                 }
             });
             assertInstanceOf(IllegalStateException.class, refusal.join());
