@@ -379,8 +379,11 @@ public class JournalBenchmark {
         return next + BATCH;
     }
 
-    /** Submits {@link #BATCH} workload commands from {@code next} on and waits for every answer. */
-    private static long submitBatch(PurestockEngine engine, long next) throws InterruptedException {
+    /**
+     * Submits {@link #BATCH} workload commands from {@code next} on and waits for every answer; the next command
+     * number. {@link ReplicationBenchmark} drives its engines the same way.
+     */
+    static long submitBatch(PurestockEngine engine, long next) throws InterruptedException {
         CountDownLatch answered = new CountDownLatch(BATCH);
         OutcomeCallback callback = new OutcomeCallback() {
             @Override

@@ -2,9 +2,6 @@ package dev.purestock.benchmarks;
 
 import dev.purestock.benchmarks.journal.JournalFixtures;
 import dev.purestock.benchmarks.replication.StandbyProcess;
-import dev.purestock.domain.Event;
-import dev.purestock.engine.OutcomeCallback;
-import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.JournaledEngine;
 import dev.purestock.replication.Primary;
@@ -22,8 +19,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -111,27 +106,6 @@ public class ReplicationBenchmark {
     @OutputTimeUnit(TimeUnit.SECONDS)
     @OperationsPerInvocation(BATCH)
     public void engine(PairState state) throws InterruptedException {
-        state.next = submitBatch(state.journaled.engine(), state.next);
-    }
-
-    /** Submits {@link #BATCH} workload commands from {@code next} on and waits for every answer. */
-    private static long submitBatch(PurestockEngine engine, long next) throws InterruptedException {
-        CountDownLatch answered = new CountDownLatch(BATCH);
-        OutcomeCallback callback = new OutcomeCallback() {
-            @Override
-            public void onOutcome(int shard, long sequence, long time, List<Event> events) {
-                answered.countDown();
-            }
-
-            @Override
-            public void onFailure(Throwable cause) {
-                throw new IllegalStateException(cause);
-            }
-        };
-        for (int i = 0; i < BATCH; i++) {
-            engine.submit(JournalFixtures.command(next + i), callback);
-        }
-        answered.await();
-        return next + BATCH;
+        state.next = JournalBenchmark.submitBatch(state.journaled.engine(), state.next);
     }
 }
