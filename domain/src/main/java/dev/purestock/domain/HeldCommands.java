@@ -23,36 +23,30 @@ public final class HeldCommands {
         return byId.get(holdId);
     }
 
-    /** How many commands are held. */
-    public int size() {
-        return byId.size();
-    }
-
     /** Holds {@code held}, replacing any held command with the same id. */
     public void put(HeldCommand held) {
-        remove(held.holdId());
+        drop(held.holdId());
         byId.put(held.holdId(), held);
         byDue.put(new StateKeys.Due(held.at(), held.holdId()), held);
     }
 
-    /** Stops holding the command with that id, if one is held. */
+    /**
+     * Stops holding the command with that id, which must be held: what {@link MutableInventory#removeHeld} does.
+     *
+     * @throws IllegalStateException when none is held under that id
+     */
     public void remove(long holdId) {
+        if (drop(holdId) == null) {
+            throw new IllegalStateException("no command is held under hold id " + holdId);
+        }
+    }
+
+    private HeldCommand drop(long holdId) {
         HeldCommand held = byId.remove(holdId);
         if (held != null) {
             byDue.remove(new StateKeys.Due(held.at(), holdId));
         }
-    }
-
-    /**
-     * Removes the held command with that id, which must be there: what {@link MutableInventory#removeHeld} does.
-     *
-     * @throws IllegalStateException when none is held under that id
-     */
-    public void removeExisting(long holdId) {
-        if (!byId.containsKey(holdId)) {
-            throw new IllegalStateException("no command is held under hold id " + holdId);
-        }
-        remove(holdId);
+        return held;
     }
 
     /**

@@ -604,14 +604,14 @@ public final class Inventory {
                 : Long.MAX_VALUE;
         PendingState pending = new PendingState(state);
         evolveFrom(pending, now, out, forgotten);
-        // reservations that held commands make here and that are due already: they expire here too
-        PriorityQueue<StateKeys.Due> madeHere = new PriorityQueue<>();
+        // reservations that held commands make here and that are due already: they expire here too (made when needed)
+        PriorityQueue<StateKeys.Due> madeHere = null;
         int expiry = 0;
         int hold = 0;
         int expired = 0;
         while (true) {
             long nextExpiry = expiry < due.count ? due.expiresAt[expiry] : Long.MAX_VALUE;
-            long nextMadeHere = madeHere.isEmpty() ? Long.MAX_VALUE : madeHere.peek().expiresAt();
+            long nextMadeHere = madeHere == null || madeHere.isEmpty() ? Long.MAX_VALUE : madeHere.peek().expiresAt();
             long nextHold = hold < holds.count ? holds.held[hold].at() : Long.MAX_VALUE;
             long earliestExpiry = Math.min(nextExpiry, nextMadeHere);
             boolean expireNext = earliestExpiry <= nextHold && earliestExpiry != Long.MAX_VALUE;
@@ -641,6 +641,9 @@ public final class Inventory {
                 }
                 for (int i = first; i < out.size(); i++) {
                     if (out.kind(i) == EventBuffer.STOCK_RESERVED && out.field(i, 2) <= now) {
+                        if (madeHere == null) {
+                            madeHere = new PriorityQueue<>();
+                        }
                         madeHere.add(new StateKeys.Due(out.field(i, 2), out.field(i, 0)));
                     }
                 }
@@ -687,26 +690,24 @@ public final class Inventory {
 
     /** Why {@code command} cannot be held, or {@code null} when it can. */
     private static Reason holdable(Command command) {
-        return switch (command) {
-            case Hold c -> Reason.NOT_HOLDABLE;
-            case CancelHold c -> Reason.NOT_HOLDABLE;
-            case ExpireReservations c -> Reason.NOT_HOLDABLE;
-            case Batch c -> {
-                Reason shape = checkBatchShape(c, 1, new int[1]);
-                yield shape != null ? shape : holdableMembers(c);
-            }
-            default -> null;
-        };
-    }
-
-    private static Reason holdableMembers(Batch batch) {
-        for (Command member : batch.commands()) {
-            Reason reason = holdable(member);
-            if (reason != null) {
-                return reason;
+        if (command instanceof Batch batch) {
+            Reason shape = checkBatchShape(batch, 1, new int[1]);
+            if (shape != null) {
+                return shape;
             }
         }
-        return null;
+        return containsUnholdable(command) ? Reason.NOT_HOLDABLE : null;
+    }
+
+    /** Whether {@code command} is, or a batch of it holds, a hold, a cancel of one or the time command. */
+    private static boolean containsUnholdable(Command command) {
+        return switch (command) {
+            case Hold c -> true;
+            case CancelHold c -> true;
+            case ExpireReservations c -> true;
+            case Batch c -> c.commands().stream().anyMatch(Inventory::containsUnholdable);
+            default -> false;
+        };
     }
 
     /** Decides a {@link CancelHold}. */
@@ -784,7 +785,8 @@ public final class Inventory {
 
     /** Collects up to {@link Limits#MAX_RELEASED_PER_COMMAND} due held commands, in the order they fell due. */
     private static final class DueHolds implements InventoryState.HeldVisitor {
-        private HeldCommand[] held = new HeldCommand[0];
+        private static final HeldCommand[] NONE = new HeldCommand[0];
+        private HeldCommand[] held = NONE;
         private int count;
 
         @Override

@@ -141,7 +141,7 @@ public final class MapInventoryStore implements InventoryStore {
 
     @Override
     public void removeHeld(long holdId) {
-        held.removeExisting(holdId);
+        held.remove(holdId);
     }
 
     @Override

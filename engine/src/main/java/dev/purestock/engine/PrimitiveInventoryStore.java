@@ -284,7 +284,7 @@ public final class PrimitiveInventoryStore implements InventoryStore {
 
     @Override
     public void removeHeld(long holdId) {
-        held.removeExisting(holdId);
+        held.remove(holdId);
     }
 
     @Override

@@ -2,14 +2,9 @@ package dev.purestock.journal;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.io.Writer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Properties;
 
 /**
@@ -217,34 +212,11 @@ public final class JournalEpoch {
     }
 
     private static void write(Path dir, long epoch) {
-        Path file = dir.resolve(FILE_NAME);
-        Path temp = dir.resolve(FILE_NAME + ".tmp");
         try {
-            Files.createDirectories(dir);
-            try (Writer out = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
-                out.write("# " + COMMENT + System.lineSeparator());
-                out.write(EPOCH_PROPERTY + "=" + epoch + System.lineSeparator());
-            }
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                channel.force(true);
-            }
-            try {
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            forceDirectory(dir);
+            DurablePropertyFile.write(dir, FILE_NAME, COMMENT, EPOCH_PROPERTY, Long.toString(epoch));
         } catch (IOException e) {
-            throw new JournalException("cannot record epoch " + epoch + " of journal " + dir + " in " + file + ": "
-                    + e.getMessage(), e);
-        }
-    }
-
-    private static void forceDirectory(Path dir) {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException notSupported) {
-            // some platforms cannot open a directory to force it; the file itself was forced before the rename
+            throw new JournalException("cannot record epoch " + epoch + " of journal " + dir + " in "
+                    + dir.resolve(FILE_NAME) + ": " + e.getMessage(), e);
         }
     }
 }

@@ -2,14 +2,9 @@ package dev.purestock.journal;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.io.Writer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -193,34 +188,11 @@ public final class JournalLayout {
     }
 
     private static void writeShards(Path dir, int shards) {
-        Path file = dir.resolve(SHARDS_FILE);
-        Path temp = dir.resolve(SHARDS_FILE + ".tmp");
         try {
-            Files.createDirectories(dir);
-            try (Writer out = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
-                out.write("# " + COMMENT + System.lineSeparator());
-                out.write(SHARDS_PROPERTY + "=" + shards + System.lineSeparator());
-            }
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                channel.force(true);
-            }
-            try {
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            forceDirectory(dir);
+            DurablePropertyFile.write(dir, SHARDS_FILE, COMMENT, SHARDS_PROPERTY, Integer.toString(shards));
         } catch (IOException e) {
-            throw new JournalException("cannot record the shard count of journal " + dir + " in " + file + ": "
-                    + e.getMessage(), e);
-        }
-    }
-
-    private static void forceDirectory(Path dir) {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException notSupported) {
-            // some platforms cannot open a directory to force it; the file itself was forced before the rename
+            throw new JournalException("cannot record the shard count of journal " + dir + " in "
+                    + dir.resolve(SHARDS_FILE) + ": " + e.getMessage(), e);
         }
     }
 
