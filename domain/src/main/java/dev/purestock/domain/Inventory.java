@@ -654,15 +654,25 @@ public final class Inventory {
     /**
      * Decides one due held command, as at its time: a {@link Event.HoldReleased} and the command's events,
      * applied to {@code pending}. A command whose events would take the time command past a decision's limits is
-     * left held for the next one, and nothing after it is decided now.
+     * left held for the next one, and nothing after it is decided now. One whose {@code decide} throws is released
+     * and rejected with {@link Reason#HELD_COMMAND_FAILED} instead of failing the time command.
      *
      * @return whether the command was decided
      */
     private static boolean release(HeldCommand held, long now, PendingState pending, EventBuffer out) {
         long start = out.mark();
         out.holdReleased(held.holdId());
-        // decided as at its own time, which the merge order keeps the state true to
-        decide(held.command(), held.at(), pending, out);
+        try {
+            // decided as at its own time, which the merge order keeps the state true to
+            decide(held.command(), held.at(), pending, out);
+        } catch (RuntimeException fault) {
+            // a held command whose decide throws would fail every time command after it, and reservations would
+            // stop expiring: it is released, rejected, and nothing else of it happens (decide changed nothing, and
+            // the same input throws the same way on replay, so the journal verifies)
+            out.resetTo(start);
+            out.holdReleased(held.holdId());
+            out.rejected(Reason.HELD_COMMAND_FAILED, held.command().ref());
+        }
         if (out.size() > Limits.MAX_EVENTS_PER_COMMAND || out.lineCount() > Limits.MAX_LINE_CHANGES_PER_COMMAND) {
             out.resetTo(start);
             return false;

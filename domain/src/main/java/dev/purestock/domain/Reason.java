@@ -64,7 +64,13 @@ public enum Reason implements RejectionReason {
      * {@link Command.Hold} of a command that cannot be held: a hold, a cancel of one or the time command, alone or
      * inside a batch.
      */
-    NOT_HOLDABLE(26, "holds, cancels of holds and the time command cannot be held");
+    NOT_HOLDABLE(26, "holds, cancels of holds and the time command cannot be held"),
+    /**
+     * Deciding a held command failed unexpectedly when it fell due (a fault, never a rule: {@code decide} threw).
+     * The hold is released with no other effect, so the time command goes on and the shard's time keeps moving;
+     * the rejection refers to the held command ({@link Command#ref()}).
+     */
+    HELD_COMMAND_FAILED(27, "deciding the held command failed unexpectedly; it was released and changed nothing");
 
     private static final Reason[] BY_CODE = new Reason[32];
 

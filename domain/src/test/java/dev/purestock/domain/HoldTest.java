@@ -15,6 +15,8 @@ import dev.purestock.domain.Event.ReservationExpired;
 import dev.purestock.domain.testing.Scenario;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.List;
 
 import static dev.purestock.domain.Examples.ALICE;
@@ -154,6 +156,43 @@ class HoldTest {
                         new HoldReleased(2), accepted(bobBuysEight, 0, 8),
                         new HoldReleased(3), rejected(Reason.OUT_OF_STOCK, 9))
                 .thenAvailable(SKU, WAREHOUSE, 0);
+    }
+
+    @Test
+    void aHeldCommandWhoseDecideThrowsIsReleasedAndRejectedAndTheTimeCommandGoesOn() {
+        long faultySku = SKU + 1;
+        Purchase buysTheFaultySku = new Purchase(9, BOB, faultySku, WAREHOUSE, 1);
+        Reserve reservation = new Reserve(3, BOB, List.of(line(SKU, WAREHOUSE, 1)), AT + 2);
+        InventoryStore store = inStock().andGiven(reservation, new Hold(1, AT, buysTheFaultySku),
+                new Hold(2, AT + 1, ALICE_BUYS_TWO)).store();
+        EventBuffer events = new EventBuffer();
+
+        Inventory.decide(new ExpireReservations(), AT + 5, failingProductReads(store, faultySku), events);
+
+        List<Event> decided = events.toEvents();
+        assertEquals(List.of(new HoldReleased(1), rejected(Reason.HELD_COMMAND_FAILED, 9), new HoldReleased(2),
+                accepted(ALICE_BUYS_TWO, 7, 2)), decided.subList(0, 4));
+        assertInstanceOf(ReservationExpired.class, decided.get(4), "what fell due after it is still done");
+        assertEquals(5, decided.size(), decided.toString());
+        Inventory.evolveAll(store, AT + 5, events);
+        assertNull(store.held(1), "released: the next time command does not meet it again");
+        assertEquals(NextDue.NEVER, new NextDue().of(store));
+        assertEquals(8, store.available(SKU, WAREHOUSE));
+    }
+
+    /** {@code state}, except that reading the product of {@code sku} throws: a fault, as no rule of the domain is. */
+    private static InventoryState failingProductReads(InventoryState state, long sku) {
+        return (InventoryState) Proxy.newProxyInstance(InventoryState.class.getClassLoader(),
+                new Class<?>[] {InventoryState.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("product") && (long) args[0] == sku) {
+                        throw new IllegalStateException("reading the product of sku " + sku + " failed");
+                    }
+                    try {
+                        return method.invoke(state, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     @Test

@@ -33,7 +33,8 @@ class ReasonTest {
         assertEquals(22, Reason.BATCH_TOO_DEEP.code());
         assertEquals(25, Reason.UNKNOWN_HOLD.code());
         assertEquals(26, Reason.NOT_HOLDABLE.code());
-        assertEquals(24, Reason.values().length);
+        assertEquals(27, Reason.HELD_COMMAND_FAILED.code());
+        assertEquals(25, Reason.values().length);
     }
 
     @Test

@@ -28,6 +28,8 @@ import java.util.function.LongSupplier;
  */
 final class DecisionHandler implements EventHandler<CommandSlot> {
     private static final Logger LOG = LoggerFactory.getLogger(DecisionHandler.class);
+    /** How long after a time command whose decide threw the next one is due, on the engine's clock (ms). */
+    static final long RETRY_FAILED_TIME_COMMAND_MILLIS = 1_000;
 
     private final int shard;
     private final ShardHealth health;
@@ -84,9 +86,11 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
         long sequence = nextSequence;
         EventBuffer events = decision.events;
         events.clear();
+        boolean failed = false;
         try {
             decide(request, now, events);
         } catch (RuntimeException e) {
+            failed = true;
             Command command = request.toCommand();
             LOG.error("shard {}: deciding command sequence {} ({}) failed; it is rejected with {}",
                     shard, sequence, command, EngineRefusal.INTERNAL_ERROR, e);
@@ -106,17 +110,21 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
             return;
         }
         if (request.form == SubmittedCommand.Form.RECORD) {
-            noteDueTimes(request.command, events);
+            noteDueTimes(request.command, events, failed);
         }
     }
 
     /**
      * Tells the timer when this shard next has something due: from the whole state after a time command, else
-     * from what the command scheduled. The commands held as fields schedule nothing.
+     * from what the command scheduled. The commands held as fields schedule nothing. A time command whose decide
+     * threw leaves what was due still due, and one sent at once would throw again, each a logged error and a
+     * journaled rejection, as fast as the shard decides: the next is due {@link #RETRY_FAILED_TIME_COMMAND_MILLIS}
+     * later on the engine's clock.
      */
-    private void noteDueTimes(Command command, EventBuffer events) {
+    private void noteDueTimes(Command command, EventBuffer events, boolean failed) {
         if (command instanceof Command.ExpireReservations) {
-            dueTimes.recomputed(shard, nextDue.of(store));
+            long due = nextDue.of(store);
+            dueTimes.recomputed(shard, failed ? Math.max(due, lastTime + RETRY_FAILED_TIME_COMMAND_MILLIS) : due);
         } else {
             long at = NextDue.scheduledBy(events);
             if (at != NextDue.NEVER) {

@@ -3,15 +3,22 @@ package dev.purestock.engine;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.Event.Rejected;
+import dev.purestock.domain.Line;
+import dev.purestock.domain.NextDue;
+import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Product;
+import dev.purestock.domain.Reason;
 import dev.purestock.domain.RejectionReason;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static dev.purestock.engine.EngineFixtures.failureOf;
 import static dev.purestock.engine.EngineFixtures.list;
@@ -20,7 +27,9 @@ import static dev.purestock.engine.EngineFixtures.receive;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every failure path: what is isolated, what stops the engine, and what callers are told. */
@@ -46,6 +55,17 @@ class FailureTest {
                 throw new IllegalStateException("position store is corrupt for sku " + sku);
             }
             super.putAvailable(sku, warehouse, available);
+        }
+    }
+
+    /** A store whose walk over due reservations fails when a time command walks it, so every time command fails. */
+    private static final class TimeBomb extends DelegatingStore {
+        @Override
+        public void forEachDue(long now, DueVisitor visitor) {
+            if (now != NextDue.NEVER) {
+                throw new IllegalStateException("the expiry index is corrupt");
+            }
+            super.forEachDue(now, visitor);
         }
     }
 
@@ -82,6 +102,70 @@ class FailureTest {
             assertEquals(3, journal.size(), "the internal-error rejection is journaled like any decision");
             assertTrue(engine.failure().isEmpty());
         }
+    }
+
+    @Test
+    void aHeldCommandWhoseDecideThrowsIsReleasedWithARejectionAndTimeGoesOn() {
+        AtomicLong clock = new AtomicLong(1_000);
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
+                .expireReservationsEvery(Duration.ZERO)
+                .initialState(s -> new ShardState(new DecideBomb(), 0, Long.MIN_VALUE)).build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 5)).join();
+            engine.submitAt(1, 2_000, new Command.Purchase(9, 1, POISONED_SKU, 0, 1)).join();
+            engine.submit(new Command.Reserve(3, 1, List.of(new Line(1, 0, 2)), 2_500)).join();
+
+            clock.set(3_000);
+            Outcome time = engine.submit(new Command.ExpireReservations()).join();
+
+            assertEquals(List.of(new Event.HoldReleased(1), new Rejected(Reason.HELD_COMMAND_FAILED, 9)),
+                    time.events().subList(0, 2));
+            assertInstanceOf(Event.ReservationExpired.class, time.events().get(2), "what fell due after it expires");
+            assertNull(engine.readModel().heldCommand(1));
+            assertEquals(OrderStatus.EXPIRED, engine.readModel().orderStatus(3));
+            assertEquals(5, engine.readModel().available(1, 0));
+            assertEquals(List.of(), engine.submit(new Command.ExpireReservations()).join().events(),
+                    "nothing is left due");
+            assertTrue(engine.failure().isEmpty());
+        }
+    }
+
+    @Test
+    void aTimeCommandThatThrowsIsSentAgainASecondLaterOnTheClockNotAtOnce() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            AtomicLong clock = new AtomicLong(1_000);
+            InMemoryJournal journal = new InMemoryJournal();
+            Semaphore failedTimeCommands = new Semaphore(0);
+            // a period of an hour: only due times make the timer send a time command during the test
+            try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
+                    .expireReservationsEvery(Duration.ofHours(1)).journal(s -> journal)
+                    .initialState(s -> new ShardState(new TimeBomb(), 0, Long.MIN_VALUE))
+                    .consumer((command, outcome) -> {
+                        if (command instanceof Command.ExpireReservations
+                                && outcome.reason().orElse(null) == EngineRefusal.INTERNAL_ERROR) {
+                            failedTimeCommands.release();
+                        }
+                    }).build()) {
+                engine.submit(list(1)).join();
+                engine.submit(receive(1, 1, 0, 5)).join();
+                engine.submit(new Command.Reserve(3, 1, List.of(new Line(1, 0, 2)), 1_001)).join();
+
+                clock.set(1_001);
+                failedTimeCommands.acquire();
+                engine.submit(list(2)).join();
+                assertEquals(1, timeCommands(journal), "not sent again while the clock stands still");
+
+                clock.set(1_001 + DecisionHandler.RETRY_FAILED_TIME_COMMAND_MILLIS);
+                failedTimeCommands.acquire();
+                engine.submit(list(3)).join();
+                assertEquals(2, timeCommands(journal), "sent again once the retry is due");
+                assertTrue(engine.failure().isEmpty());
+            }
+        });
+    }
+
+    private static long timeCommands(InMemoryJournal journal) {
+        return journal.entries().stream().filter(e -> e.command() instanceof Command.ExpireReservations).count();
     }
 
     @Test
