@@ -41,6 +41,16 @@ final class StandbyCommand implements Callable<Integer> {
             + "acknowledging it (survives power loss; default: page cache, survives a process crash).")
     boolean sync;
 
+    @Option(names = "--snapshot-every", paramLabel = "N", defaultValue = "100000",
+            description = "Cut a snapshot of the standby's state every N records, on a thread of its own, so that "
+                    + "once promoted it replays only the journal after the newest; 0 for none (default: "
+                    + "${DEFAULT-VALUE}).")
+    long snapshotEvery;
+
+    @Option(names = "--keep-snapshots", paramLabel = "N", defaultValue = "2",
+            description = "Snapshots kept after each new one (default: ${DEFAULT-VALUE}).")
+    int keepSnapshots;
+
     @Option(names = "--status-every", paramLabel = "SECONDS", defaultValue = "5",
             description = "Print the status this often (default: ${DEFAULT-VALUE}; 0: only at start and end).")
     int statusEvery;
@@ -64,7 +74,8 @@ final class StandbyCommand implements Callable<Integer> {
         Standby.Builder builder;
         try {
             builder = Standby.builder(journal.dir).primary(primary)
-                    .durability(sync ? Durability.SYNC_PER_BATCH : Durability.PAGE_CACHE);
+                    .durability(sync ? Durability.SYNC_PER_BATCH : Durability.PAGE_CACHE)
+                    .snapshotEvery(snapshotEvery).keepSnapshots(keepSnapshots);
             if (listen != null) {
                 builder.listen(listen);
             }

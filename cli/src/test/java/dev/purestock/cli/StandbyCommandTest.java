@@ -71,6 +71,19 @@ class StandbyCommandTest {
     }
 
     @Test
+    void snapshotSettingsOutOfRangeAreUsageErrors() {
+        Run every = Run.of("standby", "--journal", standbyDir.toString(), "--primary", "localhost:9",
+                "--snapshot-every", "-1");
+        Run keep = Run.of("standby", "--journal", standbyDir.toString(), "--primary", "localhost:9",
+                "--keep-snapshots", "0");
+
+        assertEquals(PurestockCli.USAGE, every.code());
+        assertTrue(every.errorLine().contains("snapshotEvery must be 0 (none) or more records, was -1"), every.err());
+        assertEquals(PurestockCli.USAGE, keep.code());
+        assertTrue(keep.errorLine().contains("keep at least one snapshot, was 0"), keep.err());
+    }
+
+    @Test
     void aPrimaryThatIsNotHostAndPortIsAUsageError() {
         Run run = Run.of("standby", "--journal", standbyDir.toString(), "--primary", "nowhere");
 

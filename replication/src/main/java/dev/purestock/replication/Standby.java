@@ -17,6 +17,7 @@ import dev.purestock.journal.JournalWriter;
 import dev.purestock.journal.RecoveredState;
 import dev.purestock.journal.ReplayProgress;
 import dev.purestock.journal.RetentionPolicy;
+import dev.purestock.journal.SnapshotStore;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.slf4j.Logger;
@@ -52,7 +53,9 @@ import java.util.Objects;
  * acknowledge the last sequence to the primary, which answers {@link ReplicationMode#SYNC} callers on it.
  *
  * <p><b>Threads.</b> One receiver thread ({@code purestock-standby-receive}) does all of it; the read queries are
- * safe from any thread (they take a lock the receiver holds while it applies a message's records).
+ * safe from any thread (they take a lock the receiver holds while it applies a message's records). With
+ * {@link Builder#snapshotEvery}, a second thread ({@code purestock-standby-snapshot}) cuts snapshots from a copy of
+ * the state of its own, so that promotion does not replay the whole journal.
  */
 public final class Standby implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Standby.class);
@@ -67,10 +70,16 @@ public final class Standby implements AutoCloseable {
     private final AeronTransport transport;
     private final StandbyReceiver receiver;
     private final AgentRunner runner;
+    private final long snapshotEvery;
+    private final int keepSnapshots;
+    /** Cuts the snapshots {@link Builder#snapshotEvery} asks for; replaced when a cut reopens the journal. */
+    private volatile StandbySnapshots snapshots;
 
     private Standby(Builder settings) {
         this.dir = settings.dir;
         this.durability = settings.durability;
+        this.snapshotEvery = settings.snapshotEvery;
+        this.keepSnapshots = settings.keepSnapshots;
         this.lock = JournalLock.acquire(dir);
         AeronTransport started = null;
         JournalWriter opened = null;
@@ -87,16 +96,34 @@ public final class Standby implements AutoCloseable {
                     : new Endpoint(Endpoint.localAddressTowards(settings.primary), 0);
             this.receiver = new StandbyReceiver(transport, settings.primary, listen, dir, writer,
                     recovered.store(), stateLock, recovered.nextSequence() - 1, lastEpoch(dir), this::truncateAfter);
+            // before the receiver runs: the copy is the state as recovered
+            this.snapshots = startSnapshots(recovered);
             this.runner = new AgentRunner(AeronTransport.idleStrategy(),
                     e -> LOG.error("standby receiver failed", e), null, transport.driving(receiver));
             AgentRunner.startOnThread(runner);
         } catch (RuntimeException e) {
-            CloseHelper.quietCloseAll(started, opened);
+            CloseHelper.quietCloseAll(snapshots, started, opened);
             lock.close();
             throw e;
         }
         LOG.info("standby of {} on {} starts at seq {}, receiving on {}", settings.primary, dir,
                 receiver.lastSequence(), receiver.endpoint());
+    }
+
+    /** Starts cutting snapshots from a copy of {@code recovered}'s state, or nothing when none are asked for. */
+    private StandbySnapshots startSnapshots(RecoveredState recovered) {
+        if (snapshotEvery == 0) {
+            return null;
+        }
+        return StandbySnapshots.start(dir, snapshotEvery, keepSnapshots,
+                recovered.store().copyInto(new PrimitiveInventoryStore()), recovered.nextSequence() - 1,
+                receiver::lastSequence);
+    }
+
+    /** Waits until this standby cut a snapshot at {@code sequence} or later; for tests. */
+    boolean awaitSnapshot(long sequence, Duration timeout) throws InterruptedException {
+        StandbySnapshots current = snapshots;
+        return current != null && current.awaitSnapshot(sequence, timeout.toNanos());
     }
 
     /** A builder for a standby journaling to {@code journalDir} (created when missing). */
@@ -199,7 +226,7 @@ public final class Standby implements AutoCloseable {
         }
         closed = true;
         try {
-            CloseHelper.closeAll(runner, writer, transport);
+            CloseHelper.closeAll(snapshots, runner, writer, transport);
             JournalEpoch.Promotion promotion = JournalEpoch.promote(dir);
             LOG.info("standby {} promoted: epoch {} -> {}, next seq {}", dir, promotion.previousEpoch(),
                     promotion.epoch(), promotion.nextSequence());
@@ -211,12 +238,15 @@ public final class Standby implements AutoCloseable {
 
     /** The primary's history parts from this journal's after {@code lastKept}: cut there and start again. */
     private StandbyReceiver.Reopened truncateAfter(long lastKept) {
+        // no snapshot may be cut of the records the cut removes, nor its copy run past the cut
+        CloseHelper.close(snapshots);
         writer.close();
         JournalTruncation.Result cut = JournalTruncation.truncateAfter(dir, lastKept);
         cut.notes().forEach(note -> LOG.info("standby cut of {}: {}", dir, note));
         RecoveredState recovered = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
                 PrimitiveInventoryStore::new, ReplayProgress.NONE);
         writer = JournalWriter.open(dir, durability);
+        snapshots = startSnapshots(recovered);
         return new StandbyReceiver.Reopened(writer, recovered.store(), recovered.nextSequence() - 1, lastEpoch(dir));
     }
 
@@ -242,7 +272,7 @@ public final class Standby implements AutoCloseable {
         }
         closed = true;
         try {
-            CloseHelper.closeAll(runner, writer, transport);
+            CloseHelper.closeAll(snapshots, runner, writer, transport);
         } finally {
             lock.close();
         }
@@ -255,6 +285,8 @@ public final class Standby implements AutoCloseable {
         private Endpoint listen;
         private Durability durability = Durability.PAGE_CACHE;
         private Path externalDriver;
+        private long snapshotEvery;
+        private int keepSnapshots = SnapshotStore.DEFAULT_KEEP;
 
         private Builder(Path dir) {
             this.dir = Objects.requireNonNull(dir, "journal directory");
@@ -284,6 +316,36 @@ public final class Standby implements AutoCloseable {
         /** When a received record counts as written, before it is acknowledged (default {@code PAGE_CACHE}). */
         public Builder durability(Durability durability) {
             this.durability = Objects.requireNonNull(durability, "durability");
+            return this;
+        }
+
+        /**
+         * Cut a snapshot of the standby's state every {@code records} records it journals ({@code 0}, the default:
+         * none), so that once promoted (or restarted) it recovers from the newest snapshot and replays only the
+         * journal after it, not the whole journal. The snapshots are cut on a thread of their own from a second copy
+         * of the state, brought forward from the standby's journal: the receiver never waits for one, and the
+         * standby holds its state twice in memory.
+         *
+         * @throws IllegalArgumentException when {@code records} is negative
+         */
+        public Builder snapshotEvery(long records) {
+            if (records < 0) {
+                throw new IllegalArgumentException("snapshotEvery must be 0 (none) or more records, was " + records);
+            }
+            this.snapshotEvery = records;
+            return this;
+        }
+
+        /**
+         * How many snapshots to keep, newest first (default {@value SnapshotStore#DEFAULT_KEEP}).
+         *
+         * @throws IllegalArgumentException when {@code count} is below 1
+         */
+        public Builder keepSnapshots(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("keep at least one snapshot, was " + count);
+            }
+            this.keepSnapshots = count;
             return this;
         }
 

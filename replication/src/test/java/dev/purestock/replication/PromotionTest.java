@@ -7,6 +7,8 @@ import dev.purestock.engine.Outcome;
 import dev.purestock.journal.JournalEpoch;
 import dev.purestock.journal.JournalRecord;
 import dev.purestock.journal.JournalVerifier;
+import dev.purestock.journal.SnapshotInfo;
+import dev.purestock.journal.SnapshotStore;
 import dev.purestock.journal.JournaledEngine;
 import dev.purestock.journal.ReplayProgress;
 import org.junit.jupiter.api.Test;
@@ -89,8 +91,10 @@ class PromotionTest {
                         "a fenced primary acknowledges nothing more");
             }
 
-            // the old primary rejoins as a standby of the new one: its 50 unreplicated records are cut
-            try (Standby rejoined = Standby.builder(oldPrimaryDir).primary(newPrimary.endpoint()).start()) {
+            // the old primary rejoins as a standby of the new one: its 50 unreplicated records are cut; it cuts
+            // snapshots too, which start again from the state left after the cut
+            try (Standby rejoined = Standby.builder(oldPrimaryDir).primary(newPrimary.endpoint()).snapshotEvery(20)
+                    .start()) {
                 // its journal ends past the new primary's, in the old epoch: it waits for the cut, not for records
                 awaitTrue(() -> rejoined.truncations() == 1, "the rejoining standby cut its journal");
                 assertTrue(rejoined.awaitSequence(last, WAIT));
@@ -98,6 +102,12 @@ class PromotionTest {
                 assertTrue(rejoined.awaitSequence(more, WAIT));
                 assertEquals(promoted.engine().readModel().available(1, WAREHOUSE), rejoined.available(1, WAREHOUSE));
                 assertEquals(null, rejoined.orderStatus(1_000), "an unreplicated order of the old primary is gone");
+                assertTrue(rejoined.awaitSnapshot(replicated + 20, WAIT), "a snapshot of the new history");
+            }
+            for (SnapshotInfo snapshot : new SnapshotStore(oldPrimaryDir).list()) {
+                assertEquals(StandbySnapshotTest.replayDigest(standbyDir, snapshot.lastSequence()),
+                        StandbySnapshotTest.snapshotDigest(oldPrimaryDir, snapshot),
+                        "the rejoined standby's snapshot at seq " + snapshot.lastSequence() + " is of the new history");
             }
         }
         List<byte[]> newHistory = Journals.raw(standbyDir);

@@ -31,8 +31,9 @@ public final class StandbyChild {
         try (MediaDriver driver = MediaDriver.launch(new MediaDriver.Context().aeronDirectoryName(aeronDir)
                 .threadingMode(ThreadingMode.SHARED).sharedIdleStrategy(AeronTransport.idleStrategy())
                 .termBufferSparseFile(true).dirDeleteOnStart(true).dirDeleteOnShutdown(true));
+             // snapshots every 200 records: kills land while one is cut, and restarts recover from them
              Standby standby = Standby.builder(Path.of(args[0])).primary(args[1]).externalDriver(Path.of(aeronDir))
-                     .start()) {
+                     .snapshotEvery(200).start()) {
             if (pauseAfter >= 0) {
                 standby.pauseAfter(pauseAfter);
                 if (!standby.awaitSequence(pauseAfter, WAIT)) {

@@ -1,0 +1,155 @@
+package dev.purestock.replication;
+
+import dev.purestock.domain.Inventory;
+import dev.purestock.domain.InventoryStore;
+import dev.purestock.journal.JournalReader;
+import dev.purestock.journal.SnapshotStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
+
+/**
+ * Cuts a standby's snapshots, so that a promoted standby (and a restarted one) recovers from its newest snapshot and
+ * replays only the journal after it, instead of the whole journal. It runs on a thread of its own,
+ * {@code purestock-standby-snapshot}, and never touches the receiver's state: it keeps a copy of its own, taken when
+ * the standby started, and brings it forward by reading the standby's journal (what the receiver has journaled,
+ * never more), applying each record's events with the domain's {@code evolve}; every {@code every} records it
+ * writes that copy as a snapshot. The receiver never waits for it: a snapshot that takes long only makes the next
+ * one later.
+ *
+ * <p>A failure (a snapshot that cannot be written, a record that does not apply to the copy) is logged and stops
+ * the snapshots until the standby restarts; receiving goes on, and recovery falls back on the older snapshots and
+ * the journal.
+ */
+final class StandbySnapshots implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StandbySnapshots.class);
+    /** How often the thread looks whether the receiver journaled another {@code every} records. */
+    private static final long LOOK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    private final Path dir;
+    private final long every;
+    private final SnapshotStore snapshots;
+    private final LongSupplier journaled;
+    private final InventoryStore copy;
+    private final Thread thread;
+    private long applied;
+    private long time;
+    private volatile long lastSnapshot;
+    private volatile boolean stopped;
+
+    private StandbySnapshots(Path dir, long every, int keep, InventoryStore copy, long applied,
+                             LongSupplier journaled) {
+        this.dir = dir;
+        this.every = every;
+        this.snapshots = new SnapshotStore(dir, keep);
+        this.journaled = journaled;
+        this.copy = copy;
+        this.applied = applied;
+        this.lastSnapshot = applied;
+        this.thread = new Thread(this::run, "purestock-standby-snapshot");
+        this.thread.setDaemon(true);
+    }
+
+    /**
+     * Starts cutting a snapshot of the journal in {@code dir} every {@code every} records, keeping the newest
+     * {@code keep}, from {@code copy}: a state of its own (not the receiver's) as of sequence {@code applied}.
+     * {@code journaled} says the last sequence the receiver has journaled.
+     */
+    static StandbySnapshots start(Path dir, long every, int keep, InventoryStore copy, long applied,
+                                  LongSupplier journaled) {
+        StandbySnapshots started = new StandbySnapshots(dir, every, keep, copy, applied, journaled);
+        started.thread.start();
+        return started;
+    }
+
+    /** The last sequence a snapshot was cut at (or the sequence the copy started from, before the first). */
+    long lastSnapshot() {
+        return lastSnapshot;
+    }
+
+    private synchronized void cut(long sequence) {
+        lastSnapshot = sequence;
+        notifyAll();
+    }
+
+    /**
+     * Waits until a snapshot at {@code sequence} or later is written; for tests.
+     *
+     * @return whether one was within {@code timeoutNanos}
+     */
+    synchronized boolean awaitSnapshot(long sequence, long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (lastSnapshot < sequence) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !thread.isAlive()) {
+                return lastSnapshot >= sequence;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
+    }
+
+    private void run() {
+        try {
+            while (!stopped) {
+                long held = journaled.getAsLong();
+                if (held - applied >= every) {
+                    catchUp(held);
+                }
+                if (applied - lastSnapshot >= every && !stopped) {
+                    snapshots.writeSnapshot(applied, time, copy);
+                    cut(applied);
+                } else {
+                    LockSupport.parkNanos(this, LOOK_NANOS);
+                }
+            }
+        } catch (Exception e) {
+            LOG.error("the standby's snapshots of {} stop until it restarts (receiving goes on; recovery uses the "
+                    + "older snapshots and the journal)", dir, e);
+        } finally {
+            synchronized (this) {
+                notifyAll();
+            }
+        }
+    }
+
+    /**
+     * Applies the journal's records after {@link #applied}, up to {@code held}, to the copy; as far as the journal
+     * goes, which is short of {@code held} only just after a cut, before the receiver counts from the cut.
+     */
+    private void catchUp(long held) {
+        try (JournalReader reader = JournalReader.open(dir)) {
+            if (!reader.seek(applied + 1)) {
+                return;
+            }
+            reader.readEvents((sequence, recordTime, events) -> {
+                Inventory.evolveAll(copy, recordTime, events);
+                applied = sequence;
+                time = recordTime;
+                return sequence < held && !stopped;
+            });
+        }
+    }
+
+    /** Stops cutting snapshots and waits for the thread, a snapshot being written included. */
+    @Override
+    public void close() {
+        stopped = true;
+        LockSupport.unpark(thread);
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
