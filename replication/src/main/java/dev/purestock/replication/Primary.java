@@ -136,11 +136,9 @@ public final class Primary implements AutoCloseable {
     public ReplicationStatus status() {
         long last = lastHanded.get();
         long acked = acknowledged.get();
-        long since = sender.behindSince();
         String failure = fenced != null ? fenced : sender.failure();
         return new ReplicationStatus(ReplicationRole.PRIMARY, settings.mode, epoch, sender.connected(), last, acked,
-                Math.max(0, last - acked), since == 0 ? 0 : Math.max(0, (System.nanoTime() - since) / 1_000),
-                degraded, degradations.get(), 0, 0, failure);
+                Math.max(0, last - acked), sender.lagNanos() / 1_000, degraded, degradations.get(), 0, 0, failure);
     }
 
     /** Records handed to the sender that did not fit its ring, and went to the standby from the journal. */

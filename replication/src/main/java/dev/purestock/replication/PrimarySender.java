@@ -94,7 +94,9 @@ final class PrimarySender implements Agent {
     private long readerNext = NONE;
     private long lastReopen;
     private long lastHeartbeat;
-    private volatile long behindSince;
+    /** The standby's lag, as of this thread's last duty cycle (see {@link LagClock}). */
+    private volatile long lagNanos;
+    private final LagClock lag = new LagClock();
     private volatile boolean connected;
     private volatile String failure;
 
@@ -322,11 +324,8 @@ final class PrimarySender implements Agent {
     }
 
     private void trackLag(long now) {
-        if (primary.acknowledged() >= primary.lastHanded()) {
-            behindSince = 0;
-        } else if (behindSince == 0) {
-            behindSince = now;
-        }
+        lag.mark(primary.lastHanded(), now);
+        lagNanos = lag.lagNanos(primary.acknowledged(), now);
     }
 
     private void onControl(DirectBuffer buffer, int offset, int length, Header header) {
@@ -461,8 +460,9 @@ final class PrimarySender implements Agent {
         return connected;
     }
 
-    long behindSince() {
-        return behindSince;
+    /** How long the oldest record the standby has not acknowledged has waited, in nanoseconds. */
+    long lagNanos() {
+        return lagNanos;
     }
 
     String failure() {

@@ -16,8 +16,9 @@ import java.util.Locale;
  * @param peerSequence     on a primary: the last sequence the standby acknowledged journaling ({@code -1}: none yet);
  *                         on a standby: the primary's last decided sequence it last heard of ({@code -1}: none yet)
  * @param lagRecords       how many records the standby is behind the primary, as this side knows it
- * @param lagMicros        how long, in microseconds, the standby has been behind without interruption ({@code 0}
- *                         when it is caught up): time measured on this side's own clock
+ * @param lagMicros        how long, in microseconds, the oldest record the standby does not hold yet has waited
+ *                         since this side first knew of it ({@code 0} when it is caught up; see {@code LagClock}):
+ *                         time measured on this side's own clock, to about one duty cycle of its replication thread
  * @param degraded         on a {@link ReplicationMode#SYNC} primary with {@link SyncFallback#DEGRADE}: whether it
  *                         answers callers without the standby's acknowledgement now; otherwise {@code false}
  * @param degradations     how many times the primary fell back from {@code SYNC} to {@code ASYNC}

@@ -86,7 +86,9 @@ final class StandbyReceiver implements Agent {
     private boolean ackPending;
     private volatile long lastSequence;
     private volatile long primarySequence = -1;
-    private volatile long behindSince;
+    /** The standby's lag, as of this thread's last duty cycle (see {@link LagClock}). */
+    private volatile long lagNanos;
+    private LagClock lag = new LagClock();
     private volatile boolean connected;
     private volatile boolean paused;
     /** For tests: the receiver pauses itself once it holds this sequence. */
@@ -211,11 +213,8 @@ final class StandbyReceiver implements Agent {
     }
 
     private void trackLag(long now) {
-        if (lastSequence >= primarySequence) {
-            behindSince = 0;
-        } else if (behindSince == 0) {
-            behindSince = now;
-        }
+        lag.mark(primarySequence, now);
+        lagNanos = lag.lagNanos(lastSequence, now);
     }
 
     private void onMessage(DirectBuffer buffer, int offset, int length, Header header) {
@@ -354,6 +353,9 @@ final class StandbyReceiver implements Agent {
             held = reopened.lastSequence();
             lastSequence = held;
             lastEpoch = reopened.lastEpoch();
+            // the sequences after the cut are the new primary's, told afresh
+            lag = new LagClock();
+            primarySequence = held;
             truncations++;
             askAgain = true;
         } catch (RuntimeException e) {
@@ -450,10 +452,8 @@ final class StandbyReceiver implements Agent {
     ReplicationStatus status() {
         long last = lastSequence;
         long primary = primarySequence;
-        long since = behindSince;
         return new ReplicationStatus(ReplicationRole.STANDBY, null, lastEpoch, connected, last, primary,
-                Math.max(0, primary - last),
-                since == 0 ? 0 : Math.max(0, (System.nanoTime() - since) / 1_000), false, 0, duplicates, gaps, failure);
+                Math.max(0, primary - last), lagNanos / 1_000, false, 0, duplicates, gaps, failure);
     }
 
     @Override

@@ -56,7 +56,7 @@ import java.util.concurrent.locks.LockSupport;
  * tails. {@code --replication ASYNC} or {@code SYNC} replicates the engine to a standby in a JVM of its own on this
  * machine, over loopback ({@link StandbyProcess}), and samples the primary's status every
  * {@value #LAG_SAMPLE_MILLIS} ms while a step is measured: the standby's lag in records and in microseconds (how
- * long it had been behind without a break), median and largest of the samples. Each step also reports the collector's stop-the-world pauses that started while it was measured
+ * long the oldest record it lacked had waited), median and largest of the samples. Each step also reports the collector's stop-the-world pauses that started while it was measured
  * (their count and the longest, from JFR; see {@link GcPauses}).
  *
  * <p>After the run the harness checks correctness: no sku sold more than it received, the journal
@@ -519,7 +519,7 @@ public final class LatencyHarness implements Callable<Integer> {
 
     /**
      * The standby's lag over a measured step, from the primary's status sampled every {@value #LAG_SAMPLE_MILLIS}
-     * ms: records behind (decided minus acknowledged) and microseconds behind without a break, median and largest.
+     * ms: records behind (decided minus acknowledged) and the age of the oldest of them in µs, median and largest.
      */
     private record Lag(long recordsP50, long recordsMax, long microsP50, long microsMax) {
         static final Lag NONE = new Lag(-1, -1, -1, -1);

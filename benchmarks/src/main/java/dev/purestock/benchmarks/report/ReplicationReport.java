@@ -143,8 +143,8 @@ final class ReplicationReport {
             long rate = latency.getFirst().rate();
             md.append(String.format(Locale.ROOT, "Open-loop latency at %,d commands/s, `LatencyHarness --replication` "
                     + "(each percentile the median of the rounds; %s): the standby's lag is the primary's status sampled "
-                    + "every 10 ms while measured (records decided but not yet acknowledged; µs behind without a "
-                    + "break).%n%n", rate, latencySettings));
+                    + "every 10 ms while measured (records decided but not yet acknowledged; the age in µs of the "
+                    + "oldest of them).%n%n", rate, latencySettings));
             md.append("| configuration | rounds | p50 µs | p99 µs | p99.9 µs | max µs | p99 vs unreplicated | same-round p99 ratio "
                     + "| rounds' p99 µs | lag records p50 / max | lag µs p50 / max | goal | machine |\n"
                     + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");

@@ -1,0 +1,52 @@
+package dev.purestock.replication;
+
+/**
+ * How long the standby has been behind, as the age of the oldest record it does not hold yet: each side marks the
+ * time it first knew of a sequence (the primary: when it was handed to be sent; the standby: when the primary said
+ * it had decided it), and the lag is the time since the oldest mark past the standby's last record. Under a steady
+ * stream of records with the standby a few hundred behind, that reads as the milliseconds those records wait, where
+ * "behind without a break" would grow for as long as the stream lasts.
+ *
+ * <p>Marks are kept in a ring of {@link #MARKS}; when it is full, a new sequence extends the newest mark instead,
+ * which keeps that mark's (earlier) time: the lag is then overstated by at most the time the ring's last mark spans,
+ * never understated. Used by one thread (the side's replication thread); the time is a {@link System#nanoTime()}.
+ */
+final class LagClock {
+    /** How many marks the ring holds. */
+    static final int MARKS = 1024;
+
+    private final long[] sequences = new long[MARKS];
+    private final long[] times = new long[MARKS];
+    /** The oldest mark's slot, and how many marks there are. */
+    private int oldest;
+    private int count;
+    private long lastMarked = Long.MIN_VALUE;
+
+    /** The side first knew of every sequence up to {@code sequence} at {@code now} (later calls: not older). */
+    void mark(long sequence, long now) {
+        if (sequence <= lastMarked) {
+            return;
+        }
+        lastMarked = sequence;
+        if (count == MARKS) {
+            sequences[(oldest + count - 1) % MARKS] = sequence;
+            return;
+        }
+        int slot = (oldest + count) % MARKS;
+        sequences[slot] = sequence;
+        times[slot] = now;
+        count++;
+    }
+
+    /**
+     * The lag in nanoseconds at {@code now} of a standby that holds every sequence up to {@code held}: {@code 0}
+     * when it holds all that was marked. Forgets the marks it holds.
+     */
+    long lagNanos(long held, long now) {
+        while (count > 0 && sequences[oldest] <= held) {
+            oldest = (oldest + 1) % MARKS;
+            count--;
+        }
+        return count == 0 ? 0 : Math.max(0, now - times[oldest]);
+    }
+}
