@@ -43,7 +43,9 @@ class StandbySnapshotTest {
             assertTrue(standby.awaitSnapshot(last - 99, WAIT), "a snapshot within 100 records of the end");
 
             List<SnapshotInfo> snapshots = new SnapshotStore(standbyDir).list();
-            assertEquals(SnapshotStore.DEFAULT_KEEP, snapshots.size(), snapshots.toString());
+            // one per wake of the snapshot thread that found 100 or more new records: how many depends on its pace
+            assertTrue(!snapshots.isEmpty() && snapshots.size() <= SnapshotStore.DEFAULT_KEEP, snapshots.toString());
+            assertTrue(snapshots.getLast().lastSequence() >= last - 99, snapshots.toString());
             for (SnapshotInfo snapshot : snapshots) {
                 assertEquals(replayDigest(standbyDir, snapshot.lastSequence()), snapshotDigest(standbyDir, snapshot),
                         "the snapshot at seq " + snapshot.lastSequence());
