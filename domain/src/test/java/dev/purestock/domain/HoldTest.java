@@ -30,9 +30,11 @@ import static dev.purestock.domain.Examples.received;
 import static dev.purestock.domain.Examples.rejected;
 import static dev.purestock.domain.testing.Scenario.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HoldTest {
     private static final long AT = 100;
@@ -156,6 +158,29 @@ class HoldTest {
                         new HoldReleased(2), accepted(bobBuysEight, 0, 8),
                         new HoldReleased(3), rejected(Reason.OUT_OF_STOCK, 9))
                 .thenAvailable(SKU, WAREHOUSE, 0);
+    }
+
+    @Test
+    void theReleasedHoldsOfATimeCommandAreToldApartFromItsExpiriesAndEachOther() {
+        Purchase bobBuysNine = new Purchase(8, BOB, SKU, WAREHOUSE, 9);
+        Reserve reservation = new Reserve(3, BOB, List.of(line(SKU, WAREHOUSE, 1)), AT + 1);
+        List<Event> events = inStock().andGiven(reservation, new Hold(1, AT, ALICE_BUYS_TWO),
+                        new Hold(2, AT + 2, bobBuysNine), new Hold(4, AT + 3, new Command.CancelPurchase(99)))
+                .at(AT + 5).when(new ExpireReservations()).events();
+
+        List<ReleasedHold> released = ReleasedHold.in(events);
+
+        assertEquals(3, released.size(), events.toString());
+        assertEquals(new ReleasedHold(1, List.of(accepted(ALICE_BUYS_TWO, 7, 2))), released.get(0),
+                "the expiry due after it is not its own");
+        assertTrue(released.get(0).accepted());
+        assertEquals(2, released.get(1).holdId());
+        assertEquals(Reason.OUT_OF_STOCK, released.get(1).rejection().orElseThrow().reason(),
+                "8 left after the expiry gave one back: 9 is too many");
+        assertEquals(8, released.get(1).rejection().orElseThrow().ref());
+        assertEquals(Reason.UNKNOWN_ORDER, released.get(2).rejection().orElseThrow().reason());
+        assertFalse(released.get(2).accepted());
+        assertEquals(List.of(), ReleasedHold.in(List.of(accepted(ALICE_BUYS_TWO, 8, 2))), "not a time command's");
     }
 
     @Test

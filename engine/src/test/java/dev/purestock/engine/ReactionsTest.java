@@ -5,6 +5,7 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Reason;
+import dev.purestock.domain.ReleasedHold;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -13,8 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static dev.purestock.engine.EngineFixtures.list;
 import static dev.purestock.engine.EngineFixtures.receive;
@@ -72,6 +75,34 @@ class ReactionsTest {
             assertEquals(5, journal.entries().stream()
                     .filter(e -> e.command() instanceof Command.ReleaseReservation).count(), "journaled");
             assertEquals(12 + 5, engine.reactions().reacted(), "every sequenced command, follow-ups included");
+        }
+    }
+
+    @Test
+    void aReactionSeesWhatBecameOfEachHeldCommandInTheTimeCommandsOutcome() throws Exception {
+        AtomicLong clock = new AtomicLong(1_000);
+        List<Long> waitlisted = new CopyOnWriteArrayList<>();
+        try (PurestockEngine engine = engine(new InMemoryJournal()).clock(clock::get)
+                .reaction((command, outcome) -> {
+                    // a held purchase that found no stock when it fell due: the hold id says whose it was
+                    for (ReleasedHold released : ReleasedHold.in(outcome.events())) {
+                        released.rejection().filter(rejected -> rejected.reason() == Reason.OUT_OF_STOCK)
+                                .ifPresent(rejected -> waitlisted.add(released.holdId()));
+                    }
+                    return Reaction.none();
+                }).build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 3)).join();
+            engine.submitAt(10, 2_000, new Command.Purchase(1, 7, 1, 0, 2)).join();
+            engine.submitAt(11, 2_000, new Command.Purchase(2, 8, 1, 0, 2)).join();
+            engine.submitAt(12, 2_001, new Command.Purchase(3, 9, 1, 0, 1)).join();
+
+            clock.set(2_001);
+            engine.submit(new Command.ExpireReservations()).join();
+            assertTrue(engine.reactions().awaitIdle(IDLE));
+
+            assertEquals(List.of(11L), waitlisted, "hold 11 wanted 2 of the 1 left; hold 12 took it");
+            assertEquals(0, engine.readModel().available(1, 0));
         }
     }
 
