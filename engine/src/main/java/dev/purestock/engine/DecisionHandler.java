@@ -6,6 +6,8 @@ import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.NextDue;
+import dev.purestock.domain.Reason;
+import dev.purestock.domain.ReleasedHold;
 import dev.purestock.domain.StateDigest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,12 +126,31 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
     private void noteDueTimes(Command command, EventBuffer events, boolean failed) {
         if (command instanceof Command.ExpireReservations) {
             long due = nextDue.of(store);
-            dueTimes.recomputed(shard, failed ? Math.max(due, lastTime + RETRY_FAILED_TIME_COMMAND_MILLIS) : due);
+            long retry = lastTime > Long.MAX_VALUE - RETRY_FAILED_TIME_COMMAND_MILLIS ? Long.MAX_VALUE
+                    : lastTime + RETRY_FAILED_TIME_COMMAND_MILLIS;
+            dueTimes.recomputed(shard, failed ? Math.max(due, retry) : due);
+            if (events.firstRejection() >= 0) {
+                logFailedHolds(events);
+            }
         } else {
             long at = NextDue.scheduledBy(events);
             if (at != NextDue.NEVER) {
                 dueTimes.scheduled(shard, at);
             }
+        }
+    }
+
+    /**
+     * Logs each held command this time command released because its decide threw ({@link Reason#HELD_COMMAND_FAILED}):
+     * the domain, which keeps it from failing the time command, cannot say so itself. Only for a time command that
+     * rejected something, so the records are made only then.
+     */
+    private void logFailedHolds(EventBuffer events) {
+        for (ReleasedHold released : ReleasedHold.in(events.toEvents())) {
+            released.rejection().filter(rejected -> rejected.reason() == Reason.HELD_COMMAND_FAILED).ifPresent(
+                    rejected -> LOG.error("shard {}: deciding the command held under hold id {} (ref {}) threw when "
+                            + "it fell due at sequence {}; it was released with {} and changed nothing", shard,
+                            released.holdId(), rejected.ref(), nextSequence - 1, Reason.HELD_COMMAND_FAILED));
         }
     }
 

@@ -503,6 +503,11 @@ public final class PurestockEngine implements AutoCloseable {
         return control(shard, CommandSlot.Kind.DIGEST, new CompletableFuture<>());
     }
 
+    /** When each shard next has something due, as its decision stage last said; for tests. */
+    DueTimes dueTimes() {
+        return dueTimes;
+    }
+
     /** The read model: what other threads may query while the engine runs. */
     public ReadModel readModel() {
         return readModel;

@@ -152,6 +152,8 @@ class FailureTest {
 
                 clock.set(1_001);
                 failedTimeCommands.acquire();
+                assertEquals(1_001 + DecisionHandler.RETRY_FAILED_TIME_COMMAND_MILLIS, engine.dueTimes().dueAt(0),
+                        "the failed time command's shard is due again a second later, not at once");
                 engine.submit(list(2)).join();
                 assertEquals(1, timeCommands(journal), "not sent again while the clock stands still");
 

@@ -9,7 +9,10 @@ package dev.purestock.replication;
  *
  * <p>Marks are kept in a ring of {@link #MARKS}; when it is full, a new sequence extends the newest mark instead,
  * which keeps that mark's (earlier) time: the lag is then overstated by at most the time the ring's last mark spans,
- * never understated. Used by one thread (the side's replication thread); the time is a {@link System#nanoTime()}.
+ * never understated. When the standby's position goes back (a new standby says hello from further back, a standby
+ * cuts its journal) the marks it had passed are gone: what it lacks before the oldest mark kept counts from that
+ * mark's time, or from then when none is kept. Used by one thread (the side's replication thread); the time is a
+ * {@link System#nanoTime()}.
  */
 final class LagClock {
     /** How many marks the ring holds. */
@@ -21,6 +24,7 @@ final class LagClock {
     private int oldest;
     private int count;
     private long lastMarked = Long.MIN_VALUE;
+    private long lastHeld = Long.MIN_VALUE;
 
     /** The side first knew of every sequence up to {@code sequence} at {@code now} (later calls: not older). */
     void mark(long sequence, long now) {
@@ -43,6 +47,15 @@ final class LagClock {
      * when it holds all that was marked. Forgets the marks it holds.
      */
     long lagNanos(long held, long now) {
+        if (held < lastHeld && count == 0 && held < lastMarked) {
+            // the standby's position went back past marks already forgotten: one mark, as of now, stands for them
+            // (with marks left, the oldest one's time stands for the records before it)
+            oldest = 0;
+            count = 1;
+            sequences[0] = lastMarked;
+            times[0] = now;
+        }
+        lastHeld = held;
         while (count > 0 && sequences[oldest] <= held) {
             oldest = (oldest + 1) % MARKS;
             count--;

@@ -226,13 +226,25 @@ public final class Standby implements AutoCloseable {
         }
         closed = true;
         try {
-            CloseHelper.closeAll(snapshots, runner, writer, transport);
+            stop();
             JournalEpoch.Promotion promotion = JournalEpoch.promote(dir);
             LOG.info("standby {} promoted: epoch {} -> {}, next seq {}", dir, promotion.previousEpoch(),
                     promotion.epoch(), promotion.nextSequence());
             return promotion;
         } finally {
             lock.close();
+        }
+    }
+
+    /**
+     * Stops the receiver first (so no cut replaces the snapshots or the writer after they are read here), then the
+     * snapshots, the journal and the transport.
+     */
+    private void stop() {
+        try {
+            CloseHelper.close(runner);
+        } finally {
+            CloseHelper.closeAll(snapshots, writer, transport);
         }
     }
 
@@ -272,7 +284,7 @@ public final class Standby implements AutoCloseable {
         }
         closed = true;
         try {
-            CloseHelper.closeAll(snapshots, runner, writer, transport);
+            stop();
         } finally {
             lock.close();
         }

@@ -88,7 +88,7 @@ final class StandbyReceiver implements Agent {
     private volatile long primarySequence = -1;
     /** The standby's lag, as of this thread's last duty cycle (see {@link LagClock}). */
     private volatile long lagNanos;
-    private LagClock lag = new LagClock();
+    private final LagClock lag = new LagClock();
     private volatile boolean connected;
     private volatile boolean paused;
     /** For tests: the receiver pauses itself once it holds this sequence. */
@@ -341,9 +341,9 @@ final class StandbyReceiver implements Agent {
         apply();
         try {
             writer.onEndOfBatch();
-            Reopened reopened;
+            // cut and recovered outside the lock: readers see the state before the cut until it is replaced
+            Reopened reopened = rejoin.truncateAfter(lastKept);
             synchronized (stateLock) {
-                reopened = rejoin.truncateAfter(lastKept);
                 state = reopened.state();
             }
             writer = reopened.writer();
@@ -354,7 +354,6 @@ final class StandbyReceiver implements Agent {
             lastSequence = held;
             lastEpoch = reopened.lastEpoch();
             // the sequences after the cut are the new primary's, told afresh
-            lag = new LagClock();
             primarySequence = held;
             truncations++;
             askAgain = true;

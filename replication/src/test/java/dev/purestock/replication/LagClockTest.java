@@ -25,10 +25,28 @@ class LagClockTest {
         long lagAtEnd = 0;
         for (long t = 0; t < 1_000_000; t += 10) {
             lag.mark(t / 10, t);
-            // the standby holds everything but the last 30 sequences: 300 ns behind, all along
+            // the standby holds everything but the last 30 sequences; the oldest of them was marked 290 ns ago
             lagAtEnd = lag.lagNanos(t / 10 - 30, t);
         }
         assertEquals(290, lagAtEnd);
+    }
+
+    @Test
+    void aStandbyWhosePositionGoesBackIsBehindFromThenNotCaughtUp() {
+        LagClock lag = new LagClock();
+        lag.mark(1_000, 0);
+        assertEquals(0, lag.lagNanos(1_000, 10), "the old standby held everything");
+
+        // a new standby says hello from an empty journal, 5 s later
+        assertEquals(0, lag.lagNanos(-1, 5_000_000_000L), "behind from now on");
+        assertEquals(2_000, lag.lagNanos(500, 5_000_002_000L), "still lacking 501 to 1,000");
+        lag.mark(1_200, 5_000_003_000L);
+        assertEquals(3_000, lag.lagNanos(1_000, 5_000_006_000L), "1,001 to 1,200 marked at their own time");
+        assertEquals(0, lag.lagNanos(1_200, 5_000_007_000L));
+
+        lag.mark(1_300, 6_000_000_000L);
+        assertEquals(1_000, lag.lagNanos(1_250, 6_000_001_000L));
+        assertEquals(2_000, lag.lagNanos(-1, 6_000_002_000L), "back again with a mark kept: counted from that mark");
     }
 
     @Test
