@@ -100,6 +100,12 @@ final class StatusCommand implements Callable<Integer> {
         if (status.failure() != null) {
             summary.put("failure", status.failure());
         }
+        if (status.role() == ReplicationRole.STANDBY) {
+            summary.put("last-snapshot-seq", status.lastSnapshot());
+            if (status.snapshotFailure() != null) {
+                summary.put("snapshot-failure", status.snapshotFailure());
+            }
+        }
         summary.put("status-written", Instant.ofEpochMilli(written.writtenAt()).toString())
                 .put("pid", written.pid())
                 .put("stale", age > STALE_AFTER_MILLIS);

@@ -47,6 +47,7 @@ class StatusCommandTest {
         assertEquals(last, standby.get("last-seq").getAsLong());
         assertEquals(last, standby.get("replicated-last-seq").getAsLong());
         assertEquals(0, standby.get("lag-records").getAsLong());
+        assertEquals(-1, standby.get("last-snapshot-seq").getAsLong(), "a standby that cuts no snapshots");
         assertFalse(standby.get("connected").getAsBoolean(), "written as it closed");
 
         JsonObject primary = Run.of("status", "--journal", primaryDir.toString(), "--json").json();

@@ -138,7 +138,8 @@ public final class Primary implements AutoCloseable {
         long acked = acknowledged.get();
         String failure = fenced != null ? fenced : sender.failure();
         return new ReplicationStatus(ReplicationRole.PRIMARY, settings.mode, epoch, sender.connected(), last, acked,
-                Math.max(0, last - acked), sender.lagNanos() / 1_000, degraded, degradations.get(), 0, 0, failure);
+                Math.max(0, last - acked), sender.lagNanos() / 1_000, degraded, degradations.get(), 0, 0, failure, -1,
+                null);
     }
 
     /** Records handed to the sender that did not fit its ring, and went to the standby from the journal. */

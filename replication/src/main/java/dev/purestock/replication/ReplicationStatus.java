@@ -26,11 +26,17 @@ import java.util.Locale;
  * @param gaps             on a standby: times a record arrived with records missing before it, and the standby
  *                         asked the primary to send again from its last sequence
  * @param failure          why this side stopped replicating ({@code null} while it runs)
+ * @param lastSnapshot     on a standby cutting snapshots ({@code Standby.Builder.snapshotEvery}): the sequence of
+ *                         the last snapshot it cut since it started ({@code -1}: none yet, or none asked for); on a
+ *                         primary {@code -1}
+ * @param snapshotFailure  on a standby: why it stopped cutting snapshots until it restarts ({@code null} while it
+ *                         cuts them, or cuts none); on a primary {@code null}
  */
 public record ReplicationStatus(ReplicationRole role, ReplicationMode mode, long epoch, boolean connected,
                                 long lastSequence,
                                 long peerSequence, long lagRecords, long lagMicros, boolean degraded,
-                                long degradations, long duplicates, long gaps, String failure) {
+                                long degradations, long duplicates, long gaps, String failure, long lastSnapshot,
+                                String snapshotFailure) {
 
     /** The status in one line, as {@code purestock standby} prints it. */
     public String describe() {
@@ -47,6 +53,12 @@ public record ReplicationStatus(ReplicationRole role, ReplicationMode mode, long
             line.append(degraded ? " DEGRADED" : "").append(" degradations=").append(degradations);
         } else {
             line.append(" duplicates=").append(duplicates).append(" gaps=").append(gaps);
+            if (lastSnapshot >= 0) {
+                line.append(" snapshot=").append(lastSnapshot);
+            }
+            if (snapshotFailure != null) {
+                line.append(" SNAPSHOTS FAILED: ").append(snapshotFailure);
+            }
         }
         if (failure != null) {
             line.append(" FAILED: ").append(failure);

@@ -95,7 +95,8 @@ public final class Standby implements AutoCloseable {
             Endpoint listen = settings.listen != null ? settings.listen
                     : new Endpoint(Endpoint.localAddressTowards(settings.primary), 0);
             this.receiver = new StandbyReceiver(transport, settings.primary, listen, dir, writer,
-                    recovered.store(), stateLock, recovered.nextSequence() - 1, lastEpoch(dir), this::truncateAfter);
+                    recovered.store(), stateLock, recovered.nextSequence() - 1, lastEpoch(dir), this::truncateAfter,
+                    () -> snapshots);
             // before the receiver runs: the copy is the state as recovered
             this.snapshots = startSnapshots(recovered);
             this.runner = new AgentRunner(AeronTransport.idleStrategy(),

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import static dev.purestock.replication.ReplicationMessageDescriptor.ACK;
 import static dev.purestock.replication.ReplicationMessageDescriptor.CONTROL_STREAM;
@@ -52,6 +53,8 @@ final class StandbyReceiver implements Agent {
     private final Endpoint primaryEndpoint;
     private final Path dir;
     private final Rejoin rejoin;
+    /** The standby's snapshots now ({@code null}: none asked for), for the status. */
+    private final Supplier<StandbySnapshots> snapshots;
     private final StatusFile statusFile;
     /** The standby's journal writer; replaced when a cut reopens the journal. */
     private JournalWriter writer;
@@ -112,10 +115,12 @@ final class StandbyReceiver implements Agent {
     }
 
     StandbyReceiver(AeronTransport transport, Endpoint primaryEndpoint, Endpoint listen, Path dir, JournalWriter writer,
-                    InventoryStore state, Object stateLock, long lastSequence, long lastEpoch, Rejoin rejoin) {
+                    InventoryStore state, Object stateLock, long lastSequence, long lastEpoch, Rejoin rejoin,
+                    Supplier<StandbySnapshots> snapshots) {
         this.primaryEndpoint = primaryEndpoint;
         this.dir = dir;
         this.rejoin = rejoin;
+        this.snapshots = snapshots;
         this.statusFile = new StatusFile(dir);
         this.writer = writer;
         this.state = state;
@@ -451,8 +456,10 @@ final class StandbyReceiver implements Agent {
     ReplicationStatus status() {
         long last = lastSequence;
         long primary = primarySequence;
+        StandbySnapshots cutting = snapshots.get();
         return new ReplicationStatus(ReplicationRole.STANDBY, null, lastEpoch, connected, last, primary,
-                Math.max(0, primary - last), lagNanos / 1_000, false, 0, duplicates, gaps, failure);
+                Math.max(0, primary - last), lagNanos / 1_000, false, 0, duplicates, gaps, failure,
+                cutting == null ? -1 : cutting.lastCut(), cutting == null ? null : cutting.failure());
     }
 
     @Override

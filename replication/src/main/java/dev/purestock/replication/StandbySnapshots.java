@@ -38,7 +38,10 @@ final class StandbySnapshots implements AutoCloseable {
     private final Thread thread;
     private long applied;
     private long time;
-    private volatile long lastSnapshot;
+    /** The sequence of the last snapshot cut, or the copy's first: where the next {@code every} counts from. */
+    private long base;
+    private volatile long lastCut = -1;
+    private volatile String failure;
     private volatile boolean stopped;
 
     private StandbySnapshots(Path dir, long every, int keep, InventoryStore copy, long applied,
@@ -49,7 +52,7 @@ final class StandbySnapshots implements AutoCloseable {
         this.journaled = journaled;
         this.copy = copy;
         this.applied = applied;
-        this.lastSnapshot = applied;
+        this.base = applied;
         this.thread = new Thread(this::run, "purestock-standby-snapshot");
         this.thread.setDaemon(true);
     }
@@ -66,13 +69,19 @@ final class StandbySnapshots implements AutoCloseable {
         return started;
     }
 
-    /** The last sequence a snapshot was cut at (or the sequence the copy started from, before the first). */
-    long lastSnapshot() {
-        return lastSnapshot;
+    /** The sequence of the last snapshot cut since this started, or {@code -1}. */
+    long lastCut() {
+        return lastCut;
+    }
+
+    /** Why snapshots stopped until the standby restarts, or {@code null} while they go on. */
+    String failure() {
+        return failure;
     }
 
     private synchronized void cut(long sequence) {
-        lastSnapshot = sequence;
+        base = sequence;
+        lastCut = sequence;
         notifyAll();
     }
 
@@ -83,10 +92,10 @@ final class StandbySnapshots implements AutoCloseable {
      */
     synchronized boolean awaitSnapshot(long sequence, long timeoutNanos) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutNanos;
-        while (lastSnapshot < sequence) {
+        while (lastCut < sequence) {
             long left = deadline - System.nanoTime();
             if (left <= 0 || !thread.isAlive()) {
-                return lastSnapshot >= sequence;
+                return lastCut >= sequence;
             }
             TimeUnit.NANOSECONDS.timedWait(this, left);
         }
@@ -100,7 +109,7 @@ final class StandbySnapshots implements AutoCloseable {
                 if (held - applied >= every) {
                     catchUp(held);
                 }
-                if (applied - lastSnapshot >= every && !stopped) {
+                if (applied - base >= every && !stopped) {
                     snapshots.writeSnapshot(applied, time, copy);
                     cut(applied);
                 } else {
@@ -108,6 +117,7 @@ final class StandbySnapshots implements AutoCloseable {
                 }
             }
         } catch (Exception e) {
+            failure = e.toString();
             LOG.error("the standby's snapshots of {} stop until it restarts (receiving goes on; recovery uses the "
                     + "older snapshots and the journal)", dir, e);
         } finally {

@@ -65,6 +65,10 @@ public final class StatusFile {
         if (status.failure() != null) {
             properties.setProperty("failure", status.failure());
         }
+        properties.setProperty("lastSnapshot", Long.toString(status.lastSnapshot()));
+        if (status.snapshotFailure() != null) {
+            properties.setProperty("snapshotFailure", status.snapshotFailure());
+        }
         properties.setProperty("writtenAt", Long.toString(System.currentTimeMillis()));
         properties.setProperty("pid", Long.toString(ProcessHandle.current().pid()));
         try {
@@ -107,7 +111,10 @@ public final class StatusFile {
                     number(properties, "lastSequence"), number(properties, "peerSequence"),
                     number(properties, "lagRecords"), number(properties, "lagMicros"),
                     Boolean.parseBoolean(properties.getProperty("degraded")), number(properties, "degradations"),
-                    number(properties, "duplicates"), number(properties, "gaps"), properties.getProperty("failure"));
+                    number(properties, "duplicates"), number(properties, "gaps"), properties.getProperty("failure"),
+                    // absent from a status written before standbys cut snapshots
+                    Long.parseLong(properties.getProperty("lastSnapshot", "-1").trim()),
+                    properties.getProperty("snapshotFailure"));
             return new Written(status, number(properties, "writtenAt"), number(properties, "pid"));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(journalDir.resolve(FILE_NAME) + " is not a replication status file: "

@@ -41,6 +41,8 @@ class StandbySnapshotTest {
             last = ReplicationTest.purchases(engine, 1, 1_000).sequence();
             assertTrue(standby.awaitSequence(last, WAIT), "the standby caught up");
             assertTrue(standby.awaitSnapshot(last - 99, WAIT), "a snapshot within 100 records of the end");
+            assertTrue(standby.status().lastSnapshot() >= last - 99, standby.status().describe());
+            assertEquals(null, standby.status().snapshotFailure());
 
             List<SnapshotInfo> snapshots = new SnapshotStore(standbyDir).list();
             // one per wake of the snapshot thread that found 100 or more new records: how many depends on its pace
@@ -65,6 +67,7 @@ class StandbySnapshotTest {
 
     @Test
     void aRestartedStandbyGoesOnCuttingSnapshotsFromTheStateItRecovered() throws Exception {
+        long cut;
         try (Primary primary = ReplicationTest.primary(primaryDir, ReplicationMode.SYNC).syncTimeout(WAIT).start();
              JournaledEngine journaled = ReplicationTest.engine(primaryDir, primary)) {
             PurestockEngine engine = journaled.engine();
@@ -85,7 +88,9 @@ class StandbySnapshotTest {
                 assertEquals(replayDigest(standbyDir, snapshots.getFirst().lastSequence()),
                         snapshotDigest(standbyDir, snapshots.getFirst()));
                 assertEquals(replayDigest(standbyDir, second), restarted.digest());
+                cut = restarted.status().lastSnapshot();
             }
+            assertEquals(cut, StatusFile.read(standbyDir).status().lastSnapshot(), "in the status written at close");
         }
     }
 
