@@ -48,6 +48,9 @@ public final class StandbyChild {
                 if (line.startsWith("await ")) {
                     standby.awaitSequence(Long.parseLong(line.substring("await ".length())), WAIT);
                     say("at " + standby.lastSequence());
+                } else if (line.startsWith("snapshot ")) {
+                    boolean cut = standby.awaitSnapshot(Long.parseLong(line.substring("snapshot ".length())), WAIT);
+                    say("snapshot " + (cut ? standby.status().lastSnapshot() : -1));
                 }
             }
         }
