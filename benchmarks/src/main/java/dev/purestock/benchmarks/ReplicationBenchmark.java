@@ -50,6 +50,10 @@ public class ReplicationBenchmark {
         @Param({"BLOCKING"})
         public WaitStrategyKind waitStrategy;
 
+        /** Whether the engine keeps its snapshot stage for snapshots on demand (no periodic ones are cut here). */
+        @Param({"true"})
+        public boolean snapshotsOnDemand;
+
         Path dir;
         Path standbyDir;
         Primary primary;
@@ -67,12 +71,13 @@ public class ReplicationBenchmark {
                 standby = StandbyProcess.start(standbyDir.resolve("journal"), primary.endpoint(), -1,
                         standbyDir.resolve("standby.log"));
             }
-            journaled = JournaledEngine.builder(dir).snapshotEvery(0).engine(builder -> {
-                builder.waitStrategy(waitStrategy);
-                if (primary != null) {
-                    primary.configure(builder);
-                }
-            }).start();
+            journaled = JournaledEngine.builder(dir).snapshotEvery(0).snapshotsOnDemand(snapshotsOnDemand)
+                    .engine(builder -> {
+                        builder.waitStrategy(waitStrategy);
+                        if (primary != null) {
+                            primary.configure(builder);
+                        }
+                    }).start();
             if (primary != null) {
                 awaitConnected(primary);
             }

@@ -10,6 +10,7 @@ import dev.purestock.engine.Outcome;
 import dev.purestock.engine.OutcomeView;
 import dev.purestock.engine.OutcomeViewCallback;
 import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.StageRole;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,6 +66,29 @@ class JournaledEngineTest {
         RecoveredState full = JournalRecovery.recoverWithoutSnapshots(dir, MapInventoryStore::new, ReplayProgress.NONE);
         assertEquals(live, StateDigest.of(full.store()));
         assertEquals(1_520, full.replayedRecords());
+    }
+
+    @Test
+    void withoutSnapshotsOnDemandThereIsNoSnapshotStageAndAskingForOneFailsClearly() {
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).snapshotsOnDemand(false)
+                .engine(builder -> builder.clock(clock::incrementAndGet).expireReservationsEvery(Duration.ZERO))
+                .start()) {
+            PurestockEngine engine = journaled.engine();
+            submit(engine, Workloads.setup(3, 5, 0));
+            assertFalse(snapshotStageRuns(), "no snapshot stage threads");
+            Throwable refused = assertThrows(Exception.class, () -> engine.snapshot(0).join()).getCause();
+            assertInstanceOf(IllegalStateException.class, refused);
+            assertTrue(refused.getMessage().contains("no snapshot writer"), refused.getMessage());
+        }
+        assertEquals(List.of(), new SnapshotStore(dir).list());
+        try (JournaledEngine again = JournaledEngine.builder(dir).snapshotEvery(2).snapshotsOnDemand(false)
+                .engine(builder -> builder.clock(clock::incrementAndGet).expireReservationsEvery(Duration.ZERO))
+                .start()) {
+            assertEquals(6, again.recovered().nextSequence());
+            assertTrue(snapshotStageRuns(), "periodic snapshots need the stage");
+            submit(again.engine(), List.of(new Command.ExpireReservations(), new Command.ExpireReservations()));
+            assertEquals(7L, again.engine().snapshot(0).join(), "periodic snapshots keep the stage, and so on demand");
+        }
     }
 
     @Test
@@ -231,6 +255,12 @@ class JournaledEngineTest {
             submit(journaled.engine(), workload);
             return journaled.engine().digest(0).join();
         }
+    }
+
+    /** Whether shard 0's snapshot stage threads (it keeps a copy of the state, and writes from it) are running. */
+    private static boolean snapshotStageRuns() {
+        List<String> stage = List.of(StageRole.APPLY.threadName(0), StageRole.SNAPSHOT.threadName(0));
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).filter(stage::contains).count() == 2;
     }
 
     private JournaledEngine start(long snapshotEvery) {
