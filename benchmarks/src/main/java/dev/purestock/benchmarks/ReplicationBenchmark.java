@@ -54,6 +54,10 @@ public class ReplicationBenchmark {
         @Param({"true"})
         public boolean snapshotsOnDemand;
 
+        /** The largest datagram the primary sends records in ({@code Primary.Builder.mtu}); {@code 0}: Aeron's. */
+        @Param({"0"})
+        public int mtu;
+
         Path dir;
         Path standbyDir;
         Primary primary;
@@ -65,8 +69,9 @@ public class ReplicationBenchmark {
         public void start() {
             dir = JournalFixtures.temporaryDirectory("replication-bench-primary");
             if (!replication.equals("NONE")) {
-                primary = Primary.builder(dir).listen("127.0.0.1:0").mode(ReplicationMode.valueOf(replication))
-                        .start();
+                Primary.Builder settings = Primary.builder(dir).listen("127.0.0.1:0")
+                        .mode(ReplicationMode.valueOf(replication));
+                primary = (mtu == 0 ? settings : settings.mtu(mtu)).start();
                 standbyDir = JournalFixtures.temporaryDirectory("replication-bench-standby");
                 standby = StandbyProcess.start(standbyDir.resolve("journal"), primary.endpoint(), -1,
                         standbyDir.resolve("standby.log"));

@@ -133,6 +133,11 @@ final class DemoCommand implements Callable<Integer> {
                     + "command once the standby has journaled it too; with no standby, the engine stops after 5 s.")
     ReplicationMode replication;
 
+    @Option(names = "--replication-mtu", paramLabel = "BYTES",
+            description = "With --replicate: the largest datagram records go to the standby in (default: Aeron's, "
+                    + "1408); 8192 on loopback or a network with jumbo frames sends more records a system call.")
+    Integer replicationMtu;
+
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -153,8 +158,7 @@ final class DemoCommand implements Callable<Integer> {
         Cli.requireJournalOrNew(dir);
         requireSameShardCount();
         PrintWriter err = spec.commandLine().getErr();
-        try (Primary primary = replicate == null ? null
-                : Primary.builder(dir).listen(replicate).mode(replication).start();
+        try (Primary primary = replicate == null ? null : primary().start();
              JournaledEngine journaled = JournaledEngine.builder(dir)
                 .shards(shards)
                 .durability(durability)
@@ -281,13 +285,19 @@ final class DemoCommand implements Callable<Integer> {
         return warehouseOf(sku) % shards;
     }
 
+    /** The replication primary's settings, from --replicate, --replication and --replication-mtu. */
+    private Primary.Builder primary() {
+        Primary.Builder primary = Primary.builder(dir).listen(replicate).mode(replication);
+        return replicationMtu == null ? primary : primary.mtu(replicationMtu);
+    }
+
     private void checkArguments() {
         require(shards >= 1 && shards <= MAX_SHARDS, "--shards must be between 1 and " + MAX_SHARDS + ", was "
                 + shards);
         require(replicate == null || shards == 1, "--replicate replicates a one-shard engine; --shards was " + shards);
         if (replicate != null) {
             try {
-                Primary.builder(dir).listen(replicate);
+                primary();
             } catch (IllegalArgumentException e) {
                 require(false, "--replicate: " + e.getMessage());
             }

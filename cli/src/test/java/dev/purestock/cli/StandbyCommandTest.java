@@ -56,8 +56,8 @@ class StandbyCommandTest {
         }
         try (Standby standby = Standby.builder(standbyDir).primary("127.0.0.1:" + port).start()) {
             Run run = Run.of("demo", "--journal", primaryDir.toString(), "--replicate", "127.0.0.1:" + port,
-                    "--replication", "SYNC", "--skus", "20", "--attempts", "3000", "--wait", "BLOCKING",
-                    "--snapshot-every", "0");
+                    "--replication", "SYNC", "--replication-mtu", "8192", "--skus", "20", "--attempts", "3000",
+                    "--wait", "BLOCKING", "--snapshot-every", "0");
 
             assertEquals(0, run.code(), run.err());
             long last;
@@ -68,6 +68,15 @@ class StandbyCommandTest {
             assertTrue(standby.awaitSequence(last, Duration.ofSeconds(30)));
             assertEquals(last, standby.lastSequence());
         }
+    }
+
+    @Test
+    void aDemoPrimaryWithAnMtuAeronCannotUseIsAUsageError() {
+        Run run = Run.of("demo", "--journal", primaryDir.toString(), "--replicate", "127.0.0.1:0",
+                "--replication-mtu", "1000");
+
+        assertEquals(PurestockCli.USAGE, run.code());
+        assertTrue(run.errorLine().contains("--replicate: the MTU must be a multiple of 32"), run.err());
     }
 
     @Test

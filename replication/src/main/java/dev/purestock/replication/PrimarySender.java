@@ -10,6 +10,7 @@ import io.aeron.FragmentAssembler;
 import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.Header;
+import io.aeron.protocol.DataHeaderFlyweight;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -63,7 +64,10 @@ final class PrimarySender implements Agent {
     private final AeronTransport transport;
     private final Path dir;
     private final OneToOneRingBuffer live;
-    private final int termLength;
+    /** The data publication's channel parameters: its term length, and its MTU when one was set. */
+    private final String publicationParams;
+    /** The MTU of the publication to the standby, once there is one; for tests. */
+    private volatile int dataMtu;
     private final Subscription control;
     private final FragmentAssembler controlAssembler = new FragmentAssembler(this::onControl);
     private final UnsafeBuffer small = new UnsafeBuffer(new byte[4096]);
@@ -101,13 +105,13 @@ final class PrimarySender implements Agent {
     private volatile String failure;
 
     PrimarySender(Primary primary, AeronTransport transport, Endpoint listen, Path dir, OneToOneRingBuffer live,
-                  int termLength) {
+                  String publicationParams) {
         this.primary = primary;
         this.transport = transport;
         this.aeron = transport.aeron();
         this.dir = dir;
         this.live = live;
-        this.termLength = termLength;
+        this.publicationParams = publicationParams;
         this.statusFile = new StatusFile(dir);
         this.control = aeron.addSubscription(listen.channel(""), CONTROL_STREAM);
     }
@@ -414,7 +418,8 @@ final class PrimarySender implements Agent {
         }
         if (!channel.equals(dataChannel)) {
             CloseHelper.quietClose(data);
-            data = aeron.addExclusivePublication(channel + "|term-length=" + termLength, DATA_STREAM);
+            data = aeron.addExclusivePublication(channel + "|" + publicationParams, DATA_STREAM);
+            dataMtu = data.maxPayloadLength() + DataHeaderFlyweight.HEADER_LENGTH;
             dataChannel = channel;
             staging = new UnsafeBuffer(new byte[data.maxMessageLength()]);
         }
@@ -458,6 +463,10 @@ final class PrimarySender implements Agent {
 
     boolean connected() {
         return connected;
+    }
+
+    int dataMtu() {
+        return dataMtu;
     }
 
     /** How long the oldest record the standby has not acknowledged has waited, in nanoseconds. */

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A primary and a standby in this JVM, on loopback. */
@@ -175,5 +176,29 @@ class ReplicationTest {
         assertTrue(records.get(records.size() - 2).length > 64 << 10, "the batch's record is "
                 + records.get(records.size() - 2).length + " bytes");
         Journals.assertPrefix(primaryDir, standbyDir, 2 * SKUS + 2);
+    }
+
+    @Test
+    void recordsSentInLargerDatagramsReachTheStandbyTheSame() throws Exception {
+        try (Primary primary = primary(primaryDir, ReplicationMode.SYNC).mtu(8_192).syncTimeout(WAIT).start();
+             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start();
+             JournaledEngine journaled = engine(primaryDir, primary)) {
+            PurestockEngine engine = journaled.engine();
+            stock(engine, 10_000);
+            Outcome last = purchases(engine, 1, 2_000);
+            assertTrue(primary.status().peerSequence() >= last.sequence(), "SYNC: acknowledged before answered");
+            assertEquals(8_192, primary.dataMtu());
+            assertEquals(engine.readModel().available(1, WAREHOUSE), standby.available(1, WAREHOUSE));
+        }
+        Journals.assertPrefix(primaryDir, standbyDir, 2 * SKUS + 2_000);
+    }
+
+    @Test
+    void anMtuOutsideWhatUdpAndAeronTakeIsRefused() {
+        for (int mtu : new int[] {0, 32, 1_000, 65_536}) {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> Primary.builder(primaryDir).mtu(mtu));
+            assertTrue(refused.getMessage().contains("multiple of 32 from 64 to 65,504"), refused.getMessage());
+        }
     }
 }
