@@ -297,9 +297,18 @@ final class DemoCommand implements Callable<Integer> {
         require(replicate == null || shards == 1, "--replicate replicates a one-shard engine; --shards was " + shards);
         if (replicate != null) {
             try {
-                primary();
+                Primary.builder(dir).listen(replicate);
             } catch (IllegalArgumentException e) {
                 require(false, "--replicate: " + e.getMessage());
+            }
+        }
+        require(replicationMtu == null || replicate != null, "--replication-mtu sets the replication primary's "
+                + "datagrams: it needs --replicate");
+        if (replicationMtu != null) {
+            try {
+                Primary.builder(dir).mtu(replicationMtu);
+            } catch (IllegalArgumentException e) {
+                require(false, "--replication-mtu: " + e.getMessage());
             }
         }
         require(skus >= 1 && skus <= 10_000_000, "--skus must be between 1 and 10000000, was " + skus);

@@ -25,8 +25,9 @@ import java.util.concurrent.Callable;
         description = {"Shows where a journal stands: the epoch its directory records, its last sequence and the "
                 + "epoch of its last record; and, when a replication primary or standby runs (or ran) on it, the "
                 + "status it writes beside the journal about once a second: its role, mode, whether it is "
-                + "connected, the standby's lag in records and microseconds, whether SYNC is degraded, and why it "
-                + "stopped if it did. A status older than 5 seconds is marked stale: the process is gone or hung.",
+                + "connected, the standby's lag in records and microseconds, whether SYNC is degraded, why it "
+                + "stopped if it did, and on a standby its newest snapshot and why its snapshots stopped if they "
+                + "did. A status older than 5 seconds is marked stale: the process is gone or hung.",
                 "Reads only; works beside a running engine or standby."})
 final class StatusCommand implements Callable<Integer> {
     /** A status file older than this is marked stale: its process no longer writes it. */

@@ -71,12 +71,16 @@ class StandbyCommandTest {
     }
 
     @Test
-    void aDemoPrimaryWithAnMtuAeronCannotUseIsAUsageError() {
-        Run run = Run.of("demo", "--journal", primaryDir.toString(), "--replicate", "127.0.0.1:0",
+    void aDemoPrimaryWithAnMtuAeronCannotUseOrWithNoPrimaryIsAUsageError() {
+        Run unusable = Run.of("demo", "--journal", primaryDir.toString(), "--replicate", "127.0.0.1:0",
                 "--replication-mtu", "1000");
+        Run noPrimary = Run.of("demo", "--journal", primaryDir.toString(), "--replication-mtu", "8192");
 
-        assertEquals(PurestockCli.USAGE, run.code());
-        assertTrue(run.errorLine().contains("--replicate: the MTU must be a multiple of 32"), run.err());
+        assertEquals(PurestockCli.USAGE, unusable.code());
+        assertTrue(unusable.errorLine().contains("--replication-mtu: the MTU must be a multiple of 32"),
+                unusable.err());
+        assertEquals(PurestockCli.USAGE, noPrimary.code());
+        assertTrue(noPrimary.errorLine().contains("it needs --replicate"), noPrimary.err());
     }
 
     @Test

@@ -487,7 +487,8 @@ public final class PurestockEngine implements AutoCloseable {
         checkShard(shard);
         if (!snapshotWriters[shard]) {
             return CompletableFuture.failedFuture(new IllegalStateException("shard " + shard
-                    + " has no snapshot writer; configure one with Builder.snapshotWriter"));
+                    + " has no snapshot writer; configure one with Builder.snapshotWriter (a JournaledEngine has one "
+                    + "unless built with snapshotsOnDemand(false) and no periodic snapshots)"));
         }
         SnapshotRequest request = new SnapshotRequest();
         control(shard, CommandSlot.Kind.SNAPSHOT, request);
@@ -988,6 +989,14 @@ public final class PurestockEngine implements AutoCloseable {
             }
             this.snapshotEvery = commands;
             return this;
+        }
+
+        /**
+         * The snapshot policy set by {@link #snapshotEvery} so far: for code that wires a snapshot writer only when
+         * snapshots are cut (a journaled engine without snapshots on demand).
+         */
+        public long snapshotEvery() {
+            return snapshotEvery;
         }
 
         /**

@@ -85,9 +85,11 @@ class ReactionsTest {
         try (PurestockEngine engine = engine(new InMemoryJournal()).clock(clock::get)
                 .reaction((command, outcome) -> {
                     // a held purchase that found no stock when it fell due: the hold id says whose it was
-                    for (ReleasedHold released : ReleasedHold.in(outcome.events())) {
-                        released.rejection().filter(rejected -> rejected.reason() == Reason.OUT_OF_STOCK)
-                                .ifPresent(rejected -> waitlisted.add(released.holdId()));
+                    if (command instanceof Command.ExpireReservations) {
+                        for (ReleasedHold released : ReleasedHold.in(outcome.events())) {
+                            released.rejection().filter(rejected -> rejected.reason() == Reason.OUT_OF_STOCK)
+                                    .ifPresent(rejected -> waitlisted.add(released.holdId()));
+                        }
                     }
                     return Reaction.none();
                 }).build()) {

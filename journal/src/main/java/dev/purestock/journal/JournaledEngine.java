@@ -211,8 +211,10 @@ public final class JournaledEngine implements AutoCloseable {
          * from that copy and never stalls the decision stage (on dev-2core, 2026-11-29: 32 B of allocation a
          * command while the state grows, and 0.99-1.16x journaled throughput without it in three rounds; see
          * docs/performance.md). {@code false} leaves the stage out,
-         * and {@code snapshot} then fails with an {@link IllegalStateException}; recovery replays the journal from
-         * the snapshots the directory already has. With periodic snapshots the stage is always there.
+         * and the future {@code snapshot} returns then completes exceptionally with an
+         * {@link IllegalStateException}; recovery replays the journal from
+         * the snapshots the directory already has. With periodic snapshots (set here or through {@link #engine})
+         * the stage is always there.
          */
         public Builder snapshotsOnDemand(boolean onDemand) {
             this.snapshotsOnDemand = onDemand;
@@ -280,8 +282,10 @@ public final class JournaledEngine implements AutoCloseable {
                         JournalWriter opened = JournalWriter.open(layout.get().shardDir(shard), durability, shard);
                         writers.set(shard, opened);
                         return opened;
-                    })
-                    .snapshotWriter(snapshotEvery == 0 && !snapshotsOnDemand ? shard -> null : snapshots::get)
+                    });
+            // asked when the engine is built, after the tuning, which may set snapshotEvery too
+            builder.snapshotWriter(shard -> snapshotsOnDemand || builder.snapshotEvery() > 0
+                            ? snapshots.get(shard) : null)
                     .snapshotEvery(snapshotEvery)
                     .reserveStorageSettings(RESERVED);
             tuning.accept(builder);

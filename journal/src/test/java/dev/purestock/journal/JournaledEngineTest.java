@@ -75,7 +75,7 @@ class JournaledEngineTest {
                 .start()) {
             PurestockEngine engine = journaled.engine();
             submit(engine, Workloads.setup(3, 5, 0));
-            assertFalse(snapshotStageRuns(), "no snapshot stage threads");
+            assertEquals(0, snapshotStageThreads(), "no snapshot stage threads");
             Throwable refused = assertThrows(Exception.class, () -> engine.snapshot(0).join()).getCause();
             assertInstanceOf(IllegalStateException.class, refused);
             assertTrue(refused.getMessage().contains("no snapshot writer"), refused.getMessage());
@@ -85,9 +85,17 @@ class JournaledEngineTest {
                 .engine(builder -> builder.clock(clock::incrementAndGet).expireReservationsEvery(Duration.ZERO))
                 .start()) {
             assertEquals(6, again.recovered().nextSequence());
-            assertTrue(snapshotStageRuns(), "periodic snapshots need the stage");
+            assertEquals(2, snapshotStageThreads(), "periodic snapshots need the stage");
             submit(again.engine(), List.of(new Command.ExpireReservations(), new Command.ExpireReservations()));
             assertEquals(7L, again.engine().snapshot(0).join(), "periodic snapshots keep the stage, and so on demand");
+        }
+        // periodic snapshots set through the engine's own settings count the same
+        try (JournaledEngine tuned = JournaledEngine.builder(dir).snapshotsOnDemand(false)
+                .engine(builder -> builder.snapshotEvery(2).clock(clock::incrementAndGet)
+                        .expireReservationsEvery(Duration.ZERO))
+                .start()) {
+            assertEquals(2, snapshotStageThreads());
+            assertEquals(7L, tuned.engine().snapshot(0).join(), "the last sequence, recovered");
         }
     }
 
@@ -257,10 +265,10 @@ class JournaledEngineTest {
         }
     }
 
-    /** Whether shard 0's snapshot stage threads (it keeps a copy of the state, and writes from it) are running. */
-    private static boolean snapshotStageRuns() {
+    /** How many of shard 0's snapshot stage threads (one keeps a copy of the state, one writes from it) run. */
+    private static long snapshotStageThreads() {
         List<String> stage = List.of(StageRole.APPLY.threadName(0), StageRole.SNAPSHOT.threadName(0));
-        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).filter(stage::contains).count() == 2;
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).filter(stage::contains).count();
     }
 
     private JournaledEngine start(long snapshotEvery) {

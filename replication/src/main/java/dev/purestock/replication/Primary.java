@@ -393,10 +393,11 @@ public final class Primary implements AutoCloseable {
         }
 
         /**
-         * The largest datagram records go to the standby in (default Aeron's, 1,408 bytes, which fits a 1,500-byte
-         * Ethernet frame). Larger datagrams carry more records a system call: on loopback, or a network whose frames
-         * take them (jumbo frames of 9,000 bytes), 8,192 cut the sender thread's CPU from about 0.39 to 0.26 us a
-         * record on dev-2core, though the throughput of a pair sharing two cores did not rise with it
+         * The largest datagram records go to the standby in (default: the media driver's, 1,408 bytes unless its
+         * {@code aeron.mtu.length} says otherwise, which fits a 1,500-byte Ethernet frame); at most an eighth of
+         * the {@link #termLength}. Larger datagrams carry more records a system call: on loopback, or a network
+         * whose frames take them (jumbo frames of 9,000 bytes), 8,192 cut the sender thread's CPU from about 0.39
+         * to 0.26 us a record on dev-2core, though the throughput of a pair sharing two cores did not rise with it
          * (docs/replication.md). A datagram larger than the path's MTU is fragmented by IP, and the loss of one
          * fragment loses the datagram; Aeron sends it again, at a cost.
          *
@@ -430,9 +431,15 @@ public final class Primary implements AutoCloseable {
          * Starts the transport (an embedded media driver unless {@link #externalDriver} is set) and the sender,
          * which listens for a standby at once; records flow once an engine is built with {@link #configure}.
          *
-         * @throws ReplicationException when Aeron cannot start or listen
+         * @throws ReplicationException     when Aeron cannot start or listen
+         * @throws IllegalArgumentException when the {@link #mtu} is more than an eighth of the {@link #termLength},
+         *                                  which Aeron refuses
          */
         public Primary start() {
+            if (mtu > termLength / 8) {
+                throw new IllegalArgumentException("the MTU (" + mtu + " bytes) may be at most an eighth of the term "
+                        + "length (" + termLength + " bytes): raise termLength or lower mtu");
+            }
             return new Primary(this);
         }
     }

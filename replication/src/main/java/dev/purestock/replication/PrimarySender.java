@@ -66,6 +66,8 @@ final class PrimarySender implements Agent {
     private final OneToOneRingBuffer live;
     /** The data publication's channel parameters: its term length, and its MTU when one was set. */
     private final String publicationParams;
+    /** A standby's channel the publication could not be opened on (the settings do not suit it), or {@code null}. */
+    private String unusableChannel;
     /** The MTU of the publication to the standby, once there is one; for tests. */
     private volatile int dataMtu;
     private final Subscription control;
@@ -416,9 +418,22 @@ final class PrimarySender implements Agent {
             lastHeartbeat = 0;
             return;
         }
+        if (channel.equals(unusableChannel)) {
+            return; // said once, in the failure and the log: the settings do not change while this runs
+        }
         if (!channel.equals(dataChannel)) {
             CloseHelper.quietClose(data);
-            data = aeron.addExclusivePublication(channel + "|" + publicationParams, DATA_STREAM);
+            data = null;
+            dataChannel = null;
+            try {
+                data = aeron.addExclusivePublication(channel + "|" + publicationParams, DATA_STREAM);
+            } catch (RuntimeException e) {
+                unusableChannel = channel;
+                failure = "cannot open the publication to the standby on " + channel + " (" + publicationParams
+                        + "): " + e.getMessage();
+                LOG.error("replication cannot send to the standby: {}", failure, e);
+                return;
+            }
             dataMtu = data.maxPayloadLength() + DataHeaderFlyweight.HEADER_LENGTH;
             dataChannel = channel;
             staging = new UnsafeBuffer(new byte[data.maxMessageLength()]);

@@ -27,8 +27,8 @@ import java.util.Locale;
  *                         asked the primary to send again from its last sequence
  * @param failure          why this side stopped replicating ({@code null} while it runs)
  * @param lastSnapshot     on a standby cutting snapshots ({@code Standby.Builder.snapshotEvery}): the sequence of
- *                         the last snapshot it cut since it started ({@code -1}: none yet, or none asked for); on a
- *                         primary {@code -1}
+ *                         its newest snapshot, the last it cut or the one it recovered from ({@code -1}: none, or
+ *                         none asked for), which bounds what a promotion replays; on a primary {@code -1}
  * @param snapshotFailure  on a standby: why it stopped cutting snapshots until it restarts ({@code null} while it
  *                         cuts them, or cuts none); on a primary {@code null}
  */

@@ -118,7 +118,7 @@ public final class Standby implements AutoCloseable {
         }
         return StandbySnapshots.start(dir, snapshotEvery, keepSnapshots,
                 recovered.store().copyInto(new PrimitiveInventoryStore()), recovered.nextSequence() - 1,
-                receiver::lastSequence);
+                recovered.snapshotSequence(), receiver::lastSequence);
     }
 
     /** Waits until this standby cut a snapshot at {@code sequence} or later; for tests. */

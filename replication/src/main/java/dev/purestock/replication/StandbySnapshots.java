@@ -40,11 +40,11 @@ final class StandbySnapshots implements AutoCloseable {
     private long time;
     /** The sequence of the last snapshot cut, or the copy's first: where the next {@code every} counts from. */
     private long base;
-    private volatile long lastCut = -1;
+    private volatile long lastCut;
     private volatile String failure;
     private volatile boolean stopped;
 
-    private StandbySnapshots(Path dir, long every, int keep, InventoryStore copy, long applied,
+    private StandbySnapshots(Path dir, long every, int keep, InventoryStore copy, long applied, long recoveredFrom,
                              LongSupplier journaled) {
         this.dir = dir;
         this.every = every;
@@ -53,23 +53,25 @@ final class StandbySnapshots implements AutoCloseable {
         this.copy = copy;
         this.applied = applied;
         this.base = applied;
+        this.lastCut = recoveredFrom;
         this.thread = new Thread(this::run, "purestock-standby-snapshot");
         this.thread.setDaemon(true);
     }
 
     /**
      * Starts cutting a snapshot of the journal in {@code dir} every {@code every} records, keeping the newest
-     * {@code keep}, from {@code copy}: a state of its own (not the receiver's) as of sequence {@code applied}.
-     * {@code journaled} says the last sequence the receiver has journaled.
+     * {@code keep}, from {@code copy}: a state of its own (not the receiver's) as of sequence {@code applied},
+     * recovered from the snapshot at {@code recoveredFrom} ({@code -1}: none). {@code journaled} says the last
+     * sequence the receiver has journaled.
      */
     static StandbySnapshots start(Path dir, long every, int keep, InventoryStore copy, long applied,
-                                  LongSupplier journaled) {
-        StandbySnapshots started = new StandbySnapshots(dir, every, keep, copy, applied, journaled);
+                                  long recoveredFrom, LongSupplier journaled) {
+        StandbySnapshots started = new StandbySnapshots(dir, every, keep, copy, applied, recoveredFrom, journaled);
         started.thread.start();
         return started;
     }
 
-    /** The sequence of the last snapshot cut since this started, or {@code -1}. */
+    /** The sequence of the newest snapshot: the last one cut, or the one the state was recovered from ({@code -1}). */
     long lastCut() {
         return lastCut;
     }
@@ -116,8 +118,11 @@ final class StandbySnapshots implements AutoCloseable {
                     LockSupport.parkNanos(this, LOOK_NANOS);
                 }
             }
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
             failure = e.toString();
+            if (e instanceof VirtualMachineError fatal) {
+                throw fatal;
+            }
             LOG.error("the standby's snapshots of {} stop until it restarts (receiving goes on; recovery uses the "
                     + "older snapshots and the journal)", dir, e);
         } finally {

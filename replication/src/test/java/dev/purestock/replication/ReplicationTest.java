@@ -200,5 +200,8 @@ class ReplicationTest {
                     () -> Primary.builder(primaryDir).mtu(mtu));
             assertTrue(refused.getMessage().contains("multiple of 32 from 64 to 65,504"), refused.getMessage());
         }
+        IllegalArgumentException tooLarge = assertThrows(IllegalArgumentException.class,
+                () -> Primary.builder(primaryDir).termLength(64 << 10).mtu(16_384).start());
+        assertTrue(tooLarge.getMessage().contains("at most an eighth of the term length"), tooLarge.getMessage());
     }
 }

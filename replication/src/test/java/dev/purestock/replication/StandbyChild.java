@@ -14,7 +14,9 @@ import java.time.Duration;
  * test can delete what a killed driver leaves), and a {@link Standby} on it. With a pause sequence of zero or more
  * it stops receiving once it holds that sequence and writes {@code paused SEQ}; then {@code started SEQ}. Each line
  * {@code await SEQ} on its standard input waits for that sequence and answers {@code at SEQ} (its last sequence);
- * the end of its input closes it.
+ * each line {@code snapshot SEQ} waits for a snapshot at that sequence or later (it cuts one every 200 records) and
+ * answers {@code snapshot SEQ} (its newest), or {@code snapshot -1} and its status when none came; the end of its
+ * input closes it.
  *
  * <p>Arguments: journal directory, the primary's {@code HOST:PORT}, Aeron directory, pause sequence ({@code -1}:
  * none).
@@ -50,7 +52,7 @@ public final class StandbyChild {
                     say("at " + standby.lastSequence());
                 } else if (line.startsWith("snapshot ")) {
                     boolean cut = standby.awaitSnapshot(Long.parseLong(line.substring("snapshot ".length())), WAIT);
-                    say("snapshot " + (cut ? standby.status().lastSnapshot() : -1));
+                    say("snapshot " + (cut ? standby.status().lastSnapshot() : -1 + " " + standby.status().describe()));
                 }
             }
         }
