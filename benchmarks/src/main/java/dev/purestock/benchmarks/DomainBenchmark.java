@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The pure domain on one thread: {@link Inventory#decide} into a reused {@link EventBuffer}, then
@@ -59,13 +59,24 @@ public class DomainBenchmark {
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-    /** Which store the domain reads and writes; see {@link StoreKind} ({@code -p storeKind=presized} for the third). */
+    /**
+     * Which store the domain reads and writes; see {@link StoreKind} ({@code -p storeKind=presized} or
+     * {@code sized} for the others).
+     */
     @Param({"map", "primitive"})
     public String storeKind;
 
     /** How many skus the traffic spreads over. */
     @Param({"100000"})
     public int skus;
+
+    /**
+     * How purchases number their orders: {@code counter} hands out consecutive ids, as most services do;
+     * {@code scattered} spreads the same ids over the whole id space (a bijection of the counter), as random or
+     * hashed ids would be.
+     */
+    @Param({"counter"})
+    public String orderIds;
 
     /** How many commands are generated before the run. */
     @Param({"4000000"})
@@ -84,30 +95,40 @@ public class DomainBenchmark {
     /** The stores the benchmark knows by name. */
     enum StoreKind {
         /** The domain's reference store on JDK maps. */
-        MAP(MapInventoryStore::new),
+        MAP(benchmark -> new MapInventoryStore()),
         /** The engine's store on Agrona's primitive-keyed maps. */
-        PRIMITIVE(PrimitiveInventoryStore::new),
+        PRIMITIVE(benchmark -> new PrimitiveInventoryStore()),
         /**
          * The engine's store sized ahead for {@value DomainBenchmark#PRESIZED_ENTRIES} entries per map, more than an
          * iteration's traffic creates, so nothing grows while commands are decided: what is left of the
          * allocation after setup is what deciding and applying themselves allocate.
          */
-        PRESIZED(() -> new PrimitiveInventoryStore(PRESIZED_ENTRIES));
+        PRESIZED(benchmark -> new PrimitiveInventoryStore(PRESIZED_ENTRIES)),
+        /**
+         * The engine's store sized as a service would size it for this sale ({@code storeCapacity}): the
+         * benchmark's positions, and its commands as orders and customer counts, so nothing grows and the
+         * tables of products and positions are no larger than the skus need.
+         */
+        SIZED(benchmark -> new PrimitiveInventoryStore(benchmark.skus * WAREHOUSES, benchmark.commands,
+                benchmark.commands));
 
-        private final Supplier<InventoryStore> factory;
+        private final Function<DomainBenchmark, InventoryStore> factory;
 
-        StoreKind(Supplier<InventoryStore> factory) {
+        StoreKind(Function<DomainBenchmark, InventoryStore> factory) {
             this.factory = factory;
         }
 
-        static InventoryStore create(String name) {
-            return valueOf(name.toUpperCase(Locale.ROOT)).factory.get();
+        static InventoryStore create(String name, DomainBenchmark benchmark) {
+            return valueOf(name.toUpperCase(Locale.ROOT)).factory.apply(benchmark);
         }
     }
 
     /** Generates the traffic once per trial. */
     @Setup(Level.Trial)
     public void generateTraffic() {
+        if (!"counter".equals(orderIds) && !"scattered".equals(orderIds)) {
+            throw new IllegalArgumentException("orderIds must be counter or scattered, was " + orderIds);
+        }
         SplittableRandom random = new SplittableRandom(20_261_126L);
         traffic = new Command[commands];
         long movementId = skus * (long) WAREHOUSES;
@@ -122,7 +143,8 @@ public class DomainBenchmark {
                         ? random.nextLong(REPEAT_BUYERS)
                         : REPEAT_BUYERS + random.nextLong(LARGE_CUSTOMER_POOL);
                 long quantity = 1 + random.nextInt(2);
-                traffic[i] = new Command.Purchase(i, customer, sku, warehouse, quantity);
+                long orderId = "scattered".equals(orderIds) ? (i * 0x9E3779B97F4A7C15L) & Long.MAX_VALUE : i;
+                traffic[i] = new Command.Purchase(orderId, customer, sku, warehouse, quantity);
             }
         }
     }
@@ -130,7 +152,7 @@ public class DomainBenchmark {
     /** Lists and stocks every sku in a fresh store, so every iteration decides the same traffic afresh. */
     @Setup(Level.Iteration)
     public void stockStore() {
-        store = StoreKind.create(storeKind);
+        store = StoreKind.create(storeKind, this);
         long movementId = 0;
         for (long sku = 0; sku < skus; sku++) {
             apply(new Command.ListProduct(sku, sku % 10 == 0 ? PER_CUSTOMER_LIMIT : 0));

@@ -15,7 +15,7 @@ import java.util.function.Consumer;
 /**
  * The order book of a {@link PrimitiveInventoryStore}, kept in primitive columns: one row per order
  * (id, customer, status, expiry, fingerprint, the time of its last change and its place in the order of last
- * changes) and its lines in a shared pool, with an {@link OrderIndex} from order id to row. An order once
+ * changes) and its lines in a shared pool, with a {@link SegmentedLongMap} from order id to row. An order once
  * stored is no object at all, so the garbage collector neither traces the book nor copies it however large it
  * grows; measured on the latency harness, the objects an accepted order used to leave behind were what young
  * collections spent their pauses copying.
@@ -53,6 +53,8 @@ final class OrderColumns {
     private static final OrderStatus[] STATUS_BY_CODE = statusByCode();
     /** No row: the end of a list. */
     private static final int NONE = -1;
+    /** What the id index answers for an id with no row. */
+    private static final int NO_ROW = -1;
     /** The {@code prev} of a row that is not in the order of last changes. */
     private static final int UNLISTED = -2;
     /** The status code of a free row; order statuses are {@code 1..127}. */
@@ -60,7 +62,7 @@ final class OrderColumns {
 
     private final int chunkShift;
     private final int chunkMask;
-    private final OrderIndex rowOf;
+    private final SegmentedLongMap rowOf;
     private long[][] orderId = new long[0][];
     private long[][] customer = new long[0][];
     private long[][] expiresAt = new long[0][];
@@ -99,7 +101,7 @@ final class OrderColumns {
 
     /** {@link #OrderColumns(int)} with a line pool for {@code expectedLines} lines, summed over the orders. */
     OrderColumns(int expectedOrders, int expectedLines) {
-        this(expectedOrders, expectedLines, chunkShiftFor(expectedOrders), OrderIndex.DEFAULT_SEGMENT_SHIFT);
+        this(expectedOrders, expectedLines, chunkShiftFor(expectedOrders), SegmentedLongMap.DEFAULT_SEGMENT_SHIFT);
     }
 
     /**
@@ -122,7 +124,7 @@ final class OrderColumns {
         }
         this.chunkShift = chunkShift;
         this.chunkMask = (1 << chunkShift) - 1;
-        rowOf = new OrderIndex(expectedOrders, segmentShift);
+        rowOf = new SegmentedLongMap(NO_ROW, expectedOrders, segmentShift);
         Arrays.fill(freeRuns, NONE);
         for (int chunk = 0; chunk < chunksFor(expectedOrders); chunk++) {
             addRowChunk(chunk);
@@ -148,8 +150,8 @@ final class OrderColumns {
 
     /** The order with that id, built from its row, or {@code null}. */
     Order get(long id) {
-        int row = rowOf.get(id);
-        return row == OrderIndex.NO_ROW ? null : build(row);
+        int row = (int) rowOf.get(id);
+        return row == NO_ROW ? null : build(row);
     }
 
     /** Stores {@code order}, replacing the one with the same id. */
@@ -169,9 +171,9 @@ final class OrderColumns {
         if (candidate == Integer.MAX_VALUE - 1) {
             throw new IllegalStateException("the order book is full at " + stored + " orders");
         }
-        int existing = rowOf.putIfAbsent(id, candidate);
+        int existing = (int) rowOf.putIfAbsent(id, candidate);
         int row;
-        if (existing == OrderIndex.NO_ROW) {
+        if (existing == NO_ROW) {
             row = takeRow();
             int chunk = row >>> chunkShift;
             int at = row & chunkMask;
@@ -203,8 +205,8 @@ final class OrderColumns {
      * @return whether an order with that id was stored
      */
     boolean putStatus(long id, OrderStatus orderStatus) {
-        int row = rowOf.get(id);
-        if (row == OrderIndex.NO_ROW) {
+        int row = (int) rowOf.get(id);
+        if (row == NO_ROW) {
             return false;
         }
         status[row >>> chunkShift][row & chunkMask] = (byte) orderStatus.code();
@@ -217,8 +219,8 @@ final class OrderColumns {
      * @return whether an order with that id was stored
      */
     boolean touch(long id, long time) {
-        int row = rowOf.get(id);
-        if (row == OrderIndex.NO_ROW) {
+        int row = (int) rowOf.get(id);
+        if (row == NO_ROW) {
             return false;
         }
         unlink(row);
@@ -242,8 +244,8 @@ final class OrderColumns {
      * @return whether an order with that id was stored
      */
     boolean remove(long id) {
-        int row = rowOf.remove(id);
-        if (row == OrderIndex.NO_ROW) {
+        int row = (int) rowOf.remove(id);
+        if (row == NO_ROW) {
             return false;
         }
         unlink(row);

@@ -9,13 +9,13 @@ import java.util.Arrays;
  * thread and any number of lock-free readers. No boxed key and no node per order: a slot is a {@code long}
  * key and a {@code byte} code, about 19 bytes per order in all.
  *
- * <p><b>Layout.</b> Extendible hashing, as in {@link OrderIndex}: the top bits of an id's hash pick a
- * directory entry naming a segment, an open-addressing table of fixed size probed linearly from the hash's
- * low bits. Code {@code 0} marks an empty slot and code {@code -1} a tombstone (a removed entry), so valid
- * codes are {@code 1..127}.
+ * <p><b>Layout.</b> Extendible hashing, as in {@link SegmentedLongMap}: the top bits of an id's hash pick a
+ * directory entry naming a segment, an open-addressing table of fixed size probed linearly from the id's
+ * home, where a counter's consecutive ids sit side by side. Code {@code 0} marks an empty slot and code
+ * {@code -1} a tombstone (a removed entry), so valid codes are {@code 1..127}.
  *
  * <p><b>Removal.</b> A forgotten order's slot becomes a tombstone: its code is set to {@code -1} and nothing
- * moves, because moving entries back (as {@link OrderIndex} does) would let a reader probing past the gap
+ * moves, because moving entries back (as {@link SegmentedLongMap} does) would let a reader probing past the gap
  * miss an entry that moved behind it. Probes go on past tombstones; an insert takes the first tombstone on its
  * probe, so a table whose orders are added and removed at the same rate reuses its slots. When a segment's
  * entries and tombstones together reach {@link #SPLIT_LOAD} of its slots it is rebuilt: split in two when its
@@ -64,7 +64,7 @@ final class OrderStatusTable {
     static final float SPLIT_LIVE_SHARE = 0.85f;
     /** Slots per segment, as a power of two: 8,192 slots, 72 KiB. */
     static final int DEFAULT_SEGMENT_SHIFT = 13;
-    private static final float SPLIT_LOAD = OrderIndex.SPLIT_LOAD;
+    private static final float SPLIT_LOAD = SegmentedLongMap.SPLIT_LOAD;
     private static final VarHandle CODE = MethodHandles.arrayElementVarHandle(byte[].class);
     private static final VarHandle KEY = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle ENTRY = MethodHandles.arrayElementVarHandle(Segment[].class);
@@ -84,15 +84,16 @@ final class OrderStatusTable {
 
     /** A table for about {@code expectedOrders} orders in segments of {@code 1 << segmentShift} slots. */
     OrderStatusTable(int expectedOrders, int segmentShift) {
-        if (segmentShift < 2 || segmentShift > 24) {
-            throw new IllegalArgumentException("segment shift must be within 2..24, was " + segmentShift);
+        if (segmentShift < SegmentedLongMap.MIN_SEGMENT_SHIFT || segmentShift > 24) {
+            throw new IllegalArgumentException("segment shift must be within " + SegmentedLongMap.MIN_SEGMENT_SHIFT
+                    + "..24, was " + segmentShift);
         }
         segmentSlots = 1 << segmentShift;
         splitAt = (int) (segmentSlots * SPLIT_LOAD);
         splitLive = (int) (splitAt * SPLIT_LIVE_SHARE);
         scratchKeys = new long[segmentSlots];
         scratchCodes = new byte[segmentSlots];
-        globalDepth = OrderIndex.depthFor(expectedOrders, segmentSlots);
+        globalDepth = SegmentedLongMap.depthFor(expectedOrders, segmentSlots);
         Segment[] initial = new Segment[1 << globalDepth];
         for (int i = 0; i < initial.length; i++) {
             initial[i] = new Segment(segmentSlots, globalDepth, i);
@@ -102,19 +103,19 @@ final class OrderStatusTable {
 
     /** The code stored for {@code orderId}, or {@link #ABSENT}. Any thread. */
     byte status(long orderId) {
-        long hash = OrderIndex.mix(orderId);
+        long hash = SegmentedLongMap.hash(orderId);
         int mask = segmentSlots - 1;
         while (true) {
             Segment[] current = directory;
             int depth = Integer.numberOfTrailingZeros(current.length);
-            Segment segment = (Segment) ENTRY.getAcquire(current, OrderIndex.directoryIndex(hash, depth));
+            Segment segment = (Segment) ENTRY.getAcquire(current, SegmentedLongMap.directoryIndex(hash, depth));
             int version = segment.version;
             if ((version & 1) == 0) {
                 int segmentDepth = segment.depth;
                 int prefix = segment.prefix;
                 byte found = ABSENT;
                 boolean torn = false;
-                int slot = (int) hash & mask;
+                int slot = SegmentedLongMap.home(hash, orderId, mask);
                 for (int probes = 0; probes < segmentSlots; probes++, slot = (slot + 1) & mask) {
                     byte code = (byte) CODE.getAcquire(segment.codes, slot);
                     if (code == ABSENT) {
@@ -127,7 +128,8 @@ final class OrderStatusTable {
                     }
                 }
                 VarHandle.acquireFence();
-                if (!torn && segment.version == version && OrderIndex.directoryIndex(hash, segmentDepth) == prefix) {
+                if (!torn && segment.version == version
+                        && SegmentedLongMap.directoryIndex(hash, segmentDepth) == prefix) {
                     return found;
                 }
             }
@@ -144,11 +146,11 @@ final class OrderStatusTable {
         if (code <= ABSENT) {
             throw new IllegalArgumentException("status code must be within 1..127, was " + code);
         }
-        long hash = OrderIndex.mix(orderId);
+        long hash = SegmentedLongMap.hash(orderId);
         int mask = segmentSlots - 1;
         while (true) {
-            Segment segment = directory[OrderIndex.directoryIndex(hash, globalDepth)];
-            int slot = (int) hash & mask;
+            Segment segment = directory[SegmentedLongMap.directoryIndex(hash, globalDepth)];
+            int slot = SegmentedLongMap.home(hash, orderId, mask);
             int tombstone = -1;
             for (; segment.codes[slot] != ABSENT; slot = (slot + 1) & mask) {
                 if (segment.codes[slot] == TOMBSTONE) {
@@ -187,10 +189,11 @@ final class OrderStatusTable {
      * @return whether it was stored
      */
     boolean remove(long orderId) {
-        long hash = OrderIndex.mix(orderId);
+        long hash = SegmentedLongMap.hash(orderId);
         int mask = segmentSlots - 1;
-        Segment segment = directory[OrderIndex.directoryIndex(hash, globalDepth)];
-        for (int slot = (int) hash & mask; segment.codes[slot] != ABSENT; slot = (slot + 1) & mask) {
+        Segment segment = directory[SegmentedLongMap.directoryIndex(hash, globalDepth)];
+        int slot = SegmentedLongMap.home(hash, orderId, mask);
+        for (; segment.codes[slot] != ABSENT; slot = (slot + 1) & mask) {
             if (segment.codes[slot] != TOMBSTONE && segment.keys[slot] == orderId) {
                 CODE.setRelease(segment.codes, slot, TOMBSTONE);
                 segment.size--;
@@ -235,9 +238,9 @@ final class OrderStatusTable {
             byte code = segment.codes[slot];
             if (code > ABSENT) {
                 long key = segment.keys[slot];
-                long hash = OrderIndex.mix(key);
-                if (OrderIndex.splitBit(hash, oldDepth) == 1) {
-                    upper.insertFresh(key, code, (int) hash & (segmentSlots - 1));
+                long hash = SegmentedLongMap.hash(key);
+                if (SegmentedLongMap.splitBit(hash, oldDepth) == 1) {
+                    upper.insertFresh(key, code, SegmentedLongMap.home(hash, key, segmentSlots - 1));
                 } else {
                     scratchKeys[kept] = key;
                     scratchCodes[kept] = code;
@@ -280,8 +283,9 @@ final class OrderStatusTable {
         segment.depth = depth;
         segment.prefix = prefix;
         for (int i = 0; i < kept; i++) {
-            long hash = OrderIndex.mix(scratchKeys[i]);
-            segment.insertFresh(scratchKeys[i], scratchCodes[i], (int) hash & (segmentSlots - 1));
+            long key = scratchKeys[i];
+            int home = SegmentedLongMap.home(SegmentedLongMap.hash(key), key, segmentSlots - 1);
+            segment.insertFresh(key, scratchCodes[i], home);
         }
         segment.version++;
     }

@@ -7,16 +7,18 @@ import dev.purestock.domain.Order;
 import dev.purestock.domain.OrderLines;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Product;
-import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 
 import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
- * The engine's {@link InventoryStore}: agrona primitive maps, so reads and writes on the decision thread
- * neither box nor allocate map entries. Not thread-safe: one thread owns it (the shard's decision thread,
- * or whoever recovers a journal into it before the engine starts).
+ * The engine's {@link InventoryStore}: primitive maps, so reads and writes on the decision thread neither box
+ * nor allocate map entries. Stock positions, customer counts and stock movements are each a
+ * {@link SegmentedLongMap}, which grows a segment at a time: a map that outgrows its capacity hint never
+ * rehashes all its entries on the decision thread. Products (the catalog, changed by listings rather than by
+ * sales) are an agrona map. Not thread-safe: one thread owns it (the shard's decision thread, or whoever
+ * recovers a journal into it before the engine starts).
  *
  * <p>Composite keys are packed into one {@code long}: a stock position is {@code sku << 16 | warehouse}
  * and a customer's count is {@code customer << 32 | sku}, which is lossless because
@@ -26,17 +28,17 @@ import java.util.function.Consumer;
  * row, lines and index slot are reused by the next orders, so a book whose orders are created and forgotten
  * at the same rate allocates nothing. The order of last changes, which says what is forgotten next, is a
  * list threaded through the order rows. A {@link StoreCapacity} sizes every map for the expected state, so a
- * sale within those figures never resizes a table on the decision thread. The due-reservation index is a
+ * sale within those figures never even splits a segment on the decision thread. The due-reservation index is a
  * {@link TreeSet} ordered by expiry and then order id; only reservations touch it.
  */
 public final class PrimitiveInventoryStore implements InventoryStore {
     private static final float LOAD_FACTOR = 0.65f;
 
     private final Long2ObjectHashMap<Product> products;
-    private final Long2LongHashMap positions;
-    private final Long2LongHashMap customerUnits;
+    private final SegmentedLongMap positions;
+    private final SegmentedLongMap customerUnits;
     private final OrderColumns orders;
-    private final Long2LongHashMap movements;
+    private final SegmentedLongMap movements;
     private final TreeSet<Due> due = new TreeSet<>();
     /** Commands held for later: few next to orders, kept as the domain keeps them. */
     private final HeldCommands held = new HeldCommands();
@@ -66,9 +68,9 @@ public final class PrimitiveInventoryStore implements InventoryStore {
      * and stock movements are sized to the same number), {@code expectedOrders} orders and reservations
      * remembered at once (within the retention window), of one line each, and {@code expectedCustomerCounts}
      * non-zero counts of a customer's units of a sku ({@link StoreCapacity} also sizes the lines of orders
-     * with several). Beyond these
-     * figures everything still grows: the order book by chunks and index segments, the other maps by
-     * doubling.
+     * with several). Beyond these figures everything still grows: the order book by chunks, the positions,
+     * customer counts, movements and order index by splitting one segment at a time, and the product catalog
+     * by doubling.
      *
      * @throws IllegalArgumentException when an expected figure is not positive
      */
@@ -83,10 +85,10 @@ public final class PrimitiveInventoryStore implements InventoryStore {
         requirePositive(expectedCustomerCounts, "expected customer counts");
         requirePositive(expectedOrderLines, "expected order lines");
         products = new Long2ObjectHashMap<>(tableCapacity(expectedPositions), LOAD_FACTOR);
-        positions = new Long2LongHashMap(tableCapacity(expectedPositions), LOAD_FACTOR, NO_POSITION);
-        customerUnits = new Long2LongHashMap(tableCapacity(expectedCustomerCounts), LOAD_FACTOR, 0);
+        positions = new SegmentedLongMap(NO_POSITION, expectedPositions);
+        customerUnits = new SegmentedLongMap(0, expectedCustomerCounts);
         orders = new OrderColumns(expectedOrders, expectedOrderLines);
-        movements = new Long2LongHashMap(tableCapacity(expectedPositions), LOAD_FACTOR, NO_MOVEMENT);
+        movements = new SegmentedLongMap(NO_MOVEMENT, expectedPositions);
     }
 
     private static void requirePositive(int expected, String what) {
@@ -242,13 +244,13 @@ public final class PrimitiveInventoryStore implements InventoryStore {
 
     @Override
     public void forEachPosition(PositionVisitor visitor) {
-        positions.forEachLong((key, available) ->
+        positions.forEach((key, available) ->
                 visitor.onPosition(positionSku(key), positionWarehouse(key), available));
     }
 
     @Override
     public void forEachCustomerUnits(CustomerUnitsVisitor visitor) {
-        customerUnits.forEachLong((key, units) -> visitor.onCustomerUnits(key >>> 32, key & 0xFFFF_FFFFL, units));
+        customerUnits.forEach((key, units) -> visitor.onCustomerUnits(key >>> 32, key & 0xFFFF_FFFFL, units));
     }
 
     @Override
@@ -264,7 +266,7 @@ public final class PrimitiveInventoryStore implements InventoryStore {
 
     @Override
     public void forEachMovement(MovementVisitor visitor) {
-        movements.forEachLong(visitor::onMovement);
+        movements.forEach(visitor::onMovement);
     }
 
     @Override

@@ -55,7 +55,7 @@ class OrderColumnsTest {
 
     @Test
     void theBookGrowsPastItsInitialCapacityAndVisitsEveryOrderOnce() {
-        OrderColumns columns = new OrderColumns(2, 4, 2);
+        OrderColumns columns = new OrderColumns(2, 4, SegmentedLongMap.MIN_SEGMENT_SHIFT);
         List<Order> stored = new ArrayList<>();
         for (int i = 0; i < 5_000; i++) {
             List<Line> lines = i % 3 == 0
@@ -76,7 +76,7 @@ class OrderColumnsTest {
 
     @Test
     void ordersEitherSideOfTheFirstChunkBoundariesComeBackIntact() {
-        OrderColumns columns = new OrderColumns(1_024, OrderColumns.DEFAULT_CHUNK_SHIFT, OrderIndex.DEFAULT_SEGMENT_SHIFT);
+        OrderColumns columns = new OrderColumns(1_024, OrderColumns.DEFAULT_CHUNK_SHIFT, SegmentedLongMap.DEFAULT_SEGMENT_SHIFT);
         int chunk = 1 << OrderColumns.DEFAULT_CHUNK_SHIFT;
         int total = 2 * chunk + 3;
         for (int row = 0; row < total; row++) {
@@ -141,7 +141,7 @@ class OrderColumnsTest {
 
     @Test
     void aLinedOrderMayStraddleTwoChunksOfTheLinePool() {
-        OrderColumns columns = new OrderColumns(2, 2, 2);
+        OrderColumns columns = new OrderColumns(2, 2, SegmentedLongMap.MIN_SEGMENT_SHIFT);
         Order first = new Order(1, 1, OrderStatus.PURCHASED, List.of(new Line(1, 0, 1), new Line(2, 0, 1),
                 new Line(3, 0, 1)), 0, 5);
         Order straddling = new Order(2, 1, OrderStatus.RESERVED, List.of(new Line(4, 1, 2), new Line(5, 1, 3),
@@ -159,7 +159,7 @@ class OrderColumnsTest {
         qt().withExamples(200)
                 .forAll(lists().of(integers().between(0, 3_000)).ofSizeBetween(1, 2_000), longs().all())
                 .checkAssert((ids, salt) -> {
-                    OrderColumns columns = new OrderColumns(1, 3, 2);
+                    OrderColumns columns = new OrderColumns(1, 3, SegmentedLongMap.MIN_SEGMENT_SHIFT);
                     Map<Long, Order> reference = new HashMap<>();
                     List<Long> firstStored = new ArrayList<>();
                     for (int i = 0; i < ids.size(); i++) {
@@ -220,7 +220,7 @@ class OrderColumnsTest {
         qt().withExamples(200)
                 .forAll(lists().of(integers().between(-60, 60)).ofSizeBetween(1, 1_500), longs().all())
                 .checkAssert((operations, salt) -> {
-                    OrderColumns columns = new OrderColumns(1, 2, 2);
+                    OrderColumns columns = new OrderColumns(1, 2, SegmentedLongMap.MIN_SEGMENT_SHIFT);
                     LinkedHashMap<Long, Long> reference = new LinkedHashMap<>();
                     Map<Long, Order> stored = new HashMap<>();
                     for (int i = 0; i < operations.size(); i++) {
@@ -258,12 +258,12 @@ class OrderColumnsTest {
      * chunks of 16 rows, so that rows, lines and index slots are reused across every chunk boundary. The book
      * never holds more rows or lines than the most orders it held at once, and allocates no chunk or segment
      * once that many were there. (The index has segments of the default size: tiny ones split by chance as
-     * ids come and go, see {@link OrderIndex}.)
+     * ids come and go, see {@link SegmentedLongMap}.)
      */
     @Test
     void millionsOfOrdersCreatedAndForgottenAtTheSameRateReuseTheirRowsAndLines() {
         int live = 37;
-        OrderColumns columns = new OrderColumns(1, 4, OrderIndex.DEFAULT_SEGMENT_SHIFT);
+        OrderColumns columns = new OrderColumns(1, 4, SegmentedLongMap.DEFAULT_SEGMENT_SHIFT);
         ArrayDeque<Order> window = new ArrayDeque<>();
         int chunks = -1;
         int segments = -1;

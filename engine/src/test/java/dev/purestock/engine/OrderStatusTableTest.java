@@ -31,7 +31,7 @@ class OrderStatusTableTest {
 
     @Test
     void concurrentReadersSeeOnlyCodesAnOrderHadAndNeverGoBack() throws Exception {
-        OrderStatusTable table = new OrderStatusTable(1, 4);
+        OrderStatusTable table = new OrderStatusTable(1, SegmentedLongMap.MIN_SEGMENT_SHIFT);
         AtomicLong written = new AtomicLong();
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicReference<String> violation = new AtomicReference<>();

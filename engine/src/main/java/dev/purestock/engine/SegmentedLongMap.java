@@ -1,0 +1,360 @@
+package dev.purestock.engine;
+
+import org.agrona.collections.LongLongConsumer;
+
+import java.util.Arrays;
+
+/**
+ * A map from {@code long} keys to {@code long} values that grows without ever rehashing the whole map:
+ * extendible hashing over fixed-size open-addressing segments. The store keeps its large tables in it (order id
+ * to row, customer counts, stock positions, stock movements), so a table that outgrows its capacity hint costs
+ * the decision thread one segment's worth of work, never a copy of every entry into a table twice the size.
+ *
+ * <p>The top bits of a key's hash pick a directory entry, which names the segment holding the key; inside a
+ * segment, a linear probe starts at the key's home. A slot is a key and its value side by side in one
+ * {@code long} array (16 bytes), so a probe reads one cache line for four slots. A slot whose value is the
+ * map's {@link #missingValue} is empty, which is why that value can never be stored.
+ *
+ * <p>The hash is of the key's <em>run</em>, the {@value #RUN_KEYS} consecutive keys that differ only in their
+ * lowest bits ({@link #hash}), and a key's home is its run's home plus its place in the run ({@link #home}).
+ * Keys handed out by a counter, as most services number their orders, therefore land side by side, eight to
+ * two cache lines, and a new order's check and insert find the line its predecessor brought in; so do a sku's
+ * warehouses ({@code sku << 16 | warehouse}). Keys with no such order fall on random homes, as with any hash.
+ * Keys chosen to collide (all at one place of their runs, say) make runs of eight slots probed together, which
+ * linear probing handles as buckets.
+ *
+ * <p>A segment that reaches {@link #SPLIT_LOAD} of its slots splits in two by the next bit of the hash: one new
+ * segment is allocated and half the entries move to it, and when that segment was as deep as the directory,
+ * the directory (one reference per entry) doubles first. Growth therefore costs one segment's worth of work and
+ * memory however large the map is; the price is a directory lookup per access. Segments sit between a third
+ * and two thirds full, as one large table at the same load factor would: about 33 bytes per entry in all.
+ * A capacity hint creates enough segments up front that the expected number of entries never splits one, so
+ * a sized map allocates nothing while it fills.
+ *
+ * <p>{@link #remove} deletes by backward shift: the entries after the removed one in its probe run move back
+ * into the gap wherever their own home allows it, so no tombstone is left and a lookup still stops at the
+ * first empty slot. Segments never merge, and a segment splits only when its own live entries reach the split
+ * load: a map that churns (keys added and removed at the same rate) keeps the segments its largest size
+ * needed and allocates nothing, except that a segment which sat close to its split load may still split once
+ * as new keys land unevenly (likely only with tiny segments; a segment of 8,192 slots varies by about 1 % of
+ * its load). A map sized for its live keys (a capacity hint) starts at half load and never splits under churn.
+ * Not thread-safe: the decision thread owns it.
+ */
+final class SegmentedLongMap {
+    /** Slots per segment, as a power of two: 8,192 slots, 128 KiB. */
+    static final int DEFAULT_SEGMENT_SHIFT = 13;
+    /** The share of a segment's slots that, when reached, splits it. */
+    static final float SPLIT_LOAD = 0.65f;
+    /** Consecutive keys that share a home: {@value #RUN_KEYS} of them, 128 bytes of slots. */
+    static final int RUN_SHIFT = 3;
+    static final int RUN_KEYS = 1 << RUN_SHIFT;
+    /**
+     * The smallest segment, 32 slots: its split load holds more than a run, so a full segment always holds keys
+     * of two runs or more, which a split can part.
+     */
+    static final int MIN_SEGMENT_SHIFT = RUN_SHIFT + 2;
+    private static final int PRESIZED_LOAD_PERCENT = 50;
+
+    private final long missingValue;
+    private final int segmentSlots;
+    private final int splitAt;
+    private final long[] scratchKeys;
+    private final long[] scratchValues;
+    private Segment[] directory;
+    private int globalDepth;
+    private int size;
+
+    /**
+     * A map for about {@code expectedEntries} entries in segments of {@code 8,192} slots, answering
+     * {@code missingValue} for a key it does not hold.
+     */
+    SegmentedLongMap(long missingValue, int expectedEntries) {
+        this(missingValue, expectedEntries, DEFAULT_SEGMENT_SHIFT);
+    }
+
+    /**
+     * A map for about {@code expectedEntries} entries in segments of {@code 1 << segmentShift} slots, answering
+     * {@code missingValue} for a key it does not hold.
+     */
+    SegmentedLongMap(long missingValue, int expectedEntries, int segmentShift) {
+        if (segmentShift < MIN_SEGMENT_SHIFT || segmentShift > 24) {
+            throw new IllegalArgumentException("segment shift must be within " + MIN_SEGMENT_SHIFT + "..24, was "
+                    + segmentShift);
+        }
+        this.missingValue = missingValue;
+        segmentSlots = 1 << segmentShift;
+        splitAt = (int) (segmentSlots * SPLIT_LOAD);
+        scratchKeys = new long[segmentSlots];
+        scratchValues = new long[segmentSlots];
+        globalDepth = depthFor(expectedEntries, segmentSlots);
+        directory = new Segment[1 << globalDepth];
+        for (int i = 0; i < directory.length; i++) {
+            directory[i] = newSegment(globalDepth);
+        }
+    }
+
+    /** The directory depth whose segments hold {@code expected} entries at about half load. */
+    static int depthFor(long expected, int segmentSlots) {
+        long perSegment = (long) segmentSlots * PRESIZED_LOAD_PERCENT / 100;
+        int depth = 0;
+        while ((perSegment << depth) < expected && depth < 30) {
+            depth++;
+        }
+        return depth;
+    }
+
+    /** The value that marks a key as absent: what {@link #get} answers for one, and what cannot be stored. */
+    long missingValue() {
+        return missingValue;
+    }
+
+    /** The value of {@code key}, or {@link #missingValue}. */
+    long get(long key) {
+        long hash = hash(key);
+        long[] entries = directory[directoryIndex(hash, globalDepth)].entries;
+        int mask = segmentSlots - 1;
+        for (int slot = home(hash, key, mask); ; slot = (slot + 1) & mask) {
+            long stored = entries[2 * slot + 1];
+            if (stored == missingValue) {
+                return missingValue;
+            }
+            if (entries[2 * slot] == key) {
+                return stored;
+            }
+        }
+    }
+
+    /**
+     * Maps {@code key} to {@code value}.
+     *
+     * @return the value it had, or {@link #missingValue}
+     * @throws IllegalArgumentException when {@code value} is the missing value
+     */
+    long put(long key, long value) {
+        return insert(key, value, true);
+    }
+
+    /**
+     * Maps {@code key} to {@code value} unless it has a value already.
+     *
+     * @return the value it had (and keeps), or {@link #missingValue} when it had none
+     * @throws IllegalArgumentException when {@code value} is the missing value
+     */
+    long putIfAbsent(long key, long value) {
+        return insert(key, value, false);
+    }
+
+    private long insert(long key, long value, boolean replace) {
+        if (value == missingValue) {
+            throw new IllegalArgumentException("the value " + value + " marks an absent key and cannot be stored");
+        }
+        long hash = hash(key);
+        int mask = segmentSlots - 1;
+        while (true) {
+            Segment segment = directory[directoryIndex(hash, globalDepth)];
+            long[] entries = segment.entries;
+            int slot = home(hash, key, mask);
+            for (; entries[2 * slot + 1] != missingValue; slot = (slot + 1) & mask) {
+                if (entries[2 * slot] == key) {
+                    long had = entries[2 * slot + 1];
+                    if (replace) {
+                        entries[2 * slot + 1] = value;
+                    }
+                    return had;
+                }
+            }
+            if (segment.size < splitAt) {
+                entries[2 * slot] = key;
+                entries[2 * slot + 1] = value;
+                segment.size++;
+                size++;
+                return missingValue;
+            }
+            split(segment);
+        }
+    }
+
+    /**
+     * Removes {@code key}.
+     *
+     * @return the value it had, or {@link #missingValue} when it had none
+     */
+    long remove(long key) {
+        long hash = hash(key);
+        Segment segment = directory[directoryIndex(hash, globalDepth)];
+        long[] entries = segment.entries;
+        int mask = segmentSlots - 1;
+        int slot = home(hash, key, mask);
+        while (entries[2 * slot] != key || entries[2 * slot + 1] == missingValue) {
+            if (entries[2 * slot + 1] == missingValue) {
+                return missingValue;
+            }
+            slot = (slot + 1) & mask;
+        }
+        long had = entries[2 * slot + 1];
+        int gap = slot;
+        for (int next = (gap + 1) & mask; entries[2 * next + 1] != missingValue; next = (next + 1) & mask) {
+            long moving = entries[2 * next];
+            int home = home(hash(moving), moving, mask);
+            if (((next - home) & mask) >= ((next - gap) & mask)) {
+                entries[2 * gap] = moving;
+                entries[2 * gap + 1] = entries[2 * next + 1];
+                gap = next;
+            }
+        }
+        entries[2 * gap] = 0;
+        entries[2 * gap + 1] = missingValue;
+        segment.size--;
+        size--;
+        return had;
+    }
+
+    /** How many keys have a value. */
+    int size() {
+        return size;
+    }
+
+    /** Visits every key and its value, in no particular order. The map must not change meanwhile. */
+    void forEach(LongLongConsumer visitor) {
+        for (int i = 0; i < directory.length; i++) {
+            if (i > 0 && directory[i] == directory[i - 1]) {
+                continue;
+            }
+            long[] entries = directory[i].entries;
+            for (int slot = 0; slot < segmentSlots; slot++) {
+                long value = entries[2 * slot + 1];
+                if (value != missingValue) {
+                    visitor.accept(entries[2 * slot], value);
+                }
+            }
+        }
+    }
+
+    /** How many segments the map holds (each {@code segmentSlots} slots). */
+    int segments() {
+        int count = 0;
+        for (int i = 0; i < directory.length; i++) {
+            if (i == 0 || directory[i] != directory[i - 1]) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private Segment newSegment(int depth) {
+        Segment segment = new Segment(segmentSlots, depth);
+        if (missingValue != 0) {
+            for (int slot = 0; slot < segmentSlots; slot++) {
+                segment.entries[2 * slot + 1] = missingValue;
+            }
+        }
+        return segment;
+    }
+
+    private void split(Segment segment) {
+        if (segment.depth == globalDepth) {
+            if (globalDepth == 30) {
+                throw new IllegalStateException("the map is full at " + size + " entries");
+            }
+            Segment[] doubled = new Segment[directory.length * 2];
+            for (int i = 0; i < directory.length; i++) {
+                doubled[2 * i] = directory[i];
+                doubled[2 * i + 1] = directory[i];
+            }
+            directory = doubled;
+            globalDepth++;
+        }
+        int oldDepth = segment.depth;
+        Segment upper = newSegment(oldDepth + 1);
+        segment.depth = oldDepth + 1;
+        int count = 0;
+        long[] entries = segment.entries;
+        for (int slot = 0; slot < segmentSlots; slot++) {
+            if (entries[2 * slot + 1] != missingValue) {
+                scratchKeys[count] = entries[2 * slot];
+                scratchValues[count] = entries[2 * slot + 1];
+                count++;
+            }
+        }
+        if (missingValue == 0) {
+            Arrays.fill(entries, 0);
+        } else {
+            for (int slot = 0; slot < segmentSlots; slot++) {
+                entries[2 * slot + 1] = missingValue;
+            }
+        }
+        segment.size = 0;
+        int mask = segmentSlots - 1;
+        for (int i = 0; i < count; i++) {
+            long key = scratchKeys[i];
+            long hash = hash(key);
+            Segment target = splitBit(hash, oldDepth) == 0 ? segment : upper;
+            target.insertFresh(key, scratchValues[i], home(hash, key, mask), missingValue);
+        }
+        int span = 1 << (globalDepth - oldDepth);
+        int first = directoryIndex(hash(scratchKeys[0]), oldDepth) << (globalDepth - oldDepth);
+        for (int i = first + span / 2; i < first + span; i++) {
+            directory[i] = upper;
+        }
+    }
+
+    /** The hash of {@code key}'s run of {@value #RUN_KEYS} consecutive keys: it picks the segment and the home. */
+    static long hash(long key) {
+        return mix(key >>> RUN_SHIFT);
+    }
+
+    /**
+     * The first slot probed for {@code key} of {@code hash} in a segment of {@code mask + 1} slots: its run's
+     * home, {@value #RUN_KEYS} slots aligned, plus its place in the run.
+     */
+    static int home(long hash, long key, int mask) {
+        return ((int) hash << RUN_SHIFT | (int) key & (RUN_KEYS - 1)) & mask;
+    }
+
+    /** The directory entry of {@code hash} at {@code depth}: its top {@code depth} bits (0 at depth 0). */
+    static int directoryIndex(long hash, int depth) {
+        return (int) ((hash >>> 1) >>> (63 - depth));
+    }
+
+    /** The bit of {@code hash} that splits a segment of {@code depth}: the one below its prefix. */
+    static int splitBit(long hash, int depth) {
+        return (int) (hash >>> (63 - depth)) & 1;
+    }
+
+    /** The MurmurHash3 finaliser: every bit of the key moves both the top bits and the low bits. */
+    static long mix(long key) {
+        long h = key;
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return h;
+    }
+
+    /**
+     * One open-addressing segment: slot {@code s} is the key at {@code entries[2s]} and its value at
+     * {@code entries[2s + 1]}, the map's missing value there marking an empty slot.
+     */
+    private static final class Segment {
+        final long[] entries;
+        int depth;
+        int size;
+
+        Segment(int slots, int depth) {
+            entries = new long[2 * slots];
+            this.depth = depth;
+        }
+
+        void insertFresh(long key, long value, int firstSlot, long missingValue) {
+            int mask = entries.length / 2 - 1;
+            int slot = firstSlot;
+            while (entries[2 * slot + 1] != missingValue) {
+                slot = (slot + 1) & mask;
+            }
+            entries[2 * slot] = key;
+            entries[2 * slot + 1] = value;
+            size++;
+        }
+    }
+}

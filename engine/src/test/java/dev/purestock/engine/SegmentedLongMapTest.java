@@ -1,0 +1,241 @@
+package dev.purestock.engine;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.longs;
+
+/** The segmented map holds exactly what a plain map would, through any number of splits and removals. */
+class SegmentedLongMapTest {
+    private static final long NO_ROW = -1;
+
+    @Test
+    void everyKeyKeepsItsFirstValueThroughManySplits() {
+        qt().withExamples(200)
+                .forAll(lists().of(longs().between(-50, 5_000)).ofSizeBetween(1, 3_000), longs().all(),
+                        integers().between(SegmentedLongMap.MIN_SEGMENT_SHIFT, 8), integers().between(0, 2))
+                .checkAssert((keys, salt, segmentShift, shape) -> {
+                    SegmentedLongMap map = new SegmentedLongMap(NO_ROW, 1, segmentShift);
+                    Map<Long, Long> reference = new HashMap<>();
+                    for (int i = 0; i < keys.size(); i++) {
+                        long key = key(keys.get(i) + 60, salt, shape);
+                        Long expected = reference.putIfAbsent(key, (long) i);
+                        assertEquals(expected == null ? NO_ROW : expected, map.putIfAbsent(key, i));
+                    }
+                    for (Map.Entry<Long, Long> entry : reference.entrySet()) {
+                        assertEquals(entry.getValue(), map.get(entry.getKey()));
+                    }
+                    for (long absent = 0; absent < 10; absent++) {
+                        assertEquals(NO_ROW, map.get(key(absent, salt, shape)));
+                    }
+                    assertEquals(reference.size(), map.size());
+                });
+    }
+
+    @Test
+    void addingReplacingAndRemovingInAnyOrderAgreesWithAPlainMap() {
+        qt().withExamples(300)
+                .forAll(lists().of(integers().between(-400, 400)).ofSizeBetween(1, 3_000), longs().all(),
+                        integers().between(SegmentedLongMap.MIN_SEGMENT_SHIFT, 7), integers().between(0, 2))
+                .checkAssert((operations, salt, segmentShift, shape) -> {
+                    SegmentedLongMap map = new SegmentedLongMap(0, 1, segmentShift);
+                    Map<Long, Long> reference = new HashMap<>();
+                    for (int i = 0; i < operations.size(); i++) {
+                        int operation = operations.get(i);
+                        long key = key(Math.abs(operation), salt, shape);
+                        Long had;
+                        if (operation < 0) {
+                            had = reference.remove(key);
+                            assertEquals(had == null ? 0 : had, map.remove(key));
+                        } else if (i % 3 == 0) {
+                            had = reference.put(key, i + 1L);
+                            assertEquals(had == null ? 0 : had, map.put(key, i + 1L));
+                        } else {
+                            had = reference.putIfAbsent(key, i + 1L);
+                            assertEquals(had == null ? 0 : had, map.putIfAbsent(key, i + 1L));
+                        }
+                    }
+                    for (int k = 0; k <= 400; k++) {
+                        long key = key(k, salt, shape);
+                        assertEquals(reference.getOrDefault(key, 0L), map.get(key), "key " + k);
+                    }
+                    assertEquals(reference.size(), map.size());
+                    Map<Long, Long> visited = new HashMap<>();
+                    map.forEach((key, value) -> assertEquals(null, visited.put(key, value), "visited twice"));
+                    assertEquals(reference, visited);
+                });
+    }
+
+    /**
+     * The key of {@code k} in one of three shapes: scattered (shape 0), consecutive from a base as a counter
+     * hands them out (1), or all at the same place of their runs, which collide on run homes (2).
+     */
+    private static long key(long k, long salt, int shape) {
+        return switch (shape) {
+            case 0 -> k * 0xC2B2AE3D27D4EB4FL ^ salt;
+            case 1 -> (salt >>> 2) + k;
+            default -> (salt >>> 8) * SegmentedLongMap.RUN_KEYS + k * SegmentedLongMap.RUN_KEYS;
+        };
+    }
+
+    @Test
+    void consecutiveKeysShareASegmentAndSitSideBySide() {
+        int mask = (1 << SegmentedLongMap.DEFAULT_SEGMENT_SHIFT) - 1;
+        SplittableRandom random = new SplittableRandom(5);
+        for (int sample = 0; sample < 1_000; sample++) {
+            long first = random.nextLong(Long.MAX_VALUE / 2) & -SegmentedLongMap.RUN_KEYS;
+            long hash = SegmentedLongMap.hash(first);
+            int home = SegmentedLongMap.home(hash, first, mask);
+            assertEquals(0, home % SegmentedLongMap.RUN_KEYS, "a run's home is aligned to its length");
+            for (int place = 1; place < SegmentedLongMap.RUN_KEYS; place++) {
+                long key = first + place;
+                assertEquals(hash, SegmentedLongMap.hash(key), "one hash, so one segment, for a run");
+                assertEquals(home + place, SegmentedLongMap.home(SegmentedLongMap.hash(key), key, mask));
+            }
+            assertTrue(SegmentedLongMap.hash(first + SegmentedLongMap.RUN_KEYS) != hash, "the next run hashes apart");
+        }
+    }
+
+    @Test
+    void aCounterFillsAnUnsizedMapThroughSplitsAndFindsEveryKey() {
+        SegmentedLongMap map = new SegmentedLongMap(NO_ROW, 1, SegmentedLongMap.MIN_SEGMENT_SHIFT);
+        long base = 1L << 40;
+        for (int row = 0; row < 200_000; row++) {
+            assertEquals(NO_ROW, map.putIfAbsent(base + row, row));
+        }
+        for (int row = 0; row < 200_000; row++) {
+            assertEquals(row, map.get(base + row));
+        }
+        assertEquals(NO_ROW, map.get(base - 1));
+        assertEquals(NO_ROW, map.get(base + 200_000));
+        assertTrue(map.segments() > 1_000, map.segments() + " segments");
+    }
+
+    @Test
+    void collidingLowBitsStillFindEveryKey() {
+        SegmentedLongMap map = new SegmentedLongMap(NO_ROW, 1, SegmentedLongMap.MIN_SEGMENT_SHIFT);
+        for (int i = 0; i < 1_000; i++) {
+            map.putIfAbsent((long) i << 40, i);
+        }
+        for (int i = 0; i < 1_000; i++) {
+            assertEquals(i, map.get((long) i << 40));
+        }
+        assertEquals(NO_ROW, map.get(1_000L << 40));
+    }
+
+    @Test
+    void theMissingValueIsNeverStoredAndAZeroValueIsOneLikeAnyOther() {
+        SegmentedLongMap rows = new SegmentedLongMap(NO_ROW, 1, SegmentedLongMap.MIN_SEGMENT_SHIFT);
+        assertThrows(IllegalArgumentException.class, () -> rows.put(7, NO_ROW));
+        assertThrows(IllegalArgumentException.class, () -> rows.putIfAbsent(7, NO_ROW));
+        assertEquals(0, rows.size());
+
+        assertEquals(NO_ROW, rows.put(7, 0));
+        assertEquals(0, rows.get(7));
+        assertEquals(0, rows.put(7, 5));
+        assertEquals(5, rows.remove(7));
+        assertEquals(NO_ROW, rows.get(7));
+        assertEquals(NO_ROW, rows.remove(7));
+
+        SegmentedLongMap counts = new SegmentedLongMap(Long.MIN_VALUE, 1, SegmentedLongMap.MIN_SEGMENT_SHIFT);
+        for (long key = 0; key < 100; key++) {
+            counts.put(key, -key);
+        }
+        for (long key = 0; key < 100; key++) {
+            assertEquals(-key, counts.get(key));
+        }
+        assertEquals(Long.MIN_VALUE, counts.get(100));
+    }
+
+    @Test
+    void aMapSizedForItsEntriesNeverSplitsWhileItFills() {
+        int expected = 1_000_000;
+        SegmentedLongMap map = new SegmentedLongMap(0, expected);
+        int segmentsBefore = map.segments();
+        SplittableRandom random = new SplittableRandom(7);
+        for (int row = 0; row < expected; row++) {
+            map.put(random.nextLong(), row + 1);
+        }
+
+        assertEquals(expected, map.size());
+        assertEquals(segmentsBefore, map.segments());
+    }
+
+    @Test
+    void anUnsizedMapGrowsBySplittingSegmentsNotByRehashingEverything() {
+        SegmentedLongMap map = new SegmentedLongMap(NO_ROW, 1, 5);
+        int splitAt = (int) (32 * SegmentedLongMap.SPLIT_LOAD);
+        for (int row = 0; row < splitAt; row++) {
+            map.putIfAbsent(row * 0x9E3779B97F4A7C15L, row);
+        }
+        assertEquals(1, map.segments());
+
+        map.putIfAbsent(splitAt * 0x9E3779B97F4A7C15L, splitAt);
+
+        assertTrue(map.segments() >= 2, map.segments() + " segments");
+        for (int row = 0; row <= splitAt; row++) {
+            assertEquals(row, map.get(row * 0x9E3779B97F4A7C15L));
+        }
+    }
+
+    @Test
+    void aSegmentOfFewerSlotsThanTwoRunsIsRefused() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new SegmentedLongMap(0, 1, SegmentedLongMap.MIN_SEGMENT_SHIFT - 1));
+    }
+
+    @Test
+    void removingFromRunsThatWrapAroundTheEndOfASegmentKeepsEveryOtherKeyFindable() {
+        SegmentedLongMap map = new SegmentedLongMap(NO_ROW, 1, 5);
+        long[] keys = new long[10];
+        int found = 0;
+        for (long candidate = 0; found < keys.length; candidate++) {
+            if (SegmentedLongMap.home(SegmentedLongMap.hash(candidate), candidate, 31) >= 29) {
+                keys[found] = candidate;
+                map.putIfAbsent(candidate, found++);
+            }
+        }
+        for (int removed = 0; removed < keys.length; removed++) {
+            assertEquals(removed, map.remove(keys[removed]));
+            for (int other = removed + 1; other < keys.length; other++) {
+                assertEquals(other, map.get(keys[other]), "key " + other + " after removing " + removed);
+            }
+        }
+        assertEquals(0, map.size());
+        map.forEach((key, value) -> assertFalse(true, "an empty map visits nothing"));
+    }
+
+    @Test
+    void millionsOfEntriesAddedAndRemovedAtTheSameRateNeverGrowASizedMap() {
+        int live = 50_000;
+        SegmentedLongMap map = new SegmentedLongMap(NO_ROW, live);
+        int segments = map.segments();
+        SplittableRandom random = new SplittableRandom(11);
+        ArrayDeque<Long> window = new ArrayDeque<>();
+        for (int row = 0; row < 3_000_000; row++) {
+            long key = random.nextLong();
+            assertEquals(NO_ROW, map.putIfAbsent(key, row & 0xFFFFF));
+            window.addLast(key);
+            if (window.size() > live) {
+                long oldest = window.removeFirst();
+                assertTrue(map.remove(oldest) >= 0, "a stored key is removed");
+            }
+        }
+        assertEquals(segments, map.segments(), "no segment was split");
+        assertEquals(live, map.size());
+        for (long key : window) {
+            assertTrue(map.get(key) >= 0);
+        }
+    }
+}
