@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link OutcomeViewCallback} reads them through a reused {@link OutcomeView}, and records are built (once per
  * command) only for an {@link OutcomeCallback}, a future or a consumer; so is the command's record for the
  * consumers when it was submitted as fields. A slot at or after a shard failure is
- * answered with that failure instead, so nothing that was not made durable is ever acknowledged.
+ * answered with that failure instead, so nothing that was not made durable is ever acknowledged. If updating the
+ * read model throws, the command is still answered with its outcome (it is durable) and the shard stops from the
+ * next slot on.
  *
  * <p>Callers' callbacks and consumers are isolated: one that throws is logged and counted, and the
  * shard goes on.
@@ -30,7 +32,7 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
 
     private final int shard;
     private final ShardHealth health;
-    private final ReadModel.Writer readModel;
+    private final ReadModel.Updater readModel;
     private final OutcomeConsumer[] consumers;
     private final AtomicLong isolatedFailures;
     private final ShardCounters.Completion counters;
@@ -42,7 +44,7 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
     /** The last ring sequence this stage has finished answering (a release store per slot, no fence). */
     private final AtomicLong answered = new AtomicLong(-1);
 
-    CompletionHandler(int shard, ShardHealth health, ReadModel.Writer readModel, List<OutcomeConsumer> consumers,
+    CompletionHandler(int shard, ShardHealth health, ReadModel.Updater readModel, List<OutcomeConsumer> consumers,
                       AtomicLong isolatedFailures, CallerAnswers answers, ShardCounters.Completion counters) {
         this.counters = counters;
         this.shard = shard;
@@ -92,12 +94,26 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
             fail(request, health.failure());
             return;
         }
-        readModel.apply(decision.sequence, decision.events);
+        updateReadModel(decision, ringSequence);
         view.wrap(shard, decision.sequence, decision.time, decision.events);
         try {
             answer(request, decision);
         } finally {
             view.release();
+        }
+    }
+
+    /**
+     * Applies the command's events to the read model. The command is decided and durable whatever happens here,
+     * so its caller is still answered with its outcome; but a read model that failed part way no longer matches
+     * the state, and the engine routes cancels and times reservations by it, so the shard stops after this
+     * command, as it does when applying events to the state fails.
+     */
+    private void updateReadModel(CommandSlot.Decision decision, long ringSequence) {
+        try {
+            readModel.apply(decision.sequence, decision.events);
+        } catch (Throwable e) {
+            health.fail(ringSequence + 1, -1, "updating the read model after command sequence " + decision.sequence, e);
         }
     }
 

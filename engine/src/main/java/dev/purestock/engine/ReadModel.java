@@ -166,8 +166,14 @@ public final class ReadModel {
         return new Writer(shard);
     }
 
+    /** What the completion stage hands each command's events to: a shard's {@link Writer}. */
+    interface Updater {
+        /** Applies the events of command {@code sequence}, read where the decision stage left them. */
+        void apply(long sequence, DecidedEvents events);
+    }
+
     /** Applies one shard's events. Single-threaded: the shard's completion thread (or the builder). */
-    final class Writer {
+    final class Writer implements Updater {
         private final int shard;
         private final Long2ObjectHashMap<AtomicLong> cells = new Long2ObjectHashMap<>();
         private final EventSink applier = new Applier();
@@ -196,7 +202,8 @@ public final class ReadModel {
         }
 
         /** Applies one command's events, read where the decision stage left them; allocates nothing. */
-        void apply(long sequence, DecidedEvents events) {
+        @Override
+        public void apply(long sequence, DecidedEvents events) {
             events.writeTo(applier);
             lastSequence.lazySet(shard, sequence);
         }
