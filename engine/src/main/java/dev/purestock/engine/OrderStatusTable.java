@@ -206,14 +206,7 @@ final class OrderStatusTable {
 
     /** How many segments the table holds, for tests of its growth. */
     int segments() {
-        Segment[] current = directory;
-        int count = 0;
-        for (int i = 0; i < current.length; i++) {
-            if (i == 0 || current[i] != current[i - 1]) {
-                count++;
-            }
-        }
-        return count;
+        return SegmentedLongMap.distinctSegments(directory);
     }
 
     private void split(Segment segment) {

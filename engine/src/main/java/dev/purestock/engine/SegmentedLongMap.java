@@ -232,6 +232,14 @@ final class SegmentedLongMap {
 
     /** How many segments the map holds (each {@code segmentSlots} slots). */
     int segments() {
+        return distinctSegments(directory);
+    }
+
+    /**
+     * How many segments an extendible-hashing {@code directory} names: a segment's entries are one contiguous
+     * range of it, so each run of equal references is one segment.
+     */
+    static int distinctSegments(Object[] directory) {
         int count = 0;
         for (int i = 0; i < directory.length; i++) {
             if (i == 0 || directory[i] != directory[i - 1]) {
