@@ -1,5 +1,6 @@
 package dev.purestock.engine;
 
+import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.Inventory;
@@ -17,10 +18,12 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 
 /** The engine's primitive store behaves exactly like the domain's reference store. */
@@ -43,6 +46,55 @@ class PrimitiveInventoryStoreTest {
                 assertEquals(due(reference, now + 100), due(primitive, now + 100), "due reservations");
             }
         });
+    }
+
+    /**
+     * Positions, stock movements and customer counts far past a segment's split load (5,324 entries each, from a
+     * store sized for 4), so that every segmented map splits many times while the commands flow: the events and
+     * the state stay the reference store's.
+     */
+    @Test
+    void aStoreThatOutgrowsItsCapacityByManySegmentsStillDecidesAndHoldsWhatTheReferenceDoes() {
+        MapInventoryStore reference = new MapInventoryStore();
+        PrimitiveInventoryStore primitive = new PrimitiveInventoryStore(4);
+        SplittableRandom random = new SplittableRandom(17);
+        int skus = 3_000;
+        int warehouses = 3;
+        long movement = 0;
+        List<Command> commands = new ArrayList<>();
+        for (long sku = 0; sku < skus; sku++) {
+            commands.add(new Command.ListProduct(sku, sku % 5 == 0 ? 3 : 0));
+            for (int warehouse = 0; warehouse < warehouses; warehouse++) {
+                commands.add(new Command.ReceiveStock(++movement, sku, warehouse, 40));
+            }
+        }
+        for (long order = 0; order < 40_000; order++) {
+            long customer = order % 4 == 0 ? random.nextLong(500) : random.nextLong(1L << 32);
+            commands.add(new Command.Purchase(order, customer, random.nextLong(skus), random.nextInt(warehouses),
+                    1 + random.nextInt(2)));
+            if (order % 9 == 8) {
+                commands.add(new Command.CancelPurchase(order - 5));
+            }
+            if (order % 50 == 49) {
+                commands.add(new Command.ReceiveStock(++movement, random.nextLong(skus), random.nextInt(warehouses), 6));
+            }
+        }
+        long now = 1;
+        for (Command command : commands) {
+            now++;
+            List<Event> expected = Inventory.decide(command, now, reference);
+            List<Event> actual = Inventory.decide(command, now, primitive);
+            assertEquals(expected, actual, () -> "events of " + command);
+            Inventory.evolveAll(reference, now, expected);
+            Inventory.evolveAll(primitive, now, actual);
+        }
+        assertEquals(StateDigest.of(reference), StateDigest.of(primitive));
+        int[] counts = new int[3];
+        primitive.forEachPosition((sku, warehouse, available) -> counts[0]++);
+        primitive.forEachMovement((id, fingerprint) -> counts[1]++);
+        primitive.forEachCustomerUnits((customer, sku, units) -> counts[2]++);
+        assertEquals(skus * warehouses, counts[0]);
+        assertTrue(counts[1] > 5_324 && counts[2] > 5_324 * 4, counts[1] + " movements, " + counts[2] + " counts");
     }
 
     @Test
