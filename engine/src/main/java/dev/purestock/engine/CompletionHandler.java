@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * command) only for an {@link OutcomeCallback}, a future or a consumer; so is the command's record for the
  * consumers when it was submitted as fields. A slot at or after a shard failure is
  * answered with that failure instead, so nothing that was not made durable is ever acknowledged. If updating the
- * read model throws, the command is still answered with its outcome (it is durable) and the shard stops from the
- * next slot on.
+ * read model throws, the shard takes no more submissions and the read model is no longer updated, but every
+ * command already taken, that one included, is still answered with its outcome.
  *
  * <p>Callers' callbacks and consumers are isolated: one that throws is logged and counted, and the
  * shard goes on.
@@ -43,6 +43,8 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
     private final AtomicLong claimed = new AtomicLong(-1);
     /** The last ring sequence this stage has finished answering (a release store per slot, no fence). */
     private final AtomicLong answered = new AtomicLong(-1);
+    /** Whether updating the read model threw: it is not updated any more. */
+    private boolean readModelFailed;
 
     CompletionHandler(int shard, ShardHealth health, ReadModel.Updater readModel, List<OutcomeConsumer> consumers,
                       AtomicLong isolatedFailures, CallerAnswers answers, ShardCounters.Completion counters) {
@@ -94,7 +96,7 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
             fail(request, health.failure());
             return;
         }
-        updateReadModel(decision, ringSequence);
+        updateReadModel(decision);
         view.wrap(shard, decision.sequence, decision.time, decision.events);
         try {
             answer(request, decision);
@@ -105,15 +107,20 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
 
     /**
      * Applies the command's events to the read model. The command is decided and durable whatever happens here,
-     * so its caller is still answered with its outcome; but a read model that failed part way no longer matches
-     * the state, and the engine routes cancels and times reservations by it, so the shard stops after this
-     * command, as it does when applying events to the state fails.
+     * so its caller is still answered with its outcome. A read model that failed part way no longer matches the
+     * state, and the engine routes cancels and times reservations by it: the shard takes no more submissions,
+     * and the read model is left as it is (no later command is applied to it, its last sequence stays the last
+     * one applied), while the commands already taken are decided, journaled and answered as usual.
      */
-    private void updateReadModel(CommandSlot.Decision decision, long ringSequence) {
+    private void updateReadModel(CommandSlot.Decision decision) {
+        if (readModelFailed) {
+            return;
+        }
         try {
             readModel.apply(decision.sequence, decision.events);
         } catch (Throwable e) {
-            health.fail(ringSequence + 1, -1, "updating the read model after command sequence " + decision.sequence, e);
+            readModelFailed = true;
+            health.stopIntake("updating the read model with command sequence " + decision.sequence, e);
         }
     }
 

@@ -102,7 +102,9 @@ public final class ReadModel {
 
     /**
      * The sequence of the last command {@code shard} answered ({@code -1} before the first one this run,
-     * or the last recovered one). Every value read after this one reflects at least that command.
+     * or the last recovered one). Every value read after this one reflects at least that command. If updating
+     * the read model ever fails (the shard then stops, see {@code PurestockEngine.failure()}), it stays at the last
+     * command applied here, which may be short of the last one answered.
      */
     public long lastSequence(int shard) {
         return lastSequence.get(shard);

@@ -45,6 +45,23 @@ final class ShardHealth {
     }
 
     /**
+     * Stops the engine's intake for a failure that left the state and the journal whole (the read model's): later
+     * submissions are refused with it, but no slot is marked failed, so the commands already taken are still
+     * decided, made durable and answered. A failure recorded before is the one reported.
+     *
+     * @param what what failed, as a phrase ("updating the read model after command sequence 7")
+     */
+    synchronized void stopIntake(String what, Throwable cause) {
+        if (failure == null) {
+            failure = new EngineStoppedException("purestock shard " + shard + " stopped: " + what + " failed ("
+                    + cause + "); the commands it had taken are still decided, journaled and answered, later "
+                    + "submissions are refused", cause);
+            LOG.error(failure.getMessage(), cause);
+            intake.stop(failure);
+        }
+    }
+
+    /**
      * Records a failure at a ring position and stops the engine's intake. A failure earlier in the ring
      * than one already recorded moves the mark back; the first cause recorded is the one reported.
      *

@@ -3,34 +3,41 @@ package dev.purestock.engine;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.OrderStatus;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A read model whose update throws (a bug, or memory running out as it grows) never leaves a caller unanswered:
- * the command it failed on is decided and durable, so its caller gets its outcome, and the shard stops from the
- * next command on, as when applying events to the state fails. The decision and completion stages are driven
- * on this thread, one slot at a time.
+ * A read model whose update throws (a bug, or memory running out as it grows) never leaves a caller unanswered and
+ * never answers a durable command as failed: every command already taken, the one it failed on included, gets
+ * its outcome; the shard takes no more submissions, and the read model is not updated any more. The decision and
+ * completion stages are driven on this thread, either one slot at a time or with the decision stage a whole batch
+ * ahead, as it usually is.
  */
 class ReadModelFailureTest {
 
-    @Test
-    void theCommandWhoseReadModelUpdateThrowsIsAnsweredWithItsOutcomeAndTheShardStopsAfterIt() {
-        ShardHealth health = new ShardHealth(0, new Intake());
+    @ParameterizedTest(name = "decision stage ahead: {0}")
+    @ValueSource(booleans = {false, true})
+    void everyCommandTakenIsAnsweredWithItsOutcomeAndTheShardTakesNoMore(boolean decisionAhead) {
+        Intake intake = new Intake();
+        ShardHealth health = new ShardHealth(0, intake);
         ReadModel readModel = new ReadModel(1);
         ReadModel.Writer writer = readModel.writer(0);
-        long failOn = 3;
+        AtomicInteger updates = new AtomicInteger();
         ReadModel.Updater failing = (sequence, events) -> {
-            if (sequence == failOn) {
+            updates.incrementAndGet();
+            if (sequence == 3) {
                 throw new IllegalStateException("the read model broke");
             }
             writer.apply(sequence, events);
@@ -48,27 +55,42 @@ class ReadModelFailureTest {
                 new Command.Purchase(11, 8, 1, 0, 1),
                 new Command.Purchase(12, 9, 1, 0, 1));
         List<Recorder> answers = new ArrayList<>();
-        CommandSlot slot = new CommandSlot();
+        List<CommandSlot> slots = new ArrayList<>();
         for (int ringSequence = 0; ringSequence < commands.size(); ringSequence++) {
             Recorder answer = new Recorder();
             answers.add(answer);
+            CommandSlot slot = new CommandSlot();
+            slots.add(slot);
             slot.request.command(commands.get(ringSequence), answer, null);
-            decision.onEvent(slot, ringSequence, true);
-            completion.onEvent(slot, ringSequence, true);
+            decision.onEvent(slot, ringSequence, decisionAhead ? ringSequence == commands.size() - 1 : true);
+            if (!decisionAhead) {
+                completion.onEvent(slot, ringSequence, true);
+            }
+        }
+        if (decisionAhead) {
+            for (int ringSequence = 0; ringSequence < commands.size(); ringSequence++) {
+                completion.onEvent(slots.get(ringSequence), ringSequence, ringSequence == commands.size() - 1);
+            }
         }
 
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < commands.size(); i++) {
             assertNull(answers.get(i).failure, "command " + i + " is answered with its outcome");
             assertEquals(i, answers.get(i).outcome.sequence());
         }
         assertInstanceOf(Event.PurchaseAccepted.class, answers.get(3).outcome.events().get(0),
                 "the purchase whose read-model update threw was accepted, and its caller is told so");
-        assertInstanceOf(EngineStoppedException.class, answers.get(4).failure);
-        assertNull(answers.get(4).outcome);
+        assertInstanceOf(Event.PurchaseAccepted.class, answers.get(4).outcome.events().get(0),
+                "the purchase taken before the failure is decided and answered as usual");
         assertNotNull(health.failure());
-        assertTrue(health.failure().getMessage().contains("updating the read model after command sequence 3"),
+        assertTrue(health.failure().getMessage().contains("updating the read model with command sequence 3"),
                 health.failure().getMessage());
+        assertFalse(intake.enter(), "later submissions are refused");
+        assertInstanceOf(EngineStoppedException.class, intake.refusal());
+        assertFalse(health.failedAtOrBefore(Long.MAX_VALUE - 1), "no slot is marked failed");
+        assertEquals(4, updates.get(), "the read model is not updated after it failed");
+        assertEquals(2, readModel.lastSequence(0), "its last sequence is the last command applied to it");
         assertEquals(OrderStatus.PURCHASED, readModel.orderStatus(10));
+        assertNull(readModel.orderStatus(12));
         assertEquals(0, isolated.get(), "no callback failed");
     }
 
