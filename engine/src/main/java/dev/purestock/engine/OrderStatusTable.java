@@ -3,6 +3,7 @@ package dev.purestock.engine;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One shard's order statuses for the {@link ReadModel}: order id to a one-byte status code, with one writer
@@ -69,6 +70,7 @@ final class OrderStatusTable {
     private static final VarHandle KEY = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle ENTRY = MethodHandles.arrayElementVarHandle(Segment[].class);
 
+    private final long seed;
     private final int segmentSlots;
     private final int splitAt;
     private final int splitLive;
@@ -76,6 +78,7 @@ final class OrderStatusTable {
     private final byte[] scratchCodes;
     private volatile Segment[] directory;
     private int globalDepth;
+    private int segmentCount;
 
     /** An empty table of one segment, which grows as orders arrive. */
     OrderStatusTable() {
@@ -84,10 +87,16 @@ final class OrderStatusTable {
 
     /** A table for about {@code expectedOrders} orders in segments of {@code 1 << segmentShift} slots. */
     OrderStatusTable(int expectedOrders, int segmentShift) {
+        this(expectedOrders, segmentShift, ThreadLocalRandom.current().nextLong());
+    }
+
+    /** As {@link #OrderStatusTable(int, int)}, hashing with {@code seed}: for tests that need one layout. */
+    OrderStatusTable(int expectedOrders, int segmentShift, long seed) {
         if (segmentShift < SegmentedLongMap.MIN_SEGMENT_SHIFT || segmentShift > 24) {
             throw new IllegalArgumentException("segment shift must be within " + SegmentedLongMap.MIN_SEGMENT_SHIFT
                     + "..24, was " + segmentShift);
         }
+        this.seed = seed;
         segmentSlots = 1 << segmentShift;
         splitAt = (int) (segmentSlots * SPLIT_LOAD);
         splitLive = (int) (splitAt * SPLIT_LIVE_SHARE);
@@ -98,12 +107,13 @@ final class OrderStatusTable {
         for (int i = 0; i < initial.length; i++) {
             initial[i] = new Segment(segmentSlots, globalDepth, i);
         }
+        segmentCount = initial.length;
         directory = initial;
     }
 
     /** The code stored for {@code orderId}, or {@link #ABSENT}. Any thread. */
     byte status(long orderId) {
-        long hash = SegmentedLongMap.hash(orderId);
+        long hash = SegmentedLongMap.hash(orderId, seed);
         int mask = segmentSlots - 1;
         while (true) {
             Segment[] current = directory;
@@ -146,7 +156,7 @@ final class OrderStatusTable {
         if (code <= ABSENT) {
             throw new IllegalArgumentException("status code must be within 1..127, was " + code);
         }
-        long hash = SegmentedLongMap.hash(orderId);
+        long hash = SegmentedLongMap.hash(orderId, seed);
         int mask = segmentSlots - 1;
         while (true) {
             Segment segment = directory[SegmentedLongMap.directoryIndex(hash, globalDepth)];
@@ -169,16 +179,22 @@ final class OrderStatusTable {
                 segment.size++;
                 return;
             }
-            if (segment.size + segment.tombstones < splitAt) {
+            int used = segment.size + segment.tombstones;
+            boolean mayGrow = used < splitAt || segment.depth < globalDepth
+                    || globalDepth < SegmentedLongMap.depthLimit(segmentCount);
+            if (used < splitAt || !mayGrow && used < segmentSlots - 1) {
                 KEY.setRelease(segment.keys, slot, orderId);
                 CODE.setRelease(segment.codes, slot, code);
                 segment.size++;
                 return;
             }
-            if (segment.size >= splitLive) {
+            if (segment.size < splitLive || !mayGrow && segment.tombstones > 0) {
+                compact(segment);
+            } else if (mayGrow) {
                 split(segment);
             } else {
-                compact(segment);
+                throw new IllegalStateException("cannot store order " + orderId + ": its segment of " + segmentSlots
+                        + " slots is full of ids that crowd one hash prefix " + globalDepth + " bits long");
             }
         }
     }
@@ -189,7 +205,7 @@ final class OrderStatusTable {
      * @return whether it was stored
      */
     boolean remove(long orderId) {
-        long hash = SegmentedLongMap.hash(orderId);
+        long hash = SegmentedLongMap.hash(orderId, seed);
         int mask = segmentSlots - 1;
         Segment segment = directory[SegmentedLongMap.directoryIndex(hash, globalDepth)];
         int slot = SegmentedLongMap.home(hash, orderId, mask);
@@ -226,12 +242,13 @@ final class OrderStatusTable {
         }
         int oldDepth = segment.depth;
         Segment upper = new Segment(segmentSlots, oldDepth + 1, segment.prefix << 1 | 1);
+        segmentCount++;
         int kept = 0;
         for (int slot = 0; slot < segmentSlots; slot++) {
             byte code = segment.codes[slot];
             if (code > ABSENT) {
                 long key = segment.keys[slot];
-                long hash = SegmentedLongMap.hash(key);
+                long hash = SegmentedLongMap.hash(key, seed);
                 if (SegmentedLongMap.splitBit(hash, oldDepth) == 1) {
                     upper.insertFresh(key, code, SegmentedLongMap.home(hash, key, segmentSlots - 1));
                 } else {
@@ -277,7 +294,7 @@ final class OrderStatusTable {
         segment.prefix = prefix;
         for (int i = 0; i < kept; i++) {
             long key = scratchKeys[i];
-            int home = SegmentedLongMap.home(SegmentedLongMap.hash(key), key, segmentSlots - 1);
+            int home = SegmentedLongMap.home(SegmentedLongMap.hash(key, seed), key, segmentSlots - 1);
             segment.insertFresh(key, scratchCodes[i], home);
         }
         segment.version++;

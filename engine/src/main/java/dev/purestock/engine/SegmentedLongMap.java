@@ -3,6 +3,7 @@ package dev.purestock.engine;
 import org.agrona.collections.LongLongConsumer;
 
 import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A map from {@code long} keys to {@code long} values that grows without ever rehashing the whole map:
@@ -38,7 +39,15 @@ import java.util.Arrays;
  * needed and allocates nothing, except that a segment which sat close to its split load may still split once
  * as new keys land unevenly (likely only with tiny segments; a segment of 8,192 slots varies by about 1 % of
  * its load). A map sized for its live keys (a capacity hint) starts at half load and never splits under churn.
- * Not thread-safe: the decision thread owns it.
+ *
+ * <p><b>Keys chosen to collide.</b> Callers pick order ids and customer ids, so the hash is seeded at random per map
+ * ({@link #hash(long, long)}): ids computed to share a hash prefix in one process do not in another. And the
+ * directory never doubles past {@value #SKEW_DEPTH} levels deeper than its segments' count needs
+ * ({@link #depthLimit}): a segment whose keys crowd one hash prefix that far beyond the others takes entries past
+ * its split load instead, and when it is full an insert is refused with an {@link IllegalStateException}, rather
+ * than the directory doubling until memory runs out.
+ *
+ * <p>Not thread-safe: the decision thread owns it.
  */
 final class SegmentedLongMap {
     /** Slots per segment, as a power of two: 8,192 slots, 128 KiB. */
@@ -49,19 +58,24 @@ final class SegmentedLongMap {
     static final int RUN_SHIFT = 3;
     static final int RUN_KEYS = 1 << RUN_SHIFT;
     /**
-     * The smallest segment, 32 slots: its split load holds more than a run, so a full segment always holds keys
-     * of two runs or more, which a split can part.
+     * The smallest segment, 32 slots: its split load (20 entries) holds more than two runs, so a full segment always
+     * holds keys of several runs, which a split can part.
      */
     static final int MIN_SEGMENT_SHIFT = RUN_SHIFT + 2;
     private static final int PRESIZED_LOAD_PERCENT = 50;
+    /** How many levels deeper than its segments' count needs the directory may grow for one crowded segment. */
+    static final int SKEW_DEPTH = 8;
+    private static final int MAX_DEPTH = 30;
 
     private final long missingValue;
+    private final long seed;
     private final int segmentSlots;
     private final int splitAt;
     private final long[] scratchKeys;
     private final long[] scratchValues;
     private Segment[] directory;
     private int globalDepth;
+    private int segmentCount;
     private int size;
 
     /**
@@ -77,11 +91,17 @@ final class SegmentedLongMap {
      * {@code missingValue} for a key it does not hold.
      */
     SegmentedLongMap(long missingValue, int expectedEntries, int segmentShift) {
+        this(missingValue, expectedEntries, segmentShift, ThreadLocalRandom.current().nextLong());
+    }
+
+    /** As {@link #SegmentedLongMap(long, int, int)}, hashing with {@code seed}: for tests that need one layout. */
+    SegmentedLongMap(long missingValue, int expectedEntries, int segmentShift, long seed) {
         if (segmentShift < MIN_SEGMENT_SHIFT || segmentShift > 24) {
             throw new IllegalArgumentException("segment shift must be within " + MIN_SEGMENT_SHIFT + "..24, was "
                     + segmentShift);
         }
         this.missingValue = missingValue;
+        this.seed = seed;
         segmentSlots = 1 << segmentShift;
         splitAt = (int) (segmentSlots * SPLIT_LOAD);
         scratchKeys = new long[segmentSlots];
@@ -91,6 +111,7 @@ final class SegmentedLongMap {
         for (int i = 0; i < directory.length; i++) {
             directory[i] = newSegment(globalDepth);
         }
+        segmentCount = directory.length;
     }
 
     /** The directory depth whose segments hold {@code expected} entries at about half load. */
@@ -163,15 +184,31 @@ final class SegmentedLongMap {
                     return had;
                 }
             }
-            if (segment.size < splitAt) {
+            boolean mayGrow = segment.size < splitAt || segment.depth < globalDepth
+                    || globalDepth < depthLimit(segmentCount);
+            if (segment.size < splitAt || !mayGrow && segment.size < segmentSlots - 1) {
                 entries[2 * slot] = key;
                 entries[2 * slot + 1] = value;
                 segment.size++;
                 size++;
                 return missingValue;
             }
+            if (!mayGrow) {
+                throw new IllegalStateException("cannot store key " + key + ": its segment of " + segmentSlots
+                        + " slots is full of keys that crowd one hash prefix " + globalDepth + " bits long, "
+                        + SKEW_DEPTH + " bits deeper than a map of " + segmentCount + " segments needs");
+            }
             split(segment);
         }
+    }
+
+    /**
+     * How deep the directory may grow: {@value #SKEW_DEPTH} levels past what {@code segments} evenly filled
+     * segments need, and never past {@value #MAX_DEPTH}.
+     */
+    static int depthLimit(int segments) {
+        int needed = 32 - Integer.numberOfLeadingZeros(Math.max(1, segments) - 1);
+        return Math.min(MAX_DEPTH, needed + SKEW_DEPTH);
     }
 
     /**
@@ -261,9 +298,6 @@ final class SegmentedLongMap {
 
     private void split(Segment segment) {
         if (segment.depth == globalDepth) {
-            if (globalDepth == 30) {
-                throw new IllegalStateException("the map is full at " + size + " entries");
-            }
             Segment[] doubled = new Segment[directory.length * 2];
             for (int i = 0; i < directory.length; i++) {
                 doubled[2 * i] = directory[i];
@@ -274,6 +308,7 @@ final class SegmentedLongMap {
         }
         int oldDepth = segment.depth;
         Segment upper = newSegment(oldDepth + 1);
+        segmentCount++;
         segment.depth = oldDepth + 1;
         int count = 0;
         long[] entries = segment.entries;
@@ -306,9 +341,17 @@ final class SegmentedLongMap {
         }
     }
 
-    /** The hash of {@code key}'s run of {@value #RUN_KEYS} consecutive keys: it picks the segment and the home. */
-    static long hash(long key) {
-        return mix(key >>> RUN_SHIFT);
+    /** The hash in this map of {@code key}'s run of {@value #RUN_KEYS} keys: it picks the segment and the home. */
+    long hash(long key) {
+        return hash(key, seed);
+    }
+
+    /**
+     * The hash of {@code key}'s run of {@value #RUN_KEYS} consecutive keys under {@code seed}: every key of a run
+     * has the same, so a run shares a segment and a home.
+     */
+    static long hash(long key, long seed) {
+        return mix((key >>> RUN_SHIFT) ^ seed);
     }
 
     /**

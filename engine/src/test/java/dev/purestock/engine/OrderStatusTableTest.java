@@ -204,6 +204,37 @@ class OrderStatusTableTest {
                 table.segments() + " segments, " + segmentsAtFullLoad + " once about 2,000 orders were stored");
     }
 
+    /** Ids computed to crowd one hash prefix are refused once their segment is full, not by doubling forever. */
+    @Test
+    void idsThatCrowdOneHashPrefixAreRefusedOnceTheirSegmentIsFull() {
+        long[] crowded = SegmentedLongMapTest.crowdedKeys(0, 40);
+        OrderStatusTable table = new OrderStatusTable(1, SegmentedLongMap.MIN_SEGMENT_SHIFT, 0);
+        int stored = 0;
+        IllegalStateException refused = null;
+        for (long id : crowded) {
+            try {
+                table.put(id, (byte) 1);
+                stored++;
+            } catch (IllegalStateException e) {
+                refused = e;
+                break;
+            }
+        }
+        assertTrue(refused != null && refused.getMessage().contains("crowd one hash prefix"), String.valueOf(refused));
+        assertEquals(31, stored);
+        assertTrue(table.segments() <= 1 << SegmentedLongMap.SKEW_DEPTH, table.segments() + " segments");
+        for (int i = 0; i < stored; i++) {
+            assertEquals(1, table.status(crowded[i]));
+        }
+        OrderStatusTable seeded = new OrderStatusTable(1, SegmentedLongMap.MIN_SEGMENT_SHIFT, 12_345);
+        for (long id : crowded) {
+            seeded.put(id, (byte) 2);
+        }
+        for (long id : crowded) {
+            assertEquals(2, seeded.status(id));
+        }
+    }
+
     @Test
     void codesOutsideOneToOneHundredTwentySevenAreRefused() {
         OrderStatusTable table = new OrderStatusTable();

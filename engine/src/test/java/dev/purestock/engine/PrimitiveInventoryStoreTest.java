@@ -49,9 +49,9 @@ class PrimitiveInventoryStoreTest {
     }
 
     /**
-     * Positions, stock movements and customer counts far past a segment's split load (5,324 entries each, from a
-     * store sized for 4), so that every segmented map splits many times while the commands flow: the events and
-     * the state stay the reference store's.
+     * Positions and stock movements past a segment's split load (5,324 entries), and customer counts several times
+     * past it, from a store sized for 4: every segmented map splits while the commands flow, the customer counts
+     * many times, and the events and the state stay the reference store's.
      */
     @Test
     void aStoreThatOutgrowsItsCapacityByManySegmentsStillDecidesAndHoldsWhatTheReferenceDoes() {

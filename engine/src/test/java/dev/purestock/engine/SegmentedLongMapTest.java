@@ -9,6 +9,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
@@ -95,15 +96,15 @@ class SegmentedLongMapTest {
         SplittableRandom random = new SplittableRandom(5);
         for (int sample = 0; sample < 1_000; sample++) {
             long first = random.nextLong(Long.MAX_VALUE / 2) & -SegmentedLongMap.RUN_KEYS;
-            long hash = SegmentedLongMap.hash(first);
+            long hash = SegmentedLongMap.hash(first, 42);
             int home = SegmentedLongMap.home(hash, first, mask);
             assertEquals(0, home % SegmentedLongMap.RUN_KEYS, "a run's home is aligned to its length");
             for (int place = 1; place < SegmentedLongMap.RUN_KEYS; place++) {
                 long key = first + place;
-                assertEquals(hash, SegmentedLongMap.hash(key), "one hash, so one segment, for a run");
-                assertEquals(home + place, SegmentedLongMap.home(SegmentedLongMap.hash(key), key, mask));
+                assertEquals(hash, SegmentedLongMap.hash(key, 42), "one hash, so one segment, for a run");
+                assertEquals(home + place, SegmentedLongMap.home(SegmentedLongMap.hash(key, 42), key, mask));
             }
-            assertTrue(SegmentedLongMap.hash(first + SegmentedLongMap.RUN_KEYS) != hash, "the next run hashes apart");
+            assertTrue(SegmentedLongMap.hash(first + SegmentedLongMap.RUN_KEYS, 42) != hash, "the next run hashes apart");
         }
     }
 
@@ -189,19 +190,87 @@ class SegmentedLongMapTest {
         }
     }
 
+    /**
+     * Keys computed to crowd one hash prefix (for a map whose seed is known, here 0) fill their segment past its
+     * split load, and then are refused with an error, while the directory stays within its depth limit; the keys
+     * stored before are still found. The same keys spread evenly in a map with another seed.
+     */
     @Test
-    void aSegmentOfFewerSlotsThanTwoRunsIsRefused() {
+    void keysThatCrowdOneHashPrefixAreRefusedOnceTheirSegmentIsFullNotByDoublingUntilMemoryRunsOut() {
+        long[] crowded = crowdedKeys(0, 40);
+        SegmentedLongMap map = new SegmentedLongMap(NO_ROW, 1, SegmentedLongMap.MIN_SEGMENT_SHIFT, 0);
+        int stored = 0;
+        IllegalStateException refused = null;
+        for (long key : crowded) {
+            try {
+                map.put(key, stored);
+                stored++;
+            } catch (IllegalStateException e) {
+                refused = e;
+                break;
+            }
+        }
+        assertNotNull(refused, "a full segment refuses the next key");
+        assertTrue(refused.getMessage().contains("crowd one hash prefix"), refused.getMessage());
+        assertEquals(31, stored, "the segment took keys up to one short of its 32 slots");
+        assertTrue(map.segments() <= 1 << SegmentedLongMap.SKEW_DEPTH, map.segments() + " segments");
+        for (int i = 0; i < stored; i++) {
+            assertEquals(i, map.get(crowded[i]));
+        }
+
+        SegmentedLongMap seeded = new SegmentedLongMap(NO_ROW, 1, SegmentedLongMap.MIN_SEGMENT_SHIFT, 12_345);
+        for (int i = 0; i < crowded.length; i++) {
+            seeded.put(crowded[i], i);
+        }
+        assertEquals(crowded.length, seeded.size());
+    }
+
+    /**
+     * {@code runs} runs of keys whose hashes under {@code seed} share their top 48 bits: the MurmurHash3 finaliser is
+     * inverted on chosen hashes.
+     */
+    static long[] crowdedKeys(long seed, int runs) {
+        long[] keys = new long[runs * SegmentedLongMap.RUN_KEYS];
+        int found = 0;
+        for (long low = 0; found < runs; low++) {
+            long hash = 0x1234_5678_9ABCL << 16 | low;
+            long run = unmix(hash) ^ seed;
+            if (run >>> (64 - SegmentedLongMap.RUN_SHIFT) != 0) {
+                continue; // a run is a key shifted right by RUN_SHIFT bits: its top bits must be clear
+            }
+            assertEquals(hash, SegmentedLongMap.hash(run << SegmentedLongMap.RUN_SHIFT, seed), "the finaliser inverted");
+            for (int place = 0; place < SegmentedLongMap.RUN_KEYS; place++) {
+                keys[found * SegmentedLongMap.RUN_KEYS + place] = run << SegmentedLongMap.RUN_SHIFT | place;
+            }
+            found++;
+        }
+        return keys;
+    }
+
+    /** The inverse of {@link SegmentedLongMap#mix}. */
+    private static long unmix(long hash) {
+        long h = hash;
+        h ^= h >>> 33;
+        h *= 0x9cb4b2f8129337dbL;
+        h ^= h >>> 33;
+        h *= 0x4f74430c22a54005L;
+        h ^= h >>> 33;
+        return h;
+    }
+
+    @Test
+    void aSegmentBelowTheSmallestSizeIsRefused() {
         assertThrows(IllegalArgumentException.class,
                 () -> new SegmentedLongMap(0, 1, SegmentedLongMap.MIN_SEGMENT_SHIFT - 1));
     }
 
     @Test
     void removingFromRunsThatWrapAroundTheEndOfASegmentKeepsEveryOtherKeyFindable() {
-        SegmentedLongMap map = new SegmentedLongMap(NO_ROW, 1, 5);
+        SegmentedLongMap map = new SegmentedLongMap(NO_ROW, 1, 5, 0);
         long[] keys = new long[10];
         int found = 0;
         for (long candidate = 0; found < keys.length; candidate++) {
-            if (SegmentedLongMap.home(SegmentedLongMap.hash(candidate), candidate, 31) >= 29) {
+            if (SegmentedLongMap.home(SegmentedLongMap.hash(candidate, 0), candidate, 31) >= 29) {
                 keys[found] = candidate;
                 map.putIfAbsent(candidate, found++);
             }

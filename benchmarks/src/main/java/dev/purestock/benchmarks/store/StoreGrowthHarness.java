@@ -57,8 +57,6 @@ public final class StoreGrowthHarness implements Callable<Integer> {
         EventBuffer events = new EventBuffer();
         List<Round> done = new ArrayList<>();
         try (GcPauses pauses = GcPauses.start()) {
-            Instant wallBase = Instant.now();
-            long nanoBase = System.nanoTime();
             for (int round = 1; round <= rounds; round++) {
                 PrimitiveInventoryStore store = sized
                         ? new PrimitiveInventoryStore(new StoreCapacity(skus * WAREHOUSES, commands, commands))
@@ -79,7 +77,7 @@ public final class StoreGrowthHarness implements Callable<Integer> {
                     long nanos = System.nanoTime() - before;
                     measured.took.recordValue(nanos);
                     if (nanos > STALL_NANOS) {
-                        measured.stalls.add(new long[] {before - nanoBase, nanos});
+                        measured.stalls.add(new Stall(Instant.now(), nanos));
                     }
                 }
                 measured.seconds = (System.nanoTime() - start) / 1e9;
@@ -88,7 +86,7 @@ public final class StoreGrowthHarness implements Callable<Integer> {
             }
             pauses.stop();
             for (Round round : done) {
-                report(round, pauses, wallBase);
+                report(round, pauses);
             }
         }
         return 0;
@@ -96,18 +94,20 @@ public final class StoreGrowthHarness implements Callable<Integer> {
 
     /**
      * Prints one round. A stall counts as the store's own when no collector pause started within it (widened by
-     * {@link #CLOCK_MARGIN_NANOS} on each side, for the two clocks' disagreement).
+     * {@link #CLOCK_MARGIN_NANOS} on each side, for the two clocks' disagreement). A growth that allocates enough
+     * to set off a collection inside its own command is counted as the collector's, so the figure errs toward
+     * fewer and shorter stalls of the store's own.
      */
-    private void report(Round round, GcPauses pauses, Instant wallBase) {
+    private void report(Round round, GcPauses pauses) {
         long ownStalls = 0;
         long longestOwn = 0;
-        for (long[] stall : round.stalls) {
-            Instant from = wallBase.plusNanos(stall[0] - CLOCK_MARGIN_NANOS);
-            Instant to = wallBase.plusNanos(stall[0] + stall[1] + CLOCK_MARGIN_NANOS);
+        for (Stall stall : round.stalls) {
+            Instant from = stall.ended().minusNanos(stall.nanos() + CLOCK_MARGIN_NANOS);
+            Instant to = stall.ended().plusNanos(CLOCK_MARGIN_NANOS);
             GcPauses.Summary gc = pauses.between(from, to);
             if (gc.known() && gc.count() == 0) {
                 ownStalls++;
-                longestOwn = Math.max(longestOwn, stall[1]);
+                longestOwn = Math.max(longestOwn, stall.nanos());
             }
         }
         Histogram took = round.took;
@@ -120,15 +120,19 @@ public final class StoreGrowthHarness implements Callable<Integer> {
                 longestOwn / 1e6, round.bytesPerCommand);
     }
 
-    /** One round's timings: every command's, and the start (from the first) and length of each over 1 ms. */
+    /** A command over 1 ms: when it ended, on the wall clock JFR's events are dated by, and how long it took. */
+    private record Stall(Instant ended, long nanos) {
+    }
+
+    /** One round's timings: every command's, and each one over 1 ms. */
     private static final class Round {
         final int number;
         final Histogram took;
-        final List<long[]> stalls;
+        final List<Stall> stalls;
         double seconds;
         double bytesPerCommand;
 
-        Round(int number, Histogram took, List<long[]> stalls) {
+        Round(int number, Histogram took, List<Stall> stalls) {
             this.number = number;
             this.took = took;
             this.stalls = stalls;
