@@ -71,8 +71,9 @@ final class SegmentedLongMap {
     private final long seed;
     private final int segmentSlots;
     private final int splitAt;
-    private final long[] scratchKeys;
-    private final long[] scratchValues;
+    /** Where a split gathers a segment's entries; allocated at the first split, so a map that never splits has none. */
+    private long[] scratchKeys;
+    private long[] scratchValues;
     private Segment[] directory;
     private int globalDepth;
     private int segmentCount;
@@ -104,8 +105,6 @@ final class SegmentedLongMap {
         this.seed = seed;
         segmentSlots = 1 << segmentShift;
         splitAt = (int) (segmentSlots * SPLIT_LOAD);
-        scratchKeys = new long[segmentSlots];
-        scratchValues = new long[segmentSlots];
         globalDepth = depthFor(expectedEntries, segmentSlots);
         directory = new Segment[1 << globalDepth];
         for (int i = 0; i < directory.length; i++) {
@@ -305,6 +304,10 @@ final class SegmentedLongMap {
             }
             directory = doubled;
             globalDepth++;
+        }
+        if (scratchKeys == null) {
+            scratchKeys = new long[segmentSlots];
+            scratchValues = new long[segmentSlots];
         }
         int oldDepth = segment.depth;
         Segment upper = newSegment(oldDepth + 1);
