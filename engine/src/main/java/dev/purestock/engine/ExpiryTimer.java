@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -61,24 +62,29 @@ final class ExpiryTimer {
     private final DueTimes dueTimes;
     private final LongSupplier clock;
     private final Answer[] answers;
+    private final BooleanSupplier refusing;
 
-    private ExpiryTimer(Duration period, Tick tick, DueTimes dueTimes, LongSupplier clock, Answer[] answers) {
+    private ExpiryTimer(Duration period, Tick tick, DueTimes dueTimes, LongSupplier clock, Answer[] answers,
+                        BooleanSupplier refusing) {
         this.period = period;
         this.periodNanos = period.toNanos();
         this.tick = tick;
         this.dueTimes = dueTimes;
         this.clock = clock;
         this.answers = answers;
+        this.refusing = refusing;
     }
 
     /**
      * A timer making a regular run every {@code period} and a run whenever a shard's entry in {@code dueTimes} comes
      * due on {@code clock}, or one that does nothing when the period is zero; every answer in {@code answers}
-     * wakes it, and so does an entry of {@code dueTimes} that comes down.
+     * wakes it, and so does an entry of {@code dueTimes} that comes down. While {@code refusing} says the engine
+     * takes no commands (a shard stopped), it makes only the regular runs: a due time that no time command can
+     * get in to move would otherwise have it run again at once, on a core of its own, until the engine is closed.
      */
     static ExpiryTimer start(Duration period, Tick tick, Answer[] answers, DueTimes dueTimes, LongSupplier clock,
-                             StageThreads threads) {
-        ExpiryTimer timer = new ExpiryTimer(period, tick, dueTimes, clock, answers);
+                             StageThreads threads, BooleanSupplier refusing) {
+        ExpiryTimer timer = new ExpiryTimer(period, tick, dueTimes, clock, answers, refusing);
         if (period.isZero()) {
             return timer;
         }
@@ -108,12 +114,18 @@ final class ExpiryTimer {
         long nextRegularAt = System.nanoTime() + periodNanos;
         boolean backlog = false;
         while (!stopped) {
-            long delay = Math.min(nextDelayNanos(nextRegularAt - System.nanoTime(), backlog), untilDueNanos());
-            if (delay > 0 && !woken.get()) {
+            long untilRegular = nextRegularAt - System.nanoTime();
+            boolean refused = refusing.getAsBoolean();
+            long delay = refused ? Math.max(0, untilRegular)
+                    : Math.min(nextDelayNanos(untilRegular, backlog), untilDueNanos());
+            if (delay > 0 && (refused || !woken.get())) {
                 LockSupport.parkNanos(this, delay);
             }
             if (stopped) {
                 return;
+            }
+            if (refused && nextRegularAt - System.nanoTime() > 0) {
+                continue; // woken before the regular run while the engine refuses commands: wait on
             }
             // cleared before the run: a wake that arrives during it makes the next one go at once
             woken.set(false);
@@ -152,6 +164,11 @@ final class ExpiryTimer {
         }
         long untilMillis = earliest - now;
         return untilMillis >= period.toMillis() ? Long.MAX_VALUE : TimeUnit.MILLISECONDS.toNanos(untilMillis);
+    }
+
+    /** The timer's thread, for tests; {@code null} when the period is zero. */
+    Thread thread() {
+        return thread;
     }
 
     /** An answer came back, or a shard has something due earlier: the next run goes now. */

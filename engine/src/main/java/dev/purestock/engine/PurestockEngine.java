@@ -173,7 +173,7 @@ public final class PurestockEngine implements AutoCloseable {
         }
         this.rings = byShard;
         expiry = ExpiryTimer.start(builder.expireReservationsEvery, this::expireReservations, tickAnswers, dueTimes,
-                clock, threads);
+                clock, threads, () -> intake.stopped() != null);
         shutdown = new EngineShutdown(shards, intake, publisher, expiry, threads);
         if (reactions.active()) {
             reactions.start(this, shards);

@@ -1,0 +1,69 @@
+package dev.purestock.engine;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The expiry timer's own loop, driven with a tick that counts its runs. */
+class ExpiryTimerTest {
+
+    /**
+     * A shard stopped, so the engine takes no commands, while a shard has something due: no time command can get
+     * in to move that due time, and the timer used to run again at once, on a core of its own, until the engine
+     * was closed. It now waits for its regular run. A spinning timer thread is never seen parked.
+     */
+    @Test
+    void whileTheEngineRefusesCommandsTheTimerParksUntilItsRegularRun() {
+        DueTimes dueTimes = new DueTimes(1);
+        ExpiryTimer.Answer[] answers = ExpiryTimer.answers(1);
+        AtomicInteger runs = new AtomicInteger();
+        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), regular -> {
+            runs.incrementAndGet();
+            return false;
+        }, answers, dueTimes, () -> 1_000, new StageThreads((shard, role) -> { }), () -> true);
+        try {
+            dueTimes.scheduled(0, 10);
+            assertTrue(parkedWithin(timer.thread(), TimeUnit.SECONDS.toNanos(10)), "the timer thread parks");
+            assertEquals(0, runs.get(), "no run before the regular one, an hour away");
+        } finally {
+            timer.stop();
+        }
+    }
+
+    @Test
+    void whileTheEngineTakesCommandsADueTimeRunsTheTimerAtOnce() throws InterruptedException {
+        DueTimes dueTimes = new DueTimes(1);
+        ExpiryTimer.Answer[] answers = ExpiryTimer.answers(1);
+        AtomicInteger runs = new AtomicInteger();
+        CountDownLatch ran = new CountDownLatch(1);
+        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), regular -> {
+            runs.incrementAndGet();
+            ran.countDown();
+            return false;
+        }, answers, dueTimes, () -> 1_000, new StageThreads((shard, role) -> { }), () -> false);
+        try {
+            dueTimes.scheduled(0, 10);
+            assertTrue(ran.await(10, TimeUnit.SECONDS), "a due time runs the timer");
+        } finally {
+            timer.stop();
+        }
+    }
+
+    /** Whether {@code thread} is seen parked with a timeout before {@code timeoutNanos} pass. */
+    private static boolean parkedWithin(Thread thread, long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (System.nanoTime() < deadline) {
+            if (thread.getState() == Thread.State.TIMED_WAITING) {
+                return true;
+            }
+            Thread.onSpinWait();
+        }
+        return false;
+    }
+}
