@@ -17,6 +17,8 @@ final class ShardHealth {
     private final Intake intake;
     private volatile long failedAt = Long.MAX_VALUE;
     private volatile EngineStoppedException failure;
+    /** Whether {@link #failure} stopped only the intake ({@link #stopIntake}): no slot has failed yet. */
+    private boolean intakeOnly;
 
     ShardHealth(int shard, Intake intake) {
         this.shard = shard;
@@ -58,12 +60,15 @@ final class ShardHealth {
                     + "submissions are refused", cause);
             LOG.error(failure.getMessage(), cause);
             intake.stop(failure);
+            intakeOnly = true;
         }
     }
 
     /**
      * Records a failure at a ring position and stops the engine's intake. A failure earlier in the ring
-     * than one already recorded moves the mark back; the first cause recorded is the one reported.
+     * than one already recorded moves the mark back; the first cause recorded is the one reported, except that a
+     * failure that only stopped the intake ({@link #stopIntake}) gives way to the first one that fails slots:
+     * those slots are answered with what failed them.
      *
      * @param ringSequence    the ring position of the failed slot
      * @param commandSequence the failed command's sequence, or a negative value when it had none
@@ -73,7 +78,8 @@ final class ShardHealth {
         if (ringSequence >= failedAt) {
             return;
         }
-        if (failure == null) {
+        if (failure == null || intakeOnly) {
+            intakeOnly = false;
             String at = commandSequence >= 0 ? " on command sequence " + commandSequence : "";
             failure = new EngineStoppedException("purestock shard " + shard + " stopped: " + what + " failed" + at
                     + " (" + cause + "); nothing from there on was acknowledged, later submissions are refused",

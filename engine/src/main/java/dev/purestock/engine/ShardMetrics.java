@@ -25,7 +25,10 @@ public final class ShardMetrics {
     public enum Health {
         /** It takes and acknowledges commands. */
         RUNNING,
-        /** A failure stopped it (see {@link #failureMessage()}): it acknowledges nothing more. */
+        /**
+         * A failure stopped it (see {@link #failureMessage()}): it takes no more commands, and acknowledges none
+         * past the failure (after a read-model failure, the commands it had already taken are still answered).
+         */
         STOPPED,
         /** The engine was closed. */
         CLOSED

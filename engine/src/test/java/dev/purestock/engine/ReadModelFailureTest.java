@@ -3,9 +3,11 @@ package dev.purestock.engine;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.OrderStatus;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -92,6 +94,26 @@ class ReadModelFailureTest {
         assertEquals(OrderStatus.PURCHASED, readModel.orderStatus(10));
         assertNull(readModel.orderStatus(12));
         assertEquals(0, isolated.get(), "no callback failed");
+    }
+
+    /**
+     * The commands still flowing after a read-model failure may meet a failure of their own (the journal's): the
+     * slots it fails are answered with its cause, not with the read model's, and it is logged.
+     */
+    @Test
+    void aDurabilityFailureAfterTheReadModelsFailsItsSlotsWithItsOwnCause() {
+        ShardHealth health = new ShardHealth(0, new Intake());
+        health.stopIntake("updating the read model with command sequence 3", new IllegalStateException("broke"));
+        assertFalse(health.failedAtOrBefore(Long.MAX_VALUE - 1));
+
+        health.fail(6, 6, "the journal", new IOException("disk full"));
+        health.fail(8, 8, "the replication", new IOException("standby gone"));
+
+        assertFalse(health.failedAtOrBefore(5));
+        assertTrue(health.failedAtOrBefore(6));
+        assertTrue(health.failure().getMessage().contains("the journal failed on command sequence 6"),
+                health.failure().getMessage());
+        assertInstanceOf(IOException.class, health.failure().getCause());
     }
 
     /** Records the one answer a command gets. */

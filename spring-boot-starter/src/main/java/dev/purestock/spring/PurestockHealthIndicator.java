@@ -22,7 +22,8 @@ import java.util.Optional;
  *
  * <p>Details: {@code failure} when down, and per shard under {@code shards}: {@code status} ({@code running},
  * {@code stopped}, {@code closed}), {@code failure} when that shard stopped, {@code lastSequence} (the last
- * command it answered), {@code ringRemaining} (free ring slots; 0: submitters wait) and {@code lag} (slots each
+ * command the read model reflects: the last one answered, unless updating the read model failed),
+ * {@code ringRemaining} (free ring slots; 0: submitters wait) and {@code lag} (slots each
  * stage after the decision stage is behind it, e.g. {@code journal}, {@code replication}).
  */
 public final class PurestockHealthIndicator implements HealthIndicator {
