@@ -193,18 +193,7 @@ final class ExpiryTimer {
         }
         stopped = true;
         LockSupport.unpark(thread);
-        boolean interrupted = false;
-        while (true) {
-            try {
-                thread.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        StageThreads.joinUninterruptibly(thread);
     }
 
     /**

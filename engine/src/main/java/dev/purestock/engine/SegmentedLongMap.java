@@ -123,11 +123,6 @@ final class SegmentedLongMap {
         return depth;
     }
 
-    /** The value that marks a key as absent: what {@link #get} answers for one, and what cannot be stored. */
-    long missingValue() {
-        return missingValue;
-    }
-
     /** The value of {@code key}, or {@link #missingValue}. */
     long get(long key) {
         long hash = hash(key);

@@ -145,14 +145,19 @@ final class StageThreads implements ThreadFactory {
         synchronized (this) {
             toJoin = List.copyOf(created);
         }
-        boolean interrupted = false;
         for (Thread thread : toJoin) {
-            while (thread.isAlive()) {
-                try {
-                    thread.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
+            joinUninterruptibly(thread);
+        }
+    }
+
+    /** Waits until {@code thread} has ended; an interrupt meanwhile is kept for the caller, not obeyed. */
+    static void joinUninterruptibly(Thread thread) {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
         }
         if (interrupted) {
