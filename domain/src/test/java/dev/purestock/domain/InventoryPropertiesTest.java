@@ -310,12 +310,22 @@ class InventoryPropertiesTest {
     @Test
     void aReservationIsOnlyConfirmedBeforeItsExpiry() {
         forAllHistories(history -> {
+            Map<Long, Long> heldUntil = new HashMap<>();
             run(history, (input, before, events, store) -> {
+                // a held command is decided as at its own time, even when the time command that decides it is late
+                long decidedAt = input.now();
                 for (Event event : events) {
-                    if (event instanceof Event.ReservationConfirmed confirmed) {
-                        long expiresAt = store.order(confirmed.orderId()).expiresAt();
-                        assertTrue(input.now() < expiresAt,
-                                () -> "order " + confirmed.orderId() + " confirmed at " + input.now() + ", expired at " + expiresAt);
+                    switch (event) {
+                        case Event.CommandHeld held -> heldUntil.put(held.holdId(), held.at());
+                        case Event.HoldReleased released -> decidedAt = heldUntil.get(released.holdId());
+                        case ReservationExpired expired -> decidedAt = input.now();
+                        case Event.ReservationConfirmed confirmed -> {
+                            long at = decidedAt;
+                            long expiresAt = store.order(confirmed.orderId()).expiresAt();
+                            assertTrue(at < expiresAt,
+                                    () -> "order " + confirmed.orderId() + " confirmed at " + at + ", expired at " + expiresAt);
+                        }
+                        default -> { }
                     }
                 }
             });
