@@ -358,7 +358,7 @@ public final class Inventory {
         if (!validQuantity(quantity)) {
             return Reason.INVALID_QUANTITY;
         }
-        return state.product(sku) == null ? Reason.UNKNOWN_SKU : null;
+        return state.perCustomerLimit(sku) == InventoryState.NOT_LISTED ? Reason.UNKNOWN_SKU : null;
     }
 
     // ---- buying and holding ----
@@ -378,13 +378,13 @@ public final class Inventory {
         if (repeatedOrder(orderId, fingerprint, state, out)) {
             return;
         }
-        Product product = state.product(sku);
+        long limit = state.perCustomerLimit(sku);
         Reason reason = null;
         long available = 0;
         long units = 0;
         if (!validQuantity(quantity)) {
             reason = Reason.INVALID_QUANTITY;
-        } else if (product == null) {
+        } else if (limit == InventoryState.NOT_LISTED) {
             reason = Reason.UNKNOWN_SKU;
         } else if ((available = state.available(sku, warehouse)) == InventoryState.NO_POSITION) {
             reason = Reason.UNKNOWN_WAREHOUSE;
@@ -392,7 +392,7 @@ public final class Inventory {
             reason = Reason.OUT_OF_STOCK;
         } else {
             units = state.customerUnits(customer, sku);
-            reason = checkCustomer(product, units, quantity);
+            reason = checkCustomer(limit, units, quantity);
         }
         if (reason != null) {
             out.rejected(reason, orderId);
@@ -462,8 +462,8 @@ public final class Inventory {
                     unitsBefore = out.lineCustomerUnits(j);
                 }
             }
-            Product product = state.product(line.sku());
-            if (product == null) {
+            long limit = state.perCustomerLimit(line.sku());
+            if (limit == InventoryState.NOT_LISTED) {
                 return Reason.UNKNOWN_SKU;
             }
             long available = state.available(line.sku(), line.warehouse());
@@ -474,7 +474,7 @@ public final class Inventory {
                 return Reason.OUT_OF_STOCK;
             }
             long units = unitsBefore != 0 ? unitsBefore : state.customerUnits(customer, line.sku());
-            Reason reason = checkCustomer(product, units, line.quantity());
+            Reason reason = checkCustomer(limit, units, line.quantity());
             if (reason != null) {
                 return reason;
             }
@@ -484,11 +484,12 @@ public final class Inventory {
         return null;
     }
 
-    private static Reason checkCustomer(Product product, long units, long quantity) {
+    /** Whether a customer holding {@code units} may take {@code quantity} more under {@code limit} (0: none). */
+    private static Reason checkCustomer(long limit, long units, long quantity) {
         if (units > Limits.MAX_STOCK - quantity) {
             return Reason.QUANTITY_OVERFLOW;
         }
-        if (product.limited() && units + quantity > product.perCustomerLimit()) {
+        if (limit > 0 && units + quantity > limit) {
             return Reason.LIMIT_EXCEEDED;
         }
         return null;

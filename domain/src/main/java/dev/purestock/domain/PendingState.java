@@ -43,6 +43,12 @@ final class PendingState implements MutableInventory {
     }
 
     @Override
+    public long perCustomerLimit(long sku) {
+        Product product = products.get(sku);
+        return product != null ? product.perCustomerLimit() : base.perCustomerLimit(sku);
+    }
+
+    @Override
     public long available(long sku, int warehouse) {
         Long available = positions.get(new StateKeys.Position(sku, warehouse));
         return available != null ? available : base.available(sku, warehouse);

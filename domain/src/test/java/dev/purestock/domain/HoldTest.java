@@ -209,7 +209,7 @@ class HoldTest {
     private static InventoryState failingProductReads(InventoryState state, long sku) {
         return (InventoryState) Proxy.newProxyInstance(InventoryState.class.getClassLoader(),
                 new Class<?>[] {InventoryState.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("product") && (long) args[0] == sku) {
+                    if (method.getName().matches("product|perCustomerLimit") && (long) args[0] == sku) {
                         throw new IllegalStateException("reading the product of sku " + sku + " failed");
                     }
                     try {

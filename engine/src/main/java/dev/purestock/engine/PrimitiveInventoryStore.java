@@ -7,22 +7,24 @@ import dev.purestock.domain.Order;
 import dev.purestock.domain.OrderLines;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Product;
-import org.agrona.collections.Long2ObjectHashMap;
 
 import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
  * The engine's {@link InventoryStore}: primitive maps, so reads and writes on the decision thread neither box
- * nor allocate map entries. Stock positions, customer counts and stock movements are each a
- * {@link SegmentedLongMap}, which grows a segment at a time: a map that outgrows its capacity hint never
- * rehashes all its entries on the decision thread. Products (the catalog, changed by listings rather than by
- * sales) are an agrona map. Not thread-safe: one thread owns it (the shard's decision thread, or whoever
- * recovers a journal into it before the engine starts).
+ * nor allocate map entries. The catalog and the stock positions, customer counts and stock movements are each
+ * a {@link SegmentedLongMap}, which grows a segment at a time: a map that outgrows its capacity hint never
+ * rehashes all its entries on the decision thread. Not thread-safe: one thread owns it (the shard's decision
+ * thread, or whoever recovers a journal into it before the engine starts).
  *
- * <p>Composite keys are packed into one {@code long}: a stock position is {@code sku << 16 | warehouse}
- * and a customer's count is {@code customer << 32 | sku}, which is lossless because
- * {@link dev.purestock.domain.Limits} bounds skus and customers to 32 bits and warehouses to 16 bits.
+ * <p>Composite keys are packed into one {@code long}, which is lossless because
+ * {@link dev.purestock.domain.Limits} bounds skus and customers to 32 bits and warehouses to 16 bits. A
+ * customer's count is {@code customer << 32 | sku}. A product and its stock positions share one map: the product
+ * (its per-customer limit) is {@code sku << 17} and its position at a warehouse {@code sku << 17 | warehouse + 1}.
+ * The map gives consecutive keys neighbouring slots ({@link SegmentedLongMap}), so a purchase's product and
+ * position (at one of its first seven warehouses) sit in the same two cache lines, and deciding it misses the
+ * cache there once rather than twice.
  * Orders live in primitive columns grown in chunks ({@link OrderColumns}), so a stored order is no object
  * the garbage collector has to trace, and the book grows without copying what it holds. A forgotten order's
  * row, lines and index slot are reused by the next orders, so a book whose orders are created and forgotten
@@ -32,9 +34,7 @@ import java.util.function.Consumer;
  * {@link TreeSet} ordered by expiry and then order id; only reservations touch it.
  */
 public final class PrimitiveInventoryStore implements InventoryStore {
-    private static final float LOAD_FACTOR = 0.65f;
-
-    private final Long2ObjectHashMap<Product> products;
+    /** Products and stock positions, by {@link #productKey} and {@link #positionKey}. */
     private final SegmentedLongMap positions;
     private final SegmentedLongMap customerUnits;
     private final OrderColumns orders;
@@ -64,13 +64,12 @@ public final class PrimitiveInventoryStore implements InventoryStore {
 
     /**
      * An empty store sized so that the expected state fits without any table resizing or any order-book
-     * growth while it fills: {@code expectedPositions} stock positions (sku and warehouse pairs; products
-     * and stock movements are sized to the same number), {@code expectedOrders} orders and reservations
+     * growth while it fills: {@code expectedPositions} stock positions (sku and warehouse pairs; as many
+     * products and stock movements fit too), {@code expectedOrders} orders and reservations
      * remembered at once (within the retention window), of one line each, and {@code expectedCustomerCounts}
      * non-zero counts of a customer's units of a sku ({@link StoreCapacity} also sizes the lines of orders
      * with several). Beyond these figures everything still grows: the order book by chunks, the positions,
-     * customer counts, movements and order index by splitting one segment at a time, and the product catalog
-     * by doubling.
+     * customer counts, movements and order index by splitting one segment at a time.
      *
      * @throws IllegalArgumentException when an expected figure is not positive
      */
@@ -84,8 +83,7 @@ public final class PrimitiveInventoryStore implements InventoryStore {
         requirePositive(expectedOrders, "expected orders");
         requirePositive(expectedCustomerCounts, "expected customer counts");
         requirePositive(expectedOrderLines, "expected order lines");
-        products = new Long2ObjectHashMap<>(tableCapacity(expectedPositions), LOAD_FACTOR);
-        positions = new SegmentedLongMap(NO_POSITION, expectedPositions);
+        positions = new SegmentedLongMap(NO_POSITION, (int) Math.min(Integer.MAX_VALUE, 2L * expectedPositions));
         customerUnits = new SegmentedLongMap(0, expectedCustomerCounts);
         orders = new OrderColumns(expectedOrders, expectedOrderLines);
         movements = new SegmentedLongMap(NO_MOVEMENT, expectedPositions);
@@ -97,30 +95,44 @@ public final class PrimitiveInventoryStore implements InventoryStore {
         }
     }
 
-    /** The capacity an agrona map needs to hold {@code entries} without resizing at {@link #LOAD_FACTOR}. */
-    private static int tableCapacity(int entries) {
-        return (int) Math.min(1 << 30, (long) Math.ceil(entries / (double) LOAD_FACTOR) + 1);
+    private static final int SKU_SHIFT = 17;
+    private static final long WAREHOUSE_BITS = (1L << SKU_SHIFT) - 1;
+
+    private static long productKey(long sku) {
+        return sku << SKU_SHIFT;
     }
 
     static long positionKey(long sku, int warehouse) {
-        return sku << 16 | warehouse;
+        return sku << SKU_SHIFT | warehouse + 1;
     }
 
     static long positionSku(long key) {
-        return key >>> 16;
+        return key >>> SKU_SHIFT;
     }
 
     static int positionWarehouse(long key) {
-        return (int) (key & 0xFFFF);
+        return (int) (key & WAREHOUSE_BITS) - 1;
+    }
+
+    private static boolean isProductKey(long key) {
+        return (key & WAREHOUSE_BITS) == 0;
     }
 
     private static long customerKey(long customer, long sku) {
         return customer << 32 | sku;
     }
 
+    /** Builds the record from the primitive entry; the decision path reads {@link #perCustomerLimit} instead. */
     @Override
     public Product product(long sku) {
-        return products.get(sku);
+        long limit = perCustomerLimit(sku);
+        return limit == NOT_LISTED ? null : new Product(sku, limit);
+    }
+
+    @Override
+    public long perCustomerLimit(long sku) {
+        long limit = positions.get(productKey(sku));
+        return limit == NO_POSITION ? NOT_LISTED : limit;
     }
 
     @Override
@@ -159,7 +171,7 @@ public final class PrimitiveInventoryStore implements InventoryStore {
 
     @Override
     public void putProduct(Product product) {
-        products.put(product.sku(), product);
+        positions.put(productKey(product.sku()), product.perCustomerLimit());
     }
 
     @Override
@@ -239,13 +251,20 @@ public final class PrimitiveInventoryStore implements InventoryStore {
 
     @Override
     public void forEachProduct(Consumer<Product> visitor) {
-        products.forEachLong((sku, product) -> visitor.accept(product));
+        positions.forEach((key, limit) -> {
+            if (isProductKey(key)) {
+                visitor.accept(new Product(positionSku(key), limit));
+            }
+        });
     }
 
     @Override
     public void forEachPosition(PositionVisitor visitor) {
-        positions.forEach((key, available) ->
-                visitor.onPosition(positionSku(key), positionWarehouse(key), available));
+        positions.forEach((key, available) -> {
+            if (!isProductKey(key)) {
+                visitor.onPosition(positionSku(key), positionWarehouse(key), available);
+            }
+        });
     }
 
     @Override

@@ -200,6 +200,47 @@ class PrimitiveInventoryStoreTest {
         assertEquals(StateDigest.of(reference), StateDigest.of(store));
     }
 
+    /**
+     * Products and stock positions share one map ({@code sku << 17} and {@code sku << 17 | warehouse + 1}): at the
+     * extreme skus and warehouses each reads back only as what it is, a product with no position and a position of
+     * an unlisted sku included, and each visit sees only its own kind.
+     */
+    @Test
+    void productsAndPositionsInOneMapNeverReadAsEachOther() {
+        PrimitiveInventoryStore store = new PrimitiveInventoryStore();
+        MapInventoryStore reference = new MapInventoryStore();
+        long maxSku = (1L << 32) - 1;
+        for (InventoryStore each : List.of(store, reference)) {
+            each.putProduct(new Product(maxSku, 4));
+            each.putProduct(new Product(0, 0));
+            each.putProduct(new Product(7, 0));
+            each.putAvailable(maxSku, 65_535, 11);
+            each.putAvailable(maxSku, 0, 12);
+            each.putAvailable(0, 0, 13);
+            each.putAvailable(8, 3, 14);
+        }
+
+        assertEquals(4, store.perCustomerLimit(maxSku));
+        assertEquals(new Product(maxSku, 4), store.product(maxSku));
+        assertEquals(0, store.perCustomerLimit(0));
+        assertEquals(0, store.perCustomerLimit(7));
+        assertEquals(InventoryState.NOT_LISTED, store.perCustomerLimit(8), "a position without a product");
+        assertNull(store.product(8));
+        assertEquals(InventoryState.NO_POSITION, store.available(7, 0), "a product without a position");
+        assertEquals(11, store.available(maxSku, 65_535));
+        assertEquals(12, store.available(maxSku, 0));
+        assertEquals(13, store.available(0, 0));
+        assertEquals(14, store.available(8, 3));
+        Set<Product> products = new HashSet<>();
+        store.forEachProduct(products::add);
+        assertEquals(Set.of(new Product(maxSku, 4), new Product(0, 0), new Product(7, 0)), products);
+        Set<List<Long>> positions = new HashSet<>();
+        store.forEachPosition((sku, warehouse, available) -> positions.add(List.of(sku, (long) warehouse, available)));
+        assertEquals(Set.of(List.of(maxSku, 65_535L, 11L), List.of(maxSku, 0L, 12L), List.of(0L, 0L, 13L),
+                List.of(8L, 3L, 14L)), positions);
+        assertEquals(StateDigest.of(reference), StateDigest.of(store));
+    }
+
     @Test
     void zeroCustomerUnitsAreForgottenAndMissingEntriesReadAsAbsent() {
         PrimitiveInventoryStore store = new PrimitiveInventoryStore();

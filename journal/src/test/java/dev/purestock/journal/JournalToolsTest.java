@@ -61,7 +61,7 @@ class JournalToolsTest {
         MapInventoryStore store = new MapInventoryStore();
         return (InventoryStore) Proxy.newProxyInstance(InventoryStore.class.getClassLoader(),
                 new Class<?>[]{InventoryStore.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("product") && args[0].equals(poisonedSku)) {
+                    if (method.getName().matches("product|perCustomerLimit") && args[0].equals(poisonedSku)) {
                         throw new IllegalStateException("product lookup failed for sku " + poisonedSku);
                     }
                     try {
