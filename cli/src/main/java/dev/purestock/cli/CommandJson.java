@@ -34,14 +34,17 @@ import java.util.Set;
  * Writing is {@link RecordFormat#json(Object)}, the very code that writes a journal record's {@code command} in
  * {@code dump --json}: an object whose {@code "type"} is the command's simple name, followed by its record
  * components by name ({@code {"type":"Purchase","orderId":7,"customer":3,"sku":1,"warehouse":1,"quantity":2}}),
+ * a flag as {@code true} or {@code false},
  * a line as {@code {"type":"Line","sku":..,"warehouse":..,"quantity":..}}, a batch's mode as its name and its
  * members as an array.
  *
  * <p>Reading is strict: a line is one JSON object, either a command or a whole {@code dump --json} record (its
  * {@code "command"} is read, its other fields ignored), and a command's fields are exactly its record's
- * components, each a whole number in range or, for a batch, its mode's name and an array of commands, for a hold
- * ({@code {"type":"Hold","holdId":..,"at":..,"command":{...}}}) the command it holds, itself no hold at any
- * depth (holds do not nest); a {@code "type"} that is not a command, a missing or unknown field, a wrong kind of
+ * components, each a whole number in range (a flag {@code true} or {@code false}) or, for a batch, its mode's
+ * name and an array of commands, for a hold ({@code {"type":"Hold","holdId":..,"at":..,"command":{...}}}) the
+ * command it holds, itself no hold at any depth (holds do not nest). Only a field a command gained later may be
+ * left out, and reads as lines written before it meant ({@code ListProduct}'s {@code countsCustomers}: {@code
+ * true}); a {@code "type"} that is not a command, any other missing field, an unknown field, a wrong kind of
  * value, a hold inside a held command and an id out of range (the command's own refusal) are each an
  * {@link IllegalArgumentException} saying what is wrong. The commands are
  * read by their record components, as {@link RecordFormat} writes them, so a new command type reads without
@@ -54,6 +57,12 @@ final class CommandJson {
     private static final TypeAdapter<JsonElement> TREE = new Gson().getAdapter(JsonElement.class);
     private static final String TYPE = "type";
     private static final Map<String, Class<?>> COMMANDS = commandTypes();
+    /**
+     * Fields a command gained after lines without them were written (by {@code dump --json} of an older purestock,
+     * or by hand), with the value such a line means: a listing from before the choice counts its customers.
+     */
+    private static final Map<Class<?>, Map<String, Object>> ADDED_FIELDS =
+            Map.of(Command.ListProduct.class, Map.of("countsCustomers", true));
     /** Each record type's components and canonical constructor, looked up once: reflection is slow to ask. */
     private static final ClassValue<Shape> SHAPES = new ClassValue<>() {
         @Override
@@ -150,6 +159,11 @@ final class CommandJson {
         Object[] values = new Object[components.length];
         for (int i = 0; i < components.length; i++) {
             String name = components[i].getName();
+            Object added = ADDED_FIELDS.getOrDefault(type, Map.of()).get(name);
+            if (!fields.containsKey(name) && added != null) {
+                values[i] = added;
+                continue;
+            }
             if (!fields.containsKey(name)) {
                 throw new IllegalArgumentException(where + " (" + type.getSimpleName() + ") lacks field \"" + name
                         + "\"; " + type.getSimpleName() + " has " + names(components));
@@ -206,6 +220,12 @@ final class CommandJson {
         }
         if (type == long.class) {
             return wholeNumber(element, where);
+        }
+        if (type == boolean.class) {
+            if (!(element instanceof JsonPrimitive bool && bool.isBoolean())) {
+                throw new IllegalArgumentException(where + " must be true or false, got " + describe(element));
+            }
+            return bool.getAsBoolean();
         }
         if (type == int.class) {
             long value = wholeNumber(element, where);

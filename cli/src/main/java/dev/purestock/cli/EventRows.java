@@ -28,7 +28,7 @@ final class EventRows {
     static final List<String> COLUMNS = List.of("shard", "seq", "time", "time_ms", "command", "event",
             "event_index", "line", "order_id", "customer", "sku", "warehouse", "quantity", "available_after",
             "customer_units_after", "expires_at", "movement_id", "per_customer_limit", "reason_code", "reason",
-            "ref", "hold_id", "held_until", "held_command");
+            "ref", "hold_id", "held_until", "held_command", "counts_customers");
 
     private static final int SHARD = 0;
     private static final int SEQ = 1;
@@ -55,6 +55,7 @@ final class EventRows {
     private static final int HOLD_ID = 21;
     private static final int HELD_UNTIL = 22;
     private static final int HELD_COMMAND = 23;
+    private static final int COUNTS_CUSTOMERS = 24;
 
     private EventRows() {
     }
@@ -95,6 +96,7 @@ final class EventRows {
             case Event.ProductListed e -> {
                 base[SKU] = e.sku();
                 base[PER_CUSTOMER_LIMIT] = e.perCustomerLimit();
+                base[COUNTS_CUSTOMERS] = e.countsCustomers();
                 sink.row(base);
             }
             case Event.StockReceived e -> sink.row(movement(base, e.movementId(), e.sku(), e.warehouse(),
@@ -159,7 +161,9 @@ final class EventRows {
             row[WAREHOUSE] = change.warehouse();
             row[QUANTITY] = change.quantity();
             row[AVAILABLE_AFTER] = change.available();
-            row[CUSTOMER_UNITS_AFTER] = change.customerUnits();
+            // a product that counts no customers has no count to show
+            long units = change.customerUnits();
+            row[CUSTOMER_UNITS_AFTER] = units == LineChange.NOT_COUNTED ? null : units;
             sink.row(row);
         }
     }
@@ -188,6 +192,7 @@ final class EventRows {
             case Command.ListProduct c -> {
                 base[SKU] = c.sku();
                 base[PER_CUSTOMER_LIMIT] = c.perCustomerLimit();
+                base[COUNTS_CUSTOMERS] = c.countsCustomers();
                 sink.row(base);
             }
             case Command.Hold c -> sink.row(hold(base, c.holdId(), c.at(), c.command()));

@@ -150,7 +150,8 @@ final class QueryCommand implements Callable<Integer> {
     private void stock(Summary summary, List<Answer> answers, boolean sharded) {
         Product product = answers.stream().map(Answer::product).filter(p -> p != null).findFirst().orElse(null);
         summary.put("sku", sku).put("listed", product != null)
-                .put("per-customer-limit", product != null ? product.perCustomerLimit() : null);
+                .put("per-customer-limit", product != null ? product.perCustomerLimit() : null)
+                .put("counts-customers", product != null ? product.countsCustomers() : null);
         List<Summary> warehouses = new ArrayList<>();
         long total = 0;
         for (Answer answer : answers) {

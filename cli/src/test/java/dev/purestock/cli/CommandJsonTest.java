@@ -22,6 +22,7 @@ class CommandJsonTest {
     private static final List<Line> LINES = List.of(new Line(1, 2, 3), new Line(Limits.MAX_SKU, 0, 0));
     private static final List<Command> EVERY_KIND = List.of(
             new Command.ListProduct(1, 4),
+            Command.ListProduct.uncounted(2),
             new Command.ReceiveStock(Long.MAX_VALUE, 2, Limits.MAX_WAREHOUSE, 10),
             new Command.WriteOffStock(3, 2, 1, 1),
             new Command.Purchase(7, Limits.MAX_CUSTOMER, 1, 1, 2),
@@ -61,6 +62,17 @@ class CommandJsonTest {
                 " {\"lines\":[{\"quantity\":3,\"warehouse\":2,\"sku\":1}],\"customer\":3,\"orderId\":8,"
                         + "\"type\":\"PlaceOrder\"} "));
         assertEquals(new Command.CancelPurchase(10), CommandJson.parse("{\"type\":\"CancelPurchase\",\"orderId\":1e1}"));
+    }
+
+    @Test
+    void aListingWrittenBeforeTheCountingChoiceReadsAsCountingAndAFlagMustBeTrueOrFalse() {
+        assertEquals(new Command.ListProduct(1, 2, true),
+                CommandJson.parse("{\"type\":\"ListProduct\",\"sku\":1,\"perCustomerLimit\":2}"));
+        assertEquals(Command.ListProduct.uncounted(1), CommandJson.parse(
+                "{\"type\":\"ListProduct\",\"sku\":1,\"perCustomerLimit\":0,\"countsCustomers\":false}"));
+        refuses("{\"type\":\"ListProduct\",\"sku\":1,\"perCustomerLimit\":0,\"countsCustomers\":0}",
+                "command.countsCustomers must be true or false, got 0");
+        refuses("{\"type\":\"CancelHold\"}", "command (CancelHold) lacks field \"holdId\"");
     }
 
     @Test

@@ -51,7 +51,7 @@ class HistoryCommandsTest {
     private static final long STEP = 7_000;
     private static final String HEADER = "shard,seq,time,time_ms,command,event,event_index,line,order_id,customer,"
             + "sku,warehouse,quantity,available_after,customer_units_after,expires_at,movement_id,per_customer_limit,"
-            + "reason_code,reason,ref,hold_id,held_until,held_command";
+            + "reason_code,reason,ref,hold_id,held_until,held_command,counts_customers";
 
     @TempDir
     static Path shared;

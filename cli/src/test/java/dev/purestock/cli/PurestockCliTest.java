@@ -104,7 +104,7 @@ class PurestockCliTest {
         List<String> lines = text.out().lines().toList();
         assertEquals(3, lines.size());
         assertTrue(lines.get(0).startsWith("seq=2 time="), lines.get(0));
-        assertTrue(lines.get(0).contains("command=ListProduct[sku=2, perCustomerLimit=0]"), lines.get(0));
+        assertTrue(lines.get(0).contains("command=ListProduct[sku=2, perCustomerLimit=0, countsCustomers=true]"), lines.get(0));
 
         Run json = run("dump", "--journal", journal.toString(), "--json");
         List<String> records = json.out().lines().toList();

@@ -41,10 +41,27 @@ public sealed interface Command {
      * Lists {@code sku} for sale, or changes its per-customer limit. {@code perCustomerLimit} is the most
      * units one customer may hold of the sku at once; {@code 0} means no limit. Listing again only changes
      * the limit; customers already above a lowered limit keep what they have.
+     *
+     * <p>{@code countsCustomers} says whether the state keeps each customer's units of the sku. A product that
+     * counts them can take a limit at any time, and the limit then weighs what was bought before it. One that
+     * does not ({@link #uncounted}) has no limit and can never take one, and its purchases, reservations and
+     * cancels neither read nor write a customer's count: a sale of unlimited products then keeps no entry per
+     * customer and sku, and each purchase reads one table less. The choice is made when the sku is first listed;
+     * listing it again with the other choice is rejected ({@link Reason#COUNTING_FIXED}).
      */
-    record ListProduct(long sku, long perCustomerLimit) implements Command {
+    record ListProduct(long sku, long perCustomerLimit, boolean countsCustomers) implements Command {
         public ListProduct {
             Limits.sku(sku);
+        }
+
+        /** Lists {@code sku}, or changes its limit, counting each customer's units: the listing before the choice. */
+        public ListProduct(long sku, long perCustomerLimit) {
+            this(sku, perCustomerLimit, true);
+        }
+
+        /** Lists {@code sku} with no per-customer limit, ever, and no count of what each customer holds. */
+        public static ListProduct uncounted(long sku) {
+            return new ListProduct(sku, 0, false);
         }
     }
 

@@ -21,8 +21,15 @@ public sealed interface Event {
         long ref();
     }
 
-    /** A sku was listed, or its per-customer limit changed. */
-    record ProductListed(long sku, long perCustomerLimit) implements Event {
+    /**
+     * A sku was listed, or its per-customer limit changed; {@code countsCustomers}: whether customers' units of it
+     * are counted ({@link Command.ListProduct}).
+     */
+    record ProductListed(long sku, long perCustomerLimit, boolean countsCustomers) implements Event {
+        /** A listing that counts customers, as every listing did before the choice. */
+        public ProductListed(long sku, long perCustomerLimit) {
+            this(sku, perCustomerLimit, true);
+        }
     }
 
     /** Stock arrived; {@code available} units are now at the position. */

@@ -127,10 +127,11 @@ public final class EventBuffer implements EventSink, DecidedEvents {
     // ---- writing ----
 
     @Override
-    public void productListed(long sku, long perCustomerLimit) {
+    public void productListed(long sku, long perCustomerLimit, boolean countsCustomers) {
         int at = open(PRODUCT_LISTED, false);
         set(at, 0, sku);
         set(at, 1, perCustomerLimit);
+        set(at, 2, countsCustomers ? 1 : 0);
     }
 
     @Override
@@ -522,7 +523,7 @@ public final class EventBuffer implements EventSink, DecidedEvents {
 
     private void writeEvent(int event, EventSink sink) {
         switch (kind(event)) {
-            case PRODUCT_LISTED -> sink.productListed(field(event, 0), field(event, 1));
+            case PRODUCT_LISTED -> sink.productListed(field(event, 0), field(event, 1), field(event, 2) != 0);
             case STOCK_RECEIVED -> sink.stockReceived(field(event, 0), field(event, 1), (int) field(event, 2),
                     field(event, 3), field(event, 4), field(event, 5));
             case STOCK_WRITTEN_OFF -> sink.stockWrittenOff(field(event, 0), field(event, 1), (int) field(event, 2),
@@ -572,7 +573,7 @@ public final class EventBuffer implements EventSink, DecidedEvents {
     @Override
     public Event event(int event) {
         return switch (kind(event)) {
-            case PRODUCT_LISTED -> new Event.ProductListed(field(event, 0), field(event, 1));
+            case PRODUCT_LISTED -> new Event.ProductListed(field(event, 0), field(event, 1), field(event, 2) != 0);
             case STOCK_RECEIVED -> new Event.StockReceived(field(event, 0), field(event, 1), (int) field(event, 2),
                     field(event, 3), field(event, 4), field(event, 5));
             case STOCK_WRITTEN_OFF -> new Event.StockWrittenOff(field(event, 0), field(event, 1),

@@ -17,7 +17,7 @@ import java.util.List;
 public interface EventSink {
 
     /** {@link Event.ProductListed}. */
-    void productListed(long sku, long perCustomerLimit);
+    void productListed(long sku, long perCustomerLimit, boolean countsCustomers);
 
     /** {@link Event.StockReceived}. */
     void stockReceived(long movementId, long sku, int warehouse, long quantity, long available, long fingerprint);
@@ -70,7 +70,7 @@ public interface EventSink {
     /** Writes one event record as the calls above. */
     default void write(Event event) {
         switch (event) {
-            case Event.ProductListed e -> productListed(e.sku(), e.perCustomerLimit());
+            case Event.ProductListed e -> productListed(e.sku(), e.perCustomerLimit(), e.countsCustomers());
             case Event.StockReceived e -> stockReceived(e.movementId(), e.sku(), e.warehouse(), e.quantity(),
                     e.available(), e.fingerprint());
             case Event.StockWrittenOff e -> stockWrittenOff(e.movementId(), e.sku(), e.warehouse(), e.quantity(),

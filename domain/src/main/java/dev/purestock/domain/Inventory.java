@@ -84,7 +84,7 @@ public final class Inventory {
      */
     public static void decide(Command command, long now, InventoryState state, EventBuffer out) {
         switch (command) {
-            case ListProduct c -> listProduct(c, out);
+            case ListProduct c -> listProduct(c, state, out);
             case ReceiveStock c -> receive(c, state, out);
             case WriteOffStock c -> writeOff(c, state, out);
             case Purchase c -> decidePurchase(c.orderId(), c.customer(), c.sku(), c.warehouse(), c.quantity(), now,
@@ -129,7 +129,7 @@ public final class Inventory {
      */
     public static void evolve(MutableInventory store, long time, Event event) {
         switch (event) {
-            case ProductListed e -> store.putProduct(new Product(e.sku(), e.perCustomerLimit()));
+            case ProductListed e -> store.putProduct(new Product(e.sku(), e.perCustomerLimit(), e.countsCustomers()));
             case StockReceived e -> {
                 store.putAvailable(e.sku(), e.warehouse(), e.available());
                 store.putMovement(e.movementId(), e.fingerprint());
@@ -198,7 +198,8 @@ public final class Inventory {
 
     private static void evolve(MutableInventory store, long time, EventBuffer events, int i) {
         switch (events.kind(i)) {
-            case EventBuffer.PRODUCT_LISTED -> store.putProduct(new Product(events.field(i, 0), events.field(i, 1)));
+            case EventBuffer.PRODUCT_LISTED -> store.putProduct(new Product(events.field(i, 0), events.field(i, 1),
+                    events.field(i, 2) != 0));
             case EventBuffer.STOCK_RECEIVED, EventBuffer.STOCK_WRITTEN_OFF -> {
                 store.putAvailable(events.field(i, 1), (int) events.field(i, 2), events.field(i, 4));
                 store.putMovement(events.field(i, 0), events.field(i, 5));
@@ -262,7 +263,9 @@ public final class Inventory {
         for (int i = 0; i < changes.size(); i++) {
             LineChange change = changes.get(i);
             store.putAvailable(change.sku(), change.warehouse(), change.available());
-            store.putCustomerUnits(customer, change.sku(), change.customerUnits());
+            if (change.customerUnits() != LineChange.NOT_COUNTED) {
+                store.putCustomerUnits(customer, change.sku(), change.customerUnits());
+            }
         }
     }
 
@@ -272,7 +275,10 @@ public final class Inventory {
         for (int line = first; line < end; line++) {
             long sku = events.lineSku(line);
             store.putAvailable(sku, events.lineWarehouse(line), events.lineAvailable(line));
-            store.putCustomerUnits(customer, sku, events.lineCustomerUnits(line));
+            long units = events.lineCustomerUnits(line);
+            if (units != LineChange.NOT_COUNTED) {
+                store.putCustomerUnits(customer, sku, units);
+            }
         }
     }
 
@@ -289,12 +295,22 @@ public final class Inventory {
 
     // ---- stock ----
 
-    private static void listProduct(ListProduct c, EventBuffer out) {
+    private static void listProduct(ListProduct c, InventoryState state, EventBuffer out) {
+        Reason reason = null;
+        long listed;
         if (c.perCustomerLimit() < 0 || c.perCustomerLimit() > Limits.MAX_QUANTITY) {
-            out.rejected(Reason.INVALID_LIMIT, c.ref());
+            reason = Reason.INVALID_LIMIT;
+        } else if (!c.countsCustomers() && c.perCustomerLimit() != 0) {
+            reason = Reason.UNCOUNTED_LIMIT;
+        } else if ((listed = state.perCustomerLimit(c.sku())) != InventoryState.NOT_LISTED
+                && (listed != InventoryState.NOT_COUNTED) != c.countsCustomers()) {
+            reason = Reason.COUNTING_FIXED;
+        }
+        if (reason != null) {
+            out.rejected(reason, c.ref());
             return;
         }
-        out.productListed(c.sku(), c.perCustomerLimit());
+        out.productListed(c.sku(), c.perCustomerLimit(), c.countsCustomers());
     }
 
     private static void receive(ReceiveStock c, InventoryState state, EventBuffer out) {
@@ -390,7 +406,7 @@ public final class Inventory {
             reason = Reason.UNKNOWN_WAREHOUSE;
         } else if (available < quantity) {
             reason = Reason.OUT_OF_STOCK;
-        } else {
+        } else if (limit != InventoryState.NOT_COUNTED) {
             units = state.customerUnits(customer, sku);
             reason = checkCustomer(limit, units, quantity);
         }
@@ -399,7 +415,8 @@ public final class Inventory {
             return;
         }
         out.purchaseAccepted(orderId, customer, fingerprint);
-        out.lineChange(sku, warehouse, quantity, available - quantity, units + quantity);
+        out.lineChange(sku, warehouse, quantity, available - quantity,
+                limit == InventoryState.NOT_COUNTED ? LineChange.NOT_COUNTED : units + quantity);
     }
 
     private static void placeOrder(PlaceOrder c, InventoryState state, EventBuffer out) {
@@ -473,13 +490,16 @@ public final class Inventory {
             if (available < line.quantity()) {
                 return Reason.OUT_OF_STOCK;
             }
-            long units = unitsBefore != 0 ? unitsBefore : state.customerUnits(customer, line.sku());
-            Reason reason = checkCustomer(limit, units, line.quantity());
-            if (reason != null) {
-                return reason;
+            long unitsAfter = LineChange.NOT_COUNTED;
+            if (limit != InventoryState.NOT_COUNTED) {
+                long units = unitsBefore != 0 ? unitsBefore : state.customerUnits(customer, line.sku());
+                Reason reason = checkCustomer(limit, units, line.quantity());
+                if (reason != null) {
+                    return reason;
+                }
+                unitsAfter = units + line.quantity();
             }
-            out.lineChange(line.sku(), line.warehouse(), line.quantity(), available - line.quantity(),
-                    units + line.quantity());
+            out.lineChange(line.sku(), line.warehouse(), line.quantity(), available - line.quantity(), unitsAfter);
         }
         return null;
     }
@@ -758,17 +778,22 @@ public final class Inventory {
         int first = out.lineCount();
         for (int i = 0; i < lines.size(); i++) {
             Line line = lines.get(i);
-            long units = -1;
-            for (int j = first; j < first + i; j++) {
-                if (out.lineSku(j) == line.sku()) {
-                    units = out.lineCustomerUnits(j);
+            long unitsAfter = LineChange.NOT_COUNTED;
+            // a product's counting never changes, so its orders were counted exactly when it counts now
+            if (state.perCustomerLimit(line.sku()) != InventoryState.NOT_COUNTED) {
+                long units = -1;
+                for (int j = first; j < first + i; j++) {
+                    if (out.lineSku(j) == line.sku()) {
+                        units = out.lineCustomerUnits(j);
+                    }
                 }
-            }
-            if (units < 0) {
-                units = state.customerUnits(order.customer(), line.sku());
+                if (units < 0) {
+                    units = state.customerUnits(order.customer(), line.sku());
+                }
+                unitsAfter = units - line.quantity();
             }
             out.lineChange(line.sku(), line.warehouse(), line.quantity(),
-                    state.available(line.sku(), line.warehouse()) + line.quantity(), units - line.quantity());
+                    state.available(line.sku(), line.warehouse()) + line.quantity(), unitsAfter);
         }
     }
 

@@ -11,18 +11,21 @@ public interface InventoryState {
     long NO_MOVEMENT = 0;
     /** What {@link #perCustomerLimit} answers for a sku that is not listed. */
     long NOT_LISTED = -1;
+    /** What {@link #perCustomerLimit} answers for a product that counts no customers (and so has no limit). */
+    long NOT_COUNTED = -2;
 
     /** The listed product, or {@code null} when {@code sku} is not listed. */
     Product product(long sku);
 
     /**
-     * The listed product's per-customer limit ({@code 0}: no limit), or {@link #NOT_LISTED}: what {@link #product}
-     * says, read without a record. {@link Inventory#decide} asks this on every purchase, so a store that keeps its
-     * catalog in primitive form answers it without building a {@link Product}.
+     * The listed product's per-customer limit ({@code 0}: no limit), {@link #NOT_COUNTED} when it counts no
+     * customers, or {@link #NOT_LISTED}: what {@link #product} says, read without a record. {@link Inventory#decide}
+     * asks this on every purchase, so a store that keeps its catalog in primitive form answers it without building
+     * a {@link Product}.
      */
     default long perCustomerLimit(long sku) {
         Product product = product(sku);
-        return product == null ? NOT_LISTED : product.perCustomerLimit();
+        return product == null ? NOT_LISTED : product.limitOrNotCounted();
     }
 
     /** Units of {@code sku} available at {@code warehouse}, or {@link #NO_POSITION}. */

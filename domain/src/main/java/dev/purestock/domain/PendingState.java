@@ -45,7 +45,7 @@ final class PendingState implements MutableInventory {
     @Override
     public long perCustomerLimit(long sku) {
         Product product = products.get(sku);
-        return product != null ? product.perCustomerLimit() : base.perCustomerLimit(sku);
+        return product != null ? product.limitOrNotCounted() : base.perCustomerLimit(sku);
     }
 
     @Override

@@ -70,7 +70,11 @@ public enum Reason implements RejectionReason {
      * The hold is released with no other effect, so the time command goes on and the shard's time keeps moving;
      * the rejection refers to the held command ({@link Command#ref()}).
      */
-    HELD_COMMAND_FAILED(27, "deciding the held command failed unexpectedly; it was released and changed nothing");
+    HELD_COMMAND_FAILED(27, "deciding the held command failed unexpectedly; it was released and changed nothing"),
+    /** {@link Command.ListProduct} with a limit for a product that counts no customers, which could not enforce it. */
+    UNCOUNTED_LIMIT(28, "a product that counts no customers can have no per-customer limit"),
+    /** {@link Command.ListProduct} of a listed sku with the other choice of counting customers. */
+    COUNTING_FIXED(29, "whether a product counts its customers is chosen when it is first listed and cannot change");
 
     private static final Reason[] BY_CODE = new Reason[32];
 

@@ -34,7 +34,9 @@ class ReasonTest {
         assertEquals(25, Reason.UNKNOWN_HOLD.code());
         assertEquals(26, Reason.NOT_HOLDABLE.code());
         assertEquals(27, Reason.HELD_COMMAND_FAILED.code());
-        assertEquals(25, Reason.values().length);
+        assertEquals(28, Reason.UNCOUNTED_LIMIT.code());
+        assertEquals(29, Reason.COUNTING_FIXED.code());
+        assertEquals(27, Reason.values().length);
     }
 
     @Test

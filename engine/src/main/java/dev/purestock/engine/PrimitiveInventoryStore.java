@@ -21,7 +21,8 @@ import java.util.function.Consumer;
  * <p>Composite keys are packed into one {@code long}, which is lossless because
  * {@link dev.purestock.domain.Limits} bounds skus and customers to 32 bits and warehouses to 16 bits. A
  * customer's count is {@code customer << 32 | sku}. A product and its stock positions share one map: the product
- * (its per-customer limit) is {@code sku << 17} and its position at a warehouse {@code sku << 17 | warehouse + 1}.
+ * (its per-customer limit, or {@link #NOT_COUNTED}) is {@code sku << 17} and its position at a warehouse
+ * {@code sku << 17 | warehouse + 1}.
  * The map gives consecutive keys neighbouring slots ({@link SegmentedLongMap}), so a purchase's product and
  * position (at one of its first seven warehouses) sit in the same two cache lines, and deciding it misses the
  * cache there once rather than twice.
@@ -125,8 +126,15 @@ public final class PrimitiveInventoryStore implements InventoryStore {
     /** Builds the record from the primitive entry; the decision path reads {@link #perCustomerLimit} instead. */
     @Override
     public Product product(long sku) {
-        long limit = perCustomerLimit(sku);
-        return limit == NOT_LISTED ? null : new Product(sku, limit);
+        return product(sku, perCustomerLimit(sku));
+    }
+
+    /** The product whose entry holds {@code limit}, {@link #NOT_COUNTED} included, or null for {@link #NOT_LISTED}. */
+    private static Product product(long sku, long limit) {
+        if (limit == NOT_LISTED) {
+            return null;
+        }
+        return limit == NOT_COUNTED ? new Product(sku, 0, false) : new Product(sku, limit);
     }
 
     @Override
@@ -171,7 +179,7 @@ public final class PrimitiveInventoryStore implements InventoryStore {
 
     @Override
     public void putProduct(Product product) {
-        positions.put(productKey(product.sku()), product.perCustomerLimit());
+        positions.put(productKey(product.sku()), product.limitOrNotCounted());
     }
 
     @Override
@@ -253,7 +261,7 @@ public final class PrimitiveInventoryStore implements InventoryStore {
     public void forEachProduct(Consumer<Product> visitor) {
         positions.forEach((key, limit) -> {
             if (isProductKey(key)) {
-                visitor.accept(new Product(positionSku(key), limit));
+                visitor.accept(product(positionSku(key), limit));
             }
         });
     }

@@ -247,7 +247,7 @@ public final class ReadModel {
         /** The read model's updates for each event, in the primitive form decisions are written in. */
         private final class Applier implements EventSink {
             @Override
-            public void productListed(long sku, long perCustomerLimit) {
+            public void productListed(long sku, long perCustomerLimit, boolean countsCustomers) {
             }
 
             @Override

@@ -38,7 +38,8 @@ final class CommandGenerators {
         Gen<Line> line = sku.zip(warehouse, quantity, Line::new);
         Gen<List<Line>> lines = lists().of(line).ofSizeBetween(0, 3);
 
-        Gen<Command> list = sku.zip(longs().between(0, 4), Command.ListProduct::new);
+        Gen<Command> list = sku.zip(longs().between(0, 4), integers().between(0, 3).map(i -> i > 0),
+                Command.ListProduct::new);
         Gen<Command> receive = movementId.zip(sku, warehouse, longs().between(0, 20), Command.ReceiveStock::new);
         Gen<Command> writeOff = movementId.zip(sku, warehouse, quantity, Command.WriteOffStock::new);
         Gen<Command> purchase = orderId.zip(customer, sku, warehouse, quantity, Command.Purchase::new);

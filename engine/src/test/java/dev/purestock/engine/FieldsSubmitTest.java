@@ -155,7 +155,7 @@ class FieldsSubmitTest {
             submitted(callback -> engine.submitReleaseReservation(5, callback));
         }
         assertEquals(List.of(
-                "record ListProduct[sku=7, perCustomerLimit=0] (no order id) (no customer)",
+                "record ListProduct[sku=7, perCustomerLimit=0, countsCustomers=true] (no order id) (no customer)",
                 "purchase 3 1001 7 2 5 as Purchase[orderId=3, customer=1001, sku=7, warehouse=2, quantity=5]",
                 "CANCEL_PURCHASE 3 (no sku) as CancelPurchase[orderId=3]",
                 "CONFIRM_RESERVATION 4 (no sku) as ConfirmReservation[orderId=4]",

@@ -308,6 +308,7 @@ public final class JournalRecordCodec {
                         tag(LIST_PRODUCT);
                         int64(c.sku());
                         int64(c.perCustomerLimit());
+                        tag(c.countsCustomers() ? COUNTS_CUSTOMERS : COUNTS_NO_CUSTOMERS);
                     }
                     case Command.ReceiveStock c ->
                             movement(RECEIVE_STOCK, c.movementId(), c.sku(), c.warehouse(), c.quantity());
@@ -400,10 +401,11 @@ public final class JournalRecordCodec {
         private int countAt = -1;
 
         @Override
-        public void productListed(long sku, long perCustomerLimit) {
+        public void productListed(long sku, long perCustomerLimit, boolean countsCustomers) {
             event(PRODUCT_LISTED);
             int64(sku);
             int64(perCustomerLimit);
+            tag(countsCustomers ? COUNTS_CUSTOMERS : COUNTS_NO_CUSTOMERS);
         }
 
         @Override
@@ -713,7 +715,7 @@ public final class JournalRecordCodec {
 
         private Command leaf(byte tag, int version) {
             return switch (tag) {
-                case LIST_PRODUCT -> new Command.ListProduct(int64(), int64());
+                case LIST_PRODUCT -> new Command.ListProduct(int64(), int64(), countsCustomers(version));
                 case RECEIVE_STOCK -> new Command.ReceiveStock(int64(), int64(), uint16(), int64());
                 case WRITE_OFF_STOCK -> new Command.WriteOffStock(int64(), int64(), uint16(), int64());
                 case PURCHASE -> new Command.Purchase(int64(), int64(), int64(), uint16(), int64());
@@ -737,6 +739,19 @@ public final class JournalRecordCodec {
             };
         }
 
+        /** A listing's choice of counting customers: a byte from version 5 on; every listing before counted them. */
+        private boolean countsCustomers(int version) {
+            if (version < VERSION_WITH_CUSTOMER_COUNTING) {
+                return true;
+            }
+            byte code = int8();
+            return switch (code) {
+                case COUNTS_CUSTOMERS -> true;
+                case COUNTS_NO_CUSTOMERS -> false;
+                default -> throw new IllegalArgumentException("unknown customer counting " + code);
+            };
+        }
+
         private Command.Batch.Mode batchMode(int version) {
             if (version == VERSION_WITHOUT_BATCH_MODE) {
                 return Command.Batch.Mode.ATOMIC;
@@ -756,7 +771,7 @@ public final class JournalRecordCodec {
                 remaining--;
                 byte tag = int8();
                 switch (tag) {
-                    case LIST_PRODUCT -> skip(16);
+                    case LIST_PRODUCT -> skip(version >= VERSION_WITH_CUSTOMER_COUNTING ? 17 : 16);
                     case RECEIVE_STOCK, WRITE_OFF_STOCK -> skip(26);
                     case PURCHASE -> skip(34);
                     case PLACE_ORDER -> {
@@ -809,7 +824,7 @@ public final class JournalRecordCodec {
         Event event(int version) {
             byte tag = int8();
             return switch (tag) {
-                case PRODUCT_LISTED -> new Event.ProductListed(int64(), int64());
+                case PRODUCT_LISTED -> new Event.ProductListed(int64(), int64(), countsCustomers(version));
                 case STOCK_RECEIVED -> new Event.StockReceived(int64(), int64(), uint16(), int64(), int64(), int64());
                 case STOCK_WRITTEN_OFF ->
                         new Event.StockWrittenOff(int64(), int64(), uint16(), int64(), int64(), int64());

@@ -27,7 +27,7 @@ package dev.purestock.journal;
  *
  *  command tags and fields (id, sku, customer, quantity, time: int64; warehouse: uint16;
  *  counts: int32; lines: count, then per line sku, warehouse, quantity):
- *    1 ListProduct        sku, perCustomerLimit
+ *    1 ListProduct        sku, perCustomerLimit, countsCustomers (uint8: 1 counts, 0 not; version 5 on)
  *    2 ReceiveStock       movementId, sku, warehouse, quantity
  *    3 WriteOffStock      movementId, sku, warehouse, quantity
  *    4 Purchase           orderId, customer, sku, warehouse, quantity
@@ -44,7 +44,7 @@ package dev.purestock.journal;
  *  event tags and fields (changes: count, then per change sku, warehouse, quantity, available,
  *  customerUnits; reason: uint16 code of a {@link dev.purestock.domain.Reason} or, in a Rejected alone,
  *  of an {@link dev.purestock.engine.EngineRefusal}: 23 when deciding the command threw):
- *    1 ProductListed        sku, perCustomerLimit
+ *    1 ProductListed        sku, perCustomerLimit, countsCustomers (uint8, as in ListProduct; version 5 on)
  *    2 StockReceived        movementId, sku, warehouse, quantity, available, fingerprint
  *    3 StockWrittenOff      movementId, sku, warehouse, quantity, available, fingerprint
  *    4 PurchaseAccepted     orderId, customer, fingerprint, changes
@@ -76,8 +76,11 @@ package dev.purestock.journal;
  * {@code CancelHold} commands and the {@code CommandHeld}, {@code HoldReleased} and {@code HoldCancelled} events;
  * a record of an older version holding one of their tags is refused as damaged. Version 4 added the epoch (the
  * term of the primary that wrote the record, see {@link JournalEpoch}) after the time, which moves the command 8
- * bytes on; a record of an older version has no epoch field and reads as epoch 0. A decoder reads every version
- * up to its own; a newer record is refused.
+ * bytes on; a record of an older version has no epoch field and reads as epoch 0. Version 5 added a listing's
+ * choice of counting customers: {@code ListProduct} and {@code ProductListed} end with a byte for it, and those of
+ * an older record, written when every product counted its customers, decode counting them, which is what they
+ * decided. A line change of a product that counts none carries {@code customerUnits} -1 (version 5 on: no older
+ * record holds one). A decoder reads every version up to its own; a newer record is refused.
  *
  * <p><b>Documents.</b> Records are stored in Chronicle Queue documents, in one of two forms. A <i>record
  * document</i> holds exactly one record, as above; it is all that purestock wrote before batch documents, and
@@ -107,7 +110,7 @@ package dev.purestock.journal;
  */
 public final class JournalRecordDescriptor {
     /** The schema version this code writes. */
-    public static final int CURRENT_VERSION = 4;
+    public static final int CURRENT_VERSION = 5;
     /** The first version whose header carries an epoch; records of older versions read as epoch 0. */
     public static final int VERSION_WITH_EPOCH = 4;
     /** The epoch of a record written before records carried one, and of a journal never promoted. */
@@ -118,6 +121,8 @@ public final class JournalRecordDescriptor {
     public static final int VERSION_WITH_ORDER_RETENTION = 2;
     /** The first version with commands held for later: the {@code Hold} and {@code CancelHold} tags and theirs. */
     public static final int VERSION_WITH_HOLDS = 3;
+    /** The first version whose listings say whether the product counts its customers. */
+    public static final int VERSION_WITH_CUSTOMER_COUNTING = 5;
     /** The window an {@code ExpireReservations} of an older version decodes with: never forget. */
     static final long RETAIN_BEFORE_ORDER_RETENTION = Long.MAX_VALUE;
 
@@ -200,6 +205,10 @@ public final class JournalRecordDescriptor {
 
     static final byte MODE_ATOMIC = 0;
     static final byte MODE_INDEPENDENT = 1;
+    /** A listing's customer counting, in version 5 on: the product counts its customers. */
+    static final byte COUNTS_CUSTOMERS = 1;
+    /** A listing's customer counting, in version 5 on: the product counts none ({@code ListProduct.uncounted}). */
+    static final byte COUNTS_NO_CUSTOMERS = 0;
 
     private JournalRecordDescriptor() {
     }

@@ -26,7 +26,7 @@ import java.util.zip.CRC32C;
  *  header   magic "PSSN" (int32) | format version (int32) | last sequence (int64) | time (int64)
  *  entries  tag (uint8) + fields, any number, in any order, except that last changes come after every
  *           order and in their own order:
- *             1 product      sku, perCustomerLimit
+ *             1 product      sku, perCustomerLimit, countsCustomers (uint8: 1 counts, 0 not; format 4 on)
  *             2 position     sku, warehouse (uint16), available
  *             3 customer     customer, sku, units
  *             4 order        orderId, customer, status code (uint8), expiresAt, fingerprint,
@@ -53,7 +53,8 @@ import java.util.zip.CRC32C;
  * only the orders of that snapshot are remembered longer than a full replay of the journal would keep them,
  * so after a restart from one, a replay of the whole journal forgets them at other commands than the live run
  * did (docs/journal.md, "Snapshots"). Format 2 had no held commands: a snapshot of format 1 or 2 loads with
- * none, which is what the state held, since commands were not held before format 3 was written.
+ * none, which is what the state held, since commands were not held before format 3 was written. Format 3 had no
+ * choice of counting customers: its products load counting them, as every product then did.
  *
  * <p>Loading trusts nothing it reads before checking it: the checksum first, then every count against the
  * bytes that are left (a damaged line count must not allocate gigabytes), every tag and code against the
@@ -62,11 +63,13 @@ import java.util.zip.CRC32C;
  */
 final class SnapshotFile {
     static final int MAGIC = 0x4E535350;
-    static final int FORMAT_VERSION = 3;
+    static final int FORMAT_VERSION = 4;
     /** The format before the order of last changes was written. */
     static final int FORMAT_WITHOUT_LAST_CHANGES = 1;
     /** The format before held commands were written. */
     static final int FORMAT_WITHOUT_HELD_COMMANDS = 2;
+    /** The last format before products said whether they count their customers: each of them did. */
+    static final int FORMAT_WITHOUT_CUSTOMER_COUNTING = 3;
     private static final int BUFFER_BYTES = 1 << 20;
     private static final int HEADER_BYTES = 4 + 4 + 8 + 8;
     private static final int TRAILER_BYTES = 4;
@@ -106,6 +109,7 @@ final class SnapshotFile {
                 out.int8(PRODUCT);
                 out.int64(p.sku());
                 out.int64(p.perCustomerLimit());
+                out.int8((byte) (p.countsCustomers() ? 1 : 0));
                 counts[PRODUCT]++;
             });
             store.forEachPosition((sku, warehouse, available) -> {
@@ -221,9 +225,22 @@ final class SnapshotFile {
         }
     }
 
+    private static Product readProduct(Decoder in, Header header) {
+        long sku = in.int64();
+        long limit = in.int64();
+        if (header.format() <= FORMAT_WITHOUT_CUSTOMER_COUNTING) {
+            return new Product(sku, limit);
+        }
+        byte counts = in.int8();
+        if (counts != 0 && counts != 1) {
+            throw new IllegalArgumentException("customer counting " + counts + " is neither 0 nor 1");
+        }
+        return new Product(sku, limit, counts == 1);
+    }
+
     private static void readEntry(Decoder in, byte tag, InventoryStore store, Header header) {
         switch (tag) {
-            case PRODUCT -> store.putProduct(new Product(in.int64(), in.int64()));
+            case PRODUCT -> store.putProduct(readProduct(in, header));
             case POSITION -> store.putAvailable(in.int64(), in.uint16(), in.int64());
             case CUSTOMER -> store.putCustomerUnits(in.int64(), in.int64(), in.int64());
             case ORDER -> {

@@ -356,10 +356,14 @@ class BatchDocumentTest {
     void aJournalOfEveryDocumentKindBuiltByHandFromTheLayoutReads() {
         JournalRecordCodec codec = new JournalRecordCodec();
         byte[] current = encode(codec, 0);
-        byte[] versionZero = new byte[current.length - Long.BYTES];
+        // version 0 had no epoch and no counting byte after a listing's limit (in the command and in its event)
+        int listing = 1 + 2 * Long.BYTES;
+        byte[] versionZero = new byte[current.length - Long.BYTES - 2];
         System.arraycopy(current, 0, versionZero, 0, JournalRecordDescriptor.EPOCH_OFFSET);
-        System.arraycopy(current, JournalRecordDescriptor.HEADER_LENGTH, versionZero,
-                JournalRecordDescriptor.HEADER_LENGTH_WITHOUT_EPOCH, current.length - JournalRecordDescriptor.HEADER_LENGTH);
+        int command = JournalRecordDescriptor.HEADER_LENGTH;
+        System.arraycopy(current, command, versionZero, JournalRecordDescriptor.HEADER_LENGTH_WITHOUT_EPOCH, listing);
+        System.arraycopy(current, command + listing + 1, versionZero,
+                JournalRecordDescriptor.HEADER_LENGTH_WITHOUT_EPOCH + listing, listing);
         versionZero[JournalRecordDescriptor.VERSION_OFFSET] = JournalRecordDescriptor.VERSION_WITHOUT_BATCH_MODE;
         putIntLe(versionZero, JournalRecordDescriptor.LENGTH_OFFSET, versionZero.length);
         putIntLe(versionZero, versionZero.length - JournalRecordDescriptor.CHECKSUM_LENGTH,

@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
@@ -194,8 +193,16 @@ class HeldCommandsJournalTest {
     }
 
     /** A format-3 snapshot as format 2 wrote it: the version set to 2 and the count of held commands cut off. */
-    private static byte[] asFormatTwo(byte[] formatThree) {
-        byte[] older = Arrays.copyOf(formatThree, formatThree.length - 8);
+    /**
+     * A snapshot of the current format as format 2 wrote it: the counting byte of its one product (the first entry,
+     * after the 24-byte header: tag, sku, limit, then the byte) and the count of held commands (the last of the
+     * entry counts) taken out, the format and the checksum redone. The state must hold exactly one product.
+     */
+    private static byte[] asFormatTwo(byte[] current) {
+        int countingByte = 24 + 1 + 2 * Long.BYTES;
+        byte[] older = new byte[current.length - 1 - 8];
+        System.arraycopy(current, 0, older, 0, countingByte);
+        System.arraycopy(current, countingByte + 1, older, countingByte, older.length - 4 - countingByte);
         ByteBuffer.wrap(older).order(ByteOrder.LITTLE_ENDIAN).putInt(4, SnapshotFile.FORMAT_WITHOUT_HELD_COMMANDS);
         return reseal(older);
     }

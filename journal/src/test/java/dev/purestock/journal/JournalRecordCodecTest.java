@@ -59,7 +59,8 @@ class JournalRecordCodecTest {
                     new Command.Reserve(53, 98, LINES, 1_700_000_000_000L), new Command.CancelHold(51)))),
             new Command.CancelHold(51),
             new Batch(Batch.Mode.INDEPENDENT, List.of(new Command.Hold(54, 9, new Command.ConfirmReservation(53)),
-                    new Command.CancelHold(54), new Command.Purchase(55, 1, 7, 3, 1))));
+                    new Command.CancelHold(54), new Command.Purchase(55, 1, 7, 3, 1))),
+            Command.ListProduct.uncounted(9));
 
     static final List<Event> EVERY_EVENT = List.of(
             new Event.ProductListed(7, 0),
@@ -80,7 +81,9 @@ class JournalRecordCodecTest {
                     List.of(new Command.PlaceOrder(56, 99, LINES), new Command.CancelPurchase(56)))),
             new Event.HoldReleased(51),
             new Event.PurchaseAccepted(52, 99, CHANGES, 79),
-            new Event.HoldCancelled(Long.MAX_VALUE));
+            new Event.HoldCancelled(Long.MAX_VALUE),
+            new Event.ProductListed(9, 0, false),
+            new Event.PurchaseAccepted(23, 99, List.of(new LineChange(9, 0, 3, 17, LineChange.NOT_COUNTED)), 80));
 
     private final JournalRecordCodec codec = new JournalRecordCodec();
 
@@ -270,6 +273,34 @@ class JournalRecordCodecTest {
         assertEquals(new Batch(Batch.Mode.INDEPENDENT, List.of(never, never)), decoded.command());
         assertEquals(List.of(new Event.ReservationExpired(5, CHANGES)), decoded.events());
         assertEquals(decoded.events(), JournalRecordCodec.decodeEvents(v1, 0, v1.length));
+    }
+
+    @Test
+    void aListingOfAVersionBeforeTheCountingChoiceDecodesCountingItsCustomers() {
+        int length = codec.encode(9, 10, new Command.ListProduct(5, 2), List.of(new Event.ProductListed(5, 2)));
+        byte[] current = Arrays.copyOf(codec.buffer(), length);
+        int commandCountingAt = JournalRecordDescriptor.HEADER_LENGTH + 1 + 2 * Long.BYTES;
+        int eventCountingAt = commandCountingAt + 1 + 1 + 2 * Long.BYTES;
+        assertEquals(1, current[commandCountingAt]);
+        assertEquals(1, current[eventCountingAt]);
+        byte[] v4 = withoutFields(current, 4, 1, commandCountingAt, eventCountingAt);
+
+        assertTrue(codec.checksumMatches(v4, 0, v4.length));
+        JournalRecord decoded = JournalRecordCodec.decode(v4, 0, v4.length);
+        assertEquals(4, decoded.schemaVersion());
+        assertEquals(new Command.ListProduct(5, 2, true), decoded.command());
+        assertEquals(List.of(new Event.ProductListed(5, 2, true)), decoded.events());
+        assertEquals(decoded.events(), JournalRecordCodec.decodeEvents(v4, 0, v4.length), "the command stepped over");
+    }
+
+    @Test
+    void aCountingByteThatIsNeitherChoiceIsRefusedAsDamage() {
+        int length = codec.encode(9, 10, Command.ListProduct.uncounted(5), List.of());
+        byte[] record = Arrays.copyOf(codec.buffer(), length);
+        record[JournalRecordDescriptor.HEADER_LENGTH + 1 + 2 * Long.BYTES] = 2;
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> JournalRecordCodec.decode(record, 0, record.length));
+        assertTrue(refused.getMessage().contains("unknown customer counting 2"), refused.getMessage());
     }
 
     @Test
@@ -580,13 +611,18 @@ class JournalRecordCodecTest {
      * fields that version lacks, offsets in the current record, ascending) taken out, length and CRC redone.
      */
     private static byte[] withoutBytes(byte[] record, int version, int... fieldsAt) {
-        byte[] older = new byte[record.length - 8 * fieldsAt.length];
+        return withoutFields(record, version, Long.BYTES, fieldsAt);
+    }
+
+    /** As {@link #withoutBytes(byte[], int, int...)}, for fields {@code width} bytes wide. */
+    private static byte[] withoutFields(byte[] record, int version, int width, int... fieldsAt) {
+        byte[] older = new byte[record.length - width * fieldsAt.length];
         int from = 0;
         int to = 0;
         for (int at : fieldsAt) {
             System.arraycopy(record, from, older, to, at - from);
             to += at - from;
-            from = at + 8;
+            from = at + width;
         }
         System.arraycopy(record, from, older, to, record.length - from);
         older[JournalRecordDescriptor.VERSION_OFFSET] = (byte) version;

@@ -72,17 +72,21 @@ public final class InventoryGenerators {
     }
 
     /**
-     * The opening, at time 0: every sku but the last is listed, with no limit or a small one, and most of
-     * their positions receive 1 to 10 units. The last sku stays unlisted until a generated command lists it.
+     * The opening, at time 0: every sku but the last is listed, with no limit, a small one, or counting no
+     * customers, and most of their positions receive 1 to 10 units. The last sku stays unlisted until a generated command lists it.
      */
     private static Gen<List<Step>> openings() {
-        Gen<Long> limit = frequency(List.of(Pair.of(3, Generate.constant(0L)), Pair.of(2, longs().between(1, 4))));
+        // -1: listed counting no customers
+        Gen<Long> limit = frequency(List.of(Pair.of(3, Generate.constant(0L)), Pair.of(2, longs().between(1, 4)),
+                Pair.of(1, Generate.constant(-1L))));
         Gen<Long> stock = frequency(List.of(Pair.of(1, Generate.constant(0L)), Pair.of(3, longs().between(1, 10))));
         return lists().of(limit).ofSize(SKUS - 1).zip(lists().of(stock).ofSize((SKUS - 1) * WAREHOUSES),
                 (limits, quantities) -> {
                     List<Step> opening = new ArrayList<>();
                     for (int sku = 0; sku < SKUS - 1; sku++) {
-                        opening.add(new Fresh(0, new Command.ListProduct(sku, limits.get(sku))));
+                        long limitOfSku = limits.get(sku);
+                        opening.add(new Fresh(0, limitOfSku < 0 ? Command.ListProduct.uncounted(sku)
+                                : new Command.ListProduct(sku, limitOfSku)));
                     }
                     for (int position = 0; position < quantities.size(); position++) {
                         if (quantities.get(position) > 0) {
@@ -156,13 +160,18 @@ public final class InventoryGenerators {
         return Generate.enumValues(Batch.Mode.class).zip(lists().of(members).ofSizeBetween(0, 4), Batch::new);
     }
 
-    /** Listings with no limit, small limits, and invalid ones. */
+    /**
+     * Listings with no limit, small limits, and invalid ones, mostly counting customers and sometimes not (which
+     * rejects a limit, and a listing that changes a listed sku's choice).
+     */
     public static Gen<Command> listProducts() {
         Gen<Long> limit = frequency(List.of(
                 Pair.of(4, Generate.constant(0L)),
                 Pair.of(4, longs().between(1, 4)),
                 Pair.of(1, Generate.pick(List.of(-1L, Limits.MAX_QUANTITY, Limits.MAX_QUANTITY + 1)))));
-        return skus().zip(limit, Command.ListProduct::new);
+        Gen<Boolean> counts = frequency(List.of(Pair.of(3, Generate.constant(true)),
+                Pair.of(1, Generate.constant(false))));
+        return skus().zip(limit, counts, Command.ListProduct::new);
     }
 
     /** Receipts of a few units under colliding movement ids. */
