@@ -78,6 +78,14 @@ public class DomainBenchmark {
     @Param({"counter"})
     public String orderIds;
 
+    /**
+     * How the skus without a limit (nine in ten) are listed: {@code counted}, counting each customer's units as
+     * every listing did before the choice, or {@code uncounted} ({@code ListProduct.uncounted}), so that their
+     * purchases neither read nor write a customer's count. The limited skus count in both.
+     */
+    @Param({"counted"})
+    public String unlimitedSkus;
+
     /** How many commands are generated before the run. */
     @Param({"4000000"})
     public int commands;
@@ -129,6 +137,9 @@ public class DomainBenchmark {
         if (!"counter".equals(orderIds) && !"scattered".equals(orderIds)) {
             throw new IllegalArgumentException("orderIds must be counter or scattered, was " + orderIds);
         }
+        if (!"counted".equals(unlimitedSkus) && !"uncounted".equals(unlimitedSkus)) {
+            throw new IllegalArgumentException("unlimitedSkus must be counted or uncounted, was " + unlimitedSkus);
+        }
         SplittableRandom random = new SplittableRandom(20_261_126L);
         traffic = new Command[commands];
         long movementId = skus * (long) WAREHOUSES;
@@ -155,7 +166,12 @@ public class DomainBenchmark {
         store = StoreKind.create(storeKind, this);
         long movementId = 0;
         for (long sku = 0; sku < skus; sku++) {
-            apply(new Command.ListProduct(sku, sku % 10 == 0 ? PER_CUSTOMER_LIMIT : 0));
+            if (sku % 10 == 0) {
+                apply(new Command.ListProduct(sku, PER_CUSTOMER_LIMIT));
+            } else {
+                apply("uncounted".equals(unlimitedSkus) ? Command.ListProduct.uncounted(sku)
+                        : new Command.ListProduct(sku, 0));
+            }
             for (int warehouse = 0; warehouse < WAREHOUSES; warehouse++) {
                 apply(new Command.ReceiveStock(++movementId, sku, warehouse, STOCK_PER_POSITION));
             }
