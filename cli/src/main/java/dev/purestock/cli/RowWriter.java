@@ -117,7 +117,7 @@ abstract sealed class RowWriter implements EventRows.Sink {
         }
     }
 
-    /** JSON Lines: numbers as numbers, names and times as strings, a missing value as {@code null}. */
+    /** JSON Lines: numbers as numbers, flags as booleans, names and times as strings, a missing value as null. */
     static final class JsonLines extends RowWriter {
         private static final List<String> KEYS = EventRows.COLUMNS;
 
@@ -135,6 +135,7 @@ abstract sealed class RowWriter implements EventRows.Sink {
                 switch (values[i]) {
                     case null -> json.nullValue();
                     case Number number -> json.value(number);
+                    case Boolean flag -> json.value(flag);
                     case Object other -> json.value(String.valueOf(other));
                 }
             }

@@ -318,6 +318,37 @@ class HistoryCommandsTest {
     }
 
     /**
+     * A sku listed counting no customers: its listing's row says {@code counts_customers} false (a JSON boolean in
+     * JSON Lines, as the counted listing's true), and its purchase's row has no customer count.
+     */
+    @Test
+    void exportSaysWhetherAListingCountsCustomersAndLeavesAnUncountedLineWithoutACount() throws IOException {
+        Path journal = tmp.resolve("uncounted");
+        try (JournaledEngine journaled = JournaledEngine.builder(journal)
+                .engine(builder -> builder.waitStrategy(WaitStrategyKind.BLOCKING)
+                        .expireReservationsEvery(Duration.ZERO))
+                .start()) {
+            PurestockEngine engine = journaled.engine();
+            engine.submit(Command.ListProduct.uncounted(5)).join();
+            engine.submit(new Command.ListProduct(6, 1)).join();
+            engine.submit(new Command.ReceiveStock(1, 5, 0, 4)).join();
+            engine.submit(new Command.Purchase(9, 3, 5, 0, 2)).join();
+        }
+
+        List<JsonObject> rows = Run.of("export", "--journal", journal.toString(), "--format", "jsonl").jsonLines();
+        assertEquals(4, rows.size());
+        assertFalse(rows.get(0).get("counts_customers").getAsJsonPrimitive().getAsBoolean());
+        assertTrue(rows.get(0).get("counts_customers").getAsJsonPrimitive().isBoolean());
+        assertTrue(rows.get(1).get("counts_customers").getAsBoolean());
+        assertTrue(rows.get(3).get("customer_units_after").isJsonNull(), rows.get(3).toString());
+        assertEquals(2, rows.get(3).get("available_after").getAsLong());
+        List<Map<String, String>> csv = parseCsv(Run.of("export", "--journal", journal.toString(), "--format", "csv")
+                .out().lines().toList());
+        assertEquals("false", csv.get(0).get("counts_customers"));
+        assertEquals("", csv.get(3).get("customer_units_after"));
+    }
+
+    /**
      * The worked example of docs/analysis.md: purchase attempts rejected per minute per sku, from the exported
      * CSV as the SQL there groups it, equal to the counts taken from the journal's records.
      */

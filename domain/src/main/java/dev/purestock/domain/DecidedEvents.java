@@ -55,7 +55,10 @@ public interface DecidedEvents {
     /** The units available at the line's position after the change. */
     long lineAvailable(int line);
 
-    /** The units of the line's sku the order's customer holds after the change. */
+    /**
+     * The units of the line's sku the order's customer holds after the change, or {@link LineChange#NOT_COUNTED}
+     * when the sku counts no customers.
+     */
     long lineCustomerUnits(int line);
 
     /** Replays the events, in order, into {@code sink}. */

@@ -26,6 +26,18 @@ public sealed interface Event {
      * are counted ({@link Command.ListProduct}).
      */
     record ProductListed(long sku, long perCustomerLimit, boolean countsCustomers) implements Event {
+        /**
+         * A listing as decided.
+         *
+         * @throws IllegalArgumentException when it counts no customers and has a limit: no listing decides that
+         */
+        public ProductListed {
+            if (!countsCustomers && perCustomerLimit != 0) {
+                throw new IllegalArgumentException("a listing of sku " + sku + " counting no customers cannot have "
+                        + "the limit " + perCustomerLimit);
+            }
+        }
+
         /** A listing that counts customers, as every listing did before the choice. */
         public ProductListed(long sku, long perCustomerLimit) {
             this(sku, perCustomerLimit, true);

@@ -5,6 +5,18 @@ package dev.purestock.domain;
  * units of it are counted ({@link Command.ListProduct}; a product that counts none has no limit).
  */
 public record Product(long sku, long perCustomerLimit, boolean countsCustomers) {
+    /**
+     * A product as listed.
+     *
+     * @throws IllegalArgumentException when a product that counts no customers has a limit: no listing makes one
+     */
+    public Product {
+        if (!countsCustomers && perCustomerLimit != 0) {
+            throw new IllegalArgumentException("sku " + sku + " counts no customers and so can have no per-customer "
+                    + "limit, was given " + perCustomerLimit);
+        }
+    }
+
     /** A product that counts customers, as every product did before the choice. */
     public Product(long sku, long perCustomerLimit) {
         this(sku, perCustomerLimit, true);

@@ -146,7 +146,10 @@ public final class OutcomeView {
         return decided().lineAvailable(line);
     }
 
-    /** The units of the line's sku that the order's customer holds after the change. */
+    /**
+     * The units of the line's sku that the order's customer holds after the change, or
+     * {@link dev.purestock.domain.LineChange#NOT_COUNTED} when the sku counts no customers.
+     */
     public long lineCustomerUnits(int line) {
         return decided().lineCustomerUnits(line);
     }

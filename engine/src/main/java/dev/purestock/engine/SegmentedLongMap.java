@@ -8,8 +8,9 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * A map from {@code long} keys to {@code long} values that grows without ever rehashing the whole map:
  * extendible hashing over fixed-size open-addressing segments. The store keeps its large tables in it (order id
- * to row, customer counts, stock positions, stock movements), so a table that outgrows its capacity hint costs
- * the decision thread one segment's worth of work, never a copy of every entry into a table twice the size.
+ * to row, customer counts, products with their stock positions, stock movements), so a table that outgrows its
+ * capacity hint costs the decision thread one segment's worth of work, never a copy of every entry into a table
+ * twice the size.
  *
  * <p>The top bits of a key's hash pick a directory entry, which names the segment holding the key; inside a
  * segment, a linear probe starts at the key's home. A slot is a key and its value side by side in one
@@ -20,9 +21,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * lowest bits ({@link #hash}), and a key's home is its run's home plus its place in the run ({@link #home}).
  * Keys handed out by a counter, as most services number their orders, therefore land side by side, eight to
  * two cache lines, and a new order's check and insert find the line its predecessor brought in; so do a sku's
- * warehouses ({@code sku << 16 | warehouse}). Keys with no such order fall on random homes, as with any hash.
- * Keys chosen to collide (all at one place of their runs, say) make runs of eight slots probed together, which
- * linear probing handles as buckets.
+ * product and its warehouses ({@code sku << 17}, {@code sku << 17 | warehouse + 1}). Keys with no such order fall
+ * on random homes, as with any hash. Keys chosen to collide (all at one place of their runs, say) make runs of
+ * eight slots probed together, which linear probing handles as buckets.
  *
  * <p>A segment that reaches {@link #SPLIT_LOAD} of its slots splits in two by the next bit of the hash: one new
  * segment is allocated and half the entries move to it, and when that segment was as deep as the directory,

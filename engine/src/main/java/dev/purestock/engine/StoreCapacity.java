@@ -3,7 +3,7 @@ package dev.purestock.engine;
 /**
  * How much state a {@link PrimitiveInventoryStore} is sized for up front, so that a sale within these figures
  * never resizes a table or splits an index segment on the decision thread. Every figure is a hint: the store
- * grows beyond it, at the price of a resize (the agrona maps) or a chunk or segment (the order book).
+ * grows beyond it, at the price of a chunk (the order book) or a segment split (every map).
  *
  * <p>Orders count the orders and reservations remembered at once: with order retention (see
  * {@code PurestockEngine.Builder#retainOrdersFor}) that is about the order rate times the window, plus the
@@ -15,7 +15,8 @@ package dev.purestock.engine;
  * ({@code PlaceOrder}, {@code Reserve}), whose lines would otherwise grow the order book's line pool.
  *
  * @param positions      stock positions (sku and warehouse pairs); products and stock movements are sized to
- *                       the same number
+ *                       the same number (products share the positions' map, which is sized for both: twice
+ *                       the positions)
  * @param orders         orders and reservations remembered at once
  * @param customerCounts non-zero counts of one customer's units of one sku
  * @param orderLines     lines of the orders remembered at once, summed over them

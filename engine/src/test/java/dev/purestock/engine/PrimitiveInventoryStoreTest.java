@@ -214,6 +214,7 @@ class PrimitiveInventoryStoreTest {
             each.putProduct(new Product(maxSku, 4));
             each.putProduct(new Product(0, 0));
             each.putProduct(new Product(7, 0));
+            each.putProduct(new Product(9, 0, false));
             each.putAvailable(maxSku, 65_535, 11);
             each.putAvailable(maxSku, 0, 12);
             each.putAvailable(0, 0, 13);
@@ -224,6 +225,8 @@ class PrimitiveInventoryStoreTest {
         assertEquals(new Product(maxSku, 4), store.product(maxSku));
         assertEquals(0, store.perCustomerLimit(0));
         assertEquals(0, store.perCustomerLimit(7));
+        assertEquals(InventoryState.NOT_COUNTED, store.perCustomerLimit(9));
+        assertEquals(new Product(9, 0, false), store.product(9));
         assertEquals(InventoryState.NOT_LISTED, store.perCustomerLimit(8), "a position without a product");
         assertNull(store.product(8));
         assertEquals(InventoryState.NO_POSITION, store.available(7, 0), "a product without a position");
@@ -233,7 +236,8 @@ class PrimitiveInventoryStoreTest {
         assertEquals(14, store.available(8, 3));
         Set<Product> products = new HashSet<>();
         store.forEachProduct(products::add);
-        assertEquals(Set.of(new Product(maxSku, 4), new Product(0, 0), new Product(7, 0)), products);
+        assertEquals(Set.of(new Product(maxSku, 4), new Product(0, 0), new Product(7, 0), new Product(9, 0, false)),
+                products);
         Set<List<Long>> positions = new HashSet<>();
         store.forEachPosition((sku, warehouse, available) -> positions.add(List.of(sku, (long) warehouse, available)));
         assertEquals(Set.of(List.of(maxSku, 65_535L, 11L), List.of(maxSku, 0L, 12L), List.of(0L, 0L, 13L),

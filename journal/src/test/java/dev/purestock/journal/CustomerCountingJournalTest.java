@@ -83,14 +83,42 @@ class CustomerCountingJournalTest {
 
         byte[] bytes = Files.readAllBytes(info.file());
         bytes[FIRST_COUNTING_BYTE_AT] = 2;
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, bytes.length - 4);
-        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(bytes.length - 4, (int) crc.getValue());
-        Files.write(info.file(), bytes);
+        Files.write(info.file(), reseal(bytes));
         JournalCorruptException refused = assertThrows(JournalCorruptException.class,
                 () -> SnapshotFile.load(info.file(), new MapInventoryStore()));
         assertTrue(refused.getMessage().contains("kind 1 that does not decode (customer counting 2 is neither 0 nor 1) (at byte 24)"),
                 refused.getMessage());
+    }
+
+    @Test
+    void aFormatThreeSnapshotLoadsItsProductsCounting() throws Exception {
+        MapInventoryStore store = new MapInventoryStore();
+        store.putProduct(new Product(1, 2));
+        store.putAvailable(1, 0, 5);
+        store.putCustomerUnits(3, 1, 2);
+        byte[] current = Files.readAllBytes(new SnapshotStore(dir).writeSnapshot(4, NOW, store).file());
+        assertEquals(1, current[FIRST_COUNTING_BYTE_AT]);
+        byte[] formatThree = new byte[current.length - 1];
+        System.arraycopy(current, 0, formatThree, 0, FIRST_COUNTING_BYTE_AT);
+        System.arraycopy(current, FIRST_COUNTING_BYTE_AT + 1, formatThree, FIRST_COUNTING_BYTE_AT,
+                formatThree.length - FIRST_COUNTING_BYTE_AT);
+        ByteBuffer.wrap(formatThree).order(ByteOrder.LITTLE_ENDIAN).putInt(4, 3);
+        Path file = dir.resolve("format-3.bin");
+        Files.write(file, reseal(formatThree));
+
+        for (InventoryStore loaded : List.of(new MapInventoryStore(), new PrimitiveInventoryStore())) {
+            SnapshotFile.Header header = SnapshotFile.load(file, loaded);
+            assertEquals(SnapshotFile.FORMAT_WITHOUT_CUSTOMER_COUNTING, header.format());
+            assertEquals(new Product(1, 2, true), loaded.product(1));
+            assertEquals(StateDigest.of(store), StateDigest.of(loaded));
+        }
+    }
+
+    private static byte[] reseal(byte[] bytes) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, bytes.length - 4);
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(bytes.length - 4, (int) crc.getValue());
+        return bytes;
     }
 
     private static Set<List<Long>> counts(InventoryStore store) {

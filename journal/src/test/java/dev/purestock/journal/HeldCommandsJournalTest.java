@@ -192,7 +192,6 @@ class HeldCommandsJournalTest {
         return held;
     }
 
-    /** A format-3 snapshot as format 2 wrote it: the version set to 2 and the count of held commands cut off. */
     /**
      * A snapshot of the current format as format 2 wrote it: the counting byte of its one product (the first entry,
      * after the 24-byte header: tag, sku, limit, then the byte) and the count of held commands (the last of the
