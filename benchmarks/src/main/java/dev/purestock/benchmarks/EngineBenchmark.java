@@ -40,6 +40,10 @@ import java.util.concurrent.TimeUnit;
  * {@link #decisionStageOnly} measures the single writer's own work (decide and apply one purchase on a
  * {@link PrimitiveInventoryStore}, no ring, one thread): no pipeline can sequence faster than that;
  * {@link #decisionStageOnlyFields} the same from the purchase's fields.
+ *
+ * <p>No sku has a limit. {@code -p unlimitedSkus=uncounted} lists them {@code ListProduct.uncounted}, so that
+ * purchases neither read nor write a customer's count; the default, {@code counted}, lists them as every
+ * listing did before the choice (docs/domain.md, "Customer counts").
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -53,12 +57,26 @@ public class EngineBenchmark {
     static final int SKUS = 1024;
     static final int WAREHOUSE = 0;
 
+    /** How the skus are listed: {@code counted} (the default) or {@code uncounted}. */
+    static Command.ListProduct listing(long sku, String unlimitedSkus) {
+        return switch (unlimitedSkus) {
+            case "counted" -> new Command.ListProduct(sku, 0);
+            case "uncounted" -> Command.ListProduct.uncounted(sku);
+            default -> throw new IllegalArgumentException("unlimitedSkus must be counted or uncounted, was "
+                    + unlimitedSkus);
+        };
+    }
+
     /** A running engine, fresh each iteration, with every sku listed and stocked. */
     @State(Scope.Benchmark)
     public static class Running {
         /** How the stage threads wait; the raw ring uses the same. */
         @Param({"BLOCKING", "SLEEPING", "YIELDING"})
         public WaitStrategyKind waitStrategy;
+
+        /** How the skus are listed ({@link #listing}). */
+        @Param({"counted"})
+        public String unlimitedSkus;
 
         private PurestockEngine engine;
 
@@ -67,7 +85,7 @@ public class EngineBenchmark {
         public void start() {
             engine = PurestockEngine.builder().ringSize(RING_SIZE).waitStrategy(waitStrategy).build();
             for (int sku = 0; sku < SKUS; sku++) {
-                engine.submit(new Command.ListProduct(sku, 0));
+                engine.submit(listing(sku, unlimitedSkus));
                 engine.submit(new Command.ReceiveStock(sku + 1, sku, WAREHOUSE, Limits.MAX_QUANTITY));
             }
             engine.digest(0).join();
@@ -106,6 +124,10 @@ public class EngineBenchmark {
     /** The decision stage's state alone, fresh each iteration, stocked like the engine's. */
     @State(Scope.Thread)
     public static class DecisionStage {
+        /** How the skus are listed ({@link #listing}). */
+        @Param({"counted"})
+        public String unlimitedSkus;
+
         private final EventBuffer events = new EventBuffer();
         private PrimitiveInventoryStore store;
         private long nextOrder;
@@ -115,7 +137,7 @@ public class EngineBenchmark {
         public void fill() {
             store = new PrimitiveInventoryStore();
             for (int sku = 0; sku < SKUS; sku++) {
-                decideAndApply(new Command.ListProduct(sku, 0));
+                decideAndApply(listing(sku, unlimitedSkus));
                 decideAndApply(new Command.ReceiveStock(sku + 1, sku, WAREHOUSE, Limits.MAX_QUANTITY));
             }
         }
