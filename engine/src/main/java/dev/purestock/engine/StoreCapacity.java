@@ -18,7 +18,8 @@ package dev.purestock.engine;
  *                       the same number (products share the positions' map, which is sized for both: twice
  *                       the positions)
  * @param orders         orders and reservations remembered at once
- * @param customerCounts non-zero counts of one customer's units of one sku
+ * @param customerCounts non-zero counts of one customer's units of one sku (skus listed counting no customers
+ *                       keep none)
  * @param orderLines     lines of the orders remembered at once, summed over them
  */
 public record StoreCapacity(int positions, int orders, int customerCounts, int orderLines) {
