@@ -32,10 +32,7 @@ public sealed interface Event {
          * @throws IllegalArgumentException when it counts no customers and has a limit: no listing decides that
          */
         public ProductListed {
-            if (!countsCustomers && perCustomerLimit != 0) {
-                throw new IllegalArgumentException("a listing of sku " + sku + " counting no customers cannot have "
-                        + "the limit " + perCustomerLimit);
-            }
+            Product.requireNoLimitUncounted(sku, perCustomerLimit, countsCustomers);
         }
 
         /** A listing that counts customers, as every listing did before the choice. */

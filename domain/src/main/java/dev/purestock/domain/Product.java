@@ -11,6 +11,11 @@ public record Product(long sku, long perCustomerLimit, boolean countsCustomers) 
      * @throws IllegalArgumentException when a product that counts no customers has a limit: no listing makes one
      */
     public Product {
+        requireNoLimitUncounted(sku, perCustomerLimit, countsCustomers);
+    }
+
+    /** Refuses a limit for a sku that counts no customers: no listing is accepted with one. */
+    static void requireNoLimitUncounted(long sku, long perCustomerLimit, boolean countsCustomers) {
         if (!countsCustomers && perCustomerLimit != 0) {
             throw new IllegalArgumentException("sku " + sku + " counts no customers and so can have no per-customer "
                     + "limit, was given " + perCustomerLimit);

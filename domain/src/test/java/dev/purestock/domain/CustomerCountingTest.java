@@ -32,6 +32,7 @@ import static dev.purestock.domain.testing.Scenario.given;
 import static dev.purestock.domain.testing.Scenario.nothingYet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** A product listed {@link ListProduct#uncounted}: no limit, and no count of what each customer holds. */
 class CustomerCountingTest {
@@ -126,6 +127,16 @@ class CustomerCountingTest {
         assertEquals(InventoryState.NOT_COUNTED, uncounted.perCustomerLimit(SKU));
         assertEquals(0, counted.perCustomerLimit(SKU));
         assertEquals(InventoryState.NOT_LISTED, counted.perCustomerLimit(OTHER_SKU));
+    }
+
+    @Test
+    void noProductOrListingCountsNoCustomersWithALimit() {
+        IllegalArgumentException product = assertThrows(IllegalArgumentException.class,
+                () -> new Product(SKU, 2, false));
+        assertEquals("sku 7 counts no customers and so can have no per-customer limit, was given 2",
+                product.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new ProductListed(SKU, 2, false));
+        assertEquals(new Product(SKU, 0, false), new Product(SKU, 0, false));
     }
 
     private static int customerCounts(InventoryStore store) {
