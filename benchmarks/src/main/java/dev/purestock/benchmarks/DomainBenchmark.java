@@ -137,9 +137,7 @@ public class DomainBenchmark {
         if (!"counter".equals(orderIds) && !"scattered".equals(orderIds)) {
             throw new IllegalArgumentException("orderIds must be counter or scattered, was " + orderIds);
         }
-        if (!"counted".equals(unlimitedSkus) && !"uncounted".equals(unlimitedSkus)) {
-            throw new IllegalArgumentException("unlimitedSkus must be counted or uncounted, was " + unlimitedSkus);
-        }
+        EngineBenchmark.listing(0, unlimitedSkus); // refuses an unknown choice before the traffic is generated
         SplittableRandom random = new SplittableRandom(20_261_126L);
         traffic = new Command[commands];
         long movementId = skus * (long) WAREHOUSES;
@@ -169,8 +167,7 @@ public class DomainBenchmark {
             if (sku % 10 == 0) {
                 apply(new Command.ListProduct(sku, PER_CUSTOMER_LIMIT));
             } else {
-                apply("uncounted".equals(unlimitedSkus) ? Command.ListProduct.uncounted(sku)
-                        : new Command.ListProduct(sku, 0));
+                apply(EngineBenchmark.listing(sku, unlimitedSkus));
             }
             for (int warehouse = 0; warehouse < WAREHOUSES; warehouse++) {
                 apply(new Command.ReceiveStock(++movementId, sku, warehouse, STOCK_PER_POSITION));

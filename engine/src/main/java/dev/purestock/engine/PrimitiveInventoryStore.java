@@ -35,8 +35,12 @@ import java.util.function.Consumer;
  * {@link TreeSet} ordered by expiry and then order id; only reservations touch it.
  */
 public final class PrimitiveInventoryStore implements InventoryStore {
+    /** A product's key is its sku shifted past the warehouse bits; its positions fill those bits. */
+    private static final int SKU_SHIFT = 17;
+    private static final long WAREHOUSE_BITS = (1L << SKU_SHIFT) - 1;
+
     /** Products and stock positions, by {@link #productKey} and {@link #positionKey}. */
-    private final SegmentedLongMap positions;
+    private final SegmentedLongMap productsAndPositions;
     private final SegmentedLongMap customerUnits;
     private final OrderColumns orders;
     private final SegmentedLongMap movements;
@@ -84,7 +88,8 @@ public final class PrimitiveInventoryStore implements InventoryStore {
         requirePositive(expectedOrders, "expected orders");
         requirePositive(expectedCustomerCounts, "expected customer counts");
         requirePositive(expectedOrderLines, "expected order lines");
-        positions = new SegmentedLongMap(NO_POSITION, (int) Math.min(Integer.MAX_VALUE, 2L * expectedPositions));
+        productsAndPositions = new SegmentedLongMap(NO_POSITION,
+                (int) Math.min(Integer.MAX_VALUE, 2L * expectedPositions));
         customerUnits = new SegmentedLongMap(0, expectedCustomerCounts);
         orders = new OrderColumns(expectedOrders, expectedOrderLines);
         movements = new SegmentedLongMap(NO_MOVEMENT, expectedPositions);
@@ -95,9 +100,6 @@ public final class PrimitiveInventoryStore implements InventoryStore {
             throw new IllegalArgumentException(what + " must be positive, was " + expected);
         }
     }
-
-    private static final int SKU_SHIFT = 17;
-    private static final long WAREHOUSE_BITS = (1L << SKU_SHIFT) - 1;
 
     private static long productKey(long sku) {
         return sku << SKU_SHIFT;
@@ -139,13 +141,13 @@ public final class PrimitiveInventoryStore implements InventoryStore {
 
     @Override
     public long perCustomerLimit(long sku) {
-        long limit = positions.get(productKey(sku));
+        long limit = productsAndPositions.get(productKey(sku));
         return limit == NO_POSITION ? NOT_LISTED : limit;
     }
 
     @Override
     public long available(long sku, int warehouse) {
-        return positions.get(positionKey(sku, warehouse));
+        return productsAndPositions.get(positionKey(sku, warehouse));
     }
 
     @Override
@@ -179,7 +181,7 @@ public final class PrimitiveInventoryStore implements InventoryStore {
 
     @Override
     public void putProduct(Product product) {
-        positions.put(productKey(product.sku()), product.limitOrNotCounted());
+        productsAndPositions.put(productKey(product.sku()), product.limitOrNotCounted());
     }
 
     @Override
@@ -188,7 +190,7 @@ public final class PrimitiveInventoryStore implements InventoryStore {
             throw new IllegalArgumentException("available units of sku " + sku + " at warehouse " + warehouse
                     + " cannot be " + NO_POSITION + ", the marker for no position");
         }
-        positions.put(positionKey(sku, warehouse), available);
+        productsAndPositions.put(positionKey(sku, warehouse), available);
     }
 
     @Override
@@ -259,7 +261,7 @@ public final class PrimitiveInventoryStore implements InventoryStore {
 
     @Override
     public void forEachProduct(Consumer<Product> visitor) {
-        positions.forEach((key, limit) -> {
+        productsAndPositions.forEach((key, limit) -> {
             if (isProductKey(key)) {
                 visitor.accept(product(positionSku(key), limit));
             }
@@ -268,7 +270,7 @@ public final class PrimitiveInventoryStore implements InventoryStore {
 
     @Override
     public void forEachPosition(PositionVisitor visitor) {
-        positions.forEach((key, available) -> {
+        productsAndPositions.forEach((key, available) -> {
             if (!isProductKey(key)) {
                 visitor.onPosition(positionSku(key), positionWarehouse(key), available);
             }
