@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # Runs the purestock benchmark suite with settings fit for this machine and rewrites docs/benchmarks.md:
-# the JMH suite (GC profiler on: B/op of every row), the open-loop latency harness with the journal on and
-# then with periodic snapshots on too (each step with its GC pauses), the snapshot stall harness (the
+# the JMH suite (GC profiler on: B/op of every row), the rows of the engine's ratio goals again in alternating
+# rounds (the engine in memory, the raw ring and the lock-based service, one after another in each round), the
+# open-loop latency harness with the journal on and then with periodic snapshots on too (each step with its GC
+# pauses), the snapshot stall harness (the
 # decision stage's longest gap while a snapshot of a million skus is cut), replication (the journaled engine
 # unreplicated, ASYNC and SYNC in alternating rounds: JMH throughput with B/op, open-loop latency at one rate with
 # the standby's lag, and a new standby's catch-up rate; the standby runs in a second JVM over loopback), then the
 # report and plots.
 #
 # Usage: benchmarks/run.sh [--machine NAME] [--quick|--short] [--no-build] [--no-report]
-#                         [--only jmh|latency|snapshot|replication] [--include REGEX] [--rounds N]
+#                         [--only jmh|ratios|latency|snapshot|replication] [--include REGEX] [--rounds N]
 #   --machine NAME  names the result directory docs/bench/NAME (default: <hostname>-<cores>core)
 #   --quick         one short iteration each: checks the suite runs, gives no figures worth quoting
 #   --short         fewer, shorter iterations (about 6 minutes in all): for a machine lent for minutes
 #   --no-build      use benchmarks/target/benchmarks.jar as it is
 #   --no-report     leave docs/benchmarks.md alone (e.g. on a machine without java.desktop for the plots)
 #   --include REGEX rerun only these JMH benchmarks; their rows replace those of the last full run
-#   --rounds N      alternating rounds of the replication part (default 3; 1 with --quick)
+#   --rounds N      alternating rounds of the ratio and replication parts (default 3; 1 with --quick)
 # Environment: JAVA_HOME (a JDK or runtime 21+; found like ./purestock does when unset).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,7 +38,7 @@ while [ $# -gt 0 ]; do
     --only) only="$2"; shift 2 ;;
     --include) include=(--include "$2"); shift 2 ;;
     --rounds) rounds_asked="$2"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -79,6 +81,18 @@ if [ -z "$only" ] || [ "$only" = jmh ]; then
   commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   "$java" "${flags[@]}" -Dpurestock.commit="$commit" -cp "$jar" dev.purestock.benchmarks.report.BenchmarkSuite \
     --machine "$machine" --out "$out" $quick $brief "${include[@]}" 2>&1 | tee "$out/jmh${include[*]:+-partial}.log"
+fi
+
+if [ -z "$only" ] || [ "$only" = ratios ]; then
+  # One JMH run measures a figure and its baseline minutes apart, and on a shared machine the load between them
+  # can move a ratio by half. Each round runs the rows of the engine's ratio goals one after another; the report
+  # puts every round's ratio beside the median and judges the median.
+  rm -f "$out"/ratios-*.tsv "$out"/ratios-*.json "$out"/ratios-*.log
+  ratio_rows='(EngineBenchmark|RawDisruptorBenchmark|LockBasedBaselineBenchmark)\.(oneProducer|fourProducers)$'
+  for round in $(seq 1 "$rounds"); do
+    "$java" "${flags[@]}" -cp "$jar" dev.purestock.benchmarks.report.BenchmarkSuite --machine "$machine" --out "$out" \
+      $quick $brief --include "$ratio_rows" --results "ratios-$round" 2>&1 | tee "$out/ratios-$round.log"
+  done
 fi
 
 if [ -z "$only" ] || [ "$only" = latency ]; then

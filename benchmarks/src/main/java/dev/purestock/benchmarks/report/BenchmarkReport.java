@@ -8,6 +8,7 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -160,6 +161,7 @@ public final class BenchmarkReport implements Callable<Integer> {
                         m.props.getProperty("jdk").replaceAll(".* ", "JDK "), m.props.getProperty("date")));
             }
         }
+        renderRatioRounds(md, machines);
         renderAllocation(md, machines);
         renderSnapshotStall(md, machines);
         md.append("\n## Open-loop latency, journal on\n\n");
@@ -203,6 +205,53 @@ public final class BenchmarkReport implements Callable<Integer> {
             md.append("\n\n");
         }
         return md.toString();
+    }
+
+    /**
+     * The goal ratios again, each from {@code run.sh}'s alternating rounds: the ratio of every round, their median and
+     * the verdict on the median, so that a ceiling or baseline that measures high or low in one run does not decide it.
+     */
+    private void renderRatioRounds(StringBuilder md, List<Machine> machines) {
+        if (machines.stream().allMatch(m -> m.ratioRounds.isEmpty())) {
+            return;
+        }
+        md.append("\n## Goal ratios over alternating rounds\n\n");
+        md.append("The table above takes each ratio from one run of the suite, where a figure and its baseline are measured\n")
+                .append("minutes apart. `benchmarks/run.sh --only ratios` reruns the rows of the ratio goals in rounds (each round\n")
+                .append("runs them one after another, `ratios-N.tsv`), so that load which comes and goes on a shared machine\n")
+                .append("falls on every row alike; the verdict is the median's.\n\n");
+        md.append("| figure | ratio in each round | median | goal | machine |\n|---|---|---|---|---|\n");
+        for (Figure figure : FIGURES) {
+            if (figure.goalRatio == 0 || figure.baseline == null) {
+                continue;
+            }
+            for (Machine m : machines) {
+                List<Double> ratios = new ArrayList<>();
+                for (List<Row> round : m.ratioRounds) {
+                    Optional<Row> value = m.find(round, figure.value);
+                    Optional<Row> baseline = m.find(round, figure.baseline);
+                    if (value.isPresent() && baseline.isPresent()) {
+                        ratios.add(value.get().score / baseline.get().score);
+                    }
+                }
+                if (ratios.isEmpty()) {
+                    continue;
+                }
+                double median = median(ratios.stream().mapToDouble(Double::doubleValue).toArray());
+                md.append(String.format(Locale.ROOT, "| %s | %s | %.2f× | %s%s | %s |%n", figure.name,
+                        String.join(", ", ratios.stream().map(r -> String.format(Locale.ROOT, "%.2f×", r)).toList()),
+                        median, figure.goal, figure.verdict(median), m.name));
+            }
+        }
+    }
+
+    /** The middle value (the mean of the two middle ones of an even count), or NaN for none. */
+    static double median(double... values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int middle = sorted.length / 2;
+        return sorted.length == 0 ? Double.NaN
+                : sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     private void renderReplication(StringBuilder md, List<Machine> machines) {
@@ -350,6 +399,8 @@ public final class BenchmarkReport implements Callable<Integer> {
         final Path dir;
         final Properties props = new Properties();
         final List<Row> rows = new ArrayList<>();
+        /** The rows of each round of {@code run.sh}'s goal ratios ({@code ratios-N.tsv}), round 1 first. */
+        final List<List<Row>> ratioRounds = new ArrayList<>();
         final List<LatencyRun> latencyRuns = new ArrayList<>();
         final List<String[]> snapshotStall = new ArrayList<>();
         Optional<ReplicationReport> replication = Optional.empty();
@@ -369,15 +420,14 @@ public final class BenchmarkReport implements Callable<Integer> {
             for (String name : List.of("results.tsv", "results-partial.tsv")) {
                 Path results = dir.resolve(name);
                 if (Files.exists(results)) {
-                    List<String> lines = Files.readAllLines(results);
-                    for (String line : lines.subList(1, lines.size())) {
-                        String[] c = line.split("\t", -1);
-                        Row row = new Row(c[0], c[1], Integer.parseInt(c[2]), Double.parseDouble(c[4]),
-                                Double.parseDouble(c[5]), c[6], c[7]);
+                    for (Row row : readRows(results)) {
                         m.rows.removeIf(r -> r.benchmark.equals(row.benchmark) && row.hasAllParamsOf(r));
                         m.rows.add(row);
                     }
                 }
+            }
+            for (int round = 1; Files.exists(dir.resolve("ratios-" + round + ".tsv")); round++) {
+                m.ratioRounds.add(readRows(dir.resolve("ratios-" + round + ".tsv")));
             }
             for (String run : List.of(LatencyRun.PLAIN, LatencyRun.SNAPSHOTS)) {
                 LatencyRun.load(dir, run).ifPresent(m.latencyRuns::add);
@@ -396,16 +446,33 @@ public final class BenchmarkReport implements Callable<Integer> {
             return m;
         }
 
+        /** The rows of a {@code results.tsv}-shaped file, its header line left out. */
+        private static List<Row> readRows(Path tsv) throws IOException {
+            List<String> lines = Files.readAllLines(tsv);
+            List<Row> rows = new ArrayList<>();
+            for (String line : lines.subList(1, lines.size())) {
+                String[] c = line.split("\t", -1);
+                rows.add(new Row(c[0], c[1], Integer.parseInt(c[2]), Double.parseDouble(c[4]),
+                        Double.parseDouble(c[5]), c[6], c[7]));
+            }
+            return rows;
+        }
+
         /** The settings of the plain latency run, for the machines table. */
         String latencySettings() {
             return latencyRuns.stream().filter(r -> r.name.equals(LatencyRun.PLAIN)).map(r -> r.settings).findFirst().orElse("");
         }
 
         Optional<Row> find(String spec) {
+            return find(rows, spec);
+        }
+
+        /** The first of {@code among} that {@code spec} names: a benchmark, then the parameters it must have. */
+        Optional<Row> find(List<Row> among, String spec) {
             String wait = props.getProperty("wait", "BLOCKING");
             String[] parts = spec.replace("$WAIT", wait).split("\\|");
             List<String> wanted = List.of(parts).subList(1, parts.length);
-            return rows.stream().filter(r -> r.matches(parts[0], wanted)).findFirst();
+            return among.stream().filter(r -> r.matches(parts[0], wanted)).findFirst();
         }
 
         List<Path> hgrmFiles(String run) throws IOException {

@@ -49,6 +49,12 @@ public final class BenchmarkSuite implements Callable<Integer> {
                     + "whose rows replace the full run's in the report.")
     private String include;
 
+    @Option(names = "--results", paramLabel = "NAME",
+            description = "Base name of the result files, NAME.tsv and NAME.json, instead of results.tsv and jmh.json (or their "
+                    + "-partial names); such a run writes no machine.properties. benchmarks/run.sh names each round of its goal "
+                    + "ratios so (ratios-1, ratios-2, ...).")
+    private String resultsName;
+
     @Option(names = "--quick", description = "Shortest settings that still warm up: for checking the suite, not for figures.")
     private boolean quick;
 
@@ -82,17 +88,17 @@ public final class BenchmarkSuite implements Callable<Integer> {
                 .addProfiler(GCProfiler.class)
                 .jvmArgsAppend(jvmArgs.toArray(String[]::new))
                 .resultFormat(ResultFormatType.JSON)
-                .result(out.resolve(partial() ? "jmh-partial.json" : "jmh.json").toString());
+                .result(out.resolve(resultsName != null ? resultsName + ".json" : partial() ? "jmh-partial.json" : "jmh.json").toString());
         Collection<RunResult> results = new Runner(options.build()).run();
         writeResults(results);
-        if (!partial()) {
+        if (!partial() && resultsName == null) {
             writeMachine(cores, small, settings(small));
         }
         return 0;
     }
 
     private void writeResults(Collection<RunResult> results) throws IOException {
-        String name = partial() ? "results-partial.tsv" : "results.tsv";
+        String name = resultsName != null ? resultsName + ".tsv" : partial() ? "results-partial.tsv" : "results.tsv";
         try (PrintStream tsv = new PrintStream(Files.newOutputStream(out.resolve(name)), true, "UTF-8")) {
             tsv.println("benchmark\tparams\tthreads\tmode\tscore\terror\tunit\talloc_bytes_per_op");
             for (RunResult run : results) {

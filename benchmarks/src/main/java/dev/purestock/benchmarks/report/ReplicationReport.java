@@ -211,9 +211,7 @@ final class ReplicationReport {
     }
 
     private static <T> double pairedMedian(List<T> rows, String configuration, ToDoubleFunction<T> value) {
-        double[] sorted = pairedRatios(rows, configuration, value);
-        Arrays.sort(sorted);
-        return sorted.length == 0 ? Double.NaN : sorted[sorted.length / 2];
+        return BenchmarkReport.median(pairedRatios(rows, configuration, value));
     }
 
     private static <T> double[] pairedRatios(List<T> rows, String configuration, ToDoubleFunction<T> value) {
@@ -228,9 +226,8 @@ final class ReplicationReport {
     }
 
     private static <T> double median(List<T> rows, String configuration, ToDoubleFunction<T> value) {
-        double[] values = rows.stream().filter(r -> configurationOf(r).equals(configuration)).mapToDouble(value)
-                .sorted().toArray();
-        return values.length == 0 ? Double.NaN : values[values.length / 2];
+        return BenchmarkReport.median(rows.stream().filter(r -> configurationOf(r).equals(configuration))
+                .mapToDouble(value).toArray());
     }
 
     private static <T> String rounds(List<T> rows, String configuration, ToDoubleFunction<T> value) {
