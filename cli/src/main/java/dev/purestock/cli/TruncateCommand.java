@@ -65,24 +65,33 @@ final class TruncateCommand implements Callable<Integer> {
         }
         try (JournalTarget.Locks locks = target.lock()) {
             long last = -1;
-            long mark = -1;
+            long end = -1;
+            long acknowledged = -1;
             if (one.hasCycles()) {
                 // read as repair reads, so that a truncation stopped half-way (its mark above its end) is finished
                 JournalRepair.Diagnosis found = JournalRepair.diagnose(one.dir());
                 last = found.lastGoodSequence();
-                mark = found.highWaterMark();
+                end = JournalTruncation.lastWritten(found);
+                // behind damage, the records up to the high-water mark were acknowledged even though none reads
+                acknowledged = found.damage().isPresent() ? found.highWaterMark()
+                        : Math.min(found.highWaterMark(), last);
+                if (found.damage().isPresent() && end > afterSequence) {
+                    err.println("note: the journal cannot be read past seq " + last + " ("
+                            + found.damage().get().getMessage() + "); the records behind the damage, up to seq " + end
+                            + ", are cut with the rest");
+                }
             }
             List<SnapshotInfo> above = new SnapshotStore(one.dir()).list().stream()
                     .filter(snapshot -> snapshot.lastSequence() > afterSequence).toList();
             summary.put("last-sequence", last)
                     .put("after-seq", afterSequence)
-                    .put("records-cut", Math.max(0, last - afterSequence))
-                    .put("acknowledged-cut", Math.max(0, Math.min(mark, last) - afterSequence))
+                    .put("records-cut", Math.max(0, end - afterSequence))
+                    .put("acknowledged-cut", Math.max(0, acknowledged - afterSequence))
                     .put("snapshots-removed", above.size());
             if (!confirm) {
                 summary.put("result", "not-cut").print(out, output.json);
                 err.println("purestock truncate: nothing was cut; add --confirm to cut "
-                        + Math.max(0, last - afterSequence) + " records after seq " + afterSequence
+                        + Math.max(0, end - afterSequence) + " records after seq " + afterSequence
                         + " (moved to " + one.dir().resolve("truncated-<time>") + ")");
                 return PurestockCli.FAILED;
             }

@@ -56,6 +56,33 @@ class RepairCommandTest {
         assertEquals("ok", run("repair", "--journal", dir.toString()).values().get("result"));
     }
 
+    @Test
+    void truncateCountsTheAcknowledgedRecordsBehindDamageItCuts() throws Exception {
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
+            for (long sku = 1; sku <= 40; sku++) {
+                journaled.engine().submit(new Command.ListProduct(sku, 0)).join();
+            }
+        }
+        zeroHeaderOfRecord(dir, 30);
+
+        Run dry = run("truncate", "--journal", dir.toString(), "--after-seq", "29");
+
+        assertEquals(PurestockCli.FAILED, dry.code());
+        assertEquals("10", dry.values().get("records-cut"), dry.out());
+        assertEquals("10", dry.values().get("acknowledged-cut"), dry.out());
+        assertTrue(dry.err().contains("cannot be read past seq 29"), dry.err());
+        assertTrue(dry.err().contains("add --confirm to cut 10 records"), dry.err());
+
+        Run cut = run("truncate", "--journal", dir.toString(), "--after-seq", "29", "--confirm");
+
+        assertEquals(0, cut.code(), cut.err());
+        assertEquals("10", cut.values().get("acknowledged-cut"), cut.out());
+        assertTrue(cut.err().contains("up to seq 39, is moved aside"), cut.err());
+        Run after = verify("verify");
+        assertEquals(0, after.code(), after.err());
+        assertEquals("30", after.values().get("records-verified"));
+    }
+
     private Run verify(String command) {
         return run(command, "--journal", dir.toString());
     }

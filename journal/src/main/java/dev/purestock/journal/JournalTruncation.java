@@ -36,7 +36,8 @@ public final class JournalTruncation {
      * What {@link #truncateAfter} did.
      *
      * @param lastKept         the last sequence kept ({@code -1}: none)
-     * @param recordsDropped   readable records moved aside with the cut ({@code 0}: the journal ended there already)
+     * @param recordsDropped   records moved aside with the cut ({@code 0}: the journal ended there already); behind
+     *                         damage, counted up to the high-water mark
      * @param snapshotsDropped the snapshots removed, above the cut, by the sequence each was cut at, oldest first
      * @param notes            one line per thing done
      */
@@ -96,12 +97,24 @@ public final class JournalTruncation {
                         + ": nothing to cut");
                 return new Result(lastKept, 0, dropped, notes);
             }
+            found.damage().ifPresent(damage -> notes.add("the journal could not be read past seq "
+                    + found.lastGoodSequence() + " (" + damage.getMessage() + "); what lay behind the damage, up to "
+                    + "seq " + lastWritten(found) + ", is moved aside with the rest"));
             notes.addAll(JournalRepair.cut(dir, lastKept, "truncated", steps));
-            return new Result(lastKept, Math.max(0, found.lastGoodSequence() - lastKept), dropped, notes);
+            return new Result(lastKept, Math.max(0, lastWritten(found) - lastKept), dropped, notes);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot truncate journal " + dir + " after seq " + lastKept + ": "
                     + e.getMessage() + "; run the truncation again", e);
         }
+    }
+
+    /**
+     * The last sequence the journal was written up to, as far as anything tells: its last readable record, or, when
+     * it cannot be read to its end, its high-water mark if that lies further (the records behind the damage).
+     */
+    public static long lastWritten(JournalRepair.Diagnosis found) {
+        return found.damage().isPresent() ? Math.max(found.lastGoodSequence(), found.highWaterMark())
+                : found.lastGoodSequence();
     }
 
     /** The sequence of the journal's first record, {@code -1} when it holds none it can read. */
