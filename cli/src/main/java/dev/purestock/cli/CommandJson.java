@@ -22,8 +22,11 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.math.BigDecimal;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,13 +42,15 @@ import java.util.Set;
  * members as an array.
  *
  * <p>Reading is strict: a line is one JSON object, either a command or a whole {@code dump --json} record (its
- * {@code "command"} is read, its other fields ignored), and a command's fields are exactly its record's
- * components, each a whole number in range (a flag {@code true} or {@code false}) or, for a batch, its mode's
- * name and an array of commands, for a hold ({@code {"type":"Hold","holdId":..,"at":..,"command":{...}}}) the
- * command it holds, itself no hold at any depth (holds do not nest). Only a field a command gained later may be
+ * {@code "command"} is read, its other fields ignored), no object in it names a field twice, and a command's
+ * fields are exactly its record's components, each a whole number in range (a flag {@code true} or
+ * {@code false}) or, for a batch, its mode's name and an array of commands, for a hold
+ * ({@code {"type":"Hold","holdId":..,"at":..,"command":{...}}}) the command it holds, itself no hold at any depth
+ * (holds do not nest). Only a field a command gained later may be
  * left out, and reads as lines written before it meant ({@code ListProduct}'s {@code countsCustomers}: {@code
  * true}); a {@code "type"} that is not a command, any other missing field, an unknown field, a wrong kind of
- * value, a hold inside a held command and an id out of range (the command's own refusal) are each an
+ * value, a field named twice in one object, a hold inside a held command and an id out of range (the command's
+ * own refusal) are each an
  * {@link IllegalArgumentException} saying what is wrong. The commands are
  * read by their record components, as {@link RecordFormat} writes them, so a new command type reads without
  * changes here. A line nests at most as deep as Gson's default nesting limit (255 arrays and objects).
@@ -90,6 +95,44 @@ final class CommandJson {
     }
 
     /**
+     * Refuses a line, already read as JSON, in which one object names a field twice: Gson's tree keeps the last
+     * value and drops the other without a word, and a strict reader may not guess which was meant.
+     */
+    private static void refuseRepeatedFields(String line) {
+        JsonReader reader = new JsonReader(new StringReader(line));
+        Deque<Set<String>> objects = new ArrayDeque<>();
+        try {
+            while (true) {
+                switch (reader.peek()) {
+                    case BEGIN_OBJECT -> {
+                        reader.beginObject();
+                        objects.push(new HashSet<>());
+                    }
+                    case END_OBJECT -> {
+                        reader.endObject();
+                        objects.pop();
+                    }
+                    case BEGIN_ARRAY -> reader.beginArray();
+                    case END_ARRAY -> reader.endArray();
+                    case NAME -> {
+                        String name = reader.nextName();
+                        if (!objects.element().add(name)) {
+                            throw new IllegalArgumentException("field \"" + name + "\" appears twice in one object (at "
+                                    + reader.getPath() + ")");
+                        }
+                    }
+                    case END_DOCUMENT -> {
+                        return;
+                    }
+                    default -> reader.skipValue();
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not JSON: " + gsonMessage(e), e);
+        }
+    }
+
+    /**
      * Reads one line: a command, or a {@code dump --json} record whose command is taken.
      *
      * @throws IllegalArgumentException when the line is not JSON, or not a command as {@link #write} writes one
@@ -112,6 +155,7 @@ final class CommandJson {
         } catch (IOException | JsonParseException | IllegalStateException e) {
             throw new IllegalArgumentException("not JSON: " + gsonMessage(e), e);
         }
+        refuseRepeatedFields(line);
         if (!(root instanceof JsonObject object)) {
             throw new IllegalArgumentException("expected a JSON object (a command or a dump --json record), got "
                     + describe(root));

@@ -16,12 +16,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -107,7 +104,7 @@ final class SubmitCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Long fixed = time;
-        try (BufferedReader lines = open(input);
+        try (Utf8Lines lines = open(input);
              JournaledEngine journaled = JournaledEngine.builder(journal.dir)
                      .shards(shardCount)
                      .durability(durability)
@@ -138,11 +135,21 @@ final class SubmitCommand implements Callable<Integer> {
      * @throws IllegalArgumentException at the first line that is not a command, without {@code --keep-going},
      *                                  once the outcomes of the lines before it are printed
      */
-    private void submitAll(BufferedReader lines, PurestockEngine engine, boolean sharded, PrintWriter out,
+    private void submitAll(Utf8Lines lines, PurestockEngine engine, boolean sharded, PrintWriter out,
                            PrintWriter err) throws IOException {
         ArrayDeque<Submitted> inFlight = new ArrayDeque<>(WINDOW);
         long number = 0;
-        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        while (true) {
+            String line;
+            try {
+                line = lines.next();
+            } catch (CharacterCodingException e) {
+                badLine(++number, "not valid UTF-8 text", e, inFlight, sharded, out, err);
+                continue;
+            }
+            if (line == null) {
+                break;
+            }
             number++;
             if (number == 1 && line.startsWith("\uFEFF")) {
                 line = line.substring(1);
@@ -154,22 +161,32 @@ final class SubmitCommand implements Callable<Integer> {
             try {
                 command = CommandJson.parse(line);
             } catch (IllegalArgumentException e) {
-                String message = "line " + number + ": " + e.getMessage();
-                if (!keepGoing) {
-                    drain(inFlight, 0, sharded, out);
-                    throw new IllegalArgumentException(message + "; the lines before it were submitted, none after "
-                            + "it (--keep-going skips such lines)", e);
-                }
-                drain(inFlight, 0, sharded, out);
-                err.println("purestock submit: " + message + " (skipped)");
-                err.flush();
-                skipped++;
+                badLine(number, e.getMessage(), e, inFlight, sharded, out, err);
                 continue;
             }
             inFlight.addLast(new Submitted(command, engine.submit(command)));
             drain(inFlight, WINDOW, sharded, out);
         }
         drain(inFlight, 0, sharded, out);
+    }
+
+    /**
+     * A line that is not a command: the outcomes of the lines before it are printed first; then, without
+     * {@code --keep-going}, the run stops, and with it the line is reported and skipped.
+     *
+     * @throws IllegalArgumentException without {@code --keep-going}
+     */
+    private void badLine(long number, String why, Exception cause, ArrayDeque<Submitted> inFlight, boolean sharded,
+                         PrintWriter out, PrintWriter err) {
+        String message = "line " + number + ": " + why;
+        drain(inFlight, 0, sharded, out);
+        if (!keepGoing) {
+            throw new IllegalArgumentException(message + "; the lines before it were submitted, none after it "
+                    + "(--keep-going skips such lines)", cause);
+        }
+        err.println("purestock submit: " + message + " (skipped)");
+        err.flush();
+        skipped++;
     }
 
     /** Prints the oldest outcomes, in order, until at most {@code keep} are awaited. */
@@ -201,12 +218,8 @@ final class SubmitCommand implements Callable<Integer> {
                 .append('}').toString();
     }
 
-    private BufferedReader open(Path input) throws IOException {
-        if (input == null) {
-            InputStream in = parent != null ? parent.in : System.in;
-            return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        }
-        return Files.newBufferedReader(input, StandardCharsets.UTF_8);
+    private Utf8Lines open(Path input) throws IOException {
+        return new Utf8Lines(input == null ? (parent != null ? parent.in : System.in) : Files.newInputStream(input));
     }
 
     /**

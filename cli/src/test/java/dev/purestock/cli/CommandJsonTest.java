@@ -128,6 +128,16 @@ class CommandJsonTest {
                         + "\"command\":{\"type\":\"CancelPurchase\",\"orderId\":3}}]}"),
                 "holds side by side in a batch are no nesting");
         refuses("{\"corrupt\":true,\"seq\":3,\"index\":\"0x1\",\"hex\":\"00\"}", "a corrupt record");
+        refuses("{\"type\":\"ListProduct\",\"sku\":1,\"sku\":2,\"perCustomerLimit\":0}",
+                "field \"sku\" appears twice in one object (at $.sku)");
+        refuses("{\"type\":\"PlaceOrder\",\"orderId\":1,\"customer\":1,\"lines\":[{\"sku\":1,\"warehouse\":1,"
+                + "\"quantity\":1,\"quantity\":9}]}", "field \"quantity\" appears twice in one object (at $.lines[0].quantity)");
+        refuses("{\"seq\":1,\"seq\":2,\"command\":{\"type\":\"CancelPurchase\",\"orderId\":1}}",
+                "field \"seq\" appears twice");
+        assertEquals(new Command.PlaceOrder(1, 1, List.of(new Line(1, 1, 1), new Line(2, 1, 1))), CommandJson.parse(
+                "{\"type\":\"PlaceOrder\",\"orderId\":1,\"customer\":1,\"lines\":[{\"sku\":1,\"warehouse\":1,"
+                        + "\"quantity\":1},{\"sku\":2,\"warehouse\":1,\"quantity\":1}]}"),
+                "the same field in two objects is no repeat");
     }
 
     private static int depth(Command command) {

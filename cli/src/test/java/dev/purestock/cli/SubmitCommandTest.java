@@ -209,6 +209,32 @@ class SubmitCommandTest {
     }
 
     @Test
+    void aLineThatIsNotUtf8IsNamedAfterTheOutcomesOfEveryLineBeforeIt() throws IOException {
+        Path file = tmp.resolve("latin1.jsonl");
+        try (var bytes = Files.newOutputStream(file)) {
+            for (int sku = 1; sku <= 300; sku++) {
+                bytes.write(("{\"type\":\"ListProduct\",\"sku\":" + sku + ",\"perCustomerLimit\":0}\n")
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            bytes.write(new byte[]{'{', (byte) 0xC3, (byte) 0x28, '}', '\n'});
+            bytes.write((COMMANDS.get(0) + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+
+        Path journal = tmp.resolve("stops");
+        Run stops = Run.of("submit", "--journal", journal.toString(), "--time", TIME, file.toString());
+        assertEquals(PurestockCli.FAILED, stops.code(), stops.err());
+        assertTrue(stops.errorLine().startsWith("purestock submit: line 301: not valid UTF-8 text"), stops.err());
+        assertEquals(300, stops.jsonLines().size(), "every line before it answered");
+        assertEquals(300, Run.of("dump", "--journal", journal.toString(), "--json").jsonLines().size());
+
+        Path kept = tmp.resolve("keeps");
+        Run keeps = Run.of("submit", "--journal", kept.toString(), "--time", TIME, "--keep-going", file.toString());
+        assertEquals(PurestockCli.FAILED, keeps.code(), keeps.err());
+        assertTrue(keeps.errLines().get(0).startsWith("purestock submit: line 301: not valid UTF-8 text"), keeps.err());
+        assertEquals(301, keeps.jsonLines().size(), "the line after it read on: " + keeps.err());
+    }
+
+    @Test
     void readsStandardInputWithAByteOrderMarkAndCrLf() {
         Path journal = tmp.resolve("stdin");
         StringWriter out = new StringWriter();
