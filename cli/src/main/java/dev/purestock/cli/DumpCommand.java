@@ -44,6 +44,7 @@ final class DumpCommand implements Callable<Integer> {
 
     private final JournalRecordCodec codec = new JournalRecordCodec();
     private long corrupt;
+    private long undecodable;
 
     @Override
     public Integer call() {
@@ -69,8 +70,11 @@ final class DumpCommand implements Callable<Integer> {
             dumpMerged(target.shards(), out);
         }
         out.flush();
-        if (corrupt > 0) {
-            spec.commandLine().getErr().println("purestock dump: " + corrupt + " record(s) fail their checksum");
+        if (corrupt > 0 || undecodable > 0) {
+            spec.commandLine().getErr().println("purestock dump: " + (corrupt > 0 ? corrupt
+                    + " record(s) fail their checksum" + (undecodable > 0 ? ", " : "") : "") + (undecodable > 0
+                    ? undecodable + " record(s) pass it but do not decode (written by a newer purestock, or damaged "
+                    + "before their checksum was taken)" : ""));
             return 1;
         }
         return 0;
@@ -99,7 +103,14 @@ final class DumpCommand implements Callable<Integer> {
                 if (sequence > last) {
                     return false;
                 }
-                out.println(line(label, index, JournalRecordCodec.decode(bytes, offset, length)));
+                JournalRecord record;
+                try {
+                    record = JournalRecordCodec.decode(bytes, offset, length);
+                } catch (IllegalArgumentException | NullPointerException e) {
+                    out.println(undecodableLine(label, sequence, index, bytes, offset, length, e));
+                    return sequence < last;
+                }
+                out.println(line(label, index, record));
                 return sequence < last;
             });
         }
@@ -113,7 +124,13 @@ final class DumpCommand implements Callable<Integer> {
                 return new MergedShards.Item<>(Long.MIN_VALUE, sequence,
                         corruptLine(shardIndex, sequence, index, bytes, offset, length));
             }
-            JournalRecord record = JournalRecordCodec.decode(bytes, offset, length);
+            JournalRecord record;
+            try {
+                record = JournalRecordCodec.decode(bytes, offset, length);
+            } catch (IllegalArgumentException | NullPointerException e) {
+                return new MergedShards.Item<>(Long.MIN_VALUE, sequence,
+                        undecodableLine(shardIndex, sequence, index, bytes, offset, length, e));
+            }
             return new MergedShards.Item<>(record.time(), sequence, line(shardIndex, index, record));
         }, line -> {
             out.println(line);
@@ -131,6 +148,22 @@ final class DumpCommand implements Callable<Integer> {
 
     private String corruptLine(int shardLabel, long sequence, long index, byte[] bytes, int offset, int length) {
         corrupt++;
+        return damagedLine(shardLabel, sequence, index, bytes, offset, length, "fails its checksum");
+    }
+
+    /**
+     * A record whose checksum matched but which does not decode all the same: a schema version or tag newer than
+     * this code reads, or bytes damaged before the checksum was taken.
+     */
+    private String undecodableLine(int shardLabel, long sequence, long index, byte[] bytes, int offset, int length,
+                                   RuntimeException why) {
+        undecodable++;
+        return damagedLine(shardLabel, sequence, index, bytes, offset, length, "does not decode: " + why.getMessage());
+    }
+
+    /** A record that cannot be printed as one: its sequence, queue index, what is wrong, and its bytes in hex. */
+    private String damagedLine(int shardLabel, long sequence, long index, byte[] bytes, int offset, int length,
+                               String problem) {
         String hex = HexFormat.of().formatHex(bytes, offset, offset + length);
         if (json) {
             Summary summary = new Summary();
@@ -138,10 +171,10 @@ final class DumpCommand implements Callable<Integer> {
                 summary.put("shard", shardLabel);
             }
             return summary.put("corrupt", true).put("seq", sequence).put("index", "0x" + Long.toHexString(index))
-                    .put("hex", hex).json();
+                    .put("problem", problem).put("hex", hex).json();
         }
         return (shardLabel >= 0 ? "shard=" + shardLabel + " " : "") + "seq=" + sequence + " index=0x"
-                + Long.toHexString(index) + " CORRUPT (fails its checksum) length=" + length + " hex=" + hex;
+                + Long.toHexString(index) + " CORRUPT (" + problem + ") length=" + length + " hex=" + hex;
     }
 
     private IllegalArgumentException noSequence(long sequence, int shardLabel) {

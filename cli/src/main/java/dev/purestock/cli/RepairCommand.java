@@ -23,8 +23,15 @@ import java.util.concurrent.Callable;
                 "With --truncate (the journal's lock is taken: no engine may be running) it keeps every record "
                         + "up to the last good one, moves the damaged cycle files to DIR/damaged-<time>/ and sets "
                         + "the high-water mark there; in every damaged shard, and in none when one of them would "
-                        + "lose acknowledged records. Cutting acknowledged records needs --accept-loss as well."})
+                        + "lose acknowledged records. Cutting acknowledged records needs --accept-loss as well. A "
+                        + "record written by a newer purestock is no damage: it is reported (result newer-version) "
+                        + "and never cut; upgrade purestock to read it."})
 final class RepairCommand implements Callable<Integer> {
+    /** The result of a journal (or shard) that holds a record of a newer purestock. */
+    private static final String NEWER = "newer-version";
+    private static final String NEWER_ADVICE = "the journal holds records written by a newer purestock (see damage=); "
+            + "nothing is damaged and nothing is cut: upgrade purestock to read it";
+
     private static final JournalRepair.Diagnosis EMPTY = new JournalRepair.Diagnosis(-1, 0, -1, Optional.empty());
 
     @Mixin
@@ -71,6 +78,11 @@ final class RepairCommand implements Callable<Integer> {
             summary.put("result", "ok").print(out, output.json);
             return 0;
         }
+        if (diagnosis.writtenByNewer()) {
+            summary.put("result", NEWER).print(out, output.json);
+            err.println("purestock repair: " + NEWER_ADVICE);
+            return PurestockCli.FAILED;
+        }
         if (!truncate) {
             summary.put("result", "damaged").print(out, output.json);
             err.println("purestock repair: the journal is damaged; `purestock repair --journal " + journal.dir
@@ -102,7 +114,7 @@ final class RepairCommand implements Callable<Integer> {
             records += diagnosis.records();
             if (diagnosis.damage().isPresent()) {
                 damaged.add(i);
-                refused |= truncate && diagnosis.losesAcknowledged() && !acceptLoss;
+                refused |= truncate && (diagnosis.writtenByNewer() || diagnosis.losesAcknowledged() && !acceptLoss);
             }
         }
         boolean cut = truncate && !refused && !damaged.isEmpty();
@@ -111,7 +123,9 @@ final class RepairCommand implements Callable<Integer> {
             JournalRepair.Diagnosis diagnosis = diagnoses.get(i);
             JournalTarget.Shard one = target.shards().get(i);
             String result = "ok";
-            if (diagnosis.damage().isPresent()) {
+            if (diagnosis.writtenByNewer()) {
+                result = NEWER;
+            } else if (diagnosis.damage().isPresent()) {
                 result = cut ? "truncated" : truncate && diagnosis.losesAcknowledged() && !acceptLoss ? "refused"
                         : "damaged";
             }
@@ -121,7 +135,9 @@ final class RepairCommand implements Callable<Integer> {
             }
             perShard.add(describe(new Summary().put("shard", one.index()), diagnosis).put("result", result));
         }
-        String result = damaged.isEmpty() ? "ok" : cut ? "truncated" : refused ? "refused" : "damaged";
+        boolean newer = diagnoses.stream().anyMatch(JournalRepair.Diagnosis::writtenByNewer);
+        String result = damaged.isEmpty() ? "ok" : newer ? NEWER : cut ? "truncated" : refused ? "refused"
+                : "damaged";
         new Summary()
                 .put("journal", journal.dir)
                 .put("shard-count", target.shardCount())
@@ -135,7 +151,10 @@ final class RepairCommand implements Callable<Integer> {
         for (int i : damaged) {
             JournalRepair.Diagnosis diagnosis = diagnoses.get(i);
             int index = target.shards().get(i).index();
-            if (!truncate) {
+            if (diagnosis.writtenByNewer()) {
+                err.println("purestock repair: shard " + index + ": " + NEWER_ADVICE
+                        + (truncate ? "; no shard was cut" : ""));
+            } else if (!truncate) {
                 err.println("purestock repair: shard " + index + " is damaged; `purestock repair --journal "
                         + journal.dir + " --truncate` keeps its " + diagnosis.records()
                         + " good records and moves the rest aside");

@@ -1,6 +1,8 @@
 package dev.purestock.cli;
 
+import com.google.gson.JsonObject;
 import dev.purestock.domain.Command;
+import dev.purestock.journal.JournalRecordDescriptor;
 import dev.purestock.journal.JournaledEngine;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
@@ -10,9 +12,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 
 import static dev.purestock.cli.PurestockCliTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,11 +31,7 @@ class RepairCommandTest {
 
     @Test
     void aDamagedHeaderIsReportedByVerifyAndRepairAndCutOnlyWithConsent() throws Exception {
-        try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
-            for (long sku = 1; sku <= 40; sku++) {
-                journaled.engine().submit(new Command.ListProduct(sku, 0)).join();
-            }
-        }
+        journal(40);
         zeroHeaderOfRecord(dir, 30);
 
         Run verify = run("verify", "--journal", dir.toString());
@@ -58,11 +61,7 @@ class RepairCommandTest {
 
     @Test
     void truncateCountsTheAcknowledgedRecordsBehindDamageItCuts() throws Exception {
-        try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
-            for (long sku = 1; sku <= 40; sku++) {
-                journaled.engine().submit(new Command.ListProduct(sku, 0)).join();
-            }
-        }
+        journal(40);
         zeroHeaderOfRecord(dir, 30);
 
         Run dry = run("truncate", "--journal", dir.toString(), "--after-seq", "29");
@@ -83,6 +82,99 @@ class RepairCommandTest {
         assertEquals("30", after.values().get("records-verified"));
     }
 
+    @Test
+    void aRecordOfANewerSchemaIsReportedAsSuchAndNeverCut() throws Exception {
+        journal(10);
+        rewriteRecord(dir, 7, record -> record.putShort(JournalRecordDescriptor.VERSION_OFFSET,
+                (short) (JournalRecordDescriptor.CURRENT_VERSION + 1)));
+
+        Run diagnose = run("repair", "--journal", dir.toString());
+        assertEquals(PurestockCli.FAILED, diagnose.code());
+        assertEquals("newer-version", diagnose.values().get("result"), diagnose.out());
+        assertTrue(diagnose.values().get("damage").contains("written by a newer purestock"), diagnose.out());
+        assertTrue(diagnose.errorLine().contains("upgrade purestock"), diagnose.err());
+        assertTrue(!diagnose.err().contains("--truncate"), "no advice to cut: " + diagnose.err());
+
+        Run cut = run("repair", "--journal", dir.toString(), "--truncate", "--accept-loss");
+        assertEquals(PurestockCli.FAILED, cut.code());
+        assertEquals("newer-version", cut.values().get("result"), cut.out());
+        Run dump = run("dump", "--journal", dir.toString());
+        assertEquals(10, dump.out().lines().count(), "nothing was cut: " + dump.out());
+        assertTrue(dump.out().lines().toList().get(7).contains("CORRUPT (does not decode: schema version"),
+                dump.out());
+    }
+
+    @Test
+    void dumpPrintsARecordThatPassesItsChecksumButDoesNotDecodeAndGoesOn() throws Exception {
+        journal(10);
+        rewriteRecord(dir, 7, record -> record.put(JournalRecordDescriptor.HEADER_LENGTH, (byte) 99));
+
+        Run dump = run("dump", "--journal", dir.toString());
+
+        assertEquals(PurestockCli.FAILED, dump.code());
+        List<String> lines = dump.out().lines().toList();
+        assertEquals(10, lines.size(), dump.out());
+        assertTrue(lines.get(7).startsWith("seq=7 index=0x"), lines.get(7));
+        assertTrue(lines.get(7).contains(" CORRUPT (does not decode: "), lines.get(7));
+        assertTrue(lines.get(7).contains(" hex="), lines.get(7));
+        assertTrue(lines.get(8).startsWith("seq=8 "), lines.get(8));
+        assertTrue(dump.errorLine().contains("1 record(s) pass it but do not decode"), dump.err());
+        JsonObject json = Run.parse(run("dump", "--journal", dir.toString(), "--json", "--from", "7", "--to", "7")
+                .out().strip()).getAsJsonObject();
+        assertTrue(json.get("corrupt").getAsBoolean());
+        assertTrue(json.get("problem").getAsString().startsWith("does not decode: "), json.toString());
+        assertEquals(7, json.get("seq").getAsLong());
+
+        Run verify = verify("verify");
+        assertEquals(PurestockCli.FAILED, verify.code());
+        assertTrue(verify.errorLine().contains("journal record seq 7 "), verify.err());
+        assertTrue(verify.errorLine().contains("does not decode"), verify.err());
+    }
+
+    private void journal(int records) {
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
+            for (long sku = 1; sku <= records; sku++) {
+                journaled.engine().submit(new Command.ListProduct(sku, 0)).join();
+            }
+        }
+    }
+
+    /**
+     * Changes the {@code record}th document of the journal in {@code dir}, a one-record document, in place and
+     * gives it a matching checksum again, as a record that is no damage but reads differently would be.
+     */
+    static void rewriteRecord(Path dir, int record, Consumer<ByteBuffer> change) throws Exception {
+        long offset = -1;
+        int length = -1;
+        try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir).readOnly(true).build();
+             ExcerptTailer tailer = queue.createTailer()) {
+            for (int i = 0; i <= record; i++) {
+                try (DocumentContext document = tailer.readingDocument()) {
+                    offset = document.wire().bytes().readPosition();
+                    length = (int) document.wire().bytes().readRemaining();
+                }
+            }
+        }
+        try (RandomAccessFile file = new RandomAccessFile(cycleFile(dir).toFile(), "rw")) {
+            byte[] bytes = new byte[length];
+            file.seek(offset);
+            file.readFully(bytes);
+            ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            change.accept(buffer);
+            CRC32C crc = new CRC32C();
+            crc.update(bytes, 0, length - JournalRecordDescriptor.CHECKSUM_LENGTH);
+            buffer.putInt(length - JournalRecordDescriptor.CHECKSUM_LENGTH, (int) crc.getValue());
+            file.seek(offset);
+            file.write(bytes);
+        }
+    }
+
+    private static Path cycleFile(Path dir) throws Exception {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.toString().endsWith(SingleChronicleQueue.SUFFIX)).findFirst().orElseThrow();
+        }
+    }
+
     private Run verify(String command) {
         return run(command, "--journal", dir.toString());
     }
@@ -98,11 +190,7 @@ class RepairCommandTest {
                 }
             }
         }
-        Path cycle;
-        try (Stream<Path> files = Files.list(dir)) {
-            cycle = files.filter(f -> f.toString().endsWith(SingleChronicleQueue.SUFFIX)).findFirst().orElseThrow();
-        }
-        try (RandomAccessFile file = new RandomAccessFile(cycle.toFile(), "rw")) {
+        try (RandomAccessFile file = new RandomAccessFile(cycleFile(dir).toFile(), "rw")) {
             file.seek(offset);
             file.writeInt(0);
         }

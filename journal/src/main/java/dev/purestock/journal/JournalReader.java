@@ -419,7 +419,8 @@ public final class JournalReader implements AutoCloseable {
      * returns {@code false}.
      *
      * @return the number of records visited
-     * @throws JournalCorruptException at a checksum failure, an undecodable record, or a sequence gap
+     * @throws JournalCorruptException at a checksum failure, an undecodable record, or a sequence gap; a record of
+     *                                 a newer schema throws its subclass {@link JournalTooNewException}
      */
     public long read(RecordVisitor visitor) {
         long[] count = {0};
@@ -428,6 +429,8 @@ public final class JournalReader implements AutoCloseable {
             JournalRecord record;
             try {
                 record = JournalRecordCodec.decode(raw, offset, length);
+            } catch (JournalRecordCodec.NewerVersionException e) {
+                throw tooNew(sequence, index, e.getMessage());
             } catch (IllegalArgumentException | NullPointerException e) {
                 throw corrupt(sequence, index, "does not decode (" + e.getMessage() + ")");
             }
@@ -453,7 +456,8 @@ public final class JournalReader implements AutoCloseable {
      * Reads checked records from the current position like {@link #read}, decoding only their events.
      *
      * @return the number of records visited
-     * @throws JournalCorruptException at a checksum failure, an undecodable record, or a sequence gap
+     * @throws JournalCorruptException at a checksum failure, an undecodable record, or a sequence gap; a record of
+     *                                 a newer schema throws its subclass {@link JournalTooNewException}
      */
     public long readEvents(EventsVisitor visitor) {
         long[] count = {0};
@@ -462,6 +466,8 @@ public final class JournalReader implements AutoCloseable {
             List<Event> events;
             try {
                 events = JournalRecordCodec.decodeEvents(raw, offset, length);
+            } catch (JournalRecordCodec.NewerVersionException e) {
+                throw tooNew(sequence, index, e.getMessage());
             } catch (IllegalArgumentException | NullPointerException e) {
                 throw corrupt(sequence, index, "does not decode (" + e.getMessage() + ")");
             }
@@ -494,7 +500,7 @@ public final class JournalReader implements AutoCloseable {
      *
      * @return whether any record was visited
      * @throws JournalDamagedException when the records cannot be read up to the journal's end
-     * @throws JournalCorruptException at a batch document in a format newer than this code reads
+     * @throws JournalTooNewException at a batch document in a format newer than this code reads
      */
     public boolean readRaw(RawVisitor visitor) {
         boolean any = false;
@@ -563,8 +569,8 @@ public final class JournalReader implements AutoCloseable {
         return true;
     }
 
-    private JournalCorruptException newerFormat(long index) {
-        return new JournalCorruptException("journal document at queue index 0x" + Long.toHexString(index) + " in "
+    private JournalTooNewException newerFormat(long index) {
+        return new JournalTooNewException("journal document at queue index 0x" + Long.toHexString(index) + " in "
                 + dir + " is a batch document of format " + document.format() + ", newer than this purestock reads ("
                 + JournalRecordDescriptor.CURRENT_DOCUMENT_FORMAT + "); upgrade purestock");
     }
@@ -646,6 +652,12 @@ public final class JournalReader implements AutoCloseable {
         return new JournalCorruptException("journal record seq " + sequence + " (queue index 0x"
                 + Long.toHexString(index) + ") in " + dir + " " + what + "; inspect with `purestock dump --journal "
                 + dir + " --from " + sequence + " --to " + sequence + "`");
+    }
+
+    private JournalTooNewException tooNew(long sequence, long index, String what) {
+        return new JournalTooNewException("journal record seq " + sequence + " (queue index 0x"
+                + Long.toHexString(index) + ") in " + dir + " was written by a newer purestock: " + what
+                + "; nothing is damaged");
     }
 
     @Override

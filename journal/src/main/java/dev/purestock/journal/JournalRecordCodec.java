@@ -263,10 +263,19 @@ public final class JournalRecordCodec {
 
     private static int readableVersion(int version) {
         if (version > CURRENT_VERSION) {
-            throw new IllegalArgumentException("schema version " + version
+            throw new NewerVersionException("schema version " + version
                     + " is newer than this purestock reads (" + CURRENT_VERSION + "); upgrade purestock");
         }
         return version;
+    }
+
+    /** A record of a schema version newer than this code reads: not damage, so readers tell it apart. */
+    static final class NewerVersionException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        NewerVersionException(String message) {
+            super(message);
+        }
     }
 
     /** Decodes {@code eventCount} events, which must fill the record up to its checksum. */

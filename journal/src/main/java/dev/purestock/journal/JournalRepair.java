@@ -62,6 +62,14 @@ public final class JournalRepair {
      */
     public record Diagnosis(long lastGoodSequence, long records, long highWaterMark,
                             Optional<JournalCorruptException> damage) {
+        /**
+         * Whether the read stopped at a record or document of a newer purestock ({@link JournalTooNewException}):
+         * nothing is damaged, and nothing may be cut; a newer purestock reads on.
+         */
+        public boolean writtenByNewer() {
+            return damage.filter(JournalTooNewException.class::isInstance).isPresent();
+        }
+
         /** Whether cutting after {@link #lastGoodSequence} drops records that may have been acknowledged. */
         public boolean losesAcknowledged() {
             return damage.isPresent() && (highWaterMark == JournalHighWaterMark.NONE
