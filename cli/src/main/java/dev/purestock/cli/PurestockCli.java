@@ -9,7 +9,14 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.util.concurrent.Callable;
 
 /**
@@ -92,12 +99,33 @@ public final class PurestockCli implements Callable<Integer> {
         return code;
     }
 
-    private static String oneLine(Throwable e) {
-        String message = e.getMessage();
+    static String oneLine(Throwable e) {
+        String message = e instanceof FileSystemException fileSystem ? fileProblem(fileSystem) : e.getMessage();
+        if (e instanceof UncheckedIOException unchecked && unchecked.getCause() instanceof FileSystemException cause
+                && (message == null || message.equals(cause.toString()))) {
+            message = fileProblem(cause);
+        }
         if (message == null || message.isBlank()) {
             message = e.getClass().getSimpleName() + (e.getCause() != null ? ": " + oneLine(e.getCause()) : "");
         }
         return message.replace('\n', ' ');
+    }
+
+    /**
+     * What went wrong with a file: the JDK's message for these is the bare path ({@code NoSuchFileException}),
+     * or the path and the operating system's reason, so the kind is named here.
+     */
+    private static String fileProblem(FileSystemException e) {
+        String what = switch (e) {
+            case NoSuchFileException missing -> "no such file or directory";
+            case AccessDeniedException denied -> "permission denied";
+            case FileAlreadyExistsException exists -> "already exists";
+            case NotDirectoryException notDirectory -> "not a directory";
+            case DirectoryNotEmptyException notEmpty -> "directory not empty";
+            default -> e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+        };
+        return (e.getFile() != null ? e.getFile() + ": " : "") + what
+                + (e.getOtherFile() != null ? " (with " + e.getOtherFile() + ")" : "");
     }
 
     /** The version from the jar's manifest. */

@@ -315,6 +315,11 @@ class HistoryCommandsTest {
         assertEquals(expectedRows(records.subList(10, 31)), written.size() - 1);
         assertEquals(written.size() - 1, summary.get("rows").getAsLong());
         assertFalse(Files.exists(tmp.resolve("out.csv.partial")));
+
+        Run nowhere = Run.of("export", "--journal", sale.toString(), "--format", "csv", "--output",
+                tmp.resolve("missing").resolve("out.csv").toString());
+        assertEquals(PurestockCli.FAILED, nowhere.code());
+        assertTrue(nowhere.errorLine().endsWith("out.csv.partial: no such file or directory"), nowhere.err());
     }
 
     /**
