@@ -53,6 +53,6 @@ final class Broadcast implements OutcomeCallback, CallerAnswers.Internal {
             }
             done = true;
         }
-        answers.failure(callback, future, cause, false);
+        answers.failure(callback, future, cause);
     }
 }

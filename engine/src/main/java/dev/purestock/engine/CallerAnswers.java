@@ -40,21 +40,18 @@ final class CallerAnswers {
 
     /** Answers {@code callback} with {@code outcome} on the executor ({@link #inPlace} is false for it). */
     void handOff(OutcomeViewCallback callback, Outcome outcome) {
-        execute(() -> {
-            try {
-                deliver(callback, outcome);
-            } catch (Throwable e) {
-                isolated("the callback of command sequence " + outcome.sequence() + " (shard " + outcome.shard()
-                        + ")", e);
-            }
-        });
+        execute(() -> deliverIsolated(callback, outcome));
     }
 
-    /** Answers with {@code outcome}, records in hand: in place or on the executor. */
+    /**
+     * Answers with {@code outcome}, records in hand: in place or on the executor. A callback that throws is isolated
+     * either way: on the submitting thread (an answer given without sequencing) the submission still returns as it
+     * would have.
+     */
     void outcome(OutcomeViewCallback callback, CompletableFuture<Outcome> future, Outcome outcome) {
         if (callback != null) {
             if (inPlace(callback)) {
-                deliver(callback, outcome);
+                deliverIsolated(callback, outcome);
             } else {
                 handOff(callback, outcome);
             }
@@ -74,22 +71,18 @@ final class CallerAnswers {
     }
 
     /**
-     * Fails {@code callback} and {@code future} with {@code cause}; a callback that throws is isolated when
-     * {@code isolate} (the stages and the closing thread) and otherwise throws to the caller in place.
+     * Fails {@code callback} and {@code future} with {@code cause}; a callback that throws is isolated, wherever it
+     * runs (a stage, the closing thread, the submitting thread).
      */
-    void failure(OutcomeViewCallback callback, CompletableFuture<Outcome> future, Throwable cause, boolean isolate) {
+    void failure(OutcomeViewCallback callback, CompletableFuture<Outcome> future, Throwable cause) {
         if (callback != null) {
             if (inPlace(callback)) {
-                if (isolate) {
-                    try {
-                        callback.onFailure(cause);
-                    } catch (VirtualMachineError e) {
-                        throw e;
-                    } catch (Throwable e) {
-                        isolated("a failure callback", e);
-                    }
-                } else {
+                try {
                     callback.onFailure(cause);
+                } catch (VirtualMachineError e) {
+                    throw e;
+                } catch (Throwable e) {
+                    isolated("a failure callback", e);
                 }
             } else {
                 execute(() -> {
@@ -114,6 +107,19 @@ final class CallerAnswers {
     void isolated(String what, Throwable e) {
         long count = isolatedFailures.incrementAndGet();
         LOG.warn("{} threw; isolated, the engine goes on ({} such failures so far)", what, count, e);
+    }
+
+    /** Delivers {@code outcome}; a callback that throws (anything but a {@link VirtualMachineError}) is isolated. */
+    private void deliverIsolated(OutcomeViewCallback callback, Outcome outcome) {
+        try {
+            deliver(callback, outcome);
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
+            isolated(outcome.sequence() == Outcome.NOT_SEQUENCED ? "the callback of a command answered without "
+                    + "sequencing" : "the callback of command sequence " + outcome.sequence() + " (shard "
+                    + outcome.shard() + ")", e);
+        }
     }
 
     private static void deliver(OutcomeViewCallback callback, Outcome outcome) {

@@ -50,6 +50,9 @@ final class ExpiryTimer {
         boolean run(boolean regular);
     }
 
+    /** The longest period the timer keeps, about 146 years: half the range of {@link System#nanoTime()}. */
+    static final long LONGEST_PERIOD_NANOS = Long.MAX_VALUE / 2;
+
     private final Duration period;
     private final long periodNanos;
     private final Tick tick;
@@ -67,7 +70,7 @@ final class ExpiryTimer {
     private ExpiryTimer(Duration period, Tick tick, DueTimes dueTimes, LongSupplier clock, Answer[] answers,
                         BooleanSupplier refusing) {
         this.period = period;
-        this.periodNanos = period.toNanos();
+        this.periodNanos = periodNanos(period);
         this.tick = tick;
         this.dueTimes = dueTimes;
         this.clock = clock;
@@ -162,8 +165,16 @@ final class ExpiryTimer {
         if (earliest <= now) {
             return 0;
         }
-        long untilMillis = earliest - now;
-        return untilMillis >= period.toMillis() ? Long.MAX_VALUE : TimeUnit.MILLISECONDS.toNanos(untilMillis);
+        long untilNanos = TimeUnit.MILLISECONDS.toNanos(earliest - now);
+        return untilNanos >= periodNanos ? Long.MAX_VALUE : untilNanos;
+    }
+
+    /**
+     * {@code period} in nanoseconds, at most {@link #LONGEST_PERIOD_NANOS}: a longer period (the builder takes any)
+     * runs as that one, which is as good as never, instead of overflowing the timer's arithmetic on the clock.
+     */
+    static long periodNanos(Duration period) {
+        return period.compareTo(Duration.ofNanos(LONGEST_PERIOD_NANOS)) >= 0 ? LONGEST_PERIOD_NANOS : period.toNanos();
     }
 
     /** The timer's thread, for tests; {@code null} when the period is zero. */

@@ -32,6 +32,32 @@ final class Intake {
         publishing.decrementAndGet();
     }
 
+    /**
+     * Leaves the gate for a while without giving up the place: for a thread inside it that answers its caller in
+     * place (a command refused before any shard sequenced it), so that a close does not wait for whatever the
+     * caller's callback or a future's continuation does. The thread publishes nothing meanwhile, and calls
+     * {@link #stepIn()} after.
+     */
+    void stepOut() {
+        publishing.decrementAndGet();
+    }
+
+    /**
+     * Comes back into the gate after {@link #stepOut()}: the caller is inside again, and must {@link #exit()} as
+     * before; it may publish again only when this returns {@code true}, as after {@link #enter()}.
+     *
+     * @return {@code false} when the engine was closed or stopped meanwhile: publish nothing more
+     */
+    boolean stepIn() {
+        publishing.incrementAndGet();
+        return open();
+    }
+
+    /** Whether the engine still takes commands: a thread inside the gate that reads {@code true} may publish. */
+    boolean open() {
+        return !closed && stopped == null;
+    }
+
     /** Why {@link #enter()} refused: the stop failure, or the engine is closed. */
     RuntimeException refusal() {
         EngineStoppedException cause = stopped;

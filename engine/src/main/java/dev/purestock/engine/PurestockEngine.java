@@ -95,11 +95,6 @@ import java.util.function.LongSupplier;
  */
 public final class PurestockEngine implements AutoCloseable {
 
-    /**
-     * Set while a submitting thread answers its own caller in place (a refusal before sequencing), which it may do
-     * inside the intake gate: a close from that callback would wait for the gate to empty, that is for itself.
-     */
-    private static final ThreadLocal<Boolean> ANSWERING_IN_PLACE = new ThreadLocal<>();
 
     private final Shard[] shards;
     private final boolean[] snapshotWriters;
@@ -416,13 +411,18 @@ public final class PurestockEngine implements AutoCloseable {
         }
         if (!intake.enter()) {
             RuntimeException refusal = intake.refusal();
-            Arrays.stream(futures).forEach(f -> refuse(null, f, refusal));
+            Arrays.stream(futures).forEach(f -> refuseOutsideGate(null, f, refusal));
             return List.of(futures);
         }
         try {
             int i = 0;
             while (i < list.length) {
                 Command first = list[i];
+                if (!intake.open()) {
+                    // closed or stopped while this thread answered a command before this one in place
+                    refuseFrom(futures, i, intake.refusal());
+                    break;
+                }
                 Reason excess = ShapeCheck.excess(first);
                 if (excess != null) {
                     answerUnsequenced(excess, first, null, futures[i]);
@@ -430,6 +430,15 @@ public final class PurestockEngine implements AutoCloseable {
                     continue;
                 }
                 int route = router.route(first);
+                if (route == ShardRouter.ALL && onStageThread()) {
+                    // a stage thread may not wait: the command goes to every ring or to none
+                    if (broadcast(first, null, futures[i], false) == SubmitResult.RING_FULL) {
+                        refuseFrom(futures, i, wouldWaitOnStageThread("submitAll", "a shard's ring"));
+                        break;
+                    }
+                    i++;
+                    continue;
+                }
                 if (route < 0) {
                     dispatchRouted(route, first, null, futures[i], true);
                     i++;
@@ -442,11 +451,8 @@ public final class PurestockEngine implements AutoCloseable {
                 }
                 RingPublisher.Result published = publisher.range(shards[route].ring(), list, futures, i, end - i);
                 if (published != RingPublisher.Result.PUBLISHED) {
-                    RuntimeException refusal = published == RingPublisher.Result.ABANDONED ? intake.abandonedRefusal()
-                            : wouldWaitOnStageThread("submitAll", "shard " + route + "'s ring");
-                    for (int j = i; j < list.length; j++) {
-                        refuse(null, futures[j], refusal);
-                    }
+                    refuseFrom(futures, i, published == RingPublisher.Result.ABANDONED ? intake.abandonedRefusal()
+                            : wouldWaitOnStageThread("submitAll", "shard " + route + "'s ring"));
                     break;
                 }
                 i = end;
@@ -455,6 +461,13 @@ public final class PurestockEngine implements AutoCloseable {
             intake.exit();
         }
         return List.of(futures);
+    }
+
+    /** Fails the futures from {@code first} on with {@code refusal}: those commands were not submitted. */
+    private void refuseFrom(CompletableFuture<Outcome>[] futures, int first, RuntimeException refusal) {
+        for (int i = first; i < futures.length; i++) {
+            refuse(null, futures[i], refusal);
+        }
     }
 
     private static Command[] nonNullCommands(List<Command> commands) {
@@ -556,9 +569,9 @@ public final class PurestockEngine implements AutoCloseable {
      * left busy have stopped and closed their stages: once it returns, nothing of the engine runs.
      *
      * @throws IllegalStateException when called on one of the engine's stage threads (from a callback,
-     *     consumer, durability stage or snapshot writer), which close would wait for forever, or from a callback
-     *     the engine runs on the submitting thread (a command refused before sequencing), whose submission close
-     *     would wait for; nothing is closed then
+     *     consumer, durability stage or snapshot writer), which close would wait for forever; nothing is closed
+     *     then. A callback the engine runs on the submitting thread (a command refused before sequencing) runs
+     *     outside the intake gate, so it may close the engine, and a close never waits for it
      */
     @Override
     public void close() {
@@ -610,13 +623,6 @@ public final class PurestockEngine implements AutoCloseable {
                     + "writer): close waits for those threads to finish, so it would never return; nothing was "
                     + "closed. Close the engine from a thread of your own");
         }
-        if (ANSWERING_IN_PLACE.get() != null) {
-            throw new IllegalStateException((timeout == null ? "close()" : "close(" + timeout + ")")
-                    + " was called from a callback the engine ran on the submitting thread (a command refused before "
-                    + "a shard sequenced it), while that submission is still under way: close waits for every "
-                    + "submission to finish, so it would never return; nothing was closed. Close the engine from a "
-                    + "thread of your own");
-        }
         long start = System.nanoTime();
         try {
             return shutdown.close(timeout);
@@ -631,7 +637,7 @@ public final class PurestockEngine implements AutoCloseable {
         Objects.requireNonNull(command, "command");
         if (!intake.enter()) {
             if (wait) {
-                refuse(callback, future, intake.refusal());
+                refuseOutsideGate(callback, future, intake.refusal());
             }
             return intake.refusalResult();
         }
@@ -690,7 +696,7 @@ public final class PurestockEngine implements AutoCloseable {
         Objects.requireNonNull(callback, "callback");
         if (!intake.enter()) {
             if (wait) {
-                refuse(callback, null, intake.refusal());
+                refuseOutsideGate(callback, null, intake.refusal());
             }
             return intake.refusalResult();
         }
@@ -772,16 +778,19 @@ public final class PurestockEngine implements AutoCloseable {
             future.completeExceptionally(intake.refusal());
             return future;
         }
+        RuntimeException refusal;
         try {
-            switch (publisher.control(shards[shard].ring(), kind, future)) {
-                case PUBLISHED -> {
-                }
-                case RING_FULL -> future.completeExceptionally(wouldWaitOnStageThread(kind == CommandSlot.Kind.SNAPSHOT
-                        ? "snapshot" : "digest", "shard " + shard + "'s ring"));
-                case ABANDONED -> future.completeExceptionally(intake.abandonedRefusal());
-            }
+            refusal = switch (publisher.control(shards[shard].ring(), kind, future)) {
+                case PUBLISHED -> null;
+                case RING_FULL -> wouldWaitOnStageThread(kind == CommandSlot.Kind.SNAPSHOT ? "snapshot" : "digest",
+                        "shard " + shard + "'s ring");
+                case ABANDONED -> intake.abandonedRefusal();
+            };
         } finally {
             intake.exit();
+        }
+        if (refusal != null) {
+            future.completeExceptionally(refusal); // outside the gate: a close never waits for its continuations
         }
         return future;
     }
@@ -813,22 +822,33 @@ public final class PurestockEngine implements AutoCloseable {
     /** Answers a caller with an outcome the engine holds as records: in place, or on the callback executor. */
     private void answer(OutcomeViewCallback callback, CompletableFuture<Outcome> future, int shard,
                         long sequence, long time, List<Event> events) {
-        ANSWERING_IN_PLACE.set(Boolean.TRUE);
+        intake.stepOut();
         try {
             answers.outcome(callback, future, new Outcome(shard, sequence, time, events));
         } finally {
-            ANSWERING_IN_PLACE.remove();
+            intake.stepIn();
         }
     }
 
-    /** Fails a caller that was never sequenced: in place (a callback that throws, throws here), or on the executor. */
+    /**
+     * Fails a caller that was never sequenced, from inside the gate: in place (a callback that throws is isolated),
+     * or on the executor. The thread steps out of the gate meanwhile ({@link Intake#stepOut}), so a
+     * {@link #close(Duration)} never waits for what the caller's callback does; a caller that publishes more
+     * afterwards checks {@link Intake#open()} first.
+     */
     private void refuse(OutcomeViewCallback callback, CompletableFuture<Outcome> future, Throwable cause) {
-        ANSWERING_IN_PLACE.set(Boolean.TRUE);
+        intake.stepOut();
         try {
-            answers.failure(callback, future, cause, false);
+            refuseOutsideGate(callback, future, cause);
         } finally {
-            ANSWERING_IN_PLACE.remove();
+            intake.stepIn();
         }
+    }
+
+    /** Fails a caller that was never sequenced and holds no place in the gate (the engine refused it entry). */
+    private void refuseOutsideGate(OutcomeViewCallback callback, CompletableFuture<Outcome> future,
+                                   Throwable cause) {
+        answers.failure(callback, future, cause);
     }
 
     /**

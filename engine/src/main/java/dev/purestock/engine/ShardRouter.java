@@ -126,7 +126,9 @@ final class ShardRouter {
 
     /**
      * A hold goes where its command would; a command for all shards cannot be held by one and makes the hold
-     * {@link #CROSS_SHARD}. A hold id held on another shard makes it {@link #ID_ELSEWHERE}.
+     * {@link #CROSS_SHARD}. A hold id held on another shard makes it {@link #ID_ELSEWHERE}; a command that may go
+     * anywhere goes to the shard that holds the id, whose domain decides the repeat (the same hold again, or
+     * {@code ID_REUSED}), so that one hold id is never held on two shards.
      */
     private int hold(Hold hold) {
         int route = routeMember(hold.command());
@@ -134,6 +136,9 @@ final class ShardRouter {
             return CROSS_SHARD;
         }
         int holder = readModel.holdShard(hold.holdId());
+        if (holder >= 0 && route == ANY) {
+            return holder;
+        }
         if (holder >= 0 && route >= 0 && holder != route) {
             return ID_ELSEWHERE;
         }

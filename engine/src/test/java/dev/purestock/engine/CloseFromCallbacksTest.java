@@ -16,37 +16,44 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Closing from where the engine answers a caller is refused, never a wait for itself; closing always returns. */
+/**
+ * Closing from where the engine answers a caller: refused on a stage thread, which close would wait for; allowed on
+ * the submitting thread, which answers outside the intake gate. Closing always returns.
+ */
 class CloseFromCallbacksTest {
 
+    /**
+     * A callback the engine runs on the submitting thread (a command refused before sequencing) runs outside the
+     * intake gate, so a close from it neither waits for its own submission nor is refused: it closes.
+     */
     @Test
-    void aCloseFromACallbackAnsweredOnTheSubmittingThreadIsRefusedInsteadOfWaitingForItself() {
+    void aCloseFromACallbackAnsweredOnTheSubmittingThreadCloses() {
         List<Line> lines = new ArrayList<>();
         for (int line = 0; line <= Limits.MAX_LINES; line++) {
             lines.add(new Line(line + 1, 0, 1));
         }
-        CompletableFuture<Throwable> refusal = new CompletableFuture<>();
+        CompletableFuture<Boolean> closed = new CompletableFuture<>();
         try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build()) {
-            engine.submit(new Command.PlaceOrder(1, 1, lines), new OutcomeViewCallback() {
+            engine.submit(new Command.ListProduct(1, 0)).join();
+            SubmitResult submitted = engine.trySubmit(new Command.PlaceOrder(1, 1, lines), new OutcomeViewCallback() {
                 @Override
                 public void onOutcome(OutcomeView outcome) {
                     try {
-                        engine.close(Duration.ofMillis(100)); // refused before sequencing: answered right here
-                        refusal.complete(null);
+                        closed.complete(engine.close(Duration.ofMinutes(1))); // answered right here, refused
                     } catch (RuntimeException e) {
-                        refusal.complete(e);
+                        closed.completeExceptionally(e);
                     }
                 }
 
                 @Override
                 public void onFailure(Throwable cause) {
-                    refusal.complete(cause);
+                    closed.completeExceptionally(cause);
                 }
             });
-            Throwable refused = refusal.join();
-            assertInstanceOf(IllegalStateException.class, refused);
-            assertTrue(refused.getMessage().contains("the submitting thread"), refused.getMessage());
-            assertEquals(0, engine.submit(new Command.ListProduct(1, 0)).join().sequence(), "nothing was closed");
+            assertEquals(SubmitResult.SUBMITTED, submitted);
+            assertTrue(closed.join(), "drained and closed from the callback");
+            assertInstanceOf(EngineClosedException.class,
+                    EngineFixtures.failureOf(engine.submit(new Command.ListProduct(2, 0))));
         }
     }
 

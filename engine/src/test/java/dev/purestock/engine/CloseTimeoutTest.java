@@ -2,12 +2,14 @@ package dev.purestock.engine;
 
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
+import dev.purestock.domain.Line;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.purestock.engine.EngineFixtures.failureOf;
@@ -138,5 +140,44 @@ class CloseTimeoutTest {
         assertThrows(IllegalArgumentException.class, () -> engine.close(Duration.ofSeconds(-1)));
         assertTrue(engine.close(Duration.ofMinutes(5)));
         assertEquals(List.of(), engine.liveStageThreads());
+    }
+
+    /**
+     * An answer given without sequencing (here an order across shards) runs the caller's callback on the submitting
+     * thread; a close whose time runs out used to wait, without bound, for that submission to leave the intake
+     * gate, and so for the callback. The callback now runs outside the gate.
+     */
+    @Test
+    void aTimedOutCloseReturnsWhileACallbackOnTheSubmittingThreadBlocks() throws Exception {
+        PurestockEngine engine = PurestockEngine.builder().shards(2).expireReservationsEvery(Duration.ZERO).build();
+        CountDownLatch inCallback = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Command crossShard = new Command.PlaceOrder(1, 1, List.of(new Line(1, 0, 1), new Line(1, 1, 1)));
+        Thread submitter = new Thread(() -> engine.submit(crossShard, new OutcomeViewCallback() {
+            @Override
+            public void onOutcome(OutcomeView outcome) {
+                inCallback.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void onFailure(Throwable cause) {
+            }
+        }));
+        submitter.start();
+        try {
+            inCallback.await();
+            CompletableFuture<Boolean> closing = CompletableFuture.supplyAsync(() -> engine.close(Duration.ofMillis(100)));
+            assertTrue(closing.get(1, TimeUnit.MINUTES), "closed, the callback still blocked");
+            assertEquals(1, release.getCount(), "the callback had not returned");
+        } finally {
+            release.countDown();
+            submitter.join();
+        }
+        assertEquals(SubmitResult.CLOSED, engine.trySubmit(list(2), new EngineFixtures.ViewCallback()));
     }
 }

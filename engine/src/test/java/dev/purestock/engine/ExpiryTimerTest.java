@@ -3,6 +3,7 @@ package dev.purestock.engine;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,6 +53,36 @@ class ExpiryTimerTest {
             assertTrue(ran.await(10, TimeUnit.SECONDS), "a due time runs the timer");
         } finally {
             timer.stop();
+        }
+    }
+
+    /**
+     * The builder takes any positive period; one past what {@link System#nanoTime()} arithmetic holds (about 292
+     * years) used to throw from {@code build()} after the stage threads had started, and leave them running. It now
+     * runs as the longest period the timer keeps, and what comes due still runs the timer.
+     */
+    @Test
+    void aPeriodOfCenturiesIsKeptAsTheLongestAndDueTimesStillRunTheTimer() throws InterruptedException {
+        Duration millennium = Duration.ofDays(365L * 1_000);
+        assertEquals(ExpiryTimer.LONGEST_PERIOD_NANOS, ExpiryTimer.periodNanos(millennium));
+        assertEquals(ExpiryTimer.LONGEST_PERIOD_NANOS, ExpiryTimer.periodNanos(ChronoUnit.FOREVER.getDuration()));
+        assertEquals(3_600_000_000_000L, ExpiryTimer.periodNanos(Duration.ofHours(1)));
+
+        DueTimes dueTimes = new DueTimes(1);
+        CountDownLatch ran = new CountDownLatch(1);
+        ExpiryTimer timer = ExpiryTimer.start(millennium, regular -> {
+            ran.countDown();
+            return false;
+        }, ExpiryTimer.answers(1), dueTimes, () -> 1_000, new StageThreads((shard, role) -> { }), () -> false);
+        try {
+            dueTimes.scheduled(0, 10);
+            assertTrue(ran.await(10, TimeUnit.SECONDS), "a due time runs the timer");
+        } finally {
+            timer.stop();
+        }
+
+        try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(millennium).build()) {
+            assertEquals(0, engine.submit(EngineFixtures.list(1)).join().sequence());
         }
     }
 

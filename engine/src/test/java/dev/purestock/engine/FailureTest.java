@@ -305,6 +305,35 @@ class FailureTest {
         }
     }
 
+    /**
+     * A callback the engine runs on the submitting thread (an answer given without sequencing, here an order across
+     * shards, and a refusal after close) is isolated as on the stages: the submission returns what it would have,
+     * and the failure is counted. It used to throw out of {@code trySubmit}, which then never returned its result.
+     */
+    @Test
+    void aCallbackThatThrowsOnTheSubmittingThreadIsIsolatedAndCounted() {
+        OutcomeViewCallback throwing = new OutcomeViewCallback() {
+            @Override
+            public void onOutcome(OutcomeView outcome) {
+                throw new IllegalStateException("callback bug");
+            }
+
+            @Override
+            public void onFailure(Throwable cause) {
+                throw new IllegalStateException("callback bug");
+            }
+        };
+        PurestockEngine engine = PurestockEngine.builder().shards(2).expireReservationsEvery(Duration.ZERO).build();
+        try (engine) {
+            Command crossShard = new Command.PlaceOrder(1, 1, List.of(new Line(1, 0, 1), new Line(1, 1, 1)));
+            assertEquals(SubmitResult.SUBMITTED, engine.trySubmit(crossShard, throwing));
+            assertEquals(1, engine.consumerFailures());
+            assertTrue(engine.submit(list(1)).join().accepted(), "the engine goes on");
+        }
+        engine.submit(list(2), throwing);
+        assertEquals(2, engine.consumerFailures(), "the refusal after close too");
+    }
+
     @Test
     void aFailingSnapshotWriterFailsThatSnapshotOnlyAndAMissingWriterIsReported() {
         try (PurestockEngine engine = PurestockEngine.builder()

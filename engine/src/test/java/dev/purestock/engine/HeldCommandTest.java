@@ -188,6 +188,27 @@ class HeldCommandTest {
         }
     }
 
+    /**
+     * A held command that may go to any shard (a cancel of an order no shard holds) under a hold id another shard
+     * holds goes to that shard, which refuses the reused id: it used to go to shard 0, which held the id a second
+     * time, and the read model then knew only one of the two holds.
+     */
+    @Test
+    void aHoldOfACommandForAnyShardUnderAnIdHeldElsewhereGoesWhereTheIdIsHeld() {
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).clock(clock::get)
+                .expireReservationsEvery(Duration.ZERO).build()) {
+            engine.submit(list(1)).join();
+            Outcome first = engine.submitAt(5, AT, new Command.Purchase(7, 3, 1, 1, 2)).join();
+            assertEquals(1, first.shard(), "hold 5 is held by shard 1");
+
+            Outcome second = engine.submitAt(5, AT, new Command.CancelPurchase(99)).join();
+
+            assertEquals(1, second.shard(), "decided where hold 5 is held");
+            assertEquals(Reason.ID_REUSED, assertInstanceOf(Event.Rejected.class, second.events().get(0)).reason());
+            assertEquals(1, engine.submit(new Command.CancelHold(5)).join().shard(), "the one hold is cancelled");
+        }
+    }
+
     @Test
     void intakeRefusesAHoldOfAHold() {
         try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build()) {

@@ -1,6 +1,7 @@
 package dev.purestock.engine;
 
 import dev.purestock.domain.Event;
+import dev.purestock.domain.InventoryState;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -32,6 +33,51 @@ class StageThreadTest {
             + "stage or snapshot writer runs there): waiting would deadlock the engine, since only its stage "
             + "threads free ring space, so nothing was submitted. From a stage thread use trySubmit and handle "
             + "RING_FULL, or hand the command to a thread of your own";
+
+    /**
+     * On a stage thread, {@code submitAll} fails the first command that does not fit and every command after it: a
+     * command for every shard (a listing) that one full ring refuses too. It used to fail only the listing and go
+     * on submitting the commands after it to shards with room.
+     */
+    @Test
+    void submitAllOnAStageThreadFailsEveryCommandAfterAListingThatDoesNotFit() {
+        assertTimeoutPreemptively(HANG_GUARD, this::submitAllAfterAListingThatDoesNotFit);
+    }
+
+    private void submitAllAfterAListingThatDoesNotFit() throws Exception {
+        EngineFixtures.StalledStage stalled = new EngineFixtures.StalledStage(new InMemoryJournal());
+        PurestockEngine engine = PurestockEngine.builder().shards(2).ringSize(RING)
+                .expireReservationsEvery(Duration.ZERO)
+                .journal(shard -> shard == 1 ? stalled : new InMemoryJournal()).build();
+        try {
+            engine.submit(receive(1, 1, 1, 5), new EngineFixtures.ViewCallback());
+            stalled.awaitStalled();
+            while (engine.trySubmit(receive(2, 1, 1, 5), new EngineFixtures.ViewCallback()) == SubmitResult.SUBMITTED) {
+                // until shard 1's ring is full: its journal holds the first command
+            }
+            CompletableFuture<List<CompletableFuture<Outcome>>> fromStage = new CompletableFuture<>();
+            engine.submit(receive(3, 1, 0, 5), new OutcomeViewCallback() {
+                @Override
+                public void onOutcome(OutcomeView outcome) { // on purestock-shard-0-complete
+                    fromStage.complete(engine.submitAll(List.of(list(7), receive(4, 7, 0, 5))));
+                }
+
+                @Override
+                public void onFailure(Throwable cause) {
+                    fromStage.completeExceptionally(cause);
+                }
+            });
+            List<CompletableFuture<Outcome>> futures = fromStage.get();
+            String onThread = " on purestock-shard-0-complete";
+            assertRefused("submitAll found a shard's ring full" + onThread, failureOf(futures.get(0)));
+            assertRefused("submitAll found a shard's ring full" + onThread, failureOf(futures.get(1)));
+        } finally {
+            stalled.release();
+            engine.close();
+        }
+        assertEquals(InventoryState.NO_POSITION, engine.readModel().available(7, 0),
+                "the receipt after the refused listing was not sent");
+    }
 
     @Test
     void aCallbackThatWouldWaitForAFullRingIsRefusedAndOneWithRoomGoesThrough() {
