@@ -759,6 +759,10 @@ public final class PurestockEngine implements AutoCloseable {
         if (wait && !onStageThread()) {
             for (Shard shard : shards) {
                 publish(shard.ring(), command, broadcast, null, true);
+                if (intake.abandoned()) {
+                    // a close that timed out answers what was published (the broadcast fails once); publish no more
+                    break;
+                }
             }
             return SubmitResult.SUBMITTED;
         }
