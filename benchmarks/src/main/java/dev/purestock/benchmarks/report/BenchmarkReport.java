@@ -220,7 +220,14 @@ public final class BenchmarkReport implements Callable<Integer> {
                 .append("minutes apart. `benchmarks/run.sh --only ratios` reruns the rows of the ratio goals in rounds (each round\n")
                 .append("runs them one after another, `ratios-N.tsv`), so that load which comes and goes on a shared machine\n")
                 .append("falls on every row alike; the verdict is the median's.\n\n");
-        md.append("| figure | ratio in each round | median | goal | machine |\n|---|---|---|---|---|\n");
+        for (Machine m : machines) {
+            if (!m.ratioRounds.isEmpty()) {
+                md.append(String.format(Locale.ROOT, "- %s: %d rounds, commit %s, %s, %s.%n", m.name, m.ratioRounds.size(),
+                        m.ratioRun.getProperty("code", "unknown"), m.ratioRun.getProperty("date", "date unknown"),
+                        m.ratioRun.getProperty("settings", "settings unknown")));
+            }
+        }
+        md.append("\n| figure | ratio in each round | median | goal | machine |\n|---|---|---|---|---|\n");
         for (Figure figure : FIGURES) {
             if (figure.goalRatio == 0 || figure.baseline == null) {
                 continue;
@@ -401,6 +408,8 @@ public final class BenchmarkReport implements Callable<Integer> {
         final List<Row> rows = new ArrayList<>();
         /** The rows of each round of {@code run.sh}'s goal ratios ({@code ratios-N.tsv}), round 1 first. */
         final List<List<Row>> ratioRounds = new ArrayList<>();
+        /** Where the first round ran: its commit, date and settings ({@code ratios-1.properties}). */
+        final Properties ratioRun = new Properties();
         final List<LatencyRun> latencyRuns = new ArrayList<>();
         final List<String[]> snapshotStall = new ArrayList<>();
         Optional<ReplicationReport> replication = Optional.empty();
@@ -428,6 +437,12 @@ public final class BenchmarkReport implements Callable<Integer> {
             }
             for (int round = 1; Files.exists(dir.resolve("ratios-" + round + ".tsv")); round++) {
                 m.ratioRounds.add(readRows(dir.resolve("ratios-" + round + ".tsv")));
+                Path run = dir.resolve("ratios-" + round + ".properties");
+                if (round == 1 && Files.exists(run)) {
+                    try (Reader reader = Files.newBufferedReader(run)) {
+                        m.ratioRun.load(reader);
+                    }
+                }
             }
             for (String run : List.of(LatencyRun.PLAIN, LatencyRun.SNAPSHOTS)) {
                 LatencyRun.load(dir, run).ifPresent(m.latencyRuns::add);

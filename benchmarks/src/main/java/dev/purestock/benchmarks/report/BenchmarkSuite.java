@@ -91,7 +91,9 @@ public final class BenchmarkSuite implements Callable<Integer> {
                 .result(out.resolve(resultsName != null ? resultsName + ".json" : partial() ? "jmh-partial.json" : "jmh.json").toString());
         Collection<RunResult> results = new Runner(options.build()).run();
         writeResults(results);
-        if (!partial() && resultsName == null) {
+        if (resultsName != null) {
+            writeRun(out.resolve(resultsName + ".properties"), settings(small));
+        } else if (!partial()) {
             writeMachine(cores, small, settings(small));
         }
         return 0;
@@ -151,6 +153,15 @@ public final class BenchmarkSuite implements Callable<Integer> {
         props.put("settings", settings);
         try (PrintStream p = new PrintStream(Files.newOutputStream(out.resolve("machine.properties")), true, "UTF-8")) {
             props.forEach((k, v) -> p.println(k + "=" + v));
+        }
+    }
+
+    /** Where a named run's results came from: the commit, the date and the settings, beside its {@code .tsv}. */
+    private static void writeRun(Path file, String settings) throws IOException {
+        try (PrintStream p = new PrintStream(Files.newOutputStream(file), true, "UTF-8")) {
+            p.println("code=" + System.getProperty("purestock.commit", "unknown"));
+            p.println("date=" + LocalDate.now(ZoneOffset.UTC));
+            p.println("settings=" + settings);
         }
     }
 
