@@ -30,6 +30,21 @@ record Endpoint(String host, int port) {
         return new Endpoint(hostPort.substring(0, colon), port);
     }
 
+    /**
+     * Parses the {@code host:port} of the other side, which must name a port (0 lets a listener pick one, but there
+     * is no port 0 to send to).
+     *
+     * @throws IllegalArgumentException when it is not {@code HOST:PORT} with a port from 1 to 65535, naming
+     *                                  {@code what}
+     */
+    static Endpoint parseRemote(String hostPort, String what) {
+        Endpoint endpoint = parse(hostPort, what);
+        if (endpoint.port() == 0) {
+            throw new IllegalArgumentException(what + " must name the port to send to (1 to 65535), was " + hostPort);
+        }
+        return endpoint;
+    }
+
     /** The local address packets to {@code remote} leave from: what the remote side can send back to. */
     static String localAddressTowards(Endpoint remote) {
         try (DatagramSocket probe = new DatagramSocket()) {

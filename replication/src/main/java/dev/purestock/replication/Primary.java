@@ -64,6 +64,8 @@ public final class Primary implements AutoCloseable {
     private volatile long epoch;
     /** Why this primary may not go on: a standby holds records of a newer epoch ({@code null} while it may). */
     private volatile String fenced;
+    /** Why SYNC with {@link SyncFallback#WAIT} stopped the engine, once it did: for {@link #status()}. */
+    private volatile String stopped;
     private volatile boolean degraded;
     /** While degraded: the sequence that ends the standby's current catch-up round, and when the round began. */
     private long roundMark;
@@ -136,7 +138,7 @@ public final class Primary implements AutoCloseable {
     public ReplicationStatus status() {
         long last = lastHanded.get();
         long acked = acknowledged.get();
-        String failure = fenced != null ? fenced : sender.failure();
+        String failure = fenced != null ? fenced : stopped != null ? stopped : sender.failure();
         return new ReplicationStatus(ReplicationRole.PRIMARY, settings.mode, epoch, sender.connected(), last, acked,
                 Math.max(0, last - acked), sender.lagNanos() / 1_000, degraded, degradations.get(), 0, 0, failure, -1,
                 null);
@@ -296,8 +298,10 @@ public final class Primary implements AutoCloseable {
                 + " ms (it acknowledged up to seq " + acknowledged.get() + "; "
                 + (sender.connected() ? "it is connected" : "none is connected") + ")";
         if (settings.fallback == SyncFallback.WAIT) {
-            throw new ReplicationException(what + "; SYNC replication with SyncFallback.WAIT stops the engine: "
-                    + "nothing the standby did not acknowledge was answered as done. Start the standby, then restart");
+            String why = what + "; SYNC replication with SyncFallback.WAIT stops the engine: nothing the standby did "
+                    + "not acknowledge was answered as done. Start the standby, then restart";
+            stopped = why;
+            throw new ReplicationException(why);
         }
         degraded = true;
         roundMark = sequence;

@@ -169,14 +169,7 @@ final class PrimarySender implements Agent {
         }
         if (helloToCheck) {
             helloToCheck = false;
-            if (!checkEpoch()) {
-                return work + 1;
-            }
-            if (nextToSend > primary.lastHanded() + 1) {
-                refuse("the standby's journal ends at seq " + (nextToSend - 1) + ", past this primary's last seq "
-                        + primary.lastHanded() + ": it holds records this primary never decided (or decided and "
-                        + "lost in a crash, unacknowledged). Start it from an empty directory or a copy of this "
-                        + "primary's journal, or promote it instead of this primary");
+            if (!checkHello()) {
                 return work + 1;
             }
         }
@@ -335,6 +328,10 @@ final class PrimarySender implements Agent {
     }
 
     private void onControl(DirectBuffer buffer, int offset, int length, Header header) {
+        if (length < HEADER_LENGTH) {
+            LOG.warn("ignoring a control message of {} bytes, shorter than a header ({})", length, HEADER_LENGTH);
+            return;
+        }
         int type = ReplicationMessageDescriptor.type(buffer, offset);
         long sequence = ReplicationMessageDescriptor.sequence(buffer, offset);
         long id = ReplicationMessageDescriptor.helloId(buffer, offset);
@@ -348,6 +345,33 @@ final class PrimarySender implements Agent {
         } else {
             LOG.warn("ignoring a control message of unknown type {} ({} bytes)", type, length);
         }
+    }
+
+    /**
+     * Checks a standby's hello: its epoch ({@link #checkEpoch}) and that its journal does not run past this primary's.
+     * Only a standby that passes counts as holding what it says it holds: until then a {@code SYNC} primary takes
+     * nothing of it as acknowledged (a standby ahead of the primary, or holding an old primary's tail it is about to
+     * cut, would otherwise acknowledge records it never received). Whether sending may go on; a check that cannot be
+     * made (the primary's journal unreadable) refuses the standby with the reason.
+     */
+    private boolean checkHello() {
+        try {
+            if (!checkEpoch()) {
+                return false;
+            }
+        } catch (JournalException | ReplicationException e) {
+            refuse("the primary cannot check the standby's history against its journal: " + e.getMessage());
+            return false;
+        }
+        if (nextToSend > primary.lastHanded() + 1) {
+            refuse("the standby's journal ends at seq " + (nextToSend - 1) + ", past this primary's last seq "
+                    + primary.lastHanded() + ": it holds records this primary never decided (or decided and "
+                    + "lost in a crash, unacknowledged). Start it from an empty directory or a copy of this "
+                    + "primary's journal, or promote it instead of this primary");
+            return false;
+        }
+        primary.standbyStartsAt(nextToSend - 1);
+        return true;
     }
 
     /**
@@ -384,6 +408,9 @@ final class PrimarySender implements Agent {
      * history up to. Epochs never go down along a journal, so a binary search over sequences finds it.
      */
     private long lastOfEpochAtMost(long epoch, long upTo) {
+        if (primary.lastHanded() < 0) {
+            return -1; // this primary holds no record (promoted from an empty standby): the standby keeps none
+        }
         try (JournalReader search = JournalReader.open(dir)) {
             long low = -1;
             long high = Math.min(upTo, search.lastSequence());
@@ -441,13 +468,13 @@ final class PrimarySender implements Agent {
         helloId = id;
         standbyEpoch = epoch;
         truncateTo = NONE;
+        refusal = null; // one still to go out was for the standby before: this one is checked afresh
         nextToSend = last + 1;
         helloToCheck = true;
         stagingEnd = HEADER_LENGTH;
         carry = null;
         readerNext = NONE;
         failure = null;
-        primary.standbyStartsAt(last);
         lastHeartbeat = 0;
         LOG.info("standby on {} holds up to seq {}: sending from seq {} (this primary is at seq {})", channel, last,
                 nextToSend, primary.lastHanded());

@@ -263,12 +263,17 @@ public final class Standby implements AutoCloseable {
         return new StandbyReceiver.Reopened(writer, recovered.store(), recovered.nextSequence() - 1, lastEpoch(dir));
     }
 
-    /** The epoch of the last record of the journal in {@code dir}, or the epoch it records when it has none. */
+    /**
+     * The epoch this standby's history is of: the newer of its last record's and the one the directory records. A
+     * directory promoted since its last record ({@code purestock promote}) records the newer epoch, so records of an
+     * older one are refused and its hello fences a primary of the older epoch.
+     */
     private static long lastEpoch(Path dir) {
+        long recorded = JournalEpoch.read(dir);
         try (JournalReader reader = JournalReader.open(dir)) {
-            return reader.lastSequence() < 0 ? JournalEpoch.read(dir) : reader.lastEpoch();
+            return reader.lastSequence() < 0 ? recorded : Math.max(reader.lastEpoch(), recorded);
         } catch (JournalException noJournal) {
-            return JournalEpoch.read(dir);
+            return recorded;
         }
     }
 
@@ -308,10 +313,10 @@ public final class Standby implements AutoCloseable {
         /**
          * The primary's {@code HOST:PORT}, where it listens ({@code Primary.Builder.listen}); required.
          *
-         * @throws IllegalArgumentException when it is not {@code HOST:PORT}
+         * @throws IllegalArgumentException when it is not {@code HOST:PORT} with a port from 1 to 65535
          */
         public Builder primary(String hostPort) {
-            this.primary = Endpoint.parse(hostPort, "the primary's address");
+            this.primary = Endpoint.parseRemote(hostPort, "the primary's address");
             return this;
         }
 

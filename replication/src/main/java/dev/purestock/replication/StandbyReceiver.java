@@ -223,11 +223,18 @@ final class StandbyReceiver implements Agent {
     }
 
     private void onMessage(DirectBuffer buffer, int offset, int length, Header header) {
+        if (length < HEADER_LENGTH) {
+            LOG.warn("ignoring a message of {} bytes from the primary, shorter than a header ({})", length,
+                    HEADER_LENGTH);
+            return;
+        }
         int type = ReplicationMessageDescriptor.type(buffer, offset);
         long sequence = ReplicationMessageDescriptor.sequence(buffer, offset);
         long id = ReplicationMessageDescriptor.helloId(buffer, offset);
         if (type == REFUSED) {
-            fail("the primary refused this standby: " + ReplicationMessageDescriptor.text(buffer, offset, length));
+            if (id == helloId) {
+                fail("the primary refused this standby: " + ReplicationMessageDescriptor.text(buffer, offset, length));
+            }
             return;
         }
         if (type == TRUNCATE) {

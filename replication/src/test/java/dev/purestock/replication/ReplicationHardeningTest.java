@@ -1,0 +1,205 @@
+package dev.purestock.replication;
+
+import dev.purestock.domain.Command;
+import dev.purestock.engine.Outcome;
+import dev.purestock.journal.JournalEpoch;
+import dev.purestock.journal.JournalLock;
+import dev.purestock.journal.JournalTruncation;
+import dev.purestock.journal.JournaledEngine;
+import io.aeron.ExclusivePublication;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+import static dev.purestock.replication.ReplicationTest.WAIT;
+import static dev.purestock.replication.ReplicationTest.WAREHOUSE;
+import static dev.purestock.replication.ReplicationTest.engine;
+import static dev.purestock.replication.ReplicationTest.primary;
+import static dev.purestock.replication.ReplicationTest.purchases;
+import static dev.purestock.replication.ReplicationTest.stock;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * What a primary and a standby must not do under awkward hellos: count a refused standby's journal as acknowledged,
+ * let an old primary's tail stand when the epoch check cannot read the journal, hand one standby's refusal to the
+ * next, take an older epoch's records into a promoted directory, hide why SYNC stopped, or accept port 0 as the
+ * address to send to.
+ */
+class ReplicationHardeningTest {
+    @TempDir
+    Path primaryDir;
+    @TempDir
+    Path standbyDir;
+    @TempDir
+    Path otherDir;
+
+    /**
+     * The doc: a SYNC+WAIT primary restarted after a crash, whose standby's journal ends past it, refuses that
+     * standby; nothing is answered that no standby journaled. But the hello sets the acknowledged sequence to the
+     * standby's last before the check, so the primary answers its next commands up to that sequence at once.
+     */
+    @Test
+    void aStandbyRefusedForBeingAheadAcknowledgesNothingOfASyncWaitPrimary() throws Exception {
+        long standbyLast;
+        try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = engine(primaryDir, primary);
+             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start()) {
+            stock(journaled.engine(), 1_000);
+            standbyLast = purchases(journaled.engine(), 1, 40).sequence();
+            assertTrue(standby.awaitSequence(standbyLast, WAIT));
+        }
+        // the primary's journal lost its last 20 records (sent, not journaled, when it crashed)
+        try (JournalLock lock = JournalLock.acquire(primaryDir)) {
+            JournalTruncation.truncateAfter(primaryDir, standbyLast - 20);
+        }
+        try (Primary primary = primary(primaryDir, ReplicationMode.SYNC).fallback(SyncFallback.WAIT)
+                .syncTimeout(Duration.ofMillis(300)).start();
+             JournaledEngine journaled = engine(primaryDir, primary);
+             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start()) {
+            awaitTrue(() -> standby.status().failure() != null, "the standby ahead is refused");
+            assertTrue(standby.status().failure().contains("past this primary's last seq"),
+                    standby.status().failure());
+            // no standby holds this purchase: SYNC + WAIT must not answer it as done
+            CompletableFuture<Outcome> answer = journaled.engine().submit(
+                    new Command.Purchase(77_777, 1, 1, WAREHOUSE, 1));
+            try {
+                Outcome outcome = answer.join();
+                fail("seq " + outcome.sequence() + " was answered in SYNC+WAIT though no standby journaled it; "
+                        + "the primary's acknowledged seq is " + primary.status().peerSequence());
+            } catch (CompletionException expected) {
+                // the engine stopped: nothing unreplicated is acknowledged
+            }
+        }
+    }
+
+    /**
+     * An old primary rejoins a promoted primary whose journal has no cycle file yet (promoted from an empty
+     * standby): lastOfEpochAtMost throws out of doWork, the hello check (truncate / ahead) is skipped for good, and
+     * the new primary's records are appended after the old primary's own old-epoch records: divergence.
+     */
+    @Test
+    void aFailedEpochCheckDoesNotLetAnOldPrimarysTailStandUnderTheNewHistory() throws Exception {
+        long oldLast;
+        try (Primary old = primary(primaryDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = engine(primaryDir, old)) {
+            stock(journaled.engine(), 1_000);
+            oldLast = purchases(journaled.engine(), 1, 10).sequence();
+        }
+        try (JournalLock lock = JournalLock.acquire(otherDir)) {
+            JournalEpoch.promote(otherDir); // an empty standby promoted: epoch 1, next seq 0
+        }
+        try (Primary promoted = primary(otherDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = engine(otherDir, promoted);
+             Standby rejoined = Standby.builder(primaryDir).primary(promoted.endpoint()).start()) {
+            awaitTrue(() -> rejoined.status().connected() || rejoined.truncations() > 0
+                    || rejoined.status().failure() != null, "the old primary heard from the new one");
+            stock(journaled.engine(), 500);
+            long last = purchases(journaled.engine(), 5_000, 30).sequence();
+            assertTrue(last > oldLast + 5);
+            if (rejoined.awaitSequence(last, WAIT)) {
+                // it holds the new primary's seq 0..last: its journal must be the new primary's prefix
+                Journals.assertPrefix(otherDir, primaryDir, (int) last + 1);
+            } else {
+                fail("the rejoined standby never caught up: " + rejoined.status());
+            }
+        }
+    }
+
+    /**
+     * A refusal the primary could not send (the refused standby's channel never connects) waits in {@code refusal}
+     * and goes to the next standby that says hello, which is healthy, and stops it.
+     */
+    @Test
+    void aPendingRefusalIsNotSentToTheNextStandby() throws Exception {
+        try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = engine(primaryDir, primary)) {
+            stock(journaled.engine(), 1_000);
+            long last = purchases(journaled.engine(), 1, 20).sequence();
+            try (AeronTransport fake = AeronTransport.start(null, null, "review-fake")) {
+                ExclusivePublication control = fake.aeron().addExclusivePublication(
+                        Endpoint.parse(primary.endpoint(), "p").channel(""),
+                        ReplicationMessageDescriptor.CONTROL_STREAM);
+                UnsafeBuffer hello = new UnsafeBuffer(new byte[256]);
+                // a standby "ahead" (seq 1000) on a channel nobody receives on: its refusal never goes out
+                int length = ReplicationMessageDescriptor.putText(hello, ReplicationMessageDescriptor.HELLO, 0, 1_000,
+                        42, "aeron:udp?endpoint=127.0.0.1:9");
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (control.offer(hello, 0, length) < 0) {
+                    assertTrue(System.nanoTime() < deadline, "the fake hello went out");
+                    fake.invoke();
+                    LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
+                }
+                awaitTrue(() -> {
+                    fake.invoke();
+                    return primary.status().failure() != null;
+                }, "the primary refused the fake standby");
+                control.close();
+            }
+            try (Standby healthy = Standby.builder(standbyDir).primary(primary.endpoint()).start()) {
+                assertTrue(healthy.awaitSequence(last, WAIT), "the healthy standby caught up");
+            }
+        }
+    }
+
+    /** The doc: status says why replication stopped. A SYNC+WAIT timeout stops the engine; status().failure()? */
+    @Test
+    void aSyncWaitTimeoutIsReportedInStatus() throws Exception {
+        try (Primary primary = primary(primaryDir, ReplicationMode.SYNC).fallback(SyncFallback.WAIT)
+                .syncTimeout(Duration.ofMillis(200)).start();
+             JournaledEngine journaled = engine(primaryDir, primary)) {
+            assertThrows(CompletionException.class,
+                    () -> journaled.engine().submit(new Command.ListProduct(1, 1_000)).join());
+            assertNotNull(primary.status().failure(), "status says why replication stopped: " + primary.status());
+        }
+    }
+
+    /** A primary address with port 0 is accepted: the standby says hello to port 0 forever. */
+    @Test
+    void aPrimaryAddressWithPortZeroIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> Standby.builder(standbyDir).primary("127.0.0.1:0"));
+    }
+
+
+    /** A primary address with port 0, started: does the standby ever say why it hears nothing? */
+    @Test
+    void aPromotedDirectoryRefusesRecordsOfAnOlderEpoch() throws Exception {
+        try (Primary old = primary(primaryDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = engine(primaryDir, old)) {
+            stock(journaled.engine(), 1_000);
+            long replicated;
+            try (Standby standby = Standby.builder(standbyDir).primary(old.endpoint()).start()) {
+                replicated = purchases(journaled.engine(), 1, 10).sequence();
+                assertTrue(standby.awaitSequence(replicated, WAIT));
+            }
+            try (JournalLock lock = JournalLock.acquire(standbyDir)) {
+                JournalEpoch.promote(standbyDir);
+            }
+            long more = purchases(journaled.engine(), 100, 10).sequence();
+            try (Standby promotedThenFollowing = Standby.builder(standbyDir).primary(old.endpoint()).start()) {
+                awaitTrue(() -> old.status().failure() != null, "the old primary is fenced by the promoted hello");
+                assertTrue(old.status().failure().contains("newer than this primary's 0"), old.status().failure());
+                assertTrue(promotedThenFollowing.status().lastSequence() <= replicated,
+                        "the epoch-1 directory took no epoch-0 record: " + promotedThenFollowing.status());
+            }
+        }
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+    }
+}
