@@ -618,11 +618,11 @@ public final class Inventory {
         if (due.count == 0 && holds.count == 0) {
             return;
         }
-        // a list cut at its limit may leave out what fell due after its last entry: go no further than that
-        long expiriesSeenUntil = due.count == Limits.MAX_EXPIRIES_PER_COMMAND ? due.expiresAt[due.count - 1]
-                : Long.MAX_VALUE;
-        long holdsSeenUntil = holds.count == Limits.MAX_RELEASED_PER_COMMAND ? holds.held[holds.count - 1].at()
-                : Long.MAX_VALUE;
+        // a list cut at its limit may leave out what fell due at or after its last entry: go no further than that
+        boolean expiriesCut = due.count == Limits.MAX_EXPIRIES_PER_COMMAND;
+        long expiriesSeenUntil = expiriesCut ? due.expiresAt[due.count - 1] : Long.MAX_VALUE;
+        boolean holdsCut = holds.count == Limits.MAX_RELEASED_PER_COMMAND;
+        long holdsSeenUntil = holdsCut ? holds.held[holds.count - 1].at() : Long.MAX_VALUE;
         PendingState pending = new PendingState(state);
         evolveFrom(pending, now, out, forgotten);
         // reservations that held commands make here and that are due already: they expire here too (made when needed)
@@ -631,19 +631,27 @@ public final class Inventory {
         int hold = 0;
         int expired = 0;
         while (true) {
-            long nextExpiry = expiry < due.count ? due.expiresAt[expiry] : Long.MAX_VALUE;
-            long nextMadeHere = madeHere == null || madeHere.isEmpty() ? Long.MAX_VALUE : madeHere.peek().expiresAt();
-            long nextHold = hold < holds.count ? holds.held[hold].at() : Long.MAX_VALUE;
-            long earliestExpiry = Math.min(nextExpiry, nextMadeHere);
-            boolean expireNext = earliestExpiry <= nextHold && earliestExpiry != Long.MAX_VALUE;
-            if (!expireNext && hold == holds.count) {
+            boolean madeHereDue = madeHere != null && !madeHere.isEmpty();
+            boolean anyExpiry = expiry < due.count || madeHereDue;
+            boolean anyHold = hold < holds.count;
+            if (!anyExpiry && !anyHold) {
                 return;
             }
-            if (expireNext ? earliestExpiry > holdsSeenUntil : nextHold > expiriesSeenUntil) {
+            long nextExpiry = expiry < due.count ? due.expiresAt[expiry] : Long.MAX_VALUE;
+            long nextMadeHere = madeHereDue ? madeHere.peek().expiresAt() : Long.MAX_VALUE;
+            long earliestExpiry = Math.min(nextExpiry, nextMadeHere);
+            long nextHold = anyHold ? holds.held[hold].at() : Long.MAX_VALUE;
+            // a reservation due at the same time as a held command expires first
+            boolean expireNext = anyExpiry && (!anyHold || earliestExpiry <= nextHold);
+            // past the last entry of a cut list, what was left out may come first: the next time command goes on.
+            // A held command due at the time of the last expiry seen waits too, for the expiries left out at that time
+            if (expireNext ? holdsCut && earliestExpiry > holdsSeenUntil
+                    : expiriesCut && nextHold >= expiriesSeenUntil) {
                 return;
             }
             if (expireNext) {
-                long orderId = nextMadeHere < nextExpiry ? madeHere.poll().orderId() : due.orderIds[expiry++];
+                long orderId = madeHereDue && (expiry == due.count || nextMadeHere < nextExpiry)
+                        ? madeHere.poll().orderId() : due.orderIds[expiry++];
                 Order order = pending.order(orderId);
                 if (order == null || order.status() != OrderStatus.RESERVED) {
                     continue; // a held command due before it ended the reservation
@@ -651,9 +659,17 @@ public final class Inventory {
                 if (expired++ == Limits.MAX_EXPIRIES_PER_COMMAND) {
                     return;
                 }
+                long start = out.mark();
                 int at = out.size();
                 out.reservationExpired(order.orderId());
                 giveBack(order, pending, out);
+                if (hold > 0 && (out.size() > Limits.MAX_EVENTS_PER_COMMAND
+                        || out.lineCount() > Limits.MAX_LINE_CHANGES_PER_COMMAND)) {
+                    // held commands decided before it took this time command to its limits: the next one expires it
+                    // (expiries alone stay within them: at most 1,024 of at most 64 lines)
+                    out.resetTo(start);
+                    return;
+                }
                 evolve(pending, now, out, at);
             } else {
                 int first = out.size();
@@ -704,19 +720,22 @@ public final class Inventory {
 
     /** Decides a {@link Hold}: holds the command, or says why not. */
     private static void hold(Hold c, InventoryState state, EventBuffer out) {
+        // the id comes first: a repeat, or an id held for something else, whatever the command
+        HeldCommand held = state.held(c.holdId());
+        if (held != null) {
+            if (held.at() == c.at() && held.command().equals(c.command())) {
+                out.alreadyApplied(c.holdId());
+            } else {
+                out.rejected(Reason.ID_REUSED, c.holdId());
+            }
+            return;
+        }
         Reason unholdable = holdable(c.command());
         if (unholdable != null) {
             out.rejected(unholdable, c.holdId());
             return;
         }
-        HeldCommand held = state.held(c.holdId());
-        if (held == null) {
-            out.commandHeld(c.holdId(), c.at(), c.command());
-        } else if (held.at() == c.at() && held.command().equals(c.command())) {
-            out.alreadyApplied(c.holdId());
-        } else {
-            out.rejected(Reason.ID_REUSED, c.holdId());
-        }
+        out.commandHeld(c.holdId(), c.at(), c.command());
     }
 
     /** Why {@code command} cannot be held, or {@code null} when it can. */
