@@ -140,24 +140,37 @@ public final class PurestockEngine implements AutoCloseable {
                 builder.producerMode, builder.clock, builder.snapshotEvery, builder.storeCapacity,
                 List.copyOf(consumers),
                 isolatedFailures, answers, threads, dueTimes);
-        for (int i = 0; i < shards.length; i++) {
-            ShardState initial = builder.initialState == null ? ShardState.empty(builder.storeCapacity)
-                    : Objects.requireNonNull(builder.initialState.apply(i), "initial state of shard " + i);
-            checkBelongs(i, initial);
-            SnapshotWriter snapshotWriter = builder.snapshotWriter.apply(i);
-            if (builder.snapshotEvery > 0 && snapshotWriter == null) {
-                throw new IllegalArgumentException("snapshotEvery(" + builder.snapshotEvery
-                        + ") needs a snapshot writer for shard " + i);
+        List<DurabilityStage> opened = new ArrayList<>();
+        try {
+            for (int i = 0; i < shards.length; i++) {
+                ShardState initial = builder.initialState == null ? ShardState.empty(builder.storeCapacity)
+                        : Objects.requireNonNull(builder.initialState.apply(i), "initial state of shard " + i);
+                checkBelongs(i, initial);
+                SnapshotWriter snapshotWriter = builder.snapshotWriter.apply(i);
+                if (builder.snapshotEvery > 0 && snapshotWriter == null) {
+                    throw new IllegalArgumentException("snapshotEvery(" + builder.snapshotEvery
+                            + ") needs a snapshot writer for shard " + i);
+                }
+                snapshotWriters[i] = snapshotWriter != null;
+                ReadModel.Writer readModelWriter = readModel.writer(i);
+                readModelWriter.seed(initial.store(), initial.nextSequence() - 1);
+                DurabilityStage journal = builder.journal == null ? null
+                        : opened(opened, Objects.requireNonNull(builder.journal.apply(i), "journal of shard " + i));
+                DurabilityStage replication = builder.replication == null ? null : opened(opened,
+                        Objects.requireNonNull(builder.replication.apply(i), "replication of shard " + i));
+                shards[i] = EngineWiring.wire(i, settings, intake, initial, journal, replication, snapshotWriter,
+                        readModelWriter);
             }
-            snapshotWriters[i] = snapshotWriter != null;
-            ReadModel.Writer readModelWriter = readModel.writer(i);
-            readModelWriter.seed(initial.store(), initial.nextSequence() - 1);
-            shards[i] = EngineWiring.wire(i, settings, intake, initial,
-                    builder.journal == null ? null
-                            : Objects.requireNonNull(builder.journal.apply(i), "journal of shard " + i),
-                    builder.replication == null ? null
-                            : Objects.requireNonNull(builder.replication.apply(i), "replication of shard " + i),
-                    snapshotWriter, readModelWriter);
+        } catch (RuntimeException | Error e) {
+            // a later shard refused: close what the factories opened for the earlier ones, nothing runs yet
+            for (DurabilityStage stage : opened) {
+                try {
+                    stage.close();
+                } catch (Exception notClosed) {
+                    e.addSuppressed(notClosed);
+                }
+            }
+            throw e;
         }
         metrics = new EngineMetrics(Arrays.stream(shards).map(Shard::metrics).toList(), isolatedFailures);
         @SuppressWarnings("unchecked")
@@ -178,6 +191,11 @@ public final class PurestockEngine implements AutoCloseable {
             close();
             throw listenerFailure;
         }
+    }
+
+    private static DurabilityStage opened(List<DurabilityStage> opened, DurabilityStage stage) {
+        opened.add(stage);
+        return stage;
     }
 
     /** A regular run of the expiry timer, as {@link #expireReservations(boolean)} with {@code true}. */
@@ -1174,13 +1192,31 @@ public final class PurestockEngine implements AutoCloseable {
          * @throws IllegalStateException when the stage thread listener threw; the engine was closed
          */
         public PurestockEngine build() {
+            validate();
+            return new PurestockEngine(this);
+        }
+
+        /**
+         * Refuses the settings that {@link #build()} refuses together (each setter refuses a bad value of its own
+         * at once): for code that must refuse a start before it touches anything, as a journaled engine does before
+         * it takes its directory's lock. {@link #build()} calls it too.
+         *
+         * @return this builder
+         * @throws IllegalArgumentException for {@code producerMode(SINGLE)} with the expiry timer on
+         */
+        public Builder validate() {
             if (producerMode == ProducerMode.SINGLE && !expireReservationsEvery.isZero()) {
                 throw new IllegalArgumentException("producerMode(SINGLE) lets one thread publish, but the reservation "
                         + "expiry timer publishes from a thread of its own every " + expireReservationsEvery
                         + "; turn it off with expireReservationsEvery(Duration.ZERO) and submit ExpireReservations "
                         + "from the producing thread, or keep producerMode(MULTI)");
             }
-            return new PurestockEngine(this);
+            return this;
+        }
+
+        /** The number of shards set by {@link #shards} so far (default 1): for code that supports only some. */
+        public int shards() {
+            return shards;
         }
     }
 }

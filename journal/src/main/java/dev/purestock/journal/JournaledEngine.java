@@ -173,13 +173,13 @@ public final class JournaledEngine implements AutoCloseable {
          * {@link JournalLayout}). A directory keeps the count it was created with: starting it with another is a
          * {@link JournalException} naming both counts.
          *
-         * @throws IllegalArgumentException when {@code count} is below 1 (an upper bound, the engine's, is checked
-         *                                  by {@link #start()})
+         * @throws IllegalArgumentException when {@code count} is below 1 or above the engine's bound (65,536)
          */
         public Builder shards(int count) {
             if (count < 1) {
                 throw new IllegalArgumentException("a journaled engine runs at least one shard, got " + count);
             }
+            PurestockEngine.builder().shards(count); // the engine's own bound, refused here rather than at start
             this.shards = count;
             return this;
         }
@@ -289,6 +289,7 @@ public final class JournaledEngine implements AutoCloseable {
                     .snapshotEvery(snapshotEvery)
                     .reserveStorageSettings(RESERVED);
             tuning.accept(builder);
+            builder.validate(); // refused settings are refused before the directory is touched
             List<JournalLock> locks = new ArrayList<>(shards + 1);
             locks.add(JournalLock.acquire(dir));
             try {

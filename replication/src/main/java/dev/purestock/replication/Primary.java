@@ -103,8 +103,14 @@ public final class Primary implements AutoCloseable {
      * it from the tuning given there. The engine must run one shard, on this primary's journal directory.
      *
      * @return {@code engine}
+     * @throws IllegalArgumentException when {@code engine} is set to more than one shard: refused here, before a
+     *                                  journaled engine touches its directory
      */
     public PurestockEngine.Builder configure(PurestockEngine.Builder engine) {
+        if (engine.shards() != 1) {
+            throw new IllegalArgumentException("replication supports a one-shard engine; this engine is set to "
+                    + engine.shards() + " shards");
+        }
         return engine.replication(this::attach);
     }
 

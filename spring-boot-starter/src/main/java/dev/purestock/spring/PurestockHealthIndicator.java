@@ -24,7 +24,8 @@ import java.util.Optional;
  * {@code stopped}, {@code closed}), {@code failure} when that shard stopped, {@code lastSequence} (the last
  * command the read model reflects: the last one answered, unless updating the read model failed),
  * {@code ringRemaining} (free ring slots; 0: submitters wait) and {@code lag} (slots each
- * stage after the decision stage is behind it, e.g. {@code journal}, {@code replication}).
+ * stage after the decision stage is behind it, by its role: {@code journal}, {@code replicate}, {@code apply},
+ * {@code complete}).
  */
 public final class PurestockHealthIndicator implements HealthIndicator {
     private final PurestockEngine engine;
