@@ -186,6 +186,10 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
                     + "when applying events failed; no snapshot is written until the shard is restarted", broken));
             return;
         }
+        if (lastSequence < 0 && request != null) {
+            request.written(lastSequence); // no command yet: nothing to cut, and no snapshot "before seq 0" is kept
+            return;
+        }
         synchronized (lock) {
             writing = true;
             pending = new Write(lastSequence, lastTime, request);

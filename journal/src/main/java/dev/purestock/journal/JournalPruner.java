@@ -43,13 +43,25 @@ public final class JournalPruner {
 
     /** Prunes the journal in {@code dir}, keeping the newest {@code keepSnapshots} snapshots. */
     public static Result prune(Path dir, int keepSnapshots) throws IOException {
+        return prune(dir, keepSnapshots, Long.MAX_VALUE);
+    }
+
+    /**
+     * Prunes as {@link #prune(Path, int)}, right after recovery loaded the snapshot of {@code loaded} ({@code -1}:
+     * none): recovery tries the newest first, so every snapshot past it failed its load and none counts as usable,
+     * however well its header and checksum read; the one it loaded is kept, and so is the journal after it.
+     */
+    static Result prune(Path dir, int keepSnapshots, long loaded) throws IOException {
         JournalQueues.requireJournal(dir);
         List<String> notes = new ArrayList<>(JournalRecovery.removeSnapshotsAheadOfJournal(dir));
         SnapshotStore snapshots = new SnapshotStore(dir);
         List<SnapshotInfo> listed = snapshots.list(notes);
         List<SnapshotInfo> usable = new ArrayList<>();
         for (SnapshotInfo info : listed) {
-            if (snapshots.isUsable(info, notes)) {
+            if (info.lastSequence() > loaded) {
+                notes.add("snapshot " + info.file() + " did not load as the journal was recovered: it does not count "
+                        + "as usable, and pruning keeps what recovery used instead");
+            } else if (snapshots.isUsable(info, notes)) {
                 usable.add(info);
             }
         }

@@ -114,7 +114,8 @@ public final class JournalRecovery {
         try {
             notes = new ArrayList<>(removeSnapshotsAbove(dir, recovered.nextSequence() - 1));
             if (retention.pruneCyclesOnStart() && JournalQueues.hasJournal(dir)) {
-                notes.addAll(JournalPruner.prune(dir, retention.keepSnapshots()).notes());
+                notes.addAll(JournalPruner.prune(dir, retention.keepSnapshots(), recovered.snapshotSequence())
+                        .notes());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove stale snapshots of, or prune, journal " + dir, e);
