@@ -185,6 +185,8 @@ public final class PurestockEngine implements AutoCloseable {
         shutdown = new EngineShutdown(shards, intake, publisher, expiry, threads);
         if (reactions.active()) {
             reactions.start(this, shards);
+        } else {
+            reactions.watch(shards);
         }
         IllegalStateException listenerFailure = threads.awaitStarted();
         if (listenerFailure != null) {
@@ -1202,7 +1204,8 @@ public final class PurestockEngine implements AutoCloseable {
          * it takes its directory's lock. {@link #build()} calls it too.
          *
          * @return this builder
-         * @throws IllegalArgumentException for {@code producerMode(SINGLE)} with the expiry timer on
+         * @throws IllegalArgumentException for {@code producerMode(SINGLE)} with the expiry timer on, or with a
+         *                                  reaction
          */
         public Builder validate() {
             if (producerMode == ProducerMode.SINGLE && !expireReservationsEvery.isZero()) {
@@ -1210,6 +1213,11 @@ public final class PurestockEngine implements AutoCloseable {
                         + "expiry timer publishes from a thread of its own every " + expireReservationsEvery
                         + "; turn it off with expireReservationsEvery(Duration.ZERO) and submit ExpireReservations "
                         + "from the producing thread, or keep producerMode(MULTI)");
+            }
+            if (producerMode == ProducerMode.SINGLE && !reactions.isEmpty()) {
+                throw new IllegalArgumentException("producerMode(SINGLE) lets one thread publish, but reactions "
+                        + "submit their follow-ups from a thread of their own (purestock-reactions); keep "
+                        + "producerMode(MULTI) with reactions");
             }
             return this;
         }

@@ -73,6 +73,8 @@ public final class Reactions {
     private final Object idle = new Object();
     private final Runnable stop = () -> { };
     private volatile boolean stopping;
+    /** Set by the reaction thread as it leaves: whatever is queued after its last look runs where it is queued. */
+    private volatile boolean exited;
     private PurestockEngine engine;
     private Shard[] shards = new Shard[0];
     private Thread thread;
@@ -92,10 +94,15 @@ public final class Reactions {
         return this::offer;
     }
 
+    /** Sees the engine's shards, for {@link #awaitIdle}, with or without reactions to run. */
+    void watch(Shard[] targetShards) {
+        this.shards = targetShards.clone();
+    }
+
     /** Starts the reaction thread, submitting follow-ups to {@code target}, whose shards are {@code shards}. */
     void start(PurestockEngine target, Shard[] targetShards) {
         this.engine = target;
-        this.shards = targetShards.clone();
+        watch(targetShards);
         thread = new Thread(this::run, THREAD_NAME);
         thread.setDaemon(true);
         thread.start();
@@ -236,7 +243,9 @@ public final class Reactions {
                 Runnable task = tasks.take();
                 if (task == stop) {
                     // what was queued behind the stop (a reaction's stage that completed as the engine closed) still
-                    // runs: a reaction is dropped and a follow-up refused by the closed engine, each counted
+                    // runs: a reaction is dropped and a follow-up refused by the closed engine, each counted. Said
+                    // first, so that a stage completing later runs its follow-ups itself (see react)
+                    exited = true;
                     for (Runnable late = tasks.poll(); late != null; late = tasks.poll()) {
                         late.run();
                     }
@@ -267,6 +276,11 @@ public final class Reactions {
                     throw new NullPointerException("the reaction returned null; return Reaction.none() for no "
                             + "follow-up");
                 }
+            } catch (StackOverflowError e) {
+                // a reaction's own bug (unbounded recursion), not the JVM's: counted like any other failure
+                failed(reaction, command, outcome, e);
+                done();
+                continue;
             } catch (VirtualMachineError e) {
                 throw e;
             } catch (Throwable e) {
@@ -279,7 +293,12 @@ public final class Reactions {
                     failed(reaction, command, outcome, failure);
                     done();
                 } else {
-                    tasks.add(() -> submit(reaction, command, outcome, commands));
+                    Runnable followUps = () -> submit(reaction, command, outcome, commands);
+                    tasks.add(followUps);
+                    if (exited && tasks.remove(followUps)) {
+                        // the reaction thread is gone (the engine closed): refused here, counted and logged
+                        followUps.run();
+                    }
                 }
             });
         }

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import static dev.purestock.engine.EngineFixtures.list;
 import static dev.purestock.engine.EngineFixtures.receive;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -259,6 +260,60 @@ class ReactionsTest {
         payment.complete(List.of(new Command.ReleaseReservation(7)));
 
         assertEquals(OrderStatus.RESERVED, engine.readModel().orderStatus(7), "the follow-up came too late");
-        assertEquals(0, engine.reactions().followUpsSubmitted());
+        // the reaction thread is gone: the follow-up is refused where the stage completes, and counted (it used to
+        // wait in a queue nobody read)
+        assertEquals(1, engine.reactions().followUpsFailed(), "refused by the closed engine, and counted");
+    }
+
+    /** A reaction that recurses without end is one failing reaction: counted, and the thread reacts on. */
+    @Test
+    void aReactionThatOverflowsTheStackIsCountedAndTheOthersGoOn() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO)
+                .reaction((command, outcome) -> {
+                    if (calls.incrementAndGet() == 1) {
+                        recurse(0);
+                    }
+                    return Reaction.none();
+                })
+                .build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 10)).join();
+            assertTrue(engine.reactions().awaitIdle(IDLE), "the reaction thread reacts on");
+            assertEquals(2, calls.get());
+            assertEquals(1, engine.reactions().failures());
+        }
+    }
+
+    private static int recurse(int depth) {
+        return recurse(depth + 1) + 1;
+    }
+
+    /** With a reaction, one producer is not the only one: the reaction thread submits too. */
+    @Test
+    void aSingleProducerEngineRefusesReactions() {
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> PurestockEngine.builder().producerMode(ProducerMode.SINGLE).expireReservationsEvery(Duration.ZERO)
+                        .reaction((command, outcome) -> Reaction.none()).build());
+        assertTrue(refused.getMessage().contains("reactions"), refused.getMessage());
+    }
+
+    /** {@code awaitIdle} waits for the completion stages with or without reactions registered. */
+    @Test
+    void awaitIdleWithoutReactionsWaitsForTheCompletionStages() throws Exception {
+        EngineFixtures.StalledStage stalled = new EngineFixtures.StalledStage(new InMemoryJournal());
+        try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO)
+                .journal(shard -> stalled).build()) {
+            CompletableFuture<Outcome> listed = engine.submit(list(1));
+            stalled.awaitStalled();
+            try {
+                assertEquals(false, engine.reactions().awaitIdle(Duration.ofMillis(200)),
+                        "the command is still held by the journal stage");
+            } finally {
+                stalled.release();
+            }
+            listed.join();
+            assertTrue(engine.reactions().awaitIdle(IDLE));
+        }
     }
 }
