@@ -8,7 +8,11 @@ import dev.purestock.domain.RejectionReason;
 import dev.purestock.journal.JournalRecord;
 
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A journal record's events as flat rows, one fixed set of columns for every kind of event, a cell empty
@@ -30,6 +34,9 @@ final class EventRows {
             "customer_units_after", "expires_at", "movement_id", "per_customer_limit", "reason_code", "reason",
             "ref", "hold_id", "held_until", "held_command", "counts_customers");
 
+    /** ISO-8601 in UTC, always with milliseconds ({@link Instant#toString()} leaves them out on a whole second). */
+    private static final DateTimeFormatter TIME_FORMAT = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
+            .withZone(ZoneOffset.UTC);
     private static final int SHARD = 0;
     private static final int SEQ = 1;
     private static final int TIME = 2;
@@ -67,28 +74,108 @@ final class EventRows {
         void row(Object[] values);
     }
 
-    /** Hands each row of {@code record}'s events, in order, to {@code sink}. */
+    /**
+     * Hands each row of {@code record}'s events, in order, to {@code sink}, knowing only that record: a held
+     * command's rejection carries no order then (see {@link Reader}).
+     */
     static void rows(int shard, JournalRecord record, Sink sink) {
-        List<Event> events = record.events();
-        Long released = null;
-        for (int i = 0; i < events.size(); i++) {
-            Object[] base = new Object[COLUMNS.size()];
-            base[SHARD] = shard;
-            base[SEQ] = record.sequence();
-            base[TIME] = Instant.ofEpochMilli(record.time()).toString();
-            base[TIME_MS] = record.time();
-            base[COMMAND] = record.command().getClass().getSimpleName();
-            base[EVENT_INDEX] = i;
-            Event event = events.get(i);
-            base[EVENT] = event.getClass().getSimpleName();
-            if (event instanceof Event.HoldReleased e) {
-                released = e.holdId();
-            } else if (event instanceof Event.ReservationExpired) {
-                released = null;
+        new Reader().rows(shard, record, sink);
+    }
+
+    /**
+     * Rows of records read in journal order. It remembers each held command from its {@code CommandHeld} until it is
+     * released or cancelled, so that the rejection or repeat of a held command when it falls due (in a time
+     * command's record, which does not hold it) carries what that command asked for; a hold made before the first
+     * record read is not known, and its rows carry the hold id and ref alone.
+     */
+    static final class Reader {
+        private final Map<HoldKey, Command> held = new HashMap<>();
+
+        /** Hands each row of {@code record}'s events, in order, to {@code sink}. */
+        void rows(int shard, JournalRecord record, Sink sink) {
+            List<Event> events = record.events();
+            Command[] members = record.command() instanceof Command.Batch batch ? align(batch, events) : null;
+            Long released = null;
+            Command releasedCommand = null;
+            for (int i = 0; i < events.size(); i++) {
+                Object[] base = new Object[COLUMNS.size()];
+                base[SHARD] = shard;
+                base[SEQ] = record.sequence();
+                base[TIME] = TIME_FORMAT.format(Instant.ofEpochMilli(record.time()));
+                base[TIME_MS] = record.time();
+                base[COMMAND] = record.command().getClass().getSimpleName();
+                base[EVENT_INDEX] = i;
+                Event event = events.get(i);
+                base[EVENT] = event.getClass().getSimpleName();
+                switch (event) {
+                    case Event.HoldReleased e -> {
+                        released = e.holdId();
+                        releasedCommand = held.remove(new HoldKey(shard, e.holdId()));
+                    }
+                    case Event.ReservationExpired e -> {
+                        released = null;
+                        releasedCommand = null;
+                    }
+                    case Event.CommandHeld e -> held.put(new HoldKey(shard, e.holdId()), e.command());
+                    case Event.HoldCancelled e -> held.remove(new HoldKey(shard, e.holdId()));
+                    default -> {
+                    }
+                }
+                base[HOLD_ID] = released;
+                // what an event about a ref is about: the held command being released, the batch member the event
+                // came from, or the record's command
+                Command about = released != null ? releasedCommand
+                        : members != null && members[i] != null ? members[i] : record.command();
+                event(about, event, base, sink);
             }
-            base[HOLD_ID] = released;
-            event(record.command(), event, base, sink);
         }
+    }
+
+    /** A hold id on its shard. */
+    private record HoldKey(int shard, long holdId) {
+    }
+
+    /**
+     * The member of {@code batch} each of {@code events} came from, or null when they cannot be told apart. A
+     * member that is not a batch answers with one event (accepted, repeated or rejected); a batch answers with its
+     * members' events, or with one when it is answered whole (an atomic batch aborted, a batch too large); a time
+     * command answers with as many as fell due, which the record does not say, so a batch holding one is not
+     * aligned (its rejections are matched by their ref instead).
+     */
+    static Command[] align(Command.Batch batch, List<Event> events) {
+        Command[] members = new Command[events.size()];
+        if (events.size() == 1 && answeredWhole(batch, events.get(0))) {
+            members[0] = batch;
+            return members;
+        }
+        return alignMembers(batch, events, 0, members) == events.size() ? members : null;
+    }
+
+    private static int alignMembers(Command.Batch batch, List<Event> events, int from, Command[] members) {
+        int at = from;
+        for (Command member : batch.commands()) {
+            if (at < 0 || member instanceof Command.ExpireReservations) {
+                return -1;
+            }
+            if (member instanceof Command.Batch nested) {
+                if (at < events.size() && answeredWhole(nested, events.get(at))) {
+                    members[at++] = nested;
+                } else {
+                    at = alignMembers(nested, events, at, members);
+                }
+            } else if (at < events.size()) {
+                members[at++] = member;
+            } else {
+                return -1;
+            }
+        }
+        return at;
+    }
+
+    /** Whether {@code event} answers {@code batch} as a whole: its abort, or its rejection (too large). */
+    private static boolean answeredWhole(Command.Batch batch, Event event) {
+        return event instanceof Event.BatchAborted && batch.mode() == Command.Batch.Mode.ATOMIC
+                || event instanceof Event.Rejected r && r.ref() == batch.ref();
     }
 
     private static void event(Command command, Event event, Object[] base, Sink sink) {
@@ -232,11 +319,14 @@ final class EventRows {
     }
 
     /**
-     * The command an event about {@code ref} is about: the record's command itself, or in a batch the member at
+     * The command an event about {@code ref} is about: the command itself, or in a batch the member at
      * {@code index} ({@code -1}: unknown), else the first member, at any depth, whose {@link Command#ref()} is
-     * {@code ref}; {@code null} when none is.
+     * {@code ref}; {@code null} when none is (or {@code command} is).
      */
     private static Command subject(Command command, long ref, int index) {
+        if (command == null) {
+            return null;
+        }
         if (!(command instanceof Command.Batch batch)) {
             return command.ref() == ref ? command : null;
         }

@@ -73,6 +73,9 @@ final class ExportCommand implements Callable<Integer> {
     CommandSpec spec;
 
     private long records;
+    /** Records whose rows were written: {@link #records} less those before {@code --since}. */
+    private long exported;
+    private final EventRows.Reader eventRows = new EventRows.Reader();
     private long events;
     private long total;
     private ProgressBar bar;
@@ -122,7 +125,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         Summary summary = new Summary().put("journal", journal.dir).put("output", output).put("format", format)
-                .put("records", records).put("events", events).put("rows", rows.rows());
+                .put("records", exported).put("events", events).put("rows", rows.rows());
         summary.print(spec.commandLine().getOut(), summaryJson.json);
         return 0;
     }
@@ -182,8 +185,11 @@ final class ExportCommand implements Callable<Integer> {
     /** Writes {@code record}'s rows; whether to go on: not once standard output is closed ({@code | head}). */
     private boolean write(int shardIndex, JournalRecord record, RowWriter rows) {
         if (since == null || record.time() >= since) {
-            EventRows.rows(shardIndex, record, rows);
+            eventRows.rows(shardIndex, record, rows);
             events += record.events().size();
+            exported++;
+        } else {
+            eventRows.rows(shardIndex, record, row -> { }); // read for the holds it makes, not written
         }
         if (++records % PROGRESS_EVERY == 0) {
             bar.onProgress(records, Math.max(records, total));

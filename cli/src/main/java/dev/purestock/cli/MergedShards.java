@@ -9,7 +9,9 @@ import dev.purestock.journal.JournalRecordCodec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 
 /**
@@ -73,14 +75,26 @@ final class MergedShards {
      */
     static Decoder<ShardRecord> checked(Path journalDir) {
         JournalRecordCodec codec = new JournalRecordCodec();
+        Map<Integer, Long> expected = new HashMap<>();
         return (shard, index, bytes, offset, length) -> {
             long sequence = JournalRecordCodec.sequenceOf(bytes, offset, length);
+            String where = "record seq " + sequence + " (queue index 0x" + Long.toHexString(index) + ")";
+            String verify = "; see `purestock verify --journal " + journalDir + "`";
             if (!codec.checksumMatches(bytes, offset, length)) {
-                throw new JournalCorruptException("record seq " + sequence + " (queue index 0x"
-                        + Long.toHexString(index) + ") fails its checksum; see `purestock verify --journal "
-                        + journalDir + "`");
+                throw new JournalCorruptException(where + " fails its checksum" + verify);
             }
-            JournalRecord record = JournalRecordCodec.decode(bytes, offset, length);
+            Long next = expected.put(shard, sequence + 1);
+            if (next != null && sequence != next) {
+                // as a one-shard read refuses it: a gap, or records out of order, in this shard
+                throw new JournalCorruptException(where + " follows seq " + (next - 1) + ": the journal has a gap "
+                        + "or is out of order" + verify);
+            }
+            JournalRecord record;
+            try {
+                record = JournalRecordCodec.decode(bytes, offset, length);
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw new JournalCorruptException(where + " does not decode (" + e.getMessage() + ")" + verify);
+            }
             return new Item<>(record.time(), sequence, new ShardRecord(shard, record));
         };
     }

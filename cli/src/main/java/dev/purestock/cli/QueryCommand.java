@@ -193,7 +193,10 @@ final class QueryCommand implements Callable<Integer> {
                 summary.put("expires-at", Instant.ofEpochMilli(held.expiresAt()).toString());
             }
         }
-        summary.put("events", history.size()).putList("history", history);
+        // a row per line: an event of several lines counts once
+        long events = history.stream()
+                .map(row -> row.get("shard") + "/" + row.get("seq") + "/" + row.get("event-index")).distinct().count();
+        summary.put("events", events).putList("history", history);
         putRecovered(summary, answers, target.sharded());
     }
 
@@ -226,12 +229,13 @@ final class QueryCommand implements Callable<Integer> {
      */
     private List<Summary> history(JournalTarget target) {
         List<Summary> history = new ArrayList<>();
+        EventRows.Reader rows = new EventRows.Reader();
         MergedShards.read(target.shards(), target.sharded(), MergedShards.checked(journal.dir), item -> {
             JournalRecord record = item.record();
             if (record.sequence() > until.sequence() || record.time() > until.time()) {
                 return false;
             }
-            EventRows.rows(item.shard(), record, row -> {
+            rows.rows(item.shard(), record, row -> {
                 if (row[EventRows.ORDER_ID] instanceof Long id && id == order.longValue()) {
                     Summary event = new Summary();
                     for (int i = 0; i < row.length; i++) {

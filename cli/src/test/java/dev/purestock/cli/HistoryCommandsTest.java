@@ -279,7 +279,8 @@ class HistoryCommandsTest {
         assertEquals(records.stream().mapToLong(r -> r.events().size()).sum(), events.size());
         for (Map<String, String> row : rows) {
             assertEquals(HEADER.split(",").length, row.size());
-            assertEquals(Instant.ofEpochMilli(Long.parseLong(row.get("time_ms"))).toString(), row.get("time"));
+            assertEquals(Long.parseLong(row.get("time_ms")), Instant.parse(row.get("time")).toEpochMilli());
+            assertTrue(row.get("time").matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"), row.get("time"));
         }
 
         // a rejected purchase carries its reason and what it asked for
