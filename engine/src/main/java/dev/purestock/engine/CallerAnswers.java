@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Hands callers their answers: callbacks and futures of submissions. Without a
@@ -26,11 +27,19 @@ final class CallerAnswers {
 
     private final Executor executor;
     private final AtomicLong isolatedFailures;
+    /** Per shard, the callbacks isolated here (the completion stage counts its own in place). */
+    private final AtomicLongArray shardFailures;
 
     /** {@code executor} may be {@code null}: answers run in place. */
-    CallerAnswers(Executor executor, AtomicLong isolatedFailures) {
+    CallerAnswers(Executor executor, AtomicLong isolatedFailures, int shards) {
         this.executor = executor;
         this.isolatedFailures = isolatedFailures;
+        this.shardFailures = new AtomicLongArray(shards);
+    }
+
+    /** The callbacks of {@code shard}'s commands isolated here: on the executor, or failure callbacks. */
+    long callbackFailures(int shard) {
+        return shardFailures.get(shard);
     }
 
     /** Whether {@code callback} is called on the thread that has the answer (so it may be handed the shard's view). */
@@ -75,6 +84,11 @@ final class CallerAnswers {
      * runs (a stage, the closing thread, the submitting thread).
      */
     void failure(OutcomeViewCallback callback, CompletableFuture<Outcome> future, Throwable cause) {
+        failure(callback, future, cause, Outcome.NOT_SEQUENCED);
+    }
+
+    /** As {@link #failure(OutcomeViewCallback, CompletableFuture, Throwable)} for a command of {@code shard}. */
+    void failure(OutcomeViewCallback callback, CompletableFuture<Outcome> future, Throwable cause, int shard) {
         if (callback != null) {
             if (inPlace(callback)) {
                 try {
@@ -82,14 +96,14 @@ final class CallerAnswers {
                 } catch (VirtualMachineError e) {
                     throw e;
                 } catch (Throwable e) {
-                    isolated("a failure callback", e);
+                    isolated("a failure callback", e, shard);
                 }
             } else {
                 execute(() -> {
                     try {
                         callback.onFailure(cause);
                     } catch (Throwable e) {
-                        isolated("a failure callback", e);
+                        isolated("a failure callback", e, shard);
                     }
                 });
             }
@@ -103,8 +117,11 @@ final class CallerAnswers {
         }
     }
 
-    /** Counts and logs a caller's callback or a consumer that threw. */
-    void isolated(String what, Throwable e) {
+    /** Counts and logs a caller's callback or a consumer that threw, for {@code shard} when it is one. */
+    void isolated(String what, Throwable e, int shard) {
+        if (shard >= 0 && shard < shardFailures.length()) {
+            shardFailures.incrementAndGet(shard);
+        }
         long count = isolatedFailures.incrementAndGet();
         LOG.warn("{} threw; isolated, the engine goes on ({} such failures so far)", what, count, e);
     }
@@ -118,7 +135,7 @@ final class CallerAnswers {
         } catch (Throwable e) {
             isolated(outcome.sequence() == Outcome.NOT_SEQUENCED ? "the callback of a command answered without "
                     + "sequencing" : "the callback of command sequence " + outcome.sequence() + " (shard "
-                    + outcome.shard() + ")", e);
+                    + outcome.shard() + ")", e, outcome.sequence() == Outcome.NOT_SEQUENCED ? -1 : outcome.shard());
         }
     }
 

@@ -166,7 +166,7 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
     }
 
     private void fail(CommandSlot.Request request, Throwable failure) {
-        answers.failure(request.callback, request.future, failure);
+        answers.failure(request.callback, request.future, failure, shard);
     }
 
     /**

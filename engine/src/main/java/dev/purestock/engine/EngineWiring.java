@@ -107,7 +107,8 @@ final class EngineWiring {
         passed.put(StageRole.DECIDE, () -> disruptor.getSequenceValueFor(deciding));
         processors.forEach((stage, processor) -> passed.put(stage, processor.getSequence()::get));
         ShardMetrics metrics = new ShardMetrics(index, counters, settings.ringSize(), ring::remainingCapacity,
-                ring::getCursor, passed, durabilityTimes, health, intake);
+                ring::getCursor, passed, durabilityTimes, health, intake,
+                () -> settings.answers().callbackFailures(index));
         return new Shard(index, disruptor, ring, health, completion, metrics);
     }
 

@@ -120,7 +120,7 @@ public final class PurestockEngine implements AutoCloseable {
 
     private PurestockEngine(Builder builder) {
         this.clock = builder.clock;
-        this.answers = new CallerAnswers(builder.callbackExecutor, isolatedFailures);
+        this.answers = new CallerAnswers(builder.callbackExecutor, isolatedFailures, builder.shards);
         this.threads = new StageThreads(builder.stageThreadListener);
         this.publisher = new RingPublisher(intake, threads);
         this.ringSize = builder.ringSize;

@@ -26,8 +26,9 @@ public final class ShardMetrics {
         /** It takes and acknowledges commands. */
         RUNNING,
         /**
-         * A failure stopped it (see {@link #failureMessage()}): it takes no more commands, and acknowledges none
-         * past the failure (after a read-model failure, the commands it had already taken are still answered).
+         * A failure stopped it, or another shard and with it the engine's intake (see {@link #failureMessage()}): it
+         * takes no more commands, and acknowledges none past its own failure (after a read-model failure, or another
+         * shard's, the commands it had already taken are still answered).
          */
         STOPPED,
         /** The engine was closed. */
@@ -44,14 +45,18 @@ public final class ShardMetrics {
     private final Set<StageRole> stages;
     private final ShardHealth health;
     private final Intake intake;
+    private final LongSupplier callbackFailuresElsewhere;
 
     /**
-     * @param published the last ring position published to the shard
-     * @param passed    for each wired stage, the last ring position it has passed
+     * @param published                 the last ring position published to the shard
+     * @param passed                    for each wired stage, the last ring position it has passed
+     * @param callbackFailuresElsewhere the shard's callbacks that threw off its completion thread (on the callback
+     *                                  executor) or as failure callbacks
      */
     ShardMetrics(int shard, ShardCounters counters, int ringSize, LongSupplier remainingCapacity,
                  LongSupplier published, Map<StageRole, LongSupplier> passed,
-                 Map<StageRole, ShardCounters.Durability> durability, ShardHealth health, Intake intake) {
+                 Map<StageRole, ShardCounters.Durability> durability, ShardHealth health, Intake intake,
+                 LongSupplier callbackFailuresElsewhere) {
         this.shard = shard;
         this.counters = counters;
         this.ringSize = ringSize;
@@ -62,6 +67,7 @@ public final class ShardMetrics {
         this.stages = Collections.unmodifiableSet(EnumSet.copyOf(passed.keySet()));
         this.health = health;
         this.intake = intake;
+        this.callbackFailuresElsewhere = callbackFailuresElsewhere;
     }
 
     /** The shard's index. */
@@ -186,22 +192,31 @@ public final class ShardMetrics {
         return counters.snapshots.duration.read();
     }
 
-    /** Callbacks and consumers of this shard that threw and were isolated (logged; the shard went on). */
+    /**
+     * Callbacks and consumers of this shard that threw and were isolated (logged; the shard went on): on its
+     * completion thread, on the callback executor, or failure callbacks.
+     */
     public long callbackFailures() {
-        return counters.completion.callbackFailures.get();
+        return counters.completion.callbackFailures.get() + callbackFailuresElsewhere.getAsLong();
     }
 
-    /** Whether the shard takes commands. */
+    /**
+     * Whether the shard takes commands. A failure of another shard stops the engine's intake, so this one takes no
+     * more either: {@link Health#STOPPED}, with that failure in {@link #failureMessage()}.
+     */
     public Health health() {
-        if (health.failure() != null) {
+        if (health.failure() != null || intake.stopped() != null) {
             return Health.STOPPED;
         }
         return intake.closed() ? Health.CLOSED : Health.RUNNING;
     }
 
-    /** Why the shard stopped, when it did. */
+    /** Why the shard stopped, when it did: its own failure, or the one that stopped the engine's intake. */
     public Optional<String> failureMessage() {
         EngineStoppedException failure = health.failure();
+        if (failure == null) {
+            failure = intake.stopped();
+        }
         return failure == null ? Optional.empty() : Optional.of(failure.getMessage());
     }
 

@@ -87,7 +87,7 @@ class LongRetentionAllocationTest {
             journal = new JournalHandler(0, health, stage, new ShardCounters.Durability());
             AtomicLong isolated = new AtomicLong();
             completion = new CompletionHandler(0, health, readModel.writer(0), List.of(), isolated,
-                    new CallerAnswers(null, isolated), counters.completion);
+                    new CallerAnswers(null, isolated, 1), counters.completion);
             for (int i = 0; i < RING; i++) {
                 slots[i] = new CommandSlot();
             }
