@@ -70,7 +70,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--shards", paramLabel = "N", defaultValue = "1",
             description = "Engine shards (default: ${DEFAULT-VALUE}); the skus' stock spreads over warehouses 1..N, "
-                    + "warehouse w on shard w % N. A directory keeps the count it was created with.")
+                    + "warehouse w on shard w %% N. A directory keeps the count it was created with.")
     int shards;
 
     @Option(names = "--skus", paramLabel = "N", defaultValue = "1000",
@@ -177,7 +177,7 @@ final class DemoCommand implements Callable<Integer> {
                 journaled.recovered(shard).notes().forEach(note -> err.println("note: " + prefix + note));
             }
             PurestockEngine engine = journaled.engine();
-            long drop = nextDrop(journaled.recovered(shardOf(1)).store());
+            long drop = nextDrop(journaled);
             long[] before = stockUp(engine, drop);
 
             Sale sale = new Sale(skus);
@@ -242,7 +242,7 @@ final class DemoCommand implements Callable<Integer> {
                     .put("oversold", oversold)
                     .put("stock-conserved", conserved)
                     .put("elapsed-ms", nanos / 1_000_000)
-                    .put("throughput", attempts * 1_000_000_000L / nanos);
+                    .put("throughput", (long) (attempts * 1e9 / nanos));
             if (shards == 1) {
                 summary.put("first-sequence", journaled.recovered().nextSequence())
                         .put("last-sequence", lastSequence[0])
@@ -315,7 +315,8 @@ final class DemoCommand implements Callable<Integer> {
         require(stock >= 1 && stock <= Limits.MAX_QUANTITY, "--stock must be between 1 and " + Limits.MAX_QUANTITY
                 + ", was " + stock);
         require(producers >= 1 && producers <= 256, "--producers must be between 1 and 256, was " + producers);
-        require(attempts >= 0 && attempts < (1L << 40), "--attempts must be between 0 and 2^40, was " + attempts);
+        require(attempts >= 0 && attempts < (1L << 40), "--attempts must be at least 0 and below 2^40, was "
+                + attempts);
         require(qty >= 1 && qty <= Limits.MAX_QUANTITY, "--qty must be between 1 and " + Limits.MAX_QUANTITY
                 + ", was " + qty);
         require(customers >= 1, "--customers must be at least 1, was " + customers);
@@ -331,13 +332,27 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** The first drop number whose receipt of sku 1 is not in the state yet. */
-    private static long nextDrop(InventoryState state) {
+    /**
+     * The first drop none of whose receipts is journaled, on any sku's shard: each shard journals on its own, so a
+     * run killed while stocking up may have left one shard's receipt of a drop and not another's, and that drop is
+     * skipped (a receipt repeated would be answered as already applied, and the sale's starting stock misread).
+     */
+    private long nextDrop(JournaledEngine journaled) {
         long drop = 1;
-        while (state.movement(movementId(drop, 1)) != InventoryState.NO_MOVEMENT) {
+        while (anyReceived(journaled, drop)) {
             drop++;
         }
         return drop;
+    }
+
+    private boolean anyReceived(JournaledEngine journaled, long drop) {
+        for (int sku = 1; sku <= skus; sku++) {
+            if (journaled.recovered(shardOf(sku)).store().movement(movementId(drop, sku))
+                    != InventoryState.NO_MOVEMENT) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static long movementId(long drop, long sku) {

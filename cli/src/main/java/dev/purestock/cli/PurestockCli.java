@@ -18,6 +18,8 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The {@code purestock} command. Exit codes: {@code 0} success, {@code 1} the operation failed (a missing
@@ -100,6 +102,9 @@ public final class PurestockCli implements Callable<Integer> {
     }
 
     static String oneLine(Throwable e) {
+        if ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            return oneLine(e.getCause()); // a future's wrapper: its message is the cause's class and message
+        }
         String message = e instanceof FileSystemException fileSystem ? fileProblem(fileSystem) : e.getMessage();
         if (e instanceof UncheckedIOException unchecked && unchecked.getCause() instanceof FileSystemException cause
                 && (message == null || message.equals(cause.toString()))) {

@@ -247,7 +247,7 @@ class PurestockCliTest {
         }
         assertUsage(run("demo", "--customers", "0", "--journal", tmp.toString()), "purestock demo: --customers must be at least 1");
         assertUsage(run("demo", "--snapshot-every", "-1", "--journal", tmp.toString()), "purestock demo: --snapshot-every must be at least 0");
-        assertUsage(run("demo", "--attempts", "-1", "--journal", tmp.toString()), "purestock demo: --attempts must be between 0");
+        assertUsage(run("demo", "--attempts", "-1", "--journal", tmp.toString()), "purestock demo: --attempts must be at least 0");
     }
 
     @Test
