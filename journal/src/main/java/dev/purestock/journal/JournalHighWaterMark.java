@@ -57,6 +57,9 @@ final class JournalHighWaterMark implements AutoCloseable {
             if (fresh || buffer.getLong(MAGIC_OFFSET) != MAGIC) {
                 mark.reset(NONE);
             }
+            // the first set writes the slot that does not hold the newest mark, so that a set torn by a crash
+            // leaves the newest mark standing in the other
+            mark.nextSlot = slot(buffer, 0) >= slot(buffer, 1) ? 1 : 0;
             return mark;
         } catch (IOException e) {
             throw new JournalException("cannot open the high-water mark " + file + ": " + e.getMessage(), e);

@@ -10,8 +10,15 @@ import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.wire.DocumentContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -57,6 +64,7 @@ public final class JournalWriter implements DurabilityStage {
     /** A document limit that writes every record in a document of its own, at once, as before batch documents. */
     public static final int ONE_RECORD_PER_DOCUMENT = 0;
     private static final String UNSHARDED_PRETOUCH_THREAD = "purestock-journal-pretouch";
+    private static final Logger LOG = LoggerFactory.getLogger(JournalWriter.class);
     private final SingleChronicleQueue queue;
     private final JournalHighWaterMark highWaterMark;
     private final Durability durability;
@@ -74,6 +82,9 @@ public final class JournalWriter implements DurabilityStage {
     private boolean batchOpen;
     private final AtomicLong published = new AtomicLong(Long.MIN_VALUE);
     private final JournalPretoucher pretoucher;
+    /** The cycle file the last batch ended in, open for {@link #forceCycleFile} ({@code SYNC_PER_BATCH}). */
+    private FileChannel synced;
+    private File syncedFile;
 
     private JournalWriter(Path dir, SingleChronicleQueue queue, Durability durability, String pretouchThread) {
         this.queue = queue;
@@ -227,7 +238,7 @@ public final class JournalWriter implements DurabilityStage {
             appendDocument();
         }
         if (durability == Durability.SYNC_PER_BATCH) {
-            appender().sync();
+            forceCycleFile();
             // only now has the journal reached it: snapshot retention must not count on an unsynced record
             published.lazySet(lastAppended);
         }
@@ -297,6 +308,37 @@ public final class JournalWriter implements DurabilityStage {
         return appender().lastIndexAppended();
     }
 
+    /**
+     * Makes the batch durable: an {@code fdatasync} of the cycle file it ends in ({@link FileChannel#force}), which
+     * writes back every page of the file the batch dirtied, and throws when the device fails. Chronicle's own
+     * {@code ExcerptAppender.sync()} is not enough: it msyncs only the 64 MiB chunk of the file that holds the write
+     * position, so the records of a batch that crossed into the next chunk were acknowledged while still only in the
+     * page cache; and a failed {@code msync} there is logged, not thrown. A batch that began in the cycle before a roll
+     * has the earlier file forced as well (Chronicle also syncs a cycle file as it lets go of it).
+     */
+    private void forceCycleFile() {
+        File current = appender().currentFile();
+        if (current == null) {
+            appender().sync(); // not a file-backed store: what Chronicle offers
+            return;
+        }
+        try {
+            if (!current.equals(syncedFile)) {
+                if (synced != null) {
+                    synced.force(false);
+                    synced.close();
+                    synced = null;
+                }
+                synced = FileChannel.open(current.toPath(), StandardOpenOption.WRITE);
+                syncedFile = current;
+            }
+            synced.force(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the journal's batch durable in " + current + " (the device "
+                    + "refused to write it back): " + e.getMessage(), e);
+        }
+    }
+
     private ExcerptAppender appender() {
         if (appender == null) {
             appender = queue.createAppender();
@@ -334,7 +376,15 @@ public final class JournalWriter implements DurabilityStage {
             }
             queue.close();
         } finally {
-            highWaterMark.close();
+            try {
+                if (synced != null) {
+                    synced.close();
+                }
+            } catch (IOException e) {
+                LOG.warn("closing the channel that forced {} failed: {}", syncedFile, e.toString());
+            } finally {
+                highWaterMark.close();
+            }
         }
     }
 }
