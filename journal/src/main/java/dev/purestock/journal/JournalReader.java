@@ -224,6 +224,10 @@ public final class JournalReader implements AutoCloseable {
                 return true;
             }
             return false;
+        } catch (JournalDamagedException e) {
+            // the index led to a fault (a damaged index entry points past the data): the records may still read
+            // in order, and reading them finds, and names, any damage that is really there
+            return seekByReading(sequence);
         } catch (JournalException e) {
             throw e;
         } catch (InternalError | Exception e) {
