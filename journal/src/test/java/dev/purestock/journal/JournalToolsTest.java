@@ -242,8 +242,12 @@ class JournalToolsTest {
         }
     }
 
-    /** Forty records over four cycle files, with snapshots after the second and third; the live digest. */
     private long writeFourCycles() throws Exception {
+        return writeFourCycles(dir);
+    }
+
+    /** Forty records over four cycle files in {@code dir}, with snapshots after the second and third; the digest. */
+    static long writeFourCycles(Path dir) throws Exception {
         SetTimeProvider clock = new SetTimeProvider(NOW);
         MapInventoryStore live = new MapInventoryStore();
         SnapshotStore snapshots = new SnapshotStore(dir);

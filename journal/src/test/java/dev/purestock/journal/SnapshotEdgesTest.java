@@ -1,11 +1,7 @@
 package dev.purestock.journal;
 
-import dev.purestock.domain.Command;
-import dev.purestock.domain.Event;
 import dev.purestock.domain.MapInventoryStore;
 import dev.purestock.domain.StateDigest;
-import net.openhft.chronicle.core.time.SetTimeProvider;
-import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,13 +23,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * newer one passes its checksum but does not load, and a snapshot of an engine that decided nothing writes nothing.
  */
 class SnapshotEdgesTest {
-    private static final long NOW = 1_700_000_000_000L;
     @TempDir
     Path dir;
 
     @Test
     void pruneOnStartKeepsTheSnapshotRecoveryActuallyLoaded() throws Exception {
-        long digest = writeFourCycles();
+        long digest = JournalToolsTest.writeFourCycles(dir);
         SnapshotInfo newest = new SnapshotStore(dir).list().get(1);
         // the newest snapshot's entry counts are wrong under a valid CRC (a writer's mistake): check() passes,
         // load() refuses it, and recovery falls back to snapshot@19
@@ -75,27 +70,5 @@ class SnapshotEdgesTest {
             file.seek(0);
             file.write(bytes);
         }
-    }
-
-    private long writeFourCycles() throws Exception {
-        SetTimeProvider clock = new SetTimeProvider(NOW);
-        MapInventoryStore live = new MapInventoryStore();
-        SnapshotStore snapshots = new SnapshotStore(dir);
-        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE, TestRollCycles.TEST_SECONDLY, clock)) {
-            long sequence = 0;
-            for (int cycle = 0; cycle < 4; cycle++) {
-                for (int i = 0; i < 10; i++, sequence++) {
-                    Event.ProductListed listed = new Event.ProductListed(1 + sequence, cycle);
-                    dev.purestock.domain.Inventory.evolve(live, NOW + sequence, listed);
-                    writer.onDecided(sequence, NOW + sequence, new Command.ListProduct(listed.sku(), cycle),
-                            List.of(listed), true);
-                }
-                if (cycle == 1 || cycle == 2) {
-                    snapshots.write(sequence - 1, NOW + sequence - 1, live);
-                }
-                clock.advanceMillis(1_000);
-            }
-        }
-        return StateDigest.of(live);
     }
 }

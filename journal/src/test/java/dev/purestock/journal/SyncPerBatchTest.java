@@ -62,6 +62,14 @@ class SyncPerBatchTest {
         return -1;
     }
 
+    /** Dirty pages of {@code file} holding record 1 (stamped 1,001), which each of these tests writes first. */
+    private static long dirtyPagesOfRecordOne(Path file) throws IOException {
+        long at = indexOf(Files.readAllBytes(file), recordBytes(1, 1_001));
+        assertTrue(at > 0, "record 1 is in " + file.getFileName());
+        long from = at / PAGE * PAGE;
+        return PageCacheProbe.dirtyPages(file, from, at + 64 - from);
+    }
+
     private List<Path> cycles() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> f.toString().endsWith(SingleChronicleQueue.SUFFIX)).sorted().toList();
@@ -90,11 +98,7 @@ class SyncPerBatchTest {
             List<Path> cycles = cycles();
             assertEquals(2, cycles.size(), "the batch rolled the cycle: " + cycles);
             Path first = cycles.get(0);
-            long at = indexOf(Files.readAllBytes(first), recordBytes(1, 1_001));
-            assertTrue(at > 0, "record 1 is in the first cycle file");
-            long from = at / PAGE * PAGE;
-            long dirty = PageCacheProbe.dirtyPages(first, from, at + 64 - from);
-            assertEquals(0, dirty, "acknowledged record 1 (file offset " + at + " of " + first.getFileName()
+            assertEquals(0, dirtyPagesOfRecordOne(first), "acknowledged record 1 (in " + first.getFileName()
                     + ") is still only in the page cache after its batch ended with SYNC_PER_BATCH");
         }
     }
@@ -110,10 +114,7 @@ class SyncPerBatchTest {
             writer.onDecided(1, 1_001, command(1), events(1), false);
             writer.onDecided(2, 1_002, command(2), events(2), true);
             Path only = cycles().get(0);
-            long at = indexOf(Files.readAllBytes(only), recordBytes(1, 1_001));
-            assertTrue(at > 0);
-            long from = at / PAGE * PAGE;
-            assertEquals(0, PageCacheProbe.dirtyPages(only, from, at + 64 - from));
+            assertEquals(0, dirtyPagesOfRecordOne(only));
         }
     }
 
@@ -126,9 +127,7 @@ class SyncPerBatchTest {
             writer.onDecided(0, 1_000, command(0), events(0), true);
             writer.onDecided(1, 1_001, command(1), events(1), true);
             Path only = cycles().get(0);
-            long at = indexOf(Files.readAllBytes(only), recordBytes(1, 1_001));
-            long from = at / PAGE * PAGE;
-            assertEquals(1, PageCacheProbe.dirtyPages(only, from, at + 64 - from));
+            assertEquals(1, dirtyPagesOfRecordOne(only));
         }
     }
 
@@ -146,9 +145,7 @@ class SyncPerBatchTest {
             List<Path> cycles = cycles();
             assertEquals(2, cycles.size());
             Path first = cycles.get(0);
-            long at = indexOf(Files.readAllBytes(first), recordBytes(1, 1_001));
-            long from = at / PAGE * PAGE;
-            assertEquals(0, PageCacheProbe.dirtyPages(first, from, at + 64 - from));
+            assertEquals(0, dirtyPagesOfRecordOne(first));
         }
     }
 
