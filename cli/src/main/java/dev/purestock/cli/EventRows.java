@@ -75,14 +75,6 @@ final class EventRows {
     }
 
     /**
-     * Hands each row of {@code record}'s events, in order, to {@code sink}, knowing only that record: a held
-     * command's rejection carries no order then (see {@link Reader}).
-     */
-    static void rows(int shard, JournalRecord record, Sink sink) {
-        new Reader().rows(shard, record, sink);
-    }
-
-    /**
      * Rows of records read in journal order. It remembers each held command from its {@code CommandHeld} until it is
      * released or cancelled, so that the rejection or repeat of a held command when it falls due (in a time
      * command's record, which does not hold it) carries what that command asked for; a hold made before the first
@@ -116,10 +108,7 @@ final class EventRows {
                         released = null;
                         releasedCommand = null;
                     }
-                    case Event.CommandHeld e -> held.put(new HoldKey(shard, e.holdId()), e.command());
-                    case Event.HoldCancelled e -> held.remove(new HoldKey(shard, e.holdId()));
-                    default -> {
-                    }
+                    default -> remember(shard, event);
                 }
                 base[HOLD_ID] = released;
                 // what an event about a ref is about: the held command being released, the batch member the event
@@ -127,6 +116,26 @@ final class EventRows {
                 Command about = released != null ? releasedCommand
                         : members != null && members[i] != null ? members[i] : record.command();
                 event(about, event, base, sink);
+            }
+        }
+
+        /** Reads a record whose rows are not wanted (before an export's {@code --since}) for the holds it makes. */
+        void remember(int shard, JournalRecord record) {
+            for (Event event : record.events()) {
+                if (event instanceof Event.HoldReleased e) {
+                    held.remove(new HoldKey(shard, e.holdId()));
+                } else {
+                    remember(shard, event);
+                }
+            }
+        }
+
+        /** Keeps a held command from its {@code CommandHeld}, and lets one go at its {@code HoldCancelled}. */
+        private void remember(int shard, Event event) {
+            if (event instanceof Event.CommandHeld e) {
+                held.put(new HoldKey(shard, e.holdId()), e.command());
+            } else if (event instanceof Event.HoldCancelled e) {
+                held.remove(new HoldKey(shard, e.holdId()));
             }
         }
     }

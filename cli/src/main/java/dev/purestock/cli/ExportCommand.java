@@ -189,7 +189,7 @@ final class ExportCommand implements Callable<Integer> {
             events += record.events().size();
             exported++;
         } else {
-            eventRows.rows(shardIndex, record, row -> { }); // read for the holds it makes, not written
+            eventRows.remember(shardIndex, record); // not written, but the holds it makes are
         }
         if (++records % PROGRESS_EVERY == 0) {
             bar.onProgress(records, Math.max(records, total));

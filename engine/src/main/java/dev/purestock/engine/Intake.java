@@ -44,13 +44,10 @@ final class Intake {
 
     /**
      * Comes back into the gate after {@link #stepOut()}: the caller is inside again, and must {@link #exit()} as
-     * before; it may publish again only when this returns {@code true}, as after {@link #enter()}.
-     *
-     * @return {@code false} when the engine was closed or stopped meanwhile: publish nothing more
+     * before; it may publish again only once {@link #open()} says so, as after {@link #enter()}.
      */
-    boolean stepIn() {
+    void stepIn() {
         publishing.incrementAndGet();
-        return open();
     }
 
     /** Whether the engine still takes commands: a thread inside the gate that reads {@code true} may publish. */

@@ -431,7 +431,7 @@ public final class PurestockEngine implements AutoCloseable {
         }
         if (!intake.enter()) {
             RuntimeException refusal = intake.refusal();
-            Arrays.stream(futures).forEach(f -> refuseOutsideGate(null, f, refusal));
+            Arrays.stream(futures).forEach(f -> answers.failure(null, f, refusal));
             return List.of(futures);
         }
         try {
@@ -657,7 +657,7 @@ public final class PurestockEngine implements AutoCloseable {
         Objects.requireNonNull(command, "command");
         if (!intake.enter()) {
             if (wait) {
-                refuseOutsideGate(callback, future, intake.refusal());
+                answers.failure(callback, future, intake.refusal());
             }
             return intake.refusalResult();
         }
@@ -716,7 +716,7 @@ public final class PurestockEngine implements AutoCloseable {
         Objects.requireNonNull(callback, "callback");
         if (!intake.enter()) {
             if (wait) {
-                refuseOutsideGate(callback, null, intake.refusal());
+                answers.failure(callback, null, intake.refusal());
             }
             return intake.refusalResult();
         }
@@ -863,16 +863,10 @@ public final class PurestockEngine implements AutoCloseable {
     private void refuse(OutcomeViewCallback callback, CompletableFuture<Outcome> future, Throwable cause) {
         intake.stepOut();
         try {
-            refuseOutsideGate(callback, future, cause);
+            answers.failure(callback, future, cause);
         } finally {
             intake.stepIn();
         }
-    }
-
-    /** Fails a caller that was never sequenced and holds no place in the gate (the engine refused it entry). */
-    private void refuseOutsideGate(OutcomeViewCallback callback, CompletableFuture<Outcome> future,
-                                   Throwable cause) {
-        answers.failure(callback, future, cause);
     }
 
     /**
