@@ -83,6 +83,13 @@ final class PrimarySender implements Agent {
     private long helloId = NONE;
     /** The epoch of the last record the standby's hello says its journal holds. */
     private long standbyEpoch;
+    /** The checksum the standby's hello says its last record ends with. */
+    private int standbyChecksum;
+    /**
+     * The standby's last sequence, while its record waits to be compared with this primary's ({@link #checkHistory});
+     * else {@code NONE}.
+     */
+    private long historyToCheck = NONE;
     /** The last sequence the standby is to keep, while a {@code TRUNCATE} waits to go out; else {@code NONE}. */
     private long truncateTo = NONE;
     /** Why the standby is refused, while the {@code REFUSED} waits to go out; else {@code null}. */
@@ -172,6 +179,9 @@ final class PrimarySender implements Agent {
             if (!checkHello()) {
                 return work + 1;
             }
+        }
+        if (historyToCheck != NONE && !checkHistory(now)) {
+            return work;
         }
         try {
             work += send(now);
@@ -340,8 +350,14 @@ final class PrimarySender implements Agent {
                 primary.acknowledge(sequence);
             }
         } else if (type == HELLO) {
-            onHello(sequence, id, ReplicationMessageDescriptor.text(buffer, offset, length),
-                    ReplicationMessageDescriptor.epoch(buffer, offset));
+            if (length < ReplicationMessageDescriptor.HELLO_CHANNEL_OFFSET) {
+                LOG.warn("ignoring a hello of {} bytes, shorter than a hello's header ({})", length,
+                        ReplicationMessageDescriptor.HELLO_CHANNEL_OFFSET);
+                return;
+            }
+            onHello(sequence, id, ReplicationMessageDescriptor.helloChannel(buffer, offset, length),
+                    ReplicationMessageDescriptor.epoch(buffer, offset),
+                    ReplicationMessageDescriptor.helloChecksum(buffer, offset));
         } else {
             LOG.warn("ignoring a control message of unknown type {} ({} bytes)", type, length);
         }
@@ -370,7 +386,66 @@ final class PrimarySender implements Agent {
                     + "primary's journal, or promote it instead of this primary");
             return false;
         }
+        if (nextToSend > 0 && standbyChecksum != 0) {
+            historyToCheck = nextToSend - 1; // compared with this primary's record before it counts
+            return true;
+        }
         primary.standbyStartsAt(nextToSend - 1);
+        return true;
+    }
+
+    /**
+     * Compares the standby's last record (its checksum, from the hello) with this primary's record of that sequence:
+     * a primary restarted after a crash that lost records it had sent decides new commands under their sequences,
+     * and may be past the standby's last by the time it says hello, so the sequence alone does not show that the
+     * standby's journal is a prefix of this primary's. Waits (returns {@code false}) while this primary's journal
+     * does not hold the record yet (the journal stage writes it beside this thread); refuses a standby whose record
+     * differs. Whether the standby counts as holding what it says, and sending may go on.
+     */
+    private boolean checkHistory(long now) {
+        long last = historyToCheck;
+        if (reader == null || reader.lastSequence() < last) {
+            if (now - lastReopen < REOPEN_NANOS) {
+                return false;
+            }
+            lastReopen = now;
+            closeReader();
+            try {
+                reader = JournalReader.open(dir);
+            } catch (JournalException notYet) {
+                return false; // the journal stage is about to write the record
+            }
+            readerNext = NONE;
+            if (reader.lastSequence() < last) {
+                return false;
+            }
+        }
+        try {
+            readerNext = NONE;
+            if (reader.seek(last)) {
+                int[] mine = new int[1];
+                reader.readRaw((index, bytes, offset, length) -> {
+                    mine[0] = ReplicationMessageDescriptor.recordChecksum(bytes, offset, length);
+                    return false;
+                });
+                if (mine[0] != standbyChecksum) {
+                    refuse("the standby's record seq " + last + " differs from this primary's (checksum "
+                            + Integer.toHexString(standbyChecksum) + ", this primary's " + Integer.toHexString(mine[0])
+                            + "): its journal holds records this primary decided otherwise (sent before a crash that "
+                            + "lost them from this primary's journal). Start it from an empty directory or a copy of "
+                            + "this primary's journal, or promote it instead of this primary");
+                    return false;
+                }
+            } else {
+                LOG.warn("the primary's journal no longer holds seq {}, the standby's last: its history is not "
+                        + "compared", last);
+            }
+        } catch (JournalException e) {
+            refuse("the primary cannot check the standby's last record against its journal: " + e.getMessage());
+            return false;
+        }
+        historyToCheck = NONE;
+        primary.standbyStartsAt(last);
         return true;
     }
 
@@ -440,7 +515,7 @@ final class PrimarySender implements Agent {
     }
 
     /** A standby holds every record up to {@code last} and asks for the rest, on {@code channel}. */
-    private void onHello(long last, long id, String channel, long epoch) {
+    private void onHello(long last, long id, String channel, long epoch, int checksum) {
         if (id == helloId && channel.equals(dataChannel)) {
             lastHeartbeat = 0;
             return;
@@ -467,6 +542,8 @@ final class PrimarySender implements Agent {
         }
         helloId = id;
         standbyEpoch = epoch;
+        standbyChecksum = checksum;
+        historyToCheck = NONE;
         truncateTo = NONE;
         refusal = null; // one still to go out was for the standby before: this one is checked afresh
         nextToSend = last + 1;
@@ -498,6 +575,7 @@ final class PrimarySender implements Agent {
 
     private void dropStandby() {
         nextToSend = NONE;
+        historyToCheck = NONE;
         stagingEnd = HEADER_LENGTH;
         carry = null;
         connected = false;

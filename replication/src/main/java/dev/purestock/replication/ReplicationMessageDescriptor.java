@@ -1,5 +1,6 @@
 package dev.purestock.replication;
 
+import dev.purestock.journal.JournalRecordDescriptor;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -40,10 +41,14 @@ import java.nio.charset.StandardCharsets;
  *                 older epoch past that, which the primary's history does not: the standby cuts them
  *                 (they were never acknowledged in SYNC mode) and says hello again
  *  standby to primary (the control stream, {@link #CONTROL_STREAM}):
- *    4 HELLO      body: the Aeron channel the standby receives on, UTF-8, to the message's end;
- *                 "send me every record after my sequence"
+ *    4 HELLO      body: the checksum (CRC32C, int32) its last journaled record ends with, 0 when it
+ *                 holds none (or cannot tell: not compared), then the Aeron channel the standby
+ *                 receives on, UTF-8, to the message's end; "send me every record after my sequence,
+ *                 whose record ends with this checksum"
  *    5 ACK        no body; "my journal holds every record up to my sequence"
  * </pre>
+ *
+ * <p>Both sides must run the same release: the layout carries no version of its own.
  *
  * <p>A message longer than an Aeron frame is fragmented by Aeron and reassembled by its
  * {@code FragmentAssembler}; the largest message is the publication's {@code maxMessageLength} (an eighth of its
@@ -60,6 +65,8 @@ final class ReplicationMessageDescriptor {
     static final int SEQUENCE_OFFSET = 8;
     static final int HELLO_ID_OFFSET = 16;
     static final int HEADER_LENGTH = 24;
+    /** Where a {@code HELLO}'s channel starts, after the checksum of the standby's last record. */
+    static final int HELLO_CHANNEL_OFFSET = HEADER_LENGTH + 4;
 
     static final int RECORDS = 1;
     static final int HEARTBEAT = 2;
@@ -91,6 +98,37 @@ final class ReplicationMessageDescriptor {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         buffer.putBytes(HEADER_LENGTH, bytes);
         return HEADER_LENGTH + bytes.length;
+    }
+
+    /**
+     * Writes a {@code HELLO}: the standby's last journaled sequence, the epoch and the checksum of its record, and
+     * the channel it receives on; the message's length.
+     */
+    static int putHello(MutableDirectBuffer buffer, long epoch, long lastSequence, long helloId, int lastChecksum,
+                        String channel) {
+        putHeader(buffer, HELLO, epoch, lastSequence, helloId);
+        buffer.putInt(HEADER_LENGTH, lastChecksum, ORDER);
+        byte[] bytes = channel.getBytes(StandardCharsets.UTF_8);
+        buffer.putBytes(HELLO_CHANNEL_OFFSET, bytes);
+        return HELLO_CHANNEL_OFFSET + bytes.length;
+    }
+
+    /** The checksum a {@code HELLO} says the standby's last record ends with. */
+    static int helloChecksum(DirectBuffer buffer, int offset) {
+        return buffer.getInt(offset + HEADER_LENGTH, ORDER);
+    }
+
+    /** The channel a {@code HELLO} of {@code length} bytes at {@code offset} names. */
+    static String helloChannel(DirectBuffer buffer, int offset, int length) {
+        byte[] bytes = new byte[length - HELLO_CHANNEL_OFFSET];
+        buffer.getBytes(offset + HELLO_CHANNEL_OFFSET, bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** The checksum (CRC32C) the journal record of {@code length} bytes at {@code offset} ends with. */
+    static int recordChecksum(byte[] bytes, int offset, int length) {
+        int at = offset + length - JournalRecordDescriptor.CHECKSUM_LENGTH;
+        return bytes[at] & 0xFF | (bytes[at + 1] & 0xFF) << 8 | (bytes[at + 2] & 0xFF) << 16 | bytes[at + 3] << 24;
     }
 
     static int type(DirectBuffer buffer, int offset) {

@@ -95,8 +95,8 @@ public final class Standby implements AutoCloseable {
             Endpoint listen = settings.listen != null ? settings.listen
                     : new Endpoint(Endpoint.localAddressTowards(settings.primary), 0);
             this.receiver = new StandbyReceiver(transport, settings.primary, listen, dir, writer,
-                    recovered.store(), stateLock, recovered.nextSequence() - 1, lastEpoch(dir), this::truncateAfter,
-                    () -> snapshots);
+                    recovered.store(), stateLock, recovered.nextSequence() - 1, lastEpoch(dir),
+                    checksumAt(dir, recovered.nextSequence() - 1), this::truncateAfter, () -> snapshots);
             // before the receiver runs: the copy is the state as recovered
             this.snapshots = startSnapshots(recovered);
             this.runner = new AgentRunner(AeronTransport.idleStrategy(),
@@ -260,7 +260,32 @@ public final class Standby implements AutoCloseable {
                 PrimitiveInventoryStore::new, ReplayProgress.NONE);
         writer = JournalWriter.open(dir, durability);
         snapshots = startSnapshots(recovered);
-        return new StandbyReceiver.Reopened(writer, recovered.store(), recovered.nextSequence() - 1, lastEpoch(dir));
+        long last = recovered.nextSequence() - 1;
+        return new StandbyReceiver.Reopened(writer, recovered.store(), last, lastEpoch(dir), checksumAt(dir, last));
+    }
+
+    /**
+     * The checksum the record {@code sequence} of the journal in {@code dir} ends with, which the hello names;
+     * {@code 0} (not compared) when the journal does not hold it: none, or a directory copied with its snapshot and
+     * without the journal before it.
+     */
+    private static int checksumAt(Path dir, long sequence) {
+        if (sequence < 0) {
+            return 0;
+        }
+        try (JournalReader reader = JournalReader.open(dir)) {
+            if (!reader.seek(sequence)) {
+                return 0;
+            }
+            int[] checksum = new int[1];
+            reader.readRaw((index, bytes, offset, length) -> {
+                checksum[0] = ReplicationMessageDescriptor.recordChecksum(bytes, offset, length);
+                return false;
+            });
+            return checksum[0];
+        } catch (JournalException noJournal) {
+            return 0;
+        }
     }
 
     /**

@@ -34,7 +34,6 @@ import static dev.purestock.replication.ReplicationMessageDescriptor.CONTROL_STR
 import static dev.purestock.replication.ReplicationMessageDescriptor.DATA_STREAM;
 import static dev.purestock.replication.ReplicationMessageDescriptor.HEADER_LENGTH;
 import static dev.purestock.replication.ReplicationMessageDescriptor.HEARTBEAT;
-import static dev.purestock.replication.ReplicationMessageDescriptor.HELLO;
 import static dev.purestock.replication.ReplicationMessageDescriptor.RECORDS;
 import static dev.purestock.replication.ReplicationMessageDescriptor.REFUSED;
 import static dev.purestock.replication.ReplicationMessageDescriptor.TRUNCATE;
@@ -65,6 +64,8 @@ final class StandbyReceiver implements Agent {
     private long recordedEpoch;
     /** The epoch of the last record in the standby's journal. */
     private volatile long lastEpoch;
+    /** The checksum the last record in the standby's journal ends with ({@code 0}: none), which a hello names. */
+    private int heldChecksum;
     private final Subscription data;
     private final ExclusivePublication control;
     private final String replyChannel;
@@ -110,13 +111,16 @@ final class StandbyReceiver implements Agent {
         Reopened truncateAfter(long lastKept);
     }
 
-    /** What a cut leaves: a new writer, the state of the kept journal, its last sequence and last epoch. */
-    record Reopened(JournalWriter writer, InventoryStore state, long lastSequence, long lastEpoch) {
+    /**
+     * What a cut leaves: a new writer, the state of the kept journal, its last sequence, last epoch and the checksum
+     * its last record ends with.
+     */
+    record Reopened(JournalWriter writer, InventoryStore state, long lastSequence, long lastEpoch, int lastChecksum) {
     }
 
     StandbyReceiver(AeronTransport transport, Endpoint primaryEndpoint, Endpoint listen, Path dir, JournalWriter writer,
-                    InventoryStore state, Object stateLock, long lastSequence, long lastEpoch, Rejoin rejoin,
-                    Supplier<StandbySnapshots> snapshots) {
+                    InventoryStore state, Object stateLock, long lastSequence, long lastEpoch, int lastChecksum,
+                    Rejoin rejoin, Supplier<StandbySnapshots> snapshots) {
         this.primaryEndpoint = primaryEndpoint;
         this.dir = dir;
         this.rejoin = rejoin;
@@ -129,6 +133,7 @@ final class StandbyReceiver implements Agent {
         this.lastEpoch = lastEpoch;
         this.lastSequence = lastSequence;
         this.held = lastSequence;
+        this.heldChecksum = lastChecksum;
         Aeron aeron = transport.aeron();
         this.data = aeron.addSubscription(listen.channel(""), DATA_STREAM);
         try {
@@ -211,7 +216,8 @@ final class StandbyReceiver implements Agent {
             askAgain = false;
             welcomed = false;
         }
-        int length = ReplicationMessageDescriptor.putText(small, HELLO, lastEpoch, held, helloId, replyChannel);
+        int length = ReplicationMessageDescriptor.putHello(small, lastEpoch, held, helloId, heldChecksum,
+                replyChannel);
         if (control.offer(small, 0, length) > 0) {
             lastHello = now;
         }
@@ -293,6 +299,7 @@ final class StandbyReceiver implements Agent {
                 try {
                     List<Event> events = JournalRecordCodec.decodeEvents(records, position, recordLength);
                     writer.appendRecord(records, position, recordLength, false);
+                    heldChecksum = ReplicationMessageDescriptor.recordChecksum(records, position, recordLength);
                     decoded.add(events);
                     times.addLong(JournalRecordCodec.timeOf(records, position));
                 } catch (IllegalArgumentException | JournalException e) {
@@ -363,6 +370,7 @@ final class StandbyReceiver implements Agent {
                     + "ends at seq {}, epoch {}), asking for the rest", lastKept, reopened.lastSequence(),
                     reopened.lastEpoch());
             held = reopened.lastSequence();
+            heldChecksum = reopened.lastChecksum();
             lastSequence = held;
             lastEpoch = reopened.lastEpoch();
             // the sequences after the cut are the new primary's, told afresh

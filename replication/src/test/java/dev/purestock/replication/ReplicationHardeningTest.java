@@ -132,8 +132,8 @@ class ReplicationHardeningTest {
                         ReplicationMessageDescriptor.CONTROL_STREAM);
                 UnsafeBuffer hello = new UnsafeBuffer(new byte[256]);
                 // a standby "ahead" (seq 1000) on a channel nobody receives on: its refusal never goes out
-                int length = ReplicationMessageDescriptor.putText(hello, ReplicationMessageDescriptor.HELLO, 0, 1_000,
-                        42, "aeron:udp?endpoint=127.0.0.1:9");
+                int length = ReplicationMessageDescriptor.putHello(hello, 0, 1_000, 42, 0,
+                        "aeron:udp?endpoint=127.0.0.1:9");
                 long deadline = System.nanoTime() + WAIT.toNanos();
                 while (control.offer(hello, 0, length) < 0) {
                     assertTrue(System.nanoTime() < deadline, "the fake hello went out");
