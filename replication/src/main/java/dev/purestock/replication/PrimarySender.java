@@ -97,6 +97,11 @@ final class PrimarySender implements Agent {
     private long nextToSend = NONE;
     /** A hello set {@link #nextToSend}: check, once the engine is attached, that the standby is not ahead. */
     private boolean helloToCheck;
+    /**
+     * The standby's hello passed every check: only then do its acknowledgements count (one that comes with a hello
+     * refused, or still to be checked, is of records the primary has not seen it hold).
+     */
+    private boolean checked;
     /** The message being gathered: a header, then records; as long as the publication's largest message. */
     private UnsafeBuffer staging = new UnsafeBuffer(new byte[HEADER_LENGTH]);
     private int stagingEnd = HEADER_LENGTH;
@@ -346,7 +351,7 @@ final class PrimarySender implements Agent {
         long sequence = ReplicationMessageDescriptor.sequence(buffer, offset);
         long id = ReplicationMessageDescriptor.helloId(buffer, offset);
         if (type == ACK) {
-            if (id == helloId) {
+            if (id == helloId && checked) {
                 primary.acknowledge(sequence);
             }
         } else if (type == HELLO) {
@@ -390,6 +395,7 @@ final class PrimarySender implements Agent {
             historyToCheck = nextToSend - 1; // compared with this primary's record before it counts
             return true;
         }
+        checked = true;
         primary.standbyStartsAt(nextToSend - 1);
         return true;
     }
@@ -445,6 +451,7 @@ final class PrimarySender implements Agent {
             return false;
         }
         historyToCheck = NONE;
+        checked = true;
         primary.standbyStartsAt(last);
         return true;
     }
@@ -544,6 +551,7 @@ final class PrimarySender implements Agent {
         standbyEpoch = epoch;
         standbyChecksum = checksum;
         historyToCheck = NONE;
+        checked = false;
         truncateTo = NONE;
         refusal = null; // one still to go out was for the standby before: this one is checked afresh
         nextToSend = last + 1;
@@ -576,6 +584,7 @@ final class PrimarySender implements Agent {
     private void dropStandby() {
         nextToSend = NONE;
         historyToCheck = NONE;
+        checked = false;
         stagingEnd = HEADER_LENGTH;
         carry = null;
         connected = false;

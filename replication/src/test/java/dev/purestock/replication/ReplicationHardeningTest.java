@@ -195,6 +195,59 @@ class ReplicationHardeningTest {
         }
     }
 
+    /**
+     * A standby's acknowledgement counts only once its hello passed the checks: one that came with (or after) a hello
+     * the primary refuses raised the acknowledged sequence all the same, and a SYNC+WAIT primary answered purchases
+     * no standby journaled.
+     */
+    @Test
+    void anAcknowledgementOfARefusedHelloCountsForNothing() throws Exception {
+        try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = engine(primaryDir, primary)) {
+            stock(journaled.engine(), 1_000);
+        }
+        try (Primary primary = primary(primaryDir, ReplicationMode.SYNC).fallback(SyncFallback.WAIT)
+                .syncTimeout(Duration.ofMillis(300)).start();
+             JournaledEngine journaled = engine(primaryDir, primary);
+             AeronTransport fake = AeronTransport.start(null, null, "review-fake")) {
+            ExclusivePublication control = fake.aeron().addExclusivePublication(
+                    Endpoint.parse(primary.endpoint(), "p").channel(""), ReplicationMessageDescriptor.CONTROL_STREAM);
+            UnsafeBuffer message = new UnsafeBuffer(new byte[256]);
+            // a standby ahead of the primary (refused), acknowledging far past anything decided
+            offer(fake, control, message, ReplicationMessageDescriptor.putHello(message, 0, 1_000, 42, 0,
+                    "aeron:udp?endpoint=127.0.0.1:9"));
+            ReplicationMessageDescriptor.putHeader(message, ReplicationMessageDescriptor.ACK, 0, 1_000_000, 42);
+            offer(fake, control, message, ReplicationMessageDescriptor.HEADER_LENGTH);
+            // a second hello, refused too: the control stream is ordered, so the acknowledgement was read before it
+            offer(fake, control, message, ReplicationMessageDescriptor.putHello(message, 0, 2_000, 43, 0,
+                    "aeron:udp?endpoint=127.0.0.1:9"));
+            awaitTrue(() -> {
+                fake.invoke();
+                String failure = primary.status().failure();
+                return failure != null && failure.contains("seq 2000");
+            }, "the primary refused the second hello");
+            CompletableFuture<Outcome> answer = journaled.engine().submit(
+                    new Command.Purchase(77_777, 1, 1, WAREHOUSE, 1));
+            try {
+                Outcome outcome = answer.join();
+                fail("seq " + outcome.sequence() + " was answered in SYNC+WAIT though no standby journaled it; "
+                        + "the primary's acknowledged seq is " + primary.status().peerSequence());
+            } catch (CompletionException expected) {
+                // the engine stopped: nothing unreplicated is acknowledged
+            }
+        }
+    }
+
+    private static void offer(AeronTransport fake, ExclusivePublication publication, UnsafeBuffer message,
+                              int length) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (publication.offer(message, 0, length) < 0) {
+            assertTrue(System.nanoTime() < deadline, "the fake message went out");
+            fake.invoke();
+            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
+        }
+    }
+
     private static void awaitTrue(BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!condition.getAsBoolean()) {
