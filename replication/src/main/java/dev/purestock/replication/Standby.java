@@ -181,7 +181,7 @@ public final class Standby implements AutoCloseable {
      *
      * @return whether it did within {@code timeout}
      * @throws ReplicationException when the standby stopped (its primary refused it, or a record could not be
-     *                              journaled); the message says why
+     *                              journaled; the message says why), or was closed or promoted
      * @throws InterruptedException when interrupted while waiting
      */
     public boolean awaitSequence(long sequence, Duration timeout) throws InterruptedException {
@@ -245,6 +245,7 @@ public final class Standby implements AutoCloseable {
         try {
             CloseHelper.close(runner);
         } finally {
+            receiver.closed();
             CloseHelper.closeAll(snapshots, writer, transport);
         }
     }

@@ -98,6 +98,8 @@ final class StandbyReceiver implements Agent {
     /** For tests: the receiver pauses itself once it holds this sequence. */
     private volatile long pauseAfter = Long.MAX_VALUE;
     private volatile String failure;
+    /** The standby was closed (or promoted): nothing more will be received. */
+    private volatile boolean closed;
     private volatile long duplicates;
     private volatile long gaps;
     private volatile long truncations;
@@ -428,6 +430,9 @@ final class StandbyReceiver implements Agent {
                 if (failure != null) {
                     throw new ReplicationException("the standby stopped at seq " + lastSequence + ": " + failure);
                 }
+                if (closed) {
+                    throw new ReplicationException("the standby was closed at seq " + lastSequence);
+                }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
@@ -483,5 +488,14 @@ final class StandbyReceiver implements Agent {
         welcomed = false;
         statusFile.write(status());
         CloseHelper.closeAll(control, data);
+        closed();
+    }
+
+    /** Nothing more will be received: ends every {@link #awaitSequence} now. */
+    void closed() {
+        closed = true;
+        synchronized (progress) {
+            progress.notifyAll();
+        }
     }
 }
