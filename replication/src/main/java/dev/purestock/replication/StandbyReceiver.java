@@ -267,6 +267,11 @@ final class StandbyReceiver implements Agent {
             primarySequence = sequence;
         }
         if (id == helloId) {
+            if (!welcomed) {
+                // the primary checked the hello: acknowledge what is held now, which may be more than the hello said
+                // (records of the stream before it, journaled since, whose acknowledgement the primary did not count)
+                ackPending = true;
+            }
             welcomed = true;
             connected = true;
         }
