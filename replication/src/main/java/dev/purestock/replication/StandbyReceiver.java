@@ -298,22 +298,27 @@ final class StandbyReceiver implements Agent {
                 askAgain("a message from the primary does not frame its records after seq " + (expected - 1));
                 break;
             }
-            Admission admission = admit(records, position, recordLength, expected);
-            if (admission == Admission.STOP) {
-                break;
-            }
-            if (admission == Admission.KEEP) {
-                try {
+            Admission admission;
+            try {
+                // one that cannot be admitted (a newer format, the epoch not recordable) stops the standby here: the
+                // records before it are journaled, so they are counted too, or the next round journals them again
+                admission = admit(records, position, recordLength, expected);
+                if (admission == Admission.KEEP) {
                     List<Event> events = JournalRecordCodec.decodeEvents(records, position, recordLength);
                     writer.appendRecord(records, position, recordLength, false);
                     heldChecksum = ReplicationMessageDescriptor.recordChecksum(records, position, recordLength);
                     decoded.add(events);
                     times.addLong(JournalRecordCodec.timeOf(records, position));
-                } catch (IllegalArgumentException | JournalException e) {
-                    apply();
-                    fail("record seq " + expected + " from the primary cannot be journaled: " + e.getMessage());
-                    return;
                 }
+            } catch (IllegalArgumentException | JournalException e) {
+                apply();
+                fail("record seq " + expected + " from the primary cannot be journaled: " + e.getMessage());
+                return;
+            }
+            if (admission == Admission.STOP) {
+                break;
+            }
+            if (admission == Admission.KEEP) {
                 expected++;
                 appended = true;
             }

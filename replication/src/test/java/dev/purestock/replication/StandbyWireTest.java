@@ -1,0 +1,162 @@
+package dev.purestock.replication;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import dev.purestock.journal.JournalRecord;
+import dev.purestock.journal.JournalRecordCodec;
+import dev.purestock.journal.JournalRecordDescriptor;
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Subscription;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+import static dev.purestock.replication.ReplicationTest.WAIT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What a standby does with what its primary sends, the primary played on the wire by the test. */
+class StandbyWireTest {
+    @TempDir
+    Path standbyDir;
+
+    /**
+     * A primary counts a standby's acknowledgements only once it checked its hello, so the standby acknowledges what
+     * it holds as soon as the primary answers that hello, even with no record to journal: records it journaled
+     * after sending the hello (from the stream before it) would otherwise stay unacknowledged, since the primary
+     * sends them again as duplicates, which the standby skips without acknowledging, and a SYNC primary waiting
+     * for them times out.
+     */
+    @Test
+    void aStandbyAcknowledgesWhatItHoldsOnceThePrimaryAnswersItsHello() throws Exception {
+        try (FakePrimary primary = new FakePrimary();
+             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).listen("127.0.0.1:0").start()) {
+            primary.awaitHello();
+            UnsafeBuffer message = new UnsafeBuffer(new byte[ReplicationMessageDescriptor.HEADER_LENGTH]);
+            ReplicationMessageDescriptor.putHeader(message, ReplicationMessageDescriptor.HEARTBEAT, 0, -1,
+                    primary.helloId);
+            primary.poll(() -> {
+                primary.data.offer(message, 0, ReplicationMessageDescriptor.HEADER_LENGTH);
+                return primary.ackId == primary.helloId;
+            }, "the standby's acknowledgement once its hello was answered");
+            assertEquals(standby.lastSequence(), primary.ackSequence);
+            assertEquals(primary.helloLast, primary.ackSequence);
+        }
+    }
+
+    /**
+     * A record the standby cannot admit (here: of a newer format than it reads, as from a primary already upgraded)
+     * stops it with the reason, the records before it in the same message journaled and counted. It escaped the
+     * receiver instead, leaving those records journaled but neither counted nor applied, and the next round stopped
+     * the standby for the wrong reason (trying to journal seq 0 a second time), its status saying it held none.
+     */
+    @Test
+    void aRecordTheStandbyCannotAdmitStopsItWithoutJournalingTheOnesBeforeItTwice() throws Exception {
+        JournalRecordCodec codec = new JournalRecordCodec();
+        int first = codec.encode(0, 1_000, new Command.ListProduct(1, 10), List.of(new Event.ProductListed(1, 10)));
+        byte[] good = Arrays.copyOf(codec.buffer(), first);
+        int second = codec.encode(1, 1_001, new Command.ListProduct(2, 10), List.of(new Event.ProductListed(2, 10)));
+        byte[] newer = Arrays.copyOf(codec.buffer(), second);
+        UnsafeBuffer patch = new UnsafeBuffer(newer);
+        patch.putShort(JournalRecordDescriptor.VERSION_OFFSET, (short) (JournalRecordDescriptor.CURRENT_VERSION + 1),
+                ByteOrder.LITTLE_ENDIAN);
+        patch.putInt(second - JournalRecordDescriptor.CHECKSUM_LENGTH, codec.checksum(newer, 0, second),
+                ByteOrder.LITTLE_ENDIAN);
+        try (FakePrimary primary = new FakePrimary();
+             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).listen("127.0.0.1:0").start()) {
+            primary.awaitHello();
+            UnsafeBuffer message = new UnsafeBuffer(new byte[ReplicationMessageDescriptor.HEADER_LENGTH + first
+                    + second]);
+            ReplicationMessageDescriptor.putHeader(message, ReplicationMessageDescriptor.RECORDS, 0, 1,
+                    primary.helloId);
+            message.putBytes(ReplicationMessageDescriptor.HEADER_LENGTH, good);
+            message.putBytes(ReplicationMessageDescriptor.HEADER_LENGTH + first, newer);
+            // offered again and again, as a primary asked again from seq 0 would send it
+            primary.poll(() -> {
+                primary.data.offer(message, 0, message.capacity());
+                return standby.status().failure() != null || standby.lastSequence() > 0;
+            }, "the standby stopped at the record it cannot admit");
+            for (int i = 0; i < 20; i++) {
+                primary.data.offer(message, 0, message.capacity());
+                primary.transport.invoke();
+            }
+            assertTrue(standby.status().failure() != null && standby.status().failure().contains("seq 1 ")
+                    && standby.status().failure().contains("version"), standby.status().describe());
+            standby.close(); // its last duty cycle done
+            assertEquals(0, standby.lastSequence(), "seq 0 journaled and counted");
+            Journals.assertStateIsAReplayOfItsJournal(standby);
+        }
+        List<JournalRecord> journaled = Journals.decoded(standbyDir);
+        assertEquals(1, journaled.size(), "seq 0 journaled once: " + journaled);
+        assertEquals(0, journaled.get(0).sequence());
+    }
+
+    /** A primary's side of the wire: a control subscription that records the standby's hello and acknowledgements. */
+    private static final class FakePrimary implements AutoCloseable {
+        final AeronTransport transport = AeronTransport.start(null, null, "review-fake-primary");
+        final Subscription control = transport.aeron().addSubscription("aeron:udp?endpoint=127.0.0.1:0",
+                ReplicationMessageDescriptor.CONTROL_STREAM);
+        final FragmentAssembler handler = new FragmentAssembler((buffer, offset, length, header) -> {
+            int type = ReplicationMessageDescriptor.type(buffer, offset);
+            if (type == ReplicationMessageDescriptor.HELLO && this.channel == null) {
+                helloLast = ReplicationMessageDescriptor.sequence(buffer, offset);
+                helloId = ReplicationMessageDescriptor.helloId(buffer, offset);
+                channel = ReplicationMessageDescriptor.helloChannel(buffer, offset, length);
+            } else if (type == ReplicationMessageDescriptor.ACK) {
+                ackSequence = ReplicationMessageDescriptor.sequence(buffer, offset);
+                ackId = ReplicationMessageDescriptor.helloId(buffer, offset);
+            }
+        });
+        String channel;
+        long helloLast;
+        long helloId;
+        long ackSequence = Long.MIN_VALUE;
+        long ackId = Long.MIN_VALUE;
+        ExclusivePublication data;
+
+        String endpoint() {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            String resolved;
+            while ((resolved = control.resolvedEndpoint()) == null) {
+                assertTrue(System.nanoTime() < deadline, "the fake primary's endpoint bound");
+                transport.invoke();
+                LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
+            }
+            return resolved;
+        }
+
+        /** Waits for the standby's hello and opens the publication to it. */
+        void awaitHello() {
+            poll(() -> channel != null, "the standby's hello");
+            data = transport.aeron().addExclusivePublication(channel, ReplicationMessageDescriptor.DATA_STREAM);
+        }
+
+        void poll(BooleanSupplier until, String what) {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!until.getAsBoolean()) {
+                assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+                transport.invoke();
+                control.poll(handler, 16);
+                LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
+            }
+        }
+
+        @Override
+        public void close() {
+            if (data != null) {
+                data.close();
+            }
+            control.close();
+            transport.close();
+        }
+    }
+}
