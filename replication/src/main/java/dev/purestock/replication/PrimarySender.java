@@ -158,11 +158,14 @@ final class PrimarySender implements Agent {
             statusFile.write(primary.status());
         }
         if (refusal != null && data != null) {
-            // offered until it goes out: a publication just opened to the standby may not be connected yet
+            // offered until it goes out (a publication just opened to the standby may not be connected yet); a failed
+            // offer is no work, so the thread idles meanwhile (the standby may never connect: it died, or its port
+            // is closed to this primary)
             if (offerRefusal(refusal)) {
                 refusal = null;
+                return work + 1;
             }
-            return work + 1;
+            return work;
         }
         if (data == null || nextToSend == NONE || !primary.attached()) {
             // no standby to send to: keep the ring fresh; one that says hello later catches up from the journal
@@ -176,8 +179,9 @@ final class PrimarySender implements Agent {
                 truncateTo = NONE;
         refusal = null;
                 dropStandby();
+                return work + 1;
             }
-            return work + 1;
+            return work;
         }
         if (helloToCheck) {
             helloToCheck = false;

@@ -8,9 +8,12 @@ import dev.purestock.journal.JournalTruncation;
 import dev.purestock.journal.JournaledEngine;
 import io.aeron.ExclusivePublication;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +28,7 @@ import static dev.purestock.replication.ReplicationTest.engine;
 import static dev.purestock.replication.ReplicationTest.primary;
 import static dev.purestock.replication.ReplicationTest.purchases;
 import static dev.purestock.replication.ReplicationTest.stock;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -234,6 +238,49 @@ class ReplicationHardeningTest {
                         + "the primary's acknowledged seq is " + primary.status().peerSequence());
             } catch (CompletionException expected) {
                 // the engine stopped: nothing unreplicated is acknowledged
+            }
+        }
+    }
+
+    /**
+     * A refusal the standby cannot receive (its channel never connects: it died, or its port is closed to the
+     * primary) waits for its next hello; meanwhile the sender thread, which also runs the media driver, idles like
+     * any other. It counted each failed offer as work instead, so its idle strategy never parked: a core spent
+     * until another standby said hello.
+     */
+    @Test
+    void aRefusalThatCannotGoOutLetsTheSenderIdle() throws Exception {
+        try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = engine(primaryDir, primary);
+             AeronTransport own = AeronTransport.start(null, null, "review-sender");
+             AeronTransport fake = AeronTransport.start(null, null, "review-fake")) {
+            stock(journaled.engine(), 10);
+            OneToOneRingBuffer ring = new OneToOneRingBuffer(new UnsafeBuffer(
+                    ByteBuffer.allocateDirect((64 << 10) + RingBufferDescriptor.TRAILER_LENGTH)));
+            PrimarySender sender = new PrimarySender(primary, own, Endpoint.parse("127.0.0.1:0", "listen"), primaryDir,
+                    ring, "term-length=65536");
+            try {
+                ExclusivePublication control = fake.aeron().addExclusivePublication(
+                        Endpoint.parse(sender.resolvedEndpoint(), "p").channel(""),
+                        ReplicationMessageDescriptor.CONTROL_STREAM);
+                UnsafeBuffer hello = new UnsafeBuffer(new byte[256]);
+                // a standby ahead of the primary, on a channel nobody receives on: refused, the refusal never goes out
+                int length = ReplicationMessageDescriptor.putHello(hello, 0, 1_000, 42, 0,
+                        "aeron:udp?endpoint=127.0.0.1:9");
+                boolean[] sent = new boolean[1];
+                awaitTrue(() -> {
+                    fake.invoke();
+                    own.invoke();
+                    sent[0] = sent[0] || control.offer(hello, 0, length) > 0;
+                    sender.doWork();
+                    return sender.failure() != null;
+                }, "the sender refused the standby");
+                for (int i = 0; i < 100; i++) {
+                    own.invoke();
+                    assertEquals(0, sender.doWork(), "duty cycle " + i + " with nothing to do but a refusal to offer");
+                }
+            } finally {
+                sender.onClose();
             }
         }
     }
