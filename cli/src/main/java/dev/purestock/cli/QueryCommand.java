@@ -3,6 +3,7 @@ package dev.purestock.cli;
 import dev.purestock.domain.HeldCommand;
 import dev.purestock.domain.InventoryState;
 import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.Limits;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.Order;
 import dev.purestock.domain.OrderStatus;
@@ -70,6 +71,10 @@ final class QueryCommand implements Callable<Integer> {
         if (warehouse != null && sku == null) {
             throw new ParameterException(spec.commandLine(), "--warehouse goes with --sku");
         }
+        // the store reads its keys as in range: a sku or warehouse beyond it reads another entry's value
+        checkRange("--sku", sku, Limits.MAX_SKU);
+        checkRange("--warehouse", warehouse == null ? null : warehouse.longValue(), Limits.MAX_WAREHOUSE);
+        checkRange("--order", order, Long.MAX_VALUE);
         JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
         until.check(target, spec);
         PrintWriter err = spec.commandLine().getErr();
@@ -90,6 +95,13 @@ final class QueryCommand implements Callable<Integer> {
         }
         summary.print(spec.commandLine().getOut(), output.json);
         return 0;
+    }
+
+    private void checkRange(String option, Long value, long max) {
+        if (value != null && (value < 0 || value > max)) {
+            throw new ParameterException(spec.commandLine(), option + " must be between 0 and " + max + ", was "
+                    + value);
+        }
     }
 
     /** What one shard's state says, kept small: the state itself is let go. */

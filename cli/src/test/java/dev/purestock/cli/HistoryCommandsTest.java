@@ -190,6 +190,17 @@ class HistoryCommandsTest {
         assertUsage(Run.of("query", "--journal", sale.toString()), "purestock query: name one question");
         assertUsage(Run.of("query", "--journal", sale.toString(), "--order", "1", "--warehouse", "0"),
                 "purestock query: --warehouse goes with --sku");
+        // out of the domain's ranges: the store would read another entry (a warehouse of -1 read sku 1's limit)
+        assertUsage(Run.of("query", "--journal", sale.toString(), "--sku", "1", "--warehouse", "-1"),
+                "purestock query: --warehouse must be between 0 and 65535, was -1");
+        assertUsage(Run.of("query", "--journal", sale.toString(), "--sku", "1", "--warehouse", "65536"),
+                "purestock query: --warehouse must be between 0 and 65535, was 65536");
+        assertUsage(Run.of("query", "--journal", sale.toString(), "--sku", "-1"),
+                "purestock query: --sku must be between 0 and 4294967295, was -1");
+        assertUsage(Run.of("query", "--journal", sale.toString(), "--sku", "4294967297"),
+                "purestock query: --sku must be between 0 and 4294967295, was 4294967297");
+        assertUsage(Run.of("query", "--journal", sale.toString(), "--order", "-1"),
+                "purestock query: --order must be between 0 and " + Long.MAX_VALUE + ", was -1");
         assertUsage(Run.of("export", "--journal", sale.toString(), "--format", "xml"),
                 "purestock export: Invalid value for option '--format'");
         assertUsage(Run.of("export", "--journal", sharded.toString(), "--format", "csv", "--from", "2"),
