@@ -72,6 +72,10 @@ final class SubmitCommand implements Callable<Integer> {
                     + "same state.")
     Long time;
 
+    @Option(names = "--json", description = "Accepted as every subcommand accepts it: submit always prints JSON "
+            + "Lines.")
+    boolean json;
+
     @Option(names = "--durability", paramLabel = "MODE", defaultValue = "PAGE_CACHE",
             description = "PAGE_CACHE or SYNC_PER_BATCH (default: ${DEFAULT-VALUE}).")
     Durability durability;

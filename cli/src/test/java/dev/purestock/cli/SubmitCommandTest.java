@@ -63,6 +63,15 @@ class SubmitCommandTest {
     Path tmp;
 
     @Test
+    void takesJsonAsEverySubcommandDoesAndPrintsTheSameJsonLines() throws IOException {
+        String in = write("in.jsonl", COMMANDS);
+        Run plain = Run.of("submit", "--journal", tmp.resolve("plain").toString(), "--time", TIME, in);
+        Run json = Run.of("submit", "--journal", tmp.resolve("json").toString(), "--time", TIME, "--json", in);
+        assertEquals(0, json.code(), json.err());
+        assertEquals(plain.jsonLines(), json.jsonLines());
+    }
+
+    @Test
     void sequencesEveryKindOfCommandAndPrintsOneOutcomePerLine() throws IOException {
         Path journal = tmp.resolve("a");
         Run run = Run.of("submit", "--journal", journal.toString(), "--time", TIME, write("in.jsonl", COMMANDS));
