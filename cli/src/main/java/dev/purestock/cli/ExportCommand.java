@@ -112,6 +112,10 @@ final class ExportCommand implements Callable<Integer> {
             return 0;
         }
         Path file = output.toAbsolutePath();
+        if (Files.isDirectory(file)) {
+            // checked before the journal is read: the rename at the end could not replace it
+            throw new ParameterException(spec.commandLine(), "--output " + output + " is a directory; name a file");
+        }
         Path partial = file.resolveSibling(file.getFileName() + ".partial");
         RowWriter rows;
         try (Writer writer = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(partial),
@@ -123,7 +127,12 @@ final class ExportCommand implements Callable<Integer> {
             Files.deleteIfExists(partial);
             throw e;
         }
-        Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(partial);
+            throw e;
+        }
         Summary summary = new Summary().put("journal", journal.dir).put("output", output).put("format", format)
                 .put("records", exported).put("events", events).put("rows", rows.rows());
         summary.print(spec.commandLine().getOut(), summaryJson.json);

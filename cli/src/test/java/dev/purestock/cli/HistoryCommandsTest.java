@@ -201,6 +201,11 @@ class HistoryCommandsTest {
                 "purestock query: --sku must be between 0 and 4294967295, was 4294967297");
         assertUsage(Run.of("query", "--journal", sale.toString(), "--order", "-1"),
                 "purestock query: --order must be between 0 and " + Long.MAX_VALUE + ", was -1");
+        Path directory = tmp.resolve("rows");
+        assertTrue(directory.toFile().mkdir());
+        assertUsage(Run.of("export", "--journal", sale.toString(), "--format", "csv", "--output", directory.toString()),
+                "purestock export: --output " + directory + " is a directory; name a file");
+        assertFalse(Files.exists(tmp.resolve("rows.partial")), "a refused export leaves no partial file behind");
         assertUsage(Run.of("export", "--journal", sale.toString(), "--format", "xml"),
                 "purestock export: Invalid value for option '--format'");
         assertUsage(Run.of("export", "--journal", sharded.toString(), "--format", "csv", "--from", "2"),
