@@ -1,6 +1,8 @@
 package dev.purestock.cli;
 
 import dev.purestock.journal.Durability;
+import dev.purestock.journal.JournalException;
+import dev.purestock.journal.JournalLayout;
 import dev.purestock.replication.ReplicationStatus;
 import dev.purestock.replication.Standby;
 import picocli.CommandLine.Command;
@@ -70,6 +72,17 @@ final class StandbyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (statusEvery < 0) {
             throw new ParameterException(spec.commandLine(), "--status-every must be 0 or more, was " + statusEvery);
+        }
+        if (untilSequence != null && untilSequence < 0) {
+            throw new ParameterException(spec.commandLine(), "--until-sequence must be a sequence, at least 0, was "
+                    + untilSequence);
+        }
+        // judged as every writing subcommand judges it: a file or a directory of other files is no place to start
+        Cli.requireJournalOrNew(journal.dir);
+        if (Cli.layout(journal.dir).isSharded()) {
+            throw new JournalException("journal directory " + journal.dir + " holds " + Cli.layout(journal.dir)
+                    .shards() + " shards (" + JournalLayout.SHARDS_FILE + "); a standby keeps the one-shard journal "
+                    + "of a one-shard primary: give it a directory of its own");
         }
         Standby.Builder builder;
         try {

@@ -11,12 +11,17 @@ import dev.purestock.replication.Standby;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code purestock standby} against a primary in this JVM. */
@@ -81,6 +86,43 @@ class StandbyCommandTest {
                 unusable.err());
         assertEquals(PurestockCli.USAGE, noPrimary.code());
         assertTrue(noPrimary.errorLine().contains("it needs --replicate"), noPrimary.err());
+    }
+
+    @Test
+    void aStandbyWritesNowhereTheOtherWritingSubcommandsRefuse() throws IOException {
+        Path other = Files.createDirectories(standbyDir.resolve("other"));
+        Files.writeString(other.resolve("notes.txt"), "not a journal");
+        Path file = Files.writeString(standbyDir.resolve("file"), "not a journal");
+        Path sharded = Files.createDirectories(standbyDir.resolve("sharded"));
+        Files.writeString(sharded.resolve("purestock-shards.properties"), "shards=2\n");
+        Files.createDirectories(sharded.resolve("shard-0"));
+        Files.createDirectories(sharded.resolve("shard-1"));
+
+        Run intoOther = Run.of("standby", "--journal", other.toString(), "--primary", "localhost:9");
+        Run intoFile = Run.of("standby", "--journal", file.toString(), "--primary", "localhost:9");
+        Run intoSharded = Run.of("standby", "--journal", sharded.toString(), "--primary", "localhost:9");
+        Run negative = Run.of("standby", "--journal", standbyDir.resolve("new").toString(), "--primary",
+                "localhost:9", "--until-sequence", "-1");
+
+        assertEquals(PurestockCli.FAILED, intoOther.code(), intoOther.err());
+        assertEquals("purestock standby: directory " + other + " holds no purestock journal (no .cq4 cycle files, no "
+                + "purestock.lock); --journal takes the directory an engine journals to", intoOther.errorLine());
+        try (Stream<Path> files = Files.list(other)) {
+            assertEquals(List.of(other.resolve("notes.txt")), files.toList(), "nothing was written there");
+        }
+        assertEquals(PurestockCli.FAILED, intoFile.code(), intoFile.err());
+        assertEquals("purestock standby: " + file + " is a file, not a journal directory; --journal takes the "
+                + "directory an engine journals to", intoFile.errorLine());
+        assertEquals(PurestockCli.FAILED, intoSharded.code(), intoSharded.err());
+        assertTrue(intoSharded.errorLine().contains("holds 2 shards (purestock-shards.properties); a standby keeps "
+                + "the one-shard journal of a one-shard primary"), intoSharded.err());
+        try (Stream<Path> files = Files.list(sharded)) {
+            assertEquals(3, files.count(), "nothing was written there");
+        }
+        assertEquals(PurestockCli.USAGE, negative.code(), negative.err());
+        assertTrue(negative.errorLine().contains("--until-sequence must be a sequence, at least 0, was -1"),
+                negative.err());
+        assertFalse(Files.exists(standbyDir.resolve("new")));
     }
 
     @Test
