@@ -110,16 +110,35 @@ final class Cli {
 
     /**
      * For the subcommands that write a journal: fails with the same line as {@link #requireJournal} when
-     * {@code dir} is a file or a directory holding other files; a missing or empty directory becomes a new
-     * journal.
+     * {@code dir} is a file or a directory holding other files, and with its own when it is one shard of a sharded
+     * directory; a missing or empty directory becomes a new journal.
      */
     static void requireJournalOrNew(Path dir) {
+        refuseShardAlone(dir);
         if (layout(dir).isSharded()) {
             return;
         }
         JournalPath path = inspect(dir);
         if (path == JournalPath.FILE || path == JournalPath.OTHER_DIRECTORY) {
             throw notAJournal(dir, path);
+        }
+    }
+
+    /**
+     * Refuses to write into one shard of a sharded directory on its own: the sharded engine routes each warehouse to
+     * one shard, and a command journaled into another shard's directory by hand would be decided there again when
+     * the sharded engine recovers, out of its route. Reading a shard alone is fine, and so are the commands that
+     * repair or cut one.
+     */
+    private static void refuseShardAlone(Path dir) {
+        Path absolute = dir.toAbsolutePath().normalize();
+        Path parent = absolute.getParent();
+        Path name = absolute.getFileName();
+        if (parent != null && name != null && SHARD_NAME.matcher(name.toString()).matches()
+                && Files.exists(parent.resolve(JournalLayout.SHARDS_FILE))) {
+            throw new JournalException(dir + " is a shard of the sharded journal " + parent + " ("
+                    + JournalLayout.SHARDS_FILE + "); commands go through the whole directory (--journal " + parent
+                    + "), which routes each to its shard; a shard alone is for reading");
         }
     }
 

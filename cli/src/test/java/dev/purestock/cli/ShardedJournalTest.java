@@ -454,6 +454,27 @@ class ShardedJournalTest {
     }
 
     @Test
+    void noCommandWritesIntoOneShardOfAShardedDirectoryOnItsOwn() throws IOException {
+        Path dir = copyOfTheSale();
+        Path shard = dir.resolve("shard-1");
+        Path commands = Files.writeString(tmp.resolve("in.jsonl"),
+                "{\"type\":\"Purchase\",\"orderId\":900,\"customer\":1,\"sku\":1,\"warehouse\":2,\"quantity\":1}\n");
+        String refusal = shard + " is a shard of the sharded journal " + dir + " (" + JournalLayout.SHARDS_FILE
+                + "); commands go through the whole directory (--journal " + dir + "), which routes each to its shard; "
+                + "a shard alone is for reading";
+        for (List<String> args : List.of(List.of("demo", "--journal", shard.toString(), "--attempts", "10"),
+                List.of("submit", "--journal", shard.toString(), commands.toString()),
+                List.of("standby", "--journal", shard.toString(), "--primary", "localhost:9"))) {
+            Run run = Run.of(args.toArray(String[]::new));
+            assertEquals(PurestockCli.FAILED, run.code(), args + ": " + run.err());
+            assertEquals("purestock " + args.getFirst() + ": " + refusal, run.errorLine(), args.toString());
+        }
+        Run stats = Run.of("stats", "--journal", shard.toString());
+        assertEquals(0, stats.code(), stats.err());
+        assertEquals(String.valueOf(RECORDS[1]), stats.values().get("records"), "shard 1 journaled nothing more");
+    }
+
+    @Test
     void theDemoRunsAShardedEngineThatEverySubcommandReads() throws IOException {
         Path dir = tmp.resolve("demo");
         String[] sale = {"demo", "--journal", dir.toString(), "--shards", "2", "--skus", "20", "--stock", "5",
