@@ -24,8 +24,8 @@ import java.util.Map;
  *
  * <p>Commands held for later: a {@code CommandHeld} row carries the hold's id, when it is due and the held
  * command's type; {@code HoldCancelled} and {@code HoldReleased} carry the hold's id, and so does every row of the
- * events that decide a released command (up to the next {@code HoldReleased} or {@code ReservationExpired}), so
- * that a held command's outcome is found by its hold id.
+ * events that decide a released command (its one event, or a held batch's up to the next {@code HoldReleased} or
+ * {@code ReservationExpired}), so that a held command's outcome is found by its hold id.
  */
 final class EventRows {
     /** The columns, in order; docs/cli.md describes each. */
@@ -89,7 +89,15 @@ final class EventRows {
             Command[] members = record.command() instanceof Command.Batch batch ? align(batch, events) : null;
             Long released = null;
             Command releasedCommand = null;
+            // events left of a released held command that is no batch: it answers with exactly one; -1: not known
+            int releasedLeft = -1;
             for (int i = 0; i < events.size(); i++) {
+                if (releasedLeft == 0) {
+                    // its one event is done: what follows is another member's, in a batch holding the time command
+                    released = null;
+                    releasedCommand = null;
+                    releasedLeft = -1;
+                }
                 Object[] base = new Object[COLUMNS.size()];
                 base[SHARD] = shard;
                 base[SEQ] = record.sequence();
@@ -103,12 +111,17 @@ final class EventRows {
                     case Event.HoldReleased e -> {
                         released = e.holdId();
                         releasedCommand = held.remove(new HoldKey(shard, e.holdId()));
+                        releasedLeft = releasedCommand == null || releasedCommand instanceof Command.Batch ? -1 : 2;
                     }
                     case Event.ReservationExpired e -> {
                         released = null;
                         releasedCommand = null;
+                        releasedLeft = -1;
                     }
                     default -> remember(shard, event);
+                }
+                if (releasedLeft > 0) {
+                    releasedLeft--;
                 }
                 base[HOLD_ID] = released;
                 // what an event about a ref is about: the held command being released, the batch member the event

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What the analysis commands attribute, count and check: a held command's rejection carries its order, a rejection
@@ -47,6 +48,31 @@ class AnalysisRowsTest {
         assertEquals(1, rejected.get("hold_id").getAsLong());
         assertEquals(100, rejected.get("ref").getAsLong());
         assertEquals("100/5/7", rejected.get("order_id") + "/" + rejected.get("customer") + "/" + rejected.get("sku"));
+    }
+
+    /**
+     * A time command inside a batch releases a held purchase, and the member after it is rejected: that rejection is
+     * the member's, not the held command's, so it carries the member's order and no hold id.
+     */
+    @Test
+    void aMemberAfterATimeCommandInABatchIsNotTheReleasedHeldCommands() throws IOException {
+        Path dir = journal("batched",
+                "{\"type\":\"ListProduct\",\"sku\":7,\"perCustomerLimit\":0}",
+                "{\"type\":\"ReceiveStock\",\"movementId\":1,\"sku\":7,\"warehouse\":1,\"quantity\":10}",
+                "{\"type\":\"Hold\",\"holdId\":1,\"at\":" + TIME + ",\"command\":{\"type\":\"Purchase\","
+                        + "\"orderId\":9,\"customer\":5,\"sku\":7,\"warehouse\":1,\"quantity\":1}}",
+                "{\"type\":\"Batch\",\"mode\":\"INDEPENDENT\",\"commands\":[{\"type\":\"ExpireReservations\","
+                        + "\"retainOrdersFor\":86400000},{\"type\":\"Purchase\",\"orderId\":5,\"customer\":6,"
+                        + "\"sku\":7,\"warehouse\":1,\"quantity\":99}]}");
+        List<JsonObject> rows = Run.of("export", "--journal", dir.toString(), "--format", "jsonl").jsonLines()
+                .stream().filter(row -> row.get("seq").getAsLong() == 3).toList();
+        assertEquals(List.of("HoldReleased", "PurchaseAccepted", "Rejected"),
+                rows.stream().map(r -> r.get("event").getAsString()).toList());
+        assertEquals(1, rows.get(1).get("hold_id").getAsLong(), "the held purchase's event");
+        JsonObject rejected = rows.get(2);
+        assertTrue(rejected.get("hold_id").isJsonNull(), rejected.toString());
+        assertEquals("5/6/7/99", rejected.get("order_id") + "/" + rejected.get("customer") + "/" + rejected.get("sku")
+                + "/" + rejected.get("quantity"));
     }
 
     /** query --order on that order: the rejection is its one event, so REJECTED with a history of 1. */
