@@ -66,11 +66,18 @@ class BackPressureTest {
             PurestockEngine engine = journaled.engine();
             stock(engine, 100_000);
             purchases(engine, 1, 200);
+            // on a loaded machine the standby may miss the short timeout before it is paused: start from SYNC
+            long id = 10_000;
+            while (primary.status().degraded()) {
+                assertTrue(id < 20_000, "SYNC within 10,000 commands of a standby that reads");
+                engine.submit(new Command.Purchase(id++, 1, 1, WAREHOUSE, 1)).join();
+            }
+            long before = primary.status().degradations();
             standby.pause(true);
             Outcome unreplicated = purchases(engine, 1_000, 2_000);
             ReplicationStatus degraded = primary.status();
             assertTrue(degraded.degraded(), degraded.describe());
-            assertEquals(1, degraded.degradations());
+            assertEquals(before + 1, degraded.degradations(), "the paused standby degraded it once");
             assertTrue(degraded.peerSequence() < unreplicated.sequence(),
                     "answered without the standby: " + degraded.describe());
             assertTrue(degraded.lagRecords() > 0);
@@ -78,14 +85,14 @@ class BackPressureTest {
 
             standby.pause(false);
             assertTrue(standby.awaitSequence(unreplicated.sequence(), WAIT));
-            long id = 10_000;
+            id = 20_000;
             while (primary.status().degraded()) {
-                assertTrue(id < 20_000, "SYNC came back within 10,000 commands of the standby catching up");
+                assertTrue(id < 30_000, "SYNC came back within 10,000 commands of the standby catching up");
                 engine.submit(new Command.Purchase(id++, 1, 1, WAREHOUSE, 1)).join();
             }
             Outcome synced = engine.submit(new Command.Purchase(id, 1, 2, WAREHOUSE, 1)).join();
             assertTrue(primary.status().peerSequence() >= synced.sequence(), "SYNC again: answered once acknowledged");
-            assertEquals(1, primary.status().degradations());
+            assertEquals(before + 1, primary.status().degradations());
             assertFalse(primary.status().degraded());
         }
         Journals.assertPrefix(primaryDir, standbyDir, 2_000);
