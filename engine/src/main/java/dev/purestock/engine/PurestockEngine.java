@@ -279,7 +279,9 @@ public final class PurestockEngine implements AutoCloseable {
      * comes, inside the time command the engine then sequences (after an
      * {@link dev.purestock.domain.Event.HoldReleased}), where outcome consumers and reactions see it. Until then
      * {@link #cancelHold} takes it back and {@link ReadModel#heldCommand} shows it. Replay reproduces both the hold
-     * and its decision.
+     * and its decision. The held command is decided as at {@code at} even when that time has passed by the time
+     * the hold is sequenced, so an {@code at} taken from a client backdates its command (docs/domain.md, "Commands
+     * held for later").
      *
      * @param holdId  names the hold: unique among the commands held at one time
      * @param at      when the command is due, on the engine's clock
