@@ -177,7 +177,6 @@ final class PrimarySender implements Agent {
             ReplicationMessageDescriptor.putHeader(small, TRUNCATE, primary.epoch(), truncateTo, helloId);
             if (data.offer(small, 0, HEADER_LENGTH) > 0) {
                 truncateTo = NONE;
-        refusal = null;
                 dropStandby();
                 return work + 1;
             }
@@ -199,8 +198,10 @@ final class PrimarySender implements Agent {
         } catch (ReplicationException e) {
             refuse(e.getMessage());
         } catch (RuntimeException e) {
-            // the standby hears nothing more, so it asks again within a second, and sending starts over from its last
+            // the standby hears nothing more, so it asks again within a second, and sending starts over from its last;
+            // one that heard nothing yet asks with the same hello, which must not pass for the heartbeat of one served
             LOG.error("replication to the standby on {} failed; sending again once it asks", dataChannel, e);
+            helloId = NONE;
             dropStandby();
             return work;
         }
