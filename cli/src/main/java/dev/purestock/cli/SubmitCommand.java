@@ -150,6 +150,9 @@ final class SubmitCommand implements Callable<Integer> {
             } catch (CharacterCodingException e) {
                 badLine(++number, "not valid UTF-8 text", e, inFlight, sharded, out, err);
                 continue;
+            } catch (Utf8Lines.TooLong e) {
+                badLine(++number, e.getMessage(), e, inFlight, sharded, out, err);
+                continue;
             }
             if (line == null) {
                 break;

@@ -9,11 +9,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.SequenceInputStream;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -241,6 +244,27 @@ class SubmitCommandTest {
         assertEquals(PurestockCli.FAILED, keeps.code(), keeps.err());
         assertTrue(keeps.errLines().get(0).startsWith("purestock submit: line 301: not valid UTF-8 text"), keeps.err());
         assertEquals(301, keeps.jsonLines().size(), "the line after it read on: " + keeps.err());
+    }
+
+    @Test
+    void aLineLongerThanAnyCommandIsNamedAndSkippedWithoutBeingKept() {
+        Path journal = tmp.resolve("long");
+        byte[] head = (COMMANDS.get(0) + "\n{\"type\":\"ListProduct\",\"sku\":2,\"perCustomerLimit\":").getBytes(
+                StandardCharsets.UTF_8);
+        byte[] tail = ("0}\n" + COMMANDS.get(1) + "\n").getBytes(StandardCharsets.UTF_8);
+        long digits = Utf8Lines.MAX_LINE_BYTES; // a number of more digits than the line may hold
+        InputStream input = new SequenceInputStream(Collections.enumeration(List.of(new ByteArrayInputStream(head),
+                new RepeatingInput((byte) '0', digits), new ByteArrayInputStream(tail))));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = PurestockCli.run(input, new PrintWriter(out), new PrintWriter(err),
+                "submit", "--journal", journal.toString(), "--time", TIME, "--keep-going", "-");
+        Run run = new Run(code, out.toString(), err.toString());
+        assertEquals(PurestockCli.FAILED, run.code(), run.err());
+        assertTrue(run.errLines().get(0).startsWith("purestock submit: line 2: longer than " + Utf8Lines.MAX_LINE_BYTES
+                + " bytes"), run.err());
+        assertEquals(2, run.jsonLines().size(), "the lines around it answered: " + run.err());
+        assertEquals(2, Run.of("dump", "--journal", journal.toString(), "--json").jsonLines().size());
     }
 
     @Test
