@@ -13,14 +13,11 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
-import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
-import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 
 import java.time.Duration;
 import java.util.List;
@@ -33,14 +30,15 @@ import java.util.function.Consumer;
  *   <li>the {@link JournaledEngine} (closed with the context: intake stops, everything submitted is answered,
  *       the journal is closed and its directory lock released);</li>
  *   <li>its {@link PurestockEngine}, to submit commands to;</li>
- *   <li>its {@link ReadModel}, to query stock and order statuses from any thread;</li>
- *   <li>with Spring Boot's health support on the class path, a {@link PurestockHealthIndicator}
- *       ({@code management.health.purestock.enabled=false} turns it off).</li>
+ *   <li>its {@link ReadModel}, to query stock and order statuses from any thread.</li>
  * </ul>
- * The engine's Micrometer meters come from {@link PurestockMetricsAutoConfiguration}.
+ * The health indicator comes from {@link PurestockHealthAutoConfiguration}, the engine's Micrometer meters from
+ * {@link PurestockMetricsAutoConfiguration}.
  * Each bean backs off when the application defines its own of that type: with an engine of the application's own
  * (an in-memory one in tests) no journaled engine is started, no journal directory is needed, and the read model
- * and health indicator follow that engine. An optional {@link ReplayProgress} bean hears the recovery's progress.
+ * and health indicator follow that engine. With several engines of the application's own (and none of them
+ * {@code @Primary}) there is no single one to follow: the engine, read model, health and metrics beans back off.
+ * An optional {@link ReplayProgress} bean hears the recovery's progress.
  * {@code purestock.enabled=false} turns the whole configuration off.
  */
 @AutoConfiguration
@@ -98,12 +96,14 @@ public final class PurestockAutoConfiguration {
     /** The engine the journaled engine runs; the journaled engine closes it. */
     @Bean(destroyMethod = "")
     @ConditionalOnMissingBean
+    @ConditionalOnSingleCandidate(JournaledEngine.class)
     PurestockEngine purestockEngine(JournaledEngine journaledEngine) {
         return journaledEngine.engine();
     }
 
     @Bean
     @ConditionalOnMissingBean
+    @ConditionalOnSingleCandidate(PurestockEngine.class)
     ReadModel purestockReadModel(PurestockEngine purestockEngine) {
         return purestockEngine.readModel();
     }
@@ -163,22 +163,6 @@ public final class PurestockAutoConfiguration {
             setting.run();
         } catch (IllegalArgumentException | NullPointerException refused) {
             throw new InvalidConfigurationPropertyValueException(property, value, refused.getMessage());
-        }
-    }
-
-    /**
-     * Only with Spring Boot's health support on the class path. The class condition guards the class: the
-     * method's conditions, whose classes live in that support, are read only once it holds.
-     */
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(HealthIndicator.class)
-    static class HealthConfiguration {
-
-        @Bean
-        @ConditionalOnEnabledHealthIndicator("purestock")
-        @ConditionalOnMissingBean(name = "purestockHealthIndicator")
-        PurestockHealthIndicator purestockHealthIndicator(PurestockEngine purestockEngine) {
-            return new PurestockHealthIndicator(purestockEngine);
         }
     }
 }

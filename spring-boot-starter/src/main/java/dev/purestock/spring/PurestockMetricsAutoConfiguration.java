@@ -8,6 +8,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -15,13 +16,15 @@ import org.springframework.context.annotation.Bean;
  * {@link MeterRegistry} in the application (Spring Boot's metrics support makes one), a {@link PurestockMetrics}
  * bean, which Spring Boot binds to every registry. The meters are listed in that module's README
  * ({@code purestock.commands.sequenced}, {@code purestock.ring.remaining}, {@code purestock.shard.running}, ...).
- * The application's own {@link PurestockMetrics} bean (with tags of its choice) replaces it.
+ * The application's own {@link PurestockMetrics} bean (with tags of its choice) replaces it; an application with
+ * several engines (none of them {@code @Primary}) binds each itself, with a tag of its own.
  */
 @AutoConfiguration(after = PurestockAutoConfiguration.class,
         afterName = {"org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
                 "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration"})
 @ConditionalOnClass({MeterBinder.class, PurestockMetrics.class})
-@ConditionalOnBean({MeterRegistry.class, PurestockEngine.class})
+@ConditionalOnBean(MeterRegistry.class)
+@ConditionalOnSingleCandidate(PurestockEngine.class)
 public final class PurestockMetricsAutoConfiguration {
 
     /** Created by Spring Boot's auto-configuration. */

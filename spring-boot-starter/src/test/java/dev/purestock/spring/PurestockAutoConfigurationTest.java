@@ -55,7 +55,7 @@ class PurestockAutoConfigurationTest {
      */
     private ApplicationContextRunner runner() {
         return new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class, PurestockHealthAutoConfiguration.class))
                 .withPropertyValues("purestock.journal.directory=" + journal, "purestock.expire-reservations-every=0");
     }
 
@@ -146,7 +146,7 @@ class PurestockAutoConfigurationTest {
     @Test
     void propertiesBindWithTheEnginesDefaults() {
         new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class, PurestockHealthAutoConfiguration.class))
                 .withPropertyValues("purestock.journal.directory=" + journal).run(context -> {
             PurestockProperties properties = context.getBean(PurestockProperties.class);
             assertThat(properties.getJournal().getDirectory()).isEqualTo(journal);
@@ -201,7 +201,7 @@ class PurestockAutoConfigurationTest {
     @Test
     void aMissingJournalDirectoryStopsStartupNamingTheProperty() {
         new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class, PurestockHealthAutoConfiguration.class))
                 .run(context -> {
                     assertThat(context).hasFailed();
                     assertThat(context.getStartupFailure()).rootCause()
@@ -237,7 +237,7 @@ class PurestockAutoConfigurationTest {
     @Test
     void turnedOffItStartsNothingAndNeedsNoDirectory() {
         new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class, PurestockHealthAutoConfiguration.class))
                 .withPropertyValues("purestock.enabled=false")
                 .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(JournaledEngine.class)
                         .doesNotHaveBean(PurestockEngine.class).doesNotHaveBean(PurestockHealthIndicator.class));
@@ -293,7 +293,7 @@ class PurestockAutoConfigurationTest {
     @Test
     void anEngineOfTheApplicationsOwnNeedsNoJournalAndTheReadModelAndHealthFollowIt() {
         new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class, PurestockHealthAutoConfiguration.class))
                 .withBean(PurestockEngine.class,
                         () -> PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build())
                 .run(context -> {
@@ -304,6 +304,37 @@ class PurestockAutoConfigurationTest {
                     assertThat(shardDetails(context.getBean(PurestockHealthIndicator.class).health(), "0"))
                             .containsEntry("lastSequence", 2L);
                 });
+    }
+
+    @Test
+    void severalEnginesOfTheApplicationsOwnStartWithNoBeanThatFollowsOneEngine() {
+        runner().withUserConfiguration(TwoEngines.class).run(context -> {
+            assertThat(context).hasNotFailed().doesNotHaveBean(JournaledEngine.class).doesNotHaveBean(ReadModel.class)
+                    .doesNotHaveBean(PurestockHealthIndicator.class);
+            assertThat(context.getBeansOfType(PurestockEngine.class)).containsOnlyKeys("orders", "returns");
+        });
+    }
+
+    @Test
+    void ofSeveralEnginesOfTheApplicationsOwnThePrimaryOneIsFollowed() {
+        runner().withUserConfiguration(TwoEngines.class)
+                .withBean("main", PurestockEngine.class, () -> PurestockEngine.builder().expireReservationsEvery(Duration.ZERO)
+                        .build(), definition -> definition.setPrimary(true))
+                .run(context -> {
+                    PurestockEngine main = context.getBean("main", PurestockEngine.class);
+                    assertThat(context.getBean(ReadModel.class)).isSameAs(main.readModel());
+                    stockAndBuy(main, 10, 1);
+                    assertThat(shardDetails(context.getBean(PurestockHealthIndicator.class).health(), "0"))
+                            .containsEntry("lastSequence", 2L);
+                });
+    }
+
+    @Test
+    void twoJournaledEnginesOfTheApplicationsOwnStartWithNoEngineBeanOfTheStarters() {
+        runner().withUserConfiguration(OwnEngine.class, SecondOwnEngine.class).run(context -> {
+            assertThat(context).hasNotFailed().doesNotHaveBean(PurestockEngine.class).doesNotHaveBean(ReadModel.class);
+            assertThat(context.getBeansOfType(JournaledEngine.class)).hasSize(2);
+        });
     }
 
     @SuppressWarnings("unchecked")
@@ -452,6 +483,29 @@ class PurestockAutoConfigurationTest {
             if (command instanceof Command.Purchase purchase && purchase.orderId() == orderId) {
                 throw new IOException("replica lost the link");
             }
+        }
+    }
+
+    /** An application with two in-memory engines of its own. */
+    @Configuration(proxyBeanMethods = false)
+    static class TwoEngines {
+        @Bean
+        PurestockEngine orders() {
+            return PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build();
+        }
+
+        @Bean
+        PurestockEngine returns() {
+            return PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build();
+        }
+    }
+
+    /** A second journaled engine of the application's own, beside {@link OwnEngine}'s. */
+    @Configuration(proxyBeanMethods = false)
+    static class SecondOwnEngine {
+        @Bean(destroyMethod = "close")
+        JournaledEngine secondOwnEngine(@Value("${purestock.journal.directory}") Path dir) {
+            return JournaledEngine.builder(dir.resolve("second")).start();
         }
     }
 

@@ -98,6 +98,12 @@ class PurestockMetricsAutoConfigurationTest {
                         .doesNotHaveBean(PurestockMetrics.class));
     }
 
+    @Test
+    void withSeveralEnginesOfTheApplicationsOwnThereIsNoBinderAndTheApplicationStarts() {
+        withSpringBootsMetrics().withUserConfiguration(PurestockAutoConfigurationTest.TwoEngines.class)
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(PurestockMetrics.class));
+    }
+
     /** An application that tags its engine's meters itself. */
     @Configuration(proxyBeanMethods = false)
     static class OwnBinder {

@@ -1,0 +1,36 @@
+package dev.purestock.spring;
+
+import dev.purestock.engine.PurestockEngine;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * The engine's health, as the {@code purestock} health contributor: with Spring Boot's health support on the class
+ * path and one engine in the application (the starter's, or the application's own; of several, the
+ * {@code @Primary} one), a {@link PurestockHealthIndicator}. {@code management.health.purestock.enabled=false}
+ * turns it off, and a bean of the application's own named {@code purestockHealthIndicator} replaces it. It runs
+ * after {@link PurestockAutoConfiguration}, so that the engine that configuration starts is there to be found.
+ */
+@AutoConfiguration(after = PurestockAutoConfiguration.class)
+@ConditionalOnClass(HealthIndicator.class)
+@ConditionalOnBooleanProperty(name = "purestock.enabled", matchIfMissing = true)
+@ConditionalOnSingleCandidate(PurestockEngine.class)
+public final class PurestockHealthAutoConfiguration {
+
+    /** Created by Spring Boot's auto-configuration. */
+    public PurestockHealthAutoConfiguration() {
+    }
+
+    @Bean
+    @ConditionalOnEnabledHealthIndicator("purestock")
+    @ConditionalOnMissingBean(name = "purestockHealthIndicator")
+    PurestockHealthIndicator purestockHealthIndicator(PurestockEngine purestockEngine) {
+        return new PurestockHealthIndicator(purestockEngine);
+    }
+}
