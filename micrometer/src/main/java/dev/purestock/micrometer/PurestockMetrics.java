@@ -10,12 +10,15 @@ import dev.purestock.engine.ShardMetrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -57,8 +60,13 @@ import java.util.function.ToDoubleFunction;
  * Distributions cover everything since the engine started: rate the counts and totals over a window for recent
  * figures (the mean latency over the last minute is the rate of {@code _sum} over the rate of {@code _count});
  * the percentile gauges are since start.
+ *
+ * <p>{@link #close()} removes the meters this binder registered from every registry it was bound to: close it with
+ * its engine. A registry keeps a meter until it is removed, and answers a later registration of the same name and
+ * tags with the meter it has, so an engine started again in the same process and bound to the same registry would
+ * otherwise publish the closed engine's figures ({@code purestock.shard.running} 0 while the new one runs).
  */
-public final class PurestockMetrics implements MeterBinder {
+public final class PurestockMetrics implements MeterBinder, AutoCloseable {
     private static final double[] QUANTILES = {0.5, 0.9, 0.99, 0.999};
     private static final String SYNC_DESCRIPTION = "the last call of each batch to a durability stage: its append "
             + "and what makes the whole batch durable (a journal's sync)";
@@ -68,6 +76,8 @@ public final class PurestockMetrics implements MeterBinder {
     private final EngineMetrics metrics;
     private final Reactions reactions;
     private final Tags tags;
+    /** Each registry bound to, with the meters registered there; guarded by {@code this}. */
+    private final List<Bound> bound = new ArrayList<>();
 
     /** Binds {@code engine}'s metrics with no extra tags. */
     public PurestockMetrics(PurestockEngine engine) {
@@ -95,110 +105,150 @@ public final class PurestockMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
+        Bound binding = new Bound(registry);
         for (RejectionReason reason : EngineMetrics.reasons()) {
-            FunctionCounter.builder("purestock.commands.refused", metrics, m -> m.rejectedUnsequenced(reason))
+            binding.add(FunctionCounter.builder("purestock.commands.refused", metrics,
+                            m -> m.rejectedUnsequenced(reason))
                     .description("commands rejected before any shard sequenced them (beyond a shape limit, "
                             + "an id another shard holds, across shards)")
-                    .tags(tags).tag("reason", tagValue(reason)).register(registry);
+                    .tags(tags).tag("reason", tagValue(reason)).register(registry));
         }
         for (ShardMetrics shard : metrics.allShards()) {
-            bindShard(registry, shard, tags.and("shard", Integer.toString(shard.shard())));
+            bindShard(binding, shard, tags.and("shard", Integer.toString(shard.shard())));
         }
         if (reactions != null) {
-            bindReactions(registry);
+            bindReactions(binding);
+        }
+        synchronized (this) {
+            bound.add(binding);
         }
     }
 
-    private void bindReactions(MeterRegistry registry) {
-        reactionCounter(registry, "purestock.reactions.reacted", "outcomes the reactions ran for",
+    /**
+     * Removes every meter this binder registered from each registry it was bound to, so that they stop publishing
+     * this engine's figures and a binder of a later engine can register its own under the same names and tags.
+     * Idempotent; call it when the engine is closed (the starter's binder bean is closed with the context).
+     */
+    @Override
+    public void close() {
+        List<Bound> removing;
+        synchronized (this) {
+            removing = List.copyOf(bound);
+            bound.clear();
+        }
+        for (Bound binding : removing) {
+            binding.meters.forEach(binding.registry::remove);
+        }
+    }
+
+    /** One registry this binder was bound to, and the meters it registered there. */
+    private record Bound(MeterRegistry registry, List<Meter> meters) {
+        Bound(MeterRegistry registry) {
+            this(registry, new ArrayList<>());
+        }
+
+        void add(Meter meter) {
+            meters.add(meter);
+        }
+    }
+
+    private void bindReactions(Bound binding) {
+        reactionCounter(binding, "purestock.reactions.reacted", "outcomes the reactions ran for",
                 Reactions::reacted);
-        reactionCounter(registry, "purestock.reactions.followups.submitted", "follow-up commands submitted",
+        reactionCounter(binding, "purestock.reactions.followups.submitted", "follow-up commands submitted",
                 Reactions::followUpsSubmitted);
-        reactionCounter(registry, "purestock.reactions.followups.failed",
+        reactionCounter(binding, "purestock.reactions.followups.failed",
                 "follow-up commands the engine refused (closed or stopped)", Reactions::followUpsFailed);
-        reactionCounter(registry, "purestock.reactions.failures", "reactions that threw or failed",
+        reactionCounter(binding, "purestock.reactions.failures", "reactions that threw or failed",
                 Reactions::failures);
-        reactionCounter(registry, "purestock.reactions.dropped",
+        reactionCounter(binding, "purestock.reactions.dropped",
                 "outcomes whose reactions did not run because the reaction queue was full", Reactions::dropped);
-        Gauge.builder("purestock.reactions.queued", reactions, Reactions::queued)
-                .description("outcomes waiting for their reactions").tags(tags).register(registry);
+        binding.add(Gauge.builder("purestock.reactions.queued", reactions, Reactions::queued)
+                .description("outcomes waiting for their reactions").tags(tags).register(binding.registry()));
     }
 
-    private void reactionCounter(MeterRegistry registry, String name, String description,
-                                 ToDoubleFunction<Reactions> count) {
-        FunctionCounter.builder(name, reactions, count).description(description).tags(tags).register(registry);
+    private void reactionCounter(Bound binding, String name, String description, ToDoubleFunction<Reactions> count) {
+        binding.add(FunctionCounter.builder(name, reactions, count).description(description).tags(tags)
+                .register(binding.registry()));
     }
 
-    private static void bindShard(MeterRegistry registry, ShardMetrics shard, Tags tags) {
-        counter(registry, "purestock.commands.sequenced", "commands the shard sequenced", shard, tags,
+    private static void bindShard(Bound binding, ShardMetrics shard, Tags tags) {
+        MeterRegistry registry = binding.registry();
+        counter(binding, "purestock.commands.sequenced", "commands the shard sequenced", shard, tags,
                 ShardMetrics::commandsSequenced);
-        counter(registry, "purestock.commands.accepted", "sequenced commands answered without a rejection", shard,
+        counter(binding, "purestock.commands.accepted", "sequenced commands answered without a rejection", shard,
                 tags, ShardMetrics::commandsAccepted);
         for (RejectionReason reason : EngineMetrics.reasons()) {
-            counter(registry, "purestock.commands.rejected", "sequenced commands rejected, by their first reason",
+            counter(binding, "purestock.commands.rejected", "sequenced commands rejected, by their first reason",
                     shard, tags.and("reason", tagValue(reason)), s -> s.rejected(reason));
         }
-        Gauge.builder("purestock.ring.remaining", shard, ShardMetrics::ringRemainingCapacity)
-                .description("free slots of the shard's ring").baseUnit("slots").tags(tags).register(registry);
-        Gauge.builder("purestock.ring.size", shard, ShardMetrics::ringSize)
-                .description("slots of the shard's ring").baseUnit("slots").tags(tags).register(registry);
+        binding.add(Gauge.builder("purestock.ring.remaining", shard, ShardMetrics::ringRemainingCapacity)
+                .description("free slots of the shard's ring").baseUnit("slots").tags(tags).register(registry));
+        binding.add(Gauge.builder("purestock.ring.size", shard, ShardMetrics::ringSize)
+                .description("slots of the shard's ring").baseUnit("slots").tags(tags).register(registry));
         for (StageRole stage : shard.stages()) {
-            Gauge.builder("purestock.stage.lag", shard, s -> s.lag(stage))
+            binding.add(Gauge.builder("purestock.stage.lag", shard, s -> s.lag(stage))
                     .description("slots a stage is behind the decision stage; for the decision stage, the slots "
                             + "waiting to be decided")
-                    .baseUnit("slots").tags(tags).tag("stage", tagValue(stage)).register(registry);
+                    .baseUnit("slots").tags(tags).tag("stage", tagValue(stage)).register(registry));
         }
-        counter(registry, "purestock.decision.batches", "batches the decision stage took", shard, tags,
+        counter(binding, "purestock.decision.batches", "batches the decision stage took", shard, tags,
                 s -> s.batchSizes().count());
         for (double quantile : QUANTILES) {
-            Gauge.builder("purestock.decision.batch.size", shard, s -> at(s.batchSizes(), quantile))
+            binding.add(Gauge.builder("purestock.decision.batch.size", shard, s -> at(s.batchSizes(), quantile))
                     .description("slots per batch of the decision stage, since start").baseUnit("slots").tags(tags)
-                    .tag("quantile", Double.toString(quantile)).register(registry);
+                    .tag("quantile", Double.toString(quantile)).register(registry));
         }
-        Gauge.builder("purestock.decision.batch.size", shard, s -> s.batchSizes().max())
+        binding.add(Gauge.builder("purestock.decision.batch.size", shard, s -> s.batchSizes().max())
                 .description("slots per batch of the decision stage, since start").baseUnit("slots").tags(tags)
-                .tag("quantile", "1.0").register(registry);
+                .tag("quantile", "1.0").register(registry));
         for (StageRole stage : shard.stages()) {
             if (stage == StageRole.JOURNAL || stage == StageRole.REPLICATE) {
                 Tags staged = tags.and("stage", tagValue(stage));
-                timer(registry, "purestock.durability.append", APPEND_DESCRIPTION, shard, staged,
+                timer(binding, "purestock.durability.append", APPEND_DESCRIPTION, shard, staged,
                         s -> s.appendLatency(stage));
-                timer(registry, "purestock.durability.sync", SYNC_DESCRIPTION, shard, staged,
+                timer(binding, "purestock.durability.sync", SYNC_DESCRIPTION, shard, staged,
                         s -> s.syncLatency(stage));
             }
         }
         if (shard.stages().contains(StageRole.APPLY)) {
-            counter(registry, "purestock.snapshots.written", "snapshots written", shard, tags,
+            counter(binding, "purestock.snapshots.written", "snapshots written", shard, tags,
                     ShardMetrics::snapshotsWritten);
-            counter(registry, "purestock.snapshots.failed", "snapshots not written", shard, tags,
+            counter(binding, "purestock.snapshots.failed", "snapshots not written", shard, tags,
                     ShardMetrics::snapshotsFailed);
-            timer(registry, "purestock.snapshot.duration", "how long a snapshot took to write", shard, tags,
+            timer(binding, "purestock.snapshot.duration", "how long a snapshot took to write", shard, tags,
                     ShardMetrics::snapshotDuration);
         }
-        counter(registry, "purestock.callbacks.failed", "callbacks and consumers that threw and were isolated",
+        counter(binding, "purestock.callbacks.failed", "callbacks and consumers that threw and were isolated",
                 shard, tags, ShardMetrics::callbackFailures);
-        Gauge.builder("purestock.shard.running", shard, s -> s.health() == ShardMetrics.Health.RUNNING ? 1 : 0)
+        binding.add(Gauge.builder("purestock.shard.running", shard,
+                        s -> s.health() == ShardMetrics.Health.RUNNING ? 1 : 0)
                 .description("1 while the shard takes commands, 0 once a failure stopped it or the engine closed")
-                .tags(tags).register(registry);
+                .tags(tags).register(registry));
     }
 
-    private static void counter(MeterRegistry registry, String name, String description, ShardMetrics shard,
-                                Tags tags, ToDoubleFunction<ShardMetrics> count) {
-        FunctionCounter.builder(name, shard, count).description(description).tags(tags).register(registry);
+    private static void counter(Bound binding, String name, String description, ShardMetrics shard, Tags tags,
+                                ToDoubleFunction<ShardMetrics> count) {
+        MeterRegistry registry = binding.registry();
+        binding.add(FunctionCounter.builder(name, shard, count).description(description).tags(tags)
+                .register(registry));
     }
 
     /** A distribution of nanoseconds: its count and total as a function timer, its percentiles and max as gauges. */
-    private static void timer(MeterRegistry registry, String name, String description, ShardMetrics shard, Tags tags,
+    private static void timer(Bound binding, String name, String description, ShardMetrics shard, Tags tags,
                               Function<ShardMetrics, Percentiles> read) {
-        FunctionTimer.builder(name, shard, s -> read.apply(s).count(), s -> read.apply(s).sum(), TimeUnit.NANOSECONDS)
-                .description(description + ", since start").tags(tags).register(registry);
+        MeterRegistry registry = binding.registry();
+        binding.add(FunctionTimer.builder(name, shard, s -> read.apply(s).count(), s -> read.apply(s).sum(),
+                        TimeUnit.NANOSECONDS)
+                .description(description + ", since start").tags(tags).register(registry));
         for (double quantile : QUANTILES) {
-            TimeGauge.builder(name + ".percentile", shard, TimeUnit.NANOSECONDS, s -> at(read.apply(s), quantile))
+            binding.add(TimeGauge.builder(name + ".percentile", shard, TimeUnit.NANOSECONDS,
+                            s -> at(read.apply(s), quantile))
                     .description(description + ", since start").tags(tags)
-                    .tag("quantile", Double.toString(quantile)).register(registry);
+                    .tag("quantile", Double.toString(quantile)).register(registry));
         }
-        TimeGauge.builder(name + ".max", shard, TimeUnit.NANOSECONDS, s -> read.apply(s).max())
-                .description(description + ": the longest since start").tags(tags).register(registry);
+        binding.add(TimeGauge.builder(name + ".max", shard, TimeUnit.NANOSECONDS, s -> read.apply(s).max())
+                .description(description + ": the longest since start").tags(tags).register(registry));
     }
 
     private static double at(Percentiles distribution, double quantile) {

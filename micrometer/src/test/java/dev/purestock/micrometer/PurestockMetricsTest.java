@@ -119,6 +119,30 @@ class PurestockMetricsTest {
         }
     }
 
+    @Test
+    void closingTheBinderRemovesItsMetersSoAnEngineStartedAgainPublishesItsOwn() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        PurestockEngine first = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build();
+        PurestockMetrics firstMetrics = new PurestockMetrics(first);
+        firstMetrics.bindTo(registry);
+        first.submit(new Command.ListProduct(1, 0)).join();
+        first.submit(new Command.ReceiveStock(1, 1, 0, 5)).join();
+        first.close();
+        firstMetrics.close();
+        assertTrue(registry.find("purestock.commands.sequenced").meters().isEmpty(), "removed with the binder");
+        assertTrue(registry.getMeters().isEmpty(), "no meter of the closed engine is left: " + registry.getMeters());
+
+        try (PurestockEngine second = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build();
+             PurestockMetrics secondMetrics = new PurestockMetrics(second)) {
+            secondMetrics.bindTo(registry);
+            second.submit(new Command.ListProduct(1, 0)).join();
+
+            assertEquals(1, registry.get("purestock.shard.running").tags("shard", "0").gauge().value(),
+                    "the running engine's state, not the closed one's");
+            assertEquals(1, registry.get("purestock.commands.sequenced").tags("shard", "0").functionCounter().count());
+        }
+    }
+
     private static double count(SimpleMeterRegistry registry, String name, String... tags) {
         return registry.get(name).tags("engine", "orders").tags(tags).functionCounter().count();
     }

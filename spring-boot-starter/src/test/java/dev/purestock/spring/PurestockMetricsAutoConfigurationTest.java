@@ -60,6 +60,17 @@ class PurestockMetricsAutoConfigurationTest {
     }
 
     @Test
+    void closingTheContextRemovesTheEnginesMetersFromTheRegistry() {
+        MeterRegistry[] registry = new MeterRegistry[1];
+        withSpringBootsMetrics().run(context -> {
+            registry[0] = context.getBean(MeterRegistry.class);
+            assertThat(registry[0].find("purestock.commands.sequenced").meters()).isNotEmpty();
+        });
+        assertThat(registry[0].getMeters()).filteredOn(meter -> meter.getId().getName().startsWith("purestock."))
+                .isEmpty();
+    }
+
+    @Test
     void theApplicationsOwnBinderWins() {
         withSpringBootsMetrics().withUserConfiguration(OwnBinder.class).run(context -> {
             assertThat(context).hasSingleBean(PurestockMetrics.class).hasBean("ordersMetrics");
