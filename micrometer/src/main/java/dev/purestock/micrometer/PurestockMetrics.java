@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
@@ -51,7 +52,9 @@ import java.util.function.ToDoubleFunction;
  *       time gauges {@code ...percentile} (with {@code quantile}) and {@code ...max}.</li>
  *   <li>{@code purestock.snapshots.written}, {@code purestock.snapshots.failed}: counters;
  *       {@code purestock.snapshot.duration}: function timer, with {@code ...percentile} and {@code ...max}.</li>
- *   <li>{@code purestock.callbacks.failed}: counter of isolated callback and consumer failures.</li>
+ *   <li>{@code purestock.callbacks.failed}: counter of isolated callback and consumer failures, per shard;
+ *       {@code purestock.callbacks.failed.unsequenced}: those of commands no shard sequenced, no {@code shard}
+ *       tag (together, the engine's {@code consumerFailures()}).</li>
  *   <li>{@code purestock.shard.running}: gauge, 1 while the shard takes commands, 0 once stopped or closed.</li>
  *   <li>Bound from an engine: {@code purestock.reactions.reacted}, {@code .followups.submitted},
  *       {@code .followups.failed}, {@code .failures} and {@code .dropped}: counters of the engine's
@@ -116,6 +119,12 @@ public final class PurestockMetrics implements MeterBinder, AutoCloseable {
         for (ShardMetrics shard : metrics.allShards()) {
             bindShard(binding, shard, tags.and("shard", Integer.toString(shard.shard())));
         }
+        AtomicLong highest = new AtomicLong();
+        binding.add(FunctionCounter.builder("purestock.callbacks.failed.unsequenced", metrics,
+                        m -> highest.accumulateAndGet(unsequencedCallbackFailures(m), Math::max))
+                .description("callbacks of commands no shard sequenced (refused before sequencing, or submitted "
+                        + "after a stop or close) that threw and were isolated")
+                .tags(tags).register(registry));
         if (reactions != null) {
             bindReactions(binding);
         }
@@ -139,6 +148,20 @@ public final class PurestockMetrics implements MeterBinder, AutoCloseable {
         for (Bound binding : removing) {
             binding.meters.forEach(binding.registry::remove);
         }
+    }
+
+    /**
+     * The engine's isolated callback failures that no shard counts: those of commands answered before any shard
+     * sequenced them. The engine's total is read first: each failure is counted by its shard before the total, so
+     * the difference never counts a failure twice; it may count one late, and the meter keeps the highest value
+     * read so that it never goes down.
+     */
+    private static long unsequencedCallbackFailures(EngineMetrics metrics) {
+        long unattributed = metrics.callbackFailures();
+        for (ShardMetrics shard : metrics.allShards()) {
+            unattributed -= shard.callbackFailures();
+        }
+        return unattributed;
     }
 
     /** One registry this binder was bound to, and the meters it registered there. */
