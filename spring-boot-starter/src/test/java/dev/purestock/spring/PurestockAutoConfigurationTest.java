@@ -33,9 +33,11 @@ import org.springframework.context.annotation.Configuration;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 
@@ -415,6 +417,81 @@ class PurestockAutoConfigurationTest {
         } finally {
             release.countDown();
         }
+    }
+
+    @Test
+    @Timeout(120) // guards the build against a close that would never return; no speed is asserted
+    void closingTheContextWhileCallersSubmitAnswersEachAndKeepsEveryAcknowledgedPurchase() throws Exception {
+        long units = 1_000_000;
+        List<Map.Entry<Long, CompletableFuture<Outcome>>> submitted = new ArrayList<>();
+        Map<Long, Integer> warehouseOf = new ConcurrentHashMap<>();
+        runner().withPropertyValues("purestock.shards=2").run(context -> {
+            PurestockEngine engine = context.getBean(PurestockEngine.class);
+            assertThat(engine.submit(new Command.ListProduct(SKU, 0)).join().accepted()).isTrue();
+            for (int warehouse = 0; warehouse < 2; warehouse++) {
+                assertThat(engine.submit(new Command.ReceiveStock(100 + warehouse, SKU, warehouse, units)).join()
+                        .accepted()).isTrue();
+            }
+            int callers = 2;
+            CountDownLatch submitting = new CountDownLatch(callers);
+            List<Thread> threads = new ArrayList<>();
+            List<List<Map.Entry<Long, CompletableFuture<Outcome>>>> perCaller = new ArrayList<>();
+            for (int caller = 0; caller < callers; caller++) {
+                List<Map.Entry<Long, CompletableFuture<Outcome>>> futures = new ArrayList<>();
+                perCaller.add(futures);
+                int first = caller;
+                Thread thread = new Thread(() -> {
+                    for (long order = 1_000 + first; ; order += callers) {
+                        int warehouse = (int) (order / callers % 2);
+                        warehouseOf.put(order, warehouse);
+                        CompletableFuture<Outcome> future = engine.submit(new Command.Purchase(order, order, SKU,
+                                warehouse, 1));
+                        futures.add(Map.entry(order, future));
+                        if (futures.size() == 200) {
+                            submitting.countDown();
+                        }
+                        if (future.isCompletedExceptionally()) {
+                            return; // refused: the engine is closed
+                        }
+                    }
+                }, "caller-" + caller);
+                thread.start();
+                threads.add(thread);
+            }
+            submitting.await();
+
+            context.close();
+
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            perCaller.forEach(submitted::addAll);
+        });
+
+        List<Long> acknowledged = new ArrayList<>();
+        for (Map.Entry<Long, CompletableFuture<Outcome>> caller : submitted) {
+            CompletableFuture<Outcome> future = caller.getValue();
+            assertThat(future).as("every caller is answered").isDone();
+            if (future.isCompletedExceptionally()) {
+                assertThatThrownBy(future::join).hasCauseInstanceOf(EngineClosedException.class);
+            } else {
+                assertThat(future.join().accepted()).isTrue();
+                acknowledged.add(caller.getKey());
+            }
+        }
+        assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(400);
+        runner().withPropertyValues("purestock.shards=2").run(context -> {
+            ReadModel readModel = context.getBean(ReadModel.class);
+            long[] bought = new long[2];
+            for (long order : acknowledged) {
+                assertThat(readModel.orderStatus(order)).as("acknowledged order %d", order)
+                        .isEqualTo(OrderStatus.PURCHASED);
+                bought[warehouseOf.get(order)]++;
+            }
+            for (int warehouse = 0; warehouse < 2; warehouse++) {
+                assertThat(readModel.available(SKU, warehouse)).isEqualTo(units - bought[warehouse]);
+            }
+        });
     }
 
     @Test
