@@ -10,6 +10,7 @@ import dev.purestock.journal.RetentionPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.LazyInitializationExcludeFilter;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -84,6 +85,16 @@ public final class PurestockAutoConfiguration {
             recovered.notes().forEach(note -> LOG.warn("purestock recovery: {}", note));
         }
         return new StartedEngine(started, properties.getShutdownTimeout());
+    }
+
+    /**
+     * Keeps the engine this configuration starts out of {@code spring.main.lazy-initialization}: it starts with the
+     * context, so a value it refuses, a damaged journal or a directory in use stops the start, recovery happens
+     * before the first caller, another process is kept off the journal, and reservations expire from the start.
+     */
+    @Bean
+    static LazyInitializationExcludeFilter purestockEngineStartsEagerly() {
+        return LazyInitializationExcludeFilter.forBeanTypes(StartedEngine.class);
     }
 
     /** The journaled engine this configuration started; {@link StartedEngine} closes it. */

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.LazyInitializationBeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -234,6 +235,25 @@ class PurestockAutoConfigurationTest {
                 .run(context -> assertThat(context.getStartupFailure()).rootCause()
                         .hasMessageContaining("purestock.shards"));
         assertThat(untouched).doesNotExist();
+    }
+
+    @Test
+    void withLazyInitializationTheEngineStillStartsWithTheContext() {
+        ApplicationContextRunner lazily = new ApplicationContextRunner()
+                .withInitializer(context -> context.addBeanFactoryPostProcessor(
+                        new LazyInitializationBeanFactoryPostProcessor()))
+                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                .withPropertyValues("purestock.journal.directory=" + journal, "purestock.expire-reservations-every=0");
+        lazily.withPropertyValues("purestock.ring-size=1000")
+                .run(context -> assertThat(context.getStartupFailure()).as("a refused value stops the start, not the "
+                        + "first caller").rootCause().hasMessageContaining("purestock.ring-size"));
+
+        lazily.run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThatThrownBy(() -> JournaledEngine.builder(journal).start())
+                    .as("the engine recovered the journal and holds it from the start")
+                    .hasMessageContaining("in use by another purestock process");
+        });
     }
 
     @Test
