@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -515,6 +516,19 @@ class PurestockAutoConfigurationTest {
     }
 
     @Test
+    void aBeanACustomizerUsesIsClosedAfterTheEngineDrained() {
+        List<String> closed = new ArrayList<>();
+        runner().withUserConfiguration(ReplicatingThroughALink.class).run(context -> {
+            Link link = context.getBean(Link.class);
+            assertThat(stockAndBuy(context.getBean(PurestockEngine.class), 10, 1).accepted()).isTrue();
+            context.close();
+            closed.addAll(link.closed);
+        });
+        assertThat(closed).as("the engine closes its replication stage before the link it replicates over closes")
+                .containsExactly("replication stage", "link");
+    }
+
+    @Test
     void theShutdownTimeoutIsThirtySecondsUnlessSet() {
         runner().run(context -> assertThat(context.getBean(PurestockProperties.class).getShutdownTimeout())
                 .isEqualTo(Duration.ofSeconds(30)));
@@ -603,6 +617,44 @@ class PurestockAutoConfigurationTest {
         @Bean(destroyMethod = "close")
         JournaledEngine secondOwnEngine(@Value("${purestock.journal.directory}") Path dir) {
             return JournaledEngine.builder(dir.resolve("second")).start();
+        }
+    }
+
+    /** What a replication stage sends over, closed by the context like a {@code Primary}. */
+    static final class Link implements AutoCloseable {
+        final List<String> closed = new CopyOnWriteArrayList<>();
+
+        DurabilityStage stage() {
+            return new DurabilityStage() {
+                @Override
+                public void onDecided(long sequence, long time, Command command, List<Event> events,
+                                      boolean endOfBatch) {
+                }
+
+                @Override
+                public void close() {
+                    closed.add("replication stage");
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            closed.add("link");
+        }
+    }
+
+    /** An application whose customizer replicates over a {@link Link} bean, as one with a {@code Primary} does. */
+    @Configuration(proxyBeanMethods = false)
+    static class ReplicatingThroughALink {
+        @Bean
+        Link link() {
+            return new Link();
+        }
+
+        @Bean
+        PurestockEngineCustomizer replicating(Link link) {
+            return builder -> builder.replication(shard -> link.stage());
         }
     }
 
