@@ -137,9 +137,10 @@ public final class PurestockAutoConfiguration {
         @Override
         public void close() {
             if (!engine.close(shutdownTimeout)) {
-                LOG.warn("purestock engine did not drain within purestock.shutdown-timeout ({}): the callers still "
-                        + "waiting were answered with EngineClosedException, and the journal directory stays locked "
-                        + "until the process exits", shutdownTimeout);
+                LOG.warn("purestock engine did not finish closing within purestock.shutdown-timeout ({}): a caller "
+                        + "not answered by then was answered with EngineClosedException (the engine logs how many, "
+                        + "per shard), and the journal directory stays locked until the process exits, since a stage "
+                        + "may still be writing", shutdownTimeout);
             }
         }
     }
