@@ -83,7 +83,9 @@ class OrderRetentionTest {
             engine.expireReservations(true);
             answeredSoFar(engine);
             assertEquals(3, engine.readModel().forgettableOrders(0));
-            assertTrue(engine.expireReservations(false), "it forgot the most it may: a backlog run sends another");
+            // it forgot the most it may: a backlog run (nothing due, no regular run) sends another. What the run returns
+            // depends on whether that one was answered yet, so the forgotten rest is what shows it was sent
+            engine.expireReservations(false);
             answeredSoFar(engine);
             assertEquals(0, engine.readModel().forgettableOrders(0), "the backlog run forgot the rest");
             assertFalse(engine.expireReservations(false), "no backlog: a backlog run sends nothing");
