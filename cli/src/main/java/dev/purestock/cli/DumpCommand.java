@@ -94,15 +94,22 @@ final class DumpCommand implements Callable<Integer> {
             if (from != null && !reader.seek(from)) {
                 throw noSequence(from, label);
             }
+            // a corrupt record's own sequence may be the damaged part: it stands where the record after the last
+            // good one belongs, and the range is judged by that place
+            long[] lastGood = {from != null ? from - 1 : -1};
             reader.readRaw((index, bytes, offset, length) -> {
                 long sequence = JournalRecordCodec.sequenceOf(bytes, offset, length);
                 if (!codec.checksumMatches(bytes, offset, length)) {
+                    if (lastGood[0] >= last) {
+                        return false;
+                    }
                     out.println(corruptLine(label, sequence, index, bytes, offset, length));
-                    return sequence < last;
+                    return true;
                 }
                 if (sequence > last) {
                     return false;
                 }
+                lastGood[0] = sequence;
                 JournalRecord record;
                 try {
                     record = JournalRecordCodec.decode(bytes, offset, length);
