@@ -5,6 +5,7 @@ import dev.purestock.journal.JournalRepair;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -57,6 +58,11 @@ final class RepairCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (acceptLoss && !truncate) {
+            // alone it would read as consent given, while nothing is cut: say so before diagnosing anything
+            throw new ParameterException(spec.commandLine(), "--accept-loss goes with --truncate: without it nothing "
+                    + "is cut, so there is no loss to accept");
+        }
         JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
         if (!target.sharded() && !target.only().hasCycles()) {
             new Summary().put("journal", journal.dir).put("records", 0).put("result", "ok").print(out, output.json);

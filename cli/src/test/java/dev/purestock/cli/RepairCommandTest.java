@@ -45,6 +45,10 @@ class RepairCommandTest {
         assertEquals("39", diagnose.values().get("high-water-mark"));
         assertEquals("10", diagnose.values().get("acknowledged-behind-damage"));
 
+        Run alone = run("repair", "--journal", dir.toString(), "--accept-loss");
+        assertEquals(2, alone.code(), "--accept-loss without --truncate is a usage error: " + alone.err());
+        assertTrue(alone.err().contains("--accept-loss goes with --truncate"), alone.err());
+
         Run refused = run("repair", "--journal", dir.toString(), "--truncate");
         assertEquals(1, refused.code());
         assertTrue(refused.err().contains("--accept-loss"), refused.err());
@@ -131,6 +135,23 @@ class RepairCommandTest {
         assertTrue(verify.errorLine().contains("does not decode"), verify.err());
     }
 
+    @Test
+    void dumpJudgesItsRangeByWhereACorruptRecordStandsNotByItsDamagedSequence() throws Exception {
+        journal(10);
+        damageRecord(dir, 4, record -> record.putLong(JournalRecordDescriptor.SEQUENCE_OFFSET, 1_000_000));
+
+        Run dump = run("dump", "--journal", dir.toString(), "--from", "2", "--to", "6");
+
+        assertEquals(PurestockCli.FAILED, dump.code());
+        List<String> lines = dump.out().lines().toList();
+        assertEquals(5, lines.size(), "seq 2 to 6, the corrupt seq 4 among them: " + dump.out());
+        assertTrue(lines.get(2).startsWith("seq=1000000 ") && lines.get(2).contains(" CORRUPT "), lines.get(2));
+        assertTrue(lines.get(4).startsWith("seq=6 "), lines.get(4));
+        Run before = run("dump", "--journal", dir.toString(), "--to", "3");
+        assertEquals(0, before.code(), before.err());
+        assertEquals(4, before.out().lines().count(), "a corrupt record after the range is not printed: " + before.out());
+    }
+
     private void journal(int records) {
         try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
             for (long sku = 1; sku <= records; sku++) {
@@ -144,6 +165,16 @@ class RepairCommandTest {
      * gives it a matching checksum again, as a record that is no damage but reads differently would be.
      */
     static void rewriteRecord(Path dir, int record, Consumer<ByteBuffer> change) throws Exception {
+        rewrite(dir, record, change, true);
+    }
+
+    /** Changes the {@code record}th document of the journal in {@code dir} in place, leaving its checksum as it was. */
+    static void damageRecord(Path dir, int record, Consumer<ByteBuffer> change) throws Exception {
+        rewrite(dir, record, change, false);
+    }
+
+    private static void rewrite(Path dir, int record, Consumer<ByteBuffer> change, boolean matchingChecksum)
+            throws Exception {
         long offset = -1;
         int length = -1;
         try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir).readOnly(true).build();
@@ -161,9 +192,11 @@ class RepairCommandTest {
             file.readFully(bytes);
             ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
             change.accept(buffer);
-            CRC32C crc = new CRC32C();
-            crc.update(bytes, 0, length - JournalRecordDescriptor.CHECKSUM_LENGTH);
-            buffer.putInt(length - JournalRecordDescriptor.CHECKSUM_LENGTH, (int) crc.getValue());
+            if (matchingChecksum) {
+                CRC32C crc = new CRC32C();
+                crc.update(bytes, 0, length - JournalRecordDescriptor.CHECKSUM_LENGTH);
+                buffer.putInt(length - JournalRecordDescriptor.CHECKSUM_LENGTH, (int) crc.getValue());
+            }
             file.seek(offset);
             file.write(bytes);
         }
