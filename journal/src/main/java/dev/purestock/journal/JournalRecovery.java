@@ -2,6 +2,7 @@ package dev.purestock.journal;
 
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,10 +31,13 @@ public final class JournalRecovery {
     /**
      * Recovers the state of the journal in {@code dir}; an absent or empty journal gives an empty store
      * from {@code stores} and sequence {@code 0}.
+     *
+     * @throws JournalDamagedException when {@code dir} holds no cycle file but its high-water mark says records
+     *                                 were acknowledged (the cycle files were deleted, or not restored)
      */
     public static RecoveredState recover(Path dir, Supplier<? extends InventoryStore> stores, ReplayProgress progress) {
         if (!JournalQueues.hasJournal(dir)) {
-            return new RecoveredState(stores.get(), 0, Long.MIN_VALUE, -1, 0, 0, List.of());
+            return nothingJournaled(dir, stores);
         }
         try (JournalReader reader = JournalReader.open(dir)) {
             return recover(reader, new SnapshotStore(dir), stores, progress);
@@ -62,7 +66,7 @@ public final class JournalRecovery {
     public static RecoveredState recoverUntil(Path dir, long untilSequence, long untilTime, boolean useSnapshots,
                                               Supplier<? extends InventoryStore> stores, ReplayProgress progress) {
         if (!JournalQueues.hasJournal(dir)) {
-            return new RecoveredState(stores.get(), 0, Long.MIN_VALUE, -1, 0, 0, List.of());
+            return nothingJournaled(dir, stores);
         }
         try (JournalReader reader = JournalReader.open(dir)) {
             JournalBounds bounds = JournalBounds.of(reader);
@@ -71,6 +75,30 @@ public final class JournalRecovery {
             Optional<SnapshotStore.Loaded> snapshot = useSnapshots
                     ? new SnapshotStore(dir).loadNewestUntil(last, untilTime, stores, notes) : Optional.empty();
             return replay(reader, bounds, snapshot, stores, progress, notes, untilSequence, untilTime);
+        }
+    }
+
+    /**
+     * The state of a directory with no cycle file: empty, at sequence {@code 0}, unless its high-water mark says
+     * records were acknowledged. Then the cycle files holding them are gone (deleted, or a restore without them), and
+     * starting empty would lose every acknowledged record, and the snapshots, which a writer removes as ahead of the
+     * empty journal.
+     *
+     * @throws JournalDamagedException when the high-water mark is at a record
+     */
+    private static RecoveredState nothingJournaled(Path dir, Supplier<? extends InventoryStore> stores) {
+        requireNothingAcknowledged(dir);
+        return new RecoveredState(stores.get(), 0, Long.MIN_VALUE, -1, 0, 0, List.of());
+    }
+
+    /** Fails when {@code dir}, which holds no cycle file, has a high-water mark at a record. */
+    private static void requireNothingAcknowledged(Path dir) {
+        long mark = JournalHighWaterMark.read(dir);
+        if (mark != JournalHighWaterMark.NONE) {
+            throw new JournalDamagedException("journal " + dir + " holds no cycle file (" + SingleChronicleQueue.SUFFIX
+                    + "), yet the journal acknowledged records up to seq " + mark + ", so records 0.." + mark
+                    + " are unreachable: its cycle files were deleted or not restored. Nothing was changed; restore "
+                    + "them from a copy or a standby", -1, mark);
         }
     }
 
@@ -137,6 +165,8 @@ public final class JournalRecovery {
             try (JournalReader reader = JournalReader.open(dir)) {
                 lastJournaled = JournalBounds.of(reader).lastSequence();
             }
+        } else {
+            requireNothingAcknowledged(dir);
         }
         return removeSnapshotsAbove(dir, lastJournaled);
     }

@@ -95,6 +95,14 @@ public final class JournalTruncation {
                 notes.add(found.records() == 0 ? "the journal holds no record: nothing to cut"
                         : "the journal ends at seq " + found.lastGoodSequence() + ", at or before seq " + lastKept
                         + ": nothing to cut");
+                if (!JournalQueues.hasJournal(dir) && JournalHighWaterMark.read(dir) > lastKept) {
+                    // a cut of every cycle file stopped before its last step: the mark still covers them
+                    steps.before("set the high-water mark");
+                    try (JournalHighWaterMark mark = JournalHighWaterMark.open(dir)) {
+                        mark.reset(lastKept);
+                    }
+                    notes.add("the journal now ends at seq " + lastKept);
+                }
                 return new Result(lastKept, 0, dropped, notes);
             }
             found.damage().ifPresent(damage -> notes.add("the journal could not be read past seq "

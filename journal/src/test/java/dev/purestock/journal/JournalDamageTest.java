@@ -139,6 +139,33 @@ class JournalDamageTest {
     }
 
     @Test
+    void aJournalWhoseCycleFilesAreAllGoneIsRefusedAndItsSnapshotsKept() throws IOException {
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
+            for (long sku = 1; sku <= 20; sku++) {
+                journaled.engine().submit(new Command.ListProduct(sku, 0)).join();
+            }
+            journaled.engine().snapshot(0).join();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path cycle : files.filter(f -> f.getFileName().toString().endsWith(".cq4")).toList()) {
+                Files.delete(cycle); // a restore without them, or a clean-up that took them
+            }
+        }
+        List<SnapshotInfo> snapshots = new SnapshotStore(dir).list();
+        assertEquals(1, snapshots.size());
+
+        JournalDamagedException refused = assertThrows(JournalDamagedException.class,
+                () -> JournaledEngine.builder(dir).start());
+        assertTrue(refused.losesAcknowledged(), refused.getMessage());
+        assertEquals(19, refused.highWaterMark());
+        assertTrue(refused.getMessage().contains("records 0..19"), refused.getMessage());
+        assertFalse(refused.getMessage().contains("\n"), refused.getMessage());
+        assertEquals(snapshots, new SnapshotStore(dir).list(), "the snapshot of acknowledged records is kept");
+        assertTrue(Files.exists(snapshots.get(0).file()));
+        assertThrows(JournalDamagedException.class, this::recover);
+    }
+
+    @Test
     void aReaderReadsALiveJournalUpToTheEndItHadWhenItOpened() {
         JournalFiles.write(dir, 0, 100);
         try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE);

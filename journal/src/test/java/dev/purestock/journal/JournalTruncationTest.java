@@ -133,6 +133,26 @@ class JournalTruncationTest {
     }
 
     @Test
+    void aTruncationAfterMinusOneStoppedBeforeTheMarkIsFinishedByRunningItAgain() {
+        Path dir = root.resolve("journal");
+        writeFourCycles(dir);
+        assertThrows(UncheckedIOException.class, () -> JournalTruncation.truncateAfter(dir, -1, name -> {
+            if (name.equals("set the high-water mark")) {
+                throw new IOException("killed before: " + name);
+            }
+        }));
+        assertEquals(RECORDS - 1, JournalHighWaterMark.read(dir), "every cycle file is aside, the mark not moved yet");
+        assertThrows(JournalDamagedException.class, () -> JournaledEngine.builder(dir).start());
+
+        JournalTruncation.truncateAfter(dir, -1);
+
+        assertEquals(-1, JournalHighWaterMark.read(dir));
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
+            assertEquals(0, journaled.engine().submit(new Command.ListProduct(1, 0)).join().sequence());
+        }
+    }
+
+    @Test
     void aCutBeforeAPrunedJournalsFirstRecordIsRefused() throws IOException {
         Path dir = root.resolve("journal");
         writeFourCycles(dir);
