@@ -1,6 +1,7 @@
 package dev.purestock.journal;
 
 import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.wire.DocumentContext;
 
@@ -77,12 +78,15 @@ public final class JournalPruner {
         long firstSequence;
         try (SingleChronicleQueue queue = JournalQueues.forReading(dir);
              ExcerptTailer tailer = queue.createTailer()) {
+            RollCycle rollCycle = queue.rollCycle();
             List<long[]> cycles = new ArrayList<>();
             List<File> files = new ArrayList<>();
             for (Long cycle : queue.listCyclesBetween(queue.firstCycle(), queue.lastCycle())) {
                 if (tailer.moveToCycle(cycle.intValue())) {
                     try (DocumentContext document = tailer.readingDocument()) {
-                        if (document.isPresent()) {
+                        // an empty cycle file (a writer killed as it rolled into it) has the tailer read on into
+                        // the next one: taken for it, that next file would be deleted with what it holds
+                        if (document.isPresent() && rollCycle.toCycle(document.index()) == cycle) {
                             cycles.add(new long[]{cycle, JournalReader.firstSequenceOf(document.wire().bytes())});
                             files.add(tailer.currentFile());
                         }

@@ -8,6 +8,8 @@ import dev.purestock.domain.Reason;
 import dev.purestock.domain.StateDigest;
 import dev.purestock.engine.EngineRefusal;
 import net.openhft.chronicle.core.time.SetTimeProvider;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -212,6 +214,46 @@ class JournalToolsTest {
         RecoveredState recovered = JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
         assertEquals("empty", recovered.recoveredFrom());
         assertEquals(digest, StateDigest.of(recovered.store()));
+    }
+
+    @Test
+    void pruningPassesOverAnEmptyCycleFileAndKeepsTheCycleAfterIt() throws Exception {
+        SetTimeProvider clock = new SetTimeProvider(NOW);
+        MapInventoryStore live = new MapInventoryStore();
+        SnapshotStore snapshots = new SnapshotStore(dir);
+        long sequence = 0;
+        for (int cycle = 0; cycle < 5; cycle++) {
+            if (cycle == 2) {
+                // a cycle file created and left empty, as by a writer killed as it rolled into it
+                try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir)
+                        .rollCycle(TestRollCycles.TEST_SECONDLY).timeProvider(clock).build()) {
+                    queue.closeStore(queue.storeForCycle(queue.cycle(), queue.epoch(), true, null));
+                }
+            } else {
+                try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE,
+                        TestRollCycles.TEST_SECONDLY, clock)) {
+                    for (int i = 0; i < 10; i++, sequence++) {
+                        Event.ProductListed listed = new Event.ProductListed(1 + sequence, cycle);
+                        dev.purestock.domain.Inventory.evolve(live, NOW + sequence, listed);
+                        writer.onDecided(sequence, NOW + sequence, new Command.ListProduct(listed.sku(), cycle),
+                                List.of(listed), true);
+                    }
+                }
+                if (cycle < 2) {
+                    snapshots.write(sequence - 1, NOW + sequence - 1, live);
+                }
+            }
+            clock.advanceMillis(1_000);
+        }
+
+        JournalPruner.Result result = JournalPruner.prune(dir, 1);
+
+        assertEquals(20, result.firstSequence());
+        assertEquals(2, result.cyclesDeleted().size(), "the two cycles snapshot 19 covers: " + result.cyclesDeleted());
+        RecoveredState recovered = JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals("snapshot@19", recovered.recoveredFrom());
+        assertEquals(40, recovered.nextSequence());
+        assertEquals(StateDigest.of(live), StateDigest.of(recovered.store()));
     }
 
     @Test
