@@ -17,7 +17,7 @@ final class JournalQueues {
     /** Daily cycle files; one file holds up to 2^32 records. */
     static final RollCycle DEFAULT_ROLL_CYCLE = JournalRollCycle.DAILY.chronicle();
     /** How long an appender waits for a header left unfinished by a dead writer before taking over. */
-    private static final long TAKE_OVER_TIMEOUT_MS = 500;
+    static final long TAKE_OVER_TIMEOUT_MS = 500;
 
     private JournalQueues() {
     }

@@ -104,7 +104,9 @@ public final class JournalRecovery {
 
     /**
      * Prepares the journal in {@code dir} for a writer that holds its {@link JournalLock}, and recovers its
-     * state: removes snapshots the journal never reached, prunes as {@code retention} says, then recovers.
+     * state: recovers, then moves aside a cycle file after the last record that cannot be opened (a writer stopped as
+     * it created it, see {@link JournalRepair#setAsideUnopenableTrailingCycles}), removes snapshots the journal never
+     * reached, and prunes as {@code retention} says.
      *
      * <p>The rule for a journal that cannot be read to its end ({@link JournalDamagedException}): when every
      * record behind the damage lies above the journal's high-water mark, none of them was ever acknowledged
@@ -140,7 +142,8 @@ public final class JournalRecovery {
         RecoveredState recovered = recover(dir, stores, progress);
         List<String> notes;
         try {
-            notes = new ArrayList<>(removeSnapshotsAbove(dir, recovered.nextSequence() - 1));
+            notes = new ArrayList<>(JournalRepair.setAsideUnopenableTrailingCycles(dir));
+            notes.addAll(removeSnapshotsAbove(dir, recovered.nextSequence() - 1));
             if (retention.pruneCyclesOnStart() && JournalQueues.hasJournal(dir)) {
                 notes.addAll(JournalPruner.prune(dir, retention.keepSnapshots(), recovered.snapshotSequence())
                         .notes());

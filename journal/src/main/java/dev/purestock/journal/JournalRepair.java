@@ -5,6 +5,7 @@ import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
 import net.openhft.chronicle.wire.DocumentContext;
 
 import java.io.IOException;
@@ -192,6 +193,65 @@ public final class JournalRepair {
         }
         done.add("the journal now ends at seq " + lastKept);
         return done;
+    }
+
+    /**
+     * Moves aside, to {@code DIR/damaged-<time>/}, the newest cycle files that Chronicle Queue cannot open (those after
+     * the newest that opens): what a writer killed (or a power loss) while it created the next cycle file leaves,
+     * a file whose header was never written. It holds no record, and readers pass over it, but a writer that rolls
+     * past it first writes the end of that cycle into it and fails, so an engine started on the journal would stop
+     * at its first command, restart after restart. Call it after the journal read to its end (every acknowledged
+     * record is before such a file), holding the directory's {@link JournalLock}.
+     *
+     * @return one line per file moved
+     */
+    static List<String> setAsideUnopenableTrailingCycles(Path dir) throws IOException {
+        if (!JournalQueues.hasJournal(dir)) {
+            return List.of();
+        }
+        List<Path> unopenable = new ArrayList<>();
+        RollCycle rollCycle;
+        try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir).readOnly(true)
+                .timeoutMS(JournalQueues.TAKE_OVER_TIMEOUT_MS).build()) {
+            queue.refreshDirectoryListing();
+            rollCycle = queue.rollCycle();
+            // newest first, up to the first that opens: a file that does not open shows no record to any reader
+            for (Long cycle : queue.listCyclesBetween(queue.firstCycle(), queue.lastCycle()).descendingSet()) {
+                if (opens(queue, cycle.intValue())) {
+                    break;
+                }
+                unopenable.add(cycleFile(dir, rollCycle, cycle.intValue()));
+            }
+        }
+        if (unopenable.isEmpty()) {
+            return List.of();
+        }
+        List<String> done = new ArrayList<>();
+        Path aside = dir.resolve("damaged-" + ASIDE.format(Instant.now()));
+        Files.createDirectories(aside);
+        for (Path file : unopenable) {
+            Files.move(file, aside.resolve(file.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+            done.add("moved " + file.getFileName() + " to " + aside + ": a cycle file after the journal's last record "
+                    + "that cannot be opened (its header was never written: a writer stopped as it created it)");
+        }
+        forceDirectory(aside);
+        forceDirectory(dir);
+        relist(dir, rollCycle);
+        return done;
+    }
+
+    /** Whether Chronicle Queue opens the file of {@code cycle}: its header was written. */
+    private static boolean opens(SingleChronicleQueue queue, int cycle) {
+        try {
+            SingleChronicleQueueStore store = queue.storeForCycle(cycle, queue.epoch(), false, null);
+            if (store == null) {
+                return false;
+            }
+            queue.closeStore(store);
+            return true;
+        } catch (RuntimeException unreadable) {
+            return false;
+        }
     }
 
     /** Rebuilds the queue's listing of its cycle files from the files in {@code dir}. */

@@ -3,12 +3,19 @@ package dev.purestock.journal;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.MapInventoryStore;
 import dev.purestock.engine.Outcome;
+import net.openhft.chronicle.core.time.SetTimeProvider;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -163,6 +170,53 @@ class JournalDamageTest {
         assertEquals(snapshots, new SnapshotStore(dir).list(), "the snapshot of acknowledged records is kept");
         assertTrue(Files.exists(snapshots.get(0).file()));
         assertThrows(JournalDamagedException.class, this::recover);
+    }
+
+    @Test
+    void aCycleFileLeftWithoutItsHeaderByAWriterStoppedAsItRolledIsSetAsideAndTheNextWriterRolls() throws IOException {
+        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        writeInCycle(clock, 0, 10);
+        clock.advanceMillis(1_000);
+        writeInCycle(clock, 10, 10);
+        clock.advanceMillis(1_000);
+        // the next cycle file created, and its header never written: a writer killed as it rolled into it
+        try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir).rollCycle(TestRollCycles.TEST_SECONDLY)
+                .timeProvider(clock).build()) {
+            queue.closeStore(queue.storeForCycle(queue.cycle(), queue.epoch(), true, null));
+        }
+        Path unopenable;
+        try (Stream<Path> files = Files.list(dir)) {
+            unopenable = files.filter(f -> f.toString().endsWith(".cq4")).sorted().toList().getLast();
+        }
+        try (FileChannel file = FileChannel.open(unopenable, StandardOpenOption.WRITE)) {
+            file.write(ByteBuffer.allocate(64 << 10), 0);
+        }
+
+        RecoveredState recovered = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
+                MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals(20, recovered.nextSequence());
+        assertTrue(recovered.notes().stream().anyMatch(n -> n.startsWith("moved " + unopenable.getFileName())),
+                recovered.notes().toString());
+        assertEquals(List.of(unopenable.getFileName()), damagedFiles().stream().map(Path::getFileName).toList());
+
+        clock.advanceMillis(1_000);
+        writeInCycle(clock, 20, 10); // rolls past where the unopenable file was: it failed on it
+        RecoveredState after = recover();
+        assertEquals(30, after.nextSequence());
+        assertNotNull(after.store().product(30));
+        RecoveredState again = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
+                MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals(List.of(), again.notes(), "a journal whose cycle files all open is left as it is");
+    }
+
+    private void writeInCycle(SetTimeProvider clock, long from, int count) {
+        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE, TestRollCycles.TEST_SECONDLY,
+                clock)) {
+            for (long s = from; s < from + count; s++) {
+                writer.onDecided(s, 1_000 + s, new Command.ListProduct(s + 1, 1),
+                        List.of(new dev.purestock.domain.Event.ProductListed(s + 1, 1)), true);
+            }
+        }
     }
 
     @Test
