@@ -86,7 +86,19 @@ public final class SnapshotStore implements SnapshotWriter {
         Files.createDirectories(dir);
         Path file = dir.resolve(fileName(lastSequence));
         Path temporary = dir.resolve(file.getFileName() + ".tmp");
-        long bytes = SnapshotFile.write(temporary, lastSequence, time, store);
+        long bytes;
+        try {
+            bytes = SnapshotFile.write(temporary, lastSequence, time, store);
+        } catch (IOException | RuntimeException | Error e) {
+            // a write cut short (a full disk) must not leave its part behind: it would hold the space the journal
+            // needs, until the next snapshot or prune
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException notDeleted) {
+                e.addSuppressed(notDeleted);
+            }
+            throw e;
+        }
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         forceDirectory();
         SnapshotInfo info = new SnapshotInfo(lastSequence, time, file, bytes);

@@ -1,5 +1,6 @@
 package dev.purestock.journal;
 
+import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.MapInventoryStore;
 import dev.purestock.domain.Order;
@@ -8,6 +9,10 @@ import dev.purestock.domain.Product;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -44,6 +50,34 @@ class SnapshotDamageTest {
                 () -> SnapshotFile.load(info.file(), new MapInventoryStore()));
         assertEquals("snapshot " + info.file() + " says order 7 has 2147483647 lines, more than its remaining 75 "
                 + "bytes can hold (at byte " + LINE_COUNT_AT + ")", refused.getMessage());
+    }
+
+    @Test
+    void aSnapshotWriteCutShortLeavesNoPartOfItsFileAndTheManifestAsItWas() throws Exception {
+        MapInventoryStore store = new MapInventoryStore();
+        store.putOrder(new Order(7, 3, OrderStatus.PURCHASED, List.of(new Line(1, 1, 2)), 0, 99));
+        SnapshotStore snapshots = new SnapshotStore(dir);
+        SnapshotInfo first = snapshots.writeSnapshot(10, NOW, store);
+        // the device fills up while the orders are written
+        InventoryStore full = (InventoryStore) Proxy.newProxyInstance(InventoryStore.class.getClassLoader(),
+                new Class<?>[]{InventoryStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("forEachOrderFields")) {
+                        throw new UncheckedIOException(new IOException("No space left on device"));
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+
+        assertThrows(UncheckedIOException.class, () -> snapshots.writeSnapshot(20, NOW + 1, full));
+
+        try (Stream<Path> files = Files.list(dir.resolve("snapshots"))) {
+            assertEquals(List.of("manifest", first.file().getFileName().toString()),
+                    files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+        assertEquals(List.of(first), snapshots.list());
     }
 
     @Test
