@@ -599,6 +599,21 @@ public final class JournalReader implements AutoCloseable {
         }
     }
 
+    /**
+     * Fails unless the end this reader found when it opened reaches the journal's high-water mark: what reading to
+     * the end checks, for a caller with nothing left to read (its snapshot is at the journal's last record), so that
+     * acknowledged records lost after that record are named rather than passed over.
+     *
+     * @throws JournalDamagedException when acknowledged records lie past the end
+     */
+    void requireEndReachesMark() {
+        if (highWaterMark != JournalHighWaterMark.NONE && endSequence < highWaterMark) {
+            forgetPosition();
+            lastReadSequence = endSequence;
+            throw damaged(endIndex + 1, "its header is damaged or it is missing");
+        }
+    }
+
     private JournalDamagedException damaged(long index, String what) {
         return new JournalDamagedException("journal " + dir + " cannot be read past seq " + lastReadSequence
                 + ": the record after it (queue index 0x" + Long.toHexString(index) + ") cannot be read, " + what

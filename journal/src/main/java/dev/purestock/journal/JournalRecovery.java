@@ -201,6 +201,10 @@ public final class JournalRecovery {
         long lastTime = snapshot.map(s -> s.info().time()).orElse(Long.MIN_VALUE);
         long end = Math.min(bounds.lastSequence(), untilSequence);
         if (bounds.isEmpty() || start > end) {
+            if (start > bounds.lastSequence()) {
+                // nothing to read after the snapshot: reading would have checked that the end reaches the mark
+                reader.requireEndReachesMark();
+            }
             progress.onProgress(0, 0);
             return new RecoveredState(store, start, lastTime, snapshot.map(s -> s.info().lastSequence()).orElse(-1L),
                     0, 0, notes);

@@ -77,6 +77,7 @@ public final class JournalVerifier {
                 start = loaded.info().lastSequence() + 1;
                 startedAt = "snapshot@" + loaded.info().lastSequence();
                 if (start > bounds.lastSequence()) {
+                    reader.requireEndReachesMark();
                     return new Result(0, startedAt, null, recordedEpoch);
                 }
             }

@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -146,6 +145,27 @@ class JournalDamageTest {
     }
 
     @Test
+    void acknowledgedRecordsLostAfterASnapshotAtTheLastReadableRecordAreNamedNotSkipped() throws IOException {
+        JournalFiles.write(dir, 0, 50);
+        MapInventoryStore state = new MapInventoryStore();
+        for (long s = 0; s < 50; s++) {
+            dev.purestock.domain.Inventory.evolve(state, 1_000 + s, new dev.purestock.domain.Event.ProductListed(s + 1, 1));
+        }
+        new SnapshotStore(dir).writeSnapshot(49, 1_049, state);
+        // records 50..99 were acknowledged, and a power loss took their pages but not the mark's
+        try (JournalHighWaterMark mark = JournalHighWaterMark.open(dir)) {
+            mark.reset(99);
+        }
+
+        JournalDamagedException lost = assertThrows(JournalDamagedException.class, this::recover);
+        assertEquals(49, lost.lastReadableSequence(), lost.getMessage());
+        assertTrue(lost.losesAcknowledged());
+        assertTrue(lost.getMessage().contains("records 50..99 are unreachable"), lost.getMessage());
+        assertThrows(JournalDamagedException.class, () -> JournaledEngine.builder(dir).start());
+        assertEquals(99, JournalHighWaterMark.read(dir), "nothing was changed");
+    }
+
+    @Test
     void aJournalWhoseCycleFilesAreAllGoneIsRefusedAndItsSnapshotsKept() throws IOException {
         try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
             for (long sku = 1; sku <= 20; sku++) {
@@ -179,7 +199,8 @@ class JournalDamageTest {
         clock.advanceMillis(1_000);
         writeInCycle(clock, 10, 10);
         clock.advanceMillis(1_000);
-        // the next cycle file created, and its header never written: a writer killed as it rolled into it
+        // the next cycle file created, and its header never written whole: a power loss as a writer rolled into it
+        // (a writer killed there leaves it zeroed instead, which Chronicle Queue waits for, then opens neither)
         try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir).rollCycle(TestRollCycles.TEST_SECONDLY)
                 .timeProvider(clock).build()) {
             queue.closeStore(queue.storeForCycle(queue.cycle(), queue.epoch(), true, null));
@@ -189,7 +210,7 @@ class JournalDamageTest {
             unopenable = files.filter(f -> f.toString().endsWith(".cq4")).sorted().toList().getLast();
         }
         try (FileChannel file = FileChannel.open(unopenable, StandardOpenOption.WRITE)) {
-            file.write(ByteBuffer.allocate(64 << 10), 0);
+            file.truncate(100);
         }
 
         RecoveredState recovered = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
