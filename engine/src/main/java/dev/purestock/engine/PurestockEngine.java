@@ -415,10 +415,12 @@ public final class PurestockEngine implements AutoCloseable {
 
     /**
      * Submits several commands, claiming ring slots for each run of consecutive commands of one shard at
-     * once (in chunks of at most the ring size). Commands of one shard are sequenced in list order; each
-     * command is decided on its own (use {@link Command.Batch} for all-or-nothing). On one of the engine's
-     * stage threads, the first run of commands that does not fit its ring, and every command after it, fail
-     * with an {@link IllegalStateException}; the commands before it were submitted.
+     * once (in chunks of at most the ring size) when the ring has room for it; otherwise it waits for ring
+     * space as {@link #submit(Command)} does, publishing what fits as slots come free, so producers that keep the
+     * ring busy never shut it out. Commands of one shard are sequenced in list order (other producers' commands
+     * may come between them); each command is decided on its own (use {@link Command.Batch} for all-or-nothing).
+     * On one of the engine's stage threads, the first run of commands that does not fit its ring, and every
+     * command after it, fail with an {@link IllegalStateException}; the commands before it were submitted.
      *
      * @return one future per command, in list order
      * @throws NullPointerException when {@code commands} or one of its elements is null (naming its index);
@@ -471,10 +473,12 @@ public final class PurestockEngine implements AutoCloseable {
                         && router.route(list[end]) == route) {
                     end++;
                 }
-                RingPublisher.Result published = publisher.range(shards[route].ring(), list, futures, i, end - i);
-                if (published != RingPublisher.Result.PUBLISHED) {
-                    refuseFrom(futures, i, published == RingPublisher.Result.ABANDONED ? intake.abandonedRefusal()
-                            : wouldWaitOnStageThread("submitAll", "shard " + route + "'s ring"));
+                int published = publisher.range(shards[route].ring(), list, futures, i, end - i);
+                if (published < end - i) {
+                    // only those not published are refused: the stages (or a timed-out close) answer the others
+                    refuseFrom(futures, i + published, onStageThread()
+                            ? wouldWaitOnStageThread("submitAll", "shard " + route + "'s ring")
+                            : intake.abandonedRefusal());
                     break;
                 }
                 i = end;

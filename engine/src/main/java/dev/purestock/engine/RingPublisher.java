@@ -76,23 +76,33 @@ final class RingPublisher {
     }
 
     /**
-     * Publishes {@code commands[from, from + count)} in consecutive slots, each answered through its future.
-     * Waits (unless on a stage thread) until the ring has room for all of them at once.
+     * Publishes {@code commands[from, from + count)}, each answered through its future: in consecutive slots when
+     * the ring has room for all of them at once. A caller that may wait and finds less room publishes what fits as
+     * slots come free, in order: waiting for room for the whole run at once would starve it behind producers that
+     * keep the ring from ever emptying (under a sale's load, a run as long as the ring never got in). A stage
+     * thread, which may not wait, publishes all of them or none.
+     *
+     * @return how many of them, from {@code from} on, were published: {@code count}, or fewer when the ring was
+     *     full and the caller may not wait (then none) or a close that ran out of time ended the wait
      */
-    Result range(RingBuffer<CommandSlot> ring, Command[] commands, CompletableFuture<Outcome>[] futures, int from,
-                 int count) {
+    int range(RingBuffer<CommandSlot> ring, Command[] commands, CompletableFuture<Outcome>[] futures, int from,
+              int count) {
         if (ring.tryPublishEvents(COMMAND_WITH_FUTURE, from, count, commands, futures)) {
-            return Result.PUBLISHED;
+            return count;
         }
         if (!mayWait(true)) {
-            return Result.RING_FULL;
+            return 0;
         }
-        while (!ring.tryPublishEvents(COMMAND_WITH_FUTURE, from, count, commands, futures)) {
-            if (!awaitSpace()) {
-                return Result.ABANDONED;
+        int published = 0;
+        while (published < count) {
+            int fits = (int) Math.min(count - published, ring.remainingCapacity());
+            if (fits > 0 && ring.tryPublishEvents(COMMAND_WITH_FUTURE, from + published, fits, commands, futures)) {
+                published += fits;
+            } else if (!awaitSpace()) {
+                break;
             }
         }
-        return Result.PUBLISHED;
+        return published;
     }
 
     /**

@@ -1,10 +1,15 @@
 package dev.purestock.engine;
 
+import dev.purestock.domain.Command;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 
 import static dev.purestock.engine.EngineFixtures.list;
 import static dev.purestock.engine.EngineFixtures.purchase;
@@ -53,6 +58,63 @@ class BackpressureTest {
             assertEquals(RING + 1, journal.size());
             assertEquals(100 - (RING - 2) - 1, engine.readModel().available(7, 0));
             assertFalse(refused.future.isDone());
+        }
+    }
+
+    /**
+     * A producer that keeps the ring from ever emptying (one of its commands always waits in the ring, as under a
+     * sale's load) must not starve {@code submitAll}: a run as long as the ring used to wait for the whole ring to
+     * be free at once, which never happened, so it waited until the load stopped.
+     */
+    @Test
+    void submitAllGetsInWhileAnotherProducerKeepsTheRingFromEmptying() throws Exception {
+        int ring = 4;
+        long held = 1_000;
+        BlockingQueue<Long> reached = new LinkedBlockingQueue<>();
+        Semaphore permits = new Semaphore(0);
+        PurestockEngine engine = PurestockEngine.builder().ringSize(ring).expireReservationsEvery(Duration.ZERO)
+                .consumer((command, outcome) -> {
+                    if (command instanceof Command.Purchase p && p.orderId() >= held) {
+                        reached.put(p.orderId());
+                        permits.acquire(); // the other producer's command stays in the ring until let go
+                    }
+                }).build();
+        try {
+            engine.submit(list(7)).join();
+            engine.submit(receive(1, 7, 0, 100)).join();
+            List<CompletableFuture<Outcome>> others = new ArrayList<>();
+            others.add(engine.submit(purchase(held, 7, 0)));
+            assertEquals(held, reached.take());
+            List<Command> run = new ArrayList<>();
+            for (int i = 0; i < ring; i++) {
+                run.add(purchase(i + 1, 7, 0));
+            }
+            CompletableFuture<List<CompletableFuture<Outcome>>> all = new CompletableFuture<>();
+            Thread submitter = Thread.ofPlatform().start(() -> all.complete(engine.submitAll(run)));
+            // the other producer's next command is in the ring before its previous one leaves it, so the ring never
+            // empties; it sends until the run has taken the room it leaves (at least two free slots throughout)
+            boolean runGotIn = false;
+            for (long next = held + 1; next < held + 2_000 && !runGotIn; next++) {
+                EngineFixtures.FutureCallback callback = new EngineFixtures.FutureCallback();
+                runGotIn = engine.trySubmit(purchase(next, 7, 0), callback) != SubmitResult.SUBMITTED;
+                permits.release();
+                if (!runGotIn) {
+                    others.add(callback.future);
+                    assertEquals(next, reached.take());
+                    runGotIn = all.isDone();
+                }
+            }
+            assertTrue(runGotIn, "submitAll got in while the other producer kept the ring from emptying");
+            permits.release(10_000);
+            submitter.join();
+            for (CompletableFuture<Outcome> outcome : all.join()) {
+                assertTrue(outcome.join().accepted());
+            }
+            others.forEach(CompletableFuture::join);
+            assertEquals(100 - ring - others.size(), engine.readModel().available(7, 0));
+        } finally {
+            permits.release(10_000);
+            engine.close();
         }
     }
 }
