@@ -783,10 +783,15 @@ public final class PurestockEngine implements AutoCloseable {
                                    boolean wait) {
         Broadcast broadcast = new Broadcast(shards.length, callback, future, answers);
         if (wait && !onStageThread()) {
-            for (Shard shard : shards) {
-                publish(shard.ring(), command, broadcast, null, true);
-                if (intake.abandoned()) {
-                    // a close that timed out answers what was published (the broadcast fails once); publish no more
+            for (int i = 0; i < shards.length; i++) {
+                publish(shards[i].ring(), command, broadcast, null, true);
+                if (i < shards.length - 1 && intake.abandoned()) {
+                    // a close that timed out answers what was published; publish no more. The shards left out never
+                    // answer, and those reached may have answered already: the broadcast fails here (once)
+                    refuse(broadcast, null, new EngineClosedException("the purestock engine's close timed out while "
+                            + "this command for every shard was published to shards 0.." + i + " of " + shards.length
+                            + "; it was not acknowledged (the shards it reached may have applied it: after a restart, "
+                            + "resubmit it)"));
                     break;
                 }
             }

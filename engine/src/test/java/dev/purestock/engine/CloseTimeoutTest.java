@@ -6,6 +6,7 @@ import dev.purestock.domain.Line;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -179,5 +180,39 @@ class CloseTimeoutTest {
             submitter.join();
         }
         assertEquals(SubmitResult.CLOSED, engine.trySubmit(list(2), new EngineFixtures.ViewCallback()));
+    }
+
+    /**
+     * A command for every shard, submitted by a thread that may wait, is published one shard after another. A close
+     * whose time ran out between two of them (it found the submitter inside the intake gate) stops it publishing to
+     * the shards left, and the shards it reached answered it: the caller was never answered, since its answer waits
+     * for every shard. The race is narrow, so rounds repeat it; every broadcast must be answered once the engine is
+     * closed.
+     */
+    @Test
+    void aBroadcastThatATimedOutCloseStopsBetweenShardsIsAnswered() throws Exception {
+        for (int round = 0; round < 150; round++) {
+            PurestockEngine engine = PurestockEngine.builder().shards(2).expireReservationsEvery(Duration.ZERO).build();
+            List<CompletableFuture<Outcome>> broadcasts = new ArrayList<>();
+            CountDownLatch going = new CountDownLatch(1);
+            Thread broadcaster = Thread.ofPlatform().start(() -> {
+                for (long sku = 1; ; sku++) {
+                    CompletableFuture<Outcome> answer = engine.submit(list(sku));
+                    broadcasts.add(answer);
+                    going.countDown();
+                    if (answer.isCompletedExceptionally()) {
+                        return; // refused at intake: the engine is closed
+                    }
+                }
+            });
+            going.await();
+            engine.close(Duration.ZERO);
+            broadcaster.join();
+            engine.close(); // the stages have stopped: every answer they give is given
+            for (int i = 0; i < broadcasts.size(); i++) {
+                assertTrue(broadcasts.get(i).isDone(), "round " + round + ": broadcast " + i + " of "
+                        + broadcasts.size() + " was never answered");
+            }
+        }
     }
 }
