@@ -162,6 +162,24 @@ class RetryTest {
         assertThrows(IllegalArgumentException.class, () -> Retry.withBackoff(2, Duration.ZERO, Duration.ZERO, 1.5));
     }
 
+    /**
+     * Delays too long for a {@code long} of nanoseconds (a cap meant as "none") build a policy whose backoff stops
+     * at about 292 years; {@code Duration.toNanos} threw an {@link ArithmeticException} from the factory.
+     */
+    @Test
+    void delaysBeyondALongOfNanosecondsAreCappedThere() {
+        Retry retry = Retry.withBackoff(100, Duration.ofSeconds(1), Duration.ofSeconds(Long.MAX_VALUE), 0, scheduler,
+                new SplittableRandom(7));
+        assertEquals(Duration.ofSeconds(1), retry.backoff(1));
+        assertEquals(Duration.ofSeconds(2), retry.backoff(2));
+        assertEquals(Duration.ofNanos(Long.MAX_VALUE), retry.backoff(100));
+        assertEquals(Long.MAX_VALUE, retry.delay(100));
+        Retry never = Retry.withBackoff(2, Duration.ofSeconds(Long.MAX_VALUE), Duration.ofSeconds(Long.MAX_VALUE), 0.5,
+                scheduler, new SplittableRandom(7));
+        long delay = never.delay(1);
+        assertTrue(delay > 0 && delay <= Long.MAX_VALUE, "a positive delay: " + delay);
+    }
+
     @Test
     void closingAPolicyAnswersTheCallsWaitingForARetry() {
         AtomicInteger attempts = new AtomicInteger();
