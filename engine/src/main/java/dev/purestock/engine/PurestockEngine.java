@@ -4,6 +4,7 @@ import com.lmax.disruptor.RingBuffer;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.Event.Rejected;
+import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.Reason;
 import dev.purestock.domain.RejectionReason;
@@ -11,7 +12,9 @@ import dev.purestock.domain.RejectionReason;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -141,10 +144,17 @@ public final class PurestockEngine implements AutoCloseable {
                 List.copyOf(consumers),
                 isolatedFailures, answers, threads, dueTimes);
         List<DurabilityStage> opened = new ArrayList<>();
+        Map<InventoryStore, Integer> stores = new IdentityHashMap<>();
         try {
             for (int i = 0; i < shards.length; i++) {
                 ShardState initial = builder.initialState == null ? ShardState.empty(builder.storeCapacity)
                         : Objects.requireNonNull(builder.initialState.apply(i), "initial state of shard " + i);
+                Integer owner = stores.putIfAbsent(initial.store(), i);
+                if (owner != null) {
+                    throw new IllegalArgumentException("the initial state of shard " + i + " has the store of shard "
+                            + owner + ": each shard's decision thread writes its store alone, so every shard needs a "
+                            + "store of its own");
+                }
                 checkBelongs(i, initial);
                 SnapshotWriter snapshotWriter = builder.snapshotWriter.apply(i);
                 if (builder.snapshotEvery > 0 && snapshotWriter == null) {
@@ -1003,7 +1013,7 @@ public final class PurestockEngine implements AutoCloseable {
         /**
          * Where each shard starts (default: an empty {@link PrimitiveInventoryStore} at sequence 0). Recovery
          * passes the recovered store and the next sequence. A store may only hold positions of its shard's
-         * warehouses.
+         * warehouses, and belongs to its shard alone: {@code build()} refuses one store given to two shards.
          */
         public Builder initialState(IntFunction<ShardState> perShard) {
             checkNotReserved("initialState");

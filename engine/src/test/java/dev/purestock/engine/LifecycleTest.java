@@ -2,8 +2,10 @@ package dev.purestock.engine;
 
 import com.lmax.disruptor.BusySpinWaitStrategy;
 import dev.purestock.domain.Command;
+import dev.purestock.domain.Product;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -136,6 +138,25 @@ class LifecycleTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder()
                 .shards(2).initialState(s -> new ShardState(misplaced, 0, 0)).build());
         assertTrue(e.getMessage().contains("warehouse 1, which belongs to shard 1"), e.getMessage());
+    }
+
+    /**
+     * Each shard's decision thread is the only writer of its store, which is not thread-safe. A factory that hands
+     * every shard one store ({@code s -> state}) let two decision threads write it at once, a race that loses or
+     * corrupts entries; an empty store, or one of products alone, passed the check of positions. It is refused, and
+     * the journal opened for the shard before is closed.
+     */
+    @Test
+    void shardsGivenOneStoreAreRefused() {
+        PrimitiveInventoryStore shared = new PrimitiveInventoryStore();
+        shared.putProduct(new Product(7, 0));
+        InMemoryJournal first = new InMemoryJournal();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder()
+                .shards(3).expireReservationsEvery(Duration.ZERO).journal(s -> s == 0 ? first : new InMemoryJournal())
+                .initialState(s -> new ShardState(shared, 0, 0)).build());
+        assertEquals("the initial state of shard 1 has the store of shard 0: each shard's decision thread writes its "
+                + "store alone, so every shard needs a store of its own", e.getMessage());
+        assertTrue(first.closed());
     }
 
     @Test
