@@ -165,7 +165,11 @@ final class ExpiryTimer {
         if (earliest <= now) {
             return 0;
         }
-        long untilNanos = TimeUnit.MILLISECONDS.toNanos(earliest - now);
+        long untilMillis = earliest - now;
+        if (untilMillis < 0) {
+            return Long.MAX_VALUE; // beyond a long of milliseconds (a clock below zero): further than any period
+        }
+        long untilNanos = TimeUnit.MILLISECONDS.toNanos(untilMillis);
         return untilNanos >= periodNanos ? Long.MAX_VALUE : untilNanos;
     }
 

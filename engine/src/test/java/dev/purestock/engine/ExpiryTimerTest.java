@@ -86,6 +86,29 @@ class ExpiryTimerTest {
         }
     }
 
+    /**
+     * A clock below zero (the engine's clock is an input) and something due in the far future, a reservation that
+     * expires at the end of time: the wait until it, taken as the due time minus now, overflowed to a negative
+     * delay, so the timer never parked and ran again and again, on a core of its own, sending nothing. It now parks
+     * until its regular run.
+     */
+    @Test
+    void aDueTimeBeyondALongOfMillisecondsFromNowLetsTheTimerPark() {
+        DueTimes dueTimes = new DueTimes(1);
+        AtomicInteger runs = new AtomicInteger();
+        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), regular -> {
+            runs.incrementAndGet();
+            return false;
+        }, ExpiryTimer.answers(1), dueTimes, () -> -1_000, new StageThreads((shard, role) -> { }), () -> false);
+        try {
+            dueTimes.scheduled(0, Long.MAX_VALUE - 1); // wakes the timer, which looks (a run) and then parks
+            assertTrue(parkedWithin(timer.thread(), TimeUnit.SECONDS.toNanos(10)), "the timer thread parks after "
+                    + runs.get() + " runs");
+        } finally {
+            timer.stop();
+        }
+    }
+
     /** Whether {@code thread} is seen parked with a timeout before {@code timeoutNanos} pass. */
     private static boolean parkedWithin(Thread thread, long timeoutNanos) {
         long deadline = System.nanoTime() + timeoutNanos;
