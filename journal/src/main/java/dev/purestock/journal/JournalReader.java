@@ -36,6 +36,14 @@ import java.util.NavigableSet;
  */
 public final class JournalReader implements AutoCloseable {
     private static final long UNKNOWN = Long.MAX_VALUE;
+    /**
+     * The longest document a writer writes: a batch document within its size limit or one record alone, each at most
+     * {@link JournalRecordDescriptor#MAX_RECORD_LENGTH}, with room for a batch document's header.
+     */
+    private static final long MAX_DOCUMENT_LENGTH = (long) JournalRecordDescriptor.MAX_RECORD_LENGTH
+            + JournalRecordDescriptor.DOCUMENT_HEADER_LENGTH;
+    /** What {@link #copy} answers for a document longer than that. */
+    private static final int TOO_LONG = -1;
     /** {@link #lastEpoch()} of an empty journal, or of one whose last record is of a version too new to read. */
     public static final long NO_EPOCH = -1;
 
@@ -123,6 +131,9 @@ public final class JournalReader implements AutoCloseable {
             }
             chronicle.rollbackOnClose();
             int length = copy(chronicle.wire().bytes());
+            if (length == TOO_LONG) {
+                return false;
+            }
             JournalDocumentCodec.Kind kind = document.wrap(bytes, length);
             if (kind != JournalDocumentCodec.Kind.RECORD && kind != JournalDocumentCodec.Kind.BATCH) {
                 return false;
@@ -151,9 +162,17 @@ public final class JournalReader implements AutoCloseable {
         }
     }
 
-    /** Copies the document {@code in} holds into {@link #bytes}; its length. */
+    /**
+     * Copies the document {@code in} holds into {@link #bytes}; its length, or {@link #TOO_LONG} (copying nothing) for
+     * one longer than any document a writer writes: its header is damaged, and taking its word would allocate up to
+     * a gigabyte, which a reader running in a small heap does not have.
+     */
     private int copy(Bytes<?> in) {
-        int length = (int) in.readRemaining();
+        long remaining = in.readRemaining();
+        if (remaining > MAX_DOCUMENT_LENGTH) {
+            return TOO_LONG;
+        }
+        int length = (int) remaining;
         if (length > bytes.length) {
             bytes = Arrays.copyOf(bytes, Math.max(length, bytes.length * 2));
         }
@@ -276,7 +295,7 @@ public final class JournalReader implements AutoCloseable {
                 return false;
             }
             int length = copy(chronicle.wire().bytes());
-            JournalDocumentCodec.Kind kind = document.wrap(bytes, length);
+            JournalDocumentCodec.Kind kind = length == TOO_LONG ? null : document.wrap(bytes, length);
             if (kind == JournalDocumentCodec.Kind.RECORD || kind == JournalDocumentCodec.Kind.BATCH) {
                 while (document.next()) {
                     if (JournalRecordCodec.sequenceOf(bytes, document.offset(), document.length()) == sequence) {
@@ -322,6 +341,9 @@ public final class JournalReader implements AutoCloseable {
                         return false;
                     }
                     int length = copy(chronicle.wire().bytes());
+                    if (length == TOO_LONG) {
+                        continue; // its records are found, or named as damage, when they are read
+                    }
                     JournalDocumentCodec.Kind kind = document.wrap(bytes, length);
                     if (kind == JournalDocumentCodec.Kind.NEWER_FORMAT) {
                         throw newerFormat(chronicle.index());
@@ -558,6 +580,11 @@ public final class JournalReader implements AutoCloseable {
                 return false;
             }
             length = copy(chronicle.wire().bytes());
+            if (length == TOO_LONG) {
+                chronicle.rollbackOnClose();
+                throw damaged(index, "its header says it is " + chronicle.wire().bytes().readRemaining()
+                        + " bytes long, more than any document (" + MAX_DOCUMENT_LENGTH + ")");
+            }
         } catch (InternalError e) {
             throw damaged(tailer.index(), "its cycle file is cut short (reading it faults)");
         } catch (JournalException e) {

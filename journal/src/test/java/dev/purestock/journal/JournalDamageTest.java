@@ -56,6 +56,17 @@ class JournalDamageTest {
     }
 
     @Test
+    void aHeaderClaimingMoreThanAnyDocumentIsNamedAsDamageWithoutReadingThatMuch() {
+        JournalFiles.write(dir, 0, 100);
+        JournalFiles.writeInt(JournalFiles.cycleFile(dir), JournalFiles.headerOffsets(dir).get(50), 0x2000_0000);
+
+        JournalDamagedException damage = assertThrows(JournalDamagedException.class, this::recover);
+        assertNamesDamageAfter49(damage);
+        assertTrue(damage.getMessage().contains("its header says it is 536870912 bytes long, more than any document"),
+                damage.getMessage());
+    }
+
+    @Test
     void aDamagedHeaderOnTheLastAcknowledgedRecordIsCaughtByTheHighWaterMark() {
         JournalFiles.write(dir, 0, 100);
         Path cycle = JournalFiles.cycleFile(dir);

@@ -93,7 +93,8 @@ class JournalReaderFuzzTest {
             }
             try {
                 refused += check(written, n % 5 == 0, n % written.size()) ? 0 : 1;
-            } catch (AssertionError | RuntimeException e) {
+            } catch (AssertionError | RuntimeException | VirtualMachineError e) {
+                // a reader that runs out of memory on some damage is a finding too: name its seed
                 throw new AssertionError("case " + n + " of seed " + seed + " (documents of at most " + documentBytes
                         + " bytes; " + damage + "): " + e, e);
             }
