@@ -30,8 +30,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * End-to-end in-memory throughput of the engine: producers submit purchases through the garbage-free
  * callback path ({@link dev.purestock.engine.OutcomeViewCallback}; {@link #oneProducerFuture}: through the
- * future-returning one; {@link #oneProducerFields}: as fields, with no command record), the ring decides, applies, passes the (no-op) journal and replication stages, updates the
- * read model and answers. Every purchase is accepted (stock is plentiful), so each one creates an order:
+ * future-returning one; {@link #oneProducerFields}: as fields, with no command record), the ring decides and
+ * applies, then updates the read model and answers (an engine given no journal wires no journal or replication
+ * stage). Every purchase is accepted (stock is plentiful), so each one creates an order:
  * the engine's full write path, not the cheap sold-out rejection. A fresh engine per iteration keeps the
  * growing order book out of the next iteration.
  *
