@@ -28,7 +28,14 @@ cd "$root"
 cores="$(nproc)"
 machine="$(hostname -s)-${cores}core"
 quick="" brief="" build=1 report=1 only="" include=() rounds_asked=
+usage_error() {
+  echo "run.sh: $1 (see --help)" >&2
+  exit 2
+}
 while [ $# -gt 0 ]; do
+  case "$1" in
+    --machine|--only|--include|--rounds) [ $# -ge 2 ] || usage_error "$1 needs a value" ;;
+  esac
   case "$1" in
     --machine) machine="$2"; shift 2 ;;
     --quick) quick="--quick"; shift ;;
@@ -39,9 +46,18 @@ while [ $# -gt 0 ]; do
     --include) include=(--include "$2"); shift 2 ;;
     --rounds) rounds_asked="$2"; shift 2 ;;
     -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
-    *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    *) usage_error "unknown option $1" ;;
   esac
 done
+# Checked before anything runs: each part deletes its last results before its rounds, and a part named wrong
+# would run nothing and still rewrite the report.
+case "$only" in
+  ""|jmh|ratios|latency|snapshot|replication) ;;
+  *) usage_error "--only takes jmh, ratios, latency, snapshot or replication, not $only" ;;
+esac
+if [ -n "$rounds_asked" ] && ! [[ "$rounds_asked" =~ ^[1-9][0-9]*$ ]]; then
+  usage_error "--rounds takes a whole number of 1 or more, not $rounds_asked"
+fi
 
 JAVA_HOME="$(find_jdk)"
 if [ -z "$JAVA_HOME" ]; then

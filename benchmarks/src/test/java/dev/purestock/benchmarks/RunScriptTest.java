@@ -1,0 +1,84 @@
+package dev.purestock.benchmarks;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code benchmarks/run.sh} refuses arguments it cannot act on before it touches a result: it runs from a copy in a
+ * directory of its own here, beside a machine's results, so that a run that got past its arguments would show.
+ */
+class RunScriptTest {
+    @TempDir
+    Path root;
+
+    @Test
+    void zeroRoundsAreRefusedAndTheRoundsOfTheLastRunStay() throws Exception {
+        Path results = resultsOfALastRun();
+
+        Run run = runScript("--no-build", "--no-report", "--machine", "m", "--only", "ratios", "--rounds", "0");
+
+        assertEquals(2, run.exit(), run.output());
+        assertTrue(run.output().contains("--rounds"), run.output());
+        assertTrue(Files.exists(results.resolve("ratios-1.tsv")), "the last run's rounds were deleted");
+    }
+
+    @Test
+    void roundsThatAreNoNumberAreRefused() throws Exception {
+        Path results = resultsOfALastRun();
+
+        Run run = runScript("--no-build", "--no-report", "--machine", "m", "--only", "replication", "--rounds", "three");
+
+        assertEquals(2, run.exit(), run.output());
+        assertTrue(Files.exists(results.resolve("replication-catchup.tsv")), "the last run's results were deleted");
+    }
+
+    @Test
+    void aPartThatDoesNotExistIsRefusedInsteadOfRunningNothing() throws Exception {
+        Run run = runScript("--no-build", "--no-report", "--machine", "m", "--only", "latncy");
+
+        assertEquals(2, run.exit(), run.output());
+        assertTrue(run.output().contains("latncy"), run.output());
+    }
+
+    @Test
+    void anOptionWithoutItsValueIsRefusedByName() throws Exception {
+        Run run = runScript("--no-build", "--no-report", "--machine");
+
+        assertEquals(2, run.exit(), run.output());
+        assertTrue(run.output().contains("--machine needs a value"), run.output());
+    }
+
+    private Path resultsOfALastRun() throws IOException {
+        Path results = Files.createDirectories(root.resolve("docs/bench/m"));
+        Files.writeString(results.resolve("ratios-1.tsv"), "benchmark\tparams\tthreads\tmode\tscore\terror\tunit\talloc_bytes_per_op\n");
+        Files.writeString(results.resolve("replication-catchup.tsv"), "round\trecords\tseconds\trecords_per_s\n");
+        return results;
+    }
+
+    /** Runs a copy of the script, with the shared JDK functions beside it, from {@link #root}. */
+    private Run runScript(String... args) throws IOException, InterruptedException {
+        Files.createDirectories(root.resolve("benchmarks"));
+        Files.createDirectories(root.resolve("scripts"));
+        Files.copy(Path.of("run.sh"), root.resolve("benchmarks/run.sh"));
+        Files.copy(Path.of("../scripts/jdk.sh"), root.resolve("scripts/jdk.sh"));
+        List<String> command = new ArrayList<>(List.of("bash", root.resolve("benchmarks/run.sh").toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true).start();
+        process.getOutputStream().close();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Run(process.waitFor(), output);
+    }
+
+    private record Run(int exit, String output) {
+    }
+}
