@@ -8,6 +8,7 @@ import dev.purestock.domain.Inventory;
 import dev.purestock.domain.Limits;
 import dev.purestock.engine.OutcomeCallback;
 import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.StageRole;
 import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournaledEngine;
@@ -40,8 +41,9 @@ import java.util.function.LongSupplier;
  * <ul>
  *   <li>the <b>decision stage's longest gap</b>: the longest time between two consecutive commands being
  *   stamped. The engine calls its clock ({@link PurestockEngine.Builder#clock}) once per command as it
- *   sequences it on the decision thread, so a probe clock sees every command the single writer takes and
- *   every stop between two of them, wherever the snapshot is cut;</li>
+ *   sequences it on the decision thread, so a probe clock that counts the reads on that thread (and no other:
+ *   the expiry timer reads the clock too) sees every command the single writer takes and every stop between
+ *   two of them, wherever the snapshot is cut;</li>
  *   <li>the <b>longest gap between answers</b>, seen by the submit callback on the completion thread: what
  *   a caller sees, including any stall downstream of the decision stage;</li>
  *   <li>the snapshot's <b>duration</b>, from the request to its future's completion;</li>
@@ -106,16 +108,21 @@ public final class SnapshotStallHarness implements Callable<Integer> {
     }
 
     private int run(Path dir) throws IOException {
-        ProbeClock clock = new ProbeClock(2 * snapshots);
+        ProbeClock clock = new ProbeClock(2 * snapshots, System::nanoTime);
         Answers answers = new Answers(2 * snapshots);
         List<Result> results = new ArrayList<>();
         try (GcPauses gc = GcPauses.start();
              JournaledEngine journaled = JournaledEngine.builder(dir).durability(durability)
-                     .engine(builder -> builder.ringSize(ring).waitStrategy(wait).clock(clock)).start()) {
+                     .engine(builder -> builder.ringSize(ring).waitStrategy(wait).clock(clock)
+                             .onStageThreadStart((shard, role) -> {
+                                 if (role == StageRole.DECIDE) {
+                                     clock.onDecisionThread();
+                                 }
+                             })).start()) {
             PurestockEngine engine = journaled.engine();
             long filling = System.nanoTime();
             fill(engine, answers);
-            System.out.printf(Locale.ROOT, "filled %,d skus in %.1f s; the clock is called on thread %s%n", skus,
+            System.out.printf(Locale.ROOT, "filled %,d skus in %.1f s; the decision stage's clock is read on thread %s%n", skus,
                     (System.nanoTime() - filling) / 1e9, clock.thread());
             Sender sender = new Sender(engine, answers, rate, 2L * skus);
             sender.sendFor(warmupSeconds, () -> false);
@@ -206,18 +213,29 @@ public final class SnapshotStallHarness implements Callable<Integer> {
     }
 
     /**
-     * The engine's clock, with a probe: each call is one command being stamped on the decision thread, and
-     * the time since the previous call is the gap the decision stage left between two commands. The longest
-     * gap that ends in each window is kept; outside every window ({@code -1}) nothing is kept.
+     * The engine's clock, with a probe: each call on the decision thread is one command being stamped, and
+     * the time since the previous one is the gap the decision stage left between two commands. The engine reads
+     * its clock on other threads too (the expiry timer's, every period; a submitter's, for a command it answers
+     * without sequencing it): those reads are neither commands nor the end of a gap, so they are left out, or a
+     * timer's read in the middle of a stall would halve it. The longest gap that ends in each window is kept;
+     * outside every window ({@code -1}) nothing is kept.
      */
-    private static final class ProbeClock implements LongSupplier {
+    static final class ProbeClock implements LongSupplier {
         private final AtomicLongArray longestGap;
+        private final LongSupplier nanoTime;
         private volatile int window = -1;
-        private volatile String thread;
+        private volatile Thread decisionThread;
         private long last;
 
-        ProbeClock(int windows) {
+        /** A probe of {@code windows} windows, reading the time in nanoseconds from {@code nanoTime}. */
+        ProbeClock(int windows, LongSupplier nanoTime) {
             longestGap = new AtomicLongArray(windows);
+            this.nanoTime = nanoTime;
+        }
+
+        /** Called on the decision thread as it starts ({@link StageRole#DECIDE}): the thread whose reads count. */
+        void onDecisionThread() {
+            decisionThread = Thread.currentThread();
         }
 
         void window(int next) {
@@ -226,20 +244,20 @@ public final class SnapshotStallHarness implements Callable<Integer> {
 
         @Override
         public long getAsLong() {
-            long now = System.nanoTime();
-            int w = window;
-            if (w >= 0 && last != 0 && now - last > longestGap.getPlain(w)) {
-                longestGap.setRelease(w, now - last);
-            }
-            last = now;
-            if (thread == null) {
-                thread = Thread.currentThread().getName();
+            if (Thread.currentThread() == decisionThread) {
+                long now = nanoTime.getAsLong();
+                int w = window;
+                if (w >= 0 && last != 0 && now - last > longestGap.getPlain(w)) {
+                    longestGap.setRelease(w, now - last);
+                }
+                last = now;
             }
             return System.currentTimeMillis();
         }
 
         String thread() {
-            return thread;
+            Thread thread = decisionThread;
+            return thread == null ? "none (no decision thread started)" : thread.getName();
         }
 
         double longestGapMillis(int w) {
