@@ -270,7 +270,7 @@ public final class LatencyHarness implements Callable<Integer> {
         CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
     }
 
-    private Phase offer(PurestockEngine engine, Recording recording, long rate, double phaseSeconds, long firstOrderId) {
+    Phase offer(PurestockEngine engine, Recording recording, long rate, double phaseSeconds, long firstOrderId) {
         long count = Math.max(1, (long) (rate * phaseSeconds));
         Histogram histogram = new Histogram(3_600_000_000_000L, 3);
         recording.begin(histogram);
@@ -285,10 +285,12 @@ public final class LatencyHarness implements Callable<Integer> {
             long orderId = firstOrderId + i;
             recording.intended[(int) (orderId & (INTENDED_SLOTS - 1))] = intended;
             int sku = (int) ((orderId * 0x9E3779B97F4A7C15L >>> 1) % skus);
+            recording.checkFailure();
             engine.submitPurchase(orderId, orderId & 0xFFFFF, sku, WAREHOUSE, 1, recording);
         }
         long sendNanos = System.nanoTime() - start;
         while (recording.completed.get() - completedBefore < count) {
+            recording.checkFailure();
             LockSupport.parkNanos(100_000);
         }
         return new Phase(histogram, count, sendNanos, maxLag, firstOrderId + count, from, Instant.now());
@@ -371,13 +373,18 @@ public final class LatencyHarness implements Callable<Integer> {
      * through the engine's reused view, as a garbage-free caller does, so the harness itself allocates nothing per
      * command and the collector's pauses in the tables are the engine's.
      */
-    private static final class Recording implements OutcomeViewCallback {
+    static final class Recording implements OutcomeViewCallback {
         final long[] intended = new long[INTENDED_SLOTS];
         final long[] acceptedPerSku;
         final AtomicLong completed = new AtomicLong();
         long accepted;
         long rejected;
         private volatile Histogram histogram;
+        /**
+         * The first failure: the engine's, or an answer the harness did not expect. The engine isolates a callback
+         * that throws (it logs and counts it and goes on), so the sender, waiting for its answers, learns of it here.
+         */
+        private volatile Throwable failure;
 
         Recording(int skus) {
             acceptedPerSku = new long[skus];
@@ -394,14 +401,16 @@ public final class LatencyHarness implements Callable<Integer> {
             long orderId = completed.get() + 1;
             if (outcome.accepted()) {
                 if (outcome.lineCount() != 1) {
-                    throw new IllegalStateException("a purchase was answered with " + outcome.events());
+                    fail(new IllegalStateException("a purchase was answered with " + outcome.events()));
+                    return;
                 }
                 accepted++;
                 acceptedPerSku[(int) outcome.lineSku(0)]++;
             } else {
                 if (outcome.rejectionRef() != orderId) {
-                    throw new IllegalStateException("expected the answer to order " + orderId + ", got "
-                            + outcome.events());
+                    fail(new IllegalStateException("expected the answer to order " + orderId + ", got "
+                            + outcome.events()));
+                    return;
                 }
                 rejected++;
             }
@@ -411,12 +420,27 @@ public final class LatencyHarness implements Callable<Integer> {
 
         @Override
         public void onFailure(Throwable cause) {
-            throw new IllegalStateException("the engine failed during the latency run", cause);
+            fail(cause);
+        }
+
+        private void fail(Throwable cause) {
+            if (failure == null) {
+                failure = cause;
+            }
+        }
+
+        /** Throws when the engine failed or answered unexpectedly: the run cannot go on, nor its figures stand. */
+        void checkFailure() {
+            Throwable cause = failure;
+            if (cause != null) {
+                throw new IllegalStateException("the engine failed during the latency run after " + completed.get()
+                        + " answers", cause);
+            }
         }
     }
 
     /** One phase of offered commands, and the wall-clock window from its first send to its last answer. */
-    private record Phase(Histogram histogram, long count, long sendNanos, long maxLagNanos, long nextOrderId,
+    record Phase(Histogram histogram, long count, long sendNanos, long maxLagNanos, long nextOrderId,
                          Instant from, Instant to) {
     }
 
