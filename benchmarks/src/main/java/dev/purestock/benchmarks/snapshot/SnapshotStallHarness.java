@@ -266,7 +266,7 @@ public final class SnapshotStallHarness implements Callable<Integer> {
     }
 
     /** The submit callback: counts answers and keeps the longest gap between two, per window. */
-    private static final class Answers implements OutcomeCallback {
+    static final class Answers implements OutcomeCallback {
         private final AtomicLongArray longestGap;
         private volatile int window = -1;
         private volatile Throwable failure;
@@ -320,7 +320,7 @@ public final class SnapshotStallHarness implements Callable<Integer> {
     }
 
     /** Offers purchases on a fixed schedule (open loop: a stalled engine does not slow the schedule). */
-    private final class Sender {
+    final class Sender {
         private final PurestockEngine engine;
         private final Answers answers;
         private final long intervalNanos;
@@ -335,7 +335,10 @@ public final class SnapshotStallHarness implements Callable<Integer> {
             this.intervalNanos = Math.max(1, 1_000_000_000L / rate);
         }
 
-        /** Sends for {@code seconds} or until {@code stop} says so, checking it between sends. */
+        /**
+         * Sends for {@code seconds} or until {@code stop} says so, checking it between sends; throws once the engine
+         * failed a command, whose answer {@code stop} may be waiting for.
+         */
         void sendFor(double seconds, BooleanSupplier stop) {
             long now = System.nanoTime();
             if (nextSend == 0 || nextSend < now - intervalNanos * 1000) {
@@ -343,6 +346,10 @@ public final class SnapshotStallHarness implements Callable<Integer> {
             }
             long end = seconds >= Double.MAX_VALUE / 2 ? Long.MAX_VALUE : now + (long) (seconds * 1e9);
             while (nextSend < end && !stop.getAsBoolean()) {
+                if (answers.failure() != null) {
+                    throw new IllegalStateException("the engine failed during the run after " + answers.answered()
+                            + " answers", answers.failure());
+                }
                 waitUntil(nextSend);
                 long orderId = nextOrderId++;
                 int sku = (int) ((orderId * 0x9E3779B97F4A7C15L >>> 1) % skus);
