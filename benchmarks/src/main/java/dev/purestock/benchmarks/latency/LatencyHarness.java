@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -86,6 +87,9 @@ public final class LatencyHarness implements Callable<Integer> {
         /** {@link ReplicationMode#SYNC}, waiting for the standby (the {@code WAIT} fallback). */
         SYNC
     }
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--rates", split = ",", description = "Offered rates in commands/s, stepped in order (default: ${DEFAULT-VALUE}).",
             defaultValue = "100000,250000,500000,1000000,2000000")
@@ -155,14 +159,26 @@ public final class LatencyHarness implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (rates.length == 0 || Arrays.stream(rates).anyMatch(rate -> rate < 1)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--rates must be 1 or more commands/s each");
+        }
+        if (!(seconds > 0) || !Double.isFinite(seconds)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--seconds must be more than 0");
+        }
+        if (!(warmupSeconds >= 0) || !Double.isFinite(warmupSeconds)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--warmup-seconds must be 0 or more");
+        }
+        if (skus < 1 || stock < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--skus and --stock must be at least 1");
+        }
         if (ring > INTENDED_SLOTS / 2 || Integer.bitCount(ring) != 1) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--ring must be a power of two up to 2^20");
+            throw new CommandLine.ParameterException(spec.commandLine(), "--ring must be a power of two up to 2^20");
         }
         if (retainSeconds < 1) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--retain-seconds must be at least 1");
+            throw new CommandLine.ParameterException(spec.commandLine(), "--retain-seconds must be at least 1");
         }
         if (snapshotEvery < 0) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--snapshot-every must be 0 or more");
+            throw new CommandLine.ParameterException(spec.commandLine(), "--snapshot-every must be 0 or more");
         }
         return BenchmarkFiles.inJournal(journal, "purestock-latency", this::run);
     }

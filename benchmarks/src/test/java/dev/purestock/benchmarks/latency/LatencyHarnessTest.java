@@ -4,16 +4,43 @@ import dev.purestock.domain.Command;
 import dev.purestock.engine.PurestockEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The latency harness on a small in-memory engine: what it does when the engine fails under it. */
+/** The latency harness: the settings it refuses, and what it does on a small in-memory engine that fails under it. */
 class LatencyHarnessTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--rates=0", "--rates=100000,-1", "--seconds=0", "--seconds=-1", "--warmup-seconds=-1", "--skus=0",
+        "--stock=0", "--seconds=NaN"})
+    void settingsThatGiveNoFigureAreRefusedBeforeAnythingRuns(String setting) {
+        StringWriter err = new StringWriter();
+        CommandLine command = new CommandLine(new LatencyHarness()).setErr(new PrintWriter(err));
+
+        String option = setting.substring(0, setting.indexOf('='));
+        List<String> args = new ArrayList<>(Stream.of("--skus=1", "--warmup-seconds=0", "--seconds=0.001", "--rates=1000")
+                .filter(arg -> !arg.startsWith(option + "=")).toList());
+        args.add(setting);
+
+        int exit = command.execute(args.toArray(String[]::new));
+
+        assertEquals(CommandLine.ExitCode.USAGE, exit, err.toString());
+        assertTrue(err.toString().contains(option), err.toString());
+    }
 
     @Test
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // the harness used to wait for its answers forever
