@@ -2,6 +2,7 @@ package dev.purestock.benchmarks.replication;
 
 import dev.purestock.benchmarks.BenchmarkFiles;
 import dev.purestock.benchmarks.journal.JournalFixtures;
+import dev.purestock.benchmarks.report.BenchmarkReport;
 import dev.purestock.journal.JournaledEngine;
 import dev.purestock.replication.Primary;
 import dev.purestock.replication.ReplicationMode;
@@ -74,7 +75,7 @@ public final class CatchUpHarness implements Callable<Integer> {
             }
         }
         double[] rates = results.stream().mapToDouble(r -> r[3]).sorted().toArray();
-        double median = rates[rates.length / 2];
+        double median = BenchmarkReport.median(rates);
         System.out.printf(Locale.ROOT, "catch-up: median %,.0f records/s over %d rounds (%s)%n", median, rounds,
                 Arrays.toString(Arrays.stream(rates).mapToLong(Math::round).toArray()));
         if (out != null) {

@@ -253,7 +253,7 @@ public final class BenchmarkReport implements Callable<Integer> {
     }
 
     /** The middle value (the mean of the two middle ones of an even count), or NaN for none. */
-    static double median(double... values) {
+    public static double median(double... values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         int middle = sorted.length / 2;

@@ -172,7 +172,7 @@ final class ReplicationReport {
             double[] rates = catchUp.stream().mapToDouble(r -> r[3]).sorted().toArray();
             md.append(String.format(Locale.ROOT, "Catch-up, `CatchUpHarness` (%s): a new standby from an empty "
                             + "directory to the primary's last sequence, %,d records, median %,.0f records/s (rounds: %s), "
-                            + "%s.%n%n", catchUpSettings, (long) catchUp.getFirst()[1], rates[rates.length / 2],
+                            + "%s.%n%n", catchUpSettings, (long) catchUp.getFirst()[1], BenchmarkReport.median(rates),
                     Arrays.stream(rates).mapToObj(r -> String.format(Locale.ROOT, "%,.0f", r))
                             .reduce((a, b) -> a + ", " + b).orElse(""), machine));
         }
@@ -243,8 +243,9 @@ final class ReplicationReport {
     /** The median of the rounds' p50 and the largest of their maxima, or empty when the runs had no standby. */
     private static String lag(List<Latency> runs, Function<Latency, String> p50,
                               Function<Latency, String> max) {
-        long[] medians = runs.stream().map(p50).filter(s -> !s.isEmpty()).mapToLong(Long::parseLong).sorted().toArray();
+        double[] medians = runs.stream().map(p50).filter(s -> !s.isEmpty()).mapToDouble(Long::parseLong).toArray();
         long largest = runs.stream().map(max).filter(s -> !s.isEmpty()).mapToLong(Long::parseLong).max().orElse(-1);
-        return medians.length == 0 ? "" : String.format(Locale.ROOT, "%,d / %,d", medians[medians.length / 2], largest);
+        return medians.length == 0 ? ""
+                : String.format(Locale.ROOT, "%,.0f / %,d", BenchmarkReport.median(medians), largest);
     }
 }

@@ -1,0 +1,58 @@
+package dev.purestock.benchmarks.report;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The replication section of the report, from result files written as the harnesses write them. */
+class ReplicationReportTest {
+    private static final String LATENCY_HEADER = "offered_per_s\tachieved_per_s\tp50_us\tp90_us\tp99_us\tp99_9_us\tp99_99_us\tmax_us"
+            + "\tmax_send_lag_us\tsustainable\tgc_pauses\tgc_longest_pause_ms\tgc_pause_total_ms"
+            + "\tstandby_lag_records_p50\tstandby_lag_records_max\tstandby_lag_us_p50\tstandby_lag_us_max";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theCatchUpMedianOfAnEvenNumberOfRoundsIsTheMeanOfTheMiddleTwo() throws IOException {
+        Files.writeString(dir.resolve("replication-catchup.tsv"), """
+                # records=1000 rounds=2 standby in a second JVM, loopback
+                round\trecords\tseconds\trecords_per_s
+                1\t1000\t1.000\t1000
+                2\t1000\t0.333\t3000
+                """);
+
+        String md = render();
+
+        assertTrue(md.contains("median 2,000 records/s (rounds: 1,000, 3,000)"), md);
+    }
+
+    @Test
+    void theStandbyLagMedianOfAnEvenNumberOfRoundsIsTheMeanOfTheMiddleTwo() throws IOException {
+        latency("ASYNC", 1, 10, 100, 200, 900);
+        latency("ASYNC", 2, 30, 300, 400, 500);
+
+        String md = render();
+
+        assertTrue(md.contains("| 20 / 300 | 300 / 900 |"), md);
+    }
+
+    private void latency(String configuration, int round, long recordsP50, long recordsMax, long microsP50, long microsMax)
+            throws IOException {
+        Files.writeString(dir.resolve("replication-latency-" + configuration + "-" + round + ".tsv"),
+                "# wait=BLOCKING replication=" + configuration + " standby=second-jvm\n" + LATENCY_HEADER + "\n"
+                        + "50000\t50000\t100.00\t200.00\t300.00\t400.00\t500.00\t600.00\t10.00\ttrue\t0\t0.000\t0.000\t"
+                        + recordsP50 + "\t" + recordsMax + "\t" + microsP50 + "\t" + microsMax + "\n");
+    }
+
+    private String render() throws IOException {
+        StringBuilder md = new StringBuilder();
+        ReplicationReport.load(dir).orElseThrow().render(md, "m");
+        return md.toString();
+    }
+}
