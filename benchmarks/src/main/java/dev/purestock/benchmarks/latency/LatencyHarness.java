@@ -270,7 +270,7 @@ public final class LatencyHarness implements Callable<Integer> {
         long purchases = 0;
         for (long rate : rates) {
             highest = Math.max(highest, rate);
-            purchases += (long) (rate * (seconds + warmupSeconds));
+            purchases += phaseCount(rate, warmupSeconds) + phaseCount(rate, seconds);
         }
         long orders = Math.min(purchases, highest * (retainSeconds + 2));
         return new StoreCapacity(2 * skus, (int) Math.min(orders, MAX_PRESIZED),
@@ -287,7 +287,7 @@ public final class LatencyHarness implements Callable<Integer> {
     }
 
     Phase offer(PurestockEngine engine, Recording recording, long rate, double phaseSeconds, long firstOrderId) {
-        long count = Math.max(1, (long) (rate * phaseSeconds));
+        long count = phaseCount(rate, phaseSeconds);
         Histogram histogram = new Histogram(3_600_000_000_000L, 3);
         recording.begin(histogram);
         Instant from = Instant.now();
@@ -310,6 +310,11 @@ public final class LatencyHarness implements Callable<Integer> {
             LockSupport.parkNanos(100_000);
         }
         return new Phase(histogram, count, sendNanos, maxLag, firstOrderId + count, from, Instant.now());
+    }
+
+    /** The commands one phase offers: the rate times its seconds, and at least one. */
+    private static long phaseCount(long rate, double phaseSeconds) {
+        return Math.max(1, (long) (rate * phaseSeconds));
     }
 
     private static long waitUntil(long intended) {

@@ -4,6 +4,7 @@ import dev.purestock.domain.Command;
 import dev.purestock.engine.PurestockEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
@@ -11,6 +12,8 @@ import picocli.CommandLine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +43,18 @@ class LatencyHarnessTest {
 
         assertEquals(CommandLine.ExitCode.USAGE, exit, err.toString());
         assertTrue(err.toString().contains(option), err.toString());
+    }
+
+    @Test
+    void aRateTooLowForAWholeCommandInAPhaseStillOffersOneAndPassesItsChecks(@TempDir Path out) throws IOException {
+        int exit = new CommandLine(new LatencyHarness()).execute("--skus=1", "--rates=1", "--seconds=0.5", "--warmup-seconds=0",
+                "--settle-heap=false", "--out=" + out);
+
+        assertEquals(0, exit);
+        List<String> rows = Files.readAllLines(out.resolve("latency.tsv"));
+        assertEquals(3, rows.size(), "settings, header and one rate: " + rows);
+        assertTrue(rows.get(2).startsWith("1\t"), rows.get(2));
+        assertTrue(Files.exists(out.resolve("latency-1.hgrm")));
     }
 
     @Test
