@@ -82,15 +82,30 @@ final class ReplicationReport {
         return any ? Optional.of(report) : Optional.empty();
     }
 
+    /**
+     * One round's JMH CSV. Its columns are found by name: JMH writes one column per parameter, in the order of the
+     * parameters' names, so the replication's column moves as the benchmark gains parameters. A row's B/op is the
+     * one of the row with all its parameters.
+     */
     private void loadJmh(Path csv, int round) throws IOException {
-        List<String[]> rows = Files.readAllLines(csv).stream().skip(1)
+        List<String[]> lines = Files.readAllLines(csv).stream()
                 .map(line -> line.replace("\"", "").split(",", -1)).toList();
+        List<String> header = List.of(lines.getFirst());
+        int score = header.indexOf("Score");
+        int replication = header.indexOf("Param: replication");
+        int firstParam = (int) header.stream().takeWhile(column -> !column.startsWith("Param: ")).count();
+        if (score < 0 || replication < 0) {
+            throw new IllegalArgumentException(csv + " has no Score or no Param: replication column: " + header);
+        }
+        List<String[]> rows = lines.subList(1, lines.size());
         for (String[] row : rows) {
             if (row[0].endsWith("ReplicationBenchmark.engine")) {
+                List<String> params = Arrays.asList(row).subList(firstParam, row.length);
                 double bytes = rows.stream()
-                        .filter(r -> r[0].endsWith("ReplicationBenchmark.engine:gc.alloc.rate.norm") && r[7].equals(row[7]))
-                        .mapToDouble(r -> Double.parseDouble(r[4])).findFirst().orElse(Double.NaN);
-                throughput.add(new Throughput(round, row[7], Double.parseDouble(row[4]), bytes));
+                        .filter(r -> r[0].endsWith("ReplicationBenchmark.engine:gc.alloc.rate.norm")
+                                && Arrays.asList(r).subList(firstParam, r.length).equals(params))
+                        .mapToDouble(r -> Double.parseDouble(r[score])).findFirst().orElse(Double.NaN);
+                throughput.add(new Throughput(round, row[replication], Double.parseDouble(row[score]), bytes));
             }
         }
     }

@@ -42,6 +42,27 @@ class ReplicationReportTest {
         assertTrue(md.contains("| 20 / 300 | 300 / 900 |"), md);
     }
 
+    @Test
+    void throughputIsReadFromTheReplicationColumnWhereverJmhPutsIt() throws IOException {
+        // JMH writes one column per parameter in the order of their names: mtu comes before replication
+        Files.writeString(dir.resolve("replication-jmh-1.csv"), """
+                "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit","Param: mtu","Param: replication",\
+                "Param: snapshotsOnDemand","Param: waitStrategy"
+                "dev.purestock.benchmarks.ReplicationBenchmark.engine","thrpt",1,3,1000000.0,10.0,"ops/s",0,NONE,true,BLOCKING
+                "dev.purestock.benchmarks.ReplicationBenchmark.engine:gc.alloc.rate.norm","thrpt",1,3,120.0,1.0,"B/op",0,NONE,true,BLOCKING
+                "dev.purestock.benchmarks.ReplicationBenchmark.engine","thrpt",1,3,800000.0,10.0,"ops/s",0,ASYNC,true,BLOCKING
+                "dev.purestock.benchmarks.ReplicationBenchmark.engine:gc.alloc.rate.norm","thrpt",1,3,121.0,1.0,"B/op",0,ASYNC,true,BLOCKING
+                "dev.purestock.benchmarks.ReplicationBenchmark.engine","thrpt",1,3,500000.0,10.0,"ops/s",0,SYNC,true,BLOCKING
+                "dev.purestock.benchmarks.ReplicationBenchmark.engine:gc.alloc.rate.norm","thrpt",1,3,122.0,1.0,"B/op",0,SYNC,true,BLOCKING
+                """);
+
+        String md = render();
+
+        assertTrue(md.contains("| NONE | 1,000,000 | 1,000,000 | 1.00× |"), md);
+        assertTrue(md.contains("| ASYNC | 800,000 | 800,000 | 0.80× | 0.80× (0.80) | 121.0 |"), md);
+        assertTrue(md.contains("| SYNC | 500,000 | 500,000 | 0.50× | 0.50× (0.50) | 122.0 |"), md);
+    }
+
     private void latency(String configuration, int round, long recordsP50, long recordsMax, long microsP50, long microsMax)
             throws IOException {
         Files.writeString(dir.resolve("replication-latency-" + configuration + "-" + round + ".tsv"),
