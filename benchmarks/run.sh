@@ -93,8 +93,8 @@ if [ -n "$quick" ]; then seconds=1 warmup=1 snapshots=2 rounds=1 catchup_records
 if [ -n "$brief" ]; then seconds=3 warmup=1 snapshots=3; fi
 if [ -n "$rounds_asked" ]; then rounds="$rounds_asked"; fi
 
+commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if [ -z "$only" ] || [ "$only" = jmh ]; then
-  commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   "$java" "${flags[@]}" -Dpurestock.commit="$commit" -cp "$jar" dev.purestock.benchmarks.report.BenchmarkSuite \
     --machine "$machine" --out "$out" $quick $brief "${include[@]}" 2>&1 | tee "$out/jmh${include[*]:+-partial}.log"
 fi
@@ -106,8 +106,8 @@ if [ -z "$only" ] || [ "$only" = ratios ]; then
   rm -f "$out"/ratios-*.tsv "$out"/ratios-*.json "$out"/ratios-*.log
   ratio_rows='(EngineBenchmark|RawDisruptorBenchmark|LockBasedBaselineBenchmark)\.(oneProducer|fourProducers)$'
   for round in $(seq 1 "$rounds"); do
-    "$java" "${flags[@]}" -cp "$jar" dev.purestock.benchmarks.report.BenchmarkSuite --machine "$machine" --out "$out" \
-      $quick $brief --include "$ratio_rows" --results "ratios-$round" 2>&1 | tee "$out/ratios-$round.log"
+    "$java" "${flags[@]}" -Dpurestock.commit="$commit" -cp "$jar" dev.purestock.benchmarks.report.BenchmarkSuite \
+      --machine "$machine" --out "$out" $quick $brief --include "$ratio_rows" --results "ratios-$round" 2>&1 | tee "$out/ratios-$round.log"
   done
 fi
 
