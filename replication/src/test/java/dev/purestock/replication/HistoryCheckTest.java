@@ -1,7 +1,5 @@
 package dev.purestock.replication;
 
-import dev.purestock.journal.JournalLock;
-import dev.purestock.journal.JournalTruncation;
 import dev.purestock.journal.JournaledEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,7 +13,7 @@ import static dev.purestock.replication.ReplicationTest.WAIT;
 import static dev.purestock.replication.ReplicationTest.engine;
 import static dev.purestock.replication.ReplicationTest.primary;
 import static dev.purestock.replication.ReplicationTest.purchases;
-import static dev.purestock.replication.ReplicationTest.stock;
+import static dev.purestock.replication.ReplicationTest.standbyPastACrashedPrimary;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -33,18 +31,7 @@ class HistoryCheckTest {
      */
     @Test
     void aStandbyWhoseTailARestartedPrimaryDecidedAgainIsRefused() throws Exception {
-        long standbyLast;
-        try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start();
-             JournaledEngine journaled = engine(primaryDir, primary);
-             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start()) {
-            stock(journaled.engine(), 1_000);
-            standbyLast = purchases(journaled.engine(), 1, 40).sequence();
-            assertTrue(standby.awaitSequence(standbyLast, WAIT));
-        }
-        // the primary's journal lost its last 20 records (sent, not journaled, when it crashed)
-        try (JournalLock lock = JournalLock.acquire(primaryDir)) {
-            JournalTruncation.truncateAfter(primaryDir, standbyLast - 20);
-        }
+        long standbyLast = standbyPastACrashedPrimary(primaryDir, standbyDir);
         try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start();
              JournaledEngine journaled = engine(primaryDir, primary)) {
             // other purchases under the lost sequences, and beyond the standby's last

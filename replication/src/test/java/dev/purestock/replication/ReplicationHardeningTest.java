@@ -4,7 +4,6 @@ import dev.purestock.domain.Command;
 import dev.purestock.engine.Outcome;
 import dev.purestock.journal.JournalEpoch;
 import dev.purestock.journal.JournalLock;
-import dev.purestock.journal.JournalTruncation;
 import dev.purestock.journal.JournaledEngine;
 import io.aeron.ExclusivePublication;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -27,6 +26,7 @@ import static dev.purestock.replication.ReplicationTest.WAREHOUSE;
 import static dev.purestock.replication.ReplicationTest.engine;
 import static dev.purestock.replication.ReplicationTest.primary;
 import static dev.purestock.replication.ReplicationTest.purchases;
+import static dev.purestock.replication.ReplicationTest.standbyPastACrashedPrimary;
 import static dev.purestock.replication.ReplicationTest.stock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -55,18 +55,7 @@ class ReplicationHardeningTest {
      */
     @Test
     void aStandbyRefusedForBeingAheadAcknowledgesNothingOfASyncWaitPrimary() throws Exception {
-        long standbyLast;
-        try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start();
-             JournaledEngine journaled = engine(primaryDir, primary);
-             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start()) {
-            stock(journaled.engine(), 1_000);
-            standbyLast = purchases(journaled.engine(), 1, 40).sequence();
-            assertTrue(standby.awaitSequence(standbyLast, WAIT));
-        }
-        // the primary's journal lost its last 20 records (sent, not journaled, when it crashed)
-        try (JournalLock lock = JournalLock.acquire(primaryDir)) {
-            JournalTruncation.truncateAfter(primaryDir, standbyLast - 20);
-        }
+        long standbyLast = standbyPastACrashedPrimary(primaryDir, standbyDir);
         try (Primary primary = primary(primaryDir, ReplicationMode.SYNC).fallback(SyncFallback.WAIT)
                 .syncTimeout(Duration.ofMillis(300)).start();
              JournaledEngine journaled = engine(primaryDir, primary);
@@ -75,15 +64,7 @@ class ReplicationHardeningTest {
             assertTrue(standby.status().failure().contains("past this primary's last seq"),
                     standby.status().failure());
             // no standby holds this purchase: SYNC + WAIT must not answer it as done
-            CompletableFuture<Outcome> answer = journaled.engine().submit(
-                    new Command.Purchase(77_777, 1, 1, WAREHOUSE, 1));
-            try {
-                Outcome outcome = answer.join();
-                fail("seq " + outcome.sequence() + " was answered in SYNC+WAIT though no standby journaled it; "
-                        + "the primary's acknowledged seq is " + primary.status().peerSequence());
-            } catch (CompletionException expected) {
-                // the engine stopped: nothing unreplicated is acknowledged
-            }
+            assertNotAnswered(journaled, primary);
         }
     }
 
@@ -230,15 +211,7 @@ class ReplicationHardeningTest {
                 String failure = primary.status().failure();
                 return failure != null && failure.contains("seq 2000");
             }, "the primary refused the second hello");
-            CompletableFuture<Outcome> answer = journaled.engine().submit(
-                    new Command.Purchase(77_777, 1, 1, WAREHOUSE, 1));
-            try {
-                Outcome outcome = answer.join();
-                fail("seq " + outcome.sequence() + " was answered in SYNC+WAIT though no standby journaled it; "
-                        + "the primary's acknowledged seq is " + primary.status().peerSequence());
-            } catch (CompletionException expected) {
-                // the engine stopped: nothing unreplicated is acknowledged
-            }
+            assertNotAnswered(journaled, primary);
         }
     }
 
@@ -292,6 +265,18 @@ class ReplicationHardeningTest {
             assertTrue(System.nanoTime() < deadline, "the fake message went out");
             fake.invoke();
             LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
+        }
+    }
+
+    /** A purchase no standby journaled is not answered by a SYNC+WAIT primary: its engine stops instead. */
+    private static void assertNotAnswered(JournaledEngine journaled, Primary primary) {
+        CompletableFuture<Outcome> answer = journaled.engine().submit(new Command.Purchase(77_777, 1, 1, WAREHOUSE, 1));
+        try {
+            Outcome outcome = answer.join();
+            fail("seq " + outcome.sequence() + " was answered in SYNC+WAIT though no standby journaled it; "
+                    + "the primary's acknowledged seq is " + primary.status().peerSequence());
+        } catch (CompletionException expected) {
+            // the engine stopped: nothing unreplicated is acknowledged
         }
     }
 

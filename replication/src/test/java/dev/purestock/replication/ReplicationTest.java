@@ -7,6 +7,8 @@ import dev.purestock.domain.OrderStatus;
 import dev.purestock.engine.Outcome;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.WaitStrategyKind;
+import dev.purestock.journal.JournalLock;
+import dev.purestock.journal.JournalTruncation;
 import dev.purestock.journal.JournaledEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +49,26 @@ class ReplicationTest {
             last = engine.submit(new Command.ReceiveStock(sku, sku, WAREHOUSE, stock)).join();
         }
         return last;
+    }
+
+    /**
+     * A standby holding 20 records its primary lost in a crash (sent to the standby, never journaled by the primary):
+     * a primary and standby that replicated a stocked sale, then the primary's journal cut 20 records short of the
+     * standby's. Both are closed again; the standby's last sequence.
+     */
+    static long standbyPastACrashedPrimary(Path primaryDir, Path standbyDir) throws Exception {
+        long standbyLast;
+        try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = engine(primaryDir, primary);
+             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start()) {
+            stock(journaled.engine(), 1_000);
+            standbyLast = purchases(journaled.engine(), 1, 40).sequence();
+            assertTrue(standby.awaitSequence(standbyLast, WAIT));
+        }
+        try (JournalLock lock = JournalLock.acquire(primaryDir)) {
+            JournalTruncation.truncateAfter(primaryDir, standbyLast - 20);
+        }
+        return standbyLast;
     }
 
     /** Submits {@code count} purchases of one unit from order id {@code firstId} on, all at once; the last outcome. */

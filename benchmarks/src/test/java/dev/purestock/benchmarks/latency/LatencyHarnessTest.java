@@ -1,5 +1,6 @@
 package dev.purestock.benchmarks.latency;
 
+import dev.purestock.benchmarks.FailingEngines;
 import dev.purestock.domain.Command;
 import dev.purestock.engine.PurestockEngine;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -63,13 +63,7 @@ class LatencyHarnessTest {
         LatencyHarness harness = new LatencyHarness();
         new CommandLine(harness).parseArgs("--skus", "1");
         IOException diskFull = new IOException("no space left on device");
-        try (PurestockEngine engine = PurestockEngine.builder().ringSize(64).expireReservationsEvery(Duration.ZERO)
-                .journal(shard -> (sequence, time, command, events, endOfBatch) -> {
-                    if (command instanceof Command.Purchase) {
-                        throw diskFull;
-                    }
-                })
-                .build()) {
+        try (PurestockEngine engine = FailingEngines.failingPurchases(diskFull)) {
             engine.submit(new Command.ListProduct(0, 0)).join();
             engine.submit(new Command.ReceiveStock(1, 0, 0, 1_000)).join();
 

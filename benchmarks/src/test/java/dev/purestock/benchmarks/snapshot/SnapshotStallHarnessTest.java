@@ -1,5 +1,6 @@
 package dev.purestock.benchmarks.snapshot;
 
+import dev.purestock.benchmarks.FailingEngines;
 import dev.purestock.domain.Command;
 import dev.purestock.engine.PurestockEngine;
 import org.junit.jupiter.api.Test;
@@ -7,7 +8,6 @@ import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
 import java.io.IOException;
-import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,13 +21,7 @@ class SnapshotStallHarnessTest {
         SnapshotStallHarness harness = new SnapshotStallHarness();
         new CommandLine(harness).parseArgs("--skus", "1");
         IOException diskFull = new IOException("no space left on device");
-        try (PurestockEngine engine = PurestockEngine.builder().ringSize(64).expireReservationsEvery(Duration.ZERO)
-                .journal(shard -> (sequence, time, command, events, endOfBatch) -> {
-                    if (command instanceof Command.Purchase) {
-                        throw diskFull;
-                    }
-                })
-                .build()) {
+        try (PurestockEngine engine = FailingEngines.failingPurchases(diskFull)) {
             SnapshotStallHarness.Answers answers = new SnapshotStallHarness.Answers(2);
             engine.submit(new Command.ListProduct(0, 0), answers);
             engine.submit(new Command.ReceiveStock(1, 0, 0, 1_000), answers);
