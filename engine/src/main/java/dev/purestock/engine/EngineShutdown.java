@@ -54,7 +54,8 @@ final class EngineShutdown {
         }
         closed = true;
         boolean bounded = timeout != null;
-        long deadline = bounded ? System.nanoTime() + saturatedNanos(timeout) : 0;
+        long deadline = bounded ? System.nanoTime() + Math.min(Durations.saturatedNanos(timeout), Long.MAX_VALUE / 2)
+                : 0;
         intake.close();
         boolean inTime = intake.awaitPublishers(bounded, deadline) && drainWithin(bounded, deadline);
         if (!inTime) {
@@ -129,14 +130,6 @@ final class EngineShutdown {
                 LOG.warn("close({}) timed out: shard {} had {} slots not yet answered; they were failed", timeout,
                         shard.index(), answered);
             }
-        }
-    }
-
-    private static long saturatedNanos(Duration timeout) {
-        try {
-            return timeout.toNanos();
-        } catch (ArithmeticException beyondLong) {
-            return Long.MAX_VALUE / 2;
         }
     }
 }

@@ -127,7 +127,7 @@ public final class PurestockEngine implements AutoCloseable {
         this.threads = new StageThreads(builder.stageThreadListener);
         this.publisher = new RingPublisher(intake, threads);
         this.ringSize = builder.ringSize;
-        this.timeCommand = new Command.ExpireReservations(builder.retainOrdersForMillis());
+        this.timeCommand = new Command.ExpireReservations(Durations.saturatedMillis(builder.retainOrdersFor));
         this.tickAnswers = ExpiryTimer.answers(builder.shards);
         this.dueTimes = new DueTimes(builder.shards);
         this.readModel = new ReadModel(builder.shards, builder.storeCapacity.orders());
@@ -1192,14 +1192,6 @@ public final class PurestockEngine implements AutoCloseable {
          */
         public StoreCapacity storeCapacity() {
             return storeCapacity;
-        }
-
-        private long retainOrdersForMillis() {
-            try {
-                return retainOrdersFor.toMillis();
-            } catch (ArithmeticException beyondLong) {
-                return Long.MAX_VALUE;
-            }
         }
 
         /**

@@ -128,18 +128,11 @@ public final class Reactions {
             if (timeout == null) {
                 thread.join();
             } else {
-                thread.join(Math.max(1, saturatedMillis(timeout))); // at least a moment, even when none is left
+                // at least a moment, even when none is left
+                thread.join(Math.max(1, Durations.saturatedMillis(timeout)));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static long saturatedMillis(Duration timeout) {
-        try {
-            return timeout.toMillis();
-        } catch (ArithmeticException beyondLong) {
-            return Long.MAX_VALUE;
         }
     }
 
@@ -190,7 +183,7 @@ public final class Reactions {
      * @throws InterruptedException when the waiting thread is interrupted
      */
     public boolean awaitIdle(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + Math.min(saturatedMillis(timeout), Long.MAX_VALUE / 4_000_000)
+        long deadline = System.nanoTime() + Math.min(Durations.saturatedMillis(timeout), Long.MAX_VALUE / 4_000_000)
                 * 1_000_000;
         for (Shard shard : shards) {
             long published = shard.ring().getCursor();

@@ -70,8 +70,8 @@ public final class Retry implements AutoCloseable {
             throw new IllegalArgumentException("jitter must be between 0 and 1, was " + jitter);
         }
         this.attempts = attempts;
-        this.initialNanos = saturatedNanos(initialDelay);
-        this.maxNanos = saturatedNanos(maxDelay);
+        this.initialNanos = Durations.saturatedNanos(initialDelay); // a cap meant as none: about 292 years
+        this.maxNanos = Durations.saturatedNanos(maxDelay);
         this.jitter = jitter;
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.ownsScheduler = ownsScheduler;
@@ -207,18 +207,6 @@ public final class Retry implements AutoCloseable {
                 result.completeExceptionally(e);
             }
         });
-    }
-
-    /**
-     * {@code delay} in nanoseconds, or {@link Long#MAX_VALUE} (about 292 years) for a longer one: a cap meant as
-     * "no cap" ({@code Duration.ofSeconds(Long.MAX_VALUE)}) is as good as that, where {@code toNanos} would throw.
-     */
-    private static long saturatedNanos(Duration delay) {
-        try {
-            return delay.toNanos();
-        } catch (ArithmeticException beyondLong) {
-            return Long.MAX_VALUE;
-        }
     }
 
     /** The delay before retry {@code retry} with jitter, in nanoseconds. */

@@ -203,6 +203,11 @@ public final class JournalRecordCodec {
         return length >= HEADER_LENGTH_WITHOUT_EPOCH ? (long) LONG.get(bytes, offset + SEQUENCE_OFFSET) : -1;
     }
 
+    /** The checksum field a record of {@code length} bytes at {@code offset} ends with, read without checking it. */
+    public static int checksumOf(byte[] bytes, int offset, int length) {
+        return (int) INT.get(bytes, offset + length - CHECKSUM_LENGTH);
+    }
+
     /**
      * The epoch of a record, read without decoding the rest: {@link JournalRecordDescriptor#EPOCH_BEFORE_EPOCHS}
      * for a record of a version before {@link JournalRecordDescriptor#VERSION_WITH_EPOCH}. The caller checks the

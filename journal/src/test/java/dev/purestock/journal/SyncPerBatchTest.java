@@ -70,6 +70,12 @@ class SyncPerBatchTest {
         return PageCacheProbe.dirtyPages(file, from, at + 64 - from);
     }
 
+    /** A writer of {@code durability} rolling a cycle a second on {@code clock}, each record a document of its own. */
+    private JournalWriter secondly(Durability durability, SetTimeProvider clock) {
+        return JournalWriter.open(dir, durability, TestRollCycles.TEST_SECONDLY, clock)
+                .documentBytes(JournalWriter.ONE_RECORD_PER_DOCUMENT);
+    }
+
     private List<Path> cycles() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> f.toString().endsWith(SingleChronicleQueue.SUFFIX)).sorted().toList();
@@ -85,8 +91,7 @@ class SyncPerBatchTest {
     void aBatchThatSpansACycleRollIsSyncedInBothCycleFilesBeforeItIsAcknowledged() throws IOException {
         assumeTrue(PageCacheProbe.available(), "needs Linux cachestat(2) and python3");
         SetTimeProvider clock = new SetTimeProvider(NOW);
-        try (JournalWriter writer = JournalWriter.open(dir, Durability.SYNC_PER_BATCH,
-                TestRollCycles.TEST_SECONDLY, clock).documentBytes(JournalWriter.ONE_RECORD_PER_DOCUMENT)) {
+        try (JournalWriter writer = secondly(Durability.SYNC_PER_BATCH, clock)) {
             writer.onDecided(0, 1_000, command(0), events(0), true);
             // one batch: record 1 in the first cycle file, then the clock passes the second, record 2 rolls
             writer.onDecided(1, 1_001, command(1), events(1), false);
@@ -108,8 +113,7 @@ class SyncPerBatchTest {
     void aBatchInOneCycleFileIsSyncedWhenItEnds() throws IOException {
         assumeTrue(PageCacheProbe.available(), "needs Linux cachestat(2) and python3");
         SetTimeProvider clock = new SetTimeProvider(NOW);
-        try (JournalWriter writer = JournalWriter.open(dir, Durability.SYNC_PER_BATCH,
-                TestRollCycles.TEST_SECONDLY, clock).documentBytes(JournalWriter.ONE_RECORD_PER_DOCUMENT)) {
+        try (JournalWriter writer = secondly(Durability.SYNC_PER_BATCH, clock)) {
             writer.onDecided(0, 1_000, command(0), events(0), true);
             writer.onDecided(1, 1_001, command(1), events(1), false);
             writer.onDecided(2, 1_002, command(2), events(2), true);
@@ -122,8 +126,7 @@ class SyncPerBatchTest {
     void withPageCacheDurabilityTheRecordIsLeftInThePageCache() throws IOException {
         assumeTrue(PageCacheProbe.available(), "needs Linux cachestat(2) and python3");
         SetTimeProvider clock = new SetTimeProvider(NOW);
-        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE,
-                TestRollCycles.TEST_SECONDLY, clock).documentBytes(JournalWriter.ONE_RECORD_PER_DOCUMENT)) {
+        try (JournalWriter writer = secondly(Durability.PAGE_CACHE, clock)) {
             writer.onDecided(0, 1_000, command(0), events(0), true);
             writer.onDecided(1, 1_001, command(1), events(1), true);
             Path only = cycles().get(0);
@@ -135,8 +138,7 @@ class SyncPerBatchTest {
     void rollWhileThePretoucherHoldsTheOldCycle() throws Exception {
         assumeTrue(PageCacheProbe.available(), "needs Linux cachestat(2) and python3");
         SetTimeProvider clock = new SetTimeProvider(NOW);
-        try (JournalWriter writer = JournalWriter.open(dir, Durability.SYNC_PER_BATCH,
-                TestRollCycles.TEST_SECONDLY, clock).documentBytes(JournalWriter.ONE_RECORD_PER_DOCUMENT)) {
+        try (JournalWriter writer = secondly(Durability.SYNC_PER_BATCH, clock)) {
             writer.onDecided(0, 1_000, command(0), events(0), true);
             writer.onDecided(1, 1_001, command(1), events(1), false);
             writer.pretoucher().awaitAhead();

@@ -436,7 +436,7 @@ final class PrimarySender implements Agent {
             if (reader.seek(last)) {
                 int[] mine = new int[1];
                 reader.readRaw((index, bytes, offset, length) -> {
-                    mine[0] = ReplicationMessageDescriptor.recordChecksum(bytes, offset, length);
+                    mine[0] = JournalRecordCodec.checksumOf(bytes, offset, length);
                     return false;
                 });
                 if (mine[0] != standbyChecksum) {

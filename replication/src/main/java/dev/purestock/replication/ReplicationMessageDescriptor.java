@@ -1,6 +1,5 @@
 package dev.purestock.replication;
 
-import dev.purestock.journal.JournalRecordDescriptor;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -120,15 +119,7 @@ final class ReplicationMessageDescriptor {
 
     /** The channel a {@code HELLO} of {@code length} bytes at {@code offset} names. */
     static String helloChannel(DirectBuffer buffer, int offset, int length) {
-        byte[] bytes = new byte[length - HELLO_CHANNEL_OFFSET];
-        buffer.getBytes(offset + HELLO_CHANNEL_OFFSET, bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    /** The checksum (CRC32C) the journal record of {@code length} bytes at {@code offset} ends with. */
-    static int recordChecksum(byte[] bytes, int offset, int length) {
-        int at = offset + length - JournalRecordDescriptor.CHECKSUM_LENGTH;
-        return bytes[at] & 0xFF | (bytes[at + 1] & 0xFF) << 8 | (bytes[at + 2] & 0xFF) << 16 | bytes[at + 3] << 24;
+        return utf8(buffer, offset + HELLO_CHANNEL_OFFSET, length - HELLO_CHANNEL_OFFSET);
     }
 
     static int type(DirectBuffer buffer, int offset) {
@@ -149,8 +140,12 @@ final class ReplicationMessageDescriptor {
 
     /** The text body of a message of {@code length} bytes at {@code offset}. */
     static String text(DirectBuffer buffer, int offset, int length) {
-        byte[] bytes = new byte[length - HEADER_LENGTH];
-        buffer.getBytes(offset + HEADER_LENGTH, bytes);
+        return utf8(buffer, offset + HEADER_LENGTH, length - HEADER_LENGTH);
+    }
+
+    private static String utf8(DirectBuffer buffer, int at, int length) {
+        byte[] bytes = new byte[length];
+        buffer.getBytes(at, bytes);
         return new String(bytes, StandardCharsets.UTF_8);
     }
 }

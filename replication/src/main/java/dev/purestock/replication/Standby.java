@@ -9,6 +9,7 @@ import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalEpoch;
 import dev.purestock.journal.JournalException;
 import dev.purestock.journal.JournalReader;
+import dev.purestock.journal.JournalRecordCodec;
 import dev.purestock.journal.JournalLayout;
 import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalRecovery;
@@ -280,7 +281,7 @@ public final class Standby implements AutoCloseable {
             }
             int[] checksum = new int[1];
             reader.readRaw((index, bytes, offset, length) -> {
-                checksum[0] = ReplicationMessageDescriptor.recordChecksum(bytes, offset, length);
+                checksum[0] = JournalRecordCodec.checksumOf(bytes, offset, length);
                 return false;
             });
             return checksum[0];

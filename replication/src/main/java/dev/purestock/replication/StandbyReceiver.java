@@ -306,7 +306,7 @@ final class StandbyReceiver implements Agent {
                 if (admission == Admission.KEEP) {
                     List<Event> events = JournalRecordCodec.decodeEvents(records, position, recordLength);
                     writer.appendRecord(records, position, recordLength, false);
-                    heldChecksum = ReplicationMessageDescriptor.recordChecksum(records, position, recordLength);
+                    heldChecksum = JournalRecordCodec.checksumOf(records, position, recordLength);
                     decoded.add(events);
                     times.addLong(JournalRecordCodec.timeOf(records, position));
                 }

@@ -119,12 +119,7 @@ class ReplicationHardeningTest {
                 // a standby "ahead" (seq 1000) on a channel nobody receives on: its refusal never goes out
                 int length = ReplicationMessageDescriptor.putHello(hello, 0, 1_000, 42, 0,
                         "aeron:udp?endpoint=127.0.0.1:9");
-                long deadline = System.nanoTime() + WAIT.toNanos();
-                while (control.offer(hello, 0, length) < 0) {
-                    assertTrue(System.nanoTime() < deadline, "the fake hello went out");
-                    fake.invoke();
-                    LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
-                }
+                offer(fake, control, hello, length);
                 awaitTrue(() -> {
                     fake.invoke();
                     return primary.status().failure() != null;
