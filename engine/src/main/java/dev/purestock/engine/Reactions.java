@@ -185,29 +185,58 @@ public final class Reactions {
     public boolean awaitIdle(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + Math.min(Durations.saturatedMillis(timeout), Long.MAX_VALUE / 4_000_000)
                 * 1_000_000;
-        for (Shard shard : shards) {
-            long published = shard.ring().getCursor();
-            while (!shard.completion().answeredThrough(published)) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
+        long[] published = new long[shards.length];
+        while (true) {
+            for (int i = 0; i < shards.length; i++) {
+                published[i] = shards[i].ring().getCursor();
+                if (!awaitAnswered(shards[i], published[i], deadline)) {
                     return false;
                 }
-                if (Thread.interrupted()) {
-                    throw new InterruptedException("awaitIdle was interrupted");
+            }
+            synchronized (idle) {
+                while (pending.get() > 0) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    idle.wait(Math.max(1, left / 1_000_000));
                 }
-                LockSupport.parkNanos(Math.min(left, COMPLETION_POLL_NANOS));
+            }
+            // a follow-up published after the cursors were read may still be handing its outcome to the reactions
+            // on a shard that was not its first: a command for every shard is answered once all of them have it, so
+            // its later shards' outcomes can reach the queue after nothing is pending; look again until none came
+            if (!publishedSince(published)) {
+                return true;
+            }
+            if (deadline - System.nanoTime() <= 0) {
+                return false;
             }
         }
-        synchronized (idle) {
-            while (pending.get() > 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                idle.wait(Math.max(1, left / 1_000_000));
+    }
+
+    /** Waits until {@code shard}'s completion stage has answered every slot through {@code published}. */
+    private static boolean awaitAnswered(Shard shard, long published, long deadline) throws InterruptedException {
+        while (!shard.completion().answeredThrough(published)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
             }
+            if (Thread.interrupted()) {
+                throw new InterruptedException("awaitIdle was interrupted");
+            }
+            LockSupport.parkNanos(Math.min(left, COMPLETION_POLL_NANOS));
         }
         return true;
+    }
+
+    /** Whether a shard's ring has published past {@code published} (one cursor per shard). */
+    private boolean publishedSince(long[] published) {
+        for (int i = 0; i < shards.length; i++) {
+            if (shards[i].ring().getCursor() != published[i]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** On a completion thread: queues the reactions to one outcome, never waiting. */
