@@ -97,6 +97,7 @@ class BackpressureTest {
             for (long next = held + 1; next < held + 2_000 && !runGotIn; next++) {
                 EngineFixtures.FutureCallback callback = new EngineFixtures.FutureCallback();
                 runGotIn = engine.trySubmit(purchase(next, 7, 0), callback) != SubmitResult.SUBMITTED;
+                awaitParkedOrDone(submitter); // it had its turn at the room this command leaves
                 permits.release();
                 if (!runGotIn) {
                     others.add(callback.future);
@@ -115,6 +116,17 @@ class BackpressureTest {
         } finally {
             permits.release(10_000);
             engine.close();
+        }
+    }
+
+    /**
+     * Waits until {@code thread} has ended or is parked: a submitter waiting for ring space has taken what room there
+     * was. Without this, a busy machine could leave it unscheduled for every turn of the loop above.
+     */
+    private static void awaitParkedOrDone(Thread thread) {
+        while (thread.isAlive() && thread.getState() != Thread.State.WAITING
+                && thread.getState() != Thread.State.TIMED_WAITING) {
+            Thread.onSpinWait();
         }
     }
 }
