@@ -6,6 +6,7 @@ import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,6 +41,33 @@ final class JournalQueues {
         SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir).readOnly(true).build();
         queue.refreshDirectoryListing();
         return queue;
+    }
+
+    /**
+     * What is wrong with the header of the newest cycle file of {@code queue}, or {@code null} when nothing is: its
+     * write position (where the last document starts, and where Chronicle Queue's appender takes up) must lie inside
+     * the file. Every record may still read in order past such damage, but a bit flipped high in that position sends
+     * the appender petabytes past the data, and Chronicle, mapping its way there, fills a list with a slot per chunk
+     * until the heap runs out.
+     */
+    static String damagedWritePosition(SingleChronicleQueue queue) {
+        int cycle = queue.lastCycle();
+        if (cycle == Integer.MIN_VALUE) {
+            return null;
+        }
+        SingleChronicleQueueStore store = queue.storeForCycle(cycle, queue.epoch(), false, null);
+        if (store == null) {
+            return null;
+        }
+        try {
+            long position = store.writePosition();
+            long size = store.file().length();
+            return position >= 0 && position < size ? null
+                    : "the header of cycle file " + store.file().getName() + " is damaged: it puts the last document "
+                    + "at byte " + position + ", outside the file's " + size + " bytes";
+        } finally {
+            queue.closeStore(store);
+        }
     }
 
     /** Whether {@code dir} holds a journal: at least one cycle file. */

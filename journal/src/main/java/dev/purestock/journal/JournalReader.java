@@ -2,6 +2,7 @@ package dev.purestock.journal;
 
 import dev.purestock.domain.Event;
 import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
@@ -48,7 +49,7 @@ public final class JournalReader implements AutoCloseable {
     public static final long NO_EPOCH = -1;
 
     private final Path dir;
-    private final SingleChronicleQueue queue;
+    private SingleChronicleQueue queue;
     private final JournalRecordCodec codec = new JournalRecordCodec();
     private final long highWaterMark;
     private ExcerptTailer tailer;
@@ -99,12 +100,11 @@ public final class JournalReader implements AutoCloseable {
         try {
             long last = queue.lastIndex();
             found = last < 0 || tailer.moveToIndex(last) && lastReadsWhole(end);
-        } catch (InternalError | Exception e) {
+        } catch (InternalError | Exception | OutOfMemoryError e) {
             found = false;
         }
         if (!found) {
-            tailer.close();
-            tailer = queue.createTailer();
+            reopen();
             readRaw((i, raw, offset, length) -> {
                 check(i, raw, offset, length);
                 end[2] = epochOrNone(raw, offset, length);
@@ -249,7 +249,7 @@ public final class JournalReader implements AutoCloseable {
             return seekByReading(sequence);
         } catch (JournalException e) {
             throw e;
-        } catch (InternalError | Exception e) {
+        } catch (InternalError | Exception | OutOfMemoryError e) {
             return seekByReading(sequence);
         }
     }
@@ -329,8 +329,7 @@ public final class JournalReader implements AutoCloseable {
     private boolean seekByReading(long sequence) {
         forgetPosition();
         try {
-            tailer.close();
-            tailer = queue.createTailer();
+            reopen();
             while (true) {
                 try (DocumentContext chronicle = tailer.readingDocument()) {
                     if (!chronicle.isPresent()) {
@@ -366,6 +365,20 @@ public final class JournalReader implements AutoCloseable {
         } catch (InternalError | Exception e) {
             throw unindexed("seq " + sequence, e);
         }
+    }
+
+    /**
+     * Opens the queue afresh, with a tailer at its start: what a read in order does after Chronicle Queue's index led
+     * nowhere. An index entry whose high bits are flipped points petabytes past the data, and Chronicle, mapping its
+     * way there, fills a list with a slot per chunk until the heap runs out; that list belongs to the queue's store,
+     * so only closing the queue (and releasing what it closed at once) lets the collector have the memory back.
+     */
+    private void reopen() {
+        tailer.close();
+        queue.close();
+        BackgroundResourceReleaser.releasePendingResources();
+        queue = JournalQueues.forReading(dir);
+        tailer = queue.createTailer();
     }
 
     /** A Chronicle Queue failure in one short line: its type and the first line of its message. */
@@ -408,8 +421,10 @@ public final class JournalReader implements AutoCloseable {
         forgetPosition();
         try {
             return tailer.moveToIndex(index);
-        } catch (InternalError | Exception e) {
-            throw unindexed("queue index 0x" + Long.toHexString(index), e);
+        } catch (InternalError | Exception | OutOfMemoryError e) {
+            JournalDamagedException damaged = unindexed("queue index 0x" + Long.toHexString(index), e);
+            reopen();
+            throw damaged;
         }
     }
 
@@ -417,8 +432,10 @@ public final class JournalReader implements AutoCloseable {
     public void toStart() {
         try {
             tailer.toStart();
-        } catch (InternalError | Exception e) {
-            throw unindexed("the first record", e);
+        } catch (InternalError | Exception | OutOfMemoryError e) {
+            JournalDamagedException damaged = unindexed("the first record", e);
+            reopen();
+            throw damaged;
         }
         forgetPosition();
     }
@@ -682,6 +699,14 @@ public final class JournalReader implements AutoCloseable {
     /** The journal's high-water mark when this reader opened ({@code -1}: none kept). */
     public long highWaterMark() {
         return highWaterMark;
+    }
+
+    /**
+     * What is wrong with the header of the newest cycle file, where a writer takes up, or {@code null}: see
+     * {@link JournalQueues#damagedWritePosition}.
+     */
+    String damagedWritePosition() {
+        return JournalQueues.damagedWritePosition(queue);
     }
 
     /** The number of cycle files. */

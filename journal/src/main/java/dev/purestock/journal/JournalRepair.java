@@ -89,7 +89,10 @@ public final class JournalRepair {
                 good[1]++;
                 return true;
             });
-            return new Diagnosis(good[0], good[1], mark, Optional.empty());
+            String header = reader.damagedWritePosition();
+            return new Diagnosis(good[0], good[1], mark, header == null ? Optional.empty()
+                    : Optional.of(new JournalCorruptException("journal " + dir + " reads whole, but " + header
+                    + "; a writer cannot append to it until a cut after seq " + good[0] + " rewrites that file")));
         } catch (JournalDamagedException e) {
             return new Diagnosis(good[1] > 0 ? good[0] : e.lastReadableSequence(), good[1], e.highWaterMark(),
                     Optional.of(e));

@@ -90,6 +90,12 @@ public final class JournalWriter implements DurabilityStage {
         this.queue = queue;
         this.durability = durability;
         try {
+            String damage = JournalQueues.damagedWritePosition(queue);
+            if (damage != null) {
+                throw new JournalCorruptException("journal " + dir + " cannot be appended to: " + damage
+                        + ". Its records may all still read; nothing was changed. Run `purestock repair --journal "
+                        + dir + "`, which rewrites that file");
+            }
             codec.epoch(JournalEpoch.read(dir));
             this.highWaterMark = JournalHighWaterMark.open(dir);
         } catch (RuntimeException e) {

@@ -120,4 +120,34 @@ final class JournalFiles {
             throw new UncheckedIOException(e);
         }
     }
+
+    /**
+     * The offset of the first 8-byte-aligned little-endian long in {@code file} equal to {@code value}: where Chronicle
+     * Queue keeps a position, in its cycle header (the write position) or its index (an entry).
+     */
+    static long offsetOfLong(Path file, long value) {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            for (long at = 0; at + Long.BYTES <= raf.length(); at += Long.BYTES) {
+                raf.seek(at);
+                if (Long.reverseBytes(raf.readLong()) == value) {
+                    return at;
+                }
+            }
+            throw new IllegalStateException("no long " + value + " in " + file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Flips bit {@code bit} (0: lowest) of the little-endian long at {@code offset} of {@code file}. */
+    static void flipBit(Path file, long offset, int bit) {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(offset + bit / 8);
+            int was = raf.read();
+            raf.seek(offset + bit / 8);
+            raf.write(was ^ (1 << (bit % 8)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }
