@@ -7,6 +7,7 @@ import dev.purestock.domain.EventSink;
 import dev.purestock.domain.HeldCommand;
 import dev.purestock.domain.InventoryState;
 import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.Limits;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Reason;
 import dev.purestock.domain.RejectionReason;
@@ -80,8 +81,19 @@ public final class ReadModel {
     /**
      * Units of {@code sku} available at {@code warehouse} as of the last answered command, or
      * {@link InventoryState#NO_POSITION} when the position has never received stock.
+     *
+     * @throws IllegalArgumentException when {@code sku} or {@code warehouse} is outside its range
+     *                                  ({@link Limits#MAX_SKU}, {@link Limits#MAX_WAREHOUSE}), with the message a
+     *                                  command's constructor gives: positions are found by a key packed from both,
+     *                                  which would name another sku's position
      */
     public long available(long sku, int warehouse) {
+        if (sku < 0 || sku > Limits.MAX_SKU) {
+            throw new IllegalArgumentException("sku " + sku + " is outside 0.." + Limits.MAX_SKU);
+        }
+        if (warehouse < 0 || warehouse > Limits.MAX_WAREHOUSE) {
+            throw new IllegalArgumentException("warehouse " + warehouse + " is outside 0.." + Limits.MAX_WAREHOUSE);
+        }
         AtomicLong cell = positions.get(PrimitiveInventoryStore.positionKey(sku, warehouse));
         return cell == null ? InventoryState.NO_POSITION : cell.get();
     }

@@ -3,6 +3,7 @@ package dev.purestock.engine;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event.PurchaseAccepted;
 import dev.purestock.domain.InventoryState;
+import dev.purestock.domain.Limits;
 import dev.purestock.domain.OrderStatus;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +16,7 @@ import static dev.purestock.engine.EngineFixtures.list;
 import static dev.purestock.engine.EngineFixtures.receive;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Readers query while producers buy: they never see more sold than stock, and callers read their writes. */
 class ReadModelTest {
@@ -84,6 +86,27 @@ class ReadModelTest {
             assertEquals(1 + PRODUCERS * ATTEMPTS_PER_PRODUCER, readModel.lastSequence(0));
             assertNull(readModel.orderStatus(PRODUCERS * ATTEMPTS_PER_PRODUCER + 1L));
             assertEquals(true, reads.get() > 0);
+        }
+    }
+
+    @Test
+    void aSkuOrWarehouseOutsideItsRangeIsRefusedInsteadOfReadingAnotherPosition() {
+        try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build()) {
+            engine.submit(list(7)).join();
+            engine.submit(receive(1, 7, 3, 40)).join();
+            ReadModel readModel = engine.readModel();
+            assertEquals(40, readModel.available(7, 3));
+
+            // both keys pack to sku 7 at warehouse 3: sku 6 with a warehouse past 17 bits, a sku past 47 bits
+            IllegalArgumentException warehouse = assertThrows(IllegalArgumentException.class,
+                    () -> readModel.available(6, (1 << 17) + 3));
+            assertEquals("warehouse " + ((1 << 17) + 3) + " is outside 0.." + Limits.MAX_WAREHOUSE, warehouse.getMessage());
+            IllegalArgumentException sku = assertThrows(IllegalArgumentException.class,
+                    () -> readModel.available((1L << 47) + 7, 3));
+            assertEquals("sku " + ((1L << 47) + 7) + " is outside 0.." + Limits.MAX_SKU, sku.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> readModel.available(-1, 3));
+            assertThrows(IllegalArgumentException.class, () -> readModel.available(7, -1));
+            assertEquals(InventoryState.NO_POSITION, readModel.available(Limits.MAX_SKU, Limits.MAX_WAREHOUSE));
         }
     }
 }
