@@ -145,7 +145,24 @@ final class OrderColumns {
 
     /** The chunks that hold {@code entries} rows or lines: at least one. */
     private int chunksFor(int entries) {
+        return chunksFor(entries, chunkShift);
+    }
+
+    private static int chunksFor(int entries, int chunkShift) {
         return (int) ((Math.max(1, entries) - 1L) >> chunkShift) + 1;
+    }
+
+    /**
+     * The bytes {@code new OrderColumns(expectedOrders, expectedLines)} allocates when it is made: the chunks of
+     * rows and pool lines and the index's segments, arrays alone, a lower bound of what it holds.
+     */
+    static long presizedBytes(int expectedOrders, int expectedLines) {
+        int shift = chunkShiftFor(expectedOrders);
+        long rowBytes = 5L * Long.BYTES + 3L * Integer.BYTES + 2L * Byte.BYTES;
+        long lineBytes = 2L * Long.BYTES + Integer.BYTES;
+        return ((long) chunksFor(expectedOrders, shift) << shift) * rowBytes
+                + ((long) chunksFor(expectedLines, shift) << shift) * lineBytes
+                + SegmentedLongMap.presizedBytes(expectedOrders);
     }
 
     /** The order with that id, built from its row, or {@code null}. */

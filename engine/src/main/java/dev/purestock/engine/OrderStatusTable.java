@@ -111,6 +111,15 @@ final class OrderStatusTable {
         directory = initial;
     }
 
+    /**
+     * The bytes of the segments a table of default segments sized for {@code expectedOrders} allocates when it is
+     * made: the arrays alone, a lower bound of what it holds.
+     */
+    static long presizedBytes(int expectedOrders) {
+        long slots = 1L << DEFAULT_SEGMENT_SHIFT;
+        return (1L << SegmentedLongMap.depthFor(expectedOrders, (int) slots)) * slots * (Long.BYTES + Byte.BYTES);
+    }
+
     /** The code stored for {@code orderId}, or {@link #ABSENT}. Any thread. */
     byte status(long orderId) {
         long hash = SegmentedLongMap.hash(orderId, seed);

@@ -1212,9 +1212,12 @@ public final class PurestockEngine implements AutoCloseable {
          *
          * @return this builder
          * @throws IllegalArgumentException for {@code producerMode(SINGLE)} with the expiry timer on, or with a
-         *                                  reaction
+         *                                  reaction; or when the ring slots and the state sized ahead that the
+         *                                  engine allocates as it starts ({@link #ringSize}, {@link #storeCapacity}
+         *                                  and {@link #shards} together) need more than the JVM's maximum heap
          */
         public Builder validate() {
+            checkHeap();
             if (producerMode == ProducerMode.SINGLE && !expireReservationsEvery.isZero()) {
                 throw new IllegalArgumentException("producerMode(SINGLE) lets one thread publish, but the reservation "
                         + "expiry timer publishes from a thread of its own every " + expireReservationsEvery
@@ -1227,6 +1230,26 @@ public final class PurestockEngine implements AutoCloseable {
                         + "producerMode(MULTI) with reactions");
             }
             return this;
+        }
+
+        /**
+         * Refuses settings whose start would run out of heap: every shard allocates its ring's slots, its read model's
+         * order table and, when it starts empty, its store, all sized ahead, before it takes a command. What is
+         * counted is a lower bound (the arrays alone; the snapshot stage's copy, when configured, is as large again),
+         * so a start refused here would have failed with an {@link OutOfMemoryError}, after seconds of allocating.
+         */
+        private void checkHeap() {
+            long perShard = ringSize * CommandSlot.HEAP_BYTES_AT_LEAST
+                    + OrderStatusTable.presizedBytes(storeCapacity.orders())
+                    + (initialState == null ? PrimitiveInventoryStore.presizedBytes(storeCapacity) : 0);
+            long needed = perShard * shards;
+            long heap = Runtime.getRuntime().maxMemory();
+            if (needed > heap) {
+                throw new IllegalArgumentException("ringSize(" + ringSize + ") and " + storeCapacity + " for each of "
+                        + shards + " shard(s) take at least " + needed / (1024 * 1024) + " MiB of heap as the engine "
+                        + "starts (the ring's slots and the state sized ahead), more than this JVM's maximum heap of "
+                        + heap / (1024 * 1024) + " MiB (-Xmx): lower them, or give the JVM more heap");
+            }
         }
 
         /** The number of shards set by {@link #shards} so far (default 1): for code that supports only some. */

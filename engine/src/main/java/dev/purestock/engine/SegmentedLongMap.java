@@ -114,6 +114,15 @@ final class SegmentedLongMap {
         segmentCount = directory.length;
     }
 
+    /**
+     * The bytes of the segments a map of default segments sized for {@code expectedEntries} allocates when it is made:
+     * the arrays alone, a lower bound of what it holds.
+     */
+    static long presizedBytes(int expectedEntries) {
+        long slots = 1L << DEFAULT_SEGMENT_SHIFT;
+        return (1L << depthFor(expectedEntries, (int) slots)) * slots * 2 * Long.BYTES;
+    }
+
     /** The directory depth whose segments hold {@code expected} entries at about half load. */
     static int depthFor(long expected, int segmentSlots) {
         long perSegment = (long) segmentSlots * PRESIZED_LOAD_PERCENT / 100;

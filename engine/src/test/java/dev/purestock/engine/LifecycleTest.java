@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Starting, closing under load, and what a closed engine says. */
 class LifecycleTest {
@@ -138,6 +139,32 @@ class LifecycleTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder()
                 .shards(2).initialState(s -> new ShardState(misplaced, 0, 0)).build());
         assertTrue(e.getMessage().contains("warehouse 1, which belongs to shard 1"), e.getMessage());
+    }
+
+    /**
+     * A ring or a store capacity far beyond the heap was allocated slot by slot and chunk by chunk until an
+     * {@link OutOfMemoryError} ended the start (a ring of 2^26 slots took 13 s to fail in a 1 GiB heap), leaving the
+     * heap full for every other thread meanwhile. Such settings are refused before anything is allocated, naming
+     * them and the heap; the same settings within the heap still build.
+     */
+    @Test
+    void settingsThatCannotFitTheHeapAreRefusedBeforeTheEngineAllocates() {
+        long heap = Runtime.getRuntime().maxMemory();
+        assumeTrue(heap < (1L << 30) * CommandSlot.HEAP_BYTES_AT_LEAST, "a heap larger than a ring of 2^30 slots");
+        IllegalArgumentException ring = assertThrows(IllegalArgumentException.class,
+                () -> PurestockEngine.builder().ringSize(1 << 30).build());
+        assertTrue(ring.getMessage().startsWith("ringSize(1073741824) and " + StoreCapacity.DEFAULT + " for each of 1 "
+                + "shard(s) take at least "), ring.getMessage());
+        assertTrue(ring.getMessage().endsWith("more than this JVM's maximum heap of " + heap / (1024 * 1024)
+                + " MiB (-Xmx): lower them, or give the JVM more heap"), ring.getMessage());
+        StoreCapacity orders = new StoreCapacity(1, Integer.MAX_VALUE, 1);
+        assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder().storeCapacity(orders).validate());
+        assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder().storeCapacity(orders)
+                .initialState(s -> ShardState.empty()).build(), "the read model's table is sized by the capacity too");
+        StoreCapacity positions = new StoreCapacity(Integer.MAX_VALUE, 1, 1);
+        assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder().storeCapacity(positions).build());
+        PurestockEngine.builder().storeCapacity(positions).initialState(s -> ShardState.empty())
+                .expireReservationsEvery(Duration.ZERO).build().close(); // the capacity sizes no store then
     }
 
     /**
