@@ -37,6 +37,8 @@ final class ExpiryTimer {
     static final String THREAD_NAME = "purestock-expire-reservations";
     /** The pause before the next run while a shard's time command is in flight (or less, to a regular run). */
     static final Duration BACKLOG_PAUSE = Duration.ofMillis(1);
+    /** The pause after a run, or a look at the engine's clock, that failed (or less, to a regular run). */
+    static final Duration FAILURE_PAUSE = Duration.ofSeconds(1);
 
     /** One run of the timer. */
     @FunctionalInterface
@@ -116,20 +118,36 @@ final class ExpiryTimer {
         threads.started(StageThreadListener.ALL_SHARDS, StageRole.EXPIRE_RESERVATIONS);
         long nextRegularAt = System.nanoTime() + periodNanos;
         boolean backlog = false;
+        // after a failure (the engine's clock, which is the caller's, threw) nothing runs before retryAt or the
+        // regular run, whichever comes first: a clock that keeps failing is an error a pause, not a spinning core
+        boolean failed = false;
+        long retryAt = 0;
         while (!stopped) {
             long untilRegular = nextRegularAt - System.nanoTime();
             boolean refused = refusing.getAsBoolean();
-            long delay = refused ? Math.max(0, untilRegular)
-                    : Math.min(nextDelayNanos(untilRegular, backlog), untilDueNanos());
-            if (delay > 0 && (refused || !woken.get())) {
+            long delay;
+            try {
+                delay = refused ? Math.max(0, untilRegular)
+                        : failed ? Math.max(0, Math.min(untilRegular, retryAt - System.nanoTime()))
+                        : Math.min(nextDelayNanos(untilRegular, backlog), untilDueNanos());
+            } catch (RuntimeException e) {
+                LOG.error("reading the engine's clock for what falls due failed; the timer goes on and looks again "
+                        + "within {}", FAILURE_PAUSE, e);
+                failed = true;
+                retryAt = System.nanoTime() + FAILURE_PAUSE.toNanos();
+                continue;
+            }
+            if (delay > 0 && (refused || failed || !woken.get())) {
                 LockSupport.parkNanos(this, delay);
             }
             if (stopped) {
                 return;
             }
-            if (refused && nextRegularAt - System.nanoTime() > 0) {
-                continue; // woken before the regular run while the engine refuses commands: wait on
+            long woke = System.nanoTime();
+            if ((refused || failed && retryAt - woke > 0) && nextRegularAt - woke > 0) {
+                continue; // woken before its time while the engine refuses commands or after a failure: wait on
             }
+            failed = false;
             // cleared before the run: a wake that arrives during it makes the next one go at once
             woken.set(false);
             long now = System.nanoTime();
@@ -140,8 +158,11 @@ final class ExpiryTimer {
             try {
                 backlog = tick.run(regular);
             } catch (RuntimeException e) {
-                LOG.error("the time command run failed; the timer goes on and runs again in {}", period, e);
+                LOG.error("the time command run failed; the timer goes on and runs again within {}", FAILURE_PAUSE,
+                        e);
                 backlog = false;
+                failed = true;
+                retryAt = System.nanoTime() + FAILURE_PAUSE.toNanos();
             }
         }
     }

@@ -109,6 +109,52 @@ class ExpiryTimerTest {
         }
     }
 
+    /**
+     * The engine's clock is the caller's, and the timer reads it on its own thread to see what falls due. A clock
+     * that threw once (a time service that failed for a moment) ended that thread, outside the run's guard, so
+     * nothing ever expired, no held command was decided and no order was forgotten again, with one stack trace on
+     * stderr to say so. The timer now logs the failure, pauses and looks again, and a due time still runs it; a
+     * clock that keeps failing leaves it parked between tries, alive, rather than spinning.
+     */
+    @Test
+    void aClockThatThrowsNeitherEndsTheTimerNorSpinsIt() throws InterruptedException {
+        DueTimes dueTimes = new DueTimes(1);
+        CountDownLatch ran = new CountDownLatch(1);
+        AtomicInteger reads = new AtomicInteger();
+        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), regular -> {
+            ran.countDown();
+            return false;
+        }, ExpiryTimer.answers(1), dueTimes, () -> {
+            if (reads.getAndIncrement() == 0) {
+                throw new IllegalStateException("the time service did not answer");
+            }
+            return 1_000;
+        }, new StageThreads((shard, role) -> { }), () -> false);
+        try {
+            dueTimes.scheduled(0, 10);
+            assertTrue(ran.await(10, TimeUnit.SECONDS), "the timer runs for what is due once its clock answers");
+            assertTrue(timer.thread().isAlive());
+        } finally {
+            timer.stop();
+        }
+
+        DueTimes broken = new DueTimes(1);
+        AtomicInteger runs = new AtomicInteger();
+        ExpiryTimer failing = ExpiryTimer.start(Duration.ofHours(1), regular -> {
+            runs.incrementAndGet();
+            return false;
+        }, ExpiryTimer.answers(1), broken, () -> {
+            throw new IllegalStateException("the time service is gone");
+        }, new StageThreads((shard, role) -> { }), () -> false);
+        try {
+            broken.scheduled(0, 10);
+            assertTrue(parkedWithin(failing.thread(), TimeUnit.SECONDS.toNanos(10)), "the timer parks between tries");
+            assertTrue(failing.thread().isAlive(), "the timer thread goes on");
+        } finally {
+            failing.stop();
+        }
+    }
+
     /** Whether {@code thread} is seen parked with a timeout before {@code timeoutNanos} pass. */
     private static boolean parkedWithin(Thread thread, long timeoutNanos) {
         long deadline = System.nanoTime() + timeoutNanos;
