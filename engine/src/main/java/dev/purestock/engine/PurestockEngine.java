@@ -713,12 +713,23 @@ public final class PurestockEngine implements AutoCloseable {
         return answerUnsequenced(reason, command.ref(), callback, future);
     }
 
-    /** Answers a command that {@code ref} refers to with a rejection for {@code reason} without sequencing it. */
+    /**
+     * Answers a command that {@code ref} refers to with a rejection for {@code reason} without sequencing it, stamped
+     * with the engine's clock; if the clock (the caller's) throws, the command is failed with its exception instead,
+     * so that the submission goes on (a {@code submitAll} answers the commands after it too).
+     */
     private SubmitResult answerUnsequenced(RejectionReason reason, long ref, OutcomeViewCallback callback,
                                            CompletableFuture<Outcome> future) {
+        long time;
+        try {
+            time = clock.getAsLong();
+        } catch (RuntimeException clockFailed) {
+            refuse(callback, future, clockFailed);
+            return SubmitResult.SUBMITTED;
+        }
         metrics.rejectedUnsequenced(reason.code());
         List<Event> events = List.of(new Rejected(reason, ref));
-        answer(callback, future, Outcome.NOT_SEQUENCED, Outcome.NOT_SEQUENCED, clock.getAsLong(), events);
+        answer(callback, future, Outcome.NOT_SEQUENCED, Outcome.NOT_SEQUENCED, time, events);
         return SubmitResult.SUBMITTED;
     }
 

@@ -334,6 +334,38 @@ class FailureTest {
         assertEquals(2, engine.consumerFailures(), "the refusal after close too");
     }
 
+    /**
+     * An answer given without sequencing (a command across shards) is stamped with the engine's clock on the
+     * submitting thread. A clock that threw there (it is the caller's) escaped submitAll half way: the commands
+     * before were published and answered, but the caller never got their futures, and the rest were neither
+     * submitted nor answered. That command is now failed with the clock's exception and the others go on.
+     */
+    @Test
+    void aClockThatThrowsOnTheSubmittingThreadFailsOnlyTheCommandItStamps() {
+        Thread submitter = Thread.currentThread();
+        IllegalStateException down = new IllegalStateException("the time service did not answer");
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).expireReservationsEvery(Duration.ZERO)
+                .clock(() -> {
+                    if (Thread.currentThread() == submitter) {
+                        throw down;
+                    }
+                    return 1_000;
+                }).build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 10)).join();
+            Command acrossShards = new Command.PlaceOrder(2, 5, List.of(new Line(1, 0, 1), new Line(1, 1, 1)));
+
+            List<CompletableFuture<Outcome>> outcomes = engine.submitAll(List.of(purchase(1, 1, 0), acrossShards,
+                    purchase(3, 1, 0)));
+
+            assertTrue(outcomes.get(0).join().accepted());
+            assertSame(down, failureOf(outcomes.get(1)));
+            assertTrue(outcomes.get(2).join().accepted());
+            assertSame(down, failureOf(engine.submit(acrossShards)));
+            assertEquals(8, engine.readModel().available(1, 0));
+        }
+    }
+
     @Test
     void aFailingSnapshotWriterFailsThatSnapshotOnlyAndAMissingWriterIsReported() {
         try (PurestockEngine engine = PurestockEngine.builder()
