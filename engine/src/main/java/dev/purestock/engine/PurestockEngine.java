@@ -937,7 +937,11 @@ public final class PurestockEngine implements AutoCloseable {
         private Builder() {
         }
 
-        /** Slots per shard ring: a power of two (default 1024). Bounds the commands in flight per shard. */
+        /**
+         * Slots per shard ring: a power of two (default 1024). Bounds the commands in flight per shard. Every slot is
+         * allocated as the engine starts (a few hundred bytes each): {@link #build()} refuses a ring that, with the
+         * state sized ahead ({@link #storeCapacity}), cannot fit the JVM's maximum heap.
+         */
         public Builder ringSize(int size) {
             if (size < 2 || Integer.bitCount(size) != 1) {
                 throw new IllegalArgumentException("ring size must be a power of two >= 2, was " + size);
@@ -1190,7 +1194,8 @@ public final class PurestockEngine implements AutoCloseable {
          * state, and the read model's order statuses. Within these figures nothing is resized while commands
          * flow; beyond them each structure grows a chunk or a table at a time. With {@link #retainOrdersFor} the
          * orders held at once stay near the order rate times the window, so a capacity sized for that window is
-         * reached once and then reused.
+         * reached once and then reused. What is sized ahead is allocated as the engine starts: {@link #build()}
+         * refuses a capacity that, with the ring's slots, cannot fit the JVM's maximum heap.
          */
         public Builder storeCapacity(StoreCapacity capacity) {
             this.storeCapacity = Objects.requireNonNull(capacity, "store capacity");
