@@ -61,8 +61,11 @@ final class StageSignal {
             if (endOfBatch) {
                 if (sequence != null) {
                     // the processor sets the same value once the batch returns; setting it first lets the signal
-                    // reach a waiter that already sees the progress it is woken for
-                    sequence.set(ringSequence);
+                    // reach a waiter that already sees the progress it is woken for. A volatile set: its fence keeps
+                    // the read of the waiter's parked thread below from passing the store, which a plain (release)
+                    // set allows; the waiter would then read the old sequence, and this the old null, and it would
+                    // sleep its whole safety-net park with work waiting
+                    sequence.setVolatile(ringSequence);
                 }
                 signal.progress();
             }
