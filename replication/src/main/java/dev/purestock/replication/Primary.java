@@ -90,7 +90,7 @@ public final class Primary implements AutoCloseable {
             throw e;
         }
         LOG.info("replication primary of {} listens on {} ({}, {} after {} ms)", settings.dir, endpoint,
-                settings.mode, settings.fallback, settings.syncTimeout.toMillis());
+                settings.mode, settings.fallback, Durations.saturatedMillis(settings.syncTimeout));
     }
 
     /** A builder for the primary of the journal in {@code journalDir}: the directory its engine journals to. */
@@ -258,7 +258,7 @@ public final class Primary implements AutoCloseable {
                 return;
             }
             long now = System.nanoTime();
-            if (now - roundStart >= settings.syncTimeout.toNanos() / 2) {
+            if (now - roundStart >= Durations.saturatedNanos(settings.syncTimeout) / 2) {
                 roundMark = sequence;
                 roundStart = now;
                 return;
@@ -269,7 +269,7 @@ public final class Primary implements AutoCloseable {
         if (acknowledged.get() >= sequence) {
             return;
         }
-        long timeout = settings.syncTimeout.toNanos();
+        long timeout = Durations.saturatedNanos(settings.syncTimeout);
         long deadline = System.nanoTime() + timeout;
         waiter = Thread.currentThread();
         try {
@@ -300,7 +300,8 @@ public final class Primary implements AutoCloseable {
     }
 
     private void timedOut(long sequence) {
-        String what = "the standby did not acknowledge seq " + sequence + " within " + settings.syncTimeout.toMillis()
+        String what = "the standby did not acknowledge seq " + sequence + " within "
+                + Durations.saturatedMillis(settings.syncTimeout)
                 + " ms (it acknowledged up to seq " + acknowledged.get() + "; "
                 + (sender.connected() ? "it is connected" : "none is connected") + ")";
         if (settings.fallback == SyncFallback.WAIT) {
@@ -360,7 +361,9 @@ public final class Primary implements AutoCloseable {
         }
 
         /**
-         * How long a {@code SYNC} batch waits for the standby before the {@link #fallback} applies (default 5 s).
+         * How long a {@code SYNC} batch waits for the standby before the {@link #fallback} applies (default 5 s); one
+         * longer than a long of nanoseconds (about 292 years, {@code Duration.ofSeconds(Long.MAX_VALUE)}) is taken as
+         * that, no limit in practice.
          *
          * @throws IllegalArgumentException when not positive
          */

@@ -125,7 +125,7 @@ public final class Standby implements AutoCloseable {
     /** Waits until this standby cut a snapshot at {@code sequence} or later; for tests. */
     boolean awaitSnapshot(long sequence, Duration timeout) throws InterruptedException {
         StandbySnapshots current = snapshots;
-        return current != null && current.awaitSnapshot(sequence, timeout.toNanos());
+        return current != null && current.awaitSnapshot(sequence, Durations.saturatedNanos(timeout));
     }
 
     /** A builder for a standby journaling to {@code journalDir} (created when missing). */
@@ -186,7 +186,7 @@ public final class Standby implements AutoCloseable {
      * @throws InterruptedException when interrupted while waiting
      */
     public boolean awaitSequence(long sequence, Duration timeout) throws InterruptedException {
-        return receiver.awaitSequence(sequence, timeout.toNanos());
+        return receiver.awaitSequence(sequence, Durations.saturatedNanos(timeout));
     }
 
     /** Where this standby stands now: its last sequence, the primary's, and the lag between them. */
