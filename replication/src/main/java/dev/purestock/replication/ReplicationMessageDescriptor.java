@@ -16,9 +16,10 @@ import java.nio.charset.StandardCharsets;
  *  +---------------------------------------------------------------+
  *  |                     message type (int32)                      |  0
  *  +---------------------------------------------------------------+
- *  |  epoch (int32): RECORDS, HEARTBEAT, REFUSED, TRUNCATE: the      |  4
- *  |  primary's epoch; HELLO: the epoch of the standby's last        |
- *  |  journaled record; ACK: 0                                       |
+ *  |  epoch (int32): RECORDS, HEARTBEAT, REFUSED, TRUNCATE: the    |  4
+ *  |  primary's epoch; HELLO: the standby's epoch (the newest of   |
+ *  |  its last record's, its directory's and its last primary's);  |
+ *  |  ACK: 0                                                       |
  *  +---------------------------------------------------------------+
  *  |  sequence (int64): RECORDS, HEARTBEAT, REFUSED: the primary's |  8
  *  |  last decided sequence; HELLO, ACK: the standby's last        |

@@ -7,8 +7,9 @@ import java.util.Locale;
  *
  * @param role             which side this is
  * @param mode             the primary's mode; on a standby, {@code null} (it does not know the primary's)
- * @param epoch            on a primary: the epoch of its journal, which its records carry; on a standby: the epoch
- *                         of the last record in its journal
+ * @param epoch            on a primary: the epoch of its journal, which its records carry; on a standby: its epoch,
+ *                         the newest of its last record's, the one its directory records and its primary's once that
+ *                         primary answered it (a primary of an older epoch is refused)
  * @param connected        on a primary: a standby has said hello and the records reach it; on a standby: its primary
  *                         answers
  * @param lastSequence     on a primary: the last sequence its replication stage saw decided; on a standby: the last

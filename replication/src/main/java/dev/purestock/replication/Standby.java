@@ -96,7 +96,7 @@ public final class Standby implements AutoCloseable {
             Endpoint listen = settings.listen != null ? settings.listen
                     : new Endpoint(Endpoint.localAddressTowards(settings.primary), 0);
             this.receiver = new StandbyReceiver(transport, settings.primary, listen, dir, writer,
-                    recovered.store(), stateLock, recovered.nextSequence() - 1, lastEpoch(dir),
+                    recovered.store(), stateLock, recovered.nextSequence() - 1, lastEpoch(dir), lastRecordEpoch(dir),
                     checksumAt(dir, recovered.nextSequence() - 1), this::truncateAfter, () -> snapshots);
             // before the receiver runs: the copy is the state as recovered
             this.snapshots = startSnapshots(recovered);
@@ -263,7 +263,8 @@ public final class Standby implements AutoCloseable {
         writer = JournalWriter.open(dir, durability);
         snapshots = startSnapshots(recovered);
         long last = recovered.nextSequence() - 1;
-        return new StandbyReceiver.Reopened(writer, recovered.store(), last, lastEpoch(dir), checksumAt(dir, last));
+        return new StandbyReceiver.Reopened(writer, recovered.store(), last, lastEpoch(dir), lastRecordEpoch(dir),
+                checksumAt(dir, last));
     }
 
     /**
@@ -292,8 +293,8 @@ public final class Standby implements AutoCloseable {
 
     /**
      * The epoch this standby's history is of: the newer of its last record's and the one the directory records. A
-     * directory promoted since its last record ({@code purestock promote}) records the newer epoch, so records of an
-     * older one are refused and its hello fences a primary of the older epoch.
+     * directory promoted since its last record ({@code purestock promote}), or whose standby followed a primary of a
+     * newer epoch, records the newer epoch, so a primary of an older one is refused and fenced by its hello.
      */
     private static long lastEpoch(Path dir) {
         long recorded = JournalEpoch.read(dir);
@@ -301,6 +302,15 @@ public final class Standby implements AutoCloseable {
             return reader.lastSequence() < 0 ? recorded : Math.max(reader.lastEpoch(), recorded);
         } catch (JournalException noJournal) {
             return recorded;
+        }
+    }
+
+    /** The epoch of the last record of the journal in {@code dir}; {@code 0} when it holds none. */
+    private static long lastRecordEpoch(Path dir) {
+        try (JournalReader reader = JournalReader.open(dir)) {
+            return Math.max(0, reader.lastEpoch());
+        } catch (JournalException noJournal) {
+            return 0;
         }
     }
 

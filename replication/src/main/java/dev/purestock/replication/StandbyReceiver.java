@@ -60,10 +60,18 @@ final class StandbyReceiver implements Agent {
     /** The standby's state; replaced, under {@link #stateLock}, when a cut rebuilds it. */
     private volatile InventoryStore state;
     private final Object stateLock;
-    /** The epoch the standby's directory records ({@link JournalEpoch}); raised before a newer record is kept. */
+    /**
+     * The epoch the standby's directory records ({@link JournalEpoch}); raised before a newer record is kept, and when
+     * a primary of a newer epoch answers the standby's hello.
+     */
     private long recordedEpoch;
-    /** The epoch of the last record in the standby's journal. */
+    /**
+     * The standby's epoch: the newest of its last record's, the one its directory records and its primary's once
+     * that primary answered it. Its hello names it, and a primary of an older one is refused.
+     */
     private volatile long lastEpoch;
+    /** The epoch of the last record in the standby's journal ({@code 0}: none); a record of an older one is refused. */
+    private long recordEpoch;
     /** The checksum the last record in the standby's journal ends with ({@code 0}: none), which a hello names. */
     private int heldChecksum;
     private final Subscription data;
@@ -114,15 +122,16 @@ final class StandbyReceiver implements Agent {
     }
 
     /**
-     * What a cut leaves: a new writer, the state of the kept journal, its last sequence, last epoch and the checksum
-     * its last record ends with.
+     * What a cut leaves: a new writer, the state of the kept journal, its last sequence, the standby's epoch, its last
+     * record's epoch and the checksum that record ends with.
      */
-    record Reopened(JournalWriter writer, InventoryStore state, long lastSequence, long lastEpoch, int lastChecksum) {
+    record Reopened(JournalWriter writer, InventoryStore state, long lastSequence, long lastEpoch, long recordEpoch,
+                    int lastChecksum) {
     }
 
     StandbyReceiver(AeronTransport transport, Endpoint primaryEndpoint, Endpoint listen, Path dir, JournalWriter writer,
-                    InventoryStore state, Object stateLock, long lastSequence, long lastEpoch, int lastChecksum,
-                    Rejoin rejoin, Supplier<StandbySnapshots> snapshots) {
+                    InventoryStore state, Object stateLock, long lastSequence, long lastEpoch, long recordEpoch,
+                    int lastChecksum, Rejoin rejoin, Supplier<StandbySnapshots> snapshots) {
         this.primaryEndpoint = primaryEndpoint;
         this.dir = dir;
         this.rejoin = rejoin;
@@ -133,6 +142,7 @@ final class StandbyReceiver implements Agent {
         this.stateLock = stateLock;
         this.recordedEpoch = JournalEpoch.read(dir);
         this.lastEpoch = lastEpoch;
+        this.recordEpoch = recordEpoch;
         this.lastSequence = lastSequence;
         this.held = lastSequence;
         this.heldChecksum = lastChecksum;
@@ -266,6 +276,9 @@ final class StandbyReceiver implements Agent {
         if (sequence > primarySequence) {
             primarySequence = sequence;
         }
+        if (id == helloId && primaryEpoch > lastEpoch && !followEpoch(primaryEpoch)) {
+            return;
+        }
         if (id == helloId) {
             if (!welcomed) {
                 // the primary checked the hello: acknowledge what is held now, which may be more than the hello said
@@ -278,6 +291,25 @@ final class StandbyReceiver implements Agent {
         if (type == RECORDS) {
             onRecords(buffer, offset + HEADER_LENGTH, length - HEADER_LENGTH);
         }
+    }
+
+    /**
+     * A primary of a newer epoch than the standby's answered its hello (so it checked that the standby's journal is
+     * a prefix of its history): the standby records that epoch before it takes anything from it, so that from then
+     * on, and after a restart, a primary of an older epoch (one that was promoted away from, met again by a
+     * restart or an address that leads to it now) is refused and fenced by the standby's hello instead of handing it
+     * a history the newer primary does not hold. Its records of older epochs (its history before its promotion) are
+     * still taken. Whether it was recorded.
+     */
+    private boolean followEpoch(long primaryEpoch) {
+        try {
+            recordedEpoch = JournalEpoch.advanceTo(dir, primaryEpoch);
+        } catch (JournalException | IllegalArgumentException e) {
+            fail("the epoch " + primaryEpoch + " of the primary cannot be recorded: " + e.getMessage());
+            return false;
+        }
+        lastEpoch = primaryEpoch;
+        return true;
     }
 
     /** The records of one message: each checked by {@link #admit}, the admitted ones journaled and applied. */
@@ -353,8 +385,8 @@ final class StandbyReceiver implements Agent {
             return Admission.STOP;
         }
         long epoch = JournalRecordCodec.epochOf(bytes, offset, length);
-        if (JournalEpoch.isStale(epoch, lastEpoch)) {
-            fail("record seq " + sequence + " is of epoch " + epoch + ", older than the epoch " + lastEpoch
+        if (JournalEpoch.isStale(epoch, recordEpoch)) {
+            fail("record seq " + sequence + " is of epoch " + epoch + ", older than the epoch " + recordEpoch
                     + " of the record before it: it comes from a fenced primary");
             return Admission.STOP;
         }
@@ -363,7 +395,10 @@ final class StandbyReceiver implements Agent {
             // it records (an engine refuses such a journal)
             recordedEpoch = JournalEpoch.advanceTo(dir, epoch);
         }
-        lastEpoch = epoch;
+        recordEpoch = epoch;
+        if (epoch > lastEpoch) {
+            lastEpoch = epoch;
+        }
         return Admission.KEEP;
     }
 
@@ -385,6 +420,7 @@ final class StandbyReceiver implements Agent {
             heldChecksum = reopened.lastChecksum();
             lastSequence = held;
             lastEpoch = reopened.lastEpoch();
+            recordEpoch = reopened.recordEpoch();
             // the sequences after the cut are the new primary's, told afresh
             primarySequence = held;
             truncations++;
