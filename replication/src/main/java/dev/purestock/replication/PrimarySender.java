@@ -286,9 +286,10 @@ final class PrimarySender implements Agent {
             readerNext = NONE;
             return false;
         }
+        boolean fits = fits(length); // before nextToSend moves on: a record too long for any message names its seq
         readerNext = sequence + 1;
         nextToSend++;
-        if (!fits(length)) {
+        if (!fits) {
             carry = Arrays.copyOfRange(bytes, offset, offset + length);
             carryLength = length;
             return false;

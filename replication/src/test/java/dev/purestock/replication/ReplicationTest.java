@@ -200,6 +200,30 @@ class ReplicationTest {
         Journals.assertPrefix(primaryDir, standbyDir, 2 * SKUS + 2);
     }
 
+    /**
+     * A record longer than the largest Aeron message of the term length refuses the standby, naming that record: one
+     * read from the journal (the standby catching up) was named by the sequence after it.
+     */
+    @Test
+    void aRecordLongerThanTheLargestMessageRefusesTheStandbyNamingIt() throws Exception {
+        try (Primary primary = Primary.builder(primaryDir).listen("localhost:0").termLength(64 << 10).start();
+             JournaledEngine journaled = engine(primaryDir, primary)) {
+            PurestockEngine engine = journaled.engine();
+            stock(engine, 10_000);
+            List<Command> purchases = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                purchases.add(new Command.Purchase(100 + i, i, 1 + i % SKUS, WAREHOUSE, 1));
+            }
+            long batch = engine.submit(new Command.Batch(Command.Batch.Mode.ATOMIC, purchases)).join().sequence();
+            engine.submit(new Command.Purchase(5_000, 1, 1, WAREHOUSE, 1)).join();
+            try (Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start()) {
+                ReplicationException refused = assertThrows(ReplicationException.class,
+                        () -> standby.awaitSequence(batch, WAIT));
+                assertTrue(refused.getMessage().contains("(seq " + batch + ")"), refused.getMessage());
+            }
+        }
+    }
+
     @Test
     void recordsSentInLargerDatagramsReachTheStandbyTheSame() throws Exception {
         try (Primary primary = primary(primaryDir, ReplicationMode.SYNC).mtu(8_192).syncTimeout(WAIT).start();
