@@ -11,7 +11,8 @@ package dev.purestock.replication;
  * which keeps that mark's (earlier) time: the lag is then overstated by at most the time the ring's last mark spans,
  * never understated. When the standby's position goes back (a new standby says hello from further back, a standby
  * cuts its journal) the marks it had passed are gone: what it lacks before the oldest mark kept counts from that
- * mark's time, or from then when none is kept. Used by one thread (the side's replication thread); the time is a
+ * mark's time, or from then when none is kept. When the primary's goes back (restarted behind what it announced),
+ * the marks past it go ({@link #forgetAbove}). Used by one thread (the side's replication thread); the time is a
  * {@link System#nanoTime()}.
  */
 final class LagClock {
@@ -40,6 +41,25 @@ final class LagClock {
         sequences[slot] = sequence;
         times[slot] = now;
         count++;
+    }
+
+    /**
+     * The sequences after {@code sequence} are not to come after all (the primary the standby follows now is behind
+     * what was heard before): their marks go, and a later mark of them counts from when it is made.
+     */
+    void forgetAbove(long sequence) {
+        while (count > 0) {
+            int newest = (oldest + count - 1) % MARKS;
+            if (sequences[newest] <= sequence) {
+                break;
+            }
+            if (count == 1 || sequences[(newest + MARKS - 1) % MARKS] < sequence) {
+                sequences[newest] = sequence; // the mark may span it: keep its part up to it
+                break;
+            }
+            count--;
+        }
+        lastMarked = Math.min(lastMarked, sequence);
     }
 
     /**

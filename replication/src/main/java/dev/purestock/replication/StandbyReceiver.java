@@ -284,6 +284,10 @@ final class StandbyReceiver implements Agent {
                 // the primary checked the hello: acknowledge what is held now, which may be more than the hello said
                 // (records of the stream before it, journaled since, whose acknowledgement the primary did not count)
                 ackPending = true;
+                // and its last sequence is the one to follow, even behind what was heard before (a primary restarted
+                // after a crash that lost records it had announced, which no primary will send now)
+                primarySequence = sequence;
+                lag.forgetAbove(sequence);
             }
             welcomed = true;
             connected = true;

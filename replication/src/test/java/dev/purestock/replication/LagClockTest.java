@@ -20,6 +20,22 @@ class LagClockTest {
     }
 
     @Test
+    void sequencesForgottenAboveAPointNoLongerCountAndAreMarkedAfreshWhenTheyCome() {
+        LagClock lag = new LagClock();
+        lag.mark(10, 100);
+        lag.mark(20, 130);
+        lag.mark(30, 160);
+        lag.forgetAbove(15);
+        assertEquals(0, lag.lagNanos(15, 1_000), "nothing past seq 15 is awaited any more");
+        lag.mark(25, 2_000);
+        assertEquals(500, lag.lagNanos(15, 2_500), "seq 16 to 25 marked again, at 2000");
+        lag.forgetAbove(-1);
+        assertEquals(0, lag.lagNanos(-1, 3_000), "nothing is awaited");
+        lag.mark(5, 3_000);
+        assertEquals(100, lag.lagNanos(-1, 3_100));
+    }
+
+    @Test
     void aSteadyStreamWithTheStandbyAFewBehindReadsAsTheirWaitNotTheStreamsLength() {
         LagClock lag = new LagClock();
         long lagAtEnd = 0;

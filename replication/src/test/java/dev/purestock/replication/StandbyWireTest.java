@@ -100,6 +100,38 @@ class StandbyWireTest {
         assertEquals(0, journaled.get(0).sequence());
     }
 
+    /**
+     * A primary restarted behind the sequence it last announced (it crashed with records handed to its sender that
+     * its journal never got) answers the standby's new hello: the standby's status takes its word for the primary's
+     * last sequence. It kept the highest it ever heard instead, so it reported a lag of records that no primary
+     * would send, and a lag in microseconds that grew for as long as the restarted primary stayed behind.
+     */
+    @Test
+    void aStandbyTakesTheLastSequenceOfAPrimaryThatAnswersItsNewHelloFromBehind() throws Exception {
+        try (FakePrimary primary = new FakePrimary();
+             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).listen("127.0.0.1:0").start()) {
+            primary.awaitHello();
+            primary.followHellos = true;
+            UnsafeBuffer message = new UnsafeBuffer(new byte[ReplicationMessageDescriptor.HEADER_LENGTH]);
+            long first = primary.helloId;
+            ReplicationMessageDescriptor.putHeader(message, ReplicationMessageDescriptor.HEARTBEAT, 0, 100, first);
+            primary.poll(() -> {
+                primary.data.offer(message, 0, ReplicationMessageDescriptor.HEADER_LENGTH);
+                return standby.status().peerSequence() == 100;
+            }, "the standby heard of seq 100");
+            // the primary falls silent (it crashed), and the standby asks again
+            primary.poll(() -> primary.helloId != first, "the standby's next hello");
+            long second = primary.helloId;
+            ReplicationMessageDescriptor.putHeader(message, ReplicationMessageDescriptor.HEARTBEAT, 0, -1, second);
+            primary.poll(() -> {
+                primary.data.offer(message, 0, ReplicationMessageDescriptor.HEADER_LENGTH);
+                ReplicationStatus status = standby.status();
+                return status.connected() && status.peerSequence() == -1 && status.lagRecords() == 0
+                        && status.lagMicros() == 0;
+            }, "the standby caught up with the restarted primary");
+        }
+    }
+
     /** A primary's side of the wire: a control subscription that records the standby's hello and acknowledgements. */
     private static final class FakePrimary implements AutoCloseable {
         final AeronTransport transport = AeronTransport.start(null, null, "review-fake-primary");
@@ -107,7 +139,7 @@ class StandbyWireTest {
                 ReplicationMessageDescriptor.CONTROL_STREAM);
         final FragmentAssembler handler = new FragmentAssembler((buffer, offset, length, header) -> {
             int type = ReplicationMessageDescriptor.type(buffer, offset);
-            if (type == ReplicationMessageDescriptor.HELLO && this.channel == null) {
+            if (type == ReplicationMessageDescriptor.HELLO && (this.channel == null || this.followHellos)) {
                 helloLast = ReplicationMessageDescriptor.sequence(buffer, offset);
                 helloId = ReplicationMessageDescriptor.helloId(buffer, offset);
                 channel = ReplicationMessageDescriptor.helloChannel(buffer, offset, length);
@@ -117,6 +149,8 @@ class StandbyWireTest {
             }
         });
         String channel;
+        /** Whether a later hello (the standby asking again) replaces the first one's id. */
+        boolean followHellos;
         long helloLast;
         long helloId;
         long ackSequence = Long.MIN_VALUE;
