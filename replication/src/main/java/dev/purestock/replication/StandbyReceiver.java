@@ -214,15 +214,17 @@ final class StandbyReceiver implements Agent {
             askAgain = true;
         }
         connected = welcomed;
-        if ((askAgain || !welcomed) && now - lastHello >= HELLO_EVERY_NANOS) {
-            hello(now);
+        if ((askAgain || !welcomed) && now - lastHello >= HELLO_EVERY_NANOS && hello(now)) {
+            // a hello that could not go out (no primary listens yet) is no work: the thread, which also runs the media
+            // driver, idles between tries instead of spinning a core until the primary is back
             work++;
         }
         trackLag(now);
         return work;
     }
 
-    private void hello(long now) {
+    /** Says hello to the primary; whether it went out. */
+    private boolean hello(long now) {
         if (askAgain) {
             helloId++;
             askAgain = false;
@@ -232,7 +234,9 @@ final class StandbyReceiver implements Agent {
                 replyChannel);
         if (control.offer(small, 0, length) > 0) {
             lastHello = now;
+            return true;
         }
+        return false;
     }
 
     private void trackLag(long now) {

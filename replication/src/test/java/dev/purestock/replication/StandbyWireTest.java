@@ -2,6 +2,7 @@ package dev.purestock.replication;
 
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
+import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.journal.JournalRecord;
 import dev.purestock.journal.JournalRecordCodec;
 import dev.purestock.journal.JournalRecordDescriptor;
@@ -129,6 +130,30 @@ class StandbyWireTest {
                 return status.connected() && status.peerSequence() == -1 && status.lagRecords() == 0
                         && status.lagMicros() == 0;
             }, "the standby caught up with the restarted primary");
+        }
+    }
+
+    /**
+     * While no primary listens (it is not up yet, or restarting), the standby's hello cannot go out; its receiver
+     * thread, which also runs the media driver, idles between tries like any other. It counted each failed offer
+     * as work instead, so its idle strategy never parked: a core spent for as long as the primary was away.
+     */
+    @Test
+    void aHelloThatCannotGoOutLetsTheReceiverIdle() throws Exception {
+        try (AeronTransport transport = AeronTransport.start(null, null, "review-standby")) {
+            StandbyReceiver receiver = new StandbyReceiver(transport, Endpoint.parse("127.0.0.1:9", "primary"),
+                    Endpoint.parse("127.0.0.1:0", "listen"), standbyDir, null, new PrimitiveInventoryStore(),
+                    new Object(), -1, 0, 0, 0, lastKept -> {
+                        throw new AssertionError("no cut");
+                    }, () -> null);
+            try {
+                for (int i = 0; i < 100; i++) {
+                    transport.invoke();
+                    assertEquals(0, receiver.doWork(), "duty cycle " + i + " with nothing to do but a hello to offer");
+                }
+            } finally {
+                receiver.onClose();
+            }
         }
     }
 
