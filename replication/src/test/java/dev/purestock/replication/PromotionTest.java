@@ -49,6 +49,7 @@ class PromotionTest {
     void aPromotedStandbyTakesOverTheOldPrimaryIsFencedAndRejoinsCuttingItsUnreplicatedTail() throws Exception {
         long replicated;
         long unreplicated;
+        long rejoinedUpTo;
         // an ASYNC pair; then the standby loses its primary, which goes on acknowledging alone
         try (Primary oldPrimary = primary(oldPrimaryDir, ReplicationMode.ASYNC).start();
              JournaledEngine journaled = engine(oldPrimaryDir, oldPrimary)) {
@@ -98,8 +99,8 @@ class PromotionTest {
                 // its journal ends past the new primary's, in the old epoch: it waits for the cut, not for records
                 awaitTrue(() -> rejoined.truncations() == 1, "the rejoining standby cut its journal");
                 assertTrue(rejoined.awaitSequence(last, WAIT));
-                long more = purchases(promoted.engine(), 7_000, 10).sequence();
-                assertTrue(rejoined.awaitSequence(more, WAIT));
+                rejoinedUpTo = purchases(promoted.engine(), 7_000, 10).sequence();
+                assertTrue(rejoined.awaitSequence(rejoinedUpTo, WAIT));
                 assertEquals(promoted.engine().readModel().available(1, WAREHOUSE), rejoined.available(1, WAREHOUSE));
                 assertEquals(null, rejoined.orderStatus(1_000), "an unreplicated order of the old primary is gone");
                 assertTrue(rejoined.awaitSnapshot(replicated + 20, WAIT), "a snapshot of the new history");
@@ -110,9 +111,9 @@ class PromotionTest {
                         "the rejoined standby's snapshot at seq " + snapshot.lastSequence() + " is of the new history");
             }
         }
-        List<byte[]> newHistory = Journals.raw(standbyDir);
-        assertEquals(newHistory.size(), Journals.raw(oldPrimaryDir).size());
-        Journals.assertPrefix(standbyDir, oldPrimaryDir, newHistory.size());
+        // the new primary's expiry timer may have sequenced a time command after the rejoined standby closed: the
+        // rejoined journal is the new primary's, byte for byte, up to what it was sent
+        Journals.assertPrefix(standbyDir, oldPrimaryDir, (int) rejoinedUpTo + 1);
         JournalVerifier.Result verified = JournalVerifier.verify(oldPrimaryDir, MapInventoryStore::new,
                 ReplayProgress.NONE);
         assertTrue(verified.matches(), verified.divergence());
