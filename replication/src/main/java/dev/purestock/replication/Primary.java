@@ -1,6 +1,7 @@
 package dev.purestock.replication;
 
 import dev.purestock.engine.DurabilityStage;
+import dev.purestock.engine.Durations;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.journal.JournalEpoch;
 import dev.purestock.journal.JournalException;
