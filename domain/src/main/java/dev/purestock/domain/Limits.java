@@ -91,6 +91,17 @@ public final class Limits {
         id("order id", orderId);
     }
 
+    /**
+     * Checks a stock position's sku and warehouse, as the constructor of every command naming one does: for code that
+     * looks a position up by them (a read model, a standby), whose key packs both and would name another position.
+     *
+     * @throws IllegalArgumentException naming the first one outside its range, with the message the records give
+     */
+    public static void checkPosition(long sku, int warehouse) {
+        sku(sku);
+        warehouse(warehouse);
+    }
+
     static long sku(long sku) {
         return inRange("sku", sku, MAX_SKU);
     }

@@ -88,12 +88,7 @@ public final class ReadModel {
      *                                  which would name another sku's position
      */
     public long available(long sku, int warehouse) {
-        if (sku < 0 || sku > Limits.MAX_SKU) {
-            throw new IllegalArgumentException("sku " + sku + " is outside 0.." + Limits.MAX_SKU);
-        }
-        if (warehouse < 0 || warehouse > Limits.MAX_WAREHOUSE) {
-            throw new IllegalArgumentException("warehouse " + warehouse + " is outside 0.." + Limits.MAX_WAREHOUSE);
-        }
+        Limits.checkPosition(sku, warehouse);
         AtomicLong cell = positions.get(PrimitiveInventoryStore.positionKey(sku, warehouse));
         return cell == null ? InventoryState.NO_POSITION : cell.get();
     }

@@ -1,9 +1,11 @@
 package dev.purestock.replication;
 
 import dev.purestock.domain.InventoryState;
+import dev.purestock.domain.Limits;
 import dev.purestock.domain.Order;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.StateDigest;
+import dev.purestock.engine.Durations;
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalEpoch;
@@ -152,8 +154,13 @@ public final class Standby implements AutoCloseable {
      * Units of {@code sku} available at {@code warehouse} as of {@link #lastSequence()}, or
      * {@link InventoryState#NO_POSITION} when the position never received stock: what the primary's read model
      * answered for the same commands.
+     *
+     * @throws IllegalArgumentException when {@code sku} or {@code warehouse} is outside its range, as
+     *                                  {@code ReadModel.available} refuses it: the state finds a position by a key
+     *                                  packed from both, which would name another position
      */
     public long available(long sku, int warehouse) {
+        Limits.checkPosition(sku, warehouse);
         synchronized (stateLock) {
             return receiver.state().available(sku, warehouse);
         }
