@@ -38,7 +38,7 @@ import java.util.concurrent.locks.LockSupport;
  * and calls no consumer or reaction, so a command already in the journal never fires its reactions again (its
  * follow-ups, if they were submitted, are in the journal too). The consequence: a follow-up that had not been
  * submitted when the process stopped (its reaction queued, running, or waiting on the outside world) is lost
- * unless the service derives it again from the recovered state on start (docs/reactions.md, "After a crash").
+ * unless the service derives it again from the recovered state on start (docs/reactions.md, "Replay and crashes").
  * On {@link PurestockEngine#close()} the engine stops taking commands first, so follow-ups not yet submitted are
  * refused ({@link #followUpsFailed()}) and queued outcomes are {@link #dropped()}: call {@link #awaitIdle} before
  * closing to let them finish.
