@@ -80,6 +80,26 @@ final class CallerAnswers {
     }
 
     /**
+     * {@code future}, a snapshot's or digest's that a stage completes, as its caller gets it: itself without an
+     * executor; with one, a future completed on the executor when {@code future} completes, so that its non-async
+     * continuations run there, as those of a submission's future do.
+     */
+    <T> CompletableFuture<T> handedOff(CompletableFuture<T> future) {
+        if (executor == null) {
+            return future;
+        }
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        future.whenComplete((value, failure) -> execute(() -> {
+            if (failure == null) {
+                answer.complete(value);
+            } else {
+                answer.completeExceptionally(failure);
+            }
+        }));
+        return answer;
+    }
+
+    /**
      * Fails {@code callback} and {@code future} with {@code cause}; a callback that throws is isolated, wherever it
      * runs (a stage, the closing thread, the submitting thread).
      */

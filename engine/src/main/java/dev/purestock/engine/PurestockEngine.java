@@ -62,8 +62,9 @@ import java.util.function.LongSupplier;
  *
  * <p>Which thread answers: a sequenced command's callback runs, and its future completes (with the future's
  * non-async continuations), on its shard's completion thread ({@code purestock-shard-N-complete}); an answer
- * given without sequencing runs on the submitting thread. With {@link Builder#callbackExecutor} every answer to a
- * caller runs on that executor instead.
+ * given without sequencing runs on the submitting thread; the futures of {@link #snapshot} and {@link #digest}
+ * complete on the shard's stage threads. With {@link Builder#callbackExecutor} every answer to a caller, these
+ * futures included, runs on that executor instead.
  *
  * <p>Stage threads: callbacks, consumers, durability stages and snapshot writers run on the engine's stage
  * threads ({@code purestock-shard-N-decide}, {@code -journal}, {@code -replicate}, {@code -apply},
@@ -541,7 +542,7 @@ public final class PurestockEngine implements AutoCloseable {
         }
         SnapshotRequest request = new SnapshotRequest();
         control(shard, CommandSlot.Kind.SNAPSHOT, request);
-        return request.result();
+        return answers.handedOff(request.result());
     }
 
     /**
@@ -550,7 +551,7 @@ public final class PurestockEngine implements AutoCloseable {
      */
     public CompletableFuture<Long> digest(int shard) {
         checkShard(shard);
-        return control(shard, CommandSlot.Kind.DIGEST, new CompletableFuture<>());
+        return answers.handedOff(control(shard, CommandSlot.Kind.DIGEST, new CompletableFuture<>()));
     }
 
     /** When each shard next has something due, as its decision stage last said; for tests. */
@@ -1085,7 +1086,9 @@ public final class PurestockEngine implements AutoCloseable {
          *
          * <p>With an executor, every answer to a caller is handed to it instead: {@link OutcomeCallback}s and
          * {@link OutcomeViewCallback}s are called, failures included, and futures completed (so their non-async
-         * continuations run) on the executor's threads, never on a stage thread or the submitting thread. The
+         * continuations run) on the executor's threads, never on a stage thread or the submitting thread: those of
+         * submissions, and those of {@link PurestockEngine#snapshot} and {@link PurestockEngine#digest}, which
+         * without an executor complete on the shard's stage threads. The
          * engine cannot lend an {@link OutcomeViewCallback} its reused view across threads, so it copies the
          * outcome first ({@link OutcomeView#toOutcome()}) and calls the callback on the executor with a view of
          * that copy, valid during that call: a view callback works unchanged, but the garbage-free answer path
