@@ -17,7 +17,9 @@ import java.util.List;
 public interface OutcomeCallback extends OutcomeViewCallback {
 
     /**
-     * The command was sequenced and its events are durable.
+     * The command was answered: sequenced, with its events durable, or rejected before any shard sequenced it
+     * (beyond a shape limit, across shards, an order id another shard holds), with shard and sequence
+     * {@link Outcome#NOT_SEQUENCED} and nothing journaled.
      *
      * @param shard    the shard that sequenced it ({@link Outcome#NOT_SEQUENCED} or
      *                 {@link Outcome#ALL_SHARDS}, see {@link Outcome})

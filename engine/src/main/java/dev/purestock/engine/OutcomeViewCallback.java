@@ -19,7 +19,9 @@ package dev.purestock.engine;
 public interface OutcomeViewCallback {
 
     /**
-     * The command was sequenced and its events are durable.
+     * The command was answered: sequenced, with its events durable, or rejected before any shard sequenced it
+     * (beyond a shape limit, across shards, an order id another shard holds), with shard and sequence
+     * {@link Outcome#NOT_SEQUENCED} and nothing journaled.
      *
      * @param outcome the outcome, valid only during this call: read what you need, or copy it with
      *                {@link OutcomeView#toOutcome()}; never keep the view or hand it to another thread
@@ -31,7 +33,8 @@ public interface OutcomeViewCallback {
      * ({@link EngineClosedException}) before the command was sequenced, or a
      * {@link PurestockEngine#close(java.time.Duration) close(timeout)} ran out of time before the command was
      * answered ({@link EngineClosedException}; the command was not acknowledged, though it may have reached the
-     * journal). Either way, nothing was acknowledged.
+     * journal), or it was submitted on one of the engine's stage threads while its ring was full
+     * ({@link IllegalStateException}; nothing was submitted). Either way, nothing was acknowledged.
      */
     void onFailure(Throwable cause);
 }
