@@ -83,10 +83,11 @@ import java.util.function.LongSupplier;
  * ({@link Builder#expireReservationsEvery}), a timer sends the time command, {@link Command.ExpireReservations},
  * to a shard at the moment something there falls due on the engine's {@link Builder#clock}: a reservation's
  * expiry, or a command held for later ({@link #submitAt}, {@link Command.Hold}), which the time command then
- * decides. Every second it also offers one to each shard holding an order that may be forgotten; the command
- * carries the retention window ({@link Builder#retainOrdersFor}, default 24 hours). It is sequenced and journaled
- * like any command, so a replay reproduces every expiry and every held command exactly as it happened. The clock
- * is an input: a test gives the engine its own and, with the timer off, submits the time command itself.
+ * decides. Every period (a second by default) it also offers one to each shard holding an order that may be
+ * forgotten; the command carries the retention window ({@link Builder#retainOrdersFor}, default 24 hours). It is
+ * sequenced and journaled like any command, so a replay reproduces every expiry and every held command exactly as
+ * it happened. The clock is an input: a test gives the engine its own and, with the timer off, submits the time
+ * command itself.
  *
  * <p>Failures: a {@code decide} that throws rejects that command with {@link EngineRefusal#INTERNAL_ERROR}. If
  * applying events or a durability stage fails, the engine stops taking commands: every caller from the
