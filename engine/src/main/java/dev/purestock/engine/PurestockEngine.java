@@ -662,6 +662,7 @@ public final class PurestockEngine implements AutoCloseable {
                     + "closed. Close the engine from a thread of your own");
         }
         long start = System.nanoTime();
+        reactions.closing();
         try {
             return shutdown.close(timeout);
         } finally {

@@ -40,8 +40,9 @@ import java.util.concurrent.locks.LockSupport;
  * submitted when the process stopped (its reaction queued, running, or waiting on the outside world) is lost
  * unless the service derives it again from the recovered state on start (docs/reactions.md, "Replay and crashes").
  * On {@link PurestockEngine#close()} the engine stops taking commands first, so follow-ups not yet submitted are
- * refused ({@link #followUpsFailed()}) and queued outcomes are {@link #dropped()}: call {@link #awaitIdle} before
- * closing to let them finish.
+ * refused ({@link #followUpsFailed()}), and outcomes queued, or answered while close drains the engine, are
+ * {@link #dropped()} rather than reacted to (a reaction already running finishes, and close waits for it): call
+ * {@link #awaitIdle} before closing to let them finish.
  *
  * <p><b>Failures.</b> A reaction that throws or returns a failed stage is logged and counted ({@link #failures()});
  * a follow-up the engine refuses to take (closed, stopped) is logged and counted ({@link #followUpsFailed()}). A
@@ -73,6 +74,8 @@ public final class Reactions {
     private final Object idle = new Object();
     private final Runnable stop = () -> { };
     private volatile boolean stopping;
+    /** Set as close begins: the engine takes no follow-up from then on, so no outcome is reacted to either. */
+    private volatile boolean closing;
     /** Set by the reaction thread as it leaves: whatever is queued after its last look runs where it is queued. */
     private volatile boolean exited;
     private PurestockEngine engine;
@@ -106,6 +109,15 @@ public final class Reactions {
         thread = new Thread(this::run, THREAD_NAME);
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /**
+     * The engine's close has begun and its intake is closed: every follow-up would be refused, so the outcomes
+     * queued or still to come are dropped rather than reacted to (a reaction would act on the outside world, a payment
+     * charged, with no follow-up to record it). A reaction already running finishes.
+     */
+    void closing() {
+        closing = true;
     }
 
     /**
@@ -242,11 +254,12 @@ public final class Reactions {
     /** On a completion thread: queues the reactions to one outcome, never waiting. */
     private void offer(Command command, Outcome outcome) {
         boolean followUp = takeInFlight(command);
-        if (stopping || queuedOutcomes.incrementAndGet() > capacity) {
-            if (!stopping) {
+        boolean closed = stopping || closing;
+        if (closed || queuedOutcomes.incrementAndGet() > capacity) {
+            if (!closed) {
                 queuedOutcomes.decrementAndGet();
             }
-            drop(command, outcome, stopping ? "the engine is closing" : "the reaction queue is full (capacity "
+            drop(command, outcome, closed ? "the engine is closing" : "the reaction queue is full (capacity "
                     + capacity + ")");
             if (followUp) {
                 done();
@@ -283,7 +296,7 @@ public final class Reactions {
     /** On the reaction thread: runs every reaction on one outcome. */
     private void react(Command command, Outcome outcome) {
         queuedOutcomes.decrementAndGet();
-        if (stopping) {
+        if (stopping || closing) {
             drop(command, outcome, "the engine is closing");
             done();
             return;
