@@ -1114,7 +1114,8 @@ public final class PurestockEngine implements AutoCloseable {
          * shard it serves and its {@link StageRole}, for a service that pins stage threads to cores or raises
          * their priority. It runs once per stage thread of every shard (only the stages configured have threads)
          * and once for the expiry timer's thread ({@link StageThreadListener#ALL_SHARDS},
-         * {@link StageRole#EXPIRE_RESERVATIONS}), several at once; {@link #build()} returns once every call has
+         * {@link StageRole#EXPIRE_RESERVATIONS}), several at once (not for the reactions' thread, which is no stage
+         * thread); {@link #build()} returns once every call has
          * returned. If a call throws, {@code build()} closes the engine it started and throws an
          * {@link IllegalStateException} naming the thread, caused by the listener's exception.
          */

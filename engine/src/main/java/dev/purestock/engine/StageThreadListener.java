@@ -5,7 +5,8 @@ package dev.purestock.engine;
  * thread, after it is named ({@link StageRole#threadName}) and before it runs its stage: the place to pin it to a
  * core, raise its priority or register it with a profiler. Called once per thread, for every stage thread of
  * every shard and for the expiry timer's thread, while {@link PurestockEngine.Builder#build()} waits for them
- * all; threads of different stages start at once, so the listener must be safe to call from several threads.
+ * all; threads of different stages start at once, so the listener must be safe to call from several threads. The
+ * reactions' thread ({@code purestock-reactions}) is not a stage thread, and is not reported.
  *
  * <p>If it throws, {@code build()} closes the engine it was starting (nothing was submitted to it) and throws an
  * {@link IllegalStateException} naming the thread, with the listener's exception as its cause. A listener that
