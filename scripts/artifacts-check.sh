@@ -67,5 +67,37 @@ for module in parent bom domain engine journal cli replication micrometer spring
   grep -q "^purestock-$module " <<< "$summary" || fail "no effective pom for purestock-$module"
 done
 
+# The BOM manages purestock's modules and nothing else: a build that imports it must keep its own versions of
+# JUnit, SLF4J, Micrometer and the rest (a BOM inherits the dependencyManagement of any parent it names). Its
+# version and address are the parent's.
+bom="$(awk '
+  /^  <project /  { in_project = 1; id = ""; in_dm = 0; next }
+  /^  <\/project>/ { in_project = 0; next }
+  !in_project { next }
+  /^    <artifactId>/ { id = $0; gsub(/.*<artifactId>|<\/artifactId>.*/, "", id) }
+  /^    <version>/ { version = $0; gsub(/.*<version>|<\/version>.*/, "", version); versions[id] = version }
+  /^    <url>/ { url = $0; gsub(/.*<url>|<\/url>.*/, "", url); urls[id] = url }
+  /<dependencyManagement>/ { in_dm = 1 }
+  /<\/dependencyManagement>/ { in_dm = 0 }
+  in_dm && id == "purestock-bom" && /<groupId>/ {
+    group = $0; gsub(/.*<groupId>|<\/groupId>.*/, "", group)
+    if (group != "dev.purestock") { managed[group] = 1 }
+  }
+  END {
+    for (group in managed) { print "manages", group }
+    if (versions["purestock-bom"] != versions["purestock-parent"]) {
+      print "version", versions["purestock-bom"], "parent", versions["purestock-parent"]
+    }
+    if (urls["purestock-bom"] != urls["purestock-parent"]) { print "url", urls["purestock-bom"], "parent", urls["purestock-parent"] }
+  }
+' "$effective")"
+while read -r what value rest; do
+  case "$what" in
+    manages) fail "purestock-bom manages $value artifacts, which a build importing it would take as its own" ;;
+    version) fail "purestock-bom is version $value, the parent ${rest#parent }" ;;
+    url) fail "purestock-bom names the address $value, the parent ${rest#parent }" ;;
+  esac
+done <<< "$bom"
+
 [ "$status" = 0 ] && echo "artifacts check: ok (module names, sources and javadoc jars, BOM, LICENSE, pom metadata)"
 exit "$status"
