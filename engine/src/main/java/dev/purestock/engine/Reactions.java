@@ -178,7 +178,10 @@ public final class Reactions {
         return failures.get();
     }
 
-    /** How many outcomes' reactions did not run: the queue was full, or the engine was closing (each logged). */
+    /**
+     * How many outcomes' reactions did not run: the queue was full, or the engine was closing (logged at the first
+     * drop and each time this count reaches a power of two).
+     */
     public long dropped() {
         return dropped.get();
     }
