@@ -600,11 +600,13 @@ public final class PurestockEngine implements AutoCloseable {
 
     /**
      * Stops intake, answers everything already submitted (a command that was sequenced is completed
-     * through every stage), stops and joins the stage threads and closes the durability stages. Later
-     * submissions fail with {@link EngineClosedException}. Idempotent; a second caller returns once the
-     * first has finished. Waits as long as a durability stage takes to finish its commands; {@link #close(Duration)}
-     * waits a bounded time. After a {@code close(timeout)} that timed out, this waits until the stage threads it
-     * left busy have stopped and closed their stages: once it returns, nothing of the engine runs.
+     * through every stage), stops and joins the stage threads and closes the durability stages; with
+     * {@link Builder#reaction reactions}, drops the outcomes not yet reacted to and waits for the reaction running,
+     * if any, to return ({@link Reactions}). Later submissions fail with {@link EngineClosedException}.
+     * Idempotent; a second caller returns once the first has finished. Waits as long as a durability stage takes
+     * to finish its commands; {@link #close(Duration)} waits a bounded time. After a {@code close(timeout)} that
+     * timed out, this waits until the stage threads it left busy have stopped and closed their stages: once it
+     * returns, nothing of the engine runs.
      *
      * @throws IllegalStateException when called on one of the engine's stage threads (from a callback,
      *     consumer, durability stage or snapshot writer), which close would wait for forever; nothing is closed
