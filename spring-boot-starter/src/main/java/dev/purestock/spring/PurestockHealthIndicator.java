@@ -26,13 +26,31 @@ import java.util.Optional;
  * {@code ringRemaining} (free ring slots; 0: submitters wait) and {@code lag} (slots each
  * stage after the decision stage is behind it, by its role: {@code journal}, {@code replicate}, {@code apply},
  * {@code complete}).
+ *
+ * <p>With a replication {@code Primary} in the application (the README's customizer set-up), the starter's
+ * indicator also shows where its standby stands under {@code replication}: {@code role}, {@code mode},
+ * {@code epoch}, {@code connected} (a standby said hello and records reach it), {@code lastSequence},
+ * {@code acknowledged} (the last sequence the standby journaled), {@code lagRecords}, {@code lagMicros},
+ * {@code degraded} and {@code degradations} (a {@code SYNC} primary answering without its standby), and
+ * {@code failure} once replication stopped. A stopped replication is {@code DOWN} at once (a fenced primary
+ * must decide nothing more; a {@code SYNC} wait that ran out stopped the engine), although the engine itself
+ * stops only at its next batch. A standby that is away is shown, not judged: the engine still answers (at once
+ * in {@code ASYNC}, after the timeout when degraded) or, in {@code SYNC} with {@code SyncFallback.WAIT}, stops
+ * at the first command its standby does not acknowledge in time, which is {@code DOWN} then.
  */
 public final class PurestockHealthIndicator implements HealthIndicator {
     private final PurestockEngine engine;
+    private final ReplicationHealth replication;
 
     /** Reports the health of {@code engine}. */
     public PurestockHealthIndicator(PurestockEngine engine) {
+        this(engine, null);
+    }
+
+    /** Reports the health of {@code engine} and, unless {@code null}, of its replication. */
+    PurestockHealthIndicator(PurestockEngine engine, ReplicationHealth replication) {
         this.engine = Objects.requireNonNull(engine, "engine");
+        this.replication = replication;
     }
 
     @Override
@@ -44,15 +62,23 @@ public final class PurestockHealthIndicator implements HealthIndicator {
             closed |= shard.health() == ShardMetrics.Health.CLOSED;
         }
         Optional<EngineStoppedException> failure = engine.failure();
+        Map<String, Object> replicated = replication == null ? null : replication.details();
+        Object replicationFailure = replicated == null ? null : replicated.get("failure");
         Health.Builder health;
         if (failure.isPresent()) {
             health = Health.down().withDetail("failure", failure.get().getMessage());
         } else if (closed) {
             health = Health.outOfService();
+        } else if (replicationFailure != null) {
+            health = Health.down().withDetail("failure", "replication stopped: " + replicationFailure);
         } else {
             health = Health.up();
         }
-        return health.withDetail("shards", shards).build();
+        health.withDetail("shards", shards);
+        if (replicated != null) {
+            health.withDetail("replication", replicated);
+        }
+        return health.build();
     }
 
     private Map<String, Object> details(ShardMetrics shard) {
