@@ -1,5 +1,6 @@
 package dev.purestock.spring;
 
+import dev.purestock.domain.Limits;
 import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.Durability;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -154,12 +155,21 @@ public class PurestockProperties implements Validator {
 
     /**
      * Rejects what the types do not rule out and the journaled engine would refuse: fewer than one shard, a
-     * negative snapshot period, fewer than one kept snapshot. The journal directory is checked when the starter
-     * starts an engine (an application with an engine of its own needs none), and the engine's own settings (ring
-     * size, periods, capacities) by the engine as it starts; both are reported with the property's name.
+     * negative snapshot period, fewer than one kept snapshot; and a ring size and store capacities whose rings and
+     * state, for every shard, cannot fit in this JVM's maximum heap (what the engine allocates up front for them,
+     * at least: about 400 bytes a ring slot, 180 a position or an order, 60 a customer count, 40 an order line),
+     * which would otherwise run out of memory as the engine starts. The journal directory is checked when the
+     * starter starts an engine (an application with an engine of its own needs none), and the engine's own
+     * settings (ring size, periods, capacities) by the engine as it starts; both are reported with the property's
+     * name.
      */
     @Override
     public void validate(Object target, Errors errors) {
+        validate(target, errors, Runtime.getRuntime().maxMemory());
+    }
+
+    /** {@link #validate(Object, Errors)} against a maximum heap of {@code maxHeap} bytes. */
+    void validate(Object target, Errors errors, long maxHeap) {
         PurestockProperties properties = (PurestockProperties) target;
         if (properties.shards < 1) {
             errors.rejectValue("shards", "tooFew", "an engine runs at least one shard, was "
@@ -177,6 +187,10 @@ public class PurestockProperties implements Validator {
         if (properties.snapshots.keep < 1) {
             errors.rejectValue("snapshots.keep", "tooFew", "keep at least one snapshot, was "
                     + properties.snapshots.keep);
+        }
+        if (properties.shards >= 1 && properties.shards <= Limits.MAX_WAREHOUSE + 1 && properties.ringSize > 0
+                && properties.storeCapacity.sizesArePositive()) {
+            UpFrontMemory.check(properties, maxHeap, errors);
         }
     }
 
@@ -320,6 +334,10 @@ public class PurestockProperties implements Validator {
         /** Sets {@code purestock.store-capacity.order-lines}. */
         public void setOrderLines(Integer orderLines) {
             this.orderLines = orderLines;
+        }
+
+        private boolean sizesArePositive() {
+            return positions > 0 && orders > 0 && customerCounts > 0 && (orderLines == null || orderLines > 0);
         }
     }
 }
