@@ -18,10 +18,12 @@ import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,6 +39,9 @@ import java.util.concurrent.Callable;
         description = "Runs the JMH suite with settings fit for this machine.")
 public final class BenchmarkSuite implements Callable<Integer> {
     private static final String ALL = "dev\\.purestock\\.benchmarks\\..*";
+    private static final String HEADER = "benchmark\tparams\tthreads\tmode\tscore\terror\tunit\talloc_bytes_per_op";
+    private static final String PARTIAL_TSV = "results-partial.tsv";
+    private static final String PARTIAL_JSON = "jmh-partial.json";
 
     @Option(names = "--out", required = true, description = "Directory for jmh.json, results.tsv and machine.properties.")
     private Path out;
@@ -45,8 +50,9 @@ public final class BenchmarkSuite implements Callable<Integer> {
     private String machine;
 
     @Option(names = "--include", defaultValue = ALL,
-            description = "Benchmarks to run, a regular expression (default: all). A partial run writes results-partial.tsv, "
-                    + "whose rows replace the full run's in the report.")
+            description = "Benchmarks to run, a regular expression (default: all). A partial run adds its rows to "
+                    + "results-partial.tsv (a row it measured again replaces the one there; the others stay), whose rows "
+                    + "replace the full run's in the report; a full run measures every row again and removes it.")
     private String include;
 
     @Option(names = "--results", paramLabel = "NAME",
@@ -69,6 +75,9 @@ public final class BenchmarkSuite implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, RunnerException {
         Files.createDirectories(out);
+        // a partial run's JSON is added to the partial runs' before it, once this run has finished
+        Path runJson = out.resolve(resultsName != null ? resultsName + ".json"
+                : partial() ? "jmh-partial-run.json" : "jmh.json");
         int cores = Runtime.getRuntime().availableProcessors();
         boolean small = cores <= 4;
         List<String> jvmArgs = new ArrayList<>(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
@@ -88,45 +97,106 @@ public final class BenchmarkSuite implements Callable<Integer> {
                 .addProfiler(GCProfiler.class)
                 .jvmArgsAppend(jvmArgs.toArray(String[]::new))
                 .resultFormat(ResultFormatType.JSON)
-                .result(out.resolve(resultsName != null ? resultsName + ".json" : partial() ? "jmh-partial.json" : "jmh.json").toString());
+                .result(runJson.toString());
         Collection<RunResult> results = new Runner(options.build()).run();
-        writeResults(results);
+        List<String> rows = rows(results);
         if (resultsName != null) {
+            writeRows(out.resolve(resultsName + ".tsv"), rows);
             writeRun(out.resolve(resultsName + ".properties"), settings(small));
-        } else if (!partial()) {
+        } else if (partial()) {
+            mergeRows(out.resolve(PARTIAL_TSV), rows);
+            mergeJson(runJson, out.resolve(PARTIAL_JSON));
+        } else {
+            writeRows(out.resolve("results.tsv"), rows);
             writeMachine(cores, small, settings(small));
+            // measured again by this run: a rerun row of an older run would stand in for this one's in the report
+            Files.deleteIfExists(out.resolve(PARTIAL_TSV));
+            Files.deleteIfExists(out.resolve(PARTIAL_JSON));
         }
         return 0;
     }
 
-    private void writeResults(Collection<RunResult> results) throws IOException {
-        String name = resultsName != null ? resultsName + ".tsv" : partial() ? "results-partial.tsv" : "results.tsv";
-        try (PrintStream tsv = new PrintStream(Files.newOutputStream(out.resolve(name)), true, "UTF-8")) {
-            tsv.println("benchmark\tparams\tthreads\tmode\tscore\terror\tunit\talloc_bytes_per_op");
-            for (RunResult run : results) {
-                BenchmarkResult aggregate = run.getAggregatedResult();
-                Result<?> primary = aggregate.getPrimaryResult();
-                String benchmark = run.getParams().getBenchmark().replace("dev.purestock.benchmarks.", "");
-                String params = String.join(",", run.getParams().getParamsKeys().stream()
-                        .map(key -> key + "=" + run.getParams().getParam(key)).toList());
-                Result<?> alloc = aggregate.getSecondaryResults().get("·gc.alloc.rate.norm");
-                if (alloc == null) {
-                    alloc = aggregate.getSecondaryResults().get("gc.alloc.rate.norm");
-                }
-                tsv.printf(Locale.ROOT, "%s\t%s\t%d\t%s\t%.3f\t%.3f\t%s\t%s%n", benchmark, params,
-                        run.getParams().getThreads(), run.getParams().getMode().shortLabel(), primary.getScore(),
-                        primary.getScoreError(), primary.getScoreUnit(),
-                        alloc == null ? "" : String.format(Locale.ROOT, "%.1f", alloc.getScore()));
-                for (String key : aggregate.getSecondaryResults().keySet()) {
-                    if (!key.contains("gc.")) {
-                        Result<?> r = aggregate.getSecondaryResults().get(key);
-                        tsv.printf(Locale.ROOT, "%s:%s\t%s\t%d\t%s\t%.3f\t%.3f\t%s\t%n", benchmark, key,
-                                params, run.getParams().getThreads(), run.getParams().getMode().shortLabel(),
-                                r.getScore(), r.getScoreError(), r.getScoreUnit());
-                    }
+    /** Writes {@code rows} to {@code tsv} under the header, in place of what it held. */
+    static void writeRows(Path tsv, List<String> rows) throws IOException {
+        List<String> lines = new ArrayList<>();
+        lines.add(HEADER);
+        lines.addAll(rows);
+        Files.write(tsv, lines);
+    }
+
+    /**
+     * Adds {@code rows} to the rows {@code tsv} holds: a row of a benchmark, parameters, threads and mode it holds
+     * replaces that row, and the rows of earlier partial runs that this one did not measure stay.
+     */
+    static void mergeRows(Path tsv, List<String> rows) throws IOException {
+        Map<String, String> merged = new LinkedHashMap<>();
+        if (Files.exists(tsv)) {
+            List<String> held = Files.readAllLines(tsv);
+            for (String row : held.subList(Math.min(1, held.size()), held.size())) {
+                merged.put(key(row), row);
+            }
+        }
+        for (String row : rows) {
+            merged.put(key(row), row);
+        }
+        writeRows(tsv, new ArrayList<>(merged.values()));
+    }
+
+    /** A row's benchmark, parameters, threads and mode: what one run of JMH measures once. */
+    private static String key(String row) {
+        String[] columns = row.split("\t", -1);
+        return String.join("\t", List.of(columns).subList(0, Math.min(4, columns.length)));
+    }
+
+    /**
+     * Appends the results of JMH's JSON array {@code run} to the array in {@code into} (or moves it there): the raw
+     * results of every partial run stay, as their rows do.
+     */
+    static void mergeJson(Path run, Path into) throws IOException {
+        if (!Files.exists(run)) {
+            return;
+        }
+        String added = Files.readString(run).strip();
+        String held = Files.exists(into) ? Files.readString(into).strip() : "";
+        if (held.startsWith("[") && held.endsWith("]") && added.startsWith("[") && added.endsWith("]")
+                && !added.substring(1, added.length() - 1).isBlank()) {
+            String before = held.substring(0, held.length() - 1).strip();
+            String join = before.equals("[") ? "" : ",";
+            Files.writeString(into, before + join + "\n" + added.substring(1).strip() + "\n");
+            Files.delete(run);
+        } else if (!held.startsWith("[")) {
+            Files.move(run, into, StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            Files.delete(run);
+        }
+    }
+
+    private static List<String> rows(Collection<RunResult> results) {
+        List<String> rows = new ArrayList<>();
+        for (RunResult run : results) {
+            BenchmarkResult aggregate = run.getAggregatedResult();
+            Result<?> primary = aggregate.getPrimaryResult();
+            String benchmark = run.getParams().getBenchmark().replace("dev.purestock.benchmarks.", "");
+            String params = String.join(",", run.getParams().getParamsKeys().stream()
+                    .map(key -> key + "=" + run.getParams().getParam(key)).toList());
+            Result<?> alloc = aggregate.getSecondaryResults().get("·gc.alloc.rate.norm");
+            if (alloc == null) {
+                alloc = aggregate.getSecondaryResults().get("gc.alloc.rate.norm");
+            }
+            rows.add(String.format(Locale.ROOT, "%s\t%s\t%d\t%s\t%.3f\t%.3f\t%s\t%s", benchmark, params,
+                    run.getParams().getThreads(), run.getParams().getMode().shortLabel(), primary.getScore(),
+                    primary.getScoreError(), primary.getScoreUnit(),
+                    alloc == null ? "" : String.format(Locale.ROOT, "%.1f", alloc.getScore())));
+            for (String key : aggregate.getSecondaryResults().keySet()) {
+                if (!key.contains("gc.")) {
+                    Result<?> r = aggregate.getSecondaryResults().get(key);
+                    rows.add(String.format(Locale.ROOT, "%s:%s\t%s\t%d\t%s\t%.3f\t%.3f\t%s\t", benchmark, key,
+                            params, run.getParams().getThreads(), run.getParams().getMode().shortLabel(),
+                            r.getScore(), r.getScoreError(), r.getScoreUnit()));
                 }
             }
         }
+        return rows;
     }
 
     /** A run of some benchmarks only: its rows replace the same rows of the last full run. */

@@ -1,0 +1,54 @@
+package dev.purestock.benchmarks.report;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The suite's result files: a partial run adds to the partial runs before it instead of writing over them. */
+class BenchmarkSuiteTest {
+    private static final String HEADER = "benchmark\tparams\tthreads\tmode\tscore\terror\tunit\talloc_bytes_per_op";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aPartialRunReplacesTheRowsItMeasuredAgainAndKeepsTheOthers() throws IOException {
+        Path partial = dir.resolve("results-partial.tsv");
+        BenchmarkSuite.mergeRows(partial, List.of(
+                "DomainBenchmark.decide\tskus=10\t1\tthrpt\t100.000\t1.000\tops/s\t16.0",
+                "EngineBenchmark.oneProducer\twaitStrategy=SLEEPING\t1\tthrpt\t200.000\t2.000\tops/s\t0.0"));
+
+        BenchmarkSuite.mergeRows(partial, List.of(
+                "EngineBenchmark.oneProducer\twaitStrategy=SLEEPING\t1\tthrpt\t250.000\t2.000\tops/s\t0.0",
+                "JournalBenchmark.append\t\t1\tthrpt\t300.000\t3.000\tops/s\t8.0"));
+
+        assertEquals(List.of(HEADER,
+                "DomainBenchmark.decide\tskus=10\t1\tthrpt\t100.000\t1.000\tops/s\t16.0",
+                "EngineBenchmark.oneProducer\twaitStrategy=SLEEPING\t1\tthrpt\t250.000\t2.000\tops/s\t0.0",
+                "JournalBenchmark.append\t\t1\tthrpt\t300.000\t3.000\tops/s\t8.0"), Files.readAllLines(partial));
+    }
+
+    @Test
+    void aPartialRunsRawResultsAreAddedToThoseOfTheRunsBefore() throws IOException {
+        Path into = dir.resolve("jmh-partial.json");
+        Path run = dir.resolve("jmh-partial-run.json");
+        Files.writeString(run, "[\n    {\"benchmark\": \"a\"}\n]\n");
+        BenchmarkSuite.mergeJson(run, into);
+        Files.writeString(run, "[\n    {\"benchmark\": \"b\"}\n]\n");
+
+        BenchmarkSuite.mergeJson(run, into);
+
+        String json = Files.readString(into);
+        assertTrue(json.strip().startsWith("[") && json.strip().endsWith("]"), json);
+        assertTrue(json.contains("\"a\"") && json.contains("\"b\"") && json.indexOf("},") > 0, json);
+        assertFalse(Files.exists(run));
+    }
+}
