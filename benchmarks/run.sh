@@ -12,11 +12,13 @@
 # Usage: benchmarks/run.sh [--machine NAME] [--quick|--short] [--no-build] [--no-report]
 #                         [--only jmh|ratios|latency|snapshot|replication] [--include REGEX] [--rounds N]
 #   --machine NAME  names the result directory docs/bench/NAME (default: <hostname>-<cores>core)
-#   --quick         one short iteration each: checks the suite runs, gives no figures worth quoting
+#   --quick         one short iteration each: checks the suite runs, gives no figures worth quoting; writes to
+#                   benchmarks/target/bench-quick/NAME and its report there, never to docs/
 #   --short         fewer, shorter iterations (about 6 minutes in all): for a machine lent for minutes
 #   --no-build      use benchmarks/target/benchmarks.jar as it is
 #   --no-report     leave docs/benchmarks.md alone (e.g. on a machine without java.desktop for the plots)
-#   --include REGEX rerun only these JMH benchmarks; their rows replace those of the last full run
+#   --include REGEX rerun only these JMH benchmarks (the jmh part alone); their rows are added to those of the
+#                   reruns before (a row measured again replaces its rerun) and replace the last full run's
 #   --rounds N      alternating rounds of the ratio and replication parts (default 3; 1 with --quick)
 # Environment: JAVA_HOME (a JDK or runtime 21+; found like ./purestock does when unset).
 set -euo pipefail
@@ -45,7 +47,7 @@ while [ $# -gt 0 ]; do
     --only) only="$2"; shift 2 ;;
     --include) include=(--include "$2"); shift 2 ;;
     --rounds) rounds_asked="$2"; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) usage_error "unknown option $1" ;;
   esac
 done
@@ -55,6 +57,13 @@ case "$only" in
   ""|jmh|ratios|latency|snapshot|replication) ;;
   *) usage_error "--only takes jmh, ratios, latency, snapshot or replication, not $only" ;;
 esac
+# --include reruns some JMH rows: the other parts would delete their results and run again in full.
+if [ ${#include[@]} -gt 0 ]; then
+  case "$only" in
+    ""|jmh) only=jmh ;;
+    *) usage_error "--include picks rows of the jmh part, not of $only" ;;
+  esac
+fi
 if [ -n "$rounds_asked" ] && ! [[ "$rounds_asked" =~ ^[1-9][0-9]*$ ]]; then
   usage_error "--rounds takes a whole number of 1 or more, not $rounds_asked"
 fi
@@ -68,7 +77,12 @@ export JAVA_HOME
 java="$JAVA_HOME/bin/java"
 read -r -a flags <<<"$(purestock_jvm_flags "$root" "$JAVA_HOME")"
 jar="$root/benchmarks/target/benchmarks.jar"
-out="$root/docs/bench/$machine"
+# A quick run's figures are worth nothing: it writes beside the build, so recorded results and the report stay.
+results="$root/docs/bench" report_file="$root/docs/benchmarks.md"
+if [ -n "$quick" ]; then
+  results="$root/benchmarks/target/bench-quick" report_file="$root/benchmarks/target/bench-quick/benchmarks.md"
+fi
+out="$results/$machine"
 mkdir -p "$out"
 
 if [ "$build" = 1 ]; then
@@ -96,7 +110,8 @@ if [ -n "$rounds_asked" ]; then rounds="$rounds_asked"; fi
 commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if [ -z "$only" ] || [ "$only" = jmh ]; then
   "$java" "${flags[@]}" -Dpurestock.commit="$commit" -cp "$jar" dev.purestock.benchmarks.report.BenchmarkSuite \
-    --machine "$machine" --out "$out" $quick $brief "${include[@]}" 2>&1 | tee "$out/jmh${include[*]:+-partial}.log"
+    --machine "$machine" --out "$out" $quick $brief "${include[@]}" 2>&1 \
+    | if [ ${#include[@]} -gt 0 ]; then tee -a "$out/jmh-partial.log"; else tee "$out/jmh.log"; fi
 fi
 
 if [ -z "$only" ] || [ "$only" = ratios ]; then
@@ -153,5 +168,5 @@ fi
 
 if [ "$report" = 1 ]; then
   "$java" -Djava.awt.headless=true -cp "$jar" dev.purestock.benchmarks.report.BenchmarkReport \
-    --in "$root/docs/bench" --out "$root/docs/benchmarks.md"
+    --in "$results" --out "$report_file"
 fi

@@ -58,6 +58,31 @@ class RunScriptTest {
         assertTrue(run.output().contains("--machine needs a value"), run.output());
     }
 
+    @Test
+    void aQuickRunWritesNothingBesideTheRecordedResults() throws Exception {
+        Path results = resultsOfALastRun();
+        Files.writeString(results.resolve("jmh.log"), "the recorded run\n");
+        Files.writeString(root.resolve("pom.xml"), "<project/>\n");
+
+        // no benchmarks.jar here: the run fails at its first java command, after it chose where to write
+        Run run = runScript("--no-build", "--machine", "m", "--quick", "--only", "jmh");
+
+        assertTrue(run.exit() != 0, run.output());
+        assertEquals("the recorded run\n", Files.readString(results.resolve("jmh.log")), "a quick run wrote over the results");
+        assertTrue(Files.exists(root.resolve("benchmarks/target/bench-quick/m/jmh.log")), run.output());
+    }
+
+    @Test
+    void anIncludeRunsTheJmhPartAloneAndAnotherPartWithItIsRefused() throws Exception {
+        Path results = resultsOfALastRun();
+
+        Run run = runScript("--no-build", "--no-report", "--machine", "m", "--only", "ratios", "--include", "Engine");
+
+        assertEquals(2, run.exit(), run.output());
+        assertTrue(run.output().contains("--include"), run.output());
+        assertTrue(Files.exists(results.resolve("ratios-1.tsv")), "the last run's rounds were deleted");
+    }
+
     private Path resultsOfALastRun() throws IOException {
         Path results = Files.createDirectories(root.resolve("docs/bench/m"));
         Files.writeString(results.resolve("ratios-1.tsv"), "benchmark\tparams\tthreads\tmode\tscore\terror\tunit\talloc_bytes_per_op\n");
