@@ -51,8 +51,7 @@ while [ $# -gt 0 ]; do
     *) usage_error "unknown option $1" ;;
   esac
 done
-# Checked before anything runs: each part deletes its last results before its rounds, and a part named wrong
-# would run nothing and still rewrite the report.
+# Checked before anything runs: a part named wrong would run nothing and still rewrite the report.
 case "$only" in
   ""|jmh|ratios|latency|snapshot|replication) ;;
   *) usage_error "--only takes jmh, ratios, latency, snapshot or replication, not $only" ;;
@@ -84,6 +83,24 @@ if [ -n "$quick" ]; then
 fi
 out="$results/$machine"
 mkdir -p "$out"
+
+# Each part below writes into a directory of its own (staged PART), and its files take the place of the last run's
+# (publish PART PATTERN...) only once the part has finished: a part that fails, or is stopped (Ctrl-C, a lent
+# machine taken back), leaves the recorded results as they were.
+staged() {
+  rm -rf "$out/.part-$1"
+  mkdir -p "$out/.part-$1"
+  echo "$out/.part-$1"
+}
+publish() {
+  local part="$1" pattern
+  shift
+  for pattern in "$@"; do
+    rm -f "$out"/$pattern
+  done
+  mv "$out/.part-$part"/* "$out"/
+  rmdir "$out/.part-$part"
+}
 
 if [ "$build" = 1 ]; then
   ./mvnw -B -q -pl benchmarks -am package -DskipTests -Dmaven.javadoc.skip -Dcheckstyle.skip
@@ -118,52 +135,57 @@ if [ -z "$only" ] || [ "$only" = ratios ]; then
   # One JMH run measures a figure and its baseline minutes apart, and on a shared machine the load between them
   # can move a ratio by half. Each round runs the rows of the engine's ratio goals one after another; the report
   # puts every round's ratio beside the median and judges the median.
-  rm -f "$out"/ratios-*.tsv "$out"/ratios-*.json "$out"/ratios-*.log
+  part="$(staged ratios)"
   ratio_rows='(EngineBenchmark|RawDisruptorBenchmark|LockBasedBaselineBenchmark)\.(oneProducer|fourProducers)$'
   for round in $(seq 1 "$rounds"); do
     "$java" "${flags[@]}" -Dpurestock.commit="$commit" -cp "$jar" dev.purestock.benchmarks.report.BenchmarkSuite \
-      --machine "$machine" --out "$out" $quick $brief --include "$ratio_rows" --results "ratios-$round" 2>&1 | tee "$out/ratios-$round.log"
+      --machine "$machine" --out "$part" $quick $brief --include "$ratio_rows" --results "ratios-$round" 2>&1 | tee "$part/ratios-$round.log"
   done
+  publish ratios 'ratios-*'
 fi
 
 if [ -z "$only" ] || [ "$only" = latency ]; then
-  rm -f "$out"/latency-*.hgrm
-  "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Xlog:gc:file="$out/latency-gc.log"::filecount=0 \
+  part="$(staged latency)"
+  "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Xlog:gc:file="$part/latency-gc.log"::filecount=0 \
     -cp "$jar" dev.purestock.benchmarks.latency.LatencyHarness \
-    --wait "$wait" --rates "$rates" --seconds "$seconds" --warmup-seconds "$warmup" --out "$out" 2>&1 \
-    | grep -v '^\[main\] INFO net.openhft' | tee "$out/latency.log"
+    --wait "$wait" --rates "$rates" --seconds "$seconds" --warmup-seconds "$warmup" --out "$part" 2>&1 \
+    | grep -v '^\[main\] INFO net.openhft' | tee "$part/latency.log"
   # The same harness with periodic snapshots on: what they cost the tails at the rates that matter.
-  "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Xlog:gc:file="$out/latency-snapshots-gc.log"::filecount=0 \
+  "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Xlog:gc:file="$part/latency-snapshots-gc.log"::filecount=0 \
     -cp "$jar" dev.purestock.benchmarks.latency.LatencyHarness --name latency-snapshots --snapshot-every "$snapshot_every" \
-    --wait "$wait" --rates "$snapshot_rates" --seconds "$seconds" --warmup-seconds "$warmup" --out "$out" 2>&1 \
-    | grep -v '^\[main\] INFO net.openhft' | tee "$out/latency-snapshots.log"
+    --wait "$wait" --rates "$snapshot_rates" --seconds "$seconds" --warmup-seconds "$warmup" --out "$part" 2>&1 \
+    | grep -v '^\[main\] INFO net.openhft' | tee "$part/latency-snapshots.log"
+  publish latency 'latency*.hgrm' 'latency*.tsv' 'latency*.log'
 fi
 
 if [ -z "$only" ] || [ "$only" = snapshot ]; then
-  "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Xlog:gc:file="$out/snapshot-stall-gc.log"::filecount=0 \
+  part="$(staged snapshot)"
+  "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Xlog:gc:file="$part/snapshot-stall-gc.log"::filecount=0 \
     -cp "$jar" dev.purestock.benchmarks.snapshot.SnapshotStallHarness \
-    --skus 1000000 --rate "$stall_rate" --snapshots "$snapshots" --warmup-seconds "$warmup" --wait "$wait" --out "$out" 2>&1 \
-    | grep -v '^\[main\] INFO net.openhft' | tee "$out/snapshot-stall.log"
+    --skus 1000000 --rate "$stall_rate" --snapshots "$snapshots" --warmup-seconds "$warmup" --wait "$wait" --out "$part" 2>&1 \
+    | grep -v '^\[main\] INFO net.openhft' | tee "$part/snapshot-stall.log"
+  publish snapshot 'snapshot-stall*.tsv' 'snapshot-stall*.log'
 fi
 
 if [ -z "$only" ] || [ "$only" = replication ]; then
   # Rounds alternate the three configurations (JMH runs NONE, ASYNC, SYNC in that order in each round), so that a
   # neighbour's load on a shared machine falls on all three alike; the report takes the median of the rounds.
-  rm -f "$out"/replication-jmh-*.csv "$out"/replication-latency-*
+  part="$(staged replication)"
   for round in $(seq 1 "$rounds"); do
     "$java" "${flags[@]}" -jar "$jar" 'ReplicationBenchmark' -p waitStrategy="$wait" -f 1 -wi 2 -i 3 -w "${warmup}s" \
       -r "$((seconds > 2 ? 2 : seconds))s" -prof gc -jvmArgsAppend "${flags[*]} -Xms2g -Xmx$heap" \
-      -rf csv -rff "$out/replication-jmh-$round.csv" 2>&1 | tee "$out/replication-jmh-$round.log"
+      -rf csv -rff "$part/replication-jmh-$round.csv" 2>&1 | tee "$part/replication-jmh-$round.log"
     for mode in NONE ASYNC SYNC; do
       "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -cp "$jar" dev.purestock.benchmarks.latency.LatencyHarness \
         --name "replication-latency-$mode-$round" --replication "$mode" --wait "$wait" --rates "$replication_rate" \
-        --seconds "$seconds" --warmup-seconds "$warmup" --out "$out" 2>&1 \
-        | grep -v '^\[main\] INFO net.openhft' | tee "$out/replication-latency-$mode-$round.log"
+        --seconds "$seconds" --warmup-seconds "$warmup" --out "$part" 2>&1 \
+        | grep -v '^\[main\] INFO net.openhft' | tee "$part/replication-latency-$mode-$round.log"
     done
   done
   "$java" "${flags[@]}" -Xms2g -Xmx2g -cp "$jar" dev.purestock.benchmarks.replication.CatchUpHarness \
-    --records "$catchup_records" --rounds "$rounds" --out "$out" 2>&1 \
-    | grep -v '^\[main\] INFO net.openhft' | tee "$out/replication-catchup.log"
+    --records "$catchup_records" --rounds "$rounds" --out "$part" 2>&1 \
+    | grep -v '^\[main\] INFO net.openhft' | tee "$part/replication-catchup.log"
+  publish replication 'replication-jmh-*' 'replication-latency-*' 'replication-catchup*'
 fi
 
 if [ "$report" = 1 ]; then

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -73,6 +74,20 @@ class RunScriptTest {
     }
 
     @Test
+    void aPartThatFailsLeavesTheLastRunsResultsOfThatPart() throws Exception {
+        Path results = resultsOfALastRun();
+        Files.writeString(root.resolve("pom.xml"), "<project/>\n");
+
+        // no benchmarks.jar here: each part fails at its first java command
+        Run ratios = runScript("--no-build", "--no-report", "--machine", "m", "--only", "ratios");
+        Run replication = runScript("--no-build", "--no-report", "--machine", "m", "--only", "replication");
+
+        assertTrue(ratios.exit() != 0 && replication.exit() != 0, ratios.output() + replication.output());
+        assertTrue(Files.exists(results.resolve("ratios-1.tsv")), "the last run's rounds were deleted");
+        assertTrue(Files.exists(results.resolve("replication-catchup.tsv")), "the last run's results were deleted");
+    }
+
+    @Test
     void anIncludeRunsTheJmhPartAloneAndAnotherPartWithItIsRefused() throws Exception {
         Path results = resultsOfALastRun();
 
@@ -94,8 +109,8 @@ class RunScriptTest {
     private Run runScript(String... args) throws IOException, InterruptedException {
         Files.createDirectories(root.resolve("benchmarks"));
         Files.createDirectories(root.resolve("scripts"));
-        Files.copy(Path.of("run.sh"), root.resolve("benchmarks/run.sh"));
-        Files.copy(Path.of("../scripts/jdk.sh"), root.resolve("scripts/jdk.sh"));
+        Files.copy(Path.of("run.sh"), root.resolve("benchmarks/run.sh"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(Path.of("../scripts/jdk.sh"), root.resolve("scripts/jdk.sh"), StandardCopyOption.REPLACE_EXISTING);
         List<String> command = new ArrayList<>(List.of("bash", root.resolve("benchmarks/run.sh").toString()));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true).start();
