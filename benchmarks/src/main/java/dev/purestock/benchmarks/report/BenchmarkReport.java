@@ -142,7 +142,7 @@ public final class BenchmarkReport implements Callable<Integer> {
         for (Machine m : machines) {
             md.append(String.format(Locale.ROOT, "| %s | %s | %s GiB | %s | %s | %s | %s | %s | %s |%n", m.name, m.props.getProperty("cores"),
                     m.props.getProperty("memory_gib"), m.props.getProperty("cpu"), m.props.getProperty("jdk"), m.props.getProperty("date"),
-                    m.props.getProperty("code", ""), m.props.getProperty("settings"), m.latencySettings()));
+                    m.code(), m.props.getProperty("settings"), m.latencySettings()));
         }
         md.append("\n## Figures against their ceilings and baselines\n\n");
         md.append("| figure | value | baseline | ratio | goal | B/op | baseline B/op | machine | JDK | date |\n|---|---|---|---|---|---|---|---|---|---|\n");
@@ -193,10 +193,12 @@ public final class BenchmarkReport implements Callable<Integer> {
         renderReplication(md, machines);
         md.append("## Every JMH result\n\n");
         for (Machine m : machines) {
-            md.append("### ").append(m.name).append("\n\n| benchmark | params | threads | score | unit | B/op |\n|---|---|---|---|---|---|\n");
+            md.append("### ").append(m.name).append("\n\n| benchmark | params | threads | score | unit | B/op | measured |\n"
+                    + "|---|---|---|---|---|---|---|\n");
             for (Row r : m.rows) {
-                md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s |%n", r.benchmark, r.params, r.threads,
-                        String.format(Locale.ROOT, "%,.1f ± %,.1f", r.score, r.error), r.unit, r.alloc));
+                md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s |%n", r.benchmark, r.params, r.threads,
+                        String.format(Locale.ROOT, "%,.1f ± %,.1f", r.score, r.error), r.unit, r.alloc,
+                        r.measured.isEmpty() ? "full run" : "rerun: " + r.measured));
             }
             md.append("\nRaw: [jmh.json](bench/").append(m.dir.getFileName()).append("/jmh.json)");
             if (Files.exists(m.dir.resolve("jmh-partial.json"))) {
@@ -383,7 +385,12 @@ public final class BenchmarkReport implements Callable<Integer> {
         }
     }
 
-    private record Row(String benchmark, String params, int threads, double score, double error, String unit, String alloc) {
+    /**
+     * One JMH result; {@code measured} is empty for a row of the full run (machine.properties says where it ran) and
+     * names the commit and date of a rerun row ({@code results-partial.tsv}).
+     */
+    private record Row(String benchmark, String params, int threads, double score, double error, String unit, String alloc,
+                       String measured) {
         String formatted() {
             return String.format(Locale.ROOT, "%,.0f %s", score, unit);
         }
@@ -429,7 +436,10 @@ public final class BenchmarkReport implements Callable<Integer> {
             for (String name : List.of("results.tsv", "results-partial.tsv")) {
                 Path results = dir.resolve(name);
                 if (Files.exists(results)) {
-                    for (Row row : readRows(results)) {
+                    for (Row read : readRows(results)) {
+                        Row row = name.equals("results.tsv") || !read.measured.isEmpty() ? read
+                                : new Row(read.benchmark, read.params, read.threads, read.score, read.error, read.unit,
+                                        read.alloc, "commit unknown");
                         m.rows.removeIf(r -> r.benchmark.equals(row.benchmark) && row.hasAllParamsOf(r));
                         m.rows.add(row);
                     }
@@ -467,10 +477,19 @@ public final class BenchmarkReport implements Callable<Integer> {
             List<Row> rows = new ArrayList<>();
             for (String line : lines.subList(1, lines.size())) {
                 String[] c = line.split("\t", -1);
+                String measured = c.length > 9 ? c[8] + ", " + c[9] : "";
                 rows.add(new Row(c[0], c[1], Integer.parseInt(c[2]), Double.parseDouble(c[4]),
-                        Double.parseDouble(c[5]), c[6], c[7]));
+                        Double.parseDouble(c[5]), c[6], c[7], measured));
             }
             return rows;
+        }
+
+        /** The full run's commit, then the commits and dates of the rerun rows that replace some of its rows. */
+        String code() {
+            List<String> reruns = rows.stream().map(Row::measured).filter(measured -> !measured.isEmpty()).distinct()
+                    .toList();
+            String full = props.getProperty("code", "");
+            return reruns.isEmpty() ? full : full + "; rerun rows: " + String.join("; ", reruns);
         }
 
         /** The settings of the plain latency run, for the machines table. */

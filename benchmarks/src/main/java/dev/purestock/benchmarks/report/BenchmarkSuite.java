@@ -40,6 +40,8 @@ import java.util.concurrent.Callable;
 public final class BenchmarkSuite implements Callable<Integer> {
     private static final String ALL = "dev\\.purestock\\.benchmarks\\..*";
     private static final String HEADER = "benchmark\tparams\tthreads\tmode\tscore\terror\tunit\talloc_bytes_per_op";
+    /** A rerun row also says where it was measured: the full run's are described by machine.properties. */
+    private static final String PARTIAL_HEADER = HEADER + "\tcode\tdate";
     private static final String PARTIAL_TSV = "results-partial.tsv";
     private static final String PARTIAL_JSON = "jmh-partial.json";
 
@@ -51,8 +53,9 @@ public final class BenchmarkSuite implements Callable<Integer> {
 
     @Option(names = "--include", defaultValue = ALL,
             description = "Benchmarks to run, a regular expression (default: all). A partial run adds its rows to "
-                    + "results-partial.tsv (a row it measured again replaces the one there; the others stay), whose rows "
-                    + "replace the full run's in the report; a full run measures every row again and removes it.")
+                    + "results-partial.tsv, each with its commit and date (a row it measured again replaces the one there; "
+                    + "the others stay), whose rows replace the full run's in the report; a full run measures every row "
+                    + "again and removes it.")
     private String include;
 
     @Option(names = "--results", paramLabel = "NAME",
@@ -104,7 +107,9 @@ public final class BenchmarkSuite implements Callable<Integer> {
             writeRows(out.resolve(resultsName + ".tsv"), rows);
             writeRun(out.resolve(resultsName + ".properties"), settings(small));
         } else if (partial()) {
-            mergeRows(out.resolve(PARTIAL_TSV), rows);
+            String measured = "\t" + System.getProperty("purestock.commit", "unknown") + "\t"
+                    + LocalDate.now(ZoneOffset.UTC);
+            mergeRows(out.resolve(PARTIAL_TSV), rows.stream().map(row -> row + measured).toList());
             mergeJson(runJson, out.resolve(PARTIAL_JSON));
         } else {
             writeRows(out.resolve("results.tsv"), rows);
@@ -118,15 +123,20 @@ public final class BenchmarkSuite implements Callable<Integer> {
 
     /** Writes {@code rows} to {@code tsv} under the header, in place of what it held. */
     static void writeRows(Path tsv, List<String> rows) throws IOException {
+        writeRows(tsv, HEADER, rows);
+    }
+
+    private static void writeRows(Path tsv, String header, List<String> rows) throws IOException {
         List<String> lines = new ArrayList<>();
-        lines.add(HEADER);
+        lines.add(header);
         lines.addAll(rows);
         Files.write(tsv, lines);
     }
 
     /**
      * Adds {@code rows} to the rows {@code tsv} holds: a row of a benchmark, parameters, threads and mode it holds
-     * replaces that row, and the rows of earlier partial runs that this one did not measure stay.
+     * replaces that row, and the rows of earlier partial runs that this one did not measure stay. Each row ends with
+     * the commit and the date of the run that measured it.
      */
     static void mergeRows(Path tsv, List<String> rows) throws IOException {
         Map<String, String> merged = new LinkedHashMap<>();
@@ -139,7 +149,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
         for (String row : rows) {
             merged.put(key(row), row);
         }
-        writeRows(tsv, new ArrayList<>(merged.values()));
+        writeRows(tsv, PARTIAL_HEADER, new ArrayList<>(merged.values()));
     }
 
     /** A row's benchmark, parameters, threads and mode: what one run of JMH measures once. */

@@ -2,6 +2,7 @@ package dev.purestock.benchmarks.report;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,7 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The suite's result files: a partial run adds to the partial runs before it instead of writing over them. */
+/**
+ * The suite's result files: a partial run adds to the partial runs before it instead of writing over them, and the
+ * report says where each rerun row was measured.
+ */
 class BenchmarkSuiteTest {
     private static final String HEADER = "benchmark\tparams\tthreads\tmode\tscore\terror\tunit\talloc_bytes_per_op";
 
@@ -30,7 +34,7 @@ class BenchmarkSuiteTest {
                 "EngineBenchmark.oneProducer\twaitStrategy=SLEEPING\t1\tthrpt\t250.000\t2.000\tops/s\t0.0",
                 "JournalBenchmark.append\t\t1\tthrpt\t300.000\t3.000\tops/s\t8.0"));
 
-        assertEquals(List.of(HEADER,
+        assertEquals(List.of(HEADER + "\tcode\tdate",
                 "DomainBenchmark.decide\tskus=10\t1\tthrpt\t100.000\t1.000\tops/s\t16.0",
                 "EngineBenchmark.oneProducer\twaitStrategy=SLEEPING\t1\tthrpt\t250.000\t2.000\tops/s\t0.0",
                 "JournalBenchmark.append\t\t1\tthrpt\t300.000\t3.000\tops/s\t8.0"), Files.readAllLines(partial));
@@ -50,5 +54,27 @@ class BenchmarkSuiteTest {
         assertTrue(json.strip().startsWith("[") && json.strip().endsWith("]"), json);
         assertTrue(json.contains("\"a\"") && json.contains("\"b\"") && json.indexOf("},") > 0, json);
         assertFalse(Files.exists(run));
+    }
+
+    @Test
+    void theReportNamesTheCommitAndDateOfEachRerunRowBesideTheFullRunsCommit() throws IOException {
+        Path machine = Files.createDirectories(dir.resolve("bench/m"));
+        Files.writeString(machine.resolve("machine.properties"), "machine=m\ncores=2\ncpu=x\nmemory_gib=1\n"
+                + "jdk=OpenJDK 64-Bit Server VM 25\ndate=2026-11-01\nwait=SLEEPING\ncode=full123\nsettings=s\n");
+        BenchmarkSuite.writeRows(machine.resolve("results.tsv"), List.of(
+                "DomainBenchmark.decide\tskus=10\t1\tthrpt\t100.000\t1.000\tops/s\t16.0",
+                "JournalBenchmark.append\t\t1\tthrpt\t300.000\t3.000\tops/s\t8.0"));
+        BenchmarkSuite.mergeRows(machine.resolve("results-partial.tsv"), List.of(
+                "DomainBenchmark.decide\tskus=10\t1\tthrpt\t150.000\t1.000\tops/s\t16.0\trerun45\t2026-11-30"));
+        Path report = dir.resolve("benchmarks.md");
+
+        int exit = new CommandLine(new BenchmarkReport()).execute("--in", dir.resolve("bench").toString(),
+                "--out", report.toString());
+
+        String md = Files.readString(report);
+        assertEquals(0, exit, md);
+        assertTrue(md.contains("| full123; rerun rows: rerun45, 2026-11-30 |"), md);
+        assertTrue(md.contains("| DomainBenchmark.decide | skus=10 | 1 | 150.0 ± 1.0 | ops/s | 16.0 | rerun: rerun45, 2026-11-30 |"), md);
+        assertTrue(md.contains("| JournalBenchmark.append |  | 1 | 300.0 ± 3.0 | ops/s | 8.0 | full run |"), md);
     }
 }
