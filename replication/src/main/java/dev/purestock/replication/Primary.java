@@ -197,8 +197,11 @@ public final class Primary implements AutoCloseable {
         }
     }
 
-    /** Why this primary was fenced, or {@code null}. */
-    String fenced() {
+    /**
+     * Why this primary was fenced (a standby holds records of a newer epoch: another primary was promoted since), or
+     * {@code null}. A fenced primary must decide nothing more; its engine stops at its next batch.
+     */
+    public String fenced() {
         return fenced;
     }
 

@@ -9,16 +9,24 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * A replication {@code Primary}'s status as the health shows it: where its standby stands, and why replication
- * stopped ({@link ReplicationStatus#failure()}: fenced by a standby of a newer epoch, a {@code SYNC} wait with
- * {@code SyncFallback.WAIT} that ran out, a standby refused or unreachable).
+ * A replication {@code Primary}'s status as the health shows it: where its standby stands, why replication stopped
+ * ({@link ReplicationStatus#failure()}: a standby refused or unreachable, a {@code SYNC} wait with
+ * {@code SyncFallback.WAIT} that ran out, a fencing), and whether the primary is fenced (another primary was
+ * promoted since: it must decide nothing more).
  */
 final class PrimaryHealth implements ReplicationHealth {
     private final Supplier<ReplicationStatus> status;
+    private final Supplier<String> fenced;
 
-    /** Reads {@code status} (a primary's {@code status()}) on each health check. */
-    PrimaryHealth(Supplier<ReplicationStatus> status) {
+    /** Reads {@code status} (a primary's {@code status()}) and {@code fenced} (its {@code fenced()}) on each check. */
+    PrimaryHealth(Supplier<ReplicationStatus> status, Supplier<String> fenced) {
         this.status = Objects.requireNonNull(status, "status");
+        this.fenced = Objects.requireNonNull(fenced, "fenced");
+    }
+
+    @Override
+    public String fenced() {
+        return fenced.get();
     }
 
     @Override

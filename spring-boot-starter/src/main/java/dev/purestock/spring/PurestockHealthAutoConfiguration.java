@@ -47,7 +47,7 @@ public final class PurestockHealthAutoConfiguration {
         @Bean
         ReplicationHealth purestockReplicationHealth(ObjectProvider<Primary> primary) {
             Primary unique = primary.getIfUnique();
-            return unique == null ? null : new PrimaryHealth(unique::status);
+            return unique == null ? null : new PrimaryHealth(unique::status, unique::fenced);
         }
     }
 }

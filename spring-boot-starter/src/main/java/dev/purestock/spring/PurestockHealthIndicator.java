@@ -32,11 +32,11 @@ import java.util.Optional;
  * {@code epoch}, {@code connected} (a standby said hello and records reach it), {@code lastSequence},
  * {@code acknowledged} (the last sequence the standby journaled), {@code lagRecords}, {@code lagMicros},
  * {@code degraded} and {@code degradations} (a {@code SYNC} primary answering without its standby), and
- * {@code failure} once replication stopped. A stopped replication is {@code DOWN} at once (a fenced primary
- * must decide nothing more; a {@code SYNC} wait that ran out stopped the engine), although the engine itself
- * stops only at its next batch. A standby that is away is shown, not judged: the engine still answers (at once
- * in {@code ASYNC}, after the timeout when degraded) or, in {@code SYNC} with {@code SyncFallback.WAIT}, stops
- * at the first command its standby does not acknowledge in time, which is {@code DOWN} then.
+ * {@code failure} once replication stopped. A fenced primary (another was promoted since) is {@code DOWN} at
+ * once: it must decide nothing more, although its engine stops only at its next batch. Otherwise the status is the
+ * engine's: a standby that is away, refused or unreachable is shown, not judged, since the engine still answers
+ * (at once in {@code ASYNC}, after the timeout when degraded) or, in {@code SYNC} with {@code SyncFallback.WAIT},
+ * stops at the first command its standby does not acknowledge in time, which is {@code DOWN} then.
  */
 public final class PurestockHealthIndicator implements HealthIndicator {
     private final PurestockEngine engine;
@@ -62,15 +62,16 @@ public final class PurestockHealthIndicator implements HealthIndicator {
             closed |= shard.health() == ShardMetrics.Health.CLOSED;
         }
         Optional<EngineStoppedException> failure = engine.failure();
+        String fenced = replication == null ? null : replication.fenced();
         Map<String, Object> replicated = replication == null ? null : replication.details();
-        Object replicationFailure = replicated == null ? null : replicated.get("failure");
         Health.Builder health;
         if (failure.isPresent()) {
             health = Health.down().withDetail("failure", failure.get().getMessage());
         } else if (closed) {
             health = Health.outOfService();
-        } else if (replicationFailure != null) {
-            health = Health.down().withDetail("failure", "replication stopped: " + replicationFailure);
+        } else if (fenced != null) {
+            health = Health.down().withDetail("failure", "this primary is fenced and decides nothing more: "
+                    + fenced);
         } else {
             health = Health.up();
         }

@@ -7,6 +7,9 @@ import java.util.Map;
  * names no replication class and loads without {@code purestock-replication} on the class path.
  */
 interface ReplicationHealth {
+    /** Why the primary was fenced (it must decide nothing more), or {@code null}. */
+    String fenced();
+
     /** The details shown under {@code replication}, read now; a {@code failure} entry while replication is stopped. */
     Map<String, Object> details();
 }

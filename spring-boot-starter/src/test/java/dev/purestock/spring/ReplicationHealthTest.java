@@ -23,8 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A {@link Primary} the application runs beside the starter's engine shows in the {@code purestock} health: where its
- * standby stands under {@code replication}, and {@code DOWN} once replication has stopped (fenced, or a {@code SYNC}
- * wait that ran out), even while the engine has not taken the command that would stop it.
+ * standby stands under {@code replication}, and {@code DOWN} once it is fenced, even while its engine has not taken
+ * the command that would stop it; a standby away or refused is shown while the engine answers.
  */
 class ReplicationHealthTest {
     @TempDir
@@ -60,21 +60,42 @@ class ReplicationHealthTest {
     }
 
     @Test
-    void aPrimaryWhoseReplicationStoppedIsDownWhileItsEngineStillRuns() {
+    void aFencedPrimaryIsDownWhileItsEngineStillRuns() {
         try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build()) {
-            String fenced = "a standby holds records of epoch 2, newer than this primary's epoch 1";
-            ReplicationStatus status = new ReplicationStatus(ReplicationRole.PRIMARY, ReplicationMode.ASYNC, 1, false,
-                    41, 40, 1, 0, false, 0, 0, 0, fenced, -1, null);
-            PurestockHealthIndicator indicator = new PurestockHealthIndicator(engine, new PrimaryHealth(() -> status));
+            String fenced = "the standby's journal holds records of epoch 2, newer than this primary's 1";
+            ReplicationStatus status = status(fenced);
+            PurestockHealthIndicator indicator = new PurestockHealthIndicator(engine,
+                    new PrimaryHealth(() -> status, () -> fenced));
 
             Health health = indicator.health();
 
             assertThat(health.getStatus()).isEqualTo(Status.DOWN);
-            assertThat((String) health.getDetails().get("failure")).contains("replication stopped").contains(fenced);
+            assertThat((String) health.getDetails().get("failure")).contains("fenced").contains(fenced);
             assertThat(replication(health)).containsEntry("failure", fenced).containsEntry("lastSequence", 41L)
                     .containsEntry("acknowledged", 40L).containsEntry("lagRecords", 1L);
             assertThat(shardStatus(health)).isEqualTo("running");
         }
+    }
+
+    @Test
+    void aRefusedStandbyIsShownWhileTheEngineStillAnswers() {
+        try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build()) {
+            String refused = "the standby's journal ends at seq 50, past this primary's last seq 41";
+            ReplicationStatus status = status(refused);
+            PurestockHealthIndicator indicator = new PurestockHealthIndicator(engine,
+                    new PrimaryHealth(() -> status, () -> null));
+
+            Health health = indicator.health();
+
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            assertThat(health.getDetails()).doesNotContainKey("failure");
+            assertThat(replication(health)).containsEntry("failure", refused).containsEntry("connected", false);
+        }
+    }
+
+    private static ReplicationStatus status(String failure) {
+        return new ReplicationStatus(ReplicationRole.PRIMARY, ReplicationMode.ASYNC, 1, false, 41, 40, 1, 0, false, 0,
+                0, 0, failure, -1, null);
     }
 
     @SuppressWarnings("unchecked")
