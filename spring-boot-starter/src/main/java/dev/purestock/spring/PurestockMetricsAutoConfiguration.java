@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
@@ -18,11 +19,13 @@ import org.springframework.context.annotation.Bean;
  * ({@code purestock.commands.sequenced}, {@code purestock.ring.remaining}, {@code purestock.shard.running}, ...).
  * The application's own {@link PurestockMetrics} bean (with tags of its choice) replaces it; an application with
  * several engines (none of them {@code @Primary}) binds each itself, with a tag of its own.
+ * {@code purestock.enabled=false} turns it off, as it does the rest of the starter.
  */
 @AutoConfiguration(after = PurestockAutoConfiguration.class,
         afterName = {"org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
                 "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration"})
 @ConditionalOnClass({MeterBinder.class, PurestockMetrics.class})
+@ConditionalOnBooleanProperty(name = "purestock.enabled", matchIfMissing = true)
 @ConditionalOnBean(MeterRegistry.class)
 @ConditionalOnSingleCandidate(PurestockEngine.class)
 public final class PurestockMetricsAutoConfiguration {

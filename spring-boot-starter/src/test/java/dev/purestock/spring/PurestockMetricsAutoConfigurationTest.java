@@ -18,6 +18,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -107,6 +108,19 @@ class PurestockMetricsAutoConfigurationTest {
         withSpringBootsMetrics().withPropertyValues("purestock.enabled=false")
                 .run(context -> assertThat(context).hasNotFailed().hasSingleBean(MeterRegistry.class)
                         .doesNotHaveBean(PurestockMetrics.class));
+    }
+
+    @Test
+    void turnedOffTheStarterBindsNoMetersOfAnEngineOfTheApplicationsOwn() {
+        withSpringBootsMetrics().withPropertyValues("purestock.enabled=false")
+                .withBean(PurestockEngine.class,
+                        () -> PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build())
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(PurestockEngine.class)
+                            .doesNotHaveBean(PurestockMetrics.class);
+                    assertThat(context.getBean(MeterRegistry.class).find("purestock.commands.sequenced").meter())
+                            .isNull();
+                });
     }
 
     @Test
