@@ -125,6 +125,11 @@ if [ -n "$brief" ]; then seconds=3 warmup=1 snapshots=3; fi
 if [ -n "$rounds_asked" ]; then rounds="$rounds_asked"; fi
 
 commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+# Figures of a tree with changes not committed were not measured at HEAD: say so (the results the runs write are
+# left out, being under docs/).
+if [ "$commit" != unknown ] && [ -n "$(git -C "$root" status --porcelain -- . ':!docs' 2>/dev/null)" ]; then
+  commit="$commit-dirty"
+fi
 if [ -z "$only" ] || [ "$only" = jmh ]; then
   "$java" "${flags[@]}" -Dpurestock.commit="$commit" -cp "$jar" dev.purestock.benchmarks.report.BenchmarkSuite \
     --machine "$machine" --out "$out" $quick $brief "${include[@]}" 2>&1 \

@@ -19,6 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * directory of its own here, beside a machine's results, so that a run that got past its arguments would show.
  */
 class RunScriptTest {
+    /** Where the fake java writes its calls: under docs/, which the script's own results live in too. */
+    private static final String JAVA_CALLS = "docs/java-calls";
+
     @TempDir
     Path root;
 
@@ -98,6 +101,48 @@ class RunScriptTest {
         assertTrue(Files.exists(results.resolve("ratios-1.tsv")), "the last run's rounds were deleted");
     }
 
+    @Test
+    void figuresOfATreeWithChangesNotCommittedAreNotAttributedToItsCommit() throws Exception {
+        Files.writeString(root.resolve("pom.xml"), "<project/>\n");
+        Files.writeString(root.resolve("Engine.java"), "class Engine {}\n");
+        copyScript();
+        Path javaHome = fakeJava();
+        git("init", "-q");
+        git("add", "-A");
+        git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "base");
+        String head = git("rev-parse", "--short", "HEAD").strip();
+
+        runScript(javaHome, "--no-build", "--no-report", "--machine", "m", "--only", "jmh");
+        Files.writeString(root.resolve("Engine.java"), "class Engine { int faster; }\n");
+        runScript(javaHome, "--no-build", "--no-report", "--machine", "m", "--only", "jmh");
+
+        List<String> calls = Files.readAllLines(root.resolve(JAVA_CALLS));
+        assertEquals(2, calls.size(), calls.toString());
+        assertTrue(calls.get(0).contains("-Dpurestock.commit=" + head + " "), calls.get(0));
+        assertTrue(calls.get(1).contains("-Dpurestock.commit=" + head + "-dirty "), calls.get(1));
+    }
+
+    /** A JAVA_HOME whose java says it is 25 and otherwise writes its arguments to {@link #JAVA_CALLS} and fails. */
+    private Path fakeJava() throws IOException {
+        Path bin = Files.createDirectories(root.resolve("fake-jdk/bin"));
+        Path java = bin.resolve("java");
+        Files.writeString(java, "#!/bin/sh\n"
+                + "if [ \"$1\" = -XshowSettings:properties ]; then echo '    java.specification.version = 25' >&2; exit 0; fi\n"
+                + "echo \"$@\" >> '" + root.resolve(JAVA_CALLS) + "'\n"
+                + "exit 1\n");
+        assertTrue(java.toFile().setExecutable(true));
+        return bin.getParent();
+    }
+
+    private String git(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("git", "-C", root.toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.waitFor(), output);
+        return output;
+    }
+
     private Path resultsOfALastRun() throws IOException {
         Path results = Files.createDirectories(root.resolve("docs/bench/m"));
         Files.writeString(results.resolve("ratios-1.tsv"), "benchmark\tparams\tthreads\tmode\tscore\terror\tunit\talloc_bytes_per_op\n");
@@ -105,15 +150,30 @@ class RunScriptTest {
         return results;
     }
 
-    /** Runs a copy of the script, with the shared JDK functions beside it, from {@link #root}. */
-    private Run runScript(String... args) throws IOException, InterruptedException {
+    /** Copies the script, with the shared JDK functions beside it, into {@link #root}. */
+    private void copyScript() throws IOException {
         Files.createDirectories(root.resolve("benchmarks"));
         Files.createDirectories(root.resolve("scripts"));
+        Files.createDirectories(root.resolve("docs"));
         Files.copy(Path.of("run.sh"), root.resolve("benchmarks/run.sh"), StandardCopyOption.REPLACE_EXISTING);
         Files.copy(Path.of("../scripts/jdk.sh"), root.resolve("scripts/jdk.sh"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Runs a copy of the script, with the shared JDK functions beside it, from {@link #root}. */
+    private Run runScript(String... args) throws IOException, InterruptedException {
+        return runScript(null, args);
+    }
+
+    /** {@link #runScript(String...)} with {@code JAVA_HOME} set to {@code javaHome}, unless {@code null}. */
+    private Run runScript(Path javaHome, String... args) throws IOException, InterruptedException {
+        copyScript();
         List<String> command = new ArrayList<>(List.of("bash", root.resolve("benchmarks/run.sh").toString()));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
+        if (javaHome != null) {
+            builder.environment().put("JAVA_HOME", javaHome.toString());
+        }
+        Process process = builder.start();
         process.getOutputStream().close();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return new Run(process.waitFor(), output);
