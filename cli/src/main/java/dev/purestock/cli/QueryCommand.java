@@ -184,10 +184,13 @@ final class QueryCommand implements Callable<Integer> {
     private void order(Summary summary, List<Answer> answers, JournalTarget target) {
         Answer holding = answers.stream().filter(a -> a.order() != null).findFirst().orElse(null);
         List<Summary> history = history(target);
+        // a rejection or a repeat changes nothing: the order is what the last event that changed it left
+        Summary lastChange = history.stream().filter(event -> event.get("reason") == null
+                && !"AlreadyApplied".equals(event.get("event"))).reduce((first, second) -> second).orElse(null);
         String status;
         if (holding != null) {
             status = holding.order().status().name();
-        } else if (!history.isEmpty() && "OrderForgotten".equals(history.getLast().get("event"))) {
+        } else if (lastChange != null && "OrderForgotten".equals(lastChange.get("event"))) {
             status = "FORGOTTEN";
         } else if (!history.isEmpty() && history.stream().allMatch(event -> event.get("reason") != null)) {
             status = "REJECTED";

@@ -283,6 +283,41 @@ class HistoryCommandsTest {
     }
 
     @Test
+    void anOrderForgottenStaysForgottenWhateverIsRejectedUnderItsIdAfterwards() {
+        Path dir = tmp.resolve("forgotten");
+        AtomicLong clock = new AtomicLong(TIME);
+        try (JournaledEngine journaled = JournaledEngine.builder(dir)
+                .engine(builder -> builder.waitStrategy(WaitStrategyKind.BLOCKING)
+                        .expireReservationsEvery(Duration.ZERO).clock(() -> clock.getAndAdd(STEP)))
+                .start()) {
+            PurestockEngine engine = journaled.engine();
+            engine.submit(new Command.ListProduct(1, 0)).join();
+            engine.submit(new Command.ReceiveStock(1, 1, 0, 5)).join();
+            engine.submit(new Command.Purchase(5_000, 1, 1, 0, 1)).join();
+            // a window of 1 ms: the next time command, a step later, forgets the purchase
+            List<Event> forgotten = engine.submit(new Command.ExpireReservations(1)).join().events();
+            assertEquals(List.of(new Event.OrderForgotten(5_000)), forgotten);
+        }
+        assertEquals("FORGOTTEN", json("query", "--journal", dir.toString(), "--order", "5000", "--json")
+                .get("status").getAsString());
+
+        try (JournaledEngine journaled = JournaledEngine.builder(dir)
+                .engine(builder -> builder.waitStrategy(WaitStrategyKind.BLOCKING)
+                        .expireReservationsEvery(Duration.ZERO).clock(() -> clock.getAndAdd(STEP)))
+                .start()) {
+            // a late cancel and a new purchase under the free id, both refused: neither changes the order
+            PurestockEngine engine = journaled.engine();
+            engine.submit(new Command.CancelPurchase(5_000)).join();
+            engine.submit(new Command.Purchase(5_000, 2, 1, 0, 99)).join();
+        }
+        JsonObject order = json("query", "--journal", dir.toString(), "--order", "5000", "--json");
+        List<String> events = new ArrayList<>();
+        order.getAsJsonArray("history").forEach(e -> events.add(e.getAsJsonObject().get("event").getAsString()));
+        assertEquals(List.of("PurchaseAccepted", "OrderForgotten", "Rejected", "Rejected"), events);
+        assertEquals("FORGOTTEN", order.get("status").getAsString(), order.toString());
+    }
+
+    @Test
     void exportWritesOneRowPerEventAndLineWithAFixedHeader() throws IOException {
         Run csv = Run.of("export", "--journal", sale.toString(), "--format", "csv");
         assertEquals(0, csv.code(), csv.err());
