@@ -304,6 +304,9 @@ final class DemoCommand implements Callable<Integer> {
         }
         require(replicationMtu == null || replicate != null, "--replication-mtu sets the replication primary's "
                 + "datagrams: it needs --replicate");
+        // without a primary nothing is replicated, whatever the mode: a SYNC run would acknowledge unreplicated
+        require(replicate != null || !spec.commandLine().getParseResult().hasMatchedOption("--replication"),
+                "--replication " + replication + " sets how the replication primary answers: it needs --replicate");
         if (replicationMtu != null) {
             try {
                 Primary.builder(dir).mtu(replicationMtu);

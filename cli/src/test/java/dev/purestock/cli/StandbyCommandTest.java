@@ -89,6 +89,18 @@ class StandbyCommandTest {
     }
 
     @Test
+    void aDemoAskedForSyncReplicationWithNoPrimaryIsAUsageErrorAndWritesNothing() {
+        // without --replicate nothing is replicated: a run "in SYNC" would acknowledge what no standby holds
+        Path fresh = standbyDir.resolve("not-replicated");
+        Run sync = Run.of("demo", "--journal", fresh.toString(), "--replication", "SYNC", "--attempts", "1");
+
+        assertEquals(PurestockCli.USAGE, sync.code(), sync.out() + sync.err());
+        assertTrue(sync.errorLine().contains("--replication SYNC sets how the replication primary answers: it needs "
+                + "--replicate"), sync.err());
+        assertFalse(Files.exists(fresh), "nothing was journaled");
+    }
+
+    @Test
     void aStandbyWritesNowhereTheOtherWritingSubcommandsRefuse() throws IOException {
         Path other = Files.createDirectories(standbyDir.resolve("other"));
         Files.writeString(other.resolve("notes.txt"), "not a journal");
