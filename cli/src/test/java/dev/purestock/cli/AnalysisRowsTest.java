@@ -198,4 +198,31 @@ class AnalysisRowsTest {
         assertEquals(2, answer.getAsJsonArray("history").size());
         assertEquals(1, answer.get("events").getAsLong());
     }
+    /**
+     * docs/analysis.md counts rejected order attempts of every kind with one filter on the export's rows: a rejected
+     * order gives a row per line it asked for, so the filter takes each rejection's first line, and a rejected
+     * two-line order or reservation counts once, as a purchase does; a rejected cancel names no sku and is no attempt.
+     */
+    @Test
+    void theDocumentedFilterCountsEachRejectedOrderAttemptOnce() throws IOException {
+        Path dir = journal("attempts",
+                "{\"type\":\"ListProduct\",\"sku\":7,\"perCustomerLimit\":0}",
+                "{\"type\":\"ReceiveStock\",\"movementId\":1,\"sku\":7,\"warehouse\":1,\"quantity\":1}",
+                "{\"type\":\"ReceiveStock\",\"movementId\":2,\"sku\":7,\"warehouse\":2,\"quantity\":1}",
+                "{\"type\":\"PlaceOrder\",\"orderId\":100,\"customer\":6,\"lines\":["
+                        + "{\"sku\":7,\"warehouse\":1,\"quantity\":5},{\"sku\":7,\"warehouse\":2,\"quantity\":5}]}",
+                "{\"type\":\"Purchase\",\"orderId\":101,\"customer\":6,\"sku\":7,\"warehouse\":1,\"quantity\":5}",
+                "{\"type\":\"Reserve\",\"orderId\":102,\"customer\":6,\"lines\":["
+                        + "{\"sku\":7,\"warehouse\":1,\"quantity\":5},{\"sku\":7,\"warehouse\":2,\"quantity\":5}],"
+                        + "\"expiresAt\":9" + TIME + "}",
+                "{\"type\":\"CancelPurchase\",\"orderId\":103}");
+        List<JsonObject> rows = Run.of("export", "--journal", dir.toString(), "--format", "jsonl").jsonLines();
+
+        // WHERE reason_code IS NOT NULL AND sku IS NOT NULL AND order_id IS NOT NULL AND line = 0
+        long attempts = rows.stream().filter(row -> !row.get("reason_code").isJsonNull()
+                && !row.get("sku").isJsonNull() && !row.get("order_id").isJsonNull()
+                && !row.get("line").isJsonNull() && row.get("line").getAsLong() == 0).count();
+
+        assertEquals(3, attempts, "orders 100, 101 and 102 were refused: " + rows);
+    }
 }
