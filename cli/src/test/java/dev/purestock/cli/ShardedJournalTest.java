@@ -525,6 +525,29 @@ class ShardedJournalTest {
         assertTrue(sharded.errorLine().contains("holds a one-shard journal"), sharded.err());
     }
 
+    @Test
+    void aOneShardJournalWithNoRecordYetIsRefusedAnotherShardCountInTheCommandsOwnWords() throws IOException {
+        // an engine that ran once and received no command leaves its lock and queue metadata, no cycle file
+        Path empty = tmp.resolve("no-record-yet");
+        Path nothing = Files.writeString(tmp.resolve("nothing.jsonl"), "");
+        assertEquals(0, Run.of("submit", "--journal", empty.toString(), nothing.toString()).code());
+        Path one = Files.writeString(tmp.resolve("one.jsonl"), "{\"type\":\"ListProduct\",\"sku\":7,"
+                + "\"perCustomerLimit\":0}\n");
+
+        Run demo = Run.of("demo", "--journal", empty.toString(), "--shards", "2", "--attempts", "1");
+        Run submit = Run.of("submit", "--journal", empty.toString(), "--shards", "2", one.toString());
+
+        assertEquals(PurestockCli.FAILED, demo.code(), demo.err());
+        assertEquals("purestock demo: journal directory " + empty + " holds a one-shard journal (no "
+                + JournalLayout.SHARDS_FILE + "); this demo was run with --shards 2: resharding is not supported; run "
+                + "it with --shards 1 (the default), or give it a new directory", demo.errorLine());
+        assertEquals(PurestockCli.FAILED, submit.code(), submit.err());
+        assertEquals("purestock submit: journal directory " + empty + " holds a one-shard journal; --shards 2 was "
+                + "given: resharding is not supported; leave --shards out, or give a new directory",
+                submit.errorLine());
+        assertFalse(Files.exists(empty.resolve(JournalLayout.SHARDS_FILE)), "nothing was written");
+    }
+
     private static JsonObject json(String... args) {
         Run run = Run.of(args);
         assertEquals(0, run.code(), String.join(" ", args) + ": " + run.err());
