@@ -24,6 +24,9 @@ import java.util.concurrent.Callable;
                         + "each with its shard; --shard N prints one shard's, and --from and --to, which are "
                         + "sequences of one shard, need it."})
 final class DumpCommand implements Callable<Integer> {
+    /** How often a dump checks that whoever reads its output is still there ({@code dump | head}). */
+    private static final long CHECK_EVERY = 1 << 10;
+
     @Mixin
     JournalDirOption journal;
 
@@ -45,6 +48,7 @@ final class DumpCommand implements Callable<Integer> {
     private final JournalRecordCodec codec = new JournalRecordCodec();
     private long corrupt;
     private long undecodable;
+    private long printed;
 
     @Override
     public Integer call() {
@@ -103,8 +107,7 @@ final class DumpCommand implements Callable<Integer> {
                     if (lastGood[0] >= last) {
                         return false;
                     }
-                    out.println(corruptLine(label, sequence, index, bytes, offset, length));
-                    return true;
+                    return print(out, corruptLine(label, sequence, index, bytes, offset, length));
                 }
                 if (sequence > last) {
                     return false;
@@ -114,11 +117,10 @@ final class DumpCommand implements Callable<Integer> {
                 try {
                     record = JournalRecordCodec.decode(bytes, offset, length);
                 } catch (IllegalArgumentException | NullPointerException e) {
-                    out.println(undecodableLine(label, sequence, index, bytes, offset, length, e));
-                    return sequence < last;
+                    return print(out, undecodableLine(label, sequence, index, bytes, offset, length, e))
+                            && sequence < last;
                 }
-                out.println(line(label, index, record));
-                return sequence < last;
+                return print(out, line(label, index, record)) && sequence < last;
             });
         }
     }
@@ -139,10 +141,16 @@ final class DumpCommand implements Callable<Integer> {
                         undecodableLine(shardIndex, sequence, index, bytes, offset, length, e));
             }
             return new MergedShards.Item<>(record.time(), sequence, line(shardIndex, index, record));
-        }, line -> {
-            out.println(line);
-            return true;
-        });
+        }, line -> print(out, line));
+    }
+
+    /**
+     * Prints one line; whether to go on: not once standard output is closed by its reader ({@code dump | head}),
+     * which a {@link PrintWriter} keeps to itself, so the rest of a journal of any length is not read for nobody.
+     */
+    private boolean print(PrintWriter out, String line) {
+        out.println(line);
+        return ++printed % CHECK_EVERY != 0 || !out.checkError();
     }
 
     private String line(int shardLabel, long index, JournalRecord record) {

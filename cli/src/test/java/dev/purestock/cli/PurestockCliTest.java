@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.RandomAccessFile;
+import java.io.StringWriter;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -112,6 +115,52 @@ class PurestockCliTest {
         assertTrue(records.get(1).startsWith("{\"seq\":1,"), records.get(1));
         assertTrue(records.get(1).contains("\"command\":{\"type\":\"ReceiveStock\",\"movementId\":4294967297,"),
                 records.get(1));
+    }
+
+    /**
+     * {@code dump | head}: once the reader has gone, the dump stops within a check's worth of lines, instead of
+     * reading a journal of any length to its end for nobody (a sharded one too).
+     */
+    @Test
+    void dumpStopsOnceWhoReadsItsOutputHasGone() {
+        Path dir = tmp.resolve("long");
+        Path sharded = tmp.resolve("long-sharded");
+        assertEquals(0, run("demo", "--journal", dir.toString(), "--skus", "2", "--attempts", "6000").code());
+        assertEquals(0, run("demo", "--journal", sharded.toString(), "--shards", "2", "--skus", "2", "--attempts",
+                "6000").code());
+        for (Path one : List.of(dir, sharded)) {
+            ReaderGoneAfterOneLine pipe = new ReaderGoneAfterOneLine();
+            StringWriter err = new StringWriter();
+
+            int code = PurestockCli.run(new PrintWriter(pipe, true), new PrintWriter(err), "dump", "--journal",
+                    one.toString());
+
+            assertEquals(0, code, err.toString());
+            assertTrue(pipe.linesRefused <= 1024, one + ": " + pipe.linesRefused + " lines printed to nobody");
+        }
+    }
+
+    /** Standard output whose reader stops after the first line, as {@code head -1} does: every later write fails. */
+    private static final class ReaderGoneAfterOneLine extends Writer {
+        private boolean gone;
+        private long linesRefused;
+
+        @Override
+        public void write(char[] chars, int offset, int length) throws IOException {
+            if (gone) {
+                linesRefused += new String(chars, offset, length).chars().filter(c -> c == '\n').count();
+                throw new IOException("Broken pipe");
+            }
+            gone = new String(chars, offset, length).indexOf('\n') >= 0;
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     @Test
