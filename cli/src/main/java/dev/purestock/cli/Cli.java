@@ -1,9 +1,12 @@
 package dev.purestock.cli;
 
+import dev.purestock.domain.MapInventoryStore;
 import dev.purestock.journal.JournalEpoch;
 import dev.purestock.journal.JournalException;
 import dev.purestock.journal.JournalLayout;
 import dev.purestock.journal.JournalLock;
+import dev.purestock.journal.JournalRecovery;
+import dev.purestock.journal.ReplayProgress;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -86,6 +89,18 @@ final class Cli {
             case EMPTY_JOURNAL -> false;
             case JOURNAL -> true;
         };
+    }
+
+    /**
+     * For the subcommands that read a journal with no cycle file, which they report as empty: fails when its
+     * high-water mark says records were acknowledged. Its cycle files were deleted, or a restore left them out, and
+     * an empty journal's report (no record, {@code result=ok}) would hide the loss, which recovery refuses.
+     *
+     * @throws dev.purestock.journal.JournalDamagedException naming the acknowledged records that are unreachable
+     */
+    static void requireNothingAcknowledged(Path dir) {
+        // recovering a directory with no cycle file reads its high-water mark alone, and refuses one at a record
+        JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
     }
 
     /**

@@ -88,6 +88,7 @@ final class DumpCommand implements Callable<Integer> {
     private void dumpOne(JournalTarget.Shard one, boolean sharded, PrintWriter out) {
         int label = sharded ? one.index() : -1;
         if (!one.hasCycles()) {
+            Cli.requireNothingAcknowledged(one.dir());
             if (from != null) {
                 throw noSequence(from, label);
             }

@@ -172,6 +172,7 @@ final class ExportCommand implements Callable<Integer> {
     /** One shard, read with every check of {@link JournalReader#read}: checksums, decoding, no sequence gap. */
     private void exportOne(JournalTarget.Shard one, RowWriter rows) {
         if (!one.hasCycles()) {
+            Cli.requireNothingAcknowledged(one.dir());
             if (from != null) {
                 throw noSequence(from, one);
             }

@@ -112,6 +112,8 @@ final class MergedShards {
                     Cursor<T> cursor = new Cursor<>(one.index(), open(one, sharded), decoder, sharded);
                     cursors.add(cursor);
                     cursor.next(heads);
+                } else {
+                    requireNothingAcknowledged(one, sharded);
                 }
             }
             while (!heads.isEmpty()) {
@@ -123,6 +125,15 @@ final class MergedShards {
             }
         } finally {
             cursors.forEach(cursor -> cursor.reader.close());
+        }
+    }
+
+    /** A shard with no cycle file has nothing to merge, unless its records were acknowledged and are gone. */
+    private static void requireNothingAcknowledged(JournalTarget.Shard one, boolean sharded) {
+        try {
+            Cli.requireNothingAcknowledged(one.dir());
+        } catch (RuntimeException e) {
+            throw sharded ? inShard(one.index(), e) : e;
         }
     }
 

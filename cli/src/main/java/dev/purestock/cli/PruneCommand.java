@@ -48,12 +48,19 @@ final class PruneCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (!target.sharded() && !target.only().hasCycles()) {
+            Cli.requireNothingAcknowledged(target.only().dir());
             summary(new Summary(), NOTHING).print(out, output.json);
             return 0;
         }
         try (JournalTarget.Locks locks = target.lock()) {
             List<JournalPruner.Result> results = target.each(err, "prune",
-                    (one, progress) -> one.hasCycles() ? JournalPruner.prune(one.dir(), keep) : NOTHING);
+                    (one, progress) -> {
+                        if (one.hasCycles()) {
+                            return JournalPruner.prune(one.dir(), keep);
+                        }
+                        Cli.requireNothingAcknowledged(one.dir());
+                        return NOTHING;
+                    });
             if (!target.sharded()) {
                 results.getFirst().notes().forEach(note -> err.println("note: " + note));
                 summary(new Summary(), results.getFirst()).print(out, output.json);

@@ -1,6 +1,7 @@
 package dev.purestock.cli;
 
 import dev.purestock.journal.JournalCorruptException;
+import dev.purestock.journal.JournalDamagedException;
 import dev.purestock.journal.JournalRepair;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -10,6 +11,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -34,6 +36,10 @@ final class RepairCommand implements Callable<Integer> {
             + "nothing is damaged and nothing is cut: upgrade purestock to read it";
 
     private static final JournalRepair.Diagnosis EMPTY = new JournalRepair.Diagnosis(-1, 0, -1, Optional.empty());
+    /** What to do about a journal whose cycle files are gone while its high-water mark is at a record. */
+    private static final String CYCLES_GONE_ADVICE = "its cycle files are gone, so nothing is left to cut: restore "
+            + "them from a copy or a standby; only to accept the loss of every record (its snapshots go too), "
+            + "`purestock truncate --journal %s --after-seq -1 --confirm` starts it over at sequence 0";
 
     @Mixin
     JournalDirOption journal;
@@ -65,12 +71,19 @@ final class RepairCommand implements Callable<Integer> {
         }
         JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
         if (!target.sharded() && !target.only().hasCycles()) {
-            new Summary().put("journal", journal.dir).put("records", 0).put("result", "ok").print(out, output.json);
-            return 0;
+            JournalRepair.Diagnosis gone = withoutCycles(target.only().dir());
+            if (gone.damage().isEmpty()) {
+                new Summary().put("journal", journal.dir).put("records", 0).put("result", "ok").print(out,
+                        output.json);
+                return 0;
+            }
+            describe(new Summary().put("journal", journal.dir), gone).put("result", "damaged").print(out, output.json);
+            err.println("purestock repair: " + CYCLES_GONE_ADVICE.formatted(journal.dir));
+            return PurestockCli.FAILED;
         }
         try (JournalTarget.Locks locks = truncate ? target.lock() : null) {
             List<JournalRepair.Diagnosis> diagnoses = target.each(err, "repair",
-                    (one, progress) -> one.hasCycles() ? JournalRepair.diagnose(one.dir()) : EMPTY);
+                    (one, progress) -> one.hasCycles() ? JournalRepair.diagnose(one.dir()) : withoutCycles(one.dir()));
             if (!target.sharded()) {
                 return repairOne(diagnoses.getFirst(), out, err);
             }
@@ -120,7 +133,9 @@ final class RepairCommand implements Callable<Integer> {
             records += diagnosis.records();
             if (diagnosis.damage().isPresent()) {
                 damaged.add(i);
-                refused |= truncate && (diagnosis.writtenByNewer() || diagnosis.losesAcknowledged() && !acceptLoss);
+                // a shard whose cycle files are gone has nothing to cut
+                refused |= truncate && (diagnosis.writtenByNewer() || diagnosis.losesAcknowledged() && !acceptLoss
+                        || !target.shards().get(i).hasCycles());
             }
         }
         boolean cut = truncate && !refused && !damaged.isEmpty();
@@ -132,8 +147,8 @@ final class RepairCommand implements Callable<Integer> {
             if (diagnosis.writtenByNewer()) {
                 result = NEWER;
             } else if (diagnosis.damage().isPresent()) {
-                result = cut ? "truncated" : truncate && diagnosis.losesAcknowledged() && !acceptLoss ? "refused"
-                        : "damaged";
+                result = cut ? "truncated" : truncate && (diagnosis.losesAcknowledged() && !acceptLoss
+                        || !one.hasCycles()) ? "refused" : "damaged";
             }
             if (cut && diagnosis.damage().isPresent()) {
                 JournalRepair.truncateAfter(one.dir(), diagnosis.lastGoodSequence())
@@ -160,6 +175,9 @@ final class RepairCommand implements Callable<Integer> {
             if (diagnosis.writtenByNewer()) {
                 err.println("purestock repair: shard " + index + ": " + NEWER_ADVICE
                         + (truncate ? "; no shard was cut" : ""));
+            } else if (!target.shards().get(i).hasCycles()) {
+                err.println("purestock repair: shard " + index + ": " + CYCLES_GONE_ADVICE.formatted(
+                        target.shards().get(i).dir()) + (truncate ? "; no shard was cut" : ""));
             } else if (!truncate) {
                 err.println("purestock repair: shard " + index + " is damaged; `purestock repair --journal "
                         + journal.dir + " --truncate` keeps its " + diagnosis.records()
@@ -169,6 +187,19 @@ final class RepairCommand implements Callable<Integer> {
             }
         }
         return PurestockCli.FAILED;
+    }
+
+    /**
+     * A journal (or shard) with no cycle file: empty, or, when its high-water mark says records were acknowledged,
+     * damaged with every one of them unreachable ({@link Cli#requireNothingAcknowledged}).
+     */
+    private static JournalRepair.Diagnosis withoutCycles(Path dir) {
+        try {
+            Cli.requireNothingAcknowledged(dir);
+            return EMPTY;
+        } catch (JournalDamagedException e) {
+            return new JournalRepair.Diagnosis(-1, 0, e.highWaterMark(), Optional.of(e));
+        }
     }
 
     private static Summary describe(Summary summary, JournalRepair.Diagnosis diagnosis) {

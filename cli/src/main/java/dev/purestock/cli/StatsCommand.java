@@ -41,9 +41,14 @@ final class StatsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
         List<JournalStats> all = target.each(spec.commandLine().getErr(), "stats",
-                (one, progress) -> one.hasCycles() ? JournalStats.of(one.dir())
-                        : new JournalStats(0, 0, -1, -1, 0, 0, 0, 0, 0, 0, Map.of(),
-                        new SnapshotStore(one.dir()).list(), JournalEpoch.read(one.dir()), -1, -1));
+                (one, progress) -> {
+                    if (one.hasCycles()) {
+                        return JournalStats.of(one.dir());
+                    }
+                    Cli.requireNothingAcknowledged(one.dir());
+                    return new JournalStats(0, 0, -1, -1, 0, 0, 0, 0, 0, 0, Map.of(),
+                            new SnapshotStore(one.dir()).list(), JournalEpoch.read(one.dir()), -1, -1);
+                });
         Summary summary = new Summary().put("journal", journal.dir);
         if (!target.sharded()) {
             JournalStats stats = all.getFirst();

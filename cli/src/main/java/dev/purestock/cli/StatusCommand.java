@@ -75,6 +75,12 @@ final class StatusCommand implements Callable<Integer> {
             } catch (JournalException e) {
                 summary.put("journal-error", e.getMessage());
             }
+        } else {
+            try {
+                Cli.requireNothingAcknowledged(shard.dir());
+            } catch (JournalException e) {
+                summary.put("journal-error", e.getMessage());
+            }
         }
         summary.put("last-seq", last);
         if (lastEpoch != null) {

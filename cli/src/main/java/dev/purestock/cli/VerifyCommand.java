@@ -35,9 +35,13 @@ final class VerifyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
         List<JournalVerifier.Result> results = target.each(spec.commandLine().getErr(), "verify",
-                (one, progress) -> one.hasCycles()
-                        ? JournalVerifier.verify(one.dir(), PrimitiveInventoryStore::new, progress)
-                        : new JournalVerifier.Result(0, "empty", null, JournalEpoch.read(one.dir())));
+                (one, progress) -> {
+                    if (one.hasCycles()) {
+                        return JournalVerifier.verify(one.dir(), PrimitiveInventoryStore::new, progress);
+                    }
+                    Cli.requireNothingAcknowledged(one.dir());
+                    return new JournalVerifier.Result(0, "empty", null, JournalEpoch.read(one.dir()));
+                });
         Summary summary = new Summary().put("journal", journal.dir);
         long records = 0;
         boolean matches = true;

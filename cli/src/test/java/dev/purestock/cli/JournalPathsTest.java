@@ -99,6 +99,56 @@ class JournalPathsTest {
         assertTheDemoStartsAJournalIn(dir);
     }
 
+    /**
+     * A journal whose cycle files are all gone (deleted, or a restore without them) while its high-water mark says
+     * records were acknowledged holds no record, but it is no empty journal: every reader says what was lost, as
+     * recovery does, instead of {@code records=0} and {@code result=ok}; a shard of a sharded journal alike.
+     */
+    @Test
+    void aJournalWhoseAcknowledgedCycleFilesAreGoneIsNoEmptyJournal() throws IOException {
+        Path dir = tmp.resolve("gone");
+        Path sharded = tmp.resolve("gone-sharded");
+        assertEquals(0, Run.of("demo", "--journal", dir.toString(), "--skus", "2", "--attempts", "20").code());
+        assertEquals(0, Run.of("demo", "--journal", sharded.toString(), "--shards", "2", "--skus", "2", "--attempts",
+                "20").code());
+        deleteCycleFiles(dir);
+        deleteCycleFiles(sharded.resolve("shard-1"));
+        String lost = "journal " + dir + " holds no cycle file (.cq4), yet the journal acknowledged records up to seq";
+
+        for (String command : List.of("replay", "verify", "stats", "dump", "repair", "prune", "snapshot")) {
+            Run run = Run.of(command, "--journal", dir.toString());
+            assertEquals(1, run.code(), command + ": " + run.out() + run.err());
+            // repair reports it in damage=, the others on standard error
+            assertTrue((run.out() + run.err()).contains(lost), command + ": " + run.out() + run.err());
+            Run shard = Run.of(command, "--journal", sharded.toString());
+            assertEquals(1, shard.code(), command + " (sharded): " + shard.out() + shard.err());
+            assertTrue((shard.out() + shard.err()).contains("shard-1 holds no cycle file"), command + " (sharded): "
+                    + shard.out() + shard.err());
+        }
+        for (Path one : List.of(dir, sharded)) {
+            Run export = Run.of("export", "--journal", one.toString(), "--format", "csv");
+            assertEquals(1, export.code(), export.out() + export.err());
+            assertTrue(export.err().contains("holds no cycle file"), export.err());
+        }
+        assertTrue(Run.of("repair", "--journal", dir.toString()).err().contains("purestock truncate --journal " + dir
+                + " --after-seq -1 --confirm"));
+        assertTrue(Run.of("status", "--journal", dir.toString()).values().get("journal-error").startsWith(lost));
+
+        // accepting the loss as repair advises: an empty journal from then on
+        assertEquals(0, Run.of("truncate", "--journal", dir.toString(), "--after-seq", "-1", "--confirm").code());
+        Run verify = Run.of("verify", "--journal", dir.toString());
+        assertEquals(0, verify.code(), verify.err());
+        assertEquals("0", verify.values().get("records-verified"));
+    }
+
+    private static void deleteCycleFiles(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path cycle : files.filter(file -> file.toString().endsWith(".cq4")).toList()) {
+                Files.delete(cycle);
+            }
+        }
+    }
+
     private static void assertEveryReaderSeesAnEmptyJournal(Path dir) {
         for (String full : List.of("", "--full")) {
             Run replay = full.isEmpty() ? Run.of("replay", "--journal", dir.toString(), "--json")
