@@ -86,6 +86,25 @@ class RepairCommandTest {
         assertEquals("30", after.values().get("records-verified"));
     }
 
+    /**
+     * A cut the journal cannot make (after the damage: the records before the cut do not all read) is refused by the
+     * dry run as by the cut itself: the dry run offered to cut with --confirm, which then refused.
+     */
+    @Test
+    void truncateWithoutConfirmRefusesWhatTheCutWouldRefuse() throws Exception {
+        journal(40);
+        zeroHeaderOfRecord(dir, 30);
+
+        Run dry = run("truncate", "--journal", dir.toString(), "--after-seq", "35");
+        Run cut = run("truncate", "--journal", dir.toString(), "--after-seq", "35", "--confirm");
+
+        assertEquals(PurestockCli.FAILED, cut.code(), cut.out() + cut.err());
+        assertTrue(cut.errorLine().contains("reads only up to seq 29, before seq 35"), cut.err());
+        assertEquals(PurestockCli.FAILED, dry.code(), dry.out() + dry.err());
+        assertEquals(cut.errorLine(), dry.errorLine());
+        assertEquals("", dry.out(), "no report of a cut that cannot be made");
+    }
+
     @Test
     void aRecordOfANewerSchemaIsReportedAsSuchAndNeverCut() throws Exception {
         journal(10);
