@@ -110,7 +110,9 @@ final class TruncateCommand implements Callable<Integer> {
             summary.put("last-sequence", last)
                     .put("after-seq", afterSequence)
                     .put("records-cut", Math.max(0, end - afterSequence))
-                    .put("acknowledged-cut", Math.max(0, acknowledged - afterSequence))
+                    // a journal written before the high-water mark existed cannot tell, as repair says
+                    .put("acknowledged-cut", acknowledged < 0 && end > afterSequence ? "unknown"
+                            : Math.max(0, acknowledged - afterSequence))
                     .put("snapshots-removed", above.size());
             if (!confirm) {
                 summary.put("result", "not-cut").print(out, output.json);

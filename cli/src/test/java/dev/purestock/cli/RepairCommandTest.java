@@ -105,6 +105,24 @@ class RepairCommandTest {
         assertEquals("", dry.out(), "no report of a cut that cannot be made");
     }
 
+    /**
+     * A journal written before the high-water mark existed cannot tell which records were acknowledged: truncate says
+     * unknown, as repair does, instead of reporting that none of the records it cuts were.
+     */
+    @Test
+    void truncateOfAJournalWithoutAHighWaterMarkCannotTellWhatWasAcknowledged() throws Exception {
+        journal(10);
+        Files.delete(dir.resolve("purestock.hwm"));
+
+        Run dry = run("truncate", "--journal", dir.toString(), "--after-seq", "5");
+
+        assertEquals(PurestockCli.FAILED, dry.code(), dry.err());
+        assertEquals("4", dry.values().get("records-cut"), dry.out());
+        assertEquals("unknown", dry.values().get("acknowledged-cut"), dry.out());
+        Run nothingCut = run("truncate", "--journal", dir.toString(), "--after-seq", "9");
+        assertEquals("0", nothingCut.values().get("acknowledged-cut"), "nothing cut, nothing acknowledged cut");
+    }
+
     @Test
     void aRecordOfANewerSchemaIsReportedAsSuchAndNeverCut() throws Exception {
         journal(10);
