@@ -41,6 +41,14 @@ class ReplicationTest {
                 .start();
     }
 
+    /** {@link #engine}, with no expiry timer: its journal holds only the commands the test submitted. */
+    static JournaledEngine engineWithoutTimer(Path dir, Primary primary) {
+        return JournaledEngine.builder(dir)
+                .engine(b -> primary.configure(b.waitStrategy(WaitStrategyKind.BLOCKING).ringSize(1024)
+                        .expireReservationsEvery(Duration.ZERO)))
+                .start();
+    }
+
     /** Lists {@link #SKUS} products with {@code stock} units each; the last outcome. */
     static Outcome stock(PurestockEngine engine, long stock) {
         Outcome last = null;

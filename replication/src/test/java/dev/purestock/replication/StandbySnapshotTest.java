@@ -34,7 +34,7 @@ class StandbySnapshotTest {
     void eachSnapshotIsAReplayOfTheJournalToItsSequenceAndThePromotedEngineStartsFromTheNewest() throws Exception {
         long last;
         try (Primary primary = ReplicationTest.primary(primaryDir, ReplicationMode.ASYNC).start();
-             JournaledEngine journaled = ReplicationTest.engine(primaryDir, primary);
+             JournaledEngine journaled = ReplicationTest.engineWithoutTimer(primaryDir, primary);
              Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).snapshotEvery(100).start()) {
             PurestockEngine engine = journaled.engine();
             ReplicationTest.stock(engine, 2_000);
@@ -69,7 +69,7 @@ class StandbySnapshotTest {
     void aRestartedStandbyGoesOnCuttingSnapshotsFromTheStateItRecovered() throws Exception {
         long cut;
         try (Primary primary = ReplicationTest.primary(primaryDir, ReplicationMode.SYNC).syncTimeout(WAIT).start();
-             JournaledEngine journaled = ReplicationTest.engine(primaryDir, primary)) {
+             JournaledEngine journaled = ReplicationTest.engineWithoutTimer(primaryDir, primary)) {
             PurestockEngine engine = journaled.engine();
             try (Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).snapshotEvery(50)
                     .keepSnapshots(1).start()) {
