@@ -79,11 +79,26 @@ public final class SnapshotStore implements SnapshotWriter {
 
     /**
      * Writes a snapshot, lists it in the manifest and deletes beyond {@code keep} (see the class comment);
-     * returns what was listed.
+     * returns what was listed. A snapshot the manifest already lists at {@code lastSequence} and {@code time}
+     * whose file passes its checks is left as it is and returned: the state after one sequence is one state, and
+     * replacing the file (of another size when an older format wrote it) before the manifest lists the new size
+     * would leave, on a crash or a failed manifest write between the two, a listed snapshot that no longer loads,
+     * which a pruned journal cannot do without. One that does not pass is taken out of the manifest first.
      */
     public synchronized SnapshotInfo writeSnapshot(long lastSequence, long time, InventoryStore store)
             throws IOException {
         Files.createDirectories(dir);
+        List<SnapshotInfo> before = new ArrayList<>(list());
+        Optional<SnapshotInfo> same = before.stream().filter(s -> s.lastSequence() == lastSequence).findFirst();
+        if (same.isPresent()) {
+            if (same.get().time() == time && isUsable(same.get(), new ArrayList<>())) {
+                LOG.info("snapshot at sequence {} is already listed ({}); left as it is", lastSequence,
+                        same.get().file());
+                return same.get();
+            }
+            before.remove(same.get());
+            retain(before);
+        }
         Path file = dir.resolve(fileName(lastSequence));
         Path temporary = dir.resolve(file.getFileName() + ".tmp");
         long bytes;

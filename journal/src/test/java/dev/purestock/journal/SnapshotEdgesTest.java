@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,6 +55,66 @@ class SnapshotEdgesTest {
         List<String> notes = new ArrayList<>();
         assertEquals(List.of(), new SnapshotStore(dir).list(notes));
         assertEquals(List.of(), notes, "nothing was listed, so nothing reads as damage");
+    }
+
+    @Test
+    void aSnapshotAgainAtAListedSequenceLeavesTheListedOneStanding() throws Exception {
+        long digest = JournalToolsTest.writeFourCycles(dir);
+        RecoveredState atEnd = JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        // the newest snapshot, at the journal's end, as a purestock of snapshot format 3 wrote it: one byte a product
+        // shorter than this one writes the same state
+        SnapshotInfo older = toFormatThree(new SnapshotStore(dir).writeSnapshot(39, atEnd.lastTime(), atEnd.store()));
+        assertEquals(3, JournalPruner.prune(dir, 1).cyclesDeleted().size(), "the journal now starts at 30");
+        RecoveredState recovered = JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals("snapshot@39", recovered.recoveredFrom());
+
+        // the same sequence again (`purestock snapshot` after the upgrade, or an engine's on-demand snapshot before
+        // its first command) while the manifest cannot be rewritten (a full disk; a kill there leaves the same)
+        Files.createDirectories(dir.resolve("snapshots").resolve("manifest.tmp"));
+        SnapshotInfo again = assertDoesNotThrow(() -> new SnapshotStore(dir, 1)
+                .writeSnapshot(39, recovered.lastTime(), recovered.store()));
+        assertEquals(older, again, "the listed snapshot of that sequence stands");
+
+        RecoveredState restarted = assertDoesNotThrow(
+                () -> JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE));
+        assertEquals("snapshot@39", restarted.recoveredFrom(), restarted.notes().toString());
+        assertEquals(digest, StateDigest.of(restarted.store()));
+    }
+
+    /**
+     * Rewrites {@code info}'s file in snapshot format 3 (no counting byte after a product) and lists its size, as a
+     * purestock of that format wrote it.
+     */
+    private static SnapshotInfo toFormatThree(SnapshotInfo info) throws Exception {
+        byte[] current = Files.readAllBytes(info.file());
+        ByteBuffer in = ByteBuffer.wrap(current).order(ByteOrder.LITTLE_ENDIAN);
+        int products = (int) in.getLong(current.length - 4 - 7 * 8);
+        int productBytes = 1 + 8 + 8 + 1;
+        byte[] older = new byte[current.length - products];
+        System.arraycopy(current, 0, older, 0, 24);
+        for (int i = 0; i < products; i++) {
+            System.arraycopy(current, 24 + i * productBytes, older, 24 + i * (productBytes - 1), productBytes - 1);
+        }
+        int rest = 24 + products * productBytes;
+        System.arraycopy(current, rest, older, rest - products, current.length - rest);
+        ByteBuffer out = ByteBuffer.wrap(older).order(ByteOrder.LITTLE_ENDIAN);
+        out.putInt(4, SnapshotFile.FORMAT_WITHOUT_CUSTOMER_COUNTING);
+        CRC32C crc = new CRC32C();
+        crc.update(older, 0, older.length - 4);
+        out.putInt(older.length - 4, (int) crc.getValue());
+        Files.write(info.file(), older);
+        SnapshotInfo listed = new SnapshotInfo(info.lastSequence(), info.time(), info.file(), older.length);
+        SnapshotStore snapshots = new SnapshotStore(dir(info));
+        List<SnapshotInfo> kept = new ArrayList<>(snapshots.list());
+        kept.replaceAll(s -> s.lastSequence() == info.lastSequence() ? listed : s);
+        snapshots.retain(kept);
+        assertEquals(SnapshotFile.FORMAT_WITHOUT_CUSTOMER_COUNTING, SnapshotFile.check(info.file()).format());
+        return listed;
+    }
+
+    /** The journal directory of a snapshot file ({@code DIR/snapshots/FILE}). */
+    private static Path dir(SnapshotInfo info) {
+        return info.file().getParent().getParent();
     }
 
     private static void damageUnderValidCrc(SnapshotInfo info) throws Exception {
