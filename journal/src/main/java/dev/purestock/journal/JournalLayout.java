@@ -6,8 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * How a journal directory is laid out: one shard, or several. A one-shard journal is the directory itself (its
@@ -27,6 +30,7 @@ public final class JournalLayout {
     /** The property of {@link #SHARDS_FILE} holding the shard count. */
     public static final String SHARDS_PROPERTY = "shards";
     private static final String SHARD_DIR_PREFIX = "shard-";
+    private static final Pattern SHARD_DIR_NAME = Pattern.compile("shard-(0|[1-9][0-9]{0,17})");
     private static final String COMMENT = "purestock sharded journal: shard-0 .. shard-(shards-1) each hold the "
             + "journal of one engine shard; written once when the directory was created, never rewritten";
 
@@ -62,7 +66,8 @@ public final class JournalLayout {
      * @param shards the shard count the writer runs, at least 1
      * @throws JournalException         when {@code dir} records another shard count, or holds a one-shard journal
      *                                  and {@code shards} is 2 or more: the message names both counts; resharding
-     *                                  is not supported
+     *                                  is not supported; when it holds shard directories its count does not
+     *                                  name, or shard directories without a count
      * @throws IllegalArgumentException when {@code shards} is below 1
      */
     public static JournalLayout create(Path dir, int shards) {
@@ -70,17 +75,20 @@ public final class JournalLayout {
             throw new IllegalArgumentException("a journal has at least one shard, got " + shards);
         }
         JournalLayout existing = of(dir);
+        List<String> shardDirNames = shardDirNames(dir);
         if (existing.isSharded()) {
             existing.requireShards(shards);
             existing.requireNoLostShard();
+            existing.requireNoShardBeyondCount(shardDirNames);
             existing.createShardDirs();
             return existing;
         }
         if (shards == 1) {
-            if (Files.isDirectory(dir.resolve(SHARD_DIR_PREFIX + 0))) {
-                throw new JournalException("journal directory " + dir + " holds shard directories (" + SHARD_DIR_PREFIX
-                        + "0, ...) but no " + SHARDS_FILE + " saying how many; restore the file from a copy of the "
-                        + "directory (" + SHARDS_PROPERTY + "=N) before starting an engine on it");
+            if (!shardDirNames.isEmpty()) {
+                throw new JournalException("journal directory " + dir + " holds shard directories ("
+                        + String.join(", ", shardDirNames) + ") but no " + SHARDS_FILE + " saying how many; restore "
+                        + "the file from a copy of the directory (" + SHARDS_PROPERTY + "=N) before starting an engine "
+                        + "on it");
             }
             return existing;
         }
@@ -215,6 +223,41 @@ public final class JournalLayout {
                     + " is missing while " + holding.size() + " other shard(s) hold journals: starting the missing "
                     + "shard empty could lose the commands it acknowledged; restore it from a copy of the directory");
         }
+    }
+
+    /**
+     * Refuses shard directories the recorded count does not name ({@code shard-N}, N at or above it): a count
+     * file written again by hand with too few shards would have the engine start without them, leaving out the
+     * commands they acknowledged, and route their warehouses to shards that never held their stock.
+     */
+    private void requireNoShardBeyondCount(List<String> shardDirNames) {
+        List<String> beyond = shardDirNames.stream()
+                .filter(name -> shardNumber(name) >= shards).toList();
+        if (!beyond.isEmpty()) {
+            throw new JournalException("journal directory " + dir + " records " + shards + " shards (" + SHARDS_FILE
+                    + ") yet also holds " + beyond + ", which that count does not name: starting without them would "
+                    + "leave out what they acknowledged; restore the count the directory was created with, or move "
+                    + "them out");
+        }
+    }
+
+    /** The names of {@code dir}'s shard directories ({@code shard-N}), in shard order; none when it does not exist. */
+    private static List<String> shardDirNames(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(Files::isDirectory).map(file -> file.getFileName().toString())
+                    .filter(name -> SHARD_DIR_NAME.matcher(name).matches())
+                    .sorted(Comparator.comparingLong(JournalLayout::shardNumber))
+                    .toList();
+        } catch (IOException e) {
+            throw new JournalException("cannot list journal directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long shardNumber(String shardDirName) {
+        return Long.parseLong(shardDirName.substring(SHARD_DIR_PREFIX.length()));
     }
 
     private void createShardDirs() {

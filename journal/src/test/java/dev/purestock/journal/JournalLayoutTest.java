@@ -117,7 +117,7 @@ class JournalLayoutTest {
         JournalLayout.create(dir, 2);
         Files.delete(dir.resolve(JournalLayout.SHARDS_FILE));
         JournalException refused = assertThrows(JournalException.class, () -> JournalLayout.create(dir, 1));
-        assertTrue(refused.getMessage().contains("holds shard directories (shard-0, ...) but no "
+        assertTrue(refused.getMessage().contains("holds shard directories (shard-0, shard-1) but no "
                 + "purestock-shards.properties"), refused.getMessage());
     }
 

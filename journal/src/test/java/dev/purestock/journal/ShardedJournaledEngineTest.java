@@ -105,6 +105,31 @@ class ShardedJournaledEngineTest {
     }
 
     @Test
+    void shardDirectoriesBeyondTheRecordedCountAreRefusedNotLeftOut() throws IOException {
+        Path dir = root.resolve("four");
+        try (JournaledEngine journaled = start(dir, 4, 0)) {
+            submit(journaled.engine(), setup(4));
+        }
+        // the count file lost and written again by hand with too few shards: shards 2 and 3 hold journals
+        Files.writeString(dir.resolve(JournalLayout.SHARDS_FILE), "shards=2\n");
+        Map<String, Long> before = files(dir);
+        JournalException refused = assertThrows(JournalException.class, () -> start(dir, 2, 0));
+        assertEquals("journal directory " + dir + " records 2 shards (purestock-shards.properties) yet also holds "
+                + "[shard-2, shard-3], which that count does not name: starting without them would leave out what "
+                + "they acknowledged; restore the count the directory was created with, or move them out",
+                refused.getMessage());
+        assertEquals(before, files(dir), "a refused start changes nothing");
+
+        // a one-shard start on shard directories without a count file is refused, whichever shard is left
+        Files.delete(dir.resolve(JournalLayout.SHARDS_FILE));
+        Files.move(dir.resolve("shard-0"), root.resolve("shard-0-elsewhere"));
+        JournalException flat = assertThrows(JournalException.class, () -> start(dir, 1, 0));
+        assertTrue(flat.getMessage().contains("holds shard directories (shard-1, shard-2, shard-3) but no "
+                + "purestock-shards.properties"), flat.getMessage());
+        assertFalse(JournalQueues.hasJournal(dir), "no one-shard journal was started among them");
+    }
+
+    @Test
     void aOneShardJournalStartedWithSeveralShardsIsRefusedAndStaysAOneShardJournal() throws IOException {
         Path dir = root.resolve("flat");
         try (JournaledEngine journaled = start(dir, 1, 0)) {
