@@ -6,9 +6,13 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 
 /**
  * Takes the page faults of the journal's cycle files off the journal thread. A cycle file is a sparse,
@@ -21,6 +25,12 @@ import java.util.concurrent.locks.LockSupport;
  * <p>A touch is an atomic compare-and-set of an int from 0 to 0 at the start of a page: it writes only where
  * the file holds 0 and leaves 0 there, so it never changes what the file says, even racing the writer.
  *
+ * <p><b>A disk running full.</b> A touch that the file system cannot give a block (a full disk) is a
+ * {@code SIGBUS}, and in an atomic access the JVM does not turn it into an exception: it ends the whole process.
+ * So before each round the pretoucher asks how much room the file system has left, and touches nothing while it
+ * is below {@link #LOW_SPACE_BYTES}: the journal thread then takes its own page faults, and a full disk fails
+ * its write with an error that stops the shard, acknowledging nothing more, instead of killing the JVM.
+ *
  * <p>Chronicle Queue's own {@code Pretoucher} (which also creates the next cycle file early) is an
  * Enterprise feature; this is the open-source part of it that is safe without one.
  */
@@ -29,12 +39,24 @@ final class JournalPretoucher implements AutoCloseable {
     static final long AHEAD_BYTES = 4L << 20;
     /** How often the pretoucher catches up with the writer. */
     static final long PERIOD_MILLIS = 10;
+    /**
+     * Below this much room left on the cycle files' file system the pretoucher touches nothing: a round touches at
+     * most {@link #AHEAD_BYTES} of new pages, so the disk would have to lose the rest of this margin to others
+     * between the check and the touches for a touch to find it full.
+     */
+    static final long LOW_SPACE_BYTES = 16 * AHEAD_BYTES;
     private static final long PAGE_BYTES = 4096;
     private static final int NO_CYCLE = Integer.MIN_VALUE;
     private static final Logger LOG = LoggerFactory.getLogger(JournalPretoucher.class);
 
     private final SingleChronicleQueue queue;
     private final Thread thread;
+    /** The room left on the cycle files' file system, in bytes; {@code 0} when it cannot be told. */
+    private final LongSupplier usableSpace;
+    /** Whether the pretoucher stopped touching for want of room, logged once each time it does. */
+    private boolean lowOnSpace;
+    /** Rounds done; read by tests. */
+    private long rounds;
     /** The cycle the writer writes to; set by the writer before the first position in it. */
     private volatile int writerCycle = NO_CYCLE;
     /** The end of the writer's last record, in the file of {@link #writerCycle}. */
@@ -46,17 +68,32 @@ final class JournalPretoucher implements AutoCloseable {
     private SingleChronicleQueueStore store;
     private MappedBytes bytes;
 
-    private JournalPretoucher(SingleChronicleQueue queue, String threadName) {
+    private JournalPretoucher(SingleChronicleQueue queue, String threadName, LongSupplier usableSpace) {
         this.queue = queue;
+        this.usableSpace = usableSpace;
         this.thread = new Thread(this::run, threadName);
         this.thread.setDaemon(true);
     }
 
     /** Starts a pretoucher of {@code queue}'s cycle files on a thread named {@code threadName}. */
     static JournalPretoucher start(SingleChronicleQueue queue, String threadName) {
-        JournalPretoucher pretoucher = new JournalPretoucher(queue, threadName);
+        Path dir = queue.file().toPath();
+        return start(queue, threadName, () -> usableSpace(dir));
+    }
+
+    /** Starts a pretoucher that reads the room left on the file system from {@code usableSpace}. */
+    static JournalPretoucher start(SingleChronicleQueue queue, String threadName, LongSupplier usableSpace) {
+        JournalPretoucher pretoucher = new JournalPretoucher(queue, threadName, usableSpace);
         pretoucher.thread.start();
         return pretoucher;
+    }
+
+    private static long usableSpace(Path dir) {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            return 0; // nobody can tell: touching could end the process, not touching costs page faults
+        }
     }
 
     /** The writer appended a record ending at {@code position} in the file of {@code cycle}; cheap, never blocks. */
@@ -83,7 +120,21 @@ final class JournalPretoucher implements AutoCloseable {
         }
     }
 
+    /** How far the pages of the writer's cycle file are touched; for tests. */
+    long touchedTo() {
+        return touchedTo.get();
+    }
+
+    /** Waits until a round that began after this call is done; for tests. */
+    synchronized void awaitRound() throws InterruptedException {
+        long next = rounds + 2;
+        while (rounds < next) {
+            wait();
+        }
+    }
+
     private synchronized void roundDone() {
+        rounds++;
         notifyAll();
     }
 
@@ -106,6 +157,9 @@ final class JournalPretoucher implements AutoCloseable {
     }
 
     private void touchAhead() {
+        if (!roomToTouch()) {
+            return;
+        }
         int cycle = writerCycle;
         long position = writerPosition.get();
         if (cycle == NO_CYCLE || cycle != writerCycle) {
@@ -127,6 +181,23 @@ final class JournalPretoucher implements AutoCloseable {
             bytes.compareAndSwapInt(page, 0, 0);
             touchedTo.lazySet(page + PAGE_BYTES);
         }
+    }
+
+    /** Whether the file system has room for a round of touches; says so once when it has not, and when it has again. */
+    private boolean roomToTouch() {
+        long usable = usableSpace.getAsLong();
+        boolean low = usable < LOW_SPACE_BYTES;
+        if (low != lowOnSpace) {
+            lowOnSpace = low;
+            if (low) {
+                LOG.warn("the journal's file system has {} bytes left: pretouching stops until it has {} again, and "
+                        + "the journal thread takes its own page faults (a full disk stops the shard)", usable,
+                        LOW_SPACE_BYTES);
+            } else {
+                LOG.info("the journal's file system has {} bytes left again: pretouching goes on", usable);
+            }
+        }
+        return !low;
     }
 
     private void release() {

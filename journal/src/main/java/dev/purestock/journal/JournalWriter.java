@@ -265,6 +265,11 @@ public final class JournalWriter implements DurabilityStage {
         try (DocumentContext chronicle = out.writingDocument()) {
             try {
                 end = chronicle.wire().bytes().write(bytes, offset, length).writePosition();
+            } catch (InternalError e) {
+                chronicle.rollbackOnClose();
+                // what the JVM makes of a page of the mapped cycle file the device cannot back
+                throw new JournalException("cannot write to journal " + queue.file() + ": a page of its cycle file "
+                        + out.currentFile() + " could not be written (the disk is full, or the device failed)", e);
             } catch (RuntimeException | Error e) {
                 // closing would commit the bytes written so far: a document that fails its checksum and stops
                 // every later recovery; dropping it leaves the journal whole, and the engine stops on the throw

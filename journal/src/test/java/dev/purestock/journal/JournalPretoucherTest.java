@@ -2,12 +2,16 @@ package dev.purestock.journal;
 
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.wire.DocumentContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -40,6 +44,29 @@ class JournalPretoucherTest {
             reader.read((index, record) -> read.add(record.command()));
         }
         assertEquals(written, read);
+    }
+
+    @Test
+    void aFileSystemLowOnRoomIsNotTouchedUntilItHasRoomAgain() throws Exception {
+        // a touch a full disk cannot back is a SIGBUS, which in an atomic access ends the JVM: with too little room
+        // left, the pretoucher leaves the faults to the journal thread, whose failed write stops the shard instead
+        AtomicLong room = new AtomicLong(JournalPretoucher.LOW_SPACE_BYTES - 1);
+        try (SingleChronicleQueue queue = JournalQueues.forWriting(dir, Durability.PAGE_CACHE,
+                JournalQueues.DEFAULT_ROLL_CYCLE);
+             ExcerptAppender appender = queue.createAppender();
+             JournalPretoucher pretoucher = JournalPretoucher.start(queue, "purestock-test-pretouch", room::get)) {
+            long end;
+            try (DocumentContext document = appender.writingDocument()) {
+                end = document.wire().bytes().write(new byte[100]).writePosition();
+            }
+            pretoucher.onAppended(appender.cycle(), end);
+            pretoucher.awaitRound();
+            assertEquals(0, pretoucher.touchedTo(), "nothing touched while the file system is low on room");
+
+            room.set(JournalPretoucher.LOW_SPACE_BYTES);
+            pretoucher.awaitAhead();
+            assertTrue(pretoucher.touchedTo() >= end + JournalPretoucher.AHEAD_BYTES, "touched ahead once it has room");
+        }
     }
 
     private static boolean pretouchThreadAlive(String name) {
