@@ -205,13 +205,13 @@ public final class JournalLayout {
     }
 
     /**
-     * Refuses a sharded directory where a shard directory is missing while another holds a journal: that shard
-     * may have held acknowledged commands, and starting it empty would lose them quietly. Missing shard
+     * Refuses a sharded directory where a shard directory is missing, or empty, while another holds a journal: that
+     * shard may have held acknowledged commands, and starting it empty would lose them quietly. Missing shard
      * directories beside empty ones are a creation that stopped half-way (the count file is written first), and
      * are created.
      */
     private void requireNoLostShard() {
-        List<Path> missing = shardDirs().stream().filter(shardDir -> !Files.isDirectory(shardDir)).toList();
+        List<Path> missing = shardDirs().stream().filter(JournalLayout::missingOrEmpty).toList();
         if (missing.isEmpty()) {
             return;
         }
@@ -220,8 +220,23 @@ public final class JournalLayout {
         if (!holding.isEmpty()) {
             throw new JournalException("journal directory " + dir + " records " + shards + " shards but "
                     + missing.stream().map(shardDir -> shardDir.getFileName().toString()).toList()
-                    + " is missing while " + holding.size() + " other shard(s) hold journals: starting the missing "
-                    + "shard empty could lose the commands it acknowledged; restore it from a copy of the directory");
+                    + " is missing or empty while " + holding.size() + " other shard(s) hold journals: starting it "
+                    + "empty could lose the commands it acknowledged; restore it from a copy of the directory");
+        }
+    }
+
+    /**
+     * Whether a shard directory is missing, or holds nothing at all: every start leaves at least its lock file there,
+     * so an empty one beside shards holding journals lost its files.
+     */
+    private static boolean missingOrEmpty(Path shardDir) {
+        if (!Files.isDirectory(shardDir)) {
+            return true;
+        }
+        try (Stream<Path> files = Files.list(shardDir)) {
+            return files.findAny().isEmpty();
+        } catch (IOException e) {
+            throw new JournalException("cannot list shard directory " + shardDir + ": " + e.getMessage(), e);
         }
     }
 

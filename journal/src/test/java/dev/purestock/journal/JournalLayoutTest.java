@@ -75,7 +75,7 @@ class JournalLayoutTest {
         Files.delete(dir.resolve("shard-1"));
 
         JournalException refused = assertThrows(JournalException.class, () -> JournalLayout.create(dir, 2));
-        assertTrue(refused.getMessage().contains("[shard-1] is missing while 1 other shard(s) hold journals"),
+        assertTrue(refused.getMessage().contains("[shard-1] is missing or empty while 1 other shard(s) hold journals"),
                 refused.getMessage());
         assertFalse(Files.exists(dir.resolve("shard-1")), "the missing shard was not made up");
     }

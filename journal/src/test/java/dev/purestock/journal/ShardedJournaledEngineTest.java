@@ -105,6 +105,25 @@ class ShardedJournaledEngineTest {
     }
 
     @Test
+    void anEmptiedShardDirectoryBesideShardsHoldingJournalsIsRefusedNotStartedEmpty() throws IOException {
+        Path dir = root.resolve("two");
+        try (JournaledEngine journaled = start(dir, 2, 0)) {
+            submit(journaled.engine(), setup(2));
+        }
+        // shard 1's files lost, its directory left (a restore that made the directory and copied nothing into it)
+        try (Stream<Path> files = Files.list(dir.resolve("shard-1"))) {
+            for (Path file : files.toList()) {
+                Files.move(file, root.resolve("shard-1-" + file.getFileName()));
+            }
+        }
+        Map<String, Long> before = files(dir);
+        JournalException refused = assertThrows(JournalException.class, () -> start(dir, 2, 0));
+        assertTrue(refused.getMessage().contains("[shard-1] is missing or empty while 1 other shard(s) hold journals"),
+                refused.getMessage());
+        assertEquals(before, files(dir), "a refused start changes nothing");
+    }
+
+    @Test
     void shardDirectoriesBeyondTheRecordedCountAreRefusedNotLeftOut() throws IOException {
         Path dir = root.resolve("four");
         try (JournaledEngine journaled = start(dir, 4, 0)) {
