@@ -83,13 +83,15 @@ public final class JournalLayout {
             existing.createShardDirs();
             return existing;
         }
+        if (!shardDirNames.isEmpty()) {
+            // the count file is written before any shard directory, so these are a sharded journal's that lost it:
+            // another count would leave shards out, or route warehouses to shards that never held their stock
+            throw new JournalException("journal directory " + dir + " holds shard directories ("
+                    + String.join(", ", shardDirNames) + ") but no " + SHARDS_FILE + " saying how many; restore "
+                    + "the file from a copy of the directory (" + SHARDS_PROPERTY + "=N) before starting an engine "
+                    + "on it");
+        }
         if (shards == 1) {
-            if (!shardDirNames.isEmpty()) {
-                throw new JournalException("journal directory " + dir + " holds shard directories ("
-                        + String.join(", ", shardDirNames) + ") but no " + SHARDS_FILE + " saying how many; restore "
-                        + "the file from a copy of the directory (" + SHARDS_PROPERTY + "=N) before starting an engine "
-                        + "on it");
-            }
             return existing;
         }
         if (holdsOneShardJournal(dir)) {

@@ -139,13 +139,30 @@ class ShardedJournaledEngineTest {
                 refused.getMessage());
         assertEquals(before, files(dir), "a refused start changes nothing");
 
-        // a one-shard start on shard directories without a count file is refused, whichever shard is left
+        // a start on shard directories without a count file is refused, whichever shard is left
         Files.delete(dir.resolve(JournalLayout.SHARDS_FILE));
         Files.move(dir.resolve("shard-0"), root.resolve("shard-0-elsewhere"));
         JournalException flat = assertThrows(JournalException.class, () -> start(dir, 1, 0));
         assertTrue(flat.getMessage().contains("holds shard directories (shard-1, shard-2, shard-3) but no "
                 + "purestock-shards.properties"), flat.getMessage());
         assertFalse(JournalQueues.hasJournal(dir), "no one-shard journal was started among them");
+    }
+
+    @Test
+    void shardDirectoriesThatLostTheirCountFileAreRefusedWhateverCountAStartAsksFor() throws IOException {
+        Path dir = root.resolve("four");
+        try (JournaledEngine journaled = start(dir, 4, 0)) {
+            submit(journaled.engine(), setup(4));
+        }
+        Files.delete(dir.resolve(JournalLayout.SHARDS_FILE));
+        Map<String, Long> before = files(dir);
+        for (int shards : new int[] {2, 6}) {
+            // 2 would leave shards 2 and 3 out; 6 would send warehouse 5 to an empty shard 5, not to shard 1 with its stock
+            JournalException refused = assertThrows(JournalException.class, () -> start(dir, shards, 0));
+            assertTrue(refused.getMessage().contains("holds shard directories (shard-0, shard-1, shard-2, shard-3) but "
+                    + "no purestock-shards.properties"), refused.getMessage());
+        }
+        assertEquals(before, files(dir), "no count was written, no shard directory made");
     }
 
     @Test
