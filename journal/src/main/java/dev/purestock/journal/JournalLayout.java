@@ -67,13 +67,15 @@ public final class JournalLayout {
      * @throws JournalException         when {@code dir} records another shard count, or holds a one-shard journal
      *                                  and {@code shards} is 2 or more: the message names both counts; resharding
      *                                  is not supported; when it holds shard directories its count does not
-     *                                  name, or shard directories without a count
+     *                                  name, or shard directories without a count; when {@code dir} is a shard
+     *                                  of a sharded journal
      * @throws IllegalArgumentException when {@code shards} is below 1
      */
     public static JournalLayout create(Path dir, int shards) {
         if (shards < 1) {
             throw new IllegalArgumentException("a journal has at least one shard, got " + shards);
         }
+        refuseShardAlone(dir);
         JournalLayout existing = of(dir);
         List<String> shardDirNames = shardDirNames(dir);
         if (existing.isSharded()) {
@@ -239,6 +241,25 @@ public final class JournalLayout {
             return files.findAny().isEmpty();
         } catch (IOException e) {
             throw new JournalException("cannot list shard directory " + shardDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses to write to one shard of a sharded journal as a journal of its own: the sharded engine routes warehouse
+     * {@code w} to shard {@code w % N}, so a command journaled straight into a shard could belong to another, where
+     * the sharded engine never looks for it (a purchase there would not have taken the stock it sold). Reading a
+     * shard alone, and repairing or cutting one, do not go through here.
+     */
+    private static void refuseShardAlone(Path dir) {
+        Path absolute = dir.toAbsolutePath().normalize();
+        Path parent = absolute.getParent();
+        Path name = absolute.getFileName();
+        if (parent != null && name != null && SHARD_DIR_NAME.matcher(name.toString()).matches()
+                && Files.exists(parent.resolve(SHARDS_FILE))) {
+            throw new JournalException(dir + " is a shard of the sharded journal " + parent + " (" + SHARDS_FILE
+                    + "); an engine starts on " + parent + " with its shard count, and routes each command to its "
+                    + "shard: one written to a shard alone could belong to another, where the sharded engine never "
+                    + "sees it");
         }
     }
 

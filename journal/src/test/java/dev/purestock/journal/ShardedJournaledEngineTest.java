@@ -149,6 +149,22 @@ class ShardedJournaledEngineTest {
     }
 
     @Test
+    void anEngineStartedOnOneShardOfAShardedDirectoryIsRefused() throws IOException {
+        Path dir = root.resolve("two");
+        try (JournaledEngine journaled = start(dir, 2, 0)) {
+            submit(journaled.engine(), setup(2));
+        }
+        Map<String, Long> before = files(dir);
+        // shard 1 alone would take a purchase at warehouse 0, whose stock the sharded engine keeps in shard 0
+        JournalException refused = assertThrows(JournalException.class, () -> start(dir.resolve("shard-1"), 1, 0));
+        assertEquals(dir.resolve("shard-1") + " is a shard of the sharded journal " + dir + " ("
+                + JournalLayout.SHARDS_FILE + "); an engine starts on " + dir + " with its shard count, and routes "
+                + "each command to its shard: one written to a shard alone could belong to another, where the sharded "
+                + "engine never sees it", refused.getMessage());
+        assertEquals(before, files(dir), "a refused start changes nothing");
+    }
+
+    @Test
     void shardDirectoriesThatLostTheirCountFileAreRefusedWhateverCountAStartAsksFor() throws IOException {
         Path dir = root.resolve("four");
         try (JournaledEngine journaled = start(dir, 4, 0)) {
