@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -77,8 +78,7 @@ final class JournalPretoucher implements AutoCloseable {
 
     /** Starts a pretoucher of {@code queue}'s cycle files on a thread named {@code threadName}. */
     static JournalPretoucher start(SingleChronicleQueue queue, String threadName) {
-        Path dir = queue.file().toPath();
-        return start(queue, threadName, () -> usableSpace(dir));
+        return start(queue, threadName, usableSpace(queue.file().toPath()));
     }
 
     /** Starts a pretoucher that reads the room left on the file system from {@code usableSpace}. */
@@ -88,12 +88,24 @@ final class JournalPretoucher implements AutoCloseable {
         return pretoucher;
     }
 
-    private static long usableSpace(Path dir) {
+    /**
+     * The room left on {@code dir}'s file system, asked of its {@link FileStore} (found once: finding it reads the
+     * mount table). When nobody can tell, {@code 0}: touching could end the process, not touching costs page faults.
+     */
+    private static LongSupplier usableSpace(Path dir) {
+        FileStore store;
         try {
-            return Files.getFileStore(dir).getUsableSpace();
+            store = Files.getFileStore(dir);
         } catch (IOException e) {
-            return 0; // nobody can tell: touching could end the process, not touching costs page faults
+            return () -> 0;
         }
+        return () -> {
+            try {
+                return store.getUsableSpace();
+            } catch (IOException e) {
+                return 0;
+            }
+        };
     }
 
     /** The writer appended a record ending at {@code position} in the file of {@code cycle}; cheap, never blocks. */
