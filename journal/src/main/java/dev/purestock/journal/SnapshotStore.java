@@ -94,6 +94,7 @@ public final class SnapshotStore implements SnapshotWriter {
             if (same.get().time() == time && isUsable(same.get(), new ArrayList<>())) {
                 LOG.info("snapshot at sequence {} is already listed ({}); left as it is", lastSequence,
                         same.get().file());
+                retainAfterWrite(before);
                 return same.get();
             }
             before.remove(same.get());

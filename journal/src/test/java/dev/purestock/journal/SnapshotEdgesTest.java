@@ -81,6 +81,18 @@ class SnapshotEdgesTest {
         assertEquals(digest, StateDigest.of(restarted.store()));
     }
 
+    @Test
+    void aSnapshotAgainAtAListedSequenceStillKeepsOnlyAsManyAsAsked() throws Exception {
+        JournalToolsTest.writeFourCycles(dir);
+        SnapshotInfo newest = new SnapshotStore(dir).list().get(1);
+        SnapshotStore.Loaded loaded = new SnapshotStore(dir)
+                .loadNewest(newest.lastSequence(), MapInventoryStore::new, new ArrayList<>()).orElseThrow();
+
+        assertEquals(newest, new SnapshotStore(dir, 1).writeSnapshot(newest.lastSequence(), newest.time(),
+                loaded.store()));
+        assertEquals(List.of(newest), new SnapshotStore(dir).list(), "keep 1: the older snapshot goes, as after any");
+    }
+
     /**
      * Rewrites {@code info}'s file in snapshot format 3 (no counting byte after a product) and lists its size, as a
      * purestock of that format wrote it.
