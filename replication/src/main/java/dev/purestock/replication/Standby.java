@@ -70,6 +70,11 @@ public final class Standby implements AutoCloseable {
     private volatile JournalWriter writer;
     private final Object stateLock = new Object();
     private volatile boolean closed;
+    /**
+     * Held by {@link #close} and {@link #promote}: a close racing a promotion waits for it, instead of both passing
+     * {@link #closed} and the close letting go of the directory's lock while the promotion still writes its epoch.
+     */
+    private final Object lifecycle = new Object();
     private final AeronTransport transport;
     private final StandbyReceiver receiver;
     private final AgentRunner runner;
@@ -229,19 +234,21 @@ public final class Standby implements AutoCloseable {
      * @return the epochs before and after, and the next sequence the promoted journal will write
      */
     public JournalEpoch.Promotion promote() {
-        if (closed) {
-            throw new IllegalStateException("this standby is closed; promote its directory with JournalEpoch.promote "
-                    + "or purestock promote");
-        }
-        closed = true;
-        try {
-            stop();
-            JournalEpoch.Promotion promotion = JournalEpoch.promote(dir);
-            LOG.info("standby {} promoted: epoch {} -> {}, next seq {}", dir, promotion.previousEpoch(),
-                    promotion.epoch(), promotion.nextSequence());
-            return promotion;
-        } finally {
-            lock.close();
+        synchronized (lifecycle) {
+            if (closed) {
+                throw new IllegalStateException("this standby is closed; promote its directory with "
+                        + "JournalEpoch.promote or purestock promote");
+            }
+            closed = true;
+            try {
+                stop();
+                JournalEpoch.Promotion promotion = JournalEpoch.promote(dir);
+                LOG.info("standby {} promoted: epoch {} -> {}, next seq {}", dir, promotion.previousEpoch(),
+                        promotion.epoch(), promotion.nextSequence());
+                return promotion;
+            } finally {
+                lock.close();
+            }
         }
     }
 
@@ -329,14 +336,16 @@ public final class Standby implements AutoCloseable {
     /** Stops receiving, closes the journal, the transport and the directory's lock. */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        try {
-            stop();
-        } finally {
-            lock.close();
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                stop();
+            } finally {
+                lock.close();
+            }
         }
     }
 
