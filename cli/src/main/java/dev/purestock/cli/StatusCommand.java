@@ -11,6 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,7 +87,13 @@ final class StatusCommand implements Callable<Integer> {
         if (lastEpoch != null) {
             summary.put("last-record-epoch", lastEpoch);
         }
-        StatusFile.Written written = StatusFile.read(shard.dir());
+        StatusFile.Written written;
+        try {
+            written = StatusFile.read(shard.dir());
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            // what the journal itself says is still shown: the file only says what the last process wrote of itself
+            return summary.put("replication-error", e.getMessage());
+        }
         if (written == null) {
             return summary.put("replication", "none (no primary or standby has run on this journal)");
         }

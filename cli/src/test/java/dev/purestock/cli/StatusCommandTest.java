@@ -8,9 +8,11 @@ import dev.purestock.journal.JournaledEngine;
 import dev.purestock.replication.Primary;
 import dev.purestock.replication.ReplicationMode;
 import dev.purestock.replication.Standby;
+import dev.purestock.replication.StatusFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -64,5 +66,24 @@ class StatusCommandTest {
         assertEquals(0, none.code(), none.err());
         assertTrue(none.out().contains("none (no primary or standby has run on this journal)"), none.out());
         assertTrue(none.out().contains("last-seq"), none.out());
+    }
+
+    /**
+     * A status file that is not one (cut short, or written over) made {@code status} fail as a whole, hiding the
+     * epoch and last sequence it reads from the journal itself, which are what an operator looks for then.
+     */
+    @Test
+    void aDamagedReplicationStatusFileIsNamedBesideWhatTheJournalSays() throws Exception {
+        try (JournaledEngine plain = JournaledEngine.builder(plainDir).start()) {
+            plain.engine().submit(new Command.ListProduct(7, 5)).join();
+        }
+        Files.writeString(plainDir.resolve(StatusFile.FILE_NAME), "role=nonsense\n");
+        Run run = Run.of("status", "--journal", plainDir.toString(), "--json");
+        assertEquals(0, run.code(), run.err());
+        JsonObject status = run.json();
+        assertEquals(0, status.get("epoch").getAsLong());
+        assertEquals(0, status.get("last-seq").getAsLong());
+        assertTrue(status.get("replication-error").getAsString().contains("is not a replication status file"),
+                status.toString());
     }
 }
