@@ -1,6 +1,5 @@
 package dev.purestock.cli;
 
-import dev.purestock.journal.JournalException;
 import dev.purestock.journal.JournalRepair;
 import dev.purestock.journal.JournalTruncation;
 import dev.purestock.journal.SnapshotInfo;
@@ -13,7 +12,6 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -46,27 +44,6 @@ final class TruncateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /**
-     * Refuses, before any report, a cut that {@link JournalTruncation#truncateAfter} refuses, in its words: after the
-     * damage (not every record up to the cut reads), or before the first record of a pruned journal. A report
-     * without {@code --confirm} would otherwise offer a cut that {@code --confirm} then refuses, counting records a
-     * pruned journal no longer holds.
-     *
-     * @throws JournalException when the cut cannot be made
-     */
-    private void refuseWhatTheCutRefuses(Path dir, JournalRepair.Diagnosis found) {
-        if (found.damage().isPresent() && found.lastGoodSequence() < afterSequence) {
-            throw new JournalException("journal " + dir + " reads only up to seq " + found.lastGoodSequence()
-                    + ", before seq " + afterSequence + ", the last to keep (" + found.damage().get().getMessage()
-                    + "); repair it first with `purestock repair --journal " + dir + "`");
-        }
-        long first = found.records() == 0 ? -1 : found.lastGoodSequence() - found.records() + 1;
-        if (first > 0 && afterSequence < first) {
-            throw new JournalException("journal " + dir + " starts at seq " + first + " (its older cycles were pruned);"
-                    + " it cannot be cut after seq " + afterSequence + ", before its first record");
-        }
-    }
-
     @Override
     public Integer call() throws Exception {
         if (afterSequence < -1) {
@@ -93,7 +70,8 @@ final class TruncateCommand implements Callable<Integer> {
             if (one.hasCycles()) {
                 // read as repair reads, so that a truncation stopped half-way (its mark above its end) is finished
                 JournalRepair.Diagnosis found = JournalRepair.diagnose(one.dir());
-                refuseWhatTheCutRefuses(one.dir(), found);
+                // before any report: one that --confirm would refuse must not be offered as a cut
+                JournalTruncation.requireCuttable(one.dir(), found, afterSequence);
                 last = found.lastGoodSequence();
                 end = JournalTruncation.lastWritten(found);
                 // behind damage, the records up to the high-water mark were acknowledged even though none reads

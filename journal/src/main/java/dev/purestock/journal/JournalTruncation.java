@@ -73,16 +73,7 @@ public final class JournalTruncation {
         }
         JournalRepair.Diagnosis found = JournalQueues.hasJournal(dir) ? JournalRepair.diagnose(dir)
                 : new JournalRepair.Diagnosis(-1, 0, JournalHighWaterMark.NONE, Optional.empty());
-        long first = firstSequence(found);
-        if (found.lastGoodSequence() < lastKept && found.damage().isPresent()) {
-            throw new JournalException("journal " + dir + " reads only up to seq " + found.lastGoodSequence()
-                    + ", before seq " + lastKept + ", the last to keep (" + found.damage().get().getMessage()
-                    + "); repair it first with `purestock repair --journal " + dir + "`");
-        }
-        if (first > 0 && lastKept < first) {
-            throw new JournalException("journal " + dir + " starts at seq " + first + " (its older cycles were pruned);"
-                    + " it cannot be cut after seq " + lastKept + ", before its first record");
-        }
+        requireCuttable(dir, found, lastKept);
         try {
             List<String> notes = new ArrayList<>();
             steps.before("remove the snapshots above seq " + lastKept);
@@ -113,6 +104,28 @@ public final class JournalTruncation {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot truncate journal " + dir + " after seq " + lastKept + ": "
                     + e.getMessage() + "; run the truncation again", e);
+        }
+    }
+
+    /**
+     * Refuses a cut after {@code lastKept} that {@link #truncateAfter} would refuse, with the same words, so that a
+     * report made before cutting ({@code purestock truncate} without {@code --confirm}) never offers a cut that is
+     * then refused.
+     *
+     * @param found the journal's diagnosis ({@link JournalRepair#diagnose})
+     * @throws JournalException when the journal cannot be read up to {@code lastKept} (damaged before it), or starts
+     *                          after it (its older cycles were pruned)
+     */
+    public static void requireCuttable(Path dir, JournalRepair.Diagnosis found, long lastKept) {
+        if (found.lastGoodSequence() < lastKept && found.damage().isPresent()) {
+            throw new JournalException("journal " + dir + " reads only up to seq " + found.lastGoodSequence()
+                    + ", before seq " + lastKept + ", the last to keep (" + found.damage().get().getMessage()
+                    + "); repair it first with `purestock repair --journal " + dir + "`");
+        }
+        long first = firstSequence(found);
+        if (first > 0 && lastKept < first) {
+            throw new JournalException("journal " + dir + " starts at seq " + first + " (its older cycles were pruned);"
+                    + " it cannot be cut after seq " + lastKept + ", before its first record");
         }
     }
 
