@@ -46,7 +46,15 @@ final class Cli {
         /** A directory purestock created (its lock or queue metadata) with no cycle file: no record yet. */
         EMPTY_JOURNAL,
         /** A directory with cycle files; they may still hold no record. */
-        JOURNAL
+        JOURNAL;
+
+        /**
+         * Whether this is a one-shard journal (unless a sharded directory's count file says otherwise), with records
+         * or none yet: an engine that ran on it and got no command leaves a journal all the same.
+         */
+        boolean isJournal() {
+            return this == JOURNAL || this == EMPTY_JOURNAL;
+        }
     }
 
     /** Judges {@code dir} without changing anything. */

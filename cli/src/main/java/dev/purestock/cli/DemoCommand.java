@@ -268,10 +268,7 @@ final class DemoCommand implements Callable<Integer> {
                     + JournalLayout.SHARDS_FILE + "); this demo was run with --shards " + shards + ": resharding is "
                     + "not supported; run it with --shards " + layout.shards() + ", or give it a new directory");
         }
-        // a journal with no record yet (an engine ran on it and got no command) is a one-shard journal all the same
-        Cli.JournalPath path = Cli.inspect(dir);
-        if (!layout.isSharded() && shards > 1
-                && (path == Cli.JournalPath.JOURNAL || path == Cli.JournalPath.EMPTY_JOURNAL)) {
+        if (!layout.isSharded() && shards > 1 && Cli.inspect(dir).isJournal()) {
             throw new JournalException("journal directory " + dir + " holds a one-shard journal (no "
                     + JournalLayout.SHARDS_FILE + "); this demo was run with --shards " + shards + ": resharding is "
                     + "not supported; run it with --shards 1 (the default), or give it a new directory");

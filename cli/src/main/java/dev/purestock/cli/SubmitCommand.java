@@ -236,10 +236,7 @@ final class SubmitCommand implements Callable<Integer> {
      */
     private int shardCount() {
         JournalLayout layout = JournalLayout.of(journal.dir);
-        // a journal with no record yet (an engine ran on it and got no command) is a one-shard journal all the same
-        Cli.JournalPath path = Cli.inspect(journal.dir);
-        boolean existing = layout.isSharded() || path == Cli.JournalPath.JOURNAL
-                || path == Cli.JournalPath.EMPTY_JOURNAL;
+        boolean existing = layout.isSharded() || Cli.inspect(journal.dir).isJournal();
         if (!existing) {
             return shards != null ? shards : 1;
         }
