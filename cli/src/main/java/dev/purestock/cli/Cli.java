@@ -169,7 +169,8 @@ final class Cli {
      * How {@code dir} is laid out ({@link JournalLayout#of}), checked: a sharded directory must hold every shard
      * directory its count names and no other; a one-shard directory no shard directory.
      *
-     * @throws JournalException when a shard directory is missing, one is there that the count does not name,
+     * @throws JournalException when a shard directory is missing (or empty beside shards holding journals), one is
+     *                          there that the count does not name,
      *                          shard directories are there without the file that counts them, or that file does
      *                          not hold a count
      */
@@ -201,6 +202,8 @@ final class Cli {
                         + "names; move it out");
             }
         }
+        // an emptied shard directory beside shards holding journals lost its files, as the engine judges it
+        layout.requireNoLostShard();
         return layout;
     }
 

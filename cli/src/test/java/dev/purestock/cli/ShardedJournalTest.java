@@ -454,6 +454,26 @@ class ShardedJournalTest {
                 run.errorLine());
     }
 
+    /**
+     * A restore that made {@code shard-1/} and copied nothing into it: the engine refuses to start that shard empty
+     * beside a shard holding a journal, and the reading subcommands said the same directory was whole (verify
+     * {@code result=ok}, stats {@code records=0} for the shard), hiding the loss an operator checks for after a
+     * restore. They refuse it as the engine does, naming the shard.
+     */
+    @Test
+    void anEmptiedShardDirectoryBesideShardsHoldingJournalsIsNamedByTheReadersAsByTheEngine() throws IOException {
+        Path emptied = copyOfTheSale();
+        moveAside(emptied.resolve("shard-1"));
+        Files.createDirectory(emptied.resolve("shard-1"));
+        for (String command : List.of("verify", "stats", "dump", "repair", "demo")) {
+            Run run = Run.of(command, "--journal", emptied.toString());
+            assertEquals(PurestockCli.FAILED, run.code(), command + ": " + run.out());
+            assertEquals("purestock " + command + ": journal directory " + emptied + " records 2 shards but [shard-1] "
+                    + "is missing or empty while 1 other shard(s) hold journals: starting it empty could lose the "
+                    + "commands it acknowledged; restore it from a copy of the directory", run.errorLine(), command);
+        }
+    }
+
     @Test
     void noCommandWritesIntoOneShardOfAShardedDirectoryOnItsOwn() throws IOException {
         Path dir = copyOfTheSale();

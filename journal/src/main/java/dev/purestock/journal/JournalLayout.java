@@ -212,9 +212,12 @@ public final class JournalLayout {
      * Refuses a sharded directory where a shard directory is missing, or empty, while another holds a journal: that
      * shard may have held acknowledged commands, and starting it empty would lose them quietly. Missing shard
      * directories beside empty ones are a creation that stopped half-way (the count file is written first), and
-     * are created.
+     * are created by {@link #create}. Every start leaves at least its lock file in each shard directory, so an empty
+     * one beside shards holding journals lost its files. Nothing to check for a one-shard journal.
+     *
+     * @throws JournalException naming the missing or empty shard directories
      */
-    private void requireNoLostShard() {
+    public void requireNoLostShard() {
         List<Path> missing = shardDirs().stream().filter(JournalLayout::missingOrEmpty).toList();
         if (missing.isEmpty()) {
             return;
