@@ -929,6 +929,7 @@ public final class PurestockEngine implements AutoCloseable {
         private final List<Reaction> reactions = new ArrayList<>();
         private int reactionQueue = DEFAULT_REACTION_QUEUE;
         private IntFunction<ShardState> initialState;
+        private boolean initialStoresSizedByCapacity;
         private IntFunction<SnapshotWriter> snapshotWriter = shard -> null;
         private long snapshotEvery;
         private LongSupplier clock = System::currentTimeMillis;
@@ -1038,6 +1039,19 @@ public final class PurestockEngine implements AutoCloseable {
         public Builder initialState(IntFunction<ShardState> perShard) {
             checkNotReserved("initialState");
             this.initialState = Objects.requireNonNull(perShard, "initial state");
+            return this;
+        }
+
+        /**
+         * Says that the initial states given to {@link #initialState} are stores sized by {@link #storeCapacity}, made
+         * before the engine is built (a journaled engine recovers each shard into one), so that {@link #validate}
+         * counts them in the heap the start needs, as it does for the stores the engine makes itself. Without it, an
+         * initial state counts as the caller's, already allocated.
+         *
+         * @return this builder
+         */
+        public Builder initialStoresSizedByCapacity() {
+            this.initialStoresSizedByCapacity = true;
             return this;
         }
 
@@ -1265,7 +1279,8 @@ public final class PurestockEngine implements AutoCloseable {
         private void checkHeap() {
             long perShard = ringSize * CommandSlot.HEAP_BYTES_AT_LEAST
                     + OrderStatusTable.presizedBytes(storeCapacity.orders())
-                    + (initialState == null ? PrimitiveInventoryStore.presizedBytes(storeCapacity) : 0);
+                    + (initialState == null || initialStoresSizedByCapacity
+                    ? PrimitiveInventoryStore.presizedBytes(storeCapacity) : 0);
             long needed = perShard * shards;
             long heap = Runtime.getRuntime().maxMemory();
             if (needed > heap) {

@@ -278,6 +278,7 @@ public final class JournaledEngine implements AutoCloseable {
             PurestockEngine.Builder builder = PurestockEngine.builder()
                     .shards(shards)
                     .initialState(shard -> recovered.get(shard).toShardState())
+                    .initialStoresSizedByCapacity() // recovery makes them, below, once validate() let them pass
                     .journal(shard -> {
                         JournalWriter opened = JournalWriter.open(layout.get().shardDir(shard), durability, shard);
                         writers.set(shard, opened);

@@ -4,6 +4,7 @@ import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.engine.DurabilityStage;
 import dev.purestock.engine.ProducerMode;
+import dev.purestock.engine.StoreCapacity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +38,21 @@ class RefusedStartTest {
 
         JournaledEngine.builder(fresh).start().close();
         assertFalse(Files.exists(fresh.resolve(JournalLayout.SHARDS_FILE)), "a one-shard directory, as asked");
+    }
+
+    /**
+     * The engine counts the stores it makes in the heap a start needs, but a journaled engine makes them itself, in
+     * recovery, after the engine's check had passed them as the caller's: a capacity beyond the heap took the lock,
+     * laid the directory out and ran out of memory recovering into the stores.
+     */
+    @Test
+    void aStoreCapacityBeyondTheHeapIsRefusedBeforeTheDirectoryIsTouched() {
+        Path fresh = root.resolve("huge");
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> JournaledEngine.builder(fresh)
+                        .engine(builder -> builder.storeCapacity(new StoreCapacity(Integer.MAX_VALUE, 1, 1))).start());
+        assertTrue(refused.getMessage().contains("more than this JVM's maximum heap"), refused.getMessage());
+        assertFalse(Files.exists(fresh), "a refused start creates nothing");
     }
 
     @Test
