@@ -3,6 +3,7 @@ package dev.purestock.engine;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReactionsOnCloseClaimTest {
 
     @Test
+    @Timeout(60) // the test waits on conditions in loops: a regression would otherwise hang the build, not fail it
     void anOutcomeQueuedWhenCloseBeginsIsDroppedNotReactedTo() throws Exception {
         CountDownLatch firstEntered = new CountDownLatch(1);
         CountDownLatch releaseFirst = new CountDownLatch(1);
