@@ -9,11 +9,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 
 import static dev.purestock.replication.ReplicationTest.WAIT;
+import static dev.purestock.replication.ReplicationTest.awaitTrue;
 import static dev.purestock.replication.ReplicationTest.engine;
 import static dev.purestock.replication.ReplicationTest.primary;
 import static dev.purestock.replication.ReplicationTest.purchases;
@@ -78,15 +76,6 @@ class EpochHeardTest {
             assertNotNull(follower.status().failure());
             awaitTrue(() -> stale.status().failure() != null, "the stale primary knows it is fenced");
             assertTrue(stale.status().failure().contains("newer than this primary's 0"), stale.status().failure());
-        }
-    }
-
-    /** Waits for a condition the other side sets (a guard against a hang, not a delay). */
-    private static void awaitTrue(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
     }
 }

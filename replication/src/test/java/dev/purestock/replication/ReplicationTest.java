@@ -18,6 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,6 +30,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** A primary and a standby in this JVM, on loopback. */
 class ReplicationTest {
     static final Duration WAIT = Duration.ofSeconds(5);
+
+    /** Waits, polling every millisecond, until {@code condition} holds; fails naming {@code what} after {@link #WAIT}. */
+    static void awaitTrue(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+    }
     static final int SKUS = 5;
     static final int WAREHOUSE = 1;
 
