@@ -1,7 +1,6 @@
 package dev.purestock.engine;
 
 import com.lmax.disruptor.EventHandler;
-import dev.purestock.domain.Event;
 import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
@@ -9,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadFactory;
 
@@ -27,14 +27,21 @@ import java.util.concurrent.ThreadFactory;
  * snapshots asked for faster than they can be written hold this stage back, and with it the answers.
  *
  * <p>What it costs: a second copy of the state (as much memory as the decision state), two threads (this
- * stage's and the writer's, which sleeps between snapshots), and while a snapshot is written, the events of
- * the commands decided meanwhile (rate times write time) stay referenced until they are applied.
+ * stage's and the writer's, which sleeps between snapshots), and the events of the commands decided while a
+ * snapshot is written (rate times write time), copied into buffers of this stage's until they are applied. The
+ * buffers are reused by the next snapshot's commands (up to {@value #RETAINED_ASIDE} of them are kept), so in a
+ * steady state keeping commands aside allocates nothing.
  *
  * <p>If applying events to the copy fails, the copy can no longer be trusted: the shard goes on (its decision
  * state is unaffected), and every later snapshot fails with that cause.
  */
 final class SnapshotHandler implements EventHandler<CommandSlot> {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotHandler.class);
+    /**
+     * The buffers kept for commands decided during a write, at most: a write that lasted longer than most (a disk
+     * that stalled for seconds at a high rate) grows the list beyond it, and what is beyond is let go once applied.
+     */
+    static final int RETAINED_ASIDE = 1 << 16;
 
     private final int shard;
     private final ShardHealth health;
@@ -43,8 +50,15 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private final ThreadFactory threads;
     private final ShardCounters.Snapshots counters;
     private final InventoryStore copy;
-    /** Commands decided while the writer reads the copy, with their times and events, in sequence order. */
-    private final List<Decided> keptAside = new ArrayList<>();
+    /**
+     * The events of the commands decided while the writer reads the copy, in sequence order: entries
+     * {@code 0 .. aside - 1} are in use, and each buffer is reused by the next write's commands, so that keeping
+     * commands aside allocates nothing once as many were kept aside before (up to {@link #RETAINED_ASIDE}).
+     */
+    private final List<EventBuffer> asideEvents = new ArrayList<>();
+    /** The decision time of each command kept aside, by the same index as {@link #asideEvents}. */
+    private long[] asideTimes = new long[64];
+    private int aside;
     private final Object lock = new Object();
     /** Whether the writer thread owns the copy; only this stage sets it, only the writer clears it. */
     private volatile boolean writing;
@@ -69,10 +83,6 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
         this.copy = copyOf(initial.store(), capacity);
         this.lastSequence = initial.nextSequence() - 1;
         this.lastTime = initial.lastTime();
-    }
-
-    /** One command's time and events, kept aside while a snapshot is written. */
-    private record Decided(long time, List<Event> events) {
     }
 
     /** A snapshot to write: the copy's state after {@code lastSequence}, for {@code request} or periodic. */
@@ -134,18 +144,6 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
         }
     }
 
-    /** Applies one command's events kept aside while a snapshot was written. */
-    private void apply(Decided decided) {
-        if (broken != null) {
-            return;
-        }
-        try {
-            Inventory.evolveAll(copy, decided.time(), decided.events());
-        } catch (RuntimeException e) {
-            fail(e);
-        }
-    }
-
     /** Marks the copy broken: later snapshots fail with {@code e}. */
     private void fail(RuntimeException e) {
         broken = e;
@@ -154,18 +152,34 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     }
 
     /**
-     * Keeps one command's events until the writer is done with the copy, as records: the slot's buffer is
-     * reused once the slot is answered. Only commands decided while a snapshot is being written pay this.
+     * Keeps one command's events until the writer is done with the copy, copied into a buffer of this stage's: the
+     * slot's buffer is reused once the slot is answered. Only commands decided while a snapshot is being written
+     * pay this.
      */
     private void keepAside(long time, EventBuffer events) {
-        keptAside.add(new Decided(time, events.toEvents()));
+        if (aside == asideEvents.size()) {
+            asideEvents.add(new EventBuffer());
+        }
+        if (aside == asideTimes.length) {
+            asideTimes = Arrays.copyOf(asideTimes, aside * 2);
+        }
+        EventBuffer kept = asideEvents.get(aside);
+        events.writeTo(kept);
+        asideTimes[aside++] = time;
     }
 
+    /** Applies the commands kept aside, in order, and empties their buffers for the next write's. */
     private void applyKeptAside() {
-        for (int i = 0; i < keptAside.size(); i++) {
-            apply(keptAside.get(i));
+        for (int i = 0; i < aside; i++) {
+            EventBuffer kept = asideEvents.get(i);
+            apply(asideTimes[i], kept);
+            kept.clear();
         }
-        keptAside.clear();
+        aside = 0;
+        if (asideEvents.size() > RETAINED_ASIDE) {
+            asideEvents.subList(RETAINED_ASIDE, asideEvents.size()).clear();
+            asideTimes = Arrays.copyOf(asideTimes, RETAINED_ASIDE);
+        }
     }
 
     /**
