@@ -168,6 +168,14 @@ public class JournalBenchmark {
         @Param({"forever", "1"})
         public String retainSeconds;
 
+        /**
+         * Commands between two snapshots, written to the journal directory by the journal's {@link SnapshotStore}
+         * (keeping the newest two); {@code 0} (the default), none. A snapshot of this engine's state is written
+         * while purchases flow, and the commands decided meanwhile are kept aside by the snapshot stage.
+         */
+        @Param({"0"})
+        public long snapshotEvery;
+
         Path dir;
         PurestockEngine engine;
         long next;
@@ -179,6 +187,9 @@ public class JournalBenchmark {
                     .shards(1)
                     .journal(shard -> JournalWriter.open(dir, Durability.PAGE_CACHE))
                     .waitStrategy(waitStrategy);
+            if (snapshotEvery > 0) {
+                builder.snapshotEvery(snapshotEvery).snapshotWriter(shard -> new SnapshotStore(dir, 2));
+            }
             if (!retainSeconds.equals("forever")) {
                 builder.retainOrdersFor(Duration.ofSeconds(Long.parseLong(retainSeconds)))
                         .storeCapacity(new StoreCapacity(2 * PURCHASE_SKUS, (int) Math.min(LONG_WINDOW_ORDERS,

@@ -54,8 +54,10 @@ public final class EventBuffer implements EventSink, DecidedEvents {
 
     /** Chunk {@code c} holds {@code 2^c} entries, so a buffer of {@code n} entries has about {@code log2(n)} chunks. */
     private static final int FIRST_CHUNKS = 4;
-    /** Chunks {@link #clear()} keeps: {@code 0 .. 7}, room for 255 entries, well above {@link Limits#MAX_LINES}. */
+    /** Chunks {@link #clear()} keeps by default: {@code 0 .. 7}, 255 entries, above {@link Limits#MAX_LINES}. */
     private static final int RETAINED_CHUNKS = 8;
+    /** The most chunks a buffer may keep across {@link #clear()}: room for {@code 2^30 - 1} entries. */
+    private static final int MOST_RETAINED_CHUNKS = 30;
 
     private long[][] eventChunks = new long[FIRST_CHUNKS][];
     private long[][] lineChunks = new long[FIRST_CHUNKS][];
@@ -78,8 +80,28 @@ public final class EventBuffer implements EventSink, DecidedEvents {
     private Command[] heldCommands;
     private int heldCommandCount;
 
+    /** Chunks {@link #clear()} keeps, of events and of line changes each. */
+    private final int retainedChunks;
+
     /** An empty buffer; it allocates its first chunks when first written. */
     public EventBuffer() {
+        retainedChunks = RETAINED_CHUNKS;
+    }
+
+    /**
+     * An empty buffer that keeps across {@link #clear()} the chunks that hold its first {@code retainedEntries}
+     * events, and as many line changes (rounded up to a whole chunk), instead of the first 255: for a buffer that
+     * holds the events of many commands at once, written into it one command after another (see
+     * {@link Inventory#evolveRange}), and is refilled as often.
+     *
+     * @throws IllegalArgumentException when {@code retainedEntries} is negative or above {@code 2^30 - 1}
+     */
+    public EventBuffer(int retainedEntries) {
+        if (retainedEntries < 0 || retainedEntries > (1 << MOST_RETAINED_CHUNKS) - 1) {
+            throw new IllegalArgumentException("a buffer keeps 0 to " + ((1 << MOST_RETAINED_CHUNKS) - 1)
+                    + " entries across clear(), not " + retainedEntries);
+        }
+        retainedChunks = Math.max(RETAINED_CHUNKS, chunk(Math.max(0, retainedEntries - 1)) + 1);
     }
 
     /**
@@ -103,7 +125,10 @@ public final class EventBuffer implements EventSink, DecidedEvents {
         }
     }
 
-    /** Empties the buffer, keeping its first chunks for the next decision. */
+    /**
+     * Empties the buffer, keeping its first chunks for the next decision: those of the first 255 entries, or of as
+     * many as {@link #EventBuffer(int)} was given.
+     */
     public void clear() {
         events = 0;
         lines = 0;
@@ -116,11 +141,11 @@ public final class EventBuffer implements EventSink, DecidedEvents {
             Arrays.fill(heldCommands, 0, heldCommandCount, null);
             heldCommandCount = 0;
         }
-        if (eventChunks.length > RETAINED_CHUNKS) {
-            eventChunks = Arrays.copyOf(eventChunks, RETAINED_CHUNKS);
+        if (eventChunks.length > retainedChunks) {
+            eventChunks = Arrays.copyOf(eventChunks, retainedChunks);
         }
-        if (lineChunks.length > RETAINED_CHUNKS) {
-            lineChunks = Arrays.copyOf(lineChunks, RETAINED_CHUNKS);
+        if (lineChunks.length > retainedChunks) {
+            lineChunks = Arrays.copyOf(lineChunks, retainedChunks);
         }
     }
 

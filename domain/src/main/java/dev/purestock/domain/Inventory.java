@@ -33,6 +33,7 @@ import dev.purestock.domain.Event.StockWrittenOff;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.PriorityQueue;
 
 /**
@@ -192,6 +193,21 @@ public final class Inventory {
     /** Applies the events of {@code events} from index {@code from} on. */
     private static void evolveFrom(MutableInventory store, long time, EventBuffer events, int from) {
         for (int i = from; i < events.size(); i++) {
+            evolve(store, time, events, i);
+        }
+    }
+
+    /**
+     * Applies the events {@code from} (inclusive) to {@code to} (exclusive) of {@code events}, in order: one
+     * command's, decided at {@code time}, in a buffer that holds several commands' events one after another (each
+     * written there whole, for example by {@link EventBuffer#writeTo}). The same changes as
+     * {@link #evolveAll(MutableInventory, long, EventBuffer)} on a buffer holding only that command's events.
+     *
+     * @throws IndexOutOfBoundsException when the range is not within {@code 0 .. events.size()}
+     */
+    public static void evolveRange(MutableInventory store, long time, EventBuffer events, int from, int to) {
+        Objects.checkFromToIndex(from, to, events.size());
+        for (int i = from; i < to; i++) {
             evolve(store, time, events, i);
         }
     }

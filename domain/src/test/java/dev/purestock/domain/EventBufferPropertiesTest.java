@@ -12,7 +12,8 @@ import static org.quicktheories.QuickTheory.qt;
 /**
  * The forms of a decision agree: deciding into one reused {@link EventBuffer} and applying from it gives,
  * command after command, the events and the states that the record form gives, over generated histories; and
- * deciding a fixed-shape command from its fields gives the events of its record.
+ * deciding a fixed-shape command from its fields gives the events of its record; and the commands of a history
+ * written one after another into one buffer and applied range by range give the states applied one by one.
  */
 class EventBufferPropertiesTest {
     private static final int TRIES = 1000;
@@ -93,6 +94,33 @@ class EventBufferPropertiesTest {
                 assertEquals(buffer.toEvents(), replayed.toEvents());
                 assertEquals(buffer.toEvents(), written.toEvents());
                 Inventory.evolveAll(store, timed.now(), buffer);
+            }
+        });
+    }
+
+    @Test
+    void applyingEachCommandsRangeOfOneSharedBufferGivesTheStatesOfApplyingThemOneByOne() {
+        qt().withExamples(TRIES).forAll(InventoryGenerators.histories()).checkAssert(history -> {
+            MapInventoryStore decided = new MapInventoryStore();
+            MapInventoryStore byRange = new MapInventoryStore();
+            EventBuffer buffer = new EventBuffer();
+            EventBuffer shared = new EventBuffer(3);
+            for (int round = 0; round < 2; round++) { // the second round refills the shared buffer once cleared
+                shared.clear();
+                int[] starts = new int[history.size() + 1];
+                for (int i = 0; i < history.size(); i++) {
+                    Timed timed = history.get(i);
+                    buffer.clear();
+                    Inventory.decide(timed.command(), timed.now(), decided, buffer);
+                    Inventory.evolveAll(decided, timed.now(), buffer);
+                    starts[i] = shared.size();
+                    buffer.writeTo(shared);
+                }
+                starts[history.size()] = shared.size();
+                for (int i = 0; i < history.size(); i++) {
+                    Inventory.evolveRange(byRange, history.get(i).now(), shared, starts[i], starts[i + 1]);
+                }
+                assertEquals(StateDigest.of(decided), StateDigest.of(byRange), "state after round " + round);
             }
         });
     }

@@ -75,6 +75,42 @@ class EventBufferTest {
     }
 
     @Test
+    void aBufferMadeToRetainMoreKeepsItsRoomAcrossClearWhereADefaultOneLetsItGo() {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        EventBuffer retaining = new EventBuffer(5_000);
+        EventBuffer plain = new EventBuffer();
+        fill(retaining, 5_000, 1);
+        fill(plain, 5_000, 1);
+        retaining.clear();
+        plain.clear();
+
+        long before = threads.getCurrentThreadAllocatedBytes();
+        fill(retaining, 5_000, 1);
+        long retainingBytes = threads.getCurrentThreadAllocatedBytes() - before;
+        before = threads.getCurrentThreadAllocatedBytes();
+        fill(plain, 5_000, 1);
+        long plainBytes = threads.getCurrentThreadAllocatedBytes() - before;
+
+        assertTrue(retainingBytes < 16, retainingBytes + " bytes allocated refilling a buffer that kept its room");
+        assertTrue(plainBytes > 5_000 * 72, plainBytes + " bytes: a default buffer lets go of what is beyond 255 entries");
+        assertEquals(new LineChange(0, 0, 1, 10, 1),
+                assertInstanceOf(PurchaseAccepted.class, retaining.event(4_999)).lines().getFirst());
+        assertThrows(IllegalArgumentException.class, () -> new EventBuffer(-1));
+        assertThrows(IllegalArgumentException.class, () -> new EventBuffer(1 << 30));
+    }
+
+    @Test
+    void aRangeOutsideTheBufferIsRefused() {
+        EventBuffer buffer = new EventBuffer();
+        fill(buffer, 3, 1);
+        MapInventoryStore store = new MapInventoryStore();
+        assertThrows(IndexOutOfBoundsException.class, () -> Inventory.evolveRange(store, 0, buffer, 2, 4));
+        assertThrows(IndexOutOfBoundsException.class, () -> Inventory.evolveRange(store, 0, buffer, 2, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> Inventory.evolveRange(store, 0, buffer, -1, 1));
+    }
+
+    @Test
     void anOrderOfTheMostLinesCrossesLineChunksIntact() {
         MapInventoryStore store = stocked();
         EventBuffer buffer = new EventBuffer();

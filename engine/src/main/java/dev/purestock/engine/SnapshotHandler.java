@@ -7,9 +7,7 @@ import dev.purestock.domain.InventoryStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.ThreadFactory;
 
 /**
@@ -28,9 +26,9 @@ import java.util.concurrent.ThreadFactory;
  *
  * <p>What it costs: a second copy of the state (as much memory as the decision state), two threads (this
  * stage's and the writer's, which sleeps between snapshots), and the events of the commands decided while a
- * snapshot is written (rate times write time), copied into buffers of this stage's until they are applied. The
- * buffers are reused by the next snapshot's commands (up to {@value #RETAINED_ASIDE} of them are kept), so in a
- * steady state keeping commands aside allocates nothing.
+ * snapshot is written (rate times write time), copied into an event buffer of this stage's until they are applied.
+ * The buffer's room is reused by the next snapshot's commands (up to {@value #RETAINED_ASIDE} events' room is
+ * kept), so in a steady state keeping commands aside allocates nothing.
  *
  * <p>If applying events to the copy fails, the copy can no longer be trusted: the shard goes on (its decision
  * state is unaffected), and every later snapshot fails with that cause.
@@ -38,10 +36,12 @@ import java.util.concurrent.ThreadFactory;
 final class SnapshotHandler implements EventHandler<CommandSlot> {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotHandler.class);
     /**
-     * The buffers kept for commands decided during a write, at most: a write that lasted longer than most (a disk
-     * that stalled for seconds at a high rate) grows the list beyond it, and what is beyond is let go once applied.
+     * The events kept aside whose room stays between writes, at most (about a million; a one-line purchase's event
+     * and line change take 112 bytes, so about 110 MB at most, and only as much as a write ever needed): a write
+     * that outlasted that at the rate of the moment (a disk that stalled for seconds) grows the room beyond it, and
+     * what is beyond is let go once applied.
      */
-    static final int RETAINED_ASIDE = 1 << 16;
+    static final int RETAINED_ASIDE = (1 << 20) - 1;
 
     private final int shard;
     private final ShardHealth health;
@@ -51,13 +51,16 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private final ShardCounters.Snapshots counters;
     private final InventoryStore copy;
     /**
-     * The events of the commands decided while the writer reads the copy, in sequence order: entries
-     * {@code 0 .. aside - 1} are in use, and each buffer is reused by the next write's commands, so that keeping
-     * commands aside allocates nothing once as many were kept aside before (up to {@link #RETAINED_ASIDE}).
+     * The events of the commands decided while the writer reads the copy, one command's after another's, in
+     * sequence order; refilled by each write's commands, so that keeping them aside allocates nothing once as many
+     * were kept aside before (up to {@link #RETAINED_ASIDE} events).
      */
-    private final List<EventBuffer> asideEvents = new ArrayList<>();
-    /** The decision time of each command kept aside, by the same index as {@link #asideEvents}. */
+    private final EventBuffer asideEvents;
+    /** Where each command kept aside starts in {@link #asideEvents}, by command. */
+    private int[] asideStarts = new int[64];
+    /** The decision time of each command kept aside, by command. */
     private long[] asideTimes = new long[64];
+    /** Commands kept aside. */
     private int aside;
     private final Object lock = new Object();
     /** Whether the writer thread owns the copy; only this stage sets it, only the writer clears it. */
@@ -74,6 +77,14 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     SnapshotHandler(int shard, ShardHealth health, ShardState initial, StoreCapacity capacity,
                     SnapshotWriter snapshotWriter, long snapshotEvery, ThreadFactory threads,
                     ShardCounters.Snapshots counters) {
+        this(shard, health, initial, capacity, snapshotWriter, snapshotEvery, threads, counters, RETAINED_ASIDE);
+    }
+
+    /** A stage that keeps the room of {@code retainedAside} events kept aside between writes. */
+    SnapshotHandler(int shard, ShardHealth health, ShardState initial, StoreCapacity capacity,
+                    SnapshotWriter snapshotWriter, long snapshotEvery, ThreadFactory threads,
+                    ShardCounters.Snapshots counters, int retainedAside) {
+        this.asideEvents = new EventBuffer(retainedAside);
         this.shard = shard;
         this.counters = counters;
         this.health = health;
@@ -152,33 +163,39 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     }
 
     /**
-     * Keeps one command's events until the writer is done with the copy, copied into a buffer of this stage's: the
+     * Keeps one command's events until the writer is done with the copy, copied after the ones kept before: the
      * slot's buffer is reused once the slot is answered. Only commands decided while a snapshot is being written
      * pay this.
      */
     private void keepAside(long time, EventBuffer events) {
-        if (aside == asideEvents.size()) {
-            asideEvents.add(new EventBuffer());
-        }
         if (aside == asideTimes.length) {
             asideTimes = Arrays.copyOf(asideTimes, aside * 2);
+            asideStarts = Arrays.copyOf(asideStarts, aside * 2);
         }
-        EventBuffer kept = asideEvents.get(aside);
-        events.writeTo(kept);
+        asideStarts[aside] = asideEvents.size();
         asideTimes[aside++] = time;
+        events.writeTo(asideEvents);
     }
 
-    /** Applies the commands kept aside, in order, and empties their buffers for the next write's. */
+    /** Applies the commands kept aside, in order, and empties their room for the next write's. */
     private void applyKeptAside() {
         for (int i = 0; i < aside; i++) {
-            EventBuffer kept = asideEvents.get(i);
-            apply(asideTimes[i], kept);
-            kept.clear();
+            int end = i + 1 < aside ? asideStarts[i + 1] : asideEvents.size();
+            applyRange(asideTimes[i], asideStarts[i], end);
         }
         aside = 0;
-        if (asideEvents.size() > RETAINED_ASIDE) {
-            asideEvents.subList(RETAINED_ASIDE, asideEvents.size()).clear();
-            asideTimes = Arrays.copyOf(asideTimes, RETAINED_ASIDE);
+        asideEvents.clear();
+    }
+
+    /** Applies one command's events kept aside. A failure marks the copy broken, as {@link #apply} does. */
+    private void applyRange(long time, int from, int to) {
+        if (broken != null) {
+            return;
+        }
+        try {
+            Inventory.evolveRange(copy, time, asideEvents, from, to);
+        } catch (RuntimeException e) {
+            fail(e);
         }
     }
 

@@ -28,13 +28,13 @@ class SnapshotAsideAllocationTest {
     /** A snapshot every this many commands: the commands between two marks are kept aside. */
     private static final int SNAPSHOT_EVERY = 5_000;
     private static final int ROUNDS = 5;
-    /** More commands in one write than the stage keeps buffers for. */
-    private static final int BEYOND_RETAINED = SnapshotHandler.RETAINED_ASIDE + 100;
+    /** The events whose room the stage keeps between writes, in the test of a write that outlasts it. */
+    private static final int FEW_RETAINED = 1_023;
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     /** The decision state and the copy, sized for every order of the run: growing them is not what is measured. */
-    private final StoreCapacity capacity = new StoreCapacity(2 * SKUS, 3 * BEYOND_RETAINED, 3 * BEYOND_RETAINED);
+    private final StoreCapacity capacity = new StoreCapacity(2 * SKUS, 40_000, 40_000);
     private final ShardState state = ShardState.empty(capacity);
     private final ShardHealth health = new ShardHealth(0, new Intake());
     private final ShardCounters counters = new ShardCounters(1024);
@@ -54,7 +54,7 @@ class SnapshotAsideAllocationTest {
     void commandsDecidedWhileASnapshotIsWrittenAreKeptAsideWithoutAllocating() throws Exception {
         assertTrue(THREADS.isThreadAllocatedMemorySupported() && THREADS.isThreadAllocatedMemoryEnabled(),
                 "this JVM counts the bytes a thread allocates");
-        long least = snapshotRounds(SNAPSHOT_EVERY, ROUNDS);
+        long least = snapshotRounds(SNAPSHOT_EVERY, ROUNDS, SnapshotHandler.RETAINED_ASIDE);
         assertTrue(least < SNAPSHOT_EVERY, "keeping " + (SNAPSHOT_EVERY - 1) + " commands aside allocated "
                 + least + " bytes at least in a round after the first (" + (double) least / (SNAPSHOT_EVERY - 1)
                 + " B per command)");
@@ -62,22 +62,23 @@ class SnapshotAsideAllocationTest {
 
     @Test
     @Timeout(120)
-    void aWriteThatOutlastsTheRetainedBuffersStillAppliesEveryCommandKeptAside() throws Exception {
-        snapshotRounds(BEYOND_RETAINED, 3);
+    void aWriteThatOutlastsTheRetainedRoomStillAppliesEveryCommandKeptAside() throws Exception {
+        snapshotRounds(SNAPSHOT_EVERY, ROUNDS, FEW_RETAINED);
     }
 
     /**
-     * Snapshots every {@code snapshotEvery} commands, {@code rounds} times; each write is held until the commands of
+     * Snapshots every {@code snapshotEvery} commands, {@code rounds} times, with a stage that keeps the room of
+     * {@code retainedAside} events between writes; each write is held until the commands of
      * the next stretch were decided and kept aside, and each snapshot is checked against the decision state at its
      * mark. Answers the least bytes this thread allocated keeping a stretch aside, in the rounds after the first.
      */
-    private long snapshotRounds(int snapshotEvery, int rounds) throws Exception {
+    private long snapshotRounds(int snapshotEvery, int rounds, int retainedAside) throws Exception {
         decision = new DecisionHandler(0, health, state, () -> time, counters.decision, new DueTimes(1));
         snapshots = new SnapshotHandler(0, health, state, capacity, (sequence, at, store) -> {
             written.add(StateDigest.of(store));
             writerStarted.release();
             writerMayFinish.acquireUninterruptibly();
-        }, snapshotEvery, Thread::new, snapshotCounters);
+        }, snapshotEvery, Thread::new, snapshotCounters, retainedAside);
         for (int i = 0; i < RING; i++) {
             slots[i] = new CommandSlot();
         }
