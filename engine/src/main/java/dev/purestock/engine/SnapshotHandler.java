@@ -19,8 +19,10 @@ import java.util.concurrent.ThreadFactory;
  *
  * <p>At a mark the copy holds exactly the commands up to the marked sequence. The stage hands it to its
  * writer thread ({@code purestock-shard-N-snapshot}), which calls the {@link SnapshotWriter}; while the
- * writer reads the copy, this stage keeps the events of later commands aside, in order, and applies them
- * once the write is done. So neither the decision stage nor the completion stage waits for a snapshot. Only a
+ * writer reads the copy, this stage keeps the events of later commands aside, in order. Once the write is done it
+ * applies them {@value #DRAINED_PER_COMMAND} for each command decided (which joins the end of those kept aside),
+ * so that no answer waits for the whole backlog: the completion stage follows this one. A mark applies what is
+ * left at once. So neither the decision stage nor the completion stage waits for a snapshot. Only a
  * mark that arrives while the previous snapshot is still being written waits for it (one write at a time):
  * snapshots asked for faster than they can be written hold this stage back, and with it the answers.
  *
@@ -42,6 +44,12 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
      * what is beyond is let go once applied.
      */
     static final int RETAINED_ASIDE = (1 << 20) - 1;
+    /**
+     * Commands kept aside applied per command decided once a write is done: the backlog is applied a few at a time
+     * (the next commands join its end meanwhile), so that no one command waits for all of it. The completion stage
+     * follows this one, so applying a backlog of 10,000 commands at once held every answer back for milliseconds.
+     */
+    static final int DRAINED_PER_COMMAND = 8;
 
     private final int shard;
     private final ShardHealth health;
@@ -62,6 +70,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private long[] asideTimes = new long[64];
     /** Commands kept aside. */
     private int aside;
+    /** Commands kept aside that are applied to the copy: the first {@code applied} of them. */
+    private int applied;
     private final Object lock = new Object();
     /** Whether the writer thread owns the copy; only this stage sets it, only the writer clears it. */
     private volatile boolean writing;
@@ -129,8 +139,10 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private void onDecided(long sequence, long time, EventBuffer events) {
         if (writing) {
             keepAside(time, events);
+        } else if (applied < aside) {
+            keepAside(time, events); // behind the ones still kept aside, to be applied in order
+            applyKeptAside(DRAINED_PER_COMMAND);
         } else {
-            applyKeptAside();
             apply(time, events);
         }
         lastSequence = sequence;
@@ -163,9 +175,9 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     }
 
     /**
-     * Keeps one command's events until the writer is done with the copy, copied after the ones kept before: the
-     * slot's buffer is reused once the slot is answered. Only commands decided while a snapshot is being written
-     * pay this.
+     * Keeps one command's events until the writer is done with the copy and those kept before are applied, copied
+     * after them: the slot's buffer is reused once the slot is answered. Only commands decided while a snapshot is
+     * being written, or while its backlog is applied, pay this.
      */
     private void keepAside(long time, EventBuffer events) {
         if (aside == asideTimes.length) {
@@ -177,14 +189,31 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
         events.writeTo(asideEvents);
     }
 
-    /** Applies the commands kept aside, in order, and empties their room for the next write's. */
+    /** Applies every command still kept aside, in order, and empties their room for the next write's. */
     private void applyKeptAside() {
-        for (int i = 0; i < aside; i++) {
-            int end = i + 1 < aside ? asideStarts[i + 1] : asideEvents.size();
-            applyRange(asideTimes[i], asideStarts[i], end);
+        applyKeptAside(Integer.MAX_VALUE);
+    }
+
+    /**
+     * Applies up to {@code most} of the commands still kept aside, in order; once none is left, empties their room
+     * for the next write's.
+     */
+    private void applyKeptAside(int most) {
+        int until = (int) Math.min(aside, (long) applied + most);
+        for (; applied < until; applied++) {
+            int end = applied + 1 < aside ? asideStarts[applied + 1] : asideEvents.size();
+            applyRange(asideTimes[applied], asideStarts[applied], end);
         }
-        aside = 0;
-        asideEvents.clear();
+        if (applied == aside) {
+            applied = 0;
+            aside = 0;
+            asideEvents.clear();
+        }
+    }
+
+    /** Commands kept aside and not yet applied to the copy. */
+    int keptAside() {
+        return aside - applied;
     }
 
     /** Applies one command's events kept aside. A failure marks the copy broken, as {@link #apply} does. */
@@ -238,7 +267,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
         }
     }
 
-    private void awaitWriter() {
+    /** Waits for a write in progress to end; returns at once when none is. */
+    void awaitWriter() {
         if (!writing) {
             return;
         }
