@@ -55,7 +55,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *   journal stage) to show how much of the gap is the engine's own cost;</li>
  *   <li>{@code engineJournaledPurchases} and {@code engineJournaledPurchaseFields} (purchases/s through a
  *   journaled engine, page cache, answered through a view callback), the same purchases submitted as records
- *   and as fields: what the command record costs on the way;</li>
+ *   and as fields: what the command record costs on the way; {@code engineJournaledPurchaseFieldsSnapshotting}
+ *   the fields path in its steady state with a snapshot every million commands;</li>
  *   <li>{@code writer}: the journal stage alone ({@link JournalWriter#onDecided}, encoding and appending, a batch
  *   of {@link #BATCH} commands per operation). Both it and {@code engineJournaled} run with the writer's
  *   document limit at its default ({@code documentBytes=65536}: the records of a batch share documents) and at
@@ -210,6 +211,36 @@ public class JournalBenchmark {
         }
     }
 
+    /**
+     * {@link PurchaseEngineState}'s steady state (a one-second window, the state sized ahead) with a snapshot every
+     * {@link #SNAPSHOT_EVERY} commands written to the journal directory while purchases flow: the garbage-free path
+     * with periodic snapshots on.
+     */
+    @State(Scope.Benchmark)
+    public static class SnapshottingEngineState {
+        /** Commands between two snapshots. */
+        static final long SNAPSHOT_EVERY = 1_000_000;
+
+        /** How the engine's stage threads wait. */
+        @Param({"BLOCKING"})
+        public WaitStrategyKind waitStrategy;
+
+        final PurchaseEngineState purchases = new PurchaseEngineState();
+
+        @Setup(Level.Trial)
+        public void start() {
+            purchases.waitStrategy = waitStrategy;
+            purchases.retainSeconds = "1";
+            purchases.snapshotEvery = SNAPSHOT_EVERY;
+            purchases.start();
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() {
+            purchases.stop();
+        }
+    }
+
     /** A bare Chronicle queue and the same records the engine journals. */
     @State(Scope.Benchmark)
     public static class RawAppendState {
@@ -351,6 +382,20 @@ public class JournalBenchmark {
     @OperationsPerInvocation(BATCH)
     public void engineJournaledPurchaseFields(PurchaseEngineState state) throws InterruptedException {
         state.next = submitPurchases(state.engine, state.next, true);
+    }
+
+    /**
+     * {@link #engineJournaledPurchaseFields} in the steady state with periodic snapshots on
+     * ({@link SnapshottingEngineState}): the commands decided while a snapshot is written are kept aside by the
+     * snapshot stage and applied to its copy after.
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @OperationsPerInvocation(BATCH)
+    public void engineJournaledPurchaseFieldsSnapshotting(SnapshottingEngineState state) throws InterruptedException {
+        PurchaseEngineState purchases = state.purchases;
+        purchases.next = submitPurchases(purchases.engine, purchases.next, true);
     }
 
     /** Submits {@link #BATCH} purchases from order {@code next} on, as records or as fields, and waits for every answer. */

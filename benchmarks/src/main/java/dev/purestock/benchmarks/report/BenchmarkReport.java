@@ -83,6 +83,7 @@ public final class BenchmarkReport implements Callable<Integer> {
             new AllocPath("engine journaled (page cache), purchases as fields, every order kept", "JournalBenchmark.engineJournaledPurchaseFields|retainSeconds=forever", "≤ 64 B", 64),
             new AllocPath("engine journaled (page cache), purchases as records, 1 s retention, state sized ahead (steady state)", "JournalBenchmark.engineJournaledPurchases|retainSeconds=1", "", -1),
             new AllocPath("engine journaled (page cache), purchases as fields, 1 s retention, state sized ahead (steady state)", "JournalBenchmark.engineJournaledPurchaseFields|retainSeconds=1", "≤ 64 B", 64),
+            new AllocPath("the same, with a snapshot every 1,000,000 commands written while purchases flow", "JournalBenchmark.engineJournaledPurchaseFieldsSnapshotting", "≤ 64 B", 64),
             new AllocPath("engine without journal, callback submit, relisting workload", "JournalBenchmark.engineWithoutJournal|waitStrategy=$WAIT", "≤ 64 B", 64),
             new AllocPath("decision stage alone (decide + apply, no ring)", "EngineBenchmark.decisionStageOnly", "≤ 16 B", 16),
             new AllocPath("decision stage alone, purchase from its fields", "EngineBenchmark.decisionStageOnlyFields", "≤ 16 B", 16),
