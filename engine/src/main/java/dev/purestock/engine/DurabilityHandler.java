@@ -29,6 +29,8 @@ abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
     private final ShardHealth health;
     private final DurabilityStage stage;
     private final ShardCounters.Durability times;
+    /** Whether the stage's thread ran: it then closes the stage as it stops ({@link #onShutdown}). */
+    private volatile boolean started;
     private CommandSlot held;
     private long heldRingSequence;
     private long batchStartRingSequence = NO_BATCH;
@@ -47,6 +49,7 @@ abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
 
     @Override
     public final void onStart() {
+        started = true;
         StageThreads.begin(shard, stageRole);
     }
 
@@ -129,6 +132,16 @@ abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
             stage.close();
         } catch (Exception e) {
             LOG.error("closing {} failed", role, e);
+        }
+    }
+
+    /**
+     * Closes the stage when its thread never ran (it could not be started, or its shard was never started), once
+     * every thread that did run has stopped: a thread that ran closed the stage itself.
+     */
+    final void closeIfNeverStarted() {
+        if (!started) {
+            onShutdown();
         }
     }
 

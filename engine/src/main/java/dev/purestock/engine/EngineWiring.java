@@ -109,7 +109,7 @@ final class EngineWiring {
         ShardMetrics metrics = new ShardMetrics(index, counters, settings.ringSize(), ring::remainingCapacity,
                 ring::getCursor, passed, durabilityTimes, health, intake,
                 () -> settings.answers().callbackFailures(index));
-        return new Shard(index, disruptor, ring, health, completion, metrics);
+        return new Shard(index, disruptor, ring, health, completion, List.copyOf(durability), metrics);
     }
 
     private static EventHandler<CommandSlot> signalling(StageSignal signal, EventHandler<CommandSlot> stage) {

@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 
@@ -126,7 +127,7 @@ public final class PurestockEngine implements AutoCloseable {
     private PurestockEngine(Builder builder) {
         this.clock = builder.clock;
         this.answers = new CallerAnswers(builder.callbackExecutor, isolatedFailures, builder.shards);
-        this.threads = new StageThreads(builder.stageThreadListener);
+        this.threads = new StageThreads(builder.stageThreadListener, builder.stageThreadStarting);
         this.publisher = new RingPublisher(intake, threads);
         this.ringSize = builder.ringSize;
         this.timeCommand = new Command.ExpireReservations(Durations.saturatedMillis(builder.retainOrdersFor));
@@ -189,21 +190,59 @@ public final class PurestockEngine implements AutoCloseable {
         RingBuffer<CommandSlot>[] byShard = (RingBuffer<CommandSlot>[]) new RingBuffer<?>[shards.length];
         for (Shard shard : shards) {
             byShard[shard.index()] = shard.ring();
-            shard.disruptor().start();
         }
         this.rings = byShard;
-        expiry = ExpiryTimer.start(builder.expireReservationsEvery, this::expireReservations, tickAnswers, dueTimes,
-                clock, threads, () -> intake.stopped() != null);
+        expiry = startStagesAndTimer(builder);
         shutdown = new EngineShutdown(shards, intake, publisher, expiry, threads);
         if (reactions.active()) {
-            reactions.start(this, shards);
+            try {
+                reactions.start(this, shards);
+            } catch (RuntimeException | Error e) {
+                // every shard runs, and the timer may have sent a time command: an ordinary close drains them
+                close();
+                throw new IllegalStateException("the reactions' thread (purestock-reactions) could not be started ("
+                        + e + "); the engine was closed and not built", e);
+            }
         } else {
             reactions.watch(shards);
         }
-        IllegalStateException listenerFailure = threads.awaitStarted();
-        if (listenerFailure != null) {
+        IllegalStateException startFailure = threads.awaitStarted();
+        if (startFailure != null) {
             close();
-            throw listenerFailure;
+            throw startFailure;
+        }
+    }
+
+    /**
+     * Starts every shard's stage threads, then the expiry timer's. A thread that cannot be started (the JVM out of
+     * native threads: an {@link OutOfMemoryError}) would leave the shards started before it running, their
+     * durability stages open (a journal holding its files) and nothing to close them, since {@code build()} returns
+     * no engine: so the threads that did start are halted and joined, and the durability stages whose thread never
+     * ran are closed here (those that ran closed theirs as they stopped). Nothing was published yet: only the timer
+     * and callers publish, and neither has started.
+     */
+    private ExpiryTimer startStagesAndTimer(Builder builder) {
+        String starting = null;
+        try {
+            for (Shard shard : shards) {
+                starting = "the stage threads of shard " + shard.index();
+                shard.disruptor().start();
+            }
+            starting = "the expiry timer's thread (" + ExpiryTimer.THREAD_NAME + ")";
+            return ExpiryTimer.start(builder.expireReservationsEvery, this::expireReservations, tickAnswers,
+                    dueTimes, clock, threads, () -> intake.stopped() != null);
+        } catch (RuntimeException | Error e) {
+            for (Shard shard : shards) {
+                shard.disruptor().halt();
+            }
+            threads.joinAll();
+            for (Shard shard : shards) {
+                for (DurabilityHandler stage : shard.durability()) {
+                    stage.closeIfNeverStarted();
+                }
+            }
+            throw new IllegalStateException("could not start " + starting + " (" + e + "); the threads already "
+                    + "started were stopped and every durability stage closed, and the engine was not built", e);
         }
     }
 
@@ -935,6 +974,9 @@ public final class PurestockEngine implements AutoCloseable {
         private LongSupplier clock = System::currentTimeMillis;
         private Executor callbackExecutor;
         private StageThreadListener stageThreadListener;
+        /** Called with each of the engine's threads as it is started; throws in its place in tests. */
+        private Consumer<Thread> stageThreadStarting = thread -> {
+        };
         private Duration expireReservationsEvery = DEFAULT_EXPIRE_RESERVATIONS_EVERY;
         private String storageReserved;
         private Duration retainOrdersFor = DEFAULT_RETAIN_ORDERS_FOR;
@@ -1140,6 +1182,15 @@ public final class PurestockEngine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * For tests: {@code hook} is called with each stage thread as it is started, and a throw stands for a
+         * thread the JVM cannot start (an {@link OutOfMemoryError}, "unable to create native thread").
+         */
+        Builder stageThreadStarting(Consumer<Thread> hook) {
+            this.stageThreadStarting = Objects.requireNonNull(hook, "stage thread starting");
+            return this;
+        }
+
         /** The clock the engine stamps commands with (default: {@link System#currentTimeMillis()}). */
         public Builder clock(LongSupplier epochMillis) {
             this.clock = Objects.requireNonNull(epochMillis, "clock");
@@ -1236,7 +1287,9 @@ public final class PurestockEngine implements AutoCloseable {
          * Builds and starts the engine: returns once every stage thread has started (and the
          * {@link #onStageThreadStart} listener, if any, has returned on each).
          *
-         * @throws IllegalStateException when the stage thread listener threw; the engine was closed
+         * @throws IllegalStateException when the stage thread listener threw, or a thread could not be started
+         *                               (an {@link OutOfMemoryError}, "unable to create native thread", as its
+         *                               cause); the threads started were stopped and every durability stage closed
          */
         public PurestockEngine build() {
             validate();

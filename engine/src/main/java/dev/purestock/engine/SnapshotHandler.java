@@ -8,7 +8,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Arrays;
-import java.util.concurrent.ThreadFactory;
 
 /**
  * Stage 2c, in parallel with the journal and wired only when the shard has a {@link SnapshotWriter}: the
@@ -55,7 +54,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private final ShardHealth health;
     private final SnapshotWriter snapshotWriter;
     private final long snapshotEvery;
-    private final ThreadFactory threads;
+    private final StageThreads threads;
     private final ShardCounters.Snapshots counters;
     private final InventoryStore copy;
     /**
@@ -85,14 +84,14 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private Thread writer;
 
     SnapshotHandler(int shard, ShardHealth health, ShardState initial, StoreCapacity capacity,
-                    SnapshotWriter snapshotWriter, long snapshotEvery, ThreadFactory threads,
+                    SnapshotWriter snapshotWriter, long snapshotEvery, StageThreads threads,
                     ShardCounters.Snapshots counters) {
         this(shard, health, initial, capacity, snapshotWriter, snapshotEvery, threads, counters, RETAINED_ASIDE);
     }
 
     /** A stage that keeps the room of {@code retainedAside} events kept aside between writes. */
     SnapshotHandler(int shard, ShardHealth health, ShardState initial, StoreCapacity capacity,
-                    SnapshotWriter snapshotWriter, long snapshotEvery, ThreadFactory threads,
+                    SnapshotWriter snapshotWriter, long snapshotEvery, StageThreads threads,
                     ShardCounters.Snapshots counters, int retainedAside) {
         this.asideEvents = new EventBuffer(retainedAside);
         this.shard = shard;
@@ -110,12 +109,21 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private record Write(long lastSequence, long time, SnapshotRequest request) {
     }
 
+    /**
+     * Starts the writer thread. One that cannot be started (the JVM out of native threads) fails the start of the
+     * stage, and so the shard, and is reported to {@code build()}, which would otherwise wait for it for ever.
+     */
     @Override
     public void onStart() {
         StageThreads.begin(shard, StageRole.APPLY);
-        writer = threads.newThread(this::writeSnapshots);
-        writer.setName(StageRole.SNAPSHOT.threadName(shard));
-        writer.start();
+        try {
+            writer = threads.newThread(this::writeSnapshots);
+            writer.setName(StageRole.SNAPSHOT.threadName(shard));
+            writer.start();
+        } catch (RuntimeException | Error e) {
+            threads.notStarted(StageRole.SNAPSHOT.threadName(shard), e);
+            throw e;
+        }
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.Consumer;
 
 /**
  * Creates an engine's stage threads, tells its {@link StageThreadListener} when each starts, lets
@@ -12,15 +13,26 @@ import java.util.concurrent.ThreadFactory;
  */
 final class StageThreads implements ThreadFactory {
     private final StageThreadListener listener;
+    private final Consumer<Thread> starting;
     private final List<Thread> created = new ArrayList<>();
     private int expected;
     private int started;
-    private Throwable listenerFailure;
-    private String failedThread;
+    private IllegalStateException startFailure;
 
     /** {@code listener} may be {@code null}. */
     StageThreads(StageThreadListener listener) {
+        this(listener, thread -> {
+        });
+    }
+
+    /**
+     * {@code listener} may be {@code null}; {@code starting} is called with each stage thread as it is started, on
+     * the starting thread, and may throw in its place: for tests of a thread the JVM cannot start (an
+     * {@link OutOfMemoryError}, "unable to create native thread").
+     */
+    StageThreads(StageThreadListener listener, Consumer<Thread> starting) {
         this.listener = listener;
+        this.starting = starting;
     }
 
     /** A thread that runs one stage of one of this engine's shards. */
@@ -30,6 +42,12 @@ final class StageThreads implements ThreadFactory {
         StageThread(StageThreads owner, Runnable stage, String name) {
             super(stage, name);
             this.owner = owner;
+        }
+
+        @Override
+        public void start() {
+            owner.starting.accept(this);
+            super.start();
         }
     }
 
@@ -73,20 +91,34 @@ final class StageThreads implements ThreadFactory {
                 failure = e;
             }
         }
-        synchronized (this) {
-            if (failure != null && listenerFailure == null) {
-                listenerFailure = failure;
-                failedThread = Thread.currentThread().getName();
-            }
-            started++;
-            notifyAll();
+        counted(failure == null ? null : new IllegalStateException("the stage thread listener "
+                + "(Builder.onStageThreadStart) threw on " + Thread.currentThread().getName() + ": " + failure
+                + "; the engine was closed and not built", failure));
+    }
+
+    /**
+     * An expected thread could not be started ({@code thread}, named by its role): counted as if it had started,
+     * so that {@link #awaitStarted} does not wait for it for ever, and reported by it.
+     */
+    void notStarted(String thread, Throwable cause) {
+        counted(new IllegalStateException("the stage thread " + thread + " could not be started (" + cause
+                + "); the engine was closed and not built", cause));
+    }
+
+    /** One expected thread reported, with the failure it brings ({@code null}: none); keeps the first failure. */
+    private synchronized void counted(IllegalStateException failure) {
+        if (startFailure == null) {
+            startFailure = failure;
         }
+        started++;
+        notifyAll();
     }
 
     /**
      * Waits until every expected thread has started (an interrupt is kept for the caller, not obeyed).
      *
-     * @return the listener's first failure, as an exception naming the thread, or {@code null}
+     * @return the first failure, the listener's or a thread's that could not be started, as an exception naming
+     *     the thread, or {@code null}
      */
     synchronized IllegalStateException awaitStarted() {
         boolean interrupted = false;
@@ -100,11 +132,7 @@ final class StageThreads implements ThreadFactory {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        if (listenerFailure == null) {
-            return null;
-        }
-        return new IllegalStateException("the stage thread listener (Builder.onStageThreadStart) threw on "
-                + failedThread + ": " + listenerFailure + "; the engine was closed and not built", listenerFailure);
+        return startFailure;
     }
 
     /** The names of the stage threads still alive, in the order they were created. */

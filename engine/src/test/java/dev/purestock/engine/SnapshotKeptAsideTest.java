@@ -141,7 +141,7 @@ class SnapshotKeptAsideTest {
             written.add(StateDigest.of(store));
             writerStarted.release();
             writerMayFinish.acquireUninterruptibly();
-        }, SNAPSHOT_EVERY, Thread::new, snapshotCounters, retainedAside);
+        }, SNAPSHOT_EVERY, new StageThreads(null), snapshotCounters, retainedAside);
         for (int i = 0; i < RING; i++) {
             slots[i] = new CommandSlot();
         }
