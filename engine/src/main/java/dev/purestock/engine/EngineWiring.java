@@ -79,7 +79,8 @@ final class EngineWiring {
             parallel.put(handler, StageRole.REPLICATE);
         }
         if (snapshotWriter != null) {
-            parallel.put(new SnapshotHandler(index, health, initial, settings.storeCapacity(), snapshotWriter,
+            parallel.put(new SnapshotHandler(index, health, initial,
+                    SnapshotHandler.copyOf(initial.store(), settings.storeCapacity()), snapshotWriter,
                     settings.snapshotEvery(), settings.threads(), counters.snapshots), StageRole.APPLY);
         }
         settings.threads().expect(2 + durability.size() + (snapshotWriter == null ? 0 : 2)); // decide, complete

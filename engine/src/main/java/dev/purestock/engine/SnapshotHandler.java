@@ -31,8 +31,12 @@ import java.util.Arrays;
  * The buffer's room is reused by the next snapshot's commands (up to {@value #RETAINED_ASIDE} events' room is
  * kept), so in a steady state keeping commands aside allocates nothing.
  *
- * <p>If applying events to the copy fails, the copy can no longer be trusted: the shard goes on (its decision
- * state is unaffected), and every later snapshot fails with that cause.
+ * <p>If applying events to the copy fails, an {@link Error} included (an {@link OutOfMemoryError} as the copy
+ * grows, or as events are kept aside), the copy can no longer be trusted: it is dropped, so that its memory goes
+ * back to the heap, the shard goes on (its decision state, journal and read model are not the copy's, and the
+ * decision stage applied the same events to its state first), and every later snapshot fails with that cause until
+ * a restart. The copy is not rebuilt: the only state to rebuild it from is the decision stage's, which would have to
+ * stop for as long as a copy takes. Only this stage touches the copy, so a failure here cannot reach an answer.
  */
 final class SnapshotHandler implements EventHandler<CommandSlot> {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotHandler.class);
@@ -56,7 +60,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private final long snapshotEvery;
     private final StageThreads threads;
     private final ShardCounters.Snapshots counters;
-    private final InventoryStore copy;
+    /** The copy of the state; {@code null} once dropped, after applying events to it failed ({@link #broken}). */
+    private InventoryStore copy;
     /**
      * The events of the commands decided while the writer reads the copy, one command's after another's, in
      * sequence order; refilled by each write's commands, so that keeping them aside allocates nothing once as many
@@ -67,6 +72,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private int[] asideStarts = new int[64];
     /** The decision time of each command kept aside, by command. */
     private long[] asideTimes = new long[64];
+    /** The sequence of each command kept aside, by command. */
+    private long[] asideSequences = new long[64];
     /** Commands kept aside. */
     private int aside;
     /** Commands kept aside that are applied to the copy: the first {@code applied} of them. */
@@ -83,14 +90,15 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private Throwable broken;
     private Thread writer;
 
-    SnapshotHandler(int shard, ShardHealth health, ShardState initial, StoreCapacity capacity,
+    /** {@code copy} is this stage's own copy of {@code initial}'s store ({@link #copyOf}). */
+    SnapshotHandler(int shard, ShardHealth health, ShardState initial, InventoryStore copy,
                     SnapshotWriter snapshotWriter, long snapshotEvery, StageThreads threads,
                     ShardCounters.Snapshots counters) {
-        this(shard, health, initial, capacity, snapshotWriter, snapshotEvery, threads, counters, RETAINED_ASIDE);
+        this(shard, health, initial, copy, snapshotWriter, snapshotEvery, threads, counters, RETAINED_ASIDE);
     }
 
     /** A stage that keeps the room of {@code retainedAside} events kept aside between writes. */
-    SnapshotHandler(int shard, ShardHealth health, ShardState initial, StoreCapacity capacity,
+    SnapshotHandler(int shard, ShardHealth health, ShardState initial, InventoryStore copy,
                     SnapshotWriter snapshotWriter, long snapshotEvery, StageThreads threads,
                     ShardCounters.Snapshots counters, int retainedAside) {
         this.asideEvents = new EventBuffer(retainedAside);
@@ -100,13 +108,16 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
         this.snapshotWriter = snapshotWriter;
         this.snapshotEvery = snapshotEvery;
         this.threads = threads;
-        this.copy = copyOf(initial.store(), capacity);
+        this.copy = copy;
         this.lastSequence = initial.nextSequence() - 1;
         this.lastTime = initial.lastTime();
     }
 
-    /** A snapshot to write: the copy's state after {@code lastSequence}, for {@code request} or periodic. */
-    private record Write(long lastSequence, long time, SnapshotRequest request) {
+    /**
+     * A snapshot to write: {@code store}, the copy, holds the state after {@code lastSequence}, for {@code request}
+     * or periodic. The writer reads the copy through this, never through the field, which a failure may clear.
+     */
+    private record Write(long lastSequence, long time, SnapshotRequest request, InventoryStore store) {
     }
 
     /**
@@ -146,12 +157,12 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
 
     private void onDecided(long sequence, long time, EventBuffer events) {
         if (writing) {
-            keepAside(time, events);
+            keepAside(sequence, time, events);
         } else if (applied < aside) {
-            keepAside(time, events); // behind the ones still kept aside, to be applied in order
+            keepAside(sequence, time, events); // behind the ones still kept aside, to be applied in order
             applyKeptAside(DRAINED_PER_COMMAND);
         } else {
-            apply(time, events);
+            apply(sequence, time, events);
         }
         lastSequence = sequence;
         lastTime = time;
@@ -161,40 +172,56 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     }
 
     /**
-     * Applies one command's events to the copy, from the slot's buffer. A failure marks the copy broken, and
-     * later snapshots fail with it.
+     * Applies one command's events to the copy, from the slot's buffer. A failure, an {@link Error} included, marks
+     * the copy broken ({@link #fail}).
      */
-    private void apply(long time, EventBuffer events) {
+    private void apply(long sequence, long time, EventBuffer events) {
         if (broken != null) {
             return;
         }
         try {
             Inventory.evolveAll(copy, time, events);
-        } catch (RuntimeException e) {
-            fail(e);
+        } catch (Throwable e) {
+            fail(sequence, e);
         }
     }
 
-    /** Marks the copy broken: later snapshots fail with {@code e}. */
-    private void fail(RuntimeException e) {
+    /**
+     * The copy missed command {@code sequence}'s events, or holds part of them: later snapshots fail with {@code e},
+     * and the copy is dropped (a write under way keeps its own reference to the copy until it ends); the commands
+     * kept aside are let go as they come due, unapplied. The shard goes on: nothing but this stage reads the copy.
+     */
+    private void fail(long sequence, Throwable e) {
         broken = e;
+        copy = null;
         LOG.error("shard {}: applying the events of command sequence {} to the snapshot copy failed; the shard "
-                + "goes on, but its snapshots fail until it is restarted", shard, lastSequence + 1, e);
+                + "goes on, but its snapshots fail until it is restarted", shard, sequence, e);
     }
 
     /**
      * Keeps one command's events until the writer is done with the copy and those kept before are applied, copied
      * after them: the slot's buffer is reused once the slot is answered. Only commands decided while a snapshot is
-     * being written, or while its backlog is applied, pay this.
+     * being written, or while its backlog is applied, pay this. Keeping them can run out of memory too: the copy
+     * then misses them, and is broken ({@link #fail}).
      */
-    private void keepAside(long time, EventBuffer events) {
-        if (aside == asideTimes.length) {
-            asideTimes = Arrays.copyOf(asideTimes, aside * 2);
-            asideStarts = Arrays.copyOf(asideStarts, aside * 2);
+    private void keepAside(long sequence, long time, EventBuffer events) {
+        if (broken != null) {
+            return;
         }
-        asideStarts[aside] = asideEvents.size();
-        asideTimes[aside++] = time;
-        events.writeTo(asideEvents);
+        try {
+            if (aside == asideTimes.length) {
+                asideTimes = Arrays.copyOf(asideTimes, aside * 2);
+                asideStarts = Arrays.copyOf(asideStarts, aside * 2);
+                asideSequences = Arrays.copyOf(asideSequences, aside * 2);
+            }
+            asideStarts[aside] = asideEvents.size();
+            asideTimes[aside] = time;
+            asideSequences[aside] = sequence;
+            events.writeTo(asideEvents);
+            aside++;
+        } catch (Throwable e) {
+            fail(sequence, e);
+        }
     }
 
     /** Applies every command still kept aside, in order, and empties their room for the next write's. */
@@ -210,7 +237,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
         int until = (int) Math.min(aside, (long) applied + most);
         for (; applied < until; applied++) {
             int end = applied + 1 < aside ? asideStarts[applied + 1] : asideEvents.size();
-            applyRange(asideTimes[applied], asideStarts[applied], end);
+            applyRange(asideSequences[applied], asideTimes[applied], asideStarts[applied], end);
         }
         if (applied == aside) {
             applied = 0;
@@ -225,14 +252,14 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     }
 
     /** Applies one command's events kept aside. A failure marks the copy broken, as {@link #apply} does. */
-    private void applyRange(long time, int from, int to) {
+    private void applyRange(long sequence, long time, int from, int to) {
         if (broken != null) {
             return;
         }
         try {
             Inventory.evolveRange(copy, time, asideEvents, from, to);
-        } catch (RuntimeException e) {
-            fail(e);
+        } catch (Throwable e) {
+            fail(sequence, e);
         }
     }
 
@@ -260,7 +287,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
         }
         synchronized (lock) {
             writing = true;
-            pending = new Write(lastSequence, lastTime, request);
+            pending = new Write(lastSequence, lastTime, request, copy);
             lock.notifyAll();
         }
     }
@@ -328,7 +355,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private void write(Write write) {
         try {
             long start = System.nanoTime();
-            snapshotWriter.write(write.lastSequence(), write.time(), copy);
+            snapshotWriter.write(write.lastSequence(), write.time(), write.store());
             counters.duration.record(System.nanoTime() - start);
             counters.written.increment();
             if (write.request() != null) {

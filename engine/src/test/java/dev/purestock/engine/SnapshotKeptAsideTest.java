@@ -137,11 +137,13 @@ class SnapshotKeptAsideTest {
      */
     private void start(int retainedAside) {
         decision = new DecisionHandler(0, health, state, () -> time, counters.decision, new DueTimes(1));
-        snapshots = new SnapshotHandler(0, health, state, capacity, (sequence, at, store) -> {
+        SnapshotWriter writer = (sequence, at, store) -> {
             written.add(StateDigest.of(store));
             writerStarted.release();
             writerMayFinish.acquireUninterruptibly();
-        }, SNAPSHOT_EVERY, new StageThreads(null), snapshotCounters, retainedAside);
+        };
+        snapshots = new SnapshotHandler(0, health, state, SnapshotHandler.copyOf(state.store(), capacity), writer,
+                SNAPSHOT_EVERY, new StageThreads(null), snapshotCounters, retainedAside);
         for (int i = 0; i < RING; i++) {
             slots[i] = new CommandSlot();
         }
