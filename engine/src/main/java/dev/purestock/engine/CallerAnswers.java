@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * for a close that timed out). With one, every answer to a caller runs on it instead: an {@link OutcomeCallback}
  * and a future get the records, and an {@link OutcomeViewCallback} gets a view over a copy of the outcome, made
  * on the executor's thread (the shard's reused view is lent only for the call on the completion thread). The
- * engine's own callbacks ({@link Internal}) always run in place. A callback that throws is logged and counted,
- * wherever it runs; an executor that refuses a task has it run in place instead, so no caller goes unanswered.
+ * engine's own callbacks ({@link Internal}) always run in place. A callback that throws, an {@link Error} included,
+ * is logged and counted, wherever it runs; an executor that refuses a task has it run in place instead, so no caller
+ * goes unanswered.
  */
 final class CallerAnswers {
     private static final Logger LOG = LoggerFactory.getLogger(CallerAnswers.class);
@@ -113,8 +114,6 @@ final class CallerAnswers {
             if (inPlace(callback)) {
                 try {
                     callback.onFailure(cause);
-                } catch (VirtualMachineError e) {
-                    throw e;
                 } catch (Throwable e) {
                     isolated("a failure callback", e, shard);
                 }
@@ -146,12 +145,13 @@ final class CallerAnswers {
         LOG.warn("{} threw; isolated, the engine goes on ({} such failures so far)", what, count, e);
     }
 
-    /** Delivers {@code outcome}; a callback that throws (anything but a {@link VirtualMachineError}) is isolated. */
+    /**
+     * Delivers {@code outcome}; a callback that throws is isolated, an {@link Error} too (see
+     * {@link CompletionHandler}): the command's outcome stands.
+     */
     private void deliverIsolated(OutcomeViewCallback callback, Outcome outcome) {
         try {
             deliver(callback, outcome);
-        } catch (VirtualMachineError e) {
-            throw e;
         } catch (Throwable e) {
             isolated(outcome.sequence() == Outcome.NOT_SEQUENCED ? "the callback of a command answered without "
                     + "sequencing" : "the callback of command sequence " + outcome.sequence() + " (shard "

@@ -21,7 +21,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * command already taken, that one included, is still answered with its outcome.
  *
  * <p>Callers' callbacks and consumers are isolated: one that throws is logged and counted, and the
- * shard goes on.
+ * shard goes on. An {@link Error} too, a {@link VirtualMachineError} included (a {@link StackOverflowError} of the
+ * callback's own recursion, an {@link OutOfMemoryError}): the command it answered, and every command the stages
+ * passed meanwhile, was decided, journaled and applied, so none of them may be answered as failed because a
+ * caller's code threw. The engine's state is not the callback's to break, and memory running out where the engine
+ * allocates for a command is met there: deciding or applying it stops the shard before that command is journaled.
  *
  * <p>Each slot is answered exactly once, by this stage or, when a {@code close(timeout)} ran out of time, by the
  * closing thread ({@link #abandon}): this stage claims each slot before it answers it (one uncontended
@@ -134,8 +138,6 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
             if (answers.inPlace(request.callback)) {
                 try {
                     request.callback.onOutcome(view);
-                } catch (VirtualMachineError e) {
-                    throw e;
                 } catch (Throwable e) {
                     isolated("the callback of command sequence " + decision.sequence, e);
                 }
@@ -157,8 +159,6 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
         for (OutcomeConsumer consumer : consumers) {
             try {
                 consumer.onOutcome(command, outcome);
-            } catch (VirtualMachineError e) {
-                throw e;
             } catch (Throwable e) {
                 isolated("consumer " + consumer + " on command sequence " + decision.sequence, e);
             }

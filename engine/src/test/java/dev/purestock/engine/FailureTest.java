@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -302,6 +303,96 @@ class FailureTest {
             assertEquals(List.of(0L, 1L, 2L, 3L, 4L), seen);
             assertEquals(6, engine.consumerFailures(), "five consumer failures and one callback failure");
             assertTrue(engine.failure().isEmpty());
+        }
+    }
+
+    /**
+     * A {@link VirtualMachineError} from a caller's callback (a {@link StackOverflowError} of its own recursion) is
+     * isolated as any other throw: the command it answered was decided, journaled and applied, and so was the one
+     * after it, here journaled while the callback ran. The error used to stop the shard at that command, so the next
+     * one, durable in the journal, was answered with an {@link EngineStoppedException}, and a retry would have found
+     * it applied.
+     */
+    @Test
+    void aStackOverflowInACallbackLeavesTheNextJournaledCommandAcknowledged() {
+        CountDownLatch nextJournaled = new CountDownLatch(1);
+        InMemoryJournal journal = new InMemoryJournal();
+        OutcomeCallback overflowing = new OutcomeCallback() {
+            @Override
+            public void onOutcome(int shard, long sequence, long time, List<Event> events) {
+                awaitUninterruptibly(nextJournaled);
+                throw new StackOverflowError();
+            }
+
+            @Override
+            public void onFailure(Throwable cause) {
+            }
+        };
+        try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO)
+                .journal(shard -> countingDownAt(1, journal, nextJournaled)).build()) {
+            engine.submit(list(1), overflowing);
+            CompletableFuture<Outcome> next = engine.submit(list(2));
+            assertTrue(next.join().accepted(), "the command journaled while the callback ran is acknowledged");
+            assertEquals(1, engine.consumerFailures(), "the callback's error was counted");
+            assertTrue(engine.failure().isEmpty(), "the shard goes on");
+            assertTrue(engine.submit(list(3)).join().accepted());
+            assertEquals(3, journal.size());
+        }
+    }
+
+    /** As a callback's, a consumer's {@link VirtualMachineError} (out of memory in what it keeps) is isolated. */
+    @Test
+    void anOutOfMemoryErrorInAConsumerLeavesTheNextJournaledCommandAcknowledged() {
+        CountDownLatch nextJournaled = new CountDownLatch(1);
+        InMemoryJournal journal = new InMemoryJournal();
+        try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO)
+                .journal(shard -> countingDownAt(1, journal, nextJournaled))
+                .consumer((command, outcome) -> {
+                    if (outcome.sequence() == 0) {
+                        awaitUninterruptibly(nextJournaled);
+                        throw new OutOfMemoryError("Java heap space");
+                    }
+                })
+                .build()) {
+            CompletableFuture<Outcome> first = engine.submit(list(1));
+            CompletableFuture<Outcome> next = engine.submit(list(2));
+            assertTrue(first.join().accepted());
+            assertTrue(next.join().accepted(), "the command journaled while the consumer ran is acknowledged");
+            assertEquals(1, engine.consumerFailures(), "the consumer's error was counted");
+            assertTrue(engine.failure().isEmpty(), "the shard goes on");
+        }
+    }
+
+    /** {@code journal}, counting {@code latch} down once it has journaled command {@code sequence}. */
+    private static DurabilityStage countingDownAt(long sequence, InMemoryJournal journal, CountDownLatch latch) {
+        return new DurabilityStage() {
+            @Override
+            public void onDecided(long decided, long time, Command command, List<Event> events, boolean endOfBatch) {
+                journal.onDecided(decided, time, command, events, endOfBatch);
+                if (decided == sequence) {
+                    latch.countDown();
+                }
+            }
+
+            @Override
+            public void close() {
+                journal.close();
+            }
+        };
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
