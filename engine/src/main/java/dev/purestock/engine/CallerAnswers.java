@@ -175,8 +175,10 @@ final class CallerAnswers {
     private void execute(Runnable answer) {
         try {
             executor.execute(answer);
-        } catch (RuntimeException refused) {
-            // RejectedExecutionException, or an executor that breaks its contract: the caller is answered anyway
+        } catch (RuntimeException | Error refused) {
+            // RejectedExecutionException, an executor that breaks its contract, or a pool that cannot start a worker
+            // (OutOfMemoryError: unable to create native thread): the caller is answered anyway, and the command's
+            // outcome stands
             LOG.warn("the callback executor refused an answer ({}); it runs on {} instead", refused.toString(),
                     Thread.currentThread().getName());
             answer.run();

@@ -1155,12 +1155,13 @@ public final class PurestockEngine implements AutoCloseable {
          * then allocates the copy and the task per command. Keep it garbage-free by leaving the executor unset
          * and keeping callbacks quick. A callback that throws on the executor is logged and counted in
          * {@link PurestockEngine#consumerFailures()}, as on a stage thread; an executor that refuses a task
-         * (shut down, saturated) has the answer run on the thread that has it instead, so no caller goes
-         * unanswered. Answers are handed over in the order a shard completes them; whether they run in that
-         * order is up to the executor. Consumers ({@link #consumer}) and durability stages stay on the stage
-         * threads. The engine never shuts the executor down, and {@link PurestockEngine#close()} waits for the
-         * stages, not for it: answers handed over may still be running when close returns, so shut the executor
-         * down (and await it) after closing the engine.
+         * (shut down, saturated, or out of threads: an {@link OutOfMemoryError} from a pool that cannot start a
+         * worker) has the answer run on the thread that has it instead, so no caller goes unanswered. Answers are
+         * handed over in the order a shard completes them; whether they run in that order is up to the executor.
+         * Consumers ({@link #consumer}) and durability stages stay on the stage threads. The engine never shuts the
+         * executor down, and {@link PurestockEngine#close()} waits for the stages, not for it: answers handed over
+         * may still be running when close returns, so shut the executor down (and await it) after closing the
+         * engine.
          */
         public Builder callbackExecutor(Executor executor) {
             this.callbackExecutor = Objects.requireNonNull(executor, "callback executor");

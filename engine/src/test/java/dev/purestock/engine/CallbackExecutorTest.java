@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.purestock.engine.EngineFixtures.failureOf;
 import static dev.purestock.engine.EngineFixtures.list;
@@ -170,6 +171,32 @@ class CallbackExecutorTest {
             engine.submit(list(1), view);
             assertEquals("purestock-shard-0-complete", view.thread.join(), "answered in place instead");
             assertEquals(1, engine.submit(list(2)).join().sequence(), "the shard went on");
+        }
+    }
+
+    /**
+     * A pool that cannot start a worker thread throws an {@link OutOfMemoryError} ("unable to create native thread")
+     * from {@code execute}, not a {@link RejectedExecutionException}: the answer runs in place as for a refusal. The
+     * error used to escape into the completion stage, which stopped the shard there: that caller was never
+     * answered, and the next command, journaled and applied, was answered with an {@link EngineStoppedException}.
+     */
+    @Test
+    void anExecutorThatCannotStartAThreadLeavesNoCallerUnanswered() {
+        AtomicInteger handed = new AtomicInteger();
+        try (PurestockEngine engine = PurestockEngine.builder()
+                .callbackExecutor(task -> {
+                    if (handed.incrementAndGet() == 1) {
+                        throw new OutOfMemoryError("unable to create native thread: possibly out of memory or "
+                                + "process/resource limits reached");
+                    }
+                    executor.execute(task);
+                })
+                .expireReservationsEvery(Duration.ZERO).build()) {
+            Recording first = new Recording();
+            engine.submit(list(1), first);
+            assertEquals(1, engine.submit(list(2)).join().sequence(), "the shard went on");
+            assertEquals("purestock-shard-0-complete", first.thread.join(), "answered in place instead");
+            assertTrue(engine.failure().isEmpty());
         }
     }
 
