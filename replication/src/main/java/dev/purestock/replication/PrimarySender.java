@@ -412,7 +412,8 @@ final class PrimarySender implements Agent {
      * and may be past the standby's last by the time it says hello, so the sequence alone does not show that the
      * standby's journal is a prefix of this primary's. Waits (returns {@code false}) while this primary's journal
      * does not hold the record yet (the journal stage writes it beside this thread); refuses a standby whose record
-     * differs. Whether the standby counts as holding what it says, and sending may go on.
+     * differs, and one whose record this primary's journal no longer holds (pruned), which cannot be compared.
+     * Whether the standby counts as holding what it says, and sending may go on.
      */
     private boolean checkHistory(long now) {
         long last = historyToCheck;
@@ -449,8 +450,13 @@ final class PrimarySender implements Agent {
                     return false;
                 }
             } else {
-                LOG.warn("the primary's journal no longer holds seq {}, the standby's last: its history is not "
-                        + "compared", last);
+                // pruned: the sequence alone would pass a standby ending right before this primary's first record,
+                // whose last record this primary may have decided otherwise, and send it the records after it
+                refuse("the primary's journal " + dir + " no longer holds seq " + last + ", the standby's last record "
+                        + "(its older cycles were pruned), so the standby's history cannot be compared with this "
+                        + "primary's and it cannot follow on: start it from a copy of this primary's journal "
+                        + "directory (journal and snapshots)");
+                return false;
             }
         } catch (JournalException e) {
             refuse("the primary cannot check the standby's last record against its journal: " + e.getMessage());
