@@ -499,15 +499,43 @@ final class PrimarySender implements Agent {
     /**
      * The last sequence, at most {@code upTo}, whose record in this primary's journal is of epoch {@code epoch} or
      * older: where a standby whose last record is of {@code epoch} and sequence {@code upTo} shares this primary's
-     * history up to. Epochs never go down along a journal, so a binary search over sequences finds it.
+     * history up to. Epochs never go down along a journal, so a binary search over sequences finds it; over the
+     * records the journal still holds, since pruning may have deleted its older cycles: when its first record is of
+     * {@code epoch} or older, so is every record pruned before it, and the point lies among those it holds.
+     *
+     * @throws ReplicationException when the point lies before the journal's first record (pruned): this primary can
+     *                              neither tell the standby where to cut nor send it what follows
      */
     private long lastOfEpochAtMost(long epoch, long upTo) {
         if (primary.lastHanded() < 0) {
             return -1; // this primary holds no record (promoted from an empty standby): the standby keeps none
         }
         try (JournalReader search = JournalReader.open(dir)) {
-            long low = -1;
+            long[] first = {NONE, Long.MIN_VALUE};
+            search.toStart();
+            search.readRaw((index, bytes, offset, length) -> {
+                first[0] = JournalRecordCodec.sequenceOf(bytes, offset, length);
+                first[1] = JournalRecordCodec.epochOf(bytes, offset, length);
+                return false;
+            });
+            if (first[0] == NONE) {
+                return -1;
+            }
+            if (first[1] > epoch) {
+                if (first[0] == 0) {
+                    return -1; // this primary's history holds no record of the standby's epoch: it keeps none
+                }
+                throw new ReplicationException("this primary's journal " + dir + " starts at seq " + first[0]
+                        + ", of epoch " + first[1] + " (its older cycles were pruned), and the standby's history "
+                        + "(epoch " + epoch + ") parts from this primary's before it: the standby cannot be cut and "
+                        + "caught up from this journal. Start it from a copy of this primary's journal directory "
+                        + "(journal and snapshots)");
+            }
+            long low = first[0];
             long high = Math.min(upTo, search.lastSequence());
+            if (high < low) {
+                return high; // the standby ends before the journal's first record: its history check refuses it
+            }
             while (low < high) {
                 long middle = low + (high - low + 1) / 2;
                 if (epochAt(search, middle) <= epoch) {

@@ -5,8 +5,11 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.MapInventoryStore;
 import dev.purestock.journal.Durability;
+import dev.purestock.journal.JournalEpoch;
 import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalPruner;
+import dev.purestock.journal.JournalReader;
+import dev.purestock.journal.JournalRecord;
 import dev.purestock.journal.JournalRollCycle;
 import dev.purestock.journal.JournalWriter;
 import dev.purestock.journal.JournaledEngine;
@@ -21,8 +24,10 @@ import java.util.List;
 import static dev.purestock.replication.ReplicationTest.awaitTrue;
 import static dev.purestock.replication.ReplicationTest.engineWithoutTimer;
 import static dev.purestock.replication.ReplicationTest.primary;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -83,6 +88,104 @@ class PrunedPrimaryTest {
         }
     }
 
+    /**
+     * A promoted primary pruned the cycles of the old epoch its snapshot covers; the old primary rejoins as its
+     * standby with a tail of the old epoch. The point where their histories part is still in the new primary's
+     * journal, so it can tell the old one where to cut and catch it up; the search for that point used to read
+     * records the pruning had deleted, and refused the old primary.
+     */
+    @Test
+    void anOldPrimaryRejoinsANewPrimaryWhosePruningLeftThePointWhereTheyPart() throws Exception {
+        long firstKept = 15;
+        long promotedAt = 21;
+        long newLast = promotedAt + 2;
+        long oldLast = promotedAt + 4;
+        MapInventoryStore newState = new MapInventoryStore();
+        try (JournalWriter writer = secondly(primaryDir)) {
+            write(writer, newState, 0, firstKept - 1, SHARED);
+        }
+        MapInventoryStore covered = copyOf(primaryDir, firstKept - 1);
+        awaitNextSecond();
+        try (JournalWriter writer = secondly(primaryDir)) {
+            write(writer, newState, firstKept, promotedAt - 1, SHARED);
+        }
+        try (JournalLock lock = JournalLock.acquire(primaryDir)) {
+            assertEquals(1, JournalEpoch.promote(primaryDir).epoch());
+        }
+        try (JournalWriter writer = secondly(primaryDir)) {
+            write(writer, newState, promotedAt, newLast, PRIMARY_ONLY);
+        }
+        assertEquals(firstKept, snapshotAndPrune(primaryDir, firstKept - 1, covered), "the new primary's first");
+        try (JournalWriter writer = JournalWriter.open(standbyDir, Durability.PAGE_CACHE)) {
+            MapInventoryStore oldState = new MapInventoryStore();
+            write(writer, oldState, 0, promotedAt - 1, SHARED);
+            write(writer, oldState, promotedAt, oldLast, STANDBY_ONLY);
+        }
+
+        try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = engineWithoutTimer(primaryDir, primary);
+             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start()) {
+            awaitTrue(() -> standby.status().failure() != null || standby.lastSequence() == newLast
+                    && standby.truncations() == 1, "the old primary is cut and caught up, or refused");
+            assertNull(standby.status().failure(), "the old primary was refused");
+            assertEquals(newLast, journaled.engine().readModel().lastSequence(0));
+        }
+        List<byte[]> newRecords = Journals.raw(primaryDir);
+        List<byte[]> oldRecords = Journals.raw(standbyDir);
+        assertEquals(newLast + 1, oldRecords.size(), "the old primary's records, cut after seq " + (promotedAt - 1));
+        for (int i = 0; i < newRecords.size(); i++) {
+            assertArrayEquals(newRecords.get(i), oldRecords.get((int) firstKept + i), "seq " + (firstKept + i));
+        }
+        List<JournalRecord> decoded = Journals.decoded(standbyDir);
+        assertEquals(1, decoded.getLast().epoch());
+        assertEquals(0, decoded.get((int) promotedAt - 1).epoch());
+    }
+
+    /**
+     * The same, with the new primary's journal pruned past the point where the histories part: it cannot tell the
+     * old primary where to cut nor send what follows, so it refuses it, naming the remedy, and takes nothing of it.
+     */
+    @Test
+    void anOldPrimaryWhosePartingPointTheNewPrimaryPrunedIsRefusedNamingTheRemedy() throws Exception {
+        long promotedAt = 10;
+        long firstKept = promotedAt + 3;
+        long oldLast = promotedAt + 6;
+        MapInventoryStore newState = new MapInventoryStore();
+        try (JournalWriter writer = secondly(primaryDir)) {
+            write(writer, newState, 0, promotedAt - 1, SHARED);
+        }
+        try (JournalLock lock = JournalLock.acquire(primaryDir)) {
+            JournalEpoch.promote(primaryDir);
+        }
+        try (JournalWriter writer = secondly(primaryDir)) {
+            write(writer, newState, promotedAt, firstKept - 1, PRIMARY_ONLY);
+        }
+        MapInventoryStore covered = copyOf(primaryDir, firstKept - 1);
+        awaitNextSecond();
+        try (JournalWriter writer = secondly(primaryDir)) {
+            write(writer, newState, firstKept, firstKept + 1, PRIMARY_ONLY);
+        }
+        assertEquals(firstKept, snapshotAndPrune(primaryDir, firstKept - 1, covered), "the new primary's first");
+        try (JournalWriter writer = JournalWriter.open(standbyDir, Durability.PAGE_CACHE)) {
+            MapInventoryStore oldState = new MapInventoryStore();
+            write(writer, oldState, 0, promotedAt - 1, SHARED);
+            write(writer, oldState, promotedAt, oldLast, STANDBY_ONLY);
+        }
+        List<byte[]> before = Journals.raw(standbyDir);
+
+        try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = engineWithoutTimer(primaryDir, primary);
+             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start()) {
+            awaitTrue(() -> standby.status().failure() != null, "the old primary is refused");
+            String failure = standby.status().failure();
+            assertTrue(failure.contains("copy of this primary's journal directory"), failure);
+            assertEquals(0, standby.truncations());
+            assertNull(primary.fenced());
+        }
+        List<byte[]> after = Journals.raw(standbyDir);
+        assertEquals(before.size(), after.size(), "the refused old primary's journal is as it was");
+    }
+
     /** A writer on {@code dir}'s journal, which starts a cycle file a second when it is a new journal. */
     private static JournalWriter secondly(Path dir) {
         return JournalWriter.open(dir, Durability.PAGE_CACHE, JournalRollCycle.TEST_SECONDLY);
@@ -105,6 +208,20 @@ class PrunedPrimaryTest {
                     true);
             Inventory.evolve(state, NOW + sequence, listed);
         }
+    }
+
+    /** The state of {@code dir}'s journal up to {@code last}, replayed. */
+    private static MapInventoryStore copyOf(Path dir, long last) {
+        MapInventoryStore state = new MapInventoryStore();
+        try (JournalReader reader = JournalReader.open(dir)) {
+            reader.read((index, record) -> {
+                if (record.sequence() <= last) {
+                    Inventory.evolveAll(state, record.time(), record.events());
+                }
+                return record.sequence() < last;
+            });
+        }
+        return state;
     }
 
     /** Writes a snapshot of {@code state} at {@code sequence} and prunes what it covers; the first sequence left. */
