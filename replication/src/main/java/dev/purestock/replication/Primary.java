@@ -5,6 +5,7 @@ import dev.purestock.engine.Durations;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.journal.JournalEpoch;
 import dev.purestock.journal.JournalException;
+import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalReader;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
@@ -15,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -105,7 +107,9 @@ public final class Primary implements AutoCloseable {
      *
      * @return {@code engine}
      * @throws IllegalArgumentException when {@code engine} is set to more than one shard: refused here, before a
-     *                                  journaled engine touches its directory
+     *                                  journaled engine touches its directory; and, as the engine is built, when
+     *                                  it does not journal into this primary's directory (nothing holds that
+     *                                  directory's journal lock)
      */
     public PurestockEngine.Builder configure(PurestockEngine.Builder engine) {
         if (engine.shards() != 1) {
@@ -124,6 +128,7 @@ public final class Primary implements AutoCloseable {
         if (attached) {
             throw new IllegalStateException("this primary already replicates an engine; start one per engine");
         }
+        requireJournalLocked();
         long last = -1;
         try (JournalReader reader = JournalReader.open(settings.dir)) {
             last = reader.lastSequence();
@@ -134,6 +139,28 @@ public final class Primary implements AutoCloseable {
         epoch = JournalEpoch.read(settings.dir);
         attached = true;
         return new ReplicationStage(this, live, settings.mode);
+    }
+
+    /**
+     * Refuses an engine that does not journal into this primary's directory, seen as it is built: a journaled engine
+     * holds its directory's {@link JournalLock} from before recovery, so a directory whose lock nothing holds (or
+     * that has no lock file at all) is not the one the engine journals into. The sender would then catch the
+     * standby up from a journal the engine does not write. (A directory another engine holds passes here; the
+     * replication stage finds that one at its first record, whose sequence does not follow this journal's last.)
+     */
+    private void requireJournalLocked() {
+        Path dir = settings.dir;
+        if (Files.exists(dir.resolve(JournalLock.FILE_NAME))) {
+            try (JournalLock probe = JournalLock.acquire(dir)) {
+                LOG.debug("nothing held the lock of {}: the engine journals elsewhere", dir);
+            } catch (JournalException held) {
+                return; // held: by the engine being built, on this directory
+            }
+        }
+        throw new IllegalArgumentException("the engine does not journal into this primary's directory " + dir
+                + " (nothing holds its journal lock): build the JournaledEngine on the directory the primary "
+                + "replicates, JournaledEngine.builder(dir).engine(primary::configure) with the dir of "
+                + "Primary.builder(dir)");
     }
 
     /** The {@code host:port} this primary listens on for its standby, with the port resolved. */

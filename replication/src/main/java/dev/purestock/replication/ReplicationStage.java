@@ -29,11 +29,14 @@ final class ReplicationStage implements DurabilityStage {
     private final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
     private long batchLast = Primary.NONE;
     private boolean batchOpen;
+    /** The sequence the next record must have: the one after the primary's journal's last when it was attached. */
+    private long next;
 
     ReplicationStage(Primary primary, OneToOneRingBuffer live, ReplicationMode mode) {
         this.primary = primary;
         this.live = live;
         this.mode = mode;
+        this.next = primary.lastHanded() + 1;
         codec.epoch(primary.epoch());
     }
 
@@ -49,6 +52,13 @@ final class ReplicationStage implements DurabilityStage {
     }
 
     private void hand(long sequence, int length, boolean endOfBatch) {
+        if (sequence != next) {
+            // the engine journals elsewhere: the sender would catch the standby up from a journal without this record
+            throw new ReplicationException("the engine's seq " + sequence + " does not follow the last record of "
+                    + "the journal this primary replicates (it expects seq " + next + "): the engine journals into "
+                    + "another directory than the primary's; build both on one directory");
+        }
+        next++;
         byte[] bytes = codec.buffer();
         if (view.byteArray() != bytes) {
             view.wrap(bytes);
