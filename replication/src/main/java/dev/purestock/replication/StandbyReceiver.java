@@ -434,7 +434,10 @@ final class StandbyReceiver implements Agent {
             truncations++;
             askAgain = true;
         } catch (RuntimeException e) {
-            fail("cutting the journal after seq " + lastKept + " failed: " + e.getMessage());
+            fail("cutting the journal after seq " + lastKept + " failed: " + e.getMessage() + ". The primary's "
+                    + "history parts from this journal's after seq " + lastKept + ", so this standby cannot follow it "
+                    + "until the journal is cut there: start it from a copy of the primary's journal directory "
+                    + "(journal and snapshots), or cut it with `purestock truncate` once the cause is fixed");
         }
     }
 

@@ -186,6 +186,53 @@ class PrunedPrimaryTest {
         assertEquals(before.size(), after.size(), "the refused old primary's journal is as it was");
     }
 
+    /**
+     * The old primary's own journal was pruned past the point where the new primary's history parts from it (it
+     * snapshotted its tail as a primary, then started with pruning): told to cut there, it cannot, and stops saying
+     * what to do instead, its journal as it was.
+     */
+    @Test
+    void anOldPrimaryWhoseOwnPruningLeftNothingToCutAtStopsNamingTheRemedy() throws Exception {
+        long promotedAt = 10;
+        long oldFirstKept = promotedAt + 4;
+        MapInventoryStore newState = new MapInventoryStore();
+        try (JournalWriter writer = JournalWriter.open(primaryDir, Durability.PAGE_CACHE)) {
+            write(writer, newState, 0, promotedAt - 1, SHARED);
+        }
+        try (JournalLock lock = JournalLock.acquire(primaryDir)) {
+            JournalEpoch.promote(primaryDir);
+        }
+        try (JournalWriter writer = JournalWriter.open(primaryDir, Durability.PAGE_CACHE)) {
+            write(writer, newState, promotedAt, promotedAt + 2, PRIMARY_ONLY);
+        }
+        MapInventoryStore oldState = new MapInventoryStore();
+        try (JournalWriter writer = secondly(standbyDir)) {
+            write(writer, oldState, 0, promotedAt - 1, SHARED);
+            write(writer, oldState, promotedAt, oldFirstKept - 1, STANDBY_ONLY);
+        }
+        MapInventoryStore covered = copyOf(standbyDir, oldFirstKept - 1);
+        awaitNextSecond();
+        try (JournalWriter writer = secondly(standbyDir)) {
+            write(writer, oldState, oldFirstKept, oldFirstKept + 1, STANDBY_ONLY);
+        }
+        assertEquals(oldFirstKept, snapshotAndPrune(standbyDir, oldFirstKept - 1, covered), "the old primary's first");
+        List<byte[]> before = Journals.raw(standbyDir);
+
+        try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = engineWithoutTimer(primaryDir, primary);
+             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start()) {
+            awaitTrue(() -> standby.status().failure() != null, "the old primary stops");
+            String failure = standby.status().failure();
+            assertTrue(failure.contains("cannot be cut after seq " + (promotedAt - 1)), failure);
+            assertTrue(failure.contains("copy of the primary's journal directory"), failure);
+        }
+        List<byte[]> after = Journals.raw(standbyDir);
+        assertEquals(before.size(), after.size(), "the old primary's journal is as it was");
+        for (int i = 0; i < before.size(); i++) {
+            assertArrayEquals(before.get(i), after.get(i), "record " + i);
+        }
+    }
+
     /** A writer on {@code dir}'s journal, which starts a cycle file a second when it is a new journal. */
     private static JournalWriter secondly(Path dir) {
         return JournalWriter.open(dir, Durability.PAGE_CACHE, JournalRollCycle.TEST_SECONDLY);
