@@ -269,6 +269,12 @@ final class StandbyReceiver implements Agent {
             LOG.warn("ignoring a message of unknown type {} ({} bytes) from the primary", type, length);
             return;
         }
+        if (id != helloId) {
+            // not an answer to this standby's hello: the stream it asked for before (sent again under this hello),
+            // or a primary it no longer follows still sending to its address (an old one alive after a failover),
+            // whose records are not its primary's history and whose epoch says nothing of its primary's
+            return;
+        }
         long primaryEpoch = ReplicationMessageDescriptor.epoch(buffer, offset);
         if (primaryEpoch < lastEpoch) {
             fail("the primary " + primaryEndpoint + " is of epoch " + primaryEpoch + ", older than the epoch "
@@ -280,22 +286,19 @@ final class StandbyReceiver implements Agent {
         if (sequence > primarySequence) {
             primarySequence = sequence;
         }
-        if (id == helloId && primaryEpoch > lastEpoch && !followEpoch(primaryEpoch)) {
+        if (primaryEpoch > lastEpoch && !followEpoch(primaryEpoch)) {
             return;
         }
-        if (id == helloId) {
-            if (!welcomed) {
-                // the primary checked the hello: acknowledge what is held now, which may be more than the hello said
-                // (records of the stream before it, journaled since, whose acknowledgement the primary did not count)
-                ackPending = true;
-                // and its last sequence is the one to follow, even behind what was heard before (a primary restarted
-                // after a crash that lost records it had announced, which no primary will send now)
-                primarySequence = sequence;
-                lag.forgetAbove(sequence);
-            }
-            welcomed = true;
-            connected = true;
+        if (!welcomed) {
+            // the primary checked the hello: acknowledge what is held now
+            ackPending = true;
+            // and its last sequence is the one to follow, even behind what was heard before (a primary restarted
+            // after a crash that lost records it had announced, which no primary will send now)
+            primarySequence = sequence;
+            lag.forgetAbove(sequence);
         }
+        welcomed = true;
+        connected = true;
         if (type == RECORDS) {
             onRecords(buffer, offset + HEADER_LENGTH, length - HEADER_LENGTH);
         }

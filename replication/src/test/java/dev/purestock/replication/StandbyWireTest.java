@@ -3,6 +3,8 @@ package dev.purestock.replication;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.engine.PrimitiveInventoryStore;
+import dev.purestock.journal.JournalEpoch;
+import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalRecord;
 import dev.purestock.journal.JournalRecordCodec;
 import dev.purestock.journal.JournalRecordDescriptor;
@@ -23,6 +25,7 @@ import java.util.function.BooleanSupplier;
 
 import static dev.purestock.replication.ReplicationTest.WAIT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What a standby does with what its primary sends, the primary played on the wire by the test. */
@@ -130,6 +133,49 @@ class StandbyWireTest {
                 return status.connected() && status.peerSequence() == -1 && status.lagRecords() == 0
                         && status.lagMicros() == 0;
             }, "the standby caught up with the restarted primary");
+        }
+    }
+
+    /**
+     * Messages under another hello's id are of a conversation the standby is not in: the stream it asked for before
+     * its last hello, or a primary it no longer follows still sending to its listen address (an old primary, alive
+     * after a failover, whose publication to that address finds the restarted standby's subscription there). The
+     * standby took their records when they followed on (here: seq 0, before its primary answered it), so records
+     * of a primary it does not follow went into its journal, which the primary it follows then skipped as
+     * duplicates of its own; and an older epoch in such a message stopped it, though its own primary was of its
+     * epoch. Its own primary's answer is what it goes by.
+     */
+    @Test
+    void messagesUnderAnotherHellosIdAreNotTakenFromAPrimaryTheStandbyDoesNotFollow() throws Exception {
+        try (JournalLock lock = JournalLock.acquire(standbyDir)) {
+            JournalEpoch.promote(standbyDir); // a standby of epoch 1, as one that followed a promoted primary
+        }
+        JournalRecordCodec codec = new JournalRecordCodec();
+        codec.epoch(1);
+        int length = codec.encode(0, 1_000, new Command.ListProduct(1, 10), List.of(new Event.ProductListed(1, 10)));
+        try (FakePrimary primary = new FakePrimary();
+             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).listen("127.0.0.1:0").start()) {
+            primary.awaitHello();
+            long stranger = primary.helloId + 1_000;
+            UnsafeBuffer records = new UnsafeBuffer(new byte[ReplicationMessageDescriptor.HEADER_LENGTH + length]);
+            ReplicationMessageDescriptor.putHeader(records, ReplicationMessageDescriptor.RECORDS, 1, 0, stranger);
+            records.putBytes(ReplicationMessageDescriptor.HEADER_LENGTH, codec.buffer(), 0, length);
+            UnsafeBuffer older = new UnsafeBuffer(new byte[ReplicationMessageDescriptor.HEADER_LENGTH]);
+            ReplicationMessageDescriptor.putHeader(older, ReplicationMessageDescriptor.HEARTBEAT, 0, 5, stranger);
+            UnsafeBuffer answer = new UnsafeBuffer(new byte[ReplicationMessageDescriptor.HEADER_LENGTH]);
+            ReplicationMessageDescriptor.putHeader(answer, ReplicationMessageDescriptor.HEARTBEAT, 1, -1,
+                    primary.helloId);
+            // in order on one publication: the answer arrives after the stranger's two messages
+            primary.poll(() -> primary.data.offer(records, 0, records.capacity()) > 0, "the stranger's records sent");
+            primary.poll(() -> primary.data.offer(older, 0, older.capacity()) > 0, "the stranger's heartbeat sent");
+            primary.poll(() -> primary.data.offer(answer, 0, answer.capacity()) > 0, "the primary's answer sent");
+            // acknowledged once the standby handled the answer, after the messages before it
+            primary.poll(() -> primary.ackId == primary.helloId || standby.status().failure() != null,
+                    "the standby's acknowledgement of its primary's answer");
+            assertNull(standby.status().failure(), standby.status().describe());
+            assertEquals(-1, primary.ackSequence, "a record of a conversation the standby is not in was taken");
+            assertEquals(-1, standby.lastSequence());
+            assertEquals(-1, standby.status().peerSequence(), "its primary's last sequence");
         }
     }
 
