@@ -8,7 +8,17 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * One shard's order statuses for the {@link ReadModel}: order id to a one-byte status code, with one writer
  * thread and any number of lock-free readers. No boxed key and no node per order: a slot is a {@code long}
- * key and a {@code byte} code, about 19 bytes per order in all.
+ * key and a {@code byte} code, about 19 bytes per order in all. The same table, {@link #valued}, keeps a shard's
+ * stock positions with their units (see below).
+ *
+ * <p><b>Valued tables.</b> A table made with {@link #valued} holds a {@code long} value beside each key instead of
+ * a status code: the read model keeps its stock positions in one ({@link #putValue}, {@link #value}). Its slots
+ * carry the code {@link #PRESENT} and the value in a third array (17 bytes a slot), and nothing is ever removed
+ * from it, so a slot, once it holds a key, holds that key until a rebuild moves it. An insert writes the value,
+ * then the key, then the code, each with a release store; an update is one release store of the value (a
+ * {@code long} written and read through a {@link VarHandle} is never torn). A reader that has seen the code
+ * (acquire) therefore sees the key and at least the value it was inserted with, and the value it reads is always
+ * the value of that key: it never pairs a key with another key's value.
  *
  * <p><b>Layout.</b> Extendible hashing, as in {@link SegmentedLongMap}: the top bits of an id's hash pick a
  * directory entry naming a segment, an open-addressing table of fixed size probed linearly from the id's
@@ -58,6 +68,8 @@ final class OrderStatusTable {
     static final byte ABSENT = 0;
     /** The code of a removed entry's slot. */
     private static final byte TOMBSTONE = -1;
+    /** The code of every entry of a {@link #valued} table. */
+    static final byte PRESENT = 1;
     /**
      * The share of a segment's rebuild threshold that its live entries must fill for it to split rather than
      * be compacted in place: compacting then frees room for at least the other 15 % of inserts.
@@ -68,6 +80,7 @@ final class OrderStatusTable {
     private static final float SPLIT_LOAD = SegmentedLongMap.SPLIT_LOAD;
     private static final VarHandle CODE = MethodHandles.arrayElementVarHandle(byte[].class);
     private static final VarHandle KEY = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle VALUE = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle ENTRY = MethodHandles.arrayElementVarHandle(Segment[].class);
 
     private final long seed;
@@ -76,6 +89,8 @@ final class OrderStatusTable {
     private final int splitLive;
     private final long[] scratchKeys;
     private final byte[] scratchCodes;
+    /** Where a rebuild gathers a valued table's values; {@code null} in a table of status codes. */
+    private final long[] scratchValues;
     private volatile Segment[] directory;
     private int globalDepth;
     private int segmentCount;
@@ -92,6 +107,23 @@ final class OrderStatusTable {
 
     /** As {@link #OrderStatusTable(int, int)}, hashing with {@code seed}: for tests that need one layout. */
     OrderStatusTable(int expectedOrders, int segmentShift, long seed) {
+        this(expectedOrders, segmentShift, seed, false);
+    }
+
+    /**
+     * A {@link #valued} table for about {@code expectedKeys} keys in segments of {@code 1 << segmentShift} slots,
+     * hashing with {@code seed}.
+     */
+    static OrderStatusTable valued(int expectedKeys, int segmentShift, long seed) {
+        return new OrderStatusTable(expectedKeys, segmentShift, seed, true);
+    }
+
+    /** As {@link #valued(int, int, long)}, with a seed drawn at random. */
+    static OrderStatusTable valued(int expectedKeys, int segmentShift) {
+        return valued(expectedKeys, segmentShift, ThreadLocalRandom.current().nextLong());
+    }
+
+    private OrderStatusTable(int expectedOrders, int segmentShift, long seed, boolean valued) {
         if (segmentShift < SegmentedLongMap.MIN_SEGMENT_SHIFT || segmentShift > 24) {
             throw new IllegalArgumentException("segment shift must be within " + SegmentedLongMap.MIN_SEGMENT_SHIFT
                     + "..24, was " + segmentShift);
@@ -102,10 +134,11 @@ final class OrderStatusTable {
         splitLive = (int) (splitAt * SPLIT_LIVE_SHARE);
         scratchKeys = new long[segmentSlots];
         scratchCodes = new byte[segmentSlots];
+        scratchValues = valued ? new long[segmentSlots] : null;
         globalDepth = SegmentedLongMap.depthFor(expectedOrders, segmentSlots);
         Segment[] initial = new Segment[1 << globalDepth];
         for (int i = 0; i < initial.length; i++) {
-            initial[i] = new Segment(segmentSlots, globalDepth, i);
+            initial[i] = new Segment(segmentSlots, globalDepth, i, valued);
         }
         segmentCount = initial.length;
         directory = initial;
@@ -118,6 +151,16 @@ final class OrderStatusTable {
     static long presizedBytes(int expectedOrders) {
         long slots = 1L << DEFAULT_SEGMENT_SHIFT;
         return (1L << SegmentedLongMap.depthFor(expectedOrders, (int) slots)) * slots * (Long.BYTES + Byte.BYTES);
+    }
+
+    /**
+     * The bytes of the segments a {@link #valued} table of segments of {@code 1 << segmentShift} slots sized for
+     * {@code expectedKeys} allocates when it is made: the arrays alone, a lower bound of what it holds.
+     */
+    static long presizedValuedBytes(int expectedKeys, int segmentShift) {
+        long slots = 1L << segmentShift;
+        return (1L << SegmentedLongMap.depthFor(expectedKeys, (int) slots)) * slots
+                * (Long.BYTES + Long.BYTES + Byte.BYTES);
     }
 
     /** The code stored for {@code orderId}, or {@link #ABSENT}. Any thread. */
@@ -157,6 +200,55 @@ final class OrderStatusTable {
     }
 
     /**
+     * The value stored for {@code key} in a {@link #valued} table, or {@code absent} when it holds none. Any thread;
+     * allocates nothing and takes no lock.
+     */
+    long value(long key, long absent) {
+        long hash = SegmentedLongMap.hash(key, seed);
+        int mask = segmentSlots - 1;
+        while (true) {
+            Segment[] current = directory;
+            int depth = Integer.numberOfTrailingZeros(current.length);
+            Segment segment = (Segment) ENTRY.getAcquire(current, SegmentedLongMap.directoryIndex(hash, depth));
+            int version = segment.version;
+            if ((version & 1) == 0) {
+                int segmentDepth = segment.depth;
+                int prefix = segment.prefix;
+                long found = absent;
+                int slot = SegmentedLongMap.home(hash, key, mask);
+                for (int probes = 0; probes < segmentSlots; probes++, slot = (slot + 1) & mask) {
+                    byte code = (byte) CODE.getAcquire(segment.codes, slot);
+                    if (code == ABSENT) {
+                        break;
+                    }
+                    if ((long) KEY.getAcquire(segment.keys, slot) == key) {
+                        found = (long) VALUE.getAcquire(segment.values, slot);
+                        break;
+                    }
+                }
+                VarHandle.acquireFence();
+                if (segment.version == version && SegmentedLongMap.directoryIndex(hash, segmentDepth) == prefix) {
+                    return found;
+                }
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Sets the value of {@code key} in a {@link #valued} table, adding it when absent. Only the table's writer
+     * thread may call this.
+     *
+     * @throws IllegalStateException when the table holds status codes, not values
+     */
+    void putValue(long key, long value) {
+        if (scratchValues == null) {
+            throw new IllegalStateException("this table holds status codes, not values");
+        }
+        store(key, PRESENT, value);
+    }
+
+    /**
      * Sets the code of {@code orderId}, adding it when absent. Only the table's writer thread may call this.
      *
      * @throws IllegalArgumentException when {@code code} is not within {@code 1..127}
@@ -165,6 +257,17 @@ final class OrderStatusTable {
         if (code <= ABSENT) {
             throw new IllegalArgumentException("status code must be within 1..127, was " + code);
         }
+        if (scratchValues != null) {
+            throw new IllegalStateException("this table holds values, not status codes");
+        }
+        store(orderId, code, 0);
+    }
+
+    /**
+     * Sets {@code orderId}'s code, or in a valued table its value, adding the entry when absent. In a valued table
+     * the value is written before the key and the code, so that a reader that sees the entry sees its value.
+     */
+    private void store(long orderId, byte code, long value) {
         long hash = SegmentedLongMap.hash(orderId, seed);
         int mask = segmentSlots - 1;
         while (true) {
@@ -177,11 +280,16 @@ final class OrderStatusTable {
                         tombstone = slot;
                     }
                 } else if (segment.keys[slot] == orderId) {
-                    CODE.setRelease(segment.codes, slot, code);
+                    if (segment.values != null) {
+                        VALUE.setRelease(segment.values, slot, value);
+                    } else {
+                        CODE.setRelease(segment.codes, slot, code);
+                    }
                     return;
                 }
             }
             if (tombstone >= 0) {
+                // only tables of status codes have tombstones: nothing is removed from a valued one
                 KEY.setRelease(segment.keys, tombstone, orderId);
                 CODE.setRelease(segment.codes, tombstone, code);
                 segment.tombstones--;
@@ -192,6 +300,9 @@ final class OrderStatusTable {
             boolean mayGrow = used < splitAt || segment.depth < globalDepth
                     || globalDepth < SegmentedLongMap.depthLimit(segmentCount);
             if (used < splitAt || !mayGrow && used < segmentSlots - 1) {
+                if (segment.values != null) {
+                    VALUE.setRelease(segment.values, slot, value);
+                }
                 KEY.setRelease(segment.keys, slot, orderId);
                 CODE.setRelease(segment.codes, slot, code);
                 segment.size++;
@@ -202,7 +313,7 @@ final class OrderStatusTable {
             } else if (mayGrow) {
                 split(segment);
             } else {
-                throw new IllegalStateException("cannot store order " + orderId + ": its segment of " + segmentSlots
+                throw new IllegalStateException("cannot store key " + orderId + ": its segment of " + segmentSlots
                         + " slots is full of ids that crowd one hash prefix " + globalDepth + " bits long");
             }
         }
@@ -212,8 +323,12 @@ final class OrderStatusTable {
      * Removes {@code orderId}, leaving a tombstone in its slot. Only the table's writer thread may call this.
      *
      * @return whether it was stored
+     * @throws IllegalStateException when the table is {@link #valued}: nothing is removed from those
      */
     boolean remove(long orderId) {
+        if (scratchValues != null) {
+            throw new IllegalStateException("nothing is removed from a valued table");
+        }
         long hash = SegmentedLongMap.hash(orderId, seed);
         int mask = segmentSlots - 1;
         Segment segment = directory[SegmentedLongMap.directoryIndex(hash, globalDepth)];
@@ -250,19 +365,23 @@ final class OrderStatusTable {
             current = doubled;
         }
         int oldDepth = segment.depth;
-        Segment upper = new Segment(segmentSlots, oldDepth + 1, segment.prefix << 1 | 1);
+        Segment upper = new Segment(segmentSlots, oldDepth + 1, segment.prefix << 1 | 1, scratchValues != null);
         segmentCount++;
         int kept = 0;
         for (int slot = 0; slot < segmentSlots; slot++) {
             byte code = segment.codes[slot];
             if (code > ABSENT) {
                 long key = segment.keys[slot];
+                long value = segment.values == null ? 0 : segment.values[slot];
                 long hash = SegmentedLongMap.hash(key, seed);
                 if (SegmentedLongMap.splitBit(hash, oldDepth) == 1) {
-                    upper.insertFresh(key, code, SegmentedLongMap.home(hash, key, segmentSlots - 1));
+                    upper.insertFresh(key, code, value, SegmentedLongMap.home(hash, key, segmentSlots - 1));
                 } else {
                     scratchKeys[kept] = key;
                     scratchCodes[kept] = code;
+                    if (scratchValues != null) {
+                        scratchValues[kept] = value;
+                    }
                     kept++;
                 }
             }
@@ -283,6 +402,9 @@ final class OrderStatusTable {
             if (code > ABSENT) {
                 scratchKeys[kept] = segment.keys[slot];
                 scratchCodes[kept] = code;
+                if (scratchValues != null) {
+                    scratchValues[kept] = segment.values[slot];
+                }
                 kept++;
             }
         }
@@ -304,7 +426,7 @@ final class OrderStatusTable {
         for (int i = 0; i < kept; i++) {
             long key = scratchKeys[i];
             int home = SegmentedLongMap.home(SegmentedLongMap.hash(key, seed), key, segmentSlots - 1);
-            segment.insertFresh(key, scratchCodes[i], home);
+            segment.insertFresh(key, scratchCodes[i], scratchValues == null ? 0 : scratchValues[i], home);
         }
         segment.version++;
     }
@@ -312,25 +434,28 @@ final class OrderStatusTable {
     /**
      * One open-addressing segment. {@code depth} and {@code prefix} say which hashes it holds: those whose
      * top {@code depth} bits are {@code prefix}. {@code version} is the seqlock of a rebuild. {@code size}
-     * counts live entries, {@code tombstones} removed ones.
+     * counts live entries, {@code tombstones} removed ones. {@code values} is {@code null} in a table of status
+     * codes.
      */
     private static final class Segment {
         final long[] keys;
         final byte[] codes;
+        final long[] values;
         volatile int version;
         int depth;
         int prefix;
         int size;
         int tombstones;
 
-        Segment(int slots, int depth, int prefix) {
+        Segment(int slots, int depth, int prefix, boolean valued) {
             keys = new long[slots];
             codes = new byte[slots];
+            values = valued ? new long[slots] : null;
             this.depth = depth;
             this.prefix = prefix;
         }
 
-        void insertFresh(long key, byte code, int firstSlot) {
+        void insertFresh(long key, byte code, long value, int firstSlot) {
             int mask = codes.length - 1;
             int slot = firstSlot;
             while (codes[slot] != ABSENT) {
@@ -338,6 +463,9 @@ final class OrderStatusTable {
             }
             keys[slot] = key;
             codes[slot] = code;
+            if (values != null) {
+                values[slot] = value;
+            }
             size++;
         }
     }

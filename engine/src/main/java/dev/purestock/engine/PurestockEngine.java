@@ -133,7 +133,8 @@ public final class PurestockEngine implements AutoCloseable {
         this.timeCommand = new Command.ExpireReservations(Durations.saturatedMillis(builder.retainOrdersFor));
         this.tickAnswers = ExpiryTimer.answers(builder.shards);
         this.dueTimes = new DueTimes(builder.shards);
-        this.readModel = new ReadModel(builder.shards, builder.storeCapacity.orders());
+        this.readModel = new ReadModel(builder.shards, builder.storeCapacity.orders(),
+                builder.storeCapacity.positions());
         this.router = new ShardRouter(builder.shards, readModel);
         this.shards = new Shard[builder.shards];
         this.snapshotWriters = new boolean[builder.shards];
@@ -1332,7 +1333,7 @@ public final class PurestockEngine implements AutoCloseable {
          */
         private void checkHeap() {
             long perShard = ringSize * CommandSlot.HEAP_BYTES_AT_LEAST
-                    + OrderStatusTable.presizedBytes(storeCapacity.orders())
+                    + ReadModel.presizedBytesPerShard(storeCapacity.orders(), storeCapacity.positions())
                     + (initialState == null || initialStoresSizedByCapacity
                     ? PrimitiveInventoryStore.presizedBytes(storeCapacity) : 0);
             long needed = perShard * shards;

@@ -11,12 +11,10 @@ import dev.purestock.domain.Limits;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Reason;
 import dev.purestock.domain.RejectionReason;
-import org.agrona.collections.Long2ObjectHashMap;
 
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -24,11 +22,15 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * of an order, and how far each shard's answers have got. Safe to query from any thread, without locks.
  *
  * <p><b>How it is kept.</b> Each shard's completion stage applies a command's events here just before it
- * answers the caller, so a caller that has its outcome reads its own write. Each stock position is an
- * {@link AtomicLong} cell that the shard's completion thread finds through its own primitive map (no
- * boxing, no allocation per update) and sets with a plain volatile write; readers find cells through a
- * {@link ConcurrentHashMap}, which gains an entry only when a position first appears. Order statuses live
- * in one {@link OrderStatusTable} per shard, written only by that shard's completion thread: a primitive
+ * answers the caller, so a caller that has its outcome reads its own write. Stock positions live in one
+ * {@link OrderStatusTable#valued valued} {@link OrderStatusTable} per shard: position key to units, written only
+ * by that shard's completion thread with release stores (no boxing, no object per position, no allocation per
+ * update) and probed by readers without locks and without allocating; a position's units are one {@code long}
+ * read atomically, never another position's. A query for a position probes the table of its warehouse's shard
+ * ({@link ShardRouter}: warehouse {@code w} belongs to shard {@code w % shards}), and the others only when that
+ * one holds none. The table grows a segment at a time as positions appear; a reader probing the very segment
+ * that splits at that moment starts its probe again. Order statuses live in one {@link OrderStatusTable} per
+ * shard, written only by that shard's completion thread: a primitive
  * table of {@code long} ids and {@code byte} status codes that grows a segment at a time and that readers
  * probe without locks (its documentation says why a reader never sees a torn, misplaced or half-moved
  * entry). An accepted order costs about 19 bytes there and no object. A forgotten order (an
@@ -44,8 +46,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * updated and not yet the next. Positions only ever hold a value that the decision state held.
  */
 public final class ReadModel {
-    private final ConcurrentHashMap<Long, AtomicLong> positions = new ConcurrentHashMap<>();
     private static final OrderStatus[] STATUS_BY_CODE = statusByCode();
+    /** Slots per segment of a shard's positions, as a power of two: 1,024 slots, 17 KiB. */
+    static final int POSITION_SEGMENT_SHIFT = 10;
+
+    private final OrderStatusTable[] positions;
 
     private final OrderStatusTable[] orders;
     private final AtomicLongArray lastSequence;
@@ -55,11 +60,20 @@ public final class ReadModel {
     private final ConcurrentHashMap<Long, Held> held = new ConcurrentHashMap<>();
 
     ReadModel(int shards) {
-        this(shards, 1);
+        this(shards, 1, 1);
     }
 
     /** A read model whose order-status tables are sized ahead for {@code expectedOrders} orders per shard. */
     ReadModel(int shards, int expectedOrders) {
+        this(shards, expectedOrders, 1);
+    }
+
+    /**
+     * A read model sized ahead, per shard, for {@code expectedOrders} orders and {@code expectedPositions} stock
+     * positions.
+     */
+    ReadModel(int shards, int expectedOrders, int expectedPositions) {
+        positions = new OrderStatusTable[shards];
         lastSequence = new AtomicLongArray(shards);
         liveReservations = new AtomicLongArray(shards);
         forgettable = new AtomicLongArray(shards);
@@ -67,6 +81,7 @@ public final class ReadModel {
         for (int shard = 0; shard < shards; shard++) {
             lastSequence.set(shard, -1);
             orders[shard] = new OrderStatusTable(expectedOrders, OrderStatusTable.DEFAULT_SEGMENT_SHIFT);
+            positions[shard] = OrderStatusTable.valued(expectedPositions, POSITION_SEGMENT_SHIFT);
         }
     }
 
@@ -89,8 +104,25 @@ public final class ReadModel {
      */
     public long available(long sku, int warehouse) {
         Limits.checkPosition(sku, warehouse);
-        AtomicLong cell = positions.get(PrimitiveInventoryStore.positionKey(sku, warehouse));
-        return cell == null ? InventoryState.NO_POSITION : cell.get();
+        long key = PrimitiveInventoryStore.positionKey(sku, warehouse);
+        int home = warehouse % positions.length;
+        long available = positions[home].value(key, InventoryState.NO_POSITION);
+        // a shard's positions are its warehouses' (ShardRouter); the others are asked only for a position it lacks
+        for (int shard = 0; available == InventoryState.NO_POSITION && shard < positions.length; shard++) {
+            if (shard != home) {
+                available = positions[shard].value(key, InventoryState.NO_POSITION);
+            }
+        }
+        return available;
+    }
+
+    /**
+     * The bytes the read model's tables of one shard allocate when they are made, sized ahead for
+     * {@code expectedOrders} orders and {@code expectedPositions} positions: the arrays alone, a lower bound.
+     */
+    static long presizedBytesPerShard(int expectedOrders, int expectedPositions) {
+        return OrderStatusTable.presizedBytes(expectedOrders)
+                + OrderStatusTable.presizedValuedBytes(expectedPositions, POSITION_SEGMENT_SHIFT);
     }
 
     /**
@@ -184,7 +216,6 @@ public final class ReadModel {
     /** Applies one shard's events. Single-threaded: the shard's completion thread (or the builder). */
     final class Writer implements Updater {
         private final int shard;
-        private final Long2ObjectHashMap<AtomicLong> cells = new Long2ObjectHashMap<>();
         private final EventSink applier = new Applier();
         private long live;
         private long remembered;
@@ -236,15 +267,7 @@ public final class ReadModel {
         }
 
         private void position(long sku, int warehouse, long available) {
-            long key = PrimitiveInventoryStore.positionKey(sku, warehouse);
-            AtomicLong cell = cells.get(key);
-            if (cell == null) {
-                cell = new AtomicLong(available);
-                cells.put(key, cell);
-                positions.put(key, cell);
-            } else {
-                cell.set(available);
-            }
+            positions[shard].putValue(PrimitiveInventoryStore.positionKey(sku, warehouse), available);
         }
 
         private void status(long orderId, OrderStatus status) {

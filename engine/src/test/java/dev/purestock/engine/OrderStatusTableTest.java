@@ -243,6 +243,151 @@ class OrderStatusTableTest {
         assertEquals(OrderStatusTable.ABSENT, table.status(1));
     }
 
+    /**
+     * A valued table, as the read model keeps its stock positions in: the writer adds keys in sequence through
+     * hundreds of splits of 32-slot segments and updates each twice a fixed lag later, while readers query keys
+     * around the frontier. Each value holds its key's step twice, in its high and its low half, so a torn value
+     * (halves of two writes), another key's value, a step older than one seen before, or "absent" for a key
+     * published before the query began all show.
+     */
+    @Test
+    void valuedTableReadersNeverSeeATornMisplacedOrOlderValueNorMissAPublishedKey() throws Exception {
+        OrderStatusTable table = OrderStatusTable.valued(1, SegmentedLongMap.MIN_SEGMENT_SHIFT);
+        AtomicLong published = new AtomicLong(-1);
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicReference<String> violation = new AtomicReference<>();
+        AtomicLongArray checked = new AtomicLongArray(READERS);
+        Thread[] readers = new Thread[READERS];
+        for (int r = 0; r < READERS; r++) {
+            int reader = r;
+            readers[r] = Thread.ofPlatform().start(() -> {
+                int[] seenStep = new int[ORDERS];
+                SplittableRandom random = new SplittableRandom(reader);
+                while (writing.get()) {
+                    long frontier = published.get();
+                    int key = (int) (frontier + 3 - random.nextInt(3 * UPDATE_LAG));
+                    if (key < 0 || key >= ORDERS) {
+                        continue;
+                    }
+                    checkValue(key, table.value(key * 0x9E3779B97F4A7C15L, Long.MIN_VALUE), key <= frontier,
+                            seenStep, violation);
+                    checked.incrementAndGet(reader);
+                }
+                for (int key = 0; key < ORDERS; key++) {
+                    checkValue(key, table.value(key * 0x9E3779B97F4A7C15L, Long.MIN_VALUE), true, seenStep, violation);
+                }
+            });
+        }
+
+        for (int i = 0; i < ORDERS + STEPS * UPDATE_LAG; i++) {
+            for (int step = 0; step < STEPS; step++) {
+                int key = i - step * UPDATE_LAG;
+                if (key >= 0 && key < ORDERS) {
+                    table.putValue(key * 0x9E3779B97F4A7C15L, valueOf(key, step));
+                }
+            }
+            if (i < ORDERS) {
+                published.lazySet(i);
+            }
+            if (i % 20_000 == 0) {
+                awaitACheckByEveryReader(checked);
+            }
+        }
+        writing.set(false);
+        for (Thread reader : readers) {
+            reader.join();
+        }
+
+        assertNull(violation.get());
+        assertTrue(table.segments() > 100, table.segments() + " segments: the readers ran through splits");
+        for (int key = 0; key < ORDERS; key++) {
+            assertEquals(valueOf(key, STEPS - 1), table.value(key * 0x9E3779B97F4A7C15L, Long.MIN_VALUE), "key " + key);
+        }
+        assertEquals(Long.MIN_VALUE, table.value(ORDERS * 0x9E3779B97F4A7C15L, Long.MIN_VALUE));
+    }
+
+    /** A value of key {@code key} at {@code step}: the same 32 bits in both halves. */
+    private static long valueOf(int key, int step) {
+        long half = (long) key * STEPS + step + 1;
+        return half << 32 | half;
+    }
+
+    private static void checkValue(int key, long value, boolean published, int[] seenStep,
+                                   AtomicReference<String> violation) {
+        if (value == Long.MIN_VALUE) {
+            if (published) {
+                violation.compareAndSet(null, "key " + key + " was published before the query, yet read as absent");
+            }
+            return;
+        }
+        long high = value >>> 32;
+        long low = value & 0xFFFF_FFFFL;
+        if (high != low) {
+            violation.compareAndSet(null, "key " + key + " read a torn value " + Long.toHexString(value));
+            return;
+        }
+        if ((low - 1) / STEPS != key) {
+            violation.compareAndSet(null, "key " + key + " read " + Long.toHexString(value) + ", another key's value");
+            return;
+        }
+        int step = (int) ((low - 1) % STEPS) + 1;
+        if (step < seenStep[key]) {
+            violation.compareAndSet(null, "key " + key + " went back from step " + seenStep[key] + " to " + step);
+        }
+        seenStep[key] = Math.max(seenStep[key], step);
+    }
+
+    /**
+     * A valued table sized ahead for {@code n} keys holds them in the segments it was made with; one key past what
+     * a segment takes before its split load splits it, and every value stays where a reader finds it, at each
+     * boundary: empty, the first key, the last key before the split, the key that splits.
+     */
+    @Test
+    void aValuedTableSizedAheadSplitsOnlyPastItsSizeAndKeepsEveryValueAcrossTheSplit() {
+        int slots = 1 << SegmentedLongMap.MIN_SEGMENT_SHIFT;
+        int splitAt = (int) (slots * SegmentedLongMap.SPLIT_LOAD);
+        OrderStatusTable table = OrderStatusTable.valued(1, SegmentedLongMap.MIN_SEGMENT_SHIFT, 7);
+        assertEquals(1, table.segments());
+        assertEquals(-1, table.value(0, -1), "an empty table holds no key, not even 0");
+        table.putValue(0, Long.MAX_VALUE);
+        assertEquals(Long.MAX_VALUE, table.value(0, -1));
+        for (int key = 1; key < splitAt; key++) {
+            table.putValue(key, Long.MIN_VALUE + key);
+        }
+        assertEquals(1, table.segments(), "a segment takes " + splitAt + " keys before it splits");
+        table.putValue(splitAt, 0);
+        assertTrue(table.segments() >= 2, "the key past the split load splits the segment");
+        assertEquals(Long.MAX_VALUE, table.value(0, -1));
+        for (int key = 1; key < splitAt; key++) {
+            assertEquals(Long.MIN_VALUE + key, table.value(key, -1), "key " + key);
+        }
+        assertEquals(0, table.value(splitAt, -1));
+        table.putValue(splitAt, -1);
+        assertEquals(-1, table.value(splitAt, 5), "a stored value equal to another caller's absent marker is kept");
+
+        int keys = 50_000;
+        int shift = ReadModel.POSITION_SEGMENT_SHIFT;
+        OrderStatusTable sized = OrderStatusTable.valued(keys, shift, 7);
+        int segments = sized.segments();
+        for (int key = 0; key < keys; key++) {
+            sized.putValue(key * 0x9E3779B97F4A7C15L, key);
+        }
+        assertEquals(segments, sized.segments(), "a table sized ahead for its keys does not split");
+        assertEquals(segments * (1L << shift) * (8 + 8 + 1), OrderStatusTable.presizedValuedBytes(keys, shift));
+    }
+
+    @Test
+    void aValuedTableRefusesStatusCodesAndRemovalAndATableOfCodesRefusesValues() {
+        OrderStatusTable valued = OrderStatusTable.valued(1, SegmentedLongMap.MIN_SEGMENT_SHIFT);
+        valued.putValue(4, 40);
+        assertThrows(IllegalStateException.class, () -> valued.put(4, (byte) 1));
+        assertThrows(IllegalStateException.class, () -> valued.remove(4));
+        assertEquals(40, valued.value(4, -1));
+        OrderStatusTable codes = new OrderStatusTable();
+        assertThrows(IllegalStateException.class, () -> codes.putValue(4, 40));
+        assertEquals(OrderStatusTable.ABSENT, codes.status(4));
+    }
+
     /** After a reader has seen {@code step} of an order, it may see that step or a later one, never less. */
     private static void check(int order, byte code, int[] seenStep, AtomicReference<String> violation) {
         int step;
