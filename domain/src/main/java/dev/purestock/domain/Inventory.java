@@ -96,9 +96,14 @@ public final class Inventory {
             case ConfirmReservation c -> decideConfirmReservation(c.orderId(), now, state, out);
             case ReleaseReservation c -> decideReleaseReservation(c.orderId(), now, state, out);
             case ExpireReservations c -> {
-                int forgotten = out.size();
-                forget(c.retainOrdersFor(), now, state, out);
-                releaseDue(now, state, out, forgotten);
+                TimeWork work = TimeWork.take();
+                try {
+                    int forgotten = out.size();
+                    forget(c.retainOrdersFor(), now, state, out, work);
+                    releaseDue(now, state, out, forgotten, work);
+                } finally {
+                    work.release();
+                }
             }
             case Batch c -> batch(c, now, state, out);
             case Hold c -> hold(c, state, out);
@@ -626,10 +631,10 @@ public final class Inventory {
      * reservation before a held command due at the same time), each against the state the earlier ones left, the
      * orders this time command forgot (its events from {@code forgotten} on) included.
      */
-    private static void releaseDue(long now, InventoryState state, EventBuffer out, int forgotten) {
-        DueOrders due = new DueOrders();
+    private static void releaseDue(long now, InventoryState state, EventBuffer out, int forgotten, TimeWork work) {
+        DueOrders due = work.due;
         state.forEachDue(now, due);
-        DueHolds holds = new DueHolds();
+        DueHolds holds = work.holds;
         state.forEachHeldDue(now, holds);
         if (due.count == 0 && holds.count == 0) {
             return;
@@ -792,19 +797,15 @@ public final class Inventory {
      * oldest go first. Live reservations are not in that order: they are never forgotten. A window of
      * {@link Long#MAX_VALUE} forgets nothing.
      */
-    private static void forget(long retainOrdersFor, long now, InventoryState state, EventBuffer out) {
+    private static void forget(long retainOrdersFor, long now, InventoryState state, EventBuffer out,
+                               TimeWork work) {
         if (retainOrdersFor == Long.MAX_VALUE) {
             return;
         }
-        long changedBefore = now < Long.MIN_VALUE + retainOrdersFor ? Long.MIN_VALUE : now - retainOrdersFor;
-        int[] count = {0};
-        state.forEachByLastChange((orderId, changedAt) -> {
-            if (changedAt >= changedBefore) {
-                return false;
-            }
-            out.orderForgotten(orderId);
-            return ++count[0] < Limits.MAX_FORGOTTEN_PER_COMMAND;
-        });
+        work.out = out;
+        work.changedBefore = now < Long.MIN_VALUE + retainOrdersFor ? Long.MIN_VALUE : now - retainOrdersFor;
+        work.forgotten = 0;
+        state.forEachByLastChange(work);
     }
 
     /** Writes the changes that return an order's units to stock and take them off its customer. */
@@ -833,8 +834,54 @@ public final class Inventory {
     }
 
     /**
+     * What a time command works with: the visitor that forgets orders and the lists of what is due. Each thread
+     * that decides time commands reuses its own ({@link #take}), so that a time command with nothing due
+     * allocates nothing (the expiry timer sends one about once a second to each shard holding orders); the lists
+     * keep the room they grew to, at most {@link Limits#MAX_EXPIRIES_PER_COMMAND} due reservations and
+     * {@link Limits#MAX_RELEASED_PER_COMMAND} held commands, and drop their references when the command is
+     * decided. Scratch only: what a decision answers never depends on it.
+     */
+    private static final class TimeWork implements InventoryState.LastChangeVisitor {
+        private static final ThreadLocal<TimeWork> OWN = ThreadLocal.withInitial(TimeWork::new);
+
+        final DueOrders due = new DueOrders();
+        final DueHolds holds = new DueHolds();
+        EventBuffer out;
+        long changedBefore;
+        int forgotten;
+        private boolean inUse;
+
+        /** This thread's work, or a fresh one while it is in use (a time command is never decided inside another). */
+        static TimeWork take() {
+            TimeWork own = OWN.get();
+            TimeWork work = own.inUse ? new TimeWork() : own;
+            work.inUse = true;
+            return work;
+        }
+
+        /** Empties the work for the next time command, keeping no event buffer and no held command. */
+        void release() {
+            out = null;
+            due.count = 0;
+            Arrays.fill(holds.held, 0, holds.count, null);
+            holds.count = 0;
+            inUse = false;
+        }
+
+        /** Forgets orders whose last change came before {@link #changedBefore}, up to the limit per command. */
+        @Override
+        public boolean onOrder(long orderId, long changedAt) {
+            if (changedAt >= changedBefore) {
+                return false;
+            }
+            out.orderForgotten(orderId);
+            return ++forgotten < Limits.MAX_FORGOTTEN_PER_COMMAND;
+        }
+    }
+
+    /**
      * Collects up to {@link Limits#MAX_EXPIRIES_PER_COMMAND} due reservations, growing its array only as they
-     * come, so a time command with nothing due allocates next to nothing.
+     * come, so a time command with nothing due allocates nothing.
      */
     private static final class DueOrders implements InventoryState.DueVisitor {
         private long[] orderIds = new long[0];

@@ -178,10 +178,10 @@ public final class PrimitiveInventoryStore implements InventoryStore {
 
     @Override
     public void forEachDue(long now, DueVisitor visitor) {
-        for (Due d : due) {
-            if (d.expiresAt > now || !visitor.onDue(d.orderId, d.expiresAt)) {
-                return;
-            }
+        // entry by entry rather than through an iterator: every time command asks, and one asking allocates nothing
+        Due d = due.isEmpty() ? null : due.first();
+        while (d != null && d.expiresAt <= now && visitor.onDue(d.orderId, d.expiresAt)) {
+            d = due.higher(d);
         }
     }
 
