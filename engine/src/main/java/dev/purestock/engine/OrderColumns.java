@@ -157,12 +157,22 @@ final class OrderColumns {
      * rows and pool lines and the index's segments, arrays alone, a lower bound of what it holds.
      */
     static long presizedBytes(int expectedOrders, int expectedLines) {
+        return presizedRowBytes(expectedOrders) + presizedLineBytes(expectedOrders, expectedLines);
+    }
+
+    /** Of {@link #presizedBytes}: the chunks of rows and the index's segments, sized by the orders alone. */
+    static long presizedRowBytes(int expectedOrders) {
         int shift = chunkShiftFor(expectedOrders);
         long rowBytes = 5L * Long.BYTES + 3L * Integer.BYTES + 2L * Byte.BYTES;
-        long lineBytes = 2L * Long.BYTES + Integer.BYTES;
         return ((long) chunksFor(expectedOrders, shift) << shift) * rowBytes
-                + ((long) chunksFor(expectedLines, shift) << shift) * lineBytes
                 + SegmentedLongMap.presizedBytes(expectedOrders);
+    }
+
+    /** Of {@link #presizedBytes}: the pool's chunks of lines, in chunks as large as the orders make them. */
+    static long presizedLineBytes(int expectedOrders, int expectedLines) {
+        int shift = chunkShiftFor(expectedOrders);
+        long lineBytes = 2L * Long.BYTES + Integer.BYTES;
+        return ((long) chunksFor(expectedLines, shift) << shift) * lineBytes;
     }
 
     /** The order with that id, built from its row, or {@code null}. */

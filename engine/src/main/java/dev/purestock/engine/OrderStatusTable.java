@@ -145,21 +145,23 @@ final class OrderStatusTable {
     }
 
     /**
-     * The bytes of the segments a table of default segments sized for {@code expectedOrders} allocates when it is
-     * made: the arrays alone, a lower bound of what it holds.
+     * The bytes a table of default segments sized for {@code expectedOrders} allocates when it is made: its
+     * segments and its rebuild's scratch room, the arrays alone, a lower bound of what it holds.
      */
     static long presizedBytes(int expectedOrders) {
         long slots = 1L << DEFAULT_SEGMENT_SHIFT;
-        return (1L << SegmentedLongMap.depthFor(expectedOrders, (int) slots)) * slots * (Long.BYTES + Byte.BYTES);
+        return ((1L << SegmentedLongMap.depthFor(expectedOrders, (int) slots)) + 1) * slots
+                * (Long.BYTES + Byte.BYTES);
     }
 
     /**
-     * The bytes of the segments a {@link #valued} table of segments of {@code 1 << segmentShift} slots sized for
-     * {@code expectedKeys} allocates when it is made: the arrays alone, a lower bound of what it holds.
+     * The bytes a {@link #valued} table of segments of {@code 1 << segmentShift} slots sized for
+     * {@code expectedKeys} allocates when it is made: its segments and its rebuild's scratch room, the arrays
+     * alone, a lower bound of what it holds.
      */
     static long presizedValuedBytes(int expectedKeys, int segmentShift) {
         long slots = 1L << segmentShift;
-        return (1L << SegmentedLongMap.depthFor(expectedKeys, (int) slots)) * slots
+        return ((1L << SegmentedLongMap.depthFor(expectedKeys, (int) slots)) + 1) * slots
                 * (Long.BYTES + Long.BYTES + Byte.BYTES);
     }
 

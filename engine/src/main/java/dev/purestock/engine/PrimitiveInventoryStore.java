@@ -95,17 +95,6 @@ public final class PrimitiveInventoryStore implements InventoryStore {
         movements = new SegmentedLongMap(NO_MOVEMENT, expectedPositions);
     }
 
-    /**
-     * The bytes {@code new PrimitiveInventoryStore(capacity)} allocates when it is made, arrays alone: a lower bound
-     * of what it holds, for an engine that refuses a capacity beyond its heap before it allocates anything.
-     */
-    static long presizedBytes(StoreCapacity capacity) {
-        return SegmentedLongMap.presizedBytes((int) Math.min(Integer.MAX_VALUE, 2L * capacity.positions()))
-                + SegmentedLongMap.presizedBytes(capacity.customerCounts())
-                + OrderColumns.presizedBytes(capacity.orders(), capacity.orderLines())
-                + SegmentedLongMap.presizedBytes(capacity.positions());
-    }
-
     private static void requirePositive(int expected, String what) {
         if (expected <= 0) {
             throw new IllegalArgumentException(what + " must be positive, was " + expected);

@@ -1266,11 +1266,11 @@ public final class PurestockEngine implements AutoCloseable {
         /**
          * How much state each shard is sized for up front (default {@link StoreCapacity#DEFAULT}): the decision
          * store of a shard that starts empty (without {@link #initialState}), the snapshot stage's copy of the
-         * state, and the read model's order statuses. Within these figures nothing is resized while commands
-         * flow; beyond them each structure grows a chunk or a table at a time. With {@link #retainOrdersFor} the
-         * orders held at once stay near the order rate times the window, so a capacity sized for that window is
+         * state, and the read model's order statuses and positions. Within these figures nothing is resized while
+         * commands flow; beyond them each structure grows a chunk or a table at a time. With {@link #retainOrdersFor}
+         * the orders held at once stay near the order rate times the window, so a capacity sized for that window is
          * reached once and then reused. What is sized ahead is allocated as the engine starts: {@link #build()}
-         * refuses a capacity that, with the ring's slots, cannot fit the JVM's maximum heap.
+         * refuses a capacity that, with the ring's slots, cannot fit the JVM's maximum heap ({@link HeapEstimate}).
          */
         public Builder storeCapacity(StoreCapacity capacity) {
             this.storeCapacity = Objects.requireNonNull(capacity, "store capacity");
@@ -1307,7 +1307,10 @@ public final class PurestockEngine implements AutoCloseable {
          * @throws IllegalArgumentException for {@code producerMode(SINGLE)} with the expiry timer on, or with a
          *                                  reaction; or when the ring slots and the state sized ahead that the
          *                                  engine allocates as it starts ({@link #ringSize}, {@link #storeCapacity}
-         *                                  and {@link #shards} together) need more than the JVM's maximum heap
+         *                                  and {@link #shards} together) need more than the JVM's maximum heap:
+         *                                  more than {@link HeapEstimate#of}{@code (shards, ringSize, storeCapacity,
+         *                                  1)} counts, or {@code 0} stores for an {@link #initialState} not sized
+         *                                  by the capacity ({@link #initialStoresSizedByCapacity})
          */
         public Builder validate() {
             checkHeap();
@@ -1327,16 +1330,14 @@ public final class PurestockEngine implements AutoCloseable {
 
         /**
          * Refuses settings whose start would run out of heap: every shard allocates its ring's slots, its read model's
-         * order table and, when it starts empty, its store, all sized ahead, before it takes a command. What is
-         * counted is a lower bound (the arrays alone; the snapshot stage's copy, when configured, is as large again),
-         * so a start refused here would have failed with an {@link OutOfMemoryError}, after seconds of allocating.
+         * order and position tables and, when it starts empty, its store, all sized ahead, before it takes a command.
+         * What is counted is {@link HeapEstimate}'s lower bound (the arrays alone; the snapshot stage's copy, when
+         * configured, is as large again and not counted here), so a start refused here would have failed with an
+         * {@link OutOfMemoryError}, after seconds of allocating.
          */
         private void checkHeap() {
-            long perShard = ringSize * CommandSlot.HEAP_BYTES_AT_LEAST
-                    + ReadModel.presizedBytesPerShard(storeCapacity.orders(), storeCapacity.positions())
-                    + (initialState == null || initialStoresSizedByCapacity
-                    ? PrimitiveInventoryStore.presizedBytes(storeCapacity) : 0);
-            long needed = perShard * shards;
+            long needed = HeapEstimate.of(shards, ringSize, storeCapacity,
+                    initialState == null || initialStoresSizedByCapacity ? 1 : 0).total();
             long heap = Runtime.getRuntime().maxMemory();
             if (needed > heap) {
                 throw new IllegalArgumentException("ringSize(" + ringSize + ") and " + storeCapacity + " for each of "

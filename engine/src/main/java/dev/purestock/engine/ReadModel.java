@@ -116,14 +116,6 @@ public final class ReadModel {
         return available;
     }
 
-    /**
-     * The bytes the read model's tables of one shard allocate when they are made, sized ahead for
-     * {@code expectedOrders} orders and {@code expectedPositions} positions: the arrays alone, a lower bound.
-     */
-    static long presizedBytesPerShard(int expectedOrders, int expectedPositions) {
-        return OrderStatusTable.presizedBytes(expectedOrders)
-                + OrderStatusTable.presizedValuedBytes(expectedPositions, POSITION_SEGMENT_SHIFT);
-    }
 
     /**
      * The status of the order as of the last answered command, or {@code null} when no order has that id (none

@@ -163,7 +163,12 @@ class LifecycleTest {
                 .initialState(s -> ShardState.empty()).build(), "the read model's table is sized by the capacity too");
         StoreCapacity positions = new StoreCapacity(Integer.MAX_VALUE, 1, 1);
         assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder().storeCapacity(positions).build());
-        PurestockEngine.builder().storeCapacity(positions).initialState(s -> ShardState.empty())
+        assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder().storeCapacity(positions)
+                .initialState(s -> ShardState.empty()).build(), "the read model's positions are sized by it too");
+        StoreCapacity customerCounts = new StoreCapacity(1, 1, Integer.MAX_VALUE);
+        assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder().storeCapacity(customerCounts)
+                .build());
+        PurestockEngine.builder().storeCapacity(customerCounts).initialState(s -> ShardState.empty())
                 .expireReservationsEvery(Duration.ZERO).build().close(); // the capacity sizes no store then
     }
 

@@ -373,7 +373,8 @@ class OrderStatusTableTest {
             sized.putValue(key * 0x9E3779B97F4A7C15L, key);
         }
         assertEquals(segments, sized.segments(), "a table sized ahead for its keys does not split");
-        assertEquals(segments * (1L << shift) * (8 + 8 + 1), OrderStatusTable.presizedValuedBytes(keys, shift));
+        assertEquals((segments + 1) * (1L << shift) * (8 + 8 + 1), OrderStatusTable.presizedValuedBytes(keys, shift),
+                "the segments and the scratch room of one");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.purestock.spring;
 
+import dev.purestock.engine.HeapEstimate;
+import dev.purestock.engine.StoreCapacity;
 import org.springframework.validation.Errors;
 
 import java.util.Locale;
@@ -11,19 +13,15 @@ import java.util.Locale;
  * filling its rings or tables (an {@code OutOfMemoryError} naming no setting). No array bound comes first: a ring of
  * the engine's largest size (2^30 slots) is one array, and the state's tables are segmented.
  *
- * <p>The figures are a little under what a journaled engine was measured to take (JDK 25, compressed references,
- * a million of each): a ring slot about 446 bytes (the slot, its request and decision parts, an event buffer); a
- * position 194 (products and positions, stock movements, in the decision store and the snapshot stage's copy); an
- * order 195 (the order book and its index in both stores, the read model's status table); a customer count 64 and an
- * order line 42. Tables are sized in powers of two, so a figure between two of them takes up to twice its share.
- * Settings that pass can still leave the application too little heap; the check refuses only what cannot fit.
+ * <p>The count is the engine's own ({@link HeapEstimate}, which {@code PurestockEngine.Builder.validate()} refuses
+ * by), for the journaled engine's two stores per shard (the decision store it recovers into and the snapshot
+ * stage's copy): so whatever the engine would refuse, with the tables' sizes rounded up to powers of two as it
+ * allocates them, is refused here first, by property name. Settings that pass can still leave the application too
+ * little heap; the check refuses only what cannot fit.
  */
 final class UpFrontMemory {
-    static final long RING_SLOT_BYTES = 400;
-    static final long POSITION_BYTES = 180;
-    static final long ORDER_BYTES = 180;
-    static final long CUSTOMER_COUNT_BYTES = 60;
-    static final long ORDER_LINE_BYTES = 40;
+    /** The stores sized by the capacity in each shard of a journaled engine: its decision store and the copy. */
+    static final int STORES = 2;
 
     private UpFrontMemory() {
     }
@@ -40,22 +38,20 @@ final class UpFrontMemory {
         String[] names = {"purestock.ring-size", "purestock.store-capacity.positions",
             "purestock.store-capacity.orders", "purestock.store-capacity.customer-counts",
             "purestock.store-capacity.order-lines"};
-        long[] bytes = {properties.getRingSize() * RING_SLOT_BYTES, capacity.getPositions() * POSITION_BYTES,
-            capacity.getOrders() * ORDER_BYTES, capacity.getCustomerCounts() * CUSTOMER_COUNT_BYTES,
-            orderLines * ORDER_LINE_BYTES};
-        long perShard = 0;
-        int largest = 0;
+        int shards = properties.getShards();
+        HeapEstimate estimate = HeapEstimate.of(shards, properties.getRingSize(), new StoreCapacity(
+                capacity.getPositions(), capacity.getOrders(), capacity.getCustomerCounts(), orderLines), STORES);
+        long[] bytes = estimate.parts();
         StringBuilder parts = new StringBuilder();
         for (int i = 0; i < bytes.length; i++) {
-            perShard += bytes[i];
-            largest = bytes[i] > bytes[largest] ? i : largest;
             parts.append(i == 0 ? "" : ", ").append(names[i]).append(' ').append(size(bytes[i]));
         }
-        int shards = properties.getShards();
-        long total = perShard > Long.MAX_VALUE / shards ? Long.MAX_VALUE : perShard * shards;
+        long total = estimate.total();
         if (total <= maxHeap) {
             return;
         }
+        long perShard = estimate.perShard();
+        int largest = estimate.largestPart();
         String field = perShard <= maxHeap ? "shards" : fields[largest];
         errors.rejectValue(field, "exceedsHeap", String.format(Locale.ROOT, "the engine allocates at least %s up "
                         + "front for %d shard%s (per shard: %s), more than this JVM's maximum heap of %s: lower %s, "

@@ -1,6 +1,8 @@
 package dev.purestock.spring;
 
+import dev.purestock.engine.HeapEstimate;
 import dev.purestock.engine.ProducerMode;
+import dev.purestock.engine.StoreCapacity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -93,6 +95,53 @@ class RefusedSettingsTest {
     @Test
     void theDefaultsFitASmallHeap() {
         assertThat(errors(new PurestockProperties(), 64L << 20).hasErrors()).isFalse();
+    }
+
+    /**
+     * The starter once counted measured per-unit costs while the engine counts its tables' arrays, rounded up to
+     * the powers of two and whole chunks it allocates: an order count just past a chunk (65,537 orders take two
+     * 64 Ki-row chunks and a doubled index) counted about 16.9 MB in the engine and 15.1 MB in the starter, so a heap
+     * between the two passed the starter and was refused by the engine, in words naming no property. The starter
+     * now counts by the engine's {@link HeapEstimate}: wherever the engine refuses, so does the starter, first and
+     * by name.
+     */
+    @Test
+    void whateverTheEngineRefusesForTheHeapTheStarterRefusesFirstByName() {
+        int[] figures = {1_024, 4_097, 8_193, 65_537, 131_073, 300_001};
+        String[] names = {"purestock.ring-size", "purestock.store-capacity.positions", "purestock.store-capacity.orders",
+            "purestock.store-capacity.customer-counts", "purestock.store-capacity.order-lines"};
+        for (int shards : new int[] {1, 3}) {
+            for (int figure : figures) {
+                for (int part = 1; part < names.length; part++) {
+                    PurestockProperties properties = new PurestockProperties();
+                    properties.setShards(shards);
+                    PurestockProperties.StoreCapacity capacity = properties.getStoreCapacity();
+                    switch (part) {
+                        case 1 -> capacity.setPositions(figure);
+                        case 2 -> capacity.setOrders(figure);
+                        case 3 -> capacity.setCustomerCounts(figure);
+                        default -> capacity.setOrderLines(figure);
+                    }
+                    int orderLines = capacity.getOrderLines() == null ? capacity.getOrders() : capacity.getOrderLines();
+                    HeapEstimate engine = HeapEstimate.of(shards, properties.getRingSize(), new StoreCapacity(
+                            capacity.getPositions(), capacity.getOrders(), capacity.getCustomerCounts(), orderLines), 1);
+                    long engineRefuses = engine.total() - 1;
+
+                    Errors errors = errors(properties, engineRefuses);
+
+                    String setting = shards + " shards, " + names[part] + "=" + figure;
+                    assertThat(errors.hasErrors()).as(setting).isTrue();
+                    assertThat(errors.getFieldError().getDefaultMessage()).as(setting).contains("maximum heap")
+                            .containsAnyOf(names).contains("purestock.");
+                }
+            }
+        }
+        PurestockProperties orders = new PurestockProperties();
+        orders.getStoreCapacity().setOrders(65_537);
+        long engineCount = HeapEstimate.of(1, orders.getRingSize(), new StoreCapacity(1_024, 65_537, 1_024), 1).total();
+        assertThat(errors(orders, engineCount - 1).getFieldError("storeCapacity.orders")).isNotNull();
+        assertThat(errors(orders, engineCount - 1).getFieldError().getDefaultMessage())
+                .contains("lower purestock.store-capacity.orders");
     }
 
     private static Errors errors(PurestockProperties properties, long maxHeap) {

@@ -1,0 +1,93 @@
+package dev.purestock.engine;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link HeapEstimate} counts what the engine's tables allocate as they are made, rounding included: never more
+ * than they allocate (it is a lower bound, so a start it refuses could not have fitted), and close to it, at
+ * figures on and just past the sizes where a table doubles. {@link PurestockEngine.Builder#validate} refuses by it.
+ */
+class HeapEstimateTest {
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    /** Figures on and just past the sizes where a segmented table or the order book's chunks double. */
+    private static final List<Integer> FIGURES = List.of(1, 1_024, 4_096, 4_097, 8_192, 8_193, 65_536, 65_537, 300_001);
+
+    @Test
+    void theStorePartsAreALowerBoundOfWhatAStoreAllocatesAndFollowItsRounding() {
+        assertTrue(THREADS.isThreadAllocatedMemorySupported() && THREADS.isThreadAllocatedMemoryEnabled(),
+                "this JVM counts the bytes a thread allocates");
+        for (int figure : FIGURES) {
+            for (StoreCapacity capacity : List.of(new StoreCapacity(figure, 1, 1, 1), new StoreCapacity(1, figure, 1, 1),
+                    new StoreCapacity(1, 1, figure, 1), new StoreCapacity(1, 1, 1, figure),
+                    new StoreCapacity(figure, figure, figure, figure))) {
+                long counted = HeapEstimate.of(1, 1, capacity, 1).perShard() - HeapEstimate.of(1, 1, capacity, 0).perShard();
+                long before = THREADS.getCurrentThreadAllocatedBytes();
+                PrimitiveInventoryStore store = new PrimitiveInventoryStore(capacity);
+                long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+                assertTrue(store.orderBook() != null);
+                assertTrue(counted <= allocated, capacity + ": counted " + counted + ", allocated " + allocated);
+                assertTrue(allocated - counted < counted / 20 + (64 << 10), capacity + ": counted " + counted
+                        + " of the " + allocated + " bytes a store allocates");
+            }
+        }
+    }
+
+    @Test
+    void theReadModelAndRingPartsAreALowerBoundOfWhatTheyAllocate() {
+        for (int figure : FIGURES) {
+            StoreCapacity capacity = new StoreCapacity(figure, figure, 1, 1);
+            long counted = HeapEstimate.of(1, 1, capacity, 0).perShard() - HeapEstimate.RING_SLOT_BYTES;
+            long before = THREADS.getCurrentThreadAllocatedBytes();
+            ReadModel readModel = new ReadModel(1, figure, figure);
+            long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+            assertEquals(-1, readModel.lastSequence(0));
+            assertTrue(counted <= allocated, figure + ": counted " + counted + ", allocated " + allocated);
+            assertTrue(allocated - counted < counted / 20 + (64 << 10), figure + ": counted " + counted + " of the "
+                    + allocated + " bytes the read model allocates");
+        }
+        int slots = 256;
+        long before = THREADS.getCurrentThreadAllocatedBytes();
+        CommandSlot[] ring = new CommandSlot[slots];
+        for (int i = 0; i < slots; i++) {
+            ring[i] = new CommandSlot();
+        }
+        long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(slots, ring.length);
+        assertTrue(slots * HeapEstimate.RING_SLOT_BYTES <= allocated, allocated + " bytes for " + slots + " slots");
+    }
+
+    @Test
+    void aFigureJustPastATablesSizeCountsTheTableItDoublesTo() {
+        HeapEstimate on = HeapEstimate.of(1, 1, new StoreCapacity(1, 65_536, 1, 1), 2);
+        HeapEstimate past = HeapEstimate.of(1, 1, new StoreCapacity(1, 65_537, 1, 1), 2);
+        assertTrue(past.orders() > on.orders() * 3 / 2, on.orders() + " then " + past.orders());
+        assertEquals(2, past.largestPart(), "the orders take the most");
+    }
+
+    @Test
+    void validateRefusesByTheEstimateAndTotalsSaturate() {
+        long heap = Runtime.getRuntime().maxMemory();
+        HeapEstimate ring = HeapEstimate.of(1, 1 << 30, StoreCapacity.DEFAULT, 1);
+        org.junit.jupiter.api.Assumptions.assumeTrue(ring.total() > heap, "a heap larger than a ring of 2^30 slots");
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> PurestockEngine.builder().ringSize(1 << 30).validate());
+        assertTrue(refused.getMessage().contains("take at least " + ring.total() / (1024 * 1024) + " MiB"),
+                refused.getMessage());
+
+        HeapEstimate huge = HeapEstimate.of(Integer.MAX_VALUE, 1 << 30,
+                new StoreCapacity(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE), 2);
+        assertEquals(Long.MAX_VALUE, huge.total());
+        assertThrows(IllegalArgumentException.class, () -> HeapEstimate.of(0, 1, StoreCapacity.DEFAULT, 1));
+        assertThrows(IllegalArgumentException.class, () -> HeapEstimate.of(1, 0, StoreCapacity.DEFAULT, 1));
+        assertThrows(IllegalArgumentException.class, () -> HeapEstimate.of(1, 1, StoreCapacity.DEFAULT, -1));
+    }
+}
