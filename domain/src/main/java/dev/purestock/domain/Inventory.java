@@ -84,6 +84,19 @@ public final class Inventory {
      * throws, {@code out} may hold part of a decision: clear it.
      */
     public static void decide(Command command, long now, InventoryState state, EventBuffer out) {
+        decide(command, now, state, out, null);
+    }
+
+    /**
+     * As {@link #decide(Command, long, InventoryState, EventBuffer)}, with working room that the caller keeps from
+     * one decision to the next: a caller that decides time commands ({@link ExpireReservations}) one after another
+     * on one thread, as an engine's shard does, hands the same {@code scratch} to each, and a time command that
+     * finds nothing due then allocates nothing. The events are the same with any scratch or none.
+     *
+     * @param scratch working room used by one decision at a time; {@code null} for a fresh one when needed
+     */
+    public static void decide(Command command, long now, InventoryState state, EventBuffer out,
+                              DecisionScratch scratch) {
         switch (command) {
             case ListProduct c -> listProduct(c, state, out);
             case ReceiveStock c -> receive(c, state, out);
@@ -96,7 +109,7 @@ public final class Inventory {
             case ConfirmReservation c -> decideConfirmReservation(c.orderId(), now, state, out);
             case ReleaseReservation c -> decideReleaseReservation(c.orderId(), now, state, out);
             case ExpireReservations c -> {
-                TimeWork work = TimeWork.take();
+                DecisionScratch work = DecisionScratch.take(scratch);
                 try {
                     int forgotten = out.size();
                     forget(c.retainOrdersFor(), now, state, out, work);
@@ -631,7 +644,8 @@ public final class Inventory {
      * reservation before a held command due at the same time), each against the state the earlier ones left, the
      * orders this time command forgot (its events from {@code forgotten} on) included.
      */
-    private static void releaseDue(long now, InventoryState state, EventBuffer out, int forgotten, TimeWork work) {
+    private static void releaseDue(long now, InventoryState state, EventBuffer out, int forgotten,
+                                   DecisionScratch work) {
         DueOrders due = work.due;
         state.forEachDue(now, due);
         DueHolds holds = work.holds;
@@ -798,14 +812,15 @@ public final class Inventory {
      * {@link Long#MAX_VALUE} forgets nothing.
      */
     private static void forget(long retainOrdersFor, long now, InventoryState state, EventBuffer out,
-                               TimeWork work) {
+                               DecisionScratch work) {
         if (retainOrdersFor == Long.MAX_VALUE) {
             return;
         }
-        work.out = out;
-        work.changedBefore = now < Long.MIN_VALUE + retainOrdersFor ? Long.MIN_VALUE : now - retainOrdersFor;
-        work.forgotten = 0;
-        state.forEachByLastChange(work);
+        DecisionScratch.Forgetting forgetting = work.forgetting;
+        forgetting.out = out;
+        forgetting.changedBefore = now < Long.MIN_VALUE + retainOrdersFor ? Long.MIN_VALUE : now - retainOrdersFor;
+        forgetting.forgotten = 0;
+        state.forEachByLastChange(forgetting);
     }
 
     /** Writes the changes that return an order's units to stock and take them off its customer. */
@@ -834,59 +849,13 @@ public final class Inventory {
     }
 
     /**
-     * What a time command works with: the visitor that forgets orders and the lists of what is due. Each thread
-     * that decides time commands reuses its own ({@link #take}), so that a time command with nothing due
-     * allocates nothing (the expiry timer sends one about once a second to each shard holding orders); the lists
-     * keep the room they grew to, at most {@link Limits#MAX_EXPIRIES_PER_COMMAND} due reservations and
-     * {@link Limits#MAX_RELEASED_PER_COMMAND} held commands, and drop their references when the command is
-     * decided. Scratch only: what a decision answers never depends on it.
-     */
-    private static final class TimeWork implements InventoryState.LastChangeVisitor {
-        private static final ThreadLocal<TimeWork> OWN = ThreadLocal.withInitial(TimeWork::new);
-
-        final DueOrders due = new DueOrders();
-        final DueHolds holds = new DueHolds();
-        EventBuffer out;
-        long changedBefore;
-        int forgotten;
-        private boolean inUse;
-
-        /** This thread's work, or a fresh one while it is in use (a time command is never decided inside another). */
-        static TimeWork take() {
-            TimeWork own = OWN.get();
-            TimeWork work = own.inUse ? new TimeWork() : own;
-            work.inUse = true;
-            return work;
-        }
-
-        /** Empties the work for the next time command, keeping no event buffer and no held command. */
-        void release() {
-            out = null;
-            due.count = 0;
-            Arrays.fill(holds.held, 0, holds.count, null);
-            holds.count = 0;
-            inUse = false;
-        }
-
-        /** Forgets orders whose last change came before {@link #changedBefore}, up to the limit per command. */
-        @Override
-        public boolean onOrder(long orderId, long changedAt) {
-            if (changedAt >= changedBefore) {
-                return false;
-            }
-            out.orderForgotten(orderId);
-            return ++forgotten < Limits.MAX_FORGOTTEN_PER_COMMAND;
-        }
-    }
-
-    /**
      * Collects up to {@link Limits#MAX_EXPIRIES_PER_COMMAND} due reservations, growing its array only as they
      * come, so a time command with nothing due allocates nothing.
      */
-    private static final class DueOrders implements InventoryState.DueVisitor {
+    static final class DueOrders implements InventoryState.DueVisitor {
         private long[] orderIds = new long[0];
         private long[] expiresAt = new long[0];
-        private int count;
+        int count;
 
         @Override
         public boolean onDue(long orderId, long expiry) {
@@ -902,10 +871,16 @@ public final class Inventory {
     }
 
     /** Collects up to {@link Limits#MAX_RELEASED_PER_COMMAND} due held commands, in the order they fell due. */
-    private static final class DueHolds implements InventoryState.HeldVisitor {
+    static final class DueHolds implements InventoryState.HeldVisitor {
         private static final HeldCommand[] NONE = new HeldCommand[0];
         private HeldCommand[] held = NONE;
-        private int count;
+        int count;
+
+        /** Forgets the commands collected, keeping the room. */
+        void clear() {
+            Arrays.fill(held, 0, count, null);
+            count = 0;
+        }
 
         @Override
         public boolean onHeld(HeldCommand command) {

@@ -2,6 +2,7 @@ package dev.purestock.engine;
 
 import com.lmax.disruptor.EventHandler;
 import dev.purestock.domain.Command;
+import dev.purestock.domain.DecisionScratch;
 import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
@@ -43,6 +44,8 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
     private long batchSize;
     private final DueTimes dueTimes;
     private final NextDue nextDue = new NextDue();
+    /** The working room of this shard's time commands, which then allocate nothing ({@link DecisionScratch}). */
+    private final DecisionScratch scratch = new DecisionScratch();
 
     DecisionHandler(int shard, ShardHealth health, ShardState initial, LongSupplier clock,
                     ShardCounters.Decision counters, DueTimes dueTimes) {
@@ -168,7 +171,7 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
     /** Asks the domain through the door that fits how the command is held: its record, or its fields. */
     private void decide(CommandSlot.Request request, long now, EventBuffer events) {
         switch (request.form) {
-            case RECORD -> Inventory.decide(request.command, now, store, events);
+            case RECORD -> Inventory.decide(request.command, now, store, events, scratch);
             case PURCHASE -> Inventory.decidePurchase(request.orderId, request.customer, request.sku,
                     request.warehouse, request.quantity, now, store, events);
             case CANCEL_PURCHASE -> Inventory.decideCancelPurchase(request.orderId, now, store, events);
