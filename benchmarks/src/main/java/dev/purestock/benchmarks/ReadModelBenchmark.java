@@ -22,13 +22,14 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A reader's query of a populated read model: {@link ReadModel#available} of {@link #positions} stock positions
- * (skus over {@link #WAREHOUSES} warehouses) of an idle in-memory engine, one position after another. With
- * {@code -prof gc}, {@code gc.alloc.rate.norm} is what one query allocates; it should be 0.
+ * (skus over {@link #WAREHOUSES} warehouses) of an idle in-memory engine, one position after another in
+ * {@link #order}. With {@code -prof gc}, {@code gc.alloc.rate.norm} is what one query allocates; it should be 0.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -48,6 +49,14 @@ public class ReadModelBenchmark {
     @Param({"1", "4"})
     public int shards;
 
+    /**
+     * The order the positions are queried in: {@code SEQUENTIAL} (sku after sku, the order they were stocked in) or
+     * {@code RANDOM} (a fixed shuffle), as a service asking for whatever its callers ask for would.
+     */
+    @Param({"RANDOM", "SEQUENTIAL"})
+    public String order;
+
+    private int[] queried;
     private PurestockEngine engine;
     private ReadModel readModel;
     private int next;
@@ -73,6 +82,19 @@ public class ReadModelBenchmark {
             }
         }
         readModel = engine.readModel();
+        queried = new int[positions];
+        for (int i = 0; i < positions; i++) {
+            queried[i] = i;
+        }
+        if (order.equals("RANDOM")) {
+            SplittableRandom random = new SplittableRandom(42);
+            for (int i = positions - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int swap = queried[i];
+                queried[i] = queried[j];
+                queried[j] = swap;
+            }
+        }
         if (readModel.available((positions - 1) / WAREHOUSES, (positions - 1) % WAREHOUSES) <= 0) {
             throw new IllegalStateException("the last position was not stocked");
         }
@@ -87,8 +109,8 @@ public class ReadModelBenchmark {
     /** Units available at the next position. */
     @Benchmark
     public long available() {
-        int i = next;
-        next = i + 1 == positions ? 0 : i + 1;
+        int i = queried[next];
+        next = next + 1 == positions ? 0 : next + 1;
         return readModel.available(i / WAREHOUSES, i % WAREHOUSES);
     }
 }
