@@ -578,6 +578,10 @@ public final class Inventory {
         }
         switch (order.status()) {
             case PURCHASED, CONFIRMED -> {
+                if (returnOverflows(order, state)) {
+                    out.rejected(Reason.QUANTITY_OVERFLOW, orderId);
+                    return;
+                }
                 out.purchaseCancelled(orderId);
                 giveBack(order, state, out);
             }
@@ -629,6 +633,10 @@ public final class Inventory {
         }
         switch (order.status()) {
             case RESERVED -> {
+                if (returnOverflows(order, state)) {
+                    out.rejected(Reason.QUANTITY_OVERFLOW, orderId);
+                    return;
+                }
                 out.reservationReleased(orderId);
                 giveBack(order, state, out);
             }
@@ -821,6 +829,23 @@ public final class Inventory {
         forgetting.changedBefore = now < Long.MIN_VALUE + retainOrdersFor ? Long.MIN_VALUE : now - retainOrdersFor;
         forgetting.forgotten = 0;
         state.forEachByLastChange(forgetting);
+    }
+
+    /**
+     * Whether returning {@code order}'s units would take a position past {@link Long#MAX_VALUE}. Receipts stop at
+     * {@link Limits#MAX_STOCK}, but returns are not held to it, so units sold, received again and returned, over
+     * and over, can pile up at one position until a return would wrap it to a negative count. An order names each
+     * position at most once, so each line is checked against the state alone.
+     */
+    private static boolean returnOverflows(Order order, InventoryState state) {
+        List<Line> lines = order.lines();
+        for (int i = 0; i < lines.size(); i++) {
+            Line line = lines.get(i);
+            if (state.available(line.sku(), line.warehouse()) > Long.MAX_VALUE - line.quantity()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Writes the changes that return an order's units to stock and take them off its customer. */

@@ -15,8 +15,12 @@ public enum Reason implements RejectionReason {
     UNKNOWN_WAREHOUSE(2, "the sku has no stock position at that warehouse"),
     /** A quantity is zero, negative or above {@link Limits#MAX_QUANTITY}. */
     INVALID_QUANTITY(3, "the quantity must be between 1 and " + Limits.MAX_QUANTITY),
-    /** Applying the command would take a count past {@link Limits#MAX_STOCK}. */
-    QUANTITY_OVERFLOW(4, "the result would exceed " + Limits.MAX_STOCK + " units"),
+    /**
+     * Applying the command would take a count past {@link Limits#MAX_STOCK} (a receipt, a customer's count), or a
+     * cancel or release would return units to a position holding more than {@link Long#MAX_VALUE} minus them.
+     */
+    QUANTITY_OVERFLOW(4, "the result would exceed " + Limits.MAX_STOCK + " units, or a return "
+            + Long.MAX_VALUE + " at a position"),
     /** Not enough units are available. */
     OUT_OF_STOCK(5, "not enough units are available"),
     /** The customer would hold more units of the sku than its per-customer limit allows. */
