@@ -137,31 +137,14 @@ final class Cli {
      * directory; a missing or empty directory becomes a new journal.
      */
     static void requireJournalOrNew(Path dir) {
-        refuseShardAlone(dir);
+        // one shard of a sharded directory is for reading: refused in the journal's words, as an engine's start is
+        JournalLayout.refuseShardAlone(dir);
         if (layout(dir).isSharded()) {
             return;
         }
         JournalPath path = inspect(dir);
         if (path == JournalPath.FILE || path == JournalPath.OTHER_DIRECTORY) {
             throw notAJournal(dir, path);
-        }
-    }
-
-    /**
-     * Refuses to write into one shard of a sharded directory on its own: the sharded engine routes each warehouse to
-     * one shard, and a command journaled into another shard's directory by hand would be decided there again when
-     * the sharded engine recovers, out of its route. Reading a shard alone is fine, and so are the commands that
-     * repair or cut one.
-     */
-    private static void refuseShardAlone(Path dir) {
-        Path absolute = dir.toAbsolutePath().normalize();
-        Path parent = absolute.getParent();
-        Path name = absolute.getFileName();
-        if (parent != null && name != null && SHARD_NAME.matcher(name.toString()).matches()
-                && Files.exists(parent.resolve(JournalLayout.SHARDS_FILE))) {
-            throw new JournalException(dir + " is a shard of the sharded journal " + parent + " ("
-                    + JournalLayout.SHARDS_FILE + "); commands go through the whole directory (--journal " + parent
-                    + "), which routes each to its shard; a shard alone is for reading");
         }
     }
 

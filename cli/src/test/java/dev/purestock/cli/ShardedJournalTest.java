@@ -481,8 +481,9 @@ class ShardedJournalTest {
         Path commands = Files.writeString(tmp.resolve("in.jsonl"),
                 "{\"type\":\"Purchase\",\"orderId\":900,\"customer\":1,\"sku\":1,\"warehouse\":2,\"quantity\":1}\n");
         String refusal = shard + " is a shard of the sharded journal " + dir + " (" + JournalLayout.SHARDS_FILE
-                + "); commands go through the whole directory (--journal " + dir + "), which routes each to its shard; "
-                + "a shard alone is for reading";
+                + "); commands go through " + dir + " as a whole, which routes each to its shard: one written to a "
+                + "shard alone could belong to another, where the sharded journal never sees it (a shard alone is for "
+                + "reading)";
         for (List<String> args : List.of(List.of("demo", "--journal", shard.toString(), "--attempts", "10"),
                 List.of("submit", "--journal", shard.toString(), commands.toString()),
                 List.of("standby", "--journal", shard.toString(), "--primary", "localhost:9"))) {

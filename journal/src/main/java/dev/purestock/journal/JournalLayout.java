@@ -250,19 +250,25 @@ public final class JournalLayout {
     /**
      * Refuses to write to one shard of a sharded journal as a journal of its own: the sharded engine routes warehouse
      * {@code w} to shard {@code w % N}, so a command journaled straight into a shard could belong to another, where
-     * the sharded engine never looks for it (a purchase there would not have taken the stock it sold). Reading a
-     * shard alone, and repairing or cutting one, do not go through here.
+     * the sharded engine never looks for it (a purchase there would not have taken the stock it sold). {@link #create}
+     * calls it, and so does whatever else writes commands to a directory it is given (the command line's {@code demo},
+     * {@code submit} and {@code standby}), so that all refuse in the same words. Reading a shard alone, and repairing
+     * or cutting one, do not go through here.
+     *
+     * @param dir the directory about to be written to
+     * @throws JournalException naming the sharded journal when {@code dir} is a {@code shard-N} directory beside a
+     *                          {@link #SHARDS_FILE}
      */
-    private static void refuseShardAlone(Path dir) {
+    public static void refuseShardAlone(Path dir) {
         Path absolute = dir.toAbsolutePath().normalize();
         Path parent = absolute.getParent();
         Path name = absolute.getFileName();
         if (parent != null && name != null && SHARD_DIR_NAME.matcher(name.toString()).matches()
                 && Files.exists(parent.resolve(SHARDS_FILE))) {
             throw new JournalException(dir + " is a shard of the sharded journal " + parent + " (" + SHARDS_FILE
-                    + "); an engine starts on " + parent + " with its shard count, and routes each command to its "
-                    + "shard: one written to a shard alone could belong to another, where the sharded engine never "
-                    + "sees it");
+                    + "); commands go through " + parent + " as a whole, which routes each to its shard: one written "
+                    + "to a shard alone could belong to another, where the sharded journal never sees it (a shard "
+                    + "alone is for reading)");
         }
     }
 

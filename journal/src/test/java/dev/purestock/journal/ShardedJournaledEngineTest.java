@@ -158,9 +158,9 @@ class ShardedJournaledEngineTest {
         // shard 1 alone would take a purchase at warehouse 0, whose stock the sharded engine keeps in shard 0
         JournalException refused = assertThrows(JournalException.class, () -> start(dir.resolve("shard-1"), 1, 0));
         assertEquals(dir.resolve("shard-1") + " is a shard of the sharded journal " + dir + " ("
-                + JournalLayout.SHARDS_FILE + "); an engine starts on " + dir + " with its shard count, and routes "
-                + "each command to its shard: one written to a shard alone could belong to another, where the sharded "
-                + "engine never sees it", refused.getMessage());
+                + JournalLayout.SHARDS_FILE + "); commands go through " + dir + " as a whole, which routes each to "
+                + "its shard: one written to a shard alone could belong to another, where the sharded journal never "
+                + "sees it (a shard alone is for reading)", refused.getMessage());
         assertEquals(before, files(dir), "a refused start changes nothing");
     }
 
