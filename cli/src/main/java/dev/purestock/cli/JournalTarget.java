@@ -57,9 +57,24 @@ final class JournalTarget {
      *
      * @param shard the one shard to work on ({@code --shard}), {@code null} for all
      * @throws ParameterException when {@code shard} is negative or not one of the directory's shards
-     * @throws JournalException   when {@code dir} is not a journal, or a sharded one lacks a shard
+     * @throws JournalException   when {@code dir} is not a journal, or a sharded one lacks a shard, or a cycle file of
+     *                            a selected shard has no header ({@link Cli#requireCycleHeaders})
      */
     static JournalTarget open(Path dir, Integer shard, CommandSpec spec) {
+        JournalTarget target = openUnchecked(dir, shard, spec);
+        for (Shard one : target.shards()) {
+            if (one.hasCycles()) {
+                Cli.requireCycleHeaders(one.dir());
+            }
+        }
+        return target;
+    }
+
+    /**
+     * As {@link #open}, leaving the cycle files' headers to the caller: for {@code status}, which shows what is
+     * wrong with one shard's journal beside what it knows of the others.
+     */
+    static JournalTarget openUnchecked(Path dir, Integer shard, CommandSpec spec) {
         if (shard != null && shard < 0) {
             throw new ParameterException(spec.commandLine(), "--shard must be a shard number, at least 0, was "
                     + shard);

@@ -12,6 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +49,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
+        JournalTarget target = JournalTarget.openUnchecked(journal.dir, shard.index, spec);
         Summary summary = new Summary().put("journal", journal.dir);
         if (!target.sharded()) {
             describe(summary, target.shards().getFirst());
@@ -63,12 +64,18 @@ final class StatusCommand implements Callable<Integer> {
         return 0;
     }
 
+    private static JournalReader openChecked(Path dir) {
+        Cli.requireCycleHeaders(dir);
+        return JournalReader.open(dir);
+    }
+
     private static Summary describe(Summary summary, JournalTarget.Shard shard) {
         summary.put("epoch", JournalEpoch.read(shard.dir()));
         long last = -1;
         Long lastEpoch = null;
         if (shard.hasCycles()) {
-            try (JournalReader reader = JournalReader.open(shard.dir())) {
+            // a cycle file with no header is named at once: Chronicle Queue would wait for it, 10 s a look
+            try (JournalReader reader = openChecked(shard.dir())) {
                 last = reader.lastSequence();
                 if (last >= 0) {
                     lastEpoch = reader.lastEpoch();

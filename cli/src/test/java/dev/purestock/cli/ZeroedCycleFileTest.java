@@ -1,0 +1,84 @@
+package dev.purestock.cli;
+
+import dev.purestock.domain.Command;
+import dev.purestock.journal.JournaledEngine;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A cycle file that starts with zeros, what a writer stopped as it created the file leaves, is named at once by the
+ * subcommands that read a journal: Chronicle Queue would wait for its header, 10 s at each place it looks, and then
+ * fail in words about queue indexes.
+ */
+class ZeroedCycleFileTest {
+    private static final List<String> READERS = List.of("verify", "stats", "dump", "replay");
+    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aZeroedCycleFileIsNamedByEveryReader() throws IOException {
+        journal();
+        Path only = cycleFiles().getLast();
+        Files.write(only, new byte[(int) Files.size(only)]);
+
+        for (String command : READERS) {
+            Run run = Run.of(command, "--journal", dir.toString());
+            assertEquals(PurestockCli.FAILED, run.code(), command + ": " + run.out());
+            assertEquals("purestock " + command + ": cycle file " + only.getFileName() + " of journal " + dir
+                    + " has no header (it starts with zeros): a writer stopped as it created it, or the file was "
+                    + "written over, and no reader can open it; it is the newest cycle file, which the next engine "
+                    + "start on the directory moves aside (refused if the journal acknowledged records that are not "
+                    + "before it)", run.errorLine(), command);
+        }
+        Run status = Run.of("status", "--journal", dir.toString());
+        assertEquals(0, status.code(), status.err());
+        assertTrue(status.values().get("journal-error").startsWith("cycle file " + only.getFileName() + " of journal "
+                + dir + " has no header"), status.out());
+        assertEquals("none (no primary or standby has run on this journal)", status.values().get("replication"));
+    }
+
+    @Test
+    void aZeroedCycleFileBeforeLaterOnesIsNamedAsOneToRestore() throws IOException {
+        journal();
+        Path first = cycleFiles().getLast();
+        String name = first.getFileName().toString();
+        Path later = dir.resolve(LocalDate.parse(name.substring(0, 8), DAY).plusDays(1).format(DAY)
+                + name.substring(8));
+        Files.copy(first, later);
+        Files.write(first, new byte[(int) Files.size(first)]);
+
+        Run run = Run.of("verify", "--journal", dir.toString());
+        assertEquals(PurestockCli.FAILED, run.code(), run.out());
+        assertEquals("purestock verify: cycle file " + first.getFileName() + " of journal " + dir + " has no header "
+                + "(it starts with zeros): a writer stopped as it created it, or the file was written over, and no "
+                + "reader can open it; later cycle files hold later records: restore it from a copy of the directory",
+                run.errorLine());
+    }
+
+    private void journal() {
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
+            for (long sku = 1; sku <= 5; sku++) {
+                journaled.engine().submit(new Command.ListProduct(sku, 0)).join();
+            }
+        }
+    }
+
+    private List<Path> cycleFiles() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.toString().endsWith(".cq4")).sorted().toList();
+        }
+    }
+}
