@@ -13,6 +13,7 @@ import dev.purestock.domain.StateDigest;
 import dev.purestock.engine.EngineRefusal;
 import dev.purestock.engine.Outcome;
 import dev.purestock.engine.OutcomeCallback;
+import dev.purestock.engine.OutcomeConsumer;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.Durability;
@@ -42,6 +43,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
@@ -158,6 +160,7 @@ final class DemoCommand implements Callable<Integer> {
         Cli.requireJournalOrNew(dir);
         requireSameShardCount();
         PrintWriter err = spec.commandLine().getErr();
+        OtherMoves others = new OtherMoves(skus, shards);
         try (Primary primary = replicate == null ? null : primary().start();
              JournaledEngine journaled = JournaledEngine.builder(dir)
                 .shards(shards)
@@ -165,7 +168,7 @@ final class DemoCommand implements Callable<Integer> {
                 .snapshotEvery(snapshotEvery)
                 .retention(new RetentionPolicy(keepSnapshots, pruneOnStart))
                 .engine(builder -> {
-                    builder.waitStrategy(waitStrategy);
+                    builder.waitStrategy(waitStrategy).consumer(others);
                     if (primary != null) {
                         primary.configure(builder);
                     }
@@ -178,6 +181,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             PurestockEngine engine = journaled.engine();
             long drop = nextDrop(journaled);
+            others.countFrom(drop);
             long[] before = stockUp(engine, drop);
 
             Sale sale = new Sale(skus);
@@ -200,7 +204,8 @@ final class DemoCommand implements Callable<Integer> {
                 long sold = sale.soldBySku.get(sku);
                 left += available;
                 oversold += Math.max(0, sold - before[sku]) + (available < 0 ? 1 : 0);
-                conserved &= available == before[sku] - sold;
+                // what other commands moved meanwhile: expiries, releases and held commands that submit left
+                conserved &= available == before[sku] - sold + others.moved(sku);
             }
             long commands = 0;
             long recoveredRecords = 0;
@@ -435,6 +440,81 @@ final class DemoCommand implements Callable<Integer> {
         }
         if (failure.get() != null) {
             throw new IllegalStateException("the engine stopped: " + failure.get().getMessage(), failure.get());
+        }
+    }
+
+    /**
+     * The units that commands other than the sale's purchases move at the sale's positions once this drop's receipt
+     * is decided there: reservations that expire or are released, and held commands decided (a directory that
+     * {@code submit} wrote may leave both, and the engine's timer decides them in the middle of the sale). A
+     * consumer: it sees every sequenced command, in sequence order per shard, and a sku's position is in one shard, so
+     * it counts exactly what came after the receipt that {@code before} was read from.
+     */
+    static final class OtherMoves implements OutcomeConsumer {
+        private final int skus;
+        private final int shards;
+        private final AtomicLongArray moved;
+        private final AtomicIntegerArray counting;
+        private volatile long drop;
+
+        OtherMoves(int skus, int shards) {
+            this.skus = skus;
+            this.shards = shards;
+            this.moved = new AtomicLongArray(skus + 1);
+            this.counting = new AtomicIntegerArray(skus + 1);
+        }
+
+        /** Counts from each sku's receipt of {@code drop} on, leaving out the purchases of that drop's sale. */
+        void countFrom(long drop) {
+            this.drop = drop;
+        }
+
+        /** The units other commands moved into (positive) or out of sku {@code sku}'s position. */
+        long moved(int sku) {
+            return moved.get(sku);
+        }
+
+        @Override
+        public void onOutcome(dev.purestock.domain.Command command, Outcome outcome) {
+            long current = drop;
+            if (current == 0 || command instanceof Purchase purchase && purchase.orderId() >>> 40 == current) {
+                return; // before the sale, or one of its own purchases, which the sale counts
+            }
+            for (Event event : outcome.events()) {
+                switch (event) {
+                    case Event.StockReceived e -> {
+                        if (e.movementId() == movementId(current, e.sku()) && isSaleSku(e.sku(), e.warehouse())) {
+                            counting.set((int) e.sku(), 1);
+                        } else {
+                            add(e.sku(), e.warehouse(), e.quantity());
+                        }
+                    }
+                    case Event.StockWrittenOff e -> add(e.sku(), e.warehouse(), -e.quantity());
+                    case Event.PurchaseAccepted e -> addLines(e.lines(), -1);
+                    case Event.StockReserved e -> addLines(e.lines(), -1);
+                    case Event.PurchaseCancelled e -> addLines(e.lines(), 1);
+                    case Event.ReservationReleased e -> addLines(e.lines(), 1);
+                    case Event.ReservationExpired e -> addLines(e.lines(), 1);
+                    default -> {
+                    }
+                }
+            }
+        }
+
+        private void addLines(List<LineChange> lines, int sign) {
+            for (LineChange line : lines) {
+                add(line.sku(), line.warehouse(), sign * line.quantity());
+            }
+        }
+
+        private void add(long sku, int warehouse, long units) {
+            if (isSaleSku(sku, warehouse) && counting.get((int) sku) == 1) {
+                moved.addAndGet((int) sku, units);
+            }
+        }
+
+        private boolean isSaleSku(long sku, int warehouse) {
+            return sku >= 1 && sku <= skus && warehouse == 1 + (int) (sku % shards);
         }
     }
 
