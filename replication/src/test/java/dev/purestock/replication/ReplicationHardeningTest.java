@@ -24,6 +24,7 @@ import static dev.purestock.replication.ReplicationTest.WAIT;
 import static dev.purestock.replication.ReplicationTest.WAREHOUSE;
 import static dev.purestock.replication.ReplicationTest.awaitTrue;
 import static dev.purestock.replication.ReplicationTest.engine;
+import static dev.purestock.replication.ReplicationTest.engineWithoutTimer;
 import static dev.purestock.replication.ReplicationTest.primary;
 import static dev.purestock.replication.ReplicationTest.purchases;
 import static dev.purestock.replication.ReplicationTest.standbyPastACrashedPrimary;
@@ -77,7 +78,7 @@ class ReplicationHardeningTest {
     void aFailedEpochCheckDoesNotLetAnOldPrimarysTailStandUnderTheNewHistory() throws Exception {
         long oldLast;
         try (Primary old = primary(primaryDir, ReplicationMode.ASYNC).start();
-             JournaledEngine journaled = engine(primaryDir, old)) {
+             JournaledEngine journaled = engineWithoutTimer(primaryDir, old)) {
             stock(journaled.engine(), 1_000);
             oldLast = purchases(journaled.engine(), 1, 10).sequence();
         }
@@ -85,7 +86,7 @@ class ReplicationHardeningTest {
             JournalEpoch.promote(otherDir); // an empty standby promoted: epoch 1, next seq 0
         }
         try (Primary promoted = primary(otherDir, ReplicationMode.ASYNC).start();
-             JournaledEngine journaled = engine(otherDir, promoted);
+             JournaledEngine journaled = engineWithoutTimer(otherDir, promoted);
              Standby rejoined = Standby.builder(primaryDir).primary(promoted.endpoint()).start()) {
             awaitTrue(() -> rejoined.status().connected() || rejoined.truncations() > 0
                     || rejoined.status().failure() != null, "the old primary heard from the new one");
@@ -155,7 +156,7 @@ class ReplicationHardeningTest {
     @Test
     void aPromotedDirectoryRefusesRecordsOfAnOlderEpoch() throws Exception {
         try (Primary old = primary(primaryDir, ReplicationMode.ASYNC).start();
-             JournaledEngine journaled = engine(primaryDir, old)) {
+             JournaledEngine journaled = engineWithoutTimer(primaryDir, old)) {
             stock(journaled.engine(), 1_000);
             long replicated;
             try (Standby standby = Standby.builder(standbyDir).primary(old.endpoint()).start()) {
