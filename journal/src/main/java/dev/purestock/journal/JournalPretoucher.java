@@ -28,9 +28,11 @@ import java.util.function.LongSupplier;
  *
  * <p><b>A disk running full.</b> A touch that the file system cannot give a block (a full disk) is a
  * {@code SIGBUS}, and in an atomic access the JVM does not turn it into an exception: it ends the whole process.
- * So before each round the pretoucher asks how much room the file system has left, and touches nothing while it
- * is below {@link #LOW_SPACE_BYTES}: the journal thread then takes its own page faults, and a full disk fails
- * its write with an error that stops the shard, acknowledging nothing more, instead of killing the JVM.
+ * So the pretoucher touches only pages whose blocks are reserved in the writer's {@link CycleFileRoom}, reserving
+ * them first (a reservation that finds the disk full fails with an exception, which the pretoucher leaves to the
+ * writer to meet). And before each round it asks how much room the file system has left, and neither reserves nor
+ * touches while it is below {@link #LOW_SPACE_BYTES}: the journal thread then reserves and takes its own page
+ * faults, and a full disk fails its write with an error that stops the shard, acknowledging nothing more.
  *
  * <p>Chronicle Queue's own {@code Pretoucher} (which also creates the next cycle file early) is an
  * Enterprise feature; this is the open-source part of it that is safe without one.
@@ -46,14 +48,20 @@ final class JournalPretoucher implements AutoCloseable {
      * between the check and the touches for a touch to find it full.
      */
     static final long LOW_SPACE_BYTES = 16 * AHEAD_BYTES;
+    /** The most bytes reserved at a time, so that a writer that needs the room's lock is not held up long. */
+    private static final long RESERVE_BYTES = 256L << 10;
     private static final long PAGE_BYTES = 4096;
     private static final int NO_CYCLE = Integer.MIN_VALUE;
     private static final Logger LOG = LoggerFactory.getLogger(JournalPretoucher.class);
 
     private final SingleChronicleQueue queue;
     private final Thread thread;
-    /** The room left on the cycle files' file system, in bytes; {@code 0} when it cannot be told. */
+    /** The room left on the cycle files' file system, in bytes; negative when it cannot be told. */
     private final LongSupplier usableSpace;
+    /** The blocks reserved ahead of the writer: pages are touched only below its end. */
+    private final CycleFileRoom room;
+    /** Whether a reservation failed in the writer's cycle file, logged once each time it does. */
+    private boolean reserveFailed;
     /** Whether the pretoucher stopped touching for want of room, logged once each time it does. */
     private boolean lowOnSpace;
     /** Rounds done; read by tests. */
@@ -69,41 +77,43 @@ final class JournalPretoucher implements AutoCloseable {
     private SingleChronicleQueueStore store;
     private MappedBytes bytes;
 
-    private JournalPretoucher(SingleChronicleQueue queue, String threadName, LongSupplier usableSpace) {
+    private JournalPretoucher(SingleChronicleQueue queue, String threadName, LongSupplier usableSpace,
+                              CycleFileRoom room) {
         this.queue = queue;
         this.usableSpace = usableSpace;
+        this.room = room;
         this.thread = new Thread(this::run, threadName);
         this.thread.setDaemon(true);
     }
 
-    /** Starts a pretoucher of {@code queue}'s cycle files on a thread named {@code threadName}. */
-    static JournalPretoucher start(SingleChronicleQueue queue, String threadName) {
-        return start(queue, threadName, usableSpace(queue.file().toPath()));
-    }
-
-    /** Starts a pretoucher that reads the room left on the file system from {@code usableSpace}. */
-    static JournalPretoucher start(SingleChronicleQueue queue, String threadName, LongSupplier usableSpace) {
-        JournalPretoucher pretoucher = new JournalPretoucher(queue, threadName, usableSpace);
+    /**
+     * Starts a pretoucher of {@code queue}'s cycle files on a thread named {@code threadName}, which reads the room
+     * left on the file system from {@code usableSpace} and touches only pages reserved in {@code room}.
+     */
+    static JournalPretoucher start(SingleChronicleQueue queue, String threadName, LongSupplier usableSpace,
+                                   CycleFileRoom room) {
+        JournalPretoucher pretoucher = new JournalPretoucher(queue, threadName, usableSpace, room);
         pretoucher.thread.start();
         return pretoucher;
     }
 
     /**
      * The room left on {@code dir}'s file system, asked of its {@link FileStore} (found once: finding it reads the
-     * mount table). When nobody can tell, {@code 0}: touching could end the process, not touching costs page faults.
+     * mount table). When nobody can tell, {@code -1}: the pretoucher then touches nothing (touching could end the
+     * process, not touching costs page faults), and the writer reserves room as it goes.
      */
-    private static LongSupplier usableSpace(Path dir) {
+    static LongSupplier usableSpace(Path dir) {
         FileStore store;
         try {
             store = Files.getFileStore(dir);
         } catch (IOException e) {
-            return () -> 0;
+            return () -> -1;
         }
         return () -> {
             try {
                 return store.getUsableSpace();
             } catch (IOException e) {
-                return 0;
+                return -1;
             }
         };
     }
@@ -188,11 +198,36 @@ final class JournalPretoucher implements AutoCloseable {
             touchedCycle = cycle;
         }
         long from = Math.max(touchedTo.get(), (position / PAGE_BYTES + 1) * PAGE_BYTES);
-        long to = position + AHEAD_BYTES;
+        long to = Math.min(position + AHEAD_BYTES, reserveAhead(cycle, position + AHEAD_BYTES));
         for (long page = from; page < to && !stopped; page += PAGE_BYTES) {
             bytes.compareAndSwapInt(page, 0, 0);
             touchedTo.lazySet(page + PAGE_BYTES);
         }
+    }
+
+    /**
+     * Reserves the writer's cycle file up to {@code to}, a few blocks at a time; returns how far it is reserved, which
+     * a failure (a full disk) leaves where it was: the writer meets the failure itself at its next document.
+     */
+    private long reserveAhead(int cycle, long to) {
+        long reserved = room.reservedTo(cycle);
+        try {
+            while (reserved < to && !stopped) {
+                long next = room.reserve(cycle, to, RESERVE_BYTES);
+                if (next <= reserved) {
+                    break; // the writer moved to another file
+                }
+                reserved = next;
+            }
+            reserveFailed = false;
+        } catch (IOException e) {
+            if (!reserveFailed) {
+                reserveFailed = true;
+                LOG.warn("reserving room ahead of the journal writer in {} failed, the writer reserves its own: {}",
+                        room.file(), e.toString());
+            }
+        }
+        return room.reservedTo(cycle);
     }
 
     /** Whether the file system has room for a round of touches; says so once when it has not, and when it has again. */

@@ -5,6 +5,7 @@ import dev.purestock.domain.DecidedEvents;
 import dev.purestock.domain.Event;
 import dev.purestock.engine.DurabilityStage;
 import dev.purestock.engine.SubmittedCommand;
+import net.openhft.chronicle.core.time.SystemTimeProvider;
 import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.RollCycle;
@@ -21,6 +22,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * The journal stage: appends one record per decided command to a Chronicle Queue and, with
@@ -52,6 +55,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code purestock-shard-N-pretouch}, or {@code purestock-journal-pretouch} when opened without a shard),
  * touching the pages ahead of the last record so that the page faults of the cycle files happen there, not
  * on the journal thread.
+ *
+ * <p><b>A disk running full.</b> A cycle file is a sparse file written through a memory mapping, and a page the disk
+ * cannot back is a {@code SIGBUS}, which ends the JVM when it hits Chronicle Queue's atomic write of a document
+ * header. So the writer never writes where the file system has not given the file its blocks: before a document
+ * goes where the writer's last one ended, the blocks it may take (with room for Chronicle's index arrays) are
+ * reserved in the cycle file ({@link CycleFileRoom}: the pretoucher keeps them reserved ahead, the writer reserves
+ * what it finds missing); before the first document of a cycle file, or the first since the writer opened, whose
+ * place in the file it cannot know, it asks the file system for {@link #NEW_FILE_ROOM_BYTES} beyond the document.
+ * When either finds no room, the write fails with a {@link JournalException} naming the journal before anything of
+ * the document is written: the shard stops, acknowledging nothing more, and the JVM goes on.
  */
 public final class JournalWriter implements DurabilityStage {
     /**
@@ -63,6 +76,14 @@ public final class JournalWriter implements DurabilityStage {
     public static final int DEFAULT_DOCUMENT_BYTES = 64 << 10;
     /** A document limit that writes every record in a document of its own, at once, as before batch documents. */
     public static final int ONE_RECORD_PER_DOCUMENT = 0;
+    /**
+     * The room the file system must have, beyond a document and the index arrays it may need, before the writer
+     * appends it where it cannot reserve the blocks first (the first document of a cycle file, or the first since it
+     * opened): room for Chronicle Queue's header of a new cycle file, and a margin for whatever else writes to the
+     * disk between this check and Chronicle's first write.
+     */
+    static final long NEW_FILE_ROOM_BYTES = 1L << 20;
+    private static final int NO_CYCLE = Integer.MIN_VALUE;
     private static final String UNSHARDED_PRETOUCH_THREAD = "purestock-journal-pretouch";
     private static final Logger LOG = LoggerFactory.getLogger(JournalWriter.class);
     private final SingleChronicleQueue queue;
@@ -85,10 +106,28 @@ public final class JournalWriter implements DurabilityStage {
     /** The cycle file the last batch ended in, open for {@link #forceCycleFile} ({@code SYNC_PER_BATCH}). */
     private FileChannel synced;
     private File syncedFile;
+    /** The clock the queue rolls by, held still from the writer's check of a roll to Chronicle's. */
+    private final LatchedClock clock;
+    /** The blocks reserved in the cycle file ahead of the writer. */
+    private final CycleFileRoom room;
+    /** The room left on the journal's file system, in bytes; negative when it cannot be told. */
+    private final LongSupplier usableSpace;
+    /** The room a document may take beyond its own bytes: Chronicle's header, padding and index arrays. */
+    private final long documentOverhead;
+    /** The cycle of the last document this writer appended, and where that document ends in its file. */
+    private int appendedCycle = NO_CYCLE;
+    private long appendedEnd;
 
-    private JournalWriter(Path dir, SingleChronicleQueue queue, Durability durability, String pretouchThread) {
-        this.queue = queue;
+    private JournalWriter(Path dir, Durability durability, RollCycle rollCycle, TimeProvider time,
+                          String pretouchThread, CycleFileRoom room, Function<Path, LongSupplier> usableSpace) {
+        this.clock = new LatchedClock(time);
+        this.queue = JournalQueues.forWriting(dir, durability, rollCycle, clock);
         this.durability = durability;
+        this.room = room;
+        this.usableSpace = usableSpace.apply(dir); // once the queue has made the directory
+        // a new index array (and, in a new file, the index of index arrays) may precede the document
+        this.documentOverhead = 2 * ((long) queue.indexCount() * Long.BYTES + CycleFileRoom.BLOCK_BYTES)
+                + JournalRecordDescriptor.DOCUMENT_HEADER_LENGTH + CycleFileRoom.BLOCK_BYTES;
         try {
             String damage = JournalQueues.damagedWritePosition(queue);
             if (damage != null) {
@@ -100,9 +139,10 @@ public final class JournalWriter implements DurabilityStage {
             this.highWaterMark = JournalHighWaterMark.open(dir);
         } catch (RuntimeException e) {
             queue.close();
+            closeRoom();
             throw e;
         }
-        this.pretoucher = JournalPretoucher.start(queue, pretouchThread);
+        this.pretoucher = JournalPretoucher.start(queue, pretouchThread, this.usableSpace, room);
     }
 
     /** A writer appending to the journal in {@code dir} (created when missing). */
@@ -112,8 +152,8 @@ public final class JournalWriter implements DurabilityStage {
 
     /** A writer for shard {@code shard}'s journal in {@code dir}: its pretouch thread is named by the shard. */
     public static JournalWriter open(Path dir, Durability durability, int shard) {
-        return new JournalWriter(dir, JournalQueues.forWriting(dir, durability, JournalQueues.DEFAULT_ROLL_CYCLE),
-                durability, "purestock-shard-" + shard + "-pretouch");
+        return new JournalWriter(dir, durability, JournalQueues.DEFAULT_ROLL_CYCLE, SystemTimeProvider.INSTANCE,
+                "purestock-shard-" + shard + "-pretouch", new CycleFileRoom(), JournalPretoucher::usableSpace);
     }
 
     /**
@@ -121,14 +161,24 @@ public final class JournalWriter implements DurabilityStage {
      * existing journal keeps the cycle it was created with).
      */
     public static JournalWriter open(Path dir, Durability durability, JournalRollCycle rollCycle) {
-        return new JournalWriter(dir, JournalQueues.forWriting(dir, durability, rollCycle.chronicle()), durability,
-                UNSHARDED_PRETOUCH_THREAD);
+        return new JournalWriter(dir, durability, rollCycle.chronicle(), SystemTimeProvider.INSTANCE,
+                UNSHARDED_PRETOUCH_THREAD, new CycleFileRoom(), JournalPretoucher::usableSpace);
     }
 
     /** A writer whose cycle files roll by {@code clock}: for tests of multi-cycle journals. */
     static JournalWriter open(Path dir, Durability durability, RollCycle rollCycle, TimeProvider clock) {
-        return new JournalWriter(dir, JournalQueues.forWriting(dir, durability, rollCycle, clock), durability,
-                UNSHARDED_PRETOUCH_THREAD);
+        return new JournalWriter(dir, durability, rollCycle, clock, UNSHARDED_PRETOUCH_THREAD, new CycleFileRoom(),
+                JournalPretoucher::usableSpace);
+    }
+
+    /**
+     * A writer whose file system is played by {@code writes} (which reserve room in a cycle file) and
+     * {@code usableSpace} (the room left): for tests of a disk running full.
+     */
+    static JournalWriter open(Path dir, Durability durability, RollCycle rollCycle, TimeProvider clock,
+                              CycleFileRoom.Writes writes, LongSupplier usableSpace) {
+        return new JournalWriter(dir, durability, rollCycle, clock, UNSHARDED_PRETOUCH_THREAD,
+                new CycleFileRoom(writes), d -> usableSpace);
     }
 
     /**
@@ -261,6 +311,7 @@ public final class JournalWriter implements DurabilityStage {
 
     private void appendDocument(byte[] bytes, int offset, int length, long lastSequenceInIt) {
         ExcerptAppender out = appender();
+        makeRoom(out, length);
         long end;
         try (DocumentContext chronicle = out.writingDocument()) {
             try {
@@ -281,7 +332,53 @@ public final class JournalWriter implements DurabilityStage {
         if (durability != Durability.SYNC_PER_BATCH) {
             published.lazySet(lastSequenceInIt);
         }
-        pretoucher.onAppended(out.cycle(), end);
+        int cycle = out.cycle();
+        if (cycle != appendedCycle) {
+            try {
+                room.begin(cycle, out.currentFile(), end);
+            } catch (IOException e) {
+                throw new JournalException("cannot write to journal " + queue.file() + ": its cycle file "
+                        + out.currentFile() + " cannot be opened to reserve room in it: " + e.getMessage(), e);
+            }
+            appendedCycle = cycle;
+        }
+        appendedEnd = end;
+        pretoucher.onAppended(cycle, end);
+    }
+
+    /**
+     * Makes sure the disk can back the next document, of {@code length} bytes, before any of it is written: the
+     * blocks it may take are reserved where the writer knows where it goes, the file system is asked for room where
+     * it does not (see the class comment). The queue's clock is held still from here to the append, so the cycle
+     * checked is the cycle Chronicle writes to.
+     *
+     * @throws JournalException when there is no room; nothing of the document is written
+     */
+    private void makeRoom(ExcerptAppender out, int length) {
+        clock.latch();
+        int cycle = queue.cycle();
+        long needed = length + documentOverhead;
+        if (cycle == appendedCycle) {
+            long to = appendedEnd + needed;
+            if (!room.covers(cycle, to)) {
+                try {
+                    room.reserve(cycle, to, Long.MAX_VALUE);
+                } catch (IOException e) {
+                    throw new JournalException("cannot write to journal " + queue.file() + ": its file system has no "
+                            + "room for the next " + length + " bytes in cycle file " + out.currentFile() + " ("
+                            + e.getMessage() + "); nothing of them was written and every record before them is in "
+                            + "the journal. Free space on the disk, then start again", e);
+                }
+            }
+            return;
+        }
+        long usable = usableSpace.getAsLong();
+        if (usable >= 0 && usable < needed + NEW_FILE_ROOM_BYTES) {
+            throw new JournalException("cannot write to journal " + queue.file() + ": its file system has "
+                    + usable + " bytes left, and the next " + length + " bytes go to the start of a cycle file, "
+                    + "which needs " + (needed + NEW_FILE_ROOM_BYTES) + "; nothing of them was written and every "
+                    + "record before them is in the journal. Free space on the disk, then start again");
+        }
     }
 
     /** Drops the records of a batch a record failed in: none of them was acknowledged. */
@@ -350,6 +447,14 @@ public final class JournalWriter implements DurabilityStage {
         }
     }
 
+    private void closeRoom() {
+        try {
+            room.close();
+        } catch (IOException e) {
+            LOG.warn("closing the channel that reserved room in {} failed: {}", queue.file(), e.toString());
+        }
+    }
+
     private ExcerptAppender appender() {
         if (appender == null) {
             appender = queue.createAppender();
@@ -379,6 +484,7 @@ public final class JournalWriter implements DurabilityStage {
     private void closeQueue() {
         try {
             pretoucher.close();
+            closeRoom();
             if (appender != null) {
                 if (durability == Durability.SYNC_PER_BATCH) {
                     appender.sync();
@@ -396,6 +502,29 @@ public final class JournalWriter implements DurabilityStage {
             } finally {
                 highWaterMark.close();
             }
+        }
+    }
+
+    /**
+     * The time the writer's queue rolls by: the source's time as of the last {@link #latch}, so that the cycle the
+     * writer checks before a document is the cycle Chronicle Queue then writes it to, even at the instant of a roll.
+     */
+    private static final class LatchedClock implements TimeProvider {
+        private final TimeProvider source;
+        private volatile long millis;
+
+        LatchedClock(TimeProvider source) {
+            this.source = source;
+            this.millis = source.currentTimeMillis();
+        }
+
+        void latch() {
+            millis = source.currentTimeMillis();
+        }
+
+        @Override
+        public long currentTimeMillis() {
+            return millis;
         }
     }
 }

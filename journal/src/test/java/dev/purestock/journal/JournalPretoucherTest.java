@@ -54,11 +54,14 @@ class JournalPretoucherTest {
         try (SingleChronicleQueue queue = JournalQueues.forWriting(dir, Durability.PAGE_CACHE,
                 JournalQueues.DEFAULT_ROLL_CYCLE);
              ExcerptAppender appender = queue.createAppender();
-             JournalPretoucher pretoucher = JournalPretoucher.start(queue, "purestock-test-pretouch", room::get)) {
+             CycleFileRoom reserved = new CycleFileRoom();
+             JournalPretoucher pretoucher = JournalPretoucher.start(queue, "purestock-test-pretouch", room::get,
+                     reserved)) {
             long end;
             try (DocumentContext document = appender.writingDocument()) {
                 end = document.wire().bytes().write(new byte[100]).writePosition();
             }
+            reserved.begin(appender.cycle(), appender.currentFile(), end);
             pretoucher.onAppended(appender.cycle(), end);
             pretoucher.awaitRound();
             assertEquals(0, pretoucher.touchedTo(), "nothing touched while the file system is low on room");
