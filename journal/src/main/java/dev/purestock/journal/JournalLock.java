@@ -7,6 +7,8 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one-writer guard of a journal directory: an exclusive OS lock on {@code DIR/purestock.lock}, held by
@@ -16,17 +18,27 @@ import java.nio.file.StandardOpenOption;
  *
  * <p>The lock belongs to the process and goes when the process dies, however it dies, so a crash never leaves
  * a directory locked. The file itself stays; only the lock on it matters.
+ *
+ * <p>The OS keeps one such lock per file and process, and closing any channel the process has open on the file lets
+ * it go, whichever channel took it. So a second {@link #acquire} in a process that holds the lock is refused before
+ * it opens the file: had it opened and closed a channel of its own, the first holder would have kept writing
+ * without a lock, and another process could have taken it.
  */
 public final class JournalLock implements AutoCloseable {
     /** The lock file's name inside the journal directory. */
     public static final String FILE_NAME = "purestock.lock";
 
+    /** The lock files this process holds the lock of, by real path: none of them is opened a second time. */
+    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
     private final FileChannel channel;
     private final FileLock lock;
+    private final Path held;
 
-    private JournalLock(FileChannel channel, FileLock lock) {
+    private JournalLock(FileChannel channel, FileLock lock, Path held) {
         this.channel = channel;
         this.lock = lock;
+        this.held = held;
     }
 
     /**
@@ -37,23 +49,29 @@ public final class JournalLock implements AutoCloseable {
      */
     public static JournalLock acquire(Path dir) {
         Path file = dir.resolve(FILE_NAME);
+        Path held = null;
         FileChannel channel = null;
         try {
             Files.createDirectories(dir);
+            Path real = dir.toRealPath().resolve(FILE_NAME);
+            if (!HELD.add(real)) {
+                throw inUse(dir, file); // held here: opening the file again would let that lock go when closed
+            }
+            held = real;
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = channel.tryLock();
             if (lock == null) {
                 throw inUse(dir, file);
             }
-            return new JournalLock(channel, lock);
+            return new JournalLock(channel, lock, real);
         } catch (OverlappingFileLockException e) {
-            closeQuietly(channel);
+            closeQuietly(channel, held);
             throw inUse(dir, file);
         } catch (IOException e) {
-            closeQuietly(channel);
+            closeQuietly(channel, held);
             throw new JournalException("cannot lock journal " + dir + " (" + file + "): " + e.getMessage(), e);
         } catch (JournalException e) {
-            closeQuietly(channel);
+            closeQuietly(channel, held);
             throw e;
         }
     }
@@ -67,6 +85,8 @@ public final class JournalLock implements AutoCloseable {
                 channel.close();
             } catch (IOException e) {
                 throw new JournalException("cannot release the journal lock " + FILE_NAME + ": " + e.getMessage(), e);
+            } finally {
+                HELD.remove(held);
             }
         }
     }
@@ -76,13 +96,17 @@ public final class JournalLock implements AutoCloseable {
                 + "); stop it first");
     }
 
-    private static void closeQuietly(FileChannel channel) {
+    /** Closes the channel of a lock not taken, and lets this process take it again ({@code held} may be null). */
+    private static void closeQuietly(FileChannel channel, Path held) {
         if (channel != null) {
             try {
                 channel.close();
             } catch (IOException ignored) {
                 // the lock was not taken; closing the unused channel cannot lose anything
             }
+        }
+        if (held != null) {
+            HELD.remove(held);
         }
     }
 }

@@ -1,12 +1,15 @@
 package dev.purestock.replication;
 
 import dev.purestock.domain.Command;
+import dev.purestock.journal.JournalException;
+import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournaledEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletionException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -83,6 +86,40 @@ class PrimaryConfigureTest {
                 assertInstanceOf(ReplicationException.class, cause, String.valueOf(stopped.getCause()));
                 assertTrue(cause.getMessage().contains("does not follow"), cause.getMessage());
             }
+        }
+    }
+
+    /**
+     * The primary's check that the engine holds its directory's journal lock must leave it held: the OS keeps one
+     * lock per file and process, and a probe that opened and closed the lock file of its own released the engine's,
+     * so another process (a second engine, {@code purestock snapshot} or {@code prune}) could write into the journal
+     * beside it.
+     */
+    @Test
+    void theEngineStillHoldsItsJournalLockAgainstOtherProcessesOnceThePrimaryCheckedIt() throws Exception {
+        Path dir = root.resolve("primary");
+        try (Primary primary = Primary.builder(dir).listen("localhost:0").termLength(1 << 20).start();
+             JournaledEngine journaled = JournaledEngine.builder(dir).engine(primary::configure).start();
+             ChildJvm other = ChildJvm.start(OtherProcess.class, root.resolve("other.log"), dir.toString())) {
+            assertEquals(0, journaled.engine().submit(new Command.ListProduct(1, 0)).join().sequence());
+            assertEquals("refused", other.awaitMessage("lock: ", Duration.ofMinutes(1)),
+                    "another process cannot take the lock of the journal the engine writes");
+        }
+    }
+
+    /** Another process: tries to take the journal lock of the directory it is given, and says how it went. */
+    static final class OtherProcess {
+        private OtherProcess() {
+        }
+
+        public static void main(String[] arguments) {
+            String said;
+            try (JournalLock lock = JournalLock.acquire(Path.of(arguments[0]))) {
+                said = "taken";
+            } catch (JournalException refused) {
+                said = "refused";
+            }
+            System.out.println("lock: " + said);
         }
     }
 }
