@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -17,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * on the executor's thread (the shard's reused view is lent only for the call on the completion thread). The
  * engine's own callbacks ({@link Internal}) always run in place. A callback that throws, an {@link Error} included,
  * is logged and counted, wherever it runs; an executor that refuses a task has it run in place instead, so no caller
- * goes unanswered.
+ * goes unanswered, and none is answered twice by an executor that queued the task it refused.
  */
 final class CallerAnswers {
     private static final Logger LOG = LoggerFactory.getLogger(CallerAnswers.class);
@@ -173,15 +174,33 @@ final class CallerAnswers {
     }
 
     private void execute(Runnable answer) {
+        Once once = new Once(answer);
         try {
-            executor.execute(answer);
+            executor.execute(once);
         } catch (RuntimeException | Error refused) {
             // RejectedExecutionException, an executor that breaks its contract, or a pool that cannot start a worker
             // (OutOfMemoryError: unable to create native thread): the caller is answered anyway, and the command's
-            // outcome stands
+            // outcome stands. Such a pool may have queued the task before it failed (a ForkJoinPool does, and a
+            // ThreadPoolExecutor with no core thread): a worker started later finds it answered already
             LOG.warn("the callback executor refused an answer ({}); it runs on {} instead", refused.toString(),
                     Thread.currentThread().getName());
-            answer.run();
+            once.run();
+        }
+    }
+
+    /** An answer that runs once, whichever of the executor and the thread it was refused on runs it first. */
+    private static final class Once extends AtomicBoolean implements Runnable {
+        private final transient Runnable answer;
+
+        Once(Runnable answer) {
+            this.answer = answer;
+        }
+
+        @Override
+        public void run() {
+            if (compareAndSet(false, true)) {
+                answer.run();
+            }
         }
     }
 }

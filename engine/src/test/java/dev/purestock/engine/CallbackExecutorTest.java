@@ -10,7 +10,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.purestock.engine.EngineFixtures.failureOf;
@@ -198,6 +201,45 @@ class CallbackExecutorTest {
             assertEquals("purestock-shard-0-complete", first.thread.join(), "answered in place instead");
             assertTrue(engine.failure().isEmpty());
         }
+    }
+
+    /**
+     * A pool may throw that Error with the answer already queued: a {@link ForkJoinPool} queues a task before it
+     * starts a worker for it, and a worker started later runs it. The answer run in place must then not run again
+     * there: each caller is answered once.
+     */
+    @Test
+    void anAnswerThatAPoolKeptQueuedAsItFailedToStartAThreadIsNotGivenTwice() throws InterruptedException {
+        AtomicBoolean noThreadYet = new AtomicBoolean(true);
+        ForkJoinPool pool = new ForkJoinPool(1, forkJoinPool -> {
+            if (noThreadYet.getAndSet(false)) {
+                throw new OutOfMemoryError("unable to create native thread: possibly out of memory or process/resource "
+                        + "limits reached");
+            }
+            return ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(forkJoinPool);
+        }, null, false);
+        AtomicInteger answers = new AtomicInteger();
+        try (PurestockEngine engine = PurestockEngine.builder().callbackExecutor(pool)
+                .expireReservationsEvery(Duration.ZERO).build()) {
+            CompletableFuture<Void> answered = new CompletableFuture<>();
+            engine.submit(list(1), new OutcomeViewCallback() {
+                @Override
+                public void onOutcome(OutcomeView outcome) {
+                    answers.incrementAndGet();
+                    answered.complete(null);
+                }
+
+                @Override
+                public void onFailure(Throwable cause) {
+                    answered.completeExceptionally(cause);
+                }
+            });
+            answered.join();
+            assertEquals(1, engine.submit(list(2)).join().sequence(), "the pool starts a worker for the next answer");
+        }
+        pool.shutdown();
+        assertTrue(pool.awaitTermination(1, TimeUnit.MINUTES), "the pool ran everything it had queued");
+        assertEquals(1, answers.get(), "the caller was answered once");
     }
 
     private static void awaitQuietly(CountDownLatch latch) {
