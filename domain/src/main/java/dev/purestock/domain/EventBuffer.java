@@ -90,7 +90,8 @@ public final class EventBuffer implements EventSink, DecidedEvents {
 
     /**
      * An empty buffer that keeps across {@link #clear()} the chunks that hold its first {@code retainedEntries}
-     * events, and as many line changes (rounded up to a whole chunk), instead of the first 255: for a buffer that
+     * events, and as many line changes (rounded up to a whole chunk), instead of the first 255 (never fewer than
+     * those): for a buffer that
      * holds the events of many commands at once, written into it one command after another (see
      * {@link Inventory#evolveRange}), and is refilled as often.
      *
@@ -107,8 +108,8 @@ public final class EventBuffer implements EventSink, DecidedEvents {
     /**
      * Allocates now the chunks that {@code eventCount} events with {@code lineCount} line changes in all take, so
      * that filling the buffer up to that much allocates nothing: for a buffer made ahead of the thread that fills
-     * it (the engine's ring slots, filled first on its decision thread). At most 255 of each are kept across
-     * {@link #clear()}, as for chunks grown by writing.
+     * it (the engine's ring slots, filled first on its decision thread). What {@link #clear()} keeps of them is
+     * what it keeps of chunks grown by writing: 255 of each, or as many as {@link #EventBuffer(int)} was given.
      *
      * @throws IllegalArgumentException when a count is negative
      */
