@@ -67,7 +67,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
      * sequence order; refilled by each write's commands, so that keeping them aside allocates nothing once as many
      * were kept aside before (up to {@link #RETAINED_ASIDE} events).
      */
-    private final EventBuffer asideEvents;
+    private EventBuffer asideEvents;
     /** Where each command kept aside starts in {@link #asideEvents}, by command. */
     private int[] asideStarts = new int[64];
     /** The decision time of each command kept aside, by command. */
@@ -188,8 +188,9 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
 
     /**
      * The copy missed command {@code sequence}'s events, or holds part of them: later snapshots fail with {@code e},
-     * and the copy is dropped (a write under way keeps its own reference to the copy until it ends); the commands
-     * kept aside are let go as they come due, unapplied. The shard goes on: nothing but this stage reads the copy.
+     * and the copy is dropped (a write under way keeps its own reference to the copy until it ends), and so are the
+     * commands kept aside and their room, once no write holds this stage back. The shard goes on: nothing but this
+     * stage reads the copy.
      */
     private void fail(long sequence, Throwable e) {
         broken = e;
@@ -231,15 +232,20 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
 
     /**
      * Applies up to {@code most} of the commands still kept aside, in order; once none is left, empties their room
-     * for the next write's.
+     * for the next write's. With the copy broken, applies none and lets them and their room go.
      */
     private void applyKeptAside(int most) {
         int until = (int) Math.min(aside, (long) applied + most);
-        for (; applied < until; applied++) {
+        for (; applied < until && broken == null; applied++) {
             int end = applied + 1 < aside ? asideStarts[applied + 1] : asideEvents.size();
             applyRange(asideSequences[applied], asideTimes[applied], asideStarts[applied], end);
         }
-        if (applied == aside) {
+        if (broken != null) {
+            // nothing is applied to a broken copy: what was kept for it goes, with its room, back to the heap
+            applied = 0;
+            aside = 0;
+            asideEvents = new EventBuffer();
+        } else if (applied == aside) {
             applied = 0;
             aside = 0;
             asideEvents.clear();

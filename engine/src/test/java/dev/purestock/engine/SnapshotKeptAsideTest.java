@@ -1,7 +1,10 @@
 package dev.purestock.engine;
 
 import dev.purestock.domain.Command;
+import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.Limits;
+import dev.purestock.domain.OrderLines;
+import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.StateDigest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -13,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -101,6 +105,35 @@ class SnapshotKeptAsideTest {
                 + "state held at its mark: every command kept aside was applied, in order");
     }
 
+    @Test
+    @Timeout(120)
+    void theCommandsKeptAsideAreLetGoAtOnceWhenTheCopyBreaks() throws Exception {
+        long[] breakAt = {Long.MAX_VALUE};
+        InventoryStore breaking = new DelegatingStore() {
+            @Override
+            public void putOrder(long orderId, long customer, OrderStatus status, OrderLines lines, long expiresAt,
+                                 long fingerprint) {
+                if (orderId == breakAt[0]) {
+                    throw new OutOfMemoryError("Java heap space"); // the copy grows, and the heap has no room left
+                }
+                super.putOrder(orderId, customer, status, lines, expiresAt, fingerprint);
+            }
+        };
+        start(SnapshotHandler.RETAINED_ASIDE, breaking);
+        writerStarted.acquire();
+        breakAt[0] = nextOrder + 3;
+        purchase(1_000);
+        writerMayFinish.release();
+        snapshots.awaitWriter();
+
+        purchase(1); // applies the backlog's first commands: the third breaks the copy
+        assertEquals(0, snapshots.keptAside(), "nothing is kept for a copy that is dropped");
+        purchase(SNAPSHOT_EVERY - (int) (ringSequence % SNAPSHOT_EVERY));
+        assertEquals(1, snapshotCounters.failed.get(), "the next snapshot fails, naming the broken copy");
+        assertEquals(1, snapshotCounters.written.get());
+        assertNull(health.failure(), "the shard goes on");
+    }
+
     /**
      * Snapshots every {@link #SNAPSHOT_EVERY} commands, {@link #ROUNDS} times, with a stage that keeps the room of
      * {@code retainedAside} events between writes; each write is held until the commands of the next stretch were
@@ -136,13 +169,17 @@ class SnapshotKeptAsideTest {
      * purchases up to the first mark: its write starts, and waits to be let finish.
      */
     private void start(int retainedAside) {
+        start(retainedAside, SnapshotHandler.copyOf(state.store(), capacity));
+    }
+
+    private void start(int retainedAside, InventoryStore copy) {
         decision = new DecisionHandler(0, health, state, () -> time, counters.decision, new DueTimes(1));
         SnapshotWriter writer = (sequence, at, store) -> {
             written.add(StateDigest.of(store));
             writerStarted.release();
             writerMayFinish.acquireUninterruptibly();
         };
-        snapshots = new SnapshotHandler(0, health, state, SnapshotHandler.copyOf(state.store(), capacity), writer,
+        snapshots = new SnapshotHandler(0, health, state, copy, writer,
                 SNAPSHOT_EVERY, new StageThreads(null), snapshotCounters, retainedAside);
         for (int i = 0; i < RING; i++) {
             slots[i] = new CommandSlot();
