@@ -42,26 +42,6 @@ class LongRetentionAllocationTest {
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-    /** The caller's reused callback: reads the view, counts, keeps nothing. */
-    private static final class CountingCallback implements OutcomeViewCallback {
-        long accepted;
-        long refused;
-
-        @Override
-        public void onOutcome(OutcomeView outcome) {
-            if (outcome.accepted()) {
-                accepted++;
-            } else {
-                refused++;
-            }
-        }
-
-        @Override
-        public void onFailure(Throwable cause) {
-            throw new AssertionError(cause);
-        }
-    }
-
     /** One shard's decision, journal and completion stages over one state, driven on this thread. */
     private static final class Pipeline {
         final ShardState state;
@@ -69,7 +49,7 @@ class LongRetentionAllocationTest {
         final ShardCounters counters = new ShardCounters(1024);
         final ShardHealth health = new ShardHealth(0, new Intake());
         final ViewReadingStage stage = new ViewReadingStage();
-        final CountingCallback callback = new CountingCallback();
+        final CountingViewCallback callback = new CountingViewCallback();
         final DecisionHandler decision;
         final JournalHandler journal;
         final CompletionHandler completion;

@@ -33,26 +33,6 @@ class TimeCommandAllocationTest {
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-    /** Counts answers, keeps nothing. */
-    private static final class CountingCallback implements OutcomeViewCallback {
-        long accepted;
-        long refused;
-
-        @Override
-        public void onOutcome(OutcomeView outcome) {
-            if (outcome.accepted()) {
-                accepted++;
-            } else {
-                refused++;
-            }
-        }
-
-        @Override
-        public void onFailure(Throwable cause) {
-            throw new AssertionError(cause);
-        }
-    }
-
     @Test
     void aTimeCommandThatForgetsOrdersAndFindsNothingDueAllocatesNothing() {
         assertTrue(THREADS.isThreadAllocatedMemorySupported() && THREADS.isThreadAllocatedMemoryEnabled(),
@@ -74,7 +54,7 @@ class TimeCommandAllocationTest {
         for (int i = 0; i < RING; i++) {
             slots[i] = new CommandSlot();
         }
-        CountingCallback callback = new CountingCallback();
+        CountingViewCallback callback = new CountingViewCallback();
         Command.ExpireReservations tick = new Command.ExpireReservations(WINDOW);
         long[] ring = {0};
         Runnable run = () -> {
