@@ -164,7 +164,7 @@ class OrderStatusTableTest {
      * writes however the machine schedules the threads (a loaded machine may otherwise run the writer to its end
      * before a reader runs at all, and the test would check nothing).
      */
-    private static void awaitACheckByEveryReader(AtomicLongArray checked) {
+    static void awaitACheckByEveryReader(AtomicLongArray checked) {
         long[] before = new long[checked.length()];
         for (int r = 0; r < before.length; r++) {
             before[r] = checked.get(r);

@@ -73,7 +73,7 @@ class ReadModelPositionsTest {
                         }
                     }
                     if (sku % 5_000 == 0) {
-                        awaitACheckByEveryReader(checked);
+                        OrderStatusTableTest.awaitACheckByEveryReader(checked);
                     }
                 }
             });
@@ -160,19 +160,6 @@ class ReadModelPositionsTest {
         } else if ((available - 1) / STEPS != sku * WAREHOUSES + warehouse) {
             violation.compareAndSet(null, "sku " + sku + " at " + warehouse + " read " + available
                     + ", another position's units");
-        }
-    }
-
-    /** Holds the writer until every reader has checked one more position, so that reads overlap the writes. */
-    private static void awaitACheckByEveryReader(AtomicLongArray checked) {
-        long[] before = new long[checked.length()];
-        for (int r = 0; r < before.length; r++) {
-            before[r] = checked.get(r);
-        }
-        for (int r = 0; r < before.length; r++) {
-            while (checked.get(r) == before[r]) {
-                Thread.yield();
-            }
         }
     }
 }
