@@ -72,8 +72,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private int[] asideStarts = new int[64];
     /** The decision time of each command kept aside, by command. */
     private long[] asideTimes = new long[64];
-    /** The sequence of each command kept aside, by command. */
-    private long[] asideSequences = new long[64];
+    /** The sequence of the first command kept aside; a shard's sequences follow on, so the i-th one's is this + i. */
+    private long asideFirstSequence;
     /** Commands kept aside. */
     private int aside;
     /** Commands kept aside that are applied to the copy: the first {@code applied} of them. */
@@ -213,11 +213,12 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
             if (aside == asideTimes.length) {
                 asideTimes = Arrays.copyOf(asideTimes, aside * 2);
                 asideStarts = Arrays.copyOf(asideStarts, aside * 2);
-                asideSequences = Arrays.copyOf(asideSequences, aside * 2);
+            }
+            if (aside == 0) {
+                asideFirstSequence = sequence;
             }
             asideStarts[aside] = asideEvents.size();
             asideTimes[aside] = time;
-            asideSequences[aside] = sequence;
             events.writeTo(asideEvents);
             aside++;
         } catch (Throwable e) {
@@ -238,7 +239,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
         int until = (int) Math.min(aside, (long) applied + most);
         for (; applied < until && broken == null; applied++) {
             int end = applied + 1 < aside ? asideStarts[applied + 1] : asideEvents.size();
-            applyRange(asideSequences[applied], asideTimes[applied], asideStarts[applied], end);
+            applyRange(asideFirstSequence + applied, asideTimes[applied], asideStarts[applied], end);
         }
         if (broken != null) {
             // nothing is applied to a broken copy: what was kept for it goes, with its room, back to the heap

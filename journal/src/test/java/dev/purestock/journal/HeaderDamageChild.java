@@ -64,7 +64,6 @@ public final class HeaderDamageChild {
                 }
                 return held.size() / 16;
             } catch (OutOfMemoryError e) {
-                held = null;
                 last = e;
             }
         }
