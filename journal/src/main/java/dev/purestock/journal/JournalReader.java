@@ -1,6 +1,6 @@
 package dev.purestock.journal;
 
-import dev.purestock.domain.Event;
+import dev.purestock.domain.EventBuffer;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
 import net.openhft.chronicle.queue.ExcerptTailer;
@@ -10,7 +10,6 @@ import net.openhft.chronicle.wire.DocumentContext;
 
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.NavigableSet;
 
 /**
@@ -51,6 +50,8 @@ public final class JournalReader implements AutoCloseable {
     private final Path dir;
     private SingleChronicleQueue queue;
     private final JournalRecordCodec codec = new JournalRecordCodec();
+    /** The events of the record being read, decoded into room kept from one record to the next. */
+    private final EventBuffer events = new EventBuffer();
     private final long highWaterMark;
     private ExcerptTailer tailer;
     private long endIndex = UNKNOWN;
@@ -471,7 +472,7 @@ public final class JournalReader implements AutoCloseable {
             long sequence = check(index, raw, offset, length);
             JournalRecord record;
             try {
-                record = JournalRecordCodec.decode(raw, offset, length);
+                record = JournalRecordCodec.decode(raw, offset, length, events);
             } catch (JournalRecordCodec.NewerVersionException e) {
                 throw tooNew(sequence, index, e.getMessage());
             } catch (IllegalArgumentException | NullPointerException e) {
@@ -488,11 +489,13 @@ public final class JournalReader implements AutoCloseable {
     @FunctionalInterface
     public interface EventsVisitor {
         /**
-         * One record's events.
+         * One record's events, in a buffer the reader reuses for the next record: apply them with {@link
+         * dev.purestock.domain.Inventory#evolveAll(dev.purestock.domain.MutableInventory, long, EventBuffer)}, or
+         * take {@link EventBuffer#toEvents()} to keep them.
          *
          * @return {@code true} to go on, {@code false} to stop
          */
-        boolean onEvents(long sequence, long time, List<Event> events);
+        boolean onEvents(long sequence, long time, EventBuffer events);
     }
 
     /**
@@ -506,9 +509,9 @@ public final class JournalReader implements AutoCloseable {
         long[] count = {0};
         readRaw((index, raw, offset, length) -> {
             long sequence = check(index, raw, offset, length);
-            List<Event> events;
+            events.clear();
             try {
-                events = JournalRecordCodec.decodeEvents(raw, offset, length);
+                codec.decodeEvents(raw, offset, length, events);
             } catch (JournalRecordCodec.NewerVersionException e) {
                 throw tooNew(sequence, index, e.getMessage());
             } catch (IllegalArgumentException | NullPointerException e) {

@@ -3,9 +3,9 @@ package dev.purestock.journal;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.DecidedEvents;
 import dev.purestock.domain.Event;
+import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.EventSink;
 import dev.purestock.domain.Line;
-import dev.purestock.domain.LineChange;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.Reason;
 import dev.purestock.domain.RejectionReason;
@@ -48,6 +48,8 @@ public final class JournalRecordCodec {
     private long encodingSequence;
     private long epoch = EPOCH_BEFORE_EPOCHS;
     private final EventEncoder eventEncoder = new EventEncoder();
+    /** What {@link #decodeEvents(byte[], int, int, EventSink)} reads with, one record after another. */
+    private final Reader eventReader = new Reader();
 
     /**
      * Sets the epoch every record encoded from now on carries: the writer sets the epoch its journal directory
@@ -238,6 +240,14 @@ public final class JournalRecordCodec {
      * @throws IllegalArgumentException when the bytes are not a record this version can read
      */
     public static JournalRecord decode(byte[] bytes, int offset, int length) {
+        return decode(bytes, offset, length, new EventBuffer());
+    }
+
+    /**
+     * Decodes a record as {@link #decode(byte[], int, int)} does, its events read through {@code scratch}, which a
+     * reader of many records keeps (and which holds them afterwards).
+     */
+    static JournalRecord decode(byte[] bytes, int offset, int length, EventBuffer scratch) {
         Reader reader = new Reader(bytes, offset, length - CHECKSUM_LENGTH);
         reader.position = offset + VERSION_OFFSET;
         int version = readableVersion(reader.uint16());
@@ -246,24 +256,46 @@ public final class JournalRecordCodec {
         long time = reader.int64();
         long epoch = hasEpoch(version) ? reader.int64() : EPOCH_BEFORE_EPOCHS;
         Command command = reader.command(version);
-        return new JournalRecord(sequence, time, command, eventsToTheEnd(reader, eventCount, version), version,
-                epoch);
+        scratch.clear();
+        eventsToTheEnd(reader, eventCount, version, scratch);
+        return new JournalRecord(sequence, time, command, scratch.toEvents(), version, epoch);
     }
 
     /**
-     * Decodes only the events of a record, stepping over its command without building it: what replay
-     * needs. The caller checks the checksum first with {@link #checksumMatches}.
+     * Decodes only the events of a record, as records, stepping over its command without building it. The
+     * caller checks the checksum first with {@link #checksumMatches}.
      *
      * @throws IllegalArgumentException when the bytes are not a record this version can read
      */
     public static List<Event> decodeEvents(byte[] bytes, int offset, int length) {
-        Reader reader = new Reader(bytes, offset, length - CHECKSUM_LENGTH);
+        EventBuffer events = new EventBuffer();
+        decodeEvents(new Reader(bytes, offset, length - CHECKSUM_LENGTH), offset, events);
+        return events.toEvents();
+    }
+
+    /**
+     * Decodes only the events of a record into {@code sink}, in order, stepping over its command and building
+     * no record: what replay and a standby need, with an {@link EventBuffer} they clear and reuse (then applied
+     * by {@link dev.purestock.domain.Inventory#evolveAll(dev.purestock.domain.MutableInventory, long,
+     * EventBuffer)}). With this codec kept by the thread that decodes, decoding a purchase allocates nothing. The
+     * caller checks the checksum first with {@link #checksumMatches}. A record that turns out not to decode may
+     * have written some of its events into {@code sink} before the error.
+     *
+     * @return how many events the record holds
+     * @throws IllegalArgumentException when the bytes are not a record this version can read
+     */
+    public int decodeEvents(byte[] bytes, int offset, int length, EventSink sink) {
+        return decodeEvents(eventReader.over(bytes, offset, length - CHECKSUM_LENGTH), offset, sink);
+    }
+
+    private static int decodeEvents(Reader reader, int offset, EventSink sink) {
         reader.position = offset + VERSION_OFFSET;
         int version = readableVersion(reader.uint16());
         int eventCount = reader.uint16();
         reader.position = offset + commandOffset(version);
         reader.skipCommand(version);
-        return eventsToTheEnd(reader, eventCount, version);
+        eventsToTheEnd(reader, eventCount, version, sink);
+        return eventCount;
     }
 
     private static int readableVersion(int version) {
@@ -283,22 +315,14 @@ public final class JournalRecordCodec {
         }
     }
 
-    /** Decodes {@code eventCount} events, which must fill the record up to its checksum. */
-    private static List<Event> eventsToTheEnd(Reader reader, int eventCount, int version) {
-        List<Event> events;
-        if (eventCount == 1) {
-            events = List.of(reader.event(version));
-        } else {
-            Event[] decoded = new Event[eventCount];
-            for (int i = 0; i < eventCount; i++) {
-                decoded[i] = reader.event(version);
-            }
-            events = List.of(decoded);
+    /** Decodes {@code eventCount} events into {@code sink}; they must fill the record up to its checksum. */
+    private static void eventsToTheEnd(Reader reader, int eventCount, int version, EventSink sink) {
+        for (int i = 0; i < eventCount; i++) {
+            reader.event(version, sink);
         }
         if (reader.position != reader.limit) {
             throw new IllegalArgumentException((reader.limit - reader.position) + " bytes left after the events");
         }
-        return events;
     }
 
     /** The time field of a record, read without checking anything. */
@@ -679,13 +703,23 @@ public final class JournalRecordCodec {
     }
 
     private static final class Reader {
-        private final byte[] bytes;
-        private final int limit;
+        private byte[] bytes;
+        private int limit;
         private int position;
 
+        Reader() {
+        }
+
         Reader(byte[] bytes, int offset, int length) {
+            over(bytes, offset, length);
+        }
+
+        /** Reads {@code length} bytes at {@code offset} from now on, starting at {@code offset}. */
+        Reader over(byte[] bytes, int offset, int length) {
             this.bytes = bytes;
             this.limit = offset + length;
+            this.position = offset;
+            return this;
         }
 
         /**
@@ -835,50 +869,52 @@ public final class JournalRecordCodec {
             position += (int) bytesToSkip;
         }
 
-        Event event(int version) {
+        /** Reads one event into {@code sink}: its call, then one per line change for an event that moves stock. */
+        void event(int version, EventSink sink) {
             byte tag = int8();
-            return switch (tag) {
-                case PRODUCT_LISTED -> new Event.ProductListed(int64(), int64(), countsCustomers(version));
-                case STOCK_RECEIVED -> new Event.StockReceived(int64(), int64(), uint16(), int64(), int64(), int64());
-                case STOCK_WRITTEN_OFF ->
-                        new Event.StockWrittenOff(int64(), int64(), uint16(), int64(), int64(), int64());
+            switch (tag) {
+                case PRODUCT_LISTED -> sink.productListed(int64(), int64(), countsCustomers(version));
+                case STOCK_RECEIVED -> sink.stockReceived(int64(), int64(), uint16(), int64(), int64(), int64());
+                case STOCK_WRITTEN_OFF -> sink.stockWrittenOff(int64(), int64(), uint16(), int64(), int64(), int64());
                 case PURCHASE_ACCEPTED -> {
-                    long orderId = int64();
-                    long customer = int64();
-                    long fingerprint = int64();
-                    yield new Event.PurchaseAccepted(orderId, customer, changes(), fingerprint);
+                    sink.purchaseAccepted(int64(), int64(), int64());
+                    changes(sink);
                 }
                 case STOCK_RESERVED -> {
-                    long orderId = int64();
-                    long customer = int64();
-                    long expiresAt = int64();
-                    long fingerprint = int64();
-                    yield new Event.StockReserved(orderId, customer, changes(), expiresAt, fingerprint);
+                    sink.stockReserved(int64(), int64(), int64(), int64());
+                    changes(sink);
                 }
-                case RESERVATION_CONFIRMED -> new Event.ReservationConfirmed(int64());
-                case RESERVATION_RELEASED -> new Event.ReservationReleased(int64(), changes());
-                case RESERVATION_EXPIRED -> new Event.ReservationExpired(int64(), changes());
-                case PURCHASE_CANCELLED -> new Event.PurchaseCancelled(int64(), changes());
-                case ORDER_FORGOTTEN -> new Event.OrderForgotten(int64());
+                case RESERVATION_CONFIRMED -> sink.reservationConfirmed(int64());
+                case RESERVATION_RELEASED -> {
+                    sink.reservationReleased(int64());
+                    changes(sink);
+                }
+                case RESERVATION_EXPIRED -> {
+                    sink.reservationExpired(int64());
+                    changes(sink);
+                }
+                case PURCHASE_CANCELLED -> {
+                    sink.purchaseCancelled(int64());
+                    changes(sink);
+                }
+                case ORDER_FORGOTTEN -> sink.orderForgotten(int64());
                 case COMMAND_HELD -> {
                     since(VERSION_WITH_HOLDS, version, "event", tag);
-                    long holdId = int64();
-                    long at = int64();
-                    yield new Event.CommandHeld(holdId, at, command(version));
+                    sink.commandHeld(int64(), int64(), command(version));
                 }
                 case HOLD_RELEASED -> {
                     since(VERSION_WITH_HOLDS, version, "event", tag);
-                    yield new Event.HoldReleased(int64());
+                    sink.holdReleased(int64());
                 }
                 case HOLD_CANCELLED -> {
                     since(VERSION_WITH_HOLDS, version, "event", tag);
-                    yield new Event.HoldCancelled(int64());
+                    sink.holdCancelled(int64());
                 }
-                case ALREADY_APPLIED -> new Event.AlreadyApplied(int64());
-                case REJECTED -> new Event.Rejected(rejectionReason(uint16()), int64());
-                case BATCH_ABORTED -> new Event.BatchAborted(int32(), Reason.ofCode(uint16()), int64());
+                case ALREADY_APPLIED -> sink.alreadyApplied(int64());
+                case REJECTED -> sink.rejected(rejectionReason(uint16()), int64());
+                case BATCH_ABORTED -> sink.batchAborted(int32(), Reason.ofCode(uint16()), int64());
                 default -> throw new IllegalArgumentException("unknown event tag " + tag);
-            };
+            }
         }
 
         /**
@@ -907,13 +943,11 @@ public final class JournalRecordCodec {
             return List.of(lines);
         }
 
-        private List<LineChange> changes() {
+        private void changes(EventSink sink) {
             int count = count(34);
-            LineChange[] changes = new LineChange[count];
             for (int i = 0; i < count; i++) {
-                changes[i] = new LineChange(int64(), uint16(), int64(), int64(), int64());
+                sink.lineChange(int64(), uint16(), int64(), int64(), int64());
             }
-            return List.of(changes);
         }
 
         private int count(int minBytesEach) {

@@ -100,10 +100,15 @@ class JournalRecordCodecTest {
 
     @Test
     void decodingOnlyTheEventsStepsOverEveryKindOfCommand() {
+        JournalRecordCodec decoder = new JournalRecordCodec();
+        EventBuffer reused = new EventBuffer();
         for (Command command : EVERY_COMMAND) {
             int length = codec.encode(3, 4, command, EVERY_EVENT);
             byte[] copy = Arrays.copyOf(codec.buffer(), length);
             assertEquals(EVERY_EVENT, JournalRecordCodec.decodeEvents(copy, 0, length), command.toString());
+            reused.clear();
+            assertEquals(EVERY_EVENT.size(), decoder.decodeEvents(copy, 0, length, reused));
+            assertEquals(EVERY_EVENT, reused.toEvents(), "into a reused buffer, after " + command);
             assertEquals(4, JournalRecordCodec.timeOf(copy, 0));
         }
         byte[] v0 = versionZeroBatch(new Command.Purchase(41, 1, 7, 3, 1));
@@ -151,6 +156,8 @@ class JournalRecordCodecTest {
             MapInventoryStore live = new MapInventoryStore();
             MapInventoryStore replayed = new MapInventoryStore();
             EventBuffer buffer = new EventBuffer();
+            JournalRecordCodec decoder = new JournalRecordCodec();
+            EventBuffer decoded = new EventBuffer();
             long sequence = 0;
             for (Timed timed : history) {
                 buffer.clear();
@@ -163,7 +170,10 @@ class JournalRecordCodecTest {
                 assertEquals(new JournalRecord(sequence, timed.now(), timed.command(), events,
                         JournalRecordDescriptor.CURRENT_VERSION), JournalRecordCodec.decode(record, 0, length));
                 Inventory.evolveAll(live, timed.now(), buffer);
-                Inventory.evolveAll(replayed, timed.now(), JournalRecordCodec.decodeEvents(record, 0, length));
+                decoded.clear();
+                decoder.decodeEvents(record, 0, length, decoded);
+                assertEquals(events, decoded.toEvents(), timed::toString);
+                Inventory.evolveAll(replayed, timed.now(), decoded);
                 sequence++;
             }
             assertEquals(StateDigest.of(live), StateDigest.of(replayed), () -> InventoryGenerators.describe(history));
