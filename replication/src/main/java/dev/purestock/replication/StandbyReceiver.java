@@ -1,6 +1,6 @@
 package dev.purestock.replication;
 
-import dev.purestock.domain.Event;
+import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.journal.JournalEpoch;
@@ -15,6 +15,7 @@ import io.aeron.Subscription;
 import io.aeron.logbuffer.Header;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
+import org.agrona.collections.IntArrayList;
 import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -23,8 +24,6 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -48,6 +47,8 @@ final class StandbyReceiver implements Agent {
     private static final long HELLO_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** A primary silent this long (it heartbeats every 20 ms) is asked again, as if new. */
     private static final long SILENCE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Events whose room the receiver keeps between messages: a message of purchases holds a few hundred. */
+    private static final int EVENTS_KEPT = 1 << 14;
 
     private final Endpoint primaryEndpoint;
     private final Path dir;
@@ -82,7 +83,13 @@ final class StandbyReceiver implements Agent {
     private final JournalRecordCodec codec = new JournalRecordCodec();
     private final UnsafeBuffer small = new UnsafeBuffer(new byte[4096]);
     private final Object progress = new Object();
-    private final List<List<Event>> decoded = new ArrayList<>();
+    /**
+     * The events of the records of the message being taken, one record after another, kept across messages
+     * with room for {@link #EVENTS_KEPT} events so that taking a record allocates nothing: record {@code i}'s
+     * are those from {@code ends[i - 1]} (or 0) to {@code ends[i]}.
+     */
+    private final EventBuffer decoded = new EventBuffer(EVENTS_KEPT);
+    private final IntArrayList ends = new IntArrayList();
     private final LongArrayList times = new LongArrayList();
     private byte[] records = new byte[64 << 10];
     private final UnsafeBuffer recordsView = new UnsafeBuffer(records);
@@ -330,8 +337,7 @@ final class StandbyReceiver implements Agent {
             recordsView.wrap(records);
         }
         buffer.getBytes(offset, records, 0, length);
-        decoded.clear();
-        times.clear();
+        clearDecoded();
         int position = 0;
         long expected = held + 1;
         while (position < length) {
@@ -347,10 +353,11 @@ final class StandbyReceiver implements Agent {
                 // records before it are journaled, so they are counted too, or the next round journals them again
                 admission = admit(records, position, recordLength, expected);
                 if (admission == Admission.KEEP) {
-                    List<Event> events = JournalRecordCodec.decodeEvents(records, position, recordLength);
+                    // events decoded past the last end, from a record that then fails, are never applied
+                    codec.decodeEvents(records, position, recordLength, decoded);
                     writer.appendRecord(records, position, recordLength, false);
                     heldChecksum = JournalRecordCodec.checksumOf(records, position, recordLength);
-                    decoded.add(events);
+                    ends.addInt(decoded.size());
                     times.addLong(JournalRecordCodec.timeOf(records, position));
                 }
             } catch (IllegalArgumentException | JournalException e) {
@@ -446,13 +453,15 @@ final class StandbyReceiver implements Agent {
 
     /** Applies the events of the records admitted from one message, and publishes the new last sequence. */
     private void apply() {
-        if (decoded.isEmpty()) {
+        if (ends.isEmpty()) {
+            decoded.clear();
             return;
         }
         synchronized (stateLock) {
-            for (int i = 0; i < decoded.size(); i++) {
+            for (int i = 0; i < ends.size(); i++) {
                 try {
-                    Inventory.evolveAll(state, times.getLong(i), decoded.get(i));
+                    Inventory.evolveRange(state, times.getLong(i), decoded, i == 0 ? 0 : ends.getInt(i - 1),
+                            ends.getInt(i));
                 } catch (RuntimeException e) {
                     fail("applying record seq " + (held + 1) + " failed (" + e + "); its journal holds it, restart "
                             + "the standby to rebuild its state from the journal");
@@ -461,14 +470,19 @@ final class StandbyReceiver implements Agent {
                 held++;
             }
         }
+        clearDecoded();
+    }
+
+    private void clearDecoded() {
         decoded.clear();
+        ends.clear();
         times.clear();
     }
 
     private void askAgain(String why) {
         if (!askAgain) {
             gaps++;
-            LOG.warn("{}: asking the primary again from seq {}", why, held + 1 + decoded.size());
+            LOG.warn("{}: asking the primary again from seq {}", why, held + 1 + ends.size());
         }
         askAgain = true;
     }
