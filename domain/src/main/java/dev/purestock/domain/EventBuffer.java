@@ -351,6 +351,8 @@ public final class EventBuffer implements EventSink, DecidedEvents {
         chunk[base + KIND] = kind;
         chunk[base + FIRST_LINE] = lines;
         chunk[base + LINE_COUNT] = 0;
+        // the fields an event of this kind leaves unset read as zero, not as what an earlier decision left here
+        Arrays.fill(chunk, base + FIELDS, base + EVENT_STRIDE, 0L);
         events = at + 1;
         openEvent = takesLines ? at : -1;
         return at;
@@ -517,6 +519,40 @@ public final class EventBuffer implements EventSink, DecidedEvents {
     /** How many line changes {@code event} carries. */
     int lineCount(int event) {
         return (int) eventChunks[chunk(check(event))][offset(event) * EVENT_STRIDE + LINE_COUNT];
+    }
+
+    /**
+     * Whether {@code other} holds the same events as this buffer, in the same order: what {@code
+     * toEvents().equals(other.toEvents())} says, with no record built (what a check that decides a journal again
+     * compares, record after record).
+     */
+    public boolean sameEvents(EventBuffer other) {
+        if (other.events != events || other.lines != lines) {
+            return false;
+        }
+        for (int event = 0; event < events; event++) {
+            int kind = kind(event);
+            if (other.kind(event) != kind || other.lineCount(event) != lineCount(event)) {
+                return false;
+            }
+            for (int field = 0; field < EVENT_STRIDE - FIELDS; field++) {
+                if (other.field(event, field) != field(event, field)) {
+                    return false;
+                }
+            }
+            if (kind == REJECTED && reasonOf((int) field(event, 0)) != other.reasonOf((int) field(event, 0))
+                    || kind == COMMAND_HELD && !heldCommand(event).equals(other.heldCommand(event))) {
+                return false;
+            }
+        }
+        for (int line = 0; line < lines; line++) {
+            for (int field = 0; field < LINE_STRIDE; field++) {
+                if (other.line(line, field) != line(line, field)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** The lines of {@code event} as order lines: one reused view, valid until the next call. */

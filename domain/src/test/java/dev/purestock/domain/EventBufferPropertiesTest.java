@@ -4,9 +4,11 @@ import dev.purestock.domain.testing.InventoryGenerators;
 import dev.purestock.domain.testing.Timed;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayDeque;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 
 /**
@@ -50,6 +52,41 @@ class EventBufferPropertiesTest {
                     assertEquals(byRecord.toEvents(), byFields.toEvents(), () -> "events of " + timed);
                 }
                 Inventory.evolveAll(store, timed.now(), byRecord);
+            }
+        });
+    }
+
+    /**
+     * {@link EventBuffer#sameEvents} says what the records' equality says: for each decision, made into a buffer
+     * reused from the decisions before (so its room holds what they left), against its own records written into
+     * another reused buffer, and against each of the five decisions before it.
+     */
+    @Test
+    void twoBuffersHoldTheSameEventsExactlyWhenTheirRecordsAreEqual() {
+        qt().withExamples(TRIES).forAll(InventoryGenerators.histories()).checkAssert(history -> {
+            MapInventoryStore store = new MapInventoryStore();
+            EventBuffer decided = new EventBuffer();
+            EventBuffer written = new EventBuffer();
+            ArrayDeque<List<Event>> earlier = new ArrayDeque<>();
+            for (Timed timed : history) {
+                decided.clear();
+                Inventory.decide(timed.command(), timed.now(), store, decided);
+                List<Event> events = decided.toEvents();
+                written.clear();
+                written.writeAll(events);
+                assertTrue(decided.sameEvents(written) && written.sameEvents(decided), () -> "its own records: " + timed);
+                for (List<Event> before : earlier) {
+                    written.clear();
+                    written.writeAll(before);
+                    assertEquals(events.equals(before), decided.sameEvents(written),
+                            () -> events + " against " + before);
+                    assertEquals(events.equals(before), written.sameEvents(decided), () -> before + " against " + events);
+                }
+                earlier.addFirst(events);
+                if (earlier.size() > 5) {
+                    earlier.removeLast();
+                }
+                Inventory.evolveAll(store, timed.now(), decided);
             }
         });
     }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -98,6 +99,41 @@ class EventBufferTest {
                 assertInstanceOf(PurchaseAccepted.class, retaining.event(4_999)).lines().getFirst());
         assertThrows(IllegalArgumentException.class, () -> new EventBuffer(-1));
         assertThrows(IllegalArgumentException.class, () -> new EventBuffer(1 << 30));
+    }
+
+    /**
+     * Events that differ in one field only, each field's last, are told apart, and a buffer reused after a decision
+     * whose events had more fields holds the same events as a fresh one: what an event leaves unset reads as zero.
+     */
+    @Test
+    void buffersDifferingInAnEventsLastFieldOrALineHoldDifferentEvents() {
+        List<LineChange> line = List.of(new LineChange(1, 0, 1, 9, 1));
+        List<List<Event>> pairs = List.of(
+                List.of(new Event.ProductListed(1, 0, true), new Event.ProductListed(1, 0, false)),
+                List.of(new Event.StockReceived(1, 2, 0, 3, 4, 5), new Event.StockReceived(1, 2, 0, 3, 4, 6)),
+                List.of(new Event.StockWrittenOff(1, 2, 0, 3, 4, 5), new Event.StockReceived(1, 2, 0, 3, 4, 5)),
+                List.of(new PurchaseAccepted(1, 2, line, 3), new PurchaseAccepted(1, 2, line, 4)),
+                List.of(new PurchaseAccepted(1, 2, line, 3),
+                        new PurchaseAccepted(1, 2, List.of(new LineChange(1, 0, 1, 9, 2)), 3)),
+                List.of(new Event.StockReserved(1, 2, line, 3, 4), new Event.StockReserved(1, 2, line, 3, 5)),
+                List.of(new Event.Rejected(Reason.OUT_OF_STOCK, 1), new Event.Rejected(Reason.OUT_OF_STOCK, 2)),
+                List.of(new BatchAborted(0, Reason.OUT_OF_STOCK, 1), new BatchAborted(0, Reason.OUT_OF_STOCK, 2)),
+                List.of(new Event.CommandHeld(1, 2, new Purchase(1, 2, 3, 0, 1)),
+                        new Event.CommandHeld(1, 2, new Purchase(1, 2, 3, 0, 2))));
+        EventBuffer reused = new EventBuffer();
+        EventBuffer other = new EventBuffer();
+        for (List<Event> pair : pairs) {
+            reused.clear();
+            reused.stockReceived(9, 9, 9, 9, 9, 9); // six fields, left in the room the next event takes
+            reused.clear();
+            reused.write(pair.get(0));
+            other.clear();
+            other.write(pair.get(0));
+            assertTrue(reused.sameEvents(other) && other.sameEvents(reused), pair.get(0) + " against itself");
+            other.clear();
+            other.write(pair.get(1));
+            assertFalse(reused.sameEvents(other) || other.sameEvents(reused), pair.get(0) + " against " + pair.get(1));
+        }
     }
 
     @Test
