@@ -1,13 +1,13 @@
 package dev.purestock.journal;
 
-import dev.purestock.domain.Event;
+import dev.purestock.domain.DecisionScratch;
+import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.engine.EngineRefusal;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -88,24 +88,32 @@ public final class JournalVerifier {
             long[] done = {0};
             String[] divergence = {null};
             long[] lastEpoch = {JournalEpoch.INITIAL, -1};
+            // reused from record to record: the decision, the journaled events beside it, a time command's room
+            EventBuffer decided = new EventBuffer();
+            EventBuffer journaled = new EventBuffer();
+            DecisionScratch scratch = new DecisionScratch();
             reader.read((index, record) -> {
                 checkEpoch(dir, index, record, lastEpoch, recordedEpoch);
                 RuntimeException failure = null;
-                List<Event> decided;
+                decided.clear();
                 try {
-                    decided = Inventory.decide(record.command(), record.time(), store);
+                    Inventory.decide(record.command(), record.time(), store, decided, scratch);
                 } catch (RuntimeException e) {
                     failure = e;
-                    decided = List.of(new Event.Rejected(EngineRefusal.INTERNAL_ERROR, record.command().ref()));
+                    decided.clear();
+                    decided.rejected(EngineRefusal.INTERNAL_ERROR, record.command().ref());
                 }
-                if (!decided.equals(record.events())) {
+                journaled.clear();
+                journaled.writeAll(record.events());
+                if (!decided.sameEvents(journaled)) {
                     divergence[0] = "journal record seq " + record.sequence() + " (queue index 0x"
                             + Long.toHexString(index) + ") diverges: "
-                            + (failure == null ? "it decides to " + decided : "deciding it throws " + failure)
+                            + (failure == null ? "it decides to " + decided.toEvents()
+                                    : "deciding it throws " + failure)
                             + " but was journaled as " + RecordFormat.text(index, record);
                     return false;
                 }
-                Inventory.evolveAll(store, record.time(), record.events());
+                Inventory.evolveAll(store, record.time(), journaled);
                 if (++done[0] % (1 << 14) == 0) {
                     progress.onProgress(done[0], total);
                 }
@@ -122,22 +130,26 @@ public final class JournalVerifier {
      * @param last the epoch and sequence of the record before, the sequence {@code -1} before the first
      */
     private static void checkEpoch(Path dir, long index, JournalRecord record, long[] last, long recorded) {
-        String where = "journal record seq " + record.sequence() + " (queue index 0x" + Long.toHexString(index)
-                + ") in " + dir;
         if (record.epoch() < last[0]) {
-            throw new JournalCorruptException(where + " is of epoch " + record.epoch() + ", older than epoch "
-                    + last[0] + " of seq " + last[1] + " before it: a primary of an older epoch wrote after a newer "
-                    + "one, so the history forked; cut the journal after seq " + last[1] + " with `purestock truncate"
-                    + " --journal " + dir + " --after-seq " + last[1] + " --confirm` only if the records after it "
-                    + "were never acknowledged, or restore it from the current primary");
+            throw new JournalCorruptException(where(dir, index, record) + " is of epoch " + record.epoch()
+                    + ", older than epoch " + last[0] + " of seq " + last[1] + " before it: a primary of an older "
+                    + "epoch wrote after a newer one, so the history forked; cut the journal after seq " + last[1]
+                    + " with `purestock truncate --journal " + dir + " --after-seq " + last[1] + " --confirm` only "
+                    + "if the records after it were never acknowledged, or restore it from the current primary");
         }
         if (record.epoch() > recorded) {
-            throw new JournalCorruptException(where + " is of epoch " + record.epoch() + ", newer than epoch "
-                    + recorded + " the directory records (" + JournalEpoch.FILE_NAME + "): the file was lost or is "
-                    + "from an older copy; restore it, or start a newer epoch with `purestock promote --journal "
-                    + dir + "`");
+            throw new JournalCorruptException(where(dir, index, record) + " is of epoch " + record.epoch()
+                    + ", newer than epoch " + recorded + " the directory records (" + JournalEpoch.FILE_NAME
+                    + "): the file was lost or is from an older copy; restore it, or start a newer epoch with "
+                    + "`purestock promote --journal " + dir + "`");
         }
         last[0] = record.epoch();
         last[1] = record.sequence();
+    }
+
+    /** Names a record for an error: built only when there is one, not for every record checked. */
+    private static String where(Path dir, long index, JournalRecord record) {
+        return "journal record seq " + record.sequence() + " (queue index 0x" + Long.toHexString(index) + ") in "
+                + dir;
     }
 }
