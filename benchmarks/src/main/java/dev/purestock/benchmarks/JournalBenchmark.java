@@ -16,6 +16,7 @@ import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalReader;
 import dev.purestock.journal.JournalRecovery;
+import dev.purestock.journal.JournalVerifier;
 import dev.purestock.journal.JournalWriter;
 import dev.purestock.journal.ReplayProgress;
 import dev.purestock.journal.SnapshotStore;
@@ -64,7 +65,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code replay} (records/s rebuilt into a store: read, checksum, decode, evolve) against
  *   {@code rawRead} (Chronicle reads of the documents holding the same records into a byte array, counted per
  *   record), with {@code readDecoded}
- *   (read, checksum, decode; no evolve) to show where the time goes;</li>
+ *   (read, checksum, decode; no evolve) to show where the time goes, and {@code verify} (what
+ *   {@code purestock verify} does per record: read, checksum, decode the record whole, decide its command again,
+ *   compare, evolve);</li>
  *   <li>{@code snapshotWrite} and {@code snapshotLoad} of a million skus.</li>
  * </ul>
  */
@@ -493,6 +496,19 @@ public class JournalBenchmark {
     public long replay(ReplayState state) {
         return JournalRecovery.recoverWithoutSnapshots(state.dir, PrimitiveInventoryStore::new, ReplayProgress.NONE)
                 .replayedEvents();
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @OperationsPerInvocation(REPLAY_RECORDS)
+    public long verify(ReplayState state) {
+        JournalVerifier.Result result = JournalVerifier.verify(state.dir, PrimitiveInventoryStore::new,
+                ReplayProgress.NONE);
+        if (!result.matches()) {
+            throw new IllegalStateException(result.divergence());
+        }
+        return result.records();
     }
 
     @Benchmark
