@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -118,7 +119,9 @@ class DeepBatchTest {
         Batch largest = new Batch(Batch.Mode.ATOMIC, orders);
         long digest;
         long sequence;
-        try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
+        // no expiry timer: once the batch's orders are held, it would journal a time command after the batch
+        try (JournaledEngine journaled = JournaledEngine.builder(dir)
+                .engine(builder -> builder.expireReservationsEvery(Duration.ZERO)).start()) {
             PurestockEngine engine = journaled.engine();
             for (int sku = 1; sku <= Limits.MAX_LINES; sku++) {
                 engine.submit(new Command.ListProduct(sku, 0)).join();
