@@ -10,6 +10,7 @@ import dev.purestock.journal.RetentionPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.LazyInitializationExcludeFilter;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -17,9 +18,13 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+import org.springframework.util.ResourceUtils;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
@@ -97,6 +102,15 @@ public final class PurestockAutoConfiguration {
         return LazyInitializationExcludeFilter.forBeanTypes(StartedEngine.class);
     }
 
+    /**
+     * Keeps a relative {@code purestock.journal.directory} the working directory's, as written (see
+     * {@link JournalDirectoryAsWritten}).
+     */
+    @Bean
+    static BeanPostProcessor purestockJournalDirectoryAsWritten(Environment environment) {
+        return new JournalDirectoryAsWritten(environment);
+    }
+
     /** The journaled engine this configuration started; {@link StartedEngine} closes it. */
     @Bean(destroyMethod = "")
     @ConditionalOnBean(StartedEngine.class)
@@ -142,6 +156,34 @@ public final class PurestockAutoConfiguration {
                         + "per shard), and the journal directory stays locked until the process exits, since a stage "
                         + "may still be writing", shutdownTimeout);
             }
+        }
+    }
+
+    /**
+     * Binds a relative {@code purestock.journal.directory} as the path it spells, relative to the working directory.
+     * Spring converts text to a {@link Path} as a resource location first, so a relative path naming a directory on
+     * the class path (a {@code data} folder among the application's resources, copied to {@code target/classes})
+     * became that directory: the journal went into the build's output, which a clean build deletes with every
+     * acknowledged purchase, while a packaged application given the same setting journaled in the working directory.
+     * A URL ({@code file:}, {@code classpath:}) is left as Spring converted it.
+     */
+    static final class JournalDirectoryAsWritten implements BeanPostProcessor {
+        private final Environment environment;
+
+        JournalDirectoryAsWritten(Environment environment) {
+            this.environment = environment;
+        }
+
+        @Override
+        public Object postProcessAfterInitialization(Object bean, String beanName) {
+            if (bean instanceof PurestockProperties properties) {
+                String text = Binder.get(environment).bind("purestock.journal.directory", String.class)
+                        .map(String::trim).orElse("");
+                if (!text.isEmpty() && !ResourceUtils.isUrl(text) && !Path.of(text).isAbsolute()) {
+                    properties.getJournal().setDirectory(Path.of(text));
+                }
+            }
+            return bean;
         }
     }
 

@@ -198,7 +198,8 @@ public class PurestockProperties implements Validator {
     public static class Journal {
         /**
          * The journal directory: created when missing, recovered from on every start (newest snapshot, then the
-         * journal tail), locked against a second engine while the application runs. Required.
+         * journal tail), locked against a second engine while the application runs. Required. A relative path is
+         * relative to the working directory, even where the class path holds a directory of that name.
          */
         private Path directory;
 

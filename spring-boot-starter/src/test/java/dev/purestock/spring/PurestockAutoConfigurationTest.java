@@ -32,9 +32,11 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -42,6 +44,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -236,6 +239,51 @@ class PurestockAutoConfigurationTest {
                 .run(context -> assertThat(context.getStartupFailure()).rootCause()
                         .hasMessageContaining("purestock.shards"));
         assertThat(untouched).doesNotExist();
+    }
+
+    /**
+     * Spring converts a relative path to a {@link Path} as a resource location first: with a directory of that name
+     * on the class path (a {@code data} folder among an application's resources, copied to {@code target/classes}),
+     * {@code purestock.journal.directory=data} named that copy, so the journal went into the build's output, where a
+     * clean build deletes every acknowledged purchase, and a packaged application journaled elsewhere (./data) with
+     * the same setting. A relative directory is the working directory's, as written.
+     */
+    @Test
+    void aRelativeJournalDirectoryIsTheWorkingDirectorysAlsoWhenTheClassPathHoldsOneOfThatName() throws Exception {
+        String relative = "target/relative-journal-" + System.nanoTime();
+        Path classPathTwin = Path.of(getClass().getResource("/").toURI()).resolve(relative);
+        Files.createDirectories(classPathTwin);
+        Path asWritten = Path.of(relative);
+        try {
+            ApplicationContextRunner relatively = new ApplicationContextRunner()
+                    .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                    .withPropertyValues("purestock.journal.directory=" + relative,
+                            "purestock.expire-reservations-every=0");
+            relatively.run(context -> {
+                assertThat(context.getBean(PurestockProperties.class).getJournal().getDirectory()).isEqualTo(asWritten);
+                assertThat(stockAndBuy(context.getBean(PurestockEngine.class), 10, 1).accepted()).isTrue();
+            });
+
+            assertThat(classPathTwin).as("nothing journaled on the class path").isEmptyDirectory();
+            try (JournaledEngine restarted = JournaledEngine.builder(asWritten)
+                    .engine(builder -> builder.expireReservationsEvery(Duration.ZERO)).start()) {
+                assertThat(restarted.engine().readModel().orderStatus(1)).isEqualTo(OrderStatus.PURCHASED);
+            }
+        } finally {
+            deleteTree(asWritten);
+            deleteTree(classPathTwin);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
     }
 
     @Test
