@@ -155,13 +155,14 @@ public class PurestockProperties implements Validator {
 
     /**
      * Rejects what the types do not rule out and the journaled engine would refuse: fewer than one shard, a
-     * negative snapshot period, fewer than one kept snapshot; and a ring size and store capacities whose rings and
-     * state, for every shard, cannot fit in this JVM's maximum heap (what the engine allocates up front for them,
-     * at least: about 400 bytes a ring slot, 180 a position or an order, 60 a customer count, 40 an order line),
-     * which would otherwise run out of memory as the engine starts. The journal directory is checked when the
-     * starter starts an engine (an application with an engine of its own needs none), and the engine's own
-     * settings (ring size, periods, capacities) by the engine as it starts; both are reported with the property's
-     * name.
+     * shutdown timeout that is not positive, a negative snapshot period, fewer than one kept snapshot; and a ring
+     * size and store capacities whose rings and state, for every shard, cannot fit in this JVM's maximum heap, which
+     * would otherwise run out of memory as the engine starts. The count is the engine's own ({@code HeapEstimate},
+     * for the two stores a journaled engine keeps per shard): 384 bytes a ring slot, and the tables' arrays as the
+     * engine sizes them, at least about 225 bytes a position, 190 an order, 64 a customer count and 40 an order line,
+     * up to twice that just past a power of two. The journal directory is checked when the starter starts an engine
+     * (an application with an engine of its own needs none), and the engine's own settings (ring size, periods,
+     * capacities) by the engine as it starts; both are reported with the property's name.
      */
     @Override
     public void validate(Object target, Errors errors) {
