@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
@@ -69,7 +73,7 @@ public final class JournalLock implements AutoCloseable {
             throw inUse(dir, file);
         } catch (IOException e) {
             closeQuietly(channel, held);
-            throw new JournalException("cannot lock journal " + dir + " (" + file + "): " + e.getMessage(), e);
+            throw new JournalException("cannot lock journal " + dir + " (" + file + "): " + reason(e), e);
         } catch (JournalException e) {
             closeQuietly(channel, held);
             throw e;
@@ -89,6 +93,23 @@ public final class JournalLock implements AutoCloseable {
                 HELD.remove(held);
             }
         }
+    }
+
+    /**
+     * What went wrong, in words: the file system's exceptions often carry only the path, which says nothing of a
+     * file standing where the directory should be or of a directory this process may not write.
+     */
+    private static String reason(IOException e) {
+        String what = switch (e) {
+            case FileAlreadyExistsException f -> "a file that is not a directory stands at " + f.getFile()
+                    + "; give the journal a directory";
+            case AccessDeniedException a -> "permission denied on " + a.getFile() + "; the process must be able to "
+                    + "create and write files in the journal directory";
+            case NotDirectoryException n -> n.getFile() + " is not a directory";
+            case FileSystemException f when f.getReason() != null -> f.getFile() + ": " + f.getReason();
+            default -> e.getMessage();
+        };
+        return what + " (" + e.getClass().getSimpleName() + ")";
     }
 
     private static JournalException inUse(Path dir, Path file) {

@@ -25,6 +25,21 @@ class JournalLockTest {
     @TempDir
     Path dir;
 
+    /**
+     * A journal directory given as the path of a file is refused saying so, by the engine as by the lock: the
+     * message was the file system's, which names only the path ("FileAlreadyExistsException: /srv/journal").
+     */
+    @Test
+    void aFileWhereTheJournalDirectoryShouldBeIsNamedAsSuch() throws Exception {
+        Path file = Files.writeString(dir.resolve("journal"), "not a directory");
+        JournalException refused = assertThrows(JournalException.class, () -> JournalLock.acquire(file));
+        assertTrue(refused.getMessage().contains("a file that is not a directory stands at " + file),
+                refused.getMessage());
+        JournalException notStarted = assertThrows(JournalException.class,
+                () -> JournaledEngine.builder(file).start().close());
+        assertTrue(notStarted.getMessage().contains("not a directory"), notStarted.getMessage());
+    }
+
     @Test
     void aSecondLockTakenInThisProcessIsRefusedAndTheFirstStillKeepsOtherProcessesOut() throws Exception {
         try (JournalLock held = JournalLock.acquire(dir)) {
