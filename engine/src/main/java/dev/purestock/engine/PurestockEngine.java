@@ -1211,12 +1211,15 @@ public final class PurestockEngine implements AutoCloseable {
          * commands, gets the next within about a millisecond. The timer reads the clock at least once a period, so
          * a clock that jumps ahead is noticed within one. With the timer off nothing expires and no held command
          * is decided until a time command is submitted.
+         *
+         * @throws IllegalArgumentException when {@code period} is negative, or positive and under a millisecond (the
+         *                                  clock's unit)
          */
         public Builder expireReservationsEvery(Duration period) {
             Objects.requireNonNull(period, "expireReservationsEvery");
-            if (period.isNegative()) {
-                throw new IllegalArgumentException("expireReservationsEvery must be zero (off) or positive, was "
-                        + period);
+            if (period.isNegative() || !period.isZero() && period.compareTo(Duration.ofMillis(1)) < 0) {
+                throw new IllegalArgumentException("expireReservationsEvery must be zero (off) or at least 1 ms, the "
+                        + "engine clock's unit, was " + period);
             }
             this.expireReservationsEvery = period;
             return this;

@@ -115,12 +115,22 @@ class ReservationExpiryTest {
         }
     }
 
+    /**
+     * The period is zero (off) or a millisecond at least, the clock's unit: a period of a nanosecond was taken, and
+     * journaled a time command for each shard holding an order about 1,700 times a second.
+     */
     @Test
-    void theExpiryPeriodDefaultsToASecondAndRefusesANegativeOne() {
+    void theExpiryPeriodDefaultsToASecondAndRefusesANegativeOneOrOneShorterThanTheClocksMillisecond() {
         assertEquals(Duration.ofSeconds(1), PurestockEngine.Builder.DEFAULT_EXPIRE_RESERVATIONS_EVERY);
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
                 () -> PurestockEngine.builder().expireReservationsEvery(Duration.ofMillis(-1)));
-        assertEquals("expireReservationsEvery must be zero (off) or positive, was PT-0.001S", refused.getMessage());
+        assertEquals("expireReservationsEvery must be zero (off) or at least 1 ms, the engine clock's unit, was "
+                + "PT-0.001S", refused.getMessage());
+        refused = assertThrows(IllegalArgumentException.class,
+                () -> PurestockEngine.builder().expireReservationsEvery(Duration.ofNanos(1)));
+        assertEquals("expireReservationsEvery must be zero (off) or at least 1 ms, the engine clock's unit, was "
+                + "PT0.000000001S", refused.getMessage());
+        PurestockEngine.builder().expireReservationsEvery(Duration.ofMillis(1)).expireReservationsEvery(Duration.ZERO);
     }
 
     /** Runs one tick of the timer and waits until every shard has answered it; the journals' sizes after. */
