@@ -145,6 +145,9 @@ public final class Inventory {
     /**
      * Applies one event, of a command decided at {@code time}, to {@code store}. Rejections and repeats change
      * nothing.
+     *
+     * @throws IllegalStateException when the event changes an order the store does not hold (a record of another
+     *                               history): nothing of it is applied then
      */
     public static void evolve(MutableInventory store, long time, Event event) {
         switch (event) {
@@ -169,12 +172,14 @@ public final class Inventory {
                         e.expiresAt(), e.fingerprint()));
                 store.scheduleExpiry(e.orderId(), e.expiresAt());
             }
-            case ReservationConfirmed e ->
-                    endReservation(store, time, e.orderId(), OrderStatus.CONFIRMED, List.of());
-            case ReservationReleased e -> endReservation(store, time, e.orderId(), OrderStatus.RELEASED, e.lines());
-            case ReservationExpired e -> endReservation(store, time, e.orderId(), OrderStatus.EXPIRED, e.lines());
+            case ReservationConfirmed e -> endReservation(store, time, e.orderId(), OrderStatus.CONFIRMED, List.of(),
+                    "ReservationConfirmed");
+            case ReservationReleased e -> endReservation(store, time, e.orderId(), OrderStatus.RELEASED, e.lines(),
+                    "ReservationReleased");
+            case ReservationExpired e -> endReservation(store, time, e.orderId(), OrderStatus.EXPIRED, e.lines(),
+                    "ReservationExpired");
             case PurchaseCancelled e -> {
-                Order order = store.order(e.orderId());
+                Order order = stored(store, e.orderId(), "PurchaseCancelled");
                 setLines(store, order.customer(), e.lines());
                 store.putOrderStatus(e.orderId(), OrderStatus.CANCELLED);
                 store.putLastChange(e.orderId(), time);
@@ -255,12 +260,15 @@ public final class Inventory {
                         events.field(i, 3));
                 store.scheduleExpiry(orderId, expiresAt);
             }
-            case EventBuffer.RESERVATION_CONFIRMED -> endReservation(store, time, OrderStatus.CONFIRMED, events, i);
-            case EventBuffer.RESERVATION_RELEASED -> endReservation(store, time, OrderStatus.RELEASED, events, i);
-            case EventBuffer.RESERVATION_EXPIRED -> endReservation(store, time, OrderStatus.EXPIRED, events, i);
+            case EventBuffer.RESERVATION_CONFIRMED -> endReservation(store, time, OrderStatus.CONFIRMED, events, i,
+                    "ReservationConfirmed");
+            case EventBuffer.RESERVATION_RELEASED -> endReservation(store, time, OrderStatus.RELEASED, events, i,
+                    "ReservationReleased");
+            case EventBuffer.RESERVATION_EXPIRED -> endReservation(store, time, OrderStatus.EXPIRED, events, i,
+                    "ReservationExpired");
             case EventBuffer.PURCHASE_CANCELLED -> {
                 long orderId = events.field(i, 0);
-                setLines(store, store.order(orderId).customer(), events, i);
+                setLines(store, stored(store, orderId, "PurchaseCancelled").customer(), events, i);
                 store.putOrderStatus(orderId, OrderStatus.CANCELLED);
                 store.putLastChange(orderId, time);
             }
@@ -275,8 +283,8 @@ public final class Inventory {
     }
 
     private static void endReservation(MutableInventory store, long time, long orderId, OrderStatus status,
-                                       List<LineChange> changes) {
-        Order order = store.order(orderId);
+                                       List<LineChange> changes, String event) {
+        Order order = stored(store, orderId, event);
         setLines(store, order.customer(), changes);
         store.unscheduleExpiry(orderId, order.expiresAt());
         store.putOrderStatus(orderId, status);
@@ -284,13 +292,27 @@ public final class Inventory {
     }
 
     private static void endReservation(MutableInventory store, long time, OrderStatus status, EventBuffer events,
-                                       int i) {
+                                       int i, String event) {
         long orderId = events.field(i, 0);
-        Order order = store.order(orderId);
+        Order order = stored(store, orderId, event);
         setLines(store, order.customer(), events, i);
         store.unscheduleExpiry(orderId, order.expiresAt());
         store.putOrderStatus(orderId, status);
         store.putLastChange(orderId, time);
+    }
+
+    /**
+     * The stored order an event ends or cancels. Such an event of an order the store does not hold (a record of
+     * another history) cannot be applied: it is refused naming both, before anything is written, as storing a status
+     * or a last change of such an order is.
+     */
+    private static Order stored(MutableInventory store, long orderId, String event) {
+        Order order = store.order(orderId);
+        if (order == null) {
+            throw new IllegalStateException("order " + orderId + " is not stored; its " + event
+                    + " cannot be applied");
+        }
+        return order;
     }
 
     private static void setLines(MutableInventory store, long customer, List<LineChange> changes) {
