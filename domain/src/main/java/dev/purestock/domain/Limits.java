@@ -8,8 +8,11 @@ import java.util.Objects;
  *
  * <p>Identifiers outside their range cannot name anything and are refused when a command is constructed.
  * Quantities outside their range are legal to ask for and are rejected by {@link Inventory#decide} with
- * {@link Reason#INVALID_QUANTITY} or {@link Reason#QUANTITY_OVERFLOW}; the bounds keep every sum the domain
- * computes far from {@code Long.MAX_VALUE}.
+ * {@link Reason#INVALID_QUANTITY} or {@link Reason#QUANTITY_OVERFLOW}. The bounds keep a line's and a receipt's
+ * sums and every customer's count far from {@code Long.MAX_VALUE}; returns (cancel, release, expiry) are not held to
+ * {@link #MAX_STOCK}, so a position filled, sold and filled again can pass it: a cancel or release that would take
+ * it past {@code Long.MAX_VALUE} is rejected with {@code QUANTITY_OVERFLOW}, and an expiry, which cannot be
+ * refused, is the one sum left unchecked (docs/domain.md, "Limits").
  */
 public final class Limits {
     /** Skus are numbered {@code 0 .. MAX_SKU}. */
