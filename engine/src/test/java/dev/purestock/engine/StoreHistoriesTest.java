@@ -20,6 +20,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
 
 /**
  * The engine's store and the domain's reference store decide the domain's generated histories alike: holds, time
@@ -49,6 +50,37 @@ class StoreHistoriesTest {
                 assertEquals(due(reference), due(primitive), () -> "due after " + timed);
             }
         });
+    }
+
+    /**
+     * The engine's store filled through the state port from a copy taken anywhere in a history (as a snapshot is
+     * loaded: orders in whatever order, the order of last changes after them) goes on deciding as the reference does.
+     */
+    @Test
+    void theEnginesStoreCopiedAtAnyPointGoesOnDecidingAsTheReferenceDoes() {
+        qt().withExamples(300).forAll(InventoryGenerators.histories(120), integers().between(0, 1_000))
+                .checkAssert((history, cutAt) -> {
+                    int cut = cutAt % (history.size() + 1);
+                    MapInventoryStore reference = new MapInventoryStore();
+                    InventoryStore copy = null;
+                    for (int i = 0; i < history.size(); i++) {
+                        if (i == cut) {
+                            copy = reference.copyInto(new PrimitiveInventoryStore(4));
+                        }
+                        Timed timed = history.get(i);
+                        List<Event> expected = Inventory.decide(timed.command(), timed.now(), reference);
+                        Inventory.evolveAll(reference, timed.now(), expected);
+                        if (copy != null) {
+                            assertEquals(expected, Inventory.decide(timed.command(), timed.now(), copy),
+                                    "events of " + timed + " after a copy at step " + cut);
+                            Inventory.evolveAll(copy, timed.now(), expected);
+                            assertEquals(lastChanges(reference), lastChanges(copy), "last changes after " + timed);
+                        }
+                    }
+                    if (copy != null) {
+                        assertEquals(StateDigest.of(reference), StateDigest.of(copy));
+                    }
+                });
     }
 
     /**
