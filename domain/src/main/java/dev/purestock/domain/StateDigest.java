@@ -34,8 +34,8 @@ public final class StateDigest {
         long[] sum = {0};
         // a product that counts no customers weighs in with its limit field as NOT_COUNTED, which no limit is, so
         // the digest of a state with only counting products is what it was before products could choose
-        store.forEachProduct(p -> sum[0] += hash(PRODUCT, p.sku(), p.limitOrNotCounted()));
-        store.forEachPosition((sku, warehouse, available) -> sum[0] += hash(POSITION, sku, warehouse, available));
+        store.forEachProductAndPosition(p -> sum[0] += hash(PRODUCT, p.sku(), p.limitOrNotCounted()),
+                (sku, warehouse, available) -> sum[0] += hash(POSITION, sku, warehouse, available));
         store.forEachCustomerUnits((customer, sku, units) -> sum[0] += hash(CUSTOMER, customer, sku, units));
         store.forEachOrder(order -> sum[0] += hash(order));
         store.forEachMovement((id, fingerprint) -> sum[0] += hash(MOVEMENT, id, fingerprint));

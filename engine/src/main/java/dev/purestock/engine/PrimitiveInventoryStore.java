@@ -277,6 +277,18 @@ public final class PrimitiveInventoryStore implements InventoryStore {
         });
     }
 
+    /** One pass over the map that keeps each sku's product beside its positions. */
+    @Override
+    public void forEachProductAndPosition(Consumer<Product> products, PositionVisitor positions) {
+        productsAndPositions.forEach((key, value) -> {
+            if (isProductKey(key)) {
+                products.accept(product(positionSku(key), value));
+            } else {
+                positions.onPosition(positionSku(key), positionWarehouse(key), value);
+            }
+        });
+    }
+
     @Override
     public void forEachCustomerUnits(CustomerUnitsVisitor visitor) {
         customerUnits.forEach((key, units) -> visitor.onCustomerUnits(key >>> 32, key & 0xFFFF_FFFFL, units));

@@ -97,6 +97,35 @@ class PrimitiveInventoryStoreTest {
         assertTrue(counts[1] > 5_324 && counts[2] > 5_324 * 4, counts[1] + " movements, " + counts[2] + " counts");
     }
 
+    /**
+     * The one pass over products and positions that a snapshot and a digest take visits each product and each
+     * position once, exactly those the two separate walks visit, across a map grown by many segments.
+     */
+    @Test
+    void oneWalkOverProductsAndPositionsVisitsWhatTheTwoWalksVisitOnceEach() {
+        PrimitiveInventoryStore store = new PrimitiveInventoryStore(4);
+        for (long sku = 0; sku < 3_000; sku++) {
+            store.putProduct(new Product(sku, sku % 5 == 0 ? 3 : 0, sku % 7 != 0 || sku % 5 == 0));
+            for (int warehouse = 0; warehouse < 3; warehouse++) {
+                store.putAvailable(sku, warehouse, sku * 3 + warehouse);
+            }
+        }
+        Set<Product> products = new HashSet<>();
+        Set<List<Long>> positions = new HashSet<>();
+        store.forEachProduct(products::add);
+        store.forEachPosition((sku, warehouse, available) -> positions.add(List.of(sku, (long) warehouse, available)));
+        Set<Product> productsInOneWalk = new HashSet<>();
+        Set<List<Long>> positionsInOneWalk = new HashSet<>();
+        store.forEachProductAndPosition(product -> assertTrue(productsInOneWalk.add(product), product::toString),
+                (sku, warehouse, available) -> assertTrue(positionsInOneWalk.add(List.of(sku, (long) warehouse,
+                        available)), () -> sku + "@" + warehouse));
+
+        assertEquals(3_000, products.size());
+        assertEquals(9_000, positions.size());
+        assertEquals(products, productsInOneWalk);
+        assertEquals(positions, positionsInOneWalk);
+    }
+
     @Test
     void applyingFromAReusedEventBufferGivesTheStateThatApplyingRecordsGivesTheReference() {
         qt().withExamples(300).forAll(CommandGenerators.timedSequences()).checkAssert(run -> {

@@ -105,14 +105,13 @@ final class SnapshotFile {
             out.int64(lastSequence);
             out.int64(time);
             long[] counts = new long[KINDS + 1];
-            store.forEachProduct(p -> {
+            store.forEachProductAndPosition(p -> {
                 out.int8(PRODUCT);
                 out.int64(p.sku());
                 out.int64(p.perCustomerLimit());
                 out.int8((byte) (p.countsCustomers() ? 1 : 0));
                 counts[PRODUCT]++;
-            });
-            store.forEachPosition((sku, warehouse, available) -> {
+            }, (sku, warehouse, available) -> {
                 out.int8(POSITION);
                 out.int64(sku);
                 out.uint16(warehouse);
