@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The standby side of a replicated pair: a process that holds a copy of the primary's journal and state, a few
@@ -82,12 +83,23 @@ public final class Standby implements AutoCloseable {
     private final int keepSnapshots;
     /** Cuts the snapshots {@link Builder#snapshotEvery} asks for; replaced when a cut reopens the journal. */
     private volatile StandbySnapshots snapshots;
+    /**
+     * Held while the primary has the standby cut its journal ({@link #truncateAfter}): {@link #stop} waits for a cut
+     * under way to finish instead of having the receiver's runner interrupt it after its close timeout (5 s), which
+     * failed the cut part way, in the channels the interrupt closed.
+     */
+    private final ReentrantLock cutLock = new ReentrantLock();
+    /** Set by {@link #stop}: no cut starts from then on. */
+    private volatile boolean stopping;
+    /** Run by a cut as it begins, after the journal writer closed; for tests of a long cut. */
+    private final Runnable beforeCut;
 
     private Standby(Builder settings) {
         this.dir = settings.dir;
         this.durability = settings.durability;
         this.snapshotEvery = settings.snapshotEvery;
         this.keepSnapshots = settings.keepSnapshots;
+        this.beforeCut = settings.beforeCut;
         this.lock = JournalLock.acquire(dir);
         AeronTransport started = null;
         JournalWriter opened = null;
@@ -229,7 +241,8 @@ public final class Standby implements AutoCloseable {
      * sends is refused from then on, here and on any standby that follows the new primary: the old primary, back,
      * cannot fork the history, and rejoins as a standby of the new one, cutting what it holds past the point where
      * the histories part. Who decides to promote is not automatic: make sure the old primary is gone (or fenced)
-     * first. This standby is closed afterwards.
+     * first. This standby is closed afterwards; a cut of its journal under way finishes first, so the journal
+     * promoted is the cut one.
      *
      * @return the epochs before and after, and the next sequence the promoted journal will write
      */
@@ -257,6 +270,13 @@ public final class Standby implements AutoCloseable {
      * snapshots, the journal and the transport.
      */
     private void stop() {
+        stopping = true;
+        if (!cutLock.tryLock()) {
+            LOG.warn("standby {} is cutting its journal (the primary's history parts from it): closing waits for the "
+                    + "cut to finish", dir);
+            cutLock.lock();
+        }
+        cutLock.unlock();
         try {
             CloseHelper.close(runner);
         } finally {
@@ -265,11 +285,24 @@ public final class Standby implements AutoCloseable {
         }
     }
 
-    /** The primary's history parts from this journal's after {@code lastKept}: cut there and start again. */
+    /**
+     * The primary's history parts from this journal's after {@code lastKept}: cut there and start again; {@code null}
+     * when the standby is closing, and the cut is not begun (the primary asks for it again at the next start).
+     */
     private StandbyReceiver.Reopened truncateAfter(long lastKept) {
+        cutLock.lock();
+        try {
+            return stopping ? null : cutAfter(lastKept);
+        } finally {
+            cutLock.unlock();
+        }
+    }
+
+    private StandbyReceiver.Reopened cutAfter(long lastKept) {
         // no snapshot may be cut of the records the cut removes, nor its copy run past the cut
         CloseHelper.close(snapshots);
         writer.close();
+        beforeCut.run();
         JournalTruncation.Result cut = JournalTruncation.truncateAfter(dir, lastKept);
         cut.notes().forEach(note -> LOG.info("standby cut of {}: {}", dir, note));
         RecoveredState recovered = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
@@ -333,7 +366,10 @@ public final class Standby implements AutoCloseable {
         return receiver.truncations();
     }
 
-    /** Stops receiving, closes the journal, the transport and the directory's lock. */
+    /**
+     * Stops receiving, closes the journal, the transport and the directory's lock. A cut of the journal under way
+     * (the primary's history parts from it) finishes first: it is never left half done.
+     */
     @Override
     public void close() {
         synchronized (lifecycle) {
@@ -358,6 +394,7 @@ public final class Standby implements AutoCloseable {
         private Path externalDriver;
         private long snapshotEvery;
         private int keepSnapshots = SnapshotStore.DEFAULT_KEEP;
+        private Runnable beforeCut = () -> { };
 
         private Builder(Path dir) {
             this.dir = Objects.requireNonNull(dir, "journal directory");
@@ -423,6 +460,12 @@ public final class Standby implements AutoCloseable {
         /** Use the media driver running in {@code aeronDir} instead of starting an embedded one (the default). */
         public Builder externalDriver(Path aeronDir) {
             this.externalDriver = Objects.requireNonNull(aeronDir, "Aeron directory");
+            return this;
+        }
+
+        /** Runs {@code hook} as each cut of the journal begins, after the writer closed: for tests of a long cut. */
+        Builder beforeCut(Runnable hook) {
+            this.beforeCut = Objects.requireNonNull(hook, "hook");
             return this;
         }
 

@@ -123,7 +123,7 @@ final class StandbyReceiver implements Agent {
     interface Rejoin {
         /**
          * Closes the journal writer, cuts the journal after {@code lastKept}, rebuilds the state from what is left
-         * and opens a writer again.
+         * and opens a writer again; {@code null}, nothing done, when the standby is closing.
          */
         Reopened truncateAfter(long lastKept);
     }
@@ -427,6 +427,11 @@ final class StandbyReceiver implements Agent {
             writer.onEndOfBatch();
             // cut and recovered outside the lock: readers see the state before the cut until it is replaced
             Reopened reopened = rejoin.truncateAfter(lastKept);
+            if (reopened == null) {
+                LOG.info("the standby closes before cutting its journal after seq {}; its primary asks for the cut "
+                        + "again when it starts", lastKept);
+                return;
+            }
             synchronized (stateLock) {
                 state = reopened.state();
             }
