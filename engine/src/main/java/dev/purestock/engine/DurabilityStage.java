@@ -57,6 +57,16 @@ public interface DurabilityStage extends AutoCloseable {
     default void onEndOfBatch() throws Exception {
     }
 
+    /**
+     * The shard stopped: a stage failed, nothing from the failed batch on is acknowledged, and later submissions are
+     * refused ({@code failure} says what failed and where). Called once, on the thread that failed, while the stages
+     * may still finish the commands before the failure; it must return at once and not throw. A stage that serves
+     * others from what the shard makes durable (replication's sender, waiting for the journal to hold a record)
+     * learns here that nothing more is coming.
+     */
+    default void onShardStopped(EngineStoppedException failure) {
+    }
+
     /** Releases the stage's resources. Called once, after the last {@link #onDecided}. */
     @Override
     default void close() throws Exception {

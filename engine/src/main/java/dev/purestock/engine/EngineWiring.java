@@ -67,6 +67,7 @@ final class EngineWiring {
         if (journal != null) {
             ShardCounters.Durability times = new ShardCounters.Durability();
             JournalHandler handler = new JournalHandler(index, health, journal, times);
+            health.tell(journal);
             durabilityTimes.put(StageRole.JOURNAL, times);
             durability.add(handler);
             parallel.put(handler, StageRole.JOURNAL);
@@ -74,6 +75,7 @@ final class EngineWiring {
         if (replication != null) {
             ShardCounters.Durability times = new ShardCounters.Durability();
             ReplicationHandler handler = new ReplicationHandler(index, health, replication, times);
+            health.tell(replication);
             durabilityTimes.put(StageRole.REPLICATE, times);
             durability.add(handler);
             parallel.put(handler, StageRole.REPLICATE);

@@ -3,6 +3,9 @@ package dev.purestock.engine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 /**
  * Whether a shard still acknowledges commands. The first failure that may leave the shard's state or
  * journal inconsistent records the ring position it happened at; every stage then treats that slot and
@@ -19,10 +22,17 @@ final class ShardHealth {
     private volatile EngineStoppedException failure;
     /** Whether {@link #failure} stopped only the intake ({@link #stopIntake}): no slot has failed yet. */
     private boolean intakeOnly;
+    /** The durability stages told when a failure stops the shard ({@link DurabilityStage#onShardStopped}). */
+    private final List<DurabilityStage> told = new CopyOnWriteArrayList<>();
 
     ShardHealth(int shard, Intake intake) {
         this.shard = shard;
         this.intake = intake;
+    }
+
+    /** Tells {@code stage} when a failure stops the shard ({@link DurabilityStage#onShardStopped}). */
+    void tell(DurabilityStage stage) {
+        told.add(stage);
     }
 
     /** Whether the slot at {@code ringSequence} comes at or after a failure. */
@@ -86,6 +96,13 @@ final class ShardHealth {
                     cause);
             LOG.error(failure.getMessage(), cause);
             intake.stop(failure);
+            for (DurabilityStage stage : told) {
+                try {
+                    stage.onShardStopped(failure);
+                } catch (RuntimeException e) {
+                    LOG.error("telling a durability stage that shard {} stopped failed", shard, e);
+                }
+            }
         }
         failedAt = ringSequence;
     }

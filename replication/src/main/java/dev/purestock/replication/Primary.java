@@ -67,6 +67,8 @@ public final class Primary implements AutoCloseable {
     private volatile long epoch;
     /** Why this primary may not go on: a standby holds records of a newer epoch ({@code null} while it may). */
     private volatile String fenced;
+    /** Why the engine stopped (a stage failed), once it did: its journal holds nothing more from then on. */
+    private volatile String engineStopped;
     /** Why SYNC with {@link SyncFallback#WAIT} stopped the engine, once it did: for {@link #status()}. */
     private volatile String stopped;
     private volatile boolean degraded;
@@ -234,6 +236,16 @@ public final class Primary implements AutoCloseable {
 
     long lastHanded() {
         return lastHanded.get();
+    }
+
+    /** The engine stopped: {@code why}, its failure. Its journal holds nothing more than the stages finish now. */
+    void engineStopped(String why) {
+        engineStopped = why;
+    }
+
+    /** Why the engine stopped, or {@code null} while it runs. */
+    String engineStopped() {
+        return engineStopped;
     }
 
     /** The stage handed over {@code sequence}: from now on the sender may send it, from the ring or the journal. */

@@ -56,6 +56,11 @@ final class PrimarySender implements Agent {
     private static final long NONE = Primary.NONE;
     private static final long HEARTBEAT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long REOPEN_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /**
+     * How long the journal's end must stay still, once the engine stopped, before the history check takes it as final:
+     * the journal stage finishes the commands before the failure after it is recorded.
+     */
+    private static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** A message of several records is sent once it holds this many bytes. */
     private static final int SOFT_MESSAGE_BYTES = 64 << 10;
 
@@ -90,6 +95,10 @@ final class PrimarySender implements Agent {
      * else {@code NONE}.
      */
     private long historyToCheck = NONE;
+    /** Once the engine stopped, where the history check last found its journal ending ({@code NONE}: not yet). */
+    private long stillEnd = NONE;
+    /** Since when the journal has ended at {@link #stillEnd}. */
+    private long stillSince;
     /** The last sequence the standby is to keep, while a {@code TRUNCATE} waits to go out; else {@code NONE}. */
     private long truncateTo = NONE;
     /** Why the standby is refused, while the {@code REFUSED} waits to go out; else {@code null}. */
@@ -426,11 +435,11 @@ final class PrimarySender implements Agent {
             try {
                 reader = JournalReader.open(dir);
             } catch (JournalException notYet) {
-                return false; // the journal stage is about to write the record
+                return refuseIfNeverJournaled(last, -1, now); // the journal stage is about to write the record
             }
             readerNext = NONE;
             if (reader.lastSequence() < last) {
-                return false;
+                return refuseIfNeverJournaled(last, reader.lastSequence(), now);
             }
         }
         try {
@@ -466,6 +475,34 @@ final class PrimarySender implements Agent {
         checked = true;
         primary.standbyStartsAt(last);
         return true;
+    }
+
+    /**
+     * The history check waits for this primary's journal to hold {@code last}, the standby's last record, and finds it
+     * ending at {@code end}: while the engine runs, the journal stage is about to write it; once the engine stopped
+     * (its journal stage failed before writing it, after the replication stage had sent it) and the journal's end has
+     * stayed still for {@link #SETTLE_NANOS}, it never will, and the standby is refused naming why instead of waiting
+     * for ever. Returns {@code false}: the check has not passed.
+     */
+    private boolean refuseIfNeverJournaled(long last, long end, long now) {
+        String stopped = primary.engineStopped();
+        if (stopped == null) {
+            return false;
+        }
+        if (end != stillEnd) {
+            stillEnd = end;
+            stillSince = now;
+            return false;
+        }
+        if (now - stillSince < SETTLE_NANOS) {
+            return false;
+        }
+        refuse("this primary's engine stopped before its journal held seq " + last + ", the standby's last record ("
+                + stopped + "): the standby holds records this primary sent and never journaled (none of them "
+                + "acknowledged), and this primary's journal ends at seq " + end + ". Promote the standby instead of "
+                + "restarting this primary, or, once it restarts, start the standby from a copy of its journal "
+                + "directory");
+        return false;
     }
 
     /**
@@ -591,6 +628,7 @@ final class PrimarySender implements Agent {
         standbyEpoch = epoch;
         standbyChecksum = checksum;
         historyToCheck = NONE;
+        stillEnd = NONE;
         checked = false;
         truncateTo = NONE;
         refusal = null; // one still to go out was for the standby before: this one is checked afresh

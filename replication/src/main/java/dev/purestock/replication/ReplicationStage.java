@@ -4,6 +4,7 @@ import dev.purestock.domain.Command;
 import dev.purestock.domain.DecidedEvents;
 import dev.purestock.domain.Event;
 import dev.purestock.engine.DurabilityStage;
+import dev.purestock.engine.EngineStoppedException;
 import dev.purestock.engine.SubmittedCommand;
 import dev.purestock.journal.JournalRecordCodec;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -80,6 +81,11 @@ final class ReplicationStage implements DurabilityStage {
         if (batchOpen) {
             endBatch();
         }
+    }
+
+    @Override
+    public void onShardStopped(EngineStoppedException failure) {
+        primary.engineStopped(failure.getMessage());
     }
 
     private void endBatch() {

@@ -1,16 +1,36 @@
 package dev.purestock.replication;
 
+import dev.purestock.domain.Command;
+import dev.purestock.domain.DecidedEvents;
+import dev.purestock.domain.Event;
+import dev.purestock.engine.DurabilityStage;
+import dev.purestock.engine.EngineStoppedException;
+import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.SubmittedCommand;
+import dev.purestock.journal.Durability;
+import dev.purestock.journal.JournalLayout;
+import dev.purestock.journal.JournalLock;
+import dev.purestock.journal.JournalWriter;
 import dev.purestock.journal.JournaledEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicReference;
 
+import static dev.purestock.replication.ReplicationTest.WAIT;
 import static dev.purestock.replication.ReplicationTest.awaitTrue;
 import static dev.purestock.replication.ReplicationTest.engine;
 import static dev.purestock.replication.ReplicationTest.primary;
 import static dev.purestock.replication.ReplicationTest.purchases;
 import static dev.purestock.replication.ReplicationTest.standbyPastACrashedPrimary;
+import static dev.purestock.replication.ReplicationTest.stock;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -43,6 +63,80 @@ class HistoryCheckTest {
                 }
                 assertTrue(standby.status().failure().contains("differs"), standby.status().failure());
             }
+        }
+    }
+
+    /**
+     * The primary's journal stage fails on a record its replication stage had already sent, and the standby holds it;
+     * the engine stops. The standby, restarted, says hello with that record as its last: the history check waited
+     * for the primary's journal to hold it, which it never will, so the standby waited for ever, told nothing.
+     */
+    @Test
+    void aStandbyWhoseLastRecordTheStoppedPrimaryNeverJournaledIsRefusedNamingWhy() throws Exception {
+        long failAt = 12;
+        AtomicReference<Standby> following = new AtomicReference<>();
+        try (JournalLock lock = JournalLock.acquire(primaryDir)) { // held by the engine's process, as a journaled one
+            JournalLayout.create(primaryDir, 1);
+            try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start()) {
+                following.set(Standby.builder(standbyDir).primary(primary.endpoint()).start());
+                PurestockEngine engine = primary.configure(PurestockEngine.builder()
+                        .journal(shard -> new FailingJournal(JournalWriter.open(primaryDir, Durability.PAGE_CACHE),
+                                failAt, following))
+                        .expireReservationsEvery(Duration.ZERO)).build();
+                try (engine) {
+                    stock(engine, 1_000);
+                    purchases(engine, 1, 2);
+                    CompletionException stopped = assertThrows(CompletionException.class,
+                            () -> purchases(engine, 3, 1), "seq " + failAt + " is never journaled");
+                    assertInstanceOf(EngineStoppedException.class, stopped.getCause());
+                    following.get().close();
+                    try (Standby restarted = Standby.builder(standbyDir).primary(primary.endpoint()).start()) {
+                        assertTrue(restarted.lastSequence() == failAt, "the standby holds " + restarted.lastSequence());
+                        awaitTrue(() -> restarted.status().failure() != null, "the standby is refused");
+                        String why = restarted.status().failure();
+                        assertTrue(why.contains("engine stopped before its journal held seq " + failAt), why);
+                    }
+                }
+            }
+        } finally {
+            if (following.get() != null) {
+                following.get().close();
+            }
+        }
+    }
+
+    /** A journal that fails on seq {@code failAt} once the standby holds it (the replication stage sent it first). */
+    private record FailingJournal(JournalWriter writer, long failAt, AtomicReference<Standby> standby)
+            implements DurabilityStage {
+        @Override
+        public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch)
+                throws Exception {
+            failAt(sequence);
+            writer.onDecided(sequence, time, command, events, endOfBatch);
+        }
+
+        @Override
+        public void onDecided(long sequence, long time, SubmittedCommand command, DecidedEvents events,
+                              boolean endOfBatch) throws Exception {
+            failAt(sequence);
+            writer.onDecided(sequence, time, command, events, endOfBatch);
+        }
+
+        private void failAt(long sequence) throws Exception {
+            if (sequence == failAt) {
+                assertTrue(standby.get().awaitSequence(sequence, WAIT), "the standby received seq " + sequence);
+                throw new IOException("the journal's disk failed on seq " + sequence);
+            }
+        }
+
+        @Override
+        public void onEndOfBatch() throws Exception {
+            writer.onEndOfBatch();
+        }
+
+        @Override
+        public void close() {
+            writer.close();
         }
     }
 }
