@@ -12,7 +12,10 @@ import org.agrona.concurrent.IdleStrategy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The Aeron client one side of a pair uses, and the media driver it started, if any. By default an embedded
@@ -89,6 +92,44 @@ final class AeronTransport implements AutoCloseable {
     int invoke() {
         int work = driverInvoker == null ? 0 : driverInvoker.invoke();
         return work + conductorInvoker.invoke();
+    }
+
+    /**
+     * Runs {@code task} on a thread of its own, named {@code name}, and returns what it returns (or throws what it
+     * throws), running this transport's driver and client conductor on the calling thread, the one that runs them,
+     * until it ends: a task that took longer than the client's liveness timeout (10 s by default) on that thread would
+     * leave them unserved, and the driver would take the client for dead and the client close itself, its
+     * publications and subscriptions with it. An interrupt of the calling thread meanwhile is kept for after.
+     */
+    <T> T serveWhile(String name, Supplier<T> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread.ofPlatform().name(name).start(() -> {
+            try {
+                result.complete(task.get());
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        });
+        IdleStrategy idle = idleStrategy();
+        boolean interrupted = false;
+        while (!result.isDone()) {
+            idle.idle(invoke());
+            interrupted |= Thread.interrupted(); // else every park returns at once
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            return result.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException failed) {
+                throw failed;
+            }
+            if (e.getCause() instanceof Error failed) {
+                throw failed;
+            }
+            throw e;
+        }
     }
 
     /** {@code agent}, with this transport's driver and client conductor run at the start of each of its duty cycles. */

@@ -119,6 +119,9 @@ final class StandbyReceiver implements Agent {
     private volatile long gaps;
     private volatile long truncations;
 
+    /** The side's transport, whose driver and client conductor this thread runs. */
+    private final AeronTransport transport;
+
     /** How the standby cuts its journal when the primary says so, and starts again from what it kept. */
     interface Rejoin {
         /**
@@ -140,6 +143,7 @@ final class StandbyReceiver implements Agent {
                     InventoryStore state, Object stateLock, long lastSequence, long lastEpoch, long recordEpoch,
                     int lastChecksum, Rejoin rejoin, Supplier<StandbySnapshots> snapshots) {
         this.primaryEndpoint = primaryEndpoint;
+        this.transport = transport;
         this.dir = dir;
         this.rejoin = rejoin;
         this.snapshots = snapshots;
@@ -426,7 +430,9 @@ final class StandbyReceiver implements Agent {
         try {
             writer.onEndOfBatch();
             // cut and recovered outside the lock: readers see the state before the cut until it is replaced
-            Reopened reopened = rejoin.truncateAfter(lastKept);
+            // on a thread of its own, while this one runs the driver and the client: a cut copies a cycle file and
+            // replays the journal kept, which can outlast the client's liveness timeout
+            Reopened reopened = transport.serveWhile("purestock-standby-cut", () -> rejoin.truncateAfter(lastKept));
             if (reopened == null) {
                 LOG.info("the standby closes before cutting its journal after seq {}; its primary asks for the cut "
                         + "again when it starts", lastKept);

@@ -114,4 +114,35 @@ class LongCutTest {
             assertEquals(partingPoint + 1, promotion.nextSequence(), "the promoted journal was cut, whole");
         }
     }
+
+    /**
+     * The receiver thread also runs the standby's media driver and Aeron client: a cut longer than the client's
+     * liveness timeout (10 s by default; 2 s here) left both unserved, the driver took the client for dead and the
+     * client closed itself, so after the cut the standby could neither say hello nor receive: it stood still for
+     * ever, with no failure in its status.
+     */
+    @Test
+    void aStandbyWhoseCutOutlastsItsAeronClientsTimeoutCatchesUpAfterIt() throws Exception {
+        long partingPoint = partThem();
+        try (Primary promoted = primary(newDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = engineWithoutTimer(newDir, promoted)) {
+            CountDownLatch begun = new CountDownLatch(1);
+            Standby rejoining;
+            System.setProperty("aeron.client.liveness.timeout", Long.toString(TimeUnit.SECONDS.toNanos(2)));
+            try {
+                rejoining = Standby.builder(oldDir).primary(promoted.endpoint()).beforeCut(longCut(begun)).start();
+            } finally {
+                System.clearProperty("aeron.client.liveness.timeout");
+            }
+            try (rejoining) {
+                assertTrue(begun.await(WAIT.toMillis(), TimeUnit.MILLISECONDS), "the cut began");
+                long last = purchases(journaled.engine(), 5_000, 30).sequence();
+                assertTrue(rejoining.awaitSequence(last, WAIT.multipliedBy(3)), "caught up after the cut: "
+                        + rejoining.status());
+                assertEquals(1, rejoining.truncations());
+                Journals.assertPrefix(newDir, oldDir, (int) last + 1);
+                assertTrue(partingPoint < last);
+            }
+        }
+    }
 }
