@@ -608,18 +608,20 @@ final class PrimarySender implements Agent {
             return; // said once, in the failure and the log: the settings do not change while this runs
         }
         if (!channel.equals(dataChannel)) {
-            CloseHelper.quietClose(data);
-            data = null;
-            dataChannel = null;
+            ExclusivePublication opened;
             try {
-                data = aeron.addExclusivePublication(channel + "|" + publicationParams, DATA_STREAM);
+                opened = aeron.addExclusivePublication(channel + "|" + publicationParams, DATA_STREAM);
             } catch (RuntimeException e) {
+                // the standby served so far, if any, keeps its publication: a hello that names a channel Aeron will
+                // not open (garbled, or not a standby's) takes nobody's place
                 unusableChannel = channel;
                 failure = "cannot open the publication to the standby on " + channel + " (" + publicationParams
                         + "): " + e.getMessage();
                 LOG.error("replication cannot send to the standby: {}", failure, e);
                 return;
             }
+            CloseHelper.quietClose(data);
+            data = opened;
             dataMtu = data.maxPayloadLength() + DataHeaderFlyweight.HEADER_LENGTH;
             dataChannel = channel;
             staging = new UnsafeBuffer(new byte[data.maxMessageLength()]);

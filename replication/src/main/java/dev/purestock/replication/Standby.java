@@ -363,6 +363,11 @@ public final class Standby implements AutoCloseable {
         }
     }
 
+    /** The id of this standby's last hello, a new one each time it asks its primary again; for tests. */
+    long helloId() {
+        return receiver.helloId();
+    }
+
     /** How many times the primary had this standby cut its journal (an old primary rejoining). */
     long truncations() {
         return receiver.truncations();

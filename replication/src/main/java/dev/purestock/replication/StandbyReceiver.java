@@ -96,7 +96,7 @@ final class StandbyReceiver implements Agent {
     /** The last sequence journaled and applied; published as {@link #lastSequence} once its batch has ended. */
     private long held;
 
-    private long helloId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE >>> 1);
+    private volatile long helloId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE >>> 1);
     private boolean welcomed;
     private boolean askAgain = true;
     private long lastHello;
@@ -535,6 +535,11 @@ final class StandbyReceiver implements Agent {
     /** The standby's state now: read it under the standby's state lock. */
     InventoryStore state() {
         return state;
+    }
+
+    /** The id of this standby's last hello: a new one each time it asks the primary again. */
+    long helloId() {
+        return helloId;
     }
 
     /** How many times the primary told this standby to cut its journal. */

@@ -133,6 +133,39 @@ class ReplicationHardeningTest {
         }
     }
 
+    /**
+     * A hello naming a channel Aeron will not open (a garbled or foreign datagram on the control port) closed the
+     * publication to the standby being served before it found it could not open the new one: that standby heard
+     * nothing more until its silence check asked again a second later (in SYNC a stall; with a timeout under a second,
+     * the engine stopped).
+     */
+    @Test
+    void aHelloNamingAChannelThatCannotBeOpenedLeavesTheServedStandbyServed() throws Exception {
+        try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = engine(primaryDir, primary);
+             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start()) {
+            stock(journaled.engine(), 1_000);
+            assertTrue(standby.awaitSequence(purchases(journaled.engine(), 1, 10).sequence(), WAIT));
+            long helloId = standby.helloId();
+            try (AeronTransport fake = AeronTransport.start(null, null, "review-garbled")) {
+                ExclusivePublication control = fake.aeron().addExclusivePublication(
+                        Endpoint.parse(primary.endpoint(), "p").channel(""),
+                        ReplicationMessageDescriptor.CONTROL_STREAM);
+                UnsafeBuffer hello = new UnsafeBuffer(new byte[256]);
+                int length = ReplicationMessageDescriptor.putHello(hello, 0, 0, 42, 0, "not-a-channel");
+                offer(fake, control, hello, length);
+                awaitTrue(() -> {
+                    fake.invoke();
+                    return primary.status().failure() != null;
+                }, "the primary tried the garbled hello's channel");
+                control.close();
+            }
+            long last = purchases(journaled.engine(), 100, 10).sequence();
+            assertTrue(standby.awaitSequence(last, WAIT), "the standby caught up: " + standby.status());
+            assertEquals(helloId, standby.helloId(), "the standby was served on, without asking again");
+        }
+    }
+
     /** The doc: status says why replication stopped. A SYNC+WAIT timeout stops the engine; status().failure()? */
     @Test
     void aSyncWaitTimeoutIsReportedInStatus() throws Exception {
