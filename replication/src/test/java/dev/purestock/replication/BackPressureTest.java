@@ -14,6 +14,7 @@ import java.util.concurrent.CompletionException;
 
 import static dev.purestock.replication.ReplicationTest.WAIT;
 import static dev.purestock.replication.ReplicationTest.WAREHOUSE;
+import static dev.purestock.replication.ReplicationTest.awaitTrue;
 import static dev.purestock.replication.ReplicationTest.engine;
 import static dev.purestock.replication.ReplicationTest.primary;
 import static dev.purestock.replication.ReplicationTest.purchases;
@@ -40,6 +41,8 @@ class BackPressureTest {
              Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start();
              JournaledEngine journaled = engine(primaryDir, primary)) {
             PurestockEngine engine = journaled.engine();
+            // on a loaded machine the standby's first hello could come after the short timeout of the first command
+            awaitTrue(() -> standby.status().connected(), "the primary answered the standby");
             stock(engine, 10_000);
             long acknowledged = purchases(engine, 1, 200).sequence();
             standby.pause(true);
