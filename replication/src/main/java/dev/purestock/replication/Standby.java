@@ -57,9 +57,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * acknowledge the last sequence to the primary, which answers {@link ReplicationMode#SYNC} callers on it.
  *
  * <p><b>Threads.</b> One receiver thread ({@code purestock-standby-receive}) does all of it, save a cut of the journal
- * (an old primary rejoining), which runs on a thread of its own ({@code purestock-standby-cut}) while the receiver keeps
- * the media driver served; the read queries are
- * safe from any thread (they take a lock the receiver holds while it applies a message's records). With
+ * (an old primary rejoining), which runs on a thread of its own ({@code purestock-standby-cut}) while the receiver
+ * keeps the media driver served; the read queries are safe from any thread (they take a lock the receiver holds
+ * while it applies a message's records). With
  * {@link Builder#snapshotEvery}, a second thread ({@code purestock-standby-snapshot}) cuts snapshots from a copy of
  * the state of its own, so that promotion does not replay the whole journal.
  */
