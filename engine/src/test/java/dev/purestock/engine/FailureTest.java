@@ -275,6 +275,34 @@ class FailureTest {
         }
     }
 
+    /**
+     * A stage that serves others from what the shard makes durable (replication's sender waits for the journal to hold
+     * a record) learns that the shard stopped, and why, once: a journal that failed holds nothing more.
+     */
+    @Test
+    void eachDurabilityStageIsToldOnceThatAFailureStoppedTheShard() {
+        List<EngineStoppedException> told = new CopyOnWriteArrayList<>();
+        DurabilityStage replica = new DurabilityStage() {
+            @Override
+            public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch) {
+            }
+
+            @Override
+            public void onShardStopped(EngineStoppedException failure) {
+                told.add(failure);
+            }
+        };
+        try (PurestockEngine engine = PurestockEngine.builder().journal(s -> new FailingStage(1, new InMemoryJournal()))
+                .replication(s -> replica).build()) {
+            assertTrue(engine.submit(list(1)).join().accepted());
+            assertTrue(told.isEmpty(), "told nothing while the shard runs");
+            Throwable failure = failureOf(engine.submit(list(2)));
+            assertInstanceOf(EngineStoppedException.class, failureOf(engine.submit(list(3))));
+            assertEquals(1, told.size(), "told once");
+            assertEquals(failure.getMessage(), told.get(0).getMessage());
+        }
+    }
+
     @Test
     void aThrowingConsumerOrCallbackIsIsolatedAndTheOthersAndTheCoreGoOn() {
         List<Long> seen = new CopyOnWriteArrayList<>();
