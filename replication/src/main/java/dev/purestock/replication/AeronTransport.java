@@ -99,9 +99,10 @@ final class AeronTransport implements AutoCloseable {
      * throws), running this transport's driver and client conductor on the calling thread, the one that runs them,
      * until it ends: a task that took longer than the client's liveness timeout (10 s by default) on that thread would
      * leave them unserved, and the driver would take the client for dead and the client close itself, its
-     * publications and subscriptions with it. An interrupt of the calling thread meanwhile is kept for after.
+     * publications and subscriptions with it. {@code eachTurn} runs on the calling thread between turns (what the
+     * caller must keep doing meanwhile). An interrupt of the calling thread meanwhile is kept for after.
      */
-    <T> T serveWhile(String name, Supplier<T> task) {
+    <T> T serveWhile(String name, Supplier<T> task, Runnable eachTurn) {
         CompletableFuture<T> result = new CompletableFuture<>();
         Thread.ofPlatform().name(name).start(() -> {
             try {
@@ -113,6 +114,7 @@ final class AeronTransport implements AutoCloseable {
         IdleStrategy idle = idleStrategy();
         boolean interrupted = false;
         while (!result.isDone()) {
+            eachTurn.run();
             idle.idle(invoke());
             interrupted |= Thread.interrupted(); // else every park returns at once
         }

@@ -189,9 +189,7 @@ final class StandbyReceiver implements Agent {
 
     @Override
     public int doWork() {
-        if (statusFile.due(System.nanoTime())) {
-            statusFile.write(status());
-        }
+        writeStatusWhenDue();
         if (paused || failure != null) {
             return 0;
         }
@@ -232,6 +230,12 @@ final class StandbyReceiver implements Agent {
         }
         trackLag(now);
         return work;
+    }
+
+    private void writeStatusWhenDue() {
+        if (statusFile.due(System.nanoTime())) {
+            statusFile.write(status());
+        }
     }
 
     /** Says hello to the primary; whether it went out. */
@@ -431,8 +435,10 @@ final class StandbyReceiver implements Agent {
             writer.onEndOfBatch();
             // cut and recovered outside the lock: readers see the state before the cut until it is replaced
             // on a thread of its own, while this one runs the driver and the client: a cut copies a cycle file and
-            // replays the journal kept, which can outlast the client's liveness timeout
-            Reopened reopened = transport.serveWhile("purestock-standby-cut", () -> rejoin.truncateAfter(lastKept));
+            // replays the journal kept, which can outlast the client's liveness timeout; the status file goes on being
+            // written, so that purestock status does not call a standby busy cutting stale (gone or hung)
+            Reopened reopened = transport.serveWhile("purestock-standby-cut", () -> rejoin.truncateAfter(lastKept),
+                    this::writeStatusWhenDue);
             if (reopened == null) {
                 LOG.info("the standby closes before cutting its journal after seq {}; its primary asks for the cut "
                         + "again when it starts", lastKept);

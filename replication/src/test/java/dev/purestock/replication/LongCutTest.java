@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import static dev.purestock.replication.ReplicationTest.WAIT;
+import static dev.purestock.replication.ReplicationTest.awaitTrue;
 import static dev.purestock.replication.ReplicationTest.engineWithoutTimer;
 import static dev.purestock.replication.ReplicationTest.primary;
 import static dev.purestock.replication.ReplicationTest.purchases;
@@ -142,6 +143,32 @@ class LongCutTest {
                 assertEquals(1, rejoining.truncations());
                 Journals.assertPrefix(newDir, oldDir, (int) last + 1);
                 assertTrue(partingPoint < last);
+            }
+        }
+    }
+
+    /**
+     * The receiver writes the status file beside the journal once a second, which purestock status calls stale after
+     * 5 s ("the process is gone or hung"): during a long cut it wrote none, so an operator told the standby was gone
+     * or hung would kill it mid-cut.
+     */
+    @Test
+    void aStandbyCuttingItsJournalGoesOnWritingItsStatus() throws Exception {
+        partThem();
+        try (Primary promoted = primary(newDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = engineWithoutTimer(newDir, promoted)) {
+            CountDownLatch begun = new CountDownLatch(1);
+            CountDownLatch ended = new CountDownLatch(1);
+            Runnable cut = longCut(begun);
+            try (Standby rejoining = Standby.builder(oldDir).primary(promoted.endpoint()).beforeCut(() -> {
+                cut.run();
+                ended.countDown();
+            }).start()) {
+                assertTrue(begun.await(WAIT.toMillis(), TimeUnit.MILLISECONDS), "the cut began");
+                long began = System.currentTimeMillis();
+                awaitTrue(() -> ended.getCount() == 0 || StatusFile.read(oldDir).writtenAt() > began + 1_500,
+                        "a status written well into the cut, or the cut's end");
+                assertEquals(1, ended.getCount(), "a status was written while the cut ran");
             }
         }
     }
