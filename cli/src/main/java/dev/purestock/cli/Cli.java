@@ -6,6 +6,7 @@ import dev.purestock.journal.JournalException;
 import dev.purestock.journal.JournalLayout;
 import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalRecovery;
+import dev.purestock.journal.JournalRollCycle;
 import dev.purestock.journal.ReplayProgress;
 
 import java.io.IOException;
@@ -106,12 +107,14 @@ final class Cli {
      * takes such a file for one whose writer is about to write its header, and a reader waits for it, 10 s at each
      * of the several places it looks, before failing with words about queue indexes; nobody will write it, so the
      * subcommand says so at once instead. (An engine rolling into a new cycle file that very moment is the one
-     * writer that would still write it: run the subcommand again.)
+     * writer that would still write it: run the subcommand again.) A {@code .cq4} file not named as a cycle file is
+     * none of the journal's, whatever it holds: opening the journal names it.
      */
     static void requireCycleHeaders(Path dir) {
         List<Path> cycles;
         try (Stream<Path> files = Files.list(dir)) {
-            cycles = files.filter(file -> file.getFileName().toString().endsWith(CYCLE_SUFFIX)).sorted().toList();
+            cycles = files.filter(file -> JournalRollCycle.isCycleFileName(file.getFileName().toString())).sorted()
+                    .toList();
         } catch (IOException e) {
             throw new JournalException("cannot list journal directory " + dir + ": " + e.getMessage(), e);
         }

@@ -11,6 +11,11 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.stream.Stream;
 
 /** Opens the Chronicle queues of a journal directory the same way everywhere. */
@@ -28,19 +33,75 @@ final class JournalQueues {
     }
 
     static SingleChronicleQueue forWriting(Path dir, Durability durability, RollCycle rollCycle, TimeProvider clock) {
-        return SingleChronicleQueueBuilder.binary(dir)
+        SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir)
                 .rollCycle(rollCycle)
                 .timeProvider(clock)
                 .timeoutMS(TAKE_OVER_TIMEOUT_MS)
                 .syncMode(durability == Durability.SYNC_PER_BATCH ? SyncMode.SYNC : SyncMode.NONE)
                 .build();
+        return requireCycleFileNames(queue, dir);
     }
 
     static SingleChronicleQueue forReading(Path dir) {
         requireJournal(dir);
-        SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir).readOnly(true).build();
+        SingleChronicleQueue queue = requireCycleFileNames(SingleChronicleQueueBuilder.binary(dir).readOnly(true)
+                .build(), dir);
         queue.refreshDirectoryListing();
         return queue;
+    }
+
+    /**
+     * Returns {@code queue}, or closes it and fails naming the file, when a {@code .cq4} file of {@code dir} is not
+     * named as the queue's cycle files are: Chronicle Queue takes every {@code .cq4} file of the directory for a
+     * cycle, and listing the cycles fails on that name with a bare date-parsing error ("Text 'backup' could not be
+     * parsed at index 0"), while reading in order passes over it; a copy kept beside the journal, or a cycle file
+     * renamed by hand, would stop an engine's start, pruning and the tools that count cycles in those words.
+     */
+    private static SingleChronicleQueue requireCycleFileNames(SingleChronicleQueue queue, Path dir) {
+        try {
+            String stray = strayCycleFile(dir, queue.rollCycle());
+            if (stray != null) {
+                throw new JournalException(stray);
+            }
+            return queue;
+        } catch (RuntimeException e) {
+            queue.close();
+            throw e;
+        }
+    }
+
+    /**
+     * What is wrong with the first {@code .cq4} file of {@code dir} (by name) that is not named as a cycle file of
+     * {@code rollCycle}, or {@code null} when every one is.
+     */
+    static String strayCycleFile(Path dir, RollCycle rollCycle) {
+        DateTimeFormatter cycleName = DateTimeFormatter.ofPattern(rollCycle.format()).withZone(ZoneOffset.UTC);
+        List<String> names;
+        try (Stream<Path> files = Files.list(dir)) {
+            names = files.map(file -> file.getFileName().toString())
+                    .filter(name -> name.endsWith(SingleChronicleQueue.SUFFIX)).sorted().toList();
+        } catch (IOException e) {
+            throw new JournalException("cannot list journal directory " + dir + ": " + e.getMessage(), e);
+        }
+        String example = null;
+        String stray = null;
+        for (String name : names) {
+            try {
+                cycleName.parse(name.substring(0, name.length() - SingleChronicleQueue.SUFFIX.length()));
+                example = example == null ? name : example;
+            } catch (DateTimeParseException notACycle) {
+                stray = stray == null ? name : stray;
+            }
+        }
+        if (stray == null) {
+            return null;
+        }
+        return "file " + stray + " in journal " + dir + " is named as a cycle file (" + SingleChronicleQueue.SUFFIX
+                + ") but not as this journal's cycle files are (such as " + (example != null ? example
+                : cycleName.format(Instant.now()) + SingleChronicleQueue.SUFFIX) + "): Chronicle Queue takes every "
+                + SingleChronicleQueue.SUFFIX + " file in the directory for a cycle and cannot list the journal's "
+                + "cycles with it there, so no engine starts on the journal and no tool reads it; if it is one of the "
+                + "journal's cycle files renamed, give it back its name, otherwise move it out of the directory";
     }
 
     /**

@@ -2,7 +2,12 @@ package dev.purestock.journal;
 
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
+
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 
 /**
  * How often a journal starts a new cycle file ({@link JournalWriter#open(java.nio.file.Path, Durability,
@@ -27,6 +32,27 @@ public enum JournalRollCycle {
 
     JournalRollCycle(RollCycle chronicle) {
         this.chronicle = chronicle;
+    }
+
+    /**
+     * Whether {@code fileName} is named as a cycle file of one of the roll cycles ({@code 20261130F.cq4} for
+     * {@link #DAILY}): a {@code .cq4} file named otherwise in a journal directory is none of the journal's, and every
+     * reader and writer of the journal refuses to open it there, naming it.
+     */
+    public static boolean isCycleFileName(String fileName) {
+        if (!fileName.endsWith(SingleChronicleQueue.SUFFIX)) {
+            return false;
+        }
+        String cycle = fileName.substring(0, fileName.length() - SingleChronicleQueue.SUFFIX.length());
+        for (JournalRollCycle rollCycle : values()) {
+            try {
+                DateTimeFormatter.ofPattern(rollCycle.chronicle.format()).withZone(ZoneOffset.UTC).parse(cycle);
+                return true;
+            } catch (DateTimeParseException otherName) {
+                // tried against the next roll cycle
+            }
+        }
+        return false;
     }
 
     /** The Chronicle roll cycle this one stands for (Chronicle stays out of the journal's public API). */

@@ -1,0 +1,85 @@
+package dev.purestock.cli;
+
+import dev.purestock.domain.Command;
+import dev.purestock.journal.JournaledEngine;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A {@code .cq4} file in a journal directory whose name is not one of the journal's cycle names (a copy kept beside
+ * the original, a file renamed by hand) is named by every subcommand, instead of Chronicle Queue's "Text 'backup'
+ * could not be parsed at index 0" from some of them and a silent pass from others.
+ */
+class StrayCycleFileTest {
+    private static final List<List<String>> COMMANDS = List.of(List.of("stats"), List.of("verify"), List.of("dump"),
+            List.of("replay"), List.of("repair"), List.of("repair", "--truncate"), List.of("prune"),
+            List.of("snapshot"), List.of("promote"), List.of("truncate", "--after-seq", "2"),
+            List.of("query", "--sku", "1"), List.of("demo", "--attempts", "10", "--skus", "2"));
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aStrayCq4FileIsNamedByEverySubcommand() throws IOException {
+        journal();
+        Path cycle = cycleFiles().getFirst();
+        Path stray = dir.resolve("backup.cq4");
+        Files.copy(cycle, stray);
+
+        for (List<String> command : COMMANDS) {
+            List<String> args = new ArrayList<>(command);
+            args.addAll(List.of("--journal", dir.toString()));
+            Run run = Run.of(args.toArray(String[]::new));
+            assertEquals(PurestockCli.FAILED, run.code(), command + ": " + run.out() + run.err());
+            String line = run.errorLine();
+            assertTrue(line.startsWith("purestock " + command.getFirst() + ": file backup.cq4 in journal " + dir
+                    + " is named as a cycle file (.cq4) but not as this journal's cycle files are (such as "),
+                    command + ": " + line);
+            assertTrue(line.endsWith("move it out of the directory"), command + ": " + line);
+        }
+        Run status = Run.of("status", "--journal", dir.toString());
+        assertEquals(0, status.code(), status.err());
+        assertTrue(status.values().get("journal-error").startsWith("file backup.cq4 in journal " + dir), status.out());
+
+        Files.move(stray, dir.getParent().resolve(dir.getFileName() + "-backup.cq4"));
+        Run stats = Run.of("stats", "--journal", dir.toString());
+        assertEquals(0, stats.code(), stats.err());
+        assertEquals("5", stats.values().get("records"));
+    }
+
+    @Test
+    void aZeroedStrayCq4FileIsNamedAsStrayNotAsADamagedCycle() throws IOException {
+        journal();
+        Path stray = dir.resolve("zz-notes.cq4");
+        Files.write(stray, new byte[64]);
+
+        Run run = Run.of("verify", "--journal", dir.toString());
+        assertEquals(PurestockCli.FAILED, run.code(), run.out());
+        assertTrue(run.errorLine().startsWith("purestock verify: file zz-notes.cq4 in journal " + dir
+                + " is named as a cycle file"), run.errorLine());
+    }
+
+    private void journal() {
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
+            for (long sku = 1; sku <= 5; sku++) {
+                journaled.engine().submit(new Command.ListProduct(sku, 0)).join();
+            }
+        }
+    }
+
+    private List<Path> cycleFiles() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.toString().endsWith(".cq4")).sorted().toList();
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.purestock.journal;
+
+import dev.purestock.domain.Command;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A {@code .cq4} file not named as the journal's cycle files are stops an engine's start with a line naming it,
+ * not Chronicle Queue's "Text 'backup' could not be parsed at index 0", and leaves the directory free for the start
+ * once it is moved out.
+ */
+class StrayCycleFileTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void anEngineStartNamesAStrayCq4FileAndStartsOnceItIsMovedOut() throws IOException {
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
+            journaled.engine().submit(new Command.ListProduct(1, 0)).join();
+        }
+        Path cycle;
+        try (Stream<Path> files = Files.list(dir)) {
+            cycle = files.filter(file -> file.toString().endsWith(".cq4")).findFirst().orElseThrow();
+        }
+        Path stray = dir.resolve("backup.cq4");
+        Files.copy(cycle, stray);
+
+        JournalException refused = assertThrows(JournalException.class, () -> JournaledEngine.builder(dir).start());
+        assertTrue(refused.getMessage().startsWith("file backup.cq4 in journal " + dir + " is named as a cycle file "
+                + "(.cq4) but not as this journal's cycle files are (such as " + cycle.getFileName() + ")"),
+                refused.getMessage());
+
+        Files.move(stray, dir.resolveSibling("backup.cq4"));
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
+            assertEquals(1, journaled.engine().submit(new Command.ListProduct(2, 0)).join().sequence());
+        }
+    }
+}
