@@ -13,9 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -27,9 +25,6 @@ final class Cli {
     private static final String CYCLE_SUFFIX = ".cq4";
     /** The suffix of Chronicle Queue's own metadata files. */
     private static final String METADATA_SUFFIX = ".cq4t";
-    /** How {@link JournalLayout} names a shard's directory; the layout itself names the ones its count holds. */
-    private static final String SHARD_PREFIX = "shard-";
-    private static final Pattern SHARD_NAME = Pattern.compile(SHARD_PREFIX + "(0|[1-9][0-9]{0,8})");
     private static final String WHAT_TO_DO = "; --journal takes the directory an engine journals to";
 
     private Cli() {
@@ -201,48 +196,22 @@ final class Cli {
      *                          not hold a count
      */
     static JournalLayout layout(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return JournalLayout.of(dir);
-        }
         JournalLayout layout = JournalLayout.of(dir);
-        List<String> shardDirs = shardDirs(dir);
-        if (!layout.isSharded()) {
-            if (!shardDirs.isEmpty()) {
-                throw new JournalException("directory " + dir + " holds shard directories (" + String.join(", ",
-                        shardDirs) + ") but no " + JournalLayout.SHARDS_FILE + ", where a sharded journal records "
-                        + "its shard count; restore it (a line `" + JournalLayout.SHARDS_PROPERTY + "=N`), or read "
-                        + "one shard as a journal of its own with `--journal " + dir.resolve(shardDirs.getFirst())
-                        + "`");
-            }
+        if (!Files.isDirectory(dir)) {
             return layout;
         }
-        for (int i = 0; i < layout.shards(); i++) {
-            if (!Files.exists(layout.shardDir(i))) {
-                throw missingShard(dir, i, layout.shardDir(i));
+        if (layout.isSharded()) {
+            for (int i = 0; i < layout.shards(); i++) {
+                if (!Files.exists(layout.shardDir(i))) {
+                    throw missingShard(dir, i, layout.shardDir(i));
+                }
             }
         }
-        for (String name : shardDirs) {
-            if (Integer.parseInt(name.substring(SHARD_PREFIX.length())) >= layout.shards()) {
-                throw new JournalException("journal directory " + dir + " holds " + layout.shards() + " shards ("
-                        + JournalLayout.SHARDS_FILE + ") yet also " + dir.resolve(name) + ", which no shard count "
-                        + "names; move it out");
-            }
-        }
+        // shard directories the count does not name (or with no count), in the journal's words, as an engine's start
+        layout.requireShardDirsCounted();
         // an emptied shard directory beside shards holding journals lost its files, as the engine judges it
         layout.requireNoLostShard();
         return layout;
-    }
-
-    /** The names of {@code dir}'s shard directories ({@code shard-N}), in shard order. */
-    private static List<String> shardDirs(Path dir) {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(Files::isDirectory).map(file -> file.getFileName().toString())
-                    .filter(name -> SHARD_NAME.matcher(name).matches())
-                    .sorted(Comparator.comparingInt(name -> Integer.parseInt(name.substring(SHARD_PREFIX.length()))))
-                    .toList();
-        } catch (IOException e) {
-            throw new JournalException("cannot list journal directory " + dir + ": " + e.getMessage(), e);
-        }
     }
 
     private static JournalException missingShard(Path dir, int index, Path shardDir) {

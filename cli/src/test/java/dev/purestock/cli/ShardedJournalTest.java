@@ -438,10 +438,12 @@ class ShardedJournalTest {
         for (String command : List.of("replay", "dump", "demo")) {
             Run run = Run.of(command, "--journal", uncounted.toString());
             assertEquals(PurestockCli.FAILED, run.code(), command);
-            assertEquals("purestock " + command + ": directory " + uncounted + " holds shard directories (shard-0, "
-                    + "shard-1) but no " + JournalLayout.SHARDS_FILE + ", where a sharded journal records its shard count; "
-                    + "restore it (a line `shards=N`), or read one shard as a journal of its own with `--journal "
-                    + uncounted.resolve("shard-0") + "`", run.errorLine(), command);
+            // the journal's words, as an engine's start gives them
+            assertEquals("purestock " + command + ": journal directory " + uncounted + " holds shard directories "
+                    + "(shard-0, shard-1) but no " + JournalLayout.SHARDS_FILE + ", where a sharded journal records how "
+                    + "many shards it holds: restore the file from a copy of the directory (a line shards=N) before "
+                    + "starting an engine on it; meanwhile each shard directory reads as a journal of its own ("
+                    + uncounted.resolve("shard-0") + ")", run.errorLine(), command);
         }
 
         Path extra = copyOfTheSale();
@@ -449,8 +451,9 @@ class ShardedJournalTest {
         Files.createDirectory(extra.resolve("shard-2"));
         Run run = Run.of("stats", "--journal", extra.toString());
         assertEquals(PurestockCli.FAILED, run.code());
-        assertEquals("purestock stats: journal directory " + extra + " holds 2 shards (" + JournalLayout.SHARDS_FILE
-                + ") yet also " + extra.resolve("shard-2") + ", which no shard count names; move it out",
+        assertEquals("purestock stats: journal directory " + extra + " records 2 shards (" + JournalLayout.SHARDS_FILE
+                + ") yet also holds [shard-2], which that count does not name: starting without them would leave out "
+                + "what they acknowledged; restore the count the directory was created with, or move them out",
                 run.errorLine());
     }
 

@@ -77,22 +77,14 @@ public final class JournalLayout {
         }
         refuseShardAlone(dir);
         JournalLayout existing = of(dir);
-        List<String> shardDirNames = shardDirNames(dir);
         if (existing.isSharded()) {
             existing.requireShards(shards);
             existing.requireNoLostShard();
-            existing.requireNoShardBeyondCount(shardDirNames);
+            existing.requireShardDirsCounted();
             existing.createShardDirs();
             return existing;
         }
-        if (!shardDirNames.isEmpty()) {
-            // the count file is written before any shard directory, so these are a sharded journal's that lost it:
-            // another count would leave shards out, or route warehouses to shards that never held their stock
-            throw new JournalException("journal directory " + dir + " holds shard directories ("
-                    + String.join(", ", shardDirNames) + ") but no " + SHARDS_FILE + " saying how many; restore "
-                    + "the file from a copy of the directory (" + SHARDS_PROPERTY + "=N) before starting an engine "
-                    + "on it");
-        }
+        existing.requireShardDirsCounted();
         if (shards == 1) {
             return existing;
         }
@@ -273,11 +265,28 @@ public final class JournalLayout {
     }
 
     /**
-     * Refuses shard directories the recorded count does not name ({@code shard-N}, N at or above it): a count
-     * file written again by hand with too few shards would have the engine start without them, leaving out the
-     * commands they acknowledged, and route their warehouses to shards that never held their stock.
+     * Refuses shard directories ({@code shard-N}) that the directory's count does not name. Without
+     * {@link #SHARDS_FILE}, any: the count file is written before any shard directory, so these are a sharded
+     * journal's that lost it, and another count would leave shards out, or route warehouses to shards that never
+     * held their stock. With it, those at or above the count: a count file written again by hand with too few shards
+     * would have the engine start without them, leaving out the commands they acknowledged. {@link #create} checks
+     * it, and so does whatever reads a directory as a whole (the command line's subcommands), so that all refuse in
+     * the same words.
+     *
+     * @throws JournalException naming the shard directories and what to restore
      */
-    private void requireNoShardBeyondCount(List<String> shardDirNames) {
+    public void requireShardDirsCounted() {
+        List<String> shardDirNames = shardDirNames(dir);
+        if (!isSharded()) {
+            if (!shardDirNames.isEmpty()) {
+                throw new JournalException("journal directory " + dir + " holds shard directories ("
+                        + String.join(", ", shardDirNames) + ") but no " + SHARDS_FILE + ", where a sharded journal "
+                        + "records how many shards it holds: restore the file from a copy of the directory (a line "
+                        + SHARDS_PROPERTY + "=N) before starting an engine on it; meanwhile each shard directory "
+                        + "reads as a journal of its own (" + dir.resolve(shardDirNames.getFirst()) + ")");
+            }
+            return;
+        }
         List<String> beyond = shardDirNames.stream()
                 .filter(name -> shardNumber(name) >= shards).toList();
         if (!beyond.isEmpty()) {
