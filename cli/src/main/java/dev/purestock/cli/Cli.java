@@ -6,11 +6,10 @@ import dev.purestock.journal.JournalException;
 import dev.purestock.journal.JournalLayout;
 import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalRecovery;
-import dev.purestock.journal.JournalRollCycle;
+import dev.purestock.journal.JournalRepair;
 import dev.purestock.journal.ReplayProgress;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -97,44 +96,12 @@ final class Cli {
     }
 
     /**
-     * Fails, with one line naming the file, when a cycle file of {@code dir} has no header: its first bytes are
-     * zeros (or it is shorter than a header), what a writer stopped as it created the file leaves. Chronicle Queue
-     * takes such a file for one whose writer is about to write its header, and a reader waits for it, 10 s at each
-     * of the several places it looks, before failing with words about queue indexes; nobody will write it, so the
-     * subcommand says so at once instead. (An engine rolling into a new cycle file that very moment is the one
-     * writer that would still write it: run the subcommand again.) A {@code .cq4} file not named as a cycle file is
-     * none of the journal's, whatever it holds: opening the journal names it.
+     * Fails, with one line naming the file, when a cycle file of {@code dir} has no header (it starts with zeros), in
+     * the journal's words ({@link JournalRepair#requireCycleHeaders}): Chronicle Queue would wait for its header, 10 s
+     * at each place it looks, and then fail in words about queue indexes.
      */
     static void requireCycleHeaders(Path dir) {
-        List<Path> cycles;
-        try (Stream<Path> files = Files.list(dir)) {
-            cycles = files.filter(file -> JournalRollCycle.isCycleFileName(file.getFileName().toString())).sorted()
-                    .toList();
-        } catch (IOException e) {
-            throw new JournalException("cannot list journal directory " + dir + ": " + e.getMessage(), e);
-        }
-        for (int i = 0; i < cycles.size(); i++) {
-            Path cycle = cycles.get(i);
-            if (!headerWritten(cycle)) {
-                throw new JournalException("cycle file " + cycle.getFileName() + " of journal " + dir + " has no "
-                        + "header (it starts with zeros): a writer stopped as it created it, or the file was written "
-                        + "over, and no reader can open it; " + (i == cycles.size() - 1
-                        ? "it is the newest cycle file, which the next engine start on the directory moves aside "
-                        + "(refused if the journal acknowledged records that are not before it)"
-                        : "later cycle files hold later records: restore it from a copy of the directory"));
-            }
-        }
-    }
-
-    /** Whether {@code cycle} starts with a header: a first word other than zero, as Chronicle Queue writes it. */
-    private static boolean headerWritten(Path cycle) {
-        byte[] first;
-        try (InputStream in = Files.newInputStream(cycle)) {
-            first = in.readNBytes(Integer.BYTES);
-        } catch (IOException e) {
-            throw new JournalException("cannot read cycle file " + cycle + ": " + e.getMessage(), e);
-        }
-        return first.length == Integer.BYTES && (first[0] | first[1] | first[2] | first[3]) != 0;
+        JournalRepair.requireCycleHeaders(dir);
     }
 
     /**

@@ -27,7 +27,8 @@ class StrayCycleFileTest {
             List.of("query", "--sku", "1"), List.of("demo", "--attempts", "10", "--skus", "2"));
 
     @TempDir
-    Path dir;
+    Path root;
+    private Path dir;
 
     @Test
     void aStrayCq4FileIsNamedByEverySubcommand() throws IOException {
@@ -51,7 +52,7 @@ class StrayCycleFileTest {
         assertEquals(0, status.code(), status.err());
         assertTrue(status.values().get("journal-error").startsWith("file backup.cq4 in journal " + dir), status.out());
 
-        Files.move(stray, dir.getParent().resolve(dir.getFileName() + "-backup.cq4"));
+        Files.move(stray, root.resolve("backup.cq4"));
         Run stats = Run.of("stats", "--journal", dir.toString());
         assertEquals(0, stats.code(), stats.err());
         assertEquals("5", stats.values().get("records"));
@@ -70,6 +71,7 @@ class StrayCycleFileTest {
     }
 
     private void journal() {
+        dir = root.resolve("journal");
         try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
             for (long sku = 1; sku <= 5; sku++) {
                 journaled.engine().submit(new Command.ListProduct(sku, 0)).join();

@@ -62,10 +62,19 @@ class ZeroedCycleFileTest {
 
         Run run = Run.of("verify", "--journal", dir.toString());
         assertEquals(PurestockCli.FAILED, run.code(), run.out());
-        assertEquals("purestock verify: cycle file " + first.getFileName() + " of journal " + dir + " has no header "
-                + "(it starts with zeros): a writer stopped as it created it, or the file was written over, and no "
-                + "reader can open it; later cycle files hold later records: restore it from a copy of the directory",
-                run.errorLine());
+        assertTrue(run.errorLine().startsWith("purestock verify: cycle file " + first.getFileName() + " of journal "
+                + dir + " has no header (it starts with zeros): a writer stopped as it created it, or the file was "
+                + "written over, and no reader can open it; 1 later cycle file holds later records, so it held records "
+                + "that no reader can find: restore it from a copy of the directory or a standby's journal. No cut is "
+                + "offered around it"), run.errorLine());
+        // the subcommands that would cut refuse it alike, naming what a cut before it would drop
+        for (String command : List.of("repair", "truncate")) {
+            Run cut = command.equals("repair") ? Run.of("repair", "--journal", dir.toString(), "--truncate")
+                    : Run.of("truncate", "--journal", dir.toString(), "--after-seq", "2");
+            assertEquals(PurestockCli.FAILED, cut.code(), cut.out());
+            assertTrue(cut.errorLine().contains("one before it would drop its records and every later file's, the "
+                    + "acknowledged ones among them (the journal acknowledged records up to seq 4)"), cut.errorLine());
+        }
     }
 
     private void journal() {

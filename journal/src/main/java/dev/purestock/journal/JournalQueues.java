@@ -9,6 +9,7 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -46,8 +47,81 @@ final class JournalQueues {
         requireJournal(dir);
         SingleChronicleQueue queue = requireCycleFileNames(SingleChronicleQueueBuilder.binary(dir).readOnly(true)
                 .build(), dir);
+        // the newest may be one a writer is creating this moment; a start moves it aside when nobody writes it
+        String headerless = headerlessCycle(dir, false);
+        if (headerless != null) {
+            queue.close();
+            throw new JournalException(headerless);
+        }
         queue.refreshDirectoryListing();
         return queue;
+    }
+
+    /**
+     * What is wrong with the first cycle file of {@code dir} (in cycle order) that has no header: its first bytes
+     * are zeros (or it is shorter than a header), what a writer stopped as it created the file leaves, or a file
+     * written over. Chronicle Queue takes such a file for one whose writer is about to write its header, and a reader
+     * waits for it, 10 s at each of the several places it looks, before failing with words about queue indexes.
+     * {@code null} when every one has a header. Files not named as cycle files are left to
+     * {@link #strayCycleFile}.
+     *
+     * @param newestToo whether to look at the newest cycle file as well: a writer rolling into it this moment is the
+     *                  one writer that would still write its header, and an engine's start moves it aside when
+     *                  nobody does ({@link JournalRepair#setAsideUnopenableTrailingCycles})
+     */
+    static String headerlessCycle(Path dir, boolean newestToo) {
+        List<Path> cycles;
+        try (Stream<Path> files = Files.list(dir)) {
+            cycles = files.filter(file -> JournalRollCycle.isCycleFileName(file.getFileName().toString())).sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new JournalException("cannot list journal directory " + dir + ": " + e.getMessage(), e);
+        }
+        int looked = newestToo ? cycles.size() : cycles.size() - 1;
+        for (int i = 0; i < looked; i++) {
+            Path cycle = cycles.get(i);
+            if (headerWritten(cycle)) {
+                continue;
+            }
+            String name = cycle.getFileName().toString();
+            String what = "cycle file " + name + " of journal " + dir + " has no header (it starts with zeros): a "
+                    + "writer stopped as it created it, or the file was written over, and no reader can open it; ";
+            int later = cycles.size() - 1 - i;
+            if (later == 0) {
+                return what + "it is the newest cycle file, which the next engine start on the directory moves aside "
+                        + "(refused if the journal acknowledged records that are not before it)";
+            }
+            long mark = markOrUnknown(dir);
+            return what + later + " later cycle file" + (later == 1 ? " holds" : "s hold") + " later records, so it "
+                    + "held records that no reader can find: restore it from a copy of the directory or a standby's "
+                    + "journal. No cut is offered around it: one before it would drop its records and every later "
+                    + "file's" + (mark >= 0 ? ", the acknowledged ones among them (the journal acknowledged records up "
+                    + "to seq " + mark + ")" : "") + ", and none after it can keep the records that follow without "
+                    + "its own; only to accept that loss, move " + name + " and every later cycle file out of the "
+                    + "directory: `purestock repair --journal " + dir + "` then names the records lost, and its "
+                    + "--truncate --accept-loss cuts there";
+        }
+        return null;
+    }
+
+    /** The journal's high-water mark, or {@code -1} when it has none or it cannot be read. */
+    private static long markOrUnknown(Path dir) {
+        try {
+            return JournalHighWaterMark.read(dir);
+        } catch (JournalException unreadable) {
+            return JournalHighWaterMark.NONE;
+        }
+    }
+
+    /** Whether {@code cycle} starts with a header: a first word other than zero, as Chronicle Queue writes it. */
+    private static boolean headerWritten(Path cycle) {
+        byte[] first;
+        try (InputStream in = Files.newInputStream(cycle)) {
+            first = in.readNBytes(Integer.BYTES);
+        } catch (IOException e) {
+            throw new JournalException("cannot read cycle file " + cycle + ": " + e.getMessage(), e);
+        }
+        return first.length == Integer.BYTES && (first[0] | first[1] | first[2] | first[3]) != 0;
     }
 
     /**

@@ -20,10 +20,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class StrayCycleFileTest {
     @TempDir
-    Path dir;
+    Path root;
+    private Path dir;
 
     @Test
     void anEngineStartNamesAStrayCq4FileAndStartsOnceItIsMovedOut() throws IOException {
+        dir = root.resolve("journal");
         try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
             journaled.engine().submit(new Command.ListProduct(1, 0)).join();
         }
@@ -39,7 +41,7 @@ class StrayCycleFileTest {
                 + "(.cq4) but not as this journal's cycle files are (such as " + cycle.getFileName() + ")"),
                 refused.getMessage());
 
-        Files.move(stray, dir.resolveSibling("backup.cq4"));
+        Files.move(stray, root.resolve("backup.cq4"));
         try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
             assertEquals(1, journaled.engine().submit(new Command.ListProduct(2, 0)).join().sequence());
         }
