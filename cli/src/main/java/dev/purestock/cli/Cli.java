@@ -12,7 +12,6 @@ import dev.purestock.journal.ReplayProgress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.stream.Stream;
 
 /**

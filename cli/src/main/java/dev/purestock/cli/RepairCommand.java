@@ -35,6 +35,9 @@ final class RepairCommand implements Callable<Integer> {
     private static final String NEWER_ADVICE = "the journal holds records written by a newer purestock (see damage=); "
             + "nothing is damaged and nothing is cut: upgrade purestock to read it";
 
+    /** What repair says of a journal (or shard) whose high-water mark is damaged, before the mark's own advice. */
+    private static final String MARK_ADVICE = "the journal's high-water mark is damaged, not its records: nothing is "
+            + "cut for it (a cut would drop every record, as none is read while the mark is damaged); ";
     private static final JournalRepair.Diagnosis EMPTY = new JournalRepair.Diagnosis(-1, 0, -1, Optional.empty());
     /** What to do about a journal whose cycle files are gone while its high-water mark is at a record. */
     private static final String CYCLES_GONE_ADVICE = "its cycle files are gone, so nothing is left to cut: restore "
@@ -102,6 +105,11 @@ final class RepairCommand implements Callable<Integer> {
             err.println("purestock repair: " + NEWER_ADVICE);
             return PurestockCli.FAILED;
         }
+        if (diagnosis.markDamaged()) {
+            summary.put("result", truncate ? "refused" : "damaged").print(out, output.json);
+            err.println("purestock repair: " + MARK_ADVICE + diagnosis.damage().get().getMessage());
+            return PurestockCli.FAILED;
+        }
         if (!truncate) {
             summary.put("result", "damaged").print(out, output.json);
             err.println("purestock repair: the journal is damaged; `purestock repair --journal " + journal.dir
@@ -134,8 +142,8 @@ final class RepairCommand implements Callable<Integer> {
             if (diagnosis.damage().isPresent()) {
                 damaged.add(i);
                 // a shard whose cycle files are gone has nothing to cut
-                refused |= truncate && (diagnosis.writtenByNewer() || diagnosis.losesAcknowledged() && !acceptLoss
-                        || !target.shards().get(i).hasCycles());
+                refused |= truncate && (diagnosis.writtenByNewer() || diagnosis.markDamaged()
+                        || diagnosis.losesAcknowledged() && !acceptLoss || !target.shards().get(i).hasCycles());
             }
         }
         boolean cut = truncate && !refused && !damaged.isEmpty();
@@ -147,8 +155,8 @@ final class RepairCommand implements Callable<Integer> {
             if (diagnosis.writtenByNewer()) {
                 result = NEWER;
             } else if (diagnosis.damage().isPresent()) {
-                result = cut ? "truncated" : truncate && (diagnosis.losesAcknowledged() && !acceptLoss
-                        || !one.hasCycles()) ? "refused" : "damaged";
+                result = cut ? "truncated" : truncate && (diagnosis.markDamaged()
+                        || diagnosis.losesAcknowledged() && !acceptLoss || !one.hasCycles()) ? "refused" : "damaged";
             }
             if (cut && diagnosis.damage().isPresent()) {
                 JournalRepair.truncateAfter(one.dir(), diagnosis.lastGoodSequence())
@@ -175,6 +183,9 @@ final class RepairCommand implements Callable<Integer> {
             if (diagnosis.writtenByNewer()) {
                 err.println("purestock repair: shard " + index + ": " + NEWER_ADVICE
                         + (truncate ? "; no shard was cut" : ""));
+            } else if (diagnosis.markDamaged()) {
+                err.println("purestock repair: shard " + index + ": " + MARK_ADVICE
+                        + diagnosis.damage().get().getMessage() + (truncate ? "; no shard was cut" : ""));
             } else if (!target.shards().get(i).hasCycles()) {
                 err.println("purestock repair: shard " + index + ": " + CYCLES_GONE_ADVICE.formatted(
                         target.shards().get(i).dir()) + (truncate ? "; no shard was cut" : ""));

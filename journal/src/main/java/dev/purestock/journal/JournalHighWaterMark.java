@@ -95,9 +95,12 @@ final class JournalHighWaterMark implements AutoCloseable {
     }
 
     private static JournalCorruptException damaged(Path file) {
-        return new JournalCorruptException("the high-water mark " + file + " is damaged, so purestock cannot tell "
-                + "whether every acknowledged record is still in the journal; if `purestock verify` reads every "
-                + "record you expect, delete the file and the next start writes a new one");
+        // the advice must work as written: every reader refuses the journal while the file is there, verify included
+        return new DamagedMarkException("the high-water mark " + file + " is damaged, so purestock cannot tell "
+                + "whether every acknowledged record is still in the journal and reads none of it; move the file out "
+                + "of the directory (keep it): `purestock verify --journal " + file.getParent() + "` then reads the "
+                + "journal without it, and if it reads every record you expect, the next start writes a new one; if "
+                + "not, put it back and restore the journal from a copy or a standby");
     }
 
     /** The valid sequence in {@code slot}, {@link Long#MIN_VALUE} when the slot is spoilt. */

@@ -71,6 +71,15 @@ public final class JournalRepair {
             return damage.filter(JournalTooNewException.class::isInstance).isPresent();
         }
 
+        /**
+         * Whether the read stopped at the journal's high-water mark file, which is damaged, before reading any record:
+         * the records may all be whole, and a cut after {@link #lastGoodSequence} ({@code -1}) would drop every one of
+         * them for damage that is not theirs. Nothing may be cut; the exception's message says what to do.
+         */
+        public boolean markDamaged() {
+            return damage.filter(DamagedMarkException.class::isInstance).isPresent();
+        }
+
         /** Whether cutting after {@link #lastGoodSequence} drops records that may have been acknowledged. */
         public boolean losesAcknowledged() {
             return damage.isPresent() && (highWaterMark == JournalHighWaterMark.NONE
