@@ -29,9 +29,12 @@ public enum JournalRollCycle {
     TEST_SECONDLY(TestRollCycles.TEST_SECONDLY);
 
     private final RollCycle chronicle;
+    /** How Chronicle Queue names this roll cycle's files, less the suffix. */
+    private final DateTimeFormatter fileNames;
 
     JournalRollCycle(RollCycle chronicle) {
         this.chronicle = chronicle;
+        this.fileNames = DateTimeFormatter.ofPattern(chronicle.format()).withZone(ZoneOffset.UTC);
     }
 
     /**
@@ -46,7 +49,7 @@ public enum JournalRollCycle {
         String cycle = fileName.substring(0, fileName.length() - SingleChronicleQueue.SUFFIX.length());
         for (JournalRollCycle rollCycle : values()) {
             try {
-                DateTimeFormatter.ofPattern(rollCycle.chronicle.format()).withZone(ZoneOffset.UTC).parse(cycle);
+                rollCycle.fileNames.parse(cycle);
                 return true;
             } catch (DateTimeParseException otherName) {
                 // tried against the next roll cycle
