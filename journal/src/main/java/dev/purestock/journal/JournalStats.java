@@ -22,7 +22,8 @@ import java.util.stream.Stream;
  * @param firstTime      the first record's time
  * @param lastTime       the last record's time
  * @param cycles         cycle files
- * @param bytes          bytes the cycle files take on disk
+ * @param bytes          the cycle files' length: Chronicle creates them at full size as sparse files, which take
+ *                       less on disk
  * @param accepted       commands with no rejection among their events
  * @param rejected       commands with at least one rejection
  * @param rejections     rejection events by reason: the domain's {@link dev.purestock.domain.Reason}s and the
