@@ -27,16 +27,40 @@ final class CallerAnswers {
     interface Internal extends OutcomeViewCallback {
     }
 
+    /**
+     * Told as the engine starts building an answer for a caller, where a test makes it fail as memory running out
+     * would: a command's on a shard's completion thread ({@code shard} and {@code sequence} of the command; for a
+     * failure, the sequence is {@link Outcome#NOT_SEQUENCED}), and its copy for the callback executor.
+     */
+    interface Fault {
+        void answering(int shard, long sequence);
+    }
+
     private final Executor executor;
     private final AtomicLong isolatedFailures;
     /** Per shard, the callbacks isolated here (the completion stage counts its own in place). */
     private final AtomicLongArray shardFailures;
+    /** {@code null} but in tests. */
+    private final Fault fault;
 
     /** {@code executor} may be {@code null}: answers run in place. */
     CallerAnswers(Executor executor, AtomicLong isolatedFailures, int shards) {
+        this(executor, isolatedFailures, shards, null);
+    }
+
+    /** As {@link #CallerAnswers(Executor, AtomicLong, int)}, with a {@code fault} to fail answers in tests. */
+    CallerAnswers(Executor executor, AtomicLong isolatedFailures, int shards, Fault fault) {
         this.executor = executor;
         this.isolatedFailures = isolatedFailures;
         this.shardFailures = new AtomicLongArray(shards);
+        this.fault = fault;
+    }
+
+    /** Tells the test's {@link Fault}, if any, that an answer for {@code shard}'s {@code sequence} is being built. */
+    void answering(int shard, long sequence) {
+        if (fault != null) {
+            fault.answering(shard, sequence);
+        }
     }
 
     /** The callbacks of {@code shard}'s commands isolated here: on the executor, or failure callbacks. */
@@ -151,8 +175,21 @@ final class CallerAnswers {
      * {@link CompletionHandler}): the command's outcome stands.
      */
     private void deliverIsolated(OutcomeViewCallback callback, Outcome outcome) {
+        OutcomeView view;
         try {
-            deliver(callback, outcome);
+            // the engine's part: a failure here is no failure of the callback's, which has not been called yet
+            answering(outcome.shard(), outcome.sequence());
+            view = callback instanceof OutcomeCallback ? null
+                    : OutcomeView.of(outcome.shard(), outcome.sequence(), outcome.time(), outcome.events());
+        } catch (Throwable e) {
+            LOG.error("the outcome of {} could not be handed to its callback, which is told so", outcome.sequence()
+                    == Outcome.NOT_SEQUENCED ? "a command answered without sequencing" : "command sequence "
+                    + outcome.sequence() + " (shard " + outcome.shard() + ")", e);
+            notDelivered(callback, outcome.shard(), outcome.sequence(), e);
+            return;
+        }
+        try {
+            deliver(callback, outcome, view);
         } catch (Throwable e) {
             isolated(outcome.sequence() == Outcome.NOT_SEQUENCED ? "the callback of a command answered without "
                     + "sequencing" : "the callback of command sequence " + outcome.sequence() + " (shard "
@@ -160,12 +197,24 @@ final class CallerAnswers {
         }
     }
 
-    private static void deliver(OutcomeViewCallback callback, Outcome outcome) {
+    /**
+     * Fails {@code callback}, whose outcome (of {@code shard}'s {@code sequence}) the engine failed to build or hand
+     * over, with an {@link OutcomeNotDeliveredException} that says the command's fate; a callback that throws is
+     * isolated.
+     */
+    void notDelivered(OutcomeViewCallback callback, int shard, long sequence, Throwable cause) {
+        try {
+            callback.onFailure(new OutcomeNotDeliveredException(shard, sequence, cause));
+        } catch (Throwable e) {
+            isolated("a failure callback", e, shard);
+        }
+    }
+
+    private static void deliver(OutcomeViewCallback callback, Outcome outcome, OutcomeView view) {
         if (callback instanceof OutcomeCallback records) {
             records.onOutcome(outcome.shard(), outcome.sequence(), outcome.time(), outcome.events());
             return;
         }
-        OutcomeView view = OutcomeView.of(outcome.shard(), outcome.sequence(), outcome.time(), outcome.events());
         try {
             callback.onOutcome(view);
         } finally {

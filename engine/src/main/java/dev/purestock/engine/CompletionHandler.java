@@ -83,6 +83,8 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
                     }
                 }
             }
+        } catch (Throwable e) {
+            unanswered(request, decision, ringSequence, e);
         } finally {
             request.clear();
             decision.clear();
@@ -130,21 +132,31 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
 
     /**
      * Answers through the view; the records are built once, and only if a callback handed to the callback
-     * executor, a future or a consumer asks.
+     * executor, a future or a consumer asks. The callback and the future are taken from the request as each is
+     * answered, so that whatever {@link #unanswered} finds there was not.
      */
     private void answer(CommandSlot.Request request, CommandSlot.Decision decision) {
+        answers.answering(shard, decision.sequence);
         Outcome outcome = null;
-        if (request.callback != null) {
-            if (answers.inPlace(request.callback)) {
+        OutcomeViewCallback callback = request.callback;
+        if (callback != null) {
+            if (answers.inPlace(callback)) {
+                if (callback instanceof OutcomeCallback) {
+                    view.events(); // the records it asks for are the engine's to build, outside the callback's guard
+                }
                 try {
-                    request.callback.onOutcome(view);
+                    callback.onOutcome(view);
                 } catch (Throwable e) {
+                    if (callback instanceof CallerAnswers.Internal) {
+                        throw e; // the engine's own (a broadcast's): it failed to answer, and its caller is told
+                    }
                     isolated("the callback of command sequence " + decision.sequence, e);
                 }
             } else {
                 outcome = view.toOutcome();
-                answers.handOff(request.callback, outcome);
+                answers.handOff(callback, outcome);
             }
+            request.callback = null;
         }
         if (request.future == null && consumers.length == 0) {
             return;
@@ -154,6 +166,7 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
         }
         if (request.future != null) {
             answers.complete(request.future, outcome);
+            request.future = null;
         }
         Command command = consumers.length == 0 ? null : request.toCommand();
         for (OutcomeConsumer consumer : consumers) {
@@ -165,8 +178,63 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
         }
     }
 
+    /** Fails the caller of {@code request}, taking the callback and the future from it as each is answered. */
     private void fail(CommandSlot.Request request, Throwable failure) {
-        answers.failure(request.callback, request.future, failure, shard);
+        answers.answering(shard, Outcome.NOT_SEQUENCED);
+        if (request.callback != null) {
+            answers.failure(request.callback, null, failure, shard);
+            request.callback = null;
+        }
+        if (request.future != null) {
+            answers.failure(null, request.future, failure, shard);
+            request.future = null;
+        }
+    }
+
+    /**
+     * The stage failed as it answered the slot at {@code ringSequence} (memory running out as it built the outcome or
+     * a task for the callback executor, a bug): whoever of its caller was not answered yet is told what became of the
+     * command, so that no caller waits forever. A command that every stage passed stands, decided and durable: its
+     * caller gets an {@link OutcomeNotDeliveredException} naming its sequence. One that a failure of the shard had
+     * failed gets that failure once more. The shard goes on: its state, journal and read model are whole (the read
+     * model guards its own update), and only this answer was lost. If even that fails, the slot is logged as left
+     * unanswered, which is all that is left to do.
+     */
+    private void unanswered(CommandSlot.Request request, CommandSlot.Decision decision, long ringSequence,
+                            Throwable cause) {
+        try {
+            if (request.kind != CommandSlot.Kind.COMMAND) {
+                if (request.control != null) {
+                    request.control.completeExceptionally(new IllegalStateException("purestock shard " + shard
+                            + " failed as it answered this request (" + cause + ")", cause));
+                }
+                return;
+            }
+            boolean durable = decision.sequenced && !health.failedAtOrBefore(ringSequence);
+            if (!durable) {
+                LOG.error("shard {}: failing the caller of ring slot {} failed; it is failed again", shard,
+                        ringSequence, cause);
+                Throwable failure = health.failure();
+                fail(request, failure != null ? failure : new IllegalStateException("purestock shard " + shard
+                        + " failed as it answered this command, which it had not sequenced (" + cause + ")", cause));
+                return;
+            }
+            if (request.callback != null) {
+                answers.notDelivered(request.callback, shard, decision.sequence, cause);
+                request.callback = null;
+            }
+            if (request.future != null) {
+                request.future.completeExceptionally(new OutcomeNotDeliveredException(shard, decision.sequence,
+                        cause));
+                request.future = null;
+            }
+            LOG.error("shard {}: answering command sequence {} failed; it stands, decided and durable, and its caller "
+                    + "is told so", shard, decision.sequence, cause);
+        } catch (Throwable again) {
+            again.addSuppressed(cause);
+            LOG.error("shard {}: the caller of ring slot {} could not be answered at all", shard, ringSequence,
+                    again);
+        }
     }
 
     /**

@@ -34,7 +34,9 @@ public interface OutcomeViewCallback {
      * {@link PurestockEngine#close(java.time.Duration) close(timeout)} ran out of time before the command was
      * answered ({@link EngineClosedException}; the command was not acknowledged, though it may have reached the
      * journal), or it was submitted on one of the engine's stage threads while its ring was full
-     * ({@link IllegalStateException}; nothing was submitted). Either way, nothing was acknowledged.
+     * ({@link IllegalStateException}; nothing was submitted). Either way, nothing was acknowledged. Or, with an
+     * {@link OutcomeNotDeliveredException}, the command was sequenced and made durable (its outcome stands) but the
+     * engine failed as it handed over the outcome: the exception names where to find it.
      */
     void onFailure(Throwable cause);
 }

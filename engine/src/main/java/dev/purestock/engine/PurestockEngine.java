@@ -126,7 +126,8 @@ public final class PurestockEngine implements AutoCloseable {
 
     private PurestockEngine(Builder builder) {
         this.clock = builder.clock;
-        this.answers = new CallerAnswers(builder.callbackExecutor, isolatedFailures, builder.shards);
+        this.answers = new CallerAnswers(builder.callbackExecutor, isolatedFailures, builder.shards,
+                builder.answerFault);
         this.threads = new StageThreads(builder.stageThreadListener, builder.stageThreadStarting);
         this.publisher = new RingPublisher(intake, threads);
         this.ringSize = builder.ringSize;
@@ -315,8 +316,9 @@ public final class PurestockEngine implements AutoCloseable {
      * Submits a command, waiting for ring space if the ring is full.
      *
      * @return the outcome, once durable; completed exceptionally with {@link EngineStoppedException} or
-     *     {@link EngineClosedException} when the engine cannot answer, or with an {@link IllegalStateException}
-     *     when called on one of the engine's stage threads while the ring is full
+     *     {@link EngineClosedException} when the engine cannot answer, with an {@link OutcomeNotDeliveredException}
+     *     when the command is durable but the engine failed as it handed over the outcome, or with an
+     *     {@link IllegalStateException} when called on one of the engine's stage threads while the ring is full
      */
     public CompletableFuture<Outcome> submit(Command command) {
         CompletableFuture<Outcome> future = new CompletableFuture<>();
@@ -975,6 +977,8 @@ public final class PurestockEngine implements AutoCloseable {
         private LongSupplier clock = System::currentTimeMillis;
         private Executor callbackExecutor;
         private StageThreadListener stageThreadListener;
+        /** Told as each answer to a caller is built; throws in its place in tests, {@code null} otherwise. */
+        private CallerAnswers.Fault answerFault;
         /** Called with each of the engine's threads as it is started; throws in its place in tests. */
         private Consumer<Thread> stageThreadStarting = thread -> {
         };
@@ -1190,6 +1194,15 @@ public final class PurestockEngine implements AutoCloseable {
          */
         Builder stageThreadStarting(Consumer<Thread> hook) {
             this.stageThreadStarting = Objects.requireNonNull(hook, "stage thread starting");
+            return this;
+        }
+
+        /**
+         * For tests: {@code fault} is told as the engine builds each answer to a caller, and a throw stands for the
+         * engine failing there (memory running out as it builds the outcome or the task for the callback executor).
+         */
+        Builder answerFault(CallerAnswers.Fault fault) {
+            this.answerFault = Objects.requireNonNull(fault, "answer fault");
             return this;
         }
 

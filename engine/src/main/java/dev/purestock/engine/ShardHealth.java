@@ -92,7 +92,9 @@ final class ShardHealth {
             intakeOnly = false;
             String at = commandSequence >= 0 ? " on command sequence " + commandSequence : "";
             failure = new EngineStoppedException("purestock shard " + shard + " stopped: " + what + " failed" + at
-                    + " (" + cause + "); nothing from there on was acknowledged, later submissions are refused",
+                    + " (" + cause + "); nothing from there on was acknowledged, but a command failed with this may "
+                    + "have been journaled all the same (restart, then look it up by its order id in the read model, "
+                    + "or resubmit it: its order id makes a repeat idempotent); later submissions are refused",
                     cause);
             LOG.error(failure.getMessage(), cause);
             intake.stop(failure);
