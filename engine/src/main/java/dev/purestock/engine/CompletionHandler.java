@@ -249,13 +249,30 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
         health.abandonFrom(claimedThrough + 1);
         for (long ringSequence = claimedThrough + 1; ringSequence <= through; ringSequence++) {
             CommandSlot.Request request = ring.get(ringSequence).request;
-            if (request.kind == CommandSlot.Kind.COMMAND) {
-                fail(request, cause);
-            } else if (request.control != null) {
-                request.control.completeExceptionally(cause);
+            try {
+                failAbandoned(request, cause);
+            } catch (Throwable e) {
+                // failing one caller failed (memory running out as the answer was made): it is tried once more, and
+                // the callers after it are answered either way, never left waiting behind it
+                try {
+                    failAbandoned(request, cause);
+                } catch (Throwable again) {
+                    again.addSuppressed(e);
+                    LOG.error("shard {}: the caller of ring slot {} could not be told that the close timed out",
+                            shard, ringSequence, again);
+                }
             }
         }
         return Math.max(0, through - claimedThrough);
+    }
+
+    /** Fails what of {@code request} is not answered yet with {@code cause}, for {@link #abandon}. */
+    private void failAbandoned(CommandSlot.Request request, RuntimeException cause) {
+        if (request.kind == CommandSlot.Kind.COMMAND) {
+            fail(request, cause);
+        } else if (request.control != null) {
+            request.control.completeExceptionally(cause);
+        }
     }
 
     private void completeControl(CompletableFuture<Long> control, CommandSlot.Decision decision, long ringSequence) {

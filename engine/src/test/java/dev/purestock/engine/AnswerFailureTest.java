@@ -18,6 +18,7 @@ import static dev.purestock.engine.EngineFixtures.list;
 import static dev.purestock.engine.EngineFixtures.purchase;
 import static dev.purestock.engine.EngineFixtures.receive;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -160,6 +161,29 @@ class AnswerFailureTest {
                     failureOf(listed));
             assertEquals(1, failure.shard());
             assertEquals(0, failure.sequence());
+        }
+    }
+
+    @Test
+    void aCloseThatTimedOutAnswersEveryCallerThoughFailingOneOfThemFailedOnce() throws Exception {
+        EngineFixtures.StalledStage stalled = new EngineFixtures.StalledStage(new InMemoryJournal());
+        PurestockEngine engine = PurestockEngine.builder().journal(s -> stalled).expireReservationsEvery(Duration.ZERO)
+                .answerFault(failOnceAt(0, Outcome.NOT_SEQUENCED)).build();
+        try {
+            CompletableFuture<Outcome> first = engine.submit(list(1));
+            stalled.awaitStalled();
+            CompletableFuture<Outcome> second = engine.submit(list(2));
+            CompletableFuture<Outcome> third = engine.submit(list(3));
+
+            assertFalse(engine.close(Duration.ZERO), "the journal hangs: the drain cannot finish");
+
+            for (CompletableFuture<Outcome> pending : List.of(first, second, third)) {
+                assertTrue(pending.isDone(), "every caller is answered by the close, the one it failed once too");
+                assertInstanceOf(EngineClosedException.class, failureOf(pending));
+            }
+        } finally {
+            stalled.release();
+            engine.close();
         }
     }
 
