@@ -202,7 +202,7 @@ final class CallerAnswers {
      * over, with an {@link OutcomeNotDeliveredException} that says the command's fate; a callback that throws is
      * isolated.
      */
-    void notDelivered(OutcomeViewCallback callback, int shard, long sequence, Throwable cause) {
+    private void notDelivered(OutcomeViewCallback callback, int shard, long sequence, Throwable cause) {
         try {
             callback.onFailure(new OutcomeNotDeliveredException(shard, sequence, cause));
         } catch (Throwable e) {

@@ -219,14 +219,9 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
                         + " failed as it answered this command, which it had not sequenced (" + cause + ")", cause));
                 return;
             }
-            if (request.callback != null) {
-                answers.notDelivered(request.callback, shard, decision.sequence, cause);
-                request.callback = null;
-            }
-            if (request.future != null) {
-                request.future.completeExceptionally(new OutcomeNotDeliveredException(shard, decision.sequence,
-                        cause));
-                request.future = null;
+            if (request.callback != null || request.future != null) {
+                // as any failure: in place, or on the callback executor
+                fail(request, new OutcomeNotDeliveredException(shard, decision.sequence, cause));
             }
             LOG.error("shard {}: answering command sequence {} failed; it stands, decided and durable, and its caller "
                     + "is told so", shard, decision.sequence, cause);

@@ -119,7 +119,7 @@ class AnswerFailureTest {
 
             assertInstanceOf(EngineStoppedException.class, next);
             assertTrue(failed.isDone(), "the caller whose failure could not be answered at first is answered");
-            assertSame(next, failureOf(failed), "with the shard's failure, as every caller after it");
+            assertSame(engine.failure().orElseThrow(), failureOf(failed), "with the shard's failure");
         }
     }
 
@@ -145,6 +145,31 @@ class AnswerFailureTest {
                     failureOf(callback.future));
             assertEquals(2, failure.sequence());
             assertEquals(0, engine.consumerFailures(), "the callback did not throw; the engine failed to answer");
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void withACallbackExecutorTheFailureOfAnAnswerTheStageCouldNotBuildRunsOnTheExecutor() {
+        ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "answers"));
+        try (PurestockEngine engine = builder(new InMemoryJournal(), failOnceAt(0, 1)).callbackExecutor(executor)
+                .build()) {
+            engine.submit(list(1)).join();
+            CompletableFuture<String> failedOn = new CompletableFuture<>();
+            engine.submit(receive(1, 1, 0, 5), new OutcomeViewCallback() {
+                @Override
+                public void onOutcome(OutcomeView outcome) {
+                    failedOn.completeExceptionally(new AssertionError("answered with an outcome"));
+                }
+
+                @Override
+                public void onFailure(Throwable cause) {
+                    failedOn.complete(Thread.currentThread().getName() + " " + cause.getClass().getSimpleName());
+                }
+            });
+
+            assertEquals("answers OutcomeNotDeliveredException", failedOn.join());
         } finally {
             executor.shutdownNow();
         }
