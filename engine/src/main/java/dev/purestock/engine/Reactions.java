@@ -46,7 +46,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>Failures.</b> A reaction that throws or returns a failed stage is logged and counted ({@link #failures()});
  * a follow-up the engine refuses to take (closed, stopped) is logged and counted ({@link #followUpsFailed()}). A
- * follow-up the domain rejects is an outcome like any other: it reaches the reactions.
+ * follow-up the domain rejects is an outcome like any other: it reaches the reactions. A follow-up the engine took
+ * but failed to answer ({@link OutcomeNotDeliveredException}: it stands, decided and durable) reached no consumer,
+ * so the reactions to it did not run: it is counted in {@link #dropped()}.
  */
 public final class Reactions {
     private static final Logger LOG = LoggerFactory.getLogger(Reactions.class);
@@ -179,8 +181,9 @@ public final class Reactions {
     }
 
     /**
-     * How many outcomes' reactions did not run: the queue was full, or the engine was closing (logged at the first
-     * drop and each time this count reaches a power of two).
+     * How many outcomes' reactions did not run: the queue was full, the engine was closing, or it failed to answer a
+     * follow-up it took ({@link OutcomeNotDeliveredException}); logged at the first drop and each time this count
+     * reaches a power of two.
      */
     public long dropped() {
         return dropped.get();
@@ -356,7 +359,11 @@ public final class Reactions {
                 followUps.incrementAndGet();
                 CompletableFuture<Outcome> answer = engine.submit(followUp);
                 answer.whenComplete((result, failure) -> {
-                    if (failure != null) {
+                    if (failure instanceof OutcomeNotDeliveredException taken) {
+                        // taken and durable, but the engine failed as it answered: its outcome reached no consumer
+                        drop(followUp, taken.shard(), taken.sequence(), "it was sequenced and stands, but the "
+                                + "engine failed as it answered it (" + taken.getCause() + ")");
+                    } else if (failure != null) {
                         followUpsFailed.incrementAndGet();
                         LOG.warn("follow-up {} of command {} (shard {}, sequence {}) was not taken: {}", followUp,
                                 cause, outcome.shard(), outcome.sequence(), failure.toString());
@@ -413,11 +420,15 @@ public final class Reactions {
     }
 
     private void drop(Command command, Outcome outcome, String why) {
+        drop(command, outcome.shard(), outcome.sequence(), why);
+    }
+
+    private void drop(Command command, int shard, long sequence, String why) {
         long count = dropped.incrementAndGet();
         if (Long.bitCount(count) == 1) {
             LOG.warn("the reactions to command {} (shard {}, sequence {}) did not run: {}; {} dropped so far. A "
                     + "follow-up lost so must be derived again from the state (see docs/reactions.md)", command,
-                    outcome.shard(), outcome.sequence(), why, count);
+                    shard, sequence, why, count);
         }
     }
 }

@@ -212,6 +212,23 @@ class AnswerFailureTest {
         }
     }
 
+    @Test
+    void aFollowUpTakenButNotAnsweredCountsAsDroppedNotAsRefused() throws Exception {
+        InMemoryJournal journal = new InMemoryJournal();
+        try (PurestockEngine engine = builder(journal, failOnceAt(0, 3))
+                .reaction((command, outcome) -> command instanceof Command.Purchase p && p.orderId() == 7
+                        ? Reaction.followUps(new Command.CancelPurchase(7)) : Reaction.none()).build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 5)).join();
+            engine.submit(purchase(7, 1, 0)).join();
+
+            assertTrue(engine.reactions().awaitIdle(Duration.ofSeconds(30)));
+            assertEquals(OrderStatus.CANCELLED, engine.readModel().orderStatus(7), "the follow-up was taken");
+            assertEquals(0, engine.reactions().followUpsFailed(), "nothing was refused");
+            assertEquals(1, engine.reactions().dropped(), "the reactions to the follow-up did not run");
+        }
+    }
+
     /** Counts its answers; keeps the failure. Called on the completion thread, read after a later join. */
     private static final class CountingCallback implements OutcomeViewCallback {
         private volatile int answers;
