@@ -144,6 +144,11 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
                 if (callback instanceof OutcomeCallback) {
                     view.events(); // the records it asks for are the engine's to build, outside the callback's guard
                 }
+                if (!(callback instanceof CallerAnswers.Internal)) {
+                    // taken before it is called: whatever it throws, and its isolation too (a log line that cannot
+                    // be written as memory runs out), it has had its answer and is not failed on top of it
+                    request.callback = null;
+                }
                 try {
                     callback.onOutcome(view);
                 } catch (Throwable e) {
@@ -181,8 +186,12 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
     /** Fails the caller of {@code request}, taking the callback and the future from it as each is answered. */
     private void fail(CommandSlot.Request request, Throwable failure) {
         answers.answering(shard, Outcome.NOT_SEQUENCED);
-        if (request.callback != null) {
-            answers.failure(request.callback, null, failure, shard);
+        OutcomeViewCallback callback = request.callback;
+        if (callback != null) {
+            if (answers.inPlace(callback)) {
+                request.callback = null; // called here: answered, whatever its isolation throws
+            }
+            answers.failure(callback, null, failure, shard);
             request.callback = null;
         }
         if (request.future != null) {

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.purestock.engine.EngineFixtures.failureOf;
 import static dev.purestock.engine.EngineFixtures.list;
@@ -226,6 +227,86 @@ class AnswerFailureTest {
             assertEquals(OrderStatus.CANCELLED, engine.readModel().orderStatus(7), "the follow-up was taken");
             assertEquals(0, engine.reactions().followUpsFailed(), "nothing was refused");
             assertEquals(1, engine.reactions().dropped(), "the reactions to the follow-up did not run");
+        }
+    }
+
+    @Test
+    void aCallbackThatThrewAsMemoryRanOutIsNotAnsweredAgainWhenIsolatingItFailsToo() {
+        InMemoryJournal journal = new InMemoryJournal();
+        try (PurestockEngine engine = PurestockEngine.builder().journal(s -> journal)
+                .expireReservationsEvery(Duration.ZERO).build()) {
+            engine.submit(list(1)).join();
+            AtomicInteger outcomes = new AtomicInteger();
+            AtomicInteger failures = new AtomicInteger();
+            engine.submit(receive(1, 1, 0, 5), new OutcomeViewCallback() {
+                @Override
+                public void onOutcome(OutcomeView outcome) {
+                    outcomes.incrementAndGet();
+                    throw new UnloggableError();
+                }
+
+                @Override
+                public void onFailure(Throwable cause) {
+                    failures.incrementAndGet();
+                }
+            });
+            assertTrue(engine.submit(purchase(7, 1, 0)).join().accepted(), "the shard goes on");
+
+            assertEquals(1, outcomes.get());
+            assertEquals(0, failures.get(), "called once: the callback had its outcome, and threw on its own");
+        }
+    }
+
+    @Test
+    void aFailureCallbackThatThrewAsMemoryRanOutIsNotFailedAgainWhenIsolatingItFailsToo() {
+        InMemoryJournal journal = new InMemoryJournal();
+        DurabilityStage failingAtOne = new DurabilityStage() {
+            @Override
+            public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch)
+                    throws Exception {
+                if (sequence == 1) {
+                    throw new IOException("disk full at sequence 1");
+                }
+                journal.onDecided(sequence, time, command, events, endOfBatch);
+            }
+        };
+        try (PurestockEngine engine = PurestockEngine.builder().journal(s -> failingAtOne)
+                .expireReservationsEvery(Duration.ZERO).build()) {
+            engine.submit(list(1)).join();
+            AtomicInteger outcomes = new AtomicInteger();
+            AtomicInteger failures = new AtomicInteger();
+            engine.submit(receive(1, 1, 0, 5), new OutcomeViewCallback() {
+                @Override
+                public void onOutcome(OutcomeView outcome) {
+                    outcomes.incrementAndGet();
+                }
+
+                @Override
+                public void onFailure(Throwable cause) {
+                    failures.incrementAndGet();
+                    throw new UnloggableError();
+                }
+            });
+            assertInstanceOf(EngineStoppedException.class, failureOf(engine.submit(purchase(7, 1, 0))));
+            assertTrue(engine.close(Duration.ofSeconds(30)), "every slot answered");
+
+            assertEquals(0, outcomes.get());
+            assertEquals(1, failures.get(), "failed once: the callback threw on its own");
+        }
+    }
+
+    /**
+     * What a callback throws as the heap runs out, which cannot be logged either: writing it out (its text, its stack)
+     * runs out of memory too.
+     */
+    private static final class UnloggableError extends OutOfMemoryError {
+        UnloggableError() {
+            super("Java heap space (injected in a callback)");
+        }
+
+        @Override
+        public String toString() {
+            throw new OutOfMemoryError("Java heap space (injected as the callback's error is logged)");
         }
     }
 
