@@ -31,7 +31,8 @@ final class Broadcast implements OutcomeCallback, CallerAnswers.Internal {
 
     @Override
     public void onOutcome(int shard, long sequence, long shardTime, List<Event> events) {
-        List<Event> all;
+        Outcome outcome = null;
+        Throwable notCollected = null;
         synchronized (this) {
             perShard.set(shard, List.copyOf(events));
             time = Math.max(time, shardTime);
@@ -39,10 +40,23 @@ final class Broadcast implements OutcomeCallback, CallerAnswers.Internal {
                 return;
             }
             done = true;
-            all = new ArrayList<>();
-            perShard.forEach(all::addAll);
+            try {
+                // done from here on: the failure a throw of this shard's answer brings (onFailure) finds it answered,
+                // so a throw here is answered here, or the caller would wait for ever
+                answers.answering(Outcome.ALL_SHARDS, Outcome.NOT_SEQUENCED);
+                List<Event> all = new ArrayList<>();
+                perShard.forEach(all::addAll);
+                outcome = new Outcome(Outcome.ALL_SHARDS, Outcome.NOT_SEQUENCED, time, all);
+            } catch (Throwable e) {
+                notCollected = e;
+            }
         }
-        answers.outcome(callback, future, new Outcome(Outcome.ALL_SHARDS, Outcome.NOT_SEQUENCED, time, all));
+        if (notCollected != null) {
+            answers.failure(callback, future, new OutcomeNotDeliveredException(Outcome.ALL_SHARDS,
+                    Outcome.NOT_SEQUENCED, notCollected));
+            return;
+        }
+        answers.outcome(callback, future, outcome);
     }
 
     @Override

@@ -30,7 +30,8 @@ final class CallerAnswers {
     /**
      * Told as the engine starts building an answer for a caller, where a test makes it fail as memory running out
      * would: a command's on a shard's completion thread ({@code shard} and {@code sequence} of the command; for a
-     * failure, the sequence is {@link Outcome#NOT_SEQUENCED}), and its copy for the callback executor.
+     * failure, the sequence is {@link Outcome#NOT_SEQUENCED}), its copy for the callback executor, and a command for
+     * every shard's collecting of its shards' answers ({@link Outcome#ALL_SHARDS}).
      */
     interface Fault {
         void answering(int shard, long sequence);

@@ -191,6 +191,21 @@ class AnswerFailureTest {
     }
 
     @Test
+    void aCommandForEveryShardWhoseAnswersCouldNotBeCollectedIsFailedNotLeftWaiting() {
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).expireReservationsEvery(Duration.ZERO)
+                .answerFault(failOnceAt(Outcome.ALL_SHARDS, Outcome.NOT_SEQUENCED)).build()) {
+            CompletableFuture<Outcome> listed = engine.submit(list(1));
+            assertTrue(engine.submit(list(2)).join().accepted(), "every shard answered the first: the engine goes on");
+
+            assertTrue(listed.isDone(), "the caller whose shards' answers could not be collected is answered");
+            OutcomeNotDeliveredException failure = assertInstanceOf(OutcomeNotDeliveredException.class,
+                    failureOf(listed));
+            assertEquals(Outcome.ALL_SHARDS, failure.shard());
+            assertInstanceOf(OutOfMemoryError.class, failure.getCause());
+        }
+    }
+
+    @Test
     void aCloseThatTimedOutAnswersEveryCallerThoughFailingOneOfThemFailedOnce() throws Exception {
         EngineFixtures.StalledStage stalled = new EngineFixtures.StalledStage(new InMemoryJournal());
         PurestockEngine engine = PurestockEngine.builder().journal(s -> stalled).expireReservationsEvery(Duration.ZERO)
