@@ -65,6 +65,8 @@ public final class JournalReader implements AutoCloseable {
     /** The decoder's current chunk is still to give: a seek stopped on it. */
     private boolean pending;
     private long expectedSequence = Long.MIN_VALUE;
+    /** The tailer is at the journal's start, and no document was read since: the first read checks what it skips. */
+    private boolean atStart;
     private long lastReadIndex = -1;
     private long lastReadSequence = -1;
 
@@ -439,10 +441,50 @@ public final class JournalReader implements AutoCloseable {
             throw damaged;
         }
         forgetPosition();
+        atStart = true;
+    }
+
+    /**
+     * Fails if a document before the first that Chronicle Queue gives as data is one of this journal's own that
+     * it reads as metadata (a damaged header with its metadata bit set), which a tailer passes over without a word:
+     * reading from the start would give the records after it as the journal's first. Later documents cannot hide
+     * so, since each record's sequence must follow the one before; the first has none before it. Leaves the tailer
+     * at the start; a failure of Chronicle Queue here is left to the reading that follows, which names it.
+     */
+    private void requireNoRecordsReadAsMetadata() {
+        try {
+            while (true) {
+                try (DocumentContext chronicle = tailer.readingDocument(true)) {
+                    if (!chronicle.isPresent() || !chronicle.isMetaData()) {
+                        chronicle.rollbackOnClose();
+                        return;
+                    }
+                    int length = copy(chronicle.wire().bytes());
+                    if (length != TOO_LONG && holdsARecord(length)) {
+                        throw damaged(tailer.index(), "a document before it holds records, but its header is damaged "
+                                + "so that Chronicle Queue takes it for metadata and passes over it");
+                    }
+                }
+            }
+        } catch (JournalException e) {
+            throw e;
+        } catch (InternalError | Exception | OutOfMemoryError e) {
+            // the reading that follows meets the same damage and names it
+        } finally {
+            tailer.toStart();
+        }
+    }
+
+    /** Whether the document in {@link #bytes} starts with a record of this journal that passes its checksum. */
+    private boolean holdsARecord(int length) {
+        JournalDocumentCodec.Kind kind = document.wrap(bytes, length);
+        return kind != JournalDocumentCodec.Kind.NEWER_FORMAT && document.next()
+                && codec.checksumMatches(bytes, document.offset(), document.length());
     }
 
     /** Forgets where the reader was: the next record read is the first at the tailer, unchecked for continuity. */
     private void forgetPosition() {
+        atStart = false;
         expectedSequence = Long.MIN_VALUE;
         lastReadSequence = -1;
         lastReadIndex = -1;
@@ -586,6 +628,10 @@ public final class JournalReader implements AutoCloseable {
      */
     private boolean nextDocument() {
         inDocument = false;
+        if (atStart) {
+            atStart = false;
+            requireNoRecordsReadAsMetadata();
+        }
         long index;
         int length;
         try (DocumentContext chronicle = tailer.readingDocument()) {

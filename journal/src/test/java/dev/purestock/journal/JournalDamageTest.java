@@ -15,6 +15,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -45,6 +46,36 @@ class JournalDamageTest {
                 .start()));
 
         assertTrue(java.util.Arrays.equals(damaged, Files.readAllBytes(cycle)), "nothing was written after the damage");
+    }
+
+    /**
+     * The journal's first document with its header's metadata bit set is named by reading from the start before
+     * any record is given: a tailer passes over metadata without a word, so reading gave seq 1 on as the journal's
+     * first records and named damage only at its end, where Chronicle Queue's index counted one more document.
+     */
+    @Test
+    void aFirstDocumentReadAsMetadataIsNamedBeforeAnyRecordIsGiven() {
+        JournalFiles.write(dir, 0, 100);
+        Path cycle = JournalFiles.cycleFile(dir);
+        long header = JournalFiles.headerOffsets(dir).get(0);
+        JournalFiles.writeInt(cycle, header, JournalFiles.readInt(cycle, header) | JournalFiles.META_DATA);
+
+        List<Long> given = new ArrayList<>();
+        JournalDamagedException damage;
+        try (JournalReader reader = JournalReader.open(dir)) {
+            damage = assertThrows(JournalDamagedException.class, () -> reader.read((index, record) -> {
+                given.add(record.sequence());
+                return true;
+            }));
+        }
+        assertEquals(List.of(), given, "no record is given before the damage at the start is named");
+        assertTrue(damage.getMessage().contains("takes it for metadata"), damage.getMessage());
+        assertEquals(-1, damage.lastReadableSequence());
+        assertTrue(damage.losesAcknowledged());
+        assertThrows(JournalDamagedException.class, this::recover);
+        try (JournalReader reader = JournalReader.open(dir)) {
+            assertTrue(reader.seek(50), "a seek past the damage still finds its record, as a snapshot's recovery needs");
+        }
     }
 
     @Test

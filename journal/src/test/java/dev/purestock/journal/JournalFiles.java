@@ -20,6 +20,8 @@ import java.util.stream.Stream;
 final class JournalFiles {
     /** Chronicle Queue's header bit for a record whose writer has not finished it. */
     static final int NOT_COMPLETE = 0x8000_0000;
+    /** Chronicle Queue's header bit for a metadata document, which a tailer reading data passes over. */
+    static final int META_DATA = 0x4000_0000;
     /** The bits of a Chronicle Queue header that hold the length of its document. */
     static final int LENGTH_MASK = 0x3FFF_FFFF;
 

@@ -55,6 +55,15 @@ class JournalReaderFuzzTest {
         fuzz(58_706_508_761_066L);
     }
 
+    /**
+     * A seed whose case 1582 sets the metadata bit of the first document's header: reading from the start gave seq
+     * 12 on as the journal's first records, and named damage only at the end. The first read now names it first.
+     */
+    @Test
+    void aFirstDocumentReadAsMetadataIsNamedBeforeItsFollowersAreGiven() throws Exception {
+        fuzz(88_258_940_563_363L);
+    }
+
     private void fuzz(long seed) throws Exception {
         SplittableRandom batches = new SplittableRandom(~seed);
         int documentBytes = DOCUMENT_LIMITS[batches.nextInt(DOCUMENT_LIMITS.length)];
