@@ -471,7 +471,16 @@ public final class JournalReader implements AutoCloseable {
         } catch (InternalError | Exception | OutOfMemoryError e) {
             // the reading that follows meets the same damage and names it
         } finally {
+            backToStart();
+        }
+    }
+
+    /** Moves the tailer back to the start; one that a fault left inside a document is replaced by a new one. */
+    private void backToStart() {
+        try {
             tailer.toStart();
+        } catch (InternalError | Exception e) {
+            reopen(); // a new tailer starts at the start
         }
     }
 
