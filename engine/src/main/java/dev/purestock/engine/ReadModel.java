@@ -136,8 +136,13 @@ public final class ReadModel {
      * or the last recovered one). Every value read after this one reflects at least that command. If updating
      * the read model ever fails (the shard then stops, see {@code PurestockEngine.failure()}), it stays at the last
      * command applied here, which may be short of the last one answered.
+     *
+     * @throws IllegalArgumentException when the engine has no shard {@code shard}
      */
     public long lastSequence(int shard) {
+        if (shard < 0 || shard >= lastSequence.length()) {
+            throw new IllegalArgumentException("shard " + shard + " is outside 0.." + (lastSequence.length() - 1));
+        }
         return lastSequence.get(shard);
     }
 

@@ -109,4 +109,18 @@ class ReadModelTest {
             assertEquals(InventoryState.NO_POSITION, readModel.available(Limits.MAX_SKU, Limits.MAX_WAREHOUSE));
         }
     }
+
+    /** A shard the engine does not have is refused by name, not with a bare index error from the array behind it. */
+    @Test
+    void aShardOutsideTheEnginesIsRefusedByName() {
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).expireReservationsEvery(Duration.ZERO)
+                .build()) {
+            ReadModel readModel = engine.readModel();
+            assertEquals(-1, readModel.lastSequence(1));
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> readModel.lastSequence(2));
+            assertEquals("shard 2 is outside 0..1", refused.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> readModel.lastSequence(-1));
+        }
+    }
 }
