@@ -435,11 +435,12 @@ final class PrimarySender implements Agent {
             try {
                 reader = JournalReader.open(dir);
             } catch (JournalException notYet) {
-                return refuseIfNeverJournaled(last, -1, now); // the journal stage is about to write the record
+                // the journal stage is about to write the record, or the journal cannot be read at all
+                return refuseIfNeverJournaled(last, -1, "cannot be read (" + notYet.getMessage() + ")", now);
             }
             readerNext = NONE;
             if (reader.lastSequence() < last) {
-                return refuseIfNeverJournaled(last, reader.lastSequence(), now);
+                return refuseIfNeverJournaled(last, reader.lastSequence(), "ends at seq " + reader.lastSequence(), now);
             }
         }
         try {
@@ -482,9 +483,10 @@ final class PrimarySender implements Agent {
      * ending at {@code end}: while the engine runs, the journal stage is about to write it; once the engine stopped
      * (its journal stage failed before writing it, after the replication stage had sent it) and the journal's end has
      * stayed still for {@link #SETTLE_NANOS}, it never will, and the standby is refused naming why instead of waiting
-     * for ever. Returns {@code false}: the check has not passed.
+     * for ever; {@code journalEnd} says where the journal ends, or why it cannot be read, in that refusal. Returns
+     * {@code false}: the check has not passed.
      */
-    private boolean refuseIfNeverJournaled(long last, long end, long now) {
+    private boolean refuseIfNeverJournaled(long last, long end, String journalEnd, long now) {
         String stopped = primary.engineStopped();
         if (stopped == null) {
             return false;
@@ -499,7 +501,7 @@ final class PrimarySender implements Agent {
         }
         refuse("this primary's engine stopped before its journal held seq " + last + ", the standby's last record ("
                 + stopped + "): the standby holds records this primary sent and never journaled (none of them "
-                + "acknowledged), and this primary's journal ends at seq " + end + ". Promote the standby instead of "
+                + "acknowledged), and this primary's journal " + journalEnd + ". Promote the standby instead of "
                 + "restarting this primary, or, once it restarts, start the standby from a copy of its journal "
                 + "directory");
         return false;

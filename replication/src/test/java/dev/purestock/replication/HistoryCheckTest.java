@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,6 +31,7 @@ import static dev.purestock.replication.ReplicationTest.primary;
 import static dev.purestock.replication.ReplicationTest.purchases;
 import static dev.purestock.replication.ReplicationTest.standbyPastACrashedPrimary;
 import static dev.purestock.replication.ReplicationTest.stock;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -73,6 +76,32 @@ class HistoryCheckTest {
      */
     @Test
     void aStandbyWhoseLastRecordTheStoppedPrimaryNeverJournaledIsRefusedNamingWhy() throws Exception {
+        String why = refusalOfAStandbyPastAStoppedPrimary(() -> { });
+        assertTrue(why.contains("this primary's journal ends at seq 11"), why);
+    }
+
+    /**
+     * As above, with the stopped primary's journal one that cannot be opened (its high-water mark damaged): the
+     * refusal said the journal ends at seq -1, as if it were empty, instead of why it could not be read.
+     */
+    @Test
+    void aStandbyPastAStoppedPrimaryWhoseJournalCannotBeOpenedIsRefusedNamingWhyNot() throws Exception {
+        String why = refusalOfAStandbyPastAStoppedPrimary(() -> {
+            try {
+                Files.write(primaryDir.resolve("purestock.hwm"), new byte[64]);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        assertTrue(why.contains("this primary's journal cannot be read (") && why.contains("purestock.hwm"), why);
+        assertFalse(why.contains("ends at seq -1"), why);
+    }
+
+    /**
+     * The standby's refusal once the primary's journal stage failed on seq 12 after its replication stage had sent it
+     * and the engine stopped; {@code afterStop} runs before the standby, restarted, says hello with seq 12 its last.
+     */
+    private String refusalOfAStandbyPastAStoppedPrimary(Runnable afterStop) throws Exception {
         long failAt = 12;
         AtomicReference<Standby> following = new AtomicReference<>();
         try (JournalLock lock = JournalLock.acquire(primaryDir)) { // held by the engine's process, as a journaled one
@@ -90,11 +119,13 @@ class HistoryCheckTest {
                             () -> purchases(engine, 3, 1), "seq " + failAt + " is never journaled");
                     assertInstanceOf(EngineStoppedException.class, stopped.getCause());
                     following.get().close();
+                    afterStop.run();
                     try (Standby restarted = Standby.builder(standbyDir).primary(primary.endpoint()).start()) {
                         assertTrue(restarted.lastSequence() == failAt, "the standby holds " + restarted.lastSequence());
                         awaitTrue(() -> restarted.status().failure() != null, "the standby is refused");
                         String why = restarted.status().failure();
                         assertTrue(why.contains("engine stopped before its journal held seq " + failAt), why);
+                        return why;
                     }
                 }
             }
