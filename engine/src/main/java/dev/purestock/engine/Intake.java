@@ -59,7 +59,8 @@ final class Intake {
     RuntimeException refusal() {
         EngineStoppedException cause = stopped;
         if (cause != null) {
-            return new EngineStoppedException(cause.getMessage(), cause.getCause());
+            // refused at the gate: this command was never taken, whatever the stop says of the ones that were
+            return new EngineStoppedException("refused, not taken: " + cause.getMessage(), cause.getCause());
         }
         return new EngineClosedException("the purestock engine is closed and takes no more commands");
     }

@@ -215,6 +215,9 @@ class FailureTest {
             Throwable later = failureOf(engine.submit(list(2)));
             assertInstanceOf(EngineStoppedException.class, later);
             assertSame(failure.getCause(), later.getCause());
+            // a submission refused at the gate was never taken: its message says so before the stop's own, which
+            // tells the callers it failed that their commands may have been journaled
+            assertEquals("refused, not taken: " + failure.getMessage(), later.getMessage());
             assertEquals(SubmitResult.STOPPED, engine.trySubmit(list(3), new EngineFixtures.FutureCallback()));
             assertInstanceOf(EngineStoppedException.class, failureOf(engine.digest(0)));
             assertEquals(1, before.sequence());
