@@ -89,8 +89,8 @@ public final class JournalLayout {
             return existing;
         }
         if (holdsOneShardJournal(dir)) {
-            throw new JournalException(mismatch(dir, "holds a one-shard journal (no " + SHARDS_FILE + ")", shards)
-                    + "; start it with shards(1), or give the engine a new directory");
+            throw new ShardCountMismatchException(mismatch(dir, "holds a one-shard journal (no " + SHARDS_FILE
+                    + ")", shards) + "; start it with shards(1), or give the engine a new directory", 1, shards);
         }
         writeShards(dir, shards);
         JournalLayout created = new JournalLayout(dir, shards);
@@ -101,18 +101,18 @@ public final class JournalLayout {
     /**
      * Fails unless this directory holds {@code expected} shards.
      *
-     * @throws JournalException naming both counts when it holds another number of shards
+     * @throws ShardCountMismatchException naming both counts when it holds another number of shards
      */
     public void requireShards(int expected) {
         if (expected == shards) {
             return;
         }
         if (!isSharded()) {
-            throw new JournalException(mismatch(dir, "holds a one-shard journal (no " + SHARDS_FILE + ")", expected)
-                    + "; start it with shards(1)");
+            throw new ShardCountMismatchException(mismatch(dir, "holds a one-shard journal (no " + SHARDS_FILE + ")",
+                    expected) + "; start it with shards(1)", 1, expected);
         }
-        throw new JournalException(mismatch(dir, "holds " + shards + " shards (" + SHARDS_FILE + ")", expected)
-                + "; start it with shards(" + shards + ")");
+        throw new ShardCountMismatchException(mismatch(dir, "holds " + shards + " shards (" + SHARDS_FILE + ")",
+                expected) + "; start it with shards(" + shards + ")", shards, expected);
     }
 
     /** The journal directory. */

@@ -7,6 +7,7 @@ import dev.purestock.journal.JournaledEngine;
 import dev.purestock.journal.RecoveredState;
 import dev.purestock.journal.ReplayProgress;
 import dev.purestock.journal.RetentionPolicy;
+import dev.purestock.journal.ShardCountMismatchException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -75,13 +76,19 @@ public final class PurestockAutoConfiguration {
         }
         JournaledEngine.Builder builder = JournaledEngine.builder(journal.getDirectory());
         set("purestock.shards", properties.getShards(), () -> builder.shards(properties.getShards()));
-        JournaledEngine started = builder
-                .durability(journal.getDurability())
-                .snapshotEvery(properties.getSnapshots().getEvery())
-                .retention(new RetentionPolicy(properties.getSnapshots().getKeep(), journal.isPruneCyclesOnStart()))
-                .engine(tuning(properties, customizers.orderedStream().toList()))
-                .progress(progress.getIfAvailable(() -> ReplayProgress.NONE))
-                .start();
+        JournaledEngine started;
+        try {
+            started = builder
+                    .durability(journal.getDurability())
+                    .snapshotEvery(properties.getSnapshots().getEvery())
+                    .retention(new RetentionPolicy(properties.getSnapshots().getKeep(), journal.isPruneCyclesOnStart()))
+                    .engine(tuning(properties, customizers.orderedStream().toList()))
+                    .progress(progress.getIfAvailable(() -> ReplayProgress.NONE))
+                    .start();
+        } catch (ShardCountMismatchException mismatch) {
+            throw new InvalidConfigurationPropertyValueException("purestock.shards", properties.getShards(),
+                    mismatch.getMessage() + ": set purestock.shards=" + mismatch.directoryShards());
+        }
         for (int shard = 0; shard < started.layout().shards(); shard++) {
             RecoveredState recovered = started.recovered(shard);
             LOG.info("purestock engine started on journal {}, shard {} of {}: recovered from {}, {} records replayed, "

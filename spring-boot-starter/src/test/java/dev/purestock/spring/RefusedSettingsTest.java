@@ -3,6 +3,7 @@ package dev.purestock.spring;
 import dev.purestock.engine.HeapEstimate;
 import dev.purestock.engine.ProducerMode;
 import dev.purestock.engine.StoreCapacity;
+import dev.purestock.journal.JournalLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -35,6 +36,26 @@ class RefusedSettingsTest {
                     assertThat(context.getStartupFailure()).rootCause()
                             .isInstanceOf(InvalidConfigurationPropertyValueException.class)
                             .hasMessageContaining("purestock.shards");
+                });
+    }
+
+    /**
+     * A directory that holds another number of shards than purestock.shards says is refused naming the property and
+     * the value to set: the journal's words told a Spring user to "start it with shards(2)", a builder call.
+     */
+    @Test
+    void aShardCountTheDirectoryDoesNotHoldIsReportedWithThePropertyToSet() {
+        JournalLayout.create(journal, 2);
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                .withPropertyValues("purestock.journal.directory=" + journal, "purestock.expire-reservations-every=0")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(context.getStartupFailure()).rootCause()
+                            .isInstanceOf(InvalidConfigurationPropertyValueException.class)
+                            .hasMessageContaining("purestock.shards")
+                            .hasMessageContaining("holds 2 shards")
+                            .hasMessageContaining("set purestock.shards=2");
                 });
     }
 
