@@ -101,16 +101,7 @@ class AnswerFailureTest {
     @Test
     void aCallerTheShardHadFailedIsStillAnsweredWhenFailingItFailsOnce() {
         InMemoryJournal journal = new InMemoryJournal();
-        DurabilityStage failingAtTwo = new DurabilityStage() {
-            @Override
-            public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch)
-                    throws Exception {
-                if (sequence == 2) {
-                    throw new IOException("disk full at sequence 2");
-                }
-                journal.onDecided(sequence, time, command, events, endOfBatch);
-            }
-        };
+        DurabilityStage failingAtTwo = failingAt(2, journal);
         try (PurestockEngine engine = PurestockEngine.builder().journal(s -> failingAtTwo)
                 .expireReservationsEvery(Duration.ZERO).answerFault(failOnceAt(0, Outcome.NOT_SEQUENCED)).build()) {
             engine.submit(list(1)).join();
@@ -278,16 +269,7 @@ class AnswerFailureTest {
     @Test
     void aFailureCallbackThatThrewAsMemoryRanOutIsNotFailedAgainWhenIsolatingItFailsToo() {
         InMemoryJournal journal = new InMemoryJournal();
-        DurabilityStage failingAtOne = new DurabilityStage() {
-            @Override
-            public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch)
-                    throws Exception {
-                if (sequence == 1) {
-                    throw new IOException("disk full at sequence 1");
-                }
-                journal.onDecided(sequence, time, command, events, endOfBatch);
-            }
-        };
+        DurabilityStage failingAtOne = failingAt(1, journal);
         try (PurestockEngine engine = PurestockEngine.builder().journal(s -> failingAtOne)
                 .expireReservationsEvery(Duration.ZERO).build()) {
             engine.submit(list(1)).join();
@@ -343,5 +325,19 @@ class AnswerFailureTest {
             failure = cause;
             answers++;
         }
+    }
+
+    /** A journal that fails on {@code failAt} with a full disk and keeps every other record in {@code journal}. */
+    private static DurabilityStage failingAt(long failAt, InMemoryJournal journal) {
+        return new DurabilityStage() {
+            @Override
+            public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch)
+                    throws Exception {
+                if (sequence == failAt) {
+                    throw new IOException("disk full at sequence " + failAt);
+                }
+                journal.onDecided(sequence, time, command, events, endOfBatch);
+            }
+        };
     }
 }
