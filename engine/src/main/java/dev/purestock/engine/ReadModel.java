@@ -12,10 +12,12 @@ import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Reason;
 import dev.purestock.domain.RejectionReason;
 
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.LongConsumer;
 
 /**
  * What other threads may ask while the engine runs: units available per sku and warehouse, the status
@@ -58,6 +60,8 @@ public final class ReadModel {
     private final AtomicLongArray forgettable;
     /** The commands held for later, by hold id, with the shard that holds each. */
     private final ConcurrentHashMap<Long, Held> held = new ConcurrentHashMap<>();
+    /** Per shard, the ids of the orders that the commands it holds would create when they fall due. */
+    private final OrderStatusTable[] heldOrders;
 
     ReadModel(int shards) {
         this(shards, 1, 1);
@@ -78,10 +82,12 @@ public final class ReadModel {
         liveReservations = new AtomicLongArray(shards);
         forgettable = new AtomicLongArray(shards);
         orders = new OrderStatusTable[shards];
+        heldOrders = new OrderStatusTable[shards];
         for (int shard = 0; shard < shards; shard++) {
             lastSequence.set(shard, -1);
             orders[shard] = new OrderStatusTable(expectedOrders, OrderStatusTable.DEFAULT_SEGMENT_SHIFT);
             positions[shard] = OrderStatusTable.valued(expectedPositions, POSITION_SEGMENT_SHIFT);
+            heldOrders[shard] = new OrderStatusTable(1, POSITION_SEGMENT_SHIFT);
         }
     }
 
@@ -199,6 +205,33 @@ public final class ReadModel {
         return -1;
     }
 
+    /**
+     * The shard that holds the order, or else a shard holding a command that creates it when it falls due (a held
+     * {@code Purchase}, {@code PlaceOrder} or {@code Reserve}, alone or in a held batch), or {@code -1}: where a
+     * new order under that id must go, so that one id never names orders of two shards.
+     */
+    int orderOrHeldOrderShard(long orderId) {
+        int holder = orderShard(orderId);
+        for (int shard = 0; holder < 0 && shard < heldOrders.length; shard++) {
+            if (heldOrders[shard].status(orderId) != OrderStatusTable.ABSENT) {
+                holder = shard;
+            }
+        }
+        return holder;
+    }
+
+    /** Calls {@code visitor} with the id of each order {@code command} creates, those of a batch's members too. */
+    private static void forEachNewOrder(Command command, LongConsumer visitor) {
+        switch (command) {
+            case Command.Purchase c -> visitor.accept(c.orderId());
+            case Command.PlaceOrder c -> visitor.accept(c.orderId());
+            case Command.Reserve c -> visitor.accept(c.orderId());
+            case Command.Batch c -> c.commands().forEach(member -> forEachNewOrder(member, visitor));
+            default -> {
+            }
+        }
+    }
+
     /** The updater for one shard; only that shard's completion thread may use it. */
     Writer writer(int shard) {
         return new Writer(shard);
@@ -214,6 +247,10 @@ public final class ReadModel {
     final class Writer implements Updater {
         private final int shard;
         private final EventSink applier = new Applier();
+        /** How many of the commands this shard holds create each order id in {@link #heldOrders}: this thread's. */
+        private final SegmentedLongMap heldOrderCounts = new SegmentedLongMap(0, 1, POSITION_SEGMENT_SHIFT);
+        /** The holds released by the command being applied, whose order ids are let go once its events are in. */
+        private final List<Held> released = new ArrayList<>();
         private long live;
         private long remembered;
 
@@ -232,7 +269,10 @@ public final class ReadModel {
                     remembered++;
                 }
             });
-            store.forEachHeld(command -> held.put(command.holdId(), new Held(shard, command)));
+            store.forEachHeld(command -> {
+                held.put(command.holdId(), new Held(shard, command));
+                forEachNewOrder(command.command(), this::holdOrder);
+            });
             liveReservations.set(shard, live);
             forgettable.set(shard, remembered);
             lastSequence.set(shard, lastSequenceIncluded);
@@ -242,6 +282,7 @@ public final class ReadModel {
         @Override
         public void apply(long sequence, DecidedEvents events) {
             events.writeTo(applier);
+            letReleasedOrdersGo();
             lastSequence.lazySet(shard, sequence);
         }
 
@@ -250,7 +291,35 @@ public final class ReadModel {
             for (int i = 0; i < events.size(); i++) {
                 applier.write(events.get(i));
             }
+            letReleasedOrdersGo();
             lastSequence.lazySet(shard, sequence);
+        }
+
+        /**
+         * Lets go of the order ids of the holds the command released, after its events: a released command's new
+         * order is then in {@link #orders} before its id leaves {@link #heldOrders}, so a router never sees neither.
+         */
+        private void letReleasedOrdersGo() {
+            for (int i = 0; i < released.size(); i++) {
+                forEachNewOrder(released.get(i).command().command(), this::unholdOrder);
+            }
+            released.clear();
+        }
+
+        private void holdOrder(long orderId) {
+            if (heldOrderCounts.put(orderId, heldOrderCounts.get(orderId) + 1) == 0) {
+                heldOrders[shard].put(orderId, OrderStatusTable.PRESENT);
+            }
+        }
+
+        private void unholdOrder(long orderId) {
+            long count = heldOrderCounts.get(orderId);
+            if (count > 1) {
+                heldOrderCounts.put(orderId, count - 1);
+            } else if (count == 1) {
+                heldOrderCounts.remove(orderId);
+                heldOrders[shard].remove(orderId);
+            }
         }
 
         private void countLive(int change) {
@@ -342,16 +411,23 @@ public final class ReadModel {
             @Override
             public void commandHeld(long holdId, long at, Command command) {
                 held.put(holdId, new Held(shard, new HeldCommand(holdId, at, command)));
+                forEachNewOrder(command, Writer.this::holdOrder);
             }
 
             @Override
             public void holdReleased(long holdId) {
-                held.remove(holdId);
+                Held entry = held.remove(holdId);
+                if (entry != null) {
+                    released.add(entry);
+                }
             }
 
             @Override
             public void holdCancelled(long holdId) {
-                held.remove(holdId);
+                Held entry = held.remove(holdId);
+                if (entry != null) {
+                    released.add(entry);
+                }
             }
 
             @Override

@@ -154,7 +154,7 @@ final class ShardRouter {
     }
 
     private int newOrder(long orderId, int route) {
-        int holder = readModel.orderShard(orderId);
+        int holder = readModel.orderOrHeldOrderShard(orderId);
         if (holder >= 0 && route >= 0 && holder != route) {
             return ID_ELSEWHERE;
         }

@@ -189,6 +189,42 @@ class HeldCommandTest {
     }
 
     /**
+     * An order id a held command will create on one shard is not taken by a new order on another: the router
+     * knew only the orders the shards had accepted, so a purchase under the id of a held purchase went to its
+     * own shard and was accepted, and when the hold fell due its shard accepted the same id too: two orders
+     * under one id, of which a cancel reached only one (the other's units stayed sold for good).
+     */
+    @Test
+    void anOrderIdAHoldWillCreateOnOneShardIsNotTakenOnAnother() {
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).clock(clock::get)
+                .expireReservationsEvery(Duration.ZERO).build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 10)).join();
+            engine.submit(receive(2, 1, 1, 10)).join();
+            assertEquals(0, engine.submitAt(1, AT, new Command.Purchase(7, 3, 1, 0, 2)).join().shard());
+            Outcome elsewhere = engine.submit(new Command.Purchase(7, 3, 1, 1, 2)).join();
+            assertEquals(List.of(new Event.Rejected(Reason.ID_REUSED, 7)), elsewhere.events());
+            EngineFixtures.FutureCallback fields = new EngineFixtures.FutureCallback();
+            engine.submitPurchase(7, 3, 1, 1, 2, fields);
+            assertEquals(List.of(new Event.Rejected(Reason.ID_REUSED, 7)), fields.future.join().events());
+            Outcome heldElsewhere = engine.submitAt(2, AT, new Command.Batch(Command.Batch.Mode.ATOMIC,
+                    List.of(new Command.Reserve(7, 3, List.of(new Line(1, 1, 1)), AT + 10)))).join();
+            assertEquals(EngineRefusal.CROSS_SHARD, heldElsewhere.reason().orElseThrow(), "a batch member's id elsewhere");
+            engine.submitAt(3, AT, new Command.Purchase(9, 3, 1, 0, 1)).join();
+            engine.cancelHold(3).join();
+            assertTrue(engine.submit(new Command.Purchase(9, 3, 1, 1, 1)).join().accepted(), "a cancelled hold lets go");
+            engine.submit(new Command.CancelPurchase(9)).join();
+            clock.set(AT);
+            engine.submit(new Command.ExpireReservations()).join();
+            assertEquals(OrderStatus.PURCHASED, engine.readModel().orderStatus(7));
+            assertEquals(8, engine.readModel().available(1, 0));
+            assertEquals(10, engine.readModel().available(1, 1), "no second order 7 took units of warehouse 1");
+            assertTrue(engine.submit(new Command.CancelPurchase(7)).join().accepted());
+            assertEquals(10, engine.readModel().available(1, 0));
+        }
+    }
+
+    /**
      * A held command that may go to any shard (a cancel of an order no shard holds) under a hold id another shard
      * holds goes to that shard, which refuses the reused id: it used to go to shard 0, which held the id a second
      * time, and the read model then knew only one of the two holds.
