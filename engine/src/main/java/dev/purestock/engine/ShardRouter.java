@@ -131,6 +131,11 @@ final class ShardRouter {
      * {@code ID_REUSED}), so that one hold id is never held on two shards.
      */
     private int hold(Hold hold) {
+        if (holdsTimeCommand(hold.command())) {
+            // not holdable on any shard: where one shard's domain says so (NOT_HOLDABLE), as with a single shard
+            int holder = readModel.holdShard(hold.holdId());
+            return holder >= 0 ? holder : ANY;
+        }
         int route = routeMember(hold.command());
         if (route == ALL) {
             return CROSS_SHARD;
@@ -143,6 +148,12 @@ final class ShardRouter {
             return ID_ELSEWHERE;
         }
         return route;
+    }
+
+    /** Whether {@code command} is the time command or a batch holding one: what no shard may hold. */
+    private static boolean holdsTimeCommand(Command command) {
+        return command instanceof ExpireReservations
+                || command instanceof Batch batch && batch.commands().stream().anyMatch(ShardRouter::holdsTimeCommand);
     }
 
     private int lines(List<Line> lines) {

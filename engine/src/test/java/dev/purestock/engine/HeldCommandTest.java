@@ -245,6 +245,28 @@ class HeldCommandTest {
         }
     }
 
+    /**
+     * A hold of the time command, alone or in a batch, is not holdable however many shards there are: a sharded
+     * engine answered it CROSS_SHARD, "the command spans warehouses of different shards", as it routes the time
+     * command to every shard, where one shard answers NOT_HOLDABLE, so a caller was told to split what no
+     * split would make holdable.
+     */
+    @Test
+    void aHoldOfTheTimeCommandIsNotHoldableWhateverTheShards() {
+        for (int shards = 1; shards <= 2; shards++) {
+            try (PurestockEngine engine = PurestockEngine.builder().shards(shards).clock(clock::get)
+                    .expireReservationsEvery(Duration.ZERO).build()) {
+                assertEquals(Reason.NOT_HOLDABLE, engine.submitAt(1, AT, new Command.ExpireReservations()).join()
+                        .reason().orElseThrow(), shards + " shard(s)");
+                Command batch = new Command.Batch(Command.Batch.Mode.ATOMIC,
+                        List.of(new Command.Purchase(7, 3, 1, 1, 2), new Command.ExpireReservations()));
+                assertEquals(Reason.NOT_HOLDABLE, engine.submitAt(2, AT, batch).join().reason().orElseThrow(),
+                        shards + " shard(s)");
+                assertTrue(engine.readModel().heldCommands().isEmpty());
+            }
+        }
+    }
+
     @Test
     void intakeRefusesAHoldOfAHold() {
         try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build()) {
