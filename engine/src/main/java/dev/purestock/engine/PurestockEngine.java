@@ -750,6 +750,10 @@ public final class PurestockEngine implements AutoCloseable {
         if (route == ShardRouter.ALL) {
             return broadcast(command, callback, future, wait);
         }
+        if (route == ShardRouter.HELD_ID_ELSEWHERE) {
+            // the reused id is the held order's, not the hold's: the rejection names the order
+            return answerUnsequenced(Reason.ID_REUSED, ((Command.Hold) command).command(), callback, future);
+        }
         return answerUnsequenced(route == ShardRouter.CROSS_SHARD ? EngineRefusal.CROSS_SHARD : Reason.ID_REUSED,
                 command, callback, future);
     }

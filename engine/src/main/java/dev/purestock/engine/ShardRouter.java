@@ -32,8 +32,9 @@ import java.util.List;
  *       accepted the order, as the {@link ReadModel} records it before the order's caller is answered; an
  *       order id no shard has accepted goes to shard 0, whose domain answers {@code UNKNOWN_ORDER}.</li>
  *   <li>A {@code Purchase}, {@code PlaceOrder} or {@code Reserve} whose order id another shard has already
- *       accepted is {@link #ID_ELSEWHERE} (answered with {@code ID_REUSED}): order ids are unique across
- *       shards. Two commands with one new id racing to different shards are not caught.</li>
+ *       accepted, or holds a command that creates it, is {@link #ID_ELSEWHERE} (answered with {@code ID_REUSED}):
+ *       order ids are unique across shards; a hold of such an order is {@link #HELD_ID_ELSEWHERE}. Two commands
+ *       with one new id racing to different shards are not caught.</li>
  *   <li>{@code ListProduct}, {@code ExpireReservations}: {@link #ALL} shards (each shard keeps its own
  *       products, so a per-customer limit holds per shard).</li>
  *   <li>{@code Hold}: the shard of the command it holds; a hold of a command for all shards is
@@ -56,6 +57,8 @@ final class ShardRouter {
     static final int ID_ELSEWHERE = -3;
     /** Inside a batch: the member may go to any shard. */
     private static final int ANY = -4;
+    /** A hold whose held order's id belongs to an order another shard accepted or holds: named by that id. */
+    static final int HELD_ID_ELSEWHERE = -5;
 
     private final int shards;
     private final ReadModel readModel;
@@ -70,7 +73,10 @@ final class ShardRouter {
         return warehouse % shards;
     }
 
-    /** The shard of {@code command}, or {@link #ALL}, {@link #CROSS_SHARD} or {@link #ID_ELSEWHERE}. */
+    /**
+     * The shard of {@code command}, or {@link #ALL}, {@link #CROSS_SHARD}, {@link #ID_ELSEWHERE} or
+     * {@link #HELD_ID_ELSEWHERE}.
+     */
     int route(Command command) {
         if (shards == 1) {
             return 0;
@@ -140,6 +146,9 @@ final class ShardRouter {
         if (route == ALL) {
             return CROSS_SHARD;
         }
+        if (route == ID_ELSEWHERE) {
+            return HELD_ID_ELSEWHERE;
+        }
         int holder = readModel.holdShard(hold.holdId());
         if (holder >= 0 && route == ANY) {
             return holder;
@@ -181,7 +190,8 @@ final class ShardRouter {
         int route = ANY;
         for (int i = 0; i < commands.size() && route != CROSS_SHARD; i++) {
             int member = routeMember(commands.get(i));
-            route = member == ALL || member == ID_ELSEWHERE ? CROSS_SHARD : join(route, member);
+            route = member == ALL || member == ID_ELSEWHERE || member == HELD_ID_ELSEWHERE ? CROSS_SHARD
+                    : join(route, member);
         }
         return route;
     }

@@ -267,6 +267,22 @@ class HeldCommandTest {
         }
     }
 
+    /**
+     * A hold of an order whose id another shard's order has is refused naming the order id: it was refused
+     * ID_REUSED naming the hold id, so the caller took its hold id for the one reused.
+     */
+    @Test
+    void aHoldOfAnOrderWhoseIdIsElsewhereIsRefusedNamingTheOrder() {
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).clock(clock::get)
+                .expireReservationsEvery(Duration.ZERO).build()) {
+            stock(engine);
+            assertTrue(engine.submit(new Command.Purchase(7, 3, 1, 0, 2)).join().accepted());
+            Outcome refused = engine.submitAt(5, AT, new Command.Purchase(7, 3, 1, 1, 2)).join();
+            assertEquals(List.of(new Event.Rejected(Reason.ID_REUSED, 7)), refused.events());
+            assertNull(engine.readModel().heldCommand(5));
+        }
+    }
+
     @Test
     void intakeRefusesAHoldOfAHold() {
         try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build()) {
