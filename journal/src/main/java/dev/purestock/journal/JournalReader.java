@@ -536,6 +536,15 @@ public final class JournalReader implements AutoCloseable {
         return count[0];
     }
 
+    /**
+     * While a {@link #read} visitor runs, the events of the record it was given, in the buffer they were decoded into
+     * (the same events as the record's list): for a reader in this package that applies or compares them without
+     * writing the records back into a buffer of its own.
+     */
+    EventBuffer recordEvents() {
+        return events;
+    }
+
     /** Receives the events of records, for replay. */
     @FunctionalInterface
     public interface EventsVisitor {

@@ -88,9 +88,8 @@ public final class JournalVerifier {
             long[] done = {0};
             String[] divergence = {null};
             long[] lastEpoch = {JournalEpoch.INITIAL, -1};
-            // reused from record to record: the decision, the journaled events beside it, a time command's room
+            // reused from record to record: the decision and a time command's room
             EventBuffer decided = new EventBuffer();
-            EventBuffer journaled = new EventBuffer();
             DecisionScratch scratch = new DecisionScratch();
             reader.read((index, record) -> {
                 checkEpoch(dir, index, record, lastEpoch, recordedEpoch);
@@ -103,8 +102,7 @@ public final class JournalVerifier {
                     decided.clear();
                     decided.rejected(EngineRefusal.INTERNAL_ERROR, record.command().ref());
                 }
-                journaled.clear();
-                journaled.writeAll(record.events());
+                EventBuffer journaled = reader.recordEvents(); // the record's events as the reader decoded them
                 if (!decided.sameEvents(journaled)) {
                     divergence[0] = "journal record seq " + record.sequence() + " (queue index 0x"
                             + Long.toHexString(index) + ") diverges: "
