@@ -436,11 +436,11 @@ final class PrimarySender implements Agent {
                 reader = JournalReader.open(dir);
             } catch (JournalException notYet) {
                 // the journal stage is about to write the record, or the journal cannot be read at all
-                return refuseIfNeverJournaled(last, -1, "cannot be read (" + notYet.getMessage() + ")", now);
+                return refuseIfNeverJournaled(last, -1, notYet, now);
             }
             readerNext = NONE;
             if (reader.lastSequence() < last) {
-                return refuseIfNeverJournaled(last, reader.lastSequence(), "ends at seq " + reader.lastSequence(), now);
+                return refuseIfNeverJournaled(last, reader.lastSequence(), null, now);
             }
         }
         try {
@@ -483,10 +483,10 @@ final class PrimarySender implements Agent {
      * ending at {@code end}: while the engine runs, the journal stage is about to write it; once the engine stopped
      * (its journal stage failed before writing it, after the replication stage had sent it) and the journal's end has
      * stayed still for {@link #SETTLE_NANOS}, it never will, and the standby is refused naming why instead of waiting
-     * for ever; {@code journalEnd} says where the journal ends, or why it cannot be read, in that refusal. Returns
+     * for ever; the refusal names {@code unreadable}, why the journal could not be opened, if it could not. Returns
      * {@code false}: the check has not passed.
      */
-    private boolean refuseIfNeverJournaled(long last, long end, String journalEnd, long now) {
+    private boolean refuseIfNeverJournaled(long last, long end, JournalException unreadable, long now) {
         String stopped = primary.engineStopped();
         if (stopped == null) {
             return false;
@@ -501,7 +501,8 @@ final class PrimarySender implements Agent {
         }
         refuse("this primary's engine stopped before its journal held seq " + last + ", the standby's last record ("
                 + stopped + "): the standby holds records this primary sent and never journaled (none of them "
-                + "acknowledged), and this primary's journal " + journalEnd + ". Promote the standby instead of "
+                + "acknowledged), and this primary's journal " + (unreadable == null ? "ends at seq " + end
+                : "cannot be read (" + unreadable.getMessage() + ")") + ". Promote the standby instead of "
                 + "restarting this primary, or, once it restarts, start the standby from a copy of its journal "
                 + "directory");
         return false;
