@@ -13,6 +13,7 @@ import dev.purestock.domain.StateDigest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
 
 /**
@@ -24,6 +25,10 @@ import java.util.function.LongSupplier;
  * built for it either. It performs no
  * I/O: for a snapshot it only marks the sequence the snapshot covers, and the snapshot stage
  * ({@link SnapshotHandler}) cuts it from its own copy of the state.
+ *
+ * <p>Over the engine's {@link PrimitiveInventoryStore}, the stage reads ahead in the ring, within the batch the
+ * Disruptor hands it, and brings the places in the store the next commands will use into the cache first
+ * ({@link WarmAhead}); that changes nothing the rules see.
  *
  * <p>A {@code decide} that throws changed nothing, so the command is answered with
  * {@link EngineRefusal#INTERNAL_ERROR} and the shard goes on. An {@code evolve} that throws may have left the
@@ -46,9 +51,15 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
     private final NextDue nextDue = new NextDue();
     /** The working room of this shard's time commands, which then allocate nothing ({@link DecisionScratch}). */
     private final DecisionScratch scratch = new DecisionScratch();
+    /** Reads the next commands' places in the store ahead; {@code null} for a store it cannot read ahead. */
+    private final WarmAhead warmAhead;
 
+    /**
+     * The decision stage of shard {@code shard}, starting from {@code initial}; {@code slots} gives the ring's slot
+     * at a ring sequence, for reading ahead within a batch.
+     */
     DecisionHandler(int shard, ShardHealth health, ShardState initial, LongSupplier clock,
-                    ShardCounters.Decision counters, DueTimes dueTimes) {
+                    ShardCounters.Decision counters, DueTimes dueTimes, LongFunction<CommandSlot> slots) {
         this.shard = shard;
         this.counters = counters;
         this.health = health;
@@ -57,6 +68,7 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
         this.lastTime = initial.lastTime();
         this.clock = clock;
         this.dueTimes = dueTimes;
+        this.warmAhead = store instanceof PrimitiveInventoryStore primitive ? new WarmAhead(slots, primitive) : null;
         dueTimes.recomputed(shard, nextDue.of(store));
     }
 
@@ -66,7 +78,17 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
     }
 
     @Override
+    public void onBatchStart(long batchSize, long queueDepth) {
+        if (warmAhead != null) {
+            warmAhead.batchStarting(batchSize);
+        }
+    }
+
+    @Override
     public void onEvent(CommandSlot slot, long ringSequence, boolean endOfBatch) {
+        if (warmAhead != null) {
+            warmAhead.before(ringSequence);
+        }
         batchSize++;
         if (endOfBatch) {
             counters.batchSizes.record(batchSize);

@@ -60,8 +60,9 @@ final class EngineWiring {
         StopShardOnException stopShard = new StopShardOnException(health);
         disruptor.setDefaultExceptionHandler(stopShard);
 
+        RingBuffer<CommandSlot> ring = disruptor.getRingBuffer();
         DecisionHandler decision = new DecisionHandler(index, health, initial, settings.clock(), counters.decision,
-                settings.dueTimes());
+                settings.dueTimes(), ring::get);
         List<DurabilityHandler> durability = new ArrayList<>(2);
         Map<EventHandler<CommandSlot>, StageRole> parallel = new LinkedHashMap<>();
         if (journal != null) {
@@ -105,7 +106,6 @@ final class EngineWiring {
         stages.then(dependent(Map.of(completion, StageRole.COMPLETE), waitStrategy, signal, stopShard,
                 processors)); // 3: read model, answer, consumers
 
-        RingBuffer<CommandSlot> ring = disruptor.getRingBuffer();
         Map<StageRole, LongSupplier> passed = new EnumMap<>(StageRole.class);
         passed.put(StageRole.DECIDE, () -> disruptor.getSequenceValueFor(deciding));
         processors.forEach((stage, processor) -> passed.put(stage, processor.getSequence()::get));

@@ -181,6 +181,16 @@ final class OrderColumns {
         return row == NO_ROW ? null : build(row);
     }
 
+    /**
+     * Reads the id index where {@code id} is or would be and, when it has a row, the row's customer: what deciding
+     * a command of that order reads first, brought into the cache ahead of it ({@link WarmAhead}). Changes nothing;
+     * returns what it read, for the caller to keep so that the reads are made.
+     */
+    long warm(long id) {
+        int row = (int) rowOf.get(id);
+        return row == NO_ROW ? row : customer[row >>> chunkShift][row & chunkMask];
+    }
+
     /** Stores {@code order}, replacing the one with the same id. */
     void put(Order order) {
         put(order.orderId(), order.customer(), order.status(), recordLines.of(order.lines()), order.expiresAt(),

@@ -235,6 +235,26 @@ public final class PrimitiveInventoryStore implements InventoryStore {
         }
     }
 
+    /**
+     * Reads every place a purchase of these fields reads or writes (its order id in the order book, its product and
+     * stock position, which share a run of the table, and the customer's count of the sku), so that they are in the
+     * cache when it is decided ({@link WarmAhead}). Changes nothing; returns a sum of what it read, for the caller
+     * to keep so that the reads are made.
+     */
+    long warmPurchase(long orderId, long customer, long sku, int warehouse) {
+        return orders.warm(orderId) + warmLine(customer, sku, warehouse);
+    }
+
+    /** {@link #warmPurchase} for one line of an order: its product and position, and the customer's count. */
+    long warmLine(long customer, long sku, int warehouse) {
+        return productsAndPositions.get(positionKey(sku, warehouse)) + customerUnits.get(customerKey(customer, sku));
+    }
+
+    /** {@link #warmPurchase} for a command that names only an order: its place in the order book. */
+    long warmOrder(long orderId) {
+        return orders.warm(orderId);
+    }
+
     /** The order book, for tests of its growth. */
     OrderColumns orderBook() {
         return orders;

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.function.LongFunction;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -15,6 +16,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 final class EngineFixtures {
     private EngineFixtures() {
     }
+
+    /**
+     * The ring's slots for a {@link DecisionHandler} driven by hand, slot by slot with no batch started: it never
+     * reads ahead then, and this says so if it does.
+     */
+    static final LongFunction<CommandSlot> NO_RING = ringSequence -> {
+        throw new AssertionError("the decision stage read ring sequence " + ringSequence + " ahead outside a batch");
+    };
 
     static Command list(long sku) {
         return new Command.ListProduct(sku, 0);

@@ -63,7 +63,7 @@ class LongRetentionAllocationTest {
             state = ShardState.empty(capacity);
             readModel = new ReadModel(1, capacity.orders());
             decision = new DecisionHandler(0, health, state, () -> time, counters.decision,
-                new DueTimes(1));
+                new DueTimes(1), EngineFixtures.NO_RING);
             journal = new JournalHandler(0, health, stage, new ShardCounters.Durability());
             AtomicLong isolated = new AtomicLong();
             completion = new CompletionHandler(0, health, readModel.writer(0), List.of(), isolated,

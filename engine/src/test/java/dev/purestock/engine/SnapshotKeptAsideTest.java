@@ -173,7 +173,7 @@ class SnapshotKeptAsideTest {
     }
 
     private void start(int retainedAside, InventoryStore copy) {
-        decision = new DecisionHandler(0, health, state, () -> time, counters.decision, new DueTimes(1));
+        decision = new DecisionHandler(0, health, state, () -> time, counters.decision, new DueTimes(1), EngineFixtures.NO_RING);
         SnapshotWriter writer = (sequence, at, store) -> {
             written.add(StateDigest.of(store));
             writerStarted.release();

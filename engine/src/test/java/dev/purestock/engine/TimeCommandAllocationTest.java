@@ -44,7 +44,7 @@ class TimeCommandAllocationTest {
         ShardCounters counters = new ShardCounters(1024);
         AtomicLong time = new AtomicLong();
         DueTimes dueTimes = new DueTimes(1);
-        DecisionHandler decision = new DecisionHandler(0, health, state, time::get, counters.decision, dueTimes);
+        DecisionHandler decision = new DecisionHandler(0, health, state, time::get, counters.decision, dueTimes, EngineFixtures.NO_RING);
         ViewReadingStage stage = new ViewReadingStage();
         JournalHandler journal = new JournalHandler(0, health, stage, new ShardCounters.Durability());
         AtomicLong isolated = new AtomicLong();
