@@ -3,6 +3,8 @@ package dev.purestock.engine;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Command.Batch;
 import dev.purestock.domain.Event;
+import dev.purestock.domain.HeldCommand;
+import dev.purestock.domain.Inventory;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.Reason;
@@ -27,6 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class IntakeLimitsTest {
     private static final long SKU = 7;
+    private static final long NOW = 1_000;
+    private static final long LATER = 2_000;
 
     /** A shape beyond a limit and the reason it is refused for. */
     private record Oversized(String name, Command command, Reason reason, long ref) {
@@ -49,6 +53,13 @@ class IntakeLimitsTest {
             new Oversized("a batch nested 10,000 deep", nested(10_000), Reason.BATCH_TOO_DEEP, -1),
             new Oversized("a batch nested MAX_BATCH_DEPTH + 1 deep", nested(Limits.MAX_BATCH_DEPTH + 1),
                     Reason.BATCH_TOO_DEEP, -1),
+            new Oversized("a batch holding batches of MAX_BATCH_COMMANDS + 1 commands in all",
+                    new Batch(Batch.Mode.INDEPENDENT, List.of(new Command.Hold(1, LATER, flat(1)),
+                            new Command.Hold(2, LATER, flat(Limits.MAX_BATCH_COMMANDS)))), Reason.BATCH_TOO_LARGE, -1),
+            new Oversized("a batch holding a batch nested MAX_BATCH_DEPTH + 1 deep", new Batch(Batch.Mode.ATOMIC,
+                    List.of(new Command.Hold(1, LATER, nested(Limits.MAX_BATCH_DEPTH + 1)))), Reason.BATCH_TOO_DEEP, -1),
+            new Oversized("holds of batches holding holds of batches, 10,000 deep", heldInHeld(10_000),
+                    Reason.NOT_HOLDABLE, 10_000),
             new Oversized("an independent batch holding an order of a million lines",
                     new Batch(Batch.Mode.INDEPENDENT, List.of(list(SKU), order(4, 1_000_000))),
                     Reason.TOO_MANY_LINES, -1));
@@ -133,6 +144,41 @@ class IntakeLimitsTest {
         }
     }
 
+    /**
+     * A hold inside a batch counts as one command of it, and the batch it holds is checked on its own, its count
+     * and depth from 1, as the domain checks them: intake counted a held batch's members into the batch holding it,
+     * and its depth on from there, so it refused batches the domain accepts.
+     */
+    @Test
+    void aBatchHeldInsideABatchIsCheckedOnItsOwnAsTheDomainChecksIt() {
+        List<Command> members = new ArrayList<>();
+        for (long id = 1; id <= 1_000; id++) {
+            members.add(new Command.Purchase(id, 1, SKU, 0, 1));
+        }
+        members.add(new Command.Hold(1, LATER, purchases(2_001, 100)));
+        Command wide = new Batch(Batch.Mode.ATOMIC, members);
+        Command deep = new Batch(Batch.Mode.ATOMIC, List.of(new Command.Purchase(3_001, 1, SKU, 0, 1),
+                new Command.Hold(2, LATER, nested(purchases(3_002, 1), Limits.MAX_BATCH_DEPTH - 1))));
+        deep = nested(deep, Limits.MAX_BATCH_DEPTH - 1);
+        Command full = new Batch(Batch.Mode.ATOMIC, List.of(purchases(4_001, Limits.MAX_BATCH_COMMANDS - 2),
+                new Command.Hold(3, LATER, purchases(5_001, Limits.MAX_BATCH_COMMANDS))));
+
+        PrimitiveInventoryStore domain = new PrimitiveInventoryStore();
+        try (PurestockEngine engine = PurestockEngine.builder().clock(() -> NOW)
+                .expireReservationsEvery(Duration.ZERO).build()) {
+            for (Command command : List.of(list(SKU), receive(1, SKU, 0, 10_000), wide, deep, full)) {
+                List<Event> decided = Inventory.decide(command, NOW, domain);
+                Inventory.evolveAll(domain, NOW, decided);
+                Outcome outcome = engine.submit(command).join();
+                assertTrue(outcome.accepted(), outcome.events().get(0).toString());
+                assertEquals(decided, outcome.events());
+            }
+            assertEquals(10_000 - 1_000 - 1 - (Limits.MAX_BATCH_COMMANDS - 2), engine.readModel().available(SKU, 0));
+            assertEquals(List.of(1L, 2L, 3L), engine.readModel().heldCommands().stream().map(HeldCommand::holdId)
+                    .toList());
+        }
+    }
+
     @Test
     void submitAllNamesANullListOrTheIndexOfANullCommandAndSubmitsNothing() {
         InMemoryJournal journal = new InMemoryJournal();
@@ -174,12 +220,34 @@ class IntakeLimitsTest {
         return lines;
     }
 
+    /** An atomic batch of {@code count} one-unit purchases, order ids from {@code firstOrderId} on. */
+    private static Batch purchases(long firstOrderId, int count) {
+        List<Command> purchases = new ArrayList<>(count);
+        for (long id = firstOrderId; id < firstOrderId + count; id++) {
+            purchases.add(new Command.Purchase(id, 1, SKU, 0, 1));
+        }
+        return new Batch(Batch.Mode.ATOMIC, purchases);
+    }
+
+    /** A hold of a batch holding a hold of a batch, and so on {@code depth} times, hold ids {@code depth} down to 1. */
+    private static Command heldInHeld(int depth) {
+        Command command = list(SKU);
+        for (int holdId = 1; holdId <= depth; holdId++) {
+            command = new Command.Hold(holdId, LATER, new Batch(Batch.Mode.ATOMIC, List.of(command)));
+        }
+        return command;
+    }
+
     private static Batch flat(int commands) {
         return new Batch(Batch.Mode.INDEPENDENT, Collections.nCopies(commands, list(SKU)));
     }
 
     private static Command nested(int depth) {
-        Command command = list(SKU);
+        return nested(list(SKU), depth);
+    }
+
+    /** {@code command} inside {@code depth} batches. */
+    private static Command nested(Command command, int depth) {
         for (int i = 0; i < depth; i++) {
             command = new Batch(Batch.Mode.ATOMIC, List.of(command));
         }

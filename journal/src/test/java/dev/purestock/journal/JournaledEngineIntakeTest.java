@@ -122,6 +122,62 @@ class JournaledEngineIntakeTest {
         }
     }
 
+    /**
+     * The largest batch intake lets through once a batch it holds counts apart from it: a batch of
+     * {@code MAX_BATCH_COMMANDS} commands nested {@code MAX_BATCH_DEPTH} deep, orders of {@code MAX_LINES} lines and
+     * a hold of a batch as large and as deep, which the engine's record bound allows at most (the domain would hold
+     * more). It fits one record, verifies, and its held batch is recovered.
+     */
+    @Test
+    void theLargestBatchWithTheLargestBatchItHoldsIsJournaledVerifiedAndRecovered() {
+        List<Command> setup = new ArrayList<>();
+        for (long sku = 0; sku < Limits.MAX_LINES; sku++) {
+            setup.add(new Command.ListProduct(sku, 0));
+            setup.add(new Command.ReceiveStock(sku, sku, 0, 100_000));
+        }
+        int ordersEach = Limits.MAX_BATCH_COMMANDS - Limits.MAX_BATCH_DEPTH;
+        Command held = deepOrders(10_000, ordersEach + 1, null);
+        Command.Hold hold = new Command.Hold(1, Long.MAX_VALUE, held);
+        Command largest = deepOrders(1, ordersEach, hold);
+
+        try (JournaledEngine journaled = start(dir)) {
+            PurestockEngine engine = journaled.engine();
+            engine.submitAll(setup).forEach(f -> assertTrue(f.join().accepted()));
+            Outcome batch = engine.submit(largest).join();
+            assertTrue(batch.accepted(), batch.events().get(0).toString());
+            assertEquals(ordersEach + 1, batch.events().size(), "every order, and the hold");
+            assertTrue(engine.failure().isEmpty());
+        }
+
+        JournalVerifier.Result verified = JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertTrue(verified.matches(), verified.divergence());
+        assertEquals(setup.size() + 1, verified.records());
+        try (JournaledEngine again = start(dir)) {
+            assertEquals(100_000 - ordersEach, again.recovered().store().available(Limits.MAX_LINES - 1, 0));
+            assertEquals(held, again.engine().readModel().heldCommand(1).command());
+        }
+    }
+
+    /**
+     * {@code orders} orders of {@code MAX_LINES} lines, ids from {@code firstOrderId} on, and {@code hold} unless
+     * null, in a batch nested {@code MAX_BATCH_DEPTH} deep: {@code orders + MAX_BATCH_DEPTH - 1} commands, and one
+     * more with the hold.
+     */
+    private static Command deepOrders(long firstOrderId, int orders, Command hold) {
+        List<Command> members = new ArrayList<>();
+        for (long id = firstOrderId; id < firstOrderId + orders; id++) {
+            members.add(new Command.PlaceOrder(id, id, lines(Limits.MAX_LINES)));
+        }
+        if (hold != null) {
+            members.add(hold);
+        }
+        Command batch = new Batch(Batch.Mode.INDEPENDENT, members);
+        for (int depth = 2; depth <= Limits.MAX_BATCH_DEPTH; depth++) {
+            batch = new Batch(Batch.Mode.ATOMIC, List.of(batch));
+        }
+        return batch;
+    }
+
     /** An engine whose timer journals no time command: the tests count the records they submitted. */
     private static JournaledEngine start(Path dir) {
         return JournaledEngine.builder(dir).engine(builder -> builder.expireReservationsEvery(Duration.ZERO)).start();
