@@ -60,6 +60,12 @@ import java.util.PriorityQueue;
 public final class Inventory {
     static final int PURCHASE_KIND = 3;
     static final int RESERVE_KIND = 4;
+    /** What {@link #countBatch} gives for a batch nested deeper than {@link Limits#MAX_BATCH_DEPTH}. */
+    private static final int TOO_DEEP = -1;
+    /** What {@link #countBatch} gives for a batch without commands. */
+    private static final int EMPTY = -2;
+    /** What {@link #countBatch} gives for a batch of more than {@link Limits#MAX_BATCH_COMMANDS} commands. */
+    private static final int TOO_LARGE = -3;
 
     private Inventory() {
     }
@@ -806,7 +812,7 @@ public final class Inventory {
     /** Why {@code command} cannot be held, or {@code null} when it can. */
     private static Reason holdable(Command command) {
         if (command instanceof Batch batch) {
-            Reason shape = checkBatchShape(batch, 1, new int[1]);
+            Reason shape = checkBatchShape(batch);
             if (shape != null) {
                 return shape;
             }
@@ -942,7 +948,7 @@ public final class Inventory {
     // ---- batches ----
 
     private static void batch(Batch c, long now, InventoryState state, EventBuffer out) {
-        Reason invalid = checkBatchShape(c, 1, new int[1]);
+        Reason invalid = checkBatchShape(c);
         if (invalid != null) {
             out.rejected(invalid, c.ref());
             return;
@@ -950,25 +956,41 @@ public final class Inventory {
         decideMembers(c, now, state, out);
     }
 
-    private static Reason checkBatchShape(Batch batch, int depth, int[] total) {
+    /** Why {@code batch} is not well formed (too deep, empty, too large), or {@code null} when it is. */
+    private static Reason checkBatchShape(Batch batch) {
+        return switch (countBatch(batch, 1, 0)) {
+            case TOO_DEEP -> Reason.BATCH_TOO_DEEP;
+            case EMPTY -> Reason.EMPTY_BATCH;
+            case TOO_LARGE -> Reason.BATCH_TOO_LARGE;
+            default -> null;
+        };
+    }
+
+    /**
+     * The commands of {@code batch} at {@code depth}, those of nested batches too, counted on from {@code counted}; or
+     * the first way it is not well formed ({@link #TOO_DEEP}, {@link #EMPTY}, {@link #TOO_LARGE}).
+     */
+    private static int countBatch(Batch batch, int depth, int counted) {
         if (depth > Limits.MAX_BATCH_DEPTH) {
-            return Reason.BATCH_TOO_DEEP;
+            return TOO_DEEP;
         }
-        if (batch.commands().isEmpty()) {
-            return Reason.EMPTY_BATCH;
+        List<Command> members = batch.commands();
+        if (members.isEmpty()) {
+            return EMPTY;
         }
-        for (Command member : batch.commands()) {
-            if (++total[0] > Limits.MAX_BATCH_COMMANDS) {
-                return Reason.BATCH_TOO_LARGE;
+        int count = counted;
+        for (int i = 0; i < members.size(); i++) {
+            if (++count > Limits.MAX_BATCH_COMMANDS) {
+                return TOO_LARGE;
             }
-            if (member instanceof Batch nested) {
-                Reason reason = checkBatchShape(nested, depth + 1, total);
-                if (reason != null) {
-                    return reason;
+            if (members.get(i) instanceof Batch nested) {
+                count = countBatch(nested, depth + 1, count);
+                if (count < 0) {
+                    return count;
                 }
             }
         }
-        return null;
+        return count;
     }
 
     /**
