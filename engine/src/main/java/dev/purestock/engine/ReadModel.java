@@ -208,7 +208,8 @@ public final class ReadModel {
     /**
      * The shard that holds the order, or else a shard holding a command that creates it when it falls due (a held
      * {@code Purchase}, {@code PlaceOrder} or {@code Reserve}, alone or in a held batch), or {@code -1}: where a
-     * new order under that id must go, so that one id never names orders of two shards.
+     * new order under that id must go, so that one id never names orders of two shards, and where a held command of
+     * that order goes, to find it when it falls due.
      */
     int orderOrHeldOrderShard(long orderId) {
         int holder = orderShard(orderId);

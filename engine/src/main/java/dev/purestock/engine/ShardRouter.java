@@ -37,7 +37,10 @@ import java.util.List;
  *       with one new id racing to different shards are not caught.</li>
  *   <li>{@code ListProduct}, {@code ExpireReservations}: {@link #ALL} shards (each shard keeps its own
  *       products, so a per-customer limit holds per shard).</li>
- *   <li>{@code Hold}: the shard of the command it holds; a hold of a command for all shards is
+ *   <li>{@code Hold}: the shard of the command it holds, a cancel, confirm or release of an order (alone or in a
+ *       held batch) going also to the shard that holds a command creating that order, where the order will be when
+ *       the held command falls due (an order that no shard has or will create when the hold is routed is not
+ *       followed: its held command goes anywhere, as an unheld one does); a hold of a command for all shards is
  *       {@link #CROSS_SHARD}, and one whose hold id another shard holds is {@link #ID_ELSEWHERE}.
  *       {@code CancelHold}: the shard that holds the command, as the {@link ReadModel} records it; an id no shard
  *       holds goes to shard 0, whose domain answers {@code UNKNOWN_HOLD}.</li>
@@ -81,7 +84,7 @@ final class ShardRouter {
         if (shards == 1) {
             return 0;
         }
-        int route = routeMember(command);
+        int route = routeMember(command, false);
         return route == ANY ? 0 : route;
     }
 
@@ -105,23 +108,28 @@ final class ShardRouter {
         if (shards == 1) {
             return 0;
         }
-        int route = existingOrder(orderId);
+        int route = existingOrder(orderId, false);
         return route == ANY ? 0 : route;
     }
 
-    private int routeMember(Command command) {
+    /**
+     * The shard of {@code command}, or {@link #ANY} where it may go anywhere. {@code held}: the command is held (or in
+     * a held batch), so it is decided later, and a command of an existing order goes where that order will be then,
+     * which is also the shard holding a command that creates it.
+     */
+    private int routeMember(Command command, boolean held) {
         return switch (command) {
             case ReceiveStock c -> shardOf(c.warehouse());
             case WriteOffStock c -> shardOf(c.warehouse());
             case Purchase c -> newOrder(c.orderId(), shardOf(c.warehouse()));
             case PlaceOrder c -> newOrder(c.orderId(), lines(c.lines()));
             case Reserve c -> newOrder(c.orderId(), lines(c.lines()));
-            case CancelPurchase c -> existingOrder(c.orderId());
-            case ConfirmReservation c -> existingOrder(c.orderId());
-            case ReleaseReservation c -> existingOrder(c.orderId());
+            case CancelPurchase c -> existingOrder(c.orderId(), held);
+            case ConfirmReservation c -> existingOrder(c.orderId(), held);
+            case ReleaseReservation c -> existingOrder(c.orderId(), held);
             case ListProduct c -> ALL;
             case ExpireReservations c -> ALL;
-            case Batch c -> batch(c.commands());
+            case Batch c -> batch(c.commands(), held);
             case Hold c -> hold(c);
             case CancelHold c -> {
                 int holder = readModel.holdShard(c.holdId());
@@ -131,7 +139,8 @@ final class ShardRouter {
     }
 
     /**
-     * A hold goes where its command would; a command for all shards cannot be held by one and makes the hold
+     * A hold goes where its command would, a command of an order also where a command held there will create the
+     * order; a command for all shards cannot be held by one and makes the hold
      * {@link #CROSS_SHARD}. A hold id held on another shard makes it {@link #ID_ELSEWHERE}; a command that may go
      * anywhere goes to the shard that holds the id, whose domain decides the repeat (the same hold again, or
      * {@code ID_REUSED}), so that one hold id is never held on two shards.
@@ -142,7 +151,7 @@ final class ShardRouter {
             int holder = readModel.holdShard(hold.holdId());
             return holder >= 0 ? holder : ANY;
         }
-        int route = routeMember(hold.command());
+        int route = routeMember(hold.command(), true);
         if (route == ALL) {
             return CROSS_SHARD;
         }
@@ -181,15 +190,19 @@ final class ShardRouter {
         return route;
     }
 
-    private int existingOrder(long orderId) {
-        int holder = readModel.orderShard(orderId);
+    /**
+     * The shard that has the order; for a {@code held} command, also the shard holding a command that will create
+     * it, where the order will be when the held command falls due.
+     */
+    private int existingOrder(long orderId, boolean held) {
+        int holder = held ? readModel.orderOrHeldOrderShard(orderId) : readModel.orderShard(orderId);
         return holder >= 0 ? holder : ANY;
     }
 
-    private int batch(List<Command> commands) {
+    private int batch(List<Command> commands, boolean held) {
         int route = ANY;
         for (int i = 0; i < commands.size() && route != CROSS_SHARD; i++) {
-            int member = routeMember(commands.get(i));
+            int member = routeMember(commands.get(i), held);
             route = member == ALL || member == ID_ELSEWHERE || member == HELD_ID_ELSEWHERE ? CROSS_SHARD
                     : join(route, member);
         }

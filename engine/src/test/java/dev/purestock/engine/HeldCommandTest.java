@@ -283,6 +283,41 @@ class HeldCommandTest {
         }
     }
 
+    /**
+     * A held cancel, confirm or release goes to the shard of its order, and so does a held batch of them: where the
+     * order is when the hold is submitted, or where a command held there will create it.
+     */
+    @Test
+    void aHeldCommandOfAnOrderGoesToTheOrdersShard() {
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).clock(clock::get)
+                .expireReservationsEvery(Duration.ZERO).build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 1, 10)).join();
+            assertTrue(engine.submit(new Command.Purchase(7, 3, 1, 1, 2)).join().accepted());
+            assertTrue(engine.submit(new Command.Reserve(8, 3, List.of(new Line(1, 1, 1)), AT + 100)).join()
+                    .accepted());
+            assertEquals(1, engine.submitAt(1, AT, new Command.CancelPurchase(7)).join().shard());
+            assertEquals(1, engine.submitAt(2, AT, new Command.Batch(Command.Batch.Mode.ATOMIC,
+                    List.of(new Command.ConfirmReservation(8)))).join().shard());
+            engine.submitAt(3, AT, new Command.Purchase(9, 3, 1, 1, 2)).join();
+            engine.submitAt(4, AT + 1, new Command.Reserve(10, 3, List.of(new Line(1, 1, 1)), AT + 100)).join();
+
+            assertEquals(1, engine.submitAt(5, AT + 2, new Command.CancelPurchase(9)).join().shard(),
+                    "where the held purchase will create order 9");
+            assertEquals(1, engine.submitAt(6, AT + 2, new Command.Batch(Command.Batch.Mode.ATOMIC,
+                    List.of(new Command.ReleaseReservation(10)))).join().shard(), "a held batch too");
+
+            clock.set(AT + 2);
+            engine.submit(new Command.ExpireReservations()).join();
+            assertEquals(OrderStatus.CANCELLED, engine.readModel().orderStatus(7));
+            assertEquals(OrderStatus.CONFIRMED, engine.readModel().orderStatus(8));
+            assertEquals(OrderStatus.CANCELLED, engine.readModel().orderStatus(9));
+            assertEquals(OrderStatus.RELEASED, engine.readModel().orderStatus(10));
+            assertEquals(9, engine.readModel().available(1, 1), "only order 8's unit is out");
+            assertTrue(engine.readModel().heldCommands().isEmpty());
+        }
+    }
+
     @Test
     void intakeRefusesAHoldOfAHold() {
         try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build()) {
