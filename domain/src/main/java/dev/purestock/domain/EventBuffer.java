@@ -37,6 +37,12 @@ public final class EventBuffer implements EventSink, DecidedEvents {
     static final int COMMAND_HELD = 14;
     static final int HOLD_RELEASED = 15;
     static final int HOLD_CANCELLED = 16;
+    /**
+     * The field of a {@link #COMMAND_HELD} event that holds its command's place among the buffer's held commands,
+     * which an event taken back (with its atomic batch) keeps: two buffers holding the same events may have their
+     * held commands at different places.
+     */
+    private static final int HELD_COMMAND_FIELD = 2;
 
     /** Per event: its kind, its first line, its line count, then up to six fields in record order. */
     private static final int KIND = 0;
@@ -255,7 +261,7 @@ public final class EventBuffer implements EventSink, DecidedEvents {
         int event = open(COMMAND_HELD, false);
         set(event, 0, holdId);
         set(event, 1, at);
-        set(event, 2, heldCommandCount++);
+        set(event, HELD_COMMAND_FIELD, heldCommandCount++);
     }
 
     @Override
@@ -273,7 +279,7 @@ public final class EventBuffer implements EventSink, DecidedEvents {
         if (kind(event) != COMMAND_HELD) {
             throw new IllegalArgumentException("event " + event + " is no CommandHeld");
         }
-        return heldCommands[(int) field(event, 2)];
+        return heldCommands[(int) field(event, HELD_COMMAND_FIELD)];
     }
 
     @Override
@@ -536,7 +542,9 @@ public final class EventBuffer implements EventSink, DecidedEvents {
                 return false;
             }
             for (int field = 0; field < EVENT_STRIDE - FIELDS; field++) {
-                if (other.field(event, field) != field(event, field)) {
+                // a held command's place in the buffer's room is no part of the event: the command itself is
+                if (other.field(event, field) != field(event, field) && !(kind == COMMAND_HELD
+                        && field == HELD_COMMAND_FIELD)) {
                     return false;
                 }
             }

@@ -136,6 +136,28 @@ class EventBufferTest {
         }
     }
 
+    /**
+     * A hold written and taken back with the atomic batch around it, then another hold: the decision holds the same
+     * events as its records written into a fresh buffer, though the decision's buffer keeps the first held command
+     * in its room. {@code purestock verify} compares a record's events with its decision so.
+     */
+    @Test
+    void aHoldTakenBackWithItsBatchLeavesTheSameEventsAsTheRecords() {
+        MapInventoryStore store = stocked();
+        Purchase purchase = new Purchase(1, 2, 3, 0, 1);
+        Command takenBack = new Batch(Batch.Mode.ATOMIC, List.of(
+                new Command.Hold(7, 20, purchase),
+                new Command.Reserve(8, 2, lines(1), 5))); // expires before now: rejected, the batch aborts
+        Command batch = new Batch(Batch.Mode.INDEPENDENT, List.of(takenBack, new Command.Hold(9, 20, purchase)));
+        EventBuffer decided = new EventBuffer();
+        Inventory.decide(batch, 10, store, decided);
+        EventBuffer written = new EventBuffer();
+        written.writeAll(decided.toEvents());
+
+        assertInstanceOf(Event.CommandHeld.class, decided.event(decided.size() - 1), "the second hold is held");
+        assertTrue(decided.sameEvents(written) && written.sameEvents(decided), () -> decided.toEvents().toString());
+    }
+
     @Test
     void aRangeOutsideTheBufferIsRefused() {
         EventBuffer buffer = new EventBuffer();
