@@ -204,6 +204,7 @@ final class OrderColumns {
      */
     void put(long id, long orderCustomer, OrderStatus orderStatus, OrderLines orderLines, long orderExpiresAt,
              long orderFingerprint) {
+        checkLines(id, orderLines);
         int candidate = freeRows != NONE ? freeRows : rows;
         if (candidate == Integer.MAX_VALUE - 1) {
             throw new IllegalStateException("the order book is full at " + stored + " orders");
@@ -474,14 +475,19 @@ final class OrderColumns {
         lineQuantity[chunk] = new long[size];
     }
 
+    /** Refuses, before anything changes, more lines than the book holds: more than {@link Byte#MAX_VALUE}. */
+    private static void checkLines(long id, OrderLines orderLines) {
+        int count = orderLines.count();
+        if (count > Byte.MAX_VALUE) {
+            throw new IllegalArgumentException("order " + id + " has " + count + " lines; the store holds at most "
+                    + Byte.MAX_VALUE);
+        }
+    }
+
     private void writeLines(int row, OrderLines orderLines) {
         int count = orderLines.count();
         int chunk = row >>> chunkShift;
         int at = row & chunkMask;
-        if (count > Byte.MAX_VALUE) {
-            throw new IllegalArgumentException("order " + orderId[chunk][at] + " has " + count
-                    + " lines; the store holds at most " + Byte.MAX_VALUE);
-        }
         int first = takeRun(count);
         for (int i = 0; i < count; i++) {
             int index = first + i;

@@ -16,6 +16,7 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
@@ -318,6 +319,41 @@ class OrderColumnsTest {
         assertEquals(live + 1, columns.rowsUsed());
         assertTrue(columns.linesUsed() <= 3 * (live + 1), "line pool of " + columns.linesUsed()
                 + " lines for at most " + 3 * (live + 1) + " live ones");
+    }
+
+    /**
+     * An order of more lines than the book holds used to take its id's place in the index and a row before its
+     * lines were refused, leaving an order without a status that could not be read back ({@code get} threw).
+     * Such lines are now refused before anything changes, a new order's or a stored one's.
+     */
+    @Test
+    void anOrderOfMoreLinesThanTheBookHoldsIsRefusedBeforeAnythingChanges() {
+        OrderColumns columns = new OrderColumns(4);
+        Order kept = new Order(1, 1, OrderStatus.RESERVED, lines(1, 2), 10, 1);
+        columns.put(kept);
+
+        IllegalArgumentException tooMany = assertThrows(IllegalArgumentException.class,
+                () -> columns.put(new Order(2, 2, OrderStatus.PURCHASED, lines(2, Byte.MAX_VALUE + 1), 0, 2)));
+        assertEquals("order 2 has 128 lines; the store holds at most 127", tooMany.getMessage());
+        IllegalArgumentException longerStored = assertThrows(IllegalArgumentException.class,
+                () -> columns.put(new Order(1, 1, OrderStatus.CONFIRMED, lines(1, Byte.MAX_VALUE + 1), 10, 1)));
+        assertEquals("order 1 has 128 lines; the store holds at most 127", longerStored.getMessage());
+
+        assertNull(columns.get(2));
+        assertEquals(kept, columns.get(1));
+        assertBookHoldsOnly(columns, kept);
+    }
+
+    /** The book holds {@code kept} alone, in its first row and lines, and takes the next order as usual. */
+    private static void assertBookHoldsOnly(OrderColumns columns, Order kept) {
+        assertEquals(1, columns.size());
+        assertEquals(List.of(kept), visitAll(columns));
+        assertEquals(1, columns.rowsUsed());
+        assertEquals(kept.lines().size(), columns.linesUsed());
+        Order next = new Order(2, 2, OrderStatus.PURCHASED, lines(2, 1), 0, 2);
+        columns.put(next);
+        assertEquals(next, columns.get(2));
+        assertEquals(2, columns.rowsUsed());
     }
 
     private static List<Line> lines(int seed, int count) {
