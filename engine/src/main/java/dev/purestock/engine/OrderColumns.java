@@ -4,6 +4,7 @@ import dev.purestock.domain.InventoryState;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.Order;
 import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.Limits;
 import dev.purestock.domain.ListedLines;
 import dev.purestock.domain.OrderLines;
 import dev.purestock.domain.OrderStatus;
@@ -15,10 +16,10 @@ import java.util.function.Consumer;
 /**
  * The order book of a {@link PrimitiveInventoryStore}, kept in primitive columns: one row per order
  * (id, customer, status, expiry, fingerprint, the time of its last change and its place in the order of last
- * changes) and its lines in a shared pool, with a {@link SegmentedLongMap} from order id to row. An order once
- * stored is no object at all, so the garbage collector neither traces the book nor copies it however large it
- * grows; measured on the latency harness, the objects an accepted order used to leave behind were what young
- * collections spent their pauses copying.
+ * changes) and its lines in a shared pool, each line linked to the order's next, with a {@link SegmentedLongMap}
+ * from order id to row. An order once stored is no object at all, so the garbage collector neither traces the
+ * book nor copies it however large it grows; measured on the latency harness, the objects an accepted order
+ * used to leave behind were what young collections spent their pauses copying.
  *
  * <p>Columns grow in chunks of {@code 1 << chunkShift} rows, row {@code r} living at index {@code r & mask}
  * of chunk {@code r >> chunkShift}; the line pool grows the same way. A new chunk is allocated when the last
@@ -28,13 +29,24 @@ import java.util.function.Consumer;
  * a book expecting fewer orders than a full chunk (64 Ki rows) gets smaller chunks (the expected number
  * rounded up to a power of two, at least 1 Ki), so that sizing it costs memory in proportion to its size.
  *
- * <p><b>Forgetting and reuse.</b> {@link #remove} takes an order's id out of the index and puts its row on a
- * free list and its run of lines on a free list for runs of that length; a new order takes a free row before
- * a new one, and a free run of its length (or a longer one, split, the rest going back) before new pool lines.
- * So rows grow only past the most orders ever held at once, and while orders are stored and forgotten at the
- * same rate (with the same mix of line counts) the book allocates nothing: no chunk, no index segment. The
- * free lists are threaded through the columns themselves (a free row's {@code next}, a free run's first
- * warehouse cell), so they cost nothing either.
+ * <p><b>Lines.</b> An order's lines need not lie side by side in the pool: its row names its first line and
+ * each line's {@code lineNext} cell the one after it ({@link #NONE} after the last), so any free line can take
+ * any order's line. (Kept side by side, in runs, a freed run served only orders of its length or shorter: a
+ * pool that had held one-line orders was no use to orders of more lines, which took new lines, up to as many
+ * times the lines held at once as an order has lines; merging neighbouring free runs would still leave a line
+ * freed between two live orders to no longer order.) Reading an order's lines walks its links, one step a
+ * line; {@link RowLines} keeps its place, so a visitor reading them in order takes one step each. The links
+ * cost no memory: a sku is at most {@link Limits#MAX_SKU}, 32 bits, so a line keeps it in an {@code int} and
+ * its link in the four bytes the sku's {@code long} left over, 20 bytes a line as before.
+ *
+ * <p><b>Forgetting and reuse.</b> {@link #remove} takes an order's id out of the index, puts its row on a
+ * free list and its chain of lines, whole, on a list of free chains, in constant time; a new order takes a
+ * free row before a new one, and free lines, from the chain freed last, before new pool lines. So rows grow
+ * only past the most orders ever held at once, and the pool only past the most lines ever held at once
+ * (summed over the orders held), whatever the mix of line counts: the pool takes a new line only when no line
+ * is free. While orders are stored and forgotten at the same rate the book allocates nothing: no chunk, no
+ * index segment. The free lists are threaded through the columns themselves (a free row's {@code next}, a
+ * free line's {@code lineNext}, a free chain's first warehouse cell), so they cost nothing either.
  *
  * <p><b>The order of last changes</b> ({@link InventoryState#forEachByLastChange}) is a doubly linked list
  * through the rows' {@code prev} and {@code next} columns: {@link #touch} moves a row to its tail in constant
@@ -73,19 +85,23 @@ final class OrderColumns {
     private byte[][] lineCount = new byte[0][];
     private int[][] prev = new int[0][];
     private int[][] next = new int[0][];
-    private long[][] lineSku = new long[0][];
+    /** A line's sku, {@code 0 ..} {@link Limits#MAX_SKU}, read back unsigned. */
+    private int[][] lineSku = new int[0][];
     private int[][] lineWarehouse = new int[0][];
     private long[][] lineQuantity = new long[0][];
+    /** The order's (or the free chain's) next line after this one; {@link #NONE} after the last. */
+    private int[][] lineNext = new int[0][];
     /** A record's lines seen as {@link OrderLines}, reused for every {@link #put(Order)}. */
     private final ListedLines recordLines = new ListedLines();
-    /** The first free run of each length, linked through the runs' first warehouse cells; {@link #NONE} if none. */
-    private final int[] freeRuns = new int[Byte.MAX_VALUE + 1];
-    /** Bit {@code n} set: {@link #freeRuns}{@code [n]} holds a run (two words for lengths 0..127). */
-    private final long[] freeRunLengths = new long[2];
     /** Rows ever used (the high-water mark); free rows below it are on {@link #freeRows}. */
     private int rows;
-    /** Pool lines ever used; free runs below it are on {@link #freeRuns}. */
+    /** Pool lines ever used (the high-water mark); free lines below it are on {@link #freeChains}. */
     private int lines;
+    /**
+     * The first line of the free chain freed last, {@link #NONE} if no line is free: the lines of a chain are
+     * linked through {@link #lineNext}, the chains through their first lines' warehouse cells.
+     */
+    private int freeChains = NONE;
     private int stored;
     private int freeRows = NONE;
     private int head = NONE;
@@ -125,7 +141,6 @@ final class OrderColumns {
         this.chunkShift = chunkShift;
         this.chunkMask = (1 << chunkShift) - 1;
         rowOf = new SegmentedLongMap(NO_ROW, expectedOrders, segmentShift);
-        Arrays.fill(freeRuns, NONE);
         for (int chunk = 0; chunk < chunksFor(expectedOrders); chunk++) {
             addRowChunk(chunk);
         }
@@ -171,7 +186,7 @@ final class OrderColumns {
     /** Of {@link #presizedBytes}: the pool's chunks of lines, in chunks as large as the orders make them. */
     static long presizedLineBytes(int expectedOrders, int expectedLines) {
         int shift = chunkShiftFor(expectedOrders);
-        long lineBytes = 2L * Long.BYTES + Integer.BYTES;
+        long lineBytes = Long.BYTES + 3L * Integer.BYTES;
         return ((long) chunksFor(expectedLines, shift) << shift) * lineBytes;
     }
 
@@ -328,8 +343,7 @@ final class OrderColumns {
             int at = row & chunkMask;
             byte code = status[chunk][at];
             if (code != FREE) {
-                view.first = firstLine[chunk][at];
-                view.count = lineCount[chunk][at];
+                view.of(firstLine[chunk][at], lineCount[chunk][at]);
                 visitor.onOrder(orderId[chunk][at], customer[chunk][at], STATUS_BY_CODE[code], view,
                         expiresAt[chunk][at], fingerprint[chunk][at]);
             }
@@ -346,7 +360,7 @@ final class OrderColumns {
         return rows;
     }
 
-    /** How many pool lines were ever used. */
+    /** How many pool lines were ever used: the most lines (summed over the orders) held at once. */
     int linesUsed() {
         return lines;
     }
@@ -406,8 +420,10 @@ final class OrderColumns {
             orderLines = List.of(line(first));
         } else {
             Line[] built = new Line[count];
+            int index = first;
             for (int i = 0; i < count; i++) {
-                built[i] = line(first + i);
+                built[i] = line(index);
+                index = lineNext[index >>> chunkShift][index & chunkMask];
             }
             orderLines = List.of(built);
         }
@@ -418,7 +434,8 @@ final class OrderColumns {
     private Line line(int index) {
         int chunk = index >>> chunkShift;
         int at = index & chunkMask;
-        return new Line(lineSku[chunk][at], lineWarehouse[chunk][at], lineQuantity[chunk][at]);
+        return new Line(Integer.toUnsignedLong(lineSku[chunk][at]), lineWarehouse[chunk][at],
+                lineQuantity[chunk][at]);
     }
 
     /** A free row if there is one, else the next new row (allocating its chunk when it starts one). */
@@ -468,124 +485,119 @@ final class OrderColumns {
             lineSku = Arrays.copyOf(lineSku, references);
             lineWarehouse = Arrays.copyOf(lineWarehouse, references);
             lineQuantity = Arrays.copyOf(lineQuantity, references);
+            lineNext = Arrays.copyOf(lineNext, references);
         }
         int size = 1 << chunkShift;
-        lineSku[chunk] = new long[size];
+        lineSku[chunk] = new int[size];
         lineWarehouse[chunk] = new int[size];
         lineQuantity[chunk] = new long[size];
+        lineNext[chunk] = new int[size];
     }
 
-    /** Refuses, before anything changes, more lines than the book holds: more than {@link Byte#MAX_VALUE}. */
+    /**
+     * Refuses, before anything changes, lines the book cannot hold: more than {@link Byte#MAX_VALUE}, or a sku
+     * outside {@code 0 ..} {@link Limits#MAX_SKU} (records and commands cannot carry one; this guards the
+     * {@code int} a line keeps its sku in).
+     */
     private static void checkLines(long id, OrderLines orderLines) {
         int count = orderLines.count();
         if (count > Byte.MAX_VALUE) {
             throw new IllegalArgumentException("order " + id + " has " + count + " lines; the store holds at most "
                     + Byte.MAX_VALUE);
         }
+        for (int i = 0; i < count; i++) {
+            long sku = orderLines.sku(i);
+            if (sku < 0 || sku > Limits.MAX_SKU) {
+                throw new IllegalArgumentException("order " + id + " line " + i + " has sku " + sku
+                        + "; skus are 0.." + Limits.MAX_SKU);
+            }
+        }
     }
 
+    /** Writes the lines into free pool lines, else new ones, linked in order; the row names the first. */
     private void writeLines(int row, OrderLines orderLines) {
         int count = orderLines.count();
-        int chunk = row >>> chunkShift;
-        int at = row & chunkMask;
-        int first = takeRun(count);
+        int first = NONE;
+        int last = NONE;
         for (int i = 0; i < count; i++) {
-            int index = first + i;
+            int index = takeLine();
             int lineChunk = index >>> chunkShift;
             int lineAt = index & chunkMask;
-            lineSku[lineChunk][lineAt] = orderLines.sku(i);
+            lineSku[lineChunk][lineAt] = (int) orderLines.sku(i);
             lineWarehouse[lineChunk][lineAt] = orderLines.warehouse(i);
             lineQuantity[lineChunk][lineAt] = orderLines.quantity(i);
+            lineNext[lineChunk][lineAt] = NONE;
+            if (last == NONE) {
+                first = index;
+            } else {
+                lineNext[last >>> chunkShift][last & chunkMask] = index;
+            }
+            last = index;
         }
+        int chunk = row >>> chunkShift;
+        int at = row & chunkMask;
         firstLine[chunk][at] = first;
         lineCount[chunk][at] = (byte) count;
     }
 
     /**
-     * The first line of a run of {@code count} pool lines for a new order: a free run of that length, else the
-     * shortest longer free run (its tail goes back as a shorter free run), else new lines at the pool's end.
+     * A pool line for a new order's line: the first of the free chain freed last (the rest of the chain stays
+     * first), else a new line at the pool's end, allocating its chunk when it starts one.
      */
-    private int takeRun(int count) {
-        if (count == 0) {
-            return 0;
-        }
-        int length = shortestFreeRunFrom(count);
-        if (length > 0) {
-            int first = popRun(length);
-            if (length > count) {
-                pushRun(first + count, length - count);
+    private int takeLine() {
+        if (freeChains != NONE) {
+            int index = freeChains;
+            int chunk = index >>> chunkShift;
+            int at = index & chunkMask;
+            int rest = lineNext[chunk][at];
+            int nextChain = lineWarehouse[chunk][at];
+            if (rest == NONE) {
+                freeChains = nextChain;
+            } else {
+                lineWarehouse[rest >>> chunkShift][rest & chunkMask] = nextChain;
+                freeChains = rest;
             }
-            return first;
+            return index;
         }
-        if (lines > Integer.MAX_VALUE - 1 - count) {
+        if (lines == Integer.MAX_VALUE - 1) {
             throw new IllegalStateException("the order book's line pool is full at " + lines + " lines");
         }
-        int first = lines;
-        for (int index = first; index < first + count; index++) {
-            int lineChunk = index >>> chunkShift;
-            if (lineChunk == lineSku.length || lineSku[lineChunk] == null) {
-                addLineChunk(lineChunk);
-            }
+        int chunk = lines >>> chunkShift;
+        if (chunk == lineSku.length || lineSku[chunk] == null) {
+            addLineChunk(chunk);
         }
-        lines += count;
-        return first;
+        return lines++;
     }
 
-    /** The shortest length {@code >= count} that has a free run, or {@code 0} when none has. */
-    private int shortestFreeRunFrom(int count) {
-        for (int word = count >>> 6; word < freeRunLengths.length; word++) {
-            long bits = freeRunLengths[word];
-            if (word == count >>> 6) {
-                bits &= -1L << (count & 63);
-            }
-            if (bits != 0) {
-                return word << 6 | Long.numberOfTrailingZeros(bits);
-            }
-        }
-        return 0;
-    }
-
-    private int popRun(int length) {
-        int first = freeRuns[length];
-        int following = lineWarehouse[first >>> chunkShift][first & chunkMask];
-        freeRuns[length] = following;
-        if (following == NONE) {
-            freeRunLengths[length >>> 6] &= ~(1L << (length & 63));
-        }
-        return first;
-    }
-
-    private void pushRun(int first, int length) {
-        lineWarehouse[first >>> chunkShift][first & chunkMask] = freeRuns[length];
-        freeRuns[length] = first;
-        freeRunLengths[length >>> 6] |= 1L << (length & 63);
-    }
-
+    /** Puts the row's chain of lines, whole, first on the list of free chains: constant time. */
     private void freeLines(int row) {
         int chunk = row >>> chunkShift;
         int at = row & chunkMask;
-        int count = lineCount[chunk][at];
-        if (count > 0) {
-            pushRun(firstLine[chunk][at], count);
+        if (lineCount[chunk][at] > 0) {
+            int first = firstLine[chunk][at];
+            lineWarehouse[first >>> chunkShift][first & chunkMask] = freeChains;
+            freeChains = first;
         }
+        firstLine[chunk][at] = NONE;
         lineCount[chunk][at] = 0;
     }
 
     private boolean sameLines(int row, OrderLines orderLines) {
         int chunk = row >>> chunkShift;
         int at = row & chunkMask;
-        int first = firstLine[chunk][at];
         if (lineCount[chunk][at] != orderLines.count()) {
             return false;
         }
+        int index = firstLine[chunk][at];
         for (int i = 0; i < orderLines.count(); i++) {
-            int lineChunk = (first + i) >>> chunkShift;
-            int lineAt = (first + i) & chunkMask;
-            if (lineSku[lineChunk][lineAt] != orderLines.sku(i)
+            int lineChunk = index >>> chunkShift;
+            int lineAt = index & chunkMask;
+            if (Integer.toUnsignedLong(lineSku[lineChunk][lineAt]) != orderLines.sku(i)
                     || lineWarehouse[lineChunk][lineAt] != orderLines.warehouse(i)
                     || lineQuantity[lineChunk][lineAt] != orderLines.quantity(i)) {
                 return false;
             }
+            index = lineNext[lineChunk][lineAt];
         }
         return true;
     }
@@ -603,10 +615,24 @@ final class OrderColumns {
         return byCode;
     }
 
-    /** A row's run of pool lines seen as {@link OrderLines}, in place. */
+    /**
+     * A row's chain of pool lines seen as {@link OrderLines}, in place. It keeps the line it read last, so reading
+     * the lines in order, or one line's fields one after another, walks each link once; reading backwards walks
+     * again from the first.
+     */
     private final class RowLines implements OrderLines {
         private int first;
         private int count;
+        /** The line {@link #at} is line {@code atIndex} of the order. */
+        private int atIndex;
+        private int at;
+
+        void of(int firstLine, int lineCount) {
+            first = firstLine;
+            count = lineCount;
+            atIndex = 0;
+            at = firstLine;
+        }
 
         @Override
         public int count() {
@@ -615,20 +641,35 @@ final class OrderColumns {
 
         @Override
         public long sku(int i) {
-            int index = first + i;
-            return lineSku[index >>> chunkShift][index & chunkMask];
+            int index = line(i);
+            return Integer.toUnsignedLong(lineSku[index >>> chunkShift][index & chunkMask]);
         }
 
         @Override
         public int warehouse(int i) {
-            int index = first + i;
+            int index = line(i);
             return lineWarehouse[index >>> chunkShift][index & chunkMask];
         }
 
         @Override
         public long quantity(int i) {
-            int index = first + i;
+            int index = line(i);
             return lineQuantity[index >>> chunkShift][index & chunkMask];
+        }
+
+        private int line(int i) {
+            if (i < 0 || i >= count) {
+                throw new IndexOutOfBoundsException("line " + i + " of an order of " + count + " lines");
+            }
+            if (i < atIndex) {
+                atIndex = 0;
+                at = first;
+            }
+            while (atIndex < i) {
+                at = lineNext[at >>> chunkShift][at & chunkMask];
+                atIndex++;
+            }
+            return at;
         }
     }
 }

@@ -1,7 +1,9 @@
 package dev.purestock.engine;
 
+import dev.purestock.domain.Limits;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.Order;
+import dev.purestock.domain.OrderLines;
 import dev.purestock.domain.OrderStatus;
 import org.junit.jupiter.api.Test;
 
@@ -296,8 +298,8 @@ class OrderColumnsTest {
     }
 
     /**
-     * Orders of one to three lines churning: freed runs are reused whole or split, so the line pool never
-     * grows past the most lines that can be live at once.
+     * Orders of one to three lines churning: freed lines go to whichever order comes next, so the line pool
+     * never grows past the most lines held at once.
      */
     @Test
     void ordersOfMixedLineCountsChurningKeepTheLinePoolBounded() {
@@ -305,20 +307,179 @@ class OrderColumnsTest {
         OrderColumns columns = new OrderColumns(1, 6, 6);
         SplittableRandom random = new SplittableRandom(5);
         ArrayDeque<Order> window = new ArrayDeque<>();
+        int heldLines = 0;
+        int mostLines = 0;
         for (int i = 0; i < 1_000_000; i++) {
             Order order = new Order(i, i, OrderStatus.CANCELLED, lines(i, 1 + random.nextInt(3)), 0, i);
             columns.put(order);
             window.addLast(order);
+            heldLines += order.lines().size();
+            mostLines = Math.max(mostLines, heldLines);
             if (window.size() > live) {
-                assertTrue(columns.remove(window.removeFirst().orderId()));
+                Order forgotten = window.removeFirst();
+                assertTrue(columns.remove(forgotten.orderId()));
+                heldLines -= forgotten.lines().size();
             }
         }
         for (Order kept : window) {
             assertEquals(kept, columns.get(kept.orderId()));
         }
         assertEquals(live + 1, columns.rowsUsed());
-        assertTrue(columns.linesUsed() <= 3 * (live + 1), "line pool of " + columns.linesUsed()
-                + " lines for at most " + 3 * (live + 1) + " live ones");
+        assertEquals(mostLines, columns.linesUsed(), "line pool: the most lines held at once");
+    }
+
+    /**
+     * A long phase of one-line orders, all forgotten, then orders of more and more lines, each phase forgotten
+     * before the next: never more than 640 lines held at once. The pool kept each freed run for orders of its
+     * own length (or shorter), so every phase of longer orders took new lines: 640 more a phase, ten times what
+     * was held by the last.
+     */
+    @Test
+    void aShiftingMixOfLineCountsTakesNoMorePoolLinesThanWereHeldAtOnce() {
+        int held = 640;
+        OrderColumns columns = new OrderColumns(1, held, 4, SegmentedLongMap.MIN_SEGMENT_SHIFT);
+        long id = 0;
+        for (int lineCount : new int[] {1, 2, 4, 5, 8, 10, 16, 20, 32, 64}) {
+            List<Order> phase = new ArrayList<>();
+            for (int i = 0; i < held / lineCount; i++) {
+                Order order = new Order(++id, i, OrderStatus.PURCHASED, lines((int) id, lineCount), 0, id);
+                columns.put(order);
+                phase.add(order);
+            }
+            for (Order order : phase) {
+                assertEquals(order, columns.get(order.orderId()), "order of " + lineCount + " lines");
+            }
+            assertTrue(columns.linesUsed() <= held, "a pool of " + columns.linesUsed() + " lines once orders of "
+                    + lineCount + " lines came, for at most " + held + " held at once");
+            for (Order order : phase) {
+                assertTrue(columns.remove(order.orderId()));
+            }
+        }
+        assertEquals(held, columns.linesUsed());
+    }
+
+    /**
+     * One-line orders fill the pool and every other one is forgotten, then two-line orders come while the others
+     * stay: the holes are one line each, between live lines, so no merging of neighbouring free runs could give a
+     * two-line order room; the pool still takes no more lines than the book held at once.
+     */
+    @Test
+    void holesOfOneLineBetweenLiveOrdersServeOrdersOfMoreLines() {
+        OrderColumns columns = new OrderColumns(1, 4, SegmentedLongMap.MIN_SEGMENT_SHIFT);
+        List<Order> kept = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            Order order = new Order(i, i, OrderStatus.PURCHASED, lines(i, 1), 0, i);
+            columns.put(order);
+            if (i % 2 == 0) {
+                kept.add(order);
+            }
+        }
+        for (int i = 1; i < 200; i += 2) {
+            assertTrue(columns.remove(i));
+        }
+        for (int i = 0; i < 50; i++) {
+            Order order = new Order(1_000 + i, i, OrderStatus.RESERVED, lines(1_000 + 2 * i, 2), 9, i);
+            columns.put(order);
+            kept.add(order);
+        }
+        for (Order order : kept) {
+            assertEquals(order, columns.get(order.orderId()));
+        }
+        assertEquals(200, columns.linesUsed(), "200 lines held at once, before and after");
+    }
+
+    /**
+     * Pools of four lines a chunk: one-line orders fill three chunks, and those whose lines end one chunk or
+     * start the next are forgotten; a four-line order takes exactly those lines, across both boundaries, and
+     * reads back as it was stored, its neighbours untouched.
+     */
+    @Test
+    void linesAtAChunksStartAndEndGoToTheNextOrderIntact() {
+        OrderColumns columns = new OrderColumns(1, 2, SegmentedLongMap.MIN_SEGMENT_SHIFT);
+        List<Order> ones = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            Order order = new Order(i, i, OrderStatus.PURCHASED, lines(100 * i, 1), 0, i);
+            columns.put(order);
+            ones.add(order);
+        }
+        for (int line : new int[] {3, 4, 7, 8}) {
+            assertTrue(columns.remove(line));
+        }
+        Order four = new Order(50, 5, OrderStatus.RESERVED, List.of(new Line(11, 1, 1), new Line(12, 2, 2),
+                new Line(13, 3, 3), new Line(14, 4, 4)), 77, 5);
+        columns.put(four);
+
+        assertEquals(four, columns.get(50));
+        assertEquals(12, columns.linesUsed(), "the four freed lines, none new");
+        for (Order order : ones) {
+            long id = order.orderId();
+            assertEquals(id == 3 || id == 4 || id == 7 || id == 8 ? null : order, columns.get(id), "order " + id);
+        }
+        assertEquals(9, columns.size());
+    }
+
+    /**
+     * Three neighbouring orders are forgotten, the middle one last: an order of all their lines takes them,
+     * and when it is forgotten in turn, orders of fewer lines share its lines out. Every order reads back as
+     * it was stored, as a record and through the fields view, and the pool never grows past the six lines.
+     */
+    @Test
+    void linesFreedBetweenTwoFreedOrdersServeOneLongerOrderThenSeveralShorterOnes() {
+        OrderColumns columns = new OrderColumns(1, 2, SegmentedLongMap.MIN_SEGMENT_SHIFT);
+        for (int i = 1; i <= 3; i++) {
+            columns.put(new Order(i, i, OrderStatus.PURCHASED, lines(10 * i, 2), 0, i));
+        }
+        assertTrue(columns.remove(1));
+        assertTrue(columns.remove(3));
+        assertTrue(columns.remove(2));
+
+        Order six = new Order(4, 4, OrderStatus.PURCHASED, lines(400, 6), 0, 4);
+        columns.put(six);
+        assertEquals(six, columns.get(4));
+        assertEquals(6, columns.linesUsed());
+
+        assertTrue(columns.remove(4));
+        List<Order> split = List.of(new Order(5, 5, OrderStatus.PURCHASED, lines(500, 1), 0, 5),
+                new Order(6, 6, OrderStatus.RESERVED, lines(600, 2), 60, 6),
+                new Order(7, 7, OrderStatus.CANCELLED, lines(700, 3), 0, 7));
+        split.forEach(columns::put);
+        for (Order order : split) {
+            assertEquals(order, columns.get(order.orderId()));
+        }
+        assertEquals(byId(split), byId(visitFields(columns, false)));
+        assertEquals(byId(split), byId(visitFields(columns, true)));
+        assertEquals(6, columns.linesUsed());
+    }
+
+    /**
+     * The longest order the book holds (127 lines, past {@link Limits#MAX_LINES}) and one of
+     * {@code MAX_LINES} lines take lines freed by one-line orders, forgotten out of their order in the pool,
+     * across 32 chunks of four lines, and read back line for line.
+     */
+    @Test
+    void theLongestOrdersTakeLinesFreedByOneLineOrdersAcrossChunks() {
+        OrderColumns columns = new OrderColumns(1, 2, SegmentedLongMap.MIN_SEGMENT_SHIFT);
+        int most = Byte.MAX_VALUE;
+        for (int i = 0; i < most; i++) {
+            columns.put(new Order(i, i, OrderStatus.PURCHASED, lines(i, 1), 0, i));
+        }
+        for (int i = 0; i < most; i++) {
+            assertTrue(columns.remove((i * 5L) % most), "every fifth line first");
+        }
+        Order longest = new Order(1_000, 1, OrderStatus.RESERVED, lines(1_000, most), 5, 1);
+        columns.put(longest);
+        assertEquals(longest, columns.get(1_000));
+        assertEquals(most, columns.linesUsed());
+
+        assertTrue(columns.remove(1_000));
+        Order maxLines = new Order(2_000, 2, OrderStatus.PURCHASED, lines(2_000, Limits.MAX_LINES), 0, 2);
+        Order rest = new Order(3_000, 3, OrderStatus.PURCHASED, lines(3_000, most - Limits.MAX_LINES), 0, 3);
+        columns.put(maxLines);
+        columns.put(rest);
+        assertEquals(maxLines, columns.get(2_000));
+        assertEquals(rest, columns.get(3_000));
+        assertEquals(byId(List.of(maxLines, rest)), byId(visitFields(columns, true)));
+        assertEquals(most, columns.linesUsed());
     }
 
     /**
@@ -344,6 +505,53 @@ class OrderColumnsTest {
         assertBookHoldsOnly(columns, kept);
     }
 
+    /**
+     * A line keeps its sku in 32 bits, as many as {@link Limits#MAX_SKU} takes: lines of records and commands
+     * cannot carry a larger one, and lines given as fields that do are refused before anything changes.
+     */
+    @Test
+    void aSkuPastTheLargestIsRefusedBeforeAnythingChanges() {
+        OrderColumns columns = new OrderColumns(4);
+        Order kept = new Order(1, 1, OrderStatus.RESERVED, List.of(new Line(Limits.MAX_SKU, 3, 4), new Line(0, 1, 2)),
+                10, 1);
+        columns.put(kept);
+        assertEquals(kept, columns.get(1), "the largest sku and the smallest read back as stored");
+
+        for (long sku : new long[] {Limits.MAX_SKU + 1, -1}) {
+            OrderLines badSecondLine = new OrderLines() {
+                @Override
+                public int count() {
+                    return 2;
+                }
+
+                @Override
+                public long sku(int i) {
+                    return i == 1 ? sku : 7;
+                }
+
+                @Override
+                public int warehouse(int i) {
+                    return 0;
+                }
+
+                @Override
+                public long quantity(int i) {
+                    return 1;
+                }
+            };
+            IllegalArgumentException newOrder = assertThrows(IllegalArgumentException.class,
+                    () -> columns.put(2, 2, OrderStatus.PURCHASED, badSecondLine, 0, 2));
+            assertEquals("order 2 line 1 has sku " + sku + "; skus are 0..4294967295", newOrder.getMessage());
+            IllegalArgumentException stored = assertThrows(IllegalArgumentException.class,
+                    () -> columns.put(1, 1, OrderStatus.CONFIRMED, badSecondLine, 10, 1));
+            assertEquals("order 1 line 1 has sku " + sku + "; skus are 0..4294967295", stored.getMessage());
+        }
+
+        assertNull(columns.get(2));
+        assertEquals(kept, columns.get(1));
+        assertBookHoldsOnly(columns, kept);
+    }
+
     /** The book holds {@code kept} alone, in its first row and lines, and takes the next order as usual. */
     private static void assertBookHoldsOnly(OrderColumns columns, Order kept) {
         assertEquals(1, columns.size());
@@ -354,6 +562,83 @@ class OrderColumnsTest {
         columns.put(next);
         assertEquals(next, columns.get(2));
         assertEquals(2, columns.rowsUsed());
+    }
+
+    /**
+     * Random stores (new orders, and stored ones again with other lines or the same), forgets and misses of up to
+     * 64 ids with up to 127 lines each, over chunks of eight lines, against a map of order id to order: every
+     * order reads back as the map has it, as a record and through the fields view (its lines read in order and
+     * backwards), and the book never holds more rows than the most orders held at once, nor more pool lines than
+     * the most lines held at once: exactly as many.
+     */
+    @Test
+    void theBookAgreesWithAMapOfOrdersAndTakesNoMoreLinesThanWereHeldAtOnce() {
+        qt().withExamples(300)
+                .forAll(lists().of(integers().between(0, Integer.MAX_VALUE)).ofSizeBetween(1, 600))
+                .checkAssert(operations -> {
+                    OrderColumns columns = new OrderColumns(1, 3, SegmentedLongMap.MIN_SEGMENT_SHIFT);
+                    Map<Long, Order> model = new LinkedHashMap<>();
+                    int heldLines = 0;
+                    int mostLines = 0;
+                    int mostOrders = 0;
+                    for (int step = 0; step < operations.size(); step++) {
+                        int operation = operations.get(step);
+                        long id = (operation >>> 2) % 64;
+                        int lineCount = (operation >>> 8) % 2 == 0 ? (operation >>> 9) % 4 : (operation >>> 9) % 128;
+                        Order before = model.get(id);
+                        if ((operation & 3) == 3) {
+                            assertEquals(before != null, columns.remove(id), "remove " + id + " at step " + step);
+                            if (before != null) {
+                                model.remove(id);
+                                heldLines -= before.lines().size();
+                            }
+                            continue;
+                        }
+                        List<Line> lines = (operation & 3) == 2 && before != null ? before.lines() : lines(step, lineCount);
+                        Order order = new Order(id, step, OrderStatus.values()[step % OrderStatus.values().length],
+                                lines, step, operation);
+                        columns.put(order);
+                        model.remove(id);
+                        model.put(id, order);
+                        heldLines += lines.size() - (before == null ? 0 : before.lines().size());
+                        mostLines = Math.max(mostLines, heldLines);
+                        mostOrders = Math.max(mostOrders, model.size());
+                        assertEquals(mostLines, columns.linesUsed(), "pool lines at step " + step);
+                        assertEquals(mostOrders, columns.rowsUsed(), "rows at step " + step);
+                    }
+                    for (Map.Entry<Long, Order> entry : model.entrySet()) {
+                        assertEquals(entry.getValue(), columns.get(entry.getKey()));
+                    }
+                    assertEquals(model.size(), columns.size());
+                    assertEquals(new HashMap<>(model), byId(visitFields(columns, true)));
+                    assertEquals(new HashMap<>(model), byId(visitFields(columns, false)));
+                });
+    }
+
+    /** The orders by their ids (rows are reused, so the book visits them in no order a test should fix). */
+    private static Map<Long, Order> byId(List<Order> orders) {
+        Map<Long, Order> byId = new HashMap<>();
+        for (Order order : orders) {
+            assertNull(byId.put(order.orderId(), order), "order " + order.orderId() + " visited twice");
+        }
+        return byId;
+    }
+
+    /**
+     * The orders as {@link OrderColumns#forEachFields} shows them, each line's fields read through the view, in
+     * line order or backwards.
+     */
+    private static List<Order> visitFields(OrderColumns columns, boolean backwards) {
+        List<Order> visited = new ArrayList<>();
+        columns.forEachFields((orderId, customer, status, orderLines, expiresAt, fingerprint) -> {
+            Line[] read = new Line[orderLines.count()];
+            for (int n = 0; n < read.length; n++) {
+                int i = backwards ? read.length - 1 - n : n;
+                read[i] = new Line(orderLines.sku(i), orderLines.warehouse(i), orderLines.quantity(i));
+            }
+            visited.add(new Order(orderId, customer, status, List.of(read), expiresAt, fingerprint));
+        });
+        return visited;
     }
 
     private static List<Line> lines(int seed, int count) {
