@@ -38,7 +38,8 @@ import java.util.concurrent.Callable;
 @CommandLine.Command(name = "suite", mixinStandardHelpOptions = true,
         description = "Runs the JMH suite with settings fit for this machine.")
 public final class BenchmarkSuite implements Callable<Integer> {
-    private static final String ALL = "dev\\.purestock\\.benchmarks\\..*";
+    /** Every benchmark: those of the package {@code benchmarks}, and those that drive a package-private stage. */
+    private static final String ALL = "dev\\.purestock\\.(benchmarks\\.|engine\\.DecisionStageBenchmark).*";
     private static final String HEADER = "benchmark\tparams\tthreads\tmode\tscore\terror\tunit\talloc_bytes_per_op";
     /** A rerun row also says where it was measured: the full run's are described by machine.properties. */
     private static final String PARTIAL_HEADER = HEADER + "\tcode\tdate";
@@ -186,7 +187,8 @@ public final class BenchmarkSuite implements Callable<Integer> {
         for (RunResult run : results) {
             BenchmarkResult aggregate = run.getAggregatedResult();
             Result<?> primary = aggregate.getPrimaryResult();
-            String benchmark = run.getParams().getBenchmark().replace("dev.purestock.benchmarks.", "");
+            String benchmark = run.getParams().getBenchmark().replace("dev.purestock.benchmarks.", "")
+                    .replace("dev.purestock.engine.", "");
             String params = String.join(",", run.getParams().getParamsKeys().stream()
                     .map(key -> key + "=" + run.getParams().getParam(key)).toList());
             Result<?> alloc = aggregate.getSecondaryResults().get("·gc.alloc.rate.norm");
