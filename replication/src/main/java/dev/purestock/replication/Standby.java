@@ -204,7 +204,13 @@ public final class Standby implements AutoCloseable {
     }
 
     /**
-     * Waits until this standby holds {@code sequence} (journaled and applied).
+     * Waits until this standby holds {@code sequence} (journaled and applied) as its primary's history has it: a
+     * record the primary sent it, or one its journal held already and the primary, answering its hello, found to be
+     * its own (it answers only once it has checked the standby's history: the epochs, that its journal runs no further
+     * than the primary's, and its last record's checksum). Until then {@link #lastSequence()} may be past what this
+     * answers for: with no primary answering yet it waits even for a sequence its journal holds, and a record in a
+     * tail the primary's history does not hold (an old primary rejoining, told to cut it) never counts, before the
+     * cut, while it runs or after it: that sequence counts once the primary's own record of it has arrived.
      *
      * @return whether it did within {@code timeout}
      * @throws ReplicationException when the standby stopped (its primary refused it, or a record could not be

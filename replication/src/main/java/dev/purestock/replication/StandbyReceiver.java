@@ -104,6 +104,15 @@ final class StandbyReceiver implements Agent {
     private boolean appended;
     private boolean ackPending;
     private volatile long lastSequence;
+    /**
+     * The last sequence the standby holds as its primary's history has it ({@code -1}: none known), which
+     * {@link #awaitSequence} waits for: what its journal held when a primary first answered its hello (a primary
+     * answers only a hello whose history it checked: the epochs, that the journal runs no further than its own, the
+     * last record's checksum), and each record taken from that primary since. A record the journal held at start
+     * counts only from then on, so one in a tail the primary's history does not hold (an old primary rejoining, told
+     * to cut it) never does; a cut lowers it to the last record kept.
+     */
+    private volatile long agreed = -1;
     private volatile long primarySequence = -1;
     /** The standby's lag, as of this thread's last duty cycle (see {@link LagClock}). */
     private volatile long lagNanos;
@@ -204,6 +213,7 @@ final class StandbyReceiver implements Agent {
             }
             ackPending = true;
             lastSequence = held;
+            agreed = held;
             if (held >= pauseAfter) {
                 paused = true;
             }
@@ -311,6 +321,11 @@ final class StandbyReceiver implements Agent {
             // after a crash that lost records it had announced, which no primary will send now)
             primarySequence = sequence;
             lag.forgetAbove(sequence);
+            // and what the standby holds agrees with the primary's history
+            agreed = lastSequence;
+            synchronized (progress) {
+                progress.notifyAll();
+            }
         }
         welcomed = true;
         connected = true;
@@ -454,6 +469,7 @@ final class StandbyReceiver implements Agent {
             held = reopened.lastSequence();
             heldChecksum = reopened.lastChecksum();
             lastSequence = held;
+            agreed = Math.min(agreed, held);
             lastEpoch = reopened.lastEpoch();
             recordEpoch = reopened.recordEpoch();
             // the sequences after the cut are the new primary's, told afresh
@@ -514,10 +530,14 @@ final class StandbyReceiver implements Agent {
         }
     }
 
+    /**
+     * Waits until the standby holds {@code sequence} as its primary's history has it (see {@link #agreed}); whether it
+     * did within {@code timeoutNanos}.
+     */
     boolean awaitSequence(long sequence, long timeoutNanos) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutNanos;
         synchronized (progress) {
-            while (lastSequence < sequence) {
+            while (agreed < sequence) {
                 if (failure != null) {
                     throw new ReplicationException("the standby stopped at seq " + lastSequence + ": " + failure);
                 }

@@ -38,8 +38,11 @@ class LongCutTest {
     @TempDir
     Path newDir;
 
-    /** The old primary's journal holds seq 0..partingPoint shared with the new primary, then a tail of its own. */
-    private long partThem() throws Exception {
+    /**
+     * The old primary's journal ({@code oldDir}) holds seq 0..partingPoint shared with the new primary's
+     * ({@code newDir}, promoted to epoch 1), then a tail of 20 purchases of its own; the parting point.
+     */
+    static long partThem(Path oldDir, Path newDir) throws Exception {
         long partingPoint;
         try (Primary old = primary(oldDir, ReplicationMode.ASYNC).start();
              JournaledEngine journaled = engineWithoutTimer(oldDir, old)) {
@@ -78,7 +81,7 @@ class LongCutTest {
      */
     @Test
     void aStandbyClosedDuringALongCutLeavesAJournalThatOpensWithEveryRecordUpToTheCut() throws Exception {
-        long partingPoint = partThem();
+        long partingPoint = partThem(oldDir, newDir);
         try (Primary promoted = primary(newDir, ReplicationMode.ASYNC).start();
              JournaledEngine journaled = engineWithoutTimer(newDir, promoted)) {
             CountDownLatch begun = new CountDownLatch(1);
@@ -105,7 +108,7 @@ class LongCutTest {
      */
     @Test
     void aStandbyPromotedDuringALongCutPromotesTheJournalCutWhole() throws Exception {
-        long partingPoint = partThem();
+        long partingPoint = partThem(oldDir, newDir);
         try (Primary promoted = primary(newDir, ReplicationMode.ASYNC).start();
              JournaledEngine journaled = engineWithoutTimer(newDir, promoted)) {
             CountDownLatch begun = new CountDownLatch(1);
@@ -124,7 +127,7 @@ class LongCutTest {
      */
     @Test
     void aStandbyWhoseCutOutlastsItsAeronClientsTimeoutCatchesUpAfterIt() throws Exception {
-        long partingPoint = partThem();
+        long partingPoint = partThem(oldDir, newDir);
         try (Primary promoted = primary(newDir, ReplicationMode.ASYNC).start();
              JournaledEngine journaled = engineWithoutTimer(newDir, promoted)) {
             CountDownLatch begun = new CountDownLatch(1);
@@ -154,7 +157,7 @@ class LongCutTest {
      */
     @Test
     void aStandbyCuttingItsJournalGoesOnWritingItsStatus() throws Exception {
-        partThem();
+        partThem(oldDir, newDir);
         try (Primary promoted = primary(newDir, ReplicationMode.ASYNC).start();
              JournaledEngine journaled = engineWithoutTimer(newDir, promoted)) {
             CountDownLatch begun = new CountDownLatch(1);
