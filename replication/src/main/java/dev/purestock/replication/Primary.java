@@ -9,6 +9,8 @@ import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalReader;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -23,6 +25,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
 
 /**
  * The primary side of a replicated pair: it listens for a standby on {@link Builder#listen HOST:PORT} and
@@ -85,7 +88,8 @@ public final class Primary implements AutoCloseable {
         this.transport = AeronTransport.start(settings.externalDriver, settings.driverBase, "primary");
         try {
             this.sender = new PrimarySender(this, transport, settings.listen, settings.dir, live,
-                    "term-length=" + settings.termLength + (settings.mtu == 0 ? "" : "|mtu=" + settings.mtu));
+                    "term-length=" + settings.termLength + (settings.mtu == 0 ? "" : "|mtu=" + settings.mtu),
+                    settings.reopenClock, settings.onReopen);
             this.endpoint = sender.resolvedEndpoint();
             this.runner = new AgentRunner(AeronTransport.idleStrategy(),
                     e -> LOG.error("replication sender failed", e), null, transport.driving(sender));
@@ -374,6 +378,8 @@ public final class Primary implements AutoCloseable {
         /** {@code 0}: Aeron's default. */
         private int mtu;
         private int liveBufferBytes = DEFAULT_LIVE_BUFFER_BYTES;
+        private NanoClock reopenClock = SystemNanoClock.INSTANCE;
+        private LongConsumer onReopen = time -> { };
 
         private Builder(Path dir) {
             this.dir = Objects.requireNonNull(dir, "journal directory");
@@ -423,6 +429,16 @@ public final class Primary implements AutoCloseable {
          */
         public Builder externalDriver(Path aeronDir) {
             this.externalDriver = Objects.requireNonNull(aeronDir, "Aeron directory");
+            return this;
+        }
+
+        /**
+         * The clock the sender's reopening of the journal goes by, read once each time it considers reopening, and
+         * what hears the time of each reopening: for tests of how often it reopens.
+         */
+        Builder reopenClock(NanoClock clock, LongConsumer onOpen) {
+            this.reopenClock = Objects.requireNonNull(clock, "clock");
+            this.onReopen = Objects.requireNonNull(onOpen, "onOpen");
             return this;
         }
 

@@ -17,6 +17,7 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.slf4j.Logger;
@@ -25,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 
 import static dev.purestock.replication.ReplicationMessageDescriptor.ACK;
 import static dev.purestock.replication.ReplicationMessageDescriptor.CONTROL_STREAM;
@@ -55,7 +57,14 @@ final class PrimarySender implements Agent {
     private static final Logger LOG = LoggerFactory.getLogger(PrimarySender.class);
     private static final long NONE = Primary.NONE;
     private static final long HEARTBEAT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-    private static final long REOPEN_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /**
+     * How long after opening the journal the sender opens it again, when it did not hold the record looked for; twice
+     * as long after each such opening, up to {@link #REOPEN_MAX_NANOS}: the journal stage writes a record soon after
+     * the replication stage hands it over, but one whose engine stopped before writing it never will, and opening
+     * the journal every millisecond for ever spent a core's time on nothing.
+     */
+    private static final long REOPEN_FIRST_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long REOPEN_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
     /**
      * How long the journal's end must stay still, once the engine stopped, before the history check takes it as final:
      * the journal stage finishes the commands before the failure after it is recorded.
@@ -82,6 +91,10 @@ final class PrimarySender implements Agent {
     private final JournalReader.RawVisitor journalVisitor = this::onJournal;
     private final MessageHandler discard = (type, buffer, index, length) -> { };
     private final StatusFile statusFile;
+    /** What the reopening of the journal goes by: read once each time the sender considers reopening it. */
+    private final NanoClock reopenClock;
+    /** Hears the time of each reopening: for tests. */
+    private final LongConsumer onReopen;
 
     private ExclusivePublication data;
     private String dataChannel;
@@ -120,6 +133,8 @@ final class PrimarySender implements Agent {
     private JournalReader reader;
     private long readerNext = NONE;
     private long lastReopen;
+    /** How long after {@link #lastReopen} the journal may be opened again. */
+    private long reopenWait = REOPEN_FIRST_NANOS;
     private long lastHeartbeat;
     /** The standby's lag, as of this thread's last duty cycle (see {@link LagClock}). */
     private volatile long lagNanos;
@@ -128,7 +143,9 @@ final class PrimarySender implements Agent {
     private volatile String failure;
 
     PrimarySender(Primary primary, AeronTransport transport, Endpoint listen, Path dir, OneToOneRingBuffer live,
-                  String publicationParams) {
+                  String publicationParams, NanoClock reopenClock, LongConsumer onReopen) {
+        this.reopenClock = reopenClock;
+        this.onReopen = onReopen;
         this.primary = primary;
         this.transport = transport;
         this.aeron = transport.aeron();
@@ -197,11 +214,11 @@ final class PrimarySender implements Agent {
                 return work + 1;
             }
         }
-        if (historyToCheck != NONE && !checkHistory(now)) {
+        if (historyToCheck != NONE && !checkHistory()) {
             return work;
         }
         try {
-            work += send(now);
+            work += send();
         } catch (JournalException e) {
             refuse("the primary cannot read its journal to catch the standby up: " + e.getMessage());
         } catch (ReplicationException e) {
@@ -218,7 +235,7 @@ final class PrimarySender implements Agent {
         return work;
     }
 
-    private int send(long now) {
+    private int send() {
         if (!flush()) {
             return 0;
         }
@@ -232,7 +249,7 @@ final class PrimarySender implements Agent {
         gapAhead = false;
         work += live.controlledRead(liveHandler, 1024);
         if (stagingEnd < SOFT_MESSAGE_BYTES && (gapAhead || live.size() == 0 && nextToSend <= known)) {
-            work += fromJournal(now);
+            work += fromJournal();
         }
         flush();
         return work;
@@ -257,23 +274,60 @@ final class PrimarySender implements Agent {
                 : ControlledMessageHandler.Action.CONTINUE;
     }
 
+    /** Whether the journal may be opened again now, {@link #reopenWait} after the last time. */
+    private boolean reopenDue() {
+        long now = reopenClock.nanoTime();
+        if (now - lastReopen < reopenWait) {
+            return false;
+        }
+        lastReopen = now;
+        onReopen.accept(now);
+        return true;
+    }
+
+    /**
+     * The journal, opened again, does not hold seq {@code wanted}: it ends at {@code end}, or it could not be opened
+     * ({@code unreadable}). The next opening waits twice as long, up to {@link #REOPEN_MAX_NANOS}, and the log says so
+     * once, when the wait reaches that.
+     */
+    private void reopenedShort(long wanted, long end, JournalException unreadable) {
+        if (reopenWait == REOPEN_MAX_NANOS) {
+            return;
+        }
+        reopenWait = Math.min(2 * reopenWait, REOPEN_MAX_NANOS);
+        if (reopenWait == REOPEN_MAX_NANOS) {
+            String stopped = primary.engineStopped();
+            LOG.warn("replication to the standby on {} waits for seq {}, which this primary's journal {} does not hold "
+                    + "({}){}: it reads the journal again once a second until it does", dataChannel, wanted, dir,
+                    unreadable == null ? "it ends at seq " + end : "it cannot be read: " + unreadable.getMessage(),
+                    stopped == null ? "" : "; its engine stopped (" + stopped + "), so it may never");
+        }
+    }
+
+    /** The journal, opened again, holds what was looked for: the next opening, if any, comes promptly again. */
+    private void reopenedInTime() {
+        reopenWait = REOPEN_FIRST_NANOS;
+    }
+
     /** Sends records from the journal, from {@code nextToSend}, reopening it when its end is short of that. */
-    private int fromJournal(long now) {
+    private int fromJournal() {
         if (reader == null || reader.lastSequence() < nextToSend) {
-            if (now - lastReopen < REOPEN_NANOS) {
+            if (!reopenDue()) {
                 return 0;
             }
-            lastReopen = now;
             closeReader();
             try {
                 reader = JournalReader.open(dir);
             } catch (JournalException notYet) {
+                reopenedShort(nextToSend, -1, notYet);
                 return 0;
             }
             readerNext = NONE;
             if (reader.lastSequence() < nextToSend) {
+                reopenedShort(nextToSend, reader.lastSequence(), null);
                 return 0;
             }
+            reopenedInTime();
         }
         if (readerNext != nextToSend) {
             if (!reader.seek(nextToSend)) {
@@ -424,24 +478,26 @@ final class PrimarySender implements Agent {
      * differs, and one whose record this primary's journal no longer holds (pruned), which cannot be compared.
      * Whether the standby counts as holding what it says, and sending may go on.
      */
-    private boolean checkHistory(long now) {
+    private boolean checkHistory() {
         long last = historyToCheck;
         if (reader == null || reader.lastSequence() < last) {
-            if (now - lastReopen < REOPEN_NANOS) {
+            if (!reopenDue()) {
                 return false;
             }
-            lastReopen = now;
             closeReader();
             try {
                 reader = JournalReader.open(dir);
             } catch (JournalException notYet) {
                 // the journal stage is about to write the record, or the journal cannot be read at all
-                return refuseIfNeverJournaled(last, -1, notYet, now);
+                reopenedShort(last, -1, notYet);
+                return refuseIfNeverJournaled(last, -1, notYet, lastReopen);
             }
             readerNext = NONE;
             if (reader.lastSequence() < last) {
-                return refuseIfNeverJournaled(last, reader.lastSequence(), null, now);
+                reopenedShort(last, reader.lastSequence(), null);
+                return refuseIfNeverJournaled(last, reader.lastSequence(), null, lastReopen);
             }
+            reopenedInTime();
         }
         try {
             readerNext = NONE;
@@ -642,6 +698,7 @@ final class PrimarySender implements Agent {
         stagingEnd = HEADER_LENGTH;
         carry = null;
         readerNext = NONE;
+        reopenedInTime();
         failure = null;
         lastHeartbeat = 0;
         LOG.info("standby on {} holds up to seq {}: sending from seq {} (this primary is at seq {})", channel, last,

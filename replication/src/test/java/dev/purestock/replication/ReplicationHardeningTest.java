@@ -6,6 +6,7 @@ import dev.purestock.journal.JournalEpoch;
 import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournaledEngine;
 import io.aeron.ExclusivePublication;
+import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -260,7 +261,7 @@ class ReplicationHardeningTest {
             OneToOneRingBuffer ring = new OneToOneRingBuffer(new UnsafeBuffer(
                     ByteBuffer.allocateDirect((64 << 10) + RingBufferDescriptor.TRAILER_LENGTH)));
             PrimarySender sender = new PrimarySender(primary, own, Endpoint.parse("127.0.0.1:0", "listen"), primaryDir,
-                    ring, "term-length=65536");
+                    ring, "term-length=65536", SystemNanoClock.INSTANCE, time -> { });
             try {
                 ExclusivePublication control = fake.aeron().addExclusivePublication(
                         Endpoint.parse(sender.resolvedEndpoint(), "p").channel(""),
