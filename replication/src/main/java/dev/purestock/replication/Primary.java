@@ -116,6 +116,8 @@ public final class Primary implements AutoCloseable {
      *                                  journaled engine touches its directory; and, as the engine is built, when
      *                                  it does not journal into this primary's directory (nothing holds that
      *                                  directory's journal lock)
+     * @throws ReplicationException     as the engine is built, when the directory records an epoch past the largest
+     *                                  replication carries ({@value Integer#MAX_VALUE}; the message says what to do)
      */
     public PurestockEngine.Builder configure(PurestockEngine.Builder engine) {
         if (engine.shards() != 1) {
@@ -141,8 +143,9 @@ public final class Primary implements AutoCloseable {
         } catch (JournalException noJournalYet) {
             LOG.debug("no journal in {} yet: replication starts at seq 0", settings.dir);
         }
+        epoch = ReplicationMessageDescriptor.requireEpochFits(JournalEpoch.read(settings.dir), settings.dir,
+                "the primary's journal");
         lastHanded.set(last);
-        epoch = JournalEpoch.read(settings.dir);
         attached = true;
         return new ReplicationStage(this, live, settings.mode);
     }

@@ -1,10 +1,12 @@
 package dev.purestock.replication;
 
+import dev.purestock.journal.JournalEpoch;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 
 /**
  * The byte layout of the messages a primary and its standby exchange over Aeron, defined here once. Every
@@ -77,19 +79,44 @@ final class ReplicationMessageDescriptor {
 
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
+    /**
+     * The largest epoch the header carries. Epochs go up by one a promotion, so only an epoch file written by hand
+     * (or damaged) holds a larger one: {@link #requireEpochFits} refuses such a journal as a primary or standby
+     * starts on it, instead of each message failing to be written.
+     */
+    static final long MAX_EPOCH = Integer.MAX_VALUE;
+
     private ReplicationMessageDescriptor() {
     }
 
     /** Writes a header at the start of {@code buffer}. */
     static void putHeader(MutableDirectBuffer buffer, int type, long epoch, long sequence, long helloId) {
-        if (epoch < 0 || epoch > Integer.MAX_VALUE) {
+        if (epoch < 0 || epoch > MAX_EPOCH) {
             throw new ReplicationException("epoch " + epoch + " does not fit the replication header (0 to "
-                    + Integer.MAX_VALUE + ")");
+                    + MAX_EPOCH + ")");
         }
         buffer.putInt(TYPE_OFFSET, type, ORDER);
         buffer.putInt(EPOCH_OFFSET, (int) epoch, ORDER);
         buffer.putLong(SEQUENCE_OFFSET, sequence, ORDER);
         buffer.putLong(HELLO_ID_OFFSET, helloId, ORDER);
+    }
+
+    /**
+     * Refuses {@code epoch}, that of the journal in {@code dir} ({@code side}: whose it is), when the header cannot
+     * carry it.
+     *
+     * @return {@code epoch}
+     * @throws ReplicationException naming the epoch, the directory and what to do
+     */
+    static long requireEpochFits(long epoch, Path dir, String side) {
+        if (epoch > MAX_EPOCH) {
+            throw new ReplicationException(side + " " + dir + " is of epoch " + epoch + ", past the largest epoch "
+                    + "replication carries (" + MAX_EPOCH + "). Epochs go up by one a promotion, so its "
+                    + JournalEpoch.FILE_NAME + " was written by hand or is damaged: restore it from a copy of the "
+                    + "directory, or write the epoch of the journal's last record in it (`purestock stats --journal "
+                    + dir + "`)");
+        }
+        return epoch;
     }
 
     /** Writes a header and a text body; the message's length. */

@@ -110,6 +110,7 @@ public final class Standby implements AutoCloseable {
             RecoveredState recovered = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
                     PrimitiveInventoryStore::new, ReplayProgress.NONE);
             recovered.notes().forEach(note -> LOG.info("standby recovery of {}: {}", dir, note));
+            long epoch = ReplicationMessageDescriptor.requireEpochFits(lastEpoch(dir), dir, "the standby's journal");
             opened = JournalWriter.open(dir, settings.durability);
             this.writer = opened;
             started = AeronTransport.start(settings.externalDriver, null, "standby");
@@ -117,7 +118,7 @@ public final class Standby implements AutoCloseable {
             Endpoint listen = settings.listen != null ? settings.listen
                     : new Endpoint(Endpoint.localAddressTowards(settings.primary), 0);
             this.receiver = new StandbyReceiver(transport, settings.primary, listen, dir, writer,
-                    recovered.store(), stateLock, recovered.nextSequence() - 1, lastEpoch(dir), lastRecordEpoch(dir),
+                    recovered.store(), stateLock, recovered.nextSequence() - 1, epoch, lastRecordEpoch(dir),
                     checksumAt(dir, recovered.nextSequence() - 1), this::truncateAfter, () -> snapshots);
             // before the receiver runs: the copy is the state as recovered
             this.snapshots = startSnapshots(recovered);
@@ -489,7 +490,8 @@ public final class Standby implements AutoCloseable {
          * @throws IllegalStateException when no {@link #primary} was set
          * @throws dev.purestock.journal.JournalException when another process uses the directory, or its journal
          *                                                cannot be recovered
-         * @throws ReplicationException  when Aeron cannot start
+         * @throws ReplicationException  when Aeron cannot start, or the journal is of an epoch past the largest
+         *                               replication carries ({@value Integer#MAX_VALUE}; the message says what to do)
          */
         public Standby start() {
             if (primary == null) {
