@@ -137,7 +137,7 @@ class HistoryCheckTest {
     }
 
     /** A journal that fails on seq {@code failAt} once the standby holds it (the replication stage sent it first). */
-    record FailingJournal(JournalWriter writer, long failAt, AtomicReference<Standby> standby)
+    private record FailingJournal(JournalWriter writer, long failAt, AtomicReference<Standby> standby)
             implements DurabilityStage {
         @Override
         public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch)
