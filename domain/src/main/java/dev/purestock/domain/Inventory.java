@@ -826,9 +826,19 @@ public final class Inventory {
             case Hold c -> true;
             case CancelHold c -> true;
             case ExpireReservations c -> true;
-            case Batch c -> c.commands().stream().anyMatch(Inventory::containsUnholdable);
+            case Batch c -> anyUnholdable(c.commands());
             default -> false;
         };
+    }
+
+    /** Whether any of {@code commands} {@linkplain #containsUnholdable contains an unholdable command}. */
+    private static boolean anyUnholdable(List<Command> commands) {
+        for (int i = 0; i < commands.size(); i++) {
+            if (containsUnholdable(commands.get(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Decides a {@link CancelHold}. */

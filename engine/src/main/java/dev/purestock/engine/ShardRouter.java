@@ -170,8 +170,16 @@ final class ShardRouter {
 
     /** Whether {@code command} is the time command or a batch holding one: what no shard may hold. */
     private static boolean holdsTimeCommand(Command command) {
-        return command instanceof ExpireReservations
-                || command instanceof Batch batch && batch.commands().stream().anyMatch(ShardRouter::holdsTimeCommand);
+        if (command instanceof Batch batch) {
+            List<Command> members = batch.commands();
+            for (int i = 0; i < members.size(); i++) {
+                if (holdsTimeCommand(members.get(i))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return command instanceof ExpireReservations;
     }
 
     private int lines(List<Line> lines) {
