@@ -182,8 +182,12 @@ public sealed interface Command {
      * again with the id of a command still held changes nothing when it is the same hold (same time, same
      * command) and is rejected with {@link Reason#ID_REUSED} otherwise; once the held command was decided or
      * cancelled, the id is free again. A hold, a cancel of one and the time command cannot be held
-     * ({@link Reason#NOT_HOLDABLE}), nor can a batch that is not well formed (its own reason). A time at or before
-     * the hold's own time is allowed: the command is due at once.
+     * ({@link Reason#NOT_HOLDABLE}), nor can a batch that is not well formed (its own reason). A held batch is
+     * checked on its own, as if it came alone: its commands counted against {@link Limits#MAX_BATCH_COMMANDS} and
+     * its depth against {@link Limits#MAX_BATCH_DEPTH} from 1, while the hold is one command, at its own depth, of
+     * any batch it is in. An engine may bound more: purestock's engine refuses at intake a command whose held
+     * batches have more than {@code MAX_BATCH_COMMANDS} commands in all (see {@link Limits#MAX_BATCH_COMMANDS}). A
+     * time at or before the hold's own time is allowed: the command is due at once.
      *
      * @param holdId  the id that names the hold, for {@link CancelHold}
      * @param at      when the command is due, in the units of the sequencing clock (epoch milliseconds on the
@@ -208,7 +212,8 @@ public sealed interface Command {
      * Several commands decided in order, each seeing what the previous ones did. An {@link Mode#ATOMIC}
      * batch applies all of them or, if any is rejected, none; an {@link Mode#INDEPENDENT} batch applies
      * each that succeeds. Batches may nest up to {@link Limits#MAX_BATCH_DEPTH} deep and hold at most
-     * {@link Limits#MAX_BATCH_COMMANDS} commands in all.
+     * {@link Limits#MAX_BATCH_COMMANDS} commands in all. A {@link Hold} member is one command of its batch, whatever
+     * it holds; a batch it holds is checked on its own, when the hold is decided (see {@link Hold}).
      */
     record Batch(Mode mode, List<Command> commands) implements Command {
         public Batch {

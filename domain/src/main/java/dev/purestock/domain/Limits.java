@@ -27,9 +27,19 @@ public final class Limits {
     public static final long MAX_STOCK = 1_000_000_000_000_000L;
     /** The most lines an order or reservation may have. */
     public static final int MAX_LINES = 64;
-    /** The most commands a batch may hold, counting those in nested batches. */
+    /**
+     * The most commands a batch may hold, counting those in nested batches. A {@link Command.Hold} in a batch is one
+     * command of it, whatever it holds: a batch that a hold holds is checked on its own when the hold is decided, its
+     * commands counted from none, so a batch may hold batches of up to this many commands each. An engine may bound
+     * more than the domain: purestock's engine refuses at intake a command whose held batches have more than this
+     * many commands in all, so that a command and all it holds fit one journal record (engine/README.md,
+     * "Intake limits"; docs/domain.md, "Limits").
+     */
     public static final int MAX_BATCH_COMMANDS = 1024;
-    /** The deepest a batch may nest: a batch inside a batch has depth 2. */
+    /**
+     * The deepest a batch may nest: a batch inside a batch has depth 2. A batch that a {@link Command.Hold} holds
+     * is checked on its own, from depth 1, whatever the depth of the hold.
+     */
     public static final int MAX_BATCH_DEPTH = 4;
     /** The most reservations one {@link Command.ExpireReservations} expires; the rest wait for the next one. */
     public static final int MAX_EXPIRIES_PER_COMMAND = 1024;

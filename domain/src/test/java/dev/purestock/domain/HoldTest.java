@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 import static dev.purestock.domain.Examples.ALICE;
@@ -129,6 +131,44 @@ class HoldTest {
         }
         inStock().when(new Hold(1, AT, new Batch(Batch.Mode.ATOMIC, List.of())))
                 .thenRejected(Reason.EMPTY_BATCH);
+    }
+
+    @Test
+    void aHeldBatchIsCheckedOnItsOwnAndItsHoldIsOneCommandOfTheBatchItIsIn() {
+        Batch full = new Batch(Batch.Mode.INDEPENDENT, Collections.nCopies(Limits.MAX_BATCH_COMMANDS, ALICE_BUYS_TWO));
+        List<Command> fullWithAHold = new ArrayList<>(List.of(new Hold(1, AT, full)));
+        for (long id = 2; id <= Limits.MAX_BATCH_COMMANDS; id++) {
+            fullWithAHold.add(new Hold(id, AT, ALICE_BUYS_TWO));
+        }
+        Scenario scenario = inStock();
+        scenario.when(new Batch(Batch.Mode.ATOMIC, fullWithAHold)).thenStateChanged();
+        assertEquals(new HeldCommand(1, AT, full), scenario.store().held(1),
+                "a full batch held as one command of a full batch: each counted on its own");
+        assertEquals(new HeldCommand(Limits.MAX_BATCH_COMMANDS, AT, ALICE_BUYS_TWO),
+                scenario.store().held(Limits.MAX_BATCH_COMMANDS));
+
+        Command deepest = nested(Limits.MAX_BATCH_DEPTH, ALICE_BUYS_TWO);
+        Command deepestHeldDeepest = nested(Limits.MAX_BATCH_DEPTH, new Hold(1, AT, deepest));
+        inStock().when(deepestHeldDeepest).then(new CommandHeld(1, AT, deepest));
+
+        List<Command> oneTooMany = new ArrayList<>(full.commands());
+        oneTooMany.add(ALICE_BUYS_TWO);
+        inStock().when(new Batch(Batch.Mode.INDEPENDENT, List.of(new Hold(1, AT, new Batch(Batch.Mode.ATOMIC,
+                        oneTooMany)))))
+                .then(rejected(Reason.BATCH_TOO_LARGE, 1))
+                .thenNothingChanged();
+        inStock().when(new Hold(1, AT, nested(Limits.MAX_BATCH_DEPTH + 1, ALICE_BUYS_TWO)))
+                .then(rejected(Reason.BATCH_TOO_DEEP, 1))
+                .thenNothingChanged();
+    }
+
+    /** {@code command} inside {@code depth} atomic batches, one in the other. */
+    private static Command nested(int depth, Command command) {
+        Command nested = command;
+        for (int i = 0; i < depth; i++) {
+            nested = new Batch(Batch.Mode.ATOMIC, List.of(nested));
+        }
+        return nested;
     }
 
     @Test
