@@ -191,7 +191,7 @@ public sealed interface Command {
      *
      * @param holdId  the id that names the hold, for {@link CancelHold}
      * @param at      when the command is due, in the units of the sequencing clock (epoch milliseconds on the
-     *                engine's)
+     *                engine's); {@link Long#MAX_VALUE} is also {@link NextDue#NEVER}, see there
      * @param command the command to decide then
      */
     record Hold(long holdId, long at, Command command) implements Command {

@@ -7,7 +7,12 @@ package dev.purestock.domain;
  * change, and its time is the caller's. Reusable, and allocates nothing; not thread-safe.
  */
 public final class NextDue implements InventoryState.DueVisitor, InventoryState.HeldVisitor {
-    /** What {@link #of} answers when nothing is due ever: no live reservation, no held command. */
+    /**
+     * What {@link #of} answers when nothing is due ever: no live reservation, no held command. It is also the time
+     * {@link Long#MAX_VALUE}, so a reservation expiring then, or a command held until then, is reported as never
+     * due: a caller that sends time commands by this, as the engine's timer does, sends none for them, and only a
+     * time command sequenced at that time for something else decides them.
+     */
     public static final long NEVER = Long.MAX_VALUE;
 
     private long next;

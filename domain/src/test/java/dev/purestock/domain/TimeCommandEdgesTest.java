@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The time command at its edges: a held command due at the time of the last expiry of a cut list waits for the
  * expiries left out at that time; expiries after held commands stay within a decision's limits; a reservation due at
- * {@code Long.MAX_VALUE} expires at that time.
+ * {@code Long.MAX_VALUE} expires at that time, and a command held until then is decided then.
  */
 class TimeCommandEdgesTest {
 
@@ -129,5 +129,27 @@ class TimeCommandEdgesTest {
         List<Event> events = Inventory.decide(new ExpireReservations(Long.MAX_VALUE), Long.MAX_VALUE, store);
 
         assertEquals(1, events.size(), () -> "due at Long.MAX_VALUE, not expired: " + events);
+    }
+
+    /**
+     * A command held until {@code Long.MAX_VALUE} is decided by a time command at that time, as any other at its own;
+     * {@link NextDue} reports it, and a reservation due then, as {@link NextDue#NEVER}, which is the same value.
+     */
+    @Test
+    void aCommandHeldUntilLongMaxValueIsDecidedAtThatTimeAndNextDueNamesItNever() {
+        MapInventoryStore store = new MapInventoryStore();
+        apply(store, new Command.ListProduct(1, 0), 0);
+        apply(store, new Command.ReceiveStock(1, 1, 0, 2), 0);
+        apply(store, new Reserve(5, 1, List.of(new Line(1, 0, 1)), Long.MAX_VALUE), 0);
+        Purchase purchase = new Purchase(6, 1, 1, 0, 1);
+        apply(store, new Hold(1, Long.MAX_VALUE, purchase), 0);
+        assertEquals(NextDue.NEVER, new NextDue().of(store));
+
+        assertEquals(List.of(), Inventory.decide(new ExpireReservations(Long.MAX_VALUE), Long.MAX_VALUE - 1, store));
+        List<Event> events = Inventory.decide(new ExpireReservations(Long.MAX_VALUE), Long.MAX_VALUE, store);
+
+        assertEquals(List.of(Event.ReservationExpired.class, Event.HoldReleased.class, Event.PurchaseAccepted.class),
+                events.stream().map(Object::getClass).toList(), events::toString);
+        assertEquals(new Event.HoldReleased(1), events.get(1));
     }
 }

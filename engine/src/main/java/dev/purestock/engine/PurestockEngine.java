@@ -6,6 +6,7 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.Event.Rejected;
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.Limits;
+import dev.purestock.domain.NextDue;
 import dev.purestock.domain.Reason;
 import dev.purestock.domain.RejectionReason;
 
@@ -262,9 +263,9 @@ public final class PurestockEngine implements AutoCloseable {
      * One run of the expiry timer: offers the time command ({@code ExpireReservations} with the retention
      * window) to each shard whose last one left a backlog (as many as {@link ExpiryTimer.Answer#takeBacklogRoom}
      * allows), to each shard that has something due now on the engine's clock (a reservation to expire, a held
-     * command: {@link DueTimes}), and on a regular run also to each shard that holds an order that may be forgotten,
-     * as far as its read model knows (a shard with nothing to do would journal a record that does nothing), unless
-     * one is unanswered.
+     * command: {@link DueTimes}; what is due at {@link NextDue#NEVER} never is), and on a regular run also to each
+     * shard that holds an order that may be forgotten, as far as its read model knows (a shard with nothing to do
+     * would journal a record that does nothing), unless one is unanswered.
      * Waits for ring space, as a submitter does (see {@link ExpiryTimer}); a call from a stage thread only tries.
      *
      * @return whether a shard has a backlog or an unanswered time command, so that the timer runs again soon
@@ -274,7 +275,9 @@ public final class PurestockEngine implements AutoCloseable {
         for (int i = 0; i < shards.length; i++) {
             ExpiryTimer.Answer answer = tickAnswers[i];
             int sends = answer.takeBacklogRoom();
-            boolean due = dueTimes.dueAt(i) <= clock.getAsLong();
+            long dueAt = dueTimes.dueAt(i);
+            // NEVER (Long.MAX_VALUE) is never due, even on a clock that reads it, as the timer's wait has it
+            boolean due = dueAt != NextDue.NEVER && dueAt <= clock.getAsLong();
             if (sends == 0 && (due || regular && readModel.forgettableOrders(i) > 0) && answer.trySend()) {
                 sends = 1;
             }

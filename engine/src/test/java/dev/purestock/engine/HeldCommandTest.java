@@ -5,6 +5,7 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.HeldCommand;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.Line;
+import dev.purestock.domain.NextDue;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Reason;
 import org.junit.jupiter.api.Test;
@@ -326,6 +327,46 @@ class HeldCommandTest {
             assertEquals(Reason.NOT_HOLDABLE, assertInstanceOf(Event.Rejected.class, refused.events().get(0))
                     .reason());
         }
+    }
+
+    /**
+     * {@code Long.MAX_VALUE} is {@link NextDue#NEVER}: the timer sends no time command for a hold or a reservation
+     * due then, whatever the clock reads. A clock that read it made every shard due: each run sent a time command
+     * to every shard with nothing to do, and each answer woke the timer for the next at once, one journaled record
+     * after another for as long as the clock read so. A time command sequenced then still decides what is due then.
+     */
+    @Test
+    void theTimerSendsNothingForWhatIsDueAtLongMaxValueEvenWhenTheClockReadsIt() {
+        InMemoryJournal journal = new InMemoryJournal();
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
+                .expireReservationsEvery(Duration.ZERO).journal(shard -> journal).build()) {
+            stock(engine);
+            engine.submitAt(1, Long.MAX_VALUE, PURCHASE).join();
+            assertTrue(engine.submit(new Command.Reserve(9, 4, List.of(new Line(1, 0, 3)), Long.MAX_VALUE)).join()
+                    .accepted());
+            int journaled = journal.size();
+
+            clock.set(Long.MAX_VALUE - 1);
+            assertEquals(journaled, journaledAfterATimerRun(engine, journal), "nothing is due before the end of time");
+            clock.set(Long.MAX_VALUE);
+            assertEquals(journaled, journaledAfterATimerRun(engine, journal),
+                    "what is due at Long.MAX_VALUE is due never, for the timer");
+
+            Outcome due = engine.submit(new Command.ExpireReservations()).join();
+            assertTrue(due.events().contains(new Event.HoldReleased(1)), due.events().toString());
+            assertEquals(OrderStatus.EXPIRED, engine.readModel().orderStatus(9));
+            assertEquals(OrderStatus.PURCHASED, engine.readModel().orderStatus(7));
+            assertEquals(8, engine.readModel().available(1, 0), "2 bought; the 3 reserved came back");
+            assertEquals(journaled + 1, journaledAfterATimerRun(engine, journal),
+                    "nothing held, nothing reserved, the clock at Long.MAX_VALUE: no time command");
+        }
+    }
+
+    /** Makes a run of the timer (not a regular one) and waits until shard 0 decided what it sent; the journal's size. */
+    private static int journaledAfterATimerRun(PurestockEngine engine, InMemoryJournal journal) {
+        engine.expireReservations(false);
+        engine.digest(0).join();
+        return journal.size();
     }
 
     private static void stock(PurestockEngine engine) {
