@@ -16,6 +16,7 @@ import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalReader;
 import dev.purestock.journal.JournalRecovery;
+import dev.purestock.journal.JournalStats;
 import dev.purestock.journal.JournalVerifier;
 import dev.purestock.journal.JournalWriter;
 import dev.purestock.journal.ReplayProgress;
@@ -65,9 +66,10 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code replay} (records/s rebuilt into a store: read, checksum, decode, evolve) against
  *   {@code rawRead} (Chronicle reads of the documents holding the same records into a byte array, counted per
  *   record), with {@code readDecoded}
- *   (read, checksum, decode; no evolve) to show where the time goes, and {@code verify} (what
+ *   (read, checksum, decode; no evolve) to show where the time goes, {@code verify} (what
  *   {@code purestock verify} does per record: read, checksum, decode the record whole, decide its command again,
- *   compare, evolve);</li>
+ *   compare, evolve) and {@code stats} (what {@code purestock stats} does per record: read, checksum, decode,
+ *   count);</li>
  *   <li>{@code snapshotWrite} and {@code snapshotLoad} of a million skus.</li>
  * </ul>
  */
@@ -509,6 +511,15 @@ public class JournalBenchmark {
             throw new IllegalStateException(result.divergence());
         }
         return result.records();
+    }
+
+    /** What {@code purestock stats} does per record: read, checksum, decode, count. */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @OperationsPerInvocation(REPLAY_RECORDS)
+    public long stats(ReplayState state) {
+        return JournalStats.of(state.dir).records();
     }
 
     @Benchmark
