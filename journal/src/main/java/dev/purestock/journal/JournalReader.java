@@ -545,6 +545,15 @@ public final class JournalReader implements AutoCloseable {
         return events;
     }
 
+    /**
+     * While a {@link #readEvents} visitor runs, the epoch of the record it was given, read from its header (which
+     * decoded with its events): for a reader in this package that needs it beside the events (stats) without
+     * decoding the record whole.
+     */
+    long recordEpoch() {
+        return JournalRecordCodec.epochOf(bytes, document.offset(), document.length());
+    }
+
     /** Receives the events of records, for replay. */
     @FunctionalInterface
     public interface EventsVisitor {

@@ -1,12 +1,15 @@
 package dev.purestock.journal;
 
-import dev.purestock.domain.Event;
-import dev.purestock.domain.Inventory;
+import dev.purestock.domain.Command;
+import dev.purestock.domain.EventBuffer;
+import dev.purestock.domain.EventSink;
+import dev.purestock.domain.Reason;
 import dev.purestock.domain.RejectionReason;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,33 +46,158 @@ public record JournalStats(long records, long events, long firstSequence, long l
         snapshots = List.copyOf(snapshots);
     }
 
-    /** Reads the statistics of the journal in {@code dir}. */
+    /**
+     * Reads the statistics of the journal in {@code dir}: every record checked as {@link JournalReader#readEvents}
+     * checks it, its events decoded into the reader's buffer and counted there, so that a journal of any length is
+     * read without garbage per record.
+     */
     public static JournalStats of(Path dir) {
         long epoch = JournalEpoch.read(dir);
         try (JournalReader reader = JournalReader.open(dir)) {
-            long[] n = {0, 0, -1, -1, 0, 0, 0, 0, -1, -1};
-            Map<RejectionReason, Long> rejections = new HashMap<>();
-            reader.read((index, record) -> {
-                if (n[0]++ == 0) {
-                    n[2] = record.sequence();
-                    n[4] = record.time();
-                    n[8] = record.epoch();
-                }
-                n[9] = record.epoch();
-                n[3] = record.sequence();
-                n[5] = record.time();
-                n[1] += record.events().size();
-                boolean rejected = Inventory.anyRejected(record.events());
-                n[rejected ? 7 : 6]++;
-                for (Event event : record.events()) {
-                    if (event instanceof Event.Rejection rejection) {
-                        rejections.merge(rejection.reason(), 1L, Long::sum);
-                    }
-                }
+            Tally tally = new Tally();
+            reader.readEvents((sequence, time, events) -> {
+                tally.add(sequence, time, reader.recordEpoch(), events);
                 return true;
             });
-            return new JournalStats(n[0], n[1], n[2], n[3], n[4], n[5], reader.cycleCount(), cycleBytes(dir),
-                    n[6], n[7], rejections, new SnapshotStore(dir).list(), epoch, n[8], n[9]);
+            return new JournalStats(tally.records, tally.events, tally.firstSequence, tally.lastSequence,
+                    tally.firstTime, tally.lastTime, reader.cycleCount(), cycleBytes(dir), tally.accepted,
+                    tally.rejected, tally.rejections(), new SnapshotStore(dir).list(), epoch, tally.firstEpoch,
+                    tally.lastEpoch);
+        }
+    }
+
+    /**
+     * The counts of one read, kept in fields and in arrays that grow only with the distinct rejection reasons met.
+     * The events of a record with a rejection are written through it ({@link EventBuffer#writeTo}) to count its
+     * rejections by reason; of the other events it needs only their number, the buffer's size.
+     */
+    private static final class Tally implements EventSink {
+        long records;
+        long events;
+        long firstSequence = -1;
+        long lastSequence = -1;
+        long firstTime;
+        long lastTime;
+        long accepted;
+        long rejected;
+        long firstEpoch = -1;
+        long lastEpoch = -1;
+        /** The reasons met so far, in the order met, and how many rejection events gave each. */
+        private RejectionReason[] reasons = new RejectionReason[8];
+        private long[] reasonCounts = new long[8];
+        private int reasonsMet;
+
+        void add(long sequence, long time, long epoch, EventBuffer recordEvents) {
+            if (records++ == 0) {
+                firstSequence = sequence;
+                firstTime = time;
+                firstEpoch = epoch;
+            }
+            lastSequence = sequence;
+            lastTime = time;
+            lastEpoch = epoch;
+            events += recordEvents.size();
+            if (recordEvents.firstRejection() < 0) {
+                accepted++;
+            } else {
+                rejected++;
+                recordEvents.writeTo(this);
+            }
+        }
+
+        @Override
+        public void rejected(RejectionReason reason, long ref) {
+            count(reason);
+        }
+
+        @Override
+        public void batchAborted(int index, Reason reason, long ref) {
+            count(reason);
+        }
+
+        private void count(RejectionReason reason) {
+            for (int i = 0; i < reasonsMet; i++) {
+                if (reasons[i] == reason) {
+                    reasonCounts[i]++;
+                    return;
+                }
+            }
+            if (reasonsMet == reasons.length) {
+                reasons = Arrays.copyOf(reasons, reasonsMet * 2);
+                reasonCounts = Arrays.copyOf(reasonCounts, reasonsMet * 2);
+            }
+            reasons[reasonsMet] = reason;
+            reasonCounts[reasonsMet++] = 1;
+        }
+
+        @Override
+        public void productListed(long sku, long perCustomerLimit, boolean countsCustomers) {
+        }
+
+        @Override
+        public void stockReceived(long movementId, long sku, int warehouse, long quantity, long available,
+                                  long fingerprint) {
+        }
+
+        @Override
+        public void stockWrittenOff(long movementId, long sku, int warehouse, long quantity, long available,
+                                    long fingerprint) {
+        }
+
+        @Override
+        public void purchaseAccepted(long orderId, long customer, long fingerprint) {
+        }
+
+        @Override
+        public void stockReserved(long orderId, long customer, long expiresAt, long fingerprint) {
+        }
+
+        @Override
+        public void reservationConfirmed(long orderId) {
+        }
+
+        @Override
+        public void reservationReleased(long orderId) {
+        }
+
+        @Override
+        public void reservationExpired(long orderId) {
+        }
+
+        @Override
+        public void purchaseCancelled(long orderId) {
+        }
+
+        @Override
+        public void lineChange(long sku, int warehouse, long quantity, long available, long customerUnits) {
+        }
+
+        @Override
+        public void orderForgotten(long orderId) {
+        }
+
+        @Override
+        public void commandHeld(long holdId, long at, Command command) {
+        }
+
+        @Override
+        public void holdReleased(long holdId) {
+        }
+
+        @Override
+        public void holdCancelled(long holdId) {
+        }
+
+        @Override
+        public void alreadyApplied(long id) {
+        }
+
+        Map<RejectionReason, Long> rejections() {
+            Map<RejectionReason, Long> byReason = new HashMap<>();
+            for (int i = 0; i < reasonsMet; i++) {
+                byReason.put(reasons[i], reasonCounts[i]);
+            }
+            return byReason;
         }
     }
 
