@@ -23,10 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Reading a journal's statistics allocates nothing per record: {@link JournalStats#of} counts each record's events
  * in the buffer {@link JournalReader#readEvents} decodes them into, and takes its epoch from its header, building no
- * record. What is counted is the reading thread's allocation (the JVM's per-thread counter) for the whole call, once
- * over a journal of purchases and again after as many more were appended to it: what the call costs beyond its fixed
- * part (opening the queue, listing the snapshots), divided by the records added. Some purchases are refused, so that
- * records with rejections are counted too; the assertion is on bytes, not time.
+ * record. What is counted is the reading thread's allocation (the JVM's per-thread counter) for the whole call (the
+ * fewest bytes of three calls), once over a journal of purchases and again after as many more were appended to it:
+ * what the call costs beyond its fixed part (opening the queue, listing the snapshots), divided by the records added.
+ * Some purchases are refused, so that records with rejections are counted too; the assertion is on bytes, not time.
  */
 class StatsAllocationTest {
     private static final int SKUS = 64;
@@ -34,6 +34,8 @@ class StatsAllocationTest {
     /** Every purchase of this many is of a sku never listed, refused {@link Reason#UNKNOWN_SKU}. */
     private static final int UNKNOWN_EVERY = 4;
     private static final long TIME = 1_700_000_000_000L;
+    /** Readings of the stats per measurement. */
+    private static final int READINGS = 3;
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
@@ -73,13 +75,20 @@ class StatsAllocationTest {
                 + " more records: " + (double) allocated / added + " B per record");
     }
 
-    /** The bytes this thread allocates reading the journal's stats, which it checks. */
+    /**
+     * The fewest bytes this thread allocates in one of {@link #READINGS} readings of the journal's stats, which it
+     * checks: now and then a reading allocates some 35 KB more, once, whatever the journal's length, and the fewest
+     * leaves that out, while what each record costs is in every reading.
+     */
     private long allocatedReadingStats() {
-        long from = THREADS.getCurrentThreadAllocatedBytes();
-        JournalStats stats = JournalStats.of(dir);
-        long allocated = THREADS.getCurrentThreadAllocatedBytes() - from;
-        assertStats(stats);
-        return allocated;
+        long fewest = Long.MAX_VALUE;
+        for (int reading = 0; reading < READINGS; reading++) {
+            long from = THREADS.getCurrentThreadAllocatedBytes();
+            JournalStats stats = JournalStats.of(dir);
+            fewest = Math.min(fewest, THREADS.getCurrentThreadAllocatedBytes() - from);
+            assertStats(stats);
+        }
+        return fewest;
     }
 
     private void assertStats(JournalStats stats) {
