@@ -117,7 +117,7 @@ public record JournalStats(long records, long events, long firstSequence, long l
 
         private void count(RejectionReason reason) {
             for (int i = 0; i < reasonsMet; i++) {
-                if (reasons[i] == reason) {
+                if (reasons[i].equals(reason)) {
                     reasonCounts[i]++;
                     return;
                 }
