@@ -261,10 +261,7 @@ public final class Reactions {
     private void offer(Command command, Outcome outcome) {
         boolean followUp = takeInFlight(command);
         boolean closed = stopping || closing;
-        if (closed || queuedOutcomes.incrementAndGet() > capacity) {
-            if (!closed) {
-                queuedOutcomes.decrementAndGet();
-            }
+        if (closed || !takeRoom()) {
             drop(command, outcome, closed ? "the engine is closing" : "the reaction queue is full (capacity "
                     + capacity + ")");
             if (followUp) {
@@ -276,6 +273,21 @@ public final class Reactions {
             pending.incrementAndGet();
         }
         tasks.add(() -> react(command, outcome));
+    }
+
+    /**
+     * Takes room for one more outcome in the queue, or says there is none; {@link #queued()} never reads more than
+     * the capacity, not even for a moment (a count taken first and given back when over would read so).
+     */
+    private boolean takeRoom() {
+        int queued;
+        do {
+            queued = queuedOutcomes.get();
+            if (queued >= capacity) {
+                return false;
+            }
+        } while (!queuedOutcomes.compareAndSet(queued, queued + 1));
+        return true;
     }
 
     private void run() {

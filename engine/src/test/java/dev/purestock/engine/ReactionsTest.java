@@ -193,19 +193,22 @@ class ReactionsTest {
                     return Reaction.none();
                 })
                 .build()) {
-            engine.submit(list(1)).join();
-            entered.await();
-            for (long movement = 1; movement <= 3; movement++) {
-                engine.submit(receive(movement, 1, 0, 1)).join();
+            try {
+                engine.submit(list(1)).join();
+                entered.await();
+                for (long movement = 1; movement <= 3; movement++) {
+                    engine.submit(receive(movement, 1, 0, 1)).join();
+                }
+                long deadline = System.nanoTime() + IDLE.toNanos();
+                while (engine.reactions().queued() + engine.reactions().dropped() < 3
+                        && System.nanoTime() < deadline) {
+                    Thread.onSpinWait(); // the completion stage offers each outcome just after answering it
+                }
+                assertEquals(1, engine.reactions().queued());
+                assertEquals(2, engine.reactions().dropped(), "the queue held one; the other two were dropped");
+            } finally {
+                release.countDown(); // else a failed assertion leaves the reaction waiting, and close with it
             }
-            long deadline = System.nanoTime() + IDLE.toNanos();
-            while (engine.reactions().queued() + engine.reactions().dropped() < 3 && System.nanoTime() < deadline) {
-                Thread.onSpinWait(); // the completion stage offers each outcome just after answering it
-            }
-            assertEquals(1, engine.reactions().queued());
-            assertEquals(2, engine.reactions().dropped(), "the queue held one; the other two were dropped");
-
-            release.countDown();
             assertTrue(engine.reactions().awaitIdle(IDLE));
             assertEquals(2, engine.reactions().reacted());
             assertEquals(2, seen.get());
