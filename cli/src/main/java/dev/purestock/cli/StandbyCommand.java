@@ -58,7 +58,9 @@ final class StandbyCommand implements Callable<Integer> {
     int statusEvery;
 
     @Option(names = "--until-sequence", paramLabel = "SEQ",
-            description = "Stop once the journal holds this sequence (exit 0), instead of running until interrupted.")
+            description = "Stop (exit 0) once the journal holds this sequence and a primary has confirmed that its "
+                    + "history holds it (it sent the record, or checked the journal's last record on the standby's "
+                    + "hello), instead of running until interrupted.")
     Long untilSequence;
 
     @Option(names = "--aeron-dir", paramLabel = "DIR",
