@@ -177,11 +177,17 @@ public final class Primary implements AutoCloseable {
         return endpoint;
     }
 
-    /** Where replication stands now. */
+    /**
+     * Where replication stands now. Its {@link ReplicationStatus#failure() failure} says why this primary was fenced,
+     * why {@code SYNC} stopped its engine, why its engine stopped otherwise (a stage failed: its journal could not be
+     * written, say; it decides nothing more from then on), or else why it last refused a standby, in that order.
+     */
     public ReplicationStatus status() {
         long last = lastHanded.get();
         long acked = acknowledged.get();
-        String failure = fenced != null ? fenced : stopped != null ? stopped : sender.failure();
+        String engine = engineStopped;
+        String failure = fenced != null ? fenced : stopped != null ? stopped
+                : engine != null ? "this primary's engine stopped: " + engine : sender.failure();
         return new ReplicationStatus(ReplicationRole.PRIMARY, settings.mode, epoch, sender.connected(), last, acked,
                 Math.max(0, last - acked), sender.lagNanos() / 1_000, degraded, degradations.get(), 0, 0, failure, -1,
                 null);

@@ -26,9 +26,13 @@ import java.util.Locale;
  * @param duplicates       on a standby: records received that its journal already held, skipped
  * @param gaps             on a standby: times a record arrived with records missing before it, and the standby
  *                         asked the primary to send again from its last sequence
- * @param failure          why this side stopped replicating ({@code null} while it runs); on a primary also why
- *                         the last hello could not be served (a channel Aeron will not open), while it serves on
- *                         the standby it served before, until a standby's next hello is served
+ * @param failure          why this side stopped replicating ({@code null} while it runs): on a primary, why it was
+ *                         fenced, or why its engine stopped ({@code SYNC} timed out with {@link SyncFallback#WAIT};
+ *                         otherwise {@code "this primary's engine stopped: "} and the engine's failure, such as its
+ *                         journal failing, after which it decides nothing more), or else why it refused the
+ *                         standby's last hello, or why that hello could not be served (a channel Aeron will not
+ *                         open), while it serves on the standby it served before, until a standby's next hello is
+ *                         served
  * @param lastSnapshot     on a standby cutting snapshots ({@code Standby.Builder.snapshotEvery}): the sequence of
  *                         its newest snapshot, the last it cut or the one it recovered from ({@code -1}: none, or
  *                         none asked for), which bounds what a promotion replays; on a primary {@code -1}

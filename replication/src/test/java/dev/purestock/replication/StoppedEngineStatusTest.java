@@ -1,0 +1,105 @@
+package dev.purestock.replication;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.DecidedEvents;
+import dev.purestock.domain.Event;
+import dev.purestock.engine.DurabilityStage;
+import dev.purestock.engine.EngineStoppedException;
+import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.SubmittedCommand;
+import dev.purestock.journal.Durability;
+import dev.purestock.journal.JournalLayout;
+import dev.purestock.journal.JournalLock;
+import dev.purestock.journal.JournalWriter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+
+import static dev.purestock.replication.ReplicationTest.awaitTrue;
+import static dev.purestock.replication.ReplicationTest.primary;
+import static dev.purestock.replication.ReplicationTest.purchases;
+import static dev.purestock.replication.ReplicationTest.stock;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What a primary's status says once its engine stopped. */
+class StoppedEngineStatusTest {
+    @TempDir
+    Path primaryDir;
+
+    /**
+     * The primary's journal stage fails on seq 12 and the engine stops: the primary decides nothing more, and its
+     * journal ends at seq 11. Its status said nothing of it (no failure), in the process and in the status file
+     * {@code purestock status} reads; it now says the engine stopped, and why.
+     */
+    @Test
+    void thePrimarysStatusSaysItsEngineStoppedAndWhy() throws Exception {
+        long failAt = 12;
+        try (JournalLock lock = JournalLock.acquire(primaryDir)) { // held by the engine's process, as a journaled one
+            JournalLayout.create(primaryDir, 1);
+            try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start()) {
+                PurestockEngine engine = primary.configure(PurestockEngine.builder()
+                        .journal(shard -> new FailingJournal(JournalWriter.open(primaryDir, Durability.PAGE_CACHE),
+                                failAt))
+                        .expireReservationsEvery(Duration.ZERO)).build();
+                try (engine) {
+                    stock(engine, 1_000);
+                    purchases(engine, 1, 2);
+                    assertTrue(primary.status().failure() == null, primary.status().describe());
+                    CompletionException stopped = assertThrows(CompletionException.class,
+                            () -> purchases(engine, 3, 1), "seq " + failAt + " is never journaled");
+                    assertInstanceOf(EngineStoppedException.class, stopped.getCause());
+
+                    awaitTrue(() -> primary.status().failure() != null, "the status says the engine stopped");
+                    String failure = primary.status().failure();
+                    assertTrue(failure.startsWith("this primary's engine stopped: purestock shard 0 stopped: the "
+                            + "journal of shard 0 failed on command sequence " + failAt), failure);
+                    assertTrue(failure.contains("the journal's disk failed on seq " + failAt), failure);
+                    assertTrue(primary.status().describe().endsWith(" FAILED: " + failure),
+                            primary.status().describe());
+                    awaitTrue(() -> failure.equals(StatusFile.read(primaryDir).status().failure()),
+                            "the status file says so");
+                }
+            }
+        }
+    }
+
+    /** A journal that fails on seq {@code failAt}. */
+    private record FailingJournal(JournalWriter writer, long failAt) implements DurabilityStage {
+        @Override
+        public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch)
+                throws Exception {
+            failAt(sequence);
+            writer.onDecided(sequence, time, command, events, endOfBatch);
+        }
+
+        @Override
+        public void onDecided(long sequence, long time, SubmittedCommand command, DecidedEvents events,
+                              boolean endOfBatch) throws Exception {
+            failAt(sequence);
+            writer.onDecided(sequence, time, command, events, endOfBatch);
+        }
+
+        private void failAt(long sequence) throws IOException {
+            if (sequence == failAt) {
+                throw new IOException("the journal's disk failed on seq " + sequence);
+            }
+        }
+
+        @Override
+        public void onEndOfBatch() throws Exception {
+            writer.onEndOfBatch();
+        }
+
+        @Override
+        public void close() {
+            writer.close();
+        }
+    }
+}
