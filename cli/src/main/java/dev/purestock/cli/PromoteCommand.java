@@ -37,11 +37,10 @@ final class PromoteCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
         try (JournalTarget.Locks locks = target.lock()) {
-            long highest = JournalEpoch.INITIAL;
+            long epoch = JournalEpoch.INITIAL;
             for (JournalTarget.Shard one : target.shards()) {
-                highest = Math.max(highest, JournalEpoch.highest(one.dir()));
+                epoch = Math.max(epoch, JournalEpoch.next(one.dir()));
             }
-            long epoch = Math.addExact(highest, 1);
             List<JournalEpoch.Promotion> promotions = new ArrayList<>();
             for (JournalTarget.Shard one : target.shards()) {
                 promotions.add(JournalEpoch.promote(one.dir(), epoch));

@@ -51,6 +51,20 @@ class EpochCommandsTest {
         assertEquals(4, again.json().get("next-sequence").getAsLong());
     }
 
+    /** A journal at the largest epoch replication carries is not promoted past it: one line, exit 1. */
+    @Test
+    void promoteRefusesAnEpochPastTheLargestReplicationCarries() throws Exception {
+        listProducts(dir, 1, 3);
+        Files.writeString(dir.resolve(JournalEpoch.FILE_NAME), "epoch=" + JournalEpoch.MAX + "\n");
+
+        Run refused = run("promote", "--journal", dir.toString());
+
+        assertEquals(1, refused.code(), refused.out());
+        assertTrue(refused.errorLine().contains("has seen epoch 2147483647, the largest a promotion starts"),
+                refused.err());
+        assertEquals(JournalEpoch.MAX, JournalEpoch.read(dir));
+    }
+
     @Test
     void promoteRefusesADirectoryARunningEngineHolds() {
         try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {

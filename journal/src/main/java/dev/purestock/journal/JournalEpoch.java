@@ -33,6 +33,11 @@ public final class JournalEpoch {
     public static final String EPOCH_PROPERTY = "epoch";
     /** The epoch of a journal never promoted, and of every record written before records carried one. */
     public static final long INITIAL = JournalRecordDescriptor.EPOCH_BEFORE_EPOCHS;
+    /**
+     * The largest epoch a promotion starts: the largest replication carries (its message header holds an int32).
+     * Epochs go up by one a promotion, so a journal reaches it only through an epoch file written by hand or damaged.
+     */
+    public static final long MAX = Integer.MAX_VALUE;
     private static final String COMMENT = "purestock journal epoch: the term of the primary writing this journal, "
             + "stamped on every record it appends; raised by promotion, never lowered";
 
@@ -102,21 +107,45 @@ public final class JournalEpoch {
      * returns. The caller holds the directory's {@link JournalLock} and opens its writer afterwards: every record
      * appended from then on carries the new epoch.
      *
-     * @throws JournalException when the journal or its epoch cannot be read, or the epoch cannot be recorded
+     * @throws JournalException when the journal or its epoch cannot be read, the epoch cannot be recorded, or the
+     *                          journal has seen epoch {@link #MAX} already (see {@link #next})
      */
     public static Promotion promote(Path dir) {
-        return promote(dir, Math.addExact(highest(dir), 1));
+        return promote(dir, next(dir));
+    }
+
+    /**
+     * The epoch a promotion of the journal in {@code dir} starts: {@link #highest}{@code  + 1}.
+     *
+     * @throws JournalException when the journal or its epoch cannot be read, or it has seen epoch {@link #MAX}
+     *                          already, past which no promotion goes: the message names its epoch and what to do
+     */
+    public static long next(Path dir) {
+        long highest = highest(dir);
+        if (highest >= MAX) {
+            throw new JournalException("journal " + dir + " has seen epoch " + highest + ", the largest a promotion "
+                    + "starts (the largest replication carries, " + MAX + "), in " + FILE_NAME + " or its last "
+                    + "record: no promotion goes past it. Epochs go up by one a promotion, so that epoch was written "
+                    + "by hand or is damaged: restore " + FILE_NAME + " from a copy of the directory, or write the "
+                    + "epoch of the journal's last record in it (`purestock stats --journal " + dir + "`)");
+        }
+        return highest + 1;
     }
 
     /**
      * Starts epoch {@code epoch} on the journal in {@code dir}, as {@link #promote(Path)} does: for promoting the
      * shards of a sharded journal to one common epoch, the highest of theirs plus one.
      *
-     * @throws StaleEpochException when {@code epoch} is not above {@link #highest} of the journal
-     * @throws JournalException    when the journal or its epoch cannot be read, or the epoch cannot be recorded
+     * @throws IllegalArgumentException when {@code epoch} is negative, or past {@link #MAX} (nothing is recorded)
+     * @throws StaleEpochException      when {@code epoch} is not above {@link #highest} of the journal
+     * @throws JournalException         when the journal or its epoch cannot be read, or the epoch cannot be recorded
      */
     public static Promotion promote(Path dir, long epoch) {
         requireValid(epoch);
+        if (epoch > MAX) {
+            throw new IllegalArgumentException("cannot start epoch " + epoch + " on journal " + dir + ": a promotion "
+                    + "starts at most epoch " + MAX + ", the largest replication carries");
+        }
         long recorded = read(dir);
         long highest = recorded;
         long nextSequence = 0;

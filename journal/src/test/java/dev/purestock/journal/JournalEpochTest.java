@@ -120,6 +120,35 @@ class JournalEpochTest {
         assertEquals(new JournalEpoch.Promotion(5, 9, 0), JournalEpoch.promote(dir, 9));
     }
 
+    /**
+     * Replication carries an epoch in an int32, and refuses a journal of a larger one only as its primary or standby
+     * starts; promotion started such an epoch all the same (epoch 2,147,483,648 after 2,147,483,647), leaving a
+     * journal that would not replicate. It is refused at promotion, naming the epoch and the limit, nothing recorded.
+     */
+    @Test
+    void promotionPastTheLargestEpochReplicationCarriesIsRefusedNamingTheEpochAndTheLimit() throws IOException {
+        assertEquals(new JournalEpoch.Promotion(0, Integer.MAX_VALUE, 0), JournalEpoch.promote(dir, Integer.MAX_VALUE));
+        assertEquals(Integer.MAX_VALUE, JournalEpoch.MAX);
+
+        JournalException last = assertThrows(JournalException.class, () -> JournalEpoch.promote(dir));
+        assertTrue(last.getMessage().startsWith("journal " + dir + " has seen epoch 2147483647, the largest a "
+                + "promotion starts (the largest replication carries, 2147483647)"), last.getMessage());
+        assertTrue(last.getMessage().contains(JournalEpoch.FILE_NAME), last.getMessage());
+        assertEquals(Integer.MAX_VALUE, JournalEpoch.read(dir));
+
+        Path fresh = Files.createDirectories(dir.resolve("fresh"));
+        IllegalArgumentException beyond = assertThrows(IllegalArgumentException.class,
+                () -> JournalEpoch.promote(fresh, Integer.MAX_VALUE + 1L));
+        assertEquals("cannot start epoch 2147483648 on journal " + fresh + ": a promotion starts at most epoch "
+                + "2147483647, the largest replication carries", beyond.getMessage());
+        assertFalse(Files.exists(fresh.resolve(JournalEpoch.FILE_NAME)));
+
+        Files.writeString(fresh.resolve(JournalEpoch.FILE_NAME), "epoch=" + Long.MAX_VALUE + "\n");
+        JournalException handWritten = assertThrows(JournalException.class, () -> JournalEpoch.promote(fresh));
+        assertTrue(handWritten.getMessage().startsWith("journal " + fresh + " has seen epoch " + Long.MAX_VALUE),
+                handWritten.getMessage());
+    }
+
     @Test
     void aRecordOfAnOlderEpochIsRefusedAndOneOfTheSameOrANewerIsNot() {
         assertTrue(JournalEpoch.isStale(2, 3));

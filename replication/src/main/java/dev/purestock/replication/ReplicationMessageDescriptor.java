@@ -84,7 +84,7 @@ final class ReplicationMessageDescriptor {
      * (or damaged) holds a larger one: {@link #requireEpochFits} refuses such a journal as a primary or standby
      * starts on it, instead of each message failing to be written.
      */
-    static final long MAX_EPOCH = Integer.MAX_VALUE;
+    static final long MAX_EPOCH = JournalEpoch.MAX;
 
     private ReplicationMessageDescriptor() {
     }

@@ -254,6 +254,8 @@ public final class Standby implements AutoCloseable {
      * promoted is the cut one.
      *
      * @return the epochs before and after, and the next sequence the promoted journal will write
+     * @throws JournalException when the journal cannot be promoted (its epoch cannot be read or recorded, or it has
+     *                          seen {@link JournalEpoch#MAX} already); the standby is closed all the same
      */
     public JournalEpoch.Promotion promote() {
         synchronized (lifecycle) {

@@ -6,6 +6,9 @@ import dev.purestock.journal.JournaledEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static dev.purestock.replication.ReplicationTest.engine;
@@ -31,7 +34,7 @@ class EpochLimitTest {
      */
     @Test
     void aStandbyOfAnEpochTheHeaderCannotCarryIsRefusedAtStartNamingTheEpoch() {
-        promote(standbyDir);
+        epochFileBeyond(standbyDir);
         ReplicationException refused = assertThrows(ReplicationException.class,
                 () -> Standby.builder(standbyDir).primary("127.0.0.1:40999").start().close());
         assertTrue(refused.getMessage().contains("epoch " + BEYOND) && refused.getMessage().contains(standbyDir
@@ -47,7 +50,7 @@ class EpochLimitTest {
      */
     @Test
     void aPrimaryOfAnEpochTheHeaderCannotCarryRefusesItsEngineNamingTheEpoch() {
-        promote(primaryDir);
+        epochFileBeyond(primaryDir);
         try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start()) {
             ReplicationException refused = assertThrows(ReplicationException.class, () -> {
                 try (JournaledEngine started = engine(primaryDir, primary)) {
@@ -59,9 +62,12 @@ class EpochLimitTest {
         }
     }
 
-    private static void promote(Path dir) {
-        try (JournalLock lock = JournalLock.acquire(dir)) {
-            JournalEpoch.promote(dir, BEYOND);
+    /** Writes an epoch file of epoch {@link #BEYOND} in {@code dir}, by hand: no promotion starts such an epoch. */
+    private static void epochFileBeyond(Path dir) {
+        try {
+            Files.writeString(dir.resolve(JournalEpoch.FILE_NAME), JournalEpoch.EPOCH_PROPERTY + "=" + BEYOND + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }
