@@ -113,6 +113,11 @@ class HistoryCheckTest {
                                 failAt, following))
                         .expireReservationsEvery(Duration.ZERO)).build();
                 try (engine) {
+                    // served before anything is decided: the sender keeps the records in its ring for a standby it
+                    // serves, and drops them from it while it serves none; one that said hello only after seq 12 was
+                    // dropped waited for it from the journal, which the journal below never writes until the standby
+                    // holds it (5 s, then the journal failed on its assertion instead)
+                    awaitTrue(() -> following.get().status().connected(), "the primary serves the first standby");
                     stock(engine, 1_000);
                     purchases(engine, 1, 2);
                     CompletionException stopped = assertThrows(CompletionException.class,
@@ -136,7 +141,11 @@ class HistoryCheckTest {
         }
     }
 
-    /** A journal that fails on seq {@code failAt} once the standby holds it (the replication stage sent it first). */
+    /**
+     * A journal that fails on seq {@code failAt} once the standby holds it (the replication stage sent it first): the
+     * standby must be served before that record is decided, or the sender, which drops from its ring what it decides
+     * while it serves no standby, sends it from the journal, which never holds it.
+     */
     private record FailingJournal(JournalWriter writer, long failAt, AtomicReference<Standby> standby)
             implements DurabilityStage {
         @Override
