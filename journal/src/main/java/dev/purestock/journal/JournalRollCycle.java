@@ -5,6 +5,7 @@ import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 
+import java.text.ParsePosition;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -48,14 +49,29 @@ public enum JournalRollCycle {
         }
         String cycle = fileName.substring(0, fileName.length() - SingleChronicleQueue.SUFFIX.length());
         for (JournalRollCycle rollCycle : values()) {
-            try {
-                rollCycle.fileNames.parse(cycle);
+            if (rollCycle.names(cycle)) {
                 return true;
-            } catch (DateTimeParseException otherName) {
-                // tried against the next roll cycle
             }
         }
         return false;
+    }
+
+    /**
+     * Whether {@code cycle} is a date and time in this roll cycle's file names. Shaped first, without the exception
+     * a name of another roll cycle would cost (every file of an hourly journal is tried against the daily format
+     * first), then resolved, which refuses a shape with no such date (a thirteenth month).
+     */
+    private boolean names(String cycle) {
+        ParsePosition position = new ParsePosition(0);
+        if (fileNames.parseUnresolved(cycle, position) == null || position.getIndex() != cycle.length()) {
+            return false;
+        }
+        try {
+            fileNames.parse(cycle);
+            return true;
+        } catch (DateTimeParseException noSuchTime) {
+            return false;
+        }
     }
 
     /** The Chronicle roll cycle this one stands for (Chronicle stays out of the journal's public API). */
