@@ -95,6 +95,7 @@ public final class BenchmarkReport implements Callable<Integer> {
             new AllocPath("raw Chronicle append of the same bytes (page cache)", "JournalBenchmark.rawAppend|durability=PAGE_CACHE", "", -1),
             new AllocPath("replay: read, checksum, decode, evolve (per record)", "JournalBenchmark.replay", "", -1),
             new AllocPath("verify: read, checksum, decode the record, decide again, compare, evolve (per record)", "JournalBenchmark.verify", "", -1),
+            new AllocPath("stats: read, checksum, decode the events, count (per record)", "JournalBenchmark.stats", "", -1),
             new AllocPath("raw Chronicle read (per record)", "JournalBenchmark.rawRead", "", -1));
 
     /** The longest stall of the decision stage a snapshot may cause. */
