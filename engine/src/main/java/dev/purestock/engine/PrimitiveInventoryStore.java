@@ -237,17 +237,23 @@ public final class PrimitiveInventoryStore implements InventoryStore {
 
     /**
      * Reads every place a purchase of these fields reads or writes (its order id in the order book, its product and
-     * stock position, which share a run of the table, and the customer's count of the sku), so that they are in the
-     * cache when it is decided ({@link WarmAhead}). Changes nothing; returns a sum of what it read, for the caller
-     * to keep so that the reads are made.
+     * stock position, and the customer's count of the sku), so that they are in the cache when it is decided
+     * ({@link WarmAhead}). Changes nothing; returns a sum of what it read, for the caller to keep so that the reads
+     * are made.
      */
     long warmPurchase(long orderId, long customer, long sku, int warehouse) {
         return orders.warm(orderId) + warmLine(customer, sku, warehouse);
     }
 
-    /** {@link #warmPurchase} for one line of an order: its product and position, and the customer's count. */
+    /**
+     * {@link #warmPurchase} for one line of an order: its product and position, and the customer's count. A position
+     * at warehouse 0 .. {@code RUN_KEYS - 2} shares its product's run of the table, so reading it brings the product
+     * too; at any other warehouse the product lies elsewhere and is read on its own.
+     */
     long warmLine(long customer, long sku, int warehouse) {
-        return productsAndPositions.get(positionKey(sku, warehouse)) + customerUnits.get(customerKey(customer, sku));
+        long read = productsAndPositions.get(positionKey(sku, warehouse))
+                + customerUnits.get(customerKey(customer, sku));
+        return warehouse + 1 < SegmentedLongMap.RUN_KEYS ? read : read + productsAndPositions.get(productKey(sku));
     }
 
     /** {@link #warmPurchase} for a command that names only an order: its place in the order book. */

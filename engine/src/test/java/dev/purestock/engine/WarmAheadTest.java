@@ -2,7 +2,9 @@ package dev.purestock.engine;
 
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
+import dev.purestock.domain.Limits;
 import dev.purestock.domain.Line;
+import dev.purestock.domain.Product;
 import dev.purestock.domain.StateDigest;
 import org.junit.jupiter.api.Test;
 
@@ -83,6 +85,29 @@ class WarmAheadTest {
 
         assertEquals(before, StateDigest.of(store));
         assertNotEquals(0, warmAhead.kept(), "the stocked positions it read are kept");
+    }
+
+    /**
+     * A purchase's product and its position lie in one run of the store's table only at the warehouses whose
+     * position key differs from the product's in its last bits alone (0 .. {@code RUN_KEYS - 2}); at any other the
+     * product, which the rules read first, lies elsewhere and is read ahead too. What the reads return is summed, so
+     * the sum shows which were made: the order's place, the position, the customer's count and the product's limit.
+     */
+    @Test
+    void aPurchaseAtAWarehouseWhosePositionLiesApartFromItsProductReadsTheProductAhead() {
+        PrimitiveInventoryStore store = new PrimitiveInventoryStore();
+        store.putProduct(new Product(5, 3));
+        store.putCustomerUnits(7, 5, 2);
+        int[] apart = {SegmentedLongMap.RUN_KEYS - 1, SegmentedLongMap.RUN_KEYS + 2, Limits.MAX_WAREHOUSE};
+        for (int warehouse : apart) {
+            store.putAvailable(5, warehouse, 100L + warehouse);
+        }
+
+        for (int warehouse : apart) {
+            long expected = store.warmOrder(1) + 3 + (100L + warehouse) + 2;
+            assertEquals(expected, store.warmPurchase(1, 7, 5, warehouse), "warehouse " + warehouse);
+            assertEquals(3 + (100L + warehouse) + 2, store.warmLine(7, 5, warehouse), "warehouse " + warehouse);
+        }
     }
 
     @Test
