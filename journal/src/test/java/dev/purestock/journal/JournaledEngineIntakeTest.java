@@ -147,6 +147,9 @@ class JournaledEngineIntakeTest {
             assertTrue(batch.accepted(), batch.events().get(0).toString());
             assertEquals(ordersEach + 1, batch.events().size(), "every order, and the hold");
             assertTrue(engine.failure().isEmpty());
+            // docs/replication.md: more than an eighth of the default 16 MiB term, within an eighth of 64 MiB
+            int recordBytes = new JournalRecordCodec().encode(1, 1, largest, batch.events());
+            assertTrue(recordBytes > 4 << 20 && recordBytes <= 8 << 20, recordBytes + " bytes");
         }
 
         JournalVerifier.Result verified = JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE);

@@ -460,7 +460,9 @@ public final class Primary implements AutoCloseable {
         /**
          * The term length of the publication to the standby (default 16 MiB): a power of two from 64 KiB to 1 GiB.
          * Aeron keeps three terms per publication, and its largest message is an eighth of a term, so a record
-         * longer than that (2 MiB by default) cannot be replicated.
+         * longer than that (2 MiB by default) cannot be replicated. The largest record a command can make is between
+         * 4 and 8 MiB (a batch of 1,024 orders of 64 lines holding another such batch), which a term of 64 MiB
+         * carries (docs/replication.md, "How it works").
          *
          * @throws IllegalArgumentException when not a power of two in that range
          */
