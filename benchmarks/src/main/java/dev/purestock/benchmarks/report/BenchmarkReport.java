@@ -164,7 +164,7 @@ public final class BenchmarkReport implements Callable<Integer> {
                 md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s%s | %s | %s | %s | %s | %s |%n", figure.name,
                         value.get().formatted(), baseline.map(Row::formatted).orElse(""), ratio, figure.goal, verdict,
                         value.get().alloc, baseline.map(Row::alloc).orElse(""), m.name,
-                        m.props.getProperty("jdk").replaceAll(".* ", "JDK "), m.props.getProperty("date")));
+                        m.props.getProperty("jdk").replaceAll(".* ", "JDK "), dated(value.get(), baseline, m)));
             }
         }
         renderRatioRounds(md, machines);
@@ -392,6 +392,17 @@ public final class BenchmarkReport implements Callable<Integer> {
     }
 
     /**
+     * The day a figure's value was measured (a rerun row's own, else the full run's), and its baseline's too when
+     * that is another day: a ratio of rows from two runs says so.
+     */
+    private static String dated(Row value, Optional<Row> baseline, Machine m) {
+        String fullRun = m.props.getProperty("date");
+        String valueDate = value.date(fullRun);
+        return baseline.map(b -> b.date(fullRun)).filter(date -> !date.equals(valueDate))
+                .map(date -> valueDate + " (baseline " + date + ")").orElse(valueDate);
+    }
+
+    /**
      * One JMH result; {@code measured} is empty for a row of the full run (machine.properties says where it ran) and
      * names the commit and date of a rerun row ({@code results-partial.tsv}).
      */
@@ -399,6 +410,12 @@ public final class BenchmarkReport implements Callable<Integer> {
                        String measured) {
         String formatted() {
             return String.format(Locale.ROOT, "%,.0f %s", score, unit);
+        }
+
+        /** The day it was measured: a rerun's own ("code, date"), else {@code fullRun}'s. */
+        String date(String fullRun) {
+            int comma = measured.lastIndexOf(", ");
+            return comma < 0 ? fullRun : measured.substring(comma + 2);
         }
 
         /** Whether this row's parameters include every parameter of {@code other} (a rerun of it). */

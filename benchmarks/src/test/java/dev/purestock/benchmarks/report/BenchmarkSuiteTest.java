@@ -77,4 +77,27 @@ class BenchmarkSuiteTest {
         assertTrue(md.contains("| DomainBenchmark.decide | skus=10 | 1 | 150.0 ± 1.0 | ops/s | 16.0 | rerun: rerun45, 2026-11-30 |"), md);
         assertTrue(md.contains("| JournalBenchmark.append |  | 1 | 300.0 ± 3.0 | ops/s | 8.0 | full run |"), md);
     }
+
+    @Test
+    void aFigureIsDatedByTheRunsItsRowsCameFrom() throws IOException {
+        Path machine = Files.createDirectories(dir.resolve("bench/m"));
+        Files.writeString(machine.resolve("machine.properties"), "machine=m\ncores=2\ncpu=x\nmemory_gib=1\n"
+                + "jdk=OpenJDK 64-Bit Server VM 25\ndate=2026-11-01\nwait=SLEEPING\ncode=full123\nsettings=s\n");
+        BenchmarkSuite.writeRows(machine.resolve("results.tsv"), List.of(
+                "JournalBenchmark.replay\t\t1\tthrpt\t100.000\t1.000\tops/s\t3.0",
+                "JournalBenchmark.rawRead\t\t1\tthrpt\t400.000\t1.000\tops/s\t0.0",
+                "JournalBenchmark.snapshotWrite\t\t1\tavgt\t150.000\t1.000\tms/op\t9.0"));
+        BenchmarkSuite.mergeRows(machine.resolve("results-partial.tsv"), List.of(
+                "JournalBenchmark.replay\t\t1\tthrpt\t200.000\t1.000\tops/s\t3.0\trerun45\t2026-11-30"));
+        Path report = dir.resolve("benchmarks.md");
+
+        int exit = new CommandLine(new BenchmarkReport()).execute("--in", dir.resolve("bench").toString(),
+                "--out", report.toString());
+
+        String md = Files.readString(report);
+        assertEquals(0, exit, md);
+        assertTrue(md.contains("| 200 ops/s | 400 ops/s | 0.50× | ≥ 0.7× ✗ | 3.0 | 0.0 | m | JDK 25 | 2026-11-30 (baseline "
+                + "2026-11-01) |"), md);
+        assertTrue(md.contains("| 150 ms/op |  |  |  | 9.0 |  | m | JDK 25 | 2026-11-01 |"), md);
+    }
 }
