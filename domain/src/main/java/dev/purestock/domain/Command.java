@@ -119,7 +119,9 @@ public sealed interface Command {
 
     /**
      * Holds every line for {@code customer} until {@code expiresAt} (same clock as the sequencing time), or
-     * nothing if any line cannot be held. Held units count against per-customer limits.
+     * nothing if any line cannot be held. Held units count against per-customer limits. An {@code expiresAt} of
+     * {@link Long#MAX_VALUE} is also {@link NextDue#NEVER}, see there: whoever sends time commands by it, as the
+     * engine's timer does, never sends one for this reservation.
      */
     record Reserve(long orderId, long customer, List<Line> lines, long expiresAt) implements Command {
         public Reserve {
