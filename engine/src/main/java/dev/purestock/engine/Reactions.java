@@ -155,7 +155,7 @@ public final class Reactions {
         return capacity;
     }
 
-    /** How many outcomes wait for the reaction thread now. */
+    /** How many outcomes wait for the reaction thread now: never more than {@link #capacity()}. */
     public int queued() {
         return queuedOutcomes.get();
     }
