@@ -18,8 +18,10 @@ import java.util.concurrent.Callable;
                 + "refused; prints the old and the new epoch and the sequence the next command will have.",
                 "Takes the journal's lock: it refuses a directory a running engine or standby holds (stop it, or "
                         + "promote through its API). A sharded journal moves every shard (or the one --shard names) "
-                        + "to one new epoch, above the highest of theirs. Who decides to promote, and that the old "
-                        + "primary is stopped, is up to the operator."})
+                        + "to one new epoch, above the highest of theirs. A journal that has seen epoch "
+                        + JournalEpoch.MAX + ", the largest replication carries (only an epoch file written by hand "
+                        + "or damaged gets there), is refused, nothing written. Who decides to promote, and that the "
+                        + "old primary is stopped, is up to the operator."})
 final class PromoteCommand implements Callable<Integer> {
     @Mixin
     JournalDirOption journal;
