@@ -67,6 +67,18 @@ public interface DurabilityStage extends AutoCloseable {
     default void onShardStopped(EngineStoppedException failure) {
     }
 
+    /**
+     * The shard takes no more commands, for a failure that left its state and journal whole (its read model's):
+     * later submissions are refused ({@code failure} says why), but nothing is marked failed, so the commands it had
+     * taken are still decided, handed to every stage, made durable and answered as usual, and this stage goes on
+     * with them as before. Called at most once, from the shard's completion thread, before any
+     * {@link #onShardStopped} (a stage failing afterwards still stops the shard, and this stage is then told that
+     * too); it must return at once and not throw. A stage that reports on the shard (replication's status) learns
+     * here that the shard no longer takes commands, while what it took still comes.
+     */
+    default void onIntakeStopped(EngineStoppedException failure) {
+    }
+
     /** Releases the stage's resources. Called once, after the last {@link #onDecided}. */
     @Override
     default void close() throws Exception {

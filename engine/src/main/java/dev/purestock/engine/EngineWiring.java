@@ -48,7 +48,7 @@ final class EngineWiring {
      * {@code snapshotWriter} are {@code null} when not configured, and then not wired.
      */
     static Shard wire(int index, Settings settings, Intake intake, ShardState initial, DurabilityStage journal,
-                      DurabilityStage replication, SnapshotWriter snapshotWriter, ReadModel.Writer readModel) {
+                      DurabilityStage replication, SnapshotWriter snapshotWriter, ReadModel.Updater readModel) {
         ShardHealth health = new ShardHealth(index, intake);
         ShardCounters counters = new ShardCounters(settings.ringSize());
         Map<StageRole, ShardCounters.Durability> durabilityTimes = new EnumMap<>(StageRole.class);

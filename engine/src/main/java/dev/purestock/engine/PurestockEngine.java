@@ -23,6 +23,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -175,7 +176,8 @@ public final class PurestockEngine implements AutoCloseable {
                 DurabilityStage replication = builder.replication == null ? null : opened(opened,
                         Objects.requireNonNull(builder.replication.apply(i), "replication of shard " + i));
                 shards[i] = EngineWiring.wire(i, settings, intake, initial, journal, replication, snapshotWriter,
-                        readModelWriter);
+                        builder.readModelFault == null ? readModelWriter
+                                : faulty(readModelWriter, builder.readModelFault));
             }
         } catch (RuntimeException | Error e) {
             // a later shard refused: close what the factories opened for the earlier ones, nothing runs yet
@@ -252,6 +254,14 @@ public final class PurestockEngine implements AutoCloseable {
     private static DurabilityStage opened(List<DurabilityStage> opened, DurabilityStage stage) {
         opened.add(stage);
         return stage;
+    }
+
+    /** {@code updater}, told to {@code fault} before each command it applies ({@link Builder#readModelFault}). */
+    private static ReadModel.Updater faulty(ReadModel.Updater updater, LongConsumer fault) {
+        return (sequence, events) -> {
+            fault.accept(sequence);
+            updater.apply(sequence, events);
+        };
     }
 
     /** A regular run of the expiry timer, as {@link #expireReservations(boolean)} with {@code true}. */
@@ -986,6 +996,8 @@ public final class PurestockEngine implements AutoCloseable {
         private StageThreadListener stageThreadListener;
         /** Told as each answer to a caller is built; throws in its place in tests, {@code null} otherwise. */
         private CallerAnswers.Fault answerFault;
+        /** Told each command's sequence before the read model applies it; throws in its place in tests. */
+        private LongConsumer readModelFault;
         /** Called with each of the engine's threads as it is started; throws in its place in tests. */
         private Consumer<Thread> stageThreadStarting = thread -> {
         };
@@ -1210,6 +1222,16 @@ public final class PurestockEngine implements AutoCloseable {
          */
         Builder answerFault(CallerAnswers.Fault fault) {
             this.answerFault = Objects.requireNonNull(fault, "answer fault");
+            return this;
+        }
+
+        /**
+         * For tests: {@code fault} is told each command's sequence before the read model applies its events, and a
+         * throw stands for the read model failing there (memory running out as it grows): the shard then takes no
+         * more submissions, while the commands it had taken are still decided, made durable and answered.
+         */
+        Builder readModelFault(LongConsumer fault) {
+            this.readModelFault = Objects.requireNonNull(fault, "read model fault");
             return this;
         }
 

@@ -22,7 +22,10 @@ final class ShardHealth {
     private volatile EngineStoppedException failure;
     /** Whether {@link #failure} stopped only the intake ({@link #stopIntake}): no slot has failed yet. */
     private boolean intakeOnly;
-    /** The durability stages told when a failure stops the shard ({@link DurabilityStage#onShardStopped}). */
+    /**
+     * The durability stages told when the intake stops ({@link DurabilityStage#onIntakeStopped}) and when a failure
+     * stops the shard ({@link DurabilityStage#onShardStopped}).
+     */
     private final List<DurabilityStage> told = new CopyOnWriteArrayList<>();
 
     ShardHealth(int shard, Intake intake) {
@@ -30,7 +33,7 @@ final class ShardHealth {
         this.intake = intake;
     }
 
-    /** Tells {@code stage} when a failure stops the shard ({@link DurabilityStage#onShardStopped}). */
+    /** Tells {@code stage} when the intake stops, and when a failure stops the shard. */
     void tell(DurabilityStage stage) {
         told.add(stage);
     }
@@ -59,7 +62,8 @@ final class ShardHealth {
     /**
      * Stops the engine's intake for a failure that left the state and the journal whole (the read model's): later
      * submissions are refused with it, but no slot is marked failed, so the commands already taken are still
-     * decided, made durable and answered. A failure recorded before is the one reported.
+     * decided, made durable and answered. Each durability stage is told ({@link DurabilityStage#onIntakeStopped}). A
+     * failure recorded before is the one reported, and nothing more is told.
      *
      * @param what what failed, as a phrase ("updating the read model after command sequence 7")
      */
@@ -71,6 +75,13 @@ final class ShardHealth {
             LOG.error(failure.getMessage(), cause);
             intake.stop(failure);
             intakeOnly = true;
+            for (DurabilityStage stage : told) {
+                try {
+                    stage.onIntakeStopped(failure);
+                } catch (RuntimeException e) {
+                    LOG.error("telling a durability stage that shard {} takes no more commands failed", shard, e);
+                }
+            }
         }
     }
 

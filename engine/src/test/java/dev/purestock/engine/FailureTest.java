@@ -306,6 +306,52 @@ class FailureTest {
         }
     }
 
+    /**
+     * A read model that fails stops only the shard's intake: each durability stage is told so, once, and not that the
+     * shard stopped, and it is still handed the commands taken before (the one the read model failed on included).
+     * Replication's primary says from this that its engine takes no more commands, while it still replicates them.
+     */
+    @Test
+    void eachDurabilityStageIsToldOnceThatTheIntakeStoppedAndNotThatTheShardStopped() {
+        List<EngineStoppedException> intakeStopped = new CopyOnWriteArrayList<>();
+        List<EngineStoppedException> shardStopped = new CopyOnWriteArrayList<>();
+        List<Long> decided = new CopyOnWriteArrayList<>();
+        DurabilityStage replica = new DurabilityStage() {
+            @Override
+            public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch) {
+                decided.add(sequence);
+            }
+
+            @Override
+            public void onIntakeStopped(EngineStoppedException failure) {
+                intakeStopped.add(failure);
+            }
+
+            @Override
+            public void onShardStopped(EngineStoppedException failure) {
+                shardStopped.add(failure);
+            }
+        };
+        try (PurestockEngine engine = PurestockEngine.builder().journal(s -> new InMemoryJournal())
+                .replication(s -> replica).readModelFault(sequence -> {
+                    if (sequence == 1) {
+                        throw new IllegalStateException("the read model broke");
+                    }
+                }).build()) {
+            assertTrue(engine.submit(list(1)).join().accepted());
+            assertTrue(intakeStopped.isEmpty(), "told nothing while the shard takes commands");
+            assertTrue(engine.submit(list(2)).join().accepted(), "the command the read model failed on is answered");
+            Throwable refused = failureOf(engine.submit(list(3)));
+            assertInstanceOf(EngineStoppedException.class, refused);
+            assertEquals(1, intakeStopped.size(), "told once");
+            String told = intakeStopped.get(0).getMessage();
+            assertTrue(told.contains("updating the read model with command sequence 1"), told);
+            assertTrue(refused.getMessage().endsWith(told), "told what a submission is refused with: " + refused);
+            assertEquals(List.of(0L, 1L), decided, "the commands taken are still handed to the stage");
+            assertTrue(shardStopped.isEmpty(), "the shard did not stop: " + shardStopped);
+        }
+    }
+
     @Test
     void aThrowingConsumerOrCallbackIsIsolatedAndTheOthersAndTheCoreGoOn() {
         List<Long> seen = new CopyOnWriteArrayList<>();
