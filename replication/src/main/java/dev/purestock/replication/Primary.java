@@ -72,6 +72,11 @@ public final class Primary implements AutoCloseable {
     private volatile String fenced;
     /** Why the engine stopped (a stage failed), once it did: its journal holds nothing more from then on. */
     private volatile String engineStopped;
+    /**
+     * Why the engine takes no more commands (its read model failed), once it does: unlike {@link #engineStopped}, what
+     * it took is still journaled and replicated, so this is for {@link #status()} alone.
+     */
+    private volatile String intakeStopped;
     /** Why SYNC with {@link SyncFallback#WAIT} stopped the engine, once it did: for {@link #status()}. */
     private volatile String stopped;
     private volatile boolean degraded;
@@ -180,17 +185,37 @@ public final class Primary implements AutoCloseable {
     /**
      * Where replication stands now. Its {@link ReplicationStatus#failure() failure} says why this primary was fenced,
      * why {@code SYNC} stopped its engine, why its engine stopped otherwise (a stage failed: its journal could not be
-     * written, say; it decides nothing more from then on), or else why it last refused a standby, in that order.
+     * written, say; it decides nothing more from then on), why its engine takes no more commands (its read model
+     * failed: what it took is still decided, journaled and replicated), or else why it last refused a standby, in that
+     * order.
      */
     public ReplicationStatus status() {
         long last = lastHanded.get();
         long acked = acknowledged.get();
-        String engine = engineStopped;
-        String failure = fenced != null ? fenced : stopped != null ? stopped
-                : engine != null ? "this primary's engine stopped: " + engine : sender.failure();
         return new ReplicationStatus(ReplicationRole.PRIMARY, settings.mode, epoch, sender.connected(), last, acked,
-                Math.max(0, last - acked), sender.lagNanos() / 1_000, degraded, degradations.get(), 0, 0, failure, -1,
+                Math.max(0, last - acked), sender.lagNanos() / 1_000, degraded, degradations.get(), 0, 0, failure(), -1,
                 null);
+    }
+
+    /** The status's failure, as {@link #status()} orders them. */
+    private String failure() {
+        String fencedWhy = fenced;
+        if (fencedWhy != null) {
+            return fencedWhy;
+        }
+        String syncStopped = stopped;
+        if (syncStopped != null) {
+            return syncStopped;
+        }
+        String engine = engineStopped;
+        if (engine != null) {
+            return "this primary's engine stopped: " + engine;
+        }
+        String intake = intakeStopped;
+        if (intake != null) {
+            return "this primary's engine takes no more commands: " + intake;
+        }
+        return sender.failure();
     }
 
     /** The MTU of the publication to the standby ({@code 0} before one connected); for tests. */
@@ -259,6 +284,14 @@ public final class Primary implements AutoCloseable {
     /** Why the engine stopped, or {@code null} while it runs. */
     String engineStopped() {
         return engineStopped;
+    }
+
+    /**
+     * The engine takes no more commands: {@code why}, its failure. What it took is still journaled and replicated as
+     * usual; only the status says so.
+     */
+    void intakeStopped(String why) {
+        intakeStopped = why;
     }
 
     /** The stage handed over {@code sequence}: from now on the sender may send it, from the ring or the journal. */

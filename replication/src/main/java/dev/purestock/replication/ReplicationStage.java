@@ -88,6 +88,12 @@ final class ReplicationStage implements DurabilityStage {
         primary.engineStopped(failure.getMessage());
     }
 
+    /** Only the status says so: the records of the commands the engine took still come, and are sent as usual. */
+    @Override
+    public void onIntakeStopped(EngineStoppedException failure) {
+        primary.intakeStopped(failure.getMessage());
+    }
+
     private void endBatch() {
         batchOpen = false;
         primary.requireNotFenced(batchLast);

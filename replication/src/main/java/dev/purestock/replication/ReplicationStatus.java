@@ -29,10 +29,12 @@ import java.util.Locale;
  * @param failure          why this side stopped replicating ({@code null} while it runs): on a primary, why it was
  *                         fenced, or why its engine stopped ({@code SYNC} timed out with {@link SyncFallback#WAIT};
  *                         otherwise {@code "this primary's engine stopped: "} and the engine's failure, such as its
- *                         journal failing, after which it decides nothing more), or else why it refused the
- *                         standby's last hello, or why that hello could not be served (a channel Aeron will not
- *                         open), while it serves on the standby it served before, until a standby's next hello is
- *                         served
+ *                         journal failing, after which it decides nothing more), or why its engine takes no more
+ *                         commands ({@code "this primary's engine takes no more commands: "} and the engine's
+ *                         failure, its read model's: what it took is still decided, journaled and replicated), or
+ *                         else why it refused the standby's last hello, or why that hello could not be served (a
+ *                         channel Aeron will not open), while it serves on the standby it served before, until a
+ *                         standby's next hello is served
  * @param lastSnapshot     on a standby cutting snapshots ({@code Standby.Builder.snapshotEvery}): the sequence of
  *                         its newest snapshot, the last it cut or the one it recovered from ({@code -1}: none, or
  *                         none asked for), which bounds what a promotion replays; on a primary {@code -1}

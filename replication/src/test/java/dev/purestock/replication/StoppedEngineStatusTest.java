@@ -5,12 +5,15 @@ import dev.purestock.domain.DecidedEvents;
 import dev.purestock.domain.Event;
 import dev.purestock.engine.DurabilityStage;
 import dev.purestock.engine.EngineStoppedException;
+import dev.purestock.engine.Outcome;
 import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.ReadModelFaults;
 import dev.purestock.engine.SubmittedCommand;
 import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalLayout;
 import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalWriter;
+import dev.purestock.journal.JournaledEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,10 +23,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 
+import static dev.purestock.replication.ReplicationTest.SKUS;
+import static dev.purestock.replication.ReplicationTest.WAIT;
+import static dev.purestock.replication.ReplicationTest.WAREHOUSE;
 import static dev.purestock.replication.ReplicationTest.awaitTrue;
 import static dev.purestock.replication.ReplicationTest.primary;
 import static dev.purestock.replication.ReplicationTest.purchases;
 import static dev.purestock.replication.ReplicationTest.stock;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,6 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StoppedEngineStatusTest {
     @TempDir
     Path primaryDir;
+    @TempDir
+    Path standbyDir;
 
     /**
      * The primary's journal stage fails on seq 12 and the engine stops: the primary decides nothing more, and its
@@ -67,6 +76,42 @@ class StoppedEngineStatusTest {
                             "the status file says so");
                 }
             }
+        }
+    }
+
+    /**
+     * The primary's read model fails on seq 10: its engine takes no more commands, but seq 10 is decided, journaled
+     * and answered, and the standby gets it. Its status said nothing of it (no failure), while its engine refused
+     * every submission; it now says the engine takes no more commands, and why, and replication goes on with what it
+     * took (not refused or stalled as behind a stopped engine's journal).
+     */
+    @Test
+    void thePrimarysStatusSaysItsEngineTakesNoMoreCommandsAndItStillReplicatesWhatItTook() throws Exception {
+        long failAt = 2L * SKUS;
+        try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = JournaledEngine.builder(primaryDir)
+                     .engine(b -> primary.configure(ReadModelFaults.failAt(b.expireReservationsEvery(Duration.ZERO),
+                             failAt)))
+                     .start();
+             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).start()) {
+            PurestockEngine engine = journaled.engine();
+            stock(engine, 1_000);
+            assertTrue(primary.status().failure() == null, primary.status().describe());
+            Outcome taken = engine.submit(new Command.Purchase(1, 1, 1, WAREHOUSE, 1)).join();
+            assertEquals(failAt, taken.sequence(), "the command the read model failed on is answered");
+            CompletionException refused = assertThrows(CompletionException.class,
+                    () -> engine.submit(new Command.Purchase(2, 1, 1, WAREHOUSE, 1)).join());
+            assertInstanceOf(EngineStoppedException.class, refused.getCause());
+
+            assertTrue(standby.awaitSequence(failAt, WAIT), "the standby got what the engine took");
+            awaitTrue(() -> primary.status().failure() != null, "the status says the engine takes no more commands");
+            String failure = primary.status().failure();
+            assertTrue(failure.startsWith("this primary's engine takes no more commands: purestock shard 0 stopped: "
+                    + "updating the read model with command sequence " + failAt), failure);
+            assertTrue(failure.contains("the read model failed on seq " + failAt), failure);
+            awaitTrue(() -> primary.status().peerSequence() == failAt, "the standby acknowledged it");
+            assertTrue(standby.status().failure() == null, standby.status().describe());
+            awaitTrue(() -> failure.equals(StatusFile.read(primaryDir).status().failure()), "the status file says so");
         }
     }
 
