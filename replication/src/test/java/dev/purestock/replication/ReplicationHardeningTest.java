@@ -221,9 +221,11 @@ class ReplicationHardeningTest {
              JournaledEngine journaled = engine(primaryDir, primary)) {
             stock(journaled.engine(), 1_000);
         }
+        // no expiry timer: nothing is submitted until the second refusal is seen, so no SYNC batch waits, and its
+        // timeout cannot stop the engine first, whose reason the status would give in place of the refusal
         try (Primary primary = primary(primaryDir, ReplicationMode.SYNC).fallback(SyncFallback.WAIT)
                 .syncTimeout(Duration.ofMillis(300)).start();
-             JournaledEngine journaled = engine(primaryDir, primary);
+             JournaledEngine journaled = engineWithoutTimer(primaryDir, primary);
              AeronTransport fake = AeronTransport.start(null, null, "review-fake")) {
             ExclusivePublication control = fake.aeron().addExclusivePublication(
                     Endpoint.parse(primary.endpoint(), "p").channel(""), ReplicationMessageDescriptor.CONTROL_STREAM);
