@@ -26,7 +26,7 @@ import java.util.Locale;
  * @param duplicates       on a standby: records received that its journal already held, skipped
  * @param gaps             on a standby: times a record arrived with records missing before it, and the standby
  *                         asked the primary to send again from its last sequence
- * @param failure          why this side stopped replicating ({@code null} while it runs): on a primary, why it was
+ * @param failure          what went wrong on this side ({@code null} while all is well): on a primary, why it was
  *                         fenced, or why its engine stopped ({@code SYNC} timed out with {@link SyncFallback#WAIT};
  *                         otherwise {@code "this primary's engine stopped: "} and the engine's failure, such as its
  *                         journal failing, after which it decides nothing more), or why its engine takes no more
