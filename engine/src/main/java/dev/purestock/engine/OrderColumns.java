@@ -34,8 +34,9 @@ import java.util.function.Consumer;
  * any order's line. (Kept side by side, in runs, a freed run served only orders of its length or shorter: a
  * pool that had held one-line orders was no use to orders of more lines, which took new lines, up to as many
  * times the lines held at once as an order has lines; merging neighbouring free runs would still leave a single
- * line freed between two live orders of no use to an order of two or more.) Reading an order's lines walks its links, one step a
- * line; {@link RowLines} keeps its place, so a visitor reading them in order takes one step each. The links
+ * line freed between two live orders of no use to an order of two or more.) Reading an order's lines walks its
+ * links, one step a line; {@link RowLines} keeps its place, so a visitor reading them in order takes one step each.
+ * The links
  * cost no memory: a sku is at most {@link Limits#MAX_SKU}, 32 bits, so a line keeps it in an {@code int} and
  * its link in the four bytes the sku's {@code long} left over, 20 bytes a line as before.
  *
