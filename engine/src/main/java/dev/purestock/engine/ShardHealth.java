@@ -62,8 +62,9 @@ final class ShardHealth {
     /**
      * Stops the engine's intake for a failure that left the state and the journal whole (the read model's): later
      * submissions are refused with it, but no slot is marked failed, so the commands already taken are still
-     * decided, made durable and answered. Each durability stage is told ({@link DurabilityStage#onIntakeStopped}). A
-     * failure recorded before is the one reported, and nothing more is told.
+     * decided, made durable and answered. Each durability stage is told ({@link DurabilityStage#onIntakeStopped}); one
+     * that throws, even an {@link Error}, is logged, and the others are told all the same. A failure recorded before is
+     * the one reported, and nothing more is told.
      *
      * @param what what failed, as a phrase ("updating the read model after command sequence 7")
      */
@@ -78,7 +79,9 @@ final class ShardHealth {
             for (DurabilityStage stage : told) {
                 try {
                     stage.onIntakeStopped(failure);
-                } catch (RuntimeException e) {
+                } catch (Throwable e) {
+                    // an Error too (memory running out, as the read model's may have): this runs on the completion
+                    // thread, answering the command the read model failed on, which stands and is answered as usual
                     LOG.error("telling a durability stage that shard {} takes no more commands failed", shard, e);
                 }
             }

@@ -352,6 +352,49 @@ class FailureTest {
         }
     }
 
+    /**
+     * A stage that throws as it is told the intake stopped, even an {@link Error} (memory running out as it builds
+     * what it says, which is how a read model fails as it grows), breaks nothing: the command the read model failed on
+     * is answered with its outcome, not as undelivered, and the stage told after it is told all the same.
+     */
+    @Test
+    void aStageThrowingAsItIsToldTheIntakeStoppedLosesNoAnswerAndTheNextStageIsStillTold() {
+        List<EngineStoppedException> told = new CopyOnWriteArrayList<>();
+        DurabilityStage throwing = new DurabilityStage() {
+            @Override
+            public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch) {
+            }
+
+            @Override
+            public void onIntakeStopped(EngineStoppedException failure) {
+                throw new OutOfMemoryError("telling the journal");
+            }
+        };
+        DurabilityStage replica = new DurabilityStage() {
+            @Override
+            public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch) {
+            }
+
+            @Override
+            public void onIntakeStopped(EngineStoppedException failure) {
+                told.add(failure);
+            }
+        };
+        try (PurestockEngine engine = PurestockEngine.builder().journal(s -> throwing).replication(s -> replica)
+                .readModelFault(sequence -> {
+                    if (sequence == 1) {
+                        throw new IllegalStateException("the read model broke");
+                    }
+                }).build()) {
+            assertTrue(engine.submit(list(1)).join().accepted());
+            Outcome failedOn = engine.submit(list(2)).join();
+            assertTrue(failedOn.accepted(), "the command the read model failed on is answered with its outcome");
+            assertEquals(1, failedOn.sequence());
+            assertInstanceOf(EngineStoppedException.class, failureOf(engine.submit(list(3))));
+            assertEquals(1, told.size(), "the stage after the one that threw is told: " + told);
+        }
+    }
+
     @Test
     void aThrowingConsumerOrCallbackIsIsolatedAndTheOthersAndTheCoreGoOn() {
         List<Long> seen = new CopyOnWriteArrayList<>();
