@@ -102,7 +102,8 @@ final class ShardHealth {
         if (ringSequence >= failedAt) {
             return;
         }
-        if (failure == null || intakeOnly) {
+        boolean first = failure == null || intakeOnly;
+        if (first) {
             intakeOnly = false;
             String at = commandSequence >= 0 ? " on command sequence " + commandSequence : "";
             failure = new EngineStoppedException("purestock shard " + shard + " stopped: " + what + " failed" + at
@@ -112,14 +113,18 @@ final class ShardHealth {
                     cause);
             LOG.error(failure.getMessage(), cause);
             intake.stop(failure);
+        }
+        // marked before the stages are told, after the failure the slots are answered with is set
+        failedAt = ringSequence;
+        if (first) {
             for (DurabilityStage stage : told) {
                 try {
                     stage.onShardStopped(failure);
-                } catch (RuntimeException e) {
+                } catch (Throwable e) {
+                    // an Error too: the slots from the failure on are marked whatever a stage does when told
                     LOG.error("telling a durability stage that shard {} stopped failed", shard, e);
                 }
             }
         }
-        failedAt = ringSequence;
     }
 }

@@ -395,6 +395,54 @@ class FailureTest {
         }
     }
 
+    /**
+     * A stage that throws an {@link Error} as it is told the shard stopped does not move the stop: the journal fails
+     * as it ends a batch of seq 1 to 3 (its sync), so none of the three was made durable and none is acknowledged,
+     * though the replication stage, told of the stop, throws.
+     */
+    @Test
+    void aStageThrowingAsItIsToldTheShardStoppedLeavesTheFailedBatchUnacknowledged() throws Exception {
+        CountDownLatch replicatedThree = new CountDownLatch(1);
+        DurabilityStage syncFailsOnThree = new DurabilityStage() {
+            @Override
+            public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch)
+                    throws IOException {
+                if (sequence == 3 && endOfBatch) {
+                    throw new IOException("sync failed ending the batch of seq 3");
+                }
+            }
+        };
+        EngineFixtures.StalledStage journal = new EngineFixtures.StalledStage(syncFailsOnThree);
+        DurabilityStage replica = new DurabilityStage() {
+            @Override
+            public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch) {
+                if (sequence == 3) {
+                    replicatedThree.countDown();
+                }
+            }
+
+            @Override
+            public void onShardStopped(EngineStoppedException failure) {
+                throw new OutOfMemoryError("telling the replication stage");
+            }
+        };
+        try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO)
+                .journal(s -> journal).replication(s -> replica).build()) {
+            CompletableFuture<Outcome> first = engine.submit(list(1));
+            journal.awaitStalled();
+            List<CompletableFuture<Outcome>> batch = List.of(engine.submit(list(2)), engine.submit(list(3)),
+                    engine.submit(list(4)));
+            replicatedThree.await(); // seq 1 to 3 are decided: the journal takes them as one batch
+            journal.release();
+
+            assertTrue(first.join().accepted());
+            for (CompletableFuture<Outcome> unsynced : batch) {
+                assertInstanceOf(EngineStoppedException.class, failureOf(unsynced),
+                        "a command of the batch whose sync failed is not acknowledged");
+            }
+        }
+    }
+
     @Test
     void aThrowingConsumerOrCallbackIsIsolatedAndTheOthersAndTheCoreGoOn() {
         List<Long> seen = new CopyOnWriteArrayList<>();
