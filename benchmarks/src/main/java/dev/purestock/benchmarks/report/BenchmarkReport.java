@@ -142,8 +142,9 @@ public final class BenchmarkReport implements Callable<Integer> {
         md.append("# purestock benchmarks\n\n");
         md.append("Written by `benchmarks/run.sh` from the raw results under `docs/bench/<machine>/` (JMH JSON, a flat\n")
                 .append("`results.tsv`, the latency percentiles); rerun the script rather than editing this file. Every ratio\n")
-                .append("compares two figures measured in the same run on the same machine. What the figures mean, what limits\n")
-                .append("them and what they cannot show: [performance.md](performance.md).\n\n");
+                .append("compares two figures measured on the same machine, in the same run unless its date column names\n")
+                .append("the baseline's own run. What the figures mean, what limits them and what they cannot show:\n")
+                .append("[performance.md](performance.md).\n\n");
         md.append("## Machines\n\n| machine | cores | memory | cpu | JDK | date | code | JMH settings | latency settings |\n|---|---|---|---|---|---|---|---|---|\n");
         for (Machine m : machines) {
             md.append(String.format(Locale.ROOT, "| %s | %s | %s GiB | %s | %s | %s | %s | %s | %s |%n", m.name, m.props.getProperty("cores"),
@@ -392,14 +393,17 @@ public final class BenchmarkReport implements Callable<Integer> {
     }
 
     /**
-     * The day a figure's value was measured (a rerun row's own, else the full run's), and its baseline's too when
-     * that is another day: a ratio of rows from two runs says so.
+     * The day a figure's value was measured (a rerun row's own, else the full run's), and where its baseline was
+     * when that is another run (the full run's day, or the rerun's commit and day): a ratio of rows from two runs
+     * says so.
      */
     private static String dated(Row value, Optional<Row> baseline, Machine m) {
         String fullRun = m.props.getProperty("date");
         String valueDate = value.date(fullRun);
-        return baseline.map(b -> b.date(fullRun)).filter(date -> !date.equals(valueDate))
-                .map(date -> valueDate + " (baseline " + date + ")").orElse(valueDate);
+        return baseline.filter(b -> !b.measured.equals(value.measured))
+                .map(b -> valueDate + " (baseline from " + (b.measured.isEmpty() ? "the full run, " + fullRun
+                        : "rerun " + b.measured) + ")")
+                .orElse(valueDate);
     }
 
     /**

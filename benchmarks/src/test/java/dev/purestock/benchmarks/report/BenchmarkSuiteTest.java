@@ -97,7 +97,7 @@ class BenchmarkSuiteTest {
         String md = Files.readString(report);
         assertEquals(0, exit, md);
         assertTrue(md.contains("| 200 ops/s | 400 ops/s | 0.50× | ≥ 0.7× ✗ | 3.0 | 0.0 | m | JDK 25 | 2026-11-30 (baseline "
-                + "2026-11-01) |"), md);
+                + "from the full run, 2026-11-01) |"), md);
         assertTrue(md.contains("| 150 ms/op |  |  |  | 9.0 |  | m | JDK 25 | 2026-11-01 |"), md);
     }
 }
