@@ -76,8 +76,20 @@ final class Intake {
         return stopped != null ? SubmitResult.STOPPED : SubmitResult.CLOSED;
     }
 
-    void stop(EngineStoppedException cause) {
+    /** Stops the intake with {@code cause}, unless it stopped before: the first cause is the one refusals give. */
+    synchronized void stop(EngineStoppedException cause) {
         if (stopped == null) {
+            stopped = cause;
+        }
+    }
+
+    /**
+     * Stops the intake with {@code cause} in place of {@code replaced} ({@code null}: none), a shard's stop of the
+     * intake alone that the same shard's later failure makes untrue (it said the commands taken are still answered);
+     * a stop for another cause, recorded before, stays the one refusals give.
+     */
+    synchronized void replace(EngineStoppedException replaced, EngineStoppedException cause) {
+        if (stopped == null || stopped == replaced) {
             stopped = cause;
         }
     }

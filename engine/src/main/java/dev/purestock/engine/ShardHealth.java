@@ -104,6 +104,7 @@ final class ShardHealth {
         }
         boolean first = failure == null || intakeOnly;
         if (first) {
+            EngineStoppedException intakeStop = intakeOnly ? failure : null;
             intakeOnly = false;
             String at = commandSequence >= 0 ? " on command sequence " + commandSequence : "";
             failure = new EngineStoppedException("purestock shard " + shard + " stopped: " + what + " failed" + at
@@ -112,7 +113,8 @@ final class ShardHealth {
                     + "or resubmit it: its order id makes a repeat idempotent); later submissions are refused",
                     cause);
             LOG.error(failure.getMessage(), cause);
-            intake.stop(failure);
+            // this shard's stop of the intake alone no longer says what happened: refusals give this failure now
+            intake.replace(intakeStop, failure);
         }
         // marked before the stages are told, after the failure the slots are answered with is set
         failedAt = ringSequence;
