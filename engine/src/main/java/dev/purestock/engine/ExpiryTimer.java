@@ -130,7 +130,9 @@ final class ExpiryTimer {
                 delay = refused ? Math.max(0, untilRegular)
                         : failed ? Math.max(0, Math.min(untilRegular, retryAt - System.nanoTime()))
                         : Math.min(nextDelayNanos(untilRegular, backlog), untilDueNanos());
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // an Error too (a StackOverflowError in the caller's clock): a timer thread that ended here would
+                // leave nothing expiring until the engine is closed
                 LOG.error("reading the engine's clock for what falls due failed; the timer goes on and looks again "
                         + "within {}", FAILURE_PAUSE, e);
                 failed = true;
@@ -157,7 +159,8 @@ final class ExpiryTimer {
             }
             try {
                 backlog = tick.run(regular);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // an Error too (memory running out as a run publishes): as above, the timer must outlive it
                 LOG.error("the time command run failed; the timer goes on and runs again within {}", FAILURE_PAUSE,
                         e);
                 backlog = false;

@@ -155,6 +155,39 @@ class ExpiryTimerTest {
         }
     }
 
+    /**
+     * The timer guarded its clock reads and its runs against a {@link RuntimeException} only: an {@link Error}
+     * (a {@link StackOverflowError} in the caller's clock, memory running out as a run publishes) ended its thread
+     * as an exception once did, and nothing expired, no held command was decided and no order was forgotten again
+     * until the engine was closed. The timer now logs an Error as it does an exception, pauses and goes on.
+     */
+    @Test
+    void anErrorFromTheClockOrARunDoesNotEndTheTimer() throws InterruptedException {
+        DueTimes dueTimes = new DueTimes(1);
+        // the first run leaves 10 due; the timer reads the clock to wait for it (an Error), and its next run fails
+        CountDownLatch ranAgain = new CountDownLatch(3);
+        AtomicInteger reads = new AtomicInteger();
+        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), regular -> {
+            ranAgain.countDown();
+            if (ranAgain.getCount() == 1) {
+                throw new OutOfMemoryError("Java heap space");
+            }
+            return false;
+        }, ExpiryTimer.answers(1), dueTimes, () -> {
+            if (reads.getAndIncrement() == 0) {
+                throw new StackOverflowError();
+            }
+            return 1_000;
+        }, new StageThreads((shard, role) -> { }), () -> false);
+        try {
+            dueTimes.scheduled(0, 10);
+            assertTrue(ranAgain.await(10, TimeUnit.SECONDS), "the timer runs again after a run that threw an Error");
+            assertTrue(timer.thread().isAlive(), "the timer thread goes on");
+        } finally {
+            timer.stop();
+        }
+    }
+
     /** Whether {@code thread} is seen parked with a timeout before {@code timeoutNanos} pass. */
     private static boolean parkedWithin(Thread thread, long timeoutNanos) {
         long deadline = System.nanoTime() + timeoutNanos;
