@@ -329,14 +329,9 @@ public final class Reactions {
                     throw new NullPointerException("the reaction returned null; return Reaction.none() for no "
                             + "follow-up");
                 }
-            } catch (StackOverflowError e) {
-                // a reaction's own bug (unbounded recursion), not the JVM's: counted like any other failure
-                failed(reaction, command, outcome, e);
-                done();
-                continue;
-            } catch (VirtualMachineError e) {
-                throw e;
             } catch (Throwable e) {
+                // an Error too (its own unbounded recursion, memory running out as it builds its follow-ups), as a
+                // consumer's is: rethrown, it would end the reaction thread, and no reaction would run again
                 failed(reaction, command, outcome, e);
                 done();
                 continue;

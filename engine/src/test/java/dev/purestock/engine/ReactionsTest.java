@@ -288,6 +288,31 @@ class ReactionsTest {
         }
     }
 
+    /**
+     * A reaction that runs out of memory (building its follow-ups, keeping what it saw) rethrew the
+     * {@link OutOfMemoryError}, which ended the reaction thread: no reaction ran again, outcomes filled the queue
+     * and were dropped, nothing counted the failure, and {@code awaitIdle} never saw the reactions idle. It is now
+     * one failing reaction, as a consumer's or a callback's {@link Error} is: counted, and the thread reacts on.
+     */
+    @Test
+    void aReactionThatRunsOutOfMemoryIsCountedAndTheOthersGoOn() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO)
+                .reaction((command, outcome) -> {
+                    if (calls.incrementAndGet() == 1) {
+                        throw new OutOfMemoryError("Java heap space");
+                    }
+                    return Reaction.none();
+                })
+                .build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 10)).join();
+            assertTrue(engine.reactions().awaitIdle(Duration.ofSeconds(5)), "the reaction thread reacts on");
+            assertEquals(2, calls.get());
+            assertEquals(1, engine.reactions().failures());
+        }
+    }
+
     private static int recurse(int depth) {
         return recurse(depth + 1) + 1;
     }
