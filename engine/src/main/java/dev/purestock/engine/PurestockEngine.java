@@ -779,15 +779,16 @@ public final class PurestockEngine implements AutoCloseable {
 
     /**
      * Answers a command that {@code ref} refers to with a rejection for {@code reason} without sequencing it, stamped
-     * with the engine's clock; if the clock (the caller's) throws, the command is failed with its exception instead,
-     * so that the submission goes on (a {@code submitAll} answers the commands after it too).
+     * with the engine's clock; if the clock (the caller's) throws, an {@link Error} too, the command is failed with
+     * what it threw instead, so that the submission goes on (a {@code submitAll} answers the commands after it too,
+     * and the reaction thread, submitting a follow-up, reacts on).
      */
     private SubmitResult answerUnsequenced(RejectionReason reason, long ref, OutcomeViewCallback callback,
                                            CompletableFuture<Outcome> future) {
         long time;
         try {
             time = clock.getAsLong();
-        } catch (RuntimeException clockFailed) {
+        } catch (Throwable clockFailed) {
             refuse(callback, future, clockFailed);
             return SubmitResult.SUBMITTED;
         }

@@ -313,6 +313,35 @@ class ReactionsTest {
         }
     }
 
+    /**
+     * A follow-up answered without sequencing (a command across shards) is stamped with the engine's clock on the
+     * reaction thread, as it is submitted. A clock that threw an {@link Error} there (a {@link StackOverflowError}
+     * in the caller's clock) escaped the submission and ended the reaction thread: no reaction ran again and
+     * {@code awaitIdle} never saw the reactions idle. The follow-up is now failed with the Error, counted as one the
+     * engine did not take, and the thread reacts on.
+     */
+    @Test
+    void aClockThatThrowsAnErrorAsAFollowUpIsSubmittedFailsThatFollowUpOnly() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        Command acrossShards = new Command.PlaceOrder(2, 5, List.of(new Line(1, 0, 1), new Line(1, 1, 1)));
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).expireReservationsEvery(Duration.ZERO)
+                .clock(() -> {
+                    if (Thread.currentThread().getName().equals("purestock-reactions")) {
+                        throw new StackOverflowError();
+                    }
+                    return 1_000;
+                })
+                .reaction((command, outcome) -> calls.incrementAndGet() == 1 ? Reaction.followUps(acrossShards)
+                        : Reaction.none())
+                .build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 10)).join();
+            assertTrue(engine.reactions().awaitIdle(Duration.ofSeconds(5)), "the reaction thread reacts on");
+            assertEquals(3, calls.get(), "the listing's outcome on each shard, and the receipt's");
+            assertEquals(1, engine.reactions().followUpsFailed());
+        }
+    }
+
     private static int recurse(int depth) {
         return recurse(depth + 1) + 1;
     }
