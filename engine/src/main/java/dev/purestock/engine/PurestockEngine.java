@@ -284,10 +284,12 @@ public final class PurestockEngine implements AutoCloseable {
         boolean soon = false;
         for (int i = 0; i < shards.length; i++) {
             ExpiryTimer.Answer answer = tickAnswers[i];
-            int sends = answer.takeBacklogRoom();
             long dueAt = dueTimes.dueAt(i);
-            // NEVER (Long.MAX_VALUE) is never due, even on a clock that reads it, as the timer's wait has it
+            // NEVER (Long.MAX_VALUE) is never due, even on a clock that reads it, as the timer's wait has it. Read
+            // before the backlog's room is taken: a clock that throws (the caller's) would leave that room marked in
+            // flight with nothing sent, and no answer to free it, so the shard would get no time command again
             boolean due = dueAt != NextDue.NEVER && dueAt <= clock.getAsLong();
+            int sends = answer.takeBacklogRoom();
             if (sends == 0 && (due || regular && readModel.forgettableOrders(i) > 0) && answer.trySend()) {
                 sends = 1;
             }

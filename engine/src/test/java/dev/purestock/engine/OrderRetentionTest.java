@@ -3,6 +3,7 @@ package dev.purestock.engine;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.Limits;
+import dev.purestock.domain.Line;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Reason;
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static dev.purestock.engine.EngineFixtures.list;
@@ -90,6 +92,44 @@ class OrderRetentionTest {
             assertEquals(0, engine.readModel().forgettableOrders(0), "the backlog run forgot the rest");
             assertFalse(engine.expireReservations(false), "no backlog: a backlog run sends nothing");
             assertFalse(engine.expireReservations(true), "nothing remembered: even a regular run sends nothing");
+        }
+    }
+
+    /**
+     * A run took the room for a backlog's time commands (marking them in flight) before it read the engine's clock
+     * for what falls due; a clock that threw there (it is the caller's) left them marked in flight though none was
+     * sent, and no answer would ever clear them: that shard got no time command again, so nothing more expired,
+     * no held command was decided and no order was forgotten there until a restart. The clock is now read first.
+     */
+    @Test
+    void aClockThatThrowsAsABacklogRunStartsLeavesNoTimeCommandMarkedInFlight() {
+        int orders = Limits.MAX_FORGOTTEN_PER_COMMAND + 3;
+        AtomicBoolean failNext = new AtomicBoolean();
+        try (PurestockEngine engine = PurestockEngine.builder().clock(() -> {
+            if (failNext.getAndSet(false)) {
+                throw new IllegalStateException("the time service did not answer");
+            }
+            return clock.get();
+        }).expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(WINDOW)).build()) {
+            sellOneUnitEach(engine, orders);
+            clock.set(START + WINDOW + 1);
+            engine.expireReservations(true);
+            answeredSoFar(engine);
+            assertEquals(3, engine.readModel().forgettableOrders(0), "it forgot the most it may: a backlog");
+            // a reservation that falls due: a run reads the clock for it
+            long reservation = 1_000_000;
+            engine.submit(receive(2, 1, 0, 1)).join();
+            Outcome reserved = engine.submit(new Command.Reserve(reservation, 1, List.of(new Line(1, 0, 1)),
+                    START + WINDOW + 2)).join();
+            assertTrue(reserved.accepted(), reserved.toString());
+            clock.set(START + WINDOW + 2);
+
+            failNext.set(true);
+            assertThrows(IllegalStateException.class, () -> engine.expireReservations(false));
+            engine.expireReservations(false);
+            answeredSoFar(engine);
+            assertEquals(OrderStatus.EXPIRED, engine.readModel().orderStatus(reservation), "the next run sent one");
+            assertEquals(1, engine.readModel().forgettableOrders(0), "it forgot the rest: the expired one is left");
         }
     }
 
