@@ -170,7 +170,8 @@ public final class Retry implements AutoCloseable {
         CompletionStage<T> stage;
         try {
             stage = Objects.requireNonNull(attempt.get(), "the attempt returned null");
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // an Error too: on the scheduler's thread nothing else would complete the call
             stage = CompletableFuture.failedFuture(e);
         }
         stage.whenComplete((value, thrown) -> {
@@ -179,7 +180,8 @@ public final class Retry implements AutoCloseable {
             try {
                 again = number < attempts && (failure == null ? retriableResult.test(value)
                         : retriableFailure.test(failure));
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // an Error too: the stage's callback would keep it, and the call would never complete
                 result.completeExceptionally(e);
                 return;
             }

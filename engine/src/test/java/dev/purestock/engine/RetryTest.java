@@ -10,8 +10,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -178,6 +180,33 @@ class RetryTest {
                 scheduler, new SplittableRandom(7));
         long delay = never.delay(1);
         assertTrue(delay > 0 && delay <= Long.MAX_VALUE, "a positive delay: " + delay);
+    }
+
+    /**
+     * A retry runs on the scheduler's thread, and what it calls there is the caller's: an attempt or a predicate
+     * that threw an {@link Error} (a {@link StackOverflowError} of its own recursion) escaped the guard, which caught
+     * a {@link RuntimeException} only, into the scheduler's task or the stage's callback, which kept it, and the
+     * call's future was never completed: its caller waited for ever. It now completes with the Error.
+     */
+    @Test
+    void anErrorFromARetriedAttemptOrAPredicateCompletesTheCall() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        CompletableFuture<String> attemptThrew = retry(3).call(() -> {
+            if (attempts.incrementAndGet() == 1) {
+                return CompletableFuture.failedFuture(new TimeoutException());
+            }
+            throw new StackOverflowError();
+        }, r -> false, TimeoutException.class::isInstance);
+        CompletableFuture<String> predicateThrew = retry(3).call(() -> CompletableFuture.completedFuture("sold out"),
+                r -> {
+                    throw new StackOverflowError();
+                }, TimeoutException.class::isInstance);
+
+        for (CompletableFuture<String> call : List.of(attemptThrew, predicateThrew)) {
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> call.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(StackOverflowError.class, failed.getCause());
+        }
+        assertEquals(2, attempts.get());
     }
 
     @Test
