@@ -292,9 +292,11 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
             request.written(lastSequence); // no command yet: nothing to cut, and no snapshot "before seq 0" is kept
             return;
         }
+        // built before a write is marked under way: an Error here leaves nothing marked that no writer will end
+        Write write = new Write(lastSequence, lastTime, request, copy);
         synchronized (lock) {
             writing = true;
-            pending = new Write(lastSequence, lastTime, request, copy);
+            pending = write;
             lock.notifyAll();
         }
     }
