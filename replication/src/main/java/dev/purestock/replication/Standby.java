@@ -123,7 +123,7 @@ public final class Standby implements AutoCloseable {
             // before the receiver runs: the copy is the state as recovered
             this.snapshots = startSnapshots(recovered);
             this.runner = new AgentRunner(AeronTransport.idleStrategy(),
-                    e -> LOG.error("standby receiver failed", e), null, transport.driving(receiver));
+                    receiver::onThreadError, null, transport.driving(receiver));
             AgentRunner.startOnThread(runner);
         } catch (RuntimeException e) {
             CloseHelper.quietCloseAll(snapshots, started, opened);

@@ -520,6 +520,23 @@ final class StandbyReceiver implements Agent {
         askAgain = true;
     }
 
+    /**
+     * What escaped a duty cycle, on this thread: an exception is logged and the next cycle runs; an {@link Error}
+     * (memory running out as a record is applied or a cut replays the journal) ends the thread, as the runner rethrows
+     * it, so the standby stops as on any other failure: its status and {@link #awaitSequence} say so, instead of a
+     * standby still connected that silently receives and acknowledges nothing more. It acknowledged nothing the
+     * error came before journaling: an acknowledgement follows a batch's end, which the error skipped.
+     */
+    void onThreadError(Throwable e) {
+        if (e instanceof Error) {
+            LOG.error("the standby's receiver thread ends", e);
+            fail("the receiver's thread ended on " + e + "; the journal holds every record acknowledged: restart the "
+                    + "standby");
+        } else {
+            LOG.error("standby receiver failed", e);
+        }
+    }
+
     private void fail(String why) {
         LOG.error("standby stops: {}", why);
         failure = why;

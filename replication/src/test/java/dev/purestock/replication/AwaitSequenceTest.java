@@ -16,6 +16,7 @@ import static dev.purestock.replication.ReplicationTest.primary;
 import static dev.purestock.replication.ReplicationTest.purchases;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What {@link Standby#awaitSequence} answers of the records a standby holds before its primary checked them. */
@@ -59,6 +60,29 @@ class AwaitSequenceTest {
                 assertEquals(1, rejoining.truncations());
                 Journals.assertPrefix(newDir, oldDir, (int) last + 1);
             }
+        }
+    }
+
+    /**
+     * An {@link Error} on the receiver's thread (memory running out as the cut replays the journal kept) ended the
+     * thread silently: the standby still said it was connected, with no failure, and awaitSequence waited out its
+     * timeout as for a standby merely behind. It stops as on any other failure: its status names the failure, and
+     * awaitSequence says it stopped.
+     */
+    @Test
+    void anErrorOnTheReceiversThreadStopsTheStandbyAndItsStatusSaysSo() throws Exception {
+        long partingPoint = LongCutTest.partThem(oldDir, newDir);
+        try (Primary promoted = primary(newDir, ReplicationMode.ASYNC).start();
+             JournaledEngine journaled = engineWithoutTimer(newDir, promoted);
+             Standby rejoining = Standby.builder(oldDir).primary(promoted.endpoint()).beforeCut(() -> {
+                 throw new OutOfMemoryError("cutting the journal");
+             }).start()) {
+            ReplicationException stopped = assertThrows(ReplicationException.class,
+                    () -> rejoining.awaitSequence(partingPoint + 1, WAIT));
+            assertTrue(stopped.getMessage().contains("cutting the journal"), stopped.getMessage());
+            ReplicationStatus status = rejoining.status();
+            assertFalse(status.connected(), "a standby whose receiver ended is not connected: " + status);
+            assertTrue(status.failure().contains("OutOfMemoryError"), status.failure());
         }
     }
 
