@@ -97,7 +97,7 @@ public final class Primary implements AutoCloseable {
                     settings.reopenClock, settings.onReopen);
             this.endpoint = sender.resolvedEndpoint();
             this.runner = new AgentRunner(AeronTransport.idleStrategy(),
-                    e -> LOG.error("replication sender failed", e), null, transport.driving(sender));
+                    sender::onThreadError, null, transport.driving(sender));
             AgentRunner.startOnThread(runner);
         } catch (RuntimeException e) {
             transport.close();

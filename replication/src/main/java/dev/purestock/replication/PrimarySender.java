@@ -705,6 +705,24 @@ final class PrimarySender implements Agent {
                 nextToSend, primary.lastHanded());
     }
 
+    /**
+     * What escaped a duty cycle, on this thread: an exception is logged and the next cycle runs; an {@link Error}
+     * (memory running out as the journal is read to catch a standby up) ends the thread, as the runner rethrows it,
+     * so the status says no standby is served and why, instead of a standby still connected that is sent nothing
+     * more. Nothing is taken as replicated that was not: only the standby's acknowledgements move that, and none
+     * come now; a {@code SYNC} batch waits for one as for a standby gone.
+     */
+    void onThreadError(Throwable e) {
+        if (e instanceof Error) {
+            LOG.error("the replication sender's thread ends: no standby is sent anything more", e);
+            failure = "the sender's thread ended on " + e + ": no standby is sent anything more; restart this primary";
+            connected = false;
+            statusFile.write(primary.status());
+        } else {
+            LOG.error("replication sender failed", e);
+        }
+    }
+
     /** Tells the standby why it is refused, and sends it nothing more until its next hello. */
     private void refuse(String why) {
         LOG.error("replication refuses the standby on {}: {}", dataChannel, why);
