@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
@@ -39,11 +40,16 @@ final class CycleFileRoom implements AutoCloseable {
     private static final int CHUNK_BYTES = 64 << 10;
     private static final int NO_CYCLE = Integer.MIN_VALUE;
 
-    /** Writes to a cycle file: {@link #DEFAULT_WRITES}, or a file system that is full. */
+    /** Opens and writes a cycle file: {@link #DEFAULT_WRITES}, or a file system that is full or refuses to open it. */
     @FunctionalInterface
     interface Writes {
         /** Writes {@code source} to {@code channel} at {@code position}, as {@link FileChannel#write} does. */
         int write(FileChannel channel, ByteBuffer source, long position) throws IOException;
+
+        /** Opens {@code file} to read and write, as {@link FileChannel#open} does. */
+        default FileChannel open(Path file) throws IOException {
+            return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
     }
 
     /** The file system's own writes. */
@@ -95,7 +101,7 @@ final class CycleFileRoom implements AutoCloseable {
         }
         this.cycle = NO_CYCLE; // hidden while it changes files, so that covers() never pairs a cycle with old room
         closeChannel();
-        this.channel = FileChannel.open(file.toPath(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.channel = writes.open(file.toPath());
         this.file = file;
         this.carefulTo = roundUp(from + CAREFUL_BYTES);
         this.reservedTo = from;

@@ -305,8 +305,16 @@ public final class JournalWriter implements DurabilityStage {
     /** Appends the records gathered as one document. */
     private void appendDocument() {
         int offset = document.finish();
-        appendDocument(document.buffer(), offset, document.end() - offset, document.lastSequence());
-        document.clear();
+        long last = document.lastSequence();
+        try {
+            appendDocument(document.buffer(), offset, document.end() - offset, last);
+        } finally {
+            if (lastAppended == last) {
+                // in the journal, even when what follows (reserving room in a new cycle file) threw: a later end of
+                // the batch or close must not append it again, a journal with its records twice that no reader reads
+                document.clear();
+            }
+        }
     }
 
     private void appendDocument(byte[] bytes, int offset, int length, long lastSequenceInIt) {

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -151,6 +153,36 @@ class FullDiskTest {
         for (int i = data.length; i < after.length; i++) {
             assertEquals(0, after[i], "beyond the data: zeros at " + i);
         }
+    }
+
+    /**
+     * The cycle file a document was just appended to could not be opened to reserve room in it (no file handle left),
+     * at the end of a batch the engine ended for a failure elsewhere in the shard (as a standby ends each of its
+     * batches): the shard stops on the error, and closing the writer appended that document again, a journal holding
+     * its records twice that no reader reads ("the journal has a gap or is out of order"). It is appended once.
+     */
+    @Test
+    void aDocumentAppendedBeforeItsCycleFileCouldBeOpenedIsNotAppendedAgainAsTheWriterCloses() {
+        CycleFileRoom.Writes noHandleLeft = new CycleFileRoom.Writes() {
+            @Override
+            public int write(FileChannel channel, ByteBuffer source, long position) throws IOException {
+                return channel.write(source, position);
+            }
+
+            @Override
+            public FileChannel open(Path file) throws IOException {
+                throw new IOException("Too many open files");
+            }
+        };
+        List<Command> written = new ArrayList<>();
+        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE, RollCycles.FAST_HOURLY,
+                new SetTimeProvider(1_700_000_000_000L), noHandleLeft, () -> Long.MAX_VALUE)) {
+            written.add(append(writer, 0, false));
+            written.add(append(writer, 1, false));
+            JournalException failed = assertThrows(JournalException.class, writer::onEndOfBatch);
+            assertTrue(failed.getMessage().contains("Too many open files"), failed.getMessage());
+        }
+        assertEquals(written, read(), "each record once");
     }
 
     private static Command command(long sequence) {
