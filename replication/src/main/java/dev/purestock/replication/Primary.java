@@ -99,8 +99,8 @@ public final class Primary implements AutoCloseable {
             this.runner = new AgentRunner(AeronTransport.idleStrategy(),
                     sender::onThreadError, null, transport.driving(sender));
             AgentRunner.startOnThread(runner);
-        } catch (RuntimeException e) {
-            transport.close();
+        } catch (RuntimeException | Error e) {
+            transport.close(); // an Error too: the embedded media driver and its directory are not left behind
             throw e;
         }
         LOG.info("replication primary of {} listens on {} ({}, {} after {} ms)", settings.dir, endpoint,

@@ -125,7 +125,9 @@ public final class Standby implements AutoCloseable {
             this.runner = new AgentRunner(AeronTransport.idleStrategy(),
                     receiver::onThreadError, null, transport.driving(receiver));
             AgentRunner.startOnThread(runner);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // an Error too (memory running out as recovery replays the journal): the lock is let go, so that a
+            // standby started again in this JVM does not find its own directory locked
             CloseHelper.quietCloseAll(snapshots, started, opened);
             lock.close();
             throw e;
