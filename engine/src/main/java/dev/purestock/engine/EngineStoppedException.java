@@ -19,4 +19,9 @@ public final class EngineStoppedException extends IllegalStateException {
     EngineStoppedException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /** One whose cause is set later ({@link #initCause}): a failure prepared before anything failed. */
+    EngineStoppedException(String message) {
+        super(message);
+    }
 }

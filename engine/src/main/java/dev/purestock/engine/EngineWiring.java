@@ -9,7 +9,6 @@ import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.EventHandlerGroup;
 import com.lmax.disruptor.dsl.EventProcessorFactory;
 import com.lmax.disruptor.dsl.ProducerType;
-import dev.purestock.domain.Command;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -148,15 +147,26 @@ final class EngineWiring {
 
     /**
      * The safety net for an exception a handler did not catch itself (a bug in the engine or an
-     * {@link Error}): the shard stops at that slot, so nothing after it is acknowledged.
+     * {@link Error}): the shard stops at that slot, so nothing after it is acknowledged. Nothing here may throw: the
+     * Disruptor calls this outside its own catch, so a throw would end the stage's thread, and the stages after it
+     * (and the callers waiting for their answers) would wait for ever.
      */
     private record StopShardOnException(ShardHealth health) implements ExceptionHandler<CommandSlot> {
         @Override
         public void handleEventException(Throwable ex, long ringSequence, CommandSlot slot) {
-            long commandSequence = slot.decision.sequenced ? slot.decision.sequence : -1;
-            Command command = slot.request.kind == CommandSlot.Kind.COMMAND ? slot.request.toCommand() : null;
-            health.fail(ringSequence, commandSequence,
-                    "a pipeline stage" + (command == null ? "" : " handling " + command), ex);
+            long commandSequence = -1;
+            String what = "a pipeline stage";
+            try {
+                if (slot != null) {
+                    commandSequence = slot.decision.sequenced ? slot.decision.sequence : -1;
+                    if (slot.request.kind == CommandSlot.Kind.COMMAND) {
+                        what = "a pipeline stage handling " + slot.request.toCommand();
+                    }
+                }
+            } catch (Throwable e) {
+                // an Error too (memory running out as the text is built): the stop says less, and is made all the same
+            }
+            health.fail(ringSequence, commandSequence, what, ex);
         }
 
         @Override

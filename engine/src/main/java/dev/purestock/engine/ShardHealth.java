@@ -27,10 +27,21 @@ final class ShardHealth {
      * stops the shard ({@link DurabilityStage#onShardStopped}).
      */
     private final List<DurabilityStage> told = new CopyOnWriteArrayList<>();
+    /**
+     * What {@link #fail} stops with when building its message throws (memory running out, a cause whose
+     * {@code toString} throws): built beforehand, so that the stop itself needs nothing that could fail. It is used
+     * once at most, and takes its cause then.
+     */
+    private final EngineStoppedException undescribedFailure;
 
     ShardHealth(int shard, Intake intake) {
         this.shard = shard;
         this.intake = intake;
+        undescribedFailure = new EngineStoppedException("purestock shard " + shard + " stopped: a pipeline stage "
+                + "failed, and describing it failed (see the cause); nothing from there on was acknowledged, but a "
+                + "command failed with this may have been journaled all the same (restart, then look it up by its "
+                + "order id in the read model, or resubmit it: its order id makes a repeat idempotent); later "
+                + "submissions are refused");
     }
 
     /** Tells {@code stage} when the intake stops, and when a failure stops the shard. */
@@ -92,7 +103,9 @@ final class ShardHealth {
      * Records a failure at a ring position and stops the engine's intake. A failure earlier in the ring
      * than one already recorded moves the mark back; the first cause recorded is the one reported, except that a
      * failure that only stopped the intake ({@link #stopIntake}) gives way to the first one that fails slots:
-     * those slots are answered with what failed them.
+     * those slots are answered with what failed them. Nothing here throws: when describing the failure does (memory
+     * running out, a cause whose {@code toString} throws), the shard stops with a failure prepared beforehand that
+     * says so, since a stage whose call of this threw would take the Disruptor's thread down.
      *
      * @param ringSequence    the ring position of the failed slot
      * @param commandSequence the failed command's sequence, or a negative value when it had none
@@ -106,15 +119,22 @@ final class ShardHealth {
         if (first) {
             EngineStoppedException intakeStop = intakeOnly ? failure : null;
             intakeOnly = false;
-            String at = commandSequence >= 0 ? " on command sequence " + commandSequence : "";
-            failure = new EngineStoppedException("purestock shard " + shard + " stopped: " + what + " failed" + at
-                    + " (" + cause + "); nothing from there on was acknowledged, but a command failed with this may "
-                    + "have been journaled all the same (restart, then look it up by its order id in the read model, "
-                    + "or resubmit it: its order id makes a repeat idempotent); later submissions are refused",
-                    cause);
-            LOG.error(failure.getMessage(), cause);
+            EngineStoppedException stopped;
+            try {
+                String at = commandSequence >= 0 ? " on command sequence " + commandSequence : "";
+                stopped = new EngineStoppedException("purestock shard " + shard + " stopped: " + what + " failed" + at
+                        + " (" + cause + "); nothing from there on was acknowledged, but a command failed with this "
+                        + "may have been journaled all the same (restart, then look it up by its order id in the read "
+                        + "model, or resubmit it: its order id makes a repeat idempotent); later submissions are "
+                        + "refused", cause);
+            } catch (Throwable e) {
+                // an Error too: the shard stops all the same, or the stage that failed would end its thread here
+                stopped = undescribed(undescribedFailure, cause);
+            }
+            failure = stopped;
             // this shard's stop of the intake alone no longer says what happened: refusals give this failure now
-            intake.replace(intakeStop, failure);
+            intake.replace(intakeStop, stopped);
+            log(stopped, cause);
         }
         // marked before the stages are told, after the failure the slots are answered with is set
         failedAt = ringSequence;
@@ -127,6 +147,25 @@ final class ShardHealth {
                     LOG.error("telling a durability stage that shard {} stopped failed", shard, e);
                 }
             }
+        }
+    }
+
+    /** {@code prepared}, its cause set to {@code cause}. */
+    private static EngineStoppedException undescribed(EngineStoppedException prepared, Throwable cause) {
+        try {
+            prepared.initCause(cause);
+        } catch (RuntimeException e) {
+            // used once, so refused only for a cause that is the prepared failure itself: it stays without one
+        }
+        return prepared;
+    }
+
+    /** Logs {@code failure}; a log that throws (an Error too) changes nothing about the stop, already made. */
+    private void log(EngineStoppedException failure, Throwable cause) {
+        try {
+            LOG.error(failure.getMessage(), cause);
+        } catch (Throwable e) {
+            // nothing left to tell it with: the failure is in every answer and refusal from here on
         }
     }
 }

@@ -70,6 +70,44 @@ class FailureTest {
         }
     }
 
+    /**
+     * An {@link Error} that cannot be described: its {@code toString} runs out of memory, so building a message that
+     * names it throws, as building any message may when memory runs out.
+     */
+    private static final class Undescribable extends Error {
+        private static final long serialVersionUID = 1L;
+
+        Undescribable() {
+            super("undescribable");
+        }
+
+        @Override
+        public String toString() {
+            throw new OutOfMemoryError("describing the failure");
+        }
+    }
+
+    /** An I/O failure that cannot be described, as {@link Undescribable}. */
+    private static final class UndescribableIoFailure extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String toString() {
+            throw new OutOfMemoryError("describing the failure");
+        }
+    }
+
+    /** A store whose writes of one sku's stock throw an {@link Undescribable}, so applying events about it fails. */
+    private static final class UndescribableEvolveBomb extends DelegatingStore {
+        @Override
+        public void putAvailable(long sku, int warehouse, long available) {
+            if (sku == POISONED_SKU) {
+                throw new Undescribable();
+            }
+            super.putAvailable(sku, warehouse, available);
+        }
+    }
+
     /** A durability stage that fails on one command sequence. */
     private record FailingStage(long failAt, DurabilityStage next) implements DurabilityStage {
         @Override
@@ -223,6 +261,67 @@ class FailureTest {
             assertEquals(1, before.sequence());
             assertEquals(2, journal.size(), "the failed command is never journaled");
         }
+    }
+
+    /**
+     * A failure whose description throws (memory running out as the message is built) still stops the shard: the
+     * Disruptor's safety net, which an {@link Error} applying the events reaches, threw as it described it, which ended
+     * the decision stage's thread, so the command it failed on and the one after it were never answered and the
+     * engine's close waited for ever.
+     */
+    @Test
+    void anErrorApplyingTheEventsThatCannotBeDescribedStillStopsTheShardAndEveryCallerIsAnswered() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            PurestockEngine engine = PurestockEngine.builder().journal(s -> new InMemoryJournal())
+                    .initialState(s -> new ShardState(new UndescribableEvolveBomb(), 0, Long.MIN_VALUE)).build();
+            try (engine) {
+                engine.submit(list(POISONED_SKU)).join();
+                CompletableFuture<Outcome> poisoned = engine.submit(receive(1, POISONED_SKU, 0, 5));
+                CompletableFuture<Outcome> after = engine.submit(list(2));
+
+                Throwable failure = failureOf(poisoned);
+                assertInstanceOf(EngineStoppedException.class, failure);
+                assertTrue(failure.getMessage().startsWith("purestock shard 0 stopped: a pipeline stage failed, and "
+                        + "describing it failed (see the cause); nothing from there on was acknowledged"),
+                        failure.getMessage());
+                assertInstanceOf(Undescribable.class, failure.getCause());
+                assertInstanceOf(EngineStoppedException.class, failureOf(after));
+                assertSame(failure, engine.failure().orElseThrow());
+            }
+        });
+    }
+
+    /**
+     * A durability stage's failure whose description throws still stops the shard at the failed batch, for what the
+     * stage threw: its report of the failure threw, and the Disruptor's safety net stopped the shard at the slot the
+     * stage was handling, for the error describing it, so a command of the failed batch before that slot, never made
+     * durable, was acknowledged (seq 1 was, when seq 2 came in the same batch; otherwise it failed for the wrong
+     * cause).
+     */
+    @Test
+    void aJournalFailureThatCannotBeDescribedStillStopsTheShardAndEveryCallerIsAnswered() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            DurabilityStage journal = new DurabilityStage() {
+                @Override
+                public void onDecided(long sequence, long time, Command command, List<Event> events,
+                                      boolean endOfBatch) throws IOException {
+                    if (sequence == 1) {
+                        throw new UndescribableIoFailure();
+                    }
+                }
+            };
+            try (PurestockEngine engine = PurestockEngine.builder().journal(s -> journal).build()) {
+                assertTrue(engine.submit(list(1)).join().accepted());
+                CompletableFuture<Outcome> failed = engine.submit(list(2));
+                CompletableFuture<Outcome> after = engine.submit(list(3));
+
+                Throwable failure = failureOf(failed);
+                assertInstanceOf(EngineStoppedException.class, failure);
+                assertTrue(failure.getMessage().contains("describing it failed"), failure.getMessage());
+                assertInstanceOf(UndescribableIoFailure.class, failure.getCause());
+                assertInstanceOf(EngineStoppedException.class, failureOf(after));
+            }
+        });
     }
 
     @Test
