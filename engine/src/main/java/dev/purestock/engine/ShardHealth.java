@@ -28,15 +28,19 @@ final class ShardHealth {
      */
     private final List<DurabilityStage> told = new CopyOnWriteArrayList<>();
     /**
-     * What {@link #fail} stops with when building its message throws (memory running out, a cause whose
-     * {@code toString} throws): built beforehand, so that the stop itself needs nothing that could fail. It is used
-     * once at most, and takes its cause then.
+     * What {@link #stopIntake} and {@link #fail} stop with when building their message throws (memory running out, a
+     * cause whose {@code toString} throws): built beforehand, so that the stop itself needs nothing that could fail.
+     * Each is used once at most, and takes its cause then.
      */
+    private final EngineStoppedException undescribedIntakeStop;
     private final EngineStoppedException undescribedFailure;
 
     ShardHealth(int shard, Intake intake) {
         this.shard = shard;
         this.intake = intake;
+        undescribedIntakeStop = new EngineStoppedException("purestock shard " + shard + " stopped: a failure that "
+                + "left the state and the journal whole stopped its intake, and describing it failed (see the cause); "
+                + "the commands it had taken are still decided, journaled and answered, later submissions are refused");
         undescribedFailure = new EngineStoppedException("purestock shard " + shard + " stopped: a pipeline stage "
                 + "failed, and describing it failed (see the cause); nothing from there on was acknowledged, but a "
                 + "command failed with this may have been journaled all the same (restart, then look it up by its "
@@ -75,21 +79,30 @@ final class ShardHealth {
      * submissions are refused with it, but no slot is marked failed, so the commands already taken are still
      * decided, made durable and answered. Each durability stage is told ({@link DurabilityStage#onIntakeStopped}); one
      * that throws, even an {@link Error}, is logged, and the others are told all the same. A failure recorded before is
-     * the one reported, and nothing more is told.
+     * the one reported, and nothing more is told. The intake stops even when describing the failure throws (memory
+     * running out, a cause whose {@code toString} throws): with a failure prepared beforehand that says so.
      *
      * @param what what failed, as a phrase ("updating the read model after command sequence 7")
      */
     synchronized void stopIntake(String what, Throwable cause) {
         if (failure == null) {
-            failure = new EngineStoppedException("purestock shard " + shard + " stopped: " + what + " failed ("
-                    + cause + "); the commands it had taken are still decided, journaled and answered, later "
-                    + "submissions are refused", cause);
-            LOG.error(failure.getMessage(), cause);
-            intake.stop(failure);
+            EngineStoppedException stopped;
+            try {
+                stopped = new EngineStoppedException("purestock shard " + shard + " stopped: " + what + " failed ("
+                        + cause + "); the commands it had taken are still decided, journaled and answered, later "
+                        + "submissions are refused", cause);
+            } catch (Throwable e) {
+                // an Error too: the intake stops all the same, or later commands would be taken that the read model
+                // no longer shows
+                stopped = undescribed(undescribedIntakeStop, cause);
+            }
+            failure = stopped;
+            intake.stop(stopped);
             intakeOnly = true;
+            log(stopped, cause);
             for (DurabilityStage stage : told) {
                 try {
-                    stage.onIntakeStopped(failure);
+                    stage.onIntakeStopped(stopped);
                 } catch (Throwable e) {
                     // an Error too (memory running out, as the read model's may have): this runs on the completion
                     // thread, answering the command the read model failed on, which stands and is answered as usual

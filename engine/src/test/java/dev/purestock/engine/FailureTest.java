@@ -495,6 +495,33 @@ class FailureTest {
     }
 
     /**
+     * A read model failure whose description throws (memory running out as the message is built) still stops the
+     * intake: it stayed open, so later commands were taken and decided while the read model, which the engine routes
+     * cancels and times reservations by, was no longer updated; and the command it failed on was answered as
+     * undelivered instead of with its outcome.
+     */
+    @Test
+    void aReadModelFailureThatCannotBeDescribedStillStopsTheIntake() {
+        try (PurestockEngine engine = PurestockEngine.builder().journal(s -> new InMemoryJournal())
+                .readModelFault(sequence -> {
+                    if (sequence == 1) {
+                        throw new Undescribable();
+                    }
+                }).build()) {
+            assertTrue(engine.submit(list(1)).join().accepted());
+            Outcome failedOn = engine.submit(list(2)).join();
+            assertTrue(failedOn.accepted(), "the command the read model failed on is answered with its outcome");
+            assertEquals(1, failedOn.sequence());
+
+            Throwable refused = failureOf(engine.submit(list(3)));
+            assertInstanceOf(EngineStoppedException.class, refused);
+            assertTrue(refused.getMessage().contains("purestock shard 0 stopped: a failure that left the state and the "
+                    + "journal whole stopped its intake, and describing it failed (see the cause)"), refused.getMessage());
+            assertInstanceOf(Undescribable.class, refused.getCause());
+        }
+    }
+
+    /**
      * A stage that throws an {@link Error} as it is told the shard stopped does not move the stop: the journal fails
      * as it ends a batch of seq 1 to 3 (its sync), so none of the three was made durable and none is acknowledged,
      * though the replication stage, told of the stop, throws.
