@@ -3,11 +3,16 @@ package dev.purestock.cli;
 import dev.purestock.domain.Command;
 import dev.purestock.journal.JournaledEngine;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -48,6 +53,39 @@ class ZeroedCycleFileTest {
         assertTrue(status.values().get("journal-error").startsWith("cycle file " + only.getFileName() + " of journal "
                 + dir + " has no header"), status.out());
         assertEquals("none (no primary or standby has run on this journal)", status.values().get("replication"));
+    }
+
+    /**
+     * A first header still marked not complete, what a writer stopped as it wrote the header leaves (or another
+     * program's bytes whose first word has that bit), is named as one of zeros is: a reader would wait for the writer
+     * to finish it, again and again, without end.
+     */
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCycleFileWhoseHeaderWasNeverFinishedIsNamedByEveryReader() throws IOException {
+        journal();
+        Path only = cycleFiles().getLast();
+        try (FileChannel channel = FileChannel.open(only, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer word = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            channel.read(word, 0);
+            // Chronicle Queue's header word, little-endian: its top bit says the header is not complete yet
+            word.putInt(0, word.getInt(0) | Integer.MIN_VALUE).rewind();
+            channel.write(word, 0);
+        }
+
+        for (String command : READERS) {
+            Run run = Run.of(command, "--journal", dir.toString());
+            assertEquals(PurestockCli.FAILED, run.code(), command + ": " + run.out());
+            assertEquals("purestock " + command + ": cycle file " + only.getFileName() + " of journal " + dir
+                    + " has no header (it starts with one a writer never finished): a writer stopped as it created "
+                    + "it, or the file was written over, and no reader can open it; it is the newest cycle file, which "
+                    + "the next engine start on the directory moves aside (refused if the journal acknowledged records "
+                    + "that are not before it)", run.errorLine(), command);
+        }
+        Run status = Run.of("status", "--journal", dir.toString());
+        assertEquals(0, status.code(), status.err());
+        assertTrue(status.values().get("journal-error").startsWith("cycle file " + only.getFileName() + " of journal "
+                + dir + " has no header (it starts with one a writer never finished)"), status.out());
     }
 
     @Test

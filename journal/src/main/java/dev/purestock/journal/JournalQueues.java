@@ -7,9 +7,12 @@ import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
+import net.openhft.chronicle.wire.Wires;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -59,8 +62,9 @@ final class JournalQueues {
 
     /**
      * What is wrong with the first cycle file of {@code dir} (in cycle order) that has no header: its first bytes
-     * are zeros (or it is shorter than a header), what a writer stopped as it created the file leaves, or a file
-     * written over. Chronicle Queue takes such a file for one whose writer is about to write its header, and a reader
+     * are zeros (or it is shorter than a header) or a header still marked not complete, what a writer stopped as it
+     * created the file leaves, or a file written over. Chronicle Queue takes such a file for one whose writer is about
+     * to write or finish its header, and a reader
      * waits for it, 10 s at each of the several places it looks, before failing with words about queue indexes.
      * {@code null} when every one has a header. Files not named as cycle files are left to
      * {@link #strayCycleFile}.
@@ -80,12 +84,13 @@ final class JournalQueues {
         int looked = newestToo ? cycles.size() : cycles.size() - 1;
         for (int i = 0; i < looked; i++) {
             Path cycle = cycles.get(i);
-            if (headerWritten(cycle)) {
+            String start = headerMissing(cycle);
+            if (start == null) {
                 continue;
             }
             String name = cycle.getFileName().toString();
-            String what = "cycle file " + name + " of journal " + dir + " has no header (it starts with zeros): a "
-                    + "writer stopped as it created it, or the file was written over, and no reader can open it; ";
+            String what = "cycle file " + name + " of journal " + dir + " has no header (it starts with " + start
+                    + "): a writer stopped as it created it, or the file was written over, and no reader can open it; ";
             int later = cycles.size() - 1 - i;
             if (later == 0) {
                 return what + "it is the newest cycle file, which the next engine start on the directory moves aside "
@@ -113,15 +118,23 @@ final class JournalQueues {
         }
     }
 
-    /** Whether {@code cycle} starts with a header: a first word other than zero, as Chronicle Queue writes it. */
-    private static boolean headerWritten(Path cycle) {
+    /**
+     * How {@code cycle} starts when it does not start with a finished header, {@code null} when it does. Chronicle
+     * Queue's first word is the header's length and flags, little-endian: zero before the header is written, its top
+     * bit set while it is written; a reader waits for either to change, and a file left so never changes.
+     */
+    private static String headerMissing(Path cycle) {
         byte[] first;
         try (InputStream in = Files.newInputStream(cycle)) {
             first = in.readNBytes(Integer.BYTES);
         } catch (IOException e) {
             throw new JournalException("cannot read cycle file " + cycle + ": " + e.getMessage(), e);
         }
-        return first.length == Integer.BYTES && (first[0] | first[1] | first[2] | first[3]) != 0;
+        if (first.length < Integer.BYTES) {
+            return "zeros";
+        }
+        int word = ByteBuffer.wrap(first).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        return word == 0 ? "zeros" : (word & Wires.NOT_COMPLETE) != 0 ? "one a writer never finished" : null;
     }
 
     /**

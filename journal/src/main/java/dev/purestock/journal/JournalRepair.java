@@ -112,10 +112,11 @@ public final class JournalRepair {
 
     /**
      * Fails, with one line naming the file and what to do, when a cycle file of {@code dir} has no header: its first
-     * bytes are zeros, what a writer stopped as it created the file leaves, or a file written over. Chronicle Queue
-     * takes such a file for one whose writer is about to write its header and waits for it, 10 s at each place it
-     * looks; every opening of a journal already refuses one before the newest cycle file this way, and a tool that
-     * reads a journal no engine may be writing calls this to name the newest at once too. (An engine rolling into a
+     * bytes are zeros or a header still marked not complete, what a writer stopped as it created the file leaves, or a
+     * file written over. Chronicle Queue takes such a file for one whose writer is about to write or finish its header
+     * and waits for it, 10 s at each place it looks; every opening of a journal already refuses one before the newest
+     * cycle file this way, and a tool that reads a journal no engine may be writing calls this to name the newest at
+     * once too. (An engine rolling into a
      * new cycle file that very moment is the one writer that would still write it: look again.)
      *
      * @throws JournalException naming the file: the newest is moved aside by the next engine start on the
