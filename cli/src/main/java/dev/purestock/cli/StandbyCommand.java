@@ -75,6 +75,15 @@ final class StandbyCommand implements Callable<Integer> {
         if (statusEvery < 0) {
             throw new ParameterException(spec.commandLine(), "--status-every must be 0 or more, was " + statusEvery);
         }
+        // checked here, in the words of the options, as demo and prune do: the builder names its own methods
+        if (snapshotEvery < 0) {
+            throw new ParameterException(spec.commandLine(), "--snapshot-every must be at least 0 (0: none), was "
+                    + snapshotEvery);
+        }
+        if (keepSnapshots < 1) {
+            throw new ParameterException(spec.commandLine(), "--keep-snapshots must be at least 1, was "
+                    + keepSnapshots);
+        }
         if (untilSequence != null && untilSequence < 0) {
             throw new ParameterException(spec.commandLine(), "--until-sequence must be a sequence, at least 0, was "
                     + untilSequence);

@@ -145,9 +145,12 @@ class StandbyCommandTest {
                 "--keep-snapshots", "0");
 
         assertEquals(PurestockCli.USAGE, every.code());
-        assertTrue(every.errorLine().contains("snapshotEvery must be 0 (none) or more records, was -1"), every.err());
+        // named by the options given, as demo and prune name them, not by the builder's methods
+        assertEquals("purestock standby: --snapshot-every must be at least 0 (0: none), was -1 (see `purestock "
+                + "standby --help`)", every.errorLine());
         assertEquals(PurestockCli.USAGE, keep.code());
-        assertTrue(keep.errorLine().contains("keep at least one snapshot, was 0"), keep.err());
+        assertEquals("purestock standby: --keep-snapshots must be at least 1, was 0 (see `purestock standby --help`)",
+                keep.errorLine());
     }
 
     @Test
