@@ -1,12 +1,7 @@
 package dev.purestock.replication;
 
-import dev.purestock.domain.Command;
-import dev.purestock.domain.DecidedEvents;
-import dev.purestock.domain.Event;
-import dev.purestock.engine.DurabilityStage;
 import dev.purestock.engine.EngineStoppedException;
 import dev.purestock.engine.PurestockEngine;
-import dev.purestock.engine.SubmittedCommand;
 import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalLayout;
 import dev.purestock.journal.JournalLock;
@@ -20,7 +15,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -110,7 +104,8 @@ class HistoryCheckTest {
                 following.set(Standby.builder(standbyDir).primary(primary.endpoint()).start());
                 PurestockEngine engine = primary.configure(PurestockEngine.builder()
                         .journal(shard -> new FailingJournal(JournalWriter.open(primaryDir, Durability.PAGE_CACHE),
-                                failAt, following))
+                                failAt, sequence -> assertTrue(following.get().awaitSequence(sequence, WAIT),
+                                        "the standby received seq " + sequence)))
                         .expireReservationsEvery(Duration.ZERO)).build();
                 try (engine) {
                     // served before anything is decided: the sender keeps the records in its ring for a standby it
@@ -138,45 +133,6 @@ class HistoryCheckTest {
             if (following.get() != null) {
                 following.get().close();
             }
-        }
-    }
-
-    /**
-     * A journal that fails on seq {@code failAt} once the standby holds it (the replication stage sent it first): the
-     * standby must be served before that record is decided, or the sender, which drops from its ring what it decides
-     * while it serves no standby, sends it from the journal, which never holds it.
-     */
-    private record FailingJournal(JournalWriter writer, long failAt, AtomicReference<Standby> standby)
-            implements DurabilityStage {
-        @Override
-        public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch)
-                throws Exception {
-            failAt(sequence);
-            writer.onDecided(sequence, time, command, events, endOfBatch);
-        }
-
-        @Override
-        public void onDecided(long sequence, long time, SubmittedCommand command, DecidedEvents events,
-                              boolean endOfBatch) throws Exception {
-            failAt(sequence);
-            writer.onDecided(sequence, time, command, events, endOfBatch);
-        }
-
-        private void failAt(long sequence) throws Exception {
-            if (sequence == failAt) {
-                assertTrue(standby.get().awaitSequence(sequence, WAIT), "the standby received seq " + sequence);
-                throw new IOException("the journal's disk failed on seq " + sequence);
-            }
-        }
-
-        @Override
-        public void onEndOfBatch() throws Exception {
-            writer.onEndOfBatch();
-        }
-
-        @Override
-        public void close() {
-            writer.close();
         }
     }
 }

@@ -1,14 +1,10 @@
 package dev.purestock.replication;
 
 import dev.purestock.domain.Command;
-import dev.purestock.domain.DecidedEvents;
-import dev.purestock.domain.Event;
-import dev.purestock.engine.DurabilityStage;
 import dev.purestock.engine.EngineStoppedException;
 import dev.purestock.engine.Outcome;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.ReadModelFaults;
-import dev.purestock.engine.SubmittedCommand;
 import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalLayout;
 import dev.purestock.journal.JournalLock;
@@ -17,10 +13,8 @@ import dev.purestock.journal.JournaledEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletionException;
 
 import static dev.purestock.replication.ReplicationTest.SKUS;
@@ -112,39 +106,6 @@ class StoppedEngineStatusTest {
             awaitTrue(() -> primary.status().peerSequence() == failAt, "the standby acknowledged it");
             assertTrue(standby.status().failure() == null, standby.status().describe());
             awaitTrue(() -> failure.equals(StatusFile.read(primaryDir).status().failure()), "the status file says so");
-        }
-    }
-
-    /** A journal that fails on seq {@code failAt}. */
-    private record FailingJournal(JournalWriter writer, long failAt) implements DurabilityStage {
-        @Override
-        public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch)
-                throws Exception {
-            failAt(sequence);
-            writer.onDecided(sequence, time, command, events, endOfBatch);
-        }
-
-        @Override
-        public void onDecided(long sequence, long time, SubmittedCommand command, DecidedEvents events,
-                              boolean endOfBatch) throws Exception {
-            failAt(sequence);
-            writer.onDecided(sequence, time, command, events, endOfBatch);
-        }
-
-        private void failAt(long sequence) throws IOException {
-            if (sequence == failAt) {
-                throw new IOException("the journal's disk failed on seq " + sequence);
-            }
-        }
-
-        @Override
-        public void onEndOfBatch() throws Exception {
-            writer.onEndOfBatch();
-        }
-
-        @Override
-        public void close() {
-            writer.close();
         }
     }
 }
