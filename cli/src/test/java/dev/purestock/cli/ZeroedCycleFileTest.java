@@ -86,6 +86,14 @@ class ZeroedCycleFileTest {
         assertEquals(0, status.code(), status.err());
         assertTrue(status.values().get("journal-error").startsWith("cycle file " + only.getFileName() + " of journal "
                 + dir + " has no header (it starts with one a writer never finished)"), status.out());
+
+        // the engine start the message points to refuses too, at once: the file may hold the acknowledged records
+        Path commands = Files.writeString(dir.resolveSibling(dir.getFileName() + "-commands.jl"), "");
+        Run submit = Run.of("submit", "--journal", dir.toString(), commands.toString());
+        assertEquals(PurestockCli.FAILED, submit.code(), submit.out());
+        assertTrue(submit.errorLine().contains("cycle file " + only.getFileName() + " of journal " + dir + " has no "
+                + "header (it starts with one a writer never finished), and no reader can open it: the journal "
+                + "acknowledged records up to seq 4, and the cycle files before it end at no record"), submit.errorLine());
     }
 
     @Test

@@ -74,13 +74,7 @@ final class JournalQueues {
      *                  nobody does ({@link JournalRepair#setAsideUnopenableTrailingCycles})
      */
     static String headerlessCycle(Path dir, boolean newestToo) {
-        List<Path> cycles;
-        try (Stream<Path> files = Files.list(dir)) {
-            cycles = files.filter(file -> JournalRollCycle.isCycleFileName(file.getFileName().toString())).sorted()
-                    .toList();
-        } catch (IOException e) {
-            throw new JournalException("cannot list journal directory " + dir + ": " + e.getMessage(), e);
-        }
+        List<Path> cycles = cycleFiles(dir);
         int looked = newestToo ? cycles.size() : cycles.size() - 1;
         for (int i = 0; i < looked; i++) {
             Path cycle = cycles.get(i);
@@ -118,12 +112,22 @@ final class JournalQueues {
         }
     }
 
+    /** The cycle files of {@code dir}, in cycle order (oldest first); files not named as cycle files are left out. */
+    static List<Path> cycleFiles(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(file -> JournalRollCycle.isCycleFileName(file.getFileName().toString())).sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new JournalException("cannot list journal directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     /**
      * How {@code cycle} starts when it does not start with a finished header, {@code null} when it does. Chronicle
      * Queue's first word is the header's length and flags, little-endian: zero before the header is written, its top
      * bit set while it is written; a reader waits for either to change, and a file left so never changes.
      */
-    private static String headerMissing(Path cycle) {
+    static String headerMissing(Path cycle) {
         byte[] first;
         try (InputStream in = Files.newInputStream(cycle)) {
             first = in.readNBytes(Integer.BYTES);

@@ -104,9 +104,11 @@ public final class JournalRecovery {
 
     /**
      * Prepares the journal in {@code dir} for a writer that holds its {@link JournalLock}, and recovers its
-     * state: recovers, then moves aside a cycle file after the last record that cannot be opened (a writer stopped as
-     * it created it, see {@link JournalRepair#setAsideUnopenableTrailingCycles}), removes snapshots the journal never
-     * reached, and prunes as {@code retention} says.
+     * state: moves aside a newest cycle file whose header was never finished, unless acknowledged records may be in
+     * it (see {@link JournalRepair#setAsideUnfinishedNewestCycle}), recovers, then moves aside a cycle file after the
+     * last record that cannot be opened (a writer stopped as it created it, see
+     * {@link JournalRepair#setAsideUnopenableTrailingCycles}), removes snapshots the journal never reached, and prunes
+     * as {@code retention} says.
      *
      * <p>The rule for a journal that cannot be read to its end ({@link JournalDamagedException}): when every
      * record behind the damage lies above the journal's high-water mark, none of them was ever acknowledged
@@ -137,12 +139,18 @@ public final class JournalRecovery {
     private static RecoveredState prepareAndRecover(Path dir, RetentionPolicy retention,
                                                     Supplier<? extends InventoryStore> stores,
                                                     ReplayProgress progress) {
+        // a newest cycle file whose header was never finished goes first: a reader would wait on it for ever
+        List<String> notes;
+        try {
+            notes = new ArrayList<>(JournalRepair.setAsideUnfinishedNewestCycle(dir));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot set aside the unfinished newest cycle file of journal " + dir, e);
+        }
         // recovery reads, with every check, to the end before anything is deleted: snapshots above that end
         // (it loads none of them) go only once the journal is known to end there
         RecoveredState recovered = recover(dir, stores, progress);
-        List<String> notes;
         try {
-            notes = new ArrayList<>(JournalRepair.setAsideUnopenableTrailingCycles(dir));
+            notes.addAll(JournalRepair.setAsideUnopenableTrailingCycles(dir));
             notes.addAll(removeSnapshotsAbove(dir, recovered.nextSequence() - 1));
             if (retention.pruneCyclesOnStart() && JournalQueues.hasJournal(dir)) {
                 notes.addAll(JournalPruner.prune(dir, retention.keepSnapshots(), recovered.snapshotSequence())

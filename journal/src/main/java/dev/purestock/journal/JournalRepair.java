@@ -227,6 +227,72 @@ public final class JournalRepair {
     }
 
     /**
+     * Moves aside, to {@code DIR/damaged-<time>/}, the newest cycle file when its first header was never finished: its
+     * first word is zero or still carries Chronicle Queue's not-complete bit, what a writer stopped as it created the
+     * file leaves. Chronicle Queue takes such a file for one a writer is about to finish and a reader waits for it,
+     * for ever when the bit is set, so this runs before the journal is read, holding the directory's
+     * {@link JournalLock} (no writer can be creating it). It is moved only when the records before it reach the
+     * journal's high-water mark: then it holds no acknowledged record.
+     *
+     * @return one line per file moved
+     * @throws JournalDamagedException when acknowledged records may be in it (the records before it end below the
+     *                                 high-water mark); it is put back, and nothing is changed
+     */
+    static List<String> setAsideUnfinishedNewestCycle(Path dir) throws IOException {
+        List<Path> cycles = JournalQueues.cycleFiles(dir);
+        if (cycles.isEmpty()) {
+            return List.of();
+        }
+        Path newest = cycles.getLast();
+        String start = JournalQueues.headerMissing(newest);
+        if (start == null) {
+            return List.of();
+        }
+        String name = newest.getFileName().toString();
+        RollCycle rollCycle = JournalRollCycle.ofCycleFileName(name).orElseThrow().chronicle();
+        Path aside = dir.resolve("damaged-" + ASIDE.format(Instant.now()));
+        Files.createDirectories(aside);
+        Path moved = aside.resolve(name);
+        Files.move(newest, moved, StandardCopyOption.ATOMIC_MOVE);
+        boolean kept = false;
+        try {
+            relist(dir, rollCycle);
+            long mark = JournalHighWaterMark.read(dir);
+            long last = lastSequence(dir);
+            if (mark != JournalHighWaterMark.NONE && last < mark) {
+                throw new JournalDamagedException("cycle file " + name + " of journal " + dir + " has no header (it "
+                        + "starts with " + start + "), and no reader can open it: the journal acknowledged records up "
+                        + "to seq " + mark + ", and the cycle files before it end at "
+                        + (last < 0 ? "no record" : "seq " + last) + ", so records " + (last + 1) + ".." + mark
+                        + " may be in it. Nothing was changed; restore it from a copy of the directory or a standby's "
+                        + "journal", last, mark);
+            }
+            kept = true;
+        } finally {
+            if (!kept) {
+                Files.move(moved, newest, StandardCopyOption.ATOMIC_MOVE);
+                Files.delete(aside);
+                relist(dir, rollCycle);
+            }
+        }
+        forceDirectory(aside);
+        forceDirectory(dir);
+        return List.of("moved " + name + " to " + aside + ": the newest cycle file, whose header was never finished "
+                + "(it starts with " + start + "): a writer stopped as it created it, and the records before it reach "
+                + "the journal's high-water mark");
+    }
+
+    /** The sequence of the last record of the journal in {@code dir}, {@code -1} when it holds none. */
+    private static long lastSequence(Path dir) {
+        if (!JournalQueues.hasJournal(dir)) {
+            return -1;
+        }
+        try (JournalReader reader = JournalReader.open(dir)) {
+            return JournalBounds.of(reader).lastSequence();
+        }
+    }
+
+    /**
      * Moves aside, to {@code DIR/damaged-<time>/}, the newest cycle files that Chronicle Queue cannot open (those after
      * the newest that opens): what a writer killed (or a power loss) while it created the next cycle file leaves,
      * a file whose header was never written. It holds no record, and readers pass over it, but a writer that rolls

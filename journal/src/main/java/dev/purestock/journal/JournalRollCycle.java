@@ -9,6 +9,7 @@ import java.text.ParsePosition;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.Optional;
 
 /**
  * How often a journal starts a new cycle file ({@link JournalWriter#open(java.nio.file.Path, Durability,
@@ -44,16 +45,24 @@ public enum JournalRollCycle {
      * reader and writer of the journal refuses to open it there, naming it.
      */
     public static boolean isCycleFileName(String fileName) {
+        return ofCycleFileName(fileName).isPresent();
+    }
+
+    /**
+     * The roll cycle whose files are named as {@code fileName} is ({@code 20261130F.cq4}: {@link #DAILY}), empty when
+     * none names its files so. Each roll cycle's names have their own length, so at most one matches.
+     */
+    static Optional<JournalRollCycle> ofCycleFileName(String fileName) {
         if (!fileName.endsWith(SingleChronicleQueue.SUFFIX)) {
-            return false;
+            return Optional.empty();
         }
         String cycle = fileName.substring(0, fileName.length() - SingleChronicleQueue.SUFFIX.length());
         for (JournalRollCycle rollCycle : values()) {
             if (rollCycle.names(cycle)) {
-                return true;
+                return Optional.of(rollCycle);
             }
         }
-        return false;
+        return Optional.empty();
     }
 
     /**

@@ -8,6 +8,7 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -270,6 +271,66 @@ class JournalDamageTest {
         RecoveredState again = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
                 MapInventoryStore::new, ReplayProgress.NONE);
         assertEquals(List.of(), again.notes(), "a journal whose cycle files all open is left as it is");
+    }
+
+    /**
+     * A newest cycle file whose first header still carries Chronicle Queue's not-complete bit (a writer stopped as it
+     * wrote it, or bytes written over it) is set aside by a writer's start as a zeroed one is: a reader opening the
+     * journal would otherwise wait for that header to be finished, for ever.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aNewestCycleFileWhoseHeaderWasNeverFinishedIsSetAsideAndTheNextWriterRolls() throws IOException {
+        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        writeInCycle(clock, 0, 10);
+        clock.advanceMillis(1_000);
+        writeInCycle(clock, 10, 10);
+        clock.advanceMillis(1_000);
+        try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir).rollCycle(TestRollCycles.TEST_SECONDLY)
+                .timeProvider(clock).build()) {
+            queue.closeStore(queue.storeForCycle(queue.cycle(), queue.epoch(), true, null));
+        }
+        Path unfinished = cycleFiles().getLast();
+        JournalFiles.writeInt(unfinished, 0, JournalFiles.readInt(unfinished, 0) | JournalFiles.NOT_COMPLETE);
+
+        RecoveredState recovered = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
+                MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals(20, recovered.nextSequence());
+        assertTrue(recovered.notes().stream().anyMatch(n -> n.startsWith("moved " + unfinished.getFileName())),
+                recovered.notes().toString());
+        assertEquals(List.of(unfinished.getFileName()), damagedFiles().stream().map(Path::getFileName).toList());
+        clock.advanceMillis(1_000);
+        writeInCycle(clock, 20, 10);
+        assertEquals(30, recover().nextSequence());
+    }
+
+    /**
+     * The only cycle file's header marked not complete, though the file holds acknowledged records: a writer's start
+     * refuses at once, naming the file and the records behind it, and changes nothing.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCycleFileOfAcknowledgedRecordsWhoseHeaderIsMarkedUnfinishedIsRefusedAtStart() throws IOException {
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
+            for (long sku = 1; sku <= 5; sku++) {
+                journaled.engine().submit(new Command.ListProduct(sku, 0)).join();
+            }
+        }
+        Path only = cycleFiles().getLast();
+        JournalFiles.writeInt(only, 0, JournalFiles.readInt(only, 0) | JournalFiles.NOT_COMPLETE);
+        byte[] damaged = Files.readAllBytes(only);
+
+        JournalException refused = assertThrows(JournalException.class, () -> JournaledEngine.builder(dir).start());
+        assertTrue(refused.getMessage().contains("cycle file " + only.getFileName()), refused.getMessage());
+        assertTrue(refused.getMessage().contains("acknowledged records up to seq 4"), refused.getMessage());
+        assertTrue(java.util.Arrays.equals(damaged, Files.readAllBytes(only)), "nothing was changed");
+        assertEquals(List.of(), damagedFiles());
+    }
+
+    private List<Path> cycleFiles() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.toString().endsWith(".cq4")).sorted().toList();
+        }
     }
 
     private void writeInCycle(SetTimeProvider clock, long from, int count) {
