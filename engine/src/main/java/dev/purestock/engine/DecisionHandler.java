@@ -146,14 +146,12 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
      * from what the command scheduled. The commands held as fields schedule nothing. A time command whose decide
      * threw leaves what was due still due, and one sent at once would throw again, each a logged error and a
      * journaled rejection, as fast as the shard decides: the next is due {@link #RETRY_FAILED_TIME_COMMAND_MILLIS}
-     * later on the engine's clock.
+     * later on the engine's clock ({@link #retryAfterFailure}).
      */
     private void noteDueTimes(Command command, EventBuffer events, boolean failed) {
         if (command instanceof Command.ExpireReservations) {
             long due = nextDue.of(store);
-            long retry = lastTime > Long.MAX_VALUE - RETRY_FAILED_TIME_COMMAND_MILLIS ? Long.MAX_VALUE
-                    : lastTime + RETRY_FAILED_TIME_COMMAND_MILLIS;
-            dueTimes.recomputed(shard, failed ? Math.max(due, retry) : due);
+            dueTimes.recomputed(shard, failed ? Math.max(due, retryAfterFailure(lastTime)) : due);
             if (events.firstRejection() >= 0) {
                 logFailedHolds(events);
             }
@@ -163,6 +161,21 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
                 dueTimes.scheduled(shard, at);
             }
         }
+    }
+
+    /**
+     * When a time command that threw at {@code time} is due again: {@link #RETRY_FAILED_TIME_COMMAND_MILLIS} later,
+     * or at the last time a due time can name when that is sooner ({@code NextDue.NEVER - 1}: {@link NextDue#NEVER}
+     * is never due, so a retry that reached it would never come); {@link NextDue#NEVER} for a command at that last
+     * time or after, where no later time is left and a retry would be sent again at once, as fast as the shard
+     * answers.
+     */
+    static long retryAfterFailure(long time) {
+        long last = NextDue.NEVER - 1;
+        if (time >= last) {
+            return NextDue.NEVER;
+        }
+        return time > last - RETRY_FAILED_TIME_COMMAND_MILLIS ? last : time + RETRY_FAILED_TIME_COMMAND_MILLIS;
     }
 
     /**

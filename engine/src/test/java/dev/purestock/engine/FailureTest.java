@@ -205,6 +205,54 @@ class FailureTest {
         });
     }
 
+    /**
+     * A second after a time command that threw is past the last time a due time can name when the clock is within a
+     * second of Long.MAX_VALUE: the retry saturated to Long.MAX_VALUE, which is {@link NextDue#NEVER}, so the timer
+     * never sent that shard a time command again and what was due there stayed due. It is now due at the last time
+     * that is not NEVER; on a clock already there no later time is left, and it waits for a time command sent for
+     * something else rather than being sent again as fast as the shard answers.
+     */
+    @Test
+    void aTimeCommandThatThrowsWithinASecondOfTheEndOfTimeIsSentAgainAtTheLastTimeThatCanBeDue() {
+        AtomicLong clock = new AtomicLong(Long.MAX_VALUE - 2_000);
+        InMemoryJournal journal = new InMemoryJournal();
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
+                .expireReservationsEvery(Duration.ZERO).journal(s -> journal)
+                .initialState(s -> new ShardState(new TimeBomb(), 0, Long.MIN_VALUE)).build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 5)).join();
+            engine.submit(new Command.Reserve(3, 1, List.of(new Line(1, 0, 2)), Long.MAX_VALUE - 900)).join();
+
+            clock.set(Long.MAX_VALUE - 900);
+            engine.expireReservations(false);
+            assertEquals(EngineRefusal.INTERNAL_ERROR, lastTimeCommandReason(engine, journal));
+            assertEquals(Long.MAX_VALUE - 1, engine.dueTimes().dueAt(0),
+                    "due again at the last time a due time can name, not never");
+            engine.expireReservations(false);
+            engine.submit(list(2)).join();
+            assertEquals(1, timeCommands(journal), "not sent again while the clock stands before the retry");
+
+            clock.set(Long.MAX_VALUE - 1);
+            engine.expireReservations(false);
+            engine.submit(list(3)).join();
+            assertEquals(2, timeCommands(journal), "sent again once the clock reaches it");
+            assertEquals(Long.MAX_VALUE, engine.dueTimes().dueAt(0),
+                    "failed at the last time that can be due: no later one is left to retry at");
+            engine.expireReservations(false);
+            engine.submit(list(4)).join();
+            assertEquals(2, timeCommands(journal), "not sent again at once, as fast as the shard answers");
+            assertTrue(engine.failure().isEmpty());
+        }
+    }
+
+    /** The reason of the last time command journaled, once the shard has answered everything submitted so far. */
+    private static RejectionReason lastTimeCommandReason(PurestockEngine engine, InMemoryJournal journal) {
+        engine.submit(list(99)).join();
+        return journal.entries().stream().filter(e -> e.command() instanceof Command.ExpireReservations)
+                .reduce((first, second) -> second).orElseThrow().events().stream()
+                .filter(Rejected.class::isInstance).map(e -> ((Rejected) e).reason()).findFirst().orElseThrow();
+    }
+
     private static long timeCommands(InMemoryJournal journal) {
         return journal.entries().stream().filter(e -> e.command() instanceof Command.ExpireReservations).count();
     }
