@@ -284,9 +284,12 @@ final class ExpiryTimer {
             return room;
         }
 
-        /** A command marked in flight was not sent after all (its ring was full, or intake closed). */
-        void notSent() {
-            inFlight.decrementAndGet();
+        /**
+         * {@code commands} marked in flight were not sent after all (the ring was full, the intake closed, or the
+         * publication threw).
+         */
+        void notSent(int commands) {
+            inFlight.addAndGet(-commands);
         }
 
         @Override

@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
@@ -120,6 +121,8 @@ public final class PurestockEngine implements AutoCloseable {
     private final ExpiryTimer expiry;
     private final Command.ExpireReservations timeCommand;
     private final ExpiryTimer.Answer[] tickAnswers;
+    /** Told the shard as the timer publishes each time command; throws in its place in tests, else {@code null}. */
+    private final IntConsumer timeCommandFault;
     /** When each shard next has something due, kept by its decision stage for the timer. */
     private final DueTimes dueTimes;
     private final EngineMetrics metrics;
@@ -135,6 +138,7 @@ public final class PurestockEngine implements AutoCloseable {
         this.ringSize = builder.ringSize;
         this.timeCommand = new Command.ExpireReservations(Durations.saturatedMillis(builder.retainOrdersFor));
         this.tickAnswers = ExpiryTimer.answers(builder.shards);
+        this.timeCommandFault = builder.timeCommandFault;
         this.dueTimes = new DueTimes(builder.shards);
         this.readModel = new ReadModel(builder.shards, builder.storeCapacity.orders(),
                 builder.storeCapacity.positions());
@@ -295,17 +299,27 @@ public final class PurestockEngine implements AutoCloseable {
             }
             for (int sent = 0; sent < sends; sent++) {
                 if (!intake.enter()) {
-                    for (int unsent = sent; unsent < sends; unsent++) {
-                        answer.notSent();
-                    }
+                    answer.notSent(sends - sent);
                     return false;
                 }
+                boolean published;
                 try {
-                    if (!publish(shards[i].ring(), timeCommand, answer, null, true)) {
-                        answer.notSent();
+                    if (timeCommandFault != null) {
+                        timeCommandFault.accept(i);
                     }
+                    published = publish(shards[i].ring(), timeCommand, answer, null, true);
+                } catch (Throwable e) {
+                    // an Error too (memory running out as the refusal of a wait a timed-out close abandoned is built).
+                    // A publication that throws put nothing in the ring and told the answer nothing, so this command
+                    // and the rest of the run's are not sent: left marked in flight, with no answer to clear them,
+                    // they would keep the shard from ever getting a time command again. The timer logs the throw
+                    answer.notSent(sends - sent);
+                    throw e;
                 } finally {
                     intake.exit();
+                }
+                if (!published) {
+                    answer.notSent(1);
                 }
             }
             soon |= answer.backlog();
@@ -1001,6 +1015,8 @@ public final class PurestockEngine implements AutoCloseable {
         private CallerAnswers.Fault answerFault;
         /** Told each command's sequence before the read model applies it; throws in its place in tests. */
         private LongConsumer readModelFault;
+        /** Told each shard's index as the timer publishes a time command to it; throws in its place in tests. */
+        private IntConsumer timeCommandFault;
         /** Called with each of the engine's threads as it is started; throws in its place in tests. */
         private Consumer<Thread> stageThreadStarting = thread -> {
         };
@@ -1235,6 +1251,16 @@ public final class PurestockEngine implements AutoCloseable {
          */
         Builder readModelFault(LongConsumer fault) {
             this.readModelFault = Objects.requireNonNull(fault, "read model fault");
+            return this;
+        }
+
+        /**
+         * For tests: {@code fault} is told the shard as the expiry timer publishes each time command to it, before the
+         * command is in the ring, and a throw stands for the publication failing there (memory running out as the
+         * refusal of a wait that a timed-out close abandoned is built).
+         */
+        Builder timeCommandFault(IntConsumer fault) {
+            this.timeCommandFault = Objects.requireNonNull(fault, "time command fault");
             return this;
         }
 

@@ -7,6 +7,8 @@ import dev.purestock.domain.Line;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Reason;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -133,6 +136,43 @@ class OrderRetentionTest {
         }
     }
 
+    /**
+     * A run marks the time commands a backlog may have in flight, then publishes them one by one; a publication that
+     * threw (memory running out as it does; an exception or an {@link Error}) skipped the unmarking of that command
+     * and of every one after it in the run, so they stayed marked in flight with none sent, and no answer would ever
+     * clear them: that shard got no time command again until a restart. Each command that was not sent is unmarked,
+     * and the throw still reaches the timer, which logs it and pauses.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aPublicationThatThrowsLeavesNoTimeCommandMarkedInFlight(boolean error) {
+        int orders = Limits.MAX_FORGOTTEN_PER_COMMAND + 3;
+        AtomicBoolean failNext = new AtomicBoolean();
+        Throwable failure = error ? new OutOfMemoryError("Java heap space") : new IllegalStateException("no room");
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO)
+                .retainOrdersFor(Duration.ofMillis(WINDOW)).timeCommandFault(shard -> {
+                    if (failNext.getAndSet(false)) {
+                        if (failure instanceof Error e) {
+                            throw e;
+                        }
+                        throw (RuntimeException) failure;
+                    }
+                }).build()) {
+            sellOneUnitEach(engine, orders);
+            clock.set(START + WINDOW + 1);
+            engine.expireReservations(true);
+            answeredSoFar(engine);
+            assertEquals(3, engine.readModel().forgettableOrders(0), "it forgot the most it may: a backlog");
+
+            failNext.set(true);
+            assertSame(failure, assertThrows(Throwable.class, () -> engine.expireReservations(false)),
+                    "the timer is told, and logs it");
+            engine.expireReservations(false);
+            answeredSoFar(engine);
+            assertEquals(0, engine.readModel().forgettableOrders(0), "the next backlog run sent the time commands");
+        }
+    }
+
     @Test
     void aFullAnswerWakesTheTimerSoABacklogDrainsWithoutWaitingForTheNextPeriod() {
         int orders = 5 * Limits.MAX_FORGOTTEN_PER_COMMAND + 3;
@@ -186,7 +226,7 @@ class OrderRetentionTest {
         assertTrue(answer.full());
         assertEquals(ExpiryTimer.Answer.MAX_IN_FLIGHT, answer.takeBacklogRoom(), "a backlog fills the pipeline");
         assertEquals(0, answer.takeBacklogRoom(), "and no more while they are in flight");
-        answer.notSent();
+        answer.notSent(1);
         assertEquals(1, answer.takeBacklogRoom(), "a command that was not sent frees its place");
         for (int i = 0; i < ExpiryTimer.Answer.MAX_IN_FLIGHT - 1; i++) {
             answer.onOutcome(OutcomeView.of(0, 6 + i, 7, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND)));
