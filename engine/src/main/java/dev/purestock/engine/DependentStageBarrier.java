@@ -40,16 +40,19 @@ final class DependentStageBarrier implements SequenceBarrier {
     private final StageSignal signal;
     private final Sequence cursor;
     private final Sequence dependents;
+    /** How long a blocking barrier parks at most ({@link #PARK_NANOS}, or longer in tests). */
+    private final long parkNanos;
     private volatile boolean alerted;
     private volatile Thread parkedThread;
 
-    private DependentStageBarrier(WaitStrategy waitStrategy, StageSignal signal, RingBuffer<?> ring,
+    private DependentStageBarrier(WaitStrategy waitStrategy, StageSignal signal, long parkNanos, RingBuffer<?> ring,
                                   Sequence[] upstream) {
         if (upstream.length == 0) {
             throw new IllegalArgumentException("a dependent stage needs a stage before it");
         }
         this.waitStrategy = waitStrategy;
         this.signal = signal;
+        this.parkNanos = parkNanos;
         this.cursor = new CursorView(ring);
         this.dependents = upstream.length == 1 ? upstream[0] : new FixedSequenceGroup(upstream);
         if (signal != null) {
@@ -64,7 +67,7 @@ final class DependentStageBarrier implements SequenceBarrier {
      */
     static <T> EventProcessorFactory<T> stage(WaitStrategy waitStrategy, EventHandler<? super T> handler,
                                               ExceptionHandler<? super T> exceptions) {
-        return (ring, upstream) -> processor(ring, new DependentStageBarrier(waitStrategy, null, ring, upstream),
+        return (ring, upstream) -> processor(ring, new DependentStageBarrier(waitStrategy, null, 0, ring, upstream),
                 handler, exceptions);
     }
 
@@ -75,8 +78,17 @@ final class DependentStageBarrier implements SequenceBarrier {
      */
     static <T> EventProcessorFactory<T> blocking(StageSignal signal, EventHandler<? super T> handler,
                                                  ExceptionHandler<? super T> exceptions) {
-        return (ring, upstream) -> processor(ring, new DependentStageBarrier(null, signal, ring, upstream), handler,
-                exceptions);
+        return blocking(signal, handler, exceptions, PARK_NANOS);
+    }
+
+    /**
+     * As {@link #blocking(StageSignal, EventHandler, ExceptionHandler)}, parking at most {@code parkNanos} before it
+     * looks again unsignalled: for tests, which park for as good as ever to show that the signal alone wakes it.
+     */
+    static <T> EventProcessorFactory<T> blocking(StageSignal signal, EventHandler<? super T> handler,
+                                                 ExceptionHandler<? super T> exceptions, long parkNanos) {
+        return (ring, upstream) -> processor(ring, new DependentStageBarrier(null, signal, parkNanos, ring, upstream),
+                handler, exceptions);
     }
 
     private static <T> BatchEventProcessor<T> processor(RingBuffer<T> ring, SequenceBarrier barrier,
@@ -108,7 +120,7 @@ final class DependentStageBarrier implements SequenceBarrier {
                 parkedThread = null;
                 continue;
             }
-            LockSupport.parkNanos(this, PARK_NANOS);
+            LockSupport.parkNanos(this, parkNanos);
             parkedThread = null;
         }
         return available;

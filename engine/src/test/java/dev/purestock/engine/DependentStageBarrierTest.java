@@ -10,15 +10,18 @@ import com.lmax.disruptor.dsl.ProducerType;
 import com.lmax.disruptor.util.DaemonThreadFactory;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -140,6 +143,81 @@ class DependentStageBarrierTest {
         disruptor.start();
         disruptor.halt();
         assertTrue(stopped.await(30, TimeUnit.SECONDS), "the waiting stage stopped on the halt");
+    }
+
+    /**
+     * A stage that throws on the last slot of its batch has the Disruptor set its sequence at that slot only after
+     * the stage's exception handler returns, and the signal came only at the end of a batch that returned: the stage
+     * behind it, parked, slept its whole safety-net park before it saw the failed slot (and with it the stop). The
+     * handler records the failure first, and then the stage passes the slot and signals. Here the park lasts as good
+     * as for ever, so only the signal can wake the stage behind; the timeouts only guard against a hang.
+     */
+    @Test
+    void aParkedStageIsWokenForTheSlotTheStageBeforeItThrewOnOnceTheFailureIsRecorded() throws Exception {
+        Disruptor<Slot> disruptor = new Disruptor<>(Slot::new, 64, DaemonThreadFactory.INSTANCE, ProducerType.MULTI,
+                new BlockingWaitStrategy());
+        StageSignal signal = new StageSignal();
+        AtomicReference<String> wrong = new AtomicReference<>();
+        AtomicLong failedAt = new AtomicLong(-1);
+        AtomicReference<Thread> behind = new AtomicReference<>();
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch seen = new CountDownLatch(1);
+        EventHandler<Slot> throwing = signal.signalling((slot, sequence, endOfBatch) -> {
+            throw new IllegalStateException("the stage failed on " + sequence);
+        });
+        EventHandler<Slot> waiting = new EventHandler<>() {
+            @Override
+            public void onStart() {
+                behind.set(Thread.currentThread());
+                started.countDown();
+            }
+
+            @Override
+            public void onEvent(Slot slot, long sequence, boolean endOfBatch) {
+                if (failedAt.get() != sequence) {
+                    wrong.compareAndSet(null, "slot " + sequence + " seen before its failure was recorded");
+                }
+                seen.countDown();
+            }
+        };
+        ExceptionHandler<Slot> recordFailure = new ExceptionHandler<>() {
+            @Override
+            public void handleEventException(Throwable ex, long sequence, Slot event) {
+                failedAt.set(sequence);
+            }
+
+            @Override
+            public void handleOnStartException(Throwable ex) {
+                wrong.compareAndSet(null, "start: " + ex);
+            }
+
+            @Override
+            public void handleOnShutdownException(Throwable ex) {
+                wrong.compareAndSet(null, "shutdown: " + ex);
+            }
+        };
+        disruptor.handleEventsWith(throwing).then(DependentStageBarrier.blocking(signal, waiting,
+                failOnException(wrong), Long.MAX_VALUE));
+        disruptor.handleExceptionsFor(throwing).with(StageSignal.exceptions(throwing, recordFailure));
+        RingBuffer<Slot> ring = disruptor.start();
+        try {
+            assertTrue(started.await(30, TimeUnit.SECONDS));
+            Thread waiter = behind.get();
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                // parked before the slot comes: a stage still spinning would see it without a signal
+                while (!(LockSupport.getBlocker(waiter) instanceof DependentStageBarrier)) {
+                    Thread.yield();
+                }
+            });
+
+            ring.publishEvent((slot, sequence) -> slot.payload = 1);
+
+            assertTrue(seen.await(10, TimeUnit.SECONDS), "the stage behind was woken for the failed slot");
+            assertEquals(0, failedAt.get());
+            assertNull(wrong.get());
+        } finally {
+            disruptor.halt();
+        }
     }
 
     private static ExceptionHandler<Slot> failOnException(AtomicReference<String> wrong) {
