@@ -204,7 +204,10 @@ public final class Retry implements AutoCloseable {
                     }
                     attempt(number + 1, attempt, retriableResult, retriableFailure, result);
                 }, delay(number), TimeUnit.NANOSECONDS);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // an Error too (a pool that cannot start its thread: OutOfMemoryError, unable to create native
+                // thread): the stage's callback would keep it, and the call would never complete. A task that was
+                // queued all the same finds the call no longer waiting and does nothing
                 waiting.remove(result);
                 result.completeExceptionally(e);
             }

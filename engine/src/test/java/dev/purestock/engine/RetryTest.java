@@ -13,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -207,6 +209,38 @@ class RetryTest {
             assertInstanceOf(StackOverflowError.class, failed.getCause());
         }
         assertEquals(2, attempts.get());
+    }
+
+    /**
+     * Scheduling a retry on a scheduler that cannot start its thread throws an {@link OutOfMemoryError} ("unable to
+     * create native thread"; a pool starts its worker as the first task is scheduled): the guard caught a
+     * {@link RuntimeException} only (a scheduler that refuses), so the Error went into the stage's callback, which
+     * kept it, and the call's future was never completed: its caller waited until the policy was closed. It now
+     * completes with the Error, as for a scheduler that refuses.
+     */
+    @Test
+    void aSchedulerThatCannotStartItsThreadCompletesTheCall() throws Exception {
+        ScheduledExecutorService cannotStart = new ScheduledThreadPoolExecutor(1) {
+            @Override
+            public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+                throw new OutOfMemoryError("unable to create native thread: possibly out of memory or process/resource "
+                        + "limits reached");
+            }
+        };
+        try {
+            Retry retry = Retry.withBackoff(3, Duration.ZERO, Duration.ZERO, 0, cannotStart, new SplittableRandom(1));
+            AtomicInteger attempts = new AtomicInteger();
+            CompletableFuture<String> result = retry.call(() -> {
+                attempts.incrementAndGet();
+                return CompletableFuture.failedFuture(new TimeoutException());
+            }, r -> false, TimeoutException.class::isInstance);
+
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> result.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(OutOfMemoryError.class, failed.getCause());
+            assertEquals(1, attempts.get());
+        } finally {
+            cannotStart.shutdownNow();
+        }
     }
 
     @Test
