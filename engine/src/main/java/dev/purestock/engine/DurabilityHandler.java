@@ -130,7 +130,9 @@ abstract sealed class DurabilityHandler implements EventHandler<CommandSlot>
     public final void onShutdown() {
         try {
             stage.close();
-        } catch (Exception e) {
+        } catch (Throwable e) {
+            // an Error too (an InternalError from a mapped file whose disk failed): when a build that could not start
+            // closes its stages one after another, a throw here would leave the stages after this one open
             LOG.error("closing {} failed", role, e);
         }
     }

@@ -188,7 +188,8 @@ public final class PurestockEngine implements AutoCloseable {
             for (DurabilityStage stage : opened) {
                 try {
                     stage.close();
-                } catch (Exception notClosed) {
+                } catch (Throwable notClosed) {
+                    // an Error too: the stages after it are closed all the same, and the refusal stays what is thrown
                     e.addSuppressed(notClosed);
                 }
             }

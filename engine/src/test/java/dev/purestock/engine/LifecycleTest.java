@@ -2,6 +2,7 @@ package dev.purestock.engine;
 
 import com.lmax.disruptor.BusySpinWaitStrategy;
 import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
 import dev.purestock.domain.Product;
 import org.junit.jupiter.api.Test;
 
@@ -189,6 +190,37 @@ class LifecycleTest {
         assertEquals("the initial state of shard 1 has the store of shard 0: each shard's decision thread writes its "
                 + "store alone, so every shard needs a store of its own", e.getMessage());
         assertTrue(first.closed());
+    }
+
+    /**
+     * A refused build closes what the factories opened for the shards before; a stage whose close threw an
+     * {@link Error} (an {@link InternalError} as it flushes a mapped file whose disk failed) ended that loop, caught
+     * for exceptions only, so the stages after it were left open (a journal keeping its directory locked, so a second
+     * build on it was refused) and the Error took the place of why the build was refused. Every stage is closed, and
+     * the refusal carries the Error.
+     */
+    @Test
+    void aStageWhoseCloseThrowsAnErrorAsARefusedBuildClosesItLeavesNoOtherOpen() {
+        PrimitiveInventoryStore shared = new PrimitiveInventoryStore();
+        InternalError closing = new InternalError("a fault occurred in an unsafe memory access operation");
+        DurabilityStage failsToClose = new DurabilityStage() {
+            @Override
+            public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch) {
+            }
+
+            @Override
+            public void close() {
+                throw closing;
+            }
+        };
+        InMemoryJournal replica = new InMemoryJournal();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder()
+                .shards(2).expireReservationsEvery(Duration.ZERO).journal(s -> s == 0 ? failsToClose : new InMemoryJournal())
+                .replication(s -> s == 0 ? replica : new InMemoryJournal())
+                .initialState(s -> new ShardState(shared, 0, 0)).build());
+        assertTrue(e.getMessage().startsWith("the initial state of shard 1 has the store of shard 0"), e.getMessage());
+        assertEquals(List.of(closing), List.of(e.getSuppressed()));
+        assertTrue(replica.closed(), "the stage after the one that threw was closed");
     }
 
     @Test

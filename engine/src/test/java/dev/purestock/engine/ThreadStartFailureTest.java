@@ -31,7 +31,7 @@ class ThreadStartFailureTest {
      * A journal that holds its shard's storage while open, as a journal directory's lock does: a second one opened
      * on the same shard before the first was closed is refused.
      */
-    private static final class LockingJournal implements DurabilityStage {
+    private static class LockingJournal implements DurabilityStage {
         private final int shard;
         private final AtomicIntegerArray open;
         private final AtomicIntegerArray closes;
@@ -91,6 +91,40 @@ class ThreadStartFailureTest {
                 .journal(shard -> new LockingJournal(shard, open, closes))
                 .build()) {
             assertTrue(again.submit(list(1)).join().accepted(), "a second build on the same journals runs");
+        }
+    }
+
+    /**
+     * The stages of a build that could not start its threads are closed one by one; a stage whose close threw an
+     * {@link Error} (an {@link InternalError} as it flushes a mapped file whose disk failed) ended that loop, caught
+     * for exceptions only, so every stage after it was left open (its journal locked, so a second build on it was
+     * refused) and build() threw the Error instead of naming what could not start. The Error is logged and the other
+     * stages are closed.
+     */
+    @Test
+    void aStageWhoseCloseThrowsAnErrorAfterAThreadCouldNotStartLeavesNoOtherOpen() {
+        int shards = 2;
+        AtomicIntegerArray open = new AtomicIntegerArray(shards);
+        AtomicIntegerArray closes = new AtomicIntegerArray(shards);
+        InternalError closing = new InternalError("a fault occurred in an unsafe memory access operation");
+        IllegalStateException failed = assertThrows(IllegalStateException.class, () -> PurestockEngine.builder()
+                .shards(shards)
+                .journal(shard -> new LockingJournal(shard, open, closes) {
+                    @Override
+                    public void close() {
+                        super.close();
+                        if (shard == 0) {
+                            throw closing;
+                        }
+                    }
+                })
+                .stageThreadStarting(thread -> {
+                    throw NO_NATIVE_THREAD;
+                })
+                .build());
+        assertSame(NO_NATIVE_THREAD, failed.getCause(), "build() names what could not start");
+        for (int shard = 0; shard < shards; shard++) {
+            assertEquals(1, closes.get(shard), "shard " + shard + "'s journal was closed once");
         }
     }
 
