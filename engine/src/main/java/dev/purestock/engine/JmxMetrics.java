@@ -48,7 +48,8 @@ public final class JmxMetrics implements AutoCloseable {
     }
 
     /**
-     * Registers the MBeans of {@code metrics} on {@code server} under {@code name}.
+     * Registers the MBeans of {@code metrics} on {@code server} under {@code name}. A registration that fails part
+     * way (an {@link Error} too) unregisters the MBeans it had registered before it throws, so the name is free again.
      *
      * @param name the engine's name in the MBeans' object names: 1 to 64 letters, digits, {@code _ . -}
      * @throws IllegalArgumentException when {@code name} is not such a name
@@ -69,7 +70,9 @@ public final class JmxMetrics implements AutoCloseable {
             for (ShardMetrics shard : metrics.allShards()) {
                 registered.add(register(server, new ShardBean(shard), shardName(name, shard.shard())));
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // an Error too (the server's, or memory running out as it introspects a bean): the MBeans registered so
+            // far, with no registration to close them, would keep the name taken until the JVM exits
             unregister(server, registered);
             throw e;
         }

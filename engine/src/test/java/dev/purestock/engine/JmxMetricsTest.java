@@ -4,19 +4,24 @@ import dev.purestock.domain.Reason;
 import org.junit.jupiter.api.Test;
 
 import javax.management.MBeanServer;
+import javax.management.MBeanServerFactory;
 import javax.management.ObjectName;
 import javax.management.openmbean.CompositeData;
 import javax.management.openmbean.TabularData;
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.purestock.engine.EngineFixtures.list;
 import static dev.purestock.engine.EngineFixtures.purchase;
 import static dev.purestock.engine.EngineFixtures.receive;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,6 +81,38 @@ class JmxMetricsTest {
                 assertTrue(SERVER.isRegistered(JmxMetrics.shardName("orders", 0)), "the first engine's stay");
             }
             assertThrows(IllegalArgumentException.class, () -> JmxMetrics.register(second, "has space"));
+        }
+    }
+
+    /**
+     * A registration that fails part way unregisters what it registered, so that the name can be registered again;
+     * a server that threw an {@link Error} (an {@link InternalError}, or memory running out as it introspects a bean)
+     * skipped that, caught for exceptions only, and the engine's MBean stayed registered with no registration to
+     * close it: every later registration under the name was refused as registered already.
+     */
+    @Test
+    void aRegistrationThatFailsWithAnErrorPartWayLeavesNothingRegistered() {
+        MBeanServer server = MBeanServerFactory.newMBeanServer();
+        InternalError failure = new InternalError("introspecting the shard's MBean failed");
+        AtomicInteger registrations = new AtomicInteger();
+        MBeanServer failsOnTheSecond = (MBeanServer) Proxy.newProxyInstance(MBeanServer.class.getClassLoader(),
+                new Class<?>[] {MBeanServer.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("registerMBean") && registrations.incrementAndGet() == 2) {
+                        throw failure;
+                    }
+                    try {
+                        return method.invoke(server, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        try (PurestockEngine engine = PurestockEngine.builder().build()) {
+            assertSame(failure, assertThrows(InternalError.class,
+                    () -> JmxMetrics.register(engine.metrics(), "orders", failsOnTheSecond)));
+            assertFalse(server.isRegistered(JmxMetrics.engineName("orders")), "the engine's MBean was unregistered");
+            try (JmxMetrics again = JmxMetrics.register(engine.metrics(), "orders", server)) {
+                assertTrue(server.isRegistered(JmxMetrics.shardName("orders", 0)), "the name can be registered again");
+            }
         }
     }
 
