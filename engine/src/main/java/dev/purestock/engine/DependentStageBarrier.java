@@ -40,6 +40,8 @@ final class DependentStageBarrier implements SequenceBarrier {
     private final StageSignal signal;
     private final Sequence cursor;
     private final Sequence dependents;
+    /** The sequences of the stages before this one, each the very object the stage moves. */
+    private final Sequence[] upstream;
     /** How long a blocking barrier parks at most ({@link #PARK_NANOS}, or longer in tests). */
     private final long parkNanos;
     private volatile boolean alerted;
@@ -54,6 +56,7 @@ final class DependentStageBarrier implements SequenceBarrier {
         this.signal = signal;
         this.parkNanos = parkNanos;
         this.cursor = new CursorView(ring);
+        this.upstream = upstream.clone();
         this.dependents = upstream.length == 1 ? upstream[0] : new FixedSequenceGroup(upstream);
         if (signal != null) {
             signal.register(this);
@@ -91,6 +94,14 @@ final class DependentStageBarrier implements SequenceBarrier {
                 handler, exceptions);
     }
 
+    /**
+     * A blocking barrier behind the stages whose sequences are {@code upstream}, woken by {@code signal}, parking at
+     * most {@code parkNanos} unsignalled: for tests of the barrier itself.
+     */
+    static DependentStageBarrier parking(StageSignal signal, RingBuffer<?> ring, Sequence[] upstream, long parkNanos) {
+        return new DependentStageBarrier(null, signal, parkNanos, ring, upstream);
+    }
+
     private static <T> BatchEventProcessor<T> processor(RingBuffer<T> ring, SequenceBarrier barrier,
                                                         EventHandler<? super T> handler,
                                                         ExceptionHandler<? super T> exceptions) {
@@ -124,6 +135,16 @@ final class DependentStageBarrier implements SequenceBarrier {
             parkedThread = null;
         }
         return available;
+    }
+
+    /** Whether this barrier waits on the stage whose sequence is {@code stage}; read by {@link StageSignal}. */
+    boolean waitsOn(Sequence stage) {
+        for (Sequence before : upstream) {
+            if (before == stage) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The thread parked (or about to park) in {@link #waitFor}, or {@code null}; read by {@link StageSignal}. */

@@ -16,7 +16,8 @@ import java.util.concurrent.locks.LockSupport;
  * stage after it spins on the stages before it, a core per stage thread while the ring has work. On a machine
  * with fewer cores than the engine has threads that spinning takes the cores the stages need, and the tails
  * become the scheduler's time slices. Here each stage before another sets its sequence itself at the end of a
- * batch ({@link EventHandler#setSequenceCallback}) and then unparks every waiter that said it was about to park.
+ * batch ({@link EventHandler#setSequenceCallback}) and then unparks every waiter behind it that said it was about to
+ * park.
  * A waiter says so, then reads the sequences once more before it parks, so a batch that ends between the two is
  * never missed: either the waiter sees it, or the signal sees the waiter.
  *
@@ -37,14 +38,24 @@ final class StageSignal {
         parked = waiters.toArray(DependentStageBarrier[]::new);
     }
 
-    /** A stage has moved its sequence: wakes each waiter that is parked or about to park. */
-    void progress() {
+    /**
+     * The stage whose sequence is {@code stage} has moved it: wakes each waiter that waits on that stage and is parked
+     * or about to park. A waiter behind other stages only would look at sequences that did not move and park again: a
+     * wake-up for nothing, which on a small machine takes a core from a stage with work. ({@code null}, a stage whose
+     * sequence is not known yet: every waiter.)
+     *
+     * @return how many threads it unparked
+     */
+    int progress(Sequence stage) {
+        int woken = 0;
         for (DependentStageBarrier waiter : parked) {
             Thread thread = waiter.parkedThread();
-            if (thread != null) {
+            if (thread != null && (stage == null || waiter.waitsOn(stage))) {
                 LockSupport.unpark(thread);
+                woken++;
             }
         }
+        return woken;
     }
 
     /** {@code stage}, which also publishes its progress at the end of each batch and then signals. */
@@ -91,7 +102,7 @@ final class StageSignal {
                 // and it would sleep its whole safety-net park with work waiting
                 sequence.setVolatile(ringSequence);
             }
-            signal.progress();
+            signal.progress(sequence);
         }
 
         @Override

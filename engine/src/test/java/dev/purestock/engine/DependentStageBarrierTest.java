@@ -4,6 +4,7 @@ import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
@@ -47,6 +48,42 @@ class DependentStageBarrierTest {
     @Test
     void aParkedSecondStageIsWokenForEverySlotTheFirstStageStamped() throws Exception {
         everySlotIsSeenAfterItsStamp(true);
+    }
+
+    /**
+     * A stage's progress wakes only the stages that wait on it: a stage parked behind another is left parked, since
+     * it would only look at sequences that did not move and park again, a wasted wake-up and a core taken from a
+     * stage with work on a small machine.
+     */
+    @Test
+    void aStagesProgressWakesOnlyTheStagesThatWaitOnIt() throws Exception {
+        RingBuffer<Slot> ring = RingBuffer.createMultiProducer(Slot::new, 64);
+        Sequence journal = new Sequence();
+        Sequence apply = new Sequence();
+        StageSignal signal = new StageSignal();
+        DependentStageBarrier behindJournal = DependentStageBarrier.parking(signal, ring, new Sequence[] {journal},
+                Long.MAX_VALUE);
+        AtomicLong available = new AtomicLong(-2);
+        Thread waiter = new Thread(() -> {
+            try {
+                available.set(behindJournal.waitFor(0));
+            } catch (Exception e) {
+                available.set(-3);
+            }
+        });
+        waiter.start();
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            while (behindJournal.parkedThread() != waiter || waiter.getState() != Thread.State.TIMED_WAITING) {
+                Thread.onSpinWait();
+            }
+        });
+
+        apply.set(0);
+        assertEquals(0, signal.progress(apply), "a stage it does not wait on moved");
+        journal.set(0);
+        assertEquals(1, signal.progress(journal));
+        waiter.join(TimeUnit.SECONDS.toMillis(30));
+        assertEquals(0, available.get());
     }
 
     private static void everySlotIsSeenAfterItsStamp(boolean parked) throws Exception {
