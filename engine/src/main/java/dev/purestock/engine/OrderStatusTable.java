@@ -2,14 +2,18 @@ package dev.purestock.engine;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 
 /**
  * One shard's order statuses for the {@link ReadModel}: order id to a one-byte status code, with one writer
  * thread and any number of lock-free readers. No boxed key and no node per order: a slot is a {@code long}
  * key and a {@code byte} code, about 19 bytes per order in all. The same table, {@link #valued}, keeps a shard's
- * stock positions with their units (see below).
+ * stock positions with their units, and, {@link #ofObjects as an object table}, its held commands (see below).
  *
  * <p><b>Valued tables.</b> A table made with {@link #valued} holds a {@code long} value beside each key instead of
  * a status code: the read model keeps its stock positions in one ({@link #putValue}, {@link #value}). Its slots
@@ -19,6 +23,15 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code long} written and read through a {@link VarHandle} is never torn). A reader that has seen the code
  * (acquire) therefore sees the key and at least the value it was inserted with, and the value it reads is always
  * the value of that key: it never pairs a key with another key's value.
+ *
+ * <p><b>Object tables.</b> A table made with {@link #ofObjects} holds a reference beside each key instead of a
+ * status code: the read model keeps a shard's held commands in one ({@link #putObject}, {@link #object}), with no
+ * boxed key and no node per entry. Its slots carry the code {@link #PRESENT} and the object in a third array, and
+ * entries are removed as from a table of status codes, leaving a tombstone. An insert writes the object, then the
+ * key, then the code, each with a release store; replacing a key's object is one release store. A removal sets
+ * the tombstone and clears the object inside the segment's seqlock (below), as a rebuild does: a reader that
+ * overlaps it starts again, so it never pairs a key with the object of an entry that was removed and whose slot
+ * another key took.
  *
  * <p><b>Layout.</b> Extendible hashing, as in {@link SegmentedLongMap}: the top bits of an id's hash pick a
  * directory entry naming a segment, an open-addressing table of fixed size probed linearly from the id's
@@ -81,6 +94,7 @@ final class OrderStatusTable {
     private static final VarHandle CODE = MethodHandles.arrayElementVarHandle(byte[].class);
     private static final VarHandle KEY = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle VALUE = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle OBJECT = MethodHandles.arrayElementVarHandle(Object[].class);
     private static final VarHandle ENTRY = MethodHandles.arrayElementVarHandle(Segment[].class);
 
     private final long seed;
@@ -89,9 +103,13 @@ final class OrderStatusTable {
     private final int splitLive;
     private final long[] scratchKeys;
     private final byte[] scratchCodes;
-    /** Where a rebuild gathers a valued table's values; {@code null} in a table of status codes. */
+    /** Where a rebuild gathers a valued table's values; {@code null} in other tables. */
     private final long[] scratchValues;
+    /** Where a rebuild gathers an object table's objects; {@code null} in other tables. */
+    private final Object[] scratchObjects;
     private volatile Segment[] directory;
+    /** How many splits have begun: a reader visiting every entry starts again when it changes under it. */
+    private volatile int splits;
     private int globalDepth;
     private int segmentCount;
 
@@ -107,7 +125,7 @@ final class OrderStatusTable {
 
     /** As {@link #OrderStatusTable(int, int)}, hashing with {@code seed}: for tests that need one layout. */
     OrderStatusTable(int expectedOrders, int segmentShift, long seed) {
-        this(expectedOrders, segmentShift, seed, false);
+        this(expectedOrders, segmentShift, seed, Kind.CODES);
     }
 
     /**
@@ -115,7 +133,7 @@ final class OrderStatusTable {
      * hashing with {@code seed}.
      */
     static OrderStatusTable valued(int expectedKeys, int segmentShift, long seed) {
-        return new OrderStatusTable(expectedKeys, segmentShift, seed, true);
+        return new OrderStatusTable(expectedKeys, segmentShift, seed, Kind.VALUES);
     }
 
     /** As {@link #valued(int, int, long)}, with a seed drawn at random. */
@@ -123,7 +141,20 @@ final class OrderStatusTable {
         return valued(expectedKeys, segmentShift, ThreadLocalRandom.current().nextLong());
     }
 
-    private OrderStatusTable(int expectedOrders, int segmentShift, long seed, boolean valued) {
+    /**
+     * An {@link #ofObjects object table} for about {@code expectedKeys} keys in segments of
+     * {@code 1 << segmentShift} slots, hashing with {@code seed}.
+     */
+    static OrderStatusTable ofObjects(int expectedKeys, int segmentShift, long seed) {
+        return new OrderStatusTable(expectedKeys, segmentShift, seed, Kind.OBJECTS);
+    }
+
+    /** As {@link #ofObjects(int, int, long)}, with a seed drawn at random. */
+    static OrderStatusTable ofObjects(int expectedKeys, int segmentShift) {
+        return ofObjects(expectedKeys, segmentShift, ThreadLocalRandom.current().nextLong());
+    }
+
+    private OrderStatusTable(int expectedOrders, int segmentShift, long seed, Kind kind) {
         if (segmentShift < SegmentedLongMap.MIN_SEGMENT_SHIFT || segmentShift > 24) {
             throw new IllegalArgumentException("segment shift must be within " + SegmentedLongMap.MIN_SEGMENT_SHIFT
                     + "..24, was " + segmentShift);
@@ -134,11 +165,12 @@ final class OrderStatusTable {
         splitLive = (int) (splitAt * SPLIT_LIVE_SHARE);
         scratchKeys = new long[segmentSlots];
         scratchCodes = new byte[segmentSlots];
-        scratchValues = valued ? new long[segmentSlots] : null;
+        scratchValues = kind == Kind.VALUES ? new long[segmentSlots] : null;
+        scratchObjects = kind == Kind.OBJECTS ? new Object[segmentSlots] : null;
         globalDepth = SegmentedLongMap.depthFor(expectedOrders, segmentSlots);
         Segment[] initial = new Segment[1 << globalDepth];
         for (int i = 0; i < initial.length; i++) {
-            initial[i] = new Segment(segmentSlots, globalDepth, i, valued);
+            initial[i] = new Segment(segmentSlots, globalDepth, i, kind);
         }
         segmentCount = initial.length;
         directory = initial;
@@ -238,6 +270,127 @@ final class OrderStatusTable {
     }
 
     /**
+     * The object stored for {@code key} in an {@link #ofObjects object table}, or {@code null} when it holds none.
+     * Any thread; allocates nothing and takes no lock.
+     *
+     * @throws IllegalStateException when the table holds no objects
+     */
+    Object object(long key) {
+        requireObjects();
+        long hash = SegmentedLongMap.hash(key, seed);
+        int mask = segmentSlots - 1;
+        while (true) {
+            Segment[] current = directory;
+            int depth = Integer.numberOfTrailingZeros(current.length);
+            Segment segment = (Segment) ENTRY.getAcquire(current, SegmentedLongMap.directoryIndex(hash, depth));
+            int version = segment.version;
+            if ((version & 1) == 0) {
+                int segmentDepth = segment.depth;
+                int prefix = segment.prefix;
+                Object found = null;
+                int slot = SegmentedLongMap.home(hash, key, mask);
+                for (int probes = 0; probes < segmentSlots; probes++, slot = (slot + 1) & mask) {
+                    byte code = (byte) CODE.getAcquire(segment.codes, slot);
+                    if (code == ABSENT) {
+                        break;
+                    }
+                    if (code != TOMBSTONE && (long) KEY.getAcquire(segment.keys, slot) == key) {
+                        found = OBJECT.getAcquire(segment.objects, slot);
+                        break;
+                    }
+                }
+                VarHandle.acquireFence();
+                if (segment.version == version && SegmentedLongMap.directoryIndex(hash, segmentDepth) == prefix) {
+                    return found;
+                }
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Hands {@code visitor} every object of an {@link #ofObjects object table}, each once: of each segment, the
+     * objects it held at one moment, read inside its seqlock. Any thread; there is no snapshot across segments,
+     * and a scan that a split overlaps starts again (entries move between segments only then), so an entry
+     * stored throughout the call is always visited. Allocates what it gathers: for queries, not the hot path.
+     *
+     * @throws IllegalStateException when the table holds no objects
+     */
+    void forEachObject(Consumer<Object> visitor) {
+        requireObjects();
+        Object[] gathered = new Object[segmentSlots];
+        List<Object> found = new ArrayList<>();
+        while (true) {
+            found.clear();
+            int splitsBefore = splits;
+            Segment[] current = directory;
+            for (int i = 0; i < current.length; i++) {
+                Segment segment = (Segment) ENTRY.getAcquire(current, i);
+                if (firstEntryOf(current, i, segment)) {
+                    int count = gather(segment, gathered);
+                    found.addAll(Arrays.asList(gathered).subList(0, count));
+                }
+            }
+            VarHandle.acquireFence();
+            if (splits == splitsBefore) {
+                found.forEach(visitor);
+                return;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Whether directory entry {@code index} is the first of {@code current} that names {@code segment}. */
+    private static boolean firstEntryOf(Segment[] current, int index, Segment segment) {
+        for (int i = 0; i < index; i++) {
+            if (ENTRY.getAcquire(current, i) == segment) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Copies the objects {@code segment} holds at one moment into {@code into}, retrying past its changes. */
+    private int gather(Segment segment, Object[] into) {
+        while (true) {
+            int version = segment.version;
+            if ((version & 1) == 0) {
+                int count = 0;
+                for (int slot = 0; slot < segmentSlots; slot++) {
+                    byte code = (byte) CODE.getAcquire(segment.codes, slot);
+                    if (code > ABSENT) {
+                        into[count++] = OBJECT.getAcquire(segment.objects, slot);
+                    }
+                }
+                VarHandle.acquireFence();
+                if (segment.version == version) {
+                    return count;
+                }
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private void requireObjects() {
+        if (scratchObjects == null) {
+            throw new IllegalStateException("this table holds no objects");
+        }
+    }
+
+    /**
+     * Sets the object of {@code key} in an {@link #ofObjects object table}, adding it when absent. Only the
+     * table's writer thread may call this.
+     *
+     * @throws IllegalStateException when the table holds no objects
+     * @throws NullPointerException  when {@code object} is {@code null}
+     */
+    void putObject(long key, Object object) {
+        requireObjects();
+        Objects.requireNonNull(object, "object");
+        store(key, PRESENT, 0, object);
+    }
+
+    /**
      * Sets the value of {@code key} in a {@link #valued} table, adding it when absent. Only the table's writer
      * thread may call this.
      *
@@ -245,9 +398,9 @@ final class OrderStatusTable {
      */
     void putValue(long key, long value) {
         if (scratchValues == null) {
-            throw new IllegalStateException("this table holds status codes, not values");
+            throw new IllegalStateException("this table holds no values");
         }
-        store(key, PRESENT, value);
+        store(key, PRESENT, value, null);
     }
 
     /**
@@ -259,17 +412,19 @@ final class OrderStatusTable {
         if (code <= ABSENT) {
             throw new IllegalArgumentException("status code must be within 1..127, was " + code);
         }
-        if (scratchValues != null) {
-            throw new IllegalStateException("this table holds values, not status codes");
+        if (scratchValues != null || scratchObjects != null) {
+            throw new IllegalStateException("this table holds " + (scratchValues != null ? "values" : "objects")
+                    + ", not status codes");
         }
-        store(orderId, code, 0);
+        store(orderId, code, 0, null);
     }
 
     /**
-     * Sets {@code orderId}'s code, or in a valued table its value, adding the entry when absent. In a valued table
-     * the value is written before the key and the code, so that a reader that sees the entry sees its value.
+     * Sets {@code orderId}'s code, or in a valued table its value and in an object table its object, adding the
+     * entry when absent. The value or object is written before the key and the code, so that a reader that sees the
+     * entry sees them.
      */
-    private void store(long orderId, byte code, long value) {
+    private void store(long orderId, byte code, long value, Object object) {
         long hash = SegmentedLongMap.hash(orderId, seed);
         int mask = segmentSlots - 1;
         while (true) {
@@ -284,6 +439,8 @@ final class OrderStatusTable {
                 } else if (segment.keys[slot] == orderId) {
                     if (segment.values != null) {
                         VALUE.setRelease(segment.values, slot, value);
+                    } else if (segment.objects != null) {
+                        OBJECT.setRelease(segment.objects, slot, object);
                     } else {
                         CODE.setRelease(segment.codes, slot, code);
                     }
@@ -291,7 +448,10 @@ final class OrderStatusTable {
                 }
             }
             if (tombstone >= 0) {
-                // only tables of status codes have tombstones: nothing is removed from a valued one
+                // nothing is removed from a valued table: only tables of codes or objects have tombstones
+                if (segment.objects != null) {
+                    OBJECT.setRelease(segment.objects, tombstone, object);
+                }
                 KEY.setRelease(segment.keys, tombstone, orderId);
                 CODE.setRelease(segment.codes, tombstone, code);
                 segment.tombstones--;
@@ -304,6 +464,8 @@ final class OrderStatusTable {
             if (used < splitAt || !mayGrow && used < segmentSlots - 1) {
                 if (segment.values != null) {
                     VALUE.setRelease(segment.values, slot, value);
+                } else if (segment.objects != null) {
+                    OBJECT.setRelease(segment.objects, slot, object);
                 }
                 KEY.setRelease(segment.keys, slot, orderId);
                 CODE.setRelease(segment.codes, slot, code);
@@ -322,7 +484,8 @@ final class OrderStatusTable {
     }
 
     /**
-     * Removes {@code orderId}, leaving a tombstone in its slot. Only the table's writer thread may call this.
+     * Removes {@code orderId}, leaving a tombstone in its slot; in an object table, inside the segment's seqlock,
+     * letting go of the object. Only the table's writer thread may call this.
      *
      * @return whether it was stored
      * @throws IllegalStateException when the table is {@link #valued}: nothing is removed from those
@@ -337,7 +500,15 @@ final class OrderStatusTable {
         int slot = SegmentedLongMap.home(hash, orderId, mask);
         for (; segment.codes[slot] != ABSENT; slot = (slot + 1) & mask) {
             if (segment.codes[slot] != TOMBSTONE && segment.keys[slot] == orderId) {
-                CODE.setRelease(segment.codes, slot, TOMBSTONE);
+                if (segment.objects != null) {
+                    segment.version++;
+                    VarHandle.releaseFence();
+                    CODE.setRelease(segment.codes, slot, TOMBSTONE);
+                    segment.objects[slot] = null;
+                    segment.version++;
+                } else {
+                    CODE.setRelease(segment.codes, slot, TOMBSTONE);
+                }
                 segment.size--;
                 segment.tombstones++;
                 return true;
@@ -352,6 +523,7 @@ final class OrderStatusTable {
     }
 
     private void split(Segment segment) {
+        splits++;
         Segment[] current = directory;
         if (segment.depth == globalDepth) {
             if (globalDepth == 30) {
@@ -367,7 +539,7 @@ final class OrderStatusTable {
             current = doubled;
         }
         int oldDepth = segment.depth;
-        Segment upper = new Segment(segmentSlots, oldDepth + 1, segment.prefix << 1 | 1, scratchValues != null);
+        Segment upper = new Segment(segmentSlots, oldDepth + 1, segment.prefix << 1 | 1, kind());
         segmentCount++;
         int kept = 0;
         for (int slot = 0; slot < segmentSlots; slot++) {
@@ -375,14 +547,18 @@ final class OrderStatusTable {
             if (code > ABSENT) {
                 long key = segment.keys[slot];
                 long value = segment.values == null ? 0 : segment.values[slot];
+                Object object = segment.objects == null ? null : segment.objects[slot];
                 long hash = SegmentedLongMap.hash(key, seed);
                 if (SegmentedLongMap.splitBit(hash, oldDepth) == 1) {
-                    upper.insertFresh(key, code, value, SegmentedLongMap.home(hash, key, segmentSlots - 1));
+                    upper.insertFresh(key, code, value, object, SegmentedLongMap.home(hash, key, segmentSlots - 1));
                 } else {
                     scratchKeys[kept] = key;
                     scratchCodes[kept] = code;
                     if (scratchValues != null) {
                         scratchValues[kept] = value;
+                    }
+                    if (scratchObjects != null) {
+                        scratchObjects[kept] = object;
                     }
                     kept++;
                 }
@@ -407,6 +583,9 @@ final class OrderStatusTable {
                 if (scratchValues != null) {
                     scratchValues[kept] = segment.values[slot];
                 }
+                if (scratchObjects != null) {
+                    scratchObjects[kept] = segment.objects[slot];
+                }
                 kept++;
             }
         }
@@ -421,6 +600,9 @@ final class OrderStatusTable {
         segment.version++;
         VarHandle.releaseFence();
         Arrays.fill(segment.codes, ABSENT);
+        if (segment.objects != null) {
+            Arrays.fill(segment.objects, null);
+        }
         segment.size = 0;
         segment.tombstones = 0;
         segment.depth = depth;
@@ -428,36 +610,51 @@ final class OrderStatusTable {
         for (int i = 0; i < kept; i++) {
             long key = scratchKeys[i];
             int home = SegmentedLongMap.home(SegmentedLongMap.hash(key, seed), key, segmentSlots - 1);
-            segment.insertFresh(key, scratchCodes[i], scratchValues == null ? 0 : scratchValues[i], home);
+            segment.insertFresh(key, scratchCodes[i], scratchValues == null ? 0 : scratchValues[i],
+                    scratchObjects == null ? null : scratchObjects[i], home);
+        }
+        if (scratchObjects != null) {
+            Arrays.fill(scratchObjects, 0, kept, null);
         }
         segment.version++;
+    }
+
+    private Kind kind() {
+        return scratchValues != null ? Kind.VALUES : scratchObjects != null ? Kind.OBJECTS : Kind.CODES;
+    }
+
+    /** What a table holds beside each key: a status code, a {@code long} value or an object. */
+    private enum Kind {
+        CODES, VALUES, OBJECTS
     }
 
     /**
      * One open-addressing segment. {@code depth} and {@code prefix} say which hashes it holds: those whose
      * top {@code depth} bits are {@code prefix}. {@code version} is the seqlock of a rebuild. {@code size}
-     * counts live entries, {@code tombstones} removed ones. {@code values} is {@code null} in a table of status
-     * codes.
+     * counts live entries, {@code tombstones} removed ones. {@code values} is {@code null} but in a valued table,
+     * {@code objects} but in an object table.
      */
     private static final class Segment {
         final long[] keys;
         final byte[] codes;
         final long[] values;
+        final Object[] objects;
         volatile int version;
         int depth;
         int prefix;
         int size;
         int tombstones;
 
-        Segment(int slots, int depth, int prefix, boolean valued) {
+        Segment(int slots, int depth, int prefix, Kind kind) {
             keys = new long[slots];
             codes = new byte[slots];
-            values = valued ? new long[slots] : null;
+            values = kind == Kind.VALUES ? new long[slots] : null;
+            objects = kind == Kind.OBJECTS ? new Object[slots] : null;
             this.depth = depth;
             this.prefix = prefix;
         }
 
-        void insertFresh(long key, byte code, long value, int firstSlot) {
+        void insertFresh(long key, byte code, long value, Object object, int firstSlot) {
             int mask = codes.length - 1;
             int slot = firstSlot;
             while (codes[slot] != ABSENT) {
@@ -467,6 +664,9 @@ final class OrderStatusTable {
             codes[slot] = code;
             if (values != null) {
                 values[slot] = value;
+            }
+            if (objects != null) {
+                objects[slot] = object;
             }
             size++;
         }

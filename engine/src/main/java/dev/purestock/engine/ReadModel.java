@@ -15,7 +15,6 @@ import dev.purestock.domain.RejectionReason;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.LongConsumer;
 
@@ -39,7 +38,10 @@ import java.util.function.LongConsumer;
  * {@link Event.OrderForgotten}) leaves its shard's table, whose slot the next orders reuse; a query for it
  * answers {@code null}, as for an id never seen. A status query probes each shard's table in shard order;
  * order ids are unique across shards (see {@link ShardRouter}), except when two commands with one new id race
- * to different shards, where the lowest shard's order is the one answered.
+ * to different shards, where the lowest shard's order is the one answered. The commands a shard holds for later
+ * live in one {@link OrderStatusTable#ofObjects object table} per shard, hold id to its {@link HeldCommand},
+ * written only by that shard's completion thread and probed the same way: holding a command costs its record and
+ * a slot, and no boxed id or map node; a hold id is looked up in shard order, as an order id is.
  *
  * <p><b>How stale it may be.</b> The read model trails the decision state by the commands in flight
  * between stage 1 and stage 3 of the ring (at most the ring size), and reflects exactly the commands up
@@ -58,8 +60,8 @@ public final class ReadModel {
     private final AtomicLongArray lastSequence;
     private final AtomicLongArray liveReservations;
     private final AtomicLongArray forgettable;
-    /** The commands held for later, by hold id, with the shard that holds each. */
-    private final ConcurrentHashMap<Long, Held> held = new ConcurrentHashMap<>();
+    /** Per shard, the commands it holds for later, by hold id. */
+    private final OrderStatusTable[] held;
     /** Per shard, the ids of the orders that the commands it holds would create when they fall due. */
     private final OrderStatusTable[] heldOrders;
 
@@ -83,11 +85,13 @@ public final class ReadModel {
         forgettable = new AtomicLongArray(shards);
         orders = new OrderStatusTable[shards];
         heldOrders = new OrderStatusTable[shards];
+        held = new OrderStatusTable[shards];
         for (int shard = 0; shard < shards; shard++) {
             lastSequence.set(shard, -1);
             orders[shard] = new OrderStatusTable(expectedOrders, OrderStatusTable.DEFAULT_SEGMENT_SHIFT);
             positions[shard] = OrderStatusTable.valued(expectedPositions, POSITION_SEGMENT_SHIFT);
             heldOrders[shard] = new OrderStatusTable(1, POSITION_SEGMENT_SHIFT);
+            held[shard] = OrderStatusTable.ofObjects(1, POSITION_SEGMENT_SHIFT);
         }
     }
 
@@ -174,25 +178,36 @@ public final class ReadModel {
      * last answered commands, or {@code null} when none is (never held, or already decided or cancelled).
      */
     public HeldCommand heldCommand(long holdId) {
-        Held entry = held.get(holdId);
-        return entry == null ? null : entry.command();
+        for (OrderStatusTable shardHeld : held) {
+            Object command = shardHeld.object(holdId);
+            if (command != null) {
+                return (HeldCommand) command;
+            }
+        }
+        return null;
     }
 
     /** Every command held for later, as of the last answered commands, by the time it is due and then its id. */
     public List<HeldCommand> heldCommands() {
-        return held.values().stream().map(Held::command)
-                .sorted(Comparator.comparingLong(HeldCommand::at).thenComparingLong(HeldCommand::holdId))
-                .toList();
+        List<HeldCommand> commands = new ArrayList<>();
+        for (OrderStatusTable shardHeld : held) {
+            shardHeld.forEachObject(command -> commands.add((HeldCommand) command));
+        }
+        commands.sort(Comparator.comparingLong(HeldCommand::at).thenComparingLong(HeldCommand::holdId));
+        return List.copyOf(commands);
     }
 
-    /** The shard that holds the command held under {@code holdId}, or {@code -1} when none is. */
+    /**
+     * The shard that holds the command held under {@code holdId}, or {@code -1} when none is (the lowest such shard,
+     * should two commands with one new hold id have raced to two shards). Allocates nothing.
+     */
     int holdShard(long holdId) {
-        Held entry = held.get(holdId);
-        return entry == null ? -1 : entry.shard();
-    }
-
-    /** A held command and the shard that holds it. */
-    private record Held(int shard, HeldCommand command) {
+        for (int shard = 0; shard < held.length; shard++) {
+            if (held[shard].status(holdId) != OrderStatusTable.ABSENT) {
+                return shard;
+            }
+        }
+        return -1;
     }
 
     /** The shard that holds the order, or {@code -1} when no order has that id. */
@@ -221,13 +236,21 @@ public final class ReadModel {
         return holder;
     }
 
-    /** Calls {@code visitor} with the id of each order {@code command} creates, those of a batch's members too. */
+    /**
+     * Calls {@code visitor} with the id of each order {@code command} creates, those of a batch's members too.
+     * Allocates nothing.
+     */
     private static void forEachNewOrder(Command command, LongConsumer visitor) {
         switch (command) {
             case Command.Purchase c -> visitor.accept(c.orderId());
             case Command.PlaceOrder c -> visitor.accept(c.orderId());
             case Command.Reserve c -> visitor.accept(c.orderId());
-            case Command.Batch c -> c.commands().forEach(member -> forEachNewOrder(member, visitor));
+            case Command.Batch c -> {
+                List<Command> members = c.commands();
+                for (int i = 0; i < members.size(); i++) {
+                    forEachNewOrder(members.get(i), visitor);
+                }
+            }
             default -> {
             }
         }
@@ -251,7 +274,10 @@ public final class ReadModel {
         /** How many of the commands this shard holds create each order id in {@link #heldOrders}: this thread's. */
         private final SegmentedLongMap heldOrderCounts = new SegmentedLongMap(0, 1, POSITION_SEGMENT_SHIFT);
         /** The holds released by the command being applied, whose order ids are let go once its events are in. */
-        private final List<Held> released = new ArrayList<>();
+        private final List<HeldCommand> released = new ArrayList<>();
+        /** {@link #holdOrder} and {@link #unholdOrder}, made once: a method reference made per hold is garbage. */
+        private final LongConsumer holdOrder = this::holdOrder;
+        private final LongConsumer unholdOrder = this::unholdOrder;
         private long live;
         private long remembered;
 
@@ -271,8 +297,8 @@ public final class ReadModel {
                 }
             });
             store.forEachHeld(command -> {
-                held.put(command.holdId(), new Held(shard, command));
-                forEachNewOrder(command.command(), this::holdOrder);
+                held[shard].putObject(command.holdId(), command);
+                forEachNewOrder(command.command(), holdOrder);
             });
             liveReservations.set(shard, live);
             forgettable.set(shard, remembered);
@@ -302,7 +328,7 @@ public final class ReadModel {
          */
         private void letReleasedOrdersGo() {
             for (int i = 0; i < released.size(); i++) {
-                forEachNewOrder(released.get(i).command().command(), this::unholdOrder);
+                forEachNewOrder(released.get(i).command(), unholdOrder);
             }
             released.clear();
         }
@@ -411,23 +437,26 @@ public final class ReadModel {
 
             @Override
             public void commandHeld(long holdId, long at, Command command) {
-                held.put(holdId, new Held(shard, new HeldCommand(holdId, at, command)));
-                forEachNewOrder(command, Writer.this::holdOrder);
+                held[shard].putObject(holdId, new HeldCommand(holdId, at, command));
+                forEachNewOrder(command, holdOrder);
             }
 
             @Override
             public void holdReleased(long holdId) {
-                Held entry = held.remove(holdId);
-                if (entry != null) {
-                    released.add(entry);
-                }
+                letGo(holdId);
             }
 
             @Override
             public void holdCancelled(long holdId) {
-                Held entry = held.remove(holdId);
-                if (entry != null) {
-                    released.add(entry);
+                letGo(holdId);
+            }
+
+            /** Takes the hold out of this shard's table; its order ids go once the command's events are in. */
+            private void letGo(long holdId) {
+                Object command = held[shard].object(holdId);
+                if (command != null) {
+                    held[shard].remove(holdId);
+                    released.add((HeldCommand) command);
                 }
             }
 

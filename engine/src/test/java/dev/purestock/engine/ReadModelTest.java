@@ -1,13 +1,16 @@
 package dev.purestock.engine;
 
 import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
 import dev.purestock.domain.Event.PurchaseAccepted;
+import dev.purestock.domain.HeldCommand;
 import dev.purestock.domain.InventoryState;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.OrderStatus;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -122,5 +125,45 @@ class ReadModelTest {
             assertEquals("shard 2 is outside 0..1", refused.getMessage());
             assertThrows(IllegalArgumentException.class, () -> readModel.lastSequence(-1));
         }
+    }
+
+    /**
+     * Each shard keeps the commands it holds: a hold id is found on the shard holding it, the list of every held
+     * command spans the shards by time and then id, a released or cancelled hold is gone from its shard alone, and a
+     * hold id held again after its release is found again.
+     */
+    @Test
+    void heldCommandsAreFoundOnTheirShardsAndListedAcrossThemByTimeThenId() {
+        ReadModel readModel = new ReadModel(3);
+        HeldCommand early = new HeldCommand(30, 5, new Command.Purchase(300, 1, SKU, 0, 1));
+        HeldCommand tie = new HeldCommand(20, 9, new Command.CancelHold(1));
+        HeldCommand late = new HeldCommand(10, 9, new Command.ReceiveStock(100, SKU, 2, 1));
+        ReadModel.Writer shard1 = readModel.writer(1);
+        ReadModel.Writer shard2 = readModel.writer(2);
+        shard2.apply(0, List.of(held(late), held(early)));
+        shard1.apply(0, List.of(held(tie)));
+
+        assertEquals(2, readModel.holdShard(30));
+        assertEquals(1, readModel.holdShard(20));
+        assertEquals(2, readModel.holdShard(10));
+        assertEquals(-1, readModel.holdShard(40));
+        assertEquals(tie, readModel.heldCommand(20));
+        assertEquals(List.of(early, late, tie), readModel.heldCommands(), "by time, then id");
+        assertEquals(2, readModel.orderOrHeldOrderShard(300), "the held purchase's order goes where it is held");
+
+        shard2.apply(1, List.of(new Event.HoldReleased(30), new Event.HoldCancelled(10)));
+        shard1.apply(1, List.of(new Event.HoldCancelled(20)));
+        assertEquals(-1, readModel.holdShard(30));
+        assertNull(readModel.heldCommand(10));
+        assertEquals(List.of(), readModel.heldCommands());
+        assertEquals(-1, readModel.orderOrHeldOrderShard(300), "a released purchase that made no order leaves none");
+
+        readModel.writer(0).apply(0, List.of(held(early)));
+        assertEquals(0, readModel.holdShard(30), "a hold id held again after its release is found again");
+        assertEquals(List.of(early), readModel.heldCommands());
+    }
+
+    private static Event held(HeldCommand command) {
+        return new Event.CommandHeld(command.holdId(), command.at(), command.command());
     }
 }
