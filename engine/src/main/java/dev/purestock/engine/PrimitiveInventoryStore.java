@@ -1,7 +1,6 @@
 package dev.purestock.engine;
 
 import dev.purestock.domain.HeldCommand;
-import dev.purestock.domain.HeldCommands;
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.Order;
 import dev.purestock.domain.OrderLines;
@@ -32,7 +31,9 @@ import java.util.function.Consumer;
  * at the same rate allocates nothing. The order of last changes, which says what is forgotten next, is a
  * list threaded through the order rows. A {@link StoreCapacity} sizes every map for the expected state, so a
  * sale within those figures never even splits a segment on the decision thread. The due-reservation index is a
- * {@link TreeSet} ordered by expiry and then order id; only reservations touch it.
+ * {@link TreeSet} ordered by expiry and then order id; only reservations touch it. Commands held for later are
+ * a {@link HeldCommandQueue}: a heap of their records by the time they fall due, found by hold id through a
+ * {@link SegmentedLongMap}, so holding one costs its record alone.
  */
 public final class PrimitiveInventoryStore implements InventoryStore {
     /** A product's key is its sku shifted past the warehouse bits; its positions fill those bits. */
@@ -45,8 +46,8 @@ public final class PrimitiveInventoryStore implements InventoryStore {
     private final OrderColumns orders;
     private final SegmentedLongMap movements;
     private final TreeSet<Due> due = new TreeSet<>();
-    /** Commands held for later: few next to orders, kept as the domain keeps them. */
-    private final HeldCommands held = new HeldCommands();
+    /** Commands held for later, by id and in the order they fall due: no boxed id and no node per hold. */
+    private final HeldCommandQueue held = new HeldCommandQueue();
 
     /** An empty store with a small initial capacity ({@link StoreCapacity#DEFAULT}). */
     public PrimitiveInventoryStore() {

@@ -4,11 +4,13 @@ import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.HeldCommand;
+import dev.purestock.domain.Limits;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,16 +18,19 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A hold costs the read model no garbage beyond its held command's record: routing a hold or its cancel looks the
- * hold id up without boxing it, and keeping and releasing a hold in the read model keeps it in primitive tables,
- * with no boxed id, map node or wrapper per hold. What remains is the {@link HeldCommand} the read model keeps
- * while the command is held: the bytes per hold are counted (the JVM's per-thread allocation counter) against the
- * bytes of such a record, measured here, so that any other object per hold (at least 16 bytes) fails. The commands
- * are built before the count starts: they are the caller's. The assertions are on bytes, not time.
+ * A hold costs no garbage beyond its held command's record: routing a hold or its cancel looks the hold id up
+ * without boxing it; holding and cancelling a command (decision, journal and completion stages, driven on this
+ * thread over one ring as in {@link TimeCommandAllocationTest}) and keeping and releasing one in the read model
+ * keep the hold in primitive tables, with no boxed id, map node or wrapper per hold. What remains is the
+ * {@link HeldCommand} that the store and the read model each keep while the command is held: the bytes per hold
+ * are counted (the JVM's per-thread allocation counter) against the bytes of such records, measured here, so that
+ * any other object per hold (at least 16 bytes) fails. The commands are built before the count starts: they are
+ * the caller's. The assertions are on bytes, not time.
  */
 class HoldAllocationTest {
     private static final int WARMUP = 20_000;
     private static final int MEASURED = 20_000;
+    private static final int RING = 1024;
     private static final int SKUS = 16;
     /** The first hold id: past the JVM's cache of boxed longs, so that boxing one would allocate. */
     private static final long FIRST_HOLD = 1_000_000;
@@ -63,6 +68,32 @@ class HoldAllocationTest {
     }
 
     @Test
+    void holdingAndCancellingACommandAllocatesOnlyItsHeldRecords() {
+        assertAllocationCounted();
+        Pipeline pipeline = new Pipeline();
+        int holds = 4096;
+        Command.Hold[] hold = new Command.Hold[holds];
+        Command.CancelHold[] cancel = new Command.CancelHold[holds];
+        for (int i = 0; i < holds; i++) {
+            hold[i] = new Command.Hold(FIRST_HOLD + i, Long.MAX_VALUE,
+                    new Command.Purchase(FIRST_HOLD + i, 1, i % SKUS, 0, 1));
+            cancel[i] = new Command.CancelHold(FIRST_HOLD + i);
+        }
+        int[] next = {0};
+        long perHold = perHold(() -> {
+            int i = next[0]++ & (holds - 1);
+            pipeline.submit(hold[i]);
+            pipeline.submit(cancel[i]);
+        });
+
+        assertNull(pipeline.health.failure());
+        assertEquals(0, pipeline.callback.refused, "every hold and cancel is accepted");
+        assertNull(pipeline.readModel.heldCommand(FIRST_HOLD), "the cancelled hold is gone from the read model");
+        assertNull(pipeline.store().held(FIRST_HOLD), "and from the store");
+        assertAtMostTheHeldRecords(perHold, "holding and cancelling");
+    }
+
+    @Test
     void theReadModelKeepsAndReleasesAHoldWithOnlyItsHeldRecord() {
         assertAllocationCounted();
         ReadModel readModel = new ReadModel(1);
@@ -89,6 +120,58 @@ class HoldAllocationTest {
         assertEquals(-1, readModel.orderOrHeldOrderShard(FIRST_HOLD), "and so is the order it would have made");
         assertTrue(perHold <= heldCommandBytes(), perHold + " bytes allocated per hold kept and released by the"
                 + " read model, where its held record takes " + heldCommandBytes());
+    }
+
+    /** One shard's decision, journal and completion stages over one ring, driven on this thread. */
+    private static final class Pipeline {
+        final StoreCapacity capacity = new StoreCapacity(2 * SKUS, 1024, 1024);
+        final ShardState state = ShardState.empty(capacity);
+        final ReadModel readModel = new ReadModel(1, capacity.orders(), capacity.positions());
+        final ShardHealth health = new ShardHealth(0, new Intake());
+        final AtomicLong time = new AtomicLong(1);
+        final CountingViewCallback callback = new CountingViewCallback();
+        private final DecisionHandler decision;
+        private final JournalHandler journal;
+        private final CompletionHandler completion;
+        private final CommandSlot[] slots = new CommandSlot[RING];
+        private long sequence;
+
+        Pipeline() {
+            ShardCounters counters = new ShardCounters(1024);
+            decision = new DecisionHandler(0, health, state, time::get, counters.decision, new DueTimes(1),
+                    EngineFixtures.NO_RING);
+            journal = new JournalHandler(0, health, new ViewReadingStage(), new ShardCounters.Durability());
+            AtomicLong isolated = new AtomicLong();
+            completion = new CompletionHandler(0, health, readModel.writer(0), List.of(), isolated,
+                    new CallerAnswers(null, isolated, 1), counters.completion);
+            for (int i = 0; i < RING; i++) {
+                slots[i] = new CommandSlot();
+            }
+            for (int sku = 0; sku < SKUS; sku++) {
+                submit(new Command.ListProduct(sku, 0));
+                submit(new Command.ReceiveStock(sku + 1, sku, 0, Limits.MAX_QUANTITY));
+            }
+        }
+
+        void submit(Command command) {
+            CommandSlot slot = slots[(int) (sequence % RING)];
+            slot.request.command(command, callback, null);
+            decision.onEvent(slot, sequence, true);
+            journal.onEvent(slot, sequence, true);
+            completion.onEvent(slot, sequence, true);
+            sequence++;
+        }
+
+        PrimitiveInventoryStore store() {
+            return (PrimitiveInventoryStore) state.store();
+        }
+    }
+
+    /** Fails unless {@code perHold} bytes are no more than the two {@link HeldCommand}s a hold keeps. */
+    private static void assertAtMostTheHeldRecords(long perHold, String what) {
+        long record = heldCommandBytes();
+        assertTrue(perHold <= 2 * record, perHold + " bytes allocated per hold " + what + ", where the store's and"
+                + " the read model's held records take " + 2 * record);
     }
 
     /** The bytes this JVM allocates for one {@link HeldCommand}, measured on an array of them. */
