@@ -6,9 +6,9 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * The commands a store holds for later, by id and in the order they fall due (their time, then their id): the
- * part of an {@link InventoryStore} that every implementation keeps the same way, since holds are few next to
- * orders and each carries a whole command. Not thread-safe.
+ * The commands a store holds for later, by id and in the order they fall due (their time, then their id), on plain
+ * maps: how {@link MapInventoryStore} keeps them. A hold boxes its id and takes map nodes and a key object here;
+ * the engine's store keeps its held commands in primitive form instead. Not thread-safe.
  */
 public final class HeldCommands {
     private final Map<Long, HeldCommand> byId = new HashMap<>();
