@@ -324,11 +324,14 @@ final class OrderStatusTable {
             found.clear();
             int splitsBefore = splits;
             Segment[] current = directory;
+            Segment previous = null;
             for (int i = 0; i < current.length; i++) {
+                // a segment's entries are one contiguous range of the directory, unless a split (seen below) moves it
                 Segment segment = (Segment) ENTRY.getAcquire(current, i);
-                if (firstEntryOf(current, i, segment)) {
+                if (segment != previous) {
                     int count = gather(segment, gathered);
                     found.addAll(Arrays.asList(gathered).subList(0, count));
+                    previous = segment;
                 }
             }
             VarHandle.acquireFence();
@@ -338,16 +341,6 @@ final class OrderStatusTable {
             }
             Thread.onSpinWait();
         }
-    }
-
-    /** Whether directory entry {@code index} is the first of {@code current} that names {@code segment}. */
-    private static boolean firstEntryOf(Segment[] current, int index, Segment segment) {
-        for (int i = 0; i < index; i++) {
-            if (ENTRY.getAcquire(current, i) == segment) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Copies the objects {@code segment} holds at one moment into {@code into}, retrying past its changes. */
