@@ -24,7 +24,8 @@ class StrayCycleFileTest {
     private static final List<List<String>> COMMANDS = List.of(List.of("stats"), List.of("verify"), List.of("dump"),
             List.of("replay"), List.of("repair"), List.of("repair", "--truncate"), List.of("prune"),
             List.of("snapshot"), List.of("promote"), List.of("truncate", "--after-seq", "2"),
-            List.of("query", "--sku", "1"), List.of("demo", "--attempts", "10", "--skus", "2"));
+            List.of("query", "--sku", "1"), List.of("export", "--format", "csv"),
+            List.of("demo", "--attempts", "10", "--skus", "2"));
 
     @TempDir
     Path root;
@@ -33,29 +34,48 @@ class StrayCycleFileTest {
     @Test
     void aStrayCq4FileIsNamedByEverySubcommand() throws IOException {
         journal();
-        Path cycle = cycleFiles().getFirst();
         Path stray = dir.resolve("backup.cq4");
+        Files.copy(cycleFiles().getFirst(), stray);
+
+        assertEverySubcommandNames(stray);
+
+        Files.move(stray, root.resolve("backup.cq4"));
+        Run stats = Run.of("stats", "--journal", dir.toString());
+        assertEquals(0, stats.code(), stats.err());
+        assertEquals("5", stats.values().get("records"));
+    }
+
+    /**
+     * A copy of a cycle file named for a day that does not exist (the 30th of February) was taken for the nearest
+     * day's cycle: every subcommand passed, reading one of the two files and passing over the other.
+     */
+    @Test
+    void aCq4FileNamedForADayThatDoesNotExistIsNamedByEverySubcommand() throws IOException {
+        journal();
+        Path cycle = cycleFiles().getFirst();
+        Path stray = dir.resolve(cycle.getFileName().toString().substring(0, 4) + "0230F.cq4");
         Files.copy(cycle, stray);
 
+        assertEverySubcommandNames(stray);
+    }
+
+    private void assertEverySubcommandNames(Path stray) {
+        String name = stray.getFileName().toString();
         for (List<String> command : COMMANDS) {
             List<String> args = new ArrayList<>(command);
             args.addAll(List.of("--journal", dir.toString()));
             Run run = Run.of(args.toArray(String[]::new));
             assertEquals(PurestockCli.FAILED, run.code(), command + ": " + run.out() + run.err());
             String line = run.errorLine();
-            assertTrue(line.startsWith("purestock " + command.getFirst() + ": file backup.cq4 in journal " + dir
+            assertTrue(line.startsWith("purestock " + command.getFirst() + ": file " + name + " in journal " + dir
                     + " is named as a cycle file (.cq4) but not as this journal's cycle files are (such as "),
                     command + ": " + line);
             assertTrue(line.endsWith("move it out of the directory"), command + ": " + line);
         }
         Run status = Run.of("status", "--journal", dir.toString());
         assertEquals(0, status.code(), status.err());
-        assertTrue(status.values().get("journal-error").startsWith("file backup.cq4 in journal " + dir), status.out());
-
-        Files.move(stray, root.resolve("backup.cq4"));
-        Run stats = Run.of("stats", "--journal", dir.toString());
-        assertEquals(0, stats.code(), stats.err());
-        assertEquals("5", stats.values().get("records"));
+        assertTrue(status.values().get("journal-error").startsWith("file " + name + " in journal " + dir),
+                status.out());
     }
 
     @Test

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -163,7 +162,7 @@ final class JournalQueues {
 
     /**
      * What is wrong with the first {@code .cq4} file of {@code dir} (by name) that is not named as a cycle file of
-     * {@code rollCycle}, or {@code null} when every one is.
+     * {@code rollCycle} ({@link JournalRollCycle#namesCycle}), or {@code null} when every one is.
      */
     static String strayCycleFile(Path dir, RollCycle rollCycle) {
         DateTimeFormatter cycleName = DateTimeFormatter.ofPattern(rollCycle.format()).withZone(ZoneOffset.UTC);
@@ -177,10 +176,10 @@ final class JournalQueues {
         String example = null;
         String stray = null;
         for (String name : names) {
-            try {
-                cycleName.parse(name.substring(0, name.length() - SingleChronicleQueue.SUFFIX.length()));
+            if (JournalRollCycle.namesCycle(rollCycle, cycleName,
+                    name.substring(0, name.length() - SingleChronicleQueue.SUFFIX.length()))) {
                 example = example == null ? name : example;
-            } catch (DateTimeParseException notACycle) {
+            } else {
                 stray = stray == null ? name : stray;
             }
         }

@@ -6,9 +6,15 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 
 import java.text.ParsePosition;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.TemporalAccessor;
+import java.time.temporal.TemporalQueries;
 import java.util.Optional;
 
 /**
@@ -65,22 +71,38 @@ public enum JournalRollCycle {
         return Optional.empty();
     }
 
-    /**
-     * Whether {@code cycle} is a date and time in this roll cycle's file names. Shaped first, without the exception
-     * a name of another roll cycle would cost (every file of an hourly journal is tried against the daily format
-     * first), then resolved, which refuses a shape with no such date (a thirteenth month).
-     */
     private boolean names(String cycle) {
+        return namesCycle(chronicle, fileNames, cycle);
+    }
+
+    /**
+     * Whether {@code cycle} (a file name less its suffix) is the name {@code rollCycle}, whose file names
+     * {@code fileNames} writes, gives one of its cycles: the time a cycle starts, written as it writes it. Shaped
+     * first, without the exception a name of another roll cycle would cost (every file of an hourly journal is tried
+     * against the daily format first), then resolved, which refuses a shape with no such date (a thirteenth month),
+     * then written back: resolving takes a day or hour that does not exist for the nearest that does (the 31st of
+     * November for the 30th, 24:00 for the next day's 00:00), and Chronicle Queue a time inside a cycle for that
+     * cycle, so such a name would be a second file of another name's cycle.
+     */
+    static boolean namesCycle(RollCycle rollCycle, DateTimeFormatter fileNames, String cycle) {
         ParsePosition position = new ParsePosition(0);
         if (fileNames.parseUnresolved(cycle, position) == null || position.getIndex() != cycle.length()) {
             return false;
         }
+        TemporalAccessor parsed;
         try {
-            fileNames.parse(cycle);
-            return true;
+            parsed = fileNames.parse(cycle);
         } catch (DateTimeParseException noSuchTime) {
             return false;
         }
+        LocalDate date = parsed.query(TemporalQueries.localDate());
+        if (date == null) {
+            return true; // a format of no day (a week's) has no day or hour to check
+        }
+        LocalTime time = parsed.query(TemporalQueries.localTime());
+        Instant start = LocalDateTime.of(date, time == null ? LocalTime.MIDNIGHT : time).toInstant(ZoneOffset.UTC);
+        return start.toEpochMilli() >= 0 && start.toEpochMilli() % rollCycle.lengthInMillis() == 0
+                && fileNames.format(start).equals(cycle);
     }
 
     /** The Chronicle roll cycle this one stands for (Chronicle stays out of the journal's public API). */

@@ -46,4 +46,28 @@ class StrayCycleFileTest {
             assertEquals(1, journaled.engine().submit(new Command.ListProduct(2, 0)).join().sequence());
         }
     }
+
+    /**
+     * A copy of a cycle file named for the 31st of November was taken for the 30th's cycle: the engine started, and
+     * Chronicle Queue read one of the two files and passed over the other.
+     */
+    @Test
+    void aCopyNamedForADayThatDoesNotExistIsStrayToo() throws IOException {
+        dir = root.resolve("journal");
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
+            journaled.engine().submit(new Command.ListProduct(1, 0)).join();
+        }
+        Path cycle;
+        try (Stream<Path> files = Files.list(dir)) {
+            cycle = files.filter(file -> file.toString().endsWith(".cq4")).findFirst().orElseThrow();
+        }
+        String name = cycle.getFileName().toString().substring(0, 4) + "1131F.cq4";
+        Files.copy(cycle, dir.resolve(name));
+
+        JournalException refused = assertThrows(JournalException.class, () -> JournaledEngine.builder(dir).start());
+        assertTrue(refused.getMessage().startsWith("file " + name + " in journal " + dir + " is named as a cycle file "),
+                refused.getMessage());
+        JournalException unread = assertThrows(JournalException.class, () -> JournalReader.open(dir).close());
+        assertEquals(refused.getMessage(), unread.getMessage());
+    }
 }
