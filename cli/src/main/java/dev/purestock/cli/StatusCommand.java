@@ -70,7 +70,12 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     private static Summary describe(Summary summary, JournalTarget.Shard shard) {
-        summary.put("epoch", JournalEpoch.read(shard.dir()));
+        try {
+            summary.put("epoch", JournalEpoch.read(shard.dir()));
+        } catch (JournalException e) {
+            // what the journal itself says is still shown, as for a journal it cannot read (journal-error)
+            summary.put("epoch-error", e.getMessage());
+        }
         long last = -1;
         Long lastEpoch = null;
         if (shard.hasCycles()) {

@@ -1,7 +1,11 @@
 package dev.purestock.journal;
 
 import java.io.IOException;
-import java.io.Reader;
+import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +28,9 @@ import java.util.Properties;
  * directory an engine writes to is refused).
  *
  * <p>The file is text, {@code epoch=N}, written to a temporary file, forced to the device, renamed over the old one
- * and the directory forced: a crash leaves the old epoch or the new one, never a torn file.
+ * and the directory forced: a crash leaves the old epoch or the new one, never a torn file. {@link #read} is the one
+ * place it is read, and refuses, naming the file and what it holds, anything but an epoch from {@code 0} to
+ * {@link #MAX}: every reader of the journal, and an engine's or standby's start, refuses such a directory alike.
  */
 public final class JournalEpoch {
     /** The file, in a one-shard journal directory, that records its current epoch. */
@@ -38,6 +44,11 @@ public final class JournalEpoch {
      * Epochs go up by one a promotion, so a journal reaches it only through an epoch file written by hand or damaged.
      */
     public static final long MAX = Integer.MAX_VALUE;
+    /** How many bytes an epoch file may hold: one line, and what comments a hand that edits it adds. */
+    private static final long MAX_FILE_BYTES = 65_536;
+    private static final int DIGITS_OF_MAX = Long.toString(MAX).length();
+    /** How many characters of what an epoch file holds instead of an epoch a refusal quotes. */
+    private static final int SHOWN_CHARS = 32;
     private static final String COMMENT = "purestock journal epoch: the term of the primary writing this journal, "
             + "stamped on every record it appends; raised by promotion, never lowered";
 
@@ -55,35 +66,105 @@ public final class JournalEpoch {
     }
 
     /**
-     * The epoch the journal in {@code dir} records; {@link #INITIAL} when it records none.
+     * The epoch the journal in {@code dir} records; {@link #INITIAL} when it records none. The one place the file is
+     * read: whatever it holds that is not an epoch from {@code 0} to {@link #MAX} is refused here, in one shape of
+     * line (see {@link #unusable}).
      *
-     * @throws JournalException when the file exists but does not hold an epoch
+     * @throws JournalException when the file exists but does not hold such an epoch, or cannot be read
      */
     public static long read(Path dir) {
         Path file = dir.resolve(FILE_NAME);
         if (!Files.exists(file)) {
             return INITIAL;
         }
+        String value = epochProperty(dir, file).trim();
+        if (value.isEmpty()) {
+            throw unusable(dir, file, "holds " + EPOCH_PROPERTY + "= with no number");
+        }
+        if (!digitsOnly(value)) {
+            throw unusable(dir, file, value.startsWith("-") && digitsOnly(value.substring(1))
+                    ? "holds " + EPOCH_PROPERTY + "=" + shown(value) + ", below 0"
+                    : "holds " + EPOCH_PROPERTY + "='" + shown(value) + "', not a number (digits 0-9 only)");
+        }
+        // more digits than MAX has cannot be at most MAX, and parsing them would overflow
+        if (value.length() > DIGITS_OF_MAX || Long.parseLong(value) > MAX) {
+            throw unusable(dir, file, "holds " + EPOCH_PROPERTY + "=" + shown(value) + ", past the largest (epochs "
+                    + "go up by one a promotion, so the file was written by hand or is damaged)");
+        }
+        return Long.parseLong(value);
+    }
+
+    /** The value of {@link #EPOCH_PROPERTY} in {@code file}, untrimmed: the file must be UTF-8 properties text. */
+    private static String epochProperty(Path dir, Path file) {
+        byte[] bytes;
+        try {
+            long size = Files.size(file);
+            if (size > MAX_FILE_BYTES) {
+                throw unusable(dir, file, "is " + size + " bytes, more than an epoch file holds");
+            }
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new JournalException("cannot read epoch file " + file + " of journal " + dir + ": " + e.getMessage(),
+                    e);
+        }
+        if (bytes.length == 0) {
+            throw unusable(dir, file, "is empty");
+        }
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer text = CharBuffer.allocate(bytes.length);
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder();
+        CoderResult decoded = decoder.decode(in, text, true);
+        if (!decoded.isError()) {
+            decoded = decoder.flush(text);
+        }
+        if (decoded.isError()) {
+            throw unusable(dir, file, "is not UTF-8 text (byte " + String.format("0x%02x", bytes[in.position()])
+                    + " at offset " + in.position() + ")");
+        }
         Properties properties = new Properties();
-        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            properties.load(in);
+        try {
+            properties.load(new StringReader(text.flip().toString()));
         } catch (IOException | IllegalArgumentException e) {
-            throw new JournalException("cannot read the epoch of journal " + dir + " from " + file + ": "
-                    + e.getMessage(), e);
+            throw unusable(dir, file, "is not a properties file (" + e.getMessage() + ")");
         }
         String value = properties.getProperty(EPOCH_PROPERTY);
-        try {
-            long epoch = Long.parseLong(value == null ? "" : value.trim());
-            if (epoch >= 0) {
-                return epoch;
-            }
-        } catch (NumberFormatException notANumber) {
-            // reported below with the value found
+        if (value == null) {
+            throw unusable(dir, file, "holds no " + EPOCH_PROPERTY + "= line");
         }
-        throw new JournalException(file + " must hold " + EPOCH_PROPERTY + "=N with N at least 0 (the epoch of "
-                + "journal " + dir + "), holds " + (value == null ? "no " + EPOCH_PROPERTY : "'" + value + "'")
-                + "; restore it from a copy of the directory, or write the epoch of the journal's last record "
-                + "(`purestock stats --journal " + dir + "`)");
+        return value;
+    }
+
+    /**
+     * The refusal of an epoch file that holds no epoch: the file, {@code problem} (what it holds instead), what it
+     * must hold and what to do. The last record's epoch is sent to {@code dump}, which reads no epoch file.
+     */
+    private static JournalException unusable(Path dir, Path file, String problem) {
+        return new JournalException("epoch file " + file + " " + problem + ": it must hold " + EPOCH_PROPERTY
+                + "=N, N the epoch of journal " + dir + " from 0 to " + MAX + " (the largest replication carries); "
+                + "restore it from a copy of the directory, or write in it the epoch of the journal's last record (the "
+                + "last line of `purestock dump --journal " + dir + "` shows it as " + EPOCH_PROPERTY + "=N)");
+    }
+
+    private static boolean digitsOnly(String value) {
+        if (value.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code value} as a refusal quotes it: cut short when long, control characters shown as {@code ?}. */
+    private static String shown(String value) {
+        String cut = value.length() <= SHOWN_CHARS ? value
+                : value.substring(0, SHOWN_CHARS) + "... (" + value.length() + " characters)";
+        StringBuilder shown = new StringBuilder(cut.length());
+        cut.chars().forEach(c -> shown.append(Character.isISOControl(c) ? '?' : (char) c));
+        return shown.toString();
     }
 
     /**
@@ -169,11 +250,16 @@ public final class JournalEpoch {
      * of a newer epoch than its own. The caller holds the directory's {@link JournalLock}.
      *
      * @return the epoch the journal records now
-     * @throws StaleEpochException when {@code epoch} is older than the recorded one
-     * @throws JournalException    when the epoch cannot be read or recorded
+     * @throws IllegalArgumentException when {@code epoch} is negative, or past {@link #MAX} (nothing is recorded)
+     * @throws StaleEpochException      when {@code epoch} is older than the recorded one
+     * @throws JournalException         when the epoch cannot be read or recorded
      */
     public static long advanceTo(Path dir, long epoch) {
         requireValid(epoch);
+        if (epoch > MAX) {
+            throw new IllegalArgumentException("cannot record epoch " + epoch + " on journal " + dir + ": an epoch is "
+                    + "at most " + MAX + ", the largest replication carries");
+        }
         long recorded = read(dir);
         requireNotStale(epoch, recorded, dir);
         if (epoch > recorded) {

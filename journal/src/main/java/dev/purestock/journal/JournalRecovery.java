@@ -117,11 +117,16 @@ public final class JournalRecovery {
      * saying so. When acknowledged records may be behind it, nothing is changed and the exception is thrown:
      * an operator decides (restore a copy, or {@code purestock repair --truncate}).
      *
+     * <p>The directory's epoch is read first ({@link JournalEpoch#read}): the writer stamps it on every record, so
+     * an epoch file that holds no epoch refuses the directory before recovery reads, cuts or prunes anything.
+     *
+     * @throws JournalException        when the directory's epoch file holds no epoch it can have
      * @throws JournalDamagedException when acknowledged records are unreachable
      * @throws UncheckedIOException    when removing stale snapshots, pruning or cutting fails
      */
     public static RecoveredState recoverForWriting(Path dir, RetentionPolicy retention,
                                                    Supplier<? extends InventoryStore> stores, ReplayProgress progress) {
+        JournalEpoch.read(dir);
         try {
             return prepareAndRecover(dir, retention, stores, progress);
         } catch (JournalDamagedException damage) {

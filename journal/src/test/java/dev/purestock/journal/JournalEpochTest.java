@@ -3,6 +3,7 @@ package dev.purestock.journal;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.MapInventoryStore;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -10,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -145,8 +148,8 @@ class JournalEpochTest {
 
         Files.writeString(fresh.resolve(JournalEpoch.FILE_NAME), "epoch=" + Long.MAX_VALUE + "\n");
         JournalException handWritten = assertThrows(JournalException.class, () -> JournalEpoch.promote(fresh));
-        assertTrue(handWritten.getMessage().startsWith("journal " + fresh + " has seen epoch " + Long.MAX_VALUE),
-                handWritten.getMessage());
+        assertTrue(handWritten.getMessage().startsWith("epoch file " + fresh.resolve(JournalEpoch.FILE_NAME)
+                + " holds epoch=" + Long.MAX_VALUE + ", past the largest"), handWritten.getMessage());
     }
 
     @Test
@@ -164,13 +167,88 @@ class JournalEpochTest {
                 + "standby)", refused.getMessage());
     }
 
+    /**
+     * The epoch file is read in one place, and whatever it holds that is no epoch is refused there in one shape of
+     * line, naming the file, what it holds and what to do: bytes that are not UTF-8 gave the JDK's bare "Input length
+     * = 1", digits in another script passed as a number, and an epoch past {@link JournalEpoch#MAX} passed, so an
+     * engine stamped it on its records, which no standby can then be sent.
+     */
     @Test
-    void aDamagedEpochFileIsReportedByName() throws IOException {
-        Files.writeString(dir.resolve(JournalEpoch.FILE_NAME), "epoch=minus one\n");
+    void anEpochFileHoldingNoEpochIsRefusedNamingTheFileWhatItHoldsAndWhatToDo() throws IOException {
+        Map<String, byte[]> refusals = new LinkedHashMap<>();
+        refusals.put("holds epoch=2147483648, past the largest (epochs go up by one a promotion, so the file was "
+                + "written by hand or is damaged)", ascii("epoch=2147483648\n"));
+        refusals.put("holds epoch=9223372036854775807, past the largest (epochs go up by one a promotion, so the file "
+                + "was written by hand or is damaged)", ascii("epoch=" + Long.MAX_VALUE + "\n"));
+        refusals.put("holds epoch=12345678901234567890123456789012... (40 characters), past the largest (epochs go up "
+                + "by one a promotion, so the file was written by hand or is damaged)",
+                ascii("epoch=" + "1234567890".repeat(4) + "\n"));
+        refusals.put("is not UTF-8 text (byte 0xff at offset 6)",
+                new byte[] {'e', 'p', 'o', 'c', 'h', '=', (byte) 0xff, (byte) 0xfe, '1', '\n'});
+        refusals.put("is empty", new byte[0]);
+        refusals.put("holds no epoch= line", ascii("   \n\n"));
+        refusals.put("holds epoch= with no number", ascii("epoch=   \n"));
+        refusals.put("holds epoch=-1, below 0", ascii("epoch=-1\n"));
+        refusals.put("holds epoch='minus one', not a number (digits 0-9 only)", ascii("epoch=minus one\n"));
+        refusals.put("holds epoch='+5', not a number (digits 0-9 only)", ascii("epoch=+5\n"));
+        refusals.put("holds epoch='\u0661\u0662', not a number (digits 0-9 only)",
+                "epoch=\u0661\u0662\n".getBytes(StandardCharsets.UTF_8));
+        refusals.put("is not a properties file (Malformed \\uxxxx encoding.)", ascii("epoch=\\u00\n"));
+        refusals.put("is 65537 bytes, more than an epoch file holds", ascii("#".repeat(65_536) + "\n"));
+        Path file = dir.resolve(JournalEpoch.FILE_NAME);
 
-        JournalException refused = assertThrows(JournalException.class, () -> JournalEpoch.read(dir));
-        assertTrue(refused.getMessage().contains("must hold epoch=N with N at least 0"), refused.getMessage());
-        assertTrue(refused.getMessage().contains("holds 'minus one'"), refused.getMessage());
+        for (Map.Entry<String, byte[]> refusal : refusals.entrySet()) {
+            Files.write(file, refusal.getValue());
+            JournalException refused = assertThrows(JournalException.class, () -> JournalEpoch.read(dir),
+                    refusal.getKey());
+            assertEquals("epoch file " + file + " " + refusal.getKey() + ": it must hold epoch=N, N the epoch of "
+                    + "journal " + dir + " from 0 to 2147483647 (the largest replication carries); restore it from a "
+                    + "copy of the directory, or write in it the epoch of the journal's last record (the last line of "
+                    + "`purestock dump --journal " + dir + "` shows it as epoch=N)", refused.getMessage());
+        }
+        for (String held : List.of("epoch=2147483647\n", "epoch= 7 \n", "# comment\nepoch=0\n")) {
+            Files.writeString(file, held);
+            assertEquals(Long.parseLong(held.replaceAll("[^0-9]", "")), JournalEpoch.read(dir), held);
+        }
+    }
+
+    /**
+     * Every reader of the journal goes through {@link JournalEpoch#read}: verify and stats passed an epoch past the
+     * largest, and an engine started on it (recovering the whole journal first) and wrote records of that epoch. An
+     * engine's start now refuses before recovery reads, prunes or cuts anything.
+     */
+    @Test
+    void everyReaderOfTheJournalRefusesAnEpochPastTheLargestAndAnEngineBeforeItRecovers() throws IOException {
+        JournalFiles.write(dir, 0, 3);
+        Files.writeString(dir.resolve(JournalEpoch.FILE_NAME), "epoch=2147483648\n");
+        String refusal = "epoch file " + dir.resolve(JournalEpoch.FILE_NAME) + " holds epoch=2147483648, past the "
+                + "largest";
+
+        List<Long> recovered = new ArrayList<>();
+        for (Executable reader : List.<Executable>of(() -> JournalStats.of(dir),
+                () -> JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE),
+                () -> JournalWriter.open(dir, Durability.PAGE_CACHE).close(),
+                () -> JournaledEngine.builder(dir).progress((done, total) -> recovered.add(done)).start().close())) {
+            JournalException refused = assertThrows(JournalException.class, reader);
+            assertTrue(refused.getMessage().startsWith(refusal), refused.getMessage());
+        }
+        assertEquals(List.of(), recovered);
+        assertEquals(List.of(0L, 0L, 0L), epochs(dir));
+    }
+
+    /** No epoch is recorded that reading the file would refuse. */
+    @Test
+    void advancingPastTheLargestEpochIsRefusedAndNothingRecorded() {
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> JournalEpoch.advanceTo(dir, JournalEpoch.MAX + 1));
+        assertEquals("cannot record epoch 2147483648 on journal " + dir + ": an epoch is at most 2147483647, the "
+                + "largest replication carries", refused.getMessage());
+        assertFalse(Files.exists(dir.resolve(JournalEpoch.FILE_NAME)));
+        assertEquals(JournalEpoch.MAX, JournalEpoch.advanceTo(dir, JournalEpoch.MAX));
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
     }
 
     @Test

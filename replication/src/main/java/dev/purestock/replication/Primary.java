@@ -121,8 +121,10 @@ public final class Primary implements AutoCloseable {
      *                                  journaled engine touches its directory; and, as the engine is built, when
      *                                  it does not journal into this primary's directory (nothing holds that
      *                                  directory's journal lock)
-     * @throws ReplicationException     as the engine is built, when the directory records an epoch past the largest
-     *                                  replication carries ({@value Integer#MAX_VALUE}; the message says what to do)
+     * @throws JournalException         as the engine is built, when the directory's epoch file holds no epoch, or
+     *                                  one past the largest replication carries ({@value Integer#MAX_VALUE}; see
+     *                                  {@link JournalEpoch#read}, the message says what to do): a journaled engine
+     *                                  refuses it as it starts, before its recovery
      */
     public PurestockEngine.Builder configure(PurestockEngine.Builder engine) {
         if (engine.shards() != 1) {
@@ -148,8 +150,8 @@ public final class Primary implements AutoCloseable {
         } catch (JournalException noJournalYet) {
             LOG.debug("no journal in {} yet: replication starts at seq 0", settings.dir);
         }
-        epoch = ReplicationMessageDescriptor.requireEpochFits(JournalEpoch.read(settings.dir), settings.dir,
-                "the primary's journal");
+        // at most JournalEpoch.MAX, the largest the header carries: read refuses a file that holds more
+        epoch = JournalEpoch.read(settings.dir);
         lastHanded.set(last);
         attached = true;
         return new ReplicationStage(this, live, settings.mode);

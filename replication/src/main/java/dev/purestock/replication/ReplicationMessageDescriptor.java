@@ -80,9 +80,10 @@ final class ReplicationMessageDescriptor {
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
     /**
-     * The largest epoch the header carries. Epochs go up by one a promotion, so only an epoch file written by hand
-     * (or damaged) holds a larger one: {@link #requireEpochFits} refuses such a journal as a primary or standby
-     * starts on it, instead of each message failing to be written.
+     * The largest epoch the header carries. Epochs go up by one a promotion, and {@link JournalEpoch#read} refuses an
+     * epoch file that holds a larger one, so only the records of an engine started on such a file before it was
+     * refused carry one: {@link #requireEpochFits} refuses a standby's journal that ends with them as it starts,
+     * instead of each message failing to be written.
      */
     static final long MAX_EPOCH = JournalEpoch.MAX;
 
@@ -103,18 +104,18 @@ final class ReplicationMessageDescriptor {
 
     /**
      * Refuses {@code epoch}, that of the journal in {@code dir} ({@code side}: whose it is), when the header cannot
-     * carry it.
+     * carry it: the epoch of its last record, since its epoch file holds none larger ({@link JournalEpoch#read}).
      *
      * @return {@code epoch}
      * @throws ReplicationException naming the epoch, the directory and what to do
      */
     static long requireEpochFits(long epoch, Path dir, String side) {
         if (epoch > MAX_EPOCH) {
-            throw new ReplicationException(side + " " + dir + " is of epoch " + epoch + ", past the largest epoch "
-                    + "replication carries (" + MAX_EPOCH + "). Epochs go up by one a promotion, so its "
-                    + JournalEpoch.FILE_NAME + " was written by hand or is damaged: restore it from a copy of the "
-                    + "directory, or write the epoch of the journal's last record in it (`purestock stats --journal "
-                    + dir + "`)");
+            throw new ReplicationException(side + " " + dir + " ends with records of epoch " + epoch + ", past the "
+                    + "largest epoch replication carries (" + MAX_EPOCH + "): an engine stamped them from an epoch "
+                    + "file written by hand or damaged. Restore the directory from a copy, or cut them off with "
+                    + "`purestock truncate --journal " + dir + " --after-seq N`, N the last record of an older epoch "
+                    + "(`purestock dump --journal " + dir + "` shows each record's)");
         }
         return epoch;
     }
