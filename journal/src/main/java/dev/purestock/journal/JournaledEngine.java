@@ -261,7 +261,9 @@ public final class JournaledEngine implements AutoCloseable {
          *
          * @throws JournalException         when another process (or another engine in this one) uses the directory
          *                                  or one of its shards, or the directory records another shard count, or a
-         *                                  shard's journal ends in a newer epoch than the shard records
+         *                                  shard's epoch file holds no epoch ({@link JournalEpoch#read}; refused
+         *                                  before any shard recovers), or a shard's journal ends in a newer epoch
+         *                                  than the shard records
          * @throws JournalDamagedException  when a shard's journal cannot be read to its end and acknowledged records
          *                                  are behind the damage (an unreadable tail of unacknowledged records is
          *                                  cut, see {@link JournalRecovery#recoverForWriting}); with several shards
@@ -300,6 +302,10 @@ public final class JournaledEngine implements AutoCloseable {
                     for (Path shardDir : created.shardDirs()) {
                         locks.add(JournalLock.acquire(shardDir));
                     }
+                }
+                // every shard's, before any shard's recovery (in parallel, each on its own) reads, cuts or prunes
+                for (Path shardDir : created.shardDirs()) {
+                    JournalEpoch.read(shardDir);
                 }
                 StoreCapacity capacity = builder.storeCapacity();
                 List<RecoveredState> states = recoverAll(created, retention,

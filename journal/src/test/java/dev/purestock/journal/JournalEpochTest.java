@@ -236,6 +236,32 @@ class JournalEpochTest {
         assertEquals(List.of(0L, 0L, 0L), epochs(dir));
     }
 
+    /**
+     * A sharded engine reads every shard's epoch before any shard recovers: one shard's bad file stopped the start,
+     * but the other shards' recoveries, in parallel, had changed their directories already (here: removed a snapshot
+     * ahead of the shard's journal).
+     */
+    @Test
+    void aShardedEngineRefusesOneShardsEpochBeforeAnyShardRecovers() throws IOException {
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).shards(2).start()) {
+            journaled.engine().submit(new Command.ReceiveStock(1, 1, 0, 5)).join();
+            journaled.engine().submit(new Command.ReceiveStock(2, 1, 1, 5)).join();
+        }
+        JournalLayout layout = JournalLayout.of(dir);
+        SnapshotStore ahead = new SnapshotStore(layout.shardDir(0));
+        ahead.write(5, 1_000, new MapInventoryStore());
+        Path file = layout.shardDir(1).resolve(JournalEpoch.FILE_NAME);
+        Files.writeString(file, "epoch=x\n");
+
+        JournalException refused = assertThrows(JournalException.class,
+                () -> JournaledEngine.builder(dir).shards(2).start().close());
+
+        assertEquals(List.of(5L), ahead.list().stream().map(SnapshotInfo::lastSequence).toList(),
+                "shard 0 was not recovered");
+        assertTrue(refused.getMessage().startsWith("epoch file " + file + " holds epoch='x', not a number"),
+                refused.getMessage());
+    }
+
     /** No epoch is recorded that reading the file would refuse. */
     @Test
     void advancingPastTheLargestEpochIsRefusedAndNothingRecorded() {
