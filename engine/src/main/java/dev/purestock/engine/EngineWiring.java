@@ -51,7 +51,7 @@ final class EngineWiring {
         ShardHealth health = new ShardHealth(index, intake);
         ShardCounters counters = new ShardCounters(settings.ringSize());
         Map<StageRole, ShardCounters.Durability> durabilityTimes = new EnumMap<>(StageRole.class);
-        WaitStrategy waitStrategy = settings.waitStrategy().create();
+        WaitStrategy waitStrategy = settings.waitStrategy().create(settings.producerMode());
         ProducerType producers = settings.producerMode() == ProducerMode.SINGLE ? ProducerType.SINGLE
                 : ProducerType.MULTI;
         Disruptor<CommandSlot> disruptor = new Disruptor<>(CommandSlot::new, settings.ringSize(), settings.threads(),

@@ -1,6 +1,5 @@
 package dev.purestock.engine;
 
-import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.WaitStrategy;
@@ -9,12 +8,13 @@ import com.lmax.disruptor.YieldingWaitStrategy;
 /** How the engine's stage threads wait for work: the trade between latency and CPU use. */
 public enum WaitStrategyKind {
     /**
-     * Every stage parks when it has nothing to do: the decision stage on a lock and condition until producers
-     * publish, each later stage until a stage before it signals the end of a batch (the Disruptor's own
-     * blocking strategy would spin there, a core per stage while the ring has work). Uses little CPU when idle
-     * and never spins for long: the default, and the right choice for a machine shared with other processes
-     * or with fewer cores than the engine has threads; each stage that was parked costs a wake-up (tens of
-     * microseconds) when work arrives.
+     * Every stage parks when it has nothing to do: the decision stage until a producer publishes, each later stage
+     * until a stage before it signals the end of a batch. A stage spins briefly first, then says it parks, looks
+     * once more and parks; whoever moves the work on unparks only a stage that said so, so a producer whose
+     * decision stage is busy pays one read, not a lock and a wake-up (the Disruptor's own blocking strategy signals
+     * on every publish, and spins the later stages). Uses little CPU when idle and never spins for long: the
+     * default, and the right choice for a machine shared with other processes or with fewer cores than the engine
+     * has threads; each stage that was parked costs a wake-up (tens of microseconds) when work arrives.
      */
     BLOCKING,
     /**
@@ -30,13 +30,13 @@ public enum WaitStrategyKind {
     BUSY_SPIN;
 
     /**
-     * A new Disruptor wait strategy of this kind, for the engine's rings (not public: the Disruptor is the
-     * engine's implementation, not its API). For {@link #BLOCKING} it is the Disruptor's blocking strategy,
-     * which parks a ring's first stage only; the engine parks its later stages itself.
+     * A new Disruptor wait strategy of this kind, for an engine ring that {@code producers} publish to (not public:
+     * the Disruptor is the engine's implementation, not its API). For {@link #BLOCKING} it is a
+     * {@link ParkingWaitStrategy}, which parks a ring's first stage; the engine parks its later stages itself.
      */
-    WaitStrategy create() {
+    WaitStrategy create(ProducerMode producers) {
         return switch (this) {
-            case BLOCKING -> new BlockingWaitStrategy();
+            case BLOCKING -> new ParkingWaitStrategy(producers == ProducerMode.SINGLE);
             case SLEEPING -> new SleepingWaitStrategy();
             case YIELDING -> new YieldingWaitStrategy();
             case BUSY_SPIN -> new BusySpinWaitStrategy();

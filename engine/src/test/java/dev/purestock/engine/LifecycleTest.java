@@ -225,7 +225,7 @@ class LifecycleTest {
 
     @Test
     void blockingAndYieldingWaitStrategiesRunTheSamePipeline() {
-        assertInstanceOf(BusySpinWaitStrategy.class, WaitStrategyKind.BUSY_SPIN.create(),
+        assertInstanceOf(BusySpinWaitStrategy.class, WaitStrategyKind.BUSY_SPIN.create(ProducerMode.MULTI),
                 "busy-spin is never started in tests: it would burn the shared cores");
         for (WaitStrategyKind kind : List.of(WaitStrategyKind.BLOCKING, WaitStrategyKind.YIELDING)) {
             try (PurestockEngine engine = PurestockEngine.builder().waitStrategy(kind).build()) {
