@@ -4,13 +4,11 @@ import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.HeldCommand;
-import dev.purestock.domain.Limits;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,7 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HoldAllocationTest {
     private static final int WARMUP = 20_000;
     private static final int MEASURED = 20_000;
-    private static final int RING = 1024;
     private static final int SKUS = 16;
     /** The first hold id: past the JVM's cache of boxed longs, so that boxing one would allocate. */
     private static final long FIRST_HOLD = 1_000_000;
@@ -70,7 +67,7 @@ class HoldAllocationTest {
     @Test
     void holdingAndCancellingACommandAllocatesOnlyItsHeldRecords() {
         assertAllocationCounted();
-        Pipeline pipeline = new Pipeline();
+        StagesOnThisThread pipeline = new StagesOnThisThread(new StoreCapacity(2 * SKUS, 1024, 1024), SKUS);
         int holds = 4096;
         Command.Hold[] hold = new Command.Hold[holds];
         Command.CancelHold[] cancel = new Command.CancelHold[holds];
@@ -122,51 +119,6 @@ class HoldAllocationTest {
                 + " read model, where its held record takes " + heldCommandBytes());
     }
 
-    /** One shard's decision, journal and completion stages over one ring, driven on this thread. */
-    private static final class Pipeline {
-        final StoreCapacity capacity = new StoreCapacity(2 * SKUS, 1024, 1024);
-        final ShardState state = ShardState.empty(capacity);
-        final ReadModel readModel = new ReadModel(1, capacity.orders(), capacity.positions());
-        final ShardHealth health = new ShardHealth(0, new Intake());
-        final AtomicLong time = new AtomicLong(1);
-        final CountingViewCallback callback = new CountingViewCallback();
-        private final DecisionHandler decision;
-        private final JournalHandler journal;
-        private final CompletionHandler completion;
-        private final CommandSlot[] slots = new CommandSlot[RING];
-        private long sequence;
-
-        Pipeline() {
-            ShardCounters counters = new ShardCounters(1024);
-            decision = new DecisionHandler(0, health, state, time::get, counters.decision, new DueTimes(1),
-                    EngineFixtures.NO_RING);
-            journal = new JournalHandler(0, health, new ViewReadingStage(), new ShardCounters.Durability());
-            AtomicLong isolated = new AtomicLong();
-            completion = new CompletionHandler(0, health, readModel.writer(0), List.of(), isolated,
-                    new CallerAnswers(null, isolated, 1), counters.completion);
-            for (int i = 0; i < RING; i++) {
-                slots[i] = new CommandSlot();
-            }
-            for (int sku = 0; sku < SKUS; sku++) {
-                submit(new Command.ListProduct(sku, 0));
-                submit(new Command.ReceiveStock(sku + 1, sku, 0, Limits.MAX_QUANTITY));
-            }
-        }
-
-        void submit(Command command) {
-            CommandSlot slot = slots[(int) (sequence % RING)];
-            slot.request.command(command, callback, null);
-            decision.onEvent(slot, sequence, true);
-            journal.onEvent(slot, sequence, true);
-            completion.onEvent(slot, sequence, true);
-            sequence++;
-        }
-
-        PrimitiveInventoryStore store() {
-            return (PrimitiveInventoryStore) state.store();
-        }
-    }
-
     /** Fails unless {@code perHold} bytes are no more than the two {@link HeldCommand}s a hold keeps. */
     private static void assertAtMostTheHeldRecords(long perHold, String what) {
         long record = heldCommandBytes();
@@ -189,15 +141,7 @@ class HoldAllocationTest {
 
     /** The bytes one call of {@code hold} allocates on this thread, on average over {@link #MEASURED} calls. */
     private static long perHold(Runnable hold) {
-        for (int i = 0; i < WARMUP; i++) {
-            hold.run();
-        }
-        long before = THREADS.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < MEASURED; i++) {
-            hold.run();
-        }
-        long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
-        return Math.round((double) allocated / MEASURED);
+        return Math.round(StagesOnThisThread.bytesPerCall(WARMUP, MEASURED, hold));
     }
 
     /** The bytes {@link #MEASURED} calls of {@code call} allocate on this thread, after {@link #WARMUP} calls. */
