@@ -24,19 +24,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HeldCommandQueueTest {
     private static final Command COMMAND = new Command.CancelHold(1);
 
-    /** Orders as the domain does: by time, then hold id. */
-    private record Due(long at, long holdId) implements Comparable<Due> {
-        @Override
-        public int compareTo(Due other) {
-            int byTime = Long.compare(at, other.at);
-            return byTime != 0 ? byTime : Long.compare(holdId, other.holdId);
-        }
-    }
-
     @Test
     void holdsReplacementsRemovalsAndVisitsAgreeWithAMapOrderedByTimeThenId() {
         HeldCommandQueue queue = new HeldCommandQueue();
-        TreeMap<Due, HeldCommand> byDue = new TreeMap<>();
+        TreeMap<DueKey, HeldCommand> byDue = new TreeMap<>();
         TreeMap<Long, HeldCommand> byId = new TreeMap<>();
         SplittableRandom random = new SplittableRandom(11);
         int largest = 0;
@@ -50,22 +41,22 @@ class HeldCommandQueueTest {
                 HeldCommand held = new HeldCommand(holdId, random.nextInt(50) - 10, COMMAND);
                 HeldCommand replaced = byId.put(holdId, held);
                 if (replaced != null) {
-                    byDue.remove(new Due(replaced.at(), holdId));
+                    byDue.remove(new DueKey(replaced.at(), holdId));
                 }
-                byDue.put(new Due(held.at(), holdId), held);
+                byDue.put(new DueKey(held.at(), holdId), held);
                 queue.put(held);
             } else if (choice < 9) {
                 HeldCommand held = byId.remove(holdId);
                 if (held == null) {
                     assertThrows(IllegalStateException.class, () -> queue.remove(holdId));
                 } else {
-                    byDue.remove(new Due(held.at(), holdId));
+                    byDue.remove(new DueKey(held.at(), holdId));
                     queue.remove(holdId);
                 }
             } else {
                 long now = random.nextInt(60) - 15;
                 int stopAfter = random.nextInt(4) == 0 ? Integer.MAX_VALUE : random.nextInt(40);
-                assertEquals(expectedVisit(byDue, now, stopAfter), visit(queue, now, stopAfter),
+                assertEquals(DueKey.expectedVisit(byDue, now, stopAfter), visit(queue, now, stopAfter),
                         "due at " + now + ", stopping after " + stopAfter + ", at step " + step);
             }
             assertEquals(byId.size(), queue.size());
@@ -108,16 +99,5 @@ class HeldCommandQueueTest {
             return visited.size() < stopAfter;
         });
         return visited;
-    }
-
-    private static List<HeldCommand> expectedVisit(TreeMap<Due, HeldCommand> byDue, long now, int stopAfter) {
-        List<HeldCommand> due = new ArrayList<>();
-        for (HeldCommand held : byDue.values()) {
-            if (held.at() > now || due.size() == Math.max(stopAfter, 1)) {
-                break;
-            }
-            due.add(held);
-        }
-        return due;
     }
 }
