@@ -7,7 +7,6 @@ import dev.purestock.domain.OrderLines;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Product;
 
-import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
@@ -30,10 +29,11 @@ import java.util.function.Consumer;
  * row, lines and index slot are reused by the next orders, so a book whose orders are created and forgotten
  * at the same rate allocates nothing. The order of last changes, which says what is forgotten next, is a
  * list threaded through the order rows. A {@link StoreCapacity} sizes every map for the expected state, so a
- * sale within those figures never even splits a segment on the decision thread. The due-reservation index is a
- * {@link TreeSet} ordered by expiry and then order id; only reservations touch it. Commands held for later are
- * a {@link HeldCommandQueue}: a heap of their records by the time they fall due, found by hold id through a
- * {@link SegmentedLongMap}, so holding one costs its record alone.
+ * sale within those figures never even splits a segment on the decision thread. The live reservations' expiries
+ * are a {@link DueQueue} of order ids and times: a heap in primitive columns, ordered by expiry and then order id,
+ * found by order id through a {@link SegmentedLongMap}, so reserving and ending a reservation allocate nothing
+ * there. Commands held for later are a {@link HeldCommandQueue}: the same kind of heap with their records as
+ * values, so holding one costs its record alone.
  */
 public final class PrimitiveInventoryStore implements InventoryStore {
     /** A product's key is its sku shifted past the warehouse bits; its positions fill those bits. */
@@ -45,7 +45,8 @@ public final class PrimitiveInventoryStore implements InventoryStore {
     private final SegmentedLongMap customerUnits;
     private final OrderColumns orders;
     private final SegmentedLongMap movements;
-    private final TreeSet<Due> due = new TreeSet<>();
+    /** The live reservations' order ids by expiry, then order id: no boxed id and no node per reservation. */
+    private final DueQueue<Void> due = new DueQueue<>();
     /** Commands held for later, by id and in the order they fall due: no boxed id and no node per hold. */
     private final HeldCommandQueue held = new HeldCommandQueue();
 
@@ -168,10 +169,10 @@ public final class PrimitiveInventoryStore implements InventoryStore {
 
     @Override
     public void forEachDue(long now, DueVisitor visitor) {
-        // entry by entry rather than through an iterator: every time command asks, and one asking allocates nothing
-        Due d = due.isEmpty() ? null : due.first();
-        while (d != null && d.expiresAt <= now && visitor.onDue(d.orderId, d.expiresAt)) {
-            d = due.higher(d);
+        for (int place = due.firstDue(now); place != DueQueue.NONE; place = due.nextDue()) {
+            if (!visitor.onDue(due.id(place), due.time(place))) {
+                return;
+            }
         }
     }
 
@@ -276,14 +277,19 @@ public final class PrimitiveInventoryStore implements InventoryStore {
         movements.put(movementId, fingerprint);
     }
 
+    /** A reservation has one expiry: scheduling its order id again moves it to {@code expiresAt}. */
     @Override
     public void scheduleExpiry(long orderId, long expiresAt) {
-        due.add(new Due(expiresAt, orderId));
+        due.put(orderId, expiresAt, null);
     }
 
+    /** Unschedules the reservation where it is due at {@code expiresAt}; one due at another time stays. */
     @Override
     public void unscheduleExpiry(long orderId, long expiresAt) {
-        due.remove(new Due(expiresAt, orderId));
+        int place = due.place(orderId);
+        if (place != DueQueue.NONE && due.time(place) == expiresAt) {
+            due.removeAt(place);
+        }
     }
 
     @Override
@@ -360,14 +366,5 @@ public final class PrimitiveInventoryStore implements InventoryStore {
     @Override
     public void forEachHeld(Consumer<HeldCommand> visitor) {
         held.forEach(visitor);
-    }
-
-    /** A reservation in the due index. */
-    private record Due(long expiresAt, long orderId) implements Comparable<Due> {
-        @Override
-        public int compareTo(Due other) {
-            int byTime = Long.compare(expiresAt, other.expiresAt);
-            return byTime != 0 ? byTime : Long.compare(orderId, other.orderId);
-        }
     }
 }
