@@ -189,6 +189,23 @@ class PrimitiveInventoryStoreTest {
         assertNull(store.order(5));
     }
 
+    @Test
+    void aReservationHasOneExpiryWhichOnlyAnUnscheduleAtThatTimeTakesAway() {
+        PrimitiveInventoryStore store = new PrimitiveInventoryStore();
+        store.scheduleExpiry(5, 100);
+        store.scheduleExpiry(3, 100);
+        store.scheduleExpiry(9, 50);
+        store.unscheduleExpiry(3, 99);
+        store.unscheduleExpiry(4, 100);
+        assertEquals(List.of(50L, 9L, 100L, 3L, 100L, 5L), due(store, 100),
+                "by expiry, then order id; an unschedule at another time, or of another order, takes nothing");
+        store.scheduleExpiry(9, 120);
+        assertEquals(List.of(100L, 3L, 100L, 5L, 120L, 9L), due(store, 120), "scheduled again, an order moves");
+        store.unscheduleExpiry(3, 100);
+        store.unscheduleExpiry(9, 50);
+        assertEquals(List.of(100L, 5L, 120L, 9L), due(store, Long.MAX_VALUE));
+    }
+
     private static List<Long> due(InventoryState state, long now) {
         List<Long> due = new ArrayList<>();
         state.forEachDue(now, (orderId, expiresAt) -> {
