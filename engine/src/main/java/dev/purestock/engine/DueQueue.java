@@ -9,7 +9,8 @@ import java.util.Arrays;
  * in the heap. The engine's store keeps its reservations' expiries in one (ids and times alone) and its held
  * commands in another ({@link HeldCommandQueue}, the held records as values). Putting and removing an entry cost
  * {@code O(log n)} and allocate nothing once the columns have grown to the most entries held at once (they double
- * when full and never shrink, as the store's other tables keep the room their largest size needed).
+ * when full and never shrink, as the store's other tables keep the room their largest size needed); the id map
+ * takes a new segment only when its ids crowd one.
  *
  * <p>The due entries are visited in order without taking them out, through a cursor ({@link #firstDue},
  * {@link #nextDue}) that answers places in the heap: from the top, a second small heap of the places still to
