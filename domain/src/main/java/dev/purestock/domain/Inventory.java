@@ -95,9 +95,10 @@ public final class Inventory {
 
     /**
      * As {@link #decide(Command, long, InventoryState, EventBuffer)}, with working room that the caller keeps from
-     * one decision to the next: a caller that decides time commands ({@link ExpireReservations}) one after another
-     * on one thread, as an engine's shard does, hands the same {@code scratch} to each, and a time command that
-     * finds nothing due then allocates nothing. The events are the same with any scratch or none.
+     * one decision to the next: a caller that decides time commands ({@link ExpireReservations}) and batches
+     * ({@link Batch}) one after another on one thread, as an engine's shard does, hands the same {@code scratch} to
+     * each, and a time command that finds nothing due, or a batch of purchases, then allocates nothing. The events
+     * are the same with any scratch or none.
      *
      * @param scratch working room used by one decision at a time; {@code null} for a fresh one when needed
      */
@@ -117,16 +118,48 @@ public final class Inventory {
             case ExpireReservations c -> {
                 DecisionScratch work = DecisionScratch.take(scratch);
                 try {
-                    int forgotten = out.size();
-                    forget(c.retainOrdersFor(), now, state, out, work);
-                    releaseDue(now, state, out, forgotten, work);
+                    expire(c, now, state, out, work);
                 } finally {
                     work.release();
                 }
             }
-            case Batch c -> batch(c, now, state, out);
+            case Batch c -> {
+                DecisionScratch work = DecisionScratch.take(scratch);
+                try {
+                    batch(c, now, state, out, work);
+                } finally {
+                    work.release();
+                }
+            }
             case Hold c -> hold(c, state, out);
             case CancelHold c -> cancelHold(c, state, out);
+        }
+    }
+
+    /**
+     * Decides {@code command} inside a decision that holds {@code work} already: a batch's member, or a command
+     * that a time command releases. A time command inside a time command (which holds cannot hold) gets room of its
+     * own, as the lists of the one outside are in use.
+     */
+    private static void decideWithin(Command command, long now, InventoryState state, EventBuffer out,
+                                     DecisionScratch work) {
+        switch (command) {
+            case Batch c -> batch(c, now, state, out, work);
+            case ExpireReservations c when !work.expiring -> expire(c, now, state, out, work);
+            default -> decide(command, now, state, out, null);
+        }
+    }
+
+    /** Decides a time command: forgets the orders past their window, then expires and releases what is due. */
+    private static void expire(ExpireReservations c, long now, InventoryState state, EventBuffer out,
+                               DecisionScratch work) {
+        work.expiring = true;
+        try {
+            int forgotten = out.size();
+            forget(c.retainOrdersFor(), now, state, out, work);
+            releaseDue(now, state, out, forgotten, work);
+        } finally {
+            work.endTimeCommand();
         }
     }
 
@@ -689,12 +722,27 @@ public final class Inventory {
         if (due.count == 0 && holds.count == 0) {
             return;
         }
+        PendingState pending = work.openLayer(state);
+        try {
+            mergeDue(now, pending, out, forgotten, work);
+        } finally {
+            work.closeLayer();
+        }
+    }
+
+    /**
+     * The merge of {@link #releaseDue}: the due reservations and held commands that {@code work} collected, in the
+     * order they fell due, each applied to {@code pending} (the state, with nothing applied yet) as it is decided.
+     */
+    private static void mergeDue(long now, PendingState pending, EventBuffer out, int forgotten,
+                                 DecisionScratch work) {
+        DueOrders due = work.due;
+        DueHolds holds = work.holds;
         // a list cut at its limit may leave out what fell due at or after its last entry: go no further than that
         boolean expiriesCut = due.count == Limits.MAX_EXPIRIES_PER_COMMAND;
         long expiriesSeenUntil = expiriesCut ? due.expiresAt[due.count - 1] : Long.MAX_VALUE;
         boolean holdsCut = holds.count == Limits.MAX_RELEASED_PER_COMMAND;
         long holdsSeenUntil = holdsCut ? holds.held[holds.count - 1].at() : Long.MAX_VALUE;
-        PendingState pending = new PendingState(state);
         evolveFrom(pending, now, out, forgotten);
         // reservations that held commands make here and that are due already: they expire here too (made when needed)
         PriorityQueue<StateKeys.Due> madeHere = null;
@@ -744,7 +792,7 @@ public final class Inventory {
                 evolve(pending, now, out, at);
             } else {
                 int first = out.size();
-                if (!release(holds.held[hold++], now, pending, out)) {
+                if (!release(holds.held[hold++], now, pending, out, work)) {
                     return;
                 }
                 for (int i = first; i < out.size(); i++) {
@@ -767,12 +815,13 @@ public final class Inventory {
      *
      * @return whether the command was decided
      */
-    private static boolean release(HeldCommand held, long now, PendingState pending, EventBuffer out) {
+    private static boolean release(HeldCommand held, long now, PendingState pending, EventBuffer out,
+                                   DecisionScratch work) {
         long start = out.mark();
         out.holdReleased(held.holdId());
         try {
             // decided as at its own time, which the merge order keeps the state true to
-            decide(held.command(), held.at(), pending, out);
+            decideWithin(held.command(), held.at(), pending, out, work);
         } catch (RuntimeException fault) {
             // a held command whose decide throws would fail every time command after it, and reservations would
             // stop expiring: it is released, rejected, and nothing else of it happens (decide changed nothing, and
@@ -957,13 +1006,13 @@ public final class Inventory {
 
     // ---- batches ----
 
-    private static void batch(Batch c, long now, InventoryState state, EventBuffer out) {
+    private static void batch(Batch c, long now, InventoryState state, EventBuffer out, DecisionScratch work) {
         Reason invalid = checkBatchShape(c);
         if (invalid != null) {
             out.rejected(invalid, c.ref());
             return;
         }
-        decideMembers(c, now, state, out);
+        decideMembers(c, now, state, out, work);
     }
 
     /** Why {@code batch} is not well formed (too deep, empty, too large), or {@code null} when it is. */
@@ -1007,19 +1056,31 @@ public final class Inventory {
      * Decides a batch's members in order, each against the state the earlier ones left, writing their events
      * after {@code out}'s current end. An atomic batch whose member is rejected takes every event of the batch
      * back and writes one {@link BatchAborted}; a batch whose events outgrow a decision's limits takes them
-     * back and writes one {@link Rejected}.
+     * back and writes one {@link Rejected}. The members are applied to a layer over {@code state} from
+     * {@code work}, emptied once the batch is decided.
      */
-    private static void decideMembers(Batch c, long now, InventoryState state, EventBuffer out) {
-        PendingState pending = new PendingState(state);
+    private static void decideMembers(Batch c, long now, InventoryState state, EventBuffer out,
+                                      DecisionScratch work) {
+        PendingState pending = work.openLayer(state);
+        try {
+            decideMembersOn(c, now, pending, out, work);
+        } finally {
+            work.closeLayer();
+        }
+    }
+
+    /** {@link #decideMembers}, applying each member's events to {@code pending}, the batch's own layer. */
+    private static void decideMembersOn(Batch c, long now, PendingState pending, EventBuffer out,
+                                        DecisionScratch work) {
         long start = out.mark();
         List<Command> members = c.commands();
         for (int i = 0; i < members.size(); i++) {
             Command member = members.get(i);
             long memberStart = out.mark();
             if (member instanceof Batch nested) {
-                decideMembers(nested, now, pending, out);
+                decideMembers(nested, now, pending, out, work);
             } else {
-                decide(member, now, pending, out);
+                decideWithin(member, now, pending, out, work);
             }
             int firstOfMember = EventBuffer.firstEventSince(memberStart);
             if (c.mode() == Batch.Mode.ATOMIC) {

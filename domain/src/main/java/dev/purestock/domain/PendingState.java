@@ -2,77 +2,112 @@ package dev.purestock.domain;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
  * A scratch layer over a state that {@link Inventory#decide} evolves while it decides a batch or an
- * expiry, so that each member sees what the earlier ones did. It lives for one decision and is thrown
- * away; the state beneath is never written.
+ * expiry, so that each member sees what the earlier ones did; the state beneath is never written. It serves one
+ * decision at a time ({@link #over}) and is emptied after it ({@link #clear}), keeping its room: a
+ * {@link DecisionScratch} keeps one per depth of nesting. Positions, customer counts, movements and orders are
+ * kept without a boxed key, map node or record per entry ({@link LongTable}, {@link PendingOrders}), so a batch of
+ * purchases allocates nothing once the room has grown; products, reservations due and held commands, which few
+ * batches change, are kept in JDK collections.
  */
 final class PendingState implements MutableInventory {
-    private final InventoryState base;
+    private InventoryState base;
     private final Map<Long, Product> products = new HashMap<>();
-    private final Map<StateKeys.Position, Long> positions = new HashMap<>();
-    private final Map<StateKeys.CustomerSku, Long> customerUnits = new HashMap<>();
-    private final Map<Long, Order> orders = new HashMap<>();
-    /** Orders of the base forgotten here; {@link #orders} holds any stored again since. */
-    private final Set<Long> forgotten = new HashSet<>();
-    /** Last changes recorded here, in their order; they come after every last change of the base. */
-    private final LinkedHashMap<Long, Long> lastChanges = new LinkedHashMap<>();
-    /** Orders whose place in the base's order of last changes no longer holds: changed or forgotten here. */
-    private final Set<Long> leftBaseOrder = new HashSet<>();
-    private final Map<Long, Long> movements = new HashMap<>();
+    /** Units available, by {@link #position}. */
+    private final LongTable positions = new LongTable();
+    /** Customers' counts, by {@link #customerSku}. */
+    private final LongTable customerUnits = new LongTable();
+    private final PendingOrders orders = new PendingOrders();
+    private final LongTable movements = new LongTable();
     private final TreeSet<StateKeys.Due> scheduled = new TreeSet<>();
     /** Commands held here; a {@code null} value is a hold of the base removed here. */
     private final Map<Long, HeldCommand> held = new HashMap<>();
 
-    PendingState(InventoryState base) {
-        this.base = base;
+    /** An empty layer over nothing yet: {@link #over} gives it its state. */
+    PendingState() {
+    }
+
+    /** This layer, empty, over {@code state}. */
+    PendingState over(InventoryState state) {
+        base = state;
+        return this;
+    }
+
+    /** Empties this layer, keeping its room, and lets go of the state beneath. */
+    void clear() {
+        base = null;
+        products.clear();
+        positions.clear();
+        customerUnits.clear();
+        orders.clear();
+        movements.clear();
+        scheduled.clear();
+        held.clear();
+    }
+
+    /** A position as one key: a sku takes 32 bits and a warehouse 16 ({@link Limits}). */
+    private static long position(long sku, int warehouse) {
+        Limits.checkPosition(sku, warehouse);
+        return sku << 16 | warehouse;
+    }
+
+    /** A customer's count of a sku as one key: each takes 32 bits ({@link Limits}). */
+    private static long customerSku(long customer, long sku) {
+        return Limits.customer(customer) << 32 | Limits.sku(sku);
     }
 
     @Override
     public Product product(long sku) {
-        Product product = products.get(sku);
+        Product product = products.isEmpty() ? null : products.get(sku);
         return product != null ? product : base.product(sku);
     }
 
     @Override
     public long perCustomerLimit(long sku) {
-        Product product = products.get(sku);
+        Product product = products.isEmpty() ? null : products.get(sku);
         return product != null ? product.limitOrNotCounted() : base.perCustomerLimit(sku);
     }
 
     @Override
     public long available(long sku, int warehouse) {
-        Long available = positions.get(new StateKeys.Position(sku, warehouse));
-        return available != null ? available : base.available(sku, warehouse);
+        int slot = positions.find(position(sku, warehouse));
+        return slot >= 0 ? positions.valueAt(slot) : base.available(sku, warehouse);
     }
 
     @Override
     public long customerUnits(long customer, long sku) {
-        Long units = customerUnits.get(new StateKeys.CustomerSku(customer, sku));
-        return units != null ? units : base.customerUnits(customer, sku);
+        int slot = customerUnits.find(customerSku(customer, sku));
+        return slot >= 0 ? customerUnits.valueAt(slot) : base.customerUnits(customer, sku);
     }
 
     @Override
     public Order order(long orderId) {
-        Order order = orders.get(orderId);
-        if (order != null || forgotten.contains(orderId)) {
-            return order;
+        int row = orders.find(orderId);
+        if (row < 0) {
+            return base.order(orderId);
         }
-        return base.order(orderId);
+        return orders.isStored(row) ? orders.order(row) : orders.isForgotten(row) ? null : base.order(orderId);
+    }
+
+    /** Whether an order is stored under {@code orderId}, here or beneath, read without building its record here. */
+    private boolean hasOrder(long orderId) {
+        int row = orders.find(orderId);
+        if (row < 0) {
+            return base.order(orderId) != null;
+        }
+        return orders.isStored(row) || !orders.isForgotten(row) && base.order(orderId) != null;
     }
 
     @Override
     public long movement(long movementId) {
-        Long fingerprint = movements.get(movementId);
-        return fingerprint != null ? fingerprint : base.movement(movementId);
+        int slot = movements.find(movementId);
+        return slot >= 0 ? movements.valueAt(slot) : base.movement(movementId);
     }
 
     @Override
@@ -81,7 +116,7 @@ final class PendingState implements MutableInventory {
         List<StateKeys.Due> fromBase = new ArrayList<>();
         base.forEachDue(now, (orderId, expiresAt) -> {
             fromBase.add(new StateKeys.Due(expiresAt, orderId));
-            return fromBase.size() <= Limits.MAX_EXPIRIES_PER_COMMAND + orders.size();
+            return fromBase.size() <= Limits.MAX_EXPIRIES_PER_COMMAND + orders.storedCount();
         });
         for (StateKeys.Due d : fromBase) {
             if (live(d.orderId())) {
@@ -109,25 +144,20 @@ final class PendingState implements MutableInventory {
     public void forEachByLastChange(LastChangeVisitor visitor) {
         boolean[] goOn = {true};
         base.forEachByLastChange((orderId, changedAt) -> {
-            if (leftBaseOrder.contains(orderId)) {
+            if (orders.leftBaseOrder(orderId)) {
                 return true;
             }
             goOn[0] = visitor.onOrder(orderId, changedAt);
             return goOn[0];
         });
-        if (!goOn[0]) {
-            return;
-        }
-        for (Map.Entry<Long, Long> entry : lastChanges.entrySet()) {
-            if (!visitor.onOrder(entry.getKey(), entry.getValue())) {
-                return;
-            }
+        if (goOn[0]) {
+            orders.forEachLastChange(visitor);
         }
     }
 
     @Override
     public HeldCommand held(long holdId) {
-        if (held.containsKey(holdId)) {
+        if (!held.isEmpty() && held.containsKey(holdId)) {
             return held.get(holdId);
         }
         return base.held(holdId);
@@ -175,38 +205,46 @@ final class PendingState implements MutableInventory {
 
     @Override
     public void putAvailable(long sku, int warehouse, long available) {
-        positions.put(new StateKeys.Position(sku, warehouse), available);
+        positions.put(position(sku, warehouse), available);
     }
 
     @Override
     public void putCustomerUnits(long customer, long sku, long units) {
-        customerUnits.put(new StateKeys.CustomerSku(customer, sku), units);
+        customerUnits.put(customerSku(customer, sku), units);
     }
 
     @Override
     public void putOrder(Order order) {
-        orders.put(order.orderId(), order);
+        orders.put(order);
+    }
+
+    @Override
+    public void putOrder(long orderId, long customer, OrderStatus status, OrderLines lines, long expiresAt,
+                         long fingerprint) {
+        orders.put(orderId, customer, status, lines, expiresAt, fingerprint);
+    }
+
+    @Override
+    public void putOrderStatus(long orderId, OrderStatus status) {
+        if (!orders.putStatus(orderId, status)) {
+            MutableInventory.super.putOrderStatus(orderId, status);
+        }
     }
 
     @Override
     public void putLastChange(long orderId, long changedAt) {
         requireOrder(orderId);
-        lastChanges.remove(orderId);
-        lastChanges.put(orderId, changedAt);
-        leftBaseOrder.add(orderId);
+        orders.putLastChange(orderId, changedAt);
     }
 
     @Override
     public void forgetOrder(long orderId) {
         requireOrder(orderId);
-        orders.remove(orderId);
-        forgotten.add(orderId);
-        lastChanges.remove(orderId);
-        leftBaseOrder.add(orderId);
+        orders.forget(orderId);
     }
 
     private void requireOrder(long orderId) {
-        if (order(orderId) == null) {
+        if (!hasOrder(orderId)) {
             throw new IllegalStateException("order " + orderId + " is not stored");
         }
     }
