@@ -97,10 +97,10 @@ final class PendingOrders {
         lineCount[row] = lines.count();
     }
 
-    /** Stores {@code order}. */
-    void put(Order order) {
+    /** Stores {@code order} in {@code status}, its own or another. */
+    void put(Order order, OrderStatus status) {
         List<Line> lines = order.lines();
-        int row = store(order.orderId(), order.customer(), order.status(), lines.size(), order.expiresAt(),
+        int row = store(order.orderId(), order.customer(), status, lines.size(), order.expiresAt(),
                 order.fingerprint());
         for (int i = 0; i < lines.size(); i++) {
             Line line = lines.get(i);

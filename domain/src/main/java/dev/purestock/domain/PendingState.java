@@ -215,7 +215,7 @@ final class PendingState implements MutableInventory {
 
     @Override
     public void putOrder(Order order) {
-        orders.put(order);
+        orders.put(order, order.status());
     }
 
     @Override
@@ -226,9 +226,14 @@ final class PendingState implements MutableInventory {
 
     @Override
     public void putOrderStatus(long orderId, OrderStatus status) {
-        if (!orders.putStatus(orderId, status)) {
-            MutableInventory.super.putOrderStatus(orderId, status);
+        if (orders.putStatus(orderId, status)) {
+            return;
         }
+        Order order = order(orderId);
+        if (order == null) {
+            throw new IllegalStateException("order " + orderId + " is not stored; its status cannot become " + status);
+        }
+        orders.put(order, status);
     }
 
     @Override
@@ -261,6 +266,8 @@ final class PendingState implements MutableInventory {
 
     @Override
     public void unscheduleExpiry(long orderId, long expiresAt) {
-        scheduled.remove(new StateKeys.Due(expiresAt, orderId));
+        if (!scheduled.isEmpty()) {
+            scheduled.remove(new StateKeys.Due(expiresAt, orderId));
+        }
     }
 }

@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * than deciding its purchases one by one: the layer over the state that the batch's members are applied to, so that
  * each sees what the earlier ones did, is working room kept in the caller's {@link DecisionScratch} and holds
  * positions, customer counts, orders and their last changes without a boxed key, map node or record per entry. It
- * once took nine collections per batch and several objects per entry, about three kilobytes a checkout.
+ * once took nine collections per batch and several objects per entry, about three kilobytes a checkout. A time command
+ * that expires a reservation applies the expiry to such a layer too, and allocates nothing either.
  *
  * <p>The state is one whose reads allocate nothing ({@link FourSkus}), and it is not changed (the events are
  * decided, not applied), so every call decides the same commands against the same state. The bytes are counted on
@@ -27,6 +28,10 @@ class BatchAllocationTest {
     private static final int WARMUP = 50_000;
     private static final int MEASURED = 50_000;
     private static final int CUSTOMER = 7;
+    private static final int RESERVER = 8;
+    private static final long RESERVATION = 500;
+    private static final Order RESERVED = new Order(RESERVATION, RESERVER, OrderStatus.RESERVED,
+            List.of(new Line(1, 0, 2), new Line(2, 0, 1)), 5, 123);
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
@@ -59,6 +64,24 @@ class BatchAllocationTest {
                 + (togetherBytes - aloneBytes) / MEASURED + " B more per batch");
     }
 
+    @Test
+    void aTimeCommandThatExpiresAReservationAllocatesNothing() {
+        assertAllocationCounted();
+        FourSkus state = new FourSkus();
+        EventBuffer events = new EventBuffer();
+        DecisionScratch scratch = new DecisionScratch();
+        Command tick = new Command.ExpireReservations(Long.MAX_VALUE);
+        LongSupplier expire = () -> decide(tick, state, events, scratch);
+        assertEquals(1, expire.getAsLong());
+        assertEquals(new Event.ReservationExpired(RESERVATION, List.of(new LineChange(1, 0, 2, 102, 3),
+                new LineChange(2, 0, 1, 101, 4))), events.event(0));
+
+        long bytes = bytes(expire);
+
+        assertTrue(bytes < MEASURED, bytes + " bytes allocated by " + MEASURED + " time commands expiring a reservation: "
+                + bytes / MEASURED + " B per time command");
+    }
+
     /** Decides {@code command} without applying it (the state is left as it was); how many events it gave. */
     private static long decide(Command command, InventoryState state, EventBuffer events, DecisionScratch scratch) {
         events.clear();
@@ -68,7 +91,8 @@ class BatchAllocationTest {
 
     /**
      * Skus 1 to 4, each with 100 units at warehouse 0, the even ones limited to 3 per customer and the odd ones
-     * counted without a limit; no orders, movements or held commands. Its reads allocate nothing.
+     * counted without a limit; one reservation ({@link #RESERVED}, due at 5) whose customer holds 5 units of every
+     * sku; no movements or held commands. Its reads allocate nothing.
      */
     private static final class FourSkus implements InventoryState {
         @Override
@@ -89,12 +113,12 @@ class BatchAllocationTest {
 
         @Override
         public long customerUnits(long customer, long sku) {
-            return 0;
+            return customer == RESERVER ? 5 : 0;
         }
 
         @Override
         public Order order(long orderId) {
-            return null;
+            return orderId == RESERVATION ? RESERVED : null;
         }
 
         @Override
@@ -104,6 +128,9 @@ class BatchAllocationTest {
 
         @Override
         public void forEachDue(long now, DueVisitor visitor) {
+            if (RESERVED.expiresAt() <= now) {
+                visitor.onDue(RESERVATION, RESERVED.expiresAt());
+            }
         }
 
         @Override
