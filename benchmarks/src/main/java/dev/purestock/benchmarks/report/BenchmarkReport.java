@@ -91,7 +91,7 @@ public final class BenchmarkReport implements Callable<Integer> {
             new AllocPath("decision stage alone, purchase from its fields", "EngineBenchmark.decisionStageOnlyFields", "≤ 16 B", 16),
             new AllocPath("decision stage, steady state: retention forgetting as many orders as are bought, state sized ahead", "DecisionStageBenchmark.decideABatch|readAhead=true", "≤ 16 B", 16),
             new AllocPath("pure domain: decide + evolve, primitive store (JMH's figure includes restocking in setup)", "DomainBenchmark.decideAndEvolve|storeKind=primitive", "≤ 16 B", 16),
-            new AllocPath("pure domain, steady state: a cart checkout, an atomic batch of 4 purchases, decide + evolve (per batch)", "BatchBenchmark.checkout", "", -1),
+            new AllocPath("pure domain, steady state: a cart checkout, an atomic batch of 4 purchases, decide + evolve (per batch)", "BatchBenchmark.checkout", "≤ 16 B", 16),
             new AllocPath("pure domain, steady state: the same 4 purchases decided alone (per 4)", "BatchBenchmark.fourPurchases", "", -1),
             new AllocPath("lock-based service, 1 producer (the naive baseline)", "LockBasedBaselineBenchmark.oneProducer", "", -1),
             new AllocPath("raw Chronicle append of the same bytes (page cache)", "JournalBenchmark.rawAppend|durability=PAGE_CACHE", "", -1),
