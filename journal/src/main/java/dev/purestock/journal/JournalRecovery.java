@@ -117,16 +117,20 @@ public final class JournalRecovery {
      * saying so. When acknowledged records may be behind it, nothing is changed and the exception is thrown:
      * an operator decides (restore a copy, or {@code purestock repair --truncate}).
      *
-     * <p>The directory's epoch is read first ({@link JournalEpoch#read}): the writer stamps it on every record, so
-     * an epoch file that holds no epoch refuses the directory before recovery reads, cuts or prunes anything.
+     * <p>What the directory's files alone refuse is refused first, before recovery reads, cuts, sets aside or prunes
+     * anything ({@link #requireRecoverable}): its epoch file (the writer stamps the epoch on every record), its
+     * high-water mark, {@code .cq4} files not named as its cycle files, a cycle file with no header before the newest.
      *
-     * @throws JournalException        when the directory's epoch file holds no epoch it can have
+     * @throws JournalException        when the directory's epoch file holds no epoch it can have, or a {@code .cq4}
+     *                                 file is not named as a cycle file, or a cycle file before the newest has no
+     *                                 header
+     * @throws JournalCorruptException when its high-water mark is damaged
      * @throws JournalDamagedException when acknowledged records are unreachable
      * @throws UncheckedIOException    when removing stale snapshots, pruning or cutting fails
      */
     public static RecoveredState recoverForWriting(Path dir, RetentionPolicy retention,
                                                    Supplier<? extends InventoryStore> stores, ReplayProgress progress) {
-        JournalEpoch.read(dir);
+        requireRecoverable(dir);
         try {
             return prepareAndRecover(dir, retention, stores, progress);
         } catch (JournalDamagedException damage) {
@@ -138,6 +142,35 @@ public final class JournalRecovery {
                     + damage.getMessage());
             notes.addAll(JournalRepair.truncateAfter(dir, damage.lastReadableSequence()));
             return prepareAndRecover(dir, retention, stores, progress).withEarlierNotes(notes);
+        }
+    }
+
+    /**
+     * Refuses {@code dir} when its files alone, without reading a record, say that {@link #recoverForWriting} would:
+     * an epoch file that holds no epoch ({@link JournalEpoch#read}), a damaged high-water mark, a high-water mark at a
+     * record with no cycle file to hold it (or only a newest one whose header was never finished), a {@code .cq4} file
+     * not named as the journal's cycle files are, a cycle file with no header before the newest. It reads and
+     * changes nothing else, in the words recovery would use: a sharded engine checks every shard so before any shard's
+     * recovery (in parallel, each on its own) cuts, sets aside, removes or prunes anything in its directory, so that
+     * one shard's refusal leaves every shard as it was.
+     *
+     * @throws JournalException naming the file and what to do
+     */
+    static void requireRecoverable(Path dir) {
+        JournalEpoch.read(dir);
+        long mark = JournalHighWaterMark.read(dir);
+        if (!JournalQueues.hasJournal(dir)) {
+            requireNothingAcknowledged(dir);
+            return;
+        }
+        // the names of every .cq4 file, and the header of every cycle file but the newest
+        JournalQueues.forReading(dir).close();
+        List<Path> cycles = JournalQueues.cycleFiles(dir);
+        if (mark != JournalHighWaterMark.NONE && cycles.size() == 1) {
+            String start = JournalQueues.headerMissing(cycles.getFirst());
+            if (start != null) {
+                throw JournalRepair.acknowledgedInUnfinishedNewest(dir, cycles.getFirst(), start, -1, mark);
+            }
         }
     }
 

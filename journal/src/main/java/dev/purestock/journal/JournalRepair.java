@@ -260,12 +260,7 @@ public final class JournalRepair {
             long mark = JournalHighWaterMark.read(dir);
             long last = lastSequence(dir);
             if (mark != JournalHighWaterMark.NONE && last < mark) {
-                throw new JournalDamagedException("cycle file " + name + " of journal " + dir + " has no header (it "
-                        + "starts with " + start + "), and no reader can open it: the journal acknowledged records up "
-                        + "to seq " + mark + ", and the cycle files before it end at "
-                        + (last < 0 ? "no record" : "seq " + last) + ", so records " + (last + 1) + ".." + mark
-                        + " may be in it. Nothing was changed; restore it from a copy of the directory or a standby's "
-                        + "journal", last, mark);
+                throw acknowledgedInUnfinishedNewest(dir, newest, start, last, mark);
             }
             kept = true;
         } finally {
@@ -280,6 +275,21 @@ public final class JournalRepair {
         return List.of("moved " + name + " to " + aside + ": the newest cycle file, whose header was never finished "
                 + "(it starts with " + start + "): a writer stopped as it created it, and the records before it reach "
                 + "the journal's high-water mark");
+    }
+
+    /**
+     * The refusal of {@link #setAsideUnfinishedNewestCycle} when acknowledged records may be in the newest cycle file
+     * {@code newest}, whose header starts with {@code start}: the cycle files before it end at {@code last}
+     * ({@code -1}: no record), below the journal's high-water mark {@code mark}.
+     */
+    static JournalDamagedException acknowledgedInUnfinishedNewest(Path dir, Path newest, String start, long last,
+                                                                  long mark) {
+        return new JournalDamagedException("cycle file " + newest.getFileName() + " of journal " + dir + " has no "
+                + "header (it starts with " + start + "), and no reader can open it: the journal acknowledged records "
+                + "up to seq " + mark + ", and the cycle files before it end at "
+                + (last < 0 ? "no record" : "seq " + last) + ", so records " + (last + 1) + ".." + mark
+                + " may be in it. Nothing was changed; restore it from a copy of the directory or a standby's "
+                + "journal", last, mark);
     }
 
     /** The sequence of the last record of the journal in {@code dir}, {@code -1} when it holds none. */

@@ -261,9 +261,12 @@ public final class JournaledEngine implements AutoCloseable {
          *
          * @throws JournalException         when another process (or another engine in this one) uses the directory
          *                                  or one of its shards, or the directory records another shard count, or a
-         *                                  shard's epoch file holds no epoch ({@link JournalEpoch#read}; refused
-         *                                  before any shard recovers), or a shard's journal ends in a newer epoch
-         *                                  than the shard records
+         *                                  shard's files alone refuse it: its epoch file holds no epoch
+         *                                  ({@link JournalEpoch#read}), its high-water mark is damaged or at a record
+         *                                  no cycle file holds, a {@code .cq4} file is not named as its cycle files
+         *                                  are, a cycle file before its newest has no header (all refused before any
+         *                                  shard recovers, so that the refusal changes no shard); or a shard's
+         *                                  journal ends in a newer epoch than the shard records
          * @throws JournalDamagedException  when a shard's journal cannot be read to its end and acknowledged records
          *                                  are behind the damage (an unreadable tail of unacknowledged records is
          *                                  cut, see {@link JournalRecovery#recoverForWriting}); with several shards
@@ -303,9 +306,10 @@ public final class JournaledEngine implements AutoCloseable {
                         locks.add(JournalLock.acquire(shardDir));
                     }
                 }
-                // every shard's, before any shard's recovery (in parallel, each on its own) reads, cuts or prunes
+                // what every shard's files alone refuse, before any shard's recovery (in parallel, each on its own)
+                // cuts, sets aside, removes or prunes anything: a refused start changes no shard
                 for (Path shardDir : created.shardDirs()) {
-                    JournalEpoch.read(shardDir);
+                    JournalRecovery.requireRecoverable(shardDir);
                 }
                 StoreCapacity capacity = builder.storeCapacity();
                 List<RecoveredState> states = recoverAll(created, retention,
