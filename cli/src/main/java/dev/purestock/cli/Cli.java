@@ -159,7 +159,7 @@ final class Cli {
      * @throws JournalException when a shard directory is missing (or empty beside shards holding journals), one is
      *                          there that the count does not name,
      *                          shard directories are there without the file that counts them, or that file does
-     *                          not hold a count
+     *                          not hold a count, or a {@code .cq4} file lies beside the shard directories
      */
     static JournalLayout layout(Path dir) {
         JournalLayout layout = JournalLayout.of(dir);
@@ -177,6 +177,8 @@ final class Cli {
         layout.requireShardDirsCounted();
         // an emptied shard directory beside shards holding journals lost its files, as the engine judges it
         layout.requireNoLostShard();
+        // a .cq4 file beside the shard directories, which every reader would pass over, in the engine's words
+        layout.requireNoCycleFileAtTop();
         return layout;
     }
 

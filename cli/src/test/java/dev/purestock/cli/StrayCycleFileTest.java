@@ -78,6 +78,43 @@ class StrayCycleFileTest {
                 status.out());
     }
 
+    /**
+     * A {@code .cq4} file at the top of a sharded journal, beside its shard directories, was passed over by every
+     * subcommand: a shard's cycle file moved there by hand would have been left out of every report unseen.
+     */
+    @Test
+    void aCq4FileBesideTheShardDirectoriesIsNamedByEverySubcommand() throws IOException {
+        dir = root.resolve("sharded");
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).shards(2).start()) {
+            for (long sku = 1; sku <= 5; sku++) {
+                journaled.engine().submit(new Command.ListProduct(sku, 0)).join();
+            }
+        }
+        Path stray = dir.resolve("garbage.cq4");
+        Files.write(stray, new byte[64]);
+        Path input = Files.writeString(root.resolve("in.jsonl"), "{\"type\":\"ListProduct\",\"sku\":9,\"perCustomerLimit\":0}\n");
+        List<List<String>> commands = new ArrayList<>(COMMANDS);
+        commands.addAll(List.of(List.of("status"), List.of("submit", input.toString()),
+                List.of("standby", "--primary", "localhost:9")));
+
+        for (List<String> command : commands) {
+            List<String> args = new ArrayList<>(command);
+            args.addAll(List.of("--journal", dir.toString()));
+            Run run = Run.of(args.toArray(String[]::new));
+            assertEquals(PurestockCli.FAILED, run.code(), command + ": " + run.out() + run.err());
+            String line = run.errorLine();
+            assertTrue(line.startsWith("purestock " + command.getFirst() + ": file garbage.cq4 in journal " + dir
+                    + " is named as a cycle file (.cq4), but the journal is sharded (purestock-shards.properties) and "
+                    + "keeps its cycle files in its shard directories (shard-0 .. shard-1), none at its top level"),
+                    command + ": " + line);
+            assertTrue(line.endsWith("move it out of the directory"), command + ": " + line);
+        }
+
+        Files.move(stray, root.resolve("garbage.cq4"));
+        Run stats = Run.of("stats", "--journal", dir.toString());
+        assertEquals(0, stats.code(), stats.err());
+    }
+
     @Test
     void aZeroedStrayCq4FileIsNamedAsStrayNotAsADamagedCycle() throws IOException {
         journal();

@@ -1,5 +1,7 @@
 package dev.purestock.journal;
 
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -67,8 +69,9 @@ public final class JournalLayout {
      * @throws JournalException         when {@code dir} records another shard count, or holds a one-shard journal
      *                                  and {@code shards} is 2 or more: the message names both counts; resharding
      *                                  is not supported; when it holds shard directories its count does not
-     *                                  name, or shard directories without a count; when {@code dir} is a shard
-     *                                  of a sharded journal
+     *                                  name, or shard directories without a count, or a {@code .cq4} file beside
+     *                                  its shard directories ({@link #requireNoCycleFileAtTop}); when {@code dir}
+     *                                  is a shard of a sharded journal
      * @throws IllegalArgumentException when {@code shards} is below 1
      */
     public static JournalLayout create(Path dir, int shards) {
@@ -81,6 +84,7 @@ public final class JournalLayout {
             existing.requireShards(shards);
             existing.requireNoLostShard();
             existing.requireShardDirsCounted();
+            existing.requireNoCycleFileAtTop();
             existing.createShardDirs();
             return existing;
         }
@@ -294,6 +298,37 @@ public final class JournalLayout {
                     + ") yet also holds " + beyond + ", which that count does not name: starting without them would "
                     + "leave out what they acknowledged; restore the count the directory was created with, or move "
                     + "them out");
+        }
+    }
+
+    /**
+     * Refuses a {@code .cq4} file at the top of a sharded directory ({@code DIR/garbage.cq4} beside the
+     * {@code shard-N} directories): a sharded journal keeps its cycle files in its shard directories, and the engine
+     * and every reader would pass over one there without a word, so a shard's cycle file moved there by hand would
+     * be left out of that shard's journal. {@link #create} checks it, and so does whatever reads a directory as a
+     * whole (the command line's subcommands), so that all refuse in the same words. Nothing to check for a one-shard
+     * journal, whose readers and writers name a {@code .cq4} file not named as its cycle files are.
+     *
+     * @throws JournalException naming the first such file (by name) and what to do with it
+     */
+    public void requireNoCycleFileAtTop() {
+        if (!isSharded() || !Files.isDirectory(dir)) {
+            return;
+        }
+        String first;
+        try (Stream<Path> files = Files.list(dir)) {
+            first = files.filter(Files::isRegularFile).map(file -> file.getFileName().toString())
+                    .filter(name -> name.endsWith(SingleChronicleQueue.SUFFIX)).sorted().findFirst().orElse(null);
+        } catch (IOException e) {
+            throw new JournalException("cannot list journal directory " + dir + ": " + e.getMessage(), e);
+        }
+        if (first != null) {
+            throw new JournalException("file " + first + " in journal " + dir + " is named as a cycle file ("
+                    + SingleChronicleQueue.SUFFIX + "), but the journal is sharded (" + SHARDS_FILE + ") and keeps "
+                    + "its cycle files in its shard directories (" + SHARD_DIR_PREFIX + "0 .. " + SHARD_DIR_PREFIX
+                    + (shards - 1) + "), none at its top level, where the engine and every tool would pass over it: "
+                    + "if it is a cycle file of one of the shards, put it back in that shard's directory, otherwise "
+                    + "move it out of the directory");
         }
     }
 

@@ -80,6 +80,36 @@ class JournalLayoutTest {
         assertFalse(Files.exists(dir.resolve("shard-1")), "the missing shard was not made up");
     }
 
+    /**
+     * A {@code .cq4} file beside the shard directories, here a copy of a shard's cycle file kept there: the engine
+     * started without a word; one moved there from its shard was refused only as that shard's missing records.
+     */
+    @Test
+    void aCycleFileBesideTheShardDirectoriesIsRefusedByAStart() throws IOException {
+        Path dir = root.resolve("sharded");
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).shards(2).start()) {
+            journaled.engine().submit(new Command.ListProduct(1, 0)).join();
+        }
+        Path shardCycle;
+        try (Stream<Path> files = Files.list(dir.resolve("shard-0"))) {
+            shardCycle = files.filter(file -> file.toString().endsWith(".cq4")).findFirst().orElseThrow();
+        }
+        Files.copy(shardCycle, dir.resolve(shardCycle.getFileName()));
+
+        JournalException refused = assertThrows(JournalException.class,
+                () -> JournaledEngine.builder(dir).shards(2).start().close());
+        assertEquals("file " + shardCycle.getFileName() + " in journal " + dir + " is named as a cycle file (.cq4), but "
+                + "the journal is sharded (purestock-shards.properties) and keeps its cycle files in its shard "
+                + "directories (shard-0 .. shard-1), none at its top level, where the engine and every tool would pass "
+                + "over it: if it is a cycle file of one of the shards, put it back in that shard's directory, otherwise "
+                + "move it out of the directory", refused.getMessage());
+
+        Files.delete(dir.resolve(shardCycle.getFileName()));
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).shards(2).start()) {
+            assertEquals(1, journaled.recovered(0).nextSequence());
+        }
+    }
+
     @Test
     void aShardedDirectoryOpenedWithAnotherCountIsAnErrorNamingBothCounts() {
         Path dir = root.resolve("four");
