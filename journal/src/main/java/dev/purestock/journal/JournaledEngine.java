@@ -269,8 +269,10 @@ public final class JournaledEngine implements AutoCloseable {
          *                                  journal ends in a newer epoch than the shard records
          * @throws JournalDamagedException  when a shard's journal cannot be read to its end and acknowledged records
          *                                  are behind the damage (an unreadable tail of unacknowledged records is
-         *                                  cut, see {@link JournalRecovery#recoverForWriting}); with several shards
-         *                                  the message starts with the shard
+         *                                  cut, see {@link JournalRecovery#recoverForWriting}), or its high-water
+         *                                  mark is at a record no cycle file can hold (refused before any shard
+         *                                  recovers, naming the shard's directory); with several shards a refusal
+         *                                  met in a shard's recovery starts with the shard
          * @throws UncheckedIOException     when removing stale snapshots, pruning or cutting fails
          * @throws IllegalArgumentException when the {@link #engine} tuning sets what the journaled engine owns, or
          *                                  the engine refuses a setting; nothing is written then
