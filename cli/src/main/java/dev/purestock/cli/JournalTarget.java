@@ -3,6 +3,7 @@ package dev.purestock.cli;
 import dev.purestock.journal.JournalException;
 import dev.purestock.journal.JournalLayout;
 import dev.purestock.journal.JournalLock;
+import dev.purestock.journal.JournalReader;
 import dev.purestock.journal.ReplayProgress;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -160,6 +161,30 @@ final class JournalTarget {
             }
         }
         return results;
+    }
+
+    /**
+     * For the subcommands whose work changes each shard as it goes, on the shards in parallel ({@code prune},
+     * {@code snapshot}): opens every shard's journal, as that work first does, before any shard's work begins, so
+     * that what one shard refuses on opening (a stray {@code .cq4} file, a damaged high-water mark, cycle files gone
+     * below it, damage at its end) leaves every shard as it was. The refusal starts with the shard, as one from
+     * {@link #each} does. Call it holding {@link #lock}.
+     */
+    void requireEveryShardOpens() {
+        if (shards.size() < 2) {
+            return;
+        }
+        for (Shard shard : shards) {
+            try {
+                if (shard.hasCycles()) {
+                    JournalReader.open(shard.dir()).close();
+                } else {
+                    Cli.requireNothingAcknowledged(shard.dir());
+                }
+            } catch (RuntimeException e) {
+                throw inShard(shard, e);
+            }
+        }
     }
 
     /**

@@ -53,6 +53,7 @@ final class PruneCommand implements Callable<Integer> {
             return 0;
         }
         try (JournalTarget.Locks locks = target.lock()) {
+            target.requireEveryShardOpens();
             List<JournalPruner.Result> results = target.each(err, "prune",
                     (one, progress) -> {
                         if (one.hasCycles()) {

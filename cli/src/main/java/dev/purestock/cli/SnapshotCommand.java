@@ -49,6 +49,7 @@ final class SnapshotCommand implements Callable<Integer> {
         JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
         PrintWriter err = spec.commandLine().getErr();
         try (JournalTarget.Locks locks = target.lock()) {
+            target.requireEveryShardOpens();
             List<Cut> cuts = target.each(err, "replay", (one, progress) -> {
                 List<String> notes = new ArrayList<>(JournalRecovery.removeSnapshotsAheadOfJournal(one.dir()));
                 RecoveredState recovered = JournalRecovery.recover(one.dir(), PrimitiveInventoryStore::new, progress);

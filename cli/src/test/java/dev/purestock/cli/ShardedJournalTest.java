@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
+import dev.purestock.domain.MapInventoryStore;
 import dev.purestock.domain.StateDigest;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.WaitStrategyKind;
@@ -12,6 +13,8 @@ import dev.purestock.journal.JournalLayout;
 import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalWriter;
 import dev.purestock.journal.JournaledEngine;
+import dev.purestock.journal.SnapshotInfo;
+import dev.purestock.journal.SnapshotStore;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -455,6 +458,29 @@ class ShardedJournalTest {
                 + ") yet also holds [shard-2], which that count does not name: starting without them would leave out "
                 + "what they acknowledged; restore the count the directory was created with, or move them out",
                 run.errorLine());
+    }
+
+    /**
+     * {@code prune} and {@code snapshot} work on the shards in parallel, each changing its own directory as it goes:
+     * one shard's refusal (here a stray {@code .cq4} file) came after the other had removed its snapshot ahead of its
+     * journal. Every shard's journal is opened before any shard's work begins.
+     */
+    @Test
+    void pruneOrSnapshotThatOneShardRefusesLeavesTheOtherShardAsItWas() throws IOException {
+        Path dir = copyOfTheSale();
+        SnapshotStore ahead = new SnapshotStore(dir.resolve("shard-0"));
+        ahead.write(50, TIME, new MapInventoryStore());
+        Path shard1 = dir.resolve("shard-1");
+        Files.write(shard1.resolve("backup.cq4"), new byte[64]);
+
+        for (String command : List.of("prune", "snapshot")) {
+            Run run = Run.of(command, "--journal", dir.toString());
+            assertEquals(PurestockCli.FAILED, run.code(), command + ": " + run.out());
+            assertTrue(ahead.list().stream().map(SnapshotInfo::lastSequence).toList().contains(50L),
+                    command + ": shard 0's snapshot ahead of its journal is still there");
+            assertTrue(run.errorLine().startsWith("purestock " + command + ": shard 1: file backup.cq4 in journal "
+                    + shard1 + " is named as a cycle file"), run.errorLine());
+        }
     }
 
     /**
