@@ -108,7 +108,11 @@ final class OrderStatusTable {
     /** Where a rebuild gathers an object table's objects; {@code null} in other tables. */
     private final Object[] scratchObjects;
     private volatile Segment[] directory;
-    /** How many splits have begun: a reader visiting every entry starts again when it changes under it. */
+    /**
+     * The seqlock of splits, the one change that moves entries between segments: odd while a split runs, moved on
+     * as it begins and as it ends. A reader visiting every entry waits while it is odd and starts again when it
+     * changed under it.
+     */
     private volatile int splits;
     private int globalDepth;
     private int segmentCount;
@@ -323,6 +327,11 @@ final class OrderStatusTable {
         while (true) {
             found.clear();
             int splitsBefore = splits;
+            if ((splitsBefore & 1) != 0) {
+                // a split is moving entries: the directory and its segments may show them in both halves or neither
+                Thread.onSpinWait();
+                continue;
+            }
             Segment[] current = directory;
             Segment previous = null;
             for (int i = 0; i < current.length; i++) {
@@ -516,12 +525,13 @@ final class OrderStatusTable {
     }
 
     private void split(Segment segment) {
+        if (segment.depth == globalDepth && globalDepth == 30) {
+            throw new IllegalStateException("the read model's order table is full");
+        }
         splits++;
+        VarHandle.releaseFence();
         Segment[] current = directory;
         if (segment.depth == globalDepth) {
-            if (globalDepth == 30) {
-                throw new IllegalStateException("the read model's order table is full");
-            }
             Segment[] doubled = new Segment[current.length * 2];
             for (int i = 0; i < current.length; i++) {
                 doubled[2 * i] = current[i];
@@ -563,6 +573,7 @@ final class OrderStatusTable {
             ENTRY.setRelease(current, i, upper);
         }
         rebuild(segment, kept, oldDepth + 1, segment.prefix << 1);
+        splits++;
     }
 
     /** Rebuilds a segment in place with its live entries only: its tombstones go, nothing is allocated. */

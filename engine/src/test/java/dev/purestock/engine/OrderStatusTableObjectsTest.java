@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
@@ -129,6 +130,57 @@ class OrderStatusTableObjectsTest {
         for (int key = keys - removeLag; key < keys; key++) {
             assertEquals(new Entry(id(key), key < keys - replaceLag ? 2 : 1), table.object(id(key)), "key " + key);
         }
+    }
+
+    /**
+     * A visit that a split overlaps neither misses the keys the split moves nor sees them twice. The writer only adds
+     * keys, to small tables of 32-slot segments that split every few keys and double their directory often, while a
+     * visitor visits every object again and again; each visit must see every key stored before it began, once. A
+     * split counted only as it began let a visit that read the count just after that pass unchecked: reading the old
+     * directory it missed the keys the split moved to the new segment, and reading the old segment before the split
+     * and the new one after it, it saw them twice. Many small tables, so that many visits overlap a split.
+     */
+    @Test
+    void aVisitThatASplitOverlapsSeesEveryKeyStoredBeforeItOnce() throws Exception {
+        int tables = 1_000;
+        int keys = 300;
+        AtomicReference<String> violation = new AtomicReference<>();
+        for (int round = 0; round < tables && violation.get() == null; round++) {
+            OrderStatusTable table = OrderStatusTable.ofObjects(1, SegmentedLongMap.MIN_SEGMENT_SHIFT);
+            AtomicInteger stored = new AtomicInteger();
+            AtomicBoolean writing = new AtomicBoolean(true);
+            Thread visitor = Thread.ofPlatform().start(() -> {
+                int[] seenIn = new int[keys];
+                int visit = 0;
+                while (writing.get()) {
+                    int storedBefore = stored.get();
+                    int current = ++visit;
+                    table.forEachObject(object -> {
+                        int key = (Integer) object;
+                        if (seenIn[key] == current) {
+                            violation.compareAndSet(null, "a visit saw key " + key + " twice");
+                        }
+                        seenIn[key] = current;
+                    });
+                    for (int key = 0; key < storedBefore; key++) {
+                        if (seenIn[key] != current) {
+                            violation.compareAndSet(null, "a visit missed key " + key + ", stored before it began");
+                        }
+                    }
+                }
+            });
+            for (int key = 0; key < keys; key++) {
+                table.putObject(id(key), key);
+                stored.set(key + 1);
+                // a pause between keys, so that a visit takes place while the table grows, not only after
+                for (int pause = 0; pause < 100; pause++) {
+                    Thread.onSpinWait();
+                }
+            }
+            writing.set(false);
+            visitor.join();
+        }
+        assertNull(violation.get());
     }
 
     /**
