@@ -232,11 +232,13 @@ public final class JournalRepair {
      * file leaves. Chronicle Queue takes such a file for one a writer is about to finish and a reader waits for it,
      * for ever when the bit is set, so this runs before the journal is read, holding the directory's
      * {@link JournalLock} (no writer can be creating it). It is moved only when the records before it reach the
-     * journal's high-water mark: then it holds no acknowledged record.
+     * journal's high-water mark: then it holds no acknowledged record. A journal with no mark file cannot tell (every
+     * writer makes it before its first cycle file, so it was lost or not restored), and is refused.
      *
      * @return one line per file moved
      * @throws JournalDamagedException when acknowledged records may be in it (the records before it end below the
-     *                                 high-water mark); it is put back, and nothing is changed
+     *                                 high-water mark, or the journal has no mark file); it is put back, and nothing
+     *                                 is changed
      */
     static List<String> setAsideUnfinishedNewestCycle(Path dir) throws IOException {
         List<Path> cycles = JournalQueues.cycleFiles(dir);
@@ -249,15 +251,25 @@ public final class JournalRepair {
             return List.of();
         }
         String name = newest.getFileName().toString();
+        if (!Files.isRegularFile(dir.resolve(JournalHighWaterMark.FILE_NAME))) {
+            // every writer makes the mark before its first cycle file: none means it was lost, or not restored
+            throw new JournalDamagedException("cycle file " + name + " of journal " + dir + " has no header (it starts "
+                    + "with " + start + "), and no reader can open it: the journal keeps no high-water mark ("
+                    + JournalHighWaterMark.FILE_NAME + "), so records that were acknowledged may be in it. Nothing was "
+                    + "changed; restore it (and the mark) from a copy of the directory or a standby's journal, or, "
+                    + "only to accept losing what it holds, move it out of the directory", -1,
+                    JournalHighWaterMark.NONE);
+        }
         RollCycle rollCycle = JournalRollCycle.ofCycleFileName(name).orElseThrow().chronicle();
         Path aside = dir.resolve("damaged-" + ASIDE.format(Instant.now()));
         Files.createDirectories(aside);
         Path moved = aside.resolve(name);
         Files.move(newest, moved, StandardCopyOption.ATOMIC_MOVE);
         boolean kept = false;
+        long mark;
         try {
             relist(dir, rollCycle);
-            long mark = JournalHighWaterMark.read(dir);
+            mark = JournalHighWaterMark.read(dir);
             long last = lastSequence(dir);
             if (mark != JournalHighWaterMark.NONE && last < mark) {
                 throw acknowledgedInUnfinishedNewest(dir, newest, start, last, mark);
@@ -273,8 +285,9 @@ public final class JournalRepair {
         forceDirectory(aside);
         forceDirectory(dir);
         return List.of("moved " + name + " to " + aside + ": the newest cycle file, whose header was never finished "
-                + "(it starts with " + start + "): a writer stopped as it created it, and the records before it reach "
-                + "the journal's high-water mark");
+                + "(it starts with " + start + "): a writer stopped as it created it, and "
+                + (mark == JournalHighWaterMark.NONE ? "the journal's high-water mark says it acknowledged no record"
+                : "the records before it reach the journal's high-water mark"));
     }
 
     /**

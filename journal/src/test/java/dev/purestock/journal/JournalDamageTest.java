@@ -327,6 +327,38 @@ class JournalDamageTest {
         assertEquals(List.of(), damagedFiles());
     }
 
+    /**
+     * The same file in a journal that keeps no high-water mark (its mark file was lost, or not restored with the
+     * cycle files): nothing says whether acknowledged records are in it, so a writer's start refuses, naming the
+     * file, and changes nothing. Setting it aside would start the engine on an empty journal, its records gone from
+     * its state.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCycleFileWhoseHeaderIsMarkedUnfinishedInAJournalWithoutAMarkIsRefusedAtStart() throws IOException {
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
+            for (long sku = 1; sku <= 5; sku++) {
+                journaled.engine().submit(new Command.ListProduct(sku, 0)).join();
+            }
+        }
+        Files.delete(dir.resolve(JournalHighWaterMark.FILE_NAME));
+        Path only = cycleFiles().getLast();
+        JournalFiles.writeInt(only, 0, JournalFiles.readInt(only, 0) | JournalFiles.NOT_COMPLETE);
+        byte[] damaged = Files.readAllBytes(only);
+
+        JournalDamagedException refused = assertThrows(JournalDamagedException.class,
+                () -> JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL, MapInventoryStore::new,
+                        ReplayProgress.NONE));
+        assertTrue(refused.getMessage().startsWith("cycle file " + only.getFileName() + " of journal " + dir
+                + " has no header (it starts with one a writer never finished), and no reader can open it: the journal "
+                + "keeps no high-water mark (" + JournalHighWaterMark.FILE_NAME + "), so records that were "
+                + "acknowledged may be in it"), refused.getMessage());
+        assertTrue(refused.losesAcknowledged());
+        assertTrue(java.util.Arrays.equals(damaged, Files.readAllBytes(only)), "nothing was changed");
+        assertEquals(List.of(), damagedFiles());
+        assertFalse(Files.exists(dir.resolve(JournalHighWaterMark.FILE_NAME)), "no mark was made up");
+    }
+
     private List<Path> cycleFiles() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> f.toString().endsWith(".cq4")).sorted().toList();
