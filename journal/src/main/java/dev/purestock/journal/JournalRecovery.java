@@ -177,9 +177,11 @@ public final class JournalRecovery {
     private static RecoveredState prepareAndRecover(Path dir, RetentionPolicy retention,
                                                     Supplier<? extends InventoryStore> stores,
                                                     ReplayProgress progress) {
-        // a newest cycle file whose header was never finished goes first: a reader would wait on it for ever
+        // a newest cycle file whose header was never finished goes first: a reader would wait on it for ever. The
+        // listing is rebuilt before: a start killed after a move aside and before its relist left it naming that file
         List<String> notes;
         try {
+            JournalRepair.relistCycles(dir);
             notes = new ArrayList<>(JournalRepair.setAsideUnfinishedNewestCycle(dir));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot set aside the unfinished newest cycle file of journal " + dir, e);

@@ -227,6 +227,29 @@ public final class JournalRepair {
     }
 
     /**
+     * Rebuilds Chronicle Queue's listing of the cycle files of {@code dir} ({@code metadata.cq4t}) from the files
+     * there, when it holds any. A start killed after it moved a cycle file aside
+     * ({@link #setAsideUnfinishedNewestCycle}, {@link #setAsideUnopenableTrailingCycles}) and before it relisted left a
+     * listing that names the file moved, and Chronicle Queue fails where it lists the cycles ("'file not found' for
+     * the upperCycle"), start after start; a writer's start calls this first, holding the directory's
+     * {@link JournalLock}.
+     */
+    static void relistCycles(Path dir) throws IOException {
+        List<Path> cycles = JournalQueues.cycleFiles(dir);
+        if (cycles.isEmpty()) {
+            return;
+        }
+        RollCycle rollCycle = JournalRollCycle.ofCycleFileName(cycles.getLast().getFileName().toString())
+                .orElseThrow().chronicle();
+        // a .cq4 file not named as a cycle file fails the listing in Chronicle Queue's words: named here instead
+        String stray = JournalQueues.strayCycleFile(dir, rollCycle);
+        if (stray != null) {
+            throw new JournalException(stray);
+        }
+        relist(dir, rollCycle);
+    }
+
+    /**
      * Moves aside, to {@code DIR/damaged-<time>/}, the newest cycle file when its first header was never finished: its
      * first word is zero or still carries Chronicle Queue's not-complete bit, what a writer stopped as it created the
      * file leaves. Chronicle Queue takes such a file for one a writer is about to finish and a reader waits for it,

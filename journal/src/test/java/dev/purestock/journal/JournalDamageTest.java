@@ -359,6 +359,37 @@ class JournalDamageTest {
         assertFalse(Files.exists(dir.resolve(JournalHighWaterMark.FILE_NAME)), "no mark was made up");
     }
 
+    /**
+     * A start killed after it moved such a file aside and before it listed the cycle files afresh leaves Chronicle
+     * Queue's listing naming the file moved: the next start lists them afresh first, rather than failing, start after
+     * start, where it lists the cycles ("'file not found' for the upperCycle").
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aStartKilledBetweenSettingACycleFileAsideAndRelistingIsFinishedByTheNext() throws IOException {
+        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        writeInCycle(clock, 0, 10);
+        clock.advanceMillis(1_000);
+        writeInCycle(clock, 10, 10);
+        clock.advanceMillis(1_000);
+        try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir).rollCycle(TestRollCycles.TEST_SECONDLY)
+                .timeProvider(clock).build()) {
+            queue.closeStore(queue.storeForCycle(queue.cycle(), queue.epoch(), true, null));
+        }
+        Path unfinished = cycleFiles().getLast();
+        JournalFiles.writeInt(unfinished, 0, JournalFiles.readInt(unfinished, 0) | JournalFiles.NOT_COMPLETE);
+        // what the start had done when it was killed: the file moved, the listing not yet rebuilt
+        Path aside = Files.createDirectories(dir.resolve("damaged-20261130-093000-000"));
+        Files.move(unfinished, aside.resolve(unfinished.getFileName()));
+
+        RecoveredState recovered = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
+                MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals(20, recovered.nextSequence(), recovered.notes().toString());
+        clock.advanceMillis(1_000);
+        writeInCycle(clock, 20, 10);
+        assertEquals(30, recover().nextSequence());
+    }
+
     private List<Path> cycleFiles() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> f.toString().endsWith(".cq4")).sorted().toList();
