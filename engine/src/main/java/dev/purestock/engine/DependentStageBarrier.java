@@ -90,8 +90,27 @@ final class DependentStageBarrier implements SequenceBarrier {
      */
     static <T> EventProcessorFactory<T> blocking(StageSignal signal, EventHandler<? super T> handler,
                                                  ExceptionHandler<? super T> exceptions, long parkNanos) {
-        return (ring, upstream) -> processor(ring, new DependentStageBarrier(null, signal, parkNanos, ring, upstream),
-                handler, exceptions);
+        return (ring, upstream) -> {
+            requireSignalled(signal, upstream);
+            return processor(ring, new DependentStageBarrier(null, signal, parkNanos, ring, upstream), handler,
+                    exceptions);
+        };
+    }
+
+    /**
+     * Fails unless each of {@code upstream} is the sequence a stage signalling through {@code signal} moves: a
+     * signal names the stage that moved by its sequence ({@link #waitsOn}), so a stage handed another object for it
+     * (as a Disruptor that wrapped or copied the sequences it hands a factory would) would be woken only by its
+     * safety-net park, {@link #PARK_NANOS} after every step of the ring, and no answer would say so.
+     */
+    private static void requireSignalled(StageSignal signal, Sequence[] upstream) {
+        for (int i = 0; i < upstream.length; i++) {
+            if (!signal.signals(upstream[i])) {
+                throw new IllegalStateException("the blocking stage is wired behind a sequence (" + (i + 1) + " of "
+                        + upstream.length + ") that no stage signalling its progress moves: it would only wake when "
+                        + "its park of " + PARK_NANOS + " ns ran out");
+            }
+        }
     }
 
     /**

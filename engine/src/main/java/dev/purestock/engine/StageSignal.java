@@ -31,6 +31,8 @@ import java.util.concurrent.locks.LockSupport;
 final class StageSignal {
     private final List<DependentStageBarrier> waiters = new ArrayList<>();
     private DependentStageBarrier[] parked = new DependentStageBarrier[0];
+    /** The stages that signal through this, as they were wired. */
+    private final List<Signalling<?>> stages = new ArrayList<>();
 
     /** Registers a barrier whose thread this signal wakes; only while the shard is wired, before it starts. */
     synchronized void register(DependentStageBarrier barrier) {
@@ -59,8 +61,24 @@ final class StageSignal {
     }
 
     /** {@code stage}, which also publishes its progress at the end of each batch and then signals. */
-    <T> EventHandler<T> signalling(EventHandler<T> stage) {
-        return new Signalling<>(stage, this);
+    synchronized <T> EventHandler<T> signalling(EventHandler<T> stage) {
+        Signalling<T> signalling = new Signalling<>(stage, this);
+        stages.add(signalling);
+        return signalling;
+    }
+
+    /**
+     * Whether {@code sequence} is the very sequence that one of the stages signalling through this moves
+     * ({@link EventHandler#setSequenceCallback}): the progress a waiter behind it is woken for. Read while the shard
+     * is wired.
+     */
+    synchronized boolean signals(Sequence sequence) {
+        for (Signalling<?> stage : stages) {
+            if (stage.sequence == sequence) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -22,6 +22,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,6 +85,34 @@ class DependentStageBarrierTest {
         assertEquals(1, signal.progress(journal));
         waiter.join(TimeUnit.SECONDS.toMillis(30));
         assertEquals(0, available.get());
+    }
+
+    /**
+     * A signal names the stage that moved by the very sequence object the Disruptor gave that stage
+     * ({@code setSequenceCallback}), and a blocking stage behind it compares that with the sequences it was wired
+     * behind. Should a Disruptor hand the two different objects, the stage would wake only when its 1 ms park ran
+     * out, after every step of the ring, and every answer would still come: so the wiring refuses a blocking stage
+     * behind a sequence that no signalling stage moves, and an engine with the blocking kind and every stage wired
+     * (see {@link LifecycleTest}) shows that the Disruptor hands over the same objects.
+     */
+    @Test
+    void aBlockingStageBehindASequenceThatNoSignallingStageMovesIsRefusedAsItIsWired() {
+        Disruptor<Slot> disruptor = new Disruptor<>(Slot::new, 64, DaemonThreadFactory.INSTANCE, ProducerType.MULTI,
+                new BlockingWaitStrategy());
+        StageSignal signal = new StageSignal();
+        AtomicReference<String> wrong = new AtomicReference<>();
+        EventHandler<Slot> quiet = (slot, sequence, endOfBatch) -> { };
+        EventHandler<Slot> signalling = signal.signalling((slot, sequence, endOfBatch) -> { });
+        EventHandler<Slot> waiting = (slot, sequence, endOfBatch) -> { };
+
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> disruptor
+                .handleEventsWith(signalling, quiet)
+                .then(DependentStageBarrier.blocking(signal, waiting, failOnException(wrong))));
+        assertEquals("the blocking stage is wired behind a sequence (2 of 2) that no stage signalling its progress "
+                + "moves: it would only wake when its park of 1000000 ns ran out", refused.getMessage());
+        // behind the signalling stage alone it is wired
+        disruptor.after(signalling).then(DependentStageBarrier.blocking(signal, waiting, failOnException(wrong)));
+        assertNull(wrong.get());
     }
 
     private static void everySlotIsSeenAfterItsStamp(boolean parked) throws Exception {

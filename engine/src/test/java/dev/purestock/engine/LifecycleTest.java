@@ -228,7 +228,11 @@ class LifecycleTest {
         assertInstanceOf(BusySpinWaitStrategy.class, WaitStrategyKind.BUSY_SPIN.create(ProducerMode.MULTI),
                 "busy-spin is never started in tests: it would burn the shared cores");
         for (WaitStrategyKind kind : List.of(WaitStrategyKind.BLOCKING, WaitStrategyKind.YIELDING)) {
-            try (PurestockEngine engine = PurestockEngine.builder().waitStrategy(kind).build()) {
+            // every stage wired: the blocking kind's wiring checks that each stage waits on sequences it is signalled
+            // for (see DependentStageBarrier), behind the decision stage and behind the stages in parallel
+            DurabilityStage accepting = (sequence, time, command, events, endOfBatch) -> { };
+            try (PurestockEngine engine = PurestockEngine.builder().waitStrategy(kind).journal(shard -> accepting)
+                    .replication(shard -> accepting).snapshotWriter(shard -> (last, time, store) -> { }).build()) {
                 engine.submit(list(1));
                 engine.submit(receive(1, 1, 0, 1));
                 Outcome outcome = engine.submit(new Command.Purchase(1, 1, 1, 0, 1)).join();
