@@ -256,7 +256,8 @@ public final class JournalRepair {
      * for ever when the bit is set, so this runs before the journal is read, holding the directory's
      * {@link JournalLock} (no writer can be creating it). It is moved only when the records before it reach the
      * journal's high-water mark: then it holds no acknowledged record. A journal with no mark file cannot tell (every
-     * writer makes it before its first cycle file, so it was lost or not restored), and is refused.
+     * writer makes it before its first cycle file, so it was lost, left out of a restore, or the journal was written
+     * before purestock kept one), and is refused.
      *
      * @return one line per file moved
      * @throws JournalDamagedException when acknowledged records may be in it (the records before it end below the
@@ -275,7 +276,8 @@ public final class JournalRepair {
         }
         String name = newest.getFileName().toString();
         if (!Files.isRegularFile(dir.resolve(JournalHighWaterMark.FILE_NAME))) {
-            // every writer makes the mark before its first cycle file: none means it was lost, or not restored
+            // every writer makes the mark before its first cycle file: none means it was lost, left out of a
+            // restore, or the journal was written before purestock kept one
             throw new JournalDamagedException("cycle file " + name + " of journal " + dir + " has no header (it starts "
                     + "with " + start + "), and no reader can open it: the journal keeps no high-water mark ("
                     + JournalHighWaterMark.FILE_NAME + "), so records that were acknowledged may be in it. Nothing was "
