@@ -49,6 +49,11 @@ public final class JournalRepair {
     private static final DateTimeFormatter ASIDE = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS")
             .withZone(ZoneOffset.UTC);
     private static final String REWRITE_DIR = "repair.tmp";
+    /**
+     * Added to the name of an unfinished newest cycle file while a start decides whether to set it aside: Chronicle
+     * Queue and purestock take no file so named for a cycle, and the next start puts it back.
+     */
+    static final String UNDECIDED = ".undecided";
 
     private JournalRepair() {
     }
@@ -232,9 +237,11 @@ public final class JournalRepair {
      * ({@link #setAsideUnfinishedNewestCycle}, {@link #setAsideUnopenableTrailingCycles}) and before it relisted left a
      * listing that names the file moved, and Chronicle Queue fails where it lists the cycles ("'file not found' for
      * the upperCycle"), start after start; a writer's start calls this first, holding the directory's
-     * {@link JournalLock}.
+     * {@link JournalLock}. A cycle file that a start killed while it decided whether to set it aside left out of
+     * the listing ({@link #UNDECIDED}) is put back first, so that this start decides again.
      */
     static void relistCycles(Path dir) throws IOException {
+        putBackUndecided(dir);
         List<Path> cycles = JournalQueues.cycleFiles(dir);
         if (cycles.isEmpty()) {
             return;
@@ -265,6 +272,11 @@ public final class JournalRepair {
      *                                 is changed
      */
     static List<String> setAsideUnfinishedNewestCycle(Path dir) throws IOException {
+        return setAsideUnfinishedNewestCycle(dir, step -> { });
+    }
+
+    /** As {@link #setAsideUnfinishedNewestCycle(Path)}, telling {@code steps} where it stands. */
+    static List<String> setAsideUnfinishedNewestCycle(Path dir, Steps steps) throws IOException {
         List<Path> cycles = JournalQueues.cycleFiles(dir);
         if (cycles.isEmpty()) {
             return List.of();
@@ -286,14 +298,14 @@ public final class JournalRepair {
                     JournalHighWaterMark.NONE);
         }
         RollCycle rollCycle = JournalRollCycle.ofCycleFileName(name).orElseThrow().chronicle();
-        Path aside = dir.resolve("damaged-" + ASIDE.format(Instant.now()));
-        Files.createDirectories(aside);
-        Path moved = aside.resolve(name);
-        Files.move(newest, moved, StandardCopyOption.ATOMIC_MOVE);
+        // out of the listing while the records before it are read, under a name a start killed meanwhile puts back
+        Path undecided = dir.resolve(name + UNDECIDED);
+        Files.move(newest, undecided, StandardCopyOption.ATOMIC_MOVE);
         boolean kept = false;
         long mark;
         try {
             relist(dir, rollCycle);
+            steps.before("decide");
             mark = JournalHighWaterMark.read(dir);
             long last = lastSequence(dir);
             if (mark != JournalHighWaterMark.NONE && last < mark) {
@@ -302,11 +314,13 @@ public final class JournalRepair {
             kept = true;
         } finally {
             if (!kept) {
-                Files.move(moved, newest, StandardCopyOption.ATOMIC_MOVE);
-                Files.delete(aside);
+                Files.move(undecided, newest, StandardCopyOption.ATOMIC_MOVE);
                 relist(dir, rollCycle);
             }
         }
+        Path aside = dir.resolve("damaged-" + ASIDE.format(Instant.now()));
+        Files.createDirectories(aside);
+        Files.move(undecided, aside.resolve(name), StandardCopyOption.ATOMIC_MOVE);
         forceDirectory(aside);
         forceDirectory(dir);
         return List.of("moved " + name + " to " + aside + ": the newest cycle file, whose header was never finished "
@@ -328,6 +342,24 @@ public final class JournalRepair {
                 + (last < 0 ? "no record" : "seq " + last) + ", so records " + (last + 1) + ".." + mark
                 + " may be in it. Nothing was changed; restore it from a copy of the directory or a standby's "
                 + "journal", last, mark);
+    }
+
+    /**
+     * Renames each cycle file of {@code dir} left under its name with {@link #UNDECIDED} back to its own name: a start
+     * killed while it decided whether to set the file aside. A file whose own name is taken again is left as it is.
+     */
+    private static void putBackUndecided(Path dir) throws IOException {
+        List<Path> left;
+        try (Stream<Path> files = Files.list(dir)) {
+            left = files.filter(file -> file.getFileName().toString().endsWith(UNDECIDED)).toList();
+        }
+        for (Path file : left) {
+            String name = file.getFileName().toString();
+            Path cycle = dir.resolve(name.substring(0, name.length() - UNDECIDED.length()));
+            if (!Files.exists(cycle)) {
+                Files.move(file, cycle, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
     }
 
     /** The sequence of the last record of the journal in {@code dir}, {@code -1} when it holds none. */

@@ -390,6 +390,55 @@ class JournalDamageTest {
         assertEquals(30, recover().nextSequence());
     }
 
+    /**
+     * A start killed while it decides whether an unfinished newest cycle file may go, the file out of the journal's
+     * listing to read what is before it: the next start gives the answer the killed one would have, refusing a file
+     * that may hold acknowledged records with the words that name it, and the file is back where it was, unchanged.
+     * (Left in {@code damaged-<time>/}, the next start refused with a damaged or missing header after the records
+     * before it, as if the records were lost, and a cut there was one {@code repair} would offer.) The directory as
+     * the kill left it is a copy taken at that step.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aStartKilledAsItDecidesOnAnUnfinishedCycleFileLeavesTheNextStartTheSameAnswer(@TempDir Path killed)
+            throws IOException {
+        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        writeInCycle(clock, 0, 10);
+        clock.advanceMillis(1_000);
+        writeInCycle(clock, 10, 10);
+        Path newest = cycleFiles().getLast();
+        JournalFiles.writeInt(newest, 0, JournalFiles.readInt(newest, 0) | JournalFiles.NOT_COMPLETE);
+        byte[] unfinished = Files.readAllBytes(newest);
+
+        JournalDamagedException refused = assertThrows(JournalDamagedException.class,
+                () -> JournalRepair.setAsideUnfinishedNewestCycle(dir, step -> {
+                    if (step.equals("decide")) {
+                        copyTree(dir, killed);
+                    }
+                }));
+        assertTrue(refused.getMessage().contains("acknowledged records up to seq 19"), refused.getMessage());
+
+        JournalDamagedException again = assertThrows(JournalDamagedException.class,
+                () -> JournalRecovery.recoverForWriting(killed, RetentionPolicy.KEEP_JOURNAL, MapInventoryStore::new,
+                        ReplayProgress.NONE));
+        assertEquals(refused.getMessage().replace(dir.toString(), killed.toString()), again.getMessage());
+        assertTrue(java.util.Arrays.equals(unfinished, Files.readAllBytes(killed.resolve(newest.getFileName()))),
+                "the file is back, unchanged");
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path path : paths.toList()) {
+                Path copy = to.resolve(from.relativize(path).toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(copy);
+                } else {
+                    Files.copy(path, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
     private List<Path> cycleFiles() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> f.toString().endsWith(".cq4")).sorted().toList();
