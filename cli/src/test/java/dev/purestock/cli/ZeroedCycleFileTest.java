@@ -46,7 +46,7 @@ class ZeroedCycleFileTest {
                     + " has no header (it starts with zeros): a writer stopped as it created it, or the file was "
                     + "written over, and no reader can open it; it is the newest cycle file, which the next engine "
                     + "start on the directory moves aside (refused if the journal acknowledged records that are not "
-                    + "before it)", run.errorLine(), command);
+                    + "before it, or keeps no high-water mark to tell)", run.errorLine(), command);
         }
         Run status = Run.of("status", "--journal", dir.toString());
         assertEquals(0, status.code(), status.err());
@@ -80,7 +80,7 @@ class ZeroedCycleFileTest {
                     + " has no header (it starts with one a writer never finished): a writer stopped as it created "
                     + "it, or the file was written over, and no reader can open it; it is the newest cycle file, which "
                     + "the next engine start on the directory moves aside (refused if the journal acknowledged records "
-                    + "that are not before it)", run.errorLine(), command);
+                    + "that are not before it, or keeps no high-water mark to tell)", run.errorLine(), command);
         }
         Run status = Run.of("status", "--journal", dir.toString());
         assertEquals(0, status.code(), status.err());

@@ -87,7 +87,8 @@ final class JournalQueues {
             int later = cycles.size() - 1 - i;
             if (later == 0) {
                 return what + "it is the newest cycle file, which the next engine start on the directory moves aside "
-                        + "(refused if the journal acknowledged records that are not before it)";
+                        + "(refused if the journal acknowledged records that are not before it, or keeps no high-water "
+                        + "mark to tell)";
             }
             long mark = markOrUnknown(dir);
             return what + later + " later cycle file" + (later == 1 ? " holds" : "s hold") + " later records, so it "
