@@ -123,6 +123,8 @@ public final class PurestockEngine implements AutoCloseable {
     private final ExpiryTimer.Answer[] tickAnswers;
     /** Told the shard as the timer publishes each time command; throws in its place in tests, else {@code null}. */
     private final IntConsumer timeCommandFault;
+    /** Told the shard as a waiting broadcast publishes to each; throws in its place in tests, else {@code null}. */
+    private final IntConsumer broadcastFault;
     /** When each shard next has something due, kept by its decision stage for the timer. */
     private final DueTimes dueTimes;
     private final EngineMetrics metrics;
@@ -139,6 +141,7 @@ public final class PurestockEngine implements AutoCloseable {
         this.timeCommand = new Command.ExpireReservations(Durations.saturatedMillis(builder.retainOrdersFor));
         this.tickAnswers = ExpiryTimer.answers(builder.shards);
         this.timeCommandFault = builder.timeCommandFault;
+        this.broadcastFault = builder.broadcastFault;
         this.dueTimes = new DueTimes(builder.shards);
         this.readModel = new ReadModel(builder.shards, builder.storeCapacity.orders(),
                 builder.storeCapacity.positions());
@@ -348,7 +351,9 @@ public final class PurestockEngine implements AutoCloseable {
      * @return the outcome, once durable; completed exceptionally with {@link EngineStoppedException} or
      *     {@link EngineClosedException} when the engine cannot answer, with an {@link OutcomeNotDeliveredException}
      *     when the command is durable but the engine failed as it handed over the outcome, or with an
-     *     {@link IllegalStateException} when called on one of the engine's stage threads while the ring is full
+     *     {@link IllegalStateException} when called on one of the engine's stage threads while the ring is full.
+     *     A command for every shard ({@code ListProduct}, {@code ExpireReservations}) whose publication a timed-out
+     *     close or a throw (memory running out) stopped part way fails with a message naming the shards it reached
      */
     public CompletableFuture<Outcome> submit(Command command) {
         CompletableFuture<Outcome> future = new CompletableFuture<>();
@@ -886,18 +891,7 @@ public final class PurestockEngine implements AutoCloseable {
                                    boolean wait) {
         Broadcast broadcast = new Broadcast(shards.length, callback, future, answers);
         if (wait && !onStageThread()) {
-            for (int i = 0; i < shards.length; i++) {
-                publish(shards[i].ring(), command, broadcast, null, true);
-                if (i < shards.length - 1 && intake.abandoned()) {
-                    // a close that timed out answers what was published; publish no more. The shards left out never
-                    // answer, and those reached may have answered already: the broadcast fails here (once)
-                    refuse(broadcast, null, new EngineClosedException("the purestock engine's close timed out while "
-                            + "this command for every shard was published to shards 0.." + i + " of " + shards.length
-                            + "; it was not acknowledged (the shards it reached may have applied it: after a restart, "
-                            + "resubmit it)"));
-                    break;
-                }
-            }
+            publishToEachShard(command, broadcast);
             return SubmitResult.SUBMITTED;
         }
         int full = publisher.allShards(rings, command, broadcast);
@@ -909,6 +903,64 @@ public final class PurestockEngine implements AutoCloseable {
             return SubmitResult.SUBMITTED;
         }
         return SubmitResult.RING_FULL;
+    }
+
+    /**
+     * Publishes a command for every shard to one shard after another, waiting for ring space, for a caller that may
+     * wait. When the publication stops part way, the shards it reached answer the broadcast, which waits for every
+     * shard: so the caller is failed here, once, told which shards have the command. That is a close that timed out
+     * (between two shards, or while this waited for a later shard's ring), or a publication that threw, an
+     * {@link Error} too (memory running out as the refusal of an abandoned wait is built): answered, not thrown, so
+     * that the caller gets its one answer where it waits for it, as the shards reached answer nothing more.
+     */
+    private void publishToEachShard(Command command, Broadcast broadcast) {
+        int reached = 0;
+        try {
+            while (reached < shards.length) {
+                if (broadcastFault != null) {
+                    broadcastFault.accept(reached);
+                }
+                boolean published = publisher.command(shards[reached].ring(), command, broadcast, null, true)
+                        == RingPublisher.Result.PUBLISHED; // else ABANDONED: a caller that may wait is never full
+                if (published) {
+                    reached++;
+                }
+                if (reached < shards.length && intake.abandoned()) {
+                    // a close that timed out answers what was published; publish no more
+                    refuse(broadcast, null, reached == 0 ? intake.abandonedRefusal() : new EngineClosedException(
+                            "the purestock engine's close timed out while this command for every shard was published "
+                            + "to " + shardsUpTo(reached) + (published ? "" : " and waited for room in shard "
+                            + reached + "'s ring") + "; it was not published to any later shard and was not "
+                            + "acknowledged (the shards it reached may have applied it: after a restart, resubmit it, "
+                            + "which changes nothing where it was applied)"));
+                    return;
+                }
+            }
+        } catch (Throwable e) {
+            refuse(broadcast, null, publicationThrew(reached, e));
+        }
+    }
+
+    /**
+     * What a broadcast's caller is told when its publication threw {@code thrown} once it had reached
+     * {@code reached} shards; {@code thrown} itself when memory runs out again as this is built, since the caller
+     * must be answered.
+     */
+    private Throwable publicationThrew(int reached, Throwable thrown) {
+        try {
+            return new IllegalStateException("this command for every shard was published to " + shardsUpTo(reached)
+                    + " when its publication threw (" + thrown + "); it was not published to any later shard and was "
+                    + "not acknowledged (the shards it reached apply it: resubmit it, which changes nothing where it "
+                    + "was applied)", thrown);
+        } catch (Throwable notBuilt) {
+            return thrown;
+        }
+    }
+
+    /** The first {@code count} shards of this engine's, in words: "shards 0..1 of 3", "none of the 3 shards". */
+    private String shardsUpTo(int count) {
+        return count == 0 ? "none of the " + shards.length + " shards"
+                : (count == 1 ? "shard 0" : "shards 0.." + (count - 1)) + " of " + shards.length;
     }
 
     private CompletableFuture<Long> control(int shard, CommandSlot.Kind kind, CompletableFuture<Long> future) {
@@ -1018,6 +1070,8 @@ public final class PurestockEngine implements AutoCloseable {
         private LongConsumer readModelFault;
         /** Told each shard's index as the timer publishes a time command to it; throws in its place in tests. */
         private IntConsumer timeCommandFault;
+        /** Told each shard's index as a waiting command for every shard is published to it; throws in tests. */
+        private IntConsumer broadcastFault;
         /** Called with each of the engine's threads as it is started; throws in its place in tests. */
         private Consumer<Thread> stageThreadStarting = thread -> {
         };
@@ -1262,6 +1316,16 @@ public final class PurestockEngine implements AutoCloseable {
          */
         Builder timeCommandFault(IntConsumer fault) {
             this.timeCommandFault = Objects.requireNonNull(fault, "time command fault");
+            return this;
+        }
+
+        /**
+         * For tests: {@code fault} is told the shard as a command for every shard, submitted by a thread that may
+         * wait, is published to it, before the command is in its ring, and a throw stands for the publication
+         * failing there (memory running out as the refusal of a wait that a timed-out close abandoned is built).
+         */
+        Builder broadcastFault(IntConsumer fault) {
+            this.broadcastFault = Objects.requireNonNull(fault, "broadcast fault");
             return this;
         }
 
