@@ -73,7 +73,10 @@ public final class JmxMetrics implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             // an Error too (the server's, or memory running out as it introspects a bean): the MBeans registered so
             // far, with no registration to close them, would keep the name taken until the JVM exits
-            unregister(server, registered);
+            Throwable notUnregistered = unregister(server, registered);
+            if (notUnregistered != null && notUnregistered != e) {
+                e.addSuppressed(notUnregistered); // the registration's failure stays what is thrown
+            }
             throw e;
         }
         return new JmxMetrics(server, registered);
@@ -94,12 +97,26 @@ public final class JmxMetrics implements AutoCloseable {
         return names;
     }
 
-    /** Unregisters the MBeans (those still registered); idempotent. */
+    /**
+     * Unregisters the MBeans (those still registered); idempotent. Every one is tried, whatever the server throws
+     * for another: so one it fails to unregister (a {@link javax.management.MBeanRegistrationException}, an
+     * {@link Error}) leaves no other name taken.
+     *
+     * @throws IllegalStateException when the server failed to unregister one (naming it; an {@link Error} or
+     *                               {@link RuntimeException} the server threw is thrown as it is): the first failure,
+     *                               those after it suppressed in it. The registration is closed all the same
+     */
     @Override
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            unregister(server, names);
+            Throwable failure = unregister(server, names);
+            if (failure instanceof Error e) {
+                throw e;
+            }
+            if (failure != null) {
+                throw (RuntimeException) failure;
+            }
         }
     }
 
@@ -111,20 +128,41 @@ public final class JmxMetrics implements AutoCloseable {
             throw new IllegalStateException(name + " is registered already: another engine of this JVM uses the name, "
                     + "or this engine was registered twice; give each engine a name of its own", e);
         } catch (JMException e) {
-            throw new IllegalStateException("registering " + name + " failed: " + e.getMessage(), e);
+            throw new IllegalStateException("registering " + name + " failed: " + why(e), e);
         }
     }
 
-    private static void unregister(MBeanServer server, List<ObjectName> names) {
+    /**
+     * Unregisters each of {@code names}, every one whatever the server throws for another (an {@link Error} too).
+     *
+     * @return the first failure, with those after it suppressed in it; {@code null} when there was none
+     */
+    private static Throwable unregister(MBeanServer server, List<ObjectName> names) {
+        Throwable failure = null;
         for (ObjectName name : names) {
+            Throwable failed;
             try {
                 server.unregisterMBean(name);
+                continue;
             } catch (InstanceNotFoundException alreadyGone) {
-                // unregistered by someone else: what close wants
+                continue; // unregistered by someone else: what close wants
             } catch (JMException e) {
-                throw new IllegalStateException("unregistering " + name + " failed: " + e.getMessage(), e);
+                failed = new IllegalStateException("unregistering " + name + " failed: " + why(e), e);
+            } catch (RuntimeException | Error e) {
+                failed = e;
+            }
+            if (failure == null) {
+                failure = failed;
+            } else if (failed != failure) {
+                failure.addSuppressed(failed);
             }
         }
+        return failure;
+    }
+
+    /** What {@code e} says went wrong: its message, or the exception it wraps (an MBean's own, that has none). */
+    private static String why(JMException e) {
+        return e.getMessage() != null ? e.getMessage() : String.valueOf(e.getCause() != null ? e.getCause() : e);
     }
 
     private static ObjectName objectName(String name) {

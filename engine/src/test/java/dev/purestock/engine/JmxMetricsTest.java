@@ -3,6 +3,7 @@ package dev.purestock.engine;
 import dev.purestock.domain.Reason;
 import org.junit.jupiter.api.Test;
 
+import javax.management.MBeanRegistrationException;
 import javax.management.MBeanServer;
 import javax.management.MBeanServerFactory;
 import javax.management.ObjectName;
@@ -114,6 +115,81 @@ class JmxMetricsTest {
                 assertTrue(server.isRegistered(JmxMetrics.shardName("orders", 0)), "the name can be registered again");
             }
         }
+    }
+
+    /**
+     * A server that fails to unregister one MBean (a {@link javax.management.MBeanRegistrationException}, or an
+     * {@link Error}) fails the close, yet every other MBean is unregistered: close tried the names in turn and stopped
+     * at the first failure, and had marked itself closed first, so the MBeans after it stayed registered for good and
+     * their names could not be registered again.
+     */
+    @Test
+    void aCloseThatFailsToUnregisterOneMBeanUnregistersTheOthersAndThrowsTheFirstFailure() {
+        MBeanServer server = MBeanServerFactory.newMBeanServer();
+        InternalError error = new InternalError("the server broke unregistering shard 1");
+        MBeanServer failing = failingToUnregister(server, Map.of(
+                JmxMetrics.engineName("orders"), new MBeanRegistrationException(new Exception("preDeregister refused")),
+                JmxMetrics.shardName("orders", 1), error));
+        try (PurestockEngine engine = PurestockEngine.builder().shards(3).build()) {
+            JmxMetrics jmx = JmxMetrics.register(engine.metrics(), "orders", failing);
+            IllegalStateException thrown = assertThrows(IllegalStateException.class, jmx::close);
+            assertEquals("unregistering dev.purestock:type=Engine,name=orders failed: java.lang.Exception: preDeregister refused",
+                    thrown.getMessage());
+            assertEquals(List.of(error), List.of(thrown.getSuppressed()), "the second failure, suppressed in the first");
+            assertFalse(server.isRegistered(JmxMetrics.shardName("orders", 0)), "unregistered after the failure");
+            assertFalse(server.isRegistered(JmxMetrics.shardName("orders", 2)), "unregistered after both failures");
+            assertTrue(server.isRegistered(JmxMetrics.engineName("orders")), "the server refused these two");
+            assertTrue(server.isRegistered(JmxMetrics.shardName("orders", 1)));
+            jmx.close(); // closed already: nothing more is tried
+        }
+    }
+
+    /**
+     * A registration that fails part way, and then fails to unregister one of the MBeans it had registered, throws
+     * its own failure with that one suppressed, and unregisters the others: the unregistering failure replaced the
+     * registration's, and the MBeans after it stayed registered.
+     */
+    @Test
+    void aRegistrationThatFailsPartWayThrowsItsFailureAndUnregistersWhatItCanWhenUnregisteringFails() {
+        MBeanServer server = MBeanServerFactory.newMBeanServer();
+        InternalError failure = new InternalError("introspecting shard 1's MBean failed");
+        AtomicInteger registrations = new AtomicInteger();
+        MBeanServer unregistering = failingToUnregister(server, Map.of(JmxMetrics.engineName("orders"),
+                new MBeanRegistrationException(new Exception("preDeregister refused"))));
+        MBeanServer failsOnTheThird = (MBeanServer) Proxy.newProxyInstance(MBeanServer.class.getClassLoader(),
+                new Class<?>[] {MBeanServer.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("registerMBean") && registrations.incrementAndGet() == 3) {
+                        throw failure;
+                    }
+                    try {
+                        return method.invoke(unregistering, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        try (PurestockEngine engine = PurestockEngine.builder().shards(2).build()) {
+            assertSame(failure, assertThrows(InternalError.class,
+                    () -> JmxMetrics.register(engine.metrics(), "orders", failsOnTheThird)));
+            assertEquals(1, failure.getSuppressed().length);
+            assertEquals("unregistering dev.purestock:type=Engine,name=orders failed: java.lang.Exception: preDeregister refused",
+                    failure.getSuppressed()[0].getMessage());
+            assertFalse(server.isRegistered(JmxMetrics.shardName("orders", 0)), "unregistered after the failure");
+        }
+    }
+
+    /** {@code server}, whose {@code unregisterMBean} throws what {@code failures} holds for a name instead. */
+    private static MBeanServer failingToUnregister(MBeanServer server, Map<ObjectName, Throwable> failures) {
+        return (MBeanServer) Proxy.newProxyInstance(MBeanServer.class.getClassLoader(),
+                new Class<?>[] {MBeanServer.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("unregisterMBean") && failures.containsKey(args[0])) {
+                        throw failures.get(args[0]);
+                    }
+                    try {
+                        return method.invoke(server, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     private static Map<String, Long> map(TabularData table) {
