@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 
 import static dev.purestock.engine.EngineFixtures.list;
 import static dev.purestock.engine.EngineFixtures.purchase;
@@ -96,17 +97,8 @@ class JmxMetricsTest {
         MBeanServer server = MBeanServerFactory.newMBeanServer();
         InternalError failure = new InternalError("introspecting the shard's MBean failed");
         AtomicInteger registrations = new AtomicInteger();
-        MBeanServer failsOnTheSecond = (MBeanServer) Proxy.newProxyInstance(MBeanServer.class.getClassLoader(),
-                new Class<?>[] {MBeanServer.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("registerMBean") && registrations.incrementAndGet() == 2) {
-                        throw failure;
-                    }
-                    try {
-                        return method.invoke(server, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        MBeanServer failsOnTheSecond = failing(server, (method, args) ->
+                method.equals("registerMBean") && registrations.incrementAndGet() == 2 ? failure : null);
         try (PurestockEngine engine = PurestockEngine.builder().build()) {
             assertSame(failure, assertThrows(InternalError.class,
                     () -> JmxMetrics.register(engine.metrics(), "orders", failsOnTheSecond)));
@@ -156,17 +148,8 @@ class JmxMetricsTest {
         AtomicInteger registrations = new AtomicInteger();
         MBeanServer unregistering = failingToUnregister(server, Map.of(JmxMetrics.engineName("orders"),
                 new MBeanRegistrationException(new Exception("preDeregister refused"))));
-        MBeanServer failsOnTheThird = (MBeanServer) Proxy.newProxyInstance(MBeanServer.class.getClassLoader(),
-                new Class<?>[] {MBeanServer.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("registerMBean") && registrations.incrementAndGet() == 3) {
-                        throw failure;
-                    }
-                    try {
-                        return method.invoke(unregistering, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        MBeanServer failsOnTheThird = failing(unregistering, (method, args) ->
+                method.equals("registerMBean") && registrations.incrementAndGet() == 3 ? failure : null);
         try (PurestockEngine engine = PurestockEngine.builder().shards(2).build()) {
             assertSame(failure, assertThrows(InternalError.class,
                     () -> JmxMetrics.register(engine.metrics(), "orders", failsOnTheThird)));
@@ -179,10 +162,19 @@ class JmxMetricsTest {
 
     /** {@code server}, whose {@code unregisterMBean} throws what {@code failures} holds for a name instead. */
     private static MBeanServer failingToUnregister(MBeanServer server, Map<ObjectName, Throwable> failures) {
+        return failing(server, (method, args) -> method.equals("unregisterMBean") ? failures.get(args[0]) : null);
+    }
+
+    /**
+     * {@code server}, whose methods throw what {@code failure} returns for the method's name and arguments instead of
+     * running, where that is not {@code null}.
+     */
+    private static MBeanServer failing(MBeanServer server, BiFunction<String, Object[], Throwable> failure) {
         return (MBeanServer) Proxy.newProxyInstance(MBeanServer.class.getClassLoader(),
                 new Class<?>[] {MBeanServer.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("unregisterMBean") && failures.containsKey(args[0])) {
-                        throw failures.get(args[0]);
+                    Throwable thrown = failure.apply(method.getName(), args);
+                    if (thrown != null) {
+                        throw thrown;
                     }
                     try {
                         return method.invoke(server, args);
