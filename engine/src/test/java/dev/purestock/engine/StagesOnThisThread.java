@@ -13,7 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * One shard's decision, journal and completion stages over one ring, driven on this thread, for the tests that
  * count what a command allocates (the JVM's per-thread allocation counter): {@link #submit} passes a command
  * through the three stages in turn. It starts with {@code skus} products listed at warehouse 0, each with as
- * many units as a receipt may bring.
+ * many units as a receipt may bring. With ring batches of more than one command, each command passes the decision
+ * and journal stages as it is submitted and a batch passes the completion stage once it ends, as the journal stage
+ * holds a batch's slots until then; {@link #finishBatch} ends the batch in progress.
  */
 final class StagesOnThisThread {
     static final com.sun.management.ThreadMXBean THREADS =
@@ -26,19 +28,30 @@ final class StagesOnThisThread {
     /** The clock the decision stage reads. */
     final AtomicLong time = new AtomicLong(1);
     final CountingViewCallback callback = new CountingViewCallback();
+    /** What the journal stage hands on: it counts the lines journaled. */
+    final ViewReadingStage journaled = new ViewReadingStage();
+    /** Commands per ring batch. */
+    private final int batch;
     private final DecisionHandler decision;
     private final JournalHandler journal;
     private final CompletionHandler completion;
     private final CommandSlot[] slots = new CommandSlot[RING];
     private long sequence;
 
+    /** One command per ring batch. */
     StagesOnThisThread(StoreCapacity capacity, int skus) {
+        this(capacity, skus, 1);
+    }
+
+    /** Ring batches of {@code batch} commands. */
+    StagesOnThisThread(StoreCapacity capacity, int skus, int batch) {
+        this.batch = batch;
         state = ShardState.empty(capacity);
         readModel = new ReadModel(1, capacity.orders(), capacity.positions());
         ShardCounters counters = new ShardCounters(1024);
         decision = new DecisionHandler(0, health, state, time::get, counters.decision, new DueTimes(1),
                 EngineFixtures.NO_RING);
-        journal = new JournalHandler(0, health, new ViewReadingStage(), new ShardCounters.Durability());
+        journal = new JournalHandler(0, health, journaled, new ShardCounters.Durability());
         AtomicLong isolated = new AtomicLong();
         completion = new CompletionHandler(0, health, readModel.writer(0), List.of(), isolated,
                 new CallerAnswers(null, isolated, 1), counters.completion);
@@ -53,12 +66,38 @@ final class StagesOnThisThread {
 
     /** Decides, journals and completes {@code command}, as the ring's next. */
     void submit(Command command) {
-        CommandSlot slot = slots[(int) (sequence % RING)];
-        slot.request.command(command, callback, null);
-        decision.onEvent(slot, sequence, true);
-        journal.onEvent(slot, sequence, true);
-        completion.onEvent(slot, sequence, true);
+        slot().request.command(command, callback, null);
+        run();
+    }
+
+    /** As {@link #submit} for {@code new Command.Purchase(...)}, submitted as its fields (no record built). */
+    void submitPurchase(long orderId, long customer, long sku, int warehouse, long quantity) {
+        slot().request.fields(SubmittedCommand.Form.PURCHASE, orderId, customer, sku, warehouse, quantity, callback);
+        run();
+    }
+
+    /** Submits {@code filler} until the ring batch in progress ends, so that every command is answered. */
+    void finishBatch(Command filler) {
+        while (sequence % batch != 0) {
+            submit(filler);
+        }
+    }
+
+    private CommandSlot slot() {
+        return slots[(int) (sequence % RING)];
+    }
+
+    /** The next slot through decision and journal; at the end of a ring batch, the batch through completion. */
+    private void run() {
+        boolean endOfBatch = (sequence + 1) % batch == 0;
+        decision.onEvent(slot(), sequence, endOfBatch);
+        journal.onEvent(slot(), sequence, endOfBatch);
         sequence++;
+        if (endOfBatch) {
+            for (long s = sequence - batch; s < sequence; s++) {
+                completion.onEvent(slots[(int) (s % RING)], s, s == sequence - 1);
+            }
+        }
     }
 
     PrimitiveInventoryStore store() {
