@@ -123,8 +123,8 @@ public final class PurestockEngine implements AutoCloseable {
     private final ExpiryTimer.Answer[] tickAnswers;
     /** Told the shard as the timer publishes each time command; throws in its place in tests, else {@code null}. */
     private final IntConsumer timeCommandFault;
-    /** Told the shard as a waiting broadcast publishes to each; throws in its place in tests, else {@code null}. */
-    private final IntConsumer broadcastFault;
+    /** Told the shard as a caller that may wait publishes to it; throws in its place in tests, else {@code null}. */
+    private final IntConsumer publicationFault;
     /** When each shard next has something due, kept by its decision stage for the timer. */
     private final DueTimes dueTimes;
     private final EngineMetrics metrics;
@@ -141,7 +141,7 @@ public final class PurestockEngine implements AutoCloseable {
         this.timeCommand = new Command.ExpireReservations(Durations.saturatedMillis(builder.retainOrdersFor));
         this.tickAnswers = ExpiryTimer.answers(builder.shards);
         this.timeCommandFault = builder.timeCommandFault;
-        this.broadcastFault = builder.broadcastFault;
+        this.publicationFault = builder.publicationFault;
         this.dueTimes = new DueTimes(builder.shards);
         this.readModel = new ReadModel(builder.shards, builder.storeCapacity.orders(),
                 builder.storeCapacity.positions());
@@ -773,6 +773,9 @@ public final class PurestockEngine implements AutoCloseable {
     private SubmitResult dispatchRouted(int route, Command command, OutcomeViewCallback callback,
                                         CompletableFuture<Outcome> future, boolean wait) {
         if (route >= 0) {
+            if (wait && publicationFault != null) {
+                publicationFault.accept(route);
+            }
             if (publish(shards[route].ring(), command, callback, future, wait)) {
                 return SubmitResult.SUBMITTED;
             }
@@ -917,8 +920,8 @@ public final class PurestockEngine implements AutoCloseable {
         int reached = 0;
         try {
             while (reached < shards.length) {
-                if (broadcastFault != null) {
-                    broadcastFault.accept(reached);
+                if (publicationFault != null) {
+                    publicationFault.accept(reached);
                 }
                 boolean published = publisher.command(shards[reached].ring(), command, broadcast, null, true)
                         == RingPublisher.Result.PUBLISHED; // else ABANDONED: a caller that may wait is never full
@@ -1070,8 +1073,8 @@ public final class PurestockEngine implements AutoCloseable {
         private LongConsumer readModelFault;
         /** Told each shard's index as the timer publishes a time command to it; throws in its place in tests. */
         private IntConsumer timeCommandFault;
-        /** Told each shard's index as a waiting command for every shard is published to it; throws in tests. */
-        private IntConsumer broadcastFault;
+        /** Told each shard's index as a caller that may wait publishes a command to it; throws in tests. */
+        private IntConsumer publicationFault;
         /** Called with each of the engine's threads as it is started; throws in its place in tests. */
         private Consumer<Thread> stageThreadStarting = thread -> {
         };
@@ -1320,12 +1323,13 @@ public final class PurestockEngine implements AutoCloseable {
         }
 
         /**
-         * For tests: {@code fault} is told the shard as a command for every shard, submitted by a thread that may
-         * wait, is published to it, before the command is in its ring, and a throw stands for the publication
+         * For tests: {@code fault} is told the shard as a caller that may wait (a {@code submit} of a command's record,
+         * not a {@code trySubmit}) publishes a command to it, on the caller's thread before the command is in the
+         * ring, and for a command for every shard as it is published to each; a throw stands for the publication
          * failing there (memory running out as the refusal of a wait that a timed-out close abandoned is built).
          */
-        Builder broadcastFault(IntConsumer fault) {
-            this.broadcastFault = Objects.requireNonNull(fault, "broadcast fault");
+        Builder publicationFault(IntConsumer fault) {
+            this.publicationFault = Objects.requireNonNull(fault, "publication fault");
             return this;
         }
 

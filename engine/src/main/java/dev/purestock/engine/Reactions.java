@@ -45,7 +45,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@link #awaitIdle} before closing to let them finish.
  *
  * <p><b>Failures.</b> A reaction that throws or returns a failed stage is logged and counted ({@link #failures()});
- * a follow-up the engine refuses to take (closed, stopped) is logged and counted ({@link #followUpsFailed()}). A
+ * a follow-up the engine refuses to take (closed, stopped), or whose submission throws (an {@link Error} too), is
+ * logged and counted ({@link #followUpsFailed()}), and the follow-ups after it are still submitted. A
  * follow-up the domain rejects is an outcome like any other: it reaches the reactions. A follow-up the engine took
  * but failed to answer ({@link OutcomeNotDeliveredException}: it stands, decided and durable) reached no consumer,
  * so the reactions to it did not run: it is counted in {@link #dropped()}.
@@ -170,7 +171,7 @@ public final class Reactions {
         return followUps.get();
     }
 
-    /** How many follow-ups the engine did not take (closed, stopped, refused): each was logged. */
+    /** How many follow-ups the engine did not take (closed, stopped, refused, or submitting it threw): each logged. */
     public long followUpsFailed() {
         return followUpsFailed.get();
     }
@@ -364,7 +365,21 @@ public final class Reactions {
                 pending.incrementAndGet();
                 putInFlight(followUp);
                 followUps.incrementAndGet();
-                CompletableFuture<Outcome> answer = engine.submit(followUp);
+                CompletableFuture<Outcome> answer;
+                try {
+                    answer = engine.submit(followUp);
+                } catch (Throwable e) {
+                    // an Error too (memory running out as the engine publishes it): it was not taken. Rethrown, it
+                    // would end the reaction thread, so no reaction would run again, and leave this follow-up
+                    // pending, so awaitIdle would never see the reactions idle; the follow-ups after it still go
+                    followUpsFailed.incrementAndGet();
+                    LOG.warn("follow-up {} of command {} (shard {}, sequence {}) was not taken: submitting it threw",
+                            followUp, cause, outcome.shard(), outcome.sequence(), e);
+                    if (takeInFlight(followUp)) {
+                        done();
+                    }
+                    continue;
+                }
                 answer.whenComplete((result, failure) -> {
                     if (failure instanceof OutcomeNotDeliveredException taken) {
                         // taken and durable, but the engine failed as it answered: its outcome reached no consumer

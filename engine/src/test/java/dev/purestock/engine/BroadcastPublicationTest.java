@@ -46,7 +46,7 @@ class BroadcastPublicationTest {
         CountingCallback callback = new CountingCallback();
         try (PurestockEngine engine = PurestockEngine.builder().shards(3).expireReservationsEvery(Duration.ZERO)
                 .consumer(countingListingsOf(1, seen)).consumer(countingListingsOf(2, seen))
-                .broadcastFault(shard -> {
+                .publicationFault(shard -> {
                     if (shard == 2 && failNext.getAndSet(false)) {
                         if (failure instanceof Error e) {
                             throw e;
@@ -93,7 +93,7 @@ class BroadcastPublicationTest {
                         shardZeroAnswered.countDown(); // its slot was claimed and answered before the consumers ran
                     }
                 })
-                .broadcastFault(shard -> {
+                .publicationFault(shard -> {
                     if (shard == 1) {
                         try {
                             shardZeroAnswered.await();

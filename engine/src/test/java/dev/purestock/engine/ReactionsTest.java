@@ -7,6 +7,8 @@ import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Reason;
 import dev.purestock.domain.ReleasedHold;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -146,6 +149,44 @@ class ReactionsTest {
             assertEquals(OrderStatus.RELEASED, engine.readModel().orderStatus(7), "the third reaction still ran");
             assertEquals(2 * 4, engine.reactions().failures(), "two failures on each of four outcomes");
             assertEquals(0, engine.consumerFailures(), "the engine's consumers were not disturbed");
+        }
+    }
+
+    /**
+     * Submitting a follow-up that throws (an {@link Error} too: memory running out as the engine publishes it) fails
+     * that follow-up, counted and logged, and the reactions go on: the throw ended the reaction thread, so no
+     * reaction ran again, and the follow-up stayed pending, so {@code awaitIdle} never returned {@code true}.
+     */
+    @ParameterizedTest(name = "an Error: {0}")
+    @ValueSource(booleans = {false, true})
+    void aFollowUpWhosePublicationThrowsIsCountedAndTheReactionsGoOn(boolean error) throws Exception {
+        Throwable failure = error ? new OutOfMemoryError("Java heap space") : new IllegalStateException("no room");
+        AtomicBoolean failOnce = new AtomicBoolean(true);
+        try (PurestockEngine engine = engine(new InMemoryJournal())
+                .reaction((command, outcome) -> command instanceof Command.Reserve r && reserved(outcome)
+                        ? Reaction.followUps(new Command.ReleaseReservation(r.orderId()),
+                        new Command.ConfirmReservation(r.orderId())) : Reaction.none())
+                .publicationFault(shard -> {
+                    if (Thread.currentThread().getName().equals("purestock-reactions") && failOnce.getAndSet(false)) {
+                        if (failure instanceof Error e) {
+                            throw e;
+                        }
+                        throw (RuntimeException) failure;
+                    }
+                })
+                .build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 10)).join();
+            assertTrue(engine.submit(reserve(7, 1, 4)).join().accepted());
+            assertTrue(engine.reactions().awaitIdle(IDLE), "nothing is left pending");
+            assertEquals(OrderStatus.CONFIRMED, engine.readModel().orderStatus(7),
+                    "the release failed to publish; the confirmation after it was submitted");
+
+            assertTrue(engine.submit(reserve(8, 2, 4)).join().accepted());
+            assertTrue(engine.reactions().awaitIdle(IDLE));
+            assertEquals(OrderStatus.RELEASED, engine.readModel().orderStatus(8), "the reactions still run");
+            assertEquals(4, engine.reactions().followUpsSubmitted());
+            assertEquals(1, engine.reactions().followUpsFailed());
         }
     }
 
