@@ -509,7 +509,9 @@ public final class PurestockEngine implements AutoCloseable {
      * ring busy never shut it out. Commands of one shard are sequenced in list order (other producers' commands
      * may come between them); each command is decided on its own (use {@link Command.Batch} for all-or-nothing).
      * On one of the engine's stage threads, the first run of commands that does not fit its ring, and every
-     * command after it, fail with an {@link IllegalStateException}; the commands before it were submitted.
+     * command after it, fail with an {@link IllegalStateException}; the commands before it were submitted. So do
+     * a command whose submission throws (an {@link Error} too: memory running out) and those after it, failed with
+     * an {@link IllegalStateException} whose cause is what was thrown.
      *
      * @return one future per command, in list order
      * @throws NullPointerException when {@code commands} or one of its elements is null (naming its index);
@@ -527,8 +529,8 @@ public final class PurestockEngine implements AutoCloseable {
             Arrays.stream(futures).forEach(f -> answers.failure(null, f, refusal));
             return List.of(futures);
         }
+        int i = 0; // the first command not yet handed over: published, or answered here
         try {
-            int i = 0;
             while (i < list.length) {
                 Command first = list[i];
                 if (!intake.open()) {
@@ -562,24 +564,45 @@ public final class PurestockEngine implements AutoCloseable {
                         && router.route(list[end]) == route) {
                     end++;
                 }
-                int published = publisher.range(shards[route].ring(), list, futures, i, end - i);
-                if (published < end - i) {
+                if (publicationFault != null) {
+                    publicationFault.accept(route);
+                }
+                i += publisher.range(shards[route].ring(), list, futures, i, end - i);
+                if (i < end) {
                     // only those not published are refused: the stages (or a timed-out close) answer the others
-                    refuseFrom(futures, i + published, onStageThread()
+                    refuseFrom(futures, i, onStageThread()
                             ? wouldWaitOnStageThread("submitAll", "shard " + route + "'s ring")
                             : intake.abandonedRefusal());
                     break;
                 }
-                i = end;
             }
+        } catch (Throwable e) {
+            // an Error too (memory running out as the refusal of an abandoned wait is built): thrown, it would leave
+            // the caller without the futures of the commands already published, which the shards apply, and those
+            // of the rest never answered. Those from the first not handed over on are failed with it instead
+            refuseFrom(futures, i, submitAllThrew(i, list.length, e));
         } finally {
             intake.exit();
         }
         return List.of(futures);
     }
 
+    /**
+     * What the commands of a {@code submitAll} from {@code index} on are failed with when submitting that one threw
+     * {@code thrown}; {@code thrown} itself when memory runs out again as this is built.
+     */
+    private static Throwable submitAllThrew(int index, int commands, Throwable thrown) {
+        try {
+            return new IllegalStateException("submitAll failed as it submitted command " + index + " of " + commands
+                    + " (" + thrown + "); it and the commands after it were not submitted, those before it were",
+                    thrown);
+        } catch (Throwable notBuilt) {
+            return thrown;
+        }
+    }
+
     /** Fails the futures from {@code first} on with {@code refusal}: those commands were not submitted. */
-    private void refuseFrom(CompletableFuture<Outcome>[] futures, int first, RuntimeException refusal) {
+    private void refuseFrom(CompletableFuture<Outcome>[] futures, int first, Throwable refusal) {
         for (int i = first; i < futures.length; i++) {
             refuse(null, futures[i], refusal);
         }
