@@ -44,7 +44,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@link #dropped()} rather than reacted to (a reaction already running finishes, and close waits for it): call
  * {@link #awaitIdle} before closing to let them finish.
  *
- * <p><b>Failures.</b> A reaction that throws or returns a failed stage is logged and counted ({@link #failures()});
+ * <p><b>Failures.</b> A reaction that throws or returns a failed stage, or whose list of follow-ups throws as it is
+ * read (after the follow-ups before the throw were submitted), is logged and counted ({@link #failures()});
  * a follow-up the engine refuses to take (closed, stopped), or whose submission throws (an {@link Error} too), is
  * logged and counted ({@link #followUpsFailed()}), and the follow-ups after it are still submitted. A
  * follow-up the domain rejects is an outcome like any other: it reaches the reactions. A follow-up the engine took
@@ -356,50 +357,64 @@ public final class Reactions {
 
     /** On the reaction thread: submits one reaction's follow-ups, waiting for ring space as a producer does. */
     private void submit(Reaction reaction, Command cause, Outcome outcome, List<Command> commands) {
-        if (commands != null) {
-            for (Command followUp : commands) {
-                if (followUp == null) {
-                    failed(reaction, cause, outcome, new NullPointerException("a follow-up command is null"));
-                    continue;
-                }
-                pending.incrementAndGet();
-                putInFlight(followUp);
-                followUps.incrementAndGet();
-                CompletableFuture<Outcome> answer;
-                try {
-                    answer = engine.submit(followUp);
-                } catch (Throwable e) {
-                    // an Error too (memory running out as the engine publishes it): it was not taken. Rethrown, it
-                    // would end the reaction thread, so no reaction would run again, and leave this follow-up
-                    // pending, so awaitIdle would never see the reactions idle; the follow-ups after it still go
-                    followUpsFailed.incrementAndGet();
-                    LOG.warn("follow-up {} of command {} (shard {}, sequence {}) was not taken: submitting it threw",
-                            followUp, cause, outcome.shard(), outcome.sequence(), e);
-                    if (takeInFlight(followUp)) {
-                        done();
-                    }
-                    continue;
-                }
-                answer.whenComplete((result, failure) -> {
-                    if (failure instanceof OutcomeNotDeliveredException taken) {
-                        // taken and durable, but the engine failed as it answered: its outcome reached no consumer
-                        drop(followUp, taken.shard(), taken.sequence(), "it was sequenced and stands, but the "
-                                + "engine failed as it answered it (" + taken.getCause() + ")");
-                    } else if (failure != null) {
-                        followUpsFailed.incrementAndGet();
-                        LOG.warn("follow-up {} of command {} (shard {}, sequence {}) was not taken: {}", followUp,
-                                cause, outcome.shard(), outcome.sequence(), failure.toString());
-                    }
-                    if ((failure != null || result.shard() == Outcome.NOT_SEQUENCED) && takeInFlight(followUp)) {
-                        done(); // never sequenced: no outcome of it will reach the queue
-                    }
-                });
+        try {
+            if (commands == null) {
+                failed(reaction, cause, outcome, new NullPointerException("the reaction's stage completed with null; "
+                        + "complete it with List.of() for no follow-up"));
+                return;
             }
-        } else {
-            failed(reaction, cause, outcome, new NullPointerException("the reaction's stage completed with null; "
-                    + "complete it with List.of() for no follow-up"));
+            for (Command followUp : commands) {
+                submitFollowUp(reaction, cause, outcome, followUp);
+            }
+        } catch (Throwable e) {
+            // the reaction's list threw as it was read (one its code still changes: a ConcurrentModificationException;
+            // an Error too): the follow-ups before it were submitted, and the reaction failed. Rethrown, it would end
+            // the reaction thread, so no reaction would run again, and leave the reaction pending, so awaitIdle would
+            // never see the reactions idle
+            failed(reaction, cause, outcome, e);
+        } finally {
+            done();
         }
-        done();
+    }
+
+    /** Submits one follow-up of {@code reaction}, counted pending until its outcome is reacted to. */
+    private void submitFollowUp(Reaction reaction, Command cause, Outcome outcome, Command followUp) {
+        if (followUp == null) {
+            failed(reaction, cause, outcome, new NullPointerException("a follow-up command is null"));
+            return;
+        }
+        pending.incrementAndGet();
+        putInFlight(followUp);
+        followUps.incrementAndGet();
+        CompletableFuture<Outcome> answer;
+        try {
+            answer = engine.submit(followUp);
+        } catch (Throwable e) {
+            // an Error too (memory running out as the engine publishes it): it was not taken. Rethrown, it would end
+            // the reaction thread, so no reaction would run again, and leave this follow-up pending, so awaitIdle
+            // would never see the reactions idle; the follow-ups after it still go
+            followUpsFailed.incrementAndGet();
+            LOG.warn("follow-up {} of command {} (shard {}, sequence {}) was not taken: submitting it threw",
+                    followUp, cause, outcome.shard(), outcome.sequence(), e);
+            if (takeInFlight(followUp)) {
+                done();
+            }
+            return;
+        }
+        answer.whenComplete((result, failure) -> {
+            if (failure instanceof OutcomeNotDeliveredException taken) {
+                // taken and durable, but the engine failed as it answered: its outcome reached no consumer
+                drop(followUp, taken.shard(), taken.sequence(), "it was sequenced and stands, but the "
+                        + "engine failed as it answered it (" + taken.getCause() + ")");
+            } else if (failure != null) {
+                followUpsFailed.incrementAndGet();
+                LOG.warn("follow-up {} of command {} (shard {}, sequence {}) was not taken: {}", followUp,
+                        cause, outcome.shard(), outcome.sequence(), failure.toString());
+            }
+            if ((failure != null || result.shard() == Outcome.NOT_SEQUENCED) && takeInFlight(followUp)) {
+                done(); // never sequenced: no outcome of it will reach the queue
+            }
+        });
     }
 
     private void putInFlight(Command command) {

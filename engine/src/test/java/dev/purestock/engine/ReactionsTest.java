@@ -11,7 +11,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
+import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.ConcurrentModificationException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -187,6 +189,50 @@ class ReactionsTest {
             assertEquals(OrderStatus.RELEASED, engine.readModel().orderStatus(8), "the reactions still run");
             assertEquals(4, engine.reactions().followUpsSubmitted());
             assertEquals(1, engine.reactions().followUpsFailed());
+        }
+    }
+
+    /**
+     * A reaction's list of follow-ups whose iteration throws (a list its code still changes) fails that reaction,
+     * counted and logged, after the follow-ups before the throw were submitted, and the reactions go on: the throw
+     * ended the reaction thread, and the reaction stayed pending, so {@code awaitIdle} never returned {@code true}.
+     */
+    @Test
+    void aListOfFollowUpsWhoseIterationThrowsFailsItsReactionAndTheReactionsGoOn() throws Exception {
+        try (PurestockEngine engine = engine(new InMemoryJournal())
+                .reaction((command, outcome) -> {
+                    if (!(command instanceof Command.Reserve r) || !reserved(outcome)) {
+                        return Reaction.none();
+                    }
+                    if (r.orderId() == 8) {
+                        return Reaction.followUps(new Command.ReleaseReservation(8));
+                    }
+                    return CompletableFuture.completedFuture(new AbstractList<>() {
+                        @Override
+                        public Command get(int index) {
+                            if (index == 1) {
+                                throw new ConcurrentModificationException("the reaction's code changed the list");
+                            }
+                            return new Command.ConfirmReservation(r.orderId());
+                        }
+
+                        @Override
+                        public int size() {
+                            return 2;
+                        }
+                    });
+                })
+                .build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 10)).join();
+            assertTrue(engine.submit(reserve(7, 1, 4)).join().accepted());
+            assertTrue(engine.reactions().awaitIdle(IDLE), "nothing is left pending");
+            assertEquals(OrderStatus.CONFIRMED, engine.readModel().orderStatus(7), "the follow-up before the throw");
+            assertEquals(1, engine.reactions().failures());
+
+            assertTrue(engine.submit(reserve(8, 2, 4)).join().accepted());
+            assertTrue(engine.reactions().awaitIdle(IDLE));
+            assertEquals(OrderStatus.RELEASED, engine.readModel().orderStatus(8), "the reactions still run");
         }
     }
 
