@@ -1348,8 +1348,9 @@ public final class PurestockEngine implements AutoCloseable {
         /**
          * For tests: {@code fault} is told the shard as a caller that may wait (a {@code submit} of a command's record,
          * not a {@code trySubmit}) publishes a command to it, on the caller's thread before the command is in the
-         * ring, and for a command for every shard as it is published to each; a throw stands for the publication
-         * failing there (memory running out as the refusal of a wait that a timed-out close abandoned is built).
+         * ring; for a command for every shard, as it is published to each; for {@code submitAll}, as each run of one
+         * shard's commands is. A throw stands for the publication failing there (memory running out as the refusal
+         * of a wait that a timed-out close abandoned is built).
          */
         Builder publicationFault(IntConsumer fault) {
             this.publicationFault = Objects.requireNonNull(fault, "publication fault");
