@@ -46,14 +46,7 @@ class BroadcastPublicationTest {
         CountingCallback callback = new CountingCallback();
         try (PurestockEngine engine = PurestockEngine.builder().shards(3).expireReservationsEvery(Duration.ZERO)
                 .consumer(countingListingsOf(1, seen)).consumer(countingListingsOf(2, seen))
-                .publicationFault(shard -> {
-                    if (shard == 2 && failNext.getAndSet(false)) {
-                        if (failure instanceof Error e) {
-                            throw e;
-                        }
-                        throw (RuntimeException) failure;
-                    }
-                }).build()) {
+                .publicationFault(EngineFixtures.failingOnceAt(2, failNext, failure)).build()) {
             failNext.set(true);
             Throwable told = failureOf(engine.submit(list(1)));
             assertSame(failure, told.getCause(), "the caller is told what the publication threw");

@@ -8,6 +8,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntConsumer;
 import java.util.function.LongFunction;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -35,6 +37,26 @@ final class EngineFixtures {
 
     static Command purchase(long orderId, long sku, int warehouse) {
         return new Command.Purchase(orderId, orderId % 100, sku, warehouse, 1);
+    }
+
+    /** Throws {@code failure}, an {@link Error} or a {@link RuntimeException}: what a test's fault seam throws. */
+    static void rethrow(Throwable failure) {
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        throw (RuntimeException) failure;
+    }
+
+    /**
+     * A publication fault ({@link PurestockEngine.Builder#publicationFault}) that throws {@code failure} at
+     * {@code shard} once {@code armed} is set, which it clears.
+     */
+    static IntConsumer failingOnceAt(int shard, AtomicBoolean armed, Throwable failure) {
+        return at -> {
+            if (at == shard && armed.getAndSet(false)) {
+                rethrow(failure);
+            }
+        };
     }
 
     /** The exception a future failed with, unwrapped. */

@@ -170,10 +170,7 @@ class ReactionsTest {
                         new Command.ConfirmReservation(r.orderId())) : Reaction.none())
                 .publicationFault(shard -> {
                     if (Thread.currentThread().getName().equals("purestock-reactions") && failOnce.getAndSet(false)) {
-                        if (failure instanceof Error e) {
-                            throw e;
-                        }
-                        throw (RuntimeException) failure;
+                        EngineFixtures.rethrow(failure);
                     }
                 })
                 .build()) {

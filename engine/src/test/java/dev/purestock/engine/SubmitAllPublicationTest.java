@@ -31,14 +31,7 @@ class SubmitAllPublicationTest {
         Throwable failure = error ? new OutOfMemoryError("Java heap space") : new IllegalStateException("no room");
         AtomicBoolean failNext = new AtomicBoolean();
         try (PurestockEngine engine = PurestockEngine.builder().shards(2).expireReservationsEvery(Duration.ZERO)
-                .publicationFault(shard -> {
-                    if (shard == 1 && failNext.getAndSet(false)) {
-                        if (failure instanceof Error e) {
-                            throw e;
-                        }
-                        throw (RuntimeException) failure;
-                    }
-                }).build()) {
+                .publicationFault(EngineFixtures.failingOnceAt(1, failNext, failure)).build()) {
             engine.submit(list(1)).join();
             failNext.set(true);
             List<Command> commands = List.of(receive(1, 1, 0, 5), receive(2, 1, 1, 5), receive(3, 1, 0, 5));
