@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
 
 /**
  * Closes an engine, once: stops intake, drains what was submitted (as long as it takes, or until a deadline),
@@ -27,10 +28,19 @@ final class EngineShutdown {
     private final RingPublisher publisher;
     private final ExpiryTimer expiry;
     private final StageThreads threads;
+    /** Told each shard as {@link #abandon} builds its failure; throws in its place in tests, else {@code null}. */
+    private final IntConsumer abandonFault;
+    /** What {@link #abandon} answers a shard's callers with when their failure cannot be built. */
+    private final EngineClosedException undescribed = new EngineClosedException("the purestock engine's close "
+            + "timed out before this command was answered: the engine was closed without it being acknowledged (it "
+            + "may still have reached the journal; after a restart, resubmit it: its order id makes a repeat "
+            + "idempotent)");
     private boolean closed;
     private boolean drained;
 
-    EngineShutdown(Shard[] shards, Intake intake, RingPublisher publisher, ExpiryTimer expiry, StageThreads threads) {
+    EngineShutdown(Shard[] shards, Intake intake, RingPublisher publisher, ExpiryTimer expiry, StageThreads threads,
+                   IntConsumer abandonFault) {
+        this.abandonFault = abandonFault;
         this.shards = shards;
         this.intake = intake;
         this.publisher = publisher;
@@ -115,20 +125,35 @@ final class EngineShutdown {
 
     /**
      * The drain ran out of time: publishers still waiting for ring space give up, and once none is left, every
-     * slot a completion stage has not claimed is answered here with an {@link EngineClosedException}.
+     * slot a completion stage has not claimed is answered here with an {@link EngineClosedException}. Nothing here
+     * throws: a throw would leave the shards after it unanswered and, before that, the stages never told to stop, so
+     * that a later {@link PurestockEngine#close()} waited for them for ever. A shard whose failure cannot be built
+     * (memory running out) is answered with {@link #undescribed}, built with the engine.
      */
     private void abandon(Duration timeout) {
         intake.abandon();
         intake.awaitPublishers(false, 0); // none waits for anything now: each publishes what it claimed and leaves
         for (Shard shard : shards) {
-            EngineClosedException cause = new EngineClosedException("close(" + timeout + ") timed out before shard "
-                    + shard.index() + " answered this command: the engine was closed without it being acknowledged "
-                    + "(it may still have reached the journal; after a restart, resubmit it: its order id makes a "
-                    + "repeat idempotent)");
-            long answered = shard.completion().abandon(shard.ring(), cause);
-            if (answered > 0) {
-                LOG.warn("close({}) timed out: shard {} had {} slots not yet answered; they were failed", timeout,
-                        shard.index(), answered);
+            EngineClosedException cause;
+            try {
+                if (abandonFault != null) {
+                    abandonFault.accept(shard.index());
+                }
+                cause = new EngineClosedException("close(" + timeout + ") timed out before shard " + shard.index()
+                        + " answered this command: the engine was closed without it being acknowledged (it may still "
+                        + "have reached the journal; after a restart, resubmit it: its order id makes a repeat "
+                        + "idempotent)");
+            } catch (Throwable e) {
+                cause = undescribed; // an Error too: the shard's callers are answered all the same
+            }
+            long answered = shard.completion().abandon(shard.ring(), cause); // answers every slot, whatever fails
+            try {
+                if (answered > 0) {
+                    LOG.warn("close({}) timed out: shard {} had {} slots not yet answered; they were failed", timeout,
+                            shard.index(), answered);
+                }
+            } catch (Throwable e) {
+                // nothing left to tell it with: every caller has its answer
             }
         }
     }

@@ -206,7 +206,7 @@ public final class PurestockEngine implements AutoCloseable {
         }
         this.rings = byShard;
         expiry = startStagesAndTimer(builder);
-        shutdown = new EngineShutdown(shards, intake, publisher, expiry, threads);
+        shutdown = new EngineShutdown(shards, intake, publisher, expiry, threads, builder.abandonFault);
         if (reactions.active()) {
             try {
                 reactions.start(this, shards);
@@ -1098,6 +1098,8 @@ public final class PurestockEngine implements AutoCloseable {
         private IntConsumer timeCommandFault;
         /** Told each shard's index as a caller that may wait publishes a command to it; throws in tests. */
         private IntConsumer publicationFault;
+        /** Told each shard's index as a timed-out close fails what the shard left unanswered; throws in tests. */
+        private IntConsumer abandonFault;
         /** Called with each of the engine's threads as it is started; throws in its place in tests. */
         private Consumer<Thread> stageThreadStarting = thread -> {
         };
@@ -1354,6 +1356,16 @@ public final class PurestockEngine implements AutoCloseable {
          */
         Builder publicationFault(IntConsumer fault) {
             this.publicationFault = Objects.requireNonNull(fault, "publication fault");
+            return this;
+        }
+
+        /**
+         * For tests: {@code fault} is told each shard as a {@code close(timeout)} that ran out of time builds the
+         * failure of the callers the shard left unanswered, and a throw stands for building it failing (memory
+         * running out).
+         */
+        Builder abandonFault(IntConsumer fault) {
+            this.abandonFault = Objects.requireNonNull(fault, "abandon fault");
             return this;
         }
 

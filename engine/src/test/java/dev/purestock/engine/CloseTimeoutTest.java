@@ -4,6 +4,8 @@ import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.Line;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static dev.purestock.engine.EngineFixtures.failureOf;
 import static dev.purestock.engine.EngineFixtures.list;
 import static dev.purestock.engine.EngineFixtures.receive;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -180,6 +183,47 @@ class CloseTimeoutTest {
             submitter.join();
         }
         assertEquals(SubmitResult.CLOSED, engine.trySubmit(list(2), new EngineFixtures.ViewCallback()));
+    }
+
+    /**
+     * A close that ran out of time, failing to build the failure of one shard's unanswered callers (memory running
+     * out), still answers them, with a failure prepared beforehand, and every other shard's, and still stops the
+     * stages: the throw left the close before the shards after it were answered and before any stage was told to
+     * stop, so a later {@code close()} waited for ever for stages that were never stopped.
+     */
+    @ParameterizedTest(name = "an Error: {0}")
+    @ValueSource(booleans = {false, true})
+    void aTimedOutCloseThatFailsToBuildAShardsFailureStillAnswersEveryCallerAndStopsTheStages(boolean error)
+            throws Exception {
+        Throwable failure = error ? new OutOfMemoryError("Java heap space") : new IllegalStateException("no room");
+        EngineFixtures.StalledStage[] stalled = {new EngineFixtures.StalledStage(new InMemoryJournal()),
+                new EngineFixtures.StalledStage(new InMemoryJournal())};
+        PurestockEngine engine = PurestockEngine.builder().shards(2).expireReservationsEvery(Duration.ZERO)
+                .journal(shard -> stalled[shard])
+                .abandonFault(shard -> {
+                    if (shard == 0) {
+                        EngineFixtures.rethrow(failure);
+                    }
+                }).build();
+        try {
+            CompletableFuture<Outcome> onShardZero = engine.submit(receive(1, 1, 0, 5));
+            CompletableFuture<Outcome> onShardOne = engine.submit(receive(2, 1, 1, 5));
+            stalled[0].awaitStalled();
+            stalled[1].awaitStalled();
+
+            assertFalse(assertDoesNotThrow(() -> engine.close(Duration.ZERO)), "the drain timed out");
+            assertEquals("the purestock engine's close timed out before this command was answered: the engine was "
+                    + "closed without it being acknowledged (it may still have reached the journal; after a restart, "
+                    + "resubmit it: its order id makes a repeat idempotent)", failureOf(onShardZero).getMessage());
+            assertEquals("close(PT0S) timed out before shard 1 answered this command: the engine was closed without "
+                    + "it being acknowledged (it may still have reached the journal; after a restart, resubmit it: its "
+                    + "order id makes a repeat idempotent)", failureOf(onShardOne).getMessage());
+        } finally {
+            stalled[0].release();
+            stalled[1].release();
+        }
+        engine.close(); // returns once the stages, told to stop, come back from the journals and stop
+        assertEquals(List.of(), engine.liveStageThreads());
     }
 
     /**
