@@ -218,8 +218,8 @@ public final class Inventory {
             case ReservationExpired e -> endReservation(store, time, e.orderId(), OrderStatus.EXPIRED, e.lines(),
                     "ReservationExpired");
             case PurchaseCancelled e -> {
-                Order order = stored(store, e.orderId(), "PurchaseCancelled");
-                setLines(store, order.customer(), e.lines());
+                requireStored(store, e.orderId(), "PurchaseCancelled");
+                setLines(store, store.orderCustomer(e.orderId()), e.lines());
                 store.putOrderStatus(e.orderId(), OrderStatus.CANCELLED);
                 store.putLastChange(e.orderId(), time);
             }
@@ -307,7 +307,8 @@ public final class Inventory {
                     "ReservationExpired");
             case EventBuffer.PURCHASE_CANCELLED -> {
                 long orderId = events.field(i, 0);
-                setLines(store, stored(store, orderId, "PurchaseCancelled").customer(), events, i);
+                requireStored(store, orderId, "PurchaseCancelled");
+                setLines(store, store.orderCustomer(orderId), events, i);
                 store.putOrderStatus(orderId, OrderStatus.CANCELLED);
                 store.putLastChange(orderId, time);
             }
@@ -323,9 +324,9 @@ public final class Inventory {
 
     private static void endReservation(MutableInventory store, long time, long orderId, OrderStatus status,
                                        List<LineChange> changes, String event) {
-        Order order = stored(store, orderId, event);
-        setLines(store, order.customer(), changes);
-        store.unscheduleExpiry(orderId, order.expiresAt());
+        requireStored(store, orderId, event);
+        setLines(store, store.orderCustomer(orderId), changes);
+        store.unscheduleExpiry(orderId, store.orderExpiresAt(orderId));
         store.putOrderStatus(orderId, status);
         store.putLastChange(orderId, time);
     }
@@ -333,25 +334,23 @@ public final class Inventory {
     private static void endReservation(MutableInventory store, long time, OrderStatus status, EventBuffer events,
                                        int i, String event) {
         long orderId = events.field(i, 0);
-        Order order = stored(store, orderId, event);
-        setLines(store, order.customer(), events, i);
-        store.unscheduleExpiry(orderId, order.expiresAt());
+        requireStored(store, orderId, event);
+        setLines(store, store.orderCustomer(orderId), events, i);
+        store.unscheduleExpiry(orderId, store.orderExpiresAt(orderId));
         store.putOrderStatus(orderId, status);
         store.putLastChange(orderId, time);
     }
 
     /**
-     * The stored order an event ends or cancels. Such an event of an order the store does not hold (a record of
-     * another history) cannot be applied: it is refused naming both, before anything is written, as storing a status
-     * or a last change of such an order is.
+     * Refuses an event that ends or cancels an order the store does not hold (a record of another history): it
+     * cannot be applied, and is refused naming both, before anything is written, as storing a status or a last change
+     * of such an order is.
      */
-    private static Order stored(MutableInventory store, long orderId, String event) {
-        Order order = store.order(orderId);
-        if (order == null) {
+    private static void requireStored(MutableInventory store, long orderId, String event) {
+        if (store.orderStatus(orderId) == null) {
             throw new IllegalStateException("order " + orderId + " is not stored; its " + event
                     + " cannot be applied");
         }
-        return order;
     }
 
     private static void setLines(MutableInventory store, long customer, List<LineChange> changes) {
@@ -612,11 +611,10 @@ public final class Inventory {
 
     /** Answers an order id seen before (repeat or reuse) and says so; {@code false} for a new id. */
     private static boolean repeatedOrder(long orderId, long fingerprint, InventoryState state, EventBuffer out) {
-        Order order = state.order(orderId);
-        if (order == null) {
+        if (state.orderStatus(orderId) == null) {
             return false;
         }
-        if (order.fingerprint() == fingerprint) {
+        if (state.orderFingerprint(orderId) == fingerprint) {
             out.alreadyApplied(orderId);
         } else {
             out.rejected(Reason.ID_REUSED, orderId);
@@ -632,19 +630,19 @@ public final class Inventory {
      */
     public static void decideCancelPurchase(long orderId, long now, InventoryState state, EventBuffer out) {
         Limits.checkOrderId(orderId);
-        Order order = state.order(orderId);
-        if (order == null) {
+        OrderStatus status = state.orderStatus(orderId);
+        if (status == null) {
             out.rejected(Reason.UNKNOWN_ORDER, orderId);
             return;
         }
-        switch (order.status()) {
+        switch (status) {
             case PURCHASED, CONFIRMED -> {
-                if (returnOverflows(order, state)) {
+                if (returnOverflows(orderId, state)) {
                     out.rejected(Reason.QUANTITY_OVERFLOW, orderId);
                     return;
                 }
                 out.purchaseCancelled(orderId);
-                giveBack(order, state, out);
+                giveBack(orderId, state, out);
             }
             case CANCELLED -> out.rejected(Reason.ALREADY_CANCELLED, orderId);
             case RESERVED, RELEASED, EXPIRED -> out.rejected(Reason.NOT_CANCELLABLE, orderId);
@@ -659,14 +657,14 @@ public final class Inventory {
      */
     public static void decideConfirmReservation(long orderId, long now, InventoryState state, EventBuffer out) {
         Limits.checkOrderId(orderId);
-        Order order = state.order(orderId);
-        if (order == null) {
+        OrderStatus status = state.orderStatus(orderId);
+        if (status == null) {
             out.rejected(Reason.UNKNOWN_ORDER, orderId);
             return;
         }
-        switch (order.status()) {
+        switch (status) {
             case RESERVED -> {
-                if (now >= order.expiresAt()) {
+                if (now >= state.orderExpiresAt(orderId)) {
                     out.rejected(Reason.EXPIRED, orderId);
                 } else {
                     out.reservationConfirmed(orderId);
@@ -687,19 +685,19 @@ public final class Inventory {
      */
     public static void decideReleaseReservation(long orderId, long now, InventoryState state, EventBuffer out) {
         Limits.checkOrderId(orderId);
-        Order order = state.order(orderId);
-        if (order == null) {
+        OrderStatus status = state.orderStatus(orderId);
+        if (status == null) {
             out.rejected(Reason.UNKNOWN_ORDER, orderId);
             return;
         }
-        switch (order.status()) {
+        switch (status) {
             case RESERVED -> {
-                if (returnOverflows(order, state)) {
+                if (returnOverflows(orderId, state)) {
                     out.rejected(Reason.QUANTITY_OVERFLOW, orderId);
                     return;
                 }
                 out.reservationReleased(orderId);
-                giveBack(order, state, out);
+                giveBack(orderId, state, out);
             }
             case EXPIRED -> out.rejected(Reason.EXPIRED, orderId);
             case RELEASED -> out.rejected(Reason.ALREADY_RELEASED, orderId);
@@ -771,8 +769,7 @@ public final class Inventory {
             if (expireNext) {
                 long orderId = madeHereDue && (expiry == due.count || nextMadeHere < nextExpiry)
                         ? madeHere.poll().orderId() : due.orderIds[expiry++];
-                Order order = pending.order(orderId);
-                if (order == null || order.status() != OrderStatus.RESERVED) {
+                if (pending.orderStatus(orderId) != OrderStatus.RESERVED) {
                     continue; // a held command due before it ended the reservation
                 }
                 if (expired++ == Limits.MAX_EXPIRIES_PER_COMMAND) {
@@ -780,8 +777,8 @@ public final class Inventory {
                 }
                 long start = out.mark();
                 int at = out.size();
-                out.reservationExpired(order.orderId());
-                giveBack(order, pending, out);
+                out.reservationExpired(orderId);
+                giveBack(orderId, pending, out);
                 if (hold > 0 && (out.size() > Limits.MAX_EVENTS_PER_COMMAND
                         || out.lineCount() > Limits.MAX_LINE_CHANGES_PER_COMMAND)) {
                     // held commands decided before it took this time command to its limits: the next one expires it
@@ -919,44 +916,49 @@ public final class Inventory {
     }
 
     /**
-     * Whether returning {@code order}'s units would take a position past {@link Long#MAX_VALUE}. Receipts stop at
-     * {@link Limits#MAX_STOCK}, but returns are not held to it, so units sold, received again and returned, over
-     * and over, can pile up at one position until a return would wrap it to a negative count. An order names each
-     * position at most once, so each line is checked against the state alone.
+     * Whether returning the units of the stored order {@code orderId} would take a position past
+     * {@link Long#MAX_VALUE}. Receipts stop at {@link Limits#MAX_STOCK}, but returns are not held to it, so units
+     * sold, received again and returned, over and over, can pile up at one position until a return would wrap it to
+     * a negative count. An order names each position at most once, so each line is checked against the state alone.
      */
-    private static boolean returnOverflows(Order order, InventoryState state) {
-        List<Line> lines = order.lines();
-        for (int i = 0; i < lines.size(); i++) {
-            Line line = lines.get(i);
-            if (state.available(line.sku(), line.warehouse()) > Long.MAX_VALUE - line.quantity()) {
+    private static boolean returnOverflows(long orderId, InventoryState state) {
+        OrderLines lines = state.orderLines(orderId);
+        for (int i = 0; i < lines.count(); i++) {
+            if (state.available(lines.sku(i), lines.warehouse(i)) > Long.MAX_VALUE - lines.quantity(i)) {
                 return true;
             }
         }
         return false;
     }
 
-    /** Writes the changes that return an order's units to stock and take them off its customer. */
-    private static void giveBack(Order order, InventoryState state, EventBuffer out) {
-        List<Line> lines = order.lines();
+    /**
+     * Writes the changes that return the units of the stored order {@code orderId} to stock and take them off its
+     * customer. Its facts are read from the state one by one ({@link InventoryState#orderLines}), so a store that
+     * keeps orders in primitive form builds no {@link Order} for it.
+     */
+    private static void giveBack(long orderId, InventoryState state, EventBuffer out) {
+        long customer = state.orderCustomer(orderId);
+        OrderLines lines = state.orderLines(orderId);
         int first = out.lineCount();
-        for (int i = 0; i < lines.size(); i++) {
-            Line line = lines.get(i);
+        for (int i = 0; i < lines.count(); i++) {
+            long sku = lines.sku(i);
+            int warehouse = lines.warehouse(i);
+            long quantity = lines.quantity(i);
             long unitsAfter = LineChange.NOT_COUNTED;
             // a product's counting never changes, so its orders were counted exactly when it counts now
-            if (state.perCustomerLimit(line.sku()) != InventoryState.NOT_COUNTED) {
+            if (state.perCustomerLimit(sku) != InventoryState.NOT_COUNTED) {
                 long units = -1;
                 for (int j = first; j < first + i; j++) {
-                    if (out.lineSku(j) == line.sku()) {
+                    if (out.lineSku(j) == sku) {
                         units = out.lineCustomerUnits(j);
                     }
                 }
                 if (units < 0) {
-                    units = state.customerUnits(order.customer(), line.sku());
+                    units = state.customerUnits(customer, sku);
                 }
-                unitsAfter = units - line.quantity();
+                unitsAfter = units - quantity;
             }
-            out.lineChange(line.sku(), line.warehouse(), line.quantity(),
-                    state.available(line.sku(), line.warehouse()) + line.quantity(), unitsAfter);
+            out.lineChange(sku, warehouse, quantity, state.available(sku, warehouse) + quantity, unitsAfter);
         }
     }
 

@@ -37,6 +37,62 @@ public interface InventoryState {
     /** The order or reservation with that id, or {@code null}. */
     Order order(long orderId);
 
+    /**
+     * The status of the order or reservation with that id, or {@code null} when none is stored: what {@link #order}
+     * says, read without a record. {@link Inventory#decide} reads an order through this and the reads below, which
+     * answer for a stored order only, so a store that keeps its orders in primitive form answers a confirm, release,
+     * cancel or expiry without building an {@link Order}. The defaults read {@link #order}.
+     */
+    default OrderStatus orderStatus(long orderId) {
+        Order order = order(orderId);
+        return order == null ? null : order.status();
+    }
+
+    /**
+     * The customer of the stored order {@code orderId}.
+     *
+     * @throws IllegalStateException when no order has that id
+     */
+    default long orderCustomer(long orderId) {
+        return storedOrder(orderId).customer();
+    }
+
+    /**
+     * When the stored reservation {@code orderId} expires (meaningful for reservations only).
+     *
+     * @throws IllegalStateException when no order has that id
+     */
+    default long orderExpiresAt(long orderId) {
+        return storedOrder(orderId).expiresAt();
+    }
+
+    /**
+     * The fingerprint of the command that created the stored order {@code orderId}.
+     *
+     * @throws IllegalStateException when no order has that id
+     */
+    default long orderFingerprint(long orderId) {
+        return storedOrder(orderId).fingerprint();
+    }
+
+    /**
+     * The lines of the stored order {@code orderId}, as fields: a view that the state may reuse, valid until the next
+     * call of this method on it.
+     *
+     * @throws IllegalStateException when no order has that id
+     */
+    default OrderLines orderLines(long orderId) {
+        return new ListedLines().of(storedOrder(orderId).lines());
+    }
+
+    private Order storedOrder(long orderId) {
+        Order order = order(orderId);
+        if (order == null) {
+            throw new IllegalStateException("order " + orderId + " is not stored");
+        }
+        return order;
+    }
+
     /** The fingerprint of the stock movement with that id, or {@link #NO_MOVEMENT}. */
     long movement(long movementId);
 

@@ -2,13 +2,14 @@ package dev.purestock.domain;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The orders of a {@link PendingState}: those stored, changed or forgotten in the layer, and the last changes
  * recorded there in their order, kept in columns with one row per order touched and no record, boxed key or map
- * node per order. An {@link Order} is built only when one stored here is read, which a decision seldom does (a
- * batch that cancels an order it bought); storing one, setting its status and recording its last change allocate
- * nothing once the room has grown.
+ * node per order. A decision reads an order stored here field by field ({@link #status}, {@link #lines}, ...), and an
+ * {@link Order} is built only when one is asked for ({@link #order}); storing one, setting its status and recording
+ * its last change allocate nothing once the room has grown.
  *
  * <p>A row says what became of its order here: stored (it answers for the order), forgotten (the order is gone,
  * whatever the state beneath holds) or still beneath (only its place in the order of last changes moved). The last
@@ -45,6 +46,9 @@ final class PendingOrders {
     private int[] lineWarehouses;
     private long[] lineQuantities;
     private int lineEnd;
+
+    /** The view {@link #lines} answers, reused. */
+    private final RowLines rowLines = new RowLines();
 
     private int[] changedRows;
     private long[] changedAt;
@@ -83,6 +87,31 @@ final class PendingOrders {
                 fingerprints[row]);
     }
 
+    /** The status of the order stored in {@code row}. */
+    OrderStatus status(int row) {
+        return STATUSES[statuses[row]];
+    }
+
+    /** The customer of the order stored in {@code row}. */
+    long customer(int row) {
+        return customers[row];
+    }
+
+    /** When the order stored in {@code row} expires. */
+    long expiresAt(int row) {
+        return expiresAt[row];
+    }
+
+    /** The fingerprint of the order stored in {@code row}. */
+    long fingerprint(int row) {
+        return fingerprints[row];
+    }
+
+    /** The lines of the order stored in {@code row}, in place: one view, valid until the next call. */
+    OrderLines lines(int row) {
+        return rowLines.of(firstLine[row], lineCount[row]);
+    }
+
     /** How many orders are stored here. */
     int storedCount() {
         return stored;
@@ -97,10 +126,10 @@ final class PendingOrders {
         lineCount[row] = lines.count();
     }
 
-    /** Stores {@code order} in {@code status}, its own or another. */
-    void put(Order order, OrderStatus status) {
+    /** Stores {@code order}. */
+    void put(Order order) {
         List<Line> lines = order.lines();
-        int row = store(order.orderId(), order.customer(), status, lines.size(), order.expiresAt(),
+        int row = store(order.orderId(), order.customer(), order.status(), lines.size(), order.expiresAt(),
                 order.fingerprint());
         for (int i = 0; i < lines.size(); i++) {
             Line line = lines.get(i);
@@ -263,5 +292,44 @@ final class PendingOrders {
     private void allocateChanges(int room) {
         changedRows = new int[room];
         changedAt = new long[room];
+    }
+
+    /**
+     * A row's lines, which lie side by side, seen as {@link OrderLines}; it reads the line columns afresh on every
+     * call, so lines added after it was made (which may grow the columns) leave it right.
+     */
+    private final class RowLines implements OrderLines {
+        private int first;
+        private int count;
+
+        RowLines of(int firstLine, int lineCount) {
+            first = firstLine;
+            count = lineCount;
+            return this;
+        }
+
+        @Override
+        public int count() {
+            return count;
+        }
+
+        @Override
+        public long sku(int i) {
+            return lineSkus[line(i)];
+        }
+
+        @Override
+        public int warehouse(int i) {
+            return lineWarehouses[line(i)];
+        }
+
+        @Override
+        public long quantity(int i) {
+            return lineQuantities[line(i)];
+        }
+
+        private int line(int i) {
+            return first + Objects.checkIndex(i, count);
+        }
     }
 }

@@ -17,6 +17,8 @@ import java.util.TreeSet;
  * batches change, are kept in JDK collections.
  */
 final class PendingState implements MutableInventory {
+    /** What {@link #storedRow} answers for an order the state beneath answers for. */
+    private static final int BENEATH = -1;
     private InventoryState base;
     private final Map<Long, Product> products = new HashMap<>();
     /** Units available, by {@link #position}. */
@@ -95,13 +97,53 @@ final class PendingState implements MutableInventory {
         return orders.isStored(row) ? orders.order(row) : orders.isForgotten(row) ? null : base.order(orderId);
     }
 
-    /** Whether an order is stored under {@code orderId}, here or beneath, read without building its record here. */
-    private boolean hasOrder(long orderId) {
+    @Override
+    public OrderStatus orderStatus(long orderId) {
         int row = orders.find(orderId);
         if (row < 0) {
-            return base.order(orderId) != null;
+            return base.orderStatus(orderId);
         }
-        return orders.isStored(row) || !orders.isForgotten(row) && base.order(orderId) != null;
+        return orders.isStored(row) ? orders.status(row) : orders.isForgotten(row) ? null : base.orderStatus(orderId);
+    }
+
+    @Override
+    public long orderCustomer(long orderId) {
+        int row = storedRow(orderId);
+        return row == BENEATH ? base.orderCustomer(orderId) : orders.customer(row);
+    }
+
+    @Override
+    public long orderExpiresAt(long orderId) {
+        int row = storedRow(orderId);
+        return row == BENEATH ? base.orderExpiresAt(orderId) : orders.expiresAt(row);
+    }
+
+    @Override
+    public long orderFingerprint(long orderId) {
+        int row = storedRow(orderId);
+        return row == BENEATH ? base.orderFingerprint(orderId) : orders.fingerprint(row);
+    }
+
+    @Override
+    public OrderLines orderLines(long orderId) {
+        int row = storedRow(orderId);
+        return row == BENEATH ? base.orderLines(orderId) : orders.lines(row);
+    }
+
+    /**
+     * The row of {@code orderId} when it is stored here, or {@link #BENEATH} when the state beneath answers for it.
+     *
+     * @throws IllegalStateException when it was forgotten here
+     */
+    private int storedRow(long orderId) {
+        int row = orders.find(orderId);
+        if (row >= 0 && orders.isStored(row)) {
+            return row;
+        }
+        if (row >= 0 && orders.isForgotten(row)) {
+            throw new IllegalStateException("order " + orderId + " is not stored");
+        }
+        return BENEATH;
     }
 
     @Override
@@ -136,8 +178,7 @@ final class PendingState implements MutableInventory {
     }
 
     private boolean live(long orderId) {
-        Order order = order(orderId);
-        return order != null && order.status() == OrderStatus.RESERVED;
+        return orderStatus(orderId) == OrderStatus.RESERVED;
     }
 
     @Override
@@ -215,7 +256,7 @@ final class PendingState implements MutableInventory {
 
     @Override
     public void putOrder(Order order) {
-        orders.put(order, order.status());
+        orders.put(order);
     }
 
     @Override
@@ -229,11 +270,12 @@ final class PendingState implements MutableInventory {
         if (orders.putStatus(orderId, status)) {
             return;
         }
-        Order order = order(orderId);
-        if (order == null) {
+        if (orderStatus(orderId) == null) {
             throw new IllegalStateException("order " + orderId + " is not stored; its status cannot become " + status);
         }
-        orders.put(order, status);
+        // stored beneath: copied here with its new status, its lines read in place
+        orders.put(orderId, base.orderCustomer(orderId), status, base.orderLines(orderId),
+                base.orderExpiresAt(orderId), base.orderFingerprint(orderId));
     }
 
     @Override
@@ -249,7 +291,7 @@ final class PendingState implements MutableInventory {
     }
 
     private void requireOrder(long orderId) {
-        if (!hasOrder(orderId)) {
+        if (orderStatus(orderId) == null) {
             throw new IllegalStateException("order " + orderId + " is not stored");
         }
     }

@@ -116,9 +116,17 @@ class BatchAllocationTest {
             return customer == RESERVER ? 5 : 0;
         }
 
+        /** The view {@link #orderLines} answers: the default makes one per call. */
+        private final ListedLines lines = new ListedLines();
+
         @Override
         public Order order(long orderId) {
             return orderId == RESERVATION ? RESERVED : null;
+        }
+
+        @Override
+        public OrderLines orderLines(long orderId) {
+            return lines.of(order(orderId).lines());
         }
 
         @Override

@@ -54,9 +54,10 @@ import java.util.function.Consumer;
  * time, {@link #remove} unlinks it. A row that is not in the list (a live reservation) has {@code prev}
  * {@link #UNLISTED}.
  *
- * <p>{@link Order} records are built when asked for: the domain reads an order only to recognise a repeat
- * or to cancel, confirm, release or expire it, and a new purchase's lookup finds no row and builds
- * nothing. Storing an order again (a status change) rewrites its row in place. Not thread-safe.
+ * <p>{@link Order} records are built when asked for ({@link #get}), which the decision thread never does: the
+ * domain reads an order only to recognise a repeat or to cancel, confirm, release or expire it, and reads then the
+ * facts it needs in place ({@link #statusOf}, {@link #linesOf}, ...). Storing an order again (a status change)
+ * rewrites its row in place. Not thread-safe.
  */
 final class OrderColumns {
     /** Rows (and pooled lines) per chunk, as a power of two, of a book that expects 64 Ki orders or more. */
@@ -92,6 +93,8 @@ final class OrderColumns {
     private long[][] lineQuantity = new long[0][];
     /** The order's (or the free chain's) next line after this one; {@link #NONE} after the last. */
     private int[][] lineNext = new int[0][];
+    /** The view {@link #linesOf} answers, reused. */
+    private final RowLines readLines = new RowLines();
     /** A record's lines seen as {@link OrderLines}, reused for every {@link #put(Order)}. */
     private final ListedLines recordLines = new ListedLines();
     /** Rows ever used (the high-water mark); free rows below it are on {@link #freeRows}. */
@@ -195,6 +198,50 @@ final class OrderColumns {
     Order get(long id) {
         int row = (int) rowOf.get(id);
         return row == NO_ROW ? null : build(row);
+    }
+
+    /** The status of the order with that id, or {@code null}: {@link #get} without the record. */
+    OrderStatus statusOf(long id) {
+        int row = (int) rowOf.get(id);
+        return row == NO_ROW ? null : STATUS_BY_CODE[status[row >>> chunkShift][row & chunkMask]];
+    }
+
+    /** The customer of the stored order {@code id}; {@link IllegalStateException} when none is stored. */
+    long customerOf(long id) {
+        int row = storedRow(id);
+        return customer[row >>> chunkShift][row & chunkMask];
+    }
+
+    /** When the stored order {@code id} expires; {@link IllegalStateException} when none is stored. */
+    long expiresAtOf(long id) {
+        int row = storedRow(id);
+        return expiresAt[row >>> chunkShift][row & chunkMask];
+    }
+
+    /** The fingerprint of the stored order {@code id}; {@link IllegalStateException} when none is stored. */
+    long fingerprintOf(long id) {
+        int row = storedRow(id);
+        return fingerprint[row >>> chunkShift][row & chunkMask];
+    }
+
+    /**
+     * The lines of the stored order {@code id}, read in place through one reused view, valid until the next call;
+     * {@link IllegalStateException} when none is stored.
+     */
+    OrderLines linesOf(long id) {
+        int row = storedRow(id);
+        int chunk = row >>> chunkShift;
+        int at = row & chunkMask;
+        readLines.of(firstLine[chunk][at], lineCount[chunk][at]);
+        return readLines;
+    }
+
+    private int storedRow(long id) {
+        int row = (int) rowOf.get(id);
+        if (row == NO_ROW) {
+            throw new IllegalStateException("order " + id + " is not stored");
+        }
+        return row;
     }
 
     /**

@@ -157,9 +157,40 @@ public final class PrimitiveInventoryStore implements InventoryStore {
         return customerUnits.get(customerKey(customer, sku));
     }
 
+    /** Builds the record from the order's row; the decision path reads {@link #orderStatus} and the rest instead. */
     @Override
     public Order order(long orderId) {
         return orders.get(orderId);
+    }
+
+    /** Read in place: no record. */
+    @Override
+    public OrderStatus orderStatus(long orderId) {
+        return orders.statusOf(orderId);
+    }
+
+    /** Read in place: no record. */
+    @Override
+    public long orderCustomer(long orderId) {
+        return orders.customerOf(orderId);
+    }
+
+    /** Read in place: no record. */
+    @Override
+    public long orderExpiresAt(long orderId) {
+        return orders.expiresAtOf(orderId);
+    }
+
+    /** Read in place: no record. */
+    @Override
+    public long orderFingerprint(long orderId) {
+        return orders.fingerprintOf(orderId);
+    }
+
+    /** Read in place through one reused view, valid until the next call: no record. */
+    @Override
+    public OrderLines orderLines(long orderId) {
+        return orders.linesOf(orderId);
     }
 
     @Override

@@ -40,6 +40,23 @@ class OrderColumnsTest {
         assertEquals(single, columns.get(7));
         assertEquals(multi, columns.get(8));
         assertNull(columns.get(9));
+        assertReadInPlace(single, columns);
+        assertReadInPlace(multi, columns);
+    }
+
+    @Test
+    void anOrderNotStoredHasNoStatusAndNoFieldsToRead() {
+        OrderColumns columns = new OrderColumns(4);
+        columns.put(new Order(7, 42, OrderStatus.PURCHASED, List.of(new Line(3, 1, 2)), 0, 99));
+        columns.remove(7);
+
+        assertNull(columns.statusOf(7));
+        assertNull(columns.statusOf(8));
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> columns.customerOf(7));
+        assertEquals("order 7 is not stored", refused.getMessage());
+        assertThrows(IllegalStateException.class, () -> columns.expiresAtOf(8));
+        assertThrows(IllegalStateException.class, () -> columns.fingerprintOf(8));
+        assertThrows(IllegalStateException.class, () -> columns.linesOf(8));
     }
 
     @Test
@@ -181,6 +198,7 @@ class OrderColumnsTest {
                     }
                     for (Map.Entry<Long, Order> entry : reference.entrySet()) {
                         assertEquals(entry.getValue(), columns.get(entry.getKey()));
+                        assertReadInPlace(entry.getValue(), columns);
                     }
                     assertNull(columns.get(salt - 0x9E3779B97F4A7C15L));
                     assertEquals(reference.size(), columns.size());
@@ -664,5 +682,20 @@ class OrderColumnsTest {
     private static Order orderAtRow(int row) {
         return new Order(-5_000_000_000L + row * 3L, row, OrderStatus.values()[row % OrderStatus.values().length],
                 List.of(new Line(row, row % 9, row % 11 + 1L)), row * 7L, row * 13L);
+    }
+
+    /** Checks that what {@code columns} answers field by field, in place, is {@code order}. */
+    private static void assertReadInPlace(Order order, OrderColumns columns) {
+        long id = order.orderId();
+        assertEquals(order.status(), columns.statusOf(id));
+        assertEquals(order.customer(), columns.customerOf(id));
+        assertEquals(order.expiresAt(), columns.expiresAtOf(id));
+        assertEquals(order.fingerprint(), columns.fingerprintOf(id));
+        OrderLines lines = columns.linesOf(id);
+        List<Line> read = new ArrayList<>();
+        for (int i = 0; i < lines.count(); i++) {
+            read.add(new Line(lines.sku(i), lines.warehouse(i), lines.quantity(i)));
+        }
+        assertEquals(order.lines(), read, "the lines of order " + id);
     }
 }

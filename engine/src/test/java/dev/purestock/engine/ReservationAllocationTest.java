@@ -19,11 +19,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A reservation's place among the reservations due costs no garbage: the engine's store schedules a reservation,
  * unschedules it when it is confirmed or released, and finds it due and unschedules it when it expires, with no
  * boxed id, key object or tree node per reservation. Through the decision, journal and completion stages (driven on
- * this thread over one ring, {@link StagesOnThisThread}), reserving and then confirming or releasing allocates no
- * more than the two {@link Order} records the domain reads of the order (deciding the confirm or release, and
- * applying its event), measured here, and less than one more object (16 bytes, the least an object takes): any
- * other object per reservation fails, while a table that grows now and then, spread over the reservations, does
- * not. There,
+ * this thread over one ring, {@link StagesOnThisThread}), reserving and then confirming or releasing allocates less
+ * than one object (16 bytes, the least an object takes) per reservation: the domain reads the facts of the order it
+ * decides on and applies (its status, customer, expiry and lines) from the store's columns, with no {@link Order}
+ * record built, so any object per reservation fails, while a table that grows now and then, spread over the
+ * reservations, does not. There,
  * orders are taken and forgotten at the same rate: a time command every {@link #TIME_EVERY} reservations forgets
  * those past the retention window, and is counted with them. The commands are built before the count starts (they
  * are the caller's). The assertions are on bytes (the JVM's per-thread allocation counter), not time.
@@ -97,21 +97,30 @@ class ReservationAllocationTest {
     }
 
     @Test
-    void reservingAndConfirmingAllocatesOnlyTheOrderRecordsTheDomainReads() {
+    void reservingAndConfirmingAllocatesNothingPerReservation() {
         Reservations run = new Reservations();
         double perReservation = run.bytesPerReservation(Command.ConfirmReservation::new);
 
         run.assertEndedAs(OrderStatus.CONFIRMED);
-        run.assertAtMostTwoOrderReads(perReservation, "reserved and confirmed");
+        assertLessThanAnObject(perReservation, "reserved and confirmed");
     }
 
     @Test
-    void reservingAndReleasingAllocatesOnlyTheOrderRecordsTheDomainReads() {
+    void reservingAndReleasingAllocatesNothingPerReservation() {
         Reservations run = new Reservations();
         double perReservation = run.bytesPerReservation(Command.ReleaseReservation::new);
 
         run.assertEndedAs(OrderStatus.RELEASED);
-        run.assertAtMostTwoOrderReads(perReservation, "reserved and released");
+        assertLessThanAnObject(perReservation, "reserved and released");
+    }
+
+    @Test
+    void reservingAndExpiringByTimeCommandsAllocatesNothingPerReservation() {
+        Reservations run = new Reservations();
+        double perReservation = run.bytesPerReservation(null);
+
+        run.assertExpiredByTime();
+        assertLessThanAnObject(perReservation, "reserved and expired by a time command");
     }
 
     /** When reservation {@code i} of the store's tests expires: four share each time, ordered by id. */
@@ -129,30 +138,42 @@ class ReservationAllocationTest {
         assertTrue(perReservation < 1, perReservation + " bytes allocated per reservation " + what);
     }
 
-    /** Reservations of one unit each, through the stages, ended by a command before they expire. */
+    private static void assertLessThanAnObject(double perReservation, String what) {
+        assertTrue(perReservation < 16, perReservation + " bytes allocated per reservation " + what
+                + ": an object per reservation (16 bytes at least) is more than a table grown now and then");
+    }
+
+    /** Reservations of one unit each, through the stages, ended by a command before they expire or left to expire. */
     private static final class Reservations {
+        /** How long a reservation left to expire lives: half the time between two time commands. */
+        private static final long LIFETIME = TIME_EVERY / 2;
         private final StagesOnThisThread stages = new StagesOnThisThread(
                 new StoreCapacity(2 * SKUS, 8 * TIME_EVERY, 8 * TIME_EVERY), SKUS);
         private final Command.ExpireReservations tick = new Command.ExpireReservations(WINDOW);
         private int made;
 
-        /** The bytes allocated per reservation made and then ended by {@code end} (applied to its order id). */
+        /**
+         * The bytes allocated per reservation made and then ended by {@code end} (applied to its order id) or, where
+         * {@code end} is {@code null}, left to expire {@link #LIFETIME} milliseconds later, by a time command.
+         */
         double bytesPerReservation(LongFunction<Command> end) {
             int count = STAGES_WARMUP + MEASURED;
             Command[] reserve = new Command[count];
             Command[] ending = new Command[count];
             for (int i = 0; i < count; i++) {
                 long orderId = FIRST_ORDER + i;
-                // the clock reads 2 + i when reservation i is made; it is ended long before it would expire
+                // the clock reads 2 + i when reservation i is made; an end comes long before it would expire
                 reserve[i] = new Command.Reserve(orderId, 1 + i % 1000, List.of(new Line(i % SKUS, 0, 1)),
-                        2 + i + 10 * WINDOW);
-                ending[i] = end.apply(orderId);
+                        2 + i + (end == null ? LIFETIME : 10 * WINDOW));
+                ending[i] = end == null ? null : end.apply(orderId);
             }
             return StagesOnThisThread.bytesPerCall(STAGES_WARMUP, MEASURED, () -> {
                 int i = made++;
                 stages.time.incrementAndGet();
                 stages.submit(reserve[i]);
-                stages.submit(ending[i]);
+                if (ending[i] != null) {
+                    stages.submit(ending[i]);
+                }
                 if (i % TIME_EVERY == TIME_EVERY - 1) {
                     stages.submit(tick);
                 }
@@ -173,23 +194,20 @@ class ReservationAllocationTest {
             assertEquals(List.of(), dueOrders(store, Long.MAX_VALUE), "no reservation is left due");
         }
 
-        /**
-         * Fails unless {@code perReservation} bytes are less than two reads of the last order (the records the domain
-         * builds of it, measured on this JVM by reading it into an array) and one more object.
-         */
-        void assertAtMostTwoOrderReads(double perReservation, String what) {
+        /** Checks that every command was accepted and the reservations due by the last time command expired. */
+        void assertExpiredByTime() {
+            assertNull(stages.health.failure());
+            assertEquals(0, stages.callback.refused, "every command is accepted");
             PrimitiveInventoryStore store = stages.store();
-            long orderId = FIRST_ORDER + made - 1;
-            Order[] reads = new Order[MEASURED];
-            long before = StagesOnThisThread.THREADS.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < reads.length; i++) {
-                reads[i] = store.order(orderId);
-            }
-            long read = Math.round((double) (StagesOnThisThread.THREADS.getCurrentThreadAllocatedBytes() - before)
-                    / MEASURED);
-            assertEquals(orderId, reads[MEASURED - 1].orderId());
-            assertTrue(perReservation < 2 * read + 16, perReservation + " bytes allocated per reservation " + what
-                    + ", where the two reads of its order take " + 2 * read + " and the least object 16 more");
+            long expired = FIRST_ORDER + made - TIME_EVERY;
+            assertEquals(OrderStatus.EXPIRED, store.order(expired).status(), "reservation " + expired);
+            assertEquals(OrderStatus.EXPIRED, stages.readModel.orderStatus(expired));
+            long live = FIRST_ORDER + made - 1;
+            assertEquals(OrderStatus.RESERVED, store.order(live).status(), "reservation " + live);
+            assertNull(store.order(FIRST_ORDER), "the first reservation was forgotten");
+            assertTrue(store.orderBook().size() <= WINDOW + 2 * TIME_EVERY, store.orderBook().size()
+                    + " orders remembered: the time commands forget the orders past their window");
+            assertEquals(List.of(), dueOrders(store, stages.time.get()), "every reservation due by now expired");
         }
     }
 }
