@@ -111,11 +111,14 @@ if [ "$cores" -le 4 ]; then
   # (a spinning stage takes a core the others need), rates a 2-core box can offer. The JMH suite uses sleeping
   # waits here (BenchmarkSuite), as its earlier runs did.
   wait=BLOCKING rates=50000,100000,250000,500000,1000000 heap=6g
+  # the check after the latency steps re-decides every record they journaled (13 M once 500 k/s is kept up) into
+  # a state of its own, and with 6g it ran out of heap
+  latency_heap=12g
   snapshot_rates=50000,100000 snapshot_every=100000 stall_rate=50000
   replication_rate=50000
 else
   # Dedicated cores: the engine's stage threads spin, the sender spins, rates go past a million.
-  wait=BUSY_SPIN rates=100000,250000,500000,1000000,2000000,4000000 heap=16g
+  wait=BUSY_SPIN rates=100000,250000,500000,1000000,2000000,4000000 heap=16g latency_heap=16g
   snapshot_rates=100000,250000,500000,1000000 snapshot_every=1000000 stall_rate=200000
   replication_rate=100000
 fi
@@ -151,12 +154,12 @@ fi
 
 if [ -z "$only" ] || [ "$only" = latency ]; then
   part="$(staged latency)"
-  "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Xlog:gc:file="$part/latency-gc.log"::filecount=0 \
+  "$java" "${flags[@]}" -Xms"$latency_heap" -Xmx"$latency_heap" -Xlog:gc:file="$part/latency-gc.log"::filecount=0 \
     -cp "$jar" dev.purestock.benchmarks.latency.LatencyHarness \
     --wait "$wait" --rates "$rates" --seconds "$seconds" --warmup-seconds "$warmup" --out "$part" 2>&1 \
     | grep -v '^\[main\] INFO net.openhft' | tee "$part/latency.log"
   # The same harness with periodic snapshots on: what they cost the tails at the rates that matter.
-  "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Xlog:gc:file="$part/latency-snapshots-gc.log"::filecount=0 \
+  "$java" "${flags[@]}" -Xms"$latency_heap" -Xmx"$latency_heap" -Xlog:gc:file="$part/latency-snapshots-gc.log"::filecount=0 \
     -cp "$jar" dev.purestock.benchmarks.latency.LatencyHarness --name latency-snapshots --snapshot-every "$snapshot_every" \
     --wait "$wait" --rates "$snapshot_rates" --seconds "$seconds" --warmup-seconds "$warmup" --out "$part" 2>&1 \
     | grep -v '^\[main\] INFO net.openhft' | tee "$part/latency-snapshots.log"
