@@ -6,7 +6,6 @@ import dev.purestock.domain.Inventory;
 import dev.purestock.domain.Line;
 import org.junit.jupiter.api.Test;
 
-import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.function.LongSupplier;
 
@@ -25,8 +24,6 @@ class HeldBatchAllocationTest {
     private static final int WARMUP = 50_000;
     private static final int MEASURED = 50_000;
     private static final long HOLD_ID = 1_000_000;
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     private static final Command MEMBER = new Command.Reserve(7, 3, List.of(new Line(5, 1, 2)), 100);
     private static final Command BATCH = new Command.Batch(Command.Batch.Mode.ATOMIC, List.of(
@@ -35,15 +32,15 @@ class HeldBatchAllocationTest {
 
     @Test
     void routingAHoldOfABatchAllocatesNoMoreThanRoutingAHoldOfOneCommand() {
-        assertAllocationCounted();
+        StagesOnThisThread.assertAllocationCounted();
         ShardRouter router = new ShardRouter(2, new ReadModel(2));
         Command.Hold ofOne = new Command.Hold(HOLD_ID, 10, MEMBER);
         Command.Hold ofBatch = new Command.Hold(HOLD_ID, 10, BATCH);
         assertEquals(1, router.route(ofBatch), "the held batch goes where its warehouse 1 is");
         assertEquals(router.route(ofOne), router.route(ofBatch));
 
-        long one = bytes(() -> router.route(ofOne));
-        long batch = bytes(() -> router.route(ofBatch));
+        long one = StagesOnThisThread.bytes(WARMUP, MEASURED, () -> router.route(ofOne));
+        long batch = StagesOnThisThread.bytes(WARMUP, MEASURED, () -> router.route(ofBatch));
 
         assertTrue(batch - one < MEASURED, batch + " bytes allocated routing " + MEASURED + " holds of a batch, "
                 + one + " routing as many holds of one command");
@@ -51,7 +48,7 @@ class HeldBatchAllocationTest {
 
     @Test
     void decidingAHoldOfABatchAllocatesNoMoreThanDecidingAHoldOfOneCommand() {
-        assertAllocationCounted();
+        StagesOnThisThread.assertAllocationCounted();
         PrimitiveInventoryStore store = new PrimitiveInventoryStore(16, 16, 16);
         EventBuffer events = new EventBuffer();
         Command.Hold ofOne = new Command.Hold(HOLD_ID, 10, MEMBER);
@@ -60,8 +57,8 @@ class HeldBatchAllocationTest {
         LongSupplier decideBatch = () -> decide(ofBatch, store, events);
         assertEquals(-1, decideBatch.getAsLong(), "the hold of the batch is accepted");
 
-        long one = bytes(decideOne);
-        long batch = bytes(decideBatch);
+        long one = StagesOnThisThread.bytes(WARMUP, MEASURED, decideOne);
+        long batch = StagesOnThisThread.bytes(WARMUP, MEASURED, decideBatch);
 
         assertTrue(batch - one < MEASURED, batch + " bytes allocated deciding " + MEASURED + " holds of a batch, "
                 + one + " deciding as many holds of one command");
@@ -72,25 +69,5 @@ class HeldBatchAllocationTest {
         events.clear();
         Inventory.decide(hold, 0, store, events);
         return events.firstRejection();
-    }
-
-    /** The bytes {@link #MEASURED} calls of {@code call} allocate on this thread, after {@link #WARMUP} calls. */
-    private static long bytes(LongSupplier call) {
-        long sink = 0;
-        for (int i = 0; i < WARMUP; i++) {
-            sink += call.getAsLong();
-        }
-        long before = THREADS.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < MEASURED; i++) {
-            sink += call.getAsLong();
-        }
-        long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
-        assertTrue(sink != Long.MIN_VALUE, "the calls' results are used");
-        return allocated;
-    }
-
-    private static void assertAllocationCounted() {
-        assertTrue(THREADS.isThreadAllocatedMemorySupported() && THREADS.isThreadAllocatedMemoryEnabled(),
-                "this JVM counts the bytes a thread allocates");
     }
 }

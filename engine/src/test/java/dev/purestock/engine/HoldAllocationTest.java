@@ -6,10 +6,8 @@ import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.HeldCommand;
 import org.junit.jupiter.api.Test;
 
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.LongSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -31,12 +29,10 @@ class HoldAllocationTest {
     private static final int SKUS = 16;
     /** The first hold id: past the JVM's cache of boxed longs, so that boxing one would allocate. */
     private static final long FIRST_HOLD = 1_000_000;
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     @Test
     void routingAHoldAndItsCancelAllocatesNothing() {
-        assertAllocationCounted();
+        StagesOnThisThread.assertAllocationCounted();
         ReadModel readModel = new ReadModel(2);
         int holds = 1024;
         Command.Hold[] hold = new Command.Hold[holds];
@@ -55,7 +51,7 @@ class HoldAllocationTest {
         assertNull(readModel.heldCommand(FIRST_HOLD + holds));
 
         int[] next = {0};
-        long allocated = bytes(() -> {
+        long allocated = StagesOnThisThread.bytes(WARMUP, MEASURED, () -> {
             int i = next[0]++ & (holds - 1);
             return router.route(hold[i]) + router.route(cancel[i]);
         });
@@ -66,7 +62,7 @@ class HoldAllocationTest {
 
     @Test
     void holdingAndCancellingACommandAllocatesOnlyItsHeldRecords() {
-        assertAllocationCounted();
+        StagesOnThisThread.assertAllocationCounted();
         StagesOnThisThread pipeline = new StagesOnThisThread(new StoreCapacity(2 * SKUS, 1024, 1024), SKUS);
         int holds = 4096;
         Command.Hold[] hold = new Command.Hold[holds];
@@ -92,7 +88,7 @@ class HoldAllocationTest {
 
     @Test
     void theReadModelKeepsAndReleasesAHoldWithOnlyItsHeldRecord() {
-        assertAllocationCounted();
+        StagesOnThisThread.assertAllocationCounted();
         ReadModel readModel = new ReadModel(1);
         ReadModel.Writer writer = readModel.writer(0);
         EventBuffer events = new EventBuffer();
@@ -130,11 +126,11 @@ class HoldAllocationTest {
     private static long heldCommandBytes() {
         HeldCommand[] records = new HeldCommand[MEASURED];
         Command command = new Command.CancelHold(1);
-        long before = THREADS.getCurrentThreadAllocatedBytes();
+        long before = StagesOnThisThread.THREADS.getCurrentThreadAllocatedBytes();
         for (int i = 0; i < records.length; i++) {
             records[i] = new HeldCommand(i + 1, i, command);
         }
-        long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+        long allocated = StagesOnThisThread.THREADS.getCurrentThreadAllocatedBytes() - before;
         assertEquals(MEASURED, records[MEASURED - 1].holdId());
         return Math.round((double) allocated / MEASURED);
     }
@@ -142,25 +138,5 @@ class HoldAllocationTest {
     /** The bytes one call of {@code hold} allocates on this thread, on average over {@link #MEASURED} calls. */
     private static long perHold(Runnable hold) {
         return Math.round(StagesOnThisThread.bytesPerCall(WARMUP, MEASURED, hold));
-    }
-
-    /** The bytes {@link #MEASURED} calls of {@code call} allocate on this thread, after {@link #WARMUP} calls. */
-    private static long bytes(LongSupplier call) {
-        long sink = 0;
-        for (int i = 0; i < WARMUP; i++) {
-            sink += call.getAsLong();
-        }
-        long before = THREADS.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < MEASURED; i++) {
-            sink += call.getAsLong();
-        }
-        long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
-        assertTrue(sink != Long.MIN_VALUE, "the calls' results are used");
-        return allocated;
-    }
-
-    private static void assertAllocationCounted() {
-        assertTrue(THREADS.isThreadAllocatedMemorySupported() && THREADS.isThreadAllocatedMemoryEnabled(),
-                "this JVM counts the bytes a thread allocates");
     }
 }

@@ -6,6 +6,7 @@ import dev.purestock.domain.Limits;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -109,8 +110,7 @@ final class StagesOnThisThread {
      * {@code warmup} calls.
      */
     static double bytesPerCall(int warmup, int measured, Runnable call) {
-        assertTrue(THREADS.isThreadAllocatedMemorySupported() && THREADS.isThreadAllocatedMemoryEnabled(),
-                "this JVM counts the bytes a thread allocates");
+        assertAllocationCounted();
         for (int i = 0; i < warmup; i++) {
             call.run();
         }
@@ -120,5 +120,29 @@ final class StagesOnThisThread {
         }
         long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
         return (double) allocated / measured;
+    }
+
+    /**
+     * The bytes {@code measured} calls of {@code call} allocate on this thread, after {@code warmup} calls; every
+     * call's result is used, so that none is optimised away.
+     */
+    static long bytes(int warmup, int measured, LongSupplier call) {
+        long sink = 0;
+        for (int i = 0; i < warmup; i++) {
+            sink += call.getAsLong();
+        }
+        long before = THREADS.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < measured; i++) {
+            sink += call.getAsLong();
+        }
+        long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(sink != Long.MIN_VALUE, "the calls' results are used");
+        return allocated;
+    }
+
+    /** Fails unless this JVM counts the bytes each thread allocates. */
+    static void assertAllocationCounted() {
+        assertTrue(THREADS.isThreadAllocatedMemorySupported() && THREADS.isThreadAllocatedMemoryEnabled(),
+                "this JVM counts the bytes a thread allocates");
     }
 }
