@@ -528,21 +528,26 @@ final class OrderStatusTable {
         if (segment.depth == globalDepth && globalDepth == 30) {
             throw new IllegalStateException("the read model's order table is full");
         }
-        splits++;
-        VarHandle.releaseFence();
+        // what the split allocates comes first: memory running out after the count went odd would leave it odd, and
+        // every later visit waiting for the split to end
         Segment[] current = directory;
+        Segment[] doubled = null;
         if (segment.depth == globalDepth) {
-            Segment[] doubled = new Segment[current.length * 2];
+            doubled = new Segment[current.length * 2];
             for (int i = 0; i < current.length; i++) {
                 doubled[2 * i] = current[i];
                 doubled[2 * i + 1] = current[i];
             }
+        }
+        int oldDepth = segment.depth;
+        Segment upper = new Segment(segmentSlots, oldDepth + 1, segment.prefix << 1 | 1, kind());
+        splits++;
+        VarHandle.releaseFence();
+        if (doubled != null) {
             globalDepth++;
             directory = doubled;
             current = doubled;
         }
-        int oldDepth = segment.depth;
-        Segment upper = new Segment(segmentSlots, oldDepth + 1, segment.prefix << 1 | 1, kind());
         segmentCount++;
         int kept = 0;
         for (int slot = 0; slot < segmentSlots; slot++) {
