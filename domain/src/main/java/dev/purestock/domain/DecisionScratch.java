@@ -48,14 +48,25 @@ public final class DecisionScratch {
     PendingState openLayer(InventoryState state) {
         if (depth == layers.length) {
             layers = Arrays.copyOf(layers, depth + 1);
+        }
+        if (layers[depth] == null) {
             layers[depth] = new PendingState();
         }
         return layers[depth++].over(state);
     }
 
-    /** Empties the layer last opened, keeping its room. */
+    /**
+     * Empties the layer last opened, keeping its room. A layer that failed to empty (memory running out as it let
+     * outgrown room go) is dropped, so that no later decision reads what it still holds.
+     */
     void closeLayer() {
-        layers[--depth].clear();
+        depth--;
+        try {
+            layers[depth].clear();
+        } catch (Throwable notEmptied) {
+            layers[depth] = null;
+            throw notEmptied;
+        }
     }
 
     /** Empties what a time command used, keeping no event buffer and no held command. */
