@@ -12,6 +12,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -44,8 +45,9 @@ import java.util.concurrent.locks.LockSupport;
  * {@link #dropped()} rather than reacted to (a reaction already running finishes, and close waits for it): call
  * {@link #awaitIdle} before closing to let them finish.
  *
- * <p><b>Failures.</b> A reaction that throws or returns a failed stage, or whose list of follow-ups throws as it is
- * read (after the follow-ups before the throw were submitted), is logged and counted ({@link #failures()});
+ * <p><b>Failures.</b> A reaction that throws or returns a failed stage, or a stage whose {@code whenComplete}
+ * throws (once: if it called back first, its follow-ups are still submitted), or whose list of follow-ups throws as
+ * it is read (after the follow-ups before the throw were submitted), is logged and counted ({@link #failures()});
  * a follow-up the engine refuses to take (closed, stopped), or whose submission throws (an {@link Error} too), is
  * logged and counted ({@link #followUpsFailed()}), and the follow-ups after it are still submitted. A
  * follow-up the domain rejects is an outcome like any other: it reaches the reactions. A follow-up the engine took
@@ -338,19 +340,33 @@ public final class Reactions {
                 done();
                 continue;
             }
-            stage.whenComplete((commands, failure) -> {
-                if (failure != null) {
-                    failed(reaction, command, outcome, failure);
-                    done();
-                } else {
-                    Runnable followUps = () -> submit(reaction, command, outcome, commands);
-                    tasks.add(followUps);
-                    if (exited && tasks.remove(followUps)) {
-                        // the reaction thread is gone (the engine closed): refused here, counted and logged
-                        followUps.run();
+            AtomicBoolean settled = new AtomicBoolean();
+            try {
+                stage.whenComplete((commands, failure) -> {
+                    if (!settled.compareAndSet(false, true)) {
+                        return; // its whenComplete threw first: the reaction failed, and is done
                     }
+                    if (failure != null) {
+                        failed(reaction, command, outcome, failure);
+                        done();
+                    } else {
+                        Runnable followUps = () -> submit(reaction, command, outcome, commands);
+                        tasks.add(followUps);
+                        if (exited && tasks.remove(followUps)) {
+                            // the reaction thread is gone (the engine closed): refused here, counted and logged
+                            followUps.run();
+                        }
+                    }
+                });
+            } catch (Throwable e) {
+                // a stage of the reaction's own making whose whenComplete threw (an Error too): rethrown, it would end
+                // the reaction thread. The reaction failed; it is done here unless its callback ran first (and
+                // queued its follow-ups), and a callback that runs later does nothing
+                failed(reaction, command, outcome, e);
+                if (settled.compareAndSet(false, true)) {
+                    done();
                 }
-            });
+            }
         }
         done();
     }

@@ -23,6 +23,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 
 import static dev.purestock.engine.EngineFixtures.list;
 import static dev.purestock.engine.EngineFixtures.receive;
@@ -423,6 +424,45 @@ class ReactionsTest {
             assertTrue(engine.reactions().awaitIdle(Duration.ofSeconds(5)), "the reaction thread reacts on");
             assertEquals(3, calls.get(), "the listing's outcome on each shard, and the receipt's");
             assertEquals(1, engine.reactions().followUpsFailed());
+        }
+    }
+
+    /**
+     * A reaction may return a stage of its own making. One whose {@code whenComplete} threw (a hand-written stage
+     * with a bug, or one out of memory as it registers the callback) threw out of the reaction thread's task and
+     * ended the thread: no reaction ran again and {@code awaitIdle} never saw the reactions idle. The reaction now
+     * fails, counted and logged, once, and the thread reacts on. A stage that ran the callback before it threw has its
+     * follow-ups submitted all the same, and still counts as failed.
+     */
+    @ParameterizedTest(name = "the callback ran first: {0}")
+    @ValueSource(booleans = {false, true})
+    void aStageWhoseWhenCompleteThrowsFailsItsReactionAndTheReactionsGoOn(boolean callbackFirst) throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        try (PurestockEngine engine = engine(new InMemoryJournal())
+                .reaction((command, outcome) -> {
+                    if (calls.incrementAndGet() > 1) {
+                        return Reaction.none();
+                    }
+                    return new CompletableFuture<List<Command>>() {
+                        @Override
+                        public CompletableFuture<List<Command>> whenComplete(
+                                BiConsumer<? super List<Command>, ? super Throwable> action) {
+                            if (callbackFirst) {
+                                action.accept(List.of(receive(2, 1, 0, 5)), null);
+                            }
+                            throw new OutOfMemoryError("Java heap space");
+                        }
+                    };
+                })
+                .build()) {
+            engine.submit(list(1)).join();
+            assertTrue(engine.reactions().awaitIdle(Duration.ofSeconds(5)), "the reaction thread reacts on");
+            engine.submit(receive(1, 1, 0, 10)).join();
+            assertTrue(engine.reactions().awaitIdle(Duration.ofSeconds(5)), "the reaction thread reacts on");
+            assertEquals(1, engine.reactions().failures(), "the reaction failed once");
+            assertEquals(callbackFirst ? 3 : 2, calls.get(), "every outcome was reacted to");
+            assertEquals(callbackFirst ? 15 : 10, engine.readModel().available(1, 0),
+                    "the follow-up of a callback that ran was submitted");
         }
     }
 
