@@ -39,6 +39,9 @@ import java.util.random.RandomGenerator;
  * at most {@code maxDelay}, shortened by up to {@code jitter} of itself at random so that many callers do not
  * retry in step.
  *
+ * <p>An attempt that throws, returns {@code null}, or returns a stage whose {@code whenComplete} throws (a stage of
+ * its own making) ends the call with what was thrown: its future completes exceptionally, on the first attempt too.
+ *
  * <p>Delays run on a {@link ScheduledExecutorService}: one the caller passes (never shut down here) or one this
  * helper owns (one daemon thread, {@code purestock-retry}), shut down by {@link #close()}. Attempts are made on that
  * scheduler's thread (or the caller's, for the first): never pass one of the engine's stage threads' executors.
@@ -174,44 +177,59 @@ public final class Retry implements AutoCloseable {
             // an Error too: on the scheduler's thread nothing else would complete the call
             stage = CompletableFuture.failedFuture(e);
         }
-        stage.whenComplete((value, thrown) -> {
-            Throwable failure = unwrap(thrown);
-            boolean again;
-            try {
-                again = number < attempts && (failure == null ? retriableResult.test(value)
-                        : retriableFailure.test(failure));
-            } catch (Throwable e) {
-                // an Error too: the stage's callback would keep it, and the call would never complete
-                result.completeExceptionally(e);
-                return;
+        try {
+            stage.whenComplete((value, thrown) -> settle(number, attempt, retriableResult, retriableFailure, result,
+                    value, thrown));
+        } catch (Throwable e) {
+            // a stage of the attempt's own making whose whenComplete threw (an Error too): on the scheduler's thread
+            // the task would keep it, and the call would never complete. A callback it runs later finds it complete
+            result.completeExceptionally(e);
+        }
+    }
+
+    /** What follows attempt {@code number}, which gave {@code value} or failed with {@code thrown}. */
+    private <T> void settle(int number, Supplier<? extends CompletionStage<T>> attempt,
+                            Predicate<? super T> retriableResult, Predicate<? super Throwable> retriableFailure,
+                            CompletableFuture<T> result, T value, Throwable thrown) {
+        if (result.isDone()) {
+            return; // a stage that called back after its whenComplete threw, or twice; or a call its caller completed
+        }
+        Throwable failure = unwrap(thrown);
+        boolean again;
+        try {
+            again = number < attempts && (failure == null ? retriableResult.test(value)
+                    : retriableFailure.test(failure));
+        } catch (Throwable e) {
+            // an Error too: the stage's callback would keep it, and the call would never complete
+            result.completeExceptionally(e);
+            return;
+        }
+        if (!again) {
+            if (failure == null) {
+                result.complete(value);
+            } else {
+                result.completeExceptionally(failure);
             }
-            if (!again) {
-                if (failure == null) {
-                    result.complete(value);
-                } else {
-                    result.completeExceptionally(failure);
+            return;
+        }
+        waiting.add(result);
+        try {
+            if (closed) {
+                throw new IllegalStateException("the retry policy was closed before retry " + number);
+            }
+            scheduler.schedule(() -> {
+                if (!waiting.remove(result)) {
+                    return; // closed meanwhile: the caller was answered
                 }
-                return;
-            }
-            waiting.add(result);
-            try {
-                if (closed) {
-                    throw new IllegalStateException("the retry policy was closed before retry " + number);
-                }
-                scheduler.schedule(() -> {
-                    if (!waiting.remove(result)) {
-                        return; // closed meanwhile: the caller was answered
-                    }
-                    attempt(number + 1, attempt, retriableResult, retriableFailure, result);
-                }, delay(number), TimeUnit.NANOSECONDS);
-            } catch (Throwable e) {
-                // an Error too (a pool that cannot start its thread: OutOfMemoryError, unable to create native
-                // thread): the stage's callback would keep it, and the call would never complete. A task that was
-                // queued all the same finds the call no longer waiting and does nothing
-                waiting.remove(result);
-                result.completeExceptionally(e);
-            }
-        });
+                attempt(number + 1, attempt, retriableResult, retriableFailure, result);
+            }, delay(number), TimeUnit.NANOSECONDS);
+        } catch (Throwable e) {
+            // an Error too (a pool that cannot start its thread: OutOfMemoryError, unable to create native
+            // thread): the stage's callback would keep it, and the call would never complete. A task that was
+            // queued all the same finds the call no longer waiting and does nothing
+            waiting.remove(result);
+            result.completeExceptionally(e);
+        }
     }
 
     /** The delay before retry {@code retry} with jitter, in nanoseconds. */

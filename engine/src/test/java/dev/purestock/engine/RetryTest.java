@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 
 import static dev.purestock.engine.EngineFixtures.failureOf;
 import static dev.purestock.engine.EngineFixtures.list;
@@ -209,6 +210,36 @@ class RetryTest {
             assertInstanceOf(StackOverflowError.class, failed.getCause());
         }
         assertEquals(2, attempts.get());
+    }
+
+    /**
+     * An attempt may return a stage of its own making. One whose {@code whenComplete} threw (a bug in it, or an
+     * {@link Error} as it registers the callback) on a retry, which runs on the scheduler's thread, threw into the
+     * scheduler's task, which kept it: the call's future was never completed, and its caller waited for ever. It now
+     * completes with what was thrown; on the first attempt, the call returns a future failed with it instead of
+     * throwing, as for an attempt that throws.
+     */
+    @Test
+    void aStageWhoseWhenCompleteThrowsCompletesTheCall() throws Exception {
+        for (int failingAttempt : new int[] {1, 2}) {
+            AtomicInteger attempts = new AtomicInteger();
+            CompletableFuture<String> call = retry(3).call(() -> {
+                if (attempts.incrementAndGet() < failingAttempt) {
+                    return CompletableFuture.failedFuture(new TimeoutException());
+                }
+                return new CompletableFuture<String>() {
+                    @Override
+                    public CompletableFuture<String> whenComplete(BiConsumer<? super String, ? super Throwable> action) {
+                        throw new StackOverflowError();
+                    }
+                };
+            }, r -> false, TimeoutException.class::isInstance);
+
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> call.get(10, TimeUnit.SECONDS),
+                    "attempt " + failingAttempt);
+            assertInstanceOf(StackOverflowError.class, failed.getCause());
+            assertEquals(failingAttempt, attempts.get());
+        }
     }
 
     /**
