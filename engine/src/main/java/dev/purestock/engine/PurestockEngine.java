@@ -125,6 +125,8 @@ public final class PurestockEngine implements AutoCloseable {
     private final IntConsumer timeCommandFault;
     /** Told the shard as a caller that may wait publishes to it; throws in its place in tests, else {@code null}. */
     private final IntConsumer publicationFault;
+    /** Run as a close finishes; throws in its place in tests, else {@code null}. */
+    private final Runnable closeFault;
     /** When each shard next has something due, kept by its decision stage for the timer. */
     private final DueTimes dueTimes;
     private final EngineMetrics metrics;
@@ -142,6 +144,7 @@ public final class PurestockEngine implements AutoCloseable {
         this.tickAnswers = ExpiryTimer.answers(builder.shards);
         this.timeCommandFault = builder.timeCommandFault;
         this.publicationFault = builder.publicationFault;
+        this.closeFault = builder.closeFault;
         this.dueTimes = new DueTimes(builder.shards);
         this.readModel = new ReadModel(builder.shards, builder.storeCapacity.orders(),
                 builder.storeCapacity.positions());
@@ -212,18 +215,30 @@ public final class PurestockEngine implements AutoCloseable {
                 reactions.start(this, shards);
             } catch (RuntimeException | Error e) {
                 // every shard runs, and the timer may have sent a time command: an ordinary close drains them
-                close();
-                throw new IllegalStateException("the reactions' thread (purestock-reactions) could not be started ("
-                        + e + "); the engine was closed and not built", e);
+                throw closedAfter(new IllegalStateException("the reactions' thread (purestock-reactions) could not "
+                        + "be started (" + e + "); the engine was closed and not built", e));
             }
         } else {
             reactions.watch(shards);
         }
         IllegalStateException startFailure = threads.awaitStarted();
         if (startFailure != null) {
-            close();
-            throw startFailure;
+            throw closedAfter(startFailure);
         }
+    }
+
+    /**
+     * Closes the engine that {@code failure} keeps from being built, and returns {@code failure} for the constructor
+     * to throw. A close that throws (an {@link Error} too) is suppressed in it: the caller learns why the build failed,
+     * and that the close failed as well.
+     */
+    private IllegalStateException closedAfter(IllegalStateException failure) {
+        try {
+            close();
+        } catch (Throwable notClosed) {
+            failure.addSuppressed(notClosed);
+        }
+        return failure;
     }
 
     /**
@@ -770,6 +785,9 @@ public final class PurestockEngine implements AutoCloseable {
         } finally {
             // the reaction thread gets what is left of the timeout, not a second one
             reactions.stop(timeout == null ? null : timeout.minusNanos(System.nanoTime() - start));
+            if (closeFault != null) {
+                closeFault.run();
+            }
         }
     }
 
@@ -1100,6 +1118,8 @@ public final class PurestockEngine implements AutoCloseable {
         private IntConsumer publicationFault;
         /** Told each shard's index as a timed-out close fails what the shard left unanswered; throws in tests. */
         private IntConsumer abandonFault;
+        /** Run as a close finishes, the threads stopped; throws in its place in tests, {@code null} otherwise. */
+        private Runnable closeFault;
         /** Called with each of the engine's threads as it is started; throws in its place in tests. */
         private Consumer<Thread> stageThreadStarting = thread -> {
         };
@@ -1302,7 +1322,8 @@ public final class PurestockEngine implements AutoCloseable {
          * {@link StageRole#EXPIRE_RESERVATIONS}), several at once (not for the reactions' thread, which is no stage
          * thread); {@link #build()} returns once every call has
          * returned. If a call throws, {@code build()} closes the engine it started and throws an
-         * {@link IllegalStateException} naming the thread, caused by the listener's exception.
+         * {@link IllegalStateException} naming the thread, caused by the listener's exception (a close that throws
+         * too is suppressed in it).
          */
         public Builder onStageThreadStart(StageThreadListener listener) {
             this.stageThreadListener = Objects.requireNonNull(listener, "stage thread listener");
@@ -1366,6 +1387,15 @@ public final class PurestockEngine implements AutoCloseable {
          */
         Builder abandonFault(IntConsumer fault) {
             this.abandonFault = Objects.requireNonNull(fault, "abandon fault");
+            return this;
+        }
+
+        /**
+         * For tests: {@code fault} is run as each close finishes, once the stages and the reactions' thread have
+         * stopped, and a throw stands for the close failing there (an {@link Error} as it ends).
+         */
+        Builder closeFault(Runnable fault) {
+            this.closeFault = Objects.requireNonNull(fault, "close fault");
             return this;
         }
 

@@ -9,7 +9,8 @@ package dev.purestock.engine;
  * reactions' thread ({@code purestock-reactions}) is not a stage thread, and is not reported.
  *
  * <p>If it throws, {@code build()} closes the engine it was starting (nothing was submitted to it) and throws an
- * {@link IllegalStateException} naming the thread, with the listener's exception as its cause. A listener that
+ * {@link IllegalStateException} naming the thread, with the listener's exception as its cause (and the close's, if
+ * it threw too, suppressed in it). A listener that
  * never returns keeps {@code build()} waiting.
  */
 @FunctionalInterface

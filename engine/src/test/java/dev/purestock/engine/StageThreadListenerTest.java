@@ -83,6 +83,29 @@ class StageThreadListenerTest {
         }
     }
 
+    /**
+     * {@code build()} closes the engine whose listener threw before it throws; a close that threw there too (an
+     * {@link Error} as it ends) replaced the listener's failure, so the caller learned why the close failed and not
+     * why the build did. The build's failure is thrown, with the close's suppressed in it.
+     */
+    @Test
+    void aCloseThatThrowsAfterTheListenerThrewKeepsTheListenersFailure() {
+        IllegalStateException bug = new IllegalStateException("no such core");
+        StackOverflowError closeFailed = new StackOverflowError();
+        IllegalStateException failed = assertThrows(IllegalStateException.class, () -> PurestockEngine.builder()
+                .onStageThreadStart((shard, role) -> {
+                    if (role == StageRole.DECIDE) {
+                        throw bug;
+                    }
+                })
+                .closeFault(() -> {
+                    throw closeFailed;
+                })
+                .build());
+        assertSame(bug, failed.getCause(), "the listener's failure is what build() throws");
+        assertEquals(List.of(closeFailed), List.of(failed.getSuppressed()), "the close's failure is kept in it");
+    }
+
     private static List<Start> sorted(List<Start> starts) {
         List<Start> copy = new ArrayList<>(starts);
         copy.sort((a, b) -> a.thread().compareTo(b.thread()));
