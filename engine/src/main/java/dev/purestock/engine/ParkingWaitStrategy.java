@@ -27,13 +27,18 @@ import java.util.function.Consumer;
  *
  * <p>The cursor it waits on is the ring's: with many producers it moves when a slot is claimed, before the slot is
  * published. A waiter does not park once the cursor has passed its slot; the Disruptor's barrier asks the
- * sequencer which slots are published and, until that slot is, calls again, as with any strategy. One thread at
+ * sequencer which slots are published and, until that slot is, calls again, as with any strategy. Those calls
+ * again for one slot spin a little, then each yields the core ({@link #SPINS_BEFORE_YIELDING}): a producer that
+ * lost its core between claiming and publishing (fewer cores than threads) would otherwise wait for the processor's
+ * busy loop to use up its time slice. One thread at
  * a time holds the announcement, the engine's decision thread; a second thread waiting on the same strategy (the
  * engine wires none) looks again after each safety-net park instead.
  */
 final class ParkingWaitStrategy implements WaitStrategy {
     /** Spins before parking: work that arrives within them costs no wake-up. */
     private static final int SPINS_BEFORE_PARKING = 100;
+    /** Asks again for a slot claimed but not published that spin before each further one yields the core. */
+    static final int SPINS_BEFORE_YIELDING = 100;
     /** The longest a waiter parks before it looks again, signal or not: a safety net only. */
     private static final long PARK_NANOS = 1_000_000;
     private static final VarHandle PARKED;
@@ -53,6 +58,14 @@ final class ParkingWaitStrategy implements WaitStrategy {
     private final boolean singleProducer;
     private final long parkNanos;
     private final Consumer<Thread> unpark;
+    private final Runnable yield;
+    /**
+     * The slot the last call waited for, and how many calls in a row asked for it again once the cursor had passed
+     * it. Written by the waiter: the engine has one; a second one (see the class) only shares this guess of how long
+     * a producer has held its slot.
+     */
+    private long asked = -1;
+    private int repeats;
     /** The thread parked (or about to park) in {@link #waitFor}, or {@code null}. */
     private volatile Thread parked;
 
@@ -63,9 +76,15 @@ final class ParkingWaitStrategy implements WaitStrategy {
 
     /** As above, parking at most {@code parkNanos} at a time and waking a waiter with {@code unpark}: for tests. */
     ParkingWaitStrategy(boolean singleProducer, long parkNanos, Consumer<Thread> unpark) {
+        this(singleProducer, parkNanos, unpark, Thread::yield);
+    }
+
+    /** As above, giving up the core with {@code yield}: for tests. */
+    ParkingWaitStrategy(boolean singleProducer, long parkNanos, Consumer<Thread> unpark, Runnable yield) {
         this.singleProducer = singleProducer;
         this.parkNanos = parkNanos;
         this.unpark = unpark;
+        this.yield = yield;
     }
 
     @Override
@@ -73,7 +92,13 @@ final class ParkingWaitStrategy implements WaitStrategy {
             throws AlertException {
         if (cursor.get() < sequence) {
             awaitCursor(sequence, cursor, barrier);
+            repeats = 0;
+        } else if (sequence == asked) {
+            awaitPublication();
+        } else {
+            repeats = 0;
         }
+        asked = sequence;
         // the stages this one follows move on their own, without signalling: as the Disruptor's strategies do
         long available;
         while ((available = dependents.get()) < sequence) {
@@ -107,6 +132,21 @@ final class ParkingWaitStrategy implements WaitStrategy {
             // a signal that still reads this thread after the clear only leaves a permit: the next park returns
             // at once and the loop looks again
             PARKED.setRelease(this, (Thread) null);
+        }
+    }
+
+    /**
+     * The barrier asks again for a slot the cursor passed: a producer claimed it and has not published it yet. It
+     * takes nanoseconds unless the producer lost its core in between, and then only it can end the wait: a few spins,
+     * then each ask yields the core, so that on a machine with fewer cores than threads the producer gets it back.
+     * Never a park: the publish signals only a waiter on the cursor, which has already moved.
+     */
+    private void awaitPublication() {
+        if (repeats < SPINS_BEFORE_YIELDING) {
+            repeats++;
+            Thread.onSpinWait();
+        } else {
+            yield.run();
         }
     }
 

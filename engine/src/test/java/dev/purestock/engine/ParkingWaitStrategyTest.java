@@ -1,6 +1,8 @@
 package dev.purestock.engine;
 
 import com.lmax.disruptor.AlertException;
+import com.lmax.disruptor.BatchEventProcessor;
+import com.lmax.disruptor.BatchEventProcessorBuilder;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.SequenceBarrier;
@@ -13,6 +15,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -107,6 +110,49 @@ class ParkingWaitStrategyTest {
                 assertTrue(read > 3, "the sweep covered the reads before and after the announcement: " + read);
                 return;
             }
+        }
+    }
+
+    /**
+     * With many producers the cursor moves as a slot is claimed, before it is published. A producer preempted between
+     * the two (on a machine with fewer cores than threads) left the decision stage's processor asking for that slot
+     * again and again: the cursor had passed it, so the wait returned at once, the barrier found the slot unpublished,
+     * and the processor asked again, burning the rest of its time slice while the producer it waited for could not
+     * run. Here that producer runs only once the waiter yields the core (the yield publishes the slot): before, the
+     * processor never yielded and never got the slot. It now spins a little on such repeated asks, then yields.
+     */
+    @Test
+    void aProcessorWaitingForAClaimedSlotYieldsTheCoreToItsProducer() throws Exception {
+        AtomicReference<RingBuffer<Slot>> ringOf = new AtomicReference<>();
+        AtomicLong claimed = new AtomicLong(-1);
+        AtomicLong yields = new AtomicLong();
+        ParkingWaitStrategy wait = new ParkingWaitStrategy(false, NO_SAFETY_NET, LockSupport::unpark, () -> {
+            if (yields.getAndIncrement() == 0) {
+                ringOf.get().get(claimed.get()).value = 42;
+                ringOf.get().publish(claimed.get()); // the producer, given the core, publishes
+            }
+        });
+        RingBuffer<Slot> ring = RingBuffer.createMultiProducer(Slot::new, 64, wait);
+        ringOf.set(ring);
+        AtomicLong seen = new AtomicLong(-1);
+        CountDownLatch handled = new CountDownLatch(1);
+        BatchEventProcessor<Slot> processor = new BatchEventProcessorBuilder().build(ring, ring.newBarrier(),
+                (slot, sequence, endOfBatch) -> {
+                    seen.set(slot.value);
+                    handled.countDown();
+                });
+        ring.addGatingSequences(processor.getSequence());
+        claimed.set(ring.next()); // claimed, not published: the producer is preempted here
+        Thread thread = new Thread(processor, "decide");
+        thread.setDaemon(true);
+        thread.start();
+        try {
+            assertTrue(handled.await(BOUND_SECONDS, TimeUnit.SECONDS), "the processor yielded to the producer");
+            assertEquals(42, seen.get());
+            assertEquals(1, yields.get(), "it yielded only while the slot was claimed and not published");
+        } finally {
+            processor.halt();
+            thread.join(TimeUnit.SECONDS.toMillis(BOUND_SECONDS));
         }
     }
 
