@@ -81,7 +81,7 @@ public final class JournalPruner {
             RollCycle rollCycle = queue.rollCycle();
             List<long[]> cycles = new ArrayList<>();
             List<File> files = new ArrayList<>();
-            for (Long cycle : queue.listCyclesBetween(queue.firstCycle(), queue.lastCycle())) {
+            for (Long cycle : JournalQueues.cycles(queue)) {
                 if (tailer.moveToCycle(cycle.intValue())) {
                     try (DocumentContext document = tailer.readingDocument()) {
                         // an empty cycle file (a writer killed as it rolled into it) has the tailer read on into

@@ -4,11 +4,13 @@ import net.openhft.chronicle.bytes.SyncMode;
 import net.openhft.chronicle.core.time.SystemTimeProvider;
 import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.impl.RollingResourcesCache;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
 import net.openhft.chronicle.wire.Wires;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -19,6 +21,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.NavigableSet;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /** Opens the Chronicle queues of a journal directory the same way everywhere. */
@@ -123,6 +127,26 @@ final class JournalQueues {
     }
 
     /**
+     * The cycles of {@code queue}'s cycle files, oldest first, from the files in its directory. Chronicle Queue lists
+     * them between the lowest and highest cycle its listing ({@code metadata.cq4t}) names, and fails ("'file not
+     * found' for the upperCycle") when either names a file that is gone: a start killed after it moved a cycle file
+     * aside and before it relisted, or a prune killed after it deleted one. A writer's start rebuilds the listing
+     * ({@link JournalRepair#relistCycles}), but a read-only queue takes it as it finds it, and a tool that reads a
+     * journal an engine may be writing must not rewrite it.
+     */
+    static NavigableSet<Long> cycles(SingleChronicleQueue queue) {
+        File dir = queue.file();
+        RollingResourcesCache names = new RollingResourcesCache(queue.rollCycle(), queue.epoch(),
+                name -> new File(dir, name + SingleChronicleQueue.SUFFIX),
+                file -> file.getName().substring(0, file.getName().length() - SingleChronicleQueue.SUFFIX.length()));
+        NavigableSet<Long> cycles = new TreeSet<>();
+        for (Path file : cycleFiles(dir.toPath())) {
+            cycles.add(names.toLong(file.toFile()));
+        }
+        return cycles;
+    }
+
+    /**
      * How {@code cycle} starts when it does not start with a finished header, {@code null} when it does. Chronicle
      * Queue's first word is the header's length and flags, little-endian: zero before the header is written, its top
      * bit set while it is written; a reader waits for either to change, and a file left so never changes.
@@ -203,11 +227,11 @@ final class JournalQueues {
      * until the heap runs out.
      */
     static String damagedWritePosition(SingleChronicleQueue queue) {
-        int cycle = queue.lastCycle();
-        if (cycle == Integer.MIN_VALUE) {
+        NavigableSet<Long> cycles = cycles(queue);
+        if (cycles.isEmpty()) {
             return null;
         }
-        SingleChronicleQueueStore store = queue.storeForCycle(cycle, queue.epoch(), false, null);
+        SingleChronicleQueueStore store = queue.storeForCycle(cycles.last().intValue(), queue.epoch(), false, null);
         if (store == null) {
             return null;
         }

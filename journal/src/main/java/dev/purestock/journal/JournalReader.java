@@ -232,7 +232,7 @@ public final class JournalReader implements AutoCloseable {
         }
         try {
             RollCycle rollCycle = queue.rollCycle();
-            NavigableSet<Long> cycles = queue.listCyclesBetween(queue.firstCycle(), queue.lastCycle());
+            NavigableSet<Long> cycles = JournalQueues.cycles(queue);
             long[] first = new long[2];
             for (Long cycle : cycles.descendingSet()) {
                 if (!tailer.moveToCycle(cycle.intValue()) || !peek(first) || first[1] > sequence) {
@@ -787,7 +787,7 @@ public final class JournalReader implements AutoCloseable {
 
     /** The number of cycle files. */
     public int cycleCount() {
-        return queue.listCyclesBetween(queue.firstCycle(), queue.lastCycle()).size();
+        return JournalQueues.cycles(queue).size();
     }
 
     /** The journal directory. */

@@ -368,6 +368,56 @@ class JournalDamageTest {
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aStartKilledBetweenSettingACycleFileAsideAndRelistingIsFinishedByTheNext() throws IOException {
         SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        setAsideWithoutRelistingAsAKilledStartDid(clock);
+
+        RecoveredState recovered = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
+                MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals(20, recovered.nextSequence(), recovered.notes().toString());
+        clock.advanceMillis(1_000);
+        writeInCycle(clock, 20, 10);
+        assertEquals(30, recover().nextSequence());
+    }
+
+    /**
+     * The tools that read a journal an engine may be writing read one whose listing names a cycle file a killed start
+     * set aside, from the files there, and leave the listing as they found it; pruning, which holds the lock, prunes
+     * it. They failed with Chronicle Queue's "'file not found' for the upperCycle" (stats, prune, and a seek read the
+     * whole journal instead of using the index) until the next engine start rebuilt the listing.
+     */
+    @Test
+    void theToolsReadAJournalWhoseListingStillNamesACycleFileSetAside() throws IOException {
+        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        setAsideWithoutRelistingAsAKilledStartDid(clock);
+        Path listing = dir.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
+        byte[] stale = Files.readAllBytes(listing);
+
+        JournalStats stats = JournalStats.of(dir);
+        assertEquals(20, stats.records());
+        assertEquals(2, stats.cycles());
+        assertEquals(20, JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE).records());
+        assertEquals(java.util.Optional.empty(), JournalRepair.diagnose(dir).damage());
+        try (JournalReader reader = JournalReader.open(dir)) {
+            assertEquals(2, reader.cycleCount());
+            assertTrue(reader.seek(15));
+            long[] read = {-1};
+            reader.read((index, record) -> {
+                read[0] = record.sequence();
+                return false;
+            });
+            assertEquals(15, read[0]);
+        }
+        assertTrue(java.util.Arrays.equals(stale, Files.readAllBytes(listing)), "the readers left the listing as it was");
+
+        JournalPruner.Result pruned = JournalPruner.prune(dir, 1);
+        assertEquals(List.of(), pruned.cyclesDeleted(), "no snapshot covers a cycle");
+        assertEquals(0, pruned.firstSequence());
+    }
+
+    /**
+     * Writes records 0..19 in two cycle files and a third, newest one whose header was never finished, then moves that
+     * one aside as a start does, leaving the listing naming it: what a start killed before it relisted left.
+     */
+    private void setAsideWithoutRelistingAsAKilledStartDid(SetTimeProvider clock) throws IOException {
         writeInCycle(clock, 0, 10);
         clock.advanceMillis(1_000);
         writeInCycle(clock, 10, 10);
@@ -378,16 +428,8 @@ class JournalDamageTest {
         }
         Path unfinished = cycleFiles().getLast();
         JournalFiles.writeInt(unfinished, 0, JournalFiles.readInt(unfinished, 0) | JournalFiles.NOT_COMPLETE);
-        // what the start had done when it was killed: the file moved, the listing not yet rebuilt
         Path aside = Files.createDirectories(dir.resolve("damaged-20261130-093000-000"));
         Files.move(unfinished, aside.resolve(unfinished.getFileName()));
-
-        RecoveredState recovered = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
-                MapInventoryStore::new, ReplayProgress.NONE);
-        assertEquals(20, recovered.nextSequence(), recovered.notes().toString());
-        clock.advanceMillis(1_000);
-        writeInCycle(clock, 20, 10);
-        assertEquals(30, recover().nextSequence());
     }
 
     /**
