@@ -233,7 +233,7 @@ public final class JournalRepair {
 
     /**
      * Rebuilds Chronicle Queue's listing of the cycle files of {@code dir} ({@code metadata.cq4t}) from the files
-     * there, when it holds any. A start killed after it moved a cycle file aside
+     * there, in place, when it holds any. A start killed after it moved a cycle file aside
      * ({@link #setAsideUnfinishedNewestCycle}, {@link #setAsideUnopenableTrailingCycles}) and before it relisted left a
      * listing that names the file moved, and Chronicle Queue fails where it lists the cycles ("'file not found' for
      * the upperCycle"), start after start; a writer's start calls this first, holding the directory's
@@ -431,8 +431,8 @@ public final class JournalRepair {
         }
     }
 
-    /** Rebuilds the queue's listing of its cycle files from the files in {@code dir}. */
-    private static void relist(Path dir) throws IOException {
+    /** Rebuilds the queue's listing of its cycle files from the files in {@code dir}, in place. */
+    private static void relist(Path dir) {
         RollCycle rollCycle;
         try (SingleChronicleQueue queue = JournalQueues.forReading(dir)) {
             rollCycle = queue.rollCycle();
@@ -440,8 +440,12 @@ public final class JournalRepair {
         relist(dir, rollCycle);
     }
 
-    private static void relist(Path dir, RollCycle rollCycle) throws IOException {
-        Files.deleteIfExists(dir.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE));
+    /**
+     * Rebuilds the listing in place: a queue that may write lists the files and sets the listing's lowest and highest
+     * cycle in {@code metadata.cq4t} to theirs (a read-only queue never does). The file stays where it is, so a tool
+     * opening the journal meanwhile always finds it, with the bounds before or after.
+     */
+    private static void relist(Path dir, RollCycle rollCycle) {
         try (SingleChronicleQueue relisted = SingleChronicleQueueBuilder.binary(dir).rollCycle(rollCycle).build()) {
             relisted.refreshDirectoryListing();
         }

@@ -379,6 +379,47 @@ class JournalDamageTest {
     }
 
     /**
+     * A writer's start rebuilds the listing of the cycles in place: it deleted {@code metadata.cq4t} and made a new
+     * one, and a tool opening the journal in between found none. A link to the listing made before the start is
+     * still the listing after it, which a listing removed and made again is not.
+     */
+    @Test
+    void aStartRelistsTheCyclesInPlace(@TempDir Path elsewhere) throws IOException {
+        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        setAsideWithoutRelistingAsAKilledStartDid(clock);
+        Path listing = dir.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
+        Path link = Files.createLink(elsewhere.resolve("listing"), listing);
+
+        assertEquals(20, JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL, MapInventoryStore::new,
+                ReplayProgress.NONE).nextSequence());
+        assertTrue(Files.isSameFile(link, listing), "the listing was rebuilt in place");
+        try (SingleChronicleQueue queue = JournalQueues.forReading(dir)) {
+            assertEquals(JournalQueues.cycles(queue).first().intValue(), queue.firstCycle());
+            assertEquals(JournalQueues.cycles(queue).last().intValue(), queue.lastCycle(), "the listing names the files");
+        }
+    }
+
+    /**
+     * A listing older than the newest cycle file (one kept from before it was made) is rebuilt by a writer's start:
+     * the readers, which take Chronicle Queue's listing for where the journal ends, then read every record.
+     */
+    @Test
+    void aStartRelistsACycleFileTheListingDoesNotCover() throws IOException {
+        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        writeInCycle(clock, 0, 10);
+        Path listing = dir.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
+        byte[] older = Files.readAllBytes(listing);
+        clock.advanceMillis(1_000);
+        writeInCycle(clock, 10, 10);
+        Files.write(listing, older);
+        assertThrows(JournalDamagedException.class, () -> JournalStats.of(dir), "records 10..19 lie past the listing");
+
+        assertEquals(20, JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL, MapInventoryStore::new,
+                ReplayProgress.NONE).nextSequence());
+        assertEquals(20, JournalStats.of(dir).records());
+    }
+
+    /**
      * The tools that read a journal an engine may be writing read one whose listing names a cycle file a killed start
      * set aside, from the files there, and leave the listing as they found it; pruning, which holds the lock, prunes
      * it. They failed with Chronicle Queue's "'file not found' for the upperCycle" (stats, prune, and a seek read the
