@@ -39,6 +39,8 @@ import java.util.function.Consumer;
  * The links
  * cost no memory: a sku is at most {@link Limits#MAX_SKU}, 32 bits, so a line keeps it in an {@code int} and
  * its link in the four bytes the sku's {@code long} left over, 20 bytes a line as before.
+ * A row keeps its customer, at most {@link Limits#MAX_CUSTOMER}, in an {@code int} the same way (read back unsigned):
+ * 50 bytes a row (four {@code long}s, four {@code int}s, two {@code byte}s).
  *
  * <p><b>Forgetting and reuse.</b> {@link #remove} takes an order's id out of the index, puts its row on a
  * free list and its chain of lines, whole, on a list of free chains, in constant time; a new order takes a
@@ -62,7 +64,7 @@ import java.util.function.Consumer;
 final class OrderColumns {
     /** Rows (and pooled lines) per chunk, as a power of two, of a book that expects 64 Ki orders or more. */
     static final int DEFAULT_CHUNK_SHIFT = 16;
-    /** The smallest chunk {@link #chunkShiftFor} picks: 1 Ki rows, about 74 KiB with its pool lines. */
+    /** The smallest chunk {@link #chunkShiftFor} picks: 1 Ki rows, about 70 KiB with its pool lines. */
     static final int MIN_CHUNK_SHIFT = 10;
     private static final OrderStatus[] STATUS_BY_CODE = statusByCode();
     /** No row: the end of a list. */
@@ -78,7 +80,8 @@ final class OrderColumns {
     private final int chunkMask;
     private final SegmentedLongMap rowOf;
     private long[][] orderId = new long[0][];
-    private long[][] customer = new long[0][];
+    /** An order's customer, {@code 0 ..} {@link Limits#MAX_CUSTOMER}, read back unsigned. */
+    private int[][] customer = new int[0][];
     private long[][] expiresAt = new long[0][];
     private long[][] fingerprint = new long[0][];
     private long[][] changedAt = new long[0][];
@@ -182,7 +185,7 @@ final class OrderColumns {
     /** Of {@link #presizedBytes}: the chunks of rows and the index's segments, sized by the orders alone. */
     static long presizedRowBytes(int expectedOrders) {
         int shift = chunkShiftFor(expectedOrders);
-        long rowBytes = 5L * Long.BYTES + 3L * Integer.BYTES + 2L * Byte.BYTES;
+        long rowBytes = 4L * Long.BYTES + 4L * Integer.BYTES + 2L * Byte.BYTES;
         return ((long) chunksFor(expectedOrders, shift) << shift) * rowBytes
                 + SegmentedLongMap.presizedBytes(expectedOrders);
     }
@@ -209,7 +212,7 @@ final class OrderColumns {
     /** The customer of the stored order {@code id}; {@link IllegalStateException} when none is stored. */
     long customerOf(long id) {
         int row = storedRow(id);
-        return customer[row >>> chunkShift][row & chunkMask];
+        return Integer.toUnsignedLong(customer[row >>> chunkShift][row & chunkMask]);
     }
 
     /** When the stored order {@code id} expires; {@link IllegalStateException} when none is stored. */
@@ -251,7 +254,7 @@ final class OrderColumns {
      */
     long warm(long id) {
         int row = (int) rowOf.get(id);
-        return row == NO_ROW ? row : customer[row >>> chunkShift][row & chunkMask];
+        return row == NO_ROW ? row : Integer.toUnsignedLong(customer[row >>> chunkShift][row & chunkMask]);
     }
 
     /** Stores {@code order}, replacing the one with the same id. */
@@ -267,7 +270,7 @@ final class OrderColumns {
      */
     void put(long id, long orderCustomer, OrderStatus orderStatus, OrderLines orderLines, long orderExpiresAt,
              long orderFingerprint) {
-        checkLines(id, orderLines);
+        check(id, orderCustomer, orderLines);
         int candidate = freeRows != NONE ? freeRows : rows;
         if (candidate == Integer.MAX_VALUE - 1) {
             throw new IllegalStateException("the order book is full at " + stored + " orders");
@@ -294,7 +297,7 @@ final class OrderColumns {
         }
         int chunk = row >>> chunkShift;
         int at = row & chunkMask;
-        customer[chunk][at] = orderCustomer;
+        customer[chunk][at] = (int) orderCustomer;
         status[chunk][at] = (byte) orderStatus.code();
         expiresAt[chunk][at] = orderExpiresAt;
         fingerprint[chunk][at] = orderFingerprint;
@@ -392,8 +395,8 @@ final class OrderColumns {
             byte code = status[chunk][at];
             if (code != FREE) {
                 view.of(firstLine[chunk][at], lineCount[chunk][at]);
-                visitor.onOrder(orderId[chunk][at], customer[chunk][at], STATUS_BY_CODE[code], view,
-                        expiresAt[chunk][at], fingerprint[chunk][at]);
+                visitor.onOrder(orderId[chunk][at], Integer.toUnsignedLong(customer[chunk][at]), STATUS_BY_CODE[code],
+                        view, expiresAt[chunk][at], fingerprint[chunk][at]);
             }
         }
     }
@@ -475,7 +478,8 @@ final class OrderColumns {
             }
             orderLines = List.of(built);
         }
-        return new Order(orderId[chunk][at], customer[chunk][at], STATUS_BY_CODE[status[chunk][at]], orderLines,
+        return new Order(orderId[chunk][at], Integer.toUnsignedLong(customer[chunk][at]),
+                STATUS_BY_CODE[status[chunk][at]], orderLines,
                 expiresAt[chunk][at], fingerprint[chunk][at]);
     }
 
@@ -516,7 +520,7 @@ final class OrderColumns {
             next = Arrays.copyOf(next, references);
         }
         orderId[chunk] = new long[size];
-        customer[chunk] = new long[size];
+        customer[chunk] = new int[size];
         expiresAt[chunk] = new long[size];
         fingerprint[chunk] = new long[size];
         changedAt[chunk] = new long[size];
@@ -543,11 +547,16 @@ final class OrderColumns {
     }
 
     /**
-     * Refuses, before anything changes, lines the book cannot hold: more than {@link Byte#MAX_VALUE}, or a sku
-     * outside {@code 0 ..} {@link Limits#MAX_SKU} (records and commands cannot carry one; this guards the
-     * {@code int} a line keeps its sku in).
+     * Refuses, before anything changes, an order the book cannot hold: a customer outside {@code 0 ..}
+     * {@link Limits#MAX_CUSTOMER} (commands cannot carry one; this guards the {@code int} a row keeps its customer
+     * in), more than {@link Byte#MAX_VALUE} lines, or a sku outside {@code 0 ..} {@link Limits#MAX_SKU} (records and
+     * commands cannot carry one; this guards the {@code int} a line keeps its sku in).
      */
-    private static void checkLines(long id, OrderLines orderLines) {
+    private static void check(long id, long orderCustomer, OrderLines orderLines) {
+        if (orderCustomer < 0 || orderCustomer > Limits.MAX_CUSTOMER) {
+            throw new IllegalArgumentException("order " + id + " has customer " + orderCustomer + "; customers are 0.."
+                    + Limits.MAX_CUSTOMER);
+        }
         int count = orderLines.count();
         if (count > Byte.MAX_VALUE) {
             throw new IllegalArgumentException("order " + id + " has " + count + " lines; the store holds at most "
@@ -650,7 +659,7 @@ final class OrderColumns {
         return true;
     }
 
-    /** The next length of an array of chunk references: doubled, at least 4 (a 64 Ki-row chunk is 3.5 MiB). */
+    /** The next length of an array of chunk references: doubled, at least 4 (a 64 Ki-row chunk is 3.1 MiB). */
     private static int grownCapacity(int current) {
         return Math.max(4, current * 2);
     }

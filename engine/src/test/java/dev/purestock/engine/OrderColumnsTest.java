@@ -570,6 +570,38 @@ class OrderColumnsTest {
         assertBookHoldsOnly(columns, kept);
     }
 
+    /**
+     * A row keeps its customer in 32 bits, as many as {@link Limits#MAX_CUSTOMER} takes: the largest reads back
+     * whole through every read (not as a negative {@code int}), and a customer past it, or below 0, is refused
+     * before anything changes, for a new order and for a stored one alike.
+     */
+    @Test
+    void theLargestCustomerReadsBackAndOnePastItIsRefusedBeforeAnythingChanges() {
+        OrderColumns columns = new OrderColumns(4);
+        Order kept = new Order(1, Limits.MAX_CUSTOMER, OrderStatus.RESERVED, lines(3, 4), 10, 1);
+        columns.put(kept);
+        assertEquals(kept, columns.get(1));
+        assertEquals(Limits.MAX_CUSTOMER, columns.customerOf(1));
+        assertEquals(Limits.MAX_CUSTOMER, columns.warm(1));
+        assertEquals(List.of(kept), visitAll(columns));
+        List<Long> visited = new ArrayList<>();
+        columns.forEachFields((orderId, customer, status, orderLines, expiresAt, fingerprint) -> visited.add(customer));
+        assertEquals(List.of(Limits.MAX_CUSTOMER), visited);
+
+        for (long customer : new long[] {Limits.MAX_CUSTOMER + 1, -1}) {
+            IllegalArgumentException newOrder = assertThrows(IllegalArgumentException.class,
+                    () -> columns.put(new Order(2, customer, OrderStatus.PURCHASED, lines(5, 1), 0, 2)));
+            assertEquals("order 2 has customer " + customer + "; customers are 0..4294967295", newOrder.getMessage());
+            IllegalArgumentException stored = assertThrows(IllegalArgumentException.class,
+                    () -> columns.put(new Order(1, customer, OrderStatus.CONFIRMED, lines(3, 4), 10, 1)));
+            assertEquals("order 1 has customer " + customer + "; customers are 0..4294967295", stored.getMessage());
+        }
+
+        assertNull(columns.get(2));
+        assertEquals(kept, columns.get(1));
+        assertBookHoldsOnly(columns, kept);
+    }
+
     /** The book holds {@code kept} alone, in its first row and lines, and takes the next order as usual. */
     private static void assertBookHoldsOnly(OrderColumns columns, Order kept) {
         assertEquals(1, columns.size());
