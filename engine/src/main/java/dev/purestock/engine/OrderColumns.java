@@ -38,7 +38,8 @@ import java.util.function.Consumer;
  * links, one step a line; {@link RowLines} keeps its place, so a visitor reading them in order takes one step each.
  * The links
  * cost no memory: a sku is at most {@link Limits#MAX_SKU}, 32 bits, so a line keeps it in an {@code int} and
- * its link in the four bytes the sku's {@code long} left over, 20 bytes a line as before.
+ * its link in the four bytes the sku's {@code long} left over; a warehouse is at most {@link Limits#MAX_WAREHOUSE},
+ * 16 bits, kept in a {@code char}: 18 bytes a line.
  * A row keeps its customer, at most {@link Limits#MAX_CUSTOMER}, in an {@code int} the same way (read back unsigned):
  * 50 bytes a row (four {@code long}s, four {@code int}s, two {@code byte}s).
  *
@@ -49,7 +50,7 @@ import java.util.function.Consumer;
  * (summed over the orders held), whatever the mix of line counts: the pool takes a new line only when no line
  * is free. While orders are stored and forgotten at the same rate the book allocates nothing: no chunk, no
  * index segment. The free lists are threaded through the columns themselves (a free row's {@code next}, a
- * free line's {@code lineNext}, a free chain's first warehouse cell), so they cost nothing either.
+ * free line's {@code lineNext}, a free chain's first sku cell), so they cost nothing either.
  *
  * <p><b>The order of last changes</b> ({@link InventoryState#forEachByLastChange}) is a doubly linked list
  * through the rows' {@code prev} and {@code next} columns: {@link #touch} moves a row to its tail in constant
@@ -64,7 +65,7 @@ import java.util.function.Consumer;
 final class OrderColumns {
     /** Rows (and pooled lines) per chunk, as a power of two, of a book that expects 64 Ki orders or more. */
     static final int DEFAULT_CHUNK_SHIFT = 16;
-    /** The smallest chunk {@link #chunkShiftFor} picks: 1 Ki rows, about 70 KiB with its pool lines. */
+    /** The smallest chunk {@link #chunkShiftFor} picks: 1 Ki rows, about 68 KiB with its pool lines. */
     static final int MIN_CHUNK_SHIFT = 10;
     private static final OrderStatus[] STATUS_BY_CODE = statusByCode();
     /** No row: the end of a list. */
@@ -92,7 +93,8 @@ final class OrderColumns {
     private int[][] next = new int[0][];
     /** A line's sku, {@code 0 ..} {@link Limits#MAX_SKU}, read back unsigned. */
     private int[][] lineSku = new int[0][];
-    private int[][] lineWarehouse = new int[0][];
+    /** A line's warehouse, {@code 0 ..} {@link Limits#MAX_WAREHOUSE}: 16 bits, a {@code char}. */
+    private char[][] lineWarehouse = new char[0][];
     private long[][] lineQuantity = new long[0][];
     /** The order's (or the free chain's) next line after this one; {@link #NONE} after the last. */
     private int[][] lineNext = new int[0][];
@@ -106,7 +108,7 @@ final class OrderColumns {
     private int lines;
     /**
      * The first line of the free chain freed last, {@link #NONE} if no line is free: the lines of a chain are
-     * linked through {@link #lineNext}, the chains through their first lines' warehouse cells.
+     * linked through {@link #lineNext}, the chains through their first lines' sku cells.
      */
     private int freeChains = NONE;
     private int stored;
@@ -193,7 +195,7 @@ final class OrderColumns {
     /** Of {@link #presizedBytes}: the pool's chunks of lines, in chunks as large as the orders make them. */
     static long presizedLineBytes(int expectedOrders, int expectedLines) {
         int shift = chunkShiftFor(expectedOrders);
-        long lineBytes = Long.BYTES + 3L * Integer.BYTES;
+        long lineBytes = Long.BYTES + 2L * Integer.BYTES + Character.BYTES;
         return ((long) chunksFor(expectedLines, shift) << shift) * lineBytes;
     }
 
@@ -541,7 +543,7 @@ final class OrderColumns {
         }
         int size = 1 << chunkShift;
         lineSku[chunk] = new int[size];
-        lineWarehouse[chunk] = new int[size];
+        lineWarehouse[chunk] = new char[size];
         lineQuantity[chunk] = new long[size];
         lineNext[chunk] = new int[size];
     }
@@ -549,8 +551,9 @@ final class OrderColumns {
     /**
      * Refuses, before anything changes, an order the book cannot hold: a customer outside {@code 0 ..}
      * {@link Limits#MAX_CUSTOMER} (commands cannot carry one; this guards the {@code int} a row keeps its customer
-     * in), more than {@link Byte#MAX_VALUE} lines, or a sku outside {@code 0 ..} {@link Limits#MAX_SKU} (records and
-     * commands cannot carry one; this guards the {@code int} a line keeps its sku in).
+     * in), more than {@link Byte#MAX_VALUE} lines, a sku outside {@code 0 ..} {@link Limits#MAX_SKU} or a warehouse
+     * outside {@code 0 ..} {@link Limits#MAX_WAREHOUSE} (records and commands cannot carry one; this guards the
+     * {@code int} a line keeps its sku in and the {@code char} it keeps its warehouse in).
      */
     private static void check(long id, long orderCustomer, OrderLines orderLines) {
         if (orderCustomer < 0 || orderCustomer > Limits.MAX_CUSTOMER) {
@@ -568,6 +571,11 @@ final class OrderColumns {
                 throw new IllegalArgumentException("order " + id + " line " + i + " has sku " + sku
                         + "; skus are 0.." + Limits.MAX_SKU);
             }
+            int warehouse = orderLines.warehouse(i);
+            if (warehouse < 0 || warehouse > Limits.MAX_WAREHOUSE) {
+                throw new IllegalArgumentException("order " + id + " line " + i + " has warehouse " + warehouse
+                        + "; warehouses are 0.." + Limits.MAX_WAREHOUSE);
+            }
         }
     }
 
@@ -581,7 +589,7 @@ final class OrderColumns {
             int lineChunk = index >>> chunkShift;
             int lineAt = index & chunkMask;
             lineSku[lineChunk][lineAt] = (int) orderLines.sku(i);
-            lineWarehouse[lineChunk][lineAt] = orderLines.warehouse(i);
+            lineWarehouse[lineChunk][lineAt] = (char) orderLines.warehouse(i);
             lineQuantity[lineChunk][lineAt] = orderLines.quantity(i);
             lineNext[lineChunk][lineAt] = NONE;
             if (last == NONE) {
@@ -607,11 +615,11 @@ final class OrderColumns {
             int chunk = index >>> chunkShift;
             int at = index & chunkMask;
             int rest = lineNext[chunk][at];
-            int nextChain = lineWarehouse[chunk][at];
+            int nextChain = lineSku[chunk][at];
             if (rest == NONE) {
                 freeChains = nextChain;
             } else {
-                lineWarehouse[rest >>> chunkShift][rest & chunkMask] = nextChain;
+                lineSku[rest >>> chunkShift][rest & chunkMask] = nextChain;
                 freeChains = rest;
             }
             return index;
@@ -632,7 +640,7 @@ final class OrderColumns {
         int at = row & chunkMask;
         if (lineCount[chunk][at] > 0) {
             int first = firstLine[chunk][at];
-            lineWarehouse[first >>> chunkShift][first & chunkMask] = freeChains;
+            lineSku[first >>> chunkShift][first & chunkMask] = freeChains;
             freeChains = first;
         }
         firstLine[chunk][at] = NONE;

@@ -602,6 +602,56 @@ class OrderColumnsTest {
         assertBookHoldsOnly(columns, kept);
     }
 
+    /**
+     * A line keeps its warehouse in 16 bits, as many as {@link Limits#MAX_WAREHOUSE} takes: the largest reads back
+     * whole (not as a negative {@code short}), also from a line a forgotten order left for reuse, and lines given as
+     * fields with a warehouse past it, or below 0, are refused before anything changes.
+     */
+    @Test
+    void theLargestWarehouseReadsBackAndOnePastItIsRefusedBeforeAnythingChanges() {
+        OrderColumns columns = new OrderColumns(4);
+        columns.put(new Order(9, 9, OrderStatus.PURCHASED, lines(1, 3), 0, 9));
+        columns.remove(9);
+        Order kept = new Order(1, 1, OrderStatus.RESERVED,
+                List.of(new Line(5, Limits.MAX_WAREHOUSE, 4), new Line(6, 0, 2)), 10, 1);
+        columns.put(kept);
+        assertEquals(kept, columns.get(1), "the largest warehouse and the smallest read back as stored");
+        assertEquals(Limits.MAX_WAREHOUSE, columns.linesOf(1).warehouse(0));
+
+        for (int warehouse : new int[] {Limits.MAX_WAREHOUSE + 1, -1}) {
+            OrderLines badSecondLine = new OrderLines() {
+                @Override
+                public int count() {
+                    return 2;
+                }
+
+                @Override
+                public long sku(int i) {
+                    return 7;
+                }
+
+                @Override
+                public int warehouse(int i) {
+                    return i == 1 ? warehouse : 0;
+                }
+
+                @Override
+                public long quantity(int i) {
+                    return 1;
+                }
+            };
+            IllegalArgumentException newOrder = assertThrows(IllegalArgumentException.class,
+                    () -> columns.put(2, 2, OrderStatus.PURCHASED, badSecondLine, 0, 2));
+            assertEquals("order 2 line 1 has warehouse " + warehouse + "; warehouses are 0..65535", newOrder.getMessage());
+            IllegalArgumentException stored = assertThrows(IllegalArgumentException.class,
+                    () -> columns.put(1, 1, OrderStatus.CONFIRMED, badSecondLine, 10, 1));
+            assertEquals("order 1 line 1 has warehouse " + warehouse + "; warehouses are 0..65535", stored.getMessage());
+        }
+
+        assertNull(columns.get(2));
+        assertEquals(kept, columns.get(1));
+    }
+
     /** The book holds {@code kept} alone, in its first row and lines, and takes the next order as usual. */
     private static void assertBookHoldsOnly(OrderColumns columns, Order kept) {
         assertEquals(1, columns.size());
