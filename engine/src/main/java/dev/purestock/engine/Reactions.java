@@ -12,7 +12,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -59,6 +58,12 @@ public final class Reactions {
     private static final String THREAD_NAME = "purestock-reactions";
     /** How often {@link #awaitIdle} looks whether the completion stages have reached the ring's cursor. */
     private static final long COMPLETION_POLL_NANOS = 100_000;
+    /** A reaction's stage has neither called back nor thrown from its {@code whenComplete}. */
+    private static final int OPEN = 0;
+    /** A reaction's stage called back with follow-ups. */
+    private static final int CALLED_BACK = 1;
+    /** A reaction failed and was counted: its stage called back with a failure, or its {@code whenComplete} threw. */
+    private static final int FAILED = 2;
 
     private final Reaction[] reactions;
     private final int capacity;
@@ -340,10 +345,11 @@ public final class Reactions {
                 done();
                 continue;
             }
-            AtomicBoolean settled = new AtomicBoolean();
+            // OPEN until the stage calls back (CALLED_BACK, or FAILED with a failure) or its whenComplete throws
+            AtomicInteger settled = new AtomicInteger(OPEN);
             try {
                 stage.whenComplete((commands, failure) -> {
-                    if (!settled.compareAndSet(false, true)) {
+                    if (!settled.compareAndSet(OPEN, failure != null ? FAILED : CALLED_BACK)) {
                         return; // its whenComplete threw first: the reaction failed, and is done
                     }
                     if (failure != null) {
@@ -360,11 +366,14 @@ public final class Reactions {
                 });
             } catch (Throwable e) {
                 // a stage of the reaction's own making whose whenComplete threw (an Error too): rethrown, it would end
-                // the reaction thread. The reaction failed; it is done here unless its callback ran first (and
-                // queued its follow-ups), and a callback that runs later does nothing
-                failed(reaction, command, outcome, e);
-                if (settled.compareAndSet(false, true)) {
+                // the reaction thread. The reaction failed, counted once (here unless its callback ran first with a
+                // failure, and counted it); it is done here unless its callback ran first (and queued its follow-ups,
+                // or was done), and a callback that runs later does nothing
+                if (settled.compareAndSet(OPEN, FAILED)) {
+                    failed(reaction, command, outcome, e);
                     done();
+                } else if (settled.get() == CALLED_BACK) {
+                    failed(reaction, command, outcome, e);
                 }
             }
         }

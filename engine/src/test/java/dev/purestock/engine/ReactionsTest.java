@@ -466,6 +466,37 @@ class ReactionsTest {
         }
     }
 
+    /**
+     * A stage that calls back with a failure and then throws from {@code whenComplete}: one reaction that failed, counted
+     * once. The callback counted the failure and the throw counted it again, two failures for one reaction.
+     */
+    @Test
+    void aStageThatFailsItsCallbackAndThenThrowsCountsOneFailure() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        try (PurestockEngine engine = engine(new InMemoryJournal())
+                .reaction((command, outcome) -> {
+                    if (calls.incrementAndGet() > 1) {
+                        return Reaction.none();
+                    }
+                    return new CompletableFuture<List<Command>>() {
+                        @Override
+                        public CompletableFuture<List<Command>> whenComplete(
+                                BiConsumer<? super List<Command>, ? super Throwable> action) {
+                            action.accept(null, new IllegalStateException("the reaction's own failure"));
+                            throw new OutOfMemoryError("Java heap space");
+                        }
+                    };
+                })
+                .build()) {
+            engine.submit(list(1)).join();
+            assertTrue(engine.reactions().awaitIdle(Duration.ofSeconds(5)), "the reaction thread reacts on");
+            engine.submit(receive(1, 1, 0, 10)).join();
+            assertTrue(engine.reactions().awaitIdle(Duration.ofSeconds(5)), "the reaction thread reacts on");
+            assertEquals(1, engine.reactions().failures(), "the reaction failed once");
+            assertEquals(2, calls.get(), "every outcome was reacted to");
+        }
+    }
+
     private static int recurse(int depth) {
         return recurse(depth + 1) + 1;
     }
