@@ -182,7 +182,9 @@ public final class Retry implements AutoCloseable {
                     value, thrown));
         } catch (Throwable e) {
             // a stage of the attempt's own making whose whenComplete threw (an Error too): on the scheduler's thread
-            // the task would keep it, and the call would never complete. A callback it runs later finds it complete
+            // the task would keep it, and the call would never complete. A callback it runs later finds it complete;
+            // a retry its callback scheduled first finds the call no longer waiting and makes no attempt
+            waiting.remove(result);
             result.completeExceptionally(e);
         }
     }

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -239,6 +240,46 @@ class RetryTest {
                     "attempt " + failingAttempt);
             assertInstanceOf(StackOverflowError.class, failed.getCause());
             assertEquals(failingAttempt, attempts.get());
+        }
+    }
+
+    /**
+     * A stage that calls back with a retriable failure, so that a retry is scheduled, and then throws from
+     * {@code whenComplete}: the call fails with what was thrown, and no retry is made for a caller already answered.
+     * The retry was made all the same (an attempt is work with effects: a payment, a submission).
+     */
+    @Test
+    void aStageThatCallsBackForARetryAndThenThrowsMakesNoRetry() throws Exception {
+        List<Runnable> scheduled = new ArrayList<>();
+        ScheduledExecutorService held = new ScheduledThreadPoolExecutor(1) {
+            @Override
+            public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+                scheduled.add(command);
+                return null;
+            }
+        };
+        try {
+            Retry retry = Retry.withBackoff(3, Duration.ZERO, Duration.ZERO, 0, held, new SplittableRandom(1));
+            AtomicInteger attempts = new AtomicInteger();
+            CompletableFuture<String> call = retry.call(() -> {
+                if (attempts.incrementAndGet() > 1) {
+                    return CompletableFuture.completedFuture("retried");
+                }
+                return new CompletableFuture<String>() {
+                    @Override
+                    public CompletableFuture<String> whenComplete(BiConsumer<? super String, ? super Throwable> action) {
+                        action.accept(null, new TimeoutException());
+                        throw new StackOverflowError();
+                    }
+                };
+            }, r -> false, TimeoutException.class::isInstance);
+
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> call.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(StackOverflowError.class, failed.getCause());
+            scheduled.forEach(Runnable::run); // the retry the callback scheduled comes due
+            assertEquals(1, attempts.get(), "no retry for a call already answered");
+        } finally {
+            held.shutdownNow();
         }
     }
 
