@@ -135,15 +135,55 @@ final class JournalQueues {
      * journal an engine may be writing must not rewrite it.
      */
     static NavigableSet<Long> cycles(SingleChronicleQueue queue) {
-        File dir = queue.file();
-        RollingResourcesCache names = new RollingResourcesCache(queue.rollCycle(), queue.epoch(),
-                name -> new File(dir, name + SingleChronicleQueue.SUFFIX),
-                file -> file.getName().substring(0, file.getName().length() - SingleChronicleQueue.SUFFIX.length()));
+        RollingResourcesCache names = names(queue);
         NavigableSet<Long> cycles = new TreeSet<>();
-        for (Path file : cycleFiles(dir.toPath())) {
+        for (Path file : cycleFiles(queue.file().toPath())) {
             cycles.add(names.toLong(file.toFile()));
         }
         return cycles;
+    }
+
+    /** The names of {@code queue}'s cycle files, to and from their cycles. */
+    private static RollingResourcesCache names(SingleChronicleQueue queue) {
+        File dir = queue.file();
+        return new RollingResourcesCache(queue.rollCycle(), queue.epoch(),
+                name -> new File(dir, name + SingleChronicleQueue.SUFFIX),
+                file -> file.getName().substring(0, file.getName().length() - SingleChronicleQueue.SUFFIX.length()));
+    }
+
+    /**
+     * What is wrong with {@code queue}'s listing of its cycle files ({@code metadata.cq4t}) that a reader cannot get
+     * past, or {@code null}: a cycle file there lies past the listing's highest cycle (a {@code metadata.cq4t} put
+     * back from an older copy) or before its lowest. Chronicle Queue's read-only readers read no record in such a file
+     * and take the journal for ending (or starting) short, and only a writer lists the files afresh. A writer rolling
+     * into a new cycle file creates it before it lists it: the listing is read again before it is taken for stale.
+     * A listing whose lowest or highest cycle names a file that is gone is not: a reader starts at the oldest file
+     * there ({@link JournalReader}), and Chronicle Queue stops at the newest.
+     */
+    static String staleListing(SingleChronicleQueue queue) {
+        NavigableSet<Long> cycles = cycles(queue);
+        if (cycles.isEmpty() || covers(queue, cycles)) {
+            return null;
+        }
+        queue.refreshDirectoryListing();
+        if (covers(queue, cycles)) {
+            return null;
+        }
+        RollingResourcesCache names = names(queue);
+        boolean past = cycles.last() > queue.lastCycle();
+        String listed = names.resourceFor(past ? queue.lastCycle() : queue.firstCycle()).path.getName();
+        String outside = names.resourceFor(past ? cycles.last() : cycles.first()).path.getName();
+        return "the listing of the cycle files of journal " + queue.file() + " ("
+                + SingleChronicleQueue.QUEUE_METADATA_FILE + ") is stale: it " + (past ? "ends" : "starts")
+                + " at cycle file " + listed + " but " + outside + " is there too, and Chronicle Queue reads no record "
+                + (past ? "past" : "before") + " the listing. "
+                + "No record is lost: do not cut the journal on this. An engine's start on the directory lists the "
+                + "cycle files afresh from those there" + (past ? " (if an engine is writing the journal, it was "
+                + "creating that file: run this again)" : "");
+    }
+
+    private static boolean covers(SingleChronicleQueue queue, NavigableSet<Long> cycles) {
+        return cycles.first() >= queue.firstCycle() && cycles.last() <= queue.lastCycle();
     }
 
     /**

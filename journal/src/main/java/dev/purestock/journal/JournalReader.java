@@ -75,6 +75,10 @@ public final class JournalReader implements AutoCloseable {
         this.highWaterMark = JournalHighWaterMark.read(dir);
         this.queue = JournalQueues.forReading(dir);
         try {
+            String stale = JournalQueues.staleListing(queue);
+            if (stale != null) {
+                throw new JournalException(stale);
+            }
             this.tailer = queue.createTailer();
             findEnd();
         } catch (InternalError e) {

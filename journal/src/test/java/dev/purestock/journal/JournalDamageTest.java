@@ -412,7 +412,8 @@ class JournalDamageTest {
         clock.advanceMillis(1_000);
         writeInCycle(clock, 10, 10);
         Files.write(listing, older);
-        assertThrows(JournalDamagedException.class, () -> JournalStats.of(dir), "records 10..19 lie past the listing");
+        JournalException stale = assertThrows(JournalException.class, () -> JournalStats.of(dir));
+        assertFalse(stale instanceof JournalDamagedException, "records 10..19 lie past the listing, not lost");
 
         assertEquals(20, JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL, MapInventoryStore::new,
                 ReplayProgress.NONE).nextSequence());
@@ -452,6 +453,75 @@ class JournalDamageTest {
         JournalPruner.Result pruned = JournalPruner.prune(dir, 1);
         assertEquals(List.of(), pruned.cyclesDeleted(), "no snapshot covers a cycle");
         assertEquals(0, pruned.firstSequence());
+    }
+
+    /**
+     * A listing that stops before the newest cycle file (a {@code metadata.cq4t} put back from an older copy) keeps
+     * Chronicle Queue's read-only readers from the records in it, and only a writer can list it afresh. The tools that
+     * only read refuse such a journal, saying that no record is lost and that an engine's start relists; repair and
+     * truncate refuse to cut on it. They reported the records in that file unreachable, and a cut would have dropped
+     * them.
+     */
+    @Test
+    void theToolsRefuseAJournalWhoseListingStopsBeforeTheNewestCycleFile() throws IOException {
+        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        writeInCycle(clock, 0, 10);
+        Path listing = dir.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
+        byte[] older = Files.readAllBytes(listing);
+        clock.advanceMillis(1_000);
+        writeInCycle(clock, 10, 10);
+        Files.write(listing, older);
+        List<Path> cycles = cycleFiles();
+        byte[] newest = Files.readAllBytes(cycles.getLast());
+        String expected = "the listing of the cycle files of journal " + dir + " (" + SingleChronicleQueue.QUEUE_METADATA_FILE
+                + ") is stale: it ends at cycle file " + cycles.getFirst().getFileName() + " but " + cycles.getLast()
+                .getFileName() + " is there too, and Chronicle Queue reads no record past the listing. No record is "
+                + "lost: do not cut the journal on this. An engine's start on the directory lists the cycle files "
+                + "afresh from those there (if an engine is writing the journal, it was creating that file: run this "
+                + "again)";
+
+        for (org.junit.jupiter.api.function.Executable tool : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> JournalStats.of(dir), () -> JournalReader.open(dir).close(),
+                () -> JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE),
+                () -> JournalRepair.diagnose(dir), () -> JournalTruncation.truncateAfter(dir, 5))) {
+            JournalException refused = assertThrows(JournalException.class, tool);
+            assertFalse(refused instanceof JournalDamagedException, refused.getMessage());
+            assertEquals(expected, refused.getMessage());
+        }
+        assertEquals(cycles, cycleFiles(), "nothing was cut");
+        assertTrue(java.util.Arrays.equals(newest, Files.readAllBytes(cycles.getLast())));
+        assertTrue(java.util.Arrays.equals(older, Files.readAllBytes(listing)), "the listing was left as it was");
+    }
+
+    /**
+     * A cycle file older than the listing's lowest cycle (one put back from a copy after the listing was rebuilt
+     * without it) is likewise out of the read-only readers' reach: they refuse the journal rather than take it for
+     * one pruned, and an engine's start lists it again and reads every record.
+     */
+    @Test
+    void theToolsRefuseAJournalWhoseListingStartsAfterTheOldestCycleFile(@TempDir Path elsewhere) throws IOException {
+        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        writeInCycle(clock, 0, 10);
+        clock.advanceMillis(1_000);
+        writeInCycle(clock, 10, 10);
+        Path oldest = cycleFiles().getFirst();
+        Files.move(oldest, elsewhere.resolve(oldest.getFileName()));
+        JournalRepair.relistCycles(dir);
+        Files.move(elsewhere.resolve(oldest.getFileName()), oldest);
+
+        JournalException refused = assertThrows(JournalException.class, () -> JournalStats.of(dir));
+        assertEquals("the listing of the cycle files of journal " + dir + " (" + SingleChronicleQueue.QUEUE_METADATA_FILE
+                + ") is stale: it starts at cycle file " + cycleFiles().getLast().getFileName() + " but "
+                + oldest.getFileName() + " is there too, and Chronicle Queue reads no record before the listing. No "
+                + "record is lost: do not cut the journal on this. An engine's start on the directory lists the cycle "
+                + "files afresh from those there", refused.getMessage());
+        assertThrows(JournalException.class, () -> JournalTruncation.truncateAfter(dir, 5));
+        assertEquals(2, cycleFiles().size(), "nothing was cut");
+
+        assertEquals(20, JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL, MapInventoryStore::new,
+                ReplayProgress.NONE).nextSequence());
+        assertEquals(0, JournalStats.of(dir).firstSequence());
+        assertEquals(20, JournalStats.of(dir).records());
     }
 
     /**
