@@ -386,6 +386,38 @@ public final class JournalReader implements AutoCloseable {
         BackgroundResourceReleaser.releasePendingResources();
         queue = JournalQueues.forReading(dir);
         tailer = queue.createTailer();
+        try {
+            toOldestCycleFile();
+        } catch (JournalException e) {
+            throw e;
+        } catch (InternalError | Exception e) {
+            // the new tailer is at the start, and the reading that follows meets the same failure and names it
+        }
+    }
+
+    /** Moves the tailer to the journal's first record. */
+    private void tailerToFirst() {
+        if (!toOldestCycleFile()) {
+            tailer.toStart();
+        }
+    }
+
+    /**
+     * Moves the tailer to the start of the oldest cycle file there when the lowest cycle Chronicle Queue's listing
+     * names is a file that is gone (a prune killed after it deleted the file and before it listed the files afresh),
+     * where Chronicle's start fails ("Missing first store file"); whether it did. A reader writes nothing, so it leaves
+     * the listing to the next writer's start to rebuild.
+     */
+    private boolean toOldestCycleFile() {
+        for (Long cycle : JournalQueues.cycles(queue)) {
+            if (cycle <= queue.firstCycle()) {
+                return false;
+            }
+            if (tailer.moveToCycle(cycle.intValue())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A Chronicle Queue failure in one short line: its type and the first line of its message. */
@@ -438,7 +470,7 @@ public final class JournalReader implements AutoCloseable {
     /** Positions the reader at the first record. */
     public void toStart() {
         try {
-            tailer.toStart();
+            tailerToFirst();
         } catch (InternalError | Exception | OutOfMemoryError e) {
             JournalDamagedException damaged = unindexed("the first record", e);
             reopen();
@@ -482,7 +514,7 @@ public final class JournalReader implements AutoCloseable {
     /** Moves the tailer back to the start; one that a fault left inside a document is replaced by a new one. */
     private void backToStart() {
         try {
-            tailer.toStart();
+            tailerToFirst();
         } catch (InternalError | Exception e) {
             reopen(); // a new tailer starts at the start
         }

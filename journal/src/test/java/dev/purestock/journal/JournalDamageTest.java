@@ -456,6 +456,65 @@ class JournalDamageTest {
     }
 
     /**
+     * A prune killed after it deleted a cycle file and before it relisted leaves the listing's lowest cycle naming
+     * the file deleted. The tools that only read start at the oldest cycle file there and read every record the
+     * files hold, leaving the listing as they found it. They failed with Chronicle Queue's "Missing first store
+     * file", reported every record unreachable and pointed to `purestock repair`, whose cut would have kept none.
+     */
+    @Test
+    void theToolsReadAJournalWhoseListingStillNamesACycleFilePruned() throws IOException {
+        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        pruneTheFirstOfThreeCyclesAsAKilledPruneDid(clock);
+        Path listing = dir.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
+        byte[] stale = Files.readAllBytes(listing);
+
+        JournalStats stats = JournalStats.of(dir);
+        assertEquals(20, stats.records());
+        assertEquals(10, stats.firstSequence());
+        assertEquals(29, stats.lastSequence());
+        assertEquals(2, stats.cycles());
+        JournalVerifier.Result verified = JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertTrue(verified.matches(), verified.divergence());
+        assertEquals("snapshot@9", verified.startedAt());
+        assertEquals(java.util.Optional.empty(), JournalRepair.diagnose(dir).damage(), "nothing for repair to cut");
+        assertEquals(30, recover().nextSequence());
+        try (JournalReader reader = JournalReader.open(dir)) {
+            assertEquals(29, reader.lastSequence());
+            long[] first = {-1};
+            reader.read((index, record) -> {
+                first[0] = record.sequence();
+                return false;
+            });
+            assertEquals(10, first[0], "the first record there");
+            assertTrue(reader.seek(25));
+            reader.read((index, record) -> {
+                first[0] = record.sequence();
+                return false;
+            });
+            assertEquals(25, first[0]);
+        }
+        assertTrue(java.util.Arrays.equals(stale, Files.readAllBytes(listing)), "the readers left the listing as it was");
+    }
+
+    /**
+     * The same journal is relisted by an engine's start, which recovers from the snapshot the prune kept and goes on
+     * after the last record.
+     */
+    @Test
+    void aStartRelistsACycleFileAKilledPruneDeleted() throws IOException {
+        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        pruneTheFirstOfThreeCyclesAsAKilledPruneDid(clock);
+
+        RecoveredState recovered = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
+                MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals(30, recovered.nextSequence());
+        assertEquals("snapshot@9", recovered.recoveredFrom());
+        try (SingleChronicleQueue queue = JournalQueues.forReading(dir)) {
+            assertEquals(JournalQueues.cycles(queue).first().intValue(), queue.firstCycle(), "the listing names the files");
+        }
+    }
+
+    /**
      * A listing that stops before the newest cycle file (a {@code metadata.cq4t} put back from an older copy) keeps
      * Chronicle Queue's read-only readers from the records in it, and only a writer can list it afresh. The tools that
      * only read refuse such a journal, saying that no record is lost and that an engine's start relists; repair and
@@ -522,6 +581,25 @@ class JournalDamageTest {
                 ReplayProgress.NONE).nextSequence());
         assertEquals(0, JournalStats.of(dir).firstSequence());
         assertEquals(20, JournalStats.of(dir).records());
+    }
+
+    /**
+     * Writes records 0..29 in three cycle files and a snapshot at seq 9, then deletes the first cycle file as a prune
+     * does, leaving the listing naming it: what a prune killed before it relisted left.
+     */
+    private void pruneTheFirstOfThreeCyclesAsAKilledPruneDid(SetTimeProvider clock) throws IOException {
+        writeInCycle(clock, 0, 10);
+        clock.advanceMillis(1_000);
+        writeInCycle(clock, 10, 10);
+        clock.advanceMillis(1_000);
+        writeInCycle(clock, 20, 10);
+        MapInventoryStore covered = new MapInventoryStore();
+        for (long s = 0; s < 10; s++) {
+            dev.purestock.domain.Inventory.evolve(covered, 1_000 + s, new dev.purestock.domain.Event.ProductListed(s + 1,
+                    1));
+        }
+        new SnapshotStore(dir).write(9, 1_009, covered);
+        Files.delete(cycleFiles().getFirst());
     }
 
     /**
