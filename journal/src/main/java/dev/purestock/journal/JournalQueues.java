@@ -135,10 +135,18 @@ final class JournalQueues {
      * journal an engine may be writing must not rewrite it.
      */
     static NavigableSet<Long> cycles(SingleChronicleQueue queue) {
+        Path dir = queue.file().toPath();
         RollingResourcesCache names = names(queue);
         NavigableSet<Long> cycles = new TreeSet<>();
-        for (Path file : cycleFiles(queue.file().toPath())) {
-            cycles.add(names.toLong(file.toFile()));
+        for (Path file : cycleFiles(dir)) {
+            try {
+                cycles.add(names.toLong(file.toFile()));
+            } catch (RuntimeException otherRollCycle) {
+                // named as another roll cycle's files are, and put there since the queue opened (which refuses one)
+                String stray = strayCycleFile(dir, queue.rollCycle());
+                throw new JournalException(stray != null ? stray : "cycle file " + file.getFileName() + " of journal "
+                        + dir + " cannot be read as one of its cycles: " + otherRollCycle.getMessage(), otherRollCycle);
+            }
         }
         return cycles;
     }

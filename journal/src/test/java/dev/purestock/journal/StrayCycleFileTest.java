@@ -1,12 +1,16 @@
 package dev.purestock.journal;
 
 import dev.purestock.domain.Command;
+import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,6 +26,27 @@ class StrayCycleFileTest {
     @TempDir
     Path root;
     private Path dir;
+
+    /**
+     * A file named as another roll cycle's cycle files are, which appears after a reader opened the journal (a copy
+     * made meanwhile), is named by the reader's next listing of the cycle files as the opening names it, not passed on
+     * as the date parser's error.
+     */
+    @Test
+    void aCycleFileOfAnotherRollCycleThatAppearsAfterAReaderOpenedIsNamedByIt() throws IOException {
+        dir = root.resolve("journal");
+        JournalFiles.write(dir, 0, 10);
+        Path cycle = JournalFiles.cycleFile(dir);
+        try (JournalReader reader = JournalReader.open(dir)) {
+            String secondly = DateTimeFormatter.ofPattern(TestRollCycles.TEST_SECONDLY.format()).withZone(ZoneOffset.UTC)
+                    .format(Instant.ofEpochSecond(1_700_000_000L));
+            Files.copy(cycle, dir.resolve(secondly + ".cq4"));
+
+            JournalException named = assertThrows(JournalException.class, reader::cycleCount);
+            assertTrue(named.getMessage().startsWith("file " + secondly + ".cq4 in journal " + dir + " is named as a "
+                    + "cycle file "), named.getMessage());
+        }
+    }
 
     @Test
     void anEngineStartNamesAStrayCq4FileAndStartsOnceItIsMovedOut() throws IOException {
