@@ -309,9 +309,12 @@ public final class JournaledEngine implements AutoCloseable {
                     }
                 }
                 // what every shard's files alone refuse, before any shard's recovery (in parallel, each on its own)
-                // cuts, sets aside, removes or prunes anything: a refused start changes no shard
-                for (Path shardDir : created.shardDirs()) {
-                    JournalRecovery.requireRecoverable(shardDir);
+                // cuts, sets aside, removes or prunes anything: a refused start changes no shard. One shard's own
+                // recovery checks the same first (recoverForWriting)
+                if (created.isSharded()) {
+                    for (Path shardDir : created.shardDirs()) {
+                        JournalRecovery.requireRecoverable(shardDir);
+                    }
                 }
                 StoreCapacity capacity = builder.storeCapacity();
                 List<RecoveredState> states = recoverAll(created, retention,
