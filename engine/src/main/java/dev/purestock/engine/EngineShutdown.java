@@ -103,7 +103,7 @@ final class EngineShutdown {
             List<CompletableFuture<Long>> barriers = new ArrayList<>(shards.length);
             for (Shard shard : shards) {
                 CompletableFuture<Long> barrier = new CompletableFuture<>();
-                publisher.control(shard.ring(), CommandSlot.Kind.BARRIER, barrier); // waits: not abandoned, no bound
+                publisher.control(shard, CommandSlot.Kind.BARRIER, barrier); // waits: not abandoned, no bound
                 barriers.add(barrier);
             }
             barriers.forEach(CompletableFuture::join);
@@ -132,6 +132,9 @@ final class EngineShutdown {
      */
     private void abandon(Duration timeout) {
         intake.abandon();
+        for (Shard shard : shards) {
+            shard.space().wakeAll(); // a publisher parked for ring space sees the abandon now, not after its park
+        }
         intake.awaitPublishers(false, 0); // none waits for anything now: each publishes what it claimed and leaves
         for (Shard shard : shards) {
             EngineClosedException cause;

@@ -103,7 +103,9 @@ final class EngineWiring {
             // 2: journal, replicate, apply (the snapshot stage), in parallel
             stages = stages.then(dependent(signalled, waitStrategy, signal, stopShard, processors));
         }
-        stages.then(dependent(Map.of(completion, StageRole.COMPLETE), waitStrategy, signal, stopShard,
+        // the last stage frees the ring's slots: it wakes the publishers waiting for space (RingSpace)
+        RingSpace space = new RingSpace(settings.ringSize());
+        stages.then(dependent(Map.of(space.freedBy(completion), StageRole.COMPLETE), waitStrategy, signal, stopShard,
                 processors)); // 3: read model, answer, consumers
 
         Map<StageRole, LongSupplier> passed = new EnumMap<>(StageRole.class);
@@ -112,7 +114,7 @@ final class EngineWiring {
         ShardMetrics metrics = new ShardMetrics(index, counters, settings.ringSize(), ring::remainingCapacity,
                 ring::getCursor, passed, durabilityTimes, health, intake,
                 () -> settings.answers().callbackFailures(index));
-        return new Shard(index, disruptor, ring, health, completion, List.copyOf(durability), metrics);
+        return new Shard(index, disruptor, ring, space, health, completion, List.copyOf(durability), metrics);
     }
 
     private static EventHandler<CommandSlot> signalling(StageSignal signal, EventHandler<CommandSlot> stage) {

@@ -326,7 +326,7 @@ public final class PurestockEngine implements AutoCloseable {
                     if (timeCommandFault != null) {
                         timeCommandFault.accept(i);
                     }
-                    published = publish(shards[i].ring(), timeCommand, answer, null, true);
+                    published = publish(shards[i], timeCommand, answer, null, true);
                 } catch (Throwable e) {
                     // an Error too (memory running out as the refusal of a wait a timed-out close abandoned is built).
                     // A publication that throws put nothing in the ring and told the answer nothing, so this command
@@ -582,7 +582,7 @@ public final class PurestockEngine implements AutoCloseable {
                 if (publicationFault != null) {
                     publicationFault.accept(route);
                 }
-                i += publisher.range(shards[route].ring(), list, futures, i, end - i);
+                i += publisher.range(shards[route], list, futures, i, end - i);
                 if (i < end) {
                     // only those not published are refused: the stages (or a timed-out close) answer the others
                     refuseFrom(futures, i, onStageThread()
@@ -817,7 +817,7 @@ public final class PurestockEngine implements AutoCloseable {
             if (wait && publicationFault != null) {
                 publicationFault.accept(route);
             }
-            if (publish(shards[route].ring(), command, callback, future, wait)) {
+            if (publish(shards[route], command, callback, future, wait)) {
                 return SubmitResult.SUBMITTED;
             }
             if (!wait) {
@@ -884,7 +884,7 @@ public final class PurestockEngine implements AutoCloseable {
             if (route == ShardRouter.ID_ELSEWHERE) {
                 return answerUnsequenced(Reason.ID_REUSED, orderId, callback, null);
             }
-            switch (publisher.fields(shards[route].ring(), form, orderId, customer, sku, warehouse, quantity, callback,
+            switch (publisher.fields(shards[route], form, orderId, customer, sku, warehouse, quantity, callback,
                     wait)) {
                 case PUBLISHED -> {
                 }
@@ -919,9 +919,9 @@ public final class PurestockEngine implements AutoCloseable {
      *     may not wait (a {@code trySubmit}, or a stage thread). A caller whose wait a timed-out close ended is
      *     refused here ({@link Intake#abandonedRefusal()}).
      */
-    private boolean publish(RingBuffer<CommandSlot> ring, Command command, OutcomeViewCallback callback,
+    private boolean publish(Shard shard, Command command, OutcomeViewCallback callback,
                             CompletableFuture<Outcome> future, boolean wait) {
-        return switch (publisher.command(ring, command, callback, future, wait)) {
+        return switch (publisher.command(shard, command, callback, future, wait)) {
             case PUBLISHED -> true;
             case RING_FULL -> false;
             case ABANDONED -> {
@@ -964,7 +964,7 @@ public final class PurestockEngine implements AutoCloseable {
                 if (publicationFault != null) {
                     publicationFault.accept(reached);
                 }
-                boolean published = publisher.command(shards[reached].ring(), command, broadcast, null, true)
+                boolean published = publisher.command(shards[reached], command, broadcast, null, true)
                         == RingPublisher.Result.PUBLISHED; // else ABANDONED: a caller that may wait is never full
                 if (published) {
                     reached++;
@@ -1014,7 +1014,7 @@ public final class PurestockEngine implements AutoCloseable {
         }
         RuntimeException refusal;
         try {
-            refusal = switch (publisher.control(shards[shard].ring(), kind, future)) {
+            refusal = switch (publisher.control(shards[shard], kind, future)) {
                 case PUBLISHED -> null;
                 case RING_FULL -> wouldWaitOnStageThread(kind == CommandSlot.Kind.SNAPSHOT ? "snapshot" : "digest",
                         "shard " + shard + "'s ring");

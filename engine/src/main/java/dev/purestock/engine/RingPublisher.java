@@ -7,16 +7,15 @@ import com.lmax.disruptor.RingBuffer;
 import dev.purestock.domain.Command;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Claims ring slots and publishes into them: the one place that writes the engine's rings. Callers pass the
  * intake gate ({@link Intake#enter()}) first; this class decides only how to get a slot and what goes in it.
  *
- * <p>How a publisher waits: one that may wait for ring space does, parking between tries as the Disruptor's own
- * {@code next()} does, except on one of the engine's stage threads, which only tries (only those threads free
- * ring space), and except once a close that ran out of time {@linkplain Intake#abandon() abandons} waiting
- * publishers: the stages they wait for may never free the space. So every wait is a loop over
+ * <p>How a publisher waits: one that may wait for ring space does, parked until the shard's last stage has freed
+ * a quarter of the ring ({@link RingSpace}), except on one of the engine's stage threads, which only tries (only
+ * those threads free ring space), and except once a close that ran out of time {@linkplain Intake#abandon()
+ * abandons} waiting publishers: the stages they wait for may never free the space. So every wait is a loop over
  * {@code tryPublishEvent}, never the Disruptor's {@code next()}, which cannot be told to give up.
  *
  * <p>What goes into a slot is written by the Disruptor's event translators: static, stateless instances that take
@@ -34,9 +33,6 @@ final class RingPublisher {
         /** A close that ran out of time ended the wait: nothing was published. */
         ABANDONED
     }
-
-    /** How long a publisher waiting for ring space parks between tries (as the Disruptor's own wait does). */
-    private static final long WAIT_FOR_SPACE_NANOS = 1;
 
     private static final EventTranslatorThreeArg<CommandSlot, Command, OutcomeViewCallback, CompletableFuture<Outcome>>
             COMMAND = (slot, sequence, command, callback, future) -> slot.request.command(command, callback, future);
@@ -59,8 +55,9 @@ final class RingPublisher {
     }
 
     /** Publishes a command held as its record, answered through {@code callback} and {@code future}. */
-    Result command(RingBuffer<CommandSlot> ring, Command command, OutcomeViewCallback callback,
-                   CompletableFuture<Outcome> future, boolean wait) {
+    Result command(Shard shard, Command command, OutcomeViewCallback callback, CompletableFuture<Outcome> future,
+                   boolean wait) {
+        RingBuffer<CommandSlot> ring = shard.ring();
         if (ring.tryPublishEvent(COMMAND, command, callback, future)) {
             return Result.PUBLISHED;
         }
@@ -68,7 +65,7 @@ final class RingPublisher {
             return Result.RING_FULL;
         }
         while (!ring.tryPublishEvent(COMMAND, command, callback, future)) {
-            if (!awaitSpace()) {
+            if (!awaitSpace(shard)) {
                 return Result.ABANDONED;
             }
         }
@@ -85,8 +82,8 @@ final class RingPublisher {
      * @return how many of them, from {@code from} on, were published: {@code count}, or fewer when the ring was
      *     full and the caller may not wait (then none) or a close that ran out of time ended the wait
      */
-    int range(RingBuffer<CommandSlot> ring, Command[] commands, CompletableFuture<Outcome>[] futures, int from,
-              int count) {
+    int range(Shard shard, Command[] commands, CompletableFuture<Outcome>[] futures, int from, int count) {
+        RingBuffer<CommandSlot> ring = shard.ring();
         if (ring.tryPublishEvents(COMMAND_WITH_FUTURE, from, count, commands, futures)) {
             return count;
         }
@@ -98,7 +95,7 @@ final class RingPublisher {
             int fits = (int) Math.min(count - published, ring.remainingCapacity());
             if (fits > 0 && ring.tryPublishEvents(COMMAND_WITH_FUTURE, from + published, fits, commands, futures)) {
                 published += fits;
-            } else if (!awaitSpace()) {
+            } else if (!awaitSpace(shard)) {
                 break;
             }
         }
@@ -109,9 +106,10 @@ final class RingPublisher {
      * Publishes a fixed-shape command as its fields. Claimed by hand: a translator would take the six primitive
      * fields as objects (boxing each long on the garbage-free path), or as a varargs array.
      */
-    Result fields(RingBuffer<CommandSlot> ring, SubmittedCommand.Form form, long orderId, long customer, long sku,
-                  int warehouse, long quantity, OutcomeViewCallback callback, boolean wait) {
-        long sequence = claim(ring, wait);
+    Result fields(Shard shard, SubmittedCommand.Form form, long orderId, long customer, long sku, int warehouse,
+                  long quantity, OutcomeViewCallback callback, boolean wait) {
+        RingBuffer<CommandSlot> ring = shard.ring();
+        long sequence = claim(shard, wait);
         if (sequence < 0) {
             return sequence == NO_SLOT ? Result.RING_FULL : Result.ABANDONED;
         }
@@ -124,7 +122,8 @@ final class RingPublisher {
     }
 
     /** Publishes a control slot (a snapshot, a digest, a barrier) whose answer completes {@code control}. */
-    Result control(RingBuffer<CommandSlot> ring, CommandSlot.Kind kind, CompletableFuture<Long> control) {
+    Result control(Shard shard, CommandSlot.Kind kind, CompletableFuture<Long> control) {
+        RingBuffer<CommandSlot> ring = shard.ring();
         if (ring.tryPublishEvent(CONTROL, kind, control)) {
             return Result.PUBLISHED;
         }
@@ -132,7 +131,7 @@ final class RingPublisher {
             return Result.RING_FULL;
         }
         while (!ring.tryPublishEvent(CONTROL, kind, control)) {
-            if (!awaitSpace()) {
+            if (!awaitSpace(shard)) {
                 return Result.ABANDONED;
             }
         }
@@ -173,28 +172,31 @@ final class RingPublisher {
     private static final long ABANDONED_SLOT = -2;
 
     /** Claims one slot by hand, waiting as the class says; {@link #NO_SLOT} or {@link #ABANDONED_SLOT} if none. */
-    private long claim(RingBuffer<CommandSlot> ring, boolean wait) {
+    private long claim(Shard shard, boolean wait) {
         boolean mayWait = mayWait(wait);
         while (true) {
             try {
-                return ring.tryNext();
+                return shard.ring().tryNext();
             } catch (InsufficientCapacityException full) {
                 if (!mayWait) {
                     return NO_SLOT;
                 }
-                if (!awaitSpace()) {
+                if (!awaitSpace(shard)) {
                     return ABANDONED_SLOT;
                 }
             }
         }
     }
 
-    /** Parks briefly before the next try for ring space; {@code false} when a close abandoned waiting publishers. */
-    private boolean awaitSpace() {
+    /**
+     * Waits for space in {@code shard}'s ring before the next try ({@link RingSpace#await}); {@code false} when a close
+     * abandoned waiting publishers.
+     */
+    private boolean awaitSpace(Shard shard) {
         if (intake.abandoned()) {
             return false;
         }
-        LockSupport.parkNanos(WAIT_FOR_SPACE_NANOS);
+        shard.space().await(shard.ring());
         return true;
     }
 }

@@ -1,0 +1,185 @@
+package dev.purestock.engine;
+
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.Sequence;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Where publishers wait for space in one shard's full ring, and what wakes them: the ring's last stage (completion),
+ * once it has freed a quarter of the ring.
+ *
+ * <p>A publisher that found the ring full used to park for a nanosecond and try again, as the Disruptor's own
+ * {@code next()} does. On Linux such a park lasts the timer's slack, some 50-90 µs, so while a fast producer kept
+ * the ring full each publisher woke some ten thousand times a second, for a dozen slots each time, and every
+ * wake-up was a context switch that took a core from the stages that free the space (docs/performance.md, "Waiting
+ * for ring space"). Now a publisher that finds the ring full says that it waits and from which point of the last
+ * stage on it should be woken (when a quarter of the ring is free), reads that stage's progress once more, and
+ * parks; the last stage sets its sequence at the end of each batch and wakes the waiters once it has passed that
+ * point. Either the waiter's second read sees the batch's end, or the stage sees the waiter: both sides write and
+ * then read with full fences between, so no wake-up is missed. A park still ends after {@link #PARK_NANOS} at the
+ * latest, a safety net for a stage that stopped, and a close that ran out of time wakes every waiter
+ * ({@link #wakeAll}).
+ *
+ * <p>Waiting allocates nothing: a waiter takes one of {@link #SLOTS} places for its thread. More waiters than
+ * places poll as before, parking for a nanosecond between tries.
+ */
+final class RingSpace {
+    /** How many publishers can wait to be woken at once; more poll. */
+    static final int SLOTS = 16;
+    /** The longest a waiter parks before it looks again, woken or not: a safety net only. */
+    static final long PARK_NANOS = 1_000_000;
+
+    private final AtomicReferenceArray<Thread> waiters = new AtomicReferenceArray<>(SLOTS);
+    /** How many places are taken; the last stage reads only this while nobody waits. */
+    private final AtomicInteger waiting = new AtomicInteger();
+    /** The last stage's sequence from which on a quarter of the ring is free, as the latest waiter saw the ring. */
+    private volatile long wakeAt = Long.MAX_VALUE;
+    private final int ringSize;
+    /** How much of the ring must be free before waiters are woken: a quarter, at least one slot. */
+    private final int enough;
+    /** How long a waiter parks at most ({@link #PARK_NANOS}, or longer in tests). */
+    private final long parkNanos;
+
+    RingSpace(int ringSize) {
+        this(ringSize, PARK_NANOS);
+    }
+
+    /**
+     * As {@link #RingSpace(int)}, a waiter parking at most {@code parkNanos} before it looks again: for tests, which
+     * park for as good as ever to show that the last stage's progress alone wakes it.
+     */
+    RingSpace(int ringSize, long parkNanos) {
+        this.ringSize = ringSize;
+        this.enough = Math.max(1, ringSize / 4);
+        this.parkNanos = parkNanos;
+    }
+
+    /**
+     * Waits, on a publisher's thread, until {@code ring} (this space's ring, found full) has a quarter of its slots
+     * free, the safety-net park ran out, or {@link #wakeAll} was called; the caller then tries to claim again.
+     */
+    void await(RingBuffer<?> ring) {
+        Thread self = Thread.currentThread();
+        int place = take(self);
+        if (place < 0) {
+            LockSupport.parkNanos(1);
+            return;
+        }
+        try {
+            // claimed slots, all of them published soon: the last stage frees a quarter of the ring at this point
+            long target = ring.getCursor() - ringSize + enough;
+            wakeAt = target;
+            waiting.incrementAndGet();
+            // said we wait (a full fence), then look once more: a batch that ended before this read is seen here,
+            // one that ends after it finds this waiter
+            if (ring.getMinimumGatingSequence() < target) {
+                LockSupport.parkNanos(this, parkNanos);
+            }
+        } finally {
+            waiting.decrementAndGet();
+            waiters.set(place, null);
+        }
+    }
+
+    private int take(Thread self) {
+        for (int place = 0; place < SLOTS; place++) {
+            if (waiters.get(place) == null && waiters.compareAndSet(place, null, self)) {
+                return place;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The last stage has passed {@code sequence} and set its sequence there with a full fence: wakes the waiters
+     * once it is past the point they wait for.
+     *
+     * @return how many threads it unparked
+     */
+    int passed(long sequence) {
+        return waiting.get() > 0 && sequence >= wakeAt ? wakeAll() : 0;
+    }
+
+    /**
+     * Wakes every waiter now: after a stage's progress, or for a close that ran out of time.
+     *
+     * @return how many threads it unparked
+     */
+    int wakeAll() {
+        int woken = 0;
+        for (int place = 0; place < SLOTS; place++) {
+            Thread waiter = waiters.get(place);
+            if (waiter != null) {
+                LockSupport.unpark(waiter);
+                woken++;
+            }
+        }
+        return woken;
+    }
+
+    /** How many publishers wait to be woken now; for tests. */
+    int waiting() {
+        return waiting.get();
+    }
+
+    /**
+     * {@code last}, the ring's last stage, which also sets its sequence at the end of each batch and then wakes the
+     * publishers waiting for the space it freed.
+     */
+    <T> EventHandler<T> freedBy(EventHandler<T> last) {
+        return new Freeing<>(last, this);
+    }
+
+    /** The last stage, setting its sequence at the end of each batch and waking the waiters. */
+    private static final class Freeing<T> implements EventHandler<T> {
+        private final EventHandler<T> stage;
+        private final RingSpace space;
+        private Sequence sequence;
+
+        Freeing(EventHandler<T> stage, RingSpace space) {
+            this.stage = stage;
+            this.space = space;
+        }
+
+        @Override
+        public void onEvent(T slot, long ringSequence, boolean endOfBatch) throws Exception {
+            stage.onEvent(slot, ringSequence, endOfBatch);
+            if (endOfBatch && sequence != null) {
+                // the processor sets the same value once the batch returns; setting it first, with a full fence,
+                // keeps the read of the waiters below from passing the store (see the class comment)
+                sequence.setVolatile(ringSequence);
+                space.passed(ringSequence);
+            }
+        }
+
+        @Override
+        public void setSequenceCallback(Sequence sequenceCallback) {
+            this.sequence = sequenceCallback;
+            stage.setSequenceCallback(sequenceCallback);
+        }
+
+        @Override
+        public void onBatchStart(long batchSize, long queueDepth) {
+            stage.onBatchStart(batchSize, queueDepth);
+        }
+
+        @Override
+        public void onStart() {
+            stage.onStart();
+        }
+
+        @Override
+        public void onShutdown() {
+            stage.onShutdown();
+        }
+
+        @Override
+        public void onTimeout(long ringSequence) throws Exception {
+            stage.onTimeout(ringSequence);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.purestock.engine;
+
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.Sequence;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A publisher waiting for space in a full ring is woken by the last stage once a quarter of the ring is free, not
+ * before, and by a timed-out close at once; its park never runs out in these tests, so only a wake-up ends it.
+ */
+class RingSpaceTest {
+    private static final int RING = 16;
+    /** As good as ever: a waiter that returns was woken. */
+    private static final long FOREVER = TimeUnit.HOURS.toNanos(1);
+
+    private final RingBuffer<CommandSlot> ring = RingBuffer.createMultiProducer(CommandSlot::new, RING);
+    private final Sequence last = new Sequence(-1);
+    private final RingSpace space = new RingSpace(RING, FOREVER);
+
+    RingSpaceTest() {
+        ring.addGatingSequences(last);
+        for (int i = 0; i < RING; i++) {
+            ring.publish(ring.next());
+        }
+    }
+
+    @Test
+    void aWaiterIsWokenOnceTheLastStageHasFreedAQuarterOfTheRing() throws Exception {
+        CompletableFuture<Void> waited = waiter();
+        awaitWaiting(1);
+
+        int quarter = RING / 4;
+        for (long passed = 0; passed < quarter - 1; passed++) {
+            last.setVolatile(passed);
+            assertEquals(0, space.passed(passed), "woken with " + (passed + 1) + " of " + RING + " slots free");
+        }
+        assertFalse(waited.isDone());
+        last.setVolatile(quarter - 1);
+        assertEquals(1, space.passed(quarter - 1), "a quarter of the ring is free");
+        waited.get(1, TimeUnit.MINUTES);
+        assertEquals(0, space.waiting());
+        assertTrue(ring.hasAvailableCapacity(quarter));
+    }
+
+    @Test
+    void aWaiterThatFindsTheSpaceFreedAsItSaysItWaitsDoesNotPark() throws Exception {
+        last.setVolatile(RING / 4 - 1);
+        // the ring was full when the publisher tried; by the time it waits a quarter is free again: it returns at once
+        space.await(ring);
+        assertEquals(0, space.waiting());
+    }
+
+    @Test
+    void everyWaiterIsWokenForAClose() throws Exception {
+        CompletableFuture<Void> first = waiter();
+        CompletableFuture<Void> second = waiter();
+        awaitWaiting(2);
+
+        assertEquals(2, space.wakeAll());
+        first.get(1, TimeUnit.MINUTES);
+        second.get(1, TimeUnit.MINUTES);
+        assertEquals(0, space.waiting());
+    }
+
+    @Test
+    void anEngineWhoseProducersWaitForSpaceAnswersEveryCommand() {
+        int producers = RingSpace.SLOTS + 4; // more than can wait to be woken: the rest poll
+        int each = 200;
+        try (PurestockEngine engine = PurestockEngine.builder().ringSize(8).build()) {
+            engine.submit(EngineFixtures.list(7)).join();
+            engine.submit(EngineFixtures.receive(1, 7, 0, producers * each)).join();
+            List<CompletableFuture<Long>> done = new ArrayList<>(producers);
+            for (int p = 0; p < producers; p++) {
+                long first = 1_000L + (long) p * each;
+                done.add(CompletableFuture.supplyAsync(() -> {
+                    List<CompletableFuture<Outcome>> outcomes = new ArrayList<>(each);
+                    for (long order = first; order < first + each; order++) {
+                        outcomes.add(engine.submit(EngineFixtures.purchase(order, 7, 0)));
+                    }
+                    return outcomes.stream().filter(outcome -> outcome.join().accepted()).count();
+                }, runnable -> Thread.ofPlatform().start(runnable)));
+            }
+            for (CompletableFuture<Long> accepted : done) {
+                assertEquals(each, accepted.join());
+            }
+            assertEquals(0, engine.readModel().available(7, 0));
+        }
+    }
+
+    private CompletableFuture<Void> waiter() {
+        CompletableFuture<Void> waited = new CompletableFuture<>();
+        Thread.ofPlatform().start(() -> {
+            space.await(ring);
+            waited.complete(null);
+        });
+        return waited;
+    }
+
+    private void awaitWaiting(int waiters) {
+        while (space.waiting() < waiters) {
+            Thread.onSpinWait();
+        }
+    }
+}
