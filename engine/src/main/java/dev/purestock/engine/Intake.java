@@ -1,15 +1,29 @@
 package dev.purestock.engine;
 
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The gate every publication passes: it refuses new work once the engine is closed or stopped, and lets
  * {@link #awaitPublishers} wait until no thread is still between the check and its publication,
  * so that close can put its barrier behind every slot ever published. A close whose time ran out
  * {@link #abandon()}s the publishers still waiting for ring space: they give up, and their callers are refused.
+ *
+ * <p>The threads inside the gate are counted in {@value #CELLS} cells, each on a cache line of its own, a thread always
+ * in the one its id picks: every submission enters and leaves the gate, and with one shared count, producers on
+ * different cores took that count's cache line from one another twice a command (JFR of
+ * {@code EngineBenchmark.fourProducers}: the producers' most sampled line, docs/performance.md). A close waits until
+ * every cell is empty. A thread's entry is an atomic add, then a read of whether the engine is closed; a close sets
+ * that, then reads the cells: a thread that enters after the close read its cell sees the close and leaves.
  */
 final class Intake {
-    private final AtomicLong publishing = new AtomicLong();
+    /** How many cells count the threads inside the gate: a power of two. */
+    static final int CELLS = 64;
+    /** Longs from one cell to the next: 128 bytes, so that no two cells share a cache line or its prefetched pair. */
+    private static final int STRIDE = 16;
+    private static final int CELL_SHIFT = Long.SIZE - Integer.numberOfTrailingZeros(CELLS);
+
+    /** The cells, with a cell's room left empty at each end, apart from whatever lies beside the array. */
+    private final AtomicLongArray publishing = new AtomicLongArray((CELLS + 2) * STRIDE);
     private volatile boolean closed;
     private volatile boolean abandoned;
     private volatile EngineStoppedException stopped;
@@ -20,16 +34,23 @@ final class Intake {
      * @return {@code false} when the engine is closed or stopped (see {@link #refusal()})
      */
     boolean enter() {
-        publishing.incrementAndGet();
+        int cell = cell();
+        publishing.getAndIncrement(cell);
         if (closed || stopped != null) {
-            publishing.decrementAndGet();
+            publishing.getAndDecrement(cell);
             return false;
         }
         return true;
     }
 
     void exit() {
-        publishing.decrementAndGet();
+        publishing.getAndDecrement(cell());
+    }
+
+    /** The index of the calling thread's cell: its id, spread by Fibonacci hashing, so that ids in a row part. */
+    private static int cell() {
+        long spread = Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L;
+        return ((int) (spread >>> CELL_SHIFT) + 1) * STRIDE;
     }
 
     /**
@@ -39,7 +60,7 @@ final class Intake {
      * {@link #stepIn()} after.
      */
     void stepOut() {
-        publishing.decrementAndGet();
+        publishing.getAndDecrement(cell());
     }
 
     /**
@@ -47,7 +68,7 @@ final class Intake {
      * before; it may publish again only once {@link #open()} says so, as after {@link #enter()}.
      */
     void stepIn() {
-        publishing.incrementAndGet();
+        publishing.getAndIncrement(cell());
     }
 
     /** Whether the engine still takes commands: a thread inside the gate that reads {@code true} may publish. */
@@ -115,11 +136,13 @@ final class Intake {
      * @return whether the gate is empty
      */
     boolean awaitPublishers(boolean bounded, long deadline) {
-        while (publishing.get() != 0) {
-            if (bounded && deadline - System.nanoTime() <= 0) {
-                return false;
+        for (int cell = STRIDE; cell <= CELLS * STRIDE; cell += STRIDE) {
+            while (publishing.get(cell) != 0) {
+                if (bounded && deadline - System.nanoTime() <= 0) {
+                    return false;
+                }
+                Thread.yield();
             }
-            Thread.yield();
         }
         return true;
     }
