@@ -17,11 +17,11 @@ import java.util.concurrent.locks.LockSupport;
  * the ring full each publisher woke some ten thousand times a second, and every wake-up was a context switch that
  * took a core from the stages that free the space (docs/performance.md, "Waiting for ring space"). Now a publisher
  * that finds the ring full says that it waits and from which point of the last stage on it should be woken (when a
- * quarter of the ring is free), reads that stage's progress once more, and parks; the last stage sets its sequence at the end of each batch and wakes the waiters once it has passed that
- * point. Either the waiter's second read sees the batch's end, or the stage sees the waiter: both sides write and
- * then read with full fences between, so no wake-up is missed. A park still ends after {@link #PARK_NANOS} at the
- * latest, a safety net for a stage that stopped, and a close that ran out of time wakes every waiter
- * ({@link #wakeAll}).
+ * quarter of the ring is free), reads that stage's progress once more, and parks; the last stage sets its sequence
+ * at the end of each batch and wakes the waiters once it has passed that point. Either the waiter's second read sees
+ * the batch's end, or the stage sees the waiter: both sides write and then read with full fences between, so no
+ * wake-up is missed. A park still ends after {@link #PARK_NANOS} at the latest, a safety net for a stage that
+ * stopped, and a close that ran out of time wakes every waiter ({@link #wakeAll}).
  *
  * <p>Waiting allocates nothing: a waiter takes one of {@link #SLOTS} places for its thread. More waiters than
  * places poll as before, parking for a nanosecond between tries.
