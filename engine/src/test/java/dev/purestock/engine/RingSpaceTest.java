@@ -4,6 +4,7 @@ import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -92,6 +93,22 @@ class RingSpaceTest {
             for (CompletableFuture<Long> accepted : done) {
                 assertEquals(each, accepted.join());
             }
+            assertEquals(0, engine.readModel().available(7, 0));
+        }
+    }
+
+    @Test
+    void aSingleProducerThatKeepsItsRingFullIsAnsweredEveryCommand() {
+        int commands = 2_000;
+        try (PurestockEngine engine = PurestockEngine.builder().ringSize(8).producerMode(ProducerMode.SINGLE)
+                .expireReservationsEvery(Duration.ZERO).build()) {
+            engine.submit(EngineFixtures.list(7)).join();
+            engine.submit(EngineFixtures.receive(1, 7, 0, commands)).join();
+            List<CompletableFuture<Outcome>> outcomes = new ArrayList<>(commands);
+            for (long order = 1_000; order < 1_000 + commands; order++) {
+                outcomes.add(engine.submit(EngineFixtures.purchase(order, 7, 0)));
+            }
+            assertEquals(commands, outcomes.stream().filter(outcome -> outcome.join().accepted()).count());
             assertEquals(0, engine.readModel().available(7, 0));
         }
     }
