@@ -49,10 +49,20 @@ final class JournalQueues {
         return requireCycleFileNames(queue, dir);
     }
 
+    /**
+     * A read-only queue on the journal in {@code dir}. It refuses a cycle file with no header before the newest
+     * ({@link #headerlessCycle}). When the newest has none ({@link #unfinishedNewestCycle}), the queue does not wait
+     * for a header to appear in it: Chronicle Queue's read-only store then takes the file for one not there yet, so
+     * that every look at it (finding the last record, moving past the one before it) answers at once instead of after
+     * the queue's header timeout, 10 s each. A read-only queue never moves, renames or writes the file.
+     */
     static SingleChronicleQueue forReading(Path dir) {
         requireJournal(dir);
-        SingleChronicleQueue queue = requireCycleFileNames(SingleChronicleQueueBuilder.binary(dir).readOnly(true)
-                .build(), dir);
+        SingleChronicleQueueBuilder builder = SingleChronicleQueueBuilder.binary(dir).readOnly(true);
+        if (unfinishedNewestCycle(dir) != null) {
+            builder.timeoutMS(0);
+        }
+        SingleChronicleQueue queue = requireCycleFileNames(builder.build(), dir);
         // the newest may be one a writer is creating this moment; a start moves it aside when nobody writes it
         String headerless = headerlessCycle(dir, false);
         if (headerless != null) {
@@ -105,6 +115,16 @@ final class JournalQueues {
                     + "--truncate --accept-loss cuts there";
         }
         return null;
+    }
+
+    /**
+     * The newest cycle file of {@code dir} when it has no header ({@link #headerMissing}): a writer stopped as it
+     * created it, the file written over, or a writer creating it this moment; {@code null} when it has one, or when
+     * {@code dir} holds no cycle file. It holds no record that any reader can read.
+     */
+    static Path unfinishedNewestCycle(Path dir) {
+        List<Path> cycles = cycleFiles(dir);
+        return !cycles.isEmpty() && headerMissing(cycles.getLast()) != null ? cycles.getLast() : null;
     }
 
     /** The journal's high-water mark, or {@code -1} when it has none or it cannot be read. */
@@ -166,10 +186,15 @@ final class JournalQueues {
      * and take the journal for ending (or starting) short, and only a writer lists the files afresh. A writer rolling
      * into a new cycle file creates it before it lists it: the listing is read again before it is taken for stale.
      * A listing whose lowest or highest cycle names a file that is gone is not: a reader starts at the oldest file
-     * there ({@link JournalReader}), and Chronicle Queue stops at the newest.
+     * there ({@link JournalReader}), and Chronicle Queue stops at the newest. Nor is one that leaves out a newest cycle
+     * file with no header ({@link #unfinishedNewestCycle}), what a writer stopped after it created the file and before
+     * it listed it leaves: no reader reads a record in that file, listed or not.
      */
     static String staleListing(SingleChronicleQueue queue) {
         NavigableSet<Long> cycles = cycles(queue);
+        if (!cycles.isEmpty() && unfinishedNewestCycle(queue.file().toPath()) != null) {
+            cycles.pollLast();
+        }
         if (cycles.isEmpty() || covers(queue, cycles)) {
             return null;
         }

@@ -8,9 +8,11 @@ import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.wire.DocumentContext;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.NavigableSet;
+import java.util.Optional;
 
 /**
  * Reads a journal directory in order, checking each record's checksum and that sequences follow one
@@ -24,6 +26,14 @@ import java.util.NavigableSet;
  * Chronicle takes for the end of the data, or a cycle file cut short) stops with a
  * {@link JournalDamagedException} that names the last readable record and says whether acknowledged
  * records are behind the damage; it never ends quietly short.
+ *
+ * <p><b>A newest cycle file with no header</b> (its first header never finished: a writer stopped as it rolled
+ * into the file, or the file zeroed) holds no record a reader can read, and a reader does not wait for its header
+ * (Chronicle Queue would, 10 s at each look). When the records before it reach the journal's high-water mark, it
+ * holds no acknowledged record: the reader reads up to it, and {@link #unreadNewestCycle} names it, which the next
+ * engine start sets aside. Otherwise the reader refuses to open, naming the file and the acknowledged records that
+ * may be in it ({@link JournalDamagedException}), as the engine start does; so it does in a journal that keeps no
+ * high-water mark, where nothing tells. The reader changes nothing in the directory.
  *
  * <p>A record that a crashed writer left unfinished is not visible to readers: Chronicle Queue only
  * publishes a record once its header is complete, and the next writer takes the unfinished slot over. It was
@@ -69,10 +79,17 @@ public final class JournalReader implements AutoCloseable {
     private boolean atStart;
     private long lastReadIndex = -1;
     private long lastReadSequence = -1;
+    /** What {@link #unreadNewestCycle} says; {@code null} when every cycle file is read. */
+    private String unread;
 
     private JournalReader(Path dir) {
         this.dir = dir;
         this.highWaterMark = JournalHighWaterMark.read(dir);
+        // looked at after the mark: a record the mark covers was written before, so never into a file with no header
+        Path unfinished = JournalQueues.hasJournal(dir) ? JournalQueues.unfinishedNewestCycle(dir) : null;
+        if (unfinished != null && !Files.isRegularFile(dir.resolve(JournalHighWaterMark.FILE_NAME))) {
+            throw JournalRepair.unfinishedNewestWithoutMark(dir, unfinished, JournalQueues.headerMissing(unfinished));
+        }
         this.queue = JournalQueues.forReading(dir);
         try {
             String stale = JournalQueues.staleListing(queue);
@@ -81,6 +98,9 @@ public final class JournalReader implements AutoCloseable {
             }
             this.tailer = queue.createTailer();
             findEnd();
+            if (unfinished != null) {
+                unread = leftUnread(unfinished);
+            }
         } catch (InternalError e) {
             queue.close();
             throw damaged(-1, "a cycle file is cut short (reading it faults)");
@@ -94,6 +114,33 @@ public final class JournalReader implements AutoCloseable {
             queue.close();
             throw e;
         }
+    }
+
+    /**
+     * What this reader says of {@code unfinished}, the newest cycle file, which had no header when it opened, now that
+     * the end is fixed before it: {@code null} when its header is there now (a writer was creating it, and the end is
+     * where the journal ended as the reader opened).
+     *
+     * @throws JournalDamagedException when the records before it end below the high-water mark: acknowledged records
+     *                                 may be in it
+     */
+    private String leftUnread(Path unfinished) {
+        String start = JournalQueues.headerMissing(unfinished);
+        if (start == null) {
+            return null;
+        }
+        if (highWaterMark != JournalHighWaterMark.NONE && endSequence < highWaterMark) {
+            throw JournalRepair.acknowledgedInUnfinishedNewest(dir, unfinished, start, endSequence, highWaterMark);
+        }
+        return "cycle file " + unfinished.getFileName() + " of journal " + dir + " has no header (it starts with "
+                + start + "): a writer stopped as it created it, or the file was written over; it is the newest cycle "
+                + "file, and " + (highWaterMark == JournalHighWaterMark.NONE
+                ? "the journal's high-water mark says it acknowledged no record"
+                : "the records before it reach the journal's high-water mark (seq " + highWaterMark + ")")
+                + ", so it holds no acknowledged record. " + (endSequence < 0 ? "No record is before it, and it was "
+                + "not read" : "The records up to seq " + endSequence + " were read, and it was not")
+                + "; the next engine start on the directory moves it aside (if an engine is writing the journal, it "
+                + "was creating that file: read again)";
     }
 
     /**
@@ -238,8 +285,10 @@ public final class JournalReader implements AutoCloseable {
             RollCycle rollCycle = queue.rollCycle();
             NavigableSet<Long> cycles = JournalQueues.cycles(queue);
             long[] first = new long[2];
+            // no cycle after the end's holds it: Chronicle is not sent to look at one (it waits for a header missing)
+            long endCycle = rollCycle.toCycle(endIndex);
             for (Long cycle : cycles.descendingSet()) {
-                if (!tailer.moveToCycle(cycle.intValue()) || !peek(first) || first[1] > sequence) {
+                if (cycle > endCycle || !tailer.moveToCycle(cycle.intValue()) || !peek(first) || first[1] > sequence) {
                     continue;
                 }
                 long holding = documentHolding(sequence, first[0], first[1], cycle.intValue(), rollCycle);
@@ -824,6 +873,31 @@ public final class JournalReader implements AutoCloseable {
     /** The number of cycle files. */
     public int cycleCount() {
         return JournalQueues.cycles(queue).size();
+    }
+
+    /**
+     * The newest cycle file, when it had no header as this reader opened and holds no acknowledged record: what it is
+     * and what to do, in one line. This reader reads every record before it, and none in it; the next engine start on
+     * the directory sets it aside. Empty when this reader reads every cycle file.
+     */
+    public Optional<String> unreadNewestCycle() {
+        return Optional.ofNullable(unread);
+    }
+
+    /**
+     * What {@link #unreadNewestCycle} says of the journal in {@code dir}, looking at its newest cycle file's first
+     * bytes first and opening a reader only when it has no header: for a tool that reads through another API
+     * (verify, stats, recovery) and says so beside its answer.
+     *
+     * @throws JournalException when a reader refuses to open the journal
+     */
+    public static Optional<String> unreadNewestCycleOf(Path dir) {
+        if (!JournalQueues.hasJournal(dir) || JournalQueues.unfinishedNewestCycle(dir) == null) {
+            return Optional.empty();
+        }
+        try (JournalReader reader = open(dir)) {
+            return reader.unreadNewestCycle();
+        }
     }
 
     /** The journal directory. */

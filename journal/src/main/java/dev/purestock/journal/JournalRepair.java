@@ -120,9 +120,10 @@ public final class JournalRepair {
      * bytes are zeros or a header still marked not complete, what a writer stopped as it created the file leaves, or a
      * file written over. Chronicle Queue takes such a file for one whose writer is about to write or finish its header
      * and waits for it, 10 s at each place it looks; every opening of a journal already refuses one before the newest
-     * cycle file this way, and a tool that reads a journal no engine may be writing calls this to name the newest at
-     * once too. (An engine rolling into a
-     * new cycle file that very moment is the one writer that would still write it: look again.)
+     * cycle file this way, and a tool that changes a journal no engine may be writing calls this to name the newest
+     * at once too. (An engine rolling into a new cycle file that very moment is the one writer that would still write
+     * it: look again.) A tool that only reads leaves the newest to {@link JournalReader}, which reads the records
+     * before it ({@link JournalReader#unreadNewestCycle}).
      *
      * @throws JournalException naming the file: the newest is moved aside by the next engine start on the
      *                          directory; an earlier one held records no reader can find, restored from a copy
@@ -288,14 +289,7 @@ public final class JournalRepair {
         }
         String name = newest.getFileName().toString();
         if (!Files.isRegularFile(dir.resolve(JournalHighWaterMark.FILE_NAME))) {
-            // every writer makes the mark before its first cycle file: none means it was lost, left out of a
-            // restore, or the journal was written before purestock kept one
-            throw new JournalDamagedException("cycle file " + name + " of journal " + dir + " has no header (it starts "
-                    + "with " + start + "), and no reader can open it: the journal keeps no high-water mark ("
-                    + JournalHighWaterMark.FILE_NAME + "), so records that were acknowledged may be in it. Nothing was "
-                    + "changed; restore it (and the mark) from a copy of the directory or a standby's journal, or, "
-                    + "only to accept losing what it holds, move it out of the directory", -1,
-                    JournalHighWaterMark.NONE);
+            throw unfinishedNewestWithoutMark(dir, newest, start);
         }
         RollCycle rollCycle = JournalRollCycle.ofCycleFileName(name).orElseThrow().chronicle();
         // out of the listing while the records before it are read, under a name a start killed meanwhile puts back
@@ -330,9 +324,24 @@ public final class JournalRepair {
     }
 
     /**
-     * The refusal of {@link #setAsideUnfinishedNewestCycle} when acknowledged records may be in the newest cycle file
-     * {@code newest}, whose header starts with {@code start}: the cycle files before it end at {@code last}
-     * ({@code -1}: no record), below the journal's high-water mark {@code mark}.
+     * The refusal of {@link #setAsideUnfinishedNewestCycle}, and of every reader, when the newest cycle file
+     * {@code newest}, whose header starts with {@code start}, is in a journal that keeps no high-water mark: every
+     * writer makes the mark before its first cycle file, so it was lost, left out of a restore, or the journal was
+     * written before purestock kept one, and nothing tells whether acknowledged records are in the file.
+     */
+    static JournalDamagedException unfinishedNewestWithoutMark(Path dir, Path newest, String start) {
+        return new JournalDamagedException("cycle file " + newest.getFileName() + " of journal " + dir + " has no "
+                + "header (it starts with " + start + "), and no reader can open it: the journal keeps no high-water "
+                + "mark (" + JournalHighWaterMark.FILE_NAME + "), so records that were acknowledged may be in it. "
+                + "Nothing was changed; restore it (and the mark) from a copy of the directory or a standby's journal, "
+                + "or, only to accept losing what it holds, move it out of the directory", -1,
+                JournalHighWaterMark.NONE);
+    }
+
+    /**
+     * The refusal of {@link #setAsideUnfinishedNewestCycle}, and of every reader, when acknowledged records may be in
+     * the newest cycle file {@code newest}, whose header starts with {@code start}: the cycle files before it end at
+     * {@code last} ({@code -1}: no record), below the journal's high-water mark {@code mark}.
      */
     static JournalDamagedException acknowledgedInUnfinishedNewest(Path dir, Path newest, String start, long last,
                                                                   long mark) {
