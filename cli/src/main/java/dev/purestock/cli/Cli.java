@@ -95,9 +95,11 @@ final class Cli {
     }
 
     /**
-     * Fails, with one line naming the file, when a cycle file of {@code dir} has no header (it starts with zeros), in
-     * the journal's words ({@link JournalRepair#requireCycleHeaders}): Chronicle Queue would wait for its header, 10 s
-     * at each place it looks, and then fail in words about queue indexes.
+     * For the subcommands that change a journal: fails, with one line naming the file, when a cycle file of {@code dir}
+     * has no header (it starts with zeros), the newest too, in the journal's words
+     * ({@link JournalRepair#requireCycleHeaders}): Chronicle Queue would wait for its header, 10 s at each place it
+     * looks, and then fail in words about queue indexes. The subcommands that only read take a newest one as their
+     * readers do ({@link JournalTarget#openForReading}).
      */
     static void requireCycleHeaders(Path dir) {
         JournalRepair.requireCycleHeaders(dir);

@@ -61,7 +61,7 @@ final class DumpCommand implements Callable<Integer> {
         if (from != null && to != null && to < from) {
             throw new ParameterException(spec.commandLine(), "--to " + to + " is before --from " + from);
         }
-        JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
+        JournalTarget target = JournalTarget.openForReading(journal.dir, shard.index, spec);
         if (target.shards().size() > 1 && (from != null || to != null)) {
             throw new ParameterException(spec.commandLine(), "--from and --to are sequences of one shard, and journal "
                     + journal.dir + " holds " + target.shardCount() + " shards: name one with --shard N (0.."

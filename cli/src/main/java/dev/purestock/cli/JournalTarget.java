@@ -54,7 +54,8 @@ final class JournalTarget {
     }
 
     /**
-     * Judges {@code dir} as {@link Cli#requireJournal} does, and each shard of a sharded one alike.
+     * Judges {@code dir} as {@link Cli#requireJournal} does, and each shard of a sharded one alike: for the subcommands
+     * that change the journal, which refuse a newest cycle file with no header too (an engine start sets it aside).
      *
      * @param shard the one shard to work on ({@code --shard}), {@code null} for all
      * @throws ParameterException when {@code shard} is negative or not one of the directory's shards
@@ -66,6 +67,31 @@ final class JournalTarget {
         for (Shard one : target.shards()) {
             if (one.hasCycles()) {
                 Cli.requireCycleHeaders(one.dir());
+            }
+        }
+        return target;
+    }
+
+    /**
+     * As {@link #open}, for the subcommands that only read: a newest cycle file with no header (a writer stopped as it
+     * rolled into it, or the file zeroed) does not stop them. Their readers read every record before it, without
+     * waiting for its header, when those records reach the journal's high-water mark, and refuse, naming the file and
+     * the acknowledged records that may be in it, otherwise ({@link JournalReader#unreadNewestCycle}); such a file is
+     * named on standard error ({@code note: }, with its shard when the directory is sharded) before they answer. A
+     * cycle file with no header before the newest is refused by their readers, naming it.
+     *
+     * @throws JournalException when a selected shard's reader refuses to open its journal
+     */
+    static JournalTarget openForReading(Path dir, Integer shard, CommandSpec spec) {
+        JournalTarget target = openUnchecked(dir, shard, spec);
+        for (Shard one : target.shards()) {
+            if (one.hasCycles()) {
+                try {
+                    JournalReader.unreadNewestCycleOf(one.dir()).ifPresent(note -> spec.commandLine().getErr()
+                            .println("note: " + (target.sharded() ? "shard " + one.index() + ": " : "") + note));
+                } catch (RuntimeException e) {
+                    throw target.sharded() ? inShard(one, e) : e;
+                }
             }
         }
         return target;

@@ -75,7 +75,7 @@ final class QueryCommand implements Callable<Integer> {
         checkRange("--sku", sku, Limits.MAX_SKU);
         checkRange("--warehouse", warehouse == null ? null : warehouse.longValue(), Limits.MAX_WAREHOUSE);
         checkRange("--order", order, Long.MAX_VALUE);
-        JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
+        JournalTarget target = JournalTarget.openForReading(journal.dir, shard.index, spec);
         until.check(target, spec);
         PrintWriter err = spec.commandLine().getErr();
         List<Answer> answers = target.each(err, "query", (one, progress) -> {

@@ -43,7 +43,7 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
+        JournalTarget target = JournalTarget.openForReading(journal.dir, shard.index, spec);
         until.check(target, spec);
         PrintWriter err = spec.commandLine().getErr();
         long start = System.nanoTime();

@@ -39,7 +39,7 @@ final class StatsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
+        JournalTarget target = JournalTarget.openForReading(journal.dir, shard.index, spec);
         List<JournalStats> all = target.each(spec.commandLine().getErr(), "stats",
                 (one, progress) -> {
                     if (one.hasCycles()) {

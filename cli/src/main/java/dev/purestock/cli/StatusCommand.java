@@ -12,7 +12,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,11 +63,6 @@ final class StatusCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static JournalReader openChecked(Path dir) {
-        Cli.requireCycleHeaders(dir);
-        return JournalReader.open(dir);
-    }
-
     private static Summary describe(Summary summary, JournalTarget.Shard shard) {
         try {
             summary.put("epoch", JournalEpoch.read(shard.dir()));
@@ -80,11 +74,12 @@ final class StatusCommand implements Callable<Integer> {
         Long lastEpoch = null;
         if (shard.hasCycles()) {
             // a cycle file with no header is named at once: Chronicle Queue would wait for it, 10 s a look
-            try (JournalReader reader = openChecked(shard.dir())) {
+            try (JournalReader reader = JournalReader.open(shard.dir())) {
                 last = reader.lastSequence();
                 if (last >= 0) {
                     lastEpoch = reader.lastEpoch();
                 }
+                reader.unreadNewestCycle().ifPresent(note -> summary.put("journal-note", note));
             } catch (JournalException e) {
                 summary.put("journal-error", e.getMessage());
             }

@@ -33,7 +33,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
+        JournalTarget target = JournalTarget.openForReading(journal.dir, shard.index, spec);
         List<JournalVerifier.Result> results = target.each(spec.commandLine().getErr(), "verify",
                 (one, progress) -> {
                     if (one.hasCycles()) {

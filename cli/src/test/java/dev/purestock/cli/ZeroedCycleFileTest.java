@@ -2,23 +2,34 @@ package dev.purestock.cli;
 
 import dev.purestock.domain.Command;
 import dev.purestock.journal.JournaledEngine;
+import net.openhft.chronicle.core.time.SetTimeProvider;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -42,11 +53,7 @@ class ZeroedCycleFileTest {
         for (String command : READERS) {
             Run run = Run.of(command, "--journal", dir.toString());
             assertEquals(PurestockCli.FAILED, run.code(), command + ": " + run.out());
-            assertEquals("purestock " + command + ": cycle file " + only.getFileName() + " of journal " + dir
-                    + " has no header (it starts with zeros): a writer stopped as it created it, or the file was "
-                    + "written over, and no reader can open it; it is the newest cycle file, which the next engine "
-                    + "start on the directory moves aside (refused if the journal acknowledged records that are not "
-                    + "before it, or keeps no high-water mark to tell)", run.errorLine(), command);
+            assertEquals("purestock " + command + ": " + acknowledgedMayBeIn(only, "zeros"), run.errorLine(), command);
         }
         Run status = Run.of("status", "--journal", dir.toString());
         assertEquals(0, status.code(), status.err());
@@ -76,11 +83,8 @@ class ZeroedCycleFileTest {
         for (String command : READERS) {
             Run run = Run.of(command, "--journal", dir.toString());
             assertEquals(PurestockCli.FAILED, run.code(), command + ": " + run.out());
-            assertEquals("purestock " + command + ": cycle file " + only.getFileName() + " of journal " + dir
-                    + " has no header (it starts with one a writer never finished): a writer stopped as it created "
-                    + "it, or the file was written over, and no reader can open it; it is the newest cycle file, which "
-                    + "the next engine start on the directory moves aside (refused if the journal acknowledged records "
-                    + "that are not before it, or keeps no high-water mark to tell)", run.errorLine(), command);
+            assertEquals("purestock " + command + ": " + acknowledgedMayBeIn(only, "one a writer never finished"),
+                    run.errorLine(), command);
         }
         Run status = Run.of("status", "--journal", dir.toString());
         assertEquals(0, status.code(), status.err());
@@ -120,6 +124,93 @@ class ZeroedCycleFileTest {
             assertEquals(PurestockCli.FAILED, cut.code(), cut.out());
             assertTrue(cut.errorLine().contains("one before it would drop its records and every later file's, the "
                     + "acknowledged ones among them (the journal acknowledged records up to seq 4)"), cut.errorLine());
+        }
+    }
+
+    /**
+     * A newest cycle file with no header after cycle files that hold every acknowledged record (a writer stopped as it
+     * rolled into the next day's file): the subcommands that only read answer at once from the records before it and
+     * name the file on standard error, changing nothing; the engine start the note points to sets it aside.
+     */
+    @Test
+    void theReadersReadEveryRecordBeforeAZeroedNewestCycleFileAndNameIt() throws IOException {
+        journal();
+        Path newest = nextDaysCycleFile();
+        Files.write(newest, new byte[(int) Files.size(newest)]);
+        Map<Path, byte[]> before = files();
+        String note = "note: cycle file " + newest.getFileName() + " of journal " + dir + " has no header (it starts "
+                + "with zeros): a writer stopped as it created it, or the file was written over; it is the newest cycle "
+                + "file, and the records before it reach the journal's high-water mark (seq 4), so it holds no "
+                + "acknowledged record. The records up to seq 4 were read, and it was not; the next engine start on "
+                + "the directory moves it aside (if an engine is writing the journal, it was creating that file: read "
+                + "again)";
+
+        Run dump = Run.of("dump", "--journal", dir.toString());
+        assertEquals(0, dump.code(), dump.err());
+        assertEquals(5, dump.out().lines().count(), dump.out());
+        assertTrue(dump.out().lines().toList().getLast().startsWith("seq=4 "), dump.out());
+        assertEquals(note, dump.errorLine());
+        Run verify = Run.of("verify", "--journal", dir.toString());
+        assertEquals(0, verify.code(), verify.err());
+        assertEquals("5", verify.values().get("records-verified"));
+        assertEquals("ok", verify.values().get("result"));
+        assertEquals(note, verify.errorLine());
+        for (String command : List.of("stats", "replay")) {
+            Run run = Run.of(command, "--journal", dir.toString());
+            assertEquals(0, run.code(), command + ": " + run.err());
+            assertEquals(note, run.errorLine(), command);
+        }
+        assertEquals("5", Run.of("stats", "--journal", dir.toString()).values().get("records"));
+        Run status = Run.of("status", "--journal", dir.toString());
+        assertEquals(0, status.code(), status.err());
+        assertEquals("4", status.values().get("last-seq"));
+        assertEquals(note.substring("note: ".length()), status.values().get("journal-note"));
+        assertEquals(before.keySet(), files().keySet(), "no file moved, made or removed");
+        before.forEach((file, bytes) -> assertArrayEquals(bytes, read(file), file + " unchanged"));
+
+        // what the note says to do: the engine's start sets the file aside, and the readers read every file
+        Path commands = Files.writeString(dir.resolveSibling(dir.getFileName() + "-commands.jl"), "");
+        Run submit = Run.of("submit", "--journal", dir.toString(), commands.toString());
+        assertEquals(0, submit.code(), submit.err());
+        assertFalse(Files.exists(newest), "set aside");
+        Run again = Run.of("verify", "--journal", dir.toString());
+        assertEquals(0, again.code(), again.err());
+        assertEquals(List.of(), again.errLines().stream().filter(line -> !line.startsWith("\r")).toList());
+    }
+
+    private String acknowledgedMayBeIn(Path only, String start) {
+        return "cycle file " + only.getFileName() + " of journal " + dir + " has no header (it starts with " + start
+                + "), and no reader can open it: the journal acknowledged records up to seq 4, and the cycle files "
+                + "before it end at no record, so records 0..4 may be in it. Nothing was changed; restore it from a "
+                + "copy of the directory or a standby's journal";
+    }
+
+    /** The next day's cycle file, created and listed with its header, as the engine creates it when it rolls. */
+    private Path nextDaysCycleFile() throws IOException {
+        SetTimeProvider tomorrow = new SetTimeProvider(Instant.now().plus(1, ChronoUnit.DAYS));
+        try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir).rollCycle(RollCycles.FAST_DAILY)
+                .timeProvider(tomorrow).build()) {
+            queue.closeStore(queue.storeForCycle(queue.cycle(), queue.epoch(), true, null));
+        }
+        return cycleFiles().getLast();
+    }
+
+    /** Every file of the directory, with its bytes. */
+    private Map<Path, byte[]> files() throws IOException {
+        Map<Path, byte[]> files = new HashMap<>();
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path file : all.filter(Files::isRegularFile).toList()) {
+                files.put(file, Files.readAllBytes(file));
+            }
+        }
+        return files;
+    }
+
+    private static byte[] read(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
