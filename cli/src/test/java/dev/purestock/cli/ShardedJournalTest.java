@@ -389,6 +389,24 @@ class ShardedJournalTest {
         }
     }
 
+    /**
+     * One shard's newest cycle file zeroed, what a writer stopped as it rolled into it leaves: the reading subcommands
+     * read every shard's records and name the file, with its shard.
+     */
+    @Test
+    void aShardsNewestCycleFileWithNoHeaderIsNamedWithItsShardAndTheRecordsBeforeItAreRead() throws Exception {
+        Path dir = copyOfTheSale();
+        Path newest = ZeroedCycleFileTest.zeroedNextDaysCycleFile(dir.resolve("shard-1"));
+
+        Run verify = Run.of("verify", "--journal", dir.toString());
+        assertEquals(0, verify.code(), verify.err());
+        assertEquals(String.valueOf(RECORDS[0] + RECORDS[1]), verify.values().get("records-verified"));
+        assertTrue(verify.errorLine().startsWith("note: shard 1: cycle file " + newest.getFileName() + " of journal "
+                + dir.resolve("shard-1") + " has no header (it starts with zeros)"), verify.err());
+        assertTrue(verify.errorLine().contains("The records up to seq " + (RECORDS[1] - 1) + " were read, and it was "
+                + "not"), verify.err());
+    }
+
     @Test
     void repairNamesTheDamagedShardAndCutsItOnlyWithConsent() throws Exception {
         Path dir = copyOfTheSale();

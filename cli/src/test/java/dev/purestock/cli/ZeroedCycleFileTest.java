@@ -6,6 +6,7 @@ import net.openhft.chronicle.core.time.SetTimeProvider;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -135,8 +136,7 @@ class ZeroedCycleFileTest {
     @Test
     void theReadersReadEveryRecordBeforeAZeroedNewestCycleFileAndNameIt() throws IOException {
         journal();
-        Path newest = nextDaysCycleFile();
-        Files.write(newest, new byte[(int) Files.size(newest)]);
+        Path newest = zeroedNextDaysCycleFile(dir);
         Map<Path, byte[]> before = files();
         String note = "note: cycle file " + newest.getFileName() + " of journal " + dir + " has no header (it starts "
                 + "with zeros): a writer stopped as it created it, or the file was written over; it is the newest cycle "
@@ -185,14 +185,21 @@ class ZeroedCycleFileTest {
                 + "copy of the directory or a standby's journal";
     }
 
-    /** The next day's cycle file, created and listed with its header, as the engine creates it when it rolls. */
-    private Path nextDaysCycleFile() throws IOException {
+    /**
+     * The next day's cycle file of the daily journal in {@code journal}, created and listed with its header, as the
+     * engine creates it when it rolls, then zeroed: what a writer stopped as it rolled into it leaves.
+     */
+    static Path zeroedNextDaysCycleFile(Path journal) throws IOException {
         SetTimeProvider tomorrow = new SetTimeProvider(Instant.now().plus(1, ChronoUnit.DAYS));
-        try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir).rollCycle(RollCycles.FAST_DAILY)
+        Path newest;
+        try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(journal).rollCycle(RollCycles.FAST_DAILY)
                 .timeProvider(tomorrow).build()) {
-            queue.closeStore(queue.storeForCycle(queue.cycle(), queue.epoch(), true, null));
+            SingleChronicleQueueStore store = queue.storeForCycle(queue.cycle(), queue.epoch(), true, null);
+            newest = store.file().toPath();
+            queue.closeStore(store);
         }
-        return cycleFiles().getLast();
+        Files.write(newest, new byte[(int) Files.size(newest)]);
+        return newest;
     }
 
     /** Every file of the directory, with its bytes. */
