@@ -48,6 +48,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * its split load instead, and when it is full an insert is refused with an {@link IllegalStateException}, rather
  * than the directory doubling until memory runs out.
  *
+ * <p><b>The key used last.</b> The map remembers the slot of the key it found or stored last, and a read or write of
+ * that key again goes straight to it: the decision thread reads a command's keys while it decides it and writes the
+ * same keys when it applies the events, and those writes probed a second time for what the read had just found
+ * (docs/performance.md, "Fewer probes per purchase").
+ *
  * <p>Not thread-safe: the decision thread owns it.
  */
 final class SegmentedLongMap {
@@ -76,6 +81,16 @@ final class SegmentedLongMap {
     private long[] scratchKeys;
     private long[] scratchValues;
     private Segment[] directory;
+    /**
+     * Where the key found or stored last lies: its segment's entries and the index of the key's cell there. The store
+     * reads a key and then writes it (a purchase reads its stock position, its customer's count and its order id while
+     * it is decided, and writes them when its events are applied), and the write finds the key here instead of
+     * hashing and probing again. It is checked against the slot on every use and never cleared: a live key fills one
+     * slot of the whole map, so an array that holds it live at that index is its segment's, whatever a removal's shift
+     * or a split has moved since.
+     */
+    private long[] lastEntries;
+    private int lastIndex;
     private int globalDepth;
     private int segmentCount;
     private int size;
@@ -112,6 +127,7 @@ final class SegmentedLongMap {
             directory[i] = newSegment(globalDepth);
         }
         segmentCount = directory.length;
+        lastEntries = directory[0].entries;
     }
 
     /**
@@ -135,6 +151,9 @@ final class SegmentedLongMap {
 
     /** The value of {@code key}, or {@link #missingValue}. */
     long get(long key) {
+        if (isLast(key)) {
+            return lastEntries[lastIndex + 1];
+        }
         long hash = hash(key);
         long[] entries = directory[directoryIndex(hash, globalDepth)].entries;
         int mask = segmentSlots - 1;
@@ -144,9 +163,22 @@ final class SegmentedLongMap {
                 return missingValue;
             }
             if (entries[2 * slot] == key) {
+                remember(entries, slot);
                 return stored;
             }
         }
+    }
+
+    /** Whether {@code key} is the key found or stored last, still live where it was ({@link #lastEntries}). */
+    private boolean isLast(long key) {
+        long[] entries = lastEntries;
+        int index = lastIndex;
+        return entries[index] == key && entries[index + 1] != missingValue;
+    }
+
+    private void remember(long[] entries, int slot) {
+        lastEntries = entries;
+        lastIndex = 2 * slot;
     }
 
     /**
@@ -173,6 +205,13 @@ final class SegmentedLongMap {
         if (value == missingValue) {
             throw new IllegalArgumentException("the value " + value + " marks an absent key and cannot be stored");
         }
+        if (isLast(key)) {
+            long had = lastEntries[lastIndex + 1];
+            if (replace) {
+                lastEntries[lastIndex + 1] = value;
+            }
+            return had;
+        }
         long hash = hash(key);
         int mask = segmentSlots - 1;
         while (true) {
@@ -185,6 +224,7 @@ final class SegmentedLongMap {
                     if (replace) {
                         entries[2 * slot + 1] = value;
                     }
+                    remember(entries, slot);
                     return had;
                 }
             }
@@ -195,6 +235,7 @@ final class SegmentedLongMap {
                 entries[2 * slot + 1] = value;
                 segment.size++;
                 size++;
+                remember(entries, slot);
                 return missingValue;
             }
             if (!mayGrow) {

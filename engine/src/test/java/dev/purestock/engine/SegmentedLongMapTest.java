@@ -79,6 +79,51 @@ class SegmentedLongMapTest {
     }
 
     /**
+     * Reads and writes of the key used last go straight to the slot the map remembers for it: after a removal shifted
+     * it, a split moved it or its slot was emptied, every read and write still agrees with a plain map, checked after
+     * each operation on the key just used, read twice as the decision thread does (a read, then a write).
+     */
+    @Test
+    void readingAndWritingTheKeyUsedLastAgreesWithAPlainMapWhateverMovedItSince() {
+        qt().withExamples(300)
+                .forAll(lists().of(integers().between(-200, 200)).ofSizeBetween(1, 2_000), longs().all(),
+                        integers().between(SegmentedLongMap.MIN_SEGMENT_SHIFT, 6), integers().between(0, 2))
+                .checkAssert((operations, salt, segmentShift, shape) -> {
+                    for (long missing : new long[] {0, NO_ROW}) {
+                        SegmentedLongMap map = new SegmentedLongMap(missing, 1, segmentShift);
+                        Map<Long, Long> reference = new HashMap<>();
+                        for (int i = 0; i < operations.size(); i++) {
+                            int operation = operations.get(i);
+                            long key = key(Math.abs(operation), salt, shape);
+                            long value = i + 1L;
+                            String step = "step " + i + ", key " + Math.abs(operation);
+                            assertEquals(reference.getOrDefault(key, missing), map.get(key), step + ", read first");
+                            Long had;
+                            if (operation < 0) {
+                                had = reference.remove(key);
+                                assertEquals(had == null ? missing : had, map.remove(key), step + ", removed");
+                            } else if (i % 2 == 0) {
+                                had = reference.put(key, value);
+                                assertEquals(had == null ? missing : had, map.put(key, value), step + ", put");
+                            } else {
+                                had = reference.putIfAbsent(key, value);
+                                assertEquals(had == null ? missing : had, map.putIfAbsent(key, value),
+                                        step + ", put if absent");
+                            }
+                            assertEquals(reference.getOrDefault(key, missing), map.get(key), step + ", read again");
+                            long neighbour = key(Math.abs(operation) + 1, salt, shape);
+                            assertEquals(reference.getOrDefault(neighbour, missing), map.get(neighbour),
+                                    step + ", its neighbour");
+                        }
+                        assertEquals(reference.size(), map.size());
+                        for (Map.Entry<Long, Long> entry : reference.entrySet()) {
+                            assertEquals(entry.getValue(), map.get(entry.getKey()));
+                        }
+                    }
+                });
+    }
+
+    /**
      * The key of {@code k} in one of three shapes: scattered (shape 0), consecutive from a base as a counter
      * hands them out (1), or all at the same place of their runs, which collide on run homes (2).
      */
