@@ -277,7 +277,8 @@ final class SegmentedLongMap {
         int gap = slot;
         for (int next = (gap + 1) & mask; entries[2 * next + 1] != missingValue; next = (next + 1) & mask) {
             long moving = entries[2 * next];
-            int home = home(hash(moving), moving, mask);
+            // a key of the removed key's run (a counter's next ids) has the run's hash: only others are hashed
+            int home = home(sameRun(moving, key) ? hash : hash(moving), moving, mask);
             if (((next - home) & mask) >= ((next - gap) & mask)) {
                 entries[2 * gap] = moving;
                 entries[2 * gap + 1] = entries[2 * next + 1];
@@ -388,6 +389,11 @@ final class SegmentedLongMap {
         for (int i = first + span / 2; i < first + span; i++) {
             directory[i] = upper;
         }
+    }
+
+    /** Whether {@code a} and {@code b} are of one run of {@value #RUN_KEYS} keys, which share a hash. */
+    static boolean sameRun(long a, long b) {
+        return a >>> RUN_SHIFT == b >>> RUN_SHIFT;
     }
 
     /** The hash in this map of {@code key}'s run of {@value #RUN_KEYS} keys: it picks the segment and the home. */
