@@ -2,6 +2,8 @@ package dev.purestock.engine;
 
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
+import dev.purestock.domain.EventBuffer;
+import dev.purestock.domain.Inventory;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.Product;
@@ -14,6 +16,7 @@ import java.util.function.LongFunction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The decision stage's reading ahead ({@link WarmAhead}): which slots it reads, and that the decisions and the
@@ -88,6 +91,41 @@ class WarmAheadTest {
     }
 
     /**
+     * Ahead of a time command's events, the order index is read where the orders they forget lie and nowhere else:
+     * once per run of the index's keys, as an id of the run before it lies beside that one. The sum kept is the rows
+     * read (the orders stored got rows 0, 1, 2, ... in turn), and the store is as it was.
+     */
+    @Test
+    void theOrdersATimeCommandForgetsAreReadInTheIndexOncePerRunAndNothingChanges() {
+        PrimitiveInventoryStore store = new PrimitiveInventoryStore();
+        decideInBatches(store, stockedSkus(), false);
+        long[] orders = {1, 2, 3, SegmentedLongMap.RUN_KEYS + 1, 2L * SegmentedLongMap.RUN_KEYS + 1};
+        for (long order : orders) {
+            EventBuffer bought = new EventBuffer();
+            Inventory.decide(new Command.Purchase(order, 7, 1, 0, 1), 1, store, bought);
+            Inventory.evolveAll(store, 1, bought);
+        }
+        long before = StateDigest.of(store);
+        EventBuffer timeCommand = new EventBuffer();
+        timeCommand.orderForgotten(1);
+        timeCommand.orderForgotten(3);
+        timeCommand.reservationConfirmed(2);
+        timeCommand.alreadyApplied(2);
+        timeCommand.orderForgotten(SegmentedLongMap.RUN_KEYS + 1);
+        timeCommand.orderForgotten(2L * SegmentedLongMap.RUN_KEYS + 1);
+        WarmAhead warmAhead = new WarmAhead(ringSequence -> null, store);
+
+        warmAhead.beforeForgetting(timeCommand);
+
+        assertEquals(0 + 3 + 4, warmAhead.kept(), "order 1 for its run (not 3 beside it), then one of each other run; "
+                + "nothing of order 2");
+        assertEquals(before, StateDigest.of(store));
+
+        warmAhead.beforeForgetting(new EventBuffer());
+        assertEquals(0 + 3 + 4, warmAhead.kept(), "a time command that forgets nothing reads nothing");
+    }
+
+    /**
      * A purchase's product and its position lie in one run of the store's table only at the warehouses whose
      * position key differs from the product's in its last bits alone (0 .. {@code RUN_KEYS - 2}); at any other the
      * product, which the rules read first, lies elsewhere and is read ahead too. What the reads return is summed, so
@@ -115,6 +153,9 @@ class WarmAheadTest {
         List<Command> commands = new ArrayList<>(stockedSkus());
         for (long order = 1; order <= 200; order++) {
             commands.add(new Command.Purchase(order, order % 7, order % 5, 0, 1 + order % 3));
+            if (order % 25 == 0) {
+                commands.add(new Command.ExpireReservations(40)); // forgets the orders of 40 commands before
+            }
             if (order % 10 == 0) {
                 commands.add(new Command.Purchase(order, order % 7, order % 5, 0, 1 + order % 3)); // a repeat
                 commands.add(new Command.Purchase(order, 8, 1, 0, 1));                               // a reused id
@@ -131,6 +172,8 @@ class WarmAheadTest {
 
         assertEquals(decidedWithout, decidedWith);
         assertEquals(StateDigest.of(without), StateDigest.of(with));
+        assertTrue(decidedWith.stream().flatMap(List::stream).anyMatch(Event.OrderForgotten.class::isInstance),
+                "the time commands forgot orders");
     }
 
     /** Lists five skus, each with 40 units at warehouse 0, and a limit of 3 per customer on sku 4. */
@@ -145,15 +188,16 @@ class WarmAheadTest {
 
     /**
      * Decides {@code commands} through a {@link DecisionHandler} over {@code store}, in batches of 37 slots (as the
-     * Disruptor hands them: {@code onBatchStart}, then each slot) when {@code batched}, else one slot at a time;
-     * returns each command's events.
+     * Disruptor hands them: {@code onBatchStart}, then each slot) when {@code batched}, else one slot at a time, on a
+     * clock that moves on by one for each command; returns each command's events.
      */
     private static List<List<Event>> decideInBatches(PrimitiveInventoryStore store, List<Command> commands,
                                                      boolean batched) {
         CommandSlot[] slots = slotsOf(commands);
         ShardCounters counters = new ShardCounters(8);
+        long[] clock = {0};
         DecisionHandler decision = new DecisionHandler(0, new ShardHealth(0, new Intake()),
-                new ShardState(store, 0, 0), () -> 1L, counters.decision, new DueTimes(1),
+                new ShardState(store, 0, 0), () -> ++clock[0], counters.decision, new DueTimes(1),
                 ringSequence -> slots[(int) ringSequence]);
         List<List<Event>> decided = new ArrayList<>();
         int batch = batched ? 37 : 1;
