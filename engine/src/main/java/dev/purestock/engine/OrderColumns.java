@@ -255,13 +255,13 @@ final class OrderColumns {
      * returns what it read, for the caller to keep so that the reads are made.
      */
     long warm(long id) {
-        int row = (int) rowOf.get(id);
+        int row = (int) rowOf.getAhead(id);
         return row == NO_ROW ? row : Integer.toUnsignedLong(customer[row >>> chunkShift][row & chunkMask]);
     }
 
     /** Reads where {@code id} lies in the id index, and nothing of its row: {@link #warm} without the row. */
     long warmIndex(long id) {
-        return rowOf.get(id);
+        return rowOf.getAhead(id);
     }
 
     /** Stores {@code order}, replacing the one with the same id. */

@@ -284,9 +284,9 @@ public final class PrimitiveInventoryStore implements InventoryStore {
      * too; at any other warehouse the product lies elsewhere and is read on its own.
      */
     long warmLine(long customer, long sku, int warehouse) {
-        long read = productsAndPositions.get(positionKey(sku, warehouse))
-                + customerUnits.get(customerKey(customer, sku));
-        return warehouse + 1 < SegmentedLongMap.RUN_KEYS ? read : read + productsAndPositions.get(productKey(sku));
+        long read = productsAndPositions.getAhead(positionKey(sku, warehouse))
+                + customerUnits.getAhead(customerKey(customer, sku));
+        return warehouse + 1 < SegmentedLongMap.RUN_KEYS ? read : read + productsAndPositions.getAhead(productKey(sku));
     }
 
     /** {@link #warmPurchase} for a command that names only an order: its place in the order book. */

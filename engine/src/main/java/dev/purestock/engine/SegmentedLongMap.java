@@ -169,6 +169,27 @@ final class SegmentedLongMap {
         }
     }
 
+    /**
+     * The value of {@code key}, or {@link #missingValue}, as {@link #get} gives it, for reading ahead
+     * ({@link WarmAhead}): it neither checks the key used last nor replaces it, so it costs no more instructions than
+     * the probe (the fewer a read ahead takes, the more of them, and of their misses, are in flight at once) and leaves
+     * the key that the command being decided uses remembered.
+     */
+    long getAhead(long key) {
+        long hash = hash(key);
+        long[] entries = directory[directoryIndex(hash, globalDepth)].entries;
+        int mask = segmentSlots - 1;
+        for (int slot = home(hash, key, mask); ; slot = (slot + 1) & mask) {
+            long stored = entries[2 * slot + 1];
+            if (stored == missingValue) {
+                return missingValue;
+            }
+            if (entries[2 * slot] == key) {
+                return stored;
+            }
+        }
+    }
+
     /** Whether {@code key} is the key found or stored last, still live where it was ({@link #lastEntries}). */
     private boolean isLast(long key) {
         long[] entries = lastEntries;

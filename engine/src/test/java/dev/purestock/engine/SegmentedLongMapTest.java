@@ -112,6 +112,9 @@ class SegmentedLongMapTest {
                             }
                             assertEquals(reference.getOrDefault(key, missing), map.get(key), step + ", read again");
                             long neighbour = key(Math.abs(operation) + 1, salt, shape);
+                            assertEquals(reference.getOrDefault(neighbour, missing), map.getAhead(neighbour),
+                                    step + ", its neighbour read ahead");
+                            assertEquals(reference.getOrDefault(key, missing), map.get(key), step + ", read after");
                             assertEquals(reference.getOrDefault(neighbour, missing), map.get(neighbour),
                                     step + ", its neighbour");
                         }
