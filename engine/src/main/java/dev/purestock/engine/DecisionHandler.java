@@ -28,8 +28,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Over the engine's {@link PrimitiveInventoryStore}, the stage reads ahead in the ring, within the batch the
  * Disruptor hands it, and brings the places in the store the next commands will use into the cache first
- * ({@link WarmAhead}), and before applying a time command's events it reads where the orders it forgets lie; that
- * changes nothing the rules see.
+ * ({@link WarmAhead}); that changes nothing the rules see.
  *
  * <p>A {@code decide} that throws changed nothing, so the command is answered with
  * {@link EngineRefusal#INTERNAL_ERROR} and the shard goes on. An {@code evolve} that throws may have left the
@@ -131,9 +130,6 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
         decision.time = now;
         decision.sequenced = true;
         count(events);
-        if (warmAhead != null && request.command instanceof Command.ExpireReservations) {
-            warmAhead.beforeForgetting(events);
-        }
         try {
             Inventory.evolveAll(store, now, events);
         } catch (RuntimeException e) {

@@ -259,11 +259,6 @@ final class OrderColumns {
         return row == NO_ROW ? row : Integer.toUnsignedLong(customer[row >>> chunkShift][row & chunkMask]);
     }
 
-    /** Reads where {@code id} lies in the id index, and nothing of its row: {@link #warm} without the row. */
-    long warmIndex(long id) {
-        return rowOf.getAhead(id);
-    }
-
     /** Stores {@code order}, replacing the one with the same id. */
     void put(Order order) {
         put(order.orderId(), order.customer(), order.status(), recordLines.of(order.lines()), order.expiresAt(),

@@ -294,14 +294,6 @@ public final class PrimitiveInventoryStore implements InventoryStore {
         return orders.warm(orderId);
     }
 
-    /**
-     * Reads where {@code orderId} lies in the order book's id index, and nothing of its row: ahead of forgetting the
-     * order, whose row the time command read as it decided ({@link WarmAhead#beforeForgetting}).
-     */
-    long warmOrderIndex(long orderId) {
-        return orders.warmIndex(orderId);
-    }
-
     /** The order book, for tests of its growth. */
     OrderColumns orderBook() {
         return orders;

@@ -1,12 +1,7 @@
 package dev.purestock.engine;
 
 import dev.purestock.domain.Command;
-import dev.purestock.domain.EventBuffer;
-import dev.purestock.domain.EventSink;
-import dev.purestock.domain.Limits;
 import dev.purestock.domain.Line;
-import dev.purestock.domain.Reason;
-import dev.purestock.domain.RejectionReason;
 
 import java.util.List;
 import java.util.function.LongFunction;
@@ -29,13 +24,6 @@ import java.util.function.LongFunction;
  * each of them once; a batch of one command reads nothing ahead, so at low rates nothing is added. It changes
  * nothing in the store or the slots and builds nothing, so the decisions are the same with it as without it.
  * Only the engine's {@link PrimitiveInventoryStore} is read ahead; with another store the stage runs without it.
- *
- * <p>A time command that forgets orders past the retention window is read ahead too, between its decision and the
- * applying of its events ({@link #beforeForgetting}): each forgotten order's id leaves the order index, and the ids
- * of orders that old lie in parts of the index nothing has read since they were stored. Applied one after another,
- * each removal waited for its slot before the next could start (JFR execution samples of
- * {@code DecisionStageBenchmark}, where a time command forgets as many orders as a batch buys: 8-14 % of the decision
- * thread's samples in those removals, docs/performance.md); read first, all of them at once, their misses overlap.
  */
 final class WarmAhead {
     /** How many commands are read ahead at a time: enough misses to overlap, few enough to stay in the cache. */
@@ -51,8 +39,6 @@ final class WarmAhead {
     private long warmedTo = -1;
     /** What the reads returned, kept so that they are made. */
     private long kept;
-    /** Reads the order index where each order a decided time command forgets lies. */
-    private final ForgottenOrders forgotten = new ForgottenOrders();
 
     WarmAhead(LongFunction<CommandSlot> slots, PrimitiveInventoryStore store) {
         this.slots = slots;
@@ -80,26 +66,6 @@ final class WarmAhead {
         }
         kept += read;
         warmedTo = last;
-    }
-
-    /**
-     * A time command was decided into {@code events} and they are about to be applied: reads the order index where
-     * the orders they forget lie, one after another, before the removals that follow wait on each. The ids are
-     * gathered first and then read in a loop of nothing else, so that the reads' misses are in flight together; an id
-     * of the same run of the index's keys as the one before it ({@link SegmentedLongMap#sameRun}: the next id of a
-     * counter) lies beside it, brought in by that read, and is not read again.
-     */
-    void beforeForgetting(EventBuffer events) {
-        forgotten.count = 0;
-        events.writeTo(forgotten);
-        long[] ids = forgotten.ids;
-        long read = 0;
-        for (int i = 0; i < forgotten.count; i++) {
-            if (i == 0 || !SegmentedLongMap.sameRun(ids[i], ids[i - 1])) {
-                read += store.warmOrderIndex(ids[i]);
-            }
-        }
-        kept += read;
     }
 
     /** What the reads returned, summed: nothing to act on; it keeps the reads from being left out. */
@@ -137,85 +103,5 @@ final class WarmAhead {
             read += store.warmLine(customer, line.sku(), line.warehouse());
         }
         return read;
-    }
-
-    /** Gathers the ids of the {@code OrderForgotten} events it is handed; every other event it passes over. */
-    private static final class ForgottenOrders implements EventSink {
-        /** Room for the most orders one time command forgets. */
-        final long[] ids = new long[Limits.MAX_FORGOTTEN_PER_COMMAND];
-        int count;
-
-        @Override
-        public void orderForgotten(long orderId) {
-            if (count < ids.length) {
-                ids[count++] = orderId;
-            }
-        }
-
-        @Override
-        public void productListed(long sku, long perCustomerLimit, boolean countsCustomers) {
-        }
-
-        @Override
-        public void stockReceived(long movementId, long sku, int warehouse, long quantity, long available,
-                                  long fingerprint) {
-        }
-
-        @Override
-        public void stockWrittenOff(long movementId, long sku, int warehouse, long quantity, long available,
-                                    long fingerprint) {
-        }
-
-        @Override
-        public void purchaseAccepted(long orderId, long customer, long fingerprint) {
-        }
-
-        @Override
-        public void stockReserved(long orderId, long customer, long expiresAt, long fingerprint) {
-        }
-
-        @Override
-        public void reservationConfirmed(long orderId) {
-        }
-
-        @Override
-        public void reservationReleased(long orderId) {
-        }
-
-        @Override
-        public void reservationExpired(long orderId) {
-        }
-
-        @Override
-        public void purchaseCancelled(long orderId) {
-        }
-
-        @Override
-        public void lineChange(long sku, int warehouse, long quantity, long available, long customerUnits) {
-        }
-
-        @Override
-        public void commandHeld(long holdId, long at, Command command) {
-        }
-
-        @Override
-        public void holdReleased(long holdId) {
-        }
-
-        @Override
-        public void holdCancelled(long holdId) {
-        }
-
-        @Override
-        public void alreadyApplied(long id) {
-        }
-
-        @Override
-        public void rejected(RejectionReason reason, long ref) {
-        }
-
-        @Override
-        public void batchAborted(int index, Reason reason, long ref) {
-        }
     }
 }

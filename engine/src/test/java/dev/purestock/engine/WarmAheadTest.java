@@ -2,8 +2,6 @@ package dev.purestock.engine;
 
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
-import dev.purestock.domain.EventBuffer;
-import dev.purestock.domain.Inventory;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.Product;
@@ -88,41 +86,6 @@ class WarmAheadTest {
 
         assertEquals(before, StateDigest.of(store));
         assertNotEquals(0, warmAhead.kept(), "the stocked positions it read are kept");
-    }
-
-    /**
-     * Ahead of a time command's events, the order index is read where the orders they forget lie and nowhere else:
-     * once per run of the index's keys, as an id of the run before it lies beside that one. The sum kept is the rows
-     * read (the orders stored got rows 0, 1, 2, ... in turn), and the store is as it was.
-     */
-    @Test
-    void theOrdersATimeCommandForgetsAreReadInTheIndexOncePerRunAndNothingChanges() {
-        PrimitiveInventoryStore store = new PrimitiveInventoryStore();
-        decideInBatches(store, stockedSkus(), false);
-        long[] orders = {1, 2, 3, SegmentedLongMap.RUN_KEYS + 1, 2L * SegmentedLongMap.RUN_KEYS + 1};
-        for (long order : orders) {
-            EventBuffer bought = new EventBuffer();
-            Inventory.decide(new Command.Purchase(order, 7, 1, 0, 1), 1, store, bought);
-            Inventory.evolveAll(store, 1, bought);
-        }
-        long before = StateDigest.of(store);
-        EventBuffer timeCommand = new EventBuffer();
-        timeCommand.orderForgotten(1);
-        timeCommand.orderForgotten(3);
-        timeCommand.reservationConfirmed(2);
-        timeCommand.alreadyApplied(2);
-        timeCommand.orderForgotten(SegmentedLongMap.RUN_KEYS + 1);
-        timeCommand.orderForgotten(2L * SegmentedLongMap.RUN_KEYS + 1);
-        WarmAhead warmAhead = new WarmAhead(ringSequence -> null, store);
-
-        warmAhead.beforeForgetting(timeCommand);
-
-        assertEquals(0 + 3 + 4, warmAhead.kept(), "order 1 for its run (not 3 beside it), then one of each other run; "
-                + "nothing of order 2");
-        assertEquals(before, StateDigest.of(store));
-
-        warmAhead.beforeForgetting(new EventBuffer());
-        assertEquals(0 + 3 + 4, warmAhead.kept(), "a time command that forgets nothing reads nothing");
     }
 
     /**
