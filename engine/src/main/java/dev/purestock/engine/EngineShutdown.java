@@ -133,7 +133,7 @@ final class EngineShutdown {
     private void abandon(Duration timeout) {
         intake.abandon();
         for (Shard shard : shards) {
-            shard.space().wakeAll(); // a publisher parked for ring space sees the abandon now, not after its park
+            shard.space().abandon(); // a publisher parked for ring space sees the abandon now, not after its park
         }
         intake.awaitPublishers(false, 0); // none waits for anything now: each publishes what it claimed and leaves
         for (Shard shard : shards) {

@@ -21,7 +21,8 @@ import java.util.concurrent.locks.LockSupport;
  * at the end of each batch and wakes the waiters once it has passed that point. Either the waiter's second read sees
  * the batch's end, or the stage sees the waiter: both sides write and then read with full fences between, so no
  * wake-up is missed. A park still ends after {@link #PARK_NANOS} at the latest, a safety net for a stage that
- * stopped, and a close that ran out of time wakes every waiter ({@link #wakeAll}).
+ * stopped, and a close that ran out of time wakes every waiter ({@link #abandon}); a publisher that comes to wait
+ * after that, having looked at the abandon just before it, does not park.
  *
  * <p>Waiting allocates nothing: a waiter takes one of {@link #SLOTS} places for its thread. More waiters than
  * places poll as before, parking for a nanosecond between tries.
@@ -37,6 +38,8 @@ final class RingSpace {
     private final AtomicInteger waiting = new AtomicInteger();
     /** The last stage's sequence from which on a quarter of the ring is free, as the latest waiter saw the ring. */
     private volatile long wakeAt = Long.MAX_VALUE;
+    /** Whether a close that ran out of time woke the waiters: none parks from then on. */
+    private volatile boolean abandoned;
     private final int ringSize;
     /** How much of the ring must be free before waiters are woken: a quarter, at least one slot. */
     private final int enough;
@@ -59,7 +62,7 @@ final class RingSpace {
 
     /**
      * Waits, on a publisher's thread, until {@code ring} (this space's ring, found full) has a quarter of its slots
-     * free, the safety-net park ran out, or {@link #wakeAll} was called; the caller then tries to claim again.
+     * free, the safety-net park ran out, or {@link #abandon} was called; the caller then tries to claim again.
      */
     void await(RingBuffer<?> ring) {
         Thread self = Thread.currentThread();
@@ -74,8 +77,8 @@ final class RingSpace {
             wakeAt = target;
             waiting.incrementAndGet();
             // said we wait (a full fence), then look once more: a batch that ended before this read is seen here,
-            // one that ends after it finds this waiter
-            if (ring.getMinimumGatingSequence() < target) {
+            // one that ends after it finds this waiter; so does an abandon, against the place taken above
+            if (!abandoned && ring.getMinimumGatingSequence() < target) {
                 LockSupport.parkNanos(this, parkNanos);
             }
         } finally {
@@ -104,11 +107,18 @@ final class RingSpace {
     }
 
     /**
-     * Wakes every waiter now: after a stage's progress, or for a close that ran out of time.
+     * Wakes every waiter now, for a close that ran out of time, which has {@linkplain Intake#abandon() abandoned}
+     * them first; a publisher that comes to wait after this returns at once, to see the abandon.
      *
      * @return how many threads it unparked
      */
-    int wakeAll() {
+    int abandon() {
+        abandoned = true;
+        return wakeAll();
+    }
+
+    /** Wakes every waiter now; how many threads it unparked. */
+    private int wakeAll() {
         int woken = 0;
         for (int place = 0; place < SLOTS; place++) {
             Thread waiter = waiters.get(place);
