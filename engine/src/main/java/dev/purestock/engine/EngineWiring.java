@@ -129,7 +129,8 @@ final class EngineWiring {
         return stages.entrySet().stream()
                 .map(entry -> {
                     EventHandler<CommandSlot> stage = entry.getKey();
-                    ExceptionHandler<CommandSlot> stageExceptions = StageSignal.exceptions(stage, exceptions);
+                    ExceptionHandler<CommandSlot> stageExceptions =
+                            RingSpace.exceptions(stage, StageSignal.exceptions(stage, exceptions));
                     EventProcessorFactory<CommandSlot> factory = signal == null
                             ? DependentStageBarrier.stage(waitStrategy, stage, stageExceptions)
                             : DependentStageBarrier.blocking(signal, stage, stageExceptions);

@@ -1,6 +1,7 @@
 package dev.purestock.engine;
 
 import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 
@@ -18,11 +19,12 @@ import java.util.concurrent.locks.LockSupport;
  * took a core from the stages that free the space (docs/performance.md, "Waiting for ring space"). Now a publisher
  * that finds the ring full says that it waits and from which point of the last stage on it should be woken (when a
  * quarter of the ring is free), reads that stage's progress once more, and parks; the last stage sets its sequence
- * at the end of each batch and wakes the waiters once it has passed that point. Either the waiter's second read sees
- * the batch's end, or the stage sees the waiter: both sides write and then read with full fences between, so no
- * wake-up is missed. A park still ends after {@link #PARK_NANOS} at the latest, a safety net for a stage that
- * stopped, and a close that ran out of time wakes every waiter ({@link #abandon}); a publisher that comes to wait
- * after that, having looked at the abandon just before it, does not park.
+ * at the end of each batch, and after a slot it threw on ({@link #exceptions}), and wakes the waiters once it has
+ * passed that point. Either the waiter's second read sees the batch's end, or the stage sees the waiter: both sides
+ * write and then read with full fences between, so no wake-up is missed. A park still ends after {@link #PARK_NANOS}
+ * at the latest, a safety net for a stage that stopped, and a close that ran out of time wakes every waiter
+ * ({@link #abandon}); a publisher that comes to wait after that, having looked at the abandon just before it, does
+ * not park.
  *
  * <p>Waiting allocates nothing: a waiter takes one of {@link #SLOTS} places for its thread. More waiters than
  * places poll as before, parking for a nanosecond between tries.
@@ -143,6 +145,17 @@ final class RingSpace {
         return new Freeing<>(last, this);
     }
 
+    /**
+     * Where what {@code stage} throws goes: to {@code exceptions}, and then, for the last stage ({@link #freedBy}),
+     * its sequence is set at the failed slot, as the Disruptor sets it next, and the waiters are woken for the space.
+     * A throw on the slot that ends a batch skips that batch's end, so without this a ring that the failed slot was
+     * the last of woke nobody. Never before the handler returns: it reads the slot, which the set lets a publisher
+     * overwrite.
+     */
+    static <T> ExceptionHandler<T> exceptions(EventHandler<T> stage, ExceptionHandler<T> exceptions) {
+        return stage instanceof Freeing<T> freeing ? new FreeAfterFailure<>(freeing, exceptions) : exceptions;
+    }
+
     /** The last stage, setting its sequence at the end of each batch and waking the waiters. */
     private static final class Freeing<T> implements EventHandler<T> {
         private final EventHandler<T> stage;
@@ -157,9 +170,17 @@ final class RingSpace {
         @Override
         public void onEvent(T slot, long ringSequence, boolean endOfBatch) throws Exception {
             stage.onEvent(slot, ringSequence, endOfBatch);
-            if (endOfBatch && sequence != null) {
-                // the processor sets the same value once the batch returns; setting it first, with a full fence,
-                // keeps the read of the waiters below from passing the store (see the class comment)
+            if (endOfBatch) {
+                passed(ringSequence);
+            }
+        }
+
+        /** Sets this stage's sequence at {@code ringSequence}, which it has passed, and wakes the waiters. */
+        void passed(long ringSequence) {
+            if (sequence != null) {
+                // the processor sets the same value once the batch (or the exception handler) returns; setting it
+                // first, with a full fence, keeps the read of the waiters below from passing the store (see the
+                // class comment)
                 sequence.setVolatile(ringSequence);
                 space.passed(ringSequence);
             }
@@ -189,6 +210,30 @@ final class RingSpace {
         @Override
         public void onTimeout(long ringSequence) throws Exception {
             stage.onTimeout(ringSequence);
+        }
+    }
+
+    /**
+     * The last stage's exception handler: the failure goes to the handler first, which records it at the slot, and
+     * only then does the stage pass the slot and wake the waiters. A handler that throws (it must not) leaves the
+     * sequence as it was.
+     */
+    private record FreeAfterFailure<T>(Freeing<T> stage, ExceptionHandler<T> exceptions)
+            implements ExceptionHandler<T> {
+        @Override
+        public void handleEventException(Throwable ex, long ringSequence, T slot) {
+            exceptions.handleEventException(ex, ringSequence, slot);
+            stage.passed(ringSequence);
+        }
+
+        @Override
+        public void handleOnStartException(Throwable ex) {
+            exceptions.handleOnStartException(ex);
+        }
+
+        @Override
+        public void handleOnShutdownException(Throwable ex) {
+            exceptions.handleOnShutdownException(ex);
         }
     }
 }

@@ -1,7 +1,13 @@
 package dev.purestock.engine;
 
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import com.lmax.disruptor.util.DaemonThreadFactory;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -79,6 +85,63 @@ class RingSpaceTest {
         space.abandon();
         waiter().get(1, TimeUnit.MINUTES);
         assertEquals(0, space.waiting());
+    }
+
+    /**
+     * The Disruptor sets the sequence of a stage that threw at the failed slot once the stage's exception handler
+     * returns, and the end of that batch never reached the stage: a throw on the slot that ends a batch, the last
+     * one published, freed the ring and woke nobody. Here the last stage takes the whole full ring as one batch and
+     * throws on its last slot.
+     */
+    @Test
+    void aWaiterIsWokenWhenTheLastStageThrowsOnTheSlotThatEndsItsBatch() throws Exception {
+        Disruptor<CommandSlot> disruptor = new Disruptor<>(CommandSlot::new, RING, DaemonThreadFactory.INSTANCE,
+                ProducerType.MULTI, new BlockingWaitStrategy());
+        RingSpace stageSpace = new RingSpace(RING, FOREVER);
+        EventHandler<CommandSlot> last = stageSpace.freedBy((slot, sequence, endOfBatch) -> {
+            if (sequence == RING - 1) {
+                throw new IllegalStateException("the last stage failed on " + sequence);
+            }
+        });
+        CompletableFuture<Long> failedAt = new CompletableFuture<>();
+        ExceptionHandler<CommandSlot> recordFailure = new ExceptionHandler<>() {
+            @Override
+            public void handleEventException(Throwable ex, long sequence, CommandSlot event) {
+                failedAt.complete(sequence);
+            }
+
+            @Override
+            public void handleOnStartException(Throwable ex) {
+                failedAt.completeExceptionally(ex);
+            }
+
+            @Override
+            public void handleOnShutdownException(Throwable ex) {
+                failedAt.completeExceptionally(ex);
+            }
+        };
+        disruptor.handleEventsWith(last);
+        disruptor.handleExceptionsFor(last).with(RingSpace.exceptions(last, recordFailure));
+        RingBuffer<CommandSlot> full = disruptor.getRingBuffer();
+        for (int i = 0; i < RING; i++) {
+            full.publish(full.next()); // before the stage starts: it takes them as one batch
+        }
+        CompletableFuture<Void> waited = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            stageSpace.await(full);
+            waited.complete(null);
+        });
+        while (stageSpace.waiting() < 1) {
+            Thread.onSpinWait();
+        }
+        disruptor.start();
+        try {
+            waited.get(1, TimeUnit.MINUTES);
+            assertEquals(RING - 1, failedAt.get(1, TimeUnit.MINUTES));
+            assertTrue(full.hasAvailableCapacity(RING));
+        } finally {
+            disruptor.halt();
+        }
     }
 
     @Test
