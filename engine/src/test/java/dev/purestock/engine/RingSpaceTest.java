@@ -17,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -50,7 +49,8 @@ class RingSpaceTest {
             last.setVolatile(passed);
             assertEquals(0, space.passed(passed), "woken with " + (passed + 1) + " of " + RING + " slots free");
         }
-        assertFalse(waited.isDone());
+        // not asserted: that the waiter is still parked here; a park may return spuriously, and the counts above say
+        // that nothing woke it
         last.setVolatile(quarter - 1);
         assertEquals(1, space.passed(quarter - 1), "a quarter of the ring is free");
         waited.get(1, TimeUnit.MINUTES);
