@@ -16,6 +16,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -237,7 +238,7 @@ class JournalDamageTest {
 
     @Test
     void aCycleFileLeftWithoutItsHeaderByAWriterStoppedAsItRolledIsSetAsideAndTheNextWriterRolls() throws IOException {
-        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(1_700_000_000_000L));
         writeInCycle(clock, 0, 10);
         clock.advanceMillis(1_000);
         writeInCycle(clock, 10, 10);
@@ -281,7 +282,7 @@ class JournalDamageTest {
     @Test
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aNewestCycleFileWhoseHeaderWasNeverFinishedIsSetAsideAndTheNextWriterRolls() throws IOException {
-        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(1_700_000_000_000L));
         writeInCycle(clock, 0, 10);
         clock.advanceMillis(1_000);
         writeInCycle(clock, 10, 10);
@@ -367,7 +368,7 @@ class JournalDamageTest {
     @Test
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aStartKilledBetweenSettingACycleFileAsideAndRelistingIsFinishedByTheNext() throws IOException {
-        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(1_700_000_000_000L));
         setAsideWithoutRelistingAsAKilledStartDid(clock);
 
         RecoveredState recovered = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
@@ -385,7 +386,7 @@ class JournalDamageTest {
      */
     @Test
     void aStartRelistsTheCyclesInPlace(@TempDir Path elsewhere) throws IOException {
-        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(1_700_000_000_000L));
         setAsideWithoutRelistingAsAKilledStartDid(clock);
         Path listing = dir.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
         Path link = Files.createLink(elsewhere.resolve("listing"), listing);
@@ -405,7 +406,7 @@ class JournalDamageTest {
      */
     @Test
     void aStartRelistsACycleFileTheListingDoesNotCover() throws IOException {
-        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(1_700_000_000_000L));
         writeInCycle(clock, 0, 10);
         Path listing = dir.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
         byte[] older = Files.readAllBytes(listing);
@@ -428,7 +429,7 @@ class JournalDamageTest {
      */
     @Test
     void theToolsReadAJournalWhoseListingStillNamesACycleFileSetAside() throws IOException {
-        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(1_700_000_000_000L));
         setAsideWithoutRelistingAsAKilledStartDid(clock);
         Path listing = dir.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
         byte[] stale = Files.readAllBytes(listing);
@@ -463,7 +464,7 @@ class JournalDamageTest {
      */
     @Test
     void theToolsReadAJournalWhoseListingStillNamesACycleFilePruned() throws IOException {
-        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(1_700_000_000_000L));
         pruneTheFirstOfThreeCyclesAsAKilledPruneDid(clock);
         Path listing = dir.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
         byte[] stale = Files.readAllBytes(listing);
@@ -502,7 +503,7 @@ class JournalDamageTest {
      */
     @Test
     void aStartRelistsACycleFileAKilledPruneDeleted() throws IOException {
-        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(1_700_000_000_000L));
         pruneTheFirstOfThreeCyclesAsAKilledPruneDid(clock);
 
         RecoveredState recovered = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
@@ -523,7 +524,7 @@ class JournalDamageTest {
      */
     @Test
     void theToolsRefuseAJournalWhoseListingStopsBeforeTheNewestCycleFile() throws IOException {
-        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(1_700_000_000_000L));
         writeInCycle(clock, 0, 10);
         Path listing = dir.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE);
         byte[] older = Files.readAllBytes(listing);
@@ -559,7 +560,7 @@ class JournalDamageTest {
      */
     @Test
     void theToolsRefuseAJournalWhoseListingStartsAfterTheOldestCycleFile(@TempDir Path elsewhere) throws IOException {
-        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(1_700_000_000_000L));
         writeInCycle(clock, 0, 10);
         clock.advanceMillis(1_000);
         writeInCycle(clock, 10, 10);
@@ -633,7 +634,7 @@ class JournalDamageTest {
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aStartKilledAsItDecidesOnAnUnfinishedCycleFileLeavesTheNextStartTheSameAnswer(@TempDir Path killed)
             throws IOException {
-        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(1_700_000_000_000L));
         writeInCycle(clock, 0, 10);
         clock.advanceMillis(1_000);
         writeInCycle(clock, 10, 10);

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -37,7 +38,7 @@ class UnfinishedNewestCycleTest {
     @TempDir
     Path dir;
 
-    private final SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+    private final SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(1_700_000_000_000L));
 
     @Test
     void aReaderReadsEveryRecordBeforeAZeroedNewestCycleFileAndNamesTheFile() throws IOException {
