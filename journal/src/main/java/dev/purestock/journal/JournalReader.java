@@ -81,6 +81,8 @@ public final class JournalReader implements AutoCloseable {
     private long lastReadSequence = -1;
     /** What {@link #unreadNewestCycle} says; {@code null} when every cycle file is read. */
     private String unread;
+    /** The cycle file {@link #unread} names; {@code null} when every cycle file is read. */
+    private Path unreadFile;
 
     private JournalReader(Path dir) {
         this.dir = dir;
@@ -100,6 +102,7 @@ public final class JournalReader implements AutoCloseable {
             findEnd();
             if (unfinished != null) {
                 unread = leftUnread(unfinished);
+                unreadFile = unread == null ? null : unfinished;
             }
         } catch (InternalError e) {
             queue.close();
@@ -870,9 +873,21 @@ public final class JournalReader implements AutoCloseable {
         return JournalQueues.damagedWritePosition(queue);
     }
 
-    /** The number of cycle files. */
+    /**
+     * The number of cycle files this reader reads: a newest one it leaves unread ({@link #unreadNewestCycle}) is not
+     * counted.
+     */
     public int cycleCount() {
-        return JournalQueues.cycles(queue).size();
+        int cycles = JournalQueues.cycles(queue).size();
+        return unreadFile != null && Files.exists(unreadFile) ? cycles - 1 : cycles;
+    }
+
+    /**
+     * The cycle file {@link #unreadNewestCycle} names, {@code null} when none: for a reader in this package that
+     * leaves it out too.
+     */
+    Path unreadNewestCycleFile() {
+        return unreadFile;
     }
 
     /**

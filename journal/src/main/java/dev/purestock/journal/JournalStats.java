@@ -24,8 +24,9 @@ import java.util.stream.Stream;
  * @param lastSequence   the last record's sequence, {@code -1} when empty
  * @param firstTime      the first record's time
  * @param lastTime       the last record's time
- * @param cycles         cycle files
- * @param bytes          the cycle files' length: Chronicle creates them at full size as sparse files, which take
+ * @param cycles         cycle files read: a newest one left unread ({@link JournalReader#unreadNewestCycle}) is
+ *                       not counted
+ * @param bytes          those cycle files' length: Chronicle creates them at full size as sparse files, which take
  *                       less on disk
  * @param accepted       commands with no rejection among their events
  * @param rejected       commands with at least one rejection
@@ -60,7 +61,8 @@ public record JournalStats(long records, long events, long firstSequence, long l
                 return true;
             });
             return new JournalStats(tally.records, tally.events, tally.firstSequence, tally.lastSequence,
-                    tally.firstTime, tally.lastTime, reader.cycleCount(), cycleBytes(dir), tally.accepted,
+                    tally.firstTime, tally.lastTime, reader.cycleCount(),
+                    cycleBytes(dir, reader.unreadNewestCycleFile()), tally.accepted,
                     tally.rejected, tally.rejections(), new SnapshotStore(dir).list(), epoch, tally.firstEpoch,
                     tally.lastEpoch);
         }
@@ -201,10 +203,11 @@ public record JournalStats(long records, long events, long firstSequence, long l
         }
     }
 
-    private static long cycleBytes(Path dir) {
+    /** The length of the cycle files of {@code dir} but {@code unread} ({@code null}: none left out). */
+    private static long cycleBytes(Path dir, Path unread) {
         try (Stream<Path> files = Files.list(dir)) {
             long total = 0;
-            for (Path file : files.filter(f -> f.toString().endsWith(".cq4")).toList()) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".cq4") && !f.equals(unread)).toList()) {
                 total += Files.size(file);
             }
             return total;

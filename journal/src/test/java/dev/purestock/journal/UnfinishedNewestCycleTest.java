@@ -51,11 +51,17 @@ class UnfinishedNewestCycleTest {
             assertEquals(19, reader.lastSequence());
             reader.read((index, record) -> read.add(record.sequence()));
             assertEquals(unread(newest, "zeros"), reader.unreadNewestCycle().orElseThrow());
+            assertEquals(2, reader.cycleCount(), "the cycle files read: not the one left unread");
             assertFalse(reader.seek(20), "no record past the file's");
             assertTrue(reader.seek(15));
         }
         assertEquals(sequences(0, 20), read);
-        assertEquals(20, JournalStats.of(dir).records());
+        JournalStats stats = JournalStats.of(dir);
+        assertEquals(20, stats.records());
+        assertEquals(2, stats.cycles(), "the cycle files read");
+        List<Path> readFiles = cycleFiles().subList(0, 2);
+        assertEquals(Files.size(readFiles.get(0)) + Files.size(readFiles.get(1)), stats.bytes(),
+                "their length, not the unread one's");
         JournalVerifier.Result verified = JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE);
         assertTrue(verified.matches());
         assertEquals(20, verified.records());
