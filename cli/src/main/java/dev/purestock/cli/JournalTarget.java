@@ -11,7 +11,10 @@ import picocli.CommandLine.ParameterException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,6 +32,8 @@ final class JournalTarget {
     private final int shardCount;
     private final boolean sharded;
     private final List<Shard> shards;
+    /** What {@link #openForReading} heard of a newest cycle file left unread, by shard number. */
+    private final Map<Integer, String> notes = new HashMap<>();
 
     /**
      * One shard of the journal.
@@ -77,7 +82,8 @@ final class JournalTarget {
      * rolled into it, or the file zeroed) does not stop them. Their readers read every record before it, without
      * waiting for its header, when those records reach the journal's high-water mark, and refuse, naming the file and
      * the acknowledged records that may be in it, otherwise ({@link JournalReader#unreadNewestCycle}); such a file is
-     * named on standard error ({@code note: }, with its shard when the directory is sharded) before they answer. A
+     * named on standard error ({@code note: }, with its shard when the directory is sharded) before they answer, and
+     * kept for their answer ({@link #note}). A
      * cycle file with no header before the newest is refused by their readers, naming it.
      *
      * @throws JournalException when a selected shard's reader refuses to open its journal
@@ -87,8 +93,11 @@ final class JournalTarget {
         for (Shard one : target.shards()) {
             if (one.hasCycles()) {
                 try {
-                    JournalReader.unreadNewestCycleOf(one.dir()).ifPresent(note -> spec.commandLine().getErr()
-                            .println("note: " + (target.sharded() ? "shard " + one.index() + ": " : "") + note));
+                    JournalReader.unreadNewestCycleOf(one.dir()).ifPresent(note -> {
+                        target.notes.put(one.index(), note);
+                        spec.commandLine().getErr().println("note: " + (target.sharded() ? "shard " + one.index()
+                                + ": " : "") + note);
+                    });
                 } catch (RuntimeException e) {
                     throw target.sharded() ? inShard(one, e) : e;
                 }
@@ -122,6 +131,15 @@ final class JournalTarget {
             }
         }
         return new JournalTarget(dir, layout.shards(), true, selected);
+    }
+
+    /**
+     * What {@link #openForReading} named on standard error for {@code shard}: its newest cycle file, left unread
+     * ({@link JournalReader#unreadNewestCycle}); empty when every cycle file is read. For an answer printed as
+     * {@code key=value} lines or {@code --json}, which carries it as {@code journal-note}.
+     */
+    Optional<String> note(Shard shard) {
+        return Optional.ofNullable(notes.get(shard.index()));
     }
 
     /** The directory {@code --journal} names. */

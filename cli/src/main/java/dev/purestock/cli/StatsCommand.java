@@ -58,6 +58,7 @@ final class StatsCommand implements Callable<Integer> {
                     .put("last-sequence", stats.lastSequence())
                     .put("first-time", time(stats.records(), stats.firstTime()))
                     .put("last-time", time(stats.records(), stats.lastTime())), stats);
+            target.note(target.only()).ifPresent(note -> summary.put("journal-note", note));
             summary.print(spec.commandLine().getOut(), output.json);
             return 0;
         }
@@ -74,14 +75,16 @@ final class StatsCommand implements Callable<Integer> {
         int snapshots = 0;
         for (int i = 0; i < all.size(); i++) {
             JournalStats stats = all.get(i);
-            perShard.add(put(new Summary()
+            Summary one = put(new Summary()
                     .put("shard", target.shards().get(i).index())
                     .put("records", stats.records())
                     .put("events", stats.events())
                     .put("first-sequence", stats.firstSequence())
                     .put("last-sequence", stats.lastSequence())
                     .put("first-time", time(stats.records(), stats.firstTime()))
-                    .put("last-time", time(stats.records(), stats.lastTime())), stats));
+                    .put("last-time", time(stats.records(), stats.lastTime())), stats);
+            target.note(target.shards().get(i)).ifPresent(note -> one.put("journal-note", note));
+            perShard.add(one);
             records += stats.records();
             events += stats.events();
             if (stats.records() > 0) {

@@ -59,6 +59,7 @@ final class VerifyCommand implements Callable<Integer> {
             if (!result.matches() && output.json) {
                 one.put("divergence", result.divergence());
             }
+            target.note(target.shards().get(i)).ifPresent(note -> one.put("journal-note", note));
             perShard.add(one);
         }
         if (target.sharded()) {
@@ -69,6 +70,9 @@ final class VerifyCommand implements Callable<Integer> {
         summary.put("records-verified", records).put("result", matches ? "ok" : "diverged");
         if (!target.sharded() && !matches && output.json) {
             summary.put("divergence", results.getFirst().divergence());
+        }
+        if (!target.sharded()) {
+            target.note(target.only()).ifPresent(note -> summary.put("journal-note", note));
         }
         summary.print(spec.commandLine().getOut(), output.json);
         for (int i = 0; i < results.size(); i++) {

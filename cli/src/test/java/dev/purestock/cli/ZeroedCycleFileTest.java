@@ -1,5 +1,6 @@
 package dev.purestock.cli;
 
+import com.google.gson.JsonObject;
 import dev.purestock.domain.Command;
 import dev.purestock.journal.JournaledEngine;
 import net.openhft.chronicle.core.time.SetTimeProvider;
@@ -160,7 +161,17 @@ class ZeroedCycleFileTest {
             assertEquals(0, run.code(), command + ": " + run.err());
             assertEquals(note, run.errorLine(), command);
         }
-        assertEquals("5", Run.of("stats", "--journal", dir.toString()).values().get("records"));
+        // what a script reads: the note in the answer, and the counts of what was read
+        Path read = cycleFiles().getFirst();
+        JsonObject verifyJson = Run.of("verify", "--journal", dir.toString(), "--json").json();
+        assertEquals("ok", verifyJson.get("result").getAsString());
+        assertEquals(note.substring("note: ".length()), verifyJson.get("journal-note").getAsString());
+        assertEquals(note.substring("note: ".length()), verify.values().get("journal-note"));
+        Map<String, String> stats = Run.of("stats", "--journal", dir.toString()).values();
+        assertEquals("5", stats.get("records"));
+        assertEquals("1", stats.get("cycles"), "the cycle file read, not the one left unread");
+        assertEquals(String.valueOf(Files.size(read)), stats.get("bytes"));
+        assertEquals(note.substring("note: ".length()), stats.get("journal-note"));
         Run status = Run.of("status", "--journal", dir.toString());
         assertEquals(0, status.code(), status.err());
         assertEquals("4", status.values().get("last-seq"));
