@@ -7,6 +7,7 @@ import dev.purestock.domain.Limits;
 import dev.purestock.engine.Outcome;
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.StoreCapacity;
 import dev.purestock.engine.WaitStrategyKind;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -24,6 +25,7 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.ThreadParams;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -33,10 +35,23 @@ import java.util.concurrent.TimeUnit;
  * future-returning one; {@link #oneProducerFields}: as fields, with no command record), the ring decides and
  * applies, then updates the read model and answers (an engine given no journal wires no journal or replication
  * stage). Every purchase is accepted (stock is plentiful), so each one creates an order:
- * the engine's full write path, not the cheap sold-out rejection. A fresh engine per iteration keeps the
- * growing order book out of the next iteration.
+ * the engine's full write path, not the cheap sold-out rejection.
  *
- * <p>Compare with {@link RawDisruptorBenchmark} (the same ring with no-op handlers: the ceiling) and
+ * <p>{@code -p retainSeconds} picks the state the engine runs in. {@code forever} (the default, what the ratio rows
+ * measure) keeps every order: a fresh engine per iteration keeps the growing order book out of the next iteration,
+ * but within an iteration the store's and the read model's columns grow with every order, and that growth is most of
+ * these rows' B/op. {@code 1} is the steady state of a long sale, as {@code JournalBenchmark}'s
+ * {@code retainSeconds=1}: orders are forgotten a second after they were taken, the state is sized ahead for that
+ * window ({@link PurestockEngine.Builder#storeCapacity}) and filled before the first iteration, and one engine runs
+ * the whole trial, so every new order reuses a forgotten one's room. The state is sized for the orders of the window
+ * and of the time command's period at {@code JournalBenchmark}'s steady rate. Forgetting has to keep up: a time
+ * command forgets at most {@link Limits#MAX_FORGOTTEN_PER_COMMAND} orders, and where the timer falls behind the
+ * order rate (four producers saturating two cores) the orders remembered grow past that, and the B/op of the row
+ * shows the store and the read model growing again. {@code oneProducer} counts the 48-byte {@code Purchase} record
+ * its caller builds per command; {@code oneProducerFields} builds none.
+ *
+ * <p>Compare with {@link RawDisruptorBenchmark} (a ring of the same size and stages with no-op handlers, and none of
+ * the engine's intake: the ceiling) and
  * {@link LockBasedBaselineBenchmark} (a synchronized service behind a blocking queue), run together.
  * {@link #decisionStageOnly} measures the single writer's own work (decide and apply one purchase on a
  * {@link PrimitiveInventoryStore}, no ring, one thread): no pipeline can sequence faster than that;
@@ -68,9 +83,17 @@ public class EngineBenchmark {
         };
     }
 
-    /** A running engine, fresh each iteration, with every sku listed and stocked. */
+    /**
+     * A running engine with every sku listed and stocked: fresh each iteration when it keeps every order, one for the
+     * whole trial, its retention window filled first, when it forgets them.
+     */
     @State(Scope.Benchmark)
     public static class Running {
+        /** The first order id of the purchases that fill a retention window before the trial: no producer's. */
+        static final long FILL_ORDERS = 15L << 40;
+        /** The period of the engine's time command, which forgets the orders past their window. */
+        static final Duration FORGET_EVERY = PurestockEngine.Builder.DEFAULT_EXPIRE_RESERVATIONS_EVERY;
+
         /** How the stage threads wait; the raw ring uses the same. */
         @Param({"BLOCKING", "SLEEPING", "YIELDING"})
         public WaitStrategyKind waitStrategy;
@@ -79,23 +102,92 @@ public class EngineBenchmark {
         @Param({"counted"})
         public String unlimitedSkus;
 
+        /**
+         * How long the engine remembers an order: {@code forever} (the default: the engine's default store and no
+         * retention, so the state grows by every order), or a window in seconds with the state sized ahead for it
+         * (the steady state; see the class comment).
+         */
+        @Param({"forever", "1"})
+        public String retainSeconds;
+
         private PurestockEngine engine;
 
-        /** Starts the engine and stocks it. */
-        @Setup(Level.Iteration)
-        public void start() {
-            engine = PurestockEngine.builder().ringSize(RING_SIZE).waitStrategy(waitStrategy).build();
-            for (int sku = 0; sku < SKUS; sku++) {
-                engine.submit(listing(sku, unlimitedSkus));
-                engine.submit(new Command.ReceiveStock(sku + 1, sku, WAREHOUSE, Limits.MAX_QUANTITY));
+        /** Starts the engine for the whole trial and fills its retention window, unless it keeps every order. */
+        @Setup(Level.Trial)
+        public void startSteady() {
+            if (retains()) {
+                engine = start();
+                fillWindow();
             }
-            engine.digest(0).join();
         }
 
-        /** Drains and stops the engine. */
+        /** Starts a fresh engine for the iteration when it keeps every order. */
+        @Setup(Level.Iteration)
+        public void startGrowing() {
+            if (!retains()) {
+                engine = start();
+            }
+        }
+
+        /** Drains and stops the iteration's engine. */
         @TearDown(Level.Iteration)
-        public void stop() {
-            engine.close();
+        public void stopGrowing() {
+            if (!retains()) {
+                engine.close();
+            }
+        }
+
+        /** Drains and stops the trial's engine. */
+        @TearDown(Level.Trial)
+        public void stopSteady() {
+            if (retains()) {
+                engine.close();
+            }
+        }
+
+        private boolean retains() {
+            return !retainSeconds.equals("forever");
+        }
+
+        private PurestockEngine start() {
+            PurestockEngine.Builder builder = PurestockEngine.builder().ringSize(RING_SIZE).waitStrategy(waitStrategy);
+            if (retains()) {
+                long window = Long.parseLong(retainSeconds);
+                // the orders of a window and of the time command's period: the oldest are forgotten once a period
+                long orders = JournalBenchmark.STEADY_ORDERS_PER_SECOND * (window + FORGET_EVERY.toSeconds());
+                builder.retainOrdersFor(Duration.ofSeconds(window)).storeCapacity(new StoreCapacity(2 * SKUS,
+                        (int) Math.min(JournalBenchmark.LONG_WINDOW_ORDERS, orders), JournalBenchmark.CUSTOMERS));
+            }
+            PurestockEngine started = builder.build();
+            for (int sku = 0; sku < SKUS; sku++) {
+                started.submit(listing(sku, unlimitedSkus));
+                started.submit(new Command.ReceiveStock(sku + 1, sku, WAREHOUSE, Limits.MAX_QUANTITY));
+            }
+            started.digest(0).join();
+            return started;
+        }
+
+        /**
+         * Submits purchases for a window and a period of the time command, so that the orders of the first are
+         * forgotten and every structure has reached the size it keeps before the warm-up starts.
+         */
+        private void fillWindow() {
+            CountingProducer filler = new CountingProducer() {
+            };
+            long end = System.nanoTime()
+                    + TimeUnit.SECONDS.toNanos(Long.parseLong(retainSeconds) + FORGET_EVERY.toSeconds());
+            long order = FILL_ORDERS;
+            while (System.nanoTime() < end) {
+                engine.submitPurchase(order, order & 0xFFFFF, order % SKUS, WAREHOUSE, 1, filler);
+                order++;
+            }
+            // answered after every purchase before it: the shard decides and answers in order
+            Outcome last = engine.submit(new Command.Purchase(order, order & 0xFFFFF, order % SKUS, WAREHOUSE, 1))
+                    .join();
+            if (!last.accepted()) {
+                throw new IllegalStateException("the engine refused a purchase filling its window: " + last);
+            }
+            filler.check();
         }
     }
 

@@ -32,6 +32,15 @@ import java.util.concurrent.TimeUnit;
  * The ceiling: a bare Disruptor with the engine's ring size, wait strategy, producer type and topology in memory
  * (one stage, then one: deciding, then completing; an engine wires no journal, replication or snapshot stage it was
  * not given) and handlers that do nothing but read the slot.
+ *
+ * <p>It is not the engine's pipeline with the work taken out. Its producers wait for a full ring with the Disruptor's
+ * {@code next()} (a 1 ns park); its second stage keeps the Disruptor's barrier, which reads the producers'
+ * availability flags for every slot; it has no intake gate, shape check or router; and it builds nothing per
+ * operation, where {@link EngineBenchmark}'s rows build a 48-byte {@code Command.Purchase}. With
+ * {@code waitStrategy=BLOCKING} both its stages wait on the Disruptor's {@link BlockingWaitStrategy} (a monitor taken
+ * and a condition signalled on every publish), while the engine's decision stage waits on the engine's own
+ * {@code ParkingWaitStrategy} and its later stages park on their own signal: a BLOCKING ratio compares two ways of
+ * waiting as well as the work.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
