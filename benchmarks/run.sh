@@ -142,12 +142,14 @@ fi
 if [ -z "$only" ] || [ "$only" = ratios ]; then
   # One JMH run measures a figure and its baseline minutes apart, and on a shared machine the load between them
   # can move a ratio by half. Each round runs the rows of the engine's ratio goals one after another; the report
-  # puts every round's ratio beside the median and judges the median.
+  # puts every round's ratio beside the median and judges the median. The engine's rows keep every order
+  # (retainSeconds=forever), as the ratios always compared; the steady state's rows are the jmh part's.
   part="$(staged ratios)"
   ratio_rows='(EngineBenchmark|RawDisruptorBenchmark|LockBasedBaselineBenchmark)\.(oneProducer|fourProducers)$'
   for round in $(seq 1 "$rounds"); do
     "$java" "${flags[@]}" -Dpurestock.commit="$commit" -cp "$jar" dev.purestock.benchmarks.report.BenchmarkSuite \
-      --machine "$machine" --out "$part" $quick $brief --include "$ratio_rows" --results "ratios-$round" 2>&1 | tee "$part/ratios-$round.log"
+      --machine "$machine" --out "$part" $quick $brief --include "$ratio_rows" --param retainSeconds=forever \
+      --results "ratios-$round" 2>&1 | tee "$part/ratios-$round.log"
   done
   publish ratios 'ratios-*'
 fi

@@ -65,6 +65,12 @@ public final class BenchmarkSuite implements Callable<Integer> {
                     + "ratios so (ratios-1, ratios-2, ...).")
     private String resultsName;
 
+    @Option(names = "--param", paramLabel = "NAME=VALUES",
+            description = "Runs the benchmarks that have parameter NAME at these values only (comma-separated), as JMH's -p; "
+                    + "repeatable. benchmarks/run.sh runs the rounds of its goal ratios with retainSeconds=forever, the rows "
+                    + "the ratios compare.")
+    private Map<String, String> params = new LinkedHashMap<>();
+
     @Option(names = "--quick", description = "Shortest settings that still warm up: for checking the suite, not for figures.")
     private boolean quick;
 
@@ -102,6 +108,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
                 .jvmArgsAppend(jvmArgs.toArray(String[]::new))
                 .resultFormat(ResultFormatType.JSON)
                 .result(runJson.toString());
+        params.forEach((name, values) -> options.param(name, values.split(",")));
         Collection<RunResult> results = new Runner(options.build()).run();
         List<String> rows = rows(results);
         if (resultsName != null) {

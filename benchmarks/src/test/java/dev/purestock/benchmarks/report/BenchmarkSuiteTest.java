@@ -100,4 +100,60 @@ class BenchmarkSuiteTest {
                 + "from the full run, 2026-11-01) |"), md);
         assertTrue(md.contains("| 150 ms/op |  |  |  | 9.0 |  | m | JDK 25 | 2026-11-01 |"), md);
     }
+
+    @Test
+    void theRatiosCompareTheEngineKeepingEveryOrderAndTheSteadyStateHasRowsOfItsOwn() throws IOException {
+        Path machine = machineWith(List.of(
+                "EngineBenchmark.oneProducer\tretainSeconds=1,unlimitedSkus=counted,waitStrategy=SLEEPING\t1\tthrpt\t300\t1\tops/s\t48.0",
+                "EngineBenchmark.oneProducer\tretainSeconds=forever,unlimitedSkus=counted,waitStrategy=SLEEPING\t1\tthrpt\t200\t1\tops/s\t180.0",
+                "EngineBenchmark.oneProducerFields\tretainSeconds=1,unlimitedSkus=counted,waitStrategy=SLEEPING\t1\tthrpt\t300\t1\tops/s\t0.1",
+                "RawDisruptorBenchmark.oneProducer\twaitStrategy=SLEEPING\t1\tthrpt\t400.000\t1.000\tops/s\t0.0"));
+
+        String md = report(machine);
+
+        assertTrue(md.contains("| engine in memory, 1 producer vs raw Disruptor (same ring size and stages, no-op handlers; no intake, "
+                + "router or command record) | 200 ops/s | 400 ops/s | 0.50× |"), md);
+        assertTrue(md.contains("| engine in memory, callback submit, 1 producer, every order kept (state grows) | "
+                + "EngineBenchmark.oneProducer | 200 ops/s | 180.0 | ≤ 64 B ✗ |"), md);
+        assertTrue(md.contains("| engine in memory, callback submit (the caller's 48 B command record counted), 1 producer, 1 s retention, "
+                + "state sized ahead (steady state) | EngineBenchmark.oneProducer | 300 ops/s | 48.0 | ≤ 64 B ✓ |"), md);
+        assertTrue(md.contains("| engine in memory, fields submit (no command record), 1 producer, 1 s retention, state sized ahead "
+                + "(steady state) | EngineBenchmark.oneProducerFields | 300 ops/s | 0.1 | ≤ 64 B ✓ |"), md);
+    }
+
+    @Test
+    void aRowRecordedBeforeTheRetentionParameterIsTheEngineKeepingEveryOrderAndNoSteadyStateRerunReplacesIt()
+            throws IOException {
+        Path machine = machineWith(List.of(
+                "EngineBenchmark.oneProducer\twaitStrategy=SLEEPING\t1\tthrpt\t200.000\t1.000\tops/s\t180.0",
+                "RawDisruptorBenchmark.oneProducer\twaitStrategy=SLEEPING\t1\tthrpt\t400.000\t1.000\tops/s\t0.0"));
+        BenchmarkSuite.mergeRows(machine.resolve("results-partial.tsv"), List.of(
+                "EngineBenchmark.oneProducer\tretainSeconds=1,unlimitedSkus=counted,waitStrategy=SLEEPING\t1\tthrpt\t300.000\t1.000\tops/s"
+                        + "\t48.0\trerun45\t2026-11-30"));
+
+        String md = report(machine);
+
+        assertTrue(md.contains("| 200 ops/s | 400 ops/s | 0.50× | ≥ 0.5× ✓ | 180.0 | 0.0 | m | JDK 25 | 2026-11-01 |"), md);
+        assertTrue(md.contains("| EngineBenchmark.oneProducer | waitStrategy=SLEEPING | 1 | 200.0 ± 1.0 | ops/s | 180.0 | full run |"), md);
+        assertTrue(md.contains("| EngineBenchmark.oneProducer | 300 ops/s | 48.0 | ≤ 64 B ✓ |"), md);
+    }
+
+    /** A machine's result directory whose full run measured {@code rows}. */
+    private Path machineWith(List<String> rows) throws IOException {
+        Path machine = Files.createDirectories(dir.resolve("bench/m"));
+        Files.writeString(machine.resolve("machine.properties"), "machine=m\ncores=2\ncpu=x\nmemory_gib=1\n"
+                + "jdk=OpenJDK 64-Bit Server VM 25\ndate=2026-11-01\nwait=SLEEPING\ncode=full123\nsettings=s\n");
+        BenchmarkSuite.writeRows(machine.resolve("results.tsv"), rows);
+        return machine;
+    }
+
+    /** The report of the machines under {@code bench/}. */
+    private String report(Path machine) throws IOException {
+        Path report = dir.resolve("benchmarks.md");
+        int exit = new CommandLine(new BenchmarkReport()).execute("--in", machine.getParent().toString(),
+                "--out", report.toString());
+        String md = Files.readString(report);
+        assertEquals(0, exit, md);
+        return md;
+    }
 }
