@@ -4,6 +4,7 @@ import dev.purestock.journal.JournalException;
 import dev.purestock.journal.JournalLayout;
 import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalReader;
+import dev.purestock.journal.RecoveredState;
 import dev.purestock.journal.ReplayProgress;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -140,6 +141,16 @@ final class JournalTarget {
      */
     Optional<String> note(Shard shard) {
         return Optional.ofNullable(notes.get(shard.index()));
+    }
+
+    /**
+     * {@code recoveryNotes}, the notes of a recovery of {@code shard} ({@link RecoveredState#notes}), less the one
+     * {@link #openForReading} already named on standard error: the newest cycle file left unread, which the recovery's
+     * reader names too.
+     */
+    List<String> notNamedYet(Shard shard, List<String> recoveryNotes) {
+        String named = notes.get(shard.index());
+        return named == null ? recoveryNotes : recoveryNotes.stream().filter(note -> !note.equals(named)).toList();
     }
 
     /** The directory {@code --journal} names. */

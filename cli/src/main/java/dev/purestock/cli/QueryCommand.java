@@ -81,8 +81,8 @@ final class QueryCommand implements Callable<Integer> {
         List<Answer> answers = target.each(err, "query", (one, progress) -> {
             RecoveredState state = JournalRecovery.recoverUntil(one.dir(), until.sequence(), until.time(), true,
                     PrimitiveInventoryStore::new, progress);
-            state.notes().forEach(note -> err.println("note: " + (target.sharded() ? "shard " + one.index() + ": "
-                    : "") + note));
+            target.notNamedYet(one, state.notes()).forEach(note -> err.println("note: " + (target.sharded()
+                    ? "shard " + one.index() + ": " : "") + note));
             return answer(one.index(), state);
         });
         Summary summary = until.describe(new Summary().put("journal", journal.dir));

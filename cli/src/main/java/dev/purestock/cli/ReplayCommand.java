@@ -57,7 +57,7 @@ final class ReplayCommand implements Callable<Integer> {
                     : JournalRecovery.recover(one.dir(), PrimitiveInventoryStore::new, progress);
             return new Replayed(one.index(), recovered.recoveredFrom(), recovered.replayedRecords(),
                     recovered.replayedEvents(), recovered.nextSequence(), StateDigest.of(recovered.store()),
-                    recovered.notes());
+                    target.notNamedYet(one, recovered.notes()));
         });
         long nanos = Math.max(1, System.nanoTime() - start);
         long records = 0;

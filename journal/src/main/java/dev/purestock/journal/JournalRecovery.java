@@ -30,7 +30,9 @@ public final class JournalRecovery {
 
     /**
      * Recovers the state of the journal in {@code dir}; an absent or empty journal gives an empty store
-     * from {@code stores} and sequence {@code 0}.
+     * from {@code stores} and sequence {@code 0}. A newest cycle file that its reader leaves unread
+     * ({@link JournalReader#unreadNewestCycle}) is named first in the state's {@link RecoveredState#notes notes}, as
+     * it is by {@link #recoverWithoutSnapshots} and {@link #recoverUntil}.
      *
      * @throws JournalDamagedException when {@code dir} holds no cycle file but its high-water mark says records
      *                                 were acknowledged (the cycle files were deleted, or not restored)
@@ -70,7 +72,7 @@ public final class JournalRecovery {
         }
         try (JournalReader reader = JournalReader.open(dir)) {
             JournalBounds bounds = JournalBounds.of(reader);
-            List<String> notes = new ArrayList<>();
+            List<String> notes = readerNotes(reader);
             long last = Math.min(bounds.lastSequence(), untilSequence);
             Optional<SnapshotStore.Loaded> snapshot = useSnapshots
                     ? new SnapshotStore(dir).loadNewestUntil(last, untilTime, stores, notes) : Optional.empty();
@@ -234,10 +236,20 @@ public final class JournalRecovery {
     static RecoveredState recover(JournalReader reader, SnapshotStore snapshots,
                                   Supplier<? extends InventoryStore> stores, ReplayProgress progress) {
         JournalBounds bounds = JournalBounds.of(reader);
-        List<String> notes = new ArrayList<>();
+        List<String> notes = readerNotes(reader);
         Optional<SnapshotStore.Loaded> snapshot = snapshots == null ? Optional.empty()
                 : snapshots.loadNewest(bounds.lastSequence(), stores, notes);
         return replay(reader, bounds, snapshot, stores, progress, notes, Long.MAX_VALUE, Long.MAX_VALUE);
+    }
+
+    /**
+     * The notes a recovery through {@code reader} starts with: the newest cycle file it leaves unread
+     * ({@link JournalReader#unreadNewestCycle}), so that a caller learns of it from the recovered state.
+     */
+    private static List<String> readerNotes(JournalReader reader) {
+        List<String> notes = new ArrayList<>();
+        reader.unreadNewestCycle().ifPresent(notes::add);
+        return notes;
     }
 
     private static RecoveredState replay(JournalReader reader, JournalBounds bounds,

@@ -15,7 +15,9 @@ import java.util.List;
  * @param snapshotSequence the last sequence of the snapshot recovery started from, {@code -1} for none
  * @param replayedRecords  journal records replayed on top of the snapshot
  * @param replayedEvents   events those records held
- * @param notes            snapshots removed or skipped, and why
+ * @param notes            what recovery found and did beside the state, one line each: a newest cycle file left
+ *                         unread ({@link JournalReader#unreadNewestCycle}), snapshots removed or skipped and why, and
+ *                         what an engine start changed in the directory
  */
 public record RecoveredState(InventoryStore store, long nextSequence, long lastTime, long snapshotSequence,
                              long replayedRecords, long replayedEvents, List<String> notes) {

@@ -69,6 +69,23 @@ class UnfinishedNewestCycleTest {
         assertUnchanged(before);
     }
 
+    /**
+     * Recovery reads through a reader of its own: an embedding service that calls it learns from its notes that a
+     * cycle file was left unread, as a tool's reader says.
+     */
+    @Test
+    void recoveryNamesTheNewestCycleFileItLeftUnreadInItsNotes() throws IOException {
+        Path newest = twentyRecordsThenANewCycleFile();
+        Files.write(newest, new byte[(int) Files.size(newest)]);
+
+        RecoveredState recovered = JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals(List.of(unread(newest, "zeros")), recovered.notes());
+        assertEquals(List.of(unread(newest, "zeros")), JournalRecovery.recoverWithoutSnapshots(dir,
+                MapInventoryStore::new, ReplayProgress.NONE).notes());
+        assertEquals(List.of(unread(newest, "zeros")), JournalRecovery.recoverUntil(dir, 9, Long.MAX_VALUE, true,
+                MapInventoryStore::new, ReplayProgress.NONE).notes());
+    }
+
     /** A first header still marked not complete: a reader would wait for it to be finished. */
     @Test
     void aReaderReadsEveryRecordBeforeANewestCycleFileWhoseHeaderWasNeverFinished() throws IOException {
