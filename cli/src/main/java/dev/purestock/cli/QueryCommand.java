@@ -83,7 +83,7 @@ final class QueryCommand implements Callable<Integer> {
                     PrimitiveInventoryStore::new, progress);
             target.notNamedYet(one, state.notes()).forEach(note -> err.println("note: " + (target.sharded()
                     ? "shard " + one.index() + ": " : "") + note));
-            return answer(one.index(), state);
+            return answer(one.index(), state, target.note(one).orElse(null));
         });
         Summary summary = until.describe(new Summary().put("journal", journal.dir));
         if (sku != null) {
@@ -104,12 +104,15 @@ final class QueryCommand implements Callable<Integer> {
         }
     }
 
-    /** What one shard's state says, kept small: the state itself is let go. */
+    /**
+     * What one shard's state says, kept small: the state itself is let go. {@code journalNote} is the newest cycle
+     * file its journal left unread ({@link JournalTarget#note}), {@code null} when none.
+     */
     private record Answer(int shard, String recoveredFrom, long nextSequence, Product product,
-                          TreeMap<Integer, Long> positions, Order order, List<HeldCommand> held) {
+                          TreeMap<Integer, Long> positions, Order order, List<HeldCommand> held, String journalNote) {
     }
 
-    private Answer answer(int shardIndex, RecoveredState state) {
+    private Answer answer(int shardIndex, RecoveredState state, String journalNote) {
         InventoryStore store = state.store();
         TreeMap<Integer, Long> positions = new TreeMap<>();
         Product product = null;
@@ -135,7 +138,7 @@ final class QueryCommand implements Callable<Integer> {
             found = store.order(order);
         }
         return new Answer(shardIndex, state.recoveredFrom(), state.nextSequence(), product, positions, found,
-                holds);
+                holds, journalNote);
     }
 
     /** The held commands of every shard, by the time they are due, then hold id, then shard. */
@@ -228,13 +231,20 @@ final class QueryCommand implements Callable<Integer> {
         if (sharded) {
             List<Summary> shards = new ArrayList<>();
             for (Answer answer : answers) {
-                shards.add(new Summary().put("shard", answer.shard()).put("recovered-from", answer.recoveredFrom())
-                        .put("next-sequence", answer.nextSequence()));
+                Summary one = new Summary().put("shard", answer.shard())
+                        .put("recovered-from", answer.recoveredFrom()).put("next-sequence", answer.nextSequence());
+                if (answer.journalNote() != null) {
+                    one.put("journal-note", answer.journalNote());
+                }
+                shards.add(one);
             }
             summary.putShards(shards);
         } else {
             summary.put("recovered-from", answers.getFirst().recoveredFrom())
                     .put("next-sequence", answers.getFirst().nextSequence());
+            if (answers.getFirst().journalNote() != null) {
+                summary.put("journal-note", answers.getFirst().journalNote());
+            }
         }
     }
 

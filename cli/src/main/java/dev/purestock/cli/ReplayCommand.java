@@ -63,18 +63,21 @@ final class ReplayCommand implements Callable<Integer> {
         long records = 0;
         long events = 0;
         List<Summary> perShard = new ArrayList<>();
-        for (Replayed replayed : shards) {
+        for (int i = 0; i < shards.size(); i++) {
+            Replayed replayed = shards.get(i);
             replayed.notes().forEach(note -> err.println("note: " + (target.sharded() ? "shard " + replayed.shard()
                     + ": " : "") + note));
             records += replayed.records();
             events += replayed.events();
-            perShard.add(new Summary()
+            Summary one = new Summary()
                     .put("shard", replayed.shard())
                     .put("recovered-from", replayed.recoveredFrom())
                     .put("records", replayed.records())
                     .put("events", replayed.events())
                     .put("next-sequence", replayed.nextSequence())
-                    .put("state-hash", StateDigest.format(replayed.digest())));
+                    .put("state-hash", StateDigest.format(replayed.digest()));
+            target.note(target.shards().get(i)).ifPresent(note -> one.put("journal-note", note));
+            perShard.add(one);
         }
         Summary summary = until.describe(new Summary().put("journal", journal.dir));
         if (target.sharded()) {
@@ -90,6 +93,7 @@ final class ReplayCommand implements Callable<Integer> {
         if (!target.sharded()) {
             summary.put("next-sequence", shards.getFirst().nextSequence())
                     .put("state-hash", StateDigest.format(shards.getFirst().digest()));
+            target.note(target.only()).ifPresent(note -> summary.put("journal-note", note));
         }
         summary.print(spec.commandLine().getOut(), output.json);
         return 0;

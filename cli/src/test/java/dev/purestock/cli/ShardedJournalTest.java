@@ -405,10 +405,14 @@ class ShardedJournalTest {
                 + dir.resolve("shard-1") + " has no header (it starts with zeros)"), verify.err());
         assertTrue(verify.errorLine().contains("The records up to seq " + (RECORDS[1] - 1) + " were read, and it was "
                 + "not"), verify.err());
-        JsonArray shards = Run.of("verify", "--journal", dir.toString(), "--json").json().getAsJsonArray("shards");
-        assertFalse(shards.get(0).getAsJsonObject().has("journal-note"), "shard 0 reads every cycle file");
-        assertEquals(verify.errorLine().substring("note: shard 1: ".length()),
-                shards.get(1).getAsJsonObject().get("journal-note").getAsString());
+        for (String command : List.of("verify", "replay", "query --sku 1")) {
+            List<String> args = new ArrayList<>(List.of(command.split(" ")));
+            args.addAll(List.of("--journal", dir.toString(), "--json"));
+            JsonArray shards = Run.of(args.toArray(String[]::new)).json().getAsJsonArray("shards");
+            assertFalse(shards.get(0).getAsJsonObject().has("journal-note"), command + ": shard 0 reads every cycle file");
+            assertEquals(verify.errorLine().substring("note: shard 1: ".length()),
+                    shards.get(1).getAsJsonObject().get("journal-note").getAsString(), command);
+        }
     }
 
     @Test

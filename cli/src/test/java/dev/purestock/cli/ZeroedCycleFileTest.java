@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -167,6 +168,16 @@ class ZeroedCycleFileTest {
         assertEquals("ok", verifyJson.get("result").getAsString());
         assertEquals(note.substring("note: ".length()), verifyJson.get("journal-note").getAsString());
         assertEquals(note.substring("note: ".length()), verify.values().get("journal-note"));
+        for (List<String> answer : List.of(List.of("replay"), List.of("query", "--sku", "1"))) {
+            List<String> args = new ArrayList<>(answer);
+            args.addAll(List.of("--journal", dir.toString()));
+            Run lines = Run.of(args.toArray(String[]::new));
+            assertEquals(note.substring("note: ".length()), lines.values().get("journal-note"), answer.getFirst());
+            assertEquals(note, lines.errorLine(), answer.getFirst() + ": named once");
+            args.add("--json");
+            assertEquals(note.substring("note: ".length()), Run.of(args.toArray(String[]::new)).json()
+                    .get("journal-note").getAsString(), answer.getFirst());
+        }
         Map<String, String> stats = Run.of("stats", "--journal", dir.toString()).values();
         assertEquals("5", stats.get("records"));
         assertEquals("1", stats.get("cycles"), "the cycle file read, not the one left unread");
