@@ -16,6 +16,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -31,6 +32,8 @@ final class JournalQueues {
     static final RollCycle DEFAULT_ROLL_CYCLE = JournalRollCycle.DAILY.chronicle();
     /** How long an appender waits for a header left unfinished by a dead writer before taking over. */
     static final long TAKE_OVER_TIMEOUT_MS = 500;
+    /** What {@link #headerMissingOrGone} says of a cycle file that is not there. */
+    static final String GONE = "gone";
 
     private JournalQueues() {
     }
@@ -225,9 +228,23 @@ final class JournalQueues {
      * bit set while it is written; a reader waits for either to change, and a file left so never changes.
      */
     static String headerMissing(Path cycle) {
+        String start = headerMissingOrGone(cycle);
+        if (GONE.equals(start)) {
+            throw moved(cycle);
+        }
+        return start;
+    }
+
+    /**
+     * As {@link #headerMissing}, or {@link #GONE} when {@code cycle} is not there: moved aside (or removed) since the
+     * directory was listed, what an engine start does to a newest cycle file with no header while a reader opens.
+     */
+    static String headerMissingOrGone(Path cycle) {
         byte[] first;
         try (InputStream in = Files.newInputStream(cycle)) {
             first = in.readNBytes(Integer.BYTES);
+        } catch (NoSuchFileException gone) {
+            return GONE;
         } catch (IOException e) {
             throw new JournalException("cannot read cycle file " + cycle + ": " + e.getMessage(), e);
         }
@@ -236,6 +253,13 @@ final class JournalQueues {
         }
         int word = ByteBuffer.wrap(first).order(ByteOrder.LITTLE_ENDIAN).getInt();
         return word == 0 ? "zeros" : (word & Wires.NOT_COMPLETE) != 0 ? "one a writer never finished" : null;
+    }
+
+    /** What a reader says of {@code cycle} when it went between the listing and the look at it ({@link #GONE}). */
+    static JournalException moved(Path cycle) {
+        return new JournalException("cycle file " + cycle.getFileName() + " of journal " + cycle.getParent()
+                + " was moved while the journal was opened (an engine start sets a newest cycle file with no header "
+                + "aside): run the command again");
     }
 
     /**

@@ -84,7 +84,7 @@ public final class JournalReader implements AutoCloseable {
     /** The cycle file {@link #unread} names; {@code null} when every cycle file is read. */
     private Path unreadFile;
 
-    private JournalReader(Path dir) {
+    private JournalReader(Path dir, Runnable beforeNamingUnread) {
         this.dir = dir;
         this.highWaterMark = JournalHighWaterMark.read(dir);
         // looked at after the mark: a record the mark covers was written before, so never into a file with no header
@@ -101,6 +101,7 @@ public final class JournalReader implements AutoCloseable {
             this.tailer = queue.createTailer();
             findEnd();
             if (unfinished != null) {
+                beforeNamingUnread.run();
                 unread = leftUnread(unfinished);
                 unreadFile = unread == null ? null : unfinished;
             }
@@ -122,17 +123,28 @@ public final class JournalReader implements AutoCloseable {
     /**
      * What this reader says of {@code unfinished}, the newest cycle file, which had no header when it opened, now that
      * the end is fixed before it: {@code null} when its header is there now (a writer was creating it, and the end is
-     * where the journal ended as the reader opened).
+     * where the journal ended as the reader opened), or when it is gone and the records before it reach the
+     * high-water mark (an engine start set it aside as the reader opened: it held no record, and none is left
+     * unread).
      *
      * @throws JournalDamagedException when the records before it end below the high-water mark: acknowledged records
      *                                 may be in it
+     * @throws JournalException        when it is gone and the records before it end below the high-water mark: an
+     *                                 engine start is deciding on it, and the command is to be run again
      */
     private String leftUnread(Path unfinished) {
-        String start = JournalQueues.headerMissing(unfinished);
+        String start = JournalQueues.headerMissingOrGone(unfinished);
+        boolean belowMark = highWaterMark != JournalHighWaterMark.NONE && endSequence < highWaterMark;
+        if (JournalQueues.GONE.equals(start)) {
+            if (belowMark) {
+                throw JournalQueues.moved(unfinished);
+            }
+            return null;
+        }
         if (start == null) {
             return null;
         }
-        if (highWaterMark != JournalHighWaterMark.NONE && endSequence < highWaterMark) {
+        if (belowMark) {
             throw JournalRepair.acknowledgedInUnfinishedNewest(dir, unfinished, start, endSequence, highWaterMark);
         }
         return "cycle file " + unfinished.getFileName() + " of journal " + dir + " has no header (it starts with "
@@ -243,7 +255,15 @@ public final class JournalReader implements AutoCloseable {
      * @throws JournalException when the directory does not exist
      */
     public static JournalReader open(Path dir) {
-        return new JournalReader(dir);
+        return new JournalReader(dir, () -> { });
+    }
+
+    /**
+     * As {@link #open}, running {@code beforeNamingUnread} after the end is fixed and before a newest cycle file with
+     * no header is named: for tests, which move the file there as an engine start would.
+     */
+    static JournalReader open(Path dir, Runnable beforeNamingUnread) {
+        return new JournalReader(dir, beforeNamingUnread);
     }
 
     /** Receives records. */

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -84,6 +85,59 @@ class UnfinishedNewestCycleTest {
                 MapInventoryStore::new, ReplayProgress.NONE).notes());
         assertEquals(List.of(unread(newest, "zeros")), JournalRecovery.recoverUntil(dir, 9, Long.MAX_VALUE, true,
                 MapInventoryStore::new, ReplayProgress.NONE).notes());
+    }
+
+    /**
+     * An engine start sets the newest cycle file with no header aside (as {@code NAME.cq4.undecided}) while a reader
+     * is opening: the file is gone when the reader comes to name it. It held no record, and the records before it
+     * reach the mark: the reader reads them all and leaves no file unread.
+     */
+    @Test
+    void aNewestCycleFileSetAsideWhileAReaderOpensIsTakenForGone() throws IOException {
+        Path newest = twentyRecordsThenANewCycleFile();
+        Files.write(newest, new byte[(int) Files.size(newest)]);
+
+        try (JournalReader reader = JournalReader.open(dir, () -> setAside(newest))) {
+            assertEquals(20, reader.read((index, record) -> true));
+            assertTrue(reader.unreadNewestCycle().isEmpty(), "no file left unread: it is gone");
+            assertEquals(2, reader.cycleCount());
+        }
+    }
+
+    /** Set aside when acknowledged records may be in it: the reader does not pass over them, it says to run again. */
+    @Test
+    void aNewestCycleFileThatMayHoldAcknowledgedRecordsSetAsideWhileAReaderOpensIsNamed() throws IOException {
+        Path newest = twentyRecordsThenANewCycleFile();
+        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE, TestRollCycles.TEST_SECONDLY,
+                clock)) {
+            write(writer, 20, 5);
+        }
+        Files.write(newest, new byte[(int) Files.size(newest)]);
+
+        JournalException refused = assertThrows(JournalException.class,
+                () -> JournalReader.open(dir, () -> setAside(newest)).close());
+        assertEquals(moved(newest), refused.getMessage());
+    }
+
+    /** A cycle file gone between the listing and the look at its first bytes is named as moved, not as unreadable. */
+    @Test
+    void aCycleFileGoneBeforeItsHeaderIsLookedAtIsNamedAsMoved() {
+        Path gone = dir.resolve("20231114-221322T.cq4");
+        JournalException refused = assertThrows(JournalException.class, () -> JournalQueues.headerMissing(gone));
+        assertEquals(moved(gone), refused.getMessage());
+    }
+
+    private String moved(Path cycle) {
+        return "cycle file " + cycle.getFileName() + " of journal " + dir + " was moved while the journal was opened "
+                + "(an engine start sets a newest cycle file with no header aside): run the command again";
+    }
+
+    private static void setAside(Path cycle) {
+        try {
+            Files.move(cycle, cycle.resolveSibling(cycle.getFileName() + ".undecided"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A first header still marked not complete: a reader would wait for it to be finished. */
