@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -42,7 +43,7 @@ class FullDiskTest {
 
     @Test
     void aDocumentThatWouldStartACycleFileOnAFullDiskIsRefusedAndTheJournalKeepsWhatItAcknowledged() throws Exception {
-        SetTimeProvider clock = new SetTimeProvider(1_700_000_000_000L);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(1_700_000_000_000L));
         long[] room = {LITTLE_ROOM};
         List<Command> written = new ArrayList<>();
         try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE, RollCycles.FAST_HOURLY, clock,
@@ -74,7 +75,7 @@ class FullDiskTest {
         List<Command> acknowledged = new ArrayList<>();
         long sequence = 0;
         try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE, RollCycles.FAST_HOURLY,
-                new SetTimeProvider(1_700_000_000_000L), writes, () -> LITTLE_ROOM)) {
+                new SetTimeProvider(Instant.ofEpochMilli(1_700_000_000_000L)), writes, () -> LITTLE_ROOM)) {
             for (; sequence < 100; sequence++) {
                 acknowledged.add(append(writer, sequence, true));
             }
@@ -176,7 +177,7 @@ class FullDiskTest {
         };
         List<Command> written = new ArrayList<>();
         try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE, RollCycles.FAST_HOURLY,
-                new SetTimeProvider(1_700_000_000_000L), noHandleLeft, () -> Long.MAX_VALUE)) {
+                new SetTimeProvider(Instant.ofEpochMilli(1_700_000_000_000L)), noHandleLeft, () -> Long.MAX_VALUE)) {
             written.add(append(writer, 0, false));
             written.add(append(writer, 1, false));
             JournalException failed = assertThrows(JournalException.class, writer::onEndOfBatch);

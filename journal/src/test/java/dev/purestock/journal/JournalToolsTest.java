@@ -18,6 +18,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -218,7 +219,7 @@ class JournalToolsTest {
 
     @Test
     void pruningPassesOverAnEmptyCycleFileAndKeepsTheCycleAfterIt() throws Exception {
-        SetTimeProvider clock = new SetTimeProvider(NOW);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(NOW));
         MapInventoryStore live = new MapInventoryStore();
         SnapshotStore snapshots = new SnapshotStore(dir);
         long sequence = 0;
@@ -290,7 +291,7 @@ class JournalToolsTest {
 
     /** Forty records over four cycle files in {@code dir}, with snapshots after the second and third; the digest. */
     static long writeFourCycles(Path dir) throws Exception {
-        SetTimeProvider clock = new SetTimeProvider(NOW);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(NOW));
         MapInventoryStore live = new MapInventoryStore();
         SnapshotStore snapshots = new SnapshotStore(dir);
         try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE, TestRollCycles.TEST_SECONDLY, clock)) {

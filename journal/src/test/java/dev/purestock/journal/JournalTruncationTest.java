@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -177,7 +178,7 @@ class JournalTruncationTest {
      * with snapshots at 9, 19 and 29.
      */
     private static void writeFourCycles(Path dir) {
-        SetTimeProvider clock = new SetTimeProvider(NOW);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(NOW));
         MapInventoryStore live = new MapInventoryStore();
         SnapshotStore snapshots = new SnapshotStore(dir, 3);
         try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE, TestRollCycles.TEST_SECONDLY, clock)) {

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
@@ -90,7 +91,7 @@ class SyncPerBatchTest {
     @Test
     void aBatchThatSpansACycleRollIsSyncedInBothCycleFilesBeforeItIsAcknowledged() throws IOException {
         assumeTrue(PageCacheProbe.available(), "needs Linux cachestat(2) and python3");
-        SetTimeProvider clock = new SetTimeProvider(NOW);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(NOW));
         try (JournalWriter writer = secondly(Durability.SYNC_PER_BATCH, clock)) {
             writer.onDecided(0, 1_000, command(0), events(0), true);
             // one batch: record 1 in the first cycle file, then the clock passes the second, record 2 rolls
@@ -112,7 +113,7 @@ class SyncPerBatchTest {
     @Test
     void aBatchInOneCycleFileIsSyncedWhenItEnds() throws IOException {
         assumeTrue(PageCacheProbe.available(), "needs Linux cachestat(2) and python3");
-        SetTimeProvider clock = new SetTimeProvider(NOW);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(NOW));
         try (JournalWriter writer = secondly(Durability.SYNC_PER_BATCH, clock)) {
             writer.onDecided(0, 1_000, command(0), events(0), true);
             writer.onDecided(1, 1_001, command(1), events(1), false);
@@ -125,7 +126,7 @@ class SyncPerBatchTest {
     @Test
     void withPageCacheDurabilityTheRecordIsLeftInThePageCache() throws IOException {
         assumeTrue(PageCacheProbe.available(), "needs Linux cachestat(2) and python3");
-        SetTimeProvider clock = new SetTimeProvider(NOW);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(NOW));
         try (JournalWriter writer = secondly(Durability.PAGE_CACHE, clock)) {
             writer.onDecided(0, 1_000, command(0), events(0), true);
             writer.onDecided(1, 1_001, command(1), events(1), true);
@@ -137,7 +138,7 @@ class SyncPerBatchTest {
     @Test
     void rollWhileThePretoucherHoldsTheOldCycle() throws Exception {
         assumeTrue(PageCacheProbe.available(), "needs Linux cachestat(2) and python3");
-        SetTimeProvider clock = new SetTimeProvider(NOW);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(NOW));
         try (JournalWriter writer = secondly(Durability.SYNC_PER_BATCH, clock)) {
             writer.onDecided(0, 1_000, command(0), events(0), true);
             writer.onDecided(1, 1_001, command(1), events(1), false);
@@ -170,7 +171,7 @@ class SyncPerBatchTest {
     void aBatchThatCrossesAChunkOfTheCycleFileIsSyncedBeforeItIsAcknowledged() throws Exception {
         assumeTrue(PageCacheProbe.available(), "needs Linux cachestat(2) and python3");
         long chunk = 64L << 20; // SingleChronicleQueueBuilder's default block size on 64-bit Linux
-        SetTimeProvider clock = new SetTimeProvider(NOW);
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(NOW));
         long s = 0;
         try (JournalWriter writer = JournalWriter.open(dir, Durability.SYNC_PER_BATCH,
                 net.openhft.chronicle.queue.RollCycles.FAST_DAILY, clock)) {
