@@ -105,11 +105,14 @@ final class ExpiryTimer {
         return timer;
     }
 
-    /** One answer object per shard, to pass as the callback of that shard's time commands. */
-    static Answer[] answers(int shards) {
+    /**
+     * One answer object per shard, to pass as the callback of that shard's time commands, for rings of
+     * {@code ringSize} slots ({@link Answer#maxInFlight}).
+     */
+    static Answer[] answers(int shards, int ringSize) {
         Answer[] answers = new Answer[shards];
         for (int shard = 0; shard < shards; shard++) {
-            answers[shard] = new Answer();
+            answers[shard] = new Answer(Answer.maxInFlight(ringSize));
         }
         return answers;
     }
@@ -239,20 +242,44 @@ final class ExpiryTimer {
      * What became of one shard's time commands: the callback they are sent with. A regular run sends one only
      * when none is in flight ({@link #trySend}). An answer holding at least
      * {@link Limits#MAX_FORGOTTEN_PER_COMMAND} events (it forgot the most one may, or expired at least as many)
-     * leaves a backlog, and then up to {@link #MAX_IN_FLIGHT} commands may be in flight at once
-     * ({@link #takeBacklogRoom}): a command waits behind a ring's worth of others, so one at a time would forget
-     * at most 255 orders per trip through a full ring, fewer than a sale at full rate takes in meanwhile.
+     * leaves a backlog, and then up to {@link #maxInFlight} commands may be in flight at once
+     * ({@link #takeBacklogRoom}), which the engine publishes in one claim of ring slots. Under a sale's full load
+     * a command waits behind a ring's worth of purchases, and behind the wait for space in a full ring (a quarter
+     * of it, {@link RingSpace}): a trip takes about 1.25 rings' worth of new orders. So the commands in flight
+     * scale with the ring, one per {@link #RING_SLOTS_PER_COMMAND} slots: a trip forgets up to about four rings'
+     * worth of orders, three times what it brings in, and a backlog drains while the decision stage keeps up. A
+     * fixed eight forgot 2,040 a trip, which a ring of 1,024 slots under a loaded machine's scheduling delays, or
+     * any larger ring, outgrew: the orders remembered grew until the heap ran out.
      * Written by the timer thread and the shard's completion thread.
      */
     static final class Answer implements CallerAnswers.Internal {
-        /** Time commands a shard with a backlog may have in flight at once. */
-        static final int MAX_IN_FLIGHT = 8;
+        /** Time commands a shard with a backlog may have in flight at once in a small ring. */
+        static final int MIN_IN_FLIGHT = 8;
+        /**
+         * Ring slots per time command a backlog may have in flight: 64, so that the 255 orders each forgets add
+         * up to about four times the ring's size, and time commands take at most one slot in 64 of a full ring.
+         */
+        static final int RING_SLOTS_PER_COMMAND = 64;
 
+        /** The most commands in flight at once; see the class comment. */
+        private final int maxInFlight;
         private final AtomicInteger inFlight = new AtomicInteger();
         private volatile boolean full;
         /** Wakes the timer when an answer comes; set once, before the first command is sent. */
         private volatile Runnable wake = () -> {
         };
+
+        Answer(int maxInFlight) {
+            this.maxInFlight = maxInFlight;
+        }
+
+        /**
+         * Time commands a backlog may have in flight at once in a ring of {@code ringSize} slots: one per
+         * {@link #RING_SLOTS_PER_COMMAND} slots, at least {@link #MIN_IN_FLIGHT}.
+         */
+        static int maxInFlight(int ringSize) {
+            return Math.max(MIN_IN_FLIGHT, ringSize / RING_SLOTS_PER_COMMAND);
+        }
 
         /** Whether a time command of the shard is unanswered. */
         boolean inFlight() {
@@ -279,7 +306,7 @@ final class ExpiryTimer {
             if (!full) {
                 return 0;
             }
-            int room = Math.max(0, MAX_IN_FLIGHT - inFlight.get());
+            int room = Math.max(0, maxInFlight - inFlight.get());
             inFlight.addAndGet(room);
             return room;
         }

@@ -141,7 +141,7 @@ public final class PurestockEngine implements AutoCloseable {
         this.publisher = new RingPublisher(intake, threads);
         this.ringSize = builder.ringSize;
         this.timeCommand = new Command.ExpireReservations(Durations.saturatedMillis(builder.retainOrdersFor));
-        this.tickAnswers = ExpiryTimer.answers(builder.shards);
+        this.tickAnswers = ExpiryTimer.answers(builder.shards, builder.ringSize);
         this.timeCommandFault = builder.timeCommandFault;
         this.publicationFault = builder.publicationFault;
         this.closeFault = builder.closeFault;
@@ -295,8 +295,9 @@ public final class PurestockEngine implements AutoCloseable {
     /**
      * One run of the expiry timer: offers the time command ({@code ExpireReservations} with the retention
      * window) to each shard whose last one left a backlog (as many as {@link ExpiryTimer.Answer#takeBacklogRoom}
-     * allows), to each shard that has something due now on the engine's clock (a reservation to expire, a held
-     * command: {@link DueTimes}; what is due at {@link NextDue#NEVER} never is), and on a regular run also to each
+     * allows, published in as few claims of ring slots as the room in the ring allows), to each shard that has
+     * something due now on the engine's clock (a reservation to expire, a held command: {@link DueTimes}; what is
+     * due at {@link NextDue#NEVER} never is), and on a regular run also to each
      * shard that holds an order that may be forgotten, as far as its read model knows (a shard with nothing to do
      * would journal a record that does nothing), unless one is unanswered.
      * Waits for ring space, as a submitter does (see {@link ExpiryTimer}); a call from a stage thread only tries.
@@ -316,29 +317,30 @@ public final class PurestockEngine implements AutoCloseable {
             if (sends == 0 && (due || regular && readModel.forgettableOrders(i) > 0) && answer.trySend()) {
                 sends = 1;
             }
-            for (int sent = 0; sent < sends; sent++) {
+            if (sends > 0) {
                 if (!intake.enter()) {
-                    answer.notSent(sends - sent);
+                    answer.notSent(sends);
                     return false;
                 }
-                boolean published;
+                int published;
                 try {
                     if (timeCommandFault != null) {
                         timeCommandFault.accept(i);
                     }
-                    published = publish(shards[i], timeCommand, answer, null, true);
+                    published = publisher.repeated(shards[i], timeCommand, answer, sends);
                 } catch (Throwable e) {
-                    // an Error too (memory running out as the refusal of a wait a timed-out close abandoned is built).
-                    // A publication that throws put nothing in the ring and told the answer nothing, so this command
-                    // and the rest of the run's are not sent: left marked in flight, with no answer to clear them,
-                    // they would keep the shard from ever getting a time command again. The timer logs the throw
-                    answer.notSent(sends - sent);
+                    // an Error too. A publication that throws put nothing in the ring and told the answer nothing:
+                    // left marked in flight, with no answer to clear them, the run's commands would keep the shard
+                    // from ever getting a time command again. The timer logs the throw
+                    answer.notSent(sends);
                     throw e;
                 } finally {
                     intake.exit();
                 }
-                if (!published) {
-                    answer.notSent(1);
+                if (published < sends) {
+                    // a stage thread found the ring full, or a close that ran out of time ended the wait (and shut
+                    // the gate the next shard's commands would pass)
+                    answer.notSent(sends - published);
                 }
             }
             soon |= answer.backlog();

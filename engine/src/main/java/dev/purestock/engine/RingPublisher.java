@@ -19,9 +19,9 @@ import java.util.concurrent.CompletableFuture;
  * {@code tryPublishEvent}, never the Disruptor's {@code next()}, which cannot be told to give up.
  *
  * <p>What goes into a slot is written by the Disruptor's event translators: static, stateless instances that take
- * their arguments, so publishing allocates nothing. Two writes claim slots by hand instead, each saying why:
- * {@link #fields} (six primitive fields, which no translator takes without boxing) and {@link #allShards} (one
- * slot in every ring, or none).
+ * their arguments, so publishing allocates nothing. Three writes claim slots by hand instead, each saying why:
+ * {@link #fields} (six primitive fields, which no translator takes without boxing), {@link #repeated} (one command
+ * in many slots) and {@link #allShards} (one slot in every ring, or none).
  */
 final class RingPublisher {
     /** How a publication went. */
@@ -100,6 +100,54 @@ final class RingPublisher {
             }
         }
         return published;
+    }
+
+    /**
+     * Publishes {@code command} {@code count} times, each answered through {@code callback}: a backlog's time
+     * commands. A caller that finds the ring full is woken as soon as the slots it still needs are free (a quarter
+     * of the ring at most, {@link RingSpace#await(RingBuffer, int)}), before the producers waiting for a quarter are,
+     * and each try claims as many consecutive slots as the ring has free: in a ring that producers keep full, they
+     * would otherwise take every slot freed before the timer's thread ran, and the time commands of a backlog got
+     * in a few hundred times a second, forgetting fewer orders than a sale took in. Claimed by hand: a translator takes
+     * its arguments as arrays, and every slot holds the same command and callback. A caller that may not wait (a
+     * stage thread) publishes what fits now.
+     *
+     * @return how many were published: {@code count}, or fewer when the caller may not wait and the ring had less
+     *     room, or a close that ran out of time ended the wait
+     */
+    int repeated(Shard shard, Command command, OutcomeViewCallback callback, int count) {
+        RingBuffer<CommandSlot> ring = shard.ring();
+        boolean mayWait = mayWait(true);
+        int published = 0;
+        while (published < count) {
+            int fits = (int) Math.min(count - published, ring.remainingCapacity());
+            if (fits > 0 && tryFill(ring, command, callback, fits)) {
+                published += fits;
+            } else if (!mayWait || !awaitSpace(shard, count - published)) {
+                break;
+            }
+        }
+        return published;
+    }
+
+    /** Claims {@code slots} consecutive slots if the ring has them and puts {@code command} in each. */
+    private static boolean tryFill(RingBuffer<CommandSlot> ring, Command command, OutcomeViewCallback callback,
+                                   int slots) {
+        long last;
+        try {
+            last = ring.tryNext(slots);
+        } catch (InsufficientCapacityException full) {
+            return false; // another publisher took the room first
+        }
+        long first = last - slots + 1;
+        try {
+            for (long sequence = first; sequence <= last; sequence++) {
+                ring.get(sequence).request.command(command, callback, null);
+            }
+        } finally {
+            ring.publish(first, last);
+        }
+        return true;
     }
 
     /**
@@ -197,6 +245,15 @@ final class RingPublisher {
             return false;
         }
         shard.space().await(shard.ring());
+        return true;
+    }
+
+    /** As {@link #awaitSpace(Shard)}, woken once {@code slots} slots are free (a quarter of the ring at most). */
+    private boolean awaitSpace(Shard shard, int slots) {
+        if (intake.abandoned()) {
+            return false;
+        }
+        shard.space().await(shard.ring(), slots);
         return true;
     }
 }

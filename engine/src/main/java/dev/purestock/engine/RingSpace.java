@@ -6,6 +6,7 @@ import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 
@@ -18,13 +19,14 @@ import java.util.concurrent.locks.LockSupport;
  * the ring full each publisher woke some ten thousand times a second, and every wake-up was a context switch that
  * took a core from the stages that free the space (docs/performance.md, "Waiting for ring space"). Now a publisher
  * that finds the ring full says that it waits and from which point of the last stage on it should be woken (when a
- * quarter of the ring is free), reads that stage's progress once more, and parks; the last stage sets its sequence
- * at the end of each batch, and after a slot it threw on ({@link #exceptions}), and wakes the waiters once it has
- * passed that point. Either the waiter's second read sees the batch's end, or the stage sees the waiter: both sides
- * write and then read with full fences between, so no wake-up is missed. A park still ends after {@link #PARK_NANOS}
- * at the latest, a safety net for a stage that stopped, and a close that ran out of time wakes every waiter
- * ({@link #abandon}); a publisher that comes to wait after that, having looked at the abandon just before it, does
- * not park.
+ * quarter of the ring is free; the expiry timer, fewer: {@link #await(RingBuffer, int)}), reads that stage's
+ * progress once more, and parks; the last stage sets its sequence at the end of each batch, and after a slot it
+ * threw on ({@link #exceptions}), and wakes each waiter once it has passed that waiter's point. Either the
+ * waiter's second read sees the batch's end, or the stage sees the waiter (and its point, written before): both
+ * sides write and then read with full fences between, so no wake-up is missed. A park still ends after
+ * {@link #PARK_NANOS} at the latest, a safety net for a stage that stopped, and a close that ran out of time wakes
+ * every waiter ({@link #abandon}); a publisher that comes to wait after that, having looked at the abandon just
+ * before it, does not park.
  *
  * <p>Waiting allocates nothing: a waiter takes one of {@link #SLOTS} places for its thread. More waiters than
  * places poll as before, parking for a nanosecond between tries.
@@ -36,10 +38,10 @@ final class RingSpace {
     static final long PARK_NANOS = 1_000_000;
 
     private final AtomicReferenceArray<Thread> waiters = new AtomicReferenceArray<>(SLOTS);
+    /** For each place, the last stage's sequence from which on its waiter has the room it waits for. */
+    private final AtomicLongArray wakeAt = new AtomicLongArray(SLOTS);
     /** How many places are taken; the last stage reads only this while nobody waits. */
     private final AtomicInteger waiting = new AtomicInteger();
-    /** The last stage's sequence from which on a quarter of the ring is free, as the latest waiter saw the ring. */
-    private volatile long wakeAt = Long.MAX_VALUE;
     /** Whether a close that ran out of time woke the waiters: none parks from then on. */
     private volatile boolean abandoned;
     private final int ringSize;
@@ -67,6 +69,15 @@ final class RingSpace {
      * free, the safety-net park ran out, or {@link #abandon} was called; the caller then tries to claim again.
      */
     void await(RingBuffer<?> ring) {
+        await(ring, enough);
+    }
+
+    /**
+     * As {@link #await(RingBuffer)}, until {@code slots} slots are free, at most a quarter of the ring: for the
+     * expiry timer, whose few time commands must get in before the producers, woken only at a quarter, take the
+     * room (see {@link ExpiryTimer.Answer}). A producer that is not parked may still take them first.
+     */
+    void await(RingBuffer<?> ring, int slots) {
         Thread self = Thread.currentThread();
         int place = take(self);
         if (place < 0) {
@@ -74,9 +85,9 @@ final class RingSpace {
             return;
         }
         try {
-            // claimed slots, all of them published soon: the last stage frees a quarter of the ring at this point
-            long target = ring.getCursor() - ringSize + enough;
-            wakeAt = target;
+            // claimed slots, all of them published soon: the last stage frees the room waited for at this point
+            long target = ring.getCursor() - ringSize + Math.max(1, Math.min(slots, enough));
+            wakeAt.set(place, target);
             waiting.incrementAndGet();
             // said we wait (a full fence), then look once more: a batch that ended before this read is seen here,
             // one that ends after it finds this waiter; so does an abandon, against the place taken above
@@ -105,7 +116,19 @@ final class RingSpace {
      * @return how many threads it unparked
      */
     int passed(long sequence) {
-        return waiting.get() > 0 && sequence >= wakeAt ? wakeAll() : 0;
+        if (waiting.get() == 0) {
+            return 0;
+        }
+        int woken = 0;
+        for (int place = 0; place < SLOTS; place++) {
+            Thread waiter = waiters.get(place);
+            // a target left by the place's last waiter wakes this one early at most, and it looks again
+            if (waiter != null && sequence >= wakeAt.get(place)) {
+                LockSupport.unpark(waiter);
+                woken++;
+            }
+        }
+        return woken;
     }
 
     /**

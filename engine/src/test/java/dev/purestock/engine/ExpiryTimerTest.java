@@ -22,7 +22,7 @@ class ExpiryTimerTest {
     @Test
     void whileTheEngineRefusesCommandsTheTimerParksUntilItsRegularRun() {
         DueTimes dueTimes = new DueTimes(1);
-        ExpiryTimer.Answer[] answers = ExpiryTimer.answers(1);
+        ExpiryTimer.Answer[] answers = ExpiryTimer.answers(1, 1024);
         AtomicInteger runs = new AtomicInteger();
         ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), regular -> {
             runs.incrementAndGet();
@@ -40,7 +40,7 @@ class ExpiryTimerTest {
     @Test
     void whileTheEngineTakesCommandsADueTimeRunsTheTimerAtOnce() throws InterruptedException {
         DueTimes dueTimes = new DueTimes(1);
-        ExpiryTimer.Answer[] answers = ExpiryTimer.answers(1);
+        ExpiryTimer.Answer[] answers = ExpiryTimer.answers(1, 1024);
         AtomicInteger runs = new AtomicInteger();
         CountDownLatch ran = new CountDownLatch(1);
         ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), regular -> {
@@ -73,7 +73,7 @@ class ExpiryTimerTest {
         ExpiryTimer timer = ExpiryTimer.start(millennium, regular -> {
             ran.countDown();
             return false;
-        }, ExpiryTimer.answers(1), dueTimes, () -> 1_000, new StageThreads((shard, role) -> { }), () -> false);
+        }, ExpiryTimer.answers(1, 1024), dueTimes, () -> 1_000, new StageThreads((shard, role) -> { }), () -> false);
         try {
             dueTimes.scheduled(0, 10);
             assertTrue(ran.await(10, TimeUnit.SECONDS), "a due time runs the timer");
@@ -99,7 +99,7 @@ class ExpiryTimerTest {
         ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), regular -> {
             runs.incrementAndGet();
             return false;
-        }, ExpiryTimer.answers(1), dueTimes, () -> -1_000, new StageThreads((shard, role) -> { }), () -> false);
+        }, ExpiryTimer.answers(1, 1024), dueTimes, () -> -1_000, new StageThreads((shard, role) -> { }), () -> false);
         try {
             dueTimes.scheduled(0, Long.MAX_VALUE - 1); // wakes the timer, which looks (a run) and then parks
             assertTrue(parkedWithin(timer.thread(), TimeUnit.SECONDS.toNanos(10)), "the timer thread parks after "
@@ -124,7 +124,7 @@ class ExpiryTimerTest {
         ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), regular -> {
             ran.countDown();
             return false;
-        }, ExpiryTimer.answers(1), dueTimes, () -> {
+        }, ExpiryTimer.answers(1, 1024), dueTimes, () -> {
             if (reads.getAndIncrement() == 0) {
                 throw new IllegalStateException("the time service did not answer");
             }
@@ -143,7 +143,7 @@ class ExpiryTimerTest {
         ExpiryTimer failing = ExpiryTimer.start(Duration.ofHours(1), regular -> {
             runs.incrementAndGet();
             return false;
-        }, ExpiryTimer.answers(1), broken, () -> {
+        }, ExpiryTimer.answers(1, 1024), broken, () -> {
             throw new IllegalStateException("the time service is gone");
         }, new StageThreads((shard, role) -> { }), () -> false);
         try {
@@ -173,7 +173,7 @@ class ExpiryTimerTest {
                 throw new OutOfMemoryError("Java heap space");
             }
             return false;
-        }, ExpiryTimer.answers(1), dueTimes, () -> {
+        }, ExpiryTimer.answers(1, 1024), dueTimes, () -> {
             if (reads.getAndIncrement() == 0) {
                 throw new StackOverflowError();
             }

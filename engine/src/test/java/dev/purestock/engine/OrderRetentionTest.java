@@ -194,6 +194,35 @@ class OrderRetentionTest {
         });
     }
 
+    /**
+     * Under a sale's full load a backlog's time command waits behind a ring's worth of purchases, so the time commands
+     * one trip through the ring carries must forget more orders than that trip brings in, whatever the ring's size.
+     * The timer kept eight in flight: 2,040 orders a trip, fewer than a 16,384-slot ring (or a 1,024-slot one with the
+     * margin a full ring's wait for space needs) takes in meanwhile, so the orders remembered grew without bound
+     * until the heap ran out. One backlog run stands for one trip here: the orders it forgets are at least twice the
+     * ring's size.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1024, 16_384})
+    void oneTripOfABacklogsTimeCommandsForgetsMoreOrdersThanAFullRingTakesInMeanwhile(int ringSize) {
+        int orders = 2 * ringSize + Limits.MAX_FORGOTTEN_PER_COMMAND + 1_000;
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).ringSize(ringSize)
+                .expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(WINDOW)).build()) {
+            sellOneUnitEach(engine, orders);
+            clock.set(START + WINDOW + 1);
+            engine.expireReservations(true);
+            answeredSoFar(engine);
+            long backlog = engine.readModel().forgettableOrders(0);
+            assertEquals(orders - Limits.MAX_FORGOTTEN_PER_COMMAND, backlog, "the regular run's one forgot the most");
+
+            engine.expireReservations(false);
+            answeredSoFar(engine);
+            long forgotten = backlog - engine.readModel().forgettableOrders(0);
+            assertTrue(forgotten >= 2L * ringSize, "one trip forgot " + forgotten + " orders, fewer than twice the "
+                    + ringSize + " a full ring takes in meanwhile");
+        }
+    }
+
     /** Lists sku 1 with {@code orders} units and sells them, one to each of orders {@code 0..orders-1}. */
     private static void sellOneUnitEach(PurestockEngine engine, int orders) {
         engine.submit(list(1)).join();
@@ -216,7 +245,7 @@ class OrderRetentionTest {
 
     @Test
     void aShardWhoseTimeCommandIsUnansweredGetsNoOtherAndAFullAnswerLeavesABacklog() {
-        ExpiryTimer.Answer answer = ExpiryTimer.answers(1)[0];
+        ExpiryTimer.Answer answer = ExpiryTimer.answers(1, 512)[0];
         assertFalse(answer.backlog());
         assertEquals(0, answer.takeBacklogRoom(), "no backlog, no room");
         assertTrue(answer.trySend());
@@ -224,15 +253,15 @@ class OrderRetentionTest {
         assertTrue(answer.backlog(), "in flight: look again soon");
         answer.onOutcome(OutcomeView.of(0, 5, 6, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND)));
         assertTrue(answer.full());
-        assertEquals(ExpiryTimer.Answer.MAX_IN_FLIGHT, answer.takeBacklogRoom(), "a backlog fills the pipeline");
+        assertEquals(ExpiryTimer.Answer.MIN_IN_FLIGHT, answer.takeBacklogRoom(), "a backlog fills the pipeline");
         assertEquals(0, answer.takeBacklogRoom(), "and no more while they are in flight");
         answer.notSent(1);
         assertEquals(1, answer.takeBacklogRoom(), "a command that was not sent frees its place");
-        for (int i = 0; i < ExpiryTimer.Answer.MAX_IN_FLIGHT - 1; i++) {
+        for (int i = 0; i < ExpiryTimer.Answer.MIN_IN_FLIGHT - 1; i++) {
             answer.onOutcome(OutcomeView.of(0, 6 + i, 7, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND)));
         }
-        assertEquals(ExpiryTimer.Answer.MAX_IN_FLIGHT - 1, answer.takeBacklogRoom(), "each full answer makes room");
-        for (int i = 0; i < ExpiryTimer.Answer.MAX_IN_FLIGHT; i++) {
+        assertEquals(ExpiryTimer.Answer.MIN_IN_FLIGHT - 1, answer.takeBacklogRoom(), "each full answer makes room");
+        for (int i = 0; i < ExpiryTimer.Answer.MIN_IN_FLIGHT; i++) {
             answer.onOutcome(OutcomeView.of(0, 20 + i, 7, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND - 1)));
         }
         assertFalse(answer.backlog(), "the last answers were not full: the backlog is gone");
@@ -247,6 +276,19 @@ class OrderRetentionTest {
             events.add(new Event.OrderForgotten(i));
         }
         return events;
+    }
+
+    @Test
+    void aBacklogsTimeCommandsInFlightScaleWithTheRingAtOneIn64SlotsAndAtLeastEight() {
+        assertEquals(8, ExpiryTimer.Answer.maxInFlight(2));
+        assertEquals(8, ExpiryTimer.Answer.maxInFlight(512));
+        assertEquals(16, ExpiryTimer.Answer.maxInFlight(1024));
+        assertEquals(1024, ExpiryTimer.Answer.maxInFlight(65_536));
+        assertEquals(1 << 24, ExpiryTimer.Answer.maxInFlight(1 << 30), "a fraction of the largest ring");
+        ExpiryTimer.Answer answer = ExpiryTimer.answers(1, 65_536)[0];
+        assertTrue(answer.trySend());
+        answer.onOutcome(OutcomeView.of(0, 5, 6, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND)));
+        assertEquals(1024, answer.takeBacklogRoom());
     }
 
     @Test

@@ -58,6 +58,32 @@ class RingSpaceTest {
         assertTrue(ring.hasAvailableCapacity(quarter));
     }
 
+    /**
+     * The expiry timer waits for the few slots its time commands need, not a quarter of the ring: woken when the
+     * producers, waiting for a quarter, are not yet, it gets in before they take the room. Woken with them, it lost
+     * the race to producers that a loaded machine ran first, nearly every time.
+     */
+    @Test
+    void aWaiterForFewerSlotsIsWokenOnceTheyAreFreeBeforeTheWaitersForAQuarter() throws Exception {
+        CompletableFuture<Void> producer = waiter();
+        CompletableFuture<Void> timer = new CompletableFuture<>();
+        Thread.ofPlatform().start(() -> {
+            space.await(ring, 2);
+            timer.complete(null);
+        });
+        awaitWaiting(2);
+
+        last.setVolatile(0);
+        assertEquals(0, space.passed(0), "one slot free");
+        last.setVolatile(1);
+        assertEquals(1, space.passed(1), "two slots free: the timer's");
+        timer.get(1, TimeUnit.MINUTES);
+        last.setVolatile(RING / 4 - 1);
+        assertEquals(1, space.passed(RING / 4 - 1), "a quarter free: the producer's");
+        producer.get(1, TimeUnit.MINUTES);
+        assertEquals(0, space.waiting());
+    }
+
     @Test
     void aWaiterThatFindsTheSpaceFreedAsItSaysItWaitsDoesNotPark() throws Exception {
         last.setVolatile(RING / 4 - 1);
