@@ -45,9 +45,10 @@ import java.util.concurrent.TimeUnit;
  * window ({@link PurestockEngine.Builder#storeCapacity}) and filled before the first iteration, and one engine runs
  * the whole trial, so every new order reuses a forgotten one's room. The state is sized for the orders of the window
  * and of the time command's period at {@code JournalBenchmark}'s steady rate. Forgetting has to keep up: a time
- * command forgets at most {@link Limits#MAX_FORGOTTEN_PER_COMMAND} orders, and where the timer falls behind the
- * order rate (four producers saturating two cores) the orders remembered grow past that, and the B/op of the row
- * shows the store and the read model growing again. {@code oneProducer} counts the 48-byte {@code Purchase} record
+ * command forgets at most {@link Limits#MAX_FORGOTTEN_PER_COMMAND} orders, and where the timer fell behind the
+ * order rate (four producers saturating two cores, before a backlog's time commands scaled with the ring and got
+ * in before the producers) the orders remembered grew past that, the B/op of the row showed the store and the
+ * read model growing again, and a longer run ran out of heap. {@code oneProducer} counts the 48-byte {@code Purchase} record
  * its caller builds per command; {@code oneProducerFields} builds none.
  *
  * <p>Compare with {@link RawDisruptorBenchmark} (a ring of the same size and stages with no-op handlers, and none of

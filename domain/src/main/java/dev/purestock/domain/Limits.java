@@ -47,8 +47,9 @@ public final class Limits {
      * The most orders one {@link Command.ExpireReservations} forgets; the rest wait for the next one. Small on
      * purpose: deciding and applying it in the engine's store stalls the decision thread for some tens of
      * microseconds, and its events fit the room an {@link EventBuffer} keeps between decisions, so forgetting
-     * allocates nothing. The engine sends the next time command within a millisecond while a shard's last one
-     * forgot this many (engine/README.md, "Order retention", has the figures).
+     * allocates nothing. While a shard's last one forgot this many, the engine keeps one time command in flight
+     * per 64 slots of its ring (at least eight), so that forgetting keeps up with a ring kept full by a sale
+     * (engine/README.md, "Order retention", has the bound and the figures).
      */
     public static final int MAX_FORGOTTEN_PER_COMMAND = 255;
     /**

@@ -29,8 +29,10 @@ import java.util.function.LongSupplier;
  *
  * <p>A run waits for ring space like any submitter (the timer thread is not a stage thread): under a flash
  * sale's load the ring is full nearly all the time, and a run that only tried would almost never get a time
- * command in, so nothing would expire and nothing would be forgotten while the sale lasts. The thread parks
- * between runs and allocates nothing per run.
+ * command in, so nothing would expire and nothing would be forgotten while the sale lasts. It is woken as soon as
+ * its commands fit, before the producers, which wait for a quarter of the ring ({@link RingSpace}), and claims
+ * the slots they need at once: woken with the producers, it lost the freed slots to them nearly every time. The
+ * thread parks between runs and allocates nothing per run.
  */
 final class ExpiryTimer {
     private static final Logger LOG = LoggerFactory.getLogger(ExpiryTimer.class);
