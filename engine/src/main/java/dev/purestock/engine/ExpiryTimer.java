@@ -259,7 +259,8 @@ final class ExpiryTimer {
         static final int MIN_IN_FLIGHT = 8;
         /**
          * Ring slots per time command a backlog may have in flight: 64, so that the 255 orders each forgets add
-         * up to about four times the ring's size, and time commands take at most one slot in 64 of a full ring.
+         * up to about four times the ring's size, and time commands take at most one slot in 64 of a ring of 512
+         * slots or more (in a smaller one the {@link #MIN_IN_FLIGHT} take more: half of a 16-slot ring).
          */
         static final int RING_SLOTS_PER_COMMAND = 64;
 
