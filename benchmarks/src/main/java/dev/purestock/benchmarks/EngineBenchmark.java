@@ -48,8 +48,8 @@ import java.util.concurrent.TimeUnit;
  * command forgets at most {@link Limits#MAX_FORGOTTEN_PER_COMMAND} orders, and where the timer fell behind the
  * order rate (four producers saturating two cores, before a backlog's time commands scaled with the ring and got
  * in before the producers) the orders remembered grew past that, the B/op of the row showed the store and the
- * read model growing again, and a longer run ran out of heap. {@code oneProducer} counts the 48-byte {@code Purchase} record
- * its caller builds per command; {@code oneProducerFields} builds none.
+ * read model growing again, and a longer run ran out of heap. {@code oneProducer} counts the 48-byte
+ * {@code Purchase} record its caller builds per command; {@code oneProducerFields} builds none.
  *
  * <p>Compare with {@link RawDisruptorBenchmark} (a ring of the same size and stages with no-op handlers, and none of
  * the engine's intake: the ceiling) and
