@@ -96,7 +96,7 @@ final class EngineWiring {
         StageSignal signal = settings.waitStrategy() == WaitStrategyKind.BLOCKING ? new StageSignal() : null;
         EventHandler<CommandSlot> deciding = signalling(signal, decision);
         EventHandlerGroup<CommandSlot> stages = disruptor.handleEventsWith(deciding); // 1: decide
-        disruptor.handleExceptionsFor(deciding).with(StageSignal.exceptions(deciding, stopShard));
+        disruptor.handleExceptionsFor(deciding).with(PassingStage.exceptions(deciding, stopShard));
         if (!parallel.isEmpty()) {
             Map<EventHandler<CommandSlot>, StageRole> signalled = new LinkedHashMap<>();
             parallel.forEach((stage, role) -> signalled.put(signalling(signal, stage), role));
@@ -129,8 +129,7 @@ final class EngineWiring {
         return stages.entrySet().stream()
                 .map(entry -> {
                     EventHandler<CommandSlot> stage = entry.getKey();
-                    ExceptionHandler<CommandSlot> stageExceptions =
-                            RingSpace.exceptions(stage, StageSignal.exceptions(stage, exceptions));
+                    ExceptionHandler<CommandSlot> stageExceptions = PassingStage.exceptions(stage, exceptions);
                     EventProcessorFactory<CommandSlot> factory = signal == null
                             ? DependentStageBarrier.stage(waitStrategy, stage, stageExceptions)
                             : DependentStageBarrier.blocking(signal, stage, stageExceptions);

@@ -1,9 +1,7 @@
 package dev.purestock.engine;
 
 import com.lmax.disruptor.EventHandler;
-import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.Sequence;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -21,7 +19,7 @@ import java.util.concurrent.locks.LockSupport;
  * that finds the ring full says that it waits and from which point of the last stage on it should be woken (when a
  * quarter of the ring is free; the expiry timer, fewer: {@link #await(RingBuffer, int)}), reads that stage's
  * progress once more, and parks; the last stage sets its sequence at the end of each batch, and after a slot it
- * threw on ({@link #exceptions}), and wakes each waiter once it has passed that waiter's point. Either the
+ * threw on ({@link PassingStage#exceptions}), and wakes each waiter once it has passed that waiter's point. Either the
  * waiter's second read sees the batch's end, or the stage sees the waiter (and its point, written before): both
  * sides write and then read with full fences between, so no wake-up is missed. A park still ends after
  * {@link #PARK_NANOS} at the latest, a safety net for a stage that stopped, and a close that ran out of time wakes
@@ -161,102 +159,14 @@ final class RingSpace {
     }
 
     /**
-     * {@code last}, the ring's last stage, which also sets its sequence at the end of each batch and then wakes the
-     * publishers waiting for the space it freed.
+     * {@code last}, the ring's last stage, which also sets its sequence at the end of each batch, and at a slot it
+     * threw on ({@link PassingStage#exceptions}), and then wakes the publishers waiting for the space it freed.
      */
     <T> EventHandler<T> freedBy(EventHandler<T> last) {
-        return new Freeing<>(last, this);
-    }
-
-    /**
-     * Where what {@code stage} throws goes: to {@code exceptions}, and then, for the last stage ({@link #freedBy}),
-     * its sequence is set at the failed slot, as the Disruptor sets it next, and the waiters are woken for the space.
-     * A throw on the slot that ends a batch skips that batch's end, so without this a ring that the failed slot was
-     * the last of woke nobody. Never before the handler returns: it reads the slot, which the set lets a publisher
-     * overwrite.
-     */
-    static <T> ExceptionHandler<T> exceptions(EventHandler<T> stage, ExceptionHandler<T> exceptions) {
-        return stage instanceof Freeing<T> freeing ? new FreeAfterFailure<>(freeing, exceptions) : exceptions;
-    }
-
-    /** The last stage, setting its sequence at the end of each batch and waking the waiters. */
-    private static final class Freeing<T> implements EventHandler<T> {
-        private final EventHandler<T> stage;
-        private final RingSpace space;
-        private Sequence sequence;
-
-        Freeing(EventHandler<T> stage, RingSpace space) {
-            this.stage = stage;
-            this.space = space;
-        }
-
-        @Override
-        public void onEvent(T slot, long ringSequence, boolean endOfBatch) throws Exception {
-            stage.onEvent(slot, ringSequence, endOfBatch);
-            if (endOfBatch) {
+        return new PassingStage<>(last, (sequence, ringSequence) -> {
+            if (sequence != null) {
                 passed(ringSequence);
             }
-        }
-
-        /** Sets this stage's sequence at {@code ringSequence}, which it has passed, and wakes the waiters. */
-        void passed(long ringSequence) {
-            if (sequence != null) {
-                // the processor sets the same value once the batch (or the exception handler) returns; setting it
-                // first, with a full fence, keeps the read of the waiters below from passing the store (see the
-                // class comment)
-                sequence.setVolatile(ringSequence);
-                space.passed(ringSequence);
-            }
-        }
-
-        @Override
-        public void setSequenceCallback(Sequence sequenceCallback) {
-            this.sequence = sequenceCallback;
-            stage.setSequenceCallback(sequenceCallback);
-        }
-
-        @Override
-        public void onBatchStart(long batchSize, long queueDepth) {
-            stage.onBatchStart(batchSize, queueDepth);
-        }
-
-        @Override
-        public void onStart() {
-            stage.onStart();
-        }
-
-        @Override
-        public void onShutdown() {
-            stage.onShutdown();
-        }
-
-        @Override
-        public void onTimeout(long ringSequence) throws Exception {
-            stage.onTimeout(ringSequence);
-        }
-    }
-
-    /**
-     * The last stage's exception handler: the failure goes to the handler first, which records it at the slot, and
-     * only then does the stage pass the slot and wake the waiters. A handler that throws (it must not) leaves the
-     * sequence as it was.
-     */
-    private record FreeAfterFailure<T>(Freeing<T> stage, ExceptionHandler<T> exceptions)
-            implements ExceptionHandler<T> {
-        @Override
-        public void handleEventException(Throwable ex, long ringSequence, T slot) {
-            exceptions.handleEventException(ex, ringSequence, slot);
-            stage.passed(ringSequence);
-        }
-
-        @Override
-        public void handleOnStartException(Throwable ex) {
-            exceptions.handleOnStartException(ex);
-        }
-
-        @Override
-        public void handleOnShutdownException(Throwable ex) {
-            exceptions.handleOnShutdownException(ex);
-        }
+        });
     }
 }

@@ -1,7 +1,6 @@
 package dev.purestock.engine;
 
 import com.lmax.disruptor.EventHandler;
-import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.Sequence;
 
 import java.util.ArrayList;
@@ -24,15 +23,15 @@ import java.util.concurrent.locks.LockSupport;
  * <p>A slot the stage threw on ends its batch too: the Disruptor hands the throw to the stage's exception handler,
  * which records the failure at that slot (the shard stops there), and then sets the stage's sequence at the slot
  * itself, after the handler returns. The waiters are signalled once the handler has returned
- * ({@link #exceptions}), with the sequence set at the failed slot first, so that they see the stop at once instead
- * of after their safety-net park; never before the failure is recorded, or a stage after this one could pass the
- * slot as if it had not failed.
+ * ({@link PassingStage#exceptions}), with the sequence set at the failed slot first, so that they see the stop at
+ * once instead of after their safety-net park; never before the failure is recorded, or a stage after this one could
+ * pass the slot as if it had not failed.
  */
 final class StageSignal {
     private final List<DependentStageBarrier> waiters = new ArrayList<>();
     private DependentStageBarrier[] parked = new DependentStageBarrier[0];
     /** The stages that signal through this, as they were wired. */
-    private final List<Signalling<?>> stages = new ArrayList<>();
+    private final List<PassingStage<?>> stages = new ArrayList<>();
 
     /** Registers a barrier whose thread this signal wakes; only while the shard is wired, before it starts. */
     synchronized void register(DependentStageBarrier barrier) {
@@ -62,7 +61,7 @@ final class StageSignal {
 
     /** {@code stage}, which also publishes its progress at the end of each batch and then signals. */
     synchronized <T> EventHandler<T> signalling(EventHandler<T> stage) {
-        Signalling<T> signalling = new Signalling<>(stage, this);
+        PassingStage<T> signalling = new PassingStage<>(stage, (sequence, ringSequence) -> progress(sequence));
         stages.add(signalling);
         return signalling;
     }
@@ -73,104 +72,11 @@ final class StageSignal {
      * is wired.
      */
     synchronized boolean signals(Sequence sequence) {
-        for (Signalling<?> stage : stages) {
-            if (stage.sequence == sequence) {
+        for (PassingStage<?> stage : stages) {
+            if (stage.sequence() == sequence) {
                 return true;
             }
         }
         return false;
-    }
-
-    /**
-     * Where what {@code stage} throws goes: to {@code exceptions}, and then, for a stage that signals
-     * ({@link #signalling}), its sequence is set at the failed slot, as the Disruptor sets it next, and the stages
-     * waiting on it are woken to see the failure.
-     */
-    static <T> ExceptionHandler<T> exceptions(EventHandler<T> stage, ExceptionHandler<T> exceptions) {
-        return stage instanceof Signalling<T> signalling ? new SignalAfterFailure<>(signalling, exceptions)
-                : exceptions;
-    }
-
-    /** A stage that sets its sequence at the end of each batch and wakes the stages waiting on it. */
-    private static final class Signalling<T> implements EventHandler<T> {
-        private final EventHandler<T> stage;
-        private final StageSignal signal;
-        private Sequence sequence;
-
-        Signalling(EventHandler<T> stage, StageSignal signal) {
-            this.stage = stage;
-            this.signal = signal;
-        }
-
-        @Override
-        public void onEvent(T slot, long ringSequence, boolean endOfBatch) throws Exception {
-            stage.onEvent(slot, ringSequence, endOfBatch);
-            if (endOfBatch) {
-                passed(ringSequence);
-            }
-        }
-
-        /** Sets this stage's sequence at {@code ringSequence}, which it has passed, and wakes the waiters. */
-        void passed(long ringSequence) {
-            if (sequence != null) {
-                // the processor sets the same value once the batch (or the exception handler) returns; setting it
-                // first lets the signal reach a waiter that already sees the progress it is woken for. A volatile
-                // set: its fence keeps the read of the waiter's parked thread below from passing the store, which a
-                // plain (release) set allows; the waiter would then read the old sequence, and this the old null,
-                // and it would sleep its whole safety-net park with work waiting
-                sequence.setVolatile(ringSequence);
-            }
-            signal.progress(sequence);
-        }
-
-        @Override
-        public void setSequenceCallback(Sequence sequenceCallback) {
-            this.sequence = sequenceCallback;
-            stage.setSequenceCallback(sequenceCallback);
-        }
-
-        @Override
-        public void onBatchStart(long batchSize, long queueDepth) {
-            stage.onBatchStart(batchSize, queueDepth);
-        }
-
-        @Override
-        public void onStart() {
-            stage.onStart();
-        }
-
-        @Override
-        public void onShutdown() {
-            stage.onShutdown();
-        }
-
-        @Override
-        public void onTimeout(long ringSequence) throws Exception {
-            stage.onTimeout(ringSequence);
-        }
-    }
-
-    /**
-     * A signalling stage's exception handler: the failure goes to the handler first, which records it at the slot,
-     * and only then does the stage pass the slot and signal. A handler that throws (it must not) leaves the
-     * sequence as it was.
-     */
-    private record SignalAfterFailure<T>(Signalling<T> stage, ExceptionHandler<T> exceptions)
-            implements ExceptionHandler<T> {
-        @Override
-        public void handleEventException(Throwable ex, long ringSequence, T slot) {
-            exceptions.handleEventException(ex, ringSequence, slot);
-            stage.passed(ringSequence);
-        }
-
-        @Override
-        public void handleOnStartException(Throwable ex) {
-            exceptions.handleOnStartException(ex);
-        }
-
-        @Override
-        public void handleOnShutdownException(Throwable ex) {
-            exceptions.handleOnShutdownException(ex);
-        }
     }
 }

@@ -264,7 +264,7 @@ class DependentStageBarrierTest {
         };
         disruptor.handleEventsWith(throwing).then(DependentStageBarrier.blocking(signal, waiting,
                 failOnException(wrong), Long.MAX_VALUE));
-        disruptor.handleExceptionsFor(throwing).with(StageSignal.exceptions(throwing, recordFailure));
+        disruptor.handleExceptionsFor(throwing).with(PassingStage.exceptions(throwing, recordFailure));
         RingBuffer<Slot> ring = disruptor.start();
         try {
             assertTrue(started.await(30, TimeUnit.SECONDS));

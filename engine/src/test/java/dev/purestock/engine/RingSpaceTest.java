@@ -147,7 +147,7 @@ class RingSpaceTest {
             }
         };
         disruptor.handleEventsWith(last);
-        disruptor.handleExceptionsFor(last).with(RingSpace.exceptions(last, recordFailure));
+        disruptor.handleExceptionsFor(last).with(PassingStage.exceptions(last, recordFailure));
         RingBuffer<CommandSlot> full = disruptor.getRingBuffer();
         for (int i = 0; i < RING; i++) {
             full.publish(full.next()); // before the stage starts: it takes them as one batch
