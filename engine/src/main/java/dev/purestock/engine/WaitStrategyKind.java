@@ -19,9 +19,9 @@ public enum WaitStrategyKind {
     BLOCKING,
     /**
      * Spins briefly, yields, then sleeps in short parks, in every stage (downstream stages too). Uses
-     * little CPU when idle and, unlike {@link #BLOCKING}, never spins on an upstream stage, which suits
-     * a machine with fewer cores than stage threads; costs up to a park's latency (tens of microseconds
-     * on Linux) when work arrives after a pause.
+     * little CPU when idle, and nobody wakes a stage: each finds its work at its next look, so a producer never
+     * pays for a wake-up, which suits a machine with fewer cores than stage threads; costs up to a park's
+     * latency (tens of microseconds on Linux) when work arrives after a pause.
      */
     SLEEPING,
     /** Spins, then yields the core: low latency when the machine has a core per stage thread to spare. */
