@@ -40,7 +40,8 @@ import java.util.concurrent.CompletionException;
         description = {"Sequences a file of commands (JSON Lines: one command per line, or a `dump --json` record "
                 + "line, whose command is taken; `-` reads standard input) through a journaled engine on --journal, "
                 + "and prints one outcome per line, in input order, as `dump --json` prints a record (without "
-                + "index and version). Rejections are outcomes: the exit code is 0 when every line was submitted.",
+                + "index, version and epoch). Rejections are outcomes: the exit code is 0 when every line was "
+                + "submitted.",
                 "A line that is not a command stops the run with an error naming the line: the lines before it "
                         + "are submitted, none after it (--keep-going: report it and go on). Commands are stamped "
                         + "with the wall clock (--time: a fixed time); the engine sends no time command of its own."})
