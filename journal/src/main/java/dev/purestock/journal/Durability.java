@@ -8,8 +8,10 @@ public enum Durability {
      */
     PAGE_CACHE,
     /**
-     * At the end of every batch the journal file is synced to the device ({@code msync}), so every answered
-     * record survives a power loss too. Costs a device flush per batch.
+     * At the end of every batch the journal's cycle file is synced to the device ({@code fdatasync}, through
+     * {@code FileChannel.force}: the whole file, not only the chunk Chronicle Queue's own {@code msync} covers)
+     * before its callers are answered, so every answered record survives a power loss too. A device that refuses
+     * the write-back fails the batch and stops the shard. Costs a device flush per batch.
      */
     SYNC_PER_BATCH
 }
