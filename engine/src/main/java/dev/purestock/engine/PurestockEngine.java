@@ -743,9 +743,10 @@ public final class PurestockEngine implements AutoCloseable {
      * <p>Intake stops at once. If the stages finish with every submitted command (answered, consumers run) within
      * {@code timeout}, the stage threads stop, the durability stages are closed and this returns {@code true}, as
      * {@link #close()} would. Otherwise
-     * every caller not yet answered, including one still waiting for ring space, is answered now, on this
-     * thread, with an {@link EngineClosedException} saying the drain timed out; snapshot and digest futures fail
-     * with it too. Each caller is answered exactly once, and nothing is acknowledged that was not made durable:
+     * every caller not yet answered is answered now, on this thread, with an {@link EngineClosedException} saying
+     * the drain timed out; snapshot and digest futures fail with it too. A caller still waiting for ring space is
+     * woken and refused on its own thread, with an {@link EngineClosedException} saying that nothing was submitted.
+     * Each caller is answered exactly once, and nothing is acknowledged that was not made durable:
      * the engine stops deciding and journaling at the first unanswered command. A command failed this way may
      * still have reached the journal (the stage that held it was busy with it), as with any answer lost to a
      * crash: after a restart, resubmit it, and its order id makes a repeat idempotent. The stages are then told
