@@ -34,7 +34,9 @@ import java.util.random.RandomGenerator;
  * <p>What is retried: a submission refused for a moment by the engine (an {@link IllegalStateException} other than
  * {@link EngineClosedException} and {@link EngineStoppedException}: the ring was full on one of the engine's own
  * threads), and what the caller says is retriable, an outcome or a failure (a timeout of its own). An accepted
- * outcome is never retried, and neither is a closed or stopped engine. After the last attempt the caller gets the
+ * outcome is never retried, and neither is a closed or stopped engine, nor an {@link OutcomeNotDeliveredException}:
+ * its command was decided and made durable, and one without an order id (a receipt, a write-off) would be applied
+ * again; look its outcome up instead (that exception says where). After the last attempt the caller gets the
  * last outcome or failure. The delay before retry {@code n} (1 for the first) is {@code initialDelay * 2^(n-1)},
  * at most {@code maxDelay}, shortened by up to {@code jitter} of itself at random so that many callers do not
  * retry in step.
@@ -137,7 +139,7 @@ public final class Retry implements AutoCloseable {
      * @param submission        called once per attempt
      * @param retriableOutcome  which outcomes not accepted are worth another attempt (never asked of an accepted one)
      * @param retriableFailure  which failures of the caller's own are worth another attempt (a timeout); never asked
-     *                          of a closed or stopped engine
+     *                          of a closed or stopped engine or of an {@link OutcomeNotDeliveredException}
      * @return the accepted outcome, or the last outcome or failure once no retry is left or allowed
      */
     public CompletableFuture<Outcome> submit(Supplier<? extends CompletionStage<Outcome>> submission,
@@ -146,8 +148,18 @@ public final class Retry implements AutoCloseable {
         Objects.requireNonNull(retriableOutcome, "retriableOutcome");
         Objects.requireNonNull(retriableFailure, "retriableFailure");
         return call(submission, outcome -> !outcome.accepted() && retriableOutcome.test(outcome),
-                failure -> !(failure instanceof EngineClosedException || failure instanceof EngineStoppedException)
+                failure -> !settledOrRefusedForGood(failure)
                         && (failure instanceof IllegalStateException || retriableFailure.test(failure)));
+    }
+
+    /**
+     * Whether {@code failure} must not be retried whatever the caller says: a closed or stopped engine, and an
+     * outcome that was not delivered, whose command was decided and made durable (a receipt or write-off
+     * resubmitted would be applied twice).
+     */
+    private static boolean settledOrRefusedForGood(Throwable failure) {
+        return failure instanceof EngineClosedException || failure instanceof EngineStoppedException
+                || failure instanceof OutcomeNotDeliveredException;
     }
 
     /**

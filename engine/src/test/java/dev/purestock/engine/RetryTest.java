@@ -26,6 +26,7 @@ import static dev.purestock.engine.EngineFixtures.list;
 import static dev.purestock.engine.EngineFixtures.receive;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -137,6 +138,20 @@ class RetryTest {
         }, o -> true, t -> true);
         assertInstanceOf(EngineClosedException.class, failureOf(closed));
         assertEquals(1, attempts.get());
+    }
+
+    @Test
+    void anOutcomeThatWasNotDeliveredIsNotRetriedSinceItsCommandWasDecided() {
+        AtomicInteger attempts = new AtomicInteger();
+        OutcomeNotDeliveredException notDelivered = new OutcomeNotDeliveredException(0, 41,
+                new OutOfMemoryError("building the outcome"));
+        CompletableFuture<Outcome> result = retry(3).submit(() -> {
+            attempts.incrementAndGet();
+            return CompletableFuture.failedFuture(notDelivered);
+        });
+
+        assertSame(notDelivered, failureOf(result));
+        assertEquals(1, attempts.get(), "a receipt or write-off resubmitted would be applied twice");
     }
 
     @Test
