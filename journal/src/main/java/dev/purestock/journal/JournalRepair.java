@@ -389,6 +389,14 @@ public final class JournalRepair {
      * at its first command, restart after restart. Call it after the journal read to its end (every acknowledged
      * record is before such a file), holding the directory's {@link JournalLock}.
      *
+     * <p>It decides at once. Chronicle Queue waits for a header only where the file's first word is zero or still
+     * marked not complete (the queue's timeout, {@link JournalQueues#TAKE_OVER_TIMEOUT_MS} here, for a writer about to
+     * finish it), and a start meets no such file here: a newest one went before the journal was read
+     * ({@link #setAsideUnfinishedNewestCycle}), and one before the newest is refused first
+     * ({@link JournalRecovery#requireRecoverable}). The files left are those whose first word is a finished header
+     * and whose header is cut short or written over behind it, which Chronicle Queue refuses without waiting; no
+     * other process writes them while the lock is held.
+     *
      * @return one line per file moved
      */
     static List<String> setAsideUnopenableTrailingCycles(Path dir) throws IOException {
@@ -426,7 +434,12 @@ public final class JournalRepair {
         return done;
     }
 
-    /** Whether Chronicle Queue opens the file of {@code cycle}: its header was written. */
+    /**
+     * Whether Chronicle Queue opens the file of {@code cycle}: its header was written. A header cut short, or bytes
+     * written over it behind a first word that looks finished, fail with a {@code StreamCorruptedException} that
+     * Chronicle Queue throws unchecked though it is checked: caught here with the rest, so that such a file is set
+     * aside, not taken for a failure of the start.
+     */
     private static boolean opens(SingleChronicleQueue queue, int cycle) {
         try {
             SingleChronicleQueueStore store = queue.storeForCycle(cycle, queue.epoch(), false, null);
@@ -435,7 +448,7 @@ public final class JournalRepair {
             }
             queue.closeStore(store);
             return true;
-        } catch (RuntimeException unreadable) {
+        } catch (Exception unreadable) {
             return false;
         }
     }

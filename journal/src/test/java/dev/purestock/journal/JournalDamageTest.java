@@ -275,6 +275,53 @@ class JournalDamageTest {
     }
 
     /**
+     * A newest cycle file whose first word is a finished header but whose header is not there behind it (the file cut
+     * short after that word, or written over with other bytes): Chronicle Queue refuses to open it with a checked
+     * {@code StreamCorruptedException} it throws unchecked, which the start took for a failure to remove snapshots and
+     * stopped on ("cannot remove stale snapshots of, or prune, journal"), start after start. It is set aside as a file
+     * cut short further in is, and the next writer rolls past it.
+     */
+    @Test
+    void aNewestCycleFileWhoseHeaderEndsAfterItsFirstWordOrIsWrittenOverIsSetAside() throws IOException {
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(1_700_000_000_000L));
+        writeInCycle(clock, 0, 10);
+        clock.advanceMillis(1_000);
+        writeInCycle(clock, 10, 10);
+        for (boolean writtenOver : new boolean[]{false, true}) {
+            clock.advanceMillis(1_000);
+            Path unopenable;
+            try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir)
+                    .rollCycle(TestRollCycles.TEST_SECONDLY).timeProvider(clock).build()) {
+                var store = queue.storeForCycle(queue.cycle(), queue.epoch(), true, null);
+                unopenable = store.file().toPath();
+                queue.closeStore(store);
+            }
+            byte[] bytes = Files.readAllBytes(unopenable);
+            if (writtenOver) {
+                // the first word as Chronicle Queue writes a finished header, other bytes behind it
+                byte[] other = new byte[bytes.length];
+                new java.util.Random(1).nextBytes(other);
+                System.arraycopy(bytes, 0, other, 0, Integer.BYTES);
+                Files.write(unopenable, other);
+            } else {
+                Files.write(unopenable, java.util.Arrays.copyOf(bytes, 8));
+            }
+            assertNull(JournalQueues.headerMissing(unopenable), "its first word is a finished header");
+
+            RecoveredState recovered = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
+                    MapInventoryStore::new, ReplayProgress.NONE);
+            assertEquals(20, recovered.nextSequence());
+            assertTrue(recovered.notes().stream().anyMatch(n -> n.startsWith("moved " + unopenable.getFileName())),
+                    recovered.notes().toString());
+            assertFalse(Files.exists(unopenable), "set aside");
+        }
+        assertEquals(2, damagedFiles().size(), "both kept aside");
+        clock.advanceMillis(1_000);
+        writeInCycle(clock, 20, 10);
+        assertEquals(30, recover().nextSequence());
+    }
+
+    /**
      * A newest cycle file whose first header still carries Chronicle Queue's not-complete bit (a writer stopped as it
      * wrote it, or bytes written over it) is set aside by a writer's start as a zeroed one is: a reader opening the
      * journal would otherwise wait for that header to be finished, for ever.
