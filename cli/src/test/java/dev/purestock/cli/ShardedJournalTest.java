@@ -413,6 +413,16 @@ class ShardedJournalTest {
             assertEquals(verify.errorLine().substring("note: shard 1: ".length()),
                     shards.get(1).getAsJsonObject().get("journal-note").getAsString(), command);
         }
+        // snapshot cuts every shard's, shard 1's at the last record before the file, naming it once
+        Run snapshot = Run.of("snapshot", "--journal", dir.toString(), "--json");
+        assertEquals(0, snapshot.code(), snapshot.err());
+        assertEquals(verify.errorLine(), snapshot.errorLine());
+        JsonArray shards = snapshot.json().getAsJsonArray("shards");
+        assertEquals(RECORDS[1] - 1, shards.get(1).getAsJsonObject().get("last-sequence").getAsLong());
+        assertEquals(verify.errorLine().substring("note: shard 1: ".length()),
+                shards.get(1).getAsJsonObject().get("journal-note").getAsString());
+        assertFalse(shards.get(0).getAsJsonObject().has("journal-note"));
+        assertTrue(Files.exists(newest), "left for the next engine start");
     }
 
     @Test

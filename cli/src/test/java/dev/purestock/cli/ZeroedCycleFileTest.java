@@ -200,6 +200,50 @@ class ZeroedCycleFileTest {
         assertEquals(List.of(), again.errLines().stream().filter(line -> !line.startsWith("\r")).toList());
     }
 
+    /**
+     * {@code snapshot} takes a newest cycle file with no header as recovery does, holding the directory's lock: when
+     * the records before it reach the high-water mark, it cuts the snapshot at the last of them, names the file once on
+     * standard error and carries it in its answer as {@code journal-note}, and moves no cycle file; when they do not,
+     * it refuses with the line every reader gives, writing nothing. It refused both alike, sending the operator to an
+     * engine start that, in the second case, refuses too.
+     */
+    @Test
+    void snapshotCutsASnapshotBeforeAZeroedNewestCycleFileAndNamesItOnce() throws IOException {
+        journal();
+        Path read = cycleFiles().getFirst();
+        Path newest = zeroedNextDaysCycleFile(dir);
+        String note = "cycle file " + newest.getFileName() + " of journal " + dir + " has no header (it starts with "
+                + "zeros): a writer stopped as it created it, or the file was written over; it is the newest cycle file, "
+                + "and the records before it reach the journal's high-water mark (seq 4), so it holds no acknowledged "
+                + "record. The records up to seq 4 were read, and it was not; the next engine start on the directory "
+                + "moves it aside (if an engine is writing the journal, it was creating that file: read again)";
+
+        Run snapshot = Run.of("snapshot", "--journal", dir.toString());
+        assertEquals(0, snapshot.code(), snapshot.err());
+        assertEquals("note: " + note, snapshot.errorLine(), "named once");
+        assertEquals("4", snapshot.values().get("last-sequence"));
+        assertEquals(note, snapshot.values().get("journal-note"));
+        assertTrue(Files.exists(Path.of(snapshot.values().get("snapshot"))));
+        assertEquals(List.of(read, newest), cycleFiles(), "no cycle file moved");
+        assertEquals(note, Run.of("snapshot", "--journal", dir.toString(), "--json").json().get("journal-note")
+                .getAsString());
+
+        // the records before it end below the mark: acknowledged records may be in it, and nothing is written
+        Files.write(read, new byte[(int) Files.size(read)]);
+        Files.delete(newest);
+        List<Path> snapshotsBefore = snapshotFiles();
+        Run refused = Run.of("snapshot", "--journal", dir.toString());
+        assertEquals(PurestockCli.FAILED, refused.code(), refused.out());
+        assertEquals("purestock snapshot: " + acknowledgedMayBeIn(read, "zeros"), refused.errorLine());
+        assertEquals(snapshotsBefore, snapshotFiles());
+    }
+
+    private List<Path> snapshotFiles() throws IOException {
+        try (Stream<Path> files = Files.walk(dir.resolve("snapshots"))) {
+            return files.sorted().toList();
+        }
+    }
+
     private String acknowledgedMayBeIn(Path only, String start) {
         return "cycle file " + only.getFileName() + " of journal " + dir + " has no header (it starts with " + start
                 + "), and no reader can open it: the journal acknowledged records up to seq 4, and the cycle files "
