@@ -11,7 +11,8 @@ public enum Durability {
      * At the end of every batch the journal's cycle file is synced to the device ({@code fdatasync}, through
      * {@code FileChannel.force}: the whole file, not only the chunk Chronicle Queue's own {@code msync} covers)
      * before its callers are answered, so every answered record survives a power loss too. A device that refuses
-     * the write-back fails the batch and stops the shard. Costs a device flush per batch.
+     * the write-back fails the batch and stops the shard. Costs a device flush per batch (and one more for the
+     * first batch after the writer opens, which syncs the journal's high-water mark as well).
      */
     SYNC_PER_BATCH
 }

@@ -21,6 +21,23 @@ import java.nio.file.StandardOpenOption;
  * mapped page: setting it costs two stores, and it reaches the disk with the page cache (forced on close;
  * the JDK unmaps the page when the buffer is collected).
  *
+ * <p><b>After a power loss</b> the mark on the device is what the page cache last wrote back of it, so it may lag the
+ * last acknowledged record. With {@code SYNC_PER_BATCH} that loses nothing and refuses nothing: the mark is set only
+ * after the records it covers are synced, so the device never holds a mark ahead of its records; a mark that lags only
+ * says less about how far the journal must reach. Every use of it stays safe. A reader refuses only records that end
+ * below it. A start cuts an unreadable tail only where the damage lies above it, and the damage a power loss leaves
+ * lies after every acknowledged record, all synced; the cut keeps every record before the damage. A newest cycle file
+ * whose header was never finished is set aside only when the records before it reach it, and with {@code
+ * SYNC_PER_BATCH} such a file holds no acknowledged record whatever the mark says: its header was written before its
+ * first record and synced with it. What a lagging mark gives up is the check that would name acknowledged records a
+ * disk lost after syncing them (a device that drops synced writes, a cycle file deleted): that check holds up to the
+ * mark on the device. One value would be harmful: {@link #NONE}, which says nothing of what was acknowledged, so that
+ * a start refuses a torn tail behind it; a {@code SYNC_PER_BATCH} writer therefore forces the first mark it sets after
+ * opening ({@link #setSynced}), once per open, and leaves the rest to the page cache (forcing every one would double
+ * the device flushes per batch). The opposite order, a mark on the device ahead of its records, is what
+ * {@link Durability#PAGE_CACHE} may leave, its records not synced: then the start refuses, naming the acknowledged
+ * records the power loss took, if the mark's page reached the disk before theirs.
+ *
  * <p>Layout of {@code DIR/purestock.hwm} (little-endian): two slots of 16 bytes at offsets 8 and 24, each
  * a sequence and its bitwise complement, after an 8-byte magic. Marks go to the slots in turn, so a write
  * torn by a crash spoils at most the slot it was writing and the other still holds the previous mark; the
@@ -40,6 +57,8 @@ final class JournalHighWaterMark implements AutoCloseable {
 
     private final MappedByteBuffer buffer;
     private int nextSlot;
+    /** A mark was forced by {@link #setSynced} since this writer opened the file. */
+    private boolean forcedSinceOpen;
 
     private JournalHighWaterMark(MappedByteBuffer buffer) {
         this.buffer = buffer;
@@ -116,6 +135,22 @@ final class JournalHighWaterMark implements AutoCloseable {
         nextSlot ^= 1;
         buffer.putLong(offset + 8, ~sequence);
         buffer.putLong(offset, sequence);
+    }
+
+    /**
+     * As {@link #set}, for a writer whose records up to {@code sequence} are synced
+     * ({@link Durability#SYNC_PER_BATCH}): the first mark set since the file was opened is forced to the device too, so
+     * that once a record was acknowledged the device never holds {@link #NONE} (what a new journal's mark holds, or a
+     * mark whose page a killed writer left unwritten). Later marks reach the device with the page cache: one that lags
+     * there refuses nothing and loses nothing (see the class comment), and forcing each would cost a second device
+     * flush per batch.
+     */
+    void setSynced(long sequence) {
+        set(sequence);
+        if (!forcedSinceOpen) {
+            buffer.force();
+            forcedSinceOpen = true;
+        }
     }
 
     /**

@@ -29,7 +29,9 @@ import java.util.function.LongSupplier;
  * The journal stage: appends one record per decided command to a Chronicle Queue and, with
  * {@link Durability#SYNC_PER_BATCH}, syncs the file at the end of each batch. At the end of each batch, after
  * its records (and the sync), it moves the journal's {@link JournalHighWaterMark} to the batch's last sequence:
- * no record of the batch is acknowledged before that, so readers know how far the journal must reach.
+ * no record of the batch is acknowledged before that, so readers know how far the journal must reach. The mark is not
+ * synced with the batch (with {@code SYNC_PER_BATCH} the first one after open is, once), so after a power loss it may
+ * lag the records on the device, never lead them: that loses and refuses nothing ({@link JournalHighWaterMark}).
  *
  * <p><b>Batch documents.</b> The records of one engine batch share Chronicle documents: the writer gathers them
  * and appends them as one document at the end of the batch, or earlier when the next record would take the
@@ -297,8 +299,12 @@ public final class JournalWriter implements DurabilityStage {
             forceCycleFile();
             // only now has the journal reached it: snapshot retention must not count on an unsynced record
             published.lazySet(lastAppended);
+            // after the sync, never before: a mark on the device ahead of its records would refuse a journal that lost
+            // nothing. The first mark since open is forced too; the rest may lag on the device (JournalHighWaterMark)
+            highWaterMark.setSynced(lastAppended);
+        } else {
+            highWaterMark.set(lastAppended);
         }
-        highWaterMark.set(lastAppended);
         batchOpen = false;
     }
 

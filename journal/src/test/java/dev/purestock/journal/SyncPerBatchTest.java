@@ -2,6 +2,7 @@ package dev.purestock.journal;
 
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
+import dev.purestock.domain.MapInventoryStore;
 import net.openhft.chronicle.core.time.SetTimeProvider;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -211,6 +213,59 @@ class SyncPerBatchTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The first mark of a journal that has acknowledged nothing yet reaches the device before its batch is answered.
+     * The mark on the device says NONE until then (the writer's open forced it so), and a journal whose mark says NONE
+     * cannot tell acknowledged records from others: a power loss that left the acknowledged records synced and the
+     * mark's page unwritten, with a torn batch after them, had the next start refuse a journal that lost nothing
+     * ({@link #aMarkLaggingItsSyncedRecordsAfterAPowerLossLosesNoAcknowledgedRecord}).
+     */
+    @Test
+    void theFirstMarkOfAJournalIsOnTheDeviceWhenItsBatchEnds() throws IOException {
+        assumeTrue(PageCacheProbe.available(), "needs Linux cachestat(2) and python3");
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(NOW));
+        try (JournalWriter writer = secondly(Durability.SYNC_PER_BATCH, clock)) {
+            writer.onDecided(0, 1_000, command(0), events(0), false);
+            writer.onDecided(1, 1_001, command(1), events(1), true);
+            assertEquals(1, JournalHighWaterMark.read(dir));
+            assertEquals(0, PageCacheProbe.dirtyPages(dir.resolve(JournalHighWaterMark.FILE_NAME), 0, PAGE),
+                    "the journal's first mark is only in the page cache after its batch was acknowledged");
+        }
+    }
+
+    /**
+     * What a power loss leaves with SYNC_PER_BATCH: every acknowledged record on the device (synced before its batch
+     * was answered), a batch after them torn and never answered, and a mark on the device that lags, since setting it
+     * syncs nothing: here seq 49, while batches up to seq 89 were acknowledged. A mark only says how far the journal
+     * must reach, so one that lags refuses nothing, and the start cuts at the damage, which a power loss leaves only
+     * after the acknowledged records: it keeps every one. A mark that still says NONE tells nothing, and the start
+     * refuses: why the first one is synced ({@link #theFirstMarkOfAJournalIsOnTheDeviceWhenItsBatchEnds}).
+     */
+    @Test
+    void aMarkLaggingItsSyncedRecordsAfterAPowerLossLosesNoAcknowledgedRecord() {
+        for (long markOnDevice : new long[]{49, JournalHighWaterMark.NONE}) {
+            Path journal = dir.resolve("mark-" + markOnDevice);
+            JournalFiles.writeBatches(journal, 0, 100, 10, JournalWriter.ONE_RECORD_PER_DOCUMENT, 89);
+            try (JournalHighWaterMark mark = JournalHighWaterMark.open(journal)) {
+                mark.reset(markOnDevice);
+            }
+            JournalFiles.writeInt(JournalFiles.cycleFile(journal), JournalFiles.headerOffsets(journal).get(95), 0);
+            if (markOnDevice == JournalHighWaterMark.NONE) {
+                JournalDamagedException refused = assertThrows(JournalDamagedException.class,
+                        () -> JournalRecovery.recoverForWriting(journal, RetentionPolicy.KEEP_JOURNAL,
+                                MapInventoryStore::new, ReplayProgress.NONE));
+                assertTrue(refused.losesAcknowledged(), refused.getMessage());
+                continue;
+            }
+            RecoveredState recovered = JournalRecovery.recoverForWriting(journal, RetentionPolicy.KEEP_JOURNAL,
+                    MapInventoryStore::new, ReplayProgress.NONE);
+            assertEquals(95, recovered.nextSequence(), "every record before the damage: 0..89 were acknowledged");
+            assertTrue(recovered.notes().stream().anyMatch(n -> n.startsWith("cut the journal after seq 94")),
+                    recovered.notes().toString());
+            assertEquals(94, JournalHighWaterMark.read(journal));
         }
     }
 
