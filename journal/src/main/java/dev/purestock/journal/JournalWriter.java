@@ -31,7 +31,8 @@ import java.util.function.LongSupplier;
  * its records (and the sync), it moves the journal's {@link JournalHighWaterMark} to the batch's last sequence:
  * no record of the batch is acknowledged before that, so readers know how far the journal must reach. The mark is not
  * synced with the batch (with {@code SYNC_PER_BATCH} the first one after open is, once), so after a power loss it may
- * lag the records on the device, never lead them: that loses and refuses nothing ({@link JournalHighWaterMark}).
+ * lag the records on the device; with {@code SYNC_PER_BATCH} it never leads them, and that loses and refuses nothing
+ * ({@link JournalHighWaterMark}).
  *
  * <p><b>Batch documents.</b> The records of one engine batch share Chronicle documents: the writer gathers them
  * and appends them as one document at the end of the batch, or earlier when the next record would take the
