@@ -63,6 +63,8 @@ public final class JournalReader implements AutoCloseable {
     /** The events of the record being read, decoded into room kept from one record to the next. */
     private final EventBuffer events = new EventBuffer();
     private final long highWaterMark;
+    /** The journal has a mark file: a mark of {@link JournalHighWaterMark#NONE} was read from it. */
+    private final boolean markKept;
     private ExcerptTailer tailer;
     private long endIndex = UNKNOWN;
     private long endSequence = UNKNOWN;
@@ -87,9 +89,10 @@ public final class JournalReader implements AutoCloseable {
     private JournalReader(Path dir, Runnable beforeNamingUnread) {
         this.dir = dir;
         this.highWaterMark = JournalHighWaterMark.read(dir);
+        this.markKept = Files.isRegularFile(dir.resolve(JournalHighWaterMark.FILE_NAME));
         // looked at after the mark: a record the mark covers was written before, so never into a file with no header
         Path unfinished = JournalQueues.hasJournal(dir) ? JournalQueues.unfinishedNewestCycle(dir) : null;
-        if (unfinished != null && !Files.isRegularFile(dir.resolve(JournalHighWaterMark.FILE_NAME))) {
+        if (unfinished != null && !markKept) {
             throw JournalRepair.unfinishedNewestWithoutMark(dir, unfinished, JournalQueues.headerMissing(unfinished));
         }
         this.queue = JournalQueues.forReading(dir);
@@ -851,6 +854,13 @@ public final class JournalReader implements AutoCloseable {
 
     /** What the records behind damage found after {@link #lastReadSequence} were, as the high-water mark tells. */
     private String behindTheDamage() {
+        if (highWaterMark == JournalHighWaterMark.NONE && markKept) {
+            // a writer forces its first mark with SYNC_PER_BATCH, but not before that batch is synced, and not at all
+            // with PAGE_CACHE: the mark on the disk may not have moved yet
+            return "the journal's high-water mark says no record was acknowledged, which it also says until its first "
+                    + "move reaches the disk (a power loss in the journal's first batch, or, with PAGE_CACHE, before "
+                    + "the page cache wrote it back), so the records behind the damage may have been acknowledged";
+        }
         if (highWaterMark == JournalHighWaterMark.NONE) {
             return "this journal keeps no high-water mark, so the records behind the damage may have been acknowledged";
         }

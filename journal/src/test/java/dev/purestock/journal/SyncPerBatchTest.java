@@ -258,6 +258,10 @@ class SyncPerBatchTest {
                         () -> JournalRecovery.recoverForWriting(journal, RetentionPolicy.KEEP_JOURNAL,
                                 MapInventoryStore::new, ReplayProgress.NONE));
                 assertTrue(refused.losesAcknowledged(), refused.getMessage());
+                assertTrue(refused.getMessage().contains("the journal's high-water mark says no record was "
+                        + "acknowledged, which it also says until its first move reaches the disk (a power loss in the "
+                        + "journal's first batch, or, with PAGE_CACHE, before the page cache wrote it back), so the "
+                        + "records behind the damage may have been acknowledged"), refused.getMessage());
                 continue;
             }
             RecoveredState recovered = JournalRecovery.recoverForWriting(journal, RetentionPolicy.KEEP_JOURNAL,
