@@ -109,6 +109,10 @@ public final class JournalWriter implements DurabilityStage {
     /** The cycle file the last batch ended in, open for {@link #forceCycleFile} ({@code SYNC_PER_BATCH}). */
     private FileChannel synced;
     private File syncedFile;
+    /** The journal's directory, synced with each cycle file a batch first ends in ({@code SYNC_PER_BATCH}). */
+    private final Path dir;
+    /** How many times {@link #forceCycleFile} synced {@link #dir}, for tests. */
+    private long directorySyncs;
     /** The clock the queue rolls by, held still from the writer's check of a roll to Chronicle's. */
     private final LatchedClock clock;
     /** The blocks reserved in the cycle file ahead of the writer. */
@@ -124,6 +128,7 @@ public final class JournalWriter implements DurabilityStage {
     private JournalWriter(Path dir, Durability durability, RollCycle rollCycle, TimeProvider time,
                           String pretouchThread, CycleFileRoom room, Function<Path, LongSupplier> usableSpace) {
         this.clock = new LatchedClock(time);
+        this.dir = dir;
         this.queue = JournalQueues.forWriting(dir, durability, rollCycle, clock);
         this.durability = durability;
         this.room = room;
@@ -437,7 +442,12 @@ public final class JournalWriter implements DurabilityStage {
      * {@code ExcerptAppender.sync()} is not enough: it msyncs only the 64 MiB chunk of the file that holds the write
      * position, so the records of a batch that crossed into the next chunk were acknowledged while still only in the
      * page cache; and a failed {@code msync} there is logged, not thrown. A batch that began in the cycle before a roll
-     * has the earlier file forced as well (Chronicle also syncs a cycle file as it lets go of it).
+     * has the earlier file forced as well (Chronicle also syncs a cycle file as it lets go of it). The first batch that
+     * ends in a cycle file also syncs the journal's directory, once, after the file: a file's {@code fdatasync}
+     * promises nothing about the directory entry that names it (POSIX; ext4 and xfs happen to write it back with the
+     * file), and a cycle file whose name did not reach the device is lost whole. That sync also covers the names the
+     * writer's open created (the high-water mark, Chronicle's metadata), since the first batch after an open always
+     * starts a file of its own here.
      */
     private void forceCycleFile() {
         File current = appender().currentFile();
@@ -454,12 +464,28 @@ public final class JournalWriter implements DurabilityStage {
                 }
                 synced = FileChannel.open(current.toPath(), StandardOpenOption.WRITE);
                 syncedFile = current;
+                synced.force(false);
+                forceDirectory();
+            } else {
+                synced.force(false);
             }
-            synced.force(false);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot make the journal's batch durable in " + current + " (the device "
                     + "refused to write it back): " + e.getMessage(), e);
         }
+    }
+
+    /** Syncs the journal's directory ({@code fsync} of the directory itself), so that the names in it are durable. */
+    private void forceDirectory() throws IOException {
+        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
+            directory.force(true);
+        }
+        directorySyncs++;
+    }
+
+    /** How many times this writer synced the journal's directory: once per cycle file a batch first ended in. */
+    long directorySyncs() {
+        return directorySyncs;
     }
 
     private void closeRoom() {

@@ -111,6 +111,30 @@ class SyncPerBatchTest {
         }
     }
 
+    /**
+     * SYNC_PER_BATCH: a cycle file's name must reach the device before its first record is acknowledged (a file's
+     * fdatasync promises nothing about the directory entry naming it), so the directory is synced once for each
+     * cycle file a batch first ends in, and not for later batches in the same file; PAGE_CACHE syncs nothing.
+     */
+    @Test
+    void theDirectoryIsSyncedOnceForEachCycleFileABatchFirstEndsIn() {
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(NOW));
+        try (JournalWriter writer = secondly(Durability.SYNC_PER_BATCH, clock)) {
+            writer.onDecided(0, 1_000, command(0), events(0), true);
+            assertEquals(1, writer.directorySyncs(), "the first batch's cycle file, and the names the open made");
+            writer.onDecided(1, 1_001, command(1), events(1), true);
+            assertEquals(1, writer.directorySyncs(), "a second batch in the same cycle file");
+            clock.advanceMillis(1_000);
+            writer.onDecided(2, 1_002, command(2), events(2), true);
+            assertEquals(2, writer.directorySyncs(), "the batch that rolled to a new cycle file");
+        }
+        try (JournalWriter writer = secondly(Durability.PAGE_CACHE, clock)) {
+            clock.advanceMillis(1_000);
+            writer.onDecided(3, 1_003, command(3), events(3), true);
+            assertEquals(0, writer.directorySyncs());
+        }
+    }
+
     /** The control: a batch inside one cycle file is on the device when its end returns. */
     @Test
     void aBatchInOneCycleFileIsSyncedWhenItEnds() throws IOException {
