@@ -304,12 +304,6 @@ class SyncPerBatchTest {
     }
 
     /**
-     * The mark's two slots exist so that a set torn by a crash leaves the previous mark in the other slot. A
-     * writer reopened on a directory always writes slot 0 first, even when slot 0 holds the newest mark: the
-     * set then overwrites the only copy of the last acknowledged mark, and a crash between its two stores
-     * leaves the mark one batch below what was acknowledged.
-     */
-    /**
      * The mark alternates between two slots, so that a set torn by a crash spoils only the slot it was writing: a
      * reopened writer must therefore first write the slot that does not hold the newest mark, or a crash in that first
      * set leaves only an older mark, below what was acknowledged.
