@@ -41,7 +41,11 @@ import java.util.function.LongConsumer;
  * to different shards, where the lowest shard's order is the one answered. The commands a shard holds for later
  * live in one {@link OrderStatusTable#ofObjects object table} per shard, hold id to its {@link HeldCommand},
  * written only by that shard's completion thread and probed the same way: holding a command costs its record and
- * a slot, and no boxed id or map node; a hold id is looked up in shard order, as an order id is.
+ * a slot, and no boxed id or map node; a hold id is looked up in shard order, as an order id is. A shard's
+ * counters (its last sequence, live reservations and forgettable orders) sit together, 128 bytes from the next
+ * shard's and from either end of their array, so that one shard's completion thread never writes a cache line (or
+ * its prefetched pair) another shard's reads or writes; each is set with a release store after the updates it
+ * counts, and read with a volatile read.
  *
  * <p><b>How stale it may be.</b> The read model trails the decision state by the commands in flight
  * between stage 1 and stage 3 of the ring (at most the ring size), and reflects exactly the commands up
@@ -51,15 +55,34 @@ import java.util.function.LongConsumer;
  */
 public final class ReadModel {
     private static final OrderStatus[] STATUS_BY_CODE = statusByCode();
+    /** Longs of room left before the first shard's counters: 128 bytes, a cache line and its prefetched pair. */
+    static final int COUNTER_ROOM = 16;
+    /**
+     * Longs from one shard's counters to the next: its three counters and 21 longs of room, so that 176 bytes lie
+     * between them and the next shard's (or the end of the array), and no two shards' counters share a cache line or
+     * its prefetched pair.
+     */
+    static final int SHARD_STRIDE = 24;
+    /** Where in a shard's counters its last sequence is. */
+    static final int LAST_SEQUENCE = 0;
+    /** Where in a shard's counters its live reservations are. */
+    static final int LIVE_RESERVATIONS = 1;
+    /** Where in a shard's counters its forgettable orders are. */
+    static final int FORGETTABLE = 2;
     /** Slots per segment of a shard's positions, as a power of two: 1,024 slots, 17 KiB. */
     static final int POSITION_SEGMENT_SHIFT = 10;
 
     private final OrderStatusTable[] positions;
 
     private final OrderStatusTable[] orders;
-    private final AtomicLongArray lastSequence;
-    private final AtomicLongArray liveReservations;
-    private final AtomicLongArray forgettable;
+    /**
+     * Per shard, its last sequence, live reservations and forgettable orders, {@link #SHARD_STRIDE} longs from one
+     * shard's to the next, with room before the first and after the last ({@link #counter}): each is written once a
+     * command or more by its shard's completion thread and read by other threads, and in one unpadded array per
+     * counter the shards' entries shared a cache line, so that each completion thread's writes took the line from the
+     * others'.
+     */
+    private final AtomicLongArray counters;
     /** Per shard, the commands it holds for later, by hold id. */
     private final OrderStatusTable[] held;
     /** Per shard, the ids of the orders that the commands it holds would create when they fall due. */
@@ -80,19 +103,32 @@ public final class ReadModel {
      */
     ReadModel(int shards, int expectedOrders, int expectedPositions) {
         positions = new OrderStatusTable[shards];
-        lastSequence = new AtomicLongArray(shards);
-        liveReservations = new AtomicLongArray(shards);
-        forgettable = new AtomicLongArray(shards);
+        counters = new AtomicLongArray(COUNTER_ROOM + shards * SHARD_STRIDE);
         orders = new OrderStatusTable[shards];
         heldOrders = new OrderStatusTable[shards];
         held = new OrderStatusTable[shards];
         for (int shard = 0; shard < shards; shard++) {
-            lastSequence.set(shard, -1);
+            counters.set(counter(shard, LAST_SEQUENCE), -1);
             orders[shard] = new OrderStatusTable(expectedOrders, OrderStatusTable.DEFAULT_SEGMENT_SHIFT);
             positions[shard] = OrderStatusTable.valued(expectedPositions, POSITION_SEGMENT_SHIFT);
             heldOrders[shard] = new OrderStatusTable(1, POSITION_SEGMENT_SHIFT);
             held[shard] = OrderStatusTable.ofObjects(1, POSITION_SEGMENT_SHIFT);
         }
+    }
+
+    /**
+     * Where counter {@code field} ({@link #LAST_SEQUENCE}, {@link #LIVE_RESERVATIONS}, {@link #FORGETTABLE}) of
+     * {@code shard} is in {@link #counters}: after {@link #COUNTER_ROOM} empty longs, which keep the first shard's
+     * apart from whatever lies before the array, {@link #SHARD_STRIDE} longs per shard, whose room after the counters
+     * keeps the last shard's apart from whatever follows it.
+     */
+    static int counter(int shard, int field) {
+        return COUNTER_ROOM + shard * SHARD_STRIDE + field;
+    }
+
+    /** How many longs the counters of {@code shards} shards take, their room at each end included. */
+    int countersLength() {
+        return counters.length();
     }
 
     private static OrderStatus[] statusByCode() {
@@ -150,10 +186,10 @@ public final class ReadModel {
      * @throws IllegalArgumentException when the engine has no shard {@code shard}
      */
     public long lastSequence(int shard) {
-        if (shard < 0 || shard >= lastSequence.length()) {
-            throw new IllegalArgumentException("shard " + shard + " is outside 0.." + (lastSequence.length() - 1));
+        if (shard < 0 || shard >= orders.length) {
+            throw new IllegalArgumentException("shard " + shard + " is outside 0.." + (orders.length - 1));
         }
-        return lastSequence.get(shard);
+        return counters.get(counter(shard, LAST_SEQUENCE));
     }
 
     /**
@@ -161,7 +197,7 @@ public final class ReadModel {
      * of its last answered command; the expiry timer sends nothing to a shard with none.
      */
     long liveReservations(int shard) {
-        return liveReservations.get(shard);
+        return counters.get(counter(shard, LIVE_RESERVATIONS));
     }
 
     /**
@@ -170,7 +206,7 @@ public final class ReadModel {
      * ticking a shard while it has any.
      */
     long forgettableOrders(int shard) {
-        return forgettable.get(shard);
+        return counters.get(counter(shard, FORGETTABLE));
     }
 
     /**
@@ -300,9 +336,9 @@ public final class ReadModel {
                 held[shard].putObject(command.holdId(), command);
                 forEachNewOrder(command.command(), holdOrder);
             });
-            liveReservations.set(shard, live);
-            forgettable.set(shard, remembered);
-            lastSequence.set(shard, lastSequenceIncluded);
+            counters.set(counter(shard, LIVE_RESERVATIONS), live);
+            counters.set(counter(shard, FORGETTABLE), remembered);
+            counters.set(counter(shard, LAST_SEQUENCE), lastSequenceIncluded);
         }
 
         /** Applies one command's events, read where the decision stage left them; allocates nothing. */
@@ -310,7 +346,7 @@ public final class ReadModel {
         public void apply(long sequence, DecidedEvents events) {
             events.writeTo(applier);
             letReleasedOrdersGo();
-            lastSequence.lazySet(shard, sequence);
+            counters.lazySet(counter(shard, LAST_SEQUENCE), sequence);
         }
 
         /** Applies one command's events given as records, through the same updates as the primitive form. */
@@ -319,7 +355,7 @@ public final class ReadModel {
                 applier.write(events.get(i));
             }
             letReleasedOrdersGo();
-            lastSequence.lazySet(shard, sequence);
+            counters.lazySet(counter(shard, LAST_SEQUENCE), sequence);
         }
 
         /**
@@ -351,12 +387,12 @@ public final class ReadModel {
 
         private void countLive(int change) {
             live += change;
-            liveReservations.lazySet(shard, live);
+            counters.lazySet(counter(shard, LIVE_RESERVATIONS), live);
         }
 
         private void countRemembered(int change) {
             remembered += change;
-            forgettable.lazySet(shard, remembered);
+            counters.lazySet(counter(shard, FORGETTABLE), remembered);
         }
 
         private void position(long sku, int warehouse, long available) {

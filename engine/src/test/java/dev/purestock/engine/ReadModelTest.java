@@ -20,6 +20,7 @@ import static dev.purestock.engine.EngineFixtures.receive;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Readers query while producers buy: they never see more sold than stock, and callers read their writes. */
 class ReadModelTest {
@@ -124,6 +125,48 @@ class ReadModelTest {
                     () -> readModel.lastSequence(2));
             assertEquals("shard 2 is outside 0..1", refused.getMessage());
             assertThrows(IllegalArgumentException.class, () -> readModel.lastSequence(-1));
+        }
+    }
+
+    /**
+     * Each shard's counters (last sequence, live reservations, forgettable orders), written by its completion thread
+     * and read by others, lie 128 bytes or more from every other shard's and from either end of their array: no two
+     * shards' share a cache line or its prefetched pair. Each shard still reads back its own.
+     */
+    @Test
+    void eachShardsCountersHaveCacheLinesOfTheirOwnAndKeepTheirOwnValues() {
+        int shards = 4;
+        int[] fields = {ReadModel.LAST_SEQUENCE, ReadModel.LIVE_RESERVATIONS, ReadModel.FORGETTABLE};
+        ReadModel readModel = new ReadModel(shards);
+        for (int shard = 0; shard < shards; shard++) {
+            for (int field : fields) {
+                int index = ReadModel.counter(shard, field);
+                assertTrue(index * Long.BYTES >= 128, "room before shard " + shard + "'s counter " + field);
+                assertTrue((readModel.countersLength() - 1 - index) * Long.BYTES >= 128,
+                        "room after shard " + shard + "'s counter " + field);
+                for (int other = 0; other < shards; other++) {
+                    for (int otherField : fields) {
+                        if (other != shard) {
+                            int apart = Math.abs(index - ReadModel.counter(other, otherField)) * Long.BYTES;
+                            assertTrue(apart >= 128, "shards " + shard + " and " + other + ": " + apart + " bytes apart");
+                        }
+                    }
+                }
+            }
+        }
+        for (int shard = 0; shard < shards; shard++) {
+            ReadModel.Writer writer = readModel.writer(shard);
+            for (int order = 0; order <= shard; order++) {
+                writer.apply(10L * shard + order, List.<Event>of(new Event.StockReserved(100L * shard + order, 1,
+                        List.of(), 0, 0)));
+            }
+            writer.apply(10L * shard + shard + 1, List.<Event>of(new PurchaseAccepted(100L * shard + 50, 1, List.of(), 0),
+                    new PurchaseAccepted(100L * shard + 51, 1, List.of(), 0)));
+        }
+        for (int shard = 0; shard < shards; shard++) {
+            assertEquals(10L * shard + shard + 1, readModel.lastSequence(shard));
+            assertEquals(shard + 1, readModel.liveReservations(shard));
+            assertEquals(2, readModel.forgettableOrders(shard));
         }
     }
 
