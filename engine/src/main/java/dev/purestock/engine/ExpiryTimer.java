@@ -61,6 +61,11 @@ final class ExpiryTimer {
     private final long periodNanos;
     private final Tick tick;
     private final AtomicBoolean woken = new AtomicBoolean();
+    /**
+     * Whether the timer thread waits for a wake: set before it looks at {@link #woken} a last time and parks, cleared
+     * once it is back. A wake unparks it only then (see {@link #awaitWake}).
+     */
+    private volatile boolean waiting;
     private volatile boolean stopped;
     private Thread thread;
     /** Told when the timer's thread starts; set before it starts. */
@@ -144,8 +149,12 @@ final class ExpiryTimer {
                 retryAt = System.nanoTime() + FAILURE_PAUSE.toNanos();
                 continue;
             }
-            if (delay > 0 && (refused || failed || !woken.get())) {
-                LockSupport.parkNanos(this, delay);
+            if (delay > 0) {
+                if (refused || failed) {
+                    LockSupport.parkNanos(this, delay); // a wake does not end this wait, only a stop does
+                } else {
+                    awaitWake(delay);
+                }
             }
             if (stopped) {
                 return;
@@ -215,10 +224,38 @@ final class ExpiryTimer {
         return thread;
     }
 
-    /** An answer came back, or a shard has something due earlier: the next run goes now. */
+    /**
+     * Parks for at most {@code delayNanos}, unless a wake came since {@link #woken} was last cleared. The timer says
+     * it is {@link #waiting} first, then looks at {@code woken} once more: both are volatile, so of this thread's
+     * write of {@code waiting} and read of {@code woken}, and a {@link #wake}'s write of {@code woken} and read of
+     * {@code waiting}, one write comes first in the synchronization order, and the other thread's read after it sees
+     * it. Either this read sees the wake, and the timer does not park, or the wake sees the timer waiting, and
+     * unparks it (if the unpark comes before the park, the park returns at once). A wake is never lost; a wake that
+     * sees it waiting after it came back only leaves a permit, and the next park returns at once into a run that
+     * finds nothing new.
+     */
+    private void awaitWake(long delayNanos) {
+        waiting = true;
+        if (!woken.get()) {
+            LockSupport.parkNanos(this, delayNanos);
+        }
+        waiting = false;
+    }
+
+    /**
+     * An answer came back, or a shard has something due earlier: the next run goes now. Unparks the timer only when
+     * it waits ({@link #awaitWake}): an unpark is a call into the JVM that takes the thread's park lock, and a system
+     * call when the thread is parked, paid by a completion thread per answer (or by a decision thread), while a
+     * running timer needs none: it sees {@link #woken} before it parks again. What the caller wrote before the wake
+     * (an answer's count in flight, a due time: volatile writes) the timer's next run reads: the flag is set either
+     * before the timer clears it for a run, and then that write, the clear and the run's volatile reads come in that
+     * order, or after, and then the timer sees it before it parks, or is unparked, as {@link #awaitWake} says.
+     */
     private void wake() {
         woken.set(true);
-        LockSupport.unpark(thread);
+        if (waiting) {
+            LockSupport.unpark(thread);
+        }
     }
 
     /**

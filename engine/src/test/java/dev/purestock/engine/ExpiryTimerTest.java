@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,6 +55,44 @@ class ExpiryTimerTest {
         } finally {
             timer.stop();
         }
+    }
+
+    /**
+     * A wake that comes while the timer runs is not lost: the next run goes at once, with no regular run or due time
+     * within the hour. Nor does it unpark the running timer, which only waits when it has looked at the wake: an
+     * unpark there left the thread a permit, so that its next park returned at once into a third run with nothing
+     * new, and every answer of a backlog paid for an unpark.
+     */
+    @Test
+    void aWakeDuringARunRunsTheTimerOnceMoreAtOnceAndLeavesItNoSpuriousRun() throws InterruptedException {
+        DueTimes dueTimes = new DueTimes(1);
+        AtomicInteger runs = new AtomicInteger();
+        CountDownLatch inFirstRun = new CountDownLatch(1);
+        AtomicBoolean endFirstRun = new AtomicBoolean(); // spun on: a park in the run would take the unpark's permit
+        CountDownLatch secondRun = new CountDownLatch(1);
+        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), regular -> {
+            if (runs.incrementAndGet() == 1) {
+                inFirstRun.countDown();
+                while (!endFirstRun.get()) {
+                    Thread.onSpinWait();
+                }
+            } else {
+                secondRun.countDown();
+            }
+            return false;
+        }, ExpiryTimer.answers(1, 1024), dueTimes, () -> 1_000, new StageThreads((shard, role) -> { }), () -> false);
+        long twoHoursAway = 1_000 + Duration.ofHours(2).toMillis(); // due beyond the period: no run of its own
+        try {
+            dueTimes.scheduled(0, twoHoursAway);
+            assertTrue(inFirstRun.await(10, TimeUnit.SECONDS), "a wake runs the timer");
+            dueTimes.scheduled(0, twoHoursAway - 1); // a wake while it runs
+            endFirstRun.set(true);
+            assertTrue(secondRun.await(10, TimeUnit.SECONDS), "the wake during the run is not lost");
+            assertTrue(parkedWithin(timer.thread(), TimeUnit.SECONDS.toNanos(10)), "the timer parks");
+        } finally {
+            timer.stop();
+        }
+        assertEquals(2, runs.get(), "no run after the wake's but for a wake, a due time or the period");
     }
 
     /**
