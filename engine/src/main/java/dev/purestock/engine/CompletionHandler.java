@@ -29,7 +29,22 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Each slot is answered exactly once, by this stage or, when a {@code close(timeout)} ran out of time, by the
  * closing thread ({@link #abandon}): this stage claims each slot before it answers it (one uncontended
- * compare-and-set), and the closing thread takes every slot not yet claimed at once.
+ * compare-and-set), and the closing thread takes every slot not yet claimed at once (a get-and-set). Both are
+ * read-modify-writes of one variable, which come in one order: the close's comes before this stage's claim of slot
+ * {@code s}, which then fails, or after it, and then returns {@code s} or later, and the close answers only the slots
+ * after that.
+ *
+ * <p>Why a compare-and-set per slot, and not a plain or ordered write per slot with a fence on close: the two threads
+ * must agree on which of them answers each slot, and neither may wait for the other (this stage may be blocked in a
+ * caller's callback for good, the close may come at any moment). With writes and reads alone, this stage would write
+ * that it takes slot {@code s} and then read whether a close took it, and the close would write that it takes what
+ * is left and then read how far this stage got; each thread's read may pass its own write before it (a store-load
+ * reordering, which x86 makes too, through its store buffer) unless a full fence parts them, and then each may read
+ * the other's old value, and both answer {@code s}. The fence on this stage's side would be per slot, and costs what
+ * the compare-and-set costs (both drain the store buffer; the line is this stage's own, which only a close ever
+ * reads). Claiming a batch of slots at a time would pay it once a batch, but a close would then leave the callers of
+ * the slots after one whose callback hangs, in the same batch, unanswered until that callback returns, which
+ * {@code close(Duration)} promises not to do.
  */
 final class CompletionHandler implements EventHandler<CommandSlot> {
     private static final Logger LOG = LoggerFactory.getLogger(CompletionHandler.class);
