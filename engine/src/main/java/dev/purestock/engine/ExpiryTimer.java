@@ -151,7 +151,7 @@ final class ExpiryTimer {
             }
             if (delay > 0) {
                 if (refused || failed) {
-                    LockSupport.parkNanos(this, delay); // a wake does not end this wait, only a stop does
+                    LockSupport.parkNanos(this, delay); // a wake does not end this wait: its time or a stop does
                 } else {
                     awaitWake(delay);
                 }
@@ -226,13 +226,14 @@ final class ExpiryTimer {
 
     /**
      * Parks for at most {@code delayNanos}, unless a wake came since {@link #woken} was last cleared. The timer says
-     * it is {@link #waiting} first, then looks at {@code woken} once more: both are volatile, so of this thread's
-     * write of {@code waiting} and read of {@code woken}, and a {@link #wake}'s write of {@code woken} and read of
-     * {@code waiting}, one write comes first in the synchronization order, and the other thread's read after it sees
-     * it. Either this read sees the wake, and the timer does not park, or the wake sees the timer waiting, and
-     * unparks it (if the unpark comes before the park, the park returns at once). A wake is never lost; a wake that
-     * sees it waiting after it came back only leaves a permit, and the next park returns at once into a run that
-     * finds nothing new.
+     * it is {@link #waiting} first, then looks at {@code woken} once more; a {@link #wake} sets {@code woken} first,
+     * then looks at {@code waiting}. All four accesses are volatile, so they come in one order (the synchronization
+     * order), which keeps each thread's own order. If the timer's write comes first, the wake's read, after the
+     * wake's write and so after the timer's, sees the timer waiting (or back already), and unparks it; if the
+     * wake's write comes first, the timer's read, after the timer's write and so after the wake's, sees the wake,
+     * and the timer does not park. An unpark that comes before the park makes the park return at once. So no wake
+     * is lost; one that sees the timer waiting just as it comes back leaves it a permit, and its next park returns
+     * at once into a run that finds nothing new.
      */
     private void awaitWake(long delayNanos) {
         waiting = true;
