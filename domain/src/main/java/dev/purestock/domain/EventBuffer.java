@@ -160,10 +160,7 @@ public final class EventBuffer implements EventSink, DecidedEvents {
 
     @Override
     public void productListed(long sku, long perCustomerLimit, boolean countsCustomers) {
-        int at = open(PRODUCT_LISTED, false);
-        set(at, 0, sku);
-        set(at, 1, perCustomerLimit);
-        set(at, 2, countsCustomers ? 1 : 0);
+        open(PRODUCT_LISTED, false, sku, perCustomerLimit, countsCustomers ? 1 : 0, 0, 0, 0);
     }
 
     @Override
@@ -180,50 +177,37 @@ public final class EventBuffer implements EventSink, DecidedEvents {
 
     private void movement(int kind, long movementId, long sku, int warehouse, long quantity, long available,
                           long fingerprint) {
-        int at = open(kind, false);
-        set(at, 0, movementId);
-        set(at, 1, sku);
-        set(at, 2, warehouse);
-        set(at, 3, quantity);
-        set(at, 4, available);
-        set(at, 5, fingerprint);
+        open(kind, false, movementId, sku, warehouse, quantity, available, fingerprint);
     }
 
     @Override
     public void purchaseAccepted(long orderId, long customer, long fingerprint) {
-        int at = open(PURCHASE_ACCEPTED, true);
-        set(at, 0, orderId);
-        set(at, 1, customer);
-        set(at, 2, fingerprint);
+        open(PURCHASE_ACCEPTED, true, orderId, customer, fingerprint, 0, 0, 0);
     }
 
     @Override
     public void stockReserved(long orderId, long customer, long expiresAt, long fingerprint) {
-        int at = open(STOCK_RESERVED, true);
-        set(at, 0, orderId);
-        set(at, 1, customer);
-        set(at, 2, expiresAt);
-        set(at, 3, fingerprint);
+        open(STOCK_RESERVED, true, orderId, customer, expiresAt, fingerprint, 0, 0);
     }
 
     @Override
     public void reservationConfirmed(long orderId) {
-        set(open(RESERVATION_CONFIRMED, false), 0, orderId);
+        open(RESERVATION_CONFIRMED, false, orderId);
     }
 
     @Override
     public void reservationReleased(long orderId) {
-        set(open(RESERVATION_RELEASED, true), 0, orderId);
+        open(RESERVATION_RELEASED, true, orderId);
     }
 
     @Override
     public void reservationExpired(long orderId) {
-        set(open(RESERVATION_EXPIRED, true), 0, orderId);
+        open(RESERVATION_EXPIRED, true, orderId);
     }
 
     @Override
     public void purchaseCancelled(long orderId) {
-        set(open(PURCHASE_CANCELLED, true), 0, orderId);
+        open(PURCHASE_CANCELLED, true, orderId);
     }
 
     @Override
@@ -246,7 +230,7 @@ public final class EventBuffer implements EventSink, DecidedEvents {
 
     @Override
     public void orderForgotten(long orderId) {
-        set(open(ORDER_FORGOTTEN, false), 0, orderId);
+        open(ORDER_FORGOTTEN, false, orderId);
     }
 
     @Override
@@ -258,20 +242,17 @@ public final class EventBuffer implements EventSink, DecidedEvents {
             heldCommands = Arrays.copyOf(heldCommands, heldCommandCount * 2);
         }
         heldCommands[heldCommandCount] = command;
-        int event = open(COMMAND_HELD, false);
-        set(event, 0, holdId);
-        set(event, 1, at);
-        set(event, HELD_COMMAND_FIELD, heldCommandCount++);
+        open(COMMAND_HELD, false, holdId, at, heldCommandCount++, 0, 0, 0);
     }
 
     @Override
     public void holdReleased(long holdId) {
-        set(open(HOLD_RELEASED, false), 0, holdId);
+        open(HOLD_RELEASED, false, holdId);
     }
 
     @Override
     public void holdCancelled(long holdId) {
-        set(open(HOLD_CANCELLED, false), 0, holdId);
+        open(HOLD_CANCELLED, false, holdId);
     }
 
     /** The command a {@link #COMMAND_HELD} event holds. */
@@ -284,7 +265,7 @@ public final class EventBuffer implements EventSink, DecidedEvents {
 
     @Override
     public void alreadyApplied(long id) {
-        set(open(ALREADY_APPLIED, false), 0, id);
+        open(ALREADY_APPLIED, false, id);
     }
 
     /**
@@ -297,9 +278,7 @@ public final class EventBuffer implements EventSink, DecidedEvents {
         if (!(reason instanceof Reason)) {
             rememberOutside(reason);
         }
-        int at = open(REJECTED, false);
-        set(at, 0, reason.code());
-        set(at, 1, ref);
+        open(REJECTED, false, reason.code(), ref, 0, 0, 0, 0);
     }
 
     private void rememberOutside(RejectionReason reason) {
@@ -344,28 +323,38 @@ public final class EventBuffer implements EventSink, DecidedEvents {
 
     @Override
     public void batchAborted(int index, Reason reason, long ref) {
-        int at = open(BATCH_ABORTED, false);
-        set(at, 0, index);
-        set(at, 1, reason.code());
-        set(at, 2, ref);
+        open(BATCH_ABORTED, false, index, reason.code(), ref, 0, 0, 0);
     }
 
-    private int open(int kind, boolean takesLines) {
+    /** {@link #open(int, boolean, long, long, long, long, long, long)} for an event of one field. */
+    private void open(int kind, boolean takesLines, long field0) {
+        open(kind, takesLines, field0, 0, 0, 0, 0, 0);
+    }
+
+    /**
+     * Writes the next event whole: its kind, where its line changes start (none yet) and all six fields, those its
+     * kind leaves unset as zero, so that they read as zero and not as what an earlier decision left in the reused
+     * room ({@link #sameEvents} compares every field). One place computed, one store a cell and no loop: each
+     * purchase and each forgotten order writes an event, and the decision stage's execution samples found zeroing
+     * the fields in a loop, then setting them one by one, each finding its chunk again, a few per cent of its time
+     * (docs/performance.md, "Events written whole").
+     */
+    private void open(int kind, boolean takesLines, long field0, long field1, long field2, long field3, long field4,
+                      long field5) {
         int at = events;
         long[] chunk = eventChunk(at);
         int base = offset(at) * EVENT_STRIDE;
-        chunk[base + KIND] = kind;
-        chunk[base + FIRST_LINE] = lines;
+        chunk[base + FIELDS + 5] = field5;
+        chunk[base + FIELDS + 4] = field4;
+        chunk[base + FIELDS + 3] = field3;
+        chunk[base + FIELDS + 2] = field2;
+        chunk[base + FIELDS + 1] = field1;
+        chunk[base + FIELDS] = field0;
         chunk[base + LINE_COUNT] = 0;
-        // the fields an event of this kind leaves unset read as zero, not as what an earlier decision left here
-        Arrays.fill(chunk, base + FIELDS, base + EVENT_STRIDE, 0L);
+        chunk[base + FIRST_LINE] = lines;
+        chunk[base + KIND] = kind;
         events = at + 1;
         openEvent = takesLines ? at : -1;
-        return at;
-    }
-
-    private void set(int event, int field, long value) {
-        eventChunks[chunk(event)][offset(event) * EVENT_STRIDE + FIELDS + field] = value;
     }
 
     /** The chunk that holds entry {@code index}: chunk {@code c} holds entries {@code 2^c - 1 .. 2^(c+1) - 2}. */

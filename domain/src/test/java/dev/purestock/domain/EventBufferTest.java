@@ -137,6 +137,44 @@ class EventBufferTest {
     }
 
     /**
+     * Every kind of event, written at every place of the first chunks (entries 0 to 30, across four chunk boundaries)
+     * into room that six-field events filled before, reads back as its record and as the same events as a fresh
+     * buffer's: each event is written whole, the fields its kind leaves unset as zero.
+     */
+    @Test
+    void everyKindWrittenOverUsedRoomAtEveryPlaceReadsAsInAFreshBuffer() {
+        List<LineChange> line = List.of(new LineChange(7, 1, 2, 3, 4));
+        List<Event> kinds = List.of(
+                new Event.ProductListed(1, 2, true), new Event.StockReceived(1, 2, 3, 4, 5, 6),
+                new Event.StockWrittenOff(1, 2, 3, 4, 5, 6), new PurchaseAccepted(1, 2, line, 3),
+                new Event.StockReserved(1, 2, line, 3, 4), new Event.ReservationConfirmed(1),
+                new Event.ReservationReleased(1, line), new Event.ReservationExpired(1, line),
+                new Event.PurchaseCancelled(1, line), new Event.OrderForgotten(1),
+                new Event.CommandHeld(1, 2, new Purchase(1, 2, 3, 0, 1)), new Event.HoldReleased(1),
+                new Event.HoldCancelled(1), new Event.AlreadyApplied(1), new Event.Rejected(Reason.OUT_OF_STOCK, 1),
+                new BatchAborted(1, Reason.OUT_OF_STOCK, 2));
+        EventBuffer reused = new EventBuffer();
+        for (Event event : kinds) {
+            for (int place = 0; place < 31; place++) {
+                reused.clear();
+                for (int i = 0; i <= place; i++) {
+                    reused.stockReceived(-1, -1, -1, -1, -1, -1);
+                }
+                reused.clear();
+                EventBuffer fresh = new EventBuffer();
+                for (int i = 0; i < place; i++) {
+                    reused.orderForgotten(i);
+                    fresh.orderForgotten(i);
+                }
+                reused.write(event);
+                fresh.write(event);
+                assertEquals(event, reused.event(place), event + " at " + place);
+                assertTrue(reused.sameEvents(fresh) && fresh.sameEvents(reused), event + " at " + place);
+            }
+        }
+    }
+
+    /**
      * A hold written and taken back with the atomic batch around it, then another hold: the decision holds the same
      * events as its records written into a fresh buffer, though the decision's buffer keeps the first held command
      * in its room. {@code purestock verify} compares a record's events with its decision so.
