@@ -51,7 +51,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p><b>The key used last.</b> The map remembers the slot of the key it found or stored last, and a read or write of
  * that key again goes straight to it: the decision thread reads a command's keys while it decides it and writes the
  * same keys when it applies the events, and those writes probed a second time for what the read had just found
- * (docs/performance.md, "Fewer probes per purchase").
+ * (docs/performance.md, "Fewer probes per purchase"). Likewise a read that finds its key absent remembers the empty
+ * slot where its probe stopped, and an insert of that key goes straight there while nothing has been removed and no
+ * segment split since (either could move the place the key belongs): a new order id, or a customer's first count of a
+ * sku, is read while the command is decided and inserted when its events are applied (docs/performance.md, "A new key
+ * inserted where its read stopped").
  *
  * <p>Not thread-safe: the decision thread owns it.
  */
@@ -91,6 +95,16 @@ final class SegmentedLongMap {
      */
     private long[] lastEntries;
     private int lastIndex;
+    /**
+     * Where the last {@link #get} that found its key absent stopped: the key's segment and the empty slot its probe
+     * reached, every slot from the key's home to it holding another key. Inserts fill slots and never empty one, so
+     * while the slot is still empty it is where an insert of the key would go; a removal (whose backward shift may
+     * empty a slot earlier in the probe) and a split (which may move the key's place to another segment) forget it.
+     * {@code null} when nothing is remembered.
+     */
+    private Segment absentSegment;
+    private int absentSlot;
+    private long absentKey;
     private int globalDepth;
     private int segmentCount;
     private int size;
@@ -155,11 +169,15 @@ final class SegmentedLongMap {
             return lastEntries[lastIndex + 1];
         }
         long hash = hash(key);
-        long[] entries = directory[directoryIndex(hash, globalDepth)].entries;
+        Segment segment = directory[directoryIndex(hash, globalDepth)];
+        long[] entries = segment.entries;
         int mask = segmentSlots - 1;
         for (int slot = home(hash, key, mask); ; slot = (slot + 1) & mask) {
             long stored = entries[2 * slot + 1];
             if (stored == missingValue) {
+                absentSegment = segment;
+                absentSlot = slot;
+                absentKey = key;
                 return missingValue;
             }
             if (entries[2 * slot] == key) {
@@ -233,6 +251,9 @@ final class SegmentedLongMap {
             }
             return had;
         }
+        if (absentSegment != null && absentKey == key && insertWhereAbsent(key, value)) {
+            return missingValue;
+        }
         long hash = hash(key);
         int mask = segmentSlots - 1;
         while (true) {
@@ -269,6 +290,29 @@ final class SegmentedLongMap {
     }
 
     /**
+     * Inserts {@code key}, which the last {@link #get} found absent, in the empty slot where that read stopped, when
+     * the slot is still empty and its segment below its split load: where the probe of {@link #insert} would put it,
+     * without hashing and probing again.
+     *
+     * @return whether it did; when not, the caller inserts it the long way
+     */
+    private boolean insertWhereAbsent(long key, long value) {
+        Segment segment = absentSegment;
+        long[] entries = segment.entries;
+        int slot = absentSlot;
+        absentSegment = null;
+        if (entries[2 * slot + 1] != missingValue || segment.size >= splitAt) {
+            return false;
+        }
+        entries[2 * slot] = key;
+        entries[2 * slot + 1] = value;
+        segment.size++;
+        size++;
+        remember(entries, slot);
+        return true;
+    }
+
+    /**
      * How deep the directory may grow: {@value #SKEW_DEPTH} levels past what {@code segments} evenly filled
      * segments need, and never past {@value #MAX_DEPTH}.
      */
@@ -295,6 +339,7 @@ final class SegmentedLongMap {
             slot = (slot + 1) & mask;
         }
         long had = entries[2 * slot + 1];
+        absentSegment = null;
         int gap = slot;
         for (int next = (gap + 1) & mask; entries[2 * next + 1] != missingValue; next = (next + 1) & mask) {
             long moving = entries[2 * next];
@@ -364,6 +409,7 @@ final class SegmentedLongMap {
     }
 
     private void split(Segment segment) {
+        absentSegment = null;
         if (segment.depth == globalDepth) {
             Segment[] doubled = new Segment[directory.length * 2];
             for (int i = 0; i < directory.length; i++) {

@@ -3,7 +3,9 @@ package dev.purestock.engine;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -124,6 +126,97 @@ class SegmentedLongMapTest {
                         }
                     }
                 });
+    }
+
+    /**
+     * A key read and found absent is inserted where the read stopped only while that is where the long way would put
+     * it: a map that reads, every third operation, the key of the operation two on (with removals, replacements,
+     * inserts, splits of its small segments, probes that wrap around a segment's end and segments at their split load
+     * in between) ends with every key in the very slot of a map that never read, visited in the same order, and agrees
+     * with a plain map throughout.
+     */
+    @Test
+    void aKeyReadAbsentAndInsertedLaterLandsWhereAMapThatNeverReadPutsIt() {
+        qt().withExamples(300)
+                .forAll(lists().of(integers().between(-120, 120)).ofSizeBetween(1, 2_000), longs().all(),
+                        integers().between(SegmentedLongMap.MIN_SEGMENT_SHIFT, 6), integers().between(0, 2))
+                .checkAssert((operations, salt, segmentShift, shape) -> {
+                    for (long missing : new long[] {0, NO_ROW}) {
+                        SegmentedLongMap reading = new SegmentedLongMap(missing, 1, segmentShift, salt);
+                        SegmentedLongMap plain = new SegmentedLongMap(missing, 1, segmentShift, salt);
+                        Map<Long, Long> reference = new HashMap<>();
+                        for (int i = 0; i < operations.size(); i++) {
+                            int operation = operations.get(i);
+                            long key = key(Math.abs(operation), salt, shape);
+                            String step = "step " + i + ", key " + Math.abs(operation);
+                            if (i % 3 == 0) {
+                                // the key two operations on, read before them, as a decision reads what it writes
+                                long read = key(Math.abs(operations.get(Math.min(i + 2, operations.size() - 1))), salt,
+                                        shape);
+                                assertEquals(reference.getOrDefault(read, missing), reading.get(read), step + ", read");
+                            }
+                            long value = i + 1L;
+                            Long had;
+                            if (operation < 0) {
+                                had = reference.remove(key);
+                                assertEquals(had == null ? missing : had, reading.remove(key), step + ", removed");
+                                plain.remove(key);
+                            } else if (i % 4 == 0) {
+                                had = reference.put(key, value);
+                                assertEquals(had == null ? missing : had, reading.put(key, value), step + ", put");
+                                plain.put(key, value);
+                            } else {
+                                had = reference.putIfAbsent(key, value);
+                                assertEquals(had == null ? missing : had, reading.putIfAbsent(key, value),
+                                        step + ", put if absent");
+                                plain.putIfAbsent(key, value);
+                            }
+                        }
+                        List<Long> readingSlots = new ArrayList<>();
+                        reading.forEach((key, value) -> {
+                            readingSlots.add(key);
+                            readingSlots.add(value);
+                        });
+                        List<Long> plainSlots = new ArrayList<>();
+                        plain.forEach((key, value) -> {
+                            plainSlots.add(key);
+                            plainSlots.add(value);
+                        });
+                        assertEquals(plainSlots, readingSlots);
+                        assertEquals(plain.segments(), reading.segments());
+                        assertEquals(reference.size(), reading.size());
+                        for (Map.Entry<Long, Long> entry : reference.entrySet()) {
+                            assertEquals(entry.getValue(), reading.get(entry.getKey()));
+                        }
+                    }
+                });
+    }
+
+    /**
+     * Three keys of one home at the last slot of a segment, so that their probe wraps to its start: the third, read
+     * absent where the probe stopped (the second slot), is inserted after the first is removed, whose backward shift
+     * emptied a slot earlier in the probe; it lands there and is found.
+     */
+    @Test
+    void aKeyReadAbsentBeforeARemovalEarlierInItsProbeIsInsertedInTheGapTheRemovalLeft() {
+        SegmentedLongMap map = new SegmentedLongMap(NO_ROW, 1, 5, 0);
+        long[] keys = new long[3];
+        int found = 0;
+        for (long candidate = 0; found < keys.length; candidate++) {
+            if (SegmentedLongMap.home(SegmentedLongMap.hash(candidate, 0), candidate, 31) == 31) {
+                keys[found++] = candidate;
+            }
+        }
+        map.putIfAbsent(keys[0], 0);
+        map.putIfAbsent(keys[1], 1);
+        assertEquals(NO_ROW, map.get(keys[2]));
+        assertEquals(0, map.remove(keys[0]));
+        assertEquals(NO_ROW, map.putIfAbsent(keys[2], 2));
+        assertEquals(1, map.get(keys[1]));
+        assertEquals(2, map.get(keys[2]));
+        List<Long> visited = new ArrayList<>();
+        map.forEach((key, value) -> visited.add(value));
+        assertEquals(List.of(2L, 1L), visited, "slot 0 holds the third key, slot 31 the second, shifted back");
     }
 
     /**
