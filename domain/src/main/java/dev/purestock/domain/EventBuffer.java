@@ -337,7 +337,7 @@ public final class EventBuffer implements EventSink, DecidedEvents {
      * room ({@link #sameEvents} compares every field). One place computed, one store a cell and no loop: each
      * purchase and each forgotten order writes an event, and the decision stage's execution samples found zeroing
      * the fields in a loop, then setting them one by one, each finding its chunk again, a few per cent of its time
-     * (docs/performance.md, "Events written whole").
+     * (docs/performance.md, "The decision stage's own writes, profiled").
      */
     private void open(int kind, boolean takesLines, long field0, long field1, long field2, long field3, long field4,
                       long field5) {

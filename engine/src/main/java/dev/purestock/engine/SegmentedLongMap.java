@@ -54,8 +54,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * (docs/performance.md, "Fewer probes per purchase"). Likewise a read that finds its key absent remembers the empty
  * slot where its probe stopped, and an insert of that key goes straight there while nothing has been removed and no
  * segment split since (either could move the place the key belongs): a new order id, or a customer's first count of a
- * sku, is read while the command is decided and inserted when its events are applied (docs/performance.md, "A new key
- * inserted where its read stopped").
+ * sku, is read while the command is decided and inserted when its events are applied (docs/performance.md, "The
+ * decision stage's own writes, profiled").
  *
  * <p>Not thread-safe: the decision thread owns it.
  */
