@@ -13,26 +13,46 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * command with nothing to do. The timer reads the entries, and is woken when one comes down.
  */
 final class DueTimes {
+    /**
+     * Longs from one shard's entry to the next, and before the first and after the last: 128 bytes, so that no two
+     * shards' entries share a cache line or its prefetched pair. Each decision thread reads its entry on every
+     * command that schedules something and writes it after each time command, so entries packed side by side would
+     * take the line from one another's threads.
+     */
+    static final int STRIDE = 16;
+    /** Each shard's entry, {@link #STRIDE} longs apart ({@link #index}). */
     private final AtomicLongArray dueAt;
+    private final int shards;
     /** Wakes the timer; set before the shards start. */
     private volatile Runnable wake = () -> {
     };
 
     DueTimes(int shards) {
-        dueAt = new AtomicLongArray(shards);
+        this.shards = shards;
+        dueAt = new AtomicLongArray((shards + 2) * STRIDE);
         for (int shard = 0; shard < shards; shard++) {
-            dueAt.set(shard, NextDue.NEVER);
+            dueAt.set(index(shard), NextDue.NEVER);
         }
+    }
+
+    /** Where shard {@code shard}'s entry is: {@link #STRIDE} longs after the previous one's, or the array's start. */
+    static int index(int shard) {
+        return (shard + 1) * STRIDE;
+    }
+
+    /** How many longs the entries take, with the room before the first and more than a stride after the last. */
+    int length() {
+        return dueAt.length();
     }
 
     /** The time shard {@code shard} next has something due, or {@link NextDue#NEVER}. */
     long dueAt(int shard) {
-        return dueAt.get(shard);
+        return dueAt.get(index(shard));
     }
 
     /** How many shards there are. */
     int shards() {
-        return dueAt.length();
+        return shards;
     }
 
     /** Called when an entry comes down; replaces the previous one. */
@@ -42,15 +62,16 @@ final class DueTimes {
 
     /** A command of {@code shard} scheduled something for {@code at}: its decision thread only. */
     void scheduled(int shard, long at) {
-        if (at < dueAt.get(shard)) {
-            dueAt.set(shard, at);
+        int index = index(shard);
+        if (at < dueAt.get(index)) {
+            dueAt.set(index, at);
             wake.run();
         }
     }
 
     /** The whole state of {@code shard} next has something due at {@code at}: its decision thread only. */
     void recomputed(int shard, long at) {
-        long before = dueAt.getAndSet(shard, at);
+        long before = dueAt.getAndSet(index(shard), at);
         if (at < before) {
             wake.run();
         }
