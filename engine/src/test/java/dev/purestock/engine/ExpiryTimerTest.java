@@ -1,13 +1,17 @@
 package dev.purestock.engine;
 
+import dev.purestock.domain.NextDue;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -93,6 +97,51 @@ class ExpiryTimerTest {
             timer.stop();
         }
         assertEquals(2, runs.get(), "no run after the wake's but for a wake, a due time or the period");
+    }
+
+    /**
+     * No wake is lost, wherever in the timer's loop it lands: each of many wakes lowers a due time that lies beyond
+     * the period (so nothing but the wake runs the timer), and a run must then see what was written before it. The
+     * waker looks again only once a run has seen the last wake, spinning a while first and after it a varying number
+     * of spins, so that the next wake lands in a run, between a run and the park, or in the park. A timer that said
+     * it waits only after it had looked at the wake flag missed such a wake within a few thousand and slept the hour.
+     */
+    @Test
+    void noWakeIsLostWhereverInTheTimersLoopItLands() throws InterruptedException {
+        DueTimes dueTimes = new DueTimes(1);
+        AtomicLong written = new AtomicLong();
+        long[] seenUpTo = {0}; // the timer thread's
+        Semaphore seen = new Semaphore(0);
+        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), regular -> {
+            long wake = written.get();
+            if (wake > seenUpTo[0]) {
+                seenUpTo[0] = wake;
+                seen.release();
+            }
+            return false;
+        }, ExpiryTimer.answers(1, 1024), dueTimes, () -> 1_000, new StageThreads((shard, role) -> { }), () -> false);
+        long beyondThePeriod = 1_000 + Duration.ofHours(2).toMillis();
+        SplittableRandom random = new SplittableRandom(11);
+        try {
+            for (long wake = 1; wake <= 20_000; wake++) {
+                written.set(wake);
+                dueTimes.recomputed(0, NextDue.NEVER);
+                dueTimes.recomputed(0, beyondThePeriod); // comes down: a wake
+                int spins = 0;
+                while (!seen.tryAcquire()) {
+                    if (++spins == 100_000) {
+                        assertTrue(seen.tryAcquire(10, TimeUnit.SECONDS), "wake " + wake + " runs the timer");
+                        break;
+                    }
+                    Thread.onSpinWait();
+                }
+                for (int spin = random.nextInt(200); spin > 0; spin--) {
+                    Thread.onSpinWait();
+                }
+            }
+        } finally {
+            timer.stop();
+        }
     }
 
     /**
