@@ -87,6 +87,8 @@ class ExpiryTimerTest {
         }, ExpiryTimer.answers(1, 1024), dueTimes, () -> 1_000, new StageThreads((shard, role) -> { }), () -> false);
         long twoHoursAway = 1_000 + Duration.ofHours(2).toMillis(); // due beyond the period: no run of its own
         try {
+            // the first wake only once the timer waits for one, so that it cannot race the timer's start
+            assertTrue(parkedWithin(timer.thread(), TimeUnit.SECONDS.toNanos(10)), "the timer parks at first");
             dueTimes.scheduled(0, twoHoursAway);
             assertTrue(inFirstRun.await(10, TimeUnit.SECONDS), "a wake runs the timer");
             dueTimes.scheduled(0, twoHoursAway - 1); // a wake while it runs
