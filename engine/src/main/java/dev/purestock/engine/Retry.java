@@ -35,8 +35,10 @@ import java.util.random.RandomGenerator;
  * {@link EngineClosedException} and {@link EngineStoppedException}: the ring was full on one of the engine's own
  * threads), and what the caller says is retriable, an outcome or a failure (a timeout of its own). An accepted
  * outcome is never retried, and neither is a closed or stopped engine, nor an {@link OutcomeNotDeliveredException}:
- * its command was decided and made durable, and one without an order id (a receipt, a write-off) would be applied
- * again; look its outcome up instead (that exception says where). After the last attempt the caller gets the
+ * a sequenced command's was decided and made durable, and one without an order id (a receipt, a write-off) would be
+ * applied again; look its outcome up instead (that exception says where; one the engine answered without sequencing,
+ * {@link OutcomeNotDeliveredException#shard()} {@link Outcome#NOT_SEQUENCED}, the caller may submit again). After
+ * the last attempt the caller gets the
  * last outcome or failure. The delay before retry {@code n} (1 for the first) is {@code initialDelay * 2^(n-1)},
  * at most {@code maxDelay}, shortened by up to {@code jitter} of itself at random so that many callers do not
  * retry in step.
@@ -154,8 +156,8 @@ public final class Retry implements AutoCloseable {
 
     /**
      * Whether {@code failure} must not be retried whatever the caller says: a closed or stopped engine, and an
-     * outcome that was not delivered, whose command was decided and made durable (a receipt or write-off
-     * resubmitted would be applied twice).
+     * outcome that was not delivered, whose command, once sequenced, was decided and made durable (a receipt or
+     * write-off resubmitted would be applied twice).
      */
     private static boolean settledOrRefusedForGood(Throwable failure) {
         return failure instanceof EngineClosedException || failure instanceof EngineStoppedException
