@@ -58,9 +58,9 @@ public final class ReadModel {
     /** Longs of room left before the first shard's counters: 128 bytes, a cache line and its prefetched pair. */
     static final int COUNTER_ROOM = 16;
     /**
-     * Longs from one shard's counters to the next: its three counters and 21 longs of room, so that 176 bytes lie
-     * between them and the next shard's (or the end of the array), and no two shards' counters share a cache line or
-     * its prefetched pair.
+     * Longs from one shard's counters to the next: its three counters and 21 longs of room, so that 168 bytes lie
+     * between its last counter and the next shard's first (or the end of the array), and no two shards' counters
+     * share a cache line or its prefetched pair.
      */
     static final int SHARD_STRIDE = 24;
     /** Where in a shard's counters its last sequence is. */
