@@ -125,7 +125,8 @@ public final class JournalRecovery {
      *
      * @throws JournalException        when the directory's epoch file holds no epoch it can have, or a {@code .cq4}
      *                                 file is not named as a cycle file, or a cycle file before the newest has no
-     *                                 header
+     *                                 header, or a cycle file recovery read no longer opens as it decides what to set
+     *                                 aside
      * @throws JournalCorruptException when its high-water mark is damaged
      * @throws JournalDamagedException when acknowledged records are unreachable
      * @throws UncheckedIOException    when removing stale snapshots, pruning or cutting fails
@@ -192,7 +193,7 @@ public final class JournalRecovery {
         // (it loads none of them) go only once the journal is known to end there
         RecoveredState recovered = recover(dir, stores, progress);
         try {
-            notes.addAll(JournalRepair.setAsideUnopenableTrailingCycles(dir));
+            notes.addAll(JournalRepair.setAsideUnopenableTrailingCycles(dir, recovered.nextSequence() - 1));
             notes.addAll(removeSnapshotsAbove(dir, recovered.nextSequence() - 1));
             if (retention.pruneCyclesOnStart() && JournalQueues.hasJournal(dir)) {
                 notes.addAll(JournalPruner.prune(dir, retention.keepSnapshots(), recovered.snapshotSequence())

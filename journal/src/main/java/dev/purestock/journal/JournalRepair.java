@@ -397,11 +397,29 @@ public final class JournalRepair {
      * and whose header is cut short or written over behind it, which Chronicle Queue refuses without waiting; no
      * other process writes them while the lock is held.
      *
+     * <p>Any failure to open counts (what a damaged header throws varies with the damage), also one that says nothing
+     * of the header: too many open files, a mapping the kernel refuses, a read error. So it never looks at the cycle
+     * file holding the last record recovery read ({@code lastRecovered}), nor any before it: it finds that file anew,
+     * and refuses, setting nothing aside, when the journal no longer reads to that record.
+     *
+     * @param lastRecovered the sequence of the last record recovery read, {@code -1} when none
      * @return one line per file moved
+     * @throws JournalException when the journal no longer reads to {@code lastRecovered}
      */
-    static List<String> setAsideUnopenableTrailingCycles(Path dir) throws IOException {
+    static List<String> setAsideUnopenableTrailingCycles(Path dir, long lastRecovered) throws IOException {
         if (!JournalQueues.hasJournal(dir)) {
             return List.of();
+        }
+        JournalBounds bounds;
+        try (JournalReader reader = JournalReader.open(dir)) {
+            bounds = JournalBounds.of(reader);
+        } catch (JournalException e) {
+            // not the damage a start may cut at: the same journal read whole a moment ago
+            throw readsOtherwise(dir, lastRecovered, e.getMessage(), e);
+        }
+        if (bounds.lastSequence() != lastRecovered) {
+            throw readsOtherwise(dir, lastRecovered, "it now reads to " + (bounds.isEmpty() ? "no record"
+                    : "seq " + bounds.lastSequence()), null);
         }
         List<Path> unopenable = new ArrayList<>();
         RollCycle rollCycle;
@@ -409,9 +427,11 @@ public final class JournalRepair {
                 .timeoutMS(JournalQueues.TAKE_OVER_TIMEOUT_MS).build()) {
             queue.refreshDirectoryListing();
             rollCycle = queue.rollCycle();
-            // newest first, up to the first that opens: a file that does not open shows no record to any reader
+            long lastRecordCycle = bounds.isEmpty() ? Long.MIN_VALUE : rollCycle.toCycle(bounds.lastIndex());
+            // newest first, up to the first that opens: a file that does not open shows no record to any reader; and
+            // never the file holding the last record read, whatever opening it says now
             for (Long cycle : queue.listCyclesBetween(queue.firstCycle(), queue.lastCycle()).descendingSet()) {
-                if (opens(queue, cycle.intValue())) {
+                if (cycle <= lastRecordCycle || opens(queue, cycle.intValue())) {
                     break;
                 }
                 unopenable.add(cycleFile(dir, rollCycle, cycle.intValue()));
@@ -432,6 +452,18 @@ public final class JournalRepair {
         forceDirectory(dir);
         relist(dir, rollCycle);
         return done;
+    }
+
+    /**
+     * The refusal of {@link #setAsideUnopenableTrailingCycles} when the journal no longer reads to
+     * {@code lastRecovered}, where recovery read it a moment before: a cycle file it read no longer opens, for
+     * {@code why}.
+     */
+    private static JournalException readsOtherwise(Path dir, long lastRecovered, String why, Throwable cause) {
+        return new JournalException("cannot decide which cycle files of journal " + dir + " to set aside: recovery "
+                + "read it to " + (lastRecovered < 0 ? "no record" : "seq " + lastRecovered) + " a moment before, and "
+                + "a cycle file it read no longer opens (" + why + "). Nothing was set aside or cut; start again, and "
+                + "if it fails again, see what the journal holds (`purestock verify --journal " + dir + "`)", cause);
     }
 
     /**

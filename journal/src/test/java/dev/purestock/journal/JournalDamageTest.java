@@ -322,6 +322,52 @@ class JournalDamageTest {
     }
 
     /**
+     * The start sets aside the newest cycle files that fail to open once recovery has read the journal, and takes any
+     * failure to open for a header never written: also one that says nothing of the header (too many open files, a
+     * mapping the kernel refuses, a read error), which may strike the very file whose records recovery just read.
+     * Moving that file aside drops acknowledged records from the journal while the engine goes on from the state they
+     * built. Here the newest cycle file stops opening after recovery read its records (its header written over): the
+     * start refuses, and leaves the file where it is, both with the mark the writer left and with one that lags, as
+     * after a power loss under SYNC_PER_BATCH (then no reader sees records missing, and the start's own check must).
+     */
+    @Test
+    void aCycleFileWhoseRecordsRecoveryReadIsNotSetAsideWhenItFailsToOpenAfterwards() throws IOException {
+        for (long mark : new long[]{19, 9}) {
+            Path journal = dir.resolve("mark-" + mark);
+            SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(1_700_000_000_000L));
+            writeInCycle(journal, clock, 0, 10);
+            clock.advanceMillis(1_000);
+            writeInCycle(journal, clock, 10, 10);
+            try (JournalHighWaterMark lagging = JournalHighWaterMark.open(journal)) {
+                lagging.reset(mark);
+            }
+            List<Path> cycles = JournalQueues.cycleFiles(journal);
+            RecoveredState recovered = JournalRecovery.recover(journal, MapInventoryStore::new, ReplayProgress.NONE);
+            assertEquals(20, recovered.nextSequence(), "records 10..19 read from " + cycles.getLast().getFileName());
+
+            try (FileChannel file = FileChannel.open(cycles.getLast(), StandardOpenOption.READ,
+                    StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer first = java.nio.ByteBuffer.allocate(Integer.BYTES)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                file.read(first, 0);
+                byte[] other = new byte[first.getInt(0) & 0x3FFF_FFFF];
+                new java.util.Random(1).nextBytes(other);
+                file.write(java.nio.ByteBuffer.wrap(other), Integer.BYTES);
+            }
+            JournalException refused = assertThrows(JournalException.class,
+                    () -> JournalRepair.setAsideUnopenableTrailingCycles(journal, recovered.nextSequence() - 1));
+            assertFalse(refused instanceof JournalDamagedException, "not damage a start cuts at: " + refused);
+            assertTrue(refused.getMessage().startsWith("cannot decide which cycle files of journal " + journal
+                    + " to set aside: recovery read it to seq 19 a moment before, and a cycle file it read no longer "
+                    + "opens (journal " + journal + " cannot be read past seq 9"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("Nothing was set aside or cut; start again"),
+                    refused.getMessage());
+            assertEquals(cycles, JournalQueues.cycleFiles(journal), "the file holding records 10..19 stays");
+        }
+        assertEquals(List.of(), damagedFiles());
+    }
+
+    /**
      * A newest cycle file whose first header still carries Chronicle Queue's not-complete bit (a writer stopped as it
      * wrote it, or bytes written over it) is set aside by a writer's start as a zeroed one is: a reader opening the
      * journal would otherwise wait for that header to be finished, for ever.
@@ -725,7 +771,11 @@ class JournalDamageTest {
     }
 
     private void writeInCycle(SetTimeProvider clock, long from, int count) {
-        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE, TestRollCycles.TEST_SECONDLY,
+        writeInCycle(dir, clock, from, count);
+    }
+
+    private static void writeInCycle(Path journal, SetTimeProvider clock, long from, int count) {
+        try (JournalWriter writer = JournalWriter.open(journal, Durability.PAGE_CACHE, TestRollCycles.TEST_SECONDLY,
                 clock)) {
             for (long s = from; s < from + count; s++) {
                 writer.onDecided(s, 1_000 + s, new Command.ListProduct(s + 1, 1),
