@@ -11,8 +11,10 @@ public enum Durability {
      * At the end of every batch the journal's cycle file is synced to the device ({@code fdatasync}, through
      * {@code FileChannel.force}: the whole file, not only the chunk Chronicle Queue's own {@code msync} covers)
      * before its callers are answered, so every answered record survives a power loss too. A device that refuses
-     * the write-back fails the batch and stops the shard. Costs a device flush per batch (and one more for the
-     * first batch after the writer opens, which syncs the journal's high-water mark as well).
+     * the write-back fails the batch and stops the shard. Costs a device flush per batch, and more for the first
+     * batch that ends in each cycle file, which syncs the journal's directory as well (a file's sync does not make
+     * the name of a new file durable), and for the first batch after the writer opens, which syncs the journal's
+     * high-water mark too.
      */
     SYNC_PER_BATCH
 }
