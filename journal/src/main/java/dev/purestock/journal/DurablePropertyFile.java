@@ -23,7 +23,7 @@ final class DurablePropertyFile {
     static void write(Path dir, String fileName, String comment, String key, String value) throws IOException {
         Path file = dir.resolve(fileName);
         Path temp = dir.resolve(fileName + ".tmp");
-        Files.createDirectories(dir);
+        Directories.createDurably(dir);
         try (Writer out = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
             out.write("# " + comment + System.lineSeparator());
             out.write(key + "=" + value + System.lineSeparator());
@@ -36,14 +36,6 @@ final class DurablePropertyFile {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
         }
-        forceDirectory(dir);
-    }
-
-    private static void forceDirectory(Path dir) {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException notSupported) {
-            // some platforms cannot open a directory to force it; the file itself was forced before the rename
-        }
+        Directories.force(dir);
     }
 }

@@ -354,7 +354,7 @@ public final class JournalLayout {
     private void createShardDirs() {
         for (Path shardDir : shardDirs()) {
             try {
-                Files.createDirectories(shardDir);
+                Directories.createDurably(shardDir);
             } catch (IOException e) {
                 throw new JournalException("cannot create shard directory " + shardDir + " of journal " + dir + ": "
                         + e.getMessage(), e);

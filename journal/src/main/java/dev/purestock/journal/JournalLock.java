@@ -7,7 +7,6 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
-import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -56,7 +55,7 @@ public final class JournalLock implements AutoCloseable {
         Path held = null;
         FileChannel channel = null;
         try {
-            Files.createDirectories(dir);
+            Directories.createDurably(dir);
             Path real = dir.toRealPath().resolve(FILE_NAME);
             if (!HELD.add(real)) {
                 throw inUse(dir, file); // held here: opening the file again would let that lock go when closed

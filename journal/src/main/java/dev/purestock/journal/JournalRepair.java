@@ -219,8 +219,8 @@ public final class JournalRepair {
                 done.add("moved " + file.getFileName() + " to " + aside);
             }
         }
-        forceDirectory(aside);
-        forceDirectory(dir);
+        Directories.force(aside);
+        Directories.force(dir);
         steps.before("relist the cycles");
         deleteTree(rewrite);
         relist(dir, rollCycle);
@@ -315,8 +315,8 @@ public final class JournalRepair {
         Path aside = dir.resolve("damaged-" + ASIDE.format(Instant.now()));
         Files.createDirectories(aside);
         Files.move(undecided, aside.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-        forceDirectory(aside);
-        forceDirectory(dir);
+        Directories.force(aside);
+        Directories.force(dir);
         return List.of("moved " + name + " to " + aside + ": the newest cycle file, whose header was never finished "
                 + "(it starts with " + start + "): a writer stopped as it created it, and "
                 + (mark == JournalHighWaterMark.NONE ? "the journal's high-water mark says it acknowledged no record"
@@ -448,8 +448,8 @@ public final class JournalRepair {
             done.add("moved " + file.getFileName() + " to " + aside + ": a cycle file after the journal's last record "
                     + "that cannot be opened (its header was never written: a writer stopped as it created it)");
         }
-        forceDirectory(aside);
-        forceDirectory(dir);
+        Directories.force(aside);
+        Directories.force(dir);
         relist(dir, rollCycle);
         return done;
     }
@@ -615,12 +615,6 @@ public final class JournalRepair {
 
     private static void force(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-    }
-
-    private static void forceDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
         }
     }

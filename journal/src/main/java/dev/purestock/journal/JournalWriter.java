@@ -477,10 +477,9 @@ public final class JournalWriter implements DurabilityStage {
 
     /** Syncs the journal's directory ({@code fsync} of the directory itself), so that the names in it are durable. */
     private void forceDirectory() throws IOException {
-        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
-            directory.force(true);
+        if (Directories.force(dir)) {
+            directorySyncs++;
         }
-        directorySyncs++;
     }
 
     /** How many times this writer synced the journal's directory: once per cycle file a batch first ended in. */

@@ -87,7 +87,7 @@ public final class SnapshotStore implements SnapshotWriter {
      */
     public synchronized SnapshotInfo writeSnapshot(long lastSequence, long time, InventoryStore store)
             throws IOException {
-        Files.createDirectories(dir);
+        Directories.createDurably(dir);
         List<SnapshotInfo> before = new ArrayList<>(list());
         Optional<SnapshotInfo> same = before.stream().filter(s -> s.lastSequence() == lastSequence).findFirst();
         if (same.isPresent()) {
@@ -373,16 +373,6 @@ public final class SnapshotStore implements SnapshotWriter {
      * (without it the manifest could name a file whose rename was lost).
      */
     private void forceDirectory() throws IOException {
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(dir, StandardOpenOption.READ);
-        } catch (IOException e) {
-            // Some platforms (Windows) refuse to open a directory; there a rename is made durable by the file
-            // system itself, and nothing more can be done from Java.
-            return;
-        }
-        try (channel) {
-            channel.force(true);
-        }
+        Directories.force(dir);
     }
 }
