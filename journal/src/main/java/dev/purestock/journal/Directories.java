@@ -14,24 +14,25 @@ import java.util.List;
  * renamed, or a directory just made, survives a power loss only once the directory that holds it is synced too.
  */
 final class Directories {
+    /** Windows does not open a directory as a file: there the file system makes names durable by itself. */
+    private static final boolean NO_DIRECTORY_SYNC = System.getProperty("os.name", "").startsWith("Windows");
+
     private Directories() {
     }
 
     /**
      * Syncs {@code dir} itself to the device ({@code fsync} of the directory).
      *
-     * @return whether it was synced: {@code false} on a platform that cannot open a directory (Windows), where the
-     *     file system makes names durable by itself and nothing more can be done from Java
-     * @throws IOException when the device refuses the write-back
+     * @return whether it was synced: {@code false} on Windows, which cannot open a directory, where the file system
+     *     makes names durable by itself and nothing more can be done from Java
+     * @throws IOException when the directory cannot be opened elsewhere (no file descriptor left, no permission),
+     *                     or the device refuses the write-back
      */
     static boolean force(Path dir) throws IOException {
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(dir, StandardOpenOption.READ);
-        } catch (IOException notSupported) {
+        if (NO_DIRECTORY_SYNC) {
             return false;
         }
-        try (channel) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
         }
         return true;

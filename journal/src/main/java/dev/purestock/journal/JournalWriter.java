@@ -470,8 +470,9 @@ public final class JournalWriter implements DurabilityStage {
                 synced.force(false);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot make the journal's batch durable in " + current + " (the device "
-                    + "refused to write it back): " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot make the journal's batch durable in " + current + " or its "
+                    + "directory (the device refused to write it back, or the file could not be opened): "
+                    + e.getMessage(), e);
         }
     }
 
