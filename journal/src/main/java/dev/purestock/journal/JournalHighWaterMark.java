@@ -36,7 +36,10 @@ import java.nio.file.StandardOpenOption;
  * opening ({@link #setSynced}), once per open, and leaves the rest to the page cache (forcing every one would double
  * the device flushes per batch). The opposite order, a mark on the device ahead of its records, is what
  * {@link Durability#PAGE_CACHE} may leave, its records not synced: then the start refuses, naming the acknowledged
- * records the power loss took, if the mark's page reached the disk before theirs.
+ * records the power loss took, if the mark's page reached the disk before theirs. A journal written with
+ * {@code PAGE_CACHE} and then opened with {@code SYNC_PER_BATCH} can have both: the first forced mark covers records
+ * the earlier run left unsynced in older cycle files, so a power loss that takes them is refused and named, not
+ * passed over.
  *
  * <p>Layout of {@code DIR/purestock.hwm} (little-endian): two slots of 16 bytes at offsets 8 and 24, each
  * a sequence and its bitwise complement, after an 8-byte magic. Marks go to the slots in turn, so a write
