@@ -273,11 +273,7 @@ final class SegmentedLongMap {
             boolean mayGrow = segment.size < splitAt || segment.depth < globalDepth
                     || globalDepth < depthLimit(segmentCount);
             if (segment.size < splitAt || !mayGrow && segment.size < segmentSlots - 1) {
-                entries[2 * slot] = key;
-                entries[2 * slot + 1] = value;
-                segment.size++;
-                size++;
-                remember(entries, slot);
+                store(segment, slot, key, value);
                 return missingValue;
             }
             if (!mayGrow) {
@@ -304,12 +300,18 @@ final class SegmentedLongMap {
         if (entries[2 * slot + 1] != missingValue || segment.size >= splitAt) {
             return false;
         }
+        store(segment, slot, key, value);
+        return true;
+    }
+
+    /** Stores {@code key} and {@code value} in the empty {@code slot} of {@code segment}, and remembers it. */
+    private void store(Segment segment, int slot, long key, long value) {
+        long[] entries = segment.entries;
         entries[2 * slot] = key;
         entries[2 * slot + 1] = value;
         segment.size++;
         size++;
         remember(entries, slot);
-        return true;
     }
 
     /**
