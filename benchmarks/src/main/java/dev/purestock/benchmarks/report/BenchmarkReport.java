@@ -257,29 +257,39 @@ public final class BenchmarkReport implements Callable<Integer> {
                         m.ratioRun.getProperty("settings", "settings unknown")));
             }
         }
-        md.append("\n| figure | ratio in each round | median | goal | machine |\n|---|---|---|---|---|\n");
+        md.append("\nEach round's figure and baseline stand beside its ratio: a baseline that moves from round to round\n")
+                .append("moves the ratio with it, whatever the figure did.\n");
+        md.append("\n| figure | ratio in each round | figure / baseline in each round | median | goal | machine |\n"
+                + "|---|---|---|---|---|---|\n");
         for (Figure figure : FIGURES) {
             if (figure.goalRatio == 0 || figure.baseline == null) {
                 continue;
             }
             for (Machine m : machines) {
                 List<Double> ratios = new ArrayList<>();
+                List<String> scores = new ArrayList<>();
                 for (List<Row> round : m.ratioRounds) {
                     Optional<Row> value = m.find(round, figure.value);
                     Optional<Row> baseline = m.find(round, figure.baseline);
                     if (value.isPresent() && baseline.isPresent()) {
                         ratios.add(value.get().score / baseline.get().score);
+                        scores.add(millions(value.get().score) + " / " + millions(baseline.get().score));
                     }
                 }
                 if (ratios.isEmpty()) {
                     continue;
                 }
                 double median = median(ratios.stream().mapToDouble(Double::doubleValue).toArray());
-                md.append(String.format(Locale.ROOT, "| %s | %s | %.2f× | %s%s | %s |%n", figure.name,
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.2f× | %s%s | %s |%n", figure.name,
                         String.join(", ", ratios.stream().map(r -> String.format(Locale.ROOT, "%.2f×", r)).toList()),
-                        median, figure.goal, figure.verdict(median), m.name));
+                        String.join(", ", scores), median, figure.goal, figure.verdict(median), m.name));
             }
         }
+    }
+
+    /** A rate in millions of operations a second, to two places: "2.66 M". */
+    static String millions(double opsPerSecond) {
+        return String.format(Locale.ROOT, "%.2f M", opsPerSecond / 1e6);
     }
 
     /** The middle value (the mean of the two middle ones of an even count), or NaN for none. */

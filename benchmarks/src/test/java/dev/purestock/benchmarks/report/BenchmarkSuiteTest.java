@@ -139,6 +139,23 @@ class BenchmarkSuiteTest {
     }
 
     /** A machine's result directory whose full run measured {@code rows}. */
+    @Test
+    void eachRoundsRatioStandsBesideTheFigureAndBaselineItCameFrom() throws IOException {
+        Path machine = machineWith(List.of());
+        String engine = "EngineBenchmark.oneProducer\tretainSeconds=forever,unlimitedSkus=counted,waitStrategy=SLEEPING"
+                + "\t1\tthrpt\t";
+        String raw = "RawDisruptorBenchmark.oneProducer\twaitStrategy=SLEEPING\t1\tthrpt\t";
+        BenchmarkSuite.writeRows(machine.resolve("ratios-1.tsv"), List.of(engine + "2660000\t1\tops/s\t170.0",
+                raw + "2570000\t1\tops/s\t0.0"));
+        BenchmarkSuite.writeRows(machine.resolve("ratios-2.tsv"), List.of(engine + "2640000\t1\tops/s\t170.0",
+                raw + "8760000\t1\tops/s\t0.0"));
+        Files.writeString(machine.resolve("ratios-1.properties"), "code=c1\ndate=2026-11-30\nsettings=s\n");
+
+        String md = report(machine);
+
+        assertTrue(md.contains("| 1.04×, 0.30× | 2.66 M / 2.57 M, 2.64 M / 8.76 M | 0.67× | ≥ 0.5× ✓ | m |"), md);
+    }
+
     private Path machineWith(List<String> rows) throws IOException {
         Path machine = Files.createDirectories(dir.resolve("bench/m"));
         Files.writeString(machine.resolve("machine.properties"), "machine=m\ncores=2\ncpu=x\nmemory_gib=1\n"
