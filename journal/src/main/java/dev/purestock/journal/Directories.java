@@ -41,13 +41,14 @@ final class Directories {
     /**
      * Creates {@code dir} and any missing directory above it, as {@link Files#createDirectories} does, and syncs the
      * directory holding each one it created, so that a new journal or shard directory does not vanish whole after a
-     * power loss.
+     * power loss. The path is walked up as written, not normalized: after a symbolic link, {@code ..} is the link
+     * target's parent on the file system, not the link's, and {@link Files#createDirectories} follows the file system.
      *
      * @return how many directories were synced: none when {@code dir} existed already
      */
     static int createDurably(Path dir) throws IOException {
         List<Path> missing = new ArrayList<>();
-        for (Path level = dir.toAbsolutePath().normalize(); level != null && !Files.isDirectory(level);
+        for (Path level = dir.toAbsolutePath(); level != null && !Files.isDirectory(level);
              level = level.getParent()) {
             missing.add(level);
         }

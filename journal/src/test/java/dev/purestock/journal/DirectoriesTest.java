@@ -29,6 +29,17 @@ class DirectoriesTest {
     }
 
     @Test
+    void aParentStepAfterASymbolicLinkIsTheFileSystemsNotTheTextsParent() throws IOException {
+        Files.createDirectories(root.resolve("x").resolve("y"));
+        Files.createSymbolicLink(root.resolve("link"), root.resolve("x").resolve("y"));
+        Files.createDirectory(root.resolve("new")); // where the path's text would lead, were ".." to drop "link"
+
+        // the file system resolves link/.. to x, so the directory to make is x/new, and x holds its name
+        assertEquals(1, Directories.createDurably(root.resolve("link").resolve("..").resolve("new")));
+        assertTrue(Files.isDirectory(root.resolve("x").resolve("new")));
+    }
+
+    @Test
     void aDirectoryCanBeSyncedHere() throws IOException {
         assertTrue(Directories.force(root), "Linux opens a directory to sync it");
     }
