@@ -138,7 +138,6 @@ class BenchmarkSuiteTest {
         assertTrue(md.contains("| EngineBenchmark.oneProducer | 300 ops/s | 48.0 | ≤ 64 B ✓ |"), md);
     }
 
-    /** A machine's result directory whose full run measured {@code rows}. */
     @Test
     void eachRoundsRatioStandsBesideTheFigureAndBaselineItCameFrom() throws IOException {
         Path machine = machineWith(List.of());
@@ -156,6 +155,7 @@ class BenchmarkSuiteTest {
         assertTrue(md.contains("| 1.04×, 0.30× | 2.66 M / 2.57 M, 2.64 M / 8.76 M | 0.67× | ≥ 0.5× ✓ | m |"), md);
     }
 
+    /** A machine's result directory whose full run measured {@code rows}. */
     private Path machineWith(List<String> rows) throws IOException {
         Path machine = Files.createDirectories(dir.resolve("bench/m"));
         Files.writeString(machine.resolve("machine.properties"), "machine=m\ncores=2\ncpu=x\nmemory_gib=1\n"
