@@ -456,7 +456,8 @@ public final class JournalWriter implements DurabilityStage {
             return;
         }
         try {
-            if (!current.equals(syncedFile)) {
+            boolean newFile = !current.equals(syncedFile);
+            if (newFile) {
                 if (synced != null) {
                     synced.force(false);
                     synced.close();
@@ -464,10 +465,10 @@ public final class JournalWriter implements DurabilityStage {
                 }
                 synced = FileChannel.open(current.toPath(), StandardOpenOption.WRITE);
                 syncedFile = current;
-                synced.force(false);
-                forceDirectory();
-            } else {
-                synced.force(false);
+            }
+            synced.force(false);
+            if (newFile) {
+                forceDirectory(); // after the file, whose name it makes durable
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot make the journal's batch durable in " + current + " or its "
