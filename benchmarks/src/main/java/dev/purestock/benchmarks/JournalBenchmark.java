@@ -46,7 +46,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The journal's cost against its ceilings, measured in the same run:
@@ -58,7 +60,10 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code engineJournaledPurchases} and {@code engineJournaledPurchaseFields} (purchases/s through a
  *   journaled engine, page cache, answered through a view callback), the same purchases submitted as records
  *   and as fields: what the command record costs on the way; {@code engineJournaledPurchaseFieldsSnapshotting}
- *   the fields path in its steady state with a snapshot every million commands;</li>
+ *   the fields path in its steady state with a snapshot every million commands. These rows, as
+ *   {@code engineJournaled} and {@code engineWithoutJournal}, submit a batch and wait for all its answers before
+ *   the next, so the pipeline runs dry between batches; {@code engineJournaledPurchaseFieldsPipelined} keeps two
+ *   batches in flight, the steady state's rate with the engine fed;</li>
  *   <li>{@code writer}: the journal stage alone ({@link JournalWriter#onDecided}, encoding and appending, a batch
  *   of {@link #BATCH} commands per operation). Both it and {@code engineJournaled} run with the writer's
  *   document limit at its default ({@code documentBytes=65536}: the records of a batch share documents) and at
@@ -182,6 +187,12 @@ public class JournalBenchmark {
         @Param({"0"})
         public long snapshotEvery;
 
+        /**
+         * The orders a window's state is sized for; {@code 0}, the default: {@link #STEADY_ORDERS_PER_SECOND} times
+         * the window, at most {@link #LONG_WINDOW_ORDERS}.
+         */
+        int sizedOrders;
+
         Path dir;
         PurestockEngine engine;
         long next;
@@ -197,9 +208,10 @@ public class JournalBenchmark {
                 builder.snapshotEvery(snapshotEvery).snapshotWriter(shard -> new SnapshotStore(dir, 2));
             }
             if (!retainSeconds.equals("forever")) {
+                int orders = sizedOrders > 0 ? sizedOrders : (int) Math.min(LONG_WINDOW_ORDERS,
+                        (long) STEADY_ORDERS_PER_SECOND * Long.parseLong(retainSeconds));
                 builder.retainOrdersFor(Duration.ofSeconds(Long.parseLong(retainSeconds)))
-                        .storeCapacity(new StoreCapacity(2 * PURCHASE_SKUS, (int) Math.min(LONG_WINDOW_ORDERS,
-                                (long) STEADY_ORDERS_PER_SECOND * Long.parseLong(retainSeconds)), CUSTOMERS));
+                        .storeCapacity(new StoreCapacity(2 * PURCHASE_SKUS, orders, CUSTOMERS));
             }
             engine = builder.build();
             for (int sku = 0; sku < PURCHASE_SKUS; sku++) {
@@ -243,6 +255,136 @@ public class JournalBenchmark {
         @TearDown(Level.Trial)
         public void stop() {
             purchases.stop();
+        }
+    }
+
+    /**
+     * {@link PurchaseEngineState}'s steady state (a one-second window) fed by a producer that keeps two batches of
+     * {@link #BATCH} purchases in flight: it submits the next batch before it waits for the answers of the one
+     * before, so the engine has a batch to work on while the producer waits and wakes, where the rows that submit a
+     * batch at a time let the pipeline run dry after each. The engine's ring (1,024 slots) holds the producer back
+     * as it would any caller: the next batch goes in as the slots of the one before come free. Each iteration
+     * starts with one batch in flight, submitted before it is timed; each measured operation waits for one batch's
+     * answers, so what is counted is batches answered; and the iteration's end waits for the last batch's answers,
+     * so nothing submitted in one iteration is answered in the next or after the engine is closed.
+     *
+     * <p>The state is sized for {@link #FED_ORDERS_PER_SECOND} over the window and the time command's period (an
+     * order is forgotten at the first time command after its window), the most orders it remembers at once at
+     * that rate; the rows that submit a batch at a time are sized for {@link #STEADY_ORDERS_PER_SECOND} over the
+     * window.
+     */
+    @State(Scope.Thread)
+    public static class PipelinedEngineState {
+        /** Orders a second the state is sized for: above the 16-core goal of one shard (5 M commands/s). */
+        static final long FED_ORDERS_PER_SECOND = 8_000_000;
+        /** The retention window. */
+        static final long WINDOW_SECONDS = 1;
+
+        /** How the engine's stage threads wait. */
+        @Param({"BLOCKING"})
+        public WaitStrategyKind waitStrategy;
+
+        final PurchaseEngineState purchases = new PurchaseEngineState();
+        /** The two batches' answers, used in turn. */
+        private final BatchAnswers[] batches = {new BatchAnswers(), new BatchAnswers()};
+        /** Which of {@link #batches} was submitted last. */
+        private int last;
+
+        @Setup(Level.Trial)
+        public void start() {
+            purchases.waitStrategy = waitStrategy;
+            purchases.retainSeconds = Long.toString(WINDOW_SECONDS);
+            purchases.sizedOrders = (int) (FED_ORDERS_PER_SECOND
+                    * (WINDOW_SECONDS + PurestockEngine.Builder.DEFAULT_EXPIRE_RESERVATIONS_EVERY.toSeconds()));
+            purchases.start();
+        }
+
+        /** Puts the first batch in flight before the iteration is timed. */
+        @Setup(Level.Iteration)
+        public void fill() {
+            submit(batches[last]);
+        }
+
+        /** Waits for the answers of the batch still in flight: none is left for the next iteration. */
+        @TearDown(Level.Iteration)
+        public void drain() throws InterruptedException {
+            batches[last].await();
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() {
+            purchases.stop();
+        }
+
+        /** Submits the next batch, then waits for the answers of the batch before it. */
+        void next() throws InterruptedException {
+            BatchAnswers before = batches[last];
+            last ^= 1;
+            submit(batches[last]);
+            before.await();
+        }
+
+        private void submit(BatchAnswers answers) {
+            answers.expect(BATCH);
+            purchases.next = submitPurchases(purchases.engine, purchases.next, true, answers);
+        }
+    }
+
+    /**
+     * The answers to one batch of purchases, counted down by the engine's completion thread, for a producer to wait
+     * on: reused for batch after batch, so that nothing is allocated per purchase or per batch. Each refused
+     * purchase is kept, the first one, to refuse the run.
+     */
+    static final class BatchAnswers implements OutcomeViewCallback {
+        private final AtomicInteger pending = new AtomicInteger();
+        private final AtomicReference<Object> refused = new AtomicReference<>();
+        private volatile Thread waiter;
+
+        /** Expects {@code answers} answers: before the batch is submitted, and only once the last batch's are in. */
+        void expect(int answers) {
+            pending.set(answers);
+        }
+
+        @Override
+        public void onOutcome(OutcomeView outcome) {
+            if (!outcome.accepted()) {
+                refused.compareAndSet(null, outcome.reason());
+            }
+            answered();
+        }
+
+        @Override
+        public void onFailure(Throwable cause) {
+            refused.compareAndSet(null, cause);
+            answered();
+        }
+
+        private void answered() {
+            if (pending.decrementAndGet() == 0) {
+                Thread parked = waiter;
+                if (parked != null) {
+                    LockSupport.unpark(parked);
+                }
+            }
+        }
+
+        /**
+         * Parks until every answer is in (the last one unparks this thread: it is named as the waiter before the
+         * count is read, and the count reaches 0 before the waiter is read), then refuses a batch with a purchase
+         * refused.
+         */
+        void await() throws InterruptedException {
+            waiter = Thread.currentThread();
+            while (pending.get() != 0) {
+                LockSupport.park(this);
+                if (Thread.interrupted()) {
+                    throw new InterruptedException("interrupted waiting for " + pending.get() + " answers");
+                }
+            }
+            if (refused.get() != null) {
+                throw new IllegalStateException("the benchmark measures accepted purchases, but one was refused: "
+                        + refused.get());
+            }
         }
     }
 
@@ -403,6 +545,19 @@ public class JournalBenchmark {
         purchases.next = submitPurchases(purchases.engine, purchases.next, true);
     }
 
+    /**
+     * {@link #engineJournaledPurchaseFields} in the steady state with two batches in flight
+     * ({@link PipelinedEngineState}): each operation submits a batch and waits for the answers of the one before,
+     * so the engine is not left idle while the producer waits and wakes. The rate to judge one journaled shard by.
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @OperationsPerInvocation(BATCH)
+    public void engineJournaledPurchaseFieldsPipelined(PipelinedEngineState state) throws InterruptedException {
+        state.next();
+    }
+
     /** Submits {@link #BATCH} purchases from order {@code next} on, as records or as fields, and waits for every answer. */
     private static long submitPurchases(PurestockEngine engine, long next, boolean asFields)
             throws InterruptedException {
@@ -423,6 +578,21 @@ public class JournalBenchmark {
                 answered.countDown();
             }
         };
+        long after = submitPurchases(engine, next, asFields, callback);
+        answered.await();
+        if (refused.get() != null) {
+            throw new IllegalStateException("the benchmark measures accepted purchases, but one was refused: "
+                    + refused.get());
+        }
+        return after;
+    }
+
+    /**
+     * Submits {@link #BATCH} purchases from order {@code next} on, as records or as fields, each answered to
+     * {@code callback}, without waiting for an answer; the next order id.
+     */
+    private static long submitPurchases(PurestockEngine engine, long next, boolean asFields,
+                                        OutcomeViewCallback callback) {
         for (long order = next; order < next + BATCH; order++) {
             long customer = order & 0xFFFFF;
             long sku = order % PURCHASE_SKUS;
@@ -431,11 +601,6 @@ public class JournalBenchmark {
             } else {
                 engine.submit(new Command.Purchase(order, customer, sku, 0, 1), callback);
             }
-        }
-        answered.await();
-        if (refused.get() != null) {
-            throw new IllegalStateException("the benchmark measures accepted purchases, but one was refused: "
-                    + refused.get());
         }
         return next + BATCH;
     }
