@@ -139,6 +139,23 @@ class BenchmarkSuiteTest {
     }
 
     @Test
+    void theJournaledEngineWithTwoBatchesInFlightStandsBesideItsOneBatchAtATimeRowAndIsJudgedByItsAllocation()
+            throws IOException {
+        Path machine = machineWith(List.of(
+                "JournalBenchmark.engineJournaledPurchaseFields\tretainSeconds=1,snapshotEvery=0,waitStrategy=SLEEPING\t1\tthrpt"
+                        + "\t1000000\t1\tops/s\t0.3",
+                "JournalBenchmark.engineJournaledPurchaseFieldsPipelined\twaitStrategy=SLEEPING\t1\tthrpt\t1500000\t1\tops/s\t0.2"));
+
+        String md = report(machine);
+
+        assertTrue(md.contains("| engine journaled (page cache), purchases as fields, 1 s retention: two batches of 1,000 in flight "
+                + "vs one batch at a time | 1,500,000 ops/s | 1,000,000 ops/s | 1.50× | ≥ 5 M/s on 16 cores | 0.2 | 0.3 | m |"), md);
+        assertTrue(md.contains("| engine journaled (page cache), purchases as fields, 1 s retention, state sized ahead (steady state), "
+                + "two batches of 1,000 in flight | JournalBenchmark.engineJournaledPurchaseFieldsPipelined | 1,500,000 ops/s | 0.2 "
+                + "| ≤ 64 B ✓ | m |"), md);
+    }
+
+    @Test
     void eachRoundsRatioStandsBesideTheFigureAndBaselineItCameFrom() throws IOException {
         Path machine = machineWith(List.of());
         String engine = "EngineBenchmark.oneProducer\tretainSeconds=forever,unlimitedSkus=counted,waitStrategy=SLEEPING"
