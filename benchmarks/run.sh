@@ -127,11 +127,11 @@ if [ -n "$quick" ]; then seconds=1 warmup=1 snapshots=2 rounds=1 catchup_records
 if [ -n "$brief" ]; then seconds=3 warmup=1 snapshots=3; fi
 if [ -n "$rounds_asked" ]; then rounds="$rounds_asked"; fi
 
-commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-# Figures of a tree with changes not committed were not measured at HEAD: say so (the results the runs write are
-# left out, being under docs/).
-if [ "$commit" != unknown ] && [ -n "$(git -C "$root" status --porcelain -- . ':!docs' 2>/dev/null)" ]; then
-  commit="$commit-dirty"
+# Figures of a tree with changes not committed were not measured at HEAD: the commit says so (-dirty). A bundle
+# (benchmarks/bundle.sh) is no git work tree: it names the commit it was built from in COMMIT.
+commit="$(purestock_commit "$root")"
+if [ "$commit" = unknown ] && [ -s "$root/COMMIT" ]; then
+  commit="$(head -n 1 "$root/COMMIT")"
 fi
 if [ -z "$only" ] || [ "$only" = jmh ]; then
   "$java" "${flags[@]}" -Dpurestock.commit="$commit" -cp "$jar" dev.purestock.benchmarks.report.BenchmarkSuite \

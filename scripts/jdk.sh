@@ -1,4 +1,4 @@
-# Shared by ./purestock, .ci/run and benchmarks/run.sh (source it; it defines functions only).
+# Shared by ./purestock, .ci/run, benchmarks/run.sh and benchmarks/bundle.sh (source it; it defines functions only).
 
 # java_major JAVA_HOME_DIR: the feature version of the JDK or runtime there (17, 21, 25...).
 java_major() {
@@ -33,4 +33,20 @@ purestock_jvm_flags() {
     flags="$flags --sun-misc-unsafe-memory-access=allow"
   fi
   echo "$flags"
+}
+
+# purestock_commit ROOT: the commit the work tree at ROOT is at (short hash), with -dirty when it holds changes not
+# committed outside docs/ (where the benchmarks write their results); unknown when ROOT is not the top of a git work
+# tree (a directory inside another project's tree is not at that project's commit) or git is missing.
+purestock_commit() {
+  local commit
+  if [ -n "$(git -C "$1" rev-parse --show-prefix 2>/dev/null || echo none)" ]; then
+    echo unknown
+    return
+  fi
+  commit="$(git -C "$1" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  if [ "$commit" != unknown ] && [ -n "$(git -C "$1" status --porcelain -- . ':!docs' 2>/dev/null)" ]; then
+    commit="$commit-dirty"
+  fi
+  echo "$commit"
 }

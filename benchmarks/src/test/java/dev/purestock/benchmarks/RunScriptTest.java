@@ -122,8 +122,40 @@ class RunScriptTest {
         assertTrue(calls.get(1).contains("-Dpurestock.commit=" + head + "-dirty "), calls.get(1));
     }
 
+    @Test
+    void aTreeOutsideGitNamesTheCommitItsBundleRecorded() throws Exception {
+        Files.writeString(root.resolve("pom.xml"), "<project/>\n");
+        Files.writeString(root.resolve("COMMIT"), "abc1234\n");
+        Path javaHome = fakeJava();
+
+        runScript(javaHome, "--no-build", "--no-report", "--machine", "m", "--only", "jmh");
+
+        List<String> calls = Files.readAllLines(root.resolve(JAVA_CALLS));
+        assertEquals(1, calls.size(), calls.toString());
+        assertTrue(calls.get(0).contains("-Dpurestock.commit=abc1234 "), calls.get(0));
+    }
+
+    @Test
+    void aBundleUnpackedInsideAnotherGitTreeNamesItsOwnCommitNotThatTrees() throws Exception {
+        Files.writeString(root.resolve("Engine.java"), "class Engine {}\n");
+        git("init", "-q");
+        git("add", "-A");
+        git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "elsewhere");
+        Path bundle = Files.createDirectories(root.resolve("unpacked/purestock-bench"));
+        Files.writeString(bundle.resolve("pom.xml"), "<project/>\n");
+        Files.writeString(bundle.resolve("COMMIT"), "abc1234\n");
+        Path javaHome = fakeJava();
+
+        runScript(bundle, javaHome, "--no-build", "--no-report", "--machine", "m", "--only", "jmh");
+
+        List<String> calls = Files.readAllLines(root.resolve(JAVA_CALLS));
+        assertEquals(1, calls.size(), calls.toString());
+        assertTrue(calls.get(0).contains("-Dpurestock.commit=abc1234 "), calls.get(0));
+    }
+
     /** A JAVA_HOME whose java says it is 25 and otherwise writes its arguments to {@link #JAVA_CALLS} and fails. */
     private Path fakeJava() throws IOException {
+        Files.createDirectories(root.resolve(JAVA_CALLS).getParent());
         Path bin = Files.createDirectories(root.resolve("fake-jdk/bin"));
         Path java = bin.resolve("java");
         Files.writeString(java, "#!/bin/sh\n"
@@ -152,11 +184,16 @@ class RunScriptTest {
 
     /** Copies the script, with the shared JDK functions beside it, into {@link #root}. */
     private void copyScript() throws IOException {
-        Files.createDirectories(root.resolve("benchmarks"));
-        Files.createDirectories(root.resolve("scripts"));
-        Files.createDirectories(root.resolve("docs"));
-        Files.copy(Path.of("run.sh"), root.resolve("benchmarks/run.sh"), StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(Path.of("../scripts/jdk.sh"), root.resolve("scripts/jdk.sh"), StandardCopyOption.REPLACE_EXISTING);
+        copyScript(root);
+    }
+
+    /** Copies the script, with the shared JDK functions beside it, into {@code dir}. */
+    private static void copyScript(Path dir) throws IOException {
+        Files.createDirectories(dir.resolve("benchmarks"));
+        Files.createDirectories(dir.resolve("scripts"));
+        Files.createDirectories(dir.resolve("docs"));
+        Files.copy(Path.of("run.sh"), dir.resolve("benchmarks/run.sh"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(Path.of("../scripts/jdk.sh"), dir.resolve("scripts/jdk.sh"), StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Runs a copy of the script, with the shared JDK functions beside it, from {@link #root}. */
@@ -166,10 +203,15 @@ class RunScriptTest {
 
     /** {@link #runScript(String...)} with {@code JAVA_HOME} set to {@code javaHome}, unless {@code null}. */
     private Run runScript(Path javaHome, String... args) throws IOException, InterruptedException {
-        copyScript();
-        List<String> command = new ArrayList<>(List.of("bash", root.resolve("benchmarks/run.sh").toString()));
+        return runScript(root, javaHome, args);
+    }
+
+    /** {@link #runScript(Path, String...)} from a copy of the script in {@code dir}. */
+    private static Run runScript(Path dir, Path javaHome, String... args) throws IOException, InterruptedException {
+        copyScript(dir);
+        List<String> command = new ArrayList<>(List.of("bash", dir.resolve("benchmarks/run.sh").toString()));
         command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         if (javaHome != null) {
             builder.environment().put("JAVA_HOME", javaHome.toString());
         }
