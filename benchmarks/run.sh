@@ -28,7 +28,8 @@ cd "$root"
 . "$root/scripts/jdk.sh"
 
 cores="$(nproc)"
-machine="$(hostname -s)-${cores}core"
+host="$(uname -n)"
+machine="${host%%.*}-${cores}core"
 quick="" brief="" build=1 report=1 only="" include=() rounds_asked=
 usage_error() {
   echo "run.sh: $1 (see --help)" >&2
@@ -66,6 +67,10 @@ fi
 if [ -n "$rounds_asked" ] && ! [[ "$rounds_asked" =~ ^[1-9][0-9]*$ ]]; then
   usage_error "--rounds takes a whole number of 1 or more, not $rounds_asked"
 fi
+# A copy of the suite carried to another host holds the jar, not the sources and the Maven wrapper to build it.
+if [ "$build" = 1 ] && [ ! -x "$root/mvnw" ]; then
+  usage_error "no ./mvnw here to build the benchmarks with: pass --no-build to run benchmarks/target/benchmarks.jar"
+fi
 
 JAVA_HOME="$(find_jdk)"
 if [ -z "$JAVA_HOME" ]; then
@@ -74,6 +79,11 @@ if [ -z "$JAVA_HOME" ]; then
 fi
 export JAVA_HOME
 java="$JAVA_HOME/bin/java"
+# The report's plots need java.desktop, which a runtime linked for a bare host may leave out: refused before the
+# parts run, not after them.
+if [ "$report" = 1 ] && [[ "$("$java" --list-modules)" != *java.desktop@* ]]; then
+  usage_error "$JAVA_HOME has no java.desktop for the report's plots: pass --no-report, make the report with a JDK"
+fi
 read -r -a flags <<<"$(purestock_jvm_flags "$root" "$JAVA_HOME")"
 jar="$root/benchmarks/target/benchmarks.jar"
 # A quick run's figures are worth nothing: it writes beside the build, so recorded results and the report stay.

@@ -10,8 +10,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -21,6 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RunScriptTest {
     /** Where the fake java writes its calls: under docs/, which the script's own results live in too. */
     private static final String JAVA_CALLS = "docs/java-calls";
+    /** What a bare host (a base system, no JDK, git or Maven) has, and all run.sh may use besides bash and java. */
+    private static final List<String> BARE_HOST_TOOLS =
+            List.of("nproc", "uname", "dirname", "mkdir", "rm", "mv", "rmdir", "sed", "awk", "cut", "tee", "grep", "seq", "head");
 
     @TempDir
     Path root;
@@ -153,13 +158,75 @@ class RunScriptTest {
         assertTrue(calls.get(0).contains("-Dpurestock.commit=abc1234 "), calls.get(0));
     }
 
-    /** A JAVA_HOME whose java says it is 25 and otherwise writes its arguments to {@link #JAVA_CALLS} and fails. */
+    @Test
+    void aBuildWhereThereIsNoMavenWrapperIsRefusedAndNamesNoBuild() throws Exception {
+        Path results = resultsOfALastRun();
+        Files.writeString(root.resolve("pom.xml"), "<project/>\n");
+        Path javaHome = fakeJava();
+
+        Run run = runScript(javaHome, "--no-report", "--machine", "m", "--only", "ratios");
+
+        assertEquals(2, run.exit(), run.output());
+        assertTrue(run.output().contains("--no-build"), run.output());
+        assertFalse(Files.exists(root.resolve(JAVA_CALLS)), "java ran");
+        assertTrue(Files.exists(results.resolve("ratios-1.tsv")), "the last run's rounds were deleted");
+    }
+
+    @Test
+    void aReportWithARuntimeWithoutJavaDesktopIsRefusedBeforeAnyPartRuns() throws Exception {
+        Path results = resultsOfALastRun();
+        Files.writeString(root.resolve("pom.xml"), "<project/>\n");
+        Path javaHome = fakeJava();
+
+        Run run = runScript(javaHome, "--no-build", "--machine", "m", "--only", "ratios");
+
+        assertEquals(2, run.exit(), run.output());
+        assertTrue(run.output().contains("java.desktop") && run.output().contains("--no-report"), run.output());
+        assertFalse(Files.exists(root.resolve(JAVA_CALLS)), "a part ran");
+        assertTrue(Files.exists(results.resolve("ratios-1.tsv")), "the last run's rounds were deleted");
+    }
+
+    @Test
+    void aHostWithoutGitMavenOrHostnameRunsAPartAndNamesTheRecordedCommit() throws Exception {
+        Files.writeString(root.resolve("pom.xml"), "<project/>\n");
+        Files.writeString(root.resolve("COMMIT"), "abc1234\n");
+        Path javaHome = fakeJava();
+
+        Run run = runScript(root, javaHome, toolsOfABareHost(), "--no-build", "--no-report", "--machine", "m", "--only", "jmh");
+
+        assertFalse(run.output().contains("not found"), run.output());
+        List<String> calls = Files.readAllLines(root.resolve(JAVA_CALLS));
+        assertEquals(1, calls.size(), run.output());
+        assertTrue(calls.get(0).contains("-Dpurestock.commit=abc1234 "), calls.get(0));
+    }
+
+    /** A directory for PATH with only {@link #BARE_HOST_TOOLS} in it: no git, no Maven, no hostname. */
+    private Path toolsOfABareHost() throws IOException {
+        Path bin = Files.createDirectories(root.resolve("bare-host-bin"));
+        for (String tool : BARE_HOST_TOOLS) {
+            Path wrapper = bin.resolve(tool);
+            Files.writeString(wrapper, "#!/bin/sh\nexec " + installed(tool) + " \"$@\"\n");
+            assertTrue(wrapper.toFile().setExecutable(true));
+        }
+        return bin;
+    }
+
+    private static Path installed(String tool) {
+        return Stream.of(Path.of("/usr/bin", tool), Path.of("/bin", tool)).filter(Files::isExecutable).findFirst()
+                .orElseThrow(() -> new AssertionError(tool + " is not in /usr/bin or /bin"));
+    }
+
+    /**
+     * A JAVA_HOME like a runtime linked for a bundle (no java.desktop): its java says it is 25, lists java.base as its
+     * only module, and otherwise writes its arguments to {@link #JAVA_CALLS} and fails.
+     */
     private Path fakeJava() throws IOException {
         Files.createDirectories(root.resolve(JAVA_CALLS).getParent());
         Path bin = Files.createDirectories(root.resolve("fake-jdk/bin"));
         Path java = bin.resolve("java");
         Files.writeString(java, "#!/bin/sh\n"
                 + "if [ \"$1\" = -XshowSettings:properties ]; then echo '    java.specification.version = 25' >&2; exit 0; fi\n"
+                + "if [ \"$1\" = --list-modules ]; then echo java.base@25; exit 0; fi\n"
                 + "echo \"$@\" >> '" + root.resolve(JAVA_CALLS) + "'\n"
                 + "exit 1\n");
         assertTrue(java.toFile().setExecutable(true));
@@ -208,12 +275,20 @@ class RunScriptTest {
 
     /** {@link #runScript(Path, String...)} from a copy of the script in {@code dir}. */
     private static Run runScript(Path dir, Path javaHome, String... args) throws IOException, InterruptedException {
+        return runScript(dir, javaHome, null, args);
+    }
+
+    /** {@link #runScript(Path, Path, String...)} with {@code PATH} set to {@code path}, unless {@code null}. */
+    private static Run runScript(Path dir, Path javaHome, Path path, String... args) throws IOException, InterruptedException {
         copyScript(dir);
-        List<String> command = new ArrayList<>(List.of("bash", dir.resolve("benchmarks/run.sh").toString()));
+        List<String> command = new ArrayList<>(List.of(installed("bash").toString(), dir.resolve("benchmarks/run.sh").toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         if (javaHome != null) {
             builder.environment().put("JAVA_HOME", javaHome.toString());
+        }
+        if (path != null) {
+            builder.environment().put("PATH", path.toString());
         }
         Process process = builder.start();
         process.getOutputStream().close();
