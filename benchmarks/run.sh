@@ -21,6 +21,9 @@
 #                   reruns before (a row measured again replaces its rerun) and replace the last full run's
 #   --rounds N      alternating rounds of the ratio and replication parts (default 3; 1 with --quick)
 # Environment: JAVA_HOME (a JDK or runtime 21+; found like ./purestock does when unset).
+# On a host without a JDK, git or Maven: benchmarks/bundle.sh packs a runtime, the jar and this script; unpacked there,
+#   JAVA_HOME=$PWD/runtime benchmarks/run.sh --no-build --no-report --short --machine NAME
+# and the report made at home from the docs/bench/NAME brought back (docs/performance.md, "Running on another host").
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -48,7 +51,7 @@ while [ $# -gt 0 ]; do
     --only) only="$2"; shift 2 ;;
     --include) include=(--include "$2"); shift 2 ;;
     --rounds) rounds_asked="$2"; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) usage_error "unknown option $1" ;;
   esac
 done
