@@ -176,6 +176,8 @@ final class CommandSlot {
         final EventBuffer events = reserved(new EventBuffer());
         /** The answer of a control slot: the last sequence a snapshot covers, or a digest. */
         long controlResult;
+        /** For a digest slot, the last sequence its digest covers ({@code -1}: none). */
+        long controlSequence;
         /** Why a control slot failed, or {@code null}. */
         Exception controlFailure;
 

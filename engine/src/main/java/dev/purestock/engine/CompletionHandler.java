@@ -299,6 +299,8 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
             control.completeExceptionally(health.failure());
         } else if (decision.controlFailure != null) {
             control.completeExceptionally(decision.controlFailure);
+        } else if (control instanceof DigestRequest digest) {
+            digest.covered(decision.controlSequence, decision.controlResult);
         } else {
             control.complete(decision.controlResult);
         }

@@ -102,7 +102,10 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
         switch (slot.request.kind) {
             case COMMAND -> decide(slot.request, decision, ringSequence);
             case SNAPSHOT -> decision.controlResult = nextSequence - 1;
-            case DIGEST -> decision.controlResult = StateDigest.of(store);
+            case DIGEST -> {
+                decision.controlResult = StateDigest.of(store);
+                decision.controlSequence = nextSequence - 1;
+            }
             case BARRIER -> {
             }
         }

@@ -666,10 +666,36 @@ public final class PurestockEngine implements AutoCloseable {
     /**
      * The {@link dev.purestock.domain.StateDigest} of {@code shard}'s state after exactly the commands
      * submitted before this call's slot, computed on the decision thread; for tests and operations.
+     *
+     * <p>The shard also holds the time commands its timer sequenced meanwhile (expiries, held commands, orders
+     * forgotten), before this slot or after it, so the digest equals the state of the journal up to the last command
+     * before the slot, which this does not name: to compare a live digest with a journal while the timer runs, use
+     * {@link #digestWithSequence}.
      */
     public CompletableFuture<Long> digest(int shard) {
         checkShard(shard);
         return answers.handedOff(control(shard, CommandSlot.Kind.DIGEST, new CompletableFuture<>()));
+    }
+
+    /**
+     * The digest of {@link #digest} together with the last sequence it covers, both taken on the decision thread in
+     * the same ring slot: the state after exactly the commands the shard sequenced before this call's slot, the
+     * timer's time commands included. The engine's timer goes on sequencing time commands (which may expire
+     * reservations, decide held commands and forget orders) until the engine closes, so the last record of a journal
+     * may lie past the digest's; the state of the journal up to {@link ShardDigest#lastSequence} has the digest,
+     * whatever came after: {@code JournalRecovery.recoverUntil(dir, lastSequence, Long.MAX_VALUE, ...)} in code,
+     * {@code purestock replay --journal DIR --until-seq N} ({@code --shard S} on a sharded directory) for an
+     * operator, whose {@code state-hash} is {@link ShardDigest#stateHash}.
+     *
+     * @return the digest and its last sequence ({@code -1}: the shard holds no command), once every earlier command
+     *     of the shard is durable; exceptionally when the engine is stopped or closed, or (an
+     *     {@link IllegalStateException}) when called on one of the engine's stage threads while the ring is full
+     */
+    public CompletableFuture<ShardDigest> digestWithSequence(int shard) {
+        checkShard(shard);
+        DigestRequest request = new DigestRequest(shard);
+        control(shard, CommandSlot.Kind.DIGEST, request);
+        return answers.handedOff(request.result());
     }
 
     /** When each shard next has something due, as its decision stage last said; for tests. */

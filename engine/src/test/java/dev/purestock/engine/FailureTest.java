@@ -290,6 +290,7 @@ class FailureTest {
             engine.submit(list(POISONED_SKU)).join();
             Outcome before = engine.submit(list(1)).join();
             CompletableFuture<Outcome> poisoned = engine.submit(receive(1, POISONED_SKU, 0, 5));
+            CompletableFuture<ShardDigest> digestAfter = engine.digestWithSequence(0);
 
             Throwable failure = failureOf(poisoned);
             assertInstanceOf(EngineStoppedException.class, failure);
@@ -306,6 +307,8 @@ class FailureTest {
             assertEquals("refused, not taken: " + failure.getMessage(), later.getMessage());
             assertEquals(SubmitResult.STOPPED, engine.trySubmit(list(3), new EngineFixtures.FutureCallback()));
             assertInstanceOf(EngineStoppedException.class, failureOf(engine.digest(0)));
+            assertInstanceOf(EngineStoppedException.class, failureOf(digestAfter), "refused in its slot or at the gate");
+            assertInstanceOf(EngineStoppedException.class, failureOf(engine.digestWithSequence(0)));
             assertEquals(1, before.sequence());
             assertEquals(2, journal.size(), "the failed command is never journaled");
         }
@@ -325,6 +328,7 @@ class FailureTest {
             try (engine) {
                 engine.submit(list(POISONED_SKU)).join();
                 CompletableFuture<Outcome> poisoned = engine.submit(receive(1, POISONED_SKU, 0, 5));
+            CompletableFuture<ShardDigest> digestAfter = engine.digestWithSequence(0);
                 CompletableFuture<Outcome> after = engine.submit(list(2));
 
                 Throwable failure = failureOf(poisoned);
