@@ -15,6 +15,7 @@ import dev.purestock.engine.Outcome;
 import dev.purestock.engine.OutcomeCallback;
 import dev.purestock.engine.OutcomeConsumer;
 import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.ShardDigest;
 import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalException;
@@ -191,8 +192,11 @@ final class DemoCommand implements Callable<Integer> {
             long[] lastSequence = new long[shards];
             long[] stateHash = new long[shards];
             for (int shard = 0; shard < shards; shard++) {
-                lastSequence[shard] = engine.snapshot(shard).join();
-                stateHash[shard] = engine.digest(shard).join();
+                engine.snapshot(shard).join();
+                // the digest with the sequence it covers: the timer may sequence time commands before and after it
+                ShardDigest digest = engine.digestWithSequence(shard).join();
+                lastSequence[shard] = digest.lastSequence();
+                stateHash[shard] = digest.digest();
             }
             engine.close();
 
