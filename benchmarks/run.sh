@@ -141,7 +141,8 @@ if [ -n "$brief" ]; then seconds=3 warmup=1 snapshots=3; fi
 if [ -n "$rounds_asked" ]; then rounds="$rounds_asked"; fi
 
 # Figures of a tree with changes not committed were not measured at HEAD: the commit says so (-dirty). A bundle
-# (benchmarks/bundle.sh) is no git work tree: it names the commit it was built from in COMMIT.
+# (benchmarks/bundle.sh) is no git work tree: it names the commit it was built from in COMMIT. Every part is told it
+# (-Dpurestock.commit) and writes it beside its figures: the JMH rows, and the settings line of each harness's .tsv.
 commit="$(purestock_commit "$root")"
 if [ "$commit" = unknown ] && [ -s "$root/COMMIT" ]; then
   commit="$(head -n 1 "$root/COMMIT")"
@@ -170,13 +171,14 @@ fi
 if [ -z "$only" ] || [ "$only" = latency ]; then
   part="$(staged latency)"
   "$java" "${flags[@]}" -Xms"$latency_heap" -Xmx"$latency_heap" -Xlog:gc:file="$part/latency-gc.log"::filecount=0 \
-    -cp "$jar" dev.purestock.benchmarks.latency.LatencyHarness \
+    -Dpurestock.commit="$commit" -cp "$jar" dev.purestock.benchmarks.latency.LatencyHarness \
     --wait "$wait" --rates "$rates" --seconds "$seconds" --warmup-seconds "$warmup" --out "$part" 2>&1 \
     | grep -v '^\[main\] INFO net.openhft' | tee "$part/latency.log"
   # The same harness with periodic snapshots on: what they cost the tails at the rates that matter.
   "$java" "${flags[@]}" -Xms"$latency_heap" -Xmx"$latency_heap" -Xlog:gc:file="$part/latency-snapshots-gc.log"::filecount=0 \
-    -cp "$jar" dev.purestock.benchmarks.latency.LatencyHarness --name latency-snapshots --snapshot-every "$snapshot_every" \
-    --wait "$wait" --rates "$snapshot_rates" --seconds "$seconds" --warmup-seconds "$warmup" --out "$part" 2>&1 \
+    -Dpurestock.commit="$commit" -cp "$jar" dev.purestock.benchmarks.latency.LatencyHarness \
+    --name latency-snapshots --snapshot-every "$snapshot_every" --wait "$wait" --rates "$snapshot_rates" \
+    --seconds "$seconds" --warmup-seconds "$warmup" --out "$part" 2>&1 \
     | grep -v '^\[main\] INFO net.openhft' | tee "$part/latency-snapshots.log"
   publish latency 'latency*.hgrm' 'latency*.tsv' 'latency*.log'
 fi
@@ -184,7 +186,7 @@ fi
 if [ -z "$only" ] || [ "$only" = snapshot ]; then
   part="$(staged snapshot)"
   "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Xlog:gc:file="$part/snapshot-stall-gc.log"::filecount=0 \
-    -cp "$jar" dev.purestock.benchmarks.snapshot.SnapshotStallHarness \
+    -Dpurestock.commit="$commit" -cp "$jar" dev.purestock.benchmarks.snapshot.SnapshotStallHarness \
     --skus 1000000 --rate "$stall_rate" --snapshots "$snapshots" --warmup-seconds "$warmup" --wait "$wait" --out "$part" 2>&1 \
     | grep -v '^\[main\] INFO net.openhft' | tee "$part/snapshot-stall.log"
   publish snapshot 'snapshot-stall*.tsv' 'snapshot-stall*.log'
@@ -199,13 +201,15 @@ if [ -z "$only" ] || [ "$only" = replication ]; then
       -r "$((seconds > 2 ? 2 : seconds))s" -prof gc -jvmArgsAppend "${flags[*]} -Xms2g -Xmx$heap" \
       -rf csv -rff "$part/replication-jmh-$round.csv" 2>&1 | tee "$part/replication-jmh-$round.log"
     for mode in NONE ASYNC SYNC; do
-      "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -cp "$jar" dev.purestock.benchmarks.latency.LatencyHarness \
+      "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Dpurestock.commit="$commit" -cp "$jar" \
+        dev.purestock.benchmarks.latency.LatencyHarness \
         --name "replication-latency-$mode-$round" --replication "$mode" --wait "$wait" --rates "$replication_rate" \
         --seconds "$seconds" --warmup-seconds "$warmup" --out "$part" 2>&1 \
         | grep -v '^\[main\] INFO net.openhft' | tee "$part/replication-latency-$mode-$round.log"
     done
   done
-  "$java" "${flags[@]}" -Xms2g -Xmx2g -cp "$jar" dev.purestock.benchmarks.replication.CatchUpHarness \
+  "$java" "${flags[@]}" -Xms2g -Xmx2g -Dpurestock.commit="$commit" -cp "$jar" \
+    dev.purestock.benchmarks.replication.CatchUpHarness \
     --records "$catchup_records" --rounds "$rounds" --out "$part" 2>&1 \
     | grep -v '^\[main\] INFO net.openhft' | tee "$part/replication-catchup.log"
   publish replication 'replication-jmh-*' 'replication-latency-*' 'replication-catchup*'

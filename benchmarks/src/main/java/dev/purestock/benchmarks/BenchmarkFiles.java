@@ -4,12 +4,24 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
 /** File chores the harnesses share. */
 public final class BenchmarkFiles {
     private BenchmarkFiles() {
+    }
+
+    /**
+     * Where a harness measures, for the end of the settings line atop its {@code .tsv}: {@code code=COMMIT date=DAY},
+     * the commit {@code benchmarks/run.sh} names in {@code -Dpurestock.commit} ({@code unknown} without it) and today
+     * in UTC. The report shows them with the harness's table.
+     */
+    public static String measuredAt() {
+        String commit = System.getProperty("purestock.commit", "").strip().replaceAll("\\s+", "_");
+        return "code=" + (commit.isEmpty() ? "unknown" : commit) + " date=" + LocalDate.now(ZoneOffset.UTC);
     }
 
     /** What a harness runs in its journal directory. */

@@ -159,6 +159,26 @@ class RunScriptTest {
     }
 
     @Test
+    void everyHarnessIsToldTheCommitItMeasures() throws Exception {
+        Files.writeString(root.resolve("pom.xml"), "<project/>\n");
+        Files.writeString(root.resolve("COMMIT"), "abc1234\n");
+        Path javaHome = fakeJava(0);
+
+        for (String part : List.of("latency", "snapshot", "replication")) {
+            Run run = runScript(javaHome, "--no-build", "--no-report", "--machine", "m", "--only", part, "--rounds", "1");
+            assertEquals(0, run.exit(), run.output());
+        }
+
+        List<String> harnesses = Files.readAllLines(root.resolve(JAVA_CALLS)).stream()
+                .filter(call -> call.contains(" dev.purestock.benchmarks.")).toList();
+        List<String> classes = harnesses.stream()
+                .map(call -> call.replaceAll(".* dev\\.purestock\\.benchmarks\\.\\w+\\.(\\w+) .*", "$1")).toList();
+        assertEquals(List.of("LatencyHarness", "LatencyHarness", "SnapshotStallHarness", "LatencyHarness", "LatencyHarness",
+                "LatencyHarness", "CatchUpHarness"), classes, harnesses.toString());
+        harnesses.forEach(call -> assertTrue(call.contains("-Dpurestock.commit=abc1234 "), call));
+    }
+
+    @Test
     void aBuildWhereThereIsNoMavenWrapperIsRefusedAndNamesNoBuild() throws Exception {
         Path results = resultsOfALastRun();
         Files.writeString(root.resolve("pom.xml"), "<project/>\n");
@@ -221,6 +241,11 @@ class RunScriptTest {
      * only module, and otherwise writes its arguments to {@link #JAVA_CALLS} and fails.
      */
     private Path fakeJava() throws IOException {
+        return fakeJava(1);
+    }
+
+    /** {@link #fakeJava()}, whose java ends a run with {@code exit} after it printed a line. */
+    private Path fakeJava(int exit) throws IOException {
         Files.createDirectories(root.resolve(JAVA_CALLS).getParent());
         Path bin = Files.createDirectories(root.resolve("fake-jdk/bin"));
         Path java = bin.resolve("java");
@@ -228,7 +253,8 @@ class RunScriptTest {
                 + "if [ \"$1\" = -XshowSettings:properties ]; then echo '    java.specification.version = 25' >&2; exit 0; fi\n"
                 + "if [ \"$1\" = --list-modules ]; then echo java.base@25; exit 0; fi\n"
                 + "echo \"$@\" >> '" + root.resolve(JAVA_CALLS) + "'\n"
-                + "exit 1\n");
+                + "echo ran\n"
+                + "exit " + exit + "\n");
         assertTrue(java.toFile().setExecutable(true));
         return bin.getParent();
     }

@@ -133,7 +133,8 @@ public final class LatencyHarness implements Callable<Integer> {
     @Option(names = "--journal", description = "Journal directory (default: a new temporary directory, deleted afterwards).")
     private Path journal;
 
-    @Option(names = "--out", description = "Directory for NAME.tsv and one NAME-RATE.hgrm percentile file per rate.")
+    @Option(names = "--out", description = "Directory for NAME.tsv (its settings line ends with the commit, "
+            + "-Dpurestock.commit, and the UTC date) and one NAME-RATE.hgrm percentile file per rate.")
     private Path out;
 
     @Option(names = "--name", defaultValue = "latency",
@@ -423,7 +424,7 @@ public final class LatencyHarness implements Callable<Integer> {
         }
         Files.createDirectories(out);
         try (PrintStream tsv = new PrintStream(Files.newOutputStream(out.resolve(name + ".tsv")), true, "UTF-8")) {
-            tsv.println("# " + settings());
+            tsv.println("# " + settings() + " " + BenchmarkFiles.measuredAt());
             tsv.println(RateResult.TSV_HEADER);
             results.forEach(r -> tsv.println(r.tsv()));
         }

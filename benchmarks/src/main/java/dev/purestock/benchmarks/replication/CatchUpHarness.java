@@ -35,7 +35,8 @@ public final class CatchUpHarness implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "Standbys started one after the other (default: ${DEFAULT-VALUE}).")
     private int rounds;
 
-    @Option(names = "--out", description = "Directory for replication-catchup.tsv.")
+    @Option(names = "--out", description = "Directory for replication-catchup.tsv (its settings line ends with the commit, "
+            + "-Dpurestock.commit, and the UTC date).")
     private Path out;
 
     /** Runs the harness from the command line. */
@@ -82,7 +83,8 @@ public final class CatchUpHarness implements Callable<Integer> {
             Files.createDirectories(out);
             try (PrintStream tsv = new PrintStream(Files.newOutputStream(out.resolve("replication-catchup.tsv")), true,
                     "UTF-8")) {
-                tsv.println("# records=" + records + " rounds=" + rounds + " standby in a second JVM, loopback");
+                tsv.println("# records=" + records + " rounds=" + rounds + " standby in a second JVM, loopback "
+                        + BenchmarkFiles.measuredAt());
                 tsv.println("round\trecords\tseconds\trecords_per_s");
                 for (double[] r : results) {
                     tsv.printf(Locale.ROOT, "%d\t%d\t%.3f\t%.0f%n", (long) r[0], (long) r[1], r[2], r[3]);

@@ -91,7 +91,8 @@ public final class SnapshotStallHarness implements Callable<Integer> {
     @Option(names = "--journal", description = "Journal and snapshot directory (default: a new temporary directory, deleted afterwards).")
     private Path journal;
 
-    @Option(names = "--out", description = "Directory for snapshot-stall.tsv.")
+    @Option(names = "--out", description = "Directory for snapshot-stall.tsv (its settings line ends with the commit, "
+            + "-Dpurestock.commit, and the UTC date).")
     private Path out;
 
     /** Runs the harness from the command line. */
@@ -206,7 +207,7 @@ public final class SnapshotStallHarness implements Callable<Integer> {
         }
         Files.createDirectories(out);
         try (PrintStream tsv = new PrintStream(Files.newOutputStream(out.resolve("snapshot-stall.tsv")), true, "UTF-8")) {
-            tsv.println("# " + settings());
+            tsv.println("# " + settings() + " " + BenchmarkFiles.measuredAt());
             tsv.println(Result.TSV_HEADER);
             results.forEach(r -> tsv.println(r.tsv()));
         }

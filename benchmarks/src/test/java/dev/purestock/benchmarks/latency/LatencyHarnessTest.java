@@ -26,6 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The latency harness: the settings it refuses, and what it does on a small in-memory engine that fails under it. */
 class LatencyHarnessTest {
+    /** The system property {@code benchmarks/run.sh} names the commit in. */
+    private static final String COMMIT = "purestock.commit";
 
     @ParameterizedTest
     @ValueSource(strings = {"--rates=0", "--rates=100000,-1", "--seconds=0", "--seconds=-1", "--warmup-seconds=-1", "--skus=0",
@@ -55,6 +57,27 @@ class LatencyHarnessTest {
         assertEquals(3, rows.size(), "settings, header and one rate: " + rows);
         assertTrue(rows.get(2).startsWith("1\t"), rows.get(2));
         assertTrue(Files.exists(out.resolve("latency-1.hgrm")));
+    }
+
+    @Test
+    void theSettingsLineOfItsResultsEndsWithTheCommitItWasGivenAndTheDayInUtc(@TempDir Path out) throws IOException {
+        String before = System.getProperty(COMMIT);
+        System.setProperty(COMMIT, "abc1234-dirty");
+        int exit;
+        try {
+            exit = new CommandLine(new LatencyHarness()).execute("--skus=1", "--rates=1", "--seconds=0.5", "--warmup-seconds=0",
+                    "--settle-heap=false", "--out=" + out);
+        } finally {
+            if (before == null) {
+                System.clearProperty(COMMIT);
+            } else {
+                System.setProperty(COMMIT, before);
+            }
+        }
+
+        assertEquals(0, exit);
+        String settings = Files.readAllLines(out.resolve("latency.tsv")).getFirst();
+        assertTrue(settings.matches("# wait=BLOCKING .* p99-threshold-us=1000\\.0 code=abc1234-dirty date=\\d{4}-\\d{2}-\\d{2}"), settings);
     }
 
     @Test
