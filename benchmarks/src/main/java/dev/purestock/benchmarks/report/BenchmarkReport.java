@@ -25,6 +25,8 @@ import java.util.stream.Stream;
  * allocation per command of each path against its goal, the decision stage's stall during a snapshot,
  * the latency tables (journal on, then with periodic snapshots on; each step with its GC pauses) and
  * plots, replication's cost ({@link ReplicationReport}), and every raw JMH row. Machines are put side by side; nothing in the file is typed by hand.
+ * Each harness's table names the commit and the day it was measured at, which the harness wrote at the end of the
+ * settings line atop its {@code .tsv} ({@link SettingsLine}).
  */
 @CommandLine.Command(name = "report", mixinStandardHelpOptions = true,
         description = "Writes docs/benchmarks.md from docs/bench/<machine>/ result directories.")
@@ -217,7 +219,8 @@ public final class BenchmarkReport implements Callable<Integer> {
             }
             md.append("### ").append(m.name).append("\n\n");
             for (LatencyRun run : m.latencyRuns) {
-                md.append(run.title()).append(run.settings).append("\n\n");
+                md.append(run.title()).append(run.settings).append("\n\n")
+                        .append(SettingsLine.measuredAt(List.of(run.line))).append("\n\n");
                 md.append("| offered/s | achieved/s | p50 µs | p90 µs | p99 µs | p99.9 µs | p99.99 µs | max µs | sustainable "
                         + "| GC pauses | longest GC pause ms |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
                 for (String[] r : run.rows) {
@@ -373,7 +376,7 @@ public final class BenchmarkReport implements Callable<Integer> {
             double answers = m.snapshotStall.stream().mapToDouble(r -> Double.parseDouble(r[4])).max().orElse(0);
             double answersBaseline = m.snapshotStall.stream().mapToDouble(r -> Double.parseDouble(r[6])).max().orElse(0);
             double duration = m.snapshotStall.stream().mapToDouble(r -> Double.parseDouble(r[2])).max().orElse(0);
-            String skus = m.snapshotStallSettings.replaceAll(".*skus=(\\d+).*", "$1");
+            String skus = m.snapshotStallSettings.settings().replaceAll(".*skus=(\\d+).*", "$1");
             String of = skus.matches("\\d+") ? String.format(Locale.ROOT, "%,d skus", Long.parseLong(skus)) : "the skus";
             md.append(String.format(Locale.ROOT, "| decision stage's longest stall during a snapshot of %s | %.3f ms | %.3f ms | ≤ %.0f ms%s | %s |%n",
                     of, worst, baseline, SNAPSHOT_STALL_GOAL_MILLIS, worst <= SNAPSHOT_STALL_GOAL_MILLIS ? " ✓" : " ✗", m.name));
@@ -386,7 +389,8 @@ public final class BenchmarkReport implements Callable<Integer> {
             if (m.snapshotStall.isEmpty()) {
                 continue;
             }
-            md.append("\n### ").append(m.name).append("\n\n").append(m.snapshotStallSettings).append("\n\n");
+            md.append("\n### ").append(m.name).append("\n\n").append(m.snapshotStallSettings.settings()).append("\n\n")
+                    .append(SettingsLine.measuredAt(List.of(m.snapshotStallSettings))).append("\n\n");
             md.append("| snapshot | duration ms | decision gap ms | answer gap ms | GC pauses | longest GC pause ms "
                     + "| baseline decision gap ms | baseline answer gap ms | baseline GC pauses | baseline longest GC pause ms |\n"
                     + "|---|---|---|---|---|---|---|---|---|---|\n");
@@ -404,11 +408,14 @@ public final class BenchmarkReport implements Callable<Integer> {
         static final String SNAPSHOTS = "latency-snapshots";
         final String name;
         final String settings;
+        /** Its settings line, with where it was measured. */
+        final SettingsLine line;
         final List<String[]> rows;
 
-        LatencyRun(String name, String settings, List<String[]> rows) {
+        LatencyRun(String name, SettingsLine line, List<String[]> rows) {
             this.name = name;
-            this.settings = settings;
+            this.settings = line.settings();
+            this.line = line;
             this.rows = rows;
         }
 
@@ -421,11 +428,11 @@ public final class BenchmarkReport implements Callable<Integer> {
             if (!Files.exists(tsv)) {
                 return Optional.empty();
             }
-            String settings = "";
+            SettingsLine settings = SettingsLine.NONE;
             List<String[]> rows = new ArrayList<>();
             for (String line : Files.readAllLines(tsv)) {
                 if (line.startsWith("# ")) {
-                    settings = line.substring(2);
+                    settings = SettingsLine.parse(line.substring(2));
                 } else if (!line.startsWith("offered")) {
                     rows.add(line.split("\t", -1));
                 }
@@ -515,7 +522,8 @@ public final class BenchmarkReport implements Callable<Integer> {
         final List<String[]> snapshotStall = new ArrayList<>();
         Optional<ReplicationReport> replication = Optional.empty();
         final String name;
-        String snapshotStallSettings = "";
+        /** The snapshot stall harness's settings line, with where it was measured. */
+        SettingsLine snapshotStallSettings = SettingsLine.NONE;
 
         private Machine(Path dir) {
             this.dir = dir;
@@ -556,7 +564,7 @@ public final class BenchmarkReport implements Callable<Integer> {
             if (Files.exists(stall)) {
                 for (String line : Files.readAllLines(stall)) {
                     if (line.startsWith("# ")) {
-                        m.snapshotStallSettings = line.substring(2);
+                        m.snapshotStallSettings = SettingsLine.parse(line.substring(2));
                     } else if (!line.startsWith("snapshot")) {
                         m.snapshotStall.add(line.split("\t", -1));
                     }

@@ -46,6 +46,8 @@ final class ReplicationReport {
     private int jmhRounds;
     private String latencySettings = "";
     private String catchUpSettings = "";
+    /** The settings lines of the harnesses' files, for where they were measured. */
+    private final List<SettingsLine> measured = new ArrayList<>();
 
     private ReplicationReport() {
     }
@@ -72,7 +74,9 @@ final class ReplicationReport {
         if (Files.exists(catchUp)) {
             for (String line : Files.readAllLines(catchUp)) {
                 if (line.startsWith("# ")) {
-                    report.catchUpSettings = line.substring(2);
+                    SettingsLine settings = SettingsLine.parse(line.substring(2));
+                    report.measured.add(settings);
+                    report.catchUpSettings = settings.settings();
                 } else if (!line.startsWith("round")) {
                     report.catchUp.add(Arrays.stream(line.split("\t")).mapToDouble(Double::parseDouble).toArray());
                 }
@@ -113,7 +117,9 @@ final class ReplicationReport {
     private void loadLatency(Path tsv, String configuration, int round) throws IOException {
         for (String line : Files.readAllLines(tsv)) {
             if (line.startsWith("# ")) {
-                latencySettings = line.substring(2).replaceAll(" replication=\\S+", "").replaceAll(" standby=\\S+", "");
+                SettingsLine settings = SettingsLine.parse(line.substring(2));
+                measured.add(settings);
+                latencySettings = settings.settings().replaceAll(" replication=\\S+", "").replaceAll(" standby=\\S+", "");
             } else if (!line.startsWith("offered")) {
                 String[] c = line.split("\t", -1);
                 latency.add(new Latency(round, configuration, Long.parseLong(c[0]), Double.parseDouble(c[1]),
@@ -128,9 +134,12 @@ final class ReplicationReport {
         return index < row.length ? row[index] : "";
     }
 
-    /** Appends this machine's tables to {@code md}. */
+    /**
+     * Appends this machine's tables to {@code md}, under where they were measured: the commits and days the harnesses'
+     * files name ({@code run.sh} runs the JMH rounds in the same part, published with them).
+     */
     void render(StringBuilder md, String machine) {
-        md.append("### ").append(machine).append("\n\n");
+        md.append("### ").append(machine).append("\n\n").append(SettingsLine.measuredAt(measured)).append("\n\n");
         if (!throughput.isEmpty()) {
             md.append(String.format(Locale.ROOT, "Throughput, `ReplicationBenchmark` (median of %d alternating rounds; "
                     + "each round's rows in the log beside it):%n%n", jmhRounds));

@@ -19,6 +19,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BenchmarkSuiteTest {
     private static final String HEADER = "benchmark\tparams\tthreads\tmode\tscore\terror\tunit\talloc_bytes_per_op";
+    private static final String LATENCY_HEADER = "offered_per_s\tachieved_per_s\tp50_us\tp90_us\tp99_us\tp99_9_us\tp99_99_us\tmax_us"
+            + "\tmax_send_lag_us\tsustainable\tgc_pauses\tgc_longest_pause_ms\tgc_pause_total_ms";
+    private static final String LATENCY_ROW = "50000\t50000\t100.00\t200.00\t300.00\t400.00\t500.00\t600.00\t10.00\ttrue\t0\t0.000\t0.000\n";
+    private static final String STALL_HEADER = "snapshot\tcovered_sequence\tduration_ms\tdecision_gap_ms\tanswer_gap_ms"
+            + "\tbaseline_decision_gap_ms\tbaseline_answer_gap_ms";
+    private static final String STALL_ROW = "1\t1000\t20.000\t0.500\t0.600\t0.100\t0.200\n";
 
     @TempDir
     Path dir;
@@ -170,6 +176,39 @@ class BenchmarkSuiteTest {
         String md = report(machine);
 
         assertTrue(md.contains("| 1.04×, 0.30× | 2.66 M / 2.57 M, 2.64 M / 8.76 M | 0.67× | ≥ 0.5× ✓ | m |"), md);
+    }
+
+    @Test
+    void eachHarnessTableNamesTheCommitAndDayItWasMeasuredAt() throws IOException {
+        Path machine = machineWith(List.of());
+        Files.writeString(machine.resolve("latency.tsv"), "# wait=BLOCKING skus=10 code=abc1234 date=2026-11-30\n"
+                + LATENCY_HEADER + "\n" + LATENCY_ROW);
+        Files.writeString(machine.resolve("latency-snapshots.tsv"), "# wait=BLOCKING snapshot-every=1000 code=def5678-dirty "
+                + "date=2026-12-01\n" + LATENCY_HEADER + "\n" + LATENCY_ROW);
+        Files.writeString(machine.resolve("snapshot-stall.tsv"), "# skus=1000 rate=50 code=abc1234 date=2026-11-29\n"
+                + STALL_HEADER + "\n" + STALL_ROW);
+
+        String md = report(machine);
+
+        assertTrue(md.contains("Journal on: wait=BLOCKING skus=10\n\nMeasured at commit abc1234 on 2026-11-30.\n\n| offered/s"), md);
+        assertTrue(md.contains("Journal and periodic snapshots on: wait=BLOCKING snapshot-every=1000\n\n"
+                + "Measured at commit def5678-dirty on 2026-12-01.\n\n| offered/s"), md);
+        assertTrue(md.contains("### m\n\nskus=1000 rate=50\n\nMeasured at commit abc1234 on 2026-11-29.\n\n| snapshot |"), md);
+        assertTrue(md.contains("| decision stage's longest stall during a snapshot of 1,000 skus | 0.500 ms |"), md);
+        assertTrue(md.contains("| m | 2 | 1 GiB | x | OpenJDK 64-Bit Server VM 25 | 2026-11-01 | full123 | s | wait=BLOCKING skus=10 |"),
+                "the machines table's latency settings: " + md);
+    }
+
+    @Test
+    void aHarnessTableFromAFileThatRecordedNoCommitSaysSo() throws IOException {
+        Path machine = machineWith(List.of());
+        Files.writeString(machine.resolve("latency.tsv"), "# wait=BLOCKING skus=10\n" + LATENCY_HEADER + "\n" + LATENCY_ROW);
+        Files.writeString(machine.resolve("snapshot-stall.tsv"), "# skus=1000 rate=50\n" + STALL_HEADER + "\n" + STALL_ROW);
+
+        String md = report(machine);
+
+        assertTrue(md.contains("Journal on: wait=BLOCKING skus=10\n\nCommit and date not recorded.\n\n| offered/s"), md);
+        assertTrue(md.contains("### m\n\nskus=1000 rate=50\n\nCommit and date not recorded.\n\n| snapshot |"), md);
     }
 
     /** A machine's result directory whose full run measured {@code rows}. */

@@ -63,10 +63,46 @@ class ReplicationReportTest {
         assertTrue(md.contains("| SYNC | 500,000 | 500,000 | 0.50× | 0.50× (0.50) | 122.0 |"), md);
     }
 
+    @Test
+    void theTablesNameTheCommitAndDayTheHarnessesRecorded() throws IOException {
+        latency("NONE", 1, " code=abc1234 date=2026-11-30");
+        latency("ASYNC", 1, " code=abc1234 date=2026-11-30");
+        Files.writeString(dir.resolve("replication-catchup.tsv"), """
+                # records=1000 rounds=1 standby in a second JVM, loopback code=abc1234 date=2026-12-01
+                round\trecords\tseconds\trecords_per_s
+                1\t1000\t1.000\t1000
+                """);
+
+        String md = render();
+
+        assertTrue(md.startsWith("### m\n\nMeasured at commit abc1234 on 2026-11-30, commit abc1234 on 2026-12-01.\n\n"), md);
+        assertTrue(md.contains("; wait=BLOCKING): the standby's lag"), md);
+        assertTrue(md.contains("`CatchUpHarness` (records=1000 rounds=1 standby in a second JVM, loopback): a new standby"), md);
+    }
+
+    @Test
+    void tablesFromFilesThatRecordedNoCommitSaySo() throws IOException {
+        latency("NONE", 1, "");
+
+        String md = render();
+
+        assertTrue(md.startsWith("### m\n\nCommit and date not recorded.\n\n"), md);
+    }
+
     private void latency(String configuration, int round, long recordsP50, long recordsMax, long microsP50, long microsMax)
             throws IOException {
+        latency(configuration, round, recordsP50, recordsMax, microsP50, microsMax, "");
+    }
+
+    /** A round whose lag figures are zero, its settings line ending with {@code measured}. */
+    private void latency(String configuration, int round, String measured) throws IOException {
+        latency(configuration, round, 0, 0, 0, 0, measured);
+    }
+
+    private void latency(String configuration, int round, long recordsP50, long recordsMax, long microsP50, long microsMax,
+                         String measured) throws IOException {
         Files.writeString(dir.resolve("replication-latency-" + configuration + "-" + round + ".tsv"),
-                "# wait=BLOCKING replication=" + configuration + " standby=second-jvm\n" + LATENCY_HEADER + "\n"
+                "# wait=BLOCKING replication=" + configuration + " standby=second-jvm" + measured + "\n" + LATENCY_HEADER + "\n"
                         + "50000\t50000\t100.00\t200.00\t300.00\t400.00\t500.00\t600.00\t10.00\ttrue\t0\t0.000\t0.000\t"
                         + recordsP50 + "\t" + recordsMax + "\t" + microsP50 + "\t" + microsMax + "\n");
     }
