@@ -119,8 +119,19 @@ public final class BenchmarkReport implements Callable<Integer> {
     private static final Map<String, String> PARAMETER_DEFAULTS = Map.of("retainSeconds", "forever",
             "unlimitedSkus", "counted");
 
+    /**
+     * Why a result directory without {@code machine.properties} is left out of the report: a run of some benchmarks or
+     * parts alone ({@code --include}, {@code --only}) on a machine with no full run writes results that nothing
+     * describes.
+     */
+    private static final String LEFT_OUT = "the full run of the JMH suite, benchmarks/run.sh without --include and --only, "
+            + "writes it to describe the machine; the results there are reported once it has";
+
     /** The longest stall of the decision stage a snapshot may cause. */
     private static final double SNAPSHOT_STALL_GOAL_MILLIS = 1.0;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--in", defaultValue = "docs/bench", description = "Directory holding one result directory per machine.")
     private Path in;
@@ -136,13 +147,22 @@ public final class BenchmarkReport implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         List<Machine> machines = new ArrayList<>();
+        List<String> leftOut = new ArrayList<>();
         try (Stream<Path> dirs = Files.list(in)) {
-            for (Path dir : dirs.filter(d -> Files.exists(d.resolve("machine.properties"))).sorted().toList()) {
-                machines.add(Machine.load(dir));
+            for (Path dir : dirs.filter(Files::isDirectory).sorted().toList()) {
+                if (Files.exists(dir.resolve("machine.properties"))) {
+                    machines.add(Machine.load(dir));
+                } else {
+                    leftOut.add(dir.getFileName().toString());
+                }
             }
         }
-        if (machines.isEmpty()) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "no result directories with machine.properties under " + in);
+        if (machines.isEmpty() && leftOut.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "no result directories under " + in
+                    + ": --in names the directory that holds one per machine, as docs/bench does");
+        }
+        for (String name : leftOut) {
+            System.out.println("left out " + in.resolve(name) + ": no machine.properties (" + LEFT_OUT + ")");
         }
         for (Machine machine : machines) {
             for (LatencyRun run : machine.latencyRuns) {
@@ -153,12 +173,12 @@ public final class BenchmarkReport implements Callable<Integer> {
                 }
             }
         }
-        Files.writeString(out, render(machines));
+        Files.writeString(out, render(machines, leftOut));
         System.out.println("wrote " + out);
         return 0;
     }
 
-    private String render(List<Machine> machines) {
+    private String render(List<Machine> machines, List<String> leftOut) {
         StringBuilder md = new StringBuilder();
         md.append("# purestock benchmarks\n\n");
         md.append("Written by `benchmarks/run.sh` from the raw results under `docs/bench/<machine>/` (JMH JSON, a flat\n")
@@ -166,11 +186,21 @@ public final class BenchmarkReport implements Callable<Integer> {
                 .append("compares two figures measured on the same machine, in the same run unless its date column names\n")
                 .append("the baseline's own run. What the figures mean, what limits them and what they cannot show:\n")
                 .append("[performance.md](performance.md).\n\n");
-        md.append("## Machines\n\n| machine | cores | memory | cpu | JDK | date | code | JMH settings | latency settings |\n|---|---|---|---|---|---|---|---|---|\n");
+        md.append("## Machines\n\n");
+        if (!machines.isEmpty()) {
+            md.append("| machine | cores | memory | cpu | JDK | date | code | JMH settings | latency settings |\n|---|---|---|---|---|---|---|---|---|\n");
+        }
         for (Machine m : machines) {
             md.append(String.format(Locale.ROOT, "| %s | %s | %s GiB | %s | %s | %s | %s | %s | %s |%n", m.name, m.props.getProperty("cores"),
                     m.props.getProperty("memory_gib"), m.props.getProperty("cpu"), m.props.getProperty("jdk"), m.props.getProperty("date"),
                     m.code(), m.props.getProperty("settings"), m.latencySettings()));
+        }
+        if (!leftOut.isEmpty()) {
+            md.append(machines.isEmpty() ? "" : "\n").append("Left out: ").append(String.join(", ", leftOut))
+                    .append(" (no machine.properties: ").append(LEFT_OUT).append(").\n");
+        }
+        if (machines.isEmpty()) {
+            return md.toString();
         }
         md.append("\n## Figures against their ceilings and baselines\n\n");
         md.append("The raw ring (`RawDisruptorBenchmark`) has the engine's ring size, producer type and stages (deciding,\n")

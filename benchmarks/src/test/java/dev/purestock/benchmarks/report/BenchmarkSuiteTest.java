@@ -5,6 +5,8 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -209,6 +211,45 @@ class BenchmarkSuiteTest {
 
         assertTrue(md.contains("Journal on: wait=BLOCKING skus=10\n\nCommit and date not recorded.\n\n| offered/s"), md);
         assertTrue(md.contains("### m\n\nskus=1000 rate=50\n\nCommit and date not recorded.\n\n| snapshot |"), md);
+    }
+
+    @Test
+    void aMachineWithRerunRowsAloneIsLeftOutOfTheReportWithANoteAndTheReportIsWritten() throws IOException {
+        machineWith(List.of("JournalBenchmark.append\t\t1\tthrpt\t300.000\t3.000\tops/s\t8.0"));
+        Path partialOnly = Files.createDirectories(dir.resolve("bench/new"));
+        BenchmarkSuite.mergeRows(partialOnly.resolve("results-partial.tsv"), List.of(
+                "DomainBenchmark.decide\tskus=10\t1\tthrpt\t150.000\t1.000\tops/s\t16.0\trerun45\t2026-11-30"));
+
+        String md = report(dir.resolve("bench/m"));
+
+        assertTrue(md.contains("| m | 2 |"), md);
+        assertFalse(md.contains("DomainBenchmark.decide"), md);
+        assertTrue(md.contains("Left out: new (no machine.properties"), md);
+    }
+
+    @Test
+    void aQuickRerunOnAMachineWithNoFullRunEndsInAReportThatSaysWhyItHoldsNoMachine() throws IOException {
+        Path partialOnly = Files.createDirectories(dir.resolve("bench-quick/new"));
+        BenchmarkSuite.mergeRows(partialOnly.resolve("results-partial.tsv"), List.of(
+                "DomainBenchmark.decide\tskus=10\t1\tthrpt\t150.000\t1.000\tops/s\t16.0\trerun45\t2026-11-30"));
+
+        String md = report(partialOnly);
+
+        assertTrue(md.contains("Left out: new (no machine.properties"), md);
+        assertFalse(md.contains("## Figures"), md);
+    }
+
+    @Test
+    void aDirectoryWithNoResultDirectoryIsRefused() throws IOException {
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        StringWriter err = new StringWriter();
+
+        int exit = new CommandLine(new BenchmarkReport()).setErr(new PrintWriter(err)).execute("--in", empty.toString(),
+                "--out", dir.resolve("benchmarks.md").toString());
+
+        assertEquals(CommandLine.ExitCode.USAGE, exit);
+        assertTrue(err.toString().contains("no result directories under " + empty), err.toString());
+        assertFalse(Files.exists(dir.resolve("benchmarks.md")));
     }
 
     /** A machine's result directory whose full run measured {@code rows}. */
