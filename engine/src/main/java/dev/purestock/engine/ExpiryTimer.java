@@ -281,31 +281,47 @@ final class ExpiryTimer {
     /**
      * What became of one shard's time commands: the callback they are sent with. A regular run sends one only
      * when none is in flight ({@link #trySend}). An answer holding at least
-     * {@link Limits#MAX_FORGOTTEN_PER_COMMAND} events (it forgot the most one may, or expired at least as many)
-     * leaves a backlog, and then up to {@link #maxInFlight} commands may be in flight at once
-     * ({@link #takeBacklogRoom}), which the engine publishes in one claim of ring slots. Under a sale's full load
-     * a command waits behind a ring's worth of purchases, and behind the wait for space in a full ring (a quarter
-     * of it, {@link RingSpace}): a trip takes about 1.25 rings' worth of new orders. So the commands in flight
-     * scale with the ring, one per {@link #RING_SLOTS_PER_COMMAND} slots: a trip forgets up to about four rings'
-     * worth of orders, three times what it brings in, and a backlog drains while the decision stage keeps up. A
-     * fixed eight forgot 2,040 a trip, which a ring of 1,024 slots under a loaded machine's scheduling delays, or
-     * any larger ring, outgrew: the orders remembered grew until the heap ran out.
-     * Written by the timer thread and the shard's completion thread.
+     * {@link Limits#MAX_FORGOTTEN_PER_COMMAND} events (it forgot the most one may, or expired at least as many) is
+     * <i>full</i> and leaves a backlog, and then more commands may be in flight at once ({@link #takeBacklogRoom}),
+     * which the engine publishes in one claim of ring slots: one for each full answer in a row since the last that
+     * was not, up to {@link #maxInFlight}. Each full answer frees its own place and makes one more, so the commands
+     * in flight double with each trip through the ring that comes back full; an answer that is not full ends the
+     * backlog until the next regular run or due time. How many orders a backlog holds the engine cannot know (the
+     * read model counts the orders that may be forgotten, most of them not yet past their window under a steady
+     * load), and the commands in flight when it is found gone are at most as many as the full answers before: a
+     * backlog of 300 orders takes two commands, not {@code maxInFlight} (a backlog used to send them all at once
+     * after one full answer, and with a short window and a large ring, a thousand time commands a period went
+     * through the ring, the decision stage, the journal and the answers, forgetting nothing).
+     *
+     * <p>Under a sale's full load a command waits behind a ring's worth of purchases, and behind the wait for space
+     * in a full ring (a quarter of it, {@link RingSpace}): a trip takes about 1.25 rings' worth of new orders. So
+     * the most commands in flight scale with the ring, one per {@link #RING_SLOTS_PER_COMMAND} slots: a trip at the
+     * most forgets up to about four rings' worth of orders, three times what it brings in, and a backlog drains
+     * while the decision stage keeps up. It gets there in {@code log2(maxInFlight)} trips (four in the default
+     * 1,024-slot ring, ten in a 65,536-slot one), a backlog meanwhile growing by at most that many trips' intake,
+     * once a period. A fixed eight forgot 2,040 a trip, which a ring of 1,024 slots under a loaded machine's
+     * scheduling delays, or any larger ring, outgrew: the orders remembered grew until the heap ran out.
+     * The counts in flight are written by the timer thread and the shard's completion thread; the full answers
+     * in a row by the thread that answers.
      */
     static final class Answer implements CallerAnswers.Internal {
-        /** Time commands a shard with a backlog may have in flight at once in a small ring. */
+        /** Time commands a shard with a backlog may have in flight at once in a small ring, at the most. */
         static final int MIN_IN_FLIGHT = 8;
         /**
-         * Ring slots per time command a backlog may have in flight: 64, so that the 255 orders each forgets add
-         * up to about four times the ring's size, and time commands take at most one slot in 64 of a ring of 512
-         * slots or more (in a smaller one the {@link #MIN_IN_FLIGHT} take more: half of a 16-slot ring).
+         * Ring slots per time command a backlog may have in flight at the most: 64, so that the 255 orders each
+         * forgets add up to about four times the ring's size, and time commands take at most one slot in 64 of a
+         * ring of 512 slots or more (in a smaller one the {@link #MIN_IN_FLIGHT} take more: half of a 16-slot ring).
          */
         static final int RING_SLOTS_PER_COMMAND = 64;
 
         /** The most commands in flight at once; see the class comment. */
         private final int maxInFlight;
         private final AtomicInteger inFlight = new AtomicInteger();
-        private volatile boolean full;
+        /**
+         * The commands a backlog may have in flight now: the full answers in a row, at most {@link #maxInFlight};
+         * {@code 0} when the last answer was not full (no backlog).
+         */
+        private volatile int allowed;
         /** Wakes the timer when an answer comes; set once, before the first command is sent. */
         private volatile Runnable wake = () -> {
         };
@@ -315,8 +331,8 @@ final class ExpiryTimer {
         }
 
         /**
-         * Time commands a backlog may have in flight at once in a ring of {@code ringSize} slots: one per
-         * {@link #RING_SLOTS_PER_COMMAND} slots, at least {@link #MIN_IN_FLIGHT}.
+         * Time commands a backlog may have in flight at once in a ring of {@code ringSize} slots, at the most: one
+         * per {@link #RING_SLOTS_PER_COMMAND} slots, at least {@link #MIN_IN_FLIGHT}.
          */
         static int maxInFlight(int ringSize) {
             return Math.max(MIN_IN_FLIGHT, ringSize / RING_SLOTS_PER_COMMAND);
@@ -329,12 +345,12 @@ final class ExpiryTimer {
 
         /** Whether the last answer left a backlog, or a command is still in flight. */
         boolean backlog() {
-            return full || inFlight.get() > 0;
+            return allowed > 0 || inFlight.get() > 0;
         }
 
-        /** Whether the last answer left a backlog for more commands to take on. */
-        boolean full() {
-            return full;
+        /** How many commands a backlog may have in flight now (see the class comment); {@code 0}: no backlog. */
+        int allowed() {
+            return allowed;
         }
 
         /** Marks one command in flight if none is (a regular run's); only the timer thread calls this. */
@@ -342,12 +358,9 @@ final class ExpiryTimer {
             return inFlight.compareAndSet(0, 1);
         }
 
-        /** How many more commands a backlog may have in flight now: marks them in flight. */
+        /** How many more commands a backlog may have in flight now ({@link #allowed}): marks them in flight. */
         int takeBacklogRoom() {
-            if (!full) {
-                return 0;
-            }
-            int room = Math.max(0, maxInFlight - inFlight.get());
+            int room = Math.max(0, allowed - inFlight.get());
             inFlight.addAndGet(room);
             return room;
         }
@@ -362,14 +375,15 @@ final class ExpiryTimer {
 
         @Override
         public void onOutcome(OutcomeView outcome) {
-            full = outcome.eventCount() >= Limits.MAX_FORGOTTEN_PER_COMMAND;
+            // one thread answers a shard's commands, in their order: the only writer while the engine runs
+            allowed = outcome.eventCount() >= Limits.MAX_FORGOTTEN_PER_COMMAND ? Math.min(maxInFlight, allowed + 1) : 0;
             inFlight.decrementAndGet();
             wake.run();
         }
 
         @Override
         public void onFailure(Throwable cause) {
-            full = false;
+            allowed = 0;
             inFlight.decrementAndGet();
             wake.run();
         }

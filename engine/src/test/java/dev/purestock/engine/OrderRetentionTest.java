@@ -199,13 +199,17 @@ class OrderRetentionTest {
      * one trip through the ring carries must forget more orders than that trip brings in, whatever the ring's size.
      * The timer kept eight in flight: 2,040 orders a trip, fewer than a 16,384-slot ring (or a 1,024-slot one with the
      * margin a full ring's wait for space needs) takes in meanwhile, so the orders remembered grew without bound
-     * until the heap ran out. One backlog run stands for one trip here: the orders it forgets are at least twice the
-     * ring's size.
+     * until the heap ran out. One backlog run stands for one trip here: the commands in flight double with each
+     * trip whose answers come back full, from one, so the most (one per 64 slots) are in flight within
+     * {@code log2} of that many trips, and a trip then forgets at least twice the ring's size.
      */
     @ParameterizedTest
     @ValueSource(ints = {1024, 16_384})
     void oneTripOfABacklogsTimeCommandsForgetsMoreOrdersThanAFullRingTakesInMeanwhile(int ringSize) {
-        int orders = 2 * ringSize + Limits.MAX_FORGOTTEN_PER_COMMAND + 1_000;
+        int most = ExpiryTimer.Answer.maxInFlight(ringSize);
+        int rampTrips = Integer.numberOfTrailingZeros(most);
+        // the regular run's one, the ramp's 1 + 2 + ... + most / 2, and a trip at the most, with some left over
+        int orders = (2 * most) * Limits.MAX_FORGOTTEN_PER_COMMAND + 1_000;
         try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).ringSize(ringSize)
                 .expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(WINDOW)).build()) {
             sellOneUnitEach(engine, orders);
@@ -214,13 +218,93 @@ class OrderRetentionTest {
             answeredSoFar(engine);
             long backlog = engine.readModel().forgettableOrders(0);
             assertEquals(orders - Limits.MAX_FORGOTTEN_PER_COMMAND, backlog, "the regular run's one forgot the most");
+            for (int trip = 0; trip < rampTrips; trip++) {
+                engine.expireReservations(false);
+                answeredSoFar(engine);
+                long left = engine.readModel().forgettableOrders(0);
+                assertEquals((long) Limits.MAX_FORGOTTEN_PER_COMMAND << trip, backlog - left, "trip " + trip);
+                backlog = left;
+            }
 
             engine.expireReservations(false);
             answeredSoFar(engine);
             long forgotten = backlog - engine.readModel().forgettableOrders(0);
+            assertEquals((long) most * Limits.MAX_FORGOTTEN_PER_COMMAND, forgotten, "the most in flight, all full");
             assertTrue(forgotten >= 2L * ringSize, "one trip forgot " + forgotten + " orders, fewer than twice the "
                     + ringSize + " a full ring takes in meanwhile");
         }
+    }
+
+    /**
+     * One full answer had the next backlog run send as many time commands as a backlog may ever have in flight (one
+     * per 64 ring slots): with a 16,384-slot ring, 256 for the 45 orders left of a backlog of 300, so 255 time
+     * commands went through the ring, the decision stage, the journal and the answers, forgetting nothing. The
+     * commands in flight now start at one and grow with the full answers, so one more time command forgets the
+     * rest.
+     */
+    @Test
+    void aSmallBacklogIsForgottenByAsManyTimeCommandsAsItTakesNotByARingsWorth() {
+        int orders = 300;
+        InMemoryJournal journal = new InMemoryJournal();
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).ringSize(16_384)
+                .expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(WINDOW))
+                .journal(shard -> journal).build()) {
+            sellOneUnitEach(engine, orders);
+            clock.set(START + WINDOW + 1);
+            engine.expireReservations(true);
+            answeredSoFar(engine);
+            assertEquals(orders - Limits.MAX_FORGOTTEN_PER_COMMAND, engine.readModel().forgettableOrders(0));
+
+            engine.expireReservations(false);
+            answeredSoFar(engine);
+            assertEquals(0, engine.readModel().forgettableOrders(0), "the backlog run forgot the rest");
+            assertEquals(List.of(Limits.MAX_FORGOTTEN_PER_COMMAND, orders - Limits.MAX_FORGOTTEN_PER_COMMAND),
+                    timeCommandEvents(journal), "the events of each time command journaled");
+            assertFalse(engine.expireReservations(false), "the answer was not full: no backlog left");
+        }
+    }
+
+    /**
+     * A backlog whose size the timer cannot know (the orders it may forget include those whose window has not passed)
+     * is found by doubling the time commands in flight each trip while their answers come back full: the ones that
+     * forget nothing once it is gone are fewer than the ones that forgot the most. One full answer used to send 256
+     * with this ring, 236 of them for nothing.
+     */
+    @Test
+    void aBacklogsTimeCommandsThatForgetNothingAreFewerThanTheOnesThatForgetTheMost() {
+        int full = 20;
+        int orders = full * Limits.MAX_FORGOTTEN_PER_COMMAND + 3;
+        InMemoryJournal journal = new InMemoryJournal();
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).ringSize(16_384)
+                .expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(WINDOW))
+                .journal(shard -> journal).build()) {
+            sellOneUnitEach(engine, orders);
+            clock.set(START + WINDOW + 1);
+            engine.expireReservations(true);
+            answeredSoFar(engine);
+            int trips = 0;
+            while (engine.readModel().forgettableOrders(0) > 0 && trips < 20) {
+                engine.expireReservations(false);
+                answeredSoFar(engine);
+                trips++;
+            }
+            List<Integer> events = timeCommandEvents(journal);
+            engine.expireReservations(false);
+            answeredSoFar(engine);
+            assertEquals(events.size(), timeCommandEvents(journal).size(), "the last answers were not full: no more");
+            assertEquals(full, events.stream().filter(count -> count == Limits.MAX_FORGOTTEN_PER_COMMAND).count());
+            assertEquals(1, events.stream().filter(count -> count == 3).count(), events.toString());
+            long empty = events.stream().filter(count -> count == 0).count();
+            assertEquals(events.size(), full + 1 + empty, events.toString());
+            assertTrue(empty < full, empty + " time commands forgot nothing: " + events);
+            assertEquals(5, trips, "one in flight, then two, four, eight and sixteen: " + events);
+        }
+    }
+
+    /** How many events each time command the journal holds decided, in order. */
+    private static List<Integer> timeCommandEvents(InMemoryJournal journal) {
+        return journal.entries().stream().filter(entry -> entry.command() instanceof Command.ExpireReservations)
+                .map(entry -> entry.events().size()).toList();
     }
 
     /** Lists sku 1 with {@code orders} units and sells them, one to each of orders {@code 0..orders-1}. */
@@ -252,22 +336,26 @@ class OrderRetentionTest {
         assertFalse(answer.trySend(), "a regular run sends one time command at a time");
         assertTrue(answer.backlog(), "in flight: look again soon");
         answer.onOutcome(OutcomeView.of(0, 5, 6, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND)));
-        assertTrue(answer.full());
-        assertEquals(ExpiryTimer.Answer.MIN_IN_FLIGHT, answer.takeBacklogRoom(), "a backlog fills the pipeline");
-        assertEquals(0, answer.takeBacklogRoom(), "and no more while they are in flight");
+        assertEquals(1, answer.allowed(), "one full answer: one more command");
+        assertEquals(1, answer.takeBacklogRoom());
+        assertEquals(0, answer.takeBacklogRoom(), "and no more while it is in flight");
         answer.notSent(1);
         assertEquals(1, answer.takeBacklogRoom(), "a command that was not sent frees its place");
-        for (int i = 0; i < ExpiryTimer.Answer.MIN_IN_FLIGHT - 1; i++) {
-            answer.onOutcome(OutcomeView.of(0, 6 + i, 7, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND)));
-        }
-        assertEquals(ExpiryTimer.Answer.MIN_IN_FLIGHT - 1, answer.takeBacklogRoom(), "each full answer makes room");
-        for (int i = 0; i < ExpiryTimer.Answer.MIN_IN_FLIGHT; i++) {
-            answer.onOutcome(OutcomeView.of(0, 20 + i, 7, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND - 1)));
-        }
-        assertFalse(answer.backlog(), "the last answers were not full: the backlog is gone");
-        assertTrue(answer.trySend());
+        answer.onOutcome(OutcomeView.of(0, 6, 7, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND)));
+        assertEquals(2, answer.takeBacklogRoom(), "a full answer frees its place and makes one more");
+        answer.onOutcome(OutcomeView.of(0, 7, 8, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND)));
+        assertEquals(2, answer.takeBacklogRoom(), "the commands in flight double with each trip that comes back full");
+        answer.onOutcome(OutcomeView.of(0, 8, 9, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND - 1)));
+        assertEquals(0, answer.allowed(), "an answer that is not full ends the backlog");
+        assertEquals(0, answer.takeBacklogRoom(), "so the commands still in flight get no successor");
+        answer.onOutcome(OutcomeView.of(0, 9, 10, List.of()));
+        assertTrue(answer.backlog(), "one still in flight: look again soon");
+        answer.onOutcome(OutcomeView.of(0, 10, 11, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND)));
+        assertEquals(1, answer.allowed(), "a full answer after one that was not starts again at one");
+        assertEquals(1, answer.takeBacklogRoom());
         answer.onFailure(new EngineClosedException("closed"));
         assertFalse(answer.backlog());
+        assertEquals(0, answer.takeBacklogRoom());
     }
 
     private static List<Event> forgotten(int count) {
@@ -286,9 +374,21 @@ class OrderRetentionTest {
         assertEquals(1024, ExpiryTimer.Answer.maxInFlight(65_536));
         assertEquals(1 << 24, ExpiryTimer.Answer.maxInFlight(1 << 30), "a fraction of the largest ring");
         ExpiryTimer.Answer answer = ExpiryTimer.answers(1, 65_536)[0];
+        List<Event> full = forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND);
         assertTrue(answer.trySend());
-        answer.onOutcome(OutcomeView.of(0, 5, 6, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND)));
-        assertEquals(1024, answer.takeBacklogRoom());
+        int inFlight = 1;
+        int sequence = 0;
+        for (int trip = 0; trip <= 10; trip++) {
+            for (int i = 0; i < inFlight; i++) {
+                answer.onOutcome(OutcomeView.of(0, sequence, sequence + 1, full));
+                sequence++;
+            }
+            inFlight = answer.takeBacklogRoom();
+            assertEquals(1 << trip, inFlight, "trip " + trip + ": the commands in flight double with each full trip");
+        }
+        answer.onOutcome(OutcomeView.of(0, sequence, sequence + 1, full));
+        assertEquals(1024, answer.allowed(), "and stop at the most");
+        assertEquals(1, answer.takeBacklogRoom());
     }
 
     @Test
