@@ -28,6 +28,12 @@ import java.util.concurrent.locks.LockSupport;
  * <p>How it waits: with the ring's own wait strategy ({@link #stage}), or, for the engine's
  * {@link WaitStrategyKind#BLOCKING} kind, parked until a {@link StageSignal} says a stage before it finished a
  * batch ({@link #blocking}): the Disruptor's blocking strategy would spin here.
+ *
+ * <p>A stage with {@link IdleWork} gets its thread back whenever the stages before it have nothing for it and it
+ * has some: {@link #waitFor} throws the Disruptor's {@link TimeoutException}, on which the processor calls the
+ * stage's {@link EventHandler#onTimeout} and then waits again, a turn at a time. Work that becomes possible while
+ * the stage already waits ends the wait too: the wait strategies look at {@link #checkAlert} as they wait, and it
+ * then throws an {@link AlertException}, on which a processor still running waits again, and so finds the work.
  */
 final class DependentStageBarrier implements SequenceBarrier {
     /** Spins before a blocking barrier parks: a batch that is about to end costs no wake-up. */
@@ -44,17 +50,20 @@ final class DependentStageBarrier implements SequenceBarrier {
     private final Sequence[] upstream;
     /** How long a blocking barrier parks at most ({@link #PARK_NANOS}, or longer in tests). */
     private final long parkNanos;
+    /** The stage's own work, done when the ring has nothing for it; {@code null}: none. */
+    private final IdleWork idleWork;
     private volatile boolean alerted;
     private volatile Thread parkedThread;
 
     private DependentStageBarrier(WaitStrategy waitStrategy, StageSignal signal, long parkNanos, RingBuffer<?> ring,
-                                  Sequence[] upstream) {
+                                  Sequence[] upstream, IdleWork idleWork) {
         if (upstream.length == 0) {
             throw new IllegalArgumentException("a dependent stage needs a stage before it");
         }
         this.waitStrategy = waitStrategy;
         this.signal = signal;
         this.parkNanos = parkNanos;
+        this.idleWork = idleWork;
         this.cursor = new CursorView(ring);
         this.upstream = upstream.clone();
         this.dependents = upstream.length == 1 ? upstream[0] : new FixedSequenceGroup(upstream);
@@ -70,8 +79,17 @@ final class DependentStageBarrier implements SequenceBarrier {
      */
     static <T> EventProcessorFactory<T> stage(WaitStrategy waitStrategy, EventHandler<? super T> handler,
                                               ExceptionHandler<? super T> exceptions) {
-        return (ring, upstream) -> processor(ring, new DependentStageBarrier(waitStrategy, null, 0, ring, upstream),
-                handler, exceptions);
+        return stage(waitStrategy, handler, exceptions, null);
+    }
+
+    /**
+     * As {@link #stage(WaitStrategy, EventHandler, ExceptionHandler)}, for a stage that does {@code idleWork}
+     * ({@code null}: none) whenever the stages before it have nothing for it.
+     */
+    static <T> EventProcessorFactory<T> stage(WaitStrategy waitStrategy, EventHandler<? super T> handler,
+                                              ExceptionHandler<? super T> exceptions, IdleWork idleWork) {
+        return (ring, upstream) -> processor(ring,
+                new DependentStageBarrier(waitStrategy, null, 0, ring, upstream, idleWork), handler, exceptions);
     }
 
     /**
@@ -81,7 +99,16 @@ final class DependentStageBarrier implements SequenceBarrier {
      */
     static <T> EventProcessorFactory<T> blocking(StageSignal signal, EventHandler<? super T> handler,
                                                  ExceptionHandler<? super T> exceptions) {
-        return blocking(signal, handler, exceptions, PARK_NANOS);
+        return blocking(signal, handler, exceptions, null);
+    }
+
+    /**
+     * As {@link #blocking(StageSignal, EventHandler, ExceptionHandler)}, for a stage that does {@code idleWork}
+     * ({@code null}: none) whenever the stages before it have nothing for it.
+     */
+    static <T> EventProcessorFactory<T> blocking(StageSignal signal, EventHandler<? super T> handler,
+                                                 ExceptionHandler<? super T> exceptions, IdleWork idleWork) {
+        return blocking(signal, handler, exceptions, PARK_NANOS, idleWork);
     }
 
     /**
@@ -90,10 +117,16 @@ final class DependentStageBarrier implements SequenceBarrier {
      */
     static <T> EventProcessorFactory<T> blocking(StageSignal signal, EventHandler<? super T> handler,
                                                  ExceptionHandler<? super T> exceptions, long parkNanos) {
+        return blocking(signal, handler, exceptions, parkNanos, null);
+    }
+
+    private static <T> EventProcessorFactory<T> blocking(StageSignal signal, EventHandler<? super T> handler,
+                                                         ExceptionHandler<? super T> exceptions, long parkNanos,
+                                                         IdleWork idleWork) {
         return (ring, upstream) -> {
             requireSignalled(signal, upstream);
-            return processor(ring, new DependentStageBarrier(null, signal, parkNanos, ring, upstream), handler,
-                    exceptions);
+            return processor(ring, new DependentStageBarrier(null, signal, parkNanos, ring, upstream, idleWork),
+                    handler, exceptions);
         };
     }
 
@@ -118,7 +151,7 @@ final class DependentStageBarrier implements SequenceBarrier {
      * most {@code parkNanos} unsignalled: for tests of the barrier itself.
      */
     static DependentStageBarrier parking(StageSignal signal, RingBuffer<?> ring, Sequence[] upstream, long parkNanos) {
-        return new DependentStageBarrier(null, signal, parkNanos, ring, upstream);
+        return new DependentStageBarrier(null, signal, parkNanos, ring, upstream, null);
     }
 
     private static <T> BatchEventProcessor<T> processor(RingBuffer<T> ring, SequenceBarrier barrier,
@@ -131,7 +164,18 @@ final class DependentStageBarrier implements SequenceBarrier {
 
     @Override
     public long waitFor(long sequence) throws AlertException, InterruptedException, TimeoutException {
-        checkAlert();
+        if (alerted) {
+            throw AlertException.INSTANCE;
+        }
+        if (idleWork != null) {
+            long available = dependents.get();
+            if (available >= sequence) {
+                return available;
+            }
+            if (idleWork.pending()) {
+                throw TimeoutException.INSTANCE; // the stage's turn (onTimeout); then the processor waits again
+            }
+        }
         if (waitStrategy != null) {
             return waitStrategy.waitFor(sequence, cursor, dependents, this);
         }
@@ -198,9 +242,14 @@ final class DependentStageBarrier implements SequenceBarrier {
         alerted = false;
     }
 
+    /**
+     * Throws when the stage must stop waiting: alerted (the processor halts), or, read while it waits for the stages
+     * before it, with work of its own that became possible meanwhile (the processor, still running, waits again,
+     * and {@link #waitFor} hands the stage its turn).
+     */
     @Override
     public void checkAlert() throws AlertException {
-        if (alerted) {
+        if (alerted || idleWork != null && idleWork.pending()) {
             throw AlertException.INSTANCE;
         }
     }

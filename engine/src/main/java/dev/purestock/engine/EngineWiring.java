@@ -80,10 +80,13 @@ final class EngineWiring {
             durability.add(handler);
             parallel.put(handler, StageRole.REPLICATE);
         }
+        Map<StageRole, IdleWork> idleWork = new EnumMap<>(StageRole.class);
         if (snapshotWriter != null) {
-            parallel.put(new SnapshotHandler(index, health, initial,
+            SnapshotHandler handler = new SnapshotHandler(index, health, initial,
                     SnapshotHandler.copyOf(initial.store(), settings.storeCapacity()), snapshotWriter,
-                    settings.snapshotEvery(), settings.threads(), counters.snapshots), StageRole.APPLY);
+                    settings.snapshotEvery(), settings.threads(), counters.snapshots);
+            parallel.put(handler, StageRole.APPLY);
+            idleWork.put(StageRole.APPLY, handler); // applies what it kept aside when the ring has nothing for it
         }
         settings.threads().expect(2 + durability.size() + (snapshotWriter == null ? 0 : 2)); // decide, complete
         CompletionHandler completion = new CompletionHandler(index, health, readModel, settings.consumers(),
@@ -101,12 +104,12 @@ final class EngineWiring {
             Map<EventHandler<CommandSlot>, StageRole> signalled = new LinkedHashMap<>();
             parallel.forEach((stage, role) -> signalled.put(signalling(signal, stage), role));
             // 2: journal, replicate, apply (the snapshot stage), in parallel
-            stages = stages.then(dependent(signalled, waitStrategy, signal, stopShard, processors));
+            stages = stages.then(dependent(signalled, idleWork, waitStrategy, signal, stopShard, processors));
         }
         // the last stage frees the ring's slots: it wakes the publishers waiting for space (RingSpace)
         RingSpace space = new RingSpace(settings.ringSize());
-        stages.then(dependent(Map.of(space.freedBy(completion), StageRole.COMPLETE), waitStrategy, signal, stopShard,
-                processors)); // 3: read model, answer, consumers
+        stages.then(dependent(Map.of(space.freedBy(completion), StageRole.COMPLETE), Map.of(), waitStrategy, signal,
+                stopShard, processors)); // 3: read model, answer, consumers
 
         Map<StageRole, LongSupplier> passed = new EnumMap<>(StageRole.class);
         passed.put(StageRole.DECIDE, () -> disruptor.getSequenceValueFor(deciding));
@@ -123,6 +126,7 @@ final class EngineWiring {
 
     @SuppressWarnings("unchecked")
     private static EventProcessorFactory<CommandSlot>[] dependent(Map<EventHandler<CommandSlot>, StageRole> stages,
+                                                                  Map<StageRole, IdleWork> idleWork,
                                                                   WaitStrategy waitStrategy, StageSignal signal,
                                                                   ExceptionHandler<CommandSlot> exceptions,
                                                                   Map<StageRole, EventProcessor> processors) {
@@ -130,9 +134,10 @@ final class EngineWiring {
                 .map(entry -> {
                     EventHandler<CommandSlot> stage = entry.getKey();
                     ExceptionHandler<CommandSlot> stageExceptions = PassingStage.exceptions(stage, exceptions);
+                    IdleWork idle = idleWork.get(entry.getValue());
                     EventProcessorFactory<CommandSlot> factory = signal == null
-                            ? DependentStageBarrier.stage(waitStrategy, stage, stageExceptions)
-                            : DependentStageBarrier.blocking(signal, stage, stageExceptions);
+                            ? DependentStageBarrier.stage(waitStrategy, stage, stageExceptions, idle)
+                            : DependentStageBarrier.blocking(signal, stage, stageExceptions, idle);
                     return kept(factory, entry.getValue(), processors);
                 })
                 .toArray(EventProcessorFactory[]::new);

@@ -785,8 +785,9 @@ public final class PurestockEngine implements AutoCloseable {
      *
      * @param timeout how long to wait for the drain; {@link Duration#ZERO} answers what is pending at once
      * @return whether the stages finished with everything submitted, and stopped, in time (drained); {@code false}
-     *     also when everything was answered but a stage did not stop within a second after the timeout (a snapshot
-     *     still being written, a durability stage still closing): a later {@link #close()} waits for it
+     *     also when everything was answered but a stage did not stop within a second after the timeout (snapshots
+     *     still being written or waiting to be, a durability stage still closing): a later {@link #close()} waits
+     *     for it
      * @throws IllegalArgumentException when {@code timeout} is negative
      * @throws IllegalStateException    when called on one of the engine's stage threads, as {@link #close()}
      */
@@ -1277,8 +1278,9 @@ public final class PurestockEngine implements AutoCloseable {
          * with a writer gets the snapshot stage, which keeps a second copy of the shard's state (as much memory
          * again) up to date on its own thread ({@code purestock-shard-N-apply}) and writes snapshots from it on
          * another ({@code purestock-shard-N-snapshot}), so that the decision thread never stops for one. One
-         * snapshot is written at a time: a snapshot asked for while the previous one is still being written
-         * waits for it, and holds up the answers behind it meanwhile.
+         * snapshot is written at a time: a snapshot asked for while the previous one is still being written waits
+         * for it, and for the commands decided meanwhile to reach the copy, which the stage applies when the ring
+         * has nothing for it; the answers behind it do not wait (engine/README.md, "Snapshots").
          */
         public Builder snapshotWriter(IntFunction<SnapshotWriter> perShard) {
             checkNotReserved("snapshotWriter");
@@ -1291,7 +1293,9 @@ public final class PurestockEngine implements AutoCloseable {
          * (with 1000: after sequences 999, 1999, ...); {@code 0} (default) turns periodic snapshots off. A
          * failed periodic snapshot is logged and the shard goes on. Snapshots are written on the snapshot
          * thread (see {@link #snapshotWriter}) while the shard goes on, so a period should be longer than a
-         * snapshot takes to write.
+         * snapshot takes to write and its backlog to be applied: a periodic snapshot that falls due while two
+         * earlier ones still wait takes the place of the newer of them, which is skipped and logged (snapshots
+         * become less frequent; the newest that fell due is written).
          */
         public Builder snapshotEvery(long commands) {
             if (commands < 0) {

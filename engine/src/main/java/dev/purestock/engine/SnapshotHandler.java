@@ -7,7 +7,10 @@ import dev.purestock.domain.InventoryStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Iterator;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Stage 2c, in parallel with the journal and wired only when the shard has a {@link SnapshotWriter}: the
@@ -16,29 +19,44 @@ import java.util.Arrays;
  * one: the decision stage only marks where a snapshot belongs (the sequence of the last command before a
  * {@link CommandSlot.Kind#SNAPSHOT} slot, or every {@code snapshotEvery} commands).
  *
- * <p>At a mark the copy holds exactly the commands up to the marked sequence. The stage hands it to its
- * writer thread ({@code purestock-shard-N-snapshot}), which calls the {@link SnapshotWriter}; while the
- * writer reads the copy, this stage keeps the events of later commands aside, in order. Once the write is done it
- * applies them {@value #DRAINED_PER_COMMAND} for each command decided (which joins the end of those kept aside),
- * so that no answer waits for the whole backlog: the completion stage follows this one. A mark applies what is
- * left at once. So neither the decision stage nor the completion stage waits for a snapshot. Only a
- * mark that arrives while the previous snapshot is still being written waits for it (one write at a time):
- * snapshots asked for faster than they can be written hold this stage back, and with it the answers.
+ * <p>When the copy holds exactly the commands up to a mark, the stage hands it to its writer thread
+ * ({@code purestock-shard-N-snapshot}), which calls the {@link SnapshotWriter}. While the writer reads the copy,
+ * this stage keeps the events of later commands aside, in order; once the write is done, every command joins the
+ * end of those kept aside until none is left, so the copy takes them in order. The stage applies what it kept
+ * aside only when the ring has nothing for it ({@link IdleWork}: its barrier hands it back through
+ * {@link #onTimeout}), {@value #APPLIED_PER_TURN} commands a turn, and looks at the ring again between turns: the
+ * completion stage follows this one, so a command decided while a backlog lasts waits for at most one turn here,
+ * never for the backlog. Keeping a command aside costs a copy of its events, much less than applying them, so the
+ * stage keeps pace with the decisions and catches up when they pause.
+ *
+ * <p>A mark that arrives while a snapshot is being written, or while commands are kept aside, waits in order: the
+ * stage applies what it kept aside up to the mark (and no further), then cuts the snapshot there, so each snapshot
+ * still covers exactly the commands up to its mark, a {@link PurestockEngine#snapshot} as every periodic one. No
+ * stage waits for a write. Snapshots asked for faster than they can be written and caught up with wait longer,
+ * and the commands kept aside grow with them; so a periodic mark that falls due while
+ * {@value #PERIODIC_WAITING} periodic ones still wait takes the place of the newest of them, which is skipped and
+ * logged: periodic snapshots become less frequent, each still at a multiple of {@code snapshotEvery}, and the newest
+ * that fell due is written. A {@link PurestockEngine#snapshot} is never skipped; its caller waits until it is
+ * written. When the stage stops, the snapshots still waiting are
+ * written first, their backlog applied at once (every answer is given by then).
  *
  * <p>What it costs: a second copy of the state (as much memory as the decision state), two threads (this
  * stage's and the writer's, which sleeps between snapshots), and the events of the commands decided while a
- * snapshot is written (rate times write time), copied into an event buffer of this stage's until they are applied.
- * The buffer's room is reused by the next snapshot's commands (up to {@value #RETAINED_ASIDE} events' room is
- * kept), so in a steady state keeping commands aside allocates nothing.
+ * snapshot is written and caught up with (rate times the time both take), copied into an event buffer of this
+ * stage's until they are applied. The buffer's room is reused by the next snapshot's commands (up to
+ * {@value #RETAINED_ASIDE} events' room is kept), so in a steady state keeping commands aside allocates nothing.
+ * The backlog shrinks only while the copy applies events faster than the shard decides them (applying is most of
+ * what deciding costs): a shard decided at the copy's own pace keeps a backlog that does not shrink.
  *
  * <p>If applying events to the copy fails, an {@link Error} included (an {@link OutOfMemoryError} as the copy
  * grows, or as events are kept aside), the copy can no longer be trusted: it is dropped, so that its memory goes
- * back to the heap, the shard goes on (its decision state, journal and read model are not the copy's, and the
- * decision stage applied the same events to its state first), and every later snapshot fails with that cause until
- * a restart. The copy is not rebuilt: the only state to rebuild it from is the decision stage's, which would have to
- * stop for as long as a copy takes. Only this stage touches the copy, so a failure here cannot reach an answer.
+ * back to the heap, with the commands kept aside; the snapshots waiting fail with that cause, and so does every later
+ * one until a restart. The shard goes on (its decision state, journal and read model are not the copy's, and the
+ * decision stage applied the same events to its state first). The copy is not rebuilt: the only state to rebuild it
+ * from is the decision stage's, which would have to stop for as long as a copy takes. Only this stage touches the
+ * copy, so a failure here cannot reach an answer.
  */
-final class SnapshotHandler implements EventHandler<CommandSlot> {
+final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotHandler.class);
     /**
      * The events kept aside whose room stays between writes, at most (about a million; a one-line purchase's event
@@ -48,11 +66,17 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
      */
     static final int RETAINED_ASIDE = (1 << 20) - 1;
     /**
-     * Commands kept aside applied per command decided once a write is done: the backlog is applied a few at a time
-     * (the next commands join its end meanwhile), so that no one command waits for all of it. The completion stage
-     * follows this one, so applying a backlog of 10,000 commands at once held every answer back for milliseconds.
+     * Commands kept aside applied in one turn, when the ring has nothing for this stage: a command that arrives
+     * meanwhile waits for at most this many, never for the whole backlog (the completion stage follows this one, so
+     * applying a backlog of 10,000 commands at once held every answer back for milliseconds).
      */
-    static final int DRAINED_PER_COMMAND = 8;
+    static final int APPLIED_PER_TURN = 8;
+    /**
+     * Periodic marks that may wait to be cut at once; one that falls due while this many wait takes the place of the
+     * newest of them, which is skipped: snapshots asked for faster than they can be written and caught up with become
+     * less frequent instead of growing the backlog without end, and the newest mark that fell due is still cut.
+     */
+    static final int PERIODIC_WAITING = 2;
 
     private final int shard;
     private final ShardHealth health;
@@ -62,10 +86,13 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private final ShardCounters.Snapshots counters;
     /** The copy of the state; {@code null} once dropped, after applying events to it failed ({@link #broken}). */
     private InventoryStore copy;
+    /** The sequence of the last command the copy holds, and its time. */
+    private long copySequence;
+    private long copyTime;
     /**
-     * The events of the commands decided while the writer reads the copy, one command's after another's, in
-     * sequence order; refilled by each write's commands, so that keeping them aside allocates nothing once as many
-     * were kept aside before (up to {@link #RETAINED_ASIDE} events).
+     * The events of the commands decided while the writer reads the copy, or while others are kept aside, one
+     * command's after another's, in sequence order; refilled by each write's commands, so that keeping them aside
+     * allocates nothing once as many were kept aside before (up to {@link #RETAINED_ASIDE} events).
      */
     private EventBuffer asideEvents;
     /** Where each command kept aside starts in {@link #asideEvents}, by command. */
@@ -78,6 +105,10 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private int aside;
     /** Commands kept aside that are applied to the copy: the first {@code applied} of them. */
     private int applied;
+    /** The marks not cut yet, in sequence order: each is cut once the copy holds exactly the commands up to it. */
+    private final ArrayDeque<Mark> waiting = new ArrayDeque<>();
+    /** The periodic marks among {@link #waiting}. */
+    private int periodicWaiting;
     private final Object lock = new Object();
     /** Whether the writer thread owns the copy; only this stage sets it, only the writer clears it. */
     private volatile boolean writing;
@@ -89,6 +120,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private long lastTime;
     private Throwable broken;
     private Thread writer;
+    /** This stage's thread, which the writer wakes when a write ends: the stage may wait in its barrier. */
+    private Thread stage;
 
     /** {@code copy} is this stage's own copy of {@code initial}'s store ({@link #copyOf}). */
     SnapshotHandler(int shard, ShardHealth health, ShardState initial, InventoryStore copy,
@@ -111,6 +144,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
         this.copy = copy;
         this.lastSequence = initial.nextSequence() - 1;
         this.lastTime = initial.lastTime();
+        this.copySequence = lastSequence;
+        this.copyTime = lastTime;
     }
 
     /**
@@ -120,6 +155,10 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     private record Write(long lastSequence, long time, SnapshotRequest request, InventoryStore store) {
     }
 
+    /** A snapshot that belongs after {@code sequence}, for {@code request} or periodic ({@code null}). */
+    private record Mark(SnapshotRequest request, long sequence) {
+    }
+
     /**
      * Starts the writer thread. One that cannot be started (the JVM out of native threads) fails the start of the
      * stage, and so the shard, and is reported to {@code build()}, which would otherwise wait for it for ever.
@@ -127,6 +166,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
     @Override
     public void onStart() {
         StageThreads.begin(shard, StageRole.APPLY);
+        stage = Thread.currentThread();
         try {
             writer = threads.newThread(this::writeSnapshots);
             writer.setName(StageRole.SNAPSHOT.threadName(shard));
@@ -155,12 +195,36 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
         }
     }
 
-    private void onDecided(long sequence, long time, EventBuffer events) {
+    /**
+     * Whether this stage has work of its own that it can do now: commands kept aside to apply, or a mark to cut,
+     * with no write under way. Its barrier then hands it a turn ({@link #onTimeout}) whenever the ring has nothing
+     * for it.
+     */
+    @Override
+    public boolean pending() {
+        return !writing && (applied < aside || !waiting.isEmpty());
+    }
+
+    /**
+     * One turn of work of this stage's own, the ring having nothing for it: applies up to {@value #APPLIED_PER_TURN}
+     * commands kept aside, never past the next mark, and cuts that mark once the copy holds exactly the commands up
+     * to it. Nothing while a write is under way.
+     */
+    @Override
+    public void onTimeout(long ringSequence) {
         if (writing) {
-            keepAside(sequence, time, events);
-        } else if (applied < aside) {
-            keepAside(sequence, time, events); // behind the ones still kept aside, to be applied in order
-            applyKeptAside(DRAINED_PER_COMMAND);
+            return;
+        }
+        Mark next = waiting.peekFirst();
+        applyKeptAside(APPLIED_PER_TURN, next == null ? Long.MAX_VALUE : next.sequence());
+        if (next != null && broken == null && copySequence == next.sequence()) {
+            cutNext();
+        }
+    }
+
+    private void onDecided(long sequence, long time, EventBuffer events) {
+        if (writing || applied < aside || !waiting.isEmpty()) {
+            keepAside(sequence, time, events); // behind the write, the ones kept aside or a mark: applied in order
         } else {
             apply(sequence, time, events);
         }
@@ -181,28 +245,44 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
         }
         try {
             Inventory.evolveAll(copy, time, events);
+            copySequence = sequence;
+            copyTime = time;
         } catch (Throwable e) {
             fail(sequence, e);
         }
     }
 
     /**
-     * The copy missed command {@code sequence}'s events, or holds part of them: later snapshots fail with {@code e},
-     * and the copy is dropped (a write under way keeps its own reference to the copy until it ends), and so are the
-     * commands kept aside and their room, once no write holds this stage back. The shard goes on: nothing but this
-     * stage reads the copy.
+     * The copy missed command {@code sequence}'s events, or holds part of them: the snapshots waiting and every later
+     * one fail with {@code e}, and the copy is dropped (a write under way keeps its own reference to the copy until
+     * it ends), and so are the commands kept aside and their room. The shard goes on: nothing but this stage reads
+     * the copy.
      */
     private void fail(long sequence, Throwable e) {
         broken = e;
         copy = null;
+        // nothing is applied to a broken copy: what was kept for it goes, with its room, back to the heap
+        applied = 0;
+        aside = 0;
+        asideEvents = new EventBuffer();
         LOG.error("shard {}: applying the events of command sequence {} to the snapshot copy failed; the shard "
                 + "goes on, but its snapshots fail until it is restarted", shard, sequence, e);
+        while (!waiting.isEmpty()) {
+            Mark mark = waiting.removeFirst();
+            fail(mark.request(), mark.sequence(), brokenCopy());
+        }
+        periodicWaiting = 0;
+    }
+
+    private IllegalStateException brokenCopy() {
+        return new IllegalStateException("shard " + shard + ": the snapshot copy stopped being updated when "
+                + "applying events failed; no snapshot is written until the shard is restarted", broken);
     }
 
     /**
      * Keeps one command's events until the writer is done with the copy and those kept before are applied, copied
      * after them: the slot's buffer is reused once the slot is answered. Only commands decided while a snapshot is
-     * being written, or while its backlog is applied, pay this. Keeping them can run out of memory too: the copy
+     * being written, or while a backlog or a mark waits, pay this. Keeping them can run out of memory too: the copy
      * then misses them, and is broken ({@link #fail}).
      */
     private void keepAside(long sequence, long time, EventBuffer events) {
@@ -226,27 +306,23 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
         }
     }
 
-    /** Applies every command still kept aside, in order, and empties their room for the next write's. */
-    private void applyKeptAside() {
-        applyKeptAside(Integer.MAX_VALUE);
-    }
-
     /**
-     * Applies up to {@code most} of the commands still kept aside, in order; once none is left, empties their room
-     * for the next write's. With the copy broken, applies none and lets them and their room go.
+     * Applies up to {@code most} of the commands still kept aside, in order, none after sequence {@code until}; once
+     * none is left, empties their room for the next write's. A failure drops them all ({@link #fail}).
      */
-    private void applyKeptAside(int most) {
-        int until = (int) Math.min(aside, (long) applied + most);
-        for (; applied < until && broken == null; applied++) {
-            int end = applied + 1 < aside ? asideStarts[applied + 1] : asideEvents.size();
-            applyRange(asideFirstSequence + applied, asideTimes[applied], asideStarts[applied], end);
+    private void applyKeptAside(int most, long until) {
+        for (int done = 0; done < most && applied < aside && asideFirstSequence + applied <= until; done++) {
+            int index = applied;
+            int end = index + 1 < aside ? asideStarts[index + 1] : asideEvents.size();
+            long sequence = asideFirstSequence + index;
+            if (!applyRange(sequence, asideTimes[index], asideStarts[index], end)) {
+                return;
+            }
+            applied = index + 1;
+            copySequence = sequence;
+            copyTime = asideTimes[index];
         }
-        if (broken != null) {
-            // nothing is applied to a broken copy: what was kept for it goes, with its room, back to the heap
-            applied = 0;
-            aside = 0;
-            asideEvents = new EventBuffer();
-        } else if (applied == aside) {
+        if (aside > 0 && applied == aside) {
             applied = 0;
             aside = 0;
             asideEvents.clear();
@@ -258,42 +334,90 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
         return aside - applied;
     }
 
-    /** Applies one command's events kept aside. A failure marks the copy broken, as {@link #apply} does. */
-    private void applyRange(long sequence, long time, int from, int to) {
+    /** Marks not cut yet. */
+    int snapshotsWaiting() {
+        return waiting.size();
+    }
+
+    /**
+     * Applies one command's events kept aside; whether it could. A failure marks the copy broken, as {@link #apply}
+     * does.
+     */
+    private boolean applyRange(long sequence, long time, int from, int to) {
         if (broken != null) {
-            return;
+            return false;
         }
         try {
             Inventory.evolveRange(copy, time, asideEvents, from, to);
+            return true;
         } catch (Throwable e) {
             fail(sequence, e);
+            return false;
         }
     }
 
     /**
-     * A snapshot belongs after {@code markedSequence}: waits for a write still in progress, brings the copy
-     * up to the mark and hands it to the writer thread.
+     * A snapshot belongs after {@code markedSequence}: cut at once when the copy holds exactly the commands up to it
+     * and no write is under way, or else left to wait in order, behind the write and the commands kept aside before
+     * it. A periodic one that finds {@value #PERIODIC_WAITING} periodic ones waiting takes the place of the newest.
      */
     private void mark(SnapshotRequest request, long markedSequence) {
-        awaitWriter();
-        applyKeptAside();
         if (markedSequence != lastSequence) {
-            fail(request, new IllegalStateException("shard " + shard + ": the snapshot copy is at sequence "
-                    + lastSequence + " but the snapshot was marked after " + markedSequence + "; no snapshot "
-                    + "was written (an engine defect)"));
+            fail(request, markedSequence, new IllegalStateException("shard " + shard
+                    + ": the snapshot stage is at sequence " + lastSequence + " but the snapshot was marked after "
+                    + markedSequence + "; no snapshot was written (an engine defect)"));
             return;
         }
         if (broken != null) {
-            fail(request, new IllegalStateException("shard " + shard + ": the snapshot copy stopped being updated "
-                    + "when applying events failed; no snapshot is written until the shard is restarted", broken));
+            fail(request, markedSequence, brokenCopy());
             return;
         }
         if (lastSequence < 0 && request != null) {
             request.written(lastSequence); // no command yet: nothing to cut, and no snapshot "before seq 0" is kept
             return;
         }
+        if (!writing && applied == aside && waiting.isEmpty()) {
+            cut(request); // the copy holds every command decided: no other command came after the mark
+            return;
+        }
+        if (request == null) {
+            if (periodicWaiting == PERIODIC_WAITING) {
+                Mark skipped = newestPeriodic();
+                waiting.removeLastOccurrence(skipped);
+                periodicWaiting--;
+                LOG.warn("shard {}: the periodic snapshot after command sequence {} is skipped for the one after {}: "
+                        + "snapshots are written and caught up with more slowly than every {} commands", shard,
+                        skipped.sequence(), markedSequence, snapshotEvery);
+            }
+            periodicWaiting++;
+        }
+        waiting.addLast(new Mark(request, markedSequence));
+    }
+
+    /** The periodic mark that waits behind every other one waiting. */
+    private Mark newestPeriodic() {
+        Iterator<Mark> newestFirst = waiting.descendingIterator();
+        while (true) {
+            Mark mark = newestFirst.next();
+            if (mark.request() == null) {
+                return mark;
+            }
+        }
+    }
+
+    /** Cuts the first mark waiting, which the copy has reached. */
+    private void cutNext() {
+        Mark next = waiting.removeFirst();
+        if (next.request() == null) {
+            periodicWaiting--;
+        }
+        cut(next.request());
+    }
+
+    /** Hands the copy, at {@link #copySequence}, to the writer thread, for {@code request} or periodic. */
+    private void cut(SnapshotRequest request) {
         // built before a write is marked under way: an Error here leaves nothing marked that no writer will end
-        Write write = new Write(lastSequence, lastTime, request, copy);
+        Write write = new Write(copySequence, copyTime, request, copy);
         synchronized (lock) {
             writing = true;
             pending = write;
@@ -301,13 +425,13 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
         }
     }
 
-    private void fail(SnapshotRequest request, Exception cause) {
+    private void fail(SnapshotRequest request, long markedSequence, Exception cause) {
         counters.failed.incrementAndGet();
         if (request != null) {
             request.failedToWrite(cause);
         } else {
             LOG.error("shard {}: the periodic snapshot after command sequence {} was not written; the shard goes on",
-                    shard, lastSequence, cause);
+                    shard, markedSequence, cause);
         }
     }
 
@@ -357,6 +481,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
                     writing = false;
                     lock.notifyAll();
                 }
+                LockSupport.unpark(stage); // the stage may wait in its barrier with a backlog or a mark to see to
             }
         }
     }
@@ -390,9 +515,20 @@ final class SnapshotHandler implements EventHandler<CommandSlot> {
         }
     }
 
-    /** Lets a write in progress finish, then ends the writer thread. */
+    /**
+     * Writes the snapshots still waiting, one after another, each once the commands kept aside up to it are applied
+     * (all at once: every answer was given by now, or was given up by a close that ran out of time), then ends the
+     * writer thread.
+     */
     @Override
     public void onShutdown() {
+        while (!waiting.isEmpty()) {
+            awaitWriter();
+            applyKeptAside(Integer.MAX_VALUE, waiting.peekFirst().sequence());
+            if (broken == null) { // a failure failed every mark waiting
+                cutNext();
+            }
+        }
         awaitWriter();
         synchronized (lock) {
             stopping = true;

@@ -12,11 +12,16 @@ import org.junit.jupiter.api.Timeout;
 
 import java.lang.management.ManagementFactory;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -49,10 +54,13 @@ class SnapshotKeptAsideTest {
     private final Semaphore writerMayFinish = new Semaphore(0);
     private final Semaphore writerStarted = new Semaphore(0);
     private final List<Long> written = new CopyOnWriteArrayList<>();
+    private final List<Long> writtenSequences = new CopyOnWriteArrayList<>();
     private final CommandSlot[] slots = new CommandSlot[RING];
     private DecisionHandler decision;
     private SnapshotHandler snapshots;
     private long ringSequence;
+    /** The snapshot slots among the ring's, which have no command sequence. */
+    private long snapshotSlots;
     private long time;
     private long nextOrder = 1;
 
@@ -83,7 +91,7 @@ class SnapshotKeptAsideTest {
 
     @Test
     @Timeout(120)
-    void theBacklogOfAWriteIsAppliedAFewCommandsAtATimeBehindWhichTheNextOnesWait() throws Exception {
+    void theBacklogIsAppliedOnlyWhenTheRingHasNothingForTheStageAFewCommandsATurn() throws Exception {
         start(SnapshotHandler.RETAINED_ASIDE);
         writerStarted.acquire();
         purchase(1_000);
@@ -91,23 +99,140 @@ class SnapshotKeptAsideTest {
         writerMayFinish.release();
         snapshots.awaitWriter();
 
-        purchase(1);
-        assertEquals(1_000 + 1 - SnapshotHandler.DRAINED_PER_COMMAND, snapshots.keptAside(),
-                "the first command after the write applies a few of the backlog and joins its end");
-        purchase(100);
-        assertEquals(1_000 + 101 - 101 * SnapshotHandler.DRAINED_PER_COMMAND, snapshots.keptAside());
-        purchase(1_000);
-        assertEquals(0, snapshots.keptAside(), "the backlog is applied once enough commands followed");
+        purchase(101);
+        assertEquals(1_101, snapshots.keptAside(), "a command decided after the write joins the end of the backlog, "
+                + "and applies none of it: the answers behind this stage wait for no backlog");
+        assertTrue(snapshots.pending(), "the stage has work of its own for when the ring has nothing for it");
+        snapshots.onTimeout(ringSequence - 1);
+        assertEquals(1_101 - SnapshotHandler.APPLIED_PER_TURN, snapshots.keptAside(), "a turn applies a few");
+        assertEquals(Math.ceilDiv(1_101 - SnapshotHandler.APPLIED_PER_TURN, SnapshotHandler.APPLIED_PER_TURN),
+                idleTurns(), "the rest, a turn after another");
+        assertEquals(0, snapshots.keptAside());
+        assertFalse(snapshots.pending());
 
-        purchase(SNAPSHOT_EVERY - (int) (ringSequence % SNAPSHOT_EVERY));
+        purchase(toNextMark());
         writerStarted.acquire();
         assertEquals(StateDigest.of(state.store()), written.getLast(), "the next snapshot holds what the decision "
                 + "state held at its mark: every command kept aside was applied, in order");
+        assertEquals(2, writtenSequences.size());
+        assertEquals(2L * SNAPSHOT_EVERY - 1, writtenSequences.getLast());
     }
 
     @Test
     @Timeout(120)
-    void theCommandsKeptAsideAreLetGoAtOnceWhenTheCopyBreaks() throws Exception {
+    void aPeriodicMarkDuringAWriteWaitsAndIsCutExactlyAtItsSequenceOnceTheBacklogReachesIt() throws Exception {
+        start(SnapshotHandler.RETAINED_ASIDE);
+        writerStarted.acquire();
+        purchase(SNAPSHOT_EVERY); // the next mark falls due while the first write is still held
+        long atMark = StateDigest.of(state.store());
+        assertEquals(1, snapshots.snapshotsWaiting(), "the mark waits instead of holding the stage for the write");
+        purchase(100);
+        assertEquals(SNAPSHOT_EVERY + 100, snapshots.keptAside());
+        assertFalse(snapshots.pending(), "nothing to do while the writer holds the copy");
+
+        writerMayFinish.release();
+        snapshots.awaitWriter();
+        int turns = idleTurns();
+        assertEquals(Math.ceilDiv(SNAPSHOT_EVERY, SnapshotHandler.APPLIED_PER_TURN), turns,
+                "turns apply the backlog up to the mark, and no further");
+        writerStarted.acquire();
+        assertEquals(2L * SNAPSHOT_EVERY - 1, writtenSequences.getLast(), "cut at its mark");
+        assertEquals(atMark, written.getLast(), "holding exactly the commands up to its mark");
+        assertEquals(100, snapshots.keptAside(), "the commands after the mark stay aside during its write");
+        assertEquals(0, snapshots.snapshotsWaiting());
+
+        writerMayFinish.release();
+        snapshots.awaitWriter();
+        idleTurns();
+        purchase(toNextMark());
+        writerStarted.acquire();
+        assertEquals(StateDigest.of(state.store()), written.getLast());
+        assertEquals(List.of((long) SNAPSHOT_EVERY - 1, 2L * SNAPSHOT_EVERY - 1, 3L * SNAPSHOT_EVERY - 1),
+                writtenSequences);
+    }
+
+    @Test
+    @Timeout(120)
+    void aPeriodicMarkBeyondTheFewThatWaitTakesThePlaceOfTheNewestWhichIsSkipped() throws Exception {
+        start(SnapshotHandler.RETAINED_ASIDE);
+        writerStarted.acquire();
+        long[] atMarks = new long[SnapshotHandler.PERIODIC_WAITING];
+        for (int i = 0; i < atMarks.length; i++) {
+            purchase(SNAPSHOT_EVERY);
+            atMarks[i] = StateDigest.of(state.store());
+        }
+        purchase(2 * SNAPSHOT_EVERY); // two more marks while the first write is still held
+        atMarks[atMarks.length - 1] = StateDigest.of(state.store());
+        assertEquals(SnapshotHandler.PERIODIC_WAITING, snapshots.snapshotsWaiting(), "the oldest wait, and the newest");
+
+        for (long atMark : atMarks) {
+            writerMayFinish.release();
+            snapshots.awaitWriter();
+            idleTurns();
+            writerStarted.acquire();
+            assertEquals(atMark, written.getLast());
+        }
+        assertEquals(List.of((long) SNAPSHOT_EVERY - 1, 2L * SNAPSHOT_EVERY - 1, 5L * SNAPSHOT_EVERY - 1),
+                writtenSequences, "the marks that waited were written, each at its own sequence");
+        assertEquals(0, snapshots.keptAside(), "the backlog was applied up to the newest mark");
+        writerMayFinish.release();
+        snapshots.awaitWriter();
+        purchase(SNAPSHOT_EVERY);
+        writerStarted.acquire();
+        assertEquals(6L * SNAPSHOT_EVERY - 1, writtenSequences.getLast(), "the next mark is cut at once");
+        assertEquals(StateDigest.of(state.store()), written.getLast());
+    }
+
+    @Test
+    @Timeout(120)
+    void aSnapshotAskedForDuringABacklogCoversExactlyTheCommandsBeforeIt() throws Exception {
+        start(SnapshotHandler.RETAINED_ASIDE);
+        writerStarted.acquire();
+        purchase(1_000);
+        writerMayFinish.release();
+        snapshots.awaitWriter();
+        purchase(10); // after the write: kept aside behind the backlog
+        long asked = ringSequence - 1;
+        long atRequest = StateDigest.of(state.store());
+        SnapshotRequest request = requestSnapshot();
+        purchase(50);
+        assertEquals(1, snapshots.snapshotsWaiting(), "the request waits for the backlog before it");
+        assertFalse(request.result().isDone());
+
+        idleTurns();
+        writerStarted.acquire();
+        assertEquals(atRequest, written.getLast(), "the snapshot holds exactly the commands before the request");
+        writerMayFinish.release();
+        assertEquals(asked, request.result().get(), "the caller is told the sequence the snapshot covers");
+        assertEquals(50, snapshots.keptAside(), "the commands after the request waited in turn");
+    }
+
+    @Test
+    @Timeout(120)
+    void theSnapshotsStillWaitingAreWrittenWhenTheStageStops() throws Exception {
+        start(SnapshotHandler.RETAINED_ASIDE);
+        writerStarted.acquire();
+        purchase(SNAPSHOT_EVERY);
+        long atMark = StateDigest.of(state.store());
+        purchase(10);
+        long asked = ringSequence - 1;
+        long atRequest = StateDigest.of(state.store());
+        SnapshotRequest request = requestSnapshot();
+        purchase(10);
+        assertEquals(2, snapshots.snapshotsWaiting());
+
+        CompletableFuture<Void> stopped = CompletableFuture.runAsync(snapshots::onShutdown,
+                task -> new Thread(task, "stopping-stage").start());
+        writerMayFinish.release(3);
+        stopped.get();
+        assertEquals(List.of((long) SNAPSHOT_EVERY - 1, 2L * SNAPSHOT_EVERY - 1, asked), writtenSequences);
+        assertEquals(List.of(atMark, atRequest), written.subList(1, 3));
+        assertEquals(asked, request.result().get());
+    }
+
+    @Test
+    @Timeout(120)
+    void theCommandsKeptAsideAreLetGoAtOnceWhenTheCopyBreaksAndTheSnapshotsWaitingFail() throws Exception {
         long[] breakAt = {Long.MAX_VALUE};
         InventoryStore breaking = new DelegatingStore() {
             @Override
@@ -123,13 +248,20 @@ class SnapshotKeptAsideTest {
         writerStarted.acquire();
         breakAt[0] = nextOrder + 3;
         purchase(1_000);
+        SnapshotRequest request = requestSnapshot();
         writerMayFinish.release();
         snapshots.awaitWriter();
 
-        purchase(1); // applies the backlog's first commands: the third breaks the copy
+        snapshots.onTimeout(ringSequence - 1); // applies the backlog's first commands: the fourth breaks the copy
         assertEquals(0, snapshots.keptAside(), "nothing is kept for a copy that is dropped");
-        purchase(SNAPSHOT_EVERY - (int) (ringSequence % SNAPSHOT_EVERY));
-        assertEquals(1, snapshotCounters.failed.get(), "the next snapshot fails, naming the broken copy");
+        assertEquals(0, snapshots.snapshotsWaiting());
+        assertFalse(snapshots.pending());
+        Throwable failed = assertThrows(ExecutionException.class, () -> request.result().get()).getCause();
+        assertEquals("shard 0: the snapshot copy stopped being updated when applying events failed; no snapshot is "
+                + "written until the shard is restarted", failed.getMessage(), "the snapshot waiting fails");
+        assertInstanceOf(OutOfMemoryError.class, failed.getCause(), "naming the cause");
+        purchase(toNextMark());
+        assertEquals(2, snapshotCounters.failed.get(), "the next periodic snapshot fails too");
         assertEquals(1, snapshotCounters.written.get());
         assertNull(health.failure(), "the shard goes on");
     }
@@ -154,7 +286,9 @@ class SnapshotKeptAsideTest {
                 least = Math.min(least, allocated);
             }
             writerMayFinish.release();
-            purchase(1); // the mark: waits for the write, applies what was kept aside, hands the next write over
+            purchase(1); // the mark: waits behind the write and the commands kept aside
+            snapshots.awaitWriter();
+            idleTurns(); // the ring has nothing more: the stage applies them, and cuts the next snapshot at the mark
         }
         writerStarted.acquire();
         assertEquals(StateDigest.of(state.store()), written.getLast(), "the last snapshot holds what the decision "
@@ -176,6 +310,7 @@ class SnapshotKeptAsideTest {
         decision = new DecisionHandler(0, health, state, () -> time, counters.decision, new DueTimes(1), EngineFixtures.NO_RING);
         SnapshotWriter writer = (sequence, at, store) -> {
             written.add(StateDigest.of(store));
+            writtenSequences.add(sequence);
             writerStarted.release();
             writerMayFinish.acquireUninterruptibly();
         };
@@ -191,7 +326,12 @@ class SnapshotKeptAsideTest {
             run(new Command.ListProduct(sku, 0));
             run(new Command.ReceiveStock(sku + 1, sku, 0, Limits.MAX_QUANTITY));
         }
-        purchase(SNAPSHOT_EVERY - (int) ringSequence);
+        purchase(toNextMark());
+    }
+
+    /** The commands up to the next periodic mark: a snapshot slot takes a slot of the ring, and no sequence. */
+    private int toNextMark() {
+        return SNAPSHOT_EVERY - (int) ((ringSequence - snapshotSlots) % SNAPSHOT_EVERY);
     }
 
     private void purchase(int count) {
@@ -201,6 +341,26 @@ class SnapshotKeptAsideTest {
                     order % SKUS, 0, 1, null);
             step();
         }
+    }
+
+    /** A {@link PurestockEngine#snapshot} slot, as the completion stage leaves it once every earlier command is durable. */
+    private SnapshotRequest requestSnapshot() {
+        SnapshotRequest request = new SnapshotRequest();
+        request.complete(-1L);
+        slots[(int) (ringSequence % RING)].request.control(CommandSlot.Kind.SNAPSHOT, request);
+        step();
+        snapshotSlots++;
+        return request;
+    }
+
+    /** The turns the stage takes of its own work while the ring has nothing for it, until it has none left. */
+    private int idleTurns() throws Exception {
+        int turns = 0;
+        while (snapshots.pending()) {
+            snapshots.onTimeout(ringSequence - 1);
+            turns++;
+        }
+        return turns;
     }
 
     private void run(Command command) {

@@ -5,6 +5,9 @@ import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.StateDigest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -13,7 +16,9 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -152,18 +157,26 @@ class SnapshotStageTest {
     }
 
     @Test
-    void aFailingPeriodicSnapshotIsLoggedAndTheShardGoesOn() {
+    void aFailingPeriodicSnapshotIsLoggedAndTheShardGoesOn() throws Exception {
         AtomicInteger attempts = new AtomicInteger();
+        Semaphore attempted = new Semaphore(0);
         List<Long> written = new CopyOnWriteArrayList<>();
         try (PurestockEngine engine = PurestockEngine.builder().snapshotEvery(2)
                 .snapshotWriter(s -> (sequence, time, store) -> {
-                    if (attempts.incrementAndGet() % 2 == 1) {
-                        throw new IOException("disk full");
+                    try {
+                        if (attempts.incrementAndGet() % 2 == 1) {
+                            throw new IOException("disk full");
+                        }
+                        written.add(sequence);
+                    } finally {
+                        attempted.release();
                     }
-                    written.add(sequence);
                 }).build()) {
             for (int i = 0; i < 8; i++) {
                 assertEquals(i, engine.submit(list(i)).join().sequence());
+                if (i % 2 == 1) {
+                    attempted.acquire(); // each periodic write is tried before the next falls due: none is skipped
+                }
             }
             assertInstanceOf(IOException.class, failureOf(engine.snapshot(0)));
             assertEquals(8, engine.submit(list(8)).join().sequence());
@@ -171,6 +184,40 @@ class SnapshotStageTest {
         }
         assertEquals(List.of(3L, 7L), written, "every other periodic snapshot failed, the rest were written");
         assertEquals(5, attempts.get());
+    }
+
+    @ParameterizedTest
+    @EnumSource(WaitStrategyKind.class)
+    @Timeout(60)
+    void aSnapshotAskedForBehindAWriteIsWrittenOnceItEndsWithNoCommandAfterIt(WaitStrategyKind wait) throws Exception {
+        CountDownLatch firstStarted = new CountDownLatch(1);
+        CountDownLatch firstMayEnd = new CountDownLatch(1);
+        List<Long> written = new CopyOnWriteArrayList<>();
+        CompletableFuture<Long> first;
+        CompletableFuture<Long> second;
+        try (PurestockEngine engine = PurestockEngine.builder().waitStrategy(wait)
+                .expireReservationsEvery(java.time.Duration.ZERO)
+                .snapshotWriter(s -> (sequence, time, store) -> {
+                    if (written.isEmpty()) {
+                        firstStarted.countDown();
+                        firstMayEnd.await();
+                    }
+                    written.add(sequence);
+                }).build()) {
+            engine.submit(list(1)).join();
+            first = engine.snapshot(0);
+            firstStarted.await();
+            for (int i = 0; i < 100; i++) {
+                engine.submit(receive(i, 1, 0, 1)).join(); // answered while the copy is being written
+            }
+            second = engine.snapshot(0);
+            assertEquals(101, engine.submit(receive(100, 1, 0, 1)).join().sequence(),
+                    "a command behind a snapshot that waits for a write is answered all the same");
+            firstMayEnd.countDown(); // from here on the ring stays empty: nothing but the write's end wakes the stage
+            assertEquals(0L, first.get());
+            assertEquals(100L, second.get(), "the snapshot covers exactly the commands before it");
+        }
+        assertEquals(List.of(0L, 100L), written);
     }
 
     @Test
