@@ -45,8 +45,11 @@ import java.util.concurrent.locks.LockSupport;
  * snapshot is written and caught up with (rate times the time both take), copied into an event buffer of this
  * stage's until they are applied. The buffer's room is reused by the next snapshot's commands (up to
  * {@value #RETAINED_ASIDE} events' room is kept), so in a steady state keeping commands aside allocates nothing.
- * The backlog shrinks only while the copy applies events faster than the shard decides them (applying is most of
- * what deciding costs): a shard decided at the copy's own pace keeps a backlog that does not shrink.
+ * The backlog shrinks in turns only while the ring leaves this stage some, that is while the copy applies events
+ * faster than the shard decides them (applying is most of what deciding costs). So that the room stays bounded
+ * when it does not (a shard decided as fast as it can), once more than {@value #DRAINED_ABOVE} commands are in it,
+ * each command decided applies {@value #DRAINED_PER_COMMAND} of them too, until it empties: the answers then pay
+ * two evolves each, and the shard slows to the pace at which the copy catches up.
  *
  * <p>If applying events to the copy fails, an {@link Error} included (an {@link OutOfMemoryError} as the copy
  * grows, or as events are kept aside), the copy can no longer be trusted: it is dropped, so that its memory goes
@@ -72,6 +75,15 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
      */
     static final int APPLIED_PER_TURN = 8;
     /**
+     * Commands in the room kept aside (applied or not) above which each command decided applies
+     * {@value #DRAINED_PER_COMMAND} of them as well, on the answers' path: the bound on that room when the ring
+     * seldom leaves this stage a turn (a shard decided as fast as the copy can apply), where the backlog would
+     * otherwise never empty and its room grow without end. About 60 MB of one-line purchases.
+     */
+    static final int DRAINED_ABOVE = 1 << 19;
+    /** Commands kept aside applied per command decided while more than {@link #DRAINED_ABOVE} are kept. */
+    static final int DRAINED_PER_COMMAND = 2;
+    /**
      * Periodic marks that may wait to be cut at once; one that falls due while this many wait takes the place of the
      * newest of them, which is skipped: snapshots asked for faster than they can be written and caught up with become
      * less frequent instead of growing the backlog without end, and the newest mark that fell due is still cut.
@@ -84,6 +96,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     private final long snapshotEvery;
     private final StageThreads threads;
     private final ShardCounters.Snapshots counters;
+    /** {@link #DRAINED_ABOVE}, or less in tests. */
+    private final int drainedAbove;
     /** The copy of the state; {@code null} once dropped, after applying events to it failed ({@link #broken}). */
     private InventoryStore copy;
     /** The sequence of the last command the copy holds, and its time. */
@@ -134,7 +148,19 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     SnapshotHandler(int shard, ShardHealth health, ShardState initial, InventoryStore copy,
                     SnapshotWriter snapshotWriter, long snapshotEvery, StageThreads threads,
                     ShardCounters.Snapshots counters, int retainedAside) {
+        this(shard, health, initial, copy, snapshotWriter, snapshotEvery, threads, counters, retainedAside,
+                DRAINED_ABOVE);
+    }
+
+    /**
+     * A stage that keeps the room of {@code retainedAside} events kept aside between writes, and applies some of
+     * them with each command decided while more than {@code drainedAbove} commands are in that room.
+     */
+    SnapshotHandler(int shard, ShardHealth health, ShardState initial, InventoryStore copy,
+                    SnapshotWriter snapshotWriter, long snapshotEvery, StageThreads threads,
+                    ShardCounters.Snapshots counters, int retainedAside, int drainedAbove) {
         this.asideEvents = new EventBuffer(retainedAside);
+        this.drainedAbove = drainedAbove;
         this.shard = shard;
         this.counters = counters;
         this.health = health;
@@ -212,11 +238,18 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
      */
     @Override
     public void onTimeout(long ringSequence) {
-        if (writing) {
-            return;
+        if (!writing) {
+            catchUp(APPLIED_PER_TURN);
         }
+    }
+
+    /**
+     * Applies up to {@code most} commands kept aside, never past the next mark, and cuts that mark once the copy
+     * holds exactly the commands up to it.
+     */
+    private void catchUp(int most) {
         Mark next = waiting.peekFirst();
-        applyKeptAside(APPLIED_PER_TURN, next == null ? Long.MAX_VALUE : next.sequence());
+        applyKeptAside(most, next == null ? Long.MAX_VALUE : next.sequence());
         if (next != null && broken == null && copySequence == next.sequence()) {
             cutNext();
         }
@@ -225,6 +258,9 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     private void onDecided(long sequence, long time, EventBuffer events) {
         if (writing || applied < aside || !waiting.isEmpty()) {
             keepAside(sequence, time, events); // behind the write, the ones kept aside or a mark: applied in order
+            if (aside > drainedAbove && !writing) {
+                catchUp(DRAINED_PER_COMMAND); // the room is bounded: this command helps to empty it
+            }
         } else {
             apply(sequence, time, events);
         }

@@ -120,6 +120,32 @@ class SnapshotKeptAsideTest {
 
     @Test
     @Timeout(120)
+    void aRoomAboveItsBoundIsEmptiedByTheCommandsDecidedWhenTheRingLeavesTheStageNoTurn() throws Exception {
+        int bound = 100;
+        start(SnapshotHandler.RETAINED_ASIDE, SnapshotHandler.copyOf(state.store(), capacity), bound);
+        writerStarted.acquire();
+        purchase(bound + 50);
+        assertEquals(bound + 50, snapshots.keptAside(), "nothing is applied while the writer holds the copy");
+        writerMayFinish.release();
+        snapshots.awaitWriter();
+
+        purchase(1);
+        assertEquals(bound + 51 - SnapshotHandler.DRAINED_PER_COMMAND, snapshots.keptAside(),
+                "above the bound a command decided applies a few of the backlog, and joins its end");
+        purchase(bound + 48);
+        assertEquals(1, snapshots.keptAside(), "each one applies one more than it adds, with no idle turn");
+        purchase(1);
+        assertEquals(0, snapshots.keptAside(), "until the room is empty");
+        purchase(1);
+        assertEquals(0, snapshots.keptAside(), "and then commands are applied as they come again");
+
+        purchase(toNextMark());
+        writerStarted.acquire();
+        assertEquals(StateDigest.of(state.store()), written.getLast(), "every command applied, in order");
+    }
+
+    @Test
+    @Timeout(120)
     void aPeriodicMarkDuringAWriteWaitsAndIsCutExactlyAtItsSequenceOnceTheBacklogReachesIt() throws Exception {
         start(SnapshotHandler.RETAINED_ASIDE);
         writerStarted.acquire();
@@ -307,6 +333,10 @@ class SnapshotKeptAsideTest {
     }
 
     private void start(int retainedAside, InventoryStore copy) {
+        start(retainedAside, copy, SnapshotHandler.DRAINED_ABOVE);
+    }
+
+    private void start(int retainedAside, InventoryStore copy, int drainedAbove) {
         decision = new DecisionHandler(0, health, state, () -> time, counters.decision, new DueTimes(1), EngineFixtures.NO_RING);
         SnapshotWriter writer = (sequence, at, store) -> {
             written.add(StateDigest.of(store));
@@ -315,7 +345,7 @@ class SnapshotKeptAsideTest {
             writerMayFinish.acquireUninterruptibly();
         };
         snapshots = new SnapshotHandler(0, health, state, copy, writer,
-                SNAPSHOT_EVERY, new StageThreads(null), snapshotCounters, retainedAside);
+                SNAPSHOT_EVERY, new StageThreads(null), snapshotCounters, retainedAside, drainedAbove);
         for (int i = 0; i < RING; i++) {
             slots[i] = new CommandSlot();
         }
