@@ -37,8 +37,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@value #PERIODIC_WAITING} periodic ones still wait takes the place of the newest of them, which is skipped and
  * logged: periodic snapshots become less frequent, each still at a multiple of {@code snapshotEvery}, and the newest
  * that fell due is written. A {@link PurestockEngine#snapshot} is never skipped; its caller waits until it is
- * written. When the stage stops, the snapshots still waiting are
- * written first, their backlog applied at once (every answer is given by then).
+ * written. When the stage stops, the snapshots still waiting are written first, their backlog applied at once
+ * (every answer is given by then).
  *
  * <p>What it costs: a second copy of the state (as much memory as the decision state), two threads (this
  * stage's and the writer's, which sleeps between snapshots), and the events of the commands decided while a
