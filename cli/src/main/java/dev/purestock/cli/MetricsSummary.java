@@ -45,7 +45,8 @@ final class MetricsSummary {
             }
             if (shard.stages().contains(StageRole.APPLY)) {
                 summary.put(prefix + "snapshots-written", shard.snapshotsWritten())
-                        .put(prefix + "snapshots-failed", shard.snapshotsFailed());
+                        .put(prefix + "snapshots-failed", shard.snapshotsFailed())
+                        .put(prefix + "snapshots-skipped", shard.snapshotsSkipped());
                 latency(summary, prefix + "snapshot-duration", shard.snapshotDuration());
             }
             summary.put(prefix + "callback-failures", shard.callbackFailures());

@@ -375,6 +375,11 @@ public final class JmxMetrics implements AutoCloseable {
         }
 
         @Override
+        public long getSnapshotsSkipped() {
+            return metrics.snapshotsSkipped();
+        }
+
+        @Override
         public long getSnapshotDurationP50Nanos() {
             return metrics.snapshotDuration().p50();
         }

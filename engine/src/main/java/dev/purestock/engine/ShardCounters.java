@@ -66,6 +66,8 @@ final class ShardCounters {
     static final class Snapshots {
         final ReleasedCounter written = new ReleasedCounter();
         final AtomicLong failed = new AtomicLong();
+        /** Periodic snapshots skipped for a later one, while two earlier ones still waited to be written. */
+        final ReleasedCounter skipped = new ReleasedCounter();
         /** How long each snapshot written took the {@link SnapshotWriter} (nanoseconds). */
         final ValueRecorder duration = new ValueRecorder(HIGHEST_NANOS, LATENCY_DIGITS);
     }

@@ -187,6 +187,15 @@ public final class ShardMetrics {
         return counters.snapshots.failed.get();
     }
 
+    /**
+     * Periodic snapshots skipped for a later one: each fell due while two earlier ones still waited to be written
+     * (snapshots asked for faster than they are written and caught up with; see
+     * {@link PurestockEngine.Builder#snapshotEvery}).
+     */
+    public long snapshotsSkipped() {
+        return counters.snapshots.skipped.get();
+    }
+
     /** How long each snapshot written took its writer, in nanoseconds. */
     public Percentiles snapshotDuration() {
         return counters.snapshots.duration.read();

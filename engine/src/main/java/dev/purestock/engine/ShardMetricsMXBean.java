@@ -108,6 +108,9 @@ public interface ShardMetricsMXBean {
     /** {@link ShardMetrics#snapshotsFailed()}. */
     long getSnapshotsFailed();
 
+    /** {@link ShardMetrics#snapshotsSkipped()}. */
+    long getSnapshotsSkipped();
+
     /** The median time a snapshot took to write, in nanoseconds. */
     long getSnapshotDurationP50Nanos();
 

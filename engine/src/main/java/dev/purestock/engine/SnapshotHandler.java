@@ -421,6 +421,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
                 Mark skipped = newestPeriodic();
                 waiting.removeLastOccurrence(skipped);
                 periodicWaiting--;
+                counters.skipped.increment();
                 LOG.warn("shard {}: the periodic snapshot after command sequence {} is skipped for the one after {}: "
                         + "snapshots are written and caught up with more slowly than every {} commands", shard,
                         skipped.sequence(), markedSequence, snapshotEvery);

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.LongStream;
 
 import static dev.purestock.engine.EngineFixtures.list;
@@ -93,6 +95,31 @@ class EngineMetricsTest {
             assertTrue(batches.count() >= 1 && batches.max() <= shard.ringSize(), batches.toString());
         }
         assertEquals(journals[0].size(), metrics.shard(0).commandsSequenced());
+    }
+
+    @Test
+    void countsPeriodicSnapshotsSkippedForALaterOne() throws Exception {
+        CountDownLatch firstStarted = new CountDownLatch(1);
+        CountDownLatch firstMayEnd = new CountDownLatch(1);
+        List<Long> written = new CopyOnWriteArrayList<>();
+        SnapshotWriter writer = (lastSequence, time, store) -> {
+            if (written.isEmpty()) {
+                firstStarted.countDown();
+                firstMayEnd.await();
+            }
+            written.add(lastSequence);
+        };
+        try (PurestockEngine engine = PurestockEngine.builder().snapshotEvery(1).snapshotWriter(shard -> writer)
+                .build()) {
+            engine.submit(list(1)).join();
+            firstStarted.await(); // the snapshot after sequence 0 is being written, and held
+            for (int sku = 2; sku <= 4; sku++) {
+                engine.submit(list(sku)).join(); // those after 1 and 2 wait; the one after 3 takes the place of 2
+            }
+            assertEquals(1, engine.metrics().shard(0).snapshotsSkipped());
+            firstMayEnd.countDown();
+        }
+        assertEquals(List.of(0L, 1L, 3L), written, "close writes the snapshots still waiting");
     }
 
     @Test

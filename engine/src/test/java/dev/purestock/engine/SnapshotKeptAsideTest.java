@@ -190,6 +190,7 @@ class SnapshotKeptAsideTest {
         purchase(2 * SNAPSHOT_EVERY); // two more marks while the first write is still held
         atMarks[atMarks.length - 1] = StateDigest.of(state.store());
         assertEquals(SnapshotHandler.PERIODIC_WAITING, snapshots.snapshotsWaiting(), "the oldest wait, and the newest");
+        assertEquals(2, snapshotCounters.skipped.get(), "the two marks in between were skipped, and counted");
 
         for (long atMark : atMarks) {
             writerMayFinish.release();

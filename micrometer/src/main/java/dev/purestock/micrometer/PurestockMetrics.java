@@ -50,7 +50,8 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code purestock.durability.append} and {@code purestock.durability.sync} (with {@code stage} journal or
  *       replicate): function timers (count and total time [{@code _seconds_count}, {@code _seconds_sum}]) and
  *       time gauges {@code ...percentile} (with {@code quantile}) and {@code ...max}.</li>
- *   <li>{@code purestock.snapshots.written}, {@code purestock.snapshots.failed}: counters;
+ *   <li>{@code purestock.snapshots.written}, {@code purestock.snapshots.failed},
+ *       {@code purestock.snapshots.skipped}: counters;
  *       {@code purestock.snapshot.duration}: function timer, with {@code ...percentile} and {@code ...max}.</li>
  *   <li>{@code purestock.callbacks.failed}: counter of isolated callback and consumer failures, per shard;
  *       {@code purestock.callbacks.failed.unsequenced}: those of commands no shard sequenced, no {@code shard}
@@ -239,6 +240,8 @@ public final class PurestockMetrics implements MeterBinder, AutoCloseable {
                     ShardMetrics::snapshotsWritten);
             counter(binding, "purestock.snapshots.failed", "snapshots not written", shard, tags,
                     ShardMetrics::snapshotsFailed);
+            counter(binding, "purestock.snapshots.skipped", "periodic snapshots skipped for a later one", shard, tags,
+                    ShardMetrics::snapshotsSkipped);
             timer(binding, "purestock.snapshot.duration", "how long a snapshot took to write", shard, tags,
                     ShardMetrics::snapshotDuration);
         }

@@ -70,6 +70,7 @@ class PurestockMetricsTest {
             assertEquals(1, count(registry, "purestock.callbacks.failed", "shard", "0"));
             assertEquals(1, count(registry, "purestock.snapshots.written", "shard", "0"));
             assertEquals(0, count(registry, "purestock.snapshots.failed", "shard", "0"));
+            assertEquals(0, count(registry, "purestock.snapshots.skipped", "shard", "0"));
             assertEquals(1024, registry.get("purestock.ring.size").tags("shard", "0").gauge().value());
             assertEquals(1, registry.get("purestock.shard.running").tags("shard", "1").gauge().value());
             assertEquals(1, registry.get("purestock.snapshot.duration").tags("shard", "0").functionTimer().count());
