@@ -239,7 +239,8 @@ public final class BenchmarkReport implements Callable<Integer> {
         md.append("Each command is timed from its *scheduled* send time to its durable answer, so a stall counts for every\n")
                 .append("command scheduled during it (no coordinated omission). Rates step up until the engine saturates. Command:\n")
                 .append("`benchmarks/run.sh` (the `LatencyHarness` step); the checks after the run (nothing oversold, the journal\n")
-                .append("verifies, the recovered state equals the live one) are printed in its log.\n\n");
+                .append("verifies, the state recovered up to the last sequence of the live digest, `engine.digestWithSequence(0)`, equals the\n")
+                .append("live one: the engine's timer journals time commands until it closes, past the digest) are printed in its log.\n\n");
         md.append("The GC columns count the collector's stop-the-world pauses that started while the step was measured\n")
                 .append("(JFR's `jdk.GCPhasePause` events; empty for runs from before they were recorded). A second table per\n")
                 .append("machine, where measured, runs the same harness with periodic snapshots on (`--snapshot-every`).\n\n");
