@@ -45,6 +45,9 @@ import java.util.concurrent.locks.LockSupport;
  * snapshot is written and caught up with (rate times the time both take), copied into an event buffer of this
  * stage's until they are applied. The buffer's room is reused by the next snapshot's commands (up to
  * {@value #RETAINED_ASIDE} events' room is kept), so in a steady state keeping commands aside allocates nothing.
+ * A mark cut with commands after it still kept aside moves them to the start of a second buffer, once at least as
+ * many before them were applied, and the two trade places: while snapshots are written back to back (each write
+ * ends with a mark waiting) the room never empties, and would otherwise keep every command applied since.
  * The backlog shrinks in turns only while the ring leaves this stage some, that is while the copy applies events
  * faster than the shard decides them (applying is most of what deciding costs). So that the room stays bounded
  * when it does not (a shard decided as fast as it can), once more than {@value #DRAINED_ABOVE} commands are in it,
@@ -65,7 +68,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
      * The events kept aside whose room stays between writes, at most (about a million; a one-line purchase's event
      * and line change take 112 bytes, so about 110 MB at most, and only as much as a write ever needed): a write
      * that outlasted that at the rate of the moment (a disk that stalled for seconds) grows the room beyond it, and
-     * what is beyond is let go once applied.
+     * what is beyond is let go once applied. Each of the stage's two buffers ({@link #asideEvents} and the spare one
+     * it moves a backlog into) keeps this much.
      */
     static final int RETAINED_ASIDE = (1 << 20) - 1;
     /**
@@ -109,6 +113,11 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
      * allocates nothing once as many were kept aside before (up to {@link #RETAINED_ASIDE} events).
      */
     private EventBuffer asideEvents;
+    /**
+     * The room the commands not yet applied move to when a mark is cut with some applied before them
+     * ({@link #letAppliedGo}); it then trades places with {@link #asideEvents}.
+     */
+    private EventBuffer spareAside;
     /** Where each command kept aside starts in {@link #asideEvents}, by command. */
     private int[] asideStarts = new int[64];
     /** The decision time of each command kept aside, by command. */
@@ -160,6 +169,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
                     SnapshotWriter snapshotWriter, long snapshotEvery, StageThreads threads,
                     ShardCounters.Snapshots counters, int retainedAside, int drainedAbove) {
         this.asideEvents = new EventBuffer(retainedAside);
+        this.spareAside = new EventBuffer(retainedAside);
         this.drainedAbove = drainedAbove;
         this.shard = shard;
         this.counters = counters;
@@ -251,8 +261,46 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
         Mark next = waiting.peekFirst();
         applyKeptAside(most, next == null ? Long.MAX_VALUE : next.sequence());
         if (next != null && broken == null && copySequence == next.sequence()) {
+            letAppliedGo();
             cutNext();
         }
+    }
+
+    /**
+     * Moves the commands kept aside and not yet applied to the start of the spare room, which then takes the place
+     * of the room, emptied: done as a mark is cut with commands after it kept aside. Without it the room would be
+     * emptied only once every command in it is applied, which never happens while each write ends with a mark
+     * waiting (snapshots written back to back, a write outlasting a period), and it would grow without end with the
+     * commands applied long ago. It copies what is left, in one go, only once at least as many commands were applied
+     * (so the room holds at most twice what is left, and each command is copied at most twice); an
+     * {@link OutOfMemoryError} leaves the room as it was.
+     */
+    private void letAppliedGo() {
+        if (applied == 0 || applied < aside - applied) {
+            return; // moving costs what is left; done once as many are let go, its cost is one more copy each
+        }
+        int from = asideStarts[applied];
+        try {
+            spareAside.clear();
+            asideEvents.writeTo(spareAside, from, asideEvents.size());
+        } catch (Throwable e) {
+            LOG.warn("shard {}: the commands kept aside after command sequence {} could not be moved to the start "
+                    + "of their room, which keeps the {} applied before them", shard, copySequence, applied, e);
+            return;
+        }
+        int left = aside - applied;
+        System.arraycopy(asideTimes, applied, asideTimes, 0, left);
+        System.arraycopy(asideStarts, applied, asideStarts, 0, left);
+        for (int i = 0; i < left; i++) {
+            asideStarts[i] -= from;
+        }
+        asideFirstSequence += applied;
+        aside = left;
+        applied = 0;
+        EventBuffer emptied = asideEvents;
+        asideEvents = spareAside;
+        spareAside = emptied;
+        emptied.clear();
     }
 
     private void onDecided(long sequence, long time, EventBuffer events) {
@@ -301,6 +349,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
         applied = 0;
         aside = 0;
         asideEvents = new EventBuffer();
+        spareAside = new EventBuffer();
         LOG.error("shard {}: applying the events of command sequence {} to the snapshot copy failed; the shard "
                 + "goes on, but its snapshots fail until it is restarted", shard, sequence, e);
         while (!waiting.isEmpty()) {
@@ -368,6 +417,11 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     /** Commands kept aside and not yet applied to the copy. */
     int keptAside() {
         return aside - applied;
+    }
+
+    /** Commands in the room kept aside, applied or not. */
+    int roomKeptAside() {
+        return aside;
     }
 
     /** Marks not cut yet. */

@@ -179,6 +179,31 @@ class SnapshotKeptAsideTest {
 
     @Test
     @Timeout(120)
+    void snapshotsWrittenBackToBackKeepOnlyTheCommandsNotYetAppliedInTheRoom() throws Exception {
+        start(SnapshotHandler.RETAINED_ASIDE);
+        writerStarted.acquire();
+        int after = 100;
+        purchase(SNAPSHOT_EVERY); // each write lasts longer than a period: a mark waits as it ends
+        long atMark = StateDigest.of(state.store());
+        for (int round = 0; round < ROUNDS; round++) {
+            purchase(after);
+            writerMayFinish.release();
+            snapshots.awaitWriter();
+            idleTurns(); // up to the mark that waited, which is cut: its write starts with commands after it
+            writerStarted.acquire();
+            assertEquals((round + 2L) * SNAPSHOT_EVERY - 1, writtenSequences.getLast());
+            assertEquals(atMark, written.getLast(), "round " + round + ": exactly the commands up to the mark");
+            assertEquals(after, snapshots.keptAside(), "the commands after the mark wait for its write");
+            assertTrue(snapshots.roomKeptAside() <= SNAPSHOT_EVERY + after, "round " + round + ": the room kept "
+                    + "aside holds " + snapshots.roomKeptAside() + " commands, " + snapshots.keptAside()
+                    + " of them not yet applied: the ones applied before a cut stay in it for ever");
+            purchase(SNAPSHOT_EVERY - after);
+            atMark = StateDigest.of(state.store());
+        }
+    }
+
+    @Test
+    @Timeout(120)
     void aPeriodicMarkBeyondTheFewThatWaitTakesThePlaceOfTheNewestWhichIsSkipped() throws Exception {
         start(SnapshotHandler.RETAINED_ASIDE);
         writerStarted.acquire();
