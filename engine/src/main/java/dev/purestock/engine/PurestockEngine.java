@@ -295,7 +295,8 @@ public final class PurestockEngine implements AutoCloseable {
     /**
      * One run of the expiry timer: offers the time command ({@code ExpireReservations} with the retention
      * window) to each shard whose last one left a backlog (as many as {@link ExpiryTimer.Answer#takeBacklogRoom}
-     * allows, published in as few claims of ring slots as the room in the ring allows), to each shard that has
+     * allows given the slots the ring took since its last one, a few at most, in one claim of ring slots where the
+     * ring has the room), to each shard that has
      * something due now on the engine's clock (a reservation to expire, a held command: {@link DueTimes}; what is
      * due at {@link NextDue#NEVER} never is), and on a regular run also to each
      * shard that holds an order that may be forgotten, as far as its read model knows (a shard with nothing to do
@@ -313,8 +314,9 @@ public final class PurestockEngine implements AutoCloseable {
             // before the backlog's room is taken: a clock that throws (the caller's) would leave that room marked in
             // flight with nothing sent, and no answer to free it, so the shard would get no time command again
             boolean due = dueAt != NextDue.NEVER && dueAt <= clock.getAsLong();
-            int sends = answer.takeBacklogRoom();
-            if (sends == 0 && (due || regular && readModel.forgettableOrders(i) > 0) && answer.trySend()) {
+            long cursor = shards[i].ring().getCursor();
+            int sends = answer.takeBacklogRoom(cursor);
+            if (sends == 0 && (due || regular && readModel.forgettableOrders(i) > 0) && answer.trySend(cursor)) {
                 sends = 1;
             }
             if (sends > 0) {
