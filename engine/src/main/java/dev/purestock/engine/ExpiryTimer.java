@@ -31,9 +31,8 @@ import java.util.function.LongSupplier;
  * sale's load the ring is full nearly all the time, and a run that only tried would almost never get a time
  * command in, so nothing would expire and nothing would be forgotten while the sale lasts. It is woken as soon as
  * its commands fit, before the producers, which wait for a quarter of the ring ({@link RingSpace}), and claims
- * the slots they need at once (a run sends at most {@link Answer#MOST_AT_ONCE} to a shard): woken with the
- * producers, it lost the freed slots to them nearly every time. The thread parks between runs and allocates nothing
- * per run.
+ * the slots they need at once: woken with the producers, it lost the freed slots to them nearly every time. The
+ * thread parks between runs and allocates nothing per run.
  */
 final class ExpiryTimer {
     private static final Logger LOG = LoggerFactory.getLogger(ExpiryTimer.class);
@@ -303,21 +302,23 @@ final class ExpiryTimer {
      * once a period. A fixed eight forgot 2,040 a trip, which a ring of 1,024 slots under a loaded machine's
      * scheduling delays, or any larger ring, outgrew: the orders remembered grew until the heap ran out.
      *
-     * <p>They go into the ring spread between the purchases, not as one block: a run sends a shard at most
-     * {@link #MOST_AT_ONCE}, and while one of its commands is in flight, only one more for each
-     * {@link #RING_SLOTS_PER_COMMAND} slots the ring took since the last went in (with none in flight, one goes at
-     * once, so a backlog drains one command after another when nothing else comes in). Under a full ring that is the
-     * same one per 64 slots, so the most in flight is reached as before; in a ring that is not full it keeps the
-     * decision stage's forgetting in short stretches of at most {@code MOST_AT_ONCE} commands (255 orders each, some
-     * 25 to 40 µs of decision work apiece) that forget about four times as many orders as the ring takes meanwhile.
-     * A run used to publish all the room a backlog had in one claim of consecutive slots: with a 65,536-slot ring at
-     * its most, 1,024 commands, some 26 ms of forgetting back to back, which every purchase behind them waited out (a
-     * latency harness with a one-second window read p99 69 ms at 500,000 purchases a second on 16 cores, where the
-     * same run forgetting nothing read 21.5 µs). A timer that ran late (a loaded machine) keeps up to
-     * {@code MOST_AT_ONCE} of the slots' worth it missed, and runs again on the next answer or after
-     * {@link ExpiryTimer#BACKLOG_PAUSE}: a run of eight forgets 2,040 orders, and the answers, one per command, wake
-     * it about as often as it sends. The counts in flight are written by the timer thread and the shard's completion
-     * thread; the full answers in a row by the thread that answers; the cursor at the last send by the timer thread.
+     * <p>They go into the ring spread between the purchases, not as one block: while one of a shard's commands is
+     * in flight, a run sends only one more for each {@link #RING_SLOTS_PER_COMMAND} slots the ring took since the
+     * last went in (with none in flight, one goes at once, so a backlog drains one command after another when
+     * nothing else comes in). Under a full ring a trip is a ring's worth of slots, so the most in flight is reached
+     * as before; in a ring that is not full, where a trip is short, a run that follows each answer (every answer
+     * wakes the timer) sends one now and then, 255 orders forgotten for each 64 new ones taken: a purchase waits
+     * behind one or two time commands (some 25 to 40 µs of decision work each), not a ring's worth, and forgetting
+     * still outpaces the intake about four times. A run used to publish all the room a backlog had in one claim of
+     * consecutive slots: with a 65,536-slot ring at its most, 1,024 commands, some 26 ms of forgetting back to back,
+     * which every purchase behind them waited out (a latency harness with a one-second window read p99 69 ms at
+     * 500,000 purchases a second on 16 cores, where the same run forgetting nothing read 21.5 µs); and the answers
+     * of a trip, each waking the timer, would have sent the next ones within it however few went in per claim. The
+     * slots short of a command's share count toward the next (a run that rounded them away, or one that sent at most
+     * eight, had forgetting fall behind four producers on two cores), and a timer that ran late (a loaded machine)
+     * sends what the slots it missed allow, a ring's worth at most and within the room in flight, at once. The
+     * counts in flight are written by the timer thread and the shard's completion thread; the full answers in a row
+     * by the thread that answers; the slots paid for by the timer thread.
      */
     static final class Answer implements CallerAnswers.Internal {
         /** Time commands a shard with a backlog may have in flight at once in a small ring, at the most. */
@@ -328,11 +329,6 @@ final class ExpiryTimer {
          * ring of 512 slots or more (in a smaller one the {@link #MIN_IN_FLIGHT} take more: half of a 16-slot ring).
          */
         static final int RING_SLOTS_PER_COMMAND = 64;
-        /**
-         * The most time commands of a backlog one run sends: 8, some 0.2 to 0.3 ms of forgetting on the decision
-         * thread, the longest a purchase waits behind them (see the class comment).
-         */
-        static final int MOST_AT_ONCE = 8;
 
         /** The most commands in flight at once; see the class comment. */
         private final int maxInFlight;
@@ -343,10 +339,11 @@ final class ExpiryTimer {
          */
         private volatile int allowed;
         /**
-         * The ring's cursor when the last command went in, moved on by {@link #RING_SLOTS_PER_COMMAND} for each one
-         * sent since; only the timer thread reads and writes it.
+         * Up to where the ring's slots have paid for a command sent ({@link #RING_SLOTS_PER_COMMAND} each): the
+         * cursor at most, so slots short of a command's share count toward the next. Only the timer thread reads
+         * and writes it.
          */
-        private long sentAt = -1;
+        private long paidUpTo = -1;
         /** Wakes the timer when an answer comes; set once, before the first command is sent. */
         private volatile Runnable wake = () -> {
         };
@@ -386,27 +383,26 @@ final class ExpiryTimer {
             if (!inFlight.compareAndSet(0, 1)) {
                 return false;
             }
-            sentAt = cursor;
+            paidUpTo = cursor;
             return true;
         }
 
         /**
          * How many more commands a backlog may send now, its ring's cursor at {@code cursor}: marks them in flight.
-         * As many as it may have in flight ({@link #allowed}), at most {@link #MOST_AT_ONCE}, and while one is in
-         * flight at most one per {@link #RING_SLOTS_PER_COMMAND} slots the ring took since the last went in (up to
-         * {@code MOST_AT_ONCE} of those kept for a timer that ran late); with none in flight, one at once.
+         * As many as it may have in flight ({@link #allowed}), and while one is in flight at most one per
+         * {@link #RING_SLOTS_PER_COMMAND} slots the ring took that no command sent has paid for yet (of the last
+         * ring's worth of slots); with none in flight, one at once.
          */
         int takeBacklogRoom(long cursor) {
             int inFlightNow = inFlight.get();
-            long spread = Math.min(MOST_AT_ONCE, (cursor - sentAt) / RING_SLOTS_PER_COMMAND);
-            long room = Math.min(Math.min(allowed - inFlightNow, MOST_AT_ONCE), inFlightNow == 0 ? Math.max(1, spread)
-                    : spread);
+            long since = Math.max(paidUpTo, cursor - (long) maxInFlight * RING_SLOTS_PER_COMMAND);
+            long spread = (cursor - since) / RING_SLOTS_PER_COMMAND;
+            long room = Math.min(allowed - inFlightNow, inFlightNow == 0 ? Math.max(1, spread) : spread);
             if (room <= 0) {
                 return 0;
             }
             inFlight.addAndGet((int) room);
-            sentAt = Math.max(sentAt, cursor - (long) MOST_AT_ONCE * RING_SLOTS_PER_COMMAND)
-                    + room * RING_SLOTS_PER_COMMAND;
+            paidUpTo = Math.min(cursor, since + room * RING_SLOTS_PER_COMMAND);
             return (int) room;
         }
 

@@ -295,8 +295,8 @@ public final class PurestockEngine implements AutoCloseable {
     /**
      * One run of the expiry timer: offers the time command ({@code ExpireReservations} with the retention
      * window) to each shard whose last one left a backlog (as many as {@link ExpiryTimer.Answer#takeBacklogRoom}
-     * allows given the slots the ring took since its last one, a few at most, in one claim of ring slots where the
-     * ring has the room), to each shard that has
+     * allows given the slots the ring took since its last one, in one claim of ring slots where the ring has the
+     * room), to each shard that has
      * something due now on the engine's clock (a reservation to expire, a held command: {@link DueTimes}; what is
      * due at {@link NextDue#NEVER} never is), and on a regular run also to each
      * shard that holds an order that may be forgotten, as far as its read model knows (a shard with nothing to do

@@ -40,10 +40,10 @@ class OrderRetentionTest {
     private static final long WINDOW = 60_000;
 
     /**
-     * The slots the ring takes between two backlog runs in these tests, as a full ring would: as many as let a run send
-     * the most at once ({@link ExpiryTimer.Answer#MOST_AT_ONCE}, one per 64 slots).
+     * The slots the ring takes between two backlog runs in some of these tests, as a busy ring does while the timer
+     * waits for answers: 512, room for eight time commands (one per 64 slots).
      */
-    private static final int RING_TRIP = ExpiryTimer.Answer.MOST_AT_ONCE * ExpiryTimer.Answer.RING_SLOTS_PER_COMMAND;
+    private static final int RING_TRIP = 8 * ExpiryTimer.Answer.RING_SLOTS_PER_COMMAND;
 
     private final AtomicLong clock = new AtomicLong(START);
 
@@ -206,19 +206,22 @@ class OrderRetentionTest {
      * one trip through the ring carries must forget more orders than that trip brings in, whatever the ring's size.
      * The timer kept eight in flight: 2,040 orders a trip, fewer than a 16,384-slot ring (or a 1,024-slot one with the
      * margin a full ring's wait for space needs) takes in meanwhile, so the orders remembered grew without bound
-     * until the heap ran out. A backlog's commands go in a few at a time, one per 64 slots the ring takes (here
+     * until the heap ran out. A backlog's commands go in spread out, one per 64 slots the ring takes (here
      * {@link #RING_TRIP} slots between runs, each command answered before the next run), after a ramp from one that
-     * doubles with each full answer: so a ring's worth of slots carries one command per 64 of them, which forget about
-     * four times as many orders as the ring took.
+     * doubles with each full answer: so a ring's worth of slots carries one command per 64 of them (and what the
+     * ramp left of the slots' share, a ring's worth at most), which forget about four times as many orders as the
+     * ring took.
      */
     @ParameterizedTest
     @ValueSource(ints = {1024, 16_384})
     void oneTripOfABacklogsTimeCommandsForgetsMoreOrdersThanAFullRingTakesInMeanwhile(int ringSize) {
-        int most = ExpiryTimer.Answer.MOST_AT_ONCE;
-        int rampRuns = Integer.numberOfTrailingZeros(most) + 1;
+        int perRun = RING_TRIP / ExpiryTimer.Answer.RING_SLOTS_PER_COMMAND;
+        int rampRuns = Integer.numberOfTrailingZeros(perRun) + 1;
         int runsATrip = ringSize / RING_TRIP;
-        // the regular run's one, the ramp's 1 + 2 + 4 + 8, and a trip at the most, with some left over
-        int orders = (2 * most + runsATrip * most) * Limits.MAX_FORGOTTEN_PER_COMMAND + 1_000;
+        int most = ExpiryTimer.Answer.maxInFlight(ringSize);
+        // the regular run's one, the ramp's 1 + 2 + 4 + 8, and a trip (with the slots' share left from the ramp, a
+        // ring's worth at most), with some left over
+        int orders = (2 * perRun + runsATrip * perRun + most) * Limits.MAX_FORGOTTEN_PER_COMMAND + 1_000;
         try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).ringSize(ringSize)
                 .expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(WINDOW)).build()) {
             sellOneUnitEach(engine, orders);
@@ -241,9 +244,13 @@ class OrderRetentionTest {
                 engine.expireReservations(false);
             }
             answeredSoFar(engine);
-            long forgotten = backlog - engine.readModel().forgettableOrders(0);
-            assertEquals((long) runsATrip * most * Limits.MAX_FORGOTTEN_PER_COMMAND, forgotten,
-                    "one per 64 slots, all full");
+            long left = engine.readModel().forgettableOrders(0);
+            long forgotten = backlog - left;
+            assertTrue(left > 0, "a backlog was left: the trip forgot what the slots allowed, not all there was");
+            assertEquals(0, forgotten % Limits.MAX_FORGOTTEN_PER_COMMAND, "all full: " + forgotten);
+            long commands = forgotten / Limits.MAX_FORGOTTEN_PER_COMMAND;
+            assertTrue(commands >= (long) runsATrip * perRun && commands <= (long) runsATrip * perRun + most,
+                    "one per 64 slots the ring took, and what the ramp left of that: " + commands);
             assertTrue(forgotten >= 2L * ringSize, "one trip forgot " + forgotten + " orders, fewer than twice the "
                     + ringSize + " a full ring takes in meanwhile");
         }
@@ -321,7 +328,7 @@ class OrderRetentionTest {
             long empty = events.stream().filter(count -> count == 0).count();
             assertEquals(events.size(), full + 1 + empty, events.toString());
             assertTrue(empty < full, empty + " time commands forgot nothing: " + events);
-            assertEquals(5, trips, "one in flight, then two, four, eight and eight (the most at once): " + events);
+            assertEquals(5, trips, "one in flight, then two, four, eight and sixteen: " + events);
         }
     }
 
@@ -426,12 +433,13 @@ class OrderRetentionTest {
      * A backlog at its most in flight (1,024 time commands in a 65,536-slot ring) had a run publish all the room it
      * had in one claim of consecutive slots: some 26 ms of forgetting back to back on the decision thread, which every
      * purchase behind them waited out (p99 69 ms at 500,000 purchases a second with a one-second window, where the same
-     * run that forgot nothing kept it at 21.5 µs). A run now sends at most {@link ExpiryTimer.Answer#MOST_AT_ONCE},
-     * and while one is in flight, one more for each {@link ExpiryTimer.Answer#RING_SLOTS_PER_COMMAND} slots the ring
-     * took since the last went in, so that they sit spread between the purchases; with none in flight one goes at once.
+     * run that forgot nothing kept it at 21.5 µs). While one is in flight, a run now sends one more for each
+     * {@link ExpiryTimer.Answer#RING_SLOTS_PER_COMMAND} slots the ring took since the last went in, so that they sit
+     * spread between the purchases; with none in flight one goes at once; and a ring's worth of slots (a trip through
+     * a full ring) still allows the most in flight.
      */
     @Test
-    void aBacklogsTimeCommandsGoInAFewAtATimeAndOneMorePer64SlotsTheRingTook() {
+    void aBacklogsTimeCommandsGoInOnePer64SlotsTheRingTookSinceTheLast() {
         ExpiryTimer.Answer answer = ExpiryTimer.answers(1, 65_536)[0];
         List<Event> full = forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND);
         long cursor = 0;
@@ -441,25 +449,26 @@ class OrderRetentionTest {
         while (answer.allowed() < 1024) {
             cursor += 65_536; // a trip through a full ring
             int sent = answer.takeBacklogRoom(cursor);
-            assertTrue(sent >= 1 && sent <= ExpiryTimer.Answer.MOST_AT_ONCE, "sent " + sent);
+            assertEquals(answer.allowed(), sent, "a ring's worth of slots: all the room allowed");
             for (int i = 0; i < sent; i++) {
                 sequence++;
                 answer.onOutcome(OutcomeView.of(0, sequence, sequence + 1, full));
             }
         }
         cursor += 65_536;
-        assertEquals(ExpiryTimer.Answer.MOST_AT_ONCE, answer.takeBacklogRoom(cursor), "1,024 allowed, 8 at once");
-        assertEquals(0, answer.takeBacklogRoom(cursor), "no more while the ring took nothing since");
-        assertEquals(0, answer.takeBacklogRoom(cursor + 63));
-        assertEquals(1, answer.takeBacklogRoom(cursor + 64), "one more per 64 slots the ring took");
-        assertEquals(2, answer.takeBacklogRoom(cursor + 64 + 128));
-        assertEquals(ExpiryTimer.Answer.MOST_AT_ONCE, answer.takeBacklogRoom(cursor + 10 * 65_536),
-                "a timer that ran late catches up a few at a time");
-        for (int i = 0; i < ExpiryTimer.Answer.MOST_AT_ONCE + 1 + 2 + ExpiryTimer.Answer.MOST_AT_ONCE; i++) {
+        assertEquals(1024, answer.takeBacklogRoom(cursor), "a full ring's trip: the most in flight");
+        for (int i = 0; i < 1024; i++) {
             sequence++;
             answer.onOutcome(OutcomeView.of(0, sequence, sequence + 1, full));
         }
-        assertEquals(1, answer.takeBacklogRoom(cursor + 10 * 65_536), "none in flight: one goes at once");
+        assertEquals(1, answer.takeBacklogRoom(cursor), "none in flight: one goes at once, though 1,024 are allowed");
+        assertEquals(0, answer.takeBacklogRoom(cursor), "no more while the ring took nothing since");
+        assertEquals(0, answer.takeBacklogRoom(cursor + 63));
+        assertEquals(1, answer.takeBacklogRoom(cursor + 64), "one more per 64 slots the ring took");
+        assertEquals(1, answer.takeBacklogRoom(cursor + 64 + 100));
+        assertEquals(1, answer.takeBacklogRoom(cursor + 64 + 128), "what was left of 100 slots counts toward the next");
+        assertEquals(1020, answer.takeBacklogRoom(cursor + 10 * 65_536),
+                "a timer that ran late: the slots it missed, a ring's worth at most, within the most in flight");
     }
 
     @Test
