@@ -146,6 +146,10 @@ public final class BenchmarkReport implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (!Files.isDirectory(in)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "no directory " + in
+                    + ": --in names the directory that holds one per machine, as docs/bench does");
+        }
         List<Machine> machines = new ArrayList<>();
         List<String> leftOut = new ArrayList<>();
         try (Stream<Path> dirs = Files.list(in)) {

@@ -252,6 +252,19 @@ class BenchmarkSuiteTest {
         assertFalse(Files.exists(dir.resolve("benchmarks.md")));
     }
 
+    @Test
+    void aDirectoryThatDoesNotExistIsRefusedByName() {
+        Path missing = dir.resolve("no-such-bench");
+        StringWriter err = new StringWriter();
+
+        int exit = new CommandLine(new BenchmarkReport()).setErr(new PrintWriter(err)).execute("--in", missing.toString(),
+                "--out", dir.resolve("benchmarks.md").toString());
+
+        assertEquals(CommandLine.ExitCode.USAGE, exit);
+        assertTrue(err.toString().contains("no directory " + missing), err.toString());
+        assertFalse(Files.exists(dir.resolve("benchmarks.md")));
+    }
+
     /** A machine's result directory whose full run measured {@code rows}. */
     private Path machineWith(List<String> rows) throws IOException {
         Path machine = Files.createDirectories(dir.resolve("bench/m"));
