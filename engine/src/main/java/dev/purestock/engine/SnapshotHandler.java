@@ -130,8 +130,6 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     private int applied;
     /** The marks not cut yet, in sequence order: each is cut once the copy holds exactly the commands up to it. */
     private final ArrayDeque<Mark> waiting = new ArrayDeque<>();
-    /** The periodic marks among {@link #waiting}. */
-    private int periodicWaiting;
     private final Object lock = new Object();
     /** Whether the writer thread owns the copy; only this stage sets it, only the writer clears it. */
     private volatile boolean writing;
@@ -356,7 +354,6 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
             Mark mark = waiting.removeFirst();
             fail(mark.request(), mark.sequence(), brokenCopy());
         }
-        periodicWaiting = 0;
     }
 
     private IllegalStateException brokenCopy() {
@@ -470,19 +467,26 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
             cut(request); // the copy holds every command decided: no other command came after the mark
             return;
         }
-        if (request == null) {
-            if (periodicWaiting == PERIODIC_WAITING) {
-                Mark skipped = newestPeriodic();
-                waiting.removeLastOccurrence(skipped);
-                periodicWaiting--;
-                counters.skipped.increment();
-                LOG.warn("shard {}: the periodic snapshot after command sequence {} is skipped for the one after {}: "
-                        + "snapshots are written and caught up with more slowly than every {} commands", shard,
-                        skipped.sequence(), markedSequence, snapshotEvery);
-            }
-            periodicWaiting++;
+        if (request == null && periodicWaiting() == PERIODIC_WAITING) {
+            Mark skipped = newestPeriodic();
+            waiting.removeLastOccurrence(skipped);
+            counters.skipped.increment();
+            LOG.warn("shard {}: the periodic snapshot after command sequence {} is skipped for the one after {}: "
+                    + "snapshots are written and caught up with more slowly than every {} commands", shard,
+                    skipped.sequence(), markedSequence, snapshotEvery);
         }
         waiting.addLast(new Mark(request, markedSequence));
+    }
+
+    /** How many of the marks waiting are periodic: {@value #PERIODIC_WAITING} at most, so counted as one falls due. */
+    private int periodicWaiting() {
+        int periodic = 0;
+        for (Mark mark : waiting) {
+            if (mark.request() == null) {
+                periodic++;
+            }
+        }
+        return periodic;
     }
 
     /** The periodic mark that waits behind every other one waiting. */
@@ -498,11 +502,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
 
     /** Cuts the first mark waiting, which the copy has reached. */
     private void cutNext() {
-        Mark next = waiting.removeFirst();
-        if (next.request() == null) {
-            periodicWaiting--;
-        }
-        cut(next.request());
+        cut(waiting.removeFirst().request());
     }
 
     /** Hands the copy, at {@link #copySequence}, to the writer thread, for {@code request} or periodic. */
