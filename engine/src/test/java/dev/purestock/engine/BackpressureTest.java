@@ -70,6 +70,7 @@ class BackpressureTest {
     void submitAllGetsInWhileAnotherProducerKeepsTheRingFromEmptying() throws Exception {
         int ring = 4;
         long held = 1_000;
+        int mostOthers = 2_000;
         BlockingQueue<Long> reached = new LinkedBlockingQueue<>();
         Semaphore permits = new Semaphore(0);
         PurestockEngine engine = PurestockEngine.builder().ringSize(ring).expireReservationsEvery(Duration.ZERO)
@@ -81,7 +82,9 @@ class BackpressureTest {
                 }).build();
         try {
             engine.submit(list(7)).join();
-            engine.submit(receive(1, 7, 0, 100)).join();
+            // stock for every purchase either producer can send, so none is refused however long the run waits
+            long stock = mostOthers + ring;
+            engine.submit(receive(1, 7, 0, stock)).join();
             List<CompletableFuture<Outcome>> others = new ArrayList<>();
             others.add(engine.submit(purchase(held, 7, 0)));
             assertEquals(held, reached.take());
@@ -94,7 +97,7 @@ class BackpressureTest {
             // the other producer's next command is in the ring before its previous one leaves it, so the ring never
             // empties; it sends until the run has taken the room it leaves (at least two free slots throughout)
             boolean runGotIn = false;
-            for (long next = held + 1; next < held + 2_000 && !runGotIn; next++) {
+            for (long next = held + 1; next < held + mostOthers && !runGotIn; next++) {
                 EngineFixtures.FutureCallback callback = new EngineFixtures.FutureCallback();
                 runGotIn = engine.trySubmit(purchase(next, 7, 0), callback) != SubmitResult.SUBMITTED;
                 awaitParkedOrDone(submitter); // it had its turn at the room this command leaves
@@ -112,7 +115,7 @@ class BackpressureTest {
                 assertTrue(outcome.join().accepted());
             }
             others.forEach(CompletableFuture::join);
-            assertEquals(100 - ring - others.size(), engine.readModel().available(7, 0));
+            assertEquals(stock - ring - others.size(), engine.readModel().available(7, 0));
         } finally {
             permits.release(10_000);
             engine.close();
