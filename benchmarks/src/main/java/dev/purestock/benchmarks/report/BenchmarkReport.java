@@ -127,6 +127,9 @@ public final class BenchmarkReport implements Callable<Integer> {
     private static final String LEFT_OUT = "the full run of the JMH suite, benchmarks/run.sh without --include and --only, "
             + "writes it to describe the machine; the results there are reported once it has";
 
+    /** What a machine's {@code machine.properties} must name: the report prints each. */
+    private static final List<String> DESCRIBED_BY = List.of("cores", "memory_gib", "cpu", "jdk", "date", "settings");
+
     /** The longest stall of the decision stage a snapshot may cause. */
     private static final double SNAPSHOT_STALL_GOAL_MILLIS = 1.0;
 
@@ -155,7 +158,15 @@ public final class BenchmarkReport implements Callable<Integer> {
         try (Stream<Path> dirs = Files.list(in)) {
             for (Path dir : dirs.filter(Files::isDirectory).sorted().toList()) {
                 if (Files.exists(dir.resolve("machine.properties"))) {
-                    machines.add(Machine.load(dir));
+                    Machine machine = Machine.load(dir);
+                    List<String> missing = DESCRIBED_BY.stream().filter(key -> machine.props.getProperty(key) == null)
+                            .toList();
+                    if (!missing.isEmpty()) {
+                        throw new CommandLine.ParameterException(spec.commandLine(), dir.resolve("machine.properties")
+                                + " names no " + String.join(", ", missing) + ": the report describes each machine by "
+                                + String.join(", ", DESCRIBED_BY) + " (benchmarks/run.sh's full run writes them all)");
+                    }
+                    machines.add(machine);
                 } else {
                     leftOut.add(dir.getFileName().toString());
                 }

@@ -265,6 +265,22 @@ class BenchmarkSuiteTest {
         assertFalse(Files.exists(dir.resolve("benchmarks.md")));
     }
 
+    @Test
+    void aMachineDescriptionMissingAKeyIsRefusedNamingTheKeyAndTheFile() throws IOException {
+        Path machine = machineWith(List.of());
+        Files.writeString(machine.resolve("machine.properties"), "machine=m\ncores=2\ncpu=x\nmemory_gib=1\n"
+                + "wait=SLEEPING\ncode=full123\nsettings=s\n");
+        StringWriter err = new StringWriter();
+
+        int exit = new CommandLine(new BenchmarkReport()).setErr(new PrintWriter(err)).execute("--in",
+                machine.getParent().toString(), "--out", dir.resolve("benchmarks.md").toString());
+
+        assertEquals(CommandLine.ExitCode.USAGE, exit, err.toString());
+        assertTrue(err.toString().contains(machine.resolve("machine.properties") + " names no jdk, date"),
+                err.toString());
+        assertFalse(Files.exists(dir.resolve("benchmarks.md")));
+    }
+
     /** A machine's result directory whose full run measured {@code rows}. */
     private Path machineWith(List<String> rows) throws IOException {
         Path machine = Files.createDirectories(dir.resolve("bench/m"));
