@@ -1,12 +1,16 @@
 package dev.purestock.domain;
 
 /**
- * When the time command next has something due to do: the earliest expiry of a live reservation and the
- * earliest time of a held command ({@link Command.Hold}), so that whoever sequences time commands can send one
- * exactly then instead of polling. Forgetting is left out: it counts a retention window from each order's last
- * change, and its time is the caller's. Reusable, and allocates nothing; not thread-safe.
+ * When the time command next has something due to do, so that whoever sequences time commands can send one
+ * exactly then instead of polling: the earliest expiry of a live reservation and the earliest time of a held
+ * command ({@link Command.Hold}) ({@link #of}), and when a time command carrying a retention window forgets an
+ * order ({@link #forgottenFrom}), found for the oldest orders that forgetting may take ({@link #forgettable},
+ * {@link #firstChangedAt}, {@link #lastChangedAt}) and for the orders a command changes ({@link #lastChangesIn}).
+ * How those combine into the time of the next time command (how many orders one should wait for) is the caller's
+ * to choose. Reusable, and allocates nothing; not thread-safe.
  */
-public final class NextDue implements InventoryState.DueVisitor, InventoryState.HeldVisitor {
+public final class NextDue implements InventoryState.DueVisitor, InventoryState.HeldVisitor,
+        InventoryState.LastChangeVisitor {
     /**
      * What {@link #of} answers when nothing is due ever: no live reservation, no held command. It is also the time
      * {@link Long#MAX_VALUE}, so a reservation expiring then, or a command held until then, is reported as never
@@ -16,6 +20,11 @@ public final class NextDue implements InventoryState.DueVisitor, InventoryState.
     public static final long NEVER = Long.MAX_VALUE;
 
     private long next;
+    /** How many orders {@link #forgettable} may visit yet. */
+    private int room;
+    private int visited;
+    private long firstChangedAt;
+    private long lastChangedAt;
 
     /** A reusable finder. */
     public NextDue() {
@@ -48,6 +57,88 @@ public final class NextDue implements InventoryState.DueVisitor, InventoryState.
             }
         }
         return earliest;
+    }
+
+    /**
+     * The first time at which a time command carrying the window {@code retainOrdersFor} forgets an order last
+     * changed at {@code changedAt}: the first {@code now} with {@code changedAt < now - retainOrdersFor}, that is
+     * {@code changedAt + retainOrdersFor + 1}. {@link #NEVER} for a window of {@link Long#MAX_VALUE} (it never
+     * forgets) and where that time is {@link #NEVER} or beyond what a long holds: as for a reservation expiring
+     * then, only a time command sequenced at that time for something else forgets such an order.
+     *
+     * @throws IllegalArgumentException when {@code retainOrdersFor} is below 1, which no time command carries
+     */
+    public static long forgottenFrom(long changedAt, long retainOrdersFor) {
+        if (retainOrdersFor < 1) {
+            throw new IllegalArgumentException("retainOrdersFor must be at least 1, was " + retainOrdersFor);
+        }
+        if (retainOrdersFor == Long.MAX_VALUE || changedAt >= NEVER - 1 - retainOrdersFor) {
+            return NEVER;
+        }
+        return changedAt + retainOrdersFor + 1;
+    }
+
+    /**
+     * Visits the oldest orders of {@code state} that forgetting may take ({@link InventoryState#forEachByLastChange}:
+     * every order but the live reservations), at most {@code upTo} of them, and answers how many it visited;
+     * {@link #firstChangedAt} and {@link #lastChangedAt} then give the last change of the first and of the last of
+     * them. The cost is that of visiting them, not of the whole state.
+     *
+     * @throws IllegalArgumentException when {@code upTo} is below 1
+     */
+    public int forgettable(InventoryState state, int upTo) {
+        if (upTo < 1) {
+            throw new IllegalArgumentException("upTo must be at least 1, was " + upTo);
+        }
+        room = upTo;
+        visited = 0;
+        firstChangedAt = NEVER;
+        lastChangedAt = NEVER;
+        state.forEachByLastChange(this);
+        return visited;
+    }
+
+    /**
+     * The last change of the oldest order the last {@link #forgettable} visited; {@link #NEVER} when it visited none.
+     */
+    public long firstChangedAt() {
+        return firstChangedAt;
+    }
+
+    /**
+     * The last change of the newest order the last {@link #forgettable} visited (its {@code upTo}-th when there were
+     * as many); {@link #NEVER} when it visited none.
+     */
+    public long lastChangedAt() {
+        return lastChangedAt;
+    }
+
+    /**
+     * How many of {@code events} set an order's last change once applied ({@link InventoryState#forEachByLastChange}
+     * names them): each puts an order at the end of the orders that forgetting may take, changed at the command's
+     * time. An order may be counted twice (created and changed by one batch).
+     */
+    public static int lastChangesIn(EventBuffer events) {
+        int changes = 0;
+        for (int i = 0; i < events.size(); i++) {
+            switch (events.kind(i)) {
+                case EventBuffer.PURCHASE_ACCEPTED, EventBuffer.RESERVATION_CONFIRMED,
+                     EventBuffer.RESERVATION_RELEASED, EventBuffer.RESERVATION_EXPIRED,
+                     EventBuffer.PURCHASE_CANCELLED -> changes++;
+                default -> {
+                }
+            }
+        }
+        return changes;
+    }
+
+    @Override
+    public boolean onOrder(long orderId, long changedAt) {
+        if (visited == 0) {
+            firstChangedAt = changedAt;
+        }
+        lastChangedAt = changedAt;
+        return ++visited < room;
     }
 
     @Override
