@@ -70,7 +70,8 @@ public class DecisionStageBenchmark {
         PrimitiveInventoryStore store = new PrimitiveInventoryStore(new StoreCapacity(2 * skus, EXPECTED_ORDERS,
                 (int) Math.min(Integer.MAX_VALUE / 2, 2 * customers * skus)));
         stage = new DecisionHandler(0, new ShardHealth(0, new Intake()), new ShardState(store, 0, 0), () -> now,
-                new ShardCounters(RING).decision, new DueTimes(1), sequence -> slots[(int) (sequence & (RING - 1))]);
+                new ShardCounters(RING).decision, new DueTimes(1, RETAINED_BATCHES, 0),
+                sequence -> slots[(int) (sequence & (RING - 1))]);
         for (int sku = 0; sku < skus; sku++) {
             decide(new Command.ListProduct(sku, 0));
             decide(new Command.ReceiveStock(sku + 1, sku, 0, Limits.MAX_QUANTITY));

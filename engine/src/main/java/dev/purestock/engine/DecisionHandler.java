@@ -49,6 +49,8 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
     private long batchSize;
     private final DueTimes dueTimes;
     private final NextDue nextDue = new NextDue();
+    /** When this shard's oldest orders fall due for forgetting. */
+    private final ForgettingDue forgetting;
     /** The working room of this shard's time commands, which then allocate nothing ({@link DecisionScratch}). */
     private final DecisionScratch scratch = new DecisionScratch();
     /** Reads the next commands' places in the store ahead; {@code null} for a store it cannot read ahead. */
@@ -68,8 +70,10 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
         this.lastTime = initial.lastTime();
         this.clock = clock;
         this.dueTimes = dueTimes;
+        this.forgetting = dueTimes.forgetting();
         this.warmAhead = store instanceof PrimitiveInventoryStore primitive ? new WarmAhead(slots, primitive) : null;
-        dueTimes.recomputed(shard, nextDue.of(store));
+        // a recovered state may hold orders past their window already: they are due at once, with no spacing
+        dueTimes.recomputed(shard, Math.min(nextDue.of(store), forgetting.recomputed(store, Long.MIN_VALUE)));
     }
 
     @Override
@@ -139,30 +143,31 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
             health.fail(ringSequence, sequence, "applying the events", e);
             return;
         }
-        if (request.form == SubmittedCommand.Form.RECORD) {
-            noteDueTimes(request.command, events, failed);
-        }
+        noteDueTimes(request, events, failed);
     }
 
     /**
      * Tells the timer when this shard next has something due: from the whole state after a time command, else
-     * from what the command scheduled. The commands held as fields schedule nothing. A time command whose decide
-     * threw leaves what was due still due, and one sent at once would throw again, each a logged error and a
-     * journaled rejection, as fast as the shard decides: the next is due {@link #RETRY_FAILED_TIME_COMMAND_MILLIS}
-     * later on the engine's clock ({@link #retryAfterFailure}).
+     * from what the command scheduled (the commands held as fields schedule nothing) and from the orders it changed,
+     * which may make forgetting due sooner ({@link ForgettingDue#changed}: one comparison once a full command's
+     * worth is known). A time command whose decide threw leaves what was due still due, and one sent at once would
+     * throw again, each a logged error and a journaled rejection, as fast as the shard decides: the next is due
+     * {@link #RETRY_FAILED_TIME_COMMAND_MILLIS} later on the engine's clock ({@link #retryAfterFailure}).
      */
-    private void noteDueTimes(Command command, EventBuffer events, boolean failed) {
-        if (command instanceof Command.ExpireReservations) {
-            long due = nextDue.of(store);
+    private void noteDueTimes(CommandSlot.Request request, EventBuffer events, boolean failed) {
+        boolean record = request.form == SubmittedCommand.Form.RECORD;
+        if (record && request.command instanceof Command.ExpireReservations) {
+            long due = Math.min(nextDue.of(store), forgetting.recomputed(store, lastTime));
             dueTimes.recomputed(shard, failed ? Math.max(due, retryAfterFailure(lastTime)) : due);
             if (events.firstRejection() >= 0) {
                 logFailedHolds(events);
             }
-        } else {
-            long at = NextDue.scheduledBy(events);
-            if (at != NextDue.NEVER) {
-                dueTimes.scheduled(shard, at);
-            }
+            return;
+        }
+        long at = record ? NextDue.scheduledBy(events) : NextDue.NEVER;
+        at = Math.min(at, forgetting.changed(events, lastTime));
+        if (at != NextDue.NEVER) {
+            dueTimes.scheduled(shard, at);
         }
     }
 

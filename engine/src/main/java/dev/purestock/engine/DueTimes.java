@@ -6,11 +6,15 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * When each shard's time command next has something due to do (a reservation to expire, a held command to
- * decide), on the engine's clock: what lets the timer send a time command exactly then instead of polling.
- * Each shard's decision thread keeps its shard's entry: it lowers it when a command schedules something earlier
- * ({@link NextDue#scheduledBy}) and sets it from the whole state after each time command ({@link NextDue#of});
- * an entry may be early (something due was cancelled or confirmed), never late, and an early one costs one time
- * command with nothing to do. The timer reads the entries, and is woken when one comes down.
+ * decide, orders to forget), on the engine's clock: what lets the timer send a time command exactly then instead
+ * of polling. Each shard's decision thread keeps its shard's entry: it lowers it when a command schedules something
+ * earlier ({@link NextDue#scheduledBy}) or changes orders that make forgetting due sooner
+ * ({@link ForgettingDue#changed}), and sets it from the whole state after each time command ({@link NextDue#of},
+ * {@link ForgettingDue#recomputed}); an entry may be early (something due was cancelled or confirmed, an order
+ * changed again), never late, and an early one costs one time command with less or nothing to do. The timer reads
+ * the entries, and is woken when one comes down. It also holds what forgetting's due times are computed with: the
+ * retention window the timer's time commands carry and the spacing of those that forget fewer than a full
+ * command's worth ({@link #forgetting}).
  */
 final class DueTimes {
     /**
@@ -23,12 +27,20 @@ final class DueTimes {
     /** Each shard's entry, {@link #STRIDE} longs apart ({@link #index}). */
     private final AtomicLongArray dueAt;
     private final int shards;
+    private final long retainOrdersFor;
+    private final long forgettingSpacing;
     /** Wakes the timer; set before the shards start. */
     private volatile Runnable wake = () -> {
     };
 
-    DueTimes(int shards) {
+    /**
+     * No entry due yet for {@code shards} shards whose time commands carry the window {@code retainOrdersFor}, and
+     * forget fewer than a full command's worth at most one per {@code forgettingSpacing} (see {@link ForgettingDue}).
+     */
+    DueTimes(int shards, long retainOrdersFor, long forgettingSpacing) {
         this.shards = shards;
+        this.retainOrdersFor = retainOrdersFor;
+        this.forgettingSpacing = forgettingSpacing;
         dueAt = new AtomicLongArray((shards + 2) * STRIDE);
         for (int shard = 0; shard < shards; shard++) {
             dueAt.set(index(shard), NextDue.NEVER);
@@ -53,6 +65,11 @@ final class DueTimes {
     /** How many shards there are. */
     int shards() {
         return shards;
+    }
+
+    /** What one shard's decision thread computes forgetting's due times with. */
+    ForgettingDue forgetting() {
+        return new ForgettingDue(retainOrdersFor, forgettingSpacing);
     }
 
     /** Called when an entry comes down; replaces the previous one. */

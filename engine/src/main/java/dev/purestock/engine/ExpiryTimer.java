@@ -16,17 +16,19 @@ import java.util.function.LongSupplier;
 /**
  * Runs the engine's time command on one daemon thread, {@code purestock-expire-reservations}, until stopped.
  * It sends the command to a shard exactly when something there falls due (a reservation's expiry, a command held
- * for later), as each shard's decision stage reports it in {@link DueTimes} on the engine's clock: the timer parks
- * until the earliest such time and is woken when an earlier one appears. Every period it also makes a
- * <i>regular</i> run, which offers the command to every shard with orders that may be forgotten (a retention
- * window counts from each order's last change, so forgetting is not scheduled to the millisecond). A time command
+ * for later, orders whose retention window ended), as each shard's decision stage reports it in {@link DueTimes}
+ * on the engine's clock: the timer parks until the earliest such time and is woken when an earlier one appears.
+ * Forgetting is paced by those due times ({@link ForgettingDue}): a time command when a full one's worth of orders
+ * is due, or at most a period after the oldest fell due, so orders are forgotten at about the pace they came in,
+ * not a period's worth at once, and a shard holding only orders not yet due gets no time command. A time command
  * forgets at most {@link Limits#MAX_FORGOTTEN_PER_COMMAND} orders, so when a shard's last one came back that full
- * (see {@link Answer}), more may be due at once: the answer wakes the timer, which runs at once, offering the
- * command only to such shards, a few at a time (see {@link Answer}), until their backlog is gone; a run that finds a
- * command still in flight looks again after {@link #BACKLOG_PAUSE}. Every answer wakes the timer, which then sees
- * the shard's next due time. The regular runs keep their period meanwhile, and the timer looks at the clock at least
- * once a period, so a clock that jumps (a test's) is seen within one.
- *
+ * (see {@link Answer}), more may be due at once (after a restart, a clock that jumped, a timer or a shard that ran
+ * late): the answer wakes the timer, which runs at once, offering the command only to such shards, a few at a time
+ * (see {@link Answer}), until their backlog is gone; a run that finds a command still in flight looks again after
+ * {@link #BACKLOG_PAUSE}. Every answer wakes the timer, which then sees the shard's next due time. The timer also
+ * runs at least once a period, its <i>regular</i> run, which sends what is due like any other: so a clock that
+ * jumps (a test's) is seen within one, as is a due time that a failed run or a failed time command left.
+  *
  * <p>A run waits for ring space like any submitter (the timer thread is not a stage thread): under a flash
  * sale's load the ring is full nearly all the time, and a run that only tried would almost never get a time
  * command in, so nothing would expire and nothing would be forgotten while the sale lasts. It is woken as soon as
@@ -46,12 +48,11 @@ final class ExpiryTimer {
     @FunctionalInterface
     interface Tick {
         /**
-         * Offers the time command to the shards that need it.
+         * Offers the time command to the shards that need it: those with something due, or a backlog.
          *
-         * @param regular whether this is the run of a period (else a shard's backlog asked for it)
          * @return whether some shard has a backlog or a time command still unanswered: run again soon
          */
-        boolean run(boolean regular);
+        boolean run();
     }
 
     /** The longest period the timer keeps, about 146 years: half the range of {@link System#nanoTime()}. */
@@ -167,12 +168,11 @@ final class ExpiryTimer {
             // cleared before the run: a wake that arrives during it makes the next one go at once
             woken.set(false);
             long now = System.nanoTime();
-            boolean regular = now - nextRegularAt >= 0;
-            if (regular) {
+            if (now - nextRegularAt >= 0) {
                 nextRegularAt = now + periodNanos;
             }
             try {
-                backlog = tick.run(regular);
+                backlog = tick.run();
             } catch (Throwable e) {
                 // an Error too (memory running out as a run publishes): as above, the timer must outlive it
                 LOG.error("the time command run failed; the timer goes on and runs again within {}", FAILURE_PAUSE,
@@ -279,15 +279,15 @@ final class ExpiryTimer {
     }
 
     /**
-     * What became of one shard's time commands: the callback they are sent with. A regular run sends one only
-     * when none is in flight ({@link #trySend}). An answer holding at least
+     * What became of one shard's time commands: the callback they are sent with. A run sends one for what is due
+     * only when none is in flight ({@link #trySend}). An answer holding at least
      * {@link Limits#MAX_FORGOTTEN_PER_COMMAND} events (it forgot the most one may, or expired at least as many) is
      * <i>full</i> and leaves a backlog, and then more commands may be in flight at once ({@link #takeBacklogRoom}):
      * one for each full answer in a row since the last that was not, up to {@link #maxInFlight}. Each full answer
      * frees its own place and makes one more, so the commands in flight double with each trip through the ring that
-     * comes back full; an answer that is not full ends the backlog until the next regular run or due time. How many
-     * orders a backlog holds the engine cannot know (the read model counts the orders that may be forgotten, most of
-     * them not yet past their window under a steady load), and the commands in flight when it is found gone are at
+     * comes back full; an answer that is not full ends the backlog until the next due time. How many
+     * orders a backlog holds the engine cannot know (the due time says when the oldest fall due, not how many have
+     * since), and the commands in flight when it is found gone are at
      * most as many as the full answers before: a backlog of 300 orders takes two commands, not {@code maxInFlight} (a
      * backlog used to send them all at once after one full answer, and with a short window and a large ring, a
      * thousand time commands a period went through the ring, the decision stage, the journal and the answers,
@@ -298,8 +298,8 @@ final class ExpiryTimer {
      * the most commands in flight scale with the ring, one per {@link #RING_SLOTS_PER_COMMAND} slots: a trip at the
      * most forgets up to about four rings' worth of orders, three times what it brings in, and a backlog drains
      * while the decision stage keeps up. It gets there in {@code log2(maxInFlight)} trips (four in the default
-     * 1,024-slot ring, ten in a 65,536-slot one), a backlog meanwhile growing by at most that many trips' intake,
-     * once a period. A fixed eight forgot 2,040 a trip, which a ring of 1,024 slots under a loaded machine's
+     * 1,024-slot ring, ten in a 65,536-slot one), a backlog meanwhile growing by at most that many trips' intake.
+     * A fixed eight forgot 2,040 a trip, which a ring of 1,024 slots under a loaded machine's
      * scheduling delays, or any larger ring, outgrew: the orders remembered grew until the heap ran out.
      *
      * <p>They go into the ring spread between the purchases, not as one block: while one of a shard's commands is
@@ -376,7 +376,7 @@ final class ExpiryTimer {
         }
 
         /**
-         * Marks one command in flight if none is (a regular run's), its ring's cursor at {@code cursor}; only the
+         * Marks one command in flight if none is (for what is due), its ring's cursor at {@code cursor}; only the
          * timer thread calls this.
          */
         boolean trySend(long cursor) {

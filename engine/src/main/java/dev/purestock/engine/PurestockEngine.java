@@ -145,7 +145,8 @@ public final class PurestockEngine implements AutoCloseable {
         this.timeCommandFault = builder.timeCommandFault;
         this.publicationFault = builder.publicationFault;
         this.closeFault = builder.closeFault;
-        this.dueTimes = new DueTimes(builder.shards);
+        this.dueTimes = new DueTimes(builder.shards, timeCommand.retainOrdersFor(),
+                Durations.saturatedMillis(builder.expireReservationsEvery));
         this.readModel = new ReadModel(builder.shards, builder.storeCapacity.orders(),
                 builder.storeCapacity.positions());
         this.router = new ShardRouter(builder.shards, readModel);
@@ -287,25 +288,19 @@ public final class PurestockEngine implements AutoCloseable {
         };
     }
 
-    /** A regular run of the expiry timer, as {@link #expireReservations(boolean)} with {@code true}. */
-    boolean expireReservations() {
-        return expireReservations(true);
-    }
-
     /**
      * One run of the expiry timer: offers the time command ({@code ExpireReservations} with the retention
      * window) to each shard whose last one left a backlog (as many as {@link ExpiryTimer.Answer#takeBacklogRoom}
      * allows given the slots the ring took since its last one, in one claim of ring slots where the ring has the
-     * room), to each shard that has
-     * something due now on the engine's clock (a reservation to expire, a held command: {@link DueTimes}; what is
-     * due at {@link NextDue#NEVER} never is), and on a regular run also to each
-     * shard that holds an order that may be forgotten, as far as its read model knows (a shard with nothing to do
-     * would journal a record that does nothing), unless one is unanswered.
+     * room), and to each shard that has something due now on the engine's clock ({@link DueTimes}: a reservation to
+     * expire, a held command, orders to forget as {@link ForgettingDue} paces them; what is due at
+     * {@link NextDue#NEVER} never is), unless one is unanswered. A shard with nothing due gets none, whatever it
+     * holds: a time command there would journal a record that does nothing.
      * Waits for ring space, as a submitter does (see {@link ExpiryTimer}); a call from a stage thread only tries.
      *
      * @return whether a shard has a backlog or an unanswered time command, so that the timer runs again soon
      */
-    boolean expireReservations(boolean regular) {
+    boolean expireReservations() {
         boolean soon = false;
         for (int i = 0; i < shards.length; i++) {
             ExpiryTimer.Answer answer = tickAnswers[i];
@@ -316,7 +311,7 @@ public final class PurestockEngine implements AutoCloseable {
             boolean due = dueAt != NextDue.NEVER && dueAt <= clock.getAsLong();
             long cursor = shards[i].ring().getCursor();
             int sends = answer.takeBacklogRoom(cursor);
-            if (sends == 0 && (due || regular && readModel.forgettableOrders(i) > 0) && answer.trySend(cursor)) {
+            if (sends == 0 && due && answer.trySend(cursor)) {
                 sends = 1;
             }
             if (sends > 0) {

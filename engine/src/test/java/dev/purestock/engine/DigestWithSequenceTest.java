@@ -77,7 +77,7 @@ class DigestWithSequenceTest {
             ShardDigest before = engine.digestWithSequence(0).join();
 
             clock.set(START + WINDOW + 1);
-            engine.expireReservations(true);
+            engine.expireReservations();
             ShardDigest after = engine.digestWithSequence(0).join();
 
             List<InMemoryJournal.Entry> entries = journal.entries();

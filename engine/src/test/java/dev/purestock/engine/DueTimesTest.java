@@ -16,7 +16,7 @@ class DueTimesTest {
     @Test
     void eachShardsEntryHasCacheLinesOfItsOwn() {
         int shards = 5;
-        DueTimes dueTimes = new DueTimes(shards);
+        DueTimes dueTimes = new DueTimes(shards, 86_400_000, 1_000);
         for (int shard = 0; shard < shards; shard++) {
             int index = DueTimes.index(shard);
             assertTrue(index * Long.BYTES >= 128, "room before shard " + shard + "'s entry");
@@ -32,7 +32,7 @@ class DueTimesTest {
     @Test
     void eachShardKeepsItsOwnDueTimeAndOnlyAnEarlierOneWakesTheTimer() {
         int shards = 3;
-        DueTimes dueTimes = new DueTimes(shards);
+        DueTimes dueTimes = new DueTimes(shards, 86_400_000, 1_000);
         AtomicInteger wakes = new AtomicInteger();
         dueTimes.onEarlier(wakes::incrementAndGet);
         assertEquals(shards, dueTimes.shards());

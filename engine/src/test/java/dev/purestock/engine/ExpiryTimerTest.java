@@ -26,10 +26,10 @@ class ExpiryTimerTest {
      */
     @Test
     void whileTheEngineRefusesCommandsTheTimerParksUntilItsRegularRun() {
-        DueTimes dueTimes = new DueTimes(1);
+        DueTimes dueTimes = new DueTimes(1, 86_400_000, 1_000);
         ExpiryTimer.Answer[] answers = ExpiryTimer.answers(1, 1024);
         AtomicInteger runs = new AtomicInteger();
-        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), regular -> {
+        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), () -> {
             runs.incrementAndGet();
             return false;
         }, answers, dueTimes, () -> 1_000, new StageThreads((shard, role) -> { }), () -> true);
@@ -44,11 +44,11 @@ class ExpiryTimerTest {
 
     @Test
     void whileTheEngineTakesCommandsADueTimeRunsTheTimerAtOnce() throws InterruptedException {
-        DueTimes dueTimes = new DueTimes(1);
+        DueTimes dueTimes = new DueTimes(1, 86_400_000, 1_000);
         ExpiryTimer.Answer[] answers = ExpiryTimer.answers(1, 1024);
         AtomicInteger runs = new AtomicInteger();
         CountDownLatch ran = new CountDownLatch(1);
-        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), regular -> {
+        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), () -> {
             runs.incrementAndGet();
             ran.countDown();
             return false;
@@ -69,12 +69,12 @@ class ExpiryTimerTest {
      */
     @Test
     void aWakeDuringARunRunsTheTimerOnceMoreAtOnceAndLeavesItNoSpuriousRun() throws InterruptedException {
-        DueTimes dueTimes = new DueTimes(1);
+        DueTimes dueTimes = new DueTimes(1, 86_400_000, 1_000);
         AtomicInteger runs = new AtomicInteger();
         CountDownLatch inFirstRun = new CountDownLatch(1);
         AtomicBoolean endFirstRun = new AtomicBoolean(); // spun on: a park in the run would take the unpark's permit
         CountDownLatch secondRun = new CountDownLatch(1);
-        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), regular -> {
+        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), () -> {
             if (runs.incrementAndGet() == 1) {
                 inFirstRun.countDown();
                 while (!endFirstRun.get()) {
@@ -110,11 +110,11 @@ class ExpiryTimerTest {
      */
     @Test
     void noWakeIsLostWhereverInTheTimersLoopItLands() throws InterruptedException {
-        DueTimes dueTimes = new DueTimes(1);
+        DueTimes dueTimes = new DueTimes(1, 86_400_000, 1_000);
         AtomicLong written = new AtomicLong();
         long[] seenUpTo = {0}; // the timer thread's
         Semaphore seen = new Semaphore(0);
-        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), regular -> {
+        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), () -> {
             long wake = written.get();
             if (wake > seenUpTo[0]) {
                 seenUpTo[0] = wake;
@@ -158,9 +158,9 @@ class ExpiryTimerTest {
         assertEquals(ExpiryTimer.LONGEST_PERIOD_NANOS, ExpiryTimer.periodNanos(ChronoUnit.FOREVER.getDuration()));
         assertEquals(3_600_000_000_000L, ExpiryTimer.periodNanos(Duration.ofHours(1)));
 
-        DueTimes dueTimes = new DueTimes(1);
+        DueTimes dueTimes = new DueTimes(1, 86_400_000, 1_000);
         CountDownLatch ran = new CountDownLatch(1);
-        ExpiryTimer timer = ExpiryTimer.start(millennium, regular -> {
+        ExpiryTimer timer = ExpiryTimer.start(millennium, () -> {
             ran.countDown();
             return false;
         }, ExpiryTimer.answers(1, 1024), dueTimes, () -> 1_000, new StageThreads((shard, role) -> { }), () -> false);
@@ -184,9 +184,9 @@ class ExpiryTimerTest {
      */
     @Test
     void aDueTimeBeyondALongOfMillisecondsFromNowLetsTheTimerPark() {
-        DueTimes dueTimes = new DueTimes(1);
+        DueTimes dueTimes = new DueTimes(1, 86_400_000, 1_000);
         AtomicInteger runs = new AtomicInteger();
-        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), regular -> {
+        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), () -> {
             runs.incrementAndGet();
             return false;
         }, ExpiryTimer.answers(1, 1024), dueTimes, () -> -1_000, new StageThreads((shard, role) -> { }), () -> false);
@@ -208,10 +208,10 @@ class ExpiryTimerTest {
      */
     @Test
     void aClockThatThrowsNeitherEndsTheTimerNorSpinsIt() throws InterruptedException {
-        DueTimes dueTimes = new DueTimes(1);
+        DueTimes dueTimes = new DueTimes(1, 86_400_000, 1_000);
         CountDownLatch ran = new CountDownLatch(1);
         AtomicInteger reads = new AtomicInteger();
-        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), regular -> {
+        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), () -> {
             ran.countDown();
             return false;
         }, ExpiryTimer.answers(1, 1024), dueTimes, () -> {
@@ -228,9 +228,9 @@ class ExpiryTimerTest {
             timer.stop();
         }
 
-        DueTimes broken = new DueTimes(1);
+        DueTimes broken = new DueTimes(1, 86_400_000, 1_000);
         AtomicInteger runs = new AtomicInteger();
-        ExpiryTimer failing = ExpiryTimer.start(Duration.ofHours(1), regular -> {
+        ExpiryTimer failing = ExpiryTimer.start(Duration.ofHours(1), () -> {
             runs.incrementAndGet();
             return false;
         }, ExpiryTimer.answers(1, 1024), broken, () -> {
@@ -253,11 +253,11 @@ class ExpiryTimerTest {
      */
     @Test
     void anErrorFromTheClockOrARunDoesNotEndTheTimer() throws InterruptedException {
-        DueTimes dueTimes = new DueTimes(1);
+        DueTimes dueTimes = new DueTimes(1, 86_400_000, 1_000);
         // the first run leaves 10 due; the timer reads the clock to wait for it (an Error), and its next run fails
         CountDownLatch ranAgain = new CountDownLatch(3);
         AtomicInteger reads = new AtomicInteger();
-        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), regular -> {
+        ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), () -> {
             ranAgain.countDown();
             if (ranAgain.getCount() == 1) {
                 throw new OutOfMemoryError("Java heap space");

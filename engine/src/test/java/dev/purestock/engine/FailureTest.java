@@ -224,21 +224,21 @@ class FailureTest {
             engine.submit(new Command.Reserve(3, 1, List.of(new Line(1, 0, 2)), Long.MAX_VALUE - 900)).join();
 
             clock.set(Long.MAX_VALUE - 900);
-            engine.expireReservations(false);
+            engine.expireReservations();
             assertEquals(EngineRefusal.INTERNAL_ERROR, lastTimeCommandReason(engine, journal));
             assertEquals(Long.MAX_VALUE - 1, engine.dueTimes().dueAt(0),
                     "due again at the last time a due time can name, not never");
-            engine.expireReservations(false);
+            engine.expireReservations();
             engine.submit(list(2)).join();
             assertEquals(1, timeCommands(journal), "not sent again while the clock stands before the retry");
 
             clock.set(Long.MAX_VALUE - 1);
-            engine.expireReservations(false);
+            engine.expireReservations();
             engine.submit(list(3)).join();
             assertEquals(2, timeCommands(journal), "sent again once the clock reaches it");
             assertEquals(Long.MAX_VALUE, engine.dueTimes().dueAt(0),
                     "failed at the last time that can be due: no later one is left to retry at");
-            engine.expireReservations(false);
+            engine.expireReservations();
             engine.submit(list(4)).join();
             assertEquals(2, timeCommands(journal), "not sent again at once, as fast as the shard answers");
             assertTrue(engine.failure().isEmpty());

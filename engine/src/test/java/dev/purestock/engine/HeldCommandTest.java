@@ -362,9 +362,9 @@ class HeldCommandTest {
         }
     }
 
-    /** Makes a run of the timer (not a regular one) and waits until shard 0 decided what it sent; the journal's size. */
+    /** Makes a run of the timer and waits until shard 0 decided what it sent; the journal's size. */
     private static int journaledAfterATimerRun(PurestockEngine engine, InMemoryJournal journal) {
-        engine.expireReservations(false);
+        engine.expireReservations();
         engine.digest(0).join();
         return journal.size();
     }

@@ -40,7 +40,7 @@ class MetricsAllocationTest {
         int orders = WARMUP + MEASURED;
         ShardState state = ShardState.empty(new StoreCapacity(SKUS, orders, orders));
         DecisionHandler decision = new DecisionHandler(0, health, state, () -> time, counters.decision,
-                new DueTimes(1), EngineFixtures.NO_RING);
+                new DueTimes(1, 86_400_000, 1_000), EngineFixtures.NO_RING);
         ViewReadingStage stage = new ViewReadingStage();
         JournalHandler journal = new JournalHandler(0, health, stage, journalTimes);
         for (int sku = 0; sku < SKUS; sku++) {

@@ -81,7 +81,7 @@ class MetricsEdgesTest {
         List<Long> journaled = new ArrayList<>();
         DurabilityStage stage = (sequence, time, command, events, endOfBatch) -> journaled.add(sequence);
         DecisionHandler decision = new DecisionHandler(0, health, ShardState.empty(StoreCapacity.DEFAULT),
-                () -> 1L, counters.decision, new DueTimes(1), EngineFixtures.NO_RING);
+                () -> 1L, counters.decision, new DueTimes(1, 86_400_000, 1_000), EngineFixtures.NO_RING);
         JournalHandler journal = new JournalHandler(0, health, stage, times);
         CommandSlot a = new CommandSlot();
         CommandSlot b = new CommandSlot();

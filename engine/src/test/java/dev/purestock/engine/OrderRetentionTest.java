@@ -92,16 +92,16 @@ class OrderRetentionTest {
             assertEquals(orders, engine.readModel().forgettableOrders(0));
             clock.set(START + WINDOW + 1);
 
-            engine.expireReservations(true);
+            engine.expireReservations();
             answeredSoFar(engine);
             assertEquals(3, engine.readModel().forgettableOrders(0));
-            // it forgot the most it may: a backlog run (nothing due, no regular run) sends another. What the run returns
+            // it forgot the most it may: a backlog run sends another at once (the rest is due too). What the run returns
             // depends on whether that one was answered yet, so the forgotten rest is what shows it was sent
-            engine.expireReservations(false);
+            engine.expireReservations();
             answeredSoFar(engine);
             assertEquals(0, engine.readModel().forgettableOrders(0), "the backlog run forgot the rest");
-            assertFalse(engine.expireReservations(false), "no backlog: a backlog run sends nothing");
-            assertFalse(engine.expireReservations(true), "nothing remembered: even a regular run sends nothing");
+            assertFalse(engine.expireReservations(), "no backlog: a backlog run sends nothing");
+            assertFalse(engine.expireReservations(), "nothing remembered, nothing due: the run sends nothing");
         }
     }
 
@@ -123,7 +123,7 @@ class OrderRetentionTest {
         }).expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(WINDOW)).build()) {
             sellOneUnitEach(engine, orders);
             clock.set(START + WINDOW + 1);
-            engine.expireReservations(true);
+            engine.expireReservations();
             answeredSoFar(engine);
             assertEquals(3, engine.readModel().forgettableOrders(0), "it forgot the most it may: a backlog");
             // a reservation that falls due: a run reads the clock for it
@@ -135,8 +135,8 @@ class OrderRetentionTest {
             clock.set(START + WINDOW + 2);
 
             failNext.set(true);
-            assertThrows(IllegalStateException.class, () -> engine.expireReservations(false));
-            engine.expireReservations(false);
+            assertThrows(IllegalStateException.class, () -> engine.expireReservations());
+            engine.expireReservations();
             answeredSoFar(engine);
             assertEquals(OrderStatus.EXPIRED, engine.readModel().orderStatus(reservation), "the next run sent one");
             assertEquals(1, engine.readModel().forgettableOrders(0), "it forgot the rest: the expired one is left");
@@ -167,14 +167,14 @@ class OrderRetentionTest {
                 }).build()) {
             sellOneUnitEach(engine, orders);
             clock.set(START + WINDOW + 1);
-            engine.expireReservations(true);
+            engine.expireReservations();
             answeredSoFar(engine);
             assertEquals(3, engine.readModel().forgettableOrders(0), "it forgot the most it may: a backlog");
 
             failNext.set(true);
-            assertSame(failure, assertThrows(Throwable.class, () -> engine.expireReservations(false)),
+            assertSame(failure, assertThrows(Throwable.class, () -> engine.expireReservations()),
                     "the timer is told, and logs it");
-            engine.expireReservations(false);
+            engine.expireReservations();
             answeredSoFar(engine);
             assertEquals(0, engine.readModel().forgettableOrders(0), "the next backlog run sent the time commands");
         }
@@ -194,7 +194,7 @@ class OrderRetentionTest {
                 sellOneUnitEach(engine, orders);
                 clock.set(START + WINDOW + 1);
 
-                engine.expireReservations(true);
+                engine.expireReservations();
                 allForgotten.await();
                 assertEquals(0, engine.readModel().forgettableOrders(0), "six time commands forgot them all");
             }
@@ -219,20 +219,20 @@ class OrderRetentionTest {
         int rampRuns = Integer.numberOfTrailingZeros(perRun) + 1;
         int runsATrip = ringSize / RING_TRIP;
         int most = ExpiryTimer.Answer.maxInFlight(ringSize);
-        // the regular run's one, the ramp's 1 + 2 + 4 + 8, and a trip (with the slots' share left from the ramp, a
+        // the due run's one, the ramp's 1 + 2 + 4 + 8, and a trip (with the slots' share left from the ramp, a
         // ring's worth at most), with some left over
         int orders = (2 * perRun + runsATrip * perRun + most) * Limits.MAX_FORGOTTEN_PER_COMMAND + 1_000;
         try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).ringSize(ringSize)
                 .expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(WINDOW)).build()) {
             sellOneUnitEach(engine, orders);
             clock.set(START + WINDOW + 1);
-            engine.expireReservations(true);
+            engine.expireReservations();
             answeredSoFar(engine);
             long backlog = engine.readModel().forgettableOrders(0);
-            assertEquals(orders - Limits.MAX_FORGOTTEN_PER_COMMAND, backlog, "the regular run's one forgot the most");
+            assertEquals(orders - Limits.MAX_FORGOTTEN_PER_COMMAND, backlog, "the due run's one forgot the most");
             for (int run = 0; run < rampRuns; run++) {
                 ringTakes(engine, RING_TRIP);
-                engine.expireReservations(false);
+                engine.expireReservations();
                 answeredSoFar(engine);
                 long left = engine.readModel().forgettableOrders(0);
                 assertEquals((long) Limits.MAX_FORGOTTEN_PER_COMMAND << run, backlog - left, "run " + run);
@@ -241,7 +241,7 @@ class OrderRetentionTest {
 
             for (int run = 0; run < runsATrip; run++) {
                 ringTakes(engine, RING_TRIP);
-                engine.expireReservations(false);
+                engine.expireReservations();
             }
             answeredSoFar(engine);
             long left = engine.readModel().forgettableOrders(0);
@@ -281,16 +281,16 @@ class OrderRetentionTest {
                 .journal(shard -> journal).build()) {
             sellOneUnitEach(engine, orders);
             clock.set(START + WINDOW + 1);
-            engine.expireReservations(true);
+            engine.expireReservations();
             answeredSoFar(engine);
             assertEquals(orders - Limits.MAX_FORGOTTEN_PER_COMMAND, engine.readModel().forgettableOrders(0));
 
-            engine.expireReservations(false);
+            engine.expireReservations();
             answeredSoFar(engine);
             assertEquals(0, engine.readModel().forgettableOrders(0), "the backlog run forgot the rest");
             assertEquals(List.of(Limits.MAX_FORGOTTEN_PER_COMMAND, orders - Limits.MAX_FORGOTTEN_PER_COMMAND),
                     timeCommandEvents(journal), "the events of each time command journaled");
-            assertFalse(engine.expireReservations(false), "the answer was not full: no backlog left");
+            assertFalse(engine.expireReservations(), "the answer was not full: no backlog left");
         }
     }
 
@@ -310,17 +310,17 @@ class OrderRetentionTest {
                 .journal(shard -> journal).build()) {
             sellOneUnitEach(engine, orders);
             clock.set(START + WINDOW + 1);
-            engine.expireReservations(true);
+            engine.expireReservations();
             answeredSoFar(engine);
             int trips = 0;
             while (engine.readModel().forgettableOrders(0) > 0 && trips < 20) {
                 ringTakes(engine, RING_TRIP);
-                engine.expireReservations(false);
+                engine.expireReservations();
                 answeredSoFar(engine);
                 trips++;
             }
             List<Integer> events = timeCommandEvents(journal);
-            engine.expireReservations(false);
+            engine.expireReservations();
             answeredSoFar(engine);
             assertEquals(events.size(), timeCommandEvents(journal).size(), "the last answers were not full: no more");
             assertEquals(full, events.stream().filter(count -> count == Limits.MAX_FORGOTTEN_PER_COMMAND).count());
@@ -364,7 +364,7 @@ class OrderRetentionTest {
         assertFalse(answer.backlog());
         assertEquals(0, answer.takeBacklogRoom(0), "no backlog, no room");
         assertTrue(answer.trySend(0));
-        assertFalse(answer.trySend(0), "a regular run sends one time command at a time");
+        assertFalse(answer.trySend(0), "a run sends one time command at a time for what is due");
         assertTrue(answer.backlog(), "in flight: look again soon");
         answer.onOutcome(OutcomeView.of(0, 5, 6, forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND)));
         assertEquals(1, answer.allowed(), "one full answer: one more command");
@@ -492,10 +492,11 @@ class OrderRetentionTest {
             engine.submit(receive(1, 1, 0, 10)).join();
             engine.submit(new Command.Purchase(1, 1, 1, 0, 1)).join();
             clock.set(Long.MAX_VALUE);
-            engine.expireReservations();
+            assertFalse(engine.expireReservations(), "nothing is ever due: the timer sends nothing");
             answeredSoFar(engine);
-            assertEquals(new Command.ExpireReservations(Long.MAX_VALUE), journal.entries().get(3).command());
-            assertEquals(List.of(), journal.entries().get(3).events());
+            assertEquals(new Command.ListProduct(999, 0), journal.entries().get(3).command());
+            Outcome tick = engine.submit(new Command.ExpireReservations(Long.MAX_VALUE)).join();
+            assertEquals(List.of(), tick.events(), "a time command with the window, at the last time, forgets nothing");
             assertEquals(OrderStatus.PURCHASED, engine.readModel().orderStatus(1));
         }
     }

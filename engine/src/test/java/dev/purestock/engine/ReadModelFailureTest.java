@@ -46,7 +46,7 @@ class ReadModelFailureTest {
         };
         ShardCounters counters = new ShardCounters(16);
         DecisionHandler decision = new DecisionHandler(0, health, ShardState.empty(), () -> 1L, counters.decision,
-                new DueTimes(1), EngineFixtures.NO_RING);
+                new DueTimes(1, 86_400_000, 1_000), EngineFixtures.NO_RING);
         AtomicLong isolated = new AtomicLong();
         CompletionHandler completion = new CompletionHandler(0, health, failing, List.of(), isolated,
                 new CallerAnswers(null, isolated, 1), counters.completion);

@@ -363,7 +363,7 @@ class SnapshotKeptAsideTest {
     }
 
     private void start(int retainedAside, InventoryStore copy, int drainedAbove) {
-        decision = new DecisionHandler(0, health, state, () -> time, counters.decision, new DueTimes(1), EngineFixtures.NO_RING);
+        decision = new DecisionHandler(0, health, state, () -> time, counters.decision, new DueTimes(1, 86_400_000, 1_000), EngineFixtures.NO_RING);
         SnapshotWriter writer = (sequence, at, store) -> {
             written.add(StateDigest.of(store));
             writtenSequences.add(sequence);

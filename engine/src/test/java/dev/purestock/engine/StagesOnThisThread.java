@@ -50,7 +50,7 @@ final class StagesOnThisThread {
         state = ShardState.empty(capacity);
         readModel = new ReadModel(1, capacity.orders(), capacity.positions());
         ShardCounters counters = new ShardCounters(1024);
-        decision = new DecisionHandler(0, health, state, time::get, counters.decision, new DueTimes(1),
+        decision = new DecisionHandler(0, health, state, time::get, counters.decision, new DueTimes(1, 86_400_000, 1_000),
                 EngineFixtures.NO_RING);
         journal = new JournalHandler(0, health, journaled, new ShardCounters.Durability());
         AtomicLong isolated = new AtomicLong();

@@ -14,10 +14,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The time command, which the expiry timer sends about once a second to each shard holding orders, allocates
- * nothing in a steady state: orders are taken and forgotten at the same rate, within a state sized for the
- * window, and each time command forgets the orders whose window has passed, finds no reservation and no held
- * command due, and tells the timer when the shard is next due. The decision, journal and completion stages are
+ * The time command, which the expiry timer sends to a shard as its orders fall due, allocates nothing in a steady
+ * state: orders are taken and forgotten at the same rate, within a state sized for the window, and each time command
+ * forgets the orders whose window has passed, finds no reservation and no held command due, and tells the timer when
+ * the shard is next due (visiting the oldest orders left for when forgetting is due, {@link ForgettingDue}). The decision, journal and completion stages are
  * driven on this thread over one ring, as in {@link LongRetentionAllocationTest}, and only the time commands'
  * passes through them are counted (the JVM's per-thread allocation counter); the assertion is on bytes, not time.
  */
@@ -43,7 +43,7 @@ class TimeCommandAllocationTest {
         ShardHealth health = new ShardHealth(0, new Intake());
         ShardCounters counters = new ShardCounters(1024);
         AtomicLong time = new AtomicLong();
-        DueTimes dueTimes = new DueTimes(1);
+        DueTimes dueTimes = new DueTimes(1, WINDOW, 0);
         DecisionHandler decision = new DecisionHandler(0, health, state, time::get, counters.decision, dueTimes, EngineFixtures.NO_RING);
         ViewReadingStage stage = new ViewReadingStage();
         JournalHandler journal = new JournalHandler(0, health, stage, new ShardCounters.Durability());

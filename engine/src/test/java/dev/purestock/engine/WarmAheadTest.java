@@ -160,7 +160,7 @@ class WarmAheadTest {
         ShardCounters counters = new ShardCounters(8);
         long[] clock = {0};
         DecisionHandler decision = new DecisionHandler(0, new ShardHealth(0, new Intake()),
-                new ShardState(store, 0, 0), () -> ++clock[0], counters.decision, new DueTimes(1),
+                new ShardState(store, 0, 0), () -> ++clock[0], counters.decision, new DueTimes(1, 86_400_000, 1_000),
                 ringSequence -> slots[(int) ringSequence]);
         List<List<Event>> decided = new ArrayList<>();
         int batch = batched ? 37 : 1;

@@ -1,0 +1,173 @@
+package dev.purestock.engine;
+
+import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
+import dev.purestock.domain.EventBuffer;
+import dev.purestock.domain.Inventory;
+import dev.purestock.domain.Limits;
+import dev.purestock.domain.OrderStatus;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static dev.purestock.engine.EngineFixtures.list;
+import static dev.purestock.engine.EngineFixtures.receive;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The engine forgets orders as their retention windows end, at the pace they came in, not a timer period's worth at
+ * once: each shard's decision stage tells the timer when its oldest orders fall due, the timer sends the time
+ * command then, and a shard holding orders that are not yet due gets none. The engine's clock is the test's; the
+ * timer's period is an hour, far longer than the test, so only due times send time commands. (The bounded waits
+ * only guard against a hang: a wait that runs out is a failure.)
+ */
+class ForgettingPaceTest {
+    private static final long START = 1_000_000;
+    /** The bound on each wait for what must come: far longer than the work, shorter than the run's timeout. */
+    private static final long WAIT_SECONDS = 20;
+
+    private final AtomicLong clock = new AtomicLong(START);
+
+    /**
+     * Under a steady intake of 300 orders each millisecond and a 20 ms window, each millisecond forgets the 300
+     * orders whose window ended then, in two time commands (255 and 45), no more. The timer used to offer the time
+     * command to a shard holding orders once a period (a second by default) and no sooner, so each such run found a
+     * whole period's orders past their window and forgot them in one burst, 35 to 90 times the intake (about 20,000
+     * at 20,000 orders a second); with this hour-long period it forgot nothing within the test at all.
+     */
+    @Test
+    void underASteadyIntakeEachMillisecondForgetsTheOrdersWhoseWindowEndedThenAndNoMore() throws InterruptedException {
+        int perMilli = 300;
+        int window = 20;
+        int millis = 60;
+        InMemoryJournal journal = new InMemoryJournal();
+        Semaphore forgotten = new Semaphore(0);
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
+                .expireReservationsEvery(Duration.ofHours(1)).retainOrdersFor(Duration.ofMillis(window))
+                .journal(shard -> journal)
+                .consumer((command, outcome) -> forgotten.release((int) outcome.events().stream()
+                        .filter(Event.OrderForgotten.class::isInstance).count()))
+                .build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, (long) perMilli * millis)).join();
+            long order = 0;
+            for (int milli = 0; milli < millis; milli++) {
+                clock.set(START + milli);
+                List<Command> purchases = new ArrayList<>();
+                for (int i = 0; i < perMilli; i++) {
+                    purchases.add(new Command.Purchase(order, order, 1, 0, 1));
+                    order++;
+                }
+                engine.submitAll(purchases).forEach(CompletableFuture::join);
+                // the orders of millisecond m are forgotten from m + window + 1 on
+                int due = milli > window ? perMilli : 0;
+                assertTrue(forgotten.tryAcquire(due, WAIT_SECONDS, TimeUnit.SECONDS), "at millisecond " + milli
+                        + " the " + due + " orders whose window ended were not forgotten: "
+                        + forgotten.availablePermits() + " were");
+            }
+
+            Map<Long, Integer> forgottenAt = new TreeMap<>();
+            Map<Long, Integer> timeCommandsAt = new TreeMap<>();
+            for (InMemoryJournal.Entry entry : journal.entries()) {
+                if (entry.command() instanceof Command.ExpireReservations) {
+                    timeCommandsAt.merge(entry.time(), 1, Integer::sum);
+                    forgottenAt.merge(entry.time(), (int) entry.events().stream()
+                            .filter(Event.OrderForgotten.class::isInstance).count(), Integer::sum);
+                }
+            }
+            assertEquals(millis - window - 1, forgottenAt.size(), "forgetting in each millisecond: " + forgottenAt);
+            forgottenAt.forEach((time, count) -> assertEquals(perMilli, count, "at " + time + ": " + forgottenAt));
+            int commands = (perMilli + Limits.MAX_FORGOTTEN_PER_COMMAND - 1) / Limits.MAX_FORGOTTEN_PER_COMMAND;
+            timeCommandsAt.forEach((time, count) -> assertEquals(commands, count, "time commands at " + time + ": "
+                    + timeCommandsAt));
+            assertEquals(0, forgotten.availablePermits(), "nothing forgotten before its window ended");
+        }
+    }
+
+    /**
+     * A shard holding a finished order whose window has not ended gets no time command, whatever the timer's runs:
+     * the timer's run of each period used to offer one to every shard holding an order that may be forgotten, so
+     * with the default 24-hour window a shard journaled an empty time command every second (some 86,400 a day). The
+     * first run once the order falls due forgets it.
+     */
+    @Test
+    void aShardHoldingOrdersNotYetDueGetsNoTimeCommandUntilTheyAre() {
+        long window = 60_000;
+        InMemoryJournal journal = new InMemoryJournal();
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO)
+                .retainOrdersFor(Duration.ofMillis(window)).journal(shard -> journal).build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 10)).join();
+            assertTrue(engine.submit(new Command.Purchase(42, 7, 1, 0, 1)).join().accepted());
+            for (long at : new long[] {START + 1, START + window / 2, START + window}) {
+                clock.set(at);
+                assertFalse(engine.expireReservations(), "nothing due at " + at);
+                answeredSoFar(engine);
+            }
+            assertEquals(List.of(), timeCommands(journal), "no time command while the order is not due");
+
+            clock.set(START + window + 1);
+            engine.expireReservations();
+            answeredSoFar(engine);
+            assertEquals(List.of(List.<Event>of(new Event.OrderForgotten(42))), timeCommands(journal));
+            assertFalse(engine.expireReservations(), "nothing held: nothing sent");
+            answeredSoFar(engine);
+            assertEquals(1, timeCommands(journal).size());
+        }
+    }
+
+    /**
+     * A shard that starts from a recovered state (a journal's or a snapshot's) holding orders already past their
+     * window forgets them at once: the decision stage's due time, computed as it starts, counts forgetting. It used
+     * to count only reservations and held commands, so such orders waited for the timer's run of a period.
+     */
+    @Test
+    void aShardRecoveredWithOrdersPastTheirWindowForgetsThemAtOnce() throws InterruptedException {
+        long window = 60_000;
+        PrimitiveInventoryStore store = new PrimitiveInventoryStore(StoreCapacity.DEFAULT);
+        apply(store, list(1), START - 10);
+        apply(store, receive(1, 1, 0, 10), START - 10);
+        apply(store, new Command.Purchase(42, 7, 1, 0, 1), START);
+        apply(store, new Command.Purchase(43, 7, 1, 0, 1), START + 5);
+        clock.set(START + window + 1);
+        Semaphore forgotten = new Semaphore(0);
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
+                .expireReservationsEvery(Duration.ofHours(1)).retainOrdersFor(Duration.ofMillis(window))
+                .initialState(shard -> new ShardState(store, 4, START + 5))
+                .consumer((command, outcome) -> forgotten.release((int) outcome.events().stream()
+                        .filter(Event.OrderForgotten.class::isInstance).count()))
+                .build()) {
+            assertTrue(forgotten.tryAcquire(1, WAIT_SECONDS, TimeUnit.SECONDS), "order 42 was not forgotten");
+            assertNull(engine.readModel().orderStatus(42));
+            assertEquals(OrderStatus.PURCHASED, engine.readModel().orderStatus(43), "still within its window");
+        }
+    }
+
+    private static void apply(PrimitiveInventoryStore store, Command command, long time) {
+        EventBuffer events = new EventBuffer();
+        Inventory.decide(command, time, store, events);
+        Inventory.evolveAll(store, time, events);
+    }
+
+    /** The events of each time command the journal holds, in order. */
+    private static List<List<Event>> timeCommands(InMemoryJournal journal) {
+        return journal.entries().stream().filter(entry -> entry.command() instanceof Command.ExpireReservations)
+                .map(InMemoryJournal.Entry::events).toList();
+    }
+
+    /** Waits until the shard has answered everything submitted before: a command's answer comes after them. */
+    private static void answeredSoFar(PurestockEngine engine) {
+        engine.submit(new Command.ListProduct(999, 0)).join();
+    }
+}
