@@ -17,9 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The time command, which the expiry timer sends to a shard as its orders fall due, allocates nothing in a steady
  * state: orders are taken and forgotten at the same rate, within a state sized for the window, and each time command
  * forgets the orders whose window has passed, finds no reservation and no held command due, and tells the timer when
- * the shard is next due (visiting the oldest orders left for when forgetting is due, {@link ForgettingDue}). The decision, journal and completion stages are
- * driven on this thread over one ring, as in {@link LongRetentionAllocationTest}, and only the time commands'
- * passes through them are counted (the JVM's per-thread allocation counter); the assertion is on bytes, not time.
+ * the shard is next due (visiting the oldest orders left for when forgetting is due, {@link ForgettingDue}). The
+ * decision, journal and completion stages are driven on this thread over one ring, as in
+ * {@link LongRetentionAllocationTest}, and only the time commands' passes through them are counted (the JVM's
+ * per-thread allocation counter); the assertion is on bytes, not time.
  */
 class TimeCommandAllocationTest {
     private static final int SKUS = 64;
