@@ -87,8 +87,9 @@ import java.util.function.LongSupplier;
  * ({@link Builder#expireReservationsEvery}), a timer sends the time command, {@link Command.ExpireReservations},
  * to a shard at the moment something there falls due on the engine's {@link Builder#clock}: a reservation's
  * expiry, or a command held for later ({@link #submitAt}, {@link Command.Hold}), which the time command then
- * decides. Every period (a second by default) it also offers one to each shard holding an order that may be
- * forgotten; the command carries the retention window ({@link Builder#retainOrdersFor}, default 24 hours). It is
+ * decides, or when orders' retention windows end ({@link Builder#retainOrdersFor}, default 24 hours): for a full
+ * command's worth at once, else at most once a period (a second by default) per shard, so orders are forgotten at
+ * about the pace they came in and at most a period after their window. The command carries the window. It is
  * sequenced and journaled like any command, so a replay reproduces every expiry and every held command exactly as
  * it happened. The clock is an input: a test gives the engine its own and, with the timer off, submits the time
  * command itself.
@@ -1439,8 +1440,10 @@ public final class PurestockEngine implements AutoCloseable {
          * The period of the engine's time command (default {@link #DEFAULT_EXPIRE_RESERVATIONS_EVERY}, one
          * second); {@link Duration#ZERO} turns the timer off. A daemon thread, {@code purestock-expire-reservations},
          * sends an {@link Command.ExpireReservations} carrying {@link #retainOrdersFor} to a shard as soon as
-         * something there falls due on {@link #clock} (a reservation expires, a held command's time comes), and
-         * every period to each shard holding an order it may forget. It waits for ring space like a submitter. The
+         * something there falls due on {@link #clock} (a reservation expires, a held command's time comes, a
+         * full command's worth of orders' retention windows end), and for fewer orders past their window at most
+         * once a period per shard: an order is forgotten at most a period after its window ends, at about the pace
+         * orders came in, never a period's worth at once. It waits for ring space like a submitter. The
          * command is sequenced, stamped with {@link #clock} and journaled like any other, and consumers see it; a
          * shard with nothing to do is not sent one. A shard whose last one forgot
          * {@link Limits#MAX_FORGOTTEN_PER_COMMAND} orders, or decided {@link Limits#MAX_RELEASED_PER_COMMAND} held
@@ -1486,8 +1489,8 @@ public final class PurestockEngine implements AutoCloseable {
          * reservation is remembered (default {@link #DEFAULT_RETAIN_ORDERS_FOR}, 24 hours; at least one
          * millisecond, the clock's unit; a window beyond about 292 million years is taken as
          * {@link Long#MAX_VALUE} milliseconds, which never forgets). A live reservation is never forgotten.
-         * After the window, the next time command the timer sends (see {@link #expireReservationsEvery})
-         * forgets it: a cancel, confirm or release of it is then {@code UNKNOWN_ORDER}, and a repeat of the
+         * After the window, a time command the timer sends forgets it, at most one timer period later (see
+         * {@link #expireReservationsEvery}): a cancel, confirm or release of it is then {@code UNKNOWN_ORDER}, and a repeat of the
          * command that created it is decided afresh as a new order, so retries must arrive within the window.
          * The window travels in every time command, so the journal records it and a replay decides the same.
          * Memory for orders stays bounded by the order rate times the window.
