@@ -1490,8 +1490,9 @@ public final class PurestockEngine implements AutoCloseable {
          * millisecond, the clock's unit; a window beyond about 292 million years is taken as
          * {@link Long#MAX_VALUE} milliseconds, which never forgets). A live reservation is never forgotten.
          * After the window, a time command the timer sends forgets it, at most one timer period later (see
-         * {@link #expireReservationsEvery}): a cancel, confirm or release of it is then {@code UNKNOWN_ORDER}, and a repeat of the
-         * command that created it is decided afresh as a new order, so retries must arrive within the window.
+         * {@link #expireReservationsEvery}): a cancel, confirm or release of it is then {@code UNKNOWN_ORDER}, and a
+         * repeat of the command that created it is decided afresh as a new order, so retries must arrive within the
+         * window.
          * The window travels in every time command, so the journal records it and a replay decides the same.
          * Memory for orders stays bounded by the order rate times the window.
          */

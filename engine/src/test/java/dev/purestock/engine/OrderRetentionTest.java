@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The engine forgets orders a retention window after their last change: its timer sends the time command
- * with the window to shards that remember orders, the read model forgets them too, and a tick that forgot as
+ * with the window to shards whose orders fall due, the read model forgets them too, and a tick that forgot as
  * many as one may is followed by another soon. (The timeout only guards against a hang.)
  */
 class OrderRetentionTest {
