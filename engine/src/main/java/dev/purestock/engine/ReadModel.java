@@ -202,8 +202,8 @@ public final class ReadModel {
 
     /**
      * How many orders of {@code shard} are remembered but not live reservations, as of its last answered
-     * command: the orders a time command may forget once their window has passed. The expiry timer keeps
-     * ticking a shard while it has any.
+     * command: the orders a time command may forget once their window has passed. (The expiry timer no longer
+     * reads it: it sends forgetting's time commands as the decision stage reports orders falling due.)
      */
     long forgettableOrders(int shard) {
         return counters.get(counter(shard, FORGETTABLE));
