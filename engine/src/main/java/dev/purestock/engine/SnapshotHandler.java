@@ -100,6 +100,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     private final long snapshotEvery;
     private final StageThreads threads;
     private final ShardCounters.Snapshots counters;
+    /** Run as each write is built: nothing, or a fault in tests. */
+    private final Runnable handingOver;
     /** {@link #DRAINED_ABOVE}, or less in tests. */
     private final int drainedAbove;
     /** The copy of the state; {@code null} once dropped, after applying events to it failed ({@link #broken}). */
@@ -156,16 +158,19 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
                     SnapshotWriter snapshotWriter, long snapshotEvery, StageThreads threads,
                     ShardCounters.Snapshots counters, int retainedAside) {
         this(shard, health, initial, copy, snapshotWriter, snapshotEvery, threads, counters, retainedAside,
-                DRAINED_ABOVE);
+                DRAINED_ABOVE, () -> { });
     }
 
     /**
      * A stage that keeps the room of {@code retainedAside} events kept aside between writes, and applies some of
-     * them with each command decided while more than {@code drainedAbove} commands are in that room.
+     * them with each command decided while more than {@code drainedAbove} commands are in that room; for tests,
+     * {@code handingOver} is run on this stage's thread as each write is built for the writer, and a throw stands
+     * for memory running out there.
      */
     SnapshotHandler(int shard, ShardHealth health, ShardState initial, InventoryStore copy,
                     SnapshotWriter snapshotWriter, long snapshotEvery, StageThreads threads,
-                    ShardCounters.Snapshots counters, int retainedAside, int drainedAbove) {
+                    ShardCounters.Snapshots counters, int retainedAside, int drainedAbove, Runnable handingOver) {
+        this.handingOver = handingOver;
         this.asideEvents = new EventBuffer(retainedAside);
         this.spareAside = new EventBuffer(retainedAside);
         this.drainedAbove = drainedAbove;
@@ -464,7 +469,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
             return;
         }
         if (!writing && applied == aside && waiting.isEmpty()) {
-            cut(request); // the copy holds every command decided: no other command came after the mark
+            cut(request, markedSequence); // the copy holds every command decided: none came after the mark
             return;
         }
         if (request == null && periodicWaiting() == PERIODIC_WAITING) {
@@ -500,15 +505,32 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
         }
     }
 
-    /** Cuts the first mark waiting, which the copy has reached. */
+    /**
+     * Cuts the first mark waiting, which the copy has reached. The mark leaves the queue only once its write is
+     * handed to the writer or its request failed ({@link #cut}): a mark let go first, with the cut failing after,
+     * would leave its caller without an answer.
+     */
     private void cutNext() {
-        cut(waiting.removeFirst().request());
+        Mark next = waiting.peekFirst();
+        cut(next.request(), next.sequence());
+        waiting.removeFirst();
     }
 
-    /** Hands the copy, at {@link #copySequence}, to the writer thread, for {@code request} or periodic. */
-    private void cut(SnapshotRequest request) {
-        // built before a write is marked under way: an Error here leaves nothing marked that no writer will end
-        Write write = new Write(copySequence, copyTime, request, copy);
+    /**
+     * Hands the copy, at {@link #copySequence}, to the writer thread, for {@code request} or periodic, marked after
+     * {@code markedSequence}. The write is built before it is marked under way, so that a failure building it (an
+     * {@link OutOfMemoryError}) leaves nothing marked that no writer will end; that failure fails this snapshot
+     * alone, as a failing write would: the copy is whole, and the stage goes on.
+     */
+    private void cut(SnapshotRequest request, long markedSequence) {
+        Write write;
+        try {
+            handingOver.run();
+            write = new Write(copySequence, copyTime, request, copy);
+        } catch (Throwable e) {
+            fail(request, markedSequence, e);
+            return;
+        }
         synchronized (lock) {
             writing = true;
             pending = write;
@@ -516,7 +538,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
         }
     }
 
-    private void fail(SnapshotRequest request, long markedSequence, Exception cause) {
+    private void fail(SnapshotRequest request, long markedSequence, Throwable cause) {
         counters.failed.incrementAndGet();
         if (request != null) {
             request.failedToWrite(cause);

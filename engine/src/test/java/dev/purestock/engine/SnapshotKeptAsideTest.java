@@ -63,6 +63,8 @@ class SnapshotKeptAsideTest {
     private long snapshotSlots;
     private long time;
     private long nextOrder = 1;
+    /** Hand-overs to the writer still to fail, as if building the write ran out of memory. */
+    private int failingHandOvers;
 
     @AfterEach
     void stopWriter() {
@@ -318,6 +320,55 @@ class SnapshotKeptAsideTest {
         assertNull(health.failure(), "the shard goes on");
     }
 
+    @Test
+    @Timeout(120)
+    void aSnapshotWaitingWhoseWriteCannotBeBuiltIsFailedAndTheStageGoesOn() throws Exception {
+        start(SnapshotHandler.RETAINED_ASIDE);
+        writerStarted.acquire();
+        purchase(1_000);
+        SnapshotRequest request = requestSnapshot();
+        purchase(50);
+        writerMayFinish.release();
+        snapshots.awaitWriter();
+
+        failingHandOvers = 1;
+        idleTurns(); // up to the request's mark, whose write cannot be built; then the 50 after it
+        Throwable failed = assertThrows(ExecutionException.class, () -> request.result().get()).getCause();
+        assertInstanceOf(OutOfMemoryError.class, failed, "the caller is told why no snapshot was written");
+        assertEquals(0, snapshots.snapshotsWaiting());
+        assertEquals(0, snapshots.keptAside(), "the copy is whole: the commands after the mark were applied");
+        assertEquals(1, snapshotCounters.failed.get());
+
+        purchase(toNextMark());
+        writerStarted.acquire();
+        assertEquals(StateDigest.of(state.store()), written.getLast(), "the next snapshot is written, whole");
+        assertNull(health.failure(), "the shard goes on");
+    }
+
+    @Test
+    @Timeout(120)
+    void aSnapshotCutAtOnceWhoseWriteCannotBeBuiltIsFailedAndTheStageGoesOn() throws Exception {
+        start(SnapshotHandler.RETAINED_ASIDE);
+        writerStarted.acquire();
+        writerMayFinish.release();
+        snapshots.awaitWriter();
+        purchase(10);
+
+        failingHandOvers = 1;
+        SnapshotRequest request = requestSnapshot(); // nothing kept aside and no write: cut as it is marked
+        Throwable failed = assertThrows(ExecutionException.class, () -> request.result().get()).getCause();
+        assertInstanceOf(OutOfMemoryError.class, failed);
+        assertEquals(1, snapshotCounters.failed.get());
+        assertFalse(snapshots.pending());
+
+        SnapshotRequest next = requestSnapshot();
+        writerStarted.acquire();
+        writerMayFinish.release();
+        assertEquals(ringSequence - snapshotSlots - 1, next.result().get(), "the next one is written");
+        assertEquals(StateDigest.of(state.store()), written.getLast());
+        assertNull(health.failure());
+    }
+
     /**
      * Snapshots every {@link #SNAPSHOT_EVERY} commands, {@link #ROUNDS} times, with a stage that keeps the room of
      * {@code retainedAside} events between writes; each write is held until the commands of the next stretch were
@@ -371,7 +422,12 @@ class SnapshotKeptAsideTest {
             writerMayFinish.acquireUninterruptibly();
         };
         snapshots = new SnapshotHandler(0, health, state, copy, writer,
-                SNAPSHOT_EVERY, new StageThreads(null), snapshotCounters, retainedAside, drainedAbove);
+                SNAPSHOT_EVERY, new StageThreads(null), snapshotCounters, retainedAside, drainedAbove, () -> {
+                    if (failingHandOvers > 0) {
+                        failingHandOvers--;
+                        throw new OutOfMemoryError("Java heap space (injected as the write is built)");
+                    }
+                });
         for (int i = 0; i < RING; i++) {
             slots[i] = new CommandSlot();
         }
