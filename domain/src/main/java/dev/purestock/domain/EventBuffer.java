@@ -580,20 +580,6 @@ public final class EventBuffer implements EventSink, DecidedEvents {
         }
     }
 
-    /**
-     * Writes events {@code from} (inclusive) to {@code to} (exclusive) to {@code sink}, in order, each as
-     * {@link #writeTo(EventSink)} writes it: to move the end of a buffer that holds many decisions' events into
-     * another, letting go of those before it.
-     *
-     * @throws IndexOutOfBoundsException when the range is not within the buffer's events
-     */
-    public void writeTo(EventSink sink, int from, int to) {
-        Objects.checkFromToIndex(from, to, events);
-        for (int i = from; i < to; i++) {
-            writeEvent(i, sink);
-        }
-    }
-
     private void writeEvent(int event, EventSink sink) {
         switch (kind(event)) {
             case PRODUCT_LISTED -> sink.productListed(field(event, 0), field(event, 1), field(event, 2) != 0);

@@ -51,25 +51,6 @@ class EventBufferTest {
     }
 
     @Test
-    void aRangeOfEventsWrittenToAnotherBufferIsThoseEventsInOrder() {
-        EventBuffer source = new EventBuffer();
-        source.purchaseAccepted(1, 7, 99);
-        source.lineChange(0, 0, 1, 10, 1);
-        source.rejected(Reason.UNKNOWN_SKU, 4);
-        source.purchaseAccepted(3, 8, 98);
-        source.lineChange(1, 0, 2, 8, 2);
-        source.lineChange(2, 0, 3, 7, 3);
-        source.reservationConfirmed(5);
-        EventBuffer target = new EventBuffer();
-
-        source.writeTo(target, 1, 3);
-
-        assertEquals(source.toEvents().subList(1, 3), target.toEvents());
-        assertEquals(2, target.lineCount(), "only the line changes of the events written");
-        assertThrows(IndexOutOfBoundsException.class, () -> source.writeTo(target, 2, 5));
-    }
-
-    @Test
     void aReservedBufferIsFilledUpToItsReservationWithoutAllocating() {
         com.sun.management.ThreadMXBean threads =
                 (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();

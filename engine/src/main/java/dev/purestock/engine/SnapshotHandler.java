@@ -8,7 +8,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.concurrent.locks.LockSupport;
 
@@ -42,17 +41,22 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>What it costs: a second copy of the state (as much memory as the decision state), two threads (this
  * stage's and the writer's, which sleeps between snapshots), and the events of the commands decided while a
- * snapshot is written and caught up with (rate times the time both take), copied into an event buffer of this
- * stage's until they are applied. The buffer's room is reused by the next snapshot's commands (up to
- * {@value #RETAINED_ASIDE} events' room is kept), so in a steady state keeping commands aside allocates nothing.
- * A mark cut with commands after it still kept aside moves them to the start of a second buffer, once at least as
- * many before them were applied, and the two trade places: while snapshots are written back to back (each write
- * ends with a mark waiting) the room never empties, and would otherwise keep every command applied since.
+ * snapshot is written and caught up with (rate times the time both take), copied into the room kept aside until
+ * they are applied. That room is a queue of segments of up to {@value #SEGMENT} commands each: commands join the
+ * last, and each segment goes back to a few kept spare as soon as all its commands are applied (up to
+ * {@value #RETAINED_ASIDE} commands' room is kept), so in a steady state keeping commands aside allocates nothing,
+ * the room holds what is not applied yet and less than a segment more, even while snapshots are written back to
+ * back (each write ending with a mark waiting, so the room never empties), and no command kept aside is ever moved:
+ * neither a turn nor a cut does work that grows with the backlog.
  * The backlog shrinks in turns only while the ring leaves this stage some, that is while the copy applies events
  * faster than the shard decides them (applying is most of what deciding costs). So that the room stays bounded
  * when it does not (a shard decided as fast as it can), once more than {@value #DRAINED_ABOVE} commands are in it,
  * each command decided applies {@value #DRAINED_PER_COMMAND} of them too, until it empties: the answers then pay
  * two evolves each, and the shard slows to the pace at which the copy catches up.
+ *
+ * <p>A snapshot that cannot be handed to the writer (memory running out as its write is built) fails alone, as
+ * one the writer fails to write does: its caller is answered with the failure, the copy is whole, and later
+ * snapshots go on.
  *
  * <p>If applying events to the copy fails, an {@link Error} included (an {@link OutOfMemoryError} as the copy
  * grows, or as events are kept aside), the copy can no longer be trusted: it is dropped, so that its memory goes
@@ -65,13 +69,20 @@ import java.util.concurrent.locks.LockSupport;
 final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotHandler.class);
     /**
-     * The events kept aside whose room stays between writes, at most (about a million; a one-line purchase's event
-     * and line change take 112 bytes, so about 110 MB at most, and only as much as a write ever needed): a write
-     * that outlasted that at the rate of the moment (a disk that stalled for seconds) grows the room beyond it, and
-     * what is beyond is let go once applied. Each of the stage's two buffers ({@link #asideEvents} and the spare one
-     * it moves a backlog into) keeps this much.
+     * The commands kept aside whose room stays between writes, at most (about a million; a one-line purchase's event
+     * and line change take 112 bytes, and where it starts and its time 12 more, so about 130 MB at most, up to twice
+     * that with commands of several events, and only as much as a write ever needed): a write that outlasted that at
+     * the rate of the moment (a disk that stalled for seconds) grows the room beyond it, and what is beyond is let go
+     * once applied. Kept as whole {@linkplain #SEGMENT segments}.
      */
     static final int RETAINED_ASIDE = (1 << 20) - 1;
+    /**
+     * The commands, and the events and the line changes, a segment of the room kept aside holds at most: the room is
+     * taken and let go a segment at a time, so letting go of the commands applied never moves one still kept aside,
+     * and costs the same whatever the backlog. 4,095 one-event, one-line commands (most commands) fill an
+     * {@link EventBuffer}'s first twelve chunks exactly.
+     */
+    static final int SEGMENT = (1 << 12) - 1;
     /**
      * Commands kept aside applied in one turn, when the ring has nothing for this stage: a command that arrives
      * meanwhile waits for at most this many, never for the whole backlog (the completion stage follows this one, so
@@ -110,25 +121,26 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     private long copySequence;
     private long copyTime;
     /**
-     * The events of the commands decided while the writer reads the copy, or while others are kept aside, one
-     * command's after another's, in sequence order; refilled by each write's commands, so that keeping them aside
-     * allocates nothing once as many were kept aside before (up to {@link #RETAINED_ASIDE} events).
+     * The room kept aside: the commands decided while the writer reads the copy, or while others are kept aside, in
+     * sequence order, a segment after another; the first segment's first {@link #applied} commands are applied.
+     * A segment goes back to {@link #spareSegments} once each of its commands is applied.
      */
-    private EventBuffer asideEvents;
+    private final ArrayDeque<Segment> room = new ArrayDeque<>();
     /**
-     * The room the commands not yet applied move to when a mark is cut with some applied before them
-     * ({@link #letAppliedGo}); it then trades places with {@link #asideEvents}.
+     * Emptied segments, reused as the room grows again, so that keeping commands aside allocates nothing once as
+     * many were kept aside before; {@link #retainedSegments} at most, room for which it holds from the start, so
+     * that letting go of a segment never allocates.
      */
-    private EventBuffer spareAside;
-    /** Where each command kept aside starts in {@link #asideEvents}, by command. */
-    private int[] asideStarts = new int[64];
-    /** The decision time of each command kept aside, by command. */
-    private long[] asideTimes = new long[64];
-    /** The sequence of the first command kept aside; a shard's sequences follow on, so the i-th one's is this + i. */
+    private final ArrayDeque<Segment> spareSegments;
+    /** The segments {@link #spareSegments} keeps at most: {@code retainedAside} commands' worth. */
+    private final int retainedSegments;
+    /**
+     * The sequence of the first command in the room; a shard's sequences follow on, so the i-th one's is this + i.
+     */
     private long asideFirstSequence;
-    /** Commands kept aside. */
+    /** Commands in the room, applied or not. */
     private int aside;
-    /** Commands kept aside that are applied to the copy: the first {@code applied} of them. */
+    /** Commands of the room's first segment applied to the copy: its first {@code applied}. */
     private int applied;
     /** The marks not cut yet, in sequence order: each is cut once the copy holds exactly the commands up to it. */
     private final ArrayDeque<Mark> waiting = new ArrayDeque<>();
@@ -153,7 +165,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
         this(shard, health, initial, copy, snapshotWriter, snapshotEvery, threads, counters, RETAINED_ASIDE);
     }
 
-    /** A stage that keeps the room of {@code retainedAside} events kept aside between writes. */
+    /** A stage that keeps the room of {@code retainedAside} commands kept aside between writes. */
     SnapshotHandler(int shard, ShardHealth health, ShardState initial, InventoryStore copy,
                     SnapshotWriter snapshotWriter, long snapshotEvery, StageThreads threads,
                     ShardCounters.Snapshots counters, int retainedAside) {
@@ -162,7 +174,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     }
 
     /**
-     * A stage that keeps the room of {@code retainedAside} events kept aside between writes, and applies some of
+     * A stage that keeps the room of {@code retainedAside} commands kept aside between writes, and applies some of
      * them with each command decided while more than {@code drainedAbove} commands are in that room; for tests,
      * {@code handingOver} is run on this stage's thread as each write is built for the writer, and a throw stands
      * for memory running out there.
@@ -171,8 +183,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
                     SnapshotWriter snapshotWriter, long snapshotEvery, StageThreads threads,
                     ShardCounters.Snapshots counters, int retainedAside, int drainedAbove, Runnable handingOver) {
         this.handingOver = handingOver;
-        this.asideEvents = new EventBuffer(retainedAside);
-        this.spareAside = new EventBuffer(retainedAside);
+        this.retainedSegments = Math.max(1, Math.ceilDiv(retainedAside, SEGMENT));
+        this.spareSegments = new ArrayDeque<>(retainedSegments);
         this.drainedAbove = drainedAbove;
         this.shard = shard;
         this.counters = counters;
@@ -196,6 +208,27 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
 
     /** A snapshot that belongs after {@code sequence}, for {@code request} or periodic ({@code null}). */
     private record Mark(SnapshotRequest request, long sequence) {
+    }
+
+    /**
+     * A stretch of the room kept aside: the events of up to {@value #SEGMENT} commands, one command's after
+     * another's, with where each starts and its decision time.
+     */
+    private static final class Segment {
+        /**
+         * Keeps across {@link EventBuffer#clear()} the chunks of twice {@value #SEGMENT} events and line changes: a
+         * command of several events that starts just below the bound ({@link #full}) fills chunks past it, which
+         * are then reused instead of allocated again each time (a chunk is allocated only once written).
+         */
+        final EventBuffer events = new EventBuffer(2 * SEGMENT + 1);
+        final int[] starts = new int[SEGMENT];
+        final long[] times = new long[SEGMENT];
+        int count;
+
+        /** Whether another command goes to a segment after this one. */
+        boolean full() {
+            return count == SEGMENT || events.size() >= SEGMENT || events.lineCount() >= SEGMENT;
+        }
     }
 
     /**
@@ -258,52 +291,15 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
 
     /**
      * Applies up to {@code most} commands kept aside, never past the next mark, and cuts that mark once the copy
-     * holds exactly the commands up to it.
+     * holds exactly the commands up to it. The work is bounded by {@code most} whatever the backlog: applying lets
+     * go of each segment it empties, and a cut hands over the copy alone.
      */
     private void catchUp(int most) {
         Mark next = waiting.peekFirst();
         applyKeptAside(most, next == null ? Long.MAX_VALUE : next.sequence());
         if (next != null && broken == null && copySequence == next.sequence()) {
-            letAppliedGo();
             cutNext();
         }
-    }
-
-    /**
-     * Moves the commands kept aside and not yet applied to the start of the spare room, which then takes the place
-     * of the room, emptied: done as a mark is cut with commands after it kept aside. Without it the room would be
-     * emptied only once every command in it is applied, which never happens while each write ends with a mark
-     * waiting (snapshots written back to back, a write outlasting a period), and it would grow without end with the
-     * commands applied long ago. It copies what is left, in one go, only once at least as many commands were applied
-     * (so the room holds at most twice what is left, and each command is copied at most twice); an
-     * {@link OutOfMemoryError} leaves the room as it was.
-     */
-    private void letAppliedGo() {
-        if (applied == 0 || applied < aside - applied) {
-            return; // moving costs what is left; done once as many are let go, its cost is one more copy each
-        }
-        int from = asideStarts[applied];
-        try {
-            spareAside.clear();
-            asideEvents.writeTo(spareAside, from, asideEvents.size());
-        } catch (Throwable e) {
-            LOG.warn("shard {}: the commands kept aside after command sequence {} could not be moved to the start "
-                    + "of their room, which keeps the {} applied before them", shard, copySequence, applied, e);
-            return;
-        }
-        int left = aside - applied;
-        System.arraycopy(asideTimes, applied, asideTimes, 0, left);
-        System.arraycopy(asideStarts, applied, asideStarts, 0, left);
-        for (int i = 0; i < left; i++) {
-            asideStarts[i] -= from;
-        }
-        asideFirstSequence += applied;
-        aside = left;
-        applied = 0;
-        EventBuffer emptied = asideEvents;
-        asideEvents = spareAside;
-        spareAside = emptied;
-        emptied.clear();
     }
 
     private void onDecided(long sequence, long time, EventBuffer events) {
@@ -351,8 +347,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
         // nothing is applied to a broken copy: what was kept for it goes, with its room, back to the heap
         applied = 0;
         aside = 0;
-        asideEvents = new EventBuffer();
-        spareAside = new EventBuffer();
+        room.clear();
+        spareSegments.clear();
         LOG.error("shard {}: applying the events of command sequence {} to the snapshot copy failed; the shard "
                 + "goes on, but its snapshots fail until it is restarted", shard, sequence, e);
         while (!waiting.isEmpty()) {
@@ -377,16 +373,18 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
             return;
         }
         try {
-            if (aside == asideTimes.length) {
-                asideTimes = Arrays.copyOf(asideTimes, aside * 2);
-                asideStarts = Arrays.copyOf(asideStarts, aside * 2);
+            Segment last = room.peekLast();
+            if (last == null || last.full()) {
+                last = spareSegments.isEmpty() ? new Segment() : spareSegments.removeLast();
+                room.addLast(last);
             }
             if (aside == 0) {
                 asideFirstSequence = sequence;
             }
-            asideStarts[aside] = asideEvents.size();
-            asideTimes[aside] = time;
-            events.writeTo(asideEvents);
+            last.starts[last.count] = last.events.size();
+            last.times[last.count] = time;
+            events.writeTo(last.events);
+            last.count++;
             aside++;
         } catch (Throwable e) {
             fail(sequence, e);
@@ -394,25 +392,41 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     }
 
     /**
-     * Applies up to {@code most} of the commands still kept aside, in order, none after sequence {@code until}; once
-     * none is left, empties their room for the next write's. A failure drops them all ({@link #fail}).
+     * Applies up to {@code most} of the commands still kept aside, in order, none after sequence {@code until}, and
+     * lets go of each segment of the room once all its commands are applied. A failure drops them all
+     * ({@link #fail}).
      */
     private void applyKeptAside(int most, long until) {
         for (int done = 0; done < most && applied < aside && asideFirstSequence + applied <= until; done++) {
+            Segment first = room.peekFirst();
             int index = applied;
-            int end = index + 1 < aside ? asideStarts[index + 1] : asideEvents.size();
+            int end = index + 1 < first.count ? first.starts[index + 1] : first.events.size();
             long sequence = asideFirstSequence + index;
-            if (!applyRange(sequence, asideTimes[index], asideStarts[index], end)) {
+            if (!applyRange(first.events, sequence, first.times[index], first.starts[index], end)) {
                 return;
             }
             applied = index + 1;
             copySequence = sequence;
-            copyTime = asideTimes[index];
+            copyTime = first.times[index];
+            if (applied == first.count) { // only the last segment may be not full: the room is empty then
+                letGo(first);
+            }
         }
-        if (aside > 0 && applied == aside) {
-            applied = 0;
-            aside = 0;
-            asideEvents.clear();
+    }
+
+    /**
+     * Lets go of the room's first segment, all of whose commands are applied: emptied, it is kept for the room's
+     * next growth while fewer than {@link #retainedSegments} are, and left to the heap otherwise.
+     */
+    private void letGo(Segment first) {
+        room.removeFirst();
+        asideFirstSequence += first.count;
+        aside -= first.count;
+        applied = 0;
+        first.events.clear();
+        first.count = 0;
+        if (spareSegments.size() < retainedSegments) {
+            spareSegments.addLast(first);
         }
     }
 
@@ -435,12 +449,12 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
      * Applies one command's events kept aside; whether it could. A failure marks the copy broken, as {@link #apply}
      * does.
      */
-    private boolean applyRange(long sequence, long time, int from, int to) {
+    private boolean applyRange(EventBuffer events, long sequence, long time, int from, int to) {
         if (broken != null) {
             return false;
         }
         try {
-            Inventory.evolveRange(copy, time, asideEvents, from, to);
+            Inventory.evolveRange(copy, time, events, from, to);
             return true;
         } catch (Throwable e) {
             fail(sequence, e);
