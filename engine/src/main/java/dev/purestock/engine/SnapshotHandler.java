@@ -603,6 +603,10 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
             }
             try {
                 write(write);
+            } catch (Throwable e) {
+                // reporting a failure failed in turn (memory running out as it is logged): the snapshot was counted,
+                // and its caller answered, before; a writer thread that died of it would leave every later snapshot,
+                // and the stage's stop, waiting for it for ever
             } finally {
                 synchronized (lock) {
                     writing = false;

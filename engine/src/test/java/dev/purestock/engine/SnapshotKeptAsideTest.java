@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -65,10 +66,14 @@ class SnapshotKeptAsideTest {
     private long nextOrder = 1;
     /** Hand-overs to the writer still to fail, as if building the write ran out of memory. */
     private int failingHandOvers;
+    /** What the writer throws once let finish its next write; {@code null}: nothing. Set before it is let finish. */
+    private volatile Error writeFailure;
+    /** The stage's writer thread. */
+    private volatile Thread writerThread;
 
     @AfterEach
     void stopWriter() {
-        if (snapshots != null) {
+        if (snapshots != null && writerThread.isAlive()) { // a writer that died would leave the stop waiting for it
             writerMayFinish.release(1_000);
             snapshots.onShutdown();
         }
@@ -144,6 +149,28 @@ class SnapshotKeptAsideTest {
         purchase(toNextMark());
         writerStarted.acquire();
         assertEquals(StateDigest.of(state.store()), written.getLast(), "every command applied, in order");
+    }
+
+    @Test
+    @Timeout(120)
+    void aWriteFailureThatCannotBeLoggedLeavesTheWriterWritingTheNextSnapshots() throws Exception {
+        start(SnapshotHandler.RETAINED_ASIDE);
+        writerStarted.acquire();
+        writeFailure = new UnloggableError();
+        writerMayFinish.release();
+        snapshots.awaitWriter();
+        assertEquals(1, snapshotCounters.failed.get(), "the periodic snapshot failed, and was counted");
+
+        purchase(10);
+        long asked = ringSequence - snapshotSlots - 1;
+        SnapshotRequest request = requestSnapshot();
+        while (!writerStarted.tryAcquire(10, TimeUnit.MILLISECONDS)) { // written, or its writer is gone for good
+            assertTrue(writerThread.isAlive(), "the writer thread ended as it failed to log the failure: no snapshot "
+                    + "is written any more, and the stage's stop waits for it for ever");
+        }
+        writerMayFinish.release();
+        assertEquals(asked, request.result().get());
+        assertEquals(StateDigest.of(state.store()), written.getLast());
     }
 
     @Test
@@ -430,6 +457,21 @@ class SnapshotKeptAsideTest {
     }
 
     /**
+     * What a writer throws as the heap runs out, which cannot be logged either: writing it out (its text, its stack)
+     * runs out of memory too.
+     */
+    private static final class UnloggableError extends OutOfMemoryError {
+        UnloggableError() {
+            super("Java heap space (injected in a snapshot writer)");
+        }
+
+        @Override
+        public String toString() {
+            throw new OutOfMemoryError("Java heap space (injected as the writer's error is logged)");
+        }
+    }
+
+    /**
      * Snapshots every {@link #SNAPSHOT_EVERY} commands, {@link #ROUNDS} times, with a stage that keeps the room of
      * {@code retainedAside} events between writes; each write is held until the commands of the next stretch were
      * decided and kept aside, and each snapshot is checked against the decision state at its mark. Answers the
@@ -480,9 +522,14 @@ class SnapshotKeptAsideTest {
             writtenSequences.add(sequence);
             writerStarted.release();
             writerMayFinish.acquireUninterruptibly();
+            Error failure = writeFailure;
+            if (failure != null) {
+                writeFailure = null;
+                throw failure;
+            }
         };
         snapshots = new SnapshotHandler(0, health, state, copy, writer,
-                SNAPSHOT_EVERY, new StageThreads(null), snapshotCounters, retainedAside, drainedAbove, () -> {
+                SNAPSHOT_EVERY, new StageThreads(null, thread -> writerThread = thread), snapshotCounters, retainedAside, drainedAbove, () -> {
                     if (failingHandOvers > 0) {
                         failingHandOvers--;
                         throw new OutOfMemoryError("Java heap space (injected as the write is built)");
