@@ -182,7 +182,10 @@ public final class ShardMetrics {
         return counters.snapshots.written.get();
     }
 
-    /** Snapshots that were not written: the writer threw, or the snapshot copy could not be trusted. */
+    /**
+     * Snapshots that were not written: the writer threw, the snapshot copy could not be trusted, or memory ran out
+     * as the snapshot stage kept the snapshot's mark or handed it to the writer.
+     */
     public long snapshotsFailed() {
         return counters.snapshots.failed.get();
     }

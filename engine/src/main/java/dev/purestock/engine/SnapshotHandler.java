@@ -111,8 +111,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     private final long snapshotEvery;
     private final StageThreads threads;
     private final ShardCounters.Snapshots counters;
-    /** Run as each write is built: nothing, or a fault in tests. */
-    private final Runnable handingOver;
+    /** Run as a mark or a write is built: nothing, or a fault in tests. */
+    private final Runnable building;
     /** {@link #DRAINED_ABOVE}, or less in tests. */
     private final int drainedAbove;
     /** The copy of the state; {@code null} once dropped, after applying events to it failed ({@link #broken}). */
@@ -176,13 +176,13 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     /**
      * A stage that keeps the room of {@code retainedAside} commands kept aside between writes, and applies some of
      * them with each command decided while more than {@code drainedAbove} commands are in that room; for tests,
-     * {@code handingOver} is run on this stage's thread as each write is built for the writer, and a throw stands
-     * for memory running out there.
+     * {@code building} is run on this stage's thread as it builds what a snapshot needs (a mark that waits, a write
+     * for the writer), and a throw stands for memory running out there.
      */
     SnapshotHandler(int shard, ShardHealth health, ShardState initial, InventoryStore copy,
                     SnapshotWriter snapshotWriter, long snapshotEvery, StageThreads threads,
-                    ShardCounters.Snapshots counters, int retainedAside, int drainedAbove, Runnable handingOver) {
-        this.handingOver = handingOver;
+                    ShardCounters.Snapshots counters, int retainedAside, int drainedAbove, Runnable building) {
+        this.building = building;
         this.retainedSegments = Math.max(1, Math.ceilDiv(retainedAside, SEGMENT));
         this.spareSegments = new ArrayDeque<>(retainedSegments);
         this.drainedAbove = drainedAbove;
@@ -466,6 +466,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
      * A snapshot belongs after {@code markedSequence}: cut at once when the copy holds exactly the commands up to it
      * and no write is under way, or else left to wait in order, behind the write and the commands kept aside before
      * it. A periodic one that finds {@value #PERIODIC_WAITING} periodic ones waiting takes the place of the newest.
+     * A mark that cannot be kept (memory running out) fails that snapshot alone, as a failing cut does
+     * ({@link #cut}).
      */
     private void mark(SnapshotRequest request, long markedSequence) {
         if (markedSequence != lastSequence) {
@@ -486,15 +488,21 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
             cut(request, markedSequence); // the copy holds every command decided: none came after the mark
             return;
         }
-        if (request == null && periodicWaiting() == PERIODIC_WAITING) {
-            Mark skipped = newestPeriodic();
-            waiting.removeLastOccurrence(skipped);
-            counters.skipped.increment();
-            LOG.warn("shard {}: the periodic snapshot after command sequence {} is skipped for the one after {}: "
-                    + "snapshots are written and caught up with more slowly than every {} commands", shard,
-                    skipped.sequence(), markedSequence, snapshotEvery);
+        try {
+            building.run();
+            Mark mark = new Mark(request, markedSequence);
+            if (request == null && periodicWaiting() == PERIODIC_WAITING) {
+                Mark skipped = newestPeriodic();
+                waiting.removeLastOccurrence(skipped);
+                counters.skipped.increment();
+                LOG.warn("shard {}: the periodic snapshot after command sequence {} is skipped for the one after {}: "
+                        + "snapshots are written and caught up with more slowly than every {} commands", shard,
+                        skipped.sequence(), markedSequence, snapshotEvery);
+            }
+            waiting.addLast(mark);
+        } catch (Throwable e) {
+            fail(request, markedSequence, e); // memory running out as the mark is kept: this snapshot fails alone
         }
-        waiting.addLast(new Mark(request, markedSequence));
     }
 
     /** How many of the marks waiting are periodic: {@value #PERIODIC_WAITING} at most, so counted as one falls due. */
@@ -539,7 +547,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     private void cut(SnapshotRequest request, long markedSequence) {
         Write write;
         try {
-            handingOver.run();
+            building.run();
             write = new Write(copySequence, copyTime, request, copy);
         } catch (Throwable e) {
             fail(request, markedSequence, e);

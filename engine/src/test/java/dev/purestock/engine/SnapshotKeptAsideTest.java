@@ -64,8 +64,8 @@ class SnapshotKeptAsideTest {
     private long snapshotSlots;
     private long time;
     private long nextOrder = 1;
-    /** Hand-overs to the writer still to fail, as if building the write ran out of memory. */
-    private int failingHandOvers;
+    /** Marks and writes the stage builds that are still to fail, as if building them ran out of memory. */
+    private int failingBuilds;
     /** What the writer throws once let finish its next write; {@code null}: nothing. Set before it is let finish. */
     private volatile Error writeFailure;
     /** The stage's writer thread. */
@@ -409,6 +409,29 @@ class SnapshotKeptAsideTest {
 
     @Test
     @Timeout(120)
+    void aSnapshotWhoseMarkCannotBeKeptIsFailedAndTheStageGoesOn() throws Exception {
+        start(SnapshotHandler.RETAINED_ASIDE);
+        writerStarted.acquire();
+        purchase(100);
+
+        failingBuilds = 1;
+        SnapshotRequest request = requestSnapshot(); // behind the write: its mark would wait
+        Throwable failed = assertThrows(ExecutionException.class, () -> request.result().get()).getCause();
+        assertInstanceOf(OutOfMemoryError.class, failed, "the caller is told why no snapshot was written");
+        assertEquals(0, snapshots.snapshotsWaiting());
+        assertEquals(1, snapshotCounters.failed.get());
+
+        purchase(toNextMark());
+        writerMayFinish.release();
+        snapshots.awaitWriter();
+        idleTurns();
+        writerStarted.acquire();
+        assertEquals(StateDigest.of(state.store()), written.getLast(), "the next snapshot is written, whole");
+        assertNull(health.failure(), "the shard goes on");
+    }
+
+    @Test
+    @Timeout(120)
     void aSnapshotWaitingWhoseWriteCannotBeBuiltIsFailedAndTheStageGoesOn() throws Exception {
         start(SnapshotHandler.RETAINED_ASIDE);
         writerStarted.acquire();
@@ -418,7 +441,7 @@ class SnapshotKeptAsideTest {
         writerMayFinish.release();
         snapshots.awaitWriter();
 
-        failingHandOvers = 1;
+        failingBuilds = 1;
         idleTurns(); // up to the request's mark, whose write cannot be built; then the 50 after it
         Throwable failed = assertThrows(ExecutionException.class, () -> request.result().get()).getCause();
         assertInstanceOf(OutOfMemoryError.class, failed, "the caller is told why no snapshot was written");
@@ -441,7 +464,7 @@ class SnapshotKeptAsideTest {
         snapshots.awaitWriter();
         purchase(10);
 
-        failingHandOvers = 1;
+        failingBuilds = 1;
         SnapshotRequest request = requestSnapshot(); // nothing kept aside and no write: cut as it is marked
         Throwable failed = assertThrows(ExecutionException.class, () -> request.result().get()).getCause();
         assertInstanceOf(OutOfMemoryError.class, failed);
@@ -530,9 +553,9 @@ class SnapshotKeptAsideTest {
         };
         snapshots = new SnapshotHandler(0, health, state, copy, writer,
                 SNAPSHOT_EVERY, new StageThreads(null, thread -> writerThread = thread), snapshotCounters, retainedAside, drainedAbove, () -> {
-                    if (failingHandOvers > 0) {
-                        failingHandOvers--;
-                        throw new OutOfMemoryError("Java heap space (injected as the write is built)");
+                    if (failingBuilds > 0) {
+                        failingBuilds--;
+                        throw new OutOfMemoryError("Java heap space (injected as a mark or a write is built)");
                     }
                 });
         for (int i = 0; i < RING; i++) {
