@@ -54,9 +54,10 @@ import java.util.concurrent.locks.LockSupport;
  * each command decided applies {@value #DRAINED_PER_COMMAND} of them too, until it empties: the answers then pay
  * two evolves each, and the shard slows to the pace at which the copy catches up.
  *
- * <p>A snapshot that cannot be handed to the writer (memory running out as its write is built) fails alone, as
- * one the writer fails to write does: its caller is answered with the failure, the copy is whole, and later
- * snapshots go on.
+ * <p>A snapshot whose mark cannot be kept, or whose write cannot be built for the writer (memory running out),
+ * fails alone, as one the writer fails to write does: its caller is answered with the failure, the copy is whole,
+ * and later snapshots go on. The writer thread outlives every failure of a write, one whose logging fails in turn
+ * included: a writer gone would leave every later snapshot, and the stage's stop, waiting for it for ever.
  *
  * <p>If applying events to the copy fails, an {@link Error} included (an {@link OutOfMemoryError} as the copy
  * grows, or as events are kept aside), the copy can no longer be trusted: it is dropped, so that its memory goes
