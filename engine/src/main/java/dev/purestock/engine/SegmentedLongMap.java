@@ -35,7 +35,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>{@link #remove} deletes by backward shift: the entries after the removed one in its probe run move back
  * into the gap wherever their own home allows it, so no tombstone is left and a lookup still stops at the
- * first empty slot. Segments never merge, and a segment splits only when its own live entries reach the split
+ * first empty slot. The shift reads every entry up to that empty slot and needs each one's home, but hashes
+ * only once per run of keys it passes: a run's keys share a hash and lie side by side. Segments never merge, and a segment splits only when its own live entries reach the split
  * load: a map that churns (keys added and removed at the same rate) keeps the segments its largest size
  * needed and allocates nothing, except that a segment which sat close to its split load may still split once
  * as new keys land unevenly (likely only with tiny segments; a segment of 8,192 slots varies by about 1 % of
@@ -343,10 +344,17 @@ final class SegmentedLongMap {
         long had = entries[2 * slot + 1];
         absentSegment = null;
         int gap = slot;
+        // the keys of a run share its hash and lie side by side (the removed key's later run-mates first, a counter's
+        // next ids): the shift hashes each run it passes once, at the first of its keys it reads, not every key
+        long run = key;
+        long runHash = hash;
         for (int next = (gap + 1) & mask; entries[2 * next + 1] != missingValue; next = (next + 1) & mask) {
             long moving = entries[2 * next];
-            // a key of the removed key's run (a counter's next ids) has the run's hash: only others are hashed
-            int home = home(sameRun(moving, key) ? hash : hash(moving), moving, mask);
+            if (!sameRun(moving, run)) {
+                run = moving;
+                runHash = hash(moving);
+            }
+            int home = home(runHash, moving, mask);
             if (((next - home) & mask) >= ((next - gap) & mask)) {
                 entries[2 * gap] = moving;
                 entries[2 * gap + 1] = entries[2 * next + 1];

@@ -4,9 +4,11 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -217,6 +219,60 @@ class SegmentedLongMapTest {
         List<Long> visited = new ArrayList<>();
         map.forEach((key, value) -> visited.add(value));
         assertEquals(List.of(2L, 1L), visited, "slot 0 holds the third key, slot 31 the second, shifted back");
+    }
+
+    /**
+     * A removal's backward shift leaves every other key where it would be had the removed keys never been stored, the
+     * table linear probing promises: keys of a few runs crowd one segment of 32 or 64 slots (four or eight run homes),
+     * so runs displace each other, interleave and wrap around the segment's end, and the shift passes keys of several
+     * runs, each run hashed once; after removing any of them in any order, every key lies in the slot (and is visited
+     * in the order) of a map of the same seed given only the keys kept, in the order they were stored.
+     */
+    @Test
+    void aRemovalLeavesEveryKeyWhereItWouldBeHadTheRemovedKeysNeverBeenStored() {
+        qt().withExamples(500)
+                .forAll(lists().of(integers().between(0, 47)).ofSizeBetween(1, 60), longs().all(),
+                        integers().between(SegmentedLongMap.MIN_SEGMENT_SHIFT, 6), longs().all())
+                .checkAssert((picks, seed, segmentShift, order) -> {
+                    int room = (int) ((1 << segmentShift) * SegmentedLongMap.SPLIT_LOAD) - 1;
+                    List<Long> stored = new ArrayList<>();
+                    for (int pick : picks) {
+                        // six runs of eight keys, far apart
+                        long key = (pick / SegmentedLongMap.RUN_KEYS) * 1_000L * SegmentedLongMap.RUN_KEYS
+                                + pick % SegmentedLongMap.RUN_KEYS;
+                        if (!stored.contains(key) && stored.size() < room) {
+                            stored.add(key);
+                        }
+                    }
+                    SegmentedLongMap map = new SegmentedLongMap(NO_ROW, 1, segmentShift, seed);
+                    for (long key : stored) {
+                        assertEquals(NO_ROW, map.putIfAbsent(key, key));
+                    }
+                    List<Long> removing = new ArrayList<>(stored);
+                    Collections.shuffle(removing, new Random(order));
+                    List<Long> kept = new ArrayList<>(stored);
+                    for (long key : removing.subList(0, removing.size() / 2 + 1)) {
+                        assertEquals(key, map.remove(key));
+                        kept.remove(key);
+                        SegmentedLongMap never = new SegmentedLongMap(NO_ROW, 1, segmentShift, seed);
+                        for (long k : kept) {
+                            never.putIfAbsent(k, k);
+                        }
+                        assertEquals(slots(never), slots(map), "after removing " + key);
+                        assertEquals(1, map.segments(), "one segment throughout");
+                        for (long k : kept) {
+                            assertEquals(k, map.get(k));
+                        }
+                        assertEquals(NO_ROW, map.get(key));
+                    }
+                });
+    }
+
+    /** The keys of {@code map} in the order of its slots. */
+    private static List<Long> slots(SegmentedLongMap map) {
+        List<Long> keys = new ArrayList<>();
+        map.forEach((key, value) -> keys.add(key));
+        return keys;
     }
 
     /**
