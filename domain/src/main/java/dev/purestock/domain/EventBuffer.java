@@ -71,6 +71,12 @@ public final class EventBuffer implements EventSink, DecidedEvents {
     private int lines;
     /** The event the next {@link #lineChange} belongs to, or {@code -1} when the last event takes no lines. */
     private int openEvent = -1;
+    /**
+     * The first {@link #REJECTED} or {@link #BATCH_ABORTED} event held, or {@code -1}: kept as they are written, so
+     * that {@link #firstRejection()}, which the decision stage asks of every command it counts (and a time command's
+     * buffer holds an event per order it forgets), reads a field instead of every event's kind.
+     */
+    private int firstRejected = -1;
     private final Lines orderLines = new Lines();
     /**
      * The reasons from outside the domain that {@link #rejected} was given since the last {@link #clear()}: an
@@ -140,6 +146,7 @@ public final class EventBuffer implements EventSink, DecidedEvents {
         events = 0;
         lines = 0;
         openEvent = -1;
+        firstRejected = -1;
         if (outsideReasonCount > 0) {
             Arrays.fill(outsideReasons, 0, outsideReasonCount, null);
             outsideReasonCount = 0;
@@ -355,6 +362,9 @@ public final class EventBuffer implements EventSink, DecidedEvents {
         chunk[base + KIND] = kind;
         events = at + 1;
         openEvent = takesLines ? at : -1;
+        if (firstRejected < 0 && (kind == REJECTED || kind == BATCH_ABORTED)) {
+            firstRejected = at;
+        }
     }
 
     /** The chunk that holds entry {@code index}: chunk {@code c} holds entries {@code 2^c - 1 .. 2^(c+1) - 2}. */
@@ -403,6 +413,9 @@ public final class EventBuffer implements EventSink, DecidedEvents {
         events = (int) (mark >>> 32);
         lines = (int) mark;
         openEvent = -1;
+        if (firstRejected >= events) {
+            firstRejected = -1;
+        }
     }
 
     /** How many events were written since {@code mark}. */
@@ -429,7 +442,7 @@ public final class EventBuffer implements EventSink, DecidedEvents {
 
     @Override
     public int firstRejection() {
-        return firstRejectionFrom(0);
+        return firstRejected;
     }
 
     /** The index of the first rejection at or after {@code from}, or {@code -1}. */

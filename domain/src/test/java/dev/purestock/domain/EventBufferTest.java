@@ -255,6 +255,43 @@ class EventBufferTest {
         assertEquals(1, buffer.firstRejection());
     }
 
+    /**
+     * The first rejection is kept as events are written: a later rejection or aborted batch leaves it, taking events
+     * back to a mark before it forgets it and to a mark after it keeps it, and clearing forgets it; at every step it
+     * is the first rejection the buffer's events hold, as reading their kinds one by one finds it.
+     */
+    @Test
+    void theFirstRejectionFollowsWritesTakenBackAndClears() {
+        EventBuffer buffer = new EventBuffer();
+        for (int i = 0; i < 40; i++) {
+            buffer.orderForgotten(i);
+        }
+        assertEquals(-1, buffer.firstRejection());
+        long beforeRejection = buffer.mark();
+        buffer.rejected(Reason.OUT_OF_STOCK, 7);
+        long afterRejection = buffer.mark();
+        buffer.batchAborted(1, Reason.LIMIT_EXCEEDED, 8);
+        buffer.rejected(Reason.UNKNOWN_SKU, 9);
+        assertEquals(40, buffer.firstRejection());
+        assertEquals(buffer.firstRejectionFrom(0), buffer.firstRejection());
+
+        buffer.resetTo(afterRejection);
+        assertEquals(40, buffer.firstRejection(), "a mark after it keeps it");
+        buffer.resetTo(beforeRejection);
+        assertEquals(-1, buffer.firstRejection(), "a mark before it takes it back");
+        buffer.purchaseAccepted(1, 2, 3);
+        buffer.batchAborted(0, Reason.OUT_OF_STOCK, 4);
+        assertEquals(41, buffer.firstRejection(), "an aborted batch written where the rejection was taken back");
+        assertEquals(buffer.firstRejectionFrom(0), buffer.firstRejection());
+
+        buffer.clear();
+        assertEquals(-1, buffer.firstRejection());
+        buffer.rejected(Reason.UNKNOWN_SKU, 5);
+        assertEquals(0, buffer.firstRejection());
+        buffer.resetTo(0);
+        assertEquals(-1, buffer.firstRejection());
+    }
+
     @Test
     void aClearedBufferIsReusedForTheNextDecisionWithNothingLeftOver() {
         MapInventoryStore store = stocked();
