@@ -36,11 +36,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>{@link #remove} deletes by backward shift: the entries after the removed one in its probe run move back
  * into the gap wherever their own home allows it, so no tombstone is left and a lookup still stops at the
  * first empty slot. The shift reads every entry up to that empty slot and needs each one's home, but hashes
- * only once per run of keys it passes: a run's keys share a hash and lie side by side. Segments never merge, and a segment splits only when its own live entries reach the split
- * load: a map that churns (keys added and removed at the same rate) keeps the segments its largest size
- * needed and allocates nothing, except that a segment which sat close to its split load may still split once
- * as new keys land unevenly (likely only with tiny segments; a segment of 8,192 slots varies by about 1 % of
- * its load). A map sized for its live keys (a capacity hint) starts at half load and never splits under churn.
+ * only once per run of keys it passes: a run's keys share a hash and lie side by side. Segments never merge,
+ * and a segment splits only when its own live entries reach the split load: a map that churns (keys added and
+ * removed at the same rate) keeps the segments its largest size needed and allocates nothing, except that a
+ * segment which sat close to its split load may still split once as new keys land unevenly (likely only with
+ * tiny segments; a segment of 8,192 slots varies by about 1 % of its load). A map sized for its live keys (a
+ * capacity hint) starts at half load and never splits under churn.
  *
  * <p><b>Keys chosen to collide.</b> Callers pick order ids and customer ids, so the hash is seeded at random per map
  * ({@link #hash(long, long)}): ids computed to share a hash prefix in one process do not in another. And the
