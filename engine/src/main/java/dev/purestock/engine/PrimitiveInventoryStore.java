@@ -22,8 +22,8 @@ import java.util.function.Consumer;
  * (its per-customer limit, or {@link #NOT_COUNTED}) is {@code sku << 17} and its position at a warehouse
  * {@code sku << 17 | warehouse + 1}.
  * The map gives consecutive keys neighbouring slots ({@link SegmentedLongMap}), so a purchase's product and
- * position (at one of its first seven warehouses) sit in the same two cache lines, and deciding it misses the
- * cache there once rather than twice.
+ * position (at one of its first seven warehouses) sit in the same 128-byte run of slots, and deciding it misses
+ * the cache there for one block rather than for two places apart.
  * Orders live in primitive columns grown in chunks ({@link OrderColumns}), so a stored order is no object
  * the garbage collector has to trace, and the book grows without copying what it holds. A forgotten order's
  * row, lines and index slot are reused by the next orders, so a book whose orders are created and forgotten

@@ -19,8 +19,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>The hash is of the key's <em>run</em>, the {@value #RUN_KEYS} consecutive keys that differ only in their
  * lowest bits ({@link #hash}), and a key's home is its run's home plus its place in the run ({@link #home}).
- * Keys handed out by a counter, as most services number their orders, therefore land side by side, eight to
- * two cache lines, and a new order's check and insert find the line its predecessor brought in; so do a sku's
+ * Keys handed out by a counter, as most services number their orders, therefore land side by side, eight to a
+ * 128-byte block (three cache lines as a rule: a {@code long} array's elements start 16 bytes in), and a new
+ * order's check and insert find the line its predecessor brought in; so do a sku's
  * product and its warehouses ({@code sku << 17}, {@code sku << 17 | warehouse + 1}). Keys with no such order fall
  * on random homes, as with any hash. Keys chosen to collide (all at one place of their runs, say) make runs of
  * eight slots probed together, which linear probing handles as buckets.
