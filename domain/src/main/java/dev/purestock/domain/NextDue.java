@@ -81,8 +81,8 @@ public final class NextDue implements InventoryState.DueVisitor, InventoryState.
     /**
      * Visits the oldest orders of {@code state} that forgetting may take ({@link InventoryState#forEachByLastChange}:
      * every order but the live reservations), at most {@code upTo} of them, and answers how many it visited;
-     * {@link #firstChangedAt} and {@link #lastChangedAt} then give the last change of the first and of the last of
-     * them. The cost is that of visiting them, not of the whole state.
+     * {@link #firstChangedAt} and {@link #lastChangedAt} then give the last change of the first of them and the
+     * latest among them. The cost is that of visiting them, not of the whole state.
      *
      * @throws IllegalArgumentException when {@code upTo} is below 1
      */
@@ -106,8 +106,11 @@ public final class NextDue implements InventoryState.DueVisitor, InventoryState.
     }
 
     /**
-     * The last change of the newest order the last {@link #forgettable} visited (its {@code upTo}-th when there were
-     * as many); {@link #NEVER} when it visited none.
+     * The latest last change among the orders the last {@link #forgettable} visited; {@link #NEVER} when it visited
+     * none. That of the last of them (its {@code upTo}-th when there were as many) where the order of last changes is
+     * their time order, as the engine's clock, which never goes back, keeps it; a state built otherwise (by hand, or
+     * imported) may hold an order changed earlier behind one changed later, and forgetting, which stops at the first
+     * order still inside its window, takes all the orders visited only once the latest of them is due.
      */
     public long lastChangedAt() {
         return lastChangedAt;
@@ -137,7 +140,7 @@ public final class NextDue implements InventoryState.DueVisitor, InventoryState.
         if (visited == 0) {
             firstChangedAt = changedAt;
         }
-        lastChangedAt = changedAt;
+        lastChangedAt = visited == 0 ? changedAt : Math.max(lastChangedAt, changedAt);
         return ++visited < room;
     }
 

@@ -71,6 +71,31 @@ class NextDueForgettingTest {
         assertThrows(IllegalArgumentException.class, () -> next.forgettable(store, 0));
     }
 
+    /**
+     * In a state whose order of last changes is not their time order (built by hand or imported: the engine's clock
+     * never goes back), the orders visited are all forgotten only once the latest of them is due, so that is the
+     * time {@link NextDue#lastChangedAt} gives, not the last one's: a time command then forgets them all, and one
+     * before forgets none, the first order holding the rest back.
+     */
+    @Test
+    void theLatestChangeAmongTheOrdersVisitedIsGivenWhereTheyWereNotChangedInTimeOrder() {
+        MapInventoryStore store = new MapInventoryStore();
+        apply(store, new Command.ListProduct(1, 0), 0);
+        apply(store, new Command.ReceiveStock(1, 1, 0, 10), 0);
+        apply(store, new Purchase(1, 7, 1, 0, 1), 1_000);
+        apply(store, new Purchase(2, 7, 1, 0, 1), 10);
+        apply(store, new Purchase(3, 7, 1, 0, 1), 20);
+        NextDue next = new NextDue();
+
+        assertEquals(3, next.forgettable(store, 3));
+        assertEquals(1_000, next.firstChangedAt());
+        assertEquals(1_000, next.lastChangedAt(), "order 1 holds back the orders after it");
+        long from = NextDue.forgottenFrom(next.lastChangedAt(), WINDOW);
+        assertEquals(List.of(), Inventory.decide(new ExpireReservations(WINDOW), from - 1, store));
+        assertEquals(List.of(new Event.OrderForgotten(1), new Event.OrderForgotten(2), new Event.OrderForgotten(3)),
+                Inventory.decide(new ExpireReservations(WINDOW), from, store));
+    }
+
     @Test
     void theEventsThatSetAnOrdersLastChangeAreCounted() {
         MapInventoryStore store = new MapInventoryStore();

@@ -10,7 +10,9 @@ import dev.purestock.domain.NextDue;
  * ({@link DueTimes}), so that forgetting follows the orders as their retention windows end instead of coming a
  * timer period's worth at once. Of the orders forgetting may take, oldest first (by last change), it is due:
  * <ul>
- *   <li>when the {@link Limits#MAX_FORGOTTEN_PER_COMMAND}-th oldest falls due (a full time command's worth), or
+ *   <li>when the {@link Limits#MAX_FORGOTTEN_PER_COMMAND} oldest have all fallen due (a full time command's worth;
+ *   the last of them where they were changed in time order, as the engine's clock keeps them, else the latest
+ *   changed: forgetting stops at the first order still inside its window, see {@link NextDue#lastChangedAt}), or
  *   <li>when the oldest falls due, but not sooner than {@code spacing} after the shard's last time command,
  * </ul>
  * whichever comes first; never when none is held or the window is {@link Long#MAX_VALUE}. So a time command goes

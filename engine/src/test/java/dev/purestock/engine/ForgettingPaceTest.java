@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -151,6 +152,55 @@ class ForgettingPaceTest {
             assertTrue(forgotten.tryAcquire(1, WAIT_SECONDS, TimeUnit.SECONDS), "order 42 was not forgotten");
             assertNull(engine.readModel().orderStatus(42));
             assertEquals(OrderStatus.PURCHASED, engine.readModel().orderStatus(43), "still within its window");
+        }
+    }
+
+    /**
+     * A state whose order of last changes is not their time order (a store built by hand, or imported, and handed
+     * to {@link PurestockEngine.Builder#initialState}) gets no time command that can forget nothing: forgetting
+     * stops at the first order still inside its window, so a full command's worth is due only when the newest of
+     * the oldest 255 is, not the 255th. The due time used to follow the 255th, older than the first here, so it
+     * stayed in the past while the first order held the rest back: every run sent a time command that forgot
+     * nothing, and each answer woke the timer for the next, a journaled record each, until the first order's window
+     * ended.
+     */
+    @Test
+    void ordersChangedOutOfTimeOrderGetNoTimeCommandUntilTheFirstFallsDue() {
+        long window = 60_000;
+        int older = 300;
+        PrimitiveInventoryStore store = new PrimitiveInventoryStore(StoreCapacity.DEFAULT);
+        apply(store, list(1), START - 20 * window);
+        apply(store, receive(1, 1, 0, older + 1), START - 20 * window);
+        apply(store, new Command.Purchase(1, 7, 1, 0, 1), START);
+        for (long order = 2; order <= older + 1; order++) {
+            apply(store, new Command.Purchase(order, 7, 1, 0, 1), START - 10 * window);
+        }
+        clock.set(START + 1);
+        List<List<Event>> timeCommands = new CopyOnWriteArrayList<>();
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO)
+                .retainOrdersFor(Duration.ofMillis(window))
+                .initialState(shard -> new ShardState(store, older + 3, START))
+                .consumer((command, outcome) -> {
+                    if (command instanceof Command.ExpireReservations) {
+                        timeCommands.add(outcome.events());
+                    }
+                })
+                .build()) {
+            for (int run = 0; run < 3; run++) {
+                engine.expireReservations();
+                answeredSoFar(engine);
+            }
+            assertEquals(List.of(), timeCommands, "the first order holds the others back: nothing can be forgotten");
+
+            clock.set(START + window + 1);
+            for (int run = 0; run < 4; run++) {
+                engine.expireReservations();
+                answeredSoFar(engine);
+            }
+            assertEquals(older + 1, timeCommands.stream().mapToLong(events -> events.stream()
+                    .filter(Event.OrderForgotten.class::isInstance).count()).sum(), "all forgotten: " + timeCommands);
+            assertNull(engine.readModel().orderStatus(1));
+            assertNull(engine.readModel().orderStatus(older + 1));
         }
     }
 
