@@ -42,7 +42,7 @@ import java.util.function.LongConsumer;
  * live in one {@link OrderStatusTable#ofObjects object table} per shard, hold id to its {@link HeldCommand},
  * written only by that shard's completion thread and probed the same way: holding a command costs its record and
  * a slot, and no boxed id or map node; a hold id is looked up in shard order, as an order id is. A shard's
- * counters (its last sequence, live reservations and forgettable orders) sit together, 128 bytes from the next
+ * counters (its last sequence and live reservations) sit together, 128 bytes from the next
  * shard's and from either end of their array, so that one shard's completion thread never writes a cache line (or
  * its prefetched pair) another shard's reads or writes; each is set with a release store after the updates it
  * counts, and read with a volatile read.
@@ -58,7 +58,7 @@ public final class ReadModel {
     /** Longs of room left before the first shard's counters: 128 bytes, a cache line and its prefetched pair. */
     static final int COUNTER_ROOM = 16;
     /**
-     * Longs from one shard's counters to the next: its three counters and 21 longs of room, so that 168 bytes lie
+     * Longs from one shard's counters to the next: its two counters and 22 longs of room, so that 176 bytes lie
      * between its last counter and the next shard's first (or the end of the array), and no two shards' counters
      * share a cache line or its prefetched pair.
      */
@@ -67,8 +67,6 @@ public final class ReadModel {
     static final int LAST_SEQUENCE = 0;
     /** Where in a shard's counters its live reservations are. */
     static final int LIVE_RESERVATIONS = 1;
-    /** Where in a shard's counters its forgettable orders are. */
-    static final int FORGETTABLE = 2;
     /** Slots per segment of a shard's positions, as a power of two: 1,024 slots, 17 KiB. */
     static final int POSITION_SEGMENT_SHIFT = 10;
 
@@ -76,11 +74,10 @@ public final class ReadModel {
 
     private final OrderStatusTable[] orders;
     /**
-     * Per shard, its last sequence, live reservations and forgettable orders, {@link #SHARD_STRIDE} longs from one
-     * shard's to the next, with room before the first and after the last ({@link #counter}): each is written once a
-     * command or more by its shard's completion thread and read by other threads, and in one unpadded array per
-     * counter the shards' entries shared a cache line, so that each completion thread's writes took the line from the
-     * others'.
+     * Per shard, its last sequence and live reservations, {@link #SHARD_STRIDE} longs from one shard's to the next,
+     * with room before the first and after the last ({@link #counter}): each is written once a command or more by its
+     * shard's completion thread and read by other threads, and in one unpadded array per counter the shards' entries
+     * shared a cache line, so that each completion thread's writes took the line from the others'.
      */
     private final AtomicLongArray counters;
     /** Per shard, the commands it holds for later, by hold id. */
@@ -117,7 +114,7 @@ public final class ReadModel {
     }
 
     /**
-     * Where counter {@code field} ({@link #LAST_SEQUENCE}, {@link #LIVE_RESERVATIONS}, {@link #FORGETTABLE}) of
+     * Where counter {@code field} ({@link #LAST_SEQUENCE}, {@link #LIVE_RESERVATIONS}) of
      * {@code shard} is in {@link #counters}: after {@link #COUNTER_ROOM} empty longs, which keep the first shard's
      * apart from whatever lies before the array, {@link #SHARD_STRIDE} longs per shard, whose room after the counters
      * keeps the last shard's apart from whatever follows it.
@@ -198,15 +195,6 @@ public final class ReadModel {
      */
     long liveReservations(int shard) {
         return counters.get(counter(shard, LIVE_RESERVATIONS));
-    }
-
-    /**
-     * How many orders of {@code shard} are remembered but not live reservations, as of its last answered
-     * command: the orders a time command may forget once their window has passed. (The expiry timer no longer
-     * reads it: it sends forgetting's time commands as the decision stage reports orders falling due.)
-     */
-    long forgettableOrders(int shard) {
-        return counters.get(counter(shard, FORGETTABLE));
     }
 
     /**
@@ -315,7 +303,6 @@ public final class ReadModel {
         private final LongConsumer holdOrder = this::holdOrder;
         private final LongConsumer unholdOrder = this::unholdOrder;
         private long live;
-        private long remembered;
 
         private Writer(int shard) {
             this.shard = shard;
@@ -328,8 +315,6 @@ public final class ReadModel {
                 status(order.orderId(), order.status());
                 if (order.status() == OrderStatus.RESERVED) {
                     live++;
-                } else {
-                    remembered++;
                 }
             });
             store.forEachHeld(command -> {
@@ -337,7 +322,6 @@ public final class ReadModel {
                 forEachNewOrder(command.command(), holdOrder);
             });
             counters.set(counter(shard, LIVE_RESERVATIONS), live);
-            counters.set(counter(shard, FORGETTABLE), remembered);
             counters.set(counter(shard, LAST_SEQUENCE), lastSequenceIncluded);
         }
 
@@ -390,11 +374,6 @@ public final class ReadModel {
             counters.lazySet(counter(shard, LIVE_RESERVATIONS), live);
         }
 
-        private void countRemembered(int change) {
-            remembered += change;
-            counters.lazySet(counter(shard, FORGETTABLE), remembered);
-        }
-
         private void position(long sku, int warehouse, long available) {
             positions[shard].putValue(PrimitiveInventoryStore.positionKey(sku, warehouse), available);
         }
@@ -424,7 +403,6 @@ public final class ReadModel {
             @Override
             public void purchaseAccepted(long orderId, long customer, long fingerprint) {
                 status(orderId, OrderStatus.PURCHASED);
-                countRemembered(1);
             }
 
             @Override
@@ -448,11 +426,10 @@ public final class ReadModel {
                 endReservation(orderId, OrderStatus.EXPIRED);
             }
 
-            /** A reservation ended: no longer live, and remembered as any finished order until forgotten. */
+            /** A reservation ended: no longer live. */
             private void endReservation(long orderId, OrderStatus status) {
                 status(orderId, status);
                 countLive(-1);
-                countRemembered(1);
             }
 
             @Override
@@ -468,7 +445,6 @@ public final class ReadModel {
             @Override
             public void orderForgotten(long orderId) {
                 orders[shard].remove(orderId);
-                countRemembered(-1);
             }
 
             @Override
