@@ -73,7 +73,8 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
         this.forgetting = dueTimes.forgetting();
         this.warmAhead = store instanceof PrimitiveInventoryStore primitive ? new WarmAhead(slots, primitive) : null;
         // a recovered state may hold orders past their window already: they are due at once, with no spacing
-        dueTimes.recomputed(shard, Math.min(nextDue.of(store), forgetting.recomputed(store, Long.MIN_VALUE)));
+        dueTimes.recomputed(shard,
+                onShardTime(Math.min(nextDue.of(store), forgetting.recomputed(store, Long.MIN_VALUE))));
     }
 
     @Override
@@ -158,7 +159,7 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
         boolean record = request.form == SubmittedCommand.Form.RECORD;
         if (record && request.command instanceof Command.ExpireReservations) {
             long due = Math.min(nextDue.of(store), forgetting.recomputed(store, lastTime));
-            dueTimes.recomputed(shard, failed ? Math.max(due, retryAfterFailure(lastTime)) : due);
+            dueTimes.recomputed(shard, failed ? Math.max(due, retryAfterFailure(lastTime)) : onShardTime(due));
             if (events.firstRejection() >= 0) {
                 logFailedHolds(events);
             }
@@ -167,8 +168,21 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
         long at = record ? NextDue.scheduledBy(events) : NextDue.NEVER;
         at = Math.min(at, forgetting.changed(events, lastTime));
         if (at != NextDue.NEVER) {
-            dueTimes.scheduled(shard, at);
+            dueTimes.scheduled(shard, onShardTime(at));
         }
+    }
+
+    /**
+     * {@code at} as the timer is to read it: {@link DueTimes#DUE_NOW} where it is at or before this shard's last
+     * command's time, else {@code at}. The shard stamps a command with the clock, but never earlier than that time
+     * ({@link #lastTime}), so a time command sent now does what is due by then even while the clock is behind it (a
+     * shard recovered on a machine whose clock lags, a clock stepped back), where the timer, comparing {@code at}
+     * with the clock, would send none until the clock caught up (with a clock that stays behind, never).
+     * {@link NextDue#NEVER} stays never, whatever the time: a time command at the last time a long holds would find
+     * it due again, and another would go at once.
+     */
+    private long onShardTime(long at) {
+        return at != NextDue.NEVER && at <= lastTime ? DueTimes.DUE_NOW : at;
     }
 
     /**

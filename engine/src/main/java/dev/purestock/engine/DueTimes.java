@@ -11,8 +11,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * earlier ({@link NextDue#scheduledBy}) or changes orders that make forgetting due sooner
  * ({@link ForgettingDue#changed}), and sets it from the whole state after each time command ({@link NextDue#of},
  * {@link ForgettingDue#recomputed}); an entry may be early (something due was cancelled or confirmed, an order
- * changed again), never late, and an early one costs one time command with less or nothing to do. The timer reads
- * the entries, and is woken when one comes down. It also holds what forgetting's due times are computed with: the
+ * changed again), never late, and an early one costs one time command with less or nothing to do. What is due by
+ * the shard's last command's time it reports as {@link #DUE_NOW}: the shard stamps commands no earlier than that, so
+ * a time command sent at once does it even while the clock is behind. The timer reads the entries, and is woken
+ * when one comes down. It also holds what forgetting's due times are computed with: the
  * retention window the timer's time commands carry and the spacing of those that forget fewer than a full
  * command's worth ({@link #forgetting}).
  */
@@ -24,6 +26,11 @@ final class DueTimes {
      * take the line from one another's threads.
      */
     static final int STRIDE = 16;
+    /**
+     * An entry that is due at once whatever the clock reads: what the shard's decision thread reports for what is due
+     * by its own last command's time, which a time command sent now does even while the clock is behind that time.
+     */
+    static final long DUE_NOW = Long.MIN_VALUE;
     /** Each shard's entry, {@link #STRIDE} longs apart ({@link #index}). */
     private final AtomicLongArray dueAt;
     private final int shards;

@@ -156,6 +156,35 @@ class ForgettingPaceTest {
     }
 
     /**
+     * A shard recovered with an engine clock behind its last command's time (a restart on a machine whose clock lags
+     * the one that wrote the journal, or a clock stepped back) stamps its commands with that last time until the
+     * clock catches up, so an order whose window ended by then is due on the shard's own time: a time command sent
+     * now forgets it. The timer compared the due time with the clock alone and sent none until the clock reached
+     * it, here a window later (with a clock that stays behind, never); the timer's run of each period used to send
+     * one that forgot it. The due time of what is due by the shard's own time is now reported due at once.
+     */
+    @Test
+    void aShardWhoseClockIsBehindItsLastTimeForgetsTheOrdersPastTheirWindowOnItsOwnTime() {
+        long window = 60_000;
+        PrimitiveInventoryStore store = new PrimitiveInventoryStore(StoreCapacity.DEFAULT);
+        apply(store, list(1), START);
+        apply(store, receive(1, 1, 0, 10), START);
+        apply(store, new Command.Purchase(42, 7, 1, 0, 1), START);
+        apply(store, new Command.Purchase(43, 7, 1, 0, 1), START + 3 * window);
+        clock.set(START + 5);
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO)
+                .retainOrdersFor(Duration.ofMillis(window))
+                .initialState(shard -> new ShardState(store, 4, START + 3 * window)).build()) {
+            engine.expireReservations();
+            answeredSoFar(engine);
+            assertNull(engine.readModel().orderStatus(42), "its window ended at " + (START + window + 1)
+                    + ", before the shard's last time, " + (START + 3 * window));
+            assertEquals(OrderStatus.PURCHASED, engine.readModel().orderStatus(43), "still within its window");
+            assertFalse(engine.expireReservations(), "nothing more due on the shard's time: nothing sent");
+        }
+    }
+
+    /**
      * A state whose order of last changes is not their time order (a store built by hand, or imported, and handed
      * to {@link PurestockEngine.Builder#initialState}) gets no time command that can forget nothing: forgetting
      * stops at the first order still inside its window, so a full command's worth is due only when the newest of
