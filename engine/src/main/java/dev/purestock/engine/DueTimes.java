@@ -64,7 +64,10 @@ final class DueTimes {
         return dueAt.length();
     }
 
-    /** The time shard {@code shard} next has something due, or {@link NextDue#NEVER}. */
+    /**
+     * The time shard {@code shard} next has something due, {@link #DUE_NOW} when that is by its last command's time,
+     * or {@link NextDue#NEVER}.
+     */
     long dueAt(int shard) {
         return dueAt.get(index(shard));
     }
