@@ -8,8 +8,9 @@ import java.util.Arrays;
  * or a batch ({@link Command.Batch}) allocates nothing: the visitor that forgets orders, the lists of due
  * reservations and held commands, and the layers over the state that a batch's members and a time command's
  * expiries and held commands are applied to while they are decided, one per depth of nesting (a batch in a batch,
- * a held batch released by a time command). An engine's shard decides a time command about once a second, and may
- * decide batches (cart checkouts) at any rate; each would otherwise allocate these anew.
+ * a held batch released by a time command). An engine's shard decides a time command whenever something falls due
+ * (under a sale's load, one per 255 orders forgotten), and may decide batches (cart checkouts) at any rate; each
+ * would otherwise allocate these anew.
  *
  * <p>The lists and layers keep the room they grew to (at most {@link Limits#MAX_EXPIRIES_PER_COMMAND} due
  * reservations and {@link Limits#MAX_RELEASED_PER_COMMAND} held commands; a layer lets go of room that an uncommonly

@@ -54,7 +54,7 @@ public final class HeldCommands {
      * {@code false}. Allocates nothing.
      */
     public void forEachDue(long now, InventoryState.HeldVisitor visitor) {
-        // key by key rather than through an iterator, which the time command would allocate once a second per shard
+        // key by key rather than through an iterator, which each time command would allocate
         StateKeys.Due key = byDue.isEmpty() ? null : byDue.firstKey();
         while (key != null && key.expiresAt() <= now && visitor.onHeld(byDue.get(key))) {
             key = byDue.higherKey(key);
