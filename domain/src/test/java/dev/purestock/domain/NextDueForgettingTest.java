@@ -20,9 +20,7 @@ class NextDueForgettingTest {
 
     @Test
     void anOrderIsForgottenFromTheFirstTimeItsWindowHasPassedAndNotBefore() {
-        MapInventoryStore store = new MapInventoryStore();
-        apply(store, new Command.ListProduct(1, 0), 0);
-        apply(store, new Command.ReceiveStock(1, 1, 0, 10), 0);
+        MapInventoryStore store = stocked();
         apply(store, new Purchase(42, 7, 1, 0, 1), 1_000);
         long from = NextDue.forgottenFrom(1_000, WINDOW);
 
@@ -47,9 +45,7 @@ class NextDueForgettingTest {
 
     @Test
     void theOldestForgettableOrdersAreVisitedUpToTheCountAskedWithTheirLastChanges() {
-        MapInventoryStore store = new MapInventoryStore();
-        apply(store, new Command.ListProduct(1, 0), 0);
-        apply(store, new Command.ReceiveStock(1, 1, 0, 10), 0);
+        MapInventoryStore store = stocked();
         NextDue next = new NextDue();
         assertEquals(0, next.forgettable(store, 3));
         assertEquals(NextDue.NEVER, next.firstChangedAt());
@@ -79,9 +75,7 @@ class NextDueForgettingTest {
      */
     @Test
     void theLatestChangeAmongTheOrdersVisitedIsGivenWhereTheyWereNotChangedInTimeOrder() {
-        MapInventoryStore store = new MapInventoryStore();
-        apply(store, new Command.ListProduct(1, 0), 0);
-        apply(store, new Command.ReceiveStock(1, 1, 0, 10), 0);
+        MapInventoryStore store = stocked();
         apply(store, new Purchase(1, 7, 1, 0, 1), 1_000);
         apply(store, new Purchase(2, 7, 1, 0, 1), 10);
         apply(store, new Purchase(3, 7, 1, 0, 1), 20);
@@ -98,9 +92,7 @@ class NextDueForgettingTest {
 
     @Test
     void theEventsThatSetAnOrdersLastChangeAreCounted() {
-        MapInventoryStore store = new MapInventoryStore();
-        apply(store, new Command.ListProduct(1, 0), 0);
-        apply(store, new Command.ReceiveStock(1, 1, 0, 10), 0);
+        MapInventoryStore store = stocked();
         assertEquals(1, changesOf(store, new Purchase(1, 7, 1, 0, 1), 1));
         assertEquals(1, changesOf(store, new Command.CancelPurchase(1), 2));
         assertEquals(0, changesOf(store, new Command.Reserve(2, 7, List.of(new Line(1, 0, 1)), 100), 3),
@@ -124,6 +116,14 @@ class NextDueForgettingTest {
         Inventory.decide(command, time, store, events);
         Inventory.evolveAll(store, time, events);
         return NextDue.lastChangesIn(events);
+    }
+
+    /** A store selling sku 1 at warehouse 0, ten units received, at time 0. */
+    private static MapInventoryStore stocked() {
+        MapInventoryStore store = new MapInventoryStore();
+        apply(store, new Command.ListProduct(1, 0), 0);
+        apply(store, new Command.ReceiveStock(1, 1, 0, 10), 0);
+        return store;
     }
 
     private static void apply(MapInventoryStore store, Command command, long time) {
