@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * changed again), never late, and an early one costs one time command with less or nothing to do. What is due by
  * the shard's last command's time it reports as {@link #DUE_NOW}: the shard stamps commands no earlier than that, so
  * a time command sent at once does it even while the clock is behind. The timer reads the entries, and is woken
- * when one comes down. It also holds what forgetting's due times are computed with: the
+ * when one comes down; a full time command's answer reads its shard's, to start a backlog only when more is due at
+ * once ({@link ExpiryTimer.Answer}). It also holds what forgetting's due times are computed with: the
  * retention window the timer's time commands carry and the spacing of those that forget fewer than a full
  * command's worth ({@link #forgetting}).
  */

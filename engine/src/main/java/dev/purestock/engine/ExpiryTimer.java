@@ -22,9 +22,9 @@ import java.util.function.LongSupplier;
  * is due, or at most a period after the oldest fell due, so orders are forgotten at about the pace they came in,
  * not a period's worth at once, and a shard holding only orders not yet due gets no time command. A time command
  * forgets at most {@link Limits#MAX_FORGOTTEN_PER_COMMAND} orders, so when a shard's last one came back that full
- * (see {@link Answer}), more may be due at once (after a restart, a clock that jumped, a timer or a shard that ran
- * late): the answer wakes the timer, which runs at once, offering the command only to such shards, a few at a time
- * (see {@link Answer}), until their backlog is gone; a run that finds a command still in flight looks again after
+ * and its decision stage says more is due at once (after a restart, a clock that jumped, a timer or a shard that
+ * ran late), the answer wakes the timer, which runs at once, offering the command only to such shards, a few at a
+ * time (see {@link Answer}), until their backlog is gone; a run that finds a command still in flight looks again after
  * {@link #BACKLOG_PAUSE}. Every answer wakes the timer, which then sees the shard's next due time. The timer also
  * runs at least once a period, its <i>regular</i> run, which sends what is due like any other: so a clock that
  * jumps (a test's) is seen within one, as is a due time that a failed run or a failed time command left.
@@ -114,13 +114,13 @@ final class ExpiryTimer {
     }
 
     /**
-     * One answer object per shard, to pass as the callback of that shard's time commands, for rings of
-     * {@code ringSize} slots ({@link Answer#maxInFlight}).
+     * One answer object per shard of {@code dueTimes}, to pass as the callback of that shard's time commands, for
+     * rings of {@code ringSize} slots ({@link Answer#maxInFlight}); each reads its shard's entry there.
      */
-    static Answer[] answers(int shards, int ringSize) {
-        Answer[] answers = new Answer[shards];
-        for (int shard = 0; shard < shards; shard++) {
-            answers[shard] = new Answer(Answer.maxInFlight(ringSize));
+    static Answer[] answers(DueTimes dueTimes, int ringSize) {
+        Answer[] answers = new Answer[dueTimes.shards()];
+        for (int shard = 0; shard < answers.length; shard++) {
+            answers[shard] = new Answer(Answer.maxInFlight(ringSize), dueTimes, shard);
         }
         return answers;
     }
@@ -282,10 +282,22 @@ final class ExpiryTimer {
      * What became of one shard's time commands: the callback they are sent with. A run sends one for what is due
      * only when none is in flight ({@link #trySend}). An answer holding at least
      * {@link Limits#MAX_FORGOTTEN_PER_COMMAND} events (it forgot the most one may, or expired at least as many) is
-     * <i>full</i> and leaves a backlog, and then more commands may be in flight at once ({@link #takeBacklogRoom}):
+     * <i>full</i>, and leaves a backlog when the shard's entry in {@link DueTimes} is {@link DueTimes#DUE_NOW}: its
+     * decision stage, recomputing the due time after the command, found more due by the command's own time. A full
+     * answer with nothing more due at once leaves none: under a steady intake the due times send a time command as
+     * each full command's worth falls due, and each used to be followed by a backlog's that found nothing, about
+     * twice the time commands. The entry is read on the completion thread, after the decision stage wrote it for
+     * this command (a volatile write before the stages after it saw the command), but the decision stage may have
+     * gone on: a later command only brings the entry down (it may schedule something at once, and a backlog then
+     * starts one step early, one command that does that), and a later time command of the backlog sets it to what
+     * is due after itself (none: the backlog ends one step early, when the later command already took what was
+     * due; more: it goes on). So the answer at worst sends one more or one fewer command of a ramp, and never leaves
+     * anything due undone: the entry itself has the timer send a time command whenever none is in flight.
+     * With a backlog, more commands may be in flight at once ({@link #takeBacklogRoom}):
      * one for each full answer in a row since the last that was not, up to {@link #maxInFlight}. Each full answer
      * frees its own place and makes one more, so the commands in flight double with each trip through the ring that
-     * comes back full; an answer that is not full ends the backlog until the next due time. How many
+     * comes back full; an answer that is not full, or after which nothing more is due at once, ends the backlog until
+     * the next due time. How many
      * orders a backlog holds the engine cannot know (the due time says when the oldest fall due, not how many have
      * since), and the commands in flight when it is found gone are at
      * most as many as the full answers before: a backlog of 300 orders takes two commands, not {@code maxInFlight} (a
@@ -344,12 +356,17 @@ final class ExpiryTimer {
          * and writes it.
          */
         private long paidUpTo = -1;
+        /** Where the shard's decision stage says when it next has something due: read by a full answer. */
+        private final DueTimes dueTimes;
+        private final int shard;
         /** Wakes the timer when an answer comes; set once, before the first command is sent. */
         private volatile Runnable wake = () -> {
         };
 
-        Answer(int maxInFlight) {
+        Answer(int maxInFlight, DueTimes dueTimes, int shard) {
             this.maxInFlight = maxInFlight;
+            this.dueTimes = dueTimes;
+            this.shard = shard;
         }
 
         /**
@@ -417,7 +434,8 @@ final class ExpiryTimer {
         @Override
         public void onOutcome(OutcomeView outcome) {
             // one thread answers a shard's commands, in their order: the only writer while the engine runs
-            allowed = outcome.eventCount() >= Limits.MAX_FORGOTTEN_PER_COMMAND ? Math.min(maxInFlight, allowed + 1) : 0;
+            allowed = outcome.eventCount() >= Limits.MAX_FORGOTTEN_PER_COMMAND
+                    && dueTimes.dueAt(shard) == DueTimes.DUE_NOW ? Math.min(maxInFlight, allowed + 1) : 0;
             inFlight.decrementAndGet();
             wake.run();
         }

@@ -142,12 +142,12 @@ public final class PurestockEngine implements AutoCloseable {
         this.publisher = new RingPublisher(intake, threads);
         this.ringSize = builder.ringSize;
         this.timeCommand = new Command.ExpireReservations(Durations.saturatedMillis(builder.retainOrdersFor));
-        this.tickAnswers = ExpiryTimer.answers(builder.shards, builder.ringSize);
         this.timeCommandFault = builder.timeCommandFault;
         this.publicationFault = builder.publicationFault;
         this.closeFault = builder.closeFault;
         this.dueTimes = new DueTimes(builder.shards, timeCommand.retainOrdersFor(),
                 Durations.saturatedMillis(builder.expireReservationsEvery));
+        this.tickAnswers = ExpiryTimer.answers(dueTimes, builder.ringSize);
         this.readModel = new ReadModel(builder.shards, builder.storeCapacity.orders(),
                 builder.storeCapacity.positions());
         this.router = new ShardRouter(builder.shards, readModel);

@@ -27,7 +27,7 @@ class ExpiryTimerTest {
     @Test
     void whileTheEngineRefusesCommandsTheTimerParksUntilItsRegularRun() {
         DueTimes dueTimes = new DueTimes(1, 86_400_000, 1_000);
-        ExpiryTimer.Answer[] answers = ExpiryTimer.answers(1, 1024);
+        ExpiryTimer.Answer[] answers = ExpiryTimer.answers(dueTimes, 1024);
         AtomicInteger runs = new AtomicInteger();
         ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), () -> {
             runs.incrementAndGet();
@@ -45,7 +45,7 @@ class ExpiryTimerTest {
     @Test
     void whileTheEngineTakesCommandsADueTimeRunsTheTimerAtOnce() throws InterruptedException {
         DueTimes dueTimes = new DueTimes(1, 86_400_000, 1_000);
-        ExpiryTimer.Answer[] answers = ExpiryTimer.answers(1, 1024);
+        ExpiryTimer.Answer[] answers = ExpiryTimer.answers(dueTimes, 1024);
         AtomicInteger runs = new AtomicInteger();
         CountDownLatch ran = new CountDownLatch(1);
         ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), () -> {
@@ -84,7 +84,7 @@ class ExpiryTimerTest {
                 secondRun.countDown();
             }
             return false;
-        }, ExpiryTimer.answers(1, 1024), dueTimes, () -> 1_000, new StageThreads((shard, role) -> { }), () -> false);
+        }, ExpiryTimer.answers(dueTimes, 1024), dueTimes, () -> 1_000, new StageThreads((shard, role) -> { }), () -> false);
         long twoHoursAway = 1_000 + Duration.ofHours(2).toMillis(); // due beyond the period: no run of its own
         try {
             // the first wake only once the timer waits for one, so that it cannot race the timer's start
@@ -121,7 +121,7 @@ class ExpiryTimerTest {
                 seen.release();
             }
             return false;
-        }, ExpiryTimer.answers(1, 1024), dueTimes, () -> 1_000, new StageThreads((shard, role) -> { }), () -> false);
+        }, ExpiryTimer.answers(dueTimes, 1024), dueTimes, () -> 1_000, new StageThreads((shard, role) -> { }), () -> false);
         long beyondThePeriod = 1_000 + Duration.ofHours(2).toMillis();
         SplittableRandom random = new SplittableRandom(11);
         try {
@@ -163,7 +163,7 @@ class ExpiryTimerTest {
         ExpiryTimer timer = ExpiryTimer.start(millennium, () -> {
             ran.countDown();
             return false;
-        }, ExpiryTimer.answers(1, 1024), dueTimes, () -> 1_000, new StageThreads((shard, role) -> { }), () -> false);
+        }, ExpiryTimer.answers(dueTimes, 1024), dueTimes, () -> 1_000, new StageThreads((shard, role) -> { }), () -> false);
         try {
             dueTimes.scheduled(0, 10);
             assertTrue(ran.await(10, TimeUnit.SECONDS), "a due time runs the timer");
@@ -189,7 +189,7 @@ class ExpiryTimerTest {
         ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), () -> {
             runs.incrementAndGet();
             return false;
-        }, ExpiryTimer.answers(1, 1024), dueTimes, () -> -1_000, new StageThreads((shard, role) -> { }), () -> false);
+        }, ExpiryTimer.answers(dueTimes, 1024), dueTimes, () -> -1_000, new StageThreads((shard, role) -> { }), () -> false);
         try {
             dueTimes.scheduled(0, Long.MAX_VALUE - 1); // wakes the timer, which looks (a run) and then parks
             assertTrue(parkedWithin(timer.thread(), TimeUnit.SECONDS.toNanos(10)), "the timer thread parks after "
@@ -214,7 +214,7 @@ class ExpiryTimerTest {
         ExpiryTimer timer = ExpiryTimer.start(Duration.ofHours(1), () -> {
             ran.countDown();
             return false;
-        }, ExpiryTimer.answers(1, 1024), dueTimes, () -> {
+        }, ExpiryTimer.answers(dueTimes, 1024), dueTimes, () -> {
             if (reads.getAndIncrement() == 0) {
                 throw new IllegalStateException("the time service did not answer");
             }
@@ -233,7 +233,7 @@ class ExpiryTimerTest {
         ExpiryTimer failing = ExpiryTimer.start(Duration.ofHours(1), () -> {
             runs.incrementAndGet();
             return false;
-        }, ExpiryTimer.answers(1, 1024), broken, () -> {
+        }, ExpiryTimer.answers(broken, 1024), broken, () -> {
             throw new IllegalStateException("the time service is gone");
         }, new StageThreads((shard, role) -> { }), () -> false);
         try {
@@ -263,7 +263,7 @@ class ExpiryTimerTest {
                 throw new OutOfMemoryError("Java heap space");
             }
             return false;
-        }, ExpiryTimer.answers(1, 1024), dueTimes, () -> {
+        }, ExpiryTimer.answers(dueTimes, 1024), dueTimes, () -> {
             if (reads.getAndIncrement() == 0) {
                 throw new StackOverflowError();
             }

@@ -7,6 +7,8 @@ import dev.purestock.domain.Inventory;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.OrderStatus;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -93,6 +95,51 @@ class ForgettingPaceTest {
             timeCommandsAt.forEach((time, count) -> assertEquals(commands, count, "time commands at " + time + ": "
                     + timeCommandsAt));
             assertEquals(0, forgotten.availablePermits(), "nothing forgotten before its window ended");
+        }
+    }
+
+    /**
+     * Under a steady intake of a full time command's worth of orders (or two) each millisecond, each millisecond's
+     * orders are forgotten by as many time commands as they fill, and no more: the runs a timer makes after each
+     * answer send nothing once what was due is gone. A time command that forgot the most one may used to leave a
+     * backlog whatever was left, so each was followed by one more that found nothing (two after two full ones): twice
+     * the time commands, each journaled, decided and answered, at a steady intake that the due times already pace.
+     * The answer now starts a backlog only when the shard's due time says more is due at once.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void aSteadyIntakeOfFullTimeCommandsWorthGetsOneTimeCommandPerFullWorthAndNoMore(int fullPerMilli) {
+        int perMilli = fullPerMilli * Limits.MAX_FORGOTTEN_PER_COMMAND;
+        int window = 5;
+        int millis = 30;
+        InMemoryJournal journal = new InMemoryJournal();
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO)
+                .retainOrdersFor(Duration.ofMillis(window)).journal(shard -> journal).build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, (long) perMilli * millis)).join();
+            long order = 0;
+            for (int milli = 0; milli < millis; milli++) {
+                clock.set(START + milli);
+                List<Command> purchases = new ArrayList<>();
+                for (int i = 0; i < perMilli; i++) {
+                    purchases.add(new Command.Purchase(order, order, 1, 0, 1));
+                    order++;
+                }
+                engine.submitAll(purchases).forEach(CompletableFuture::join);
+                // the runs a timer makes: one when something falls due, then one after each answer, until a run
+                // has nothing to send (with nothing unanswered)
+                for (int run = 0; run < 4 * fullPerMilli && engine.expireReservations(); run++) {
+                    answeredSoFar(engine);
+                }
+                answeredSoFar(engine);
+            }
+            List<List<Event>> timeCommands = timeCommands(journal);
+            int dueMillis = millis - window - 1;
+            assertEquals((long) dueMillis * perMilli, timeCommands.stream().mapToLong(List::size).sum(),
+                    "each due millisecond's orders forgotten");
+            assertEquals(dueMillis * fullPerMilli, timeCommands.size(), "one time command per "
+                    + Limits.MAX_FORGOTTEN_PER_COMMAND + " orders, each full: " + timeCommands.stream()
+                    .map(List::size).toList());
         }
     }
 

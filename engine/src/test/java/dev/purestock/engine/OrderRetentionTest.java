@@ -4,6 +4,7 @@ import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.Line;
+import dev.purestock.domain.NextDue;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Reason;
 import org.junit.jupiter.api.Test;
@@ -374,9 +375,19 @@ class OrderRetentionTest {
         assertEquals(0, ExpiryTimer.nextDelayNanos(-5, false), "a late regular run goes at once");
     }
 
+    /**
+     * The answer to one shard's time commands in a ring of {@code ringSize} slots, whose decision stage says more is
+     * due at once, as after a time command that forgot the most one may and left more past their window.
+     */
+    private static ExpiryTimer.Answer moreDueAtOnce(int ringSize) {
+        DueTimes dueTimes = new DueTimes(1, WINDOW, 0);
+        dueTimes.recomputed(0, DueTimes.DUE_NOW);
+        return ExpiryTimer.answers(dueTimes, ringSize)[0];
+    }
+
     @Test
     void aShardWhoseTimeCommandIsUnansweredGetsNoOtherAndAFullAnswerLeavesABacklog() {
-        ExpiryTimer.Answer answer = ExpiryTimer.answers(1, 512)[0];
+        ExpiryTimer.Answer answer = moreDueAtOnce(512);
         assertFalse(answer.backlog());
         assertEquals(0, answer.takeBacklogRoom(0), "no backlog, no room");
         assertTrue(answer.trySend(0));
@@ -406,6 +417,33 @@ class OrderRetentionTest {
         assertEquals(0, answer.takeBacklogRoom(5 * RING_TRIP));
     }
 
+    /**
+     * A full answer leaves a backlog only when the shard's decision stage says more is due at once: one that forgot
+     * exactly what was due, the shard's next due time still to come, leaves none (each full time command of a steady
+     * intake used to be followed by one that found nothing), nor does one whose due time has no more.
+     */
+    @Test
+    void aFullAnswerLeavesABacklogOnlyWhenTheShardSaysMoreIsDueAtOnce() {
+        DueTimes dueTimes = new DueTimes(1, WINDOW, 0);
+        ExpiryTimer.Answer answer = ExpiryTimer.answers(dueTimes, 512)[0];
+        List<Event> full = forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND);
+        for (long dueAt : new long[] {NextDue.NEVER, START + WINDOW, START}) {
+            dueTimes.recomputed(0, dueAt);
+            assertTrue(answer.trySend(0));
+            answer.onOutcome(OutcomeView.of(0, 5, 6, full));
+            assertEquals(0, answer.allowed(), "nothing due at once (" + dueAt + "): no backlog");
+            assertFalse(answer.backlog());
+        }
+        dueTimes.recomputed(0, DueTimes.DUE_NOW);
+        assertTrue(answer.trySend(0));
+        answer.onOutcome(OutcomeView.of(0, 6, 7, full));
+        assertEquals(1, answer.allowed(), "more due at once: a backlog");
+        assertEquals(1, answer.takeBacklogRoom(0));
+        dueTimes.recomputed(0, START + WINDOW);
+        answer.onOutcome(OutcomeView.of(0, 7, 8, full));
+        assertEquals(0, answer.allowed(), "the backlog ends with the first full answer after which nothing is due");
+    }
+
     private static List<Event> forgotten(int count) {
         List<Event> events = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -421,7 +459,7 @@ class OrderRetentionTest {
         assertEquals(16, ExpiryTimer.Answer.maxInFlight(1024));
         assertEquals(1024, ExpiryTimer.Answer.maxInFlight(65_536));
         assertEquals(1 << 24, ExpiryTimer.Answer.maxInFlight(1 << 30), "a fraction of the largest ring");
-        ExpiryTimer.Answer answer = ExpiryTimer.answers(1, 65_536)[0];
+        ExpiryTimer.Answer answer = moreDueAtOnce(65_536);
         List<Event> full = forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND);
         assertTrue(answer.trySend(0));
         int inFlight = 1;
@@ -456,7 +494,7 @@ class OrderRetentionTest {
      */
     @Test
     void aBacklogsTimeCommandsGoInOnePer64SlotsTheRingTookSinceTheLast() {
-        ExpiryTimer.Answer answer = ExpiryTimer.answers(1, 65_536)[0];
+        ExpiryTimer.Answer answer = moreDueAtOnce(65_536);
         List<Event> full = forgotten(Limits.MAX_FORGOTTEN_PER_COMMAND);
         long cursor = 0;
         int sequence = 0;
