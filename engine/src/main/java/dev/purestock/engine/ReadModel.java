@@ -42,10 +42,9 @@ import java.util.function.LongConsumer;
  * live in one {@link OrderStatusTable#ofObjects object table} per shard, hold id to its {@link HeldCommand},
  * written only by that shard's completion thread and probed the same way: holding a command costs its record and
  * a slot, and no boxed id or map node; a hold id is looked up in shard order, as an order id is. A shard's
- * counters (its last sequence and live reservations) sit together, 128 bytes from the next
- * shard's and from either end of their array, so that one shard's completion thread never writes a cache line (or
- * its prefetched pair) another shard's reads or writes; each is set with a release store after the updates it
- * counts, and read with a volatile read.
+ * counter of its last sequence sits 128 bytes or more from the next shard's and from either end of their array, so
+ * that one shard's completion thread never writes a cache line (or its prefetched pair) another shard's reads or
+ * writes; it is set with a release store after the updates it counts, and read with a volatile read.
  *
  * <p><b>How stale it may be.</b> The read model trails the decision state by the commands in flight
  * between stage 1 and stage 3 of the ring (at most the ring size), and reflects exactly the commands up
@@ -55,18 +54,14 @@ import java.util.function.LongConsumer;
  */
 public final class ReadModel {
     private static final OrderStatus[] STATUS_BY_CODE = statusByCode();
-    /** Longs of room left before the first shard's counters: 128 bytes, a cache line and its prefetched pair. */
+    /** Longs of room left before the first shard's counter: 128 bytes, a cache line and its prefetched pair. */
     static final int COUNTER_ROOM = 16;
     /**
-     * Longs from one shard's counters to the next: its two counters and 22 longs of room, so that 176 bytes lie
-     * between its last counter and the next shard's first (or the end of the array), and no two shards' counters
-     * share a cache line or its prefetched pair.
+     * Longs from one shard's counter to the next: the counter and 23 longs of room, so that 184 bytes lie between it
+     * and the next shard's (or the end of the array), and no two shards' counters share a cache line or its
+     * prefetched pair.
      */
     static final int SHARD_STRIDE = 24;
-    /** Where in a shard's counters its last sequence is. */
-    static final int LAST_SEQUENCE = 0;
-    /** Where in a shard's counters its live reservations are. */
-    static final int LIVE_RESERVATIONS = 1;
     /** Slots per segment of a shard's positions, as a power of two: 1,024 slots, 17 KiB. */
     static final int POSITION_SEGMENT_SHIFT = 10;
 
@@ -74,10 +69,10 @@ public final class ReadModel {
 
     private final OrderStatusTable[] orders;
     /**
-     * Per shard, its last sequence and live reservations, {@link #SHARD_STRIDE} longs from one shard's to the next,
-     * with room before the first and after the last ({@link #counter}): each is written once a command or more by its
-     * shard's completion thread and read by other threads, and in one unpadded array per counter the shards' entries
-     * shared a cache line, so that each completion thread's writes took the line from the others'.
+     * Per shard, its last sequence, {@link #SHARD_STRIDE} longs from one shard's to the next, with room before the
+     * first and after the last ({@link #counter}): each is written once a command or more by its shard's completion
+     * thread and read by other threads, and in one unpadded array the shards' entries shared a cache line, so that
+     * each completion thread's writes took the line from the others'.
      */
     private final AtomicLongArray counters;
     /** Per shard, the commands it holds for later, by hold id. */
@@ -105,7 +100,7 @@ public final class ReadModel {
         heldOrders = new OrderStatusTable[shards];
         held = new OrderStatusTable[shards];
         for (int shard = 0; shard < shards; shard++) {
-            counters.set(counter(shard, LAST_SEQUENCE), -1);
+            counters.set(counter(shard), -1);
             orders[shard] = new OrderStatusTable(expectedOrders, OrderStatusTable.DEFAULT_SEGMENT_SHIFT);
             positions[shard] = OrderStatusTable.valued(expectedPositions, POSITION_SEGMENT_SHIFT);
             heldOrders[shard] = new OrderStatusTable(1, POSITION_SEGMENT_SHIFT);
@@ -114,13 +109,12 @@ public final class ReadModel {
     }
 
     /**
-     * Where counter {@code field} ({@link #LAST_SEQUENCE}, {@link #LIVE_RESERVATIONS}) of
-     * {@code shard} is in {@link #counters}: after {@link #COUNTER_ROOM} empty longs, which keep the first shard's
-     * apart from whatever lies before the array, {@link #SHARD_STRIDE} longs per shard, whose room after the counters
-     * keeps the last shard's apart from whatever follows it.
+     * Where the last sequence of {@code shard} is in {@link #counters}: after {@link #COUNTER_ROOM} empty longs, which
+     * keep the first shard's apart from whatever lies before the array, {@link #SHARD_STRIDE} longs per shard, whose
+     * room after the counter keeps the last shard's apart from whatever follows it.
      */
-    static int counter(int shard, int field) {
-        return COUNTER_ROOM + shard * SHARD_STRIDE + field;
+    static int counter(int shard) {
+        return COUNTER_ROOM + shard * SHARD_STRIDE;
     }
 
     /** How many longs the counters of {@code shards} shards take, their room at each end included. */
@@ -186,15 +180,7 @@ public final class ReadModel {
         if (shard < 0 || shard >= orders.length) {
             throw new IllegalArgumentException("shard " + shard + " is outside 0.." + (orders.length - 1));
         }
-        return counters.get(counter(shard, LAST_SEQUENCE));
-    }
-
-    /**
-     * How many reservations of {@code shard} are live (reserved, not yet confirmed, released or expired) as
-     * of its last answered command; the expiry timer sends nothing to a shard with none.
-     */
-    long liveReservations(int shard) {
-        return counters.get(counter(shard, LIVE_RESERVATIONS));
+        return counters.get(counter(shard));
     }
 
     /**
@@ -302,7 +288,6 @@ public final class ReadModel {
         /** {@link #holdOrder} and {@link #unholdOrder}, made once: a method reference made per hold is garbage. */
         private final LongConsumer holdOrder = this::holdOrder;
         private final LongConsumer unholdOrder = this::unholdOrder;
-        private long live;
 
         private Writer(int shard) {
             this.shard = shard;
@@ -311,18 +296,12 @@ public final class ReadModel {
         /** Loads a recovered store: every position and order, and the sequence it ends at. */
         void seed(InventoryStore store, long lastSequenceIncluded) {
             store.forEachPosition(this::position);
-            store.forEachOrder(order -> {
-                status(order.orderId(), order.status());
-                if (order.status() == OrderStatus.RESERVED) {
-                    live++;
-                }
-            });
+            store.forEachOrder(order -> status(order.orderId(), order.status()));
             store.forEachHeld(command -> {
                 held[shard].putObject(command.holdId(), command);
                 forEachNewOrder(command.command(), holdOrder);
             });
-            counters.set(counter(shard, LIVE_RESERVATIONS), live);
-            counters.set(counter(shard, LAST_SEQUENCE), lastSequenceIncluded);
+            counters.set(counter(shard), lastSequenceIncluded);
         }
 
         /** Applies one command's events, read where the decision stage left them; allocates nothing. */
@@ -330,7 +309,7 @@ public final class ReadModel {
         public void apply(long sequence, DecidedEvents events) {
             events.writeTo(applier);
             letReleasedOrdersGo();
-            counters.lazySet(counter(shard, LAST_SEQUENCE), sequence);
+            counters.lazySet(counter(shard), sequence);
         }
 
         /** Applies one command's events given as records, through the same updates as the primitive form. */
@@ -339,7 +318,7 @@ public final class ReadModel {
                 applier.write(events.get(i));
             }
             letReleasedOrdersGo();
-            counters.lazySet(counter(shard, LAST_SEQUENCE), sequence);
+            counters.lazySet(counter(shard), sequence);
         }
 
         /**
@@ -367,11 +346,6 @@ public final class ReadModel {
                 heldOrderCounts.remove(orderId);
                 heldOrders[shard].remove(orderId);
             }
-        }
-
-        private void countLive(int change) {
-            live += change;
-            counters.lazySet(counter(shard, LIVE_RESERVATIONS), live);
         }
 
         private void position(long sku, int warehouse, long available) {
@@ -408,28 +382,21 @@ public final class ReadModel {
             @Override
             public void stockReserved(long orderId, long customer, long expiresAt, long fingerprint) {
                 status(orderId, OrderStatus.RESERVED);
-                countLive(1);
             }
 
             @Override
             public void reservationConfirmed(long orderId) {
-                endReservation(orderId, OrderStatus.CONFIRMED);
+                status(orderId, OrderStatus.CONFIRMED);
             }
 
             @Override
             public void reservationReleased(long orderId) {
-                endReservation(orderId, OrderStatus.RELEASED);
+                status(orderId, OrderStatus.RELEASED);
             }
 
             @Override
             public void reservationExpired(long orderId) {
-                endReservation(orderId, OrderStatus.EXPIRED);
-            }
-
-            /** A reservation ended: no longer live. */
-            private void endReservation(long orderId, OrderStatus status) {
-                status(orderId, status);
-                countLive(-1);
+                status(orderId, OrderStatus.EXPIRED);
             }
 
             @Override

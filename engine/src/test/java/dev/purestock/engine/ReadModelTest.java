@@ -129,28 +129,23 @@ class ReadModelTest {
     }
 
     /**
-     * Each shard's counters (last sequence, live reservations), written by its completion thread
-     * and read by others, lie 128 bytes or more from every other shard's and from either end of their array: no two
-     * shards' share a cache line or its prefetched pair. Each shard still reads back its own.
+     * Each shard's counter of its last sequence, written by its completion thread and read by others, lies 128 bytes
+     * or more from every other shard's and from either end of their array: no two shards' share a cache line or its
+     * prefetched pair. Each shard still reads back its own, and its orders are its own.
      */
     @Test
     void eachShardsCountersHaveCacheLinesOfTheirOwnAndKeepTheirOwnValues() {
         int shards = 4;
-        int[] fields = {ReadModel.LAST_SEQUENCE, ReadModel.LIVE_RESERVATIONS};
         ReadModel readModel = new ReadModel(shards);
         for (int shard = 0; shard < shards; shard++) {
-            for (int field : fields) {
-                int index = ReadModel.counter(shard, field);
-                assertTrue(index * Long.BYTES >= 128, "room before shard " + shard + "'s counter " + field);
-                assertTrue((readModel.countersLength() - 1 - index) * Long.BYTES >= 128,
-                        "room after shard " + shard + "'s counter " + field);
-                for (int other = 0; other < shards; other++) {
-                    for (int otherField : fields) {
-                        if (other != shard) {
-                            int apart = Math.abs(index - ReadModel.counter(other, otherField)) * Long.BYTES;
-                            assertTrue(apart >= 128, "shards " + shard + " and " + other + ": " + apart + " bytes apart");
-                        }
-                    }
+            int index = ReadModel.counter(shard);
+            assertTrue(index * Long.BYTES >= 128, "room before shard " + shard + "'s counter");
+            assertTrue((readModel.countersLength() - 1 - index) * Long.BYTES >= 128,
+                    "room after shard " + shard + "'s counter");
+            for (int other = 0; other < shards; other++) {
+                if (other != shard) {
+                    int apart = Math.abs(index - ReadModel.counter(other)) * Long.BYTES;
+                    assertTrue(apart >= 128, "shards " + shard + " and " + other + ": " + apart + " bytes apart");
                 }
             }
         }
@@ -165,7 +160,11 @@ class ReadModelTest {
         }
         for (int shard = 0; shard < shards; shard++) {
             assertEquals(10L * shard + shard + 1, readModel.lastSequence(shard));
-            assertEquals(shard + 1, readModel.liveReservations(shard));
+            for (int order = 0; order <= shard; order++) {
+                assertEquals(OrderStatus.RESERVED, readModel.orderStatus(100L * shard + order));
+                assertEquals(shard, readModel.orderShard(100L * shard + order));
+            }
+            assertNull(readModel.orderStatus(100L * shard + shard + 1), "no more reservations than applied");
             assertEquals(OrderStatus.PURCHASED, readModel.orderStatus(100L * shard + 50));
             assertEquals(OrderStatus.PURCHASED, readModel.orderStatus(100L * shard + 51));
         }
