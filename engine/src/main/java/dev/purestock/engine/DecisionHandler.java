@@ -48,6 +48,8 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
     private long lastTime;
     private long batchSize;
     private final DueTimes dueTimes;
+    /** Whether this stage keeps its shard's due time: only when something reads it ({@link DueTimes#kept}). */
+    private final boolean keepsDueTimes;
     private final NextDue nextDue = new NextDue();
     /** When this shard's oldest orders fall due for forgetting. */
     private final ForgettingDue forgetting;
@@ -70,11 +72,14 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
         this.lastTime = initial.lastTime();
         this.clock = clock;
         this.dueTimes = dueTimes;
+        this.keepsDueTimes = dueTimes.kept();
         this.forgetting = dueTimes.forgetting();
         this.warmAhead = store instanceof PrimitiveInventoryStore primitive ? new WarmAhead(slots, primitive) : null;
-        // a recovered state may hold orders past their window already: they are due at once, with no spacing
-        dueTimes.recomputed(shard,
-                onShardTime(Math.min(nextDue.of(store), forgetting.recomputed(store, Long.MIN_VALUE))));
+        if (keepsDueTimes) {
+            // a recovered state may hold orders past their window already: they are due at once, with no spacing
+            dueTimes.recomputed(shard,
+                    onShardTime(Math.min(nextDue.of(store), forgetting.recomputed(store, Long.MIN_VALUE))));
+        }
     }
 
     @Override
@@ -153,16 +158,23 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
      * which may make forgetting due sooner ({@link ForgettingDue#changed}: one comparison once a full command's
      * worth is known). A time command whose decide threw leaves what was due still due, and one sent at once would
      * throw again, each a logged error and a journaled rejection, as fast as the shard decides: the next is due
-     * {@link #RETRY_FAILED_TIME_COMMAND_MILLIS} later on the engine's clock ({@link #retryAfterFailure}).
+     * {@link #RETRY_FAILED_TIME_COMMAND_MILLIS} later on the engine's clock ({@link #retryAfterFailure}). With no
+     * timer to read them ({@link DueTimes#kept}) it computes none: the time commands are the caller's, and what they
+     * do does not depend on due times.
      */
     private void noteDueTimes(CommandSlot.Request request, EventBuffer events, boolean failed) {
         boolean record = request.form == SubmittedCommand.Form.RECORD;
         if (record && request.command instanceof Command.ExpireReservations) {
-            long due = Math.min(nextDue.of(store), forgetting.recomputed(store, lastTime));
-            dueTimes.recomputed(shard, failed ? Math.max(due, retryAfterFailure(lastTime)) : onShardTime(due));
+            if (keepsDueTimes) {
+                long due = Math.min(nextDue.of(store), forgetting.recomputed(store, lastTime));
+                dueTimes.recomputed(shard, failed ? Math.max(due, retryAfterFailure(lastTime)) : onShardTime(due));
+            }
             if (events.firstRejection() >= 0) {
                 logFailedHolds(events);
             }
+            return;
+        }
+        if (!keepsDueTimes) {
             return;
         }
         long at = record ? NextDue.scheduledBy(events) : NextDue.NEVER;

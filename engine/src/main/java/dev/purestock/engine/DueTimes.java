@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * when one comes down; a full time command's answer reads its shard's, to start a backlog only when more is due at
  * once ({@link ExpiryTimer.Answer}). It also holds what forgetting's due times are computed with: the
  * retention window the timer's time commands carry and the spacing of those that forget fewer than a full
- * command's worth ({@link #forgetting}).
+ * command's worth ({@link #forgetting}). With no timer to read them ({@code expireReservationsEvery(Duration.ZERO)})
+ * the entries are not kept ({@link #unkept}): the decision stages compute no due time, and every entry stays
+ * {@link NextDue#NEVER}.
  */
 final class DueTimes {
     /**
@@ -37,6 +39,8 @@ final class DueTimes {
     private final int shards;
     private final long retainOrdersFor;
     private final long forgettingSpacing;
+    /** Whether the decision stages keep the entries: something reads them. */
+    private final boolean kept;
     /** Wakes the timer; set before the shards start. */
     private volatile Runnable wake = () -> {
     };
@@ -46,6 +50,11 @@ final class DueTimes {
      * forget fewer than a full command's worth at most one per {@code forgettingSpacing} (see {@link ForgettingDue}).
      */
     DueTimes(int shards, long retainOrdersFor, long forgettingSpacing) {
+        this(shards, retainOrdersFor, forgettingSpacing, true);
+    }
+
+    private DueTimes(int shards, long retainOrdersFor, long forgettingSpacing, boolean kept) {
+        this.kept = kept;
         this.shards = shards;
         this.retainOrdersFor = retainOrdersFor;
         this.forgettingSpacing = forgettingSpacing;
@@ -53,6 +62,21 @@ final class DueTimes {
         for (int shard = 0; shard < shards; shard++) {
             dueAt.set(index(shard), NextDue.NEVER);
         }
+    }
+
+    /**
+     * Entries for {@code shards} shards that nothing reads (the timer is off): the decision stages keep none, so a
+     * command pays nothing for due times (a time command would otherwise visit up to a full command's worth of
+     * orders for a due time, and other commands count the orders they change), and every entry stays
+     * {@link NextDue#NEVER}. What a time command submitted by the caller does is the same.
+     */
+    static DueTimes unkept(int shards) {
+        return new DueTimes(shards, Long.MAX_VALUE, 0, false);
+    }
+
+    /** Whether the decision stages keep the entries: {@code false} for {@link #unkept} ones. */
+    boolean kept() {
+        return kept;
     }
 
     /** Where shard {@code shard}'s entry is: {@link #STRIDE} longs after the previous one's, or the array's start. */

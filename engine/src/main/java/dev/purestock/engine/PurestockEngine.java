@@ -145,8 +145,11 @@ public final class PurestockEngine implements AutoCloseable {
         this.timeCommandFault = builder.timeCommandFault;
         this.publicationFault = builder.publicationFault;
         this.closeFault = builder.closeFault;
-        this.dueTimes = new DueTimes(builder.shards, timeCommand.retainOrdersFor(),
-                Durations.saturatedMillis(builder.expireReservationsEvery));
+        // with the timer off nothing reads the due times, unless a test runs the timer by hand
+        this.dueTimes = builder.expireReservationsEvery.isZero() && !builder.keepDueTimes
+                ? DueTimes.unkept(builder.shards)
+                : new DueTimes(builder.shards, timeCommand.retainOrdersFor(),
+                        Durations.saturatedMillis(builder.expireReservationsEvery));
         this.tickAnswers = ExpiryTimer.answers(dueTimes, builder.ringSize);
         this.readModel = new ReadModel(builder.shards, builder.storeCapacity.orders(),
                 builder.storeCapacity.positions());
@@ -1138,6 +1141,8 @@ public final class PurestockEngine implements AutoCloseable {
         private StageThreadListener stageThreadListener;
         /** Told as each answer to a caller is built; throws in its place in tests, {@code null} otherwise. */
         private CallerAnswers.Fault answerFault;
+        /** Whether the decision stages keep the due times with the timer off ({@link #keepDueTimes}). */
+        private boolean keepDueTimes;
         /** Told each command's sequence before the read model applies it; throws in its place in tests. */
         private LongConsumer readModelFault;
         /** Told each shard's index as the timer publishes a time command to it; throws in its place in tests. */
@@ -1371,6 +1376,16 @@ public final class PurestockEngine implements AutoCloseable {
         }
 
         /**
+         * For tests that run the timer by hand ({@link PurestockEngine#expireReservations()}) with it off: the
+         * decision stages keep the due times those runs read, as they do for a timer (with the timer off they keep
+         * none, {@link DueTimes#unkept}).
+         */
+        Builder keepDueTimes() {
+            this.keepDueTimes = true;
+            return this;
+        }
+
+        /**
          * For tests: {@code fault} is told as the engine builds each answer to a caller, and a throw stands for the
          * engine failing there (memory running out as it builds the outcome or the task for the callback executor).
          */
@@ -1447,9 +1462,10 @@ public final class PurestockEngine implements AutoCloseable {
          * command is sequenced, stamped with {@link #clock} and journaled like any other, and consumers see it; a
          * shard with nothing to do is not sent one. A shard whose last one forgot
          * {@link Limits#MAX_FORGOTTEN_PER_COMMAND} orders, or decided {@link Limits#MAX_RELEASED_PER_COMMAND} held
-         * commands, gets the next within about a millisecond. The timer reads the clock at least once a period, so
-         * a clock that jumps ahead is noticed within one. With the timer off nothing expires and no held command
-         * is decided until a time command is submitted.
+         * commands, and left more due at once gets the next within about a millisecond. The timer reads the clock
+         * at least once a period, so a clock that jumps ahead is noticed within one. With the timer off nothing
+         * expires and no held command is decided until a time command is submitted, and the decision stages spend
+         * nothing on when the next would be due.
          *
          * @throws IllegalArgumentException when {@code period} is negative, or positive and under a millisecond (the
          *                                  clock's unit)

@@ -69,7 +69,7 @@ class DigestWithSequenceTest {
     void aTimeCommandSequencedBeforeTheDigestIsTheLastCommandItCovers() {
         InMemoryJournal journal = new InMemoryJournal();
         try (PurestockEngine engine = PurestockEngine.builder().journal(shard -> journal).clock(clock::get)
-                .expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(WINDOW)).build()) {
+                .expireReservationsEvery(Duration.ZERO).keepDueTimes().retainOrdersFor(Duration.ofMillis(WINDOW)).build()) {
             engine.submit(list(1)).join();
             engine.submit(receive(1, 1, 0, 10)).join();
             engine.submit(purchase(7, 1, 0)).join();

@@ -217,7 +217,7 @@ class FailureTest {
         AtomicLong clock = new AtomicLong(Long.MAX_VALUE - 2_000);
         InMemoryJournal journal = new InMemoryJournal();
         try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
-                .expireReservationsEvery(Duration.ZERO).journal(s -> journal)
+                .expireReservationsEvery(Duration.ZERO).keepDueTimes().journal(s -> journal)
                 .initialState(s -> new ShardState(new TimeBomb(), 0, Long.MIN_VALUE)).build()) {
             engine.submit(list(1)).join();
             engine.submit(receive(1, 1, 0, 5)).join();

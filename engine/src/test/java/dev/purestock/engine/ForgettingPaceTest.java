@@ -5,6 +5,8 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.Limits;
+import dev.purestock.domain.Line;
+import dev.purestock.domain.NextDue;
 import dev.purestock.domain.OrderStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -113,7 +115,7 @@ class ForgettingPaceTest {
         int window = 5;
         int millis = 30;
         InMemoryJournal journal = new InMemoryJournal();
-        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO)
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO).keepDueTimes()
                 .retainOrdersFor(Duration.ofMillis(window)).journal(shard -> journal).build()) {
             engine.submit(list(1)).join();
             engine.submit(receive(1, 1, 0, (long) perMilli * millis)).join();
@@ -153,7 +155,7 @@ class ForgettingPaceTest {
     void aShardHoldingOrdersNotYetDueGetsNoTimeCommandUntilTheyAre() {
         long window = 60_000;
         InMemoryJournal journal = new InMemoryJournal();
-        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO)
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO).keepDueTimes()
                 .retainOrdersFor(Duration.ofMillis(window)).journal(shard -> journal).build()) {
             engine.submit(list(1)).join();
             engine.submit(receive(1, 1, 0, 10)).join();
@@ -219,7 +221,7 @@ class ForgettingPaceTest {
         apply(store, new Command.Purchase(42, 7, 1, 0, 1), START);
         apply(store, new Command.Purchase(43, 7, 1, 0, 1), START + 3 * window);
         clock.set(START + 5);
-        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO)
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO).keepDueTimes()
                 .retainOrdersFor(Duration.ofMillis(window))
                 .initialState(shard -> new ShardState(store, 4, START + 3 * window)).build()) {
             engine.expireReservations();
@@ -253,7 +255,7 @@ class ForgettingPaceTest {
         }
         clock.set(START + 1);
         List<List<Event>> timeCommands = new CopyOnWriteArrayList<>();
-        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO)
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO).keepDueTimes()
                 .retainOrdersFor(Duration.ofMillis(window))
                 .initialState(shard -> new ShardState(store, older + 3, START))
                 .consumer((command, outcome) -> {
@@ -277,6 +279,53 @@ class ForgettingPaceTest {
                     .filter(Event.OrderForgotten.class::isInstance).count()).sum(), "all forgotten: " + timeCommands);
             assertNull(engine.readModel().orderStatus(1));
             assertNull(engine.readModel().orderStatus(older + 1));
+        }
+    }
+
+    /**
+     * With the timer off ({@code expireReservationsEvery(Duration.ZERO)}) nothing reads the due times, so the
+     * decision stages keep none: the shard's entry stays never through a purchase, a reservation, a hold and the
+     * caller's time command, where each decision stage used to compute them all the same (after each time command a
+     * walk of up to 255 orders). The caller's time command does what it did: the same events as in an engine that
+     * keeps the due times, whose entry shows what would have been kept.
+     */
+    @Test
+    void withTheTimerOffTheDecisionStagesKeepNoDueTimesAndTheCallersTimeCommandDoesTheSame() {
+        long window = 60_000;
+        List<Event> kept = timerOffHistory(window, true);
+        List<Event> notKept = timerOffHistory(window, false);
+        assertEquals(new Event.OrderForgotten(1), kept.get(0), "the time command forgot the purchase: " + kept);
+        assertTrue(kept.contains(new Event.HoldReleased(3)), "and released the hold: " + kept);
+        assertTrue(kept.stream().anyMatch(event -> event instanceof Event.ReservationExpired expired
+                && expired.orderId() == 2), "and expired the reservation: " + kept);
+        assertEquals(kept, notKept);
+    }
+
+    /**
+     * Buys, reserves and holds on an engine with the timer off that keeps the due times or not, asserts its due
+     * time after each, then submits a time command once all fell due and returns its events.
+     */
+    private List<Event> timerOffHistory(long window, boolean keepDueTimes) {
+        clock.set(START);
+        PurestockEngine.Builder builder = PurestockEngine.builder().clock(clock::get)
+                .expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(window));
+        try (PurestockEngine engine = (keepDueTimes ? builder.keepDueTimes() : builder).build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 10)).join();
+            assertTrue(engine.submit(new Command.Purchase(1, 7, 1, 0, 1)).join().accepted());
+            assertEquals(keepDueTimes ? START + window + 1 : NextDue.NEVER, engine.dueTimes().dueAt(0),
+                    "after the purchase");
+            assertTrue(engine.submit(new Command.Reserve(2, 7, List.of(new Line(1, 0, 1)), START + 500)).join()
+                    .accepted());
+            assertEquals(keepDueTimes ? START + 500 : NextDue.NEVER, engine.dueTimes().dueAt(0), "after the reserve");
+            assertTrue(engine.submitAt(3, START + 100, new Command.Purchase(4, 7, 1, 0, 1)).join().accepted());
+            assertEquals(keepDueTimes ? START + 100 : NextDue.NEVER, engine.dueTimes().dueAt(0), "after the hold");
+
+            clock.set(START + window + 1);
+            Outcome outcome = engine.submit(new Command.ExpireReservations(window)).join();
+            assertEquals(keepDueTimes, engine.dueTimes().dueAt(0) != NextDue.NEVER,
+                    "after the time command, the orders it changed fall due in turn");
+            return outcome.events();
         }
     }
 

@@ -339,7 +339,7 @@ class HeldCommandTest {
     void theTimerSendsNothingForWhatIsDueAtLongMaxValueEvenWhenTheClockReadsIt() {
         InMemoryJournal journal = new InMemoryJournal();
         try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
-                .expireReservationsEvery(Duration.ZERO).journal(shard -> journal).build()) {
+                .expireReservationsEvery(Duration.ZERO).keepDueTimes().journal(shard -> journal).build()) {
             stock(engine);
             engine.submitAt(1, Long.MAX_VALUE, PURCHASE).join();
             assertTrue(engine.submit(new Command.Reserve(9, 4, List.of(new Line(1, 0, 3)), Long.MAX_VALUE)).join()

@@ -88,7 +88,7 @@ class OrderRetentionTest {
     void aTimeCommandThatForgotAsManyAsOneMayIsFollowedByAnotherOnTheNextBacklogRun() {
         int orders = Limits.MAX_FORGOTTEN_PER_COMMAND + 3;
         try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
-                .expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(WINDOW)).build()) {
+                .expireReservationsEvery(Duration.ZERO).keepDueTimes().retainOrdersFor(Duration.ofMillis(WINDOW)).build()) {
             sellOneUnitEach(engine, orders);
             assertEquals(orders, remembered(engine, orders));
             clock.set(START + WINDOW + 1);
@@ -121,7 +121,7 @@ class OrderRetentionTest {
                 throw new IllegalStateException("the time service did not answer");
             }
             return clock.get();
-        }).expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(WINDOW)).build()) {
+        }).expireReservationsEvery(Duration.ZERO).keepDueTimes().retainOrdersFor(Duration.ofMillis(WINDOW)).build()) {
             sellOneUnitEach(engine, orders);
             clock.set(START + WINDOW + 1);
             engine.expireReservations();
@@ -158,7 +158,7 @@ class OrderRetentionTest {
         int orders = Limits.MAX_FORGOTTEN_PER_COMMAND + 3;
         AtomicBoolean failNext = new AtomicBoolean();
         Throwable failure = error ? new OutOfMemoryError("Java heap space") : new IllegalStateException("no room");
-        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO)
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO).keepDueTimes()
                 .retainOrdersFor(Duration.ofMillis(WINDOW)).timeCommandFault(shard -> {
                     if (failNext.getAndSet(false)) {
                         if (failure instanceof Error e) {
@@ -226,7 +226,7 @@ class OrderRetentionTest {
         // ring's worth at most), with some left over
         int orders = (2 * perRun + runsATrip * perRun + most) * Limits.MAX_FORGOTTEN_PER_COMMAND + 1_000;
         try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).ringSize(ringSize)
-                .expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(WINDOW)).build()) {
+                .expireReservationsEvery(Duration.ZERO).keepDueTimes().retainOrdersFor(Duration.ofMillis(WINDOW)).build()) {
             sellOneUnitEach(engine, orders);
             clock.set(START + WINDOW + 1);
             engine.expireReservations();
@@ -280,7 +280,7 @@ class OrderRetentionTest {
         int orders = 300;
         InMemoryJournal journal = new InMemoryJournal();
         try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).ringSize(16_384)
-                .expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(WINDOW))
+                .expireReservationsEvery(Duration.ZERO).keepDueTimes().retainOrdersFor(Duration.ofMillis(WINDOW))
                 .journal(shard -> journal).build()) {
             sellOneUnitEach(engine, orders);
             clock.set(START + WINDOW + 1);
@@ -309,7 +309,7 @@ class OrderRetentionTest {
         int orders = full * Limits.MAX_FORGOTTEN_PER_COMMAND + 3;
         InMemoryJournal journal = new InMemoryJournal();
         try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).ringSize(16_384)
-                .expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(WINDOW))
+                .expireReservationsEvery(Duration.ZERO).keepDueTimes().retainOrdersFor(Duration.ofMillis(WINDOW))
                 .journal(shard -> journal).build()) {
             sellOneUnitEach(engine, orders);
             clock.set(START + WINDOW + 1);
@@ -540,7 +540,7 @@ class OrderRetentionTest {
     @Test
     void aWindowBeyondWhatMillisecondsHoldNeverForgets() {
         InMemoryJournal journal = new InMemoryJournal();
-        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO)
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO).keepDueTimes()
                 .retainOrdersFor(Duration.ofSeconds(Long.MAX_VALUE)).journal(shard -> journal).build()) {
             engine.submit(list(1)).join();
             engine.submit(receive(1, 1, 0, 10)).join();

@@ -75,7 +75,7 @@ class ReservationExpiryTest {
     void aTickGoesOnlyToShardsWithSomethingDueOrAnOrderPastItsWindow() {
         InMemoryJournal[] journals = {new InMemoryJournal(), new InMemoryJournal()};
         try (PurestockEngine engine = PurestockEngine.builder().shards(2).clock(clock::get)
-                .expireReservationsEvery(Duration.ZERO).retainOrdersFor(Duration.ofMillis(RETAIN))
+                .expireReservationsEvery(Duration.ZERO).keepDueTimes().retainOrdersFor(Duration.ofMillis(RETAIN))
                 .journal(shard -> journals[shard]).build()) {
             engine.submit(list(1)).join();
             engine.submit(receive(1, 1, 1, 10)).join();
@@ -109,7 +109,7 @@ class ReservationExpiryTest {
         }
         InMemoryJournal journal = new InMemoryJournal();
         try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
-                .expireReservationsEvery(Duration.ZERO).journal(shard -> journal)
+                .expireReservationsEvery(Duration.ZERO).keepDueTimes().journal(shard -> journal)
                 .initialState(shard -> new ShardState(store, 3, START)).build()) {
             clock.set(EXPIRES_AT);
             engine.expireReservations();
