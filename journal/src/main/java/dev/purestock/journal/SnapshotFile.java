@@ -19,7 +19,8 @@ import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
- * The format of one snapshot file, written and read as a stream through a 1 MiB buffer, so that a state of
+ * The format of one snapshot file, written as a stream through a 64 KiB buffer (the writer giving way to other
+ * threads after each, see {@link #WRITE_CHUNK}) and read as one through a 1 MiB buffer, so that a state of
  * millions of skus never needs a second copy in memory. Little-endian throughout:
  *
  * <pre>
@@ -70,7 +71,17 @@ final class SnapshotFile {
     static final int FORMAT_WITHOUT_HELD_COMMANDS = 2;
     /** The last format before products said whether they count their customers: each of them did. */
     static final int FORMAT_WITHOUT_CUSTOMER_COUNTING = 3;
+    /** The read buffer. */
     private static final int BUFFER_BYTES = 1 << 20;
+    /**
+     * Bytes encoded, and handed to the file, between two breaks in which the writer gives way ({@link Thread#yield}):
+     * some 60 µs of work on dev-2core. Writing a large state keeps a core busy for tens of milliseconds without
+     * blocking, and the kernel lets such a thread run on for up to a few milliseconds before a thread woken meanwhile
+     * gets its core, whatever its nice value; on a machine of two cores the shard's stage threads, woken for every
+     * command, waited that long behind the writer, and the answers with them (docs/performance.md, "The snapshot
+     * writer gives way"). A break costs a system call when no thread waits.
+     */
+    static final int WRITE_CHUNK = 1 << 16;
     private static final int HEADER_BYTES = 4 + 4 + 8 + 8;
     private static final int TRAILER_BYTES = 4;
     private static final int KINDS = 7;
@@ -97,9 +108,18 @@ final class SnapshotFile {
 
     /** Writes {@code store} to {@code file} and forces it to the device; returns the file's size. */
     static long write(Path file, long lastSequence, long time, InventoryStore store) throws IOException {
+        return write(file, lastSequence, time, store, Thread::yield);
+    }
+
+    /**
+     * As {@link #write(Path, long, long, InventoryStore)}, running {@code givingWay} after each chunk of at most
+     * {@link #WRITE_CHUNK} bytes handed to the file.
+     */
+    static long write(Path file, long lastSequence, long time, InventoryStore store, Runnable givingWay)
+            throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            Encoder out = new Encoder(channel);
+            Encoder out = new Encoder(channel, givingWay);
             out.int32(MAGIC);
             out.int32(FORMAT_VERSION);
             out.int64(lastSequence);
@@ -356,15 +376,20 @@ final class SnapshotFile {
         }
     }
 
-    /** Buffered little-endian output with a running CRC32C. */
+    /**
+     * Buffered little-endian output with a running CRC32C, handed to the file {@link #WRITE_CHUNK} bytes at most at a
+     * time, each followed by a break ({@code givingWay}).
+     */
     private static final class Encoder {
         private final FileChannel channel;
-        private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        private final Runnable givingWay;
+        private final ByteBuffer buffer = ByteBuffer.allocateDirect(WRITE_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
         private final CRC32C crc = new CRC32C();
         private long written;
 
-        Encoder(FileChannel channel) {
+        Encoder(FileChannel channel, Runnable givingWay) {
             this.channel = channel;
+            this.givingWay = givingWay;
         }
 
         void int8(byte value) {
@@ -386,7 +411,7 @@ final class SnapshotFile {
         void bytes(byte[] source, int length) {
             int done = 0;
             while (done < length) {
-                int chunk = Math.min(length - done, BUFFER_BYTES);
+                int chunk = Math.min(length - done, WRITE_CHUNK);
                 room(chunk).put(source, done, chunk);
                 done += chunk;
             }
@@ -416,6 +441,7 @@ final class SnapshotFile {
             crc.update(buffer.duplicate());
             writeFully();
             buffer.clear();
+            givingWay.run();
         }
 
         private void writeFully() throws IOException {
