@@ -8,6 +8,12 @@ import dev.purestock.domain.InventoryStore;
  * exactly the effects of every command up to {@code lastSequence} and does not change during the call, while
  * the decision thread goes on deciding later commands. Calls for one shard come one at a time, in sequence
  * order. A snapshot may be written before the journal has written every command it covers, or after.
+ *
+ * <p>The snapshot thread shares the machine with the shard's stage threads, which are woken for every command: a
+ * write that runs for long without blocking should give way ({@link Thread#yield}) every few tens of microseconds
+ * of work, or on a machine with few cores a stage thread woken while it runs may wait milliseconds for a core (the
+ * kernel may let a running thread run on first, whatever its priority), and the answers with it. The journal's snapshot store yields
+ * after each 64 KiB it writes.
  */
 @FunctionalInterface
 public interface SnapshotWriter {
