@@ -12,8 +12,8 @@ import dev.purestock.domain.InventoryStore;
  * <p>The snapshot thread shares the machine with the shard's stage threads, which are woken for every command: a
  * write that runs for long without blocking should give way ({@link Thread#yield}) every few tens of microseconds
  * of work, or on a machine with few cores a stage thread woken while it runs may wait milliseconds for a core (the
- * kernel may let a running thread run on first, whatever its priority), and the answers with it. The journal's snapshot store yields
- * after each 64 KiB it writes.
+ * kernel may let a running thread run on first, whatever its priority), and the answers with it. The journal's
+ * snapshot store yields after each 64 KiB it writes.
  */
 @FunctionalInterface
 public interface SnapshotWriter {
