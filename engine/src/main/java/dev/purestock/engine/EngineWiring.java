@@ -38,7 +38,8 @@ final class EngineWiring {
 
     /** The settings every shard shares. */
     record Settings(int ringSize, WaitStrategyKind waitStrategy, ProducerMode producerMode, LongSupplier clock,
-                    long snapshotEvery, StoreCapacity storeCapacity, List<OutcomeConsumer> consumers,
+                    long snapshotEvery, int snapshotBacklogLimit, StoreCapacity storeCapacity,
+                    List<OutcomeConsumer> consumers,
                     AtomicLong isolatedFailures, CallerAnswers answers, StageThreads threads, DueTimes dueTimes) {
     }
 
@@ -84,7 +85,8 @@ final class EngineWiring {
         if (snapshotWriter != null) {
             SnapshotHandler handler = new SnapshotHandler(index, health, initial,
                     SnapshotHandler.copyOf(initial.store(), settings.storeCapacity()), snapshotWriter,
-                    settings.snapshotEvery(), settings.threads(), counters.snapshots);
+                    settings.snapshotEvery(), settings.threads(), counters.snapshots,
+                    settings.snapshotBacklogLimit());
             parallel.put(handler, StageRole.APPLY);
             idleWork.put(StageRole.APPLY, handler); // applies what it kept aside when the ring has nothing for it
         }

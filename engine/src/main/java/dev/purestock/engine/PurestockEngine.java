@@ -162,7 +162,8 @@ public final class PurestockEngine implements AutoCloseable {
             consumers.add(reactions.consumer());
         }
         EngineWiring.Settings settings = new EngineWiring.Settings(builder.ringSize, builder.waitStrategy,
-                builder.producerMode, builder.clock, builder.snapshotEvery, builder.storeCapacity,
+                builder.producerMode, builder.clock, builder.snapshotEvery, builder.snapshotBacklogLimit,
+                builder.storeCapacity,
                 List.copyOf(consumers),
                 isolatedFailures, answers, threads, dueTimes);
         List<DurabilityStage> opened = new ArrayList<>();
@@ -1136,6 +1137,7 @@ public final class PurestockEngine implements AutoCloseable {
         private boolean initialStoresSizedByCapacity;
         private IntFunction<SnapshotWriter> snapshotWriter = shard -> null;
         private long snapshotEvery;
+        private int snapshotBacklogLimit = SnapshotHandler.BACKLOG_LIMIT;
         private LongSupplier clock = System::currentTimeMillis;
         private Executor callbackExecutor;
         private StageThreadListener stageThreadListener;
@@ -1305,6 +1307,30 @@ public final class PurestockEngine implements AutoCloseable {
                 throw new IllegalArgumentException("snapshotEvery must be >= 0, was " + commands);
             }
             this.snapshotEvery = commands;
+            return this;
+        }
+
+        /**
+         * The commands decided during a snapshot's write that each shard's snapshot stage keeps aside for its copy,
+         * at most (default 4,194,304: about 520 MB of one-line purchases, up to twice that with commands of several
+         * events; some four seconds of a write that stalls at a million commands a second). The stage applies them
+         * to its copy once the write ends; a write that never ends (a disk or a mount that hangs) would otherwise
+         * let them grow until the heap runs out, on any thread of the JVM. At the limit the stage gives its copy
+         * up: the commands kept aside are dropped, the snapshots waiting fail with the cause, and so does every
+         * later one until the engine is restarted (one error logged, each failed snapshot counted in
+         * {@link ShardMetrics#snapshotsFailed()}); the shard goes on deciding and answering, and the write in flight
+         * may still end, with a snapshot that holds exactly the commands up to its mark. Only a write in flight
+         * lets the backlog grow this far: once it ends, each command decided applies more than it keeps once half
+         * the limit is kept aside (engine/README.md, "Snapshots").
+         *
+         * @throws IllegalArgumentException if {@code commands} is below 1
+         */
+        public Builder snapshotBacklogLimit(int commands) {
+            if (commands < 1) {
+                throw new IllegalArgumentException("snapshotBacklogLimit must be >= 1 (commands kept aside during a "
+                        + "snapshot's write), was " + commands);
+            }
+            this.snapshotBacklogLimit = commands;
             return this;
         }
 

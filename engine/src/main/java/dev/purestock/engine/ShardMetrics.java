@@ -183,8 +183,9 @@ public final class ShardMetrics {
     }
 
     /**
-     * Snapshots that were not written: the writer threw, the snapshot copy could not be trusted, or memory ran out
-     * as the snapshot stage kept the snapshot's mark or handed it to the writer.
+     * Snapshots that were not written: the writer threw, the snapshot copy could not be trusted or was given up at
+     * {@link PurestockEngine.Builder#snapshotBacklogLimit}, or memory ran out as the snapshot stage kept the
+     * snapshot's mark or handed it to the writer.
      */
     public long snapshotsFailed() {
         return counters.snapshots.failed.get();

@@ -52,7 +52,16 @@ import java.util.concurrent.locks.LockSupport;
  * faster than the shard decides them (applying is most of what deciding costs). So that the room stays bounded
  * when it does not (a shard decided as fast as it can), once more than {@value #DRAINED_ABOVE} commands are in it,
  * each command decided applies {@value #DRAINED_PER_COMMAND} of them too, until it empties: the answers then pay
- * two evolves each, and the shard slows to the pace at which the copy catches up.
+ * two evolves each, and the shard slows to the pace at which the copy catches up (from half the backlog limit, when
+ * that is lower).
+ *
+ * <p>A write in flight applies nothing, so while it lasts nothing else bounds the room: a write that never ends (a
+ * disk or a mount that hangs) would let it grow at the intake rate until the heap runs out, on any thread of the JVM,
+ * the decision stage's included. So the stage keeps at most a backlog limit of commands aside
+ * ({@link PurestockEngine.Builder#snapshotBacklogLimit}, {@value #BACKLOG_LIMIT} by default), a comparison per
+ * command kept: the one that would be one more makes it give its copy up, as a copy that broke (below), logged once.
+ * The write in flight may still end: it holds its own reference to the copy, which nothing changed while it was
+ * written, so its snapshot holds exactly the commands up to its mark, and its end re-arms nothing.
  *
  * <p>A snapshot whose mark cannot be kept, or whose write cannot be built for the writer (memory running out),
  * fails alone, as one the writer fails to write does: its caller is answered with the failure, the copy is whole,
@@ -60,7 +69,8 @@ import java.util.concurrent.locks.LockSupport;
  * included: a writer gone would leave every later snapshot, and the stage's stop, waiting for it for ever.
  *
  * <p>If applying events to the copy fails, an {@link Error} included (an {@link OutOfMemoryError} as the copy
- * grows, or as events are kept aside), the copy can no longer be trusted: it is dropped, so that its memory goes
+ * grows, or as events are kept aside), or the backlog limit is reached, the copy can no longer be trusted, or kept
+ * up to date: it is dropped, so that its memory goes
  * back to the heap, with the commands kept aside; the snapshots waiting fail with that cause, and so does every later
  * one until a restart. The shard goes on (its decision state, journal and read model are not the copy's, and the
  * decision stage applied the same events to its state first). The copy is not rebuilt: the only state to rebuild it
@@ -105,6 +115,14 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
      * less frequent instead of growing the backlog without end, and the newest mark that fell due is still cut.
      */
     static final int PERIODIC_WAITING = 2;
+    /**
+     * The commands kept aside and not yet applied, at most, by default
+     * ({@link PurestockEngine.Builder#snapshotBacklogLimit}): four times the room kept between writes, some 520 MB
+     * of one-line purchases (up to twice that with commands of several events), a write that stalls for about four
+     * seconds at a million commands a second. Only a write in flight lets the backlog grow this far: once the write
+     * ends, each command decided applies more than it keeps.
+     */
+    static final int BACKLOG_LIMIT = 4 * (RETAINED_ASIDE + 1);
 
     private final int shard;
     private final ShardHealth health;
@@ -116,6 +134,11 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     private final Runnable building;
     /** {@link #DRAINED_ABOVE}, or less in tests. */
     private final int drainedAbove;
+    /**
+     * The commands kept aside and not yet applied, at most: the next one gives the copy up ({@link #giveUp}), so that
+     * a write that never ends (a hung disk) cannot fill the heap.
+     */
+    private final int backlogLimit;
     /** The copy of the state; {@code null} once dropped, after applying events to it failed ({@link #broken}). */
     private InventoryStore copy;
     /** The sequence of the last command the copy holds, and its time. */
@@ -155,35 +178,37 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     private long lastSequence;
     private long lastTime;
     private Throwable broken;
+    /** When the copy was dropped, for the snapshots that fail for it. */
+    private String brokenWhen;
     private Thread writer;
     /** This stage's thread, which the writer wakes when a write ends: the stage may wait in its barrier. */
     private Thread stage;
 
-    /** {@code copy} is this stage's own copy of {@code initial}'s store ({@link #copyOf}). */
+    /**
+     * {@code copy} is this stage's own copy of {@code initial}'s store ({@link #copyOf}); at most
+     * {@code backlogLimit} commands are kept aside. Each command decided applies some kept aside once half that many
+     * are (or {@link #DRAINED_ABOVE}, if fewer), so that only a write in flight lets the backlog reach the limit.
+     */
     SnapshotHandler(int shard, ShardHealth health, ShardState initial, InventoryStore copy,
                     SnapshotWriter snapshotWriter, long snapshotEvery, StageThreads threads,
-                    ShardCounters.Snapshots counters) {
-        this(shard, health, initial, copy, snapshotWriter, snapshotEvery, threads, counters, RETAINED_ASIDE);
-    }
-
-    /** A stage that keeps the room of {@code retainedAside} commands kept aside between writes. */
-    SnapshotHandler(int shard, ShardHealth health, ShardState initial, InventoryStore copy,
-                    SnapshotWriter snapshotWriter, long snapshotEvery, StageThreads threads,
-                    ShardCounters.Snapshots counters, int retainedAside) {
-        this(shard, health, initial, copy, snapshotWriter, snapshotEvery, threads, counters, retainedAside,
-                DRAINED_ABOVE, () -> { });
+                    ShardCounters.Snapshots counters, int backlogLimit) {
+        this(shard, health, initial, copy, snapshotWriter, snapshotEvery, threads, counters, RETAINED_ASIDE,
+                Math.min(DRAINED_ABOVE, backlogLimit / 2), backlogLimit, () -> { });
     }
 
     /**
      * A stage that keeps the room of {@code retainedAside} commands kept aside between writes, and applies some of
-     * them with each command decided while more than {@code drainedAbove} commands are in that room; for tests,
-     * {@code building} is run on this stage's thread as it builds what a snapshot needs (a mark that waits, a write
-     * for the writer), and a throw stands for memory running out there.
+     * them with each command decided while more than {@code drainedAbove} commands are in that room, and gives its
+     * copy up rather than keep more than {@code backlogLimit} aside; for tests, {@code building} is run on this
+     * stage's thread as it builds what a snapshot needs (a mark that waits, a write for the writer), and a throw
+     * stands for memory running out there.
      */
     SnapshotHandler(int shard, ShardHealth health, ShardState initial, InventoryStore copy,
                     SnapshotWriter snapshotWriter, long snapshotEvery, StageThreads threads,
-                    ShardCounters.Snapshots counters, int retainedAside, int drainedAbove, Runnable building) {
+                    ShardCounters.Snapshots counters, int retainedAside, int drainedAbove, int backlogLimit,
+                    Runnable building) {
         this.building = building;
+        this.backlogLimit = backlogLimit;
         this.retainedSegments = Math.max(1, Math.ceilDiv(retainedAside, SEGMENT));
         this.spareSegments = new ArrayDeque<>(retainedSegments);
         this.drainedAbove = drainedAbove;
@@ -343,15 +368,42 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
      * the copy.
      */
     private void fail(long sequence, Throwable e) {
-        broken = e;
+        LOG.error("shard {}: applying the events of command sequence {} to the snapshot copy failed; the shard "
+                + "goes on, but its snapshots fail until it is restarted", shard, sequence, e);
+        drop(e, "when applying events failed");
+    }
+
+    /**
+     * Command {@code sequence} would be one more than the {@link #backlogLimit} commands kept aside: the write in
+     * flight has held the copy for that long (a disk that hangs), and the commands kept aside would otherwise grow
+     * until the heap runs out, on whichever thread of the JVM. The copy is given up as a broken one is
+     * ({@link #fail}): dropped, with what was kept for it, so that their memory goes back to the heap; the snapshots
+     * waiting and every later one fail, and the shard goes on. The write in flight may still end: the copy did not
+     * change while it was written, so its snapshot holds exactly the commands up to its mark.
+     */
+    private void giveUp(long sequence) {
+        IllegalStateException e = new IllegalStateException("shard " + shard + ": the snapshot copy was given up at "
+                + "command sequence " + sequence + ": " + backlogLimit + " commands were kept aside for it (the "
+                + "snapshot backlog limit) while the snapshot writer held it, at sequence " + copySequence + "; find "
+                + "why the writer stalls (a disk or a mount that hangs), then restart the engine; raise "
+                + "PurestockEngine.Builder.snapshotBacklogLimit only if the heap has room for more");
+        LOG.error("shard {}: the snapshot copy was given up, with {} commands kept aside for it (the snapshot backlog "
+                + "limit); the shard goes on, but its snapshots fail until it is restarted", shard, backlogLimit, e);
+        drop(e, "when it was given up at the snapshot backlog limit");
+    }
+
+    /**
+     * Drops the copy for {@code cause}: nothing is applied to it any more, and what was kept for it goes, with its
+     * room, back to the heap; the snapshots waiting fail, and every later one, saying {@code when} it happened.
+     */
+    private void drop(Throwable cause, String when) {
+        broken = cause;
+        brokenWhen = when;
         copy = null;
-        // nothing is applied to a broken copy: what was kept for it goes, with its room, back to the heap
         applied = 0;
         aside = 0;
         room.clear();
         spareSegments.clear();
-        LOG.error("shard {}: applying the events of command sequence {} to the snapshot copy failed; the shard "
-                + "goes on, but its snapshots fail until it is restarted", shard, sequence, e);
         while (!waiting.isEmpty()) {
             Mark mark = waiting.removeFirst();
             fail(mark.request(), mark.sequence(), brokenCopy());
@@ -359,8 +411,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     }
 
     private IllegalStateException brokenCopy() {
-        return new IllegalStateException("shard " + shard + ": the snapshot copy stopped being updated when "
-                + "applying events failed; no snapshot is written until the shard is restarted", broken);
+        return new IllegalStateException("shard " + shard + ": the snapshot copy stopped being updated " + brokenWhen
+                + "; no snapshot is written until the shard is restarted", broken);
     }
 
     /**
@@ -371,6 +423,10 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
      */
     private void keepAside(long sequence, long time, EventBuffer events) {
         if (broken != null) {
+            return;
+        }
+        if (aside - applied >= backlogLimit) {
+            giveUp(sequence);
             return;
         }
         try {

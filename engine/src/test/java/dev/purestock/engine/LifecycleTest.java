@@ -135,6 +135,12 @@ class LifecycleTest {
         assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder().shards(0));
         assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder().snapshotEvery(-1));
         assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder().snapshotEvery(10).build());
+        IllegalArgumentException backlog = assertThrows(IllegalArgumentException.class,
+                () -> PurestockEngine.builder().snapshotBacklogLimit(0));
+        assertEquals("snapshotBacklogLimit must be >= 1 (commands kept aside during a snapshot's write), was 0",
+                backlog.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder().snapshotBacklogLimit(-1));
+        PurestockEngine.builder().snapshotBacklogLimit(1).build().close();
         PrimitiveInventoryStore misplaced = new PrimitiveInventoryStore();
         misplaced.putAvailable(1, 1, 5);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder()

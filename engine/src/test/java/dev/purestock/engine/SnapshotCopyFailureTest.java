@@ -39,7 +39,7 @@ class SnapshotCopyFailureTest {
         ShardCounters counters = new ShardCounters(8);
         SnapshotHandler stage = new SnapshotHandler(0, health, ShardState.empty(), copy,
                 (lastSequence, time, store) -> written.add(lastSequence), 0, new StageThreads(null),
-                counters.snapshots);
+                counters.snapshots, SnapshotHandler.BACKLOG_LIMIT);
         SnapshotRequest before = durable(new SnapshotRequest());
         SnapshotRequest after = durable(new SnapshotRequest());
 

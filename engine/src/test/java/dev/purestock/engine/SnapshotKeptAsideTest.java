@@ -56,6 +56,8 @@ class SnapshotKeptAsideTest {
     private final Semaphore writerStarted = new Semaphore(0);
     private final List<Long> written = new CopyOnWriteArrayList<>();
     private final List<Long> writtenSequences = new CopyOnWriteArrayList<>();
+    /** What each snapshot's copy held when its write was let finish: a copy given up meanwhile is not changed. */
+    private final List<Long> finishedWith = new CopyOnWriteArrayList<>();
     private final CommandSlot[] slots = new CommandSlot[RING];
     private DecisionHandler decision;
     private SnapshotHandler snapshots;
@@ -407,6 +409,66 @@ class SnapshotKeptAsideTest {
         assertNull(health.failure(), "the shard goes on");
     }
 
+    /**
+     * A write that never ends (a disk that hangs) would let the commands kept aside grow until the heap runs out, on
+     * any thread: at the backlog limit the stage gives its copy up instead, as a broken one, and the write in flight
+     * still ends with the snapshot at its mark.
+     */
+    @Test
+    @Timeout(120)
+    void aWriteThatHangsPastTheBacklogLimitGivesTheCopyUpAndTheShardGoesOn() throws Exception {
+        int limit = 3_000; // reached before the next periodic mark
+        start(SnapshotHandler.RETAINED_ASIDE, SnapshotHandler.copyOf(state.store(), capacity),
+                SnapshotHandler.DRAINED_ABOVE, limit);
+        long atMark = StateDigest.of(state.store());
+        long markSequence = ringSequence - snapshotSlots - 1;
+        writerStarted.acquire();
+        purchase(limit - 1);
+        SnapshotRequest waiting = requestSnapshot();
+        purchase(1);
+        assertEquals(limit, snapshots.keptAside(), "up to the limit, every command is kept aside");
+        assertEquals(1, snapshots.snapshotsWaiting());
+        assertFalse(waiting.result().isDone());
+
+        purchase(1);
+        assertEquals(0, snapshots.keptAside(), "one more gives the copy up, and what was kept aside for it");
+        assertEquals(0, snapshots.roomKeptAside(), "with its room");
+        assertEquals(0, snapshots.snapshotsWaiting());
+        Throwable failed = assertThrows(ExecutionException.class, () -> waiting.result().get()).getCause();
+        assertEquals("shard 0: the snapshot copy stopped being updated when it was given up at the snapshot backlog "
+                + "limit; no snapshot is written until the shard is restarted", failed.getMessage());
+        assertEquals("shard 0: the snapshot copy was given up at command sequence " + (markSequence + limit + 1)
+                + ": " + limit + " commands were kept aside for it (the snapshot backlog limit) while the snapshot "
+                + "writer held it, at sequence " + markSequence + "; find why the writer stalls (a disk or a mount "
+                + "that hangs), then restart the engine; raise PurestockEngine.Builder.snapshotBacklogLimit only if "
+                + "the heap has room for more", failed.getCause().getMessage(), "naming the limit and what to do");
+        assertEquals(1, snapshotCounters.failed.get());
+
+        purchase(100);
+        assertEquals(0, snapshots.keptAside(), "nothing is kept for a copy given up");
+        assertEquals(0, snapshots.roomKeptAside());
+        assertFalse(snapshots.pending());
+        SnapshotRequest later = requestSnapshot();
+        Throwable refused = assertThrows(ExecutionException.class, () -> later.result().get()).getCause();
+        assertEquals(failed.getMessage(), refused.getMessage(), "a later snapshot fails too, until a restart");
+        assertEquals(2, snapshotCounters.failed.get());
+        assertNull(health.failure(), "the shard goes on");
+
+        writerMayFinish.release();
+        snapshots.awaitWriter();
+        assertEquals(List.of(markSequence), writtenSequences);
+        assertEquals(List.of(atMark), written, "the write in flight holds exactly the commands up to its mark");
+        assertEquals(List.of(atMark), finishedWith, "and the copy given up was not changed while it was written");
+        assertEquals(1, snapshotCounters.written.get());
+        assertEquals(2, snapshotCounters.failed.get(), "the write ended without error");
+        assertFalse(snapshots.pending(), "the write's end leaves the stage nothing to do");
+        snapshots.onTimeout(ringSequence - 1);
+        purchase(100);
+        assertEquals(0, snapshots.keptAside(), "nor anything to keep");
+        assertEquals(1, snapshotCounters.written.get());
+        assertNull(health.failure());
+    }
+
     @Test
     @Timeout(120)
     void aSnapshotWhoseMarkCannotBeKeptIsFailedAndTheStageGoesOn() throws Exception {
@@ -539,12 +601,17 @@ class SnapshotKeptAsideTest {
     }
 
     private void start(int retainedAside, InventoryStore copy, int drainedAbove) {
+        start(retainedAside, copy, drainedAbove, SnapshotHandler.BACKLOG_LIMIT);
+    }
+
+    private void start(int retainedAside, InventoryStore copy, int drainedAbove, int backlogLimit) {
         decision = new DecisionHandler(0, health, state, () -> time, counters.decision, new DueTimes(1, 86_400_000, 1_000), EngineFixtures.NO_RING);
         SnapshotWriter writer = (sequence, at, store) -> {
             written.add(StateDigest.of(store));
             writtenSequences.add(sequence);
             writerStarted.release();
             writerMayFinish.acquireUninterruptibly();
+            finishedWith.add(StateDigest.of(store));
             Error failure = writeFailure;
             if (failure != null) {
                 writeFailure = null;
@@ -552,7 +619,8 @@ class SnapshotKeptAsideTest {
             }
         };
         snapshots = new SnapshotHandler(0, health, state, copy, writer,
-                SNAPSHOT_EVERY, new StageThreads(null, thread -> writerThread = thread), snapshotCounters, retainedAside, drainedAbove, () -> {
+                SNAPSHOT_EVERY, new StageThreads(null, thread -> writerThread = thread), snapshotCounters, retainedAside, drainedAbove,
+                backlogLimit, () -> {
                     if (failingBuilds > 0) {
                         failingBuilds--;
                         throw new OutOfMemoryError("Java heap space (injected as a mark or a write is built)");

@@ -94,6 +94,49 @@ class SnapshotStageTest {
                 "the snapshot plus the journal's tail recovers the live state");
     }
 
+    /**
+     * A snapshot writer that hangs (a disk or a mount gone) while commands flow: at the backlog limit the stage gives
+     * its copy up instead of keeping commands aside until the heap runs out; answers keep coming, later snapshots
+     * fail with the cause, and the hung write, once it ends, completes its caller.
+     */
+    @Test
+    @Timeout(60)
+    void aHungWriterPastTheBacklogLimitGivesTheCopyUpWhileAnswersKeepComing() throws Exception {
+        int limit = 100;
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch diskBack = new CountDownLatch(1);
+        try (PurestockEngine engine = PurestockEngine.builder().snapshotBacklogLimit(limit)
+                .expireReservationsEvery(java.time.Duration.ZERO)
+                .snapshotWriter(s -> (sequence, time, store) -> {
+                    writing.countDown();
+                    diskBack.await();
+                })
+                .build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 1_000)).join();
+            CompletableFuture<Long> hung = engine.snapshot(0);
+            try {
+                writing.await();
+                for (long order = 1; order <= 3L * limit; order++) {
+                    assertTrue(engine.submit(EngineFixtures.purchase(order, 1, 0)).join().accepted(), "answered");
+                }
+                Throwable refused = failureOf(engine.snapshot(0));
+                assertEquals("shard 0: the snapshot copy stopped being updated when it was given up at the snapshot "
+                        + "backlog limit; no snapshot is written until the shard is restarted", refused.getMessage());
+                assertTrue(refused.getCause().getMessage().contains(limit + " commands were kept aside for it (the "
+                        + "snapshot backlog limit)"), refused.getCause().getMessage());
+                assertEquals(1, engine.metrics().shard(0).snapshotsFailed());
+                assertFalse(hung.isDone());
+            } finally {
+                diskBack.countDown(); // the close waits for the write in flight
+            }
+            assertEquals(1L, hung.join(), "the hung write ends with the snapshot at its mark");
+            assertTrue(engine.submit(EngineFixtures.purchase(3L * limit + 1, 1, 0)).join().accepted());
+            assertEquals(1, engine.metrics().shard(0).snapshotsWritten());
+            assertEquals(1, engine.metrics().shard(0).snapshotsFailed());
+        }
+    }
+
     private static void produce(PurestockEngine engine, int producer, CyclicBarrier halfway,
                                 List<CompletableFuture<?>> outcomes) {
         Random random = new Random(producer);
