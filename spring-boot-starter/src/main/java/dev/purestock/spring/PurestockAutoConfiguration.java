@@ -215,6 +215,11 @@ public final class PurestockAutoConfiguration {
                             + ", order-lines=" + orderLines,
                     () -> builder.storeCapacity(new StoreCapacity(capacity.getPositions(), capacity.getOrders(),
                             capacity.getCustomerCounts(), orderLines)));
+            Integer backlogLimit = properties.getSnapshots().getBacklogLimit();
+            if (backlogLimit != null) {
+                set("purestock.snapshots.backlog-limit", backlogLimit,
+                        () -> builder.snapshotBacklogLimit(backlogLimit));
+            }
             customizers.forEach(customizer -> customizer.customize(builder));
         };
     }

@@ -257,6 +257,13 @@ public class PurestockProperties implements Validator {
         /** Snapshots kept after each new one (at least 1). */
         private int keep = 2;
 
+        /**
+         * Commands decided during a snapshot's write that the snapshot stage keeps aside for its copy, at most; at the
+         * limit (a writer that hangs) it gives the copy up and snapshots fail until a restart, instead of the heap
+         * running out. Unset: the engine's default, 4194304 (about 520 MB of one-line purchases).
+         */
+        private Integer backlogLimit;
+
         /** The snapshot period in commands ({@code purestock.snapshots.every}, default 0: on demand only). */
         public long getEvery() {
             return every;
@@ -275,6 +282,19 @@ public class PurestockProperties implements Validator {
         /** Sets {@code purestock.snapshots.keep}. */
         public void setKeep(int keep) {
             this.keep = keep;
+        }
+
+        /**
+         * The most commands kept aside during a snapshot's write ({@code purestock.snapshots.backlog-limit};
+         * {@code null}: the engine's default, see {@code PurestockEngine.Builder.snapshotBacklogLimit}).
+         */
+        public Integer getBacklogLimit() {
+            return backlogLimit;
+        }
+
+        /** Sets {@code purestock.snapshots.backlog-limit}. */
+        public void setBacklogLimit(Integer backlogLimit) {
+            this.backlogLimit = backlogLimit;
         }
     }
 

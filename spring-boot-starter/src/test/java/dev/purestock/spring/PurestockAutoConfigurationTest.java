@@ -235,6 +235,11 @@ class PurestockAutoConfigurationTest {
         runner().withPropertyValues("purestock.snapshots.every=-1")
                 .run(context -> assertThat(context.getStartupFailure()).rootCause()
                         .hasMessageContaining("purestock.snapshots.every"));
+        runner().withPropertyValues("purestock.journal.directory=" + untouched, "purestock.snapshots.backlog-limit=0")
+                .run(context -> assertThat(context.getStartupFailure()).rootCause()
+                        .isInstanceOf(InvalidConfigurationPropertyValueException.class)
+                        .hasMessageContaining("purestock.snapshots.backlog-limit")
+                        .hasMessageContaining("snapshotBacklogLimit must be >= 1"));
         runner().withPropertyValues("purestock.journal.directory=" + untouched, "purestock.shards=0")
                 .run(context -> assertThat(context.getStartupFailure()).rootCause()
                         .hasMessageContaining("purestock.shards"));
