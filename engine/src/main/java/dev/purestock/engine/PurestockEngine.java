@@ -788,8 +788,8 @@ public final class PurestockEngine implements AutoCloseable {
      * @param timeout how long to wait for the drain; {@link Duration#ZERO} answers what is pending at once
      * @return whether the stages finished with everything submitted, and stopped, in time (drained); {@code false}
      *     also when everything was answered but a stage did not stop within a second after the timeout (snapshots
-     *     still being written or waiting to be, a durability stage still closing): a later {@link #close()} waits
-     *     for it
+     *     still being written or waiting to be, a durability stage still closing): those snapshots are written,
+     *     and their futures completed, after this returned, and a later {@link #close()} waits for them
      * @throws IllegalArgumentException when {@code timeout} is negative
      * @throws IllegalStateException    when called on one of the engine's stage threads, as {@link #close()}
      */
