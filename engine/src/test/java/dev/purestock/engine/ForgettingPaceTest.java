@@ -68,13 +68,7 @@ class ForgettingPaceTest {
             engine.submit(receive(1, 1, 0, (long) perMilli * millis)).join();
             long order = 0;
             for (int milli = 0; milli < millis; milli++) {
-                clock.set(START + milli);
-                List<Command> purchases = new ArrayList<>();
-                for (int i = 0; i < perMilli; i++) {
-                    purchases.add(new Command.Purchase(order, order, 1, 0, 1));
-                    order++;
-                }
-                engine.submitAll(purchases).forEach(CompletableFuture::join);
+                order = buyAt(engine, START + milli, perMilli, order);
                 // the orders of millisecond m are forgotten from m + window + 1 on
                 int due = milli > window ? perMilli : 0;
                 assertTrue(forgotten.tryAcquire(due, WAIT_SECONDS, TimeUnit.SECONDS), "at millisecond " + milli
@@ -121,13 +115,7 @@ class ForgettingPaceTest {
             engine.submit(receive(1, 1, 0, (long) perMilli * millis)).join();
             long order = 0;
             for (int milli = 0; milli < millis; milli++) {
-                clock.set(START + milli);
-                List<Command> purchases = new ArrayList<>();
-                for (int i = 0; i < perMilli; i++) {
-                    purchases.add(new Command.Purchase(order, order, 1, 0, 1));
-                    order++;
-                }
-                engine.submitAll(purchases).forEach(CompletableFuture::join);
+                order = buyAt(engine, START + milli, perMilli, order);
                 // the runs a timer makes: one when something falls due, then one after each answer, until a run
                 // has nothing to send (with nothing unanswered)
                 for (int run = 0; run < 4 * fullPerMilli && engine.expireReservations(); run++) {
@@ -344,5 +332,19 @@ class ForgettingPaceTest {
     /** Waits until the shard has answered everything submitted before: a command's answer comes after them. */
     private static void answeredSoFar(PurestockEngine engine) {
         engine.submit(new Command.ListProduct(999, 0)).join();
+    }
+
+    /**
+     * Sets the clock to {@code at} and buys one unit of sku 1 in each of {@code count} orders, numbered from
+     * {@code firstOrder} (each by its own customer), waiting for their answers; the next order's number.
+     */
+    private long buyAt(PurestockEngine engine, long at, int count, long firstOrder) {
+        clock.set(at);
+        List<Command> purchases = new ArrayList<>();
+        for (long order = firstOrder; order < firstOrder + count; order++) {
+            purchases.add(new Command.Purchase(order, order, 1, 0, 1));
+        }
+        engine.submitAll(purchases).forEach(CompletableFuture::join);
+        return firstOrder + count;
     }
 }
