@@ -48,6 +48,15 @@ class OrderRetentionTest {
 
     private final AtomicLong clock = new AtomicLong(START);
 
+    /**
+     * An engine on the test's clock with the window {@link #WINDOW} and no timer thread, whose due times are kept
+     * for the test to run the timer by hand ({@code expireReservations()}).
+     */
+    private PurestockEngine.Builder timedByHand() {
+        return PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO).keepDueTimes()
+                .retainOrdersFor(Duration.ofMillis(WINDOW));
+    }
+
     @Test
     void theTimerForgetsAnOrderOnceItsWindowHasPassedAndEveryViewSaysItIsUnknown() {
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
@@ -87,8 +96,7 @@ class OrderRetentionTest {
     @Test
     void aTimeCommandThatForgotAsManyAsOneMayIsFollowedByAnotherOnTheNextBacklogRun() {
         int orders = Limits.MAX_FORGOTTEN_PER_COMMAND + 3;
-        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get)
-                .expireReservationsEvery(Duration.ZERO).keepDueTimes().retainOrdersFor(Duration.ofMillis(WINDOW)).build()) {
+        try (PurestockEngine engine = timedByHand().build()) {
             sellOneUnitEach(engine, orders);
             assertEquals(orders, remembered(engine, orders));
             clock.set(START + WINDOW + 1);
@@ -158,8 +166,7 @@ class OrderRetentionTest {
         int orders = Limits.MAX_FORGOTTEN_PER_COMMAND + 3;
         AtomicBoolean failNext = new AtomicBoolean();
         Throwable failure = error ? new OutOfMemoryError("Java heap space") : new IllegalStateException("no room");
-        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO).keepDueTimes()
-                .retainOrdersFor(Duration.ofMillis(WINDOW)).timeCommandFault(shard -> {
+        try (PurestockEngine engine = timedByHand().timeCommandFault(shard -> {
                     if (failNext.getAndSet(false)) {
                         if (failure instanceof Error e) {
                             throw e;
@@ -225,8 +232,7 @@ class OrderRetentionTest {
         // the due run's one, the ramp's 1 + 2 + 4 + 8, and a trip (with the slots' share left from the ramp, a
         // ring's worth at most), with some left over
         int orders = (2 * perRun + runsATrip * perRun + most) * Limits.MAX_FORGOTTEN_PER_COMMAND + 1_000;
-        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).ringSize(ringSize)
-                .expireReservationsEvery(Duration.ZERO).keepDueTimes().retainOrdersFor(Duration.ofMillis(WINDOW)).build()) {
+        try (PurestockEngine engine = timedByHand().ringSize(ringSize).build()) {
             sellOneUnitEach(engine, orders);
             clock.set(START + WINDOW + 1);
             engine.expireReservations();
@@ -279,9 +285,7 @@ class OrderRetentionTest {
     void aSmallBacklogIsForgottenByAsManyTimeCommandsAsItTakesNotByARingsWorth() {
         int orders = 300;
         InMemoryJournal journal = new InMemoryJournal();
-        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).ringSize(16_384)
-                .expireReservationsEvery(Duration.ZERO).keepDueTimes().retainOrdersFor(Duration.ofMillis(WINDOW))
-                .journal(shard -> journal).build()) {
+        try (PurestockEngine engine = timedByHand().ringSize(16_384).journal(shard -> journal).build()) {
             sellOneUnitEach(engine, orders);
             clock.set(START + WINDOW + 1);
             engine.expireReservations();
@@ -308,9 +312,7 @@ class OrderRetentionTest {
         int full = 20;
         int orders = full * Limits.MAX_FORGOTTEN_PER_COMMAND + 3;
         InMemoryJournal journal = new InMemoryJournal();
-        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).ringSize(16_384)
-                .expireReservationsEvery(Duration.ZERO).keepDueTimes().retainOrdersFor(Duration.ofMillis(WINDOW))
-                .journal(shard -> journal).build()) {
+        try (PurestockEngine engine = timedByHand().ringSize(16_384).journal(shard -> journal).build()) {
             sellOneUnitEach(engine, orders);
             clock.set(START + WINDOW + 1);
             engine.expireReservations();
