@@ -57,6 +57,11 @@ class CloseFromCallbacksTest {
         }
     }
 
+    /**
+     * Every answer given, but a snapshot write that hangs and a snapshot waiting behind it: {@code close(timeout)}
+     * returns {@code false} within its time (the snapshot stage has not stopped), the snapshot waiting is written,
+     * and its caller answered, only afterwards, and a later {@code close()} waits for both.
+     */
     @Test
     void aBoundedCloseReturnsWithinItsTimeWhileASnapshotWriteHangsAndALaterCloseWaitsForIt() throws Exception {
         CountDownLatch writing = new CountDownLatch(1);
@@ -70,12 +75,20 @@ class CloseFromCallbacksTest {
         engine.submit(new Command.ListProduct(1, 0)).join();
         CompletableFuture<Long> snapshot = engine.snapshot(0);
         writing.await();
+        CompletableFuture<Outcome> received = engine.submit(new Command.ReceiveStock(1, 1, 0, 10));
+        CompletableFuture<Long> waiting = engine.snapshot(0);
 
-        assertFalse(engine.close(Duration.ofMillis(100)), "answered everything, but the snapshot stage still runs");
-
-        release.countDown();
+        try {
+            assertFalse(engine.close(Duration.ofMillis(100)), "answered everything, but the snapshot stage still runs");
+            assertTrue(received.join().accepted(), "every command was answered");
+            assertFalse(snapshot.isDone());
+            assertFalse(waiting.isDone(), "the snapshot waiting is written after the close returned");
+        } finally {
+            release.countDown();
+        }
         engine.close(); // waits for the snapshot stage to stop
         assertEquals(0, snapshot.join(), "the snapshot covers the one command");
+        assertEquals(1L, waiting.join(), "written once the stage got to it, before close() returned");
     }
 
     @Test

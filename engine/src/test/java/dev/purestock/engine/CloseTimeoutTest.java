@@ -259,37 +259,4 @@ class CloseTimeoutTest {
             }
         }
     }
-
-    /**
-     * Every answer given, but a snapshot still waiting behind a write in flight: {@code close(timeout)} returns
-     * {@code false} (the snapshot stage has not stopped), and the snapshot waiting is written, and its caller
-     * answered, only afterwards; a later {@code close()} waits for it.
-     */
-    @Test
-    void aBoundedCloseWithEveryAnswerGivenReturnsFalseWhileASnapshotStillWaitsToBeWritten() throws Exception {
-        CountDownLatch writing = new CountDownLatch(1);
-        CountDownLatch diskBack = new CountDownLatch(1);
-        PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO)
-                .snapshotWriter(shard -> (sequence, time, store) -> {
-                    writing.countDown();
-                    diskBack.await();
-                })
-                .build();
-        engine.submit(list(1)).join();
-        CompletableFuture<Long> first = engine.snapshot(0);
-        writing.await();
-        CompletableFuture<Outcome> received = engine.submit(receive(1, 1, 0, 10));
-        CompletableFuture<Long> waiting = engine.snapshot(0);
-        try {
-            assertFalse(engine.close(Duration.ofMillis(10)), "the snapshot stage had not stopped");
-            assertTrue(received.join().accepted(), "every command was answered");
-            assertFalse(first.isDone());
-            assertFalse(waiting.isDone(), "the snapshot waiting is written after the close returned");
-        } finally {
-            diskBack.countDown();
-        }
-        engine.close();
-        assertEquals(0L, first.join());
-        assertEquals(1L, waiting.join(), "written once the stage got to it, before close() returned");
-    }
 }
