@@ -375,6 +375,16 @@ public final class JmxMetrics implements AutoCloseable {
         }
 
         @Override
+        public boolean isSnapshotsUnavailable() {
+            return metrics.snapshotsUnavailable();
+        }
+
+        @Override
+        public String getSnapshotsUnavailableReason() {
+            return metrics.snapshotsUnavailableReason().orElse("");
+        }
+
+        @Override
         public long getSnapshotsSkipped() {
             return metrics.snapshotsSkipped();
         }

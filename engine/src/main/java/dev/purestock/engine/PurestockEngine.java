@@ -1317,11 +1317,11 @@ public final class PurestockEngine implements AutoCloseable {
          * to its copy once the write ends; a write that never ends (a disk or a mount that hangs) would otherwise
          * let them grow until the heap runs out, on any thread of the JVM. At the limit the stage gives its copy
          * up: the commands kept aside are dropped, the snapshots waiting fail with the cause, and so does every
-         * later one until the engine is restarted (one error logged, each failed snapshot counted in
-         * {@link ShardMetrics#snapshotsFailed()}); the shard goes on deciding and answering, and the write in flight
-         * may still end, with a snapshot that holds exactly the commands up to its mark. Only a write in flight
-         * lets the backlog grow this far: once it ends, each command decided applies more than it keeps once half
-         * the limit is kept aside (engine/README.md, "Snapshots").
+         * later one until the engine is restarted (one error logged, {@link ShardMetrics#snapshotsUnavailable()}
+         * set at once, each failed snapshot counted in {@link ShardMetrics#snapshotsFailed()}); the shard goes on
+         * deciding and answering, and the write in flight may still end, with a snapshot that holds exactly the
+         * commands up to its mark. Only a write in flight lets the backlog grow this far: once it ends, each command
+         * decided applies more than it keeps once half the limit is kept aside (engine/README.md, "Snapshots").
          *
          * @throws IllegalArgumentException if {@code commands} is below 1
          */

@@ -70,6 +70,31 @@ final class ShardCounters {
         final ReleasedCounter skipped = new ReleasedCounter();
         /** How long each snapshot written took the {@link SnapshotWriter} (nanoseconds). */
         final ValueRecorder duration = new ValueRecorder(HIGHEST_NANOS, LATENCY_DIGITS);
+        /** What made the stage drop its copy; written by the stage thread before {@link #unavailableWhen}. */
+        private Throwable unavailableCause;
+        /**
+         * When the stage dropped its copy of the state (a constant phrase of {@link SnapshotHandler}'s), after which
+         * no snapshot is written until a restart; {@code null} while snapshots are available. Written once, by the
+         * stage thread, as it drops the copy: nothing per command, and nothing allocated as it is set (the copy may
+         * have been dropped for want of memory).
+         */
+        private volatile String unavailableWhen;
+
+        /** The copy was dropped {@code when}, for {@code cause}: snapshots are unavailable until a restart. */
+        void unavailable(String when, Throwable cause) {
+            unavailableCause = cause;
+            unavailableWhen = when;
+        }
+
+        /** When the copy was dropped, or {@code null} while snapshots are available. */
+        String unavailableWhen() {
+            return unavailableWhen;
+        }
+
+        /** What made the stage drop its copy; read after {@link #unavailableWhen()} returned a phrase. */
+        Throwable unavailableCause() {
+            return unavailableCause;
+        }
     }
 
     /** The completion stage's counts: written by the completion thread only. */

@@ -200,6 +200,34 @@ public final class ShardMetrics {
         return counters.snapshots.skipped.get();
     }
 
+    /**
+     * Whether this shard's snapshots are unavailable until the engine is restarted: its snapshot stage gave its copy
+     * of the state up, at {@link PurestockEngine.Builder#snapshotBacklogLimit} (a write that hangs), or dropped it
+     * because applying events to it failed (memory running out). From then on every snapshot of the shard fails
+     * (each counted in {@link #snapshotsFailed()}), while the shard goes on deciding and answering: its health stays
+     * {@link Health#RUNNING}, but recovery replays the journal from the last snapshot written, longer with each
+     * command. Restart the engine to resume snapshots, once the cause ({@link #snapshotsUnavailableReason()}) is
+     * seen to. {@code false} for a shard without a snapshot stage. Set once, as the copy is dropped: reading it costs
+     * the shard nothing.
+     */
+    public boolean snapshotsUnavailable() {
+        return counters.snapshots.unavailableWhen() != null;
+    }
+
+    /**
+     * Why this shard's snapshots are unavailable until a restart ({@link #snapshotsUnavailable()}): the shard, when
+     * the copy was dropped, and the cause, which says what to see to before the restart; empty while they are
+     * available.
+     */
+    public Optional<String> snapshotsUnavailableReason() {
+        String when = counters.snapshots.unavailableWhen();
+        if (when == null) {
+            return Optional.empty();
+        }
+        return Optional.of(SnapshotHandler.unavailable(shard, when) + " (" + counters.snapshots.unavailableCause()
+                + ")");
+    }
+
     /** How long each snapshot written took its writer, in nanoseconds. */
     public Percentiles snapshotDuration() {
         return counters.snapshots.duration.read();

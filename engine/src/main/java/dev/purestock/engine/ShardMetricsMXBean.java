@@ -108,6 +108,15 @@ public interface ShardMetricsMXBean {
     /** {@link ShardMetrics#snapshotsFailed()}. */
     long getSnapshotsFailed();
 
+    /**
+     * {@link ShardMetrics#snapshotsUnavailable()}: {@code true} once the shard's snapshots fail until the engine is
+     * restarted, while the shard goes on answering.
+     */
+    boolean isSnapshotsUnavailable();
+
+    /** {@link ShardMetrics#snapshotsUnavailableReason()}, or an empty string while snapshots are available. */
+    String getSnapshotsUnavailableReason();
+
     /** {@link ShardMetrics#snapshotsSkipped()}. */
     long getSnapshotsSkipped();
 

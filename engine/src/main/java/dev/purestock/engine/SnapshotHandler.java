@@ -72,7 +72,8 @@ import java.util.concurrent.locks.LockSupport;
  * grows, or as events are kept aside), or the backlog limit is reached, the copy can no longer be trusted, or kept
  * up to date: it is dropped, so that its memory goes
  * back to the heap, with the commands kept aside; the snapshots waiting fail with that cause, and so does every later
- * one until a restart. The shard goes on (its decision state, journal and read model are not the copy's, and the
+ * one until a restart, which the shard's metrics say at once ({@link ShardMetrics#snapshotsUnavailable()}). The
+ * shard goes on (its decision state, journal and read model are not the copy's, and the
  * decision stage applied the same events to its state first). The copy is not rebuilt: the only state to rebuild it
  * from is the decision stage's, which would have to stop for as long as a copy takes. Only this stage touches the
  * copy, so a failure here cannot reach an answer.
@@ -394,7 +395,9 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
 
     /**
      * Drops the copy for {@code cause}: nothing is applied to it any more, and what was kept for it goes, with its
-     * room, back to the heap; the snapshots waiting fail, and every later one, saying {@code when} it happened.
+     * room, back to the heap; the snapshots waiting fail, and every later one, saying {@code when} it happened. The
+     * shard's metrics say so from then on ({@link ShardMetrics#snapshotsUnavailable()}), before any snapshot fails:
+     * one volatile store, and nothing allocated.
      */
     private void drop(Throwable cause, String when) {
         broken = cause;
@@ -404,6 +407,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
         aside = 0;
         room.clear();
         spareSegments.clear();
+        counters.unavailable(when, cause);
         while (!waiting.isEmpty()) {
             Mark mark = waiting.removeFirst();
             fail(mark.request(), mark.sequence(), brokenCopy());
@@ -411,8 +415,16 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     }
 
     private IllegalStateException brokenCopy() {
-        return new IllegalStateException("shard " + shard + ": the snapshot copy stopped being updated " + brokenWhen
-                + "; no snapshot is written until the shard is restarted", broken);
+        return new IllegalStateException(unavailable(shard, brokenWhen), broken);
+    }
+
+    /**
+     * What a snapshot of shard {@code shard} fails with once the copy was dropped {@code when}: also what
+     * {@link ShardMetrics#snapshotsUnavailableReason()} says.
+     */
+    static String unavailable(int shard, String when) {
+        return "shard " + shard + ": the snapshot copy stopped being updated " + when
+                + "; no snapshot is written until the shard is restarted";
     }
 
     /**

@@ -65,6 +65,9 @@ class SnapshotCopyFailureTest {
         assertSame(heapFull, failed.getCause(), "naming the cause");
         assertEquals(List.of(0L), written, "the writer was not handed the broken copy");
         assertEquals(1, counters.snapshots.failed.get());
+        assertEquals("when applying events failed", counters.snapshots.unavailableWhen(),
+                "the shard's metrics say its snapshots are unavailable until a restart");
+        assertSame(heapFull, counters.snapshots.unavailableCause());
         assertNull(health.failure(), "the shard goes on");
     }
 

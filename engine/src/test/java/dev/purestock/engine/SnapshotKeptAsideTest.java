@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -429,6 +430,7 @@ class SnapshotKeptAsideTest {
         assertEquals(limit, snapshots.keptAside(), "up to the limit, every command is kept aside");
         assertEquals(1, snapshots.snapshotsWaiting());
         assertFalse(waiting.result().isDone());
+        assertNull(snapshotCounters.unavailableWhen(), "snapshots are available up to the limit");
 
         purchase(1);
         assertEquals(0, snapshots.keptAside(), "one more gives the copy up, and what was kept aside for it");
@@ -443,6 +445,9 @@ class SnapshotKeptAsideTest {
                 + "that hangs), then restart the engine; raise PurestockEngine.Builder.snapshotBacklogLimit only if "
                 + "the heap has room for more", failed.getCause().getMessage(), "naming the limit and what to do");
         assertEquals(1, snapshotCounters.failed.get());
+        assertEquals("when it was given up at the snapshot backlog limit", snapshotCounters.unavailableWhen(),
+                "the shard's metrics say its snapshots are unavailable until a restart");
+        assertSame(failed.getCause(), snapshotCounters.unavailableCause(), "and why");
 
         purchase(100);
         assertEquals(0, snapshots.keptAside(), "nothing is kept for a copy given up");

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -21,6 +22,9 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.management.MBeanServer;
+import javax.management.MBeanServerFactory;
+import javax.management.ObjectName;
 
 import static dev.purestock.engine.EngineFixtures.failureOf;
 import static dev.purestock.engine.EngineFixtures.list;
@@ -97,7 +101,8 @@ class SnapshotStageTest {
     /**
      * A snapshot writer that hangs (a disk or a mount gone) while commands flow: at the backlog limit the stage gives
      * its copy up instead of keeping commands aside until the heap runs out; answers keep coming, later snapshots
-     * fail with the cause, and the hung write, once it ends, completes its caller.
+     * fail with the cause, and the hung write, once it ends, completes its caller. The shard's metrics (and its
+     * MBean) say at once, before any snapshot fails, that its snapshots are unavailable until a restart, and why.
      */
     @Test
     @Timeout(60)
@@ -105,19 +110,44 @@ class SnapshotStageTest {
         int limit = 100;
         CountDownLatch writing = new CountDownLatch(1);
         CountDownLatch diskBack = new CountDownLatch(1);
+        MBeanServer server = MBeanServerFactory.newMBeanServer();
         try (PurestockEngine engine = PurestockEngine.builder().snapshotBacklogLimit(limit)
                 .expireReservationsEvery(java.time.Duration.ZERO)
                 .snapshotWriter(s -> (sequence, time, store) -> {
                     writing.countDown();
                     diskBack.await();
                 })
-                .build()) {
+                .build();
+             JmxMetrics jmx = JmxMetrics.register(engine.metrics(), "snapshot-stage", server)) {
+            ShardMetrics shard = engine.metrics().shard(0);
             engine.submit(list(1)).join();
             engine.submit(receive(1, 1, 0, 1_000)).join();
             CompletableFuture<Long> hung = engine.snapshot(0);
             try {
                 writing.await();
-                for (long order = 1; order <= 3L * limit; order++) {
+                for (long order = 1; order <= limit; order++) {
+                    assertTrue(engine.submit(EngineFixtures.purchase(order, 1, 0)).join().accepted(), "answered");
+                }
+                assertFalse(shard.snapshotsUnavailable(), "up to the limit the copy is kept");
+                assertEquals(Optional.empty(), shard.snapshotsUnavailableReason());
+                assertEquals(false, server.getAttribute(shardName(), "SnapshotsUnavailable"));
+                assertEquals("", server.getAttribute(shardName(), "SnapshotsUnavailableReason"));
+
+                assertTrue(engine.submit(EngineFixtures.purchase(limit + 1, 1, 0)).join().accepted(), "answered");
+                assertTrue(shard.snapshotsUnavailable(), "the command past the limit gave the copy up; its answer "
+                        + "comes after, so the flag is seen with it, before any snapshot failed");
+                assertEquals(0, shard.snapshotsFailed());
+                String reason = shard.snapshotsUnavailableReason().orElseThrow();
+                assertTrue(reason.startsWith("shard 0: the snapshot copy stopped being updated when it was given up "
+                        + "at the snapshot backlog limit; no snapshot is written until the shard is restarted "
+                        + "(java.lang.IllegalStateException: shard 0: the snapshot copy was given up at command "
+                        + "sequence "), reason);
+                assertTrue(reason.endsWith("then restart the engine; raise PurestockEngine.Builder."
+                        + "snapshotBacklogLimit only if the heap has room for more)"), reason);
+                assertEquals(true, server.getAttribute(shardName(), "SnapshotsUnavailable"));
+                assertEquals(reason, server.getAttribute(shardName(), "SnapshotsUnavailableReason"));
+                assertEquals(ShardMetrics.Health.RUNNING, shard.health(), "the shard goes on");
+                for (long order = limit + 2; order <= 3L * limit; order++) {
                     assertTrue(engine.submit(EngineFixtures.purchase(order, 1, 0)).join().accepted(), "answered");
                 }
                 Throwable refused = failureOf(engine.snapshot(0));
@@ -134,7 +164,12 @@ class SnapshotStageTest {
             assertTrue(engine.submit(EngineFixtures.purchase(3L * limit + 1, 1, 0)).join().accepted());
             assertEquals(1, engine.metrics().shard(0).snapshotsWritten());
             assertEquals(1, engine.metrics().shard(0).snapshotsFailed());
+            assertTrue(shard.snapshotsUnavailable(), "the write in flight ending brings no copy back");
         }
+    }
+
+    private static ObjectName shardName() {
+        return JmxMetrics.shardName("snapshot-stage", 0);
     }
 
     private static void produce(PurestockEngine engine, int producer, CyclicBarrier halfway,
