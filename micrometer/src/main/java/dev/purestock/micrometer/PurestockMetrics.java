@@ -52,7 +52,9 @@ import java.util.function.ToDoubleFunction;
  *       time gauges {@code ...percentile} (with {@code quantile}) and {@code ...max}.</li>
  *   <li>{@code purestock.snapshots.written}, {@code purestock.snapshots.failed},
  *       {@code purestock.snapshots.skipped}: counters;
- *       {@code purestock.snapshot.duration}: function timer, with {@code ...percentile} and {@code ...max}.</li>
+ *       {@code purestock.snapshot.duration}: function timer, with {@code ...percentile} and {@code ...max};
+ *       {@code purestock.snapshots.unavailable}: gauge, 1 once the shard's snapshots fail until a restart
+ *       ({@code ShardMetrics.snapshotsUnavailable()}: alert on it), 0 while they are written.</li>
  *   <li>{@code purestock.callbacks.failed}: counter of isolated callback and consumer failures, per shard;
  *       {@code purestock.callbacks.failed.unsequenced}: those of commands no shard sequenced, no {@code shard}
  *       tag (together, the engine's {@code consumerFailures()}).</li>
@@ -244,6 +246,10 @@ public final class PurestockMetrics implements MeterBinder, AutoCloseable {
                     ShardMetrics::snapshotsSkipped);
             timer(binding, "purestock.snapshot.duration", "how long a snapshot took to write", shard, tags,
                     ShardMetrics::snapshotDuration);
+            binding.add(Gauge.builder("purestock.snapshots.unavailable", shard, s -> s.snapshotsUnavailable() ? 1 : 0)
+                    .description("1 once the shard's snapshots fail until a restart (its snapshot copy was given up "
+                            + "at the backlog limit, or broke) while it goes on answering, 0 while they are written")
+                    .tags(tags).register(registry));
         }
         counter(binding, "purestock.callbacks.failed", "callbacks and consumers that threw and were isolated",
                 shard, tags, ShardMetrics::callbackFailures);

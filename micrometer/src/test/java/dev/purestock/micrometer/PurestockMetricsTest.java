@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -118,6 +119,57 @@ class PurestockMetricsTest {
             assertEquals(0, registry.get("purestock.commands.rejected").tags("shard", "0", "reason", "internal_error")
                     .functionCounter().count());
         }
+    }
+
+    /**
+     * A snapshot writer that hangs past the backlog limit makes the shard give its snapshot copy up: its snapshots fail
+     * until a restart while it goes on answering, and the gauge says so at once, before any snapshot failed.
+     */
+    @Test
+    void theUnavailableGaugeTurnsToOneOnceAShardGivesItsSnapshotCopyUp() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        int limit = 10;
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch diskBack = new CountDownLatch(1);
+        try (PurestockEngine engine = PurestockEngine.builder().snapshotBacklogLimit(limit)
+                .expireReservationsEvery(Duration.ZERO)
+                .snapshotWriter(shard -> (lastSequence, time, store) -> {
+                    writing.countDown();
+                    diskBack.await();
+                })
+                .build()) {
+            new PurestockMetrics(engine).bindTo(registry);
+            engine.submit(new Command.ListProduct(1, 0)).join();
+            engine.submit(new Command.ReceiveStock(1, 1, 0, 100)).join();
+            assertEquals(0, unavailable(registry), "snapshots are available");
+            engine.snapshot(0);
+            try {
+                writing.await();
+                for (long order = 1; order <= limit; order++) {
+                    assertTrue(engine.submit(new Command.Purchase(order, 1, 1, 0, 1)).join().accepted());
+                }
+                assertEquals(0, unavailable(registry), "up to the limit the copy is kept");
+
+                assertTrue(engine.submit(new Command.Purchase(limit + 1, 1, 1, 0, 1)).join().accepted());
+                assertEquals(1, unavailable(registry), "the command past the limit gave the copy up");
+                assertEquals(0, registry.get("purestock.snapshots.failed").tags("shard", "0").functionCounter()
+                        .count(), "before any snapshot failed");
+                assertEquals(1, registry.get("purestock.shard.running").tags("shard", "0").gauge().value());
+            } finally {
+                diskBack.countDown(); // the close waits for the write in flight
+            }
+        }
+        try (PurestockEngine withoutSnapshots = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO)
+                .build();
+             PurestockMetrics metrics = new PurestockMetrics(withoutSnapshots, Tags.of("engine", "plain"))) {
+            SimpleMeterRegistry plain = new SimpleMeterRegistry();
+            metrics.bindTo(plain);
+            assertNull(plain.find("purestock.snapshots.unavailable").gauge(), "no snapshot stage, no gauge");
+        }
+    }
+
+    private static double unavailable(SimpleMeterRegistry registry) {
+        return registry.get("purestock.snapshots.unavailable").tags("shard", "0").gauge().value();
     }
 
     @Test
