@@ -23,9 +23,14 @@ import java.util.Optional;
  * <p>Details: {@code failure} when down, and per shard under {@code shards}: {@code status} ({@code running},
  * {@code stopped}, {@code closed}), {@code failure} when that shard stopped, {@code lastSequence} (the last
  * command the read model reflects: the last one answered, unless updating the read model failed),
- * {@code ringRemaining} (free ring slots; 0: submitters wait) and {@code lag} (slots each
+ * {@code ringRemaining} (free ring slots; 0: submitters wait), {@code lag} (slots each
  * stage after the decision stage is behind it, by its role: {@code journal}, {@code replicate}, {@code apply},
- * {@code complete}).
+ * {@code complete}) and, for a shard with a snapshot stage, {@code snapshots}: {@code available}, or
+ * {@code unavailable} once its snapshot copy was given up at the backlog limit or broke
+ * ({@code ShardMetrics.snapshotsUnavailable()}), with {@code snapshotsUnavailable} saying why and that a restart
+ * resumes them. Such a shard still answers, so the status stays the engine's ({@code UP}), as for a degraded
+ * replication below: {@code DOWN} would have a readiness probe take an instance out of service, and a liveness
+ * probe restart it, for snapshots alone; alert on the detail, or on the metric.
  *
  * <p>With a replication {@code Primary} in the application (the README's customizer set-up), the starter's
  * indicator also shows where its standby stands under {@code replication}: {@code role}, {@code mode},
@@ -95,6 +100,12 @@ public final class PurestockHealthIndicator implements HealthIndicator {
             }
         }
         details.put("lag", lag);
+        if (shard.stages().contains(StageRole.APPLY)) {
+            Optional<String> unavailable = shard.snapshotsUnavailableReason();
+            details.put("snapshots", unavailable.isPresent() ? "unavailable" : "available");
+            unavailable.ifPresent(reason -> details.put("snapshotsUnavailable", reason
+                    + "; the shard answers meanwhile: restart the engine to resume snapshots"));
+        }
         return details;
     }
 }
