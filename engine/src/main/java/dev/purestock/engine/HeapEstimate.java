@@ -16,6 +16,11 @@ package dev.purestock.engine;
  * follows that rounding exactly. Only the arrays are counted: it is a lower bound, so a start refused by it would
  * have run out of memory, and one that passes may still leave the application too little heap.
  *
+ * <p>The snapshot stage's room kept aside is not allocated up front, but bounded: while a snapshot write hangs it
+ * grows up to {@link PurestockEngine.Builder#snapshotBacklogLimit} commands per shard, {@link #KEPT_ASIDE_BYTES}
+ * each. {@link #backlogLimitFitting} is the most that keeps every shard's room within half the heap, which
+ * {@link PurestockEngine.Builder#validate} refuses a limit set above, and lowers the default to.
+ *
  * @param shards         the shards, each allocating the parts below
  * @param ring           bytes per shard sized by the ring size: its slots
  * @param positions      bytes per shard sized by {@link StoreCapacity#positions}: products and positions, stock
@@ -28,6 +33,12 @@ package dev.purestock.engine;
 public record HeapEstimate(int shards, long ring, long positions, long orders, long customerCounts, long orderLines) {
     /** The bytes counted per ring slot: a slot, its request and decision, its event buffer's first room. */
     public static final long RING_SLOT_BYTES = CommandSlot.HEAP_BYTES_AT_LEAST;
+    /**
+     * The bytes counted per command the snapshot stage keeps aside while a snapshot is written: a one-line purchase's
+     * (the commonest command), its event and line change (112) and where it starts and its time (12). A command of
+     * several events takes more, up to about twice that.
+     */
+    public static final long KEPT_ASIDE_BYTES = 124;
 
     /** The parts, each non-negative, for at least one shard. */
     public HeapEstimate {
@@ -65,6 +76,28 @@ public record HeapEstimate(int shards, long ring, long positions, long orders, l
                 stores * OrderColumns.presizedRowBytes(orders) + OrderStatusTable.presizedBytes(orders),
                 stores * SegmentedLongMap.presizedBytes(capacity.customerCounts()),
                 stores * OrderColumns.presizedLineBytes(orders, capacity.orderLines()));
+    }
+
+    /**
+     * The most commands each of {@code shards} snapshot stages may keep aside
+     * ({@link PurestockEngine.Builder#snapshotBacklogLimit}) so that their rooms, every one full at once, take at most
+     * half of {@code maxHeap} bytes, at {@link #KEPT_ASIDE_BYTES} a command; at least 1.
+     *
+     * <p>Every room counts, full at once: the writers of all shards stall together when the disk or mount they write
+     * to hangs. Half the heap, because the limit is there so that the heap does not run out, and the other half must
+     * still hold what the engine had before the write hung: each shard's state and the snapshot stage's copy of it
+     * (as large again), the read model, the rings, the application's own objects, and the room a collector needs to
+     * work; a room of the whole heap would run it out before the limit stopped it. Half is a bound for a start to be
+     * refused by, not a promise: commands of several events take up to twice {@link #KEPT_ASIDE_BYTES}.
+     *
+     * @throws IllegalArgumentException when {@code shards} is below 1
+     */
+    public static int backlogLimitFitting(int shards, long maxHeap) {
+        if (shards < 1) {
+            throw new IllegalArgumentException("shards must be at least 1, was " + shards);
+        }
+        long fits = Math.max(0, maxHeap) / 2 / shards / KEPT_ASIDE_BYTES;
+        return Math.clamp(fits, 1, Integer.MAX_VALUE);
     }
 
     /** The bytes one shard takes: the sum of the parts. */

@@ -162,7 +162,8 @@ public final class PurestockEngine implements AutoCloseable {
             consumers.add(reactions.consumer());
         }
         EngineWiring.Settings settings = new EngineWiring.Settings(builder.ringSize, builder.waitStrategy,
-                builder.producerMode, builder.clock, builder.snapshotEvery, builder.snapshotBacklogLimit,
+                builder.producerMode, builder.clock, builder.snapshotEvery,
+                builder.snapshotBacklogLimit(Runtime.getRuntime().maxMemory()),
                 builder.storeCapacity,
                 List.copyOf(consumers),
                 isolatedFailures, answers, threads, dueTimes);
@@ -1137,7 +1138,10 @@ public final class PurestockEngine implements AutoCloseable {
         private boolean initialStoresSizedByCapacity;
         private IntFunction<SnapshotWriter> snapshotWriter = shard -> null;
         private long snapshotEvery;
-        private int snapshotBacklogLimit = SnapshotHandler.BACKLOG_LIMIT;
+        /** {@link #snapshotBacklogLimit}; {@code 0}: the default, fitted to the heap. */
+        private int snapshotBacklogLimit;
+        /** Whether {@link #snapshotWriter} was set: only then is the backlog limit weighed against the heap. */
+        private boolean snapshotWriterSet;
         private LongSupplier clock = System::currentTimeMillis;
         private Executor callbackExecutor;
         private StageThreadListener stageThreadListener;
@@ -1285,11 +1289,13 @@ public final class PurestockEngine implements AutoCloseable {
          * another ({@code purestock-shard-N-snapshot}), so that the decision thread never stops for one. One
          * snapshot is written at a time: a snapshot asked for while the previous one is still being written waits
          * for it, and for the commands decided meanwhile to reach the copy, which the stage applies when the ring
-         * has nothing for it; the answers behind it do not wait (engine/README.md, "Snapshots").
+         * has nothing for it; the answers behind it do not wait (engine/README.md, "Snapshots"). Once one is set,
+         * {@link #validate()} weighs the {@link #snapshotBacklogLimit} against the heap.
          */
         public Builder snapshotWriter(IntFunction<SnapshotWriter> perShard) {
             checkNotReserved("snapshotWriter");
             this.snapshotWriter = Objects.requireNonNull(perShard, "snapshot writer");
+            this.snapshotWriterSet = true;
             return this;
         }
 
@@ -1313,7 +1319,8 @@ public final class PurestockEngine implements AutoCloseable {
         /**
          * The commands decided during a snapshot's write that each shard's snapshot stage keeps aside for its copy,
          * at most (default 4,194,304: about 520 MB of one-line purchases, up to twice that with commands of several
-         * events; some four seconds of a write that stalls at a million commands a second). The stage applies them
+         * events; some four seconds of a write that stalls at a million commands a second; lowered, in a smaller
+         * heap, to what fits, below). The stage applies them
          * to its copy once the write ends; a write that never ends (a disk or a mount that hangs) would otherwise
          * let them grow until the heap runs out, on any thread of the JVM. At the limit the stage gives its copy
          * up: the commands kept aside are dropped, the snapshots waiting fail with the cause, and so does every
@@ -1322,6 +1329,13 @@ public final class PurestockEngine implements AutoCloseable {
          * deciding and answering, and the write in flight may still end, with a snapshot that holds exactly the
          * commands up to its mark. Only a write in flight lets the backlog grow this far: once it ends, each command
          * decided applies more than it keeps once half the limit is kept aside (engine/README.md, "Snapshots").
+         *
+         * <p>The limit is there so that the heap does not run out, so it must fit in it: with a
+         * {@link #snapshotWriter}, {@link #build()} refuses a limit under which every shard's room, full at once,
+         * would take more than half the JVM's maximum heap, at {@link HeapEstimate#KEPT_ASIDE_BYTES} a command
+         * ({@link HeapEstimate#backlogLimitFitting} says why half), naming the limit that would fit; and the default
+         * is lowered to that limit where it is below 4,194,304 (in a heap under about 1 GiB per shard: 2,164,802 with
+         * {@code -Xmx512m} and one shard).
          *
          * @throws IllegalArgumentException if {@code commands} is below 1
          */
@@ -1595,10 +1609,18 @@ public final class PurestockEngine implements AutoCloseable {
          *                                  and {@link #shards} together) need more than the JVM's maximum heap:
          *                                  more than {@link HeapEstimate#of}{@code (shards, ringSize, storeCapacity,
          *                                  1)} counts, or {@code 0} stores for an {@link #initialState} not sized
-         *                                  by the capacity ({@link #initialStoresSizedByCapacity})
+         *                                  by the capacity ({@link #initialStoresSizedByCapacity}); or, with a
+         *                                  {@link #snapshotWriter}, for a {@link #snapshotBacklogLimit} set above
+         *                                  {@link HeapEstimate#backlogLimitFitting} for the shards and that heap
          */
         public Builder validate() {
-            checkHeap();
+            return validate(Runtime.getRuntime().maxMemory());
+        }
+
+        /** {@link #validate()} against a maximum heap of {@code maxHeap} bytes. */
+        Builder validate(long maxHeap) {
+            checkHeap(maxHeap);
+            checkBacklogLimit(maxHeap);
             if (producerMode == ProducerMode.SINGLE && !expireReservationsEvery.isZero()) {
                 throw new IllegalArgumentException("producerMode(SINGLE) lets one thread publish, but the reservation "
                         + "expiry timer publishes from a thread of its own every " + expireReservationsEvery
@@ -1620,16 +1642,46 @@ public final class PurestockEngine implements AutoCloseable {
          * configured, is as large again and not counted here), so a start refused here would have failed with an
          * {@link OutOfMemoryError}, after seconds of allocating.
          */
-        private void checkHeap() {
+        private void checkHeap(long heap) {
             long needed = HeapEstimate.of(shards, ringSize, storeCapacity,
                     initialState == null || initialStoresSizedByCapacity ? 1 : 0).total();
-            long heap = Runtime.getRuntime().maxMemory();
             if (needed > heap) {
                 throw new IllegalArgumentException("ringSize(" + ringSize + ") and " + storeCapacity + " for each of "
                         + shards + " shard(s) take at least " + needed / (1024 * 1024) + " MiB of heap as the engine "
                         + "starts (the ring's slots and the state sized ahead), more than this JVM's maximum heap of "
                         + heap / (1024 * 1024) + " MiB (-Xmx): lower them, or give the JVM more heap");
             }
+        }
+
+        /**
+         * Refuses, with a snapshot writer, a {@link #snapshotBacklogLimit} set so high that every shard's room kept
+         * aside, full at once while a write hangs, would take more than half of {@code heap}
+         * ({@link HeapEstimate#backlogLimitFitting}): the heap would run out before the limit stopped the room.
+         */
+        private void checkBacklogLimit(long heap) {
+            if (!snapshotWriterSet || snapshotBacklogLimit == 0) {
+                return;
+            }
+            int fits = HeapEstimate.backlogLimitFitting(shards, heap);
+            if (snapshotBacklogLimit > fits) {
+                long bytes = (long) shards * snapshotBacklogLimit * HeapEstimate.KEPT_ASIDE_BYTES;
+                throw new IllegalArgumentException("snapshotBacklogLimit(" + snapshotBacklogLimit + ") lets the "
+                        + "snapshot stage of each of " + shards + " shard(s) keep up to " + bytes / (1024 * 1024)
+                        + " MiB of commands aside while a snapshot write hangs (" + HeapEstimate.KEPT_ASIDE_BYTES
+                        + " bytes a one-line purchase, every shard's room full at once), more than half of this JVM's "
+                        + "maximum heap of " + heap / (1024 * 1024) + " MiB (-Xmx), whose other half the state, its "
+                        + "snapshot copy and the application need: lower it to " + fits + " or less, or give the JVM "
+                        + "more heap");
+            }
+        }
+
+        /**
+         * The backlog limit each snapshot stage keeps to in a maximum heap of {@code heap} bytes: the one set, or the
+         * default lowered to what fits ({@link HeapEstimate#backlogLimitFitting}).
+         */
+        int snapshotBacklogLimit(long heap) {
+            return snapshotBacklogLimit != 0 ? snapshotBacklogLimit
+                    : Math.min(SnapshotHandler.BACKLOG_LIMIT, HeapEstimate.backlogLimitFitting(shards, heap));
         }
 
         /** The number of shards set by {@link #shards} so far (default 1): for code that supports only some. */

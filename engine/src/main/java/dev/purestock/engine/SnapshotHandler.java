@@ -121,7 +121,8 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
      * ({@link PurestockEngine.Builder#snapshotBacklogLimit}): four times the room kept between writes, some 520 MB
      * of one-line purchases (up to twice that with commands of several events), a write that stalls for about four
      * seconds at a million commands a second. Only a write in flight lets the backlog grow this far: once the write
-     * ends, each command decided applies more than it keeps.
+     * ends, each command decided applies more than it keeps. In a heap where every shard's room would not fit in
+     * half of it, the builder lowers the default to what does ({@link HeapEstimate#backlogLimitFitting}).
      */
     static final int BACKLOG_LIMIT = 4 * (RETAINED_ASIDE + 1);
 

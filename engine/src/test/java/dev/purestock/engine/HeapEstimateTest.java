@@ -85,6 +85,46 @@ class HeapEstimateTest {
         assertEquals(2, past.largestPart(), "the orders take the most");
     }
 
+    /**
+     * The snapshot backlog limit bounds the room kept aside while a snapshot write hangs, so that the heap does not
+     * run out; the default (4,194,304 commands, about 520 MB of one-line purchases) would let it run out in a heap of
+     * 512 MiB before the limit stopped it. With a snapshot writer, a limit whose rooms, every shard's full at once,
+     * take more than half the heap is refused, naming the setting and a limit that fits; the default is lowered to
+     * what fits. Without a snapshot writer no room is kept, and nothing is weighed.
+     */
+    @Test
+    void theSnapshotBacklogLimitIsWeighedAgainstHalfTheHeap() {
+        long heap = 512L << 20;
+        int fits = (int) (heap / 2 / HeapEstimate.KEPT_ASIDE_BYTES);
+        assertEquals(2_164_802, fits, "a 512 MiB heap's half holds 2,164,802 one-line purchases");
+        assertEquals(fits, HeapEstimate.backlogLimitFitting(1, heap));
+        assertEquals(fits / 2, HeapEstimate.backlogLimitFitting(2, heap), "every shard's room may be full at once");
+        assertEquals(Integer.MAX_VALUE, HeapEstimate.backlogLimitFitting(1, Long.MAX_VALUE));
+        assertEquals(1, HeapEstimate.backlogLimitFitting(1, 0));
+        assertThrows(IllegalArgumentException.class, () -> HeapEstimate.backlogLimitFitting(0, heap));
+
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder()
+                .snapshotWriter(shard -> (lastSequence, time, store) -> { })
+                .snapshotBacklogLimit(SnapshotHandler.BACKLOG_LIMIT).validate(heap));
+        assertEquals("snapshotBacklogLimit(4194304) lets the snapshot stage of each of 1 shard(s) keep up to 496 MiB "
+                + "of commands aside while a snapshot write hangs (124 bytes a one-line purchase, every shard's room "
+                + "full at once), more than half of this JVM's maximum heap of 512 MiB (-Xmx), whose other half the "
+                + "state, its snapshot copy and the application need: lower it to 2164802 or less, or give the JVM "
+                + "more heap", refused.getMessage());
+        PurestockEngine.builder().snapshotWriter(shard -> (lastSequence, time, store) -> { })
+                .snapshotBacklogLimit(fits).validate(heap);
+        assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder().shards(2)
+                .snapshotWriter(shard -> (lastSequence, time, store) -> { }).snapshotBacklogLimit(fits).validate(heap));
+        PurestockEngine.builder().snapshotBacklogLimit(SnapshotHandler.BACKLOG_LIMIT).validate(heap); // no snapshots
+
+        PurestockEngine.Builder byDefault = PurestockEngine.builder()
+                .snapshotWriter(shard -> (lastSequence, time, store) -> { }).validate(heap);
+        assertEquals(fits, byDefault.snapshotBacklogLimit(heap), "the default is lowered to what fits");
+        assertEquals(SnapshotHandler.BACKLOG_LIMIT, byDefault.snapshotBacklogLimit(8L << 30), "and kept where it fits");
+        assertEquals(fits, PurestockEngine.builder().snapshotBacklogLimit(fits).snapshotBacklogLimit(8L << 30),
+                "a limit set is kept");
+    }
+
     @Test
     void validateRefusesByTheEstimateAndTotalsSaturate() {
         long heap = Runtime.getRuntime().maxMemory();
