@@ -1,6 +1,7 @@
 package dev.purestock.spring;
 
 import dev.purestock.domain.Limits;
+import dev.purestock.engine.HeapEstimate;
 import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.Durability;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -160,7 +161,9 @@ public class PurestockProperties implements Validator {
      * would otherwise run out of memory as the engine starts. The count is the engine's own ({@code HeapEstimate},
      * for the two stores a journaled engine keeps per shard): 384 bytes a ring slot, and the tables' arrays as the
      * engine sizes them, at least about 225 bytes a position, 190 an order, 64 a customer count and 40 an order line,
-     * up to twice that just past a power of two. The journal directory is checked when the starter starts an engine
+     * up to twice that just past a power of two; and a snapshot backlog limit whose rooms, every shard's full at once
+     * at {@code HeapEstimate.KEPT_ASIDE_BYTES} a command, would take more than half the heap
+     * ({@code HeapEstimate.backlogLimitFitting}). The journal directory is checked when the starter starts an engine
      * (an application with an engine of its own needs none), and the engine's own settings (ring size, periods,
      * capacities) by the engine as it starts; both are reported with the property's name.
      */
@@ -192,6 +195,17 @@ public class PurestockProperties implements Validator {
         if (properties.shards >= 1 && properties.shards <= Limits.MAX_WAREHOUSE + 1 && properties.ringSize > 0
                 && properties.storeCapacity.sizesArePositive()) {
             UpFrontMemory.check(properties, maxHeap, errors);
+        }
+        Integer backlogLimit = properties.snapshots.backlogLimit;
+        if (properties.shards >= 1 && backlogLimit != null
+                && backlogLimit > HeapEstimate.backlogLimitFitting(properties.shards, maxHeap)) {
+            errors.rejectValue("snapshots.backlogLimit", "exceedsHeap", "purestock.snapshots.backlog-limit="
+                    + backlogLimit + " lets the snapshot stage of each of " + properties.shards + " shard(s) keep up "
+                    + "to " + properties.shards * (long) backlogLimit * HeapEstimate.KEPT_ASIDE_BYTES / (1024 * 1024)
+                    + " MiB of commands aside while a snapshot write hangs, more than half of this JVM's maximum "
+                    + "heap of " + maxHeap / (1024 * 1024) + " MiB: lower it to "
+                    + HeapEstimate.backlogLimitFitting(properties.shards, maxHeap) + " or less (or leave it unset: "
+                    + "the engine's default fits the heap), or give the JVM a larger heap (-Xmx)");
         }
     }
 
@@ -260,7 +274,8 @@ public class PurestockProperties implements Validator {
         /**
          * Commands decided during a snapshot's write that the snapshot stage keeps aside for its copy, at most; at the
          * limit (a writer that hangs) it gives the copy up and snapshots fail until a restart, instead of the heap
-         * running out. Unset: the engine's default, 4194304 (about 520 MB of one-line purchases).
+         * running out. Unset: the engine's default, 4194304 (about 520 MB of one-line purchases), lowered to what
+         * fits in half the heap with every shard's room full; a value above that is refused at startup, by name.
          */
         private Integer backlogLimit;
 

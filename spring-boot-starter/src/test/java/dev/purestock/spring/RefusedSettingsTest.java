@@ -113,6 +113,31 @@ class RefusedSettingsTest {
                 .contains("purestock.store-capacity.positions");
     }
 
+    /**
+     * A backlog limit whose rooms, every shard's full at once, would take more than half the heap is refused by the
+     * engine as it is built, in words naming its builder's setting; the starter refuses it first, by the property's
+     * name, with the limit that fits.
+     */
+    @Test
+    void aSnapshotBacklogLimitTooLargeForTheHeapIsRefusedByName() {
+        long heap = 512L << 20;
+        int fits = HeapEstimate.backlogLimitFitting(1, heap);
+        PurestockProperties properties = new PurestockProperties();
+        properties.getSnapshots().setBacklogLimit(fits);
+        assertThat(errors(properties, heap).hasErrors()).isFalse();
+
+        properties.getSnapshots().setBacklogLimit(4_194_304);
+        Errors errors = errors(properties, heap);
+
+        assertThat(errors.getFieldError("snapshots.backlogLimit")).isNotNull();
+        assertThat(errors.getFieldError("snapshots.backlogLimit").getDefaultMessage())
+                .contains("purestock.snapshots.backlog-limit").contains("512 MiB").contains("lower it to " + fits);
+        properties.getSnapshots().setBacklogLimit(fits);
+        properties.setShards(2);
+        assertThat(errors(properties, heap).getFieldError("snapshots.backlogLimit")).as("every shard's room counts")
+                .isNotNull();
+    }
+
     @Test
     void theDefaultsFitASmallHeap() {
         assertThat(errors(new PurestockProperties(), 64L << 20).hasErrors()).isFalse();
