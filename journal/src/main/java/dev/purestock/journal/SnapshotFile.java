@@ -21,7 +21,11 @@ import java.util.zip.CRC32C;
 /**
  * The format of one snapshot file, written as a stream through a 64 KiB buffer (the writer giving way to other
  * threads after each, see {@link #WRITE_CHUNK}) and read as one through a 1 MiB buffer, so that a state of
- * millions of skus never needs a second copy in memory. Little-endian throughout:
+ * millions of skus never needs a second copy in memory. Both are direct buffers, whose native memory goes back only
+ * once a garbage collection finds them unreachable: so each thread that writes snapshots keeps one write buffer and
+ * reuses it for every snapshot it writes ({@link #WRITE_BUFFER}), where a buffer of each write's own, written every
+ * few seconds, held native memory long after each write; a load, rare, takes one read buffer for the checksum and
+ * the entries both. Little-endian throughout:
  *
  * <pre>
  *  header   magic "PSSN" (int32) | format version (int32) | last sequence (int64) | time (int64)
@@ -82,6 +86,14 @@ final class SnapshotFile {
      * writer gives way"). A break costs a system call when no thread waits.
      */
     static final int WRITE_CHUNK = 1 << 16;
+    /**
+     * Each thread's write buffer, of {@link #WRITE_CHUNK} bytes, made by its first write and reused by each later one:
+     * a shard's snapshot writer thread keeps one for as long as it runs, and writes no snapshot with another. A write
+     * holds it from start to end and calls nothing that writes a snapshot on the same thread, so no two writes share
+     * one; threads writing at once (the writers of several shards, a command line's) each have their own.
+     */
+    private static final ThreadLocal<ByteBuffer> WRITE_BUFFER = ThreadLocal.withInitial(
+            () -> ByteBuffer.allocateDirect(WRITE_CHUNK).order(ByteOrder.LITTLE_ENDIAN));
     private static final int HEADER_BYTES = 4 + 4 + 8 + 8;
     private static final int TRAILER_BYTES = 4;
     private static final int KINDS = 7;
@@ -119,7 +131,7 @@ final class SnapshotFile {
             throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            Encoder out = new Encoder(channel, givingWay);
+            Encoder out = new Encoder(channel, WRITE_BUFFER.get(), givingWay);
             out.int32(MAGIC);
             out.int32(FORMAT_VERSION);
             out.int64(lastSequence);
@@ -201,9 +213,10 @@ final class SnapshotFile {
      */
     static Header load(Path file, InventoryStore store) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            checkChecksum(file, channel);
+            ByteBuffer buffer = readBuffer();
+            checkChecksum(file, channel, buffer);
             channel.position(0);
-            Decoder in = new Decoder(file, channel, channel.size() - TRAILER_BYTES);
+            Decoder in = new Decoder(file, channel, buffer, channel.size() - TRAILER_BYTES);
             Header header = readHeader(file, in);
             int kinds = switch (header.format()) {
                 case FORMAT_WITHOUT_LAST_CHANGES -> KINDS_WITHOUT_LAST_CHANGES;
@@ -294,9 +307,10 @@ final class SnapshotFile {
      */
     static Header check(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            checkChecksum(file, channel);
+            ByteBuffer buffer = readBuffer();
+            checkChecksum(file, channel, buffer);
             channel.position(0);
-            Decoder in = new Decoder(file, channel, HEADER_BYTES);
+            Decoder in = new Decoder(file, channel, buffer, HEADER_BYTES);
             return readHeader(file, in);
         }
     }
@@ -345,14 +359,19 @@ final class SnapshotFile {
         return new Order(orderId, customer, status, lines, expiresAt, fingerprint);
     }
 
-    private static void checkChecksum(Path file, FileChannel channel) throws IOException {
+    /** A read buffer, for a load's or a check's checksum and then its entries. */
+    private static ByteBuffer readBuffer() {
+        return ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Checks {@code file}'s checksum, reading it through {@code buffer}. */
+    private static void checkChecksum(Path file, FileChannel channel, ByteBuffer buffer) throws IOException {
         long size = channel.size();
         if (size < MIN_BYTES) {
             throw new JournalCorruptException("snapshot " + file + " is truncated (" + size + " bytes, a snapshot has "
                     + "at least " + MIN_BYTES + ")");
         }
         CRC32C crc = new CRC32C();
-        ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
         long remaining = size - TRAILER_BYTES;
         channel.position(0);
         while (remaining > 0) {
@@ -383,12 +402,17 @@ final class SnapshotFile {
     private static final class Encoder {
         private final FileChannel channel;
         private final Runnable givingWay;
-        private final ByteBuffer buffer = ByteBuffer.allocateDirect(WRITE_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+        private final ByteBuffer buffer;
         private final CRC32C crc = new CRC32C();
         private long written;
 
-        Encoder(FileChannel channel, Runnable givingWay) {
+        /**
+         * Writes to {@code channel} through {@code buffer}, of {@link #WRITE_CHUNK} bytes, emptied first: a write that
+         * failed part way left bytes in it.
+         */
+        Encoder(FileChannel channel, ByteBuffer buffer, Runnable givingWay) {
             this.channel = channel;
+            this.buffer = buffer.clear();
             this.givingWay = givingWay;
         }
 
@@ -455,13 +479,15 @@ final class SnapshotFile {
     private static final class Decoder {
         private final Path file;
         private final FileChannel channel;
-        private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        private final ByteBuffer buffer;
         private final long limit;
         private long unread;
 
-        Decoder(Path file, FileChannel channel, long limit) {
+        /** Reads {@code limit} bytes of {@code channel} through {@code buffer}. */
+        Decoder(Path file, FileChannel channel, ByteBuffer buffer, long limit) {
             this.file = file;
             this.channel = channel;
+            this.buffer = buffer;
             this.limit = limit;
             this.unread = limit;
             buffer.limit(0);
