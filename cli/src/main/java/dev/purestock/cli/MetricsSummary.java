@@ -46,7 +46,10 @@ final class MetricsSummary {
             if (shard.stages().contains(StageRole.APPLY)) {
                 summary.put(prefix + "snapshots-written", shard.snapshotsWritten())
                         .put(prefix + "snapshots-failed", shard.snapshotsFailed())
-                        .put(prefix + "snapshots-skipped", shard.snapshotsSkipped());
+                        .put(prefix + "snapshots-skipped", shard.snapshotsSkipped())
+                        .put(prefix + "snapshots-unavailable", shard.snapshotsUnavailable());
+                shard.snapshotsUnavailableReason()
+                        .ifPresent(reason -> summary.put(prefix + "snapshots-unavailable-reason", reason));
                 latency(summary, prefix + "snapshot-duration", shard.snapshotDuration());
             }
             summary.put(prefix + "callback-failures", shard.callbackFailures());

@@ -38,6 +38,8 @@ class DemoMetricsTest {
                 + demo.get(shard + "journal-sync.count").getAsLong(), "every journaled command was timed once");
         assertTrue(demo.get(shard + "journal-sync.max-ns").getAsLong() > 0);
         assertEquals(1, demo.get(shard + "snapshots-written").getAsLong(), "the snapshot the demo ends with");
+        assertFalse(demo.get(shard + "snapshots-unavailable").getAsBoolean(), "the snapshot stage kept its copy");
+        assertFalse(demo.has(shard + "snapshots-unavailable-reason"), "no reason while snapshots are available");
         assertEquals("CLOSED", demo.get(shard + "health").getAsString());
         for (String stage : List.of("decide", "journal", "apply", "complete")) {
             assertEquals(0, demo.get(shard + "lag." + stage).getAsLong(), "closed: " + stage + " passed every slot");

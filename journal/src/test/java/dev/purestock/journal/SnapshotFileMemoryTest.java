@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Each snapshot written took a 64 KiB direct {@link java.nio.ByteBuffer} of its own, whose native memory only a
  * garbage collection that found it unreachable gave back: a snapshot every few seconds held native memory long after
  * each write (up to {@code -XX:MaxDirectMemorySize}). A thread that writes snapshots now reuses one buffer for every
- * write, so once it has written one, the JVM's direct buffers hold after each later write what they held before it.
+ * write, so once it has written one, the JVM's direct buffers hold no more after each later write than before it (a
+ * collection may free others' meanwhile).
  */
 class SnapshotFileMemoryTest {
     @TempDir
@@ -36,7 +37,8 @@ class SnapshotFileMemoryTest {
         for (int write = 1; write <= 3; write++) {
             store.putMovement(10_000 + write, write);
             SnapshotFile.write(file, 9_999 + write, 1_700_000_000_000L + write, store);
-            assertEquals(before, directMemoryUsed(), "bytes of direct buffers after write " + write);
+            long after = directMemoryUsed();
+            assertTrue(after <= before, "direct buffers grew from " + before + " to " + after + " bytes by write " + write);
         }
         MapInventoryStore loaded = new MapInventoryStore();
         SnapshotFile.load(file, loaded);
