@@ -12,7 +12,11 @@ import dev.purestock.engine.Outcome;
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.ShardDigest;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.wire.DocumentContext;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -22,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
@@ -140,6 +145,116 @@ class OrderRetentionJournalTest {
                 "the whole journal holds order 2 forgotten after the digest");
         assertNull(whole.store().order(2));
         assertEquals(OrderStatus.PURCHASED, upToDigest.store().order(2).status());
+    }
+
+    /**
+     * A journal that spans the upgrade to order retention (docs/journal.md, "Schema versions"): records of schema
+     * version 1, written before orders were ever forgotten, hold purchases and time commands without a window, which
+     * forget nothing. The first start on it finds their orders past the engine's window, so its timer forgets them at
+     * once, 255 in a time command and the rest in the next, journaled in the current version after the old records;
+     * an order id forgotten so is taken afresh, the journal spanning both versions verifies, and a restart from a
+     * snapshot cut after the upgrade holds what a replay of the whole journal holds.
+     */
+    @Test
+    @Timeout(60)
+    void anEngineStartedOnAJournalFromBeforeRetentionForgetsItsOrdersAtOnceAndTheJournalVerifies() throws Exception {
+        MapInventoryStore written = new MapInventoryStore();
+        List<byte[]> records = new ArrayList<>();
+        JournalRecordCodec codec = new JournalRecordCodec();
+        long sequence = 0;
+        for (Command setup : List.of(new Command.ListProduct(1, 0), new Command.ReceiveStock(1, 1, 0, 1_000))) {
+            records.add(versionOne(codec, sequence++, NOW, setup, decided(written, NOW, setup)));
+        }
+        for (long order = 1; order <= 300; order++) {
+            Command purchase = new Command.Purchase(order, order % 7, 1, 0, 1);
+            records.add(versionOne(codec, sequence++, NOW + order, purchase, decided(written, NOW + order, purchase)));
+            if (order % 100 == 0) {
+                records.add(versionOne(codec, sequence++, NOW + order, new Command.ExpireReservations(), List.of()));
+            }
+        }
+        try (SingleChronicleQueue queue = JournalQueues.forWriting(dir, Durability.PAGE_CACHE,
+                JournalQueues.DEFAULT_ROLL_CYCLE);
+             ExcerptAppender appender = queue.createAppender()) {
+            for (byte[] record : records) {
+                try (DocumentContext document = appender.writingDocument()) {
+                    document.wire().bytes().write(record);
+                }
+            }
+        }
+        CountDownLatch everyOldOrderForgotten = new CountDownLatch(300);
+        clock.set(NOW + 10 * WINDOW);
+        try (JournaledEngine journaled = JournaledEngine.builder(dir).engine(builder -> builder.clock(clock::get)
+                .retainOrdersFor(Duration.ofMillis(WINDOW)).consumer((command, outcome) -> outcome.events().stream()
+                        .filter(Event.OrderForgotten.class::isInstance).forEach(forgotten -> everyOldOrderForgotten.countDown())))
+                .start()) {
+            everyOldOrderForgotten.await();
+            PurestockEngine engine = journaled.engine();
+            Outcome again = engine.submit(new Command.Purchase(1, 1, 1, 0, 1)).join();
+            assertTrue(again.accepted(), "order 1, forgotten, is an order afresh: " + again);
+            engine.snapshot(0).join();
+            assertTrue(engine.submit(new Command.Purchase(301, 1, 1, 0, 1)).join().accepted());
+        }
+        List<Long> forgottenByTimeCommand = new ArrayList<>();
+        long[] oldRecords = {0};
+        try (JournalReader reader = JournalReader.open(dir)) {
+            reader.read((index, record) -> {
+                oldRecords[0] += record.schemaVersion() == 1 ? 1 : 0;
+                if (record.command() instanceof Command.ExpireReservations && !record.events().isEmpty()) {
+                    assertEquals(JournalRecordDescriptor.CURRENT_VERSION, record.schemaVersion());
+                    forgottenByTimeCommand.add(record.events().stream().filter(Event.OrderForgotten.class::isInstance).count());
+                }
+                return true;
+            });
+        }
+        assertEquals(records.size(), oldRecords[0], "the journal starts with the records of version 1");
+        assertEquals(List.of(255L, 45L), forgottenByTimeCommand, "at most 255 a time command, the rest at once after");
+        JournalVerifier.Result verified = JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertTrue(verified.matches(), verified.divergence());
+        RecoveredState full = JournalRecovery.recoverWithoutSnapshots(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        RecoveredState fromSnapshot = JournalRecovery.recover(dir, PrimitiveInventoryStore::new, ReplayProgress.NONE);
+        assertTrue(fromSnapshot.recoveredFrom().startsWith("snapshot@"), fromSnapshot.recoveredFrom());
+        assertEquals(StateDigest.format(StateDigest.of(full.store())), StateDigest.format(StateDigest.of(fromSnapshot.store())));
+        assertEquals(1_000 - 302, full.store().available(1, 0), "a forgotten purchase's unit stays sold");
+        assertEquals("1@" + (NOW + 10 * WINDOW) + " 301@" + (NOW + 10 * WINDOW) + " ", lastChanges(full.store()));
+    }
+
+    /** {@code command} decided at {@code now} against {@code store}, and applied to it. */
+    private static List<Event> decided(MapInventoryStore store, long now, Command command) {
+        List<Event> events = Inventory.decide(command, now, store);
+        Inventory.evolveAll(store, now, events);
+        return events;
+    }
+
+    /**
+     * The record as schema version 1 wrote it: the current encoding without what came later, the epoch (version 4),
+     * a listing's choice of counting customers in the command and its event (version 5), and a time command's window
+     * (version 2).
+     */
+    private static byte[] versionOne(JournalRecordCodec codec, long sequence, long time, Command command, List<Event> events) {
+        byte[] current = Arrays.copyOf(codec.buffer(), codec.encode(sequence, time, command, events));
+        int commandAt = JournalRecordDescriptor.HEADER_LENGTH;
+        List<int[]> cut = new ArrayList<>(); // offset in the current encoding, length
+        cut.add(new int[]{JournalRecordDescriptor.EPOCH_OFFSET, Long.BYTES});
+        if (command instanceof Command.ListProduct) {
+            int listing = 1 + 2 * Long.BYTES; // tag, sku, limit: in the command, then in its event
+            cut.add(new int[]{commandAt + listing, 1});
+            cut.add(new int[]{commandAt + listing + 1 + listing, 1});
+        } else if (command instanceof Command.ExpireReservations) {
+            cut.add(new int[]{commandAt + 1, Long.BYTES});
+        }
+        ByteArrayOutputStream old = new ByteArrayOutputStream();
+        int from = 0;
+        for (int[] part : cut) {
+            old.write(current, from, part[0] - from);
+            from = part[0] + part[1];
+        }
+        old.write(current, from, current.length - from);
+        byte[] record = old.toByteArray();
+        ByteBuffer header = ByteBuffer.wrap(record).order(ByteOrder.LITTLE_ENDIAN);
+        header.putInt(JournalRecordDescriptor.LENGTH_OFFSET, record.length);
+        header.putShort(JournalRecordDescriptor.VERSION_OFFSET, (short) 1);
+        header.putInt(record.length - JournalRecordDescriptor.CHECKSUM_LENGTH, codec.checksum(record, 0, record.length));
+        return record;
     }
 
     @Test
