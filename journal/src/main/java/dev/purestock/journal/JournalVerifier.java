@@ -14,7 +14,8 @@ import java.util.function.Supplier;
  * Re-decides every journaled command with the pure domain and compares the result with the journaled
  * events: a proof that the run was deterministic and a guard when the domain code changes. It starts from
  * the empty state when the journal starts at sequence 0, and otherwise (the older cycles were pruned) from
- * the newest usable snapshot the journal reaches. Checksums and sequence continuity are checked on the way.
+ * the newest usable snapshot the journal reaches. Checksums and sequence continuity are checked on the way, those of
+ * the records before that snapshot too, which are read but not decided again.
  *
  * <p>A command whose {@code decide} threw was journaled as the engine answered it, a single
  * {@code Rejected(INTERNAL_ERROR)} ({@link EngineRefusal#INTERNAL_ERROR}); re-deciding it agrees when
@@ -64,6 +65,7 @@ public final class JournalVerifier {
             InventoryStore store;
             long start;
             String startedAt;
+            long[] lastEpoch = {JournalEpoch.INITIAL, -1};
             if (bounds.firstSequence() == 0) {
                 store = stores.get();
                 start = 0;
@@ -76,6 +78,13 @@ public final class JournalVerifier {
                 store = loaded.store();
                 start = loaded.info().lastSequence() + 1;
                 startedAt = "snapshot@" + loaded.info().lastSequence();
+                // the records the snapshot covers are not decided again, but checked as every record is: recovery
+                // replays them when it falls back to an older snapshot
+                long snapshotEnd = loaded.info().lastSequence();
+                reader.read((index, record) -> {
+                    checkEpoch(dir, index, record, lastEpoch, recordedEpoch);
+                    return record.sequence() < snapshotEnd;
+                });
                 if (start > bounds.lastSequence()) {
                     reader.requireEndReachesMark();
                     return new Result(0, startedAt, null, recordedEpoch);
@@ -87,7 +96,6 @@ public final class JournalVerifier {
             long total = bounds.lastSequence() - start + 1;
             long[] done = {0};
             String[] divergence = {null};
-            long[] lastEpoch = {JournalEpoch.INITIAL, -1};
             // reused from record to record: the decision and a time command's room
             EventBuffer decided = new EventBuffer();
             DecisionScratch scratch = new DecisionScratch();

@@ -165,6 +165,52 @@ class JournalToolsTest {
         assertEquals("snapshot@29", verified.startedAt());
     }
 
+    /**
+     * verify checks every record's checksum and sequence, those before the snapshot it starts from included, when
+     * older cycles were pruned: a record between the journal's first and that snapshot's is what recovery replays
+     * when it falls back to an older snapshot, and verify answered ok over one that failed its checksum.
+     */
+    @Test
+    void verifyOfAPrunedJournalChecksTheRecordsBeforeTheSnapshotItStartsFrom() throws Exception {
+        writeFourCycles();
+        assertEquals(20, JournalPruner.prune(dir, 2).firstSequence(), "snapshots 19 and 29 kept, the cycles to 19 pruned");
+        JournalRecordCodec codec = new JournalRecordCodec();
+        int length = codec.encode(25, NOW + 25, new Command.ListProduct(26, 2), List.of(new Event.ProductListed(26, 2)));
+        byte[] record = java.util.Arrays.copyOf(codec.buffer(), length);
+        Path cycle = null;
+        long at = -1;
+        try (var files = Files.list(dir)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(SingleChronicleQueue.SUFFIX)).toList()) {
+                long found = indexOf(Files.readAllBytes(file), record);
+                if (found >= 0) {
+                    cycle = file;
+                    at = found;
+                }
+            }
+        }
+        assertTrue(at >= 0, "record 25 is in a cycle file");
+        JournalRecoveryTest.flipByte(cycle, at + length / 2);
+
+        JournalCorruptException refused = assertThrows(JournalCorruptException.class,
+                () -> JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE));
+        assertTrue(refused.getMessage().startsWith("journal record seq 25 "), refused.getMessage());
+        assertEquals("snapshot@29", JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE).recoveredFrom(),
+                "recovery from the newest snapshot needs none of the records before it");
+    }
+
+    private static long indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     @Test
     void pruningIgnoresASnapshotAheadOfTheJournalAndRemovesIt() throws Exception {
         long digest = writeFourCycles();
