@@ -1327,8 +1327,10 @@ public final class PurestockEngine implements AutoCloseable {
          * later one until the engine is restarted (one error logged, {@link ShardMetrics#snapshotsUnavailable()}
          * set at once, each failed snapshot counted in {@link ShardMetrics#snapshotsFailed()}); the shard goes on
          * deciding and answering, and the write in flight may still end, with a snapshot that holds exactly the
-         * commands up to its mark. Only a write in flight lets the backlog grow this far: once it ends, each command
-         * decided applies more than it keeps once half the limit is kept aside (engine/README.md, "Snapshots").
+         * commands up to its mark. Only writes in flight let the backlog grow, but with writes back to back it
+         * carries over from one to the next, up to the intake of a write and of the marks waiting (at most two
+         * periods of {@link #snapshotEvery}): a limit below that gives the copy up on a disk that works
+         * (engine/README.md, "Snapshots").
          *
          * <p>The limit is there so that the heap does not run out, so it must fit in it: with a
          * {@link #snapshotWriter}, {@link #build()} refuses a limit under which every shard's room, full at once,

@@ -120,8 +120,10 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
      * The commands kept aside and not yet applied, at most, by default
      * ({@link PurestockEngine.Builder#snapshotBacklogLimit}): four times the room kept between writes, some 520 MB
      * of one-line purchases (up to twice that with commands of several events), a write that stalls for about four
-     * seconds at a million commands a second. Only a write in flight lets the backlog grow this far: once the write
-     * ends, each command decided applies more than it keeps. In a heap where every shard's room would not fit in
+     * seconds at a million commands a second. Only writes in flight let the backlog grow: between them each command
+     * decided applies more than it keeps once the drain starts, but a drain stops at the next waiting mark, whose write
+     * starts at once, so with writes back to back the backlog carries over from one to the next (up to a write's
+     * intake and the waiting marks' periods). In a heap where every shard's room would not fit in
      * half of it, the builder lowers the default to what does ({@link HeapEstimate#backlogLimitFitting}).
      */
     static final int BACKLOG_LIMIT = 4 * (RETAINED_ASIDE + 1);
@@ -189,7 +191,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     /**
      * {@code copy} is this stage's own copy of {@code initial}'s store ({@link #copyOf}); at most
      * {@code backlogLimit} commands are kept aside. Each command decided applies some kept aside once half that many
-     * are (or {@link #DRAINED_ABOVE}, if fewer), so that only a write in flight lets the backlog reach the limit.
+     * are (or {@link #DRAINED_ABOVE}, if fewer), so that only writes in flight let the backlog grow.
      */
     SnapshotHandler(int shard, ShardHealth health, ShardState initial, InventoryStore copy,
                     SnapshotWriter snapshotWriter, long snapshotEvery, StageThreads threads,
