@@ -83,7 +83,7 @@ public final class JournalRecovery {
     /**
      * The state of a directory with no cycle file: empty, at sequence {@code 0}, unless its high-water mark says
      * records were acknowledged. Then the cycle files holding them are gone (deleted, or a restore without them), and
-     * starting empty would lose every acknowledged record, and the snapshots, which a writer removes as ahead of the
+     * starting empty would lose every acknowledged record, and the snapshots, which a writer sets aside as ahead of the
      * empty journal.
      *
      * @throws JournalDamagedException when the high-water mark is at a record
@@ -109,8 +109,8 @@ public final class JournalRecovery {
      * state: moves aside a newest cycle file whose header was never finished, unless acknowledged records may be in
      * it (see {@link JournalRepair#setAsideUnfinishedNewestCycle}), recovers, then moves aside a cycle file after the
      * last record that cannot be opened (a writer stopped as it created it, see
-     * {@link JournalRepair#setAsideUnopenableTrailingCycles}), removes snapshots the journal never reached, and prunes
-     * as {@code retention} says.
+     * {@link JournalRepair#setAsideUnopenableTrailingCycles}), moves aside the snapshots the journal never reached
+     * ({@link #removeSnapshotsAheadOfJournal}), and prunes as {@code retention} says.
      *
      * <p>The rule for a journal that cannot be read to its end ({@link JournalDamagedException}): when every
      * record behind the damage lies above the journal's high-water mark, none of them was ever acknowledged
@@ -129,7 +129,7 @@ public final class JournalRecovery {
      *                                 aside
      * @throws JournalCorruptException when its high-water mark is damaged
      * @throws JournalDamagedException when acknowledged records are unreachable
-     * @throws UncheckedIOException    when removing stale snapshots, pruning or cutting fails
+     * @throws UncheckedIOException    when setting aside stale snapshots, pruning or cutting fails
      */
     public static RecoveredState recoverForWriting(Path dir, RetentionPolicy retention,
                                                    Supplier<? extends InventoryStore> stores, ReplayProgress progress) {
@@ -189,8 +189,8 @@ public final class JournalRecovery {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot set aside the unfinished newest cycle file of journal " + dir, e);
         }
-        // recovery reads, with every check, to the end before anything is deleted: snapshots above that end
-        // (it loads none of them) go only once the journal is known to end there
+        // recovery reads, with every check, to the end before anything is moved: snapshots above that end
+        // (it loads none of them) go aside only once the journal is known to end there
         RecoveredState recovered = recover(dir, stores, progress);
         try {
             notes.addAll(JournalRepair.setAsideUnopenableTrailingCycles(dir, recovered.nextSequence() - 1));
@@ -206,12 +206,12 @@ public final class JournalRecovery {
     }
 
     /**
-     * Removes from the manifest, and deletes, every snapshot above the last sequence of the journal in
-     * {@code dir} (see {@link SnapshotStore#removeAbove}). Whatever is about to write to {@code dir} calls it
-     * first, holding the directory's {@link JournalLock}: once new commands are journaled at those sequences,
-     * such a snapshot would be taken for their state.
+     * Takes out of the manifest every snapshot above the last sequence of the journal in {@code dir}, and moves its
+     * file to {@code DIR/snapshots/ahead-<time>/}, never deleting it. Whatever is about to write to {@code dir} calls
+     * it first, holding the directory's {@link JournalLock}: once new commands are journaled at those sequences, such
+     * a snapshot would be taken for their state. A call killed half-way is finished by the next.
      *
-     * @return one note per snapshot removed
+     * @return one note per snapshot, naming where its file went: {@code moved snapshot-<seq>.bin to <folder>: ...}
      */
     public static List<String> removeSnapshotsAheadOfJournal(Path dir) throws IOException {
         long lastJournaled = -1;
@@ -226,12 +226,10 @@ public final class JournalRecovery {
     }
 
     private static List<String> removeSnapshotsAbove(Path dir, long lastJournaled) throws IOException {
-        List<String> notes = new ArrayList<>();
-        for (SnapshotInfo removed : new SnapshotStore(dir).removeAbove(lastJournaled)) {
-            notes.add("removed snapshot at sequence " + removed.lastSequence() + ": it is ahead of the journal (last "
-                    + "sequence " + lastJournaled + "), its newest commands were never journaled");
-        }
-        return notes;
+        String why = "the snapshot is ahead of the journal (last sequence " + lastJournaled + "), its newest commands "
+                + "were never journaled; it is no longer listed";
+        return new SnapshotStore(dir).setAsideAbove(lastJournaled, why, step -> { }).stream()
+                .map(SnapshotStore.SetAside::note).toList();
     }
 
     static RecoveredState recover(JournalReader reader, SnapshotStore snapshots,

@@ -46,7 +46,8 @@ import java.util.stream.Stream;
  * <p>The caller holds the directory's {@link JournalLock}: nothing may write to the journal meanwhile.
  */
 public final class JournalRepair {
-    private static final DateTimeFormatter ASIDE = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS")
+    /** The time in the name of a folder things are moved aside to: {@code damaged-<time>}, {@code ahead-<time>}. */
+    static final DateTimeFormatter ASIDE = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS")
             .withZone(ZoneOffset.UTC);
     private static final String REWRITE_DIR = "repair.tmp";
     /**

@@ -17,12 +17,14 @@ import java.util.Optional;
  * every later cycle file are moved to {@code DIR/truncated-<time>/}, kept, never deleted. The high-water mark is
  * then set to the last record kept.
  *
- * <p><b>Order, and a crash at any point.</b> Snapshots above the cut are removed first (their state includes
- * records that are about to go); then the later cycle files move aside, newest first; then the rewritten file
- * replaces the one holding the cut; then the queue's directory listing is rebuilt; the mark moves last. Killed at
- * any step, the directory holds every record up to the cut, and perhaps some after it; running the same
- * truncation again finishes it (it reads the directory as it finds it, and a cut already done is done again at no
- * loss). Until then the journal may read as damaged (its mark above its end): an engine refuses to start on it.
+ * <p><b>Order, and a crash at any point.</b> Snapshots above the cut are taken out of the manifest first, their files
+ * moved to {@code DIR/snapshots/ahead-<time>/}, never deleted (their state includes records that are about to go;
+ * killed before the manifest is rewritten, the next run finds the files there and finishes); then the later cycle files
+ * move aside, newest first; then the rewritten file replaces the one holding the cut; then the queue's directory
+ * listing is rebuilt; the mark moves last. Killed at any step, the directory holds every record up to the cut, and
+ * perhaps some after it; running the same truncation again finishes it (it reads the directory as it finds it, and a
+ * cut already done is done again at no loss). Until then the journal may read as damaged (its mark above its end): an
+ * engine refuses to start on it.
  *
  * <p>The caller holds the directory's {@link JournalLock}, as {@code purestock truncate} does: nothing may write
  * to the journal meanwhile. The epoch ({@link JournalEpoch}) is left as it is: the records the standby receives
@@ -38,7 +40,7 @@ public final class JournalTruncation {
      * @param lastKept         the last sequence kept ({@code -1}: none)
      * @param recordsDropped   records moved aside with the cut ({@code 0}: the journal ended there already); behind
      *                         damage, counted up to the high-water mark
-     * @param snapshotsDropped the snapshots removed, above the cut, by the sequence each was cut at, oldest first
+     * @param snapshotsDropped the snapshots set aside, above the cut, by the sequence each was cut at, oldest first
      * @param notes            one line per thing done
      */
     public record Result(long lastKept, long recordsDropped, List<Long> snapshotsDropped, List<String> notes) {
@@ -50,9 +52,9 @@ public final class JournalTruncation {
     }
 
     /**
-     * Keeps the records of the journal in {@code dir} up to {@code lastKept}, moves the rest aside and removes the
+     * Keeps the records of the journal in {@code dir} up to {@code lastKept}, moves the rest aside and sets aside the
      * snapshots above it. A journal that already ends at or before {@code lastKept} is left as it is (its snapshots
-     * above it are still removed).
+     * above it are still set aside).
      *
      * @param lastKept the last sequence to keep, {@code -1} to keep none (a journal whose cycles were never pruned)
      * @throws JournalException        when the journal cannot be read up to {@code lastKept} (damaged before it),
@@ -78,9 +80,10 @@ public final class JournalTruncation {
             List<String> notes = new ArrayList<>();
             steps.before("remove the snapshots above seq " + lastKept);
             List<Long> dropped = new ArrayList<>();
-            for (SnapshotInfo snapshot : new SnapshotStore(dir).removeAbove(lastKept)) {
+            for (SnapshotStore.SetAside snapshot : new SnapshotStore(dir).setAsideAbove(lastKept,
+                    "the snapshot is above the cut; it is no longer listed", steps)) {
                 dropped.add(snapshot.lastSequence());
-                notes.add("removed snapshot at seq " + snapshot.lastSequence() + ", above the cut");
+                notes.add(snapshot.note());
             }
             if (found.damage().isEmpty() && found.lastGoodSequence() <= lastKept) {
                 notes.add(found.records() == 0 ? "the journal holds no record: nothing to cut"

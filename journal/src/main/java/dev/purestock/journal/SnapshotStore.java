@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -39,6 +40,8 @@ public final class SnapshotStore implements SnapshotWriter {
     public static final int DEFAULT_KEEP = 2;
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
     private static final String MANIFEST = "manifest";
+    /** The start of the name of a folder {@link #setAsideAbove} moves snapshots to, in this directory. */
+    static final String AHEAD = "ahead-";
     private static final String HEADER = "# purestock snapshot manifest v1: last-sequence time file bytes";
 
     private final Path dir;
@@ -290,26 +293,87 @@ public final class SnapshotStore implements SnapshotWriter {
     }
 
     /**
-     * Removes from the manifest, and deletes, every snapshot above {@code lastJournaled}: the snapshot stage
-     * runs in parallel with the journal stage and may write a snapshot before the journal has written the
-     * commands it includes, so after a crash a snapshot can hold commands that were never journaled nor
-     * answered. Left in place, it would be loaded
-     * once the journal has grown past it with other commands at those sequences.
+     * A snapshot {@link #setAsideAbove} took out of the manifest.
+     *
+     * @param lastSequence the snapshot's last sequence
+     * @param note         where its file went, and why: {@code moved snapshot-<seq>.bin to <folder>: <why>}, or where
+     *                     an earlier call left it, or that it was missing
+     */
+    record SetAside(long lastSequence, String note) {
+    }
+
+    /**
+     * Takes every snapshot above {@code lastJournaled} out of the manifest and moves its file to
+     * {@code DIR/snapshots/ahead-<time>/}, never deleting it: the snapshot stage runs in parallel with the journal
+     * stage and may write a snapshot before the journal has written the commands it includes, so after a crash a
+     * snapshot can hold commands that were never journaled nor answered. Left listed, it would be loaded once the
+     * journal has grown past it with other commands at those sequences. Yet with {@link Durability#PAGE_CACHE} a power
+     * loss can keep the snapshot (written and synced) and lose the journal's newest records, acknowledged ones among
+     * them: the file set aside is then the only copy of that state, for an operator to look at.
+     *
+     * <p>Crash-safe order: the files move first, newest first, the folder and this directory are forced, and the
+     * manifest is rewritten without them last. Killed between, the manifest lists snapshots whose files are in an
+     * {@code ahead-} folder: ahead of the journal, recovery never loads them, and the next call finds each file there,
+     * says where, and takes it out of the manifest. Nothing else here ({@link #retain}, the pruner) deletes or lists
+     * what is in such a folder.
      *
      * @param lastJournaled the journal's last sequence, {@code -1} when it holds no record
-     * @return the snapshots removed, oldest first
+     * @param why           why the snapshots go, ending each note
+     * @return the snapshots taken out of the manifest, oldest first, each with its note (also logged as a warning)
      */
-    public synchronized List<SnapshotInfo> removeAbove(long lastJournaled) throws IOException {
+    synchronized List<SetAside> setAsideAbove(long lastJournaled, String why, JournalRepair.Steps steps)
+            throws IOException {
         List<SnapshotInfo> listed = list();
-        List<SnapshotInfo> ahead = listed.stream().filter(s -> s.lastSequence() > lastJournaled).toList();
-        if (!ahead.isEmpty()) {
-            retain(listed.stream().filter(s -> s.lastSequence() <= lastJournaled).toList());
-            for (SnapshotInfo s : ahead) {
-                LOG.warn("snapshot at sequence {} is ahead of the journal (last sequence {}): its newest commands "
-                        + "were never journaled; removed {}", s.lastSequence(), lastJournaled, s.file());
+        List<SnapshotInfo> ahead = new ArrayList<>(listed.stream().filter(s -> s.lastSequence() > lastJournaled)
+                .toList());
+        if (ahead.isEmpty()) {
+            return List.of();
+        }
+        List<SetAside> done = new ArrayList<>();
+        Path aside = dir.resolve(AHEAD + JournalRepair.ASIDE.format(Instant.now()));
+        boolean moved = false;
+        for (SnapshotInfo s : ahead.reversed()) {
+            String name = s.file().getFileName().toString();
+            String note;
+            if (Files.exists(s.file())) {
+                steps.before("set aside " + name);
+                Directories.createDurably(aside);
+                Files.move(s.file(), aside.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+                moved = true;
+                note = "moved " + name + " to " + aside + ": " + why;
+            } else {
+                Optional<Path> earlier = setAsideEarlier(s);
+                note = earlier.map(folder -> name + " was already in " + folder + ", moved there by a start stopped "
+                        + "before it rewrote the manifest: " + why)
+                        .orElse(name + ", listed in the manifest, is missing (in no " + AHEAD + "folder either): "
+                                + why);
+            }
+            LOG.warn(note);
+            done.add(new SetAside(s.lastSequence(), note));
+        }
+        if (moved) {
+            Directories.force(aside);
+            forceDirectory();
+        }
+        steps.before("rewrite the manifest");
+        retain(listed.stream().filter(s -> s.lastSequence() <= lastJournaled).toList());
+        return done.reversed();
+    }
+
+    /** The newest {@code ahead-} folder holding {@code info}'s file at the size the manifest lists, if any. */
+    private Optional<Path> setAsideEarlier(SnapshotInfo info) throws IOException {
+        List<Path> folders;
+        try (var entries = Files.list(dir)) {
+            folders = entries.filter(p -> p.getFileName().toString().startsWith(AHEAD) && Files.isDirectory(p))
+                    .sorted(Comparator.reverseOrder()).toList();
+        }
+        for (Path folder : folders) {
+            Path file = folder.resolve(info.file().getFileName());
+            if (Files.isRegularFile(file) && Files.size(file) == info.bytes()) {
+                return Optional.of(folder);
             }
         }
-        return ahead;
+        return Optional.empty();
     }
 
     /**

@@ -21,7 +21,9 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -212,18 +214,27 @@ class JournalToolsTest {
     }
 
     @Test
-    void pruningIgnoresASnapshotAheadOfTheJournalAndRemovesIt() throws Exception {
+    void pruningIgnoresASnapshotAheadOfTheJournalAndSetsItAside() throws Exception {
         long digest = writeFourCycles();
         MapInventoryStore ahead = new MapInventoryStore();
         dev.purestock.domain.Inventory.evolve(ahead, NOW + 50, new Event.ProductListed(99, 0));
         new SnapshotStore(dir).write(50, NOW + 50, ahead);
+        byte[] aheadBytes = Files.readAllBytes(dir.resolve("snapshots/snapshot-00000000000000000050.bin"));
 
         JournalPruner.Result result = JournalPruner.prune(dir, 1);
 
         assertEquals(List.of(29L), result.snapshotsKept().stream().map(SnapshotInfo::lastSequence).toList());
         assertEquals(List.of(29L), new SnapshotStore(dir).list().stream().map(SnapshotInfo::lastSequence).toList());
         assertEquals(3, result.cyclesDeleted().size());
-        assertTrue(result.notes().get(0).startsWith("removed snapshot at sequence 50"), result.notes().toString());
+        assertTrue(result.notes().get(0).startsWith("moved snapshot-00000000000000000050.bin to "
+                + dir.resolve("snapshots").resolve("ahead-")), result.notes().toString());
+        Path aside;
+        try (Stream<Path> folders = Files.list(dir.resolve("snapshots"))) {
+            aside = folders.filter(Files::isDirectory).findFirst().orElseThrow();
+        }
+        assertTrue(result.notes().get(0).startsWith("moved snapshot-00000000000000000050.bin to " + aside + ": "));
+        assertArrayEquals(aheadBytes, Files.readAllBytes(aside.resolve("snapshot-00000000000000000050.bin")),
+                "the snapshot ahead is kept aside as it was");
         RecoveredState recovered = JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
         assertEquals("snapshot@29", recovered.recoveredFrom());
         assertEquals(digest, StateDigest.of(recovered.store()));
@@ -326,8 +337,8 @@ class JournalToolsTest {
             assertEquals("snapshot@29", journaled.recovered().recoveredFrom());
             assertEquals(40, journaled.recovered().nextSequence());
             assertEquals(digest, journaled.engine().digest(0).join());
-            assertTrue(journaled.recovered().notes().get(0).startsWith("removed snapshot at sequence 50"),
-                    journaled.recovered().notes().toString());
+            assertTrue(journaled.recovered().notes().get(0).startsWith("moved snapshot-00000000000000000050.bin to "
+                    + dir.resolve("snapshots").resolve("ahead-")), journaled.recovered().notes().toString());
         }
     }
 

@@ -114,7 +114,7 @@ class JournaledEngineTest {
     }
 
     @Test
-    void aSnapshotAheadOfTheJournalIsRemovedBeforeNewCommandsTakeItsSequences() throws Exception {
+    void aSnapshotAheadOfTheJournalIsSetAsideBeforeNewCommandsTakeItsSequences() throws Exception {
         try (ShardHarness crashed = new ShardHarness(dir, Durability.PAGE_CACHE)) {
             crashed.submit(new Command.ListProduct(1, 0));
             crashed.submit(new Command.ReceiveStock(1, 1, 1, 10));
@@ -128,8 +128,10 @@ class JournaledEngineTest {
         try (JournaledEngine second = start(0)) {
             assertEquals(2, second.recovered().nextSequence());
             assertEquals("empty", second.recovered().recoveredFrom());
-            assertTrue(second.recovered().notes().get(0).startsWith("removed snapshot at sequence 3: it is ahead of "
-                    + "the journal (last sequence 1)"), second.recovered().notes().toString());
+            assertTrue(second.recovered().notes().get(0).startsWith("moved snapshot-00000000000000000003.bin to "
+                    + dir.resolve("snapshots").resolve("ahead-")), second.recovered().notes().toString());
+            assertTrue(second.recovered().notes().get(0).contains(": the snapshot is ahead of the journal (last "
+                    + "sequence 1)"), second.recovered().notes().toString());
             for (long orderId = 1; orderId <= 3; orderId++) {
                 Outcome outcome = second.engine().submit(new Command.Purchase(orderId, orderId, 1, 1, 2)).join();
                 assertInstanceOf(Event.PurchaseAccepted.class, outcome.events().get(0));
