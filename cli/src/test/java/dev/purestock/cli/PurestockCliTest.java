@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -212,18 +213,40 @@ class PurestockCliTest {
     }
 
     @Test
-    void theDemoReportsASnapshotAheadOfTheJournalThatItRemoves() throws Exception {
+    void theDemoAndPruneReportWhereTheyMovedASnapshotAheadOfTheJournal() throws Exception {
         Path dir = tmp.resolve("stale");
         Map<String, String> first = run(demo(dir)).values();
         long ahead = Long.parseLong(first.get("last-sequence")) + 10;
         new SnapshotStore(dir).write(ahead, 0, new MapInventoryStore());
+        String name = String.format("snapshot-%020d.bin", ahead);
+        byte[] bytes = Files.readAllBytes(dir.resolve("snapshots").resolve(name));
 
         Run again = run(demo(dir));
 
         assertEquals(0, again.code(), again.err());
-        assertTrue(again.err().contains("note: removed snapshot at sequence " + ahead + ": it is ahead of the journal"),
-                again.err());
+        Path aside = onlyAsideFolder(dir);
+        assertTrue(again.err().contains("note: moved " + name + " to " + aside + ": the snapshot is ahead of the "
+                + "journal"), again.err());
+        assertArrayEquals(bytes, Files.readAllBytes(aside.resolve(name)), "kept aside as it was");
         assertEquals("snapshot@" + first.get("last-sequence"), again.values().get("recovered-from"));
+
+        long later = Long.parseLong(again.values().get("last-sequence")) + 10;
+        new SnapshotStore(dir).write(later, 0, new MapInventoryStore());
+        Run prune = run("prune", "--journal", dir.toString());
+        assertEquals(0, prune.code(), prune.err());
+        assertTrue(prune.err().contains("note: moved " + String.format("snapshot-%020d.bin", later) + " to "
+                + dir.resolve("snapshots").resolve("ahead-")), prune.err());
+        assertArrayEquals(bytes, Files.readAllBytes(aside.resolve(name)), "pruning leaves what was set aside");
+    }
+
+    /** The one folder a snapshot ahead of the journal in {@code dir} was moved to. */
+    private static Path onlyAsideFolder(Path dir) throws IOException {
+        try (Stream<Path> folders = Files.list(dir.resolve("snapshots"))) {
+            List<Path> found = folders.filter(Files::isDirectory).toList();
+            assertEquals(1, found.size(), found.toString());
+            assertTrue(found.getFirst().getFileName().toString().startsWith("ahead-"), found.toString());
+            return found.getFirst();
+        }
     }
 
     @Test
