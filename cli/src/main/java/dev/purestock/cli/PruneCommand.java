@@ -15,7 +15,8 @@ import java.util.concurrent.Callable;
 
 /** {@code purestock prune}: deletes snapshots and journal cycles recovery no longer needs. */
 @Command(name = "prune", mixinStandardHelpOptions = true,
-        description = "Removes snapshots ahead of the journal, keeps the newest snapshots and deletes older ones, "
+        description = "Sets aside snapshots ahead of the journal (to DIR/snapshots/ahead-<time>/), keeps the newest "
+                + "snapshots and deletes older ones, "
                 + "then deletes every journal cycle file whose records the oldest kept usable snapshot covers (never "
                 + "the current cycle; nothing without a usable snapshot); in every shard of a sharded journal (or "
                 + "the one --shard names). Takes the directory's lock: it refuses to run while an engine writes to "

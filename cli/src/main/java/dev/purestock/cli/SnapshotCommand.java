@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "snapshot", mixinStandardHelpOptions = true,
         description = "Cuts a snapshot of a journal that no engine is writing (it takes the directory's lock): "
-                + "removes snapshots ahead of the journal, recovers the state (newest snapshot plus tail), writes it "
+                + "sets aside snapshots ahead of the journal (to DIR/snapshots/ahead-<time>/), recovers the state "
+                + "(newest snapshot plus tail), writes it "
                 + "as a snapshot at the last sequence and lists it in the manifest; in every shard of a sharded "
                 + "journal that holds a command (or the one --shard names). A running "
                 + "engine cuts its own snapshots through its ring (PurestockEngine.snapshot, snapshotEvery).")

@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
 
 /** {@code purestock truncate}: cuts a journal's tail after a sequence, for an old primary rejoining as a standby. */
 @Command(name = "truncate", mixinStandardHelpOptions = true,
-        description = {"Cuts the records after --after-seq N off a journal, and removes its snapshots above N: what "
+        description = {"Cuts the records after --after-seq N off a journal, and sets aside its snapshots above N "
+                + "(to DIR/snapshots/ahead-<time>/, never deleted): what "
                 + "an old primary does before it rejoins as a standby of the new one, dropping the tail the new "
                 + "primary never received (with SYNC replication none of it was acknowledged). The records cut "
                 + "are moved to DIR/truncated-<time>/, never deleted. A sharded journal's sequences are per shard: "

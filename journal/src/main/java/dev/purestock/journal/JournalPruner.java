@@ -13,13 +13,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Deletes what recovery no longer needs: all but the newest snapshots, and every journal cycle file whose
- * records all lie at or before the oldest kept snapshot that recovery could use (so falling back to it still
- * works). Only a snapshot at or below the journal's last sequence that passes its checksum counts: snapshots
- * ahead of the journal are removed first, and with no usable snapshot no cycle is deleted. When none of the
- * newest snapshots is usable, the newest usable older one is kept as well. The current cycle is never
- * deleted. Run it holding the directory's {@link JournalLock}: from {@code purestock prune}, or as a
- * {@link JournaledEngine} starts.
+ * Deletes what recovery no longer needs: all but the newest snapshots, and every journal cycle file whose records all
+ * lie at or before the oldest kept snapshot that recovery could use (so falling back to it still works). Only a
+ * snapshot at or below the journal's last sequence that passes its checksum counts: snapshots ahead of the journal are
+ * set aside first (to {@code DIR/snapshots/ahead-<time>/}, see {@link JournalRecovery#removeSnapshotsAheadOfJournal};
+ * pruning never deletes such a folder), and with no usable snapshot no cycle is deleted. When none of the newest
+ * snapshots is usable, the newest usable older one is kept as well. The current cycle is never deleted. Run it holding
+ * the directory's {@link JournalLock}: from {@code purestock prune}, or as a {@link JournaledEngine} starts.
  */
 public final class JournalPruner {
     private JournalPruner() {
@@ -31,7 +31,7 @@ public final class JournalPruner {
      * @param snapshotsKept   the snapshots that remain, oldest first
      * @param cyclesDeleted   the cycle files deleted
      * @param firstSequence   the first sequence the journal now holds, {@code -1} when empty
-     * @param notes           snapshots removed for being ahead of the journal or found unusable, and why
+     * @param notes           snapshots set aside for being ahead of the journal or found unusable, and why
      */
     public record Result(List<SnapshotInfo> snapshotsKept, List<Path> cyclesDeleted, long firstSequence,
                          List<String> notes) {

@@ -19,7 +19,7 @@ import java.util.function.Supplier;
 
 /**
  * A {@link PurestockEngine} on a journal directory, built with {@link #builder(Path)}: it takes the directory's
- * {@link JournalLock}, removes snapshots the journal never reached, recovers the state (newest snapshot, then the
+ * {@link JournalLock}, sets aside snapshots the journal never reached, recovers the state (newest snapshot, then the
  * journal tail), then journals every command to the directory and writes snapshots there on the engine's policy
  * and on {@link PurestockEngine#snapshot}. Closing it closes the engine and its journals, then releases the locks.
  *
@@ -72,7 +72,7 @@ public final class JournaledEngine implements AutoCloseable {
     }
 
     /**
-     * What recovery found for a one-shard engine, with a note for every snapshot removed or skipped: its whole
+     * What recovery found for a one-shard engine, with a note for every snapshot set aside or skipped: its whole
      * state.
      *
      * @throws IllegalStateException on a sharded engine, whose state is its shards' together: ask each shard with
@@ -88,7 +88,7 @@ public final class JournaledEngine implements AutoCloseable {
 
     /**
      * What recovery found for shard {@code shard}, from its own journal: its state, its next sequence (each shard
-     * numbers its commands itself), and a note for every snapshot removed or skipped.
+     * numbers its commands itself), and a note for every snapshot set aside or skipped.
      *
      * @throws IndexOutOfBoundsException when the engine has no such shard
      */
@@ -273,7 +273,7 @@ public final class JournaledEngine implements AutoCloseable {
          *                                  mark is at a record no cycle file can hold (refused before any shard
          *                                  recovers, naming the shard's directory); with several shards a refusal
          *                                  met in a shard's recovery starts with the shard
-         * @throws UncheckedIOException     when removing stale snapshots, pruning or cutting fails
+         * @throws UncheckedIOException     when setting aside stale snapshots, pruning or cutting fails
          * @throws IllegalArgumentException when the {@link #engine} tuning sets what the journaled engine owns, or
          *                                  the engine refuses a setting; nothing is written then
          */
