@@ -324,8 +324,7 @@ public final class SnapshotStore implements SnapshotWriter {
     synchronized List<SetAside> setAsideAbove(long lastJournaled, String why, JournalRepair.Steps steps)
             throws IOException {
         List<SnapshotInfo> listed = list();
-        List<SnapshotInfo> ahead = new ArrayList<>(listed.stream().filter(s -> s.lastSequence() > lastJournaled)
-                .toList());
+        List<SnapshotInfo> ahead = listed.stream().filter(s -> s.lastSequence() > lastJournaled).toList();
         if (ahead.isEmpty()) {
             return List.of();
         }
@@ -343,8 +342,8 @@ public final class SnapshotStore implements SnapshotWriter {
                 note = "moved " + name + " to " + aside + ": " + why;
             } else {
                 Optional<Path> earlier = setAsideEarlier(s);
-                note = earlier.map(folder -> name + " was already in " + folder + ", moved there by a start stopped "
-                        + "before it rewrote the manifest: " + why)
+                note = earlier.map(folder -> name + " was already in " + folder + ", moved there by a start (or prune, "
+                        + "snapshot, truncate) stopped before it rewrote the manifest: " + why)
                         .orElse(name + ", listed in the manifest, is missing (in no " + AHEAD + "folder either): "
                                 + why);
             }
