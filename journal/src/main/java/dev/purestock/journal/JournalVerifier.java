@@ -4,18 +4,30 @@ import dev.purestock.domain.DecisionScratch;
 import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.StateDigest;
 import dev.purestock.engine.EngineRefusal;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
  * Re-decides every journaled command with the pure domain and compares the result with the journaled
  * events: a proof that the run was deterministic and a guard when the domain code changes. It starts from
  * the empty state when the journal starts at sequence 0, and otherwise (the older cycles were pruned) from
- * the newest usable snapshot the journal reaches. Checksums and sequence continuity are checked on the way, those of
+ * the oldest usable snapshot the journal reaches back to (one at or after the sequence before its first record),
+ * passing over an unusable one as recovery does. Checksums and sequence continuity are checked on the way, those of
  * the records before that snapshot too, which are read but not decided again.
+ *
+ * <p>Each later listed snapshot at or below the journal's last sequence is compared, as verification passes its
+ * sequence, with the state decided again up to there ({@link StateDigest}): a snapshot that differs is the
+ * divergence, named with its sequence, since a recovery from it would not give the journal's state. Each is loaded
+ * into a store of its own and dropped after the comparison. One that does not pass its checks is passed over and
+ * noted ({@link Result#notes}); a format-1 snapshot, which holds no order of last changes
+ * ({@link SnapshotFile}), is not compared: verification goes on from its state, as an engine restarted from it did.
  *
  * <p>A command whose {@code decide} threw was journaled as the engine answered it, a single
  * {@code Rejected(INTERNAL_ERROR)} ({@link EngineRefusal#INTERNAL_ERROR}); re-deciding it agrees when
@@ -34,10 +46,25 @@ public final class JournalVerifier {
      *
      * @param records    records re-decided
      * @param startedAt  {@code "empty"} or {@code "snapshot@<sequence>"}
-     * @param divergence the first difference, or {@code null} when every record matched
+     * @param divergence the first difference, a record's or a snapshot's, or {@code null} when everything matched
      * @param epoch      the epoch the directory records ({@link JournalEpoch#read})
+     * @param snapshotsChecked the snapshots after the one verification started from that it compared with the state it
+     *                         decided again, at their sequences, and found equal
+     * @param notes      what verification passed over, one line each: a snapshot that is unusable (as recovery passes
+     *                   it over), ahead of the journal or older than its first record, a damaged manifest line
      */
-    public record Result(long records, String startedAt, String divergence, long epoch) {
+    public record Result(long records, String startedAt, String divergence, long epoch, long snapshotsChecked,
+                         List<String> notes) {
+        /** Copies the notes. */
+        public Result {
+            notes = List.copyOf(notes);
+        }
+
+        /** A result that checked no snapshot and has no note. */
+        public Result(long records, String startedAt, String divergence, long epoch) {
+            this(records, startedAt, divergence, epoch, 0, List.of());
+        }
+
         /** A result for a journal in epoch {@link JournalEpoch#INITIAL}. */
         public Result(long records, String startedAt, String divergence) {
             this(records, startedAt, divergence, JournalEpoch.INITIAL);
@@ -62,20 +89,22 @@ public final class JournalVerifier {
             if (bounds.isEmpty()) {
                 return new Result(0, "empty", null, recordedEpoch);
             }
-            InventoryStore store;
+            List<String> notes = new ArrayList<>();
+            List<SnapshotInfo> snapshots = reachable(dir, bounds, notes);
+            // the state decided so far; replaced only by a format-1 snapshot passed on the way (see checkSnapshot)
+            InventoryStore[] state = new InventoryStore[1];
             long start;
             String startedAt;
             long[] lastEpoch = {JournalEpoch.INITIAL, -1};
             if (bounds.firstSequence() == 0) {
-                store = stores.get();
+                state[0] = stores.get();
                 start = 0;
                 startedAt = "empty";
             } else {
-                SnapshotStore.Loaded loaded = new SnapshotStore(dir)
-                        .loadNewest(bounds.lastSequence(), stores, new ArrayList<>())
+                SnapshotStore.Loaded loaded = loadOldest(snapshots, stores, notes)
                         .orElseThrow(() -> new JournalCorruptException("journal " + dir + " starts at sequence "
                                 + bounds.firstSequence() + " and no usable snapshot covers the commands before it"));
-                store = loaded.store();
+                state[0] = loaded.store();
                 start = loaded.info().lastSequence() + 1;
                 startedAt = "snapshot@" + loaded.info().lastSequence();
                 // the records the snapshot covers are not decided again, but checked as every record is: recovery
@@ -87,13 +116,15 @@ public final class JournalVerifier {
                 });
                 if (start > bounds.lastSequence()) {
                     reader.requireEndReachesMark();
-                    return new Result(0, startedAt, null, recordedEpoch);
+                    return new Result(0, startedAt, null, recordedEpoch, 0, notes);
                 }
             }
+            snapshots.removeIf(s -> s.lastSequence() < start);
             if (!reader.seek(start)) {
                 throw new JournalCorruptException("journal " + dir + " does not hold sequence " + start);
             }
             long total = bounds.lastSequence() - start + 1;
+            SnapshotChecks checks = new SnapshotChecks(snapshots, stores, notes);
             long[] done = {0};
             String[] divergence = {null};
             // reused from record to record: the decision and a time command's room
@@ -104,7 +135,7 @@ public final class JournalVerifier {
                 RuntimeException failure = null;
                 decided.clear();
                 try {
-                    Inventory.decide(record.command(), record.time(), store, decided, scratch);
+                    Inventory.decide(record.command(), record.time(), state[0], decided, scratch);
                 } catch (RuntimeException e) {
                     failure = e;
                     decided.clear();
@@ -119,14 +150,127 @@ public final class JournalVerifier {
                             + " but was journaled as " + RecordFormat.text(index, record);
                     return false;
                 }
-                Inventory.evolveAll(store, record.time(), journaled);
+                Inventory.evolveAll(state[0], record.time(), journaled);
                 if (++done[0] % (1 << 14) == 0) {
                     progress.onProgress(done[0], total);
                 }
-                return true;
+                divergence[0] = checks.at(record.sequence(), state);
+                return divergence[0] == null;
             });
             progress.onProgress(done[0], total);
-            return new Result(done[0], startedAt, divergence[0], recordedEpoch);
+            return new Result(done[0], startedAt, divergence[0], recordedEpoch, checks.checked, notes);
+        }
+    }
+
+    /**
+     * The listed snapshots the journal reaches back to, oldest first: those at or after the sequence before its first
+     * record (so every record after them is there) and at or below its last. Each other one is described in
+     * {@code notes}, as is each damaged manifest line.
+     */
+    private static List<SnapshotInfo> reachable(Path dir, JournalBounds bounds, List<String> notes) {
+        List<SnapshotInfo> reachable = new ArrayList<>();
+        for (SnapshotInfo info : new SnapshotStore(dir).list(notes)) {
+            if (info.lastSequence() > bounds.lastSequence()) {
+                notes.add("snapshot at sequence " + info.lastSequence() + " is ahead of the journal (last sequence "
+                        + bounds.lastSequence() + "): its newest commands were never journaled; not checked");
+            } else if (info.lastSequence() < bounds.firstSequence() - 1) {
+                notes.add("snapshot at sequence " + info.lastSequence() + " is older than the journal's first record "
+                        + "(seq " + bounds.firstSequence() + "): records after it were pruned; not checked");
+            } else {
+                reachable.add(info);
+            }
+        }
+        return reachable;
+    }
+
+    /**
+     * Loads the oldest of {@code snapshots} that passes its checks, passing over (and describing in {@code notes})
+     * each one before it that does not, as recovery passes over an unusable snapshot.
+     */
+    private static Optional<SnapshotStore.Loaded> loadOldest(List<SnapshotInfo> snapshots,
+                                                           Supplier<? extends InventoryStore> stores,
+                                                           List<String> notes) {
+        for (SnapshotInfo info : snapshots) {
+            InventoryStore store = stores.get();
+            try {
+                SnapshotStore.loadListed(info, store);
+                return Optional.of(new SnapshotStore.Loaded(store, info));
+            } catch (IOException | RuntimeException e) {
+                notes.add(unusable(info, e));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String unusable(SnapshotInfo info, Exception e) {
+        return "snapshot " + info.file() + " is unusable (" + SnapshotStore.describe(e) + "); passed over, as "
+                + "recovery passes it over";
+    }
+
+    /**
+     * The snapshots verification compares with the state it decides again, each as it passes the snapshot's sequence,
+     * oldest first: each is loaded into a store of its own, compared by {@link StateDigest} and dropped, so at most one
+     * store is held beside the decided state.
+     */
+    private static final class SnapshotChecks {
+        private final List<SnapshotInfo> snapshots;
+        private final Supplier<? extends InventoryStore> stores;
+        private final List<String> notes;
+        private int next;
+        private long nextSequence;
+        /** The snapshots compared and found equal. */
+        private long checked;
+
+        SnapshotChecks(List<SnapshotInfo> snapshots, Supplier<? extends InventoryStore> stores, List<String> notes) {
+            this.snapshots = snapshots;
+            this.stores = stores;
+            this.notes = notes;
+            this.nextSequence = snapshots.isEmpty() ? Long.MAX_VALUE : snapshots.getFirst().lastSequence();
+        }
+
+        /**
+         * Compares each snapshot at {@code sequence} with {@code state[0]}, the state after that sequence; returns
+         * the first difference, or {@code null} (at once for a sequence no snapshot is at).
+         */
+        String at(long sequence, InventoryStore[] state) {
+            while (sequence == nextSequence) {
+                SnapshotInfo info = snapshots.get(next++);
+                nextSequence = next < snapshots.size() ? snapshots.get(next).lastSequence() : Long.MAX_VALUE;
+                String difference = check(info, state);
+                if (difference != null) {
+                    return difference;
+                }
+            }
+            return null;
+        }
+
+        private String check(SnapshotInfo info, InventoryStore[] state) {
+            InventoryStore held = stores.get();
+            SnapshotFile.Header header;
+            try {
+                header = SnapshotStore.loadListed(info, held);
+            } catch (IOException | RuntimeException e) {
+                notes.add(unusable(info, e));
+                return null;
+            }
+            if (header.format() == SnapshotFile.FORMAT_WITHOUT_LAST_CHANGES) {
+                // its orders load as changed at its time, where the records decide their real last changes
+                notes.add("snapshot " + info.file() + " at sequence " + info.lastSequence() + " is of format 1, which "
+                        + "holds no order of last changes: not compared; verify goes on from its state, as an engine "
+                        + "restarted from it did");
+                state[0] = held;
+                return null;
+            }
+            long decided = StateDigest.of(state[0]);
+            long snapshot = StateDigest.of(held);
+            if (decided == snapshot) {
+                checked++;
+                return null;
+            }
+            return "snapshot " + info.file() + " at sequence " + info.lastSequence() + " differs from the journal's "
+                    + "state at that sequence: it holds state-hash " + StateDigest.format(snapshot) + " where the "
+                    + "records decide " + StateDigest.format(decided) + ", so a recovery from it would not give the "
+                    + "journal's state";
         }
     }
 

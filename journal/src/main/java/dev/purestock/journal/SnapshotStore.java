@@ -246,8 +246,7 @@ public final class SnapshotStore implements SnapshotWriter {
             }
             InventoryStore store = stores.get();
             try {
-                requireListedSize(info);
-                requireListed(info, SnapshotFile.load(info.file(), store));
+                loadListed(info, store);
                 return Optional.of(new Loaded(store, info));
             } catch (IOException | RuntimeException e) {
                 String reason = "snapshot " + info.file() + " is unusable (" + describe(e) + "); falling back";
@@ -256,6 +255,20 @@ public final class SnapshotStore implements SnapshotWriter {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Loads the listed snapshot {@code info} into {@code store} if it passes its checks (see
+     * {@link #loadNewest(long, Supplier, List)}); returns its header.
+     *
+     * @throws IOException             when the file cannot be read (or is missing)
+     * @throws JournalCorruptException when it fails a check
+     */
+    static SnapshotFile.Header loadListed(SnapshotInfo info, InventoryStore store) throws IOException {
+        requireListedSize(info);
+        SnapshotFile.Header header = SnapshotFile.load(info.file(), store);
+        requireListed(info, header);
+        return header;
     }
 
     private static void requireListedSize(SnapshotInfo info) throws IOException {
@@ -274,7 +287,8 @@ public final class SnapshotStore implements SnapshotWriter {
         }
     }
 
-    private static String describe(Exception e) {
+    /** Why a snapshot is unusable, as a note says it. */
+    static String describe(Exception e) {
         if (e instanceof NoSuchFileException) {
             return "the file is missing";
         }

@@ -200,6 +200,185 @@ class JournalToolsTest {
                 "recovery from the newest snapshot needs none of the records before it");
     }
 
+    /**
+     * Snapshots 19, 29 and 39 kept and the cycles to 19 pruned, so the journal holds sequences 20 to 39 and its newest
+     * snapshot is at its end; the snapshots, oldest first.
+     */
+    private List<SnapshotInfo> prunedToThreeSnapshots() throws Exception {
+        long digest = writeFourCycles();
+        RecoveredState end = JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals(digest, StateDigest.of(end.store()));
+        new SnapshotStore(dir, 3).writeSnapshot(39, NOW + 39, end.store());
+        JournalPruner.Result pruned = JournalPruner.prune(dir, 3);
+        assertEquals(20, pruned.firstSequence(), "the cycles to 19 pruned");
+        List<SnapshotInfo> kept = new SnapshotStore(dir).list();
+        assertEquals(List.of(19L, 29L, 39L), kept.stream().map(SnapshotInfo::lastSequence).toList());
+        return kept;
+    }
+
+    /**
+     * On a pruned journal whose newest snapshot is at its end, verify started from that snapshot and decided nothing
+     * again: it starts from the oldest kept snapshot the journal reaches, re-decides every record after it, and
+     * compares each later snapshot with the state it has re-decided at that snapshot's sequence.
+     */
+    @Test
+    void verifyOfAPrunedJournalReDecidesFromTheOldestKeptSnapshotAndChecksEachLaterOne() throws Exception {
+        prunedToThreeSnapshots();
+
+        JournalVerifier.Result verified = JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE);
+
+        assertTrue(verified.matches(), verified.divergence());
+        assertEquals("snapshot@19", verified.startedAt());
+        assertEquals(20, verified.records(), "sequences 20 to 39 decided again");
+        assertEquals(2, verified.snapshotsChecked(), "snapshots 29 and 39");
+        assertEquals(List.of(), verified.notes());
+    }
+
+    /** On a journal that starts at sequence 0, verify decides every record from the empty state and checks every snapshot. */
+    @Test
+    void verifyFromTheEmptyStateChecksEverySnapshotOnTheWay() throws Exception {
+        writeFourCycles();
+
+        JournalVerifier.Result verified = JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE);
+
+        assertTrue(verified.matches(), verified.divergence());
+        assertEquals("empty", verified.startedAt());
+        assertEquals(40, verified.records());
+        assertEquals(2, verified.snapshotsChecked(), "snapshots 19 and 29");
+    }
+
+    /** A kept snapshot that passes its checksum but holds another state than the journal's at its sequence is named. */
+    @Test
+    void verifyNamesAKeptSnapshotThatDiffersFromTheJournalsStateAtItsSequence() throws Exception {
+        SnapshotInfo middle = prunedToThreeSnapshots().get(1);
+        InventoryStore other = JournalRecovery.recoverUntil(dir, 29, Long.MAX_VALUE, true, MapInventoryStore::new,
+                ReplayProgress.NONE).store();
+        other.putProduct(new dev.purestock.domain.Product(5, 77)); // listed with limit 0: same size, another state
+        assertEquals(middle.bytes(), SnapshotFile.write(middle.file(), 29, NOW + 29, other));
+
+        JournalVerifier.Result verified = JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE);
+
+        assertFalse(verified.matches());
+        assertEquals("snapshot@19", verified.startedAt());
+        assertEquals(10, verified.records(), "sequences 20 to 29, up to the snapshot that differs");
+        assertEquals(0, verified.snapshotsChecked());
+        assertTrue(verified.divergence().startsWith("snapshot " + middle.file() + " at sequence 29 differs from the "
+                + "journal's state at that sequence"), verified.divergence());
+    }
+
+    /**
+     * A kept snapshot that fails its checksum is passed over as recovery passes it over, and named in the notes: the
+     * oldest one, verify starts from the next; a later one, verify goes on past it.
+     */
+    @Test
+    void verifyPassesOverAnUnusableKeptSnapshotAndNamesIt() throws Exception {
+        List<SnapshotInfo> kept = prunedToThreeSnapshots();
+        byte[] oldest = Files.readAllBytes(kept.get(0).file());
+        JournalRecoveryTest.flipByte(kept.get(0).file(), 40);
+
+        JournalVerifier.Result fromTheNext = JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE);
+
+        assertTrue(fromTheNext.matches(), fromTheNext.divergence());
+        assertEquals("snapshot@29", fromTheNext.startedAt());
+        assertEquals(10, fromTheNext.records());
+        assertEquals(1, fromTheNext.snapshotsChecked(), "snapshot 39");
+        assertEquals(1, fromTheNext.notes().size(), fromTheNext.notes().toString());
+        assertTrue(fromTheNext.notes().getFirst().startsWith("snapshot " + kept.get(0).file() + " is unusable ("),
+                fromTheNext.notes().toString());
+
+        Files.write(kept.get(0).file(), oldest);
+        JournalRecoveryTest.flipByte(kept.get(1).file(), 40);
+
+        JournalVerifier.Result pastIt = JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE);
+
+        assertTrue(pastIt.matches(), pastIt.divergence());
+        assertEquals("snapshot@19", pastIt.startedAt());
+        assertEquals(20, pastIt.records());
+        assertEquals(1, pastIt.snapshotsChecked(), "snapshot 39");
+        assertEquals(1, pastIt.notes().size(), pastIt.notes().toString());
+        assertTrue(pastIt.notes().getFirst().startsWith("snapshot " + kept.get(1).file() + " is unusable ("),
+                pastIt.notes().toString());
+    }
+
+    /**
+     * A format-1 snapshot holds no order of last changes: loaded, its orders changed at its time, so it never equals
+     * the state the records decide when an order changed earlier. verify does not compare it, and goes on from its
+     * state as an engine restarted from it did: the snapshot that engine wrote later then equals what verify decides.
+     */
+    @Test
+    void verifyGoesOnFromAFormatOneSnapshotAsAnEngineRestartedFromIt() throws Exception {
+        MapInventoryStore live = new MapInventoryStore();
+        Path formatOne = dir.resolve("snapshots").resolve(String.format("snapshot-%020d.bin", 3));
+        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE)) {
+            List<Command> commands = List.of(new Command.ListProduct(1, 0), new Command.ReceiveStock(1, 1, 0, 10),
+                    new Command.Purchase(7, 3, 1, 0, 1), new Command.ListProduct(2, 0));
+            for (int sequence = 0; sequence < commands.size(); sequence++) {
+                decideAndJournal(writer, live, sequence, NOW + 100 * sequence, commands.get(sequence));
+            }
+            Files.createDirectories(formatOne.getParent());
+            byte[] written = formatOne(live, 3, NOW + 300);
+            Files.write(formatOne, written);
+            Files.writeString(dir.resolve("snapshots").resolve("manifest"), "3 " + (NOW + 300) + " "
+                    + formatOne.getFileName() + " " + written.length + "\n");
+            live = new MapInventoryStore(); // the engine restarts from the format-1 snapshot
+            assertEquals(SnapshotFile.FORMAT_WITHOUT_LAST_CHANGES, SnapshotFile.load(formatOne, live).format());
+            decideAndJournal(writer, live, 4, NOW + 400, new Command.ListProduct(3, 0));
+            new SnapshotStore(dir, 3).writeSnapshot(4, NOW + 400, live);
+        }
+
+        JournalVerifier.Result verified = JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE);
+
+        assertTrue(verified.matches(), verified.divergence());
+        assertEquals(5, verified.records());
+        assertEquals(1, verified.snapshotsChecked(), "snapshot 4, not the format-1 one");
+        assertEquals(List.of("snapshot " + formatOne + " at sequence 3 is of format 1, which holds no order of last "
+                + "changes: not compared; verify goes on from its state, as an engine restarted from it did"),
+                verified.notes());
+    }
+
+    private static void decideAndJournal(JournalWriter writer, MapInventoryStore live, long sequence, long time,
+                                         Command command) {
+        List<Event> events = dev.purestock.domain.Inventory.decide(command, time, live);
+        dev.purestock.domain.Inventory.evolveAll(live, time, events);
+        writer.onDecided(sequence, time, command, events, true);
+    }
+
+    /** {@code store} as a format-1 snapshot file holds it: no last changes, no held commands, products counting. */
+    private static byte[] formatOne(InventoryStore store, long lastSequence, long time) {
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(4_096).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.putInt(SnapshotFile.MAGIC).putInt(SnapshotFile.FORMAT_WITHOUT_LAST_CHANGES).putLong(lastSequence).putLong(time);
+        long[] counts = new long[6];
+        store.forEachProductAndPosition(product -> {
+            out.put((byte) 1).putLong(product.sku()).putLong(product.perCustomerLimit());
+            counts[1]++;
+        }, (sku, warehouse, available) -> {
+            out.put((byte) 2).putLong(sku).putShort((short) warehouse).putLong(available);
+            counts[2]++;
+        });
+        store.forEachCustomerUnits((customer, sku, units) -> {
+            out.put((byte) 3).putLong(customer).putLong(sku).putLong(units);
+            counts[3]++;
+        });
+        store.forEachOrder(order -> {
+            out.put((byte) 4).putLong(order.orderId()).putLong(order.customer()).put((byte) order.status().code())
+                    .putLong(order.expiresAt()).putLong(order.fingerprint()).putInt(order.lines().size());
+            order.lines().forEach(line -> out.putLong(line.sku()).putShort((short) line.warehouse()).putLong(line.quantity()));
+            counts[4]++;
+        });
+        store.forEachMovement((id, fingerprint) -> {
+            out.put((byte) 5).putLong(id).putLong(fingerprint);
+            counts[5]++;
+        });
+        out.put((byte) 0);
+        for (int kind = 1; kind <= 5; kind++) {
+            out.putLong(counts[kind]);
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(out.array(), 0, out.position());
+        out.putInt((int) crc.getValue());
+        return java.util.Arrays.copyOf(out.array(), out.position());
+    }
+
     private static long indexOf(byte[] hay, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= hay.length; i++) {
