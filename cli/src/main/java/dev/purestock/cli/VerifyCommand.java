@@ -15,9 +15,10 @@ import java.util.concurrent.Callable;
 /** {@code purestock verify}: re-decides every journaled command and compares. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = "Re-decides every journaled command with the pure domain, from the empty state (or from the "
-                + "newest snapshot when older cycles were pruned), compares with the journaled events and checks "
-                + "every checksum and sequence, and that epochs never go down; every shard of a sharded journal, in "
-                + "parallel. Exit 0 only if everything matches.")
+                + "oldest kept snapshot when older cycles were pruned), compares with the journaled events and checks "
+                + "every checksum and sequence, that epochs never go down, and that each later snapshot holds the "
+                + "state decided at its sequence; every shard of a sharded journal, in parallel. Exit 0 only if "
+                + "everything matches.")
 final class VerifyCommand implements Callable<Integer> {
     @Mixin
     JournalDirOption journal;
@@ -44,16 +45,21 @@ final class VerifyCommand implements Callable<Integer> {
                 });
         Summary summary = new Summary().put("journal", journal.dir);
         long records = 0;
+        long snapshots = 0;
         boolean matches = true;
         List<Summary> perShard = new ArrayList<>();
         for (int i = 0; i < results.size(); i++) {
             JournalVerifier.Result result = results.get(i);
+            String prefix = target.sharded() ? "shard " + target.shards().get(i).index() + ": " : "";
+            result.notes().forEach(note -> spec.commandLine().getErr().println("note: " + prefix + note));
             records += result.records();
+            snapshots += result.snapshotsChecked();
             matches &= result.matches();
             Summary one = new Summary()
                     .put("shard", target.shards().get(i).index())
                     .put("started-at", result.startedAt())
                     .put("records-verified", result.records())
+                    .put("snapshots-checked", result.snapshotsChecked())
                     .put("epoch", result.epoch())
                     .put("result", result.matches() ? "ok" : "diverged");
             if (!result.matches() && output.json) {
@@ -67,7 +73,8 @@ final class VerifyCommand implements Callable<Integer> {
         } else {
             summary.put("started-at", results.getFirst().startedAt()).put("epoch", results.getFirst().epoch());
         }
-        summary.put("records-verified", records).put("result", matches ? "ok" : "diverged");
+        summary.put("records-verified", records).put("snapshots-checked", snapshots)
+                .put("result", matches ? "ok" : "diverged");
         if (!target.sharded() && !matches && output.json) {
             summary.put("divergence", results.getFirst().divergence());
         }

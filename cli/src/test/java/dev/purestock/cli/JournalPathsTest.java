@@ -165,7 +165,7 @@ class JournalPathsTest {
         Run verify = Run.of("verify", "--journal", dir.toString());
         assertEquals(0, verify.code(), verify.err());
         assertEquals(Map.of("journal", dir.toString(), "started-at", "empty", "epoch", "0", "records-verified", "0",
-                "result", "ok"), verify.values());
+                "snapshots-checked", "0", "result", "ok"), verify.values());
 
         Run stats = Run.of("stats", "--journal", dir.toString(), "--json");
         assertEquals(0, stats.code(), stats.err());

@@ -4,6 +4,7 @@ import dev.purestock.domain.Command;
 import dev.purestock.domain.MapInventoryStore;
 import dev.purestock.journal.JournalRecordDescriptor;
 import dev.purestock.journal.JournaledEngine;
+import dev.purestock.journal.SnapshotInfo;
 import dev.purestock.journal.SnapshotStore;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -193,6 +194,39 @@ class PurestockCliTest {
         try (Stream<Path> files = Files.list(dir.resolve("snapshots"))) {
             assertEquals(2, files.count(), "one snapshot and the manifest");
         }
+    }
+
+    /**
+     * verify compares each snapshot with the state it decides at the snapshot's sequence and reports how many it
+     * checked; a snapshot that differs fails it, named on standard error; an unusable one is a note.
+     */
+    @Test
+    void verifyChecksEverySnapshotAndNamesOneThatDiffersFromTheJournal() throws IOException {
+        Path dir = tmp.resolve("snapshots-checked");
+        run(demo(dir));
+        assertEquals(0, run("snapshot", "--journal", dir.toString(), "--keep", "3").code());
+        List<SnapshotInfo> listed = new SnapshotStore(dir).list();
+        Run verify = run("verify", "--journal", dir.toString());
+        assertEquals(0, verify.code(), verify.err());
+        assertEquals("empty", verify.values().get("started-at"));
+        assertEquals(String.valueOf(listed.size()), verify.values().get("snapshots-checked"), listed.toString());
+        assertFalse(verify.err().contains("note:"), verify.err());
+
+        SnapshotInfo last = listed.getLast();
+        SnapshotInfo other = new SnapshotStore(dir, 3).writeSnapshot(last.lastSequence(), last.time() + 1,
+                new MapInventoryStore());
+        Run differs = run("verify", "--journal", dir.toString());
+        assertEquals(1, differs.code(), differs.out());
+        assertEquals("diverged", differs.values().get("result"));
+        assertTrue(differs.err().contains("\npurestock verify: snapshot " + other.file() + " at sequence "
+                + last.lastSequence() + " differs from the journal's state at that sequence: it holds state-hash "),
+                differs.err());
+
+        Files.write(other.file(), new byte[(int) other.bytes()]);
+        Run unusable = run("verify", "--journal", dir.toString());
+        assertEquals(0, unusable.code(), unusable.err());
+        assertEquals(String.valueOf(listed.size() - 1), unusable.values().get("snapshots-checked"));
+        assertTrue(unusable.err().contains("note: snapshot " + other.file() + " is unusable ("), unusable.err());
     }
 
     @Test
