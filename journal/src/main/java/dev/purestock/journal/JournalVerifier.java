@@ -91,7 +91,7 @@ public final class JournalVerifier {
             }
             List<String> notes = new ArrayList<>();
             List<SnapshotInfo> snapshots = reachable(dir, bounds, notes);
-            // the state decided so far; replaced only by a format-1 snapshot passed on the way (see checkSnapshot)
+            // the state decided so far; replaced only by a format-1 snapshot passed on the way (see SnapshotChecks)
             InventoryStore[] state = new InventoryStore[1];
             long start;
             String startedAt;
