@@ -28,6 +28,20 @@ final class JournalFiles {
     private JournalFiles() {
     }
 
+    /** Where {@code needle} first occurs in {@code hay}, or {@code -1}: to find a record's bytes in a cycle file. */
+    static long indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     /**
      * Journals {@code count} records from {@code from} (record {@code s} lists sku {@code s + 1}), ending a
      * batch, and so moving the high-water mark, only at {@code lastAcknowledged}, if it is among them. Each

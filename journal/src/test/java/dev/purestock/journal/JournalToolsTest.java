@@ -183,7 +183,7 @@ class JournalToolsTest {
         long at = -1;
         try (var files = Files.list(dir)) {
             for (Path file : files.filter(f -> f.toString().endsWith(SingleChronicleQueue.SUFFIX)).toList()) {
-                long found = indexOf(Files.readAllBytes(file), record);
+                long found = JournalFiles.indexOf(Files.readAllBytes(file), record);
                 if (found >= 0) {
                     cycle = file;
                     at = found;
@@ -377,19 +377,6 @@ class JournalToolsTest {
         crc.update(out.array(), 0, out.position());
         out.putInt((int) crc.getValue());
         return java.util.Arrays.copyOf(out.array(), out.position());
-    }
-
-    private static long indexOf(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 
     @Test

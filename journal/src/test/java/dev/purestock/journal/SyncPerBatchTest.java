@@ -52,22 +52,9 @@ class SyncPerBatchTest {
         return Arrays.copyOf(codec.buffer(), length);
     }
 
-    private static long indexOf(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
-    }
-
     /** Dirty pages of {@code file} holding record 1 (stamped 1,001), which each of these tests writes first. */
     private static long dirtyPagesOfRecordOne(Path file) throws IOException {
-        long at = indexOf(Files.readAllBytes(file), recordBytes(1, 1_001));
+        long at = JournalFiles.indexOf(Files.readAllBytes(file), recordBytes(1, 1_001));
         assertTrue(at > 0, "record 1 is in " + file.getFileName());
         long from = at / PAGE * PAGE;
         return PageCacheProbe.dirtyPages(file, from, at + 64 - from);
