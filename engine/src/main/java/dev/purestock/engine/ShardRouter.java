@@ -34,7 +34,9 @@ import java.util.List;
  *   <li>A {@code Purchase}, {@code PlaceOrder} or {@code Reserve} whose order id another shard has already
  *       accepted, or holds a command that creates it, is {@link #ID_ELSEWHERE} (answered with {@code ID_REUSED}):
  *       order ids are unique across shards; a hold of such an order is {@link #HELD_ID_ELSEWHERE}. Two commands
- *       with one new id racing to different shards are not caught.</li>
+ *       with one new id in flight to different shards at once are not caught (the read model has an order once its
+ *       command is answered): from two threads, from one that does not wait for the first answer, or in one
+ *       {@code submitAll}.</li>
  *   <li>{@code ListProduct}, {@code ExpireReservations}: {@link #ALL} shards (each shard keeps its own
  *       products, so a per-customer limit holds per shard).</li>
  *   <li>{@code Hold}: the shard of the command it holds, a cancel, confirm or release of an order (alone or in a
