@@ -178,8 +178,6 @@ final class CommandSlot {
         long controlResult;
         /** For a digest slot, the last sequence its digest covers ({@code -1}: none). */
         long controlSequence;
-        /** Why a control slot failed, or {@code null}. */
-        Exception controlFailure;
 
         private static EventBuffer reserved(EventBuffer buffer) {
             buffer.reserve(1, 1);
@@ -189,7 +187,6 @@ final class CommandSlot {
         void clear() {
             sequenced = false;
             events.clear();
-            controlFailure = null;
         }
     }
 }

@@ -297,8 +297,6 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
     private void completeControl(CompletableFuture<Long> control, CommandSlot.Decision decision, long ringSequence) {
         if (health.failedAtOrBefore(ringSequence)) {
             control.completeExceptionally(health.failure());
-        } else if (decision.controlFailure != null) {
-            control.completeExceptionally(decision.controlFailure);
         } else if (control instanceof DigestRequest digest) {
             digest.covered(decision.controlSequence, decision.controlResult);
         } else {
