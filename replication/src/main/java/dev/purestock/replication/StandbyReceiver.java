@@ -212,8 +212,10 @@ final class StandbyReceiver implements Agent {
                 return work;
             }
             ackPending = true;
-            lastSequence = held;
-            agreed = held;
+            // what the journal holds, which a round whose append failed (a full disk) leaves short of what it took:
+            // the records gathered into the document that could not be appended are neither journaled nor counted
+            lastSequence = Math.max(lastSequence, Math.min(held, writer.lastSequenceWritten()));
+            agreed = lastSequence;
             if (held >= pauseAfter) {
                 paused = true;
             }

@@ -4,10 +4,12 @@ import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.journal.JournalEpoch;
+import dev.purestock.journal.JournalFaults;
 import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalRecord;
 import dev.purestock.journal.JournalRecordCodec;
 import dev.purestock.journal.JournalRecordDescriptor;
+import dev.purestock.journal.JournalWriter;
 import io.aeron.ExclusivePublication;
 import io.aeron.FragmentAssembler;
 import io.aeron.Subscription;
@@ -16,16 +18,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 
 import static dev.purestock.replication.ReplicationTest.WAIT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What a standby does with what its primary sends, the primary played on the wire by the test. */
@@ -111,6 +116,70 @@ class StandbyWireTest {
         assertEquals(0, stopped.lastSequence(), "seq 0 journaled and counted; its state a replay of seq 0 alone");
         List<JournalRecord> journaled = Journals.decoded(standbyDir);
         assertEquals(1, journaled.size(), "seq 0 journaled once: " + journaled);
+    }
+
+    /**
+     * A record the standby's journal cannot take (its disk is full) stops the standby, and it acknowledges nothing its
+     * journal does not hold. The records before it in the round were gathered into a journal document that was never
+     * appended (the failing record's append found no room for it), yet they were counted as journaled and
+     * acknowledged: a SYNC primary answered purchases no standby journal held.
+     */
+    @Test
+    void aStandbyWhoseJournalCannotBeWrittenAcknowledgesNothingItsJournalDoesNotHold() throws Exception {
+        JournalRecordCodec codec = new JournalRecordCodec();
+        int first = codec.encode(0, 1_000, new Command.ListProduct(1, 10), List.of(new Event.ProductListed(1, 10)));
+        byte[] zero = Arrays.copyOf(codec.buffer(), first);
+        int second = codec.encode(1, 1_001, new Command.ListProduct(2, 10), List.of(new Event.ProductListed(2, 10)));
+        byte[] one = Arrays.copyOf(codec.buffer(), second);
+        // seq 0 fills a document; seq 1 starts the next, which appends seq 0's first, on a disk with no room
+        JournalWriter writer = JournalFaults.writerOnAFullDisk(standbyDir,
+                JournalRecordDescriptor.DOCUMENT_HEADER_LENGTH + first);
+        try (FakePrimary primary = new FakePrimary();
+             AeronTransport transport = AeronTransport.start(null, null, "review-full-standby")) {
+            StandbyReceiver receiver = new StandbyReceiver(transport, Endpoint.parse(primary.endpoint(), "primary"),
+                    Endpoint.parse("127.0.0.1:0", "listen"), standbyDir, writer, new PrimitiveInventoryStore(),
+                    new Object(), -1, 0, 0, 0, lastKept -> {
+                        throw new AssertionError("no cut");
+                    }, () -> null);
+            try {
+                primary.poll(() -> {
+                    transport.invoke();
+                    receiver.doWork();
+                    return primary.channel != null;
+                }, "the standby's hello");
+                primary.data = primary.transport.aeron().addExclusivePublication(primary.channel,
+                        ReplicationMessageDescriptor.DATA_STREAM);
+                UnsafeBuffer message = new UnsafeBuffer(new byte[ReplicationMessageDescriptor.HEADER_LENGTH + first
+                        + second]);
+                ReplicationMessageDescriptor.putHeader(message, ReplicationMessageDescriptor.RECORDS, 0, 1,
+                        primary.helloId);
+                message.putBytes(ReplicationMessageDescriptor.HEADER_LENGTH, zero);
+                message.putBytes(ReplicationMessageDescriptor.HEADER_LENGTH + first, one);
+                primary.poll(() -> {
+                    primary.data.offer(message, 0, message.capacity());
+                    transport.invoke();
+                    receiver.doWork();
+                    return receiver.status().failure() != null;
+                }, "the standby stopped at the record its journal could not take");
+                // the round that failed acknowledges what the journal holds (the answer to the hello); none follows
+                primary.poll(() -> {
+                    transport.invoke();
+                    receiver.doWork();
+                    return primary.ackId == primary.helloId;
+                }, "the standby's acknowledgement of the round");
+                assertTrue(receiver.status().failure().contains("seq 1 "), receiver.status().describe());
+                assertEquals(-1, primary.ackSequence, "acknowledged a record its journal does not hold");
+                assertEquals(-1, receiver.lastSequence(), receiver.status().describe());
+                assertThrows(ReplicationException.class, () -> receiver.awaitSequence(0, 0));
+            } finally {
+                receiver.onClose();
+                writer.close();
+            }
+        }
+        try (Stream<Path> files = Files.list(standbyDir)) {
+            assertEquals(List.of(), files.filter(file -> file.toString().endsWith(".cq4")).toList(),
+                    "the journal holds no record");
+        }
     }
 
     /**
