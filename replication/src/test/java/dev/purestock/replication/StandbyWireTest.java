@@ -135,7 +135,7 @@ class StandbyWireTest {
         JournalWriter writer = JournalFaults.writerOnAFullDisk(standbyDir,
                 JournalRecordDescriptor.DOCUMENT_HEADER_LENGTH + first);
         try (FakePrimary primary = new FakePrimary();
-             AeronTransport transport = AeronTransport.start(null, null, "review-full-standby")) {
+             AeronTransport transport = AeronTransport.start(null, null, "standby-full-disk")) {
             StandbyReceiver receiver = new StandbyReceiver(transport, Endpoint.parse(primary.endpoint(), "primary"),
                     Endpoint.parse("127.0.0.1:0", "listen"), standbyDir, writer, new PrimitiveInventoryStore(),
                     new Object(), -1, 0, 0, 0, lastKept -> {
