@@ -44,7 +44,7 @@ import static dev.purestock.replication.ReplicationMessageDescriptor.TRUNCATE;
  */
 final class StandbyReceiver implements Agent {
     private static final Logger LOG = LoggerFactory.getLogger(StandbyReceiver.class);
-    private static final long HELLO_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    static final long HELLO_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** A primary silent this long (it heartbeats every 20 ms) is asked again, as if new. */
     private static final long SILENCE_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Events whose room the receiver keeps between messages: a message of purchases holds a few hundred. */
@@ -235,7 +235,7 @@ final class StandbyReceiver implements Agent {
             askAgain = true;
         }
         connected = welcomed;
-        if ((askAgain || !welcomed) && now - lastHello >= HELLO_EVERY_NANOS && hello(now)) {
+        if (failure == null && (askAgain || !welcomed) && now - lastHello >= HELLO_EVERY_NANOS && hello(now)) {
             // a hello that could not go out (no primary listens yet) is no work: the thread, which also runs the media
             // driver, idles between tries instead of spinning a core until the primary is back
             work++;
@@ -272,6 +272,11 @@ final class StandbyReceiver implements Agent {
     }
 
     private void onMessage(DirectBuffer buffer, int offset, int length, Header header) {
+        if (failure != null) {
+            // stopped by a message before this one in the same poll: its journal may hold less than it took (a
+            // failed append), so nothing more is taken, nor asked for
+            return;
+        }
         if (length < HEADER_LENGTH) {
             LOG.warn("ignoring a message of {} bytes from the primary, shorter than a header ({})", length,
                     HEADER_LENGTH);

@@ -10,13 +10,16 @@ import dev.purestock.journal.JournalRecord;
 import dev.purestock.journal.JournalRecordCodec;
 import dev.purestock.journal.JournalRecordDescriptor;
 import dev.purestock.journal.JournalWriter;
+import io.aeron.AeronCounters;
 import io.aeron.ExclusivePublication;
 import io.aeron.FragmentAssembler;
 import io.aeron.Subscription;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,59 +129,161 @@ class StandbyWireTest {
      */
     @Test
     void aStandbyWhoseJournalCannotBeWrittenAcknowledgesNothingItsJournalDoesNotHold() throws Exception {
-        JournalRecordCodec codec = new JournalRecordCodec();
-        int first = codec.encode(0, 1_000, new Command.ListProduct(1, 10), List.of(new Event.ProductListed(1, 10)));
-        byte[] zero = Arrays.copyOf(codec.buffer(), first);
-        int second = codec.encode(1, 1_001, new Command.ListProduct(2, 10), List.of(new Event.ProductListed(2, 10)));
-        byte[] one = Arrays.copyOf(codec.buffer(), second);
-        // seq 0 fills a document; seq 1 starts the next, which appends seq 0's first, on a disk with no room
-        JournalWriter writer = JournalFaults.writerOnAFullDisk(standbyDir,
-                JournalRecordDescriptor.DOCUMENT_HEADER_LENGTH + first);
-        try (FakePrimary primary = new FakePrimary();
-             AeronTransport transport = AeronTransport.start(null, null, "standby-full-disk")) {
-            StandbyReceiver receiver = new StandbyReceiver(transport, Endpoint.parse(primary.endpoint(), "primary"),
+        try (FullDiskStandby standby = new FullDiskStandby()) {
+            standby.send(standby.message(0, 1));
+            standby.primary.poll(() -> {
+                standby.turn();
+                return standby.receiver.status().failure() != null;
+            }, "the standby stopped at the record its journal could not take");
+            // the round that failed acknowledges what the journal holds (the answer to the hello); none follows
+            standby.primary.poll(() -> {
+                standby.turn();
+                return standby.primary.ackId == standby.primary.helloId;
+            }, "the standby's acknowledgement of the round");
+            assertTrue(standby.receiver.status().failure().contains("seq 1 "), standby.receiver.status().describe());
+            assertEquals(-1, standby.primary.ackSequence, "acknowledged a record its journal does not hold");
+            assertEquals(-1, standby.receiver.lastSequence(), standby.receiver.status().describe());
+            assertThrows(ReplicationException.class, () -> standby.receiver.awaitSequence(0, 0));
+        }
+        assertNoCycleFile();
+    }
+
+    /**
+     * A standby stopped by its journal takes nothing more, not even from the messages that came with the one it
+     * stopped at. It went on with them: a gap in the next one had it say hello again, naming as its last the record
+     * its journal could not take (and that record's checksum), which a primary checks and then counts as
+     * acknowledged; and a message that followed on had its records gathered into the failed journal and applied.
+     */
+    @Test
+    void aStandbyStoppedByItsJournalTakesNothingMoreFromTheMessagesAfter() throws Exception {
+        try (FullDiskStandby standby = new FullDiskStandby()) {
+            long hello = standby.primary.helloId;
+            long lastTurn = System.nanoTime(); // the receiver's last duty cycle, so its last hello, was before this
+            standby.primary.followHellos = true;
+            // both arrive before the receiver polls, so that one poll takes them: the second skips seq 1 to seq 2
+            standby.send(standby.message(0, 1), standby.message(2));
+            // a standby asks again at most once a hello interval; its receiver runs on this thread alone, so this waits
+            // for no other thread, only for a hello to be due, as it is when a standby long served meets a gap
+            while (System.nanoTime() - lastTurn <= StandbyReceiver.HELLO_EVERY_NANOS) {
+                LockSupport.parkNanos(StandbyReceiver.HELLO_EVERY_NANOS / 10);
+            }
+            standby.receiver.doWork();
+            assertTrue(standby.receiver.status().failure() != null, standby.receiver.status().describe());
+            // what the failed round offered goes out together: its acknowledgement, and any hello after it
+            standby.primary.poll(() -> {
+                standby.transport.invoke();
+                return standby.primary.ackId == hello;
+            }, "the standby's acknowledgement of the round");
+            assertEquals(hello, standby.primary.helloId, "a stopped standby said hello again from seq "
+                    + standby.primary.helloLast);
+            assertEquals(-1, standby.primary.ackSequence);
+            assertEquals(-1, standby.receiver.lastSequence(), standby.receiver.status().describe());
+        }
+        assertNoCycleFile();
+    }
+
+    private void assertNoCycleFile() throws IOException {
+        try (Stream<Path> files = Files.list(standbyDir)) {
+            assertEquals(List.of(), files.filter(file -> file.toString().endsWith(".cq4")).toList(),
+                    "the journal holds no record");
+        }
+    }
+
+    /**
+     * A standby's receiver whose journal is on a disk with no room, run by the test's own thread, and its primary
+     * played on the wire: its hello has been answered with nothing yet. Its journal takes seq 0 into a document, and
+     * fails when seq 1 does not fit that document, which it then appends.
+     */
+    private final class FullDiskStandby implements AutoCloseable {
+        final JournalRecordCodec codec = new JournalRecordCodec();
+        final FakePrimary primary = new FakePrimary();
+        final AeronTransport transport = AeronTransport.start(null, null, "standby-full-disk");
+        final JournalWriter writer;
+        final StandbyReceiver receiver;
+
+        FullDiskStandby() {
+            writer = JournalFaults.writerOnAFullDisk(standbyDir,
+                    JournalRecordDescriptor.DOCUMENT_HEADER_LENGTH + record(0).length);
+            receiver = new StandbyReceiver(transport, Endpoint.parse(primary.endpoint(), "primary"),
                     Endpoint.parse("127.0.0.1:0", "listen"), standbyDir, writer, new PrimitiveInventoryStore(),
                     new Object(), -1, 0, 0, 0, lastKept -> {
                         throw new AssertionError("no cut");
                     }, () -> null);
+            primary.poll(() -> {
+                turn();
+                return primary.channel != null;
+            }, "the standby's hello");
+            primary.data = primary.transport.aeron().addExclusivePublication(primary.channel,
+                    ReplicationMessageDescriptor.DATA_STREAM);
+        }
+
+        /** One duty cycle of the standby's side: its driver, then its receiver. */
+        void turn() {
+            transport.invoke();
+            receiver.doWork();
+        }
+
+        byte[] record(long sequence) {
+            int length = codec.encode(sequence, 1_000 + sequence, new Command.ListProduct(sequence + 1, 10),
+                    List.of(new Event.ProductListed(sequence + 1, 10)));
+            return Arrays.copyOf(codec.buffer(), length);
+        }
+
+        /** A RECORDS message answering the standby's hello, of the records of {@code sequences}. */
+        UnsafeBuffer message(long... sequences) {
+            byte[][] records = new byte[sequences.length][];
+            int length = ReplicationMessageDescriptor.HEADER_LENGTH;
+            for (int i = 0; i < sequences.length; i++) {
+                records[i] = record(sequences[i]);
+                length += records[i].length;
+            }
+            UnsafeBuffer message = new UnsafeBuffer(new byte[length]);
+            ReplicationMessageDescriptor.putHeader(message, ReplicationMessageDescriptor.RECORDS, 0,
+                    sequences[sequences.length - 1], primary.helloId);
+            int at = ReplicationMessageDescriptor.HEADER_LENGTH;
+            for (byte[] record : records) {
+                message.putBytes(at, record);
+                at += record.length;
+            }
+            return message;
+        }
+
+        /** Sends {@code messages}, and waits until the standby's media driver has received them all. */
+        void send(UnsafeBuffer... messages) {
+            for (UnsafeBuffer message : messages) {
+                primary.poll(() -> {
+                    transport.invoke(); // the standby's driver, which answers the publication's setup
+                    return primary.data.offer(message, 0, message.capacity()) > 0;
+                }, "a message sent");
+            }
+            long sent = primary.data.position();
+            primary.poll(() -> {
+                transport.invoke();
+                return receivedUpTo() >= sent;
+            }, "the messages received by the standby's driver");
+        }
+
+        /** How far the standby's driver has received the stream from the primary, without a gap. */
+        private long receivedUpTo() {
+            long[] position = {Long.MIN_VALUE};
+            CountersReader counters = transport.aeron().countersReader();
+            counters.forEach((counterId, typeId, key, label) -> {
+                if (typeId == AeronCounters.DRIVER_RECEIVER_POS_TYPE_ID) {
+                    position[0] = Math.max(position[0], counters.getCounterValue(counterId));
+                }
+            });
+            return position[0];
+        }
+
+        @Override
+        public void close() {
             try {
-                primary.poll(() -> {
-                    transport.invoke();
-                    receiver.doWork();
-                    return primary.channel != null;
-                }, "the standby's hello");
-                primary.data = primary.transport.aeron().addExclusivePublication(primary.channel,
-                        ReplicationMessageDescriptor.DATA_STREAM);
-                UnsafeBuffer message = new UnsafeBuffer(new byte[ReplicationMessageDescriptor.HEADER_LENGTH + first
-                        + second]);
-                ReplicationMessageDescriptor.putHeader(message, ReplicationMessageDescriptor.RECORDS, 0, 1,
-                        primary.helloId);
-                message.putBytes(ReplicationMessageDescriptor.HEADER_LENGTH, zero);
-                message.putBytes(ReplicationMessageDescriptor.HEADER_LENGTH + first, one);
-                primary.poll(() -> {
-                    primary.data.offer(message, 0, message.capacity());
-                    transport.invoke();
-                    receiver.doWork();
-                    return receiver.status().failure() != null;
-                }, "the standby stopped at the record its journal could not take");
-                // the round that failed acknowledges what the journal holds (the answer to the hello); none follows
-                primary.poll(() -> {
-                    transport.invoke();
-                    receiver.doWork();
-                    return primary.ackId == primary.helloId;
-                }, "the standby's acknowledgement of the round");
-                assertTrue(receiver.status().failure().contains("seq 1 "), receiver.status().describe());
-                assertEquals(-1, primary.ackSequence, "acknowledged a record its journal does not hold");
-                assertEquals(-1, receiver.lastSequence(), receiver.status().describe());
-                assertThrows(ReplicationException.class, () -> receiver.awaitSequence(0, 0));
-            } finally {
                 receiver.onClose();
                 writer.close();
+            } finally {
+                transport.close();
+                primary.close();
             }
-        }
-        try (Stream<Path> files = Files.list(standbyDir)) {
-            assertEquals(List.of(), files.filter(file -> file.toString().endsWith(".cq4")).toList(),
-                    "the journal holds no record");
         }
     }
 
