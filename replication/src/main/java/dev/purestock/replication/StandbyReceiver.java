@@ -18,6 +18,8 @@ import org.agrona.DirectBuffer;
 import org.agrona.collections.IntArrayList;
 import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +53,8 @@ final class StandbyReceiver implements Agent {
     private static final int EVENTS_KEPT = 1 << 14;
 
     private final Endpoint primaryEndpoint;
+    /** The time of the duty cycles: the system's, or a test's. */
+    private final NanoClock clock;
     private final Path dir;
     private final Rejoin rejoin;
     /** The standby's snapshots now ({@code null}: none asked for), for the status. */
@@ -151,6 +155,19 @@ final class StandbyReceiver implements Agent {
     StandbyReceiver(AeronTransport transport, Endpoint primaryEndpoint, Endpoint listen, Path dir, JournalWriter writer,
                     InventoryStore state, Object stateLock, long lastSequence, long lastEpoch, long recordEpoch,
                     int lastChecksum, Rejoin rejoin, Supplier<StandbySnapshots> snapshots) {
+        this(transport, primaryEndpoint, listen, dir, writer, state, stateLock, lastSequence, lastEpoch, recordEpoch,
+                lastChecksum, rejoin, snapshots, SystemNanoClock.INSTANCE);
+    }
+
+    /**
+     * As the constructor above, reading the time of its duty cycles (when to say hello again, when the primary has
+     * been silent, when the status file is due) from {@code clock}: for tests that run the receiver by hand and need a
+     * hello to fall due without waiting out its interval.
+     */
+    StandbyReceiver(AeronTransport transport, Endpoint primaryEndpoint, Endpoint listen, Path dir, JournalWriter writer,
+                    InventoryStore state, Object stateLock, long lastSequence, long lastEpoch, long recordEpoch,
+                    int lastChecksum, Rejoin rejoin, Supplier<StandbySnapshots> snapshots, NanoClock clock) {
+        this.clock = clock;
         this.primaryEndpoint = primaryEndpoint;
         this.transport = transport;
         this.dir = dir;
@@ -223,7 +240,7 @@ final class StandbyReceiver implements Agent {
                 progress.notifyAll();
             }
         }
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         if (ackPending) {
             ReplicationMessageDescriptor.putHeader(small, ACK, 0, lastSequence, helloId);
             ackPending = control.offer(small, 0, HEADER_LENGTH) < 0;
@@ -245,7 +262,7 @@ final class StandbyReceiver implements Agent {
     }
 
     private void writeStatusWhenDue() {
-        if (statusFile.due(System.nanoTime())) {
+        if (statusFile.due(clock.nanoTime())) {
             statusFile.write(status());
         }
     }
@@ -314,7 +331,7 @@ final class StandbyReceiver implements Agent {
                     + "fenced. Follow the new primary");
             return;
         }
-        lastHeard = System.nanoTime();
+        lastHeard = clock.nanoTime();
         if (sequence > primarySequence) {
             primarySequence = sequence;
         }

@@ -158,15 +158,12 @@ class StandbyWireTest {
     void aStandbyStoppedByItsJournalTakesNothingMoreFromTheMessagesAfter() throws Exception {
         try (FullDiskStandby standby = new FullDiskStandby()) {
             long hello = standby.primary.helloId;
-            long lastTurn = System.nanoTime(); // the receiver's last duty cycle, so its last hello, was before this
             standby.primary.followHellos = true;
             // both arrive before the receiver polls, so that one poll takes them: the second skips seq 1 to seq 2
             standby.send(standby.message(0, 1), standby.message(2));
-            // a standby asks again at most once a hello interval; its receiver runs on this thread alone, so this waits
-            // for no other thread, only for a hello to be due, as it is when a standby long served meets a gap
-            while (System.nanoTime() - lastTurn <= StandbyReceiver.HELLO_EVERY_NANOS) {
-                LockSupport.parkNanos(StandbyReceiver.HELLO_EVERY_NANOS / 10);
-            }
+            // a standby asks again at most once a hello interval: its clock moves past one, so that a hello is due, as
+            // it is when a standby long served meets a gap
+            standby.ahead += StandbyReceiver.HELLO_EVERY_NANOS;
             standby.receiver.doWork();
             assertTrue(standby.receiver.status().failure() != null, standby.receiver.status().describe());
             // what the failed round offered goes out together: its acknowledgement, and any hello after it
@@ -200,6 +197,8 @@ class StandbyWireTest {
         final AeronTransport transport = AeronTransport.start(null, null, "standby-full-disk");
         final JournalWriter writer;
         final StandbyReceiver receiver;
+        /** How far the receiver's clock runs ahead of the system's: moved by a test instead of waiting. */
+        long ahead;
 
         FullDiskStandby() {
             writer = JournalFaults.writerOnAFullDisk(standbyDir,
@@ -208,7 +207,7 @@ class StandbyWireTest {
                     Endpoint.parse("127.0.0.1:0", "listen"), standbyDir, writer, new PrimitiveInventoryStore(),
                     new Object(), -1, 0, 0, 0, lastKept -> {
                         throw new AssertionError("no cut");
-                    }, () -> null);
+                    }, () -> null, () -> System.nanoTime() + ahead);
             primary.poll(() -> {
                 turn();
                 return primary.channel != null;
