@@ -30,6 +30,7 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -581,6 +582,83 @@ class PurestockAutoConfigurationTest {
                 .containsExactly("replication stage", "link");
     }
 
+    /**
+     * A start that fails in a bean created after the engine (a database the application cannot reach) closes the
+     * engine with the half-started context: what it acknowledged stays journaled and the directory is unlocked, so the
+     * next start, in the same process, recovers it.
+     */
+    @Test
+    void aStartThatFailsAfterTheEngineStartedClosesItSoTheNextStartRecoversTheJournal() {
+        runner().withBean(StocksThenFails.class).run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause().hasMessage("the order database is unreachable");
+        });
+
+        runner().run(context -> {
+            assertThat(context).hasNotFailed();
+            ReadModel readModel = context.getBean(ReadModel.class);
+            assertThat(readModel.available(SKU, WAREHOUSE)).isEqualTo(9);
+            assertThat(readModel.orderStatus(1)).isEqualTo(OrderStatus.PURCHASED);
+        });
+    }
+
+    /**
+     * A callback executor of the application's (set by a customizer) that finishes its queue when the context closes it
+     * answers every caller whose answer the engine handed to it before closing, also while a slow callback holds its
+     * thread as the engine closes: the README's advice against Spring's default of dropping the queue
+     * ({@code shutdownNow}), which leaves those callers waiting forever.
+     */
+    @Test
+    @Timeout(120) // guards the build against a close that would never return; no speed is asserted
+    void aCallbackExecutorThatFinishesItsQueueWhenClosedAnswersEveryCallerHandedToIt() {
+        List<CompletableFuture<Outcome>> handedOver = new ArrayList<>();
+        CountDownLatch callbackHeld = new CountDownLatch(1);
+        CountDownLatch engineClosed = new CountDownLatch(1);
+        runner().withUserConfiguration(AnsweringOnAnExecutor.class)
+                .withBean(PurestockEngineCustomizer.class, () -> builder -> builder.replication(shard -> new DurabilityStage() {
+                    @Override
+                    public void onDecided(long sequence, long time, Command command, List<Event> events,
+                                          boolean endOfBatch) {
+                    }
+
+                    @Override
+                    public void close() {
+                        engineClosed.countDown();
+                    }
+                }))
+                .run(context -> {
+                    PurestockEngine engine = context.getBean(PurestockEngine.class);
+                    engine.submit(new Command.ListProduct(SKU, 0)).thenRun(() -> {
+                        callbackHeld.countDown();
+                        awaitUninterruptibly(engineClosed);
+                    });
+                    callbackHeld.await();
+                    for (int receipt = 0; receipt < 50; receipt++) {
+                        handedOver.add(engine.submit(new Command.ReceiveStock(100 + receipt, SKU, WAREHOUSE, 1)));
+                    }
+
+                    context.close();
+                });
+
+        assertThat(handedOver).as("every caller is answered").allSatisfy(future -> assertThat(future).isDone());
+        assertThat(handedOver).allSatisfy(future -> assertThat(future.join().accepted()).isTrue());
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Test
     void theShutdownTimeoutIsThirtySecondsUnlessSet() {
         runner().run(context -> assertThat(context.getBean(PurestockProperties.class).getShutdownTimeout())
@@ -647,6 +725,36 @@ class PurestockAutoConfigurationTest {
             if (command instanceof Command.Purchase purchase && purchase.orderId() == orderId) {
                 throw new IOException("replica lost the link");
             }
+        }
+    }
+
+    /** A bean that stocks and sells through the engine as it starts, then fails the start. */
+    static final class StocksThenFails {
+        StocksThenFails(PurestockEngine engine) {
+            assertThat(stockAndBuy(engine, 10, 1).accepted()).isTrue();
+            throw new IllegalStateException("the order database is unreachable");
+        }
+    }
+
+    /**
+     * An application whose callers are answered on an executor of its own, one thread, closed as the README advises:
+     * it finishes its queue before the context goes on.
+     */
+    @Configuration(proxyBeanMethods = false)
+    static class AnsweringOnAnExecutor {
+        @Bean
+        ThreadPoolTaskExecutor answers() {
+            ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
+            executor.setCorePoolSize(1);
+            executor.setMaxPoolSize(1);
+            executor.setWaitForTasksToCompleteOnShutdown(true);
+            executor.setAwaitTerminationSeconds(60);
+            return executor;
+        }
+
+        @Bean
+        PurestockEngineCustomizer answeringOnTheExecutor(ThreadPoolTaskExecutor answers) {
+            return builder -> builder.callbackExecutor(answers);
         }
     }
 
