@@ -25,6 +25,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
 import org.springframework.util.ResourceUtils;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -74,6 +75,7 @@ public final class PurestockAutoConfiguration {
                             + "keeps its journal and snapshots (created when missing; recovered from on every "
                             + "start), or purestock.enabled=false to run without the engine");
         }
+        requireUsableDirectory(journal.getDirectory());
         JournaledEngine.Builder builder = JournaledEngine.builder(journal.getDirectory());
         set("purestock.shards", properties.getShards(), () -> builder.shards(properties.getShards()));
         JournaledEngine started;
@@ -97,6 +99,31 @@ public final class PurestockAutoConfiguration {
             recovered.notes().forEach(note -> LOG.warn("purestock recovery: {}", note));
         }
         return new StartedEngine(started, properties.getShutdownTimeout());
+    }
+
+    /**
+     * Refuses, by the property's name, a journal directory the engine could neither create nor write: a file standing
+     * at it or at a directory above it, or a directory this process may not write in (where the directory, or the
+     * nearest one above it that exists, is read-only to it). The journal's lock would otherwise fail the start from
+     * deep inside, naming no property. Reads the file system only; nothing is created.
+     */
+    static void requireUsableDirectory(Path directory) {
+        Path existing = directory.toAbsolutePath();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        String problem = null;
+        if (existing != null && !Files.isDirectory(existing)) {
+            problem = "a file stands at " + existing + ", where " + (existing.equals(directory.toAbsolutePath())
+                    ? "the journal directory" : "a directory above it") + " would be";
+        } else if (existing != null && !Files.isWritable(existing)) {
+            problem = "this process may not write in " + existing;
+        }
+        if (problem != null) {
+            throw new InvalidConfigurationPropertyValueException("purestock.journal.directory", directory, problem
+                    + ": set purestock.journal.directory to a directory this process may create and write in (the "
+                    + "engine keeps its journal and snapshots there)");
+        }
     }
 
     /**

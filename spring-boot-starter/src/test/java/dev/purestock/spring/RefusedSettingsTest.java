@@ -12,9 +12,14 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.validation.BeanPropertyBindingResult;
 import org.springframework.validation.Errors;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /**
  * Values refused at startup: a shard count past the engine's bound names its property, and a customizer's setting
@@ -57,6 +62,46 @@ class RefusedSettingsTest {
                             .hasMessageContaining("holds 2 shards")
                             .hasMessageContaining("set purestock.shards=2");
                 });
+    }
+
+    /**
+     * A file where the journal directory should be, or where a directory above it should be, failed the start from deep
+     * inside the journal's lock, a stack trace naming no property; it is refused by name, and the file is left as it
+     * was.
+     */
+    @Test
+    void aJournalDirectoryThatIsAFileIsRefusedByName() throws IOException {
+        Path file = Files.writeString(journal.resolve("notes.txt"), "not a journal");
+        for (Path directory : List.of(file, file.resolve("purestock"))) {
+            new ApplicationContextRunner()
+                    .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                    .withPropertyValues("purestock.journal.directory=" + directory, "purestock.expire-reservations-every=0")
+                    .run(context -> {
+                        assertThat(context).hasFailed();
+                        assertThat(context.getStartupFailure()).rootCause()
+                                .isInstanceOf(InvalidConfigurationPropertyValueException.class)
+                                .hasMessageContaining("purestock.journal.directory")
+                                .hasMessageContaining("a file stands at " + file);
+                    });
+        }
+        assertThat(file).hasContent("not a journal");
+    }
+
+    /** A directory this process may not write in is refused by name (as root, which may write anywhere, not run). */
+    @Test
+    void aJournalDirectoryThisProcessMayNotWriteIsRefusedByName() throws IOException {
+        Path readOnly = Files.createDirectory(journal.resolve("read-only"));
+        Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r-xr-xr-x"));
+        assumeFalse(Files.isWritable(readOnly), "this process may write in a read-only directory (root)");
+        for (Path directory : List.of(readOnly, readOnly.resolve("purestock"))) {
+            new ApplicationContextRunner()
+                    .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                    .withPropertyValues("purestock.journal.directory=" + directory, "purestock.expire-reservations-every=0")
+                    .run(context -> assertThat(context.getStartupFailure()).rootCause()
+                            .isInstanceOf(InvalidConfigurationPropertyValueException.class)
+                            .hasMessageContaining("purestock.journal.directory")
+                            .hasMessageContaining("may not write in " + readOnly));
+        }
     }
 
     @Test
