@@ -37,13 +37,19 @@ import java.util.Optional;
  * {@code epoch}, {@code connected} (a standby said hello and records reach it), {@code lastSequence},
  * {@code acknowledged} (the last sequence the standby journaled), {@code lagRecords}, {@code lagMicros},
  * {@code degraded} and {@code degradations} (a {@code SYNC} primary answering without its standby), and
- * {@code failure} once replication stopped. A fenced primary (another was promoted since) is {@code DOWN} at
+ * {@code failure} once replication stopped, or while the engine has no replication stage (the primary was never
+ * configured into it: it replicates nothing). A fenced primary (another was promoted since) is {@code DOWN} at
  * once: it must decide nothing more, although its engine stops only at its next batch. Otherwise the status is the
  * engine's: a standby that is away, refused or unreachable is shown, not judged, since the engine still answers
  * (at once in {@code ASYNC}, after the timeout when degraded) or, in {@code SYNC} with {@code SyncFallback.WAIT},
  * stops at the first command its standby does not acknowledge in time, which is {@code DOWN} then.
  */
 public final class PurestockHealthIndicator implements HealthIndicator {
+    /** The replication failure shown for a primary that the engine was not configured with. */
+    static final String NOT_REPLICATING = "the engine has no replication stage, so this primary replicates nothing it "
+            + "decides (a SYNC primary's callers are answered without any standby): configure the engine with it, a "
+            + "PurestockEngineCustomizer bean returning primary::configure";
+
     private final PurestockEngine engine;
     private final ReplicationHealth replication;
 
@@ -69,6 +75,9 @@ public final class PurestockHealthIndicator implements HealthIndicator {
         Optional<EngineStoppedException> failure = engine.failure();
         String fenced = replication == null ? null : replication.fenced();
         Map<String, Object> replicated = replication == null ? null : replication.details();
+        if (replicated != null && !replicates()) {
+            replicated.putIfAbsent("failure", NOT_REPLICATING);
+        }
         Health.Builder health;
         if (failure.isPresent()) {
             health = Health.down().withDetail("failure", failure.get().getMessage());
@@ -85,6 +94,16 @@ public final class PurestockHealthIndicator implements HealthIndicator {
             health.withDetail("replication", replicated);
         }
         return health.build();
+    }
+
+    /** Whether a shard of the engine has a replication stage: a primary the engine was not configured with has none. */
+    private boolean replicates() {
+        for (ShardMetrics shard : engine.metrics().allShards()) {
+            if (shard.stages().contains(StageRole.REPLICATE)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Map<String, Object> details(ShardMetrics shard) {

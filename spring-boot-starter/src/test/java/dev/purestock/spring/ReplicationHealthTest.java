@@ -50,6 +50,23 @@ class ReplicationHealthTest {
         });
     }
 
+    /**
+     * A primary the engine was never configured with (the customizer forgotten) replicates nothing the engine decides:
+     * a {@code SYNC} primary's callers are answered without waiting for any standby. Its status alone showed no failure
+     * and no lag (it is handed nothing); the details now say it replicates nothing.
+     */
+    @Test
+    void aPrimaryTheEngineDoesNotReplicateToSaysSoWhileTheEngineAnswers() {
+        runner().withUserConfiguration(PrimaryOnly.class).run(context -> {
+            assertThat(context).hasNotFailed();
+            Health health = context.getBean(PurestockHealthIndicator.class).health();
+
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            assertThat((String) replication(health).get("failure")).contains("replicates nothing")
+                    .contains("primary::configure");
+        });
+    }
+
     @Test
     void withoutReplicationOnTheClassPathTheHealthHasNoReplicationDetails() {
         runner().withClassLoader(new FilteredClassLoader(Primary.class)).run(context -> {
@@ -106,6 +123,16 @@ class ReplicationHealthTest {
     @SuppressWarnings("unchecked")
     private static Object shardStatus(Health health) {
         return ((Map<String, Map<String, Object>>) health.getDetails().get("shards")).get("0").get("status");
+    }
+
+    /** A primary on the starter's directory, without the customizer that would configure the engine with it. */
+    @Configuration(proxyBeanMethods = false)
+    static class PrimaryOnly {
+        @Bean(destroyMethod = "close")
+        Primary primary(PurestockProperties properties) {
+            return Primary.builder(properties.getJournal().getDirectory()).listen("localhost:0")
+                    .termLength(1 << 16).liveBufferBytes(1 << 16).start();
+        }
     }
 
     /** The README's replication set-up: a primary on the starter's directory, and the customizer it configures. */
