@@ -63,7 +63,8 @@ final class ExportCommand implements Callable<Integer> {
 
     @Option(names = "--output", paramLabel = "FILE",
             description = "Write to FILE (replaced once the export is complete; a failed export leaves it as it "
-                    + "was) and print a summary; default: standard output, with no summary.")
+                    + "was) and print a summary; default: standard output, with no summary. Never a file in the "
+                    + "journal directory.")
     Path output;
 
     @Mixin
@@ -102,19 +103,15 @@ final class ExportCommand implements Callable<Integer> {
                     + journal.dir + " holds " + target.shardCount() + " shards: name one with --shard N (0.."
                     + (target.shardCount() - 1) + "), or bound every shard with --since and --until");
         }
+        Path file = output == null ? null : checkOutput(output.toAbsolutePath());
         bar = new ProgressBar(spec.commandLine().getErr(), "export");
         total = countRecords(target);
-        if (output == null) {
+        if (file == null) {
             PrintWriter out = spec.commandLine().getOut();
             RowWriter rows = RowWriter.of(format, out);
             export(target, rows);
             rows.flush();
             return 0;
-        }
-        Path file = output.toAbsolutePath();
-        if (Files.isDirectory(file)) {
-            // checked before the journal is read: the rename at the end could not replace it
-            throw new ParameterException(spec.commandLine(), "--output " + output + " is a directory; name a file");
         }
         Path partial = file.resolveSibling(file.getFileName() + ".partial");
         RowWriter rows;
@@ -137,6 +134,27 @@ final class ExportCommand implements Callable<Integer> {
                 .put("records", exported).put("events", events).put("rows", rows.rows());
         summary.print(spec.commandLine().getOut(), summaryJson.json);
         return 0;
+    }
+
+    /**
+     * Refuses, before the journal is read, an {@code --output} the export cannot or must not replace: a directory (the
+     * rename at the end could not replace it), or a file in the journal directory or under it, its links followed.
+     * The rename would put the rows in place of a cycle file the engine appends to (its acknowledged records gone
+     * with it), of the lock it holds (letting a second writer in) or of a snapshot, and a new {@code .cq4} file there
+     * would stop every reader and engine start.
+     *
+     * @return {@code file}
+     */
+    private Path checkOutput(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new ParameterException(spec.commandLine(), "--output " + output + " is a directory; name a file");
+        }
+        Path parent = file.getParent();
+        if (parent != null && Files.isDirectory(parent) && parent.toRealPath().startsWith(journal.dir.toRealPath())) {
+            throw new ParameterException(spec.commandLine(), "--output " + output + " is inside journal directory "
+                    + journal.dir + ", which holds the journal's own files: name a file outside it");
+        }
+        return file;
     }
 
     private void checkBounds() {
