@@ -114,6 +114,9 @@ final class ExportCommand implements Callable<Integer> {
             return 0;
         }
         Path partial = file.resolveSibling(file.getFileName() + ".partial");
+        // an export stopped midway (Ctrl-C, the SIGTERM of timeout or a scheduler) runs the JVM's exit, not the
+        // cleanup below: its partial rows go then too; once renamed, nothing is left at that name to delete
+        partial.toFile().deleteOnExit();
         RowWriter rows;
         try (Writer writer = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(partial),
                 StandardCharsets.UTF_8), 1 << 16)) {
