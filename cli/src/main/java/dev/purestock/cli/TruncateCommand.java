@@ -93,6 +93,11 @@ final class TruncateCommand implements Callable<Integer> {
                     .put("acknowledged-cut", acknowledged < 0 && end > afterSequence ? "unknown"
                             : Math.max(0, acknowledged - afterSequence))
                     .put("snapshots-removed", above.size());
+            if (end <= afterSequence && above.isEmpty()) {
+                // at or past the last record, with no snapshot above it: there is nothing to cut, with --confirm or not
+                summary.put("result", "nothing-to-cut").print(out, output.json);
+                return 0;
+            }
             if (!confirm) {
                 summary.put("result", "not-cut").print(out, output.json);
                 err.println("purestock truncate: nothing was cut; add --confirm to cut "

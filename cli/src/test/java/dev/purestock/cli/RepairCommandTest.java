@@ -123,6 +123,29 @@ class RepairCommandTest {
         assertEquals("0", nothingCut.values().get("acknowledged-cut"), "nothing cut, nothing acknowledged cut");
     }
 
+    /**
+     * A cut at or past the journal's last record cuts nothing: the dry run asked for --confirm "to cut 0 records" and
+     * failed, and the cut itself reported result=truncated while its note said the journal was left as it was.
+     */
+    @Test
+    void truncateAtOrPastTheEndSaysThereIsNothingToCut() throws Exception {
+        journal(10);
+
+        for (String after : List.of("9", "50")) {
+            Run dry = run("truncate", "--journal", dir.toString(), "--after-seq", after);
+            Run cut = run("truncate", "--journal", dir.toString(), "--after-seq", after, "--confirm");
+
+            for (Run run : List.of(dry, cut)) {
+                assertEquals(0, run.code(), run.out() + run.err());
+                assertEquals("0", run.values().get("records-cut"), run.out());
+                assertEquals("nothing-to-cut", run.values().get("result"), run.out());
+            }
+        }
+        Run after = verify("verify");
+        assertEquals(0, after.code(), after.err());
+        assertEquals("10", after.values().get("records-verified"));
+    }
+
     @Test
     void aRecordOfANewerSchemaIsReportedAsSuchAndNeverCut() throws Exception {
         journal(10);
