@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.LazyInitializationExcludeFilter;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -23,6 +24,7 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.ResourceUtils;
 
 import java.nio.file.Files;
@@ -54,6 +56,7 @@ import java.util.function.Consumer;
 @EnableConfigurationProperties(PurestockProperties.class)
 public final class PurestockAutoConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(PurestockAutoConfiguration.class);
+    private static final String REPLICATION_PRIMARY = "dev.purestock.replication.Primary";
 
     /** Created by Spring Boot's auto-configuration. */
     public PurestockAutoConfiguration() {
@@ -67,7 +70,8 @@ public final class PurestockAutoConfiguration {
     @ConditionalOnMissingBean({JournaledEngine.class, PurestockEngine.class})
     StartedEngine purestockStartedEngine(PurestockProperties properties,
                                          ObjectProvider<PurestockEngineCustomizer> customizers,
-                                         ObjectProvider<ReplayProgress> progress) {
+                                         ObjectProvider<ReplayProgress> progress,
+                                         ConfigurableListableBeanFactory beans) {
         PurestockProperties.Journal journal = properties.getJournal();
         if (journal.getDirectory() == null) {
             throw new InvalidConfigurationPropertyValueException("purestock.journal.directory", null,
@@ -76,6 +80,7 @@ public final class PurestockAutoConfiguration {
                             + "start), or purestock.enabled=false to run without the engine");
         }
         requireUsableDirectory(journal.getDirectory());
+        requireOneShardToReplicate(properties.getShards(), beans);
         JournaledEngine.Builder builder = JournaledEngine.builder(journal.getDirectory());
         set("purestock.shards", properties.getShards(), () -> builder.shards(properties.getShards()));
         JournaledEngine started;
@@ -123,6 +128,27 @@ public final class PurestockAutoConfiguration {
             throw new InvalidConfigurationPropertyValueException("purestock.journal.directory", directory, problem
                     + ": set purestock.journal.directory to a directory this process may create and write in (the "
                     + "engine keeps its journal and snapshots there)");
+        }
+    }
+
+    /**
+     * Refuses, by the property's name, {@code purestock.shards} other than 1 in an application with a replication
+     * {@code Primary} bean: replication runs a one-shard engine, and the primary refused a sharded one from inside
+     * its customizer, in words naming no property, or, without that customizer, would replicate nothing. Reads the
+     * bean definitions only: no primary is created here.
+     */
+    static void requireOneShardToReplicate(int shards, ConfigurableListableBeanFactory beans) {
+        ClassLoader loader = beans.getBeanClassLoader();
+        if (shards == 1 || !ClassUtils.isPresent(REPLICATION_PRIMARY, loader)) {
+            return;
+        }
+        String[] primaries = beans.getBeanNamesForType(ClassUtils.resolveClassName(REPLICATION_PRIMARY, loader),
+                true, false);
+        if (primaries.length > 0) {
+            throw new InvalidConfigurationPropertyValueException("purestock.shards", shards, "replication runs a "
+                    + "one-shard engine, and this application has a replication Primary (bean '" + primaries[0]
+                    + "'): set purestock.shards=1 to replicate the engine, or remove the Primary to run " + shards
+                    + " shards without replication");
         }
     }
 

@@ -104,6 +104,31 @@ class RefusedSettingsTest {
         }
     }
 
+    /**
+     * A replication {@code Primary} beside {@code purestock.shards=2}: the primary refused the engine from inside its
+     * customizer, in words naming no property ("this engine is set to 2 shards"), and the start failed with a stack
+     * trace instead of Spring Boot's failure analysis. It is refused by the property's name, with the value to set,
+     * also where no customizer configures the engine with the primary (it could not replicate a sharded engine).
+     */
+    @Test
+    void aReplicationPrimaryBesideSeveralShardsIsRefusedByThePropertysName() {
+        for (Class<?> application : List.of(ReplicationHealthTest.PrimaryConfiguration.class,
+                ReplicationHealthTest.PrimaryOnly.class)) {
+            new ApplicationContextRunner()
+                    .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                    .withPropertyValues("purestock.journal.directory=" + journal.resolve("j"),
+                            "purestock.expire-reservations-every=0", "purestock.shards=2")
+                    .withUserConfiguration(application)
+                    .run(context -> {
+                        assertThat(context).hasFailed();
+                        assertThat(context.getStartupFailure()).rootCause()
+                                .isInstanceOf(InvalidConfigurationPropertyValueException.class)
+                                .hasMessageContaining("purestock.shards").hasMessageContaining("'2'")
+                                .hasMessageContaining("Primary").hasMessageContaining("set purestock.shards=1");
+                    });
+        }
+    }
+
     @Test
     void aCustomizerValueTheEngineRefusesStopsStartupBeforeTheJournalIsTouched() {
         Path untouched = journal.resolve("never-created");
