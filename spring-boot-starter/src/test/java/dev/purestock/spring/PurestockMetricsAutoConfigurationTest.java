@@ -3,6 +3,7 @@ package dev.purestock.spring;
 import dev.purestock.domain.Command;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.micrometer.PurestockMetrics;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -19,6 +20,7 @@ import org.springframework.context.annotation.Configuration;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -79,6 +81,61 @@ class PurestockMetricsAutoConfigurationTest {
             assertThat(context.getBean(MeterRegistry.class).get("purestock.commands.accepted")
                     .tags("shard", "0", "engine", "orders").functionCounter().count()).isEqualTo(3);
         });
+    }
+
+    /**
+     * A {@link MeterRegistry} of the application's own without Spring Boot's metrics support, whose
+     * {@code MeterRegistryPostProcessor} binds the {@code MeterBinder} beans: the starter made a binder that nothing
+     * bound, so no meter appeared and nothing said why. The starter binds its binder to that registry itself, and
+     * closing the context removes the meters again.
+     */
+    @Test
+    void withoutSpringBootsMetricsSupportTheEnginesMetersAppearInTheApplicationsRegistry() {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class,
+                        PurestockMetricsAutoConfiguration.class))
+                .withClassLoader(new FilteredClassLoader("org.springframework.boot.micrometer.metrics"))
+                .withPropertyValues("purestock.journal.directory=" + journal, "purestock.expire-reservations-every=0")
+                .withBean(MeterRegistry.class, () -> registry)
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(PurestockMetrics.class);
+
+                    buyOneAndMissOne(context.getBean(PurestockEngine.class));
+
+                    assertThat(registry.get("purestock.commands.sequenced").tag("shard", "0").functionCounter().count())
+                            .isEqualTo(4);
+                });
+        assertThat(registry.getMeters()).filteredOn(meter -> meter.getId().getName().startsWith("purestock.")).isEmpty();
+    }
+
+    /**
+     * With Spring Boot's metrics support, which binds the binder to the application's registry, the starter does not
+     * bind it a second time: each meter is registered, and removed as the context closes, once.
+     */
+    @Test
+    void withSpringBootsMetricsSupportTheApplicationsRegistryIsBoundOnce() {
+        RemovalCounting registry = new RemovalCounting();
+        withSpringBootsMetrics().withBean(MeterRegistry.class, () -> registry).run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(PurestockMetrics.class);
+            assertThat(context.getBean(MeterRegistry.class)).isSameAs(registry);
+            assertThat(registry.get("purestock.commands.sequenced").tag("shard", "0").functionCounter()).isNotNull();
+        });
+        assertThat(registry.removed).as("removals of purestock.commands.sequenced, one per binding")
+                .hasValue(1);
+    }
+
+    /** Counts the removals of {@code purestock.commands.sequenced}: the binder removes a meter once per binding. */
+    private static final class RemovalCounting extends SimpleMeterRegistry {
+        private final AtomicInteger removed = new AtomicInteger();
+
+        @Override
+        public Meter remove(Meter meter) {
+            if (meter.getId().getName().equals("purestock.commands.sequenced")) {
+                removed.incrementAndGet();
+            }
+            return super.remove(meter);
+        }
     }
 
     @Test
