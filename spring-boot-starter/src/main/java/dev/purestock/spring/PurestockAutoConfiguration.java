@@ -208,8 +208,33 @@ public final class PurestockAutoConfiguration {
             this.shutdownTimeout = shutdownTimeout;
         }
 
+        /**
+         * Closes the engine within {@code purestock.shutdown-timeout}. On one of the engine's own threads (a callback
+         * or consumer that closes the context) the engine refuses the close, which would wait for that very thread,
+         * and closes nothing: the close is handed to a thread of its own, {@code purestock-close}, and this returns
+         * without waiting for it. That thread is not a daemon, so the JVM waits for the journal to close.
+         */
         @Override
         public void close() {
+            try {
+                closeEngine();
+            } catch (IllegalStateException onAnEngineThread) {
+                LOG.info("the context is closed on {}, one of the purestock engine's threads, where the engine "
+                        + "cannot wait for its own threads to finish: thread purestock-close closes it",
+                        Thread.currentThread().getName());
+                Thread closer = new Thread(() -> {
+                    try {
+                        closeEngine();
+                    } catch (RuntimeException failed) {
+                        LOG.error("purestock engine failed to close", failed);
+                    }
+                }, "purestock-close");
+                closer.setDaemon(false); // a thread made by a stage thread would be a daemon, as the stage threads are
+                closer.start();
+            }
+        }
+
+        private void closeEngine() {
             if (!engine.close(shutdownTimeout)) {
                 LOG.warn("purestock engine did not finish closing within purestock.shutdown-timeout ({}): a caller "
                         + "not answered by then was answered with EngineClosedException (the engine logs how many, "

@@ -29,6 +29,7 @@ import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
@@ -45,6 +46,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -599,6 +601,47 @@ class PurestockAutoConfigurationTest {
             ReadModel readModel = context.getBean(ReadModel.class);
             assertThat(readModel.available(SKU, WAREHOUSE)).isEqualTo(9);
             assertThat(readModel.orderStatus(1)).isEqualTo(OrderStatus.PURCHASED);
+        });
+    }
+
+    /**
+     * A context closed from one of the engine's threads (a consumer that closes the application once it decides a
+     * command, say) closes the engine all the same. The engine refuses a close on its own threads, which would wait for
+     * themselves; the context only logged that refusal, so the engine ran on and its journal directory stayed locked
+     * against the next start. The starter hands the close to a thread of its own ({@code purestock-close}), and once
+     * that has closed the engine a new context starts on the directory and recovers what was decided.
+     */
+    @Test
+    @Timeout(120) // guards the build against a close that would never return; no speed is asserted
+    void aContextClosedFromAnEngineThreadClosesTheEngineSoTheNextStartRecoversTheJournal() throws InterruptedException {
+        AtomicReference<ConfigurableApplicationContext> application = new AtomicReference<>();
+        CompletableFuture<String> closedOn = new CompletableFuture<>();
+        runner().withInitializer(application::set)
+                .withBean(PurestockEngineCustomizer.class, () -> builder -> builder.consumer((command, outcome) -> {
+                    if (command instanceof Command.Purchase purchase && purchase.orderId() == 2) {
+                        application.get().close();
+                        closedOn.complete(Thread.currentThread().getName());
+                    }
+                }))
+                .run(context -> {
+                    PurestockEngine engine = context.getBean(PurestockEngine.class);
+                    assertThat(stockAndBuy(engine, 10, 1).accepted()).isTrue();
+                    engine.submit(new Command.Purchase(2, 1, SKU, WAREHOUSE, 1));
+
+                    assertThat(closedOn.join()).startsWith("purestock-");
+                    assertThat(context.isActive()).isFalse();
+                });
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (thread.getName().equals("purestock-close")) {
+                thread.join();
+            }
+        }
+
+        runner().run(context -> {
+            assertThat(context).hasNotFailed();
+            ReadModel readModel = context.getBean(ReadModel.class);
+            assertThat(readModel.orderStatus(2)).isEqualTo(OrderStatus.PURCHASED);
+            assertThat(readModel.available(SKU, WAREHOUSE)).isEqualTo(8);
         });
     }
 
