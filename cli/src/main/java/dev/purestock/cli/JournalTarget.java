@@ -60,32 +60,13 @@ final class JournalTarget {
     }
 
     /**
-     * Judges {@code dir} as {@link Cli#requireJournal} does, and each shard of a sharded one alike: for the subcommands
-     * that change the journal, which refuse a newest cycle file with no header too (an engine start sets it aside).
-     *
-     * @param shard the one shard to work on ({@code --shard}), {@code null} for all
-     * @throws ParameterException when {@code shard} is negative or not one of the directory's shards
-     * @throws JournalException   when {@code dir} is not a journal, or a sharded one lacks a shard, or a cycle file of
-     *                            a selected shard has no header ({@link Cli#requireCycleHeaders})
-     */
-    static JournalTarget open(Path dir, Integer shard, CommandSpec spec) {
-        JournalTarget target = openUnchecked(dir, shard, spec);
-        for (Shard one : target.shards()) {
-            if (one.hasCycles()) {
-                Cli.requireCycleHeaders(one.dir());
-            }
-        }
-        return target;
-    }
-
-    /**
-     * As {@link #open}, for the subcommands that only read: a newest cycle file with no header (a writer stopped as it
-     * rolled into it, or the file zeroed) does not stop them. Their readers read every record before it, without
-     * waiting for its header, when those records reach the journal's high-water mark, and refuse, naming the file and
-     * the acknowledged records that may be in it, otherwise ({@link JournalReader#unreadNewestCycle}); such a file is
-     * named on standard error ({@code note: }, with its shard when the directory is sharded) before they answer, and
-     * kept for their answer ({@link #note}). A
-     * cycle file with no header before the newest is refused by their readers, naming it.
+     * As {@link #openUnchecked}, for the subcommands that only read: a newest cycle file with no header (a writer
+     * stopped as it rolled into it, or the file zeroed) does not stop them. Their readers read every record before it,
+     * without waiting for its header, when those records reach the journal's high-water mark, and refuse, naming the
+     * file and the acknowledged records that may be in it, otherwise ({@link JournalReader#unreadNewestCycle}); such a
+     * file is named on standard error ({@code note: }, with its shard when the directory is sharded) before they
+     * answer, and kept for their answer ({@link #note}). A cycle file with no header before the newest is refused by
+     * their readers, naming it.
      *
      * @throws JournalException when a selected shard's reader refuses to open its journal
      */
@@ -108,8 +89,14 @@ final class JournalTarget {
     }
 
     /**
-     * As {@link #open}, leaving the cycle files' headers to the caller: for {@code status}, which shows what is
-     * wrong with one shard's journal beside what it knows of the others.
+     * Judges {@code dir} as {@link Cli#requireJournal} does, and each shard of a sharded one alike, leaving the cycle
+     * files' headers to the caller: {@code status} shows what is wrong with one shard's journal beside what it knows of
+     * the others; the subcommands that change the journal take its {@link #lock} first and then
+     * {@link #requireCycleHeaders}.
+     *
+     * @param shard the one shard to work on ({@code --shard}), {@code null} for all
+     * @throws ParameterException when {@code shard} is negative or not one of the directory's shards
+     * @throws JournalException   when {@code dir} is not a journal, or a sharded one lacks a shard
      */
     static JournalTarget openUnchecked(Path dir, Integer shard, CommandSpec spec) {
         if (shard != null && shard < 0) {
@@ -132,6 +119,22 @@ final class JournalTarget {
             }
         }
         return new JournalTarget(dir, layout.shards(), true, selected);
+    }
+
+    /**
+     * For the subcommands that change the journal, holding its {@link #lock}: fails when a cycle file of a selected
+     * shard has no header, the newest too ({@link Cli#requireCycleHeaders}; an engine start sets such a newest one
+     * aside). Checked under the lock, so that a cycle file an engine is rolling into that moment, its header not
+     * written yet, is never named: the lock names the engine instead.
+     *
+     * @throws JournalException naming the cycle file with no header
+     */
+    void requireCycleHeaders() {
+        for (Shard one : shards) {
+            if (one.hasCycles()) {
+                Cli.requireCycleHeaders(one.dir());
+            }
+        }
     }
 
     /**

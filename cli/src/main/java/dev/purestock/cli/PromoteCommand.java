@@ -37,8 +37,9 @@ final class PromoteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
+        JournalTarget target = JournalTarget.openUnchecked(journal.dir, shard.index, spec);
         try (JournalTarget.Locks locks = target.lock()) {
+            target.requireCycleHeaders();
             long epoch = JournalEpoch.INITIAL;
             for (JournalTarget.Shard one : target.shards()) {
                 epoch = Math.max(epoch, JournalEpoch.next(one.dir()));

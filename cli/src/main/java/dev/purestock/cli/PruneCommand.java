@@ -45,15 +45,16 @@ final class PruneCommand implements Callable<Integer> {
         if (keep < 1) {
             throw new ParameterException(spec.commandLine(), "--keep-snapshots must be at least 1, was " + keep);
         }
-        JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
+        JournalTarget target = JournalTarget.openUnchecked(journal.dir, shard.index, spec);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (!target.sharded() && !target.only().hasCycles()) {
-            Cli.requireNothingAcknowledged(target.only().dir());
-            summary(new Summary(), NOTHING).print(out, output.json);
-            return 0;
-        }
         try (JournalTarget.Locks locks = target.lock()) {
+            target.requireCycleHeaders();
+            if (!target.sharded() && !target.only().hasCycles()) {
+                Cli.requireNothingAcknowledged(target.only().dir());
+                summary(new Summary(), NOTHING).print(out, output.json);
+                return 0;
+            }
             target.requireEveryShardOpens();
             List<JournalPruner.Result> results = target.each(err, "prune",
                     (one, progress) -> {

@@ -72,19 +72,21 @@ final class RepairCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--accept-loss goes with --truncate: without it nothing "
                     + "is cut, so there is no loss to accept");
         }
-        JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
-        if (!target.sharded() && !target.only().hasCycles()) {
-            JournalRepair.Diagnosis gone = withoutCycles(target.only().dir());
-            if (gone.damage().isEmpty()) {
-                new Summary().put("journal", journal.dir).put("records", 0).put("result", "ok").print(out,
-                        output.json);
-                return 0;
-            }
-            describe(new Summary().put("journal", journal.dir), gone).put("result", "damaged").print(out, output.json);
-            err.println("purestock repair: " + CYCLES_GONE_ADVICE.formatted(journal.dir));
-            return PurestockCli.FAILED;
-        }
+        JournalTarget target = JournalTarget.openUnchecked(journal.dir, shard.index, spec);
         try (JournalTarget.Locks locks = truncate ? target.lock() : null) {
+            target.requireCycleHeaders();
+            if (!target.sharded() && !target.only().hasCycles()) {
+                JournalRepair.Diagnosis gone = withoutCycles(target.only().dir());
+                if (gone.damage().isEmpty()) {
+                    new Summary().put("journal", journal.dir).put("records", 0).put("result", "ok").print(out,
+                            output.json);
+                    return 0;
+                }
+                describe(new Summary().put("journal", journal.dir), gone).put("result", "damaged").print(out,
+                        output.json);
+                err.println("purestock repair: " + CYCLES_GONE_ADVICE.formatted(journal.dir));
+                return PurestockCli.FAILED;
+            }
             List<JournalRepair.Diagnosis> diagnoses = target.each(err, "repair",
                     (one, progress) -> one.hasCycles() ? JournalRepair.diagnose(one.dir()) : withoutCycles(one.dir()));
             if (!target.sharded()) {

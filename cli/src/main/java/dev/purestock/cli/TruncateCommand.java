@@ -51,7 +51,7 @@ final class TruncateCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--after-seq must be a sequence, or -1 to keep no "
                     + "record, was " + afterSequence);
         }
-        JournalTarget target = JournalTarget.open(journal.dir, shard.index, spec);
+        JournalTarget target = JournalTarget.openUnchecked(journal.dir, shard.index, spec);
         if (target.shards().size() != 1) {
             throw new ParameterException(spec.commandLine(), "journal " + journal.dir + " holds "
                     + target.shardCount() + " shards, each with sequences of its own: name the one to cut with "
@@ -65,6 +65,7 @@ final class TruncateCommand implements Callable<Integer> {
             summary.put("shard", one.index());
         }
         try (JournalTarget.Locks locks = target.lock()) {
+            target.requireCycleHeaders();
             long last = -1;
             long end = -1;
             long acknowledged = -1;

@@ -246,6 +246,56 @@ class PurestockCliTest {
         assertEquals("0", snapshot.values().get("last-sequence"));
     }
 
+    /**
+     * While an engine rolls to a new cycle file, the file has no header yet: the commands that change the journal
+     * name the engine that holds it, not the header the engine is about to write.
+     */
+    @Test
+    void truncateAndPruneNameTheEngineWhileItRollsToACycleFileWithNoHeaderYet() throws IOException {
+        Path dir = tmp.resolve("rolling");
+        try (JournaledEngine running = JournaledEngine.builder(dir).start()) {
+            running.engine().submit(new Command.ListProduct(1, 0)).join();
+            Path rolling = dir.resolve("29991231F.cq4");
+            Files.write(rolling, new byte[4096]);
+            try {
+                for (List<String> command : List.of(List.of("truncate", "--after-seq", "0"), List.of("prune"),
+                        List.of("repair", "--truncate"))) {
+                    Run refused = run(Stream.concat(command.stream(), Stream.of("--journal", dir.toString()))
+                            .toArray(String[]::new));
+                    assertEquals(1, refused.code(), command.toString());
+                    assertEquals("purestock " + command.getFirst() + ": journal " + dir + " is in use by another "
+                            + "purestock process (lock " + dir.resolve("purestock.lock") + "); stop it first",
+                            oneLine(refused.err()));
+                }
+            } finally {
+                Files.delete(rolling);
+            }
+        }
+    }
+
+    /** An engine that holds a journal with no record yet is named as one holding a journal with records is. */
+    @Test
+    void pruneTruncateAndRepairRefuseAFreshlyStartedEngine() {
+        Path dir = tmp.resolve("fresh");
+        try (JournaledEngine running = JournaledEngine.builder(dir).start()) {
+            for (List<String> command : List.of(List.of("prune"), List.of("repair", "--truncate"),
+                    List.of("truncate", "--after-seq", "-1"))) {
+                Run refused = run(Stream.concat(command.stream(), Stream.of("--journal", dir.toString()))
+                        .toArray(String[]::new));
+                assertEquals(1, refused.code(), command + ": " + refused.out());
+                assertEquals("purestock " + command.getFirst() + ": journal " + dir + " is in use by another "
+                        + "purestock process (lock " + dir.resolve("purestock.lock") + "); stop it first",
+                        oneLine(refused.err()));
+                assertEquals("", refused.out(), command.toString());
+            }
+        }
+        Run prune = run("prune", "--journal", dir.toString());
+        assertEquals(0, prune.code(), prune.err());
+        Run repair = run("repair", "--journal", dir.toString(), "--truncate");
+        assertEquals(0, repair.code(), repair.err());
+        assertEquals("ok", repair.values().get("result"));
+    }
+
     @Test
     void theDemoAndPruneReportWhereTheyMovedASnapshotAheadOfTheJournal() throws Exception {
         Path dir = tmp.resolve("stale");
