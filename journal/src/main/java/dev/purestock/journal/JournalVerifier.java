@@ -8,6 +8,7 @@ import dev.purestock.domain.StateDigest;
 import dev.purestock.engine.EngineRefusal;
 
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,8 @@ import java.util.function.Supplier;
  * sequence, with the state decided again up to there ({@link StateDigest}): a snapshot that differs is the
  * divergence, named with its sequence, since a recovery from it would not give the journal's state. Each is loaded
  * into a store of its own and dropped after the comparison. One that does not pass its checks is passed over and
- * noted ({@link Result#notes}); a format-1 snapshot, which holds no order of last changes
+ * noted ({@link Result#notes}), as one a running engine's retention removed while verification ran is, in words of
+ * its own; a format-1 snapshot, which holds no order of last changes
  * ({@link SnapshotFile}), is not compared: verification goes on from its state, as an engine restarted from it did.
  *
  * <p>A command whose {@code decide} threw was journaled as the engine answered it, a single
@@ -51,7 +53,8 @@ public final class JournalVerifier {
      * @param snapshotsChecked the snapshots after the one verification started from that it compared with the state it
      *                         decided again, at their sequences, and found equal
      * @param notes      what verification passed over, one line each: a snapshot that is unusable (as recovery passes
-     *                   it over), ahead of the journal or older than its first record, a damaged manifest line
+     *                   it over), removed while verification ran (a running engine's retention), ahead of the journal
+     *                   or older than its first record, a damaged manifest line
      */
     public record Result(long records, String startedAt, String divergence, long epoch, long snapshotsChecked,
                          List<String> notes) {
@@ -101,7 +104,7 @@ public final class JournalVerifier {
                 start = 0;
                 startedAt = "empty";
             } else {
-                SnapshotStore.Loaded loaded = loadOldest(snapshots, stores, notes)
+                SnapshotStore.Loaded loaded = loadOldest(dir, snapshots, stores, notes)
                         .orElseThrow(() -> new JournalCorruptException("journal " + dir + " starts at sequence "
                                 + bounds.firstSequence() + " and no usable snapshot covers the commands before it"));
                 state[0] = loaded.store();
@@ -124,7 +127,7 @@ public final class JournalVerifier {
                 throw new JournalCorruptException("journal " + dir + " does not hold sequence " + start);
             }
             long total = bounds.lastSequence() - start + 1;
-            SnapshotChecks checks = new SnapshotChecks(snapshots, stores, notes);
+            SnapshotChecks checks = new SnapshotChecks(dir, snapshots, stores, notes);
             long[] done = {0};
             String[] divergence = {null};
             // reused from record to record: the decision and a time command's room
@@ -187,7 +190,7 @@ public final class JournalVerifier {
      * Loads the oldest of {@code snapshots} that passes its checks, passing over (and describing in {@code notes})
      * each one before it that does not, as recovery passes over an unusable snapshot.
      */
-    private static Optional<SnapshotStore.Loaded> loadOldest(List<SnapshotInfo> snapshots,
+    private static Optional<SnapshotStore.Loaded> loadOldest(Path dir, List<SnapshotInfo> snapshots,
                                                            Supplier<? extends InventoryStore> stores,
                                                            List<String> notes) {
         for (SnapshotInfo info : snapshots) {
@@ -196,13 +199,24 @@ public final class JournalVerifier {
                 SnapshotStore.loadListed(info, store);
                 return Optional.of(new SnapshotStore.Loaded(store, info));
             } catch (IOException | RuntimeException e) {
-                notes.add(unusable(info, e));
+                notes.add(unusable(dir, info, e));
             }
         }
         return Optional.empty();
     }
 
-    private static String unusable(SnapshotInfo info, Exception e) {
+    /**
+     * The note on a snapshot that did not load. One whose file is missing and that the manifest, read again, no longer
+     * lists was removed while verification ran: a running engine keeps only its newest snapshots (retention takes each
+     * older one out of the manifest, then deletes its file), which is no fault. One the manifest still lists is
+     * unusable, as recovery finds it.
+     */
+    private static String unusable(Path dir, SnapshotInfo info, Exception e) {
+        if (e instanceof NoSuchFileException
+                && new SnapshotStore(dir).list().stream().noneMatch(listed -> listed.file().equals(info.file()))) {
+            return "snapshot " + info.file() + " was removed while verify ran (a running engine keeps only its newest "
+                    + "snapshots); not checked";
+        }
         return "snapshot " + info.file() + " is unusable (" + SnapshotStore.describe(e) + "); passed over, as "
                 + "recovery passes it over";
     }
@@ -213,6 +227,7 @@ public final class JournalVerifier {
      * store is held beside the decided state.
      */
     private static final class SnapshotChecks {
+        private final Path dir;
         private final List<SnapshotInfo> snapshots;
         private final Supplier<? extends InventoryStore> stores;
         private final List<String> notes;
@@ -221,7 +236,9 @@ public final class JournalVerifier {
         /** The snapshots compared and found equal. */
         private long checked;
 
-        SnapshotChecks(List<SnapshotInfo> snapshots, Supplier<? extends InventoryStore> stores, List<String> notes) {
+        SnapshotChecks(Path dir, List<SnapshotInfo> snapshots, Supplier<? extends InventoryStore> stores,
+                       List<String> notes) {
+            this.dir = dir;
             this.snapshots = snapshots;
             this.stores = stores;
             this.notes = notes;
@@ -250,7 +267,7 @@ public final class JournalVerifier {
             try {
                 header = SnapshotStore.loadListed(info, held);
             } catch (IOException | RuntimeException e) {
-                notes.add(unusable(info, e));
+                notes.add(unusable(dir, info, e));
                 return null;
             }
             if (header.format() == SnapshotFile.FORMAT_WITHOUT_LAST_CHANGES) {

@@ -14,6 +14,8 @@ import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
@@ -21,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -298,6 +301,43 @@ class JournalToolsTest {
         assertEquals(1, pastIt.notes().size(), pastIt.notes().toString());
         assertTrue(pastIt.notes().getFirst().startsWith("snapshot " + kept.get(1).file() + " is unusable ("),
                 pastIt.notes().toString());
+    }
+
+    /**
+     * A running engine's retention takes a snapshot out of the manifest and deletes its file while verify runs: verify
+     * says so, not that the snapshot is unusable. A snapshot the manifest still lists whose file is missing is.
+     */
+    @Test
+    void verifySaysASnapshotRetentionRemovedWhileItRanWasRemovedNotUnusable() throws Exception {
+        List<SnapshotInfo> kept = prunedToThreeSnapshots();
+        // the stores are taken in order: snapshot 19 (verify starts there), then snapshot 29 just before it is checked
+        int[] taken = {0};
+        Supplier<InventoryStore> retainedAway = () -> {
+            if (++taken[0] == 2) {
+                try {
+                    new SnapshotStore(dir).retain(List.of(kept.get(0), kept.get(2)));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            return new MapInventoryStore();
+        };
+
+        JournalVerifier.Result removed = JournalVerifier.verify(dir, retainedAway, ReplayProgress.NONE);
+
+        assertTrue(removed.matches(), removed.divergence());
+        assertEquals("snapshot@19", removed.startedAt());
+        assertEquals(1, removed.snapshotsChecked(), "snapshot 39");
+        assertEquals(List.of("snapshot " + kept.get(1).file() + " was removed while verify ran (a running engine keeps "
+                + "only its newest snapshots); not checked"), removed.notes());
+
+        Files.delete(kept.get(2).file());
+
+        JournalVerifier.Result missing = JournalVerifier.verify(dir, MapInventoryStore::new, ReplayProgress.NONE);
+
+        assertEquals(0, missing.snapshotsChecked());
+        assertEquals(List.of("snapshot " + kept.get(2).file() + " is unusable (the file is missing); passed over, as "
+                + "recovery passes it over"), missing.notes());
     }
 
     /**
