@@ -104,6 +104,7 @@ final class ExportCommand implements Callable<Integer> {
                     + (target.shardCount() - 1) + "), or bound every shard with --since and --until");
         }
         Path file = output == null ? null : checkOutput(output.toAbsolutePath());
+        requireFrom(target);
         bar = new ProgressBar(spec.commandLine().getErr(), "export");
         total = countRecords(target);
         if (file == null) {
@@ -160,6 +161,26 @@ final class ExportCommand implements Callable<Integer> {
         return file;
     }
 
+    /**
+     * Refuses, before anything is written (a CSV header on standard output, or {@code FILE.partial}), a {@code --from}
+     * the journal does not hold: past its end, or before the first record of a pruned one.
+     */
+    private void requireFrom(JournalTarget target) {
+        if (from == null) {
+            return;
+        }
+        JournalTarget.Shard one = target.only();
+        if (!one.hasCycles()) {
+            Cli.requireNothingAcknowledged(one.dir());
+            throw noSequence(from, one);
+        }
+        try (JournalReader reader = JournalReader.open(one.dir())) {
+            if (!reader.seek(from)) {
+                throw noSequence(from, one);
+            }
+        }
+    }
+
     private void checkBounds() {
         if (from != null && from < 0) {
             throw new ParameterException(spec.commandLine(), "--from must be a sequence, at least 0, was " + from);
@@ -194,9 +215,6 @@ final class ExportCommand implements Callable<Integer> {
     private void exportOne(JournalTarget.Shard one, RowWriter rows) {
         if (!one.hasCycles()) {
             Cli.requireNothingAcknowledged(one.dir());
-            if (from != null) {
-                throw noSequence(from, one);
-            }
             return;
         }
         long last = to != null ? to : Long.MAX_VALUE;

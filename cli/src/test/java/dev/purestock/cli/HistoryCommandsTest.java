@@ -372,6 +372,14 @@ class HistoryCommandsTest {
                 tmp.resolve("missing").resolve("out.csv").toString());
         assertEquals(PurestockCli.FAILED, nowhere.code());
         assertTrue(nowhere.errorLine().endsWith("out.csv.partial: no such file or directory"), nowhere.err());
+
+        // a --from past the journal's end fails before anything is written: no CSV header on standard output
+        long past = records.getLast().sequence() + 1;
+        Run beyond = Run.of("export", "--journal", sale.toString(), "--format", "csv", "--from", String.valueOf(past));
+        assertEquals(PurestockCli.FAILED, beyond.code(), beyond.out());
+        assertEquals("", beyond.out());
+        assertEquals("purestock export: the journal holds no sequence " + past + "; see `purestock stats --journal "
+                + sale + "`", beyond.errorLine());
     }
 
     /**
