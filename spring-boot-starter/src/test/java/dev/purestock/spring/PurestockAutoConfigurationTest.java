@@ -656,7 +656,7 @@ class PurestockAutoConfigurationTest {
     void aCallbackExecutorThatFinishesItsQueueWhenClosedAnswersEveryCallerHandedToIt() {
         List<CompletableFuture<Outcome>> handedOver = new ArrayList<>();
         CountDownLatch callbackHeld = new CountDownLatch(1);
-        CountDownLatch engineClosed = new CountDownLatch(1);
+        CompletableFuture<Void> engineClosed = new CompletableFuture<>();
         runner().withUserConfiguration(AnsweringOnAnExecutor.class)
                 .withBean(PurestockEngineCustomizer.class, () -> builder -> builder.replication(shard -> new DurabilityStage() {
                     @Override
@@ -666,14 +666,14 @@ class PurestockAutoConfigurationTest {
 
                     @Override
                     public void close() {
-                        engineClosed.countDown();
+                        engineClosed.complete(null);
                     }
                 }))
                 .run(context -> {
                     PurestockEngine engine = context.getBean(PurestockEngine.class);
                     engine.submit(new Command.ListProduct(SKU, 0)).thenRun(() -> {
                         callbackHeld.countDown();
-                        awaitUninterruptibly(engineClosed);
+                        engineClosed.join(); // waits through interrupts: the executor's close may interrupt it
                     });
                     callbackHeld.await();
                     for (int receipt = 0; receipt < 50; receipt++) {
@@ -685,21 +685,6 @@ class PurestockAutoConfigurationTest {
 
         assertThat(handedOver).as("every caller is answered").allSatisfy(future -> assertThat(future).isDone());
         assertThat(handedOver).allSatisfy(future -> assertThat(future.join().accepted()).isTrue());
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                latch.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     @Test
