@@ -71,6 +71,7 @@ import java.util.function.ToDoubleFunction;
  * its engine. A registry keeps a meter until it is removed, and answers a later registration of the same name and
  * tags with the meter it has, so an engine started again in the same process and bound to the same registry would
  * otherwise publish the closed engine's figures ({@code purestock.shard.running} 0 while the new one runs).
+ * Binding it twice to the same registry binds it once.
  */
 public final class PurestockMetrics implements MeterBinder, AutoCloseable {
     private static final double[] QUANTILES = {0.5, 0.9, 0.99, 0.999};
@@ -82,7 +83,7 @@ public final class PurestockMetrics implements MeterBinder, AutoCloseable {
     private final EngineMetrics metrics;
     private final Reactions reactions;
     private final Tags tags;
-    /** Each registry bound to, with the meters registered there; guarded by {@code this}. */
+    /** Each registry bound to, once, with the meters registered there; guarded by {@code this}. */
     private final List<Bound> bound = new ArrayList<>();
 
     /** Binds {@code engine}'s metrics with no extra tags. */
@@ -109,8 +110,18 @@ public final class PurestockMetrics implements MeterBinder, AutoCloseable {
         this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
     }
 
+    /**
+     * Registers this binder's meters in {@code registry}. Binding again to a registry it is bound to (say, by
+     * auto-configuration and by the service's own call) does nothing: the registry holds each meter once, and
+     * {@link #close()} removes each once.
+     */
     @Override
-    public void bindTo(MeterRegistry registry) {
+    public synchronized void bindTo(MeterRegistry registry) {
+        for (Bound existing : bound) {
+            if (existing.registry() == registry) {
+                return;
+            }
+        }
         Bound binding = new Bound(registry);
         for (RejectionReason reason : EngineMetrics.reasons()) {
             binding.add(FunctionCounter.builder("purestock.commands.refused", metrics,
@@ -131,9 +142,7 @@ public final class PurestockMetrics implements MeterBinder, AutoCloseable {
         if (reactions != null) {
             bindReactions(binding);
         }
-        synchronized (this) {
-            bound.add(binding);
-        }
+        bound.add(binding);
     }
 
     /**

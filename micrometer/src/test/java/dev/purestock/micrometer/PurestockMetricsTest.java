@@ -10,13 +10,16 @@ import dev.purestock.engine.OutcomeViewCallback;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.Reaction;
 import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -193,6 +196,35 @@ class PurestockMetricsTest {
             assertEquals(1, registry.get("purestock.shard.running").tags("shard", "0").gauge().value(),
                     "the running engine's state, not the closed one's");
             assertEquals(1, registry.get("purestock.commands.sequenced").tags("shard", "0").functionCounter().count());
+        }
+    }
+
+    @Test
+    void bindingTwiceToTheSameRegistryBindsOnceAndCloseRemovesEachMeterOnce() {
+        Map<Meter.Id, Integer> removeCalls = new HashMap<>();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry() {
+            @Override
+            public Meter remove(Meter meter) {
+                removeCalls.merge(meter.getId(), 1, Integer::sum);
+                return super.remove(meter);
+            }
+        };
+        Map<Meter.Id, Integer> removed = new HashMap<>();
+        registry.config().onMeterRemoved(meter -> removed.merge(meter.getId(), 1, Integer::sum));
+        try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build()) {
+            PurestockMetrics metrics = new PurestockMetrics(engine);
+            metrics.bindTo(registry);
+            List<Meter.Id> registered = registry.getMeters().stream().map(Meter::getId).toList();
+            metrics.bindTo(registry);                  // by accident: auto-configuration and the service's own call
+            assertEquals(registered.size(), registry.getMeters().size(), "no meter registered twice");
+
+            metrics.close();
+
+            assertTrue(registry.getMeters().isEmpty(), "all removed: " + registry.getMeters());
+            Map<Meter.Id, Integer> once = new HashMap<>();
+            registered.forEach(id -> once.put(id, 1));
+            assertEquals(once, removed, "each meter removed once");
+            assertEquals(once, removeCalls, "each meter's removal asked for once");
         }
     }
 
