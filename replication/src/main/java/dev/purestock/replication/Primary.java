@@ -278,9 +278,13 @@ public final class Primary implements AutoCloseable {
         return lastHanded.get();
     }
 
-    /** The engine stopped: {@code why}, its failure. Its journal holds nothing more than the stages finish now. */
+    /**
+     * The engine stopped: {@code why}, its failure. Its journal holds nothing more than the stages finish now; a
+     * waiting {@code SYNC} batch ends at once (its callers get the engine's failure).
+     */
     void engineStopped(String why) {
         engineStopped = why;
+        wake();
     }
 
     /** Why the engine stopped, or {@code null} while it runs. */
@@ -334,7 +338,8 @@ public final class Primary implements AutoCloseable {
 
     /**
      * The {@code SYNC} wait at the end of a batch whose last record is {@code sequence}. Called from the replication
-     * stage's thread only.
+     * stage's thread only. It fails at once, rather than wait out the timeout, once the primary is fenced or closed
+     * or its engine stopped (a failure elsewhere in the shard: the callers get that failure, not a degradation).
      *
      * <p>While degraded it does not wait; it watches the standby catch up in rounds instead: a round ends when the
      * standby acknowledges the last sequence the primary had when the round began. A round that took less than half
@@ -369,6 +374,13 @@ public final class Primary implements AutoCloseable {
                 if (closed) {
                     throw new ReplicationException("replication was closed while seq " + sequence
                             + " waited for the standby's acknowledgement");
+                }
+                String engine = engineStopped;
+                if (engine != null) {
+                    // the shard failed elsewhere (its journal): nothing from its failed batch on is answered as done,
+                    // so waiting on, and degrading a stopped engine's replication at the timeout, serves no one
+                    throw new ReplicationException("the engine stopped while seq " + sequence
+                            + " waited for the standby's acknowledgement: " + engine);
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {

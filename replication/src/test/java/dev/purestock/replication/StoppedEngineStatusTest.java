@@ -11,6 +11,7 @@ import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalWriter;
 import dev.purestock.journal.JournaledEngine;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ import static dev.purestock.replication.ReplicationTest.primary;
 import static dev.purestock.replication.ReplicationTest.purchases;
 import static dev.purestock.replication.ReplicationTest.stock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -68,6 +70,40 @@ class StoppedEngineStatusTest {
                             primary.status().describe());
                     awaitTrue(() -> failure.equals(StatusFile.read(primaryDir).status().failure()),
                             "the status file says so");
+                }
+            }
+        }
+    }
+
+    /**
+     * A {@code SYNC} primary with {@link SyncFallback#DEGRADE} and no standby to acknowledge: its replication stage
+     * has seq 0 and waits for its acknowledgement when the journal fails on seq 0 and the engine stops. The wait went on for
+     * the whole replication timeout (a minute here), the caller unanswered, and then degraded a stopped engine's
+     * replication; it now ends as the engine stops, and the caller gets the engine's failure. The {@code @Timeout},
+     * far below the replication timeout, fails the test when the wait is waited out.
+     */
+    @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aSyncBatchWaitingForItsStandbyEndsWhenTheEngineStops() throws Exception {
+        try (JournalLock lock = JournalLock.acquire(primaryDir)) { // held by the engine's process, as a journaled one
+            JournalLayout.create(primaryDir, 1);
+            try (Primary primary = primary(primaryDir, ReplicationMode.SYNC).fallback(SyncFallback.DEGRADE)
+                    .syncTimeout(Duration.ofSeconds(60)).start()) {
+                PurestockEngine engine = primary.configure(PurestockEngine.builder()
+                        .journal(shard -> new FailingJournal(JournalWriter.open(primaryDir, Durability.PAGE_CACHE), 0,
+                                sequence -> awaitTrue(() -> primary.lastHanded() >= sequence,
+                                        "the replication stage has seq " + sequence + " and waits for its standby")))
+                        .expireReservationsEvery(Duration.ZERO)).build();
+                try (engine) {
+                    CompletionException stopped = assertThrows(CompletionException.class,
+                            () -> engine.submit(new Command.ListProduct(1, 1_000)).join());
+                    EngineStoppedException failure = assertInstanceOf(EngineStoppedException.class,
+                            stopped.getCause());
+                    assertTrue(failure.getMessage().startsWith("purestock shard 0 stopped: the journal of shard 0 "
+                            + "failed on command sequence 0"), failure.getMessage());
+                    ReplicationStatus status = primary.status();
+                    assertFalse(status.degraded(), status.describe());
+                    assertTrue(status.failure().startsWith("this primary's engine stopped: "), status.describe());
                 }
             }
         }
