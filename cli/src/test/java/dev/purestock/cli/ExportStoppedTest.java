@@ -7,10 +7,8 @@ import dev.purestock.journal.JournalWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -60,17 +58,8 @@ class ExportStoppedTest {
     }
 
     private Process launch(Path dir, Path file) throws Exception {
-        List<String> line = new ArrayList<>();
-        line.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String argument : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (argument.startsWith("--") || argument.startsWith("-Dchronicle")) {
-                line.add(argument);
-            }
-        }
-        line.addAll(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                PurestockCli.class.getName(), "export", "--journal", dir.toString(), "--format", "csv", "--output",
-                file.toString()));
-        return new ProcessBuilder(line).redirectErrorStream(true)
+        return new ProcessBuilder(ChildCli.command("export", "--journal", dir.toString(), "--format", "csv",
+                "--output", file.toString())).redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("export.log").toFile()).start();
     }
 }

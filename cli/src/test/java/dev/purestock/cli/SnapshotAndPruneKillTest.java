@@ -19,7 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -183,23 +182,8 @@ class SnapshotAndPruneKillTest {
     }
 
     private Process launch(Path dir, String command, String name) throws IOException {
-        List<String> line = new ArrayList<>();
-        line.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String argument : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (argument.startsWith("--") || argument.startsWith("-Dchronicle")) {
-                line.add(argument);
-            }
-        }
-        line.add("-Xmx256m");
-        line.add("-XX:TieredStopAtLevel=1");
-        line.add("-cp");
-        line.add(System.getProperty("java.class.path"));
-        line.add(PurestockCli.class.getName());
-        line.add(command);
-        line.add("--journal");
-        line.add(dir.toString());
-        line.add(command.equals("snapshot") ? "--keep" : "--keep-snapshots");
-        line.add("2");
+        List<String> line = ChildCli.command(command, "--journal", dir.toString(),
+                command.equals("snapshot") ? "--keep" : "--keep-snapshots", "2");
         return new ProcessBuilder(line)
                 .redirectErrorStream(true)
                 .redirectOutput(tmp.resolve(name + ".log").toFile())
