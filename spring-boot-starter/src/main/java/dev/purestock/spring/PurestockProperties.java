@@ -197,15 +197,14 @@ public class PurestockProperties implements Validator {
             UpFrontMemory.check(properties, maxHeap, errors);
         }
         Integer backlogLimit = properties.snapshots.backlogLimit;
-        if (properties.shards >= 1 && backlogLimit != null
-                && backlogLimit > HeapEstimate.backlogLimitFitting(properties.shards, maxHeap)) {
+        int fits = properties.shards >= 1 ? HeapEstimate.backlogLimitFitting(properties.shards, maxHeap) : 0;
+        if (properties.shards >= 1 && backlogLimit != null && backlogLimit > fits) {
             errors.rejectValue("snapshots.backlogLimit", "exceedsHeap", "purestock.snapshots.backlog-limit="
                     + backlogLimit + " lets the snapshot stage of each of " + properties.shards + " shard(s) keep up "
                     + "to " + properties.shards * (long) backlogLimit * HeapEstimate.KEPT_ASIDE_BYTES / (1024 * 1024)
                     + " MiB of commands aside while a snapshot write hangs, more than half of this JVM's maximum "
-                    + "heap of " + maxHeap / (1024 * 1024) + " MiB: lower it to "
-                    + HeapEstimate.backlogLimitFitting(properties.shards, maxHeap) + " or less (or leave it unset: "
-                    + "the engine's default fits the heap), or give the JVM a larger heap (-Xmx)");
+                    + "heap of " + maxHeap / (1024 * 1024) + " MiB: lower it to " + fits + " or less (or leave it "
+                    + "unset: the engine's default fits the heap), or give the JVM a larger heap (-Xmx)");
         }
     }
 
