@@ -16,13 +16,13 @@ import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.LazyInitializationExcludeFilter;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ResourceUtils;
@@ -52,7 +52,7 @@ import java.util.function.Consumer;
  * {@code purestock.enabled=false} turns the whole configuration off.
  */
 @AutoConfiguration
-@ConditionalOnBooleanProperty(name = "purestock.enabled", matchIfMissing = true)
+@Conditional(OnPurestockEnabled.class)
 @EnableConfigurationProperties(PurestockProperties.class)
 public final class PurestockAutoConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(PurestockAutoConfiguration.class);

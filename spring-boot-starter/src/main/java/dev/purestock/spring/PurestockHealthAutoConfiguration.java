@@ -4,13 +4,13 @@ import dev.purestock.engine.PurestockEngine;
 import dev.purestock.replication.Primary;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 
 /**
@@ -24,7 +24,7 @@ import org.springframework.context.annotation.Configuration;
  */
 @AutoConfiguration(after = PurestockAutoConfiguration.class)
 @ConditionalOnClass(HealthIndicator.class)
-@ConditionalOnBooleanProperty(name = "purestock.enabled", matchIfMissing = true)
+@Conditional(OnPurestockEnabled.class)
 @ConditionalOnSingleCandidate(PurestockEngine.class)
 public final class PurestockHealthAutoConfiguration {
 

@@ -19,7 +19,7 @@ import java.time.Duration;
 @ConfigurationProperties(prefix = "purestock")
 public class PurestockProperties implements Validator {
 
-    /** Whether to start the engine at all. */
+    /** Whether to start the engine at all: true or false; another value is refused at startup. */
     private boolean enabled = true;
 
     /**
@@ -63,7 +63,10 @@ public class PurestockProperties implements Validator {
     private final Snapshots snapshots = new Snapshots();
     private final StoreCapacity storeCapacity = new StoreCapacity();
 
-    /** Whether to start the engine ({@code purestock.enabled}, default {@code true}). */
+    /**
+     * Whether to start the engine ({@code purestock.enabled}, default {@code true}): {@code true} or {@code false}, in
+     * any case; another value ({@code yes}, {@code 1}, a typo) is refused at startup, naming the property.
+     */
     public boolean isEnabled() {
         return enabled;
     }

@@ -74,6 +74,16 @@ class PurestockApplicationTest {
                 .contains("purestock needs a journal directory");
     }
 
+    /** A value of purestock.enabled other than true or false stops the start, reported by the property's name. */
+    @Test
+    void anEnabledValueOtherThanTrueOrFalseFailsTheStartSayingWhatToSet(CapturedOutput output) {
+        assertThatThrownBy(() -> start("purestock.journal.directory=" + journal, "purestock.enabled=yes"))
+                .hasRootCauseInstanceOf(InvalidConfigurationPropertyValueException.class);
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("Invalid value 'yes' for configuration property 'purestock.enabled'")
+                .contains("purestock.enabled takes true or false");
+    }
+
     @Test
     void aSecondApplicationOnTheSameJournalIsRefusedWhileTheFirstRuns() {
         try (ConfigurableApplicationContext first = start("purestock.journal.directory=" + journal)) {

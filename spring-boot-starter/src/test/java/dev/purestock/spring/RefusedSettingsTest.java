@@ -4,6 +4,7 @@ import dev.purestock.engine.HeapEstimate;
 import dev.purestock.engine.ProducerMode;
 import dev.purestock.engine.StoreCapacity;
 import dev.purestock.journal.JournalLayout;
+import dev.purestock.journal.JournaledEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -127,6 +128,41 @@ class RefusedSettingsTest {
                                 .hasMessageContaining("Primary").hasMessageContaining("set purestock.shards=1");
                     });
         }
+    }
+
+    /**
+     * {@code purestock.enabled} was read by {@code @ConditionalOnBooleanProperty}, which matches "true" only: a typo
+     * ({@code maybe}), or a word Spring Boot binds as true elsewhere ({@code yes}, {@code on}, {@code 1}), turned the
+     * engine, its health and its metrics off without a word. Every configuration of the starter now refuses such a
+     * value by the property's name, with the values it takes; {@code true} and {@code false} in any case still work.
+     */
+    @Test
+    void anEnabledValueThatIsNotTrueOrFalseIsRefusedByNameInsteadOfTurningTheEngineOff() {
+        for (String value : List.of("maybe", "yes", "on", "1", "")) {
+            for (Class<?> configuration : List.of(PurestockAutoConfiguration.class,
+                    PurestockHealthAutoConfiguration.class, PurestockMetricsAutoConfiguration.class)) {
+                new ApplicationContextRunner()
+                        .withConfiguration(AutoConfigurations.of(configuration))
+                        .withPropertyValues("purestock.journal.directory=" + journal.resolve("j"),
+                                "purestock.expire-reservations-every=0", "purestock.enabled=" + value)
+                        .run(context -> {
+                            assertThat(context).as(value + " to " + configuration.getSimpleName()).hasFailed();
+                            assertThat(context.getStartupFailure()).rootCause()
+                                    .isInstanceOf(InvalidConfigurationPropertyValueException.class)
+                                    .hasMessageContaining("purestock.enabled").hasMessageContaining("'" + value + "'")
+                                    .hasMessageContaining("true or false");
+                        });
+            }
+        }
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                .withPropertyValues("purestock.journal.directory=" + journal.resolve("j"),
+                        "purestock.expire-reservations-every=0", "purestock.enabled=TRUE")
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(JournaledEngine.class));
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                .withPropertyValues("purestock.enabled=False")
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(JournaledEngine.class));
     }
 
     @Test
