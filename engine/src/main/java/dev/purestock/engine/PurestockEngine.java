@@ -75,7 +75,8 @@ import java.util.function.LongSupplier;
  * {@code -snapshot}, {@code -complete}), and only those threads free ring space. A stage that is not configured
  * has no thread: {@code -journal} runs only with a {@link Builder#journal}, {@code -replicate} only with a
  * {@link Builder#replication}, and {@code -apply} and {@code -snapshot} only with a
- * {@link Builder#snapshotWriter}. From them, a submission that finds its ring full is refused with an
+ * {@link Builder#snapshotWriter} (and snapshots on demand or periodic ones: {@link Builder#snapshotsOnDemand}).
+ * From them, a submission that finds its ring full is refused with an
  * {@link IllegalStateException} (through the future or {@link OutcomeCallback#onFailure}) instead of waiting
  * forever, and {@link #close()} throws; a submission that finds room goes through as usual.
  *
@@ -180,7 +181,7 @@ public final class PurestockEngine implements AutoCloseable {
                             + "store of its own");
                 }
                 checkBelongs(i, initial);
-                SnapshotWriter snapshotWriter = builder.snapshotWriter.apply(i);
+                SnapshotWriter snapshotWriter = builder.snapshotStage() ? builder.snapshotWriter.apply(i) : null;
                 if (builder.snapshotEvery > 0 && snapshotWriter == null) {
                     throw new IllegalArgumentException("snapshotEvery(" + builder.snapshotEvery
                             + ") needs a snapshot writer for shard " + i);
@@ -658,8 +659,9 @@ public final class PurestockEngine implements AutoCloseable {
         checkShard(shard);
         if (!snapshotWriters[shard]) {
             return CompletableFuture.failedFuture(new IllegalStateException("shard " + shard
-                    + " has no snapshot writer; configure one with Builder.snapshotWriter (a JournaledEngine has one "
-                    + "unless built with snapshotsOnDemand(false) and no periodic snapshots)"));
+                    + " has no snapshot writer; configure one with Builder.snapshotWriter, and keep snapshotsOnDemand "
+                    + "or set snapshotEvery (a JournaledEngine has one unless built with snapshotsOnDemand(false) and "
+                    + "no periodic snapshots)"));
         }
         SnapshotRequest request = new SnapshotRequest();
         control(shard, CommandSlot.Kind.SNAPSHOT, request);
@@ -1138,9 +1140,13 @@ public final class PurestockEngine implements AutoCloseable {
         private boolean initialStoresSizedByCapacity;
         private IntFunction<SnapshotWriter> snapshotWriter = shard -> null;
         private long snapshotEvery;
+        private boolean snapshotsOnDemand = true;
         /** {@link #snapshotBacklogLimit}; {@code 0}: the default, fitted to the heap. */
         private int snapshotBacklogLimit;
-        /** Whether {@link #snapshotWriter} was set: only then is the backlog limit weighed against the heap. */
+        /**
+         * Whether {@link #snapshotWriter} was set: only then, and with a {@link #snapshotStage}, is the backlog limit
+         * weighed against the heap.
+         */
         private boolean snapshotWriterSet;
         private LongSupplier clock = System::currentTimeMillis;
         private Executor callbackExecutor;
@@ -1289,8 +1295,10 @@ public final class PurestockEngine implements AutoCloseable {
          * another ({@code purestock-shard-N-snapshot}), so that the decision thread never stops for one. One
          * snapshot is written at a time: a snapshot asked for while the previous one is still being written waits
          * for it, and for the commands decided meanwhile to reach the copy, which the stage applies when the ring
-         * has nothing for it; the answers behind it do not wait (engine/README.md, "Snapshots"). Once one is set,
-         * {@link #validate()} weighs the {@link #snapshotBacklogLimit} against the heap.
+         * has nothing for it; the answers behind it do not wait (engine/README.md, "Snapshots"). The factory is
+         * asked only where snapshots may be cut: with {@link #snapshotsOnDemand} (the default) or
+         * {@link #snapshotEvery}. Once one is set, and snapshots may be cut, {@link #validate()} weighs the
+         * {@link #snapshotBacklogLimit} against the heap.
          */
         public Builder snapshotWriter(IntFunction<SnapshotWriter> perShard) {
             checkNotReserved("snapshotWriter");
@@ -1317,6 +1325,26 @@ public final class PurestockEngine implements AutoCloseable {
         }
 
         /**
+         * Whether {@link PurestockEngine#snapshot} may cut a snapshot where none are cut periodically
+         * ({@link #snapshotEvery} {@code 0}); default {@code true}: a shard with a {@link #snapshotWriter} then has
+         * the snapshot stage whether or not it is ever asked for a snapshot. {@code false} with {@code snapshotEvery}
+         * {@code 0} leaves the stage out of every shard, writer or not: no second copy of the state, no
+         * {@code -apply} and {@code -snapshot} threads, and no {@link #snapshotBacklogLimit} to weigh against the
+         * heap (one set is never used); {@code snapshot} then fails with an {@link IllegalStateException}. With
+         * periodic snapshots it changes nothing. For code that sets a writer before it knows whether snapshots will
+         * be cut (a journaled engine, whose caller may set {@code snapshotEvery} after it).
+         */
+        public Builder snapshotsOnDemand(boolean onDemand) {
+            this.snapshotsOnDemand = onDemand;
+            return this;
+        }
+
+        /** Whether a shard with a {@link #snapshotWriter} gets the snapshot stage: on demand, or periodic ones. */
+        boolean snapshotStage() {
+            return snapshotEvery > 0 || snapshotsOnDemand;
+        }
+
+        /**
          * The commands decided during a snapshot's write that each shard's snapshot stage keeps aside for its copy,
          * at most (default 4,194,304: about 520 MB of one-line purchases, up to twice that with commands of several
          * events; some four seconds of a write that stalls at a million commands a second; lowered, in a smaller
@@ -1333,11 +1361,12 @@ public final class PurestockEngine implements AutoCloseable {
          * (engine/README.md, "Snapshots").
          *
          * <p>The limit is there so that the heap does not run out, so it must fit in it: with a
-         * {@link #snapshotWriter}, {@link #build()} refuses a limit under which every shard's room, full at once,
-         * would take more than half the JVM's maximum heap, at {@link HeapEstimate#KEPT_ASIDE_BYTES} a command
-         * ({@link HeapEstimate#backlogLimitFitting} says why half), naming the limit that would fit; and the default
-         * is lowered to that limit where it is below 4,194,304 (in a heap under about 1 GiB per shard: 2,164,802 with
-         * {@code -Xmx512m} and one shard).
+         * {@link #snapshotWriter} and snapshots that may be cut (not {@link #snapshotsOnDemand}{@code (false)} without
+         * {@link #snapshotEvery}, where no shard has the stage and the limit is never used), {@link #build()} refuses
+         * a limit under which every shard's room, full at once, would take more than half the JVM's maximum heap, at
+         * {@link HeapEstimate#KEPT_ASIDE_BYTES} a command ({@link HeapEstimate#backlogLimitFitting} says why half),
+         * naming the limit that would fit; and the default is lowered to that limit where it is below 4,194,304 (in
+         * a heap under about 1 GiB per shard: 2,164,802 with {@code -Xmx512m} and one shard).
          *
          * @throws IllegalArgumentException if {@code commands} is below 1
          */
@@ -1350,10 +1379,7 @@ public final class PurestockEngine implements AutoCloseable {
             return this;
         }
 
-        /**
-         * The snapshot policy set by {@link #snapshotEvery} so far: for code that wires a snapshot writer only when
-         * snapshots are cut (a journaled engine without snapshots on demand).
-         */
+        /** The snapshot policy set by {@link #snapshotEvery} so far. */
         public long snapshotEvery() {
             return snapshotEvery;
         }
@@ -1612,7 +1638,8 @@ public final class PurestockEngine implements AutoCloseable {
          *                                  more than {@link HeapEstimate#of}{@code (shards, ringSize, storeCapacity,
          *                                  1)} counts, or {@code 0} stores for an {@link #initialState} not sized
          *                                  by the capacity ({@link #initialStoresSizedByCapacity}); or, with a
-         *                                  {@link #snapshotWriter}, for a {@link #snapshotBacklogLimit} set above
+         *                                  {@link #snapshotWriter} and a snapshot stage ({@link #snapshotsOnDemand}
+         *                                  or {@link #snapshotEvery}), for a {@link #snapshotBacklogLimit} set above
          *                                  {@link HeapEstimate#backlogLimitFitting} for the shards and that heap
          */
         public Builder validate() {
@@ -1656,12 +1683,13 @@ public final class PurestockEngine implements AutoCloseable {
         }
 
         /**
-         * Refuses, with a snapshot writer, a {@link #snapshotBacklogLimit} set so high that every shard's room kept
-         * aside, full at once while a write hangs, would take more than half of {@code heap}
+         * Refuses, with a snapshot writer and a {@link #snapshotStage}, a {@link #snapshotBacklogLimit} set so high
+         * that every shard's room kept aside, full at once while a write hangs, would take more than half of
+         * {@code heap}
          * ({@link HeapEstimate#backlogLimitFitting}): the heap would run out before the limit stopped the room.
          */
         private void checkBacklogLimit(long heap) {
-            if (!snapshotWriterSet || snapshotBacklogLimit == 0) {
+            if (!snapshotWriterSet || !snapshotStage() || snapshotBacklogLimit == 0) {
                 return;
             }
             int fits = HeapEstimate.backlogLimitFitting(shards, heap);

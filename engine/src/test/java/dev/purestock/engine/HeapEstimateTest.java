@@ -90,7 +90,8 @@ class HeapEstimateTest {
      * run out; the default (4,194,304 commands, about 520 MB of one-line purchases) would let it run out in a heap of
      * 512 MiB before the limit stopped it. With a snapshot writer, a limit whose rooms, every shard's full at once,
      * take more than half the heap is refused, naming the setting and a limit that fits; the default is lowered to
-     * what fits. Without a snapshot writer no room is kept, and nothing is weighed.
+     * what fits. Without a snapshot writer, or without snapshots on demand or periodic ones (no shard has the stage),
+     * no room is kept, and nothing is weighed.
      */
     @Test
     void theSnapshotBacklogLimitIsWeighedAgainstHalfTheHeap() {
@@ -116,6 +117,11 @@ class HeapEstimateTest {
         assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder().shards(2)
                 .snapshotWriter(shard -> (lastSequence, time, store) -> { }).snapshotBacklogLimit(fits).validate(heap));
         PurestockEngine.builder().snapshotBacklogLimit(SnapshotHandler.BACKLOG_LIMIT).validate(heap); // no snapshots
+        PurestockEngine.builder().snapshotWriter(shard -> (lastSequence, time, store) -> { }).snapshotsOnDemand(false)
+                .snapshotBacklogLimit(SnapshotHandler.BACKLOG_LIMIT).validate(heap); // a writer, but no stage to use it
+        assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder()
+                .snapshotWriter(shard -> (lastSequence, time, store) -> { }).snapshotsOnDemand(false).snapshotEvery(10)
+                .snapshotBacklogLimit(SnapshotHandler.BACKLOG_LIMIT).validate(heap), "periodic snapshots have the stage");
 
         PurestockEngine.Builder byDefault = PurestockEngine.builder()
                 .snapshotWriter(shard -> (lastSequence, time, store) -> { }).validate(heap);

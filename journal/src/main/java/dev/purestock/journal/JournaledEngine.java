@@ -214,7 +214,9 @@ public final class JournaledEngine implements AutoCloseable {
          * and the future {@code snapshot} returns then completes exceptionally with an
          * {@link IllegalStateException}; recovery replays the journal from
          * the snapshots the directory already has. With periodic snapshots (set here or through {@link #engine})
-         * the stage is always there.
+         * the stage is always there. Without the stage a {@link PurestockEngine.Builder#snapshotBacklogLimit} set
+         * through {@link #engine} is never used, and is not weighed against the heap. Sets
+         * {@link PurestockEngine.Builder#snapshotsOnDemand}, which {@link #engine} may set again.
          */
         public Builder snapshotsOnDemand(boolean onDemand) {
             this.snapshotsOnDemand = onDemand;
@@ -291,9 +293,10 @@ public final class JournaledEngine implements AutoCloseable {
                         writers.set(shard, opened);
                         return opened;
                     });
-            // asked when the engine is built, after the tuning, which may set snapshotEvery too
-            builder.snapshotWriter(shard -> snapshotsOnDemand || builder.snapshotEvery() > 0
-                            ? snapshots.get(shard) : null)
+            // asked when the engine is built, after the tuning, which may set snapshotEvery too; the engine asks it
+            // only where snapshots may be cut, and without them weighs no backlog limit against the heap
+            builder.snapshotWriter(snapshots::get)
+                    .snapshotsOnDemand(snapshotsOnDemand)
                     .snapshotEvery(snapshotEvery)
                     .reserveStorageSettings(RESERVED);
             tuning.accept(builder);

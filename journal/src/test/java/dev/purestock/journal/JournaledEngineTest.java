@@ -6,6 +6,7 @@ import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.MapInventoryStore;
 import dev.purestock.domain.StateDigest;
+import dev.purestock.engine.HeapEstimate;
 import dev.purestock.engine.Outcome;
 import dev.purestock.engine.OutcomeView;
 import dev.purestock.engine.OutcomeViewCallback;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -97,6 +99,34 @@ class JournaledEngineTest {
             assertEquals(2, snapshotStageThreads());
             assertEquals(7L, tuned.engine().snapshot(0).join(), "the last sequence, recovered");
         }
+    }
+
+    /**
+     * Without snapshots on demand and without periodic ones no shard has a snapshot stage, so a backlog limit can never
+     * be used: one set above what the heap fits refused the start all the same, since the journaled engine always set
+     * a snapshot writer. Wherever there is a stage (on demand, the default; periodic snapshots set on either builder)
+     * it is still refused before the directory is touched.
+     */
+    @Test
+    void aBacklogLimitTooLargeForTheHeapIsRefusedOnlyWhereThereIsASnapshotStage() {
+        int tooLarge = Integer.MAX_VALUE;
+        assertTrue(HeapEstimate.backlogLimitFitting(1, Runtime.getRuntime().maxMemory()) < tooLarge,
+                "this JVM's heap fits every limit");
+        Consumer<PurestockEngine.Builder> tuning = builder -> builder.snapshotBacklogLimit(tooLarge)
+                .clock(clock::incrementAndGet).expireReservationsEvery(Duration.ZERO);
+        try (JournaledEngine off = JournaledEngine.builder(dir).snapshotsOnDemand(false).engine(tuning).start()) {
+            assertEquals(0, snapshotStageThreads());
+            submit(off.engine(), Workloads.setup(3, 5, 0));
+        }
+        List<JournaledEngine.Builder> staged = List.of(JournaledEngine.builder(dir).engine(tuning),
+                JournaledEngine.builder(dir).snapshotsOnDemand(false).snapshotEvery(2).engine(tuning),
+                JournaledEngine.builder(dir).snapshotsOnDemand(false).engine(tuning.andThen(b -> b.snapshotEvery(2))));
+        for (JournaledEngine.Builder builder : staged) {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, builder::start);
+            assertTrue(refused.getMessage().startsWith("snapshotBacklogLimit(" + tooLarge + ") lets the snapshot stage"),
+                    refused.getMessage());
+        }
+        assertEquals(6, JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE).nextSequence());
     }
 
     @Test
