@@ -456,8 +456,9 @@ final class PrimarySender implements Agent {
         if (nextToSend > primary.lastHanded() + 1) {
             refuse("the standby's journal ends at seq " + (nextToSend - 1) + ", past this primary's last seq "
                     + primary.lastHanded() + ": it holds records this primary never decided (or decided and "
-                    + "lost in a crash, unacknowledged). Start it from an empty directory or a copy of this "
-                    + "primary's journal, or promote it instead of this primary");
+                    + "lost in a crash, unacknowledged; or another primary promoted from the same epoch as this one "
+                    + "decided them). Start it from an empty directory or a copy of this primary's journal, or "
+                    + "promote it instead of this primary");
             return false;
         }
         if (nextToSend > 0 && standbyChecksum != 0) {
@@ -511,8 +512,9 @@ final class PrimarySender implements Agent {
                     refuse("the standby's record seq " + last + " differs from this primary's (checksum "
                             + Integer.toHexString(standbyChecksum) + ", this primary's " + Integer.toHexString(mine[0])
                             + "): its journal holds records this primary decided otherwise (sent before a crash that "
-                            + "lost them from this primary's journal). Start it from an empty directory or a copy of "
-                            + "this primary's journal, or promote it instead of this primary");
+                            + "lost them from this primary's journal, or decided by another primary promoted from the "
+                            + "same epoch as this one). Start it from an empty directory or a copy of this primary's "
+                            + "journal, or promote it instead of this primary");
                     return false;
                 }
             } else {
