@@ -1685,8 +1685,8 @@ public final class PurestockEngine implements AutoCloseable {
         /**
          * Refuses, with a snapshot writer and a {@link #snapshotStage}, a {@link #snapshotBacklogLimit} set so high
          * that every shard's room kept aside, full at once while a write hangs, would take more than half of
-         * {@code heap}
-         * ({@link HeapEstimate#backlogLimitFitting}): the heap would run out before the limit stopped the room.
+         * {@code heap} ({@link HeapEstimate#backlogLimitFitting}): the heap would run out before the limit stopped
+         * the room.
          */
         private void checkBacklogLimit(long heap) {
             if (!snapshotWriterSet || !snapshotStage() || snapshotBacklogLimit == 0) {
