@@ -60,10 +60,12 @@ public final class EngineMetrics {
      * Commands rejected for {@code reason} before a shard sequenced them, on the submitting thread: a command
      * beyond a shape limit ({@link Reason#TOO_MANY_LINES}, {@link Reason#BATCH_TOO_LARGE},
      * {@link Reason#BATCH_TOO_DEEP}), an order id another shard holds ({@link Reason#ID_REUSED}), a command
-     * across shards. They were never journaled, so no shard counts them.
+     * across shards. They were never journaled, so no shard counts them. {@code 0} for a reason the engine never
+     * gives (a service's own {@link RejectionReason}, whatever its code).
      */
     public long rejectedUnsequenced(RejectionReason reason) {
-        return rejectedUnsequenced.get(reason.code());
+        int code = reason.code();
+        return code >= 0 && code < rejectedUnsequenced.length() ? rejectedUnsequenced.get(code) : 0;
     }
 
     /** {@link #rejectedUnsequenced(RejectionReason)} for every reason that occurred, by code. */

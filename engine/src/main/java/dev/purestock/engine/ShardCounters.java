@@ -48,9 +48,12 @@ final class ShardCounters {
             ELEMENT.setRelease(rejected, code, rejected[code] + 1);
         }
 
-        /** The commands rejected so far for the reason with {@code code}. */
+        /**
+         * The commands rejected so far for the reason with {@code code}; {@code 0} for a code outside the engine's
+         * reasons (a service's own {@code RejectionReason}), which no command of the engine was rejected for.
+         */
         long rejectedFor(int code) {
-            return (long) ELEMENT.getAcquire(rejected, code);
+            return code >= 0 && code < REASON_CODES ? (long) ELEMENT.getAcquire(rejected, code) : 0;
         }
     }
 

@@ -94,7 +94,10 @@ public final class ShardMetrics {
         return total;
     }
 
-    /** Sequenced commands whose first rejection was for {@code reason}. */
+    /**
+     * Sequenced commands whose first rejection was for {@code reason}; {@code 0} for a reason the engine never gives
+     * (a service's own {@link RejectionReason}, whatever its code).
+     */
     public long rejected(RejectionReason reason) {
         return counters.decision.rejectedFor(reason.code());
     }

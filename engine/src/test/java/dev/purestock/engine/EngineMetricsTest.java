@@ -193,6 +193,40 @@ class EngineMetricsTest {
         }
     }
 
+    /**
+     * A {@link RejectionReason} of the service's own (docs of that interface: whoever runs the domain may refuse with
+     * one, under a code no {@link Reason} has) was never given by this engine: asking how often threw an
+     * {@code ArrayIndexOutOfBoundsException} for any code outside the engine's table, so that a dashboard listing its
+     * own reasons beside the engine's failed as it asked.
+     */
+    @Test
+    void aReasonTheEngineNeverGivesCountsZeroWhateverItsCode() {
+        try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build()) {
+            join(engine, list(1), purchase(1, 1, 0));
+            ShardMetrics shard = engine.metrics().shard(0);
+            assertEquals(1, shard.rejected(Reason.UNKNOWN_WAREHOUSE), "no stock was ever received at warehouse 0");
+            for (int code : new int[] {1_000, 64, -1, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
+                RejectionReason own = new OwnReason(code);
+                assertEquals(0, shard.rejected(own), "code " + code);
+                assertEquals(0, engine.metrics().rejectedUnsequenced(own), "code " + code);
+            }
+            assertEquals(1, shard.commandsRejected());
+        }
+    }
+
+    /** A service's own rejection reason, as {@link RejectionReason} allows. */
+    private record OwnReason(int code) implements RejectionReason {
+        @Override
+        public String description() {
+            return "the service's own refusal";
+        }
+
+        @Override
+        public String name() {
+            return "OWN_" + code;
+        }
+    }
+
     @Test
     void anUnknownShardIsRefusedWithTheRangeThereIs() {
         try (PurestockEngine engine = PurestockEngine.builder().shards(2).build()) {
