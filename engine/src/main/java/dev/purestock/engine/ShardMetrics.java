@@ -75,17 +75,27 @@ public final class ShardMetrics {
         return shard;
     }
 
-    /** Commands the decision stage has sequenced (given a sequence number); every one is accepted or rejected. */
+    /**
+     * Commands the decision stage has sequenced (given a sequence number); every one is counted as accepted or
+     * rejected as it is decided, so once the shard is idle this is {@link #commandsAccepted()} plus
+     * {@link #commandsRejected()}. The counts are of decisions, not of answers: a command that a failure of the shard
+     * (a durability stage's, for its whole unfinished batch; applying its events) or a {@code close(timeout)} that ran
+     * out of time then fails was counted all the same, though its caller got an {@link EngineStoppedException} or
+     * {@link EngineClosedException}.
+     */
     public long commandsSequenced() {
         return counters.decision.sequenced.get();
     }
 
-    /** Sequenced commands answered without a rejection. */
+    /** Sequenced commands decided without a rejection (see {@link #commandsSequenced()}: decided, not answered). */
     public long commandsAccepted() {
         return counters.decision.accepted.get();
     }
 
-    /** Sequenced commands answered with a rejection (counted once, by the reason of their first rejection). */
+    /**
+     * Sequenced commands decided with a rejection, counted once, by the reason of their first rejection (see
+     * {@link #commandsSequenced()}: decided, not answered).
+     */
     public long commandsRejected() {
         long total = 0;
         for (int code = 0; code < ShardCounters.Decision.REASON_CODES; code++) {

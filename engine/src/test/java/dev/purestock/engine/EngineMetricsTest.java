@@ -19,11 +19,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.LongStream;
 
+import static dev.purestock.engine.EngineFixtures.failureOf;
 import static dev.purestock.engine.EngineFixtures.list;
 import static dev.purestock.engine.EngineFixtures.purchase;
 import static dev.purestock.engine.EngineFixtures.receive;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What {@link EngineMetrics} reports for commands a real engine decided, journaled, snapshotted and answered. */
@@ -224,6 +227,49 @@ class EngineMetricsTest {
         @Override
         public String name() {
             return "OWN_" + code;
+        }
+    }
+
+    /**
+     * The decision stage counts a command as it decides it: a durability failure that then fails the command's whole
+     * batch leaves it counted, accepted or rejected by what was decided, while its caller gets an
+     * {@link EngineStoppedException}. So sequenced = accepted + rejected exactly, but not the commands answered with
+     * their outcome; the figures' docs said "answered".
+     */
+    @Test
+    void aCommandAFailureThenFailsIsCountedAsItWasDecided() throws Exception {
+        InMemoryJournal journal = new InMemoryJournal();
+        DurabilityStage failingAtThree = (sequence, time, command, events, endOfBatch) -> {
+            if (sequence == 3) {
+                throw new IOException("disk full at sequence 3");
+            }
+            journal.onDecided(sequence, time, command, events, endOfBatch);
+        };
+        EngineFixtures.StalledStage stalled = new EngineFixtures.StalledStage(failingAtThree);
+        try (PurestockEngine engine = PurestockEngine.builder().journal(shard -> stalled)
+                .expireReservationsEvery(Duration.ZERO).build()) {
+            CompletableFuture<Outcome> listed = engine.submit(list(1));
+            stalled.awaitStalled();
+            List<CompletableFuture<Outcome>> failed = engine.submitAll(List.of(receive(1, 1, 0, 1), purchase(1, 1, 0),
+                    purchase(2, 1, 0), purchase(3, 1, 0)));
+            ShardMetrics shard = engine.metrics().shard(0);
+            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+                while (shard.commandsSequenced() < 5) {
+                    Thread.onSpinWait(); // the decision stage decides on while the journal waits
+                }
+            });
+            stalled.release();
+
+            assertTrue(listed.join().accepted());
+            for (CompletableFuture<Outcome> answer : failed) {
+                assertInstanceOf(EngineStoppedException.class, failureOf(answer), "in the batch the journal failed");
+            }
+            assertEquals(3, journal.size(), "the batch's commands before sequence 3 reached the journal, unacknowledged");
+            assertEquals(5, shard.commandsSequenced());
+            assertEquals(3, shard.commandsAccepted(), "the listing, the receipt and the first purchase, as decided");
+            assertEquals(Map.of(Reason.OUT_OF_STOCK, 2L), shard.rejectedByReason());
+            assertEquals(shard.commandsSequenced(), shard.commandsAccepted() + shard.commandsRejected());
+            assertEquals(ShardMetrics.Health.STOPPED, shard.health());
         }
     }
 
