@@ -10,6 +10,7 @@ import dev.purestock.domain.OrderStatus;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -90,6 +91,80 @@ class ReadModelTest {
             assertEquals(1 + PRODUCERS * ATTEMPTS_PER_PRODUCER, readModel.lastSequence(0));
             assertNull(readModel.orderStatus(PRODUCERS * ATTEMPTS_PER_PRODUCER + 1L));
             assertEquals(true, reads.get() > 0);
+        }
+    }
+
+    /**
+     * Readers ask for orders while the engine places, cancels and forgets them (retention), round after round, through
+     * the splits and compactions of the shard's order table. Each order's statuses, as each reader sees them, follow
+     * the order of what happened to it (none, purchased, cancelled, none again: an id is never placed twice here), and
+     * an order stored throughout a query (answered before it began, not yet sent to be forgotten when it ended) is
+     * always found.
+     */
+    @Test
+    void readersFollowEachOrdersStatusesInOrderWhileOrdersArePlacedCancelledAndForgotten() throws Exception {
+        int rounds = 400;
+        int perRound = 200;
+        AtomicLong clock = new AtomicLong();
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO)
+                .retainOrdersFor(Duration.ofMillis(1)).build()) {
+            engine.submit(list(SKU)).join();
+            engine.submit(receive(1, SKU, 0, (long) rounds * perRound)).join();
+            ReadModel readModel = engine.readModel();
+            // orders below answeredBelow were answered; those below forgettingBelow may be forgotten from then on
+            AtomicLong answeredBelow = new AtomicLong();
+            AtomicLong forgettingBelow = new AtomicLong();
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicReference<String> violation = new AtomicReference<>();
+            Thread[] readers = new Thread[2];
+            for (int r = 0; r < readers.length; r++) {
+                int stride = r + 1;
+                readers[r] = Thread.ofPlatform().start(() -> {
+                    int orders = rounds * perRound;
+                    int[] seen = new int[orders]; // per order: 0 nothing yet, 1 purchased, 2 cancelled, 3 gone
+                    int step = 0;
+                    while (running.get() && violation.get() == null) {
+                        // mostly the orders of this round and the last: those being placed, cancelled, forgotten
+                        step += stride;
+                        long answered = answeredBelow.get();
+                        int id = (int) Math.floorMod(forgettingBelow.get() - perRound + step % (3 * perRound), orders);
+                        OrderStatus status = readModel.orderStatus(id);
+                        long forgetting = forgettingBelow.get();
+                        int now = status == null ? (seen[id] == 0 ? 0 : 3)
+                                : status == OrderStatus.PURCHASED ? 1 : status == OrderStatus.CANCELLED ? 2 : -1;
+                        if (now < seen[id]) {
+                            violation.compareAndSet(null, "order " + id + " read " + status + " after phase " + seen[id]);
+                        } else if (status == null && id < answered && id >= forgetting) {
+                            violation.compareAndSet(null, "order " + id + " stored throughout the query was missed");
+                        }
+                        seen[id] = Math.max(seen[id], now);
+                    }
+                });
+            }
+            for (int round = 0; round < rounds; round++) {
+                clock.set(10L * round);
+                forgettingBelow.set((long) round * perRound);
+                engine.submit(new Command.ExpireReservations(1)).join(); // forgets the round before, all past the window
+                List<Command> purchases = new ArrayList<>();
+                List<Command> cancels = new ArrayList<>();
+                for (int order = round * perRound; order < (round + 1) * perRound; order++) {
+                    purchases.add(new Command.Purchase(order, order, SKU, 0, 1));
+                    if (order % 2 == 0) {
+                        cancels.add(new Command.CancelPurchase(order));
+                    }
+                }
+                engine.submitAll(purchases).forEach(answer -> assertTrue(answer.join().accepted()));
+                answeredBelow.set((long) (round + 1) * perRound);
+                engine.submitAll(cancels).forEach(answer -> assertTrue(answer.join().accepted()));
+            }
+            running.set(false);
+            for (Thread reader : readers) {
+                reader.join();
+            }
+            assertNull(violation.get());
+            assertNull(readModel.orderStatus((long) (rounds - 2) * perRound), "forgotten");
+            assertEquals(OrderStatus.CANCELLED, readModel.orderStatus((long) (rounds - 1) * perRound));
+            assertEquals(OrderStatus.PURCHASED, readModel.orderStatus((long) (rounds - 1) * perRound + 1));
         }
     }
 
