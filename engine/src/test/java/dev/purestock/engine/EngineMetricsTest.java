@@ -3,6 +3,7 @@ package dev.purestock.engine;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.Limits;
+import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Reason;
 import dev.purestock.domain.RejectionReason;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
 import static dev.purestock.engine.EngineFixtures.failureOf;
@@ -227,6 +230,46 @@ class EngineMetricsTest {
         @Override
         public String name() {
             return "OWN_" + code;
+        }
+    }
+
+    /**
+     * Every command a shard sequenced is counted once, as its outcome says: accepted when no event is a rejection,
+     * else by the reason of the first one. A batch counts as one command (an independent batch with one rejected
+     * member counts as rejected, though its other members stand), a hold as one when it is held, and a held command's
+     * outcome is part of the time command that decides it, which is counted by it.
+     */
+    @Test
+    void eachCommandIsCountedOnceAsItsOutcomeSaysHeldAndBatchedOnesToo() {
+        AtomicLong clock = new AtomicLong(1);
+        try (PurestockEngine engine = PurestockEngine.builder().clock(clock::get).expireReservationsEvery(Duration.ZERO)
+                .build()) {
+            List<Outcome> outcomes = new ArrayList<>();
+            outcomes.add(engine.submit(list(1)).join());
+            outcomes.add(engine.submit(receive(1, 1, 0, 2)).join());
+            outcomes.add(engine.submitAt(10, 100, new Command.Purchase(1, 1, 1, 0, 1)).join());
+            outcomes.add(engine.submitAt(11, 100, new Command.Purchase(2, 2, 1, 0, 5)).join()); // more than there is
+            outcomes.add(engine.submit(new Command.Batch(Command.Batch.Mode.INDEPENDENT,
+                    List.of(new Command.Purchase(3, 3, 1, 0, 1), new Command.Purchase(4, 4, 1, 0, 100)))).join());
+            outcomes.add(engine.submit(new Command.Batch(Command.Batch.Mode.ATOMIC,
+                    List.of(new Command.Purchase(5, 5, 1, 0, 1), new Command.Purchase(6, 6, 1, 0, 100)))).join());
+            clock.set(100);
+            Outcome due = engine.submit(new Command.ExpireReservations(Limits.DEFAULT_RETAIN_ORDERS_FOR)).join();
+            outcomes.add(due);
+            outcomes.add(engine.cancelHold(12).join());
+
+            assertEquals(OrderStatus.PURCHASED, engine.readModel().orderStatus(1), "hold 10's purchase was accepted");
+            assertEquals(Optional.of(Reason.OUT_OF_STOCK), due.reason(), "hold 11's purchase was not");
+            assertEquals(OrderStatus.PURCHASED, engine.readModel().orderStatus(3), "the independent batch's first member");
+            long accepted = outcomes.stream().filter(Outcome::accepted).count();
+            Map<RejectionReason, Long> byReason = outcomes.stream().filter(outcome -> !outcome.accepted())
+                    .collect(Collectors.groupingBy(outcome -> outcome.reason().orElseThrow(), Collectors.counting()));
+            ShardMetrics shard = engine.metrics().shard(0);
+            assertEquals(outcomes.size(), shard.commandsSequenced());
+            assertEquals(accepted, shard.commandsAccepted());
+            assertEquals(byReason, shard.rejectedByReason());
+            assertEquals(4, accepted, "the listing, the receipt, the two holds");
+            assertEquals(Map.of(Reason.OUT_OF_STOCK, 3L, Reason.UNKNOWN_HOLD, 1L), byReason);
         }
     }
 
