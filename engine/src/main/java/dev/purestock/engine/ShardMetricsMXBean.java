@@ -12,7 +12,10 @@ public interface ShardMetricsMXBean {
     /** The shard's index. */
     int getShard();
 
-    /** {@code RUNNING}, {@code STOPPED} (a failure stopped it) or {@code CLOSED}. */
+    /**
+     * {@code RUNNING}, {@code STOPPED} (a failure stopped it, or another shard's stopped the engine's intake:
+     * {@link #getFailureMessage()} says which) or {@code CLOSED} ({@link ShardMetrics#health()}).
+     */
     String getHealth();
 
     /** Why the shard stopped, or an empty string while it has not. */
@@ -36,7 +39,10 @@ public interface ShardMetricsMXBean {
     /** {@link ShardMetrics#ringRemainingCapacity()}. */
     long getRingRemainingCapacity();
 
-    /** The slots submitted that the decision stage has not decided yet ({@link ShardMetrics#lag} of DECISION). */
+    /**
+     * The slots submitted that the decision stage has not decided yet ({@link ShardMetrics#lag} of
+     * {@link StageRole#DECIDE}).
+     */
     long getDecisionBacklog();
 
     /** Slots the journal stage is behind the decision stage, or {@code -1} without a journal. */
@@ -93,7 +99,7 @@ public interface ShardMetricsMXBean {
     /** The longest end-of-batch journal call, in nanoseconds. */
     long getJournalSyncMaxNanos();
 
-    /** Replication batches handed over ({@link ShardMetrics#syncLatency} of REPLICATION). */
+    /** Replication batches handed over ({@link ShardMetrics#syncLatency} of {@link StageRole#REPLICATE}). */
     long getReplicationSyncCount();
 
     /** The 99th percentile end-of-batch replication call, in nanoseconds. */
