@@ -9,6 +9,7 @@ import dev.purestock.domain.Limits;
 import dev.purestock.domain.OrderStatus;
 import org.junit.jupiter.api.Test;
 
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -166,6 +167,49 @@ class ReadModelTest {
             assertEquals(OrderStatus.CANCELLED, readModel.orderStatus((long) (rounds - 1) * perRound));
             assertEquals(OrderStatus.PURCHASED, readModel.orderStatus((long) (rounds - 1) * perRound + 1));
         }
+    }
+
+    /**
+     * The README says the queries other than {@code heldCommands()} allocate nothing; {@code available} has its own
+     * check ({@link ReadModelPositionsTest}). Orders found, never seen and forgotten (a tombstone on the probe), across
+     * two shards, holds found and missing, and last sequences: under one byte per query on the reading thread.
+     */
+    @Test
+    void orderHoldAndSequenceQueriesAllocateNothing() {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        assertTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(),
+                "this JVM counts the bytes a thread allocates");
+        int orders = 20_000;
+        ReadModel readModel = new ReadModel(2);
+        for (int shard = 0; shard < 2; shard++) {
+            ReadModel.Writer writer = readModel.writer(shard);
+            for (int order = shard; order < orders; order += 2) {
+                writer.apply(order, List.<Event>of(new PurchaseAccepted(order, 1, List.of(), 0)));
+                if (order % 3 == 0) {
+                    writer.apply(order, List.<Event>of(new Event.OrderForgotten(order)));
+                }
+            }
+            writer.apply(orders, List.of(held(new HeldCommand(shard + 1, 5, new Command.CancelPurchase(1)))));
+        }
+        int queries = 400_000;
+        long found = queries(readModel, orders, queries);
+        long before = threads.getCurrentThreadAllocatedBytes();
+        found += queries(readModel, orders, queries);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(found > 0);
+        assertTrue(allocated < queries, allocated + " bytes allocated by " + queries + " queries of each kind");
+    }
+
+    /** {@code count} queries of each kind: orders held, forgotten and never seen, holds held and not, sequences. */
+    private static long queries(ReadModel readModel, int orders, int count) {
+        long found = 0;
+        for (int i = 0; i < count; i++) {
+            found += readModel.orderStatus(i % (orders + orders / 4)) == null ? 0 : 1;
+            found += readModel.heldCommand(i % 4) == null ? 0 : 1;
+            found += readModel.lastSequence(i & 1);
+        }
+        return found;
     }
 
     @Test
