@@ -129,9 +129,10 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
     /**
      * Applies the command's events to the read model. The command is decided and durable whatever happens here,
      * so its caller is still answered with its outcome. A read model that failed part way no longer matches the
-     * state, and the engine routes cancels and times reservations by it: the shard takes no more submissions,
-     * and the read model is left as it is (no later command is applied to it, its last sequence stays the last
-     * one applied), while the commands already taken are decided, journaled and answered as usual.
+     * state, and callers query it and a sharded engine routes cancels, confirms, releases and cancels of holds, and
+     * refuses reused order ids, by it (the timer's due times are the decision stage's): the shard takes no more
+     * submissions, and the read model is left as it is (no later command is applied to it, its last sequence stays
+     * the last one applied), while the commands already taken are decided, journaled and answered as usual.
      */
     private void updateReadModel(CommandSlot.Decision decision) {
         if (readModelFailed) {

@@ -548,8 +548,8 @@ class FailureTest {
 
     /**
      * A read model failure whose description throws (memory running out as the message is built) still stops the
-     * intake: it stayed open, so later commands were taken and decided while the read model, which the engine routes
-     * cancels and times reservations by, was no longer updated; and the command it failed on was answered as
+     * intake: it stayed open, so later commands were taken and decided while the read model, which callers query and
+     * a sharded engine routes cancels by, was no longer updated; and the command it failed on was answered as
      * undelivered instead of with its outcome.
      */
     @Test
