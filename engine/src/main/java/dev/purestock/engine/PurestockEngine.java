@@ -670,7 +670,9 @@ public final class PurestockEngine implements AutoCloseable {
 
     /**
      * The {@link dev.purestock.domain.StateDigest} of {@code shard}'s state after exactly the commands
-     * submitted before this call's slot, computed on the decision thread; for tests and operations.
+     * submitted before this call's slot, computed on the decision thread; for tests and operations. It walks the
+     * shard's whole state there (a record per order), so the shard decides nothing else meanwhile: a pause that grows
+     * with the state, for a check now and then, not a figure to poll.
      *
      * <p>The shard also holds the time commands its timer sequenced meanwhile (expiries, held commands, orders
      * forgotten), before this slot or after it, so the digest equals the state of the journal up to the last command
