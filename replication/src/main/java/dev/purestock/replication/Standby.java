@@ -56,10 +56,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * synced, with {@link Durability#SYNC_PER_BATCH}) and the high-water mark moved; only then does the standby
  * acknowledge the last sequence to the primary, which answers {@link ReplicationMode#SYNC} callers on it.
  *
+ * <p><b>State.</b> A record is applied to the state the read queries answer from only once the journal holds it, at
+ * the end of its round, so the state is always a replay of the journal up to {@link #lastSequence()}: what a restart
+ * or a promotion recovers. A journal that cannot take a round's records (its disk full) stops the standby with its
+ * state and {@link #lastSequence()} those of what the journal took.
+ *
  * <p><b>Threads.</b> One receiver thread ({@code purestock-standby-receive}) does all of it, save a cut of the journal
  * (an old primary rejoining), which runs on a thread of its own ({@code purestock-standby-cut}) while the receiver
  * keeps the media driver served; the read queries are safe from any thread (they take a lock the receiver holds
- * while it applies a message's records). With
+ * while it applies a round's records). With
  * {@link Builder#snapshotEvery}, a second thread ({@code purestock-standby-snapshot}) cuts snapshots from a copy of
  * the state of its own, so that promotion does not replay the whole journal.
  */
@@ -167,7 +172,10 @@ public final class Standby implements AutoCloseable {
         return receiver.endpoint();
     }
 
-    /** The sequence of the last record in this standby's journal and state ({@code -1}: none). */
+    /**
+     * The sequence of the last record in this standby's journal and state ({@code -1}: none): the journal may hold a
+     * few records more, those of the round being journaled, which count once it ends.
+     */
     public long lastSequence() {
         return receiver.lastSequence();
     }

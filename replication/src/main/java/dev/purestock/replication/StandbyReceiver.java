@@ -41,15 +41,20 @@ import static dev.purestock.replication.ReplicationMessageDescriptor.TRUNCATE;
 
 /**
  * The standby's receiver thread: says hello to the primary until it answers (and again whenever it falls silent,
- * or a record arrives out of order), receives the primary's messages, checks, journals and applies each record,
- * and acknowledges once per round of messages, after the journal has them.
+ * or a record arrives out of order), receives the primary's messages, checks and journals each record, and at the
+ * end of each round of messages, once the journal holds the round's records, applies them and acknowledges them:
+ * its state never holds a record its journal does not.
  */
 final class StandbyReceiver implements Agent {
     private static final Logger LOG = LoggerFactory.getLogger(StandbyReceiver.class);
     static final long HELLO_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** A primary silent this long (it heartbeats every 20 ms) is asked again, as if new. */
     private static final long SILENCE_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** Events whose room the receiver keeps between messages: a message of purchases holds a few hundred. */
+    /**
+     * Events whose room the receiver keeps between rounds: a message of purchases holds a few hundred. A round whose
+     * messages have brought half as many ends before the next message (see {@link #onRecords}), so that one round of
+     * many messages (a poll takes up to 64 fragments, each up to the publication's MTU) fits it too.
+     */
     private static final int EVENTS_KEPT = 1 << 14;
 
     private final Endpoint primaryEndpoint;
@@ -88,16 +93,20 @@ final class StandbyReceiver implements Agent {
     private final UnsafeBuffer small = new UnsafeBuffer(new byte[4096]);
     private final Object progress = new Object();
     /**
-     * The events of the records of the message being taken, one record after another, kept across messages
-     * with room for {@link #EVENTS_KEPT} events so that taking a record allocates nothing: record {@code i}'s
-     * are those from {@code ends[i - 1]} (or 0) to {@code ends[i]}.
+     * The events of the records of the round being taken, journaled and not yet applied, one record after another,
+     * kept across rounds with room for {@link #EVENTS_KEPT} events so that taking a record allocates nothing: record
+     * {@code i} of the round is seq {@code held + 1 + i}, and its events are those from {@code ends[i - 1]} (or 0) to
+     * {@code ends[i]}.
      */
     private final EventBuffer decoded = new EventBuffer(EVENTS_KEPT);
     private final IntArrayList ends = new IntArrayList();
     private final LongArrayList times = new LongArrayList();
     private byte[] records = new byte[64 << 10];
     private final UnsafeBuffer recordsView = new UnsafeBuffer(records);
-    /** The last sequence journaled and applied; published as {@link #lastSequence} once its batch has ended. */
+    /**
+     * The last sequence the journal holds and the state has applied; published as {@link #lastSequence} at the end
+     * of each round. The round's records taken so far follow it, in {@link #ends}.
+     */
     private long held;
 
     private volatile long helloId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE >>> 1);
@@ -105,6 +114,7 @@ final class StandbyReceiver implements Agent {
     private boolean askAgain = true;
     private long lastHello;
     private long lastHeard;
+    /** Whether the round handed records to the journal, whose batch {@link #endRound} ends. */
     private boolean appended;
     private boolean ackPending;
     private volatile long lastSequence;
@@ -220,26 +230,7 @@ final class StandbyReceiver implements Agent {
             return 0;
         }
         int work = data.poll(assembler, 64);
-        if (appended) {
-            appended = false;
-            try {
-                writer.onEndOfBatch();
-            } catch (RuntimeException e) {
-                fail("the standby's journal " + "cannot be written: " + e.getMessage());
-                return work;
-            }
-            ackPending = true;
-            // what the journal holds, which a round whose append failed (a full disk) leaves short of what it took:
-            // the records gathered into the document that could not be appended are neither journaled nor counted
-            lastSequence = Math.max(lastSequence, Math.min(held, writer.lastSequenceWritten()));
-            agreed = lastSequence;
-            if (held >= pauseAfter) {
-                paused = true;
-            }
-            synchronized (progress) {
-                progress.notifyAll();
-            }
-        }
+        endRound();
         long now = clock.nanoTime();
         if (ackPending) {
             ReplicationMessageDescriptor.putHeader(small, ACK, 0, lastSequence, helloId);
@@ -377,16 +368,25 @@ final class StandbyReceiver implements Agent {
         return true;
     }
 
-    /** The records of one message: each checked by {@link #admit}, the admitted ones journaled and applied. */
+    /**
+     * The records of one message: each checked by {@link #admit}, the admitted ones decoded and handed to the journal,
+     * to be applied at the end of the round ({@link #endRound}).
+     */
     private void onRecords(DirectBuffer buffer, int offset, int length) {
+        if (decoded.size() > EVENTS_KEPT / 2) {
+            // the round ends here, before its events outgrow the room kept for them
+            endRound();
+            if (failure != null) {
+                return;
+            }
+        }
         if (records.length < length) {
             records = new byte[Math.max(length, records.length * 2)];
             recordsView.wrap(records);
         }
         buffer.getBytes(offset, records, 0, length);
-        clearDecoded();
         int position = 0;
-        long expected = held + 1;
+        long expected = held + 1 + ends.size();
         while (position < length) {
             int recordLength = length - position >= 4
                     ? recordsView.getInt(position, ByteOrder.LITTLE_ENDIAN) : -1;
@@ -397,7 +397,8 @@ final class StandbyReceiver implements Agent {
             Admission admission;
             try {
                 // one that cannot be admitted (a newer format, the epoch not recordable) stops the standby here: the
-                // records before it are journaled, so they are counted too, or the next round journals them again
+                // records before it are journaled at the round's end, and applied and counted once they are, or the
+                // next round journals them again
                 admission = admit(records, position, recordLength, expected);
                 if (admission == Admission.KEEP) {
                     // events decoded past the last end, from a record that then fails, are never applied
@@ -408,7 +409,6 @@ final class StandbyReceiver implements Agent {
                     times.addLong(JournalRecordCodec.timeOf(records, position));
                 }
             } catch (IllegalArgumentException | JournalException e) {
-                apply();
                 fail("record seq " + expected + " from the primary cannot be journaled: " + e.getMessage());
                 return;
             }
@@ -421,7 +421,6 @@ final class StandbyReceiver implements Agent {
             }
             position += recordLength;
         }
-        apply();
     }
 
     /** What {@link #admit} decides for one record. */
@@ -469,9 +468,12 @@ final class StandbyReceiver implements Agent {
 
     /** The primary says this standby's journal holds records of an older epoch past {@code lastKept}: cut them. */
     private void truncateAfter(long lastKept) {
-        apply();
+        // the records taken before the order, journaled and applied as at any round's end (the cut may keep them)
+        endRound();
+        if (failure != null) {
+            return;
+        }
         try {
-            writer.onEndOfBatch();
             // cut and recovered outside the lock: readers see the state before the cut until it is replaced
             // on a thread of its own, while this one runs the driver and the client: a cut copies a cycle file and
             // replays the journal kept, which can outlast the client's liveness timeout; the status file goes on being
@@ -508,14 +510,51 @@ final class StandbyReceiver implements Agent {
         }
     }
 
-    /** Applies the events of the records admitted from one message, and publishes the new last sequence. */
-    private void apply() {
-        if (ends.isEmpty()) {
-            decoded.clear();
+    /**
+     * Ends the round: ends the journal's batch (its last document appended; synced with
+     * {@link dev.purestock.journal.Durability#SYNC_PER_BATCH}; the high-water mark moved), then applies the round's
+     * records that the journal now holds, and only those, publishes the new last sequence and acknowledges it. A
+     * journal that fails (its disk full) stops the standby, its state and last sequence those of what the journal
+     * took: the records of the round it did not take are never applied.
+     */
+    private void endRound() {
+        if (!appended) {
+            return;
+        }
+        appended = false;
+        String journalFailure = null;
+        try {
+            writer.onEndOfBatch();
+        } catch (RuntimeException e) {
+            journalFailure = "the standby's journal cannot be written: " + e.getMessage();
+        }
+        // short of what the round took when an append failed: the records gathered into the document that could
+        // not be appended are neither applied nor counted
+        apply(writer.lastSequenceWritten());
+        lastSequence = held;
+        agreed = held;
+        ackPending = true;
+        if (held >= pauseAfter) {
+            paused = true;
+        }
+        if (journalFailure != null) {
+            fail(journalFailure);
+        }
+        synchronized (progress) {
+            progress.notifyAll();
+        }
+    }
+
+    /** Applies the round's records up to seq {@code journaled}, the last one the journal holds, and drops the rest. */
+    private void apply(long journaled) {
+        // Long.MIN_VALUE when the writer has appended nothing since it opened
+        int count = journaled > held ? (int) Math.min(ends.size(), journaled - held) : 0;
+        if (count == 0) {
+            clearDecoded();
             return;
         }
         synchronized (stateLock) {
-            for (int i = 0; i < ends.size(); i++) {
+            for (int i = 0; i < count; i++) {
                 try {
                     Inventory.evolveRange(state, times.getLong(i), decoded, i == 0 ? 0 : ends.getInt(i - 1),
                             ends.getInt(i));

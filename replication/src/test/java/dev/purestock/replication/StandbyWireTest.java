@@ -2,14 +2,20 @@ package dev.purestock.replication;
 
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
+import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.StateDigest;
 import dev.purestock.engine.PrimitiveInventoryStore;
+import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalEpoch;
+import dev.purestock.journal.JournalException;
 import dev.purestock.journal.JournalFaults;
 import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalRecord;
 import dev.purestock.journal.JournalRecordCodec;
 import dev.purestock.journal.JournalRecordDescriptor;
+import dev.purestock.journal.JournalRecovery;
 import dev.purestock.journal.JournalWriter;
+import dev.purestock.journal.ReplayProgress;
 import io.aeron.AeronCounters;
 import io.aeron.ExclusivePublication;
 import io.aeron.FragmentAssembler;
@@ -129,7 +135,7 @@ class StandbyWireTest {
      */
     @Test
     void aStandbyWhoseJournalCannotBeWrittenAcknowledgesNothingItsJournalDoesNotHold() throws Exception {
-        try (FullDiskStandby standby = new FullDiskStandby()) {
+        try (FullDiskStandby standby = new FullDiskStandby(0)) {
             standby.send(standby.message(0, 1));
             standby.primary.poll(() -> {
                 standby.turn();
@@ -144,6 +150,52 @@ class StandbyWireTest {
             assertEquals(-1, standby.primary.ackSequence, "acknowledged a record its journal does not hold");
             assertEquals(-1, standby.receiver.lastSequence(), standby.receiver.status().describe());
             assertThrows(ReplicationException.class, () -> standby.receiver.awaitSequence(0, 0));
+            standby.assertShowsWhatItsJournalHolds();
+        }
+        assertNoCycleFile();
+    }
+
+    /**
+     * A standby applies a record only once its journal holds it: a round whose journal document cannot be appended
+     * at its end (the disk filled up since the standby started on the records its journal held) leaves the standby's
+     * state as its journal has it. The receiver applied each message's records as it took them, before the round's
+     * end appended them, so its readers (its read queries, its digest) saw records its journal never got, until a
+     * restart rebuilt the state from the journal.
+     */
+    @Test
+    void aRoundItsJournalCannotTakeIsNotAppliedToTheStandbysState() throws Exception {
+        try (FullDiskStandby standby = new FullDiskStandby(2)) {
+            standby.send(standby.message(2));
+            standby.primary.poll(() -> {
+                standby.turn();
+                return standby.receiver.status().failure() != null;
+            }, "the standby stopped at the round its journal could not take");
+            assertTrue(standby.receiver.status().failure().contains("journal cannot be written"),
+                    standby.receiver.status().describe());
+            assertEquals(1, standby.receiver.lastSequence(), standby.receiver.status().describe());
+            standby.assertShowsWhatItsJournalHolds();
+        }
+    }
+
+    /**
+     * A primary's order to cut the journal that comes in the same round as records ends that round first: the
+     * records are journaled, and applied only if the journal took them. The receiver applied them before it ended
+     * the round, and a journal that could not take them then stopped the standby saying the cut had failed, its state
+     * holding records its journal did not.
+     */
+    @Test
+    void aCutOrderedInARoundItsJournalCannotTakeStopsTheStandbyOnItsJournal() throws Exception {
+        try (FullDiskStandby standby = new FullDiskStandby(0)) {
+            UnsafeBuffer truncate = new UnsafeBuffer(new byte[ReplicationMessageDescriptor.HEADER_LENGTH]);
+            ReplicationMessageDescriptor.putHeader(truncate, ReplicationMessageDescriptor.TRUNCATE, 0, -1,
+                    standby.primary.helloId);
+            standby.send(standby.message(0), truncate);
+            standby.receiver.doWork();
+            String failure = standby.receiver.status().failure();
+            assertTrue(failure != null && failure.contains("journal cannot be written") && !failure.contains("cut"),
+                    standby.receiver.status().describe());
+            assertEquals(-1, standby.receiver.lastSequence(), standby.receiver.status().describe());
+            standby.assertShowsWhatItsJournalHolds();
         }
         assertNoCycleFile();
     }
@@ -156,7 +208,7 @@ class StandbyWireTest {
      */
     @Test
     void aStandbyStoppedByItsJournalTakesNothingMoreFromTheMessagesAfter() throws Exception {
-        try (FullDiskStandby standby = new FullDiskStandby()) {
+        try (FullDiskStandby standby = new FullDiskStandby(0)) {
             long hello = standby.primary.helloId;
             standby.primary.followHellos = true;
             // both arrive before the receiver polls, so that one poll takes them: the second skips seq 1 to seq 2
@@ -175,6 +227,7 @@ class StandbyWireTest {
                     + standby.primary.helloLast);
             assertEquals(-1, standby.primary.ackSequence);
             assertEquals(-1, standby.receiver.lastSequence(), standby.receiver.status().describe());
+            standby.assertShowsWhatItsJournalHolds();
         }
         assertNoCycleFile();
     }
@@ -188,8 +241,9 @@ class StandbyWireTest {
 
     /**
      * A standby's receiver whose journal is on a disk with no room, run by the test's own thread, and its primary
-     * played on the wire: its hello has been answered with nothing yet. Its journal takes seq 0 into a document, and
-     * fails when seq 1 does not fit that document, which it then appends.
+     * played on the wire: its hello has been answered with nothing yet. Its journal takes the next record into a
+     * document, and fails when the record after it does not fit that document, which it then appends, or when the
+     * round ends with that document.
      */
     private final class FullDiskStandby implements AutoCloseable {
         final JournalRecordCodec codec = new JournalRecordCodec();
@@ -200,12 +254,26 @@ class StandbyWireTest {
         /** How far the receiver's clock runs ahead of the system's: moved by a test instead of waiting. */
         long ahead;
 
-        FullDiskStandby() {
+        /** A standby whose journal holds seq 0 to {@code journaled - 1} already, journaled while the disk had room. */
+        FullDiskStandby(int journaled) {
+            InventoryStore state = new PrimitiveInventoryStore();
+            int checksum = 0;
+            if (journaled > 0) {
+                try (JournalWriter roomy = JournalWriter.open(standbyDir, Durability.PAGE_CACHE)) {
+                    for (int sequence = 0; sequence < journaled; sequence++) {
+                        byte[] record = record(sequence);
+                        roomy.appendRecord(record, 0, record.length, true);
+                        checksum = JournalRecordCodec.checksumOf(record, 0, record.length);
+                    }
+                }
+                state = JournalRecovery.recoverWithoutSnapshots(standbyDir, PrimitiveInventoryStore::new,
+                        ReplayProgress.NONE).store();
+            }
             writer = JournalFaults.writerOnAFullDisk(standbyDir,
-                    JournalRecordDescriptor.DOCUMENT_HEADER_LENGTH + record(0).length);
+                    JournalRecordDescriptor.DOCUMENT_HEADER_LENGTH + record(journaled).length);
             receiver = new StandbyReceiver(transport, Endpoint.parse(primary.endpoint(), "primary"),
-                    Endpoint.parse("127.0.0.1:0", "listen"), standbyDir, writer, new PrimitiveInventoryStore(),
-                    new Object(), -1, 0, 0, 0, lastKept -> {
+                    Endpoint.parse("127.0.0.1:0", "listen"), standbyDir, writer, state,
+                    new Object(), journaled - 1, 0, 0, checksum, lastKept -> {
                         throw new AssertionError("no cut");
                     }, () -> null, () -> System.nanoTime() + ahead);
             primary.poll(() -> {
@@ -214,6 +282,11 @@ class StandbyWireTest {
             }, "the standby's hello");
             primary.data = primary.transport.aeron().addExclusivePublication(primary.channel,
                     ReplicationMessageDescriptor.DATA_STREAM);
+        }
+
+        /** Asserts that the standby shows what its journal holds: its last sequence, and its state a replay of it. */
+        void assertShowsWhatItsJournalHolds() throws IOException {
+            Journals.assertStateIsAReplayOf(standbyDir, receiver.lastSequence(), StateDigest.of(receiver.state()));
         }
 
         /** One duty cycle of the standby's side: its driver, then its receiver. */
@@ -279,6 +352,10 @@ class StandbyWireTest {
             try {
                 receiver.onClose();
                 writer.close();
+            } catch (JournalException stillFull) {
+                // the document of a round whose end failed, appended again as the writer closes, finds no room either
+                assertTrue(stillFull.getMessage().contains("no room") || stillFull.getMessage().contains("bytes left"),
+                        stillFull.toString());
             } finally {
                 transport.close();
                 primary.close();
