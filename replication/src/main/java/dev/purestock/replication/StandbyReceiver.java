@@ -408,8 +408,15 @@ final class StandbyReceiver implements Agent {
                     ends.addInt(decoded.size());
                     times.addLong(JournalRecordCodec.timeOf(records, position));
                 }
-            } catch (IllegalArgumentException | JournalException e) {
-                fail("record seq " + expected + " from the primary cannot be journaled: " + e.getMessage());
+            } catch (RuntimeException e) {
+                // any exception: one that escaped would end in Aeron's poll, which hands it to the client's error
+                // handler and goes on, the receiver taking the next messages into a batch the exception broke
+                boolean described = e instanceof IllegalArgumentException || e instanceof JournalException;
+                if (!described) {
+                    LOG.error("record seq {} from the primary cannot be journaled", expected, e);
+                }
+                fail("record seq " + expected + " from the primary cannot be journaled: "
+                        + (described ? e.getMessage() : e.toString()));
                 return;
             }
             if (admission == Admission.STOP) {

@@ -232,6 +232,26 @@ class StandbyWireTest {
         assertNoCycleFile();
     }
 
+    /**
+     * An exception the journal passes on as its queue threw it, not as a {@code JournalException} (here that of a
+     * queue closed under the writer), stops the standby like any journal failure. It escaped the receiver's message
+     * handler into Aeron's poll, which hands a handler's exception to the client's error handler and goes on: the
+     * standby printed a stack trace, stayed connected with no failure in its status, and took the next messages into
+     * a journal whose batch the exception had broken.
+     */
+    @Test
+    void anExceptionTheJournalPassesOnAsItsQueueThrewItStopsTheStandby() throws Exception {
+        try (FullDiskStandby standby = new FullDiskStandby(0)) {
+            standby.writer.close();
+            standby.send(standby.message(0, 1));
+            standby.receiver.doWork();
+            String failure = standby.receiver.status().failure();
+            assertTrue(failure != null && failure.contains("seq 1 "), standby.receiver.status().describe());
+            assertEquals(-1, standby.receiver.lastSequence(), standby.receiver.status().describe());
+            standby.assertShowsWhatItsJournalHolds();
+        }
+    }
+
     private void assertNoCycleFile() throws IOException {
         try (Stream<Path> files = Files.list(standbyDir)) {
             assertEquals(List.of(), files.filter(file -> file.toString().endsWith(".cq4")).toList(),
