@@ -206,7 +206,7 @@ public final class Standby implements AutoCloseable {
 
     /**
      * The {@link StateDigest} of the state this standby serves, as of {@link #lastSequence()}: equal to the digest
-     * of a replay of its journal, and to the primary's at the same sequence.
+     * of a replay of its journal up to that sequence, and to the primary's at the same sequence.
      */
     public long digest() {
         synchronized (stateLock) {

@@ -178,6 +178,35 @@ class StandbyWireTest {
     }
 
     /**
+     * A standby that syncs its journal at the end of each round ({@code purestock standby --sync}) counts a record
+     * as held once the sync is done, and applies it then: its state, its last sequence and its acknowledgement are
+     * those of its synced journal.
+     */
+    @Test
+    void aStandbyThatSyncsItsJournalAppliesWhatItSynced() throws Exception {
+        JournalRecordCodec codec = new JournalRecordCodec();
+        try (FakePrimary primary = new FakePrimary();
+             Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).listen("127.0.0.1:0")
+                     .durability(Durability.SYNC_PER_BATCH).start()) {
+            primary.awaitHello();
+            UnsafeBuffer message = new UnsafeBuffer(new byte[64 << 10]);
+            int at = ReplicationMessageDescriptor.HEADER_LENGTH;
+            for (long sequence = 0; sequence < 3; sequence++) {
+                int length = codec.encode(sequence, 1_000 + sequence, new Command.ListProduct(sequence + 1, 10),
+                        List.of(new Event.ProductListed(sequence + 1, 10)));
+                message.putBytes(at, codec.buffer(), 0, length);
+                at += length;
+            }
+            ReplicationMessageDescriptor.putHeader(message, ReplicationMessageDescriptor.RECORDS, 0, 2, primary.helloId);
+            int end = at;
+            primary.poll(() -> primary.data.offer(message, 0, end) > 0, "the records sent");
+            primary.poll(() -> primary.ackSequence == 2, "the standby's acknowledgement of seq 2");
+            assertTrue(standby.awaitSequence(2, WAIT));
+            Journals.assertStateIsAReplayOf(standbyDir, standby.lastSequence(), standby.digest());
+        }
+    }
+
+    /**
      * A primary's order to cut the journal that comes in the same round as records ends that round first: the
      * records are journaled, and applied only if the journal took them. The receiver applied them before it ended
      * the round, and a journal that could not take them then stopped the standby saying the cut had failed, its state
