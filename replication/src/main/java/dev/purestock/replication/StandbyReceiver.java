@@ -51,9 +51,10 @@ final class StandbyReceiver implements Agent {
     /** A primary silent this long (it heartbeats every 20 ms) is asked again, as if new. */
     private static final long SILENCE_NANOS = TimeUnit.SECONDS.toNanos(1);
     /**
-     * Events whose room the receiver keeps between rounds: a message of purchases holds a few hundred. A round whose
-     * messages have brought half as many ends before the next message (see {@link #onRecords}), so that one round of
-     * many messages (a poll takes up to 64 fragments, each up to the publication's MTU) fits it too.
+     * Events, and as many line changes, whose room the receiver keeps between rounds: a message of purchases holds a
+     * few hundred. A round whose messages have brought half as many of either ends before the next message (see
+     * {@link #onRecords}), so that one round of many messages (a poll takes up to 64 fragments, each up to the
+     * publication's MTU) fits it too.
      */
     private static final int EVENTS_KEPT = 1 << 14;
 
@@ -373,7 +374,7 @@ final class StandbyReceiver implements Agent {
      * to be applied at the end of the round ({@link #endRound}).
      */
     private void onRecords(DirectBuffer buffer, int offset, int length) {
-        if (decoded.size() > EVENTS_KEPT / 2) {
+        if (Math.max(decoded.size(), decoded.lineCount()) > EVENTS_KEPT / 2) {
             // the round ends here, before its events outgrow the room kept for them
             endRound();
             if (failure != null) {
