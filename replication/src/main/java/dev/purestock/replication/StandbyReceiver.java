@@ -398,8 +398,7 @@ final class StandbyReceiver implements Agent {
             Admission admission;
             try {
                 // one that cannot be admitted (a newer format, the epoch not recordable) stops the standby here: the
-                // records before it are journaled at the round's end, and applied and counted once they are, or the
-                // next round journals them again
+                // records before it are still journaled, applied and counted at the round's end
                 admission = admit(records, position, recordLength, expected);
                 if (admission == Admission.KEEP) {
                     // events decoded past the last end, from a record that then fails, are never applied
