@@ -1,7 +1,5 @@
 package dev.purestock.domain;
 
-import java.util.List;
-
 /**
  * A deterministic 64-bit digest of a whole {@link InventoryStore}: equal states give equal digests on
  * any implementation, in any process, whatever order its maps iterate in.
@@ -37,7 +35,8 @@ public final class StateDigest {
         store.forEachProductAndPosition(p -> sum[0] += hash(PRODUCT, p.sku(), p.limitOrNotCounted()),
                 (sku, warehouse, available) -> sum[0] += hash(POSITION, sku, warehouse, available));
         store.forEachCustomerUnits((customer, sku, units) -> sum[0] += hash(CUSTOMER, customer, sku, units));
-        store.forEachOrder(order -> sum[0] += hash(order));
+        store.forEachOrderFields((orderId, customer, status, lines, expiresAt, fingerprint) ->
+                sum[0] += hashOrder(orderId, customer, status, lines, expiresAt, fingerprint));
         store.forEachMovement((id, fingerprint) -> sum[0] += hash(MOVEMENT, id, fingerprint));
         store.forEachHeld(held -> sum[0] += hash(held));
         long[] chain = {LAST_CHANGES, 0};
@@ -57,13 +56,15 @@ public final class StateDigest {
         return String.format("%016x", digest);
     }
 
-    private static long hash(Order order) {
-        long h = step(step(step(step(step(ORDER, order.orderId()), order.customer()), order.status().code()),
-                order.expiresAt()), order.fingerprint());
-        List<Line> lines = order.lines();
-        for (int i = 0; i < lines.size(); i++) {
-            Line line = lines.get(i);
-            h = step(step(step(h, line.sku()), line.warehouse()), line.quantity());
+    /**
+     * An order's entry, from its fields: the store walks its orders as fields ({@link
+     * InventoryStore#forEachOrderFields}), so a store that keeps them in columns builds no record per order.
+     */
+    private static long hashOrder(long orderId, long customer, OrderStatus status, OrderLines lines, long expiresAt,
+                                  long fingerprint) {
+        long h = step(step(step(step(step(ORDER, orderId), customer), status.code()), expiresAt), fingerprint);
+        for (int i = 0; i < lines.count(); i++) {
+            h = step(step(step(h, lines.sku(i)), lines.warehouse(i)), lines.quantity(i));
         }
         return mix64(h);
     }
