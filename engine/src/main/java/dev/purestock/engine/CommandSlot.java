@@ -174,10 +174,17 @@ final class CommandSlot {
          * lap of the ring allocates nothing either.
          */
         final EventBuffer events = reserved(new EventBuffer());
-        /** The answer of a control slot: the last sequence a snapshot covers, or a digest. */
+        /**
+         * For a snapshot or a digest slot, the last sequence the decision stage had decided before it
+         * ({@code -1}: none): the sequence the snapshot, or the digest, covers.
+         */
         long controlResult;
-        /** For a digest slot, the last sequence its digest covers ({@code -1}: none). */
-        long controlSequence;
+        /**
+         * For a digest slot, whether the decision stage took the digest itself (the shard has no copy of its state
+         * to take it from); else the snapshot stage takes it from its copy, once that holds exactly the commands up
+         * to {@link #controlResult}.
+         */
+        boolean digestTaken;
 
         private static EventBuffer reserved(EventBuffer buffer) {
             buffer.reserve(1, 1);

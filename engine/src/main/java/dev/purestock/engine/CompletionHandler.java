@@ -298,8 +298,6 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
     private void completeControl(CompletableFuture<Long> control, CommandSlot.Decision decision, long ringSequence) {
         if (health.failedAtOrBefore(ringSequence)) {
             control.completeExceptionally(health.failure());
-        } else if (control instanceof DigestRequest digest) {
-            digest.covered(decision.controlSequence, decision.controlResult);
         } else {
             control.complete(decision.controlResult);
         }

@@ -24,7 +24,9 @@ import java.util.function.LongSupplier;
  * its fields goes through the domain's field door ({@link Inventory#decidePurchase} and the like), so none is
  * built for it either. It performs no
  * I/O: for a snapshot it only marks the sequence the snapshot covers, and the snapshot stage
- * ({@link SnapshotHandler}) cuts it from its own copy of the state.
+ * ({@link SnapshotHandler}) cuts it from its own copy of the state. So it does for a digest, where the shard has a
+ * snapshot stage; where it has none, or its copy is gone ({@link ShardMetrics#snapshotsUnavailable()}), there is no
+ * other state to walk, and this stage takes the digest from its own: the shard decides nothing while the walk lasts.
  *
  * <p>Over the engine's {@link PrimitiveInventoryStore}, the stage reads ahead in the ring, within the batch the
  * Disruptor hands it, and brings the places in the store the next commands will use into the cache first
@@ -57,6 +59,11 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
     private final DecisionScratch scratch = new DecisionScratch();
     /** Reads the next commands' places in the store ahead; {@code null} for a store it cannot read ahead. */
     private final WarmAhead warmAhead;
+    /**
+     * The counts of the shard's snapshot stage, which say whether its copy of the state is still kept up to date, and
+     * so a digest can be taken from it; {@code null} for a shard without a snapshot stage.
+     */
+    private final ShardCounters.Snapshots snapshotStage;
 
     /**
      * The decision stage of shard {@code shard}, starting from {@code initial}; {@code slots} gives the ring's slot
@@ -64,6 +71,17 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
      */
     DecisionHandler(int shard, ShardHealth health, ShardState initial, LongSupplier clock,
                     ShardCounters.Decision counters, DueTimes dueTimes, LongFunction<CommandSlot> slots) {
+        this(shard, health, initial, clock, counters, dueTimes, slots, null);
+    }
+
+    /**
+     * The decision stage of a shard whose snapshot stage counts in {@code snapshotStage} ({@code null}: none), which
+     * takes digests from its copy of the state while that is kept up to date.
+     */
+    DecisionHandler(int shard, ShardHealth health, ShardState initial, LongSupplier clock,
+                    ShardCounters.Decision counters, DueTimes dueTimes, LongFunction<CommandSlot> slots,
+                    ShardCounters.Snapshots snapshotStage) {
+        this.snapshotStage = snapshotStage;
         this.shard = shard;
         this.counters = counters;
         this.health = health;
@@ -112,13 +130,33 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
         switch (slot.request.kind) {
             case COMMAND -> decide(slot.request, decision, ringSequence);
             case SNAPSHOT -> decision.controlResult = nextSequence - 1;
-            case DIGEST -> {
-                decision.controlResult = StateDigest.of(store);
-                decision.controlSequence = nextSequence - 1;
-            }
+            case DIGEST -> digest((DigestRequest) slot.request.control, decision);
             case BARRIER -> {
             }
         }
+    }
+
+    /**
+     * Marks where a digest belongs, after the last command decided, for the snapshot stage to take it from its copy
+     * once that holds exactly the commands up to there. Where the shard has no copy (no snapshot stage, or one whose
+     * copy was dropped), takes it here, from the decision state: the one walk of the whole state this stage makes,
+     * for as long as it lasts. The snapshot stage reads the flag in the slot, after this stage passed it, so a copy
+     * dropped meanwhile fails that digest alone ({@link SnapshotHandler}).
+     */
+    private void digest(DigestRequest request, CommandSlot.Decision decision) {
+        long lastSequence = nextSequence - 1;
+        decision.controlResult = lastSequence;
+        String copyDropped = snapshotStage == null ? null : snapshotStage.unavailableWhen();
+        decision.digestTaken = snapshotStage == null || copyDropped != null;
+        if (!decision.digestTaken) {
+            return;
+        }
+        if (copyDropped != null) {
+            LOG.warn("shard {}: the digest after command sequence {} is taken on the decision thread, which decides "
+                    + "nothing while it walks the state: the snapshot copy stopped being updated {}; restart the "
+                    + "engine to take digests from a copy again", shard, lastSequence, copyDropped);
+        }
+        request.taken(lastSequence, StateDigest.of(store));
     }
 
     private void decide(CommandSlot.Request request, CommandSlot.Decision decision, long ringSequence) {

@@ -3,21 +3,35 @@ package dev.purestock.engine;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One {@link PurestockEngine#digestWithSequence} in flight. It is the control future of a
- * {@link CommandSlot.Kind#DIGEST} slot, which the completion stage completes with the digest and, through
- * {@link #covered}, the last sequence the decision stage had decided before the slot; the caller's {@link #result}
- * gets both. A failure of the slot (the shard stopped, a close that ran out of time) fails the result with it.
+ * One {@link PurestockEngine#digest} or {@link PurestockEngine#digestWithSequence} in flight. It is the control
+ * future of a {@link CommandSlot.Kind#DIGEST} slot, which the completion stage completes once every earlier command
+ * is durable; the stage that walks the state reports the digest separately ({@link #taken}, {@link #notTaken}): the
+ * snapshot stage's writer thread, from its copy, or the decision stage, from its own state, where the shard has no
+ * copy. The caller's {@link #result} completes when both have, or as soon as either fails (the shard stopped, a
+ * close that ran out of time, the copy gone before the digest could be taken from it).
  */
 final class DigestRequest extends CompletableFuture<Long> {
     private final int shard;
+    private final CompletableFuture<ShardDigest> taken = new CompletableFuture<>();
     private final CompletableFuture<ShardDigest> result = new CompletableFuture<>();
 
     DigestRequest(int shard) {
         this.shard = shard;
-        whenComplete((digest, failure) -> {
+        taken.whenComplete((digest, failure) -> {
             if (failure != null) {
                 result.completeExceptionally(failure);
             }
+        });
+        whenComplete((durable, failure) -> {
+            if (failure != null) {
+                result.completeExceptionally(failure);
+                return;
+            }
+            taken.whenComplete((digest, takeFailure) -> {
+                if (takeFailure == null) {
+                    result.complete(digest);
+                }
+            });
         });
     }
 
@@ -26,9 +40,26 @@ final class DigestRequest extends CompletableFuture<Long> {
         return result;
     }
 
-    /** The shard's state after {@code lastSequence} has {@code digest}: completes this and the caller's result. */
-    void covered(long lastSequence, long digest) {
-        result.complete(new ShardDigest(shard, lastSequence, digest));
-        complete(digest);
+    /** What a caller of {@link PurestockEngine#digest} gets: the digest alone, or the result's very failure. */
+    CompletableFuture<Long> digestAlone() {
+        CompletableFuture<Long> digest = new CompletableFuture<>();
+        result.whenComplete((taken, failure) -> {
+            if (failure == null) {
+                digest.complete(taken.digest());
+            } else {
+                digest.completeExceptionally(failure);
+            }
+        });
+        return digest;
+    }
+
+    /** The shard's state after {@code lastSequence} has {@code digest}. */
+    void taken(long lastSequence, long digest) {
+        taken.complete(new ShardDigest(shard, lastSequence, digest));
+    }
+
+    /** The digest could not be taken, for {@code cause}. */
+    void notTaken(Throwable cause) {
+        taken.completeExceptionally(cause);
     }
 }

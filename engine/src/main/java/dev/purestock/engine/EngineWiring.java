@@ -62,7 +62,7 @@ final class EngineWiring {
 
         RingBuffer<CommandSlot> ring = disruptor.getRingBuffer();
         DecisionHandler decision = new DecisionHandler(index, health, initial, settings.clock(), counters.decision,
-                settings.dueTimes(), ring::get);
+                settings.dueTimes(), ring::get, snapshotWriter == null ? null : counters.snapshots);
         List<DurabilityHandler> durability = new ArrayList<>(2);
         Map<EventHandler<CommandSlot>, StageRole> parallel = new LinkedHashMap<>();
         if (journal != null) {

@@ -670,33 +670,48 @@ public final class PurestockEngine implements AutoCloseable {
 
     /**
      * The {@link dev.purestock.domain.StateDigest} of {@code shard}'s state after exactly the commands
-     * submitted before this call's slot, computed on the decision thread; for tests and operations. It walks the
-     * shard's whole state there (a record per order), so the shard decides nothing else meanwhile: a pause that grows
-     * with the state, for a check now and then, not a figure to poll.
+     * submitted before this call's slot; for tests and operations. The decision stage only marks the slot's place,
+     * as for a {@link #snapshot}, and where the shard has a snapshot stage (a {@link Builder#snapshotWriter}, with
+     * {@link Builder#snapshotsOnDemand} or {@link Builder#snapshotEvery}: a {@code JournaledEngine} by default) the
+     * digest is taken from that stage's copy of the state, on the shard's snapshot thread
+     * ({@code purestock-shard-N-snapshot}), once the copy holds exactly the commands up to the mark, while the shard
+     * goes on deciding; it waits, as a second snapshot would, for a snapshot write under way and the commands kept
+     * aside meanwhile. Where the shard has no snapshot stage, or its copy was dropped
+     * ({@link ShardMetrics#snapshotsUnavailable()}, logged at {@code WARN} with each such digest), the digest walks the
+     * decision state on the decision thread, which decides nothing else meanwhile: a pause that grows with the state,
+     * for a check now and then, not a figure to poll. Either way the walk builds nothing per order.
      *
      * <p>The shard also holds the time commands its timer sequenced meanwhile (expiries, held commands, orders
      * forgotten), before this slot or after it, so the digest equals the state of the journal up to the last command
      * before the slot, which this does not name: to compare a live digest with a journal while the timer runs, use
      * {@link #digestWithSequence}.
+     *
+     * @return the digest, once it is taken and every earlier command of the shard is durable; exceptionally when the
+     *     engine is stopped or closed, or (an {@link IllegalStateException}) when called on one of the engine's stage
+     *     threads while the ring is full, or when the snapshot stage's copy was dropped after this digest's slot was
+     *     marked and before the digest could be taken from it (ask again: the next is taken on the decision thread)
      */
     public CompletableFuture<Long> digest(int shard) {
         checkShard(shard);
-        return answers.handedOff(control(shard, CommandSlot.Kind.DIGEST, new CompletableFuture<>()));
+        DigestRequest request = new DigestRequest(shard);
+        control(shard, CommandSlot.Kind.DIGEST, request);
+        return answers.handedOff(request.digestAlone());
     }
 
     /**
-     * The digest of {@link #digest} together with the last sequence it covers, both taken on the decision thread in
-     * the same ring slot: the state after exactly the commands the shard sequenced before this call's slot, the
-     * timer's time commands included. The engine's timer goes on sequencing time commands (which may expire
-     * reservations, decide held commands and forget orders) until the engine closes, so the last record of a journal
-     * may lie past the digest's; the state of the journal up to {@link ShardDigest#lastSequence} has the digest,
-     * whatever came after: {@code JournalRecovery.recoverUntil(dir, lastSequence, Long.MAX_VALUE, ...)} in code,
+     * The digest of {@link #digest} together with the last sequence it covers, the sequence marked in the same ring
+     * slot and the digest taken where {@link #digest} says (from the snapshot stage's copy, or on the decision
+     * thread, which pauses the shard, where it has no copy): the state after exactly the commands the shard sequenced
+     * before this call's slot, the timer's time commands included. The engine's timer goes on sequencing time
+     * commands (which may expire reservations, decide held commands and forget orders) until the engine closes, so the
+     * last record of a journal may lie past the digest's; the state of the journal up to
+     * {@link ShardDigest#lastSequence} has the digest, whatever came after:
+     * {@code JournalRecovery.recoverUntil(dir, lastSequence, Long.MAX_VALUE, ...)} in code,
      * {@code purestock replay --journal DIR --until-seq N} ({@code --shard S} on a sharded directory) for an
      * operator, whose {@code state-hash} is {@link ShardDigest#stateHash}.
      *
-     * @return the digest and its last sequence ({@code -1}: the shard holds no command), once every earlier command
-     *     of the shard is durable; exceptionally when the engine is stopped or closed, or (an
-     *     {@link IllegalStateException}) when called on one of the engine's stage threads while the ring is full
+     * @return the digest and its last sequence ({@code -1}: the shard holds no command), once the digest is taken and
+     *     every earlier command of the shard is durable; exceptionally as {@link #digest}'s future
      */
     public CompletableFuture<ShardDigest> digestWithSequence(int shard) {
         checkShard(shard);

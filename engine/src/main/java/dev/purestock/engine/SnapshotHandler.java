@@ -4,6 +4,7 @@ import com.lmax.disruptor.EventHandler;
 import dev.purestock.domain.EventBuffer;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.InventoryStore;
+import dev.purestock.domain.StateDigest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,17 @@ import java.util.concurrent.locks.LockSupport;
  * that fell due is written. A {@link PurestockEngine#snapshot} is never skipped; its caller waits until it is
  * written. When the stage stops, the snapshots still waiting are written first, their backlog applied at once
  * (every answer is given by then).
+ *
+ * <p>Digests ({@link PurestockEngine#digest}, {@link PurestockEngine#digestWithSequence}) are taken from the copy
+ * the same way, so that the decision stage does not walk the whole state: it marks a {@link CommandSlot.Kind#DIGEST}
+ * slot's sequence, and the mark waits in order with the snapshots' (never skipped); once the copy holds exactly the
+ * commands up to it, the writer thread walks the copy ({@link StateDigest#of}) instead of writing it, and this stage
+ * keeps the commands decided meanwhile aside, as during a write. The copy holds everything the digest covers
+ * (products, positions, customer counts, orders, movements, held commands and the order of last changes, copied in
+ * its order and then changed by the same events), so its digest at a mark is the decision state's there. A digest
+ * counts as no snapshot in the metrics. Once the copy is dropped (below), the decision stage takes the digests
+ * itself ({@link CommandSlot.Decision#digestTaken}); a digest it marked before it could see the copy dropped fails,
+ * saying to ask again.
  *
  * <p>What it costs: a second copy of the state (as much memory as the decision state), two threads (this
  * stage's and the writer's, which sleeps between snapshots), and the events of the commands decided while a
@@ -230,14 +242,22 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     }
 
     /**
-     * A snapshot to write: {@code store}, the copy, holds the state after {@code lastSequence}, for {@code request}
-     * or periodic. The writer reads the copy through this, never through the field, which a failure may clear.
+     * A snapshot to write, or a digest to take: {@code store}, the copy, holds the state after {@code lastSequence},
+     * for {@code request}, for {@code digest}, or periodic (neither). The writer reads the copy through this, never
+     * through the field, which a failure may clear.
      */
-    private record Write(long lastSequence, long time, SnapshotRequest request, InventoryStore store) {
+    private record Write(long lastSequence, long time, SnapshotRequest request, DigestRequest digest,
+                         InventoryStore store) {
     }
 
-    /** A snapshot that belongs after {@code sequence}, for {@code request} or periodic ({@code null}). */
-    private record Mark(SnapshotRequest request, long sequence) {
+    /**
+     * A snapshot, or a digest, that belongs after {@code sequence}: for {@code request}, for {@code digest}, or a
+     * periodic snapshot (neither).
+     */
+    private record Mark(SnapshotRequest request, DigestRequest digest, long sequence) {
+        boolean periodic() {
+            return request == null && digest == null;
+        }
     }
 
     /**
@@ -291,8 +311,13 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
                     onDecided(decision.sequence, decision.time, decision.events);
                 }
             }
-            case SNAPSHOT -> mark((SnapshotRequest) slot.request.control, decision.controlResult);
-            case DIGEST, BARRIER -> {
+            case SNAPSHOT -> mark((SnapshotRequest) slot.request.control, null, decision.controlResult);
+            case DIGEST -> {
+                if (!decision.digestTaken) {
+                    mark(null, (DigestRequest) slot.request.control, decision.controlResult);
+                }
+            }
+            case BARRIER -> {
             }
         }
     }
@@ -344,7 +369,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
         lastSequence = sequence;
         lastTime = time;
         if (snapshotEvery > 0 && (sequence + 1) % snapshotEvery == 0) {
-            mark(null, sequence);
+            mark(null, null, sequence);
         }
     }
 
@@ -413,12 +438,20 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
         counters.unavailable(when, cause);
         while (!waiting.isEmpty()) {
             Mark mark = waiting.removeFirst();
-            fail(mark.request(), mark.sequence(), brokenCopy());
+            fail(mark.request(), mark.digest(), mark.sequence(), brokenCopy(mark.digest()));
         }
     }
 
-    private IllegalStateException brokenCopy() {
-        return new IllegalStateException(unavailable(shard, brokenWhen), broken);
+    /**
+     * What a snapshot fails with once the copy was dropped; for {@code digest}, marked while the copy still was kept
+     * up to date, what that digest fails with: the next one is taken by the decision stage, from its own state.
+     */
+    private IllegalStateException brokenCopy(DigestRequest digest) {
+        String message = digest == null ? unavailable(shard, brokenWhen) : "shard " + shard + ": the snapshot copy "
+                + "stopped being updated " + brokenWhen + ", before this digest could be taken from it; ask again: a "
+                + "digest is now taken on the decision thread, which decides nothing while it walks the state, until "
+                + "the shard is restarted";
+        return new IllegalStateException(message, broken);
     }
 
     /**
@@ -535,21 +568,22 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     }
 
     /**
-     * A snapshot belongs after {@code markedSequence}: cut at once when the copy holds exactly the commands up to it
-     * and no write is under way, or else left to wait in order, behind the write and the commands kept aside before
-     * it. A periodic one that finds {@value #PERIODIC_WAITING} periodic ones waiting takes the place of the newest.
-     * A mark that cannot be kept (memory running out) fails that snapshot alone, as a failing cut does
-     * ({@link #cut}).
+     * A snapshot, for {@code request} or periodic, or a digest, for {@code digest}, belongs after
+     * {@code markedSequence}: cut at once when the copy holds exactly the commands up to it and no write is under
+     * way, or else left to wait in order, behind the write and the commands kept aside before it. A periodic one
+     * that finds {@value #PERIODIC_WAITING} periodic ones waiting takes the place of the newest. A mark that cannot
+     * be kept (memory running out) fails that snapshot, or digest, alone, as a failing cut does ({@link #cut}).
      */
-    private void mark(SnapshotRequest request, long markedSequence) {
+    private void mark(SnapshotRequest request, DigestRequest digest, long markedSequence) {
         if (markedSequence != lastSequence) {
-            fail(request, markedSequence, new IllegalStateException("shard " + shard
-                    + ": the snapshot stage is at sequence " + lastSequence + " but the snapshot was marked after "
-                    + markedSequence + "; no snapshot was written (an engine defect)"));
+            fail(request, digest, markedSequence, new IllegalStateException("shard " + shard
+                    + ": the snapshot stage is at sequence " + lastSequence + " but the " + (digest == null
+                    ? "snapshot" : "digest") + " was marked after " + markedSequence + "; no " + (digest == null
+                    ? "snapshot was written" : "digest was taken") + " (an engine defect)"));
             return;
         }
         if (broken != null) {
-            fail(request, markedSequence, brokenCopy());
+            fail(request, digest, markedSequence, brokenCopy(digest));
             return;
         }
         if (lastSequence < 0 && request != null) {
@@ -557,13 +591,13 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
             return;
         }
         if (!writing && applied == aside && waiting.isEmpty()) {
-            cut(request, markedSequence); // the copy holds every command decided: none came after the mark
+            cut(request, digest, markedSequence); // the copy holds every command decided: none came after the mark
             return;
         }
         try {
             building.run();
-            Mark mark = new Mark(request, markedSequence);
-            if (request == null && periodicWaiting() == PERIODIC_WAITING) {
+            Mark mark = new Mark(request, digest, markedSequence);
+            if (mark.periodic() && periodicWaiting() == PERIODIC_WAITING) {
                 Mark skipped = newestPeriodic();
                 waiting.removeLastOccurrence(skipped);
                 counters.skipped.increment();
@@ -573,7 +607,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
             }
             waiting.addLast(mark);
         } catch (Throwable e) {
-            fail(request, markedSequence, e); // memory running out as the mark is kept: this snapshot fails alone
+            fail(request, digest, markedSequence, e); // memory running out as the mark is kept: this one fails alone
         }
     }
 
@@ -581,7 +615,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     private int periodicWaiting() {
         int periodic = 0;
         for (Mark mark : waiting) {
-            if (mark.request() == null) {
+            if (mark.periodic()) {
                 periodic++;
             }
         }
@@ -593,7 +627,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
         Iterator<Mark> newestFirst = waiting.descendingIterator();
         while (true) {
             Mark mark = newestFirst.next();
-            if (mark.request() == null) {
+            if (mark.periodic()) {
                 return mark;
             }
         }
@@ -606,23 +640,23 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
      */
     private void cutNext() {
         Mark next = waiting.peekFirst();
-        cut(next.request(), next.sequence());
+        cut(next.request(), next.digest(), next.sequence());
         waiting.removeFirst();
     }
 
     /**
-     * Hands the copy, at {@link #copySequence}, to the writer thread, for {@code request} or periodic, marked after
-     * {@code markedSequence}. The write is built before it is marked under way, so that a failure building it (an
-     * {@link OutOfMemoryError}) leaves nothing marked that no writer will end; that failure fails this snapshot
-     * alone, as a failing write would: the copy is whole, and the stage goes on.
+     * Hands the copy, at {@link #copySequence}, to the writer thread, for {@code request}, for {@code digest} or
+     * periodic, marked after {@code markedSequence}. The write is built before it is marked under way, so that a
+     * failure building it (an {@link OutOfMemoryError}) leaves nothing marked that no writer will end; that failure
+     * fails this snapshot, or digest, alone, as a failing write would: the copy is whole, and the stage goes on.
      */
-    private void cut(SnapshotRequest request, long markedSequence) {
+    private void cut(SnapshotRequest request, DigestRequest digest, long markedSequence) {
         Write write;
         try {
             building.run();
-            write = new Write(copySequence, copyTime, request, copy);
+            write = new Write(copySequence, copyTime, request, digest, copy);
         } catch (Throwable e) {
-            fail(request, markedSequence, e);
+            fail(request, digest, markedSequence, e);
             return;
         }
         synchronized (lock) {
@@ -632,7 +666,12 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
         }
     }
 
-    private void fail(SnapshotRequest request, long markedSequence, Throwable cause) {
+    /** Fails {@code digest}, where it is one, or else the snapshot, for {@code request} or periodic. */
+    private void fail(SnapshotRequest request, DigestRequest digest, long markedSequence, Throwable cause) {
+        if (digest != null) {
+            digest.notTaken(cause);
+            return;
+        }
         counters.failed.incrementAndGet();
         if (request != null) {
             request.failedToWrite(cause);
@@ -698,6 +737,10 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     }
 
     private void write(Write write) {
+        if (write.digest() != null) {
+            takeDigest(write);
+            return;
+        }
         try {
             long start = System.nanoTime();
             snapshotWriter.write(write.lastSequence(), write.time(), write.store());
@@ -727,9 +770,23 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     }
 
     /**
-     * Writes the snapshots still waiting, one after another, each once the commands kept aside up to it are applied
-     * (all at once: every answer was given by now, or was given up by a close that ran out of time), then ends the
-     * writer thread.
+     * Takes the digest of the copy for {@code write}'s caller: the walk of the whole state that the decision stage
+     * does not make. A failure, an {@link Error} included, fails that digest alone: the walk only read the copy.
+     */
+    private void takeDigest(Write write) {
+        try {
+            write.digest().taken(write.lastSequence(), StateDigest.of(write.store()));
+        } catch (Throwable e) {
+            write.digest().notTaken(e);
+            LOG.error("shard {}: taking the digest after command sequence {} from the snapshot copy failed; the shard "
+                    + "goes on", shard, write.lastSequence(), e);
+        }
+    }
+
+    /**
+     * Writes the snapshots still waiting, and takes the digests still waiting, one after another, each once the
+     * commands kept aside up to it are applied (all at once: every answer was given by now, or was given up by a close
+     * that ran out of time), then ends the writer thread.
      */
     @Override
     public void onShutdown() {

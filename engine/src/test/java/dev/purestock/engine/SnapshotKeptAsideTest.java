@@ -5,6 +5,7 @@ import dev.purestock.domain.InventoryStore;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.OrderLines;
 import dev.purestock.domain.OrderStatus;
+import dev.purestock.domain.Product;
 import dev.purestock.domain.StateDigest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -14,9 +15,11 @@ import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -63,8 +66,8 @@ class SnapshotKeptAsideTest {
     private DecisionHandler decision;
     private SnapshotHandler snapshots;
     private long ringSequence;
-    /** The snapshot slots among the ring's, which have no command sequence. */
-    private long snapshotSlots;
+    /** The snapshot and digest slots among the ring's, which have no command sequence. */
+    private long controlSlots;
     private long time;
     private long nextOrder = 1;
     /** Marks and writes the stage builds that are still to fail, as if building them ran out of memory. */
@@ -165,7 +168,7 @@ class SnapshotKeptAsideTest {
         assertEquals(1, snapshotCounters.failed.get(), "the periodic snapshot failed, and was counted");
 
         purchase(10);
-        long asked = ringSequence - snapshotSlots - 1;
+        long asked = ringSequence - controlSlots - 1;
         SnapshotRequest request = requestSnapshot();
         while (!writerStarted.tryAcquire(10, TimeUnit.MILLISECONDS)) { // written, or its writer is gone for good
             assertTrue(writerThread.isAlive(), "the writer thread ended as it failed to log the failure: no snapshot "
@@ -205,7 +208,7 @@ class SnapshotKeptAsideTest {
         start(SnapshotHandler.RETAINED_ASIDE, SnapshotHandler.copyOf(state.store(), capacity), bound);
         writerStarted.acquire();
         purchase(1_000);
-        long asked = ringSequence - snapshotSlots - 1;
+        long asked = ringSequence - controlSlots - 1;
         long atRequest = StateDigest.of(state.store());
         SnapshotRequest request = requestSnapshot();
         purchase(200);
@@ -351,6 +354,134 @@ class SnapshotKeptAsideTest {
         assertEquals(50, snapshots.keptAside(), "the commands after the request waited in turn");
     }
 
+    /**
+     * A digest is taken from the copy on the writer thread: while its walk lasts (held here), the decision stage goes
+     * on deciding and this stage keeps the commands decided meanwhile aside, as during a snapshot's write, so neither
+     * the decisions nor the answers after this stage wait for the walk; the digest is the decision state's at its
+     * slot, and the commands kept aside are applied once it is taken.
+     */
+    @Test
+    @Timeout(120)
+    void aDigestWhoseWalkLastsLeavesTheShardDecidingAndKeepsTheCommandsAside() throws Exception {
+        CountDownLatch walking = new CountDownLatch(1);
+        CountDownLatch walkMayEnd = new CountDownLatch(1);
+        boolean[] armed = {false};
+        InventoryStore walkHeld = new DelegatingStore() {
+            @Override
+            public void forEachProductAndPosition(Consumer<Product> products, PositionVisitor positions) {
+                if (armed[0] && Thread.currentThread() == writerThread) {
+                    armed[0] = false;
+                    walking.countDown();
+                    try {
+                        walkMayEnd.await();
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                }
+                super.forEachProductAndPosition(products, positions);
+            }
+        };
+        start(SnapshotHandler.RETAINED_ASIDE, walkHeld);
+        writerStarted.acquire();
+        writerMayFinish.release();
+        snapshots.awaitWriter();
+        idleTurns();
+        purchase(10);
+        long lastBefore = ringSequence - controlSlots - 1;
+        long atDigest = StateDigest.of(state.store());
+        armed[0] = true; // the writer thread reads it once handed the digest, after this write
+        DigestRequest digest = requestDigest();
+        walking.await();
+        purchase(100);
+        assertEquals(100, snapshots.keptAside(), "decided while the digest's walk lasts, kept aside for the copy");
+        assertFalse(digest.result().isDone());
+
+        walkMayEnd.countDown();
+        assertEquals(new ShardDigest(0, lastBefore, atDigest), digest.result().get());
+        snapshots.awaitWriter();
+        idleTurns();
+        assertEquals(0, snapshots.keptAside(), "applied once the digest is taken");
+        assertEquals(StateDigest.of(state.store()), StateDigest.of(walkHeld), "the copy holds every command");
+        assertEquals(1, snapshotCounters.written.get(), "a digest is no snapshot");
+    }
+
+    @Test
+    @Timeout(120)
+    void aDigestAskedForDuringAWriteAndABacklogCoversExactlyTheCommandsBeforeIt() throws Exception {
+        start(SnapshotHandler.RETAINED_ASIDE);
+        writerStarted.acquire();
+        purchase(1_000);
+        long duringWrite = ringSequence - controlSlots - 1;
+        long atWrite = StateDigest.of(state.store());
+        DigestRequest behindTheWrite = requestDigest();
+        purchase(10);
+        assertEquals(1, snapshots.snapshotsWaiting(), "the digest waits for the write, as a snapshot would");
+        writerMayFinish.release();
+        snapshots.awaitWriter();
+        purchase(10); // after the write: kept aside behind the backlog
+        long asked = ringSequence - controlSlots - 1;
+        long atRequest = StateDigest.of(state.store());
+        DigestRequest request = requestDigest();
+        purchase(50);
+        assertEquals(2, snapshots.snapshotsWaiting(), "the digests wait for the backlog before them");
+        assertFalse(request.result().isDone());
+
+        idleTurns();
+        assertEquals(new ShardDigest(0, duringWrite, atWrite), behindTheWrite.result().get());
+        snapshots.awaitWriter();
+        idleTurns();
+        assertEquals(new ShardDigest(0, asked, atRequest), request.result().get(), "the digest holds exactly the "
+                + "commands before the request");
+        snapshots.awaitWriter();
+        idleTurns();
+        assertEquals(0, snapshots.keptAside(), "the commands after the requests were applied in turn");
+        assertEquals(1, snapshotCounters.written.get());
+    }
+
+    /**
+     * A digest waiting for the copy when the copy breaks fails, saying why and what to do; the next one, asked for
+     * once the copy is gone, is taken by the decision stage from its own state, as a shard without a snapshot stage
+     * takes it.
+     */
+    @Test
+    @Timeout(120)
+    void aDigestWaitingWhenTheCopyBreaksFailsAndTheNextIsTakenFromTheDecisionState() throws Exception {
+        long[] breakAt = {Long.MAX_VALUE};
+        InventoryStore breaking = new DelegatingStore() {
+            @Override
+            public void putOrder(long orderId, long customer, OrderStatus status, OrderLines lines, long expiresAt,
+                                 long fingerprint) {
+                if (orderId == breakAt[0]) {
+                    throw new OutOfMemoryError("Java heap space"); // the copy grows, and the heap has no room left
+                }
+                super.putOrder(orderId, customer, status, lines, expiresAt, fingerprint);
+            }
+        };
+        start(SnapshotHandler.RETAINED_ASIDE, breaking);
+        writerStarted.acquire();
+        breakAt[0] = nextOrder + 3;
+        purchase(1_000);
+        DigestRequest waiting = requestDigest();
+        writerMayFinish.release();
+        snapshots.awaitWriter();
+
+        snapshots.onTimeout(ringSequence - 1); // applies the backlog's first commands: the fourth breaks the copy
+        Throwable failed = assertThrows(ExecutionException.class, () -> waiting.result().get()).getCause();
+        assertEquals("shard 0: the snapshot copy stopped being updated when applying events failed, before this "
+                + "digest could be taken from it; ask again: a digest is now taken on the decision thread, which "
+                + "decides nothing while it walks the state, until the shard is restarted", failed.getMessage());
+        assertInstanceOf(OutOfMemoryError.class, failed.getCause(), "naming the cause");
+        assertEquals(0, snapshots.snapshotsWaiting());
+
+        purchase(5);
+        long lastBefore = ringSequence - controlSlots - 1;
+        DigestRequest next = requestDigest();
+        assertTrue(next.result().isDone(), "taken as the decision stage passed its slot");
+        assertEquals(new ShardDigest(0, lastBefore, StateDigest.of(state.store())), next.result().get());
+        assertEquals(0, snapshots.snapshotsWaiting());
+        assertNull(health.failure(), "the shard goes on");
+    }
+
     @Test
     @Timeout(120)
     void theSnapshotsStillWaitingAreWrittenWhenTheStageStops() throws Exception {
@@ -422,7 +553,7 @@ class SnapshotKeptAsideTest {
         start(SnapshotHandler.RETAINED_ASIDE, SnapshotHandler.copyOf(state.store(), capacity),
                 SnapshotHandler.DRAINED_ABOVE, limit);
         long atMark = StateDigest.of(state.store());
-        long markSequence = ringSequence - snapshotSlots - 1;
+        long markSequence = ringSequence - controlSlots - 1;
         writerStarted.acquire();
         purchase(limit - 1);
         SnapshotRequest waiting = requestSnapshot();
@@ -541,7 +672,7 @@ class SnapshotKeptAsideTest {
         SnapshotRequest next = requestSnapshot();
         writerStarted.acquire();
         writerMayFinish.release();
-        assertEquals(ringSequence - snapshotSlots - 1, next.result().get(), "the next one is written");
+        assertEquals(ringSequence - controlSlots - 1, next.result().get(), "the next one is written");
         assertEquals(StateDigest.of(state.store()), written.getLast());
         assertNull(health.failure());
     }
@@ -610,7 +741,8 @@ class SnapshotKeptAsideTest {
     }
 
     private void start(int retainedAside, InventoryStore copy, int drainedAbove, int backlogLimit) {
-        decision = new DecisionHandler(0, health, state, () -> time, counters.decision, new DueTimes(1, 86_400_000, 1_000), EngineFixtures.NO_RING);
+        decision = new DecisionHandler(0, health, state, () -> time, counters.decision, new DueTimes(1, 86_400_000, 1_000), EngineFixtures.NO_RING,
+                snapshotCounters);
         SnapshotWriter writer = (sequence, at, store) -> {
             written.add(StateDigest.of(store));
             writtenSequences.add(sequence);
@@ -646,7 +778,7 @@ class SnapshotKeptAsideTest {
 
     /** The commands up to the next periodic mark: a snapshot slot takes a slot of the ring, and no sequence. */
     private int toNextMark() {
-        return SNAPSHOT_EVERY - (int) ((ringSequence - snapshotSlots) % SNAPSHOT_EVERY);
+        return SNAPSHOT_EVERY - (int) ((ringSequence - controlSlots) % SNAPSHOT_EVERY);
     }
 
     private void purchase(int count) {
@@ -664,7 +796,20 @@ class SnapshotKeptAsideTest {
         request.complete(-1L);
         slots[(int) (ringSequence % RING)].request.control(CommandSlot.Kind.SNAPSHOT, request);
         step();
-        snapshotSlots++;
+        controlSlots++;
+        return request;
+    }
+
+    /**
+     * A {@link PurestockEngine#digestWithSequence} slot, as the completion stage leaves it once every earlier command
+     * is durable.
+     */
+    private DigestRequest requestDigest() {
+        DigestRequest request = new DigestRequest(0);
+        request.complete(-1L);
+        slots[(int) (ringSequence % RING)].request.control(CommandSlot.Kind.DIGEST, request);
+        step();
+        controlSlots++;
         return request;
     }
 
