@@ -11,8 +11,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Stage 3, after every durability stage has passed the slot: updates the read model, answers the
- * caller, runs the registered consumers and clears the slot. Events stay in the slot's buffer: a
+ * Stage 3, after every durability stage has passed the slot: updates the read model, lets go of the new order ids
+ * the command claimed as it was routed ({@link InFlightOrders}), answers the caller, runs the registered consumers
+ * and clears the slot. Events stay in the slot's buffer: a
  * {@link OutcomeViewCallback} reads them through a reused {@link OutcomeView}, and records are built (once per
  * command) only for an {@link OutcomeCallback}, a future or a consumer; so is the command's record for the
  * consumers when it was submitted as fields. A slot at or after a shard failure is
@@ -62,11 +63,15 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
     private final AtomicLong claimed = new AtomicLong(-1);
     /** The last ring sequence this stage has finished answering (a release store per slot, no fence). */
     private final AtomicLong answered = new AtomicLong(-1);
+    /** The new order ids in flight, which this stage lets go of as it answers; {@code null} with one shard. */
+    private final InFlightOrders inFlight;
     /** Whether updating the read model threw: it is not updated any more. */
     private boolean readModelFailed;
 
     CompletionHandler(int shard, ShardHealth health, ReadModel.Updater readModel, List<OutcomeConsumer> consumers,
-                      AtomicLong isolatedFailures, CallerAnswers answers, ShardCounters.Completion counters) {
+                      AtomicLong isolatedFailures, CallerAnswers answers, ShardCounters.Completion counters,
+                      InFlightOrders inFlight) {
+        this.inFlight = inFlight;
         this.counters = counters;
         this.shard = shard;
         this.health = health;
@@ -114,15 +119,31 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
 
     private void complete(CommandSlot.Request request, CommandSlot.Decision decision, long ringSequence) {
         if (!decision.sequenced || health.failedAtOrBefore(ringSequence)) {
+            letGo(request);
             fail(request, health.failure());
             return;
         }
-        updateReadModel(decision);
+        try {
+            updateReadModel(decision);
+        } finally {
+            letGo(request);
+        }
         view.wrap(shard, decision.sequence, decision.time, decision.events);
         try {
             answer(request, decision);
         } finally {
             view.release();
+        }
+    }
+
+    /**
+     * Lets go of the order ids the command in {@code request} claimed as it was routed ({@link InFlightOrders}):
+     * after the read model took its events, so that a command routed once the ids are free finds there any order it
+     * made, and before its caller is answered, who may then use an id again on another shard.
+     */
+    private void letGo(CommandSlot.Request request) {
+        if (inFlight != null) {
+            inFlight.release(request);
         }
     }
 
@@ -269,6 +290,9 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
         health.abandonFrom(claimedThrough + 1);
         for (long ringSequence = claimedThrough + 1; ringSequence <= through; ringSequence++) {
             CommandSlot.Request request = ring.get(ringSequence).request;
+            if (request.kind == CommandSlot.Kind.COMMAND) {
+                letGo(request);
+            }
             try {
                 failAbandoned(request, cause);
             } catch (Throwable e) {

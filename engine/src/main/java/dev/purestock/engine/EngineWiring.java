@@ -36,11 +36,15 @@ final class EngineWiring {
     private EngineWiring() {
     }
 
-    /** The settings every shard shares. */
+    /**
+     * The settings every shard shares; {@code inFlight}, the new order ids in flight that the completion stages let go
+     * of, is {@code null} with one shard.
+     */
     record Settings(int ringSize, WaitStrategyKind waitStrategy, ProducerMode producerMode, LongSupplier clock,
                     long snapshotEvery, int snapshotBacklogLimit, StoreCapacity storeCapacity,
                     List<OutcomeConsumer> consumers,
-                    AtomicLong isolatedFailures, CallerAnswers answers, StageThreads threads, DueTimes dueTimes) {
+                    AtomicLong isolatedFailures, CallerAnswers answers, StageThreads threads, DueTimes dueTimes,
+                    InFlightOrders inFlight) {
     }
 
     /**
@@ -92,7 +96,7 @@ final class EngineWiring {
         }
         settings.threads().expect(2 + durability.size() + (snapshotWriter == null ? 0 : 2)); // decide, complete
         CompletionHandler completion = new CompletionHandler(index, health, readModel, settings.consumers(),
-                settings.isolatedFailures(), settings.answers(), counters.completion);
+                settings.isolatedFailures(), settings.answers(), counters.completion, settings.inFlight());
         Map<StageRole, EventProcessor> processors = new EnumMap<>(StageRole.class);
 
         // the decision stage reads from the ring through the Disruptor's barrier; the stages after it wait only

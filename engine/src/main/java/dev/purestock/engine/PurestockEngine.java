@@ -154,7 +154,8 @@ public final class PurestockEngine implements AutoCloseable {
         this.tickAnswers = ExpiryTimer.answers(dueTimes, builder.ringSize);
         this.readModel = new ReadModel(builder.shards, builder.storeCapacity.orders(),
                 builder.storeCapacity.positions());
-        this.router = new ShardRouter(builder.shards, readModel);
+        this.router = new ShardRouter(builder.shards, readModel,
+                (int) Math.min(Integer.MAX_VALUE, (long) builder.shards * builder.ringSize));
         this.shards = new Shard[builder.shards];
         this.snapshotWriters = new boolean[builder.shards];
         this.reactions = new Reactions(builder.reactions, builder.reactionQueue);
@@ -167,7 +168,7 @@ public final class PurestockEngine implements AutoCloseable {
                 builder.snapshotBacklogLimit(Runtime.getRuntime().maxMemory()),
                 builder.storeCapacity,
                 List.copyOf(consumers),
-                isolatedFailures, answers, threads, dueTimes);
+                isolatedFailures, answers, threads, dueTimes, router.inFlight());
         List<DurabilityStage> opened = new ArrayList<>();
         Map<InventoryStore, Integer> stores = new IdentityHashMap<>();
         try {
@@ -441,8 +442,8 @@ public final class PurestockEngine implements AutoCloseable {
      * call allocates nothing once warm, the command included. Otherwise it behaves as
      * {@link #submit(Command, OutcomeViewCallback)} with that record: it waits for ring space, is routed to the
      * shard of {@code warehouse} (answered with {@link Reason#ID_REUSED} when another shard holds the order
-     * id), and answers through {@code callback} exactly once. Consumers, futures and non-view durability stages
-     * get the record, built for them.
+     * id, or has it in flight), and answers through {@code callback} exactly once. Consumers, futures and
+     * non-view durability stages get the record, built for them.
      *
      * @throws IllegalArgumentException when an id is outside its range, with the message the record's
      *                                  constructor gives ({@link Limits#checkPurchase}); nothing is submitted
@@ -551,6 +552,7 @@ public final class PurestockEngine implements AutoCloseable {
             return List.of(futures);
         }
         int i = 0; // the first command not yet handed over: published, or answered here
+        int claimedEnd = 0; // with i, the commands claimed for their shard (ShardRouter.claim) and not handed over
         try {
             while (i < list.length) {
                 Command first = list[i];
@@ -575,15 +577,17 @@ public final class PurestockEngine implements AutoCloseable {
                     i++;
                     continue;
                 }
+                route = router.claim(first, route);
                 if (route < 0) {
                     dispatchRouted(route, first, null, futures[i], true);
                     i++;
                     continue;
                 }
                 int end = i + 1;
+                claimedEnd = end;
                 while (end < list.length && end - i < ringSize && ShapeCheck.excess(list[end]) == null
-                        && router.route(list[end]) == route) {
-                    end++;
+                        && router.route(list[end]) == route && router.claim(list[end], route) == route) {
+                    claimedEnd = ++end;
                 }
                 if (publicationFault != null) {
                     publicationFault.accept(route);
@@ -591,6 +595,8 @@ public final class PurestockEngine implements AutoCloseable {
                 i += publisher.range(shards[route], list, futures, i, end - i);
                 if (i < end) {
                     // only those not published are refused: the stages (or a timed-out close) answer the others
+                    releaseFrom(list, i, end);
+                    claimedEnd = i;
                     refuseFrom(futures, i, onStageThread()
                             ? wouldWaitOnStageThread("submitAll", "shard " + route + "'s ring")
                             : intake.abandonedRefusal());
@@ -600,7 +606,9 @@ public final class PurestockEngine implements AutoCloseable {
         } catch (Throwable e) {
             // an Error too (memory running out as the refusal of an abandoned wait is built): thrown, it would leave
             // the caller without the futures of the commands already published, which the shards apply, and those
-            // of the rest never answered. Those from the first not handed over on are failed with it instead
+            // of the rest never answered. Those from the first not handed over on are failed with it instead, their
+            // ids let go of first
+            releaseFrom(list, i, claimedEnd);
             refuseFrom(futures, i, submitAllThrew(i, list.length, e));
         } finally {
             intake.exit();
@@ -619,6 +627,13 @@ public final class PurestockEngine implements AutoCloseable {
                     thrown);
         } catch (Throwable notBuilt) {
             return thrown;
+        }
+    }
+
+    /** Lets go of the ids claimed for {@code commands[from, to)}, which were not published. */
+    private void releaseFrom(Command[] commands, int from, int to) {
+        for (int i = from; i < to; i++) {
+            router.release(commands[i]);
         }
     }
 
@@ -857,19 +872,36 @@ public final class PurestockEngine implements AutoCloseable {
             if (excess != null) {
                 return answerUnsequenced(excess, command, callback, future);
             }
-            return dispatchRouted(router.route(command), command, callback, future, wait);
+            return dispatchRouted(router.claim(command, router.route(command)), command, callback, future, wait);
         } finally {
             intake.exit();
         }
     }
 
+    /**
+     * Publishes {@code command} to the shard {@code route} names, or answers it as the route says. A command routed
+     * to a shard was claimed there ({@link ShardRouter#claim}): one that is not published is let go of before its
+     * caller is answered.
+     */
     private SubmitResult dispatchRouted(int route, Command command, OutcomeViewCallback callback,
                                         CompletableFuture<Outcome> future, boolean wait) {
         if (route >= 0) {
-            if (wait && publicationFault != null) {
-                publicationFault.accept(route);
+            RingPublisher.Result result;
+            try {
+                if (wait && publicationFault != null) {
+                    publicationFault.accept(route);
+                }
+                result = publisher.command(shards[route], command, callback, future, wait);
+            } catch (Throwable e) {
+                router.release(command);
+                throw e;
             }
-            if (publish(shards[route], command, callback, future, wait)) {
+            if (result == RingPublisher.Result.PUBLISHED) {
+                return SubmitResult.SUBMITTED;
+            }
+            router.release(command);
+            if (result == RingPublisher.Result.ABANDONED) {
+                refuse(callback, future, intake.abandonedRefusal());
                 return SubmitResult.SUBMITTED;
             }
             if (!wait) {
@@ -931,13 +963,26 @@ public final class PurestockEngine implements AutoCloseable {
             return intake.refusalResult();
         }
         try {
-            int route = form == SubmittedCommand.Form.PURCHASE
-                    ? router.routePurchase(orderId, warehouse) : router.routeOrder(orderId);
+            boolean purchase = form == SubmittedCommand.Form.PURCHASE;
+            int route = purchase ? router.claimPurchase(orderId, router.routePurchase(orderId, warehouse))
+                    : router.routeOrder(orderId);
             if (route == ShardRouter.ID_ELSEWHERE) {
                 return answerUnsequenced(Reason.ID_REUSED, orderId, callback, null);
             }
-            switch (publisher.fields(shards[route], form, orderId, customer, sku, warehouse, quantity, callback,
-                    wait)) {
+            RingPublisher.Result result;
+            try {
+                result = publisher.fields(shards[route], form, orderId, customer, sku, warehouse, quantity,
+                        callback, wait);
+            } catch (Throwable e) {
+                if (purchase) {
+                    router.releasePurchase(orderId);
+                }
+                throw e;
+            }
+            if (purchase && result != RingPublisher.Result.PUBLISHED) {
+                router.releasePurchase(orderId); // before its caller is answered, who may use the id again at once
+            }
+            switch (result) {
                 case PUBLISHED -> {
                 }
                 case ABANDONED -> refuse(callback, null, intake.abandonedRefusal());
@@ -961,25 +1006,6 @@ public final class PurestockEngine implements AutoCloseable {
             case CANCEL_PURCHASE -> "submitCancelPurchase";
             case CONFIRM_RESERVATION -> "submitConfirmReservation";
             case RELEASE_RESERVATION -> "submitReleaseReservation";
-        };
-    }
-
-    /**
-     * Publishes {@code command} (see {@link RingPublisher#command}).
-     *
-     * @return whether the command was published or answered; {@code false} when the ring was full and the caller
-     *     may not wait (a {@code trySubmit}, or a stage thread). A caller whose wait a timed-out close ended is
-     *     refused here ({@link Intake#abandonedRefusal()}).
-     */
-    private boolean publish(Shard shard, Command command, OutcomeViewCallback callback,
-                            CompletableFuture<Outcome> future, boolean wait) {
-        return switch (publisher.command(shard, command, callback, future, wait)) {
-            case PUBLISHED -> true;
-            case RING_FULL -> false;
-            case ABANDONED -> {
-                refuse(callback, future, intake.abandonedRefusal());
-                yield true;
-            }
         };
     }
 
@@ -1079,6 +1105,11 @@ public final class PurestockEngine implements AutoCloseable {
             future.completeExceptionally(refusal); // outside the gate: a close never waits for its continuations
         }
         return future;
+    }
+
+    /** The new order ids in flight to the shards ({@code null} with one shard), for tests. */
+    InFlightOrders inFlightOrders() {
+        return router.inFlight();
     }
 
     /** The names of this engine's stage threads that are alive, for tests of what runs. */

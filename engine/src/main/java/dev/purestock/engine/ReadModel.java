@@ -37,8 +37,9 @@ import java.util.function.LongConsumer;
  * entry). An accepted order costs about 19 bytes there and no object. A forgotten order (an
  * {@link Event.OrderForgotten}) leaves its shard's table, whose slot the next orders reuse; a query for it
  * answers {@code null}, as for an id never seen. A status query probes each shard's table in shard order;
- * order ids are unique across shards (see {@link ShardRouter}), except when two commands with one new id race
- * to different shards, where the lowest shard's order is the one answered. The commands a shard holds for later
+ * order ids are unique across shards (see {@link ShardRouter}, which catches two commands with one new id in
+ * flight to different shards too); should two shards hold orders of one id all the same (journals written before
+ * it did), the lowest shard's order is the one answered. The commands a shard holds for later
  * live in one {@link OrderStatusTable#ofObjects object table} per shard, hold id to its {@link HeldCommand},
  * written only by that shard's completion thread and probed the same way: holding a command costs its record and
  * a slot, and no boxed id or map node; a hold id is looked up in shard order, as an order id is. A shard's

@@ -33,10 +33,12 @@ import java.util.List;
  *       order id no shard has accepted goes to shard 0, whose domain answers {@code UNKNOWN_ORDER}.</li>
  *   <li>A {@code Purchase}, {@code PlaceOrder} or {@code Reserve} whose order id another shard has already
  *       accepted, or holds a command that creates it, is {@link #ID_ELSEWHERE} (answered with {@code ID_REUSED}):
- *       order ids are unique across shards; a hold of such an order is {@link #HELD_ID_ELSEWHERE}. Two commands
- *       with one new id in flight to different shards at once are not caught (the read model has an order once its
- *       command is answered): from two threads, from one that does not wait for the first answer, or in one
- *       {@code submitAll}.</li>
+ *       order ids are unique across shards; a hold of such an order is {@link #HELD_ID_ELSEWHERE}. So is one
+ *       whose id a command in flight to another shard creates, which the read model has only once that command is
+ *       answered: {@link #claim} claims a new order's id for its shard before the command is published, then looks
+ *       at the read model ({@link InFlightOrders}), so two commands with one new id sent to different shards at once
+ *       (from two threads, from one that does not wait for the first answer, or in one {@code submitAll}) have one
+ *       of them refused; a second to the same shard goes there, whose domain decides the repeat.</li>
  *   <li>{@code ListProduct}, {@code ExpireReservations}: {@link #ALL} shards (each shard keeps its own
  *       products, so a per-customer limit holds per shard).</li>
  *   <li>{@code Hold}: the shard of the command it holds, a cancel, confirm or release of an order (alone or in a
@@ -50,15 +52,16 @@ import java.util.List;
  *       others, an all-free batch goes to shard 0); members on different shards, or a member for all
  *       shards, make the batch {@link #CROSS_SHARD}.</li>
  * </ul>
- * With one shard every command goes to shard 0 and nothing above is checked. Commands submitted as fields
- * (the garbage-free submit methods) follow the same rules: {@link #routePurchase} and {@link #routeOrder}.
+ * With one shard every command goes to shard 0, nothing above is checked and nothing is claimed. Commands submitted
+ * as fields (the garbage-free submit methods) follow the same rules: {@link #routePurchase}, {@link #claimPurchase}
+ * and {@link #routeOrder}.
  */
 final class ShardRouter {
     /** The command goes to every shard. */
     static final int ALL = -1;
     /** The command names warehouses of different shards. */
     static final int CROSS_SHARD = -2;
-    /** The command's order id belongs to an order another shard accepted. */
+    /** The command's order id belongs to an order another shard accepted, holds or ({@link #claim}) has in flight. */
     static final int ID_ELSEWHERE = -3;
     /** Inside a batch: the member may go to any shard. */
     private static final int ANY = -4;
@@ -67,10 +70,19 @@ final class ShardRouter {
 
     private final int shards;
     private final ReadModel readModel;
+    /** The new order ids in flight; {@code null} with one shard, where nothing is claimed. */
+    private final InFlightOrders inFlight;
 
-    ShardRouter(int shards, ReadModel readModel) {
+    /** A router over {@code shards} shards, its registry of ids in flight sized for {@code slots} ring slots in all. */
+    ShardRouter(int shards, ReadModel readModel, int slots) {
         this.shards = shards;
         this.readModel = readModel;
+        this.inFlight = shards == 1 ? null : new InFlightOrders(slots);
+    }
+
+    /** The new order ids in flight, which the completion stages let go of; {@code null} with one shard. */
+    InFlightOrders inFlight() {
+        return inFlight;
     }
 
     /** The shard of {@code warehouse}. */
@@ -112,6 +124,105 @@ final class ShardRouter {
         }
         int route = existingOrder(orderId, false);
         return route == ANY ? 0 : route;
+    }
+
+    /**
+     * Claims the new order ids of {@code command}, which {@link #route} sent to {@code route}, for that shard, before
+     * it is published ({@link InFlightOrders}): what closes the gap between routing a new order and the read model
+     * recording it. First the claim, which fails while another shard has one of the ids in flight, then the read
+     * model, which may have recorded one on another shard since {@link #route} looked: a command routed after the
+     * other shard's command let go of its claim finds the order (or the command holding it) there. Either way the
+     * command is answered as {@link #route} answers an id another shard has: {@link #ID_ELSEWHERE}, in a batch
+     * {@link #CROSS_SHARD}, held {@link #HELD_ID_ELSEWHERE}, and nothing stays claimed. With one shard, or a
+     * {@code route} that is no shard, this is {@code route}. A command this returns a shard for must be published
+     * there, or let go of ({@link #release(Command)}) before its caller is answered.
+     */
+    int claim(Command command, int route) {
+        if (inFlight == null || route < 0) {
+            return route;
+        }
+        int claimed = inFlight.claim(command, route);
+        if (claimed == 0) {
+            return route;
+        }
+        if (claimed < 0) {
+            return elsewhere(command);
+        }
+        boolean free;
+        try {
+            free = newOrdersFreeFor(command, route);
+        } catch (Throwable e) {
+            inFlight.release(command);
+            throw e;
+        }
+        if (!free) {
+            inFlight.release(command);
+            return elsewhere(command);
+        }
+        return route;
+    }
+
+    /** {@link #claim(Command, int)} for a purchase given as its fields, routed by {@link #routePurchase}. */
+    int claimPurchase(long orderId, int route) {
+        if (inFlight == null || route < 0) {
+            return route;
+        }
+        if (!inFlight.claim(orderId, route)) {
+            return ID_ELSEWHERE;
+        }
+        int holder = readModel.orderOrHeldOrderShard(orderId);
+        if (holder >= 0 && holder != route) {
+            inFlight.release(orderId);
+            return ID_ELSEWHERE;
+        }
+        return route;
+    }
+
+    /** Lets go of what {@link #claim(Command, int)} claimed for a command that was not published. */
+    void release(Command command) {
+        if (inFlight != null) {
+            inFlight.release(command);
+        }
+    }
+
+    /** Lets go of what {@link #claimPurchase} claimed for a purchase that was not published. */
+    void releasePurchase(long orderId) {
+        if (inFlight != null) {
+            inFlight.release(orderId);
+        }
+    }
+
+    /** What {@link #route} answers for {@code command} when one of its new order ids is another shard's. */
+    private static int elsewhere(Command command) {
+        return switch (command) {
+            case Batch c -> CROSS_SHARD;
+            case Hold c -> c.command() instanceof Batch ? CROSS_SHARD : HELD_ID_ELSEWHERE;
+            default -> ID_ELSEWHERE;
+        };
+    }
+
+    /** Whether no shard but {@code shard} has an order, or holds a command creating one, of {@code command}'s ids. */
+    private boolean newOrdersFreeFor(Command command, int shard) {
+        return switch (command) {
+            case Purchase c -> freeFor(c.orderId(), shard);
+            case PlaceOrder c -> freeFor(c.orderId(), shard);
+            case Reserve c -> freeFor(c.orderId(), shard);
+            case Hold c -> newOrdersFreeFor(c.command(), shard);
+            case Batch c -> {
+                List<Command> members = c.commands();
+                boolean free = true;
+                for (int i = 0; free && i < members.size(); i++) {
+                    free = newOrdersFreeFor(members.get(i), shard);
+                }
+                yield free;
+            }
+            default -> true;
+        };
+    }
+
+    private boolean freeFor(long orderId, int shard) {
+        int holder = readModel.orderOrHeldOrderShard(orderId);
+        return holder < 0 || holder == shard;
     }
 
     /**

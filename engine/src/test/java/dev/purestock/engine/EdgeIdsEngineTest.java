@@ -36,8 +36,9 @@ import static org.quicktheories.generators.SourceDSL.lists;
  * every position's stock is conserved: what the read model shows available plus the units of the orders that hold
  * stock (purchased, reserved, confirmed) is what was received.
  *
- * <p>Two new commands of one order id in flight to two shards at once are not caught (engine/README.md, "Sharding
- * and routing"), so a command whose order id was used before waits for the answers before it.
+ * <p>A cancel, confirm or release goes to the shard the read model has its order on, which it has once the order's
+ * command is answered (engine/README.md, "Sharding and routing"), so a command whose order id was used before waits
+ * for the answers before it.
  */
 class EdgeIdsEngineTest {
     private static final long[] ORDERS = {0, 1, Long.MAX_VALUE - 1, Long.MAX_VALUE, 1L << 32, (1L << 32) - 1,

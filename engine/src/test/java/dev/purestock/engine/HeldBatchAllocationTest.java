@@ -33,7 +33,7 @@ class HeldBatchAllocationTest {
     @Test
     void routingAHoldOfABatchAllocatesNoMoreThanRoutingAHoldOfOneCommand() {
         StagesOnThisThread.assertAllocationCounted();
-        ShardRouter router = new ShardRouter(2, new ReadModel(2));
+        ShardRouter router = new ShardRouter(2, new ReadModel(2), 1024);
         Command.Hold ofOne = new Command.Hold(HOLD_ID, 10, MEMBER);
         Command.Hold ofBatch = new Command.Hold(HOLD_ID, 10, BATCH);
         assertEquals(1, router.route(ofBatch), "the held batch goes where its warehouse 1 is");

@@ -44,7 +44,7 @@ class HoldAllocationTest {
             events.add(new Event.CommandHeld(FIRST_HOLD + i, 10, hold[i].command()));
         }
         readModel.writer(1).apply(0, events);
-        ShardRouter router = new ShardRouter(2, readModel);
+        ShardRouter router = new ShardRouter(2, readModel, 1024);
         assertEquals(1, router.route(cancel[0]), "the cancel goes where the hold is");
         assertEquals(1, router.route(hold[holds - 1]), "a repeat of the hold goes where the hold is");
         assertEquals(-1, readModel.holdShard(FIRST_HOLD + holds), "an id never held is held nowhere");

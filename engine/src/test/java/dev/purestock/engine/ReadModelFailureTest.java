@@ -49,7 +49,7 @@ class ReadModelFailureTest {
                 new DueTimes(1, 86_400_000, 1_000), EngineFixtures.NO_RING);
         AtomicLong isolated = new AtomicLong();
         CompletionHandler completion = new CompletionHandler(0, health, failing, List.of(), isolated,
-                new CallerAnswers(null, isolated, 1), counters.completion);
+                new CallerAnswers(null, isolated, 1), counters.completion, null);
         List<Command> commands = List.of(
                 new Command.ListProduct(1, 0),
                 new Command.ReceiveStock(1, 1, 0, 10),

@@ -55,7 +55,7 @@ final class StagesOnThisThread {
         journal = new JournalHandler(0, health, journaled, new ShardCounters.Durability());
         AtomicLong isolated = new AtomicLong();
         completion = new CompletionHandler(0, health, readModel.writer(0), List.of(), isolated,
-                new CallerAnswers(null, isolated, 1), counters.completion);
+                new CallerAnswers(null, isolated, 1), counters.completion, null);
         for (int i = 0; i < RING; i++) {
             slots[i] = new CommandSlot();
         }

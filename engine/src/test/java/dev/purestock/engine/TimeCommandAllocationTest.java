@@ -50,7 +50,7 @@ class TimeCommandAllocationTest {
         JournalHandler journal = new JournalHandler(0, health, stage, new ShardCounters.Durability());
         AtomicLong isolated = new AtomicLong();
         CompletionHandler completion = new CompletionHandler(0, health, readModel.writer(0), List.of(), isolated,
-                new CallerAnswers(null, isolated, 1), counters.completion);
+                new CallerAnswers(null, isolated, 1), counters.completion, null);
         CommandSlot[] slots = new CommandSlot[RING];
         for (int i = 0; i < RING; i++) {
             slots[i] = new CommandSlot();
