@@ -20,7 +20,10 @@ import java.util.List;
  * command did, before its caller is answered, whatever the answer (accepted, rejected, failed with the shard); by a
  * close that timed out, as it answers the slots the stages left; or by the submitting thread for a command it did not
  * publish (a full ring, an abandoned wait, a publication that threw), before that caller is answered. A caller that
- * has its answer may so use the id again at once on any shard. Every command that may create an order and is
+ * has its answer so finds the id no longer in flight: free on any shard unless its command made an order of it. A
+ * {@code submitAll} whose publication throws part way lets go of its whole run, those it may have published
+ * included: a claim let go of early reopens the gap for that id for a moment, one never let go of would refuse the id
+ * on every other shard for good. Every command that may create an order and is
  * published to a shard of a sharded engine was claimed, which is what lets the completion stage let go of a slot's
  * claims by its command alone.
  *
