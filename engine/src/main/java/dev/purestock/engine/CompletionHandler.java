@@ -143,7 +143,7 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
      */
     private void letGo(CommandSlot.Request request) {
         if (inFlight != null) {
-            inFlight.release(request);
+            inFlight.release(request, shard);
         }
     }
 

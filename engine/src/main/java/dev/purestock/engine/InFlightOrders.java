@@ -23,7 +23,8 @@ import java.util.List;
  * has its answer so finds the id no longer in flight: free on any shard unless its command made an order of it. A
  * {@code submitAll} whose publication throws part way lets go of its whole run, those it may have published
  * included: a claim let go of early reopens the gap for that id for a moment, one never let go of would refuse the id
- * on every other shard for good. Every command that may create an order and is
+ * on every other shard for good; and since each let-go names the shard it claimed for, the one that comes too late
+ * finds nothing of its shard left and never takes another shard's claim. Every command that may create an order and is
  * published to a shard of a sharded engine was claimed, which is what lets the completion stage let go of a slot's
  * claims by its command alone.
  *
@@ -70,23 +71,23 @@ final class InFlightOrders {
         if (claimed >= 0) {
             return claimed;
         }
-        releaseFirst(command, -1 - claimed);
+        releaseFirst(command, shard, -1 - claimed);
         return -1;
     }
 
-    /** Lets go of one claim of each new order id {@code command} carries, as {@link #claim} took them. */
-    void release(Command command) {
-        releaseFirst(command, Integer.MAX_VALUE);
+    /** Lets go of one claim for {@code shard} of each new order id {@code command} carries, as {@link #claim} took. */
+    void release(Command command, int shard) {
+        releaseFirst(command, shard, Integer.MAX_VALUE);
     }
 
     /**
-     * Lets go of the claims of the command in {@code request}, published to a shard: its record's, or a purchase's
-     * given as fields.
+     * Lets go of the claims of the command in {@code request}, published to {@code shard}: its record's, or a
+     * purchase's given as fields.
      */
-    void release(CommandSlot.Request request) {
+    void release(CommandSlot.Request request, int shard) {
         switch (request.form) {
-            case RECORD -> release(request.command);
-            case PURCHASE -> release(request.orderId);
+            case RECORD -> release(request.command, shard);
+            case PURCHASE -> release(request.orderId, shard);
             case CANCEL_PURCHASE, CONFIRM_RESERVATION, RELEASE_RESERVATION -> {
             }
         }
@@ -118,14 +119,20 @@ final class InFlightOrders {
         }
     }
 
-    /** Lets go of one claim of {@code orderId}; the last one removes the id. */
-    void release(long orderId) {
+    /**
+     * Lets go of one claim of {@code orderId} for {@code shard}; the last one removes the id. One for another shard,
+     * or for an id in flight nowhere, is not this command's (its claim was let go of already) and stays.
+     */
+    void release(long orderId, int shard) {
         Long2LongHashMap ids = stripe(orderId);
         synchronized (ids) {
             long entry = ids.get(orderId);
+            if (entry == NONE || (int) (entry >>> Integer.SIZE) != shard) {
+                return;
+            }
             if ((entry & COUNT_MASK) > ONE_CLAIM) {
                 ids.put(orderId, entry - ONE_CLAIM);
-            } else if (entry != NONE) {
+            } else {
                 ids.remove(orderId);
             }
         }
@@ -176,7 +183,7 @@ final class InFlightOrders {
             }
         } catch (Throwable e) {
             for (int i = 0; claimed > 0 && i < members.size(); i++) {
-                claimed = releaseFirst(members.get(i), claimed);
+                claimed = releaseFirst(members.get(i), shard, claimed);
             }
             throw e;
         }
@@ -184,26 +191,27 @@ final class InFlightOrders {
     }
 
     /**
-     * Lets go of the first {@code count} new order ids of {@code command}, in the order {@link #claimEach} claims them.
+     * Lets go of the claims for {@code shard} of the first {@code count} new order ids of {@code command}, in the order
+     * {@link #claimEach} claims them.
      *
      * @return how many of {@code count} are left to let go of after this command's
      */
-    private int releaseFirst(Command command, int count) {
+    private int releaseFirst(Command command, int shard, int count) {
         if (count == 0) {
             return 0;
         }
         switch (command) {
-            case Purchase c -> release(c.orderId());
-            case PlaceOrder c -> release(c.orderId());
-            case Reserve c -> release(c.orderId());
+            case Purchase c -> release(c.orderId(), shard);
+            case PlaceOrder c -> release(c.orderId(), shard);
+            case Reserve c -> release(c.orderId(), shard);
             case Hold c -> {
-                return releaseFirst(c.command(), count);
+                return releaseFirst(c.command(), shard, count);
             }
             case Batch c -> {
                 List<Command> members = c.commands();
                 int left = count;
                 for (int i = 0; left > 0 && i < members.size(); i++) {
-                    left = releaseFirst(members.get(i), left);
+                    left = releaseFirst(members.get(i), shard, left);
                 }
                 return left;
             }

@@ -552,7 +552,8 @@ public final class PurestockEngine implements AutoCloseable {
             return List.of(futures);
         }
         int i = 0; // the first command not yet handed over: published, or answered here
-        int claimedEnd = 0; // with i, the commands claimed for their shard (ShardRouter.claim) and not handed over
+        int claimedEnd = 0; // with i, the commands claimed for shard claimedFor (ShardRouter.claim), not handed over
+        int claimedFor = -1;
         try {
             while (i < list.length) {
                 Command first = list[i];
@@ -585,6 +586,7 @@ public final class PurestockEngine implements AutoCloseable {
                 }
                 int end = i + 1;
                 claimedEnd = end;
+                claimedFor = route;
                 while (end < list.length && end - i < ringSize && ShapeCheck.excess(list[end]) == null
                         && router.route(list[end]) == route && router.claim(list[end], route) == route) {
                     claimedEnd = ++end;
@@ -595,7 +597,7 @@ public final class PurestockEngine implements AutoCloseable {
                 i += publisher.range(shards[route], list, futures, i, end - i);
                 if (i < end) {
                     // only those not published are refused: the stages (or a timed-out close) answer the others
-                    releaseFrom(list, i, end);
+                    releaseFrom(list, i, end, route);
                     claimedEnd = i;
                     refuseFrom(futures, i, onStageThread()
                             ? wouldWaitOnStageThread("submitAll", "shard " + route + "'s ring")
@@ -608,7 +610,7 @@ public final class PurestockEngine implements AutoCloseable {
             // the caller without the futures of the commands already published, which the shards apply, and those
             // of the rest never answered. Those from the first not handed over on are failed with it instead, their
             // ids let go of first
-            releaseFrom(list, i, claimedEnd);
+            releaseFrom(list, i, claimedEnd, claimedFor);
             refuseFrom(futures, i, submitAllThrew(i, list.length, e));
         } finally {
             intake.exit();
@@ -630,10 +632,10 @@ public final class PurestockEngine implements AutoCloseable {
         }
     }
 
-    /** Lets go of the ids claimed for {@code commands[from, to)}, which were not published. */
-    private void releaseFrom(Command[] commands, int from, int to) {
+    /** Lets go of the ids claimed for shard {@code route} for {@code commands[from, to)}, which were not published. */
+    private void releaseFrom(Command[] commands, int from, int to, int route) {
         for (int i = from; i < to; i++) {
-            router.release(commands[i]);
+            router.release(commands[i], route);
         }
     }
 
@@ -893,13 +895,13 @@ public final class PurestockEngine implements AutoCloseable {
                 }
                 result = publisher.command(shards[route], command, callback, future, wait);
             } catch (Throwable e) {
-                router.release(command);
+                router.release(command, route);
                 throw e;
             }
             if (result == RingPublisher.Result.PUBLISHED) {
                 return SubmitResult.SUBMITTED;
             }
-            router.release(command);
+            router.release(command, route);
             if (result == RingPublisher.Result.ABANDONED) {
                 refuse(callback, future, intake.abandonedRefusal());
                 return SubmitResult.SUBMITTED;
@@ -975,12 +977,12 @@ public final class PurestockEngine implements AutoCloseable {
                         callback, wait);
             } catch (Throwable e) {
                 if (purchase) {
-                    router.releasePurchase(orderId);
+                    router.releasePurchase(orderId, route);
                 }
                 throw e;
             }
             if (purchase && result != RingPublisher.Result.PUBLISHED) {
-                router.releasePurchase(orderId); // before its caller is answered, who may use the id again at once
+                router.releasePurchase(orderId, route); // before its caller is answered, who may use the id at once
             }
             switch (result) {
                 case PUBLISHED -> {

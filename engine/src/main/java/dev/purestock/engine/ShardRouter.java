@@ -135,7 +135,7 @@ final class ShardRouter {
      * command is answered as {@link #route} answers an id another shard has: {@link #ID_ELSEWHERE}, in a batch
      * {@link #CROSS_SHARD}, held {@link #HELD_ID_ELSEWHERE}, and nothing stays claimed. With one shard, or a
      * {@code route} that is no shard, this is {@code route}. A command this returns a shard for must be published
-     * there, or let go of ({@link #release(Command)}) before its caller is answered.
+     * there, or let go of ({@link #release(Command, int)}) before its caller is answered.
      */
     int claim(Command command, int route) {
         if (inFlight == null || route < 0) {
@@ -152,11 +152,11 @@ final class ShardRouter {
         try {
             free = newOrdersFreeFor(command, route);
         } catch (Throwable e) {
-            inFlight.release(command);
+            inFlight.release(command, route);
             throw e;
         }
         if (!free) {
-            inFlight.release(command);
+            inFlight.release(command, route);
             return elsewhere(command);
         }
         return route;
@@ -172,23 +172,23 @@ final class ShardRouter {
         }
         int holder = readModel.orderOrHeldOrderShard(orderId);
         if (holder >= 0 && holder != route) {
-            inFlight.release(orderId);
+            inFlight.release(orderId, route);
             return ID_ELSEWHERE;
         }
         return route;
     }
 
-    /** Lets go of what {@link #claim(Command, int)} claimed for a command that was not published. */
-    void release(Command command) {
+    /** Lets go of what {@link #claim(Command, int)} claimed for {@code route} for a command that was not published. */
+    void release(Command command, int route) {
         if (inFlight != null) {
-            inFlight.release(command);
+            inFlight.release(command, route);
         }
     }
 
-    /** Lets go of what {@link #claimPurchase} claimed for a purchase that was not published. */
-    void releasePurchase(long orderId) {
+    /** Lets go of what {@link #claimPurchase} claimed for {@code route} for a purchase that was not published. */
+    void releasePurchase(long orderId, int route) {
         if (inFlight != null) {
-            inFlight.release(orderId);
+            inFlight.release(orderId, route);
         }
     }
 

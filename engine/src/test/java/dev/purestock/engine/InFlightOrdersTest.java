@@ -28,13 +28,15 @@ class InFlightOrdersTest {
         assertTrue(inFlight.claim(7, 0));
         assertFalse(inFlight.claim(7, 1), "in flight to shard 0");
         assertTrue(inFlight.claim(7, 0), "a repeat to the same shard");
-        inFlight.release(7);
+        inFlight.release(7, 0);
         assertFalse(inFlight.claim(7, 1), "one claim left");
-        inFlight.release(7);
+        inFlight.release(7, 0);
         assertEquals(0, inFlight.size());
         assertTrue(inFlight.claim(7, 1), "free once the last claim is let go of");
-        inFlight.release(7);
-        inFlight.release(7);
+        inFlight.release(7, 0);
+        assertFalse(inFlight.claim(7, 0), "a late release for shard 0 leaves shard 1's claim alone");
+        inFlight.release(7, 1);
+        inFlight.release(7, 1);
         assertEquals(0, inFlight.size(), "letting go of an id no shard claims changes nothing");
     }
 
@@ -53,10 +55,10 @@ class InFlightOrdersTest {
         assertEquals(-1, inFlight.claim(batch, 0));
         assertEquals(1, inFlight.size(), "only shard 1's id");
 
-        inFlight.release(8);
+        inFlight.release(8, 1);
         assertEquals(4, inFlight.claim(batch, 0));
         assertEquals(4, inFlight.size());
-        inFlight.release(batch);
+        inFlight.release(batch, 0);
         assertEquals(0, inFlight.size());
     }
 
@@ -71,24 +73,25 @@ class InFlightOrdersTest {
         }
         assertEquals(1, router.claim(purchases[1], router.route(purchases[1])));
         assertEquals(ShardRouter.ID_ELSEWHERE, router.claimPurchase(FIRST_ORDER + 1, 0));
-        router.release(purchases[1]);
+        router.release(purchases[1], 1);
 
         int[] next = {0};
         long records = StagesOnThisThread.bytes(WARMUP, MEASURED, () -> {
             int i = next[0]++;
             Command purchase = purchases[i & (orders - 1)];
             int route = router.claim(purchase, router.route(purchase));
-            router.release(purchases[(i - orders / 2) & (orders - 1)]); // half the orders stay in flight
+            int old = (i - orders / 2) & (orders - 1);
+            router.release(purchases[old], old & 1); // half the orders stay in flight
             return route;
         });
         assertEquals(orders / 2, router.inFlight().size());
-        for (Command purchase : purchases) {
-            router.release(purchase);
+        for (int i = 0; i < orders; i++) {
+            router.release(purchases[i], i & 1);
         }
         long fields = StagesOnThisThread.bytes(WARMUP, MEASURED, () -> {
             int i = next[0]++ & (orders - 1);
             int route = router.claimPurchase(FIRST_ORDER + i, router.routePurchase(FIRST_ORDER + i, i & 1));
-            router.releasePurchase(FIRST_ORDER + i);
+            router.releasePurchase(FIRST_ORDER + i, i & 1);
             return route;
         });
 
