@@ -4,6 +4,7 @@ import dev.purestock.domain.Command;
 import dev.purestock.domain.Limits;
 import dev.purestock.engine.DurabilityStage;
 import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.StoreCapacity;
 import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalWriter;
@@ -26,6 +27,7 @@ import org.openjdk.jmh.infra.ThreadParams;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 
@@ -34,6 +36,13 @@ import java.util.function.IntFunction;
  * writer and (with {@code journal=chronicle}) its own Chronicle Queue journal, fed by four producer
  * threads that spread purchases over every shard's warehouse. On a machine with fewer cores than the
  * shards' threads, more shards only add contention: the figure shows how throughput scales with cores.
+ *
+ * <p>{@code -p retainSeconds} picks the state, as in {@link EngineBenchmark}: {@code forever} (the default) keeps
+ * every order, a fresh engine per iteration, and most of the B/op is the state growing; {@code 1} forgets orders a
+ * second after they were taken, one engine runs the trial with its state sized ahead per shard for a share of
+ * {@link JournalBenchmark}'s steady rate and filled before the warm-up, so every new order reuses a forgotten one's
+ * room and the B/op is what a command costs the engine, its routing with more than one shard included (the ids of
+ * the new orders in flight). {@code fourProducersFields} submits each purchase as its fields: no record.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -43,6 +52,10 @@ import java.util.function.IntFunction;
 @Fork(1)
 public class ShardedBenchmark {
     private static final int SKUS_PER_WAREHOUSE = 1024;
+    /** The period of the engine's time command, which forgets the orders past their window. */
+    private static final Duration FORGET_EVERY = PurestockEngine.Builder.DEFAULT_EXPIRE_RESERVATIONS_EVERY;
+    /** The first order id that fills a retention window: past every producer thread's range. */
+    private static final long FILL_ORDERS = 15L << 40;
 
     /** How many shards (and warehouses, one per shard). */
     @Param({"1", "2", "4"})
@@ -56,19 +69,67 @@ public class ShardedBenchmark {
     @Param({"BLOCKING"})
     public WaitStrategyKind waitStrategy;
 
+    /** How long the engine remembers an order: {@code forever}, or a window in seconds (see the class comment). */
+    @Param({"forever"})
+    public String retainSeconds;
+
     private PurestockEngine engine;
     private Path dir;
 
-    /** A fresh engine (and journal directory) per iteration, every sku of every warehouse stocked. */
+    /** Starts the engine for the whole trial and fills its retention window, unless it keeps every order. */
+    @Setup(Level.Trial)
+    public void startSteady() throws IOException {
+        if (retains()) {
+            start();
+            fillWindow();
+        }
+    }
+
+    /** A fresh engine (and journal directory) per iteration when it keeps every order. */
     @Setup(Level.Iteration)
-    public void start() throws IOException {
+    public void startGrowing() throws IOException {
+        if (!retains()) {
+            start();
+        }
+    }
+
+    /** Drains and stops the iteration's engine, then deletes its journals. */
+    @TearDown(Level.Iteration)
+    public void stopGrowing() throws IOException {
+        if (!retains()) {
+            stop();
+        }
+    }
+
+    /** Drains and stops the trial's engine, then deletes its journals. */
+    @TearDown(Level.Trial)
+    public void stopSteady() throws IOException {
+        if (retains()) {
+            stop();
+        }
+    }
+
+    private boolean retains() {
+        return !retainSeconds.equals("forever");
+    }
+
+    /** An engine (and journal directory), every sku of every warehouse stocked. */
+    private void start() throws IOException {
         dir = Files.createTempDirectory("purestock-sharded");
         IntFunction<DurabilityStage> stage = journal.equals("chronicle")
                 ? shard -> JournalWriter.open(dir.resolve("shard-" + shard), Durability.PAGE_CACHE)
                 : shard -> (sequence, time, command, events, endOfBatch) -> {
                 };
-        engine = PurestockEngine.builder().shards(shards).ringSize(16384).waitStrategy(waitStrategy)
-                .journal(stage).build();
+        PurestockEngine.Builder builder = PurestockEngine.builder().shards(shards).ringSize(16384)
+                .waitStrategy(waitStrategy).journal(stage);
+        if (retains()) {
+            long window = Long.parseLong(retainSeconds);
+            // each shard's share of the orders of a window and of the time command's period
+            long orders = JournalBenchmark.STEADY_ORDERS_PER_SECOND * (window + FORGET_EVERY.toSeconds()) / shards;
+            builder.retainOrdersFor(Duration.ofSeconds(window)).storeCapacity(new StoreCapacity(2 * SKUS_PER_WAREHOUSE,
+                    (int) Math.min(JournalBenchmark.LONG_WINDOW_ORDERS, orders), JournalBenchmark.CUSTOMERS));
+        }
+        engine = builder.build();
         for (int sku = 0; sku < SKUS_PER_WAREHOUSE; sku++) {
             engine.submit(new Command.ListProduct(sku, 0));
             for (int warehouse = 0; warehouse < shards; warehouse++) {
@@ -81,11 +142,30 @@ public class ShardedBenchmark {
         }
     }
 
-    /** Drains and stops the engine, then deletes its journals. */
-    @TearDown(Level.Iteration)
-    public void stop() throws IOException {
+    private void stop() throws IOException {
         engine.close();
         BenchmarkFiles.deleteRecursively(dir);
+    }
+
+    /**
+     * Submits purchases over every shard for a window and a period of the time command, so that the orders of the
+     * first are forgotten and every structure has reached the size it keeps before the warm-up starts.
+     */
+    private void fillWindow() {
+        CountingProducer filler = new CountingProducer() {
+        };
+        long end = System.nanoTime()
+                + TimeUnit.SECONDS.toNanos(Long.parseLong(retainSeconds) + FORGET_EVERY.toSeconds());
+        long order = FILL_ORDERS;
+        while (System.nanoTime() < end) {
+            engine.submitPurchase(order, order & 0xFFFFF, (order >>> 2) % SKUS_PER_WAREHOUSE, (int) (order % shards),
+                    1, filler);
+            order++;
+        }
+        for (int shard = 0; shard < shards; shard++) {
+            engine.digest(shard).join(); // after every purchase of the shard before it
+        }
+        filler.check();
     }
 
     /** One producer thread: its order ids, the shards it cycles through and a reusable callback. */
@@ -106,6 +186,13 @@ public class ShardedBenchmark {
             return new Command.Purchase(order, order & 0xFFFFF, (order >>> 2) % SKUS_PER_WAREHOUSE,
                     (int) (order % shards), 1);
         }
+
+        /** Submits the purchase {@link #next()} would build, as its fields: no record. */
+        void submitNextAsFields(PurestockEngine engine) {
+            long order = nextOrder++;
+            engine.submitPurchase(order, order & 0xFFFFF, (order >>> 2) % SKUS_PER_WAREHOUSE, (int) (order % shards),
+                    1, this);
+        }
     }
 
     /** Four producer threads over every shard. */
@@ -113,5 +200,12 @@ public class ShardedBenchmark {
     @Threads(4)
     public void fourProducers(Producer producer) {
         engine.submit(producer.next(), producer);
+    }
+
+    /** Four producer threads over every shard, each purchase submitted as its fields. */
+    @Benchmark
+    @Threads(4)
+    public void fourProducersFields(Producer producer) {
+        producer.submitNextAsFields(engine);
     }
 }
