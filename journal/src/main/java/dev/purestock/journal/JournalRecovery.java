@@ -194,7 +194,9 @@ public final class JournalRecovery {
         RecoveredState recovered = recover(dir, stores, progress);
         try {
             notes.addAll(JournalRepair.setAsideUnopenableTrailingCycles(dir, recovered.nextSequence() - 1));
-            notes.addAll(removeSnapshotsAbove(dir, recovered.nextSequence() - 1));
+            // a damaged manifest line it drops was named by the recovery that read the manifest just before: once
+            removeSnapshotsAbove(dir, recovered.nextSequence() - 1).stream()
+                    .filter(note -> !recovered.notes().contains(note)).forEach(notes::add);
             if (retention.pruneCyclesOnStart() && JournalQueues.hasJournal(dir)) {
                 notes.addAll(JournalPruner.prune(dir, retention.keepSnapshots(), recovered.snapshotSequence())
                         .notes());
@@ -211,7 +213,10 @@ public final class JournalRecovery {
      * it first, holding the directory's {@link JournalLock}: once new commands are journaled at those sequences, such
      * a snapshot would be taken for their state. A call killed half-way is finished by the next.
      *
-     * @return one note per snapshot, naming where its file went: {@code moved snapshot-<seq>.bin to <folder>: ...}
+     * <p>A damaged manifest line is taken out too, so that the writer starts from a manifest without one.
+     *
+     * @return a note per damaged manifest line taken out, then one per snapshot, naming where its file went:
+     *     {@code moved snapshot-<seq>.bin to <folder>: ...}; none is logged, the caller reports them
      */
     public static List<String> removeSnapshotsAheadOfJournal(Path dir) throws IOException {
         long lastJournaled = -1;
@@ -228,8 +233,10 @@ public final class JournalRecovery {
     private static List<String> removeSnapshotsAbove(Path dir, long lastJournaled) throws IOException {
         String why = "the snapshot is ahead of the journal (last sequence " + lastJournaled + "), its newest commands "
                 + "were never journaled; it is no longer listed";
-        return new SnapshotStore(dir).setAsideAbove(lastJournaled, why, step -> { }).stream()
-                .map(SnapshotStore.SetAside::note).toList();
+        List<String> notes = new ArrayList<>();
+        new SnapshotStore(dir).setAsideAbove(lastJournaled, why, notes, step -> { }).stream()
+                .map(SnapshotStore.SetAside::note).forEach(notes::add);
+        return notes;
     }
 
     static RecoveredState recover(JournalReader reader, SnapshotStore snapshots,

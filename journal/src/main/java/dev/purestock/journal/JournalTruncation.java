@@ -81,7 +81,7 @@ public final class JournalTruncation {
             steps.before("remove the snapshots above seq " + lastKept);
             List<Long> dropped = new ArrayList<>();
             for (SnapshotStore.SetAside snapshot : new SnapshotStore(dir).setAsideAbove(lastKept,
-                    "the snapshot is above the cut; it is no longer listed", steps)) {
+                    "the snapshot is above the cut; it is no longer listed", notes, steps)) {
                 dropped.add(snapshot.lastSequence());
                 notes.add(snapshot.note());
             }

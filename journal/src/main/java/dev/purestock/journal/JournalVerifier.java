@@ -213,7 +213,7 @@ public final class JournalVerifier {
      */
     private static String unusable(Path dir, SnapshotInfo info, Exception e) {
         if (e instanceof NoSuchFileException
-                && new SnapshotStore(dir).list().stream().noneMatch(listed -> listed.file().equals(info.file()))) {
+                && new SnapshotStore(dir).listAgain().stream().noneMatch(listed -> listed.file().equals(info.file()))) {
             return "snapshot " + info.file() + " was removed while verify ran (a running engine keeps only its newest "
                     + "snapshots); not checked";
         }

@@ -3,6 +3,8 @@ package dev.purestock.journal;
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.StoreCapacity;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -33,8 +35,15 @@ import java.util.function.Supplier;
  *
  * <p><b>Epoch.</b> Each shard's writer stamps the epoch its directory records ({@link JournalEpoch}) on every record.
  * A directory whose last record is of a newer epoch than it records is refused: its records would go back in epoch.
+ *
+ * <p><b>Notes.</b> What recovery did to a shard's directory, or found wrong there (a snapshot set aside or passed over,
+ * a cycle file moved aside, a torn tail cut), is a note: handed back in {@link #recovered(int)}'s
+ * {@link RecoveredState#notes()}, and logged once at WARN as the shard's recovery ends ({@code recovery of DIR: note}),
+ * so that a service embedding the engine learns of it from its log. The journal library under it does not log these
+ * notes itself; a caller that reports them in its own way turns the log off with {@link Builder#logRecoveryNotes}.
  */
 public final class JournaledEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(JournaledEngine.class);
     private static final String RESERVED = "JournaledEngine sets shards, journal, initialState and snapshotWriter "
             + "itself, one of each per shard directory of its journal; remove it from the tuning, and set the shard "
             + "count with JournaledEngine.builder(dir).shards(n)";
@@ -162,6 +171,7 @@ public final class JournaledEngine implements AutoCloseable {
         private RetentionPolicy retention = RetentionPolicy.KEEP_JOURNAL;
         private Consumer<PurestockEngine.Builder> tuning = engine -> { };
         private ReplayProgress progress = ReplayProgress.NONE;
+        private boolean logRecoveryNotes = true;
 
         private Builder(Path dir) {
             this.dir = Objects.requireNonNull(dir, "journal directory");
@@ -258,6 +268,17 @@ public final class JournaledEngine implements AutoCloseable {
         }
 
         /**
+         * Whether each shard's recovery notes are logged at WARN as its recovery ends (default {@code true}; see the
+         * class comment). {@code false} for a caller that reports {@link JournaledEngine#recovered(int)}'s notes
+         * itself, as the {@code purestock} command line prints them as {@code note:} lines: logged too, each would
+         * reach its reader twice.
+         */
+        public Builder logRecoveryNotes(boolean log) {
+            this.logRecoveryNotes = log;
+            return this;
+        }
+
+        /**
          * Recovers the directory and starts the engine on it, first pruning each shard as the retention policy
          * says.
          *
@@ -321,7 +342,7 @@ public final class JournaledEngine implements AutoCloseable {
                 }
                 StoreCapacity capacity = builder.storeCapacity();
                 List<RecoveredState> states = recoverAll(created, retention,
-                        () -> new PrimitiveInventoryStore(capacity), progress);
+                        () -> new PrimitiveInventoryStore(capacity), progress, logRecoveryNotes);
                 for (Path shardDir : created.shardDirs()) {
                     JournalEpoch.requireRecordedCoversJournal(shardDir);
                 }
@@ -369,19 +390,31 @@ public final class JournaledEngine implements AutoCloseable {
         }
     }
 
+    /** Recovers the shard in {@code shardDir} for writing, logging its notes at WARN when {@code logNotes}. */
+    private static RecoveredState recover(Path shardDir, RetentionPolicy retention,
+                                          Supplier<PrimitiveInventoryStore> stores, ReplayProgress progress,
+                                          boolean logNotes) {
+        RecoveredState state = JournalRecovery.recoverForWriting(shardDir, retention, stores, progress);
+        if (logNotes) {
+            state.notes().forEach(note -> LOG.warn("recovery of {}: {}", shardDir, note));
+        }
+        return state;
+    }
+
     /**
      * Recovers every shard of {@code layout} for writing: a one-shard directory on this thread, several shards in
      * parallel, one thread each, waiting for all of them. A shard's failure is thrown once every shard has stopped,
-     * naming the shard; the lowest failing shard's, with the others suppressed.
+     * naming the shard; the lowest failing shard's, with the others suppressed. Each shard's notes are logged as
+     * its recovery ends, when {@code logNotes}: a shard that recovered has changed its directory even when another
+     * fails.
      */
     private static List<RecoveredState> recoverAll(JournalLayout layout, RetentionPolicy retention,
                                                    Supplier<PrimitiveInventoryStore> stores,
-                                                   ReplayProgress progress) {
+                                                   ReplayProgress progress, boolean logNotes) {
         int shards = layout.shards();
         CombinedProgress combined = new CombinedProgress(shards, progress);
         if (shards == 1) {
-            RecoveredState state = JournalRecovery.recoverForWriting(layout.shardDir(0), retention, stores,
-                    combined.shard(0));
+            RecoveredState state = recover(layout.shardDir(0), retention, stores, combined.shard(0), logNotes);
             combined.finished();
             return List.of(state);
         }
@@ -389,8 +422,8 @@ public final class JournaledEngine implements AutoCloseable {
         for (int shard = 0; shard < shards; shard++) {
             int index = shard;
             FutureTask<RecoveredState> task = new FutureTask<>(() -> {
-                RecoveredState state = JournalRecovery.recoverForWriting(layout.shardDir(index), retention, stores,
-                        combined.shard(index));
+                RecoveredState state = recover(layout.shardDir(index), retention, stores, combined.shard(index),
+                        logNotes);
                 combined.finished();
                 return state;
             });

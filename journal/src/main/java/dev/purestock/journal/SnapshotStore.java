@@ -34,6 +34,11 @@ import java.util.function.Supplier;
  * while the newest {@code keep} are all ahead of it: the engine's snapshot stage runs in parallel with the
  * journal, so a snapshot may be written before its commands are journaled, and if the process dies
  * meanwhile, that older snapshot is the one recovery can use.
+ *
+ * <p><b>Notes.</b> What it finds wrong (a damaged manifest line, a snapshot that fails its checks, one set aside) is a
+ * note, said once: handed to the caller that asked (a list of notes, or {@link SetAside}), which reports it, and logged
+ * at WARN only where no caller receives it ({@link #list()}, and {@link #writeSnapshot}, which the engine's snapshot
+ * stage calls).
  */
 public final class SnapshotStore implements SnapshotWriter {
     /** How many snapshots are kept by default: the newest and one to fall back on. */
@@ -91,10 +96,15 @@ public final class SnapshotStore implements SnapshotWriter {
     public synchronized SnapshotInfo writeSnapshot(long lastSequence, long time, InventoryStore store)
             throws IOException {
         Directories.createDurably(dir);
+        // no caller receives notes from here (the engine's snapshot stage takes none): list() logs a damaged line,
+        // and an unusable snapshot about to be replaced is logged below
         List<SnapshotInfo> before = new ArrayList<>(list());
         Optional<SnapshotInfo> same = before.stream().filter(s -> s.lastSequence() == lastSequence).findFirst();
         if (same.isPresent()) {
-            if (same.get().time() == time && isUsable(same.get(), new ArrayList<>())) {
+            List<String> unusable = new ArrayList<>();
+            boolean usable = same.get().time() == time && isUsable(same.get(), unusable);
+            unusable.forEach(LOG::warn);
+            if (usable) {
                 LOG.info("snapshot at sequence {} is already listed ({}); left as it is", lastSequence,
                         same.get().file());
                 retainAfterWrite(before);
@@ -121,7 +131,7 @@ public final class SnapshotStore implements SnapshotWriter {
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         forceDirectory();
         SnapshotInfo info = new SnapshotInfo(lastSequence, time, file, bytes);
-        List<SnapshotInfo> listed = new ArrayList<>(list());
+        List<SnapshotInfo> listed = new ArrayList<>(listAgain());
         listed.removeIf(s -> s.lastSequence() == lastSequence);
         listed.add(info);
         listed.sort(Comparator.comparingLong(SnapshotInfo::lastSequence));
@@ -132,20 +142,32 @@ public final class SnapshotStore implements SnapshotWriter {
     }
 
     /**
-     * The snapshots the manifest lists, oldest first; empty when there is none. A damaged line is logged and
-     * left out (see {@link #list(List)}).
+     * The snapshots the manifest lists, oldest first; empty when there is none. A damaged line is left out and logged
+     * at WARN, as no caller receives a note from here (see {@link #list(List)}).
      */
     public List<SnapshotInfo> list() {
+        List<String> damaged = new ArrayList<>();
+        List<SnapshotInfo> listed = list(damaged);
+        damaged.forEach(LOG::warn);
+        return listed;
+    }
+
+    /**
+     * The snapshots the manifest lists, as {@link #list()}, but a damaged line is left out without a word: for a
+     * caller that has read the manifest, and reported its damaged lines, already.
+     */
+    List<SnapshotInfo> listAgain() {
         return list(new ArrayList<>());
     }
 
     /**
      * The snapshots the manifest lists, oldest first, each once. A line that does not read as
      * {@code <last sequence> <time> snapshot-<last sequence, 20 digits>.bin <bytes>} is damaged: it is left
-     * out, logged and described in {@code notes}, and the snapshot it named is not used (the manifest has no
-     * checksum of its own; each field a good line holds is checked against the file before it is loaded).
+     * out and described in {@code notes} (not logged: the caller reports it), and the snapshot it named is not used
+     * (the manifest has no checksum of its own; each field a good line holds is checked against the file before it
+     * is loaded).
      */
-    synchronized List<SnapshotInfo> list(List<String> notes) {
+    public synchronized List<SnapshotInfo> list(List<String> notes) {
         Path manifest = dir.resolve(MANIFEST);
         if (!Files.exists(manifest)) {
             return List.of();
@@ -167,7 +189,6 @@ public final class SnapshotStore implements SnapshotWriter {
             if (info == null) {
                 String note = "snapshot manifest " + manifest + " line " + (i + 1) + " is damaged ("
                         + printable(line) + "); the snapshot it named is not used";
-                LOG.warn(note);
                 notes.add(note);
             } else if (!listed.contains(info)) {
                 listed.add(info);
@@ -211,9 +232,9 @@ public final class SnapshotStore implements SnapshotWriter {
     /**
      * Loads the newest listed snapshot at or below {@code maxSequence} that passes its checks into a store
      * from {@code stores}, falling back to older ones; each snapshot skipped, and each damaged manifest line, is
-     * reported to {@code skipped}. A snapshot passes when its file has the size the manifest lists, passes its
-     * checksum and every check of {@link SnapshotFile#load}, and its header says the sequence and time the
-     * manifest lists.
+     * described in {@code skipped} (and not logged: the caller reports it). A snapshot passes when its file has the
+     * size the manifest lists, passes its checksum and every check of {@link SnapshotFile#load}, and its header says
+     * the sequence and time the manifest lists.
      */
     public Optional<Loaded> loadNewest(long maxSequence, Supplier<? extends InventoryStore> stores,
                                        List<String> skipped) {
@@ -249,9 +270,7 @@ public final class SnapshotStore implements SnapshotWriter {
                 loadListed(info, store);
                 return Optional.of(new Loaded(store, info));
             } catch (IOException | RuntimeException e) {
-                String reason = "snapshot " + info.file() + " is unusable (" + describe(e) + "); falling back";
-                LOG.warn(reason);
-                skipped.add(reason);
+                skipped.add("snapshot " + info.file() + " is unusable (" + describe(e) + "); falling back");
             }
         }
         return Optional.empty();
@@ -331,17 +350,24 @@ public final class SnapshotStore implements SnapshotWriter {
      * says where, and takes it out of the manifest. Nothing else here ({@link #retain}, the pruner) deletes or lists
      * what is in such a folder.
      *
+     * <p>A damaged manifest line goes too: the manifest is rewritten without it (as every rewrite does), and
+     * {@code damaged} describes it, so that a writer starts from a manifest that holds none.
+     *
      * @param lastJournaled the journal's last sequence, {@code -1} when it holds no record
      * @param why           why the snapshots go, ending each note
-     * @return the snapshots taken out of the manifest, oldest first, each with its note (also logged as a warning)
+     * @param damaged       where each damaged manifest line taken out is described
+     * @return the snapshots taken out of the manifest, oldest first, each with its note (not logged: the caller
+     *     reports it)
      */
-    synchronized List<SetAside> setAsideAbove(long lastJournaled, String why, JournalRepair.Steps steps)
-            throws IOException {
-        List<SnapshotInfo> listed = list();
+    synchronized List<SetAside> setAsideAbove(long lastJournaled, String why, List<String> damaged,
+                                              JournalRepair.Steps steps) throws IOException {
+        List<String> lines = new ArrayList<>();
+        List<SnapshotInfo> listed = list(lines);
         List<SnapshotInfo> ahead = listed.stream().filter(s -> s.lastSequence() > lastJournaled).toList();
-        if (ahead.isEmpty()) {
+        if (ahead.isEmpty() && lines.isEmpty()) {
             return List.of();
         }
+        damaged.addAll(lines);
         List<SetAside> done = new ArrayList<>();
         Path aside = dir.resolve(AHEAD + JournalRepair.ASIDE.format(Instant.now()));
         boolean moved = false;
@@ -361,7 +387,6 @@ public final class SnapshotStore implements SnapshotWriter {
                         .orElse(name + ", listed in the manifest, is missing (in no " + AHEAD + "folder either): "
                                 + why);
             }
-            LOG.warn(note);
             done.add(new SetAside(s.lastSequence(), note));
         }
         if (moved) {
@@ -391,7 +416,7 @@ public final class SnapshotStore implements SnapshotWriter {
 
     /**
      * Whether {@code info}'s file passes its checksum and says the sequence the manifest lists, without
-     * loading it; a failure is logged and added to {@code notes}.
+     * loading it; a failure is described in {@code notes} (not logged: the caller reports it).
      */
     boolean isUsable(SnapshotInfo info, List<String> notes) {
         try {
@@ -400,19 +425,20 @@ public final class SnapshotStore implements SnapshotWriter {
             return true;
         } catch (IOException | RuntimeException e) {
             notes.add("snapshot " + info.file() + " is unusable (" + describe(e) + ")");
+            return false;
         }
-        LOG.warn(notes.get(notes.size() - 1));
-        return false;
     }
 
     /**
-     * Keeps exactly {@code kept} in the manifest and deletes every other snapshot file.
+     * Keeps exactly {@code kept} in the manifest and deletes every other snapshot file. A damaged manifest line goes
+     * too, without a word: every caller has read the manifest, and reported it, first.
      *
      * @return {@code kept}, oldest first
      */
     synchronized List<SnapshotInfo> retain(List<SnapshotInfo> kept) throws IOException {
         List<SnapshotInfo> sorted = kept.stream().sorted(Comparator.comparingLong(SnapshotInfo::lastSequence)).toList();
-        if (!sorted.equals(list())) {
+        List<String> damaged = new ArrayList<>();
+        if (!sorted.equals(list(damaged)) || !damaged.isEmpty()) {
             writeManifest(sorted);
         }
         if (Files.isDirectory(dir)) {

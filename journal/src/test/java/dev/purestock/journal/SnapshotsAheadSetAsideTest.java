@@ -119,7 +119,7 @@ class SnapshotsAheadSetAsideTest {
         Path probe = dir.resolve("probe");
         journalWithSnapshotsAhead(probe, 3, 5);
         List<String> steps = new ArrayList<>();
-        new SnapshotStore(probe).setAsideAbove(1, "ahead", steps::add);
+        new SnapshotStore(probe).setAsideAbove(1, "ahead", new ArrayList<>(), steps::add);
         assertEquals(List.of("set aside snapshot-00000000000000000005.bin",
                 "set aside snapshot-00000000000000000003.bin", "rewrite the manifest"), steps);
 
@@ -127,7 +127,7 @@ class SnapshotsAheadSetAsideTest {
             Path journal = dir.resolve("killed-" + steps.indexOf(stop));
             Map<String, byte[]> ahead = journalWithSnapshotsAhead(journal, 3, 5);
             IOException killed = assertThrows(IOException.class, () -> new SnapshotStore(journal).setAsideAbove(1, "ahead",
-                    step -> {
+                    new ArrayList<>(), step -> {
                         if (step.equals(stop)) {
                             throw new IOException("killed before: " + step);
                         }
