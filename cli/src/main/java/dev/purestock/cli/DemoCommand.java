@@ -168,6 +168,7 @@ final class DemoCommand implements Callable<Integer> {
                 .durability(durability)
                 .snapshotEvery(snapshotEvery)
                 .retention(new RetentionPolicy(keepSnapshots, pruneOnStart))
+                .logRecoveryNotes(false) // printed below, as note: lines
                 .engine(builder -> {
                     builder.waitStrategy(waitStrategy).consumer(others);
                     if (primary != null) {

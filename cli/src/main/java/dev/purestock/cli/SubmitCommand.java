@@ -113,6 +113,7 @@ final class SubmitCommand implements Callable<Integer> {
              JournaledEngine journaled = JournaledEngine.builder(journal.dir)
                      .shards(shardCount)
                      .durability(durability)
+                     .logRecoveryNotes(false) // printed below, as note: lines
                      .engine(builder -> {
                          builder.expireReservationsEvery(Duration.ZERO);
                          if (fixed != null) {

@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -85,8 +86,11 @@ final class TruncateCommand implements Callable<Integer> {
                             + ", are cut with the rest");
                 }
             }
-            List<SnapshotInfo> above = new SnapshotStore(one.dir()).list().stream()
+            // a damaged manifest line is named here, once: the cut, which drops it, names it again
+            List<String> damaged = new ArrayList<>();
+            List<SnapshotInfo> above = new SnapshotStore(one.dir()).list(damaged).stream()
                     .filter(snapshot -> snapshot.lastSequence() > afterSequence).toList();
+            damaged.forEach(note -> err.println("note: " + note));
             summary.put("last-sequence", last)
                     .put("after-seq", afterSequence)
                     .put("records-cut", Math.max(0, end - afterSequence))
@@ -107,7 +111,8 @@ final class TruncateCommand implements Callable<Integer> {
                 return PurestockCli.FAILED;
             }
             JournalTruncation.Result result = JournalTruncation.truncateAfter(one.dir(), afterSequence);
-            result.notes().forEach(note -> err.println("note: " + note));
+            result.notes().stream().filter(note -> !damaged.contains(note))
+                    .forEach(note -> err.println("note: " + note));
             summary.put("result", "truncated").print(out, output.json);
             return 0;
         }
