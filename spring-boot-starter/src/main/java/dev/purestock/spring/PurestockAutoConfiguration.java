@@ -101,7 +101,7 @@ public final class PurestockAutoConfiguration {
             LOG.info("purestock engine started on journal {}, shard {} of {}: recovered from {}, {} records replayed, "
                             + "next sequence {}", journal.getDirectory(), shard, started.layout().shards(),
                     recovered.recoveredFrom(), recovered.replayedRecords(), recovered.nextSequence());
-            recovered.notes().forEach(note -> LOG.warn("purestock recovery: {}", note));
+            // its notes the journaled engine has logged at WARN, once, as the shard's recovery ended
         }
         return new StartedEngine(started, properties.getShutdownTimeout());
     }

@@ -1,9 +1,13 @@
 package dev.purestock.spring;
 
 import dev.purestock.domain.Command;
+import dev.purestock.domain.MapInventoryStore;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.ReadModel;
+import dev.purestock.journal.JournaledEngine;
+import dev.purestock.journal.SnapshotInfo;
+import dev.purestock.journal.SnapshotStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -20,6 +24,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -90,6 +95,28 @@ class PurestockApplicationTest {
             assertThatThrownBy(() -> start("purestock.journal.directory=" + journal))
                     .rootCause().hasMessageContaining("in use by another purestock process");
             assertThat(first.getBean(PurestockEngine.class).failure()).isEmpty();
+        }
+    }
+
+    /**
+     * What recovery did at start reaches the application's log once, at WARN: the journaled engine logs each note it
+     * hands back, and neither the starter nor the snapshot store logs it again.
+     */
+    @Test
+    void eachNoteOfTheRecoveryAtStartIsLoggedOnce(CapturedOutput output) throws Exception {
+        try (ConfigurableApplicationContext context = start("purestock.journal.directory=" + journal)) {
+            context.getBean(PurestockEngine.class).submit(new Command.ListProduct(7, 2)).join();
+        }
+        SnapshotInfo ahead = new SnapshotStore(journal).writeSnapshot(100, 1, new MapInventoryStore());
+        List<String> notes;
+        try (ConfigurableApplicationContext restarted = start("purestock.journal.directory=" + journal)) {
+            notes = restarted.getBean(JournaledEngine.class).recovered().notes();
+        }
+        assertThat(notes).anyMatch(note -> note.startsWith("moved " + ahead.file().getFileName() + " to "));
+        for (String note : notes) {
+            assertThat(output.getAll().lines().filter(line -> line.contains(note)))
+                    .as("the log lines naming %s in%n%s", note, output.getAll())
+                    .singleElement().asString().contains("WARN");
         }
     }
 }
