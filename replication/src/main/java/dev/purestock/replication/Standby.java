@@ -114,7 +114,8 @@ public final class Standby implements AutoCloseable {
             JournalLayout.create(dir, 1);
             RecoveredState recovered = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
                     PrimitiveInventoryStore::new, ReplayProgress.NONE);
-            recovered.notes().forEach(note -> LOG.info("standby recovery of {}: {}", dir, note));
+            // the standby is their only reporter: the journal library hands them back without logging them
+            recovered.notes().forEach(note -> LOG.warn("standby recovery of {}: {}", dir, note));
             long epoch = ReplicationMessageDescriptor.requireEpochFits(lastEpoch(dir), dir, "the standby's journal");
             opened = JournalWriter.open(dir, settings.durability);
             this.writer = opened;
@@ -325,9 +326,10 @@ public final class Standby implements AutoCloseable {
         writer.close();
         beforeCut.run();
         JournalTruncation.Result cut = JournalTruncation.truncateAfter(dir, lastKept);
-        cut.notes().forEach(note -> LOG.info("standby cut of {}: {}", dir, note));
+        cut.notes().forEach(note -> LOG.warn("standby cut of {}: {}", dir, note));
         RecoveredState recovered = JournalRecovery.recoverForWriting(dir, RetentionPolicy.KEEP_JOURNAL,
                 PrimitiveInventoryStore::new, ReplayProgress.NONE);
+        recovered.notes().forEach(note -> LOG.warn("standby recovery of {} after the cut: {}", dir, note));
         writer = JournalWriter.open(dir, durability);
         snapshots = startSnapshots(recovered);
         long last = recovered.nextSequence() - 1;
