@@ -254,12 +254,19 @@ public final class JournalWriter implements DurabilityStage {
     /**
      * Ends the batch whose last command the engine did not deliver (a failure elsewhere in the shard came first):
      * the commands before that failure are acknowledged, so their records are appended, synced and below the
-     * high-water mark as at any end of a batch.
+     * high-water mark as at any end of a batch. If that end fails (no room on the disk), the shard stops on the
+     * error and what was not appended is dropped: none of it was acknowledged, and {@link #close} does not try it
+     * again (it would journal records no caller was told of once the disk had room, or throw the same error again).
      */
     @Override
     public void onEndOfBatch() {
         if (!recordOpen && batchOpen) {
-            endBatch();
+            try {
+                endBatch();
+            } catch (RuntimeException | Error e) {
+                dropBatch();
+                throw e;
+            }
         }
     }
 
@@ -508,7 +515,7 @@ public final class JournalWriter implements DurabilityStage {
     /**
      * Closes the journal. Records of a batch whose end never came (a caller that stopped in the middle of one)
      * are appended first, without moving the high-water mark: they were never acknowledged. Those of a batch a
-     * record failed in are dropped.
+     * record, or its end, failed in are dropped.
      */
     @Override
     public void close() {

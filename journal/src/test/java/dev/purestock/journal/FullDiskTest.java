@@ -186,6 +186,40 @@ class FullDiskTest {
         assertEquals(written, read(), "each record once");
     }
 
+    /**
+     * A batch whose end the engine calls for alone (a failure elsewhere in the shard came first, or a standby ending
+     * its round) cannot be appended: the disk has no room for a new cycle file. Its records were never acknowledged,
+     * and the shard stops on the error. Closing the writer appended them all the same once the disk had room again
+     * (records in the journal that no caller was told of, and a standby never applied), and threw the same error
+     * again while it had none, after everything was closed. The batch is dropped where it failed.
+     */
+    @Test
+    void aBatchWhoseEndFailedIsDroppedNotAppendedAsTheWriterCloses() throws Exception {
+        for (boolean roomAgain : new boolean[] {true, false}) {
+            Path journal = Files.createDirectory(dir.resolve("room-again-" + roomAgain));
+            SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(1_700_000_000_000L));
+            long[] room = {LITTLE_ROOM};
+            List<Command> written = new ArrayList<>();
+            JournalWriter writer = JournalWriter.open(journal, Durability.PAGE_CACHE, RollCycles.FAST_HOURLY, clock,
+                    CycleFileRoom.DEFAULT_WRITES, () -> room[0]);
+            try {
+                written.add(append(writer, 0, true));
+                room[0] = JournalWriter.NEW_FILE_ROOM_BYTES;
+                clock.advanceMillis(TimeUnit.HOURS.toMillis(1));
+                append(writer, 1, false);
+                append(writer, 2, false);
+                JournalException refused = assertThrows(JournalException.class, writer::onEndOfBatch);
+                assertTrue(refused.getMessage().contains("bytes left"), refused.getMessage());
+                if (roomAgain) {
+                    room[0] = Long.MAX_VALUE;
+                }
+            } finally {
+                writer.close();
+            }
+            assertEquals(written, read(journal), "room again: " + roomAgain);
+        }
+    }
+
     private static Command command(long sequence) {
         return new Command.ReceiveStock(sequence, 1 + sequence % 7, 0, 5);
     }
@@ -203,8 +237,12 @@ class FullDiskTest {
     }
 
     private List<Command> read() {
+        return read(dir);
+    }
+
+    private static List<Command> read(Path journal) {
         List<Command> read = new ArrayList<>();
-        try (JournalReader reader = JournalReader.open(dir)) {
+        try (JournalReader reader = JournalReader.open(journal)) {
             reader.read((index, record) -> read.add(record.command()));
         }
         return read;

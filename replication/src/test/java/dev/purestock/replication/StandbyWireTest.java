@@ -7,7 +7,6 @@ import dev.purestock.domain.StateDigest;
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalEpoch;
-import dev.purestock.journal.JournalException;
 import dev.purestock.journal.JournalFaults;
 import dev.purestock.journal.JournalLock;
 import dev.purestock.journal.JournalRecord;
@@ -400,11 +399,8 @@ class StandbyWireTest {
         public void close() {
             try {
                 receiver.onClose();
+                // a round whose end failed was dropped there: closing appends nothing again, and throws nothing
                 writer.close();
-            } catch (JournalException stillFull) {
-                // the document of a round whose end failed, appended again as the writer closes, finds no room either
-                assertTrue(stillFull.getMessage().contains("no room") || stillFull.getMessage().contains("bytes left"),
-                        stillFull.toString());
             } finally {
                 transport.close();
                 primary.close();
