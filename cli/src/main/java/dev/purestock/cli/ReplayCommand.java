@@ -18,10 +18,11 @@ import java.util.concurrent.Callable;
 /** {@code purestock replay}: rebuilds the state as a restart would and prints its digest. */
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = "Rebuilds the state from the newest good snapshot and the journal tail, as a restart does, "
-                + "and prints the replay rate and the state-hash (equal to the live run's). A sharded journal is "
-                + "rebuilt shard by shard, in parallel: a state-hash per shard, totals for the rest. --until-seq or "
-                + "--until-time rebuild the state as it was then, from the newest snapshot at or before that point "
-                + "(or from empty).")
+                + "and prints the replay rate and the state-hash (a live engine's digest at the journal's last "
+                + "sequence; compare with digestWithSequence, as the timer may change the state later). A sharded "
+                + "journal is rebuilt shard by shard, in parallel: a state-hash per shard, totals for the rest. "
+                + "--until-seq or --until-time rebuild the state as it was then, from the newest snapshot at or "
+                + "before that point (or from empty).")
 final class ReplayCommand implements Callable<Integer> {
     @Mixin
     JournalDirOption journal;

@@ -31,7 +31,8 @@ public final class JournalPruner {
      * @param snapshotsKept   the snapshots that remain, oldest first
      * @param cyclesDeleted   the cycle files deleted
      * @param firstSequence   the first sequence the journal now holds, {@code -1} when empty
-     * @param notes           snapshots set aside for being ahead of the journal or found unusable, and why
+     * @param notes           snapshots set aside for being ahead of the journal, found unusable, or not loaded as
+     *                        the journal was recovered, and why
      */
     public record Result(List<SnapshotInfo> snapshotsKept, List<Path> cyclesDeleted, long firstSequence,
                          List<String> notes) {
