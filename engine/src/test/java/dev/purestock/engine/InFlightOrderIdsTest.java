@@ -255,10 +255,13 @@ class InFlightOrderIdsTest {
             assertEquals(SubmitResult.RING_FULL, engine.trySubmit(purchase(50, 0), new EngineFixtures.FutureCallback()));
             assertEquals(SubmitResult.RING_FULL, engine.trySubmitPurchase(51, 5, SKU, 0, 1,
                     new EngineFixtures.ViewCallback()));
+            assertEquals(SubmitResult.RING_FULL, engine.trySubmit(new Command.Hold(52, Long.MAX_VALUE, purchase(53, 0)),
+                    new EngineFixtures.FutureCallback()));
             assertNothingInFlight(engine);
 
             assertAccepted(1, engine.submit(purchase(50, 1)).join());
             assertAccepted(1, engine.submit(purchase(51, 1)).join());
+            assertAccepted(1, engine.submitAt(52, Long.MAX_VALUE, purchase(53, 1)).join());
             gate.open();
             filling.forEach(CompletableFuture::join);
         }
@@ -277,11 +280,15 @@ class InFlightOrderIdsTest {
             failNext.set(true);
             assertEquals("no room", failureOf(engine.submitAll(List.of(purchase(61, 0), purchase(62, 0))).get(1))
                     .getCause().getMessage());
+            failNext.set(true);
+            assertEquals("no room", assertThrows(IllegalStateException.class, () -> engine.submitAt(63, Long.MAX_VALUE,
+                    purchase(64, 0))).getMessage());
             assertNothingInFlight(engine);
 
             for (long id = 60; id <= 62; id++) {
                 assertAccepted(1, engine.submit(purchase(id, 1)).join());
             }
+            assertAccepted(1, engine.submitAt(63, Long.MAX_VALUE, purchase(64, 1)).join());
             assertNothingInFlight(engine);
         }
     }
@@ -296,12 +303,14 @@ class InFlightOrderIdsTest {
             List<CompletableFuture<Outcome>> more = engine.submitAll(List.of(purchase(71, 0), purchase(72, 0)));
             EngineFixtures.ViewCallback fields = new EngineFixtures.ViewCallback();
             engine.submitPurchase(73, 5, SKU, 0, 1, fields);
-            assertEquals(4, engine.inFlightOrders().size());
+            CompletableFuture<Outcome> held = engine.submitAt(74, Long.MAX_VALUE, purchase(75, 0));
+            assertEquals(6, engine.inFlightOrders().size(), "five order ids and a hold id");
 
             assertFalse(engine.close(Duration.ZERO), "the close timed out");
             assertInstanceOf(EngineClosedException.class, failureOf(first));
             assertInstanceOf(EngineClosedException.class, failureOf(more.get(1)));
             assertInstanceOf(EngineClosedException.class, failureOf(fields.future));
+            assertInstanceOf(EngineClosedException.class, failureOf(held));
             assertNothingInFlight(engine);
         } finally {
             gate.open();

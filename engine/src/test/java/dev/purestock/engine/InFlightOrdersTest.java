@@ -11,9 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The registry of new order ids in flight: a claim holds an id for one shard, counted per claim, so that the last one
- * let go of frees it; a command whose ids cannot all be claimed claims none; and claiming and letting go, by record
- * or as a purchase's fields, allocates nothing once warm (the JVM's per-thread allocation counter; the assertion is
+ * The registry of new order ids and hold ids in flight: a claim holds an id for one shard, counted per claim, so that
+ * the last one let go of frees it; a command whose ids cannot all be claimed claims none; a hold claims its own id
+ * only when it may hold its command; and claiming and letting go, by record or as a purchase's fields, and routing a
+ * cancel by what is in flight, allocates nothing once warm (the JVM's per-thread allocation counter; the assertion is
  * on bytes, under one per command, so that any object per command fails it, not on time).
  */
 class InFlightOrdersTest {
@@ -56,9 +57,43 @@ class InFlightOrdersTest {
         assertEquals(1, inFlight.size(), "only shard 1's id");
 
         inFlight.release(8, 1);
-        assertEquals(4, inFlight.claim(batch, 0));
-        assertEquals(4, inFlight.size());
+        assertEquals(5, inFlight.claim(batch, 0), "four order ids and the hold's id");
+        assertEquals(5, inFlight.size());
         inFlight.release(batch, 0);
+        assertEquals(0, inFlight.size());
+    }
+
+    @Test
+    void aHoldClaimsItsIdAndItsOrdersIdsButNoHoldItHolds() {
+        InFlightOrders inFlight = new InFlightOrders(64);
+        Command hold = new Command.Hold(5, 10, new Command.Purchase(7, 1, 1, 0, 1));
+        assertEquals(2, inFlight.claim(hold, 0));
+        assertEquals(0, inFlight.holdShard(5));
+        assertEquals(0, inFlight.orderShard(7));
+        assertEquals(-1, inFlight.orderShard(5), "hold ids and order ids are apart");
+        assertEquals(-1, inFlight.holdShard(7));
+
+        assertEquals(InFlightOrders.HOLD_ELSEWHERE, inFlight.claim(new Command.Hold(5, 10,
+                new Command.Purchase(8, 1, 1, 1, 1)), 1));
+        assertEquals(InFlightOrders.ORDER_ELSEWHERE, inFlight.claim(new Command.Hold(6, 10,
+                new Command.Purchase(7, 1, 1, 1, 1)), 1));
+        assertEquals(InFlightOrders.ORDER_ELSEWHERE, inFlight.claim(new Command.Batch(Command.Batch.Mode.ATOMIC,
+                List.of(new Command.Hold(5, 10, new Command.Purchase(8, 1, 1, 1, 1)))), 1), "a hold in a batch");
+        assertEquals(2, inFlight.size(), "none of the refused commands' ids");
+        assertEquals(-1, inFlight.holdShard(6));
+
+        Command unholdable = new Command.Hold(6, 10, new Command.Batch(Command.Batch.Mode.ATOMIC, List.of(
+                new Command.Purchase(9, 1, 1, 1, 1), new Command.ExpireReservations())));
+        Command holdOfAHold = new Command.Hold(6, 10, new Command.Hold(11, 10, new Command.Purchase(12, 1, 1, 1, 1)));
+        assertEquals(1, inFlight.claim(unholdable, 1), "a hold that holds nothing claims no hold id");
+        assertEquals(1, inFlight.claim(holdOfAHold, 1), "nor one held");
+        assertEquals(-1, inFlight.holdShard(6));
+        assertEquals(-1, inFlight.holdShard(11));
+        assertEquals(1, inFlight.orderShard(12));
+
+        inFlight.release(hold, 0);
+        inFlight.release(unholdable, 1);
+        inFlight.release(holdOfAHold, 1);
         assertEquals(0, inFlight.size());
     }
 
@@ -95,8 +130,28 @@ class InFlightOrdersTest {
             return route;
         });
 
+        Command[] holds = new Command[orders];
+        Command[] cancels = new Command[orders];
+        for (int i = 0; i < orders; i++) {
+            holds[i] = new Command.Hold(FIRST_ORDER + i, Long.MAX_VALUE, purchases[i]);
+            cancels[i] = new Command.CancelHold(FIRST_ORDER + i);
+        }
+        assertEquals(1, router.claim(holds[1], router.route(holds[1])));
+        assertEquals(1, router.route(cancels[1]), "a cancel of a hold in flight goes where the hold is");
+        assertEquals(1, router.routeOrder(FIRST_ORDER + 1), "a cancel of an order in flight goes where it is");
+        router.release(holds[1], 1);
+        long held = StagesOnThisThread.bytes(WARMUP, MEASURED, () -> {
+            int i = next[0]++ & (orders - 1);
+            int route = router.claim(holds[i], router.route(holds[i]));
+            route += router.route(cancels[i]) + router.routeOrder(FIRST_ORDER + i); // both where the hold is
+            router.release(holds[i], i & 1);
+            return route;
+        });
+
         assertTrue(records < MEASURED, records + " bytes allocated claiming and letting go of " + MEASURED
                 + " purchases");
+        assertTrue(held < MEASURED, held + " bytes allocated claiming, following and letting go of " + MEASURED
+                + " holds");
         assertTrue(fields < MEASURED, fields + " bytes allocated claiming and letting go of " + MEASURED
                 + " purchases given as fields");
         assertEquals(0, router.inFlight().size());
