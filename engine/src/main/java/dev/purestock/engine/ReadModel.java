@@ -210,7 +210,8 @@ public final class ReadModel {
 
     /**
      * The shard that holds the command held under {@code holdId}, or {@code -1} when none is (the lowest such shard,
-     * should two commands with one new hold id have raced to two shards). Allocates nothing.
+     * should two shards hold one hold id all the same: journals written before the router kept the hold ids in
+     * flight, {@link InFlightOrders}). Allocates nothing.
      */
     int holdShard(long holdId) {
         for (int shard = 0; shard < held.length; shard++) {
