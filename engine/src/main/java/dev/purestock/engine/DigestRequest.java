@@ -58,6 +58,14 @@ final class DigestRequest extends CompletableFuture<Long> {
         taken.complete(new ShardDigest(shard, lastSequence, digest));
     }
 
+    /**
+     * A close that returned before the stages stopped gave the caller up with {@code cause}, whether or not the
+     * digest is taken later; nothing if the caller was answered already.
+     */
+    void abandoned(Throwable cause) {
+        result.completeExceptionally(cause);
+    }
+
     /** The digest could not be taken, for {@code cause}. */
     void notTaken(Throwable cause) {
         taken.completeExceptionally(cause);

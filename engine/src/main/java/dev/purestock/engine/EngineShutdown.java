@@ -7,7 +7,9 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
@@ -35,6 +37,12 @@ final class EngineShutdown {
             + "timed out before this command was answered: the engine was closed without it being acknowledged (it "
             + "may still have reached the journal; after a restart, resubmit it: its order id makes a repeat "
             + "idempotent)");
+    /**
+     * The digests asked for and not answered yet. The completion stage answers a digest's slot, but the digest itself
+     * may still wait for the snapshot thread (a write under way, the marks before it), which a close that returns
+     * without the stages stopped leaves busy: such a close answers them ({@link #failDigestsLeft}).
+     */
+    private final Set<DigestRequest> digests = ConcurrentHashMap.newKeySet();
     private boolean closed;
     private boolean drained;
 
@@ -46,6 +54,12 @@ final class EngineShutdown {
         this.publisher = publisher;
         this.expiry = expiry;
         this.threads = threads;
+    }
+
+    /** Keeps {@code request} until it is answered, for a close that returns before the stages stopped. */
+    void track(DigestRequest request) {
+        digests.add(request);
+        request.result().whenComplete((digest, failure) -> digests.remove(request));
     }
 
     /**
@@ -88,7 +102,28 @@ final class EngineShutdown {
             }
         }
         drained = inTime;
+        if (!inTime) {
+            failDigestsLeft(timeout);
+        }
         return inTime;
+    }
+
+    /**
+     * A bounded close returns without the stages stopped: the digests not answered yet wait for a snapshot thread
+     * still busy (a write that hangs), which may never come back; they are answered now, as the callers the close
+     * abandoned were, with an {@link EngineClosedException}. One answered meanwhile keeps its answer.
+     */
+    private void failDigestsLeft(Duration timeout) {
+        if (digests.isEmpty()) {
+            return;
+        }
+        EngineClosedException cause = new EngineClosedException("close(" + timeout + ") returned before this digest "
+                + "was taken: the shard's snapshot thread, which takes it from its copy of the state, was still busy "
+                + "(a snapshot write that had not ended, or the snapshots and digests waiting before this one); the "
+                + "engine was closed without it");
+        for (DigestRequest request : digests) {
+            request.abandoned(cause);
+        }
     }
 
     /**

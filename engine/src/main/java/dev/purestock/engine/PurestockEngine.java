@@ -711,6 +711,7 @@ public final class PurestockEngine implements AutoCloseable {
     public CompletableFuture<Long> digest(int shard) {
         checkShard(shard);
         DigestRequest request = new DigestRequest(shard);
+        shutdown.track(request);
         control(shard, CommandSlot.Kind.DIGEST, request);
         return answers.handedOff(request.digestAlone());
     }
@@ -733,6 +734,7 @@ public final class PurestockEngine implements AutoCloseable {
     public CompletableFuture<ShardDigest> digestWithSequence(int shard) {
         checkShard(shard);
         DigestRequest request = new DigestRequest(shard);
+        shutdown.track(request);
         control(shard, CommandSlot.Kind.DIGEST, request);
         return answers.handedOff(request.result());
     }
@@ -826,7 +828,9 @@ public final class PurestockEngine implements AutoCloseable {
      * @return whether the stages finished with everything submitted, and stopped, in time (drained); {@code false}
      *     also when everything was answered but a stage did not stop within a second after the timeout (snapshots
      *     still being written or waiting to be, a durability stage still closing): those snapshots are written,
-     *     and their futures completed, after this returned, and a later {@link #close()} waits for them
+     *     and their futures completed, after this returned, and a later {@link #close()} waits for them; a
+     *     {@link #digest} or {@link #digestWithSequence} still waiting for the snapshot thread (behind such a write)
+     *     is failed with an {@link EngineClosedException} before this returns {@code false}
      * @throws IllegalArgumentException when {@code timeout} is negative
      * @throws IllegalStateException    when called on one of the engine's stage threads, as {@link #close()}
      */

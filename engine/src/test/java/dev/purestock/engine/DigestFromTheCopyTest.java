@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,6 +26,8 @@ import static dev.purestock.engine.EngineFixtures.purchase;
 import static dev.purestock.engine.EngineFixtures.receive;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -208,6 +211,49 @@ class DigestFromTheCopyTest {
             }
             hung.join();
         }
+    }
+
+    /**
+     * A close with a timeout that returns while the snapshot thread is still busy (a write that hangs, with digests
+     * waiting behind it) answers those digests, as it answers every caller it leaves: with an
+     * {@link EngineClosedException}, once, and not again when the write ends and the stage stops.
+     */
+    @Test
+    @Timeout(60)
+    void aCloseThatTimesOutFailsTheDigestsWaitingBehindAHungWrite() throws Exception {
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch diskBack = new CountDownLatch(1);
+        PurestockEngine engine = PurestockEngine.builder().journal(s -> new InMemoryJournal())
+                .snapshotWriter(s -> (sequence, time, store) -> {
+                    writing.countDown();
+                    diskBack.await();
+                })
+                .expireReservationsEvery(Duration.ZERO).build();
+        CompletableFuture<Long> snapshot;
+        CompletableFuture<ShardDigest> digest;
+        CompletableFuture<Long> plain;
+        try {
+            engine.submit(list(1)).join();
+            snapshot = engine.snapshot(0);
+            writing.await();
+            digest = engine.digestWithSequence(0);
+            plain = engine.digest(0);
+            assertTrue(engine.submit(receive(1, 1, 0, 10)).join().accepted(), "answered after both digests");
+
+            assertFalse(engine.close(Duration.ZERO), "the snapshot thread is still busy");
+            assertTrue(digest.isCompletedExceptionally(), "a close that returned answered the digest");
+            assertTrue(plain.isCompletedExceptionally());
+            assertInstanceOf(EngineClosedException.class, assertThrows(CompletionException.class, digest::join)
+                    .getCause());
+            assertInstanceOf(EngineClosedException.class, assertThrows(CompletionException.class, plain::join)
+                    .getCause());
+        } finally {
+            diskBack.countDown();
+        }
+        engine.close();
+        assertEquals(0L, snapshot.join(), "the write ends, its snapshot written");
+        assertInstanceOf(EngineClosedException.class, assertThrows(CompletionException.class, digest::join)
+                .getCause(), "answered once");
     }
 
     /**
