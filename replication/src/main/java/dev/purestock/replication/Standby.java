@@ -7,6 +7,7 @@ import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.StateDigest;
 import dev.purestock.engine.Durations;
 import dev.purestock.engine.PrimitiveInventoryStore;
+import dev.purestock.engine.ShardDigest;
 import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalEpoch;
 import dev.purestock.journal.JournalException;
@@ -206,12 +207,27 @@ public final class Standby implements AutoCloseable {
     }
 
     /**
-     * The {@link StateDigest} of the state this standby serves, as of {@link #lastSequence()}: equal to the digest
-     * of a replay of its journal up to that sequence, and to the primary's at the same sequence.
+     * The {@link StateDigest} of the state this standby serves now: equal to the digest of a replay of its journal up
+     * to the last sequence it has applied, and to the primary's at the same sequence. Records go on arriving, so a
+     * {@link #lastSequence()} read before or after this call may name another state: {@link #digestWithSequence()}
+     * reads both at once.
      */
     public long digest() {
         synchronized (stateLock) {
             return StateDigest.of(receiver.state());
+        }
+    }
+
+    /**
+     * The {@link StateDigest} of the state this standby serves together with the last sequence that state holds, read
+     * at once while records go on arriving: the state of its journal, and of its primary's, up to
+     * {@link ShardDigest#lastSequence} has {@link ShardDigest#digest} ({@code purestock replay --until-seq N}). Shard
+     * 0, the one shard a primary replicates; {@code -1} when the standby holds no record yet. Walks the whole state,
+     * as {@link #digest()} does, holding back the records arriving meanwhile.
+     */
+    public ShardDigest digestWithSequence() {
+        synchronized (stateLock) {
+            return new ShardDigest(0, receiver.lastSequence(), StateDigest.of(receiver.state()));
         }
     }
 

@@ -494,6 +494,8 @@ final class StandbyReceiver implements Agent {
             }
             synchronized (stateLock) {
                 state = reopened.state();
+                // under the lock with the state it names, for a reader of both (Standby.digestWithSequence)
+                lastSequence = reopened.lastSequence();
             }
             writer = reopened.writer();
             LOG.warn("the primary's history parts from this standby's after seq {}: cut the journal there (it now "
@@ -501,7 +503,6 @@ final class StandbyReceiver implements Agent {
                     reopened.lastEpoch());
             held = reopened.lastSequence();
             heldChecksum = reopened.lastChecksum();
-            lastSequence = held;
             agreed = Math.min(agreed, held);
             lastEpoch = reopened.lastEpoch();
             recordEpoch = reopened.recordEpoch();
@@ -538,7 +539,6 @@ final class StandbyReceiver implements Agent {
         // short of what the round took when an append failed: the records gathered into the document that could
         // not be appended are neither applied nor counted
         apply(writer.lastSequenceWritten());
-        lastSequence = held;
         agreed = held;
         ackPending = true;
         if (held >= pauseAfter) {
@@ -552,7 +552,10 @@ final class StandbyReceiver implements Agent {
         }
     }
 
-    /** Applies the round's records up to seq {@code journaled}, the last one the journal holds, and drops the rest. */
+    /**
+     * Applies the round's records up to seq {@code journaled}, the last one the journal holds, and drops the rest;
+     * publishes the last sequence applied as {@link #lastSequence}, under the state's lock with the state it names.
+     */
     private void apply(long journaled) {
         // Long.MIN_VALUE when the writer has appended nothing since it opened
         int count = journaled > held ? (int) Math.min(ends.size(), journaled - held) : 0;
@@ -572,6 +575,7 @@ final class StandbyReceiver implements Agent {
                 }
                 held++;
             }
+            lastSequence = held;
         }
         clearDecoded();
     }
