@@ -8,6 +8,7 @@ import dev.purestock.domain.Inventory;
 import dev.purestock.domain.Limits;
 import dev.purestock.engine.OutcomeCallback;
 import dev.purestock.engine.PurestockEngine;
+import dev.purestock.engine.ShardDigest;
 import dev.purestock.engine.StageRole;
 import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.Durability;
@@ -50,7 +51,9 @@ import java.util.function.LongSupplier;
  *   <li>the collector's pauses in the same window (a pause stops every thread and shows as a gap too).</li>
  * </ul>
  * The same two gaps are measured over an equal stretch before each snapshot, with no snapshot, as the
- * baseline: what the machine's scheduling, the wait strategy and the collector give on their own.
+ * baseline: what the machine's scheduling, the wait strategy and the collector give on their own. With
+ * {@code --cut DIGEST} each window asks for a state digest ({@link PurestockEngine#digestWithSequence}) instead, which
+ * walks the same state.
  *
  * <p>A snapshot's window closes once it is complete and every command sent before then is answered, so the
  * answer gap includes the backlog's catching up. At 50,000 purchases a second, one command arrives every 20 µs, so a gap far beyond that is a stall,
@@ -90,6 +93,11 @@ public final class SnapshotStallHarness implements Callable<Integer> {
 
     @Option(names = "--journal", description = "Journal and snapshot directory (default: a new temporary directory, deleted afterwards).")
     private Path journal;
+
+    @Option(names = "--cut", defaultValue = "SNAPSHOT",
+            description = "What each window asks for: ${COMPLETION-CANDIDATES}: a snapshot, or a state digest "
+                    + "(digestWithSequence), which walks the same state (default: ${DEFAULT-VALUE}).")
+    private Cut cut;
 
     @Option(names = "--out", description = "Directory for snapshot-stall.tsv (its settings line ends with the commit, "
             + "-Dpurestock.commit, and the UTC date).")
@@ -134,7 +142,8 @@ public final class SnapshotStallHarness implements Callable<Integer> {
                 Instant snapshotFrom = Instant.now();
                 window(clock, answers, 2 * k + 1);
                 long requested = System.nanoTime();
-                CompletableFuture<Long> snapshot = engine.snapshot(0);
+                CompletableFuture<Long> snapshot = cut == Cut.SNAPSHOT ? engine.snapshot(0)
+                        : engine.digestWithSequence(0).thenApply(ShardDigest::lastSequence);
                 long[] done = {0, 0};
                 sender.sendFor(Double.MAX_VALUE, () -> {
                     if (done[0] == 0 && snapshot.isDone()) {
@@ -186,7 +195,7 @@ public final class SnapshotStallHarness implements Callable<Integer> {
 
     private String settings() {
         return "skus=" + skus + " rate=" + rate + " wait=" + wait + " durability=" + durability + " ring=" + ring
-                + " interval-seconds=" + intervalSeconds;
+                + " interval-seconds=" + intervalSeconds + (cut == Cut.SNAPSHOT ? "" : " cut=" + cut);
     }
 
     private void print(List<Result> results) {
@@ -195,8 +204,9 @@ public final class SnapshotStallHarness implements Callable<Integer> {
         System.out.println(Result.HEADER);
         results.forEach(r -> System.out.println(r.row()));
         Result worst = results.stream().max(Comparator.comparingDouble(Result::decisionGapMillis)).orElseThrow();
-        System.out.printf(Locale.ROOT, "longest decision-stage stall during a snapshot of %,d skus: %.3f ms (goal <= 1 ms: %s);"
-                        + " longest without a snapshot: %.3f ms%n", skus, worst.decisionGapMillis(),
+        System.out.printf(Locale.ROOT, "longest decision-stage stall during a %s of %,d skus: %.3f ms (goal <= 1 ms: %s);"
+                        + " longest without one: %.3f ms%n", cut.name().toLowerCase(Locale.ROOT), skus,
+                worst.decisionGapMillis(),
                 worst.decisionGapMillis() <= 1.0 ? "met" : "missed",
                 results.stream().mapToDouble(Result::baselineDecisionGapMillis).max().orElse(0));
     }
@@ -211,6 +221,14 @@ public final class SnapshotStallHarness implements Callable<Integer> {
             tsv.println(Result.TSV_HEADER);
             results.forEach(r -> tsv.println(r.tsv()));
         }
+    }
+
+    /** What each window asks the engine for. */
+    enum Cut {
+        /** A snapshot ({@link PurestockEngine#snapshot}). */
+        SNAPSHOT,
+        /** A state digest ({@link PurestockEngine#digestWithSequence}), which walks the whole state too. */
+        DIGEST
     }
 
     /**
