@@ -447,16 +447,7 @@ class SnapshotKeptAsideTest {
     @Timeout(120)
     void aDigestWaitingWhenTheCopyBreaksFailsAndTheNextIsTakenFromTheDecisionState() throws Exception {
         long[] breakAt = {Long.MAX_VALUE};
-        InventoryStore breaking = new DelegatingStore() {
-            @Override
-            public void putOrder(long orderId, long customer, OrderStatus status, OrderLines lines, long expiresAt,
-                                 long fingerprint) {
-                if (orderId == breakAt[0]) {
-                    throw new OutOfMemoryError("Java heap space"); // the copy grows, and the heap has no room left
-                }
-                super.putOrder(orderId, customer, status, lines, expiresAt, fingerprint);
-            }
-        };
+        InventoryStore breaking = breakingOnOrder(breakAt);
         start(SnapshotHandler.RETAINED_ASIDE, breaking);
         writerStarted.acquire();
         breakAt[0] = nextOrder + 3;
@@ -509,16 +500,7 @@ class SnapshotKeptAsideTest {
     @Timeout(120)
     void theCommandsKeptAsideAreLetGoAtOnceWhenTheCopyBreaksAndTheSnapshotsWaitingFail() throws Exception {
         long[] breakAt = {Long.MAX_VALUE};
-        InventoryStore breaking = new DelegatingStore() {
-            @Override
-            public void putOrder(long orderId, long customer, OrderStatus status, OrderLines lines, long expiresAt,
-                                 long fingerprint) {
-                if (orderId == breakAt[0]) {
-                    throw new OutOfMemoryError("Java heap space"); // the copy grows, and the heap has no room left
-                }
-                super.putOrder(orderId, customer, status, lines, expiresAt, fingerprint);
-            }
-        };
+        InventoryStore breaking = breakingOnOrder(breakAt);
         start(SnapshotHandler.RETAINED_ASIDE, breaking);
         writerStarted.acquire();
         breakAt[0] = nextOrder + 3;
@@ -834,5 +816,22 @@ class SnapshotKeptAsideTest {
         decision.onEvent(slot, ringSequence, true);
         snapshots.onEvent(slot, ringSequence, true);
         ringSequence++;
+    }
+
+    /**
+     * A store that runs out of heap as it stores the order whose id {@code breakAt[0]} holds when it comes: the copy
+     * grows, and the heap has no room left.
+     */
+    private static InventoryStore breakingOnOrder(long[] breakAt) {
+        return new DelegatingStore() {
+            @Override
+            public void putOrder(long orderId, long customer, OrderStatus status, OrderLines lines, long expiresAt,
+                                 long fingerprint) {
+                if (orderId == breakAt[0]) {
+                    throw new OutOfMemoryError("Java heap space");
+                }
+                super.putOrder(orderId, customer, status, lines, expiresAt, fingerprint);
+            }
+        };
     }
 }
