@@ -236,16 +236,20 @@ public final class ReadModel {
      * The shard that holds the order, or else a shard holding a command that creates it when it falls due (a held
      * {@code Purchase}, {@code PlaceOrder} or {@code Reserve}, alone or in a held batch), or {@code -1}: where a
      * new order under that id must go, so that one id never names orders of two shards, and where a held command of
-     * that order goes, to find it when it falls due.
+     * that order goes, to find it when it falls due. The held orders are read first: a held order that falls due
+     * enters the orders before it leaves the held ones ({@link Writer}), so an id read as gone from the held orders
+     * is then found among the orders; read the other way round, an order falling due between the two reads was found
+     * in neither, and a new order with its id was let onto another shard. Allocates nothing.
      */
     int orderOrHeldOrderShard(long orderId) {
-        int holder = orderShard(orderId);
-        for (int shard = 0; holder < 0 && shard < heldOrders.length; shard++) {
+        int heldBy = -1;
+        for (int shard = 0; heldBy < 0 && shard < heldOrders.length; shard++) {
             if (heldOrders[shard].status(orderId) != OrderStatusTable.ABSENT) {
-                holder = shard;
+                heldBy = shard;
             }
         }
-        return holder;
+        int holder = orderShard(orderId);
+        return holder >= 0 ? holder : heldBy;
     }
 
     /**
