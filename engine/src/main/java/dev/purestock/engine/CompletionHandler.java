@@ -126,7 +126,9 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
         try {
             updateReadModel(decision);
         } finally {
-            letGo(request);
+            if (!readModelFailed) {
+                letGo(request);
+            }
         }
         view.wrap(shard, decision.sequence, decision.time, decision.events);
         try {
@@ -139,7 +141,9 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
     /**
      * Lets go of the order ids the command in {@code request} claimed as it was routed ({@link InFlightOrders}):
      * after the read model took its events, so that a command routed once the ids are free finds there any order it
-     * made, and before its caller is answered, who may then use an id again on another shard.
+     * made, and before its caller is answered, who may then use an id again on another shard. Not called once the
+     * read model failed: it records none of the orders this shard accepts from then on, so their ids stay claimed
+     * for this shard, refused on the others (a command that entered before the intake stopped may still be routed).
      */
     private void letGo(CommandSlot.Request request) {
         if (inFlight != null) {

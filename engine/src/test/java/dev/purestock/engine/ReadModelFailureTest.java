@@ -97,6 +97,61 @@ class ReadModelFailureTest {
     }
 
     /**
+     * In a sharded engine, the router learns a new order's shard from the read model once the command's claim on its
+     * id is let go of ({@link InFlightOrders}). A read model that failed records none of the orders its shard accepts
+     * from then on: their ids stay claimed for that shard, so that a command with one of them that entered before
+     * the intake stopped and is routed to another shard is refused there, as it would be had the read model recorded
+     * the order. The order applied before the failure is let go of as usual.
+     */
+    @Test
+    void theIdsOfTheOrdersAFailedReadModelDidNotRecordStayClaimedForItsShard() {
+        Intake intake = new Intake();
+        ShardHealth health = new ShardHealth(0, intake);
+        ReadModel readModel = new ReadModel(2);
+        ReadModel.Writer writer = readModel.writer(0);
+        ReadModel.Updater failing = (sequence, events) -> {
+            if (sequence == 3) {
+                throw new IllegalStateException("the read model broke");
+            }
+            writer.apply(sequence, events);
+        };
+        InFlightOrders inFlight = new InFlightOrders(64);
+        ShardCounters counters = new ShardCounters(16);
+        DecisionHandler decision = new DecisionHandler(0, health, ShardState.empty(), () -> 1L, counters.decision,
+                new DueTimes(1, 86_400_000, 1_000), EngineFixtures.NO_RING);
+        AtomicLong isolated = new AtomicLong();
+        CompletionHandler completion = new CompletionHandler(0, health, failing, List.of(), isolated,
+                new CallerAnswers(null, isolated, 1), counters.completion, inFlight);
+        List<Command> commands = List.of(
+                new Command.ListProduct(1, 0),
+                new Command.ReceiveStock(1, 1, 0, 10),
+                new Command.Purchase(10, 7, 1, 0, 1),
+                new Command.Purchase(11, 8, 1, 0, 1),
+                new Command.Purchase(12, 9, 1, 0, 1));
+        List<Recorder> answers = new ArrayList<>();
+        for (int ringSequence = 0; ringSequence < commands.size(); ringSequence++) {
+            Command command = commands.get(ringSequence);
+            assertTrue(inFlight.claim(command, 0) >= 0, "claimed as the router claims it");
+            Recorder answer = new Recorder();
+            answers.add(answer);
+            CommandSlot slot = new CommandSlot();
+            slot.request.command(command, answer, null);
+            decision.onEvent(slot, ringSequence, true);
+            completion.onEvent(slot, ringSequence, true);
+        }
+
+        assertInstanceOf(Event.PurchaseAccepted.class, answers.get(3).outcome.events().get(0));
+        assertInstanceOf(Event.PurchaseAccepted.class, answers.get(4).outcome.events().get(0));
+        assertEquals(0, readModel.orderOrHeldOrderShard(10), "recorded before the failure");
+        assertEquals(-1, inFlight.orderShard(10), "and let go of");
+        for (long orderId = 11; orderId <= 12; orderId++) {
+            assertEquals(-1, readModel.orderOrHeldOrderShard(orderId), "accepted, but not recorded");
+            assertEquals(0, inFlight.orderShard(orderId), "order " + orderId + " stays claimed for its shard");
+            assertFalse(inFlight.claim(orderId, 1), "order " + orderId + " is refused on another shard");
+        }
+    }
+
+    /**
      * The commands still flowing after a read-model failure may meet a failure of their own (the journal's): the
      * slots it fails are answered with its cause, not with the read model's, and it is logged.
      */
