@@ -8,13 +8,14 @@ package dev.purestock.engine;
  * starter's {@code purestock.*} properties) can refuse the same settings first, by the same count, naming its own
  * setting ({@link #largestPart}).
  *
- * <p>What is counted, per shard: the ring's slots ({@link #RING_SLOT_BYTES} each, a little under a slot's
- * measured size), the read model's order-status and position tables, and each store sized by the capacity: the
- * decision stage's own (unless it was handed an initial state of another size) and, in an engine with a snapshot
- * stage, that stage's copy, as large again. Tables are arrays in segments and chunks whose number is a power of
- * two or a whole number of chunks, so a figure just past one such size takes up to twice its share; the count
- * follows that rounding exactly. Only the arrays are counted: it is a lower bound, so a start refused by it would
- * have run out of memory, and one that passes may still leave the application too little heap.
+ * <p>What is counted, per shard: the ring's slots ({@link #RING_SLOT_BYTES} each, a little under a slot's measured
+ * size) and, with more than one shard, its share of the router's registry of the order and hold ids in flight, sized
+ * ahead for every ring's slots (up to 8 MiB in all); the read model's order-status and position tables; and each store
+ * sized by the capacity: the decision stage's own (unless it was handed an initial state of another size) and, in an
+ * engine with a snapshot stage, that stage's copy, as large again. Tables are arrays in segments and chunks whose
+ * number is a power of two or a whole number of chunks, so a figure just past one such size takes up to twice its
+ * share; the count follows that rounding exactly. Only the arrays are counted: it is a lower bound, so a start refused
+ * by it would have run out of memory, and one that passes may still leave the application too little heap.
  *
  * <p>The snapshot stage's room kept aside is not allocated up front, but bounded: while a snapshot write hangs it
  * grows up to {@link PurestockEngine.Builder#snapshotBacklogLimit} commands per shard, {@link #KEPT_ASIDE_BYTES}
@@ -22,7 +23,8 @@ package dev.purestock.engine;
  * {@link PurestockEngine.Builder#validate} refuses a limit set above, and lowers the default to.
  *
  * @param shards         the shards, each allocating the parts below
- * @param ring           bytes per shard sized by the ring size: its slots
+ * @param ring           bytes per shard sized by the ring size: its slots, and its share of the registry of ids in
+ *                       flight (with more than one shard)
  * @param positions      bytes per shard sized by {@link StoreCapacity#positions}: products and positions, stock
  *                       movements, the read model's positions
  * @param orders         bytes per shard sized by {@link StoreCapacity#orders}: the order book's rows and index, the
@@ -70,7 +72,9 @@ public record HeapEstimate(int shards, long ring, long positions, long orders, l
         int orders = capacity.orders();
         long storePositions = SegmentedLongMap.presizedBytes((int) Math.min(Integer.MAX_VALUE, 2L * positions))
                 + SegmentedLongMap.presizedBytes(positions);
-        return new HeapEstimate(shards, ringSize * RING_SLOT_BYTES,
+        long inFlightShare = shards <= 1 ? 0
+                : InFlightOrders.presizedBytes((int) Math.min(Integer.MAX_VALUE, (long) shards * ringSize)) / shards;
+        return new HeapEstimate(shards, ringSize * RING_SLOT_BYTES + inFlightShare,
                 stores * storePositions
                         + OrderStatusTable.presizedValuedBytes(positions, ReadModel.POSITION_SEGMENT_SHIFT),
                 stores * OrderColumns.presizedRowBytes(orders) + OrderStatusTable.presizedBytes(orders),

@@ -70,11 +70,25 @@ final class InFlightOrders {
      * every ring), up to {@link #MOST_AHEAD} a stripe.
      */
     InFlightOrders(int expected) {
-        int perStripe = Math.clamp(2L * (expected / STRIPES), 8, MOST_AHEAD);
+        int perStripe = perStripe(expected);
         for (int i = 0; i < STRIPES; i++) {
             orders[i] = new Long2LongHashMap(perStripe, LOAD_FACTOR, NONE);
             holds[i] = new Long2LongHashMap(perStripe, LOAD_FACTOR, NONE);
         }
+    }
+
+    /** The capacity each stripe asks its map for, sized for {@code expected} ids in flight. */
+    private static int perStripe(int expected) {
+        return Math.clamp(2L * (expected / STRIPES), 8, MOST_AHEAD);
+    }
+
+    /**
+     * The bytes of the arrays a registry sized for {@code expected} ids allocates as it is made ({@link HeapEstimate}):
+     * each map's entries, a key and a value per slot, its capacity the power of two at or above what it was asked for.
+     */
+    static long presizedBytes(int expected) {
+        long slots = Integer.highestOneBit(perStripe(expected) * 2 - 1);
+        return 2L * STRIPES * slots * 2 * Long.BYTES;
     }
 
     /**

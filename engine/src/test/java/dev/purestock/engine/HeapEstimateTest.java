@@ -31,6 +31,33 @@ class HeapEstimateTest {
     static void loadTheClassesFirst() {
         assertTrue(new PrimitiveInventoryStore(new StoreCapacity(1, 1, 1, 1)).orderBook() != null);
         assertEquals(-1, new ReadModel(1, 1, 1).lastSequence(0));
+        assertEquals(0, new InFlightOrders(1).size());
+    }
+
+    /**
+     * With more than one shard the router keeps a registry of the ids in flight ({@link InFlightOrders}), sized ahead
+     * for every ring's slots: the ring part counts each shard's share of it, a lower bound of what it allocates and
+     * close to it, on and just past the sizes where its maps double.
+     */
+    @Test
+    void theRingPartCountsTheShareOfTheRegistryOfIdsInFlight() {
+        StoreCapacity capacity = new StoreCapacity(1, 1, 1, 1);
+        for (int shards : List.of(2, 3, 8)) {
+            for (int ringSize : List.of(1, 64, 1_024, 1_025, 16_384, 65_536, 1 << 20)) {
+                long counted = shards * (HeapEstimate.of(shards, ringSize, capacity, 0).ring()
+                        - ringSize * HeapEstimate.RING_SLOT_BYTES);
+                long before = THREADS.getCurrentThreadAllocatedBytes();
+                InFlightOrders registry = new InFlightOrders(shards * ringSize);
+                long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+                assertEquals(0, registry.size());
+                String what = shards + " shards of " + ringSize + " slots: counted " + counted + ", allocated "
+                        + allocated;
+                assertTrue(counted <= allocated, what);
+                assertTrue(allocated - counted < counted / 20 + (64 << 10), what);
+            }
+        }
+        assertEquals(HeapEstimate.RING_SLOT_BYTES * 1_024, HeapEstimate.of(1, 1_024, capacity, 0).ring(),
+                "one shard keeps no registry");
     }
 
     @Test
