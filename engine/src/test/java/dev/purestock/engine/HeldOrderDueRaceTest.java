@@ -5,10 +5,10 @@ import dev.purestock.domain.Event;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A held order that falls due moves in the read model from the held orders to the orders, in that order (first into
@@ -24,32 +24,38 @@ class HeldOrderDueRaceTest {
     private static final long DONE = -1;
 
     @Test
-    void anOrderFallingDueIsAlwaysFoundHeldOrPlaced() {
+    void anOrderFallingDueIsAlwaysFoundHeldOrPlaced() throws InterruptedException {
         ReadModel readModel = new ReadModel(SHARDS);
         ReadModel.Writer shard0 = readModel.writer(0);
         AtomicLong current = new AtomicLong(0);
         AtomicLong seen = new AtomicLong(0);
-        CompletableFuture<Long> misses = CompletableFuture.supplyAsync(() -> {
-            long missed = 0;
+        AtomicLong misses = new AtomicLong();
+        Thread reader = new Thread(() -> {
             for (long id = current.get(); id != DONE; id = current.get()) {
                 seen.set(id);
                 if (id != 0 && readModel.orderOrHeldOrderShard(id) != 0) {
-                    missed++;
+                    misses.incrementAndGet();
                 }
             }
-            return missed;
-        });
-        long sequence = 0;
-        for (long id = 1; id <= IDS; id++) {
-            Command.Purchase purchase = new Command.Purchase(id, 7, 1, 0, 1);
-            shard0.apply(sequence++, List.of(new Event.CommandHeld(id, 0, purchase)));
-            current.set(id);
-            while (seen.get() != id) {
-                Thread.onSpinWait();
+        }, "held-order-reader");
+        reader.start();
+        try {
+            long sequence = 0;
+            for (long id = 1; id <= IDS; id++) {
+                Command.Purchase purchase = new Command.Purchase(id, 7, 1, 0, 1);
+                shard0.apply(sequence++, List.of(new Event.CommandHeld(id, 0, purchase)));
+                current.set(id);
+                while (seen.get() != id) {
+                    assertTrue(reader.isAlive(), "the reader stopped");
+                    Thread.onSpinWait();
+                }
+                shard0.apply(sequence++, List.of(new Event.HoldReleased(id),
+                        new Event.PurchaseAccepted(id, 7, List.of(), 0)));
             }
-            shard0.apply(sequence++, List.of(new Event.HoldReleased(id), new Event.PurchaseAccepted(id, 7, List.of(), 0)));
+        } finally {
+            current.set(DONE);
+            reader.join();
         }
-        current.set(DONE);
-        assertEquals(0, misses.join(), "answers that found a held order falling due neither held nor placed");
+        assertEquals(0, misses.get(), "answers that found a held order falling due neither held nor placed");
     }
 }
