@@ -28,6 +28,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ahead, as it usually is.
  */
 class ReadModelFailureTest {
+    /** A product listed and stocked, then three purchases of it, orders 10 to 12: the read model breaks at seq 3. */
+    private static final List<Command> THREE_PURCHASES = List.of(
+            new Command.ListProduct(1, 0),
+            new Command.ReceiveStock(1, 1, 0, 10),
+            new Command.Purchase(10, 7, 1, 0, 1),
+            new Command.Purchase(11, 8, 1, 0, 1),
+            new Command.Purchase(12, 9, 1, 0, 1));
+
 
     @ParameterizedTest(name = "decision stage ahead: {0}")
     @ValueSource(booleans = {false, true})
@@ -50,12 +58,7 @@ class ReadModelFailureTest {
         AtomicLong isolated = new AtomicLong();
         CompletionHandler completion = new CompletionHandler(0, health, failing, List.of(), isolated,
                 new CallerAnswers(null, isolated, 1), counters.completion, null);
-        List<Command> commands = List.of(
-                new Command.ListProduct(1, 0),
-                new Command.ReceiveStock(1, 1, 0, 10),
-                new Command.Purchase(10, 7, 1, 0, 1),
-                new Command.Purchase(11, 8, 1, 0, 1),
-                new Command.Purchase(12, 9, 1, 0, 1));
+        List<Command> commands = THREE_PURCHASES;
         List<Recorder> answers = new ArrayList<>();
         List<CommandSlot> slots = new ArrayList<>();
         for (int ringSequence = 0; ringSequence < commands.size(); ringSequence++) {
@@ -122,12 +125,7 @@ class ReadModelFailureTest {
         AtomicLong isolated = new AtomicLong();
         CompletionHandler completion = new CompletionHandler(0, health, failing, List.of(), isolated,
                 new CallerAnswers(null, isolated, 1), counters.completion, inFlight);
-        List<Command> commands = List.of(
-                new Command.ListProduct(1, 0),
-                new Command.ReceiveStock(1, 1, 0, 10),
-                new Command.Purchase(10, 7, 1, 0, 1),
-                new Command.Purchase(11, 8, 1, 0, 1),
-                new Command.Purchase(12, 9, 1, 0, 1));
+        List<Command> commands = THREE_PURCHASES;
         List<Recorder> answers = new ArrayList<>();
         for (int ringSequence = 0; ringSequence < commands.size(); ringSequence++) {
             Command command = commands.get(ringSequence);
