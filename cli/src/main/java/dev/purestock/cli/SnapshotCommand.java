@@ -69,8 +69,11 @@ final class SnapshotCommand implements Callable<Integer> {
                 RecoveredState recovered = JournalRecovery.recover(one.dir(), PrimitiveInventoryStore::new, progress);
                 // the recovery's notes name the unread newest cycle file too: printed once, from them
                 notes.addAll(recovered.notes());
+                // the write's notes are said already: the manifest's damaged lines went above, and an unusable
+                // snapshot it replaces, at the journal's last sequence, is the newest the recovery passed over
                 SnapshotInfo info = recovered.nextSequence() == 0 ? null : new SnapshotStore(one.dir(), keep)
-                        .writeSnapshot(recovered.nextSequence() - 1, recovered.lastTime(), recovered.store());
+                        .writeSnapshot(recovered.nextSequence() - 1, recovered.lastTime(), recovered.store(),
+                                new ArrayList<>());
                 return new Cut(one.index(), notes, info, unread.orElse(null));
             });
             cuts.forEach(cut -> cut.notes().forEach(note -> err.println("note: "

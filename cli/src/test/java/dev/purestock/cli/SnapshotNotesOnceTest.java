@@ -74,4 +74,23 @@ class SnapshotNotesOnceTest {
         assertTrue(started.stream().anyMatch(note -> note.startsWith("moved " + ahead.file().getFileName() + " to ")),
                 started.toString());
     }
+
+    @Test
+    void snapshotNamesAnUnusableSnapshotItReplacesOnce() throws Exception {
+        Path dir = tmp.resolve("data");
+        Run first = Run.of(PurestockCliTest.demo(dir));
+        assertEquals(0, first.code(), first.err());
+        Run taken = Run.of("snapshot", "--journal", dir.toString());
+        assertEquals(0, taken.code(), taken.err());
+        SnapshotInfo atTheEnd = new SnapshotStore(dir).list().getLast();
+        Files.write(atTheEnd.file(), new byte[(int) atTheEnd.bytes()]);
+        String unusable = "snapshot " + atTheEnd.file() + " is unusable (";
+
+        // the recovery before the write passes over it, and the write replaces it: one line says so, not two
+        String err = childErr("snapshot", "snapshot", "--journal", dir.toString());
+        List<String> notes = notesOnce(err);
+        assertTrue(notes.stream().anyMatch(note -> note.startsWith(unusable)), err);
+        assertEquals(1, count(err, unusable), err);
+        assertEquals(atTheEnd.lastSequence(), new SnapshotStore(dir).list().getLast().lastSequence());
+    }
 }

@@ -91,19 +91,31 @@ public final class SnapshotStore implements SnapshotWriter {
      * whose file passes its checks is left as it is and returned: the state after one sequence is one state, and
      * replacing the file (of another size when an older format wrote it) before the manifest lists the new size
      * would leave, on a crash or a failed manifest write between the two, a listed snapshot that no longer loads,
-     * which a pruned journal cannot do without. One that does not pass is taken out of the manifest first.
+     * which a pruned journal cannot do without. One that does not pass is taken out of the manifest first, and
+     * logged at WARN, as no caller receives a note from here (the engine's snapshot stage takes none; see
+     * {@link #writeSnapshot(long, long, InventoryStore, List)}).
      */
-    public synchronized SnapshotInfo writeSnapshot(long lastSequence, long time, InventoryStore store)
-            throws IOException {
+    public SnapshotInfo writeSnapshot(long lastSequence, long time, InventoryStore store) throws IOException {
+        List<String> notes = new ArrayList<>();
+        try {
+            return writeSnapshot(lastSequence, time, store, notes);
+        } finally {
+            notes.forEach(LOG::warn);
+        }
+    }
+
+    /**
+     * Writes a snapshot as {@link #writeSnapshot(long, long, InventoryStore)} does, but describes in {@code notes},
+     * without logging it, each damaged manifest line and the unusable snapshot it replaces: for a caller that reports
+     * them itself, as {@code purestock snapshot} does after the recovery that named that snapshot already.
+     */
+    public synchronized SnapshotInfo writeSnapshot(long lastSequence, long time, InventoryStore store,
+                                                   List<String> notes) throws IOException {
         Directories.createDurably(dir);
-        // no caller receives notes from here (the engine's snapshot stage takes none): list() logs a damaged line,
-        // and an unusable snapshot about to be replaced is logged below
-        List<SnapshotInfo> before = new ArrayList<>(list());
+        List<SnapshotInfo> before = new ArrayList<>(list(notes));
         Optional<SnapshotInfo> same = before.stream().filter(s -> s.lastSequence() == lastSequence).findFirst();
         if (same.isPresent()) {
-            List<String> unusable = new ArrayList<>();
-            boolean usable = same.get().time() == time && isUsable(same.get(), unusable);
-            unusable.forEach(LOG::warn);
+            boolean usable = same.get().time() == time && isUsable(same.get(), notes);
             if (usable) {
                 LOG.info("snapshot at sequence {} is already listed ({}); left as it is", lastSequence,
                         same.get().file());
