@@ -8,16 +8,23 @@ import dev.purestock.journal.JournaledEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+import org.springframework.core.io.ByteArrayResource;
 import org.springframework.validation.BeanPropertyBindingResult;
 import org.springframework.validation.Errors;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
@@ -163,6 +170,44 @@ class RefusedSettingsTest {
                 .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
                 .withPropertyValues("purestock.enabled=False")
                 .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(JournaledEngine.class));
+    }
+
+    /**
+     * The ways an application writes true or false reach the condition as true or false: the environment variable
+     * ({@code PURESTOCK_ENABLED}), a value with spaces around it from a property source that keeps them, and YAML's
+     * booleans ({@code off} and {@code on} are YAML 1.1 booleans, which the YAML loader reads as such).
+     */
+    @Test
+    void everyWayOfWritingTrueOrFalseIsRead() throws IOException {
+        List<PropertySource<?>> off = List.of(
+                new SystemEnvironmentPropertySource("env", Map.of("PURESTOCK_ENABLED", "FALSE")),
+                new MapPropertySource("spaced", Map.of("purestock.enabled", " false ")), yaml("enabled: off"),
+                yaml("enabled: false"));
+        List<PropertySource<?>> on = List.of(
+                new SystemEnvironmentPropertySource("env", Map.of("PURESTOCK_ENABLED", "true")),
+                new MapPropertySource("spaced", Map.of("purestock.enabled", " True ")), yaml("enabled: on"),
+                yaml("enabled: true"));
+        for (PropertySource<?> source : off) {
+            new ApplicationContextRunner()
+                    .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                    .withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(source))
+                    .run(context -> assertThat(context).as(source.getName()).hasNotFailed()
+                            .doesNotHaveBean(JournaledEngine.class));
+        }
+        for (PropertySource<?> source : on) {
+            new ApplicationContextRunner()
+                    .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
+                    .withPropertyValues("purestock.journal.directory=" + journal.resolve("on"),
+                            "purestock.expire-reservations-every=0")
+                    .withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(source))
+                    .run(context -> assertThat(context).as(source.getName()).hasNotFailed()
+                            .hasSingleBean(JournaledEngine.class));
+        }
+    }
+
+    private static PropertySource<?> yaml(String enabled) throws IOException {
+        ByteArrayResource file = new ByteArrayResource(("purestock:\n  " + enabled + "\n").getBytes(StandardCharsets.UTF_8));
+        return new YamlPropertySourceLoader().load("yaml " + enabled, file).getFirst();
     }
 
     @Test
