@@ -271,7 +271,8 @@ public final class JournaledEngine implements AutoCloseable {
          * Whether each shard's recovery notes are logged at WARN as its recovery ends (default {@code true}; see the
          * class comment). {@code false} for a caller that reports {@link JournaledEngine#recovered(int)}'s notes
          * itself, as the {@code purestock} command line prints them as {@code note:} lines: logged too, each would
-         * reach its reader twice.
+         * reach its reader twice. A start that fails after a shard recovered (another shard's recovery, or a later
+         * step, failed) hands its caller no notes, so it logs those of every shard that recovered all the same.
          */
         public Builder logRecoveryNotes(boolean log) {
             this.logRecoveryNotes = log;
@@ -323,6 +324,7 @@ public final class JournaledEngine implements AutoCloseable {
             tuning.accept(builder);
             builder.validate(); // refused settings are refused before the directory is touched
             List<JournalLock> locks = new ArrayList<>(shards + 1);
+            List<RecoveredState> states = List.of();
             locks.add(JournalLock.acquire(dir));
             try {
                 JournalLayout created = JournalLayout.create(dir, shards);
@@ -341,8 +343,8 @@ public final class JournaledEngine implements AutoCloseable {
                     }
                 }
                 StoreCapacity capacity = builder.storeCapacity();
-                List<RecoveredState> states = recoverAll(created, retention,
-                        () -> new PrimitiveInventoryStore(capacity), progress, logRecoveryNotes);
+                states = recoverAll(created, retention, () -> new PrimitiveInventoryStore(capacity), progress,
+                        logRecoveryNotes);
                 for (Path shardDir : created.shardDirs()) {
                     JournalEpoch.requireRecordedCoversJournal(shardDir);
                 }
@@ -360,6 +362,12 @@ public final class JournaledEngine implements AutoCloseable {
                 PurestockEngine engine = build(builder, writers);
                 return new JournaledEngine(engine, created, states, locks);
             } catch (RuntimeException | Error e) {
+                if (!logRecoveryNotes) {
+                    // recovered, but the caller that would report the notes gets no engine: logged, once, instead
+                    for (int shard = 0; shard < states.size(); shard++) {
+                        logNotes(layout.get().shardDir(shard), states.get(shard));
+                    }
+                }
                 try {
                     release(locks);
                 } catch (RuntimeException notReleased) {
@@ -396,17 +404,22 @@ public final class JournaledEngine implements AutoCloseable {
                                           boolean logNotes) {
         RecoveredState state = JournalRecovery.recoverForWriting(shardDir, retention, stores, progress);
         if (logNotes) {
-            state.notes().forEach(note -> LOG.warn("recovery of {}: {}", shardDir, note));
+            logNotes(shardDir, state);
         }
         return state;
+    }
+
+    /** Logs each of {@code state}'s notes once at WARN, naming {@code shardDir}. */
+    private static void logNotes(Path shardDir, RecoveredState state) {
+        state.notes().forEach(note -> LOG.warn("recovery of {}: {}", shardDir, note));
     }
 
     /**
      * Recovers every shard of {@code layout} for writing: a one-shard directory on this thread, several shards in
      * parallel, one thread each, waiting for all of them. A shard's failure is thrown once every shard has stopped,
      * naming the shard; the lowest failing shard's, with the others suppressed. Each shard's notes are logged as
-     * its recovery ends, when {@code logNotes}: a shard that recovered has changed its directory even when another
-     * fails.
+     * its recovery ends, when {@code logNotes}, and otherwise those of each shard that recovered when another fails:
+     * a shard that recovered has changed its directory even when another fails.
      */
     private static List<RecoveredState> recoverAll(JournalLayout layout, RetentionPolicy retention,
                                                    Supplier<PrimitiveInventoryStore> stores,
@@ -456,6 +469,14 @@ public final class JournaledEngine implements AutoCloseable {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
+        }
+        if (failure != null && !logNotes) {
+            // the caller that would report them gets no engine: logged, so that what recovery changed is said
+            for (int shard = 0; shard < shards; shard++) {
+                if (states.get(shard) != null) {
+                    logNotes(layout.shardDir(shard), states.get(shard));
+                }
+            }
         }
         if (failure instanceof Error error) {
             throw error;

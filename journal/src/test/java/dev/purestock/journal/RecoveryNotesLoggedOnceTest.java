@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -163,5 +164,53 @@ class RecoveryNotesLoggedOnceTest {
 
         assertEquals(1, count(written.log(), "snapshot " + newest.file() + " is unusable ("), written.log());
         assertEquals(newest.lastSequence(), written.result().lastSequence());
+    }
+
+    /**
+     * A caller that reports the notes itself receives them only from a started engine. When one shard's recovery fails,
+     * another that recovered has still changed its directory (here, set a snapshot ahead of its journal aside): no
+     * caller receives that note, so it is logged, once, even with {@code logRecoveryNotes(false)}.
+     */
+    @Test
+    void aStartThatFailsLogsTheNotesOfTheShardsThatRecoveredEvenWhenItsCallerWouldReportThem() throws Exception {
+        JournalLayout layout = JournalLayout.create(dir, 2);
+        JournalFiles.write(layout.shardDir(0), 0, 10);
+        SnapshotInfo ahead = new SnapshotStore(layout.shardDir(0), 10).writeSnapshot(100, 1, new MapInventoryStore());
+        JournalFiles.write(layout.shardDir(1), 0, 100);
+        Path cycle = JournalFiles.cycleFile(layout.shardDir(1));
+        long header = JournalFiles.headerOffsets(layout.shardDir(1)).get(50);
+        JournalFiles.writeInt(cycle, header, JournalFiles.readInt(cycle, header) | JournalFiles.NOT_COMPLETE);
+
+        Logged<Throwable> start = logged(() -> assertThrows(JournalDamagedException.class,
+                () -> JournaledEngine.builder(dir).shards(2).logRecoveryNotes(false).start()));
+
+        assertTrue(start.result().getMessage().startsWith("shard 1 of 2 "), start.result().getMessage());
+        assertEquals(List.of(), new SnapshotStore(layout.shardDir(0)).list(), "shard 0 recovered, and set it aside");
+        String moved = "moved " + ahead.file().getFileName() + " to ";
+        assertEquals(1, count(start.log(), moved), start.log());
+        assertTrue(start.log().lines().anyMatch(line -> line.contains("WARN") && line.contains(moved)), start.log());
+    }
+
+    /**
+     * The same holds for a start that fails after recovery: the directory records an older epoch than its last record
+     * (its epoch file restored from an older copy), which is refused once the shard has recovered and set a snapshot
+     * ahead of its journal aside.
+     */
+    @Test
+    void aStartRefusedAfterRecoveryLogsItsNotesEvenWhenItsCallerWouldReportThem() throws Exception {
+        JournalEpoch.promote(dir, 2);
+        try (JournaledEngine engine = JournaledEngine.builder(dir).start()) {
+            engine.engine().submit(new Command.ListProduct(1, 0)).join();
+        }
+        Files.delete(dir.resolve(JournalEpoch.FILE_NAME));
+        SnapshotInfo ahead = new SnapshotStore(dir, 10).writeSnapshot(100, 1, new MapInventoryStore());
+
+        Logged<JournalException> start = logged(() -> assertThrows(JournalException.class,
+                () -> JournaledEngine.builder(dir).logRecoveryNotes(false).start()));
+
+        assertTrue(start.result().getMessage().contains("go back in epoch"), start.result().getMessage());
+        assertEquals(List.of(), new SnapshotStore(dir).list(), "recovered, and set it aside");
+        String moved = "moved " + ahead.file().getFileName() + " to ";
+        assertEquals(1, count(start.log(), moved), start.log());
     }
 }
