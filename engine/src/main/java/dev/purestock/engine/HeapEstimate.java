@@ -73,7 +73,7 @@ public record HeapEstimate(int shards, long ring, long positions, long orders, l
         long storePositions = SegmentedLongMap.presizedBytes((int) Math.min(Integer.MAX_VALUE, 2L * positions))
                 + SegmentedLongMap.presizedBytes(positions);
         long inFlightShare = shards <= 1 ? 0
-                : InFlightOrders.presizedBytes((int) Math.min(Integer.MAX_VALUE, (long) shards * ringSize)) / shards;
+                : InFlightOrders.presizedBytes(InFlightOrders.expected(shards, ringSize)) / shards;
         return new HeapEstimate(shards, ringSize * RING_SLOT_BYTES + inFlightShare,
                 stores * storePositions
                         + OrderStatusTable.presizedValuedBytes(positions, ReadModel.POSITION_SEGMENT_SHIFT),

@@ -77,6 +77,11 @@ final class InFlightOrders {
         }
     }
 
+    /** The ids a sharded engine may have in flight at once, each kind: the slots of its {@code shards} rings. */
+    static int expected(int shards, int ringSize) {
+        return (int) Math.min(Integer.MAX_VALUE, (long) shards * ringSize);
+    }
+
     /** The capacity each stripe asks its map for, sized for {@code expected} ids in flight. */
     private static int perStripe(int expected) {
         return Math.clamp(2L * (expected / STRIPES), 8, MOST_AHEAD);

@@ -155,7 +155,7 @@ public final class PurestockEngine implements AutoCloseable {
         this.readModel = new ReadModel(builder.shards, builder.storeCapacity.orders(),
                 builder.storeCapacity.positions());
         this.router = new ShardRouter(builder.shards, readModel,
-                (int) Math.min(Integer.MAX_VALUE, (long) builder.shards * builder.ringSize));
+                InFlightOrders.expected(builder.shards, builder.ringSize));
         this.shards = new Shard[builder.shards];
         this.snapshotWriters = new boolean[builder.shards];
         this.reactions = new Reactions(builder.reactions, builder.reactionQueue);
@@ -1431,11 +1431,6 @@ public final class PurestockEngine implements AutoCloseable {
             }
             this.snapshotBacklogLimit = commands;
             return this;
-        }
-
-        /** The snapshot policy set by {@link #snapshotEvery} so far. */
-        public long snapshotEvery() {
-            return snapshotEvery;
         }
 
         /**

@@ -191,8 +191,7 @@ final class ShardRouter {
         if (!inFlight.claim(orderId, route)) {
             return ID_ELSEWHERE;
         }
-        int holder = readModel.orderOrHeldOrderShard(orderId);
-        if (holder >= 0 && holder != route) {
+        if (!freeFor(orderId, route)) {
             inFlight.release(orderId, route);
             return ID_ELSEWHERE;
         }
