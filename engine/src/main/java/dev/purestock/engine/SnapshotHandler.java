@@ -194,8 +194,6 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
     private long lastSequence;
     private long lastTime;
     private Throwable broken;
-    /** When the copy was dropped, for the snapshots that fail for it. */
-    private String brokenWhen;
     private Thread writer;
     /** This stage's thread, which the writer wakes when a write ends: the stage may wait in its barrier. */
     private Thread stage;
@@ -429,7 +427,6 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
      */
     private void drop(Throwable cause, String when) {
         broken = cause;
-        brokenWhen = when;
         copy = null;
         applied = 0;
         aside = 0;
@@ -447,6 +444,7 @@ final class SnapshotHandler implements EventHandler<CommandSlot>, IdleWork {
      * up to date, what that digest fails with: the next one is taken by the decision stage, from its own state.
      */
     private IllegalStateException brokenCopy(DigestRequest digest) {
+        String brokenWhen = counters.unavailableWhen();
         String message = digest == null ? unavailable(shard, brokenWhen) : "shard " + shard + ": the snapshot copy "
                 + "stopped being updated " + brokenWhen + ", before this digest could be taken from it; ask again: a "
                 + "digest is now taken on the decision thread, which decides nothing while it walks the state, until "

@@ -112,7 +112,7 @@ public final class PurestockAutoConfiguration {
      * nearest one above it that exists, is read-only to it). The journal's lock would otherwise fail the start from
      * deep inside, naming no property. Reads the file system only; nothing is created.
      */
-    static void requireUsableDirectory(Path directory) {
+    private static void requireUsableDirectory(Path directory) {
         Path existing = directory.toAbsolutePath();
         while (existing != null && !Files.exists(existing)) {
             existing = existing.getParent();
@@ -137,7 +137,7 @@ public final class PurestockAutoConfiguration {
      * its customizer, in words naming no property, or, without that customizer, would replicate nothing. Reads the
      * bean definitions only: no primary is created here.
      */
-    static void requireOneShardToReplicate(int shards, ConfigurableListableBeanFactory beans) {
+    private static void requireOneShardToReplicate(int shards, ConfigurableListableBeanFactory beans) {
         ClassLoader loader = beans.getBeanClassLoader();
         if (shards == 1 || !ClassUtils.isPresent(REPLICATION_PRIMARY, loader)) {
             return;

@@ -200,8 +200,11 @@ public class PurestockProperties implements Validator {
             UpFrontMemory.check(properties, maxHeap, errors);
         }
         Integer backlogLimit = properties.snapshots.backlogLimit;
-        int fits = properties.shards >= 1 ? HeapEstimate.backlogLimitFitting(properties.shards, maxHeap) : 0;
-        if (properties.shards >= 1 && backlogLimit != null && backlogLimit > fits) {
+        if (backlogLimit == null || properties.shards < 1) {
+            return;
+        }
+        int fits = HeapEstimate.backlogLimitFitting(properties.shards, maxHeap);
+        if (backlogLimit > fits) {
             errors.rejectValue("snapshots.backlogLimit", "exceedsHeap", "purestock.snapshots.backlog-limit="
                     + backlogLimit + " lets the snapshot stage of each of " + properties.shards + " shard(s) keep up "
                     + "to " + properties.shards * (long) backlogLimit * HeapEstimate.KEPT_ASIDE_BYTES / (1024 * 1024)
