@@ -7,7 +7,6 @@ import dev.purestock.domain.Limits;
 import dev.purestock.engine.Outcome;
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.engine.PurestockEngine;
-import dev.purestock.engine.StoreCapacity;
 import dev.purestock.engine.WaitStrategyKind;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -90,11 +89,6 @@ public class EngineBenchmark {
      */
     @State(Scope.Benchmark)
     public static class Running {
-        /** The first order id of the purchases that fill a retention window before the trial: no producer's. */
-        static final long FILL_ORDERS = 15L << 40;
-        /** The period of the engine's time command, which forgets the orders past their window. */
-        static final Duration FORGET_EVERY = PurestockEngine.Builder.DEFAULT_EXPIRE_RESERVATIONS_EVERY;
-
         /** How the stage threads wait; the raw ring uses the same. */
         @Param({"BLOCKING", "SLEEPING", "YIELDING"})
         public WaitStrategyKind waitStrategy;
@@ -154,10 +148,8 @@ public class EngineBenchmark {
             PurestockEngine.Builder builder = PurestockEngine.builder().ringSize(RING_SIZE).waitStrategy(waitStrategy);
             if (retains()) {
                 long window = Long.parseLong(retainSeconds);
-                // the orders of a window and of the time command's period: the oldest are forgotten once a period
-                long orders = JournalBenchmark.STEADY_ORDERS_PER_SECOND * (window + FORGET_EVERY.toSeconds());
-                builder.retainOrdersFor(Duration.ofSeconds(window)).storeCapacity(new StoreCapacity(2 * SKUS,
-                        (int) Math.min(JournalBenchmark.LONG_WINDOW_ORDERS, orders), JournalBenchmark.CUSTOMERS));
+                builder.retainOrdersFor(Duration.ofSeconds(window))
+                        .storeCapacity(SteadyState.capacity(window, SKUS, 1));
             }
             PurestockEngine started = builder.build();
             for (int sku = 0; sku < SKUS; sku++) {
@@ -168,27 +160,20 @@ public class EngineBenchmark {
             return started;
         }
 
-        /**
-         * Submits purchases for a window and a period of the time command, so that the orders of the first are
-         * forgotten and every structure has reached the size it keeps before the warm-up starts.
-         */
+        /** Fills the retention window ({@link SteadyState#fillWindow}), then waits for a purchase after the fill. */
         private void fillWindow() {
-            CountingProducer filler = new CountingProducer() {
-            };
-            long end = System.nanoTime()
-                    + TimeUnit.SECONDS.toNanos(Long.parseLong(retainSeconds) + FORGET_EVERY.toSeconds());
-            long order = FILL_ORDERS;
-            while (System.nanoTime() < end) {
-                engine.submitPurchase(order, order & 0xFFFFF, order % SKUS, WAREHOUSE, 1, filler);
-                order++;
-            }
-            // answered after every purchase before it: the shard decides and answers in order
-            Outcome last = engine.submit(new Command.Purchase(order, order & 0xFFFFF, order % SKUS, WAREHOUSE, 1))
-                    .join();
-            if (!last.accepted()) {
-                throw new IllegalStateException("the engine refused a purchase filling its window: " + last);
-            }
-            filler.check();
+            SteadyState.fillWindow(Long.parseLong(retainSeconds),
+                    (order, filler) -> engine.submitPurchase(order, order & 0xFFFFF, order % SKUS, WAREHOUSE, 1,
+                            filler),
+                    order -> {
+                        // answered after every purchase before it: the shard decides and answers in order
+                        Outcome last = engine.submit(new Command.Purchase(order, order & 0xFFFFF, order % SKUS,
+                                WAREHOUSE, 1)).join();
+                        if (!last.accepted()) {
+                            throw new IllegalStateException("the engine refused a purchase filling its window: "
+                                    + last);
+                        }
+                    });
         }
     }
 

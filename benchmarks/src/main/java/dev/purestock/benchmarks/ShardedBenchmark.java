@@ -6,7 +6,6 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.Limits;
 import dev.purestock.engine.DurabilityStage;
 import dev.purestock.engine.PurestockEngine;
-import dev.purestock.engine.StoreCapacity;
 import dev.purestock.engine.SubmittedCommand;
 import dev.purestock.engine.WaitStrategyKind;
 import dev.purestock.journal.Durability;
@@ -56,10 +55,6 @@ import java.util.function.IntFunction;
 @Fork(1)
 public class ShardedBenchmark {
     private static final int SKUS_PER_WAREHOUSE = 1024;
-    /** The period of the engine's time command, which forgets the orders past their window. */
-    private static final Duration FORGET_EVERY = PurestockEngine.Builder.DEFAULT_EXPIRE_RESERVATIONS_EVERY;
-    /** The first order id that fills a retention window: past every producer thread's range. */
-    private static final long FILL_ORDERS = 15L << 40;
 
     /** How many shards (and warehouses, one per shard). */
     @Param({"1", "2", "4"})
@@ -127,10 +122,8 @@ public class ShardedBenchmark {
                 .waitStrategy(waitStrategy).journal(stage);
         if (retains()) {
             long window = Long.parseLong(retainSeconds);
-            // each shard's share of the orders of a window and of the time command's period
-            long orders = JournalBenchmark.STEADY_ORDERS_PER_SECOND * (window + FORGET_EVERY.toSeconds()) / shards;
-            builder.retainOrdersFor(Duration.ofSeconds(window)).storeCapacity(new StoreCapacity(2 * SKUS_PER_WAREHOUSE,
-                    (int) Math.min(JournalBenchmark.LONG_WINDOW_ORDERS, orders), JournalBenchmark.CUSTOMERS));
+            builder.retainOrdersFor(Duration.ofSeconds(window))
+                    .storeCapacity(SteadyState.capacity(window, SKUS_PER_WAREHOUSE, shards));
         }
         engine = builder.build();
         for (int sku = 0; sku < SKUS_PER_WAREHOUSE; sku++) {
@@ -150,25 +143,16 @@ public class ShardedBenchmark {
         BenchmarkFiles.deleteRecursively(dir);
     }
 
-    /**
-     * Submits purchases over every shard for a window and a period of the time command, so that the orders of the
-     * first are forgotten and every structure has reached the size it keeps before the warm-up starts.
-     */
+    /** Fills the retention window over every shard ({@link SteadyState#fillWindow}), then digests each shard. */
     private void fillWindow() {
-        CountingProducer filler = new CountingProducer() {
-        };
-        long end = System.nanoTime()
-                + TimeUnit.SECONDS.toNanos(Long.parseLong(retainSeconds) + FORGET_EVERY.toSeconds());
-        long order = FILL_ORDERS;
-        while (System.nanoTime() < end) {
-            engine.submitPurchase(order, order & 0xFFFFF, (order >>> 2) % SKUS_PER_WAREHOUSE, (int) (order % shards),
-                    1, filler);
-            order++;
-        }
-        for (int shard = 0; shard < shards; shard++) {
-            engine.digest(shard).join(); // after every purchase of the shard before it
-        }
-        filler.check();
+        SteadyState.fillWindow(Long.parseLong(retainSeconds),
+                (order, filler) -> engine.submitPurchase(order, order & 0xFFFFF, (order >>> 2) % SKUS_PER_WAREHOUSE,
+                        (int) (order % shards), 1, filler),
+                order -> {
+                    for (int shard = 0; shard < shards; shard++) {
+                        engine.digest(shard).join(); // after every purchase of the shard before it
+                    }
+                });
     }
 
     /**
