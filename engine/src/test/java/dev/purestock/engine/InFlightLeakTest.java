@@ -5,19 +5,19 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.Limits;
 import dev.purestock.domain.Reason;
-import dev.purestock.engine.InFlightOrderIdsTest.Gate;
+import dev.purestock.engine.InFlightFixtures.Gate;
+import dev.purestock.engine.InFlightFixtures.Opened;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.IntFunction;
 
-import static dev.purestock.engine.EngineFixtures.list;
-import static dev.purestock.engine.EngineFixtures.receive;
+import static dev.purestock.engine.InFlightFixtures.SKU;
+import static dev.purestock.engine.InFlightFixtures.purchase;
+import static dev.purestock.engine.InFlightFixtures.twoShards;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,26 +30,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * shape or by its shard), a held command cancelled or fallen due. Shard 0's journal is held shut ({@link Gate}) where a command must stay in flight.
  */
 class InFlightLeakTest {
-    private static final long SKU = 1;
     private static final long STOCK = 10;
 
     private static PurestockEngine engine(Gate gate) {
-        IntFunction<DurabilityStage> journals = shard -> shard == 0 ? gate : new InMemoryJournal();
-        PurestockEngine engine = PurestockEngine.builder().shards(2).expireReservationsEvery(Duration.ZERO)
-                .journal(journals).build();
-        engine.submit(list(SKU)).join();
-        assertTrue(engine.submit(receive(1, SKU, 0, STOCK)).join().accepted());
-        assertTrue(engine.submit(receive(2, SKU, 1, STOCK)).join().accepted());
-        return engine;
+        return twoShards(gate, STOCK, b -> b);
     }
 
     /** A purchase its shard rejects ({@code OUT_OF_STOCK}): it claims its id and makes no order of it. */
     private static Command tooMany(long orderId, int warehouse) {
         return new Command.Purchase(orderId, 5, SKU, warehouse, STOCK + 1);
-    }
-
-    private static Command purchase(long orderId, int warehouse) {
-        return new Command.Purchase(orderId, 5, SKU, warehouse, 1);
     }
 
     /** The registry is empty, and each of {@code orderIds} is accepted on shard 1. */
@@ -157,11 +146,5 @@ class InFlightLeakTest {
             }
             assertEquals(0, engine.inFlightOrders().size());
         }
-    }
-
-    /** What opens the gate as a test ends, before its engine closes, which waits for the gate's commands. */
-    private interface Opened extends AutoCloseable {
-        @Override
-        void close();
     }
 }

@@ -5,6 +5,8 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Reason;
+import dev.purestock.engine.InFlightFixtures.Gate;
+import dev.purestock.engine.InFlightFixtures.Opened;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -12,18 +14,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.IntFunction;
-import java.util.function.UnaryOperator;
 
 import static dev.purestock.engine.EngineFixtures.failureOf;
 import static dev.purestock.engine.EngineFixtures.list;
 import static dev.purestock.engine.EngineFixtures.receive;
+import static dev.purestock.engine.InFlightFixtures.SKU;
+import static dev.purestock.engine.InFlightFixtures.assertNothingInFlight;
+import static dev.purestock.engine.InFlightFixtures.assertReused;
+import static dev.purestock.engine.InFlightFixtures.purchase;
+import static dev.purestock.engine.InFlightFixtures.raceTwoSides;
+import static dev.purestock.engine.InFlightFixtures.twoShards;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -41,40 +44,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * timed out, a stopped shard), the engine's registry of ids in flight is empty and the id is free for another shard.
  */
 class InFlightOrderIdsTest {
-    private static final long SKU = 1;
     private static final long STOCK = 1_000;
 
     /** Two shards, warehouse 0 on shard 0 and warehouse 1 on shard 1, each stocked; shard 0's journal {@code gate}. */
     private static PurestockEngine engine(Gate gate) {
-        return engine(gate, b -> b);
-    }
-
-    private static PurestockEngine engine(Gate gate, UnaryOperator<PurestockEngine.Builder> more) {
-        IntFunction<DurabilityStage> journals = shard -> shard == 0 ? gate : new InMemoryJournal();
-        PurestockEngine engine = more.apply(PurestockEngine.builder().shards(2).expireReservationsEvery(Duration.ZERO)
-                .journal(journals)).build();
-        engine.submit(list(SKU)).join();
-        assertTrue(engine.submit(receive(1, SKU, 0, STOCK)).join().accepted());
-        assertTrue(engine.submit(receive(2, SKU, 1, STOCK)).join().accepted());
-        return engine;
-    }
-
-    private static Command purchase(long orderId, int warehouse) {
-        return new Command.Purchase(orderId, 5, SKU, warehouse, 1);
-    }
-
-    private static void assertReused(long orderId, Outcome outcome) {
-        assertEquals(List.of(new Event.Rejected(Reason.ID_REUSED, orderId)), outcome.events(), "answer " + outcome);
-        assertEquals(Outcome.NOT_SEQUENCED, outcome.shard(), "never sequenced");
+        return twoShards(gate, STOCK, b -> b);
     }
 
     private static void assertAccepted(int shard, Outcome outcome) {
         assertTrue(outcome.accepted(), "answer " + outcome);
         assertEquals(shard, outcome.shard());
-    }
-
-    private static void assertNothingInFlight(PurestockEngine engine) {
-        assertEquals(0, engine.inFlightOrders().size(), "order ids still claimed once every command was answered");
     }
 
     @Test
@@ -180,21 +159,9 @@ class InFlightOrderIdsTest {
             engine.submit(list(SKU)).join();
             engine.submit(receive(1, SKU, 0, rounds)).join();
             engine.submit(receive(2, SKU, 1, rounds)).join();
-            CyclicBarrier start = new CyclicBarrier(2);
-            List<Future<List<Outcome>>> sides = new ArrayList<>();
-            for (int side = 0; side < 2; side++) {
-                int warehouse = side;
-                sides.add(threads.submit(() -> {
-                    List<Outcome> outcomes = new ArrayList<>();
-                    for (long id = 1; id <= rounds; id++) {
-                        start.await();
-                        outcomes.add(engine.submit(purchase(id, warehouse)).join());
-                    }
-                    return outcomes;
-                }));
-            }
-            List<Outcome> zero = sides.get(0).get();
-            List<Outcome> one = sides.get(1).get();
+            List<List<Outcome>> sides = raceTwoSides(threads, rounds, (id, warehouse) -> engine.submit(purchase(id, warehouse)).join());
+            List<Outcome> zero = sides.get(0);
+            List<Outcome> one = sides.get(1);
 
             int[] sold = new int[2];
             for (int i = 0; i < rounds; i++) {
@@ -241,7 +208,7 @@ class InFlightOrderIdsTest {
     @Test
     void anIdRefusedForAFullRingIsFreeForAnotherShard() {
         Gate gate = new Gate();
-        try (PurestockEngine engine = engine(gate, b -> b.ringSize(16)); Opened opened = gate::open) {
+        try (PurestockEngine engine = twoShards(gate, STOCK, b -> b.ringSize(16)); Opened opened = gate::open) {
             gate.shut();
             List<CompletableFuture<Outcome>> filling = new ArrayList<>();
             long movement = 100;
@@ -271,7 +238,7 @@ class InFlightOrderIdsTest {
     void anIdWhosePublicationThrewIsFreeForAnotherShard() {
         AtomicBoolean failNext = new AtomicBoolean();
         Gate gate = new Gate();
-        try (PurestockEngine engine = engine(gate, b -> b.publicationFault(
+        try (PurestockEngine engine = twoShards(gate, STOCK, b -> b.publicationFault(
                 EngineFixtures.failingOnceAt(0, failNext, new IllegalStateException("no room"))));
              Opened opened = gate::open) {
             failNext.set(true);
@@ -338,43 +305,6 @@ class InFlightOrderIdsTest {
     void oneShardKeepsNoRegistry() {
         try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO).build()) {
             assertNull(engine.inFlightOrders());
-        }
-    }
-
-    /** What opens the gate as a test ends, before its engine closes, which waits for the gate's commands. */
-    private interface Opened extends AutoCloseable {
-        @Override
-        void close();
-    }
-
-    /**
-     * A journal that, while shut, holds each command until opened, and that may fail the next command it is given:
-     * the commands of its shard stay in flight as long as a test needs.
-     */
-    static final class Gate implements DurabilityStage {
-        private volatile CountDownLatch open = new CountDownLatch(0);
-        private volatile boolean failNext;
-
-        void shut() {
-            open = new CountDownLatch(1);
-        }
-
-        void open() {
-            open.countDown();
-        }
-
-        void failNext() {
-            failNext = true;
-        }
-
-        @Override
-        public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch)
-                throws InterruptedException {
-            open.await();
-            if (failNext) {
-                failNext = false;
-                throw new IllegalStateException("the journal's disk is gone");
-            }
         }
     }
 }

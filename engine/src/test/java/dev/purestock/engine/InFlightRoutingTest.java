@@ -5,7 +5,8 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.Line;
 import dev.purestock.domain.OrderStatus;
 import dev.purestock.domain.Reason;
-import dev.purestock.engine.InFlightOrderIdsTest.Gate;
+import dev.purestock.engine.InFlightFixtures.Gate;
+import dev.purestock.engine.InFlightFixtures.Opened;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -17,14 +18,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 import static dev.purestock.engine.EngineFixtures.list;
 import static dev.purestock.engine.EngineFixtures.receive;
+import static dev.purestock.engine.InFlightFixtures.SKU;
+import static dev.purestock.engine.InFlightFixtures.assertNothingInFlight;
+import static dev.purestock.engine.InFlightFixtures.assertReused;
+import static dev.purestock.engine.InFlightFixtures.purchase;
+import static dev.purestock.engine.InFlightFixtures.raceTwoSides;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -41,7 +45,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * in flight once every command is answered.
  */
 class InFlightRoutingTest {
-    private static final long SKU = 1;
     private static final long STOCK = 1_000;
     private static final long NEVER = Long.MAX_VALUE;
 
@@ -57,23 +60,8 @@ class InFlightRoutingTest {
         return engine;
     }
 
-    private static Command purchase(long orderId, int warehouse) {
-        return new Command.Purchase(orderId, 5, SKU, warehouse, 1);
-    }
-
     private static Command reserve(long orderId, int warehouse) {
         return new Command.Reserve(orderId, 5, List.of(new Line(SKU, warehouse, 1)), NEVER);
-    }
-
-    private static void assertNothingInFlight(PurestockEngine engine) {
-        if (engine.inFlightOrders() != null) {
-            assertEquals(0, engine.inFlightOrders().size(), "ids still claimed once every command was answered");
-        }
-    }
-
-    private static void assertReused(long id, Outcome outcome) {
-        assertEquals(List.of(new Event.Rejected(Reason.ID_REUSED, id)), outcome.events(), "answer " + outcome);
-        assertEquals(Outcome.NOT_SEQUENCED, outcome.shard(), "never sequenced");
     }
 
     /** A command of an existing order, submitted at once after the command that creates the order. */
@@ -296,21 +284,10 @@ class InFlightRoutingTest {
         ExecutorService threads = Executors.newFixedThreadPool(2);
         try (PurestockEngine engine = PurestockEngine.builder().shards(2).expireReservationsEvery(Duration.ZERO)
                 .build()) {
-            CyclicBarrier start = new CyclicBarrier(2);
-            List<Future<List<Outcome>>> sides = new ArrayList<>();
-            for (int side = 0; side < 2; side++) {
-                int warehouse = side;
-                sides.add(threads.submit(() -> {
-                    List<Outcome> outcomes = new ArrayList<>();
-                    for (long id = 1; id <= rounds; id++) {
-                        start.await();
-                        outcomes.add(engine.submitAt(id, NEVER, purchase(2 * id + warehouse, warehouse)).join());
-                    }
-                    return outcomes;
-                }));
-            }
-            List<Outcome> zero = sides.get(0).get();
-            List<Outcome> one = sides.get(1).get();
+            List<List<Outcome>> sides = raceTwoSides(threads, rounds,
+                    (id, warehouse) -> engine.submitAt(id, NEVER, purchase(2 * id + warehouse, warehouse)).join());
+            List<Outcome> zero = sides.get(0);
+            List<Outcome> one = sides.get(1);
 
             for (int i = 0; i < rounds; i++) {
                 long id = i + 1;
@@ -326,11 +303,5 @@ class InFlightRoutingTest {
         } finally {
             threads.shutdownNow();
         }
-    }
-
-    /** What opens the gate as a test ends, before its engine closes, which waits for the gate's commands. */
-    private interface Opened extends AutoCloseable {
-        @Override
-        void close();
     }
 }
