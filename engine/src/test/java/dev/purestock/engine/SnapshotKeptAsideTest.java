@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -446,17 +447,7 @@ class SnapshotKeptAsideTest {
     @Test
     @Timeout(120)
     void aDigestWaitingWhenTheCopyBreaksFailsAndTheNextIsTakenFromTheDecisionState() throws Exception {
-        long[] breakAt = {Long.MAX_VALUE};
-        InventoryStore breaking = breakingOnOrder(breakAt);
-        start(SnapshotHandler.RETAINED_ASIDE, breaking);
-        writerStarted.acquire();
-        breakAt[0] = nextOrder + 3;
-        purchase(1_000);
-        DigestRequest waiting = requestDigest();
-        writerMayFinish.release();
-        snapshots.awaitWriter();
-
-        snapshots.onTimeout(ringSequence - 1); // applies the backlog's first commands: the fourth breaks the copy
+        DigestRequest waiting = breakTheCopyAfterABacklog(this::requestDigest);
         Throwable failed = assertThrows(ExecutionException.class, () -> waiting.result().get()).getCause();
         assertEquals("shard 0: the snapshot copy stopped being updated when applying events failed, before this "
                 + "digest could be taken from it; ask again: a digest is now taken on the decision thread, which "
@@ -499,17 +490,7 @@ class SnapshotKeptAsideTest {
     @Test
     @Timeout(120)
     void theCommandsKeptAsideAreLetGoAtOnceWhenTheCopyBreaksAndTheSnapshotsWaitingFail() throws Exception {
-        long[] breakAt = {Long.MAX_VALUE};
-        InventoryStore breaking = breakingOnOrder(breakAt);
-        start(SnapshotHandler.RETAINED_ASIDE, breaking);
-        writerStarted.acquire();
-        breakAt[0] = nextOrder + 3;
-        purchase(1_000);
-        SnapshotRequest request = requestSnapshot();
-        writerMayFinish.release();
-        snapshots.awaitWriter();
-
-        snapshots.onTimeout(ringSequence - 1); // applies the backlog's first commands: the fourth breaks the copy
+        SnapshotRequest request = breakTheCopyAfterABacklog(this::requestSnapshot);
         assertEquals(0, snapshots.keptAside(), "nothing is kept for a copy that is dropped");
         assertEquals(0, snapshots.snapshotsWaiting());
         assertFalse(snapshots.pending());
@@ -822,6 +803,26 @@ class SnapshotKeptAsideTest {
      * A store that runs out of heap as it stores the order whose id {@code breakAt[0]} holds when it comes: the copy
      * grows, and the heap has no room left.
      */
+    /**
+     * Starts the stage with a copy that breaks on the fourth command of a backlog of 1,000 purchases made while the
+     * first snapshot is written, makes {@code request} behind that backlog, lets the writer finish and has the stage
+     * apply the backlog, breaking the copy: the request made.
+     */
+    private <R> R breakTheCopyAfterABacklog(Supplier<R> request) throws InterruptedException {
+        long[] breakAt = {Long.MAX_VALUE};
+        InventoryStore breaking = breakingOnOrder(breakAt);
+        start(SnapshotHandler.RETAINED_ASIDE, breaking);
+        writerStarted.acquire();
+        breakAt[0] = nextOrder + 3;
+        purchase(1_000);
+        R made = request.get();
+        writerMayFinish.release();
+        snapshots.awaitWriter();
+
+        snapshots.onTimeout(ringSequence - 1); // applies the backlog's first commands: the fourth breaks the copy
+        return made;
+    }
+
     private static InventoryStore breakingOnOrder(long[] breakAt) {
         return new DelegatingStore() {
             @Override
