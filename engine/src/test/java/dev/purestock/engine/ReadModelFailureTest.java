@@ -36,28 +36,48 @@ class ReadModelFailureTest {
             new Command.Purchase(11, 8, 1, 0, 1),
             new Command.Purchase(12, 9, 1, 0, 1));
 
+    /**
+     * Shard 0 of a read model of {@code readModelShards} shards, its decision and completion stages wired by hand to
+     * be driven on this thread; the completion stage lets go of ids in {@code inFlight} (none where null), and its
+     * read-model update counts each call and throws on command sequence 3.
+     */
+    private record Wired(Intake intake, ShardHealth health, ReadModel readModel, AtomicInteger updates,
+                         DecisionHandler decision, AtomicLong isolated, CompletionHandler completion) {
+        static Wired failingAtSequence3(int readModelShards, InFlightOrders inFlight) {
+            Intake intake = new Intake();
+            ShardHealth health = new ShardHealth(0, intake);
+            ReadModel readModel = new ReadModel(readModelShards);
+            ReadModel.Writer writer = readModel.writer(0);
+            AtomicInteger updates = new AtomicInteger();
+            ReadModel.Updater failing = (sequence, events) -> {
+                updates.incrementAndGet();
+                if (sequence == 3) {
+                    throw new IllegalStateException("the read model broke");
+                }
+                writer.apply(sequence, events);
+            };
+            ShardCounters counters = new ShardCounters(16);
+            DecisionHandler decision = new DecisionHandler(0, health, ShardState.empty(), () -> 1L, counters.decision,
+                    new DueTimes(1, 86_400_000, 1_000), EngineFixtures.NO_RING);
+            AtomicLong isolated = new AtomicLong();
+            CompletionHandler completion = new CompletionHandler(0, health, failing, List.of(), isolated,
+                    new CallerAnswers(null, isolated, 1), counters.completion, inFlight);
+            return new Wired(intake, health, readModel, updates, decision, isolated, completion);
+        }
+    }
+
 
     @ParameterizedTest(name = "decision stage ahead: {0}")
     @ValueSource(booleans = {false, true})
     void everyCommandTakenIsAnsweredWithItsOutcomeAndTheShardTakesNoMore(boolean decisionAhead) {
-        Intake intake = new Intake();
-        ShardHealth health = new ShardHealth(0, intake);
-        ReadModel readModel = new ReadModel(1);
-        ReadModel.Writer writer = readModel.writer(0);
-        AtomicInteger updates = new AtomicInteger();
-        ReadModel.Updater failing = (sequence, events) -> {
-            updates.incrementAndGet();
-            if (sequence == 3) {
-                throw new IllegalStateException("the read model broke");
-            }
-            writer.apply(sequence, events);
-        };
-        ShardCounters counters = new ShardCounters(16);
-        DecisionHandler decision = new DecisionHandler(0, health, ShardState.empty(), () -> 1L, counters.decision,
-                new DueTimes(1, 86_400_000, 1_000), EngineFixtures.NO_RING);
-        AtomicLong isolated = new AtomicLong();
-        CompletionHandler completion = new CompletionHandler(0, health, failing, List.of(), isolated,
-                new CallerAnswers(null, isolated, 1), counters.completion, null);
+        Wired shard = Wired.failingAtSequence3(1, null);
+        Intake intake = shard.intake();
+        ShardHealth health = shard.health();
+        ReadModel readModel = shard.readModel();
+        AtomicInteger updates = shard.updates();
+        DecisionHandler decision = shard.decision();
+        AtomicLong isolated = shard.isolated();
+        CompletionHandler completion = shard.completion();
         List<Command> commands = THREE_PURCHASES;
         List<Recorder> answers = new ArrayList<>();
         List<CommandSlot> slots = new ArrayList<>();
@@ -108,23 +128,11 @@ class ReadModelFailureTest {
      */
     @Test
     void theIdsOfTheOrdersAFailedReadModelDidNotRecordStayClaimedForItsShard() {
-        Intake intake = new Intake();
-        ShardHealth health = new ShardHealth(0, intake);
-        ReadModel readModel = new ReadModel(2);
-        ReadModel.Writer writer = readModel.writer(0);
-        ReadModel.Updater failing = (sequence, events) -> {
-            if (sequence == 3) {
-                throw new IllegalStateException("the read model broke");
-            }
-            writer.apply(sequence, events);
-        };
         InFlightOrders inFlight = new InFlightOrders(64);
-        ShardCounters counters = new ShardCounters(16);
-        DecisionHandler decision = new DecisionHandler(0, health, ShardState.empty(), () -> 1L, counters.decision,
-                new DueTimes(1, 86_400_000, 1_000), EngineFixtures.NO_RING);
-        AtomicLong isolated = new AtomicLong();
-        CompletionHandler completion = new CompletionHandler(0, health, failing, List.of(), isolated,
-                new CallerAnswers(null, isolated, 1), counters.completion, inFlight);
+        Wired shard = Wired.failingAtSequence3(2, inFlight);
+        ReadModel readModel = shard.readModel();
+        DecisionHandler decision = shard.decision();
+        CompletionHandler completion = shard.completion();
         List<Command> commands = THREE_PURCHASES;
         List<Recorder> answers = new ArrayList<>();
         for (int ringSequence = 0; ringSequence < commands.size(); ringSequence++) {
