@@ -5,9 +5,6 @@ import dev.purestock.domain.Event;
 import dev.purestock.domain.Inventory;
 import dev.purestock.domain.MapInventoryStore;
 import dev.purestock.domain.StateDigest;
-import net.openhft.chronicle.queue.ExcerptAppender;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
-import net.openhft.chronicle.wire.DocumentContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -372,7 +369,7 @@ class BatchDocumentTest {
         byte[] recordDocument = encode(codec, 1);
         byte[] batch = batchDocument(JournalRecordDescriptor.CURRENT_DOCUMENT_FORMAT, encode(codec, 2),
                 encode(codec, 3), encode(codec, 4));
-        appendRaw(versionZero, recordDocument, batch);
+        JournalFiles.appendRaw(dir, versionZero, recordDocument, batch);
 
         List<JournalRecord> records = new ArrayList<>();
         try (JournalReader reader = JournalReader.open(dir)) {
@@ -387,7 +384,7 @@ class BatchDocumentTest {
     @Test
     void aBatchDocumentOfANewerFormatIsRefusedByName() {
         JournalRecordCodec codec = new JournalRecordCodec();
-        appendRaw(encode(codec, 0), batchDocument(JournalRecordDescriptor.CURRENT_DOCUMENT_FORMAT + 1,
+        JournalFiles.appendRaw(dir, encode(codec, 0), batchDocument(JournalRecordDescriptor.CURRENT_DOCUMENT_FORMAT + 1,
                 encode(codec, 1), encode(codec, 2)));
 
         JournalCorruptException refused = assertThrows(JournalCorruptException.class,
@@ -428,18 +425,6 @@ class BatchDocumentTest {
             at += record.length;
         }
         return document;
-    }
-
-    private void appendRaw(byte[]... documents) {
-        try (SingleChronicleQueue queue = JournalQueues.forWriting(dir, Durability.PAGE_CACHE,
-                JournalQueues.DEFAULT_ROLL_CYCLE);
-             ExcerptAppender appender = queue.createAppender()) {
-            for (byte[] document : documents) {
-                try (DocumentContext context = appender.writingDocument()) {
-                    context.wire().bytes().write(document);
-                }
-            }
-        }
     }
 
     private static void putIntLe(byte[] bytes, int at, int value) {

@@ -2,6 +2,7 @@ package dev.purestock.journal;
 
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
+import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
@@ -63,6 +64,22 @@ final class JournalFiles {
             for (long s = from; s < from + count; s++) {
                 writer.onDecided(s, 1_000 + s, new Command.ListProduct(s + 1, 1),
                         List.of(new Event.ProductListed(s + 1, 1)), true);
+            }
+        }
+    }
+
+    /**
+     * Appends each of {@code documents} as it is, one Chronicle Queue document each, as the journal's own queue
+     * would hold them: to write records of an older format, or documents the writer would never make.
+     */
+    static void appendRaw(Path dir, byte[]... documents) {
+        try (SingleChronicleQueue queue = JournalQueues.forWriting(dir, Durability.PAGE_CACHE,
+                JournalQueues.DEFAULT_ROLL_CYCLE);
+             ExcerptAppender appender = queue.createAppender()) {
+            for (byte[] document : documents) {
+                try (DocumentContext context = appender.writingDocument()) {
+                    context.wire().bytes().write(document);
+                }
             }
         }
     }

@@ -12,9 +12,6 @@ import dev.purestock.engine.Outcome;
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.ShardDigest;
-import net.openhft.chronicle.queue.ExcerptAppender;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
-import net.openhft.chronicle.wire.DocumentContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -172,15 +169,7 @@ class OrderRetentionJournalTest {
                 records.add(versionOne(codec, sequence++, NOW + order, new Command.ExpireReservations(), List.of()));
             }
         }
-        try (SingleChronicleQueue queue = JournalQueues.forWriting(dir, Durability.PAGE_CACHE,
-                JournalQueues.DEFAULT_ROLL_CYCLE);
-             ExcerptAppender appender = queue.createAppender()) {
-            for (byte[] record : records) {
-                try (DocumentContext document = appender.writingDocument()) {
-                    document.wire().bytes().write(record);
-                }
-            }
-        }
+        JournalFiles.appendRaw(dir, records.toArray(byte[][]::new));
         CountDownLatch everyOldOrderForgotten = new CountDownLatch(300);
         clock.set(NOW + 10 * WINDOW);
         try (JournaledEngine journaled = JournaledEngine.builder(dir).engine(builder -> builder.clock(clock::get)
