@@ -5,11 +5,13 @@ import dev.purestock.engine.ProducerMode;
 import dev.purestock.engine.StoreCapacity;
 import dev.purestock.journal.JournalLayout;
 import dev.purestock.journal.JournaledEngine;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.PropertySource;
@@ -40,16 +42,8 @@ class RefusedSettingsTest {
 
     @Test
     void tooManyShardsIsReportedWithThePropertysName() {
-        new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
-                .withPropertyValues("purestock.journal.directory=" + journal.resolve("j"),
-                        "purestock.expire-reservations-every=0", "purestock.shards=70000")
-                .run(context -> {
-                    assertThat(context).hasFailed();
-                    assertThat(context.getStartupFailure()).rootCause()
-                            .isInstanceOf(InvalidConfigurationPropertyValueException.class)
-                            .hasMessageContaining("purestock.shards");
-                });
+        runner(journal.resolve("j")).withPropertyValues("purestock.shards=70000")
+                .run(context -> refusedByName(context).hasMessageContaining("purestock.shards"));
     }
 
     /**
@@ -59,17 +53,10 @@ class RefusedSettingsTest {
     @Test
     void aShardCountTheDirectoryDoesNotHoldIsReportedWithThePropertyToSet() {
         JournalLayout.create(journal, 2);
-        new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
-                .withPropertyValues("purestock.journal.directory=" + journal, "purestock.expire-reservations-every=0")
-                .run(context -> {
-                    assertThat(context).hasFailed();
-                    assertThat(context.getStartupFailure()).rootCause()
-                            .isInstanceOf(InvalidConfigurationPropertyValueException.class)
-                            .hasMessageContaining("purestock.shards")
-                            .hasMessageContaining("holds 2 shards")
-                            .hasMessageContaining("set purestock.shards=2");
-                });
+        runner(journal).run(context -> refusedByName(context)
+                .hasMessageContaining("purestock.shards")
+                .hasMessageContaining("holds 2 shards")
+                .hasMessageContaining("set purestock.shards=2"));
     }
 
     /**
@@ -81,16 +68,9 @@ class RefusedSettingsTest {
     void aJournalDirectoryThatIsAFileIsRefusedByName() throws IOException {
         Path file = Files.writeString(journal.resolve("notes.txt"), "not a journal");
         for (Path directory : List.of(file, file.resolve("purestock"))) {
-            new ApplicationContextRunner()
-                    .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
-                    .withPropertyValues("purestock.journal.directory=" + directory, "purestock.expire-reservations-every=0")
-                    .run(context -> {
-                        assertThat(context).hasFailed();
-                        assertThat(context.getStartupFailure()).rootCause()
-                                .isInstanceOf(InvalidConfigurationPropertyValueException.class)
-                                .hasMessageContaining("purestock.journal.directory")
-                                .hasMessageContaining("a file stands at " + file);
-                    });
+            runner(directory).run(context -> refusedByName(context)
+                    .hasMessageContaining("purestock.journal.directory")
+                    .hasMessageContaining("a file stands at " + file));
         }
         assertThat(file).hasContent("not a journal");
     }
@@ -102,13 +82,9 @@ class RefusedSettingsTest {
         Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r-xr-xr-x"));
         assumeFalse(Files.isWritable(readOnly), "this process may write in a read-only directory (root)");
         for (Path directory : List.of(readOnly, readOnly.resolve("purestock"))) {
-            new ApplicationContextRunner()
-                    .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
-                    .withPropertyValues("purestock.journal.directory=" + directory, "purestock.expire-reservations-every=0")
-                    .run(context -> assertThat(context.getStartupFailure()).rootCause()
-                            .isInstanceOf(InvalidConfigurationPropertyValueException.class)
-                            .hasMessageContaining("purestock.journal.directory")
-                            .hasMessageContaining("may not write in " + readOnly));
+            runner(directory).run(context -> refusedByName(context)
+                    .hasMessageContaining("purestock.journal.directory")
+                    .hasMessageContaining("may not write in " + readOnly));
         }
     }
 
@@ -122,18 +98,10 @@ class RefusedSettingsTest {
     void aReplicationPrimaryBesideSeveralShardsIsRefusedByThePropertysName() {
         for (Class<?> application : List.of(ReplicationHealthTest.PrimaryConfiguration.class,
                 ReplicationHealthTest.PrimaryOnly.class)) {
-            new ApplicationContextRunner()
-                    .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
-                    .withPropertyValues("purestock.journal.directory=" + journal.resolve("j"),
-                            "purestock.expire-reservations-every=0", "purestock.shards=2")
-                    .withUserConfiguration(application)
-                    .run(context -> {
-                        assertThat(context).hasFailed();
-                        assertThat(context.getStartupFailure()).rootCause()
-                                .isInstanceOf(InvalidConfigurationPropertyValueException.class)
-                                .hasMessageContaining("purestock.shards").hasMessageContaining("'2'")
-                                .hasMessageContaining("Primary").hasMessageContaining("set purestock.shards=1");
-                    });
+            runner(journal.resolve("j")).withPropertyValues("purestock.shards=2").withUserConfiguration(application)
+                    .run(context -> refusedByName(context)
+                            .hasMessageContaining("purestock.shards").hasMessageContaining("'2'")
+                            .hasMessageContaining("Primary").hasMessageContaining("set purestock.shards=1"));
         }
     }
 
@@ -152,23 +120,14 @@ class RefusedSettingsTest {
                         .withConfiguration(AutoConfigurations.of(configuration))
                         .withPropertyValues("purestock.journal.directory=" + journal.resolve("j"),
                                 "purestock.expire-reservations-every=0", "purestock.enabled=" + value)
-                        .run(context -> {
-                            assertThat(context).as(value + " to " + configuration.getSimpleName()).hasFailed();
-                            assertThat(context.getStartupFailure()).rootCause()
-                                    .isInstanceOf(InvalidConfigurationPropertyValueException.class)
-                                    .hasMessageContaining("purestock.enabled").hasMessageContaining("'" + value + "'")
-                                    .hasMessageContaining("true or false");
-                        });
+                        .run(context -> refusedByName(context, value + " to " + configuration.getSimpleName())
+                                .hasMessageContaining("purestock.enabled").hasMessageContaining("'" + value + "'")
+                                .hasMessageContaining("true or false"));
             }
         }
-        new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
-                .withPropertyValues("purestock.journal.directory=" + journal.resolve("j"),
-                        "purestock.expire-reservations-every=0", "purestock.enabled=TRUE")
+        runner(journal.resolve("j")).withPropertyValues("purestock.enabled=TRUE")
                 .run(context -> assertThat(context).hasNotFailed().hasSingleBean(JournaledEngine.class));
-        new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
-                .withPropertyValues("purestock.enabled=False")
+        runner().withPropertyValues("purestock.enabled=False")
                 .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(JournaledEngine.class));
     }
 
@@ -188,21 +147,38 @@ class RefusedSettingsTest {
                 new MapPropertySource("spaced", Map.of("purestock.enabled", " True ")), yaml("enabled: on"),
                 yaml("enabled: true"));
         for (PropertySource<?> source : off) {
-            new ApplicationContextRunner()
-                    .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
-                    .withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(source))
+            runner().withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(source))
                     .run(context -> assertThat(context).as(source.getName()).hasNotFailed()
                             .doesNotHaveBean(JournaledEngine.class));
         }
         for (PropertySource<?> source : on) {
-            new ApplicationContextRunner()
-                    .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
-                    .withPropertyValues("purestock.journal.directory=" + journal.resolve("on"),
-                            "purestock.expire-reservations-every=0")
-                    .withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(source))
+            runner(journal.resolve("on")).withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(source))
                     .run(context -> assertThat(context).as(source.getName()).hasNotFailed()
                             .hasSingleBean(JournaledEngine.class));
         }
+    }
+
+    /** The starter's auto-configuration alone, with no property set. */
+    private static ApplicationContextRunner runner() {
+        return new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class));
+    }
+
+    /** The starter's auto-configuration journaling in {@code directory}, with no expiry sweeps. */
+    private static ApplicationContextRunner runner(Path directory) {
+        return runner().withPropertyValues("purestock.journal.directory=" + directory, "purestock.expire-reservations-every=0");
+    }
+
+    /** The start failed, its root cause a setting refused by its property's name: the assertion on that cause. */
+    private static AbstractThrowableAssert<?, ? extends Throwable> refusedByName(AssertableApplicationContext context) {
+        return refusedByName(context, "the start");
+    }
+
+    /** As {@link #refusedByName(AssertableApplicationContext)}, the start described as {@code what}. */
+    private static AbstractThrowableAssert<?, ? extends Throwable> refusedByName(AssertableApplicationContext context,
+                                                                                 String what) {
+        assertThat(context).as(what).hasFailed();
+        return assertThat(context.getStartupFailure()).rootCause()
+                .isInstanceOf(InvalidConfigurationPropertyValueException.class);
     }
 
     private static PropertySource<?> yaml(String enabled) throws IOException {
@@ -213,9 +189,7 @@ class RefusedSettingsTest {
     @Test
     void aCustomizerValueTheEngineRefusesStopsStartupBeforeTheJournalIsTouched() {
         Path untouched = journal.resolve("never-created");
-        new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
-                .withPropertyValues("purestock.journal.directory=" + untouched, "purestock.shards=2")
+        runner().withPropertyValues("purestock.journal.directory=" + untouched, "purestock.shards=2")
                 .withBean(PurestockEngineCustomizer.class, () -> builder -> builder.producerMode(ProducerMode.SINGLE))
                 .run(context -> assertThat(context).hasFailed());
         assertThat(untouched).doesNotExist();
@@ -224,10 +198,7 @@ class RefusedSettingsTest {
     @Test
     void aRingTooLargeForTheHeapIsRefusedByNameBeforeTheJournalIsTouched() {
         Path untouched = journal.resolve("never-created");
-        new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
-                .withPropertyValues("purestock.journal.directory=" + untouched, "purestock.expire-reservations-every=0",
-                        "purestock.ring-size=1073741824")
+        runner(untouched).withPropertyValues("purestock.ring-size=1073741824")
                 .run(context -> {
                     assertThat(context).hasFailed();
                     assertThat(context.getStartupFailure()).rootCause().isNotInstanceOf(OutOfMemoryError.class)
@@ -238,10 +209,7 @@ class RefusedSettingsTest {
 
     @Test
     void aStoreCapacityTooLargeForTheHeapIsRefusedByName() {
-        new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(PurestockAutoConfiguration.class))
-                .withPropertyValues("purestock.journal.directory=" + journal.resolve("j"),
-                        "purestock.expire-reservations-every=0", "purestock.store-capacity.orders=2000000000")
+        runner(journal.resolve("j")).withPropertyValues("purestock.store-capacity.orders=2000000000")
                 .run(context -> {
                     assertThat(context).hasFailed();
                     assertThat(context.getStartupFailure()).rootCause().isNotInstanceOf(OutOfMemoryError.class)
