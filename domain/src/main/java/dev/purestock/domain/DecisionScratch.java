@@ -25,6 +25,11 @@ public final class DecisionScratch {
     /** The layers over the state, by depth: those below {@link #depth} are in use. */
     private PendingState[] layers = new PendingState[0];
     private int depth;
+    /**
+     * Where the decision under way began in its buffer ({@link EventBuffer#mark()}): what a time command's limits on
+     * events and line changes count from, so that events of earlier decisions in the same buffer do not count.
+     */
+    long decisionStart;
     /** Whether a time command is being decided: its lists are in use. */
     boolean expiring;
     private boolean inUse;

@@ -117,6 +117,7 @@ public final class Inventory {
             case ReleaseReservation c -> decideReleaseReservation(c.orderId(), now, state, out);
             case ExpireReservations c -> {
                 DecisionScratch work = DecisionScratch.take(scratch);
+                work.decisionStart = out.mark();
                 try {
                     expire(c, now, state, out, work);
                 } finally {
@@ -125,6 +126,7 @@ public final class Inventory {
             }
             case Batch c -> {
                 DecisionScratch work = DecisionScratch.take(scratch);
+                work.decisionStart = out.mark();
                 try {
                     batch(c, now, state, out, work);
                 } finally {
@@ -779,8 +781,7 @@ public final class Inventory {
                 int at = out.size();
                 out.reservationExpired(orderId);
                 giveBack(orderId, pending, out);
-                if (hold > 0 && (out.size() > Limits.MAX_EVENTS_PER_COMMAND
-                        || out.lineCount() > Limits.MAX_LINE_CHANGES_PER_COMMAND)) {
+                if (hold > 0 && pastDecisionLimits(out, work)) {
                     // held commands decided before it took this time command to its limits: the next one expires it
                     // (expiries alone stay within them: at most 1,024 of at most 64 lines)
                     out.resetTo(start);
@@ -827,12 +828,22 @@ public final class Inventory {
             out.holdReleased(held.holdId());
             out.rejected(Reason.HELD_COMMAND_FAILED, held.command().ref());
         }
-        if (out.size() > Limits.MAX_EVENTS_PER_COMMAND || out.lineCount() > Limits.MAX_LINE_CHANGES_PER_COMMAND) {
+        if (pastDecisionLimits(out, work)) {
             out.resetTo(start);
             return false;
         }
         evolveFrom(pending, now, out, EventBuffer.firstEventSince(start));
         return true;
+    }
+
+    /**
+     * Whether the decision under way has written more events or line changes than one decision may: counted from
+     * where it began in {@code out} ({@link DecisionScratch#decisionStart}), as a buffer may hold earlier decisions'
+     * events before it.
+     */
+    private static boolean pastDecisionLimits(EventBuffer out, DecisionScratch work) {
+        return out.eventsSince(work.decisionStart) > Limits.MAX_EVENTS_PER_COMMAND
+                || out.linesSince(work.decisionStart) > Limits.MAX_LINE_CHANGES_PER_COMMAND;
     }
 
     /** Decides a {@link Hold}: holds the command, or says why not. */

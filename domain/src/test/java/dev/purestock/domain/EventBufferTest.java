@@ -196,6 +196,40 @@ class EventBufferTest {
         assertTrue(decided.sameEvents(written) && written.sameEvents(decided), () -> decided.toEvents().toString());
     }
 
+    /**
+     * {@code decide} appends to its buffer, and a buffer may hold earlier commands' events (docs/domain.md, "Deciding
+     * without garbage"): a time command decided after as many events as one decision may make still releases the held
+     * commands it releases alone, and one decided after as many line changes still expires after releasing one. Its
+     * limits are those of its own decision, not of everything the buffer holds.
+     */
+    @Test
+    void aTimeCommandAppendedAfterOtherDecisionsDecidesWhatItDecidesAlone() {
+        MapInventoryStore store = stocked();
+        Inventory.evolveAll(store, 0, Inventory.decide(new Command.Hold(7, 5, new Purchase(1, 2, 3, 0, 1)), 0, store));
+        Inventory.evolveAll(store, 0, Inventory.decide(new Command.Reserve(8, 2, lines(1), 6), 0, store));
+        Command time = new Command.ExpireReservations();
+        List<Event> alone = Inventory.decide(time, 10, store);
+        assertEquals(3, alone.size(), () -> "the hold is released and the reservation expires: " + alone);
+
+        EventBuffer events = new EventBuffer();
+        fill(events, Limits.MAX_EVENTS_PER_COMMAND, 0);
+        Inventory.decide(time, 10, store, events);
+        assertEquals(alone, eventsFrom(events, Limits.MAX_EVENTS_PER_COMMAND));
+
+        EventBuffer lineChanges = new EventBuffer();
+        fill(lineChanges, 1, Limits.MAX_LINE_CHANGES_PER_COMMAND);
+        Inventory.decide(time, 10, store, lineChanges);
+        assertEquals(alone, eventsFrom(lineChanges, 1));
+    }
+
+    private static List<Event> eventsFrom(EventBuffer buffer, int from) {
+        List<Event> events = new ArrayList<>();
+        for (int i = from; i < buffer.size(); i++) {
+            events.add(buffer.event(i));
+        }
+        return events;
+    }
+
     @Test
     void aRangeOutsideTheBufferIsRefused() {
         EventBuffer buffer = new EventBuffer();
