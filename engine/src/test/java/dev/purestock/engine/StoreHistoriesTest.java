@@ -152,7 +152,8 @@ class StoreHistoriesTest {
         return Limits.MAX_WAREHOUSE - warehouse;
     }
 
-    private static List<Long> lastChanges(InventoryState state) {
+    /** The order of last changes, as order ids and times in turn. */
+    static List<Long> lastChanges(InventoryState state) {
         List<Long> seen = new ArrayList<>();
         state.forEachByLastChange((orderId, changedAt) -> {
             seen.add(orderId);
@@ -162,7 +163,8 @@ class StoreHistoriesTest {
         return seen;
     }
 
-    private static List<Object> due(InventoryStore state) {
+    /** The due reservations, as times and order ids in turn, then the held commands, in the order they fall due. */
+    static List<Object> due(InventoryStore state) {
         List<Object> seen = new ArrayList<>();
         state.forEachDue(Long.MAX_VALUE, (orderId, expiresAt) -> {
             seen.add(expiresAt);
