@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The time command at its edges: a held command due at the time of the last expiry of a cut list waits for the
- * expiries left out at that time; expiries after held commands stay within a decision's limits; a reservation due at
+ * expiries left out at that time; expiries after held commands stay within a decision's limits, and a held command
+ * that would pass them stops the command before the expiries due after it; a reservation due at
  * {@code Long.MAX_VALUE} expires at that time, and a command held until then is decided then.
  */
 class TimeCommandEdgesTest {
@@ -151,5 +152,43 @@ class TimeCommandEdgesTest {
         assertEquals(List.of(Event.ReservationExpired.class, Event.HoldReleased.class, Event.PurchaseAccepted.class),
                 events.stream().map(Object::getClass).toList(), events::toString);
         assertEquals(new Event.HoldReleased(1), events.get(1));
+    }
+
+    /**
+     * A time command that found a held command due may stop before an expiry although it expired fewer than 1,024
+     * reservations and decided no held command: 1,000 reservations of 64 lines expire first, the held batch due after
+     * them would take the command past {@link Limits#MAX_LINE_CHANGES_PER_COMMAND}, so it stops there, and the
+     * reservation due after the hold stays live until the next time command, which decides the hold and expires it.
+     */
+    @Test
+    void aHeldCommandPastTheLimitsStopsTheTimeCommandBeforeTheExpiriesDueAfterIt() {
+        MapInventoryStore store = new MapInventoryStore();
+        List<Line> lines = new ArrayList<>();
+        for (int sku = 0; sku < Limits.MAX_LINES; sku++) {
+            apply(store, new Command.ListProduct(sku, 0), 0);
+            apply(store, new Command.ReceiveStock(sku, sku, 0, 100_000), 0);
+            lines.add(new Line(sku, 0, 1));
+        }
+        for (long order = 0; order < 1_000; order++) {
+            apply(store, new Reserve(order, 1, lines, 10), 0);
+        }
+        List<Command> orders = new ArrayList<>();
+        for (long order = 0; order < 25; order++) {
+            orders.add(new PlaceOrder(5_000 + order, 2, lines));
+        }
+        apply(store, new Hold(1, 11, new Batch(Batch.Mode.ATOMIC, orders)), 0);
+        apply(store, new Reserve(9_999, 3, List.of(new Line(0, 0, 1)), 12), 0);
+
+        List<Event> events = Inventory.decide(new ExpireReservations(), 20, store);
+        Inventory.evolveAll(store, 20, events);
+        assertEquals(1_000, events.size(), "the expiries due before the hold, and nothing after them");
+        assertTrue(events.stream().allMatch(Event.ReservationExpired.class::isInstance), events::toString);
+        assertEquals(OrderStatus.RESERVED, store.orderStatus(9_999));
+        assertEquals(11, new NextDue().of(store), "the hold is still due, and the reservation after it");
+
+        List<Event> next = Inventory.decide(new ExpireReservations(), 20, store);
+        Inventory.evolveAll(store, 20, next);
+        assertEquals(new Event.HoldReleased(1), next.get(0));
+        assertEquals(OrderStatus.EXPIRED, store.orderStatus(9_999));
     }
 }
