@@ -368,7 +368,8 @@ public final class PurestockEngine implements AutoCloseable {
     }
 
     /**
-     * Submits a command, waiting for ring space if the ring is full.
+     * Submits a command, waiting for ring space if the ring is full (parked; an interrupt does not end the wait, and
+     * the thread is left interrupted when this returns).
      *
      * @return the outcome, once durable; completed exceptionally with {@link EngineStoppedException} or
      *     {@link EngineClosedException} when the engine cannot answer, with an {@link OutcomeNotDeliveredException}

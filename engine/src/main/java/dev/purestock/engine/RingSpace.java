@@ -24,7 +24,8 @@ import java.util.concurrent.locks.LockSupport;
  * sides write and then read with full fences between, so no wake-up is missed. A park still ends after
  * {@link #PARK_NANOS} at the latest, a safety net for a stage that stopped, and a close that ran out of time wakes
  * every waiter ({@link #abandon}); a publisher that comes to wait after that, having looked at the abandon just
- * before it, does not park.
+ * before it, does not park. An interrupt does not end a wait: the waiter parks all the same, and is left interrupted
+ * for its caller.
  *
  * <p>Waiting allocates nothing: a waiter takes one of {@link #SLOTS} places for its thread. More waiters than
  * places poll as before, parking for a nanosecond between tries.
@@ -64,7 +65,8 @@ final class RingSpace {
 
     /**
      * Waits, on a publisher's thread, until {@code ring} (this space's ring, found full) has a quarter of its slots
-     * free, the safety-net park ran out, or {@link #abandon} was called; the caller then tries to claim again.
+     * free, the safety-net park ran out, or {@link #abandon} was called; the caller then tries to claim again. An
+     * interrupt does not end the wait, and is kept: the thread is interrupted again as this returns.
      */
     void await(RingBuffer<?> ring) {
         await(ring, enough);
@@ -77,24 +79,45 @@ final class RingSpace {
      */
     void await(RingBuffer<?> ring, int slots) {
         Thread self = Thread.currentThread();
-        int place = take(self);
-        if (place < 0) {
-            LockSupport.parkNanos(1);
-            return;
-        }
+        // a park returns at once while the thread's interrupt status is set, and on the permit an interrupt leaves: an
+        // interrupted publisher would try again without waiting, spinning a core until the stages freed the space. An
+        // interrupt does not end the wait (a submit has no way to say so): it is cleared for the parks, and set again
+        // for the caller
+        boolean interrupted = Thread.interrupted();
         try {
-            // claimed slots, all of them published soon: the last stage frees the room waited for at this point
-            long target = ring.getCursor() - ringSize + Math.max(1, Math.min(slots, enough));
-            wakeAt.set(place, target);
-            waiting.incrementAndGet();
-            // said we wait (a full fence), then look once more: a batch that ended before this read is seen here,
-            // one that ends after it finds this waiter; so does an abandon, against the place taken above
-            if (!abandoned && ring.getMinimumGatingSequence() < target) {
-                LockSupport.parkNanos(this, parkNanos);
+            int place = take(self);
+            if (place < 0) {
+                LockSupport.parkNanos(1);
+                if (interrupted) {
+                    LockSupport.parkNanos(1); // the first took the permit the interrupt left
+                }
+                return;
+            }
+            try {
+                // claimed slots, all of them published soon: the last stage frees the room waited for at this point
+                long target = ring.getCursor() - ringSize + Math.max(1, Math.min(slots, enough));
+                wakeAt.set(place, target);
+                waiting.incrementAndGet();
+                // said we wait (a full fence), then look once more: a batch that ended before this read is seen here,
+                // one that ends after it finds this waiter; so does an abandon, against the place taken above. A park
+                // that returns before either (on an interrupt's permit, or spuriously) parks again for what is left
+                long deadline = System.nanoTime() + parkNanos;
+                while (!abandoned && ring.getMinimumGatingSequence() < target) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    LockSupport.parkNanos(this, left);
+                    interrupted |= Thread.interrupted();
+                }
+            } finally {
+                waiting.decrementAndGet();
+                waiters.set(place, null);
             }
         } finally {
-            waiting.decrementAndGet();
-            waiters.set(place, null);
+            if (interrupted) {
+                self.interrupt();
+            }
         }
     }
 

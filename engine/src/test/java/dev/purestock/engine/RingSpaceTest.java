@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -81,6 +82,31 @@ class RingSpaceTest {
         last.setVolatile(RING / 4 - 1);
         assertEquals(1, space.passed(RING / 4 - 1), "a quarter free: the producer's");
         producer.get(1, TimeUnit.MINUTES);
+        assertEquals(0, space.waiting());
+    }
+
+    /**
+     * A publisher whose thread was interrupted (a request cancelled with {@code Future.cancel(true)}, a pool shut down
+     * with {@code shutdownNow}) waits parked all the same, and keeps its interrupt: a park returns at once while the
+     * thread's interrupt status is set, so the waiter used to return without waiting and try again, spinning a whole
+     * core until the stages freed the space (taking it from those stages).
+     */
+    @Test
+    void anInterruptedWaiterParksUntilWokenAndKeepsItsInterrupt() throws Exception {
+        CompletableFuture<Boolean> interruptKept = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            Thread.currentThread().interrupt();
+            space.await(ring);
+            interruptKept.complete(Thread.currentThread().isInterrupted());
+        });
+        while (space.waiting() < 1 && !interruptKept.isDone()) {
+            Thread.onSpinWait();
+        }
+        assertFalse(interruptKept.isDone(), "the interrupted waiter returned without being woken");
+
+        last.setVolatile(RING / 4 - 1);
+        assertEquals(1, space.passed(RING / 4 - 1), "the waiter was parked until a quarter of the ring was free");
+        assertTrue(interruptKept.get(1, TimeUnit.MINUTES), "the waiter's interrupt is kept for its caller");
         assertEquals(0, space.waiting());
     }
 
