@@ -144,18 +144,28 @@ final class EngineShutdown {
             barriers.forEach(CompletableFuture::join);
             return true;
         }
-        for (Shard shard : shards) {
-            RingBuffer<CommandSlot> ring = shard.ring();
-            long published = ring.getCursor(); // every publisher has left the gate: all of it is published
-            while (!shard.completion().answeredThrough(published)) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
+        // a park returns at once while the interrupt status is set: a close on a thread left interrupted would spin
+        // through the drain. The interrupt is cleared for the parks and kept for the caller
+        boolean interrupted = Thread.interrupted();
+        try {
+            for (Shard shard : shards) {
+                RingBuffer<CommandSlot> ring = shard.ring();
+                long published = ring.getCursor(); // every publisher has left the gate: all of it is published
+                while (!shard.completion().answeredThrough(published)) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    LockSupport.parkNanos(Math.min(left, DRAIN_POLL_NANOS));
+                    interrupted |= Thread.interrupted();
                 }
-                LockSupport.parkNanos(Math.min(left, DRAIN_POLL_NANOS));
+            }
+            return true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
-        return true;
     }
 
     /**

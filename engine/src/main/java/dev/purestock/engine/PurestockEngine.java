@@ -791,7 +791,8 @@ public final class PurestockEngine implements AutoCloseable {
      * Idempotent; a second caller returns once the first has finished. Waits as long as a durability stage takes
      * to finish its commands; {@link #close(Duration)} waits a bounded time. After a {@code close(timeout)} that
      * timed out, this waits until the stage threads it left busy have stopped and closed their stages: once it
-     * returns, nothing of the engine runs.
+     * returns, nothing of the engine runs. An interrupt of the closing thread (before the close or during it) does not
+     * cut either close short; the thread is left interrupted.
      *
      * @throws IllegalStateException when called on one of the engine's stage threads (from a callback,
      *     consumer, durability stage or snapshot writer), which close would wait for forever; nothing is closed

@@ -146,16 +146,14 @@ public final class Reactions {
         if (Thread.currentThread() == thread) {
             return;
         }
-        // joins again on a later close: a bounded close may have left the thread busy in a reaction
-        try {
-            if (timeout == null) {
-                thread.join();
-            } else {
-                // at least a moment, even when none is left
-                thread.join(Math.max(1, Durations.saturatedMillis(timeout)));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        // joins again on a later close: a bounded close may have left the thread busy in a reaction. An interrupt does
+        // not end the wait (a close on a thread left interrupted still waits for the reaction running): it is kept
+        if (timeout == null) {
+            StageThreads.joinUninterruptibly(thread);
+        } else {
+            // at least a moment, even when none is left
+            StageThreads.joinUninterruptibly(thread, System.nanoTime()
+                    + Math.min(Math.max(1_000_000, Durations.saturatedNanos(timeout)), Long.MAX_VALUE / 2));
         }
     }
 

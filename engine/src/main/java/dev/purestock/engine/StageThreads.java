@@ -141,7 +141,8 @@ final class StageThreads implements ThreadFactory {
     }
 
     /**
-     * Joins every stage thread, giving up at {@code deadline} ({@link System#nanoTime()}).
+     * Joins every stage thread, giving up at {@code deadline} ({@link System#nanoTime()}); an interrupt meanwhile is
+     * kept for the caller, not obeyed.
      *
      * @return whether every one has stopped
      */
@@ -151,17 +152,8 @@ final class StageThreads implements ThreadFactory {
             toJoin = List.copyOf(created);
         }
         for (Thread thread : toJoin) {
-            while (thread.isAlive()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                try {
-                    thread.join(Duration.ofNanos(left));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return !thread.isAlive() && toJoin.stream().noneMatch(Thread::isAlive);
-                }
+            if (!joinUninterruptibly(thread, deadline)) {
+                return false;
             }
         }
         return true;
@@ -175,6 +167,34 @@ final class StageThreads implements ThreadFactory {
         }
         for (Thread thread : toJoin) {
             joinUninterruptibly(thread);
+        }
+    }
+
+    /**
+     * Waits until {@code thread} has ended, giving up at {@code deadline} ({@link System#nanoTime()}); an interrupt
+     * meanwhile (or before: a close on a thread left interrupted) is kept for the caller, not obeyed.
+     *
+     * @return whether it has ended
+     */
+    static boolean joinUninterruptibly(Thread thread, long deadline) {
+        boolean interrupted = false;
+        try {
+            while (thread.isAlive()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    thread.join(Duration.ofNanos(left));
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            return true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
