@@ -1683,7 +1683,9 @@ public final class PurestockEngine implements AutoCloseable {
          *
          * @return this builder
          * @throws IllegalArgumentException for {@code producerMode(SINGLE)} with the expiry timer on, or with a
-         *                                  reaction; or when the ring slots and the state sized ahead that the
+         *                                  reaction; for {@link #snapshotEvery} without a {@link #snapshotWriter}
+         *                                  (a writer factory that returns {@code null} for a shard is refused by
+         *                                  {@code build()}); or when the ring slots and the state sized ahead that the
          *                                  engine allocates as it starts ({@link #ringSize}, {@link #storeCapacity}
          *                                  and {@link #shards} together) need more than the JVM's maximum heap:
          *                                  more than {@link HeapEstimate#of}{@code (shards, ringSize, storeCapacity,
@@ -1701,6 +1703,10 @@ public final class PurestockEngine implements AutoCloseable {
         Builder validate(long maxHeap) {
             checkHeap(maxHeap);
             checkBacklogLimit(maxHeap);
+            if (snapshotEvery > 0 && !snapshotWriterSet) {
+                throw new IllegalArgumentException("snapshotEvery(" + snapshotEvery + ") needs a snapshot writer: set "
+                        + "Builder.snapshotWriter, or leave snapshotEvery at 0 (no periodic snapshots)");
+            }
             if (producerMode == ProducerMode.SINGLE && !expireReservationsEvery.isZero()) {
                 throw new IllegalArgumentException("producerMode(SINGLE) lets one thread publish, but the reservation "
                         + "expiry timer publishes from a thread of its own every " + expireReservationsEvery

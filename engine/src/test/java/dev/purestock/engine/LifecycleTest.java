@@ -129,6 +129,21 @@ class LifecycleTest {
         assertTrue(journal.closed());
     }
 
+    /**
+     * {@code validate()} refuses what {@code build()} refuses together, for code that must refuse a start before it
+     * touches its storage; periodic snapshots without a snapshot writer passed it and failed only as the engine was
+     * built.
+     */
+    @Test
+    void validateRefusesPeriodicSnapshotsWithoutASnapshotWriter() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PurestockEngine.builder().snapshotEvery(10).validate());
+        assertEquals("snapshotEvery(10) needs a snapshot writer: set Builder.snapshotWriter, or leave snapshotEvery at "
+                + "0 (no periodic snapshots)", e.getMessage());
+        PurestockEngine.builder().snapshotEvery(10).snapshotWriter(shard -> (lastSequence, time, store) -> { })
+                .validate();
+    }
+
     @Test
     void theBuilderRefusesSettingsThatCannotWork() {
         assertThrows(IllegalArgumentException.class, () -> PurestockEngine.builder().ringSize(1000));
