@@ -51,7 +51,8 @@ import java.util.concurrent.locks.LockSupport;
  * logged and counted ({@link #followUpsFailed()}), and the follow-ups after it are still submitted. A
  * follow-up the domain rejects is an outcome like any other: it reaches the reactions. A follow-up the engine took
  * but failed to answer ({@link OutcomeNotDeliveredException}: it stands, decided and durable) reached no consumer,
- * so the reactions to it did not run: it is counted in {@link #dropped()}.
+ * so the reactions to it did not run: it is counted in {@link #dropped()}. A reaction that leaves its thread
+ * interrupted (it restored an interrupt it caught) is no failure: the interrupt is cleared before the next one runs.
  */
 public final class Reactions {
     private static final Logger LOG = LoggerFactory.getLogger(Reactions.class);
@@ -298,23 +299,27 @@ public final class Reactions {
     }
 
     private void run() {
-        try {
-            while (true) {
-                Runnable task = tasks.take();
-                if (task == stop) {
-                    // what was queued behind the stop (a reaction's stage that completed as the engine closed) still
-                    // runs: a reaction is dropped and a follow-up refused by the closed engine, each counted. Said
-                    // first, so that a stage completing later runs its follow-ups itself (see react)
-                    exited = true;
-                    for (Runnable late = tasks.poll(); late != null; late = tasks.poll()) {
-                        late.run();
-                    }
-                    return;
-                }
-                task.run();
+        while (true) {
+            Runnable task;
+            try {
+                task = tasks.take();
+            } catch (InterruptedException e) {
+                continue; // only the stop task ends this thread; nothing else of the engine interrupts it
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (task == stop) {
+                // what was queued behind the stop (a reaction's stage that completed as the engine closed) still
+                // runs: a reaction is dropped and a follow-up refused by the closed engine, each counted. Said
+                // first, so that a stage completing later runs its follow-ups itself (see react)
+                exited = true;
+                for (Runnable late = tasks.poll(); late != null; late = tasks.poll()) {
+                    late.run();
+                }
+                return;
+            }
+            task.run();
+            // an interrupt a reaction left (one it restored after catching it) is its own: taken for a reason to stop
+            // as this thread waits for the next outcome, it would end the reactions; nor may it reach the next one
+            Thread.interrupted();
         }
     }
 

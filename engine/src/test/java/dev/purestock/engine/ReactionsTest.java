@@ -353,6 +353,34 @@ class ReactionsTest {
         assertEquals(1, engine.reactions().followUpsFailed(), "refused by the closed engine, and counted");
     }
 
+    /**
+     * A reaction that leaves its thread interrupted (it restored an interrupt it caught, as a blocking client's call
+     * teaches) ended the reaction thread, which took the interrupt for a reason to stop as it waited for the next
+     * outcome: no reaction ran again, outcomes filled the queue and were dropped, and nothing said why. The interrupt
+     * is the reaction's own, and the thread reacts on.
+     */
+    @Test
+    void aReactionThatLeavesItsThreadInterruptedDoesNotEndTheReactions() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        AtomicBoolean interruptedOnEntry = new AtomicBoolean();
+        try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO)
+                .reaction((command, outcome) -> {
+                    interruptedOnEntry.compareAndSet(false, Thread.currentThread().isInterrupted());
+                    if (calls.incrementAndGet() == 1) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return Reaction.none();
+                })
+                .build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 10)).join();
+            assertTrue(engine.reactions().awaitIdle(Duration.ofSeconds(10)), "the reaction thread reacts on");
+            assertEquals(2, calls.get());
+            assertEquals(false, interruptedOnEntry.get(), "one reaction's interrupt does not reach the next");
+            assertEquals(0, engine.reactions().failures());
+        }
+    }
+
     /** A reaction that recurses without end is one failing reaction: counted, and the thread reacts on. */
     @Test
     void aReactionThatOverflowsTheStackIsCountedAndTheOthersGoOn() throws Exception {
