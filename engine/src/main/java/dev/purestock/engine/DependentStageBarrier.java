@@ -167,6 +167,10 @@ final class DependentStageBarrier implements SequenceBarrier {
         if (alerted) {
             throw AlertException.INSTANCE;
         }
+        // an interrupt a callback, consumer or durability stage left on this thread (nothing of the engine interrupts
+        // it) would end every park of the wait at once, so that the stage spun a core while idle for as long as the
+        // engine ran, and would reach the next command's callbacks: it is the caller code's own, and goes here
+        Thread.interrupted();
         if (idleWork != null) {
             long available = dependents.get();
             if (available >= sequence) {

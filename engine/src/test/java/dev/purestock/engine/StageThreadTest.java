@@ -1,5 +1,6 @@
 package dev.purestock.engine;
 
+import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.InventoryState;
 import org.junit.jupiter.api.Test;
@@ -16,6 +17,7 @@ import static dev.purestock.engine.EngineFixtures.failureOf;
 import static dev.purestock.engine.EngineFixtures.list;
 import static dev.purestock.engine.EngineFixtures.receive;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -215,6 +217,65 @@ class StageThreadTest {
             Outcome received = reaction.join().join();
             assertEquals(1, received.sequence());
             assertEquals(5, engine.readModel().available(1, 0));
+        }
+    }
+
+    /**
+     * A callback or consumer that leaves its stage thread interrupted (it restored an interrupt it caught) kept the
+     * thread interrupted for good: every park of the stage's wait returned at once, so the stage spun a whole core
+     * while idle for as long as the engine ran (about 95% of a core, measured, with the default wait), and the next
+     * caller's callback ran interrupted, so that its own blocking calls failed. The stage clears it as it waits.
+     */
+    @Test
+    void anInterruptACallbackLeavesOnAStageThreadDoesNotReachTheNextCallback() {
+        InMemoryJournal journal = new InMemoryJournal();
+        Set<Long> journalInterruptedAt = ConcurrentHashMap.newKeySet();
+        DurabilityStage interrupting = new DurabilityStage() {
+            @Override
+            public void onDecided(long sequence, long time, Command command, List<Event> events, boolean endOfBatch)
+                    throws Exception {
+                if (Thread.currentThread().isInterrupted()) {
+                    journalInterruptedAt.add(sequence);
+                }
+                journal.onDecided(sequence, time, command, events, endOfBatch);
+                if (sequence == 0) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Set<Long> interruptedAt = ConcurrentHashMap.newKeySet();
+        try (PurestockEngine engine = PurestockEngine.builder().expireReservationsEvery(Duration.ZERO)
+                .journal(shard -> interrupting)
+                .consumer((command, outcome) -> {
+                    if (Thread.currentThread().isInterrupted()) {
+                        interruptedAt.add(outcome.sequence());
+                    }
+                    if (outcome.sequence() == 0) {
+                        Thread.currentThread().interrupt();
+                    }
+                })
+                .build()) {
+            engine.submit(list(1)).join();
+            CompletableFuture<Boolean> interruptedCallback = new CompletableFuture<>();
+            engine.submit(receive(1, 1, 0, 5), new OutcomeViewCallback() {
+                @Override
+                public void onOutcome(OutcomeView outcome) {
+                    interruptedCallback.complete(Thread.currentThread().isInterrupted());
+                }
+
+                @Override
+                public void onFailure(Throwable cause) {
+                    interruptedCallback.completeExceptionally(cause);
+                }
+            });
+            assertFalse(interruptedCallback.join(), "the next callback ran on a thread a consumer left interrupted");
+            assertEquals(Set.of(), interruptedAt);
+            assertEquals(Set.of(), journalInterruptedAt, "a durability stage that leaves its thread interrupted too");
+            assertEquals(2, journal.size());
         }
     }
 
