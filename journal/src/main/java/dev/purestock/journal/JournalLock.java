@@ -79,9 +79,13 @@ public final class JournalLock implements AutoCloseable {
         }
     }
 
-    /** Releases the lock; closing twice does nothing more. */
+    /**
+     * Releases the lock; closing twice does nothing more, also from two threads at once (one waits for the other: a
+     * second release on the channel the first closed would throw, and take the directory out of the locks this
+     * process holds after another writer of it may have taken the lock again).
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (channel.isOpen()) {
             try {
                 lock.release();

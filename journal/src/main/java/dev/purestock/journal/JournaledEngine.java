@@ -113,7 +113,7 @@ public final class JournaledEngine implements AutoCloseable {
      * Closes the engine ({@link PurestockEngine#close()}: its journals and snapshot writers too), then releases the
      * locks. The locks are released only once the engine has closed: when {@link PurestockEngine#close()} throws
      * (called on one of its stage threads, from a callback), nothing is closed and the directory stays locked, so
-     * no second engine can open a journal this one still writes.
+     * no second engine can open a journal this one still writes. Idempotent, also from two threads at once.
      *
      * @throws IllegalStateException when called on one of the engine's stage threads; nothing was closed
      */

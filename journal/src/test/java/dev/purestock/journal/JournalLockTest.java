@@ -5,6 +5,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,6 +27,37 @@ class JournalLockTest {
 
     @TempDir
     Path dir;
+
+    /**
+     * Closing a lock is idempotent, also from two threads at once (a journaled engine closed by the application and
+     * by its container's shutdown together): both looked whether the channel was still open, and the second then
+     * released a lock on a channel the first had closed, which threw a {@link JournalException} ("cannot release the
+     * journal lock") out of the second close, and took the directory's entry out of the locks this process holds a
+     * second time, after another writer of this process may have taken it again.
+     */
+    @Test
+    void twoThreadsClosingOneLockAtOnceBothReturn() throws Exception {
+        for (int round = 0; round < 2_000; round++) {
+            JournalLock lock = JournalLock.acquire(dir);
+            CyclicBarrier together = new CyclicBarrier(2);
+            CompletableFuture<Void> other = CompletableFuture.runAsync(() -> {
+                await(together);
+                lock.close();
+            }, runnable -> Thread.ofPlatform().start(runnable));
+            await(together);
+            lock.close();
+            other.get(1, TimeUnit.MINUTES);
+        }
+        JournalLock.acquire(dir).close(); // the directory is free again
+    }
+
+    private static void await(CyclicBarrier barrier) {
+        try {
+            barrier.await();
+        } catch (InterruptedException | BrokenBarrierException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     /**
      * A journal directory given as the path of a file is refused saying so, by the engine as by the lock: the
