@@ -34,7 +34,12 @@ public interface OutcomeViewCallback {
      * {@link PurestockEngine#close(java.time.Duration) close(timeout)} ran out of time before the command was
      * answered ({@link EngineClosedException}; the command was not acknowledged, though it may have reached the
      * journal), or it was submitted on one of the engine's stage threads while its ring was full
-     * ({@link IllegalStateException}; nothing was submitted). Either way, nothing was acknowledged. Or, with an
+     * ({@link IllegalStateException}; nothing was submitted), or the engine's {@link PurestockEngine.Builder#clock
+     * clock} threw as a command answered without sequencing was stamped (what it threw; nothing was submitted), or
+     * submitting it threw: a {@link PurestockEngine#submitAll submitAll} command at or after the one whose
+     * submission threw, or a command for every shard whose publication threw part way ({@link IllegalStateException}
+     * naming what was reached, its cause what was thrown; the shards a command for every shard reached apply it).
+     * Either way, nothing was acknowledged. Or, with an
      * {@link OutcomeNotDeliveredException}, the command was sequenced and made durable (its outcome stands) but the
      * engine failed as it handed over the outcome: the exception names where to find it.
      */
