@@ -161,6 +161,9 @@ final class DecisionHandler implements EventHandler<CommandSlot> {
 
     private void decide(CommandSlot.Request request, CommandSlot.Decision decision, long ringSequence) {
         long now = Math.max(clock.getAsLong(), lastTime);
+        // the clock is the caller's code: an interrupt it left (nothing of the engine interrupts this thread) would
+        // end every park of the wait for commands at once, and reach its next reading
+        Thread.interrupted();
         long sequence = nextSequence;
         EventBuffer events = decision.events;
         events.clear();

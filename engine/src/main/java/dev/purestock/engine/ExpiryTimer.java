@@ -134,6 +134,10 @@ final class ExpiryTimer {
         boolean failed = false;
         long retryAt = 0;
         while (!stopped) {
+            // the engine's clock, read here and in each run, is the caller's code: an interrupt it left (nothing of the
+            // engine interrupts this thread; a stop unparks it) would end every wait below at once, and reach its next
+            // reading
+            Thread.interrupted();
             long untilRegular = nextRegularAt - System.nanoTime();
             boolean refused = refusing.getAsBoolean();
             long delay;

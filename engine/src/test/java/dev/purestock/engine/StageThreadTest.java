@@ -3,6 +3,7 @@ package dev.purestock.engine;
 import dev.purestock.domain.Command;
 import dev.purestock.domain.Event;
 import dev.purestock.domain.InventoryState;
+import dev.purestock.domain.Line;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -11,7 +12,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 import static dev.purestock.engine.EngineFixtures.failureOf;
 import static dev.purestock.engine.EngineFixtures.list;
@@ -277,6 +281,46 @@ class StageThreadTest {
             assertEquals(Set.of(), journalInterruptedAt, "a durability stage that leaves its thread interrupted too");
             assertEquals(2, journal.size());
         }
+    }
+
+    /**
+     * The engine's clock is the caller's code too, read on the decision thread for every command and on the timer's
+     * thread for what falls due. A clock that left either thread interrupted kept it so: the decision thread's parks
+     * and the timer's waits returned at once (each spinning a core while idle), and every later reading of the clock
+     * ran interrupted. Both threads clear it after they read the clock.
+     */
+    @Test
+    void anInterruptTheClockLeavesOnTheDecisionOrTimerThreadDoesNotReachItsNextReading() throws Exception {
+        String decisionThread = StageRole.DECIDE.threadName(0);
+        List<Boolean> decisionReadings = new CopyOnWriteArrayList<>();
+        List<Boolean> timerReadings = new CopyOnWriteArrayList<>();
+        CountDownLatch timerReadTwice = new CountDownLatch(2);
+        LongSupplier interruptingClock = () -> {
+            String name = Thread.currentThread().getName();
+            List<Boolean> readings = name.equals(decisionThread) ? decisionReadings
+                    : name.equals(ExpiryTimer.THREAD_NAME) ? timerReadings : null;
+            if (readings != null) {
+                readings.add(Thread.currentThread().isInterrupted());
+                if (readings.size() == 1) {
+                    Thread.currentThread().interrupt();
+                }
+                if (readings == timerReadings) {
+                    timerReadTwice.countDown();
+                }
+            }
+            return 1_000;
+        };
+        try (PurestockEngine engine = PurestockEngine.builder().clock(interruptingClock)
+                .expireReservationsEvery(Duration.ofHours(1)).build()) {
+            engine.submit(list(1)).join();
+            engine.submit(receive(1, 1, 0, 5)).join();
+            // due long after the test: the timer reads the clock to learn how long to wait for it
+            assertTrue(engine.submit(new Command.Reserve(7, 3, List.of(new Line(1, 0, 1)), Long.MAX_VALUE / 2))
+                    .join().accepted());
+            assertTrue(timerReadTwice.await(1, TimeUnit.MINUTES), "the timer read the clock twice");
+        }
+        assertEquals(List.of(false, false, false), decisionReadings.subList(0, 3));
+        assertEquals(List.of(false, false), timerReadings.subList(0, 2));
     }
 
     @Test
