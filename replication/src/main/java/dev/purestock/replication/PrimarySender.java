@@ -247,7 +247,13 @@ final class PrimarySender implements Agent {
         }
         long known = primary.lastHanded();
         gapAhead = false;
+        long fromRing = nextToSend;
         work += live.controlledRead(liveHandler, 1024);
+        if (nextToSend != fromRing) {
+            // the ring had the record: a look in the journal that found it short, made between the stage's handing
+            // the record over and its writing it to the ring, says nothing of a journal that will not hold it
+            reopenedInTime();
+        }
         if (stagingEnd < SOFT_MESSAGE_BYTES && (gapAhead || live.size() == 0 && nextToSend <= known)) {
             work += fromJournal();
         }
@@ -304,7 +310,10 @@ final class PrimarySender implements Agent {
         }
     }
 
-    /** The journal, opened again, holds what was looked for: the next opening, if any, comes promptly again. */
+    /**
+     * The journal, opened again, holds what was looked for, or the live ring had it: the next opening, if any, comes
+     * promptly again.
+     */
     private void reopenedInTime() {
         reopenWait = REOPEN_FIRST_NANOS;
     }
