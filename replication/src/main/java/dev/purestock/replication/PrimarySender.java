@@ -49,9 +49,11 @@ import static dev.purestock.replication.ReplicationMessageDescriptor.TRUNCATE;
  * the live ring while its head is exactly {@code nextToSend} (older entries are dropped: already sent); when the
  * ring's head is past {@code nextToSend}, or the ring is empty while the stage has handed over records past it,
  * the record is missing from the ring, and the sender reads it from the journal (reopened when its end is short
- * of it, since a reader's end is fixed when it opens). Either way it sends {@code nextToSend} and moves it on by
- * one, so there is no race to settle: whichever source holds the record sends it, and a record is never sent
- * twice or skipped, whatever the interleaving of the engine, the journal and the standby's requests.
+ * of it, since a reader's end is fixed when it opens), no further than the last record the stage has handed over
+ * (the journal may hold more: in {@code SYNC} its stage runs on while the replication stage waits for the standby).
+ * Either way it sends {@code nextToSend} and moves it on by one, so there is no race to settle: whichever source
+ * holds the record sends it, and a record is never sent twice or skipped, whatever the interleaving of the engine,
+ * the journal and the standby's requests.
  */
 final class PrimarySender implements Agent {
     private static final Logger LOG = LoggerFactory.getLogger(PrimarySender.class);
@@ -130,6 +132,13 @@ final class PrimarySender implements Agent {
     private byte[] carry;
     private int carryLength;
     private boolean gapAhead;
+    /**
+     * The last sequence the replication stage had handed over as this turn began: the journal is sent no further. In
+     * {@code SYNC} the journal stage runs on while the replication stage waits for the standby, so the journal may
+     * hold records past it; a standby sent those would say hello again holding more than this primary handed over,
+     * which {@link #checkHello} refuses as records it never decided.
+     */
+    private long handedUpTo;
     private JournalReader reader;
     private long readerNext = NONE;
     private long lastReopen;
@@ -246,6 +255,7 @@ final class PrimarySender implements Agent {
             work++;
         }
         long known = primary.lastHanded();
+        handedUpTo = known;
         gapAhead = false;
         long fromRing = nextToSend;
         work += live.controlledRead(liveHandler, 1024);
@@ -354,7 +364,7 @@ final class PrimarySender implements Agent {
 
     private boolean onJournal(long queueIndex, byte[] bytes, int offset, int length) {
         long sequence = JournalRecordCodec.sequenceOf(bytes, offset, length);
-        if (sequence != nextToSend) {
+        if (sequence != nextToSend || sequence > handedUpTo) {
             readerNext = NONE;
             return false;
         }
