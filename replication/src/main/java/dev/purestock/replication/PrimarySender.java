@@ -162,7 +162,13 @@ final class PrimarySender implements Agent {
         this.live = live;
         this.publicationParams = publicationParams;
         this.statusFile = new StatusFile(dir);
-        this.control = aeron.addSubscription(listen.channel(""), CONTROL_STREAM);
+        try {
+            this.control = aeron.addSubscription(listen.channel(""), CONTROL_STREAM);
+        } catch (RuntimeException e) {
+            // Aeron's own exception (its driver's "Address already in use") and its channel: the builder promises this
+            throw new ReplicationException("the primary cannot listen on " + listen + " for its standby "
+                    + "(Primary.Builder.listen; purestock demo --replicate): " + e.getMessage(), e);
+        }
     }
 
     /** The listen address with its port resolved (waits for the driver to bind it). */

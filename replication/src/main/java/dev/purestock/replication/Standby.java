@@ -520,8 +520,9 @@ public final class Standby implements AutoCloseable {
          * @throws IllegalStateException when no {@link #primary} was set
          * @throws dev.purestock.journal.JournalException when another process uses the directory, or its journal
          *                                                cannot be recovered
-         * @throws ReplicationException  when Aeron cannot start, or the journal is of an epoch past the largest
-         *                               replication carries ({@value Integer#MAX_VALUE}; the message says what to do)
+         * @throws ReplicationException  when Aeron cannot start or receive on the {@link #listen} address (another
+         *                               process uses it), or the journal is of an epoch past the largest replication
+         *                               carries ({@value Integer#MAX_VALUE}; the message says what to do)
          */
         public Standby start() {
             if (primary == null) {

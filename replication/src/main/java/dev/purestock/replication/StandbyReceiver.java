@@ -195,7 +195,13 @@ final class StandbyReceiver implements Agent {
         this.held = lastSequence;
         this.heldChecksum = lastChecksum;
         Aeron aeron = transport.aeron();
-        this.data = aeron.addSubscription(listen.channel(""), DATA_STREAM);
+        try {
+            this.data = aeron.addSubscription(listen.channel(""), DATA_STREAM);
+        } catch (RuntimeException e) {
+            // Aeron's own exception (its driver's "Address already in use") and its channel: the builder promises this
+            throw new ReplicationException("the standby cannot receive on " + listen + " (Standby.Builder.listen; "
+                    + "purestock standby --listen): " + e.getMessage(), e);
+        }
         try {
             this.endpoint = resolve(data, transport);
             this.replyChannel = Endpoint.parse(endpoint, "the standby's endpoint").channel("");

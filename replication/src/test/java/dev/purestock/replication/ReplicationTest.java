@@ -259,6 +259,35 @@ class ReplicationTest {
         Journals.assertPrefix(primaryDir, standbyDir, 2 * SKUS + 2_000);
     }
 
+    /**
+     * A primary or a standby told to listen where something already does threw Aeron's own RegistrationException
+     * (its driver's "channel error - Address already in use" and the channel), not the ReplicationException their
+     * builders promise for a transport that cannot listen, and without saying whose address it was.
+     */
+    @Test
+    void aListenAddressInUseIsRefusedNamingItAndTheSide() throws Exception {
+        try (Primary primary = primary(primaryDir, ReplicationMode.ASYNC).start()) {
+            ReplicationException taken = assertThrows(ReplicationException.class,
+                    () -> primary(standbyDir, ReplicationMode.ASYNC).listen(primary.endpoint()).start().close());
+            assertTrue(taken.getMessage().startsWith("the primary cannot listen on " + primary.endpoint()
+                    + " for its standby (Primary.Builder.listen; purestock demo --replicate): "), taken.getMessage());
+            assertTrue(taken.getMessage().contains("Address already in use"), taken.getMessage());
+
+            try (Standby standby = Standby.builder(standbyDir).primary(primary.endpoint()).listen("127.0.0.1:0")
+                    .start()) {
+                ReplicationException busy = assertThrows(ReplicationException.class,
+                        () -> Standby.builder(primaryDir.resolve("second")).primary(primary.endpoint())
+                                .listen(standby.endpoint()).start().close());
+                assertTrue(busy.getMessage().startsWith("the standby cannot receive on " + standby.endpoint()
+                        + " (Standby.Builder.listen; purestock standby --listen): "), busy.getMessage());
+                assertTrue(busy.getMessage().contains("Address already in use"), busy.getMessage());
+            }
+            try (Standby again = Standby.builder(primaryDir.resolve("second")).primary(primary.endpoint()).start()) {
+                assertEquals(-1, again.lastSequence(), "the refused standby let go of its directory");
+            }
+        }
+    }
+
     @Test
     void anMtuOutsideWhatUdpAndAeronTakeIsRefused() {
         for (int mtu : new int[] {0, 32, 1_000, 65_536}) {
