@@ -236,6 +236,9 @@ final class StandbyReceiver implements Agent {
         if (paused || failure != null) {
             return 0;
         }
+        // the primary's silence is judged as of the poll: what it sent while this thread was busy (a round its journal
+        // took long to end, a sync on a slow disk) is in the poll, and its time in lastHeard
+        long polled = clock.nanoTime();
         int work = data.poll(assembler, 64);
         endRound();
         long now = clock.nanoTime();
@@ -243,9 +246,9 @@ final class StandbyReceiver implements Agent {
             ReplicationMessageDescriptor.putHeader(small, ACK, 0, lastSequence, helloId);
             ackPending = control.offer(small, 0, HEADER_LENGTH) < 0;
         }
-        if (welcomed && now - lastHeard > SILENCE_NANOS) {
+        if (welcomed && polled - lastHeard > SILENCE_NANOS) {
             LOG.warn("primary {} silent for {} ms: asking it again from seq {}", primaryEndpoint,
-                    TimeUnit.NANOSECONDS.toMillis(now - lastHeard), held);
+                    TimeUnit.NANOSECONDS.toMillis(polled - lastHeard), held);
             welcomed = false;
             askAgain = true;
         }

@@ -31,8 +31,10 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
 import static dev.purestock.replication.ReplicationTest.WAIT;
@@ -134,7 +136,7 @@ class StandbyWireTest {
      */
     @Test
     void aStandbyWhoseJournalCannotBeWrittenAcknowledgesNothingItsJournalDoesNotHold() throws Exception {
-        try (FullDiskStandby standby = new FullDiskStandby(0)) {
+        try (DiskStandby standby = new DiskStandby(0)) {
             standby.send(standby.message(0, 1));
             standby.primary.poll(() -> {
                 standby.turn();
@@ -163,7 +165,7 @@ class StandbyWireTest {
      */
     @Test
     void aRoundItsJournalCannotTakeIsNotAppliedToTheStandbysState() throws Exception {
-        try (FullDiskStandby standby = new FullDiskStandby(2)) {
+        try (DiskStandby standby = new DiskStandby(2)) {
             standby.send(standby.message(2));
             standby.primary.poll(() -> {
                 standby.turn();
@@ -206,6 +208,46 @@ class StandbyWireTest {
     }
 
     /**
+     * A round its journal takes long to end (a sync on a slow disk, with {@code --sync}; a document's first write to a
+     * new cycle file here, moving the receiver's clock two seconds on) is no silence of the primary: the standby
+     * judged its primary silent by the time after the round had ended, so a round of more than a second had it log
+     * the primary silent and ask again, and the primary send the stream again from its last sequence. It now judges
+     * by the time its poll began, when the round's message had just arrived; the primary's heartbeat from those two
+     * seconds comes in its next poll, and it follows the same hello on.
+     */
+    @Test
+    void aRoundItsJournalTakesLongToEndIsNoSilenceOfThePrimary() throws Exception {
+        Thread receiving = Thread.currentThread();
+        AtomicReference<DiskStandby> slow = new AtomicReference<>();
+        try (DiskStandby standby = new DiskStandby(0, () -> {
+            if (Thread.currentThread() == receiving && slow.get() != null) {
+                slow.get().ahead += TimeUnit.SECONDS.toNanos(2); // the write takes two seconds
+            }
+            return Long.MAX_VALUE;
+        })) {
+            UnsafeBuffer heartbeat = new UnsafeBuffer(new byte[ReplicationMessageDescriptor.HEADER_LENGTH]);
+            ReplicationMessageDescriptor.putHeader(heartbeat, ReplicationMessageDescriptor.HEARTBEAT, 0, 0,
+                    standby.primary.helloId);
+            standby.send(heartbeat);
+            standby.primary.poll(() -> {
+                standby.turn();
+                return standby.primary.ackId == standby.primary.helloId;
+            }, "the standby's acknowledgement of its primary's answer");
+            long hello = standby.receiver.helloId();
+
+            slow.set(standby);
+            standby.send(standby.message(0));
+            standby.turn();
+            assertEquals(0, standby.receiver.lastSequence(), "the round journaled seq 0");
+            assertEquals(TimeUnit.SECONDS.toNanos(2), standby.ahead, "the round took two seconds");
+            standby.send(heartbeat); // what the primary sent meanwhile
+            standby.turn();
+            assertEquals(hello, standby.receiver.helloId(), "the standby asked its primary again");
+            assertTrue(standby.receiver.status().connected(), standby.receiver.status().describe());
+        }
+    }
+
+    /**
      * A primary's order to cut the journal that comes in the same round as records ends that round first: the
      * records are journaled, and applied only if the journal took them. The receiver applied them before it ended
      * the round, and a journal that could not take them then stopped the standby saying the cut had failed, its state
@@ -213,7 +255,7 @@ class StandbyWireTest {
      */
     @Test
     void aCutOrderedInARoundItsJournalCannotTakeStopsTheStandbyOnItsJournal() throws Exception {
-        try (FullDiskStandby standby = new FullDiskStandby(0)) {
+        try (DiskStandby standby = new DiskStandby(0)) {
             UnsafeBuffer truncate = new UnsafeBuffer(new byte[ReplicationMessageDescriptor.HEADER_LENGTH]);
             ReplicationMessageDescriptor.putHeader(truncate, ReplicationMessageDescriptor.TRUNCATE, 0, -1,
                     standby.primary.helloId);
@@ -236,7 +278,7 @@ class StandbyWireTest {
      */
     @Test
     void aStandbyStoppedByItsJournalTakesNothingMoreFromTheMessagesAfter() throws Exception {
-        try (FullDiskStandby standby = new FullDiskStandby(0)) {
+        try (DiskStandby standby = new DiskStandby(0)) {
             long hello = standby.primary.helloId;
             standby.primary.followHellos = true;
             // both arrive before the receiver polls, so that one poll takes them: the second skips seq 1 to seq 2
@@ -269,7 +311,7 @@ class StandbyWireTest {
      */
     @Test
     void anExceptionTheJournalPassesOnAsItsQueueThrewItStopsTheStandby() throws Exception {
-        try (FullDiskStandby standby = new FullDiskStandby(0)) {
+        try (DiskStandby standby = new DiskStandby(0)) {
             standby.writer.close();
             standby.send(standby.message(0, 1));
             standby.receiver.doWork();
@@ -288,22 +330,30 @@ class StandbyWireTest {
     }
 
     /**
-     * A standby's receiver whose journal is on a disk with no room, run by the test's own thread, and its primary
-     * played on the wire: its hello has been answered with nothing yet. Its journal takes the next record into a
-     * document, and fails when the record after it does not fit that document, which it then appends, or when the
-     * round ends with that document.
+     * A standby's receiver whose journal's disk the test plays, run by the test's own thread, and its primary played on
+     * the wire: its hello has been answered with nothing yet. On a disk with no room (the default), its journal takes
+     * the next record into a document, and fails when the record after it does not fit that document, which it then
+     * appends, or when the round ends with that document.
      */
-    private final class FullDiskStandby implements AutoCloseable {
+    private final class DiskStandby implements AutoCloseable {
         final JournalRecordCodec codec = new JournalRecordCodec();
         final FakePrimary primary = new FakePrimary();
         final AeronTransport transport = AeronTransport.start(null, null, "standby-full-disk");
         final JournalWriter writer;
         final StandbyReceiver receiver;
         /** How far the receiver's clock runs ahead of the system's: moved by a test instead of waiting. */
-        long ahead;
+        volatile long ahead;
 
         /** A standby whose journal holds seq 0 to {@code journaled - 1} already, journaled while the disk had room. */
-        FullDiskStandby(int journaled) {
+        DiskStandby(int journaled) {
+            this(journaled, () -> 0);
+        }
+
+        /**
+         * As above, on a disk that says it has {@code room} bytes left when the journal asks (as it appends the first
+         * document of a cycle file).
+         */
+        DiskStandby(int journaled, LongSupplier room) {
             InventoryStore state = new PrimitiveInventoryStore();
             int checksum = 0;
             if (journaled > 0) {
@@ -317,8 +367,8 @@ class StandbyWireTest {
                 state = JournalRecovery.recoverWithoutSnapshots(standbyDir, PrimitiveInventoryStore::new,
                         ReplayProgress.NONE).store();
             }
-            writer = JournalFaults.writerOnAFullDisk(standbyDir,
-                    JournalRecordDescriptor.DOCUMENT_HEADER_LENGTH + record(journaled).length);
+            writer = JournalFaults.writerAskingForRoom(standbyDir,
+                    JournalRecordDescriptor.DOCUMENT_HEADER_LENGTH + record(journaled).length, room);
             receiver = new StandbyReceiver(transport, Endpoint.parse(primary.endpoint(), "primary"),
                     Endpoint.parse("127.0.0.1:0", "listen"), standbyDir, writer, state,
                     new Object(), journaled - 1, 0, 0, checksum, lastKept -> {
