@@ -145,6 +145,9 @@ public final class JournalWriter implements DurabilityStage {
             }
             codec.epoch(JournalEpoch.read(dir));
             this.highWaterMark = JournalHighWaterMark.open(dir);
+            if (durability == Durability.SYNC_PER_BATCH) {
+                forceFoundCycleFiles();
+            }
         } catch (RuntimeException e) {
             queue.close();
             closeRoom();
@@ -481,6 +484,37 @@ public final class JournalWriter implements DurabilityStage {
             throw new UncheckedIOException("cannot make the journal's batch durable in " + current + " or its "
                     + "directory (the device refused to write it back, or the file could not be opened): "
                     + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Syncs every cycle file the journal holds as this writer opens, then the directory that names them
+     * ({@code SYNC_PER_BATCH}). What a process killed between a batch's append and its sync left (or one that wrote
+     * with {@code PAGE_CACHE}) may be only in the page cache, and recovery read it from there: the records this writer
+     * acknowledges follow it and were decided on it, and a {@code --sync} standby acknowledges its last sequence to
+     * its primary as soon as it says hello. Forcing only the newest file would leave the one before a roll that the
+     * killed process had not synced yet; a file with nothing to write back costs little.
+     */
+    private void forceFoundCycleFiles() {
+        List<Path> found = JournalQueues.cycleFiles(dir);
+        for (Path file : found) {
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.force(false);
+            } catch (IOException e) {
+                throw new JournalException("cannot sync the journal's cycle file " + file + " as its writer opens "
+                        + "with SYNC_PER_BATCH (the device refused to write it back, or the file could not be "
+                        + "opened for writing): " + e.getMessage() + ". Nothing was written; check the device and "
+                        + "the file's permissions, then start again", e);
+            }
+        }
+        if (!found.isEmpty()) {
+            try {
+                forceDirectory();
+            } catch (IOException e) {
+                throw new JournalException("cannot sync the journal's directory " + dir + " as its writer opens with "
+                        + "SYNC_PER_BATCH: " + e.getMessage() + ". Nothing was written; check the device, then "
+                        + "start again", e);
+            }
         }
     }
 

@@ -10,8 +10,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -119,6 +122,41 @@ class SyncPerBatchTest {
             clock.advanceMillis(1_000);
             writer.onDecided(3, 1_003, command(3), events(3), true);
             assertEquals(0, writer.directorySyncs());
+        }
+    }
+
+    /**
+     * SYNC_PER_BATCH: the records a writer finds as it opens may be only in the page cache (the process before it was
+     * killed between a batch's append and its sync, or wrote with PAGE_CACHE). The records it acknowledges next follow
+     * them, and a {@code --sync} standby acknowledges them to its primary as soon as it says hello, so the open syncs
+     * every cycle file it finds, the older ones too (a process killed just after a roll leaves two files unsynced).
+     */
+    @Test
+    void aWriterOpenedWithSyncPerBatchSyncsTheCycleFilesItFindsBeforeItAcknowledgesAnything() throws IOException {
+        assumeTrue(PageCacheProbe.available(), "needs Linux cachestat(2) and python3");
+        SetTimeProvider clock = new SetTimeProvider(Instant.ofEpochMilli(NOW));
+        try (JournalWriter writer = secondly(Durability.PAGE_CACHE, clock)) {
+            writer.onDecided(0, 1_000, command(0), events(0), true);
+            writer.onDecided(1, 1_001, command(1), events(1), true);
+            clock.advanceMillis(1_000);
+            writer.onDecided(2, 1_002, command(2), events(2), true);
+        }
+        List<Path> cycles = cycles();
+        assertEquals(2, cycles.size(), "two cycle files: " + cycles);
+        Path first = cycles.get(0);
+        // as a process killed before its sync leaves it: record 1 written, its page not yet on the device
+        long at = JournalFiles.indexOf(Files.readAllBytes(first), recordBytes(1, 1_001));
+        try (FileChannel file = FileChannel.open(first, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer page = ByteBuffer.allocate((int) PAGE);
+            file.read(page, at / PAGE * PAGE);
+            file.write(page.flip(), at / PAGE * PAGE);
+        }
+        assertTrue(dirtyPagesOfRecordOne(first) > 0, "record 1's page was written again and not synced");
+
+        try (JournalWriter writer = secondly(Durability.SYNC_PER_BATCH, clock)) {
+            assertEquals(0, dirtyPagesOfRecordOne(first), "record 1, found by a SYNC_PER_BATCH writer as it opened "
+                    + "and followed by what it acknowledges, is still only in the page cache");
+            assertEquals(1, writer.directorySyncs(), "the names of the files it found");
         }
     }
 
