@@ -44,9 +44,15 @@ public final class StatusFile {
         return lastWrite == 0 || nowNanos - lastWrite >= EVERY_NANOS;
     }
 
-    /** Writes {@code status} now. */
+    /**
+     * Writes {@code status} now; nothing while the journal's directory does not exist yet (a primary is started
+     * before its engine, which creates a new journal's directory as it starts): the next due write makes the file.
+     */
     void write(ReplicationStatus status) {
         lastWrite = System.nanoTime();
+        if (Files.notExists(file.getParent())) {
+            return;
+        }
         Properties properties = new Properties();
         properties.setProperty("role", status.role().name());
         if (status.mode() != null) {
