@@ -233,6 +233,12 @@ final class StandbyReceiver implements Agent {
     @Override
     public int doWork() {
         writeStatusWhenDue();
+        if (failure != null && !data.isClosed()) {
+            // it takes nothing more: while it kept the subscription, its media driver went on answering the primary's
+            // publication, and the primary said a standby was connected that would never acknowledge again. Closed
+            // here, not where it failed, which may be inside the subscription's own poll
+            data.close();
+        }
         if (paused || failure != null) {
             return 0;
         }

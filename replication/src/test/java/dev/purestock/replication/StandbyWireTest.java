@@ -28,6 +28,7 @@ import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +46,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What a standby does with what its primary sends, the primary played on the wire by the test. */
 class StandbyWireTest {
+    /** Longer than Aeron's publication connection timeout (5 s), after which a publication no receiver answers is lost. */
+    private static final Duration CONNECTION_LOST = Duration.ofSeconds(30);
+
     @TempDir
     Path standbyDir;
 
@@ -154,6 +158,27 @@ class StandbyWireTest {
             standby.assertShowsWhatItsJournalHolds();
         }
         assertNoCycleFile();
+    }
+
+    /**
+     * A standby that stopped takes nothing more, so it keeps no subscription to its primary's records either: while it
+     * kept one, its media driver went on answering the primary's publication, which stayed connected, and the primary
+     * said in its status (and in a SYNC timeout's message) that a standby was connected which would never acknowledge
+     * anything again. Now the primary's publication loses the connection (within Aeron's connection timeout).
+     */
+    @Test
+    void aStandbyThatStoppedLeavesItsPrimarysPublicationUnconnected() throws Exception {
+        try (DiskStandby standby = new DiskStandby(0)) {
+            standby.send(standby.message(0, 1));
+            standby.primary.poll(() -> {
+                standby.turn();
+                return standby.receiver.status().failure() != null;
+            }, "the standby stopped at the record its journal could not take");
+            standby.primary.poll(() -> {
+                standby.turn();
+                return !standby.primary.data.isConnected();
+            }, "the primary's publication to the stopped standby to lose its connection", CONNECTION_LOST);
+        }
     }
 
     /**
@@ -636,7 +661,11 @@ class StandbyWireTest {
         }
 
         void poll(BooleanSupplier until, String what) {
-            long deadline = System.nanoTime() + WAIT.toNanos();
+            poll(until, what, WAIT);
+        }
+
+        void poll(BooleanSupplier until, String what, Duration wait) {
+            long deadline = System.nanoTime() + wait.toNanos();
             while (!until.getAsBoolean()) {
                 assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
                 transport.invoke();
