@@ -119,7 +119,9 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
 
     private void complete(CommandSlot.Request request, CommandSlot.Decision decision, long ringSequence) {
         if (!decision.sequenced || health.failedAtOrBefore(ringSequence)) {
-            letGo(request);
+            // its ids stay claimed for this shard (not let go of): a command failed so may have been made durable all
+            // the same, and a restart then recovers its order here, so a command with one of its ids that entered
+            // before the stop, routed to another shard, must be refused there as while this one was in flight
             fail(request, health.failure());
             return;
         }
@@ -144,6 +146,7 @@ final class CompletionHandler implements EventHandler<CommandSlot> {
      * made, and before its caller is answered, who may then use an id again on another shard. Not called once the
      * read model failed: it records none of the orders this shard accepts from then on, so their ids stay claimed
      * for this shard, refused on the others (a command that entered before the intake stopped may still be routed).
+     * Nor for a command a failure of the shard fails: it may have been made durable all the same.
      */
     private void letGo(CommandSlot.Request request) {
         if (inFlight != null) {

@@ -21,12 +21,13 @@ import java.util.List;
  * fails while another shard has the id in flight; one for the same shard counts up, so a repeat goes where the first
  * went and its domain decides it. Order ids and hold ids are apart, as in the domain. Each claim is let go exactly
  * once: by the shard's completion stage once the read model holds what the command did, before its caller is
- * answered, whatever the answer (accepted, rejected, failed with the shard); by a close that timed out, as it answers
- * the slots the stages left; or by the submitting thread for a command it did not publish (a full ring, an abandoned
- * wait, a publication that threw), before that caller is answered. A caller that has its answer so finds the id no
- * longer in flight: free on any shard unless its command made an order or hold of it. The one exception: a shard
- * whose read model failed keeps the claims of the commands it answers from then on, since the read model records
- * none of their orders, and the engine takes no more commands anyway. A {@code submitAll} whose
+ * answered, accepted or rejected; by a close that timed out, as it answers the slots the stages left; or by the
+ * submitting thread for a command it did not publish (a full ring, an abandoned wait, a publication that threw),
+ * before that caller is answered. A caller that has its answer so finds the id no longer in flight: free on any shard
+ * unless its command made an order or hold of it. The two exceptions, where the engine takes no more commands anyway:
+ * a shard whose read model failed keeps the claims of the commands it answers from then on, since the read model
+ * records none of their orders; and a shard that stopped keeps the claims of the commands it fails, which may have
+ * been made durable all the same, so that a restart may recover their orders on it. A {@code submitAll} whose
  * publication throws part way lets go of its whole run, those it may have published included: a claim let go of
  * early reopens the gap for that id for a moment, one never let go of would refuse the id on every other shard for
  * good; and since each let-go names the shard it claimed for, the one that comes too late finds nothing of its shard
