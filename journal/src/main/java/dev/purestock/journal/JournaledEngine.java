@@ -290,7 +290,8 @@ public final class JournaledEngine implements AutoCloseable {
          *                                  no cycle file holds, a {@code .cq4} file is not named as its cycle files
          *                                  are, a cycle file before its newest has no header (all refused before any
          *                                  shard recovers, so that the refusal changes no shard); or a shard's
-         *                                  journal ends in a newer epoch than the shard records
+         *                                  journal ends in a newer epoch than the shard records, or holds stock at
+         *                                  a warehouse of another shard (shard directories in each other's places)
          * @throws JournalDamagedException  when a shard's journal cannot be read to its end and acknowledged records
          *                                  are behind the damage (an unreadable tail of unacknowledged records is
          *                                  cut, see {@link JournalRecovery#recoverForWriting}), or its high-water
@@ -348,6 +349,7 @@ public final class JournaledEngine implements AutoCloseable {
                 for (Path shardDir : created.shardDirs()) {
                     JournalEpoch.requireRecordedCoversJournal(shardDir);
                 }
+                requireOwnStock(created, states);
                 for (int shard = 0; shard < shards; shard++) {
                     recovered.set(shard, states.get(shard));
                     long recoveredEnd = states.get(shard).nextSequence() - 1;
@@ -395,6 +397,35 @@ public final class JournaledEngine implements AutoCloseable {
                 }
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Refuses a shard whose recovered stock lies at a warehouse of another shard: its directory holds another shard's
+     * journal (shard directories restored into each other's places) or one of a journal with another shard count.
+     * Started so, the router would send that warehouse's commands to the other shard, which never held its stock.
+     * Refused here, as a journal's refusal naming the shard's directory, rather than by the engine's build, which
+     * names neither the directory nor what to do.
+     *
+     * @throws JournalException naming the shard, its directory, the warehouse and the shard it belongs to
+     */
+    private static void requireOwnStock(JournalLayout layout, List<RecoveredState> states) {
+        int shards = layout.shards();
+        if (shards == 1) {
+            return;
+        }
+        for (int shard = 0; shard < shards; shard++) {
+            int index = shard;
+            states.get(shard).store().forEachPosition((sku, warehouse, available) -> {
+                if (warehouse % shards != index) {
+                    throw new JournalException("shard " + index + " of " + shards + " (" + layout.shardDir(index)
+                            + "): its journal holds stock at warehouse " + warehouse + ", which belongs to shard "
+                            + warehouse % shards + " (warehouse w belongs to shard w % " + shards + "; sku " + sku
+                            + "): the directory holds another shard's journal, or one of a journal with another shard "
+                            + "count; put each shard directory back in its place (restore them from a copy of the "
+                            + "directory); the engine was not started");
+                }
+            });
         }
     }
 

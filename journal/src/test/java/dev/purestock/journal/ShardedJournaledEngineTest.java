@@ -123,6 +123,30 @@ class ShardedJournaledEngineTest {
         assertEquals(before, files(dir), "a refused start changes nothing");
     }
 
+    /**
+     * Shard directories restored into each other's places (or one from a journal of another shard count) hold stock
+     * of warehouses that belong to other shards, where the router never sends their purchases: the start is refused
+     * as a journal's refusal, naming the shard's directory, the warehouse and what to do, and every lock is released.
+     */
+    @Test
+    void shardDirectoriesInEachOthersPlacesAreRefusedNamingTheDirectory() throws IOException {
+        Path dir = root.resolve("swapped");
+        try (JournaledEngine journaled = start(dir, 2, 0)) {
+            submit(journaled.engine(), setup(2));
+        }
+        Files.move(dir.resolve("shard-0"), dir.resolve("shard-aside"));
+        Files.move(dir.resolve("shard-1"), dir.resolve("shard-0"));
+        Files.move(dir.resolve("shard-aside"), dir.resolve("shard-1"));
+
+        JournalException refused = assertThrows(JournalException.class, () -> start(dir, 2, 0));
+        assertTrue(refused.getMessage().startsWith("shard 0 of 2 (" + dir.resolve("shard-0") + "): its journal holds "
+                + "stock at warehouse 1, which belongs to shard 1"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("put each shard directory back in its place"), refused.getMessage());
+        for (Path free : List.of(dir, dir.resolve("shard-0"), dir.resolve("shard-1"))) {
+            JournalLock.acquire(free).close();
+        }
+    }
+
     @Test
     void shardDirectoriesBeyondTheRecordedCountAreRefusedNotLeftOut() throws IOException {
         Path dir = root.resolve("four");
