@@ -63,6 +63,29 @@ class RepairCommandTest {
         assertEquals("ok", run("repair", "--journal", dir.toString()).values().get("result"));
     }
 
+    /**
+     * Damage in the journal's last document is found as the reader opens (it looks for the journal's end), before
+     * repair counts a record: repair said records=0 and that a cut "keeps the 0 good records", beside
+     * last-good-sequence=38, while the cut keeps 39.
+     */
+    @Test
+    void damageFoundAsTheJournalOpensCountsTheGoodRecordsBeforeIt() throws Exception {
+        journal(40);
+        damageRecord(dir, 39, record -> record.put(JournalRecordDescriptor.HEADER_LENGTH,
+                (byte) (record.get(JournalRecordDescriptor.HEADER_LENGTH) ^ 1)));
+
+        Run diagnose = run("repair", "--journal", dir.toString());
+
+        assertEquals(PurestockCli.FAILED, diagnose.code(), diagnose.err());
+        assertEquals("38", diagnose.values().get("last-good-sequence"), diagnose.out());
+        assertEquals("39", diagnose.values().get("records"), diagnose.out());
+        assertTrue(diagnose.errorLine().contains("keeps the 39 good records"), diagnose.err());
+        Run cut = run("repair", "--journal", dir.toString(), "--truncate", "--accept-loss");
+        assertEquals(0, cut.code(), cut.err());
+        assertEquals("39", cut.values().get("records"), cut.out());
+        assertEquals("39", verify("verify").values().get("records-verified"));
+    }
+
     @Test
     void truncateCountsTheAcknowledgedRecordsBehindDamageItCuts() throws Exception {
         journal(40);

@@ -2,6 +2,7 @@ package dev.purestock.journal;
 
 import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
@@ -109,10 +110,38 @@ public final class JournalRepair {
                     : Optional.of(new JournalCorruptException("journal " + dir + " reads whole, but " + header
                     + "; a writer cannot append to it until a cut after seq " + good[0] + " rewrites that file")));
         } catch (JournalDamagedException e) {
-            return new Diagnosis(good[1] > 0 ? good[0] : e.lastReadableSequence(), good[1], e.highWaterMark(),
-                    Optional.of(e));
+            if (good[1] > 0 || e.lastReadableSequence() < 0) {
+                return new Diagnosis(good[0], good[1], e.highWaterMark(), Optional.of(e));
+            }
+            // found as the reader opened, looking for the journal's end: it read and checked every record from the
+            // first up to the last readable one, in order and without a gap, before any reached the visitor
+            long first = firstSequence(dir);
+            return new Diagnosis(e.lastReadableSequence(), first < 0 ? 0 : e.lastReadableSequence() - first + 1,
+                    e.highWaterMark(), Optional.of(e));
         } catch (JournalCorruptException e) {
             return new Diagnosis(good[0], good[1], mark, Optional.of(e));
+        }
+    }
+
+    /**
+     * The sequence of the first record of the journal in {@code dir}, from the first document of its oldest cycle file
+     * that holds one, unchecked; {@code -1} when it cannot be read.
+     */
+    private static long firstSequence(Path dir) {
+        try (SingleChronicleQueue queue = JournalQueues.forReading(dir);
+             ExcerptTailer tailer = queue.createTailer()) {
+            for (Long cycle : JournalQueues.cycles(queue)) {
+                if (tailer.moveToCycle(cycle.intValue())) {
+                    try (DocumentContext document = tailer.readingDocument()) {
+                        if (document.isPresent()) {
+                            return JournalReader.firstSequenceOf(document.wire().bytes());
+                        }
+                    }
+                }
+            }
+            return -1;
+        } catch (InternalError | RuntimeException unreadable) {
+            return -1;
         }
     }
 
