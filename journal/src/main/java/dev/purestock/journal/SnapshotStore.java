@@ -47,6 +47,8 @@ public final class SnapshotStore implements SnapshotWriter {
     private static final String MANIFEST = "manifest";
     /** The start of the name of a folder {@link #setAsideAbove} moves snapshots to, in this directory. */
     static final String AHEAD = "ahead-";
+    /** The start of the name of a folder the snapshot files a damaged manifest line may have named go to. */
+    static final String UNLISTED = "unlisted-";
     private static final String HEADER = "# purestock snapshot manifest v1: last-sequence time file bytes";
 
     private final Path dir;
@@ -177,7 +179,7 @@ public final class SnapshotStore implements SnapshotWriter {
      * {@code <last sequence> <time> snapshot-<last sequence, 20 digits>.bin <bytes>} is damaged: it is left
      * out and described in {@code notes} (not logged: the caller reports it), and the snapshot it named is not used
      * (the manifest has no checksum of its own; each field a good line holds is checked against the file before it
-     * is loaded).
+     * is loaded); its file is kept, moved aside by the next rewrite ({@link #retain}).
      */
     public synchronized List<SnapshotInfo> list(List<String> notes) {
         Path manifest = dir.resolve(MANIFEST);
@@ -200,7 +202,9 @@ public final class SnapshotStore implements SnapshotWriter {
             SnapshotInfo info = parse(line);
             if (info == null) {
                 String note = "snapshot manifest " + manifest + " line " + (i + 1) + " is damaged ("
-                        + printable(line) + "); the snapshot it named is not used";
+                        + printable(line) + "); the snapshot it named is not used, and the next rewrite of the "
+                        + "manifest moves every snapshot file it lists on no good line to " + dir.resolve(UNLISTED)
+                        + "<time>, never deleting it: mend the line and move the file back to use it";
                 notes.add(note);
             } else if (!listed.contains(info)) {
                 listed.add(info);
@@ -443,14 +447,20 @@ public final class SnapshotStore implements SnapshotWriter {
 
     /**
      * Keeps exactly {@code kept} in the manifest and deletes every other snapshot file. A damaged manifest line goes
-     * too, without a word: every caller has read the manifest, and reported it, first.
+     * too, without a word: every caller has read the manifest, and reported it, first. The snapshot file it named is
+     * not deleted: while the manifest holds a damaged line, every snapshot file no good line names is moved to
+     * {@code DIR/snapshots/unlisted-<time>/} first ({@link #setAsideUnlisted}).
      *
      * @return {@code kept}, oldest first
      */
     synchronized List<SnapshotInfo> retain(List<SnapshotInfo> kept) throws IOException {
         List<SnapshotInfo> sorted = kept.stream().sorted(Comparator.comparingLong(SnapshotInfo::lastSequence)).toList();
         List<String> damaged = new ArrayList<>();
-        if (!sorted.equals(list(damaged)) || !damaged.isEmpty()) {
+        List<SnapshotInfo> listed = list(damaged);
+        if (!damaged.isEmpty()) {
+            setAsideUnlisted(listed);
+        }
+        if (!sorted.equals(listed) || !damaged.isEmpty()) {
             writeManifest(sorted);
         }
         if (Files.isDirectory(dir)) {
@@ -465,6 +475,33 @@ public final class SnapshotStore implements SnapshotWriter {
             }
         }
         return sorted;
+    }
+
+    /**
+     * Moves every snapshot file that none of {@code listed}, the manifest's good lines, names to
+     * {@code DIR/snapshots/unlisted-<time>/}, never deleting it, before a rewrite drops the manifest's damaged lines:
+     * a damaged line may have named it, and on a pruned journal it may hold the only state before the journal's first
+     * record. Mending the line and moving the file back makes it usable again. The files move before the manifest is
+     * rewritten, so a kill in between leaves them aside and the damaged line still there.
+     */
+    private void setAsideUnlisted(List<SnapshotInfo> listed) throws IOException {
+        Path aside = dir.resolve(UNLISTED + JournalRepair.ASIDE.format(Instant.now()));
+        boolean moved = false;
+        try (var files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                String name = file.getFileName().toString();
+                if (name.startsWith("snapshot-") && name.endsWith(".bin")
+                        && listed.stream().noneMatch(s -> s.file().getFileName().toString().equals(name))) {
+                    Directories.createDurably(aside);
+                    Files.move(file, aside.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+                    moved = true;
+                }
+            }
+        }
+        if (moved) {
+            Directories.force(aside);
+            forceDirectory();
+        }
     }
 
     private void writeManifest(List<SnapshotInfo> listed) throws IOException {

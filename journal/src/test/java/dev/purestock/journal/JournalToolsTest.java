@@ -171,6 +171,38 @@ class JournalToolsTest {
     }
 
     /**
+     * A damaged manifest line leaves its snapshot unused, and the next rewrite of the manifest (a start, prune, snapshot
+     * or truncate) deleted the file it named: on a pruned journal that file holds the only state before the journal's
+     * first record, so a line an operator could mend became a journal nothing recovers. The file is moved aside.
+     */
+    @Test
+    void theSnapshotADamagedManifestLineNamedIsMovedAsideNotDeleted() throws Exception {
+        long digest = writeFourCycles();
+        assertEquals(30, JournalPruner.prune(dir, 1).firstSequence(), "snapshot 29 kept, the cycles to 29 pruned");
+        Path snapshots = dir.resolve("snapshots");
+        Path manifest = snapshots.resolve("manifest");
+        String listed = Files.readString(manifest);
+        String name = "snapshot-00000000000000000029.bin";
+        Files.writeString(manifest, listed.replace("\n29 ", "\n2? "));
+
+        JournalPruner.Result pruned = JournalPruner.prune(dir, 1);
+
+        List<Path> kept;
+        try (Stream<Path> files = Files.walk(snapshots)) {
+            kept = files.filter(file -> file.getFileName().toString().equals(name)).toList();
+        }
+        assertEquals(1, kept.size(), "the file the damaged line named is kept");
+        assertTrue(kept.getFirst().getParent().getFileName().toString().startsWith("unlisted-"), kept.toString());
+        assertTrue(pruned.notes().getFirst().contains("line 2 is damaged"), pruned.notes().toString());
+        assertTrue(pruned.notes().getFirst().contains(snapshots.resolve("unlisted-").toString()), pruned.notes().toString());
+        Files.move(kept.getFirst(), snapshots.resolve(name));
+        Files.writeString(manifest, listed);
+        RecoveredState recovered = JournalRecovery.recover(dir, MapInventoryStore::new, ReplayProgress.NONE);
+        assertEquals(digest, StateDigest.of(recovered.store()), "the line mended, the journal recovers");
+        assertEquals(40, recovered.nextSequence());
+    }
+
+    /**
      * verify checks every record's checksum and sequence, those before the snapshot it starts from included, when
      * older cycles were pruned: a record between the journal's first and that snapshot's is what recovery replays
      * when it falls back to an older snapshot, and verify answered ok over one that failed its checksum.

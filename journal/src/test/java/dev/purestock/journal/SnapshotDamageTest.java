@@ -137,7 +137,9 @@ class SnapshotDamageTest {
         Optional<SnapshotStore.Loaded> loaded = snapshots.loadNewest(100, MapInventoryStore::new, notes);
         assertEquals(older, loaded.orElseThrow().info());
         assertEquals(List.of("snapshot manifest " + manifest + " line 3 is damaged (\"? " + (NOW + 4)
-                + " snapshot-00000000000000000009.bin 85\"); the snapshot it named is not used"), notes);
+                + " snapshot-00000000000000000009.bin 85\"); the snapshot it named is not used, and the next rewrite of the manifest"
+                + " moves every snapshot file it lists on no good line to " + dir.resolve("snapshots").resolve("unlisted-")
+                + "<time>, never deleting it: mend the line and move the file back to use it"), notes);
     }
 
     private static byte[] reseal(byte[] bytes) {
