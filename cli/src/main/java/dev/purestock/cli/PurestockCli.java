@@ -7,7 +7,11 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -20,12 +24,13 @@ import java.nio.file.NotDirectoryException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 
 /**
  * The {@code purestock} command. Exit codes: {@code 0} success, {@code 1} the operation failed (a missing
- * directory, a corrupt journal, a divergence found by verify), {@code 2} bad arguments (an unknown subcommand
- * or option, a value out of range). Failures are one line on standard error, on a line of its own even
- * after a progress bar, never a stack trace.
+ * directory, a corrupt journal, a divergence found by verify, standard output that could not be written), {@code 2}
+ * bad arguments (an unknown subcommand or option, a value out of range). Failures are one line on standard error,
+ * on a line of its own even after a progress bar, never a stack trace.
  */
 @Command(name = "purestock", mixinStandardHelpOptions = true, versionProvider = PurestockCli.Version.class,
         description = "Sells scarce stock without overselling; runs a demo and inspects journals.",
@@ -59,9 +64,8 @@ public final class PurestockCli implements Callable<Integer> {
 
     /** Runs the command line and exits with its code. */
     public static void main(String[] args) {
-        PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
-        System.exit(run(out, err, args));
+        System.exit(run(System.in, new StandardOutput(new FileOutputStream(FileDescriptor.out)), err, args));
     }
 
     /** Runs the command line with the given streams; returns the exit code. */
@@ -71,6 +75,21 @@ public final class PurestockCli implements Callable<Integer> {
 
     /** Runs the command line with the given streams, standard input included; returns the exit code. */
     static int run(InputStream in, PrintWriter out, PrintWriter errors, String... args) {
+        return run(in, out, () -> null, errors, args);
+    }
+
+    /**
+     * Runs the command line with {@code stdout} as standard output; returns the exit code. Output that could not be
+     * written fails a run that would have succeeded (exit 1, one line naming why), as what it printed is
+     * incomplete; a reader that has gone ({@code | head}) only stops it.
+     */
+    static int run(InputStream in, StandardOutput stdout, PrintWriter errors, String... args) {
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), true);
+        return run(in, out, stdout::lost, errors, args);
+    }
+
+    private static int run(InputStream in, PrintWriter out, Supplier<IOException> lost, PrintWriter errors,
+                           String... args) {
         PrintWriter err = new PrintWriter(new StatusLineWriter(errors), true);
         CommandLine cli = new CommandLine(new PurestockCli(in));
         cli.setOut(out);
@@ -97,6 +116,16 @@ public final class PurestockCli implements Callable<Integer> {
         });
         int code = cli.execute(args);
         out.flush();
+        IOException failure = lost.get();
+        if (code == 0 && failure != null) {
+            CommandLine.ParseResult parsed = cli.getParseResult();
+            while (parsed.hasSubcommand()) {
+                parsed = parsed.subcommand();
+            }
+            err.println("purestock" + (parsed.commandSpec().parent() == null ? "" : " " + parsed.commandSpec().name())
+                    + ": cannot write standard output (" + oneLine(failure) + "): what it printed is incomplete");
+            code = FAILED;
+        }
         err.flush();
         return code;
     }
