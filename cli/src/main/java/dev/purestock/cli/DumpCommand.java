@@ -96,14 +96,27 @@ final class DumpCommand implements Callable<Integer> {
         }
         long last = to != null ? to : Long.MAX_VALUE;
         try (JournalReader reader = JournalReader.open(one.dir())) {
+            // no record reads as --from when its sequence is among a corrupt record's damaged bytes (verify names it
+            // by its place, and says to dump it): it is the record after from - 1, if that one fails its checksum
+            boolean[] atPlace = {false};
             if (from != null && !reader.seek(from)) {
-                throw noSequence(from, label);
+                atPlace[0] = from > 0 && from <= reader.lastSequence() && reader.seek(from - 1)
+                        && reader.readRaw((index, bytes, offset, length) -> false);
+                if (!atPlace[0]) {
+                    throw noSequence(from, label);
+                }
             }
             // a corrupt record's own sequence may be the damaged part: it stands where the record after the last
             // good one belongs, and the range is judged by that place
             long[] lastGood = {from != null ? from - 1 : -1};
             reader.readRaw((index, bytes, offset, length) -> {
                 long sequence = JournalRecordCodec.sequenceOf(bytes, offset, length);
+                if (atPlace[0]) {
+                    atPlace[0] = false;
+                    if (codec.checksumMatches(bytes, offset, length)) {
+                        throw noSequence(from, label);
+                    }
+                }
                 if (!codec.checksumMatches(bytes, offset, length)) {
                     if (lastGood[0] >= last) {
                         return false;

@@ -235,6 +235,33 @@ class RepairCommandTest {
         assertEquals(4, before.out().lines().count(), "a corrupt record after the range is not printed: " + before.out());
     }
 
+    /**
+     * verify names a record whose sequence is among its damaged bytes by its place (the sequence after the last good
+     * record) and says to inspect it with {@code dump --from N --to N}; that dump answered "the journal holds no
+     * sequence N", as no record reads as N. A record that passes its checksum under another sequence is no such place.
+     */
+    @Test
+    void dumpFromThePlaceOfARecordWhoseSequenceIsDamagedPrintsThatRecord() throws Exception {
+        journal(10);
+        damageRecord(dir, 4, record -> record.putLong(JournalRecordDescriptor.SEQUENCE_OFFSET, 1_000_000));
+        Run verify = verify("verify");
+        assertTrue(verify.errorLine().contains("inspect with `purestock dump --journal " + dir + " --from 4 --to 4`"),
+                verify.err());
+
+        Run dump = run("dump", "--journal", dir.toString(), "--from", "4", "--to", "4");
+
+        assertEquals(PurestockCli.FAILED, dump.code(), dump.err());
+        List<String> lines = dump.out().lines().toList();
+        assertEquals(1, lines.size(), dump.out());
+        assertTrue(lines.getFirst().startsWith("seq=1000000 ") && lines.getFirst().contains(" CORRUPT "), lines.getFirst());
+        assertEquals(6, run("dump", "--journal", dir.toString(), "--from", "4").out().lines().count());
+
+        rewriteRecord(dir, 4, record -> record.putLong(JournalRecordDescriptor.SEQUENCE_OFFSET, 1_000_000));
+        Run gap = run("dump", "--journal", dir.toString(), "--from", "4", "--to", "4");
+        assertEquals(PurestockCli.FAILED, gap.code(), gap.out());
+        assertTrue(gap.errorLine().contains("holds no sequence 4"), gap.err());
+    }
+
     private void journal(int records) {
         try (JournaledEngine journaled = JournaledEngine.builder(dir).start()) {
             for (long sku = 1; sku <= records; sku++) {
