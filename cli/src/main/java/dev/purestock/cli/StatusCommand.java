@@ -1,5 +1,6 @@
 package dev.purestock.cli;
 
+import dev.purestock.journal.JournalDamagedException;
 import dev.purestock.journal.JournalEpoch;
 import dev.purestock.journal.JournalException;
 import dev.purestock.journal.JournalReader;
@@ -70,7 +71,7 @@ final class StatusCommand implements Callable<Integer> {
             // what the journal itself says is still shown, as for a journal it cannot read (journal-error)
             summary.put("epoch-error", e.getMessage());
         }
-        long last = -1;
+        Long last = -1L;
         Long lastEpoch = null;
         if (shard.hasCycles()) {
             // a cycle file with no header is named at once: Chronicle Queue would wait for it, 10 s a look
@@ -80,8 +81,13 @@ final class StatusCommand implements Callable<Integer> {
                     lastEpoch = reader.lastEpoch();
                 }
                 reader.unreadNewestCycle().ifPresent(note -> summary.put("journal-note", note));
-            } catch (JournalException e) {
+            } catch (JournalDamagedException e) {
                 summary.put("journal-error", e.getMessage());
+                last = e.lastReadableSequence();
+            } catch (JournalException e) {
+                // the journal's end is unknown: -1 would say it holds no record
+                summary.put("journal-error", e.getMessage());
+                last = null;
             }
         } else {
             try {
@@ -90,7 +96,9 @@ final class StatusCommand implements Callable<Integer> {
                 summary.put("journal-error", e.getMessage());
             }
         }
-        summary.put("last-seq", last);
+        if (last != null) {
+            summary.put("last-seq", last);
+        }
         if (lastEpoch != null) {
             summary.put("last-record-epoch", lastEpoch);
         }

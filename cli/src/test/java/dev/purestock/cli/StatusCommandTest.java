@@ -69,6 +69,33 @@ class StatusCommandTest {
     }
 
     /**
+     * A journal that cannot be read to its end showed {@code last-seq=-1}, what an empty journal shows, beside the
+     * {@code journal-error} that names its last readable record; a journal whose end the error leaves unknown showed
+     * it too. The last readable record is shown, and no {@code last-seq} where nothing tells.
+     */
+    @Test
+    void aJournalThatCannotBeReadShowsNoEmptyJournalsLastSequence() throws Exception {
+        try (JournaledEngine plain = JournaledEngine.builder(plainDir).start()) {
+            for (long sku = 1; sku <= 10; sku++) {
+                plain.engine().submit(new Command.ListProduct(sku, 5)).join();
+            }
+        }
+        RepairCommandTest.damageRecord(plainDir, 9, record -> record.put(20, (byte) (record.get(20) ^ 1)));
+
+        Run damaged = Run.of("status", "--journal", plainDir.toString());
+
+        assertEquals(0, damaged.code(), damaged.err());
+        assertTrue(damaged.values().get("journal-error").contains("seq 9"), damaged.out());
+        assertEquals("8", damaged.values().get("last-seq"), damaged.out());
+
+        Files.writeString(plainDir.resolve("backup.cq4"), "not a cycle file");
+        Run unknown = Run.of("status", "--journal", plainDir.toString());
+        assertEquals(0, unknown.code(), unknown.err());
+        assertTrue(unknown.values().get("journal-error").startsWith("file backup.cq4 in journal "), unknown.out());
+        assertFalse(unknown.values().containsKey("last-seq"), unknown.out());
+    }
+
+    /**
      * A status file that is not one (cut short, or written over) made {@code status} fail as a whole, hiding the
      * epoch and last sequence it reads from the journal itself, which are what an operator looks for then.
      */
