@@ -448,19 +448,14 @@ public final class SnapshotStore implements SnapshotWriter {
     /**
      * Keeps exactly {@code kept} in the manifest and deletes every other snapshot file. A damaged manifest line goes
      * too, without a word: every caller has read the manifest, and reported it, first. The snapshot file it named is
-     * not deleted: while the manifest holds a damaged line, every snapshot file no good line names is moved to
-     * {@code DIR/snapshots/unlisted-<time>/} first ({@link #setAsideUnlisted}).
+     * not deleted: the rewrite moves it aside ({@link #writeManifest}).
      *
      * @return {@code kept}, oldest first
      */
     synchronized List<SnapshotInfo> retain(List<SnapshotInfo> kept) throws IOException {
         List<SnapshotInfo> sorted = kept.stream().sorted(Comparator.comparingLong(SnapshotInfo::lastSequence)).toList();
         List<String> damaged = new ArrayList<>();
-        List<SnapshotInfo> listed = list(damaged);
-        if (!damaged.isEmpty()) {
-            setAsideUnlisted(listed);
-        }
-        if (!sorted.equals(listed) || !damaged.isEmpty()) {
+        if (!sorted.equals(list(damaged)) || !damaged.isEmpty()) {
             writeManifest(sorted);
         }
         if (Files.isDirectory(dir)) {
@@ -478,11 +473,13 @@ public final class SnapshotStore implements SnapshotWriter {
     }
 
     /**
-     * Moves every snapshot file that none of {@code listed}, the manifest's good lines, names to
-     * {@code DIR/snapshots/unlisted-<time>/}, never deleting it, before a rewrite drops the manifest's damaged lines:
-     * a damaged line may have named it, and on a pruned journal it may hold the only state before the journal's first
-     * record. Mending the line and moving the file back makes it usable again. The files move before the manifest is
-     * rewritten, so a kill in between leaves them aside and the damaged line still there.
+     * Moves every snapshot file that none of {@code listed} names to {@code DIR/snapshots/unlisted-<time>/}, never
+     * deleting it: what a rewrite does, for the files neither the manifest's good lines nor the rewritten manifest
+     * name, before it drops the manifest's damaged lines, as a damaged line may have named one of them, and on a
+     * pruned journal that one may hold the only state before the journal's first record (or the one a fall back past
+     * a new snapshot ahead of the journal needs). Mending the line and moving the file back makes it usable again.
+     * The files move before the manifest is rewritten, so a kill in between leaves them aside and the damaged line
+     * still there.
      */
     private void setAsideUnlisted(List<SnapshotInfo> listed) throws IOException {
         Path aside = dir.resolve(UNLISTED + JournalRepair.ASIDE.format(Instant.now()));
@@ -504,7 +501,19 @@ public final class SnapshotStore implements SnapshotWriter {
         }
     }
 
+    /**
+     * Rewrites the manifest to list exactly {@code listed}, which drops its damaged lines; while it holds one, every
+     * snapshot file that neither a good line nor {@code listed} names is moved aside first ({@link #setAsideUnlisted}),
+     * never deleted.
+     */
     private void writeManifest(List<SnapshotInfo> listed) throws IOException {
+        List<String> damaged = new ArrayList<>();
+        List<SnapshotInfo> named = new ArrayList<>(list(damaged));
+        if (!damaged.isEmpty()) {
+            // a file the manifest lists now and the rewrite does not is retired, deleted once it is no longer listed
+            named.addAll(listed);
+            setAsideUnlisted(named);
+        }
         StringBuilder text = new StringBuilder(HEADER).append('\n');
         for (SnapshotInfo s : listed) {
             text.append(s.lastSequence()).append(' ').append(s.time()).append(' ')

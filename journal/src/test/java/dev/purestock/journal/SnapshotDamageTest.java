@@ -142,6 +142,33 @@ class SnapshotDamageTest {
                 + "<time>, never deleting it: mend the line and move the file back to use it"), notes);
     }
 
+    /**
+     * Writing a snapshot rewrites the manifest without its damaged lines, and the retention after it deleted every
+     * snapshot file the rewritten manifest did not list, the one a damaged line named among them (on a pruned journal,
+     * what a fall back past a new snapshot ahead of the journal needs). It is moved aside instead.
+     */
+    @Test
+    void writingASnapshotMovesTheFileADamagedManifestLineNamedAsideNotDeleting() throws Exception {
+        SnapshotStore snapshots = new SnapshotStore(dir, 3);
+        MapInventoryStore store = new MapInventoryStore();
+        SnapshotInfo older = snapshots.writeSnapshot(5, NOW, store);
+        snapshots.writeSnapshot(9, NOW + 4, store);
+        Path manifest = dir.resolve("snapshots").resolve("manifest");
+        Files.writeString(manifest, Files.readString(manifest).replace("\n5 ", "\n? "));
+
+        List<String> notes = new ArrayList<>();
+        snapshots.writeSnapshot(12, NOW + 7, store, notes);
+
+        assertEquals(List.of(9L, 12L), snapshots.list().stream().map(SnapshotInfo::lastSequence).toList());
+        List<Path> kept;
+        try (Stream<Path> files = Files.walk(dir.resolve("snapshots"))) {
+            kept = files.filter(file -> file.getFileName().equals(older.file().getFileName())).toList();
+        }
+        assertEquals(1, kept.size(), "the file the damaged line named is kept");
+        assertTrue(kept.getFirst().getParent().getFileName().toString().startsWith("unlisted-"), kept.toString());
+        assertEquals(older.bytes(), Files.size(kept.getFirst()));
+    }
+
     private static byte[] reseal(byte[] bytes) {
         CRC32C crc = new CRC32C();
         crc.update(bytes, 0, bytes.length - 4);
