@@ -86,6 +86,28 @@ class RepairCommandTest {
         assertEquals("39", verify("verify").values().get("records-verified"));
     }
 
+    /**
+     * The end of the data written over with zeros, from a record's header on, as the pages a power loss took from a
+     * sparse cycle file read: Chronicle Queue, unable to reach the last document its store names, takes the queue's
+     * first document for its last, and the reader took its word. Repair said the journal could not be read past the
+     * first document's record, and that a cut keeping only that record was what --truncate offered, with every
+     * record after it (which all read) counted as acknowledged records behind the damage.
+     */
+    @Test
+    void zerosOverTheEndOfTheDataAreFoundWhereTheyStart() throws Exception {
+        journal(40);
+        zeroFromRecordToTheEnd(dir, 30);
+
+        Run diagnose = run("repair", "--journal", dir.toString());
+
+        assertEquals(PurestockCli.FAILED, diagnose.code(), diagnose.err());
+        assertEquals("29", diagnose.values().get("last-good-sequence"), diagnose.out());
+        assertEquals("30", diagnose.values().get("records"), diagnose.out());
+        assertEquals("10", diagnose.values().get("acknowledged-behind-damage"), diagnose.out());
+        Run stats = run("stats", "--journal", dir.toString());
+        assertTrue(stats.errorLine().contains("cannot be read past seq 29"), stats.err());
+    }
+
     @Test
     void truncateCountsTheAcknowledgedRecordsBehindDamageItCuts() throws Exception {
         journal(40);
@@ -320,6 +342,31 @@ class RepairCommandTest {
 
     private Run verify(String command) {
         return run(command, "--journal", dir.toString());
+    }
+
+    /** Zeroes the journal in {@code dir} from the header of its {@code record}th document to the end of its data. */
+    static void zeroFromRecordToTheEnd(Path dir, int record) throws Exception {
+        long from = -1;
+        long end = -1;
+        try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir).readOnly(true).build();
+             ExcerptTailer tailer = queue.createTailer()) {
+            for (int i = 0; ; i++) {
+                try (DocumentContext document = tailer.readingDocument()) {
+                    if (!document.isPresent()) {
+                        break;
+                    }
+                    if (i == record) {
+                        from = document.wire().bytes().readPosition() - 4;
+                    }
+                    end = document.wire().bytes().readLimit();
+                }
+            }
+        }
+        assertTrue(from > 0 && end > from, "record " + record + " is in the journal");
+        try (RandomAccessFile file = new RandomAccessFile(cycleFile(dir).toFile(), "rw")) {
+            file.seek(from);
+            file.write(new byte[(int) (end - from)]);
+        }
     }
 
     /** Zeroes the header of the {@code record}th document of the journal in {@code dir}. */

@@ -171,7 +171,8 @@ public final class JournalReader implements AutoCloseable {
         boolean found;
         try {
             long last = queue.lastIndex();
-            found = last < 0 || tailer.moveToIndex(last) && lastReadsWhole(end);
+            found = last < 0 || tailer.moveToIndex(last) && lastReadsWhole(end)
+                    && !(queue.rollCycle().toSequenceNumber(last) == 0 && documentFollows());
         } catch (InternalError | Exception | OutOfMemoryError e) {
             found = false;
         }
@@ -189,6 +190,28 @@ public final class JournalReader implements AutoCloseable {
         endSequence = end[1];
         endEpoch = end[2];
         toStart();
+    }
+
+    /**
+     * Whether a document follows the one at the tailer, which the queue named as its last. Chronicle Queue names
+     * the first document of a cycle file so when it cannot reach the last one its store names (zeros over the end of
+     * the data, as the pages a power loss took from a sparse cycle file read): it winds to the start instead, with a
+     * warning, and the records after that first one would be taken for lost. Asked only of a cycle's first document,
+     * so that a journal an engine appends to is not read through each time it is opened.
+     */
+    private boolean documentFollows() {
+        try (DocumentContext named = tailer.readingDocument()) {
+            if (!named.isPresent()) {
+                return false;
+            }
+        }
+        try (DocumentContext next = tailer.readingDocument()) {
+            if (!next.isPresent()) {
+                return false;
+            }
+            next.rollbackOnClose();
+            return true;
+        }
     }
 
     /**
