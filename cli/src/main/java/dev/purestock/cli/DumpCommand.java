@@ -1,5 +1,6 @@
 package dev.purestock.cli;
 
+import dev.purestock.journal.JournalDamagedException;
 import dev.purestock.journal.JournalReader;
 import dev.purestock.journal.JournalRecord;
 import dev.purestock.journal.JournalRecordCodec;
@@ -95,48 +96,60 @@ final class DumpCommand implements Callable<Integer> {
             return;
         }
         long last = to != null ? to : Long.MAX_VALUE;
-        try (JournalReader reader = JournalReader.open(one.dir())) {
-            // no record reads as --from when its sequence is among a corrupt record's damaged bytes (verify names it
-            // by its place, and says to dump it): it is the record after from - 1, if that one fails its checksum
-            boolean[] atPlace = {false};
-            if (from != null && !reader.seek(from)) {
-                atPlace[0] = from > 0 && from <= reader.lastSequence() && reader.seek(from - 1)
-                        && reader.readRaw((index, bytes, offset, length) -> false);
-                if (!atPlace[0]) {
+        // damage found as the reader opens (in the last document, or zeros over the end of the data) stops every
+        // other tool at once; dump shows what Chronicle Queue gives up to it, the damaged record as CORRUPT, and then
+        // the damage as the opening found it
+        try (JournalReader reader = JournalReader.openUpToDamage(one.dir())) {
+            try {
+                dumpFrom(reader, label, last, out);
+            } catch (JournalDamagedException e) {
+                throw reader.damageAtOpen().orElse(e);
+            }
+        }
+    }
+
+    /** Prints the records of {@code reader} from {@code --from} to {@code last}. */
+    private void dumpFrom(JournalReader reader, int label, long last, PrintWriter out) {
+        // no record reads as --from when its sequence is among a corrupt record's damaged bytes (verify names it
+        // by its place, and says to dump it): it is the record after from - 1, if that one fails its checksum
+        boolean[] atPlace = {false};
+        if (from != null && !reader.seek(from)) {
+            atPlace[0] = from > 0 && from <= reader.lastSequence() && reader.seek(from - 1)
+                    && reader.readRaw((index, bytes, offset, length) -> false);
+            if (!atPlace[0]) {
+                throw noSequence(from, label);
+            }
+        }
+        // a corrupt record's own sequence may be the damaged part: it stands where the record after the last
+        // good one belongs, and the range is judged by that place
+        long[] lastGood = {from != null ? from - 1 : -1};
+        reader.readRaw((index, bytes, offset, length) -> {
+            long sequence = JournalRecordCodec.sequenceOf(bytes, offset, length);
+            if (atPlace[0]) {
+                atPlace[0] = false;
+                if (codec.checksumMatches(bytes, offset, length)) {
                     throw noSequence(from, label);
                 }
             }
-            // a corrupt record's own sequence may be the damaged part: it stands where the record after the last
-            // good one belongs, and the range is judged by that place
-            long[] lastGood = {from != null ? from - 1 : -1};
-            reader.readRaw((index, bytes, offset, length) -> {
-                long sequence = JournalRecordCodec.sequenceOf(bytes, offset, length);
-                if (atPlace[0]) {
-                    atPlace[0] = false;
-                    if (codec.checksumMatches(bytes, offset, length)) {
-                        throw noSequence(from, label);
-                    }
-                }
-                if (!codec.checksumMatches(bytes, offset, length)) {
-                    if (lastGood[0] >= last) {
-                        return false;
-                    }
-                    return print(out, corruptLine(label, sequence, index, bytes, offset, length));
-                }
-                if (sequence > last) {
+            if (!codec.checksumMatches(bytes, offset, length)) {
+                if (lastGood[0] >= last) {
                     return false;
                 }
-                lastGood[0] = sequence;
-                JournalRecord record;
-                try {
-                    record = JournalRecordCodec.decode(bytes, offset, length);
-                } catch (IllegalArgumentException | NullPointerException e) {
-                    return print(out, undecodableLine(label, sequence, index, bytes, offset, length, e))
-                            && sequence < last;
-                }
-                return print(out, line(label, index, record)) && sequence < last;
-            });
-        }
+                return print(out, corruptLine(label, sequence, index, bytes, offset, length));
+            }
+            if (sequence > last) {
+                return false;
+            }
+            lastGood[0] = sequence;
+            JournalRecord record;
+            try {
+                record = JournalRecordCodec.decode(bytes, offset, length);
+            } catch (IllegalArgumentException | NullPointerException e) {
+                return print(out, undecodableLine(label, sequence, index, bytes, offset, length, e))
+                        && sequence < last;
+            }
+            return print(out, line(label, index, record)) && sequence < last;
+        });
     }
 
     /** Prints the records of {@code shards} merged by time ({@link MergedShards}), each with its shard. */

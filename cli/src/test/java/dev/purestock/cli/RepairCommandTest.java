@@ -108,6 +108,46 @@ class RepairCommandTest {
         assertTrue(stats.errorLine().contains("cannot be read past seq 29"), stats.err());
     }
 
+    /**
+     * Damage the reader meets as it opens (in the journal's last document, or zeros over the end of the data) made
+     * {@code dump} print nothing but the error, whose advice is to inspect the record with {@code dump --from N --to N}:
+     * that dump printed nothing either. It prints every record that Chronicle Queue gives, the damaged one as
+     * CORRUPT, then the damage.
+     */
+    @Test
+    void dumpShowsTheRecordsBeforeDamageFoundAsTheJournalOpens() throws Exception {
+        journal(40);
+        damageRecord(dir, 39, record -> record.put(JournalRecordDescriptor.HEADER_LENGTH,
+                (byte) (record.get(JournalRecordDescriptor.HEADER_LENGTH) ^ 1)));
+        Run stats = run("stats", "--journal", dir.toString());
+        assertTrue(stats.errorLine().contains("inspect with `purestock dump --journal " + dir + " --from 39 --to 39`"),
+                stats.err());
+
+        Run advised = run("dump", "--journal", dir.toString(), "--from", "39", "--to", "39");
+        Run whole = run("dump", "--journal", dir.toString());
+
+        assertEquals(PurestockCli.FAILED, advised.code(), advised.err());
+        assertEquals(1, advised.out().lines().count(), advised.out());
+        assertTrue(advised.out().startsWith("seq=39 ") && advised.out().contains(" CORRUPT "), advised.out());
+        assertEquals(PurestockCli.FAILED, whole.code(), whole.err());
+        List<String> lines = whole.out().lines().toList();
+        assertEquals(40, lines.size(), whole.out());
+        assertTrue(lines.get(38).startsWith("seq=38 ") && lines.get(39).contains(" CORRUPT "), whole.out());
+    }
+
+    @Test
+    void dumpShowsTheRecordsBeforeZerosOverTheEndOfTheData() throws Exception {
+        journal(40);
+        zeroFromRecordToTheEnd(dir, 30);
+
+        Run dump = run("dump", "--journal", dir.toString());
+
+        assertEquals(PurestockCli.FAILED, dump.code(), dump.err());
+        assertEquals(30, dump.out().lines().count(), dump.out());
+        assertTrue(dump.errorLine().contains("cannot be read past seq 29"), dump.err());
+        assertTrue(dump.errorLine().contains("records 30..39 are unreachable"), dump.err());
+    }
+
     @Test
     void truncateCountsTheAcknowledgedRecordsBehindDamageItCuts() throws Exception {
         journal(40);

@@ -85,9 +85,14 @@ public final class JournalReader implements AutoCloseable {
     private String unread;
     /** The cycle file {@link #unread} names; {@code null} when every cycle file is read. */
     private Path unreadFile;
+    /** Opened by {@link #openUpToDamage}: damage met while finding the end is kept, not thrown. */
+    private final boolean upToDamage;
+    /** The damage met while finding the end, when {@link #upToDamage}; {@code null} when none was. */
+    private JournalDamagedException damageAtOpen;
 
-    private JournalReader(Path dir, Runnable beforeNamingUnread) {
+    private JournalReader(Path dir, Runnable beforeNamingUnread, boolean upToDamage) {
         this.dir = dir;
+        this.upToDamage = upToDamage;
         this.highWaterMark = JournalHighWaterMark.read(dir);
         this.markKept = Files.isRegularFile(dir.resolve(JournalHighWaterMark.FILE_NAME));
         // looked at after the mark: a record the mark covers was written before, so never into a file with no header
@@ -103,6 +108,10 @@ public final class JournalReader implements AutoCloseable {
             }
             this.tailer = queue.createTailer();
             findEnd();
+            if (damageAtOpen != null && unfinished != null) {
+                // reading on to no end would roll into the file with no header, where Chronicle waits for one
+                throw damageAtOpen;
+            }
             if (unfinished != null) {
                 beforeNamingUnread.run();
                 unread = leftUnread(unfinished);
@@ -178,11 +187,25 @@ public final class JournalReader implements AutoCloseable {
         }
         if (!found) {
             reopen();
-            readRaw((i, raw, offset, length) -> {
-                check(i, raw, offset, length);
-                end[2] = epochOrNone(raw, offset, length);
-                return true;
-            });
+            try {
+                readRaw((i, raw, offset, length) -> {
+                    check(i, raw, offset, length);
+                    end[2] = epochOrNone(raw, offset, length);
+                    return true;
+                });
+            } catch (JournalDamagedException e) {
+                if (!upToDamage) {
+                    throw e;
+                }
+                damageAtOpen = e;
+                reopen();
+                try {
+                    toStart();
+                } catch (JournalException unreadable) {
+                    throw e;
+                }
+                return;
+            }
             end[0] = lastReadIndex;
             end[1] = lastReadSequence;
         }
@@ -281,7 +304,21 @@ public final class JournalReader implements AutoCloseable {
      * @throws JournalException when the directory does not exist
      */
     public static JournalReader open(Path dir) {
-        return new JournalReader(dir, () -> { });
+        return new JournalReader(dir, () -> { }, false);
+    }
+
+    /**
+     * Opens the journal in {@code dir} for reading as {@link #open} does, except that damage met while finding its
+     * end (a record that fails its checksum in the last document, a cycle file cut short, zeros over the end of the
+     * data), which {@link #open} throws, is kept in {@link #damageAtOpen()}: the journal's end is then unknown
+     * ({@link #lastSequence()} is {@link Long#MAX_VALUE}), and {@link #readRaw} gives every record Chronicle Queue
+     * gives, up to where it gives no more or faults, and then throws. What {@code purestock dump} opens a journal
+     * with, to show the records up to the damage and the damaged one.
+     *
+     * @throws JournalException when the directory does not exist, or as {@link #open} throws for anything else
+     */
+    public static JournalReader openUpToDamage(Path dir) {
+        return new JournalReader(dir, () -> { }, true);
     }
 
     /**
@@ -289,7 +326,12 @@ public final class JournalReader implements AutoCloseable {
      * no header is named: for tests, which move the file there as an engine start would.
      */
     static JournalReader open(Path dir, Runnable beforeNamingUnread) {
-        return new JournalReader(dir, beforeNamingUnread);
+        return new JournalReader(dir, beforeNamingUnread, false);
+    }
+
+    /** The damage met while finding the journal's end, when opened {@link #openUpToDamage up to damage}. */
+    public Optional<JournalDamagedException> damageAtOpen() {
+        return Optional.ofNullable(damageAtOpen);
     }
 
     /** Receives records. */
