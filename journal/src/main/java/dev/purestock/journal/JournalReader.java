@@ -216,10 +216,10 @@ public final class JournalReader implements AutoCloseable {
     }
 
     /**
-     * Whether a document follows the one at the tailer, which the queue named as its last. Chronicle Queue names
-     * the first document of a cycle file so when it cannot reach the last one its store names (zeros over the end of
-     * the data, as the pages a power loss took from a sparse cycle file read): it winds to the start instead, with a
-     * warning, and the records after that first one would be taken for lost. Asked only of a cycle's first document,
+     * Whether a document follows the one at the tailer, which the queue named as its last. Chronicle Queue names a
+     * cycle file's first document as its last when it cannot reach the last one its store names (zeros over the end
+     * of the data, as the pages a power loss took from a sparse cycle file read): it winds to the start instead, with
+     * a warning, and the records after that first one would be taken for lost. Asked only of a cycle's first document,
      * so that a journal an engine appends to is not read through each time it is opened.
      */
     private boolean documentFollows() {
@@ -312,8 +312,9 @@ public final class JournalReader implements AutoCloseable {
      * end (a record that fails its checksum in the last document, a cycle file cut short, zeros over the end of the
      * data), which {@link #open} throws, is kept in {@link #damageAtOpen()}: the journal's end is then unknown
      * ({@link #lastSequence()} is {@link Long#MAX_VALUE}), and {@link #readRaw} gives every record Chronicle Queue
-     * gives, up to where it gives no more or faults, and then throws. What {@code purestock dump} opens a journal
-     * with, to show the records up to the damage and the damaged one.
+     * gives, unchecked, until it gives no more (where the records read must reach the high-water mark, as at any end)
+     * or faults. What {@code purestock dump} opens a journal with, to show the records up to the damage and the
+     * damaged one.
      *
      * @throws JournalException when the directory does not exist, or as {@link #open} throws for anything else
      */
