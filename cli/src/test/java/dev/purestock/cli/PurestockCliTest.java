@@ -1,8 +1,11 @@
 package dev.purestock.cli;
 
 import dev.purestock.domain.Command;
+import dev.purestock.domain.Event;
 import dev.purestock.domain.MapInventoryStore;
+import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalRecordDescriptor;
+import dev.purestock.journal.JournalWriter;
 import dev.purestock.journal.JournaledEngine;
 import dev.purestock.journal.SnapshotInfo;
 import dev.purestock.journal.SnapshotStore;
@@ -162,6 +165,32 @@ class PurestockCliTest {
 
         @Override
         public void close() {
+        }
+    }
+
+    /**
+     * {@code replay --full} (and a bound replay with it) ignores snapshots, so on a pruned journal, whose first record
+     * is past sequence 0, it cannot start: it said "no usable snapshot covers the commands before it" of a journal
+     * whose snapshot serves every other replay, sending the operator after snapshots that are fine.
+     */
+    @Test
+    void replayFullOfAPrunedJournalSaysItIgnoredTheSnapshotsNotThatNoneIsUsable() throws IOException {
+        Path dir = tmp.resolve("pruned");
+        try (JournalWriter writer = JournalWriter.open(dir, Durability.PAGE_CACHE)) {
+            for (long sequence = 100; sequence < 110; sequence++) {
+                writer.onDecided(sequence, 1_000 + sequence, new Command.ListProduct(sequence, 0),
+                        List.of(new Event.ProductListed(sequence, 0)), true);
+            }
+        }
+        new SnapshotStore(dir).write(99, 1_099, new MapInventoryStore());
+        assertEquals("snapshot@99", run("replay", "--journal", dir.toString()).values().get("recovered-from"));
+
+        for (Run full : List.of(run("replay", "--journal", dir.toString(), "--full"),
+                run("replay", "--journal", dir.toString(), "--full", "--until-seq", "105"))) {
+            assertEquals(PurestockCli.FAILED, full.code(), full.out());
+            assertTrue(full.errorLine().contains("starts at sequence 100 but recovery needs sequence 0"), full.err());
+            assertFalse(full.errorLine().contains("no usable snapshot"), full.err());
+            assertTrue(full.errorLine().contains("snapshots were not used"), full.err());
         }
     }
 

@@ -76,7 +76,7 @@ public final class JournalRecovery {
             long last = Math.min(bounds.lastSequence(), untilSequence);
             Optional<SnapshotStore.Loaded> snapshot = useSnapshots
                     ? new SnapshotStore(dir).loadNewestUntil(last, untilTime, stores, notes) : Optional.empty();
-            return replay(reader, bounds, snapshot, stores, progress, notes, untilSequence, untilTime);
+            return replay(reader, bounds, snapshot, useSnapshots, stores, progress, notes, untilSequence, untilTime);
         }
     }
 
@@ -245,7 +245,8 @@ public final class JournalRecovery {
         List<String> notes = readerNotes(reader);
         Optional<SnapshotStore.Loaded> snapshot = snapshots == null ? Optional.empty()
                 : snapshots.loadNewest(bounds.lastSequence(), stores, notes);
-        return replay(reader, bounds, snapshot, stores, progress, notes, Long.MAX_VALUE, Long.MAX_VALUE);
+        return replay(reader, bounds, snapshot, snapshots != null, stores, progress, notes, Long.MAX_VALUE,
+                Long.MAX_VALUE);
     }
 
     /**
@@ -259,7 +260,7 @@ public final class JournalRecovery {
     }
 
     private static RecoveredState replay(JournalReader reader, JournalBounds bounds,
-                                         Optional<SnapshotStore.Loaded> snapshot,
+                                         Optional<SnapshotStore.Loaded> snapshot, boolean snapshotsUsed,
                                          Supplier<? extends InventoryStore> stores, ReplayProgress progress,
                                          List<String> notes, long untilSequence, long untilTime) {
         InventoryStore store = snapshot.map(SnapshotStore.Loaded::store).orElseGet(stores);
@@ -277,8 +278,10 @@ public final class JournalRecovery {
         }
         if (!reader.seek(start)) {
             throw new JournalCorruptException("journal " + reader.dir() + " starts at sequence "
-                    + bounds.firstSequence() + " but recovery needs sequence " + start + (snapshot.isEmpty()
-                    ? " (no usable snapshot covers the commands before it)" : "") + "; run `purestock stats --journal "
+                    + bounds.firstSequence() + " but recovery needs sequence " + start + (snapshotsUsed
+                    ? snapshot.isEmpty() ? " (no usable snapshot covers the commands before it)" : ""
+                    : " (snapshots were not used, so it starts from the empty state, and the records before the "
+                    + "journal's first were pruned: replay from a snapshot)") + "; run `purestock stats --journal "
                     + reader.dir() + "`");
         }
         long total = end - start + 1;
