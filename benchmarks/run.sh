@@ -197,8 +197,9 @@ if [ -z "$only" ] || [ "$only" = replication ]; then
   # neighbour's load on a shared machine falls on all three alike; the report takes the median of the rounds.
   part="$(staged replication)"
   for round in $(seq 1 "$rounds"); do
+    # -foe true: a configuration that throws ends the part (JMH would go on, exit 0 and leave its row out)
     "$java" "${flags[@]}" -jar "$jar" 'ReplicationBenchmark' -p waitStrategy="$wait" -f 1 -wi 2 -i 3 -w "${warmup}s" \
-      -r "$((seconds > 2 ? 2 : seconds))s" -prof gc -jvmArgsAppend "${flags[*]} -Xms2g -Xmx$heap" \
+      -r "$((seconds > 2 ? 2 : seconds))s" -foe true -prof gc -jvmArgsAppend "${flags[*]} -Xms2g -Xmx$heap" \
       -rf csv -rff "$part/replication-jmh-$round.csv" 2>&1 | tee "$part/replication-jmh-$round.log"
     for mode in NONE ASYNC SYNC; do
       "$java" "${flags[@]}" -Xms"$heap" -Xmx"$heap" -Dpurestock.commit="$commit" -cp "$jar" \

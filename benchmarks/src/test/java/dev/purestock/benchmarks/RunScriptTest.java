@@ -179,6 +179,21 @@ class RunScriptTest {
     }
 
     @Test
+    void theReplicationRoundsAskJmhToFailOnABenchmarkThatFails() throws Exception {
+        Files.writeString(root.resolve("pom.xml"), "<project/>\n");
+        Path javaHome = fakeJava(0);
+
+        Run run = runScript(javaHome, "--no-build", "--no-report", "--machine", "m", "--only", "replication", "--rounds", "1");
+
+        assertEquals(0, run.exit(), run.output());
+        // without it JMH goes on past a configuration that throws, exits 0, and the round lacks its row
+        List<String> jmh = Files.readAllLines(root.resolve(JAVA_CALLS)).stream()
+                .filter(call -> call.contains(" ReplicationBenchmark ")).toList();
+        assertEquals(1, jmh.size(), jmh.toString());
+        assertTrue(jmh.getFirst().contains(" -foe true "), jmh.getFirst());
+    }
+
+    @Test
     void aBuildWhereThereIsNoMavenWrapperIsRefusedAndNamesNoBuild() throws Exception {
         Path results = resultsOfALastRun();
         Files.writeString(root.resolve("pom.xml"), "<project/>\n");

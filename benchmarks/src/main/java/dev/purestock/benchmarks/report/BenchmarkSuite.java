@@ -104,12 +104,24 @@ public final class BenchmarkSuite implements Callable<Integer> {
                 .measurementIterations(quick ? 1 : brief ? 3 : small ? 4 : 5)
                 .measurementTime(TimeValue.seconds(quick || brief ? 1 : 2))
                 .param("waitStrategy", wait(small))
+                // a benchmark that throws ends the run: JMH would go on and leave its row out of results that look whole
+                .shouldFailOnError(true)
                 .addProfiler(GCProfiler.class)
                 .jvmArgsAppend(jvmArgs.toArray(String[]::new))
                 .resultFormat(ResultFormatType.JSON)
                 .result(runJson.toString());
         params.forEach((name, values) -> options.param(name, values.split(",")));
-        Collection<RunResult> results = new Runner(options.build()).run();
+        Collection<RunResult> results;
+        try {
+            results = new Runner(options.build()).run();
+        } catch (RunnerException e) {
+            // JMH creates its result file before the first benchmark runs and writes it at the end
+            if (Files.exists(runJson) && Files.size(runJson) == 0) {
+                Files.delete(runJson);
+            }
+            throw new RunnerException("a benchmark failed (its error is above), so no results were written and the last "
+                    + "run's stay: fix it, or leave it out with --include, and run again", e);
+        }
         List<String> rows = rows(results);
         if (resultsName != null) {
             writeRows(out.resolve(resultsName + ".tsv"), rows);

@@ -10,6 +10,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -46,6 +47,24 @@ class BenchmarkSuiteTest {
                 "DomainBenchmark.decide\tskus=10\t1\tthrpt\t100.000\t1.000\tops/s\t16.0",
                 "EngineBenchmark.oneProducer\twaitStrategy=SLEEPING\t1\tthrpt\t250.000\t2.000\tops/s\t0.0",
                 "JournalBenchmark.append\t\t1\tthrpt\t300.000\t3.000\tops/s\t8.0"), Files.readAllLines(partial));
+    }
+
+    @Test
+    void aBenchmarkThatFailsEndsTheRunWithAnErrorAndWritesNoResultsThatLackIt() throws IOException {
+        // JMH goes on past a benchmark that throws and leaves its row out: the round would look complete without it
+        StringWriter err = new StringWriter();
+        int exit = new CommandLine(new BenchmarkSuite()).setErr(new PrintWriter(err)).execute("--machine", "m",
+                "--out", dir.toString(), "--quick", "--include", "EngineBenchmark\\.decisionStageOnly$",
+                "--param", "unlimitedSkus=bogus", "--results", "ratios-1");
+
+        assertTrue(exit != 0, "the suite ended with " + exit + ": " + err);
+        assertTrue(err.toString().contains("unlimitedSkus must be counted or uncounted")
+                && err.toString().contains("no results were written"), err.toString());
+        assertFalse(Files.exists(dir.resolve("ratios-1.tsv")), "a round without the failed row was written");
+        assertFalse(Files.exists(dir.resolve("ratios-1.properties")), "a round without the failed row was described");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of(), files.toList(), "the failed run left files");
+        }
     }
 
     @Test
