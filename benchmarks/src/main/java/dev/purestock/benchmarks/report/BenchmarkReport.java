@@ -252,7 +252,9 @@ public final class BenchmarkReport implements Callable<Integer> {
         renderSnapshotStall(md, machines);
         md.append("\n## Open-loop latency, journal on\n\n");
         md.append("Each command is timed from its *scheduled* send time to its durable answer, so a stall counts for every\n")
-                .append("command scheduled during it (no coordinated omission). Rates step up until the engine saturates. Command:\n")
+                .append("command scheduled during it (no coordinated omission). Rates step up until the engine saturates:\n")
+                .append("`achieved/s` counts answers, from the first scheduled send to the last answer (a step is kept at 98%\n")
+                .append("of its rate; the ring takes a ring's worth of commands on schedule however slowly they are answered). Command:\n")
                 .append("`benchmarks/run.sh` (the `LatencyHarness` step); the checks after the run (nothing oversold, the journal\n")
                 .append("verifies, the state recovered up to the last sequence of the live digest, `engine.digestWithSequence(0)`, equals the\n")
                 .append("live one: the engine's timer journals time commands until it closes, past the digest) are printed in its log.\n\n");
