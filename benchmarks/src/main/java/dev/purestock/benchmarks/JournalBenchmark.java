@@ -54,8 +54,9 @@ import java.util.concurrent.locks.LockSupport;
  * The journal's cost against its ceilings, measured in the same run:
  * <ul>
  *   <li>{@code engineJournaled} (commands/s through a one-shard engine journaling every command) against
- *   {@code rawAppend} (Chronicle appends of the same record bytes, one document each, nothing else), for both
- *   {@link Durability} settings, with {@code engineWithoutJournal} (the same engine and submit loop, no
+ *   {@code rawAppend} (Chronicle appends of the same record bytes, in documents laid out as the writer lays out a
+ *   batch of {@link #BATCH} at the same document limit, nothing else), for both {@link Durability} settings and both
+ *   document limits, with {@code engineWithoutJournal} (the same engine and submit loop, no
  *   journal stage) to show how much of the gap is the engine's own cost;</li>
  *   <li>{@code engineJournaledPurchases} and {@code engineJournaledPurchaseFields} (purchases/s through a
  *   journaled engine, page cache, answered through a view callback), the same purchases submitted as records
@@ -388,16 +389,26 @@ public class JournalBenchmark {
         }
     }
 
-    /** A bare Chronicle queue and the same records the engine journals. */
+    /**
+     * A bare Chronicle queue and the same records the engine journals, in documents laid out as the journal writer lays
+     * out a batch of them at the same document limit ({@link JournalFixtures#documents}).
+     */
     @State(Scope.Benchmark)
     public static class RawAppendState {
         @Param({"PAGE_CACHE", "SYNC_PER_BATCH"})
         public Durability durability;
 
+        /**
+         * The document limit, as {@link EngineState#documentBytes}: {@code 65536} (the writer's default), the batch's
+         * records share documents; {@code 0}, a document per record (what every row recorded without it did).
+         */
+        @Param({"65536", "0"})
+        public int documentBytes;
+
         Path dir;
         SingleChronicleQueue queue;
         ExcerptAppender appender;
-        byte[][] records;
+        byte[][] documents;
 
         @Setup(Level.Trial)
         public void open() {
@@ -405,7 +416,7 @@ public class JournalBenchmark {
             queue = SingleChronicleQueueBuilder.binary(dir).rollCycle(RollCycles.FAST_DAILY)
                     .syncMode(durability == Durability.SYNC_PER_BATCH ? SyncMode.SYNC : SyncMode.NONE).build();
             appender = queue.createAppender();
-            records = JournalFixtures.encodedRecords(BATCH);
+            documents = JournalFixtures.documents(JournalFixtures.encodedRecords(BATCH), documentBytes);
         }
 
         @TearDown(Level.Trial)
@@ -634,9 +645,9 @@ public class JournalBenchmark {
     @OutputTimeUnit(TimeUnit.SECONDS)
     @OperationsPerInvocation(BATCH)
     public void rawAppend(RawAppendState state) {
-        for (byte[] record : state.records) {
+        for (byte[] bytes : state.documents) {
             try (DocumentContext document = state.appender.writingDocument()) {
-                document.wire().bytes().write(record, 0, record.length);
+                document.wire().bytes().write(bytes, 0, bytes.length);
             }
         }
         if (state.durability == Durability.SYNC_PER_BATCH) {

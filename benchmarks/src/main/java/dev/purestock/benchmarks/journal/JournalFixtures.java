@@ -7,12 +7,14 @@ import dev.purestock.domain.Product;
 import dev.purestock.engine.PrimitiveInventoryStore;
 import dev.purestock.journal.Durability;
 import dev.purestock.journal.JournalRecordCodec;
+import dev.purestock.journal.JournalRecordDescriptor;
 import dev.purestock.journal.JournalWriter;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -50,6 +52,38 @@ public final class JournalFixtures {
             records[i] = Arrays.copyOf(codec.buffer(), length);
         }
         return records;
+    }
+
+    /**
+     * {@code records} laid out in Chronicle documents as {@link JournalWriter} lays out one batch of them at the document
+     * limit {@code documentBytes} ({@link JournalWriter#documentBytes}): records in turn share a document, behind room
+     * for its header, until the next would take it past the limit; a document of one record is that record alone, and
+     * {@link JournalWriter#ONE_RECORD_PER_DOCUMENT} gives each record its own. The header's room is left zero: the
+     * bytes appended are as many as the writer's, not the same.
+     */
+    public static byte[][] documents(byte[][] records, int documentBytes) {
+        List<byte[]> documents = new ArrayList<>();
+        int first = 0;
+        while (first < records.length) {
+            int length = JournalRecordDescriptor.DOCUMENT_HEADER_LENGTH + records[first].length;
+            int end = first + 1;
+            while (end < records.length && length + records[end].length <= documentBytes) {
+                length += records[end++].length;
+            }
+            if (end - first == 1) {
+                documents.add(records[first]);
+            } else {
+                byte[] document = new byte[length];
+                int at = JournalRecordDescriptor.DOCUMENT_HEADER_LENGTH;
+                for (int i = first; i < end; i++) {
+                    System.arraycopy(records[i], 0, document, at, records[i].length);
+                    at += records[i].length;
+                }
+                documents.add(document);
+            }
+            first = end;
+        }
+        return documents.toArray(byte[][]::new);
     }
 
     /** Writes a journal of {@code count} workload records into {@code dir}. */
