@@ -1,5 +1,6 @@
 package dev.purestock.benchmarks.replication;
 
+import dev.purestock.benchmarks.BenchmarkFiles;
 import dev.purestock.domain.Command;
 import dev.purestock.engine.PurestockEngine;
 import dev.purestock.engine.WaitStrategyKind;
@@ -62,40 +63,50 @@ public final class PromotionHarness implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         for (int round = 1; round <= rounds; round++) {
-            Path dir = Files.createTempDirectory("purestock-promotion");
-            Standby standby;
-            if (standbySnapshotEvery == 0) {
-                write(dir, b -> { });
-                standby = Standby.builder(dir).primary("localhost:9").start();
-            } else {
-                standby = replicated(dir);
-            }
-            long start = System.nanoTime();
-            JournalEpoch.Promotion promotion = standby.promote();
-            long promoted = System.nanoTime();
-            try (Primary primary = Primary.builder(dir).listen("localhost:0").start();
-                 JournaledEngine journaled = JournaledEngine.builder(dir)
-                         .engine(b -> primary.configure(b.waitStrategy(WaitStrategyKind.BLOCKING))).start()) {
-                long started = System.nanoTime();
-                long sequence = journaled.engine().submit(new Command.Purchase(1, 1, 1, 0, 1)).join().sequence();
-                long accepted = System.nanoTime();
-                long snapshot = journaled.recovered().snapshotSequence();
-                System.out.printf("round=%d records=%d promote=%.1f ms start=%.1f ms first-command=%.1f ms "
-                                + "total=%.1f ms epoch=%d seq=%d snapshot-seq=%d replayed=%d%n", round, records,
-                        millis(promoted - start), millis(started - promoted), millis(accepted - started),
-                        millis(accepted - start), promotion.epoch(), sequence, snapshot,
-                        sequence - 1 - Math.max(snapshot, -1));
+            Path work = Files.createTempDirectory("purestock-promotion");
+            try {
+                promote(round, work);
+            } finally {
+                // a million records a round: the rounds' journals would fill the temporary directory
+                BenchmarkFiles.deleteRecursively(work);
             }
         }
         return 0;
+    }
+
+    /** One round in {@code work}: the standby's journal, then the promotion, timed. */
+    private void promote(int round, Path work) throws Exception {
+        Path dir = Files.createDirectories(work.resolve("standby"));
+        Standby standby;
+        if (standbySnapshotEvery == 0) {
+            write(dir, b -> { });
+            standby = Standby.builder(dir).primary("localhost:9").start();
+        } else {
+            standby = replicated(dir, Files.createDirectories(work.resolve("primary")));
+        }
+        long start = System.nanoTime();
+        JournalEpoch.Promotion promotion = standby.promote();
+        long promoted = System.nanoTime();
+        try (Primary primary = Primary.builder(dir).listen("localhost:0").start();
+             JournaledEngine journaled = JournaledEngine.builder(dir)
+                     .engine(b -> primary.configure(b.waitStrategy(WaitStrategyKind.BLOCKING))).start()) {
+            long started = System.nanoTime();
+            long sequence = journaled.engine().submit(new Command.Purchase(1, 1, 1, 0, 1)).join().sequence();
+            long accepted = System.nanoTime();
+            long snapshot = journaled.recovered().snapshotSequence();
+            System.out.printf("round=%d records=%d promote=%.1f ms start=%.1f ms first-command=%.1f ms "
+                            + "total=%.1f ms epoch=%d seq=%d snapshot-seq=%d replayed=%d%n", round, records,
+                    millis(promoted - start), millis(started - promoted), millis(accepted - started),
+                    millis(accepted - start), promotion.epoch(), sequence, snapshot,
+                    sequence - 1 - Math.max(snapshot, -1));
+        }
     }
 
     /**
      * A standby in {@code dir} cutting a snapshot every {@link #standbySnapshotEvery} records, fed the records by a
      * primary in a directory of its own, and left running once it holds them all (its primary gone).
      */
-    private Standby replicated(Path dir) throws Exception {
-        Path primaryDir = Files.createTempDirectory("purestock-promotion-primary");
+    private Standby replicated(Path dir, Path primaryDir) throws Exception {
         try (Primary primary = Primary.builder(primaryDir).listen("localhost:0").mode(ReplicationMode.ASYNC).start()) {
             Standby standby = Standby.builder(dir).primary(primary.endpoint()).snapshotEvery(standbySnapshotEvery)
                     .start();
