@@ -94,7 +94,10 @@ class LatencyHarnessTest {
         try (PurestockEngine engine = PurestockEngine.builder().ringSize(1024).expireReservationsEvery(Duration.ZERO)
                 .journal(shard -> (sequence, time, command, events, endOfBatch) -> {
                     if (command instanceof Command.Purchase && stalled.compareAndSet(false, true)) {
-                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+                        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+                        for (long now = System.nanoTime(); now < until; now = System.nanoTime()) {
+                            LockSupport.parkNanos(until - now); // may return early: the stall lasts 200 ms all the same
+                        }
                     }
                 })
                 .build()) {
