@@ -76,8 +76,13 @@ import java.util.concurrent.locks.LockSupport;
         description = "Open-loop latency of the journaled engine at stepped offered rates.")
 public final class LatencyHarness implements Callable<Integer> {
     private static final int WAREHOUSE = 0;
-    /** The most entries the harness sizes a table for ahead; beyond it the state grows as it must. */
+    /**
+     * The most entries the harness sizes a table for ahead; beyond it the state grows as it must, within a measured
+     * step (the settings line names the first such step, {@code state-grows-from}).
+     */
     private static final long MAX_PRESIZED = 1L << 22;
+    /** {@link #growsFrom} of a run whose purchases fit what the state was sized ahead for. */
+    static final long NO_GROWTH = -1;
     private static final int INTENDED_SLOTS = 1 << 21;
     private static final long SPIN_BELOW_NANOS = 50_000;
     /**
@@ -145,7 +150,9 @@ public final class LatencyHarness implements Callable<Integer> {
     @Option(names = "--retain-seconds", defaultValue = "3600",
             description = "How long the engine remembers an order after its last change (its retention window), in "
                     + "seconds; the state is sized ahead for the orders of that window at the highest rate (or of the "
-                    + "whole run, if fewer) and for every customer count of the run, so that no offered rate grows it. "
+                    + "whole run, if fewer) and for every customer count of the run, up to 4,194,304 of each: a run "
+                    + "that offers more purchases grows the state while a step is measured, and its settings line "
+                    + "names the first such step (state-grows-from). "
                     + "A window shorter than the run has orders forgotten while it runs, and after the last purchase "
                     + "too; the final check compares the live state with the journal's up to the last sequence the "
                     + "live digest covers (default: ${DEFAULT-VALUE}).")
@@ -329,6 +336,23 @@ public final class LatencyHarness implements Callable<Integer> {
                 (int) Math.min(purchases, MAX_PRESIZED));
     }
 
+    /**
+     * The first offered rate whose steps (its warm-up, then its measured seconds) take the run's purchases past
+     * {@code presized}, or {@link #NO_GROWTH}: each purchase is a new order (kept for the retention window, an hour
+     * by default) and nearly always a new customer count (a random customer of 2^20 and a random sku), so from that
+     * step on the state grows past what it was sized ahead for, and the steps measure its growth too.
+     */
+    static long growsFrom(long[] rates, double warmupSeconds, double seconds, long presized) {
+        long purchases = 0;
+        for (long rate : rates) {
+            purchases += phaseCount(rate, warmupSeconds) + phaseCount(rate, seconds);
+            if (purchases > presized) {
+                return rate;
+            }
+        }
+        return NO_GROWTH;
+    }
+
     private void stockUp(PurestockEngine engine) {
         List<CompletableFuture<?>> pending = new ArrayList<>(skus * 2);
         for (int sku = 0; sku < skus; sku++) {
@@ -437,8 +461,10 @@ public final class LatencyHarness implements Callable<Integer> {
     }
 
     private String settings() {
+        long grows = growsFrom(rates, warmupSeconds, seconds, MAX_PRESIZED);
         return "wait=" + wait + " durability=" + durability + " ring=" + ring + " skus=" + skus
                 + " retain-seconds=" + retainSeconds + " settle-heap=" + settleHeap + " snapshot-every=" + snapshotEvery
+                + " presized=" + MAX_PRESIZED + " state-grows-from=" + (grows == NO_GROWTH ? "none" : grows)
                 + " p99-threshold-us=" + p99ThresholdMicros
                 + (replication == Replication.NONE ? "" : " replication=" + replication + " standby=second-jvm");
     }

@@ -269,7 +269,9 @@ public final class BenchmarkReport implements Callable<Integer> {
                 .append("verifies, the state recovered up to the last sequence of the live digest, `engine.digestWithSequence(0)`, equals the\n")
                 .append("live one: the engine's timer journals time commands until it closes, past the digest) are printed in its log.\n\n");
         md.append("The GC columns count the collector's stop-the-world pauses that started while the step was measured\n")
-                .append("(JFR's `jdk.GCPhasePause` events; empty for runs from before they were recorded). A second table per\n")
+                .append("(JFR's `jdk.GCPhasePause` events; empty for runs from before they were recorded). The state is sized\n")
+                .append("ahead for at most `presized` orders and customer counts: from the step `state-grows-from` names, it\n")
+                .append("grows while the steps are measured, and their tails include its growth. A second table per\n")
                 .append("machine, where measured, runs the same harness with periodic snapshots on (`--snapshot-every`).\n\n");
         for (Machine m : machines) {
             if (m.latencyRuns.isEmpty()) {

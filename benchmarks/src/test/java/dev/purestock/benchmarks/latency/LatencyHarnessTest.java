@@ -64,6 +64,23 @@ class LatencyHarnessTest {
     }
 
     @Test
+    void theStepFromWhichTheStateOutgrowsWhatItWasSizedAheadForIsNamed(@TempDir Path out) throws IOException {
+        // 1,000/s then 2,000/s, each a second of warm-up and a measured second: 2,000 purchases, then 4,000 more
+        long[] rates = {1_000, 2_000};
+        assertEquals(LatencyHarness.NO_GROWTH, LatencyHarness.growsFrom(rates, 1, 1, 6_000));
+        assertEquals(2_000, LatencyHarness.growsFrom(rates, 1, 1, 5_999));
+        assertEquals(2_000, LatencyHarness.growsFrom(rates, 1, 1, 2_000));
+        assertEquals(1_000, LatencyHarness.growsFrom(rates, 1, 1, 1_999));
+
+        int exit = new CommandLine(new LatencyHarness()).execute("--skus=1", "--rates=1", "--seconds=0.5",
+                "--warmup-seconds=0", "--settle-heap=false", "--out=" + out);
+
+        assertEquals(0, exit);
+        String settings = Files.readAllLines(out.resolve("latency.tsv")).getFirst();
+        assertTrue(settings.contains(" presized=" + (1L << 22) + " state-grows-from=none "), settings);
+    }
+
+    @Test
     void theSettingsLineOfItsResultsEndsWithTheCommitItWasGivenAndTheDayInUtc(@TempDir Path out) throws IOException {
         String before = System.getProperty(COMMIT);
         System.setProperty(COMMIT, "abc1234-dirty");
