@@ -203,15 +203,21 @@ public final class LatencyHarness implements Callable<Integer> {
     }
 
     private int run(Path dir) throws IOException {
+        if (replication == Replication.NONE) {
+            return run(dir, null);
+        }
+        // the standby's journal goes whether the run passed, failed its checks or threw
+        return BenchmarkFiles.inJournal(null, "purestock-latency-standby", standbyDir -> run(dir, standbyDir));
+    }
+
+    private int run(Path dir, Path standbyDir) throws IOException {
         Recording recording = new Recording(skus);
-        Path standbyDir = replication == Replication.NONE ? null : Files.createTempDirectory("purestock-latency-standby");
         Offered offered = offerRates(dir, recording, standbyDir);
         printTable(offered.results());
         writeOut(offered.results());
         boolean ok = checkCorrectness(dir, recording, offered.liveDigest());
         if (standbyDir != null) {
             ok &= offered.drained() & checkStandby(standbyDir.resolve("journal"), offered.liveDigest());
-            BenchmarkFiles.deleteRecursively(standbyDir);
         }
         return ok ? 0 : 1;
     }

@@ -13,6 +13,8 @@ import picocli.CommandLine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,6 +80,32 @@ class LatencyHarnessTest {
         assertEquals(0, exit);
         String settings = Files.readAllLines(out.resolve("latency.tsv")).getFirst();
         assertTrue(settings.contains(" presized=" + (1L << 22) + " state-grows-from=none "), settings);
+    }
+
+    @Test
+    @Timeout(120)
+    void aReplicatedRunThatFailsLeavesNoStandbyDirectoryBehind(@TempDir Path tmp) throws Exception {
+        // in a JVM of its own, whose temporary directory is this test's, so that what it leaves there shows; the
+        // journal named is a file, so the run fails once the standby's directory is made
+        Path notADirectory = Files.writeString(tmp.resolve("journal"), "a file\n");
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(arg -> arg.startsWith("--add-") || arg.startsWith("--enable-native-access")
+                        || arg.startsWith("--sun-misc-unsafe") || arg.startsWith("-Dchronicle"))
+                .forEach(command::add);
+        command.addAll(List.of("-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"),
+                LatencyHarness.class.getName(), "--skus=1", "--rates=1", "--seconds=0.1", "--warmup-seconds=0",
+                "--settle-heap=false", "--replication=ASYNC", "--journal=" + notADirectory));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        process.getOutputStream().close();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertTrue(process.waitFor() != 0, output);
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertEquals(List.of(), left.map(path -> path.getFileName().toString())
+                    .filter(name -> name.startsWith("purestock-latency-standby")).toList(), output);
+        }
     }
 
     @Test
