@@ -1,16 +1,15 @@
 package dev.purestock.benchmarks.replication;
 
+import dev.purestock.benchmarks.ChildJvm;
 import dev.purestock.replication.Standby;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -43,12 +42,7 @@ public final class StandbyProcess implements AutoCloseable {
      * @param log           where the child's standard error (its log) goes
      */
     public static StandbyProcess start(Path dir, String primaryEndpoint, long untilSequence, Path log) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(arg -> arg.startsWith("--add-") || arg.startsWith("--enable-native-access")
-                        || arg.startsWith("--sun-misc-unsafe") || arg.startsWith("-Dchronicle"))
-                .forEach(command::add);
+        List<String> command = ChildJvm.command();
         command.add("-Xms1g");
         command.add("-Xmx1g");
         command.add("-cp");

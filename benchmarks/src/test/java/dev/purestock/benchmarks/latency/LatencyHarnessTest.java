@@ -1,5 +1,6 @@
 package dev.purestock.benchmarks.latency;
 
+import dev.purestock.benchmarks.ChildJvm;
 import dev.purestock.benchmarks.FailingEngines;
 import dev.purestock.domain.Command;
 import dev.purestock.engine.PurestockEngine;
@@ -13,7 +14,6 @@ import picocli.CommandLine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,12 +88,7 @@ class LatencyHarnessTest {
         // in a JVM of its own, whose temporary directory is this test's, so that what it leaves there shows; the
         // journal named is a file, so the run fails once the standby's directory is made
         Path notADirectory = Files.writeString(tmp.resolve("journal"), "a file\n");
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(arg -> arg.startsWith("--add-") || arg.startsWith("--enable-native-access")
-                        || arg.startsWith("--sun-misc-unsafe") || arg.startsWith("-Dchronicle"))
-                .forEach(command::add);
+        List<String> command = ChildJvm.command();
         command.addAll(List.of("-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"),
                 LatencyHarness.class.getName(), "--skus=1", "--rates=1", "--seconds=0.1", "--warmup-seconds=0",
                 "--settle-heap=false", "--replication=ASYNC", "--journal=" + notADirectory));

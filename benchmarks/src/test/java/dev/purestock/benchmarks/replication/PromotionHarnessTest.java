@@ -1,14 +1,13 @@
 package dev.purestock.benchmarks.replication;
 
+import dev.purestock.benchmarks.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -21,12 +20,7 @@ class PromotionHarnessTest {
     @Timeout(120)
     void everyRoundsJournalsAreDeletedOnceItIsDone(@TempDir Path tmp) throws Exception {
         // in a JVM of its own, whose temporary directory is this test's, so that what it leaves there shows
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(arg -> arg.startsWith("--add-") || arg.startsWith("--enable-native-access")
-                        || arg.startsWith("--sun-misc-unsafe") || arg.startsWith("-Dchronicle"))
-                .forEach(command::add);
+        List<String> command = ChildJvm.command();
         command.addAll(List.of("-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"),
                 PromotionHarness.class.getName(), "--records", "100", "--rounds", "2"));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
