@@ -142,10 +142,7 @@ class StandbyWireTest {
     void aStandbyWhoseJournalCannotBeWrittenAcknowledgesNothingItsJournalDoesNotHold() throws Exception {
         try (DiskStandby standby = new DiskStandby(0)) {
             standby.send(standby.message(0, 1));
-            standby.primary.poll(() -> {
-                standby.turn();
-                return standby.receiver.status().failure() != null;
-            }, "the standby stopped at the record its journal could not take");
+            standby.awaitStopped("the record its journal could not take");
             // the round that failed acknowledges what the journal holds (the answer to the hello); none follows
             standby.primary.poll(() -> {
                 standby.turn();
@@ -170,10 +167,7 @@ class StandbyWireTest {
     void aStandbyThatStoppedLeavesItsPrimarysPublicationUnconnected() throws Exception {
         try (DiskStandby standby = new DiskStandby(0)) {
             standby.send(standby.message(0, 1));
-            standby.primary.poll(() -> {
-                standby.turn();
-                return standby.receiver.status().failure() != null;
-            }, "the standby stopped at the record its journal could not take");
+            standby.awaitStopped("the record its journal could not take");
             standby.primary.poll(() -> {
                 standby.turn();
                 return !standby.primary.data.isConnected();
@@ -192,10 +186,7 @@ class StandbyWireTest {
     void aRoundItsJournalCannotTakeIsNotAppliedToTheStandbysState() throws Exception {
         try (DiskStandby standby = new DiskStandby(2)) {
             standby.send(standby.message(2));
-            standby.primary.poll(() -> {
-                standby.turn();
-                return standby.receiver.status().failure() != null;
-            }, "the standby stopped at the round its journal could not take");
+            standby.awaitStopped("the round its journal could not take");
             assertTrue(standby.receiver.status().failure().contains("journal cannot be written"),
                     standby.receiver.status().describe());
             assertEquals(1, standby.receiver.lastSequence(), standby.receiver.status().describe());
@@ -416,6 +407,14 @@ class StandbyWireTest {
         void turn() {
             transport.invoke();
             receiver.doWork();
+        }
+
+        /** Runs the standby's duty cycles until it has stopped, at {@code what}. */
+        void awaitStopped(String what) {
+            primary.poll(() -> {
+                turn();
+                return receiver.status().failure() != null;
+            }, "the standby stopped at " + what);
         }
 
         byte[] record(long sequence) {
