@@ -38,7 +38,8 @@ final class VerifyCommand implements Callable<Integer> {
         List<JournalVerifier.Result> results = target.each(spec.commandLine().getErr(), "verify",
                 (one, progress) -> {
                     if (one.hasCycles()) {
-                        return JournalVerifier.verify(one.dir(), PrimitiveInventoryStore::new, progress);
+                        return JournalVerifier.verify(one.dir(), PrimitiveInventoryStore::new, progress, one.index(),
+                                target.shardCount());
                     }
                     Cli.requireNothingAcknowledged(one.dir());
                     return new JournalVerifier.Result(0, "empty", null, JournalEpoch.read(one.dir()));

@@ -146,6 +146,37 @@ class ShardedJournalTest {
         assertTrue(line.contains("seq 1"), line);
     }
 
+    /**
+     * Shard directories in each other's places (restored so, or taken from a journal of another shard count): every
+     * record of each verifies on its own, and verify said "ok", while the engine refuses to start on the directory,
+     * since each shard holds stock at the other's warehouses. Verify now fails such a shard, naming what it holds.
+     */
+    @Test
+    void verifyFailsShardDirectoriesInEachOthersPlaces() throws IOException {
+        Path dir = tmp.resolve("swapped");
+        for (int shard = 0; shard < 2; shard++) {
+            int otherShardsWarehouse = (shard + 1) % 2 + 2;
+            try (JournaledEngine journaled = JournaledEngine.builder(dir.resolve("shard-" + shard))
+                    .engine(builder -> builder.waitStrategy(WaitStrategyKind.BLOCKING)).start()) {
+                journaled.engine().submit(new Command.ListProduct(1, 0)).join();
+                journaled.engine().submit(new Command.ReceiveStock(100, 1, otherShardsWarehouse, 3)).join();
+            }
+        }
+        writeShardCount(dir, 2);
+
+        Run verify = Run.of("verify", "--journal", dir.toString());
+
+        assertEquals(PurestockCli.FAILED, verify.code(), verify.err());
+        assertEquals("diverged", verify.values().get("shard.0.result"), verify.out());
+        assertEquals("diverged", verify.values().get("shard.1.result"), verify.out());
+        List<String> lines = verify.errLines().stream().filter(line -> line.startsWith("purestock verify: ")).toList();
+        assertEquals(2, lines.size(), verify.err());
+        assertTrue(lines.get(0).startsWith("purestock verify: shard 0: "), lines.get(0));
+        assertTrue(lines.get(0).contains("stock at warehouse 3, which belongs to shard 1"), lines.get(0));
+        assertTrue(lines.get(0).contains("put each shard directory back in its place"), lines.get(0));
+        assertTrue(lines.get(1).contains("stock at warehouse 2, which belongs to shard 0"), lines.get(1));
+    }
+
     @Test
     void statsCountsEachShardAndTheTotal() {
         JsonObject stats = json("stats", "--journal", sale.toString(), "--json");
@@ -365,7 +396,11 @@ class ShardedJournalTest {
         JsonObject empty = replay.getAsJsonArray("shards").get(2).getAsJsonObject();
         assertEquals(0, empty.get("records").getAsLong());
         assertEquals(RECORDS[0] + RECORDS[1], replay.get("records").getAsLong());
-        assertEquals("ok", json("verify", "--journal", dir.toString(), "--json").get("result").getAsString());
+        // the empty shard verifies; the other two hold stock at warehouses 2 and 3, which three shards route to
+        // shards 2 and 0, so verify fails them as the engine's start refuses them
+        Run verifyEmpty = Run.of("verify", "--journal", dir.toString(), "--shard", "2");
+        assertEquals(0, verifyEmpty.code(), verifyEmpty.err());
+        assertEquals("0", verifyEmpty.values().get("records-verified"), verifyEmpty.out());
         assertEquals(RECORDS[0] + RECORDS[1], Run.of("dump", "--journal", dir.toString()).out().lines().count());
 
         JsonObject snapshot = json("snapshot", "--journal", dir.toString(), "--json");

@@ -1,5 +1,6 @@
 package dev.purestock.journal;
 
+import dev.purestock.domain.InventoryStore;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 
 import java.io.IOException;
@@ -242,6 +243,30 @@ public final class JournalLayout {
             throw new JournalException("cannot list shard directory " + shardDir + ": " + e.getMessage(), e);
         }
     }
+
+    /**
+     * What shard {@code shard} of {@code shards} holds that is another shard's, described: the first of its stock
+     * positions at a warehouse of another shard (warehouse {@code w} belongs to shard {@code w % shards}), or
+     * {@code null} when each is its own. A shard directory that holds some holds another shard's journal (shard
+     * directories restored into each other's places) or one of a journal with another shard count: the engine's start
+     * refuses it, and {@code verify} fails it.
+     */
+    static String stockOfAnotherShard(InventoryStore store, int shard, int shards) {
+        StringBuilder found = new StringBuilder();
+        store.forEachPosition((sku, warehouse, available) -> {
+            if (found.isEmpty() && warehouse % shards != shard) {
+                found.append("stock at warehouse ").append(warehouse).append(", which belongs to shard ")
+                        .append(warehouse % shards).append(" (warehouse w belongs to shard w % ").append(shards)
+                        .append("; sku ").append(sku).append(")");
+            }
+        });
+        return found.isEmpty() ? null : found.toString();
+    }
+
+    /** What to do about a shard directory that holds {@link #stockOfAnotherShard}, said after what it holds. */
+    static final String ANOTHER_SHARDS_JOURNAL = "the directory holds another shard's journal, or one of a journal "
+            + "with another shard count; put each shard directory back in its place (restore them from a copy of the "
+            + "directory)";
 
     /**
      * Refuses to write to one shard of a sharded journal as a journal of its own: the sharded engine routes warehouse

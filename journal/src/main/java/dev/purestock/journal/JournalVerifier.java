@@ -86,11 +86,44 @@ public final class JournalVerifier {
      *                                 directory records, which are reported by name
      */
     public static Result verify(Path dir, Supplier<? extends InventoryStore> stores, ReplayProgress progress) {
+        return verifyRecords(dir, stores, progress).result();
+    }
+
+    /**
+     * Verifies the journal in {@code dir} as shard {@code shard} of a sharded journal of {@code shards}: as
+     * {@link #verify(Path, Supplier, ReplayProgress)}, and then that the state it decided holds stock only at the
+     * shard's own warehouses (warehouse {@code w} belongs to shard {@code w % shards}). One that holds another shard's
+     * is a divergence: the directory holds another shard's journal (shard directories restored into each other's
+     * places) or one of a journal with another shard count, every record of which verifies on its own, and on which
+     * the engine refuses to start.
+     *
+     * @throws JournalCorruptException as {@link #verify(Path, Supplier, ReplayProgress)} does
+     */
+    public static Result verify(Path dir, Supplier<? extends InventoryStore> stores, ReplayProgress progress,
+                                int shard, int shards) {
+        Verified verified = verifyRecords(dir, stores, progress);
+        Result result = verified.result();
+        String misplaced = result.matches() && verified.state() != null
+                ? JournalLayout.stockOfAnotherShard(verified.state(), shard, shards) : null;
+        if (misplaced == null) {
+            return result;
+        }
+        return new Result(result.records(), result.startedAt(), "shard " + shard + " of " + shards + " holds "
+                + misplaced + ": " + JournalLayout.ANOTHER_SHARDS_JOURNAL + "; the engine refuses to start on it",
+                result.epoch(), result.snapshotsChecked(), result.notes());
+    }
+
+    /** What {@link #verifyRecords} found, and the state the records decided ({@code null} for an empty journal). */
+    private record Verified(Result result, InventoryStore state) {
+    }
+
+    private static Verified verifyRecords(Path dir, Supplier<? extends InventoryStore> stores,
+                                          ReplayProgress progress) {
         long recordedEpoch = JournalEpoch.read(dir);
         try (JournalReader reader = JournalReader.open(dir)) {
             JournalBounds bounds = JournalBounds.of(reader);
             if (bounds.isEmpty()) {
-                return new Result(0, "empty", null, recordedEpoch);
+                return new Verified(new Result(0, "empty", null, recordedEpoch), null);
             }
             List<String> notes = new ArrayList<>();
             List<SnapshotInfo> snapshots = reachable(dir, bounds, notes);
@@ -119,7 +152,7 @@ public final class JournalVerifier {
                 });
                 if (start > bounds.lastSequence()) {
                     reader.requireEndReachesMark();
-                    return new Result(0, startedAt, null, recordedEpoch, 0, notes);
+                    return new Verified(new Result(0, startedAt, null, recordedEpoch, 0, notes), state[0]);
                 }
             }
             snapshots.removeIf(s -> s.lastSequence() < start);
@@ -161,7 +194,8 @@ public final class JournalVerifier {
                 return divergence[0] == null;
             });
             progress.onProgress(done[0], total);
-            return new Result(done[0], startedAt, divergence[0], recordedEpoch, checks.checked, notes);
+            return new Verified(new Result(done[0], startedAt, divergence[0], recordedEpoch, checks.checked, notes),
+                    state[0]);
         }
     }
 

@@ -411,21 +411,13 @@ public final class JournaledEngine implements AutoCloseable {
      */
     private static void requireOwnStock(JournalLayout layout, List<RecoveredState> states) {
         int shards = layout.shards();
-        if (shards == 1) {
-            return;
-        }
         for (int shard = 0; shard < shards; shard++) {
-            int index = shard;
-            states.get(shard).store().forEachPosition((sku, warehouse, available) -> {
-                if (warehouse % shards != index) {
-                    throw new JournalException("shard " + index + " of " + shards + " (" + layout.shardDir(index)
-                            + "): its journal holds stock at warehouse " + warehouse + ", which belongs to shard "
-                            + warehouse % shards + " (warehouse w belongs to shard w % " + shards + "; sku " + sku
-                            + "): the directory holds another shard's journal, or one of a journal with another shard "
-                            + "count; put each shard directory back in its place (restore them from a copy of the "
-                            + "directory); the engine was not started");
-                }
-            });
+            String misplaced = JournalLayout.stockOfAnotherShard(states.get(shard).store(), shard, shards);
+            if (misplaced != null) {
+                throw new JournalException("shard " + shard + " of " + shards + " (" + layout.shardDir(shard)
+                        + "): its journal holds " + misplaced + ": " + JournalLayout.ANOTHER_SHARDS_JOURNAL
+                        + "; the engine was not started");
+            }
         }
     }
 
