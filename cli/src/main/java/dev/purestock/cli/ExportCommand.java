@@ -103,6 +103,10 @@ final class ExportCommand implements Callable<Integer> {
                     + journal.dir + " holds " + target.shardCount() + " shards: name one with --shard N (0.."
                     + (target.shardCount() - 1) + "), or bound every shard with --since and --until");
         }
+        if (output == null && summaryJson.json) {
+            throw new ParameterException(spec.commandLine(), "--json prints the summary as JSON, and an export prints "
+                    + "a summary only with --output FILE; for rows as JSON lines use --format jsonl");
+        }
         Path file = output == null ? null : checkOutput(output.toAbsolutePath());
         requireFrom(target);
         bar = new ProgressBar(spec.commandLine().getErr(), "export");

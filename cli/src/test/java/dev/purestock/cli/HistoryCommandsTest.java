@@ -210,6 +210,10 @@ class HistoryCommandsTest {
                 "purestock export: Invalid value for option '--format'");
         assertUsage(Run.of("export", "--journal", sharded.toString(), "--format", "csv", "--from", "2"),
                 "purestock export: --from and --to are sequences of one shard");
+        // --json shapes the summary, which only an export to --output prints: without one it did nothing, silently
+        assertUsage(Run.of("export", "--journal", sale.toString(), "--format", "csv", "--json"),
+                "purestock export: --json prints the summary as JSON, and an export prints a summary only with "
+                        + "--output FILE; for rows as JSON lines use --format jsonl");
     }
 
     @Test
