@@ -12,6 +12,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +58,7 @@ public class DecisionStageBenchmark {
     private final CommandSlot[] slots = new CommandSlot[RING];
     private final SplittableRandom random = new SplittableRandom(20_261_130L);
     private DecisionHandler stage;
+    private ShardCounters.Decision counts;
     private long ringSequence;
     private long nextOrder;
     private long now = 1;
@@ -69,12 +71,26 @@ public class DecisionStageBenchmark {
         }
         PrimitiveInventoryStore store = new PrimitiveInventoryStore(new StoreCapacity(2 * skus, EXPECTED_ORDERS,
                 (int) Math.min(Integer.MAX_VALUE / 2, 2 * customers * skus)));
+        counts = new ShardCounters(RING).decision;
         stage = new DecisionHandler(0, new ShardHealth(0, new Intake()), new ShardState(store, 0, 0), () -> now,
-                new ShardCounters(RING).decision, new DueTimes(1, RETAINED_BATCHES, 0),
+                counts, new DueTimes(1, RETAINED_BATCHES, 0),
                 sequence -> slots[(int) (sequence & (RING - 1))]);
         for (int sku = 0; sku < skus; sku++) {
             decide(new Command.ListProduct(sku, 0));
             decide(new Command.ReceiveStock(sku + 1, sku, 0, Limits.MAX_QUANTITY));
+        }
+    }
+
+    /**
+     * Fails the iteration when the stage rejected a command: the row would then time a refusal, which reads and writes
+     * less than the purchase it stands for (every sku holds more stock than a run can sell, and counts no limit).
+     */
+    @TearDown(Level.Iteration)
+    public void everyCommandAccepted() {
+        long rejected = counts.sequenced.get() - counts.accepted.get();
+        if (rejected != 0) {
+            throw new IllegalStateException(rejected + " of the " + counts.sequenced.get() + " commands the stage "
+                    + "decided were rejected: the row measured refusals, not purchases");
         }
     }
 
