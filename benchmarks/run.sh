@@ -148,9 +148,17 @@ if [ "$commit" = unknown ] && [ -s "$root/COMMIT" ]; then
   commit="$(head -n 1 "$root/COMMIT")"
 fi
 if [ -z "$only" ] || [ "$only" = jmh ]; then
-  "$java" "${flags[@]}" -Dpurestock.commit="$commit" -cp "$jar" dev.purestock.benchmarks.report.BenchmarkSuite \
-    --machine "$machine" --out "$out" $quick $brief "${include[@]}" 2>&1 \
-    | if [ ${#include[@]} -gt 0 ]; then tee -a "$out/jmh-partial.log"; else tee "$out/jmh.log"; fi
+  # The suite writes its results only once every benchmark ran (BenchmarkSuite); the full run's log, staged too, takes
+  # the place of the last run's only then. A partial run's log is added to the partial runs' log.
+  if [ ${#include[@]} -gt 0 ]; then
+    "$java" "${flags[@]}" -Dpurestock.commit="$commit" -cp "$jar" dev.purestock.benchmarks.report.BenchmarkSuite \
+      --machine "$machine" --out "$out" $quick $brief "${include[@]}" 2>&1 | tee -a "$out/jmh-partial.log"
+  else
+    part="$(staged jmh)"
+    "$java" "${flags[@]}" -Dpurestock.commit="$commit" -cp "$jar" dev.purestock.benchmarks.report.BenchmarkSuite \
+      --machine "$machine" --out "$out" $quick $brief 2>&1 | tee "$part/jmh.log"
+    publish jmh 'jmh.log'
+  fi
 fi
 
 if [ -z "$only" ] || [ "$only" = ratios ]; then

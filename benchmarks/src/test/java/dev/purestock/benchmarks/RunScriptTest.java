@@ -78,7 +78,8 @@ class RunScriptTest {
 
         assertTrue(run.exit() != 0, run.output());
         assertEquals("the recorded run\n", Files.readString(results.resolve("jmh.log")), "a quick run wrote over the results");
-        assertTrue(Files.exists(root.resolve("benchmarks/target/bench-quick/m/jmh.log")), run.output());
+        // the failed run's log stays staged where its part wrote it, beside the build
+        assertTrue(Files.exists(root.resolve("benchmarks/target/bench-quick/m/.part-jmh/jmh.log")), run.output());
     }
 
     @Test
@@ -89,10 +90,14 @@ class RunScriptTest {
         // no benchmarks.jar here: each part fails at its first java command
         Run ratios = runScript("--no-build", "--no-report", "--machine", "m", "--only", "ratios");
         Run replication = runScript("--no-build", "--no-report", "--machine", "m", "--only", "replication");
+        Run jmh = runScript("--no-build", "--no-report", "--machine", "m", "--only", "jmh");
 
-        assertTrue(ratios.exit() != 0 && replication.exit() != 0, ratios.output() + replication.output());
+        assertTrue(ratios.exit() != 0 && replication.exit() != 0 && jmh.exit() != 0,
+                ratios.output() + replication.output() + jmh.output());
         assertTrue(Files.exists(results.resolve("ratios-1.tsv")), "the last run's rounds were deleted");
         assertTrue(Files.exists(results.resolve("replication-catchup.tsv")), "the last run's results were deleted");
+        assertEquals("the last run's log\n", Files.readString(results.resolve("jmh.log")),
+                "the failed run's log took the place of the log beside the last run's results");
     }
 
     @Test
@@ -287,6 +292,7 @@ class RunScriptTest {
         Path results = Files.createDirectories(root.resolve("docs/bench/m"));
         Files.writeString(results.resolve("ratios-1.tsv"), "benchmark\tparams\tthreads\tmode\tscore\terror\tunit\talloc_bytes_per_op\n");
         Files.writeString(results.resolve("replication-catchup.tsv"), "round\trecords\tseconds\trecords_per_s\n");
+        Files.writeString(results.resolve("jmh.log"), "the last run's log\n");
         return results;
     }
 
