@@ -1,6 +1,7 @@
 package dev.purestock.replication;
 
 import io.aeron.Aeron;
+import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import org.agrona.CloseHelper;
@@ -86,6 +87,19 @@ final class AeronTransport implements AutoCloseable {
 
     Aeron aeron() {
         return aeron;
+    }
+
+    /**
+     * Subscribes to {@code stream} on {@code listen}; when the driver cannot bind it (another process uses it), a
+     * {@link ReplicationException} that starts with {@code refusal} (who cannot listen where, and the setting that
+     * named it) and keeps Aeron's reason, as the builders promise, where Aeron throws its own.
+     */
+    Subscription listen(Endpoint listen, int stream, String refusal) {
+        try {
+            return aeron.addSubscription(listen.channel(""), stream);
+        } catch (RuntimeException e) {
+            throw new ReplicationException(refusal + ": " + e.getMessage(), e);
+        }
     }
 
     /** Does the driver's and the client conductor's pending work; what {@link #driving} calls each duty cycle. */

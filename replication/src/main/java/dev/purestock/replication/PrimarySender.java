@@ -162,13 +162,8 @@ final class PrimarySender implements Agent {
         this.live = live;
         this.publicationParams = publicationParams;
         this.statusFile = new StatusFile(dir);
-        try {
-            this.control = aeron.addSubscription(listen.channel(""), CONTROL_STREAM);
-        } catch (RuntimeException e) {
-            // Aeron's own exception (its driver's "Address already in use") and its channel: the builder promises this
-            throw new ReplicationException("the primary cannot listen on " + listen + " for its standby "
-                    + "(Primary.Builder.listen; purestock demo --replicate): " + e.getMessage(), e);
-        }
+        this.control = transport.listen(listen, CONTROL_STREAM, "the primary cannot listen on " + listen
+                + " for its standby (Primary.Builder.listen; purestock demo --replicate)");
     }
 
     /** The listen address with its port resolved (waits for the driver to bind it). */

@@ -195,13 +195,8 @@ final class StandbyReceiver implements Agent {
         this.held = lastSequence;
         this.heldChecksum = lastChecksum;
         Aeron aeron = transport.aeron();
-        try {
-            this.data = aeron.addSubscription(listen.channel(""), DATA_STREAM);
-        } catch (RuntimeException e) {
-            // Aeron's own exception (its driver's "Address already in use") and its channel: the builder promises this
-            throw new ReplicationException("the standby cannot receive on " + listen + " (Standby.Builder.listen; "
-                    + "purestock standby --listen): " + e.getMessage(), e);
-        }
+        this.data = transport.listen(listen, DATA_STREAM, "the standby cannot receive on " + listen
+                + " (Standby.Builder.listen; purestock standby --listen)");
         try {
             this.endpoint = resolve(data, transport);
             this.replyChannel = Endpoint.parse(endpoint, "the standby's endpoint").channel("");
